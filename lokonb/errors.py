@@ -1,0 +1,52 @@
+"""The error hierarchy shared by every lokonb package.
+
+Every failure a user can cause or meet is a :class:`LokonbError` subclass whose ``str()`` is the message shown
+to the user (CLI stderr line, notebook error banner). Each class carries the process exit code the CLI uses, so
+the mapping lives in one place (``notebooks.md`` §4.5): 1 = the operation failed, 2 = bad input / not confirmed.
+Domain packages subclass these (``lokonb.aws.errors``, ``lokonb.flatcar.errors``, ...).
+"""
+
+from __future__ import annotations
+
+
+class LokonbError(Exception):
+    """Base of every error lokonb reports to a user; ``str(err)`` is the user message."""
+
+    exit_code: int = 1
+
+
+class ConfigError(LokonbError):
+    """Unreadable or invalid input: a file, a parameter, a syntax error. Names the file/line when known."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.column is not None:
+                    where += f":{self.column}"
+            where += ": "
+        return f"{where}{self.message}"
+
+
+class NotConfirmed(LokonbError):
+    """A destructive or costly operation was asked for without explicit confirmation."""
+
+    exit_code = 2
+
+
+class OperationFailed(LokonbError):
+    """An operation against an external system failed; the message says what and how to proceed."""
+
+    exit_code = 1

@@ -1,0 +1,28 @@
+"""Shared pytest configuration: paths to the repository and to the read-only shared reference data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (read-only test fixtures; the library never reads it)."""
+    path = SHARED / "data"
+    if not path.is_dir():
+        pytest.fail(f"shared reference data not found at {path}")
+    return path
