@@ -1,0 +1,884 @@
+"""Container Linux Config → Ignition 2.3.0 with ct v0.9.4 semantics (flatcar.md §4).
+
+Pipeline: compose YAML with positions → type-directed decode (yaml.v3 rules) → unknown keys → parse-time checks →
+converters in ct's fixed order → Ignition 2.3 checks of the output, positioned on the CLC source. Any error means
+no output. Output dicts are built in Go struct order so that :func:`lokonb.flatcar.gojson.to_json` matches ct.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from lokonb.flatcar import clc_sections as sec
+from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
+from lokonb.flatcar.ign2checks import check_output
+from lokonb.flatcar.report import Report, Translation
+from lokonb.flatcar.yamlpos import (
+    BOOL, INT, RAW, STR, Arr, Obj, Seq, Struct, YamlSyntaxError, compose, decode, did_you_mean, pos,
+)
+
+SPEC = "2.3.0"
+
+# ---------------------------------------------------------------------------------------------- CLC schema
+
+_HASH = Struct("types.Hash", {"function": STR, "sum": STR})
+_VERIFICATION = Struct("types.Verification", {"hash": _HASH})
+_CONFIG_REF = Struct("types.ConfigReference", {"source": STR, "verification": _VERIFICATION})
+_CA_REF = Struct("types.CaReference", {"source": STR, "verification": _VERIFICATION})
+_IGNITION = Struct("types.Ignition", {
+    "config": Struct("types.IgnitionConfig", {"append": Seq(_CONFIG_REF), "replace": _CONFIG_REF}),
+    "timeouts": Struct("types.Timeouts", {"http_response_headers": INT, "http_total": INT}),
+    "security": Struct("types.Security", {"tls": Struct("types.TLS", {"certificate_authorities": Seq(_CA_REF)})}),
+})
+_NODE_USER = Struct("types.FileUser", {"id": INT, "name": STR})
+_NODE_GROUP = Struct("types.FileGroup", {"id": INT, "name": STR})
+_REMOTE = Struct("types.Remote", {"url": STR, "compression": STR, "verification": _VERIFICATION})
+_FILE = Struct("types.File", {
+    "filesystem": STR, "path": STR, "user": _NODE_USER, "group": _NODE_GROUP, "mode": INT, "overwrite": BOOL,
+    "append": BOOL, "contents": Struct("types.FileContents", {"remote": _REMOTE, "inline": STR, "local": STR}),
+})
+_DIRECTORY = Struct("types.Directory", {"filesystem": STR, "path": STR, "user": _NODE_USER, "group": _NODE_GROUP,
+                                        "mode": INT, "overwrite": BOOL})
+_LINK = Struct("types.Link", {"filesystem": STR, "path": STR, "user": _NODE_USER, "group": _NODE_GROUP,
+                              "overwrite": BOOL, "hard": BOOL, "target": STR})
+_PARTITION = Struct("types.Partition", {"label": STR, "number": INT, "size": STR, "start": STR, "guid": STR,
+                                        "type_guid": STR})
+_DISK = Struct("types.Disk", {"device": STR, "wipe_table": BOOL, "partitions": Seq(_PARTITION)})
+_RAID = Struct("types.Raid", {"name": STR, "level": STR, "devices": Seq(STR), "spares": INT, "options": Seq(STR)})
+_MOUNT = Struct("types.Mount", {
+    "device": STR, "format": STR, "wipe_filesystem": BOOL, "label": STR, "uuid": STR, "options": Seq(STR),
+    "create": Struct("types.Create", {"force": BOOL, "options": Seq(STR)}),
+})
+_FILESYSTEM = Struct("types.Filesystem", {"name": STR, "mount": _MOUNT, "path": STR})
+_DROPIN = Struct("types.SystemdUnitDropIn", {"name": STR, "contents": STR})
+_UNIT = Struct("types.SystemdUnit", {"name": STR, "enable": BOOL, "enabled": BOOL, "mask": BOOL, "contents": STR,
+                                     "dropins": Seq(_DROPIN)})
+_NETWORKD_DROPIN = Struct("types.NetworkdUnitDropIn", {"name": STR, "contents": STR})
+_NETWORKD_UNIT = Struct("types.NetworkdUnit", {"name": STR, "contents": STR, "dropins": Seq(_NETWORKD_DROPIN)})
+_USER_CREATE_FIELDS = {"uid": INT, "gecos": STR, "home_dir": STR, "no_create_home": BOOL, "primary_group": STR,
+                       "groups": Seq(STR), "no_user_group": BOOL, "system": BOOL, "no_log_init": BOOL, "shell": STR}
+_USER = Struct("types.User", {"name": STR, "password_hash": STR, "ssh_authorized_keys": Seq(STR),
+                              **_USER_CREATE_FIELDS, "create": Struct("types.UserCreate", dict(_USER_CREATE_FIELDS))})
+_GROUP = Struct("types.Group", {"name": STR, "gid": INT, "password_hash": STR, "system": BOOL})
+_UPDATE = Struct("types.Update", {"group": STR, "server": STR, "pcr_policy_server": STR, "download_user": STR,
+                                  "download_password": STR, "machine_alias": STR})
+_LOCKSMITH = Struct("types.Locksmith", {"reboot_strategy": STR, "window_start": STR, "window_length": STR,
+                                        "group": STR, "etcd_endpoints": STR, "etcd_cafile": STR,
+                                        "etcd_certfile": STR, "etcd_keyfile": STR})
+CONFIG = Struct("types.Config", {
+    "version": INT,
+    "ignition": _IGNITION,
+    "storage": Struct("types.Storage", {"disks": Seq(_DISK), "raid": Seq(_RAID), "filesystems": Seq(_FILESYSTEM),
+                                        "files": Seq(_FILE), "directories": Seq(_DIRECTORY), "links": Seq(_LINK)}),
+    "systemd": Struct("types.Systemd", {"units": Seq(_UNIT)}),
+    "networkd": Struct("types.Networkd", {"units": Seq(_NETWORKD_UNIT)}),
+    "passwd": Struct("types.Passwd", {"users": Seq(_USER), "groups": Seq(_GROUP)}),
+    "etcd": RAW,
+    "flannel": RAW,
+    "docker": Struct("types.Docker", {"flags": Seq(STR)}),
+    "update": _UPDATE,
+    "locksmith": _LOCKSMITH,
+})
+
+TYPE_GUID_ALIASES = {
+    "raid_containing_root": "be9067b9-ea49-4f15-b4f6-f36f8c9e1818",
+    "linux_filesystem_data": "0fc63daf-8483-4772-8e79-3d69d8477de4",
+    "swap_partition": "0657fd6d-a4ab-43c4-84e5-0933c84b4f4f",
+    "raid_partition": "a19d880f-05fc-4d3b-a006-743f0f84911e",
+}
+
+# alecthomas/units as ct uses it: decimal and binary prefixes both mean powers of 1024.
+_UNIT_BYTES = {"B": 1}
+for _i, _p in enumerate("KMGTPE", start=1):
+    _UNIT_BYTES[_p + "B"] = _UNIT_BYTES[_p + "iB"] = 1024**_i
+_SIZE_PART = re.compile(r"(\d+(?:\.\d+)?)([A-Za-z]*)")
+MIB = 1 << 20
+
+
+class _SizeError(ValueError):
+    pass
+
+
+def parse_size_mib(text: str) -> int:
+    """Partition ``size``/``start`` (``1GB512MB`` → 1536); raise with ct's messages."""
+    if text.startswith("-"):
+        raise _SizeError(f"invalid dimension (negative): {sec.go_quote(text)}")
+    if text == "0":
+        return 0
+    total = 0.0
+    idx = 0
+    if not text:
+        raise _SizeError(f"units: invalid  in {text}")
+    while idx < len(text):
+        m = _SIZE_PART.match(text, idx)
+        if not m:
+            raise _SizeError(f"units: invalid {text[idx:]} in {text}")
+        unit = m.group(2)
+        if unit not in _UNIT_BYTES:
+            raise _SizeError(f"units: unknown unit {unit} in {text}")
+        total += float(m.group(1)) * _UNIT_BYTES[unit]
+        idx = m.end()
+    if total % MIB:
+        raise _SizeError("invalid dimension (finest granularity is 1MiB)")
+    return int(total // MIB)
+
+
+def skeleton() -> dict[str, Any]:
+    return {"ignition": {"config": {}, "security": {"tls": {}}, "timeouts": {}, "version": SPEC},
+            "networkd": {}, "passwd": {}, "storage": {}, "systemd": {}}
+
+
+# --------------------------------------------------------------------------------------------- translator
+
+class _Ctx:
+    def __init__(self, platform: str | None, files_dir: str | os.PathLike[str] | None) -> None:
+        self.platform = platform
+        self.files_dir = Path(files_dir) if files_dir else None
+        self.r = Report()
+        #: (kind, CLC object, output object) for the Ignition 2.3 checks, positioned on the CLC source
+        self.pairs: list[tuple[str, Any, dict[str, Any]]] = []
+
+
+def _set(d: dict[str, Any], key: str, value: Any) -> None:
+    if value:
+        d[key] = value
+
+
+def _verification(v: Obj | None) -> dict[str, Any]:
+    if not v or not v.get("hash"):
+        return {}
+    h = v["hash"]
+    if h.get("function") and h.get("sum"):
+        return {"hash": f"{h['function']}-{h['sum']}"}
+    return {}
+
+
+def _ref(ref: Obj) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if ref.get("source"):
+        out["source"] = ref["source"]
+    out["verification"] = _verification(ref.get("verification"))
+    return out
+
+
+def _node(entry: Obj, out: dict[str, Any]) -> None:
+    out["filesystem"] = entry.get("filesystem") or "root"
+    for key in ("group",):
+        g = entry.get(key)
+        if g is not None:
+            out[key] = _owner(g)
+    if entry.get("overwrite") is not None:
+        out["overwrite"] = entry["overwrite"]
+    out["path"] = entry.get("path") or ""
+    u = entry.get("user")
+    if u is not None:
+        out["user"] = _owner(u)
+
+
+def _owner(o: Obj) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if o.get("id") is not None:
+        out["id"] = o["id"]
+    _set(out, "name", o.get("name"))
+    return out
+
+
+def _convert_ignition(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
+    ign = cfg.get("ignition")
+    if not ign:
+        return
+    conf = ign.get("config")
+    if conf:
+        appends = []
+        for i, ref in enumerate(conf.get("append") or []):
+            if ref is None:
+                continue
+            if _ref_url_ok(ref, ctx):
+                appends.append(_ref(ref))
+                ctx.pairs.append(("ref", ref, appends[-1]))
+        if appends:
+            out["ignition"]["config"]["append"] = appends
+        rep = conf.get("replace")
+        if rep is not None and _ref_url_ok(rep, ctx):
+            out["ignition"]["config"]["replace"] = _ref(rep)
+            ctx.pairs.append(("ref", rep, out["ignition"]["config"]["replace"]))
+    sec_ = (ign.get("security") or {}).get("tls") or {}
+    cas = []
+    for ca in sec_.get("certificate_authorities") or []:
+        if ca is not None and _ref_url_ok(ca, ctx):
+            cas.append(_ref(ca))
+            ctx.pairs.append(("ref", ca, cas[-1]))
+    if cas:
+        out["ignition"]["security"]["tls"]["certificateAuthorities"] = cas
+    t = ign.get("timeouts") or {}
+    if t.get("http_response_headers") is not None:
+        out["ignition"]["timeouts"]["httpResponseHeaders"] = t["http_response_headers"]
+    if t.get("http_total") is not None:
+        out["ignition"]["timeouts"]["httpTotal"] = t["http_total"]
+
+
+def _ref_url_ok(ref: Obj, ctx: _Ctx) -> bool:
+    try:
+        go_url(ref.get("source") or "")
+    except GoUrlError as exc:
+        ctx.r.error(str(exc), ref.at("source"))
+        return False
+    return True
+
+
+def _convert_disks(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
+    disks = (cfg.get("storage") or {}).get("disks") or []
+    res = []
+    for disk in disks:
+        if disk is None:
+            disk = Obj()
+        d: dict[str, Any] = {"device": disk.get("device") or ""}
+        parts = []
+        for part in disk.get("partitions") or []:
+            if part is None:
+                part = Obj()
+            p: dict[str, Any] = {}
+            _set(p, "guid", part.get("guid"))
+            if part.get("label") is not None:
+                p["label"] = part["label"]
+            _set(p, "number", part.get("number"))
+            ok = True
+            sizes: dict[str, int] = {}
+            for key, okey in (("size", "sizeMiB"), ("start", "startMiB")):
+                if part.get(key) is None:
+                    continue
+                try:
+                    sizes[okey] = parse_size_mib(part[key])
+                except _SizeError as exc:
+                    ctx.r.error(str(exc), part.at(key))
+                    ok = False
+            if not ok:
+                continue
+            if "sizeMiB" in sizes:
+                p["sizeMiB"] = sizes["sizeMiB"]
+            if "startMiB" in sizes:
+                p["startMiB"] = sizes["startMiB"]
+            tg = part.get("type_guid")
+            if tg:
+                p["typeGuid"] = TYPE_GUID_ALIASES.get(tg, tg)
+            parts.append(p)
+        if parts:
+            d["partitions"] = parts
+        _set(d, "wipeTable", disk.get("wipe_table"))
+        res.append(d)
+        ctx.pairs.append(("disk", disk, d))
+    if res:
+        out["storage"]["disks"] = res
+
+
+def _opts_lines(opts: list[tuple[str, str]], values: Obj, renames: dict[str, str]) -> list[str]:
+    lines = []
+    for name, typ in opts:
+        if name not in values or values[name] is None:
+            continue
+        v = values[name]
+        flag = renames.get(name, name.replace("_", "-"))
+        if typ == "s":
+            text = sec.go_quote(v)
+        elif typ == "b":
+            text = "true" if v else "false"
+        else:
+            text = str(v)
+        lines.append(f"--{flag}={text}")
+    return lines
+
+
+def _template(flag_lines: list[str], ctx: _Ctx, where: str) -> tuple[list[str], bool]:
+    """Dynamic-data substitution of ``{FIELD}`` placeholders in rendered flags."""
+    if not any("{" in line or "}" in line for line in flag_lines):
+        return flag_lines, False
+    if not ctx.platform:
+        ctx.r.error("platform must be specified to use templating")
+        return flag_lines, True
+    mapping = sec.PLATFORMS.get(ctx.platform, {})
+    bad = False
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal bad
+        var = mapping.get(m.group(1))
+        if var is None:
+            bad = True
+            return m.group(0)
+        return "${" + var + "}"
+
+    out = [re.sub(r"\{([A-Za-z0-9_]*)\}", sub, line) for line in flag_lines]
+    if bad:
+        ctx.r.error("unknown field")
+    return out, True
+
+
+def _wrapper_dropin(ctx: _Ctx, tag_env: str, version: str | None, wrapper: str, flags: list[str],
+                    extra_service: list[str], where: str) -> str:
+    flags, templated = _template(flags, ctx, where)
+    unit: list[str] = []
+    service: list[str] = []
+    if templated:
+        unit = ["Requires=coreos-metadata.service", "After=coreos-metadata.service"]
+        service.append("EnvironmentFile=/run/metadata/coreos")
+    if version:
+        service.append(f'Environment="{tag_env}=v{version}"')
+    service.append("ExecStart=")
+    service.append(wrapper + "".join(f" \\\n  {f}" for f in flags))
+    service.extend(extra_service)
+    return sec.unit_text(unit, service, [])
+
+
+def _decode_versioned(node: Any, goname: str, choose: Any, ctx: _Ctx, path: str,
+                      unknown: list[Any]) -> tuple[Obj | None, Any]:
+    """Decode an etcd/flannel mapping: read ``version`` first, then decode against that version's options."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        ctx.r.error(f"yaml: unmarshal errors:\n  line {pos(node)[0]}: cannot unmarshal "
+                    f"{'!!seq' if isinstance(node, yaml.SequenceNode) else '!!str `' + str(node.value) + '`'}"
+                    f" into {goname}", (pos(node)[0], None))  # type: ignore[arg-type]
+        return None, None
+    version = None
+    vpos = pos(node)
+    for k, v in node.value:
+        if getattr(k, "value", None) == "version" and isinstance(v, yaml.ScalarNode):
+            version = v.value
+            vpos = pos(v)
+    chosen = choose(version, vpos, pos(node))
+    if chosen is None:
+        return None, None
+    struct, meta = chosen
+    res = decode(node, struct, path)
+    if res.type_errors:
+        line = res.type_errors[0][0]
+        ctx.r.entries.append(_unmarshal_entry(res.type_errors, line))
+        return None, None
+    unknown.extend(res.unknown)
+    return res.value, meta
+
+
+def _unmarshal_entry(errors: list[tuple[int, str]], line: int):  # type: ignore[no-untyped-def]
+    from lokonb.flatcar.report import ReportEntry
+
+    msg = "yaml: unmarshal errors:" + "".join(f"\n  line {ln}: {m}" for ln, m in errors)
+    return ReportEntry("error", msg, line, None)
+
+
+def _choose_etcd(ctx: _Ctx):  # type: ignore[no-untyped-def]
+    def choose(version: str | None, vpos: tuple[int, int], mpos: tuple[int, int]):  # type: ignore[no-untyped-def]
+        extra = {"version": STR}
+        if version is None or version == "":
+            return sec.option_struct("types.Etcd", sec.ETCD_35, extra), (sec.ETCD_35, None)
+        v = sec.parse_semver(version)
+        if v is None:
+            ctx.r.error(f"{version} is not in dotted-tri format", vpos)
+            return None
+        major, minor, _ = v
+        if major < 2 or (major == 2 and minor < 3):
+            ctx.r.error("Etcd version specified is not valid (too old)", mpos)
+            return None
+        if major > 3:
+            ctx.r.error("Etcd version is not valid (too new)", mpos)
+            return None
+        if (major == 2 and minor > 3) or (major == 3 and minor > 5):
+            ctx.r.warning("Etcd minor version specified is too new, only options available in the previous "
+                          "minor version will be accepted", mpos)
+        if major == 2:
+            opts = sec.ETCD_2
+        else:
+            opts = {0: sec.ETCD_30, 1: sec.ETCD_31, 2: sec.ETCD_32, 3: sec.ETCD_33, 4: sec.ETCD_34}.get(
+                minor, sec.ETCD_35)
+        return sec.option_struct("types.Etcd", opts, extra), (opts, version)
+    return choose
+
+
+def _choose_flannel(ctx: _Ctx):  # type: ignore[no-untyped-def]
+    def choose(version: str | None, vpos: tuple[int, int], mpos: tuple[int, int]):  # type: ignore[no-untyped-def]
+        extra = {"version": STR, "network_config": STR}
+        if version is None or version == "":
+            return sec.option_struct("types.Flannel", sec.FLANNEL_06, extra), (sec.FLANNEL_06, None, 6)
+        v = sec.parse_semver(version)
+        if v is None:
+            ctx.r.error(f"{version} is not in dotted-tri format", vpos)
+            return None
+        major, minor, _ = v
+        if major == 0 and minor < 5:
+            ctx.r.error("invalid flannel version (too old)", mpos)
+            return None
+        if major > 0 or minor > 7:
+            ctx.r.warning("flannel minor version too new. Only options available in the previous minor version "
+                          "will be supported", mpos)
+        opts = {5: sec.FLANNEL_05, 6: sec.FLANNEL_06}.get(minor if major == 0 else 7, sec.FLANNEL_07)
+        return sec.option_struct("types.Flannel", opts, extra), (opts, version, minor if major == 0 else 7)
+    return choose
+
+
+def _convert_docker(cfg: Obj, units: list[dict[str, Any]]) -> None:
+    docker = cfg.get("docker")
+    if docker is None:
+        return
+    flags = " ".join(docker.get("flags") or [])
+    units.append({"dropins": [{"contents": f'[Service]\nEnvironment="DOCKER_OPTS={flags}"',
+                               "name": "20-clct-docker.conf"}], "enable": True, "name": "docker.service"})
+
+
+def _convert_etcd(etcd: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str, Any]]) -> None:
+    if etcd is None:
+        return
+    opts, version = meta
+    flags = _opts_lines(opts, etcd, {})
+    text = _wrapper_dropin(ctx, "ETCD_IMAGE_TAG", version, "ExecStart=/usr/lib/coreos/etcd-wrapper $ETCD_OPTS",
+                           flags, [], "etcd")
+    units.append({"dropins": [{"contents": text, "name": "20-clct-etcd-member.conf"}], "enable": True,
+                  "name": "etcd-member.service"})
+
+
+def _convert_flannel(fl: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str, Any]]) -> None:
+    if fl is None:
+        return
+    import json
+
+    opts, version, minor = meta
+    extra: list[str] = []
+    nc = fl.get("network_config")
+    if nc:
+        try:
+            parsed = json.loads(nc)
+            if not isinstance(parsed, dict):
+                raise ValueError
+        except ValueError:
+            ctx.r.error("flannel network config doesn't appear to be valid JSON", fl.at("network_config"))
+            return
+        if minor == 7 and fl.get("kube_subnet_mgr"):
+            ctx.r.error("flannel network config cannot be provided if kube_subnet_mgr is set", fl.pos)
+            return
+        line = "ExecStartPre=/usr/bin/etcdctl"
+        for key, flag in (("etcd_endpoints", "endpoints"), ("etcd_cafile", "ca-file"),
+                          ("etcd_certfile", "cert-file"), ("etcd_keyfile", "key-file")):
+            if fl.get(key):
+                line += f" --{flag}={sec.go_quote(fl[key])}"
+        line += f" set /coreos.com/network/config {sec.go_quote(nc)}"
+        extra.append(line)
+    flags = _opts_lines(opts, fl, {"interface": "iface"})
+    text = _wrapper_dropin(ctx, "FLANNEL_IMAGE_TAG", version,
+                           "ExecStart=/usr/lib/coreos/flannel-wrapper $FLANNEL_OPTS", flags, extra, "flannel")
+    units.append({"dropins": [{"contents": text, "name": "20-clct-flannel.conf"}], "enable": True,
+                  "name": "flanneld.service"})
+
+
+def _convert_files(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
+    storage = cfg.get("storage") or {}
+    files = []
+    for f in storage.get("files") or []:
+        if f is None:
+            f = Obj()
+        o: dict[str, Any] = {}
+        _node(f, o)
+        _set(o, "append", f.get("append"))
+        contents = f.get("contents") or Obj()
+        remote = contents.get("remote") or Obj()
+        c: dict[str, Any] = {}
+        _set(c, "compression", remote.get("compression"))
+        source = None
+        if contents.get("inline"):
+            source = data_url_percent(contents["inline"].encode("utf-8"))
+        if contents.get("local"):
+            data = _read_local(contents["local"], contents.at("local"), ctx)
+            if data is None:
+                continue
+            source = data_url_percent(data)
+        if remote.get("url"):
+            try:
+                source = go_url(remote["url"])
+            except GoUrlError as exc:
+                ctx.r.error(str(exc), remote.at("url"))
+                continue
+        c["source"] = source if source is not None else "data:,"
+        c["verification"] = _verification(remote.get("verification"))
+        o["contents"] = c
+        o["mode"] = f["mode"] if f.get("mode") is not None else 0o644
+        files.append(o)
+        ctx.pairs.append(("file", f, o))
+    if files:
+        out["storage"]["files"] = files
+    dirs = []
+    for d in storage.get("directories") or []:
+        if d is None:
+            d = Obj()
+        o = {}
+        _node(d, o)
+        o["mode"] = d["mode"] if d.get("mode") is not None else 0o755
+        dirs.append(o)
+        ctx.pairs.append(("directory", d, o))
+    if dirs:
+        out["storage"]["directories"] = dirs
+    links = []
+    for ln in storage.get("links") or []:
+        if ln is None:
+            ln = Obj()
+        o = {}
+        _node(ln, o)
+        _set(o, "hard", ln.get("hard"))
+        o["target"] = ln.get("target") or ""
+        links.append(o)
+        ctx.pairs.append(("link", ln, o))
+    if links:
+        out["storage"]["links"] = links
+
+
+def _read_local(rel: str, at: tuple[int, int], ctx: _Ctx) -> bytes | None:
+    if ctx.files_dir is None:
+        ctx.r.error("local files require setting the --files-dir flag to the directory that contains the file", at)
+        return None
+    base = ctx.files_dir.resolve()
+    target = (base / rel).resolve()
+    if target != base and base not in target.parents:
+        ctx.r.error("local file path traverses outside the files directory", at)
+        return None
+    try:
+        return target.read_bytes()
+    except OSError as exc:
+        ctx.r.error(f"open {ctx.files_dir / rel}: {(exc.strerror or str(exc)).lower()}", at)
+        return None
+
+
+def _convert_filesystems(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
+    res = []
+    for fs in (cfg.get("storage") or {}).get("filesystems") or []:
+        if fs is None:
+            fs = Obj()
+        o: dict[str, Any] = {}
+        m = fs.get("mount")
+        if m is not None:
+            mo: dict[str, Any] = {}
+            cr = m.get("create")
+            if cr is not None:
+                co: dict[str, Any] = {}
+                _set(co, "force", cr.get("force"))
+                _set(co, "options", list(cr.get("options") or []))
+                mo["create"] = co
+            mo["device"] = m.get("device") or ""
+            mo["format"] = m.get("format") or ""
+            if m.get("label") is not None:
+                mo["label"] = m["label"]
+            _set(mo, "options", list(m.get("options") or []))
+            if m.get("uuid") is not None:
+                mo["uuid"] = m["uuid"]
+            _set(mo, "wipeFilesystem", m.get("wipe_filesystem"))
+            o["mount"] = mo
+        _set(o, "name", fs.get("name"))
+        if fs.get("path") is not None:
+            o["path"] = fs["path"]
+        res.append(o)
+        ctx.pairs.append(("filesystem", fs, o))
+    if res:
+        out["storage"]["filesystems"] = res
+
+
+def _convert_networkd(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
+    units = []
+    for u in (cfg.get("networkd") or {}).get("units") or []:
+        if u is None:
+            u = Obj()
+        o: dict[str, Any] = {}
+        _set(o, "contents", u.get("contents"))
+        dropins = [_dropin(d) for d in u.get("dropins") or []]
+        _set(o, "dropins", dropins)
+        o["name"] = u.get("name") or ""
+        units.append(o)
+        ctx.pairs.append(("networkd", u, o))
+    if units:
+        out["networkd"]["units"] = units
+
+
+def _dropin(d: Obj | None) -> dict[str, Any]:
+    d = d or Obj()
+    o: dict[str, Any] = {}
+    _set(o, "contents", d.get("contents"))
+    o["name"] = d.get("name") or ""
+    return o
+
+
+_USER_KEYS = (("gecos", "gecos"), ("groups", "groups"), ("home_dir", "homeDir"),
+              ("no_create_home", "noCreateHome"), ("no_log_init", "noLogInit"), ("no_user_group", "noUserGroup"),
+              ("primary_group", "primaryGroup"), ("shell", "shell"), ("system", "system"))
+
+
+def _user_fields(u: Obj, out: dict[str, Any], *, with_name: bool) -> None:
+    for key, okey in _USER_KEYS:
+        if with_name and okey == "noCreateHome":
+            out["name"] = u.get("name") or ""
+        if with_name and okey == "primaryGroup" and u.get("password_hash") is not None:
+            out["passwordHash"] = u["password_hash"]
+        if with_name and okey == "shell" and u.get("ssh_authorized_keys"):
+            out["sshAuthorizedKeys"] = list(u["ssh_authorized_keys"])
+        v = u.get(key)
+        if key == "groups":
+            v = list(v) if v else None
+        _set(out, okey, v)
+    if u.get("uid") is not None:
+        out["uid"] = u["uid"]
+
+
+def _convert_passwd(cfg: Obj, out: dict[str, Any]) -> None:
+    pw = cfg.get("passwd")
+    if not pw:
+        return
+    groups = []
+    for g in pw.get("groups") or []:
+        g = g or Obj()
+        o: dict[str, Any] = {}
+        if g.get("gid") is not None:
+            o["gid"] = g["gid"]
+        o["name"] = g.get("name") or ""
+        if g.get("password_hash") is not None:
+            o["passwordHash"] = g["password_hash"]
+        _set(o, "system", g.get("system"))
+        groups.append(o)
+    if groups:
+        out["passwd"]["groups"] = groups
+    users = []
+    for u in pw.get("users") or []:
+        u = u or Obj()
+        o = {}
+        if u.get("create") is not None:
+            co: dict[str, Any] = {}
+            _user_fields(u["create"], co, with_name=False)
+            o["create"] = co
+        _user_fields(u, o, with_name=True)
+        users.append(_order_user(o))
+    if users:
+        out["passwd"]["users"] = users
+
+
+_USER_ORDER = ("create", "gecos", "groups", "homeDir", "name", "noCreateHome", "noLogInit", "noUserGroup",
+               "passwordHash", "primaryGroup", "sshAuthorizedKeys", "shell", "system", "uid")
+
+
+def _order_user(o: dict[str, Any]) -> dict[str, Any]:
+    return {k: o[k] for k in _USER_ORDER if k in o}
+
+
+def _convert_raid(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
+    res = []
+    for r in (cfg.get("storage") or {}).get("raid") or []:
+        r = r or Obj()
+        o: dict[str, Any] = {"devices": list(r["devices"]) if r.get("devices") is not None else None,
+                             "level": r.get("level") or "", "name": r.get("name") or ""}
+        _set(o, "options", list(r.get("options") or []))
+        _set(o, "spares", r.get("spares"))
+        res.append(o)
+        ctx.pairs.append(("raid", r, o))
+    if res:
+        out["storage"]["raid"] = res
+
+
+def _convert_systemd(cfg: Obj, units: list[dict[str, Any]], ctx: _Ctx) -> None:
+    for u in (cfg.get("systemd") or {}).get("units") or []:
+        u = u or Obj()
+        o: dict[str, Any] = {}
+        _set(o, "contents", u.get("contents"))
+        _set(o, "dropins", [_dropin(d) for d in u.get("dropins") or []])
+        _set(o, "enable", u.get("enable"))
+        if u.get("enabled") is not None:
+            o["enabled"] = u["enabled"]
+        _set(o, "mask", u.get("mask"))
+        o["name"] = u.get("name") or ""
+        units.append(o)
+        ctx.pairs.append(("unit", u, o))
+
+
+_UPDATE_KEYS = (("server", "SERVER"), ("pcr_policy_server", "PCR_POLICY_SERVER"),
+                ("download_user", "DOWNLOAD_USER"), ("download_password", "DOWNLOAD_PASSWORD"),
+                ("machine_alias", "MACHINE_ALIAS"))
+_LOCKSMITH_KEYS = (("reboot_strategy", "REBOOT_STRATEGY"), ("window_start", "LOCKSMITHD_REBOOT_WINDOW_START"),
+                   ("window_length", "LOCKSMITHD_REBOOT_WINDOW_LENGTH"), ("group", "LOCKSMITHD_GROUP"),
+                   ("etcd_endpoints", "LOCKSMITHD_ENDPOINT"), ("etcd_cafile", "LOCKSMITHD_ETCD_CAFILE"),
+                   ("etcd_certfile", "LOCKSMITHD_ETCD_CERTFILE"), ("etcd_keyfile", "LOCKSMITHD_ETCD_KEYFILE"))
+
+
+def _convert_update(cfg: Obj, out: dict[str, Any]) -> None:
+    upd = cfg.get("update")
+    lock = cfg.get("locksmith")
+    text = ""
+    if upd is not None:
+        if upd.get("group"):
+            text = "GROUP=" + upd["group"].lower()
+        for key, var in _UPDATE_KEYS:
+            if upd.get(key):
+                text += f"\n{var}={upd[key]}"
+    if lock is not None:
+        lines = [f"{var}={sec.go_quote(lock[key])}" for key, var in _LOCKSMITH_KEYS if lock.get(key)]
+        if lines:
+            text += "\n" + "\n".join(lines)
+    if not text:
+        return
+    out["storage"].setdefault("files", []).append({
+        "filesystem": "root", "path": "/etc/coreos/update.conf",
+        "contents": {"source": data_url_percent(text.encode("utf-8")), "verification": {}}, "mode": 0o644})
+
+
+# ------------------------------------------------------------------------------------------- parse checks
+
+def _parse_checks(cfg: Obj, ctx: _Ctx) -> None:
+    """ct's parse-time validation (struct-level entries at the mapping, in struct order)."""
+    r = ctx.r
+    storage = cfg.get("storage") or {}
+    for f in storage.get("files") or []:
+        if f is None:
+            continue
+        if f.get("mode") is None:
+            if f.get("append"):
+                r.info("mode unspecified for file, defaulting to 0644 if the file does not exist", f.pos)
+            else:
+                r.warning("mode unspecified for file, defaulting to 0644", f.pos)
+        c = f.get("contents")
+        if c is not None:
+            n = sum(1 for v in ((c.get("remote") or {}).get("url"), c.get("inline"), c.get("local")) if v)
+            if n > 1:
+                r.error("only one of the following can be set: local, inline, remote.url", c.pos)
+    for d in storage.get("directories") or []:
+        if d is not None and d.get("mode") is None:
+            r.warning("mode unspecified for directory, defaulting to 0755", d.pos)
+    for fs in storage.get("filesystems") or []:
+        if fs is not None and fs.get("mount") is not None and fs["mount"].get("create") is not None:
+            r.warning("the create object has been deprecated in favor of mount-level options", fs["mount"].pos)
+    for u in (cfg.get("passwd") or {}).get("users") or []:
+        if u is None or u.get("create") is None:
+            continue
+        r.warning("the create object has been deprecated in favor of user-level options", u.pos)
+        for key in _USER_CREATE_FIELDS:
+            if key in u["create"] and key in u and u[key] not in (None, "", False, [], 0) \
+                    and u["create"][key] not in (None, "", False, []):
+                r.error(f"cannot use both the create object and the user-level {key} field", u.pos)
+    _check_update(cfg, ctx)
+
+
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _check_update(cfg: Obj, ctx: _Ctx) -> None:
+    upd = cfg.get("update")
+    r = ctx.r
+    if upd is not None:
+        group = (upd.get("group") or "").lower()
+        if group not in ("stable", "beta", "alpha") and not upd.get("server"):
+            r.warning("unknown update group", upd.at("group"))
+        if upd.get("server"):
+            try:
+                go_url(upd["server"])
+            except GoUrlError as exc:
+                r.error(str(exc), upd.at("server"))
+    lock = cfg.get("locksmith")
+    if lock is None:
+        return
+    strategy = lock.get("reboot_strategy")
+    if strategy and strategy.lower() not in ("reboot", "etcd-lock", "off"):
+        r.error("unknown reboot strategy", lock.at("reboot_strategy"))
+    start, length = lock.get("window_start"), lock.get("window_length")
+    if bool(start) != bool(length):
+        r.error("window-start and window-length must both be specified", lock.pos)
+        return
+    if start:
+        parts = start.split(" ")
+        if len(parts) == 2:
+            if parts[0].lower() not in _DAYS:
+                r.error("unknown day in window start", lock.at("window_start"))
+            elif not sec.go_clock_ok(parts[1]):
+                r.error("couldn't parse window start", lock.at("window_start"))
+        elif len(parts) != 1 or not sec.go_clock_ok(parts[0]):
+            r.error("couldn't parse window start", lock.at("window_start"))
+    if length and not sec.go_duration_ok(length):
+        r.error("couldn't parse window length", lock.at("window_length"))
+
+
+# ----------------------------------------------------------------------------------------------- public
+
+SUPPORTED_PLATFORMS = tuple(sec.PLATFORMS)
+
+
+def translate_clc(text: str | bytes, *, platform: str | None = None,
+                  files_dir: str | os.PathLike[str] | None = None, strict: bool = False) -> Translation:
+    """Translate a Container Linux Config to Ignition 2.3.0 exactly as ct v0.9.4 (``-platform``, ``--files-dir``).
+
+    ``strict`` turns warnings into a failure (``config`` is ``None``), like ``ct -strict``.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    ctx = _Ctx(platform or None, files_dir)
+    r = ctx.r
+    if platform and platform not in sec.PLATFORMS:
+        r.error("unsupported platform")
+        return _done(None, ctx, strict)
+    try:
+        root = compose(text)
+    except YamlSyntaxError as exc:
+        msg = f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}"
+        from lokonb.flatcar.report import ReportEntry
+
+        r.entries.append(ReportEntry("error", msg, exc.line, None))
+        return _done(None, ctx, strict, note="Failed to parse config")
+    import yaml
+
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.value in ("", "~", "null", "Null", "NULL")
+                        and not root.style):
+        r.warning("Configuration is empty")
+        return _done(skeleton(), ctx, strict)
+    if not isinstance(root, yaml.MappingNode):
+        kind = "!!seq" if isinstance(root, yaml.SequenceNode) else f"!!str `{root.value}`"
+        r.entries.append(_unmarshal_entry([(pos(root)[0], f"cannot unmarshal {kind} into types.Config")],
+                                          pos(root)[0]))
+        return _done(None, ctx, strict, note="Failed to parse config")
+    res = decode(root, CONFIG)
+    if res.type_errors:
+        r.entries.append(_unmarshal_entry(res.type_errors, res.type_errors[0][0]))
+        return _done(None, ctx, strict, note="Failed to parse config")
+    cfg: Obj = res.value
+    unknown = list(res.unknown)
+    etcd, etcd_meta = (None, None)
+    if cfg.get("etcd") is not None:
+        etcd, etcd_meta = _decode_versioned(cfg["etcd"], "types.Etcd", _choose_etcd(ctx), ctx, "$.etcd", unknown)
+    flannel, flannel_meta = (None, None)
+    if cfg.get("flannel") is not None:
+        flannel, flannel_meta = _decode_versioned(cfg["flannel"], "types.Flannel", _choose_flannel(ctx), ctx,
+                                                  "$.flannel", unknown)
+    if any(e.kind == "error" and e.message.startswith("yaml: unmarshal") for e in r.entries):
+        return _done(None, ctx, strict, note="Failed to parse config")
+    unknown.sort(key=lambda u: u.pos)
+    pre = Report()
+    for u in unknown:
+        pre.warning(f"Config has unrecognized key: {u.key}", u.pos)
+        suggestion = did_you_mean(u.key, u.known)
+        if suggestion:
+            pre.info(f"Did you mean {suggestion} instead of {u.key}", u.pos)
+    r.entries[:0] = pre.entries
+    if cfg.get("version") not in (None, 0):
+        r.error("Invalid version. Only version 0 is supported", cfg.at("version"))
+    _parse_checks(cfg, ctx)
+    out = skeleton()
+    units: list[dict[str, Any]] = sec.platform_units(ctx.platform)
+    _convert_ignition(cfg, out, ctx)
+    _convert_disks(cfg, out, ctx)
+    _convert_docker(cfg, units)
+    _convert_etcd(etcd, etcd_meta, ctx, units)
+    _convert_files(cfg, out, ctx)
+    _convert_filesystems(cfg, out, ctx)
+    _convert_flannel(flannel, flannel_meta, ctx, units)
+    _convert_networkd(cfg, out, ctx)
+    _convert_passwd(cfg, out)
+    _convert_raid(cfg, out, ctx)
+    _convert_systemd(cfg, units, ctx)
+    _convert_update(cfg, out)
+    if units:
+        out["systemd"]["units"] = units
+    check_output(ctx.pairs, r)
+    return _done(out, ctx, strict)
+
+
+def _done(out: dict[str, Any] | None, ctx: _Ctx, strict: bool, note: str | None = None) -> Translation:
+    entries = ctx.r.entries
+    failed = any(e.kind == "error" for e in entries) or (strict and any(e.kind == "warning" for e in entries))
+    return Translation(None if failed else out, entries, SPEC, "clc", note=note)

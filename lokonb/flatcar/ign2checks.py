@@ -1,0 +1,145 @@
+"""Ignition 2.3 validation of ct's output, positioned on the CLC source (flatcar.md §4.4, last table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lokonb.flatcar import checks
+from lokonb.flatcar.report import Report
+
+_ORDER = {"ref": 0, "networkd": 1, "directory": 2, "disk": 3, "file": 4, "filesystem": 5, "link": 6, "raid": 7,
+          "unit": 8}
+
+
+def check_output(pairs: list[tuple[str, Any, dict[str, Any]]], r: Report) -> None:
+    """Append Ignition 2.3 errors/warnings for every converted entry, in Ignition's struct order."""
+    for kind, src, out in sorted(pairs, key=lambda p: _ORDER[p[0]]):
+        _CHECKS[kind](src, out, r)
+
+
+def _ref(src: Any, out: dict[str, Any], r: Report) -> None:
+    if out.get("source"):
+        err = checks.url_error(out["source"], checks.SCHEMES_2)
+        if err:
+            r.error(err, src.at("source"))
+    h = out.get("verification", {}).get("hash")
+    if h:
+        err = checks.hash_error(h, ("sha512",))
+        if err:
+            r.error(err, src.at("verification"))
+
+
+def _node(src: Any, out: dict[str, Any], r: Report) -> None:
+    if not out.get("path", "").startswith("/"):
+        r.error("path not absolute", src.at("path"))
+    for key in ("group", "user"):
+        o = out.get(key)
+        if o and "id" in o and o.get("name"):
+            r.error("cannot set both id and name", src.at(key))
+
+
+def _mode(src: Any, out: dict[str, Any], r: Report) -> None:
+    if "mode" in out:
+        err = checks.mode_error(out["mode"])
+        if err:
+            r.error(err, src.at("mode"))
+
+
+def _file(src: Any, out: dict[str, Any], r: Report) -> None:
+    if out.get("append") and out.get("overwrite"):
+        r.error("cannot set both append and overwrite to true", src.pos)
+    _mode(src, out, r)
+    _node(src, out, r)
+    c = out["contents"]
+    contents = src.get("contents") or src
+    remote = contents.get("remote") if hasattr(contents, "get") else None
+    if c.get("compression") not in (None, "", "gzip"):
+        r.error("invalid compression method", (remote or contents).at("compression"))
+    source = c.get("source", "")
+    at = remote.at("url") if remote and remote.get("url") else contents.at("inline") if contents.get("inline") \
+        else getattr(contents, "pos", src.pos)
+    err = checks.url_error(source, checks.SCHEMES_2)
+    if err:
+        r.error(err, at)
+    h = c.get("verification", {}).get("hash")
+    if h:
+        err = checks.hash_error(h, ("sha512",))
+        if err:
+            r.error(err, remote.at("verification") if remote else src.pos)
+
+
+def _directory(src: Any, out: dict[str, Any], r: Report) -> None:
+    _mode(src, out, r)
+    _node(src, out, r)
+
+
+def _link(src: Any, out: dict[str, Any], r: Report) -> None:
+    _node(src, out, r)
+
+
+def _disk(src: Any, out: dict[str, Any], r: Report) -> None:
+    if not out.get("device", "").startswith("/"):
+        r.error("path not absolute", src.at("device"))
+    for part, psrc in zip(out.get("partitions", []), src.get("partitions") or [], strict=False):
+        label = part.get("label")
+        if label is not None and len(label) > 36 and psrc is not None:
+            r.error("partition labels may not exceed 36 characters", psrc.at("label"))
+
+
+def _filesystem(src: Any, out: dict[str, Any], r: Report) -> None:
+    m = out.get("mount")
+    if m is None and "path" not in out:
+        r.error("filesystem is missing mount or path", src.pos)
+    if m is not None and "path" in out:
+        r.error("filesystem has both mount and path defined", src.pos)
+    if m is not None:
+        msrc = src.get("mount")
+        if m.get("format") not in checks.FS_FORMATS[:-1]:
+            r.error("invalid filesystem format", msrc.at("format"))
+        if not m.get("device", "").startswith("/"):
+            r.error("path not absolute", msrc.at("device"))
+    if out.get("path") is not None and not out["path"].startswith("/"):
+        r.error("path not absolute", src.at("path"))
+
+
+def _raid(src: Any, out: dict[str, Any], r: Report) -> None:
+    if out.get("level") not in checks.RAID_LEVELS:
+        r.error("invalid raid level", src.at("level"))
+
+
+def _unit(src: Any, out: dict[str, Any], r: Report) -> None:
+    contents = out.get("contents", "")
+    if contents:
+        err = checks.unit_content_error(contents)
+        if err:
+            r.error(err, src.at("contents"))
+    enabled = out.get("enable") or out.get("enabled") is True
+    if enabled and contents and not checks.has_install_section(contents):
+        r.warning(f'unit "{out["name"]}" is enabled, but has no install section so enable does nothing',
+                  src.at("contents"))
+    if not out["name"].endswith(checks.UNIT_EXTENSIONS):
+        r.error("invalid systemd unit extension", src.at("name"))
+    for d, dsrc in zip(out.get("dropins", []), src.get("dropins") or [], strict=False):
+        dsrc = dsrc if dsrc is not None else src
+        if d.get("contents"):
+            err = checks.unit_content_error(d["contents"])
+            if err:
+                r.error(err, dsrc.at("contents"))
+        if not d["name"].endswith(".conf"):
+            r.error("invalid systemd drop-in extension", dsrc.at("name"))
+
+
+def _networkd(src: Any, out: dict[str, Any], r: Report) -> None:
+    if out.get("contents"):
+        err = checks.unit_content_error(out["contents"])
+        if err:
+            r.error(err, src.at("contents"))
+    if not out["name"].endswith(checks.NETWORKD_EXTENSIONS):
+        r.error("invalid networkd unit extension", src.at("name"))
+    for d, dsrc in zip(out.get("dropins", []), src.get("dropins") or [], strict=False):
+        if not d["name"].endswith(".conf") and dsrc is not None:
+            r.error("invalid networkd drop-in extension", dsrc.at("name"))
+
+
+_CHECKS = {"ref": _ref, "networkd": _networkd, "directory": _directory, "disk": _disk, "file": _file,
+           "filesystem": _filesystem, "link": _link, "raid": _raid, "unit": _unit}

@@ -1,0 +1,328 @@
+"""YAML composed with positions, decoded by the type of the target field (as Go's yaml.v3 does).
+
+PyYAML's implicit resolver would turn ``inline: yes`` into ``True``; ct and Butane never see that because Go
+decodes each scalar into the type of the struct field it lands in. :func:`decode` does the same from a schema
+built of :class:`Scalar`, :class:`Seq` and :class:`Struct` descriptions. Decoded structs are :class:`Obj`
+(a dict that remembers the position of itself, of every value and of every key), lists are :class:`Arr`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # libyaml gives the same error texts as yaml.v3 (a port of libyaml) and is much faster
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - pure-Python fallback
+    _Loader = yaml.SafeLoader
+
+Pos = tuple[int, int]
+
+
+class YamlSyntaxError(Exception):
+    """A YAML syntax error; ``line`` as yaml.v3 reports it, ``problem`` the libyaml text."""
+
+    def __init__(self, problem: str, line: int | None, column: int | None) -> None:
+        self.problem = problem
+        self.line = line
+        self.column = column
+        super().__init__(problem)
+
+
+def compose(text: str) -> yaml.Node | None:
+    """Compose one YAML document into a node tree; raise :class:`YamlSyntaxError`."""
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.context_mark or exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        col = (exc.problem_mark.column + 1) if exc.problem_mark is not None else None
+        raise YamlSyntaxError(str(exc.problem or exc.context or "invalid YAML"), line, col) from None
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(str(exc), None, None) from None
+
+
+def pos(node: yaml.Node) -> Pos:
+    """1-based (line, column) of a node's start."""
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class Obj(dict):
+    """A decoded mapping: ``pos`` of the mapping, ``vpos[key]`` of each value, ``kpos[key]`` of each key."""
+
+    __slots__ = ("pos", "vpos", "kpos", "node")
+
+    def __init__(self, position: Pos = (0, 0)) -> None:
+        super().__init__()
+        self.pos = position
+        self.vpos: dict[str, Pos] = {}
+        self.kpos: dict[str, Pos] = {}
+        self.node: Any = None
+
+    def at(self, key: str) -> Pos:
+        """Position of the value of ``key`` (or of the mapping when absent)."""
+        return self.vpos.get(key, self.pos)
+
+
+class Arr(list):
+    """A decoded sequence with ``pos`` and ``ipos[i]`` of each item."""
+
+    __slots__ = ("pos", "ipos")
+
+    def __init__(self, position: Pos = (0, 0)) -> None:
+        super().__init__()
+        self.pos = position
+        self.ipos: list[Pos] = []
+
+
+# ---------------------------------------------------------------------------------------------- type schema
+
+@dataclass(frozen=True)
+class Scalar:
+    """``kind`` is ``str``, ``int``, ``bool`` or ``any`` (plain Python value of the YAML core schema)."""
+
+    kind: str
+
+    @property
+    def goname(self) -> str:
+        return {"str": "string", "int": "int", "bool": "bool", "any": "interface {}", "node": "yaml.Node"}[self.kind]
+
+
+@dataclass(frozen=True)
+class Seq:
+    item: Any
+
+    @property
+    def goname(self) -> str:
+        return "[]" + self.item.goname
+
+
+@dataclass
+class Struct:
+    """An ordered mapping of known keys to types. ``goname`` is used in yaml.v3-style type errors."""
+
+    goname: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, **fields: Any) -> "Struct":
+        self.fields.update(fields)
+        return self
+
+
+@dataclass(frozen=True)
+class StrMap:
+    """A mapping of arbitrary string keys to one value type."""
+
+    value: Any
+
+    @property
+    def goname(self) -> str:
+        return "map[string]" + self.value.goname
+
+
+STR = Scalar("str")
+INT = Scalar("int")
+BOOL = Scalar("bool")
+ANY = Scalar("any")
+RAW = Scalar("node")
+
+_TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
+_FALSE = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
+_NULL = {"", "~", "null", "Null", "NULL"}
+_INT_RE = re.compile(r"^[-+]?(0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$")
+_FLOAT_RE = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _is_plain(node: yaml.ScalarNode) -> bool:
+    return not node.style  # None or "" for plain; quotes / block styles otherwise
+
+
+def parse_go_int(text: str) -> int | None:
+    """Go ``strconv.ParseInt(s, 0, 64)`` as yaml.v3 applies it (``_`` removed, ``0o`` accepted)."""
+    plain = text.replace("_", "")
+    if not plain or not _INT_RE.match(text):
+        return None
+    sign = -1 if plain[0] == "-" else 1
+    body = plain.lstrip("+-")
+    try:
+        if body[:2] in ("0x", "0X"):
+            value = int(body[2:], 16)
+        elif body[:2] in ("0b", "0B"):
+            value = int(body[2:], 2)
+        elif body[:2] in ("0o", "0O"):
+            value = int(body[2:], 8)
+        elif len(body) > 1 and body[0] == "0":
+            value = int(body[1:], 8)
+        else:
+            value = int(body, 10)
+    except ValueError:
+        return None
+    value *= sign
+    if not -(2**63) <= value < 2**63:
+        return None
+    return value
+
+
+def scalar_tag(node: yaml.ScalarNode) -> str:
+    """The yaml.v3 short tag of a scalar as resolved (``!!str`` for quoted ones)."""
+    if not _is_plain(node):
+        return "!!str"
+    value = node.value
+    if value in _NULL:
+        return "!!null"
+    if value in ("true", "True", "TRUE", "false", "False", "FALSE"):
+        return "!!bool"
+    if parse_go_int(value) is not None:
+        return "!!int"
+    if _FLOAT_RE.match(value):
+        return "!!float"
+    return "!!str"
+
+
+def _node_desc(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "!!map"
+    if isinstance(node, yaml.SequenceNode):
+        return "!!seq"
+    value = node.value
+    shown = f"{value[:7]}..." if len(value) > 10 else value
+    return f"{scalar_tag(node)} `{shown}`"
+
+
+def _any_value(node: yaml.Node) -> Any:
+    """Plain Python value of a node with the YAML core schema (for untyped fields)."""
+    if isinstance(node, yaml.MappingNode):
+        return {str(_any_value(k)): _any_value(v) for k, v in node.value}
+    if isinstance(node, yaml.SequenceNode):
+        return [_any_value(v) for v in node.value]
+    tag = scalar_tag(node)
+    if tag == "!!null":
+        return None
+    if tag == "!!bool":
+        return node.value in _TRUE
+    if tag == "!!int":
+        return parse_go_int(node.value)
+    if tag == "!!float":
+        try:
+            return float(node.value.replace("_", ""))
+        except ValueError:
+            return node.value
+    return node.value
+
+
+@dataclass
+class UnknownKey:
+    key: str
+    pos: Pos
+    path: str
+    known: tuple[str, ...]
+
+
+@dataclass
+class DecodeResult:
+    value: Any
+    type_errors: list[tuple[int, str]]  # (line, "cannot unmarshal ...") in document order
+    unknown: list[UnknownKey]
+    duplicates: list[tuple[int, str]]
+
+
+class _Decoder:
+    def __init__(self, on_unknown: Callable[[UnknownKey], None] | None = None) -> None:
+        self.type_errors: list[tuple[int, str]] = []
+        self.unknown: list[UnknownKey] = []
+        self.duplicates: list[tuple[int, str]] = []
+
+    def type_error(self, node: yaml.Node, typ: Any) -> None:
+        self.type_errors.append((pos(node)[0], f"cannot unmarshal {_node_desc(node)} into {typ.goname}"))
+
+    def decode(self, node: yaml.Node, typ: Any, path: str) -> Any:
+        if isinstance(node, yaml.ScalarNode) and _is_plain(node) and node.value in _NULL:
+            return None
+        if isinstance(typ, Scalar):
+            return self.scalar(node, typ)
+        if isinstance(typ, Seq):
+            if not isinstance(node, yaml.SequenceNode):
+                self.type_error(node, typ)
+                return None
+            out = Arr(pos(node))
+            for i, item in enumerate(node.value):
+                out.append(self.decode(item, typ.item, f"{path}.{i}"))
+                out.ipos.append(pos(item))
+            return out
+        if isinstance(typ, (Struct, StrMap)):
+            if not isinstance(node, yaml.MappingNode):
+                self.type_error(node, typ)
+                return None
+            return self.mapping(node, typ, path)
+        raise TypeError(f"bad schema type {typ!r}")  # pragma: no cover
+
+    def mapping(self, node: yaml.MappingNode, typ: Struct | StrMap, path: str) -> Obj:
+        out = Obj(pos(node))
+        out.node = node
+        seen: dict[str, int] = {}
+        for knode, vnode in node.value:
+            key = knode.value if isinstance(knode, yaml.ScalarNode) else str(_any_value(knode))
+            if key in seen:
+                self.type_errors.append((pos(knode)[0], f'mapping key "{key}" already defined at line {seen[key]}'))
+                continue
+            seen[key] = pos(knode)[0]
+            if isinstance(typ, StrMap):
+                vtyp = typ.value
+            else:
+                vtyp = typ.fields.get(key)
+                if vtyp is None:
+                    self.unknown.append(UnknownKey(key, pos(knode), f"{path}.{key}", tuple(typ.fields)))
+                    continue
+            out.kpos[key] = pos(knode)
+            out.vpos[key] = pos(vnode)
+            value = self.decode(vnode, vtyp, f"{path}.{key}")
+            if value is not None or isinstance(vtyp, Scalar):
+                out[key] = value
+        return out
+
+    def scalar(self, node: yaml.Node, typ: Scalar) -> Any:
+        if typ.kind == "any":
+            return _any_value(node)
+        if typ.kind == "node":  # decoded later by a caller that needs other fields first
+            return node
+        if not isinstance(node, yaml.ScalarNode):
+            self.type_error(node, typ)
+            return None
+        value = node.value
+        if typ.kind == "str":
+            return value
+        plain = _is_plain(node)
+        if typ.kind == "int":
+            parsed = parse_go_int(value) if plain else None
+            if parsed is None:
+                self.type_error(node, typ)
+            return parsed
+        if typ.kind == "bool":
+            if plain and value in _TRUE:
+                return True
+            if plain and value in _FALSE:
+                return False
+            self.type_error(node, typ)
+            return None
+        raise TypeError(typ.kind)  # pragma: no cover
+
+
+def decode(node: yaml.Node, typ: Any, path: str = "$") -> DecodeResult:
+    """Decode ``node`` into ``typ``; collects type errors, duplicate keys and unknown keys (never raises)."""
+    dec = _Decoder()
+    value = dec.decode(node, typ, path)
+    return DecodeResult(value, dec.type_errors, dec.unknown, dec.duplicates)
+
+
+def did_you_mean(key: str, known: tuple[str, ...]) -> str | None:
+    """The known key equal to ``key`` ignoring case (ct's suggestion rule)."""
+    low = key.lower()
+    for k in known:
+        if k.lower() == low and k != key:
+            return k
+    return None
