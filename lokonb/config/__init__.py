@@ -1,0 +1,49 @@
+"""The cluster model: typed, immutable, validated; loaded from YAML parameters or Lokomotive ``.lokocfg`` files.
+
+Public API::
+
+    load_yaml(path_or_dict) -> ClusterConfig          # parameters/ form or `lokonb config show --json` form
+    load_lokocfg(path, vars_path=None, overrides=None) -> ClusterConfig
+    load(path, vars_path=None, overrides=None) -> Loaded   # either, by file type; with warnings
+    ClusterConfig, WorkerPool, OidcConfig, AwsSettings, StateSettings
+    ConfigError, ConfigValidationError (``.issues``: every :class:`Issue`)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lokonb.config.errors import ConfigValidationError, Issue
+from lokonb.config.loaders import Loaded, load_yaml, read_yaml
+from lokonb.config.lokocfg import load_lokocfg, parse_var_override, read_lokocfg
+from lokonb.config.model import AwsSettings, ClusterConfig, FrozenMap, OidcConfig, StateSettings, WorkerPool
+from lokonb.errors import ConfigError
+
+__all__ = [
+    "AwsSettings", "ClusterConfig", "ConfigError", "ConfigValidationError", "FrozenMap", "Issue", "Loaded",
+    "OidcConfig", "StateSettings", "WorkerPool", "is_lokocfg", "load", "load_lokocfg", "load_yaml",
+    "parse_var_override", "read_lokocfg", "read_yaml",
+]
+
+
+def is_lokocfg(path: str | Path) -> bool:
+    """True for a ``.lokocfg`` file or a directory (lokoctl reads a directory of ``*.lokocfg`` files)."""
+    p = Path(path)
+    return p.is_dir() or p.suffix == ".lokocfg"
+
+
+def load(path: str | Path, vars_path: str | Path | None = None,
+         overrides: Mapping[str, Any] | None = None, *, extra_keys: tuple[str, ...] = ()) -> Loaded:
+    """Load a cluster definition of either kind (``.lokocfg`` file/dir, or YAML) with its warnings.
+
+    ``vars_path``/``overrides`` apply to lokocfg input only; for YAML they are an error, so a user never
+    believes a variable took effect when it did not.
+    """
+    if is_lokocfg(path):
+        return read_lokocfg(path, vars_path, overrides)
+    if vars_path is not None or overrides:
+        raise ConfigError("--vars/--var apply to .lokocfg files only; a YAML definition has no variables",
+                          file=str(path))
+    return read_yaml(path, extra_keys=extra_keys)

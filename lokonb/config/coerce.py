@@ -1,0 +1,151 @@
+"""Type checks and conversions of raw attribute values (from YAML or evaluated HCL) by attribute kind.
+
+Each kind is a small function returning the converted value or raising :class:`BadValue` with the "expected ..."
+text that ends up in the user's message. Conversions are the lossless ones Terraform would also make (a number
+where a string is expected); anything lossy is refused with a hint rather than silently changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+
+class BadValue(Exception):
+    """A value of the wrong type; ``str()`` is the "expected ..., got ..." text. ``item`` locates list/map items."""
+
+    def __init__(self, message: str, item: str | int | None = None) -> None:
+        super().__init__(message)
+        self.item = item
+
+
+def show(value: Any) -> str:
+    """A value as the user would write it: strings quoted, ``null``/``true``/``false`` as in YAML/HCL."""
+    if isinstance(value, Path):
+        value = str(value)
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "a map"
+    return type(value).__name__
+
+
+def _got(value: Any) -> str:
+    return f"got {show(value)}" if isinstance(value, str | int | float | bool) or value is None \
+        else f"got {_type_name(value)}"
+
+
+def to_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        raise BadValue(f"expected a string, got the number {value!r} (quote it to keep the exact text)")
+    raise BadValue(f"expected a string, {_got(value)}")
+
+
+def to_int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise BadValue(f"expected an integer, {_got(value)}")
+
+
+def to_number(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise BadValue(f"expected a number, {_got(value)}")
+
+
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise BadValue(f"expected true or false, {_got(value)}")
+
+
+def to_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise BadValue(f"expected a list of strings, {_got(value)}")
+    out = []
+    for i, item in enumerate(value):
+        try:
+            out.append(to_str(item))
+        except BadValue as exc:
+            raise BadValue(str(exc), item=i) from None
+    return tuple(out)
+
+
+def to_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise BadValue(f"expected a map of strings, {_got(value)}")
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise BadValue(f"expected string keys, got {show(key)} (quote it)", item=str(key))
+        try:
+            out[key] = to_str(item)
+        except BadValue as exc:
+            raise BadValue(str(exc), item=key) from None
+    return out
+
+
+def to_path(value: Any) -> Path:
+    text = to_str(value)
+    if not text:
+        raise BadValue("expected a path, got an empty string")
+    return Path(os.path.expanduser(text))
+
+
+def to_endpoint(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = to_str(value)
+    if text == "embedded":
+        return text
+    parsed = urlparse(text)
+    if parsed.scheme in ("http", "https") and parsed.hostname:
+        return text.rstrip("/")
+    raise BadValue(f"expected null, \"embedded\" or an http(s) URL, got {show(value)}")
+
+
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "str": to_str,
+    "int": to_int,
+    "number": to_number,
+    "bool": to_bool,
+    "list": to_list,
+    "map": to_map,
+    "path": to_path,
+    "cidr": to_str,
+    "ip": to_str,
+    "endpoint": to_endpoint,
+}
+
+
+def convert(kind: str, value: Any, *, nullable: bool) -> Any:
+    """Convert ``value`` to the attribute ``kind``; ``None`` passes only for attributes whose default is null."""
+    if value is None and (nullable or kind == "endpoint"):
+        return None
+    return CONVERTERS[kind](value)

@@ -1,0 +1,321 @@
+"""Evaluating the HCL expressions found in Lokomotive configs, as python-hcl2 returns them.
+
+python-hcl2 gives literals as Python values, quoted strings and heredocs in their source form, and any other
+expression as ``${...}`` text. lokonb evaluates what lokoctl configs use: literals, lists, maps, heredocs,
+``var.NAME``, string templates with ``${...}``, ``file(path)`` and ``pathexpand(path)``. Anything else
+(other functions, conditionals, arithmetic, ``for``) is refused with a message saying what is supported.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SUPPORTED = "lokonb evaluates var.*, file(), pathexpand() and string templates"
+HEREDOC_RE = re.compile(r'^"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)\n?[ \t]*\2"$', re.DOTALL)
+IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+NUMBER_RE = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
+ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+class ExprError(Exception):
+    """An expression lokonb cannot evaluate; ``str()`` is the user message (without location)."""
+
+
+@dataclass
+class Context:
+    """What expressions can see: variable values, where relative ``file()`` paths are looked up."""
+
+    variables: Mapping[str, Any]
+    declared: frozenset[str]
+    search_dirs: tuple[Path, ...]
+    where: str = ""
+    used_files: list[Path] = field(default_factory=list)
+
+
+def unquote_key(key: str) -> str:
+    """Block labels and map keys come back quoted (``"\\"web\\""``); return the plain text."""
+    if len(key) >= 2 and key[0] == key[-1] == '"':
+        return render_template(key[1:-1], None, escapes=True)  # type: ignore[return-value]
+    return key
+
+
+def evaluate(value: Any, ctx: Context) -> Any:
+    """Evaluate one attribute value from python-hcl2's output."""
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, list):
+        return [evaluate(v, ctx) for v in value]
+    if isinstance(value, dict):
+        return {unquote_key(k): evaluate(v, ctx) for k, v in value.items() if k != "__is_block__"}
+    if not isinstance(value, str):
+        raise ExprError(f"unsupported value {value!r}")
+    heredoc = HEREDOC_RE.match(value)
+    if heredoc:
+        return render_template(_heredoc_body(heredoc.group(1) == "-", heredoc.group(3)), ctx, escapes=False)
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return render_template(value[1:-1], ctx, escapes=True)
+    if value.startswith("${") and _matching_brace(value, 1) == len(value) - 1:
+        return Parser(value[2:-1], ctx).parse_all()
+    return Parser(value, ctx).parse_all()
+
+
+def _heredoc_body(flush: bool, body: str) -> str:
+    lines = body.split("\n")
+    if flush:  # <<- removes the smallest common indentation
+        indents = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
+        cut = min(indents, default=0)
+        lines = [line[cut:] for line in lines]
+    return "\n".join(lines) + "\n"
+
+
+def _matching_brace(text: str, start: int) -> int:
+    """Index of the ``}`` closing the ``{`` at ``start``, skipping quoted strings; -1 if none."""
+    depth, i, in_str = 0, start, False
+    while i < len(text):
+        ch = text[i]
+        if in_str:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def render_template(text: str, ctx: Context | None, *, escapes: bool) -> Any:
+    """Render a string template; a template that is exactly one ``${expr}`` keeps the value's type."""
+    if ctx is not None and text.startswith("${") and _matching_brace(text, 1) == len(text) - 1:
+        return Parser(text[2:-1], ctx).parse_all()
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if escapes and ch == "\\":
+            i = _escape(text, i, out)
+            continue
+        if text.startswith("$${", i) or text.startswith("%%{", i):
+            out.append(text[i + 1:i + 3])
+            i += 3
+            continue
+        if text.startswith("${", i):
+            end = _matching_brace(text, i + 1)
+            if end < 0 or ctx is None:
+                raise ExprError(f"unterminated or misplaced interpolation in {text!r}")
+            value = Parser(text[i + 2:end], ctx).parse_all()
+            if isinstance(value, list | dict) or value is None:
+                raise ExprError(f"cannot put {type(value).__name__ if value is not None else 'null'} value of "
+                                f"`{text[i + 2:end].strip()}` into a string")
+            out.append(_stringify(value))
+            i = end + 1
+            continue
+        if text.startswith("%{", i):
+            raise ExprError(f"unsupported template directive in {text!r} ({SUPPORTED})")
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _escape(text: str, i: int, out: list[str]) -> int:
+    nxt = text[i + 1:i + 2]
+    if nxt in ESCAPES:
+        out.append(ESCAPES[nxt])
+        return i + 2
+    for letter, width in (("u", 4), ("U", 8)):
+        if nxt == letter:
+            digits = text[i + 2:i + 2 + width]
+            try:
+                out.append(chr(int(digits, 16)))
+            except ValueError:
+                raise ExprError(f"invalid escape \\{letter}{digits} in string") from None
+            return i + 2 + width
+    raise ExprError(f"invalid escape sequence \\{nxt} in string")
+
+
+def _stringify(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class Parser:
+    """A recursive-descent evaluator for the expression subset lokoctl configs use."""
+
+    def __init__(self, text: str, ctx: Context) -> None:
+        self.text = text
+        self.pos = 0
+        self.ctx = ctx
+
+    def unsupported(self) -> ExprError:
+        return ExprError(f"unsupported expression `{self.text.strip()}` ({SUPPORTED})")
+
+    def parse_all(self) -> Any:
+        value = self.expr()
+        self.skip()
+        if self.pos != len(self.text):
+            raise self.unsupported()
+        return value
+
+    def skip(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
+            self.pos += 1
+
+    def peek(self) -> str:
+        self.skip()
+        return self.text[self.pos:self.pos + 1]
+
+    def expect(self, ch: str) -> None:
+        if self.peek() != ch:
+            raise self.unsupported()
+        self.pos += 1
+
+    def expr(self) -> Any:
+        ch = self.peek()
+        if ch == '"':
+            return self.string()
+        if ch == "[":
+            return self.sequence("[", "]")
+        if ch == "{":
+            return self.mapping()
+        if ch == "(":
+            self.pos += 1
+            value = self.expr()
+            self.expect(")")
+            return value
+        number = NUMBER_RE.match(self.text, self.pos)
+        if number:
+            self.pos = number.end()
+            text = number.group(0)
+            return float(text) if any(c in text for c in ".eE") else int(text)
+        ident = IDENT_RE.match(self.text, self.pos)
+        if not ident:
+            raise self.unsupported()
+        self.pos = ident.end()
+        name = ident.group(0)
+        if name in ("true", "false"):
+            return name == "true"
+        if name == "null":
+            return None
+        if self.peek() == "(":
+            return self.call(name)
+        if name == "var":
+            return self.variable()
+        raise self.unsupported()
+
+    def string(self) -> Any:
+        start = self.pos
+        self.pos += 1
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            if ch == "\\":
+                self.pos += 2
+                continue
+            if ch == "$" and self.text.startswith("${", self.pos):
+                end = _matching_brace(self.text, self.pos + 1)
+                if end < 0:
+                    raise self.unsupported()
+                self.pos = end + 1
+                continue
+            if ch == '"':
+                self.pos += 1
+                return render_template(self.text[start + 1:self.pos - 1], self.ctx, escapes=True)
+            self.pos += 1
+        raise ExprError(f"unterminated string in `{self.text.strip()}`")
+
+    def sequence(self, open_: str, close: str) -> list[Any]:
+        self.expect(open_)
+        items: list[Any] = []
+        while self.peek() != close:
+            items.append(self.expr())
+            if self.peek() == ",":
+                self.pos += 1
+            elif self.peek() != close:
+                raise self.unsupported()
+        self.pos += 1
+        return items
+
+    def mapping(self) -> dict[str, Any]:
+        self.expect("{")
+        out: dict[str, Any] = {}
+        while self.peek() != "}":
+            if self.peek() == '"':
+                key = self.string()
+            else:
+                ident = IDENT_RE.match(self.text, self.pos)
+                if not ident:
+                    raise self.unsupported()
+                self.pos = ident.end()
+                key = ident.group(0)
+            if self.peek() not in ("=", ":"):
+                raise self.unsupported()
+            self.pos += 1
+            out[str(key)] = self.expr()
+            if self.peek() == ",":
+                self.pos += 1
+        self.pos += 1
+        return out
+
+    def variable(self) -> Any:
+        self.expect(".")
+        ident = IDENT_RE.match(self.text, self.pos)
+        if not ident:
+            raise self.unsupported()
+        self.pos = ident.end()
+        name = ident.group(0)
+        if name not in self.ctx.declared:
+            raise ExprError(f'reference to undeclared variable "{name}" (add a variable "{name}" block)')
+        if name not in self.ctx.variables:
+            raise ExprError(f'variable "{name}" has no value: set it in lokocfg.vars, with --var {name}=VALUE, '
+                            "or give the variable block a default")
+        value = self.ctx.variables[name]
+        while self.peek() == "[":
+            self.pos += 1
+            index = self.expr()
+            self.expect("]")
+            try:
+                value = value[index]
+            except (KeyError, IndexError, TypeError):
+                raise ExprError(f"var.{name}[{index!r}] does not exist") from None
+        return value
+
+    def call(self, name: str) -> Any:
+        func = FUNCTIONS.get(name)
+        if func is None:
+            raise ExprError(f"unsupported function {name}() in `{self.text.strip()}` ({SUPPORTED})")
+        args = self.sequence("(", ")")
+        if len(args) != 1 or not isinstance(args[0], str):
+            raise ExprError(f"{name}() takes one string argument")
+        return func(args[0], self.ctx)
+
+
+def _file(path: str, ctx: Context) -> str:
+    expanded = Path(os.path.expanduser(path))
+    candidates = [expanded] if expanded.is_absolute() else [d / expanded for d in ctx.search_dirs]
+    for candidate in candidates:
+        if candidate.is_file():
+            ctx.used_files.append(candidate)
+            try:
+                return candidate.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ExprError(f"file({path!r}): cannot read {candidate}: {exc}") from None
+    looked = ", ".join(str(c) for c in candidates)
+    raise ExprError(f"file({path!r}): no such file (looked in: {looked})")
+
+
+def _pathexpand(path: str, ctx: Context) -> str:
+    return os.path.expanduser(path)
+
+
+FUNCTIONS: dict[str, Callable[[str, Context], str]] = {"file": _file, "pathexpand": _pathexpand}

@@ -1,0 +1,101 @@
+"""Loading cluster definitions from YAML parameters (a file or a dict) into the validated model."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lokonb.config.build import RawDefinition, RawPath, validate_raw
+from lokonb.config.errors import Issue
+from lokonb.config.model import ClusterConfig
+from lokonb.config.yamlsrc import parse_yaml, read_text
+from lokonb.errors import ConfigError
+
+log = logging.getLogger("lokonb.config")
+
+#: Top-level keys of the parameters form that belong to the cluster definition.
+PARAMETER_BLOCKS = ("cluster", "aws", "state")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A validated model and the warnings found while loading it."""
+
+    config: ClusterConfig
+    warnings: tuple[Issue, ...]
+
+
+def _locator(file: str | None, lines: Mapping[RawPath, int], flat: bool):  # type: ignore[no-untyped-def]
+    def locate(path: RawPath) -> str | None:
+        if flat and path and path[0] == "cluster":
+            path = path[1:]
+        # fall back to the nearest enclosing value that has a line (e.g. a missing attribute's block)
+        while path not in lines and path:
+            path = path[:-1]
+        line = lines.get(path)
+        if line is None:
+            return None
+        return f"{file}:{line}" if file else f"line {line}"
+    return locate
+
+
+def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath, int] | None = None,
+                  extra_keys: Iterable[str] = ()) -> RawDefinition:
+    """Turn YAML/dict data in either accepted form into a :class:`RawDefinition`.
+
+    Forms: the parameters form (``cluster:``, ``aws:``, ``state:`` blocks; other top-level keys belong to the
+    notebook and are reported as ignored unless listed in ``extra_keys``) and the flat form printed by
+    ``lokonb config show`` (cluster attributes at the top level with ``aws``/``state`` blocks).
+    """
+    if data is None:
+        raise ConfigError("the cluster definition is empty (expected cluster: with cluster_name, dns_zone, "
+                          "ssh_pubkeys and worker_pools)", file=file)
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"expected a mapping at the top level, got {type(data).__name__}", file=file,
+                          line=1 if file else None)
+    lines = lines or {}
+    flat = not isinstance(data.get("cluster"), Mapping)
+    issues: list[Issue] = []
+    if flat:
+        cluster = {k: v for k, v in data.items() if k not in ("aws", "state")}
+    else:
+        cluster = data["cluster"]
+        ignored = [k for k in data if k not in PARAMETER_BLOCKS and k not in set(extra_keys)]
+        for key in ignored:
+            line = lines.get((key,))
+            issues.append(Issue(path=str(key), severity="warning", rule="unknown",
+                                message="not part of the cluster definition (cluster, aws, state); ignored by "
+                                        "the cluster model",
+                                source=(f"{file}:{line}" if file else f"line {line}") if line else None))
+    return RawDefinition(cluster=cluster, aws=data.get("aws") or {}, state=data.get("state") or {},
+                         file=file, locate=_locator(file, lines, flat), issues=issues)
+
+
+def read_yaml(source: str | Path | Mapping[str, Any], *, extra_keys: Iterable[str] = ()) -> Loaded:
+    """Load and validate a YAML file or dict; returns the model with its warnings (errors raise)."""
+    if isinstance(source, Mapping):
+        raw = raw_from_data(source, extra_keys=extra_keys)
+    else:
+        path = Path(source)
+        text = read_text(path)
+        if not text.strip():
+            raise ConfigError("the file is empty (expected a cluster definition)", file=str(path))
+        data, lines = parse_yaml(text, str(path))
+        raw = raw_from_data(data, file=str(path), lines=lines, extra_keys=extra_keys)
+    config, issues = validate_raw(raw)
+    return Loaded(config, tuple(i for i in issues if i.severity != "error"))
+
+
+def load_yaml(source: str | Path | Mapping[str, Any], *, extra_keys: Iterable[str] = ()) -> ClusterConfig:
+    """Load a cluster definition from a YAML file or a dict (the ``parameters/`` form) and validate it.
+
+    Warnings are logged on the ``lokonb.config`` logger; errors raise
+    :class:`~lokonb.config.ConfigValidationError` (every issue at once) or :class:`~lokonb.errors.ConfigError`.
+    """
+    loaded = read_yaml(source, extra_keys=extra_keys)
+    for issue in loaded.warnings:
+        log.warning("%s", issue)
+    return loaded.config

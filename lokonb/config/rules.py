@@ -1,0 +1,660 @@
+"""The static validation rules V1-V22 (``aws.md`` §3.2), as a table of small functions.
+
+Each rule reads the resolved values and reports issues through the collector; values that already failed their
+type check are ``INVALID`` and skipped, so one mistake gives one message. Limits that follow AWS live in data
+tables (``DISK_LIMITS``) rather than in code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+import struct
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlparse
+
+from lokonb.config.build import INVALID, Collector, RawPath, Resolved, attr_path, key_path
+
+Env = Mapping[str, str]
+
+NAME_RE = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+MAX_NAME = 28
+RESERVED_LB_PORT = 6443
+CPU_POLICIES = ("", "none", "static")
+CHANNELS = ("stable", "beta", "alpha", "edge")
+VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+SPOT_RE = re.compile(r"^\d+(\.\d{1,5})?$")
+INSTANCE_RE = re.compile(r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)*$")
+ARM_FAMILY_RE = re.compile(r"^(a1|[a-z]+\d+g[a-z]*)$")
+TG_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):elasticloadbalancing:([a-z0-9-]+):(\d{12}):"
+                       r"targetgroup/([A-Za-z0-9-]{1,32})/([0-9a-f]{16})$")
+ZONE_ID_RE = re.compile(r"^[A-Z0-9]{1,32}$")
+DNS_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+TAG_CHARS_RE = re.compile(r"^[\w .:/=+\-@]*$", re.UNICODE)
+LABEL_NAME_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+DNS_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+MAX_USER_TAGS = 45  # 50 per resource minus lokonb's own five
+
+SSH_KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+                 "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
+
+
+# (min GiB, max GiB, min IOPS, max IOPS, max IOPS per GiB, IOPS required); None = IOPS not allowed.
+DISK_LIMITS: dict[str, tuple[int, int, tuple[int, int, int, bool] | None]] = {
+    "gp2": (1, 16384, None),
+    "gp3": (1, 16384, (3000, 16000, 500, False)),
+    "io1": (4, 16384, (100, 64000, 50, True)),
+    "io2": (4, 16384, (100, 256000, 1000, True)),
+    "standard": (1, 1024, None),
+}
+
+
+def ok(*values: Any) -> bool:
+    """True when none of the values failed its type check."""
+    return all(v is not INVALID for v in values)
+
+
+def _pools(r: Resolved) -> Iterator[tuple[str, RawPath, dict[str, Any]]]:
+    yield from r.pools
+
+
+# --- V1 / V2 / V3: pools and names --------------------------------------------------------------------------
+
+def v1_pools_exist(r: Resolved, col: Collector, env: Env) -> None:
+    if not r.pools:
+        col.add("worker_pool", "at least one worker pool must be defined", raw=("cluster",), rule="V1",
+                allowed="one or more worker_pool blocks (worker_pools list in YAML)")
+
+
+def v2_unique_pools(r: Resolved, col: Collector, env: Env) -> None:
+    seen: set[str] = set()
+    for base, raw, p in _pools(r):
+        name = p.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                col.add(base, f"worker pool {name!r} is duplicated; pool names must be unique",
+                        raw=(*raw, "name"), value=name, rule="V2")
+            seen.add(name)
+
+
+def _check_name(col: Collector, path: str, raw: RawPath, name: Any, what: str) -> None:
+    if not isinstance(name, str):
+        return
+    if not name or len(name) > MAX_NAME or not NAME_RE.match(name):
+        col.add(path, f"{name!r} is not a valid {what}", raw=raw, value=name, rule="V3",
+                allowed=f"1-{MAX_NAME} characters: lowercase letters, digits and '-', starting with a letter "
+                        "and not ending with '-'")
+
+
+def v3_names(r: Resolved, col: Collector, env: Env) -> None:
+    name = r.cluster.get("cluster_name")
+    _check_name(col, "cluster_name", ("cluster", "cluster_name"), name, "cluster name")
+    if isinstance(name, str) and name.startswith("internal-"):
+        col.add("cluster_name", f"{name!r} starts with \"internal-\", which ELB reserves for internal load "
+                "balancers", raw=("cluster", "cluster_name"), value=name, rule="V3",
+                allowed="a name not starting with internal-")
+    for base, raw, p in _pools(r):
+        _check_name(col, attr_path(base, "name"), (*raw, "name"), p.get("name"), "worker pool name")
+
+
+# --- V4: load-balancer ports ----------------------------------------------------------------------------------
+
+def v4_lb_ports(r: Resolved, col: Collector, env: Env) -> None:
+    allowed = "a port 1-65535 not used by another pool and not 6443"
+    used: dict[int, str] = {}
+    for base, raw, p in _pools(r):
+        ports = [(f, p.get(f)) for f in ("lb_http_port", "lb_https_port")]
+        for fname, port in ports:
+            path = attr_path(base, fname)
+            if not isinstance(port, int) or port is INVALID:
+                continue
+            if not 1 <= port <= 65535:
+                col.add(path, f"{port} is out of range; use {allowed}", raw=(*raw, fname), value=port,
+                        rule="V4", allowed=allowed)
+            elif port == RESERVED_LB_PORT:
+                col.add(path, f"{port} is the API server listener; use {allowed}", raw=(*raw, fname),
+                        value=port, rule="V4", allowed=allowed)
+            elif port in used and not used[port].startswith(base + "."):
+                col.add(path, f"{port} collides with {used[port]}; use {allowed}", raw=(*raw, fname),
+                        value=port, rule="V4", allowed=allowed)
+            else:
+                used.setdefault(port, path)
+        (hf, hp), (sf, sp) = ports
+        if isinstance(hp, int) and hp is not INVALID and hp == sp:
+            col.add(attr_path(base, sf), f"{sp} is also this pool's lb_http_port; HTTP and HTTPS need "
+                    "different ports", raw=(*raw, sf), value=sp, rule="V4", allowed=allowed)
+
+
+# --- V5 / V6 / V7 / V8 -------------------------------------------------------------------------------------
+
+def v5_cpu_manager(r: Resolved, col: Collector, env: Env) -> None:
+    for base, raw, p in _pools(r):
+        policy = p.get("cpu_manager_policy")
+        if ok(policy) and policy not in CPU_POLICIES:
+            col.add(attr_path(base, "cpu_manager_policy"), f"{policy!r} is not a CPU manager policy",
+                    raw=(*raw, "cpu_manager_policy"), value=policy, rule="V5", allowed='"none" (or ""), "static"')
+
+
+def v6_conntrack(r: Resolved, col: Collector, env: Env) -> None:
+    value = r.cluster.get("conntrack_max_per_core")
+    if ok(value) and value < 0:
+        col.add("conntrack_max_per_core", f"{value} can't be a negative value", value=value, rule="V6",
+                raw=("cluster", "conntrack_max_per_core"), allowed="0 (keep the kernel value) or more")
+
+
+def v7_oidc(r: Resolved, col: Collector, env: Env) -> None:
+    if r.oidc is None:
+        return
+    url = r.oidc.get("issuer_url")
+    raw: RawPath = ("cluster", "oidc", "issuer_url")
+    if ok(url):
+        parsed = urlparse(url)
+        if parsed.scheme != "https":
+            col.add("oidc.issuer_url", f"scheme must be https, got: {parsed.scheme or '(none)'} ({url!r})",
+                    raw=raw, value=url, rule="V7", allowed="an https:// URL with a host")
+        elif not parsed.hostname:
+            col.add("oidc.issuer_url", f"{url!r} has no host", raw=raw, value=url, rule="V7",
+                    allowed="an https:// URL with a host")
+    client_id = r.oidc.get("client_id")
+    if ok(client_id) and not client_id:
+        col.add("oidc.client_id", "must not be empty", raw=("cluster", "oidc", "client_id"), rule="V7")
+
+
+def v8_controllers(r: Resolved, col: Collector, env: Env) -> None:
+    count = r.cluster.get("controller_count")
+    if not ok(count):
+        return
+    if count < 1:
+        col.add("controller_count", f"{count} controllers: at least 1 is needed", value=count, rule="V8",
+                raw=("cluster", "controller_count"), allowed="1, 3 or 5")
+    elif count % 2 == 0:
+        col.add("controller_count", f"{count} controllers: etcd needs a majority, so {count} tolerate no more "
+                f"failures than {count - 1}; use 1, 3 or 5", severity="warning", value=count, rule="V8",
+                raw=("cluster", "controller_count"))
+
+
+# --- V9: networks -------------------------------------------------------------------------------------------
+
+RESERVED_NETS = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("127.0.0.0/8"))
+
+
+def _network(col: Collector, name: str, value: Any) -> ipaddress.IPv4Network | None:
+    if not ok(value):
+        return None
+    raw: RawPath = ("cluster", name)
+    try:
+        return ipaddress.IPv4Network(value)
+    except ValueError as exc:
+        if "has host bits set" in str(exc):
+            fixed = ipaddress.IPv4Network(value, strict=False)
+            col.add(name, f"{value} has host bits set; did you mean {fixed}?", raw=raw, value=value,
+                    rule="V9", allowed="an IPv4 network address such as 10.0.0.0/16")
+        else:
+            col.add(name, f"{value!r} is not an IPv4 network", raw=raw, value=value, rule="V9",
+                    allowed="an IPv4 CIDR such as 10.0.0.0/16")
+        return None
+
+
+def v9_networks(r: Resolved, col: Collector, env: Env) -> None:
+    nets = {n: _network(col, n, r.cluster.get(n)) for n in ("host_cidr", "pod_cidr", "service_cidr")}
+    host, service = nets["host_cidr"], nets["service_cidr"]
+    if host is not None and not 16 <= host.prefixlen <= 24:
+        col.add("host_cidr", f"{host} is a /{host.prefixlen}; the VPC needs /16 to /24 (subnets are 4 bits "
+                "longer)", raw=("cluster", "host_cidr"), value=str(host), rule="V9", allowed="/16 to /24")
+    if service is not None and service.prefixlen > 28:
+        col.add("service_cidr", f"{service} is too small to hold the cluster DNS address (.10)",
+                raw=("cluster", "service_cidr"), value=str(service), rule="V9", allowed="/28 or larger")
+    items = [(n, v) for n, v in nets.items() if v is not None]
+    for i, (name_a, a) in enumerate(items):
+        for name_b, b in items[i + 1:]:
+            if a.overlaps(b):
+                col.add(name_b, f"{b} overlaps {name_a} {a}; the three networks must be disjoint",
+                        raw=("cluster", name_b), value=str(b), rule="V9")
+        for reserved in RESERVED_NETS:
+            if a.overlaps(reserved):
+                col.add(name_a, f"{a} overlaps the reserved {reserved}", raw=("cluster", name_a),
+                        value=str(a), rule="V9", allowed="a private range outside 169.254.0.0/16 and 127.0.0.0/8")
+    ip = r.cluster.get("node_local_dns_ip")
+    if ok(ip):
+        try:
+            addr = ipaddress.IPv4Address(ip)
+        except ValueError:
+            col.add("node_local_dns_ip", f"{ip!r} is not an IPv4 address", raw=("cluster", "node_local_dns_ip"),
+                    value=ip, rule="V9", allowed="an address in 169.254.0.0/16 other than 169.254.169.254")
+        else:
+            if addr not in RESERVED_NETS[0] or str(addr) == "169.254.169.254":
+                col.add("node_local_dns_ip", f"{ip} must be a link-local address other than the metadata "
+                        "endpoint", raw=("cluster", "node_local_dns_ip"), value=ip, rule="V9",
+                        allowed="an address in 169.254.0.0/16 other than 169.254.169.254")
+
+
+# --- V10: disks ---------------------------------------------------------------------------------------------
+
+def _check_disk(col: Collector, base: str, raw: RawPath, d: Mapping[str, Any]) -> None:
+    dtype, size, iops = d.get("disk_type"), d.get("disk_size"), d.get("disk_iops")
+    if not ok(dtype):
+        return
+    limits = DISK_LIMITS.get(dtype)
+    if limits is None:
+        col.add(attr_path(base, "disk_type"), f"{dtype!r} is not a bootable EBS volume type",
+                raw=(*raw, "disk_type"), value=dtype, rule="V10", allowed=", ".join(DISK_LIMITS))
+        return
+    lo, hi, iops_limits = limits
+    if ok(size) and not lo <= size <= hi:
+        col.add(attr_path(base, "disk_size"), f"{size} GiB is out of range for {dtype}",
+                raw=(*raw, "disk_size"), value=size, rule="V10", allowed=f"{lo}-{hi} GiB")
+    if not ok(iops):
+        return
+    path = attr_path(base, "disk_iops")
+    if iops_limits is None:
+        if iops != 0:
+            col.add(path, f"{iops}: provisioned IOPS are only possible with io1, io2 or gp3, not {dtype}",
+                    raw=(*raw, "disk_iops"), value=iops, rule="V10", allowed="0 for " + dtype)
+        return
+    imin, imax, per_gib, required = iops_limits
+    if iops == 0:
+        if required:
+            col.add(path, f"is required for {dtype} volumes", raw=(*raw, "disk_iops"), rule="V10",
+                    allowed=f"{imin}-{imax}")
+        return
+    if not imin <= iops <= imax:
+        col.add(path, f"{iops} is out of range for {dtype}", raw=(*raw, "disk_iops"), value=iops, rule="V10",
+                allowed=f"{imin}-{imax}")
+    elif ok(size) and iops > per_gib * size:
+        col.add(path, f"{iops} IOPS exceed {per_gib} per GiB for a {size} GiB {dtype} volume",
+                raw=(*raw, "disk_iops"), value=iops, rule="V10", allowed=f"at most {per_gib * size}")
+
+
+def v10_disks(r: Resolved, col: Collector, env: Env) -> None:
+    _check_disk(col, "", ("cluster",), r.cluster)
+    for base, raw, p in _pools(r):
+        _check_disk(col, base, raw, p)
+
+
+# --- V11 / V12 ----------------------------------------------------------------------------------------------
+
+def v11_spot_price(r: Resolved, col: Collector, env: Env) -> None:
+    for base, raw, p in _pools(r):
+        price = p.get("spot_price")
+        if ok(price) and price != "" and (not SPOT_RE.match(price) or float(price) <= 0):
+            col.add(attr_path(base, "spot_price"), f"{price!r} is not a price", raw=(*raw, "spot_price"),
+                    value=price, rule="V11", allowed='"" (on-demand) or a positive decimal such as "0.05"')
+
+
+def ssh_key_problem(key: str) -> tuple[str, str] | None:
+    """Check one OpenSSH public key; returns (severity, message) or None when it is fine."""
+    parts = key.strip().split(None, 2)
+    if len(parts) < 2:
+        return "error", "is not an OpenSSH public key (expected \"TYPE BASE64 [COMMENT]\")"
+    ktype, b64 = parts[0], parts[1]
+    if ktype not in SSH_KEY_TYPES:
+        return "error", f"key type {ktype!r} is not supported by OpenSSH on Flatcar"
+    try:
+        blob = base64.b64decode(b64, validate=True)
+        (n,) = struct.unpack(">I", blob[:4])
+        embedded = blob[4:4 + n].decode("ascii")
+    except (binascii.Error, struct.error, UnicodeDecodeError, ValueError):
+        return "error", "the key data is not valid base64 of an SSH key"
+    if embedded != ktype:
+        return "error", f"the key data is a {embedded!r} key, not {ktype!r}"
+    if ktype == "ssh-rsa":
+        bits = _rsa_bits(blob)
+        if bits is None:
+            return "error", "the RSA key data is truncated"
+        if bits < 1024:
+            return "error", f"RSA key of {bits} bits: sshd refuses keys under 1024 bits"
+        if bits < 2048:
+            return "warning", f"RSA key of {bits} bits is weak; use 2048 bits or more (or ed25519)"
+    return None
+
+
+def _rsa_bits(blob: bytes) -> int | None:
+    offset = 0
+    fields = []
+    for _ in range(3):  # type string, e, n
+        if offset + 4 > len(blob):
+            return None
+        (n,) = struct.unpack(">I", blob[offset:offset + 4])
+        fields.append(blob[offset + 4:offset + 4 + n])
+        offset += 4 + n
+    if offset > len(blob):
+        return None
+    return int.from_bytes(fields[2], "big").bit_length()
+
+
+def _check_keys(col: Collector, base: str, raw: RawPath, keys: Any) -> None:
+    if not ok(keys) or keys is None:
+        return
+    path = attr_path(base, "ssh_pubkeys")
+    if len(keys) == 0 and base == "":
+        col.add(path, "at least one SSH public key is needed", raw=(*raw, "ssh_pubkeys"), rule="V12",
+                allowed="OpenSSH public keys (TYPE BASE64 [COMMENT])")
+    seen: set[str] = set()
+    for i, key in enumerate(keys):
+        problem = ssh_key_problem(key)
+        short = key[:40] + ("..." if len(key) > 40 else "")
+        if problem:
+            col.add(key_path(path, i), problem[1], severity=problem[0], raw=(*raw, "ssh_pubkeys", i),
+                    value=short, rule="V12", allowed=", ".join(SSH_KEY_TYPES))
+        blob = " ".join(key.split()[:2])
+        if blob in seen:
+            col.add(key_path(path, i), "duplicate key", severity="warning", raw=(*raw, "ssh_pubkeys", i),
+                    value=short, rule="V12")
+        seen.add(blob)
+
+
+def v12_ssh_keys(r: Resolved, col: Collector, env: Env) -> None:
+    _check_keys(col, "", ("cluster",), r.cluster.get("ssh_pubkeys"))
+    for base, raw, p in _pools(r):
+        if p.get("ssh_pubkeys") is not r.cluster.get("ssh_pubkeys"):
+            _check_keys(col, base, raw, p.get("ssh_pubkeys"))
+
+
+# --- V13: tags ----------------------------------------------------------------------------------------------
+
+def _check_tags(col: Collector, base: str, raw: RawPath, tags: Any) -> Any:
+    """Check the tags a block sets itself; returns them with ``Name`` renamed to ``X-Name``."""
+    if not ok(tags) or not isinstance(tags, dict):
+        return tags
+    path = attr_path(base, "tags")
+    for key, value in tags.items():
+        kpath, kraw = key_path(path, key), (*raw, "tags", key)
+        lower = key.lower()
+        if not 1 <= len(key) <= 128 or not TAG_CHARS_RE.match(key):
+            col.add(kpath, "is not a valid tag key", raw=kraw, value=key, rule="V13",
+                    allowed="1-128 letters, digits, spaces and _ . : / = + - @")
+        elif lower.startswith("aws:"):
+            col.add(kpath, "tag keys starting with aws: are reserved by AWS", raw=kraw, value=key, rule="V13")
+        elif lower.startswith("lokonb:") or lower.startswith("kubernetes.io/cluster/"):
+            col.add(kpath, "this tag key is set by lokonb itself (ownership tags)", raw=kraw, value=key,
+                    rule="V13", allowed="keys not starting with lokonb: or kubernetes.io/cluster/")
+        if len(value) > 256 or not TAG_CHARS_RE.match(value):
+            col.add(kpath, "is not a valid tag value", raw=kraw, value=value, rule="V13",
+                    allowed="0-256 letters, digits, spaces and _ . : / = + - @")
+    if "Name" in tags:
+        col.add(key_path(path, "Name"), "lokonb sets the Name tag itself; this value is kept as tag X-Name",
+                severity="warning", raw=(*raw, "tags", "Name"), rule="V13")
+        tags = {("X-Name" if k == "Name" else k): v for k, v in tags.items()}
+    return tags
+
+
+def _check_tag_count(col: Collector, base: str, raw: RawPath, tags: dict[str, str]) -> None:
+    if len(tags) > MAX_USER_TAGS:
+        col.add(attr_path(base, "tags"), f"{len(tags)} user tags after merging; AWS allows 50 per resource "
+                "and lokonb sets 5", raw=(*raw, "tags"), rule="V13", allowed=f"at most {MAX_USER_TAGS}")
+
+
+def v13_tags(r: Resolved, col: Collector, env: Env) -> None:
+    """Check cluster and pool tags, then merge each pool's tags over the cluster's (pool wins)."""
+    cluster_tags = _check_tags(col, "", ("cluster",), r.cluster.get("tags"))
+    r.cluster["tags"] = cluster_tags
+    if ok(cluster_tags):
+        _check_tag_count(col, "", ("cluster",), cluster_tags)
+    for base, raw, p in _pools(r):
+        own = _check_tags(col, base, raw, p.get("tags"))
+        if ok(own, cluster_tags):
+            p["tags"] = {**cluster_tags, **own}
+            if len(own):
+                _check_tag_count(col, base, raw, p["tags"])
+        else:
+            p["tags"] = INVALID
+
+
+# --- V14: instance types ------------------------------------------------------------------------------------
+
+def architecture(instance_type: str) -> str:
+    """``arm64`` for Graviton families (a1, *g*: m6g, c7gn, t4g...), else ``x86_64``; the API wins in preflight."""
+    family = instance_type.split(".", 1)[0]
+    return "arm64" if ARM_FAMILY_RE.match(family) else "x86_64"
+
+
+def _check_type(col: Collector, path: str, raw: RawPath, itype: Any) -> bool:
+    if not ok(itype):
+        return False
+    if not INSTANCE_RE.match(itype):
+        col.add(path, f"{itype!r} is not an EC2 instance type", raw=raw, value=itype, rule="V14",
+                allowed="a type such as t3.medium or m6g.large")
+        return False
+    if itype.startswith("mac"):
+        col.add(path, f"{itype!r}: Mac instances cannot run Flatcar", raw=raw, value=itype, rule="V14")
+        return False
+    return True
+
+
+def v14_instance_types(r: Resolved, col: Collector, env: Env) -> None:
+    _check_type(col, "controller_type", ("cluster", "controller_type"), r.cluster.get("controller_type"))
+    for base, raw, p in _pools(r):
+        main_ok = _check_type(col, attr_path(base, "instance_type"), (*raw, "instance_type"),
+                              p.get("instance_type"))
+        spot = p.get("spot_instance_types")
+        if not ok(spot):
+            continue
+        for i, itype in enumerate(spot):
+            path = key_path(attr_path(base, "spot_instance_types"), i)
+            if _check_type(col, path, (*raw, "spot_instance_types", i), itype) and main_ok \
+                    and architecture(itype) != architecture(p["instance_type"]):
+                col.add(path, f"{itype} is {architecture(itype)} but instance_type {p['instance_type']} is "
+                        f"{architecture(p['instance_type'])}; one pool uses one AMI", rule="V14",
+                        raw=(*raw, "spot_instance_types", i), value=itype,
+                        allowed=f"{architecture(p['instance_type'])} instance types")
+
+
+# --- V15: region --------------------------------------------------------------------------------------------
+
+def known_regions() -> dict[str, str]:
+    """Region -> partition for every EC2 region botocore knows (aws, aws-cn, aws-us-gov)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    out: dict[str, str] = {}
+    for partition in ("aws", "aws-cn", "aws-us-gov"):
+        for region in session.get_available_regions("ec2", partition_name=partition):
+            out[region] = partition
+    return out
+
+
+def v15_region(r: Resolved, col: Collector, env: Env) -> None:
+    import difflib
+
+    region = r.cluster.get("region")
+    if not ok(region):
+        return
+    regions = known_regions()
+    if region not in regions:
+        close = difflib.get_close_matches(region, list(regions), n=3, cutoff=0.6)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        col.add("region", f"{region!r} is not an AWS region known to botocore; {hint}(a very new region may "
+                "need a newer botocore)", raw=("cluster", "region"), value=region, rule="V15",
+                allowed="an EC2 region of the aws, aws-cn or aws-us-gov partition")
+
+
+# --- V16 / V17 / V18 / V19 ------------------------------------------------------------------------------------
+
+def _check_os(col: Collector, base: str, raw: RawPath, d: Mapping[str, Any]) -> None:
+    channel, version = d.get("os_channel"), d.get("os_version")
+    if ok(channel) and channel not in CHANNELS:
+        col.add(attr_path(base, "os_channel"), f"{channel!r} is not a Flatcar channel", value=channel,
+                raw=(*raw, "os_channel"), rule="V16", allowed=", ".join(CHANNELS))
+    if ok(version) and version != "current" and not VERSION_RE.match(version):
+        col.add(attr_path(base, "os_version"), f"{version!r} is not a Flatcar version", value=version,
+                raw=(*raw, "os_version"), rule="V16", allowed='"current" or X.Y.Z such as 3815.2.1')
+
+
+def v16_os(r: Resolved, col: Collector, env: Env) -> None:
+    _check_os(col, "", ("cluster",), r.cluster)
+    for base, raw, p in _pools(r):
+        _check_os(col, base, raw, p)
+
+
+def v17_counts(r: Resolved, col: Collector, env: Env) -> None:
+    counts = []
+    for base, raw, p in _pools(r):
+        count = p.get("count")
+        if ok(count):
+            counts.append(count)
+            if count < 0:
+                col.add(attr_path(base, "count"), f"{count} workers: the count can't be negative",
+                        raw=(*raw, "count"), value=count, rule="V17", allowed="0 or more")
+    if r.pools and counts and all(c == 0 for c in counts) and len(counts) == len(r.pools):
+        col.add("worker_pool", "no worker nodes: workloads and ingress have nowhere to run",
+                severity="warning", rule="V17")
+
+
+def label_problem(key: str, value: str | None) -> str | None:
+    """Check a Kubernetes label (or taint) key and value; returns a message or None."""
+    prefix, _, name = key.rpartition("/")
+    if not name or len(name) > 63 or not LABEL_NAME_RE.match(name):
+        return "the name part must be 1-63 characters [A-Za-z0-9-_.], starting and ending alphanumeric"
+    if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN_RE.match(prefix)):
+        return "the prefix must be a DNS subdomain (lowercase, dots)"
+    if value is not None and value != "" and (len(value) > 63 or not LABEL_NAME_RE.match(value)):
+        return f"value {value!r} must be empty or 1-63 characters [A-Za-z0-9-_.], alphanumeric at both ends"
+    return None
+
+
+def v18_labels_taints(r: Resolved, col: Collector, env: Env) -> None:
+    for base, raw, p in _pools(r):
+        labels, taints = p.get("labels"), p.get("taints")
+        for key, value in (labels.items() if ok(labels) else ()):
+            problem = label_problem(key, value)
+            if problem:
+                col.add(key_path(attr_path(base, "labels"), key), f"invalid label: {problem}", rule="V18",
+                        raw=(*raw, "labels", key), value=value)
+        for key, value in (taints.items() if ok(taints) else ()):
+            tvalue, sep, effect = value.rpartition(":")
+            path = key_path(attr_path(base, "taints"), key)
+            if not sep or effect not in TAINT_EFFECTS:
+                col.add(path, f"{value!r} is not \"value:Effect\"", raw=(*raw, "taints", key), value=value,
+                        rule="V18", allowed="value:Effect with Effect one of " + ", ".join(TAINT_EFFECTS))
+                continue
+            problem = label_problem(key, tvalue)
+            if problem:
+                col.add(path, f"invalid taint: {problem}", raw=(*raw, "taints", key), value=value, rule="V18")
+
+
+def v19_target_groups(r: Resolved, col: Collector, env: Env) -> None:
+    region = r.cluster.get("region")
+    for base, raw, p in _pools(r):
+        groups = p.get("target_groups")
+        for i, arn in enumerate(groups if ok(groups) else ()):
+            path = key_path(attr_path(base, "target_groups"), i)
+            m = TG_ARN_RE.match(arn)
+            if not m:
+                col.add(path, f"{arn!r} is not an ELBv2 target group ARN", raw=(*raw, "target_groups", i),
+                        value=arn, rule="V19",
+                        allowed="arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>")
+            elif ok(region) and m.group(2) != region:
+                col.add(path, f"target group is in {m.group(2)}, the cluster in {region}", value=arn,
+                        raw=(*raw, "target_groups", i), rule="V19", allowed=f"target groups in {region}")
+
+
+# --- V20 / V21 / V22 ---------------------------------------------------------------------------------------------
+
+def v20_dns(r: Resolved, col: Collector, env: Env) -> None:
+    zone, zone_id = r.cluster.get("dns_zone"), r.cluster.get("dns_zone_id")
+    if ok(zone) and isinstance(zone, str):
+        zone = zone.rstrip(".")
+        r.cluster["dns_zone"] = zone
+        labels = zone.split(".")
+        if len(zone) > 253 or len(labels) < 2 or not all(DNS_LABEL_RE.match(lab) for lab in labels):
+            col.add("dns_zone", f"{zone!r} is not a DNS zone name", raw=("cluster", "dns_zone"), value=zone,
+                    rule="V20", allowed="a domain such as example.com")
+        else:
+            name = r.cluster.get("cluster_name")
+            if isinstance(name, str) and len(f"{name}.{zone}") > 253:
+                col.add("dns_zone", f"{name}.{zone} is longer than 253 characters", rule="V20",
+                        raw=("cluster", "dns_zone"))
+    if ok(zone_id) and isinstance(zone_id, str):
+        stripped = zone_id.removeprefix("/hostedzone/")
+        r.cluster["dns_zone_id"] = stripped
+        if not ZONE_ID_RE.match(stripped):
+            col.add("dns_zone_id", f"{zone_id!r} is not a Route 53 hosted zone id", value=zone_id,
+                    raw=("cluster", "dns_zone_id"), rule="V20", allowed="such as Z0123456789ABCDEFGHIJ")
+
+
+def _check_imds(col: Collector, base: str, raw: RawPath, d: Mapping[str, Any]) -> None:
+    hop, v2 = d.get("metadata_hop_limit"), d.get("imds_v2_required")
+    if ok(hop) and isinstance(hop, int):
+        if not 1 <= hop <= 64:
+            col.add(attr_path(base, "metadata_hop_limit"), f"{hop} is out of range", value=hop, rule="V21",
+                    raw=(*raw, "metadata_hop_limit"), allowed="1-64")
+        elif hop > 1:
+            col.add(attr_path(base, "metadata_hop_limit"), f"{hop}: pods can then obtain the node's IAM "
+                    "credentials from the metadata endpoint", severity="warning", rule="V21",
+                    raw=(*raw, "metadata_hop_limit"))
+    if v2 is False:
+        col.add(attr_path(base, "imds_v2_required"), "false: IMDSv1 lets pods obtain the node's IAM "
+                "credentials without a token", severity="warning", raw=(*raw, "imds_v2_required"), rule="V21")
+
+
+def v21_limits(r: Resolved, col: Collector, env: Env) -> None:
+    _check_imds(col, "", ("cluster",), r.cluster)
+    for base, raw, p in _pools(r):
+        if p.get("metadata_hop_limit") != r.cluster.get("metadata_hop_limit") \
+                or p.get("imds_v2_required") != r.cluster.get("imds_v2_required"):
+            _check_imds(col, base, raw, p)
+    mtu = r.cluster.get("network_mtu")
+    if ok(mtu) and not 1280 <= mtu <= 9001:
+        col.add("network_mtu", f"{mtu} is out of range", value=mtu, raw=("cluster", "network_mtu"), rule="V21",
+                allowed="1280-9001 (9001 for jumbo frames)")
+    hours = r.cluster.get("certs_validity_period_hours")
+    if ok(hours) and hours <= 0:
+        col.add("certs_validity_period_hours", f"{hours} must be positive", value=hours, rule="V21",
+                raw=("cluster", "certs_validity_period_hours"), allowed="1 or more hours (8760 = one year)")
+
+
+def v22_state(r: Resolved, col: Collector, env: Env) -> None:
+    s = r.state
+    backend = s.get("backend")
+    if ok(backend) and backend not in ("local", "s3"):
+        col.add("state.backend", f"{backend!r} is not a state backend", value=backend, raw=("state", "backend"),
+                rule="V22", allowed="local, s3")
+        return
+    if backend != "s3":
+        return
+    if not s.get("bucket"):
+        col.add("state.bucket", "no bucket specified for the s3 state backend", raw=("state",), rule="V22")
+    if not s.get("key"):
+        col.add("state.key", "no key specified for the s3 state backend", raw=("state",), rule="V22")
+    if not s.get("region") and not env.get("AWS_DEFAULT_REGION") and not s.get("shared_credentials_file"):
+        col.add("state.region", "no region for the s3 state backend: set state.region or AWS_DEFAULT_REGION",
+                raw=("state",), rule="V22")
+    if not s.get("dynamodb_table") and s.get("lock") is not False:
+        col.add("state.dynamodb_table", "a DynamoDB lock table is required for the s3 backend (or set "
+                "state.lock: false to turn locking off)", raw=("state",), rule="V22")
+
+
+def aws_settings(r: Resolved, col: Collector, env: Env) -> None:
+    """lokonb's own client settings: enumerations and positive numbers."""
+    a = r.aws
+    if ok(a.get("retry_mode")) and a.get("retry_mode") not in ("standard", "adaptive"):
+        col.add("aws.retry_mode", f"{a['retry_mode']!r} is not a botocore retry mode", value=a["retry_mode"],
+                raw=("aws", "retry_mode"), rule="aws", allowed="standard, adaptive")
+    for name in ("max_attempts", "max_concurrency", "connect_timeout", "read_timeout", "waiter_scale"):
+        value = a.get(name)
+        if ok(value) and isinstance(value, int | float) and value <= 0:
+            col.add(f"aws.{name}", f"{value} must be positive", value=value, raw=("aws", name), rule="aws",
+                    allowed="a positive number")
+
+
+Rule = Callable[[Resolved, Collector, Env], None]
+
+#: The rule table, in reporting order.
+RULES: tuple[tuple[str, Rule], ...] = (
+    ("V1", v1_pools_exist), ("V2", v2_unique_pools), ("V3", v3_names), ("V4", v4_lb_ports),
+    ("V5", v5_cpu_manager), ("V6", v6_conntrack), ("V7", v7_oidc), ("V8", v8_controllers),
+    ("V9", v9_networks), ("V10", v10_disks), ("V11", v11_spot_price), ("V12", v12_ssh_keys),
+    ("V13", v13_tags), ("V14", v14_instance_types), ("V15", v15_region), ("V16", v16_os),
+    ("V17", v17_counts), ("V18", v18_labels_taints), ("V19", v19_target_groups), ("V20", v20_dns),
+    ("V21", v21_limits), ("V22", v22_state), ("aws", aws_settings),
+)
+
+
+def run_rules(r: Resolved, col: Collector, *, environ: Env) -> None:
+    """Run every rule; each reports into ``col``."""
+    for _rule_id, rule in RULES:
+        rule(r, col, environ)

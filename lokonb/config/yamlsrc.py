@@ -1,0 +1,96 @@
+"""Reading YAML cluster definitions: syntax errors with file/line/column, duplicate keys, and line numbers for
+every value so validation issues can say where they come from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lokonb.errors import ConfigError
+
+RawPath = tuple[str | int, ...]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys (plain YAML keeps the last one silently)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    out: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, list):
+            key = tuple(key)
+        if key in out:
+            mark = key_node.start_mark
+            raise ConfigError(f"duplicate key {key!r} (YAML would silently keep only the last one)",
+                              file=loader.name if loader.name != "<unicode string>" else None,
+                              line=mark.line + 1, column=mark.column + 1)
+        out[key] = loader.construct_object(value_node, deep=deep)
+    return out
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _index_lines(node: yaml.Node, path: RawPath, lines: dict[RawPath, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key_path = (*path, key_node.value)
+                _index_lines(value_node, key_path, lines)
+                lines[key_path] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, (*path, i), lines)
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file (a BOM is dropped, CRLF accepted) with errors that name the file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a directory, expected a file") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ConfigError("not UTF-8 text", file=str(path), line=line) from None
+    return text.replace("\r\n", "\n")
+
+
+def parse_yaml(text: str, name: str | None) -> tuple[Any, dict[RawPath, int]]:
+    """Parse YAML text; returns the data and a map raw path -> line. Syntax errors name file, line, column."""
+    loader = _LineLoader(text)
+    if name:
+        loader.name = name
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(f"YAML syntax error: {problem}", file=name,
+                          line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"YAML error: {exc}", file=name) from None
+    finally:
+        loader.dispose()
+    lines: dict[RawPath, int] = {}
+    _index_lines(node, (), lines)
+    return data, lines
+
+
+def is_mapping(value: Any) -> bool:
+    return isinstance(value, Mapping)
