@@ -1,0 +1,736 @@
+"""Butane ``variant: flatcar`` (1.0.0 → Ignition 3.3.0, 1.1.0 → 3.4.0) with Butane v0.29 semantics (flatcar.md §5).
+
+Stages: variant/version pre-pass → type-directed YAML decode → ``unused key`` warnings → source checks →
+translation (sugar: inline/local/trees, mount units, local SSH keys and unit contents) → field filter (clevis)
+→ duplicates → Ignition 3.x checks of the output. Keys are emitted in Ignition 3 struct order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lokonb.flatcar import checks
+from lokonb.flatcar.clc_sections import parse_semver
+from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
+from lokonb.flatcar.report import Report, ReportEntry, Translation
+from lokonb.flatcar.yamlpos import (
+    BOOL, INT, STR, Arr, Obj, Seq, Struct, YamlSyntaxError, compose, decode, pos,
+)
+
+#: Butane flatcar version → Ignition spec it emits.
+VERSIONS = {"1.0.0": "3.3.0", "1.1.0": "3.4.0"}
+
+
+def _schema(v11: bool) -> Struct:
+    verification = Struct("base.Verification", {"hash": STR})
+    header = Struct("base.HTTPHeader", {"name": STR, "value": STR})
+    resource = Struct("base.Resource", {"compression": STR, "http_headers": Seq(header), "source": STR,
+                                        "inline": STR, "local": STR, "verification": verification})
+    owner = {"id": INT, "name": STR}
+    node = {"path": STR, "overwrite": BOOL, "user": Struct("base.NodeUser", dict(owner)),
+            "group": Struct("base.NodeGroup", dict(owner))}
+    tang = {"url": STR, "thumbprint": STR}
+    luks = {"name": STR, "label": STR, "uuid": STR, "device": STR, "key_file": resource, "wipe_volume": BOOL,
+            "options": Seq(STR)}
+    if v11:
+        tang["advertisement"] = STR
+        luks.update(discard=BOOL, open_options=Seq(STR))
+    luks["clevis"] = Struct("base.Clevis", {
+        "custom": Struct("base.ClevisCustom", {"pin": STR, "config": STR, "needs_network": BOOL}),
+        "tpm2": BOOL, "tang": Seq(Struct("base.Tang", tang)), "threshold": INT})
+    user = {"name": STR, "password_hash": STR, "ssh_authorized_keys": Seq(STR), "uid": INT, "gecos": STR,
+            "home_dir": STR, "no_create_home": BOOL, "primary_group": STR, "groups": Seq(STR),
+            "no_user_group": BOOL, "system": BOOL, "no_log_init": BOOL, "shell": STR, "should_exist": BOOL}
+    dropin = {"name": STR, "contents": STR}
+    unit = {"name": STR, "enabled": BOOL, "mask": BOOL, "contents": STR}
+    if v11:
+        user["ssh_authorized_keys_local"] = Seq(STR)
+        dropin["contents_local"] = STR
+        unit["contents_local"] = STR
+    unit["dropins"] = Seq(Struct("base.Dropin", dropin))
+    return Struct("v1_0.Config", {
+        "variant": STR, "version": STR,
+        "ignition": Struct("base.Ignition", {
+            "config": Struct("base.IgnitionConfig", {"merge": Seq(resource), "replace": resource}),
+            "timeouts": Struct("base.Timeouts", {"http_response_headers": INT, "http_total": INT}),
+            "security": Struct("base.Security", {"tls": Struct("base.TLS", {
+                "certificate_authorities": Seq(resource)})}),
+            "proxy": Struct("base.Proxy", {"http_proxy": STR, "https_proxy": STR, "no_proxy": Seq(STR)}),
+        }),
+        "kernel_arguments": Struct("base.KernelArguments", {"should_exist": Seq(STR),
+                                                            "should_not_exist": Seq(STR)}),
+        "passwd": Struct("base.Passwd", {
+            "users": Seq(Struct("base.PasswdUser", user)),
+            "groups": Seq(Struct("base.PasswdGroup", {"name": STR, "gid": INT, "password_hash": STR,
+                                                      "should_exist": BOOL, "system": BOOL})),
+        }),
+        "storage": Struct("base.Storage", {
+            "disks": Seq(Struct("base.Disk", {"device": STR, "wipe_table": BOOL, "partitions": Seq(Struct(
+                "base.Partition", {"label": STR, "number": INT, "size_mib": INT, "start_mib": INT,
+                                   "type_guid": STR, "guid": STR, "wipe_partition_entry": BOOL,
+                                   "should_exist": BOOL, "resize": BOOL}))})),
+            "raid": Seq(Struct("base.Raid", {"name": STR, "level": STR, "devices": Seq(STR), "spares": INT,
+                                             "options": Seq(STR)})),
+            "luks": Seq(Struct("base.Luks", luks)),
+            "filesystems": Seq(Struct("base.Filesystem", {
+                "device": STR, "format": STR, "path": STR, "label": STR, "uuid": STR, "wipe_filesystem": BOOL,
+                "options": Seq(STR), "mount_options": Seq(STR), "with_mount_unit": BOOL})),
+            "files": Seq(Struct("base.File", {**node, "contents": resource, "append": Seq(resource),
+                                              "mode": INT})),
+            "directories": Seq(Struct("base.Directory", {**node, "mode": INT})),
+            "links": Seq(Struct("base.Link", {**node, "target": STR, "hard": BOOL})),
+            "trees": Seq(Struct("base.Tree", {"local": STR, "path": STR})),
+        }),
+        "systemd": Struct("base.Systemd", {"units": Seq(Struct("base.Unit", unit))}),
+    })
+
+
+_SCHEMAS: dict[str, Struct] = {}
+
+
+def schema(version: str) -> Struct:
+    if version not in _SCHEMAS:
+        _SCHEMAS[version] = _schema(version == "1.1.0")
+    return _SCHEMAS[version]
+
+
+# ------------------------------------------------------------------------------------------ key ordering
+
+_NODE_KINDS = {"files", "directories", "links"}
+_NODE_FIRST = ("group", "overwrite", "path", "user")
+
+
+def camel(key: str) -> str:
+    head, *rest = key.split("_")
+    out = head + "".join(p[:1].upper() + p[1:] for p in rest)
+    return out.replace("Mib", "MiB")
+
+
+def order3(value: Any, parent: str = "") -> Any:
+    """Ignition 3 Go struct order: alphabetical, except storage nodes (``group, overwrite, path, user`` first)."""
+    if isinstance(value, dict):
+        keys = sorted(value)
+        if parent in _NODE_KINDS:
+            keys = [k for k in _NODE_FIRST if k in value] + [k for k in keys if k not in _NODE_FIRST]
+        return {k: order3(value[k], k) for k in keys}
+    if isinstance(value, list):
+        return [order3(v, parent) for v in value]
+    return value
+
+
+# ------------------------------------------------------------------------------------------- translation
+
+class _Ctx:
+    def __init__(self, files_dir: str | os.PathLike[str] | None, auto_compress: bool, version: str) -> None:
+        self.files_dir = Path(files_dir) if files_dir else None
+        self.auto_compress = auto_compress
+        self.version = version
+        self.r = Report()
+
+
+def encode_inline(data: bytes, compression: str | None, auto_compress: bool) -> tuple[str, str | None]:
+    """Butane's shortest encoding: (source, compression to write)."""
+    best = data_url_percent(data)
+    b64 = data_url_base64(data)
+    if len(b64) < len(best):
+        best = b64
+    if compression is None:
+        if auto_compress:
+            gz = data_url_base64(gzip_bytes(data))
+            if len(gz) + 4 < len(best):
+                return gz, "gzip"
+        return best, ""
+    return best, compression
+
+
+def _local_path(ctx: _Ctx, rel: str, path: str, at: tuple[int, int]) -> Path | None:
+    if ctx.files_dir is None:
+        ctx.r.error("local file paths are relative to a files directory that must be specified with "
+                    "-d/--files-dir", at, path)
+        return None
+    base = ctx.files_dir.resolve()
+    target = (ctx.files_dir / rel).resolve()
+    if target != base and base not in target.parents:
+        ctx.r.error("local file path traverses outside the files directory", at, path)
+        return None
+    return ctx.files_dir / rel
+
+
+def _read_local(ctx: _Ctx, rel: str, path: str, at: tuple[int, int]) -> bytes | None:
+    p = _local_path(ctx, rel, path, at)
+    if p is None:
+        return None
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        ctx.r.error(f"open {p}: {(exc.strerror or str(exc)).lower()}", at, path)
+        return None
+
+
+def _resource(res: Obj, path: str, ctx: _Ctx, *, is_config: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    present = [k for k in ("source", "inline", "local") if res.get(k) is not None]
+    if len(present) > 1:
+        last = present[-1]
+        ctx.r.error("only one of the following can be set: inline, local, source", res.at(last), f"{path}.{last}")
+        return out
+    if res.get("compression") is not None:
+        out["compression"] = res["compression"]
+    if res.get("http_headers"):
+        out["httpHeaders"] = [{k: v for k, v in (("name", h.get("name")), ("value", h.get("value")))
+                               if v is not None} for h in res["http_headers"] if h is not None]
+    data: bytes | None = None
+    if res.get("inline") is not None:
+        data = res["inline"].encode("utf-8")
+        if is_config:
+            _check_inline_config(res["inline"], res.at("inline"), f"{path}.inline", ctx)
+    elif res.get("local") is not None:
+        data = _read_local(ctx, res["local"], f"{path}.local", res.at("local"))
+        if data is not None and is_config:
+            _check_inline_config(data.decode("utf-8", "replace"), res.at("local"), f"{path}.local", ctx)
+    if data is not None:
+        source, comp = encode_inline(data, res.get("compression"), ctx.auto_compress)
+        out["source"] = source
+        if comp is not None:
+            out["compression"] = comp
+    elif res.get("source") is not None:
+        out["source"] = res["source"]
+    if res.get("verification") and res["verification"].get("hash") is not None:
+        out["verification"] = {"hash": res["verification"]["hash"]}
+    return out
+
+
+_GO_JSON_MESSAGES = (
+    ("Expecting value", "looking for beginning of value"),
+    ("Expecting property name enclosed in double quotes", "looking for beginning of object key string"),
+    ("Expecting ':' delimiter", "after object key"),
+    ("Expecting ',' delimiter", "after object key:value pair"),
+    ("Extra data", "after top-level value"),
+)
+
+
+def go_json_error(text: str) -> tuple[str, int, int] | None:
+    """Go encoding/json's syntax error for ``text`` as (message, line, column) or None when it parses."""
+    try:
+        json.loads(text)
+        return None
+    except json.JSONDecodeError as exc:
+        idx = exc.pos
+        if idx >= len(text.rstrip()):
+            return "unexpected end of JSON input", *_line_col(text, len(text))
+        ch = text[idx]
+        suffix = next((go for py, go in _GO_JSON_MESSAGES if exc.msg.startswith(py)), "looking for beginning of value")
+        if exc.msg.startswith("Expecting ',' delimiter") and _in_array(text, idx):
+            suffix = "after array element"
+        shown = ch if ch != "'" else "\\'"
+        return f"invalid character '{shown}' {suffix}", *_line_col(text, idx + 1)
+
+
+def _in_array(text: str, idx: int) -> bool:
+    depth = []
+    in_str = False
+    esc = False
+    for ch in text[:idx]:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth.append(ch)
+        elif ch in "]}" and depth:
+            depth.pop()
+    return bool(depth) and depth[-1] == "["
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    line = before.count("\n") + 1
+    col = offset - (before.rfind("\n") + 1)
+    return line, max(col, 1)
+
+
+def _check_inline_config(text: str, at: tuple[int, int], path: str, ctx: _Ctx) -> None:
+    err = go_json_error(text)
+    if err:
+        msg, line, col = err
+        ctx.r.error(msg, (line, col))
+        ctx.r.error("config is not valid", at, path)
+        return
+    cfg = json.loads(text)
+    version = cfg.get("ignition", {}).get("version") if isinstance(cfg, dict) else None
+    if version not in ("3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0"):
+        ctx.r.warning("skipping validation for the merge/replace ignition config due to an unkown version",
+                      at, path)
+
+
+def _copy_scalars(src: Obj, keys: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in keys:
+        v = src.get(key)
+        if v is None:
+            continue
+        if isinstance(v, list):
+            if v:
+                out[camel(key)] = list(v)
+        else:
+            out[camel(key)] = v
+    return out
+
+
+def _owner(o: Obj | None) -> dict[str, Any] | None:
+    if o is None:
+        return None
+    d = _copy_scalars(o, ("id", "name"))
+    return d or None
+
+
+def _node(src: Obj) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if src.get("path") is not None:
+        out["path"] = src["path"]
+    if src.get("overwrite") is not None:
+        out["overwrite"] = src["overwrite"]
+    for key in ("user", "group"):
+        o = _owner(src.get(key))
+        if o:
+            out[key] = o
+    return out
+
+
+_DECIMAL_MODE_MSG = "unreasonable mode would be reasonable if specified in octal; remember to add a leading zero"
+
+
+def _check_mode(src: Obj, path: str, ctx: _Ctx, directory: bool) -> None:
+    mode = src.get("mode")
+    if mode is None or mode <= 0o777:
+        return
+    digits = str(mode)
+    if not all(c in "01234567" for c in digits) or len(digits) > 4:
+        return
+    octal = int(digits, 8)
+    want = 0o700 if directory else 0o600
+    if octal & want == want and octal <= 0o7777:
+        ctx.r.warning(_DECIMAL_MODE_MSG, src.at("mode"), f"{path}.mode")
+
+
+def systemd_escape_path(path: str) -> str:
+    """``systemd-escape --path``."""
+    trimmed = "/".join(p for p in path.split("/") if p)
+    if not trimmed:
+        return "-"
+    out = []
+    for i, b in enumerate(trimmed.encode("utf-8")):
+        ch = chr(b)
+        if ch == "/":
+            out.append("-")
+        elif (ch.isascii() and (ch.isalnum() or ch in ":_.")) and not (i == 0 and ch == "."):
+            out.append(ch)
+        else:
+            out.append(f"\\x{b:02x}")
+    return "".join(out)
+
+
+def mount_unit(fs: dict[str, Any]) -> tuple[str, str]:
+    """(name, contents) of the unit Butane generates for ``with_mount_unit``."""
+    opts = ",".join(fs.get("mountOptions") or [])
+    device = fs["device"]
+    if fs.get("format") == "swap":
+        body = f"# Generated by Butane\n[Swap]\nWhat={device}"
+        if opts:
+            body += f"\nOptions={opts}"
+        body += "\n\n[Install]\nRequiredBy=swap.target"
+        return systemd_escape_path(device) + ".swap", body
+    esc = systemd_escape_path(device)
+    body = (f"# Generated by Butane\n[Unit]\nRequires=systemd-fsck@{esc}.service\nAfter=systemd-fsck@{esc}.service"
+            f"\n\n[Mount]\nWhere={fs['path']}\nWhat={device}\nType={fs['format']}")
+    if opts:
+        body += f"\nOptions={opts}"
+    body += "\n\n[Install]\nRequiredBy=local-fs.target"
+    return systemd_escape_path(fs["path"]) + ".mount", body
+
+
+def _translate(cfg: Obj, ctx: _Ctx, spec: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"ignition": {"version": spec}}
+    ign = cfg.get("ignition") or Obj()
+    conf = ign.get("config") or Obj()
+    ic: dict[str, Any] = {}
+    merges = [_resource(m, f"$.ignition.config.merge.{i}", ctx, is_config=True)
+              for i, m in enumerate(conf.get("merge") or []) if m is not None]
+    if merges:
+        ic["merge"] = merges
+    if conf.get("replace") is not None:
+        ic["replace"] = _resource(conf["replace"], "$.ignition.config.replace", ctx, is_config=True)
+    if ic:
+        out["ignition"]["config"] = ic
+    t = _copy_scalars(ign.get("timeouts") or Obj(), ("http_response_headers", "http_total"))
+    if t:
+        out["ignition"]["timeouts"] = t
+    tls = ((ign.get("security") or Obj()).get("tls") or Obj())
+    cas = [_resource(c, f"$.ignition.security.tls.certificate_authorities.{i}", ctx)
+           for i, c in enumerate(tls.get("certificate_authorities") or []) if c is not None]
+    if cas:
+        out["ignition"]["security"] = {"tls": {"certificateAuthorities": cas}}
+    proxy = _copy_scalars(ign.get("proxy") or Obj(), ("http_proxy", "https_proxy", "no_proxy"))
+    if proxy:
+        out["ignition"]["proxy"] = proxy
+    ka = _copy_scalars(cfg.get("kernel_arguments") or Obj(), ("should_exist", "should_not_exist"))
+    if ka:
+        out["kernelArguments"] = ka
+    passwd = _passwd(cfg.get("passwd") or Obj(), ctx)
+    if passwd:
+        out["passwd"] = passwd
+    units: list[dict[str, Any]] = []
+    storage = _storage(cfg.get("storage") or Obj(), ctx, units)
+    if storage:
+        out["storage"] = storage
+    systemd = cfg.get("systemd") or Obj()
+    for i, u in enumerate(systemd.get("units") or []):
+        if u is None:
+            continue
+        unit = _unit(u, f"$.systemd.units.{i}", ctx)
+        existing = next((x for x in units if x.get("name") == unit.get("name")), None)
+        if existing is not None:  # user units merge over generated mount units
+            existing.update({k: v for k, v in unit.items() if k != "dropins"})
+            if unit.get("dropins"):
+                existing.setdefault("dropins", []).extend(unit["dropins"])
+        else:
+            units.append(unit)
+    if units:
+        out["systemd"] = {"units": units}
+    return out
+
+
+def _unit(u: Obj, path: str, ctx: _Ctx) -> dict[str, Any]:
+    out = _copy_scalars(u, ("name", "enabled", "mask", "contents"))
+    if u.get("contents_local") is not None:
+        if u.get("contents") is not None:
+            ctx.r.error("only one of the following can be set: contents, contents_local", u.at("contents_local"),
+                        f"{path}.contents_local")
+        else:
+            data = _read_local(ctx, u["contents_local"], f"{path}.contents_local", u.at("contents_local"))
+            if data is not None:
+                out["contents"] = data.decode("utf-8")
+    dropins = []
+    for j, d in enumerate(u.get("dropins") or []):
+        if d is None:
+            continue
+        do = _copy_scalars(d, ("name", "contents"))
+        if d.get("contents_local") is not None:
+            if d.get("contents") is not None:
+                ctx.r.error("only one of the following can be set: contents, contents_local",
+                            d.at("contents_local"), f"{path}.dropins.{j}.contents_local")
+            else:
+                data = _read_local(ctx, d["contents_local"], f"{path}.dropins.{j}.contents_local",
+                                   d.at("contents_local"))
+                if data is not None:
+                    do["contents"] = data.decode("utf-8")
+        dropins.append(do)
+    if dropins:
+        out["dropins"] = dropins
+    return out
+
+
+def _passwd(pw: Obj, ctx: _Ctx) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    users = []
+    for i, u in enumerate(pw.get("users") or []):
+        if u is None:
+            continue
+        uo = _copy_scalars(u, ("name", "password_hash", "ssh_authorized_keys", "uid", "gecos", "home_dir",
+                               "no_create_home", "primary_group", "groups", "no_user_group", "system",
+                               "no_log_init", "shell", "should_exist"))
+        for j, rel in enumerate(u.get("ssh_authorized_keys_local") or []):
+            data = _read_local(ctx, rel, f"$.passwd.users.{i}.ssh_authorized_keys_local.{j}",
+                               u["ssh_authorized_keys_local"].ipos[j])
+            if data is None:
+                continue
+            keys = [ln for ln in re.split(r"\r?\n", data.decode("utf-8")) if ln]
+            uo.setdefault("sshAuthorizedKeys", []).extend(keys)
+        users.append(uo)
+    if users:
+        out["users"] = users
+    groups = [_copy_scalars(g, ("name", "gid", "password_hash", "should_exist", "system"))
+              for g in pw.get("groups") or [] if g is not None]
+    if groups:
+        out["groups"] = groups
+    return out
+
+
+def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    disks = []
+    for d in st.get("disks") or []:
+        if d is None:
+            continue
+        do = _copy_scalars(d, ("device", "wipe_table"))
+        parts = [_copy_scalars(p, ("label", "number", "size_mib", "start_mib", "type_guid", "guid",
+                                   "wipe_partition_entry", "should_exist", "resize"))
+                 for p in d.get("partitions") or [] if p is not None]
+        if parts:
+            do["partitions"] = parts
+        disks.append(do)
+    if disks:
+        out["disks"] = disks
+    raid = [_copy_scalars(r, ("name", "level", "devices", "spares", "options")) for r in st.get("raid") or []
+            if r is not None]
+    if raid:
+        out["raid"] = raid
+    luks = []
+    for i, lk in enumerate(st.get("luks") or []):
+        if lk is None:
+            continue
+        lo = _copy_scalars(lk, ("name", "label", "uuid", "device", "wipe_volume", "options", "discard",
+                                "open_options"))
+        if lk.get("key_file") is not None:
+            lo["keyFile"] = _resource(lk["key_file"], f"$.storage.luks.{i}.key_file", ctx)
+        cl = lk.get("clevis")
+        if cl is not None:
+            # Field filter of flatcar 1.0.0/1.1.0: clevis is not supported.
+            ctx.r.error("clevis is not supported in this spec version", lk.at("clevis"), f"$.storage.luks.{i}.clevis")
+        luks.append(lo)
+    if luks:
+        out["luks"] = luks
+    filesystems = []
+    for i, fs in enumerate(st.get("filesystems") or []):
+        if fs is None:
+            continue
+        fo = _copy_scalars(fs, ("device", "format", "path", "label", "uuid", "wipe_filesystem", "options",
+                                "mount_options"))
+        filesystems.append(fo)
+        if fs.get("with_mount_unit"):
+            p = f"$.storage.filesystems.{i}"
+            if not fs.get("format"):
+                ctx.r.error("format is required if with_mount_unit is true", fs.at("with_mount_unit"), f"{p}.format")
+                continue
+            if fs.get("format") != "swap" and not fs.get("path"):
+                ctx.r.error("path is required if with_mount_unit is true and format is not swap",
+                            fs.at("with_mount_unit"), f"{p}.path")
+                continue
+            name, contents = mount_unit(fo)
+            units.append({"contents": contents, "enabled": True, "name": name})
+    if filesystems:
+        out["filesystems"] = filesystems
+    files = []
+    for i, f in enumerate(st.get("files") or []):
+        if f is None:
+            continue
+        p = f"$.storage.files.{i}"
+        fo = _node(f)
+        _check_mode(f, p, ctx, directory=False)
+        if f.get("contents") is not None:
+            res = _resource(f["contents"], f"{p}.contents", ctx)
+            if res:
+                fo["contents"] = res
+        app = [_resource(a, f"{p}.append.{j}", ctx) for j, a in enumerate(f.get("append") or []) if a is not None]
+        if app:
+            fo["append"] = app
+        if f.get("mode") is not None:
+            fo["mode"] = f["mode"]
+        files.append(fo)
+    dirs = []
+    for i, d in enumerate(st.get("directories") or []):
+        if d is None:
+            continue
+        do = _node(d)
+        _check_mode(d, f"$.storage.directories.{i}", ctx, directory=True)
+        if d.get("mode") is not None:
+            do["mode"] = d["mode"]
+        dirs.append(do)
+    links = []
+    for ln in st.get("links") or []:
+        if ln is None:
+            continue
+        lo = _node(ln)
+        if ln.get("target") is not None:
+            lo["target"] = ln["target"]
+        if ln.get("hard") is not None:
+            lo["hard"] = ln["hard"]
+        links.append(lo)
+    for i, tree in enumerate(st.get("trees") or []):
+        if tree is not None:
+            _walk_tree(tree, f"$.storage.trees.{i}", ctx, files, links)
+    if dirs:
+        out["directories"] = dirs
+    if files:
+        out["files"] = files
+    if links:
+        out["links"] = links
+    return out
+
+
+def _walk_tree(tree: Obj, path: str, ctx: _Ctx, files: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
+    if not tree.get("local"):
+        ctx.r.error("local is required", tree.pos, f"{path}.local")
+        return
+    root = _local_path(ctx, tree["local"], f"{path}.local", tree.at("local"))
+    if root is None:
+        return
+    try:
+        if not stat.S_ISDIR(os.lstat(root).st_mode):
+            ctx.r.error("root of tree must be a directory", tree.at("local"), f"{path}.local")
+            return
+    except OSError as exc:
+        ctx.r.error(f"stat {root}: {(exc.strerror or str(exc)).lower()}", tree.at("local"), f"{path}.local")
+        return
+    dest = tree.get("path") or "/"
+    by_path_f = {f.get("path"): f for f in files}
+    by_path_l = {ln.get("path"): ln for ln in links}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
+            full = Path(dirpath) / name
+            rel = full.relative_to(root).as_posix()
+            target_path = os.path.join(dest, rel) if dest != "/" else "/" + rel
+            st_ = os.lstat(full)
+            if stat.S_ISLNK(st_.st_mode):
+                entry = by_path_l.get(target_path)
+                if target_path in by_path_f or (entry is not None and entry.get("target") is not None):
+                    ctx.r.error("matching filesystem node has existing contents or different type", tree.at("local"),
+                                f"{path}.local")
+                    continue
+                if entry is None:
+                    entry = {"path": target_path}
+                    links.append(entry)
+                entry["target"] = os.readlink(full)
+            elif stat.S_ISREG(st_.st_mode):
+                entry = by_path_f.get(target_path)
+                if target_path in by_path_l or (entry is not None and entry.get("contents") is not None):
+                    ctx.r.error("matching filesystem node has existing contents or different type", tree.at("local"),
+                                f"{path}.local")
+                    continue
+                if entry is None:
+                    entry = {"path": target_path}
+                    files.append(entry)
+                source, comp = encode_inline(full.read_bytes(), None, ctx.auto_compress)
+                entry["contents"] = {"compression": comp, "source": source}
+                if entry.get("mode") is None:
+                    entry["mode"] = 0o755 if st_.st_mode & 0o111 else 0o644
+            elif not stat.S_ISDIR(st_.st_mode):
+                ctx.r.error("trees may only contain files, directories, and symlinks", tree.at("local"),
+                            f"{path}.local")
+
+
+# ---------------------------------------------------------------------------------------- pre-pass, public
+
+def _pos_index(value: Any, path: str, index: dict[str, tuple[int, int]]) -> None:
+    """Map output-style JSON paths (camelCase) to source positions."""
+    if isinstance(value, Obj):
+        index.setdefault(path, value.pos)
+        for k, v in value.items():
+            cp = f"{path}.{camel(k)}"
+            index[cp] = value.vpos.get(k, value.pos)
+            _pos_index(v, cp, index)
+    elif isinstance(value, Arr):
+        for i, v in enumerate(value):
+            cp = f"{path}.{i}"
+            index[cp] = value.ipos[i]
+            _pos_index(v, cp, index)
+
+
+def _locate(path: str, index: dict[str, tuple[int, int]]) -> tuple[int, int] | None:
+    p = path
+    while p:
+        if p in index:
+            return index[p]
+        p = p.rpartition(".")[0]
+    return None
+
+
+def _snake_path(path: str) -> str:
+    return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), path).replace("_mi_b", "_mib")
+
+
+def translate_butane(text: str | bytes, *, files_dir: str | os.PathLike[str] | None = None, strict: bool = False,
+                     auto_compress: bool = True) -> Translation:
+    """Translate a Butane ``variant: flatcar`` document (1.0.0 → 3.3.0, 1.1.0 → 3.4.0) like ``butane``.
+
+    ``auto_compress=False`` is Butane's ``NoResourceAutoCompression``. ``strict`` fails on warnings.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    r = Report()
+    try:
+        root = compose(text)
+    except YamlSyntaxError as exc:
+        r.error(f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}",
+                (exc.line, exc.column) if exc.line else None)
+        return _fail(r, "", "Error translating config: failed to unmarshal input")
+    head = _header(root)
+    variant, version = head.get("variant"), head.get("version")
+    if not variant:
+        r.error("error parsing variant; must be specified")
+        return _fail(r, "", "Error translating config: error parsing variant; must be specified")
+    if version is None or parse_semver(version) is None or version.startswith("v"):
+        r.error("error parsing version; must be a valid semver")
+        return _fail(r, "", "Error translating config: error parsing version; must be a valid semver")
+    if variant != "flatcar" or version not in VERSIONS:
+        msg = f"No translator exists for variant {variant} with version {version}"
+        r.error(msg)
+        return _fail(r, "", f"Error translating config: {msg}")
+    spec = VERSIONS[version]
+    res = decode(root, schema(version))
+    if res.type_errors:
+        for line, msg in res.type_errors:
+            r.error(msg, (line, 1))
+        return _fail(r, spec, "Error translating config: failed to unmarshal input")
+    for u in res.unknown:
+        r.warning(f"unused key {u.key}", u.pos, _snake_free(u.path))
+    ctx = _Ctx(files_dir, auto_compress, version)
+    ctx.r = r
+    cfg: Obj = res.value
+    out = _translate(cfg, ctx, spec)
+    if r.has_errors:
+        return _fail(r, spec, "Error translating config: source config is invalid")
+    out = order3(out)
+    index: dict[str, tuple[int, int]] = {}
+    _pos_index(cfg, "$", index)
+    from lokonb.flatcar.validate import semantic_findings
+
+    for f in semantic_findings(out, spec, unknown_keys=False):
+        src_pos = _locate(_snake_to_src(f.path or "$"), index)
+        r.add(f.severity, f.message, src_pos, f.path)
+    if r.has_errors:
+        return _fail(r, spec, "Error translating config: config generated was invalid")
+    failed = strict and any(e.kind == "warning" for e in r.entries)
+    return Translation(None if failed else out, r.entries, spec, "butane",
+                       note="Error translating config: strict mode: warnings present" if failed else None)
+
+
+def _snake_free(path: str) -> str:
+    return path
+
+
+def _snake_to_src(path: str) -> str:
+    return path  # the position index is keyed by camelCase paths already
+
+
+def _header(root: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if isinstance(root, yaml.MappingNode):
+        for k, v in root.value:
+            if isinstance(k, yaml.ScalarNode) and k.value in ("variant", "version") and isinstance(v, yaml.ScalarNode):
+                out[k.value] = v.value
+    return out
+
+
+def _fail(r: Report, spec: str, note: str) -> Translation:
+    return Translation(None, r.entries, spec, "butane", note=note)
+
+
+def is_butane(root: Any) -> bool:
+    return "variant" in _header(root)
+
+
+__all__ = ["translate_butane", "encode_inline", "mount_unit", "systemd_escape_path", "VERSIONS", "pos"]

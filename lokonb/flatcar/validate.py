@@ -1,0 +1,346 @@
+"""Validation of Ignition configs: packaged Draft-4 schema, in-process semantic checks, ``ignition-validate``.
+
+Findings are structured (severity, role, spec, JSON path, message, validator, source, line/column) so renders
+can report them per node role (flatcar.md §8).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from importlib import resources
+from typing import Any
+
+from lokonb.flatcar import checks
+
+SPECS = ("2.3.0", "3.3.0", "3.4.0")
+IGNITION_VALIDATE = "ignition-validate"
+#: Specs Debian's ignition-validate 2.14 accepts as they are.
+EXTERNAL_SPECS = ("3.0.0", "3.1.0", "3.2.0", "3.3.0")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result for a rendered config."""
+
+    severity: str  # error | warning | info
+    message: str
+    path: str | None = None
+    validator: str = "semantic"  # schema | semantic | ignition-validate
+    role: str | None = None
+    spec: str | None = None
+    source: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = " ".join(p for p in (self.role or "", self.path or "") if p)
+        return f"{self.severity}: {where + ': ' if where else ''}{self.message} [{self.validator}]"
+
+
+# ------------------------------------------------------------------------------------------------ schema
+
+@functools.lru_cache(maxsize=None)
+def load_schema(spec: str) -> dict[str, Any]:
+    """The packaged Ignition JSON schema (byte-identical copy of coreos/ignition's)."""
+    if spec not in SPECS:
+        raise ValueError(f"no schema for Ignition spec {spec!r}; known: {', '.join(SPECS)}")
+    text = resources.files("lokonb.flatcar").joinpath("schemas", f"ignition-{spec}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(spec: str) -> Any:
+    import jsonschema
+
+    return jsonschema.Draft4Validator(load_schema(spec))
+
+
+def _json_path(parts: Any) -> str:
+    return "$" + "".join(f".{p}" for p in parts)
+
+
+def schema_findings(config: dict[str, Any], spec: str) -> list[Finding]:
+    out = []
+    for err in sorted(_validator(spec).iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
+        out.append(Finding("error", err.message, _json_path(err.absolute_path), "schema", spec=spec))
+    return out
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    ref = node.get("$ref")
+    if ref:
+        target: Any = schema
+        for part in ref.lstrip("#/").split("/"):
+            target = target[part]
+        return _resolve(schema, target)
+    return node
+
+
+def _props(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any] | None:
+    node = _resolve(schema, node)
+    props: dict[str, Any] = {}
+    found = False
+    if "properties" in node:
+        props.update(node["properties"])
+        found = True
+    for sub in node.get("allOf", []):
+        p = _props(schema, sub)
+        if p is not None:
+            props.update(p)
+            found = True
+    return props if found else None
+
+
+def _unknown_keys(schema: dict[str, Any], node: dict[str, Any], value: Any, path: str, out: list[Finding],
+                  spec: str) -> None:
+    node = _resolve(schema, node)
+    if isinstance(value, dict):
+        props = _props(schema, node)
+        if props is None:
+            return
+        for k, v in value.items():
+            if k not in props:
+                out.append(Finding("error", f"unknown key {k} (Ignition would ignore it)", f"{path}.{k}",
+                                   "semantic", spec=spec))
+            else:
+                _unknown_keys(schema, props[k], v, f"{path}.{k}", out, spec)
+    elif isinstance(value, list) and "items" in node:
+        for i, v in enumerate(value):
+            _unknown_keys(schema, node["items"], v, f"{path}.{i}", out, spec)
+
+
+# ---------------------------------------------------------------------------------------------- semantic
+
+def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool = True) -> list[Finding]:
+    """Ignition's own rules the schema cannot express, plus lokonb's boot-safety checks (flatcar.md §8.2)."""
+    out: list[Finding] = []
+
+    def err(path: str, msg: str, sev: str = "error") -> None:
+        out.append(Finding(sev, msg, path, "semantic", spec=spec))
+
+    v2 = spec.startswith("2.")
+    schemes = checks.SCHEMES_2 if v2 else checks.SCHEMES_3 if spec >= "3.4.0" else checks.SCHEMES_3[:-1]
+    hashes = ("sha512",) if v2 else ("sha512", "sha256")
+    if unknown_keys and spec in SPECS:
+        _unknown_keys(load_schema(spec), load_schema(spec), config, "$", out, spec)
+
+    def resource(res: Any, path: str) -> None:
+        if not isinstance(res, dict):
+            return
+        src = res.get("source")
+        comp = res.get("compression")
+        if src:
+            e = checks.url_error(src, schemes)
+            if e:
+                err(f"{path}.source", e)
+            else:
+                e = checks.data_payload_error(src, comp)
+                if e:
+                    err(f"{path}.source", e)
+            if comp and src.split(":", 1)[0].lower() in ("s3", "arn"):
+                err(f"{path}.compression", "compression is not supported with s3/arn sources: Ignition cannot "
+                                            "decompress S3 fetches")
+        if comp not in (None, "", "gzip"):
+            err(f"{path}.compression", "invalid compression method")
+        h = (res.get("verification") or {}).get("hash")
+        if h:
+            e = checks.hash_error(h, hashes)
+            if e:
+                err(f"{path}.verification.hash", e)
+
+    ign = config.get("ignition") or {}
+    conf = ign.get("config") or {}
+    for i, ref in enumerate(conf.get("merge") or conf.get("append") or []):
+        resource(ref, f"$.ignition.config.{'append' if v2 else 'merge'}.{i}")
+    if conf.get("replace"):
+        resource(conf["replace"], "$.ignition.config.replace")
+    for i, ca in enumerate(((ign.get("security") or {}).get("tls") or {}).get("certificateAuthorities") or []):
+        resource(ca, f"$.ignition.security.tls.certificateAuthorities.{i}")
+
+    storage = config.get("storage") or {}
+    seen: dict[str, str] = {}
+    for kind in ("directories", "files", "links"):
+        for i, node in enumerate(storage.get(kind) or []):
+            path = f"$.storage.{kind}.{i}"
+            p = node.get("path", "")
+            if not p.startswith("/"):
+                err(f"{path}.path", "path not absolute")
+            if not v2:
+                key = p.rstrip("/") or "/"
+                if key in seen:
+                    err(f"{path}.path", "duplicate entry defined")
+                seen[key] = path
+            for owner in ("user", "group"):
+                o = node.get(owner) or {}
+                if o.get("id") is not None and o.get("name"):
+                    err(f"{path}.{owner}", "cannot set both id and name")
+            if "mode" in node and node["mode"] is not None:
+                m = node["mode"]
+                e = checks.mode_error(m)
+                if e:
+                    err(f"{path}.mode", e)
+                elif m & 0o7000 and spec < "3.4.0":
+                    err(f"{path}.mode", "setuid/setgid/sticky bits are ignored by Ignition before spec 3.4.0",
+                        "warning")
+            if kind == "files":
+                c = node.get("contents")
+                if c:
+                    resource(c, f"{path}.contents")
+                for j, a in enumerate(node.get("append") or []):
+                    resource(a, f"{path}.append.{j}")
+                if not v2 and node.get("overwrite") and not (c or {}).get("source"):
+                    err(f"{path}.overwrite", "overwrite must be false if source is unspecified")
+                if v2 and node.get("append") and node.get("overwrite"):
+                    err(f"{path}", "cannot set both append and overwrite to true")
+            if kind == "links" and not node.get("target"):
+                err(f"{path}.target", "link target is required")
+    for i, fs in enumerate(storage.get("filesystems") or []):
+        path = f"$.storage.filesystems.{i}"
+        if v2:
+            continue
+        if fs.get("device") and not fs["device"].startswith("/"):
+            err(f"{path}.device", "path not absolute")
+        if fs.get("path") and not fs["path"].startswith("/"):
+            err(f"{path}.path", "path not absolute")
+        if fs.get("format") not in (None, "") and fs["format"] not in checks.FS_FORMATS:
+            err(f"{path}.format", "invalid filesystem format")
+    for i, d in enumerate(storage.get("disks") or []):
+        if not d.get("device", "").startswith("/"):
+            err(f"$.storage.disks.{i}.device", "path not absolute")
+
+    units = (config.get("systemd") or {}).get("units") or []
+    names: set[str] = set()
+    for i, u in enumerate(units):
+        path = f"$.systemd.units.{i}"
+        name = u.get("name", "")
+        if not name.endswith(checks.UNIT_EXTENSIONS):
+            err(f"{path}.name", "invalid systemd unit extension")
+        if not v2:
+            if name in names:
+                err(f"{path}.name", "duplicate entry defined")
+            names.add(name)
+        contents = u.get("contents") or ""
+        if contents:
+            e = checks.unit_content_error(contents)
+            if e:
+                err(f"{path}.contents", e)
+        enabled = u.get("enabled") is True or u.get("enable") is True
+        if enabled and contents and not checks.has_install_section(contents):
+            err(f"{path}.contents", f'unit "{name}" is enabled, but has no install section so enable does nothing',
+                "warning")
+        dnames: set[str] = set()
+        for j, d in enumerate(u.get("dropins") or []):
+            dp = f"{path}.dropins.{j}"
+            if not d.get("name", "").endswith(".conf"):
+                err(f"{dp}.name", "invalid systemd drop-in extension")
+            if d.get("name") in dnames:
+                err(f"{dp}.name", "duplicate entry defined")
+            dnames.add(d.get("name"))
+            if d.get("contents"):
+                e = checks.unit_content_error(d["contents"])
+                if e:
+                    err(f"{dp}.contents", e)
+    for i, u in enumerate((config.get("networkd") or {}).get("units") or []):
+        if not u.get("name", "").endswith(checks.NETWORKD_EXTENSIONS):
+            err(f"$.networkd.units.{i}.name", "invalid networkd unit extension")
+    if not v2:
+        pw = config.get("passwd") or {}
+        for kind in ("users", "groups"):
+            seen_names: set[str] = set()
+            for i, u in enumerate(pw.get(kind) or []):
+                if u.get("name") in seen_names:
+                    err(f"$.passwd.{kind}.{i}.name", "duplicate entry defined")
+                seen_names.add(u.get("name"))
+    return out
+
+
+def validate_config(config: dict[str, Any], *, spec: str | None = None, role: str | None = None,
+                    strict: bool = False) -> list[Finding]:
+    """Schema + semantic findings for one config (errors first is not imposed: document order)."""
+    spec = spec or (config.get("ignition") or {}).get("version") or "3.3.0"
+    found = schema_findings(config, spec) + semantic_findings(config, spec)
+    out = []
+    for f in found:
+        sev = "error" if strict and f.severity == "warning" else f.severity
+        out.append(Finding(sev, f.message, f.path, f.validator, role, spec, f.source, f.line, f.column))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ external
+
+_LINE_WITH_PATH = re.compile(r"^(error|warning) at (\$\S*), line (\d+) col (\d+): (.*)$")
+_LINE_NO_PATH = re.compile(r"^(error|warning) at line (\d+) col (\d+): (.*)$")
+
+
+def ignition_validate_binary() -> str | None:
+    return shutil.which(IGNITION_VALIDATE) or (
+        "/usr/bin/ignition-validate" if shutil.os.path.exists("/usr/bin/ignition-validate") else None)
+
+
+def run_ignition_validate(json_bytes: bytes | str, *, role: str | None = None, binary: str | None = None,
+                          required: bool = False) -> list[Finding]:
+    """Run Debian's ``ignition-validate`` on a config and parse its findings.
+
+    A missing binary yields one info finding (or :class:`FileNotFoundError` with ``required=True``).
+    A rejected version (``couldn't parse config``) is an error finding.
+    """
+    if isinstance(json_bytes, str):
+        json_bytes = json_bytes.encode("utf-8")
+    exe = binary or ignition_validate_binary()
+    if exe is None:
+        if required:
+            raise FileNotFoundError("ignition-validate not found: install Debian's 'ignition' package")
+        return [Finding("info", "ignition-validate not installed; external validation skipped", None,
+                        "ignition-validate", role)]
+    with tempfile.NamedTemporaryFile(suffix=".ign") as fh:
+        fh.write(json_bytes)
+        fh.flush()
+        proc = subprocess.run([exe, fh.name], capture_output=True, text=True, timeout=60, check=False)
+    out: list[Finding] = []
+    for line in proc.stdout.splitlines():
+        m = _LINE_WITH_PATH.match(line)
+        if m:
+            out.append(Finding(m.group(1), m.group(5), m.group(2), "ignition-validate", role,
+                               line=int(m.group(3)), column=int(m.group(4))))
+            continue
+        m = _LINE_NO_PATH.match(line)
+        if m:
+            out.append(Finding(m.group(1), m.group(4), None, "ignition-validate", role,
+                               line=int(m.group(2)), column=int(m.group(3))))
+    for line in proc.stderr.splitlines():
+        if line.strip():
+            out.append(Finding("error", line.strip(), None, "ignition-validate", role))
+    if proc.returncode != 0 and not any(f.severity == "error" for f in out):
+        out.append(Finding("error", f"ignition-validate exited with {proc.returncode}", None, "ignition-validate",
+                           role))
+    return out
+
+
+#: Fields that exist only in final 3.4.0 (not in 3.4.0-experimental as Debian's validator knows it).
+_ONLY_340 = ("discard", "openOptions", "advertisement")
+
+
+def external_check(config: dict[str, Any], spec: str, *, role: str | None = None) -> list[Finding]:
+    """ignition-validate where it is meaningful: 3.0–3.3 as is, 3.4.0 via the experimental proxy when eligible."""
+    from lokonb.flatcar.gojson import dumps
+
+    if spec in EXTERNAL_SPECS:
+        return run_ignition_validate(dumps(config), role=role)
+    if spec == "3.4.0":
+        text = dumps(config)
+        if any(f'"{k}"' in text for k in _ONLY_340) or '"arn:' in text:
+            return [Finding("info", "3.4.0-only fields present: external proxy check not applicable", None,
+                            "ignition-validate", role, spec)]
+        proxy = json.loads(text)
+        proxy["ignition"]["version"] = "3.4.0-experimental"
+        return run_ignition_validate(dumps(proxy), role=role)
+    return [Finding("info", f"ignition-validate cannot check spec {spec}", None, "ignition-validate", role, spec)]
