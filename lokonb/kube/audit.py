@@ -1,0 +1,634 @@
+"""Who can reach the EC2 metadata endpoint (TCP 80 to 169.254.169.254), and why.
+
+The model is the one Calico enforces on a Lokomotive cluster:
+
+* Pods in the host network namespace are host traffic: no pod policy applies (``metadata.md`` §4 rule 1).
+* Kubernetes NetworkPolicies are Calico policies of order 1000 in the default tier; a pod is egress-isolated by
+  every NetworkPolicy that selects it (same namespace, ``podSelector``) with ``Egress`` in ``policyTypes``
+  (defaulted to ``Egress`` when there are ``egress`` rules and no ``policyTypes``); their egress rules are
+  unioned: one rule whose peers (an ``ipBlock`` containing the address and not excepting it, or an empty/absent
+  ``to``) and ports (empty, or TCP 80 by number or ``port``..``endPort``; named ports never match an IP block)
+  match allows it (rule 3).
+* Calico GlobalNetworkPolicies (and Calico NetworkPolicies) apply by ``selector``/``namespaceSelector``/
+  ``serviceAccountSelector`` and ``types``; they are evaluated by ``order`` (none = last), rule by rule
+  (``Allow``/``Deny``/``Pass``/``Log``); when policies applied in a tier but no rule decided, Calico's implicit
+  deny drops the packet. That is how ``block-metadata-access`` blocks (its only rule allows everything *but*
+  the address) and why a NetworkPolicy allow, ordered before it, wins (rules 2-4).
+* No policy at all applies -> reachable: "no cluster-wide block".
+
+IMDSv2 knowledge (tokens required, hop limit) per node refines the answer for reachable pods: with
+``HttpTokens=required`` and hop limit 1 a pod-network pod reaches the port but cannot get a session token.
+Host-network pods are not behind an extra hop, so the hop limit does not stop them (AWS and EKS guidance).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lokonb.kube.calico_selector import Matcher, SelectorSyntaxError, compile_selector
+from lokonb.kube.errors import DumpError, PolicyInputError
+from lokonb.kube.labels import LabelSelector
+from lokonb.kube.metadata import BLOCK_POLICY_NAME, METADATA_IP, METADATA_PORT
+from lokonb.kube.sources import Inventory, load_cluster, load_dump
+
+K8S_NP_ORDER = 1000.0
+#: Node annotations lokonb reads for IMDS settings (EC2 metadata options are not visible in Kubernetes).
+ANNOTATION_HTTP_TOKENS = "lokonb.io/imds-http-tokens"
+ANNOTATION_HOP_LIMIT = "lokonb.io/imds-hop-limit"
+COLUMNS: tuple[str, ...] = ("namespace", "pod", "node", "reachable", "reason", "policy", "host_network",
+                            "imds_token", "phase")
+_PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMPV6": 58, "SCTP": 132, "UDPLITE": 136}
+
+
+@dataclass(frozen=True)
+class ImdsSettings:
+    """The EC2 instance metadata options of a node."""
+
+    tokens_required: bool
+    hop_limit: int
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], field_name: str = "node_imds") -> ImdsSettings:
+        tokens = str(data.get("http_tokens", "required")).lower()
+        if tokens not in ("required", "optional"):
+            raise PolicyInputError(f"{field_name}.http_tokens", f"{tokens!r}; allowed: required, optional")
+        hop = data.get("hop_limit", 1)
+        if isinstance(hop, bool) or not isinstance(hop, int) or not 1 <= hop <= 64:
+            raise PolicyInputError(f"{field_name}.hop_limit", f"{hop!r}; must be an integer from 1 to 64")
+        return cls(tokens == "required", hop)
+
+
+@dataclass
+class PodVerdict:
+    """The audit answer for one pod."""
+
+    namespace: str
+    pod: str
+    node: str
+    reachable: bool
+    reason: str
+    policy: str
+    host_network: bool
+    imds_token: str
+    phase: str
+
+
+@dataclass
+class AuditResult:
+    """Verdicts for every pod plus a summary."""
+
+    verdicts: list[PodVerdict]
+    source: str
+    block_policy: str | None
+    notes: list[str] = field(default_factory=list)
+
+    def ordered(self) -> list[PodVerdict]:
+        """Reachable pod-network pods first, then reachable host-network pods, then blocked ones."""
+        return sorted(self.verdicts, key=lambda v: (not v.reachable, v.host_network, v.namespace, v.pod))
+
+    def records(self) -> list[dict[str, Any]]:
+        """JSON-able rows (``namespace``, ``pod``, ``node``, ``reachable``, ``reason``, ``policy``, ...)."""
+        return [asdict(v) for v in self.ordered()]
+
+    def table(self) -> Any:
+        """A pandas DataFrame with :data:`COLUMNS`, reachable pods first."""
+        import pandas as pd
+
+        return pd.DataFrame(self.records(), columns=list(COLUMNS))
+
+    def summary(self) -> dict[str, Any]:
+        """Counts and the reachable pods (pod-network ones first)."""
+        reach = [v for v in self.ordered() if v.reachable]
+        return {
+            "source": self.source,
+            "pods": len(self.verdicts),
+            "reachable": len(reach),
+            "reachable_pod_network": sum(not v.host_network for v in reach),
+            "reachable_host_network": sum(v.host_network for v in reach),
+            "blocked": len(self.verdicts) - len(reach),
+            "token_blocked_by_hop_limit": sum(v.imds_token.startswith("blocked") for v in reach),
+            "block_policy": self.block_policy,
+            "reachable_pods": [f"{v.namespace}/{v.pod}" for v in reach],
+            "notes": list(self.notes),
+        }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# policies
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Policy:
+    kind: str  # "NetworkPolicy" (Kubernetes), "GlobalNetworkPolicy", "CalicoNetworkPolicy"
+    name: str
+    namespace: str | None
+    order: float | None
+    tier: str
+    egress: list[dict[str, Any]]
+    applies_to: Any  # callable(pod_ctx) -> bool
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    @property
+    def title(self) -> str:
+        kind = "Calico NetworkPolicy" if self.kind == "CalicoNetworkPolicy" else self.kind
+        return f"{kind} {self.ref}"
+
+    @property
+    def sort_key(self) -> tuple[bool, float, str]:
+        return (self.order is None, self.order or 0.0, self.name)
+
+
+@dataclass
+class _PodCtx:
+    namespace: str
+    name: str
+    labels: dict[str, str]
+    calico_labels: dict[str, str]
+    ns_labels: dict[str, str]
+    service_account: str
+    ips: list[ipaddress.IPv4Address | ipaddress.IPv6Address]
+
+
+def _egress_types_k8s(spec: Mapping[str, Any]) -> bool:
+    types = spec.get("policyTypes")
+    if types is None:  # API defaulting: Egress only when the policy has egress rules
+        return bool(spec.get("egress"))
+    return "Egress" in types
+
+
+def _egress_types_calico(spec: Mapping[str, Any]) -> bool:
+    types = spec.get("types")
+    if types is None:  # Calico defaulting: Egress when there are egress rules
+        return bool(spec.get("egress"))
+    return "Egress" in types
+
+
+def _compile(text: Any, where: str) -> Matcher:
+    try:
+        return compile_selector(str(text) if text is not None else "")
+    except SelectorSyntaxError as exc:
+        raise DumpError(f"{where}: invalid Calico selector {text!r}: {exc}") from None
+
+
+def _order(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise DumpError(f"{where}: order {value!r} is not a number") from None
+
+
+def _k8s_policy(obj: Mapping[str, Any]) -> _Policy:
+    meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+    ns, name = str(meta.get("namespace") or "default"), str(meta["name"])
+    where = f"NetworkPolicy {ns}/{name}"
+    try:
+        selector = LabelSelector.parse(spec.get("podSelector"), f"{where} spec.podSelector")
+    except PolicyInputError as exc:
+        raise DumpError(str(exc)) from None
+    egress = spec.get("egress") or []
+    if not isinstance(egress, list):
+        raise DumpError(f"{where}: spec.egress must be a list")
+    isolates = _egress_types_k8s(spec)
+    return _Policy("NetworkPolicy", name, ns, K8S_NP_ORDER, "default", list(egress),
+                   lambda pod: isolates and pod.namespace == ns and selector.matches(pod.labels))
+
+
+def _calico_policy(obj: Mapping[str, Any], namespaced: bool) -> _Policy:
+    meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+    ns = str(meta.get("namespace") or "default") if namespaced else None
+    name = str(meta["name"])
+    kind = "CalicoNetworkPolicy" if namespaced else "GlobalNetworkPolicy"
+    where = f"{kind} {ns + '/' if ns else ''}{name}"
+    selector = _compile(spec.get("selector"), f"{where} spec.selector")
+    ns_sel = _compile(spec.get("namespaceSelector"), f"{where} spec.namespaceSelector") \
+        if spec.get("namespaceSelector") else None
+    sa_sel = _compile(spec.get("serviceAccountSelector"), f"{where} spec.serviceAccountSelector") \
+        if spec.get("serviceAccountSelector") else None
+    egress = spec.get("egress") or []
+    if not isinstance(egress, list):
+        raise DumpError(f"{where}: spec.egress must be a list")
+    host_only = bool(spec.get("doNotTrack") or spec.get("preDNAT"))  # these apply to host endpoints only
+    isolates = _egress_types_calico(spec) and not host_only
+
+    def applies(pod: _PodCtx) -> bool:
+        if not isolates or (ns is not None and pod.namespace != ns):
+            return False
+        if not selector(pod.calico_labels):
+            return False
+        if ns_sel is not None and not ns_sel(pod.ns_labels):
+            return False
+        return sa_sel is None or sa_sel({"projectcalico.org/name": pod.service_account})
+
+    tier = str(spec.get("tier") or "default")
+    return _Policy(kind, name, ns, _order(spec.get("order"), where), tier, list(egress), applies)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# rule matching
+# --------------------------------------------------------------------------------------------------------------
+
+
+class _Matcher:
+    """Matches one packet (TCP, destination ``ip``:``port``) against Kubernetes and Calico egress rules."""
+
+    def __init__(self, ip: str, port: int, network_sets: Sequence[Mapping[str, Any]]) -> None:
+        self.ip = ipaddress.ip_address(ip)
+        self.port = port
+        # labels of the GlobalNetworkSets containing the address: a Calico destination selector can match those
+        self.set_labels: list[dict[str, str]] = []
+        for ns in network_sets:
+            nets = (ns.get("spec") or {}).get("nets") or []
+            if any(self._in(n) for n in nets):
+                self.set_labels.append(dict((ns.get("metadata") or {}).get("labels") or {}))
+
+    def _in(self, cidr: Any) -> bool:
+        try:
+            net = ipaddress.ip_network(str(cidr), strict=False)
+        except ValueError:
+            return False
+        return net.version == self.ip.version and self.ip in net
+
+    # Kubernetes NetworkPolicy ---------------------------------------------------------------------------------
+
+    def k8s_rule(self, rule: Mapping[str, Any]) -> tuple[bool, str]:
+        """(matches, why not) for one NetworkPolicy egress rule."""
+        peers_ok, peers_why = self._k8s_peers(rule.get("to"))
+        ports_ok, ports_why = self._k8s_ports(rule.get("ports"))
+        if peers_ok and ports_ok:
+            return True, ""
+        return False, "; ".join(w for w in (peers_why if not peers_ok else "", ports_why if not ports_ok else "")
+                                if w)
+
+    def _k8s_peers(self, to: Any) -> tuple[bool, str]:
+        if not to:  # absent or empty: every destination
+            return True, ""
+        whys = []
+        for peer in to:
+            block = peer.get("ipBlock") if isinstance(peer, Mapping) else None
+            if block is None:
+                whys.append("pod/namespace selector peers never match the metadata address")
+                continue
+            cidr = block.get("cidr")
+            if not self._in(cidr):
+                whys.append(f"ipBlock {cidr} does not contain {self.ip}")
+                continue
+            excluded = [e for e in block.get("except") or [] if self._in(e)]
+            if excluded:
+                whys.append(f"ipBlock {cidr} excepts {excluded[0]}, which contains {self.ip}")
+                continue
+            return True, ""
+        return False, ", ".join(dict.fromkeys(whys))
+
+    def _k8s_ports(self, ports: Any) -> tuple[bool, str]:
+        if not ports:
+            return True, ""
+        whys = []
+        for p in ports:
+            proto = str(p.get("protocol") or "TCP").upper()
+            port = p.get("port")
+            if proto != "TCP":
+                whys.append(f"{proto} {port if port is not None else '(all ports)'}")
+                continue
+            if port is None:
+                return True, ""
+            if isinstance(port, str) and not port.isdigit():
+                whys.append(f"named port {port!r} cannot match an IP block")
+                continue
+            if isinstance(port, str):  # "80" as a string is not a valid port number; Calico treats it as a name
+                whys.append(f"port {port!r} is a string (a named port), which cannot match an IP block")
+                continue
+            end = p.get("endPort")
+            if end is not None and int(port) <= self.port <= int(end):
+                return True, ""
+            if end is None and int(port) == self.port:
+                return True, ""
+            whys.append(f"TCP {port}-{end}" if end is not None else f"TCP {port}")
+        return False, f"ports allow only {', '.join(whys)}, not TCP {self.port}"
+
+    # Calico -----------------------------------------------------------------------------------------------------
+
+    def _protocol(self, value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            return value
+        text = str(value).upper()
+        return int(text) if text.isdigit() else _PROTOCOL_NUMBERS.get(text, -1)
+
+    def _calico_ports(self, ports: Sequence[Any]) -> bool:
+        for p in ports:
+            if isinstance(p, int) and p == self.port:
+                return True
+            text = str(p)
+            if ":" in text:
+                lo, _, hi = text.partition(":")
+                if lo.isdigit() and hi.isdigit() and int(lo) <= self.port <= int(hi):
+                    return True
+            elif text.isdigit() and int(text) == self.port:
+                return True
+            # anything else is a named port: it names workload ports, never the metadata address
+        return False
+
+    def calico_rule(self, rule: Mapping[str, Any], pod: _PodCtx) -> tuple[bool, str]:
+        """(matches, why not) for one Calico egress rule."""
+        if rule.get("ipVersion") not in (None, self.ip.version):
+            return False, f"ipVersion {rule.get('ipVersion')}"
+        proto = self._protocol(rule.get("protocol"))
+        if proto is not None and proto != 6:
+            return False, f"protocol {rule.get('protocol')}"
+        if self._protocol(rule.get("notProtocol")) == 6:
+            return False, "notProtocol TCP"
+        src = rule.get("source") or {}
+        ok, why = self._calico_source(src, pod)
+        if not ok:
+            return False, why
+        dst = rule.get("destination") or {}
+        return self._calico_destination(dst)
+
+    def _calico_source(self, src: Mapping[str, Any], pod: _PodCtx) -> tuple[bool, str]:
+        if src.get("nets"):
+            if not pod.ips:
+                return False, "source nets given but the pod IP is unknown"
+            if not any(any(ip in ipaddress.ip_network(str(n), strict=False) for n in src["nets"]
+                           if ipaddress.ip_network(str(n), strict=False).version == ip.version) for ip in pod.ips):
+                return False, "source nets do not contain the pod IP"
+        if src.get("notNets") and pod.ips and any(
+                ip in ipaddress.ip_network(str(n), strict=False) for n in src["notNets"] for ip in pod.ips
+                if ipaddress.ip_network(str(n), strict=False).version == ip.version):
+            return False, "source notNets contain the pod IP"
+        if src.get("selector") and not compile_selector(str(src["selector"]))(pod.calico_labels):
+            return False, f"source selector {src['selector']!r} does not match the pod"
+        if src.get("notSelector") and compile_selector(str(src["notSelector"]))(pod.calico_labels):
+            return False, "source notSelector matches the pod"
+        if src.get("namespaceSelector") and not compile_selector(str(src["namespaceSelector"]))(pod.ns_labels):
+            return False, "source namespaceSelector does not match the pod's namespace"
+        sas = src.get("serviceAccounts") or {}
+        if sas.get("names") and pod.service_account not in sas["names"]:
+            return False, "source serviceAccounts do not include the pod's"
+        if sas.get("selector") and not compile_selector(str(sas["selector"]))(
+                {"projectcalico.org/name": pod.service_account}):
+            return False, "source serviceAccounts selector does not match"
+        if src.get("ports"):
+            return False, "source ports constrain the ephemeral client port"
+        return True, ""
+
+    def _calico_destination(self, dst: Mapping[str, Any]) -> tuple[bool, str]:
+        if dst.get("nets") and not any(self._in(n) for n in dst["nets"]):
+            return False, f"destination nets {list(dst['nets'])} do not contain {self.ip}"
+        if dst.get("notNets") and any(self._in(n) for n in dst["notNets"]):
+            return False, f"destination notNets contain {self.ip}"
+        if dst.get("selector"):
+            sel = compile_selector(str(dst["selector"]))
+            if not any(sel(labels) for labels in self.set_labels):
+                return False, "destination selector matches endpoints/network sets, not the metadata address"
+        if dst.get("notSelector"):
+            sel = compile_selector(str(dst["notSelector"]))
+            if any(sel(labels) for labels in self.set_labels):
+                return False, "destination notSelector matches a network set holding the address"
+        for key in ("namespaceSelector", "serviceAccounts", "services"):
+            if dst.get(key):
+                return False, f"destination {key} names workloads, not the metadata address"
+        if dst.get("ports") and not self._calico_ports(dst["ports"]):
+            return False, f"destination ports {list(dst['ports'])} exclude {self.port}"
+        if dst.get("notPorts") and self._calico_ports(dst["notPorts"]):
+            return False, f"destination notPorts include {self.port}"
+        return True, ""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the audit
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _node_imds(inv: Inventory, node_imds: Mapping[str, Any] | None) -> dict[str, ImdsSettings]:
+    out: dict[str, ImdsSettings] = {}
+    for node in inv.nodes:
+        ann = (node.get("metadata") or {}).get("annotations") or {}
+        if ANNOTATION_HOP_LIMIT in ann or ANNOTATION_HTTP_TOKENS in ann:
+            name = str(node["metadata"]["name"])
+            try:
+                hop = int(ann.get(ANNOTATION_HOP_LIMIT, 1))
+            except ValueError:
+                raise DumpError(f"Node {name}: annotation {ANNOTATION_HOP_LIMIT}={ann[ANNOTATION_HOP_LIMIT]!r} "
+                                "is not an integer") from None
+            out[name] = ImdsSettings.parse({"http_tokens": ann.get(ANNOTATION_HTTP_TOKENS, "required"),
+                                            "hop_limit": hop}, f"Node {name} annotations")
+    for key, value in (node_imds or {}).items():
+        if not isinstance(value, Mapping):
+            raise PolicyInputError(f"node_imds.{key}", "must be a mapping with http_tokens and hop_limit")
+        out[str(key)] = ImdsSettings.parse(value, f"node_imds.{key}")
+    return out
+
+
+def _imds_token(reachable: bool, host_network: bool, imds: ImdsSettings | None) -> str:
+    if not reachable:
+        return "n/a (endpoint unreachable)"
+    if imds is None:
+        return "unknown (node IMDS settings not known)"
+    if not imds.tokens_required:
+        return "obtainable (IMDSv1 allowed: no token needed)"
+    if host_network:
+        return "obtainable (host network: no extra hop, the hop limit does not apply)"
+    if imds.hop_limit <= 1:
+        return "blocked by hop limit 1 (IMDSv2 required)"
+    return f"obtainable (hop limit {imds.hop_limit} lets the token reach the pod)"
+
+
+class _Auditor:
+    def __init__(self, inv: Inventory, ip: str, port: int) -> None:
+        self.inv = inv
+        self.match = _Matcher(ip, port, inv.network_sets)
+        self.ip, self.port = ip, port
+        self.ns_labels: dict[str, dict[str, str]] = {}
+        for ns in inv.namespaces:
+            meta = ns.get("metadata") or {}
+            self.ns_labels[str(meta["name"])] = dict(meta.get("labels") or {})
+        self.policies = [_k8s_policy(p) for p in inv.network_policies]
+        self.policies += [_calico_policy(p, False) for p in inv.global_policies]
+        self.policies += [_calico_policy(p, True) for p in inv.calico_policies]
+        tier_order: dict[str, float | None] = {}
+        for t in inv.tiers:
+            name = str((t.get("metadata") or {}).get("name"))
+            tier_order[name] = _order((t.get("spec") or {}).get("order"), f"Tier {name}")
+        tiers = {p.tier for p in self.policies}
+        # Tiers run by order (none = last); the default tier runs last unless a Tier object orders it.
+        self.tiers = sorted(tiers, key=lambda t: (tier_order.get(t) is None, tier_order.get(t) or 0.0,
+                                                  t == "default", t))
+        unknown = [t for t in tiers if t != "default" and t not in tier_order]
+        if unknown:
+            inv.notes.append(f"tier order unknown for {', '.join(sorted(unknown))} (no Tier objects): evaluated "
+                             "before the default tier by name")
+        self.gnp_names = [p.name for p in self.policies if p.kind == "GlobalNetworkPolicy"]
+
+    def pod_ctx(self, pod: Mapping[str, Any]) -> _PodCtx:
+        meta, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
+        ns = str(meta["namespace"])
+        labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+        sa = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
+        ns_labels = dict(self.ns_labels.get(ns) or {"kubernetes.io/metadata.name": ns})
+        ns_labels.setdefault("kubernetes.io/metadata.name", ns)
+        calico = {**labels, "projectcalico.org/namespace": ns, "projectcalico.org/orchestrator": "k8s",
+                  "projectcalico.org/serviceaccount": sa}
+        ips = []
+        for entry in [status.get("podIP")] + [p.get("ip") for p in status.get("podIPs") or []
+                                               if isinstance(p, Mapping)]:
+            try:
+                if entry:
+                    ips.append(ipaddress.ip_address(str(entry)))
+            except ValueError:
+                pass
+        return _PodCtx(ns, str(meta["name"]), labels, calico, {**ns_labels, "projectcalico.org/name": ns}, sa,
+                       list(dict.fromkeys(ips)))
+
+    def evaluate(self, pod: Mapping[str, Any]) -> tuple[bool, str, str]:
+        """(reachable, reason, policy) for one pod's TCP connection to the metadata address."""
+        ctx = self.pod_ctx(pod)
+        if (pod.get("spec") or {}).get("hostNetwork"):
+            return True, "host network: not subject to pod network policy", ""
+        what = f"TCP {self.port} to {self.ip}"
+        passed: list[str] = []
+        for tier in self.tiers:
+            applicable = sorted((p for p in self.policies if p.tier == tier and p.applies_to(ctx)),
+                                key=lambda p: p.sort_key)
+            if not applicable:
+                continue
+            misses: list[str] = []
+            verdict: tuple[bool, str, str] | None = None
+            tier_passed = False
+            for pos, pol in enumerate(applicable):
+                later = [p for p in applicable[pos + 1:] if p.kind != "NetworkPolicy"]
+                action, index, why_not = self._first_match(pol, ctx)
+                if action is None:
+                    misses.append(self._miss_text(pol, why_not))
+                    continue
+                rule = f"egress rule {index}"
+                if action == "Allow":
+                    reason = f"allowed by {pol.title} {rule}"
+                    if pol.kind == "NetworkPolicy" and later:
+                        reason += (f" (NetworkPolicies are ordered before {later[-1].title}, so the allow "
+                                   "overrides the block)")
+                    elif pol.kind == "NetworkPolicy" and not self.gnp_names:
+                        reason += " (and no cluster-wide block)"
+                    verdict = (True, reason, pol.ref)
+                elif action == "Deny":
+                    verdict = (False, f"denied by {pol.title} {rule}", pol.ref)
+                else:  # Pass: skip the rest of this tier
+                    passed.append(f"passed to the next tier by {pol.title} {rule}")
+                    tier_passed = True
+                break
+            if verdict is not None:
+                return verdict
+            if tier_passed:
+                continue
+            # Policies applied in this tier but none decided: Calico's implicit end-of-tier deny.
+            calico = [p for p in applicable if p.kind != "NetworkPolicy"]
+            k8s = [p for p in applicable if p.kind == "NetworkPolicy"]
+            if calico:
+                last = calico[-1]
+                reason = (f"blocked by {last.ref}: {what} matches no allow rule and falls to Calico's implicit deny"
+                          if last.name == BLOCK_POLICY_NAME else
+                          f"blocked by {last.title}: {what} matches no rule; Calico's implicit deny applies")
+                if k8s:
+                    reason += "; " + "; ".join(m for m in misses if m.startswith("NetworkPolicy"))
+                return False, reason, last.ref
+            reason = f"egress-isolated by {', '.join(p.title for p in k8s)}: no egress rule allows {what} (" \
+                     + "; ".join(misses) + ")"
+            return False, reason, ", ".join(p.ref for p in k8s)
+        if passed:
+            return True, f"{passed[-1]}; no later tier decides, so the namespace profile allows it", ""
+        if self.gnp_names:
+            return True, (f"no cluster-wide block applies: {', '.join(self.gnp_names)} "
+                          f"{'does' if len(self.gnp_names) == 1 else 'do'} not select this pod and no "
+                          "NetworkPolicy isolates its egress"), ""
+        return True, "no cluster-wide block: no GlobalNetworkPolicy and no egress NetworkPolicy selects the pod", ""
+
+    def _first_match(self, pol: _Policy, ctx: _PodCtx) -> tuple[str | None, int, list[str]]:
+        why_not: list[str] = []
+        for i, rule in enumerate(pol.egress):
+            if not isinstance(rule, Mapping):
+                raise DumpError(f"{pol.title}: egress rule {i} is not a mapping")
+            if pol.kind == "NetworkPolicy":
+                ok, why = self.match.k8s_rule(rule)
+                action = "Allow"
+            else:
+                ok, why = self.match.calico_rule(rule, ctx)
+                action = str(rule.get("action") or "")
+                if action not in ("Allow", "Deny", "Pass", "Log"):
+                    raise DumpError(f"{pol.title}: egress rule {i} has unknown action {action!r}")
+                if ok and action == "Log":
+                    why_not.append(f"rule {i}: Log only")
+                    continue
+            if ok:
+                return action, i, why_not
+            why_not.append(f"rule {i}: {why}")
+        return None, -1, why_not
+
+    @staticmethod
+    def _miss_text(pol: _Policy, why_not: list[str]) -> str:
+        if not pol.egress:
+            return f"{pol.title} selects the pod with no egress rules (default deny)"
+        return f"{pol.title} selects the pod but allows no metadata access ({'; '.join(why_not)})"
+
+
+def audit_inventory(inv: Inventory, *, node_imds: Mapping[str, Any] | None = None,
+                    metadata_ip: str = METADATA_IP, port: int = METADATA_PORT) -> AuditResult:
+    """Audit the pods of an :class:`Inventory` (see the module docstring for the rules)."""
+    auditor = _Auditor(inv, metadata_ip, port)
+    imds = _node_imds(inv, node_imds)
+    verdicts = []
+    for pod in inv.pods:
+        meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+        reachable, reason, policy = auditor.evaluate(pod)
+        node = str(spec.get("nodeName") or "")
+        host = bool(spec.get("hostNetwork"))
+        settings = imds.get(node) or imds.get("*")
+        token = _imds_token(reachable, host, settings)
+        if reachable and token.startswith("blocked"):
+            reason += "; network reachable, token blocked by hop limit"
+        elif reachable and host and settings is not None and settings.tokens_required and settings.hop_limit <= 1:
+            reason += "; IMDSv2 hop limit 1 does not stop host-network pods (no extra hop)"
+        verdicts.append(PodVerdict(str(meta["namespace"]), str(meta["name"]), node, reachable, reason, policy,
+                                   host, token, str((pod.get("status") or {}).get("phase") or "")))
+    block = BLOCK_POLICY_NAME if BLOCK_POLICY_NAME in auditor.gnp_names else None
+    notes = list(inv.notes)
+    if not auditor.gnp_names:
+        notes.append("no GlobalNetworkPolicy found: nothing blocks the metadata endpoint cluster-wide "
+                     f"(render and apply {BLOCK_POLICY_NAME})")
+    return AuditResult(verdicts, inv.source, block, notes)
+
+
+def audit_metadata_access(source: Inventory | str | Path | Sequence[str | Path] | None = None, *,
+                          kubeconfig: str | Path | None = None, context: str | None = None,
+                          node_imds: Mapping[str, Any] | None = None) -> AuditResult:
+    """Which pods can open TCP 80 to 169.254.169.254, and why.
+
+    Args:
+        source: an :class:`Inventory`, or a manifest dump path (YAML/JSON file or directory, ``List`` objects).
+            Leave it None and give ``kubeconfig`` (and ``context``) for a live cluster.
+        node_imds: known EC2 metadata options per node name (``"*"`` for all nodes):
+            ``{"http_tokens": "required"|"optional", "hop_limit": 1}``. Node annotations
+            ``lokonb.io/imds-http-tokens``/``lokonb.io/imds-hop-limit`` are read too.
+
+    Raises:
+        DumpError / KubeconfigError / KubeApiError: unreadable source; PolicyInputError: bad ``node_imds``.
+    """
+    if isinstance(source, Inventory):
+        inv = source
+    elif source is not None:
+        inv = load_dump(source)  # type: ignore[arg-type]
+    else:
+        from lokonb.kube.client import load_api_client
+
+        api = load_api_client(kubeconfig, context)
+        inv = load_cluster(api, source=f"live cluster ({context or 'current context'})")
+    return audit_inventory(inv, node_imds=node_imds)

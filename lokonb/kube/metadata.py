@@ -1,0 +1,284 @@
+"""EC2 metadata-access policies: the cluster-wide Calico block and the NetworkPolicies that allow chosen pods.
+
+The shapes are those of ``metadata.md`` §1-§2 (the form Lokomotive installs):
+
+* :func:`render_block_policy` - the ``block-metadata-access`` GlobalNetworkPolicy (``crd.projectcalico.org/v1``):
+  every workload endpoint may send egress anywhere except the blocked CIDRs; traffic to them matches no rule and
+  falls to Calico's implicit deny. No ``order``, so Kubernetes NetworkPolicies (order 1000) that allow the
+  address are evaluated first and win. Host-network pods are host traffic and are not covered.
+* :func:`allow_metadata_policy` - a ``networking.k8s.io/v1`` NetworkPolicy for chosen pods, ``mode="open"``
+  (the documented, very open example) or ``mode="metadata-only"`` (TCP 80 to the metadata address only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lokonb.kube.errors import PolicyInputError
+from lokonb.kube.labels import LabelSelector, dns1123_label_error, dns1123_subdomain_error
+
+METADATA_IP = "169.254.169.254"
+METADATA_PORT = 80
+DEFAULT_BLOCKED_CIDRS: tuple[str, ...] = ("169.254.169.254/32",)
+BLOCK_POLICY_NAME = "block-metadata-access"
+CALICO_GROUP = "crd.projectcalico.org"
+CALICO_VERSION = "v1"
+GNP_PLURAL = "globalnetworkpolicies"
+MODES: tuple[str, ...] = ("metadata-only", "open")
+#: Rules the metadata-only mode offers to add so selected pods keep other egress.
+EXTRA_RULES: tuple[str, ...] = ("dns", "all-but-metadata")
+#: The example of the Lokomotive AWS documentation ("a very open NetworkPolicy"), reproduced by mode="open".
+DOCUMENTED_OPEN_EXAMPLE = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-metadata-access
+spec:
+  podSelector:
+    matchLabels:
+      foo: foo
+  policyTypes:
+  - Egress
+  egress:
+  - to:
+    - ipBlock:
+        cidr: 0.0.0.0/0
+"""
+OPEN_WARNING = ("mode=open allows the selected pods egress to every address, the metadata endpoint included: "
+                "this is a very open NetworkPolicy; prefer mode=metadata-only in production")
+
+
+class MetadataPolicyWarning(UserWarning):
+    """A rendered policy is valid but deserves the user's attention (normalised CIDR, very open policy...)."""
+
+
+def normalize_cidrs(cidrs: Iterable[str] | str, *, field_name: str = "blocked_cidrs"
+                    ) -> tuple[list[str], list[str]]:
+    """Validate CIDRs; return ``(normalised, warnings)``.
+
+    A bare IP becomes /32 (/128) with a warning; host bits are cleared with a warning; duplicates are dropped.
+    Raises :class:`PolicyInputError` naming the field and entry for anything that is not an IP network.
+    """
+    if isinstance(cidrs, str):
+        cidrs = [cidrs]
+    out: list[str] = []
+    notes: list[str] = []
+    items = list(cidrs)
+    if not items:
+        raise PolicyInputError(field_name, "at least one CIDR is required (default 169.254.169.254/32)")
+    for i, raw in enumerate(items):
+        where = f"{field_name}[{i}]"
+        if not isinstance(raw, str) or not raw.strip():
+            raise PolicyInputError(where, f"{raw!r} is not a CIDR (expected e.g. 169.254.169.254/32)")
+        text = raw.strip()
+        try:
+            if "/" not in text:
+                addr = ipaddress.ip_address(text)
+                net = ipaddress.ip_network(f"{addr}/{addr.max_prefixlen}")
+                notes.append(f"{where}: bare IP {text} normalised to {net}")
+            else:
+                net = ipaddress.ip_network(text, strict=False)
+                if str(net) != text and net.with_prefixlen != text:
+                    strict_ok = True
+                    try:
+                        ipaddress.ip_network(text, strict=True)
+                    except ValueError:
+                        strict_ok = False
+                    if not strict_ok:
+                        notes.append(f"{where}: {text} has host bits set; normalised to {net}")
+        except ValueError:
+            raise PolicyInputError(where, f"{raw!r} is not a valid CIDR (expected e.g. 169.254.169.254/32 or "
+                                   "fd00:ec2::254/128)") from None
+        if str(net) not in out:
+            out.append(str(net))
+    return out, notes
+
+
+def _warn(messages: Iterable[str]) -> None:
+    for message in messages:
+        warnings.warn(message, MetadataPolicyWarning, stacklevel=3)
+
+
+def block_policy_rules(blocked_cidrs: Sequence[str]) -> list[dict[str, Any]]:
+    """The egress rules of the block policy for already-normalised CIDRs.
+
+    One rule (``Allow`` to ``notNets``) when all CIDRs share an IP family, as Lokomotive installs it. Calico
+    rejects a rule mixing IPv4 and IPv6 nets, so mixed families get one rule per family with ``ipVersion``.
+    """
+    families: dict[int, list[str]] = {}
+    for cidr in blocked_cidrs:
+        families.setdefault(ipaddress.ip_network(cidr).version, []).append(cidr)
+    if len(families) == 1:
+        return [{"action": "Allow", "destination": {"notNets": list(blocked_cidrs)}}]
+    return [{"action": "Allow", "ipVersion": version, "destination": {"notNets": nets}}
+            for version, nets in sorted(families.items())]
+
+
+def render_block_policy(blocked_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS) -> dict[str, Any]:
+    """The ``block-metadata-access`` GlobalNetworkPolicy as a plain dict (``crd.projectcalico.org/v1``).
+
+    Args:
+        blocked_cidrs: addresses pods must not reach (default ``["169.254.169.254/32"]``; add
+            ``fd00:ec2::254/128`` for the IPv6 IMDS endpoint). A bare IP is normalised to /32 or /128 with a
+            :class:`MetadataPolicyWarning`.
+
+    Raises:
+        PolicyInputError: an entry is not a valid CIDR, or the list is empty.
+    """
+    cidrs, notes = normalize_cidrs(blocked_cidrs)
+    _warn(notes)
+    return {
+        "apiVersion": f"{CALICO_GROUP}/{CALICO_VERSION}",
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": BLOCK_POLICY_NAME},
+        "spec": {
+            "selector": "!has(host-endpoint)",
+            "types": ["Egress"],
+            "egress": block_policy_rules(cidrs),
+        },
+    }
+
+
+@dataclass
+class AllowPolicy:
+    """A rendered allow NetworkPolicy with the warnings and offers that go with it."""
+
+    policy: dict[str, Any]
+    mode: str
+    warnings: list[str] = field(default_factory=list)
+    #: Rules offered (not included) so the selected pods keep their other egress, by name (see EXTRA_RULES).
+    offered_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return str(self.policy["metadata"]["name"])
+
+
+def dns_rule() -> dict[str, Any]:
+    """Egress to DNS (UDP and TCP 53) in kube-system."""
+    return {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+
+
+def all_but_metadata_rule(metadata_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS) -> dict[str, Any]:
+    """Egress to every address except the metadata CIDRs (one ipBlock per IP family)."""
+    peers = []
+    for version, everything in ((4, "0.0.0.0/0"), (6, "::/0")):
+        excepts = [c for c in metadata_cidrs if ipaddress.ip_network(c).version == version]
+        if excepts or version == 4:
+            block: dict[str, Any] = {"cidr": everything}
+            if excepts:
+                block["except"] = excepts
+            peers.append({"ipBlock": block})
+    return {"to": peers}
+
+
+def derive_policy_name(selector: LabelSelector) -> str:
+    """``allow-metadata-<selector>``: a valid DNS-1123 name of at most 63 characters."""
+    if selector.is_empty:
+        return "allow-metadata-all-pods"
+    raw = "-".join([f"{k}-{v}" for k, v in selector.match_labels]
+                   + [f"{r.key}-{r.operator}-{'-'.join(r.values)}" for r in selector.match_expressions])
+    slug = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", raw.lower())).strip("-") or "selector"
+    name = f"allow-metadata-{slug}"
+    if len(name) > 63:
+        digest = hashlib.sha256(raw.encode()).hexdigest()[:8]
+        name = f"{name[:54].rstrip('-')}-{digest}"
+    return name
+
+
+def allow_metadata_policy(namespace: str | None, pod_selector: Mapping[str, Any] | LabelSelector | None, *,
+                          mode: Literal["metadata-only", "open"] | str = "metadata-only",
+                          name: str | None = None, include: Sequence[str] = (),
+                          metadata_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS,
+                          other_egress_policies: Sequence[str] | None = None) -> AllowPolicy:
+    """Render a NetworkPolicy allowing the selected pods to reach the metadata endpoint.
+
+    Args:
+        namespace: the pods' namespace. ``None`` leaves ``metadata.namespace`` out, as in the documented example
+            (``kubectl apply`` then uses the context's namespace); an empty string is an error.
+        pod_selector: ``{"matchLabels": ..., "matchExpressions": ...}`` (or a :class:`LabelSelector`).
+        mode: ``"metadata-only"`` (default: TCP 80 to the metadata CIDRs) or ``"open"`` (egress to 0.0.0.0/0,
+            the documented very open example).
+        name: policy name; derived as ``allow-metadata-<selector>`` when not given.
+        include: extra rules to add in metadata-only mode: ``"dns"`` and/or ``"all-but-metadata"``.
+        metadata_cidrs: the metadata address(es) metadata-only mode allows.
+        other_egress_policies: names of other Egress policies already selecting these pods, when known (from an
+            audit); ``None`` means unknown, and the loss-of-egress warning is given.
+
+    Raises:
+        PolicyInputError: empty/invalid namespace or name, bad selector, unknown mode or extra rule.
+    """
+    if mode not in MODES:
+        raise PolicyInputError("mode", f"unknown mode {mode!r}; allowed: {', '.join(MODES)}")
+    if namespace is not None:
+        err = dns1123_label_error(namespace, "namespace")
+        if err:
+            raise PolicyInputError("namespace", err)
+    selector = LabelSelector.parse(pod_selector, "pod_selector")
+    if name is None:
+        name = derive_policy_name(selector)
+    else:
+        err = dns1123_subdomain_error(name, "name")
+        if err or len(name) > 63:
+            raise PolicyInputError("name", err or f"name {name!r} is longer than 63 characters")
+    unknown = [r for r in include if r not in EXTRA_RULES]
+    if unknown:
+        raise PolicyInputError("include", f"unknown rule(s) {unknown}; allowed: {', '.join(EXTRA_RULES)}")
+    cidrs, notes = normalize_cidrs(metadata_cidrs, field_name="metadata_cidrs")
+    meta: dict[str, Any] = {"name": name}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    spec: dict[str, Any] = {"podSelector": selector.to_dict(), "policyTypes": ["Egress"]}
+    result_warnings = list(notes)
+    offered: dict[str, dict[str, Any]] = {}
+    if mode == "open":
+        if include:
+            raise PolicyInputError("include", "extra rules only apply to mode=metadata-only (open allows all)")
+        spec["egress"] = [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]
+        result_warnings.append(OPEN_WARNING)
+    else:
+        rules: list[dict[str, Any]] = [{"to": [{"ipBlock": {"cidr": c}} for c in cidrs],
+                                        "ports": [{"protocol": "TCP", "port": METADATA_PORT}]}]
+        builders = {"dns": dns_rule, "all-but-metadata": lambda: all_but_metadata_rule(cidrs)}
+        for extra in EXTRA_RULES:
+            if extra in include:
+                rules.append(builders[extra]())
+            else:
+                offered[extra] = builders[extra]()
+        spec["egress"] = rules
+        if "all-but-metadata" not in include:
+            lost = "all other egress" if "dns" not in include else "all other egress except DNS"
+            if other_egress_policies is None:
+                result_warnings.append(
+                    f"pods selected by {name} are egress-isolated by it: unless other Egress NetworkPolicies "
+                    f"select them, they lose {lost}{'' if 'dns' in include else ', DNS included'}. Add the "
+                    "offered rules with include=['dns', 'all-but-metadata'] (CLI: --include dns "
+                    "--include all-but-metadata) if they need it")
+            elif not other_egress_policies:
+                result_warnings.append(
+                    f"no other Egress NetworkPolicy selects these pods: with {name} they lose {lost}"
+                    f"{'' if 'dns' in include else ', DNS included'}; add the offered 'dns' and "
+                    "'all-but-metadata' rules if they need it")
+    return AllowPolicy({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta,
+                        "spec": spec}, mode, result_warnings, offered)
+
+
+def documented_open_example() -> dict[str, Any]:
+    """The documented example as a dict (what ``mode="open"`` must reproduce)."""
+    import yaml
+
+    return yaml.safe_load(DOCUMENTED_OPEN_EXAMPLE)
+
+
+def to_yaml(objects: Iterable[Mapping[str, Any]]) -> str:
+    """Serialise objects as a multi-document YAML stream (key order kept, ``---`` between documents)."""
+    import yaml
+
+    return "---\n".join(yaml.safe_dump(dict(o), sort_keys=False, default_flow_style=False) for o in objects)

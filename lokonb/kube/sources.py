@@ -1,0 +1,242 @@
+"""Where the audit's objects come from: a manifest dump (files/directories, ``List`` objects) or a live cluster.
+
+Everything is normalised to plain dicts with the API's camelCase field names, as ``kubectl get -o yaml`` writes
+them, in an :class:`Inventory`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lokonb.kube.errors import DumpError, KubeApiError
+
+#: kind -> Inventory attribute, for the kinds the audit uses (others are counted and ignored).
+KIND_SLOTS: Mapping[tuple[str, str], str] = {
+    ("v1", "Pod"): "pods",
+    ("v1", "Namespace"): "namespaces",
+    ("v1", "Node"): "nodes",
+    ("networking.k8s.io/v1", "NetworkPolicy"): "network_policies",
+    ("crd.projectcalico.org/v1", "GlobalNetworkPolicy"): "global_policies",
+    ("projectcalico.org/v3", "GlobalNetworkPolicy"): "global_policies",
+    ("crd.projectcalico.org/v1", "NetworkPolicy"): "calico_policies",
+    ("projectcalico.org/v3", "NetworkPolicy"): "calico_policies",
+    ("crd.projectcalico.org/v1", "GlobalNetworkSet"): "network_sets",
+    ("projectcalico.org/v3", "GlobalNetworkSet"): "network_sets",
+    ("crd.projectcalico.org/v1", "Tier"): "tiers",
+    ("projectcalico.org/v3", "Tier"): "tiers",
+}
+_DUMP_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass
+class Inventory:
+    """The objects an audit looks at."""
+
+    source: str
+    pods: list[dict[str, Any]] = field(default_factory=list)
+    namespaces: list[dict[str, Any]] = field(default_factory=list)
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    network_policies: list[dict[str, Any]] = field(default_factory=list)
+    global_policies: list[dict[str, Any]] = field(default_factory=list)
+    calico_policies: list[dict[str, Any]] = field(default_factory=list)
+    network_sets: list[dict[str, Any]] = field(default_factory=list)
+    tiers: list[dict[str, Any]] = field(default_factory=list)
+    #: False when the live cluster has no Calico CRDs; None when unknown (a dump).
+    calico_installed: bool | None = None
+    notes: list[str] = field(default_factory=list)
+    ignored_kinds: dict[str, int] = field(default_factory=dict)
+
+    def add(self, obj: Mapping[str, Any], where: str) -> None:
+        """File one object by apiVersion/kind (unknown kinds are counted in ``ignored_kinds``)."""
+        api_version, kind = obj.get("apiVersion"), obj.get("kind")
+        slot = KIND_SLOTS.get((str(api_version), str(kind)))
+        if slot is None:
+            key = f"{api_version} {kind}"
+            self.ignored_kinds[key] = self.ignored_kinds.get(key, 0) + 1
+            return
+        meta = obj.get("metadata")
+        if not isinstance(meta, Mapping) or not isinstance(meta.get("name"), str) or not meta.get("name"):
+            raise DumpError(f"{kind} without metadata.name", file=where)
+        if slot == "pods" and not meta.get("namespace"):
+            raise DumpError(f"Pod {meta['name']!r} has no metadata.namespace (dump with "
+                            "`kubectl get pods -A -o yaml`)", file=where)
+        getattr(self, slot).append(dict(obj))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# manifest dumps
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _iter_files(path: Path) -> Iterator[Path]:
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _DUMP_SUFFIXES)
+        if not files:
+            raise DumpError(f"directory {path} holds no .yaml, .yml or .json files")
+        yield from files
+    elif path.is_file():
+        yield path
+    else:
+        raise DumpError(f"manifest dump {path} not found")
+
+
+def _documents(path: Path) -> Iterator[tuple[int, Any]]:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DumpError(f"cannot read: {exc.__class__.__name__}", file=str(path)) from None
+    if path.suffix.lower() == ".json":
+        try:
+            yield 1, json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DumpError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno,
+                            column=exc.colno) from None
+        return
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for i, doc in enumerate(yaml.load_all(text, Loader=loader), start=1):  # noqa: S506 - a safe loader
+            yield i, doc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DumpError(f"invalid YAML: {problem}", file=str(path), line=mark.line + 1 if mark else None,
+                        column=mark.column + 1 if mark else None) from None
+
+
+def _expand(doc: Any, where: str) -> Iterator[Mapping[str, Any]]:
+    """Yield the objects of one document: itself, or the items of a ``List``/``<Kind>List``."""
+    if doc is None:
+        return
+    if not isinstance(doc, Mapping):
+        raise DumpError(f"expected a Kubernetes object (a mapping with apiVersion and kind), got "
+                        f"{type(doc).__name__}", file=where)
+    kind = doc.get("kind")
+    if not isinstance(kind, str) or not doc.get("apiVersion"):
+        raise DumpError("object without apiVersion/kind", file=where)
+    if kind.endswith("List") and "items" in doc:
+        items = doc.get("items") or []
+        if not isinstance(items, list):
+            raise DumpError(f"{kind}.items must be a list", file=where)
+        item_kind = kind[:-4] if kind != "List" else None
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping) and item_kind and "kind" not in item:
+                item = {"apiVersion": doc.get("apiVersion"), "kind": item_kind, **item}  # typed lists omit them
+            yield from _expand(item, f"{where} items[{i}]")
+        return
+    yield doc
+
+
+def load_dump(path: str | Path | Iterable[str | Path]) -> Inventory:
+    """Read a manifest dump: a YAML/JSON file (multi-document, ``List`` objects) or a directory of them.
+
+    Raises :class:`DumpError` (naming file and line) for unreadable/malformed input and when no pod is found.
+    """
+    paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
+    if not paths:
+        raise DumpError("no manifest dump given")
+    inv = Inventory(source="dump: " + ", ".join(str(p) for p in paths))
+    seen: dict[tuple[str, str, str, str], str] = {}
+    for top in paths:
+        for file in _iter_files(top.expanduser()):
+            for index, doc in _documents(file):
+                where = f"{file} (document {index})"
+                for obj in _expand(doc, where):
+                    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+                    key = (str(obj.get("apiVersion")), str(obj.get("kind")), str(meta.get("namespace") or ""),
+                           str(meta.get("name")))
+                    if key in seen:
+                        inv.notes.append(f"{key[1]} {key[2] + '/' if key[2] else ''}{key[3]} appears twice "
+                                         f"({seen[key]} and {where}); the later one is used")
+                        _drop(inv, key)
+                    seen[key] = where
+                    inv.add(obj, where)
+    if not inv.pods:
+        raise DumpError(f"no pods found in {', '.join(str(p) for p in paths)}: the dump must hold the output of "
+                        "`kubectl get pods,networkpolicies -A -o yaml` (plus GlobalNetworkPolicies)")
+    return inv
+
+
+def _drop(inv: Inventory, key: tuple[str, str, str, str]) -> None:
+    slot = KIND_SLOTS.get((key[0], key[1]))
+    if slot is None:
+        return
+    items = getattr(inv, slot)
+    items[:] = [o for o in items if not (str((o.get("metadata") or {}).get("namespace") or "") == key[2]
+                                         and str(o["metadata"]["name"]) == key[3])]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# live cluster
+# --------------------------------------------------------------------------------------------------------------
+
+#: Calico custom resources read from a live cluster: (plural, Inventory attribute).
+_CALICO_LISTS: tuple[tuple[str, str], ...] = (
+    ("globalnetworkpolicies", "global_policies"),
+    ("networkpolicies", "calico_policies"),
+    ("globalnetworksets", "network_sets"),
+    ("tiers", "tiers"),
+)
+
+
+def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
+    """List pods, namespaces, nodes, NetworkPolicies and Calico policies through the kubernetes client.
+
+    Nodes are optional (a 403 becomes a note); a missing Calico CRD sets ``calico_installed=False``.
+    """
+    from kubernetes import client
+    from kubernetes.client.rest import ApiException
+
+    from lokonb.kube.apply import translate_api_error
+
+    inv = Inventory(source=source)
+    core = client.CoreV1Api(api_client)
+    net = client.NetworkingV1Api(api_client)
+    custom = client.CustomObjectsApi(api_client)
+    ser = api_client.sanitize_for_serialization
+
+    def listed(call: Any, what: str, api_version: str, kind: str, optional: bool = False) -> list[dict[str, Any]]:
+        try:
+            items = call().items
+        except ApiException as exc:
+            if optional and exc.status in (403, 404):
+                inv.notes.append(f"cannot list {what} ({exc.status}); node IMDS settings are not read")
+                return []
+            raise translate_api_error(exc, verb="list", what=what) from None
+        except Exception as exc:  # urllib3 connection errors and friends
+            raise KubeApiError(f"cannot reach the Kubernetes API to list {what}: {exc.__class__.__name__}: "
+                               f"{_short(exc)}") from None
+        return [{"apiVersion": api_version, "kind": kind, **ser(i)} for i in items]
+
+    inv.pods = listed(core.list_pod_for_all_namespaces, "pods", "v1", "Pod")
+    inv.namespaces = listed(core.list_namespace, "namespaces", "v1", "Namespace")
+    inv.nodes = listed(core.list_node, "nodes", "v1", "Node", optional=True)
+    inv.network_policies = listed(net.list_network_policy_for_all_namespaces, "networkpolicies",
+                                  "networking.k8s.io/v1", "NetworkPolicy")
+    inv.calico_installed = True
+    for plural, slot in _CALICO_LISTS:
+        try:
+            out = custom.list_cluster_custom_object("crd.projectcalico.org", "v1", plural)
+        except ApiException as exc:
+            if exc.status == 404:
+                if plural == "globalnetworkpolicies":
+                    inv.calico_installed = False
+                    inv.notes.append("Calico is not installed (no crd.projectcalico.org GlobalNetworkPolicy "
+                                     "resource): nothing blocks the metadata endpoint cluster-wide")
+                continue
+            raise translate_api_error(exc, verb="list", what=f"{plural}.crd.projectcalico.org") from None
+        kind = {"globalnetworkpolicies": "GlobalNetworkPolicy", "networkpolicies": "NetworkPolicy",
+                "globalnetworksets": "GlobalNetworkSet", "tiers": "Tier"}[plural]
+        for item in out.get("items") or []:
+            getattr(inv, slot).append({"apiVersion": "crd.projectcalico.org/v1", "kind": kind, **item})
+    return inv
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return text[:300]
