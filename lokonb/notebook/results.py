@@ -1,24 +1,208 @@
-"""Recording results from inside a notebook (instead of the unmaintained scrapbook)."""
+"""Recording results from inside a notebook (instead of the unmaintained scrapbook), and reading them back (§5).
+
+``record`` emits a ``display_data`` output with MIME type :data:`RESULT_MIME`; the run wrapper collects those into
+``metadata.lokonb.results`` and ``results.json``; :func:`read_results` works on any executed notebook.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import math
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lokonb.notebook.exceptions import RecordError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lokonb.notebook.outcome import Result, RunResult
 
 #: MIME type under which a recorded result travels in a display_data output.
 RESULT_MIME = "application/vnd.lokonb.result+json"
 
+MAX_JSON_BYTES = 64 * 1024
+MAX_ROWS = 1000
+MAX_COLUMNS = 50
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
-def _jsonable(value: Any) -> Any:
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict) and type(value).__name__ == "DataFrame":
-        return {"columns": [str(c) for c in value.columns], "records": json.loads(value.to_json(orient="records"))}
-    json.dumps(value)  # raises TypeError for values that cannot be recorded
-    return value
+#: Results recorded in this kernel, by name (re-recording replaces; ``finish`` reads the summary items).
+RECORDED: dict[str, dict[str, Any]] = {}
 
 
-def record(name: str, value: Any) -> None:
-    """Record ``value`` under ``name`` in the executing notebook's outputs (JSON-serialisable or a DataFrame)."""
+def _is_frame(value: Any) -> bool:
+    return type(value).__name__ == "DataFrame" and type(value).__module__.startswith("pandas")
+
+
+def encode_frame(df: Any) -> dict[str, Any]:
+    """A DataFrame as ``{columns, dtypes, data}`` with datetimes in ISO UTC (R5.1)."""
+    rows, cols = df.shape
+    if rows > MAX_ROWS or cols > MAX_COLUMNS:
+        raise RecordError(f"a DataFrame of {rows} rows x {cols} columns is too large to record (limit "
+                          f"{MAX_ROWS} x {MAX_COLUMNS}); use record_file(name, path) for large data")
+    import pandas as pd
+
+    data: list[list[Any]] = []
+    columns = [str(c) for c in df.columns]
+    dtypes = [str(t) for t in df.dtypes]
+    converted = []
+    for col, dtype in zip(df.columns, df.dtypes, strict=True):
+        series = df[col]
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            s = series.dt.tz_convert("UTC") if getattr(series.dt, "tz", None) is not None else series
+            converted.append([None if pd.isna(v) else v.isoformat() for v in s])
+        elif isinstance(dtype, pd.CategoricalDtype):
+            converted.append([None if pd.isna(v) else _plain(v) for v in series])
+        else:
+            converted.append([_plain(v) for v in series])
+    data = [list(row) for row in zip(*converted, strict=True)] if converted else [[] for _ in range(rows)]
+    return {"columns": columns, "dtypes": dtypes, "data": data}
+
+
+def _plain(v: Any) -> Any:
+    item = getattr(v, "item", None)
+    if callable(item) and type(v).__module__ == "numpy":
+        v = item()
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)
+
+
+def decode_frame(payload: dict[str, Any]) -> Any:
+    """The inverse of :func:`encode_frame` (same dtypes)."""
+    import pandas as pd
+
+    df = pd.DataFrame(payload["data"], columns=payload["columns"])
+    for col, dtype in zip(payload["columns"], payload["dtypes"], strict=True):
+        if dtype.startswith("datetime64"):
+            if ", " in dtype:  # tz-aware: stored as ISO UTC, converted back to the original zone
+                zone = dtype.split(", ", 1)[1].rstrip("]")
+                df[col] = pd.to_datetime(df[col], utc=True).dt.tz_convert(zone).astype(dtype)
+            else:
+                df[col] = pd.to_datetime(df[col]).astype(dtype)
+        elif dtype == "category":
+            df[col] = df[col].astype("category")
+        elif dtype != "object":
+            try:
+                df[col] = df[col].astype(dtype)
+            except (TypeError, ValueError):
+                pass
+    return df
+
+
+def encode(name: str, value: Any, *, summary: bool = False, label: str | None = None) -> dict[str, Any]:
+    """The JSON entry for one result (validates name, type and size)."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise RecordError(f"result name {name!r} is not an identifier")
+    if _is_frame(value):
+        return {"name": name, "kind": "dataframe", "value": encode_frame(value), "label": label,
+                "summary": summary}
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise RecordError(f"cannot record {name!r}: {type(value).__name__} is not JSON ({exc}); record JSON "
+                          "scalars, lists, dicts or a DataFrame, or use record_file(name, path)") from None
+    if len(text.encode()) > MAX_JSON_BYTES:
+        raise RecordError(f"cannot record {name!r}: {len(text.encode())} bytes is over the 64 KiB limit; "
+                          "use record_file(name, path)")
+    return {"name": name, "kind": "json", "value": value, "label": label, "summary": summary}
+
+
+def decode_entry(entry: dict[str, Any]) -> Result:
+    from lokonb.notebook.outcome import Result
+
+    value = entry.get("value")
+    if entry.get("kind") == "dataframe":
+        value = decode_frame(value)
+    return Result(entry["name"], entry.get("kind", "json"), value, entry.get("label"),
+                  bool(entry.get("summary")))
+
+
+def record(name: str, value: Any, *, summary: bool = False, label: str | None = None) -> None:
+    """Record ``value`` under ``name`` from inside a notebook (JSON value ≤ 64 KiB or a DataFrame ≤ 1000×50).
+
+    ``summary=True`` shows it in the summary at the top of the outputs (filled by ``finish``). Recording a name
+    again replaces it. Values are scrubbed of secrets before they are emitted.
+    """
     from IPython.display import display
 
-    display({RESULT_MIME: {"name": name, "value": _jsonable(value)}}, raw=True)
+    from lokonb.notebook.redact import scrub, scrub_value
+
+    entry = encode(name, value, summary=summary, label=label)
+    entry["value"] = scrub_value(entry["value"])
+    RECORDED[name] = entry
+    shown = label or name
+    if entry["kind"] == "dataframe":
+        text = f"recorded {shown}: table of {len(entry['value']['data'])} rows"
+    else:
+        text = f"recorded {shown}: {scrub(json.dumps(entry['value']))[:200]}"
+    display({RESULT_MIME: entry, "text/plain": text}, raw=True)
+
+
+def record_file(name: str, path: str | Path) -> Path:
+    """Copy ``path`` into ``<run dir>/files/`` (headless runs) and record its path under ``name``."""
+    source = Path(path)
+    if not source.is_file():
+        raise RecordError(f"record_file({name!r}): {source} is not a file")
+    run_dir = os.environ.get("LOKONB_RUN_DIR")
+    target = source
+    rel = str(source)
+    if run_dir:
+        files = Path(run_dir) / "files"
+        files.mkdir(parents=True, exist_ok=True)
+        target = files / source.name
+        shutil.copyfile(source, target)
+        rel = f"files/{source.name}"
+    from IPython.display import display
+
+    entry = {"name": name, "kind": "file", "value": rel, "label": None, "summary": False}
+    if not _NAME.match(name):
+        raise RecordError(f"result name {name!r} is not an identifier")
+    RECORDED[name] = entry
+    display({RESULT_MIME: entry, "text/plain": f"recorded file {name}: {rel}"}, raw=True)
+    return target
+
+
+def collect(nb: Any) -> dict[str, dict[str, Any]]:
+    """Recorded entries in an executed notebook's outputs, in order; the last recording of a name wins."""
+    found: dict[str, dict[str, Any]] = {}
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) or []:
+            entry = (output.get("data") or {}).get(RESULT_MIME)
+            if isinstance(entry, dict) and "name" in entry:
+                found[entry["name"]] = dict(entry)
+    return found
+
+
+def read_results(notebook: str | Path) -> dict[str, Result]:
+    """Results recorded in an executed notebook (local path or ``s3://``), lokonb-run or not."""
+    import nbformat
+
+    loc = str(notebook)
+    if loc.startswith("s3://"):
+        from lokonb.notebook.s3 import read_text
+
+        nb = nbformat.reads(read_text(loc), as_version=4)
+    else:
+        nb = nbformat.read(loc, as_version=4)
+    entries = (nb.metadata.get("lokonb") or {}).get("results") or collect(nb)
+    return {name: decode_entry(entry) for name, entry in entries.items()}
+
+
+def read_run(run_dir: str | Path) -> RunResult:
+    """The :class:`RunResult` of a run directory (from its ``results.json``)."""
+    from lokonb.notebook.outcome import RunResult
+
+    path = Path(run_dir) / "results.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RecordError(f"no results.json in {run_dir}") from None
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"{path} is not valid JSON: {exc}") from None
+    return RunResult.from_json(data, str(run_dir))

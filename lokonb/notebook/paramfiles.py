@@ -1,0 +1,218 @@
+"""Parameter set files: text-preserving YAML reading (local or S3), YAML 1.1 trap checks, writing sets (§2.6, §3.3).
+
+YAML is *composed*, never constructed: every scalar reaches the schema as :class:`~lokonb.notebook.params.Text`
+with its quoting and ``file:line`` source, so the schema (not YAML 1.1) decides what ``no`` or ``0123`` mean.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lokonb.errors import ConfigError
+from lokonb.notebook.params import NotebookSchema, Param, Text, is_null
+
+_SET_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+_LEADING_ZERO = re.compile(r"[+-]?0\d+\Z")
+_VERSION_FLOAT = re.compile(r"[+-]?\d+\.\d*0\Z")
+_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([Tt ].*)?\Z")
+_SEXAGESIMAL = re.compile(r"[+-]?\d+(:[0-5]?\d)+(\.\d*)?\Z")
+_YAML11_WORDS = {"yes", "no", "on", "off", "y", "n"}
+
+
+def _tree(node: yaml.Node, label: str) -> Any:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode):
+        return Text(str(node.value), quoted=node.style in ("'", '"', "|", ">"), source=f"{label}:{line}")
+    if isinstance(node, yaml.SequenceNode):
+        return [_tree(child, label) for child in node.value]
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in out:
+                raise ConfigError(f"duplicate key {key!r}", file=label, line=key_node.start_mark.line + 1)
+            out[key] = _tree(value_node, label)
+        return out
+    raise ConfigError("unsupported YAML node", file=label, line=line)  # pragma: no cover
+
+
+def parse_text_tree(text: str, *, source: str | None = None) -> Any:
+    """Compose YAML ``text`` into a tree of dicts, lists and :class:`Text` leaves."""
+    label = source or "<text>"
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=label,
+                          line=mark.line + 1 if mark else None) from None
+    if node is None:
+        return {}
+    return _tree(node, label)
+
+
+def read_set_text(location: str | Path) -> tuple[str, str]:
+    """Read a set file's text from a local path or ``s3://``; returns ``(text, label)``."""
+    loc = str(location)
+    if loc.startswith("s3://"):
+        from lokonb.notebook.s3 import read_text
+
+        return read_text(loc), loc
+    path = Path(loc).expanduser()
+    try:
+        return path.read_text(encoding="utf-8"), _label(path)
+    except FileNotFoundError:
+        raise ConfigError("parameter file not found", file=loc) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read parameter file: {exc}", file=loc) from None
+
+
+def _label(path: Path) -> str:
+    from lokonb.notebook.project import find_root
+
+    root = find_root(required=False)
+    try:
+        return str(path.resolve().relative_to(root)) if root else str(path)
+    except ValueError:
+        return str(path)
+
+
+def read_set(location: str | Path) -> tuple[dict[str, Any], dict[str, str], str]:
+    """Read a set file into ``(raw tree, sources by dotted path, label)``."""
+    text, label = read_set_text(location)
+    tree = parse_text_tree(text, source=label)
+    if not isinstance(tree, dict):
+        raise ConfigError("a parameter set must be a mapping of names to values", file=label, line=1)
+    return tree, sources_of(tree), label
+
+
+def sources_of(tree: Any, prefix: str = "") -> dict[str, str]:
+    """Dotted path → ``file:line`` for every node of a composed tree."""
+    out: dict[str, str] = {}
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            path = f"{prefix}.{key}" if prefix else key
+            first = _first_source(value)
+            if first:
+                out[path] = first
+            out.update(sources_of(value, path))
+    return out
+
+
+def _first_source(value: Any) -> str | None:
+    if isinstance(value, Text):
+        return value.source
+    if isinstance(value, dict):
+        return next((s for s in (_first_source(v) for v in value.values()) if s), None)
+    if isinstance(value, list):
+        return next((s for s in (_first_source(v) for v in value) if s), None)
+    return None
+
+
+def plain_value(value: Any) -> Any:
+    """A composed tree as plain Python values, resolving unquoted scalars like YAML 1.2's core schema."""
+    if isinstance(value, Text):
+        if value.quoted:
+            return value.text
+        t = value.text.strip()
+        if is_null(value):
+            return None
+        if t.lower() in ("true", "false"):
+            return t.lower() == "true"
+        if re.fullmatch(r"[+-]?(0|[1-9]\d*)", t):
+            return int(t)
+        if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?", t) and not _LEADING_ZERO.match(t):
+            return float(t)
+        return value.text
+    if isinstance(value, Mapping):
+        return {str(k): plain_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v) for v in value]
+    return value
+
+
+def yaml11_traps(tree: Any, schema: NotebookSchema | None = None) -> list[tuple[str, str]]:
+    """Unquoted scalars that YAML 1.1 readers (plain papermill) would read differently: ``(source, message)``."""
+    found: list[tuple[str, str]] = []
+
+    def kind_at(path: list[str]) -> str | None:
+        if schema is None or not path:
+            return None
+        p: Param | None = schema.param(path[0])
+        for part in path[1:]:
+            if p is None:
+                return None
+            p = p.sub(part) if p.kind == "dict" else p.item
+        return p.kind if p else None
+
+    def walk(node: Any, path: list[str]) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, [*path, k])
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, path)
+        elif isinstance(node, Text) and not node.quoted:
+            message = _trap(node.text.strip(), kind_at(path))
+            if message:
+                found.append((node.source or "?", f"{'.'.join(path)}: {message}"))
+
+    walk(tree, [])
+    return found
+
+
+def _trap(t: str, kind: str | None) -> str | None:
+    if t.lower() in _YAML11_WORDS:
+        return f"unquoted {t} is a boolean to YAML 1.1 readers; write true/false or quote it"
+    if _LEADING_ZERO.match(t):
+        return f"unquoted {t} is octal to YAML 1.1 readers; quote it"
+    if _VERSION_FLOAT.match(t) and kind != "float":
+        return f"unquoted {t} becomes the number {float(t)}; quote it"
+    if _DATE.match(t) and kind != "datetime":
+        return f"unquoted {t} is a timestamp to YAML readers; quote it"
+    if _SEXAGESIMAL.match(t):
+        return f"unquoted {t} is a base-60 number to YAML 1.1 readers; quote it"
+    return None
+
+
+def check_set_name(name: str) -> None:
+    if not _SET_NAME.match(name):
+        raise ConfigError(f"invalid parameter set name {name!r}; use lowercase letters, digits and '-'")
+
+
+def dump_literals(values: Mapping[str, Any]) -> str:
+    """Effective literal values as YAML that every reader (YAML 1.1 included) reads back unchanged."""
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def str_rep(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+        style = '"' if (_needs_quotes(data)) else None
+        if "\n" in data:
+            style = "|"
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    _Dumper.add_representer(str, str_rep)
+    return yaml.dump(dict(values), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+
+
+def _needs_quotes(data: str) -> bool:
+    t = data.strip()
+    return (t != data or t == "" or t.lower() in _YAML11_WORDS | {"true", "false", "null", "~"}
+            or bool(_LEADING_ZERO.match(t) or _VERSION_FLOAT.match(t) or _DATE.match(t)
+                    or _SEXAGESIMAL.match(t) or re.fullmatch(r"[+-]?[\d.eE+-]+", t)))
+
+
+def commented_set(schema: NotebookSchema) -> str:
+    """A set file with every parameter at its default and its help as a comment (``lokonb params --format yaml``)."""
+    lines = [f"# Parameter set for {schema.notebook}: save as parameters/{schema.notebook}/<name>.yaml",
+             f"# Run: lokonb run {schema.notebook} -f FILE    (check: lokonb params {schema.notebook} --check FILE)"]
+    for p in schema.params:
+        allowed = f" (allowed: {', '.join(map(str, p.choices))})" if p.choices else ""
+        lines.append(f"# {p.name}: {p.type_name}{allowed} - {p.help}")
+        lines.append(dump_literals({p.name: p.default}).rstrip())
+    return "\n".join(lines) + "\n"

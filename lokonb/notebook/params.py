@@ -1,0 +1,499 @@
+"""Typed notebook parameters: declaration, conversion from every input route, validation (``notebooks.md`` §3).
+
+Input routes carry values in two shapes:
+
+* :class:`Text` — scalar text as it was written (a YAML scalar, ``-p``/``-r`` text), with a ``quoted`` flag, so
+  that the schema (not YAML 1.1) decides what ``no``, ``0123`` or ``1.10`` mean;
+* plain Python values — from the Python API, from the setup cell (what papermill injected) and from YAML
+  sequences/mappings (whose leaves are :class:`Text`).
+
+The conversion table of §3.2/§3.5 lives in :func:`_convert_scalar` and its helpers; validation collects every
+problem into one :class:`~lokonb.notebook.exceptions.ParameterError`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lokonb.notebook.exceptions import ParameterError, ParameterIssue
+
+#: Parameter kinds (the "declared type" column of §3.2).
+KINDS = ("str", "int", "float", "bool", "choice", "list", "dict", "path", "datetime", "any")
+
+#: Names that look like credentials (R3.8); matched case-insensitively as substrings.
+CREDENTIAL_NAME = re.compile(
+    r"secret|password|passwd|token|private_?key|client[_-]?key|credential|api_?key|aws_access_key_id", re.I)
+
+_INT = re.compile(r"[+-]?\d+\Z")
+_FLOAT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z")
+_NULLS = ("null", "Null", "NULL", "~", "")
+_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
+
+
+@dataclass(frozen=True)
+class Text:
+    """Scalar text exactly as written; ``quoted`` is true for quoted YAML scalars and ``-r`` values."""
+
+    text: str
+    quoted: bool = False
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter (or a sub-field of a dict parameter, or the item type of a list)."""
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    optional: bool = False
+    choices: tuple[Any, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    item: Param | None = None
+    fields: tuple[Param, ...] = ()
+    free_keys: bool = False
+    group: str = ""
+    example: str | None = None
+    allow_nan: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
+        if len(self.help) > 100:
+            raise ValueError(f"{self.name}: help longer than 100 characters")
+
+    @property
+    def type_name(self) -> str:
+        """The annotation used in the parameters cell (papermill's regex accepts ``\\w``, ``[]``, ``,``)."""
+        base = {"str": "str", "int": "int", "float": "float", "bool": "bool", "choice": "str",
+                "path": "str", "datetime": "str", "dict": "dict", "any": "object"}.get(self.kind)
+        if self.kind == "choice" and self.choices and not isinstance(self.choices[0], str):
+            base = type(self.choices[0]).__name__
+        if self.kind == "list":
+            base = f"list[{self.item.type_name if self.item else 'object'}]"
+            base = base.replace("Optional[", "").replace("]]", "]") if "Optional" in base else base
+        return f"Optional[{base}]" if self.optional else str(base)
+
+    def sub(self, name: str) -> Param | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+Rule = Callable[[Mapping[str, Any]], Iterable[ParameterIssue]]
+
+
+@dataclass(frozen=True)
+class NotebookSchema:
+    """A notebook's typed parameters, cross-field rules and run defaults."""
+
+    notebook: str
+    title: str
+    params: tuple[Param, ...]
+    rules: tuple[Rule, ...] = ()
+    cell_timeout: int = 600
+    run_timeout: int | None = None
+    #: summary result names shown in the index (up to three)
+    index_results: tuple[str, ...] = ()
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.params]
+
+    def defaults(self) -> dict[str, Any]:
+        """The schema defaults as literal values (what the parameters cell holds)."""
+        return {p.name: _copy(p.default) for p in self.params}
+
+
+@dataclass
+class Validated:
+    """The outcome of a successful validation: rich values, literal values and each value's source."""
+
+    schema: NotebookSchema
+    values: dict[str, Any]
+    literals: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conversion
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class _Bad(Exception):
+    def __init__(self, message: str, suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.suggestion = suggestion
+
+
+def _show(value: Any, limit: int = 40) -> str:
+    text = value.text if isinstance(value, Text) else value
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def _from_numpy(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    if callable(item) and type(value).__module__ == "numpy":
+        return item()
+    return value
+
+
+def _to_str(p: Param, v: Any) -> str:
+    if isinstance(v, Text):
+        return v.text
+    if isinstance(v, str):
+        return v
+    if isinstance(v, Path) and p.kind == "path":
+        return str(v)
+    if isinstance(v, (bool, int, float)):
+        raise _Bad(f"expected a string, got {type(v).__name__} {v!r}",
+                   "use -r NAME VALUE or quote it in YAML (the original text may already be lost)")
+    raise _Bad(f"expected a string, got {type(v).__name__}")
+
+
+def _to_int(p: Param, v: Any) -> int:
+    if isinstance(v, Text):
+        t = v.text.strip()
+        if v.quoted or not _INT.match(t):
+            raise _Bad(f"expected an integer, got {_show(v)}")
+        digits = t.lstrip("+-")
+        if len(digits) > 1 and digits.startswith("0"):
+            raise _Bad(f"expected an integer, got {t!r}",
+                       "a leading zero is ambiguous (YAML 1.1 reads it as octal); remove it or use a string")
+        return int(t)
+    v = _from_numpy(v)
+    if isinstance(v, bool) or not isinstance(v, int):  # strict: 3.0 and True are not integers
+        raise _Bad(f"expected an integer, got {type(v).__name__} {_show(v)}")
+    return v
+
+
+def _to_float(p: Param, v: Any) -> float:
+    if isinstance(v, Text):
+        t = v.text.strip()
+        low = t.lower().lstrip("+-.")
+        if not v.quoted and low in ("nan", "inf", "infinity"):
+            result = float(t.replace(".", "")) if t.startswith((".", "-.", "+.")) else float(t)
+        elif v.quoted or not _FLOAT.match(t):
+            raise _Bad(f"expected a number, got {_show(v)}")
+        else:
+            result = float(t)
+    else:
+        v = _from_numpy(v)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise _Bad(f"expected a number, got {type(v).__name__} {_show(v)}")
+        result = float(v)
+    if not p.allow_nan and (math.isnan(result) or math.isinf(result)):
+        raise _Bad(f"{result} is not allowed", "give a finite number")
+    return result
+
+
+def _to_bool(p: Param, v: Any) -> bool:
+    if isinstance(v, Text) or isinstance(v, str):
+        t = v.text if isinstance(v, Text) else v
+        quoted = v.quoted if isinstance(v, Text) else False
+        if not quoted and t.strip().lower() in ("true", "false"):
+            return t.strip().lower() == "true"
+        if not isinstance(v, Text) and t in ("True", "False", "true", "false"):
+            return t.lower() == "true"  # papermill injects -p debug false as the string "false"
+        hint = None
+        if t.strip().lower() in _YAML11_BOOLS | {"1", "0"}:
+            word = "true" if t.strip().lower() in ("yes", "on", "y", "1") else "false"
+            hint = f"(YAML 1.1 reads unquoted {t.strip()} as {word}; write {word})"
+        raise _Bad(f"expected true or false, got {_show(t)}" + (f" {hint}" if hint else ""))
+    v = _from_numpy(v)
+    if not isinstance(v, bool):
+        raise _Bad(f"expected true or false, got {type(v).__name__} {_show(v)}")
+    return v
+
+
+def _to_datetime(p: Param, v: Any) -> _dt.datetime:
+    if isinstance(v, _dt.datetime):
+        if v.tzinfo is None:
+            raise _Bad("expected a date-time with an explicit zone (e.g. 2026-01-01T00:00:00Z)")
+        return v
+    text = _to_str(p, v).strip()
+    try:
+        parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise _Bad(f"expected an ISO 8601 date-time, got {_show(text)}",
+                   "e.g. 2026-01-01T00:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise _Bad(f"{text!r} has no time zone", "add Z or an offset such as +02:00")
+    return parsed
+
+
+def _to_choice(p: Param, v: Any) -> Any:
+    allowed = ", ".join(str(c) for c in p.choices)
+    if p.choices and all(isinstance(c, str) for c in p.choices):
+        value: Any = _to_str(p, v)
+    else:
+        scalar = Text(v.text) if isinstance(v, Text) else v
+        value = _to_int(p, scalar) if all(isinstance(c, int) for c in p.choices) else _to_str(p, scalar)
+    if value not in p.choices:
+        close = difflib.get_close_matches(str(value), [str(c) for c in p.choices], n=1)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        raise _Bad(f"{_show(value)} is not allowed; allowed: {allowed}", hint)
+    return value
+
+
+_SCALARS: dict[str, Callable[[Param, Any], Any]] = {
+    "str": _to_str, "int": _to_int, "float": _to_float, "bool": _to_bool,
+    "datetime": _to_datetime, "choice": _to_choice, "path": _to_str,
+}
+
+
+def is_null(v: Any) -> bool:
+    """``None`` or unquoted ``null``/``~``/empty text."""
+    return v is None or (isinstance(v, Text) and not v.quoted and v.text.strip() in _NULLS)
+
+
+def _text_tree(v: Any) -> Any:
+    """Turn a Text holding a flow collection (``-p tags '[a, b]'``) into a tree of Text leaves."""
+    from lokonb.notebook.paramfiles import parse_text_tree
+
+    return parse_text_tree(v.text, source=v.source)
+
+
+class _Converter:
+    """Converts one raw tree against one schema, collecting issues instead of stopping at the first."""
+
+    def __init__(self, source_of: Callable[[str], str], route: str) -> None:
+        self.issues: list[ParameterIssue] = []
+        self.source_of = source_of
+        self.route = route
+
+    def fail(self, path: str, message: str, suggestion: str | None = None, raw: Any = None) -> None:
+        source = raw.source if isinstance(raw, Text) and raw.source else self.source_of(path)
+        self.issues.append(ParameterIssue(path, message, source, suggestion))
+
+    def convert(self, p: Param, raw: Any, path: str) -> tuple[Any, Any]:
+        """Return ``(rich value, literal value)``; on error record an issue and return the default."""
+        if is_null(raw):
+            if p.optional:
+                return None, None
+            if p.kind in ("str", "path") and isinstance(raw, Text):
+                return raw.text, raw.text  # unquoted empty text for a non-optional string
+            self.fail(path, "a value is required (null is not allowed here)", None, raw)
+            return p.default, p.default
+        try:
+            if p.kind == "list":
+                return self._list(p, raw, path)
+            if p.kind == "dict":
+                return self._dict(p, raw, path)
+            if p.kind == "any":
+                return self._any(raw), self._any(raw)
+            value = _SCALARS[p.kind](p, raw)
+        except _Bad as bad:
+            self.fail(path, bad.message, bad.suggestion, raw)
+            return p.default, p.default
+        return self._range(p, value, path)
+
+    def _range(self, p: Param, value: Any, path: str) -> tuple[Any, Any]:
+        if p.minimum is not None and value < p.minimum or p.maximum is not None and value > p.maximum:
+            lo = "-inf" if p.minimum is None else p.minimum
+            hi = "inf" if p.maximum is None else p.maximum
+            self.fail(path, f"{value} is out of range; allowed: {lo} to {hi}")
+            return p.default, p.default
+        if p.kind == "datetime":
+            return value, value.isoformat().replace("+00:00", "Z")
+        if p.kind == "path":
+            return resolve_path(value), value
+        return value, value
+
+    def _any(self, raw: Any) -> Any:
+        from lokonb.notebook.paramfiles import plain_value
+
+        return plain_value(raw)
+
+    def _list(self, p: Param, raw: Any, path: str) -> tuple[Any, Any]:
+        if isinstance(raw, Text):
+            stripped = raw.text.strip()
+            if raw.quoted or not stripped.startswith("["):
+                raise _Bad(f"expected a list, got {_show(raw)}", "write a YAML flow sequence such as [a, b]")
+            raw = _text_tree(raw)
+        elif isinstance(raw, str):
+            raise _Bad(f"expected a list, got the string {_show(raw)}",
+                       "papermill -p passes lists as text; use -y, -f or lokonb run -p")
+        if isinstance(raw, (set, frozenset)):
+            raise _Bad("expected a list, got a set (its order is undefined)")
+        if not isinstance(raw, (list, tuple)):
+            raise _Bad(f"expected a list, got {type(raw).__name__}")
+        item = p.item or Param("item", "any", None, "")
+        rich, lit = [], []
+        for i, element in enumerate(raw):
+            r, literal = self.convert(item, element, f"{path}[{i}]")
+            rich.append(r)
+            lit.append(literal)
+        return rich, lit
+
+    def _dict(self, p: Param, raw: Any, path: str) -> tuple[Any, Any]:
+        if isinstance(raw, Text):
+            if raw.quoted or not raw.text.strip().startswith("{"):
+                raise _Bad(f"expected a mapping, got {_show(raw)}", "write a YAML mapping such as {k: v}")
+            raw = _text_tree(raw)
+        if not isinstance(raw, Mapping):
+            raise _Bad(f"expected a mapping, got {type(raw).__name__}",
+                       "papermill -p passes mappings as text; use -y, -f or lokonb run -p" if isinstance(
+                           raw, str) else None)
+        if p.free_keys or not p.fields:
+            value = self._any(raw)
+            return value, value
+        rich: dict[str, Any] = {}
+        lit: dict[str, Any] = {}
+        for key, element in raw.items():
+            sub = p.sub(str(key))
+            if sub is None:
+                self.unknown(f"{path}.{key}", str(key), [f.name for f in p.fields])
+                continue
+            rich[sub.name], lit[sub.name] = self.convert(sub, element, f"{path}.{key}")
+        for sub in p.fields:
+            if sub.name not in lit:
+                rich[sub.name] = lit[sub.name] = _copy(sub.default)
+        return rich, lit
+
+    def unknown(self, path: str, name: str, valid: list[str]) -> None:
+        if CREDENTIAL_NAME.search(name):
+            self.fail(path, "credentials are never parameters",
+                      "they come from the AWS credential chain (environment, profile, instance role) or the "
+                      "kubeconfig")
+            return
+        close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+        if close:
+            self.fail(path, "unknown parameter", f"did you mean {close[0]!r}?")
+        else:
+            self.fail(path, "unknown parameter", "valid names: " + ", ".join(valid))
+
+
+def resolve_path(value: str) -> Path:
+    """Resolve a path parameter: ``~`` expanded, relative paths against the project root (§3.2)."""
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path
+    from lokonb.notebook.project import find_root
+
+    root = find_root(required=False)
+    return (root / path) if root else path.resolve()
+
+
+def validate(schema: NotebookSchema, raw: Mapping[str, Any], sources: Mapping[str, str] | None = None, *,
+             route: str = "api", origin: str | None = None) -> Validated:
+    """Validate ``raw`` (partial: missing names take their defaults) against ``schema``.
+
+    ``sources`` maps dotted paths (or top-level names) to where each value came from. Raises
+    :class:`ParameterError` listing every problem, or returns rich and literal values.
+    """
+    src = dict(sources or {})
+
+    def source_of(path: str) -> str:
+        probe = path
+        while probe:
+            if probe in src:
+                return src[probe]
+            probe = probe.rsplit(".", 1)[0] if "." in probe else probe.split("[", 1)[0] if "[" in probe else ""
+        return route
+
+    conv = _Converter(source_of, route)
+    values: dict[str, Any] = {}
+    literals: dict[str, Any] = {}
+    for name, raw_value in raw.items():
+        p = schema.param(name)
+        if p is None:
+            conv.unknown(name, name, schema.names)
+            continue
+        values[name], literals[name] = conv.convert(p, raw_value, name)
+    for p in schema.params:
+        if p.name not in literals:
+            values[p.name], literals[p.name] = conv.convert(p, _copy(p.default), p.name)
+            src.setdefault(p.name, "default")
+    if not conv.issues:
+        for rule in schema.rules:
+            conv.issues.extend(rule(values))
+    if conv.issues:
+        raise ParameterError(schema.notebook, conv.issues, origin)
+    final_sources = {p.name: source_of(p.name) for p in schema.params}
+    return Validated(schema, values, literals, final_sources)
+
+
+def check_declaration(schema: NotebookSchema) -> list[str]:
+    """Problems in a schema itself: credential-like names, bad names, defaults that do not validate."""
+    problems: list[str] = []
+
+    def walk(p: Param, path: str) -> None:
+        if CREDENTIAL_NAME.search(p.name):
+            problems.append(f"{path}: looks like a credential; credentials are never parameters")
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", p.name) and p.name != "item":
+            problems.append(f"{path}: not a snake_case name")
+        for sub in p.fields:
+            walk(sub, f"{path}.{sub.name}")
+
+    for p in schema.params:
+        walk(p, p.name)
+    if schema.param("progress") is None:
+        problems.append("every schema has progress: Optional[bool] = None (§3.3)")
+    try:
+        validate(schema, {})
+    except ParameterError as exc:
+        problems.extend(issue.line() for issue in exc.issues)
+    return problems
+
+
+def to_literal(value: Any) -> Any:
+    """Turn Python API values into literals papermill can inject (§3.5); refuse what has no literal form."""
+    value = _from_numpy(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, _dt.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [to_literal(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): to_literal(v) for k, v in value.items()}
+    raise TypeError(f"cannot pass a {type(value).__name__} as a notebook parameter")
+
+
+def set_leaf(tree: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``a.b.c`` in a nested dict (``-p a.b VALUE``), creating intermediate mappings."""
+    parts = dotted.split(".")
+    node = tree
+    for part in parts[:-1]:
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    node[parts[-1]] = value
+
+
+def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``over`` into ``base`` (mappings merge, everything else replaces)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out

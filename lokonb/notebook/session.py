@@ -1,0 +1,192 @@
+"""The notebook side of a run: ``setup`` (cell 3) and ``finish`` (last cell) (§2.2, §3.4, §8).
+
+``setup`` validates what the parameters cell (and papermill's injected cell) defined, shows the summary
+placeholder at the top of the outputs and the parameters (a static table, plus a form when interactive), and
+configures progress, logging and pandas display. ``finish`` fills the summary placeholder from the results
+recorded with ``summary=True``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import types
+from collections.abc import Mapping
+from typing import Any
+
+from lokonb.notebook.params import NotebookSchema, Validated, validate
+
+SUMMARY_DISPLAY_ID = "lokonb-summary"
+_IGNORED = {"In", "Out", "get_ipython", "exit", "quit", "open", "display"}
+
+
+def is_headless() -> bool:
+    """``LOKONB_HEADLESS=1`` (set by ``lokonb run``, the CronJob and the test conftest) means no widgets."""
+    return os.environ.get("LOKONB_HEADLESS") == "1"
+
+
+class Parameters:
+    """Validated parameters of a notebook: ``P.name`` gives the rich value (``Path``, ``datetime`` ...)."""
+
+    def __init__(self, validated: Validated) -> None:
+        self._v = validated
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._v.values[name]
+        except KeyError:
+            raise AttributeError(f"{self._v.schema.notebook} has no parameter {name!r}") from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self._v.values[name]
+
+    @property
+    def schema(self) -> NotebookSchema:
+        return self._v.schema
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(self._v.values)
+
+    @property
+    def literals(self) -> dict[str, Any]:
+        return dict(self._v.literals)
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return dict(self._v.sources)
+
+    def __repr__(self) -> str:
+        return f"Parameters({self._v.schema.notebook}: {', '.join(self._v.values)})"
+
+
+def _defined_parameters(schema: NotebookSchema, ns: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Schema names found in ``ns``, and other user names defined before setup (likely typos)."""
+    raw = {p.name: ns[p.name] for p in schema.params if p.name in ns}
+    extra = []
+    for name, value in ns.items():
+        if name in raw or name in _IGNORED or name.startswith("_") or name.startswith("PAPERMILL_"):
+            continue
+        if isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)) or \
+                callable(value):
+            continue
+        extra.append(name)
+    return raw, extra
+
+
+def _get_schema(notebook: str | NotebookSchema) -> NotebookSchema:
+    if isinstance(notebook, NotebookSchema):
+        return notebook
+    from lokonb.notebook.schemas import get_schema
+
+    return get_schema(notebook)
+
+
+def setup(notebook: str | NotebookSchema, namespace: Mapping[str, Any]) -> Parameters:
+    """Validate the parameters defined in ``namespace`` (the notebook's ``globals()``) and prepare the run.
+
+    Raises :class:`~lokonb.notebook.exceptions.ParameterError` (shown as a short list in Jupyter) on any problem,
+    including names defined before setup that the schema does not know.
+    """
+    from IPython.display import HTML, display
+
+    from lokonb.notebook.exceptions import ParameterError
+    from lokonb.notebook.params import _Converter
+
+    schema = _get_schema(notebook)
+    raw, extra = _defined_parameters(schema, namespace)
+    try:
+        validated = validate(schema, raw, {k: "notebook" for k in raw}, route="notebook")
+    except ParameterError as exc:
+        issues = list(exc.issues)
+    else:
+        issues = []
+    if extra:
+        conv = _Converter(lambda _p: "notebook", "notebook")
+        for name in extra:
+            conv.unknown(name, name, schema.names)
+        issues.extend(conv.issues)
+    if issues:
+        raise ParameterError(schema.notebook, issues)
+    params = Parameters(validated)
+    _configure(params)
+    display(HTML('<div class="lokonb-summary"><em>Summary: the run has not finished yet.</em></div>'),
+            display_id=SUMMARY_DISPLAY_ID)
+    display(HTML(parameter_table_html(params)))
+    if not is_headless():
+        from lokonb.notebook.widgets import parameter_form
+
+        form = parameter_form(schema, params.literals)
+        if form is not None:
+            display(form)
+    return params
+
+
+def _configure(params: Parameters) -> None:
+    from lokonb.notebook.redact import default_redactor
+
+    if params.values.get("progress"):
+        os.environ["LOKONB_PROGRESS"] = "1"
+    redactor = default_redactor()
+
+    class _Scrub(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            record.msg = redactor.text(record.getMessage())
+            record.args = ()
+            return True
+
+    root = logging.getLogger("lokonb")
+    if not any(isinstance(f, _Scrub) for f in root.filters):
+        root.addFilter(_Scrub())
+    try:
+        import pandas as pd
+
+        pd.set_option("display.max_rows", 200)
+        pd.set_option("display.max_columns", 50)
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pass
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg") if is_headless() else None
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def parameter_table_html(params: Parameters) -> str:
+    """The static parameter table: name, value (redacted), source, help."""
+    from lokonb.notebook.redact import scrub_value
+
+    e = html.escape
+    rows = []
+    for p in params.schema.params:
+        value = json.dumps(scrub_value(params.literals.get(p.name)), default=str)
+        if len(value) > 120:
+            value = value[:117] + "..."
+        rows.append(f"<tr><td>{e(p.name)}</td><td><code>{e(value)}</code></td>"
+                    f"<td>{e(params.sources.get(p.name, 'default'))}</td><td>{e(p.help)}</td></tr>")
+    return ('<table class="lokonb-parameters"><thead><tr><th>parameter</th><th>value</th><th>source</th>'
+            f"<th>help</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def summary_html(entries: Mapping[str, Mapping[str, Any]]) -> str:
+    """The summary table from recorded entries (summary items; all items when none is marked)."""
+    from lokonb.notebook.report import _value_html
+
+    chosen = [(n, e) for n, e in entries.items() if e.get("summary")] or list(entries.items())[:10]
+    if not chosen:
+        return '<div class="lokonb-summary"><strong>Summary</strong>: run complete; nothing recorded.</div>'
+    rows = "".join(f"<tr><th>{html.escape(str(e.get('label') or n))}</th><td>{_value_html(e.get('value'))}</td>"
+                   "</tr>" for n, e in chosen)
+    return f'<div class="lokonb-summary"><strong>Summary</strong><table>{rows}</table></div>'
+
+
+def finish(params: Parameters | None = None) -> None:
+    """Fill the summary placeholder shown by :func:`setup` from the recorded results."""
+    from IPython.display import HTML, update_display
+
+    from lokonb.notebook.results import RECORDED
+
+    update_display(HTML(summary_html(RECORDED)), display_id=SUMMARY_DISPLAY_ID)

@@ -1,0 +1,135 @@
+"""Widgets on top of static output (§8): the parameter form and ``filter_table``.
+
+Static first: every cell displays its complete result as an ordinary output; widgets (interactive mode only,
+i.e. without ``LOKONB_HEADLESS=1``) only add controls that update that output through its display id.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lokonb.notebook.params import NotebookSchema, Param
+
+_COUNTER = itertools.count(1)
+
+
+def _headless() -> bool:
+    return os.environ.get("LOKONB_HEADLESS") == "1"
+
+
+def control_for(p: Param, value: Any) -> Any:
+    """The ipywidgets control of one parameter (the form column of §3.2)."""
+    import ipywidgets as w
+
+    style = {"description_width": "initial"}
+    common = {"description": p.name, "description_tooltip": p.help, "style": style}
+    if p.kind == "bool" and not p.optional:
+        return w.Checkbox(value=bool(value), **common)
+    if p.kind == "choice":
+        options = ([None] if p.optional else []) + list(p.choices)
+        return w.Dropdown(options=options, value=value, **common)
+    if p.kind == "int" and not p.optional:
+        return w.IntText(value=int(value), **common)
+    if p.kind == "float" and not p.optional:
+        return w.FloatText(value=float(value), **common)
+    if p.kind == "list" and (p.item is None or p.item.kind in ("str", "path")):
+        return w.Textarea(value="\n".join(map(str, value or [])), **common)
+    if p.kind in ("str", "path", "datetime") and not p.optional:
+        return w.Text(value=str(value), **common)
+    return w.Textarea(value=json.dumps(value), **common)  # nested, optional and mixed values as YAML/JSON
+
+
+def _read(p: Param, control: Any) -> Any:
+    from lokonb.notebook.params import Text
+
+    value = control.value
+    if isinstance(control.__class__.__name__, str) and control.__class__.__name__ == "Textarea":
+        if p.kind == "list" and (p.item is None or p.item.kind in ("str", "path")):
+            return [line for line in value.splitlines() if line.strip()]
+        from lokonb.notebook.paramfiles import parse_text_tree
+
+        return parse_text_tree(value) if value.strip() else Text("")
+    return value
+
+
+def parameter_form(schema: NotebookSchema, values: Mapping[str, Any]) -> Any:
+    """A form with one control per parameter and an Apply button that validates (errors shown inline)."""
+    try:
+        import ipywidgets as w
+    except ImportError:  # pragma: no cover - ipywidgets is a dependency
+        return None
+    from lokonb.notebook.exceptions import ParameterError
+    from lokonb.notebook.params import validate
+
+    controls = {p.name: control_for(p, values.get(p.name, p.default)) for p in schema.params}
+    message = w.HTML()
+    apply = w.Button(description="Apply", button_style="primary")
+    form = w.VBox([*controls.values(), apply, message])
+    form.controls = controls  # type: ignore[attr-defined]
+    form.validated = None  # type: ignore[attr-defined]
+
+    def on_apply(_btn: Any = None) -> None:
+        raw = {name: _read(schema.param(name), c) for name, c in controls.items()}  # type: ignore[arg-type]
+        try:
+            form.validated = validate(schema, raw, {k: "form" for k in raw}, route="form")  # type: ignore
+        except ParameterError as exc:
+            import html
+
+            message.value = "<pre style='color:#c62828'>" + html.escape(str(exc)) + "</pre>"
+            form.validated = None  # type: ignore[attr-defined]
+            return
+        message.value = "<span style='color:#2e7d32'>parameters valid; re-run the cells below</span>"
+
+    apply.on_click(on_apply)
+    form.apply = on_apply  # type: ignore[attr-defined]
+    return form
+
+
+def filter_table(df: Any, *, filters: Sequence[str] = (), default: Mapping[str, Any] | None = None,
+                 max_rows: int = 200) -> Any:
+    """Show ``df`` filtered by ``default`` as a static table; interactively add one Dropdown per filter column.
+
+    Returns the display handle. The static table is always complete (headless reports, nbval).
+    """
+    from IPython.display import HTML, display
+
+    display_id = f"lokonb-table-{next(_COUNTER)}"
+    chosen: dict[str, Any] = dict(default or {})
+
+    def view() -> Any:
+        out = df
+        for column, value in chosen.items():
+            if value is not None:
+                out = out[out[column] == value]
+        return out
+
+    def render() -> Any:
+        out = view()
+        more = len(out) - max_rows
+        table = out.head(max_rows).to_html(max_rows=max_rows)
+        tail = f"<p>{more} more rows in results.json</p>" if more > 0 else ""
+        return HTML(table + tail)
+
+    handle = display(render(), display_id=display_id)
+    if _headless():
+        return handle
+    import ipywidgets as w
+
+    boxes = []
+    for column in filters:
+        options = [("all", None)] + [(str(v), v) for v in sorted(df[column].dropna().unique(), key=str)]
+        dd = w.Dropdown(options=options, value=chosen.get(column), description=column)
+
+        def on_change(change: Any, column: str = column) -> None:
+            chosen[column] = change["new"]
+            handle.update(render())
+
+        dd.observe(on_change, names="value")
+        boxes.append(dd)
+    if boxes:
+        display(w.HBox(boxes))
+    return handle
