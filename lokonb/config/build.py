@@ -116,9 +116,10 @@ def _check_block(col: Collector, data: Any, table: tuple[Field, ...], base: str,
         spec = by_name.get(key)
         path = attr_path(base, str(key))
         if spec is None:
-            col.add(path, f"unknown attribute; {suggest(str(key), allowed)}", raw=(*raw, key), rule="unknown",
-                    allowed=", ".join(allowed))
+            col.add(path, f"unknown attribute; {suggest(str(key), allowed)}", raw=(*raw, key), rule="unknown")
             continue
+        if value is None and spec.default is DERIVED:
+            continue  # null = "use the derived default" (how to_dict() writes unset derived values)
         try:
             out[key] = convert(spec.kind, value, nullable=spec.default is None and not spec.required)
         except BadValue as exc:

@@ -8,6 +8,7 @@ tables (``DISK_LIMITS``) rather than in code.
 from __future__ import annotations
 
 import base64
+import functools
 import binascii
 import ipaddress
 import re
@@ -445,6 +446,7 @@ def v14_instance_types(r: Resolved, col: Collector, env: Env) -> None:
 
 # --- V15: region --------------------------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=1)
 def known_regions() -> dict[str, str]:
     """Region -> partition for every EC2 region botocore knows (aws, aws-cn, aws-us-gov)."""
     import botocore.session
@@ -464,11 +466,14 @@ def v15_region(r: Resolved, col: Collector, env: Env) -> None:
     if not ok(region):
         return
     regions = known_regions()
+    from_aws = isinstance(col.raw.aws, Mapping) and "region" in col.raw.aws \
+        and not (isinstance(col.raw.cluster, Mapping) and "region" in col.raw.cluster)
+    path, raw = ("aws.region", ("aws", "region")) if from_aws else ("region", ("cluster", "region"))
     if region not in regions:
         close = difflib.get_close_matches(region, list(regions), n=3, cutoff=0.6)
         hint = f"did you mean {', '.join(close)}? " if close else ""
-        col.add("region", f"{region!r} is not an AWS region known to botocore; {hint}(a very new region may "
-                "need a newer botocore)", raw=("cluster", "region"), value=region, rule="V15",
+        col.add(path, f"{region!r} is not an AWS region known to botocore; {hint}(a very new region may "
+                "need a newer botocore)", raw=raw, value=region, rule="V15",
                 allowed="an EC2 region of the aws, aws-cn or aws-us-gov partition")
 
 

@@ -1,0 +1,212 @@
+"""Table-driven tests of every validation rule: each row mutates a valid definition and names the exact path,
+a fragment of the message and the severity expected."""
+
+from __future__ import annotations
+
+import base64
+import struct
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from lokonb.config import ConfigValidationError, read_yaml
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def c(**attrs: Any) -> Mutation:
+    """Set cluster attributes."""
+    def apply(d: dict[str, Any]) -> None:
+        d["cluster"].update(attrs)
+    return apply
+
+
+def p(index: int = 0, **attrs: Any) -> Mutation:
+    """Set attributes of worker pool ``index``."""
+    def apply(d: dict[str, Any]) -> None:
+        d["cluster"]["worker_pools"][index].update(attrs)
+    return apply
+
+
+def pools(*items: dict[str, Any]) -> Mutation:
+    def apply(d: dict[str, Any]) -> None:
+        d["cluster"]["worker_pools"] = list(items)
+    return apply
+
+
+def block(name: str, **attrs: Any) -> Mutation:
+    def apply(d: dict[str, Any]) -> None:
+        d[name] = attrs
+    return apply
+
+
+def both(*mutations: Mutation) -> Mutation:
+    def apply(d: dict[str, Any]) -> None:
+        for m in mutations:
+            m(d)
+    return apply
+
+
+def rsa_key(bits: int) -> str:
+    def mpint(n: int) -> bytes:
+        raw = n.to_bytes((n.bit_length() + 8) // 8, "big")
+        return struct.pack(">I", len(raw)) + raw
+    blob = struct.pack(">I", 7) + b"ssh-rsa" + mpint(65537) + mpint((1 << (bits - 1)) | 1)
+    return "ssh-rsa " + base64.b64encode(blob).decode() + " test"
+
+
+ED_AS_RSA = "ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb x"
+TG = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/my-tg/0123456789abcdef"
+
+# (id, mutation, expected path, message fragment, severity)
+CASES: list[tuple[str, Mutation, str, str, str]] = [
+    ("V1", pools(), "worker_pool", "at least one worker pool", "error"),
+    ("V2", pools({"name": "web", "count": 1}, {"name": "web", "count": 1, "lb_http_port": 81,
+                                               "lb_https_port": 444}),
+     'worker_pool["web"]', "duplicated", "error"),
+    ("V3", c(cluster_name="Demo"), "cluster_name", "not a valid cluster name", "error"),
+    ("V3", c(cluster_name="a" * 29), "cluster_name", "1-28 characters", "error"),
+    ("V3", c(cluster_name="internal-x"), "cluster_name", "internal-", "error"),
+    ("V3", p(name="web-"), 'worker_pool["web-"].name', "not a valid worker pool name", "error"),
+    ("V4", p(lb_https_port=6443), 'worker_pool["web"].lb_https_port', "API server listener", "error"),
+    ("V4", p(lb_http_port=70000), 'worker_pool["web"].lb_http_port', "out of range", "error"),
+    ("V4", p(lb_http_port=8080, lb_https_port=8080), 'worker_pool["web"].lb_https_port',
+     "different ports", "error"),
+    ("V4", pools({"name": "web", "count": 1}, {"name": "batch", "count": 1, "lb_https_port": 8443}),
+     'worker_pool["batch"].lb_http_port', 'collides with worker_pool["web"].lb_http_port', "error"),
+    ("V5", p(cpu_manager_policy="dynamic"), 'worker_pool["web"].cpu_manager_policy', "CPU manager", "error"),
+    ("V6", c(conntrack_max_per_core=-1), "conntrack_max_per_core", "negative", "error"),
+    ("V7", c(oidc={"issuer_url": "http://dex.example.com"}), "oidc.issuer_url", "scheme must be https",
+     "error"),
+    ("V7", c(oidc={"issuer_url": "https://"}), "oidc.issuer_url", "no host", "error"),
+    ("V7", c(oidc={"client_id": ""}), "oidc.client_id", "must not be empty", "error"),
+    ("V8", c(controller_count=0), "controller_count", "at least 1", "error"),
+    ("V8", c(controller_count=2), "controller_count", "majority", "warning"),
+    ("V9", c(host_cidr="10.0.0.1/16"), "host_cidr", "did you mean 10.0.0.0/16", "error"),
+    ("V9", c(pod_cidr="10.0.128.0/17"), "pod_cidr", "overlaps host_cidr", "error"),
+    ("V9", c(service_cidr="169.254.0.0/24"), "service_cidr", "reserved", "error"),
+    ("V9", c(host_cidr="10.0.0.0/12"), "host_cidr", "/16 to /24", "error"),
+    ("V9", c(service_cidr="10.3.0.0/29"), "service_cidr", "too small", "error"),
+    ("V9", c(node_local_dns_ip="169.254.169.254"), "node_local_dns_ip", "metadata", "error"),
+    ("V9", c(pod_cidr="nope"), "pod_cidr", "not an IPv4 network", "error"),
+    ("V10", c(disk_type="st1"), "disk_type", "not a bootable", "error"),
+    ("V10", p(disk_type="io1"), 'worker_pool["web"].disk_iops', "required for io1", "error"),
+    ("V10", c(disk_type="gp2", disk_iops=3000), "disk_iops", "only possible with io1, io2 or gp3", "error"),
+    ("V10", c(disk_type="gp3", disk_iops=20000), "disk_iops", "out of range", "error"),
+    ("V10", c(disk_type="io1", disk_size=10, disk_iops=1000), "disk_iops", "50 per GiB", "error"),
+    ("V10", c(disk_type="standard", disk_size=2000), "disk_size", "out of range", "error"),
+    ("V11", p(spot_price="cheap"), 'worker_pool["web"].spot_price', "not a price", "error"),
+    ("V11", p(spot_price="0"), 'worker_pool["web"].spot_price', "not a price", "error"),
+    ("V12", c(ssh_pubkeys=["ssh-dss AAAA x"]), "ssh_pubkeys[0]", "not supported", "error"),
+    ("V12", c(ssh_pubkeys=[ED_AS_RSA]), "ssh_pubkeys[0]", "'ssh-ed25519' key, not 'ssh-rsa'", "error"),
+    ("V12", c(ssh_pubkeys=["ssh-ed25519 !!!notbase64"]), "ssh_pubkeys[0]", "not valid base64", "error"),
+    ("V12", c(ssh_pubkeys=[rsa_key(768)]), "ssh_pubkeys[0]", "under 1024 bits", "error"),
+    ("V12", c(ssh_pubkeys=[rsa_key(1024)]), "ssh_pubkeys[0]", "weak", "warning"),
+    ("V12", c(ssh_pubkeys=[]), "ssh_pubkeys", "at least one", "error"),
+    ("V13", c(tags={"aws:owner": "x"}), 'tags["aws:owner"]', "reserved by AWS", "error"),
+    ("V13", c(tags={"lokonb:cluster": "x"}), 'tags["lokonb:cluster"]', "set by lokonb", "error"),
+    ("V13", c(tags={"Name": "x"}), 'tags["Name"]', "X-Name", "warning"),
+    ("V13", c(tags={"k": "bad\u0001value"}), 'tags["k"]', "not a valid tag value", "error"),
+    ("V13", p(tags={f"k{i}": "v" for i in range(46)}), 'worker_pool["web"].tags', "46 user tags", "error"),
+    ("V14", c(controller_type="t3medium"), "controller_type", "not an EC2 instance type", "error"),
+    ("V14", p(instance_type="mac2.metal"), 'worker_pool["web"].instance_type', "Mac", "error"),
+    ("V14", p(instance_type="m6g.large", spot_instance_types=["m6g.xlarge", "m5.large"]),
+     'worker_pool["web"].spot_instance_types[1]', "arm64", "error"),
+    ("V15", c(region="eu-centrl-1"), "region", "did you mean eu-central-1", "error"),
+    ("V15", block("aws", region="mars-1"), "aws.region", "not an AWS region", "error"),
+    ("V16", c(os_channel="lts"), "os_channel", "not a Flatcar channel", "error"),
+    ("V16", p(os_version="3815.2"), 'worker_pool["web"].os_version', "not a Flatcar version", "error"),
+    ("V17", p(count=-1), 'worker_pool["web"].count', "negative", "error"),
+    ("V17", p(count=0), "worker_pool", "no worker nodes", "warning"),
+    ("V18", p(labels={"bad key!": "x"}), 'worker_pool["web"].labels["bad key!"]', "invalid label", "error"),
+    ("V18", p(labels={"a": "-x"}), 'worker_pool["web"].labels["a"]', "value", "error"),
+    ("V18", p(taints={"dedicated": "batch:Never"}), 'worker_pool["web"].taints["dedicated"]',
+     "value:Effect", "error"),
+    ("V19", p(target_groups=["arn:aws:s3:::bucket"]), 'worker_pool["web"].target_groups[0]',
+     "not an ELBv2 target group ARN", "error"),
+    ("V19", p(target_groups=[TG.replace("eu-central-1", "us-east-1")]), 'worker_pool["web"].target_groups[0]',
+     "us-east-1", "error"),
+    ("V20", c(dns_zone="example"), "dns_zone", "not a DNS zone name", "error"),
+    ("V20", c(dns_zone_id="/hostedzone/z-lower"), "dns_zone_id", "not a Route 53 hosted zone id", "error"),
+    ("V21", c(metadata_hop_limit=65), "metadata_hop_limit", "out of range", "error"),
+    ("V21", c(metadata_hop_limit=2), "metadata_hop_limit", "IAM credentials", "warning"),
+    ("V21", p(imds_v2_required=False), 'worker_pool["web"].imds_v2_required', "IMDSv1", "warning"),
+    ("V21", c(network_mtu=9100), "network_mtu", "out of range", "error"),
+    ("V21", c(certs_validity_period_hours=0), "certs_validity_period_hours", "positive", "error"),
+    ("V22", block("state", backend="s3", region="eu-central-1", dynamodb_table="locks"), "state.bucket",
+     "no bucket", "error"),
+    ("V22", block("state", backend="s3", bucket="b", region="eu-central-1"), "state.dynamodb_table",
+     "lock table", "error"),
+    ("V22", block("state", backend="consul"), "state.backend", "not a state backend", "error"),
+    ("type", c(controller_count="three"), "controller_count", 'expected an integer, got "three"', "error"),
+    ("type", c(enable_csi="yes"), "enable_csi", "expected true or false", "error"),
+    ("type", p(labels={"a": 1.5}), 'worker_pool["web"].labels["a"]', "quote it", "error"),
+    ("type", c(ssh_pubkeys="ssh-ed25519 AAAA"), "ssh_pubkeys", "expected a list", "error"),
+    ("unknown", c(controler_type="t3.small"), "controler_type", 'did you mean "controller_type"?', "error"),
+    ("unknown", p(instance_typ="t3.small"), 'worker_pool["web"].instance_typ', 'did you mean "instance_type"?',
+     "error"),
+    ("unknown", c(oidc={"issuer": "https://x"}), "oidc.issuer", 'did you mean "issuer_url"?', "error"),
+    ("unknown", block("aws", endpont="embedded"), "aws.endpont", 'did you mean "endpoint"?', "error"),
+    ("required", lambda d: d["cluster"].pop("dns_zone"), "dns_zone", "is required", "error"),
+    ("required", p(count=None), 'worker_pool["web"].count', "expected an integer, got null", "error"),
+    ("region", both(c(region="eu-west-1"), block("aws", region="eu-central-1")), "aws.region", "differs",
+     "error"),
+    ("aws", block("aws", retry_mode="legacy"), "aws.retry_mode", "retry mode", "error"),
+    ("aws", block("aws", endpoint="ftp://x"), "aws.endpoint", "embedded", "error"),
+]
+
+
+def issues_for(minimal: dict[str, Any], mutate: Mutation) -> list[Any]:
+    mutate(minimal)
+    try:
+        return list(read_yaml(minimal).warnings)
+    except ConfigValidationError as exc:
+        return list(exc.issues)
+
+
+@pytest.mark.parametrize(("rule", "mutate", "path", "fragment", "severity"), CASES,
+                         ids=[f"{c[0]}-{c[2]}-{c[3][:20]}" for c in CASES])
+def test_rule(minimal, rule, mutate, path, fragment, severity):
+    found = issues_for(minimal, mutate)
+    matching = [i for i in found if i.path == path and fragment in str(i)]
+    assert matching, f"no issue at {path} containing {fragment!r}; got: {[str(i) for i in found]}"
+    assert matching[0].severity == severity
+    if severity == "warning":
+        assert not [i for i in found if i.severity == "error"], [str(i) for i in found]
+
+
+def test_every_rule_has_a_case():
+    from lokonb.config.rules import RULES
+
+    covered = {case[0] for case in CASES}
+    assert {rule_id for rule_id, _ in RULES} <= covered
+
+
+def test_all_issues_reported_at_once(minimal):
+    minimal["cluster"].update(cluster_name="Bad_Name", controller_count="x", host_cidr="10.0.0.1/16")
+    minimal["cluster"]["worker_pools"][0].update(lb_https_port=6443, cpu_manager_policy="x")
+    with pytest.raises(ConfigValidationError) as exc:
+        read_yaml(minimal)
+    paths = {i.path for i in exc.value.errors}
+    assert {"cluster_name", "controller_count", "host_cidr", 'worker_pool["web"].lb_https_port',
+            'worker_pool["web"].cpu_manager_policy'} <= paths
+
+
+def test_valid_edge_values_pass(minimal):
+    minimal["cluster"].update(controller_count=3, disk_type="io2", disk_size=100, disk_iops=100000,
+                              dns_zone="example.com.", dns_zone_id="/hostedzone/Z0123456789ABC",
+                              ssh_pubkeys=[minimal["cluster"]["ssh_pubkeys"][0], rsa_key(4096)])
+    minimal["cluster"]["worker_pools"][0].update(
+        instance_type="c7gn.large", spot_instance_types=["m6g.large", "t4g.medium"], spot_price="0.00001",
+        labels={"example.com/role": "web", "empty": ""}, taints={"dedicated": "web:NoExecute"},
+        target_groups=[TG], lb_http_port=0, cpu_manager_policy="")
+    loaded = read_yaml(minimal)
+    assert loaded.config.dns_zone == "example.com" and loaded.config.dns_zone_id == "Z0123456789ABC"
+    assert not loaded.warnings
+
+
+def test_name_tag_is_renamed(minimal):
+    minimal["cluster"]["tags"] = {"Name": "mine"}
+    loaded = read_yaml(minimal)
+    assert dict(loaded.config.tags) == {"X-Name": "mine"}
