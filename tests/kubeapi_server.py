@@ -60,6 +60,9 @@ several containers and none chosen, as the real kubelet), ``previous`` (400 when
         query_params=[("container", "c"), ("sinceTime", "2026-01-01T00:03:00Z")], auth_settings=["BearerToken"])
     response = api_client.call_api(method, url, headers); response.read(); text = response.data.decode()
 
+Pods created through the API stay ``Pending`` unless :attr:`KubeApiServer.pod_outcomes` maps their name to
+``(phase, log text)``, which simulates them having run (e.g. ``{"imds-check": ("Succeeded", "IMDS-BLOCKED\\n")}``).
+
 Request log: :attr:`KubeApiServer.requests` is a list of :class:`RecordedRequest` (method, path, query as a
 dict of lists, parsed body, content type, response status); :meth:`KubeApiServer.requests_matching` filters it.
 The bearer token is never stored in the log (only whether one was sent).
@@ -440,6 +443,8 @@ class KubeApiServer:
         self._store: dict[tuple[str, str, str, str], dict[str, Any]] = {}  # (group, plural, ns, name)
         self._logs: dict[tuple[str, str, str, bool], _LogStream] = {}
         self._faults: list[_Fault] = []
+        #: pod name -> (phase, log text) given to pods created later through the API (simulates them running).
+        self.pod_outcomes: dict[str, tuple[str, str]] = {}
         self._forbidden: list[_Forbidden] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -894,7 +899,10 @@ class _Handler(BaseHTTPRequestHandler):
             return 201, stored, "application/json"
         stored = self.api._stamp(rtype, obj, None)
         if rtype.plural == "pods":
-            stored.setdefault("status", {"phase": "Pending"})
+            outcome = self.api.pod_outcomes.get(stored["metadata"]["name"])
+            stored["status"] = {"phase": outcome[0] if outcome else "Pending"}
+            if outcome:
+                self.api.set_pod_log(namespace or "", stored["metadata"]["name"], outcome[1])
         self.api._store[key] = stored
         return 201, copy.deepcopy(stored), "application/json"
 

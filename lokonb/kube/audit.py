@@ -313,7 +313,10 @@ class _Matcher:
             if end is None and int(port) == self.port:
                 return True, ""
             whys.append(f"TCP {port}-{end}" if end is not None else f"TCP {port}")
-        return False, f"ports allow only {', '.join(whys)}, not TCP {self.port}"
+        named = [w for w in whys if "named port" in w]
+        numbered = [w for w in whys if "named port" not in w]
+        parts = ([f"ports allow only {', '.join(numbered)}, not TCP {self.port}"] if numbered else []) + named
+        return False, "; ".join(parts)
 
     # Calico -----------------------------------------------------------------------------------------------------
 
