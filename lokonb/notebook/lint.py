@@ -1,0 +1,215 @@
+"""Notebook conventions (§2): ``lokonb lint-notebooks [--fix]`` and ``lokonb sync-notebooks``.
+
+Cells are parsed with ``ast`` (never regex-parsed Python). Every problem names the file, the cell and the rule.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+_ALLOWED_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP"}
+_MARKER = re.compile(r"#\s*(NBVAL_[A-Z_]+)")
+_PATHLIKE = re.compile(r"^(~|\.{1,2})?/[\w.-]|\.(ya?ml|json|log|ipynb|ign|gz|csv|txt|parquet)$")
+_FORBIDDEN_CALLS = {"interact", "interact_manual"}
+_ALLOWED_CELL_MD = {"tags"}
+_BANNER_TAG = "papermill-error-cell-tag"
+MAX_LINES = 12
+
+
+def _src(cell: Any) -> str:
+    s = cell.get("source", "")
+    return "".join(s) if isinstance(s, list) else s
+
+
+def _code_lines(source: str) -> list[str]:
+    return [ln for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+
+
+def _work_cell_rules(where: str, source: str) -> list[str]:
+    problems = []
+    lines = _code_lines(source)
+    for ln in lines:
+        stripped = ln.strip()
+        if stripped.startswith("!"):
+            problems.append(f"{where}: R2.4 shell escape {stripped[:30]!r}")
+        elif stripped.startswith("%"):
+            problems.append(f"{where}: R2.4 magic {stripped[:30]!r}")
+    for marker in _MARKER.findall(source):
+        if marker not in _ALLOWED_MARKERS:
+            problems.append(f"{where}: R2.4 nbval marker {marker} (only NBVAL_IGNORE_OUTPUT/NBVAL_SKIP)")
+    if len(lines) > MAX_LINES:
+        problems.append(f"{where}: R2.3 {len(lines)} code lines (at most {MAX_LINES})")
+    if any(p.split(": R2.4 ")[1].startswith(("shell", "magic")) for p in problems if ": R2.4 " in p):
+        return problems
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        return [*problems, f"{where}: syntax error at line {exc.lineno}: {exc.msg}"]
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            problems.append(f"{where}: R2.3 definition of {node.name!r} (logic belongs in the library)")
+        elif isinstance(node, ast.Import):
+            bad = [a.name for a in node.names if not a.name.startswith("lokonb")]
+            if bad:
+                problems.append(f"{where}: R2.3 import of {', '.join(bad)} (only lokonb and IPython.display)")
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if not (mod == "lokonb" or mod.startswith("lokonb.") or mod == "IPython.display"):
+                problems.append(f"{where}: R2.3 import from {mod} (only lokonb and IPython.display)")
+        elif isinstance(node, ast.Call):
+            problems.extend(_call_rule(where, node))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _PATHLIKE.search(node.value) \
+                and "\n" not in node.value and " " not in node.value:
+            problems.append(f"{where}: R2.4 path literal {node.value!r} (paths come from parameters)")
+    return problems
+
+
+def _call_rule(where: str, node: ast.Call) -> list[str]:
+    f = node.func
+    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+    owner = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else ""
+    if name in _FORBIDDEN_CALLS:
+        return [f"{where}: R2.4 {name}() (use filter_table or the setup form; §8)"]
+    if (name == "exit" and owner in ("sys", "")) or name == "quit" or (name == "_exit" and owner == "os"):
+        return [f"{where}: R2.4 {owner + '.' if owner else ''}{name}() (papermill treats exit(0) as success)"]
+    return []
+
+
+def lint_notebook(path: Path, *, fix: bool = False, name: str | None = None) -> list[str]:
+    """Problems of one notebook (``file: cell N: rule ...``); with ``fix`` strip what R2.6 forbids first."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    if fix and strip(nb):
+        nbformat.write(nb, path)
+    problems: list[str] = []
+    f = str(path)
+    ks = nb.metadata.get("kernelspec", {})
+    if ks.get("name") != "python3":
+        problems.append(f"{f}: R2.2 kernelspec {ks.get('name')!r} (must be python3)")
+    if ks.get("language", "python") != "python" or nb.metadata.get("language_info", {}).get("name",
+                                                                                           "python") != "python":
+        problems.append(f"{f}: R2.2 language must be python")
+    if (nb.nbformat, nb.nbformat_minor) < (4, 5):
+        problems.append(f"{f}: R2.2 nbformat {nb.nbformat}.{nb.nbformat_minor} (4.5 with cell ids required)")
+    for key in ("widgets", "papermill", "lokonb"):
+        if key in nb.metadata:
+            problems.append(f"{f}: R2.6 notebook metadata.{key} (run lint-notebooks --fix)")
+    if not nb.cells or nb.cells[0].cell_type != "markdown" or not _src(nb.cells[0]).lstrip().startswith("# "):
+        problems.append(f"{f}: cell 0: R2.2 the first cell is a markdown cell starting with '# Title'")
+    else:
+        intro = _src(nb.cells[0])
+        for needle in ("lokonb run", "papermill", "JupyterLab"):
+            if needle not in intro:
+                problems.append(f"{f}: cell 0: R2.2 the first cell does not mention {needle!r}")
+    param_cells = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    if len(param_cells) != 1:
+        problems.append(f"{f}: R2.2 {len(param_cells)} cells tagged parameters (exactly one required)")
+    for i, cell in enumerate(nb.cells):
+        problems.extend(_cell_rules(f"{f}: cell {i}", cell, i in param_cells))
+    if name is not None and len(param_cells) == 1:
+        problems.extend(_parameters_rule(f, name, nb.cells[param_cells[0]], param_cells[0]))
+    return problems
+
+
+def _cell_rules(where: str, cell: Any, is_params: bool) -> list[str]:
+    problems = []
+    tags = cell.metadata.get("tags", [])
+    extra_md = set(cell.metadata) - _ALLOWED_CELL_MD
+    if extra_md:
+        problems.append(f"{where}: R2.6 cell metadata {', '.join(sorted(extra_md))}")
+    if "injected-parameters" in tags or _BANNER_TAG in tags:
+        problems.append(f"{where}: R2.6 leftover papermill cell ({', '.join(tags)})")
+    if cell.cell_type != "code":
+        return problems
+    if cell.get("outputs"):
+        problems.append(f"{where}: R2.6 has outputs (run lint-notebooks --fix)")
+    if cell.get("execution_count") is not None:
+        problems.append(f"{where}: R2.6 execution_count is set")
+    if not is_params:
+        problems.extend(_work_cell_rules(where, _src(cell)))
+    return problems
+
+
+def _parameters_rule(f: str, name: str, cell: Any, index: int) -> list[str]:
+    from lokonb.notebook.cellgen import parameters_source
+    from lokonb.notebook.schemas import REGISTRY
+
+    schema = REGISTRY.get(name)
+    if schema is None:
+        return [f"{f}: R2.1 no parameter schema named {name!r} in lokonb.notebook.schemas"]
+    if _src(cell).strip() != parameters_source(schema).strip():
+        return [f"{f}: cell {index}: R3.10 parameters cell differs from the schema (run lokonb sync-notebooks)"]
+    return []
+
+
+def strip(nb: Any) -> bool:
+    """Remove outputs, execution counts and forbidden metadata/cells (R2.6); true when something changed."""
+    before = repr(nb)
+    for key in ("widgets", "papermill", "lokonb"):
+        nb.metadata.pop(key, None)
+    nb.cells = [c for c in nb.cells if not ({"injected-parameters", _BANNER_TAG}
+                                            & set(c.metadata.get("tags", [])))]
+    for cell in nb.cells:
+        for key in list(cell.metadata):
+            if key not in _ALLOWED_CELL_MD:
+                del cell.metadata[key]
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    return repr(nb) != before
+
+
+def _notebooks(paths: Sequence[str], root: Path | None) -> Iterable[tuple[Path, str | None]]:
+    targets = [Path(p) for p in paths] if paths else ([root / "notebooks"] if root else [])
+    for target in targets:
+        files = sorted(target.glob("*.ipynb")) if target.is_dir() else [target]
+        in_notebooks = target.is_dir() and target.name == "notebooks" or target.parent.name == "notebooks"
+        for file in files:
+            yield file, (file.stem if in_notebooks else None)
+
+
+def lint_paths(paths: Sequence[str], *, fix: bool = False, root: str | None = None) -> list[str]:
+    """Lint notebooks (default: every notebook in ``<root>/notebooks``)."""
+    from lokonb.notebook.project import find_root
+
+    project = find_root(root, required=not paths)
+    problems: list[str] = []
+    for file, name in _notebooks(paths, project):
+        problems.extend(lint_notebook(file, fix=fix, name=name))
+    return problems
+
+
+def sync_notebooks(root: str | None = None) -> list[str]:
+    """Rewrite every registered notebook's parameters cell from its schema (idempotent)."""
+    import nbformat
+
+    from lokonb.notebook.cellgen import parameters_source
+    from lokonb.notebook.project import find_root
+    from lokonb.notebook.schemas import REGISTRY
+
+    project = find_root(root)
+    assert project is not None
+    out = []
+    for name, schema in REGISTRY.items():
+        path = project / "notebooks" / f"{name}.ipynb"
+        if not path.is_file():
+            out.append(f"{name}: no notebook yet")
+            continue
+        nb = nbformat.read(path, as_version=4)
+        cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        if len(cells) != 1:
+            out.append(f"{name}: {len(cells)} parameters cells; not changed")
+            continue
+        text = parameters_source(schema)
+        if _src(cells[0]) == text:
+            out.append(f"{name}: unchanged")
+            continue
+        cells[0].source = text
+        nbformat.write(nb, path)
+        out.append(f"{name}: parameters cell rewritten")
+    return out
