@@ -1,0 +1,70 @@
+"""Conformance: the 12 shared ct/butane vectors (flatcar.md §12, §13.1–13.2), through the API and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lokonb.flatcar.butane import translate_butane
+from lokonb.flatcar.clc import translate_clc
+from lokonb.flatcar.gojson import to_json
+
+VECTORS = Path(__file__).resolve().parents[3] / "shared" / "data" / "flatcar-vectors"
+NAMES = sorted(p.name[: -len(".meta.json")] for p in VECTORS.glob("*.meta.json"))
+
+
+def _load(shared_data: Path, name: str) -> tuple[dict, str, str]:
+    d = shared_data / "flatcar-vectors"
+    meta = json.loads((d / f"{name}.meta.json").read_text())
+    return meta, (d / f"{name}.input.yaml").read_text(), (d / f"{name}.expected.json").read_text()
+
+
+def _translate(meta: dict, text: str):
+    if meta["tool"] == "ct":
+        return translate_clc(text, platform=meta["platform"]), "ct"
+    return translate_butane(text), "butane"
+
+
+def test_all_twelve_vectors_present():
+    assert len(NAMES) == 12
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_vector_api(shared_data: Path, name: str) -> None:
+    meta, text, expected = _load(shared_data, name)
+    t, style = _translate(meta, text)
+    if meta["expect"] == "success":
+        assert t.config == json.loads(expected)
+        assert to_json(t.config, style=style, pretty=True).decode() == expected
+        stderr = t.format_report("ct" if style == "ct" else "raw")
+        assert stderr == meta["tool_stderr"]
+    else:
+        exp = json.loads(expected)
+        assert t.config is None
+        got = [{k: v for k, v in e.to_dict().items() if k in ("kind", "message", "line", "column", "path")}
+               for e in t.report if e.kind == "error"]
+        assert got == exp["errors"]
+        fmt = "ct" if style == "ct" else "raw"
+        stderr = t.format_report(fmt) + (t.note + "\n" if style == "butane" and t.note else "")
+        assert stderr == exp["stderr"]
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if "error" in n or "etcd" in n])
+def test_vector_cli(shared_data: Path, name: str) -> None:
+    meta, text, expected = _load(shared_data, name)
+    cmd = [sys.executable, "-m", "lokonb", "flatcar", "translate", "--pretty"]
+    if meta["platform"]:
+        cmd += ["--platform", meta["platform"]]
+    proc = subprocess.run(cmd + [str(shared_data / "flatcar-vectors" / f"{name}.input.yaml")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == meta["tool_exit_code"]
+    if meta["expect"] == "success":
+        assert proc.stdout == expected
+    else:
+        assert proc.stdout == ""
+        for err in json.loads(expected)["errors"]:
+            assert f"error at line {err['line']}, column {err['column']}\n{err['message']}\n" in proc.stderr
