@@ -75,7 +75,7 @@ def to_int(value: Any) -> int:
 
 def to_number(value: Any) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        return value  # ints stay ints, so `10` prints as 10 and round-trips unchanged
     raise BadValue(f"expected a number, {_got(value)}")
 
 

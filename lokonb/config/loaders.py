@@ -76,7 +76,7 @@ def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath,
 
 def read_yaml(source: str | Path | Mapping[str, Any], *, extra_keys: Iterable[str] = ()) -> Loaded:
     """Load and validate a YAML file or dict; returns the model with its warnings (errors raise)."""
-    if isinstance(source, Mapping):
+    if not isinstance(source, str | Path):  # in-memory data (a dict, or something that is not one)
         raw = raw_from_data(source, extra_keys=extra_keys)
     else:
         path = Path(source)

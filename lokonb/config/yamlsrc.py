@@ -60,6 +60,8 @@ def read_text(path: Path) -> str:
         raise ConfigError(f"{path} is a directory, expected a file") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise ConfigError(f"invalid path {str(path)!r}: {exc}") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
