@@ -1,0 +1,456 @@
+"""The public operations: :func:`plan`, :func:`apply`, :func:`destroy`, :func:`verify`, :func:`break_lock`.
+
+Each takes a ``ClusterConfig`` (``lokonb.config``). Node configs are an input: ``node_configs=None`` renders them
+with ``lokonb.flatcar`` + ``lokonb.assets``; ``"minimal"`` uses secret-free placeholders (benchmarks, graph tests);
+a mapping ``role -> Ignition JSON`` uses the caller's.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from lokonb.aws import state as st
+from lokonb.aws.context import Build, preflight
+from lokonb.aws.discover import discover
+from lokonb.aws.errors import ApplyFailed, DestroyIncomplete, NotConfirmed, PlanError
+from lokonb.aws.executor import Outcome, execute, outcomes_df
+from lokonb.aws.graph import REGISTRY, ExecCtx, resolve
+from lokonb.aws.nodeconfigs import NodeConfigs, node_configs_for
+from lokonb.aws.planner import Action, Plan, _norm, diff
+from lokonb.aws.session import Aws, open_aws
+
+log = logging.getLogger("lokonb.aws")
+
+
+@dataclass
+class ApplyResult:
+    """What apply did."""
+
+    endpoint: str
+    kubeconfig_path: str | None
+    plan: Plan
+    result_df: Any
+    timings: dict[str, float]
+    api_calls: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        n = len(self.plan.changes)
+        return (f"Applied {n} change{'s' if n != 1 else ''} to {self.plan.cluster} in "
+                f"{self.timings.get('total', 0):.1f} s; API endpoint https://{self.endpoint}:6443"
+                + (f"; kubeconfig {self.kubeconfig_path}" if self.kubeconfig_path else ""))
+
+
+@dataclass
+class DestroyResult:
+    """What destroy deleted (``result_df``) and the verification outcome."""
+
+    cluster: str
+    message: str
+    plan: Plan | None
+    result_df: Any
+    timings: dict[str, float]
+    api_calls: dict[str, int]
+    left_in_place: list[dict] = field(default_factory=list)
+
+
+def desired_graph(build: Build) -> list:
+    """Every desired resource of the cluster, from every concern module."""
+    from lokonb.aws.resources import MODULES
+
+    out = []
+    for m in MODULES:
+        out.extend(m.desired(build))
+    return out
+
+
+def _hint(config: Any, config_path: str | None) -> str:
+    return config_path or "<config>"
+
+
+@contextmanager
+def _session(config: Any, aws: Aws | None) -> Iterator[Aws]:
+    if aws is not None:
+        yield aws
+        return
+    a = open_aws(config)
+    try:
+        yield a
+    finally:
+        a.close()
+
+
+def _record_for(backend: Any, aws: Aws, build: Build) -> dict | None:
+    record = backend.read()
+    if record and aws.embedded is not None and record.get("embedded_url") != aws.embedded.url:
+        # a record written against an embedded AWS that no longer exists describes nothing real
+        log.info("ignoring state record %s: it belongs to an earlier embedded AWS", backend.location)
+        return None
+    st.check_identity(record, build.config, build)
+    return record
+
+
+def _plan(aws: Aws, config: Any, build: Build, record: dict | None) -> Plan:
+    before = dict(aws.calls)
+    ro = aws.read_only
+    aws.read_only = True
+    try:
+        found = discover(aws, build)
+    finally:
+        aws.read_only = ro
+    p = diff(desired_graph(build), found, state=record, config=config, build=build)
+    p.notes = list(build.notes)
+    p.api_calls = {k: v - before.get(k, 0) for k, v in aws.calls.items() if v - before.get(k, 0)}
+    return p
+
+
+def plan(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None = None,
+         state_path: str | Path | None = None) -> Plan:
+    """Read-only: what apply would change (raises :class:`PlanError` for impossible changes)."""
+    with _session(config, aws) as a:
+        nc = node_configs_for(config, node_configs)
+        calls0 = dict(a.calls)
+        a.read_only = True
+        try:
+            build = preflight(a, config, nc)
+            backend = st.open_backend(config, a, state_path)
+            held = backend.lock_info()
+            record = _record_for(backend, a, build)
+        finally:
+            a.read_only = False
+        p = _plan(a, config, build, record)
+        if held:
+            p.notes.append(f"an {held.get('operation', 'apply')} is in progress ({held.get('who')}, since "
+                           f"{held.get('created_at')}); this plan may be out of date")
+        p.api_calls = {k: v - calls0.get(k, 0) for k, v in a.calls.items() if v - calls0.get(k, 0)}
+        return p
+
+
+def _state_resources(outcomes: list[Outcome], ctx: ExecCtx, record: dict) -> None:
+    res = record.setdefault("resources", {})
+    for o in outcomes:
+        if o.status != "done":
+            continue
+        a = o.action
+        if a.action == "delete" and res.get(a.key, {}).get("id") == a.id:
+            res.pop(a.key, None)
+        elif a.action != "delete":
+            attrs = ctx.results.get(a.key, {})
+            res[a.key] = {"id": attrs.get("id", o.id), "type": a.type, "created_at": res.get(a.key, {}).get(
+                "created_at") or st.now(), "extra": {k: v for k, v in attrs.items()
+                                                     if k in ("version", "private_ip", "arn", "profile_arn",
+                                                              "dns_name")}}
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt()
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def _write_kubeconfig(config: Any, assets: Any) -> str | None:
+    if assets is None or not hasattr(assets, "admin_kubeconfig"):
+        return None
+    path = Path(config.asset_dir).expanduser() / "cluster-assets" / "auth" / "kubeconfig"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(assets.admin_kubeconfig(), encoding="utf-8")
+    path.chmod(0o600)
+    return str(path)
+
+
+def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace: bool = False,
+          progress: bool = True, aws: Aws | None = None, state_path: str | Path | None = None,
+          config_path: str | None = None, plan_callback: Any = None) -> ApplyResult:
+    """Make AWS match the configuration (no confirmation asked: like ``lokoctl cluster apply --confirm``)."""
+    t0 = time.monotonic()
+    timings: dict[str, float] = {}
+    assets = None
+    with _session(config, aws) as a, _sigterm_as_interrupt():
+        calls0 = dict(a.calls)
+        if node_configs is None:
+            from lokonb.assets import load_or_generate
+
+            assets = load_or_generate(config)
+            from lokonb.aws.nodeconfigs import render_node_configs
+
+            nc = render_node_configs(config, assets)
+        else:
+            nc = node_configs_for(config, node_configs)
+        backend = st.open_backend(config, a, state_path)
+        lock = backend.acquire("apply", _hint(config, config_path)) if config.state.lock else None
+        if not config.state.lock:
+            log.warning("state.lock is false: concurrent applies on cluster %s are not prevented",
+                        config.cluster_name)
+        try:
+            build = preflight(a, config, nc)
+            timings["preflight"] = time.monotonic() - t0
+            record = _record_for(backend, a, build) or st.new_record(config, build, config.aws.endpoint)
+            if a.embedded is not None:
+                record["embedded_url"] = a.embedded.url
+            p = _plan(a, config, build, record)
+            timings["plan"] = time.monotonic() - t0 - timings["preflight"]
+            if plan_callback:
+                plan_callback(p)
+            risky = [x for x in p.changes if x.action == "replace" or x.disruptive]
+            if risky and not allow_replace:
+                raise PlanError("the plan replaces or disrupts resources: " + ", ".join(x.key for x in risky)
+                                + "; re-run with allow_replace=True (CLI: not available) after reviewing it")
+            record["last_plan"] = {"at": st.now(), "counts": {k: int(v) for k, v in p.counts.items()}}
+            ctx = ExecCtx(aws=a, config=config, build=build, run_id=uuid.uuid4().hex[:16])
+            for key, actual in p.chosen.items():
+                ctx.results[key] = REGISTRY[actual.type].describe(actual)
+            outcomes: list[Outcome] = []
+            if not p.is_empty:
+                record["last_apply"] = {"at": st.now(), "status": "running"}
+                backend.write(record)
+                write_lock = threading.Lock()
+
+                def on_done(o: Outcome) -> None:
+                    with write_lock:
+                        _state_resources([o], ctx, record)
+                        record["serial"] = record.get("serial", 0) + 1
+                        backend.write(record)
+
+                t1 = time.monotonic()
+                try:
+                    outcomes = execute(ctx, p.actions, max_concurrency=a.max_concurrency,
+                                       desc=f"apply {config.cluster_name}", progress=progress, on_done=on_done)
+                except KeyboardInterrupt:
+                    record["last_apply"] = {"at": st.now(), "status": "interrupted"}
+                    backend.write(record)
+                    raise ApplyFailed(f"apply of {config.cluster_name} interrupted; run apply again, it resumes",
+                                      interrupted=True) from None
+                timings["execute"] = time.monotonic() - t1
+                failed = [o for o in outcomes if o.status == "failed"]
+                if failed:
+                    df = outcomes_df(outcomes)
+                    ns = sum(1 for o in outcomes if o.status == "not-started")
+                    record["last_apply"] = {"at": st.now(), "status": "failed", "error": failed[0].error[:500]}
+                    backend.write(record)
+                    raise ApplyFailed(
+                        f"{len(failed)} of {len(outcomes)} changes failed (first: {failed[0].error} for "
+                        f"{failed[0].action.key}); {ns} not started. Fix the cause and run apply again; it "
+                        "resumes.", df)
+            record.update(model_hash=config.model_hash, amis={"/".join(k): v["ImageId"] for k, v in
+                                                             build.amis.items()},
+                          identity={k: str(getattr(config, k)) for k in
+                                    ("dns_zone", "host_cidr", "pod_cidr", "service_cidr",
+                                     "cluster_domain_suffix", "controller_count")},
+                          secrets=_secret_refs(config, assets),
+                          last_apply={"at": st.now(), "status": "succeeded", "counts": {
+                              k: int(v) for k, v in p.counts.items()}})
+            record["serial"] = record.get("serial", 0) + 1
+            backend.write(record)
+            kubeconfig = _write_kubeconfig(config, assets)
+            timings["total"] = time.monotonic() - t0
+            notes = list(p.notes)
+            if a.embedded is not None:
+                notes.append("embedded AWS: nothing serves the API name; the kubeconfig is written for shape only")
+            notes.extend(_scaling_warnings(a, p))
+            return ApplyResult(config.api_endpoint, kubeconfig, p, outcomes_df(outcomes), timings,
+                               {k: v - calls0.get(k, 0) for k, v in a.calls.items() if v - calls0.get(k, 0)}, notes)
+        finally:
+            if lock is not None:
+                backend.release(lock)
+
+
+def _secret_refs(config: Any, assets: Any) -> dict:
+    """References (path + SHA-256) to secret material, never the values."""
+    import hashlib
+
+    out = {}
+    base = Path(config.asset_dir).expanduser() / "cluster-assets"
+    if base.is_dir():
+        for p in sorted(base.rglob("*.key")) + sorted(base.rglob("*token*")):
+            if p.is_file():
+                out[str(p.relative_to(base))] = {"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+    return out
+
+
+def _scaling_warnings(aws: Aws, p: Plan) -> list[str]:
+    out = []
+    for key, a in p.chosen.items():
+        if a.type != "autoscaling:group":
+            continue
+        try:
+            acts = aws.call("autoscaling", "describe_scaling_activities", AutoScalingGroupName=a.id,
+                            MaxRecords=20)["Activities"]
+        except Exception:  # noqa: BLE001 - warnings only
+            continue
+        for act in acts:
+            if act.get("StatusCode") in ("Failed", "Cancelled"):
+                out.append(f"{key}: scaling activity {act.get('StatusCode')}: {act.get('StatusMessage', '')}")
+    return out
+
+
+def _discovery_build(a: Aws, config: Any) -> Build:
+    """What discovery needs (account, zone) without AMIs or node configs — for destroy."""
+    a.identify()
+    zone_name = config.dns_zone.rstrip(".") + "."
+    zone_id = ""
+    if a.embedded is not None:
+        zone_id = a.embedded.seed_zone(config.dns_zone)
+    else:
+        zones = a.call("route53", "list_hosted_zones_by_name", DNSName=zone_name, MaxItems="100")["HostedZones"]
+        want = (config.dns_zone_id or "").replace("/hostedzone/", "")
+        ids = [z["Id"].split("/")[-1] for z in zones if z["Name"] == zone_name
+               and not z.get("Config", {}).get("PrivateZone")]
+        zone_id = want if want in ids else (ids[0] if len(ids) == 1 else "")
+    return Build(config=config, account=a.account_id, partition=a.partition, region=a.region, azs=[],
+                 zone_id=zone_id, zone_name=zone_name, amis={}, arch={},
+                 node_configs=NodeConfigs({}, source="none"))
+
+
+def destroy_plan(config: Any, *, aws: Aws | None = None) -> Plan:
+    """Read-only: what destroy would delete."""
+    with _session(config, aws) as a:
+        a.read_only = True
+        try:
+            b = _discovery_build(a, config)
+            found = discover(a, b)
+        finally:
+            a.read_only = False
+        return _deletion_plan(config, b, found)
+
+
+def _deletion_plan(config: Any, b: Build, found: Any) -> Plan:
+    actions = []
+    for key, lst in found.items.items():
+        for x in lst:
+            actions.append(Action("delete", key, x.type, x.name or x.id, "owned by the cluster", id=x.id, actual=x,
+                                  step=REGISTRY[x.type].destroy_rank))
+    actions.sort(key=lambda x: (x.step, x.key))
+    return Plan(config.cluster_name, b.region, b.account, actions, build=b, found=found)
+
+
+def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progress: bool = True,
+            state_path: str | Path | None = None, config_path: str | None = None) -> DestroyResult:
+    """Delete everything the cluster owns, verify nothing is left, then remove state and lock."""
+    t0 = time.monotonic()
+    with _session(config, aws) as a, _sigterm_as_interrupt():
+        calls0 = dict(a.calls)
+        backend = st.open_backend(config, a, state_path)
+        if not confirm:
+            p = destroy_plan(config, aws=a)
+            raise NotConfirmed(f"destroy of cluster {config.cluster_name} needs confirmation (confirm=True, CLI "
+                               f"--confirm, notebook confirm: true); it would delete {len(p.actions)} resources:\n"
+                               + p.text())
+        lock = backend.acquire("destroy", _hint(config, config_path)) if config.state.lock else None
+        try:
+            b = _discovery_build(a, config)
+            record = backend.read()
+            found = discover(a, b)
+            p = _deletion_plan(config, b, found)
+            if not p.actions and not record:
+                msg = (f"cluster {config.cluster_name} does not exist in {b.region} (account {b.account}): "
+                       "nothing to destroy")
+                return DestroyResult(config.cluster_name, msg, p, outcomes_df([]), {"total": 0.0}, {})
+            ctx = ExecCtx(aws=a, config=config, build=b, run_id=uuid.uuid4().hex[:16])
+            try:
+                outcomes = execute(ctx, p.actions, max_concurrency=a.max_concurrency,
+                                   desc=f"destroy {config.cluster_name}", progress=progress)
+            except KeyboardInterrupt:
+                raise ApplyFailed(f"destroy of {config.cluster_name} interrupted; run destroy again",
+                                  interrupted=True) from None
+            failed = [o for o in outcomes if o.status == "failed"]
+            left = discover(a, b)
+            leftovers = [{"type": x.type, "key": x.key, "id": x.id,
+                          "why": next((o.error for o in failed if o.action.id == x.id), "still present")}
+                         for x in left.all()]
+            if failed or leftovers:
+                import pandas as pd
+
+                df = pd.DataFrame(leftovers or [{"type": o.action.type, "key": o.action.key, "id": o.action.id,
+                                                 "why": o.error} for o in failed])
+                hint = (" A persistent DependencyViolation usually means resources made inside the cluster "
+                        "(LoadBalancer Services, PVC volumes) are still in the VPC: delete LoadBalancer Services "
+                        "and PVCs first." if any("DependencyViolation" in o.error for o in failed) else "")
+                raise DestroyIncomplete(
+                    f"destroy of {config.cluster_name} left {len(leftovers)} resources "
+                    f"({', '.join(sorted({x['key'] for x in leftovers})[:10])}); "
+                    f"{len(failed)} deletions failed (first: {failed[0].error if failed else '-'}).{hint} "
+                    "Run destroy again after fixing the cause.", df)
+            backend.delete()
+            msg = (f"destroyed cluster {config.cluster_name}: {len(outcomes)} resources deleted in "
+                   f"{time.monotonic() - t0:.1f} s; verification found nothing left")
+            return DestroyResult(config.cluster_name, msg, p, outcomes_df(outcomes),
+                                 {"total": time.monotonic() - t0},
+                                 {k: v - calls0.get(k, 0) for k, v in a.calls.items() if v - calls0.get(k, 0)},
+                                 left_in_place=found.foreign)
+        finally:
+            if lock is not None:
+                backend.release(lock)
+
+
+def verify(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None = None):
+    """Every desired attribute against what AWS reports: DataFrame (resource, attribute, expected, actual, ok)."""
+    import pandas as pd
+
+    with _session(config, aws) as a:
+        nc = node_configs_for(config, node_configs)
+        a.read_only = True
+        try:
+            build = preflight(a, config, nc)
+            found = discover(a, build)
+        finally:
+            a.read_only = False
+        rows = []
+        desired = desired_graph(build)
+
+        def lookup(ref: Any) -> Any:
+            x = found.one(ref.key)
+            return REGISTRY[x.type].describe(x).get(ref.attr) if x else None
+
+        for d in desired:
+            x = found.one(d.key)
+            if d.type == "s3:object":
+                x = next((o for o in found.items.get(d.key, []) if o.id == d.props["s3_key"]), None)
+            if x is None:
+                rows.append({"resource": d.key, "type": d.type, "attribute": "(exists)", "expected": True,
+                             "actual": False, "ok": False})
+                continue
+            for f, v in d.props.items():
+                if f not in x.props:
+                    continue
+                exp = _norm(resolve(v, lookup))
+                act = _norm(x.props[f])
+                rows.append({"resource": d.key, "type": d.type, "attribute": f, "expected": _txt(exp),
+                             "actual": _txt(act), "ok": exp == act})
+            if d.tags is not None and REGISTRY[d.type].taggable:
+                rows.append({"resource": d.key, "type": d.type, "attribute": "tags", "expected": _txt(d.tags),
+                             "actual": _txt(x.tags), "ok": (x.tags or {}) == d.tags})
+        return pd.DataFrame(rows, columns=["resource", "type", "attribute", "expected", "actual", "ok"])
+
+
+def _txt(v: Any) -> str:
+    import json
+
+    s = v if isinstance(v, str) else json.dumps(v, sort_keys=True, default=str)
+    return s if len(s) < 200 else s[:197] + "..."
+
+
+def break_lock(config: Any, lock_id: str, *, state_path: str | Path | None = None, aws: Aws | None = None) -> dict:
+    """Delete the cluster's lock if ``lock_id`` matches; returns what was broken."""
+    if config.state.backend == "local" or state_path is not None:
+        return st.open_backend(config, None, state_path).break_lock(lock_id)
+    with _session(config, aws) as a:
+        return st.open_backend(config, a, state_path).break_lock(lock_id)

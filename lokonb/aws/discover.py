@@ -1,0 +1,21 @@
+"""Discovery: what the cluster owns in AWS, by tags and derived names, with batched read-only calls (§7.1).
+
+The number of calls does not depend on the number of worker instances (ASG instances are never described one by
+one); it grows only with pools (launch template versions, IAM roles) and AMI queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lokonb.aws.found import Found
+
+
+def discover(aws: Any, build: Any) -> Found:
+    """Run every concern's discovery in order and return what was found."""
+    from lokonb.aws.resources import MODULES
+
+    found = Found()
+    for module in MODULES:
+        module.discover(aws, build, found)
+    return found

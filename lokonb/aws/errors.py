@@ -1,0 +1,203 @@
+"""AWS-side errors and the translation of botocore failures into messages an operator can act on (aws.md §10).
+
+The translation is a data table (:data:`CODE_TABLE`): AWS error code -> (kind, message template). Every template
+receives ``service``, ``operation``, ``code``, ``message``, ``region``, ``profile``, ``resource`` (the lokonb key
+being worked on, if any) and ``principal``. Unknown codes keep AWS's own message with service and operation named.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lokonb.errors import LokonbError, NotConfirmed, OperationFailed
+
+__all__ = [
+    "AwsError", "PlanError", "LockHeldError", "AmiNotFound", "ApplyFailed", "DestroyIncomplete", "PreflightError",
+    "NotConfirmed", "translate", "CODE_TABLE",
+]
+
+
+class AwsError(OperationFailed):
+    """A failed AWS call, translated. Keeps service, operation, code, HTTP status and request id."""
+
+    def __init__(self, message: str, *, service: str = "", operation: str = "", code: str = "",
+                 http_status: int | None = None, request_id: str = "", kind: str = "other") -> None:
+        super().__init__(message)
+        self.service = service
+        self.operation = operation
+        self.code = code
+        self.http_status = http_status
+        self.request_id = request_id
+        self.kind = kind
+
+
+class PlanError(LokonbError):
+    """The configuration asks for changes AWS cannot make in place (identity fields); lists all of them."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class PreflightError(LokonbError):
+    """One or more online checks (aws.md §3.3) failed; every problem is listed."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("preflight failed:\n  - " + "\n  - ".join(problems))
+
+
+class LockHeldError(OperationFailed):
+    """Another apply/destroy holds the cluster lock."""
+
+    def __init__(self, message: str, info: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.info = info
+
+
+class AmiNotFound(OperationFailed):
+    """No Flatcar AMI matches the filters used (the message names every filter)."""
+
+
+class ApplyFailed(OperationFailed):
+    """Apply stopped; ``.result`` is the per-action DataFrame (done / failed / unconfirmed / not-started)."""
+
+    def __init__(self, message: str, result: Any = None, interrupted: bool = False) -> None:
+        super().__init__(message)
+        self.result = result
+        self.interrupted = interrupted
+        if interrupted:
+            self.exit_code = 130
+
+
+class DestroyIncomplete(OperationFailed):
+    """Destroy finished but owned resources (or blockers) remain; ``.leftovers`` is a DataFrame."""
+
+    def __init__(self, message: str, leftovers: Any = None) -> None:
+        super().__init__(message)
+        self.leftovers = leftovers
+
+
+@dataclass(frozen=True)
+class Translation:
+    kind: str
+    template: str
+
+
+_CREDS = Translation(
+    "credentials",
+    "No AWS credentials found ({source}). Set aws.profile or AWS_PROFILE, or export "
+    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.")
+_EXPIRED = Translation(
+    "expired",
+    "AWS credentials{for_profile} have expired ({code}). Refresh them (e.g. `aws sso login{profile_opt}`) "
+    "and re-run; apply resumes.")
+_REJECTED = Translation(
+    "rejected", "AWS rejected the credentials ({code}: {message}): wrong keys, wrong partition, or clock skew.")
+_REGION = Translation(
+    "region", "Region {region} is not enabled for this account or is unreachable ({code}); check the region (V15).")
+_DENIED = Translation(
+    "denied", "Access denied: `{action}`{on_resource}{for_principal} ({code}). Grant that permission to the "
+              "principal{decode_hint}.")
+_QUOTA = Translation(
+    "quota", "AWS quota reached: {code} in {region} ({message}). Delete unused resources or request an increase "
+             "in Service Quotas.")
+_CAPACITY = Translation(
+    "capacity", "AWS has no capacity for the requested instance type in {region} right now, or does not offer it "
+                "there ({code}: {message}). Retry later or choose another instance type.")
+_SPOT = Translation(
+    "spot", "Spot request failed ({code}: {message}); raise spot_price or leave it empty (on-demand cap).")
+_RECORD = Translation(
+    "record-exists", "Route 53 record {resource} already exists and is not owned by cluster {cluster} "
+                     "({code}: {message}).")
+
+#: AWS error code -> translation. Codes not listed keep AWS's message (see :func:`translate`).
+CODE_TABLE: dict[str, Translation] = {
+    **{c: _EXPIRED for c in ("ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRetrievalError")},
+    **{c: _REJECTED for c in ("AuthFailure", "InvalidClientTokenId", "UnrecognizedClientException",
+                              "SignatureDoesNotMatch", "InvalidAccessKeyId")},
+    **{c: _REGION for c in ("OptInRequired", "UnknownEndpoint")},
+    **{c: _DENIED for c in ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")},
+    **{c: _QUOTA for c in ("VpcLimitExceeded", "InstanceLimitExceeded", "VcpuLimitExceeded",
+                           "RulesPerSecurityGroupLimitExceeded", "SecurityGroupLimitExceeded",
+                           "TooManyLoadBalancers", "TooManyTargetGroups", "TooManyListeners", "LimitExceeded",
+                           "LimitExceededException", "AddressLimitExceeded", "InternetGatewayLimitExceeded",
+                           "SubnetLimitExceeded", "RouteLimitExceeded", "TooManyBuckets")},
+    **{c: _CAPACITY for c in ("InsufficientInstanceCapacity", "Unsupported", "InsufficientCapacity")},
+    **{c: _SPOT for c in ("SpotMaxPriceTooLow", "MaxSpotInstanceCountExceeded", "InsufficientSpotInstanceCapacity")},
+}
+
+
+def _service_action(service: str, operation: str) -> str:
+    prefix = {"elbv2": "elasticloadbalancing", "autoscaling": "autoscaling"}.get(service, service)
+    return f"{prefix}:{operation}"
+
+
+def translate(exc: BaseException, *, service: str = "", region: str = "", profile: str | None = None, resource: str = "",
+              cluster: str = "", principal: str = "") -> LokonbError:
+    """Return a :class:`LokonbError` for any botocore/boto3 failure (or ``exc`` itself if already one)."""
+    if isinstance(exc, LokonbError):
+        return exc
+    from botocore import exceptions as bex
+    from botocore.parsers import ResponseParserError
+
+    ctx = {"region": region or "?", "profile": profile or "", "resource": resource or "?", "cluster": cluster,
+           "for_profile": f" for profile {profile}" if profile else "",
+           "profile_opt": f" --profile {profile}" if profile else "", "code": "", "message": str(exc)}
+    where = f" (while working on {resource})" if resource else ""
+    if isinstance(exc, (bex.NoCredentialsError, bex.PartialCredentialsError)):
+        src = f"profile {profile}" if profile else "environment / shared files / instance role"
+        return AwsError(_CREDS.template.format(source=src) + where, code=type(exc).__name__, kind="credentials")
+    if isinstance(exc, bex.ProfileNotFound):
+        return AwsError(f"AWS profile {profile!r} not found in the shared config/credentials files; "
+                        "set aws.profile to an existing profile.", code="ProfileNotFound", kind="credentials")
+    if isinstance(exc, bex.TokenRetrievalError):
+        ctx["code"] = "TokenRetrievalError"
+        return AwsError(_EXPIRED.template.format(**ctx), code="TokenRetrievalError", kind="expired")
+    if isinstance(exc, (bex.EndpointConnectionError, bex.ConnectTimeoutError)):
+        return AwsError(f"Cannot reach the AWS endpoint {getattr(exc, 'kwargs', {}).get('endpoint_url', '')} "
+                        f"for region {ctx['region']} ({type(exc).__name__}); check the region (V15), aws.endpoint "
+                        f"and the network{where}.", code=type(exc).__name__, kind="region")
+    if isinstance(exc, bex.ReadTimeoutError):
+        return AwsError(f"The AWS endpoint did not answer in time ({exc}){where}; apply again, it resumes.",
+                        code="ReadTimeout", kind="timeout")
+    if isinstance(exc, ResponseParserError):
+        return AwsError("The AWS endpoint answered HTTP 500 with a non-AWS body (embedded AWS: an action moto does "
+                        f"not implement; see the server log){where}: {str(exc)[:200]}",
+                        code="ResponseParserError", kind="endpoint")
+    if isinstance(exc, bex.WaiterError):
+        return AwsError(f"Timed out waiting: {exc}{where}. Apply again; it resumes.", code="WaiterError",
+                        kind="timeout")
+    if isinstance(exc, bex.ClientError):
+        err = exc.response.get("Error", {})
+        meta = exc.response.get("ResponseMetadata", {})
+        code = str(err.get("Code", "Unknown"))
+        msg = str(err.get("Message", "")).strip()
+        op = getattr(exc, "operation_name", "") or ""
+        ctx.update(code=code, message=msg or code)
+        tr = CODE_TABLE.get(code)
+        if tr is None and code == "InvalidChangeBatch" and "already exists" in msg:
+            tr = _RECORD
+        if tr is None:
+            text = f"AWS {op} failed: {code}: {msg}{where}"
+            kind = "other"
+        else:
+            ctx["action"] = _service_action(service, op) if service else op
+            ctx["on_resource"] = f" on {resource}" if resource else ""
+            ctx["for_principal"] = f" for `{principal}`" if principal else ""
+            ctx["decode_hint"] = ("; the encoded authorization message can be decoded with "
+                                  "`aws sts decode-authorization-message`" if "Encoded" in msg else "")
+            text = tr.template.format(**ctx)
+            if tr is not _RECORD and resource and "{resource}" not in tr.template:
+                text += where
+            kind = tr.kind
+        return AwsError(text, service=service, operation=op, code=code, http_status=meta.get("HTTPStatusCode"),
+                        request_id=meta.get("RequestId", ""), kind=kind)
+    if isinstance(exc, bex.BotoCoreError):
+        return AwsError(f"AWS client error: {exc}{where}", code=type(exc).__name__)
+    return OperationFailed(f"{type(exc).__name__}: {exc}{where}")

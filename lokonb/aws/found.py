@@ -1,0 +1,32 @@
+"""What discovery found: owned actual resources by key, plus id -> key lookups shared between concerns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lokonb.aws.graph import Actual
+
+
+@dataclass
+class Found:
+    items: dict[str, list[Actual]] = field(default_factory=dict)
+    key_of_id: dict[str, str] = field(default_factory=dict)
+    foreign: list[dict[str, Any]] = field(default_factory=list)   # name clashes / k8s-only resources
+    info: dict[str, Any] = field(default_factory=dict)            # cross-concern facts (lt versions, objects)
+
+    def add(self, a: Actual) -> None:
+        self.items.setdefault(a.key, []).append(a)
+        if a.id:
+            self.key_of_id[a.id] = a.key
+
+    def one(self, key: str) -> Actual | None:
+        got = self.items.get(key)
+        return got[0] if got else None
+
+    def id(self, key: str) -> str | None:
+        a = self.one(key)
+        return a.id if a else None
+
+    def all(self) -> list[Actual]:
+        return [a for lst in self.items.values() for a in lst]

@@ -1,0 +1,307 @@
+"""Plan: desired vs. actual, as create / update / replace / delete rows with reasons (aws.md §7.2–§7.3)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from lokonb.aws.errors import PlanError
+from lokonb.aws.graph import KNOWN_AFTER, REGISTRY, Actual, Desired, Ref, contains_unknown, resolve
+
+ACTIONS = ("create", "update", "replace", "delete", "skip")
+#: identity attributes that can never change on an existing cluster (state record vs. model)
+IDENTITY = ("dns_zone", "host_cidr", "pod_cidr", "service_cidr", "cluster_domain_suffix", "controller_count")
+_SECRET_HINTS = ("UserData", "user_data", "body")
+
+
+@dataclass
+class Action:
+    """One row of a plan."""
+
+    action: str
+    key: str
+    type: str
+    name: str
+    reason: str
+    id: str = ""
+    details: str = ""
+    disruptive: bool = False
+    step: int = 0
+    desired: Desired | None = field(default=None, repr=False)
+    actual: Actual | None = field(default=None, repr=False)
+    changed: list[str] = field(default_factory=list)
+    tags: bool = False
+    after_all: bool = False
+
+    def row(self) -> dict[str, Any]:
+        return {"step": self.step, "action": self.action, "type": self.type, "key": self.key, "name": self.name,
+                "id": self.id, "reason": self.reason, "details": self.details, "disruptive": self.disruptive}
+
+
+@dataclass
+class Plan:
+    """The changes apply would make, in dependency order."""
+
+    cluster: str
+    region: str
+    account: str
+    actions: list[Action]
+    build: Any = field(default=None, repr=False)
+    found: Any = field(default=None, repr=False)
+    notes: list[str] = field(default_factory=list)
+    api_calls: dict[str, int] = field(default_factory=dict)
+    chosen: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def changes(self) -> list[Action]:
+        return [a for a in self.actions if a.action != "skip"]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.changes
+
+    @property
+    def counts(self):
+        import pandas as pd
+
+        return pd.Series({a: sum(1 for x in self.actions if x.action == a) for a in ACTIONS}, name="count")
+
+    @property
+    def df(self):
+        import pandas as pd
+
+        cols = ["step", "action", "type", "key", "name", "id", "reason", "details", "disruptive"]
+        return pd.DataFrame([a.row() for a in self.actions], columns=cols)
+
+    @property
+    def summary(self) -> str:
+        c = {a: sum(1 for x in self.actions if x.action == a) for a in ACTIONS}
+        return (f"Plan for {self.cluster} ({self.region}, account {self.account}): {c['create']} to create, "
+                f"{c['update']} to update, {c['replace']} to replace, {c['delete']} to delete"
+                + (f" ({c['skip']} noted, not changed)" if c["skip"] else ""))
+
+    def to_json(self) -> list[dict[str, Any]]:
+        """The CLI contract: a list of actions with ``action``, ``type``, ``name``, ``reason`` (+ key, id, ...)."""
+        return [{"action": a.action, "type": a.type, "name": a.name, "reason": a.reason, "key": a.key,
+                 "id": a.id, "details": a.details, "disruptive": a.disruptive, "step": a.step}
+                for a in self.actions]
+
+    def text(self) -> str:
+        sym = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "skip": "#"}
+        lines = [self.summary]
+        for a in self.actions:
+            extra = f" [{a.details}]" if a.details else ""
+            flag = " (disruptive)" if a.disruptive else ""
+            lines.append(f"  {sym[a.action]:>3} {a.type} {a.key} ({a.name}): {a.reason}{extra}{flag}")
+        if self.is_empty:
+            lines.append("  No changes. The cluster matches the configuration.")
+        lines.extend(f"  note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<p><b>{html.escape(self.summary)}</b></p>" + self.df.to_html(index=False)
+
+
+def _norm(v: Any) -> Any:
+    if isinstance(v, tuple):
+        v = list(v)
+    if isinstance(v, list):
+        v = [_norm(x) for x in v]
+        if all(isinstance(x, str) for x in v):
+            return sorted(v)
+        return v
+    if isinstance(v, dict):
+        return {k: _norm(x) for k, x in v.items() if x is not None}
+    return v
+
+
+def _short(v: Any) -> str:
+    if contains_unknown(v):
+        return KNOWN_AFTER
+    s = json.dumps(v, sort_keys=True, default=str) if not isinstance(v, str) else v
+    return s if len(s) <= 80 else s[:77] + "..."
+
+
+def _topo(desired: list[Desired]) -> tuple[list[Desired], dict[str, int]]:
+    by_key = {d.key: d for d in desired}
+    step: dict[str, int] = {}
+
+    def depth(k: str, seen: tuple = ()) -> int:
+        if k in step:
+            return step[k]
+        if k in seen:
+            raise ValueError(f"dependency cycle through {k}")
+        deps = [x for x in by_key[k].all_deps() if x in by_key]
+        step[k] = 1 + max((depth(x, seen + (k,)) for x in deps), default=0)
+        return step[k]
+
+    for d in desired:
+        depth(d.key)
+    return sorted(desired, key=lambda d: (step[d.key], desired.index(d))), step
+
+
+def _pick(actuals: list[Actual], state_ids: dict[str, str], key: str) -> tuple[Actual, list[Actual]]:
+    keep = next((a for a in actuals if state_ids.get(key) == a.id), None)
+    if keep is None:
+        keep = sorted(actuals, key=lambda a: (a.created or "~", a.id))[0]
+    return keep, [a for a in actuals if a is not keep]
+
+
+def diff(desired: list[Desired], found: Any, *, state: dict | None = None, config: Any = None,
+         build: Any = None) -> Plan:
+    """Compare desired with found; raise :class:`PlanError` for changes that cannot be made."""
+    state = state or {}
+    state_ids = {k: v.get("id") for k, v in state.get("resources", {}).items()}
+    ordered, steps = _topo(desired)
+    actions: dict[str, Action] = {}
+    extra: list[Action] = []
+    problems: list[str] = []
+    chosen: dict[str, Actual] = {}
+    desired_keys = {d.key for d in desired}
+    lt_user_data = " ".join(found.info.get("lt_user_data", []))
+
+    # identity checks against the last applied model (state) and the controllers that exist
+    ident = state.get("identity") or {}
+    if config is not None:
+        for attr in IDENTITY:
+            if attr in ident and str(ident[attr]) != str(getattr(config, attr)):
+                problems.append(f"{attr}: {ident[attr]} -> {getattr(config, attr)} cannot change on an existing "
+                                "cluster (identity, certificates or etcd membership depend on it); destroy and "
+                                "re-create the cluster")
+        have = sorted(k for k in found.items if k.startswith("controller/"))
+        want = sorted(d.key for d in desired if d.key.startswith("controller/"))
+        if have and have != want and "controller_count" not in ident:
+            problems.append(f"controller_count: {len(have)} controllers exist, the configuration asks for "
+                            f"{len(want)}; etcd membership cannot change in place: destroy and re-create")
+
+    def lookup(ref: Ref) -> Any:
+        act = actions.get(ref.key)
+        if act is not None and act.action in ("create", "replace"):
+            return KNOWN_AFTER
+        if act is not None and act.action == "update" and ref.attr in REGISTRY[act.type].update_attrs:
+            return KNOWN_AFTER
+        a = chosen.get(ref.key)
+        if a is None:
+            return KNOWN_AFTER if ref.key in desired_keys else None
+        return REGISTRY[a.type].describe(a).get(ref.attr)
+
+    for d in ordered:
+        handler = REGISTRY[d.type]
+        actuals = list(found.items.get(d.key, []))
+        if d.type == "s3:object":
+            _object_rows(d, actuals, found, lt_user_data, actions, extra, chosen)
+            continue
+        if not actuals:
+            reason = "recorded in state, not found in AWS" if d.key in state_ids else "not found"
+            actions[d.key] = Action("create", d.key, d.type, d.name, reason, desired=d)
+            continue
+        keep, dups = _pick(actuals, state_ids, d.key)
+        chosen[d.key] = keep
+        for dup in dups:
+            extra.append(Action("delete", d.key, d.type, dup.name or d.name, f"duplicate of {keep.id}",
+                                id=dup.id, actual=dup))
+        props = {k: resolve(v, lookup) for k, v in d.props.items()}
+        changed, details = [], []
+        kind = "update"
+        skip_notes = []
+        for f, dv in props.items():
+            if f not in keep.props:
+                continue
+            av = keep.props[f]
+            if not contains_unknown(dv) and _norm(dv) == _norm(av):
+                continue
+            if f in handler.refuse_fields:
+                problems.append(f"{handler.refuse_fields[f]}: {av} -> {_short(dv)} cannot change on an existing "
+                                f"cluster ({d.type} {d.key}); destroy and re-create the cluster")
+                continue
+            if f in handler.skip_fields:
+                skip_notes.append(f"{f}: {_short(av)} -> {_short(dv)}")
+                continue
+            if f in ("disk_size",) and isinstance(av, int) and isinstance(dv, int) and dv < av:
+                problems.append(f"disk_size: {av} -> {dv} for {d.key}: EBS volumes cannot shrink")
+                continue
+            changed.append(f)
+            secret = any(h in f for h in _SECRET_HINTS) or f == "data"
+            details.append(f"{f}: {'(changed)' if secret and f == 'data' else _short(av) + ' -> ' + _short(dv)}")
+            if f in handler.replace_fields:
+                kind = "replace"
+        if f_data := ("data" in changed and keep.props.get("data")):
+            details[changed.index("data")] = "data: " + ", ".join(
+                k for k in sorted(set(props["data"]) | set(f_data))
+                if _norm(props["data"].get(k)) != _norm(f_data.get(k))) + " -> new launch template version"
+        tags_changed = handler.taggable and d.tags is not None and (keep.tags or {}) != d.tags
+        if tags_changed:
+            old, new = keep.tags or {}, d.tags or {}
+            diffk = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            details.append("tags: " + ", ".join(diffk))
+        if changed or tags_changed:
+            reason = ("changed: " + ", ".join(changed)) if changed else "tags changed"
+            if changed and tags_changed:
+                reason += ", tags"
+            disruptive = any(f in handler.disruptive_fields for f in changed) or kind == "replace"
+            actions[d.key] = Action(kind, d.key, d.type, d.name, reason, id=keep.id, details="; ".join(details),
+                                    disruptive=disruptive, desired=d, actual=keep, changed=changed,
+                                    tags=tags_changed)
+            if d.type == "autoscaling:group" and "desired" in changed and props["desired"] < keep.props["desired"]:
+                actions[d.key].details += "; scale-in terminates instances without draining"
+        elif skip_notes:
+            actions[d.key] = Action("skip", d.key, d.type, d.name, "controllers keep their boot config"
+                                    if d.type == "ec2:instance" else "ignored difference", id=keep.id,
+                                    details="; ".join(skip_notes), desired=d, actual=keep)
+    for key, lst in found.items.items():
+        if key in desired_keys:
+            continue
+        for a in lst:
+            extra.append(Action("delete", key, a.type, a.name or a.id, "not in configuration"
+                                + (" (drift)" if a.type == "ec2:security-group-rule" else ""), id=a.id, actual=a,
+                                after_all=a.type == "s3:object"))
+    if problems:
+        raise PlanError("the configuration asks for changes that cannot be made:\n  - " + "\n  - ".join(problems),
+                        problems)
+    rows = [actions[d.key] for d in ordered if d.key in actions]
+    for a in rows:
+        a.step = steps[a.key]
+    maxstep = max(steps.values(), default=0)
+    for a in extra:
+        a.step = maxstep + 1 if a.after_all else 0
+    for info in getattr(found, "foreign", []):
+        rows.append(Action("skip", info.get("key") or info["id"], info["type"], info["id"], info["why"]))
+    pre = [a for a in extra if not a.after_all]
+    post = [a for a in extra if a.after_all]
+    return Plan(cluster=config.cluster_name if config else "", region=build.region if build else "",
+                account=build.account if build else "", actions=pre + rows + post, build=build, found=found,
+                chosen={k: v for k, v in chosen.items() if v is not None})
+
+
+def _object_rows(d: Desired, actuals: list[Actual], found: Any, lt_user_data: str, actions: dict,
+                 extra: list, chosen: dict) -> None:
+    """Content-addressed node configs: a new render is a new object; unreferenced old ones are cleaned up."""
+    import base64
+
+    want = d.props["s3_key"]
+    match = next((a for a in actuals if a.id == want), None)
+    role = d.extra["role"]
+    controller_exists = role.startswith("controller-") and found.one("controller/" + role.split("-", 1)[1])
+    if match is not None:
+        chosen[d.key] = match
+    elif controller_exists:
+        actions[d.key] = Action("skip", d.key, d.type, d.name, "controllers keep their boot config",
+                                details="node config changed; replace the controller to use it", desired=d)
+        chosen[d.key] = actuals[0] if actuals else None
+    else:
+        actions[d.key] = Action("create", d.key, d.type, d.name, "node config changed" if actuals else "not found",
+                                desired=d)
+    decoded = ""
+    for ud in lt_user_data.split():
+        try:
+            decoded += base64.b64decode(ud).decode(errors="replace")
+        except Exception:  # noqa: BLE001 - not our user data
+            pass
+    for a in actuals:
+        if a.id == want or controller_exists or a.id in decoded:
+            continue
+        extra.append(Action("delete", d.key, d.type, a.id, "node config no longer referenced", id=a.id, actual=a,
+                            after_all=True))

@@ -1,0 +1,154 @@
+"""Controller instances: one RunInstances each, explicit primary interface, IMDSv2, encrypted root (§5.8)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from lokonb.aws import names
+from lokonb.aws.found import Found
+from lokonb.aws.graph import Actual, Desired, Ref, ec2_tag_spec, register, tag_dict
+from lokonb.aws.nodeconfigs import pointer_config
+from lokonb.aws.resources.network import Ec2Tagged
+
+PROFILE_RETRY = {"InvalidParameterValue:iam": 120, "InvalidParameterValue:instance profile": 120,
+                 "InvalidGroup.NotFound": 60, "InvalidSubnetID.NotFound": 60}
+
+
+def metadata_options(required: bool, hop_limit: int) -> dict[str, Any]:
+    return {"HttpEndpoint": "enabled", "HttpTokens": "required" if required else "optional",
+            "HttpPutResponseHopLimit": int(hop_limit)}
+
+
+def root_volume(ami: dict, size: int, vtype: str, iops: int, kms: str | None) -> dict[str, Any]:
+    ebs: dict[str, Any] = {"VolumeSize": int(size), "VolumeType": vtype, "Encrypted": True,
+                           "DeleteOnTermination": True}
+    if iops:
+        ebs["Iops"] = int(iops)
+    if kms:
+        ebs["KmsKeyId"] = kms
+    return {"DeviceName": ami.get("RootDeviceName") or "/dev/xvda", "Ebs": ebs}
+
+
+@register
+class Controller(Ec2Tagged):
+    type = "ec2:instance"
+    update_fields = ("metadata", "disk_size", "disk_type", "disk_iops", "instance_type")
+    disruptive_fields = ("instance_type",)
+    skip_fields = ("ami",)
+    replace_fields = ("subnet", "security_groups", "profile")
+    destroy_rank = 40
+
+    def create(self, ctx, d, props):
+        x = d.extra
+        bdm = root_volume({"RootDeviceName": x["root_device"]}, props["disk_size"], props["disk_type"],
+                          props["disk_iops"], x["kms"])
+        kw = dict(
+            ImageId=props["ami"], InstanceType=props["instance_type"], MinCount=1, MaxCount=1,
+            UserData=x["user_data"].decode(),
+            NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": props["subnet"], "Groups": props["security_groups"],
+                                "AssociatePublicIpAddress": True, "DeleteOnTermination": True}],
+            IamInstanceProfile={"Arn": ctx.attr(x["profile_key"], "profile_arn")},
+            BlockDeviceMappings=[bdm], MetadataOptions=props["metadata"],
+            TagSpecifications=[*ec2_tag_spec("instance", d.tags), *ec2_tag_spec("volume", d.tags),
+                               *ec2_tag_spec("network-interface", d.tags)],
+            ClientToken=f"{ctx.run_id}-{d.key}"[:64],
+        )
+        r = ctx.retrying(lambda: ctx.aws.call("ec2", "run_instances", resource=d.key, **kw), PROFILE_RETRY)
+        inst = r["Instances"][0]
+        iid = inst["InstanceId"]
+        ctx.wait("ec2", "instance_running", 5, 60, InstanceIds=[iid])
+        got = ctx.aws.call("ec2", "describe_instances", InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+        return {"id": iid, "private_ip": got.get("PrivateIpAddress")}
+
+    def update(self, ctx, d, a, props, changed):
+        aws = ctx.aws
+        if "metadata" in changed:
+            m = props["metadata"]
+            aws.call("ec2", "modify_instance_metadata_options", InstanceId=a.id, HttpTokens=m["HttpTokens"],
+                     HttpPutResponseHopLimit=m["HttpPutResponseHopLimit"], HttpEndpoint=m["HttpEndpoint"],
+                     resource=d.key)
+        vol = {k: props[k] for k in ("disk_size", "disk_type", "disk_iops") if k in changed}
+        if vol:
+            kw: dict[str, Any] = {"VolumeId": a.attrs["volume_id"]}
+            if "disk_size" in vol:
+                kw["Size"] = vol["disk_size"]
+            if "disk_type" in vol:
+                kw["VolumeType"] = vol["disk_type"]
+            if "disk_iops" in vol and vol["disk_iops"]:
+                kw["Iops"] = vol["disk_iops"]
+            aws.call("ec2", "modify_volume", resource=d.key, **kw)
+        if "instance_type" in changed:  # disruptive: stop -> modify -> start (keeps root volume and IP)
+            aws.call("ec2", "stop_instances", InstanceIds=[a.id], resource=d.key)
+            ctx.wait("ec2", "instance_stopped", 5, 60, InstanceIds=[a.id])
+            aws.call("ec2", "modify_instance_attribute", InstanceId=a.id,
+                     InstanceType={"Value": props["instance_type"]}, resource=d.key)
+            aws.call("ec2", "start_instances", InstanceIds=[a.id], resource=d.key)
+            ctx.wait("ec2", "instance_running", 5, 60, InstanceIds=[a.id])
+        return {}
+
+    def delete(self, ctx, a):
+        ctx.aws.call("ec2", "terminate_instances", InstanceIds=[a.id], resource=a.key)
+        ctx.wait("ec2", "instance_terminated", 5, 120, InstanceIds=[a.id])
+
+
+def desired(b: Any) -> list[Desired]:
+    c = b.config
+    ami = b.ami(c.os_channel, c.os_version, c.controller_type)
+    out = []
+    for i in range(c.controller_count):
+        key, role = f"controller/{i}", f"controller-{i}"
+        name = f"{c.cluster_name}-controller-{i}"
+        s3_key = b.node_configs.object_key(b.cluster, role)
+        sha = b.node_configs.sha512(role)
+        user_data = pointer_config(b.bucket, s3_key, sha)
+        out.append(Desired(key, Controller.type, name, {
+            "ami": ami["ImageId"], "instance_type": c.controller_type, "subnet": Ref(f"subnet/public-{i}"),
+            "security_groups": [Ref("sg/controller")], "profile": Ref("iam/controller", "profile_arn"),
+            "metadata": metadata_options(c.imds_v2_required, c.metadata_hop_limit),
+            "disk_size": c.disk_size, "disk_type": c.disk_type, "disk_iops": c.disk_iops or 0,
+        }, b.tags(key, name), deps=(f"object/{role}", f"rt-assoc/public-{i}", "route/default-v4",
+                                    "route/default-v6", "iam/controller"),
+            extra={"user_data": user_data, "root_device": ami.get("RootDeviceName") or "/dev/xvda",
+                   "kms": c.aws.ebs_kms_key_id, "profile_key": "iam/controller"}))
+    return out
+
+
+def discover(aws: Any, b: Any, found: Found) -> None:
+    flt = [{"Name": f"tag:{names.TAG_CLUSTER}", "Values": [b.cluster]},
+           {"Name": f"tag:{names.TAG_RESOURCE}", "Values": ["controller/*"]},
+           {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
+    instances = [i for r in aws.paginate("ec2", "describe_instances", "Reservations", Filters=flt)
+                 for i in r["Instances"]]
+    instances = [i for i in instances if names.is_owned(tag_dict(i.get("Tags")), b.cluster)]
+    if not instances:
+        return
+    vols = aws.paginate("ec2", "describe_volumes", "Volumes", Filters=[
+        {"Name": "attachment.instance-id", "Values": [i["InstanceId"] for i in instances]}])
+    by_inst = {}
+    for v in vols:
+        for att in v.get("Attachments", []):
+            by_inst.setdefault(att["InstanceId"], {})[att["Device"]] = v
+    for inst in instances:
+        tags = tag_dict(inst.get("Tags"))
+        root = by_inst.get(inst["InstanceId"], {}).get(inst.get("RootDeviceName") or "/dev/xvda", {})
+        mo = inst.get("MetadataOptions", {})
+        eni = (inst.get("NetworkInterfaces") or [{}])[0]
+        found.add(Actual(tags.get(names.TAG_RESOURCE, "controller/?"), Controller.type, inst["InstanceId"], {
+            "ami": inst.get("ImageId"), "instance_type": inst.get("InstanceType"),
+            "subnet": inst.get("SubnetId"),
+            # the primary interface's groups (moto leaves the instance-level list empty with NetworkInterfaces)
+            "security_groups": sorted(g["GroupId"] for g in (eni.get("Groups") or inst.get("SecurityGroups", []))),
+            "profile": (inst.get("IamInstanceProfile") or {}).get("Arn"),
+            "metadata": {"HttpEndpoint": mo.get("HttpEndpoint"), "HttpTokens": mo.get("HttpTokens"),
+                         "HttpPutResponseHopLimit": mo.get("HttpPutResponseHopLimit")},
+            "disk_size": root.get("Size"), "disk_type": root.get("VolumeType"), "disk_iops": (
+                root.get("Iops") or 0) if root.get("VolumeType") in ("io1", "io2", "gp3") else 0,
+        }, tags, {"private_ip": inst.get("PrivateIpAddress"), "volume_id": root.get("VolumeId"),
+                  "encrypted": root.get("Encrypted"), "eni": eni.get("NetworkInterfaceId"),
+                  "public_ip": inst.get("PublicIpAddress"), "state": inst["State"]["Name"]},
+            created=str(inst.get("LaunchTime", "")), name=tags.get("Name", "")))
+
+
+def user_data_b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()

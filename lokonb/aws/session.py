@@ -1,0 +1,171 @@
+"""Sessions, clients and endpoints (aws.md §8.1, §8.4, §11.1).
+
+:class:`Aws` holds one boto3 client per service for a run (clients are thread-safe, sessions are not), created
+before any worker thread starts, with botocore's retry mode and **total** attempts set explicitly. Every call goes
+through :meth:`Aws.call`, which counts it (per operation, for plans and benchmarks), can refuse mutating calls
+(plans are read-only) and translates failures into :class:`~lokonb.aws.errors.AwsError`.
+
+Endpoints: ``None`` = real AWS through the standard credential chain; ``"embedded"`` = the process's seeded moto
+server (:mod:`lokonb.aws.embedded`), started for the run and released by :meth:`Aws.close`; a URL = any
+AWS-compatible endpoint, used exactly like real AWS (nothing seeded).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+from lokonb.aws.errors import translate
+
+READ_PREFIXES = ("Describe", "List", "Get", "Head")
+
+
+def is_read_operation(name: str) -> bool:
+    """True for operations that only read (Describe*/List*/Get*/Head*)."""
+    return name.startswith(READ_PREFIXES)
+
+
+class Aws:
+    """Clients for one run against one account/region/endpoint."""
+
+    SERVICES = ("sts", "ec2", "elbv2", "route53", "autoscaling", "iam", "s3", "dynamodb")
+
+    def __init__(self, *, region: str, endpoint: str | None = None, profile: str | None = None,
+                 shared_credentials_file: str | None = None, retry_mode: str = "standard", max_attempts: int = 10,
+                 max_concurrency: int = 8, connect_timeout: float = 10, read_timeout: float = 60,
+                 waiter_scale: float = 1.0) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.region = region
+        self.endpoint = endpoint
+        self.profile = profile
+        self.waiter_scale = waiter_scale
+        self.max_concurrency = max_concurrency
+        self.embedded = None
+        url = None
+        session_kw: dict[str, Any] = {"region_name": region}
+        if endpoint == "embedded":
+            from lokonb.aws import embedded
+
+            self.embedded = embedded.acquire(region)
+            url = self.embedded.url
+            session_kw.update(embedded.DUMMY_CREDENTIALS)
+        elif endpoint:
+            url = endpoint
+            if profile:
+                session_kw["profile_name"] = profile
+        elif profile:
+            session_kw["profile_name"] = profile
+        if shared_credentials_file and not self.embedded:
+            import os
+
+            os.environ.setdefault("AWS_SHARED_CREDENTIALS_FILE", str(shared_credentials_file))
+        self.endpoint_url = url
+        try:
+            self.session = boto3.session.Session(**session_kw)
+        except Exception as exc:  # ProfileNotFound
+            raise translate(exc, profile=profile, region=region) from None
+        self._config = Config(
+            retries={"mode": retry_mode, "total_max_attempts": max_attempts},
+            connect_timeout=connect_timeout, read_timeout=read_timeout,
+            max_pool_connections=max_concurrency + 2,
+        )
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.read_only = False
+        self.principal = ""
+        self.account_id = ""
+        self.partition = "aws"
+        for service in self.SERVICES:
+            self.client(service)
+
+    # -- clients --------------------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        """The run's client for ``service`` (created once)."""
+        with self._lock:
+            if service not in self._clients:
+                kw: dict[str, Any] = {"config": self._config}
+                if self.endpoint_url:
+                    kw["endpoint_url"] = self.endpoint_url
+                region = "us-east-1" if service in ("iam", "route53") and not self.endpoint_url else self.region
+                cl = self.session.client(service, region_name=region, **kw)
+                cl.meta.events.register("before-call", self._count)
+                self._clients[service] = cl
+            return self._clients[service]
+
+    def _count(self, model: Any = None, **_: Any) -> None:
+        name = f"{model.service_model.service_name}:{model.name}"
+        if self.read_only and not is_read_operation(model.name) and model.name != "GetCallerIdentity":
+            raise RuntimeError(f"read-only run attempted a mutating call {name}")
+        with self._lock:
+            self.calls[name] += 1
+
+    @property
+    def mutating_calls(self) -> int:
+        """Number of non-read calls made so far."""
+        return sum(n for op, n in self.calls.items() if not is_read_operation(op.split(":", 1)[1]))
+
+    def call(self, service: str, operation: str, *, resource: str = "", **params: Any) -> dict:
+        """Call ``service.operation(**params)``; failures become translated :class:`AwsError`."""
+        cl = self.client(service)
+        try:
+            return getattr(cl, operation)(**params)
+        except Exception as exc:
+            from botocore.exceptions import BotoCoreError, ClientError
+            from botocore.parsers import ResponseParserError
+
+            if isinstance(exc, (BotoCoreError, ClientError, ResponseParserError)):
+                err = translate(exc, service=service, region=self.region, profile=self.profile,
+                                resource=resource, principal=self.principal)
+                err.__cause__ = exc
+                raise err from exc
+            raise
+
+    def paginate(self, service: str, operation: str, key: str, **params: Any) -> list:
+        """All items under ``key`` of a paginated read."""
+        cl = self.client(service)
+        out: list = []
+        try:
+            for page in cl.get_paginator(operation).paginate(**params):
+                out.extend(page.get(key, []))
+        except Exception as exc:
+            from botocore.exceptions import BotoCoreError, ClientError
+
+            if isinstance(exc, (BotoCoreError, ClientError)):
+                raise translate(exc, service=service, region=self.region, profile=self.profile) from exc
+            raise
+        return out
+
+    def identify(self) -> dict:
+        """P1: the caller's account, partition and principal (sts:GetCallerIdentity)."""
+        ident = self.call("sts", "get_caller_identity")
+        self.account_id = ident["Account"]
+        self.principal = ident["Arn"]
+        self.partition = ident["Arn"].split(":")[1] if ident["Arn"].startswith("arn:") else "aws"
+        return ident
+
+    def close(self) -> None:
+        """Release the embedded AWS reference (if any); clients are left to the garbage collector."""
+        if self.embedded is not None:
+            from lokonb.aws import embedded
+
+            embedded.release(self.embedded)
+            self.embedded = None
+
+    def __enter__(self) -> "Aws":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def open_aws(config: Any) -> Aws:
+    """An :class:`Aws` for a ``ClusterConfig`` (uses ``config.aws`` settings)."""
+    a = config.aws
+    return Aws(region=getattr(a, "region", None) or config.region, endpoint=a.endpoint, profile=a.profile,
+               shared_credentials_file=getattr(a, "shared_credentials_file", None),
+               retry_mode=a.retry_mode, max_attempts=a.max_attempts, max_concurrency=a.max_concurrency,
+               connect_timeout=a.connect_timeout, read_timeout=a.read_timeout, waiter_scale=a.waiter_scale)

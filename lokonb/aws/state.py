@@ -1,0 +1,315 @@
+"""State record and lock per cluster (aws.md §6): a local file (default) or S3 + a DynamoDB lock table.
+
+The record holds identity (account, region, endpoint), the last applied model hash and identity attributes,
+resource ids, resolved AMIs and action counts — never secret values. Discovery by tags stays authoritative; the
+record adds resume speed and the detection of out-of-band deletions.
+
+The lock is taken by apply and destroy and released in a ``finally``; a held lock raises
+:class:`~lokonb.aws.errors.LockHeldError` naming the holder and the command that breaks a stale lock. It is never
+broken automatically.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import json
+import os
+import socket
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from lokonb import __version__
+from lokonb.aws.errors import LockHeldError
+from lokonb.errors import OperationFailed
+
+FORMAT = 1
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _lock_info(operation: str) -> dict[str, Any]:
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        user = str(os.getuid())
+    return {"lock_id": uuid.uuid4().hex, "operation": operation, "who": f"{user}@{socket.gethostname()}",
+            "pid": os.getpid(), "created_at": now(), "lokonb_version": __version__}
+
+
+def held_message(cluster: str, info: dict[str, Any], stale: bool | None, config_hint: str) -> str:
+    msg = (f"Cluster {cluster} is locked by {info.get('operation', '?')} ({info.get('who', '?')}, pid "
+           f"{info.get('pid', '?')}) since {info.get('created_at', '?')}, lock id {info.get('lock_id', '?')}.")
+    if stale:
+        msg += f" (pid {info.get('pid')} is not running on this host: the lock is stale)"
+    msg += (f" If that run is gone, run: `lokonb state unlock {config_hint} --lock-id {info.get('lock_id')}`")
+    return msg
+
+
+class StateBackend:
+    """Common interface of the local and S3 backends."""
+
+    cluster: str
+    location: str
+
+    def read(self) -> dict | None: ...
+    def write(self, record: dict) -> None: ...
+    def delete(self) -> None: ...
+    def acquire(self, operation: str, config_hint: str) -> dict: ...
+    def release(self, info: dict) -> None: ...
+    def lock_info(self) -> dict | None: ...
+    def break_lock(self, lock_id: str) -> dict: ...
+
+
+def _refuse_terraform(data: dict, where: str) -> None:
+    if "terraform_version" in data:
+        raise OperationFailed(f"{where} is a Terraform state (terraform_version {data['terraform_version']}); "
+                              "lokonb never overwrites it. Point state.path/state.key elsewhere (*.lokonb.json).")
+
+
+class LocalState(StateBackend):
+    """``<path>`` (JSON, 0600, atomic rename) and ``<path>.lock`` (O_CREAT|O_EXCL)."""
+
+    def __init__(self, cluster: str, path: Path) -> None:
+        self.cluster = cluster
+        self.path = Path(path).expanduser()
+        self.lock_path = Path(str(self.path) + ".lock")
+        self.location = str(self.path)
+
+    def read(self) -> dict | None:
+        if not self.path.exists():
+            return None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise OperationFailed(f"state record {self.path} is not valid JSON ({exc}); move it away and run "
+                                  "apply again (discovery by tags rebuilds it)") from None
+        _refuse_terraform(data, str(self.path))
+        return data
+
+    def write(self, record: dict) -> None:
+        if self.path.exists():
+            self.read()  # refuses to overwrite a Terraform state
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".lokonb-state-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(record, fh, indent=1, sort_keys=True, default=str)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def delete(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def lock_info(self) -> dict | None:
+        try:
+            return json.loads(self.lock_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except json.JSONDecodeError:
+            return {"lock_id": "?", "operation": "?", "who": "?", "created_at": "?"}
+
+    def acquire(self, operation: str, config_hint: str) -> dict:
+        info = _lock_info(operation)
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            held = self.lock_info() or {}
+            stale = None
+            if held.get("who", "").endswith("@" + socket.gethostname()) and isinstance(held.get("pid"), int):
+                stale = not _pid_alive(held["pid"])
+            raise LockHeldError(held_message(self.cluster, held, stale, config_hint), held) from None
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(info, fh)
+        return info
+
+    def release(self, info: dict) -> None:
+        held = self.lock_info()
+        if held and held.get("lock_id") == info.get("lock_id"):
+            self.lock_path.unlink(missing_ok=True)
+
+    def break_lock(self, lock_id: str) -> dict:
+        held = self.lock_info()
+        if not held:
+            raise OperationFailed(f"cluster {self.cluster} is not locked ({self.lock_path} does not exist)")
+        if held.get("lock_id") != lock_id:
+            raise OperationFailed(f"lock id {lock_id} does not match the lock held ({held.get('lock_id')}); "
+                                  "nothing changed")
+        self.lock_path.unlink(missing_ok=True)
+        return held
+
+
+class S3State(StateBackend):
+    """State object in S3 (SSE AES256) and a lock item in a DynamoDB table keyed ``LockID`` (Terraform schema)."""
+
+    def __init__(self, cluster: str, aws: Any, bucket: str, key: str, table: str | None, lock: bool = True) -> None:
+        self.cluster = cluster
+        self.aws = aws
+        self.bucket = bucket
+        self.key = key
+        self.table = table if lock else None
+        self.lock_id_key = f"lokonb/{bucket}/{key}"
+        self.location = f"s3://{bucket}/{key}"
+
+    def read(self) -> dict | None:
+        from lokonb.aws.errors import AwsError
+
+        try:
+            body = self.aws.call("s3", "get_object", Bucket=self.bucket, Key=self.key)["Body"].read()
+        except AwsError as exc:
+            if exc.code in ("NoSuchKey", "404"):
+                return None
+            raise
+        data = json.loads(body)
+        _refuse_terraform(data, self.location)
+        return data
+
+    def write(self, record: dict) -> None:
+        self.read()
+        self.aws.call("s3", "put_object", Bucket=self.bucket, Key=self.key, ServerSideEncryption="AES256",
+                      Body=json.dumps(record, indent=1, sort_keys=True, default=str).encode(),
+                      ContentType="application/json")
+
+    def delete(self) -> None:
+        self.aws.call("s3", "delete_object", Bucket=self.bucket, Key=self.key)
+
+    def lock_info(self) -> dict | None:
+        if not self.table:
+            return None
+        item = self.aws.call("dynamodb", "get_item", TableName=self.table, ConsistentRead=True,
+                             Key={"LockID": {"S": self.lock_id_key}}).get("Item")
+        return json.loads(item["Info"]["S"]) if item else None
+
+    def acquire(self, operation: str, config_hint: str) -> dict:
+        from lokonb.aws.errors import AwsError
+
+        info = _lock_info(operation)
+        if not self.table:
+            return info
+        try:
+            self.aws.call("dynamodb", "put_item", TableName=self.table, Item={
+                "LockID": {"S": self.lock_id_key}, "Info": {"S": json.dumps(info, sort_keys=True)}},
+                ConditionExpression="attribute_not_exists(LockID)", ReturnValuesOnConditionCheckFailure="ALL_OLD")
+        except AwsError as exc:
+            if exc.code != "ConditionalCheckFailedException":
+                raise
+            held = self.lock_info() or {}
+            raise LockHeldError(held_message(self.cluster, held, None, config_hint), held) from None
+        return info
+
+    def release(self, info: dict) -> None:
+        from lokonb.aws.errors import AwsError
+
+        if not self.table:
+            return
+        try:
+            self.aws.call("dynamodb", "delete_item", TableName=self.table, Key={"LockID": {"S": self.lock_id_key}},
+                          ConditionExpression="Info = :info",
+                          ExpressionAttributeValues={":info": {"S": json.dumps(info, sort_keys=True)}})
+        except AwsError as exc:
+            if exc.code != "ConditionalCheckFailedException":
+                raise
+
+    def break_lock(self, lock_id: str) -> dict:
+        held = self.lock_info()
+        if not held:
+            raise OperationFailed(f"cluster {self.cluster} is not locked (no item {self.lock_id_key} in "
+                                  f"{self.table})")
+        if held.get("lock_id") != lock_id:
+            raise OperationFailed(f"lock id {lock_id} does not match the lock held ({held.get('lock_id')}); "
+                                  "nothing changed")
+        self.aws.call("dynamodb", "delete_item", TableName=self.table, Key={"LockID": {"S": self.lock_id_key}})
+        return held
+
+
+def state_path(config: Any) -> Path:
+    s = config.state
+    return Path(s.path) if s.path else Path(config.asset_dir) / "lokonb-state.json"
+
+
+def open_backend(config: Any, aws: Any, path_override: str | Path | None = None) -> StateBackend:
+    """The configured backend (``path_override`` = CLI ``--state``, always local)."""
+    s = config.state
+    if path_override is not None or s.backend == "local":
+        return LocalState(config.cluster_name, Path(path_override) if path_override else state_path(config))
+    key = s.key or f"lokonb/{config.cluster_name}.json"
+    return S3State(config.cluster_name, aws, s.bucket, key, s.dynamodb_table, s.lock)
+
+
+def init_backend(config: Any, aws: Any) -> list[str]:
+    """Create the S3 state bucket (versioning, encryption, public access block) and lock table, idempotently."""
+    from lokonb.aws.errors import AwsError
+
+    s = config.state
+    done: list[str] = []
+    if s.backend != "s3":
+        return done
+    kw: dict[str, Any] = {"Bucket": s.bucket}
+    if aws.region != "us-east-1":
+        kw["CreateBucketConfiguration"] = {"LocationConstraint": aws.region}
+    try:
+        aws.call("s3", "create_bucket", **kw)
+        done.append(f"created bucket {s.bucket}")
+    except AwsError as exc:
+        if exc.code != "BucketAlreadyOwnedByYou":
+            raise
+    aws.call("s3", "put_bucket_versioning", Bucket=s.bucket, VersioningConfiguration={"Status": "Enabled"})
+    aws.call("s3", "put_bucket_encryption", Bucket=s.bucket, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    aws.call("s3", "put_public_access_block", Bucket=s.bucket, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    if s.dynamodb_table and s.lock:
+        try:
+            aws.call("dynamodb", "create_table", TableName=s.dynamodb_table, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}])
+            done.append(f"created table {s.dynamodb_table}")
+        except AwsError as exc:
+            if exc.code != "ResourceInUseException":
+                raise
+    return done
+
+
+def new_record(config: Any, build: Any, endpoint: str | None) -> dict:
+    return {"format": FORMAT, "cluster_name": config.cluster_name, "account_id": build.account,
+            "partition": build.partition, "region": build.region, "endpoint": endpoint, "model_hash": None,
+            "serial": 0, "resources": {}, "amis": {}, "secrets": {}, "identity": {}, "last_plan": None,
+            "last_apply": None, "lokonb_version": __version__}
+
+
+def check_identity(record: dict | None, config: Any, build: Any) -> None:
+    """P9: the record belongs to this account, region and cluster."""
+    if not record:
+        return
+    for field, want in (("cluster_name", config.cluster_name), ("account_id", build.account),
+                        ("region", build.region)):
+        if record.get(field) and record[field] != want:
+            raise OperationFailed(f"the state record is for {field} {record[field]}, this run is {want}; "
+                                  "use the matching state.path/state.key or the right account/region")
+
+
+def break_lock(config: Any, lock_id: str, *, state_path: str | Path | None = None) -> dict:
+    """Delete the cluster's lock if ``lock_id`` matches (``lokonb state unlock``); returns the broken lock."""
+    from lokonb.aws.api import break_lock as _break
+
+    return _break(config, lock_id, state_path=state_path)
