@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lokonb.assets.errors import AssetError, AssetCheckError
+from lokonb.assets.errors import AssetCheckError, AssetError
 
 if TYPE_CHECKING:  # pragma: no cover
     from lokonb.assets.bundle import ClusterAssets, load_or_generate

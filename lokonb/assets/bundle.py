@@ -32,7 +32,16 @@ import yaml
 from lokonb.assets import kubeconfig as kc
 from lokonb.assets import manifests as mf
 from lokonb.assets.errors import AssetError
-from lokonb.assets.pki import CertKey, CertSpec, KeyPair, issue, load_cert, load_private_key, mismatches, new_key
+from lokonb.assets.pki import (
+    CertKey,
+    CertSpec,
+    KeyPair,
+    issue,
+    load_cert,
+    load_private_key,
+    mismatches,
+    new_key,
+)
 from lokonb.assets.specs import AGGREGATION_CA, ETCD_CA, KUBERNETES_CA, all_specs
 from lokonb.assets.store import AssetStore
 from lokonb.assets.tokens import BootstrapToken, new_token, parse_token, token_roles
@@ -67,8 +76,15 @@ class ClusterAssets:
     only the cluster name and directory.
     """
 
-    def __init__(self, config: Any, root: Path, certs: Mapping[str, CertKey], service_account: KeyPair,
-                 tokens: Mapping[str, BootstrapToken], report: GenerationReport) -> None:
+    def __init__(
+        self,
+        config: Any,
+        root: Path,
+        certs: Mapping[str, CertKey],
+        service_account: KeyPair,
+        tokens: Mapping[str, BootstrapToken],
+        report: GenerationReport,
+    ) -> None:
         self.config = config
         self.root = root
         self._certs = dict(certs)
@@ -82,31 +98,42 @@ class ClusterAssets:
 
     __str__ = __repr__
 
-    # -- NodeAssets -------------------------------------------------------------------------------------------
+    # -- NodeAssets ----------------------------------------------------------------------------------------
     def kubernetes_ca_pem(self) -> str:
         """The Kubernetes CA certificate (public)."""
         return self._certs[KUBERNETES_CA].cert_pem()
 
     def kubelet_kubeconfig(self, role: str) -> str:
-        """Kubelet kubeconfig for ``controller`` or ``worker-<pool>`` (secret): a bootstrap-token kubeconfig with
+        """Kubelet kubeconfig for ``controller`` or ``worker-<pool>`` (secret): a bootstrap-token kubeconfig
+        with
         TLS bootstrap, else the shared kubelet client-certificate kubeconfig."""
         server = self.api_server_url
         if self.config.enable_tls_bootstrap:
             token = self._tokens.get(role)
             if token is None:
-                raise AssetError(f"no bootstrap token for node role {role!r}; known roles: "
-                                 f"{', '.join(sorted(self._tokens))}")
-            return kc.kubelet_bootstrap_kubeconfig(server=server, ca_pem=self.kubernetes_ca_pem(), token=token.value)
+                raise AssetError(
+                    f"no bootstrap token for node role {role!r}; known roles: "
+                    f"{', '.join(sorted(self._tokens))}"
+                )
+            return kc.kubelet_bootstrap_kubeconfig(
+                server=server, ca_pem=self.kubernetes_ca_pem(), token=token.value
+            )
         if role not in token_roles(self.config):
             raise AssetError(f"unknown node role {role!r}; known: {', '.join(token_roles(self.config))}")
         kubelet = self._certs["kubelet"]
-        return kc.kubelet_cert_kubeconfig(server=server, ca_pem=self.kubernetes_ca_pem(),
-                                          cert_pem=kubelet.cert_pem(), key_pem=kubelet.key_pem())
+        return kc.kubelet_cert_kubeconfig(
+            server=server,
+            ca_pem=self.kubernetes_ca_pem(),
+            cert_pem=kubelet.cert_pem(),
+            key_pem=kubelet.key_pem(),
+        )
 
     def etcd_tls_files(self, index: int) -> Mapping[str, str]:
         """etcd TLS files of controller ``index``, paths relative to ``/etc/ssl/etcd`` (keys are secret)."""
         if not 0 <= index < int(self.config.controller_count):
-            raise AssetError(f"controller index {index} out of range 0..{int(self.config.controller_count) - 1}")
+            raise AssetError(
+                f"controller index {index} out of range 0..{int(self.config.controller_count) - 1}"
+            )
         ca = self._certs[ETCD_CA].cert_pem()
         client = self._certs["etcd-client"]
         server = self._certs[f"etcd/etcd{index}/server"]
@@ -135,7 +162,7 @@ class ClusterAssets:
         files.update({p: t.encode() for p, t in self.manifests().items()})
         return dict(sorted(files.items()))
 
-    # -- extras -----------------------------------------------------------------------------------------------
+    # -- extras --------------------------------------------------------------------------------------------
     @property
     def api_server_url(self) -> str:
         return f"https://{self.config.cluster_name}.{self.config.dns_zone}:6443"
@@ -151,21 +178,29 @@ class ClusterAssets:
 
     def _admin_kubeconfig(self, server: str) -> str:
         admin = self._certs["admin"]
-        return kc.admin_kubeconfig(cluster_name=self.config.cluster_name, server=server,
-                                   ca_pem=self.kubernetes_ca_pem(), cert_pem=admin.cert_pem(),
-                                   key_pem=admin.key_pem())
+        return kc.admin_kubeconfig(
+            cluster_name=self.config.cluster_name,
+            server=server,
+            ca_pem=self.kubernetes_ca_pem(),
+            cert_pem=admin.cert_pem(),
+            key_pem=admin.key_pem(),
+        )
 
     def control_plane_tls(self) -> dict[str, str]:
         """The TLS files the control plane reads, by file name (bootstrap-secrets / Secret keys)."""
         c = self._certs
         out = {
-            "ca.crt": c[KUBERNETES_CA].cert_pem(), "ca.key": c[KUBERNETES_CA].key_pem(),
-            "apiserver.crt": c["apiserver"].cert_pem(), "apiserver.key": c["apiserver"].key_pem(),
+            "ca.crt": c[KUBERNETES_CA].cert_pem(),
+            "ca.key": c[KUBERNETES_CA].key_pem(),
+            "apiserver.crt": c["apiserver"].cert_pem(),
+            "apiserver.key": c["apiserver"].key_pem(),
             "apiserver-kubelet-client.crt": c["apiserver-kubelet-client"].cert_pem(),
             "apiserver-kubelet-client.key": c["apiserver-kubelet-client"].key_pem(),
-            "service-account.pub": self._sa.public_pem(), "service-account.key": self._sa.private_pem(),
+            "service-account.pub": self._sa.public_pem(),
+            "service-account.key": self._sa.private_pem(),
             "etcd-client-ca.crt": c[ETCD_CA].cert_pem(),
-            "etcd-client.crt": c["etcd-client"].cert_pem(), "etcd-client.key": c["etcd-client"].key_pem(),
+            "etcd-client.crt": c["etcd-client"].cert_pem(),
+            "etcd-client.key": c["etcd-client"].key_pem(),
         }
         if self.config.enable_aggregation:
             out["aggregation-ca.crt"] = c[AGGREGATION_CA].cert_pem()
@@ -176,8 +211,11 @@ class ClusterAssets:
     def manifests(self) -> Mapping[str, str]:
         """Control-plane and add-on manifests, path (relative to the bootkube asset dir) -> YAML text."""
         if self._manifests is None:
-            ctx = mf.ManifestContext(self.config, self.control_plane_tls(),
-                                     tuple(self._tokens[r] for r in token_roles(self.config)))
+            ctx = mf.ManifestContext(
+                self.config,
+                self.control_plane_tls(),
+                tuple(self._tokens[r] for r in token_roles(self.config)),
+            )
             self._manifests = mf.render(ctx)
         return dict(self._manifests)
 
@@ -186,15 +224,18 @@ class ClusterAssets:
         return self._certs[name]
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------------------
 
 
-def load_or_generate(config: Any, asset_dir: Path | None = None, *, rotate: bool = False,
-                     rotate_cas: bool = False) -> ClusterAssets:
+def load_or_generate(
+    config: Any, asset_dir: Path | None = None, *, rotate: bool = False, rotate_cas: bool = False
+) -> ClusterAssets:
     """Load the cluster assets from ``<asset_dir>/cluster-assets/`` and generate what is missing.
 
-    ``asset_dir`` defaults to ``config.asset_dir``. ``rotate`` re-issues every leaf certificate (CAs and keys of
-    CAs are kept, so nodes keep trusting them); ``rotate_cas`` also replaces the CAs and the service-account key
+    ``asset_dir`` defaults to ``config.asset_dir``. ``rotate`` re-issues every leaf certificate (CAs and
+    keys of
+    CAs are kept, so nodes keep trusting them); ``rotate_cas`` also replaces the CAs and the service-account
+    key
     (and hence every certificate). Writes only files whose content changed; all files 0600.
     """
     base = Path(asset_dir if asset_dir is not None else config.asset_dir).expanduser()
@@ -231,8 +272,10 @@ def load_or_generate(config: Any, asset_dir: Path | None = None, *, rotate: bool
             reused.append(spec.name)
             left = existing.cert.not_valid_after_utc - now
             if left <= _dt.timedelta(0):
-                warnings.append(f"{spec.name} expired on {existing.cert.not_valid_after_utc:%Y-%m-%d}; "
-                                "regenerate with rotate=True (`lokonb assets generate --rotate`)")
+                warnings.append(
+                    f"{spec.name} expired on {existing.cert.not_valid_after_utc:%Y-%m-%d}; "
+                    "regenerate with rotate=True (`lokonb assets generate --rotate`)"
+                )
             elif left < EXPIRY_WARNING:
                 warnings.append(f"{spec.name} expires on {existing.cert.not_valid_after_utc:%Y-%m-%d}")
             continue
@@ -251,10 +294,18 @@ def load_or_generate(config: Any, asset_dir: Path | None = None, *, rotate: bool
     for w in warnings:
         log.warning("%s", w)
 
-    assets = ClusterAssets(config, store.root, certs, sa, tokens,
-                           GenerationReport(tuple(generated), tuple(reused), reasons, (), tuple(warnings)))
+    assets = ClusterAssets(
+        config,
+        store.root,
+        certs,
+        sa,
+        tokens,
+        GenerationReport(tuple(generated), tuple(reused), reasons, (), tuple(warnings)),
+    )
     written = _write_all(store, assets, changed, sa if sa_new else None, tokens_changed)
-    assets.report = GenerationReport(tuple(generated), tuple(reused), reasons, tuple(written), tuple(warnings))
+    assets.report = GenerationReport(
+        tuple(generated), tuple(reused), reasons, tuple(written), tuple(warnings)
+    )
     return assets
 
 
@@ -287,8 +338,10 @@ def _tokens(store: AssetStore, config: Any) -> tuple[dict[str, BootstrapToken], 
         try:
             loaded = yaml.safe_load(raw) or {}
         except yaml.YAMLError:
-            raise AssetError(f"{store.path(TOKENS_FILE)} is not valid YAML; fix or delete it "
-                             "(deleting issues new bootstrap tokens)") from None
+            raise AssetError(
+                f"{store.path(TOKENS_FILE)} is not valid YAML; fix or delete it "
+                "(deleting issues new bootstrap tokens)"
+            ) from None
         if not isinstance(loaded, dict):
             raise AssetError(f"{store.path(TOKENS_FILE)} must map node roles to tokens")
         stored = {str(k): str(v) for k, v in loaded.items()}
@@ -309,8 +362,13 @@ def _tokens(store: AssetStore, config: Any) -> tuple[dict[str, BootstrapToken], 
     return tokens, changed
 
 
-def _write_all(store: AssetStore, assets: ClusterAssets, changed: Mapping[str, CertKey], sa: KeyPair | None,
-               tokens_changed: bool) -> list[str]:
+def _write_all(
+    store: AssetStore,
+    assets: ClusterAssets,
+    changed: Mapping[str, CertKey],
+    sa: KeyPair | None,
+    tokens_changed: bool,
+) -> list[str]:
     files: dict[str, bytes] = {}
     for name, pair in changed.items():
         files[f"tls/{name}.crt"] = pair.cert_pem().encode()
@@ -333,7 +391,9 @@ def _write_all(store: AssetStore, assets: ClusterAssets, changed: Mapping[str, C
                 store.remove(rel)
                 log.info("removed stale %s", rel)
     written = [rel for rel, data in sorted(files.items()) if store.write(rel, data)]
-    store.write(MANIFEST_LIST, json.dumps(manifest_list(store, assets), indent=2, sort_keys=True).encode() + b"\n")
+    store.write(
+        MANIFEST_LIST, json.dumps(manifest_list(store, assets), indent=2, sort_keys=True).encode() + b"\n"
+    )
     for rel in written:
         log.debug("wrote %s", rel)
     return written
@@ -348,18 +408,37 @@ def manifest_list(store: AssetStore, assets: ClusterAssets) -> dict:
         if data is None:
             continue
         is_secret = rel.endswith(".key") or rel.startswith("auth/") or secret_manifests.get(rel, False)
-        entries.append({"path": rel, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
-                        "secret": bool(is_secret), "mode": "0600"})
-    return {"format": 1, "cluster_name": assets.config.cluster_name, "files": entries,
-            "certificates": {s.name: _expectation(s, assets.certificate(s.name)) for s in all_specs(assets.config)}}
+        entries.append(
+            {
+                "path": rel,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+                "secret": bool(is_secret),
+                "mode": "0600",
+            }
+        )
+    return {
+        "format": 1,
+        "cluster_name": assets.config.cluster_name,
+        "files": entries,
+        "certificates": {
+            s.name: _expectation(s, assets.certificate(s.name)) for s in all_specs(assets.config)
+        },
+    }
 
 
 def _expectation(spec: CertSpec, pair: CertKey) -> dict:
     """What ``lokonb assets check`` verifies a certificate file against (public data only)."""
-    return {"issuer": spec.issuer, "common_name": spec.common_name, "organizations": list(spec.organizations),
-            "dns_names": list(spec.dns_names), "ip_addresses": list(spec.ip_addresses),
-            "usages": list(spec.usages), "purpose": spec.purpose,
-            "not_after": pair.cert.not_valid_after_utc.isoformat()}
+    return {
+        "issuer": spec.issuer,
+        "common_name": spec.common_name,
+        "organizations": list(spec.organizations),
+        "dns_names": list(spec.dns_names),
+        "ip_addresses": list(spec.ip_addresses),
+        "usages": list(spec.usages),
+        "purpose": spec.purpose,
+        "not_after": pair.cert.not_valid_after_utc.isoformat(),
+    }
 
 
 def _current_files(assets: ClusterAssets) -> list[str]:

@@ -38,9 +38,13 @@ EXPIRY_WARNING = _dt.timedelta(days=30)
 #: API groups/versions and kinds the manifests use, with the Kubernetes minor version that first served them
 #: (GA). The pinned control plane (versions.KUBERNETES_VERSION) must serve each; tests enforce the table.
 SERVED_APIS: dict[tuple[str, str], str] = {
-    ("v1", "Pod"): "1.0", ("v1", "Secret"): "1.0", ("v1", "ConfigMap"): "1.2", ("v1", "Service"): "1.0",
+    ("v1", "Pod"): "1.0",
+    ("v1", "Secret"): "1.0",
+    ("v1", "ConfigMap"): "1.2",
+    ("v1", "Service"): "1.0",
     ("v1", "ServiceAccount"): "1.0",
-    ("apps/v1", "DaemonSet"): "1.9", ("apps/v1", "Deployment"): "1.9",
+    ("apps/v1", "DaemonSet"): "1.9",
+    ("apps/v1", "Deployment"): "1.9",
     ("policy/v1", "PodDisruptionBudget"): "1.21",
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): "1.8",
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "1.8",
@@ -66,8 +70,10 @@ def resolve_root(directory: Path) -> Path:
         return directory
     if (directory / "cluster-assets" / MANIFEST_LIST).is_file():
         return directory / "cluster-assets"
-    raise AssetError(f"{directory}: no {MANIFEST_LIST} here or in {directory / 'cluster-assets'}; "
-                     "generate the assets with `lokonb assets generate CLUSTER_CONFIG --out DIR`")
+    raise AssetError(
+        f"{directory}: no {MANIFEST_LIST} here or in {directory / 'cluster-assets'}; "
+        "generate the assets with `lokonb assets generate CLUSTER_CONFIG --out DIR`"
+    )
 
 
 def check_dir(directory: Path, *, config: Any | None = None, now: _dt.datetime | None = None) -> CheckResult:
@@ -102,11 +108,15 @@ def _check_files(root: Path, files: list[dict], res: CheckResult) -> None:
             continue
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-            res.problems.append(f"{rel}: content differs from {MANIFEST_LIST} (edited or corrupted); "
-                                "re-run `lokonb assets generate`")
+            res.problems.append(
+                f"{rel}: content differs from {MANIFEST_LIST} (edited or corrupted); "
+                "re-run `lokonb assets generate`"
+            )
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
-            res.problems.append(f"{rel}: mode {mode:04o} lets others read it; expected 0600 (chmod 600 {path})")
+            res.problems.append(
+                f"{rel}: mode {mode:04o} lets others read it; expected 0600 (chmod 600 {path})"
+            )
         res.checked.append(rel)
 
 
@@ -131,8 +141,9 @@ def _load(root: Path, name: str, res: CheckResult) -> CertKey | None:
     return CertKey(cert, pkey)
 
 
-def _check_certificates(root: Path, expectations: dict[str, dict], now: _dt.datetime,
-                        res: CheckResult) -> dict[str, CertKey]:
+def _check_certificates(
+    root: Path, expectations: dict[str, dict], now: _dt.datetime, res: CheckResult
+) -> dict[str, CertKey]:
     loaded: dict[str, CertKey] = {}
     # CAs first (issuer null), then leaves, so chains can be checked.
     for name, exp in sorted(expectations.items(), key=lambda kv: (kv[1].get("issuer") is not None, kv[0])):
@@ -140,9 +151,15 @@ def _check_certificates(root: Path, expectations: dict[str, dict], now: _dt.date
         if pair is None:
             continue
         loaded[name] = pair
-        spec = CertSpec(name, exp["common_name"], exp.get("issuer"), tuple(exp.get("organizations", ())),
-                        tuple(exp.get("dns_names", ())), tuple(exp.get("ip_addresses", ())),
-                        tuple(exp.get("usages", ())))
+        spec = CertSpec(
+            name,
+            exp["common_name"],
+            exp.get("issuer"),
+            tuple(exp.get("organizations", ())),
+            tuple(exp.get("dns_names", ())),
+            tuple(exp.get("ip_addresses", ())),
+            tuple(exp.get("usages", ())),
+        )
         ca = loaded.get(spec.issuer) if spec.issuer else None
         if spec.issuer and ca is None:
             res.problems.append(f"tls/{name}.crt: its CA {spec.issuer} is missing or unreadable")
@@ -154,15 +171,18 @@ def _check_certificates(root: Path, expectations: dict[str, dict], now: _dt.date
             res.problems.append(f"tls/{spec.issuer}.crt: issuer of {name} is not a CA certificate")
         start, end = pair.cert.not_valid_before_utc, pair.cert.not_valid_after_utc
         if end <= now:
-            res.problems.append(f"tls/{name}.crt: expired on {end:%Y-%m-%d %H:%M} UTC; "
-                                "run `lokonb assets generate --rotate`")
+            res.problems.append(
+                f"tls/{name}.crt: expired on {end:%Y-%m-%d %H:%M} UTC; run `lokonb assets generate --rotate`"
+            )
         elif end - now < EXPIRY_WARNING:
             res.warnings.append(f"tls/{name}.crt: expires on {end:%Y-%m-%d %H:%M} UTC")
         if start > now + _dt.timedelta(minutes=5):
             res.problems.append(f"tls/{name}.crt: not valid before {start:%Y-%m-%d %H:%M} UTC (clock skew?)")
         if ca is not None and end > ca.cert.not_valid_after_utc:
-            res.problems.append(f"tls/{name}.crt: outlives its CA {spec.issuer} "
-                                f"({end:%Y-%m-%d} > {ca.cert.not_valid_after_utc:%Y-%m-%d})")
+            res.problems.append(
+                f"tls/{name}.crt: outlives its CA {spec.issuer} "
+                f"({end:%Y-%m-%d} > {ca.cert.not_valid_after_utc:%Y-%m-%d})"
+            )
     return loaded
 
 
@@ -172,14 +192,18 @@ def _check_model(config: Any, expectations: dict[str, dict], res: CheckResult) -
     for spec in all_specs(config):
         exp = expectations.get(spec.name)
         if exp is None:
-            res.problems.append(f"tls/{spec.name}.crt: the cluster model needs it but the assets lack it "
-                                "(re-run `lokonb assets generate`)")
+            res.problems.append(
+                f"tls/{spec.name}.crt: the cluster model needs it but the assets lack it "
+                "(re-run `lokonb assets generate`)"
+            )
             continue
         want = (sorted(spec.dns_names), sorted(spec.ip_addresses), spec.common_name)
         have = (sorted(exp.get("dns_names", [])), sorted(exp.get("ip_addresses", [])), exp.get("common_name"))
         if want != have:
-            res.problems.append(f"tls/{spec.name}.crt: generated for a different model (SANs/CN "
-                                f"{have[0] + have[1]} vs {want[0] + want[1]}); re-run `lokonb assets generate`")
+            res.problems.append(
+                f"tls/{spec.name}.crt: generated for a different model (SANs/CN "
+                f"{have[0] + have[1]} vs {want[0] + want[1]}); re-run `lokonb assets generate`"
+            )
 
 
 def _check_service_account(root: Path, res: CheckResult) -> None:
@@ -254,7 +278,9 @@ def _check_tokens(root: Path, res: CheckResult) -> None:
     for role, value in doc.items():
         m = TOKEN_RE.match(str(value))
         if not m:
-            res.problems.append(f"auth/bootstrap-tokens.yaml: token of {role} is malformed")  # value never shown
+            res.problems.append(
+                f"auth/bootstrap-tokens.yaml: token of {role} is malformed"
+            )  # value never shown
         elif m.group(1) in ids:
             res.problems.append(f"auth/bootstrap-tokens.yaml: token id of {role} is used twice")
         else:

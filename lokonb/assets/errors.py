@@ -18,5 +18,7 @@ class AssetCheckError(OperationFailed):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the cluster assets:\n"
-                         + "\n".join(f"  - {p}" for p in self.problems))
+        super().__init__(
+            f"{len(self.problems)} problem(s) in the cluster assets:\n"
+            + "\n".join(f"  - {p}" for p in self.problems)
+        )

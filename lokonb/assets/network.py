@@ -14,8 +14,10 @@ def cidrhost(cidr: str, host: int, *, field: str) -> str:
     except ValueError as exc:
         raise AssetModelError(f"{field}: {cidr!r} is not a CIDR ({exc})") from None
     if host >= net.num_addresses:
-        raise AssetModelError(f"{field}: {cidr} has {net.num_addresses} addresses; host number {host} "
-                              "does not fit (use a prefix of /28 or larger)")
+        raise AssetModelError(
+            f"{field}: {cidr} has {net.num_addresses} addresses; host number {host} "
+            "does not fit (use a prefix of /28 or larger)"
+        )
     return str(net.network_address + host)
 
 

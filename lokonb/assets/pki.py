@@ -28,13 +28,13 @@ USAGE_OIDS = {"server": ExtendedKeyUsageOID.SERVER_AUTH, "client": ExtendedKeyUs
 class CertSpec:
     """What one certificate must look like; the reuse check compares an existing certificate against it."""
 
-    name: str                              # file stem under tls/, e.g. "apiserver", "etcd/etcd0/server"
+    name: str  # file stem under tls/, e.g. "apiserver", "etcd/etcd0/server"
     common_name: str
-    issuer: str | None = None              # name of the issuing CA spec; None = self-signed CA
+    issuer: str | None = None  # name of the issuing CA spec; None = self-signed CA
     organizations: tuple[str, ...] = ()
     dns_names: tuple[str, ...] = ()
     ip_addresses: tuple[str, ...] = ()
-    usages: tuple[str, ...] = ()           # "server" / "client"
+    usages: tuple[str, ...] = ()  # "server" / "client"
     purpose: str = ""
 
     @property
@@ -62,7 +62,8 @@ class CertKey:
         return private_key_pem(self._key)
 
     def __repr__(self) -> str:
-        return f"CertKey(subject={self.cert.subject.rfc4514_string()!r}, not_after={not_after(self.cert).isoformat()})"
+        subject = self.cert.subject.rfc4514_string()
+        return f"CertKey(subject={subject!r}, not_after={not_after(self.cert).isoformat()})"
 
     __str__ = __repr__
 
@@ -77,8 +78,11 @@ class KeyPair:
         return private_key_pem(self.key)
 
     def public_pem(self) -> str:
-        return self.key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+        return (
+            self.key.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode("ascii")
+        )
 
 
 def new_key() -> rsa.RSAPrivateKey:
@@ -86,8 +90,11 @@ def new_key() -> rsa.RSAPrivateKey:
 
 
 def private_key_pem(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                             serialization.NoEncryption()).decode("ascii")
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode("ascii")
 
 
 def load_private_key(data: bytes) -> rsa.RSAPrivateKey:
@@ -111,8 +118,14 @@ def _name(common_name: str, organizations: Iterable[str]) -> x509.Name:
     return x509.Name(attrs)
 
 
-def issue(spec: CertSpec, *, validity: _dt.timedelta, ca: CertKey | None = None,
-          now: _dt.datetime | None = None, key: rsa.RSAPrivateKey | None = None) -> CertKey:
+def issue(
+    spec: CertSpec,
+    *,
+    validity: _dt.timedelta,
+    ca: CertKey | None = None,
+    now: _dt.datetime | None = None,
+    key: rsa.RSAPrivateKey | None = None,
+) -> CertKey:
     """Create the certificate ``spec`` describes: self-signed when it is a CA, else signed by ``ca``.
 
     A leaf never outlives its CA (``not_after`` is capped at the CA's).
@@ -142,21 +155,43 @@ def issue(spec: CertSpec, *, validity: _dt.timedelta, ca: CertKey | None = None,
     if spec.is_ca:
         builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         builder = builder.add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=True,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                          encipher_only=False, decipher_only=False), critical=True)
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
     else:
         assert ca is not None
         builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         builder = builder.add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=True,
-                          data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                          encipher_only=False, decipher_only=False), critical=True)
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         builder = builder.add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False
+        )
         if spec.usages:
             builder = builder.add_extension(
-                x509.ExtendedKeyUsage([USAGE_OIDS[u] for u in spec.usages]), critical=False)
+                x509.ExtendedKeyUsage([USAGE_OIDS[u] for u in spec.usages]), critical=False
+            )
         sans: list[x509.GeneralName] = [x509.DNSName(d) for d in spec.dns_names]
         sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in spec.ip_addresses]
         if sans:
@@ -171,7 +206,9 @@ def sans_of(cert: x509.Certificate) -> tuple[set[str], set[str]]:
         ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return set(), set()
-    return set(ext.get_values_for_type(x509.DNSName)), {str(i) for i in ext.get_values_for_type(x509.IPAddress)}
+    return set(ext.get_values_for_type(x509.DNSName)), {
+        str(i) for i in ext.get_values_for_type(x509.IPAddress)
+    }
 
 
 def usages_of(cert: x509.Certificate) -> set[str]:

@@ -35,34 +35,91 @@ def leaf_specs(config: Any) -> tuple[CertSpec, ...]:
     """Every leaf certificate the model needs, in generation order."""
     suffix = config.cluster_domain_suffix
     rows = [
-        CertSpec("apiserver", "kube-apiserver", KUBERNETES_CA,
-                 dns_names=(api_endpoint(config), "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                            f"kubernetes.default.svc.{suffix}"),
-                 ip_addresses=(apiserver_service_ip(config.service_cidr), "127.0.0.1"),
-                 usages=("server",), purpose="kube-apiserver serving certificate"),
-        CertSpec("apiserver-kubelet-client", "kube-apiserver-kubelet-client", KUBERNETES_CA,
-                 organizations=("system:masters",), usages=("client",),
-                 purpose="kube-apiserver -> kubelet client (logs, exec, port-forward)"),
-        CertSpec("admin", "admin", KUBERNETES_CA, organizations=("system:masters",), usages=("client",),
-                 purpose="cluster administrator (admin kubeconfig)"),
-        CertSpec("etcd-client", "kube-apiserver-etcd-client", ETCD_CA, usages=("client",),
-                 purpose="kube-apiserver (and etcdctl on controllers) -> etcd client"),
+        CertSpec(
+            "apiserver",
+            "kube-apiserver",
+            KUBERNETES_CA,
+            dns_names=(
+                api_endpoint(config),
+                "kubernetes",
+                "kubernetes.default",
+                "kubernetes.default.svc",
+                f"kubernetes.default.svc.{suffix}",
+            ),
+            ip_addresses=(apiserver_service_ip(config.service_cidr), "127.0.0.1"),
+            usages=("server",),
+            purpose="kube-apiserver serving certificate",
+        ),
+        CertSpec(
+            "apiserver-kubelet-client",
+            "kube-apiserver-kubelet-client",
+            KUBERNETES_CA,
+            organizations=("system:masters",),
+            usages=("client",),
+            purpose="kube-apiserver -> kubelet client (logs, exec, port-forward)",
+        ),
+        CertSpec(
+            "admin",
+            "admin",
+            KUBERNETES_CA,
+            organizations=("system:masters",),
+            usages=("client",),
+            purpose="cluster administrator (admin kubeconfig)",
+        ),
+        CertSpec(
+            "etcd-client",
+            "kube-apiserver-etcd-client",
+            ETCD_CA,
+            usages=("client",),
+            purpose="kube-apiserver (and etcdctl on controllers) -> etcd client",
+        ),
     ]
     if config.enable_aggregation:
-        rows.append(CertSpec("aggregation-client", "front-proxy-client", AGGREGATION_CA, usages=("client",),
-                             purpose="kube-apiserver -> aggregated API servers (front proxy)"))
+        rows.append(
+            CertSpec(
+                "aggregation-client",
+                "front-proxy-client",
+                AGGREGATION_CA,
+                usages=("client",),
+                purpose="kube-apiserver -> aggregated API servers (front proxy)",
+            )
+        )
     if not config.enable_tls_bootstrap:
         # Without TLS bootstrap every kubelet shares one client certificate (Lokomotive's behaviour).
-        rows.append(CertSpec("kubelet", "kubelet", KUBERNETES_CA, organizations=("system:nodes",),
-                             usages=("client",), purpose="shared kubelet client certificate (no TLS bootstrap)"))
+        rows.append(
+            CertSpec(
+                "kubelet",
+                "kubelet",
+                KUBERNETES_CA,
+                organizations=("system:nodes",),
+                usages=("client",),
+                purpose="shared kubelet client certificate (no TLS bootstrap)",
+            )
+        )
     for i in range(config.controller_count):
         names = (etcd_domain(config, i), "localhost")
-        rows.append(CertSpec(f"etcd/etcd{i}/server", etcd_domain(config, i), ETCD_CA, dns_names=names,
-                             ip_addresses=("127.0.0.1",), usages=("server", "client"),
-                             purpose=f"etcd member etcd{i} serving certificate"))
-        rows.append(CertSpec(f"etcd/etcd{i}/peer", etcd_domain(config, i), ETCD_CA, dns_names=names,
-                             ip_addresses=("127.0.0.1",), usages=("server", "client"),
-                             purpose=f"etcd member etcd{i} peer certificate"))
+        rows.append(
+            CertSpec(
+                f"etcd/etcd{i}/server",
+                etcd_domain(config, i),
+                ETCD_CA,
+                dns_names=names,
+                ip_addresses=("127.0.0.1",),
+                usages=("server", "client"),
+                purpose=f"etcd member etcd{i} serving certificate",
+            )
+        )
+        rows.append(
+            CertSpec(
+                f"etcd/etcd{i}/peer",
+                etcd_domain(config, i),
+                ETCD_CA,
+                dns_names=names,
+                ip_addresses=("127.0.0.1",),
+                usages=("server", "client"),
+                purpose=f"etcd member etcd{i} peer certificate",
+            )
+        )
     return tuple(rows)
 
 

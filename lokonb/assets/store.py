@@ -1,4 +1,5 @@
-"""The on-disk asset tree (``<asset_dir>/cluster-assets/``): every file 0600, directories 0700, atomic writes."""
+"""The on-disk asset tree (``<asset_dir>/cluster-assets/``): every file 0600, directories 0700, atomic
+writes."""
 
 from __future__ import annotations
 
@@ -67,8 +68,11 @@ class AssetStore:
         base = self.path(under)
         if not base.is_dir():
             return []
-        return sorted(p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file()
-                      and not p.name.startswith("."))
+        return sorted(
+            p.relative_to(self.root).as_posix()
+            for p in base.rglob("*")
+            if p.is_file() and not p.name.startswith(".")
+        )
 
     def _mkdirs(self, directory: Path) -> None:
         missing = []

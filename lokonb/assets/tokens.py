@@ -1,4 +1,5 @@
-"""Bootstrap tokens (``<id>.<secret>``) for kubelet TLS bootstrapping: one per worker pool and one for controllers."""
+"""Bootstrap tokens (``<id>.<secret>``) for kubelet TLS bootstrapping: one per worker pool and one for
+controllers."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ GROUP_PREFIX = "system:bootstrappers:lokonb:"
 class BootstrapToken:
     """A bootstrap token for one node role. ``repr`` shows the public id only, never the secret."""
 
-    role: str                     # "controller" or "worker-<pool>"
+    role: str  # "controller" or "worker-<pool>"
     token_id: str
     token_secret: str = field(repr=False)
 
@@ -35,8 +36,11 @@ class BootstrapToken:
         return {
             "apiVersion": "v1",
             "kind": "Secret",
-            "metadata": {"name": f"bootstrap-token-{self.token_id}", "namespace": "kube-system",
-                         "labels": {"lokonb.io/node-role": self.role}},
+            "metadata": {
+                "name": f"bootstrap-token-{self.token_id}",
+                "namespace": "kube-system",
+                "labels": {"lokonb.io/node-role": self.role},
+            },
             "type": "bootstrap.kubernetes.io/token",
             "stringData": {
                 "description": f"lokonb kubelet bootstrap token for {self.role}",
@@ -50,8 +54,9 @@ class BootstrapToken:
 
 def new_token(role: str) -> BootstrapToken:
     pick = secrets.choice
-    return BootstrapToken(role, "".join(pick(_ALPHABET) for _ in range(6)),
-                          "".join(pick(_ALPHABET) for _ in range(16)))
+    return BootstrapToken(
+        role, "".join(pick(_ALPHABET) for _ in range(6)), "".join(pick(_ALPHABET) for _ in range(16))
+    )
 
 
 def parse_token(role: str, value: str) -> BootstrapToken:

@@ -1,8 +1,13 @@
 """Every image and version the cluster assets pin, in one place.
 
-Kubernetes v1.21.4 matches the kubelet image the Flatcar node templates run (``quay.io/kinvolk/kubelet:v1.21.4``,
-flatcar.md §7.2): those templates run the kubelet with Docker and ``--network-plugin=cni``, which kubelets >= 1.24
-no longer support, and the API server may not be older than its kubelets. Lokomotive v0.9 shipped the same set.
+Kubernetes v1.21.4 matches the kubelet image the Flatcar node templates run
+(``quay.io/kinvolk/kubelet:v1.21.4``, flatcar.md §7.2): those templates run the kubelet with Docker and
+``--network-plugin=cni``, which kubelets >= 1.24 no longer support, and the API server may not be older
+than its kubelets. Lokomotive v0.9 shipped the same set.
+
+Schema validation: kubernetes-validate (1.37) ships API schemas for Kubernetes 1.25-1.37 only, so tests
+validate against the oldest, 1.25.0, and separately require every apiVersion/kind used to be served by 1.21
+(``lokonb.assets.check.SERVED_APIS``); nothing used was removed between 1.21 and 1.25.
 """
 
 from __future__ import annotations
@@ -41,4 +46,6 @@ def image(name: str) -> str:
     try:
         return IMAGES[name]
     except KeyError:
-        raise KeyError(f"no pinned image for component {name!r}; known: {', '.join(sorted(IMAGES))}") from None
+        raise KeyError(
+            f"no pinned image for component {name!r}; known: {', '.join(sorted(IMAGES))}"
+        ) from None

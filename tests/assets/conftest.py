@@ -18,9 +18,14 @@ BASE: dict[str, Any] = {
     "cluster": {
         "cluster_name": "demo",
         "dns_zone": "example.com",
-        "ssh_pubkeys": ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"],
+        "ssh_pubkeys": [
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"
+        ],
         "controller_count": 3,
-        "worker_pools": [{"name": "web", "count": 2}, {"name": "batch", "count": 1, "lb_http_port": 8080, "lb_https_port": 8443}],
+        "worker_pools": [
+            {"name": "web", "count": 2},
+            {"name": "batch", "count": 1, "lb_http_port": 8080, "lb_https_port": 8443},
+        ],
     },
     "aws": {"endpoint": "embedded"},
     "state": {"backend": "local"},

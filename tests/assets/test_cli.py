@@ -35,7 +35,9 @@ def out(tmp_path, cluster_yaml, capsys):
 def _secrets(root):
     texts = [p.read_text() for p in (root / "tls").rglob("*.key")]
     keys = [t.splitlines()[1] for t in texts]
-    tokens = [v.split(".")[1] for v in yaml.safe_load((root / "auth/bootstrap-tokens.yaml").read_text()).values()]
+    tokens = [
+        v.split(".")[1] for v in yaml.safe_load((root / "auth/bootstrap-tokens.yaml").read_text()).values()
+    ]
     return keys + tokens
 
 
@@ -44,8 +46,14 @@ def test_generate_writes_tree_and_manifest_list(out):
     root = d / "cluster-assets"
     listing = json.loads((root / "assets.json").read_text())
     paths = {e["path"] for e in listing["files"]}
-    assert {"tls/ca.crt", "tls/apiserver.key", "auth/kubeconfig", "auth/kubelet-worker-web.kubeconfig",
-            "manifests/kube-apiserver.yaml", "bootstrap-manifests/bootstrap-scheduler.yaml"} <= paths
+    assert {
+        "tls/ca.crt",
+        "tls/apiserver.key",
+        "auth/kubeconfig",
+        "auth/kubelet-worker-web.kubeconfig",
+        "manifests/kube-apiserver.yaml",
+        "bootstrap-manifests/bootstrap-scheduler.yaml",
+    } <= paths
     assert all((root / p).is_file() and stat.S_IMODE((root / p).stat().st_mode) == 0o600 for p in paths)
     secret = {e["path"]: e["secret"] for e in listing["files"]}
     assert secret["tls/ca.key"] and secret["auth/kubeconfig"] and secret["manifests/kubelet-bootstrap.yaml"]
@@ -60,14 +68,16 @@ def test_check_passes_then_reports_each_problem(out, capsys, tmp_path):
     root = d / "cluster-assets"
     assert main(["assets", "check", str(d)]) == 0
     assert "ok:" in capsys.readouterr().out
-    assert main(["assets", "check", str(root)]) == 0   # the cluster-assets dir itself works too
+    assert main(["assets", "check", str(root)]) == 0  # the cluster-assets dir itself works too
     capsys.readouterr()
 
     other = tmp_path / "other"
     shutil.copytree(d, other)
     o = other / "cluster-assets"
-    (o / "tls/apiserver.key").write_bytes((o / "tls/admin.key").read_bytes())          # key/cert mismatch
-    (o / "tls/etcd/etcd0/server.crt").write_bytes((o / "tls/apiserver.crt").read_bytes())  # wrong chain + SANs
+    (o / "tls/apiserver.key").write_bytes((o / "tls/admin.key").read_bytes())  # key/cert mismatch
+    (o / "tls/etcd/etcd0/server.crt").write_bytes(
+        (o / "tls/apiserver.crt").read_bytes()
+    )  # wrong chain + SANs
     (o / "tls/ca.key").chmod(0o644)
     (o / "auth/kubelet-worker-web.kubeconfig").unlink()
     assert main(["assets", "check", str(other)]) == 1

@@ -36,7 +36,7 @@ def _free_ports(n: int) -> list[int]:
 def etcd_env(i: int, count: int, ssl_dir: Path, data_dir: Path, ports: list[int]) -> dict[str, str]:
     """etcd.env of controller i (flatcar.md §7.4, same order) with the member DNS names replaced by 127.0.0.1
     and the fixed ports by free ones; /etc/ssl/etcd is ``ssl_dir``."""
-    client, peer, metrics = ports[3 * i: 3 * i + 3]
+    client, peer, metrics = ports[3 * i : 3 * i + 3]
     peers = ",".join(f"etcd{j}=https://127.0.0.1:{ports[3 * j + 1]}" for j in range(count))
     return {
         "ETCD_DATA_DIR": str(data_dir),
@@ -60,7 +60,8 @@ def etcd_env(i: int, count: int, ssl_dir: Path, data_dir: Path, ports: list[int]
 
 
 def _place(files, ssl_dir: Path) -> None:
-    """Write etcd_tls_files() as the controller config places them (dirs 0500 -> 0700 here so we can clean)."""
+    """Write etcd_tls_files() as the controller config places them (dirs 0500 -> 0700 here so we can
+    clean)."""
     for rel, text in files.items():
         p = ssl_dir / rel
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -68,13 +69,26 @@ def _place(files, ssl_dir: Path) -> None:
         p.chmod(0o400)
 
 
-def _etcdctl(ssl_dir: Path, endpoints: str, *args: str, timeout: int = 15) -> subprocess.CompletedProcess[str]:
+def _etcdctl(
+    ssl_dir: Path, endpoints: str, *args: str, timeout: int = 15
+) -> subprocess.CompletedProcess[str]:
     env = {"ETCDCTL_API": "3", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     return subprocess.run(
-        [ETCDCTL, f"--endpoints={endpoints}", f"--cacert={ssl_dir}/etcd-client-ca.crt",
-         f"--cert={ssl_dir}/etcd-client.crt", f"--key={ssl_dir}/etcd-client.key", "--dial-timeout=3s",
-         "--command-timeout=5s", *args],
-        capture_output=True, text=True, env=env, timeout=timeout)
+        [
+            ETCDCTL,
+            f"--endpoints={endpoints}",
+            f"--cacert={ssl_dir}/etcd-client-ca.crt",
+            f"--cert={ssl_dir}/etcd-client.crt",
+            f"--key={ssl_dir}/etcd-client.key",
+            "--dial-timeout=3s",
+            "--command-timeout=5s",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 @pytest.mark.timeout(120)
@@ -93,8 +107,10 @@ def test_three_member_etcd_with_generated_certificates(tmp_path, openssl):
             _place(assets.etcd_tls_files(i), ssl_dir)
             data_dir = tmp_path / f"data{i}"
             data_dir.mkdir(mode=0o700)
-            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                   **etcd_env(i, count, ssl_dir, data_dir, ports)}
+            env = {
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                **etcd_env(i, count, ssl_dir, data_dir, ports),
+            }
             log = open(tmp_path / f"etcd{i}.log", "w")  # noqa: SIM115 - closed in finally
             logs.append(log)
             procs.append(subprocess.Popen([ETCD], env=env, stdout=log, stderr=subprocess.STDOUT))
@@ -106,8 +122,13 @@ def test_three_member_etcd_with_generated_certificates(tmp_path, openssl):
             if r.returncode == 0:
                 break
             if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
-                pytest.fail("etcd did not become healthy:\n" + r.stdout + r.stderr + "\n"
-                            + (tmp_path / "etcd0.log").read_text()[-3000:])
+                pytest.fail(
+                    "etcd did not become healthy:\n"
+                    + r.stdout
+                    + r.stderr
+                    + "\n"
+                    + (tmp_path / "etcd0.log").read_text()[-3000:]
+                )
             time.sleep(0.5)
         out = r.stdout + r.stderr  # etcdctl 3.4 prints health results on stderr
         assert out.count("is healthy") == count and "unhealthy" not in out, out
@@ -115,14 +136,30 @@ def test_three_member_etcd_with_generated_certificates(tmp_path, openssl):
         assert members.returncode == 0 and members.stdout.count("started") == count, members.stdout
         assert _etcdctl(ssl0, endpoints, "put", "lokonb", "works").returncode == 0
         got = _etcdctl(ssl0, f"https://localhost:{ports[6]}", "get", "lokonb", "--print-value-only")
-        assert got.stdout.strip() == "works", got.stderr          # replicated; DNS SAN localhost verified
+        assert got.stdout.strip() == "works", got.stderr  # replicated; DNS SAN localhost verified
 
         # The live server presents the member's DNS name (SAN) and chains to the etcd CA.
         s = subprocess.run(
-            ["openssl", "s_client", "-connect", f"127.0.0.1:{ports[3]}", "-CAfile",
-             str(ssl0 / "etcd-client-ca.crt"), "-verify_hostname", "demo-etcd1.example.com",
-             "-verify_return_error", "-cert", str(ssl0 / "etcd-client.crt"), "-key", str(ssl0 / "etcd-client.key")],
-            input="", capture_output=True, text=True, timeout=15)
+            [
+                "openssl",
+                "s_client",
+                "-connect",
+                f"127.0.0.1:{ports[3]}",
+                "-CAfile",
+                str(ssl0 / "etcd-client-ca.crt"),
+                "-verify_hostname",
+                "demo-etcd1.example.com",
+                "-verify_return_error",
+                "-cert",
+                str(ssl0 / "etcd-client.crt"),
+                "-key",
+                str(ssl0 / "etcd-client.key"),
+            ],
+            input="",
+            capture_output=True,
+            text=True,
+            timeout=15,
+        )
         assert "Verify return code: 0 (ok)" in s.stdout, s.stdout[-2000:] + s.stderr
 
         # A client certificate from another CA is refused.
@@ -136,11 +173,14 @@ def test_three_member_etcd_with_generated_certificates(tmp_path, openssl):
         assert refused.returncode != 0
         assert " is healthy" not in refused.stdout + refused.stderr
         log0 = (tmp_path / "etcd0.log").read_text()
-        assert "bad certificate" in refused.stderr or "certificate signed by unknown authority" in log0, \
+        assert "bad certificate" in refused.stderr or "certificate signed by unknown authority" in log0, (
             refused.stderr + log0[-1500:]
+        )
         # ...and so is a server whose CA the client does not trust (the other cluster's CA).
-        _place({**assets.etcd_tls_files(0), "etcd-client-ca.crt": other.etcd_tls_files(0)["etcd-client-ca.crt"]},
-               tmp_path / "wrongca")
+        _place(
+            {**assets.etcd_tls_files(0), "etcd-client-ca.crt": other.etcd_tls_files(0)["etcd-client-ca.crt"]},
+            tmp_path / "wrongca",
+        )
         r = _etcdctl(tmp_path / "wrongca", f"https://127.0.0.1:{ports[0]}", "endpoint", "health")
         assert r.returncode != 0 and " is healthy" not in r.stdout + r.stderr
     finally:

@@ -34,9 +34,17 @@ def test_admin_kubeconfig_loads_with_the_kubernetes_client(generated, tmp_path):
 def test_kubelet_bootstrap_kubeconfig(generated, tmp_path, role):
     text = generated.kubelet_kubeconfig(role)
     doc = yaml.safe_load(text)
-    assert doc["clusters"] == [{"name": "local", "cluster": {
-        "server": "https://demo.example.com:6443",
-        "certificate-authority-data": base64.b64encode(generated.kubernetes_ca_pem().encode()).decode()}}]
+    assert doc["clusters"] == [
+        {
+            "name": "local",
+            "cluster": {
+                "server": "https://demo.example.com:6443",
+                "certificate-authority-data": base64.b64encode(
+                    generated.kubernetes_ca_pem().encode()
+                ).decode(),
+            },
+        }
+    ]
     assert doc["users"] == [{"name": "kubelet", "user": {"token": generated.bootstrap_tokens[role].value}}]
     assert doc["contexts"] == [{"name": "default", "context": {"cluster": "local", "user": "kubelet"}}]
     assert doc["current-context"] == "default"
@@ -71,8 +79,17 @@ def test_without_tls_bootstrap_kubelets_use_the_shared_client_certificate(tmp_pa
 
 def test_etcd_tls_files_contract(generated):
     files = generated.etcd_tls_files(1)
-    assert set(files) == {"etcd-client-ca.crt", "etcd-client.crt", "etcd-client.key", "etcd/server-ca.crt",
-                          "etcd/server.crt", "etcd/server.key", "etcd/peer-ca.crt", "etcd/peer.crt", "etcd/peer.key"}
+    assert set(files) == {
+        "etcd-client-ca.crt",
+        "etcd-client.crt",
+        "etcd-client.key",
+        "etcd/server-ca.crt",
+        "etcd/server.crt",
+        "etcd/server.key",
+        "etcd/peer-ca.crt",
+        "etcd/peer.crt",
+        "etcd/peer.key",
+    }
     ca = generated.certificate("etcd-ca").cert_pem()
     assert files["etcd-client-ca.crt"] == files["etcd/server-ca.crt"] == files["etcd/peer-ca.crt"] == ca
     assert files["etcd/server.crt"] == generated.certificate("etcd/etcd1/server").cert_pem()
@@ -83,13 +100,24 @@ def test_bootkube_assets_tree(generated):
     tree = generated.bootkube_assets()
     assert list(tree) == sorted(tree)
     assert all(isinstance(v, bytes) for v in tree.values())
-    for required in ("auth/kubeconfig", "tls/ca.crt", "tls/ca.key", "tls/apiserver.crt", "tls/apiserver.key",
-                     "tls/service-account.key", "tls/service-account.pub", "tls/etcd-client.key",
-                     "tls/bootstrap-kubeconfig", "manifests/kube-apiserver.yaml",
-                     "bootstrap-manifests/bootstrap-apiserver.yaml"):
+    for required in (
+        "auth/kubeconfig",
+        "tls/ca.crt",
+        "tls/ca.key",
+        "tls/apiserver.crt",
+        "tls/apiserver.key",
+        "tls/service-account.key",
+        "tls/service-account.pub",
+        "tls/etcd-client.key",
+        "tls/bootstrap-kubeconfig",
+        "manifests/kube-apiserver.yaml",
+        "bootstrap-manifests/bootstrap-apiserver.yaml",
+    ):
         assert required in tree, required
     # nothing a controller does not need: no etcd member keys, no etcd/front-proxy CA keys
-    assert not [p for p in tree if p.startswith("tls/etcd/") or p in ("tls/etcd-ca.key", "tls/aggregation-ca.key")]
+    assert not [
+        p for p in tree if p.startswith("tls/etcd/") or p in ("tls/etcd-ca.key", "tls/aggregation-ca.key")
+    ]
     boot = yaml.safe_load(tree["tls/bootstrap-kubeconfig"])
     assert boot["clusters"][0]["cluster"]["server"] == "https://127.0.0.1:6443"
     # every file a bootstrap pod names under /etc/kubernetes/secrets is in tls/

@@ -1,4 +1,5 @@
-"""Manifests: Kubernetes API schema validation (kubernetes-validate, strict), deserialisation into the kubernetes
+"""Manifests: Kubernetes API schema validation (kubernetes-validate, strict), deserialisation into the
+kubernetes
 client models (round trip, so no field is silently dropped), custom objects against our CRD schemas, and the
 model -> manifest rules as tables."""
 
@@ -24,9 +25,14 @@ from .conftest import make_config
 VARIANTS = {
     "oidc-aggregation": {"oidc": {}},
     "minimal": {"controller_count": 1, "enable_aggregation": False, "enable_tls_bootstrap": False},
-    "wireguard-jumbo": {"encrypt_pod_traffic": True, "network_mtu": 9001, "conntrack_max_per_core": 0,
-                        "service_cidr": "172.20.0.0/24", "pod_cidr": "192.168.0.0/17",
-                        "cluster_domain_suffix": "k8s.internal"},
+    "wireguard-jumbo": {
+        "encrypt_pod_traffic": True,
+        "network_mtu": 9001,
+        "conntrack_max_per_core": 0,
+        "service_cidr": "172.20.0.0/24",
+        "pod_cidr": "192.168.0.0/17",
+        "cluster_domain_suffix": "k8s.internal",
+    },
 }
 
 
@@ -51,8 +57,9 @@ def _crd_schemas(assets):
     for _, doc in _docs(assets):
         if doc["kind"] == "CustomResourceDefinition":
             spec = doc["spec"]
-            schemas[(f"{spec['group']}/{spec['versions'][0]['name']}", spec["names"]["kind"])] = \
-                spec["versions"][0]["schema"]["openAPIV3Schema"]
+            schemas[(f"{spec['group']}/{spec['versions'][0]['name']}", spec["names"]["kind"])] = spec[
+                "versions"
+            ][0]["schema"]["openAPIV3Schema"]
     return schemas
 
 
@@ -65,7 +72,9 @@ def test_every_manifest_validates_against_the_api_schema(variant):
         if key in crds:  # a Calico custom object: its own CRD's schema is the API schema
             jsonschema.validate(doc, crds[key])
             continue
-        used = kubernetes_validate.validate(copy.deepcopy(doc), versions.SCHEMA_VALIDATION_VERSION, strict=True)
+        used = kubernetes_validate.validate(
+            copy.deepcopy(doc), versions.SCHEMA_VALIDATION_VERSION, strict=True
+        )
         assert used == versions.SCHEMA_VALIDATION_VERSION.rsplit(".", 1)[0], (path, used)
         seen += 1
     assert seen > 30
@@ -95,7 +104,9 @@ def test_every_builtin_object_round_trips_through_the_client_models(variant):
         model = api.deserialize(json.dumps(doc), f"V1{doc['kind']}", "application/json")
         assert type(model).__name__ == f"V1{doc['kind']}"
         back = api.sanitize_for_serialization(model)
-        assert back == json.loads(json.dumps(doc)), f"{path} {doc['kind']}/{doc['metadata']['name']} lost fields"
+        assert back == json.loads(json.dumps(doc)), (
+            f"{path} {doc['kind']}/{doc['metadata']['name']} lost fields"
+        )
 
 
 def test_api_versions_are_served_by_the_pinned_kubernetes(variant):
@@ -117,7 +128,8 @@ def test_manifests_are_deterministic(tmp_path):
     assert a == b
 
 
-# ---- model -> manifest rules ----------------------------------------------------------------------------------
+# ---- model -> manifest rules -----------------------------------------------------------------------------
+
 
 def _objects(assets, path):
     return list(yaml.safe_load_all(assets.manifests()[path]))
@@ -135,28 +147,40 @@ def test_apiserver_flags_follow_the_model(variant):
     name, assets = variant
     c = assets.config
     flags = _apiserver_command(assets)
-    assert flags["--etcd-servers"] == ",".join(f"https://demo-etcd{i}.example.com:2379"
-                                               for i in range(c.controller_count))
+    assert flags["--etcd-servers"] == ",".join(
+        f"https://demo-etcd{i}.example.com:2379" for i in range(c.controller_count)
+    )
     assert flags["--service-cluster-ip-range"] == c.service_cidr
     assert flags["--enable-bootstrap-token-auth"] == "true"
     assert flags["--authorization-mode"] == "Node,RBAC"
     oidc = {k: v for k, v in flags.items() if k.startswith("--oidc-")}
     if name == "oidc-aggregation":
-        assert oidc == {"--oidc-issuer-url": "https://dex.demo.example.com", "--oidc-client-id": "clusterauth",
-                        "--oidc-username-claim": "email", "--oidc-groups-claim": "groups"}
+        assert oidc == {
+            "--oidc-issuer-url": "https://dex.demo.example.com",
+            "--oidc-client-id": "clusterauth",
+            "--oidc-username-claim": "email",
+            "--oidc-groups-claim": "groups",
+        }
     else:
         assert oidc == {}
     agg = {k for k in flags if k.startswith(("--requestheader-", "--proxy-client-"))}
     assert bool(agg) == bool(c.enable_aggregation)
     secret = next(d for d in _objects(assets, "manifests/kube-apiserver.yaml") if d["kind"] == "Secret")
-    for flag, value in flags.items():       # every file a flag names is in the Secret
+    for flag, value in flags.items():  # every file a flag names is in the Secret
         if value.startswith("/etc/kubernetes/secrets/"):
             assert value.rsplit("/", 1)[1] in secret["data"], flag
 
 
-@pytest.mark.parametrize(("cidr", "ip"), [("10.3.0.0/16", "10.3.0.10"), ("172.20.0.0/24", "172.20.0.10"),
-                                          ("10.96.0.0/12", "10.96.0.10"), ("192.168.7.0/28", "192.168.7.10"),
-                                          ("10.3.0.5/16", "10.3.0.10")])
+@pytest.mark.parametrize(
+    ("cidr", "ip"),
+    [
+        ("10.3.0.0/16", "10.3.0.10"),
+        ("172.20.0.0/24", "172.20.0.10"),
+        ("10.96.0.0/12", "10.96.0.10"),
+        ("192.168.7.0/28", "192.168.7.10"),
+        ("10.3.0.5/16", "10.3.0.10"),
+    ],
+)
 def test_cluster_dns_ip_is_the_tenth_address(cidr, ip):
     assert cluster_dns_ip(cidr) == ip
 
@@ -176,12 +200,15 @@ def test_coredns_service_and_domain(variant):
     assert f"kubernetes {c.cluster_domain_suffix} in-addr.arpa" in cm["data"]["Corefile"]
 
 
-@pytest.mark.parametrize(("mtu", "wireguard", "expected"), [
-    (1500, False, {"ipip": 1480, "veth": 1480}),
-    (9001, False, {"ipip": 8981, "veth": 8981}),
-    (1500, True, {"ipip": 1480, "wireguard": 1440, "veth": 1440}),
-    (9001, True, {"ipip": 8981, "wireguard": 8941, "veth": 8941}),
-])
+@pytest.mark.parametrize(
+    ("mtu", "wireguard", "expected"),
+    [
+        (1500, False, {"ipip": 1480, "veth": 1480}),
+        (9001, False, {"ipip": 8981, "veth": 8981}),
+        (1500, True, {"ipip": 1480, "wireguard": 1440, "veth": 1440}),
+        (9001, True, {"ipip": 8981, "wireguard": 8941, "veth": 8941}),
+    ],
+)
 def test_calico_mtu_rules(mtu, wireguard, expected):
     class C:
         network_mtu = mtu
@@ -194,7 +221,11 @@ def test_calico_pool_mtu_and_wireguard(variant):
     _, assets = variant
     c = assets.config
     pool, felix = _objects(assets, "manifests/calico-config.yaml")
-    assert pool["kind"] == "IPPool" and pool["spec"]["cidr"] == c.pod_cidr and pool["spec"]["ipipMode"] == "Always"
+    assert (
+        pool["kind"] == "IPPool"
+        and pool["spec"]["cidr"] == c.pod_cidr
+        and pool["spec"]["ipipMode"] == "Always"
+    )
     assert felix["spec"]["wireguardEnabled"] is bool(c.encrypt_pod_traffic)
     assert felix["spec"]["usageReportingEnabled"] is bool(c.enable_reporting)
     cm = next(d for d in _objects(assets, "manifests/calico.yaml") if d["kind"] == "ConfigMap")
@@ -213,18 +244,25 @@ def test_kube_proxy_conntrack(variant):
     cmd = ds["spec"]["template"]["spec"]["containers"][0]["command"]
     assert f"--conntrack-max-per-core={assets.config.conntrack_max_per_core}" in cmd
     assert f"--cluster-cidr={assets.config.pod_cidr}" in cmd
-    kubeconfig = yaml.safe_load(next(d for d in _objects(assets, "manifests/kube-proxy.yaml")
-                                     if d["kind"] == "ConfigMap")["data"]["kubeconfig"])
+    kubeconfig = yaml.safe_load(
+        next(d for d in _objects(assets, "manifests/kube-proxy.yaml") if d["kind"] == "ConfigMap")["data"][
+            "kubeconfig"
+        ]
+    )
     assert kubeconfig["clusters"][0]["cluster"]["server"] == "https://demo.example.com:6443"
 
 
 def test_block_metadata_policy_shape(generated):
     (policy,) = _objects(generated, "manifests/block-metadata-access.yaml")
     assert policy == {
-        "apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy",
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "GlobalNetworkPolicy",
         "metadata": {"name": "block-metadata-access"},
-        "spec": {"selector": "!has(host-endpoint)", "types": ["Egress"],
-                 "egress": [{"action": "Allow", "destination": {"notNets": ["169.254.169.254/32"]}}]},
+        "spec": {
+            "selector": "!has(host-endpoint)",
+            "types": ["Egress"],
+            "egress": [{"action": "Allow", "destination": {"notNets": ["169.254.169.254/32"]}}],
+        },
     }
 
 
@@ -244,14 +282,22 @@ def test_bootstrap_tokens_and_rbac(variant):
         assert s["metadata"]["name"] == f"bootstrap-token-{s['stringData']['token-id']}"
         assert s["stringData"]["usage-bootstrap-authentication"] == "true"
     groups = sorted(t.group for t in tokens.values())
-    for b, role in [("lokonb:kubelet-bootstrap", "system:node-bootstrapper"),
-                    ("lokonb:node-autoapprove-bootstrap",
-                     "system:certificates.k8s.io:certificatesigningrequests:nodeclient")]:
+    for b, role in [
+        ("lokonb:kubelet-bootstrap", "system:node-bootstrapper"),
+        (
+            "lokonb:node-autoapprove-bootstrap",
+            "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+        ),
+    ]:
         assert bindings[b]["roleRef"]["name"] == role
         assert sorted(s["name"] for s in bindings[b]["subjects"]) == groups
-    assert bindings["lokonb:node-autoapprove-certificate-rotation"]["roleRef"]["name"] == \
-        "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient"
-    cm = next(d for d in _objects(assets, "manifests/kube-controller-manager.yaml") if d["kind"] == "Deployment")
+    assert (
+        bindings["lokonb:node-autoapprove-certificate-rotation"]["roleRef"]["name"]
+        == "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient"
+    )
+    cm = next(
+        d for d in _objects(assets, "manifests/kube-controller-manager.yaml") if d["kind"] == "Deployment"
+    )
     cmd = cm["spec"]["template"]["spec"]["containers"][0]["command"]
     assert "--controllers=*,bootstrapsigner,tokencleaner" in cmd
     assert f"--cluster-signing-duration={assets.config.certs_validity_period_hours}h" in cmd

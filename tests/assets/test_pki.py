@@ -18,18 +18,39 @@ TLS = "tls"
 
 # (cert, CA file, openssl purpose, names that must verify, names that must not)
 CHAIN_CASES = [
-    ("apiserver", "ca", "sslserver",
-     ["demo.example.com", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
-      "kubernetes.default.svc.cluster.local", "10.3.0.1", "127.0.0.1"],
-     ["evil.example.com", "10.3.0.10", "demo-etcd0.example.com"]),
+    (
+        "apiserver",
+        "ca",
+        "sslserver",
+        [
+            "demo.example.com",
+            "kubernetes",
+            "kubernetes.default",
+            "kubernetes.default.svc",
+            "kubernetes.default.svc.cluster.local",
+            "10.3.0.1",
+            "127.0.0.1",
+        ],
+        ["evil.example.com", "10.3.0.10", "demo-etcd0.example.com"],
+    ),
     ("apiserver-kubelet-client", "ca", "sslclient", [], []),
     ("admin", "ca", "sslclient", [], []),
     ("aggregation-client", "aggregation-ca", "sslclient", [], []),
     ("etcd-client", "etcd-ca", "sslclient", [], []),
-    ("etcd/etcd0/server", "etcd-ca", "sslserver", ["demo-etcd0.example.com", "localhost", "127.0.0.1"],
-     ["demo-etcd1.example.com", "demo.example.com"]),
-    ("etcd/etcd2/peer", "etcd-ca", "sslserver", ["demo-etcd2.example.com", "localhost", "127.0.0.1"],
-     ["demo-etcd0.example.com"]),
+    (
+        "etcd/etcd0/server",
+        "etcd-ca",
+        "sslserver",
+        ["demo-etcd0.example.com", "localhost", "127.0.0.1"],
+        ["demo-etcd1.example.com", "demo.example.com"],
+    ),
+    (
+        "etcd/etcd2/peer",
+        "etcd-ca",
+        "sslserver",
+        ["demo-etcd2.example.com", "localhost", "127.0.0.1"],
+        ["demo-etcd0.example.com"],
+    ),
     ("etcd/etcd1/peer", "etcd-ca", "sslclient", [], []),
 ]
 
@@ -44,7 +65,9 @@ def _verify_args(name: str) -> list[str]:
     return ["-verify_ip", name]
 
 
-@pytest.mark.parametrize(("name", "ca", "purpose", "good", "bad"), CHAIN_CASES, ids=[c[0] for c in CHAIN_CASES])
+@pytest.mark.parametrize(
+    ("name", "ca", "purpose", "good", "bad"), CHAIN_CASES, ids=[c[0] for c in CHAIN_CASES]
+)
 def test_chain_purpose_and_sans_with_openssl(generated, openssl, name, ca, purpose, good, bad):
     tls = generated.root / TLS
     base = ["verify", "-x509_strict", "-CAfile", str(tls / f"{ca}.crt"), "-purpose", purpose]
@@ -69,17 +92,30 @@ def test_wrong_ca_is_refused_by_openssl(generated, openssl, name):
 
 def test_subjects_and_san_extension_text(generated, openssl):
     tls = generated.root / TLS
-    out = openssl("x509", "-in", str(tls / "apiserver.crt"), "-noout", "-ext", "subjectAltName", check=True).stdout
-    for entry in ["DNS:demo.example.com", "DNS:kubernetes", "DNS:kubernetes.default", "DNS:kubernetes.default.svc",
-                  "DNS:kubernetes.default.svc.cluster.local", "IP Address:10.3.0.1", "IP Address:127.0.0.1"]:
+    out = openssl(
+        "x509", "-in", str(tls / "apiserver.crt"), "-noout", "-ext", "subjectAltName", check=True
+    ).stdout
+    for entry in [
+        "DNS:demo.example.com",
+        "DNS:kubernetes",
+        "DNS:kubernetes.default",
+        "DNS:kubernetes.default.svc",
+        "DNS:kubernetes.default.svc.cluster.local",
+        "IP Address:10.3.0.1",
+        "IP Address:127.0.0.1",
+    ]:
         assert entry in out
-    subj = openssl("x509", "-in", str(tls / "admin.crt"), "-noout", "-subject", "-nameopt", "RFC2253",
-                   check=True).stdout
+    subj = openssl(
+        "x509", "-in", str(tls / "admin.crt"), "-noout", "-subject", "-nameopt", "RFC2253", check=True
+    ).stdout
     assert "O=system:masters" in subj and "CN=admin" in subj
-    ca = openssl("x509", "-in", str(tls / "ca.crt"), "-noout", "-ext", "basicConstraints,keyUsage", check=True).stdout
+    ca = openssl(
+        "x509", "-in", str(tls / "ca.crt"), "-noout", "-ext", "basicConstraints,keyUsage", check=True
+    ).stdout
     assert "CA:TRUE" in ca and "Certificate Sign" in ca
-    leaf = openssl("x509", "-in", str(tls / "etcd-client.crt"), "-noout", "-ext", "basicConstraints",
-                   check=True).stdout
+    leaf = openssl(
+        "x509", "-in", str(tls / "etcd-client.crt"), "-noout", "-ext", "basicConstraints", check=True
+    ).stdout
     assert "CA:FALSE" in leaf
 
 
@@ -130,11 +166,16 @@ def test_reuse_rotation_and_ca_rotation(tmp_path):
     rotated = load_or_generate(cfg, tmp_path, rotate=True)
     after = _snapshot(rotated.root)
     for ca in ("ca", "etcd-ca", "aggregation-ca"):
-        assert after[f"tls/{ca}.crt"] == before[f"tls/{ca}.crt"] and after[f"tls/{ca}.key"] == before[f"tls/{ca}.key"]
+        assert (
+            after[f"tls/{ca}.crt"] == before[f"tls/{ca}.crt"]
+            and after[f"tls/{ca}.key"] == before[f"tls/{ca}.key"]
+        )
     assert after["tls/service-account.key"] == before["tls/service-account.key"]
     for spec in leaf_specs(cfg):
         assert after[f"tls/{spec.name}.crt"] != before[f"tls/{spec.name}.crt"], spec.name
-    assert {r: t.value for r, t in rotated.bootstrap_tokens.items()} == {r: t.value for r, t in tokens.items()}
+    assert {r: t.value for r, t in rotated.bootstrap_tokens.items()} == {
+        r: t.value for r, t in tokens.items()
+    }
 
     new_cas = load_or_generate(cfg, tmp_path, rotate_cas=True)
     final = _snapshot(new_cas.root)
@@ -157,9 +198,9 @@ def test_repairs_mismatched_or_missing_material(tmp_path):
     cfg = make_config(tmp_path, controller_count=1)
     a = load_or_generate(cfg, tmp_path)
     tls = a.root / TLS
-    (tls / "admin.key").write_bytes((tls / "etcd-client.key").read_bytes())   # wrong key
+    (tls / "admin.key").write_bytes((tls / "etcd-client.key").read_bytes())  # wrong key
     (tls / "apiserver.crt").unlink()
-    (tls / "ca.key").unlink()                                                  # CA lost its key: new CA
+    (tls / "ca.key").unlink()  # CA lost its key: new CA
     b = load_or_generate(cfg, tmp_path)
     assert "admin" in b.report.generated and "private key does not match" in b.report.reasons["admin"]
     assert "ca" in b.report.generated
@@ -175,8 +216,17 @@ def test_no_key_material_in_repr_str_or_logs(tmp_path, caplog):
     a = load_or_generate(cfg, tmp_path)
     secrets = [a.certificate(n).key_pem() for n in ("ca", "admin", "etcd/etcd0/server")]
     secrets += [t.token_secret for t in a.bootstrap_tokens.values()]
-    shown = " ".join([repr(a), str(a), repr(a.certificate("ca")), str(a.certificate("admin")),
-                      repr(a.bootstrap_tokens), repr(a.report), caplog.text])
+    shown = " ".join(
+        [
+            repr(a),
+            str(a),
+            repr(a.certificate("ca")),
+            str(a.certificate("admin")),
+            repr(a.bootstrap_tokens),
+            repr(a.report),
+            caplog.text,
+        ]
+    )
     for s in secrets:
         body = s.splitlines()[1] if "PRIVATE KEY" in s else s
         assert body not in shown

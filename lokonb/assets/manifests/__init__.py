@@ -1,7 +1,8 @@
 """Control-plane and add-on manifests rendered from the cluster model.
 
 The bootkube asset tree has two parts: ``bootstrap-manifests/`` (static pods of bootkube's temporary control
-plane, which read their TLS files from ``/etc/kubernetes/bootstrap-secrets``) and ``manifests/`` (what bootkube
+plane, which read their TLS files from ``/etc/kubernetes/bootstrap-secrets``) and ``manifests/`` (what
+bootkube
 creates through the API: the self-hosted control plane and the add-ons). One table row per file.
 """
 
@@ -27,32 +28,62 @@ __all__ = ["FILES", "ManifestContext", "ManifestFile", "render", "render_objects
 
 @dataclass(frozen=True)
 class ManifestFile:
-    path: str                                         # relative to the bootkube asset dir
+    path: str  # relative to the bootkube asset dir
     build: Callable[[ManifestContext], list[dict]]
-    secret: bool                                      # holds keys or tokens
+    secret: bool  # holds keys or tokens
     purpose: str
 
 
 FILES: tuple[ManifestFile, ...] = (
-    ManifestFile("bootstrap-manifests/bootstrap-apiserver.yaml", lambda c: [apiserver.bootstrap_pod(c)], False,
-                 "temporary kube-apiserver static pod"),
-    ManifestFile("bootstrap-manifests/bootstrap-controller-manager.yaml",
-                 lambda c: [controller_manager.bootstrap_pod(c)], False, "temporary controller-manager static pod"),
-    ManifestFile("bootstrap-manifests/bootstrap-scheduler.yaml", lambda c: [scheduler.bootstrap_pod(c)], False,
-                 "temporary scheduler static pod"),
-    ManifestFile("manifests/kube-apiserver.yaml", apiserver.self_hosted, True, "kube-apiserver DaemonSet + TLS"),
-    ManifestFile("manifests/kube-controller-manager.yaml", controller_manager.self_hosted, True,
-                 "kube-controller-manager Deployment + signing CA"),
+    ManifestFile(
+        "bootstrap-manifests/bootstrap-apiserver.yaml",
+        lambda c: [apiserver.bootstrap_pod(c)],
+        False,
+        "temporary kube-apiserver static pod",
+    ),
+    ManifestFile(
+        "bootstrap-manifests/bootstrap-controller-manager.yaml",
+        lambda c: [controller_manager.bootstrap_pod(c)],
+        False,
+        "temporary controller-manager static pod",
+    ),
+    ManifestFile(
+        "bootstrap-manifests/bootstrap-scheduler.yaml",
+        lambda c: [scheduler.bootstrap_pod(c)],
+        False,
+        "temporary scheduler static pod",
+    ),
+    ManifestFile(
+        "manifests/kube-apiserver.yaml", apiserver.self_hosted, True, "kube-apiserver DaemonSet + TLS"
+    ),
+    ManifestFile(
+        "manifests/kube-controller-manager.yaml",
+        controller_manager.self_hosted,
+        True,
+        "kube-controller-manager Deployment + signing CA",
+    ),
     ManifestFile("manifests/kube-scheduler.yaml", scheduler.self_hosted, False, "kube-scheduler Deployment"),
     ManifestFile("manifests/kube-proxy.yaml", kube_proxy.render, False, "kube-proxy DaemonSet"),
     ManifestFile("manifests/coredns.yaml", coredns.render, False, "CoreDNS and the kube-dns Service"),
-    ManifestFile("manifests/kubelet-bootstrap.yaml", bootstrap_tokens.render, True,
-                 "bootstrap tokens and TLS-bootstrap / CSR auto-approval RBAC"),
-    ManifestFile("manifests/calico-crds.yaml", lambda c: calico.crds(), False, "Calico CustomResourceDefinitions"),
+    ManifestFile(
+        "manifests/kubelet-bootstrap.yaml",
+        bootstrap_tokens.render,
+        True,
+        "bootstrap tokens and TLS-bootstrap / CSR auto-approval RBAC",
+    ),
+    ManifestFile(
+        "manifests/calico-crds.yaml", lambda c: calico.crds(), False, "Calico CustomResourceDefinitions"
+    ),
     ManifestFile("manifests/calico.yaml", calico.render, False, "calico-node DaemonSet, RBAC, CNI config"),
-    ManifestFile("manifests/calico-config.yaml", calico.custom_resources, False, "Calico IP pool and Felix settings"),
-    ManifestFile("manifests/block-metadata-access.yaml", lambda c: [metadata_policy.block_policy()], False,
-                 "GlobalNetworkPolicy blocking pod access to the EC2 metadata endpoint"),
+    ManifestFile(
+        "manifests/calico-config.yaml", calico.custom_resources, False, "Calico IP pool and Felix settings"
+    ),
+    ManifestFile(
+        "manifests/block-metadata-access.yaml",
+        lambda c: [metadata_policy.block_policy()],
+        False,
+        "GlobalNetworkPolicy blocking pod access to the EC2 metadata endpoint",
+    ),
 )
 
 

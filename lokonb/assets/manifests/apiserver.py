@@ -1,4 +1,5 @@
-"""kube-apiserver: the bootstrap static pod (bootkube's temporary control plane) and the self-hosted DaemonSet.
+"""kube-apiserver: the bootstrap static pod (bootkube's temporary control plane) and the self-hosted
+DaemonSet.
 
 Flags are a table of (flag, value, condition) rows so the OIDC and aggregation switches stay visible as data.
 """
@@ -41,20 +42,29 @@ FLAGS: tuple[Row, ...] = (
     ("--allow-privileged", lambda c: "true", _always),
     ("--anonymous-auth", lambda c: "false", _always),
     ("--authorization-mode", lambda c: "Node,RBAC", _always),
-    ("--bind-address", lambda c: "0.0.0.0", _always),
+    ("--bind-address", lambda c: "0.0.0.0", _always),  # noqa: S104 - serves the node addresses
     ("--client-ca-file", lambda c: f"{S}/ca.crt", _always),
     ("--enable-admission-plugins", lambda c: "NodeRestriction", _always),
     ("--enable-bootstrap-token-auth", lambda c: "true", _always),
     ("--etcd-cafile", lambda c: f"{S}/etcd-client-ca.crt", _always),
     ("--etcd-certfile", lambda c: f"{S}/etcd-client.crt", _always),
     ("--etcd-keyfile", lambda c: f"{S}/etcd-client.key", _always),
-    ("--etcd-servers", lambda c: ",".join(f"https://{c.cluster_name}-etcd{i}.{c.dns_zone}:2379"
-                                          for i in range(c.controller_count)), _always),
+    (
+        "--etcd-servers",
+        lambda c: ",".join(
+            f"https://{c.cluster_name}-etcd{i}.{c.dns_zone}:2379" for i in range(c.controller_count)
+        ),
+        _always,
+    ),
     ("--kubelet-client-certificate", lambda c: f"{S}/apiserver-kubelet-client.crt", _always),
     ("--kubelet-client-key", lambda c: f"{S}/apiserver-kubelet-client.key", _always),
     ("--kubelet-preferred-address-types", lambda c: "InternalIP,ExternalIP,Hostname", _always),
     ("--secure-port", lambda c: "6443", _always),
-    ("--service-account-issuer", lambda c: f"https://kubernetes.default.svc.{c.cluster_domain_suffix}", _always),
+    (
+        "--service-account-issuer",
+        lambda c: f"https://kubernetes.default.svc.{c.cluster_domain_suffix}",
+        _always,
+    ),
     ("--service-account-key-file", lambda c: f"{S}/service-account.pub", _always),
     ("--service-account-signing-key-file", lambda c: f"{S}/service-account.key", _always),
     ("--service-cluster-ip-range", lambda c: str(c.service_cidr), _always),
@@ -76,11 +86,21 @@ FLAGS: tuple[Row, ...] = (
     ("--oidc-groups-claim", lambda c: c.oidc.groups_claim, _oidc),
 )
 
+
 #: tls/ files the API server reads (the self-hosted Secret holds exactly these).
 def secret_files(config: Any) -> tuple[str, ...]:
-    names = ["ca.crt", "apiserver.crt", "apiserver.key", "apiserver-kubelet-client.crt",
-             "apiserver-kubelet-client.key", "service-account.pub", "service-account.key",
-             "etcd-client-ca.crt", "etcd-client.crt", "etcd-client.key"]
+    names = [
+        "ca.crt",
+        "apiserver.crt",
+        "apiserver.key",
+        "apiserver-kubelet-client.crt",
+        "apiserver-kubelet-client.key",
+        "service-account.pub",
+        "service-account.key",
+        "etcd-client-ca.crt",
+        "etcd-client.crt",
+        "etcd-client.key",
+    ]
     if config.enable_aggregation:
         names += ["aggregation-ca.crt", "aggregation-client.crt", "aggregation-client.key"]
     return tuple(names)
@@ -97,21 +117,27 @@ def _container(config: Any) -> dict:
         "command": command(config),
         "env": [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
         "volumeMounts": [mount("secrets", S, True), mount("ssl-certs-host", "/etc/ssl/certs", True)],
-        "livenessProbe": {"tcpSocket": {"host": "127.0.0.1", "port": 6443},
-                          "initialDelaySeconds": 15, "timeoutSeconds": 15},
+        "livenessProbe": {
+            "tcpSocket": {"host": "127.0.0.1", "port": 6443},
+            "initialDelaySeconds": 15,
+            "timeoutSeconds": 15,
+        },
     }
 
 
 def bootstrap_pod(ctx: ManifestContext) -> dict:
     return {
-        "apiVersion": "v1", "kind": "Pod",
+        "apiVersion": "v1",
+        "kind": "Pod",
         "metadata": meta("bootstrap-kube-apiserver", "kube-system", **{"k8s-app": "kube-apiserver"}),
         "spec": {
             "hostNetwork": True,
             "priorityClassName": "system-cluster-critical",
             "containers": [_container(ctx.config)],
-            "volumes": [host_path("secrets", "/etc/kubernetes/bootstrap-secrets"),
-                        host_path("ssl-certs-host", "/usr/share/ca-certificates")],
+            "volumes": [
+                host_path("secrets", "/etc/kubernetes/bootstrap-secrets"),
+                host_path("ssl-certs-host", "/usr/share/ca-certificates"),
+            ],
         },
     }
 
@@ -122,7 +148,8 @@ def self_hosted(ctx: ManifestContext) -> list[dict]:
     return [
         secret("kube-apiserver", files),
         {
-            "apiVersion": "apps/v1", "kind": "DaemonSet",
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
             "metadata": meta("kube-apiserver", "kube-system", **labels),
             "spec": {
                 "selector": {"matchLabels": labels},
@@ -135,9 +162,13 @@ def self_hosted(ctx: ManifestContext) -> list[dict]:
                         "priorityClassName": "system-cluster-critical",
                         "tolerations": list(CONTROLLER_TOLERATIONS),
                         "containers": [_container(ctx.config)],
-                        "volumes": [{"name": "secrets", "secret": {"secretName": "kube-apiserver",
-                                                                   "defaultMode": 0o400}},
-                                    host_path("ssl-certs-host", "/usr/share/ca-certificates")],
+                        "volumes": [
+                            {
+                                "name": "secrets",
+                                "secret": {"secretName": "kube-apiserver", "defaultMode": 0o400},
+                            },
+                            host_path("ssl-certs-host", "/usr/share/ca-certificates"),
+                        ],
                     },
                 },
             },

@@ -1,4 +1,5 @@
-"""Calico (Kubernetes datastore, BGP + IP-in-IP): CRDs, RBAC, CNI config, calico-node, IP pool, Felix settings.
+"""Calico (Kubernetes datastore, BGP + IP-in-IP): CRDs, RBAC, CNI config, calico-node, IP pool, Felix
+settings.
 
 MTU rules (table below): pod interfaces must fit inside every encapsulation that may carry their packets.
 """
@@ -51,30 +52,44 @@ _SPEC_FIELDS: dict[str, dict[str, Any]] = {
     "IPPool": {
         "required": ["cidr"],
         "properties": {
-            "cidr": {"type": "string"}, "blockSize": {"type": "integer"},
+            "cidr": {"type": "string"},
+            "blockSize": {"type": "integer"},
             "ipipMode": {"type": "string", "enum": ["Always", "CrossSubnet", "Never"]},
             "vxlanMode": {"type": "string", "enum": ["Always", "CrossSubnet", "Never"]},
-            "natOutgoing": {"type": "boolean"}, "nodeSelector": {"type": "string"},
+            "natOutgoing": {"type": "boolean"},
+            "nodeSelector": {"type": "string"},
         },
     },
     "FelixConfiguration": {
         "properties": {
-            "ipipEnabled": {"type": "boolean"}, "ipipMTU": {"type": "integer"},
-            "wireguardEnabled": {"type": "boolean"}, "wireguardMTU": {"type": "integer"},
-            "usageReportingEnabled": {"type": "boolean"}, "logSeverityScreen": {"type": "string"},
-            "reportingInterval": {"type": "string"}, "bpfLogLevel": {"type": "string"},
+            "ipipEnabled": {"type": "boolean"},
+            "ipipMTU": {"type": "integer"},
+            "wireguardEnabled": {"type": "boolean"},
+            "wireguardMTU": {"type": "integer"},
+            "usageReportingEnabled": {"type": "boolean"},
+            "logSeverityScreen": {"type": "string"},
+            "reportingInterval": {"type": "string"},
+            "bpfLogLevel": {"type": "string"},
         },
     },
     "GlobalNetworkPolicy": {
         "properties": {
-            "selector": {"type": "string"}, "order": {"type": "number"},
+            "selector": {"type": "string"},
+            "order": {"type": "number"},
             "types": {"type": "array", "items": {"type": "string", "enum": ["Ingress", "Egress"]}},
-            "egress": {"type": "array", "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": True,
-                                                  "required": ["action"],
-                                                  "properties": {"action": {"type": "string", "enum": [
-                                                      "Allow", "Deny", "Log", "Pass"]}}}},
-            "ingress": {"type": "array", "items": {"type": "object",
-                                                   "x-kubernetes-preserve-unknown-fields": True}},
+            "egress": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "x-kubernetes-preserve-unknown-fields": True,
+                    "required": ["action"],
+                    "properties": {"action": {"type": "string", "enum": ["Allow", "Deny", "Log", "Pass"]}},
+                },
+            },
+            "ingress": {
+                "type": "array",
+                "items": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+            },
         },
     },
 }
@@ -95,18 +110,32 @@ def crd(kind: str, plural: str, scope: str) -> dict:
     spec_schema: dict[str, Any] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
     spec_schema.update(_SPEC_FIELDS.get(kind, {}))
     return {
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
         "metadata": {"name": f"{plural}.{GROUP}"},
         "spec": {
             "group": GROUP,
             "names": {"kind": kind, "listKind": f"{kind}List", "plural": plural, "singular": kind.lower()},
             "scope": scope,
-            "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
-                "type": "object",
-                "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
-                               "metadata": {"type": "object"}, "spec": spec_schema,
-                               "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
-            }}}],
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "apiVersion": {"type": "string"},
+                                "kind": {"type": "string"},
+                                "metadata": {"type": "object"},
+                                "spec": spec_schema,
+                                "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+                            },
+                        }
+                    },
+                }
+            ],
         },
     }
 
@@ -116,35 +145,63 @@ def crds() -> list[dict]:
 
 
 def cni_network_config() -> str:
-    return json.dumps({
-        "name": "k8s-pod-network",
-        "cniVersion": "0.3.1",
-        "plugins": [
-            {"type": "calico", "log_level": "info", "datastore_type": "kubernetes",
-             "nodename": "__KUBERNETES_NODE_NAME__", "mtu": "__CNI_MTU__",
-             "ipam": {"type": "calico-ipam"}, "policy": {"type": "k8s"},
-             "kubernetes": {"kubeconfig": "__KUBECONFIG_FILEPATH__"}},
-            {"type": "portmap", "snat": True, "capabilities": {"portMappings": True}},
-            {"type": "bandwidth", "capabilities": {"bandwidth": True}},
-        ],
-    }, indent=2).replace('"__CNI_MTU__"', "__CNI_MTU__")  # install-cni substitutes a bare number
+    return json.dumps(
+        {
+            "name": "k8s-pod-network",
+            "cniVersion": "0.3.1",
+            "plugins": [
+                {
+                    "type": "calico",
+                    "log_level": "info",
+                    "datastore_type": "kubernetes",
+                    "nodename": "__KUBERNETES_NODE_NAME__",
+                    "mtu": "__CNI_MTU__",
+                    "ipam": {"type": "calico-ipam"},
+                    "policy": {"type": "k8s"},
+                    "kubernetes": {"kubeconfig": "__KUBECONFIG_FILEPATH__"},
+                },
+                {"type": "portmap", "snat": True, "capabilities": {"portMappings": True}},
+                {"type": "bandwidth", "capabilities": {"bandwidth": True}},
+            ],
+        },
+        indent=2,
+    ).replace('"__CNI_MTU__"', "__CNI_MTU__")  # install-cni substitutes a bare number
 
 
 def ip_pool(config: Any) -> dict:
-    return {"apiVersion": f"{GROUP}/v1", "kind": "IPPool", "metadata": {"name": "default-ipv4-ippool"},
-            "spec": {"cidr": str(config.pod_cidr), "blockSize": 24, "ipipMode": "Always", "vxlanMode": "Never",
-                     "natOutgoing": True, "nodeSelector": "all()"}}
+    return {
+        "apiVersion": f"{GROUP}/v1",
+        "kind": "IPPool",
+        "metadata": {"name": "default-ipv4-ippool"},
+        "spec": {
+            "cidr": str(config.pod_cidr),
+            "blockSize": 24,
+            "ipipMode": "Always",
+            "vxlanMode": "Never",
+            "natOutgoing": True,
+            "nodeSelector": "all()",
+        },
+    }
 
 
 def felix_configuration(config: Any) -> dict:
     m = mtus(config)
-    spec: dict[str, Any] = {"ipipEnabled": True, "ipipMTU": m["ipip"], "logSeverityScreen": "Info",
-                            "reportingInterval": "0s", "usageReportingEnabled": bool(config.enable_reporting),
-                            "wireguardEnabled": bool(config.encrypt_pod_traffic)}
+    spec: dict[str, Any] = {
+        "ipipEnabled": True,
+        "ipipMTU": m["ipip"],
+        "logSeverityScreen": "Info",
+        "reportingInterval": "0s",
+        "usageReportingEnabled": bool(config.enable_reporting),
+        "wireguardEnabled": bool(config.encrypt_pod_traffic),
+    }
     if config.encrypt_pod_traffic:
         spec["wireguardMTU"] = m["wireguard"]
-    return {"apiVersion": f"{GROUP}/v1", "kind": "FelixConfiguration", "metadata": {"name": "default"},
-            "spec": spec}
+    return {
+        "apiVersion": f"{GROUP}/v1",
+        "kind": "FelixConfiguration",
+        "metadata": {"name": "default"},
+        "spec": spec,
+    }
 
 
 def _rbac() -> list[dict]:
@@ -154,25 +211,45 @@ def _rbac() -> list[dict]:
         {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]},
         {"apiGroups": [""], "resources": ["nodes/status"], "verbs": ["patch", "update"]},
         {"apiGroups": ["networking.k8s.io"], "resources": ["networkpolicies"], "verbs": ["watch", "list"]},
-        {"apiGroups": [""], "resources": ["pods", "namespaces", "serviceaccounts"], "verbs": ["list", "watch"]},
+        {
+            "apiGroups": [""],
+            "resources": ["pods", "namespaces", "serviceaccounts"],
+            "verbs": ["list", "watch"],
+        },
         {"apiGroups": [""], "resources": ["pods/status"], "verbs": ["patch"]},
-        {"apiGroups": [GROUP], "resources": [plural for _, plural, _ in CRDS if not plural.startswith("ipam")
-                                             and plural != "blockaffinities"],
-         "verbs": ["get", "list", "watch"]},
-        {"apiGroups": [GROUP], "resources": ["ippools", "felixconfigurations", "clusterinformations"],
-         "verbs": ["create", "update"]},
+        {
+            "apiGroups": [GROUP],
+            "resources": [
+                plural
+                for _, plural, _ in CRDS
+                if not plural.startswith("ipam") and plural != "blockaffinities"
+            ],
+            "verbs": ["get", "list", "watch"],
+        },
+        {
+            "apiGroups": [GROUP],
+            "resources": ["ippools", "felixconfigurations", "clusterinformations"],
+            "verbs": ["create", "update"],
+        },
         {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]},
         {"apiGroups": [GROUP], "resources": ["bgpconfigurations", "bgppeers"], "verbs": ["create", "update"]},
-        {"apiGroups": [GROUP], "resources": ["blockaffinities", "ipamblocks", "ipamhandles"],
-         "verbs": ["get", "list", "create", "update", "delete"]},
+        {
+            "apiGroups": [GROUP],
+            "resources": ["blockaffinities", "ipamblocks", "ipamhandles"],
+            "verbs": ["get", "list", "create", "update", "delete"],
+        },
         {"apiGroups": [GROUP], "resources": ["ipamconfigs"], "verbs": ["get"]},
         {"apiGroups": [GROUP], "resources": ["blockaffinities"], "verbs": ["watch"]},
         {"apiGroups": ["apps"], "resources": ["daemonsets"], "verbs": ["get"]},
     ]
     return [
         service_account("calico-node"),
-        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": meta("calico-node", None),
-         "rules": rules},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": meta("calico-node", None),
+            "rules": rules,
+        },
         cluster_role_binding("calico-node", "calico-node", [sa_subject("calico-node")]),
     ]
 
@@ -205,7 +282,8 @@ def _env(config: Any) -> list[dict]:
 def _daemonset(config: Any) -> dict:
     labels = {"k8s-app": "calico-node"}
     return {
-        "apiVersion": "apps/v1", "kind": "DaemonSet",
+        "apiVersion": "apps/v1",
+        "kind": "DaemonSet",
         "metadata": meta("calico-node", "kube-system", **labels),
         "spec": {
             "selector": {"matchLabels": labels},
@@ -218,41 +296,67 @@ def _daemonset(config: Any) -> dict:
                     "serviceAccountName": "calico-node",
                     "terminationGracePeriodSeconds": 0,
                     "tolerations": list(TOLERATE_ALL),
-                    "initContainers": [{
-                        "name": "install-cni",
-                        "image": versions.image("calico-cni"),
-                        "command": ["/opt/cni/bin/install"],
-                        "env": [
-                            {"name": "CNI_CONF_NAME", "value": "10-calico.conflist"},
-                            {"name": "CNI_NETWORK_CONFIG",
-                             "valueFrom": {"configMapKeyRef": {"name": "calico-config", "key": "cni_network_config"}}},
-                            {"name": "KUBERNETES_NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
-                            {"name": "CNI_MTU", "valueFrom": {"configMapKeyRef": {"name": "calico-config",
-                                                                                   "key": "veth_mtu"}}},
-                            {"name": "SLEEP", "value": "false"},
-                        ],
-                        "securityContext": {"privileged": True},
-                        "volumeMounts": [mount("cni-bin-dir", "/host/opt/cni/bin"),
-                                         mount("cni-net-dir", "/host/etc/cni/net.d")],
-                    }],
-                    "containers": [{
-                        "name": "calico-node",
-                        "image": versions.image("calico-node"),
-                        "env": _env(config),
-                        "securityContext": {"privileged": True},
-                        "resources": {"requests": {"cpu": "150m"}},
-                        "livenessProbe": {"exec": {"command": ["/bin/calico-node", "-felix-live", "-bird-live"]},
-                                          "periodSeconds": 10, "initialDelaySeconds": 10, "failureThreshold": 6},
-                        "readinessProbe": {"exec": {"command": ["/bin/calico-node", "-felix-ready", "-bird-ready"]},
-                                           "periodSeconds": 10},
-                        "volumeMounts": [
-                            mount("lib-modules", "/lib/modules", True),
-                            mount("xtables-lock", "/run/xtables.lock"),
-                            mount("var-run-calico", "/var/run/calico"),
-                            mount("var-lib-calico", "/var/lib/calico"),
-                            mount("policysync", "/var/run/nodeagent"),
-                        ],
-                    }],
+                    "initContainers": [
+                        {
+                            "name": "install-cni",
+                            "image": versions.image("calico-cni"),
+                            "command": ["/opt/cni/bin/install"],
+                            "env": [
+                                {"name": "CNI_CONF_NAME", "value": "10-calico.conflist"},
+                                {
+                                    "name": "CNI_NETWORK_CONFIG",
+                                    "valueFrom": {
+                                        "configMapKeyRef": {
+                                            "name": "calico-config",
+                                            "key": "cni_network_config",
+                                        }
+                                    },
+                                },
+                                {
+                                    "name": "KUBERNETES_NODE_NAME",
+                                    "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}},
+                                },
+                                {
+                                    "name": "CNI_MTU",
+                                    "valueFrom": {
+                                        "configMapKeyRef": {"name": "calico-config", "key": "veth_mtu"}
+                                    },
+                                },
+                                {"name": "SLEEP", "value": "false"},
+                            ],
+                            "securityContext": {"privileged": True},
+                            "volumeMounts": [
+                                mount("cni-bin-dir", "/host/opt/cni/bin"),
+                                mount("cni-net-dir", "/host/etc/cni/net.d"),
+                            ],
+                        }
+                    ],
+                    "containers": [
+                        {
+                            "name": "calico-node",
+                            "image": versions.image("calico-node"),
+                            "env": _env(config),
+                            "securityContext": {"privileged": True},
+                            "resources": {"requests": {"cpu": "150m"}},
+                            "livenessProbe": {
+                                "exec": {"command": ["/bin/calico-node", "-felix-live", "-bird-live"]},
+                                "periodSeconds": 10,
+                                "initialDelaySeconds": 10,
+                                "failureThreshold": 6,
+                            },
+                            "readinessProbe": {
+                                "exec": {"command": ["/bin/calico-node", "-felix-ready", "-bird-ready"]},
+                                "periodSeconds": 10,
+                            },
+                            "volumeMounts": [
+                                mount("lib-modules", "/lib/modules", True),
+                                mount("xtables-lock", "/run/xtables.lock"),
+                                mount("var-run-calico", "/var/run/calico"),
+                                mount("var-lib-calico", "/var/lib/calico"),
+                                mount("policysync", "/var/run/nodeagent"),
+                            ],
+                        }
+                    ],
                     "volumes": [
                         host_path("lib-modules", "/lib/modules"),
                         host_path("xtables-lock", "/run/xtables.lock", "FileOrCreate"),
@@ -271,8 +375,12 @@ def _daemonset(config: Any) -> dict:
 def render(ctx: ManifestContext) -> list[dict]:
     config = ctx.config
     return _rbac() + [
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("calico-config"),
-         "data": {"veth_mtu": str(mtus(config)["veth"]), "cni_network_config": cni_network_config()}},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta("calico-config"),
+            "data": {"veth_mtu": str(mtus(config)["veth"]), "cni_network_config": cni_network_config()},
+        },
         _daemonset(config),
     ]
 

@@ -12,7 +12,8 @@ import yaml
 from lokonb.assets.tokens import BootstrapToken
 
 #: Where control-plane containers find their TLS files: the bootstrap pods mount
-#: /etc/kubernetes/bootstrap-secrets (bootkube copies the asset tree's tls/ there), the self-hosted ones a Secret.
+#: /etc/kubernetes/bootstrap-secrets (bootkube copies the asset tree's tls/ there), the self-hosted ones a
+#: Secret.
 SECRETS_DIR = "/etc/kubernetes/secrets"
 CONTROLLER_SELECTOR = {"node.kubernetes.io/controller": "true"}
 CONTROLLER_TOLERATIONS = [
@@ -27,7 +28,7 @@ class ManifestContext:
     """Everything the renderers need: the model and the PEM material they embed (``repr`` hides it)."""
 
     config: Any
-    tls: Mapping[str, str] = field(repr=False)        # file name (as under tls/) -> PEM text
+    tls: Mapping[str, str] = field(repr=False)  # file name (as under tls/) -> PEM text
     tokens: Sequence[BootstrapToken] = field(repr=False)
 
     @property
@@ -36,7 +37,9 @@ class ManifestContext:
 
     def etcd_servers(self) -> str:
         c = self.config
-        return ",".join(f"https://{c.cluster_name}-etcd{i}.{c.dns_zone}:2379" for i in range(c.controller_count))
+        return ",".join(
+            f"https://{c.cluster_name}-etcd{i}.{c.dns_zone}:2379" for i in range(c.controller_count)
+        )
 
 
 def b64(text: str) -> str:
@@ -54,8 +57,13 @@ def meta(name: str, namespace: str | None = KUBE_SYSTEM, **labels: str) -> dict:
 
 def secret(name: str, files: Mapping[str, str]) -> dict:
     """An Opaque Secret holding ``files`` (base64, sorted by name)."""
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta(name), "type": "Opaque",
-            "data": {k: b64(files[k]) for k in sorted(files)}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": meta(name),
+        "type": "Opaque",
+        "data": {k: b64(files[k]) for k in sorted(files)},
+    }
 
 
 def service_account(name: str) -> dict:
@@ -63,9 +71,13 @@ def service_account(name: str) -> dict:
 
 
 def cluster_role_binding(name: str, role: str, subjects: list[dict]) -> dict:
-    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", "metadata": meta(name, None),
-            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
-            "subjects": subjects}
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": meta(name, None),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+        "subjects": subjects,
+    }
 
 
 def sa_subject(name: str) -> dict:
@@ -91,8 +103,12 @@ def mount(name: str, path: str, read_only: bool = False) -> dict:
 
 
 def pdb(name: str, app: str) -> dict:
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta(name),
-            "spec": {"minAvailable": 1, "selector": {"matchLabels": {"k8s-app": app}}}}
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": meta(name),
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"k8s-app": app}}},
+    }
 
 
 def dump(docs: Sequence[dict]) -> str:

@@ -1,6 +1,7 @@
 """kube-controller-manager: bootstrap static pod and self-hosted Deployment.
 
-It signs kubelet client CSRs with the Kubernetes CA (TLS bootstrap) and runs the bootstrap-token signer/cleaner.
+It signs kubelet client CSRs with the Kubernetes CA (TLS bootstrap) and runs the bootstrap-token
+signer/cleaner.
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ def command(config: Any, *, bootstrap: bool) -> list[str]:
         "--use-service-account-credentials=true",
     ]
     if bootstrap:
-        flags += [f"--kubeconfig={S}/bootstrap-kubeconfig",
-                  f"--authentication-kubeconfig={S}/bootstrap-kubeconfig",
-                  f"--authorization-kubeconfig={S}/bootstrap-kubeconfig"]
+        flags += [
+            f"--kubeconfig={S}/bootstrap-kubeconfig",
+            f"--authentication-kubeconfig={S}/bootstrap-kubeconfig",
+            f"--authorization-kubeconfig={S}/bootstrap-kubeconfig",
+        ]
     return flags
 
 
@@ -54,21 +57,28 @@ def _container(config: Any, bootstrap: bool) -> dict:
         "image": versions.image("kube-controller-manager"),
         "command": command(config, bootstrap=bootstrap),
         "volumeMounts": [mount("secrets", S, True), mount("ssl-certs-host", "/etc/ssl/certs", True)],
-        "livenessProbe": {"httpGet": {"scheme": "HTTPS", "path": "/healthz", "port": 10257},
-                          "initialDelaySeconds": 15, "timeoutSeconds": 15},
+        "livenessProbe": {
+            "httpGet": {"scheme": "HTTPS", "path": "/healthz", "port": 10257},
+            "initialDelaySeconds": 15,
+            "timeoutSeconds": 15,
+        },
     }
 
 
 def bootstrap_pod(ctx: ManifestContext) -> dict:
     return {
-        "apiVersion": "v1", "kind": "Pod",
-        "metadata": meta("bootstrap-kube-controller-manager", "kube-system",
-                         **{"k8s-app": "kube-controller-manager"}),
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": meta(
+            "bootstrap-kube-controller-manager", "kube-system", **{"k8s-app": "kube-controller-manager"}
+        ),
         "spec": {
             "hostNetwork": True,
             "containers": [_container(ctx.config, True)],
-            "volumes": [host_path("secrets", "/etc/kubernetes/bootstrap-secrets"),
-                        host_path("ssl-certs-host", "/usr/share/ca-certificates")],
+            "volumes": [
+                host_path("secrets", "/etc/kubernetes/bootstrap-secrets"),
+                host_path("ssl-certs-host", "/usr/share/ca-certificates"),
+            ],
         },
     }
 
@@ -78,10 +88,14 @@ def self_hosted(ctx: ManifestContext) -> list[dict]:
     return [
         secret("kube-controller-manager", {n: ctx.tls[n] for n in SECRET_FILES}),
         service_account("kube-controller-manager"),
-        cluster_role_binding("kube-controller-manager", "system:kube-controller-manager",
-                             [sa_subject("kube-controller-manager")]),
+        cluster_role_binding(
+            "kube-controller-manager",
+            "system:kube-controller-manager",
+            [sa_subject("kube-controller-manager")],
+        ),
         {
-            "apiVersion": "apps/v1", "kind": "Deployment",
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
             "metadata": meta("kube-controller-manager", "kube-system", **labels),
             "spec": {
                 "replicas": max(1, int(ctx.config.controller_count)),
@@ -96,9 +110,13 @@ def self_hosted(ctx: ManifestContext) -> list[dict]:
                         "securityContext": {"runAsNonRoot": True, "runAsUser": 65534},
                         "tolerations": list(CONTROLLER_TOLERATIONS),
                         "containers": [_container(ctx.config, False)],
-                        "volumes": [{"name": "secrets", "secret": {"secretName": "kube-controller-manager",
-                                                                   "defaultMode": 0o400}},
-                                    host_path("ssl-certs-host", "/usr/share/ca-certificates")],
+                        "volumes": [
+                            {
+                                "name": "secrets",
+                                "secret": {"secretName": "kube-controller-manager", "defaultMode": 0o400},
+                            },
+                            host_path("ssl-certs-host", "/usr/share/ca-certificates"),
+                        ],
                     },
                 },
             },
@@ -108,7 +126,16 @@ def self_hosted(ctx: ManifestContext) -> list[dict]:
 
 
 def _spread(app: str) -> dict:
-    return {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
-        "weight": 100,
-        "podAffinityTerm": {"labelSelector": {"matchLabels": {"k8s-app": app}},
-                            "topologyKey": "kubernetes.io/hostname"}}]}}
+    return {
+        "podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "weight": 100,
+                    "podAffinityTerm": {
+                        "labelSelector": {"matchLabels": {"k8s-app": app}},
+                        "topologyKey": "kubernetes.io/hostname",
+                    },
+                }
+            ]
+        }
+    }

@@ -1,4 +1,5 @@
-"""kube-proxy DaemonSet (iptables mode) on every node, with its in-cluster kubeconfig pointing at the API endpoint.
+"""kube-proxy DaemonSet (iptables mode) on every node, with its in-cluster kubeconfig pointing at the API
+endpoint.
 
 It cannot use the ``kubernetes`` Service address: kube-proxy is what makes that address work.
 """
@@ -36,14 +37,21 @@ def command(ctx: ManifestContext) -> list[str]:
 
 
 def in_cluster_kubeconfig(ctx: ManifestContext) -> str:
-    return dump_yaml({
-        "apiVersion": "v1", "kind": "Config",
-        "clusters": [{"name": "local", "cluster": {"server": ctx.api_server_url,
-                                                   "certificate-authority": f"{SA_DIR}/ca.crt"}}],
-        "users": [{"name": "service-account", "user": {"tokenFile": f"{SA_DIR}/token"}}],
-        "contexts": [{"name": "default", "context": {"cluster": "local", "user": "service-account"}}],
-        "current-context": "default",
-    })
+    return dump_yaml(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": "local",
+                    "cluster": {"server": ctx.api_server_url, "certificate-authority": f"{SA_DIR}/ca.crt"},
+                }
+            ],
+            "users": [{"name": "service-account", "user": {"tokenFile": f"{SA_DIR}/token"}}],
+            "contexts": [{"name": "default", "context": {"cluster": "local", "user": "service-account"}}],
+            "current-context": "default",
+        }
+    )
 
 
 def render(ctx: ManifestContext) -> list[dict]:
@@ -51,10 +59,15 @@ def render(ctx: ManifestContext) -> list[dict]:
     return [
         service_account("kube-proxy"),
         cluster_role_binding("kube-proxy", "system:node-proxier", [sa_subject("kube-proxy")]),
-        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("kubeconfig-in-cluster"),
-         "data": {"kubeconfig": in_cluster_kubeconfig(ctx)}},
         {
-            "apiVersion": "apps/v1", "kind": "DaemonSet",
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": meta("kubeconfig-in-cluster"),
+            "data": {"kubeconfig": in_cluster_kubeconfig(ctx)},
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
             "metadata": meta("kube-proxy", "kube-system", **labels),
             "spec": {
                 "selector": {"matchLabels": labels},
@@ -66,24 +79,35 @@ def render(ctx: ManifestContext) -> list[dict]:
                         "priorityClassName": "system-node-critical",
                         "serviceAccountName": "kube-proxy",
                         "tolerations": list(TOLERATE_ALL),
-                        "containers": [{
-                            "name": "kube-proxy",
-                            "image": versions.image("kube-proxy"),
-                            "command": command(ctx),
-                            "env": [{"name": "NODE_NAME",
-                                     "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}],
-                            "ports": [{"name": "metrics", "containerPort": 10249},
-                                      {"name": "health", "containerPort": 10256}],
-                            "livenessProbe": {"httpGet": {"path": "/healthz", "port": 10256},
-                                              "initialDelaySeconds": 15, "timeoutSeconds": 15},
-                            "securityContext": {"privileged": True},
-                            "volumeMounts": [
-                                mount("kubeconfig", "/etc/kubernetes", True),
-                                mount("lib-modules", "/lib/modules", True),
-                                mount("ssl-certs-host", "/etc/ssl/certs", True),
-                                mount("xtables-lock", "/run/xtables.lock"),
-                            ],
-                        }],
+                        "containers": [
+                            {
+                                "name": "kube-proxy",
+                                "image": versions.image("kube-proxy"),
+                                "command": command(ctx),
+                                "env": [
+                                    {
+                                        "name": "NODE_NAME",
+                                        "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}},
+                                    }
+                                ],
+                                "ports": [
+                                    {"name": "metrics", "containerPort": 10249},
+                                    {"name": "health", "containerPort": 10256},
+                                ],
+                                "livenessProbe": {
+                                    "httpGet": {"path": "/healthz", "port": 10256},
+                                    "initialDelaySeconds": 15,
+                                    "timeoutSeconds": 15,
+                                },
+                                "securityContext": {"privileged": True},
+                                "volumeMounts": [
+                                    mount("kubeconfig", "/etc/kubernetes", True),
+                                    mount("lib-modules", "/lib/modules", True),
+                                    mount("ssl-certs-host", "/etc/ssl/certs", True),
+                                    mount("xtables-lock", "/run/xtables.lock"),
+                                ],
+                            }
+                        ],
                         "volumes": [
                             {"name": "kubeconfig", "configMap": {"name": "kubeconfig-in-cluster"}},
                             host_path("lib-modules", "/lib/modules"),

@@ -1,6 +1,7 @@
 """The ``block-metadata-access`` GlobalNetworkPolicy (metadata.md §1), owned by the metadata area.
 
-The add-ons include exactly what ``lokonb.kube.metadata.render_block_policy`` renders, so the policy the cluster
+The add-ons include exactly what ``lokonb.kube.metadata.render_block_policy`` renders, so the policy the
+cluster
 boots with is the one ``lokonb metadata`` audits and applies.
 """
 

@@ -21,9 +21,16 @@ from lokonb.assets.manifests.controller_manager import _spread
 
 def _container(bootstrap: bool) -> dict:
     cmd = ["kube-scheduler", "--leader-elect=true"]
-    c: dict = {"name": "kube-scheduler", "image": versions.image("kube-scheduler"), "command": cmd,
-               "livenessProbe": {"httpGet": {"scheme": "HTTPS", "path": "/healthz", "port": 10259},
-                                 "initialDelaySeconds": 15, "timeoutSeconds": 15}}
+    c: dict = {
+        "name": "kube-scheduler",
+        "image": versions.image("kube-scheduler"),
+        "command": cmd,
+        "livenessProbe": {
+            "httpGet": {"scheme": "HTTPS", "path": "/healthz", "port": 10259},
+            "initialDelaySeconds": 15,
+            "timeoutSeconds": 15,
+        },
+    }
     if bootstrap:
         kc = f"{SECRETS_DIR}/bootstrap-kubeconfig"
         cmd += [f"--kubeconfig={kc}", f"--authentication-kubeconfig={kc}", f"--authorization-kubeconfig={kc}"]
@@ -33,10 +40,14 @@ def _container(bootstrap: bool) -> dict:
 
 def bootstrap_pod(ctx: ManifestContext) -> dict:
     return {
-        "apiVersion": "v1", "kind": "Pod",
+        "apiVersion": "v1",
+        "kind": "Pod",
         "metadata": meta("bootstrap-kube-scheduler", "kube-system", **{"k8s-app": "kube-scheduler"}),
-        "spec": {"hostNetwork": True, "containers": [_container(True)],
-                 "volumes": [host_path("secrets", "/etc/kubernetes/bootstrap-secrets")]},
+        "spec": {
+            "hostNetwork": True,
+            "containers": [_container(True)],
+            "volumes": [host_path("secrets", "/etc/kubernetes/bootstrap-secrets")],
+        },
     }
 
 
@@ -45,9 +56,12 @@ def self_hosted(ctx: ManifestContext) -> list[dict]:
     return [
         service_account("kube-scheduler"),
         cluster_role_binding("kube-scheduler", "system:kube-scheduler", [sa_subject("kube-scheduler")]),
-        cluster_role_binding("kube-scheduler-volume", "system:volume-scheduler", [sa_subject("kube-scheduler")]),
+        cluster_role_binding(
+            "kube-scheduler-volume", "system:volume-scheduler", [sa_subject("kube-scheduler")]
+        ),
         {
-            "apiVersion": "apps/v1", "kind": "Deployment",
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
             "metadata": meta("kube-scheduler", "kube-system", **labels),
             "spec": {
                 "replicas": max(1, int(ctx.config.controller_count)),
