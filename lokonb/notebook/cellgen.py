@@ -41,6 +41,8 @@ def param_lines(p: Param) -> list[str]:
     help_text = p.help
     if p.choices:
         help_text += " (" + ", ".join(map(str, p.choices)) + ")"
+    if "=" in help_text:
+        raise CellGenerationError(f"{p.name}: the help text contains '=', which papermill's parser drops")
     lines[-1] += f"  # {help_text}"
     return lines
 

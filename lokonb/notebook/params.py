@@ -29,7 +29,8 @@ KINDS = ("str", "int", "float", "bool", "choice", "list", "dict", "path", "datet
 
 #: Names that look like credentials (R3.8); matched case-insensitively as substrings.
 CREDENTIAL_NAME = re.compile(
-    r"secret|password|passwd|token|private_?key|client[_-]?key|credential|api_?key|aws_access_key_id", re.I)
+    r"(?!.*(_file|_path|_dir)$)(?:.*(secret|password|passwd|token|private_?key|client[_-]?key|credential|"
+    r"api_?key|aws_access_key_id))", re.I)
 
 _INT = re.compile(r"[+-]?\d+\Z")
 _FLOAT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z")

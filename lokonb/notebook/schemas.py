@@ -163,7 +163,7 @@ APISERVER_LOGS = NotebookSchema(
     notebook="apiserver_logs",
     title="Analyse kube-apiserver logs",
     params=(
-        Param("sources", "list", ["sample"], "files, globs, directories, NAME=PATH, or sample",
+        Param("sources", "list", ["sample"], "log files, globs, directories, NAME-equals-PATH pairs, or sample",
               item=_STR_LIST, group="input"),
         Param("pods", "dict", None, "read live kube-apiserver pods (IN-5 keys); null: no live pods",
               optional=True, fields=_PODS_FIELDS, group="input"),
