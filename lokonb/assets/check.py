@@ -48,6 +48,8 @@ SERVED_APIS: dict[tuple[str, str], str] = {
     ("policy/v1", "PodDisruptionBudget"): "1.21",
     ("rbac.authorization.k8s.io/v1", "ClusterRole"): "1.8",
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "1.8",
+    ("rbac.authorization.k8s.io/v1", "Role"): "1.8",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "1.8",
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): "1.16",
 }
 

@@ -34,6 +34,8 @@ IMAGES: Final[dict[str, str]] = {
     "calico-node": f"docker.io/calico/node:{CALICO_VERSION}",
     "calico-cni": f"docker.io/calico/cni:{CALICO_VERSION}",
     "calico-kube-controllers": f"docker.io/calico/kube-controllers:{CALICO_VERSION}",
+    # bootkube's checkpointer as Lokomotive pinned it (talks to the Docker shim, like the v1.21 kubelet).
+    "pod-checkpointer": "docker.io/kinvolk/pod-checkpointer:d1c58443fe7d7d33aa5bf7d80d65d299be6e5847",
     # Node-side images (the Flatcar templates own where they run; listed so one table names every version).
     "kubelet": "quay.io/kinvolk/kubelet:v1.21.4",
     "etcd": "quay.io/coreos/etcd:v3.4.16",

@@ -155,7 +155,11 @@ def self_hosted(ctx: ManifestContext) -> list[dict]:
                 "selector": {"matchLabels": labels},
                 "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}},
                 "template": {
-                    "metadata": {"labels": labels},
+                    # checkpointed: the API server survives a controller reboot (see checkpointer.py)
+                    "metadata": {
+                        "labels": labels,
+                        "annotations": {"checkpointer.alpha.coreos.com/checkpoint": "true"},
+                    },
                     "spec": {
                         "hostNetwork": True,
                         "nodeSelector": dict(CONTROLLER_SELECTOR),
