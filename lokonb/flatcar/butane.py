@@ -667,6 +667,13 @@ def translate_butane(text: str | bytes, *, files_dir: str | os.PathLike[str] | N
         r.error(f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}",
                 (exc.line, exc.column) if exc.line else None)
         return _fail(r, "", "Error translating config: failed to unmarshal input")
+    return translate_butane_root(root, files_dir=files_dir, strict=strict, auto_compress=auto_compress, report=r)
+
+
+def translate_butane_root(root: Any, *, files_dir: str | os.PathLike[str] | None = None, strict: bool = False,
+                          auto_compress: bool = True, report: Report | None = None) -> Translation:
+    """Translate an already composed Butane YAML node tree (used by the node templates)."""
+    r = report if report is not None else Report()
     head = _header(root)
     variant, version = head.get("variant"), head.get("version")
     if not variant:
