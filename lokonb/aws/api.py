@@ -339,7 +339,12 @@ def _deletion_plan(config: Any, b: Build, found: Any) -> Plan:
             actions.append(Action("delete", key, x.type, x.name or x.id, "owned by the cluster", id=x.id, actual=x,
                                   step=REGISTRY[x.type].destroy_rank))
     actions.sort(key=lambda x: (x.step, x.key))
-    return Plan(config.cluster_name, b.region, b.account, actions, build=b, found=found)
+    return Plan(config.cluster_name, b.region, b.account, actions, build=b, found=found, kind="destroy")
+
+
+def _missing(config: Any, p: Plan) -> str:
+    return (f"cluster {config.cluster_name} does not exist in {p.region} (account {p.account}): nothing to "
+            "destroy")
 
 
 def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progress: bool = True,
@@ -351,6 +356,8 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
         backend = st.open_backend(config, a, state_path)
         if not confirm:
             p = destroy_plan(config, aws=a)
+            if not p.actions and backend.read() is None:
+                return DestroyResult(config.cluster_name, _missing(config, p), p, outcomes_df([]), {"total": 0.0}, {})
             raise NotConfirmed(f"destroy of cluster {config.cluster_name} needs confirmation (confirm=True, CLI "
                                f"--confirm, notebook confirm: true); it would delete {len(p.actions)} resources:\n"
                                + p.text())
@@ -361,9 +368,8 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
             found = discover(a, b)
             p = _deletion_plan(config, b, found)
             if not p.actions and not record:
-                msg = (f"cluster {config.cluster_name} does not exist in {b.region} (account {b.account}): "
-                       "nothing to destroy")
-                return DestroyResult(config.cluster_name, msg, p, outcomes_df([]), {"total": 0.0}, {})
+                return DestroyResult(config.cluster_name, _missing(config, p), p, outcomes_df([]), {"total": 0.0},
+                                     {})
             ctx = ExecCtx(aws=a, config=config, build=b, run_id=uuid.uuid4().hex[:16])
             try:
                 outcomes = execute(ctx, p.actions, max_concurrency=a.max_concurrency,

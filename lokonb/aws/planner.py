@@ -52,6 +52,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     api_calls: dict[str, int] = field(default_factory=dict)
     chosen: dict[str, Any] = field(default_factory=dict, repr=False)
+    kind: str = "apply"
 
     @property
     def changes(self) -> list[Action]:
@@ -95,7 +96,8 @@ class Plan:
             flag = " (disruptive)" if a.disruptive else ""
             lines.append(f"  {sym[a.action]:>3} {a.type} {a.key} ({a.name}): {a.reason}{extra}{flag}")
         if self.is_empty:
-            lines.append("  No changes. The cluster matches the configuration.")
+            lines.append("  Nothing to destroy." if self.kind == "destroy" else
+                         "  No changes. The cluster matches the configuration.")
         lines.extend(f"  note: {n}" for n in self.notes)
         return "\n".join(lines)
 
