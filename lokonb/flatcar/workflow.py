@@ -1,0 +1,104 @@
+"""The render workflow shared by ``lokonb flatcar render`` and the ``render_flatcar`` notebook:
+load the cluster definition, get the cluster assets, render every role, validate, save, diff with the previous
+render. Outputs never contain secret contents (sizes, paths and hashes only)."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lokonb.flatcar.diff import RenderDiff, diff_renders
+from lokonb.flatcar.errors import RenderError
+from lokonb.flatcar.render import ClusterRender, render_cluster
+from lokonb.flatcar.validate import Finding
+
+
+@dataclass
+class RenderRun:
+    """Everything one render produced (what the notebook shows and records)."""
+
+    cluster_name: str
+    render: ClusterRender | None
+    findings: list[Finding]
+    saved_to: Path | None
+    previous: Path | None
+    diff: RenderDiff | None
+    seconds: float
+    external: bool
+    errors: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.render is not None and not self.errors
+
+    def summary_frame(self) -> Any:
+        import pandas as pd
+
+        return self.render.to_frame() if self.render else pd.DataFrame()
+
+    def findings_frame(self) -> Any:
+        import pandas as pd
+
+        cols = ["role", "severity", "validator", "path", "message", "source", "line", "column"]
+        return pd.DataFrame([{c: getattr(f, c) for c in cols} for f in self.findings], columns=cols)
+
+    def headline(self) -> dict[str, Any]:
+        rows = self.render.summary() if self.render else []
+        return {"cluster": self.cluster_name, "ok": self.ok, "roles": len(rows),
+                "spec": self.render.spec if self.render else None,
+                "errors": sum(f.severity == "error" for f in self.findings),
+                "warnings": sum(f.severity == "warning" for f in self.findings),
+                "largest_config_bytes": max((r["config_size"] for r in rows), default=0),
+                "s3_roles": sum(r["delivery"] == "s3" for r in rows),
+                "inline_roles": sum(r["delivery"] == "inline" for r in rows),
+                "external_validation": self.external,
+                "diff_rows": len(self.diff) if self.diff is not None else None,
+                "render_seconds": round(self.seconds, 3)}
+
+
+def load_cluster(path: str | Path, vars_path: str | Path | None = None) -> Any:
+    from lokonb import config as cfgmod
+
+    return cfgmod.load(path, vars_path).config
+
+
+def render_from_file(cluster_config: str | Path, *, out_dir: str | Path, asset_dir: str | Path | None = None,
+                     ignition_version: str | None = None, snippets: bool = True, external_validate: bool = False,
+                     previous_render: str | Path | None = None, policy: str = "auto", bucket: str | None = None,
+                     vars_path: str | Path | None = None, assets: Any = None) -> RenderRun:
+    """Render a cluster definition into ``out_dir`` (``<role>.ign`` + ``manifest.json``).
+
+    The previous render is ``previous_render`` when given, else what ``out_dir`` held before (kept as
+    ``<out_dir>.previous``); a RenderError is returned as findings, never raised.
+    """
+    import time
+
+    model = load_cluster(cluster_config, vars_path)
+    if asset_dir:
+        model = dataclasses.replace(model, asset_dir=Path(asset_dir))
+    if assets is None:
+        from lokonb.flatcar.assets import real_assets
+
+        assets = real_assets(model)
+    out = Path(out_dir)
+    previous: Path | None = Path(previous_render) if previous_render else None
+    if previous is None and (out / "manifest.json").exists():
+        previous = out.with_name(out.name + ".previous")
+        if previous.exists():
+            shutil.rmtree(previous)
+        shutil.copytree(out, previous)
+    start = time.perf_counter()
+    try:
+        render = render_cluster(model, assets=assets, snippets=snippets, ignition_version=ignition_version,
+                                external_validate=external_validate, policy=policy, bucket=bucket)
+    except RenderError as exc:
+        errors = [f for f in exc.findings if f.severity == "error"]
+        return RenderRun(model.cluster_name, None, exc.findings, None, previous, None,
+                         time.perf_counter() - start, external_validate, errors)
+    seconds = time.perf_counter() - start
+    render.save(out)
+    diff = diff_renders(previous, render) if previous is not None else None
+    return RenderRun(model.cluster_name, render, render.findings, out, previous, diff, seconds, external_validate)
