@@ -300,9 +300,10 @@ def _run_child(req: RunRequest, nb_path: Path, run_dir: Path, root: Path | None,
                "log": str(run_dir / "run.log"), "parameters": literals, "kernel": kernel,
                "cwd": str(nb_path.parent), "cell_timeout": cell_timeout, "log_output": req.log_output}
     (partial / "request.json").write_text(json.dumps(request), encoding="utf-8")
-    env = {**os.environ, **req.extra_env, "LOKONB_HEADLESS": "1", "LOKONB_RUN_DIR": str(run_dir),
+    env = {**os.environ, "LOKONB_HEADLESS": "1", "LOKONB_RUN_DIR": str(run_dir),
            # inline figures in the kernel even when the caller exports MPLBACKEND=Agg (run.sh does)
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONUNBUFFERED": "1"}
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONUNBUFFERED": "1",
+           **req.extra_env}
     if req.show_input:
         env["LOKONB_SHOW_INPUT"] = "1"
     if root is not None:

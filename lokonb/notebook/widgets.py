@@ -26,7 +26,7 @@ def control_for(p: Param, value: Any) -> Any:
     import ipywidgets as w
 
     style = {"description_width": "initial"}
-    common = {"description": p.name, "description_tooltip": p.help, "style": style}
+    common = {"description": p.name, "tooltip": p.help, "style": style}
     if p.kind == "bool" and not p.optional:
         return w.Checkbox(value=bool(value), **common)
     if p.kind == "choice":

@@ -1,0 +1,180 @@
+"""Lint rules on planted violations, record/read round trips, import lightness, widgets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lokonb.notebook.lint import lint_notebook
+
+GOOD_INTRO = ("# Demo\nRuns in JupyterLab; `lokonb run demo --set default`; "
+              "`papermill notebooks/demo.ipynb out.ipynb -f parameters/demo/default.yaml`.")
+
+
+def make(tmp_path: Path, *cells: nbformat.NotebookNode, kernel: str = "python3") -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": kernel, "display_name": "Python 3", "language": "python"}
+    p = nbformat.v4.new_code_cell("x: int = 1  # a number")
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(GOOD_INTRO), p, *cells]
+    path = tmp_path / "demo.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def code(src: str, **extra: object) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(src)
+    cell.update(extra)
+    return cell
+
+
+def test_clean_notebook_passes(tmp_path: Path) -> None:
+    assert lint_notebook(make(tmp_path, code("from lokonb.notebook import record\nrecord('x', x)"))) == []
+
+
+def _second_params() -> nbformat.NotebookNode:
+    cell = code("y = 2")
+    cell.metadata["tags"] = ["parameters"]
+    return cell
+
+
+def _with_output() -> nbformat.NotebookNode:
+    return code("x", outputs=[nbformat.v4.new_output("stream", text="1")], execution_count=1)
+
+
+@pytest.mark.parametrize(("cell", "rule", "kernel"), [
+    (_with_output(), "R2.6 has outputs", "python3"),
+    (_second_params(), "2 cells tagged parameters", "python3"),
+    (code("\n".join(f"a{i} = {i}" for i in range(13))), "R2.3 13 code lines", "python3"),
+    (code("def f():\n    return 1"), "R2.3 definition of 'f'", "python3"),
+    (code("!ls"), "R2.4 shell escape", "python3"),
+    (code("from lokonb import sys_tools as sys\nsys.exit()"), "R2.4 sys.exit()", "python3"),
+    (code("from lokonb.notebook import interact\ninteract(print, x=1)"), "R2.4 interact()", "python3"),
+    (code("# NBVAL_CHECK_OUTPUT\nx"), "nbval marker NBVAL_CHECK_OUTPUT", "python3"),
+    (code("x"), "R2.2 kernelspec 'lokonb-venv'", "lokonb-venv"),
+    (code("x", metadata={"papermill": {"status": "completed"}}), "R2.6 cell metadata papermill", "python3"),
+])
+def test_planted_violations(tmp_path: Path, cell: nbformat.NotebookNode, rule: str, kernel: str) -> None:
+    path = make(tmp_path, cell, kernel=kernel)
+    problems = lint_notebook(path)
+    assert any(rule in p and str(path) in p for p in problems), problems
+    assert all(": cell " in p or "kernelspec" in p or "parameters" in p for p in problems)
+
+
+def test_notebook_papermill_metadata_and_fix(tmp_path: Path) -> None:
+    path = make(tmp_path, _with_output())
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["papermill"] = {"parameters": {"x": 1}}
+    nbformat.write(nb, path)
+    assert any("metadata.papermill" in p for p in lint_notebook(path))
+    assert lint_notebook(path, fix=True) == []
+    assert lint_notebook(path) == []
+
+
+def test_record_round_trip_in_a_kernel(tmp_path: Path) -> None:
+    from lokonb.notebook import run
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [code(
+        "import pandas as pd\nfrom lokonb.notebook import record\n"
+        "df = pd.DataFrame({'t': pd.to_datetime(['2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z']),"
+        " 'c': pd.Categorical(['a', 'b']), 'f': [1.5, None]})\n"
+        "for name, v in dict(i=1, f=2.5, b=True, n=None, s='x', d={'a': [1, {'b': 2}]}, df=df).items():\n"
+        "    record(name, v)\nrecord('i', 7)\n"
+        "try:\n    record('big', pd.DataFrame({'a': range(1001)}))\nexcept Exception as e:\n"
+        "    record('err', type(e).__name__)")]
+    path = tmp_path / "rt.ipynb"
+    nbformat.write(nb, path)
+    result = run(path, output=tmp_path / "runs")
+    objs = result.result_objects()
+    assert {k: objs[k].value for k in ("i", "f", "b", "n", "s", "d", "err")} == {
+        "i": 7, "f": 2.5, "b": True, "n": None, "s": "x", "d": {"a": [1, {"b": 2}]}, "err": "RecordError"}
+    import pandas as pd
+
+    from lokonb.notebook import read_results
+
+    saved = Path(result.run_dir) / "rt.ipynb"
+    for frame in (objs["df"].value, read_results(saved)["df"].value):
+        assert list(frame.dtypes.astype(str)) == ["datetime64[us, UTC]", "category", "float64"] or \
+            str(frame["c"].dtype) == "category"
+        assert frame["t"].iloc[1] == pd.Timestamp("2026-01-02T00:00:00Z")
+    assert len(nbformat.read(saved, as_version=4).metadata["lokonb"]["results"]) == 8  # i re-recorded: one entry
+
+
+def test_record_errors() -> None:
+    from lokonb.notebook.exceptions import RecordError
+    from lokonb.notebook.results import encode
+
+    with pytest.raises(RecordError):
+        encode("x", object())
+    with pytest.raises(RecordError):
+        encode("x", "a" * 70_000)
+    with pytest.raises(RecordError):
+        encode("not an id", 1)
+
+
+def test_import_is_light() -> None:
+    code_ = ("import sys, lokonb, lokonb.notebook\n"
+             "heavy = ['papermill', 'nbconvert', 'boto3', 'moto', 'pandas', 'matplotlib', 'ipywidgets', "
+             "'kubernetes']\nprint([m for m in heavy if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code_], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_no_chdir_in_library() -> None:
+    root = Path(__file__).resolve().parents[2] / "lokonb" / "notebook"
+    assert not [p for p in root.rglob("*.py") if "os.chdir(" in p.read_text()]
+
+
+def test_widgets_headless_and_interactive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lokonb.notebook import run
+
+    fixture = Path(__file__).parent / "fixtures" / "widgets.ipynb"
+    headless = run(fixture, output=tmp_path / "h", parameters={"kind": "b"})
+    nb = nbformat.read(Path(headless.run_dir) / "widgets.ipynb", as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert "widgets" not in nb.metadata
+    assert not any("application/vnd.jupyter.widget-view+json" in (o.get("data") or {}) for o in outputs)
+    assert not any("%|" in str(o) for o in outputs)
+    html = (Path(headless.run_dir) / "report.html").read_text()
+    assert "<td>b</td>" in html and "rows" in html
+    monkeypatch.delenv("LOKONB_HEADLESS")
+    interactive = run(fixture, output=tmp_path / "i", parameters={"kind": "b"},
+                      extra_env={"LOKONB_HEADLESS": "0"})
+    nb2 = nbformat.read(Path(interactive.run_dir) / "widgets.ipynb", as_version=4)
+    outs2 = [o for c in nb2.cells for o in c.get("outputs", [])]
+    assert any("application/vnd.jupyter.widget-view+json" in (o.get("data") or {}) for o in outs2)
+    tables = [o["data"]["text/html"] for o in outputs if "dataframe" in str((o.get("data") or {}).get(
+        "text/html", ""))]
+    tables2 = [o["data"]["text/html"] for o in outs2 if "dataframe" in str((o.get("data") or {}).get(
+        "text/html", ""))]
+    assert tables and tables == tables2
+
+
+def test_form_for_every_schema() -> None:
+    import ipywidgets as w
+
+    from lokonb.notebook.schemas import REGISTRY
+    from lokonb.notebook.widgets import parameter_form
+
+    for schema in REGISTRY.values():
+        form = parameter_form(schema, schema.defaults())
+        assert list(form.controls) == schema.names
+        for p in schema.params:
+            control = form.controls[p.name]
+            if p.kind == "bool" and not p.optional:
+                assert isinstance(control, w.Checkbox)
+            if p.kind == "choice":
+                assert isinstance(control, w.Dropdown)
+        form.apply()
+        assert form.validated is not None
+    schema = REGISTRY["apiserver_logs"]
+    form = parameter_form(schema, schema.defaults())
+    form.controls["max_records"].value = -5
+    form.apply()
+    assert form.validated is None and "out of range" in form.children[-1].value

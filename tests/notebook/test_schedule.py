@@ -1,0 +1,114 @@
+"""``lokonb schedule``: manifests validated through the kubernetes client models with lossless round trip."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from lokonb.notebook.exceptions import ScheduleError
+from lokonb.notebook.schedule import ScheduleRequest, check_cron, k8s_name, schedule
+
+REPO = Path(__file__).resolve().parents[2]
+DNS1123 = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "notebooks").mkdir()
+    for nb in ("provision_cluster", "metadata_access"):
+        (tmp_path / "parameters" / nb).mkdir(parents=True)
+    (tmp_path / "parameters" / "provision_cluster" / "default.yaml").write_text(
+        (REPO / "parameters/provision_cluster/default.yaml").read_text())
+    (tmp_path / "parameters" / "metadata_access" / ("x" * 60 + ".yaml")).write_text("action: audit\n")
+    return tmp_path
+
+
+def _models(doc: dict) -> None:
+    from kubernetes import client
+
+    api = client.ApiClient()
+    model = {"ConfigMap": "V1ConfigMap", "ServiceAccount": "V1ServiceAccount", "CronJob": "V1CronJob"}[doc["kind"]]
+
+    obj = api._ApiClient__deserialize(doc, model)  # the models reject missing required fields and bad types
+    assert api.sanitize_for_serialization(obj) == doc  # unknown or misspelled keys would be dropped
+
+
+@pytest.mark.parametrize("credentials", ["instance-role", "irsa:arn:aws:iam::123456789012:role/lokonb",
+                                         "secret:aws-creds"])
+@pytest.mark.parametrize(("notebook", "set_name"), [("provision_cluster", "default"),
+                                                     ("metadata_access", "x" * 60)])
+def test_manifests_validate(project: Path, notebook: str, set_name: str, credentials: str) -> None:
+    text, notes = schedule(ScheduleRequest(notebook, "*/15 2 * * mon-fri", parameter_set=set_name,
+                                           fmt="kubernetes", image="registry.example/lokonb:1",
+                                           output="s3://bucket/reports", credentials=credentials,
+                                           root=str(project)))
+    docs = list(yaml.safe_load_all(text))
+    kinds = [d["kind"] for d in docs]
+    assert kinds == ["ConfigMap", "ServiceAccount", "CronJob"] if credentials.startswith("irsa") else \
+        ["ConfigMap", "CronJob"]
+    for doc in docs:
+        _models(doc)
+        assert DNS1123.match(doc["metadata"]["name"]) and len(doc["metadata"]["name"]) <= 52
+    cron = docs[-1]["spec"]
+    assert cron["concurrencyPolicy"] in ("Allow", "Forbid", "Replace") and cron["concurrencyPolicy"] == "Forbid"
+    pod = cron["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod["restartPolicy"] in ("Never", "OnFailure")
+    container = pod["containers"][0]
+    key = container["command"][container["command"].index("-f") + 1].rsplit("/", 1)[1]
+    params = docs[0]["data"][key]
+    from lokonb.notebook.params import validate
+    from lokonb.notebook.paramfiles import parse_text_tree
+    from lokonb.notebook.schemas import REGISTRY
+
+    validate(REGISTRY[notebook], parse_text_tree(params))
+    if credentials.startswith("secret:"):
+        assert container["envFrom"] == [{"secretRef": {"name": "aws-creds"}}]
+    if credentials == "instance-role":
+        assert any("metadata" in n for n in notes)
+
+
+def test_kubernetes_validate_package(project: Path) -> None:
+    import kubernetes_validate
+
+    text, _ = schedule(ScheduleRequest("provision_cluster", "0 3 * * *", parameter_set="default",
+                                       fmt="kubernetes", image="i:1", output="s3://b/p", root=str(project)))
+    for doc in yaml.safe_load_all(text):
+        kubernetes_validate.validate(doc, "1.30", strict=True)
+
+
+def test_crontab_escapes_percent_and_uses_flock(tmp_path: Path) -> None:
+    root = tmp_path / "pro%ject"
+    (root / "notebooks").mkdir(parents=True)
+    (root / "parameters" / "provision_cluster").mkdir(parents=True)
+    (root / "parameters/provision_cluster/default.yaml").write_text("action: plan\n")
+    text, _ = schedule(ScheduleRequest("provision_cluster", "0 3 * * *", parameter_set="default",
+                                       fmt="crontab", root=str(root)))
+    comment, line = text.strip().splitlines()
+    assert comment.startswith("# lokonb: provision_cluster with set default")
+    assert "%" not in line.replace("\\%", "") and "pro\\%ject" in line
+    assert "flock -n" in line and "lokonb run provision_cluster --set default" in line
+    assert "cron.log" in line
+
+
+@pytest.mark.parametrize("expr", ["* * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *",
+                                  "* * * * 8", "5-1 * * * *", "*/0 * * * *", "* * * foo *"])
+def test_bad_cron(expr: str) -> None:
+    with pytest.raises(ScheduleError):
+        check_cron(expr)
+
+
+def test_bad_cron_cli_exits_2() -> None:
+    proc = subprocess.run([sys.executable, "-m", "lokonb", "schedule", "provision_cluster", "--set", "default",
+                           "--cron", "61 * * * *"], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert proc.returncode == 2 and "out of range" in proc.stderr
+
+
+def test_name_shortening() -> None:
+    name = k8s_name("metadata_access", "y" * 60)
+    assert len(name) <= 52 and DNS1123.match(name)
+    assert name != k8s_name("metadata_access", "y" * 59)

@@ -1,0 +1,118 @@
+"""The planted-secret test (§7): fake AWS keys, session token, kubeconfig token and client key, a PEM key, a
+credentials-file profile; the leaky fixture prints them everywhere; no artefact may contain any form of them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lokonb.notebook.redact import MASK, Redactor
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+def _fake(prefix: str, n: int) -> str:
+    import random
+
+    rng = random.Random(prefix)  # built at test time so repository secret scanners stay quiet
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    return prefix + "".join(rng.choice(alphabet) for _ in range(n))
+
+
+@pytest.fixture()
+def planted(tmp_path: Path) -> dict[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    values = {"AWS_ACCESS_KEY_ID": "AKIA" + _fake("", 16).upper(),
+              "AWS_SECRET_ACCESS_KEY": _fake("s", 39), "AWS_SESSION_TOKEN": _fake("IQo", 120),
+              "PLANTED_KUBE_TOKEN": _fake("kt", 40), "PLANTED_PEM": pem}
+    profile_secret = _fake("p", 39)
+    creds = tmp_path / "aws-credentials"
+    creds.write_text(f"[ops]\naws_access_key_id = AKIA{_fake('', 16).upper()}\n"
+                     f"aws_secret_access_key = {profile_secret}\n")
+    client_key = base64.b64encode(pem.encode()).decode()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(json.dumps({"apiVersion": "v1", "kind": "Config", "users": [
+        {"name": "u", "user": {"token": values["PLANTED_KUBE_TOKEN"], "client-key-data": client_key}}]}))
+    env = {**values, "AWS_SHARED_CREDENTIALS_FILE": str(creds), "AWS_PROFILE": "ops",
+           "KUBECONFIG": str(kubeconfig)}
+    return {"env": env, "scan": [*values.values(), profile_secret, client_key]}  # type: ignore[dict-item]
+
+
+def forms(value: str) -> set[str]:
+    out = {value, base64.b64encode(value.encode()).decode(), json.dumps(value)[1:-1]}
+    return {f for f in out if len(f) >= 8}
+
+
+def scan(blobs: dict[str, bytes], secrets: list[str]) -> list[str]:
+    hits = []
+    for name, blob in blobs.items():
+        text = blob.decode("utf-8", errors="replace")
+        for secret in secrets:
+            for form in forms(secret):
+                if form in text:
+                    hits.append(f"{name}: {form[:12]}...")
+            if "\n" in secret:  # PEM: each body line alone
+                hits.extend(f"{name}: PEM line" for line in secret.splitlines()[1:-1] if line in text)
+    return hits
+
+
+def test_leaky_notebook_leaves_no_secret(tmp_path: Path, planted: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in planted["env"].items():
+        monkeypatch.setenv(key, value)
+    out = tmp_path / "runs"
+    proc = subprocess.run([sys.executable, "-m", "lokonb", "run", str(FIX / "leaky.ipynb"), "--output", str(out)],
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr.decode()[-2000:]
+    (run_dir,) = out.glob("leaky/*")
+    blobs = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    blobs["stdout"], blobs["stderr"] = proc.stdout, proc.stderr
+    assert {"leaky/" + run_dir.name + "/" + n for n in ("leaky.ipynb", "report.html", "run.log")} <= set(blobs)
+    assert scan(blobs, planted["scan"]) == []
+    data = json.loads((run_dir / "results.json").read_text())
+    assert data["redactions"] > 0 and data["error"]["ename"] == "RuntimeError"
+    assert MASK in (run_dir / "leaky.ipynb").read_text()
+
+
+def test_credential_parameter_not_echoed(tmp_path: Path) -> None:
+    value = _fake("v", 40)
+    proc = subprocess.run([sys.executable, "-m", "lokonb", "run", str(FIX / "ok.ipynb"), "-p",
+                           "aws_secret_access_key", value, "--output", str(tmp_path)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2
+    blobs = {str(p): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    blobs["cli"] = (proc.stdout + proc.stderr).encode()
+    assert scan(blobs, [value]) == []
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Authorization: Bearer abcdefghijklmnop", "Authorization: Bearer "),
+    ("token: abcdef123456", "token: "),
+    ("client-key-data: LS0tLS1CRUdJTiBQUklWQVRF", "client-key-data: "),
+    ("key AKIAABCDEFGHIJKLMNOP here", "key "),
+    ("jwt eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.c2lnbmF0dXJl", "jwt "),
+    ('{"password": "hunter2hunter2"}', '{"password": "'),
+    ("commit 3f786850e387550fdab836ed7e6dc881de23001b is fine", None),
+])
+def test_patterns(text: str, kept: str | None) -> None:
+    red = Redactor()
+    out = red.text(text)
+    if kept is None:
+        assert out == text and red.count == 0
+    else:
+        assert out.startswith(kept) and MASK in out and red.count >= 1
+
+
+def test_known_values_and_keys() -> None:
+    red = Redactor(["supersecretvalue1"])
+    assert red.text("x supersecretvalue1 y") == f"x {MASK} y"
+    assert red.text(base64.b64encode(b"supersecretvalue1").decode()) == MASK
+    assert red.value({"db_password": "abc", "n": 1}) == {"db_password": MASK, "n": 1}
