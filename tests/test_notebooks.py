@@ -1,0 +1,108 @@
+"""Notebook-level tests that discover every notebook in ``notebooks/`` (a new notebook is covered automatically):
+conventions and no committed outputs, parameters cell equal to the schema's generated cell, every set file valid
+(``default.yaml`` equal to the schema defaults), a ``lokonb run`` of each notebook on ``default`` asserting its
+recorded results and report, and nbval on the default parameters."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["LOKONB_HEADLESS"] = "1"
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(p.stem for p in (REPO / "notebooks").glob("*.ipynb"))
+SETS = sorted((p.parent.name, p) for p in (REPO / "parameters").glob("*/*.yaml")
+              if (REPO / "notebooks" / f"{p.parent.name}.ipynb").is_file())
+
+#: Results each notebook's run test asserts (R5.4); a notebook not listed must record at least one result.
+REQUIRED_RESULTS: dict[str, tuple[str, ...]] = {
+    "metadata_access": ("reachable", "pods"),
+    "render_flatcar": (),
+    "apiserver_logs": ("lines_read", "records", "actionable"),
+    "provision_cluster": (),
+}
+
+needs_notebooks = pytest.mark.skipif(not NOTEBOOKS, reason="no notebook in notebooks/ yet")
+
+
+@needs_notebooks
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_conventions_and_no_outputs(name: str) -> None:
+    from lokonb.notebook.lint import lint_notebook
+
+    assert lint_notebook(REPO / "notebooks" / f"{name}.ipynb", name=name) == []
+
+
+@needs_notebooks
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_parameters_cell_is_generated_from_schema(name: str) -> None:
+    import nbformat
+
+    from lokonb.notebook.cellgen import parameters_source
+    from lokonb.notebook.schemas import REGISTRY
+
+    assert name in REGISTRY, f"{name} has no schema in lokonb.notebook.schemas"
+    nb = nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
+    (cell,) = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert cell.source.strip() == parameters_source(REGISTRY[name]).strip()
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+@needs_notebooks
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_default_set_equals_schema_defaults(name: str) -> None:
+    from lokonb.notebook.paramfiles import read_set
+    from lokonb.notebook.params import validate
+    from lokonb.notebook.schemas import REGISTRY
+
+    path = REPO / "parameters" / name / "default.yaml"
+    assert path.is_file(), f"{path} is required (R2.8)"
+    tree, sources, label = read_set(path)
+    schema = REGISTRY[name]
+    assert validate(schema, tree, sources, origin=label).literals == validate(schema, {}).literals
+
+
+@pytest.mark.parametrize(("name", "path"), SETS, ids=[f"{n}/{p.name}" for n, p in SETS])
+def test_every_set_passes_check(name: str, path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "lokonb", "params", name, "--check", str(path)],
+                          capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert path.stem == "default" or path.stem.startswith("live-") or path.stem.replace("-", "").isalnum()
+
+
+@needs_notebooks
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_run_default(name: str, tmp_path: Path) -> None:
+    from lokonb.notebook import run
+
+    result = run(name, parameter_set="default", output=tmp_path, raise_on_failure=False)
+    assert result.status == "succeeded", result.error
+    assert result.exit_code == 0
+    required = REQUIRED_RESULTS.get(name, ())
+    missing = [r for r in required if r not in result.results]
+    assert not missing, f"{name} did not record {missing}"
+    assert result.results, f"{name} recorded no results"
+    run_dir = Path(result.run_dir)
+    for artefact in (f"{name}.ipynb", "report.html", "results.json", "run.log", "parameters.yaml"):
+        assert (run_dir / artefact).is_file()
+    html = (run_dir / "report.html").read_text()
+    for bad in ("<script src=", "cdnjs", "unpkg", "\x1b[", "injected-parameters", "HBox(children="):
+        assert bad not in html
+    assert html.index('id="lokonb-summary"') < html.index('id="lokonb-parameters"')
+
+
+@needs_notebooks
+def test_nbval_on_defaults(tmp_path: Path) -> None:
+    """``pytest --nbval-lax --nbval-current-env notebooks/`` passes (one pytest item per cell)."""
+    env = {**os.environ, "LOKONB_HEADLESS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
+                           "--nbval-current-env", "--rootdir", str(tmp_path), "-c", os.devnull,
+                           str(REPO / "notebooks")], capture_output=True, text=True, cwd=REPO, timeout=900,
+                          env=env)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert " passed" in proc.stdout
