@@ -24,7 +24,13 @@ from .conftest import make_config
 
 VARIANTS = {
     "oidc-aggregation": {"oidc": {}},
-    "minimal": {"controller_count": 1, "enable_aggregation": False, "enable_tls_bootstrap": False},
+    "minimal": {
+        "controller_count": 1,
+        "enable_aggregation": False,
+        "enable_tls_bootstrap": False,
+        "ignore_x509_cn_check": True,
+        "enable_reporting": True,
+    },
     "wireguard-jumbo": {
         "encrypt_pod_traffic": True,
         "network_mtu": 9001,
@@ -301,3 +307,24 @@ def test_bootstrap_tokens_and_rbac(variant):
     cmd = cm["spec"]["template"]["spec"]["containers"][0]["command"]
     assert "--controllers=*,bootstrapsigner,tokencleaner" in cmd
     assert f"--cluster-signing-duration={assets.config.certs_validity_period_hours}h" in cmd
+
+
+def test_apiserver_godebug_only_with_ignore_x509_cn_check(variant):
+    _, assets = variant
+    ds = next(d for d in _objects(assets, "manifests/kube-apiserver.yaml") if d["kind"] == "DaemonSet")
+    env = {e["name"]: e.get("value") for e in ds["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert ("GODEBUG" in env) is bool(assets.config.ignore_x509_cn_check)
+    if assets.config.ignore_x509_cn_check:
+        assert env["GODEBUG"] == "x509ignoreCN=0"
+
+
+def test_controller_manager_can_read_its_secret_as_non_root(generated):
+    dep = next(
+        d for d in _objects(generated, "manifests/kube-controller-manager.yaml") if d["kind"] == "Deployment"
+    )
+    pod = dep["spec"]["template"]["spec"]
+    mode = next(v for v in pod["volumes"] if v["name"] == "secrets")["secret"]["defaultMode"]
+    ctx = pod["securityContext"]
+    assert ctx["runAsUser"] != 0
+    # readable through the group (fsGroup) and never by others
+    assert ctx["fsGroup"] is not None and mode & 0o040 and not mode & 0o007

@@ -106,6 +106,14 @@ def secret_files(config: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _env(config: Any) -> list[dict]:
+    env: list[dict] = [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}]
+    if config.ignore_x509_cn_check:
+        # Go >= 1.15 ignores the CN of certificates without SANs; old webhooks still rely on it.
+        env.append({"name": "GODEBUG", "value": "x509ignoreCN=0"})
+    return env
+
+
 def command(config: Any) -> list[str]:
     return ["kube-apiserver"] + [f"{flag}={value(config)}" for flag, value, cond in FLAGS if cond(config)]
 
@@ -115,7 +123,7 @@ def _container(config: Any) -> dict:
         "name": "kube-apiserver",
         "image": versions.image("kube-apiserver"),
         "command": command(config),
-        "env": [{"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
+        "env": _env(config),
         "volumeMounts": [mount("secrets", S, True), mount("ssl-certs-host", "/etc/ssl/certs", True)],
         "livenessProbe": {
             "tcpSocket": {"host": "127.0.0.1", "port": 6443},

@@ -107,13 +107,14 @@ def self_hosted(ctx: ManifestContext) -> list[dict]:
                         "nodeSelector": dict(CONTROLLER_SELECTOR),
                         "priorityClassName": "system-cluster-critical",
                         "serviceAccountName": "kube-controller-manager",
-                        "securityContext": {"runAsNonRoot": True, "runAsUser": 65534},
+                        # non-root; the Secret's files are group-readable for fsGroup only (0440)
+                        "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "fsGroup": 65534},
                         "tolerations": list(CONTROLLER_TOLERATIONS),
                         "containers": [_container(ctx.config, False)],
                         "volumes": [
                             {
                                 "name": "secrets",
-                                "secret": {"secretName": "kube-controller-manager", "defaultMode": 0o400},
+                                "secret": {"secretName": "kube-controller-manager", "defaultMode": 0o440},
                             },
                             host_path("ssl-certs-host", "/usr/share/ca-certificates"),
                         ],
