@@ -55,6 +55,13 @@ def _error_body(service: str, code: str, message: str, rid: str) -> tuple[bytes,
             f"<RequestId>{rid}</RequestId></ErrorResponse>").encode(), "text/xml"
 
 
+def _op_matches(pattern: str, op: str) -> bool:
+    """Exact operation name, ``*``, or for REST protocols a regex over ``METHOD PATH``."""
+    if pattern in ("*", op):
+        return True
+    return " " in pattern and re.fullmatch(pattern, op) is not None
+
+
 @dataclass
 class FaultServer:
     rules: list[Rule] = field(default_factory=list)
@@ -112,8 +119,7 @@ class FaultServer:
             with self._lock:
                 self.log.append((service, op))
                 for r in self.rules:
-                    if r.service == service and (r.op == op or op.startswith(r.op + " ") or r.op == "*") and (
-                            r.times is None or r.hits < r.times):
+                    if r.service == service and _op_matches(r.op, op) and (r.times is None or r.hits < r.times):
                         r.hits += 1
                         rule = r
                         break

@@ -1,0 +1,151 @@
+"""A5 concurrent applies and the lock (local and S3 + DynamoDB), A6 faults retried, A8 failure mid-apply.
+
+Faults come from the fault-injecting moto server (tests/aws/faults.py): botocore's real retry handler sees real
+HTTP error responses. botocore's backoff sleep is patched to 0 (``no_backoff``): retry decisions stay real.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from aws.conftest import boto
+from lokonb.aws import api, state
+from lokonb.aws.errors import ApplyFailed, LockHeldError
+from lokonb.aws.session import open_aws
+from lokonb.errors import OperationFailed
+
+
+def _race(cfg, server):
+    """Two applies at once; the first one is held at CreateVpc so they overlap."""
+    server.add(service="ec2", op="CreateVpc", times=1, code="", delay=1.0)
+    results: list = [None, None]
+
+    def run(i: int) -> None:
+        try:
+            results[i] = api.apply(cfg, node_configs="minimal", progress=False)
+        except Exception as exc:  # noqa: BLE001 - collected for the assertions
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    threads[0].start()
+    while not server.ops("ec2").count("CreateVpc"):
+        threading.Event().wait(0.02)
+    threads[1].start()
+    for t in threads:
+        t.join(120)
+    return results
+
+
+def test_concurrent_applies_local_lock(make_config, moto_server, tmp_path):
+    cfg = make_config()
+    results = _race(cfg, moto_server)
+    refused = [r for r in results if isinstance(r, LockHeldError)]
+    ok = [r for r in results if not isinstance(r, Exception)]
+    assert len(refused) == 1 and len(ok) == 1, results
+    msg = str(refused[0])
+    assert "Cluster demo is locked by apply" in msg and "lokonb state unlock" in msg
+    assert refused[0].info["lock_id"] in msg and refused[0].info["pid"] > 0
+    assert not (tmp_path / "state.json.lock").exists()  # released by the winner
+    assert api.plan(cfg, node_configs="minimal").is_empty
+
+
+def test_concurrent_applies_s3_dynamodb_lock(make_config, moto_server):
+    cfg = make_config(state={"backend": "s3", "bucket": "ops-state", "key": "lokonb/demo.json",
+                             "region": "eu-central-1", "dynamodb_table": "locks"})
+    with open_aws(cfg) as a:
+        assert state.init_backend(cfg, a) == ["created bucket ops-state", "created table locks"]
+        assert state.init_backend(cfg, a) == []  # idempotent
+    results = _race(cfg, moto_server)
+    refused = [r for r in results if isinstance(r, LockHeldError)]
+    assert len(refused) == 1 and sum(not isinstance(r, Exception) for r in results) == 1, results
+    s3 = boto(moto_server.url, "s3")
+    rec = s3.get_object(Bucket="ops-state", Key="lokonb/demo.json")
+    assert rec["ServerSideEncryption"] == "AES256" or rec["ResponseMetadata"]["HTTPStatusCode"] == 200
+    body = rec["Body"].read().decode()
+    assert '"status": "succeeded"' in body and "BEGIN" not in body  # no key material in the record
+    assert boto(moto_server.url, "dynamodb").scan(TableName="locks")["Items"] == []
+
+
+def test_lock_break_needs_matching_id_and_owner_only_release(make_config, tmp_path):
+    cfg = make_config()
+    backend = state.open_backend(cfg, None)
+    info = backend.acquire("apply", "cfg.yaml")
+    with pytest.raises(LockHeldError):
+        api.apply(cfg, node_configs="minimal", progress=False)
+    backend.release({**info, "lock_id": "someone-else"})  # a non-owner cannot release it
+    assert backend.lock_info()["lock_id"] == info["lock_id"]
+    with pytest.raises(OperationFailed, match="does not match"):
+        api.break_lock(cfg, "wrong-id")
+    assert backend.lock_info()["lock_id"] == info["lock_id"]
+    broken = api.break_lock(cfg, info["lock_id"])
+    assert broken["lock_id"] == info["lock_id"] and backend.lock_info() is None
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_throttling_and_5xx_are_retried(make_config, moto_server):
+    rules = [
+        moto_server.add(service="ec2", op="RunInstances", times=3, status=503, code="RequestLimitExceeded"),
+        moto_server.add(service="elasticloadbalancing", op="CreateLoadBalancer", times=2, status=503,
+                        code="ServiceUnavailable"),
+        moto_server.add(service="route53", op=r"POST /2013-04-01/hostedzone/[^/]+/rrset/?", times=1, status=400,
+                        code="Throttling"),
+        moto_server.add(service="autoscaling", op="CreateAutoScalingGroup", times=1, status=400, code="Throttling"),
+        moto_server.add(service="iam", op="CreateRole", times=1, status=400, code="Throttling"),
+        moto_server.add(service="s3", op=r"PUT /lokonb-demo-[^/]+/demo/.+", times=1, status=503, code="SlowDown"),
+        moto_server.add(service="ec2", op="CreateSubnet", times=2, status=500, code="InternalError"),
+    ]
+    cfg = make_config()
+    res = api.apply(cfg, node_configs="minimal", progress=False)
+    assert (res.result_df.status == "done").all()
+    assert [r.hits for r in rules] == [r.times for r in rules]
+    assert api.plan(cfg, node_configs="minimal").is_empty
+    ec2 = boto(moto_server.url, "ec2")
+    running = [i for r in ec2.describe_instances(Filters=[{"Name": "tag:lokonb:resource", "Values": ["controller/*"]}])[
+        "Reservations"] for i in r["Instances"] if i["State"]["Name"] == "running"]
+    assert len(running) == 1  # ClientToken: botocore's retries could not launch twice
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_dependency_violation_retried_during_destroy(make_config, moto_server):
+    cfg = make_config()
+    api.apply(cfg, node_configs="minimal", progress=False)
+    rule = moto_server.add(service="ec2", op="DeleteSecurityGroup", times=3, status=400, code="DependencyViolation",
+                           message="resource sg has a dependent object")
+    res = api.destroy(cfg, confirm=True, progress=False)
+    assert rule.hits == 3 and "nothing left" in res.message
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_non_retryable_failure_stops_reports_and_resumes(make_config, moto_server, tmp_path):
+    cfg = make_config()
+    rule = moto_server.add(service="ec2", op="RunInstances", times=None, status=403, code="UnauthorizedOperation",
+                           message="You are not authorized to perform this operation.")
+    with pytest.raises(ApplyFailed) as ei:
+        api.apply(cfg, node_configs="minimal", progress=False)
+    msg = str(ei.value)
+    assert "Access denied: `ec2:RunInstances`" in msg and "controller/0" in msg and "resumes" in msg
+    df = ei.value.result
+    assert set(df.status) <= {"done", "failed", "not-started", "unconfirmed"}
+    assert df.set_index("key").loc["controller/0", "status"] == "failed"
+    assert (df.status == "not-started").sum() >= 3  # tg-attach, etcd record ... never started
+    assert rule.hits == 1  # not retried
+    assert not (tmp_path / "state.json.lock").exists()
+    assert '"status": "failed"' in (tmp_path / "state.json").read_text()
+    moto_server.clear()
+    p = api.plan(cfg, node_configs="minimal")
+    assert all(a.action == "create" for a in p.changes)
+    assert "controller/0" in {a.key for a in p.changes} and "vpc" not in {a.key for a in p.changes}
+    api.apply(cfg, node_configs="minimal", progress=False)
+    assert api.plan(cfg, node_configs="minimal").is_empty
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_endless_throttling_fails_after_max_attempts_with_translated_message(make_config, moto_server):
+    cfg = make_config()
+    rule = moto_server.add(service="ec2", op="CreateVpc", times=None, status=503, code="RequestLimitExceeded",
+                           message="Request limit exceeded.")
+    with pytest.raises(ApplyFailed, match="RequestLimitExceeded"):
+        api.apply(cfg, node_configs="minimal", progress=False)
+    assert rule.hits == cfg.aws.max_attempts
