@@ -219,6 +219,12 @@ class ClusterAssets:
             self._manifests = mf.render(ctx)
         return dict(self._manifests)
 
+    def secret_references(self) -> list[dict[str, str]]:
+        """Paths (relative to ``root``) and SHA-256 of every secret file: what a state record may hold
+        (aws.md §6.1: references only, never values)."""
+        listing = json.loads((self.root / MANIFEST_LIST).read_text(encoding="utf-8"))
+        return [{"path": e["path"], "sha256": e["sha256"]} for e in listing["files"] if e["secret"]]
+
     def certificate(self, name: str) -> CertKey:
         """A certificate by spec name (``apiserver``, ``etcd/etcd0/server``, ``ca``...)."""
         return self._certs[name]
@@ -317,8 +323,8 @@ def _load_pair(store: AssetStore, spec: CertSpec) -> tuple[CertKey | None, str |
         return None, f"tls/{spec.name}.{'crt' if cert_data is None else 'key'} missing"
     try:
         return CertKey(load_cert(cert_data), load_private_key(key_data)), None
-    except ValueError:
-        return None, "unreadable PEM"
+    except (ValueError, TypeError):  # TypeError: an encrypted key (lokonb never writes one)
+        return None, "unreadable PEM (not a certificate and an unencrypted RSA key)"
 
 
 def _service_account(store: AssetStore, rotate_cas: bool) -> tuple[KeyPair, bool]:
@@ -326,7 +332,7 @@ def _service_account(store: AssetStore, rotate_cas: bool) -> tuple[KeyPair, bool
     if data is not None and not rotate_cas:
         try:
             return KeyPair(load_private_key(data)), store.read("tls/service-account.pub") is None
-        except ValueError:
+        except (ValueError, TypeError):
             log.warning("tls/service-account.key unreadable; generating a new service-account key")
     return KeyPair(new_key()), True
 

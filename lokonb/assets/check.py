@@ -137,7 +137,7 @@ def _load(root: Path, name: str, res: CheckResult) -> CertKey | None:
     except FileNotFoundError:
         res.problems.append(f"tls/{name}.key: missing")
         return None
-    except ValueError:
+    except (ValueError, TypeError):
         res.problems.append(f"tls/{name}.key: not an unencrypted PEM RSA private key")
         return None
     return CertKey(cert, pkey)
@@ -148,20 +148,30 @@ def _check_certificates(
 ) -> dict[str, CertKey]:
     loaded: dict[str, CertKey] = {}
     # CAs first (issuer null), then leaves, so chains can be checked.
-    for name, exp in sorted(expectations.items(), key=lambda kv: (kv[1].get("issuer") is not None, kv[0])):
+    try:
+        entries = sorted(expectations.items(), key=lambda kv: (kv[1].get("issuer") is not None, kv[0]))
+        specs = {
+            name: CertSpec(
+                name,
+                str(exp["common_name"]),
+                exp.get("issuer"),
+                tuple(exp.get("organizations", ())),
+                tuple(exp.get("dns_names", ())),
+                tuple(exp.get("ip_addresses", ())),
+                tuple(exp.get("usages", ())),
+            )
+            for name, exp in entries
+        }
+    except (AttributeError, KeyError, TypeError):
+        res.problems.append(
+            f"{MANIFEST_LIST}: malformed certificate entries; re-run `lokonb assets generate`"
+        )
+        return loaded
+    for name, spec in specs.items():
         pair = _load(root, name, res)
         if pair is None:
             continue
         loaded[name] = pair
-        spec = CertSpec(
-            name,
-            exp["common_name"],
-            exp.get("issuer"),
-            tuple(exp.get("organizations", ())),
-            tuple(exp.get("dns_names", ())),
-            tuple(exp.get("ip_addresses", ())),
-            tuple(exp.get("usages", ())),
-        )
         ca = loaded.get(spec.issuer) if spec.issuer else None
         if spec.issuer and ca is None:
             res.problems.append(f"tls/{name}.crt: its CA {spec.issuer} is missing or unreadable")

@@ -144,3 +144,34 @@ def test_rotate_flags(out, cluster_yaml, capsys):
     assert main(["assets", "generate", str(cluster_yaml), "--out", str(d), "--rotate-cas"]) == 0
     assert "generated ca (CA rotation requested)" in capsys.readouterr().out
     assert main(["assets", "check", str(d)]) == 0
+
+
+def test_lokocfg_input_and_damaged_files(tmp_path, capsys, repo_root):
+    src = repo_root / "examples/demo"
+    args = [str(src / "cluster.lokocfg"), "--vars", str(src / "lokocfg.vars")]
+    out = tmp_path / "o"
+    assert main(["assets", "generate", *args, "--out", str(out)]) == 0
+    capsys.readouterr()
+    root = out / "cluster-assets"
+    # an encrypted (or otherwise unreadable) key is reported, then repaired by generate
+    from cryptography.hazmat.primitives import serialization
+
+    from lokonb.assets.pki import load_private_key
+
+    key = load_private_key((root / "tls/admin.key").read_bytes())
+    (root / "tls/admin.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"pw"),
+        )
+    )
+    listing = json.loads((root / "assets.json").read_text())
+    listing["certificates"]["apiserver"] = {"issuer": "ca"}  # no common_name
+    (root / "assets.json").write_text(json.dumps(listing))
+    assert main(["assets", "check", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "error: assets.json: malformed certificate entries" in err
+    assert main(["assets", "generate", *args, "--out", str(out)]) == 0
+    assert "generated admin (unreadable PEM" in capsys.readouterr().out
+    assert main(["assets", "check", str(out), "--config", args[0], "--vars", args[2]]) == 0

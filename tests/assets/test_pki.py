@@ -232,3 +232,20 @@ def test_no_key_material_in_repr_str_or_logs(tmp_path, caplog):
         assert body not in shown
     assert "PRIVATE KEY" not in shown
     assert "generated apiserver" in caplog.text  # the log does say what happened
+
+
+def test_secret_references_name_secret_files_by_digest_only(generated):
+    import hashlib
+
+    refs = {r["path"]: r["sha256"] for r in generated.secret_references()}
+    assert {
+        "tls/ca.key",
+        "tls/etcd/etcd0/server.key",
+        "auth/kubeconfig",
+        "auth/bootstrap-tokens.yaml",
+        "manifests/kubelet-bootstrap.yaml",
+        "manifests/kube-apiserver.yaml",
+    } <= set(refs)
+    assert not [p for p in refs if p.endswith(".crt") or p == "manifests/coredns.yaml"]
+    for path, digest in refs.items():
+        assert hashlib.sha256((generated.root / path).read_bytes()).hexdigest() == digest
