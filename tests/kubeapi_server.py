@@ -15,9 +15,10 @@ Quick use (any test directory; ``tests/`` is on ``sys.path`` through ``tests/con
         kubeconfig = kubeapi.write_kubeconfig(tmp_path / "kubeconfig")       # fake bearer token inside
         kubeapi.add({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "default"},
                      "spec": {"containers": [{"name": "c", "image": "busybox"}]}})
-        kubeapi.set_pod_log("default", "p", "line one\\nline two\\n")         # one line per second from base time
+        kubeapi.set_pod_log("default", "p", "one\\ntwo\\n")  # one line a second from log_base_time
         ...                                                                    # run the code under test
-        assert kubeapi.requests_matching("POST", "/apis/networking.k8s.io/v1/")[0].query == {"dryRun": ["All"]}
+        posts = kubeapi.requests_matching("POST", "/apis/networking.k8s.io/v1/")
+        assert posts[0].query == {"dryRun": ["All"]}
 
 Or without pytest: ``with KubeApiServer() as server: ...``.
 
@@ -57,14 +58,17 @@ several containers and none chosen, as the real kubelet), ``previous`` (400 when
 
     method, url, headers, _, _ = api_client.param_serialize(
         "GET", "/api/v1/namespaces/{namespace}/pods/{name}/log", path_params={"namespace": ns, "name": pod},
-        query_params=[("container", "c"), ("sinceTime", "2026-01-01T00:03:00Z")], auth_settings=["BearerToken"])
+        query_params=[("container", "c"), ("sinceTime", "2026-01-01T00:03:00Z")],
+        auth_settings=["BearerToken"])
     response = api_client.call_api(method, url, headers); response.read(); text = response.data.decode()
 
 Pods created through the API stay ``Pending`` unless :attr:`KubeApiServer.pod_outcomes` maps their name to
-``(phase, log text)``, which simulates them having run (e.g. ``{"imds-check": ("Succeeded", "IMDS-BLOCKED\\n")}``).
+``(phase, log text)``, which simulates them having run (e.g. ``{"imds-check": ("Succeeded",
+"IMDS-BLOCKED\\n")}``).
 
 Request log: :attr:`KubeApiServer.requests` is a list of :class:`RecordedRequest` (method, path, query as a
-dict of lists, parsed body, content type, response status); :meth:`KubeApiServer.requests_matching` filters it.
+dict of lists, parsed body, content type, response status); :meth:`KubeApiServer.requests_matching` filters
+it.
 The bearer token is never stored in the log (only whether one was sent).
 """
 
@@ -127,14 +131,26 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("", "v1", "configmaps", "ConfigMap", True),
     ResourceType("", "v1", "serviceaccounts", "ServiceAccount", True),
     ResourceType("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True),
-    ResourceType("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False),
-    ResourceType("crd.projectcalico.org", "v1", "globalnetworkpolicies", "GlobalNetworkPolicy", False, custom=True),
+    ResourceType(
+        "apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False
+    ),
+    ResourceType(
+        "crd.projectcalico.org", "v1", "globalnetworkpolicies", "GlobalNetworkPolicy", False, custom=True
+    ),
     ResourceType("crd.projectcalico.org", "v1", "networkpolicies", "NetworkPolicy", True, custom=True),
     ResourceType("crd.projectcalico.org", "v1", "globalnetworksets", "GlobalNetworkSet", False, custom=True),
-    ResourceType("projectcalico.org", "v3", "globalnetworkpolicies", "GlobalNetworkPolicy", False,
-                 custom=True, aggregated=True),
-    ResourceType("projectcalico.org", "v3", "networkpolicies", "NetworkPolicy", True,
-                 custom=True, aggregated=True),
+    ResourceType(
+        "projectcalico.org",
+        "v3",
+        "globalnetworkpolicies",
+        "GlobalNetworkPolicy",
+        False,
+        custom=True,
+        aggregated=True,
+    ),
+    ResourceType(
+        "projectcalico.org", "v3", "networkpolicies", "NetworkPolicy", True, custom=True, aggregated=True
+    ),
 )
 
 #: CRD names installed with ``calico=True``.
@@ -167,7 +183,9 @@ class RecordedRequest:
 class ApiStatus(Exception):
     """An error answered as a Kubernetes ``Status`` object."""
 
-    def __init__(self, code: int, reason: str, message: str, details: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, code: int, reason: str, message: str, details: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
@@ -175,8 +193,15 @@ class ApiStatus(Exception):
         self.details = dict(details or {})
 
     def body(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                               "message": self.message, "reason": self.reason, "code": self.code}
+        out: dict[str, Any] = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        }
         if self.details:
             out["details"] = self.details
         return out
@@ -222,9 +247,9 @@ def _parse_time(text: str) -> datetime:
     return value
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # label selectors (the server side of ?labelSelector=)
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 _SET_REQ = re.compile(r"^\s*(!?)\s*([A-Za-z0-9_./-]+)\s*(?:(in|notin)\s*\(([^)]*)\))?\s*$")
 _EQ_REQ = re.compile(r"^\s*([A-Za-z0-9_./-]+)\s*(==|=|!=)\s*([A-Za-z0-9_.-]*)\s*$")
@@ -248,7 +273,8 @@ def _split_selector(text: str) -> list[str]:
 
 
 def parse_label_selector(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
-    """Parse a ``labelSelector`` query value into ``(key, op, values)`` requirements; ValueError when invalid."""
+    """Parse a ``labelSelector`` query value into ``(key, op, values)`` requirements; ValueError when
+    invalid."""
     reqs: list[tuple[str, str, tuple[str, ...]]] = []
     for part in _split_selector(text):
         m = _EQ_REQ.match(part)
@@ -289,9 +315,9 @@ def selector_matches(reqs: Iterable[tuple[str, str, tuple[str, ...]]], labels: M
     return True
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # validation (the 422s the real server gives for the objects the tests write)
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _validate(rtype: ResourceType, obj: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -303,29 +329,47 @@ def _validate(rtype: ResourceType, obj: Mapping[str, Any]) -> list[dict[str, str
     meta = obj.get("metadata") or {}
     name = meta.get("name")
     if not name:
-        causes.append({"reason": "FieldValueRequired", "message": "Required value: name or generateName is "
-                       "required", "field": "metadata.name"})
+        causes.append(
+            {
+                "reason": "FieldValueRequired",
+                "message": "Required value: name or generateName is required",
+                "field": "metadata.name",
+            }
+        )
     else:
         pattern = _DNS1123_LABEL if rtype.plural in ("namespaces", "services") else _DNS1123_SUBDOMAIN
         if not isinstance(name, str) or len(name) > 253 or not pattern.match(name):
-            bad("metadata.name", f"Invalid value: {name!r}: a lowercase RFC 1123 name must consist of lower "
-                "case alphanumeric characters, '-' or '.'")
+            bad(
+                "metadata.name",
+                f"Invalid value: {name!r}: a lowercase RFC 1123 name must consist of lower "
+                "case alphanumeric characters, '-' or '.'",
+            )
     for key, value in (meta.get("labels") or {}).items():
         prefix, _, label_name = str(key).rpartition("/")
-        if (prefix and not _DNS1123_SUBDOMAIN.match(prefix)) or len(label_name) > 63 \
-                or not _LABEL_NAME.match(label_name):
-            bad("metadata.labels", f"Invalid value: {key!r}: name part must consist of alphanumeric characters")
+        if (
+            (prefix and not _DNS1123_SUBDOMAIN.match(prefix))
+            or len(label_name) > 63
+            or not _LABEL_NAME.match(label_name)
+        ):
+            bad(
+                "metadata.labels",
+                f"Invalid value: {key!r}: name part must consist of alphanumeric characters",
+            )
         if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
-            bad("metadata.labels", f"Invalid value: {value!r}: a valid label must be an empty string or consist "
-                "of alphanumeric characters, '-', '_' or '.'")
+            bad(
+                "metadata.labels",
+                f"Invalid value: {value!r}: a valid label must be an empty string or consist "
+                "of alphanumeric characters, '-', '_' or '.'",
+            )
     if rtype.plural == "networkpolicies" and rtype.group == "networking.k8s.io":
         spec = obj.get("spec")
         if not isinstance(spec, Mapping):
             causes.append({"reason": "FieldValueRequired", "message": "Required value", "field": "spec"})
             return causes
         if "podSelector" not in spec:
-            causes.append({"reason": "FieldValueRequired", "message": "Required value",
-                           "field": "spec.podSelector"})
+            causes.append(
+                {"reason": "FieldValueRequired", "message": "Required value", "field": "spec.podSelector"}
+            )
         for direction, peers_key in (("egress", "to"), ("ingress", "from")):
             for i, rule in enumerate(spec.get(direction) or []):
                 for j, peer in enumerate(rule.get(peers_key) or []):
@@ -345,20 +389,27 @@ def _validate(rtype: ResourceType, obj: Mapping[str, Any]) -> list[dict[str, str
                             bad(f"{where}.except[{k}]", f"Invalid value: {exc!r}: must be a valid CIDR")
                             continue
                         if sub.version != net.version or not sub.subnet_of(net):  # type: ignore[arg-type]
-                            bad(f"{where}.except[{k}]", f"Invalid value: {exc!r}: must be a strict subset of "
-                                "`cidr`")
+                            bad(
+                                f"{where}.except[{k}]",
+                                f"Invalid value: {exc!r}: must be a strict subset of `cidr`",
+                            )
                 for j, port in enumerate(rule.get("ports") or []):
                     proto = port.get("protocol", "TCP")
                     if proto not in ("TCP", "UDP", "SCTP"):
-                        causes.append({"reason": "FieldValueNotSupported", "field":
-                                       f"spec.{direction}[{i}].ports[{j}].protocol", "message":
-                                       f'Unsupported value: "{proto}": supported values: "SCTP", "TCP", "UDP"'})
+                        causes.append(
+                            {
+                                "reason": "FieldValueNotSupported",
+                                "field": f"spec.{direction}[{i}].ports[{j}].protocol",
+                                "message": f'Unsupported value: "{proto}": supported values: '
+                                '"SCTP", "TCP", "UDP"',
+                            }
+                        )
     return causes
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # patches
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _merge_patch(target: Any, patch: Any) -> Any:
@@ -416,9 +467,9 @@ def _json_patch(doc: Any, ops: Any) -> Any:
     return doc
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # the server
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 class KubeApiServer:
@@ -427,12 +478,19 @@ class KubeApiServer:
     Args:
         calico: install the Calico CRDs (``crd.projectcalico.org/v1``) so GlobalNetworkPolicies are served.
         calico_apiserver: also serve ``projectcalico.org/v3`` (the Calico API server).
-        token: the bearer token clients must send (a random fake one by default; it is test data, not a secret).
+        token: the bearer token clients must send (a random fake one by default; it is test data, not a
+            secret).
         namespaces: namespaces that exist at start.
     """
 
-    def __init__(self, *, calico: bool = True, calico_apiserver: bool = False, token: str | None = None,
-                 namespaces: Iterable[str] = _DEFAULT_NAMESPACES) -> None:
+    def __init__(
+        self,
+        *,
+        calico: bool = True,
+        calico_apiserver: bool = False,
+        token: str | None = None,
+        namespaces: Iterable[str] = _DEFAULT_NAMESPACES,
+    ) -> None:
         self.token = token or f"fake-test-token-{secrets.token_hex(8)}"
         self.calico_apiserver = calico_apiserver
         self.requests: list[RecordedRequest] = []
@@ -454,15 +512,16 @@ class KubeApiServer:
             for name in CALICO_CRDS:
                 self.install_crd(name)
 
-    # -- lifecycle -----------------------------------------------------------------------------------------------
+    # -- lifecycle -------------------------------------------------------------------------------------------
 
     def start(self) -> KubeApiServer:
         """Start serving in a daemon thread; returns self."""
         handler = type("_BoundHandler", (_Handler,), {"api": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="kubeapi-test-server",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="kubeapi-test-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -487,8 +546,14 @@ class KubeApiServer:
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def write_kubeconfig(self, path: str | Path, *, context: str = "kubeapi-test", namespace: str | None = None,
-                         extra_contexts: Iterable[str] = ()) -> Path:
+    def write_kubeconfig(
+        self,
+        path: str | Path,
+        *,
+        context: str = "kubeapi-test",
+        namespace: str | None = None,
+        extra_contexts: Iterable[str] = (),
+    ) -> Path:
         """Write a kubeconfig pointing at this server (bearer token auth) and return its path.
 
         ``extra_contexts`` adds more context names pointing at the same server and user.
@@ -511,7 +576,7 @@ class KubeApiServer:
         path.chmod(0o600)
         return path
 
-    # -- store access for tests ---------------------------------------------------------------------------------
+    # -- store access for tests ------------------------------------------------------------------------------
 
     def resource_for(self, api_version: str, kind: str) -> ResourceType:
         """The resource type of an ``apiVersion``/``kind`` pair (KeyError when unknown)."""
@@ -526,34 +591,55 @@ class KubeApiServer:
         with self._lock:
             stored = self._stamp(rtype, copy.deepcopy(dict(obj)), None)
             meta = stored["metadata"]
-            self._store[(rtype.group, rtype.plural, meta.get("namespace", "") if rtype.namespaced else "",
-                         meta["name"])] = stored
+            self._store[
+                (
+                    rtype.group,
+                    rtype.plural,
+                    meta.get("namespace", "") if rtype.namespaced else "",
+                    meta["name"],
+                )
+            ] = stored
             return copy.deepcopy(stored)
 
-    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+    def get(
+        self, api_version: str, kind: str, name: str, namespace: str | None = None
+    ) -> dict[str, Any] | None:
         """The stored object, or None."""
         rtype = self.resource_for(api_version, kind)
         with self._lock:
-            obj = self._store.get((rtype.group, rtype.plural, namespace or "" if rtype.namespaced else "", name))
+            obj = self._store.get(
+                (rtype.group, rtype.plural, namespace or "" if rtype.namespaced else "", name)
+            )
             return copy.deepcopy(obj) if obj is not None else None
 
     def objects(self, api_version: str, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
         """All stored objects of a type (optionally in one namespace), sorted by namespace and name."""
         rtype = self.resource_for(api_version, kind)
         with self._lock:
-            return [copy.deepcopy(o) for (g, p, ns, _), o in sorted(self._store.items())
-                    if g == rtype.group and p == rtype.plural and (namespace is None or ns == namespace)]
+            return [
+                copy.deepcopy(o)
+                for (g, p, ns, _), o in sorted(self._store.items())
+                if g == rtype.group and p == rtype.plural and (namespace is None or ns == namespace)
+            ]
 
     def install_crd(self, name: str) -> None:
         """Make a CRD (``<plural>.<group>``) exist, so its custom resources are served."""
         plural, _, group = name.partition(".")
         rtype = next((r for r in RESOURCES if r.crd_name == name), None)
         kind = rtype.kind if rtype else plural.capitalize()
-        self.add({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-                  "metadata": {"name": name},
-                  "spec": {"group": group, "names": {"plural": plural, "kind": kind},
-                           "scope": "Namespaced" if rtype and rtype.namespaced else "Cluster",
-                           "versions": [{"name": "v1", "served": True, "storage": True}]}})
+        self.add(
+            {
+                "apiVersion": "apiextensions.k8s.io/v1",
+                "kind": "CustomResourceDefinition",
+                "metadata": {"name": name},
+                "spec": {
+                    "group": group,
+                    "names": {"plural": plural, "kind": kind},
+                    "scope": "Namespaced" if rtype and rtype.namespaced else "Cluster",
+                    "versions": [{"name": "v1", "served": True, "storage": True}],
+                },
+            }
+        )
 
     def remove_crd(self, name: str) -> None:
         """Delete a CRD and its custom resources (its endpoints then answer 404)."""
@@ -563,16 +649,24 @@ class KubeApiServer:
             for key in [k for k in self._store if k[0] == group and k[1] == plural]:
                 del self._store[key]
 
-    def set_pod_log(self, namespace: str, pod: str, lines: str | Iterable[tuple[datetime, str]], *,
-                    container: str | None = None, previous: bool = False) -> None:
+    def set_pod_log(
+        self,
+        namespace: str,
+        pod: str,
+        lines: str | Iterable[tuple[datetime, str]],
+        *,
+        container: str | None = None,
+        previous: bool = False,
+    ) -> None:
         """Set the log text of a pod's container (``container=None``: the pod's only/first container).
 
         ``lines`` is text (one line per ``\\n``; stamped one second apart from :attr:`log_base_time`) or
         ``(datetime, line)`` pairs.
         """
         if isinstance(lines, str):
-            stamped = [(self.log_base_time + timedelta(seconds=i), line)
-                       for i, line in enumerate(lines.splitlines())]
+            stamped = [
+                (self.log_base_time + timedelta(seconds=i), line) for i, line in enumerate(lines.splitlines())
+            ]
         else:
             stamped = [(ts if ts.tzinfo else ts.replace(tzinfo=UTC), line) for ts, line in lines]
         with self._lock:
@@ -583,25 +677,51 @@ class KubeApiServer:
         on ``plural`` (optionally only in ``namespace``)."""
         self._forbidden.append(_Forbidden(verb, plural, namespace))
 
-    def fail_next(self, code: int, *, method: str | None = None, path: str = ".*", reason: str | None = None,
-                  message: str | None = None, times: int = 1) -> None:
+    def fail_next(
+        self,
+        code: int,
+        *,
+        method: str | None = None,
+        path: str = ".*",
+        reason: str | None = None,
+        message: str | None = None,
+        times: int = 1,
+    ) -> None:
         """Answer the next ``times`` requests matching ``method``/``path`` (regex) with an error Status."""
-        reasons = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
-                   422: "Invalid", 429: "TooManyRequests", 500: "InternalError", 503: "ServiceUnavailable"}
-        self._faults.append(_Fault(method, re.compile(path), ApiStatus(
-            code, reason or reasons.get(code, "Unknown"), message or f"injected {code}"), times))
+        reasons = {
+            400: "BadRequest",
+            401: "Unauthorized",
+            403: "Forbidden",
+            404: "NotFound",
+            409: "Conflict",
+            422: "Invalid",
+            429: "TooManyRequests",
+            500: "InternalError",
+            503: "ServiceUnavailable",
+        }
+        self._faults.append(
+            _Fault(
+                method,
+                re.compile(path),
+                ApiStatus(code, reason or reasons.get(code, "Unknown"), message or f"injected {code}"),
+                times,
+            )
+        )
 
     def requests_matching(self, method: str | None = None, path_prefix: str = "") -> list[RecordedRequest]:
         """Recorded requests with this method (any when None) whose path starts with ``path_prefix``."""
         with self._lock:
-            return [r for r in self.requests
-                    if (method is None or r.method == method) and r.path.startswith(path_prefix)]
+            return [
+                r
+                for r in self.requests
+                if (method is None or r.method == method) and r.path.startswith(path_prefix)
+            ]
 
     def writes(self) -> list[RecordedRequest]:
         """Recorded POST/PUT/PATCH/DELETE requests."""
         return [r for r in self.requests_matching() if r.method in ("POST", "PUT", "PATCH", "DELETE")]
 
-    # -- internals ------------------------------------------------------------------------------------------------
+    # -- internals -------------------------------------------------------------------------------------------
 
     def _next_rv(self) -> str:
         self._rv += 1
@@ -673,7 +793,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     # plumbing
     def _send(self, code: int, body: Any, content_type: str = "application/json") -> None:
-        data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body, separators=(",", ":")).encode("utf-8")
+        data = (
+            body.encode("utf-8")
+            if isinstance(body, str)
+            else json.dumps(body, separators=(",", ":")).encode("utf-8")
+        )
         self.send_response(code)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -690,7 +814,9 @@ class _Handler(BaseHTTPRequestHandler):
         body: Any = None
         if raw:
             try:
-                body = yaml.safe_load(raw) if content_type == "application/apply-patch+yaml" else json.loads(raw)
+                body = (
+                    yaml.safe_load(raw) if content_type == "application/apply-patch+yaml" else json.loads(raw)
+                )
             except (ValueError, yaml.YAMLError):
                 body = raw.decode("utf-8", "replace")
         auth = self.headers.get("Authorization") or ""
@@ -711,16 +837,24 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiStatus as exc:
             code, out, ctype = exc.code, exc.body(), "application/json"
         except Exception as exc:  # noqa: BLE001 - a server bug must still answer, as a 500 Status
-            code, out, ctype = 500, ApiStatus(500, "InternalError", f"test server error: {exc!r}").body(), \
-                "application/json"
+            code, out, ctype = (
+                500,
+                ApiStatus(500, "InternalError", f"test server error: {exc!r}").body(),
+                "application/json",
+            )
         rec.status = code
         self._send(code, out, ctype)
 
-    def _route(self, method: str, path: str, query: dict[str, list[str]], body: Any,
-               content_type: str | None) -> tuple[int, Any, str]:
+    def _route(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any, content_type: str | None
+    ) -> tuple[int, Any, str]:
         api = self.api
         if path == "/version":
-            return 200, {"major": "1", "minor": "31", "gitVersion": "v1.31.0-kubeapi-test"}, "application/json"
+            return (
+                200,
+                {"major": "1", "minor": "31", "gitVersion": "v1.31.0-kubeapi-test"},
+                "application/json",
+            )
         if path in ("/api", "/apis"):
             return 200, self._discovery_root(path), "application/json"
         m = _PATH.match(path)
@@ -734,8 +868,9 @@ class _Handler(BaseHTTPRequestHandler):
         if namespace is None and plural == "namespaces" and name and sub:
             # /api/v1/namespaces/{ns}/{plural} was parsed as plural=namespaces, name=ns, sub=plural
             namespace, plural, name, sub = name, sub, None, None
-        rtype = next((r for r in RESOURCES if r.group == group and r.version == version and r.plural == plural),
-                     None)
+        rtype = next(
+            (r for r in RESOURCES if r.group == group and r.version == version and r.plural == plural), None
+        )
         with api._lock:
             if rtype is None or not api._served(rtype):
                 raise ApiStatus(404, "NotFound", "the server could not find the requested resource")
@@ -746,8 +881,13 @@ class _Handler(BaseHTTPRequestHandler):
             dry = query.get("dryRun")
             if dry is not None and dry != ["All"]:
                 raise ApiStatus(400, "BadRequest", f"unsupported dry run: {dry!r} (only 'All' is accepted)")
-            verb = {"GET": "get" if name else "list", "POST": "create", "PUT": "update", "PATCH": "patch",
-                    "DELETE": "delete"}[method]
+            verb = {
+                "GET": "get" if name else "list",
+                "POST": "create",
+                "PUT": "update",
+                "PATCH": "patch",
+                "DELETE": "delete",
+            }[method]
             if sub == "log":
                 verb = "get"
             self._authorize(verb, rtype, namespace, sub)
@@ -767,10 +907,13 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._patch(rtype, namespace, name, body, content_type, bool(dry))
             if method == "DELETE" and name:
                 return self._delete(rtype, namespace, name, bool(dry))
-            raise ApiStatus(405, "MethodNotAllowed", f"the server does not allow this method on the requested "
-                            f"resource: {method} {path}")
+            raise ApiStatus(
+                405,
+                "MethodNotAllowed",
+                f"the server does not allow this method on the requested resource: {method} {path}",
+            )
 
-    # -- discovery ------------------------------------------------------------------------------------------------
+    # -- discovery -------------------------------------------------------------------------------------------
 
     def _discovery_root(self, path: str) -> dict[str, Any]:
         if path == "/api":
@@ -779,40 +922,71 @@ class _Handler(BaseHTTPRequestHandler):
         for r in RESOURCES:
             if r.group and self.api._served(r):
                 groups.setdefault(r.group, set()).add(r.version)
-        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
-            {"name": g, "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in sorted(vs)],
-             "preferredVersion": {"groupVersion": f"{g}/{sorted(vs)[0]}", "version": sorted(vs)[0]}}
-            for g, vs in sorted(groups.items())]}
+        return {
+            "kind": "APIGroupList",
+            "apiVersion": "v1",
+            "groups": [
+                {
+                    "name": g,
+                    "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in sorted(vs)],
+                    "preferredVersion": {"groupVersion": f"{g}/{sorted(vs)[0]}", "version": sorted(vs)[0]},
+                }
+                for g, vs in sorted(groups.items())
+            ],
+        }
 
     def _discovery_group(self, group: str, version: str) -> dict[str, Any]:
         served = [r for r in RESOURCES if r.group == group and r.version == version and self.api._served(r)]
         if not served:
             raise ApiStatus(404, "NotFound", "the server could not find the requested resource")
-        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": served[0].api_version,
-                "resources": [{"name": r.plural, "singularName": r.kind.lower(), "namespaced": r.namespaced,
-                               "kind": r.kind, "verbs": ["create", "delete", "get", "list", "patch", "update"]}
-                              for r in served]}
+        return {
+            "kind": "APIResourceList",
+            "apiVersion": "v1",
+            "groupVersion": served[0].api_version,
+            "resources": [
+                {
+                    "name": r.plural,
+                    "singularName": r.kind.lower(),
+                    "namespaced": r.namespaced,
+                    "kind": r.kind,
+                    "verbs": ["create", "delete", "get", "list", "patch", "update"],
+                }
+                for r in served
+            ],
+        }
 
-    # -- authorization --------------------------------------------------------------------------------------------
+    # -- authorization ---------------------------------------------------------------------------------------
 
     def _authorize(self, verb: str, rtype: ResourceType, namespace: str | None, sub: str | None) -> None:
         resource = f"{rtype.plural}/{sub}" if sub else rtype.plural
         for rule in self.api._forbidden:
-            if rule.plural in (rtype.plural, resource) and rule.verb in (None, verb) \
-                    and rule.namespace in (None, namespace):
+            if (
+                rule.plural in (rtype.plural, resource)
+                and rule.verb in (None, verb)
+                and rule.namespace in (None, namespace)
+            ):
                 scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
-                raise ApiStatus(403, "Forbidden", f'{resource} is forbidden: User "system:serviceaccount:test:'
-                                f'limited" cannot {verb} resource "{resource}" in API group "{rtype.group}" '
-                                f"{scope}", {"kind": rtype.plural})
+                raise ApiStatus(
+                    403,
+                    "Forbidden",
+                    f'{resource} is forbidden: User "system:serviceaccount:test:'
+                    f'limited" cannot {verb} resource "{resource}" in API group "{rtype.group}" '
+                    f"{scope}",
+                    {"kind": rtype.plural},
+                )
 
-    # -- CRUD -----------------------------------------------------------------------------------------------------
+    # -- CRUD ------------------------------------------------------------------------------------------------
 
     def _key(self, rtype: ResourceType, namespace: str | None, name: str) -> tuple[str, str, str, str]:
         return (rtype.group, rtype.plural, namespace or "" if rtype.namespaced else "", name)
 
     def _not_found(self, rtype: ResourceType, name: str) -> ApiStatus:
-        return ApiStatus(404, "NotFound", f'{rtype.plural}.{rtype.group or ""}'.rstrip(".") + f' "{name}" not found',
-                         {"name": name, "group": rtype.group, "kind": rtype.plural})
+        return ApiStatus(
+            404,
+            "NotFound",
+            f"{rtype.plural}.{rtype.group or ''}".rstrip(".") + f' "{name}" not found',
+            {"name": name, "group": rtype.group, "kind": rtype.plural},
+        )
 
     def _get(self, rtype: ResourceType, namespace: str | None, name: str) -> dict[str, Any]:
         obj = self.api._store.get(self._key(rtype, namespace, name))
@@ -820,7 +994,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise self._not_found(rtype, name)
         return copy.deepcopy(obj)
 
-    def _list(self, rtype: ResourceType, namespace: str | None, query: dict[str, list[str]]) -> dict[str, Any]:
+    def _list(
+        self, rtype: ResourceType, namespace: str | None, query: dict[str, list[str]]
+    ) -> dict[str, Any]:
         try:
             label_reqs = parse_label_selector(query.get("labelSelector", [""])[0])
         except ValueError as exc:
@@ -837,8 +1013,11 @@ class _Handler(BaseHTTPRequestHandler):
                 continue
             if not selector_matches(label_reqs, obj["metadata"].get("labels") or {}):
                 continue
-            fields = {"metadata.name": obj["metadata"]["name"], "metadata.namespace": ns,
-                      "spec.nodeName": (obj.get("spec") or {}).get("nodeName") or ""}
+            fields = {
+                "metadata.name": obj["metadata"]["name"],
+                "metadata.namespace": ns,
+                "spec.nodeName": (obj.get("spec") or {}).get("nodeName") or "",
+            }
             if not all((fields[f] == v) == eq for f, eq, v in field_reqs):
                 continue
             item = copy.deepcopy(obj)
@@ -846,51 +1025,84 @@ class _Handler(BaseHTTPRequestHandler):
                 item.pop("kind", None)
                 item.pop("apiVersion", None)
             items.append(item)
-        return {"kind": f"{rtype.kind}List", "apiVersion": rtype.api_version,
-                "metadata": {"resourceVersion": str(self.api._rv)}, "items": items}
+        return {
+            "kind": f"{rtype.kind}List",
+            "apiVersion": rtype.api_version,
+            "metadata": {"resourceVersion": str(self.api._rv)},
+            "items": items,
+        }
 
-    def _check_body(self, rtype: ResourceType, namespace: str | None, body: Any, name: str | None) -> dict[str, Any]:
+    def _check_body(
+        self, rtype: ResourceType, namespace: str | None, body: Any, name: str | None
+    ) -> dict[str, Any]:
         if not isinstance(body, Mapping):
             raise ApiStatus(400, "BadRequest", "the body of the request was in an unknown format")
         obj = copy.deepcopy(dict(body))
-        if obj.get("kind") not in (None, rtype.kind) or obj.get("apiVersion") not in (None, rtype.api_version):
-            raise ApiStatus(400, "BadRequest", f"the API version in the data ({obj.get('apiVersion')}) does not "
-                            f"match the expected API version ({rtype.api_version})")
+        if obj.get("kind") not in (None, rtype.kind) or obj.get("apiVersion") not in (
+            None,
+            rtype.api_version,
+        ):
+            raise ApiStatus(
+                400,
+                "BadRequest",
+                f"the API version in the data ({obj.get('apiVersion')}) does not "
+                f"match the expected API version ({rtype.api_version})",
+            )
         meta = obj.setdefault("metadata", {})
         if not isinstance(meta, dict):
             raise ApiStatus(400, "BadRequest", "metadata must be an object")
         if rtype.namespaced:
             body_ns = meta.get("namespace")
             if body_ns and body_ns != namespace:
-                raise ApiStatus(400, "BadRequest", "the namespace of the provided object does not match the "
-                                "namespace sent on the request")
+                raise ApiStatus(
+                    400,
+                    "BadRequest",
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                )
             meta["namespace"] = namespace
         if name is not None and meta.get("name") not in (None, name):
-            raise ApiStatus(400, "BadRequest", f"the name of the object ({meta.get('name')}) does not match the "
-                            f"name on the URL ({name})")
+            raise ApiStatus(
+                400,
+                "BadRequest",
+                f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})",
+            )
         if name is not None:
             meta["name"] = name
         causes = _validate(rtype, obj)
         if causes:
             shown = meta.get("name") or ""
-            raise ApiStatus(422, "Invalid", f'{rtype.kind}.{rtype.group or "core"} "{shown}" is invalid: '
-                            + ", ".join(f"{c['field']}: {c['message']}" for c in causes),
-                            {"name": shown, "group": rtype.group, "kind": rtype.kind, "causes": causes})
+            raise ApiStatus(
+                422,
+                "Invalid",
+                f'{rtype.kind}.{rtype.group or "core"} "{shown}" is invalid: '
+                + ", ".join(f"{c['field']}: {c['message']}" for c in causes),
+                {"name": shown, "group": rtype.group, "kind": rtype.kind, "causes": causes},
+            )
         return obj
 
     def _require_namespace(self, rtype: ResourceType, namespace: str | None) -> None:
         if rtype.namespaced and ("", "namespaces", "", namespace or "") not in self.api._store:
-            raise ApiStatus(404, "NotFound", f'namespaces "{namespace}" not found',
-                            {"name": namespace or "", "kind": "namespaces"})
+            raise ApiStatus(
+                404,
+                "NotFound",
+                f'namespaces "{namespace}" not found',
+                {"name": namespace or "", "kind": "namespaces"},
+            )
 
-    def _create(self, rtype: ResourceType, namespace: str | None, body: Any, dry: bool) -> tuple[int, Any, str]:
+    def _create(
+        self, rtype: ResourceType, namespace: str | None, body: Any, dry: bool
+    ) -> tuple[int, Any, str]:
         obj = self._check_body(rtype, namespace, body, None)
         self._require_namespace(rtype, namespace)
         key = self._key(rtype, namespace, obj["metadata"]["name"])
         if key in self.api._store:
             name = obj["metadata"]["name"]
-            raise ApiStatus(409, "AlreadyExists", f'{rtype.plural}{"." + rtype.group if rtype.group else ""} '
-                            f'"{name}" already exists', {"name": name, "group": rtype.group, "kind": rtype.plural})
+            raise ApiStatus(
+                409,
+                "AlreadyExists",
+                f'{rtype.plural}{"." + rtype.group if rtype.group else ""} "{name}" already exists',
+                {"name": name, "group": rtype.group, "kind": rtype.plural},
+            )
         if dry:
             rv = self.api._rv
             stored = self.api._stamp(rtype, obj, None)
@@ -906,8 +1118,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.api._store[key] = stored
         return 201, copy.deepcopy(stored), "application/json"
 
-    def _update(self, rtype: ResourceType, namespace: str | None, name: str, body: Any,
-                dry: bool) -> tuple[int, Any, str]:
+    def _update(
+        self, rtype: ResourceType, namespace: str | None, name: str, body: Any, dry: bool
+    ) -> tuple[int, Any, str]:
         obj = self._check_body(rtype, namespace, body, name)
         key = self._key(rtype, namespace, name)
         old = self.api._store.get(key)
@@ -915,10 +1128,14 @@ class _Handler(BaseHTTPRequestHandler):
             raise self._not_found(rtype, name)
         sent_rv = obj["metadata"].get("resourceVersion")
         if sent_rv and sent_rv != old["metadata"]["resourceVersion"]:
-            raise ApiStatus(409, "Conflict", f'Operation cannot be fulfilled on {rtype.plural}'
-                            f'{"." + rtype.group if rtype.group else ""} "{name}": the object has been modified; '
-                            "please apply your changes to the latest version and try again",
-                            {"name": name, "group": rtype.group, "kind": rtype.plural})
+            raise ApiStatus(
+                409,
+                "Conflict",
+                f"Operation cannot be fulfilled on {rtype.plural}"
+                f'{"." + rtype.group if rtype.group else ""} "{name}": the object has been modified; '
+                "please apply your changes to the latest version and try again",
+                {"name": name, "group": rtype.group, "kind": rtype.plural},
+            )
         if "status" not in obj and "status" in old:
             obj["status"] = copy.deepcopy(old["status"])
         obj["metadata"].pop("resourceVersion", None)
@@ -939,14 +1156,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.api._store[key] = stored
         return 200, copy.deepcopy(stored), "application/json"
 
-    def _patch(self, rtype: ResourceType, namespace: str | None, name: str, body: Any, content_type: str | None,
-               dry: bool) -> tuple[int, Any, str]:
+    def _patch(
+        self,
+        rtype: ResourceType,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        content_type: str | None,
+        dry: bool,
+    ) -> tuple[int, Any, str]:
         key = self._key(rtype, namespace, name)
         old = self.api._store.get(key)
         if content_type == "application/strategic-merge-patch+json" and rtype.custom:
-            raise ApiStatus(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
-                            "accepted media types include: application/json-patch+json, "
-                            "application/merge-patch+json, application/apply-patch+yaml")
+            raise ApiStatus(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - "
+                "accepted media types include: application/json-patch+json, "
+                "application/merge-patch+json, application/apply-patch+yaml",
+            )
         try:
             if content_type == "application/json-patch+json":
                 if old is None:
@@ -959,17 +1187,23 @@ class _Handler(BaseHTTPRequestHandler):
             elif content_type == "application/apply-patch+yaml":
                 new = _merge_patch(old or {}, body)
             else:
-                raise ApiStatus(415, "UnsupportedMediaType", f"the body of the request was in an unknown format "
-                                f"- {content_type}")
+                raise ApiStatus(
+                    415,
+                    "UnsupportedMediaType",
+                    f"the body of the request was in an unknown format - {content_type}",
+                )
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise ApiStatus(422, "Invalid", f"the server rejected our request due to an error in our request: "
-                            f"{exc}") from None
+            raise ApiStatus(
+                422, "Invalid", f"the server rejected our request due to an error in our request: {exc}"
+            ) from None
         if old is None:
             return self._create(rtype, namespace, new, dry)
         new.setdefault("metadata", {})["resourceVersion"] = old["metadata"]["resourceVersion"]
         return self._update(rtype, namespace, name, new, dry)
 
-    def _delete(self, rtype: ResourceType, namespace: str | None, name: str, dry: bool) -> tuple[int, Any, str]:
+    def _delete(
+        self, rtype: ResourceType, namespace: str | None, name: str, dry: bool
+    ) -> tuple[int, Any, str]:
         key = self._key(rtype, namespace, name)
         old = self.api._store.get(key)
         if old is None:
@@ -979,8 +1213,12 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, out, "application/json"
         del self.api._store[key]
         if rtype.plural == "namespaces":  # the namespace controller, done at once: delete what is inside
-            for k in [k for k in self.api._store if k[2] == name and any(
-                    r.group == k[0] and r.plural == k[1] and r.namespaced for r in RESOURCES)]:
+            for k in [
+                k
+                for k in self.api._store
+                if k[2] == name
+                and any(r.group == k[0] and r.plural == k[1] and r.namespaced for r in RESOURCES)
+            ]:
                 del self.api._store[k]
             out["status"] = {"phase": "Terminating"}
             out["metadata"]["deletionTimestamp"] = _rfc3339(self.api.now)
@@ -989,7 +1227,7 @@ class _Handler(BaseHTTPRequestHandler):
                 del self.api._logs[k]
         return 200, out, "application/json"
 
-    # -- pod logs -------------------------------------------------------------------------------------------------
+    # -- pod logs --------------------------------------------------------------------------------------------
 
     def _pod_log(self, namespace: str, name: str, query: dict[str, list[str]]) -> tuple[int, Any, str]:
         api = self.api
@@ -1000,22 +1238,33 @@ class _Handler(BaseHTTPRequestHandler):
         container = query.get("container", [""])[0]
         if not container:
             if len(containers) > 1:
-                raise ApiStatus(400, "BadRequest", f"a container name must be specified for pod {name}, choose "
-                                f"one of: [{' '.join(containers)}]")
+                raise ApiStatus(
+                    400,
+                    "BadRequest",
+                    f"a container name must be specified for pod {name}, choose "
+                    f"one of: [{' '.join(containers)}]",
+                )
             container = containers[0] if containers else ""
         elif containers and container not in containers:
             raise ApiStatus(400, "BadRequest", f"container {container} is not valid for pod {name}")
         previous = query.get("previous", ["false"])[0] in ("true", "1")
         if "sinceTime" in query and "sinceSeconds" in query:
-            raise ApiStatus(422, "Invalid", "PodLogOptions \"\" is invalid: sinceSeconds: Forbidden: at most one "
-                            "of `sinceTime` or `sinceSeconds` may be specified")
+            raise ApiStatus(
+                422,
+                "Invalid",
+                'PodLogOptions "" is invalid: sinceSeconds: Forbidden: at most one '
+                "of `sinceTime` or `sinceSeconds` may be specified",
+            )
         stream = api._logs.get((namespace, name, container, previous))
         if stream is None and container == (containers[0] if containers else ""):
             stream = api._logs.get((namespace, name, "", previous))
         if stream is None:
             if previous:
-                raise ApiStatus(400, "BadRequest", f'previous terminated container "{container}" in pod '
-                                f'"{name}" not found')
+                raise ApiStatus(
+                    400,
+                    "BadRequest",
+                    f'previous terminated container "{container}" in pod "{name}" not found',
+                )
             stream = _LogStream()
         lines = list(stream.lines)
         since: datetime | None = None

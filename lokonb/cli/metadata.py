@@ -16,9 +16,12 @@ from typing import Any
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``metadata`` command group."""
-    group = sub.add_parser("metadata", help="EC2 metadata endpoint: render/apply block and allow policies, audit",
-                           description="Block pod access to the EC2 metadata endpoint (169.254.169.254), allow "
-                                       "it for chosen pods, and audit which pods can reach it and why.")
+    group = sub.add_parser(
+        "metadata",
+        help="EC2 metadata endpoint: render/apply block and allow policies, audit",
+        description="Block pod access to the EC2 metadata endpoint (169.254.169.254), allow "
+        "it for chosen pods, and audit which pods can reach it and why.",
+    )
     cmds = group.add_subparsers(dest="metadata_command", metavar="SUBCOMMAND")
 
     render = cmds.add_parser("render", help="print the policies as YAML documents")
@@ -27,27 +30,41 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     audit = cmds.add_parser("audit", help="which pods can reach 169.254.169.254, and why")
     src = audit.add_mutually_exclusive_group(required=True)
-    src.add_argument("--dump", metavar="PATH", action="append",
-                     help="manifest dump: YAML/JSON file or directory (kubectl get pods,networkpolicies -A -o "
-                          "yaml, plus globalnetworkpolicies); repeatable")
+    src.add_argument(
+        "--dump",
+        metavar="PATH",
+        action="append",
+        help="manifest dump: YAML/JSON file or directory (kubectl get pods,networkpolicies -A -o "
+        "yaml, plus globalnetworkpolicies); repeatable",
+    )
     src.add_argument("--kubeconfig", metavar="FILE", help="audit a live cluster through this kubeconfig")
     src.add_argument("--sample", action="store_true", help="audit the sample dump bundled with lokonb")
     audit.add_argument("--context", metavar="NAME", help="kubeconfig context (default: current context)")
     audit.add_argument("--json", action="store_true", help="print a JSON list of pod verdicts")
     _imds_args(audit)
-    audit.add_argument("--fail-on-reachable", action="store_true",
-                       help="exit 3 when a pod-network pod can reach the endpoint")
+    audit.add_argument(
+        "--fail-on-reachable",
+        action="store_true",
+        help="exit 3 when a pod-network pod can reach the endpoint",
+    )
     audit.set_defaults(func=_audit)
 
     apply = cmds.add_parser("apply", help="create or replace the policies in a cluster (needs --confirm)")
     _policy_args(apply)
-    apply.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig (default: $KUBECONFIG, ~/.kube/config)")
+    apply.add_argument(
+        "--kubeconfig", metavar="FILE", help="kubeconfig (default: $KUBECONFIG, ~/.kube/config)"
+    )
     apply.add_argument("--context", metavar="NAME", help="kubeconfig context (default: current context)")
-    apply.add_argument("--dry-run", action="store_true", help="server-side dry run (dryRun=All); writes nothing")
+    apply.add_argument(
+        "--dry-run", action="store_true", help="server-side dry run (dryRun=All); writes nothing"
+    )
     apply.add_argument("--confirm", action="store_true", help="really apply (required unless --dry-run)")
-    apply.add_argument("--live-check", action="store_true",
-                       help="after applying, run a short-lived pod in a temporary namespace that tries to reach "
-                            "the endpoint (needs --confirm; the namespace is always deleted)")
+    apply.add_argument(
+        "--live-check",
+        action="store_true",
+        help="after applying, run a short-lived pod in a temporary namespace that tries to reach "
+        "the endpoint (needs --confirm; the namespace is always deleted)",
+    )
     apply.set_defaults(func=_apply)
 
     sample = cmds.add_parser("sample-dump", help="write the sample manifest dump lokonb bundles")
@@ -63,26 +80,51 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _policy_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--blocked-cidr", metavar="CIDR", action="extend", nargs="+", dest="blocked_cidrs",
-                   help="CIDR(s) the block policy denies (repeatable; default 169.254.169.254/32; add "
-                        "fd00:ec2::254/128 for IPv6 IMDS)")
+    p.add_argument(
+        "--blocked-cidr",
+        metavar="CIDR",
+        action="extend",
+        nargs="+",
+        dest="blocked_cidrs",
+        help="CIDR(s) the block policy denies (repeatable; default 169.254.169.254/32; add "
+        "fd00:ec2::254/128 for IPv6 IMDS)",
+    )
     p.add_argument("--no-block", action="store_true", help="leave out the block-metadata-access policy")
     p.add_argument("--allow-namespace", metavar="NS", help="namespace of the pods to allow")
-    p.add_argument("--allow-selector", metavar="KEY=VALUE", action="extend", nargs="+", default=[],
-                   help="label selector of the pods to allow (repeatable; also 'KEY in (A,B)', 'KEY notin (A)', "
-                        "KEY, !KEY)")
-    p.add_argument("--allow-all-pods", action="store_true",
-                   help="allow every pod of --allow-namespace (an empty podSelector)")
-    p.add_argument("--mode", choices=("metadata-only", "open"), default=None,
-                   help="metadata-only (default): TCP 80 to 169.254.169.254 only; open: all egress (very open)")
-    p.add_argument("--include", action="append", choices=("dns", "all-but-metadata"), default=[],
-                   help="metadata-only: add the DNS and/or everything-but-metadata egress rules")
+    p.add_argument(
+        "--allow-selector",
+        metavar="KEY=VALUE",
+        action="extend",
+        nargs="+",
+        default=[],
+        help="label selector of the pods to allow (repeatable; also 'KEY in (A,B)', 'KEY notin (A)', "
+        "KEY, !KEY)",
+    )
+    p.add_argument(
+        "--allow-all-pods",
+        action="store_true",
+        help="allow every pod of --allow-namespace (an empty podSelector)",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("metadata-only", "open"),
+        default=None,
+        help="metadata-only (default): TCP 80 to 169.254.169.254 only; open: all egress (very open)",
+    )
+    p.add_argument(
+        "--include",
+        action="append",
+        choices=("dns", "all-but-metadata"),
+        default=[],
+        help="metadata-only: add the DNS and/or everything-but-metadata egress rules",
+    )
     p.add_argument("--name", help="allow policy name (default allow-metadata-<selector>)")
 
 
 def _imds_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--imds-tokens", choices=("required", "optional"),
-                   help="known IMDS HttpTokens setting of every node")
+    p.add_argument(
+        "--imds-tokens", choices=("required", "optional"), help="known IMDS HttpTokens setting of every node"
+    )
     p.add_argument("--imds-hop-limit", type=int, metavar="N", help="known IMDS hop limit of every node")
 
 
@@ -101,8 +143,10 @@ def _build(args: argparse.Namespace) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
     wants_allow = bool(args.allow_selector or args.allow_all_pods or args.allow_namespace is not None)
     if not wants_allow and (args.mode or args.include or args.name):
-        raise PolicyInputError("--mode/--include/--name", "only apply to an allow policy: add --allow-namespace "
-                               "NS and --allow-selector KEY=VALUE")
+        raise PolicyInputError(
+            "--mode/--include/--name",
+            "only apply to an allow policy: add --allow-namespace NS and --allow-selector KEY=VALUE",
+        )
     if args.no_block and args.blocked_cidrs:
         raise PolicyInputError("--no-block", "cannot be combined with --blocked-cidr")
     if not args.no_block:
@@ -112,16 +156,28 @@ def _build(args: argparse.Namespace) -> list[dict[str, Any]]:
         _warn(str(w.message) for w in caught)
     if wants_allow:
         if not args.allow_selector and not args.allow_all_pods:
-            raise PolicyInputError("--allow-selector", "give the pods to allow as KEY=VALUE (or --allow-all-pods "
-                                   "for every pod of the namespace)")
+            raise PolicyInputError(
+                "--allow-selector",
+                "give the pods to allow as KEY=VALUE (or --allow-all-pods for every pod of the namespace)",
+            )
         if args.allow_selector and args.allow_all_pods:
             raise PolicyInputError("--allow-all-pods", "cannot be combined with --allow-selector")
         selector = LabelSelector.from_strings(args.allow_selector, "--allow-selector")
         if args.allow_namespace is None:
-            _warn(["no --allow-namespace: metadata.namespace is left out (kubectl applies it to the context's "
-                   "namespace)"])
-        allow = allow_metadata_policy(args.allow_namespace, selector, mode=args.mode or "metadata-only",
-                                      name=args.name, include=args.include)
+            _warn(
+                [
+                    "no --allow-namespace: metadata.namespace is left out "
+                    "(kubectl applies it to the context's "
+                    "namespace)"
+                ]
+            )
+        allow = allow_metadata_policy(
+            args.allow_namespace,
+            selector,
+            mode=args.mode or "metadata-only",
+            name=args.name,
+            include=args.include,
+        )
         _warn(allow.warnings)
         objects.append(allow.policy)
     if not objects:
@@ -151,16 +207,20 @@ def _audit(args: argparse.Namespace) -> int:
         from lokonb.kube.errors import PolicyInputError
 
         raise PolicyInputError("--context", "only applies with --kubeconfig")
-    result = audit_metadata_access(source, kubeconfig=args.kubeconfig, context=args.context,
-                                   node_imds=_node_imds(args))
+    result = audit_metadata_access(
+        source, kubeconfig=args.kubeconfig, context=args.context, node_imds=_node_imds(args)
+    )
     summary = result.summary()
     if args.json:
         json.dump(result.records(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(f"{summary['pods']} pods in {summary['source']}: {summary['reachable']} can reach 169.254.169.254 "
-              f"({summary['reachable_pod_network']} pod-network, {summary['reachable_host_network']} "
-              f"host-network), {summary['blocked']} blocked; block policy: {summary['block_policy'] or 'none'}")
+        print(
+            f"{summary['pods']} pods in {summary['source']}: {summary['reachable']} can reach "
+            "169.254.169.254 "
+            f"({summary['reachable_pod_network']} pod-network, {summary['reachable_host_network']} "
+            f"host-network), {summary['blocked']} blocked; block policy: {summary['block_policy'] or 'none'}"
+        )
         print(_text_table(result.records(), ("namespace", "pod", "node", "reachable", "policy", "reason")))
     _warn(summary["notes"])
     if args.fail_on_reachable and summary["reachable_pod_network"]:
@@ -191,8 +251,10 @@ def _apply(args: argparse.Namespace) -> int:
         print(f"{r.ref}: {r.action}{' (server-side dry run)' if r.dry_run else ''}")
     if args.live_check and not args.dry_run:
         check = live_check(api, confirm=True)
-        print(f"live check in {check.namespace}: {check.detail}; namespace "
-              f"{'deleted' if check.cleaned_up else 'NOT deleted: delete it by hand'}")
+        print(
+            f"live check in {check.namespace}: {check.detail}; namespace "
+            f"{'deleted' if check.cleaned_up else 'NOT deleted: delete it by hand'}"
+        )
     return 0
 
 

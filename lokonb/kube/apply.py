@@ -54,26 +54,48 @@ def translate_api_error(exc: Any, *, verb: str, what: str, crd_group: str | None
     status = getattr(exc, "status", None)
     message, details = _status_message(exc)
     if status == 401:
-        return KubeApiError(f"cannot {verb} {what}: the API server rejected the kubeconfig credentials (401 "
-                            "Unauthorized); refresh them", status=401, object_ref=what)
+        return KubeApiError(
+            f"cannot {verb} {what}: the API server rejected the kubeconfig credentials (401 "
+            "Unauthorized); refresh them",
+            status=401,
+            object_ref=what,
+        )
     if status == 403:
-        return KubeApiError(f"cannot {verb} {what}: forbidden (403): {message}. Ask a cluster admin for RBAC "
-                            f"permission to {verb} it", status=403, object_ref=what)
+        return KubeApiError(
+            f"cannot {verb} {what}: forbidden (403): {message}. Ask a cluster admin for RBAC "
+            f"permission to {verb} it",
+            status=403,
+            object_ref=what,
+        )
     if status == 404 and crd_group and not details.get("name"):
-        return CalicoNotInstalled(f"cannot {verb} {what}: Calico is not installed: the cluster serves no "
-                                  f"{GNP_PLURAL}.{crd_group} resource (the CRD is missing). Install Calico, "
-                                  "or skip the block policy", status=404, object_ref=what)
+        return CalicoNotInstalled(
+            f"cannot {verb} {what}: Calico is not installed: the cluster serves no "
+            f"{GNP_PLURAL}.{crd_group} resource (the CRD is missing). Install Calico, "
+            "or skip the block policy",
+            status=404,
+            object_ref=what,
+        )
     if status == 404:
         return KubeApiError(f"cannot {verb} {what}: not found (404): {message}", status=404, object_ref=what)
     if status == 409:
-        return KubeApiError(f"cannot {verb} {what}: conflict (409): {message}. It changed while lokonb was "
-                            "applying; run again", status=409, object_ref=what)
+        return KubeApiError(
+            f"cannot {verb} {what}: conflict (409): {message}. It changed while lokonb was "
+            "applying; run again",
+            status=409,
+            object_ref=what,
+        )
     if status == 422:
-        causes = "; ".join(f"{c.get('field', '?')}: {c.get('message', '')}" for c in details.get("causes") or [])
-        return KubeApiError(f"cannot {verb} {what}: the API server rejected it as invalid (422): "
-                            f"{causes or message}", status=422, object_ref=what)
-    return KubeApiError(f"cannot {verb} {what}: API error {status}: {message or exc}", status=status,
-                        object_ref=what)
+        causes = "; ".join(
+            f"{c.get('field', '?')}: {c.get('message', '')}" for c in details.get("causes") or []
+        )
+        return KubeApiError(
+            f"cannot {verb} {what}: the API server rejected it as invalid (422): {causes or message}",
+            status=422,
+            object_ref=what,
+        )
+    return KubeApiError(
+        f"cannot {verb} {what}: API error {status}: {message or exc}", status=status, object_ref=what
+    )
 
 
 @dataclass(frozen=True)
@@ -97,20 +119,27 @@ def _ops(api_client: Any, obj: Mapping[str, Any]) -> _Kind:
         return _Kind(
             get=lambda name, ns: ser(net.read_namespaced_network_policy(name, ns)),
             create=lambda body, ns, dry: ser(net.create_namespaced_network_policy(ns, body, dry_run=dry)),
-            replace=lambda name, ns, body, dry: ser(net.replace_namespaced_network_policy(name, ns, body,
-                                                                                          dry_run=dry)),
-            crd_group=None)
+            replace=lambda name, ns, body, dry: ser(
+                net.replace_namespaced_network_policy(name, ns, body, dry_run=dry)
+            ),
+            crd_group=None,
+        )
     if (api_version, kind) == (f"{CALICO_GROUP}/{CALICO_VERSION}", "GlobalNetworkPolicy"):
         custom = client.CustomObjectsApi(api_client)
         args = (CALICO_GROUP, CALICO_VERSION, GNP_PLURAL)
         return _Kind(
             get=lambda name, ns: custom.get_cluster_custom_object(*args, name),
             create=lambda body, ns, dry: custom.create_cluster_custom_object(*args, body, dry_run=dry),
-            replace=lambda name, ns, body, dry: custom.replace_cluster_custom_object(*args, name, body,
-                                                                                     dry_run=dry),
-            crd_group=CALICO_GROUP)
-    raise PolicyInputError("objects", f"cannot apply {api_version} {kind}: only networking.k8s.io/v1 "
-                           "NetworkPolicy and crd.projectcalico.org/v1 GlobalNetworkPolicy are supported")
+            replace=lambda name, ns, body, dry: custom.replace_cluster_custom_object(
+                *args, name, body, dry_run=dry
+            ),
+            crd_group=CALICO_GROUP,
+        )
+    raise PolicyInputError(
+        "objects",
+        f"cannot apply {api_version} {kind}: only networking.k8s.io/v1 "
+        "NetworkPolicy and crd.projectcalico.org/v1 GlobalNetworkPolicy are supported",
+    )
 
 
 def _normalise_spec(obj: Mapping[str, Any]) -> Any:
@@ -148,14 +177,23 @@ def _desired(obj: Mapping[str, Any], existing: Mapping[str, Any] | None) -> dict
 
 def _same(desired: Mapping[str, Any], existing: Mapping[str, Any]) -> bool:
     want, have = desired.get("metadata") or {}, existing.get("metadata") or {}
-    return (_normalise_spec(desired) == _normalise_spec(existing)
-            and (want.get("labels") or {}) == (have.get("labels") or {})
-            and (want.get("annotations") or {}) == (have.get("annotations") or {}))
+    return (
+        _normalise_spec(desired) == _normalise_spec(existing)
+        and (want.get("labels") or {}) == (have.get("labels") or {})
+        and (want.get("annotations") or {}) == (have.get("annotations") or {})
+    )
 
 
-def apply_policies(objects: Iterable[Mapping[str, Any]], *, api_client: Any = None,
-                   kubeconfig: str | None = None, context: str | None = None, confirm: bool = False,
-                   dry_run: bool = False, namespace: str = "default") -> list[ApplyResult]:
+def apply_policies(
+    objects: Iterable[Mapping[str, Any]],
+    *,
+    api_client: Any = None,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    confirm: bool = False,
+    dry_run: bool = False,
+    namespace: str = "default",
+) -> list[ApplyResult]:
     """Create or replace the policy objects in the cluster.
 
     Args:
@@ -172,8 +210,9 @@ def apply_policies(objects: Iterable[Mapping[str, Any]], *, api_client: Any = No
 
     objs = [dict(o) for o in objects]
     if not dry_run and not confirm:
-        raise NotConfirmed("applying changes the cluster: set confirm: true (CLI: --confirm), or use a dry run "
-                           "first")
+        raise NotConfirmed(
+            "applying changes the cluster: set confirm: true (CLI: --confirm), or use a dry run first"
+        )
     if api_client is None:
         from lokonb.kube.client import load_api_client
 
@@ -210,15 +249,18 @@ def apply_policies(objects: Iterable[Mapping[str, Any]], *, api_client: Any = No
         except Exception as exc:
             if isinstance(exc, KubeApiError):
                 raise
-            raise KubeApiError(f"cannot apply {what}: cannot reach the Kubernetes API: {exc.__class__.__name__}: "
-                               f"{str(exc).splitlines()[0][:300] if str(exc) else ''}", object_ref=what) from None
+            raise KubeApiError(
+                f"cannot apply {what}: cannot reach the Kubernetes API: {exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0][:300] if str(exc) else ''}",
+                object_ref=what,
+            ) from None
         results.append(ApplyResult(str(obj.get("kind")), ns, name, action, dry_run))
     return results
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # live check
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -232,8 +274,15 @@ class LiveCheckResult:
     cleaned_up: bool
 
 
-def live_check(api_client: Any, *, confirm: bool, image: str = "busybox:1.36", timeout_s: float = 90.0,
-               poll_s: float = 2.0, target: str = METADATA_IP) -> LiveCheckResult:
+def live_check(
+    api_client: Any,
+    *,
+    confirm: bool,
+    image: str = "busybox:1.36",
+    timeout_s: float = 90.0,
+    poll_s: float = 2.0,
+    target: str = METADATA_IP,
+) -> LiveCheckResult:
     """Run a short-lived pod in a temporary namespace that tries ``wget -T 5 http://<target>/latest/meta-data``.
 
     The namespace (and with it the pod) is deleted whatever happens. Requires ``confirm=True``.
@@ -246,27 +295,41 @@ def live_check(api_client: Any, *, confirm: bool, image: str = "busybox:1.36", t
     core = client.CoreV1Api(api_client)
     ns = f"lokonb-imds-check-{secrets.token_hex(3)}"
     pod_name = "imds-check"
-    script = (f"if wget -q -T 5 -O /dev/null http://{target}/latest/meta-data/; then echo IMDS-CONNECTED; "
-              "else echo IMDS-BLOCKED; fi")
+    script = (
+        f"if wget -q -T 5 -O /dev/null http://{target}/latest/meta-data/; then echo IMDS-CONNECTED; "
+        "else echo IMDS-BLOCKED; fi"
+    )
     pod = {
-        "apiVersion": "v1", "kind": "Pod",
+        "apiVersion": "v1",
+        "kind": "Pod",
         "metadata": {"name": pod_name, "labels": {**MANAGED_BY, "app.kubernetes.io/name": "imds-check"}},
         "spec": {
-            "restartPolicy": "Never", "automountServiceAccountToken": False, "activeDeadlineSeconds": 60,
-            "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "seccompProfile":
-                                {"type": "RuntimeDefault"}},
-            "containers": [{"name": "check", "image": image, "command": ["sh", "-c", script],
-                            "securityContext": {"allowPrivilegeEscalation": False,
-                                                "capabilities": {"drop": ["ALL"]}},
-                            "resources": {"limits": {"cpu": "50m", "memory": "16Mi"}}}],
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
+            "activeDeadlineSeconds": 60,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": 65534,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [
+                {
+                    "name": "check",
+                    "image": image,
+                    "command": ["sh", "-c", script],
+                    "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                    "resources": {"limits": {"cpu": "50m", "memory": "16Mi"}},
+                }
+            ],
         },
     }
     connected: bool | None = None
     phase, detail = "", ""
     cleaned = False
     try:
-        core.create_namespace({"apiVersion": "v1", "kind": "Namespace",
-                               "metadata": {"name": ns, "labels": dict(MANAGED_BY)}})
+        core.create_namespace(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": dict(MANAGED_BY)}}
+        )
         core.create_namespaced_pod(ns, pod)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -277,7 +340,10 @@ def live_check(api_client: Any, *, confirm: bool, image: str = "busybox:1.36", t
         if phase in ("Succeeded", "Failed"):
             log = core.read_namespaced_pod_log(pod_name, ns)
             if "IMDS-CONNECTED" in log:
-                connected, detail = True, f"a fresh pod connected to {target}:80 (the endpoint is NOT blocked)"
+                connected, detail = (
+                    True,
+                    f"a fresh pod connected to {target}:80 (the endpoint is NOT blocked)",
+                )
             elif "IMDS-BLOCKED" in log:
                 connected, detail = False, f"a fresh pod could not connect to {target}:80 (blocked)"
             else:

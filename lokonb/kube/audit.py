@@ -3,15 +3,18 @@
 The model is the one Calico enforces on a Lokomotive cluster:
 
 * Pods in the host network namespace are host traffic: no pod policy applies (``metadata.md`` §4 rule 1).
-* Kubernetes NetworkPolicies are Calico policies of order 1000 in the default tier; a pod is egress-isolated by
+* Kubernetes NetworkPolicies are Calico policies of order 1000 in the default tier; a pod is egress-isolated
+  by
   every NetworkPolicy that selects it (same namespace, ``podSelector``) with ``Egress`` in ``policyTypes``
   (defaulted to ``Egress`` when there are ``egress`` rules and no ``policyTypes``); their egress rules are
-  unioned: one rule whose peers (an ``ipBlock`` containing the address and not excepting it, or an empty/absent
+  unioned: one rule whose peers (an ``ipBlock`` containing the address and not excepting it, or an
+  empty/absent
   ``to``) and ports (empty, or TCP 80 by number or ``port``..``endPort``; named ports never match an IP block)
   match allows it (rule 3).
 * Calico GlobalNetworkPolicies (and Calico NetworkPolicies) apply by ``selector``/``namespaceSelector``/
   ``serviceAccountSelector`` and ``types``; they are evaluated by ``order`` (none = last), rule by rule
-  (``Allow``/``Deny``/``Pass``/``Log``); when policies applied in a tier but no rule decided, Calico's implicit
+  (``Allow``/``Deny``/``Pass``/``Log``); when policies applied in a tier but no rule decided, Calico's
+  implicit
   deny drops the packet. That is how ``block-metadata-access`` blocks (its only rule allows everything *but*
   the address) and why a NetworkPolicy allow, ordered before it, wins (rules 2-4).
 * No policy at all applies -> reachable: "no cluster-wide block".
@@ -39,8 +42,17 @@ K8S_NP_ORDER = 1000.0
 #: Node annotations lokonb reads for IMDS settings (EC2 metadata options are not visible in Kubernetes).
 ANNOTATION_HTTP_TOKENS = "lokonb.io/imds-http-tokens"
 ANNOTATION_HOP_LIMIT = "lokonb.io/imds-hop-limit"
-COLUMNS: tuple[str, ...] = ("namespace", "pod", "node", "reachable", "reason", "policy", "host_network",
-                            "imds_token", "phase")
+COLUMNS: tuple[str, ...] = (
+    "namespace",
+    "pod",
+    "node",
+    "reachable",
+    "reason",
+    "policy",
+    "host_network",
+    "imds_token",
+    "phase",
+)
 _PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMPV6": 58, "SCTP": 132, "UDPLITE": 136}
 
 
@@ -117,9 +129,9 @@ class AuditResult:
         }
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # policies
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -187,20 +199,52 @@ def _order(value: Any, where: str) -> float | None:
         raise DumpError(f"{where}: order {value!r} is not a number") from None
 
 
+def _label_str(value: Any) -> Any:
+    """Label values as the API stores them: hand-written dumps may hold unquoted YAML numbers or booleans."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def _lenient_selector(sel: Any) -> Any:
+    if not isinstance(sel, Mapping):
+        return sel
+    out = dict(sel)
+    if isinstance(out.get("matchLabels"), Mapping):
+        out["matchLabels"] = {str(k): _label_str(v) for k, v in out["matchLabels"].items()}
+    if isinstance(out.get("matchExpressions"), list):
+        out["matchExpressions"] = [
+            {**e, "values": [_label_str(v) for v in e.get("values") or []]} if isinstance(e, Mapping) else e
+            for e in out["matchExpressions"]
+        ]
+    return out
+
+
 def _k8s_policy(obj: Mapping[str, Any]) -> _Policy:
     meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
     ns, name = str(meta.get("namespace") or "default"), str(meta["name"])
     where = f"NetworkPolicy {ns}/{name}"
     try:
-        selector = LabelSelector.parse(spec.get("podSelector"), f"{where} spec.podSelector")
+        selector = LabelSelector.parse(
+            _lenient_selector(spec.get("podSelector")), f"{where} spec.podSelector"
+        )
     except PolicyInputError as exc:
         raise DumpError(str(exc)) from None
     egress = spec.get("egress") or []
     if not isinstance(egress, list):
         raise DumpError(f"{where}: spec.egress must be a list")
     isolates = _egress_types_k8s(spec)
-    return _Policy("NetworkPolicy", name, ns, K8S_NP_ORDER, "default", list(egress),
-                   lambda pod: isolates and pod.namespace == ns and selector.matches(pod.labels))
+    return _Policy(
+        "NetworkPolicy",
+        name,
+        ns,
+        K8S_NP_ORDER,
+        "default",
+        list(egress),
+        lambda pod: isolates and pod.namespace == ns and selector.matches(pod.labels),
+    )
 
 
 def _calico_policy(obj: Mapping[str, Any], namespaced: bool) -> _Policy:
@@ -210,10 +254,16 @@ def _calico_policy(obj: Mapping[str, Any], namespaced: bool) -> _Policy:
     kind = "CalicoNetworkPolicy" if namespaced else "GlobalNetworkPolicy"
     where = f"{kind} {ns + '/' if ns else ''}{name}"
     selector = _compile(spec.get("selector"), f"{where} spec.selector")
-    ns_sel = _compile(spec.get("namespaceSelector"), f"{where} spec.namespaceSelector") \
-        if spec.get("namespaceSelector") else None
-    sa_sel = _compile(spec.get("serviceAccountSelector"), f"{where} spec.serviceAccountSelector") \
-        if spec.get("serviceAccountSelector") else None
+    ns_sel = (
+        _compile(spec.get("namespaceSelector"), f"{where} spec.namespaceSelector")
+        if spec.get("namespaceSelector")
+        else None
+    )
+    sa_sel = (
+        _compile(spec.get("serviceAccountSelector"), f"{where} spec.serviceAccountSelector")
+        if spec.get("serviceAccountSelector")
+        else None
+    )
     egress = spec.get("egress") or []
     if not isinstance(egress, list):
         raise DumpError(f"{where}: spec.egress must be a list")
@@ -233,9 +283,9 @@ def _calico_policy(obj: Mapping[str, Any], namespaced: bool) -> _Policy:
     return _Policy(kind, name, ns, _order(spec.get("order"), where), tier, list(egress), applies)
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # rule matching
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 class _Matcher:
@@ -244,7 +294,7 @@ class _Matcher:
     def __init__(self, ip: str, port: int, network_sets: Sequence[Mapping[str, Any]]) -> None:
         self.ip = ipaddress.ip_address(ip)
         self.port = port
-        # labels of the GlobalNetworkSets containing the address: a Calico destination selector can match those
+        # labels of GlobalNetworkSets holding the address: a Calico destination selector can match them
         self.set_labels: list[dict[str, str]] = []
         for ns in network_sets:
             nets = (ns.get("spec") or {}).get("nets") or []
@@ -258,7 +308,7 @@ class _Matcher:
             return False
         return net.version == self.ip.version and self.ip in net
 
-    # Kubernetes NetworkPolicy ---------------------------------------------------------------------------------
+    # Kubernetes NetworkPolicy -------------------------------------------------------------------------------
 
     def k8s_rule(self, rule: Mapping[str, Any]) -> tuple[bool, str]:
         """(matches, why not) for one NetworkPolicy egress rule."""
@@ -266,8 +316,9 @@ class _Matcher:
         ports_ok, ports_why = self._k8s_ports(rule.get("ports"))
         if peers_ok and ports_ok:
             return True, ""
-        return False, "; ".join(w for w in (peers_why if not peers_ok else "", ports_why if not ports_ok else "")
-                                if w)
+        return False, "; ".join(
+            w for w in (peers_why if not peers_ok else "", ports_why if not ports_ok else "") if w
+        )
 
     def _k8s_peers(self, to: Any) -> tuple[bool, str]:
         if not to:  # absent or empty: every destination
@@ -304,7 +355,9 @@ class _Matcher:
             if isinstance(port, str) and not port.isdigit():
                 whys.append(f"named port {port!r} cannot match an IP block")
                 continue
-            if isinstance(port, str):  # "80" as a string is not a valid port number; Calico treats it as a name
+            if isinstance(
+                port, str
+            ):  # "80" as a string is not a valid port number; Calico treats it as a name
                 whys.append(f"port {port!r} is a string (a named port), which cannot match an IP block")
                 continue
             end = p.get("endPort")
@@ -318,7 +371,7 @@ class _Matcher:
         parts = ([f"ports allow only {', '.join(numbered)}, not TCP {self.port}"] if numbered else []) + named
         return False, "; ".join(parts)
 
-    # Calico -----------------------------------------------------------------------------------------------------
+    # Calico -------------------------------------------------------------------------------------------------
 
     def _protocol(self, value: Any) -> int | None:
         if value is None:
@@ -362,24 +415,40 @@ class _Matcher:
         if src.get("nets"):
             if not pod.ips:
                 return False, "source nets given but the pod IP is unknown"
-            if not any(any(ip in ipaddress.ip_network(str(n), strict=False) for n in src["nets"]
-                           if ipaddress.ip_network(str(n), strict=False).version == ip.version) for ip in pod.ips):
+            if not any(
+                any(
+                    ip in ipaddress.ip_network(str(n), strict=False)
+                    for n in src["nets"]
+                    if ipaddress.ip_network(str(n), strict=False).version == ip.version
+                )
+                for ip in pod.ips
+            ):
                 return False, "source nets do not contain the pod IP"
-        if src.get("notNets") and pod.ips and any(
-                ip in ipaddress.ip_network(str(n), strict=False) for n in src["notNets"] for ip in pod.ips
-                if ipaddress.ip_network(str(n), strict=False).version == ip.version):
+        if (
+            src.get("notNets")
+            and pod.ips
+            and any(
+                ip in ipaddress.ip_network(str(n), strict=False)
+                for n in src["notNets"]
+                for ip in pod.ips
+                if ipaddress.ip_network(str(n), strict=False).version == ip.version
+            )
+        ):
             return False, "source notNets contain the pod IP"
         if src.get("selector") and not compile_selector(str(src["selector"]))(pod.calico_labels):
             return False, f"source selector {src['selector']!r} does not match the pod"
         if src.get("notSelector") and compile_selector(str(src["notSelector"]))(pod.calico_labels):
             return False, "source notSelector matches the pod"
-        if src.get("namespaceSelector") and not compile_selector(str(src["namespaceSelector"]))(pod.ns_labels):
+        if src.get("namespaceSelector") and not compile_selector(str(src["namespaceSelector"]))(
+            pod.ns_labels
+        ):
             return False, "source namespaceSelector does not match the pod's namespace"
         sas = src.get("serviceAccounts") or {}
         if sas.get("names") and pod.service_account not in sas["names"]:
             return False, "source serviceAccounts do not include the pod's"
         if sas.get("selector") and not compile_selector(str(sas["selector"]))(
-                {"projectcalico.org/name": pod.service_account}):
+            {"projectcalico.org/name": pod.service_account}
+        ):
             return False, "source serviceAccounts selector does not match"
         if src.get("ports"):
             return False, "source ports constrain the ephemeral client port"
@@ -408,9 +477,9 @@ class _Matcher:
         return True, ""
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # the audit
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _node_imds(inv: Inventory, node_imds: Mapping[str, Any] | None) -> dict[str, ImdsSettings]:
@@ -422,10 +491,14 @@ def _node_imds(inv: Inventory, node_imds: Mapping[str, Any] | None) -> dict[str,
             try:
                 hop = int(ann.get(ANNOTATION_HOP_LIMIT, 1))
             except ValueError:
-                raise DumpError(f"Node {name}: annotation {ANNOTATION_HOP_LIMIT}={ann[ANNOTATION_HOP_LIMIT]!r} "
-                                "is not an integer") from None
-            out[name] = ImdsSettings.parse({"http_tokens": ann.get(ANNOTATION_HTTP_TOKENS, "required"),
-                                            "hop_limit": hop}, f"Node {name} annotations")
+                raise DumpError(
+                    f"Node {name}: annotation {ANNOTATION_HOP_LIMIT}={ann[ANNOTATION_HOP_LIMIT]!r} "
+                    "is not an integer"
+                ) from None
+            out[name] = ImdsSettings.parse(
+                {"http_tokens": ann.get(ANNOTATION_HTTP_TOKENS, "required"), "hop_limit": hop},
+                f"Node {name} annotations",
+            )
     for key, value in (node_imds or {}).items():
         if not isinstance(value, Mapping):
             raise PolicyInputError(f"node_imds.{key}", "must be a mapping with http_tokens and hop_limit")
@@ -465,33 +538,48 @@ class _Auditor:
             tier_order[name] = _order((t.get("spec") or {}).get("order"), f"Tier {name}")
         tiers = {p.tier for p in self.policies}
         # Tiers run by order (none = last); the default tier runs last unless a Tier object orders it.
-        self.tiers = sorted(tiers, key=lambda t: (tier_order.get(t) is None, tier_order.get(t) or 0.0,
-                                                  t == "default", t))
+        self.tiers = sorted(
+            tiers, key=lambda t: (tier_order.get(t) is None, tier_order.get(t) or 0.0, t == "default", t)
+        )
         unknown = [t for t in tiers if t != "default" and t not in tier_order]
         if unknown:
-            inv.notes.append(f"tier order unknown for {', '.join(sorted(unknown))} (no Tier objects): evaluated "
-                             "before the default tier by name")
+            inv.notes.append(
+                f"tier order unknown for {', '.join(sorted(unknown))} (no Tier objects): evaluated "
+                "before the default tier by name"
+            )
         self.gnp_names = [p.name for p in self.policies if p.kind == "GlobalNetworkPolicy"]
 
     def pod_ctx(self, pod: Mapping[str, Any]) -> _PodCtx:
         meta, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
         ns = str(meta["namespace"])
-        labels = {str(k): str(v) for k, v in (meta.get("labels") or {}).items()}
+        labels = {str(k): str(_label_str(v)) for k, v in (meta.get("labels") or {}).items()}
         sa = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
         ns_labels = dict(self.ns_labels.get(ns) or {"kubernetes.io/metadata.name": ns})
         ns_labels.setdefault("kubernetes.io/metadata.name", ns)
-        calico = {**labels, "projectcalico.org/namespace": ns, "projectcalico.org/orchestrator": "k8s",
-                  "projectcalico.org/serviceaccount": sa}
+        calico = {
+            **labels,
+            "projectcalico.org/namespace": ns,
+            "projectcalico.org/orchestrator": "k8s",
+            "projectcalico.org/serviceaccount": sa,
+        }
         ips = []
-        for entry in [status.get("podIP")] + [p.get("ip") for p in status.get("podIPs") or []
-                                               if isinstance(p, Mapping)]:
+        for entry in [status.get("podIP")] + [
+            p.get("ip") for p in status.get("podIPs") or [] if isinstance(p, Mapping)
+        ]:
             try:
                 if entry:
                     ips.append(ipaddress.ip_address(str(entry)))
             except ValueError:
                 pass
-        return _PodCtx(ns, str(meta["name"]), labels, calico, {**ns_labels, "projectcalico.org/name": ns}, sa,
-                       list(dict.fromkeys(ips)))
+        return _PodCtx(
+            ns,
+            str(meta["name"]),
+            labels,
+            calico,
+            {**ns_labels, "projectcalico.org/name": ns},
+            sa,
+            list(dict.fromkeys(ips)),
+        )
 
     def evaluate(self, pod: Mapping[str, Any]) -> tuple[bool, str, str]:
         """(reachable, reason, policy) for one pod's TCP connection to the metadata address."""
@@ -501,15 +589,16 @@ class _Auditor:
         what = f"TCP {self.port} to {self.ip}"
         passed: list[str] = []
         for tier in self.tiers:
-            applicable = sorted((p for p in self.policies if p.tier == tier and p.applies_to(ctx)),
-                                key=lambda p: p.sort_key)
+            applicable = sorted(
+                (p for p in self.policies if p.tier == tier and p.applies_to(ctx)), key=lambda p: p.sort_key
+            )
             if not applicable:
                 continue
             misses: list[str] = []
             verdict: tuple[bool, str, str] | None = None
             tier_passed = False
             for pos, pol in enumerate(applicable):
-                later = [p for p in applicable[pos + 1:] if p.kind != "NetworkPolicy"]
+                later = [p for p in applicable[pos + 1 :] if p.kind != "NetworkPolicy"]
                 action, index, why_not = self._first_match(pol, ctx)
                 if action is None:
                     misses.append(self._miss_text(pol, why_not))
@@ -518,8 +607,10 @@ class _Auditor:
                 if action == "Allow":
                     reason = f"allowed by {pol.title} {rule}"
                     if pol.kind == "NetworkPolicy" and later:
-                        reason += (f" (NetworkPolicies are ordered before {later[-1].title}, so the allow "
-                                   "overrides the block)")
+                        reason += (
+                            f" (NetworkPolicies are ordered before {later[-1].title}, so the allow "
+                            "overrides the block)"
+                        )
                     elif pol.kind == "NetworkPolicy" and not self.gnp_names:
                         reason += " (and no cluster-wide block)"
                     verdict = (True, reason, pol.ref)
@@ -538,22 +629,37 @@ class _Auditor:
             k8s = [p for p in applicable if p.kind == "NetworkPolicy"]
             if calico:
                 last = calico[-1]
-                reason = (f"blocked by {last.ref}: {what} matches no allow rule and falls to Calico's implicit deny"
-                          if last.name == BLOCK_POLICY_NAME else
-                          f"blocked by {last.title}: {what} matches no rule; Calico's implicit deny applies")
+                reason = (
+                    f"blocked by {last.ref}: {what} matches no allow rule and falls to Calico's implicit deny"
+                    if _is_block(last.name)
+                    else f"blocked by {last.title}: {what} matches no rule; Calico's implicit deny applies"
+                )
                 if k8s:
                     reason += "; " + "; ".join(m for m in misses if m.startswith("NetworkPolicy"))
                 return False, reason, last.ref
-            reason = f"egress-isolated by {', '.join(p.title for p in k8s)}: no egress rule allows {what} (" \
-                     + "; ".join(misses) + ")"
+            reason = (
+                f"egress-isolated by {', '.join(p.title for p in k8s)}: no egress rule allows {what} ("
+                + "; ".join(misses)
+                + ")"
+            )
             return False, reason, ", ".join(p.ref for p in k8s)
         if passed:
             return True, f"{passed[-1]}; no later tier decides, so the namespace profile allows it", ""
         if self.gnp_names:
-            return True, (f"no cluster-wide block applies: {', '.join(self.gnp_names)} "
-                          f"{'does' if len(self.gnp_names) == 1 else 'do'} not select this pod and no "
-                          "NetworkPolicy isolates its egress"), ""
-        return True, "no cluster-wide block: no GlobalNetworkPolicy and no egress NetworkPolicy selects the pod", ""
+            return (
+                True,
+                (
+                    f"no cluster-wide block applies: {', '.join(self.gnp_names)} "
+                    f"{'does' if len(self.gnp_names) == 1 else 'do'} not select this pod and no "
+                    "NetworkPolicy isolates its egress"
+                ),
+                "",
+            )
+        return (
+            True,
+            "no cluster-wide block: no GlobalNetworkPolicy and no egress NetworkPolicy selects the pod",
+            "",
+        )
 
     def _first_match(self, pol: _Policy, ctx: _PodCtx) -> tuple[str | None, int, list[str]]:
         why_not: list[str] = []
@@ -565,7 +671,7 @@ class _Auditor:
                 action = "Allow"
             else:
                 ok, why = self.match.calico_rule(rule, ctx)
-                action = str(rule.get("action") or "")
+                action = str(rule.get("action") or "").capitalize()
                 if action not in ("Allow", "Deny", "Pass", "Log"):
                     raise DumpError(f"{pol.title}: egress rule {i} has unknown action {action!r}")
                 if ok and action == "Log":
@@ -583,8 +689,18 @@ class _Auditor:
         return f"{pol.title} selects the pod but allows no metadata access ({'; '.join(why_not)})"
 
 
-def audit_inventory(inv: Inventory, *, node_imds: Mapping[str, Any] | None = None,
-                    metadata_ip: str = METADATA_IP, port: int = METADATA_PORT) -> AuditResult:
+def _is_block(name: str) -> bool:
+    """The block policy, also under the ``default.`` tier prefix some Calico versions store in CRD names."""
+    return name in (BLOCK_POLICY_NAME, f"default.{BLOCK_POLICY_NAME}")
+
+
+def audit_inventory(
+    inv: Inventory,
+    *,
+    node_imds: Mapping[str, Any] | None = None,
+    metadata_ip: str = METADATA_IP,
+    port: int = METADATA_PORT,
+) -> AuditResult:
     """Audit the pods of an :class:`Inventory` (see the module docstring for the rules)."""
     auditor = _Auditor(inv, metadata_ip, port)
     imds = _node_imds(inv, node_imds)
@@ -598,25 +714,49 @@ def audit_inventory(inv: Inventory, *, node_imds: Mapping[str, Any] | None = Non
         token = _imds_token(reachable, host, settings)
         if reachable and token.startswith("blocked"):
             reason += "; network reachable, token blocked by hop limit"
-        elif reachable and host and settings is not None and settings.tokens_required and settings.hop_limit <= 1:
+        elif (
+            reachable
+            and host
+            and settings is not None
+            and settings.tokens_required
+            and settings.hop_limit <= 1
+        ):
             reason += "; IMDSv2 hop limit 1 does not stop host-network pods (no extra hop)"
-        verdicts.append(PodVerdict(str(meta["namespace"]), str(meta["name"]), node, reachable, reason, policy,
-                                   host, token, str((pod.get("status") or {}).get("phase") or "")))
-    block = BLOCK_POLICY_NAME if BLOCK_POLICY_NAME in auditor.gnp_names else None
+        verdicts.append(
+            PodVerdict(
+                str(meta["namespace"]),
+                str(meta["name"]),
+                node,
+                reachable,
+                reason,
+                policy,
+                host,
+                token,
+                str((pod.get("status") or {}).get("phase") or ""),
+            )
+        )
+    block = next((n for n in auditor.gnp_names if _is_block(n)), None)
     notes = list(inv.notes)
     if not auditor.gnp_names:
-        notes.append("no GlobalNetworkPolicy found: nothing blocks the metadata endpoint cluster-wide "
-                     f"(render and apply {BLOCK_POLICY_NAME})")
+        notes.append(
+            "no GlobalNetworkPolicy found: nothing blocks the metadata endpoint cluster-wide "
+            f"(render and apply {BLOCK_POLICY_NAME})"
+        )
     return AuditResult(verdicts, inv.source, block, notes)
 
 
-def audit_metadata_access(source: Inventory | str | Path | Sequence[str | Path] | None = None, *,
-                          kubeconfig: str | Path | None = None, context: str | None = None,
-                          node_imds: Mapping[str, Any] | None = None) -> AuditResult:
+def audit_metadata_access(
+    source: Inventory | str | Path | Sequence[str | Path] | None = None,
+    *,
+    kubeconfig: str | Path | None = None,
+    context: str | None = None,
+    node_imds: Mapping[str, Any] | None = None,
+) -> AuditResult:
     """Which pods can open TCP 80 to 169.254.169.254, and why.
 
     Args:
-        source: an :class:`Inventory`, or a manifest dump path (YAML/JSON file or directory, ``List`` objects).
+        source: an :class:`Inventory`, or a manifest dump path (YAML/JSON file or directory, ``List``
+            objects).
             Leave it None and give ``kubeconfig`` (and ``context``) for a live cluster.
         node_imds: known EC2 metadata options per node name (``"*"`` for all nodes):
             ``{"http_tokens": "required"|"optional", "hop_limit": 1}``. Node annotations

@@ -1,7 +1,9 @@
 """Calico selector expressions (``spec.selector`` of GlobalNetworkPolicy/NetworkPolicy) parsed and evaluated.
 
-Grammar (Calico's documented selector syntax): ``all()``, ``global()``, ``has(k)``, ``k == 'v'``, ``k != 'v'``,
-``k in {'a', 'b'}``, ``k not in {...}``, ``k contains 's'``, ``k starts with 's'``, ``k ends with 's'``, ``!``,
+Grammar (Calico's documented selector syntax): ``all()``, ``global()``, ``has(k)``, ``k == 'v'``, ``k !=
+'v'``,
+``k in {'a', 'b'}``, ``k not in {...}``, ``k contains 's'``, ``k starts with 's'``, ``k ends with 's'``,
+``!``,
 ``&&``, ``||`` and parentheses. An empty selector selects every endpoint.
 """
 
@@ -13,11 +15,14 @@ from functools import lru_cache
 
 Matcher = Callable[[Mapping[str, str]], bool]
 
-_TOKEN = re.compile(r"""\s*(?:
+_TOKEN = re.compile(
+    r"""\s*(?:
     (?P<str>'[^']*'|"[^"]*")
   | (?P<op>&&|\|\||==|!=|!|\(|\)|\{|\}|,)
   | (?P<word>[A-Za-z0-9_./-]+(?:\(\))?)
-)""", re.VERBOSE)
+)""",
+    re.VERBOSE,
+)
 
 
 class SelectorSyntaxError(ValueError):

@@ -25,19 +25,22 @@ def list_contexts(kubeconfig: str | Path) -> tuple[list[str], str | None]:
 
     path = Path(kubeconfig).expanduser()
     if not path.is_file():
-        raise KubeconfigError(f"kubeconfig {path} not found (set --kubeconfig, the kubeconfig parameter or "
-                              "$KUBECONFIG)")
+        raise KubeconfigError(
+            f"kubeconfig {path} not found (set --kubeconfig, the kubeconfig parameter or $KUBECONFIG)"
+        )
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise KubeconfigError(f"cannot read kubeconfig: {exc.__class__.__name__}", file=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise KubeconfigError("kubeconfig is not valid YAML", file=str(path),
-                              line=mark.line + 1 if mark else None) from None
+        raise KubeconfigError(
+            "kubeconfig is not valid YAML", file=str(path), line=mark.line + 1 if mark else None
+        ) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("contexts") or [], list):
-        raise KubeconfigError("not a kubeconfig (expected a mapping with clusters, users and contexts)",
-                              file=str(path))
+        raise KubeconfigError(
+            "not a kubeconfig (expected a mapping with clusters, users and contexts)", file=str(path)
+        )
     names = [c.get("name") for c in doc.get("contexts") or [] if isinstance(c, dict) and c.get("name")]
     return names, doc.get("current-context") or None
 
@@ -45,15 +48,19 @@ def list_contexts(kubeconfig: str | Path) -> tuple[list[str], str | None]:
 def load_api_client(kubeconfig: str | Path | None = None, context: str | None = None) -> Any:
     """Return a ``kubernetes.client.ApiClient`` for a kubeconfig file and context.
 
-    ``kubeconfig=None`` uses ``$KUBECONFIG`` or ``~/.kube/config``; ``"in-cluster"`` (or None with no file but a
+    ``kubeconfig=None`` uses ``$KUBECONFIG`` or ``~/.kube/config``; ``"in-cluster"`` (or None with no file
+    but a
     service-account environment, as in a CronJob) uses the in-cluster configuration. ``context=None`` uses the
     file's current context. Raises :class:`KubeconfigError` naming the file and the available contexts.
     """
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
 
-    if kubeconfig == IN_CLUSTER or (kubeconfig is None and not default_kubeconfig().is_file()
-                                    and os.environ.get("KUBERNETES_SERVICE_HOST")):
+    if kubeconfig == IN_CLUSTER or (
+        kubeconfig is None
+        and not default_kubeconfig().is_file()
+        and os.environ.get("KUBERNETES_SERVICE_HOST")
+    ):
         try:
             cfg = client.Configuration()
             config.load_incluster_config(client_configuration=cfg)
@@ -63,15 +70,21 @@ def load_api_client(kubeconfig: str | Path | None = None, context: str | None = 
     path = Path(kubeconfig).expanduser() if kubeconfig else default_kubeconfig()
     names, current = list_contexts(path)
     if context is not None and context not in names:
-        raise KubeconfigError(f"context {context!r} not found; available contexts: {', '.join(names) or 'none'}",
-                              file=str(path))
+        raise KubeconfigError(
+            f"context {context!r} not found; available contexts: {', '.join(names) or 'none'}", file=str(path)
+        )
     if context is None and not current:
-        raise KubeconfigError(f"no current-context set; choose one with --context ({', '.join(names) or 'none'})",
-                              file=str(path))
+        raise KubeconfigError(
+            f"no current-context set; choose one with --context ({', '.join(names) or 'none'})",
+            file=str(path),
+        )
     try:
         return config.new_client_from_config(config_file=str(path), context=context)
     except ConfigException as exc:
-        raise KubeconfigError(f"invalid kubeconfig for context {context or current!r}: {exc}",
-                              file=str(path)) from None
+        raise KubeconfigError(
+            f"invalid kubeconfig for context {context or current!r}: {exc}", file=str(path)
+        ) from None
     except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise KubeconfigError(f"cannot use kubeconfig: {exc.__class__.__name__}: {exc}", file=str(path)) from None
+        raise KubeconfigError(
+            f"cannot use kubeconfig: {exc.__class__.__name__}: {exc}", file=str(path)
+        ) from None

@@ -1,4 +1,5 @@
-"""Kubernetes label keys/values and label selectors: validation, parsing, matching (NetworkPolicy semantics)."""
+"""Kubernetes label keys/values and label selectors: validation, parsing, matching (NetworkPolicy
+semantics)."""
 
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ def label_key_error(key: object) -> str | None:
     if slash and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.match(prefix)):
         return f"prefix {prefix!r} of label key {key!r} must be a DNS subdomain (lowercase, '-', '.')"
     if len(name) > 63 or not _NAME_PART.match(name):
-        return (f"label key {key!r}: the name part must be 1-63 characters, alphanumeric, '-', '_' or '.', "
-                "starting and ending with an alphanumeric character")
+        return (
+            f"label key {key!r}: the name part must be 1-63 characters, alphanumeric, '-', '_' or '.', "
+            "starting and ending with an alphanumeric character"
+        )
     return None
 
 
@@ -36,8 +39,10 @@ def label_value_error(value: object) -> str | None:
     if not isinstance(value, str):
         return f"label value {value!r} must be a string"
     if len(value) > 63 or not _VALUE.match(value):
-        return (f"label value {value!r} must be at most 63 characters, alphanumeric, '-', '_' or '.', "
-                "starting and ending with an alphanumeric character (or empty)")
+        return (
+            f"label value {value!r} must be at most 63 characters, alphanumeric, '-', '_' or '.', "
+            "starting and ending with an alphanumeric character (or empty)"
+        )
     return None
 
 
@@ -98,7 +103,8 @@ class LabelSelector:
     def matches(self, labels: Mapping[str, str] | None) -> bool:
         labels = labels or {}
         return all(labels.get(k) == v for k, v in self.match_labels) and all(
-            r.matches(labels) for r in self.match_expressions)
+            r.matches(labels) for r in self.match_expressions
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -112,9 +118,14 @@ class LabelSelector:
         """Kubernetes selector syntax, e.g. ``app=web,tier in (a,b)``; ``(all pods)`` when empty."""
         parts = [f"{k}={v}" for k, v in self.match_labels]
         for r in self.match_expressions:
-            parts.append({"In": f"{r.key} in ({','.join(r.values)})",
-                          "NotIn": f"{r.key} notin ({','.join(r.values)})",
-                          "Exists": r.key, "DoesNotExist": f"!{r.key}"}[r.operator])
+            parts.append(
+                {
+                    "In": f"{r.key} in ({','.join(r.values)})",
+                    "NotIn": f"{r.key} notin ({','.join(r.values)})",
+                    "Exists": r.key,
+                    "DoesNotExist": f"!{r.key}",
+                }[r.operator]
+            )
         return ",".join(parts) or "(all pods)"
 
     @classmethod
@@ -128,11 +139,14 @@ class LabelSelector:
         if isinstance(data, LabelSelector):
             return data
         if not isinstance(data, Mapping):
-            raise PolicyInputError(field, f"must be a mapping with matchLabels/matchExpressions, got {data!r}")
+            raise PolicyInputError(
+                field, f"must be a mapping with matchLabels/matchExpressions, got {data!r}"
+            )
         unknown = set(data) - {"matchLabels", "matchExpressions"}
         if unknown:
-            raise PolicyInputError(field, f"unknown key(s) {sorted(unknown)}; allowed: matchLabels, "
-                                   "matchExpressions")
+            raise PolicyInputError(
+                field, f"unknown key(s) {sorted(unknown)}; allowed: matchLabels, matchExpressions"
+            )
         labels = data.get("matchLabels") or {}
         if not isinstance(labels, Mapping):
             raise PolicyInputError(f"{field}.matchLabels", "must be a mapping of label key to value")
@@ -155,11 +169,14 @@ class LabelSelector:
             if err:
                 raise PolicyInputError(f"{where}.key", err)
             if op not in OPERATORS:
-                raise PolicyInputError(f"{where}.operator", f"unknown operator {op!r}; allowed: "
-                                       + ", ".join(OPERATORS))
+                raise PolicyInputError(
+                    f"{where}.operator", f"unknown operator {op!r}; allowed: " + ", ".join(OPERATORS)
+                )
             if OPERATORS[op]:
                 if not values or not isinstance(values, Sequence) or isinstance(values, str):
-                    raise PolicyInputError(f"{where}.values", f"operator {op} needs a non-empty list of values")
+                    raise PolicyInputError(
+                        f"{where}.values", f"operator {op} needs a non-empty list of values"
+                    )
                 for v in values:
                     err = label_value_error(v)
                     if err:
@@ -177,11 +194,14 @@ class LabelSelector:
         exprs: list[dict[str, Any]] = []
         for item in items:
             text = item.strip()
-            m = re.match(r"^(!?)\s*([^\s=!(),]+)\s*(?:(==|=|!=)\s*([^\s=!(),]*)|\s+(in|notin)\s*\(([^)]*)\))?$",
-                         text)
+            m = re.match(
+                r"^(!?)\s*([^\s=!(),]+)\s*(?:(==|=|!=)\s*([^\s=!(),]*)|\s+(in|notin)\s*\(([^)]*)\))?$", text
+            )
             if not m or not text:
-                raise PolicyInputError(field, f"cannot parse {item!r}; use KEY=VALUE, 'KEY in (A,B)', "
-                                       "'KEY notin (A)', KEY or !KEY")
+                raise PolicyInputError(
+                    field,
+                    f"cannot parse {item!r}; use KEY=VALUE, 'KEY in (A,B)', 'KEY notin (A)', KEY or !KEY",
+                )
             neg, key, eq, value, setop, values = m.groups()
             if neg and (eq or setop):
                 raise PolicyInputError(field, f"cannot parse {item!r}: '!' only goes with a bare KEY")

@@ -2,8 +2,10 @@
 
 The shapes are those of ``metadata.md`` §1-§2 (the form Lokomotive installs):
 
-* :func:`render_block_policy` - the ``block-metadata-access`` GlobalNetworkPolicy (``crd.projectcalico.org/v1``):
-  every workload endpoint may send egress anywhere except the blocked CIDRs; traffic to them matches no rule and
+* :func:`render_block_policy` - the ``block-metadata-access`` GlobalNetworkPolicy
+  (``crd.projectcalico.org/v1``):
+  every workload endpoint may send egress anywhere except the blocked CIDRs; traffic to them matches no rule
+  and
   falls to Calico's implicit deny. No ``order``, so Kubernetes NetworkPolicies (order 1000) that allow the
   address are evaluated first and win. Host-network pods are host traffic and are not covered.
 * :func:`allow_metadata_policy` - a ``networking.k8s.io/v1`` NetworkPolicy for chosen pods, ``mode="open"``
@@ -50,16 +52,19 @@ spec:
     - ipBlock:
         cidr: 0.0.0.0/0
 """
-OPEN_WARNING = ("mode=open allows the selected pods egress to every address, the metadata endpoint included: "
-                "this is a very open NetworkPolicy; prefer mode=metadata-only in production")
+OPEN_WARNING = (
+    "mode=open allows the selected pods egress to every address, the metadata endpoint included: "
+    "this is a very open NetworkPolicy; prefer mode=metadata-only in production"
+)
 
 
 class MetadataPolicyWarning(UserWarning):
     """A rendered policy is valid but deserves the user's attention (normalised CIDR, very open policy...)."""
 
 
-def normalize_cidrs(cidrs: Iterable[str] | str, *, field_name: str = "blocked_cidrs"
-                    ) -> tuple[list[str], list[str]]:
+def normalize_cidrs(
+    cidrs: Iterable[str] | str, *, field_name: str = "blocked_cidrs"
+) -> tuple[list[str], list[str]]:
     """Validate CIDRs; return ``(normalised, warnings)``.
 
     A bare IP becomes /32 (/128) with a warning; host bits are cleared with a warning; duplicates are dropped.
@@ -93,8 +98,9 @@ def normalize_cidrs(cidrs: Iterable[str] | str, *, field_name: str = "blocked_ci
                     if not strict_ok:
                         notes.append(f"{where}: {text} has host bits set; normalised to {net}")
         except ValueError:
-            raise PolicyInputError(where, f"{raw!r} is not a valid CIDR (expected e.g. 169.254.169.254/32 or "
-                                   "fd00:ec2::254/128)") from None
+            raise PolicyInputError(
+                where, f"{raw!r} is not a valid CIDR (expected e.g. 169.254.169.254/32 or fd00:ec2::254/128)"
+            ) from None
         if str(net) not in out:
             out.append(str(net))
     return out, notes
@@ -116,8 +122,10 @@ def block_policy_rules(blocked_cidrs: Sequence[str]) -> list[dict[str, Any]]:
         families.setdefault(ipaddress.ip_network(cidr).version, []).append(cidr)
     if len(families) == 1:
         return [{"action": "Allow", "destination": {"notNets": list(blocked_cidrs)}}]
-    return [{"action": "Allow", "ipVersion": version, "destination": {"notNets": nets}}
-            for version, nets in sorted(families.items())]
+    return [
+        {"action": "Allow", "ipVersion": version, "destination": {"notNets": nets}}
+        for version, nets in sorted(families.items())
+    ]
 
 
 def render_block_policy(blocked_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS) -> dict[str, Any]:
@@ -162,8 +170,10 @@ class AllowPolicy:
 
 def dns_rule() -> dict[str, Any]:
     """Egress to DNS (UDP and TCP 53) in kube-system."""
-    return {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
-            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+    return {
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+        "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+    }
 
 
 def all_but_metadata_rule(metadata_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS) -> dict[str, Any]:
@@ -183,8 +193,10 @@ def derive_policy_name(selector: LabelSelector) -> str:
     """``allow-metadata-<selector>``: a valid DNS-1123 name of at most 63 characters."""
     if selector.is_empty:
         return "allow-metadata-all-pods"
-    raw = "-".join([f"{k}-{v}" for k, v in selector.match_labels]
-                   + [f"{r.key}-{r.operator}-{'-'.join(r.values)}" for r in selector.match_expressions])
+    raw = "-".join(
+        [f"{k}-{v}" for k, v in selector.match_labels]
+        + [f"{r.key}-{r.operator}-{'-'.join(r.values)}" for r in selector.match_expressions]
+    )
     slug = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", raw.lower())).strip("-") or "selector"
     name = f"allow-metadata-{slug}"
     if len(name) > 63:
@@ -193,15 +205,21 @@ def derive_policy_name(selector: LabelSelector) -> str:
     return name
 
 
-def allow_metadata_policy(namespace: str | None, pod_selector: Mapping[str, Any] | LabelSelector | None, *,
-                          mode: Literal["metadata-only", "open"] | str = "metadata-only",
-                          name: str | None = None, include: Sequence[str] = (),
-                          metadata_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS,
-                          other_egress_policies: Sequence[str] | None = None) -> AllowPolicy:
+def allow_metadata_policy(
+    namespace: str | None,
+    pod_selector: Mapping[str, Any] | LabelSelector | None,
+    *,
+    mode: Literal["metadata-only", "open"] | str = "metadata-only",
+    name: str | None = None,
+    include: Sequence[str] = (),
+    metadata_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS,
+    other_egress_policies: Sequence[str] | None = None,
+) -> AllowPolicy:
     """Render a NetworkPolicy allowing the selected pods to reach the metadata endpoint.
 
     Args:
-        namespace: the pods' namespace. ``None`` leaves ``metadata.namespace`` out, as in the documented example
+        namespace: the pods' namespace. ``None`` leaves ``metadata.namespace`` out, as in the documented
+            example
             (``kubectl apply`` then uses the context's namespace); an empty string is an error.
         pod_selector: ``{"matchLabels": ..., "matchExpressions": ...}`` (or a :class:`LabelSelector`).
         mode: ``"metadata-only"`` (default: TCP 80 to the metadata CIDRs) or ``"open"`` (egress to 0.0.0.0/0,
@@ -209,7 +227,8 @@ def allow_metadata_policy(namespace: str | None, pod_selector: Mapping[str, Any]
         name: policy name; derived as ``allow-metadata-<selector>`` when not given.
         include: extra rules to add in metadata-only mode: ``"dns"`` and/or ``"all-but-metadata"``.
         metadata_cidrs: the metadata address(es) metadata-only mode allows.
-        other_egress_policies: names of other Egress policies already selecting these pods, when known (from an
+        other_egress_policies: names of other Egress policies already selecting these pods, when known (from
+            an
             audit); ``None`` means unknown, and the loss-of-egress warning is given.
 
     Raises:
@@ -240,12 +259,18 @@ def allow_metadata_policy(namespace: str | None, pod_selector: Mapping[str, Any]
     offered: dict[str, dict[str, Any]] = {}
     if mode == "open":
         if include:
-            raise PolicyInputError("include", "extra rules only apply to mode=metadata-only (open allows all)")
+            raise PolicyInputError(
+                "include", "extra rules only apply to mode=metadata-only (open allows all)"
+            )
         spec["egress"] = [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]
         result_warnings.append(OPEN_WARNING)
     else:
-        rules: list[dict[str, Any]] = [{"to": [{"ipBlock": {"cidr": c}} for c in cidrs],
-                                        "ports": [{"protocol": "TCP", "port": METADATA_PORT}]}]
+        rules: list[dict[str, Any]] = [
+            {
+                "to": [{"ipBlock": {"cidr": c}} for c in cidrs],
+                "ports": [{"protocol": "TCP", "port": METADATA_PORT}],
+            }
+        ]
         builders = {"dns": dns_rule, "all-but-metadata": lambda: all_but_metadata_rule(cidrs)}
         for extra in EXTRA_RULES:
             if extra in include:
@@ -260,14 +285,20 @@ def allow_metadata_policy(namespace: str | None, pod_selector: Mapping[str, Any]
                     f"pods selected by {name} are egress-isolated by it: unless other Egress NetworkPolicies "
                     f"select them, they lose {lost}{'' if 'dns' in include else ', DNS included'}. Add the "
                     "offered rules with include=['dns', 'all-but-metadata'] (CLI: --include dns "
-                    "--include all-but-metadata) if they need it")
+                    "--include all-but-metadata) if they need it"
+                )
             elif not other_egress_policies:
                 result_warnings.append(
                     f"no other Egress NetworkPolicy selects these pods: with {name} they lose {lost}"
                     f"{'' if 'dns' in include else ', DNS included'}; add the offered 'dns' and "
-                    "'all-but-metadata' rules if they need it")
-    return AllowPolicy({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta,
-                        "spec": spec}, mode, result_warnings, offered)
+                    "'all-but-metadata' rules if they need it"
+                )
+    return AllowPolicy(
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta, "spec": spec},
+        mode,
+        result_warnings,
+        offered,
+    )
 
 
 def documented_open_example() -> dict[str, Any]:

@@ -1,7 +1,10 @@
-"""The sample manifest dump lokonb bundles: a small Lokomotive-style AWS cluster, as ``kubectl get -o yaml`` writes it.
+"""The sample manifest dump lokonb bundles: a small Lokomotive-style AWS cluster, as ``kubectl get -o yaml``
+writes it.
 
-It exercises every audit rule (host network, the block policy, open and metadata-only allows, ``except``, other
-ports, named ports, default deny, matchExpressions, hop limits). ``write_sample_dump`` regenerates it; the packaged
+It exercises every audit rule (host network, the block policy, open and metadata-only allows, ``except``,
+other
+ports, named ports, default deny, matchExpressions, hop limits). ``write_sample_dump`` regenerates it; the
+packaged
 copy (``lokonb/kube/data/sample_dump.yaml``) is the output of this module and a test checks they agree.
 """
 
@@ -23,16 +26,33 @@ _HEADER = """\
 _CREATED = "2026-01-05T09:00:00Z"
 
 
-def _pod(ns: str, name: str, node: str, ip: str, labels: dict[str, str], *, host: bool = False,
-         sa: str = "default", image: str = "registry.example/app:1.0") -> dict[str, Any]:
-    spec: dict[str, Any] = {"containers": [{"name": name.rsplit("-", 1)[0][:40], "image": image}],
-                            "nodeName": node, "serviceAccountName": sa, "restartPolicy": "Always"}
+def _pod(
+    ns: str,
+    name: str,
+    node: str,
+    ip: str,
+    labels: dict[str, str],
+    *,
+    host: bool = False,
+    sa: str = "default",
+    image: str = "registry.example/app:1.0",
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "containers": [{"name": name.rsplit("-", 1)[0][:40], "image": image}],
+        "nodeName": node,
+        "serviceAccountName": sa,
+        "restartPolicy": "Always",
+    }
     if host:
         spec["hostNetwork"] = True
         spec["dnsPolicy"] = "ClusterFirstWithHostNet"
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": ns, "labels": labels, "creationTimestamp": _CREATED},
-            "spec": spec, "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels, "creationTimestamp": _CREATED},
+        "spec": spec,
+        "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}]},
+    }
 
 
 _NODES = {  # name: (role, private IP, http tokens, hop limit)
@@ -44,30 +64,71 @@ _NODES = {  # name: (role, private IP, http tokens, hop limit)
 
 def sample_objects() -> list[dict[str, Any]]:
     """Every object of the sample dump, in document order."""
-    namespaces = [{"apiVersion": "v1", "kind": "Namespace",
-                   "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns, **extra}}}
-                  for ns, extra in (("kube-system", {}), ("default", {}), ("monitoring", {"team": "platform"}),
-                                    ("apps", {"team": "web"}), ("batch", {"team": "data"}))]
-    nodes = [{"apiVersion": "v1", "kind": "Node",
-              "metadata": {"name": name, "labels": {"node.kubernetes.io/" + role: "",
-                                                    "kubernetes.io/hostname": name},
-                           "annotations": {ANNOTATION_HTTP_TOKENS: tokens, ANNOTATION_HOP_LIMIT: str(hop)}},
-              "status": {"addresses": [{"type": "InternalIP", "address": ip}]}}
-             for name, (role, ip, tokens, hop) in _NODES.items()]
+    namespaces = [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns, **extra}},
+        }
+        for ns, extra in (
+            ("kube-system", {}),
+            ("default", {}),
+            ("monitoring", {"team": "platform"}),
+            ("apps", {"team": "web"}),
+            ("batch", {"team": "data"}),
+        )
+    ]
+    nodes = [
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {
+                "name": name,
+                "labels": {"node.kubernetes.io/" + role: "", "kubernetes.io/hostname": name},
+                "annotations": {ANNOTATION_HTTP_TOKENS: tokens, ANNOTATION_HOP_LIMIT: str(hop)},
+            },
+            "status": {"addresses": [{"type": "InternalIP", "address": ip}]},
+        }
+        for name, (role, ip, tokens, hop) in _NODES.items()
+    ]
     ctrl, w0, w1 = list(_NODES)
     pods = [
-        _pod("kube-system", f"kube-apiserver-{ctrl}", ctrl, "10.0.1.10", {"k8s-app": "kube-apiserver"}, host=True),
-        *[_pod("kube-system", f"calico-node-{s}", n, _NODES[n][1], {"k8s-app": "calico-node"}, host=True)
-          for s, n in (("x7k2p", ctrl), ("m4q9d", w0), ("t8v3c", w1))],
-        *[_pod("kube-system", f"kube-proxy-{s}", n, _NODES[n][1], {"k8s-app": "kube-proxy"}, host=True)
-          for s, n in (("b2n6w", ctrl), ("h5r1z", w0), ("j9f4k", w1))],
+        _pod(
+            "kube-system",
+            f"kube-apiserver-{ctrl}",
+            ctrl,
+            "10.0.1.10",
+            {"k8s-app": "kube-apiserver"},
+            host=True,
+        ),
+        *[
+            _pod("kube-system", f"calico-node-{s}", n, _NODES[n][1], {"k8s-app": "calico-node"}, host=True)
+            for s, n in (("x7k2p", ctrl), ("m4q9d", w0), ("t8v3c", w1))
+        ],
+        *[
+            _pod("kube-system", f"kube-proxy-{s}", n, _NODES[n][1], {"k8s-app": "kube-proxy"}, host=True)
+            for s, n in (("b2n6w", ctrl), ("h5r1z", w0), ("j9f4k", w1))
+        ],
         _pod("kube-system", "coredns-6d4b75cb6d-5qv8n", w0, "10.2.1.3", {"k8s-app": "coredns"}),
         _pod("kube-system", "coredns-6d4b75cb6d-kx2lm", w1, "10.2.2.3", {"k8s-app": "coredns"}),
-        _pod("kube-system", "kube-controller-manager-7f9c8d-2hx4p", ctrl, "10.2.0.4",
-             {"k8s-app": "kube-controller-manager"}),
-        _pod("kube-system", "ebs-csi-controller-5b8f7c-9wz2t", w0, "10.2.1.8",
-             {"app": "ebs-csi-controller"}, sa="ebs-csi-controller-sa"),
-        _pod("kube-system", "cluster-autoscaler-66c9b-4kq7r", ctrl, "10.2.0.9", {"app": "cluster-autoscaler"}),
+        _pod(
+            "kube-system",
+            "kube-controller-manager-7f9c8d-2hx4p",
+            ctrl,
+            "10.2.0.4",
+            {"k8s-app": "kube-controller-manager"},
+        ),
+        _pod(
+            "kube-system",
+            "ebs-csi-controller-5b8f7c-9wz2t",
+            w0,
+            "10.2.1.8",
+            {"app": "ebs-csi-controller"},
+            sa="ebs-csi-controller-sa",
+        ),
+        _pod(
+            "kube-system", "cluster-autoscaler-66c9b-4kq7r", ctrl, "10.2.0.9", {"app": "cluster-autoscaler"}
+        ),
         _pod("monitoring", "prometheus-k8s-0", w0, "10.2.1.20", {"app.kubernetes.io/name": "prometheus"}),
         _pod("monitoring", "grafana-7c6d9-s5n2q", w1, "10.2.2.21", {"app.kubernetes.io/name": "grafana"}),
         _pod("apps", "web-frontend-59d7b-2kp9x", w0, "10.2.1.30", {"app": "web-frontend"}),
@@ -75,29 +136,66 @@ def sample_objects() -> list[dict[str, Any]]:
         _pod("apps", "legacy-sdk-7b5c4-q2w8e", w1, "10.2.2.31", {"app": "legacy-sdk", "foo": "foo"}),
         _pod("apps", "metrics-exporter-6f8d-x3c7v", w0, "10.2.1.32", {"app": "metrics-exporter"}),
         _pod("batch", "nightly-report-28461-zt5mq", w1, "10.2.2.40", {"job": "nightly-report"}),
-        _pod("batch", "s3-uploader-5d9c7-p8r2k", w0, "10.2.1.41", {"job": "s3-uploader", "role": "aws-client"}),
+        _pod(
+            "batch", "s3-uploader-5d9c7-p8r2k", w0, "10.2.1.41", {"job": "s3-uploader", "role": "aws-client"}
+        ),
         _pod("default", "debug-shell", w1, "10.2.2.50", {"run": "debug-shell"}),
     ]
     policies = [
-        allow_metadata_policy("kube-system", {"matchLabels": {"app": "ebs-csi-controller"}},
-                              include=("dns", "all-but-metadata")).policy,
-        allow_metadata_policy("kube-system", {"matchLabels": {"app": "cluster-autoscaler"}}, mode="open").policy,
+        allow_metadata_policy(
+            "kube-system", {"matchLabels": {"app": "ebs-csi-controller"}}, include=("dns", "all-but-metadata")
+        ).policy,
+        allow_metadata_policy(
+            "kube-system", {"matchLabels": {"app": "cluster-autoscaler"}}, mode="open"
+        ).policy,
         # the documented, very open example, applied to the legacy SDK
-        {**allow_metadata_policy("apps", {"matchLabels": {"foo": "foo"}}, mode="open",
-                                 name="allow-metadata-access").policy},
-        _np("monitoring", "prometheus-egress", {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
-            [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]}}]}]),
-        _np("monitoring", "grafana-egress-https", {"matchLabels": {"app.kubernetes.io/name": "grafana"}},
-            [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}]),
-        _np("apps", "metrics-exporter-imds", {"matchLabels": {"app": "metrics-exporter"}},
-            [{"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}], "ports": [{"protocol": "TCP", "port": "http"}]}]),
+        {
+            **allow_metadata_policy(
+                "apps", {"matchLabels": {"foo": "foo"}}, mode="open", name="allow-metadata-access"
+            ).policy
+        },
+        _np(
+            "monitoring",
+            "prometheus-egress",
+            {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+            [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]}}]}],
+        ),
+        _np(
+            "monitoring",
+            "grafana-egress-https",
+            {"matchLabels": {"app.kubernetes.io/name": "grafana"}},
+            [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]}],
+        ),
+        _np(
+            "apps",
+            "metrics-exporter-imds",
+            {"matchLabels": {"app": "metrics-exporter"}},
+            [
+                {
+                    "to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}],
+                    "ports": [{"protocol": "TCP", "port": "http"}],
+                }
+            ],
+        ),
         _np("batch", "default-deny-egress", {}, []),
-        _np("batch", "allow-dns", {}, [{"to": [{"namespaceSelector": {"matchLabels": {
-            "kubernetes.io/metadata.name": "kube-system"}}}], "ports": [{"protocol": "UDP", "port": 53},
-                                                                         {"protocol": "TCP", "port": 53}]}]),
-        allow_metadata_policy("batch", {"matchExpressions": [{"key": "role", "operator": "In",
-                                                              "values": ["aws-client"]}]},
-                              name="allow-metadata-aws-clients").policy,
+        _np(
+            "batch",
+            "allow-dns",
+            {},
+            [
+                {
+                    "to": [
+                        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}
+                    ],
+                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                }
+            ],
+        ),
+        allow_metadata_policy(
+            "batch",
+            {"matchExpressions": [{"key": "role", "operator": "In", "values": ["aws-client"]}]},
+            name="allow-metadata-aws-clients",
+        ).policy,
     ]
     for p in policies:
         p["metadata"]["creationTimestamp"] = _CREATED
@@ -105,9 +203,12 @@ def sample_objects() -> list[dict[str, Any]]:
 
 
 def _np(ns: str, name: str, selector: dict[str, Any], egress: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": ns},
-            "spec": {"podSelector": selector, "policyTypes": ["Egress"], "egress": egress}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"podSelector": selector, "policyTypes": ["Egress"], "egress": egress},
+    }
 
 
 def sample_dump_text() -> str:
@@ -121,8 +222,13 @@ def sample_dump_text() -> str:
         [o for o in objs if o["kind"] == "NetworkPolicy"],
         [o for o in objs if o["kind"] == "GlobalNetworkPolicy"],
     ]
-    docs = [yaml.safe_dump({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""},
-                            "items": g}, sort_keys=False) for g in groups]
+    docs = [
+        yaml.safe_dump(
+            {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": g},
+            sort_keys=False,
+        )
+        for g in groups
+    ]
     return _HEADER + "---\n".join(docs)
 
 

@@ -1,6 +1,8 @@
-"""Where the audit's objects come from: a manifest dump (files/directories, ``List`` objects) or a live cluster.
+"""Where the audit's objects come from: a manifest dump (files/directories, ``List`` objects) or a live
+cluster.
 
-Everything is normalised to plain dicts with the API's camelCase field names, as ``kubectl get -o yaml`` writes
+Everything is normalised to plain dicts with the API's camelCase field names, as ``kubectl get -o yaml``
+writes
 them, in an :class:`Inventory`.
 """
 
@@ -62,14 +64,16 @@ class Inventory:
         if not isinstance(meta, Mapping) or not isinstance(meta.get("name"), str) or not meta.get("name"):
             raise DumpError(f"{kind} without metadata.name", file=where)
         if slot == "pods" and not meta.get("namespace"):
-            raise DumpError(f"Pod {meta['name']!r} has no metadata.namespace (dump with "
-                            "`kubectl get pods -A -o yaml`)", file=where)
+            raise DumpError(
+                f"Pod {meta['name']!r} has no metadata.namespace (dump with `kubectl get pods -A -o yaml`)",
+                file=where,
+            )
         getattr(self, slot).append(dict(obj))
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # manifest dumps
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 def _iter_files(path: Path) -> Iterator[Path]:
@@ -95,18 +99,22 @@ def _documents(path: Path) -> Iterator[tuple[int, Any]]:
         try:
             yield 1, json.loads(text)
         except json.JSONDecodeError as exc:
-            raise DumpError(f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno,
-                            column=exc.colno) from None
+            raise DumpError(
+                f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno, column=exc.colno
+            ) from None
         return
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        for i, doc in enumerate(yaml.load_all(text, Loader=loader), start=1):  # noqa: S506 - a safe loader
-            yield i, doc
+        yield from enumerate(yaml.load_all(text, Loader=loader), start=1)  # noqa: S506 - safe
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DumpError(f"invalid YAML: {problem}", file=str(path), line=mark.line + 1 if mark else None,
-                        column=mark.column + 1 if mark else None) from None
+        raise DumpError(
+            f"invalid YAML: {problem}",
+            file=str(path),
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
 
 
 def _expand(doc: Any, where: str) -> Iterator[Mapping[str, Any]]:
@@ -114,8 +122,10 @@ def _expand(doc: Any, where: str) -> Iterator[Mapping[str, Any]]:
     if doc is None:
         return
     if not isinstance(doc, Mapping):
-        raise DumpError(f"expected a Kubernetes object (a mapping with apiVersion and kind), got "
-                        f"{type(doc).__name__}", file=where)
+        raise DumpError(
+            f"expected a Kubernetes object (a mapping with apiVersion and kind), got {type(doc).__name__}",
+            file=where,
+        )
     kind = doc.get("kind")
     if not isinstance(kind, str) or not doc.get("apiVersion"):
         raise DumpError("object without apiVersion/kind", file=where)
@@ -126,7 +136,11 @@ def _expand(doc: Any, where: str) -> Iterator[Mapping[str, Any]]:
         item_kind = kind[:-4] if kind != "List" else None
         for i, item in enumerate(items):
             if isinstance(item, Mapping) and item_kind and "kind" not in item:
-                item = {"apiVersion": doc.get("apiVersion"), "kind": item_kind, **item}  # typed lists omit them
+                item = {
+                    "apiVersion": doc.get("apiVersion"),
+                    "kind": item_kind,
+                    **item,
+                }  # typed lists omit them
             yield from _expand(item, f"{where} items[{i}]")
         return
     yield doc
@@ -148,17 +162,25 @@ def load_dump(path: str | Path | Iterable[str | Path]) -> Inventory:
                 where = f"{file} (document {index})"
                 for obj in _expand(doc, where):
                     meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
-                    key = (str(obj.get("apiVersion")), str(obj.get("kind")), str(meta.get("namespace") or ""),
-                           str(meta.get("name")))
+                    key = (
+                        str(obj.get("apiVersion")),
+                        str(obj.get("kind")),
+                        str(meta.get("namespace") or ""),
+                        str(meta.get("name")),
+                    )
                     if key in seen:
-                        inv.notes.append(f"{key[1]} {key[2] + '/' if key[2] else ''}{key[3]} appears twice "
-                                         f"({seen[key]} and {where}); the later one is used")
+                        inv.notes.append(
+                            f"{key[1]} {key[2] + '/' if key[2] else ''}{key[3]} appears twice "
+                            f"({seen[key]} and {where}); the later one is used"
+                        )
                         _drop(inv, key)
                     seen[key] = where
                     inv.add(obj, where)
     if not inv.pods:
-        raise DumpError(f"no pods found in {', '.join(str(p) for p in paths)}: the dump must hold the output of "
-                        "`kubectl get pods,networkpolicies -A -o yaml` (plus GlobalNetworkPolicies)")
+        raise DumpError(
+            f"no pods found in {', '.join(str(p) for p in paths)}: the dump must hold the output of "
+            "`kubectl get pods,networkpolicies -A -o yaml` (plus GlobalNetworkPolicies)"
+        )
     return inv
 
 
@@ -167,13 +189,19 @@ def _drop(inv: Inventory, key: tuple[str, str, str, str]) -> None:
     if slot is None:
         return
     items = getattr(inv, slot)
-    items[:] = [o for o in items if not (str((o.get("metadata") or {}).get("namespace") or "") == key[2]
-                                         and str(o["metadata"]["name"]) == key[3])]
+    items[:] = [
+        o
+        for o in items
+        if not (
+            str((o.get("metadata") or {}).get("namespace") or "") == key[2]
+            and str(o["metadata"]["name"]) == key[3]
+        )
+    ]
 
 
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # live cluster
-# --------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 #: Calico custom resources read from a live cluster: (plural, Inventory attribute).
 _CALICO_LISTS: tuple[tuple[str, str], ...] = (
@@ -200,7 +228,9 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
     custom = client.CustomObjectsApi(api_client)
     ser = api_client.sanitize_for_serialization
 
-    def listed(call: Any, what: str, api_version: str, kind: str, optional: bool = False) -> list[dict[str, Any]]:
+    def listed(
+        call: Any, what: str, api_version: str, kind: str, optional: bool = False
+    ) -> list[dict[str, Any]]:
         try:
             items = call().items
         except ApiException as exc:
@@ -209,15 +239,17 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
                 return []
             raise translate_api_error(exc, verb="list", what=what) from None
         except Exception as exc:  # urllib3 connection errors and friends
-            raise KubeApiError(f"cannot reach the Kubernetes API to list {what}: {exc.__class__.__name__}: "
-                               f"{_short(exc)}") from None
+            raise KubeApiError(
+                f"cannot reach the Kubernetes API to list {what}: {exc.__class__.__name__}: {_short(exc)}"
+            ) from None
         return [{"apiVersion": api_version, "kind": kind, **ser(i)} for i in items]
 
     inv.pods = listed(core.list_pod_for_all_namespaces, "pods", "v1", "Pod")
     inv.namespaces = listed(core.list_namespace, "namespaces", "v1", "Namespace")
     inv.nodes = listed(core.list_node, "nodes", "v1", "Node", optional=True)
-    inv.network_policies = listed(net.list_network_policy_for_all_namespaces, "networkpolicies",
-                                  "networking.k8s.io/v1", "NetworkPolicy")
+    inv.network_policies = listed(
+        net.list_network_policy_for_all_namespaces, "networkpolicies", "networking.k8s.io/v1", "NetworkPolicy"
+    )
     inv.calico_installed = True
     for plural, slot in _CALICO_LISTS:
         try:
@@ -226,12 +258,18 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
             if exc.status == 404:
                 if plural == "globalnetworkpolicies":
                     inv.calico_installed = False
-                    inv.notes.append("Calico is not installed (no crd.projectcalico.org GlobalNetworkPolicy "
-                                     "resource): nothing blocks the metadata endpoint cluster-wide")
+                    inv.notes.append(
+                        "Calico is not installed (no crd.projectcalico.org GlobalNetworkPolicy "
+                        "resource): nothing blocks the metadata endpoint cluster-wide"
+                    )
                 continue
             raise translate_api_error(exc, verb="list", what=f"{plural}.crd.projectcalico.org") from None
-        kind = {"globalnetworkpolicies": "GlobalNetworkPolicy", "networkpolicies": "NetworkPolicy",
-                "globalnetworksets": "GlobalNetworkSet", "tiers": "Tier"}[plural]
+        kind = {
+            "globalnetworkpolicies": "GlobalNetworkPolicy",
+            "networkpolicies": "NetworkPolicy",
+            "globalnetworksets": "GlobalNetworkSet",
+            "tiers": "Tier",
+        }[plural]
         for item in out.get("items") or []:
             getattr(inv, slot).append({"apiVersion": "crd.projectcalico.org/v1", "kind": kind, **item})
     return inv

@@ -1,7 +1,9 @@
-"""The ``metadata_access`` notebook's steps as library calls (the notebook only calls these and shows results).
+"""The ``metadata_access`` notebook's steps as library calls (the notebook only calls these and shows
+results).
 
 Parameters (``lokonb params metadata_access``): ``source`` (``sample``, a dump path, or ``live``),
-``kubeconfig``/``context`` (live), ``blocked_cidrs``, ``allow`` (list of ``{namespace, pod_selector, mode, name,
+``kubeconfig``/``context`` (live), ``blocked_cidrs``, ``allow`` (list of ``{namespace, pod_selector, mode,
+name,
 include}``), ``action`` (``render``/``audit``/``apply``), ``dry_run``, ``confirm``.
 """
 
@@ -21,26 +23,51 @@ from lokonb.kube.metadata import allow_metadata_policy, render_block_policy, to_
 ACTIONS: tuple[str, ...] = ("render", "audit", "apply")
 #: How the notebook explains each kind of reason: (reason pattern, category, what it means / what to do).
 REASON_EXPLANATIONS: tuple[tuple[str, str, str], ...] = (
-    (r"^host network", "host network",
-     "The pod shares the node's network namespace: its traffic is host traffic and no pod policy applies. "
-     "IMDSv2 with hop limit 1 does not stop it either. Keep such pods few and trusted."),
-    (r"^allowed by NetworkPolicy", "allowed on purpose (NetworkPolicy)",
-     "An egress NetworkPolicy allows TCP 80 to the address. NetworkPolicies are evaluated before "
-     "block-metadata-access, so the allow wins. Check the pod really needs the node's credentials."),
-    (r"^allowed by ", "allowed by a Calico policy",
-     "A Calico policy rule explicitly allows the connection before any block applies."),
-    (r"^no cluster-wide block", "not blocked at all",
-     "No policy stops the pod: apply block-metadata-access (action: apply) or check its selector."),
-    (r"^passed ", "passed to the profile",
-     "A Calico Pass rule skipped the remaining policies and the namespace profile allows all egress."),
-    (r"^blocked by block-metadata-access", "blocked by the default block",
-     "Traffic to the address matches no allow rule of block-metadata-access and falls to Calico's implicit deny."),
-    (r"^blocked by ", "blocked by another Calico policy",
-     "A Calico policy selects the pod and no rule allows the address: Calico's implicit deny applies."),
-    (r"^denied by ", "explicitly denied",
-     "A Calico Deny rule matches the connection."),
-    (r"^egress-isolated by ", "isolated by NetworkPolicies",
-     "NetworkPolicies restrict the pod's egress and none allows the address (blocked even without the GNP)."),
+    (
+        r"^host network",
+        "host network",
+        "The pod shares the node's network namespace: its traffic is host traffic and no pod policy applies. "
+        "IMDSv2 with hop limit 1 does not stop it either. Keep such pods few and trusted.",
+    ),
+    (
+        r"^allowed by NetworkPolicy",
+        "allowed on purpose (NetworkPolicy)",
+        "An egress NetworkPolicy allows TCP 80 to the address. NetworkPolicies are evaluated before "
+        "block-metadata-access, so the allow wins. Check the pod really needs the node's credentials.",
+    ),
+    (
+        r"^allowed by ",
+        "allowed by a Calico policy",
+        "A Calico policy rule explicitly allows the connection before any block applies.",
+    ),
+    (
+        r"^no cluster-wide block",
+        "not blocked at all",
+        "No policy stops the pod: apply block-metadata-access (action: apply) or check its selector.",
+    ),
+    (
+        r"^passed ",
+        "passed to the profile",
+        "A Calico Pass rule skipped the remaining policies and the namespace profile allows all egress.",
+    ),
+    (
+        r"^blocked by block-metadata-access",
+        "blocked by the default block",
+        "Traffic to the address matches no allow rule of block-metadata-access and falls to Calico's "
+        "implicit deny.",
+    ),
+    (
+        r"^blocked by ",
+        "blocked by another Calico policy",
+        "A Calico policy selects the pod and no rule allows the address: Calico's implicit deny applies.",
+    ),
+    (r"^denied by ", "explicitly denied", "A Calico Deny rule matches the connection."),
+    (
+        r"^egress-isolated by ",
+        "isolated by NetworkPolicies",
+        "NetworkPolicies restrict the pod's egress and none allows the address (blocked even without "
+        "the GNP).",
+    ),
 )
 
 
@@ -65,15 +92,26 @@ class RenderedPolicies:
             spec = o.get("spec") or {}
             if o["kind"] == "GlobalNetworkPolicy":
                 what = "egress allowed except to " + ", ".join(
-                    n for r in spec.get("egress", []) for n in (r.get("destination") or {}).get("notNets", []))
+                    n for r in spec.get("egress", []) for n in (r.get("destination") or {}).get("notNets", [])
+                )
             else:
-                what = f"pods {spec.get('podSelector') or '(all)'}: {len(spec.get('egress', []))} egress rule(s)"
-            rows.append({"kind": o["kind"], "namespace": o["metadata"].get("namespace", ""),
-                         "name": o["metadata"]["name"], "what": what})
+                what = (
+                    f"pods {spec.get('podSelector') or '(all)'}: {len(spec.get('egress', []))} egress rule(s)"
+                )
+            rows.append(
+                {
+                    "kind": o["kind"],
+                    "namespace": o["metadata"].get("namespace", ""),
+                    "name": o["metadata"]["name"],
+                    "what": what,
+                }
+            )
         return pd.DataFrame(rows, columns=["kind", "namespace", "name", "what"])
 
 
-def render_policies(blocked_cidrs: Sequence[str], allow: Sequence[Mapping[str, Any]] = ()) -> RenderedPolicies:
+def render_policies(
+    blocked_cidrs: Sequence[str], allow: Sequence[Mapping[str, Any]] = ()
+) -> RenderedPolicies:
     """Render the block policy and one allow NetworkPolicy per ``allow`` entry.
 
     ``allow`` entries: ``namespace`` (required), ``pod_selector`` (matchLabels/matchExpressions), ``mode``
@@ -88,12 +126,18 @@ def render_policies(blocked_cidrs: Sequence[str], allow: Sequence[Mapping[str, A
             raise PolicyInputError(f"allow[{i}]", "must be a mapping with namespace and pod_selector")
         unknown = set(entry) - {"namespace", "pod_selector", "mode", "name", "include"}
         if unknown:
-            raise PolicyInputError(f"allow[{i}]", f"unknown key(s) {sorted(unknown)}; allowed: namespace, "
-                                   "pod_selector, mode, name, include")
+            raise PolicyInputError(
+                f"allow[{i}]",
+                f"unknown key(s) {sorted(unknown)}; allowed: namespace, pod_selector, mode, name, include",
+            )
         try:
-            policy = allow_metadata_policy(entry.get("namespace", ""), entry.get("pod_selector") or {},
-                                           mode=entry.get("mode") or "metadata-only", name=entry.get("name"),
-                                           include=tuple(entry.get("include") or ()))
+            policy = allow_metadata_policy(
+                entry.get("namespace", ""),
+                entry.get("pod_selector") or {},
+                mode=entry.get("mode") or "metadata-only",
+                name=entry.get("name"),
+                include=tuple(entry.get("include") or ()),
+            )
         except PolicyInputError as exc:
             raise PolicyInputError(f"allow[{i}].{exc.field}", exc.message.split(": ", 1)[-1]) from None
         out.objects.append(policy.policy)
@@ -110,8 +154,14 @@ def _dump_path(source: str, root: Path | None) -> Path:
     return path
 
 
-def audit_source(source: str, *, kubeconfig: str | Path | None = None, context: str | None = None,
-                 node_imds: Mapping[str, Any] | None = None, root: Path | None = None) -> AuditResult:
+def audit_source(
+    source: str,
+    *,
+    kubeconfig: str | Path | None = None,
+    context: str | None = None,
+    node_imds: Mapping[str, Any] | None = None,
+    root: Path | None = None,
+) -> AuditResult:
     """Audit ``source``: ``"sample"`` (the bundled dump), ``"live"`` (kubeconfig/context) or a dump path
     (relative paths resolve against ``root``, the project root, when they do not exist from the cwd)."""
     from lokonb.kube.sample import sample_dump_path
@@ -125,9 +175,17 @@ def audit_source(source: str, *, kubeconfig: str | Path | None = None, context: 
     return audit_metadata_access(_dump_path(source, root), node_imds=node_imds)
 
 
-def audit_step(action: str, source: str, *, kubeconfig: str | Path | None = None, context: str | None = None,
-               node_imds: Mapping[str, Any] | None = None, root: Path | None = None) -> AuditResult:
-    """The notebook's audit: :func:`audit_source`, or an empty result saying it was skipped for action render."""
+def audit_step(
+    action: str,
+    source: str,
+    *,
+    kubeconfig: str | Path | None = None,
+    context: str | None = None,
+    node_imds: Mapping[str, Any] | None = None,
+    root: Path | None = None,
+) -> AuditResult:
+    """The notebook's audit: :func:`audit_source`, or an empty result saying it was skipped for action
+    render."""
     if action not in ACTIONS:
         raise PolicyInputError("action", f"unknown action {action!r}; allowed: {', '.join(ACTIONS)}")
     if action == "render":
@@ -138,9 +196,12 @@ def audit_step(action: str, source: str, *, kubeconfig: str | Path | None = None
 def summary_markdown(result: AuditResult) -> str:
     """A short Markdown summary of an audit, reachable pod-network pods named first."""
     s = result.summary()
-    lines = [f"**{s['reachable']} of {s['pods']} pods can reach 169.254.169.254** "
-             f"({s['reachable_pod_network']} in the pod network, {s['reachable_host_network']} host-network); "
-             f"{s['blocked']} blocked. Cluster-wide block: **{s['block_policy'] or 'none'}**. Source: {s['source']}."]
+    lines = [
+        f"**{s['reachable']} of {s['pods']} pods can reach 169.254.169.254** "
+        f"({s['reachable_pod_network']} in the pod network, {s['reachable_host_network']} host-network); "
+        f"{s['blocked']} blocked. Cluster-wide block: **{s['block_policy'] or 'none'}**. "
+        f"Source: {s['source']}."
+    ]
     pod_network = [f"{v.namespace}/{v.pod}" for v in result.ordered() if v.reachable and not v.host_network]
     if pod_network:
         lines.append("Pod-network pods that can reach it: " + ", ".join(f"`{p}`" for p in pod_network))
@@ -162,18 +223,23 @@ def explain_reasons(result: AuditResult) -> Any:
         if "token blocked by hop limit" in v.reason:
             category += " (token blocked by hop limit)"
             text += " IMDSv2 with hop limit 1 keeps the session token from reaching the pod."
-        row = rows.setdefault((category, v.reachable), {"category": category, "reachable": v.reachable,
-                                                        "pods": 0, "examples": [], "explanation": text})
+        row = rows.setdefault(
+            (category, v.reachable),
+            {"category": category, "reachable": v.reachable, "pods": 0, "examples": [], "explanation": text},
+        )
         row["pods"] += 1
         if len(row["examples"]) < 3:
             row["examples"].append(f"{v.namespace}/{v.pod}")
-    frame = pd.DataFrame(list(rows.values()), columns=["category", "reachable", "pods", "examples", "explanation"])
+    frame = pd.DataFrame(
+        list(rows.values()), columns=["category", "reachable", "pods", "examples", "explanation"]
+    )
     frame["examples"] = frame["examples"].map(", ".join)
     return frame
 
 
 def reachability_plot(result: AuditResult) -> Any:
-    """A static bar chart: pods per namespace that can / cannot reach the endpoint (host network split out)."""
+    """A static bar chart: pods per namespace that can / cannot reach the endpoint (host network split
+    out)."""
     import matplotlib.pyplot as plt
     import pandas as pd
 
@@ -184,9 +250,14 @@ def reachability_plot(result: AuditResult) -> Any:
         ax.text(0.5, 0.5, "no pods audited", ha="center", va="center")
         plt.close(fig)
         return fig
-    frame["verdict"] = frame.apply(lambda r: "blocked" if not r["reachable"] else
-                                   ("reachable (host network)" if r["host_network"] else "reachable (pod network)"),
-                                   axis=1)
+    frame["verdict"] = frame.apply(
+        lambda r: (
+            "blocked"
+            if not r["reachable"]
+            else ("reachable (host network)" if r["host_network"] else "reachable (pod network)")
+        ),
+        axis=1,
+    )
     counts = pd.crosstab(frame["namespace"], frame["verdict"])
     for col in ("reachable (pod network)", "reachable (host network)", "blocked"):
         if col not in counts:
@@ -213,12 +284,22 @@ class ApplyOutcome:
     def table(self) -> Any:
         import pandas as pd
 
-        return pd.DataFrame([{"object": r.ref, "action": r.action, "dry_run": r.dry_run} for r in self.applied],
-                            columns=["object", "action", "dry_run"])
+        return pd.DataFrame(
+            [{"object": r.ref, "action": r.action, "dry_run": r.dry_run} for r in self.applied],
+            columns=["object", "action", "dry_run"],
+        )
 
 
-def apply_step(action: str, policies: RenderedPolicies, *, source: str, kubeconfig: str | Path | None = None,
-               context: str | None = None, dry_run: bool = False, confirm: bool = False) -> ApplyOutcome:
+def apply_step(
+    action: str,
+    policies: RenderedPolicies,
+    *,
+    source: str,
+    kubeconfig: str | Path | None = None,
+    context: str | None = None,
+    dry_run: bool = False,
+    confirm: bool = False,
+) -> ApplyOutcome:
     """Apply the policies when ``action == "apply"`` (to the ``live`` cluster only; needs ``confirm`` unless
     ``dry_run``); otherwise say why nothing is applied."""
     from lokonb.kube.apply import apply_policies
@@ -226,12 +307,20 @@ def apply_step(action: str, policies: RenderedPolicies, *, source: str, kubeconf
     if action not in ACTIONS:
         raise PolicyInputError("action", f"unknown action {action!r}; allowed: {', '.join(ACTIONS)}")
     if action != "apply":
-        return ApplyOutcome(f"nothing applied (action: {action}); set action: apply, source: live and "
-                            "confirm: true to apply")
+        return ApplyOutcome(
+            f"nothing applied (action: {action}); set action: apply, source: live and confirm: true to apply"
+        )
     if source != "live":
-        raise PolicyInputError("source", "action apply needs source: live (the cluster of kubeconfig/context)")
-    results = apply_policies(policies.objects, kubeconfig=str(kubeconfig) if kubeconfig else None,
-                             context=context, confirm=confirm, dry_run=dry_run)
+        raise PolicyInputError(
+            "source", "action apply needs source: live (the cluster of kubeconfig/context)"
+        )
+    results = apply_policies(
+        policies.objects,
+        kubeconfig=str(kubeconfig) if kubeconfig else None,
+        context=context,
+        confirm=confirm,
+        dry_run=dry_run,
+    )
     changed = sum(r.action not in ("unchanged",) for r in results)
     what = "server-side dry run" if dry_run else "applied"
     return ApplyOutcome(f"{what}: {changed} of {len(results)} objects created or replaced", results)

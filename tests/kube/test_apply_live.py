@@ -1,4 +1,5 @@
-"""Apply, live audit and live check against the recording Kubernetes API test server (real HTTP, real client)."""
+"""Apply, live audit and live check against the recording Kubernetes API test server (real HTTP, real
+client)."""
 
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ NP_PATH = "/apis/networking.k8s.io/v1/namespaces/kube-system/networkpolicies"
 
 
 def policies(mode: str = "metadata-only"):
-    return [render_block_policy(),
-            allow_metadata_policy("kube-system", {"matchLabels": {"app": "ebs-csi-controller"}}, mode=mode).policy]
+    return [
+        render_block_policy(),
+        allow_metadata_policy(
+            "kube-system", {"matchLabels": {"app": "ebs-csi-controller"}}, mode=mode
+        ).policy,
+    ]
 
 
 @pytest.fixture
@@ -36,10 +41,13 @@ def api(kubeapi: KubeApiServer, tmp_path):
 def test_create_then_unchanged_then_replace(kubeapi, api):
     first = apply_policies(policies(), api_client=api, confirm=True)
     assert [r.action for r in first] == ["created", "created"]
-    assert [(r.method, r.path, r.status) for r in kubeapi.writes()] == [("POST", GNP_PATH, 201),
-                                                                          ("POST", NP_PATH, 201)]
-    stored = kubeapi.get("networking.k8s.io/v1", "NetworkPolicy", "allow-metadata-app-ebs-csi-controller",
-                         "kube-system")
+    assert [(r.method, r.path, r.status) for r in kubeapi.writes()] == [
+        ("POST", GNP_PATH, 201),
+        ("POST", NP_PATH, 201),
+    ]
+    stored = kubeapi.get(
+        "networking.k8s.io/v1", "NetworkPolicy", "allow-metadata-app-ebs-csi-controller", "kube-system"
+    )
     assert stored["spec"]["egress"][0]["ports"] == [{"protocol": "TCP", "port": 80}]
     assert stored["metadata"]["labels"] == {"app.kubernetes.io/managed-by": "lokonb"}
 
@@ -52,14 +60,20 @@ def test_create_then_unchanged_then_replace(kubeapi, api):
     put = kubeapi.writes()[-1]
     assert put.method == "PUT" and put.path == f"{NP_PATH}/allow-metadata-app-ebs-csi-controller"
     assert put.body["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]
-    assert kubeapi.get("networking.k8s.io/v1", "NetworkPolicy", "allow-metadata-app-ebs-csi-controller",
-                       "kube-system")["spec"]["egress"] == [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]
+    assert kubeapi.get(
+        "networking.k8s.io/v1", "NetworkPolicy", "allow-metadata-app-ebs-csi-controller", "kube-system"
+    )["spec"]["egress"] == [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]
 
 
 def test_replace_keeps_foreign_labels(kubeapi, api):
     gnp = render_block_policy()
-    kubeapi.add({**gnp, "metadata": {"name": "block-metadata-access", "labels": {"owner": "ops"}},
-                 "spec": {**gnp["spec"], "order": 5}})
+    kubeapi.add(
+        {
+            **gnp,
+            "metadata": {"name": "block-metadata-access", "labels": {"owner": "ops"}},
+            "spec": {**gnp["spec"], "order": 5},
+        }
+    )
     (result,) = apply_policies([gnp], api_client=api, confirm=True)
     assert result.action == "replaced"
     stored = kubeapi.get("crd.projectcalico.org/v1", "GlobalNetworkPolicy", "block-metadata-access")
@@ -89,10 +103,14 @@ def test_crd_missing_says_calico_is_not_installed(no_calico, tmp_path):
     assert no_calico.writes() == []
 
 
-@pytest.mark.parametrize(("code", "expected"), [
-    (403, "forbidden (403)"), (409, "conflict (409)"), (422, "invalid (422)"), (500, "API error 500")])
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [(403, "forbidden (403)"), (409, "conflict (409)"), (422, "invalid (422)"), (500, "API error 500")],
+)
 def test_api_errors_are_translated_and_name_the_object(kubeapi, api, code, expected):
-    kubeapi.fail_next(code, method="POST", path="/networking.k8s.io/v1/namespaces/kube-system/networkpolicies$")
+    kubeapi.fail_next(
+        code, method="POST", path="/networking.k8s.io/v1/namespaces/kube-system/networkpolicies$"
+    )
     with pytest.raises(KubeApiError, match=re.escape(expected)) as err:
         apply_policies(policies(), api_client=api, confirm=True)
     assert "NetworkPolicy kube-system/allow-metadata-app-ebs-csi-controller" in str(err.value)
@@ -101,7 +119,9 @@ def test_api_errors_are_translated_and_name_the_object(kubeapi, api, code, expec
 
 def test_rbac_forbidden_message(kubeapi, api):
     kubeapi.forbid("create", "globalnetworkpolicies")
-    with pytest.raises(KubeApiError, match=r"cannot apply GlobalNetworkPolicy block-metadata-access: forbidden"):
+    with pytest.raises(
+        KubeApiError, match=r"cannot apply GlobalNetworkPolicy block-metadata-access: forbidden"
+    ):
         apply_policies(policies(), api_client=api, confirm=True)
 
 
@@ -120,7 +140,8 @@ def test_live_audit_matches_dump_audit(kubeapi, tmp_path):
     live = audit_metadata_access(kubeconfig=kubeconfig, context="prod")
     dump = audit_metadata_access(sample_dump_path())
     assert [(v.pod, v.reachable, v.reason) for v in live.ordered()] == [
-        (v.pod, v.reachable, v.reason) for v in dump.ordered()]
+        (v.pod, v.reachable, v.reason) for v in dump.ordered()
+    ]
     listed = {r.path for r in kubeapi.requests_matching("GET")}
     assert {"/api/v1/pods", "/apis/networking.k8s.io/v1/networkpolicies", GNP_PATH} <= listed
 
@@ -172,8 +193,20 @@ def test_live_check_timeout_still_cleans_up(kubeapi, api):
 
 def test_cli_apply_dry_run_then_confirm(kubeapi, tmp_path, capsys):
     kc = str(kubeapi.write_kubeconfig(tmp_path / "kc"))
-    args = ["metadata", "apply", "--kubeconfig", kc, "--allow-namespace", "kube-system", "--allow-selector",
-            "app=ebs-csi-controller", "--include", "dns", "--include", "all-but-metadata"]
+    args = [
+        "metadata",
+        "apply",
+        "--kubeconfig",
+        kc,
+        "--allow-namespace",
+        "kube-system",
+        "--allow-selector",
+        "app=ebs-csi-controller",
+        "--include",
+        "dns",
+        "--include",
+        "all-but-metadata",
+    ]
     assert main([*args]) == 2
     assert "--confirm" in capsys.readouterr().err and kubeapi.writes() == []
     assert main([*args, "--dry-run"]) == 0

@@ -50,8 +50,10 @@ def test_udp_80_and_port_less_tcp():
 
 
 def test_ipblock_not_containing_and_selector_peers():
-    other = np("other", [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}, {"podSelector": {}},
-                                 {"namespaceSelector": {}}]}])
+    other = np(
+        "other",
+        [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}, {"podSelector": {}}, {"namespaceSelector": {}}]}],
+    )
     v = verdict(GNP, other, pod("p", labels=A))
     assert v.reachable is False
     assert "does not contain 169.254.169.254" in v.reason and "selector peers never match" in v.reason
@@ -72,57 +74,96 @@ def test_empty_rule_allows_everything():
 
 
 def test_calico_deny_policy_ordered_first_beats_network_policy_allow():
-    deny = {"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy",
-            "metadata": {"name": "deny-imds"},
-            "spec": {"order": 10, "selector": "all()", "types": ["Egress"],
-                     "egress": [{"action": "Deny", "protocol": "TCP",
-                                 "destination": {"nets": ["169.254.169.254/32"], "ports": [80]}},
-                                {"action": "Pass"}]}}
+    deny = {
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "deny-imds"},
+        "spec": {
+            "order": 10,
+            "selector": "all()",
+            "types": ["Egress"],
+            "egress": [
+                {
+                    "action": "Deny",
+                    "protocol": "TCP",
+                    "destination": {"nets": ["169.254.169.254/32"], "ports": [80]},
+                },
+                {"action": "Pass"},
+            ],
+        },
+    }
     allow = np("open", [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}])
     v = verdict(deny, allow, pod("p", labels=A))
     assert v.reachable is False and v.reason == "denied by GlobalNetworkPolicy deny-imds egress rule 0"
 
 
 def test_gnp_namespace_selector_and_unordered_allow():
-    scoped = {"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy",
-              "metadata": {"name": "block-in-apps"},
-              "spec": {"namespaceSelector": "team == 'web'", "types": ["Egress"],
-                       "egress": [{"action": "Allow", "destination": {"notNets": ["169.254.169.254/32"]}}]}}
+    scoped = {
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "block-in-apps"},
+        "spec": {
+            "namespaceSelector": "team == 'web'",
+            "types": ["Egress"],
+            "egress": [{"action": "Allow", "destination": {"notNets": ["169.254.169.254/32"]}}],
+        },
+    }
     ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "apps", "labels": {"team": "web"}}}
     assert verdict(ns, scoped, pod("p", labels=A)).reachable is False
     v = verdict(ns, scoped, pod("p", ns="other", labels=A))
-    assert v.reachable is True and v.reason.startswith("no cluster-wide block applies: block-in-apps does not select")
+    assert v.reachable is True and v.reason.startswith(
+        "no cluster-wide block applies: block-in-apps does not select"
+    )
 
 
 def test_gnp_selecting_host_endpoints_only_does_not_apply():
-    hep = {"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy", "metadata": {"name": "h"},
-           "spec": {"selector": "has(host-endpoint)", "types": ["Egress"], "egress": [{"action": "Deny"}]}}
+    hep = {
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "h"},
+        "spec": {"selector": "has(host-endpoint)", "types": ["Egress"], "egress": [{"action": "Deny"}]},
+    }
     assert verdict(hep, pod("p", labels=A)).reachable is True
 
 
 def test_pass_to_profile_allows():
-    passer = {"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy", "metadata": {"name": "p"},
-              "spec": {"order": 1, "selector": "all()", "types": ["Egress"], "egress": [{"action": "Pass"}]}}
+    passer = {
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "p"},
+        "spec": {"order": 1, "selector": "all()", "types": ["Egress"], "egress": [{"action": "Pass"}]},
+    }
     v = verdict(passer, pod("p", labels=A))
     assert v.reachable is True and "namespace profile allows it" in v.reason
 
 
 def test_calico_port_range_and_protocol():
     def allow(rule):
-        return {"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy", "metadata": {"name": "a"},
-                "spec": {"order": 1, "selector": "all()", "types": ["Egress"], "egress": [rule]}}
+        return {
+            "apiVersion": "crd.projectcalico.org/v1",
+            "kind": "GlobalNetworkPolicy",
+            "metadata": {"name": "a"},
+            "spec": {"order": 1, "selector": "all()", "types": ["Egress"], "egress": [rule]},
+        }
+
     base = {"action": "Allow", "destination": {"nets": ["169.254.0.0/16"], "ports": ["70:90"]}}
     assert verdict(allow({**base, "protocol": "TCP"}), pod("p")).reachable is True
     assert verdict(allow({**base, "protocol": "UDP"}), pod("p")).reachable is False
     assert verdict(allow({**base, "protocol": 6}), pod("p")).reachable is True
-    assert verdict(allow({"action": "Allow", "destination": {"ports": ["http"]}}), pod("p")).reachable is False
+    assert (
+        verdict(allow({"action": "Allow", "destination": {"ports": ["http"]}}), pod("p")).reachable is False
+    )
 
 
 def test_calico_selector_syntax_error_is_a_dump_error():
     from lokonb.kube.errors import DumpError
 
-    bad = {"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy", "metadata": {"name": "b"},
-           "spec": {"selector": "app === 'x'", "types": ["Egress"], "egress": []}}
+    bad = {
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "b"},
+        "spec": {"selector": "app === 'x'", "types": ["Egress"], "egress": []},
+    }
     with pytest.raises(DumpError, match="GlobalNetworkPolicy b spec.selector: invalid Calico selector"):
         verdict(bad, pod("p"))
 
@@ -132,3 +173,16 @@ def test_succeeded_pods_are_still_reported():
     p["status"]["phase"] = "Succeeded"
     v = verdict(GNP, p)
     assert v.phase == "Succeeded" and v.reachable is False
+
+
+def test_hand_written_dump_with_unquoted_label_values():
+    p = pod("p", labels={"version": 2, "canary": True})  # type: ignore[dict-item]
+    allow = np("imds", [{"to": [IMDS]}], selector={"matchLabels": {"version": 2, "canary": True}})
+    v = verdict(GNP, allow, p)
+    assert v.reachable is True and v.policy == "apps/imds"
+
+
+def test_block_policy_with_tier_prefixed_name():
+    prefixed = {**GNP, "metadata": {"name": "default.block-metadata-access"}}
+    v = verdict(prefixed, pod("p", labels=A))
+    assert v.reachable is False and v.reason.startswith("blocked by default.block-metadata-access")

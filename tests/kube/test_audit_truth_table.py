@@ -11,24 +11,47 @@ from lokonb.kube.metadata import allow_metadata_policy, render_block_policy
 from lokonb.kube.sources import Inventory
 
 
-def pod(name: str, ns: str = "apps", labels: dict[str, str] | None = None, *, host: bool = False,
-        node: str = "worker-0") -> dict[str, Any]:
+def pod(
+    name: str,
+    ns: str = "apps",
+    labels: dict[str, str] | None = None,
+    *,
+    host: bool = False,
+    node: str = "worker-0",
+) -> dict[str, Any]:
     spec: dict[str, Any] = {"nodeName": node, "containers": [{"name": "c", "image": "busybox"}]}
     if host:
         spec["hostNetwork"] = True
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": ns,
-            "labels": labels or {}}, "spec": spec, "status": {"phase": "Running", "podIP": "10.2.0.7"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels or {}},
+        "spec": spec,
+        "status": {"phase": "Running", "podIP": "10.2.0.7"},
+    }
 
 
-def np(name: str, egress: list[dict[str, Any]] | None, *, ns: str = "apps", selector: dict[str, Any] | None = None,
-       types: list[str] | None = ("Egress",)) -> dict[str, Any]:  # type: ignore[assignment]
-    spec: dict[str, Any] = {"podSelector": selector if selector is not None else {"matchLabels": {"app": "a"}}}
+def np(
+    name: str,
+    egress: list[dict[str, Any]] | None,
+    *,
+    ns: str = "apps",
+    selector: dict[str, Any] | None = None,
+    types: list[str] | None = ("Egress",),
+) -> dict[str, Any]:  # type: ignore[assignment]
+    spec: dict[str, Any] = {
+        "podSelector": selector if selector is not None else {"matchLabels": {"app": "a"}}
+    }
     if types is not None:
         spec["policyTypes"] = list(types)
     if egress is not None:
         spec["egress"] = egress
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": ns}, "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
 
 
 GNP = render_block_policy()
@@ -89,7 +112,10 @@ def test_allow_on_another_port_blocked():
 
 
 def test_named_port_blocked():
-    rule = {"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}], "ports": [{"protocol": "TCP", "port": "http"}]}
+    rule = {
+        "to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}],
+        "ports": [{"protocol": "TCP", "port": "http"}],
+    }
     v = verdict(GNP, np("named", [rule]), pod("p", labels=A))
     assert v.reachable is False
     assert "named port 'http' cannot match an IP block" in v.reason
@@ -108,8 +134,9 @@ def test_empty_pod_selector_selects_every_pod_in_namespace():
     assert v.reason.startswith("allowed by NetworkPolicy apps/all-pods egress rule 0")
 
 
-@pytest.mark.parametrize(("labels", "reachable"), [({"tier": "backend"}, True), ({"tier": "web"}, False),
-                                                   ({}, False)])
+@pytest.mark.parametrize(
+    ("labels", "reachable"), [({"tier": "backend"}, True), ({"tier": "web"}, False), ({}, False)]
+)
 def test_match_expressions(labels, reachable):
     selector = {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["backend", "batch"]}]}
     allow = allow_metadata_policy("apps", selector, name="allow-backend").policy
@@ -129,8 +156,11 @@ def test_host_network_pod_reachable():
 
 
 def test_host_network_pod_with_hop_limit_known():
-    v = verdict(GNP, pod("p", ns="kube-system", host=True),
-                node_imds={"worker-0": {"http_tokens": "required", "hop_limit": 1}})
+    v = verdict(
+        GNP,
+        pod("p", ns="kube-system", host=True),
+        node_imds={"worker-0": {"http_tokens": "required", "hop_limit": 1}},
+    )
     assert v.reachable is True
     assert v.reason.startswith("host network: not subject to pod network policy")
     assert "hop limit 1 does not stop host-network pods" in v.reason
@@ -149,4 +179,3 @@ def test_namespace_mismatch_blocked():
     v = verdict(GNP, allow, pod("p", ns="apps", labels=A))
     assert v.reachable is False
     assert v.reason.startswith("blocked by block-metadata-access")
-

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import json
+from datetime import UTC, datetime, timedelta
 
 import kubernetes
 import pytest
@@ -20,10 +19,16 @@ def _client(server: KubeApiServer, tmp_path) -> kubernetes.client.ApiClient:
     return kubernetes.config.new_client_from_config(config_file=str(path))
 
 
-NP = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-      "metadata": {"name": "allow", "namespace": "default"},
-      "spec": {"podSelector": {"matchLabels": {"app": "a"}}, "policyTypes": ["Egress"],
-               "egress": [{"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}]}]}}
+NP = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
+    "metadata": {"name": "allow", "namespace": "default"},
+    "spec": {
+        "podSelector": {"matchLabels": {"app": "a"}},
+        "policyTypes": ["Egress"],
+        "egress": [{"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}]}],
+    },
+}
 
 
 def test_crud_and_resource_versions(kubeapi, tmp_path):
@@ -33,7 +38,7 @@ def test_crud_and_resource_versions(kubeapi, tmp_path):
     assert kubeapi.requests[-1].status == 201
     with pytest.raises(ApiException) as err:
         net.create_namespaced_network_policy("default", NP)
-    assert err.value.status == 409 and '"allow" already exists' in json.loads(err.value.body)['message']
+    assert err.value.status == 409 and '"allow" already exists' in json.loads(err.value.body)["message"]
     same = net.replace_namespaced_network_policy("allow", "default", NP)
     assert same.metadata.resource_version == created.metadata.resource_version  # no-op update
     changed = dict(NP, spec=dict(NP["spec"], podSelector={}))
@@ -43,7 +48,7 @@ def test_crud_and_resource_versions(kubeapi, tmp_path):
     stale = dict(changed, metadata=dict(NP["metadata"], resourceVersion=created.metadata.resource_version))
     with pytest.raises(ApiException) as err:
         net.replace_namespaced_network_policy("allow", "default", stale)
-    assert err.value.status == 409 and "has been modified" in json.loads(err.value.body)['message']
+    assert err.value.status == 409 and "has been modified" in json.loads(err.value.body)["message"]
     net.delete_namespaced_network_policy("allow", "default")
     with pytest.raises(ApiException) as err:
         net.read_namespaced_network_policy("allow", "default")
@@ -65,11 +70,11 @@ def test_validation_namespace_and_auth(kubeapi, tmp_path):
     bad = dict(NP, spec=dict(NP["spec"], egress=[{"to": [{"ipBlock": {"cidr": "169.254.169.254/99"}}]}]))
     with pytest.raises(ApiException) as err:
         net.create_namespaced_network_policy("default", bad)
-    assert err.value.status == 422 and "cidr" in json.loads(err.value.body)['message']
+    assert err.value.status == 422 and "cidr" in json.loads(err.value.body)["message"]
     with pytest.raises(ApiException) as err:
         net.create_namespaced_network_policy("nope", dict(NP, metadata={"name": "x"}))
-    assert err.value.status == 404 and 'namespaces "nope" not found' in json.loads(err.value.body)['message']
-    kubeapi.token = "another"
+    assert err.value.status == 404 and 'namespaces "nope" not found' in json.loads(err.value.body)["message"]
+    kubeapi.token = "another"  # noqa: S105 - a fake test token
     with pytest.raises(ApiException) as err:
         net.list_network_policy_for_all_namespaces()
     assert err.value.status == 401
@@ -81,8 +86,12 @@ def test_custom_objects_follow_crd_presence(no_calico, tmp_path):
         custom.list_cluster_custom_object("crd.projectcalico.org", "v1", "globalnetworkpolicies")
     assert err.value.status == 404 and json.loads(err.value.body)["kind"] == "Status"
     no_calico.install_crd("globalnetworkpolicies.crd.projectcalico.org")
-    gnp = {"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy", "metadata": {"name": "g"},
-           "spec": {"selector": "all()"}}
+    gnp = {
+        "apiVersion": "crd.projectcalico.org/v1",
+        "kind": "GlobalNetworkPolicy",
+        "metadata": {"name": "g"},
+        "spec": {"selector": "all()"},
+    }
     custom.create_cluster_custom_object("crd.projectcalico.org", "v1", "globalnetworkpolicies", gnp)
     listed = custom.list_cluster_custom_object("crd.projectcalico.org", "v1", "globalnetworkpolicies")
     assert [i["metadata"]["name"] for i in listed["items"]] == ["g"]
@@ -91,8 +100,14 @@ def test_custom_objects_follow_crd_presence(no_calico, tmp_path):
 
 def test_list_label_selector_and_forbidden(kubeapi, tmp_path):
     for name, labels in (("a", {"app": "x", "tier": "web"}), ("b", {"app": "y"}), ("c", {})):
-        kubeapi.add({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default",
-                     "labels": labels}, "spec": {"containers": [{"name": "c", "image": "i"}]}})
+        kubeapi.add(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": name, "namespace": "default", "labels": labels},
+                "spec": {"containers": [{"name": "c", "image": "i"}]},
+            }
+        )
     core = kubernetes.client.CoreV1Api(_client(kubeapi, tmp_path))
     names = lambda sel: [p.metadata.name for p in core.list_pod_for_all_namespaces(label_selector=sel).items]  # noqa: E731
     assert names("app=x") == ["a"]
@@ -102,26 +117,36 @@ def test_list_label_selector_and_forbidden(kubeapi, tmp_path):
     kubeapi.forbid("list", "pods")
     with pytest.raises(ApiException) as err:
         core.list_pod_for_all_namespaces()
-    assert err.value.status == 403 and "cannot list resource" in json.loads(err.value.body)['message']
+    assert err.value.status == 403 and "cannot list resource" in json.loads(err.value.body)["message"]
 
 
 def test_pod_log_options(kubeapi, tmp_path):
-    kubeapi.add({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "kube-system"},
-                 "spec": {"containers": [{"name": "a", "image": "i"}, {"name": "b", "image": "i"}]}})
+    kubeapi.add(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "p", "namespace": "kube-system"},
+            "spec": {"containers": [{"name": "a", "image": "i"}, {"name": "b", "image": "i"}]},
+        }
+    )
     base = datetime(2026, 1, 1, tzinfo=UTC)
-    kubeapi.set_pod_log("kube-system", "p", [(base + timedelta(minutes=i), f"line {i}") for i in range(5)],
-                        container="a")
+    kubeapi.set_pod_log(
+        "kube-system", "p", [(base + timedelta(minutes=i), f"line {i}") for i in range(5)], container="a"
+    )
     kubeapi.set_pod_log("kube-system", "p", "old\n", container="a", previous=True)
     core = kubernetes.client.CoreV1Api(_client(kubeapi, tmp_path))
     with pytest.raises(ApiException) as err:
         core.read_namespaced_pod_log("p", "kube-system")
-    assert err.value.status == 400 and "choose one of: [a b]" in json.loads(err.value.body)['message']
+    assert err.value.status == 400 and "choose one of: [a b]" in json.loads(err.value.body)["message"]
     # client 37 has no since_time argument: build the request with the client's own serializer
     api = core.api_client
     method, url, headers, _, _ = api.param_serialize(
-        "GET", "/api/v1/namespaces/{namespace}/pods/{name}/log", path_params={"namespace": "kube-system",
-        "name": "p"}, query_params=[("container", "a"), ("sinceTime", "2026-01-01T00:03:00Z")],
-        auth_settings=["BearerToken"])
+        "GET",
+        "/api/v1/namespaces/{namespace}/pods/{name}/log",
+        path_params={"namespace": "kube-system", "name": "p"},
+        query_params=[("container", "a"), ("sinceTime", "2026-01-01T00:03:00Z")],
+        auth_settings=["BearerToken"],
+    )
     response = api.call_api(method, url, headers)
     response.read()
     text = response.data.decode()
@@ -141,8 +166,9 @@ def test_pod_log_options(kubeapi, tmp_path):
 def test_fail_next_and_namespace_delete(kubeapi, tmp_path):
     core = kubernetes.client.CoreV1Api(_client(kubeapi, tmp_path))
     core.create_namespace({"metadata": {"name": "tmp"}})
-    core.create_namespaced_pod("tmp", {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c",
-                                                                                            "image": "i"}]}})
+    core.create_namespaced_pod(
+        "tmp", {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    )
     kubeapi.fail_next(500, method="GET", path="/pods$")
     with pytest.raises(ApiException) as err:
         core.list_namespaced_pod("tmp")

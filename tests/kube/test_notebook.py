@@ -25,8 +25,14 @@ def _headless(monkeypatch):
 
 def _run(tmp_path: Path, parameters: dict) -> dict:
     out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=parameters, cwd=str(REPO / "notebooks"),
-                               kernel_name="python3", progress_bar=False)
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(out),
+        parameters=parameters,
+        cwd=str(REPO / "notebooks"),
+        kernel_name="python3",
+        progress_bar=False,
+    )
     return {name: r.value for name, r in read_results(out).items()}
 
 
@@ -48,8 +54,10 @@ def test_live_apply_through_the_notebook(tmp_path, kubeapi):
     params = yaml.safe_load((REPO / "parameters" / "metadata_access" / "live-apply-dry-run.yaml").read_text())
     params.update(kubeconfig=str(kubeapi.write_kubeconfig(tmp_path / "kubeconfig")), dry_run=False)
     results = _run(tmp_path, params)
-    assert results["applied"] == [["GlobalNetworkPolicy block-metadata-access", "created"],
-                                  ["NetworkPolicy kube-system/allow-metadata-app-ebs-csi-controller", "created"]]
+    assert results["applied"] == [
+        ["GlobalNetworkPolicy block-metadata-access", "created"],
+        ["NetworkPolicy kube-system/allow-metadata-app-ebs-csi-controller", "created"],
+    ]
     # the audit ran against the live (test) cluster before applying: no block policy yet, every pod reachable
     assert results["pods"] == results["reachable"] == 21 and results["block_policy"] is None
     assert kubeapi.get("crd.projectcalico.org/v1", "GlobalNetworkPolicy", "block-metadata-access") is not None

@@ -33,17 +33,23 @@ def test_block_policy_exact_shape():
         "apiVersion": "crd.projectcalico.org/v1",
         "kind": "GlobalNetworkPolicy",
         "metadata": {"name": "block-metadata-access"},
-        "spec": {"selector": "!has(host-endpoint)", "types": ["Egress"],
-                 "egress": [{"action": "Allow", "destination": {"notNets": ["169.254.169.254/32"]}}]},
+        "spec": {
+            "selector": "!has(host-endpoint)",
+            "types": ["Egress"],
+            "egress": [{"action": "Allow", "destination": {"notNets": ["169.254.169.254/32"]}}],
+        },
     }
     assert "order" not in render_block_policy()["spec"]
 
 
 def test_block_policy_custom_cidrs_and_bare_ip_warning():
-    with pytest.warns(MetadataPolicyWarning, match="bare IP 169.254.169.254 normalised to 169.254.169.254/32"):
+    with pytest.warns(
+        MetadataPolicyWarning, match="bare IP 169.254.169.254 normalised to 169.254.169.254/32"
+    ):
         gnp = render_block_policy(["169.254.169.254", "169.254.170.2/32"])
-    assert gnp["spec"]["egress"] == [{"action": "Allow",
-                                      "destination": {"notNets": ["169.254.169.254/32", "169.254.170.2/32"]}}]
+    assert gnp["spec"]["egress"] == [
+        {"action": "Allow", "destination": {"notNets": ["169.254.169.254/32", "169.254.170.2/32"]}}
+    ]
     with pytest.warns(MetadataPolicyWarning, match="/128"):
         v6 = render_block_policy(["fd00:ec2::254"])
     assert v6["spec"]["egress"][0]["destination"]["notNets"] == ["fd00:ec2::254/128"]
@@ -64,7 +70,9 @@ def test_invalid_cidr_is_a_clear_error(bad):
 
 
 def test_open_mode_reproduces_documented_example():
-    allow = allow_metadata_policy(None, {"matchLabels": {"foo": "foo"}}, mode="open", name="allow-metadata-access")
+    allow = allow_metadata_policy(
+        None, {"matchLabels": {"foo": "foo"}}, mode="open", name="allow-metadata-access"
+    )
     assert allow.policy == yaml.safe_load(DOCUMENTED_OPEN_EXAMPLE)
     assert to_yaml([allow.policy]) == DOCUMENTED_OPEN_EXAMPLE
     assert any("very open" in w for w in allow.warnings)
@@ -72,21 +80,30 @@ def test_open_mode_reproduces_documented_example():
 
 def test_metadata_only_shape_warning_and_offers():
     allow = allow_metadata_policy("kube-system", {"matchLabels": {"app": "ebs-csi-controller"}})
-    assert allow.policy["metadata"] == {"name": "allow-metadata-app-ebs-csi-controller",
-                                        "namespace": "kube-system"}
+    assert allow.policy["metadata"] == {
+        "name": "allow-metadata-app-ebs-csi-controller",
+        "namespace": "kube-system",
+    }
     assert allow.policy["spec"] == {
         "podSelector": {"matchLabels": {"app": "ebs-csi-controller"}},
         "policyTypes": ["Egress"],
-        "egress": [{"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}],
-                    "ports": [{"protocol": "TCP", "port": 80}]}],
+        "egress": [
+            {"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}], "ports": [{"protocol": "TCP", "port": 80}]}
+        ],
     }
     assert any("DNS included" in w for w in allow.warnings)
     assert set(allow.offered_rules) == {"dns", "all-but-metadata"}
-    assert allow.offered_rules["dns"]["ports"] == [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]
-    full = allow_metadata_policy("kube-system", {"matchLabels": {"app": "x"}}, include=["dns", "all-but-metadata"])
+    assert allow.offered_rules["dns"]["ports"] == [
+        {"protocol": "UDP", "port": 53},
+        {"protocol": "TCP", "port": 53},
+    ]
+    full = allow_metadata_policy(
+        "kube-system", {"matchLabels": {"app": "x"}}, include=["dns", "all-but-metadata"]
+    )
     assert len(full.policy["spec"]["egress"]) == 3 and not full.warnings and not full.offered_rules
-    assert full.policy["spec"]["egress"][2] == {"to": [{"ipBlock": {"cidr": "0.0.0.0/0",
-                                                                    "except": ["169.254.169.254/32"]}}]}
+    assert full.policy["spec"]["egress"][2] == {
+        "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}]
+    }
     known = allow_metadata_policy("ns", {"matchLabels": {"app": "x"}}, other_egress_policies=["ns/other"])
     assert not known.warnings
 
@@ -94,9 +111,16 @@ def test_metadata_only_shape_warning_and_offers():
 def _all_rendered():
     yield render_block_policy(["169.254.169.254/32", "fd00:ec2::254/128"])
     yield allow_metadata_policy(None, {"matchLabels": {"foo": "foo"}}, mode="open").policy
-    yield allow_metadata_policy("a", {"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["x"]},
-                                                           {"key": "aws", "operator": "Exists"}]},
-                                include=["dns", "all-but-metadata"]).policy
+    yield allow_metadata_policy(
+        "a",
+        {
+            "matchExpressions": [
+                {"key": "tier", "operator": "NotIn", "values": ["x"]},
+                {"key": "aws", "operator": "Exists"},
+            ]
+        },
+        include=["dns", "all-but-metadata"],
+    ).policy
 
 
 @pytest.mark.parametrize("index", [1, 2])
@@ -122,19 +146,35 @@ def test_block_policy_is_a_valid_custom_object():
         assert set(rule) <= {"action", "ipVersion", "destination"} and rule["action"] == "Allow"
 
 
-@pytest.mark.parametrize(("namespace", "selector", "mode", "field"), [
-    ("", {"matchLabels": {"a": "b"}}, "open", "namespace"),
-    ("Bad_NS", {"matchLabels": {"a": "b"}}, "open", "namespace"),
-    ("ns", {"matchLabels": {"-bad": "b"}}, "open", "pod_selector.matchLabels"),
-    ("ns", {"matchLabels": {"a": "bad value"}}, "open", "pod_selector.matchLabels"),
-    ("ns", {"matchExpressions": [{"key": "a", "operator": "Like", "values": ["b"]}]}, "open",
-     "pod_selector.matchExpressions[0].operator"),
-    ("ns", {"matchExpressions": [{"key": "a", "operator": "In"}]}, "open", "pod_selector.matchExpressions[0].values"),
-    ("ns", {"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]}, "open",
-     "pod_selector.matchExpressions[0].values"),
-    ("ns", {"podSelector": {}}, "open", "pod_selector"),
-    ("ns", {"matchLabels": {"a": "b"}}, "wide-open", "mode"),
-])
+@pytest.mark.parametrize(
+    ("namespace", "selector", "mode", "field"),
+    [
+        ("", {"matchLabels": {"a": "b"}}, "open", "namespace"),
+        ("Bad_NS", {"matchLabels": {"a": "b"}}, "open", "namespace"),
+        ("ns", {"matchLabels": {"-bad": "b"}}, "open", "pod_selector.matchLabels"),
+        ("ns", {"matchLabels": {"a": "bad value"}}, "open", "pod_selector.matchLabels"),
+        (
+            "ns",
+            {"matchExpressions": [{"key": "a", "operator": "Like", "values": ["b"]}]},
+            "open",
+            "pod_selector.matchExpressions[0].operator",
+        ),
+        (
+            "ns",
+            {"matchExpressions": [{"key": "a", "operator": "In"}]},
+            "open",
+            "pod_selector.matchExpressions[0].values",
+        ),
+        (
+            "ns",
+            {"matchExpressions": [{"key": "a", "operator": "Exists", "values": ["x"]}]},
+            "open",
+            "pod_selector.matchExpressions[0].values",
+        ),
+        ("ns", {"podSelector": {}}, "open", "pod_selector"),
+        ("ns", {"matchLabels": {"a": "b"}}, "wide-open", "mode"),
+    ],
+)
 def test_bad_allow_input_names_the_field(namespace, selector, mode, field):
     with pytest.raises(PolicyInputError) as err:
         allow_metadata_policy(namespace, selector, mode=mode)
@@ -153,9 +193,15 @@ def test_derived_names_are_dns1123_and_short():
 
 def test_selector_strings():
     sel = LabelSelector.from_strings(["app=web", "tier in (a, b)", "!legacy", "env!=dev", "aws"])
-    assert sel.to_dict() == {"matchLabels": {"app": "web"}, "matchExpressions": [
-        {"key": "tier", "operator": "In", "values": ["a", "b"]}, {"key": "legacy", "operator": "DoesNotExist"},
-        {"key": "env", "operator": "NotIn", "values": ["dev"]}, {"key": "aws", "operator": "Exists"}]}
+    assert sel.to_dict() == {
+        "matchLabels": {"app": "web"},
+        "matchExpressions": [
+            {"key": "tier", "operator": "In", "values": ["a", "b"]},
+            {"key": "legacy", "operator": "DoesNotExist"},
+            {"key": "env", "operator": "NotIn", "values": ["dev"]},
+            {"key": "aws", "operator": "Exists"},
+        ],
+    }
     assert sel.matches({"app": "web", "tier": "a", "aws": "1"})
     assert not sel.matches({"app": "web", "tier": "a", "aws": "1", "legacy": ""})
     with pytest.raises(PolicyInputError, match="cannot parse"):

@@ -16,11 +16,19 @@ from lokonb.kube.sample import sample_dump_path, sample_dump_text, sample_object
 from lokonb.kube.sources import load_dump
 
 EXPECTED_SAMPLE = {  # pod -> reachable
-    "legacy-sdk-7b5c4-q2w8e": True, "s3-uploader-5d9c7-p8r2k": True, "cluster-autoscaler-66c9b-4kq7r": True,
-    "ebs-csi-controller-5b8f7c-9wz2t": True, "metrics-exporter-6f8d-x3c7v": False,
-    "web-frontend-59d7b-2kp9x": False, "nightly-report-28461-zt5mq": False, "debug-shell": False,
-    "coredns-6d4b75cb6d-5qv8n": False, "kube-controller-manager-7f9c8d-2hx4p": False,
-    "grafana-7c6d9-s5n2q": False, "prometheus-k8s-0": False, "kube-apiserver-ip-10-0-1-10": True,
+    "legacy-sdk-7b5c4-q2w8e": True,
+    "s3-uploader-5d9c7-p8r2k": True,
+    "cluster-autoscaler-66c9b-4kq7r": True,
+    "ebs-csi-controller-5b8f7c-9wz2t": True,
+    "metrics-exporter-6f8d-x3c7v": False,
+    "web-frontend-59d7b-2kp9x": False,
+    "nightly-report-28461-zt5mq": False,
+    "debug-shell": False,
+    "coredns-6d4b75cb6d-5qv8n": False,
+    "kube-controller-manager-7f9c8d-2hx4p": False,
+    "grafana-7c6d9-s5n2q": False,
+    "prometheus-k8s-0": False,
+    "kube-apiserver-ip-10-0-1-10": True,
 }
 
 
@@ -34,9 +42,12 @@ def test_sample_dump_verdicts():
     assert {k: got[k] for k in EXPECTED_SAMPLE} == EXPECTED_SAMPLE
     summary = result.summary()
     assert summary["block_policy"] == "block-metadata-access"
-    assert summary["reachable_pods"][:4] == ["apps/legacy-sdk-7b5c4-q2w8e", "batch/s3-uploader-5d9c7-p8r2k",
-                                             "kube-system/cluster-autoscaler-66c9b-4kq7r",
-                                             "kube-system/ebs-csi-controller-5b8f7c-9wz2t"]
+    assert summary["reachable_pods"][:4] == [
+        "apps/legacy-sdk-7b5c4-q2w8e",
+        "batch/s3-uploader-5d9c7-p8r2k",
+        "kube-system/cluster-autoscaler-66c9b-4kq7r",
+        "kube-system/ebs-csi-controller-5b8f7c-9wz2t",
+    ]
     autoscaler = next(v for v in result.verdicts if v.pod.startswith("cluster-autoscaler"))
     assert autoscaler.reason.endswith("network reachable, token blocked by hop limit")
     assert list(result.table().columns[:6]) == ["namespace", "pod", "node", "reachable", "reason", "policy"]
@@ -55,18 +66,26 @@ def test_directory_of_json_and_yaml_typed_lists(tmp_path):
     (sub / "README.txt").write_text("ignored")
     result = audit_metadata_access(tmp_path)
     assert {v.pod: v.reachable for v in result.verdicts} == {
-        v.pod: v.reachable for v in audit_metadata_access(sample_dump_path()).verdicts}
+        v.pod: v.reachable for v in audit_metadata_access(sample_dump_path()).verdicts
+    }
 
 
-@pytest.mark.parametrize(("content", "name", "message"), [
-    ("apiVersion: v1\nkind: Pod\nmetadata: {name: a\n", "bad.yaml", r"bad\.yaml:\d+:\d+: invalid YAML"),
-    ('{"apiVersion": "v1", "kind": "List", "items": [}', "bad.json", r"bad\.json:1:\d+: invalid JSON"),
-    ("", "empty.yaml", "no pods found"),
-    ("- just\n- a list\n", "list.yaml", "expected a Kubernetes object"),
-    ("apiVersion: v1\nkind: List\nitems:\n- kind: NetworkPolicy\n  apiVersion: networking.k8s.io/v1\n"
-     "  metadata: {name: x, namespace: a}\n", "nopods.yaml", "no pods found"),
-    ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n", "nons.yaml", "has no metadata.namespace"),
-])
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: a\n", "bad.yaml", r"bad\.yaml:\d+:\d+: invalid YAML"),
+        ('{"apiVersion": "v1", "kind": "List", "items": [}', "bad.json", r"bad\.json:1:\d+: invalid JSON"),
+        ("", "empty.yaml", "no pods found"),
+        ("- just\n- a list\n", "list.yaml", "expected a Kubernetes object"),
+        (
+            "apiVersion: v1\nkind: List\nitems:\n- kind: NetworkPolicy\n  apiVersion: networking.k8s.io/v1\n"
+            "  metadata: {name: x, namespace: a}\n",
+            "nopods.yaml",
+            "no pods found",
+        ),
+        ("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n", "nons.yaml", "has no metadata.namespace"),
+    ],
+)
 def test_malformed_or_empty_dump(tmp_path, content, name, message):
     path = tmp_path / name
     path.write_text(content)
@@ -79,7 +98,7 @@ def test_missing_dump(tmp_path):
         load_dump(tmp_path / "nope.yaml")
 
 
-# -- CLI (in process for speed; one real subprocess to prove the entry point and the no-traceback rule) --------
+# -- CLI (in process for speed; one real subprocess to prove the entry point and the no-traceback rule) ------
 
 
 def run(argv, capsys):
@@ -95,17 +114,43 @@ def test_cli_render_default_is_the_block_policy(capsys):
 
 
 def test_cli_render_allow_open_and_metadata_only(capsys):
-    code, out, err = run(["metadata", "render", "--blocked-cidr", "169.254.169.254/32", "fd00:ec2::254/128",
-                          "--allow-namespace", "apps", "--allow-selector", "foo=foo", "--mode", "open"], capsys)
+    code, out, err = run(
+        [
+            "metadata",
+            "render",
+            "--blocked-cidr",
+            "169.254.169.254/32",
+            "fd00:ec2::254/128",
+            "--allow-namespace",
+            "apps",
+            "--allow-selector",
+            "foo=foo",
+            "--mode",
+            "open",
+        ],
+        capsys,
+    )
     docs = list(yaml.safe_load_all(out))
     assert code == 0 and [d["kind"] for d in docs] == ["GlobalNetworkPolicy", "NetworkPolicy"]
     assert docs[1]["spec"]["egress"] == [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]
     assert "very open" in err
-    code, out, err = run(["metadata", "render", "--allow-namespace", "kube-system", "--allow-selector",
-                          "app=ebs-csi-controller", "--allow-selector", "tier in (a,b)"], capsys)
+    code, out, err = run(
+        [
+            "metadata",
+            "render",
+            "--allow-namespace",
+            "kube-system",
+            "--allow-selector",
+            "app=ebs-csi-controller",
+            "--allow-selector",
+            "tier in (a,b)",
+        ],
+        capsys,
+    )
     np = list(yaml.safe_load_all(out))[1]
-    assert np["spec"]["podSelector"]["matchExpressions"] == [{"key": "tier", "operator": "In",
-                                                              "values": ["a", "b"]}]
+    assert np["spec"]["podSelector"]["matchExpressions"] == [
+        {"key": "tier", "operator": "In", "values": ["a", "b"]}
+    ]
     assert np["spec"]["egress"][0]["ports"] == [{"protocol": "TCP", "port": 80}]
     assert "DNS included" in err
 
@@ -113,19 +158,34 @@ def test_cli_render_allow_open_and_metadata_only(capsys):
 def test_cli_render_documented_example_exactly(capsys):
     from lokonb.kube.metadata import DOCUMENTED_OPEN_EXAMPLE
 
-    code, out, _ = run(["metadata", "render", "--no-block", "--allow-selector", "foo=foo", "--mode", "open",
-                        "--name", "allow-metadata-access"], capsys)
+    code, out, _ = run(
+        [
+            "metadata",
+            "render",
+            "--no-block",
+            "--allow-selector",
+            "foo=foo",
+            "--mode",
+            "open",
+            "--name",
+            "allow-metadata-access",
+        ],
+        capsys,
+    )
     assert code == 0 and out == DOCUMENTED_OPEN_EXAMPLE
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--blocked-cidr", "169.254.169.254/40"], "blocked_cidrs[0]"),
-    (["--allow-namespace", "apps", "--allow-selector", "bad key=x"], "--allow-selector"),
-    (["--allow-namespace", "apps", "--allow-selector", "app=bad value!"], "--allow-selector"),
-    (["--allow-namespace", "", "--allow-selector", "a=b"], "namespace"),
-    (["--allow-namespace", "apps"], "--allow-selector"),
-    (["--mode", "open"], "only apply to an allow policy"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--blocked-cidr", "169.254.169.254/40"], "blocked_cidrs[0]"),
+        (["--allow-namespace", "apps", "--allow-selector", "bad key=x"], "--allow-selector"),
+        (["--allow-namespace", "apps", "--allow-selector", "app=bad value!"], "--allow-selector"),
+        (["--allow-namespace", "", "--allow-selector", "a=b"], "namespace"),
+        (["--allow-namespace", "apps"], "--allow-selector"),
+        (["--mode", "open"], "only apply to an allow policy"),
+    ],
+)
 def test_cli_render_bad_input(capsys, argv, message):
     code, out, err = run(["metadata", "render", *argv], capsys)
     assert code == 2 and out == ""
@@ -165,7 +225,11 @@ def test_cli_audit_bad_dump_and_kubeconfig(capsys, tmp_path):
 def test_cli_subprocess_no_traceback(tmp_path):
     empty = tmp_path / "empty.yaml"
     empty.write_text("---\n")
-    proc = subprocess.run([sys.executable, "-m", "lokonb", "metadata", "audit", "--dump", str(empty), "--json"],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lokonb", "metadata", "audit", "--dump", str(empty), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2 and proc.stdout == ""
     assert "no pods found" in proc.stderr and "Traceback" not in proc.stderr
