@@ -29,7 +29,8 @@ def _generate(args: argparse.Namespace) -> int:
     config = _load_config(args)
     if config is None:
         return 2
-    assets = load_or_generate(config, Path(args.out), rotate=args.rotate, rotate_cas=args.rotate_cas)
+    out = Path(args.out) if args.out else None  # None: the model's asset_dir (what `cluster apply` uses)
+    assets = load_or_generate(config, out, rotate=args.rotate, rotate_cas=args.rotate_cas)
     r = assets.report
     for name in r.generated:
         print(f"generated {name} ({r.reasons.get(name, 'missing')})")
@@ -79,7 +80,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     gen.add_argument("cluster_config", metavar="CLUSTER_CONFIG", help="YAML parameters or .lokocfg file/dir")
     gen.add_argument(
-        "--out", metavar="DIR", required=True, help="asset directory; files go to DIR/cluster-assets/ (0600)"
+        "--out",
+        metavar="DIR",
+        help="asset directory; files go to DIR/cluster-assets/ (0600). Default: the model's asset_dir",
     )
     gen.add_argument("--rotate", action="store_true", help="re-issue every leaf certificate (CAs kept)")
     gen.add_argument(
