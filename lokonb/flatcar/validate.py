@@ -267,7 +267,9 @@ def validate_config(config: dict[str, Any], *, spec: str | None = None, role: st
                     strict: bool = False) -> list[Finding]:
     """Schema + semantic findings for one config (errors first is not imposed: document order)."""
     spec = spec or (config.get("ignition") or {}).get("version") or "3.3.0"
-    found = schema_findings(config, spec) + semantic_findings(config, spec)
+    found = schema_findings(config, spec)
+    if not any(f.severity == "error" for f in found):  # semantic checks assume the schema's types
+        found += semantic_findings(config, spec)
     out = []
     for f in found:
         sev = "error" if strict and f.severity == "warning" else f.severity

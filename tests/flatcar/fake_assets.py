@@ -69,8 +69,7 @@ class FakeAssets:
                "clusters": [{"name": "local", "cluster": {
                    "server": f"https://{self.cluster}.{self.zone}:6443",
                    "certificate-authority-data": base64.b64encode(self._ca.encode()).decode()}}],
-               "users": [{"name": "kubelet", "user": {"token": f"{abs(hash(role)) % 999999:06x}.{self.token_suffix}"
-                                                      if False else f"abcdef.{self.token_suffix}"}}],
+               "users": [{"name": "kubelet", "user": {"token": f"abcdef.{self.token_suffix}"}}],
                "contexts": [{"name": "default", "context": {"cluster": "local", "user": "kubelet"}}],
                "current-context": "default"}
         return yaml.safe_dump(doc, sort_keys=False)

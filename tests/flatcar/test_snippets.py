@@ -1,0 +1,153 @@
+"""User snippets in cluster renders: CLC and Butane, merge semantics, errors naming the snippet (§6, §13.12–13.16)."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import files, text, units
+from lokonb.flatcar.errors import RenderError
+from lokonb.flatcar.render import render_cluster
+
+CLC = """
+storage:
+  files:
+    - path: /etc/motd.d/lokonb.conf
+      mode: 0640
+      user: {id: 0}
+      contents:
+        inline: hello from clc
+systemd:
+  units:
+    - name: kubelet.service
+      dropins:
+        - name: 40-extra.conf
+          contents: "[Service]\\nEnvironment=EXTRA=1"
+    - name: docker.service
+      enable: true
+passwd:
+  users:
+    - name: core
+      ssh_authorized_keys: [ssh-ed25519 AAAAsnippet extra]
+"""
+
+BUTANE = """variant: flatcar
+version: 1.0.0
+storage:
+  files:
+    - path: /etc/kubernetes/kubelet.env
+      contents:
+        inline: "KUBELET_IMAGE_URL=x\\n"
+  links:
+    - path: /etc/docker/daemon.json
+      target: /etc/docker/custom.json
+systemd:
+  units:
+    - name: hello.service
+      enabled: true
+      contents: "[Service]\\nExecStart=/bin/true\\n[Install]\\nWantedBy=multi-user.target\\n"
+"""
+
+
+def _render(model_with, fake_assets, **pool_web):
+    return render_cluster(model_with(pool_web=pool_web), assets=fake_assets)
+
+
+def test_clc_and_butane_snippets_merge(model_with, fake_assets) -> None:
+    r = _render(model_with, fake_assets, clc_snippets=(CLC, BUTANE))
+    rc = r.role("worker-web")
+    cfg = rc.config
+    f = files(cfg)
+    assert text(cfg, "/etc/motd.d/lokonb.conf") == "hello from clc"
+    assert f["/etc/motd.d/lokonb.conf"]["mode"] == 0o640 and f["/etc/motd.d/lokonb.conf"]["user"] == {"id": 0}
+    assert f["/etc/motd.d/lokonb.conf"]["overwrite"] is True
+    # snippet file at a template path: contents replaced, unspecified fields kept
+    assert text(cfg, "/etc/kubernetes/kubelet.env") == "KUBELET_IMAGE_URL=x\n"
+    assert f["/etc/kubernetes/kubelet.env"]["mode"] == 0o644
+    # snippet link at a template file's path removes the file
+    assert "/etc/docker/daemon.json" not in f
+    assert {ln["path"] for ln in cfg["storage"]["links"]} == {"/etc/docker/daemon.json"}
+    u = units(cfg)
+    assert [d["name"] for d in u["kubelet.service"]["dropins"]] == ["40-extra.conf"]
+    assert u["kubelet.service"]["contents"].startswith("[Unit]")
+    assert u["hello.service"]["enabled"] is True and u["docker.service"]["enabled"] is True
+    keys = cfg["passwd"]["users"][0]["sshAuthorizedKeys"]
+    assert keys[-1] == "ssh-ed25519 AAAAsnippet extra" and len(keys) == len(set(keys))
+    infos = [f.message for f in rc.findings if f.severity == "info"]
+    assert any("overrides file /etc/kubernetes/kubelet.env from the template" in m for m in infos)
+    # other pools unaffected
+    assert "/etc/motd.d/lokonb.conf" not in files(r.role("worker-batch").config)
+
+
+def test_snippet_placeholders_are_literal(model_with, fake_assets) -> None:
+    snippet = "storage:\n  files:\n    - path: /etc/x\n      mode: 0644\n      contents:\n        inline: '{{ssh_keys}}'\n"
+    r = _render(model_with, fake_assets, clc_snippets=(snippet,))
+    assert text(r.role("worker-web").config, "/etc/x") == "{{ssh_keys}}"
+
+
+def test_clc_inline_over_gzip_template_file(model_with, fake_assets) -> None:
+    """A snippet with plain contents over a gzip-compressed parent file decodes to the snippet text."""
+    from lokonb.flatcar.merge import merge_3x
+    from lokonb.flatcar.translate import translate
+
+    parent = {"ignition": {"version": "3.3.0"}, "storage": {"files": [
+        {"path": "/a", "contents": {"compression": "gzip", "source": "data:;base64,H4sIAAAAAAAA/6oCBAAA//8AAAD//w=="}}]}}
+    child = translate("storage:\n  files:\n    - path: /a\n      mode: 0644\n      contents:\n        inline: new\n",
+                      target="3.3.0").config
+    merged = merge_3x(parent, child)
+    assert merged["storage"]["files"][0]["contents"] == {"compression": "", "source": "data:,new"}
+
+
+@pytest.mark.parametrize("snippet, needle, line, column", [
+    ("storage:\n  files:\n    - path: /a\n      mode 0644\n", "could not find expected ':'", 4, None),
+    ("storage:\n  files:\n    - path: /a\n      mode: \"0644\"\n", "cannot unmarshal !!str `0644` into int", 4, None),
+    ("storage:\n  files:\n    - path: etc/x\n      mode: 0644\n", "path not absolute", 3, 13),
+    ("ignition:\n  config:\n    replace:\n      source: http://x/y.ign\n", "ignition.config.replace", None, None),
+    ("variant: fcos\nversion: 1.0.0\n", "fcos", 1, 10),
+])
+def test_bad_snippets_name_snippet_and_position(model_with, fake_assets, snippet, needle, line, column) -> None:
+    with pytest.raises(RenderError) as exc:
+        _render(model_with, fake_assets, clc_snippets=("storage: {}\n", snippet))
+    errs = [f for f in exc.value.findings if f.severity == "error"]
+    assert errs and all(f.source == "worker_pool.web.clc_snippets[1]" and f.role == "worker-web" for f in errs)
+    assert any(needle in f.message for f in errs)
+    if line is not None:
+        assert errs[0].line == line
+    if column is not None:
+        assert errs[0].column == column
+    assert "worker_pool.web.clc_snippets[1]" in str(exc.value)
+
+
+def test_unknown_key_in_strict_mode(model_with, fake_assets) -> None:
+    snippet = "storage:\n  files:\n    - path: /a\n      mode: 0644\n      foo: 1\n"
+    r = _render(model_with, fake_assets, clc_snippets=(snippet,))
+    assert any(f.message == "Config has unrecognized key: foo" and f.line == 5 for f in r.role("worker-web").findings)
+    with pytest.raises(RenderError, match="unrecognized key: foo"):
+        render_cluster(model_with(pool_web={"clc_snippets": (snippet,)}), assets=fake_assets, strict=True)
+
+
+def test_duplicate_path_across_snippets(model_with, fake_assets) -> None:
+    a = "storage:\n  files:\n    - path: /etc/dup\n      mode: 0644\n"
+    with pytest.raises(RenderError) as exc:
+        _render(model_with, fake_assets, clc_snippets=(a, a))
+    [err] = [f for f in exc.value.findings if f.severity == "error"]
+    assert "/etc/dup" in err.message and err.source == "worker_pool.web.clc_snippets[1]"
+
+
+def test_controller_snippets_and_platform_ec2(model_with, fake_assets) -> None:
+    snippet = "etcd:\n  name: '{HOSTNAME}'\n"
+    r = render_cluster(model_with(controller_clc_snippets=(snippet,)), assets=fake_assets)
+    unit = units(r.role("controller-0").config)["etcd-member.service"]
+    assert "${COREOS_EC2_HOSTNAME}" in unit["dropins"][0]["contents"]
+
+
+def test_butane_snippet_rejected_for_23(model_with, fake_assets) -> None:
+    with pytest.raises(RenderError, match="Butane snippets need a 3.x target"):
+        render_cluster(model_with(pool_web={"clc_snippets": (BUTANE,)}), assets=fake_assets,
+                       ignition_version="2.3.0")
+
+
+def test_clc_snippet_with_23_target_appends(model_with, fake_assets) -> None:
+    r = render_cluster(model_with(pool_web={"clc_snippets": (CLC,)}), assets=fake_assets, ignition_version="2.3.0")
+    cfg = r.role("worker-web").config
+    assert cfg["storage"]["files"][-1]["path"] == "/etc/motd.d/lokonb.conf"
+    assert cfg["ignition"]["version"] == "2.3.0"
