@@ -506,6 +506,24 @@ def _node_imds(inv: Inventory, node_imds: Mapping[str, Any] | None) -> dict[str,
     return out
 
 
+def node_imds_from_config(config: Any) -> dict[str, dict[str, Any]]:
+    """``node_imds`` for :func:`audit_metadata_access` from a cluster model (``lokonb.config.ClusterConfig``).
+
+    EC2 metadata options are set per launch template (controllers and each worker pool). Kubernetes does not
+    show which pool a node belongs to, so a cluster-wide ``"*"`` entry is returned only when controllers and
+    all pools agree; otherwise ``{}`` (annotate the nodes with ``lokonb.io/imds-*`` instead).
+    """
+    groups = [config, *getattr(config, "worker_pools", ())]
+    settings = {
+        (bool(getattr(g, "imds_v2_required", True)), int(getattr(g, "metadata_hop_limit", 1) or 1))
+        for g in groups
+    }
+    if len(settings) != 1:
+        return {}
+    tokens, hop = settings.pop()
+    return {"*": {"http_tokens": "required" if tokens else "optional", "hop_limit": hop}}
+
+
 def _imds_token(reachable: bool, host_network: bool, imds: ImdsSettings | None) -> str:
     if not reachable:
         return "n/a (endpoint unreachable)"

@@ -22,6 +22,8 @@ KIND_SLOTS: Mapping[tuple[str, str], str] = {
     ("v1", "Namespace"): "namespaces",
     ("v1", "Node"): "nodes",
     ("networking.k8s.io/v1", "NetworkPolicy"): "network_policies",
+    ("networking.k8s.io/v1beta1", "NetworkPolicy"): "network_policies",  # old dumps; same semantics
+    ("extensions/v1beta1", "NetworkPolicy"): "network_policies",
     ("crd.projectcalico.org/v1", "GlobalNetworkPolicy"): "global_policies",
     ("projectcalico.org/v3", "GlobalNetworkPolicy"): "global_policies",
     ("crd.projectcalico.org/v1", "NetworkPolicy"): "calico_policies",

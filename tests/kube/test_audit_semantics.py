@@ -186,3 +186,22 @@ def test_block_policy_with_tier_prefixed_name():
     prefixed = {**GNP, "metadata": {"name": "default.block-metadata-access"}}
     v = verdict(prefixed, pod("p", labels=A))
     assert v.reachable is False and v.reason.startswith("blocked by default.block-metadata-access")
+
+
+def test_node_imds_from_cluster_model():
+    from types import SimpleNamespace
+
+    from lokonb.kube.audit import node_imds_from_config
+
+    pool = SimpleNamespace(imds_v2_required=True, metadata_hop_limit=1)
+    cfg = SimpleNamespace(imds_v2_required=True, metadata_hop_limit=1, worker_pools=(pool,))
+    assert node_imds_from_config(cfg) == {"*": {"http_tokens": "required", "hop_limit": 1}}
+    raised = SimpleNamespace(imds_v2_required=True, metadata_hop_limit=2)
+    assert node_imds_from_config(SimpleNamespace(**{**vars(cfg), "worker_pools": (pool, raised)})) == {}
+    v = verdict(pod("p", labels=A), node_imds=node_imds_from_config(cfg))
+    assert v.reason.endswith("network reachable, token blocked by hop limit")
+
+
+def test_legacy_network_policy_api_version():
+    legacy = {**np("imds", [{"to": [IMDS]}]), "apiVersion": "extensions/v1beta1"}
+    assert verdict(GNP, legacy, pod("p", labels=A)).reachable is True
