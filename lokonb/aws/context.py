@@ -44,6 +44,13 @@ class Build:
     def ami(self, channel: str, version: str, instance_type: str) -> dict:
         return self.amis[(channel, version, self.arch.get(instance_type, names.arch_of(instance_type)))]
 
+    def delivery(self, role: str) -> Any:
+        """The role's :class:`~lokonb.aws.nodeconfigs.Delivered` (cached)."""
+        cache = self.__dict__.setdefault("_deliveries", {})
+        if role not in cache:
+            cache[role] = self.node_configs.deliver(self.cluster, role, self.bucket)
+        return cache[role]
+
     @property
     def subnet_count(self) -> int:
         return min(len(self.azs), 16)

@@ -21,12 +21,31 @@ USER_DATA_LIMIT = 16384
 
 
 @dataclass(frozen=True)
+class Delivered:
+    """How one role's node config reaches its instances (``flatcar.md`` §9)."""
+
+    role: str
+    mode: str            # "s3" (object + pointer user data) or "inline" (the config is the user data)
+    user_data: bytes
+    key: str | None      # S3 object key when mode == "s3"
+    body: bytes
+    sha512: str
+
+
+@dataclass(frozen=True)
 class NodeConfigs:
-    """Rendered Ignition per role (``controller-<i>``, ``worker-<pool>``) and where they came from."""
+    """Rendered Ignition per role (``controller-<i>``, ``worker-<pool>``) and where they came from.
+
+    ``policy`` is flatcar.md's delivery policy: ``auto`` (S3 when the config holds secrets or exceeds 16 KiB,
+    inline otherwise), ``s3`` (always) or ``inline``.
+    """
 
     configs: Mapping[str, bytes]
     source: str = "lokonb.flatcar"
     notes: tuple[str, ...] = field(default=())
+    specs: Mapping[str, str] = field(default_factory=dict)
+    secret: Mapping[str, bool] = field(default_factory=dict)
+    policy: str = "auto"
 
     def sha512(self, role: str) -> str:
         return hashlib.sha512(self.configs[role]).hexdigest()
@@ -35,16 +54,26 @@ class NodeConfigs:
         """``<prefix><cluster>/<role>/<sha512[:32]>.ign`` (flatcar.md §9 D5)."""
         return f"{prefix}{cluster}/{role}/{self.sha512(role)[:32]}.ign"
 
+    def deliver(self, cluster: str, role: str, bucket: str) -> Delivered:
+        """Inline or S3 per the policy, with lokonb.flatcar's pointer config; user data checked ≤ 16 KiB."""
+        from types import SimpleNamespace
 
-def pointer_config(bucket: str, key: str, sha512_hex: str, version: str = "3.3.0") -> bytes:
-    """The user-data pointer (flatcar.md §9 D4): replace with the S3 object, verified by its sha512."""
-    doc = {"ignition": {"config": {"replace": {"source": f"s3://{bucket}/{key}",
-                                               "verification": {"hash": f"sha512-{sha512_hex}"}}},
-                        "version": version}}
-    data = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
-    if len(data) > USER_DATA_LIMIT:  # cannot happen for sane names; moto would not catch it (aws.md §11.3)
-        raise ValueError(f"pointer config is {len(data)} bytes, over the EC2 limit of {USER_DATA_LIMIT}")
-    return data
+        from lokonb.flatcar.delivery import plan_delivery
+
+        node = SimpleNamespace(role=role, spec=self.specs.get(role, "3.3.0"), compact=self.configs[role],
+                               secret=self.secret.get(role, True), cluster_name=cluster)
+        d = plan_delivery(node, bucket=bucket, policy=self.policy, cluster_name=cluster)
+        if len(d.user_data) > USER_DATA_LIMIT:  # moto does not enforce the limit (aws.md §11.3)
+            raise ValueError(f"{role}: user data is {len(d.user_data)} bytes, over the EC2 limit of "
+                             f"{USER_DATA_LIMIT}")
+        return Delivered(role, d.mode, d.user_data, d.key, self.configs[role], d.sha512)
+
+
+def pointer_config(bucket: str, key: str, body: bytes, version: str = "3.3.0") -> bytes:
+    """The user-data pointer (flatcar.md §9 D4), from lokonb.flatcar."""
+    from lokonb.flatcar.delivery import pointer_config as _pointer
+
+    return _pointer(bucket, key, body, spec=version)
 
 
 def roles_of(config: Any) -> list[str]:
@@ -60,23 +89,6 @@ def _compact(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _from_render(render: Any, roles: list[str]) -> dict[str, bytes]:
-    """Extract role -> bytes from a ``ClusterRender`` (tolerates mapping- or attribute-style results)."""
-    out: dict[str, bytes] = {}
-    container = getattr(render, "roles", render)
-    for role in roles:
-        item = container[role] if isinstance(container, Mapping) else getattr(render, "role")(role)
-        for attr in ("compact", "json", "text", "ignition", "config"):
-            if hasattr(item, attr):
-                value = getattr(item, attr)
-                value = value() if callable(value) else value
-                out[role] = _compact(value)
-                break
-        else:
-            out[role] = _compact(item)
-    return out
-
-
 def render_node_configs(config: Any, assets: Any = None) -> NodeConfigs:
     """Render every role's node config with lokonb.flatcar and lokonb.assets."""
     from lokonb.flatcar import render_cluster  # noqa: PLC0415 - heavy, optional at import time
@@ -86,7 +98,10 @@ def render_node_configs(config: Any, assets: Any = None) -> NodeConfigs:
 
         assets = load_or_generate(config)
     render = render_cluster(config, assets=assets)
-    return NodeConfigs(_from_render(render, roles_of(config)), source="lokonb.flatcar")
+    roles = roles_of(config)
+    return NodeConfigs({r: render.roles[r].compact for r in roles}, source="lokonb.flatcar",
+                       specs={r: render.roles[r].spec for r in roles},
+                       secret={r: bool(render.roles[r].secret) for r in roles})
 
 
 def minimal_node_configs(config: Any) -> NodeConfigs:
@@ -104,7 +119,8 @@ def minimal_node_configs(config: Any) -> NodeConfigs:
                for i in range(config.controller_count)}
     for p in config.worker_pools:
         configs[f"worker-{p.name}"] = cfg(tuple(p.ssh_pubkeys or config.ssh_pubkeys), f"worker-{p.name}")
-    return NodeConfigs(configs, source="minimal",
+    # secret-free and small, so policy "auto" would put them inline; "s3" keeps the delivery path of real configs
+    return NodeConfigs(configs, source="minimal", policy="s3",
                        notes=("node configs are minimal placeholders (SSH keys only), not Kubernetes nodes",))
 
 

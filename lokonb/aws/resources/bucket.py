@@ -111,22 +111,21 @@ class NodeConfigObject(ResourceType):
         ctx.aws.call("s3", "delete_object", Bucket=a.props["bucket"], Key=a.id, resource=a.key)
 
 
-def object_desired(b: Any, role: str, key: str) -> Desired:
-    nc = b.node_configs
-    s3_key = nc.object_key(b.cluster, role)
-    return Desired(key, NodeConfigObject.type, s3_key, {"bucket": b.bucket, "s3_key": s3_key},
-                   deps=("bucket",), extra={"body": nc.configs[role], "sha512": nc.sha512(role), "role": role})
+def object_desired(b: Any, role: str, key: str) -> Desired | None:
+    d = b.delivery(role)
+    if d.mode != "s3":
+        return None  # delivered inline (secret-free and small): no object
+    return Desired(key, NodeConfigObject.type, d.key, {"bucket": b.bucket, "s3_key": d.key},
+                   deps=("bucket",), extra={"body": d.body, "sha512": d.sha512, "role": role})
 
 
 def desired(b: Any) -> list[Desired]:
     out = [Desired("bucket", Bucket.type, b.bucket, {
         "public_access_block": PUBLIC_BLOCK, "encryption": "AES256", "policy": bucket_policy(b),
         "ownership": "BucketOwnerEnforced"}, b.tags("bucket", b.bucket))]
-    for i in range(b.config.controller_count):
-        out.append(object_desired(b, f"controller-{i}", f"object/controller-{i}"))
-    for p in b.config.worker_pools:
-        out.append(object_desired(b, f"worker-{p.name}", f"object/{p.name}"))
-    return out
+    objs = [object_desired(b, f"controller-{i}", f"object/controller-{i}") for i in range(b.config.controller_count)]
+    objs += [object_desired(b, f"worker-{p.name}", f"object/{p.name}") for p in b.config.worker_pools]
+    return out + [o for o in objs if o is not None]
 
 
 def discover(aws: Any, b: Any, found: Found) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 from lokonb.aws import names
 from lokonb.aws.found import Found
 from lokonb.aws.graph import Actual, Desired, Ref, ec2_tag_spec, register, tag_dict
-from lokonb.aws.nodeconfigs import pointer_config
 from lokonb.aws.resources.network import Ec2Tagged
 
 PROFILE_RETRY = {"InvalidParameterValue:iam": 120, "InvalidParameterValue:instance profile": 120,
@@ -99,15 +98,14 @@ def desired(b: Any) -> list[Desired]:
     for i in range(c.controller_count):
         key, role = f"controller/{i}", f"controller-{i}"
         name = f"{c.cluster_name}-controller-{i}"
-        s3_key = b.node_configs.object_key(b.cluster, role)
-        sha = b.node_configs.sha512(role)
-        user_data = pointer_config(b.bucket, s3_key, sha)
+        delivered = b.delivery(role)
+        user_data = delivered.user_data
         out.append(Desired(key, Controller.type, name, {
             "ami": ami["ImageId"], "instance_type": c.controller_type, "subnet": Ref(f"subnet/public-{i}"),
             "security_groups": [Ref("sg/controller")], "profile": Ref("iam/controller", "profile_arn"),
             "metadata": metadata_options(c.imds_v2_required, c.metadata_hop_limit),
             "disk_size": c.disk_size, "disk_type": c.disk_type, "disk_iops": c.disk_iops or 0,
-        }, b.tags(key, name), deps=(f"object/{role}", f"rt-assoc/public-{i}", "route/default-v4",
+        }, b.tags(key, name), deps=(f"object/{role}", "bucket", f"rt-assoc/public-{i}", "route/default-v4",
                                     "route/default-v6", "iam/controller"),
             extra={"user_data": user_data, "root_device": ami.get("RootDeviceName") or "/dev/xvda",
                    "kms": c.aws.ebs_kms_key_id, "profile_key": "iam/controller"}))

@@ -8,7 +8,6 @@ from typing import Any
 from lokonb.aws import names
 from lokonb.aws.found import Found
 from lokonb.aws.graph import Actual, Desired, Ref, ResourceType, register, tag_dict
-from lokonb.aws.nodeconfigs import pointer_config
 from lokonb.aws.resources.controllers import metadata_options, root_volume
 from lokonb.aws.resources.network import Ec2Tagged
 
@@ -19,9 +18,7 @@ ASG_RETRY = {"ValidationError:instance profile": 120, "ValidationError:iam": 120
 def lt_data(b: Any, p: Any) -> dict[str, Any]:
     """The LaunchTemplateData of a pool (what is sent and what is compared)."""
     ami = b.ami(p.os_channel, p.os_version, p.instance_type)
-    role = f"worker-{p.name}"
-    s3_key = b.node_configs.object_key(b.cluster, role)
-    user_data = pointer_config(b.bucket, s3_key, b.node_configs.sha512(role))
+    user_data = b.delivery(f"worker-{p.name}").user_data
     tags = b.tags(f"asg/{p.name}", names.pool_name(b.cluster, p.name), p)
     data: dict[str, Any] = {
         "ImageId": ami["ImageId"], "InstanceType": p.instance_type,
