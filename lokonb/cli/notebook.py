@@ -76,8 +76,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--namespace", default="lokonb")
     s.add_argument("--output", default=None, help="s3://BUCKET/PREFIX (required for kubernetes)")
     s.add_argument("--time-zone", default="Etc/UTC")
-    s.add_argument("--credentials", default="instance-role",
-                   help="instance-role | irsa:ROLE_ARN | secret:NAME")
+    s.add_argument(
+        "--credentials", default="instance-role", help="instance-role | irsa:ROLE_ARN | secret:NAME"
+    )
     s.add_argument("--cell-timeout", type=float, default=None)
     s.add_argument("--run-timeout", type=float, default=None)
     s.add_argument("--root", default=None, help=_HELP["root"])
@@ -149,7 +150,9 @@ def params_table(schema: Any) -> str:
             default = default[:37] + "..."
         allowed = ", ".join(map(str, p.choices))
         if p.minimum is not None or p.maximum is not None:
-            allowed = f"{p.minimum if p.minimum is not None else ''}..{p.maximum if p.maximum is not None else ''}"
+            allowed = (
+                f"{p.minimum if p.minimum is not None else ''}..{p.maximum if p.maximum is not None else ''}"
+            )
         rows.append((p.name, p.type_name, default, allowed, p.help))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = [f"{schema.notebook}: {schema.title}"]
@@ -198,11 +201,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     from lokonb.notebook.execute import RunRequest, execute_request
 
     _install_signal_forwarding()
-    req = RunRequest(args.notebook, parameter_set=args.parameter_set, files=args.files, yaml_text=args.yaml_text,
-                     p=[tuple(x) for x in args.p], r=[tuple(x) for x in args.r], output=args.output,
-                     cell_timeout=args.cell_timeout, run_timeout=args.run_timeout, kernel=args.kernel,
-                     report=not args.no_report, show_input=args.show_input, log_output=args.log_output,
-                     root=args.root, extra_env={"LOKONB_PROGRESS": "1"} if args.progress else {})
+    req = RunRequest(
+        args.notebook,
+        parameter_set=args.parameter_set,
+        files=args.files,
+        yaml_text=args.yaml_text,
+        p=[tuple(x) for x in args.p],
+        r=[tuple(x) for x in args.r],
+        output=args.output,
+        cell_timeout=args.cell_timeout,
+        run_timeout=args.run_timeout,
+        kernel=args.kernel,
+        report=not args.no_report,
+        show_input=args.show_input,
+        log_output=args.log_output,
+        root=args.root,
+        extra_env={"LOKONB_PROGRESS": "1"} if args.progress else {},
+    )
     try:
         result = execute_request(req)
     except EnvironmentFailure as exc:
@@ -223,11 +238,15 @@ def cmd_run_all(args: argparse.Namespace) -> int:
     _install_signal_forwarding()
     only = [n.strip() for n in args.only.split(",")] if args.only else None
     root = find_root(args.root)
-    results = run_all(parameter_set=args.parameter_set, jobs=args.jobs, only=only, output=args.output,
-                      root=root)
+    results = run_all(
+        parameter_set=args.parameter_set, jobs=args.jobs, only=only, output=args.output, root=root
+    )
     if not results:
-        print("lokonb run-all: no notebook with a parameter set "
-              f"{args.parameter_set!r} exists yet under {root}/notebooks", file=sys.stderr)
+        print(
+            "lokonb run-all: no notebook with a parameter set "
+            f"{args.parameter_set!r} exists yet under {root}/notebooks",
+            file=sys.stderr,
+        )
         return 0
     for result in results:
         print(_summary_line(result))
@@ -244,8 +263,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     base = Path(args.output) if args.output else find_root(args.root) / "runs"  # type: ignore[operator]
     rows = scan(base) if base.is_dir() else []
-    rows = [r for r in rows if (args.notebook is None or r["notebook"] == args.notebook)
-            and (args.status is None or r["status"] == args.status)][: args.limit]
+    rows = [
+        r
+        for r in rows
+        if (args.notebook is None or r["notebook"] == args.notebook)
+        and (args.status is None or r["status"] == args.status)
+    ][: args.limit]
     print(json.dumps(rows, indent=2) if args.json else format_table(rows))
     return 0
 
@@ -263,8 +286,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     result = read_run(args.run_dir)
     nb_path = Path(args.run_dir) / result.artefacts.get("notebook", f"{result.notebook}.ipynb")
     nb = nbformat.read(nb_path, as_version=4)
-    write_report(nb, result, Path(args.run_dir) / "report.html", show_input=args.show_input,
-                 schema=REGISTRY.get(result.notebook), redactor=from_environment())
+    write_report(
+        nb,
+        result,
+        Path(args.run_dir) / "report.html",
+        show_input=args.show_input,
+        schema=REGISTRY.get(result.notebook),
+        redactor=from_environment(),
+    )
     print(Path(args.run_dir) / "report.html")
     return 0
 
@@ -287,10 +316,21 @@ def cmd_results(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     from lokonb.notebook.schedule import ScheduleRequest, schedule
 
-    req = ScheduleRequest(notebook=args.notebook, parameter_set=args.parameter_set, file=args.file,
-                          cron=args.cron, fmt=args.format, image=args.image, namespace=args.namespace,
-                          output=args.output, time_zone=args.time_zone, credentials=args.credentials,
-                          cell_timeout=args.cell_timeout, run_timeout=args.run_timeout, root=args.root)
+    req = ScheduleRequest(
+        notebook=args.notebook,
+        parameter_set=args.parameter_set,
+        file=args.file,
+        cron=args.cron,
+        fmt=args.format,
+        image=args.image,
+        namespace=args.namespace,
+        output=args.output,
+        time_zone=args.time_zone,
+        credentials=args.credentials,
+        cell_timeout=args.cell_timeout,
+        run_timeout=args.run_timeout,
+        root=args.root,
+    )
     text, notes = schedule(req)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

@@ -37,7 +37,8 @@ def param_lines(p: Param) -> list[str]:
     if len(lines) == 1 and lines[0].count("=") > 1 or any("=" in line for line in lines[1:]):
         raise CellGenerationError(
             f"{p.name}: the default {p.default!r} contains '=', which papermill's parser drops; "
-            "change the default (for example, to a list of key/value pairs)")
+            "change the default (for example, to a list of key/value pairs)"
+        )
     help_text = p.help
     if p.choices:
         help_text += " (" + ", ".join(map(str, p.choices)) + ")"
@@ -49,8 +50,10 @@ def param_lines(p: Param) -> list[str]:
 
 def parameters_source(schema: NotebookSchema) -> str:
     """The exact source of the notebook's ``parameters`` cell."""
-    out = [f"# Parameters of {schema.notebook} (generated from lokonb.notebook.schemas; "
-           f"full list: lokonb params {schema.notebook})"]
+    out = [
+        f"# Parameters of {schema.notebook} (generated from lokonb.notebook.schemas; "
+        f"full list: lokonb params {schema.notebook})"
+    ]
     for p in schema.params:
         out.extend(param_lines(p))
     return "\n".join(out)

@@ -73,14 +73,28 @@ def _engine() -> Any:
         """papermill's nbclient engine, keeping a handle on the client so a signal can interrupt its kernel."""
 
         @classmethod
-        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
-                                     stdout_file: Any = None, stderr_file: Any = None, start_timeout: int = 60,
-                                     execution_timeout: Any = None, **kwargs: Any) -> Any:
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: Any = None,
+            **kwargs: Any,
+        ) -> Any:
             kwargs = remove_args(["input_path"], **kwargs)
-            final = merge_kwargs(remove_args(["timeout", "startup_timeout"], **kwargs),
-                                 timeout=execution_timeout, startup_timeout=start_timeout,
-                                 kernel_name=kernel_name, log=logging.getLogger("papermill"),
-                                 log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            final = merge_kwargs(
+                remove_args(["timeout", "startup_timeout"], **kwargs),
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logging.getLogger("papermill"),
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
             client = PapermillNotebookClient(nb_man, **final)
             STATE["client"] = client
             return client.execute()
@@ -116,12 +130,15 @@ def _on_signal(signum: int, _frame: Any) -> None:
 
 
 def _error_of(exc: BaseException) -> dict[str, Any]:
-    return {"ename": getattr(exc, "ename", type(exc).__name__),
-            "evalue": str(getattr(exc, "evalue", exc)),
-            "traceback": "\n".join(getattr(exc, "traceback", None) or
-                                   traceback.format_exception_only(type(exc), exc)),
-            "execution_count": getattr(exc, "exec_count", None),
-            "cell_index": getattr(exc, "cell_index", None)}
+    return {
+        "ename": getattr(exc, "ename", type(exc).__name__),
+        "evalue": str(getattr(exc, "evalue", exc)),
+        "traceback": "\n".join(
+            getattr(exc, "traceback", None) or traceback.format_exception_only(type(exc), exc)
+        ),
+        "execution_count": getattr(exc, "exec_count", None),
+        "cell_index": getattr(exc, "cell_index", None),
+    }
 
 
 def classify(exc: BaseException | None) -> tuple[str, dict[str, Any] | None]:
@@ -129,18 +146,30 @@ def classify(exc: BaseException | None) -> tuple[str, dict[str, Any] | None]:
     if exc is None:
         return "succeeded", None
     name = type(exc).__name__
-    if STATE["cancel"] and name in ("PapermillExecutionError", "Cancelled", "KeyboardInterrupt",
-                                    "DeadKernelError", "CellControlSignal"):
-        return "cancelled", {**_error_of(exc), "kind": "cancelled", "ename": "KeyboardInterrupt",
-                             "evalue": f"run cancelled by {STATE['cancel']}"}
+    if STATE["cancel"] and name in (
+        "PapermillExecutionError",
+        "Cancelled",
+        "KeyboardInterrupt",
+        "DeadKernelError",
+        "CellControlSignal",
+    ):
+        return "cancelled", {
+            **_error_of(exc),
+            "kind": "cancelled",
+            "ename": "KeyboardInterrupt",
+            "evalue": f"run cancelled by {STATE['cancel']}",
+        }
     if name == "PapermillExecutionError":
         return "failed", {**_error_of(exc), "kind": "cell_error"}
     if name == "CellTimeoutError":
         return "timeout", {**_error_of(exc), "kind": "cell_timeout", "ename": "CellTimeoutError"}
     if name == "DeadKernelError":
         return "dead_kernel", {**_error_of(exc), "kind": "dead_kernel", "ename": "DeadKernelError"}
-    if name in ("NoSuchKernel", "TimeoutError") or "Kernel didn't respond" in str(exc) or \
-            name in ("ZMQError", "FileNotFoundError", "PermissionError"):
+    if (
+        name in ("NoSuchKernel", "TimeoutError")
+        or "Kernel didn't respond" in str(exc)
+        or name in ("ZMQError", "FileNotFoundError", "PermissionError")
+    ):
         return "environment_error", {**_error_of(exc), "kind": "environment"}
     return "failed", {**_error_of(exc), "kind": "internal"}
 
@@ -167,18 +196,29 @@ def main(request_path: str) -> int:
 
         _engine()
         papermill.execute_notebook(
-            request["input"], request["staging"], parameters=request["parameters"], engine_name="lokonb",
-            kernel_name=request["kernel"], progress_bar=False, log_output=False, stdout_file=stdout,
-            stderr_file=stderr, cwd=request["cwd"], execution_timeout=request["cell_timeout"],
-            start_timeout=request.get("start_timeout", 60), coalesce_streams=True, store_widget_state=False,
-            on_cell_start=_on_cell_start, on_cell_executed=_on_cell_executed)
+            request["input"],
+            request["staging"],
+            parameters=request["parameters"],
+            engine_name="lokonb",
+            kernel_name=request["kernel"],
+            progress_bar=False,
+            log_output=False,
+            stdout_file=stdout,
+            stderr_file=stderr,
+            cwd=request["cwd"],
+            execution_timeout=request["cell_timeout"],
+            start_timeout=request.get("start_timeout", 60),
+            coalesce_streams=True,
+            store_widget_state=False,
+            on_cell_start=_on_cell_start,
+            on_cell_executed=_on_cell_executed,
+        )
     except BaseException as caught:  # noqa: BLE001 - every outcome is classified and recorded
         exc = caught
     status, error = classify(exc)
     if exc is not None and error is not None and error.get("cell_index") is None:
         error["cell_index"] = STATE["running"]
-    outcome = {"status": status, "error": error, "running_cell": STATE["running"],
-               "cancel": STATE["cancel"]}
+    outcome = {"status": status, "error": error, "running_cell": STATE["running"], "cancel": STATE["cancel"]}
     (partial / "outcome.json").write_text(json.dumps(outcome, default=str), encoding="utf-8")
     for writer in (stdout, stderr, log_writer):
         writer.close()

@@ -33,8 +33,12 @@ class ParameterIssue:
         return text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "message": self.message, "source": self.source,
-                "suggestion": self.suggestion}
+        return {
+            "path": self.path,
+            "message": self.message,
+            "source": self.source,
+            "suggestion": self.suggestion,
+        }
 
 
 class ParameterError(LokonbError):
@@ -42,8 +46,12 @@ class ParameterError(LokonbError):
 
     exit_code = 2
 
-    def __init__(self, notebook: str, issues: tuple[ParameterIssue, ...] | list[ParameterIssue],
-                 origin: str | None = None) -> None:
+    def __init__(
+        self,
+        notebook: str,
+        issues: tuple[ParameterIssue, ...] | list[ParameterIssue],
+        origin: str | None = None,
+    ) -> None:
         self.notebook = notebook
         self.issues = tuple(issues)
         self.origin = origin

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -93,8 +92,10 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
         path = root / "parameters" / name / f"{req.parameter_set}.yaml"
         if not path.is_file():
             avail = sorted(p.stem for p in (root / "parameters" / name).glob("*.yaml"))
-            raise UsageError(f"no parameter set {req.parameter_set!r} for {name} ({path}); available: "
-                             + (", ".join(avail) or "none"))
+            raise UsageError(
+                f"no parameter set {req.parameter_set!r} for {name} ({path}); available: "
+                + (", ".join(avail) or "none")
+            )
         files.insert(0, path)
         set_label = req.parameter_set
     elif files:
@@ -114,7 +115,9 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
         try:
             raw[name] = to_literal(value)
         except TypeError as exc:
-            raise ParameterError(Path(str(req.notebook)).stem, [ParameterIssue(name, str(exc), "api")]) from None
+            raise ParameterError(
+                Path(str(req.notebook)).stem, [ParameterIssue(name, str(exc), "api")]
+            ) from None
         sources[name] = "api"
     for flag, pairs, quoted in (("-p", req.p, False), ("-r", req.r, True)):
         for name, text in pairs:
@@ -123,16 +126,24 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
     return raw, sources, set_label, origin
 
 
-def _validate(name: str, schema: NotebookSchema | None, raw: dict[str, Any], sources: dict[str, str],
-              origin: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+def _validate(
+    name: str, schema: NotebookSchema | None, raw: dict[str, Any], sources: dict[str, str], origin: str | None
+) -> tuple[dict[str, Any], dict[str, str]]:
     if schema is not None:
         v = validate(schema, raw, sources, route="api", origin=origin)
         return v.literals, v.sources
     from lokonb.notebook.paramfiles import plain_value
 
-    issues = [ParameterIssue(k, "credentials are never parameters",
-                             sources.get(k, "api"), "they come from the AWS credential chain or the kubeconfig")
-              for k in raw if CREDENTIAL_NAME.search(k)]
+    issues = [
+        ParameterIssue(
+            k,
+            "credentials are never parameters",
+            sources.get(k, "api"),
+            "they come from the AWS credential chain or the kubeconfig",
+        )
+        for k in raw
+        if CREDENTIAL_NAME.search(k)
+    ]
     if issues:
         raise ParameterError(name, issues, origin)
     return plain_value(raw), {k: sources.get(k, "api") for k in raw}
@@ -176,10 +187,20 @@ def _environment(kernel: str) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def run(notebook: str | Path, *, parameter_set: str | None = None, files: Sequence[str | Path] = (),
-        parameters: Mapping[str, Any] | None = None, output: str | Path | None = None,
-        cell_timeout: float | None = None, run_timeout: float | None = None, kernel: str | None = None,
-        report: bool = True, raise_on_failure: bool = True, **options: Any) -> RunResult:
+def run(
+    notebook: str | Path,
+    *,
+    parameter_set: str | None = None,
+    files: Sequence[str | Path] = (),
+    parameters: Mapping[str, Any] | None = None,
+    output: str | Path | None = None,
+    cell_timeout: float | None = None,
+    run_timeout: float | None = None,
+    kernel: str | None = None,
+    report: bool = True,
+    raise_on_failure: bool = True,
+    **options: Any,
+) -> RunResult:
     """Run one notebook headlessly in a child process and return its :class:`RunResult`.
 
     ``notebook`` is a name (``render_flatcar``) or a path to an ``.ipynb``; ``parameter_set`` names
@@ -189,8 +210,18 @@ def run(notebook: str | Path, *, parameter_set: str | None = None, files: Sequen
     ``show_input``, ``log_output``, ``root``, ``schema``, ``extra_env``) mirror the CLI. On failure all
     artefacts are written, then :class:`RunFailed` is raised unless ``raise_on_failure`` is false.
     """
-    req = RunRequest(notebook, parameter_set, files, parameters, output=output, cell_timeout=cell_timeout,
-                     run_timeout=run_timeout, kernel=kernel, report=report, **options)
+    req = RunRequest(
+        notebook,
+        parameter_set,
+        files,
+        parameters,
+        output=output,
+        cell_timeout=cell_timeout,
+        run_timeout=run_timeout,
+        kernel=kernel,
+        report=report,
+        **options,
+    )
     result = execute_request(req)
     if raise_on_failure and not result.succeeded:
         raise RunFailed(result)
@@ -217,9 +248,16 @@ def execute_request(req: RunRequest) -> RunResult:
     raw, sources, set_label, origin = gather(req, root)
     run_id, run_dir = make_run_dir(base, name, set_label, started)
     kernel = req.kernel or "python3"
-    result = RunResult(run_id=run_id, notebook=name, run_dir=str(run_dir), notebook_path=relative(nb_path, root),
-                       parameter_set=set_label, started_at=_utc(started), environment=_environment(kernel),
-                       output_url=(f"{s3_url.rstrip('/')}/{name}/{run_id}" if s3_url else None))
+    result = RunResult(
+        run_id=run_id,
+        notebook=name,
+        run_dir=str(run_dir),
+        notebook_path=relative(nb_path, root),
+        parameter_set=set_label,
+        started_at=_utc(started),
+        environment=_environment(kernel),
+        output_url=(f"{s3_url.rstrip('/')}/{name}/{run_id}" if s3_url else None),
+    )
     from lokonb.notebook.redact import from_environment
 
     redactor = from_environment({**os.environ, **req.extra_env})
@@ -238,8 +276,17 @@ def execute_request(req: RunRequest) -> RunResult:
     outcome = _run_child(req, nb_path, run_dir, root, literals, kernel, timeout, deadline)
     from lokonb.notebook.finalize import finalize
 
-    finalize(result, outcome, run_dir, root, redactor, started, report=req.report, show_input=req.show_input,
-             schema=schema)
+    finalize(
+        result,
+        outcome,
+        run_dir,
+        root,
+        redactor,
+        started,
+        report=req.report,
+        show_input=req.show_input,
+        schema=schema,
+    )
     from lokonb.notebook.index import rebuild_index
 
     rebuild_index(base)
@@ -250,15 +297,24 @@ def execute_request(req: RunRequest) -> RunResult:
     return result
 
 
-def _finish_parameter_error(result: RunResult, exc: ParameterError, redactor: Any, base: Path, started: float,
-                            s3_url: str | None) -> RunResult:
+def _finish_parameter_error(
+    result: RunResult, exc: ParameterError, redactor: Any, base: Path, started: float, s3_url: str | None
+) -> RunResult:
     run_dir = Path(result.run_dir)
     issues = [redactor.value(i.to_dict()) for i in exc.issues]
     result.status = RunStatus.PARAMETER_ERROR.value
     result.exit_code = int(STATUS_EXIT[RunStatus.PARAMETER_ERROR])
-    result.error = {"kind": "parameter_error", "message": redactor.text(str(exc)), "issues": issues,
-                    "cell_index": None, "execution_count": None, "ename": "ParameterError",
-                    "evalue": redactor.text(str(exc)), "traceback": None, "source": None}
+    result.error = {
+        "kind": "parameter_error",
+        "message": redactor.text(str(exc)),
+        "issues": issues,
+        "cell_index": None,
+        "execution_count": None,
+        "ename": "ParameterError",
+        "evalue": redactor.text(str(exc)),
+        "traceback": None,
+        "source": None,
+    }
     finished = time.time()
     result.finished_at = _utc(finished)
     result.duration_s = round(finished - started, 3)
@@ -291,19 +347,40 @@ def cancel_all(signame: str) -> None:
                 proc.send_signal(signal.SIGTERM)
 
 
-def _run_child(req: RunRequest, nb_path: Path, run_dir: Path, root: Path | None, literals: dict[str, Any],
-               kernel: str, cell_timeout: float, deadline: float | None) -> dict[str, Any]:
+def _run_child(
+    req: RunRequest,
+    nb_path: Path,
+    run_dir: Path,
+    root: Path | None,
+    literals: dict[str, Any],
+    kernel: str,
+    cell_timeout: float,
+    deadline: float | None,
+) -> dict[str, Any]:
     partial = run_dir / ".partial"
     partial.mkdir(mode=0o700)
     staging = partial / f"{nb_path.stem}.ipynb"
-    request = {"input": str(nb_path), "staging": str(staging), "partial": str(partial),
-               "log": str(run_dir / "run.log"), "parameters": literals, "kernel": kernel,
-               "cwd": str(nb_path.parent), "cell_timeout": cell_timeout, "log_output": req.log_output}
+    request = {
+        "input": str(nb_path),
+        "staging": str(staging),
+        "partial": str(partial),
+        "log": str(run_dir / "run.log"),
+        "parameters": literals,
+        "kernel": kernel,
+        "cwd": str(nb_path.parent),
+        "cell_timeout": cell_timeout,
+        "log_output": req.log_output,
+    }
     (partial / "request.json").write_text(json.dumps(request), encoding="utf-8")
-    env = {**os.environ, "LOKONB_HEADLESS": "1", "LOKONB_RUN_DIR": str(run_dir),
-           # inline figures in the kernel even when the caller exports MPLBACKEND=Agg (run.sh does)
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONUNBUFFERED": "1",
-           **req.extra_env}
+    env = {
+        **os.environ,
+        "LOKONB_HEADLESS": "1",
+        "LOKONB_RUN_DIR": str(run_dir),
+        # inline figures in the kernel even when the caller exports MPLBACKEND=Agg (run.sh does)
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "PYTHONUNBUFFERED": "1",
+        **req.extra_env,
+    }
     if req.show_input:
         env["LOKONB_SHOW_INPUT"] = "1"
     if root is not None:
@@ -311,9 +388,14 @@ def _run_child(req: RunRequest, nb_path: Path, run_dir: Path, root: Path | None,
     # The child's and the kernel's own stderr (ipykernel warnings) go to a staging file; finalize scrubs it
     # into run.log. Noise there never decides the status (R4.9).
     with open(partial / "process.log", "wb") as proc_log:
-        proc = subprocess.Popen([sys.executable, "-m", "lokonb.notebook.child", str(partial / "request.json")],
-                                env=env, stdin=subprocess.DEVNULL, stdout=proc_log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lokonb.notebook.child", str(partial / "request.json")],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=proc_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     with _ACTIVE_LOCK:
         _ACTIVE.add(proc)
     reason: str | None = None
@@ -335,16 +417,27 @@ def _run_child(req: RunRequest, nb_path: Path, run_dir: Path, root: Path | None,
         with _ACTIVE_LOCK:
             _ACTIVE.discard(proc)
     outcome_file = partial / "outcome.json"
-    outcome: dict[str, Any] = {"status": "environment_error", "running_cell": None, "cancel": None,
-                               "error": {"kind": "environment", "ename": "ChildDied",
-                                         "evalue": f"the run process exited with code {proc.returncode}",
-                                         "traceback": None}}
+    outcome: dict[str, Any] = {
+        "status": "environment_error",
+        "running_cell": None,
+        "cancel": None,
+        "error": {
+            "kind": "environment",
+            "ename": "ChildDied",
+            "evalue": f"the run process exited with code {proc.returncode}",
+            "traceback": None,
+        },
+    }
     if outcome_file.is_file():
         outcome = json.loads(outcome_file.read_text(encoding="utf-8"))
     if reason == "deadline":
         outcome["status"] = "timeout"
-        outcome["error"] = {**(outcome.get("error") or {}), "kind": "run_timeout", "ename": "RunTimeout",
-                            "evalue": f"the run exceeded its deadline of {deadline} s"}
+        outcome["error"] = {
+            **(outcome.get("error") or {}),
+            "kind": "run_timeout",
+            "ename": "RunTimeout",
+            "evalue": f"the run exceeded its deadline of {deadline} s",
+        }
     elif reason and outcome["status"] in ("failed", "environment_error", "succeeded", "cancelled"):
         outcome["status"] = "cancelled"
         outcome["cancel"] = reason
@@ -373,8 +466,14 @@ def run_many(requests: Iterable[RunRequest], *, jobs: int | None = None) -> list
         return list(pool.map(execute_request, reqs))
 
 
-def run_all(*, parameter_set: str = "default", jobs: int | None = None, only: Sequence[str] | None = None,
-            output: str | Path | None = None, root: str | Path | None = None) -> list[RunResult]:
+def run_all(
+    *,
+    parameter_set: str = "default",
+    jobs: int | None = None,
+    only: Sequence[str] | None = None,
+    output: str | Path | None = None,
+    root: str | Path | None = None,
+) -> list[RunResult]:
     """Run every registered notebook that exists in ``notebooks/`` on ``parameter_set``."""
     from lokonb.notebook.schemas import REGISTRY
 
@@ -384,7 +483,11 @@ def run_all(*, parameter_set: str = "default", jobs: int | None = None, only: Se
     unknown = sorted(set(only or ()) - set(REGISTRY))
     if unknown:
         raise UsageError(f"unknown notebook(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
-    present = [n for n in names if (project / "notebooks" / f"{n}.ipynb").is_file()
-               and (project / "parameters" / n / f"{parameter_set}.yaml").is_file()]
+    present = [
+        n
+        for n in names
+        if (project / "notebooks" / f"{n}.ipynb").is_file()
+        and (project / "parameters" / n / f"{parameter_set}.yaml").is_file()
+    ]
     reqs = [RunRequest(n, parameter_set=parameter_set, output=output, root=project) for n in present]
     return run_many(reqs, jobs=jobs)

@@ -28,8 +28,7 @@ def _code_indices(nb: Any) -> list[int]:
 def _banner(text: str) -> Any:
     import nbformat
 
-    cell = nbformat.v4.new_markdown_cell(
-        f'<span style="color:red; font-size:1.6em;">{text}</span>')
+    cell = nbformat.v4.new_markdown_cell(f'<span style="color:red; font-size:1.6em;">{text}</span>')
     cell.metadata["tags"] = [BANNER_TAG]
     return cell
 
@@ -41,8 +40,11 @@ def repair(nb: Any, status: str, running: int | None, error: dict[str, Any]) -> 
 
     if nb.cells and BANNER_TAG in nb.cells[0].metadata.get("tags", []):
         nb.cells.pop(0)  # papermill's own banner (an interrupt raised a cell error); replaced by ours
-        nb.cells = [c for c in nb.cells if "papermill-error-cell" not in "".join(c.source)
-                    or c.cell_type != "markdown"]
+        nb.cells = [
+            c
+            for c in nb.cells
+            if "papermill-error-cell" not in "".join(c.source) or c.cell_type != "markdown"
+        ]
     if running is None or running >= len(nb.cells) or nb.cells[running].cell_type != "code":
         executed = [i for i in _code_indices(nb) if nb.cells[i].get("execution_count") is not None]
         running = executed[-1] if executed else (_code_indices(nb) or [None])[0]
@@ -53,26 +55,37 @@ def repair(nb: Any, status: str, running: int | None, error: dict[str, Any]) -> 
     cell.metadata.setdefault("papermill", {}).update({"status": "failed", "exception": True})
     evalue = error.get("evalue") or why
     cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
-    cell.outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=str(evalue), traceback=[
-        f"{ename}: {evalue}"]))
-    for later in nb.cells[running + 1:]:
+    cell.outputs.append(
+        nbformat.v4.new_output("error", ename=ename, evalue=str(evalue), traceback=[f"{ename}: {evalue}"])
+    )
+    for later in nb.cells[running + 1 :]:
         if later.cell_type == "code":
             later.metadata.setdefault("papermill", {})["status"] = "pending"
     nb.metadata.setdefault("papermill", {})["exception"] = True
     count = cell.get("execution_count")
-    anchor = nbformat.v4.new_markdown_cell('<span id="papermill-error-cell" style="color:red; '
-                                           f'font-size:1.4em;">{ename} in this cell</span>')
+    anchor = nbformat.v4.new_markdown_cell(
+        f'<span id="papermill-error-cell" style="color:red; font-size:1.4em;">{ename} in this cell</span>'
+    )
     anchor.metadata["tags"] = [BANNER_TAG]
     nb.cells.insert(running, anchor)
-    nb.cells.insert(0, _banner(f"lokonb: run {status} in cell {running} (In [{count}]): {ename}: {why}. "
-                               '<a href="#papermill-error-cell">Go to the cell</a>.'))
+    nb.cells.insert(
+        0,
+        _banner(
+            f"lokonb: run {status} in cell {running} (In [{count}]): {ename}: {why}. "
+            '<a href="#papermill-error-cell">Go to the cell</a>.'
+        ),
+    )
     return running
 
 
 def _ensure_failure_marked(nb: Any, error: dict[str, Any] | None) -> dict[str, Any] | None:
     """Detect runs papermill calls successful though a cell failed (``sys.exit(0)``; §4.4)."""
-    failed = [i for i in _code_indices(nb) if nb.cells[i].metadata.get("papermill", {}).get("status") == "failed"
-              or any(o.get("output_type") == "error" for o in nb.cells[i].get("outputs", []))]
+    failed = [
+        i
+        for i in _code_indices(nb)
+        if nb.cells[i].metadata.get("papermill", {}).get("status") == "failed"
+        or any(o.get("output_type") == "error" for o in nb.cells[i].get("outputs", []))
+    ]
     if not failed:
         return error
     i = failed[0]
@@ -80,14 +93,24 @@ def _ensure_failure_marked(nb: Any, error: dict[str, Any] | None) -> dict[str, A
     has_banner = bool(nb.cells) and BANNER_TAG in nb.cells[0].metadata.get("tags", [])
     if not has_banner:
         nb.metadata.setdefault("papermill", {})["exception"] = True
-        for later in nb.cells[i + 1:]:
+        for later in nb.cells[i + 1 :]:
             if later.cell_type == "code" and later.get("execution_count") is None:
                 later.metadata.setdefault("papermill", {})["status"] = "pending"
-        nb.cells.insert(0, _banner(f"lokonb: run failed in cell {i}: stopped early "
-                                   f"({err.get('ename', 'error')}: {err.get('evalue', '')})"))
-    return error or {"kind": "stopped_early", "cell_index": i, "execution_count": nb.cells[i +
-                     (0 if has_banner else 1)].get("execution_count"), "ename": err.get("ename", "SystemExit"),
-                     "evalue": f"stopped early: {err.get('evalue', '')}", "traceback": None}
+        nb.cells.insert(
+            0,
+            _banner(
+                f"lokonb: run failed in cell {i}: stopped early "
+                f"({err.get('ename', 'error')}: {err.get('evalue', '')})"
+            ),
+        )
+    return error or {
+        "kind": "stopped_early",
+        "cell_index": i,
+        "execution_count": nb.cells[i + (0 if has_banner else 1)].get("execution_count"),
+        "ename": err.get("ename", "SystemExit"),
+        "evalue": f"stopped early: {err.get('evalue', '')}",
+        "traceback": None,
+    }
 
 
 def _cells(nb: Any) -> list[dict[str, Any]]:
@@ -107,8 +130,18 @@ def _utc(ts: float) -> str:
     return _dt.datetime.fromtimestamp(ts, _dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def finalize(result: RunResult, outcome: dict[str, Any], run_dir: Path, root: Path | None, redactor: Redactor,
-             started: float, *, report: bool, show_input: bool, schema: NotebookSchema | None) -> None:
+def finalize(
+    result: RunResult,
+    outcome: dict[str, Any],
+    run_dir: Path,
+    root: Path | None,
+    redactor: Redactor,
+    started: float,
+    *,
+    report: bool,
+    show_input: bool,
+    schema: NotebookSchema | None,
+) -> None:
     """Write every artefact of a finished (or failed) run; ``result`` is updated in place."""
     import nbformat
 
@@ -127,8 +160,12 @@ def finalize(result: RunResult, outcome: dict[str, Any], run_dir: Path, root: Pa
             if error is not None and status == "succeeded":
                 status = "failed"
         entries = {name: redactor.value(e) for name, e in collect(nb).items()}
-        nb.metadata["lokonb"] = {"run_id": result.run_id, "status": status, "results": entries,
-                                 "parameters": result.parameters}
+        nb.metadata["lokonb"] = {
+            "run_id": result.run_id,
+            "status": status,
+            "results": entries,
+            "parameters": result.parameters,
+        }
         redactor.notebook(nb, root)
         result.results = entries
         result.cells = _cells(nb)
@@ -158,8 +195,9 @@ def finalize(result: RunResult, outcome: dict[str, Any], run_dir: Path, root: Pa
         if report:
             from lokonb.notebook.report import write_report
 
-            write_report(nb, result, run_dir / "report.html", show_input=show_input, schema=schema,
-                         redactor=redactor)
+            write_report(
+                nb, result, run_dir / "report.html", show_input=show_input, schema=schema, redactor=redactor
+            )
             artefacts["report"] = "report.html"
     if (run_dir / "files").is_dir():
         artefacts.update({f"files/{p.name}": f"files/{p.name}" for p in (run_dir / "files").iterdir()})

@@ -14,9 +14,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-_COLOURS = {"succeeded": "#2e7d32", "failed": "#c62828", "dead_kernel": "#c62828", "timeout": "#ef6c00",
-            "cancelled": "#ef6c00", "interrupted": "#ef6c00", "parameter_error": "#6a1b9a",
-            "environment_error": "#6a1b9a", "running": "#1565c0", "unreadable": "#555"}
+_COLOURS = {
+    "succeeded": "#2e7d32",
+    "failed": "#c62828",
+    "dead_kernel": "#c62828",
+    "timeout": "#ef6c00",
+    "cancelled": "#ef6c00",
+    "interrupted": "#ef6c00",
+    "parameter_error": "#6a1b9a",
+    "environment_error": "#6a1b9a",
+    "running": "#1565c0",
+    "unreadable": "#555",
+}
 
 
 def _short(value: Any) -> str:
@@ -34,18 +43,37 @@ def row_of(results_file: Path, base: Path) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ValueError("not an object")
     except (OSError, ValueError):
-        return {"run_id": results_file.parent.name, "notebook": results_file.parent.parent.name, "set": "",
-                "status": "unreadable", "started_at": "", "duration_s": None, "summary": {}, "dir": rel_dir,
-                "links": {}}
+        return {
+            "run_id": results_file.parent.name,
+            "notebook": results_file.parent.parent.name,
+            "set": "",
+            "status": "unreadable",
+            "started_at": "",
+            "duration_s": None,
+            "summary": {},
+            "dir": rel_dir,
+            "links": {},
+        }
     results = data.get("results") or {}
     chosen = [n for n, r in results.items() if isinstance(r, dict) and r.get("summary")] or list(results)
     summary = {n: _short(results[n].get("value")) for n in chosen[:3] if isinstance(results[n], dict)}
-    links = {k: f"{rel_dir}/{v}" for k, v in (data.get("artefacts") or {}).items()
-             if k in ("report", "notebook", "results")}
-    return {"run_id": data.get("run_id", results_file.parent.name), "notebook": data.get("notebook", ""),
-            "set": data.get("parameter_set", ""), "status": data.get("status", "unreadable"),
-            "started_at": data.get("started_at") or "", "duration_s": data.get("duration_s"),
-            "exit_code": data.get("exit_code"), "summary": summary, "dir": rel_dir, "links": links}
+    links = {
+        k: f"{rel_dir}/{v}"
+        for k, v in (data.get("artefacts") or {}).items()
+        if k in ("report", "notebook", "results")
+    }
+    return {
+        "run_id": data.get("run_id", results_file.parent.name),
+        "notebook": data.get("notebook", ""),
+        "set": data.get("parameter_set", ""),
+        "status": data.get("status", "unreadable"),
+        "started_at": data.get("started_at") or "",
+        "duration_s": data.get("duration_s"),
+        "exit_code": data.get("exit_code"),
+        "summary": summary,
+        "dir": rel_dir,
+        "links": links,
+    }
 
 
 def scan(base: Path) -> list[dict[str, Any]]:
@@ -61,16 +89,21 @@ def render_html(rows: Iterable[dict[str, Any]]) -> str:
         colour = _COLOURS.get(r["status"], "#555")
         links = " ".join(f'<a href="{e(v)}">{e(k)}</a>' for k, v in r["links"].items())
         summary = "<br>".join(f"{e(k)}: {e(v)}" for k, v in r["summary"].items())
-        body.append(f"<tr><td><code>{e(r['run_id'])}</code></td><td>{e(r['notebook'])}</td><td>{e(r['set'])}</td>"
-                    f'<td style="color:{colour};font-weight:bold">{e(r["status"])}</td><td>{e(r["started_at"])}</td>'
-                    f"<td style=\"text-align:right\">{'' if r['duration_s'] is None else r['duration_s']}</td>"
-                    f"<td>{summary}</td><td>{links}</td></tr>")
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>lokonb runs</title><style>"
-            "body{font-family:Helvetica,Arial,sans-serif} table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:3px 8px;vertical-align:top}</style></head><body>"
-            "<h1>lokonb runs</h1><table><thead><tr><th>run id</th><th>notebook</th><th>set</th><th>status</th>"
-            "<th>started (UTC)</th><th>duration (s)</th><th>summary</th><th>links</th></tr></thead><tbody>"
-            + "".join(body) + "</tbody></table></body></html>\n")
+        body.append(
+            f"<tr><td><code>{e(r['run_id'])}</code></td><td>{e(r['notebook'])}</td><td>{e(r['set'])}</td>"
+            f'<td style="color:{colour};font-weight:bold">{e(r["status"])}</td><td>{e(r["started_at"])}</td>'
+            f'<td style="text-align:right">{"" if r["duration_s"] is None else r["duration_s"]}</td>'
+            f"<td>{summary}</td><td>{links}</td></tr>"
+        )
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>lokonb runs</title><style>'
+        "body{font-family:Helvetica,Arial,sans-serif} table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;vertical-align:top}</style></head><body>"
+        "<h1>lokonb runs</h1><table><thead><tr><th>run id</th><th>notebook</th><th>set</th><th>status</th>"
+        "<th>started (UTC)</th><th>duration (s)</th><th>summary</th><th>links</th></tr></thead><tbody>"
+        + "".join(body)
+        + "</tbody></table></body></html>\n"
+    )
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -95,9 +128,19 @@ def rebuild_index(base: Path) -> list[dict[str, Any]]:
 def format_table(rows: list[dict[str, Any]]) -> str:
     """The ``lokonb runs`` text table."""
     header = ("RUN ID", "NOTEBOOK", "SET", "STATUS", "STARTED (UTC)", "SECONDS", "REPORT")
-    lines = [header] + [(r["run_id"], r["notebook"], r["set"], r["status"], r["started_at"][:19],
-                         "" if r["duration_s"] is None else f"{r['duration_s']:.1f}",
-                         r["links"].get("report", "")) for r in rows]
+    lines = [header] + [
+        (
+            r["run_id"],
+            r["notebook"],
+            r["set"],
+            r["status"],
+            r["started_at"][:19],
+            "" if r["duration_s"] is None else f"{r['duration_s']:.1f}",
+            r["links"].get("report", ""),
+        )
+        for r in rows
+    ]
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip()
-                     for line in lines)
+    return "\n".join(
+        "  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
+    )

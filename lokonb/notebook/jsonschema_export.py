@@ -6,8 +6,16 @@ from typing import Any
 
 from lokonb.notebook.params import NotebookSchema, Param
 
-_BASE = {"str": "string", "path": "string", "datetime": "string", "int": "integer", "float": "number",
-         "bool": "boolean", "dict": "object", "list": "array"}
+_BASE = {
+    "str": "string",
+    "path": "string",
+    "datetime": "string",
+    "int": "integer",
+    "float": "number",
+    "bool": "boolean",
+    "dict": "object",
+    "list": "array",
+}
 
 
 def param_schema(p: Param) -> dict[str, Any]:
@@ -33,6 +41,10 @@ def param_schema(p: Param) -> dict[str, Any]:
 
 
 def to_json_schema(schema: NotebookSchema) -> dict[str, Any]:
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": f"lokonb parameter set for {schema.notebook}", "type": "object",
-            "properties": {p.name: param_schema(p) for p in schema.params}, "additionalProperties": False}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"lokonb parameter set for {schema.notebook}",
+        "type": "object",
+        "properties": {p.name: param_schema(p) for p in schema.params},
+        "additionalProperties": False,
+    }

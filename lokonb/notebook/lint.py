@@ -62,8 +62,13 @@ def _work_cell_rules(where: str, source: str) -> list[str]:
                 problems.append(f"{where}: R2.3 import from {mod} (only lokonb and IPython.display)")
         elif isinstance(node, ast.Call):
             problems.extend(_call_rule(where, node))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _PATHLIKE.search(node.value) \
-                and "\n" not in node.value and " " not in node.value:
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _PATHLIKE.search(node.value)
+            and "\n" not in node.value
+            and " " not in node.value
+        ):
             problems.append(f"{where}: R2.4 path literal {node.value!r} (paths come from parameters)")
     return problems
 
@@ -91,8 +96,10 @@ def lint_notebook(path: Path, *, fix: bool = False, name: str | None = None) -> 
     ks = nb.metadata.get("kernelspec", {})
     if ks.get("name") != "python3":
         problems.append(f"{f}: R2.2 kernelspec {ks.get('name')!r} (must be python3)")
-    if ks.get("language", "python") != "python" or nb.metadata.get("language_info", {}).get("name",
-                                                                                           "python") != "python":
+    if (
+        ks.get("language", "python") != "python"
+        or nb.metadata.get("language_info", {}).get("name", "python") != "python"
+    ):
         problems.append(f"{f}: R2.2 language must be python")
     if (nb.nbformat, nb.nbformat_minor) < (4, 5):
         problems.append(f"{f}: R2.2 nbformat {nb.nbformat}.{nb.nbformat_minor} (4.5 with cell ids required)")
@@ -143,7 +150,9 @@ def _parameters_rule(f: str, name: str, cell: Any, index: int) -> list[str]:
     if schema is None:
         return [f"{f}: R2.1 no parameter schema named {name!r} in lokonb.notebook.schemas"]
     if _src(cell).strip() != parameters_source(schema).strip():
-        return [f"{f}: cell {index}: R3.10 parameters cell differs from the schema (run lokonb sync-notebooks)"]
+        return [
+            f"{f}: cell {index}: R3.10 parameters cell differs from the schema (run lokonb sync-notebooks)"
+        ]
     return []
 
 
@@ -152,8 +161,9 @@ def strip(nb: Any) -> bool:
     before = repr(nb)
     for key in ("widgets", "papermill", "lokonb"):
         nb.metadata.pop(key, None)
-    nb.cells = [c for c in nb.cells if not ({"injected-parameters", _BANNER_TAG}
-                                            & set(c.metadata.get("tags", [])))]
+    nb.cells = [
+        c for c in nb.cells if not ({"injected-parameters", _BANNER_TAG} & set(c.metadata.get("tags", [])))
+    ]
     for cell in nb.cells:
         for key in list(cell.metadata):
             if key not in _ALLOWED_CELL_MD:

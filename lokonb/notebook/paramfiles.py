@@ -48,8 +48,11 @@ def parse_text_tree(text: str, *, source: str | None = None) -> Any:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=label,
-                          line=mark.line + 1 if mark else None) from None
+        raise ConfigError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            file=label,
+            line=mark.line + 1 if mark else None,
+        ) from None
     if node is None:
         return {}
     return _tree(node, label)
@@ -202,15 +205,26 @@ def dump_literals(values: Mapping[str, Any]) -> str:
 
 def _needs_quotes(data: str) -> bool:
     t = data.strip()
-    return (t != data or t == "" or t.lower() in _YAML11_WORDS | {"true", "false", "null", "~"}
-            or bool(_LEADING_ZERO.match(t) or _VERSION_FLOAT.match(t) or _DATE.match(t)
-                    or _SEXAGESIMAL.match(t) or re.fullmatch(r"[+-]?[\d.eE+-]+", t)))
+    return (
+        t != data
+        or t == ""
+        or t.lower() in _YAML11_WORDS | {"true", "false", "null", "~"}
+        or bool(
+            _LEADING_ZERO.match(t)
+            or _VERSION_FLOAT.match(t)
+            or _DATE.match(t)
+            or _SEXAGESIMAL.match(t)
+            or re.fullmatch(r"[+-]?[\d.eE+-]+", t)
+        )
+    )
 
 
 def commented_set(schema: NotebookSchema) -> str:
     """A set file with every parameter at its default and its help as a comment (``lokonb params --format yaml``)."""
-    lines = [f"# Parameter set for {schema.notebook}: save as parameters/{schema.notebook}/<name>.yaml",
-             f"# Run: lokonb run {schema.notebook} -f FILE    (check: lokonb params {schema.notebook} --check FILE)"]
+    lines = [
+        f"# Parameter set for {schema.notebook}: save as parameters/{schema.notebook}/<name>.yaml",
+        f"# Run: lokonb run {schema.notebook} -f FILE    (check: lokonb params {schema.notebook} --check FILE)",
+    ]
     for p in schema.params:
         allowed = f" (allowed: {', '.join(map(str, p.choices))})" if p.choices else ""
         lines.append(f"# {p.name}: {p.type_name}{allowed} - {p.help}")

@@ -30,7 +30,9 @@ KINDS = ("str", "int", "float", "bool", "choice", "list", "dict", "path", "datet
 #: Names that look like credentials (R3.8); matched case-insensitively as substrings.
 CREDENTIAL_NAME = re.compile(
     r"(?!.*(_file|_path|_dir)$)(?:.*(secret|password|passwd|token|private_?key|client[_-]?key|credential|"
-    r"api_?key|aws_access_key_id))", re.I)
+    r"api_?key|aws_access_key_id))",
+    re.I,
+)
 
 _INT = re.compile(r"[+-]?\d+\Z")
 _FLOAT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z")
@@ -75,8 +77,17 @@ class Param:
     @property
     def type_name(self) -> str:
         """The annotation used in the parameters cell (papermill's regex accepts ``\\w``, ``[]``, ``,``)."""
-        base = {"str": "str", "int": "int", "float": "float", "bool": "bool", "choice": "str",
-                "path": "str", "datetime": "str", "dict": "dict", "any": "object"}.get(self.kind)
+        base = {
+            "str": "str",
+            "int": "int",
+            "float": "float",
+            "bool": "bool",
+            "choice": "str",
+            "path": "str",
+            "datetime": "str",
+            "dict": "dict",
+            "any": "object",
+        }.get(self.kind)
         if self.kind == "choice" and self.choices and not isinstance(self.choices[0], str):
             base = type(self.choices[0]).__name__
         if self.kind == "list":
@@ -167,8 +178,10 @@ def _to_str(p: Param, v: Any) -> str:
     if isinstance(v, Path) and p.kind == "path":
         return str(v)
     if isinstance(v, (bool, int, float)):
-        raise _Bad(f"expected a string, got {type(v).__name__} {v!r}",
-                   "use -r NAME VALUE or quote it in YAML (the original text may already be lost)")
+        raise _Bad(
+            f"expected a string, got {type(v).__name__} {v!r}",
+            "use -r NAME VALUE or quote it in YAML (the original text may already be lost)",
+        )
     raise _Bad(f"expected a string, got {type(v).__name__}")
 
 
@@ -179,8 +192,10 @@ def _to_int(p: Param, v: Any) -> int:
             raise _Bad(f"expected an integer, got {_show(v)}")
         digits = t.lstrip("+-")
         if len(digits) > 1 and digits.startswith("0"):
-            raise _Bad(f"expected an integer, got {t!r}",
-                       "a leading zero is ambiguous (YAML 1.1 reads it as octal); remove it or use a string")
+            raise _Bad(
+                f"expected an integer, got {t!r}",
+                "a leading zero is ambiguous (YAML 1.1 reads it as octal); remove it or use a string",
+            )
         return int(t)
     v = _from_numpy(v)
     if isinstance(v, bool) or not isinstance(v, int):  # strict: 3.0 and True are not integers
@@ -236,8 +251,9 @@ def _to_datetime(p: Param, v: Any) -> _dt.datetime:
     try:
         parsed = _dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise _Bad(f"expected an ISO 8601 date-time, got {_show(text)}",
-                   "e.g. 2026-01-01T00:00:00Z") from None
+        raise _Bad(
+            f"expected an ISO 8601 date-time, got {_show(text)}", "e.g. 2026-01-01T00:00:00Z"
+        ) from None
     if parsed.tzinfo is None:
         raise _Bad(f"{text!r} has no time zone", "add Z or an offset such as +02:00")
     return parsed
@@ -258,8 +274,13 @@ def _to_choice(p: Param, v: Any) -> Any:
 
 
 _SCALARS: dict[str, Callable[[Param, Any], Any]] = {
-    "str": _to_str, "int": _to_int, "float": _to_float, "bool": _to_bool,
-    "datetime": _to_datetime, "choice": _to_choice, "path": _to_str,
+    "str": _to_str,
+    "int": _to_int,
+    "float": _to_float,
+    "bool": _to_bool,
+    "datetime": _to_datetime,
+    "choice": _to_choice,
+    "path": _to_str,
 }
 
 
@@ -333,8 +354,10 @@ class _Converter:
                 raise _Bad(f"expected a list, got {_show(raw)}", "write a YAML flow sequence such as [a, b]")
             raw = _text_tree(raw)
         elif isinstance(raw, str):
-            raise _Bad(f"expected a list, got the string {_show(raw)}",
-                       "papermill -p passes lists as text; use -y, -f or lokonb run -p")
+            raise _Bad(
+                f"expected a list, got the string {_show(raw)}",
+                "papermill -p passes lists as text; use -y, -f or lokonb run -p",
+            )
         if isinstance(raw, (set, frozenset)):
             raise _Bad("expected a list, got a set (its order is undefined)")
         if not isinstance(raw, (list, tuple)):
@@ -353,9 +376,12 @@ class _Converter:
                 raise _Bad(f"expected a mapping, got {_show(raw)}", "write a YAML mapping such as {k: v}")
             raw = _text_tree(raw)
         if not isinstance(raw, Mapping):
-            raise _Bad(f"expected a mapping, got {type(raw).__name__}",
-                       "papermill -p passes mappings as text; use -y, -f or lokonb run -p" if isinstance(
-                           raw, str) else None)
+            raise _Bad(
+                f"expected a mapping, got {type(raw).__name__}",
+                "papermill -p passes mappings as text; use -y, -f or lokonb run -p"
+                if isinstance(raw, str)
+                else None,
+            )
         if p.free_keys or not p.fields:
             value = self._any(raw)
             return value, value
@@ -374,9 +400,12 @@ class _Converter:
 
     def unknown(self, path: str, name: str, valid: list[str]) -> None:
         if CREDENTIAL_NAME.search(name):
-            self.fail(path, "credentials are never parameters",
-                      "they come from the AWS credential chain (environment, profile, instance role) or the "
-                      "kubeconfig")
+            self.fail(
+                path,
+                "credentials are never parameters",
+                "they come from the AWS credential chain (environment, profile, instance role) or the "
+                "kubeconfig",
+            )
             return
         close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
         if close:
@@ -396,8 +425,14 @@ def resolve_path(value: str) -> Path:
     return (root / path) if root else path.resolve()
 
 
-def validate(schema: NotebookSchema, raw: Mapping[str, Any], sources: Mapping[str, str] | None = None, *,
-             route: str = "api", origin: str | None = None) -> Validated:
+def validate(
+    schema: NotebookSchema,
+    raw: Mapping[str, Any],
+    sources: Mapping[str, str] | None = None,
+    *,
+    route: str = "api",
+    origin: str | None = None,
+) -> Validated:
     """Validate ``raw`` (partial: missing names take their defaults) against ``schema``.
 
     ``sources`` maps dotted paths (or top-level names) to where each value came from. Raises
@@ -410,7 +445,9 @@ def validate(schema: NotebookSchema, raw: Mapping[str, Any], sources: Mapping[st
         while probe:
             if probe in src:
                 return src[probe]
-            probe = probe.rsplit(".", 1)[0] if "." in probe else probe.split("[", 1)[0] if "[" in probe else ""
+            probe = (
+                probe.rsplit(".", 1)[0] if "." in probe else probe.split("[", 1)[0] if "[" in probe else ""
+            )
         return route
 
     conv = _Converter(source_of, route)

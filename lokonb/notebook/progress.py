@@ -13,8 +13,13 @@ def _in_kernel() -> bool:
     return "ipykernel" in sys.modules
 
 
-def progress(iterable: Iterable[Any] | None = None, *, total: int | None = None, desc: str | None = None,
-             **options: Any) -> Any:
+def progress(
+    iterable: Iterable[Any] | None = None,
+    *,
+    total: int | None = None,
+    desc: str | None = None,
+    **options: Any,
+) -> Any:
     """A tqdm bar for ``iterable`` (or a manual bar with ``total``); descriptions are scrubbed of secrets."""
     from lokonb.notebook.redact import scrub
 
@@ -27,10 +32,20 @@ def progress(iterable: Iterable[Any] | None = None, *, total: int | None = None,
         wanted = os.environ.get("LOKONB_PROGRESS") == "1"
         if headless and not wanted:
             return tqdm(iterable, total=total, desc=desc, disable=True, **options)
-        interval = max(10.0, float(options.pop("mininterval", 10.0))) if headless else options.pop(
-            "mininterval", 0.1)
-        return tqdm(iterable, total=total, desc=desc, file=sys.stderr, mininterval=interval,
-                    disable=None if not headless else False, **options)
+        interval = (
+            max(10.0, float(options.pop("mininterval", 10.0)))
+            if headless
+            else options.pop("mininterval", 0.1)
+        )
+        return tqdm(
+            iterable,
+            total=total,
+            desc=desc,
+            file=sys.stderr,
+            mininterval=interval,
+            disable=None if not headless else False,
+            **options,
+        )
     from tqdm.auto import tqdm as auto_tqdm
 
     return auto_tqdm(iterable, total=total, desc=desc, **options)

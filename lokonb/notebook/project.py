@@ -33,8 +33,11 @@ def find_root(explicit: str | Path | None = None, *, required: bool = True) -> P
         return source_tree
     searched.append(f"{source_tree} (package source tree)")
     if required:
-        raise UsageError("cannot find the project root (a folder with notebooks/ and parameters/); searched: "
-                         + "; ".join(searched) + ". Use --root or LOKONB_ROOT.")
+        raise UsageError(
+            "cannot find the project root (a folder with notebooks/ and parameters/); searched: "
+            + "; ".join(searched)
+            + ". Use --root or LOKONB_ROOT."
+        )
     return None
 
 

@@ -23,7 +23,9 @@ MASK = "***REDACTED***"
 #: Names (parameter, environment variable, dict key) whose values are secret; case-insensitive substrings.
 SECRET_NAME = re.compile(
     r"secret|password|passwd|token|private_?key|privatekey|client[_-]?key|credential|api_?key|apikey|"
-    r"aws_access_key_id", re.I)
+    r"aws_access_key_id",
+    re.I,
+)
 
 _PATTERNS: tuple[re.Pattern[str], ...] = (
     # PEM private keys, also JSON-escaped (\n as two characters) and truncated ones
@@ -32,11 +34,15 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
     # kubeconfig / config style "token: X", "client-key-data: X", "password=X"
-    re.compile(r"(?i)((?:token|client-key-data|client_key_data|password|passwd|secret)[\"']?\s*[:=]\s*[\"']?)"
-               r"(?!\*\*\*REDACTED)([^\s\"',}&<]{4,})"),
+    re.compile(
+        r"(?i)((?:token|client-key-data|client_key_data|password|passwd|secret)[\"']?\s*[:=]\s*[\"']?)"
+        r"(?!\*\*\*REDACTED)([^\s\"',}&<]{4,})"
+    ),
     # a 40-character base64 string next to a secret-like key (not bare: every git hash would match)
-    re.compile(r"(?i)((?:secret|aws_secret_access_key|session_token)[A-Za-z_\"']*\s*[:=]\s*[\"']?)"
-               r"([A-Za-z0-9/+]{40})"),
+    re.compile(
+        r"(?i)((?:secret|aws_secret_access_key|session_token)[A-Za-z_\"']*\s*[:=]\s*[\"']?)"
+        r"([A-Za-z0-9/+]{40})"
+    ),
 )
 
 _MIN_KNOWN = 8
@@ -106,8 +112,12 @@ class Redactor:
 
     def value(self, value: Any, key: str | None = None) -> Any:
         """Scrub a JSON-like value; values under secret-like keys are masked whole."""
-        if key is not None and SECRET_NAME.search(key) and value not in (None, "", [], {}) and \
-                not isinstance(value, (bool, int, float)):
+        if (
+            key is not None
+            and SECRET_NAME.search(key)
+            and value not in (None, "", [], {})
+            and not isinstance(value, (bool, int, float))
+        ):
             self.count += 1
             return MASK
         if isinstance(value, str):
@@ -152,8 +162,11 @@ class Redactor:
                 if isinstance(item, str):
                     data[mime] = self.text(item)
                 elif isinstance(item, list):
-                    data[mime] = self.text("".join(item)) if all(isinstance(x, str) for x in item) \
+                    data[mime] = (
+                        self.text("".join(item))
+                        if all(isinstance(x, str) for x in item)
                         else self.value(item)
+                    )
                 else:
                     data[mime] = self.value(item)
         if "evalue" in output:
@@ -187,8 +200,10 @@ def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
 def aws_file_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     """Static keys in the AWS shared credentials and config files (every profile; no network)."""
     env = os.environ if environ is None else environ
-    files = [env.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"), env.get("AWS_CONFIG_FILE",
-                                                                                  "~/.aws/config")]
+    files = [
+        env.get("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
+        env.get("AWS_CONFIG_FILE", "~/.aws/config"),
+    ]
     out: list[str] = []
     for name in files:
         path = Path(name).expanduser()

@@ -64,8 +64,10 @@ def prepare(nb: Any) -> Any:
 def _value_html(value: Any) -> str:
     if isinstance(value, dict) and {"columns", "data"} <= set(value):
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in value["columns"])
-        rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                       for row in value["data"][:20])
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+            for row in value["data"][:20]
+        )
         more = len(value["data"]) - 20
         tail = f"<p>{more} more rows in results.json</p>" if more > 0 else ""
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{tail}"
@@ -79,47 +81,74 @@ def header_html(result: RunResult, schema: NotebookSchema | None, redactor: Reda
     """The run header: identity and status, error box, summary, parameters (all escaped and scrubbed)."""
     e = html.escape
     title = schema.title if schema else result.notebook
-    parts = [f'<header class="lokonb-header"><h1>{e(title)}</h1>',
-             f'<p><span class="lokonb-badge lokonb-status-{e(result.status)}">{e(result.status)}</span> '
-             f'<span class="lokonb-meta">run <code>{e(result.run_id)}</code> · notebook {e(result.notebook)} · '
-             f'set {e(result.parameter_set)} · started {e(str(result.started_at))} · finished '
-             f'{e(str(result.finished_at))} · {result.duration_s} s · lokonb {e(__version__)}</span></p>']
+    parts = [
+        f'<header class="lokonb-header"><h1>{e(title)}</h1>',
+        f'<p><span class="lokonb-badge lokonb-status-{e(result.status)}">{e(result.status)}</span> '
+        f'<span class="lokonb-meta">run <code>{e(result.run_id)}</code> · notebook {e(result.notebook)} · '
+        f"set {e(result.parameter_set)} · started {e(str(result.started_at))} · finished "
+        f"{e(str(result.finished_at))} · {result.duration_s} s · lokonb {e(__version__)}</span></p>",
+    ]
     err = result.error
     if err:
         where = f"cell {err.get('cell_index')}" if err.get("cell_index") is not None else "before execution"
-        parts.append(f'<div class="lokonb-error"><strong>Run {e(result.status)}</strong> in '
-                     f'<a href="#papermill-error-cell">{e(where)}</a>: '
-                     f'<code>{e(str(err.get("ename") or ""))}: {e(str(err.get("evalue") or err.get("message") or ""))}'
-                     "</code></div>")
+        parts.append(
+            f'<div class="lokonb-error"><strong>Run {e(result.status)}</strong> in '
+            f'<a href="#papermill-error-cell">{e(where)}</a>: '
+            f"<code>{e(str(err.get('ename') or ''))}: {e(str(err.get('evalue') or err.get('message') or ''))}"
+            "</code></div>"
+        )
     summary = [(n, r) for n, r in result.results.items() if r.get("summary")]
     if summary:
-        rows = "".join(f"<tr><th>{e(r.get('label') or n)}</th><td>{_value_html(r.get('value'))}</td></tr>"
-                       for n, r in summary)
+        rows = "".join(
+            f"<tr><th>{e(r.get('label') or n)}</th><td>{_value_html(r.get('value'))}</td></tr>"
+            for n, r in summary
+        )
         parts.append(f'<section id="lokonb-summary"><h2>Summary</h2><table>{rows}</table></section>')
     elif result.results:
-        rows = "".join(f"<tr><th>{e(r.get('label') or n)}</th><td>{_value_html(r.get('value'))}</td></tr>"
-                       for n, r in list(result.results.items())[:10])
+        rows = "".join(
+            f"<tr><th>{e(r.get('label') or n)}</th><td>{_value_html(r.get('value'))}</td></tr>"
+            for n, r in list(result.results.items())[:10]
+        )
         parts.append(f'<section id="lokonb-summary"><h2>Summary</h2><table>{rows}</table></section>')
     prow = "".join(
         f"<tr><td>{e(k)}</td><td><code>{_value_html(v)}</code></td>"
-        f"<td>{e(result.parameter_sources.get(k, ''))}</td></tr>" for k, v in result.parameters.items())
-    parts.append('<section id="lokonb-parameters"><h2>Parameters</h2><table><thead><tr><th>name</th>'
-                 f"<th>value</th><th>source</th></tr></thead><tbody>{prow}</tbody></table></section></header>")
+        f"<td>{e(result.parameter_sources.get(k, ''))}</td></tr>"
+        for k, v in result.parameters.items()
+    )
+    parts.append(
+        '<section id="lokonb-parameters"><h2>Parameters</h2><table><thead><tr><th>name</th>'
+        f"<th>value</th><th>source</th></tr></thead><tbody>{prow}</tbody></table></section></header>"
+    )
     return redactor.text("\n".join(parts))
 
 
-def render_report(nb: Any, result: RunResult, *, show_input: bool = False, schema: NotebookSchema | None = None,
-                  redactor: Redactor | None = None) -> str:
+def render_report(
+    nb: Any,
+    result: RunResult,
+    *,
+    show_input: bool = False,
+    schema: NotebookSchema | None = None,
+    redactor: Redactor | None = None,
+) -> str:
     """The report HTML for an executed notebook and its run result."""
     from nbconvert import HTMLExporter
 
     red = redactor or Redactor()
-    exporter = HTMLExporter(template_name="lokonb", exclude_input=not show_input, exclude_input_prompt=True,
-                            exclude_output_prompt=True,
-                            extra_template_basedirs=[str(Path(__file__).with_name("templates"))])
+    exporter = HTMLExporter(
+        template_name="lokonb",
+        exclude_input=not show_input,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        extra_template_basedirs=[str(Path(__file__).with_name("templates"))],
+    )
     try:
-        body, _ = exporter.from_notebook_node(prepare(nb), resources={
-            "lokonb_header": header_html(result, schema, red), "metadata": {"name": result.notebook}})
+        body, _ = exporter.from_notebook_node(
+            prepare(nb),
+            resources={
+                "lokonb_header": header_html(result, schema, red),
+                "metadata": {"name": result.notebook},
+            },
+        )
     except Exception as exc:  # noqa: BLE001 - nbconvert failures of any kind become one error type
         raise ReportError(f"cannot render the report: {type(exc).__name__}: {exc}") from None
     return red.text(body)

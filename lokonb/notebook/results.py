@@ -39,8 +39,10 @@ def encode_frame(df: Any) -> dict[str, Any]:
     """A DataFrame as ``{columns, dtypes, data}`` with datetimes in ISO UTC (R5.1)."""
     rows, cols = df.shape
     if rows > MAX_ROWS or cols > MAX_COLUMNS:
-        raise RecordError(f"a DataFrame of {rows} rows x {cols} columns is too large to record (limit "
-                          f"{MAX_ROWS} x {MAX_COLUMNS}); use record_file(name, path) for large data")
+        raise RecordError(
+            f"a DataFrame of {rows} rows x {cols} columns is too large to record (limit "
+            f"{MAX_ROWS} x {MAX_COLUMNS}); use record_file(name, path) for large data"
+        )
     import pandas as pd
 
     data: list[list[Any]] = []
@@ -100,16 +102,25 @@ def encode(name: str, value: Any, *, summary: bool = False, label: str | None = 
     if not isinstance(name, str) or not _NAME.match(name):
         raise RecordError(f"result name {name!r} is not an identifier")
     if _is_frame(value):
-        return {"name": name, "kind": "dataframe", "value": encode_frame(value), "label": label,
-                "summary": summary}
+        return {
+            "name": name,
+            "kind": "dataframe",
+            "value": encode_frame(value),
+            "label": label,
+            "summary": summary,
+        }
     try:
         text = json.dumps(value, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise RecordError(f"cannot record {name!r}: {type(value).__name__} is not JSON ({exc}); record JSON "
-                          "scalars, lists, dicts or a DataFrame, or use record_file(name, path)") from None
+        raise RecordError(
+            f"cannot record {name!r}: {type(value).__name__} is not JSON ({exc}); record JSON "
+            "scalars, lists, dicts or a DataFrame, or use record_file(name, path)"
+        ) from None
     if len(text.encode()) > MAX_JSON_BYTES:
-        raise RecordError(f"cannot record {name!r}: {len(text.encode())} bytes is over the 64 KiB limit; "
-                          "use record_file(name, path)")
+        raise RecordError(
+            f"cannot record {name!r}: {len(text.encode())} bytes is over the 64 KiB limit; "
+            "use record_file(name, path)"
+        )
     return {"name": name, "kind": "json", "value": value, "label": label, "summary": summary}
 
 
@@ -119,8 +130,9 @@ def decode_entry(entry: dict[str, Any]) -> Result:
     value = entry.get("value")
     if entry.get("kind") == "dataframe":
         value = decode_frame(value)
-    return Result(entry["name"], entry.get("kind", "json"), value, entry.get("label"),
-                  bool(entry.get("summary")))
+    return Result(
+        entry["name"], entry.get("kind", "json"), value, entry.get("label"), bool(entry.get("summary"))
+    )
 
 
 def record(name: str, value: Any, *, summary: bool = False, label: str | None = None) -> None:

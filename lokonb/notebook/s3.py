@@ -58,12 +58,16 @@ def publish_run(result: RunResult, run_dir: Path, prefix_url: str) -> None:
             if not path.is_file() or rel.parts[0] == ".partial":
                 continue
             ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            s3.upload_file(str(path), bucket, f"{base_key}/{rel.as_posix()}", ExtraArgs={"ContentType": ctype})
+            s3.upload_file(
+                str(path), bucket, f"{base_key}/{rel.as_posix()}", ExtraArgs={"ContentType": ctype}
+            )
         _rebuild_s3_index(s3, bucket, prefix)
     except Exception as exc:  # noqa: BLE001 - any upload failure: keep the local copy, exit 5
         result.exit_code = 5
-        raise EnvironmentFailure(f"upload to {prefix_url} failed ({type(exc).__name__}: {exc}); the run is kept "
-                                 f"locally in {run_dir}") from None
+        raise EnvironmentFailure(
+            f"upload to {prefix_url} failed ({type(exc).__name__}: {exc}); the run is kept "
+            f"locally in {run_dir}"
+        ) from None
 
 
 def _rebuild_s3_index(s3: Any, bucket: str, prefix: str) -> None:
@@ -78,14 +82,21 @@ def _rebuild_s3_index(s3: Any, bucket: str, prefix: str) -> None:
         for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/" if prefix else ""):
             for obj in page.get("Contents", []):
                 key = obj["Key"]
-                rel = key[len(prefix) + 1:] if prefix else key
+                rel = key[len(prefix) + 1 :] if prefix else key
                 if rel.count("/") == 2 and rel.endswith("/results.json"):
                     local = base / rel
                     local.parent.mkdir(parents=True, exist_ok=True)
                     s3.download_file(bucket, key, str(local))
-        rows = sorted((row_of(p, base) for p in base.glob("*/*/results.json")),
-                      key=lambda r: (r["started_at"], r["run_id"]), reverse=True)
+        rows = sorted(
+            (row_of(p, base) for p in base.glob("*/*/results.json")),
+            key=lambda r: (r["started_at"], r["run_id"]),
+            reverse=True,
+        )
         index_key = f"{prefix}/index.html" if prefix else "index.html"
         s3.put_object(Bucket=bucket, Key=index_key, Body=render_html(rows).encode(), ContentType="text/html")
-        s3.put_object(Bucket=bucket, Key=index_key.replace("index.html", "index.json"),
-                      Body=json.dumps({"runs": rows}, indent=2).encode(), ContentType="application/json")
+        s3.put_object(
+            Bucket=bucket,
+            Key=index_key.replace("index.html", "index.json"),
+            Body=json.dumps({"runs": rows}, indent=2).encode(),
+            ContentType="application/json",
+        )

@@ -13,10 +13,18 @@ from typing import Any
 
 from lokonb.notebook.exceptions import ScheduleError
 
-_FIELDS = (("minute", 0, 59, {}), ("hour", 0, 23, {}), ("day of month", 1, 31, {}),
-           ("month", 1, 12, {m: i + 1 for i, m in enumerate(
-               "jan feb mar apr may jun jul aug sep oct nov dec".split())}),
-           ("day of week", 0, 7, {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}))
+_FIELDS = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    (
+        "month",
+        1,
+        12,
+        {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
+    ),
+    ("day of week", 0, 7, {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}),
+)
 _PARAMS_MOUNT = "/etc/lokonb"
 METADATA_ALLOW_LABEL = "lokonb.io/metadata-access"
 
@@ -43,8 +51,9 @@ def _value(text: str, lo: int, hi: int, names: dict[str, int], field: str) -> in
     if key in names:
         return names[key]
     if not text.isdigit():
-        raise ScheduleError(f"cron {field}: {text!r} is not a number" + (
-            f" or a name ({', '.join(names)})" if names else ""))
+        raise ScheduleError(
+            f"cron {field}: {text!r} is not a number" + (f" or a name ({', '.join(names)})" if names else "")
+        )
     value = int(text)
     if not lo <= value <= hi:
         raise ScheduleError(f"cron {field}: {value} is out of range {lo}-{hi}")
@@ -55,8 +64,9 @@ def check_cron(expr: str) -> list[str]:
     """Validate a 5-field cron expression (ranges, steps, lists, month/day names); returns the fields."""
     fields = expr.split()
     if len(fields) != 5:
-        raise ScheduleError(f"cron expression {expr!r} has {len(fields)} fields; expected 5: "
-                            "MIN HOUR DOM MON DOW")
+        raise ScheduleError(
+            f"cron expression {expr!r} has {len(fields)} fields; expected 5: MIN HOUR DOM MON DOW"
+        )
     for text, (name, lo, hi, names) in zip(fields, _FIELDS, strict=True):
         for part in text.split(","):
             base, _, step = part.partition("/")
@@ -94,64 +104,106 @@ def crontab(req: ScheduleRequest, root: Path, set_label: str) -> str:
         cmd += ["--cell-timeout", str(req.cell_timeout)]
     if req.run_timeout:
         cmd += ["--run-timeout", str(req.run_timeout)]
-    line = (f"cd {shlex.quote(str(root))} && mkdir -p {shlex.quote(str(runs))} && flock -n "
-            f"{shlex.quote(str(runs / f'.cron-{req.notebook}.lock'))} {' '.join(shlex.quote(c) for c in cmd)} "
-            f">> {shlex.quote(str(runs / 'cron.log'))} 2>&1")
-    comment = (f"# lokonb: {req.notebook} with set {set_label}; cron uses the system time zone "
-               f"(not {req.time_zone})")
+    line = (
+        f"cd {shlex.quote(str(root))} && mkdir -p {shlex.quote(str(runs))} && flock -n "
+        f"{shlex.quote(str(runs / f'.cron-{req.notebook}.lock'))} {' '.join(shlex.quote(c) for c in cmd)} "
+        f">> {shlex.quote(str(runs / 'cron.log'))} 2>&1"
+    )
+    comment = (
+        f"# lokonb: {req.notebook} with set {set_label}; cron uses the system time zone (not {req.time_zone})"
+    )
     return f"{comment}\n{req.cron} {line.replace('%', chr(92) + '%')}\n"
 
 
-def manifests(req: ScheduleRequest, set_label: str, params_yaml: str, literals: dict[str, Any],
-              schema_timeout: float) -> tuple[list[dict[str, Any]], list[str]]:
+def manifests(
+    req: ScheduleRequest, set_label: str, params_yaml: str, literals: dict[str, Any], schema_timeout: float
+) -> tuple[list[dict[str, Any]], list[str]]:
     """ConfigMap, optional ServiceAccount and CronJob as plain dicts, plus notes for the user."""
     if not req.image:
         raise ScheduleError("--image is required for --format kubernetes (build one with `pip install .`)")
     if not req.output or not req.output.startswith("s3://"):
-        raise ScheduleError("--output s3://BUCKET/PREFIX is required for kubernetes (pod storage is ephemeral)")
+        raise ScheduleError(
+            "--output s3://BUCKET/PREFIX is required for kubernetes (pod storage is ephemeral)"
+        )
     notes: list[str] = []
     name = k8s_name(req.notebook, set_label)
     labels = {"app.kubernetes.io/name": "lokonb", "app.kubernetes.io/component": req.notebook}
     pod_labels = dict(labels)
     docs: list[dict[str, Any]] = []
     cm_key = Path(req.file).name if req.file else f"{set_label}.yaml"
-    docs.append({"apiVersion": "v1", "kind": "ConfigMap",
-                 "metadata": {"name": name, "namespace": req.namespace, "labels": labels},
-                 "data": {cm_key: params_yaml}})
+    docs.append(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": req.namespace, "labels": labels},
+            "data": {cm_key: params_yaml},
+        }
+    )
     sa_name = None
     env_from = None
     kind, _, arg = req.credentials.partition(":")
     if kind == "instance-role":
         pod_labels[METADATA_ALLOW_LABEL] = "allow"
-        notes.append(f"pods use the node's role through the metadata endpoint; apply an allow policy for "
-                     f"label {METADATA_ALLOW_LABEL}=allow with the metadata_access notebook")
+        notes.append(
+            f"pods use the node's role through the metadata endpoint; apply an allow policy for "
+            f"label {METADATA_ALLOW_LABEL}=allow with the metadata_access notebook"
+        )
     elif kind == "irsa" and arg:
         sa_name = name
-        docs.append({"apiVersion": "v1", "kind": "ServiceAccount",
-                     "metadata": {"name": name, "namespace": req.namespace, "labels": labels,
-                                  "annotations": {"eks.amazonaws.com/role-arn": arg}}})
-        notes.append("irsa needs a pod identity webhook that injects web-identity variables; Lokomotive-style "
-                     "clusters do not have one by default")
+        docs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {
+                    "name": name,
+                    "namespace": req.namespace,
+                    "labels": labels,
+                    "annotations": {"eks.amazonaws.com/role-arn": arg},
+                },
+            }
+        )
+        notes.append(
+            "irsa needs a pod identity webhook that injects web-identity variables; Lokomotive-style "
+            "clusters do not have one by default"
+        )
     elif kind == "secret" and arg:
         env_from = [{"secretRef": {"name": arg}}]
     else:
-        raise ScheduleError(f"--credentials {req.credentials!r}: use instance-role, irsa:ROLE_ARN or secret:NAME")
+        raise ScheduleError(
+            f"--credentials {req.credentials!r}: use instance-role, irsa:ROLE_ARN or secret:NAME"
+        )
     run_timeout = int(req.run_timeout or schema_timeout)
     cmd = ["lokonb", "run", req.notebook, "-f", f"{_PARAMS_MOUNT}/{cm_key}", "--output", req.output]
     if req.cell_timeout:
         cmd += ["--cell-timeout", str(int(req.cell_timeout))]
     cmd += ["--run-timeout", str(run_timeout)]
-    region = str((literals.get("aws") or {}).get("region") or "eu-central-1") if isinstance(
-        literals.get("aws"), dict) else "eu-central-1"
+    region = (
+        str((literals.get("aws") or {}).get("region") or "eu-central-1")
+        if isinstance(literals.get("aws"), dict)
+        else "eu-central-1"
+    )
     container: dict[str, Any] = {
-        "name": "lokonb", "image": req.image, "command": cmd,
-        "env": [{"name": "LOKONB_HEADLESS", "value": "1"}, {"name": "AWS_REGION", "value": region},
-                {"name": "HOME", "value": "/work"}, {"name": "TMPDIR", "value": "/tmp"}],
-        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                            "runAsNonRoot": True, "capabilities": {"drop": ["ALL"]}},
+        "name": "lokonb",
+        "image": req.image,
+        "command": cmd,
+        "env": [
+            {"name": "LOKONB_HEADLESS", "value": "1"},
+            {"name": "AWS_REGION", "value": region},
+            {"name": "HOME", "value": "/work"},
+            {"name": "TMPDIR", "value": "/tmp"},
+        ],
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
         "resources": {"requests": {"memory": "1Gi", "cpu": "500m"}, "limits": {"memory": "2Gi"}},
-        "volumeMounts": [{"name": "params", "mountPath": _PARAMS_MOUNT, "readOnly": True},
-                         {"name": "work", "mountPath": "/work"}, {"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [
+            {"name": "params", "mountPath": _PARAMS_MOUNT, "readOnly": True},
+            {"name": "work", "mountPath": "/work"},
+            {"name": "tmp", "mountPath": "/tmp"},
+        ],
         "workingDir": "/work",
     }
     if env_from:
@@ -160,30 +212,47 @@ def manifests(req: ScheduleRequest, set_label: str, params_yaml: str, literals: 
         "restartPolicy": "Never",
         "securityContext": {"runAsNonRoot": True, "runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000},
         "containers": [container],
-        "volumes": [{"name": "params", "configMap": {"name": name}}, {"name": "work", "emptyDir": {}},
-                    {"name": "tmp", "emptyDir": {}}],
+        "volumes": [
+            {"name": "params", "configMap": {"name": name}},
+            {"name": "work", "emptyDir": {}},
+            {"name": "tmp", "emptyDir": {}},
+        ],
     }
     if sa_name:
         pod_spec["serviceAccountName"] = sa_name
-    real = literals.get("action") in ("apply", "destroy") and isinstance(literals.get("aws"), dict) and \
-        literals["aws"].get("endpoint") != "embedded"
-    docs.append({
-        "apiVersion": "batch/v1", "kind": "CronJob",
-        "metadata": {"name": name, "namespace": req.namespace, "labels": labels},
-        "spec": {
-            "schedule": req.cron, "timeZone": req.time_zone, "concurrencyPolicy": "Forbid",
-            "startingDeadlineSeconds": 600, "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 5,
-            "jobTemplate": {"metadata": {"labels": labels}, "spec": {
-                "backoffLimit": 0 if real else 1, "activeDeadlineSeconds": run_timeout + 300,
-                "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec}}},
-        },
-    })
+    real = (
+        literals.get("action") in ("apply", "destroy")
+        and isinstance(literals.get("aws"), dict)
+        and literals["aws"].get("endpoint") != "embedded"
+    )
+    docs.append(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "CronJob",
+            "metadata": {"name": name, "namespace": req.namespace, "labels": labels},
+            "spec": {
+                "schedule": req.cron,
+                "timeZone": req.time_zone,
+                "concurrencyPolicy": "Forbid",
+                "startingDeadlineSeconds": 600,
+                "successfulJobsHistoryLimit": 3,
+                "failedJobsHistoryLimit": 5,
+                "jobTemplate": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "backoffLimit": 0 if real else 1,
+                        "activeDeadlineSeconds": run_timeout + 300,
+                        "template": {"metadata": {"labels": pod_labels}, "spec": pod_spec},
+                    },
+                },
+            },
+        }
+    )
     return docs, notes
 
 
 def schedule(req: ScheduleRequest) -> tuple[str, list[str]]:
     """Validate parameters and cron, then return the text to print and notes for stderr."""
-    import yaml
 
     from lokonb.notebook.execute import RunRequest, gather
     from lokonb.notebook.paramfiles import dump_literals
@@ -199,7 +268,8 @@ def schedule(req: ScheduleRequest) -> tuple[str, list[str]]:
     assert root is not None
     schema = get_schema(req.notebook)
     raw, sources, set_label, origin = gather(
-        RunRequest(req.notebook, parameter_set=req.parameter_set, files=[req.file] if req.file else []), root)
+        RunRequest(req.notebook, parameter_set=req.parameter_set, files=[req.file] if req.file else []), root
+    )
     literals = validate(schema, raw, sources, origin=origin).literals
     notes = []
     aws = literals.get("aws")
@@ -210,8 +280,9 @@ def schedule(req: ScheduleRequest) -> tuple[str, list[str]]:
     if req.fmt in ("crontab", "both"):
         out.append(crontab(req, root, set_label))
     if req.fmt in ("kubernetes", "both"):
-        docs, more = manifests(req, set_label, dump_literals(literals), literals, schema.run_timeout or
-                               schema.cell_timeout)
+        docs, more = manifests(
+            req, set_label, dump_literals(literals), literals, schema.run_timeout or schema.cell_timeout
+        )
         notes.extend(more)
         out.append(_dump_all(docs))
     return redactor.text("---\n".join(out) if req.fmt != "both" else out[0] + "---\n" + out[1]), notes

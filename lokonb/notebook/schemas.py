@@ -12,8 +12,14 @@ from typing import Any
 from lokonb.notebook.exceptions import ParameterIssue
 from lokonb.notebook.params import NotebookSchema, Param
 
-_PROGRESS = Param("progress", "bool", None, "text progress bars in headless runs (null: only interactively)",
-                  optional=True, group="run")
+_PROGRESS = Param(
+    "progress",
+    "bool",
+    None,
+    "text progress bars in headless runs (null: only interactively)",
+    optional=True,
+    group="run",
+)
 _STR_LIST = Param("item", "str", "", "")
 
 # --- provision_cluster (aws.md §2.6: cluster / aws / state blocks) ------------------------------------------------
@@ -22,32 +28,57 @@ DEMO_CLUSTER: dict[str, Any] = {
     "cluster_name": "demo",
     "dns_zone": "example.com",
     "ssh_pubkeys": [
-        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"],
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"
+    ],
     "controller_count": 1,
     "controller_type": "t3.medium",
     "tags": {"team": "platform"},
     "worker_pools": [
         {"name": "web", "count": 2, "instance_type": "t3.small", "labels": {"role": "web"}},
-        {"name": "batch", "count": 1, "instance_type": "t3.small", "spot_price": "0.05", "lb_http_port": 8080,
-         "lb_https_port": 8443, "taints": {"dedicated": "batch:NoSchedule"}},
+        {
+            "name": "batch",
+            "count": 1,
+            "instance_type": "t3.small",
+            "spot_price": "0.05",
+            "lb_http_port": 8080,
+            "lb_https_port": 8443,
+            "taints": {"dedicated": "batch:NoSchedule"},
+        },
     ],
     "oidc": {},
 }
 
 _AWS_FIELDS = (
-    Param("endpoint", "str", "embedded", "null = real AWS; embedded = moto on 127.0.0.1; or an endpoint URL",
-          optional=True),
+    Param(
+        "endpoint",
+        "str",
+        "embedded",
+        "null = real AWS; embedded = moto on 127.0.0.1; or an endpoint URL",
+        optional=True,
+    ),
     Param("region", "str", "eu-central-1", "AWS region"),
     Param("profile", "str", None, "AWS profile name (credentials come from the AWS chain)", optional=True),
     Param("shared_credentials_file", "path", None, "AWS shared credentials file", optional=True),
-    Param("retry_mode", "choice", None, "botocore retry mode", choices=("standard", "adaptive", "legacy"),
-          optional=True),
+    Param(
+        "retry_mode",
+        "choice",
+        None,
+        "botocore retry mode",
+        choices=("standard", "adaptive", "legacy"),
+        optional=True,
+    ),
     Param("max_attempts", "int", None, "botocore max attempts", optional=True, minimum=1),
     Param("max_concurrency", "int", None, "parallel API calls during apply", optional=True, minimum=1),
     Param("connect_timeout", "float", None, "seconds", optional=True, minimum=0),
     Param("read_timeout", "float", None, "seconds", optional=True, minimum=0),
-    Param("waiter_scale", "float", None, "scale of waiter delays (0.02 on embedded unless set)", optional=True,
-          minimum=0),
+    Param(
+        "waiter_scale",
+        "float",
+        None,
+        "scale of waiter delays (0.02 on embedded unless set)",
+        optional=True,
+        minimum=0,
+    ),
     Param("flatcar_ami_owner", "str", None, "owner account of Flatcar AMIs", optional=True),
     Param("ebs_kms_key_id", "str", None, "KMS key for EBS volumes", optional=True),
 )
@@ -71,14 +102,20 @@ def _cluster_model_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
         load_yaml = cfg.load_yaml
     except (ImportError, AttributeError):  # the model is another package; validate it when available
         return []
-    doc = {"cluster": values["cluster"], "aws": _drop_none(values["aws"]), "state": _drop_none(values["state"])}
+    doc = {
+        "cluster": values["cluster"],
+        "aws": _drop_none(values["aws"]),
+        "state": _drop_none(values["state"]),
+    }
     try:
         load_yaml(doc)
     except Exception as exc:  # noqa: BLE001 - any model error becomes parameter issues
         issues = getattr(exc, "issues", None)
         if issues:
-            return [ParameterIssue(str(getattr(i, "path", "cluster")), str(getattr(i, "message", i)), "cluster")
-                    for i in issues]
+            return [
+                ParameterIssue(str(getattr(i, "path", "cluster")), str(getattr(i, "message", i)), "cluster")
+                for i in issues
+            ]
         return [ParameterIssue("cluster", str(exc), "cluster")]
     return []
 
@@ -92,8 +129,14 @@ def _confirm_rule(live: Any) -> Any:
 
     def rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
         if values.get("action") in ("apply", "destroy") and live(values) and not values.get("confirm"):
-            return [ParameterIssue("confirm", f"action {values['action']!r} against real resources needs "
-                                   "confirm: true", "parameters", "set confirm: true after reviewing the plan")]
+            return [
+                ParameterIssue(
+                    "confirm",
+                    f"action {values['action']!r} against real resources needs confirm: true",
+                    "parameters",
+                    "set confirm: true after reviewing the plan",
+                )
+            ]
         return []
 
     return rule
@@ -103,14 +146,38 @@ PROVISION_CLUSTER = NotebookSchema(
     notebook="provision_cluster",
     title="Provision a cluster on AWS",
     params=(
-        Param("cluster", "dict", DEMO_CLUSTER, "the cluster definition (Lokomotive attribute names, aws.md §2)",
-              free_keys=True, group="cluster"),
-        Param("aws", "dict", {"endpoint": "embedded", "region": "eu-central-1"},
-              "AWS endpoint, region and client settings", fields=_AWS_FIELDS, group="aws"),
-        Param("state", "dict", {"backend": "local"}, "where the cluster state is kept",
-              fields=_STATE_FIELDS, group="aws"),
-        Param("action", "choice", "plan", "what to do", choices=("validate", "plan", "apply", "destroy"),
-              group="run"),
+        Param(
+            "cluster",
+            "dict",
+            DEMO_CLUSTER,
+            "the cluster definition (Lokomotive attribute names, aws.md §2)",
+            free_keys=True,
+            group="cluster",
+        ),
+        Param(
+            "aws",
+            "dict",
+            {"endpoint": "embedded", "region": "eu-central-1"},
+            "AWS endpoint, region and client settings",
+            fields=_AWS_FIELDS,
+            group="aws",
+        ),
+        Param(
+            "state",
+            "dict",
+            {"backend": "local"},
+            "where the cluster state is kept",
+            fields=_STATE_FIELDS,
+            group="aws",
+        ),
+        Param(
+            "action",
+            "choice",
+            "plan",
+            "what to do",
+            choices=("validate", "plan", "apply", "destroy"),
+            group="run",
+        ),
         Param("confirm", "bool", False, "required for apply/destroy against real AWS", group="run"),
         _PROGRESS,
     ),
@@ -125,16 +192,38 @@ RENDER_FLATCAR = NotebookSchema(
     notebook="render_flatcar",
     title="Render Flatcar node configs",
     params=(
-        Param("cluster", "dict", DEMO_CLUSTER, "the cluster definition (same format as provision_cluster)",
-              free_keys=True, group="cluster"),
+        Param(
+            "cluster",
+            "dict",
+            DEMO_CLUSTER,
+            "the cluster definition (same format as provision_cluster)",
+            free_keys=True,
+            group="cluster",
+        ),
         Param("asset_dir", "path", None, "cluster assets (PKI); null: a temporary directory", optional=True),
-        Param("roles", "list", None, "roles to render (controller-<i>, worker-<pool>); null: all",
-              optional=True, item=_STR_LIST),
+        Param(
+            "roles",
+            "list",
+            None,
+            "roles to render (controller-<i>, worker-<pool>); null: all",
+            optional=True,
+            item=_STR_LIST,
+        ),
         Param("snippets", "bool", True, "merge the Container Linux Config snippets"),
-        Param("ignition_version", "choice", "3.3.0", "Ignition spec version of the output",
-              choices=("3.3.0", "3.4.0")),
-        Param("external_validate", "bool", None, "also run ignition-validate (null: when installed)",
-              optional=True),
+        Param(
+            "ignition_version",
+            "choice",
+            "3.3.0",
+            "Ignition spec version of the output",
+            choices=("3.3.0", "3.4.0"),
+        ),
+        Param(
+            "external_validate",
+            "bool",
+            None,
+            "also run ignition-validate (null: when installed)",
+            optional=True,
+        ),
         Param("previous_render", "path", None, "a saved render directory to diff against", optional=True),
         Param("output_dir", "path", None, "save the rendered configs here", optional=True),
         _PROGRESS,
@@ -148,8 +237,13 @@ _PODS_FIELDS = (
     Param("kubeconfig", "path", None, "kubeconfig file (null: standard loading)", optional=True),
     Param("context", "str", None, "kubeconfig context", optional=True),
     Param("namespace", "str", "kube-system", "namespace of the kube-apiserver pods"),
-    Param("selector", "str", None, "label selector (null: k8s-app=, then component=kube-apiserver)",
-          optional=True),
+    Param(
+        "selector",
+        "str",
+        None,
+        "label selector (null: k8s-app=, then component=kube-apiserver)",
+        optional=True,
+    ),
     Param("names", "list", None, "explicit pod names", optional=True, item=_STR_LIST),
     Param("container", "str", None, "container (null: kube-apiserver or the only one)", optional=True),
     Param("all_containers", "bool", False, "read every container"),
@@ -163,26 +257,65 @@ APISERVER_LOGS = NotebookSchema(
     notebook="apiserver_logs",
     title="Analyse kube-apiserver logs",
     params=(
-        Param("sources", "list", ["sample"], "log files, globs, directories, NAME-equals-PATH pairs, or sample",
-              item=_STR_LIST, group="input"),
-        Param("pods", "dict", None, "read live kube-apiserver pods (IN-5 keys); null: no live pods",
-              optional=True, fields=_PODS_FIELDS, group="input"),
-        Param("format", "choice", "auto", "log format",
-              choices=("auto", "klog", "kubectl", "cri", "docker", "json", "syslog"), group="input"),
+        Param(
+            "sources",
+            "list",
+            ["sample"],
+            "log files, globs, directories, NAME-equals-PATH pairs, or sample",
+            item=_STR_LIST,
+            group="input",
+        ),
+        Param(
+            "pods",
+            "dict",
+            None,
+            "read live kube-apiserver pods (IN-5 keys); null: no live pods",
+            optional=True,
+            fields=_PODS_FIELDS,
+            group="input",
+        ),
+        Param(
+            "format",
+            "choice",
+            "auto",
+            "log format",
+            choices=("auto", "klog", "kubectl", "cri", "docker", "json", "syslog"),
+            group="input",
+        ),
         Param("families_file", "path", None, "YAML file extending the message families", optional=True),
         Param("klog_tz", "str", "UTC", "time zone of klog times: UTC, an IANA name or auto"),
-        Param("year", "int", None, "year of the first record when no timestamp has one", optional=True,
-              minimum=1970, maximum=2200),
+        Param(
+            "year",
+            "int",
+            None,
+            "year of the first record when no timestamp has one",
+            optional=True,
+            minimum=1970,
+            maximum=2200,
+        ),
         Param("vpc_cidrs", "any", "auto", "probe networks: auto, null, or a list of CIDRs", optional=True),
-        Param("extra_probe_networks", "list", [], "more CIDRs whose periodic probes are noise", item=_STR_LIST),
-        Param("probe_periods", "list", [10, 30], "expected probe periods in seconds",
-              item=Param("item", "float", 0, "", minimum=0)),
+        Param(
+            "extra_probe_networks", "list", [], "more CIDRs whose periodic probes are noise", item=_STR_LIST
+        ),
+        Param(
+            "probe_periods",
+            "list",
+            [10, 30],
+            "expected probe periods in seconds",
+            item=Param("item", "float", 0, "", minimum=0),
+        ),
         Param("since", "str", None, "start: a duration (6h) or an ISO time", optional=True),
         Param("until", "str", None, "end: an ISO time", optional=True),
         Param("bucket", "str", "1min", "timeline bucket (pandas offset, e.g. 1min, 5min)"),
         Param("max_records", "int", 100000, "records kept in memory", minimum=1),
-        Param("fail_on", "choice", None, "fail the run on findings at or above this priority", optional=True,
-              choices=("critical", "high", "medium", "low")),
+        Param(
+            "fail_on",
+            "choice",
+            None,
+            "fail the run on findings at or above this priority",
+            optional=True,
+            choices=("critical", "high", "medium", "low"),
+        ),
         _PROGRESS,
     ),
     index_results=("lines_read", "actionable"),
@@ -202,12 +335,22 @@ METADATA_ACCESS = NotebookSchema(
     title="Block and audit pod access to the EC2 metadata endpoint",
     params=(
         Param("source", "str", "sample", "audit input: sample, a manifest dump path, or live"),
-        Param("kubeconfig", "path", None, "kubeconfig for a live cluster (null: standard loading)",
-              optional=True),
+        Param(
+            "kubeconfig",
+            "path",
+            None,
+            "kubeconfig for a live cluster (null: standard loading)",
+            optional=True,
+        ),
         Param("context", "str", None, "kubeconfig context", optional=True),
         Param("blocked_cidrs", "list", ["169.254.169.254/32"], "metadata addresses to block", item=_STR_LIST),
-        Param("allow", "list", [], "pods allowed to reach the endpoint: namespace, pod_selector, mode, name",
-              item=Param("item", "dict", {}, "", fields=_ALLOW_FIELDS)),
+        Param(
+            "allow",
+            "list",
+            [],
+            "pods allowed to reach the endpoint: namespace, pod_selector, mode, name",
+            item=Param("item", "dict", {}, "", fields=_ALLOW_FIELDS),
+        ),
         Param("action", "choice", "audit", "what to do", choices=("render", "audit", "apply")),
         Param("dry_run", "bool", False, "server-side dry run when applying"),
         Param("confirm", "bool", False, "required to apply to a live cluster"),

@@ -69,8 +69,9 @@ def _defined_parameters(schema: NotebookSchema, ns: Mapping[str, Any]) -> tuple[
     for name, value in ns.items():
         if name in raw or name in _IGNORED or name.startswith("_") or name.startswith("PAPERMILL_"):
             continue
-        if isinstance(value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)) or \
-                callable(value):
+        if isinstance(
+            value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
+        ) or callable(value):
             continue
         extra.append(name)
     return raw, extra
@@ -112,8 +113,10 @@ def setup(notebook: str | NotebookSchema, namespace: Mapping[str, Any]) -> Param
         raise ParameterError(schema.notebook, issues)
     params = Parameters(validated)
     _configure(params)
-    display(HTML('<div class="lokonb-summary"><em>Summary: the run has not finished yet.</em></div>'),
-            display_id=SUMMARY_DISPLAY_ID)
+    display(
+        HTML('<div class="lokonb-summary"><em>Summary: the run has not finished yet.</em></div>'),
+        display_id=SUMMARY_DISPLAY_ID,
+    )
     display(HTML(parameter_table_html(params)))
     if not is_headless():
         from lokonb.notebook.widgets import parameter_form
@@ -165,10 +168,14 @@ def parameter_table_html(params: Parameters) -> str:
         value = json.dumps(scrub_value(params.literals.get(p.name)), default=str)
         if len(value) > 120:
             value = value[:117] + "..."
-        rows.append(f"<tr><td>{e(p.name)}</td><td><code>{e(value)}</code></td>"
-                    f"<td>{e(params.sources.get(p.name, 'default'))}</td><td>{e(p.help)}</td></tr>")
-    return ('<table class="lokonb-parameters"><thead><tr><th>parameter</th><th>value</th><th>source</th>'
-            f"<th>help</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        rows.append(
+            f"<tr><td>{e(p.name)}</td><td><code>{e(value)}</code></td>"
+            f"<td>{e(params.sources.get(p.name, 'default'))}</td><td>{e(p.help)}</td></tr>"
+        )
+    return (
+        '<table class="lokonb-parameters"><thead><tr><th>parameter</th><th>value</th><th>source</th>'
+        f"<th>help</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def summary_html(entries: Mapping[str, Mapping[str, Any]]) -> str:
@@ -178,8 +185,10 @@ def summary_html(entries: Mapping[str, Mapping[str, Any]]) -> str:
     chosen = [(n, e) for n, e in entries.items() if e.get("summary")] or list(entries.items())[:10]
     if not chosen:
         return '<div class="lokonb-summary"><strong>Summary</strong>: run complete; nothing recorded.</div>'
-    rows = "".join(f"<tr><th>{html.escape(str(e.get('label') or n))}</th><td>{_value_html(e.get('value'))}</td>"
-                   "</tr>" for n, e in chosen)
+    rows = "".join(
+        f"<tr><th>{html.escape(str(e.get('label') or n))}</th><td>{_value_html(e.get('value'))}</td></tr>"
+        for n, e in chosen
+    )
     return f'<div class="lokonb-summary"><strong>Summary</strong><table>{rows}</table></div>'
 
 

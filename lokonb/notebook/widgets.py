@@ -89,8 +89,9 @@ def parameter_form(schema: NotebookSchema, values: Mapping[str, Any]) -> Any:
     return form
 
 
-def filter_table(df: Any, *, filters: Sequence[str] = (), default: Mapping[str, Any] | None = None,
-                 max_rows: int = 200) -> Any:
+def filter_table(
+    df: Any, *, filters: Sequence[str] = (), default: Mapping[str, Any] | None = None, max_rows: int = 200
+) -> Any:
     """Show ``df`` filtered by ``default`` as a static table; interactively add one Dropdown per filter column.
 
     Returns the display handle. The static table is always complete (headless reports, nbval).
