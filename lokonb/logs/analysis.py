@@ -1,0 +1,1451 @@
+"""``analyze()``: read sources, parse, join continuations, infer years, classify, apply the probe rule and build
+the tables of spec logs.md §7, block by block with bounded memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from lokonb.logs import formats as F
+from lokonb.logs.classify import PRIORITY_ORDER, Classifier
+from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError, LogSourceError
+from lokonb.logs.families import OTHER, STANDARD_FIELDS, FamilyTable, coerce_table
+from lokonb.logs.probe import analyse_group, classify_network, parse_networks
+from lokonb.logs.sources import Source, resolve
+
+NAT = F.NAT
+SEV_ORDER = {"F": 0, "E": 1, "W": 2, "I": 3, None: 4}
+BUCKETS = ("1min", "5min", "15min", "1h", "6h", "1d")
+_NORM = [
+    (re.compile(r"\[?[0-9a-fA-F:]*:[0-9a-fA-F:]+\]?:\d+|\b\d{1,3}(?:\.\d{1,3}){3}:\d+\b"), "<ip:port>"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uid>"),
+    (re.compile(r"\b(?:0x)?[0-9a-f]{8,}\b"), "<hex>"),
+    (re.compile(r"\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b"), "<dur>"),
+    (re.compile(r"\d+"), "<n>"),
+]
+_SECRET = [
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1***REDACTED***"),
+    (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "***REDACTED***"),
+    (re.compile(r"(?i)((?:token|password|passwd|secret)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;]{4,}"), r"\1***REDACTED***"),
+]
+
+
+def redact(text: str | None) -> str | None:
+    """Scrub secrets with ``lokonb.notebook.redact`` when available, else with the built-in patterns."""
+    if text is None:
+        return None
+    try:
+        from lokonb.notebook import redact as nb_redact  # type: ignore[attr-defined]
+
+        if callable(nb_redact):
+            text = nb_redact(text)
+    except ImportError:
+        pass
+    for rx, rep in _SECRET:
+        text = rx.sub(rep, text)
+    return text
+
+
+def normalize_message(text: str) -> str:
+    """Message with addresses, ids, durations and numbers replaced by placeholders (findings key)."""
+    for rx, rep in _NORM:
+        text = rx.sub(rep, text)
+    return text[:200]
+
+
+def go_unquote(msg: str) -> str:
+    """Unquote a Go-quoted structured klog message (``"..."`` at the start); other text is returned as is."""
+    if not msg.startswith('"'):
+        return msg
+    i, out = 1, []
+    while i < len(msg):
+        ch = msg[i]
+        if ch == "\\" and i + 1 < len(msg):
+            nx = msg[i + 1]
+            if nx == "u" and i + 5 < len(msg):
+                try:
+                    out.append(chr(int(msg[i + 2:i + 6], 16)))
+                    i += 6
+                    continue
+                except ValueError:
+                    pass
+            out.append({"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}.get(nx, "\\" + nx))
+            i += 2
+            continue
+        if ch == '"':
+            return "".join(out)
+        out.append(ch)
+        i += 1
+    return msg
+
+
+@dataclass
+class Options:
+    """Validated parameters of one analysis."""
+
+    format: Any = "auto"
+    klog_tz: str = "UTC"
+    year: int | None = None
+    vpc_cidrs: Any = None
+    extra_probe_networks: Any = ()
+    probe_periods: Any = (10.0, 30.0)
+    probe_tolerance_s: float | None = None
+    since_ns: int | None = None
+    until_ns: int | None = None
+    bucket: str = "1min"
+    max_records: int = 100_000
+    records: str = "auto"
+    max_message_bytes: int = 4096
+    max_continuation_lines: int = 2000
+    max_record_bytes: int = 1 << 20
+    max_unparsed_examples: int = 20
+    max_findings: int = 500
+    trace_threshold_s: float = 1.0
+    anchor_skew_ns: int = 86_400 * 10**9
+
+
+def _bucket_ns(bucket: str) -> int:
+    try:
+        import pandas as pd
+
+        return int(pd.Timedelta(bucket).value)
+    except (ValueError, TypeError):
+        raise LogParameterError(f"bucket: {bucket!r} is not a duration like 1min, 5min, 1h") from None
+
+
+def parse_time(value: Any, what: str, now_ns: int | None = None) -> int | None:
+    """``since``/``until``: a duration before now (``"6h"``) or an absolute time (ISO 8601) → UTC ns."""
+    import pandas as pd
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        ts = pd.Timestamp(value)
+        return int((ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).value)
+    text = str(value).strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?(?:s|m|h|d|w)", text):
+        mult = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[text[-1]]
+        now = now_ns if now_ns is not None else time.time_ns()
+        return now - int(float(text[:-1]) * mult * 10**9)
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise LogParameterError(f"{what}: {value!r} is neither a duration (6h, 30m, 2d) nor an ISO 8601 time") from None
+    return int((ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).value)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+class _SourceRun:
+    """Streaming state of one source: parse blocks, keep bounded per-source aggregates, finalize."""
+
+    def __init__(self, src: Source, opts: Options, clf: Classifier, agg: _Aggregate) -> None:
+        self.src, self.o, self.clf, self.agg = src, opts, clf, agg
+        fmt = opts.format.get(src.name, "auto") if isinstance(opts.format, dict) else opts.format
+        self.fmt_param = fmt
+        self.fmt: str | None = None if fmt == "auto" else fmt
+        self.unwrapper: F.Unwrapper | None = None
+        self.lineno = 0
+        self.has_record: set[int] = set()
+        self.k = 0
+        self.c_prev: int | None = None
+        self.last_outer: int | None = None
+        self.used_time4 = False
+        self.used_outer = False
+        self.k_last = 0
+        self.last_prov_ns: int | None = None
+        self.base_year = opts.year
+        if self.base_year is None:
+            anchor = src.anchor_ns if src.anchor_ns is not None else time.time_ns()
+            self.base_year = F.civil_from_days(anchor // F.DAY_NS)[0]
+        self.stats = Counter()
+        self.mix: Counter = Counter()
+        self.unparsed: list[dict[str, Any]] = []
+        # per-source aggregates (provisional timestamps until finalize)
+        self.fam: dict[int, list[Any]] = {}
+        self.sev: Counter = Counter()
+        self.timeline: dict[tuple[int, int, bool], int] = defaultdict(int)
+        self.findings: dict[tuple[int, str], list[Any]] = {}
+        self.other_msgs: Counter = Counter()
+        self.rows: list[Any] = []
+        self.rows_count = 0
+        self.probe: dict[str, list[Any]] = defaultdict(list)
+        self.startups: list[int] = []
+        self.first_ts: int | None = None
+        self.last_ts: int | None = None
+        self.tz_note: str | None = None
+
+    # -- reading -----------------------------------------------------------------------------------------------
+    def run(self) -> None:
+        size = None
+        if self.src.path is not None and self.src.kind == "file":
+            try:
+                size = self.src.path.stat().st_size
+            except OSError:
+                size = None
+        for block, cut in self.src.blocks(max_line_bytes=self.o.max_record_bytes):
+            if self.fmt is None:
+                self.fmt = F.detect_format(block[:65536])
+                if size is not None and self.o.records == "auto":
+                    # a large file cannot fit max_records: keep only actionable rows from the start
+                    head = block[:65536]
+                    per_line = len(head) / max(head.count(b"\n"), 1)
+                    if size / per_line > 1.5 * self.o.max_records:
+                        self.agg.records_overflow = True
+            self._block(block, cut)
+        if self.unwrapper is not None:
+            rest = self.unwrapper.flush()
+            if rest:
+                self._wrapped_lines([(u, ln) for u, ln in rest], [])
+        self.stats["truncated_lines"] += self.src.truncated_lines
+
+    def _block(self, block: bytes, cut: list[int]) -> None:
+        if self.fmt in ("klog", "json"):
+            buf = np.frombuffer(block, np.uint8)
+            starts, ends = F.line_bounds(buf)
+            n = len(starts)
+            lineno = self.lineno + 1 + np.arange(n, dtype=np.int64)
+            self.lineno += n
+            self.mix["klog"] += n
+            self._inner(buf, starts, ends, lineno, None, None, cut_idx=cut)
+            return
+        if self.unwrapper is None:
+            self.unwrapper = F.Unwrapper(self.fmt or "auto", self.o.max_record_bytes)
+        items = []
+        unparsed_rows = []
+        for i, raw in enumerate(block[:-1].split(b"\n") if block else []):
+            self.lineno += 1
+            res, start_line = self.unwrapper.unwrap(raw, self.lineno)
+            if res.unparsed:
+                unparsed_rows.append((self.lineno, res.unparsed, raw))
+                continue
+            if res.inner is None:
+                continue
+            items.append((res, start_line))
+        self._wrapped_lines(items, unparsed_rows)
+
+    def _wrapped_lines(self, items: list[tuple[F.Unwrapped, int]], unparsed_rows: list[Any]) -> None:
+        for ln, reason, raw in unparsed_rows:
+            self._unparsed(ln, reason, raw)
+        if not items:
+            return
+        texts = [u.inner.replace(b"\n", b" ") if u.inner else b"" for u, _ in items]
+        outer = np.array([u.outer_ns if u.outer_ns is not None else NAT for u, _ in items], np.int64)
+        stream = np.array([u.stream for u, _ in items], np.int8)
+        lineno = np.array([ln for _, ln in items], np.int64)
+        for u, _ in items:
+            self.mix[u.fmt] += 1
+        block = b"\n".join(texts) + b"\n"
+        buf = np.frombuffer(block, np.uint8)
+        starts, ends = F.line_bounds(buf)
+        self._inner(buf, starts, ends, lineno, outer, stream)
+
+    def _unparsed(self, lineno: int, reason: str, raw: bytes) -> None:
+        self.stats["unparsed"] += 1
+        if len(self.unparsed) < self.o.max_unparsed_examples:
+            text = raw[:200].decode("utf-8", "replace")
+            text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else ch for ch in text)
+            self.unparsed.append({"source": self.src.name, "lineno": lineno, "reason": reason, "text": redact(text)})
+
+    # -- inner layer -------------------------------------------------------------------------------------------
+    def _inner(self, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, lineno: np.ndarray,
+               outer: np.ndarray | None, stream: np.ndarray | None, cut_idx: Sequence[int] = ()) -> None:
+        K = F.parse_klog_block(buf, starts, ends)
+        n = len(starts)
+        skip = np.zeros(n, bool)
+        pid_override: dict[int, int] = {}
+        verbosity: dict[int, int] = {}
+        inner_outer: dict[int, int] = {}
+        fail = np.flatnonzero(~K.hdr)
+        replaced: dict[int, bytes] = {}
+        for i in fail.tolist():
+            line = bytes(buf[starts[i]:ends[i]])
+            if not line:
+                continue
+            if F.is_binary(line):
+                skip[i] = True
+                self._unparsed(int(lineno[i]), "binary", line)
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                self.stats["decode_errors"] += 1
+            res = F.canonical_inner(line)
+            if res is None:
+                if self.fmt == "json" and line.lstrip()[:1] == b"{":
+                    self.stats["json_errors"] += 1
+                continue
+            replaced[i] = res.text
+            if res.pid is not None:
+                pid_override[i] = res.pid
+            if res.verbosity is not None:
+                verbosity[i] = res.verbosity
+            if res.outer_ns is not None:
+                inner_outer[i] = res.outer_ns
+            if res.fmt != "klog":
+                self.mix[res.fmt] += 1
+                self.mix["klog"] -= 1 if outer is None else 0
+        if replaced:
+            parts = []
+            for i in range(n):
+                parts.append(replaced.get(i, None) or bytes(buf[starts[i]:ends[i]]))
+            block = b"\n".join(parts) + b"\n"
+            buf = np.frombuffer(block, np.uint8)
+            starts, ends = F.line_bounds(buf)
+            K = F.parse_klog_block(buf, starts, ends)
+        if outer is None:
+            outer = np.full(n, NAT, np.int64)
+        if inner_outer:
+            outer = outer.copy()
+            for i, v in inner_outer.items():
+                outer[i] = v
+        if stream is None:
+            stream = np.zeros(n, np.int8)
+        for i in cut_idx:
+            if i < n:
+                self.stats["truncated_records"] += 1
+        self._records(buf, K, lineno, outer, stream, skip, pid_override, verbosity, set(cut_idx))
+
+    # -- records -----------------------------------------------------------------------------------------------
+    def _records(self, buf: np.ndarray, K: F.KlogColumns, lineno: np.ndarray, outer: np.ndarray,
+                 stream: np.ndarray, skip: np.ndarray, pid_override: dict[int, int], verbosity: dict[int, int],
+                 cut: set[int]) -> None:
+        n = len(K.starts)
+        self.stats["lines"] += n
+        hdr = K.hdr & ~skip
+        start = hdr.copy()
+        orphan = np.zeros(n, bool)
+        rec_of_line = np.full(n, -1, np.int64)
+        for s in np.unique(stream).tolist():
+            pos = np.flatnonzero((stream == s) & ~skip)
+            if not len(pos):
+                continue
+            h = hdr[pos]
+            if not h[0] and s not in self.has_record:
+                # header-less lines at the start of a stream: an orphan record (FMT-3)
+                orphan[pos[0]] = True
+                start[pos[0]] = True
+                h = h.copy()
+                h[0] = True
+            last = np.maximum.accumulate(np.where(h, np.arange(len(pos)), -1))
+            rec_of_line[pos] = np.where(last >= 0, pos[np.maximum(last, 0)], -1)
+            if h.any():
+                self.has_record.add(s)
+        ri = np.flatnonzero(start)
+        R = len(ri)
+        cont = (~start) & (~skip)
+        self.stats["continuation_lines"] += int(cont.sum())
+        self.stats["records"] += R
+        if R == 0:
+            return
+        # n_lines and the last line of each record
+        attached = rec_of_line[cont]
+        attached = attached[attached >= 0]
+        rec_index = np.full(n, -1, np.int64)
+        rec_index[ri] = np.arange(R)
+        n_lines = 1 + np.bincount(rec_index[attached], minlength=R) if len(attached) else np.ones(R, np.int64)
+        last_line = ri.copy()
+        if len(attached):
+            cl = np.flatnonzero(cont)
+            cl = cl[rec_of_line[cl] >= 0]
+            np.maximum.at(last_line, rec_index[rec_of_line[cl]], cl)
+        # texts (first physical line of each record, '\n' included)
+        offsets = np.empty(n + 1, np.int64)
+        offsets[:n] = K.starts
+        offsets[n] = K.ends[-1] + 1 if n else 0
+        lines_arr = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
+        texts = lines_arr.take(pa.array(ri))
+        sev = K.sev[ri]
+        ts, ts_outer = self._timestamps(K, ri, outer, hdr)
+        # file names (basename table for the `files` filter and the `file` column)
+        fkey = _file_keys(buf, K.file_start[ri], K.file_end[ri])
+        uk, first_idx, finv = np.unique(fkey, return_index=True, return_inverse=True)
+        file_names: list[str | None] = []
+        for j, fi in enumerate(first_idx.tolist()):
+            a, b = int(K.file_start[ri[fi]]), int(K.file_end[ri[fi]])
+            file_names.append(bytes(buf[a:b]).decode("utf-8", "replace") if hdr[ri[fi]] and b > a else None)
+        fam = self.clf.families_of(texts, K.key[ri], orphan[ri], file_names, finv)
+        # since/until
+        keep = np.ones(R, bool)
+        if self.o.since_ns is not None:
+            keep &= (ts >= self.o.since_ns) | (ts == NAT)
+        if self.o.until_ns is not None:
+            keep &= (ts < self.o.until_ns) | (ts == NAT)
+        if not keep.all():
+            self.stats["filtered_out"] += int((~keep).sum())
+        valid_ts = ts[(ts != NAT) & keep]
+        if len(valid_ts):
+            lo, hi = int(valid_ts.min()), int(valid_ts.max())
+            self.first_ts = lo if self.first_ts is None else min(self.first_ts, lo)
+            self.last_ts = hi if self.last_ts is None else max(self.last_ts, hi)
+        ctx = _BatchCtx(buf=buf, K=K, ri=ri, lineno=lineno, stream=stream, n_lines=n_lines, last_line=last_line,
+                        orphan=orphan, ts=ts, ts_outer=ts_outer, sev=sev, file_names=file_names, finv=finv,
+                        pid_override=pid_override, verbosity=verbosity, cut=cut, texts=texts)
+        for f in np.unique(fam[keep]).tolist():
+            idx = np.flatnonzero((fam == f) & keep)
+            self._family_batch(int(f), idx, ctx)
+
+    def _timestamps(self, K: F.KlogColumns, ri: np.ndarray, outer: np.ndarray, hdr: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        o = outer[ri]
+        h = hdr[ri]
+        mon, day, tod = K.mon[ri], K.day[ri], K.tod[ri]
+        R = len(ri)
+        ts = np.full(R, NAT, np.int64)
+        has_o = o != NAT
+        # records with an outer timestamp: the year of Y-1, Y, Y+1 closest to it (TIME-3)
+        sel = h & has_o
+        if sel.any():
+            self.used_outer = True
+            oy = _years_of(o[sel])
+            best = np.full(sel.sum(), NAT, np.int64)
+            bestd = np.full(sel.sum(), np.inf)
+            for dy in (-1, 0, 1):
+                cand = _klog_ns(oy + dy, mon[sel], day[sel], tod[sel])
+                cand = self._tz(cand)
+                d = np.where(cand == NAT, np.inf, np.abs((cand - o[sel]).astype(np.float64)))
+                better = d < bestd
+                best = np.where(better, cand, best)
+                bestd = np.where(better, d, bestd)
+            ts[sel] = best
+            self.last_outer = int(o[sel][-1])
+        ts[~h & has_o] = o[~h & has_o]
+        # header records without any outer time: TIME-4 relative years
+        sel4 = h & ~has_o
+        if sel4.any():
+            if self.last_outer is not None:
+                y = _years_of(np.array([self.last_outer]))[0]
+                best = np.full(sel4.sum(), NAT, np.int64)
+                bestd = np.full(sel4.sum(), np.inf)
+                for dy in (-1, 0, 1):
+                    cand = self._tz(_klog_ns(np.full(sel4.sum(), y + dy), mon[sel4], day[sel4], tod[sel4]))
+                    d = np.where(cand == NAT, np.inf, np.abs((cand - self.last_outer).astype(np.float64)))
+                    better = d < bestd
+                    best = np.where(better, cand, best)
+                    bestd = np.where(better, d, bestd)
+                ts[sel4] = best
+            else:
+                self.used_time4 = True
+                c = (F.LEAP_CUM[mon[sel4]] + day[sel4] - 1) * F.DAY_NS + tod[sel4]
+                prev = np.concatenate([[self.c_prev if self.c_prev is not None else c[0]], c[:-1]])
+                d = c - prev
+                half = 180 * F.DAY_NS
+                step = (d < -half).astype(np.int64) - (d > half).astype(np.int64)
+                k = self.k + np.cumsum(step)
+                self.k = int(k[-1])
+                self.c_prev = int(c[-1])
+                cand = self._tz(_klog_ns(self.base_year + k, mon[sel4], day[sel4], tod[sel4]))
+                bad = cand == NAT
+                self.stats["time_errors"] += int(bad.sum())
+                ts[sel4] = cand
+                self.k_last = self.k
+                self.last_prov_ns = int(cand[~bad][-1]) if (~bad).any() else self.last_prov_ns
+        return ts, o
+
+    def _tz(self, ns: np.ndarray) -> np.ndarray:
+        tz = self.o.klog_tz
+        if tz in (None, "UTC", "utc", "Z") or not len(ns):
+            return ns
+        import pandas as pd
+
+        idx = pd.DatetimeIndex(np.where(ns == NAT, np.datetime64("NaT"), ns.view("datetime64[ns]")))
+        try:
+            conv = idx.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")
+        except Exception as exc:  # noqa: BLE001 - unknown zone names surface as a parameter error
+            raise LogParameterError(f"klog_tz: {tz!r} is not a time zone name ({exc})") from None
+        out = conv.asi8.copy()
+        return np.where(conv.isna(), NAT, out)
+
+    # -- per family aggregation --------------------------------------------------------------------------------
+    def _family_batch(self, f: int, idx: np.ndarray, c: _BatchCtx) -> None:
+        clf = self.clf
+        o = self.o
+        is_other = f == clf.other
+        sub = c.texts.take(pa.array(idx))
+        sev = c.sev[idx]
+        ts = c.ts[idx]
+        n = len(idx)
+        fam = None if is_other else clf.fams[f]
+        fields: dict[str, Any] = {} if is_other else clf.extract(f, sub, sev)
+        harmless = np.zeros(n, bool)
+        why = np.full(n, "family", dtype=object)
+        priority = np.full(n, None, dtype=object)
+        probe = False
+        if is_other:
+            harmless = (sev == 1) | (sev == 0)
+            why = np.select([sev == 4, sev == 3, sev == 2], ["severity-F", "unknown-error", "unknown-warning"],
+                            "unknown-info").astype(object)
+            priority = np.select([sev == 4, sev == 3, sev == 2], ["critical", "medium", "low"], None).astype(object)
+        else:
+            assert fam is not None
+            if fam.name == "trace" and o.trace_threshold_s != 1.0:
+                tot = np.asarray(fields.get("total_s", np.full(n, np.nan)), float)
+                act = tot >= o.trace_threshold_s
+            else:
+                act = clf.conditions(f, fam.actionable_if, fields, sub, sev) if fam.actionable_if else np.zeros(n, bool)
+            harm = clf.conditions(f, fam.harmless_if, fields, sub, sev) if fam.harmless_if else np.zeros(n, bool)
+            if fam.verdict == "probe":
+                probe = True
+            elif fam.verdict == "harmless":
+                harmless = ~act | harm
+                why = np.where(act & ~harm, "condition", "family").astype(object)
+            else:
+                harmless = harm.copy()
+                why = np.where(harm, "condition", "family").astype(object)
+            priority[:] = fam.priority
+        # RULE-1: F is critical whatever the family
+        fsev = sev == 4
+        if fsev.any() and not is_other:
+            harmless = harmless & ~fsev
+            why = np.where(fsev, "severity-F", why).astype(object)
+            priority = np.where(fsev, "critical", priority).astype(object)
+        if probe:
+            self._probe_events(f, idx, c, fields, fsev)
+            return
+        priority = np.where(harmless, None, priority).astype(object)
+        self._aggregate(f, idx, c, fields, harmless, why, priority)
+
+    def _aggregate(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], harmless: np.ndarray,
+                   why: np.ndarray, priority: np.ndarray) -> None:
+        sev = c.sev[idx]
+        ts = c.ts[idx]
+        n = len(idx)
+        st = self.fam.get(f)
+        if st is None:
+            st = self.fam[f] = [0, 0, None, None, None, None]
+        st[0] += n
+        st[1] += int(harmless.sum())
+        vt = ts[ts != NAT]
+        if len(vt):
+            st[2] = int(vt.min()) if st[2] is None else min(st[2], int(vt.min()))
+            st[3] = int(vt.max()) if st[3] is None else max(st[3], int(vt.max()))
+        if st[4] is None:
+            st[4] = self._line_text(c, idx[0])
+        if st[5] is None and (~harmless).any():
+            st[5] = self._line_text(c, idx[int(np.flatnonzero(~harmless)[0])])
+        self._count_sev(sev, harmless)
+        self._timeline(f, ts, harmless)
+        if self.clf.names[f] == "startup":
+            self.startups.extend(vt.tolist())
+        act = np.flatnonzero(~harmless)
+        if len(act):
+            self._findings(f, idx[act], c, {k: _sel(v, act) for k, v in fields.items()}, why[act], priority[act])
+        if self.clf.names[f] == OTHER:
+            for i in idx[:2000].tolist():
+                self.other_msgs[normalize_message(self._message(c, i)[:300])] += 1
+        self._keep_rows(f, idx, c, fields, harmless, why, priority)
+
+    def _count_sev(self, sev: np.ndarray, harmless: np.ndarray) -> None:
+        cnt = np.bincount(sev.astype(np.int64) * 2 + harmless.astype(np.int64), minlength=10)
+        for code in np.flatnonzero(cnt).tolist():
+            self.sev[(code // 2, bool(code % 2))] += int(cnt[code])
+
+    def _timeline(self, f: int, ts: np.ndarray, harmless: np.ndarray) -> None:
+        ok = ts != NAT
+        if not ok.any():
+            return
+        b = ts[ok] // self.agg.bucket_ns
+        h = harmless[ok]
+        for hv in (False, True):
+            sel = b[h == hv]
+            if not len(sel):
+                continue
+            u, cnt = np.unique(sel, return_counts=True)
+            for bb, cc in zip(u.tolist(), cnt.tolist(), strict=True):
+                self.timeline[(bb, f, hv)] += cc
+
+    def _findings(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], why: np.ndarray,
+                  priority: np.ndarray) -> None:
+        fam = None if f == self.clf.other else self.clf.fams[f]
+        gb = fam.group_by if fam is not None else ()
+        n = len(idx)
+        if gb:
+            cols = [_as_str_list(fields.get(g), n) for g in gb]
+            if fam is not None and fam.name == "http_access" and "uri" in gb:
+                j = gb.index("uri")
+                cols[j] = [None if u is None else normalize_message(u.split("?", 1)[0]) for u in cols[j]]
+            if fam is not None and fam.name == "trace" and "uri" in gb:
+                j = gb.index("uri")
+                cols[j] = [None if u is None else normalize_message(u.split("?", 1)[0]) for u in cols[j]]
+            keys = [" ".join(f"{g}={v}" for g, v in zip(gb, vals, strict=True) if v not in (None, ""))
+                    for vals in zip(*cols, strict=True)]
+        else:
+            keys = None
+        sev = c.sev[idx]
+        ts = c.ts[idx]
+        for j in range(n):
+            key = keys[j] if keys is not None else None
+            if not key:
+                key = normalize_message(go_unquote(self._message(c, idx[j]))[:300])
+            fk = (f, key)
+            st = self.findings.get(fk)
+            t = int(ts[j])
+            if st is None:
+                self.findings[fk] = [1, int(sev[j]), t if t != NAT else None, t if t != NAT else None,
+                                     self._line_text(c, idx[j]), str(why[j]), priority[j]]
+                continue
+            st[0] += 1
+            st[1] = max(st[1], int(sev[j]))
+            if t != NAT:
+                st[2] = t if st[2] is None else min(st[2], t)
+                st[3] = t if st[3] is None else max(st[3], t)
+            if PRIORITY_ORDER.get(priority[j] or "low", 3) < PRIORITY_ORDER.get(st[6] or "low", 3):
+                st[6] = priority[j]
+
+    # -- text helpers ------------------------------------------------------------------------------------------
+    def _line_text(self, c: _BatchCtx, r: int) -> str:
+        i = c.ri[r]
+        return bytes(c.buf[c.K.starts[i]:c.K.ends[i]][:1000]).decode("utf-8", "replace")
+
+    def _message(self, c: _BatchCtx, r: int) -> str:
+        i = c.ri[r]
+        a = int(c.K.msg[i]) if c.K.hdr[i] else int(c.K.starts[i])
+        return bytes(c.buf[a:c.K.ends[i]][: self.o.max_message_bytes * 2]).decode("utf-8", "replace")
+
+    # -- probe families: events kept until the source ends -----------------------------------------------------
+    def _probe_events(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], fsev: np.ndarray
+                      ) -> None:
+        addr = _as_str_list(fields.get("client_addr"), len(idx))
+        tls = _as_str_list(fields.get("tls_error"), len(idx))
+        by: dict[str, list[int]] = defaultdict(list)
+        for j, a in enumerate(addr):
+            by[a or "(unknown)"].append(j)
+        keep_rows = self._want_rows(len(idx))
+        for a, js in by.items():
+            ja = np.array(js)
+            g = self.probe[a]
+            rows = None
+            if keep_rows:
+                rows = self._row_frame(f, idx[ja], c, {k: _sel(v, ja) for k, v in fields.items()},
+                                       np.zeros(len(ja), bool), np.full(len(ja), "probe", object),
+                                       np.full(len(ja), None, object))
+            g.append((c.ts[idx[ja]].copy(), np.full(len(ja), f, np.int16), np.array([tls[j] for j in js], object),
+                      c.sev[idx[ja]].copy(), self._line_text(c, idx[ja[0]]), rows, fsev[ja].copy(),
+                      idx[ja].copy(), None))
+
+    # -- records table ---------------------------------------------------------------------------------------
+    def _want_rows(self, n: int) -> bool:
+        """Probe-family rows (verdict known only at the end) are built while the input fits ``max_records``."""
+        mode = self.o.records
+        if mode in ("all", "actionable"):
+            return True
+        if mode == "none":
+            return False
+        if self.agg.records_overflow or self.agg.records_seen + self.stats["records"] > self.o.max_records:
+            self.agg.records_overflow = True
+            return False
+        return True
+
+    def _keep_rows(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], harmless: np.ndarray,
+                   why: np.ndarray, priority: np.ndarray) -> None:
+        mode = self.o.records
+        if mode == "none":
+            return
+        total = self.agg.records_seen + self.stats["records"]
+        if mode == "actionable" or (mode == "auto" and (total > self.o.max_records or self.agg.records_overflow)):
+            sel = np.flatnonzero(~harmless)
+            if mode == "auto":
+                self.agg.records_overflow = True
+        else:
+            sel = np.arange(len(idx))
+        if not len(sel):
+            return
+        if mode != "all" and len(sel) > self.o.max_records:
+            sel = sel[-self.o.max_records:]
+        frame = self._row_frame(f, idx[sel], c, {k: _sel(v, sel) for k, v in fields.items()}, harmless[sel],
+                                why[sel], priority[sel])
+        self.rows.append(frame)
+        self.rows_count += len(frame)
+        if mode == "auto" and self.agg.records_overflow and self.rows_count > 3 * self.o.max_records:
+            self._trim_rows()
+
+    def _trim_rows(self) -> None:
+        import pandas as pd
+
+        df = pd.concat(self.rows, ignore_index=True)
+        df = df[~df["harmless"]]
+        df = df.sort_values("timestamp", kind="stable").tail(self.o.max_records)
+        self.rows = [df]
+        self.rows_count = len(df)
+
+    def _row_frame(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], harmless: np.ndarray,
+                   why: np.ndarray, priority: np.ndarray) -> Any:
+        import pandas as pd
+
+        ri = c.ri[idx]
+        K = c.K
+        n = len(idx)
+        msgs, conts, truncated = [], [], []
+        for r in idx.tolist():
+            i = c.ri[r]
+            m = self._message(c, r)
+            if c.K.hdr[i] and m.startswith('"'):
+                m = go_unquote(m)
+            tr = len(m.encode("utf-8", "replace")) > self.o.max_message_bytes or i in c.cut
+            m = m.encode("utf-8", "replace")[: self.o.max_message_bytes].decode("utf-8", "ignore")
+            msgs.append(redact(m))
+            nl = int(c.n_lines[r])
+            if nl > 1:
+                a, b = int(K.ends[i]) + 1, int(K.ends[c.last_line[r]])
+                raw = bytes(c.buf[a:b][: self.o.max_record_bytes])
+                lines = raw.split(b"\n")
+                if len(lines) > self.o.max_continuation_lines or (b - a) > self.o.max_record_bytes:
+                    tr = True
+                    lines = lines[: self.o.max_continuation_lines]
+                conts.append(redact(b"\n".join(lines).decode("utf-8", "replace")))
+            else:
+                conts.append(None)
+            truncated.append(tr)
+        sevs = F.SEV_NAMES[c.sev[idx]]
+        name = self.clf.names[f]
+        fam = None if f == self.clf.other else self.clf.fams[f]
+        data: dict[str, Any] = {
+            "timestamp": c.ts[idx], "ts_outer": c.ts_outer[idx], "severity": sevs,
+            "verbosity": [c.verbosity.get(int(i)) for i in ri],
+            "source": self.src.name, "node": self.src.node, "pod": self.src.pod, "container": self.src.container,
+            "instance": self.src.instance, "stream": [F.STREAMS[s] or None for s in c.stream[ri].tolist()],
+            "lineno": c.lineno[ri], "pid": np.array([c.pid_override.get(int(i), int(K.pid[i])) if K.hdr[i] else -1
+                                                     for i in ri]),
+            "line": np.where(K.hdr[ri], K.srcline[ri], -1),
+            "file": [c.file_names[j] for j in c.finv[idx]],
+            "family": name, "group": fam.group if fam else "misc", "priority": priority, "why": why,
+            "harmless": harmless, "message": msgs, "continuation": conts, "n_lines": c.n_lines[idx],
+            "truncated": truncated, "orphan": c.orphan[ri],
+            "reason": fam.reason if fam else "not in the family table",
+        }
+        extra: list[dict[str, Any]] = [{} for _ in range(n)]
+        for k, v in fields.items():
+            vals = _as_py_list(v, n)
+            if k in STANDARD_FIELDS:
+                data[k] = vals
+            else:
+                for j, x in enumerate(vals):
+                    if x is not None and x == x:
+                        extra[j][k] = x
+        data["extra"] = [json.dumps(e, ensure_ascii=False, default=str) if e else None for e in extra]
+        df = pd.DataFrame(data)
+        return df
+
+    # -- finalize ----------------------------------------------------------------------------------------------
+    def finalize(self) -> None:
+        """Resolve probe verdicts and year offsets, then merge into the global aggregate."""
+        delta = 0
+        if self.used_time4 and self.o.year is None and self.src.anchor_ns is not None and self.last_prov_ns is not None:
+            # end anchor: the last record gets year(T), or year(T)-1 if it would fall after T + skew
+            ty = F.civil_from_days(self.src.anchor_ns // F.DAY_NS)[0]
+            ly = F.civil_from_days(self.last_prov_ns // F.DAY_NS)[0]
+            last_in_ty = _shift_years(np.array([self.last_prov_ns]), ty - ly)[0]
+            target = ty if last_in_ty <= self.src.anchor_ns + self.o.anchor_skew_ns else ty - 1
+            delta = target - ly
+        self.delta = delta
+        self._resolve_probes()
+        self.agg.merge(self, delta)
+
+    def _resolve_probes(self) -> None:
+        o = self.o
+        for addr, parts in self.probe.items():
+            ts = np.concatenate([p[0] for p in parts])
+            fams = np.concatenate([p[1] for p in parts])
+            tls = np.concatenate([p[2] for p in parts])
+            sev = np.concatenate([p[3] for p in parts])
+            fsev = np.concatenate([p[6] for p in parts])
+            network = classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
+            net_ok = network in ("loopback", "vpc", "listed", "private-assumed")
+            if network == "private-assumed":
+                self.agg.probe_networks_assumed = True
+            res = analyse_group(ts, network_ok=net_ok, periods=o.probe_periods, tol=o.probe_tolerance_s)
+            harmless = res.harmless & ~fsev
+            why = np.where(fsev, "severity-F", res.why).astype(object)
+            prio = np.where(harmless, None, np.where(fsev, "critical", "medium" if network == "public" else "low"))
+            prio = prio.astype(object)
+            self.agg.tls_groups.append({
+                "source": self.src.name, "client_addr": addr, "network": network, "count": len(ts),
+                "kinds": ", ".join(f"{k}:{v}" for k, v in Counter(tls.tolist()).most_common()),
+                "first_seen": int(ts[ts != NAT].min()) if (ts != NAT).any() else None,
+                "last_seen": int(ts[ts != NAT].max()) if (ts != NAT).any() else None,
+                "period_s": res.period_s, "probers": res.probers, "on_beat_share": res.on_beat_share,
+                "harmless": int(harmless.sum()), "why": Counter(why.tolist()).most_common(1)[0][0],
+                "_delta_src": self,
+            })
+            # aggregate per family
+            pos = 0
+            for part in parts:
+                m = len(part[0])
+                sl = slice(pos, pos + m)
+                pos += m
+                f = int(part[1][0])
+                h = harmless[sl]
+                self._probe_part_aggregate(f, part, h, why[sl], prio[sl], addr, res.period_s, network)
+
+    def _probe_part_aggregate(self, f: int, part: Any, harmless: np.ndarray, why: np.ndarray, prio: np.ndarray,
+                              addr: str, period: float, network: str) -> None:
+        ts, _, tls, sev, example, rows, _fsev, _idx, _ = part
+        n = len(ts)
+        st = self.fam.get(f)
+        if st is None:
+            st = self.fam[f] = [0, 0, None, None, None, None]
+        st[0] += n
+        st[1] += int(harmless.sum())
+        vt = ts[ts != NAT]
+        if len(vt):
+            st[2] = int(vt.min()) if st[2] is None else min(st[2], int(vt.min()))
+            st[3] = int(vt.max()) if st[3] is None else max(st[3], int(vt.max()))
+        if st[4] is None:
+            st[4] = example
+        if st[5] is None and (~harmless).any():
+            st[5] = example
+        self._count_sev(sev, harmless)
+        self._timeline(f, ts, harmless)
+        act = np.flatnonzero(~harmless)
+        for j in act.tolist():
+            key = f"client_addr={addr} tls_error={tls[j]}"
+            fk = (f, key)
+            t = int(ts[j])
+            stf = self.findings.get(fk)
+            if stf is None:
+                self.findings[fk] = [1, int(sev[j]), t if t != NAT else None, t if t != NAT else None, example,
+                                     str(why[j]), prio[j]]
+            else:
+                stf[0] += 1
+                stf[1] = max(stf[1], int(sev[j]))
+                if t != NAT:
+                    stf[2] = t if stf[2] is None else min(stf[2], t)
+                    stf[3] = t if stf[3] is None else max(stf[3], t)
+        if rows is not None:
+            rows = rows.copy()
+            rows["harmless"] = harmless
+            rows["why"] = why
+            rows["priority"] = prio
+            fam = self.clf.fams[f]
+            per = "" if period != period else f" every {period:.1f} s"
+            rows["reason"] = np.where(
+                harmless, f"load-balancer health check: periodic{per} from {addr} ({network})",
+                [f"{w}: {fam.reason}" for w in why])
+            mode = self.o.records
+            if mode == "actionable" or (mode == "auto" and self.agg.records_overflow):
+                rows = rows[~rows["harmless"]]
+            if len(rows):
+                self.rows.append(rows)
+                self.rows_count += len(rows)
+
+
+@dataclass
+class _BatchCtx:
+    buf: np.ndarray
+    K: F.KlogColumns
+    ri: np.ndarray
+    lineno: np.ndarray
+    stream: np.ndarray
+    n_lines: np.ndarray
+    last_line: np.ndarray
+    orphan: np.ndarray
+    ts: np.ndarray
+    ts_outer: np.ndarray
+    sev: np.ndarray
+    file_names: list[str | None]
+    finv: np.ndarray
+    pid_override: dict[int, int]
+    verbosity: dict[int, int]
+    cut: set[int]
+    texts: pa.Array
+
+
+def _sel(v: Any, sel: np.ndarray) -> Any:
+    if isinstance(v, pa.Array):
+        return v.take(pa.array(sel))
+    return np.asarray(v)[sel]
+
+
+def _as_py_list(v: Any, n: int) -> list[Any]:
+    if v is None:
+        return [None] * n
+    if isinstance(v, pa.Array):
+        out = v.to_pylist()
+        return [x.decode("utf-8", "replace") if isinstance(x, bytes) else x for x in out]
+    arr = np.asarray(v)
+    if arr.dtype.kind == "f":
+        return [None if x != x else x for x in arr.tolist()]
+    return arr.tolist()
+
+
+def _as_str_list(v: Any, n: int) -> list[str | None]:
+    return [None if x is None or (isinstance(x, float) and x != x) else str(x) for x in _as_py_list(v, n)]
+
+
+def _file_keys(buf: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    L = np.clip(b - a, 0, 48)
+    pad = np.concatenate([buf, np.zeros(64, np.uint8)])
+    mat = pad[a[:, None] + np.arange(48)[None, :]]
+    mat = np.where(np.arange(48)[None, :] < L[:, None], mat, 0).astype(np.uint8)
+    words = np.ascontiguousarray(mat).view("<u8")
+    key = np.zeros(len(a), np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(words.shape[1]):
+            key = (key ^ words[:, k]) * np.uint64(0x9E3779B97F4A7C15)
+    return key ^ L.astype(np.uint64)
+
+
+def _years_of(ns: np.ndarray) -> np.ndarray:
+    return ns.astype("datetime64[ns]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def _klog_ns(year: np.ndarray, mon: np.ndarray, day: np.ndarray, tod: np.ndarray) -> np.ndarray:
+    year = np.asarray(year, np.int64)
+    mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
+    lim = mdays[mon] + ((mon == 2) & F.is_leap(year))
+    ok = (day >= 1) & (day <= lim)
+    days = F.days_from_civil(year, mon, day)
+    return np.where(ok, days * F.DAY_NS + tod, NAT)
+
+
+def _shift_years(ns: np.ndarray, years: int) -> np.ndarray:
+    """Shift epoch-ns timestamps by whole calendar years (Feb 29 → NaT when the target year is not leap)."""
+    if years == 0 or not len(ns):
+        return ns
+    d = ns.astype("datetime64[ns]")
+    y = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    mo = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day_start = d.astype("datetime64[D]")
+    dd = (day_start - d.astype("datetime64[M]")).astype(np.int64) + 1
+    tod = (d - day_start).astype(np.int64)
+    out = _klog_ns(y + years, mo, dd, tod)
+    return np.where(ns == NAT, NAT, out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+class _Aggregate:
+    """Totals across sources (timestamps final)."""
+
+    def __init__(self, opts: Options, clf: Classifier) -> None:
+        self.o, self.clf = opts, clf
+        self.bucket_ns = _bucket_ns(opts.bucket)
+        self.fam: dict[int, list[Any]] = {}
+        self.fam_sources: dict[int, set[str]] = defaultdict(set)
+        self.sev: Counter = Counter()
+        self.timeline: Counter = Counter()
+        self.timeline_src: Counter = Counter()
+        self.findings: dict[tuple[int, str], list[Any]] = {}
+        self.find_sources: dict[tuple[int, str], set[str]] = defaultdict(set)
+        self.other_msgs: Counter = Counter()
+        self.rows: list[Any] = []
+        self.records_seen = 0
+        self.records_overflow = False
+        self.tls_groups: list[dict[str, Any]] = []
+        self.sources: list[dict[str, Any]] = []
+        self.unparsed: list[dict[str, Any]] = []
+        self.probe_networks_assumed = False
+        self.restart_loops: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
+
+    def merge(self, run: _SourceRun, delta: int) -> None:
+        def sh(x: int | None) -> int | None:
+            if x is None or delta == 0:
+                return x
+            return int(_shift_years(np.array([x], np.int64), delta)[0])
+
+        name = run.src.name
+        for f, st in run.fam.items():
+            g = self.fam.get(f)
+            first, last = sh(st[2]), sh(st[3])
+            if g is None:
+                self.fam[f] = [st[0], st[1], first, last, st[4], st[5]]
+            else:
+                g[0] += st[0]
+                g[1] += st[1]
+                g[2] = first if g[2] is None else (g[2] if first is None else min(g[2], first))
+                g[3] = last if g[3] is None else (g[3] if last is None else max(g[3], last))
+                g[4] = g[4] or st[4]
+                g[5] = g[5] or st[5]
+            self.fam_sources[f].add(name)
+        self.sev.update(run.sev)
+        if run.timeline:
+            keys = np.array([k[0] for k in run.timeline], np.int64)
+            shifted = _shift_years(keys * self.bucket_ns, delta) // self.bucket_ns if delta else keys
+            for (k, (b, f, h)), cnt in zip(zip(shifted.tolist(), run.timeline, strict=True),
+                                           run.timeline.values(), strict=True):
+                self.timeline[(k, f, h)] += cnt
+                self.timeline_src[(k, name)] += cnt
+        for fk, st in run.findings.items():
+            g = self.findings.get(fk)
+            first, last = sh(st[2]), sh(st[3])
+            if g is None:
+                self.findings[fk] = [st[0], st[1], first, last, st[4], st[5], st[6]]
+            else:
+                g[0] += st[0]
+                g[1] = max(g[1], st[1])
+                g[2] = first if g[2] is None else (g[2] if first is None else min(g[2], first))
+                if last is not None and (g[3] is None or last >= g[3]):
+                    g[3] = last
+                    g[4] = st[4]
+            self.find_sources[fk].add(name)
+        self.other_msgs.update(run.other_msgs)
+        for g in self.tls_groups:
+            if g.pop("_delta_src", None) is run:
+                g["first_seen"], g["last_seen"] = sh(g["first_seen"]), sh(g["last_seen"])
+        if run.rows:
+            import pandas as pd
+
+            df = pd.concat(run.rows, ignore_index=True)
+            if delta:
+                df["timestamp"] = _shift_years(df["timestamp"].to_numpy(np.int64), delta)
+            self.rows.append(df)
+        self.records_seen += run.stats["records"] - run.stats["filtered_out"]
+        # RULE-3: three or more starts within 60 minutes
+        if len(run.startups) >= 3:
+            st_ts = np.sort(np.array(run.startups, np.int64))
+            starts = st_ts[np.concatenate([[True], np.diff(st_ts) > 120 * 10**9])]
+            if len(starts) >= 3:
+                w = 60 * 60 * 10**9
+                for i in range(len(starts) - 2):
+                    if starts[i + 2] - starts[i] <= w:
+                        self.restart_loops.append({"source": name, "starts": len(starts),
+                                                   "first": sh(int(starts[i])), "last": sh(int(starts[-1]))})
+                        break
+        for u in run.unparsed:
+            self.unparsed.append(u)
+        first, last = sh(run.first_ts), sh(run.last_ts)
+        ys = run.src.year_source
+        if run.used_outer and not run.used_time4:
+            ys = "outer"
+        elif self.o.year is not None:
+            ys = "parameter"
+        elif not run.used_time4:
+            ys = ys if run.stats["records"] else None
+        mix = {k: v for k, v in run.mix.items() if v > 0}
+        self.sources.append({
+            "source": name, "kind": run.src.kind, "format": run.fmt or "klog",
+            "format_mix": ", ".join(f"{k}:{v}" for k, v in sorted(mix.items(), key=lambda kv: -kv[1])),
+            "bytes": run.src.bytes_read, "lines": run.lineno,
+            "records": run.stats["records"], "continuation_lines": run.stats["continuation_lines"],
+            "unparsed": run.stats["unparsed"], "decode_errors": run.stats["decode_errors"],
+            "truncated_lines": run.stats["truncated_lines"], "time_errors": run.stats["time_errors"],
+            "filtered_out": run.stats["filtered_out"], "first_ts": first, "last_ts": last,
+            "year_source": ys, "tz": self.o.klog_tz, "error": run.src.error,
+            "node": run.src.node, "pod": run.src.pod, "container": run.src.container,
+        })
+        if run.src.error:
+            self.warnings.append(f"{name}: {run.src.error}")
+        for note in run.src.notes:
+            self.warnings.append(f"{name}: {note}")
+        if run.src.year_source == "assumed-now" and run.used_time4:
+            self.warnings.append(f"{name}: no year in the log; assumed the current year (pass year= to set it)")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+class LogAnalysis:
+    """Result of :func:`analyze`: DataFrames ``records``, ``summary``, ``by_severity``, ``tls_sources``,
+    ``findings``, ``unparsed``, ``sources``; ``meta``; ``timeline()``, plots and ``to_dir()``."""
+
+    def __init__(self, agg: _Aggregate, table: FamilyTable, meta: dict[str, Any]) -> None:
+        import pandas as pd
+
+        self._agg = agg
+        self.table = table
+        self.meta = meta
+        clf = agg.clf
+        names = clf.names
+        utc = "datetime64[ns, UTC]"
+
+        def ts(x: Any) -> Any:
+            return pd.NaT if x is None else pd.Timestamp(int(x), tz="UTC")
+
+        # records
+        cols = ["timestamp", "ts_outer", "severity", "verbosity", "source", "node", "pod", "container", "instance",
+                "stream", "lineno", "pid", "line", "file", "family", "group", "priority", "why", "harmless",
+                "reason", "message", "continuation", "n_lines", "truncated", "orphan", *STANDARD_FIELDS, "extra"]
+        if agg.rows:
+            rec = pd.concat(agg.rows, ignore_index=True)
+        else:
+            rec = pd.DataFrame({c: [] for c in cols})
+        for c in cols:
+            if c not in rec.columns:
+                rec[c] = None
+        rec = rec[cols]
+        policy = agg.o.records
+        truncated = False
+        if policy == "auto" and agg.records_overflow:
+            rec = rec[~rec["harmless"].astype(bool)]
+            truncated = True
+        rec = rec.assign(_t=rec["timestamp"].astype("int64")).sort_values(
+            ["_t", "source", "lineno"], kind="stable").drop(columns="_t")
+        if policy in ("auto", "actionable") and len(rec) > agg.o.max_records:
+            rec = rec.tail(agg.o.max_records)
+            truncated = True
+        rec = rec.reset_index(drop=True)
+        rec["timestamp"] = _to_dt(rec["timestamp"])
+        rec["ts_outer"] = _to_dt(rec["ts_outer"])
+        for c in ("severity", "source", "node", "pod", "container", "instance", "stream", "file", "family", "group",
+                  "priority", "why"):
+            rec[c] = rec[c].astype("category")
+        for c in ("lineno",):
+            rec[c] = rec[c].astype("Int64")
+        for c in ("pid", "line", "n_lines", "client_port", "local_port", "code"):
+            rec[c] = pd.to_numeric(rec[c], errors="coerce").astype("Int32")
+        rec["pid"] = rec["pid"].mask(rec["pid"] < 0)
+        rec["line"] = rec["line"].mask(rec["line"] < 0)
+        rec["verbosity"] = pd.to_numeric(rec["verbosity"], errors="coerce").astype("Int8")
+        for c in ("latency_s", "total_s"):
+            rec[c] = pd.to_numeric(rec[c], errors="coerce").astype("float64")
+        for c in ("harmless", "truncated", "orphan"):
+            rec[c] = rec[c].astype(bool)
+        for c in ("message", "continuation", "extra", "reason", *[k for k, t in STANDARD_FIELDS.items()
+                                                                  if t in ("str", "addr")]):
+            rec[c] = rec[c].astype("string")
+        self.records = rec
+        meta["records_truncated"] = truncated
+        # summary
+        total = sum(st[0] for st in agg.fam.values())
+        rows = []
+        for f, st in agg.fam.items():
+            fam = None if f == clf.other else clf.fams[f]
+            example = st[5] if st[5] is not None else st[4]
+            rows.append({
+                "family": names[f], "group": fam.group if fam else "misc", "count": st[0],
+                "share": st[0] / total if total else 0.0, "harmless_count": st[1], "actionable_count": st[0] - st[1],
+                "default": (fam.verdict if fam else "by severity"), "first_seen": ts(st[2]), "last_seen": ts(st[3]),
+                "sources": len(agg.fam_sources[f]), "example": (redact(example) or "")[:300],
+                "reason": fam.reason if fam else "not in the family table: see the top messages in meta",
+            })
+        summary = pd.DataFrame(rows, columns=["family", "group", "count", "share", "harmless_count",
+                                              "actionable_count", "default", "first_seen", "last_seen", "sources",
+                                              "example", "reason"])
+        summary = summary.sort_values(["count", "family"], ascending=[False, True], kind="stable").reset_index(
+            drop=True)
+        for c in ("first_seen", "last_seen"):
+            summary[c] = pd.to_datetime(summary[c], utc=True).astype(utc)
+        self.summary = summary
+        # by severity
+        srows = []
+        tot_sev = sum(agg.sev.values())
+        for s, label in ((1, "I"), (2, "W"), (3, "E"), (4, "F"), (0, "none")):
+            h = agg.sev.get((s, True), 0)
+            a = agg.sev.get((s, False), 0)
+            srows.append({"severity": label, "count": h + a, "share": (h + a) / tot_sev if tot_sev else 0.0,
+                          "harmless_count": h, "actionable_count": a})
+        self.by_severity = pd.DataFrame(srows)
+        # tls sources
+        tls = pd.DataFrame(agg.tls_groups, columns=["source", "client_addr", "network", "count", "kinds",
+                                                    "first_seen", "last_seen", "period_s", "probers",
+                                                    "on_beat_share", "harmless", "why"])
+        if len(tls):
+            tls["verdict"] = np.where(tls["harmless"] == tls["count"], "probe",
+                                      np.where(tls["harmless"] == 0, "actionable", "mixed"))
+            tls["first_seen"] = pd.to_datetime(tls["first_seen"], utc=True)
+            tls["last_seen"] = pd.to_datetime(tls["last_seen"], utc=True)
+            tls = tls.sort_values("count", ascending=False, kind="stable")
+        else:
+            tls["verdict"] = []
+        self.tls_sources = tls.drop(columns=["harmless"]).reset_index(drop=True)
+        # findings
+        frows = []
+        for (f, key), st in agg.findings.items():
+            fam = None if f == clf.other else clf.fams[f]
+            srcs = sorted(agg.find_sources[(f, key)])
+            frows.append({
+                "priority": st[6] or "low", "family": names[f], "severity": F.SEV_NAMES[st[1]] or "none",
+                "key": key, "count": st[0], "sources": f"{len(srcs)}: " + ", ".join(srcs[:5]),
+                "first_seen": ts(st[2]), "last_seen": ts(st[3]), "example": (redact(st[4]) or "")[:500],
+                "reason": fam.reason if fam else "unknown message at this severity", "why": st[5],
+            })
+        for loop in agg.restart_loops:
+            frows.append({"priority": "high", "family": "restart_loop", "severity": "none",
+                          "key": f"source={loop['source']}", "count": loop["starts"], "sources": f"1: {loop['source']}",
+                          "first_seen": ts(loop["first"]), "last_seen": ts(loop["last"]),
+                          "example": f"{loop['starts']} start sequences", "reason":
+                          "the apiserver restarted three or more times within an hour", "why": "family"})
+        fcols = ["priority", "family", "severity", "key", "count", "sources", "first_seen", "last_seen", "example",
+                 "reason", "why"]
+        fd = pd.DataFrame(frows, columns=fcols)
+        if len(fd):
+            fd["_p"] = fd["priority"].map(PRIORITY_ORDER).fillna(4)
+            fd["_s"] = fd["severity"].map({"F": 0, "E": 1, "W": 2, "I": 3}).fillna(4)
+            fd["_l"] = pd.to_datetime(fd["last_seen"], utc=True).astype("int64")
+            fd = fd.sort_values(["_p", "_s", "_l", "count"], ascending=[True, True, False, False],
+                                kind="stable").drop(columns=["_p", "_s", "_l"]).head(agg.o.max_findings)
+            for c in ("first_seen", "last_seen"):
+                fd[c] = pd.to_datetime(fd[c], utc=True)
+        self.findings = fd.reset_index(drop=True)
+        self.unparsed = pd.DataFrame(agg.unparsed, columns=["source", "lineno", "reason", "text"])
+        sc = ["source", "kind", "format", "format_mix", "bytes", "lines", "records", "continuation_lines", "unparsed",
+              "decode_errors", "truncated_lines", "time_errors", "filtered_out", "first_ts", "last_ts",
+              "year_source", "tz", "error", "node", "pod", "container"]
+        sdf = pd.DataFrame(agg.sources, columns=sc)
+        for c in ("first_ts", "last_ts"):
+            sdf[c] = pd.to_datetime(sdf[c], utc=True)
+        self.sources = sdf
+        # meta
+        probe_recs = sum(g["harmless"] for g in agg.tls_groups)
+        harmless_groups = [g for g in agg.tls_groups if g["harmless"]]
+        periods = sorted({round(g["period_s"], 1) for g in harmless_groups if g["period_s"] == g["period_s"]})
+        meta["probe"] = {
+            "records": int(probe_recs), "share": probe_recs / total if total else 0.0,
+            "addresses": sorted({g["client_addr"] for g in harmless_groups}),
+            "periods_s": periods, "sources": sorted({g["source"] for g in harmless_groups}),
+            "period_s": float(np.median([g["period_s"] for g in harmless_groups])) if harmless_groups else None,
+        }
+        meta["probe_networks_assumed"] = agg.probe_networks_assumed
+        if agg.probe_networks_assumed:
+            agg.warnings.append("VPC CIDRs unknown: TLS probes from private addresses were accepted as load-balancer "
+                                "probes (pass vpc_cidrs to be exact)")
+        meta["records_total"] = int(total)
+        meta["lines_read"] = int(sdf["lines"].sum()) if len(sdf) else 0
+        meta["actionable"] = int(sum(st[0] - st[1] for st in agg.fam.values()))
+        meta["harmless"] = int(sum(st[1] for st in agg.fam.values()))
+        meta["unparsed"] = int(sdf["unparsed"].sum()) if len(sdf) else 0
+        meta["failed_sources"] = [r["source"] for r in agg.sources if r["error"]]
+        meta["warnings"] = list(dict.fromkeys(agg.warnings))
+        meta["other_top_messages"] = agg.other_msgs.most_common(10)
+        meta["findings_by_priority"] = {p: int((self.findings["priority"] == p).sum()) for p in PRIORITY_ORDER}
+        firsts = [r["first_ts"] for r in agg.sources if r["first_ts"] is not None]
+        lasts = [r["last_ts"] for r in agg.sources if r["last_ts"] is not None]
+        meta["time_range"] = [str(ts(min(firsts))) if firsts else None, str(ts(max(lasts))) if lasts else None]
+
+    # -- derived views --------------------------------------------------------------------------------------
+    def summary_by_source(self) -> Any:
+        """Counts per (source, family) from the timeline store (sources as first index level)."""
+        import pandas as pd
+
+        rows = Counter()
+        for (b, name), c in self._agg.timeline_src.items():
+            rows[name] += c
+        return pd.DataFrame(sorted(rows.items()), columns=["source", "count"]).set_index("source")
+
+    def timeline(self, bucket: str | None = None, by: str = "family", top: int = 8) -> Any:
+        """Counts per time bucket (UTC) and family (``top`` families + ``other families``), verdict or source."""
+        import pandas as pd
+
+        agg = self._agg
+        bns = agg.bucket_ns
+        want = _bucket_ns(bucket) if bucket else bns
+        if by == "source":
+            items = [(b, name, c) for (b, name), c in agg.timeline_src.items()]
+        else:
+            items = []
+            for (b, f, h), c in agg.timeline.items():
+                col = ("harmless" if h else "actionable") if by == "verdict" else agg.clf.names[f]
+                items.append((b, col, c))
+        if not items:
+            return pd.DataFrame()
+        df = pd.DataFrame(items, columns=["bucket", "col", "count"])
+        df["bucket"] = (df["bucket"] * bns // want) * want
+        # keep the grid under 5000 rows
+        span = df["bucket"].max() - df["bucket"].min()
+        if span // want > 5000:
+            for cand in BUCKETS:
+                w2 = _bucket_ns(cand)
+                if w2 > want and span // w2 <= 5000:
+                    want = w2
+                    break
+            else:
+                want = _bucket_ns("1d")
+            df["bucket"] = (df["bucket"] // want) * want
+            self.meta["timeline_bucket"] = pd.Timedelta(want).isoformat()
+        if by == "family":
+            totals = df.groupby("col")["count"].sum().sort_values(ascending=False)
+            keep = set(totals.index[:top])
+            df["col"] = np.where(df["col"].isin(keep), df["col"], "other families")
+        tab = df.pivot_table(index="bucket", columns="col", values="count", aggfunc="sum", fill_value=0)
+        tab.index = pd.to_datetime(tab.index, utc=True)
+        tab.columns.name = None
+        if by == "family":
+            order = [c for c in totals.index[:top] if c in tab.columns] + (
+                ["other families"] if "other families" in tab.columns else [])
+            tab = tab[order]
+        return tab.astype("int64")
+
+    def plot_timeline(self, bucket: str | None = None, top: int = 8) -> Any:
+        """Stacked timeline plot (matplotlib Figure, Agg-friendly)."""
+        from lokonb.logs.plots import plot_timeline
+
+        return plot_timeline(self, bucket=bucket, top=top)
+
+    def plot_findings(self, top: int = 10) -> Any:
+        """Horizontal bars of the top findings by count (matplotlib Figure)."""
+        from lokonb.logs.plots import plot_findings
+
+        return plot_findings(self, top=top)
+
+    def banner(self) -> str:
+        """A short text summary (records, findings by priority, probe share, unparsed, failures, warnings)."""
+        m = self.meta
+        fp = ", ".join(f"{k} {v}" for k, v in m["findings_by_priority"].items() if v) or "none"
+        pr = m["probe"]
+        per = "" if not pr["periods_s"] else f" every {'/'.join(f'{p:g}' for p in pr['periods_s'])} s"
+        addrs = ", ".join(pr["addresses"][:6]) + ("…" if len(pr["addresses"]) > 6 else "")
+        lines = [
+            f"{m['records_total']:,} records from {m['lines_read']:,} lines in {len(self.sources)} source(s); "
+            f"{m['actionable']:,} actionable, {m['harmless']:,} harmless",
+            f"findings by priority: {fp}",
+            f"load-balancer probe noise: {pr['records']:,} records ({pr['share']:.1%}){per}"
+            + (f" from {addrs}" if addrs else ""),
+            f"unparsed lines: {m['unparsed']:,}",
+        ]
+        if m["failed_sources"]:
+            lines.append("failed sources: " + ", ".join(m["failed_sources"]))
+        for w in m["warnings"]:
+            lines.append(f"warning: {w}")
+        return "\n".join(lines)
+
+    def to_dir(self, path: Any) -> list[str]:
+        """Write every table as CSV and every plot as PNG into ``path``; returns the file names."""
+        from pathlib import Path
+
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in ("records", "summary", "by_severity", "tls_sources", "findings", "unparsed", "sources"):
+            df = getattr(self, name)
+            (out / f"{name}.csv").write_text(df.to_csv(index=False), encoding="utf-8")
+            written.append(f"{name}.csv")
+        tl = self.timeline()
+        tl.to_csv(out / "timeline.csv")
+        written.append("timeline.csv")
+        (out / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str), encoding="utf-8")
+        written.append("meta.json")
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        for name, fig in (("timeline.png", self.plot_timeline()), ("findings.png", self.plot_findings())):
+            fig.savefig(out / name, dpi=100)
+            plt.close(fig)
+            written.append(name)
+        return written
+
+
+def _to_dt(s: Any) -> Any:
+    """int64 epoch ns (NaT = int64 min) or None → datetime64[ns, UTC]."""
+    import pandas as pd
+
+    if s.dtype == np.int64:
+        arr = s.to_numpy()
+    else:
+        arr = pd.to_numeric(s, errors="coerce").astype("Int64").fillna(NAT).to_numpy(np.int64)
+    return pd.Series(pd.to_datetime(arr.view("datetime64[ns]"), utc=True), index=s.index)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def analyze(sources: Any = (), *, pods: Any = None, format: Any = "auto",  # noqa: A002 - spec name
+            families: Any = None, klog_tz: str = "UTC", syslog_tz: str | None = None, year: int | None = None,
+            vpc_cidrs: Any = "auto", extra_probe_networks: Iterable[str] = (), probe_periods: Any = (10, 30),
+            since: Any = None, until: Any = None, bucket: str = "1min", max_records: int = 100_000,
+            records: str = "auto", records_path: Any = None, workers: Any = "auto",
+            include: Iterable[str] | None = ("*kube-apiserver*",), probe_tolerance_s: float | None = None,
+            trace_threshold_s: float = 1.0, stdin: Any = None, cluster: Any = None) -> LogAnalysis:
+    """Analyse kube-apiserver logs (see the module docstring and spec logs.md §7 OUT-1).
+
+    ``sources``: paths, globs, directories, ``-`` (stdin), ``NAME=PATH``, ``(name, path)``, ``"sample"`` or
+    :class:`~lokonb.logs.sources.Source` objects; ``pods``: a :class:`lokonb.kube.podlogs.PodQuery` or a dict of
+    its fields. Raises :class:`LogSourceError` when no source could be read.
+    """
+    t0 = time.perf_counter()
+    if isinstance(sources, (str, bytes)) or hasattr(sources, "__fspath__"):
+        sources = [sources]
+    fmt = format
+    if isinstance(fmt, str) and fmt not in F.FORMATS:
+        raise LogParameterError(f"format: {fmt!r} is not one of {', '.join(F.FORMATS)}")
+    if records not in ("auto", "all", "actionable", "none"):
+        raise LogParameterError(f"records: {records!r} is not one of auto, all, actionable, none")
+    if not isinstance(max_records, int) or max_records < 0:
+        raise LogParameterError(f"max_records: {max_records!r} must be a non-negative integer")
+    if vpc_cidrs == "auto":
+        host = getattr(cluster, "host_cidr", None)
+        vpc = parse_networks([host], "vpc_cidrs") if host else None
+    elif isinstance(vpc_cidrs, str):
+        vpc = parse_networks([vpc_cidrs], "vpc_cidrs")
+    else:
+        vpc = parse_networks(vpc_cidrs, "vpc_cidrs") if vpc_cidrs is not None else None
+    extra = parse_networks(list(extra_probe_networks or ()), "extra_probe_networks") or []
+    if probe_periods == "auto":
+        periods: Any = "auto"
+    else:
+        try:
+            periods = tuple(float(p) for p in probe_periods)
+        except (TypeError, ValueError):
+            raise LogParameterError(f"probe_periods: {probe_periods!r} must be a list of seconds or 'auto'") from None
+        if not periods or any(p < 1 or p > 3600 for p in periods):
+            raise LogParameterError("probe_periods: periods must be between 1 and 3600 seconds")
+    opts = Options(format=fmt, klog_tz=klog_tz or "UTC", year=year, vpc_cidrs=vpc, extra_probe_networks=extra,
+                   probe_periods=periods, probe_tolerance_s=probe_tolerance_s,
+                   since_ns=parse_time(since, "since"), until_ns=parse_time(until, "until"), bucket=bucket,
+                   max_records=max_records, records=records, trace_threshold_s=trace_threshold_s)
+    if year is not None and not (1970 <= int(year) <= 2200):
+        raise LogParameterError(f"year: {year!r} is out of range")
+    table = coerce_table(families)
+    clf = Classifier(table)
+    agg = _Aggregate(opts, clf)
+    warnings: list[str] = []
+    inputs = list(sources or [])
+    resolved: list[Source] = []
+    plain = []
+    for item in inputs:
+        if isinstance(item, str) and item == "sample":
+            from lokonb.logs.sample import sample_sources
+
+            resolved.extend(sample_sources())
+        else:
+            plain.append(item)
+    resolved.extend(resolve(plain, include=include, warnings=warnings, stdin=stdin))
+    if pods is not None:
+        from lokonb.kube.podlogs import fetch_pod_sources
+
+        resolved.extend(fetch_pod_sources(pods, warnings=warnings))
+    if not resolved:
+        raise LogParameterError("no sources given: pass paths, globs, directories, '-', 'sample' or pods")
+    agg.warnings.extend(warnings)
+    for src in resolved:
+        run = _SourceRun(src, opts, clf, agg)
+        if src.error is None:
+            try:
+                run.run()
+            except MemoryError:
+                src.error = "out of memory while reading"
+        run.finalize()
+    errors = {s["source"]: s["error"] for s in agg.sources if s["error"]}
+    readable = [s for s in agg.sources if not s["error"] or s["records"] or s["lines"]]
+    if not readable:
+        raise LogSourceError("no source could be read: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+    meta: dict[str, Any] = {
+        "version": _version(), "parameters": {
+            "format": fmt if isinstance(fmt, str) else dict(fmt), "klog_tz": klog_tz, "year": year,
+            "vpc_cidrs": None if vpc is None else [str(n) for n in vpc], "probe_periods": periods,
+            "since": None if since is None else str(since), "until": None if until is None else str(until),
+            "bucket": bucket, "max_records": max_records, "records": records, "families": table.source,
+            "workers": 1,
+        },
+    }
+    result = LogAnalysis(agg, table, meta)
+    meta["timing_s"] = round(time.perf_counter() - t0, 3)
+    if records_path is not None:
+        result.records.to_parquet(records_path, index=False)
+    return result
+
+
+def check_fail_on(result: LogAnalysis, fail_on: str | None) -> None:
+    """Raise :class:`FindingsAtOrAbove` when findings at or above ``fail_on`` exist (after outputs were shown)."""
+    if not fail_on:
+        return
+    if fail_on not in PRIORITY_ORDER:
+        raise LogParameterError(f"fail_on: {fail_on!r} is not one of {', '.join(PRIORITY_ORDER)}")
+    lim = PRIORITY_ORDER[fail_on]
+    hits = result.findings[result.findings["priority"].map(PRIORITY_ORDER) <= lim]
+    if len(hits):
+        raise FindingsAtOrAbove(f"{len(hits)} finding(s) at or above priority {fail_on}: "
+                                + "; ".join(f"{r.family} {r.key} ×{r.count}" for r in hits.head(5).itertuples()))
+
+
+def _version() -> str:
+    from lokonb import __version__
+
+    return __version__

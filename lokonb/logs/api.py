@@ -1,0 +1,26 @@
+"""Small-input helpers on top of :func:`lokonb.logs.analysis.analyze`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from lokonb.logs.analysis import LogAnalysis, analyze
+from lokonb.logs.sources import bytes_source
+
+
+def parse_lines(lines: Iterable[str | bytes] | str | bytes, *, format: str = "auto",  # noqa: A002 - spec name
+                name: str = "lines", anchor_ns: int | None = None, **kwargs: Any) -> LogAnalysis:
+    """Analyse a few lines given in memory (every record kept); ``anchor_ns`` is the year anchor (default now)."""
+    if isinstance(lines, (str, bytes)):
+        data = lines.encode("utf-8") if isinstance(lines, str) else lines
+    else:
+        data = b"\n".join(x.encode("utf-8") if isinstance(x, str) else x for x in lines)
+    if data and not data.endswith(b"\n"):
+        data += b"\n"
+    import time
+
+    src = bytes_source(name, data, kind="file", anchor_ns=anchor_ns if anchor_ns is not None else time.time_ns(),
+                       year_source="collection-time")
+    kwargs.setdefault("records", "all")
+    return analyze([src], format=format, **kwargs)

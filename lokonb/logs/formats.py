@@ -1,0 +1,479 @@
+"""Log formats: wrapper layers (CRI, kubectl --timestamps, Docker json-file, syslog/journald) and inner layers
+(klog text/structured, JSON logging, zap JSON), with detection (spec logs.md §4).
+
+Two paths produce the same per-line columns:
+
+* :func:`parse_klog_block` — vectorised (NumPy) parsing of the fixed klog header layout over a whole block;
+* :class:`Unwrapper` / :func:`canonical_inner` — per-line Python for wrapped or unusual lines, which rewrites each
+  inner line into the canonical klog layout so the vectorised parser can take it from there.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+FORMATS = ("auto", "klog", "kubectl", "cri", "docker", "json", "syslog")
+SEV_CODES = {"I": 1, "W": 2, "E": 3, "F": 4}
+SEV_NAMES = np.array([None, "I", "W", "E", "F"], dtype=object)
+STREAMS = ("", "stdout", "stderr")
+NAT = np.iinfo(np.int64).min
+
+# RFC 3339 with 0-9 fractional digits, Z or numeric offset (CRI, kubectl --timestamps, docker).
+_TS = r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)"
+CRI_RE = re.compile(rb"^" + _TS.encode() + rb" (stdout|stderr) ([PF])(?::\S*)?(?: (.*))?$", re.S)
+KUBECTL_RE = re.compile(rb"^" + _TS.encode() + rb" (.*)$", re.S)
+TS_RE = re.compile("^" + _TS + "$")
+SYSLOG_RE = re.compile(
+    rb"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$", re.S)
+SHORT_ISO_RE = re.compile(
+    rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d) (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
+    re.S)
+#: klog header anywhere in the first 160 bytes (wrapper prefixes, wide PIDs, extra padding).
+KLOG_RE = re.compile(
+    rb"^(.{0,160}?)([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? +(\d+) ([^\s\]]+?):(\d+)\] ?", re.S)
+MONTHS = {m: i for i, m in enumerate(calendar.month_abbr) if m}
+# Cumulative day at the start of each month in a leap year (the 366-day circle of TIME-4).
+LEAP_CUM = np.array([0, 0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335], dtype=np.int64)
+DAY_NS = 86_400 * 10**9
+
+
+def parse_ts_ns(text: str) -> int | None:
+    """Parse an RFC 3339 timestamp with 0–9 fractional digits and a zone into UTC epoch nanoseconds."""
+    m = TS_RE.match(text)
+    if not m:
+        return None
+    return _ts_groups_ns(m.groups())
+
+
+def _ts_groups_ns(g: tuple[Any, ...]) -> int | None:
+    def s(x: Any) -> str:
+        return x.decode() if isinstance(x, bytes) else x
+
+    try:
+        y, mo, d, hh, mm, ss = (int(s(x)) for x in g[:6])
+        frac = s(g[6]) or ""
+        zone = s(g[7])
+        days = days_from_civil(y, mo, d)
+        if not (1 <= mo <= 12 and 1 <= d <= calendar.monthrange(y, mo)[1]) or hh > 23 or mm > 59 or ss > 60:
+            return None
+    except (ValueError, TypeError):
+        return None
+    ns = ((days * 86400 + hh * 3600 + mm * 60 + ss) * 10**9) + int((frac + "000000000")[:9] or 0)
+    if zone not in ("Z", "z"):
+        sign = 1 if zone[0] == "+" else -1
+        z = zone[1:].replace(":", "")
+        ns -= sign * (int(z[:2]) * 3600 + int(z[2:4]) * 60) * 10**9
+    return ns
+
+
+def days_from_civil(y: Any, m: Any, d: Any) -> Any:
+    """Days since 1970-01-01 for a proleptic Gregorian date (scalars or NumPy arrays; H. Hinnant's algorithm)."""
+    y = y - (m <= 2)
+    era = (y if not isinstance(y, np.ndarray) else y.copy())
+    era = np.floor_divide(era, 400) if isinstance(era, np.ndarray) else era // 400
+    yoe = y - era * 400
+    mp = (m + 9) % 12
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def is_leap(y: Any) -> Any:
+    """Leap-year test for scalars or arrays."""
+    return ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass
+class KlogColumns:
+    """Per physical line columns of one block (NumPy arrays of equal length)."""
+
+    starts: np.ndarray          # int64 offsets of line starts in the buffer
+    ends: np.ndarray            # int64 offsets of the '\n' (or buffer end)
+    hdr: np.ndarray             # bool: a klog header was parsed
+    sev: np.ndarray             # uint8 0 none, 1 I, 2 W, 3 E, 4 F
+    mon: np.ndarray             # int64 month (0 when no header)
+    day: np.ndarray             # int64 day
+    tod: np.ndarray             # int64 ns since midnight
+    pid: np.ndarray             # int64
+    srcline: np.ndarray         # int64 klog source line
+    file_start: np.ndarray      # int64 offset of file:line
+    file_end: np.ndarray        # int64 end of the file name (the ':' before the line number)
+    msg: np.ndarray             # int64 offset of the message
+    key: np.ndarray             # uint64 cache key (call site + message prefix)
+
+
+_DIGIT_POS = (1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20)
+
+
+def line_bounds(buf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends (position of each '\\n') of the complete lines in ``buf`` (which ends with '\\n')."""
+    ends = np.flatnonzero(buf == 10).astype(np.int64)
+    starts = np.empty_like(ends)
+    if len(ends):
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+    return starts, ends
+
+
+def parse_klog_block(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> KlogColumns:
+    """Vectorised klog header parse for every line of ``buf`` (the fixed layout of FMT-1).
+
+    Lines that do not have the exact layout get ``hdr=False``; callers send them through :data:`KLOG_RE`.
+    """
+    n = len(starts)
+    pad = np.zeros(72, np.uint8)
+    b = np.concatenate([buf, pad])
+    length = ends - starts
+    s = starts
+    H = b[s[:, None] + np.arange(30)[None, :]]          # the fixed 30-byte header of every line at once
+    b0 = H[:, 0]
+    ok = length >= 33
+    ok &= (b0 == 73) | (b0 == 87) | (b0 == 69) | (b0 == 70)
+    ok &= (H[:, 5] == 32) & (H[:, 8] == 58) & (H[:, 11] == 58) & (H[:, 14] == 46) & (H[:, 21] == 32)
+    ok &= H[:, 29] == 32
+    D = H[:, list(_DIGIT_POS)].astype(np.int64) - 48
+    ok &= ((D >= 0) & (D <= 9)).all(axis=1)
+    dig = {k: D[:, j] for j, k in enumerate(_DIGIT_POS)}
+    P = H[:, 22:29]
+    isd = (P >= 48) & (P <= 57)
+    # right-aligned PID: spaces only before the first digit
+    seen = np.maximum.accumulate(isd, axis=1)
+    ok &= ((P == 32) & ~seen | isd).all(axis=1) & isd[:, 6]
+    pv = np.where(isd, P.astype(np.int64) - 48, 0)
+    pid = pv @ (10 ** np.arange(6, -1, -1, dtype=np.int64))
+    mon = dig[1] * 10 + dig[2]
+    day = dig[3] * 10 + dig[4]
+    ok &= (mon >= 1) & (mon <= 12) & (day >= 1) & (day <= 31)
+    hh = dig[6] * 10 + dig[7]
+    mi = dig[9] * 10 + dig[10]
+    ss = dig[12] * 10 + dig[13]
+    us = ((((dig[15] * 10 + dig[16]) * 10 + dig[17]) * 10 + dig[18]) * 10 + dig[19]) * 10 + dig[20]
+    ok &= (hh <= 23) & (mi <= 59) & (ss <= 60)
+    tod = ((hh * 3600 + mi * 60 + ss) * 1_000_000 + us) * 1000
+    # "] " closing the file:line; the first one after the header start
+    br = np.flatnonzero((buf[:-1] == 93) & (buf[1:] == 32)).astype(np.int64)
+    j = np.searchsorted(br, s + 30)
+    jc = np.minimum(j, max(len(br) - 1, 0))
+    p = br[jc] if len(br) else np.full(n, -1, np.int64)
+    ok &= (j < len(br)) & (p < ends) & (p > s + 31)
+    # line number: digits right before "]"
+    T = b[np.maximum(p, 8)[:, None] - np.arange(1, 9)[None, :]]   # 8 bytes before "]", nearest first
+    tdig = (T >= 48) & (T <= 57)
+    run = np.cumprod(tdig, axis=1).astype(bool)[:, :7]
+    nd = run.sum(axis=1)
+    tv = np.where(run, T[:, :7].astype(np.int64) - 48, 0)
+    srcline = tv @ (10 ** np.arange(7, dtype=np.int64))
+    colon = b[np.maximum(p - nd - 1, 0)]
+    ok &= (nd >= 1) & (colon == 58) & (p - nd - 1 > s + 30)
+    file_end = p - nd - 1
+    msg = p + 2
+    # cache key: 24 bytes from the file name start + 8 bytes of the message (collisions only cost speed)
+    W = np.ascontiguousarray(b[(s + 30)[:, None] + np.arange(24)[None, :]]).view("<u8")
+    M = np.ascontiguousarray(b[np.minimum(msg, len(b) - 8)[:, None] + np.arange(8)[None, :]]).view("<u8")
+    with np.errstate(over="ignore"):
+        key = np.zeros(n, np.uint64)
+        for col in (W[:, 0], W[:, 1], W[:, 2], M[:, 0]):
+            key = (key ^ col) * np.uint64(0x9E3779B97F4A7C15)
+    z = np.zeros(n, np.int64)
+    return KlogColumns(
+        starts=starts, ends=ends, hdr=ok,
+        sev=np.where(ok, np.select([b0 == 73, b0 == 87, b0 == 69, b0 == 70], [1, 2, 3, 4], 0), 0).astype(np.uint8),
+        mon=np.where(ok, mon, 0), day=np.where(ok, day, 0), tod=np.where(ok, tod, 0), pid=np.where(ok, pid, 0),
+        srcline=np.where(ok, srcline, 0), file_start=np.where(ok, s + 30, z), file_end=np.where(ok, file_end, z),
+        msg=np.where(ok, msg, s), key=key)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+def canonical_klog(sev: str, mon: int, day: int, tod_us: int, pid: int, file: str, line: int, msg: bytes) -> bytes:
+    """A klog line in the exact fixed layout (PIDs wider than 7 digits are kept by the caller separately)."""
+    hh, rem = divmod(tod_us // 1_000_000, 3600)
+    mi, ss = divmod(rem, 60)
+    us = tod_us % 1_000_000
+    pid_txt = str(pid if pid < 10_000_000 else pid % 10_000_000).rjust(7)
+    return (f"{sev}{mon:02d}{day:02d} {hh:02d}:{mi:02d}:{ss:02d}.{us:06d} {pid_txt} {file}:{line}] ".encode()
+            + msg)
+
+
+def go_quote(value: Any) -> str:
+    """Quote a value the way klog's structured logging does (Go %q for strings)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class InnerResult:
+    """How one inner line was understood by the slow path."""
+
+    text: bytes                   # canonical text (klog layout when a header/time is known)
+    outer_ns: int | None = None   # full timestamp carried by the inner format (JSON logging, zap)
+    pid: int | None = None        # true PID when wider than the canonical 7 columns
+    verbosity: int | None = None
+    fmt: str = "klog"
+
+
+_ZAP_LEVEL = {"debug": "I", "info": "I", "warn": "W", "warning": "W", "error": "E", "dpanic": "E",
+              "panic": "F", "fatal": "F"}
+
+
+def canonical_inner(line: bytes) -> InnerResult | None:
+    """Recognise a klog header that the fixed-width parser missed, or a JSON logging / zap line.
+
+    Returns None when the line has no header (a continuation or an orphan).
+    """
+    stripped = line.lstrip()
+    if stripped[:1] == b"{" and b'"msg"' in stripped:
+        res = _json_inner(stripped)
+        if res is not None:
+            return res
+    m = KLOG_RE.match(line)
+    if m is None:
+        return None
+    (_prefix, sev, mo, dd, hh, mi, ss, frac, pid, file, srcline) = m.groups()
+    us = int(((frac or b"") + b"000000")[:6])
+    tod_us = ((int(hh) * 60 + int(mi)) * 60 + int(ss)) * 1_000_000 + us
+    if not (1 <= int(mo) <= 12 and 1 <= int(dd) <= 31 and int(hh) <= 23 and int(mi) <= 59):
+        return None
+    pid_i = int(pid)
+    text = canonical_klog(sev.decode(), int(mo), int(dd), tod_us, pid_i, file.decode("utf-8", "replace"),
+                          int(srcline), line[m.end():])
+    return InnerResult(text, pid=pid_i if pid_i >= 10_000_000 else None)
+
+
+def _json_inner(line: bytes) -> InnerResult | None:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) or "msg" not in obj:
+        return None
+    ts = obj.get("ts")
+    outer = None
+    if isinstance(ts, (int, float)) and not isinstance(ts, bool):
+        # current klog writes epoch milliseconds; old documentation showed seconds
+        outer = int(round(ts * 1000)) * 1000 if ts > 1e11 else int(round(ts * 1_000_000)) * 1000
+    elif isinstance(ts, str):
+        outer = parse_ts_ns(ts.replace(" ", "T"))
+    level = obj.get("level")
+    if isinstance(level, str):
+        sev = _ZAP_LEVEL.get(level.lower(), "I")
+        err_key = "error"
+    else:
+        sev = "E" if "err" in obj else "I"
+        err_key = "err"
+    caller = str(obj.get("caller") or "json.go:0")
+    file, _, ln = caller.rpartition(":")
+    if not ln.isdigit():
+        file, ln = caller, "0"
+    file = file.rsplit("/", 1)[-1] or "json.go"
+    pairs = []
+    for k, v in obj.items():
+        if k in ("ts", "caller", "msg", "level", "v", "logger"):
+            continue
+        pairs.append(f"{'err' if k == err_key else k}={go_quote(v)}")
+    msg = go_quote(str(obj.get("msg"))) + ("" if not pairs else " " + " ".join(pairs))
+    if outer is None:
+        return None
+    days, rem = divmod(outer // 1000, 86_400_000_000)
+    y, mo, d = civil_from_days(days)
+    text = canonical_klog(sev, mo, d, rem, 0, file, int(ln), msg.encode("utf-8", "replace"))
+    v = obj.get("v")
+    return InnerResult(text, outer_ns=outer, verbosity=v if isinstance(v, int) else None,
+                       fmt="zap" if isinstance(level, str) else "json")
+
+
+def civil_from_days(z: int) -> tuple[int, int, int]:
+    """(year, month, day) of a day number since 1970-01-01."""
+    z += 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return y + (m <= 2), m, d
+
+
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass
+class Unwrapped:
+    """Result of unwrapping one physical line."""
+
+    inner: bytes | None           # None when the line is a fragment kept for joining
+    outer_ns: int | None = None
+    stream: int = 0
+    fmt: str = "klog"
+    unparsed: str | None = None   # reason when the wrapper is broken
+    syslog_time: tuple[int, int, int] | None = None  # (month, day, tod_us) of a year-less syslog prefix
+
+
+@dataclass
+class Unwrapper:
+    """Stateful per-source wrapper stripping; joins CRI ``P`` and Docker fragments per stream."""
+
+    fmt: str
+    max_record_bytes: int = 1 << 20
+    partial: dict[int, list[Any]] = field(default_factory=dict)   # stream -> [first ts, parts, first lineno, size]
+    mix: dict[str, int] = field(default_factory=dict)
+
+    def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
+        """Strip the wrapper of one physical line; returns the result and the line number where it started."""
+        order = _TRY_ORDER.get(self.fmt, _TRY_ORDER["auto"])
+        for name in order:
+            res = _WRAPPERS[name](raw)
+            if res is None:
+                continue
+            self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
+            return self._join(res, lineno)
+        if self.fmt == "docker" and raw.lstrip()[:1] == b"{":
+            return Unwrapped(None, unparsed="invalid Docker JSON entry"), lineno
+        if self.fmt == "cri" and CRI_PREFIX_RE.match(raw):
+            return Unwrapped(None, unparsed="CRI line with a bad stream or tag"), lineno
+        self.mix["klog"] = self.mix.get("klog", 0) + 1
+        return Unwrapped(raw), lineno
+
+    def _join(self, res: Unwrapped, lineno: int) -> tuple[Unwrapped, int]:
+        partial = getattr(res, "_partial", False)
+        pend = self.partial.get(res.stream)
+        if partial:
+            if pend is None:
+                self.partial[res.stream] = [res.outer_ns, [res.inner], lineno, len(res.inner or b"")]
+            else:
+                if pend[3] < self.max_record_bytes:
+                    pend[1].append(res.inner)
+                    pend[3] += len(res.inner or b"")
+            return Unwrapped(None, fmt=res.fmt), lineno
+        if pend is not None:
+            del self.partial[res.stream]
+            if pend[3] < self.max_record_bytes:
+                pend[1].append(res.inner)
+            text = b"".join(p for p in pend[1] if p)
+            return Unwrapped(text, pend[0], res.stream, res.fmt), pend[2]
+        return res, lineno
+
+    def flush(self) -> list[tuple[Unwrapped, int]]:
+        """Fragments never ended by a final entry (source ended mid-line) become lines of their own."""
+        out = []
+        for stream, pend in sorted(self.partial.items()):
+            out.append((Unwrapped(b"".join(p for p in pend[1] if p), pend[0], stream, "partial"), pend[2]))
+        self.partial.clear()
+        return out
+
+
+CRI_PREFIX_RE = re.compile(rb"^\d{4}-\d\d-\d\dT\S+ \S+ \S")
+
+
+def _cri(raw: bytes) -> Unwrapped | None:
+    m = CRI_RE.match(raw)
+    if not m:
+        return None
+    ns = _ts_groups_ns(m.groups()[:8])
+    if ns is None:
+        return None
+    res = Unwrapped(m.group(11) or b"", ns, 1 if m.group(9) == b"stdout" else 2, "cri")
+    res._partial = m.group(10) == b"P"  # type: ignore[attr-defined]
+    return res
+
+
+def _kubectl(raw: bytes) -> Unwrapped | None:
+    m = KUBECTL_RE.match(raw)
+    if not m:
+        return None
+    ns = _ts_groups_ns(m.groups()[:8])
+    if ns is None:
+        return None
+    return Unwrapped(m.group(9), ns, 0, "kubectl")
+
+
+def _docker(raw: bytes) -> Unwrapped | None:
+    s = raw.strip()
+    if not (s[:1] == b"{" and b'"log"' in s):
+        return None
+    try:
+        obj = json.loads(s)
+        log = obj["log"]
+        if not isinstance(log, str):
+            return None
+    except (ValueError, KeyError, TypeError):
+        return None
+    ns = parse_ts_ns(str(obj.get("time", "")))
+    stream = {"stdout": 1, "stderr": 2}.get(obj.get("stream"), 0)
+    text = log.encode("utf-8", "surrogateescape")
+    partial = not text.endswith(b"\n")
+    if text.endswith(b"\n"):
+        text = text[:-1]
+    if text.endswith(b"\r"):
+        text = text[:-1]
+    res = Unwrapped(text, ns, stream, "docker")
+    res._partial = partial  # type: ignore[attr-defined]
+    return res
+
+
+def _syslog(raw: bytes) -> Unwrapped | None:
+    m = SHORT_ISO_RE.match(raw)
+    if m:
+        g = m.groups()
+        ns = _ts_groups_ns((*g[:6], None, g[6]))
+        if ns is not None:
+            return Unwrapped(g[10], ns, 0, "syslog")
+    m = SYSLOG_RE.match(raw)
+    if not m:
+        return None
+    mon = MONTHS.get(m.group(1).decode())
+    if mon is None:
+        return None
+    day = int(m.group(2))
+    tod = ((int(m.group(3)) * 60 + int(m.group(4))) * 60 + int(m.group(5))) * 1_000_000
+    return Unwrapped(m.group(9), None, 0, "syslog", syslog_time=(mon, day, tod))
+
+
+_WRAPPERS = {"docker": _docker, "cri": _cri, "kubectl": _kubectl, "syslog": _syslog}
+_TRY_ORDER = {
+    "auto": ("docker", "cri", "kubectl", "syslog"),
+    "docker": ("docker", "cri", "kubectl", "syslog"),
+    "cri": ("cri", "docker", "kubectl", "syslog"),
+    "kubectl": ("kubectl", "cri", "docker", "syslog"),
+    "syslog": ("syslog", "cri", "kubectl", "docker"),
+    "json": ("docker", "cri", "kubectl", "syslog"),
+    "klog": ("docker", "cri", "kubectl", "syslog"),
+}
+_SPECIFICITY = ("docker", "cri", "kubectl", "syslog", "json", "klog")
+
+
+def detect_format(sample: bytes) -> str:
+    """Pick the wrapper/inner format of a source from its first 200 non-empty lines (FMT-9)."""
+    lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:400] if ln.strip()][:200]
+    if not lines:
+        return "klog"
+    scores = {}
+    for name in ("docker", "cri", "kubectl", "syslog"):
+        fn = _WRAPPERS[name]
+        scores[name] = sum(1 for ln in lines if (r := fn(ln)) is not None and r.fmt == name)
+    scores["json"] = sum(1 for ln in lines if ln.lstrip()[:1] == b"{" and b'"msg"' in ln and b'"log"' not in ln)
+    scores["klog"] = sum(1 for ln in lines if KLOG_RE.match(ln))
+    # CRI lines also parse as kubectl lines: prefer the more specific one on ties
+    best = max(_SPECIFICITY, key=lambda k: (scores[k], -_SPECIFICITY.index(k)))
+    if scores[best] == 0:
+        return "klog"
+    return best
+
+
+def is_binary(line: bytes) -> bool:
+    """NUL bytes, or more than 30 % of the decoded characters replaced (FMT-10)."""
+    if b"\x00" in line:
+        return True
+    try:
+        line.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        text = line.decode("utf-8", "replace")
+        return text.count("\ufffd") > 0.3 * max(len(text), 1)

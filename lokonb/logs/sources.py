@@ -1,0 +1,328 @@
+"""Log sources: resolving paths, globs, directories, stdin and pods into streams of byte blocks (spec logs.md §3).
+
+A :class:`Source` yields blocks of complete lines (``\\n``-terminated, CRLF normalised, over-long lines cut at
+``max_line_bytes``); gzip is recognised by its magic bytes; errors (permission denied, corrupt gzip) are recorded
+on the source, never raised, so the other sources continue (ROB-1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import gzip
+import io
+import os
+import re
+import sys
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from lokonb.logs.errors import LogParameterError
+
+BLOCK_BYTES = 8 << 20
+PODS_RE = re.compile(r"(?:^|/)(?P<namespace>[^/_]+)_(?P<pod>[^/_]+)_(?P<uid>[^/_]+)/(?P<container>[^/]+)/"
+                     r"(?P<restart>\d+)\.log(?:\.(?P<rotation>\d{8}-\d{6}))?(?:\.gz)?$")
+CONTAINERS_RE = re.compile(r"(?:^|/)(?P<pod>[^/_]+)_(?P<namespace>[^/_]+)_(?P<container>.+)-(?P<id>[0-9a-f]{12,64})"
+                           r"\.log(?:\.gz)?$")
+ROTATION_RE = re.compile(r"(\d{8})-(\d{6})")
+
+
+@dataclass
+class Source:
+    """One input stream."""
+
+    name: str
+    kind: str                                   # file, gz, stdin, pod, sample
+    path: Path | None = None
+    opener: Callable[[], IO[bytes]] | None = None
+    node: str | None = None
+    namespace: str | None = None
+    pod: str | None = None
+    container: str | None = None
+    restart: int | None = None
+    instance: str | None = None
+    anchor_ns: int | None = None               # end anchor for year inference (TIME-4)
+    year_source: str | None = None
+    error: str | None = None
+    notes: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+    truncated_lines: int = 0
+    sort_key: tuple[Any, ...] = ()
+
+    def blocks(self, block_bytes: int = BLOCK_BYTES, max_line_bytes: int = 1 << 20) -> Iterator[tuple[bytes, list[int]]]:
+        """Yield (block of complete lines, 0-based indexes of lines cut at ``max_line_bytes`` in it)."""
+        if self.opener is None:
+            return
+        try:
+            fh = self.opener()
+        except OSError as exc:
+            self.error = f"cannot open: {exc.strerror or exc}"
+            return
+        carry = b""
+        skipping = False
+        cut_pending = False
+        try:
+            with fh:
+                while True:
+                    try:
+                        data = fh.read(block_bytes)
+                    except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
+                        self.error = _gzip_error(self, exc)
+                        break
+                    if not data:
+                        break
+                    self.bytes_read += len(data)
+                    if skipping:
+                        nl = data.find(b"\n")
+                        if nl < 0:
+                            continue
+                        data = data[nl:]
+                        skipping = False
+                    last = data.rfind(b"\n")
+                    if last < 0:
+                        carry += data
+                        if len(carry) > max_line_bytes:
+                            carry = carry[:max_line_bytes]
+                            skipping = True
+                            cut_pending = True
+                        continue
+                    block = carry + data[: last + 1]
+                    carry = data[last + 1:]
+                    cut = []
+                    if cut_pending:
+                        cut = [0]
+                        cut_pending = False
+                    self.truncated_lines += len(set(cut))
+                    yield _crlf(block), sorted(set(cut))
+        except OSError as exc:
+            self.error = f"read error: {exc.strerror or exc}"
+        if carry:
+            cut = [0] if cut_pending else []
+            self.truncated_lines += len(cut)
+            yield _crlf(carry + b"\n"), cut
+
+
+def _crlf(block: bytes) -> bytes:
+    return block.replace(b"\r\n", b"\n") if b"\r" in block else block
+
+
+def _gzip_error(src: Source, exc: BaseException) -> str:
+    what = "gzip stream truncated" if isinstance(exc, EOFError) else f"corrupt gzip data ({exc})"
+    if src.kind != "gz":
+        what = f"read error ({exc})"
+    return f"{src.path or src.name}: {what} after {src.bytes_read} uncompressed bytes"
+
+
+def _open_file(path: Path) -> IO[bytes]:
+    fh = open(path, "rb")  # noqa: SIM115 - returned to the caller, closed by Source.blocks
+    head = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
+    if head == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
+    return fh
+
+
+def _gzip_mtime(path: Path) -> int | None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(10)
+    except OSError:
+        return None
+    if head[:2] != b"\x1f\x8b" or len(head) < 8:
+        return None
+    mtime = int.from_bytes(head[4:8], "little")
+    return mtime or None
+
+
+def file_source(path: Path, name: str | None = None, node: str | None = None) -> Source:
+    """A :class:`Source` for one file, with path metadata (IN-2) and its year anchor (TIME-4)."""
+    text = str(path)
+    src = Source(name=name or text, kind="file", path=path, opener=lambda: _open_file(path), node=node)
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(2) == b"\x1f\x8b":
+                src.kind = "gz"
+    except OSError as exc:
+        src.error = f"cannot open: {exc.strerror or exc}"
+        src.opener = None
+    m = PODS_RE.search(text.replace(os.sep, "/"))
+    rotation = None
+    if m:
+        src.namespace, src.pod, src.container = m.group("namespace"), m.group("pod"), m.group("container")
+        src.restart = int(m.group("restart"))
+        rotation = m.group("rotation")
+    else:
+        m2 = CONTAINERS_RE.search(text.replace(os.sep, "/"))
+        if m2:
+            src.namespace, src.pod, src.container = m2.group("namespace"), m2.group("pod"), m2.group("container")
+    # year anchor: rotation date in the name, gzip header MTIME, file mtime
+    rm = ROTATION_RE.search(path.name)
+    if rm:
+        try:
+            t = dt.datetime.strptime(rm.group(1) + rm.group(2), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+            src.anchor_ns, src.year_source = int(t.timestamp()) * 10**9, "filename"
+        except ValueError:
+            pass
+    if src.anchor_ns is None and src.kind == "gz":
+        gm = _gzip_mtime(path)
+        if gm:
+            src.anchor_ns, src.year_source = gm * 10**9, "gzip-mtime"
+    st_mtime = None
+    try:
+        st_mtime = path.stat().st_mtime
+    except OSError:
+        pass
+    if src.anchor_ns is None and st_mtime is not None:
+        src.anchor_ns, src.year_source = int(st_mtime * 1e9), "mtime"
+    src.sort_key = (src.namespace or "", src.pod or "", src.container or "", src.restart or 0,
+                    0 if rotation else 1, rotation or "", st_mtime or 0.0, text)
+    return src
+
+
+def stdin_source(stream: IO[bytes] | None = None) -> Source:
+    """stdin as one streamed source named ``stdin`` (year: collection time, with a warning)."""
+    raw = stream if stream is not None else sys.stdin.buffer
+
+    def opener() -> IO[bytes]:
+        head = raw.peek(2)[:2] if hasattr(raw, "peek") else b""
+        if head == b"\x1f\x8b":
+            return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return _NoClose(raw)
+
+    now = int(dt.datetime.now(dt.UTC).timestamp() * 1e9)
+    return Source(name="stdin", kind="stdin", opener=opener, anchor_ns=now, year_source="assumed-now")
+
+
+def bytes_source(name: str, data: bytes, *, kind: str = "sample", anchor_ns: int | None = None,
+                 year_source: str = "collection-time", **meta: Any) -> Source:
+    """An in-memory source (samples, pod logs already fetched, tests)."""
+    return Source(name=name, kind=kind, opener=lambda: _open_bytes(data), anchor_ns=anchor_ns,
+                  year_source=year_source, **meta)
+
+
+def _open_bytes(data: bytes) -> IO[bytes]:
+    if data[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=io.BytesIO(data), mode="rb")  # type: ignore[return-value]
+    return io.BytesIO(data)
+
+
+class _NoClose(io.RawIOBase):
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+
+    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+        return self.raw.read(n)
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:  # stdin stays open
+        pass
+
+
+def _walk(root: Path, warnings: list[str]) -> list[Path]:
+    """Recursive walk following symlinks, each real file once, loops reported once (IN-2)."""
+    out: list[Path] = []
+    seen_dirs: set[str] = set()
+    seen_files: set[str] = set()
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        try:
+            real = os.path.realpath(d)
+        except OSError:
+            continue
+        if real in seen_dirs:
+            warnings.append(f"{d}: directory already visited (symlink loop or duplicate link), skipped")
+            continue
+        seen_dirs.add(real)
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as exc:
+            warnings.append(f"{d}: cannot list directory: {exc.strerror or exc}")
+            continue
+        for e in entries:
+            p = Path(e.path)
+            try:
+                if e.is_dir(follow_symlinks=True):
+                    stack.append(p)
+                elif e.is_file(follow_symlinks=True):
+                    rp = os.path.realpath(p)
+                    if rp not in seen_files:
+                        seen_files.add(rp)
+                        out.append(p)
+                elif e.is_symlink():
+                    warnings.append(f"{p}: broken symlink, skipped")
+            except OSError as exc:
+                warnings.append(f"{p}: {exc.strerror or exc}")
+    return out
+
+
+def resolve(inputs: Iterable[Any], *, include: Iterable[str] | None = ("*kube-apiserver*",),
+            warnings: list[str] | None = None, stdin: IO[bytes] | None = None) -> list[Source]:
+    """Turn paths, globs, directories, ``-``, ``NAME=PATH`` and ``(name, path)`` into ordered sources (IN-1..3)."""
+    import fnmatch
+
+    warnings = warnings if warnings is not None else []
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for item in inputs:
+        node = None
+        if isinstance(item, Source):
+            sources.append(item)
+            continue
+        if isinstance(item, tuple):
+            node, item = item
+        text = str(item)
+        if text == "-":
+            sources.append(stdin_source(stdin))
+            continue
+        if isinstance(item, str) and "=" in text and not Path(text).exists():
+            node, text = text.split("=", 1)
+        p = Path(text)
+        if p.is_dir():
+            files = _walk(p, warnings)
+            inc = list(include) if include is not None else None
+            chosen = files if inc is None else [f for f in files if any(fnmatch.fnmatch(str(f), g) for g in inc)]
+            if inc is not None and files and not chosen:
+                warnings.append(f"{text}: no file matches {', '.join(inc)}; reading all {len(files)} files")
+                chosen = files
+            group = [file_source(f, node=node) for f in chosen]
+        elif any(ch in text for ch in "*?["):
+            matches = sorted(m for m in glob.glob(text, recursive=True) if Path(m).is_file())
+            if not matches:
+                src = Source(name=text, kind="file", node=node, error="glob matched no file")
+                sources.append(src)
+                continue
+            group = [file_source(Path(m), node=node) for m in matches]
+        else:
+            src = file_source(p, name=text, node=node)
+            if not p.exists():
+                src.error, src.opener = "no such file", None
+            elif p.is_dir() is False and not p.is_file():
+                src.error, src.opener = "not a regular file", None
+            sources.append(src)
+            continue
+        group.sort(key=lambda s: s.sort_key)
+        for s in group:
+            rp = os.path.realpath(s.path) if s.path else s.name
+            if rp in seen:
+                continue
+            seen.add(rp)
+            sources.append(s)
+    return sources
+
+
+def parse_size(text: str | int) -> int:
+    """``"64MiB"``, ``"1GiB"``, ``"500k"``, ``1048576`` → bytes."""
+    if isinstance(text, int):
+        return text
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(i?)[bB]?\s*", str(text))
+    if not m:
+        raise LogParameterError(f"size: {text!r} is not a size like 64MiB, 1GiB or 500000")
+    mult = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}[m.group(2).lower()]
+    if not m.group(3) and m.group(2):
+        mult = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}[m.group(2).lower()]
+    return int(float(m.group(1)) * mult)
