@@ -327,13 +327,17 @@ def live_check(
     phase, detail = "", ""
     cleaned = False
     try:
-        core.create_namespace(
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": dict(MANAGED_BY)}}
-        )
-        core.create_namespaced_pod(ns, pod)
+        namespace_body = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": ns, "labels": dict(MANAGED_BY)},
+        }
+        core.create_namespace(namespace_body)  # type: ignore[arg-type]  # the client accepts plain dicts
+        core.create_namespaced_pod(ns, pod)  # type: ignore[arg-type]
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            phase = core.read_namespaced_pod(pod_name, ns).status.phase or ""
+            status = core.read_namespaced_pod(pod_name, ns).status
+            phase = (status.phase if status else None) or ""
             if phase in ("Succeeded", "Failed"):
                 break
             time.sleep(poll_s)

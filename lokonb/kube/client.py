@@ -41,8 +41,9 @@ def list_contexts(kubeconfig: str | Path) -> tuple[list[str], str | None]:
         raise KubeconfigError(
             "not a kubeconfig (expected a mapping with clusters, users and contexts)", file=str(path)
         )
-    names = [c.get("name") for c in doc.get("contexts") or [] if isinstance(c, dict) and c.get("name")]
-    return names, doc.get("current-context") or None
+    names = [str(c["name"]) for c in doc.get("contexts") or [] if isinstance(c, dict) and c.get("name")]
+    current = doc.get("current-context")
+    return names, str(current) if current else None
 
 
 def load_api_client(kubeconfig: str | Path | None = None, context: str | None = None) -> Any:

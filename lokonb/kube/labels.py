@@ -172,7 +172,7 @@ class LabelSelector:
                 raise PolicyInputError(
                     f"{where}.operator", f"unknown operator {op!r}; allowed: " + ", ".join(OPERATORS)
                 )
-            if OPERATORS[op]:
+            if OPERATORS[str(op)]:
                 if not values or not isinstance(values, Sequence) or isinstance(values, str):
                     raise PolicyInputError(
                         f"{where}.values", f"operator {op} needs a non-empty list of values"
@@ -183,7 +183,7 @@ class LabelSelector:
                         raise PolicyInputError(f"{where}.values", err)
             elif values:
                 raise PolicyInputError(f"{where}.values", f"operator {op} takes no values")
-            reqs.append(Requirement(key, op, tuple(values or ())))
+            reqs.append(Requirement(str(key), str(op), tuple(values or ())))
         return cls(tuple(pairs), tuple(reqs))
 
     @classmethod

@@ -163,7 +163,8 @@ def load_dump(path: str | Path | Iterable[str | Path]) -> Inventory:
             for index, doc in _documents(file):
                 where = f"{file} (document {index})"
                 for obj in _expand(doc, where):
-                    meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+                    raw_meta = obj.get("metadata")
+                    meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
                     key = (
                         str(obj.get("apiVersion")),
                         str(obj.get("kind")),
@@ -272,7 +273,7 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
             "globalnetworksets": "GlobalNetworkSet",
             "tiers": "Tier",
         }[plural]
-        for item in out.get("items") or []:
+        for item in (out.get("items") if isinstance(out, dict) else None) or []:
             getattr(inv, slot).append({"apiVersion": "crd.projectcalico.org/v1", "kind": kind, **item})
     return inv
 
