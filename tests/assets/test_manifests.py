@@ -328,3 +328,17 @@ def test_controller_manager_can_read_its_secret_as_non_root(generated):
     assert ctx["runAsUser"] != 0
     # readable through the group (fsGroup) and never by others
     assert ctx["fsGroup"] is not None and mode & 0o040 and not mode & 0o007
+
+
+@pytest.mark.parametrize(
+    ("cidr", "size"),
+    [
+        ("10.2.0.0/16", 24),
+        ("192.168.0.0/17", 24),
+        ("10.2.0.0/26", 26),
+        ("10.2.0.0/24", 24),
+        ("10.0.0.0/8", 24),
+    ],
+)
+def test_calico_block_size_fits_the_pool(cidr, size):
+    assert calico.block_size(cidr) == size

@@ -6,6 +6,7 @@ MTU rules (table below): pod interfaces must fit inside every encapsulation that
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -168,6 +169,15 @@ def cni_network_config() -> str:
     ).replace('"__CNI_MTU__"', "__CNI_MTU__")  # install-cni substitutes a bare number
 
 
+#: Per-node address block (Typhoon's /24: 254 pods per block); never larger than the pool itself.
+DEFAULT_BLOCK_SIZE = 24
+
+
+def block_size(pod_cidr: str) -> int:
+    """Calico requires blockSize >= the pool's prefix length (and <= 32)."""
+    return max(DEFAULT_BLOCK_SIZE, ipaddress.ip_network(pod_cidr, strict=False).prefixlen)
+
+
 def ip_pool(config: Any) -> dict:
     return {
         "apiVersion": f"{GROUP}/v1",
@@ -175,7 +185,7 @@ def ip_pool(config: Any) -> dict:
         "metadata": {"name": "default-ipv4-ippool"},
         "spec": {
             "cidr": str(config.pod_cidr),
-            "blockSize": 24,
+            "blockSize": block_size(str(config.pod_cidr)),
             "ipipMode": "Always",
             "vxlanMode": "Never",
             "natOutgoing": True,
