@@ -175,7 +175,7 @@ def running() -> EmbeddedAWS | None:
     return _current
 
 
-def serve(port: int, host: str = "127.0.0.1") -> None:
+def serve(port: int, host: str = "127.0.0.1", zones: tuple[str, ...] = (), region: str = "eu-central-1") -> None:
     """Run a seeded moto server in the foreground until SIGINT/SIGTERM (``serve`` sub-command)."""
     import signal
 
@@ -186,6 +186,8 @@ def serve(port: int, host: str = "127.0.0.1") -> None:
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     h, p = server.get_host_and_port()
+    for zone in zones:
+        EmbeddedAWS(url=f"http://{h}:{p}", region=region).seed_zone(zone)
     print(f"embedded AWS listening on http://{h}:{p} (use --endpoint http://{h}:{p}; Ctrl-C stops it)", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -204,9 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve", help="serve until interrupted")
     s.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free port, printed)")
+    s.add_argument("--dns-zone", action="append", default=[], metavar="ZONE",
+                   help="seed a public hosted zone (repeatable), as a real account would already have it")
+    s.add_argument("--region", default="eu-central-1", help="region used for seeding (default eu-central-1)")
     args = parser.parse_args(argv)
     if args.cmd == "serve":
-        serve(args.port)
+        serve(args.port, zones=tuple(args.dns_zone), region=args.region)
     return 0
 
 
