@@ -102,3 +102,98 @@ def render_from_file(cluster_config: str | Path, *, out_dir: str | Path, asset_d
     render.save(out)
     diff = diff_renders(previous, render) if previous is not None else None
     return RenderRun(model.cluster_name, render, render.findings, out, previous, diff, seconds, external_validate)
+
+
+def render_notebook(cluster: dict[str, Any] | str | Path, *, asset_dir: str | Path | None = None,
+                    roles: list[str] | None = None, snippets: bool = True, ignition_version: str = "3.3.0",
+                    external_validate: bool | None = None, previous_render: str | Path | None = None,
+                    output_dir: str | Path | None = None, assets: Any = None) -> RenderRun:
+    """The ``render_flatcar`` notebook's one call: ``cluster`` is the definition dict (or a file path).
+
+    ``asset_dir`` None → a fresh temporary directory for the PKI; ``external_validate`` None → run
+    ``ignition-validate`` when installed; ``output_dir`` None → a temporary directory.
+    """
+    import tempfile
+    import time
+
+    from lokonb.config import load_yaml
+    from lokonb.errors import ConfigError
+    from lokonb.flatcar.validate import ignition_validate_binary
+
+    if isinstance(cluster, (str, Path)):
+        model = load_cluster(cluster)
+    else:
+        model = load_yaml({"cluster": dict(cluster)})
+    model = dataclasses.replace(model, asset_dir=Path(asset_dir) if asset_dir else
+                                Path(tempfile.mkdtemp(prefix="lokonb-assets-")))
+    if external_validate is None:
+        external_validate = ignition_validate_binary() is not None
+    if assets is None:
+        from lokonb.flatcar.assets import real_assets
+
+        assets = real_assets(model)
+    out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="lokonb-render-"))
+    previous = Path(previous_render) if previous_render else None
+    start = time.perf_counter()
+    try:
+        render = render_cluster(model, assets=assets, snippets=snippets, ignition_version=ignition_version,
+                                external_validate=external_validate)
+    except RenderError as exc:
+        errors = [f for f in exc.findings if f.severity == "error"]
+        return RenderRun(model.cluster_name, None, exc.findings, None, previous, None,
+                         time.perf_counter() - start, bool(external_validate), errors)
+    seconds = time.perf_counter() - start
+    if roles:
+        unknown = [r for r in roles if r not in render.roles]
+        if unknown:
+            raise ConfigError(f"roles: unknown role(s) {', '.join(unknown)}; this cluster has "
+                              f"{', '.join(render.roles)}")
+        render.roles = {k: v for k, v in render.roles.items() if k in roles}
+        render.findings = [f for f in render.findings if f.role in roles or f.role is None]
+    render.save(out)
+    diff = diff_renders(previous, render) if previous is not None else None
+    return RenderRun(model.cluster_name, render, render.findings, out, previous, diff, seconds,
+                     bool(external_validate))
+
+
+def size_plot(run: RenderRun) -> Any:
+    """Horizontal bars: compact config size and delivered user-data size per role against the 16 KiB limit."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from lokonb.flatcar.delivery import USER_DATA_LIMIT
+
+    rows = run.render.summary() if run.render else []
+    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.6 * max(len(rows), 1)))
+    names = [r["role"] for r in rows]
+    ys = range(len(rows))
+    ax.barh([y + 0.2 for y in ys], [r["config_size"] / 1024 for r in rows], height=0.4, label="config (compact)")
+    ax.barh([y - 0.2 for y in ys], [r["user_data_size"] / 1024 for r in rows], height=0.4,
+            label="user data delivered")
+    ax.axvline(USER_DATA_LIMIT / 1024, color="red", linestyle="--", label="EC2 user-data limit (16 KiB)")
+    ax.set_yticks(list(ys), names)
+    ax.set_xscale("log")
+    ax.set_xlabel("KiB (log scale)")
+    ax.set_title("Node config sizes against the EC2 user-data limit")
+    ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def headline_markdown(run: RenderRun) -> str:
+    h = run.headline()
+    if not run.ok:
+        lines = [f"**Rendering {run.cluster_name} failed** with {h['errors']} error(s):", ""]
+        for f in run.errors[:20]:
+            where = " ".join(x for x in (f.role or "", f.source or "", f.path or "") if x)
+            pos = f" (line {f.line}, column {f.column})" if f.line is not None else ""
+            lines.append(f"- `{where}`{pos}: {f.message}")
+        return "\n".join(lines)
+    return (f"**{h['roles']} node role(s)** of `{run.cluster_name}` rendered to Ignition {h['spec']} in "
+            f"{h['render_seconds']} s: {h['errors']} errors, {h['warnings']} warnings; "
+            f"{h['s3_roles']} delivered through S3 (secrets or > 16 KiB), {h['inline_roles']} inline; largest "
+            f"config {h['largest_config_bytes']} bytes. External validation (ignition-validate): "
+            f"{'yes' if h['external_validation'] else 'no'}. Saved to `{run.saved_to}`.")
