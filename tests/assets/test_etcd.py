@@ -3,11 +3,14 @@ settings of the controller config's /etc/kubernetes/etcd.env (flatcar.md §7.4),
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import socket
 import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -59,6 +62,66 @@ def etcd_env(i: int, count: int, ssl_dir: Path, data_dir: Path, ports: list[int]
     }
 
 
+def _decode(source: str) -> str:
+    head, _, body = source.partition(",")
+    if head.endswith(";base64"):
+        return base64.b64decode(body).decode()
+    return urllib.parse.unquote(body)
+
+
+def from_controller_configs(config, assets) -> list[tuple[dict[str, str], dict[str, str]]] | None:
+    """Per controller: (etcd.env as rendered, /etc/ssl/etcd files as rendered), from the real node configs;
+    None when the Flatcar renderer is not available."""
+    try:
+        from lokonb.flatcar import render_cluster
+    except ImportError:
+        return None
+    render = render_cluster(config, assets=assets)
+    out = []
+    for i in range(config.controller_count):
+        files = {f["path"]: f for f in json.loads(render.role(f"controller-{i}").compact)["storage"]["files"]}
+        env_text = _decode(files["/etc/kubernetes/etcd.env"]["contents"]["source"])
+        env = dict(line.split("=", 1) for line in env_text.splitlines() if line.strip())
+        tls = {
+            p[len("/etc/ssl/etcd/") :]: _decode(f["contents"]["source"])
+            for p, f in files.items()
+            if p.startswith("/etc/ssl/etcd/")
+        }
+        out.append((env, tls))
+    return out
+
+
+def localize(
+    env: dict[str, str], i: int, config, ssl_dir: Path, data_dir: Path, ports: list[int]
+) -> dict[str, str]:
+    """A rendered etcd.env made runnable on one host: member DNS names -> 127.0.0.1 with per-member free
+    ports, /etc/ssl/etcd and /var/lib/etcd -> test directories. Only etcd's own (ETCD_) settings."""
+    swaps = []
+    for j in range(config.controller_count):
+        host = f"https://{config.cluster_name}-etcd{j}.{config.dns_zone}"
+        swaps += [
+            (f"{host}:2379", f"https://127.0.0.1:{ports[3 * j]}"),
+            (f"{host}:2380", f"https://127.0.0.1:{ports[3 * j + 1]}"),
+        ]
+    swaps += [
+        ("https://0.0.0.0:2379", f"https://127.0.0.1:{ports[3 * i]}"),
+        ("https://0.0.0.0:2380", f"https://127.0.0.1:{ports[3 * i + 1]}"),
+        ("http://0.0.0.0:2381", f"http://127.0.0.1:{ports[3 * i + 2]}"),
+        ("/etc/ssl/etcd", str(ssl_dir)),
+        ("/var/lib/etcd", str(data_dir)),
+    ]
+    out = {}
+    for key, value in env.items():
+        if not key.startswith("ETCD_"):
+            continue
+        for old, new in swaps:
+            value = value.replace(old, new)
+        out[key] = value
+    joined = "".join(out.values())
+    assert "example.com" not in joined and "0.0.0.0" not in joined  # noqa: S104 - a check, not a bind
+    return out
+
+
 def _place(files, ssl_dir: Path) -> None:
     """Write etcd_tls_files() as the controller config places them (dirs 0500 -> 0700 here so we can
     clean)."""
@@ -102,15 +165,20 @@ def test_three_member_etcd_with_generated_certificates(tmp_path, openssl):
     procs: list[subprocess.Popen] = []
     logs = []
     try:
+        rendered = from_controller_configs(cfg, assets)
         for i in range(count):
             ssl_dir = tmp_path / f"ssl{i}"
-            _place(assets.etcd_tls_files(i), ssl_dir)
             data_dir = tmp_path / f"data{i}"
             data_dir.mkdir(mode=0o700)
-            env = {
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                **etcd_env(i, count, ssl_dir, data_dir, ports),
-            }
+            if rendered is not None:  # the exact files and settings the controller config carries
+                env_file, tls = rendered[i]
+                _place(tls, ssl_dir)
+                etcd_settings = localize(env_file, i, cfg, ssl_dir, data_dir, ports)
+                assert etcd_settings.keys() == etcd_env(i, count, ssl_dir, data_dir, ports).keys()
+            else:
+                _place(assets.etcd_tls_files(i), ssl_dir)
+                etcd_settings = etcd_env(i, count, ssl_dir, data_dir, ports)
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **etcd_settings}
             log = open(tmp_path / f"etcd{i}.log", "w")  # noqa: SIM115 - closed in finally
             logs.append(log)
             procs.append(subprocess.Popen([ETCD], env=env, stdout=log, stderr=subprocess.STDOUT))
