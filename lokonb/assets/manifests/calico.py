@@ -266,7 +266,7 @@ def _rbac() -> list[dict]:
 
 def _env(config: Any) -> list[dict]:
     m = mtus(config)
-    env = [
+    env: list[dict] = [
         {"name": "DATASTORE_TYPE", "value": "kubernetes"},
         {"name": "WAIT_FOR_DATASTORE", "value": "true"},
         {"name": "NODENAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
