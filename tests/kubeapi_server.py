@@ -32,7 +32,8 @@ apiextensions.k8s.io/v1 ``customresourcedefinitions``; crd.projectcalico.org/v1 
 object exists in the store (``calico=True`` installs the Calico CRDs; :meth:`KubeApiServer.remove_crd` makes
 them disappear), so "CRD missing" is the real 404 with a ``Status`` body.
 
-Verbs: GET (object, namespaced list, all-namespaces list with ``labelSelector`` equality and set-based
+Verbs: GET (object, namespaced list, all-namespaces list (chunked with ``limit``/``continue``) with
+``labelSelector`` equality and set-based
 requirements and ``fieldSelector`` on ``metadata.name``/``metadata.namespace``/``spec.nodeName``), POST (201,
 409 AlreadyExists, 404 namespace not found, 422 Invalid for bad names/labels and bad NetworkPolicy
 CIDRs/protocols, 400 namespace mismatch), PUT (200; 404 when missing; 409 Conflict on a stale
@@ -1025,10 +1026,21 @@ class _Handler(BaseHTTPRequestHandler):
                 item.pop("kind", None)
                 item.pop("apiVersion", None)
             items.append(item)
+        meta: dict[str, Any] = {"resourceVersion": str(self.api._rv)}
+        try:  # chunking: ?limit=N&continue=TOKEN (the token is the offset, opaque to clients)
+            start = int(query.get("continue", ["0"])[0] or 0)
+            limit = int(query.get("limit", ["0"])[0] or 0)
+        except ValueError:
+            raise ApiStatus(400, "BadRequest", "invalid limit or continue token") from None
+        if limit > 0:
+            if start + limit < len(items):
+                meta["continue"] = str(start + limit)
+                meta["remainingItemCount"] = len(items) - start - limit
+            items = items[start : start + limit]
         return {
             "kind": f"{rtype.kind}List",
             "apiVersion": rtype.api_version,
-            "metadata": {"resourceVersion": str(self.api._rv)},
+            "metadata": meta,
             "items": items,
         }
 

@@ -53,6 +53,17 @@ COLUMNS: tuple[str, ...] = (
     "imds_token",
     "phase",
 )
+#: Policy kinds a dump may hold that the audit does not evaluate, and what that means for the verdicts.
+UNEVALUATED_POLICY_KINDS: dict[str, str] = {
+    "AdminNetworkPolicy": "it is evaluated before NetworkPolicies and may allow or deny pods' egress; "
+    "check the pods it selects by hand",
+    "BaselineAdminNetworkPolicy": "it applies after NetworkPolicies to pods no policy isolates",
+    "StagedGlobalNetworkPolicy": "staged policies are not enforced",
+    "StagedNetworkPolicy": "staged policies are not enforced",
+    "StagedKubernetesNetworkPolicy": "staged policies are not enforced",
+    "CiliumNetworkPolicy": "Cilium policies are not modelled (lokonb models Calico)",
+    "CiliumClusterwideNetworkPolicy": "Cilium policies are not modelled (lokonb models Calico)",
+}
 _PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMPV6": 58, "SCTP": 132, "UDPLITE": 136}
 
 
@@ -550,6 +561,14 @@ class _Auditor:
         self.policies = [_k8s_policy(p) for p in inv.network_policies]
         self.policies += [_calico_policy(p, False) for p in inv.global_policies]
         self.policies += [_calico_policy(p, True) for p in inv.calico_policies]
+        # candidates per (tier, namespace): namespaced policies only ever select pods of their own namespace
+        self._global: dict[str, list[_Policy]] = {}
+        self._namespaced: dict[tuple[str, str], list[_Policy]] = {}
+        for p in self.policies:
+            if p.namespace is None:
+                self._global.setdefault(p.tier, []).append(p)
+            else:
+                self._namespaced.setdefault((p.tier, p.namespace), []).append(p)
         tier_order: dict[str, float | None] = {}
         for t in inv.tiers:
             name = str((t.get("metadata") or {}).get("name"))
@@ -607,9 +626,8 @@ class _Auditor:
         what = f"TCP {self.port} to {self.ip}"
         passed: list[str] = []
         for tier in self.tiers:
-            applicable = sorted(
-                (p for p in self.policies if p.tier == tier and p.applies_to(ctx)), key=lambda p: p.sort_key
-            )
+            candidates = self._global.get(tier, []) + self._namespaced.get((tier, ctx.namespace), [])
+            applicable = sorted((p for p in candidates if p.applies_to(ctx)), key=lambda p: p.sort_key)
             if not applicable:
                 continue
             misses: list[str] = []
@@ -755,6 +773,10 @@ def audit_inventory(
         )
     block = next((n for n in auditor.gnp_names if _is_block(n)), None)
     notes = list(inv.notes)
+    for key, count in sorted(inv.ignored_kinds.items()):
+        kind = key.split(" ", 1)[-1]
+        if kind in UNEVALUATED_POLICY_KINDS:
+            notes.append(f"{count} {key} object(s) not evaluated: {UNEVALUATED_POLICY_KINDS[kind]}")
     if not auditor.gnp_names:
         notes.append(
             "no GlobalNetworkPolicy found: nothing blocks the metadata endpoint cluster-wide "

@@ -34,6 +34,8 @@ KIND_SLOTS: Mapping[tuple[str, str], str] = {
     ("projectcalico.org/v3", "Tier"): "tiers",
 }
 _DUMP_SUFFIXES = (".yaml", ".yml", ".json")
+#: Page size of list calls against a live cluster.
+LIST_CHUNK = 500
 
 
 @dataclass
@@ -234,8 +236,15 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
     def listed(
         call: Any, what: str, api_version: str, kind: str, optional: bool = False
     ) -> list[dict[str, Any]]:
+        items: list[Any] = []
+        token: str | None = None
         try:
-            items = call().items
+            while True:  # chunked lists keep responses small on large clusters
+                page = call(limit=LIST_CHUNK, _continue=token) if token else call(limit=LIST_CHUNK)
+                items.extend(page.items)
+                token = _continue_token(page.metadata)
+                if not token:
+                    break
         except ApiException as exc:
             if optional and exc.status in (403, 404):
                 inv.notes.append(f"cannot list {what} ({exc.status}); node IMDS settings are not read")
@@ -256,7 +265,17 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
     inv.calico_installed = True
     for plural, slot in _CALICO_LISTS:
         try:
-            out = custom.list_cluster_custom_object("crd.projectcalico.org", "v1", plural)
+            out = custom.list_cluster_custom_object("crd.projectcalico.org", "v1", plural, limit=LIST_CHUNK)
+            pages = [out]
+            while isinstance(out, dict) and (out.get("metadata") or {}).get("continue"):
+                out = custom.list_cluster_custom_object(
+                    "crd.projectcalico.org",
+                    "v1",
+                    plural,
+                    limit=LIST_CHUNK,
+                    _continue=out["metadata"]["continue"],
+                )
+                pages.append(out)
         except ApiException as exc:
             if exc.status == 404:
                 if plural == "globalnetworkpolicies":
@@ -273,9 +292,17 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
             "globalnetworksets": "GlobalNetworkSet",
             "tiers": "Tier",
         }[plural]
-        for item in (out.get("items") if isinstance(out, dict) else None) or []:
-            getattr(inv, slot).append({"apiVersion": "crd.projectcalico.org/v1", "kind": kind, **item})
+        for page in pages:
+            for item in (page.get("items") if isinstance(page, dict) else None) or []:
+                getattr(inv, slot).append({"apiVersion": "crd.projectcalico.org/v1", "kind": kind, **item})
     return inv
+
+
+def _continue_token(meta: Any) -> str | None:
+    """The list continue token (client 37: attribute ``var_continue``; older clients: ``_continue``)."""
+    if meta is None:
+        return None
+    return getattr(meta, "var_continue", None) or getattr(meta, "_continue", None) or None
 
 
 def _short(exc: BaseException) -> str:

@@ -223,3 +223,20 @@ def test_cli_apply_bad_input_never_connects(kubeapi, tmp_path, capsys):
     code = main(["metadata", "apply", "--kubeconfig", kc, "--blocked-cidr", "nope", "--confirm"])
     assert code == 2 and "blocked_cidrs[0]" in capsys.readouterr().err
     assert kubeapi.requests == []
+
+
+def test_live_audit_pages_through_large_lists(kubeapi, tmp_path, monkeypatch):
+    import lokonb.kube.sources as sources
+
+    monkeypatch.setattr(sources, "LIST_CHUNK", 2)
+    pods = [o for o in sample_objects() if o["kind"] == "Pod"]
+    for obj in pods:
+        kubeapi.add(obj)
+    kubeapi.add(render_block_policy())
+    kubeapi.add({**render_block_policy(), "metadata": {"name": "second"}})
+    kubeapi.add({**render_block_policy(), "metadata": {"name": "third"}})
+    live = audit_metadata_access(kubeconfig=kubeapi.write_kubeconfig(tmp_path / "kc"))
+    assert len(live.verdicts) == len(pods)
+    pod_lists = kubeapi.requests_matching("GET", "/api/v1/pods")
+    assert len(pod_lists) == (len(pods) + 1) // 2 and pod_lists[1].query["continue"] == ["2"]
+    assert len(kubeapi.requests_matching("GET", GNP_PATH)) == 2

@@ -205,3 +205,21 @@ def test_node_imds_from_cluster_model():
 def test_legacy_network_policy_api_version():
     legacy = {**np("imds", [{"to": [IMDS]}]), "apiVersion": "extensions/v1beta1"}
     assert verdict(GNP, legacy, pod("p", labels=A)).reachable is True
+
+
+def test_unevaluated_policy_kinds_are_noted():
+    from lokonb.kube.audit import audit_inventory
+    from lokonb.kube.sources import Inventory
+
+    inv = Inventory(source="t")
+    inv.add(pod("p"), "t")
+    inv.add(
+        {
+            "apiVersion": "policy.networking.k8s.io/v1alpha1",
+            "kind": "AdminNetworkPolicy",
+            "metadata": {"name": "anp"},
+        },
+        "t",
+    )
+    notes = audit_inventory(inv).notes
+    assert any("AdminNetworkPolicy object(s) not evaluated" in n for n in notes)
