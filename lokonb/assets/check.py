@@ -96,7 +96,7 @@ def check_dir(directory: Path, *, config: Any | None = None, now: _dt.datetime |
     certs = _check_certificates(root, expectations, now, res)
     _check_service_account(root, res)
     if "ca" in certs:
-        _check_kubeconfigs(root, certs["ca"], res)
+        _check_kubeconfigs(root, certs["ca"], res, now)
     _check_tokens(root, res)
     return res
 
@@ -232,7 +232,7 @@ def _check_service_account(root: Path, res: CheckResult) -> None:
         res.problems.append("tls/service-account.pub: does not match tls/service-account.key")
 
 
-def _check_kubeconfigs(root: Path, ca: CertKey, res: CheckResult) -> None:
+def _check_kubeconfigs(root: Path, ca: CertKey, res: CheckResult, now: _dt.datetime) -> None:
     ca_pem = ca.cert_pem()
     for path in sorted((root / "auth").glob("*kubeconfig")):
         rel = path.relative_to(root).as_posix()
@@ -266,6 +266,11 @@ def _check_kubeconfigs(root: Path, ca: CertKey, res: CheckResult) -> None:
                 res.problems.append(f"{rel}: client key does not match the client certificate")
             if not signed_by(cert, ca.cert):
                 res.problems.append(f"{rel}: client certificate not signed by the cluster CA")
+            if cert.not_valid_after_utc <= now:
+                res.problems.append(
+                    f"{rel}: client certificate expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC; "
+                    "run `lokonb assets generate --rotate`"
+                )
         elif "token" in user:
             if not TOKEN_RE.match(str(user["token"])):
                 res.problems.append(f"{rel}: token is not a bootstrap token <id>.<secret>")

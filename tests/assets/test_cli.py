@@ -120,6 +120,7 @@ def test_expired_certificates_are_reported(tmp_path, capsys):
 
     res = check_dir(tmp_path / "o", now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=2))
     assert any("tls/apiserver.crt: expired on" in p for p in res.problems)
+    assert any("auth/kubeconfig: client certificate expired on" in p for p in res.problems)
     assert not any(p.startswith("tls/ca.crt: expired") for p in res.problems)
     soon = check_dir(tmp_path / "o")
     assert soon.ok and any("tls/admin.crt: expires on" in w for w in soon.warnings)
