@@ -18,8 +18,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 KEY_BITS = 2048
-#: Clock-skew allowance: certificates are valid from a little before their creation.
-BACKDATE = _dt.timedelta(minutes=5)
 
 USAGE_OIDS = {"server": ExtendedKeyUsageOID.SERVER_AUTH, "client": ExtendedKeyUsageOID.CLIENT_AUTH}
 
@@ -133,7 +131,9 @@ def issue(
     now = now or _dt.datetime.now(_dt.UTC)
     key = key or new_key()
     subject = _name(spec.common_name, spec.organizations)
-    start = now - BACKDATE
+    # Lokomotive's (Terraform tls provider) semantics: valid from creation for exactly the validity period;
+    # nodes boot minutes after generation, so no backdating is needed for clock skew.
+    start = now
     end = now + validity
     if spec.is_ca:
         issuer_name, signer = subject, key

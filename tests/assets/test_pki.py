@@ -134,6 +134,9 @@ def test_validity_from_certs_validity_period_hours(tmp_path, openssl):
     # valid for 47 more hours, not for 49
     assert openssl("x509", "-in", str(leaf), "-noout", "-checkend", str(47 * 3600)).returncode == 0
     assert openssl("x509", "-in", str(leaf), "-noout", "-checkend", str(49 * 3600)).returncode != 0
+    for name in ("apiserver", "admin", "etcd/etcd0/peer"):
+        c = assets.certificate(name).cert
+        assert c.not_valid_after_utc - c.not_valid_before_utc == dt.timedelta(hours=48)
     ca = assets.certificate("ca").cert
     assert ca.not_valid_after_utc - ca.not_valid_before_utc > dt.timedelta(days=3649)
 
