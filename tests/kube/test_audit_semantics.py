@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from test_audit_truth_table import GNP, np, pod, verdict
+
+from .test_audit_truth_table import GNP, np, pod, verdict
 
 A = {"app": "a"}
 IMDS = {"ipBlock": {"cidr": "169.254.169.254/32"}}
