@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import stat
 from pathlib import Path
@@ -141,7 +142,7 @@ def encode_inline(data: bytes, compression: str | None, auto_compress: bool) -> 
     b64 = data_url_base64(data)
     if len(b64) < len(best):
         best = b64
-    if compression is None:
+    if not compression:  # absent or "": Butane may compress, and writes "" otherwise
         if auto_compress:
             gz = data_url_base64(gzip_bytes(data))
             if len(gz) + 4 < len(best):
@@ -312,16 +313,47 @@ def _node(src: Obj) -> dict[str, Any]:
 _DECIMAL_MODE_MSG = "unreasonable mode would be reasonable if specified in octal; remember to add a leading zero"
 
 
+def _typical_mode(mode: int, directory: bool) -> bool:
+    """Butane's notion of an unsurprising mode (used to spot modes written in decimal)."""
+    if mode == 0:
+        return True
+    had_r = had_w = had_x = False
+    for perm in (mode & 0o7, (mode >> 3) & 0o7, (mode >> 6) & 0o7):  # other, group, user
+        r, w, x = bool(perm & 4), bool(perm & 2), bool(perm & 1)
+        if (not r and had_r) or (not w and had_w) or (not x and had_x):
+            return False
+        if x and had_r and not had_x:
+            return False
+        if (w or x) and not r:
+            return False
+        had_r, had_w, had_x = had_r or r, had_w or w, had_x or x
+    if not had_r:
+        return False
+    if directory:
+        if not had_x or mode & 0o4000 or (mode & 0o3000 and not had_w):
+            return False
+    else:
+        if mode & 0o6000 and (not had_x or mode & 2):
+            return False
+        if mode & 0o1000:
+            return False
+    return True
+
+
+def decimal_mode_suspect(mode: int, directory: bool) -> bool:
+    """True when ``mode`` looks like an octal mode written in decimal (``644``)."""
+    if mode < 0 or mode > 7777:
+        return False
+    digits = f"{mode:04d}"
+    if any(d > "7" for d in digits):
+        return False
+    corrected = int(digits, 8)
+    return not _typical_mode(mode, directory) and _typical_mode(corrected, directory)
+
+
 def _check_mode(src: Obj, path: str, ctx: _Ctx, directory: bool) -> None:
     mode = src.get("mode")
-    if mode is None or mode <= 0o777:
-        return
-    digits = str(mode)
-    if not all(c in "01234567" for c in digits) or len(digits) > 4:
-        return
-    octal = int(digits, 8)
-    want = 0o700 if directory else 0o600
-    if octal & want == want and octal <= 0o7777:
+    if mode is not None and decimal_mode_suspect(mode, directory):
         ctx.r.warning(_DECIMAL_MODE_MSG, src.at("mode"), f"{path}.mode")
 
 
@@ -560,7 +592,7 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
         links.append(lo)
     for i, tree in enumerate(st.get("trees") or []):
         if tree is not None:
-            _walk_tree(tree, f"$.storage.trees.{i}", ctx, files, links)
+            _walk_tree(tree, f"$.storage.trees.{i}", ctx, files, links, dirs)
     if dirs:
         out["directories"] = dirs
     if files:
@@ -570,56 +602,79 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _walk_tree(tree: Obj, path: str, ctx: _Ctx, files: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
+def _lexical_walk(root: Path):  # type: ignore[no-untyped-def]
+    """Go ``filepath.Walk`` order: entries of each directory sorted, directories descended where met."""
+    for name in sorted(os.listdir(root)):
+        full = root / name
+        st_ = os.lstat(full)
+        yield full, st_
+        if stat.S_ISDIR(st_.st_mode):
+            yield from _lexical_walk(full)
+
+
+def _walk_tree(tree: Obj, path: str, ctx: _Ctx, files: list[dict[str, Any]], links: list[dict[str, Any]],
+               dirs: list[dict[str, Any]]) -> None:
     if not tree.get("local"):
         ctx.r.error("local is required", tree.pos, f"{path}.local")
         return
-    root = _local_path(ctx, tree["local"], f"{path}.local", tree.at("local"))
+    root = _local_path(ctx, tree["local"], path, tree.pos)
     if root is None:
         return
     try:
-        if not stat.S_ISDIR(os.lstat(root).st_mode):
-            ctx.r.error("root of tree must be a directory", tree.at("local"), f"{path}.local")
+        if not stat.S_ISDIR(os.stat(root).st_mode):
+            ctx.r.error("root of tree must be a directory", tree.pos, path)
             return
     except OSError as exc:
-        ctx.r.error(f"stat {root}: {(exc.strerror or str(exc)).lower()}", tree.at("local"), f"{path}.local")
+        ctx.r.error(f"stat {root}: {(exc.strerror or str(exc)).lower()}", tree.pos, path)
         return
     dest = tree.get("path") or "/"
-    by_path_f = {f.get("path"): f for f in files}
-    by_path_l = {ln.get("path"): ln for ln in links}
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
-            full = Path(dirpath) / name
-            rel = full.relative_to(root).as_posix()
-            target_path = os.path.join(dest, rel) if dest != "/" else "/" + rel
-            st_ = os.lstat(full)
-            if stat.S_ISLNK(st_.st_mode):
-                entry = by_path_l.get(target_path)
-                if target_path in by_path_f or (entry is not None and entry.get("target") is not None):
-                    ctx.r.error("matching filesystem node has existing contents or different type", tree.at("local"),
-                                f"{path}.local")
+    exists = "matching filesystem node has existing contents or different type"
+    for full, st_ in _lexical_walk(root):
+        rel = full.relative_to(root).as_posix()
+        target_path = posixpath.normpath(posixpath.join(dest, rel))
+        by_f = {f.get("path"): f for f in files}
+        by_l = {ln.get("path"): ln for ln in links}
+        taken = set(by_f) | set(by_l) | {d.get("path") for d in dirs}
+        if stat.S_ISDIR(st_.st_mode):
+            continue
+        if stat.S_ISREG(st_.st_mode):
+            entry = by_f.get(target_path)
+            if entry is not None and (entry.get("contents") or {}).get("source"):
+                ctx.r.error(exists, tree.pos, path)
+                continue
+            if entry is None:
+                if target_path in taken:
+                    ctx.r.error(exists, tree.pos, path)
                     continue
-                if entry is None:
-                    entry = {"path": target_path}
-                    links.append(entry)
-                entry["target"] = os.readlink(full)
-            elif stat.S_ISREG(st_.st_mode):
-                entry = by_path_f.get(target_path)
-                if target_path in by_path_l or (entry is not None and entry.get("contents") is not None):
-                    ctx.r.error("matching filesystem node has existing contents or different type", tree.at("local"),
-                                f"{path}.local")
+                entry = {"path": target_path}
+                files.append(entry)
+            try:
+                data = full.read_bytes()
+            except OSError as exc:
+                ctx.r.error(f"open {full}: {(exc.strerror or str(exc)).lower()}", tree.pos, path)
+                continue
+            source, comp = encode_inline(data, (entry.get("contents") or {}).get("compression"), ctx.auto_compress)
+            contents = dict(entry.get("contents") or {})
+            contents["source"] = source
+            if comp is not None:
+                contents["compression"] = comp
+            entry["contents"] = contents
+            if entry.get("mode") is None:
+                entry["mode"] = 0o755 if st_.st_mode & 0o111 else 0o644
+        elif stat.S_ISLNK(st_.st_mode):
+            entry = by_l.get(target_path)
+            if entry is not None and entry.get("target"):
+                ctx.r.error(exists, tree.pos, path)
+                continue
+            if entry is None:
+                if target_path in taken:
+                    ctx.r.error(exists, tree.pos, path)
                     continue
-                if entry is None:
-                    entry = {"path": target_path}
-                    files.append(entry)
-                source, comp = encode_inline(full.read_bytes(), None, ctx.auto_compress)
-                entry["contents"] = {"compression": comp, "source": source}
-                if entry.get("mode") is None:
-                    entry["mode"] = 0o755 if st_.st_mode & 0o111 else 0o644
-            elif not stat.S_ISDIR(st_.st_mode):
-                ctx.r.error("trees may only contain files, directories, and symlinks", tree.at("local"),
-                            f"{path}.local")
+                entry = {"path": target_path}
+                links.append(entry)
+            entry["target"] = os.readlink(full)
+        else:
+            ctx.r.error("trees may only contain files, directories, and symlinks", tree.pos, path)
 
 
 # ---------------------------------------------------------------------------------------- pre-pass, public
@@ -664,9 +719,9 @@ def translate_butane(text: str | bytes, *, files_dir: str | os.PathLike[str] | N
     try:
         root = compose(text)
     except YamlSyntaxError as exc:
-        r.error(f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}",
-                (exc.line, exc.column) if exc.line else None)
-        return _fail(r, "", "Error translating config: failed to unmarshal input")
+        msg = f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}"
+        r.entries.append(ReportEntry("error", msg, exc.line, None))
+        return _fail(r, "", f"Error translating config: {msg}")
     return translate_butane_root(root, files_dir=files_dir, strict=strict, auto_compress=auto_compress, report=r)
 
 
@@ -688,12 +743,12 @@ def translate_butane_root(root: Any, *, files_dir: str | os.PathLike[str] | None
         return _fail(r, "", f"Error translating config: {msg}")
     spec = VERSIONS[version]
     res = decode(root, schema(version))
-    if res.type_errors:
-        for line, msg in res.type_errors:
-            r.error(msg, (line, 1))
-        return _fail(r, spec, "Error translating config: failed to unmarshal input")
+    if res.type_errors:  # yaml.v3 fails the whole decode; butane prints only its error text
+        msg = "yaml: unmarshal errors:" + "".join(f"\n  line {ln}: {m}" for ln, m in res.type_errors)
+        r.entries.append(ReportEntry("error", msg, res.type_errors[0][0], None))
+        return _fail(r, spec, f"Error translating config: {msg}")
     for u in res.unknown:
-        r.warning(f"unused key {u.key}", u.pos, _snake_free(u.path))
+        r.warning(f"Unused key {u.key}", u.pos, u.path)
     ctx = _Ctx(files_dir, auto_compress, version)
     ctx.r = r
     cfg: Obj = res.value
@@ -713,10 +768,6 @@ def translate_butane_root(root: Any, *, files_dir: str | os.PathLike[str] | None
     failed = strict and any(e.kind == "warning" for e in r.entries)
     return Translation(None if failed else out, r.entries, spec, "butane",
                        note="Error translating config: strict mode: warnings present" if failed else None)
-
-
-def _snake_free(path: str) -> str:
-    return path
 
 
 def _snake_to_src(path: str) -> str:

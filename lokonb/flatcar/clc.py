@@ -874,6 +874,8 @@ def translate_clc(text: str | bytes, *, platform: str | None = None,
     _convert_update(cfg, out)
     if units:
         out["systemd"]["units"] = units
+    st = out["storage"]
+    out["storage"] = {k: st[k] for k in ("directories", "disks", "files", "filesystems", "links", "raid") if k in st}
     check_output(ctx.pairs, r)
     return _done(out, ctx, strict)
 

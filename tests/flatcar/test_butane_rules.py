@@ -94,7 +94,7 @@ def test_v11_emits_340_and_local_keys(tmp_path) -> None:
 def test_unused_key_warning_and_decimal_mode() -> None:
     t = translate_butane(HEAD + "networkd: {}\nstorage:\n  files:\n    - path: /f\n      mode: 644\n")
     msgs = [(e.kind, e.message) for e in t.report]
-    assert ("warning", "unused key networkd") in msgs
+    assert ("warning", "Unused key networkd") in msgs
     assert ("warning", "unreasonable mode would be reasonable if specified in octal; remember to add a "
                        "leading zero") in msgs
 
