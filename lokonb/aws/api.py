@@ -179,17 +179,16 @@ def _write_kubeconfig(config: Any, assets: Any) -> str | None:
 
 def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace: bool = False,
           progress: bool = True, aws: Aws | None = None, state_path: str | Path | None = None,
-          config_path: str | None = None, plan_callback: Any = None) -> ApplyResult:
+          config_path: str | None = None, plan_callback: Any = None, assets: Any = None) -> ApplyResult:
     """Make AWS match the configuration (no confirmation asked: like ``lokoctl cluster apply --confirm``)."""
     t0 = time.monotonic()
     timings: dict[str, float] = {}
-    assets = None
     with _session(config, aws) as a, _sigterm_as_interrupt():
         calls0 = dict(a.calls)
         if node_configs is None:
             from lokonb.assets import load_or_generate
 
-            assets = load_or_generate(config)
+            assets = assets if assets is not None else load_or_generate(config)
             from lokonb.aws.nodeconfigs import render_node_configs
 
             nc = render_node_configs(config, assets)
