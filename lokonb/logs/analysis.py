@@ -280,6 +280,18 @@ class _SourceRun:
                 line.decode("utf-8")
             except UnicodeDecodeError:
                 self.stats["decode_errors"] += 1
+            if outer is None:
+                # a wrapped line inside a plain klog source (mixed files, FMT-9)
+                for wname in ("docker", "cri", "kubectl", "syslog"):
+                    wres = F._WRAPPERS[wname](line)
+                    if wres is not None and wres.inner is not None:
+                        self.mix[wname] += 1
+                        self.mix["klog"] -= 1
+                        line = wres.inner
+                        if wres.outer_ns is not None:
+                            inner_outer[i] = wres.outer_ns
+                        replaced[i] = line
+                        break
             res = F.canonical_inner(line)
             if res is None:
                 if self.fmt == "json" and line.lstrip()[:1] == b"{":

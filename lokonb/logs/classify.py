@@ -336,6 +336,11 @@ def _typed(col: pa.Array, ftype: str) -> Any:
             vals = text.take(pa.array(rest)).to_pylist()
             out[rest] = [go_duration(v) for v in vals]
         return out
+    if ftype == "str":
+        # structured klog values arrive quoted: "..." with Go escapes
+        quoted = pc.match_substring_regex(text, r'^"(?:[^"\\]|\\.)*"$')
+        unq = pc.replace_substring(pc.replace_substring_regex(text, r'^"(.*)"$', r"\1"), '\\"', '"')
+        text = pc.if_else(quoted, unq, text)
     if ftype == "addr":
         text = pc.replace_substring_regex(text, r"^::ffff:(\d+\.\d+\.\d+\.\d+)$", r"\1")
         text = pc.utf8_trim(text, "[]")

@@ -76,24 +76,30 @@ def _tol(period: float, tol: float | None) -> float:
 
 def _fold(t: np.ndarray, win: np.ndarray, wstart: np.ndarray, p: float, tol: float, max_probers: int,
           nwin: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For period ``p``: per window dominant share and cluster count; per event on-beat (best of two offsets)."""
+    """For period ``p``: per window the share of events in the fewest phase bins that reach 80 % (at most
+    ``max_probers`` bins of ≥ 10 % each), that bin count, and per event whether it lies in one of those bins."""
     best_share = np.full(nwin, -1.0)
-    best_k = np.zeros(nwin)
+    best_k = np.full(nwin, 99.0)
     best_on = np.zeros(len(t), bool)
     width = 2 * tol
     nb = max(int(np.floor(p / width)), 1)
     wcount = np.bincount(win, minlength=nwin).astype(float)
+    kmax = min(max_probers, nb)
     for off in (0.0, 0.5):
         phase = np.mod(t - wstart + off * width, p)
         b = np.minimum((phase / (p / nb)).astype(np.int64), nb - 1)
         cnt = np.bincount(win * nb + b, minlength=nwin * nb).reshape(nwin, nb)
-        dom = cnt >= np.maximum(0.1 * wcount[:, None], 1)
-        # keep at most max_probers bins per window
-        if max_probers < nb:
-            kth = -np.sort(-cnt, axis=1)[:, max_probers - 1][:, None]
-            dom &= cnt >= kth
-        share = np.where(wcount > 0, (cnt * dom).sum(axis=1) / np.maximum(wcount, 1), 0.0)
-        better = share > best_share
+        cs = -np.sort(-cnt, axis=1)[:, :kmax]
+        big = cs >= np.maximum(0.1 * wcount[:, None], 1)
+        cum = np.cumsum(cs * big, axis=1)
+        reach = cum >= 0.8 * wcount[:, None]
+        k = np.where(reach.any(axis=1), reach.argmax(axis=1) + 1, kmax)
+        share = cum[np.arange(nwin), k - 1] / np.maximum(wcount, 1)
+        thr = cs[np.arange(nwin), k - 1]
+        dom = (cnt >= np.maximum(thr, 1)[:, None]) & (cnt >= np.maximum(0.1 * wcount, 1)[:, None])
+        ok_new = share >= 0.8
+        ok_old = best_share >= 0.8
+        better = (ok_new & ~ok_old) | ((ok_new == ok_old) & ((k < best_k) | ((k == best_k) & (share > best_share))))
         best_share = np.where(better, share, best_share)
         best_k = np.where(better, dom.sum(axis=1), best_k)
         on = dom[win, b]
@@ -124,13 +130,15 @@ def analyse_group(ts_ns: np.ndarray, *, network_ok: bool, periods: Sequence[floa
         dense = counts >= 4
         if dense.any():
             share = np.full(nwin, -1.0)
-            k = np.zeros(nwin)
             on = np.zeros(len(t), bool)
             pbest = np.full(nwin, period)
-            for p in np.linspace(0.99 * period, 1.01 * period, 41):
+            k = np.full(nwin, 99.0)
+            grid = np.linspace(-0.01, 0.01, 41)
+            for rel in grid[np.argsort(np.abs(grid), kind="stable")]:  # nominal period first, then outwards
+                p = period * (1 + rel)
                 s, kk, o, wc = _fold(t, win, wstart_ev, p, tl, max_probers, nwin)
-                # prefer higher share; on ties the period closest to the nominal one
-                better = s > share + 1e-12
+                ok_new, ok_old = s >= 0.8, share >= 0.8
+                better = (ok_new & ~ok_old) | ((ok_new == ok_old) & ((kk < k) | ((kk == k) & (s > share + 1e-12))))
                 share = np.where(better, s, share)
                 k = np.where(better, kk, k)
                 pbest = np.where(better, p, pbest)
@@ -147,7 +155,11 @@ def analyse_group(ts_ns: np.ndarray, *, network_ok: bool, periods: Sequence[floa
             per_s = float(np.median(pbest[wper])) if wper.any() else float("nan")
             probers = float(np.median(k[wper])) if wper.any() else float("nan")
             # prefer the period that needs the fewest probers (10 s probes also fold at 30 s with 3 phases)
-            score = (periodic, round(frac, 2), -(probers if probers == probers else 1e9),
+            # the event rate should match the probers at this period (a 30 s series is also "periodic" at 10 s
+            # with two beats in three missing); then the fewest probers (10 s probes fold at 30 s in 3 phases)
+            fill = counts[wper] / np.maximum(k[wper] * w / period, 1) if wper.any() else np.array([0.0])
+            fill_err = abs(float(np.log(max(float(np.median(fill)), 1e-6))))
+            score = (periodic, round(frac, 1), -round(fill_err, 1), -(probers if probers == probers else 1e9),
                      -abs(per_s - period) if per_s == per_s else -1e9)
         else:
             gaps = np.diff(t)
@@ -158,7 +170,7 @@ def analyse_group(ts_ns: np.ndarray, *, network_ok: bool, periods: Sequence[floa
                 np.round(gaps[gaps <= 6 * period + tl] / period), 1))) if ok else float("nan")
             probers = 1.0 if ok else float("nan")
             frac = 1.0 if ok else 0.0
-            score = (periodic, round(frac, 2), -1.0, -period)
+            score = (periodic, round(frac, 1), 0.0, -1.0, -period)
         if best is None or score > best[0]:
             best = (score, periodic, on, per_s, probers, dense.any())
     sorted_h = np.zeros(len(t_all), bool)
