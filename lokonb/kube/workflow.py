@@ -19,6 +19,7 @@ from typing import Any
 from lokonb.kube.audit import AuditResult, audit_metadata_access
 from lokonb.kube.errors import PolicyInputError
 from lokonb.kube.metadata import allow_metadata_policy, render_block_policy, to_yaml
+from lokonb.kube.sources import load_dump
 
 ACTIONS: tuple[str, ...] = ("render", "audit", "apply")
 #: How the notebook explains each kind of reason: (reason pattern, category, what it means / what to do).
@@ -167,12 +168,16 @@ def audit_source(
     from lokonb.kube.sample import sample_dump_path
 
     if source == "sample":
-        return audit_metadata_access(sample_dump_path(), node_imds=node_imds)
+        inv = load_dump(sample_dump_path())
+        inv.source = "sample dump bundled with lokonb"  # no absolute paths in shared reports
+        return audit_metadata_access(inv, node_imds=node_imds)
     if source == "live":
         return audit_metadata_access(kubeconfig=kubeconfig, context=context, node_imds=node_imds)
     if not source:
         raise PolicyInputError("source", "must be 'sample', 'live' or a manifest dump path")
-    return audit_metadata_access(_dump_path(source, root), node_imds=node_imds)
+    inv = load_dump(_dump_path(source, root))
+    inv.source = f"dump: {source}"
+    return audit_metadata_access(inv, node_imds=node_imds)
 
 
 def audit_step(
