@@ -12,8 +12,9 @@ from lokonb.assets.errors import AssetCheckError, AssetError
 
 if TYPE_CHECKING:  # pragma: no cover
     from lokonb.assets.bundle import ClusterAssets, load_or_generate
+    from lokonb.assets.check import check_dir
 
-__all__ = ["AssetCheckError", "AssetError", "ClusterAssets", "load_or_generate"]
+__all__ = ["AssetCheckError", "AssetError", "ClusterAssets", "check_dir", "load_or_generate"]
 
 
 def __getattr__(name: str) -> Any:
@@ -22,4 +23,8 @@ def __getattr__(name: str) -> Any:
         from lokonb.assets import bundle
 
         return getattr(bundle, name)
+    if name == "check_dir":
+        from lokonb.assets.check import check_dir
+
+        return check_dir
     raise AttributeError(name)
