@@ -439,22 +439,10 @@ def _convert_etcd(etcd: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str, 
 def _convert_flannel(fl: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str, Any]]) -> None:
     if fl is None:
         return
-    import json
-
-    opts, version, minor = meta
+    opts, version, _minor = meta
     extra: list[str] = []
     nc = fl.get("network_config")
     if nc:
-        try:
-            parsed = json.loads(nc)
-            if not isinstance(parsed, dict):
-                raise ValueError
-        except ValueError:
-            ctx.r.error("flannel network config doesn't appear to be valid JSON", fl.at("network_config"))
-            return
-        if minor == 7 and fl.get("kube_subnet_mgr"):
-            ctx.r.error("flannel network config cannot be provided if kube_subnet_mgr is set", fl.pos)
-            return
         line = "ExecStartPre=/usr/bin/etcdctl"
         for key, flag in (("etcd_endpoints", "endpoints"), ("etcd_cafile", "ca-file"),
                           ("etcd_certfile", "cert-file"), ("etcd_keyfile", "key-file")):
@@ -795,6 +783,75 @@ def _check_update(cfg: Obj, ctx: _Ctx) -> None:
         r.error("couldn't parse window length", lock.at("window_length"))
 
 
+def _parse(text: str, ctx: _Ctx) -> tuple[Obj, Any, Any, Any, Any] | None:
+    """ct's Parse stage: YAML, type-directed decode, unknown keys, parse-time checks (None on YAML failure)."""
+    import yaml
+
+    from lokonb.flatcar.report import ReportEntry
+
+    r = ctx.r
+    try:
+        root = compose(text)
+    except YamlSyntaxError as exc:
+        msg = f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}"
+        r.entries.append(ReportEntry("error", msg, exc.line, None))
+        return None
+    if root is None or (isinstance(root, yaml.ScalarNode) and root.value in ("", "~", "null", "Null", "NULL")
+                        and not root.style):
+        r.warning("Configuration is empty")
+        return Obj(), None, None, None, None
+    if not isinstance(root, yaml.MappingNode):
+        kind = "!!seq" if isinstance(root, yaml.SequenceNode) else f"!!str `{root.value}`"
+        r.entries.append(_unmarshal_entry([(pos(root)[0], f"cannot unmarshal {kind} into types.Config")],
+                                          pos(root)[0]))
+        return None
+    res = decode(root, CONFIG)
+    if res.type_errors:
+        r.entries.append(_unmarshal_entry(res.type_errors, res.type_errors[0][0]))
+        return None
+    cfg: Obj = res.value
+    unknown = list(res.unknown)
+    etcd, etcd_meta = (None, None)
+    if cfg.get("etcd") is not None:
+        etcd, etcd_meta = _decode_versioned(cfg["etcd"], "types.Etcd", _choose_etcd(ctx), ctx, "$.etcd", unknown)
+    flannel, flannel_meta = (None, None)
+    if cfg.get("flannel") is not None:
+        flannel, flannel_meta = _decode_versioned(cfg["flannel"], "types.Flannel", _choose_flannel(ctx), ctx,
+                                                  "$.flannel", unknown)
+    if any(e.kind == "error" and e.message.startswith("yaml: unmarshal") for e in r.entries):
+        return None
+    unknown.sort(key=lambda u: u.pos)
+    pre = Report()
+    for u in unknown:
+        pre.warning(f"Config has unrecognized key: {u.key}", u.pos)
+        suggestion = did_you_mean(u.key, u.known)
+        if suggestion:
+            pre.info(f"Did you mean {suggestion} instead of {u.key}", u.pos)
+    r.entries[:0] = pre.entries
+    if cfg.get("version") not in (None, 0):
+        r.error("Invalid version. Only version 0 is supported", cfg.at("version"))
+    _parse_checks(cfg, ctx)
+    if flannel is not None:
+        _check_flannel(flannel, flannel_meta[2], ctx)
+    return cfg, etcd, etcd_meta, flannel, flannel_meta
+
+
+def _check_flannel(fl: Obj, minor: int, ctx: _Ctx) -> None:
+    import json
+
+    nc = fl.get("network_config")
+    if not nc:
+        return
+    try:
+        parsed = json.loads(nc)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        ctx.r.error("flannel network config doesn't appear to be valid JSON", fl.at("network_config"))
+    elif minor == 7 and fl.get("kube_subnet_mgr"):
+        ctx.r.error("flannel network config cannot be provided if kube_subnet_mgr is set", fl.pos)
+
+
 # ----------------------------------------------------------------------------------------------- public
 
 SUPPORTED_PLATFORMS = tuple(sec.PLATFORMS)
@@ -810,54 +867,14 @@ def translate_clc(text: str | bytes, *, platform: str | None = None,
         text = text.decode("utf-8")
     ctx = _Ctx(platform or None, files_dir)
     r = ctx.r
+    parsed = _parse(text, ctx)
+    if parsed is None or r.has_errors or (strict and r.entries):
+        return _done(None, ctx, strict, note="Failed to parse config")
+    cfg, etcd, etcd_meta, flannel, flannel_meta = parsed
+    n_parse = len(r.entries)
     if platform and platform not in sec.PLATFORMS:
         r.error("unsupported platform")
         return _done(None, ctx, strict)
-    try:
-        root = compose(text)
-    except YamlSyntaxError as exc:
-        msg = f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}"
-        from lokonb.flatcar.report import ReportEntry
-
-        r.entries.append(ReportEntry("error", msg, exc.line, None))
-        return _done(None, ctx, strict, note="Failed to parse config")
-    import yaml
-
-    if root is None or (isinstance(root, yaml.ScalarNode) and root.value in ("", "~", "null", "Null", "NULL")
-                        and not root.style):
-        r.warning("Configuration is empty")
-        return _done(skeleton(), ctx, strict)
-    if not isinstance(root, yaml.MappingNode):
-        kind = "!!seq" if isinstance(root, yaml.SequenceNode) else f"!!str `{root.value}`"
-        r.entries.append(_unmarshal_entry([(pos(root)[0], f"cannot unmarshal {kind} into types.Config")],
-                                          pos(root)[0]))
-        return _done(None, ctx, strict, note="Failed to parse config")
-    res = decode(root, CONFIG)
-    if res.type_errors:
-        r.entries.append(_unmarshal_entry(res.type_errors, res.type_errors[0][0]))
-        return _done(None, ctx, strict, note="Failed to parse config")
-    cfg: Obj = res.value
-    unknown = list(res.unknown)
-    etcd, etcd_meta = (None, None)
-    if cfg.get("etcd") is not None:
-        etcd, etcd_meta = _decode_versioned(cfg["etcd"], "types.Etcd", _choose_etcd(ctx), ctx, "$.etcd", unknown)
-    flannel, flannel_meta = (None, None)
-    if cfg.get("flannel") is not None:
-        flannel, flannel_meta = _decode_versioned(cfg["flannel"], "types.Flannel", _choose_flannel(ctx), ctx,
-                                                  "$.flannel", unknown)
-    if any(e.kind == "error" and e.message.startswith("yaml: unmarshal") for e in r.entries):
-        return _done(None, ctx, strict, note="Failed to parse config")
-    unknown.sort(key=lambda u: u.pos)
-    pre = Report()
-    for u in unknown:
-        pre.warning(f"Config has unrecognized key: {u.key}", u.pos)
-        suggestion = did_you_mean(u.key, u.known)
-        if suggestion:
-            pre.info(f"Did you mean {suggestion} instead of {u.key}", u.pos)
-    r.entries[:0] = pre.entries
-    if cfg.get("version") not in (None, 0):
-        r.error("Invalid version. Only version 0 is supported", cfg.at("version"))
-    _parse_checks(cfg, ctx)
     out = skeleton()
     units: list[dict[str, Any]] = sec.platform_units(ctx.platform)
     _convert_ignition(cfg, out, ctx)
@@ -877,7 +894,7 @@ def translate_clc(text: str | bytes, *, platform: str | None = None,
     st = out["storage"]
     out["storage"] = {k: st[k] for k in ("directories", "disks", "files", "filesystems", "links", "raid") if k in st}
     check_output(ctx.pairs, r)
-    return _done(out, ctx, strict)
+    return _done(out, ctx, strict and len(r.entries) > n_parse)
 
 
 def _done(out: dict[str, Any] | None, ctx: _Ctx, strict: bool, note: str | None = None) -> Translation:
