@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from cryptography.hazmat.primitives import serialization
 
-from lokonb.assets.errors import AssetError
+from lokonb.assets.errors import AssetCheckError, AssetError
 from lokonb.assets.pki import (
     CertKey,
     CertSpec,
@@ -63,6 +63,11 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def raise_for_problems(self) -> None:
+        """Raise :class:`AssetCheckError` (one line per problem) unless the check passed."""
+        if self.problems:
+            raise AssetCheckError(self.problems)
 
 
 def resolve_root(directory: Path) -> Path:

@@ -124,6 +124,12 @@ def test_expired_certificates_are_reported(tmp_path, capsys):
     assert not any(p.startswith("tls/ca.crt: expired") for p in res.problems)
     soon = check_dir(tmp_path / "o")
     assert soon.ok and any("tls/admin.crt: expires on" in w for w in soon.warnings)
+    soon.raise_for_problems()  # passes
+    from lokonb.assets import AssetCheckError
+
+    with pytest.raises(AssetCheckError, match=r"problem\(s\) in the cluster assets:\n  - tls/") as err:
+        res.raise_for_problems()
+    assert err.value.exit_code == 1 and err.value.problems == res.problems
 
 
 def test_bad_inputs_give_clear_errors(tmp_path, capsys):
