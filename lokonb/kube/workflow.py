@@ -242,7 +242,24 @@ def explain_reasons(result: AuditResult) -> Any:
     return frame
 
 
-def reachability_plot(result: AuditResult) -> Any:
+class StaticFigure:
+    """A matplotlib figure that displays as a PNG whatever the backend (headless kernels use Agg)."""
+
+    def __init__(self, figure: Any) -> None:
+        self.figure = figure
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        self.figure.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+        return buf.getvalue()
+
+    def __repr__(self) -> str:
+        return "<reachability plot>"
+
+
+def reachability_plot(result: AuditResult) -> StaticFigure:
     """A static bar chart: pods per namespace that can / cannot reach the endpoint (host network split
     out)."""
     import matplotlib.pyplot as plt
@@ -254,7 +271,7 @@ def reachability_plot(result: AuditResult) -> Any:
         ax.axis("off")
         ax.text(0.5, 0.5, "no pods audited", ha="center", va="center")
         plt.close(fig)
-        return fig
+        return StaticFigure(fig)
     frame["verdict"] = frame.apply(
         lambda r: (
             "blocked"
@@ -276,7 +293,7 @@ def reachability_plot(result: AuditResult) -> Any:
     ax.legend(loc="lower right", fontsize="small")
     fig.tight_layout()
     plt.close(fig)
-    return fig
+    return StaticFigure(fig)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import papermill
 import pytest
 import yaml
@@ -44,6 +45,10 @@ def test_default_set_audits_the_sample_dump(tmp_path):
     assert results["block_policy"] == "block-metadata-access"
     assert results["reachable_pods"][0] == "apps/legacy-sdk-7b5c4-q2w8e"
     assert results["applied"] == []
+    outputs = [
+        o for c in nbformat.read(tmp_path / "out.ipynb", as_version=4).cells for o in c.get("outputs", [])
+    ]
+    assert any("image/png" in o.get("data", {}) for o in outputs)  # the static plot
 
 
 @pytest.mark.timeout(240)
