@@ -137,6 +137,80 @@ def test_network_policy_schema_rejects_wrong_field():
         kubernetes_validate.validate(bad, K8S_VERSION, strict=True)
 
 
+# The GlobalNetworkPolicy part of Calico's CRD schema (crd.projectcalico.org_globalnetworkpolicies.yaml),
+# reduced to the fields lokonb writes and their siblings; unknown fields refused (as pruning would).
+_ENTITY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {k: {"type": "array", "items": {"type": "string"}} for k in ("nets", "notNets")}
+    | {
+        "selector": {"type": "string"},
+        "notSelector": {"type": "string"},
+        "namespaceSelector": {"type": "string"},
+        "ports": {"type": "array"},
+        "notPorts": {"type": "array"},
+        "serviceAccounts": {"type": "object"},
+        "services": {"type": "object"},
+    },
+}
+_RULE = {
+    "type": "object",
+    "required": ["action"],
+    "additionalProperties": False,
+    "properties": {
+        "action": {"enum": ["Allow", "Deny", "Log", "Pass"]},
+        "ipVersion": {"enum": [4, 6]},
+        "protocol": {},
+        "notProtocol": {},
+        "icmp": {"type": "object"},
+        "notICMP": {"type": "object"},
+        "http": {"type": "object"},
+        "metadata": {"type": "object"},
+        "source": _ENTITY,
+        "destination": _ENTITY,
+    },
+}
+GNP_SCHEMA = {
+    "type": "object",
+    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "properties": {
+        "apiVersion": {"const": "crd.projectcalico.org/v1"},
+        "kind": {"const": "GlobalNetworkPolicy"},
+        "spec": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "selector": {"type": "string"},
+                "namespaceSelector": {"type": "string"},
+                "serviceAccountSelector": {"type": "string"},
+                "order": {"type": "number"},
+                "types": {"type": "array", "items": {"enum": ["Ingress", "Egress"]}},
+                "egress": {"type": "array", "items": _RULE},
+                "ingress": {"type": "array", "items": _RULE},
+                "doNotTrack": {"type": "boolean"},
+                "preDNAT": {"type": "boolean"},
+                "applyOnForward": {"type": "boolean"},
+                "tier": {"type": "string"},
+            },
+        },
+    },
+}
+
+
+def test_block_policy_matches_calico_crd_schema():
+    import ipaddress
+
+    import jsonschema
+
+    for gnp in (render_block_policy(), list(_all_rendered())[0]):
+        jsonschema.validate(gnp, GNP_SCHEMA)
+        for rule in gnp["spec"]["egress"]:  # Calico refuses rules mixing IP families
+            versions = {ipaddress.ip_network(n).version for n in rule["destination"]["notNets"]}
+            assert len(versions) == 1 and rule.get("ipVersion", versions.copy().pop()) in versions
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**render_block_policy(), "spec": {"selector": 1}}, GNP_SCHEMA)
+
+
 def test_block_policy_is_a_valid_custom_object():
     gnp = list(_all_rendered())[0]
     # GNPs have no typed client model: check the envelope with V1PartialObjectMetadata's metadata model
