@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import jsonschema
 import kubernetes_validate
@@ -84,6 +85,60 @@ def test_every_manifest_validates_against_the_api_schema(variant):
         assert used == versions.SCHEMA_VALIDATION_VERSION.rsplit(".", 1)[0], (path, used)
         seen += 1
     assert seen > 30
+
+
+@pytest.fixture(scope="module")
+def v121():
+    """Strict Kubernetes v1.21.0 schemas (vendored from kubernetes-validate 1.28.3; see data/)."""
+    import gzip
+    from pathlib import Path
+
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    bundle = json.loads(
+        gzip.decompress((Path(__file__).parent / "data/k8s-schemas-v1.21.0-strict.json.gz").read_bytes())
+    )
+    registry = Registry().with_resource(
+        "_definitions.json", Resource.from_contents(bundle["definitions"], default_specification=DRAFT4)
+    )
+
+    def validate(doc):
+        group = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", doc["apiVersion"])
+        name = f"{doc['kind'].lower()}-{group}"
+        assert name in bundle["kinds"], f"{name}: add it to data/extract_k8s_schemas.py KINDS and re-extract"
+        jsonschema.Draft4Validator(bundle["kinds"][name], registry=registry).validate(doc)
+
+    return validate
+
+
+def test_every_manifest_validates_against_the_pinned_v1_21_schema(variant, v121):
+    assert versions.KUBERNETES_VERSION.startswith("v1.21.")
+    _, assets = variant
+    crds = _crd_schemas(assets)
+    checked = 0
+    for _path, doc in _docs(assets):
+        if (doc["apiVersion"], doc["kind"]) not in crds:
+            v121(json.loads(json.dumps(doc)))
+            checked += 1
+    assert checked > 30
+
+
+def test_v1_21_schema_rejects_mistakes(generated, v121):
+    dep = next(
+        d
+        for d in yaml.safe_load_all(generated.manifests()["manifests/coredns.yaml"])
+        if d["kind"] == "Deployment"
+    )
+    v121(copy.deepcopy(dep))
+    bad = copy.deepcopy(dep)
+    bad["spec"]["template"]["spec"]["containerz"] = []
+    with pytest.raises(jsonschema.ValidationError):
+        v121(bad)
+    bad = copy.deepcopy(dep)
+    bad["spec"]["replicas"] = "two"
+    with pytest.raises(jsonschema.ValidationError):
+        v121(bad)
 
 
 def test_invalid_manifest_is_rejected_by_the_validator(generated):
