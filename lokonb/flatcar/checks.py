@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lokonb.flatcar.encoding import DataUrlError, GoUrlError, decode_data_url, go_url, gunzip, url_scheme
+from lokonb.flatcar.encoding import DataUrlError, GoUrlError, decode_data_url, go_url, gunzip, url_scheme  # noqa: F401
 
 UNIT_EXTENSIONS = (".service", ".socket", ".device", ".mount", ".automount", ".swap", ".target", ".path",
                    ".timer", ".snapshot", ".slice", ".scope")
@@ -22,8 +22,8 @@ def url_error(url: str, schemes: tuple[str, ...]) -> str | None:
     """Ignition's URL validation message for ``url`` or None."""
     try:
         go_url(url)
-    except GoUrlError as exc:
-        return f"invalid url {_q(url)}: {exc}"
+    except GoUrlError:
+        return f"invalid url {_q(url)}: unable to parse url"
     scheme = url_scheme(url)
     if scheme not in schemes:
         return f"invalid url {_q(url)}: invalid url scheme"

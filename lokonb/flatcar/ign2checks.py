@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lokonb.flatcar import checks
 from lokonb.flatcar.report import Report
 
+_LABEL_LIMITS = {"ext4": (16,), "btrfs": (256,), "xfs": (12,), "swap": (15,), "vfat": (11,)}
 _ORDER = {"ref": 0, "networkd": 1, "directory": 2, "disk": 3, "file": 4, "filesystem": 5, "link": 6, "raid": 7,
           "unit": 8}
 
@@ -77,13 +79,26 @@ def _link(src: Any, out: dict[str, Any], r: Report) -> None:
     _node(src, out, r)
 
 
+_GUID = re.compile(r"^([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})?$")
+_GUID_MSG = 'doesn\'t match the form "01234567-89AB-CDEF-EDCB-A98765432101"'
+
+
 def _disk(src: Any, out: dict[str, Any], r: Report) -> None:
-    if not out.get("device", "").startswith("/"):
+    if not out.get("device"):
+        r.error("disk device is required", src.pos)
+    elif not out["device"].startswith("/"):
         r.error("path not absolute", src.at("device"))
     for part, psrc in zip(out.get("partitions", []), src.get("partitions") or [], strict=False):
+        if psrc is None:
+            continue
         label = part.get("label")
-        if label is not None and len(label) > 36 and psrc is not None:
+        if label is not None and len(label) > 36:
             r.error("partition labels may not exceed 36 characters", psrc.at("label"))
+        if label is not None and ":" in label:
+            r.warning("partition label will be truncated to text before the colon", psrc.at("label"))
+        for key, skey in (("guid", "guid"), ("typeGuid", "type_guid")):
+            if part.get(key) and not _GUID.match(part[key]):
+                r.error(_GUID_MSG, psrc.at(skey))
 
 
 def _filesystem(src: Any, out: dict[str, Any], r: Report) -> None:
@@ -94,8 +109,14 @@ def _filesystem(src: Any, out: dict[str, Any], r: Report) -> None:
         r.error("filesystem has both mount and path defined", src.pos)
     if m is not None:
         msrc = src.get("mount")
-        if m.get("format") not in checks.FS_FORMATS[:-1]:
+        fmt = m.get("format")
+        if fmt not in checks.FS_FORMATS[:-1]:
             r.error("invalid filesystem format", msrc.at("format"))
+        label = m.get("label")
+        limit = _LABEL_LIMITS.get(fmt or "")
+        if label is not None and limit and len(label) > limit[0]:
+            r.error(f"filesystem labels cannot be longer than {limit[0]} characters when using {fmt}",
+                    msrc.at("label"))
         if not m.get("device", "").startswith("/"):
             r.error("path not absolute", msrc.at("device"))
     if out.get("path") is not None and not out["path"].startswith("/"):
@@ -103,8 +124,11 @@ def _filesystem(src: Any, out: dict[str, Any], r: Report) -> None:
 
 
 def _raid(src: Any, out: dict[str, Any], r: Report) -> None:
-    if out.get("level") not in checks.RAID_LEVELS:
-        r.error("invalid raid level", src.at("level"))
+    level = (out.get("level") or "").lower()
+    if level not in checks.RAID_LEVELS:
+        r.error("unrecognized raid level", src.at("level"))
+    elif level in ("linear", "raid0", "0", "stripe") and out.get("spares"):
+        r.error("spares unsupported for arrays with a level greater than 0", src.at("level"))
 
 
 def _unit(src: Any, out: dict[str, Any], r: Report) -> None:
