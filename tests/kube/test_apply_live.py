@@ -240,3 +240,18 @@ def test_live_audit_pages_through_large_lists(kubeapi, tmp_path, monkeypatch):
     pod_lists = kubeapi.requests_matching("GET", "/api/v1/pods")
     assert len(pod_lists) == (len(pods) + 1) // 2 and pod_lists[1].query["continue"] == ["2"]
     assert len(kubeapi.requests_matching("GET", GNP_PATH)) == 2
+
+
+def test_cli_audit_live_json(kubeapi, tmp_path, capsys):
+    import json
+
+    for obj in sample_objects():
+        if obj["kind"] != "Namespace":
+            kubeapi.add(obj)
+    kc = str(kubeapi.write_kubeconfig(tmp_path / "kc", context="prod"))
+    assert main(["metadata", "audit", "--kubeconfig", kc, "--context", "prod", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    dump = {v.pod: v.reachable for v in audit_metadata_access(sample_dump_path()).verdicts}
+    assert {r["pod"]: r["reachable"] for r in rows} == dump
+    assert main(["metadata", "audit", "--kubeconfig", kc, "--context", "nope"]) == 2
+    assert "context 'nope' not found; available contexts: prod" in capsys.readouterr().err
