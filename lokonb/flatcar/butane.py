@@ -760,7 +760,7 @@ def translate_butane_root(root: Any, *, files_dir: str | os.PathLike[str] | None
     _pos_index(cfg, "$", index)
     from lokonb.flatcar.validate import semantic_findings
 
-    for f in semantic_findings(out, spec, unknown_keys=False):
+    for f in semantic_findings(out, spec, unknown_keys=False, extras=False):
         src_pos = _locate(_snake_to_src(f.path or "$"), index)
         r.add(f.severity, f.message, src_pos, f.path)
     if r.has_errors:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import posixpath
 import re
 import shutil
 import subprocess
@@ -120,8 +121,14 @@ def _unknown_keys(schema: dict[str, Any], node: dict[str, Any], value: Any, path
 
 # ---------------------------------------------------------------------------------------------- semantic
 
-def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool = True) -> list[Finding]:
-    """Ignition's own rules the schema cannot express, plus lokonb's boot-safety checks (flatcar.md §8.2)."""
+def _go_clean(p: str) -> str:
+    cleaned = posixpath.normpath(p) if p else "."
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+
+
+def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool = True,
+                      extras: bool = True) -> list[Finding]:
+    """Ignition's own rules the schema cannot express, plus (``extras``) lokonb's boot-safety checks (§8.2)."""
     out: list[Finding] = []
 
     def err(path: str, msg: str, sev: str = "error") -> None:
@@ -142,11 +149,11 @@ def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool =
             e = checks.url_error(src, schemes)
             if e:
                 err(f"{path}.source", e)
-            else:
+            elif extras:
                 e = checks.data_payload_error(src, comp)
                 if e:
                     err(f"{path}.source", e)
-            if comp and src.split(":", 1)[0].lower() in ("s3", "arn"):
+            if extras and comp and src.split(":", 1)[0].lower() in ("s3", "arn"):
                 err(f"{path}.compression", "compression is not supported with s3/arn sources: Ignition cannot "
                                             "decompress S3 fetches")
         if comp not in (None, "", "gzip"):
@@ -172,8 +179,12 @@ def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool =
         for i, node in enumerate(storage.get(kind) or []):
             path = f"$.storage.{kind}.{i}"
             p = node.get("path", "")
-            if not p.startswith("/"):
+            if not p and not v2:
+                err(f"{path}.path", "path not specified")
+            elif not p.startswith("/"):
                 err(f"{path}.path", "path not absolute")
+            elif not v2 and _go_clean(p) != p:
+                err(f"{path}.path", "path is not fully simplified")
             if not v2:
                 key = p.rstrip("/") or "/"
                 if key in seen:
@@ -188,7 +199,7 @@ def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool =
                 e = checks.mode_error(m)
                 if e:
                     err(f"{path}.mode", e)
-                elif m & 0o7000 and spec < "3.4.0":
+                elif extras and m & 0o7000 and spec < "3.4.0":
                     err(f"{path}.mode", "setuid/setgid/sticky bits are ignored by Ignition before spec 3.4.0",
                         "warning")
             if kind == "files":
@@ -203,6 +214,13 @@ def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool =
                     err(f"{path}", "cannot set both append and overwrite to true")
             if kind == "links" and not node.get("target"):
                 err(f"{path}.target", "link target is required")
+    if not v2:
+        links = {(ln.get("path") or "").rstrip("/") for ln in storage.get("links") or [] if not ln.get("hard")}
+        for kind, word in (("files", "file"), ("directories", "directory"), ("links", "link")):
+            for i, node in enumerate(storage.get(kind) or []):
+                parts = (node.get("path") or "").strip("/").split("/")
+                if any("/" + "/".join(parts[:k]) in links for k in range(1, len(parts))):
+                    err(f"$.storage.{kind}.{i}", f"{word} path includes link in config")
     for i, fs in enumerate(storage.get("filesystems") or []):
         path = f"$.storage.filesystems.{i}"
         if v2:
