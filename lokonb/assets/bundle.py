@@ -31,7 +31,7 @@ import yaml
 
 from lokonb.assets import kubeconfig as kc
 from lokonb.assets import manifests as mf
-from lokonb.assets.errors import AssetError
+from lokonb.assets.errors import AssetError, AssetModelError
 from lokonb.assets.pki import (
     CertKey,
     CertSpec,
@@ -239,18 +239,17 @@ def load_or_generate(
     """Load the cluster assets from ``<asset_dir>/cluster-assets/`` and generate what is missing.
 
     ``asset_dir`` defaults to ``config.asset_dir``. ``rotate`` re-issues every leaf certificate (CAs and
-    keys of
-    CAs are kept, so nodes keep trusting them); ``rotate_cas`` also replaces the CAs and the service-account
-    key
-    (and hence every certificate). Writes only files whose content changed; all files 0600.
+    their keys are kept, so nodes keep trusting them); ``rotate_cas`` also replaces the CAs and the
+    service-account key (and hence every certificate). Writes only files whose content changed; all 0600.
+
+    Raises :class:`~lokonb.assets.errors.AssetModelError` for a model that cannot produce assets and
+    :class:`~lokonb.assets.errors.AssetError` for unreadable/unwritable files (both name the field or file).
     """
     base = Path(asset_dir if asset_dir is not None else config.asset_dir).expanduser()
     store = AssetStore(base / ASSET_SUBDIR)
     now = _dt.datetime.now(_dt.UTC)
     hours = int(config.certs_validity_period_hours)
     if hours <= 0:
-        from lokonb.assets.errors import AssetModelError
-
         raise AssetModelError(f"certs_validity_period_hours must be > 0, got {hours}")
     leaf_validity = _dt.timedelta(hours=hours)
     ca_validity = max(leaf_validity, CA_MIN_VALIDITY)

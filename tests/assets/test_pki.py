@@ -252,3 +252,24 @@ def test_secret_references_name_secret_files_by_digest_only(generated):
     assert not [p for p in refs if p.endswith(".crt") or p == "manifests/coredns.yaml"]
     for path, digest in refs.items():
         assert hashlib.sha256((generated.root / path).read_bytes()).hexdigest() == digest
+
+
+def test_unwritable_asset_dir_is_a_clear_error(tmp_path):
+    from lokonb.assets import AssetError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(AssetError, match=r"cannot (read|write) .*file/cluster-assets/tls/ca\.crt: Not a directory"):
+        load_or_generate(make_config(blocker, controller_count=1), blocker)
+
+
+def test_malformed_token_file_is_reported_without_its_value(tmp_path):
+    from lokonb.assets import AssetError
+
+    cfg = make_config(tmp_path, controller_count=1)
+    a = load_or_generate(cfg, tmp_path)
+    path = a.root / "auth/bootstrap-tokens.yaml"
+    path.write_text("controller: abcdef.SECRETSECRETSECR\n")
+    with pytest.raises(AssetError, match="bootstrap token for controller is not of the form") as err:
+        load_or_generate(cfg, tmp_path)
+    assert "SECRET" not in str(err.value)
