@@ -329,10 +329,14 @@ def _apply_user(entries: list[dict[str, Any]], doc: Any, file: str | None) -> li
     user = doc.get("families") or []
     if not isinstance(user, list):
         raise _err("families", "must be a list", file)
+    user_names: set[str] = set()
     for i, entry in enumerate(user):
         where = f"families[{i}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
             raise _err(where, "must be a map with a 'name'", file)
+        if entry["name"] in user_names:
+            raise _err(f"{where}.name", f"duplicate family {entry['name']!r} in this file", file)
+        user_names.add(entry["name"])
         entry = dict(entry)
         before, after = entry.pop("before", None), entry.pop("after", None)
         for key, ref in (("before", before), ("after", after)):
