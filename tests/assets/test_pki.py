@@ -259,7 +259,9 @@ def test_unwritable_asset_dir_is_a_clear_error(tmp_path):
 
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    with pytest.raises(AssetError, match=r"cannot (read|write) .*file/cluster-assets/tls/ca\.crt: Not a directory"):
+    with pytest.raises(
+        AssetError, match=r"cannot (read|write) .*file/cluster-assets/tls/ca\.crt: Not a directory"
+    ):
         load_or_generate(make_config(blocker, controller_count=1), blocker)
 
 
