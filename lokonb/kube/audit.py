@@ -334,6 +334,8 @@ class _Matcher:
     def _k8s_peers(self, to: Any) -> tuple[bool, str]:
         if not to:  # absent or empty: every destination
             return True, ""
+        if not isinstance(to, list):
+            raise TypeError(f"'to' must be a list, got {type(to).__name__}")
         whys = []
         for peer in to:
             block = peer.get("ipBlock") if isinstance(peer, Mapping) else None
@@ -354,6 +356,8 @@ class _Matcher:
     def _k8s_ports(self, ports: Any) -> tuple[bool, str]:
         if not ports:
             return True, ""
+        if not isinstance(ports, list):
+            raise TypeError(f"'ports' must be a list, got {type(ports).__name__}")
         whys = []
         for p in ports:
             proto = str(p.get("protocol") or "TCP").upper()
@@ -702,17 +706,22 @@ class _Auditor:
         for i, rule in enumerate(pol.egress):
             if not isinstance(rule, Mapping):
                 raise DumpError(f"{pol.title}: egress rule {i} is not a mapping")
-            if pol.kind == "NetworkPolicy":
-                ok, why = self.match.k8s_rule(rule)
-                action = "Allow"
-            else:
-                ok, why = self.match.calico_rule(rule, ctx)
-                action = str(rule.get("action") or "").capitalize()
-                if action not in ("Allow", "Deny", "Pass", "Log"):
-                    raise DumpError(f"{pol.title}: egress rule {i} has unknown action {action!r}")
-                if ok and action == "Log":
-                    why_not.append(f"rule {i}: Log only")
-                    continue
+            try:
+                if pol.kind == "NetworkPolicy":
+                    ok, why = self.match.k8s_rule(rule)
+                    action = "Allow"
+                else:
+                    ok, why = self.match.calico_rule(rule, ctx)
+                    action = str(rule.get("action") or "").capitalize()
+            except (AttributeError, TypeError, ValueError, KeyError, SelectorSyntaxError) as exc:
+                raise DumpError(
+                    f"{pol.title}: egress rule {i} is malformed ({exc.__class__.__name__}: {exc})"
+                ) from None
+            if action not in ("Allow", "Deny", "Pass", "Log"):
+                raise DumpError(f"{pol.title}: egress rule {i} has unknown action {action!r}")
+            if ok and action == "Log":
+                why_not.append(f"rule {i}: Log only")
+                continue
             if ok:
                 return action, i, why_not
             why_not.append(f"rule {i}: {why}")

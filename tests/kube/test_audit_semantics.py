@@ -224,3 +224,18 @@ def test_unevaluated_policy_kinds_are_noted():
     )
     notes = audit_inventory(inv).notes
     assert any("AdminNetworkPolicy object(s) not evaluated" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}], "ports": ["80"]},
+        {"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}], "ports": [{"port": 70, "endPort": "x"}]},
+        {"to": "everywhere"},
+    ],
+)
+def test_malformed_rules_are_dump_errors(rule):
+    from lokonb.kube.errors import DumpError
+
+    with pytest.raises(DumpError, match=r"NetworkPolicy apps/bad: egress rule 0 is malformed"):
+        verdict(GNP, np("bad", [rule]), pod("p", labels=A))
