@@ -553,6 +553,18 @@ def _imds_token(reachable: bool, host_network: bool, imds: ImdsSettings | None) 
     return f"obtainable (hop limit {imds.hop_limit} lets the token reach the pod)"
 
 
+def _guarded(fn: Any, obj: Mapping[str, Any], *args: Any) -> Any:
+    """Run ``fn(obj, ...)``; a wrongly shaped object becomes a DumpError naming it instead of a traceback."""
+    try:
+        return fn(obj, *args)
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+        ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
+        raise DumpError(
+            f"{obj.get('kind')} {ns}{meta.get('name')} is malformed ({exc.__class__.__name__}: {exc})"
+        ) from None
+
+
 class _Auditor:
     def __init__(self, inv: Inventory, ip: str, port: int) -> None:
         self.inv = inv
@@ -562,9 +574,9 @@ class _Auditor:
         for ns in inv.namespaces:
             meta = ns.get("metadata") or {}
             self.ns_labels[str(meta["name"])] = dict(meta.get("labels") or {})
-        self.policies = [_k8s_policy(p) for p in inv.network_policies]
-        self.policies += [_calico_policy(p, False) for p in inv.global_policies]
-        self.policies += [_calico_policy(p, True) for p in inv.calico_policies]
+        self.policies = [_guarded(_k8s_policy, p) for p in inv.network_policies]
+        self.policies += [_guarded(_calico_policy, p, False) for p in inv.global_policies]
+        self.policies += [_guarded(_calico_policy, p, True) for p in inv.calico_policies]
         # candidates per (tier, namespace): namespaced policies only ever select pods of their own namespace
         self._global: dict[str, list[_Policy]] = {}
         self._namespaced: dict[tuple[str, str], list[_Policy]] = {}
@@ -752,7 +764,7 @@ def audit_inventory(
     verdicts = []
     for pod in inv.pods:
         meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
-        reachable, reason, policy = auditor.evaluate(pod)
+        reachable, reason, policy = _guarded(auditor.evaluate, pod)
         node = str(spec.get("nodeName") or "")
         host = bool(spec.get("hostNetwork"))
         settings = imds.get(node) or imds.get("*")

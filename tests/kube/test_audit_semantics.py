@@ -239,3 +239,27 @@ def test_malformed_rules_are_dump_errors(rule):
 
     with pytest.raises(DumpError, match=r"NetworkPolicy apps/bad: egress rule 0 is malformed"):
         verdict(GNP, np("bad", [rule]), pod("p", labels=A))
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {**pod("p"), "spec": ["not", "a", "mapping"]},
+        {**pod("p"), "metadata": {"name": "p", "namespace": "apps", "labels": ["x"]}},
+    ],
+)
+def test_malformed_pods_are_dump_errors(broken):
+    from lokonb.kube.errors import DumpError
+
+    with pytest.raises(DumpError, match=r"Pod apps/p is malformed"):
+        verdict(GNP, broken)
+
+
+def test_malformed_policy_spec_is_a_dump_error():
+    from lokonb.kube.errors import DumpError
+
+    bad = {**GNP, "spec": "nope"}
+    with pytest.raises(
+        DumpError, match=r"GlobalNetworkPolicy block-metadata-access is malformed"
+    ):
+        verdict(bad, pod("p"))
