@@ -558,7 +558,8 @@ def _guarded(fn: Any, obj: Mapping[str, Any], *args: Any) -> Any:
     try:
         return fn(obj, *args)
     except (AttributeError, TypeError, ValueError, KeyError) as exc:
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+        raw = obj.get("metadata")
+        meta: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
         raise DumpError(
             f"{obj.get('kind')} {ns}{meta.get('name')} is malformed ({exc.__class__.__name__}: {exc})"
