@@ -114,10 +114,23 @@ def camel(key: str) -> str:
     return out.replace("Mib", "MiB")
 
 
+_ACRONYMS = (("ssh", "SSH"), ("https", "HTTPS"), ("http", "HTTP"), ("uuid", "UUID"), ("guid", "GUID"),
+             ("uid", "UID"), ("url", "URL"), ("tls", "TLS"))
+
+
+def _go_name(key: str) -> str:
+    """The Go field name of a JSON key (schematyper sorts struct fields by it: ``SSHAuthorizedKeys < Shell``)."""
+    for low, up in _ACRONYMS:
+        if key.startswith(low):
+            return up + key[len(low):]
+    return key[:1].upper() + key[1:]
+
+
 def order3(value: Any, parent: str = "") -> Any:
-    """Ignition 3 Go struct order: alphabetical, except storage nodes (``group, overwrite, path, user`` first)."""
+    """Ignition 3 Go struct order: fields sorted by Go name, storage nodes with ``group, overwrite, path, user``
+    (the embedded Node) first."""
     if isinstance(value, dict):
-        keys = sorted(value)
+        keys = sorted(value, key=_go_name)
         if parent in _NODE_KINDS:
             keys = [k for k in _NODE_FIRST if k in value] + [k for k in keys if k not in _NODE_FIRST]
         return {k: order3(value[k], k) for k in keys}
@@ -507,9 +520,15 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
         if d is None:
             continue
         do = _copy_scalars(d, ("device", "wipe_table"))
-        parts = [_copy_scalars(p, ("label", "number", "size_mib", "start_mib", "type_guid", "guid",
+        parts = []
+        for p in d.get("partitions") or []:
+            if p is None:
+                continue
+            po = _copy_scalars(p, ("label", "number", "size_mib", "start_mib", "type_guid", "guid",
                                    "wipe_partition_entry", "should_exist", "resize"))
-                 for p in d.get("partitions") or [] if p is not None]
+            if po.get("number") == 0:  # a plain int with omitempty in Ignition's types
+                del po["number"]
+            parts.append(po)
         if parts:
             do["partitions"] = parts
         disks.append(do)
