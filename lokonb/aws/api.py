@@ -41,6 +41,7 @@ class ApplyResult:
     timings: dict[str, float]
     api_calls: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    peak_concurrency: int = 0
 
     @property
     def summary(self) -> str:
@@ -265,8 +266,11 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
             if a.embedded is not None:
                 notes.append("embedded AWS: nothing serves the API name; the kubeconfig is written for shape only")
             notes.extend(_scaling_warnings(a, p))
+            from lokonb.aws.executor import peak_concurrency
+
             return ApplyResult(config.api_endpoint, kubeconfig, p, outcomes_df(outcomes), timings,
-                               {k: v - calls0.get(k, 0) for k, v in a.calls.items() if v - calls0.get(k, 0)}, notes)
+                               {k: v - calls0.get(k, 0) for k, v in a.calls.items() if v - calls0.get(k, 0)}, notes,
+                               peak_concurrency(outcomes))
         finally:
             if lock is not None:
                 backend.release(lock)

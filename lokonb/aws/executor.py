@@ -27,6 +27,7 @@ class Outcome:
     seconds: float = 0.0
     error: str = ""
     id: str = ""
+    started: float = 0.0
     exc: BaseException | None = field(default=None, repr=False)
 
     def row(self) -> dict[str, Any]:
@@ -97,6 +98,7 @@ def execute(ctx: ExecCtx, actions: list[Action], *, max_concurrency: int, desc: 
 
     def work(i: int) -> tuple[str, float]:
         t0 = time.monotonic()
+        outcomes[i].started = t0
         rid = run_action(ctx, actions[i])
         return rid, time.monotonic() - t0
 
@@ -146,6 +148,17 @@ def execute(ctx: ExecCtx, actions: list[Action], *, max_concurrency: int, desc: 
         if o.status == "running":
             o.status = "unconfirmed"
     return outcomes
+
+
+def peak_concurrency(outcomes: list[Outcome]) -> int:
+    """Most actions in flight at once (from start times and durations)."""
+    events = sorted([(o.started, 1) for o in outcomes if o.started] +
+                    [(o.started + o.seconds, -1) for o in outcomes if o.started])
+    peak = cur = 0
+    for _, d in events:
+        cur += d
+        peak = max(peak, cur)
+    return peak
 
 
 def _past(action: str) -> str:

@@ -76,6 +76,7 @@ class Aws:
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.read_only = False
+        self.cluster = ""
         self.principal = ""
         self.account_id = ""
         self.partition = "aws"
@@ -119,7 +120,7 @@ class Aws:
 
             if isinstance(exc, (BotoCoreError, ClientError, ResponseParserError)):
                 err = translate(exc, service=service, region=self.region, profile=self.profile,
-                                resource=resource, principal=self.principal)
+                                resource=resource, principal=self.principal, cluster=self.cluster)
                 err.__cause__ = exc
                 raise err from exc
             raise
@@ -165,7 +166,9 @@ class Aws:
 def open_aws(config: Any) -> Aws:
     """An :class:`Aws` for a ``ClusterConfig`` (uses ``config.aws`` settings)."""
     a = config.aws
-    return Aws(region=getattr(a, "region", None) or config.region, endpoint=a.endpoint, profile=a.profile,
+    aws = Aws(region=getattr(a, "region", None) or config.region, endpoint=a.endpoint, profile=a.profile,
                shared_credentials_file=getattr(a, "shared_credentials_file", None),
                retry_mode=a.retry_mode, max_attempts=a.max_attempts, max_concurrency=a.max_concurrency,
                connect_timeout=a.connect_timeout, read_timeout=a.read_timeout, waiter_scale=a.waiter_scale)
+    aws.cluster = config.cluster_name
+    return aws

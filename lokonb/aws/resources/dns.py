@@ -7,6 +7,7 @@ New records are CREATEd (never UPSERTed) so a foreign record fails loudly; DELET
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from lokonb.aws.found import Found
@@ -15,6 +16,15 @@ from lokonb.aws.graph import Actual, Desired, Ref, ResourceType, register
 
 def _name(n: str) -> str:
     return n.replace("\\052", "*").rstrip(".").lower() + "."
+
+
+_ZONE_LOCKS: dict[str, threading.Lock] = {}
+_ZONE_LOCKS_GUARD = threading.Lock()
+
+
+def _zone_lock(zone: str) -> threading.Lock:
+    with _ZONE_LOCKS_GUARD:
+        return _ZONE_LOCKS.setdefault(zone, threading.Lock())
 
 
 @register
@@ -37,14 +47,46 @@ class Record(ResourceType):
         return rr
 
     def _change(self, ctx, zone: str, action: str, props: dict, key: str) -> None:
-        r = ctx.aws.call("route53", "change_resource_record_sets", HostedZoneId=zone, ChangeBatch={
-            "Comment": f"lokonb {key}", "Changes": [{"Action": action, "ResourceRecordSet": self.rrset(props)}]},
-            resource=key)
+        # One change batch at a time per zone: Route 53 answers concurrent batches with PriorRequestNotComplete,
+        # and moto 5.2.5 corrupts its zone under concurrent batches (spurious "already exists", lost records).
+        with _zone_lock(zone):
+            r = ctx.aws.call("route53", "change_resource_record_sets", HostedZoneId=zone, ChangeBatch={
+                "Comment": f"lokonb {key}", "Changes": [{"Action": action, "ResourceRecordSet": self.rrset(props)}]},
+                resource=key)
         ctx.wait("route53", "resource_record_sets_changed", 10, 60, Id=r["ChangeInfo"]["Id"])
 
     def create(self, ctx, d, props):
-        self._change(ctx, props["zone"], "CREATE", props, d.key)
+        from lokonb.aws.errors import AwsError
+
+        try:
+            self._change(ctx, props["zone"], "CREATE", props, d.key)
+        except AwsError as exc:
+            if exc.code != "InvalidChangeBatch":
+                raise
+            held = self._holds(ctx, props)
+            if held is None:
+                # "already exists" but nothing is there: moto 5.2.5 refuses to re-CREATE a record identical to
+                # one deleted earlier whenever any record sorts after it (gap, aws.md §11.3); the name is free,
+                # so UPSERT creates it.
+                self._change(ctx, props["zone"], "UPSERT", props, d.key)
+            elif not held:
+                raise  # a foreign record with another value: "exists and is not owned by cluster ..."
+            # held: a CREATE whose first attempt succeeded but whose response was lost, then retried
         return {"id": props["name"]}
+
+    def _holds(self, ctx, props: dict) -> bool | None:
+        """True: the record holds our value; False: it holds another; None: no such record."""
+        got = ctx.aws.call("route53", "list_resource_record_sets", HostedZoneId=props["zone"],
+                           StartRecordName=props["name"], StartRecordType=props["rtype"], MaxItems="1")
+        for rr in got["ResourceRecordSets"]:
+            if _name(rr["Name"]) != props["name"] or rr["Type"] != props["rtype"]:
+                return None
+            if props.get("alias"):
+                return _name((rr.get("AliasTarget") or {}).get("DNSName", "")) == _name(props["value"])
+            values = [_name(v["Value"]) if props["rtype"] == "CNAME" else v["Value"]
+                      for v in rr.get("ResourceRecords", [])]
+            return values == [props["value"]]
+        return None
 
     def update(self, ctx, d, a, props, changed):
         self._change(ctx, props["zone"], "UPSERT", props, d.key)
