@@ -739,7 +739,7 @@ def translate_butane(text: str | bytes, *, files_dir: str | os.PathLike[str] | N
         root = compose(text)
     except YamlSyntaxError as exc:
         msg = f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}"
-        r.entries.append(ReportEntry("error", msg, exc.line, None))
+        r.entries.append(ReportEntry("error", msg, exc.line, None, hint_column=exc.column))
         return _fail(r, "", f"Error translating config: {msg}")
     return translate_butane_root(root, files_dir=files_dir, strict=strict, auto_compress=auto_compress, report=r)
 
@@ -764,7 +764,7 @@ def translate_butane_root(root: Any, *, files_dir: str | os.PathLike[str] | None
     res = decode(root, schema(version))
     if res.type_errors:  # yaml.v3 fails the whole decode; butane prints only its error text
         msg = "yaml: unmarshal errors:" + "".join(f"\n  line {ln}: {m}" for ln, m in res.type_errors)
-        r.entries.append(ReportEntry("error", msg, res.type_errors[0][0], None))
+        r.entries.append(ReportEntry("error", msg, res.type_errors[0][0], None, hint_column=res.first_error_column))
         return _fail(r, spec, f"Error translating config: {msg}")
     for u in res.unknown:
         r.warning(f"Unused key {u.key}", u.pos, u.path)

@@ -354,17 +354,18 @@ def _decode_versioned(node: Any, goname: str, choose: Any, ctx: _Ctx, path: str,
     res = decode(node, struct, path)
     if res.type_errors:
         line = res.type_errors[0][0]
-        ctx.r.entries.append(_unmarshal_entry(res.type_errors, line))
+        ctx.r.entries.append(_unmarshal_entry(res.type_errors, line, res.first_error_column))
         return None, None
     unknown.extend(res.unknown)
     return res.value, meta
 
 
-def _unmarshal_entry(errors: list[tuple[int, str]], line: int):  # type: ignore[no-untyped-def]
+def _unmarshal_entry(errors: list[tuple[int, str]], line: int,  # type: ignore[no-untyped-def]
+                     column: int | None = None):
     from lokonb.flatcar.report import ReportEntry
 
     msg = "yaml: unmarshal errors:" + "".join(f"\n  line {ln}: {m}" for ln, m in errors)
-    return ReportEntry("error", msg, line, None)
+    return ReportEntry("error", msg, line, None, hint_column=column)
 
 
 def _choose_etcd(ctx: _Ctx):  # type: ignore[no-untyped-def]
@@ -794,7 +795,7 @@ def _parse(text: str, ctx: _Ctx) -> tuple[Obj, Any, Any, Any, Any] | None:
         root = compose(text)
     except YamlSyntaxError as exc:
         msg = f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}"
-        r.entries.append(ReportEntry("error", msg, exc.line, None))
+        r.entries.append(ReportEntry("error", msg, exc.line, None, hint_column=exc.column))
         return None
     if root is None or (isinstance(root, yaml.ScalarNode) and root.value in ("", "~", "null", "Null", "NULL")
                         and not root.style):
@@ -803,11 +804,11 @@ def _parse(text: str, ctx: _Ctx) -> tuple[Obj, Any, Any, Any, Any] | None:
     if not isinstance(root, yaml.MappingNode):
         kind = "!!seq" if isinstance(root, yaml.SequenceNode) else f"!!str `{root.value}`"
         r.entries.append(_unmarshal_entry([(pos(root)[0], f"cannot unmarshal {kind} into types.Config")],
-                                          pos(root)[0]))
+                                          pos(root)[0], pos(root)[1]))
         return None
     res = decode(root, CONFIG)
     if res.type_errors:
-        r.entries.append(_unmarshal_entry(res.type_errors, res.type_errors[0][0]))
+        r.entries.append(_unmarshal_entry(res.type_errors, res.type_errors[0][0], res.first_error_column))
         return None
     cfg: Obj = res.value
     unknown = list(res.unknown)

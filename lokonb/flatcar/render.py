@@ -273,7 +273,8 @@ def _apply_snippets(role: str, cfg: dict[str, Any], spec: str, snippets: list[tu
         t = translate(text, target=spec, platform=PLATFORM, files_dir=files_dir)
         for e in t.report:
             findings.append(Finding(e.kind if e.kind in ("error", "warning") else "info", e.message, e.path,
-                                    "snippet", role, spec, source, e.line, e.column))
+                                    "snippet", role, spec, source, e.line,
+                                    e.column if e.column is not None else e.hint_column))
         if t.config is None:
             if not t.errors:
                 findings.append(Finding("error", "snippet could not be translated", None, "snippet", role, spec,

@@ -21,6 +21,8 @@ class ReportEntry:
     column: int | None = None
     path: str | None = None
     source: str | None = None
+    #: column of a YAML error the tools print without one (kept for snippet findings, never formatted)
+    hint_column: int | None = None
 
     def format_ct(self) -> str:
         """``<kind> at line L, column C`` + newline + message (ct's form), or ``<kind>: <message>``."""
@@ -43,7 +45,7 @@ class ReportEntry:
         return replace(self, source=source)
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {k: v for k, v in self.__dict__.items() if v is not None and k != "hint_column"}
 
 
 @dataclass

@@ -229,16 +229,19 @@ class DecodeResult:
     type_errors: list[tuple[int, str]]  # (line, "cannot unmarshal ...") in document order
     unknown: list[UnknownKey]
     duplicates: list[tuple[int, str]]
+    first_error_column: int | None = None
 
 
 class _Decoder:
     def __init__(self, on_unknown: Callable[[UnknownKey], None] | None = None) -> None:
         self.type_errors: list[tuple[int, str]] = []
+        self.columns: list[int] = []
         self.unknown: list[UnknownKey] = []
         self.duplicates: list[tuple[int, str]] = []
 
     def type_error(self, node: yaml.Node, typ: Any) -> None:
         self.type_errors.append((pos(node)[0], f"cannot unmarshal {_node_desc(node)} into {typ.goname}"))
+        self.columns.append(pos(node)[1])
 
     def decode(self, node: yaml.Node, typ: Any, path: str) -> Any:
         if isinstance(node, yaml.ScalarNode) and _is_plain(node) and node.value in _NULL:
@@ -269,6 +272,7 @@ class _Decoder:
             key = knode.value if isinstance(knode, yaml.ScalarNode) else str(_any_value(knode))
             if key in seen:
                 self.type_errors.append((pos(knode)[0], f'mapping key "{key}" already defined at line {seen[key]}'))
+                self.columns.append(pos(knode)[1])
                 continue
             seen[key] = pos(knode)[0]
             if isinstance(typ, StrMap):
@@ -316,7 +320,8 @@ def decode(node: yaml.Node, typ: Any, path: str = "$") -> DecodeResult:
     """Decode ``node`` into ``typ``; collects type errors, duplicate keys and unknown keys (never raises)."""
     dec = _Decoder()
     value = dec.decode(node, typ, path)
-    return DecodeResult(value, dec.type_errors, dec.unknown, dec.duplicates)
+    return DecodeResult(value, dec.type_errors, dec.unknown, dec.duplicates,
+                        dec.columns[0] if dec.columns else None)
 
 
 def did_you_mean(key: str, known: tuple[str, ...]) -> str | None:

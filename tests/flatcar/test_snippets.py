@@ -114,6 +114,8 @@ def test_bad_snippets_name_snippet_and_position(model_with, fake_assets, snippet
         assert errs[0].line == line
     if column is not None:
         assert errs[0].column == column
+    if line is not None:
+        assert errs[0].column is not None  # snippet findings always carry a column
     assert "worker_pool.web.clc_snippets[1]" in str(exc.value)
 
 
