@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 PROBERS = ("10.0.3.14", "10.0.17.203", "10.0.38.9")
 PUBLIC = ("203.0.113.7", "198.51.100.23", "192.0.2.54")
 START = dt.datetime(2024, 11, 28, 0, 0, 0, tzinfo=dt.UTC)
@@ -230,7 +230,7 @@ def _actionable(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
         return "http_access", False
     if k == 6:
         w.lines(t, "E", "reflector.go:147", "k8s.io/client-go/informers/factory.go:150: Failed to watch *v1.Secret: "
-                "failed to list *v1.Secret: etcdserver: leader changed")
+                "failed to list *v1.Secret: Unauthorized")
         return "reflector_list_error", False
     w.lines(t, "E", "controller.go:203", f"Unable to remove endpoints from kubernetes service: Operation cannot be "
             f"fulfilled on endpoints \"kubernetes\": the object has been modified (attempt {rng.randint(1, 9)})")
