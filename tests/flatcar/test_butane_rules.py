@@ -219,3 +219,41 @@ def test_butane_11_down_to_33_only_when_possible() -> None:
     bad = translate("variant: flatcar\nversion: 1.1.0\nstorage:\n  luks:\n    - name: a\n      device: /dev/sdb\n"
                     "      discard: true\n", target="3.3.0")
     assert bad.config is None and "3.4.0" in bad.errors[-1].message
+
+
+def test_user_keys_in_go_field_order() -> None:
+    from lokonb.flatcar.gojson import dumps
+
+    t = translate_butane(HEAD + "passwd:\n  users:\n    - name: a\n      shell: /bin/sh\n      uid: 5\n"
+                                "      ssh_authorized_keys: [k]\n      should_exist: true\n")
+    assert dumps(t.config["passwd"]) == ('{"users":[{"name":"a","sshAuthorizedKeys":["k"],"shell":"/bin/sh",'
+                                         '"shouldExist":true,"uid":5}]}')
+
+
+@pytest.mark.parametrize("mode, directory, suspect", [
+    (644, False, True), (755, True, True), (600, False, True), (420, False, False), (493, True, False),
+    (0o644, False, False), (888, False, False), (0, False, False), (1777, True, True),
+])
+def test_decimal_mode_rule(mode: int, directory: bool, suspect: bool) -> None:
+    from lokonb.flatcar.butane import decimal_mode_suspect
+
+    assert decimal_mode_suspect(mode, directory) is suspect
+
+
+def test_trees_walk_order_modes_and_collisions(tmp_path) -> None:
+    tree = tmp_path / "t"
+    (tree / "a").mkdir(parents=True)
+    (tree / "a" / "x").write_text("x\n")
+    (tree / "b").write_text("b\n")
+    (tree / "b").chmod(0o755)
+    (tree / "a" / "l").symlink_to("../b")
+    t = translate_butane(HEAD + "storage:\n  files:\n    - path: /opt/b\n      mode: 0600\n"
+                                "  trees:\n    - local: t\n      path: /opt\n", files_dir=tmp_path)
+    files = t.config["storage"]["files"]
+    assert [(f["path"], f["mode"]) for f in files] == [("/opt/b", 0o600), ("/opt/a/x", 0o644)]
+    assert decode(files[1]["contents"]) == b"x\n"
+    assert t.config["storage"]["links"] == [{"path": "/opt/a/l", "target": "../b"}]
+    bad = translate_butane(HEAD + "storage:\n  files:\n    - path: /opt/b\n      contents:\n        inline: y\n"
+                                  "  trees:\n    - local: t\n      path: /opt\n", files_dir=tmp_path)
+    assert [(e.path, e.message) for e in bad.errors] == [
+        ("$.storage.trees.0", "matching filesystem node has existing contents or different type")]
