@@ -241,6 +241,10 @@ def _apply(args: argparse.Namespace) -> int:
     from lokonb.kube.apply import apply_policies, live_check
     from lokonb.kube.client import load_api_client
 
+    if (args.allow_selector or args.allow_all_pods) and not args.allow_namespace:
+        from lokonb.kube.errors import PolicyInputError
+
+        raise PolicyInputError("--allow-namespace", "required to apply an allow policy (which namespace?)")
     objects = _build(args)  # bad input fails here, before any connection
     if args.live_check and not args.confirm:
         from lokonb.errors import NotConfirmed

@@ -222,6 +222,26 @@ def test_cli_apply_bad_input_never_connects(kubeapi, tmp_path, capsys):
     kc = str(kubeapi.write_kubeconfig(tmp_path / "kc"))
     code = main(["metadata", "apply", "--kubeconfig", kc, "--blocked-cidr", "nope", "--confirm"])
     assert code == 2 and "blocked_cidrs[0]" in capsys.readouterr().err
+    code = main(["metadata", "apply", "--kubeconfig", kc, "--allow-selector", "a=b", "--confirm"])
+    assert code == 2 and "--allow-namespace: required" in capsys.readouterr().err
+    code = main(
+        [
+            "metadata",
+            "apply",
+            "--kubeconfig",
+            kc,
+            "--allow-namespace",
+            "x",
+            "--allow-selector",
+            "a=b",
+            "--mode",
+            "open",
+            "--include",
+            "dns",
+            "--confirm",
+        ]
+    )
+    assert code == 2 and "include" in capsys.readouterr().err
     assert kubeapi.requests == []
 
 

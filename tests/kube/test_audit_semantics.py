@@ -259,7 +259,5 @@ def test_malformed_policy_spec_is_a_dump_error():
     from lokonb.kube.errors import DumpError
 
     bad = {**GNP, "spec": "nope"}
-    with pytest.raises(
-        DumpError, match=r"GlobalNetworkPolicy block-metadata-access is malformed"
-    ):
+    with pytest.raises(DumpError, match=r"GlobalNetworkPolicy block-metadata-access is malformed"):
         verdict(bad, pod("p"))
