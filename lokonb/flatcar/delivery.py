@@ -80,7 +80,8 @@ class Delivery:
     def row(self) -> dict[str, Any]:
         return {"role": self.role, "spec": self.spec, "config_size": self.size,
                 "user_data_size": self.user_data_size, "limit": USER_DATA_LIMIT, "percent": self.percent,
-                "delivery": self.mode, "secret": self.secret, "object": self.source}
+                "delivery": self.mode, "secret": self.secret, "object": self.source,
+                "note": "; ".join(self.warnings)}
 
 
 def plan_delivery(node: Any, *, bucket: str, prefix: str = "", policy: str = "auto",

@@ -140,6 +140,13 @@ def translate(text: str | bytes, *, source: str | None = None, target: str = "3.
         t = Translation(cfg, [], version, "ignition")
     if t.config is None:
         return t
+    if target == "2.3.0" and t.spec.startswith("2."):
+        try:  # Flatcar >= 3185 converts 2.x at boot; say so when that conversion would fail
+            convert_2x_to_3x(t.config, target="3.3.0", filesystem_paths=filesystem_paths)
+        except ConversionError as exc:
+            warn = [ReportEntry("warning", f"on Flatcar >= 3185 this config fails the boot-time conversion to "
+                                           f"spec 3: {e.message}", path=e.path) for e in exc.entries]
+            return Translation(t.config, list(t.report) + warn, t.spec, t.source_kind)
     try:
         cfg = to_target(t.config, t.spec, target, filesystem_paths=filesystem_paths)
     except ConversionError as exc:

@@ -257,3 +257,13 @@ def test_trees_walk_order_modes_and_collisions(tmp_path) -> None:
                                   "  trees:\n    - local: t\n      path: /opt\n", files_dir=tmp_path)
     assert [(e.path, e.message) for e in bad.errors] == [
         ("$.storage.trees.0", "matching filesystem node has existing contents or different type")]
+
+
+def test_23_target_warns_when_boot_conversion_would_fail() -> None:
+    text = "storage:\n  files:\n    - path: /a\n      mode: 0644\n  directories:\n    - path: /a\n      mode: 0755\n"
+    t = translate(text, target="2.3.0")
+    assert t.config is not None and t.config["ignition"]["version"] == "2.3.0"
+    assert any("conflicting inodes" in w.message for w in t.warnings)
+    from lokonb.flatcar.clc import translate_clc
+
+    assert translate_clc(text).report == []  # ct itself accepts it silently
