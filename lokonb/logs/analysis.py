@@ -268,6 +268,15 @@ class _SourceRun:
         inner_outer: dict[int, int] = {}
         fail = np.flatnonzero(~K.hdr)
         replaced: dict[int, bytes] = {}
+        high = np.flatnonzero(buf >= 0x80)
+        if len(high):
+            # invalid UTF-8 is decoded with replacement and counted (records are kept)
+            for i in np.unique(np.searchsorted(starts, high, side="right") - 1).tolist():
+                if K.hdr[i]:
+                    try:
+                        bytes(buf[starts[i]:ends[i]]).decode("utf-8")
+                    except UnicodeDecodeError:
+                        self.stats["decode_errors"] += 1
         for i in fail.tolist():
             line = bytes(buf[starts[i]:ends[i]])
             if not line:

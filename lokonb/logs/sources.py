@@ -299,6 +299,11 @@ def resolve(inputs: Iterable[Any], *, include: Iterable[str] | None = ("*kube-ap
             group = [file_source(Path(m), node=node) for m in matches]
         else:
             src = file_source(p, name=text, node=node)
+            real = os.path.realpath(p)
+            if p.exists() and real in seen:
+                warnings.append(f"{text}: already read through another argument, skipped")
+                continue
+            seen.add(real)
             if not p.exists():
                 src.error, src.opener = "no such file", None
             elif p.is_dir() is False and not p.is_file():

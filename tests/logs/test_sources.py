@@ -1,0 +1,115 @@
+"""Sources and robustness (A24, A25, A27): directory trees, symlinks, rotation order, stdin, bad inputs."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import resource
+
+import pandas as pd
+import pytest
+
+from lokonb.logs import analyze
+from lokonb.logs.errors import LogSourceError
+
+L = "I0302 10:15:0{i}.000000       1 a.go:1] line {n}"
+
+
+def _lines(n0, n, sec0=0):
+    return "".join(L.format(i=(sec0 + k) % 10, n=n0 + k) + "\n" for k in range(n))
+
+
+def test_pods_tree_with_container_links(tmp_path):
+    pods = tmp_path / "var/log/pods"
+    d = pods / "kube-system_kube-apiserver-ip-10-0-5-21_0f3b9c1e" / "kube-apiserver"
+    d.mkdir(parents=True)
+    (d / "0.log.20240302-101502.gz").write_bytes(gzip.compress(_lines(0, 2).encode()))
+    (d / "0.log.20240302-101504").write_text(_lines(2, 2, 2))
+    (d / "0.log").write_text(_lines(4, 2, 4))
+    (d / "1.log").write_text(_lines(6, 2, 6))
+    other = pods / "kube-system_coredns-abc_1234" / "coredns"
+    other.mkdir(parents=True)
+    (other / "0.log").write_text(_lines(100, 3))
+    cont = tmp_path / "var/log/containers"
+    cont.mkdir(parents=True)
+    os.symlink(d / "0.log", cont / "kube-apiserver-ip-10-0-5-21_kube-system_kube-apiserver-0123456789abcdef.log")
+    os.symlink(tmp_path / "var/log", tmp_path / "var/log/pods/loop")  # a symlink loop
+    res = analyze([str(tmp_path / "var/log")], year=2024, records="all")
+    src = res.sources
+    assert len(src) == 4  # each real file once, coredns filtered out by the default include
+    names = list(src["source"])
+    assert names[0].endswith("0.log.20240302-101502.gz") and names[1].endswith("0.log.20240302-101504")
+    assert names[2].endswith("/0.log") and names[3].endswith("/1.log")
+    assert set(src["pod"]) == {"kube-apiserver-ip-10-0-5-21"} and set(src["container"]) == {"kube-apiserver"}
+    rec = res.records
+    assert sorted(rec["message"].str.extract(r"line (\d+)")[0].astype(int)) == list(range(8))
+    assert any("already visited" in w for w in res.meta["warnings"])
+    everything = analyze([str(tmp_path / "var/log")], year=2024, include=None)
+    assert len(everything.sources) == 5
+
+
+def test_glob_and_named_sources(tmp_path):
+    for i in range(2):
+        (tmp_path / f"kube-apiserver-{i}.log").write_text(_lines(10 * i, 3))
+    res = analyze([str(tmp_path / "*.log"), f"ctl-0={tmp_path / 'kube-apiserver-0.log'}"], year=2024)
+    assert len(res.sources) == 2
+    named = analyze([("ctl-1", str(tmp_path / "kube-apiserver-1.log"))], year=2024, records="all")
+    assert set(named.records["node"]) == {"ctl-1"}
+
+
+def test_stdin_streams_large_input():
+    big = _lines(0, 50_000).encode()
+    res = analyze(["-"], stdin=io.BufferedReader(io.BytesIO(big)), records="none")
+    s = res.sources.iloc[0]
+    assert s["source"] == "stdin" and s["lines"] == 50_000 and s["year_source"] == "assumed-now"
+    assert any("assumed the current year" in w for w in res.meta["warnings"])
+
+
+def test_robustness_table(tmp_path):
+    files = {
+        "garbage-kube-apiserver.log": os.urandom(4096).replace(b"\n", b"\x00"),
+        "empty-kube-apiserver.log": b"",
+        "notrail-kube-apiserver.log": _lines(0, 2).encode()[:-1],
+        "invalid-utf8-kube-apiserver.log": b"I0302 10:15:00.000000       1 a.go:1] caf\xe9 ok\n",
+        "corrupt-kube-apiserver.log.gz": gzip.compress(_lines(0, 2000).encode())[:3000],
+        "unreadable-kube-apiserver.log": _lines(0, 1).encode(),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    os.chmod(tmp_path / "unreadable-kube-apiserver.log", 0)
+    paths = [str(tmp_path / n) for n in files] + [str(tmp_path / "missing-kube-apiserver.log")]
+    res = analyze(paths, year=2024, records="all")
+    src = res.sources.set_index(res.sources["source"].map(os.path.basename))
+    assert src.loc["garbage-kube-apiserver.log", "unparsed"] >= 1
+    assert src.loc["empty-kube-apiserver.log", "lines"] == 0 and pd.isna(src.loc["empty-kube-apiserver.log", "error"])
+    assert src.loc["notrail-kube-apiserver.log", "records"] == 2
+    assert src.loc["invalid-utf8-kube-apiserver.log", "records"] == 1
+    assert src.loc["invalid-utf8-kube-apiserver.log", "decode_errors"] == 1
+    gz = src.loc["corrupt-kube-apiserver.log.gz"]
+    assert "corrupt-kube-apiserver.log.gz" in gz["error"] and "uncompressed bytes" in gz["error"]
+    assert gz["records"] > 0
+    if os.geteuid() != 0:  # root reads anything
+        assert "cannot open" in src.loc["unreadable-kube-apiserver.log", "error"]
+    assert src.loc["missing-kube-apiserver.log", "error"] == "no such file"
+    assert any("missing" in w for w in res.meta["warnings"])
+
+
+def test_every_source_failing_raises(tmp_path):
+    with pytest.raises(LogSourceError) as exc:
+        analyze([str(tmp_path / "nope.log"), str(tmp_path / "nope2.log")])
+    assert exc.value.exit_code == 5 and "nope2.log" in str(exc.value)
+
+
+def test_multi_megabyte_line_bounded(tmp_path):
+    p = tmp_path / "long-kube-apiserver.log"
+    with open(p, "wb") as fh:
+        fh.write(b"E0302 10:15:00.000000       1 a.go:1] " + b"x" * (8 << 20) + b"\n")
+        fh.write(_lines(0, 1).encode())
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    res = analyze([str(p)], year=2024, records="all")
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    r = res.records
+    assert len(r) == 2 and r["truncated"][0] and len(r["message"][0]) == 4096
+    assert res.sources["truncated_lines"][0] == 1
+    assert grown_mib < 64, grown_mib
