@@ -66,12 +66,28 @@ class Source:
         cut_pending = False
         try:
             with fh:
-                while True:
-                    try:
-                        data = fh.read(block_bytes)
-                    except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
-                        self.error = _gzip_error(self, exc)
-                        break
+                failed = False
+                while not failed:
+                    # gzip is read in small steps so that the data before a corrupt spot is kept
+                    step = block_bytes if self.kind != "gz" else min(block_bytes, 1 << 16)
+                    reader = fh.read1 if self.kind == "gz" and hasattr(fh, "read1") else fh.read
+                    parts, got = [], 0
+                    while got < block_bytes:
+                        try:
+                            chunk = reader(step)
+                        except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
+                            self.bytes_read += got
+                            self.error = _gzip_error(self, exc)
+                            self.bytes_read -= got
+                            failed = True
+                            break
+                        if not chunk:
+                            break
+                        parts.append(chunk)
+                        got += len(chunk)
+                        if self.kind != "gz":
+                            break
+                    data = b"".join(parts)
                     if not data:
                         break
                     self.bytes_read += len(data)
