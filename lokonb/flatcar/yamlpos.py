@@ -36,7 +36,8 @@ class YamlSyntaxError(Exception):
 def compose(text: str) -> yaml.Node | None:
     """Compose one YAML document into a node tree; raise :class:`YamlSyntaxError`."""
     try:
-        return yaml.compose(text, Loader=_Loader)
+        # like yaml.v3's Unmarshal, only the first document counts
+        return next(iter(yaml.compose_all(text, Loader=_Loader)), None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -264,11 +265,32 @@ class _Decoder:
             return self.mapping(node, typ, path)
         raise TypeError(f"bad schema type {typ!r}")  # pragma: no cover
 
+    @staticmethod
+    def _merged(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
+        """Pairs with YAML merge keys (``<<: *anchor``) expanded; explicit keys win over merged ones."""
+        pairs = [(k, v) for k, v in node.value if not (isinstance(k, yaml.ScalarNode) and k.value == "<<"
+                                                       and not k.style)]
+        if len(pairs) == len(node.value):
+            return pairs
+        own = {k.value for k, _ in pairs if isinstance(k, yaml.ScalarNode)}
+        extra: list[tuple[yaml.Node, yaml.Node]] = []
+        for k, v in node.value:
+            if not (isinstance(k, yaml.ScalarNode) and k.value == "<<" and not k.style):
+                continue
+            sources = v.value if isinstance(v, yaml.SequenceNode) else [v]
+            for src in sources:
+                if isinstance(src, yaml.MappingNode):
+                    for mk, mv in _Decoder._merged(src):
+                        if isinstance(mk, yaml.ScalarNode) and mk.value not in own:
+                            own.add(mk.value)
+                            extra.append((mk, mv))
+        return pairs + extra
+
     def mapping(self, node: yaml.MappingNode, typ: Struct | StrMap, path: str) -> Obj:
         out = Obj(pos(node))
         out.node = node
         seen: dict[str, int] = {}
-        for knode, vnode in node.value:
+        for knode, vnode in self._merged(node):
             key = knode.value if isinstance(knode, yaml.ScalarNode) else str(_any_value(knode))
             if key in seen:
                 self.type_errors.append((pos(knode)[0], f'mapping key "{key}" already defined at line {seen[key]}'))
