@@ -131,7 +131,7 @@ def go_url(url: str) -> str:
         out += _escaped(path, url, _PATH_OK)
     if q_sep:
         out += "?" + query
-    if frag_sep:
+    if frag_sep and fragment:
         out += "#" + _escaped(fragment, url, _FRAG_OK)
     return out
 
