@@ -612,7 +612,7 @@ def _user_fields(u: Obj, out: dict[str, Any], *, with_name: bool) -> None:
         out["uid"] = u["uid"]
 
 
-def _convert_passwd(cfg: Obj, out: dict[str, Any]) -> None:
+def _convert_passwd(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     pw = cfg.get("passwd")
     if not pw:
         return
@@ -639,6 +639,7 @@ def _convert_passwd(cfg: Obj, out: dict[str, Any]) -> None:
             o["create"] = co
         _user_fields(u, o, with_name=True)
         users.append(_order_user(o))
+        ctx.pairs.append(("user", u, users[-1]))
     if users:
         out["passwd"]["users"] = users
 
@@ -732,17 +733,6 @@ def _parse_checks(cfg: Obj, ctx: _Ctx) -> None:
     for d in storage.get("directories") or []:
         if d is not None and d.get("mode") is None:
             r.warning("mode unspecified for directory, defaulting to 0755", d.pos)
-    for fs in storage.get("filesystems") or []:
-        if fs is not None and fs.get("mount") is not None and fs["mount"].get("create") is not None:
-            r.warning("the create object has been deprecated in favor of mount-level options", fs["mount"].pos)
-    for u in (cfg.get("passwd") or {}).get("users") or []:
-        if u is None or u.get("create") is None:
-            continue
-        r.warning("the create object has been deprecated in favor of user-level options", u.pos)
-        for key in _USER_CREATE_FIELDS:
-            if key in u["create"] and key in u and u[key] not in (None, "", False, [], 0) \
-                    and u["create"][key] not in (None, "", False, []):
-                r.error(f"cannot use both the create object and the user-level {key} field", u.pos)
     _check_update(cfg, ctx)
 
 
@@ -886,7 +876,7 @@ def translate_clc(text: str | bytes, *, platform: str | None = None,
     _convert_filesystems(cfg, out, ctx)
     _convert_flannel(flannel, flannel_meta, ctx, units)
     _convert_networkd(cfg, out, ctx)
-    _convert_passwd(cfg, out)
+    _convert_passwd(cfg, out, ctx)
     _convert_raid(cfg, out, ctx)
     _convert_systemd(cfg, units, ctx)
     _convert_update(cfg, out)

@@ -9,7 +9,7 @@ from lokonb.flatcar import checks
 from lokonb.flatcar.report import Report
 
 _LABEL_LIMITS = {"ext4": (16,), "btrfs": (256,), "xfs": (12,), "swap": (15,), "vfat": (11,)}
-_ORDER = {"ref": 0, "networkd": 1, "directory": 2, "disk": 3, "file": 4, "filesystem": 5, "link": 6, "raid": 7,
+_ORDER = {"ref": 0, "networkd": 1, "user": 1.5, "directory": 2, "disk": 3, "file": 4, "filesystem": 5, "link": 6, "raid": 7,
           "unit": 8}
 
 
@@ -101,8 +101,28 @@ def _disk(src: Any, out: dict[str, Any], r: Report) -> None:
                 r.error(_GUID_MSG, psrc.at(skey))
 
 
+_USER_LEVEL = ("uid", "gecos", "homeDir", "noCreateHome", "primaryGroup", "groups", "noUserGroup", "noLogInit",
+               "shell", "system")
+
+
+def _user(src: Any, out: dict[str, Any], r: Report) -> None:
+    if "create" not in out:
+        return
+    r.warning("the create object has been deprecated in favor of user-level options", src.pos)
+    for key in _USER_LEVEL:
+        if key in out:
+            r.error(f"cannot use both the create object and the user-level {key} field", src.pos)
+
+
 def _filesystem(src: Any, out: dict[str, Any], r: Report) -> None:
     m = out.get("mount")
+    if m is not None and "create" in m:
+        msrc = src.get("mount")
+        r.warning("the create object has been deprecated in favor of mount-level options", msrc.pos)
+        if m.get("options"):
+            r.error("cannot use both create object and mount-level options field", msrc.pos)
+        if m.get("wipeFilesystem"):
+            r.error("cannot use both create object and wipeFilesystem field", msrc.pos)
     if m is None and "path" not in out:
         r.error("filesystem is missing mount or path", src.pos)
     if m is not None and "path" in out:
@@ -165,5 +185,5 @@ def _networkd(src: Any, out: dict[str, Any], r: Report) -> None:
             r.error("invalid networkd drop-in extension", dsrc.at("name"))
 
 
-_CHECKS = {"ref": _ref, "networkd": _networkd, "directory": _directory, "disk": _disk, "file": _file,
+_CHECKS = {"ref": _ref, "networkd": _networkd, "user": _user, "directory": _directory, "disk": _disk, "file": _file,
            "filesystem": _filesystem, "link": _link, "raid": _raid, "unit": _unit}
