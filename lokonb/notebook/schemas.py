@@ -328,6 +328,8 @@ _ALLOW_FIELDS = (
     Param("pod_selector", "dict", {}, "matchLabels / matchExpressions", free_keys=True),
     Param("mode", "choice", "metadata-only", "what the policy allows", choices=("metadata-only", "open")),
     Param("name", "str", None, "policy name (null: derived)", optional=True),
+    Param("include", "list", [], "extra egress kept for these pods: dns, all-but-metadata",
+          item=Param("item", "choice", "dns", "", choices=("dns", "all-but-metadata"))),
 )
 
 METADATA_ACCESS = NotebookSchema(
