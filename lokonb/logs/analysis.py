@@ -46,11 +46,10 @@ def redact(text: str | None) -> str | None:
     if text is None:
         return None
     try:
-        from lokonb.notebook import redact as nb_redact  # type: ignore[attr-defined]
+        from lokonb.notebook.redact import scrub
 
-        if callable(nb_redact):
-            text = nb_redact(text)
-    except ImportError:
+        text = scrub(text)
+    except ImportError:  # the notebook package is optional for the library
         pass
     for rx, rep in _SECRET:
         text = rx.sub(rep, text)

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 PROBERS = ("10.0.3.14", "10.0.17.203", "10.0.38.9")
 PUBLIC = ("203.0.113.7", "198.51.100.23", "192.0.2.54")
+_STALE_CLIENTS = ("10.0.21.17", "10.0.33.102", "10.0.44.8")  # clients with an old kubeconfig / CA bundle
 START = dt.datetime(2024, 11, 28, 0, 0, 0, tzinfo=dt.UTC)
 SAMPLE_START = dt.datetime(2024, 12, 31, 23, 0, 0, tzinfo=dt.UTC)
 FORMATS = ("klog", "cri", "kubectl", "docker")
@@ -241,11 +242,11 @@ def _tls_nonprobe(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
     k = rng.randrange(3)
     port = rng.randint(32768, 60999)
     if k == 0:
-        w.lines(t, "I", "log.go:195", f"http: TLS handshake error from 10.0.{rng.randint(16, 47)}.{rng.randint(2, 250)}:"
+        w.lines(t, "I", "log.go:195", f"http: TLS handshake error from {rng.choice(_STALE_CLIENTS)}:"
                 f"{port}: remote error: tls: bad certificate")
         return "tls_handshake_bad_cert", False
     if k == 1:
-        w.lines(t, "I", "log.go:195", f"http: TLS handshake error from 10.0.{rng.randint(16, 47)}.{rng.randint(2, 250)}:"
+        w.lines(t, "I", "log.go:195", f"http: TLS handshake error from {rng.choice(_STALE_CLIENTS)}:"
                 f"{port}: remote error: tls: unknown certificate authority")
         return "tls_handshake_unknown_ca", False
     ip = rng.choice(PUBLIC)
