@@ -1,0 +1,117 @@
+"""Canaries for the moto 5.2.5 gaps lokonb and its tests work around (aws.md §11.3). Each test asserts that the gap
+still exists; when a moto upgrade fixes one, its canary fails so the workaround can be revisited.
+
+| gap | where lokonb handles it |
+|---|---|
+| 16 KiB user-data limit not enforced | lokonb checks every user data itself (nodeconfigs.Delivered / flatcar delivery) |
+| subnet IPv6 association state is the string "{'State': 'associated'}" | resources.network._associated |
+| DescribeSecurityGroupRules omits Description of group-referenced rules | security.discover reads IpPermissions |
+| instance-level SecurityGroups empty for instances launched with NetworkInterfaces | controllers read the ENI's Groups |
+| LT version data carries CreateLaunchTemplate's own "launch-template" tag spec | workers.normalize_lt_data drops it |
+| bucket policy conditions are ignored: a conditional Deny denies everything | no deny-non-TLS policy on http endpoints |
+| identical Route 53 re-CREATE after DELETE refused when a later record exists | dns.Record.create falls back to UPSERT |
+| NLB CanonicalHostedZoneId is a constant | tests compare the alias with the LB's reported value |
+| ASG instances ignore the LT's MetadataOptions | tests assert the LT version data, not the instances |
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aws.conftest import boto
+
+AMI = "ami-0f1a7ca7000000001"  # Flatcar-stable-3815.2.0-hvm in lokonb's catalogue
+
+
+@pytest.fixture
+def net(aws_url):
+    ec2 = boto(aws_url, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16", AmazonProvidedIpv6CidrBlock=True)["Vpc"]["VpcId"]
+    block = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/20", Ipv6CidrBlock=block.replace("/56", "/64"),
+                            AvailabilityZone="eu-central-1a")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc)["GroupId"]
+    return ec2, vpc, sub, sg
+
+
+def test_user_data_limit_not_enforced(net):
+    ec2, _, sub, _ = net
+    r = ec2.run_instances(ImageId=AMI, InstanceType="t3.small", MinCount=1, MaxCount=1, SubnetId=sub,
+                          UserData="x" * 20000)
+    assert r["Instances"]  # AWS: InvalidUserData.Malformed
+
+
+def test_subnet_ipv6_state_is_a_stringified_dict(net):
+    ec2, _, sub, _ = net
+    state = ec2.describe_subnets(SubnetIds=[sub])["Subnets"][0]["Ipv6CidrBlockAssociationSet"][0][
+        "Ipv6CidrBlockState"]["State"]
+    assert state != "associated" and "associated" in state
+
+
+def test_security_group_rules_lose_description_of_group_sources(net):
+    ec2, _, _, sg = net
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 1, "ToPort": 1, "UserIdGroupPairs": [{"GroupId": sg, "Description": "d"}]}])
+    rules = [r for r in ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [sg]}])[
+        "SecurityGroupRules"] if not r["IsEgress"]]
+    assert "Description" not in rules[0]
+    perms = ec2.describe_security_groups(GroupIds=[sg])["SecurityGroups"][0]["IpPermissions"]
+    assert perms[0]["UserIdGroupPairs"][0]["Description"] == "d"
+
+
+def test_instance_security_groups_empty_with_network_interfaces(net):
+    ec2, _, sub, sg = net
+    inst = ec2.run_instances(ImageId=AMI, InstanceType="t3.small", MinCount=1, MaxCount=1, NetworkInterfaces=[
+        {"DeviceIndex": 0, "SubnetId": sub, "Groups": [sg], "DeleteOnTermination": True}])["Instances"][0]
+    got = ec2.describe_instances(InstanceIds=[inst["InstanceId"]])["Reservations"][0]["Instances"][0]
+    assert got["SecurityGroups"] == [] and got["NetworkInterfaces"][0]["Groups"][0]["GroupId"] == sg
+
+
+def test_launch_template_version_carries_the_template_tag_spec(aws_url):
+    ec2 = boto(aws_url, "ec2")
+    ec2.create_launch_template(LaunchTemplateName="gap-lt", LaunchTemplateData={"InstanceType": "t3.small"},
+                               TagSpecifications=[{"ResourceType": "launch-template",
+                                                   "Tags": [{"Key": "a", "Value": "b"}]}])
+    data = ec2.describe_launch_template_versions(LaunchTemplateName="gap-lt")["LaunchTemplateVersions"][0][
+        "LaunchTemplateData"]
+    assert [t["ResourceType"] for t in data.get("TagSpecifications", [])] == ["launch-template"]
+
+
+def test_conditional_bucket_policy_deny_denies_everything(aws_url):
+    from botocore.exceptions import ClientError
+
+    s3 = boto(aws_url, "s3")
+    s3.create_bucket(Bucket="gap", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    s3.put_bucket_policy(Bucket="gap", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": ["arn:aws:s3:::gap/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+    with pytest.raises(ClientError, match="403|AccessDenied"):
+        s3.put_object(Bucket="gap", Key="k", Body=b"x")
+
+
+def test_route53_identical_recreate_after_delete_refused(aws_url):
+    from botocore.exceptions import ClientError
+
+    r53 = boto(aws_url, "route53")
+    zone = r53.list_hosted_zones_by_name(DNSName="example.com.")["HostedZones"][0]["Id"]
+    rr = {"Name": "a.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "10.0.0.1"}]}
+    later = {**rr, "Name": "z.example.com."}
+
+    def change(action, rrset):
+        r53.change_resource_record_sets(HostedZoneId=zone, ChangeBatch={
+            "Changes": [{"Action": action, "ResourceRecordSet": rrset}]})
+
+    change("CREATE", rr)
+    change("CREATE", later)
+    change("DELETE", rr)
+    with pytest.raises(ClientError, match="already exists"):
+        change("CREATE", rr)
+    change("UPSERT", rr)  # lokonb's fallback after checking the name is free
+
+
+def test_nlb_canonical_zone_is_constant(net, aws_url):
+    ec2, vpc, sub, _ = net
+    lb = boto(aws_url, "elbv2").create_load_balancer(Name="gap", Subnets=[sub], Type="network")["LoadBalancers"][0]
+    assert lb["CanonicalHostedZoneId"] == "Z2P70J7EXAMPLE"

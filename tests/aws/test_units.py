@@ -1,0 +1,144 @@
+"""Unit tests without a server: names, CIDR math, error translation (table-driven), waiters and the stop flag
+(botocore Stubber: moto's waiters succeed on the first poll, aws.md §11.4), node-config delivery limits."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+
+from lokonb.aws import names
+from lokonb.aws.errors import AwsError, translate
+from lokonb.aws.graph import ExecCtx, StopRequested
+from lokonb.aws.resources.network import ipv6_subnet, subnet_cidrs
+
+
+def test_names_are_deterministic_and_within_aws_limits():
+    cluster = "a" * 28
+    pool = "p" * 28
+    for kind in ("http", "https"):
+        n = names.tg_name(cluster, pool, kind)
+        assert len(n) <= 32 and n == names.tg_name(cluster, pool, kind) and n.startswith("lk-")
+    assert names.tg_name(cluster, None, "api") != names.tg_name("b" * 28, None, "api")
+    assert len(names.nlb_name(cluster)) <= 32
+    assert len(names.pool_name(cluster, pool)) <= 64
+    b = names.bucket_name("123456789012", "eu-central-1", cluster)
+    assert len(b) <= 63 and b == b.lower() and b.startswith(f"lokonb-{cluster}-")
+    assert names.bucket_name("123456789012", "eu-west-1", cluster) != b
+    tags = names.ownership_tags("demo", "vpc", "demo", None, {"Name": "mine", "lokonb:cluster": "evil"})
+    assert tags["Name"] == "demo" and tags["X-Name"] == "mine" and tags["lokonb:cluster"] == "demo"
+    assert names.is_owned(tags, "demo") and not names.is_owned({"kubernetes.io/cluster/demo": "owned"}, "demo")
+
+
+@pytest.mark.parametrize("cidr,n,expected", [
+    ("10.0.0.0/16", 3, ["10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"]),
+    ("172.16.0.0/24", 2, ["172.16.0.0/28", "172.16.0.16/28"]),
+])
+def test_subnet_cidrs(cidr, n, expected):
+    assert subnet_cidrs(cidr, n) == expected
+
+
+def test_ipv6_subnets_are_the_ith_64_of_the_56():
+    assert ipv6_subnet("2600:1f18:aa:bb00::/56", 0) == "2600:1f18:aa:bb00::/64"
+    assert ipv6_subnet("2600:1f18:aa:bb00::/56", 2) == "2600:1f18:aa:bb02::/64"
+
+
+def _client_error(code: str, message: str = "msg", op: str = "RunInstances", status: int = 400) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": message},
+                        "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": "rid"}}, op)
+
+
+@pytest.mark.parametrize("code,op,service,expected", [
+    ("UnauthorizedOperation", "RunInstances", "ec2", "Access denied: `ec2:RunInstances`"),
+    ("AccessDenied", "CreateRole", "iam", "Access denied: `iam:CreateRole`"),
+    ("AccessDenied", "CreateLoadBalancer", "elbv2", "Access denied: `elasticloadbalancing:CreateLoadBalancer`"),
+    ("ExpiredToken", "DescribeVpcs", "ec2", "have expired"),
+    ("RequestExpired", "DescribeVpcs", "ec2", "aws sso login --profile ops"),
+    ("AuthFailure", "DescribeVpcs", "ec2", "rejected the credentials"),
+    ("OptInRequired", "DescribeAvailabilityZones", "ec2", "is not enabled for this account"),
+    ("VpcLimitExceeded", "CreateVpc", "ec2", "AWS quota reached: VpcLimitExceeded in eu-central-1"),
+    ("TooManyLoadBalancers", "CreateLoadBalancer", "elbv2", "Service Quotas"),
+    ("InsufficientInstanceCapacity", "RunInstances", "ec2", "no capacity"),
+    ("SpotMaxPriceTooLow", "CreateAutoScalingGroup", "autoscaling", "raise spot_price"),
+    ("SomethingNew", "CreateVpc", "ec2", "AWS CreateVpc failed: SomethingNew: msg"),
+])
+def test_error_translation_table(code, op, service, expected):
+    err = translate(_client_error(code, op=op), service=service, region="eu-central-1", profile="ops",
+                    resource="controller/0", cluster="demo")
+    assert isinstance(err, AwsError) and expected in str(err)
+    assert err.code == code and err.request_id == "rid" and err.exit_code == 1
+    assert "Traceback" not in str(err)
+
+
+def test_route53_foreign_record_message():
+    err = translate(_client_error("InvalidChangeBatch", "Tried to create ... but it already exists",
+                                  op="ChangeResourceRecordSets"), service="route53", resource="record/ingress",
+                    cluster="demo")
+    assert "record/ingress already exists and is not owned by cluster demo" in str(err)
+
+
+def test_transport_and_credential_errors():
+    assert "No AWS credentials found" in str(translate(NoCredentialsError()))
+    err = translate(EndpointConnectionError(endpoint_url="https://ec2.xx-nowhere-1.amazonaws.com"),
+                    region="xx-nowhere-1")
+    assert "Cannot reach the AWS endpoint" in str(err) and "xx-nowhere-1" in str(err)
+
+
+def _ctx(client_service: str, client):
+    class FakeAws:
+        waiter_scale = 0.0
+
+        def client(self, service):
+            assert service == client_service
+            return client
+
+    return ExecCtx(aws=FakeAws(), config=None, build=None, run_id="r")
+
+
+def test_waiter_progress_and_timeout_with_stubber():
+    """NLB provisioning -> active, then a timeout: state sequences moto cannot produce (it is active at once)."""
+    import boto3
+    from botocore.exceptions import WaiterError
+    from botocore.stub import Stubber
+
+    elb = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x",
+                                region_name="eu-central-1").client("elbv2")
+    arn = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/net/demo-nlb/1"
+
+    def lb(state):
+        return {"LoadBalancers": [{"LoadBalancerArn": arn, "State": {"Code": state}}]}
+
+    with Stubber(elb) as stub:
+        for state in ("provisioning", "provisioning", "active"):
+            stub.add_response("describe_load_balancers", lb(state), {"LoadBalancerArns": [arn]})
+        _ctx("elbv2", elb).wait("elbv2", "load_balancer_available", 15, 40, LoadBalancerArns=[arn])
+        stub.assert_no_pending_responses()
+    with Stubber(elb) as stub:
+        for _ in range(3):
+            stub.add_response("describe_load_balancers", lb("provisioning"), {"LoadBalancerArns": [arn]})
+        with pytest.raises(WaiterError):
+            _ctx("elbv2", elb).wait("elbv2", "load_balancer_available", 15, 3, LoadBalancerArns=[arn])
+        assert "Timed out waiting" in str(translate(WaiterError("LoadBalancerAvailable", "Max attempts exceeded",
+                                                                {})))
+    with Stubber(elb) as stub:
+        stub.add_response("describe_load_balancers", lb("provisioning"), {"LoadBalancerArns": [arn]})
+        ctx = _ctx("elbv2", elb)
+        ctx.aws.waiter_scale = 1.0
+        threading.Timer(0.1, ctx.stop.set).start()  # another action failed: the wait stops at its next poll
+        with pytest.raises(StopRequested):
+            ctx.wait("elbv2", "load_balancer_available", 15, 40, LoadBalancerArns=[arn])
+
+
+def test_minimal_node_configs_and_pointer_user_data_fit_the_limit():
+    from lokonb.aws.nodeconfigs import NodeConfigs
+
+    body = b'{"ignition":{"version":"3.3.0"}}' + b" " * 30000
+    nc = NodeConfigs({"worker-web": body}, specs={"worker-web": "3.3.0"}, secret={"worker-web": False})
+    d = nc.deliver("demo", "worker-web", "lokonb-demo-12345678")
+    assert d.mode == "s3" and len(d.user_data) < 1024  # too big for inline: pointer
+    assert d.key.startswith("demo/worker-web/") and d.key.endswith(".ign")
+    small = NodeConfigs({"worker-web": b'{"ignition":{"version":"3.3.0"}}'}, secret={"worker-web": False})
+    assert small.deliver("demo", "worker-web", "b").mode == "inline"  # secret-free and small: inline (auto)
+    secret = NodeConfigs({"worker-web": b'{"ignition":{"version":"3.3.0"}}'}, secret={"worker-web": True})
+    assert secret.deliver("demo", "worker-web", "b").mode == "s3"
