@@ -5,7 +5,8 @@ Debian's ignition-validate on the same configs, measured in the same run.
 
 Prints: render time (target < 1 s, goal < 300 ms) incl. in-process schema + semantic validation, the same with
 1000 workers (target within +20 %), per-snippet translation time (≤ 5 ms goal, ≤ 15 ms limit), the time of one
-ignition-validate run per config and the ratios translation / ignition-validate (target ≤ 1.0); ct/butane ratios
+ignition-validate run per config and the ratios translation / ignition-validate (target ≤ 1.0); ct/butane
+ratios
 when those binaries are on PATH.
 """
 
@@ -91,6 +92,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from fake_assets import FakeAssets
+
     from lokonb.config import load_yaml
     from lokonb.flatcar.clc import translate_clc
     from lokonb.flatcar.render import render_cluster
@@ -101,10 +103,17 @@ def main() -> int:
 
     def model(workers: int):
         half = workers // 2
-        pools = (dataclasses.replace(base.worker_pools[0], name="general", count=workers - half,
-                                     clc_snippets=(SNIPPET_CLC, SNIPPET_BUTANE)),
-                 dataclasses.replace(base.worker_pools[1], name="storage", count=half,
-                                     clc_snippets=(SNIPPET_CLC, SNIPPET_BUTANE)))
+        pools = (
+            dataclasses.replace(
+                base.worker_pools[0],
+                name="general",
+                count=workers - half,
+                clc_snippets=(SNIPPET_CLC, SNIPPET_BUTANE),
+            ),
+            dataclasses.replace(
+                base.worker_pools[1], name="storage", count=half, clc_snippets=(SNIPPET_CLC, SNIPPET_BUTANE)
+            ),
+        )
         return dataclasses.replace(base, controller_count=3, worker_pools=pools)
 
     print("generating PKI and a 1 MiB bootkube asset tree of 200 files (not timed)...", flush=True)
@@ -115,18 +124,24 @@ def main() -> int:
     t1000 = _median(lambda: render_cluster(m1000, assets=assets), args.repeat)
     render = render_cluster(m100, assets=assets)
     nodes = sum(rc.instances for rc in render.roles.values())
-    print(f"\nrender_cluster: {len(render.roles)} distinct configs for {nodes} nodes "
-          f"({m100.controller_count} controllers, {args.workers} workers in 2 pools, 2 snippets per pool)")
+    print(
+        f"\nrender_cluster: {len(render.roles)} distinct configs for {nodes} nodes "
+        f"({m100.controller_count} controllers, {args.workers} workers in 2 pools, 2 snippets per pool)"
+    )
     print(f"  time                      {t100 * 1000:8.1f} ms   (target < 1000 ms, goal < 300 ms)")
-    print(f"  with {args.workers * 10} workers          {t1000 * 1000:8.1f} ms   ratio {t1000 / t100:.2f} "
-          "(target <= 1.20)")
+    print(
+        f"  with {args.workers * 10} workers          {t1000 * 1000:8.1f} ms   ratio {t1000 / t100:.2f} "
+        "(target <= 1.20)"
+    )
     sizes = {k: v.size for k, v in render.roles.items()}
     print(f"  config sizes              {', '.join(f'{k}={v}' for k, v in sizes.items())}")
 
     t_snip = _median(lambda: translate(SNIPPET_CLC, target="3.3.0", platform="ec2"), 20)
     t_ct = _median(lambda: translate_clc(SNIPPET_CLC, platform="ec2"), 20)
-    print(f"\nsnippet translation (~{len(SNIPPET_CLC)} B CLC → 3.3.0): {t_snip * 1000:.2f} ms "
-          f"(goal <= 5 ms, limit 15 ms); CLC → 2.3.0 alone {t_ct * 1000:.2f} ms")
+    print(
+        f"\nsnippet translation (~{len(SNIPPET_CLC)} B CLC → 3.3.0): {t_snip * 1000:.2f} ms "
+        f"(goal <= 5 ms, limit 15 ms); CLC → 2.3.0 alone {t_ct * 1000:.2f} ms"
+    )
 
     exe = ignition_validate_binary()
     if exe is None:
@@ -148,19 +163,28 @@ def main() -> int:
                 subprocess.run([exe, str(p)], capture_output=True, check=False)
 
         t_val = _median(validate_all, args.repeat)
-        t_val_snip = _median(lambda: subprocess.run([exe, str(snippet_out)], capture_output=True, check=False), 20)
-    print(f"\nignition-validate on the same {len(paths)} configs: {t_val * 1000:8.1f} ms "
-          f"({t_val / len(paths) * 1000:.1f} ms per config)")
-    print(f"  ratio render / ignition-validate         {t100 / t_val:.2f}  (render includes in-process "
-          "schema + semantic validation)")
-    print(f"  ratio snippet translation / validate     {t_snip / t_val_snip:.2f}  (target <= 1.0; "
-          f"ignition-validate {t_val_snip * 1000:.1f} ms on the snippet's output)")
+        t_val_snip = _median(
+            lambda: subprocess.run([exe, str(snippet_out)], capture_output=True, check=False), 20
+        )
+    print(
+        f"\nignition-validate on the same {len(paths)} configs: {t_val * 1000:8.1f} ms "
+        f"({t_val / len(paths) * 1000:.1f} ms per config)"
+    )
+    print(
+        f"  ratio render / ignition-validate         {t100 / t_val:.2f}  (render includes in-process "
+        "schema + semantic validation)"
+    )
+    print(
+        f"  ratio snippet translation / validate     {t_snip / t_val_snip:.2f}  (target <= 1.0; "
+        f"ignition-validate {t_val_snip * 1000:.1f} ms on the snippet's output)"
+    )
     for tool, argv in (("ct", ["ct", "-in-file"]), ("butane", ["butane"])):
         if shutil.which(tool):
             with tempfile.NamedTemporaryFile("w", suffix=".yaml") as fh:
                 fh.write(SNIPPET_CLC if tool == "ct" else SNIPPET_BUTANE)
                 fh.flush()
-                t_tool = _median(lambda: subprocess.run(argv + [fh.name], capture_output=True, check=False), 10)
+                cmd = [*argv, fh.name]
+                t_tool = _median(lambda cmd=cmd: subprocess.run(cmd, capture_output=True, check=False), 10)
             print(f"  ratio vs {tool}: {t_snip / t_tool:.2f} (target <= 3)")
         else:
             print(f"  {tool} not on PATH: no ratio against it")

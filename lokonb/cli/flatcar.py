@@ -1,4 +1,5 @@
-"""``lokonb flatcar``: translate one CLC/Butane document, render a cluster's node configs, diff two renders."""
+"""``lokonb flatcar``: translate one CLC/Butane document, render a cluster's node configs, diff two
+renders."""
 
 from __future__ import annotations
 
@@ -6,42 +7,70 @@ import argparse
 import sys
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    parser = sub.add_parser("flatcar", help="Flatcar node configs: CLC/Butane to Ignition, render, diff",
-                            description="Flatcar node configs (Container Linux Config and Butane to Ignition).")
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "flatcar",
+        help="Flatcar node configs: CLC/Butane to Ignition, render, diff",
+        description="Flatcar node configs (Container Linux Config and Butane to Ignition).",
+    )
     fsub = parser.add_subparsers(dest="flatcar_command", metavar="SUBCOMMAND")
     parser.set_defaults(func=lambda args: (parser.print_help(sys.stderr), 2)[1])
 
-    tr = fsub.add_parser("translate", help="translate a CLC or Butane document to Ignition JSON (like ct / butane)",
-                         description="Translate one Container Linux Config (output like `ct -pretty`) or Butane "
-                                     "`variant: flatcar` document (output like `butane --pretty`) to Ignition "
-                                     "JSON on stdout. Reports go to stderr as `error at line L, column C` + "
-                                     "message; exit 1 on any error (or warning with --strict).")
+    tr = fsub.add_parser(
+        "translate",
+        help="translate a CLC or Butane document to Ignition JSON (like ct / butane)",
+        description="Translate one Container Linux Config (output like `ct -pretty`) or Butane "
+        "`variant: flatcar` document (output like `butane --pretty`) to Ignition "
+        "JSON on stdout. Reports go to stderr as `error at line L, column C` + "
+        "message; exit 1 on any error (or warning with --strict).",
+    )
     tr.add_argument("input", nargs="?", metavar="FILE", help="input document (default: stdin)")
-    tr.add_argument("--format", choices=("clc", "butane", "auto"), default="auto",
-                    help="input format (default: detected; `variant:` means Butane)")
-    tr.add_argument("--platform", metavar="NAME", default=None,
-                    help="ct platform for dynamic data (ec2, azure, gce, ...; CLC only)")
-    tr.add_argument("--files-dir", "-d", metavar="DIR", default=None,
-                    help="directory that `local:` paths are relative to")
+    tr.add_argument(
+        "--format",
+        choices=("clc", "butane", "auto"),
+        default="auto",
+        help="input format (default: detected; `variant:` means Butane)",
+    )
+    tr.add_argument(
+        "--platform",
+        metavar="NAME",
+        default=None,
+        help="ct platform for dynamic data (ec2, azure, gce, ...; CLC only)",
+    )
+    tr.add_argument(
+        "--files-dir", "-d", metavar="DIR", default=None, help="directory that `local:` paths are relative to"
+    )
     tr.add_argument("--strict", action="store_true", help="fail (exit 1) on warnings")
     tr.add_argument("--pretty", "-p", action="store_true", help="indent the JSON output")
-    tr.add_argument("--raw-errors", action="store_true",
-                    help="report as `error at $.path, line L col C: msg` (Butane --raw-errors form)")
-    tr.add_argument("-o", "--output", metavar="OUT", default=None, help="write the JSON here instead of stdout")
+    tr.add_argument(
+        "--raw-errors",
+        action="store_true",
+        help="report as `error at $.path, line L col C: msg` (Butane --raw-errors form)",
+    )
+    tr.add_argument(
+        "-o", "--output", metavar="OUT", default=None, help="write the JSON here instead of stdout"
+    )
     tr.set_defaults(func=_translate)
 
-    rd = fsub.add_parser("render", help="render every node role's Ignition config of a cluster",
-                         description="Render the Ignition config of every node role (controller-<i>, "
-                                     "worker-<pool>) of a cluster, validate them and write one <role>.ign per "
-                                     "role plus manifest.json and a size/validation summary.")
+    rd = fsub.add_parser(
+        "render",
+        help="render every node role's Ignition config of a cluster",
+        description="Render the Ignition config of every node role (controller-<i>, "
+        "worker-<pool>) of a cluster, validate them and write one <role>.ign per "
+        "role plus manifest.json and a size/validation summary.",
+    )
     rd.add_argument("cluster_config", metavar="CLUSTER_CONFIG", help="cluster parameters (YAML) or .lokocfg")
     rd.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    rd.add_argument("--ignition-version", choices=("3.3.0", "3.4.0", "2.3.0"), default=None,
-                    help="Ignition spec of the output (default: the model's ignition_spec, else 3.3.0)")
+    rd.add_argument(
+        "--ignition-version",
+        choices=("3.3.0", "3.4.0", "2.3.0"),
+        default=None,
+        help="Ignition spec of the output (default: the model's ignition_spec, else 3.3.0)",
+    )
     rd.add_argument("--no-snippets", action="store_true", help="leave the user's CLC/Butane snippets out")
-    rd.add_argument("--external-validate", action="store_true",
-                    help="also run ignition-validate on each config (3.x)")
+    rd.add_argument(
+        "--external-validate", action="store_true", help="also run ignition-validate on each config (3.x)"
+    )
     rd.add_argument("--vars", metavar="FILE", default=None, help="lokocfg.vars for a .lokocfg cluster config")
     rd.set_defaults(func=_render)
 

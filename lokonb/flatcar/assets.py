@@ -1,5 +1,6 @@
 """What the renderer needs from the cluster's PKI and bootstrap assets (contracts.md; implemented by
-``lokonb.assets.ClusterAssets``). Secrets are returned as text/bytes to place in node configs, never logged."""
+``lokonb.assets.ClusterAssets``). Secrets are returned as text/bytes to place in node configs, never
+logged."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Butane ``variant: flatcar`` (1.0.0 → Ignition 3.3.0, 1.1.0 → 3.4.0) with Butane v0.29 semantics (flatcar.md §5).
+"""Butane ``variant: flatcar`` (1.0.0 → Ignition 3.3.0, 1.1.0 → 3.4.0) with Butane v0.29 semantics
+(flatcar.md §5).
 
 Stages: variant/version pre-pass → type-directed YAML decode → ``unused key`` warnings → source checks →
 translation (sugar: inline/local/trees, mount units, local SSH keys and unit contents) → field filter (clevis)
@@ -17,12 +18,21 @@ from typing import Any
 
 import yaml
 
-from lokonb.flatcar import checks
 from lokonb.flatcar.clc_sections import parse_semver
 from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
-    BOOL, INT, STR, Arr, Obj, Seq, Struct, YamlSyntaxError, compose, decode, pos,
+    BOOL,
+    INT,
+    STR,
+    Arr,
+    Obj,
+    Seq,
+    Struct,
+    YamlSyntaxError,
+    compose,
+    decode,
+    pos,
 )
 
 #: Butane flatcar version → Ignition spec it emits.
@@ -32,23 +42,62 @@ VERSIONS = {"1.0.0": "3.3.0", "1.1.0": "3.4.0"}
 def _schema(v11: bool) -> Struct:
     verification = Struct("base.Verification", {"hash": STR})
     header = Struct("base.HTTPHeader", {"name": STR, "value": STR})
-    resource = Struct("base.Resource", {"compression": STR, "http_headers": Seq(header), "source": STR,
-                                        "inline": STR, "local": STR, "verification": verification})
+    resource = Struct(
+        "base.Resource",
+        {
+            "compression": STR,
+            "http_headers": Seq(header),
+            "source": STR,
+            "inline": STR,
+            "local": STR,
+            "verification": verification,
+        },
+    )
     owner = {"id": INT, "name": STR}
-    node = {"path": STR, "overwrite": BOOL, "user": Struct("base.NodeUser", dict(owner)),
-            "group": Struct("base.NodeGroup", dict(owner))}
+    node = {
+        "path": STR,
+        "overwrite": BOOL,
+        "user": Struct("base.NodeUser", dict(owner)),
+        "group": Struct("base.NodeGroup", dict(owner)),
+    }
     tang = {"url": STR, "thumbprint": STR}
-    luks = {"name": STR, "label": STR, "uuid": STR, "device": STR, "key_file": resource, "wipe_volume": BOOL,
-            "options": Seq(STR)}
+    luks = {
+        "name": STR,
+        "label": STR,
+        "uuid": STR,
+        "device": STR,
+        "key_file": resource,
+        "wipe_volume": BOOL,
+        "options": Seq(STR),
+    }
     if v11:
         tang["advertisement"] = STR
         luks.update(discard=BOOL, open_options=Seq(STR))
-    luks["clevis"] = Struct("base.Clevis", {
-        "custom": Struct("base.ClevisCustom", {"pin": STR, "config": STR, "needs_network": BOOL}),
-        "tpm2": BOOL, "tang": Seq(Struct("base.Tang", tang)), "threshold": INT})
-    user = {"name": STR, "password_hash": STR, "ssh_authorized_keys": Seq(STR), "uid": INT, "gecos": STR,
-            "home_dir": STR, "no_create_home": BOOL, "primary_group": STR, "groups": Seq(STR),
-            "no_user_group": BOOL, "system": BOOL, "no_log_init": BOOL, "shell": STR, "should_exist": BOOL}
+    luks["clevis"] = Struct(
+        "base.Clevis",
+        {
+            "custom": Struct("base.ClevisCustom", {"pin": STR, "config": STR, "needs_network": BOOL}),
+            "tpm2": BOOL,
+            "tang": Seq(Struct("base.Tang", tang)),
+            "threshold": INT,
+        },
+    )
+    user = {
+        "name": STR,
+        "password_hash": STR,
+        "ssh_authorized_keys": Seq(STR),
+        "uid": INT,
+        "gecos": STR,
+        "home_dir": STR,
+        "no_create_home": BOOL,
+        "primary_group": STR,
+        "groups": Seq(STR),
+        "no_user_group": BOOL,
+        "system": BOOL,
+        "no_log_init": BOOL,
+        "shell": STR,
+        "should_exist": BOOL,
+    }
     dropin = {"name": STR, "contents": STR}
     unit = {"name": STR, "enabled": BOOL, "mask": BOOL, "contents": STR}
     if v11:
@@ -56,41 +105,116 @@ def _schema(v11: bool) -> Struct:
         dropin["contents_local"] = STR
         unit["contents_local"] = STR
     unit["dropins"] = Seq(Struct("base.Dropin", dropin))
-    return Struct("v1_0.Config", {
-        "variant": STR, "version": STR,
-        "ignition": Struct("base.Ignition", {
-            "config": Struct("base.IgnitionConfig", {"merge": Seq(resource), "replace": resource}),
-            "timeouts": Struct("base.Timeouts", {"http_response_headers": INT, "http_total": INT}),
-            "security": Struct("base.Security", {"tls": Struct("base.TLS", {
-                "certificate_authorities": Seq(resource)})}),
-            "proxy": Struct("base.Proxy", {"http_proxy": STR, "https_proxy": STR, "no_proxy": Seq(STR)}),
-        }),
-        "kernel_arguments": Struct("base.KernelArguments", {"should_exist": Seq(STR),
-                                                            "should_not_exist": Seq(STR)}),
-        "passwd": Struct("base.Passwd", {
-            "users": Seq(Struct("base.PasswdUser", user)),
-            "groups": Seq(Struct("base.PasswdGroup", {"name": STR, "gid": INT, "password_hash": STR,
-                                                      "should_exist": BOOL, "system": BOOL})),
-        }),
-        "storage": Struct("base.Storage", {
-            "disks": Seq(Struct("base.Disk", {"device": STR, "wipe_table": BOOL, "partitions": Seq(Struct(
-                "base.Partition", {"label": STR, "number": INT, "size_mib": INT, "start_mib": INT,
-                                   "type_guid": STR, "guid": STR, "wipe_partition_entry": BOOL,
-                                   "should_exist": BOOL, "resize": BOOL}))})),
-            "raid": Seq(Struct("base.Raid", {"name": STR, "level": STR, "devices": Seq(STR), "spares": INT,
-                                             "options": Seq(STR)})),
-            "luks": Seq(Struct("base.Luks", luks)),
-            "filesystems": Seq(Struct("base.Filesystem", {
-                "device": STR, "format": STR, "path": STR, "label": STR, "uuid": STR, "wipe_filesystem": BOOL,
-                "options": Seq(STR), "mount_options": Seq(STR), "with_mount_unit": BOOL})),
-            "files": Seq(Struct("base.File", {**node, "contents": resource, "append": Seq(resource),
-                                              "mode": INT})),
-            "directories": Seq(Struct("base.Directory", {**node, "mode": INT})),
-            "links": Seq(Struct("base.Link", {**node, "target": STR, "hard": BOOL})),
-            "trees": Seq(Struct("base.Tree", {"local": STR, "path": STR})),
-        }),
-        "systemd": Struct("base.Systemd", {"units": Seq(Struct("base.Unit", unit))}),
-    })
+    return Struct(
+        "v1_0.Config",
+        {
+            "variant": STR,
+            "version": STR,
+            "ignition": Struct(
+                "base.Ignition",
+                {
+                    "config": Struct("base.IgnitionConfig", {"merge": Seq(resource), "replace": resource}),
+                    "timeouts": Struct("base.Timeouts", {"http_response_headers": INT, "http_total": INT}),
+                    "security": Struct(
+                        "base.Security",
+                        {"tls": Struct("base.TLS", {"certificate_authorities": Seq(resource)})},
+                    ),
+                    "proxy": Struct(
+                        "base.Proxy", {"http_proxy": STR, "https_proxy": STR, "no_proxy": Seq(STR)}
+                    ),
+                },
+            ),
+            "kernel_arguments": Struct(
+                "base.KernelArguments", {"should_exist": Seq(STR), "should_not_exist": Seq(STR)}
+            ),
+            "passwd": Struct(
+                "base.Passwd",
+                {
+                    "users": Seq(Struct("base.PasswdUser", user)),
+                    "groups": Seq(
+                        Struct(
+                            "base.PasswdGroup",
+                            {
+                                "name": STR,
+                                "gid": INT,
+                                "password_hash": STR,
+                                "should_exist": BOOL,
+                                "system": BOOL,
+                            },
+                        )
+                    ),
+                },
+            ),
+            "storage": Struct(
+                "base.Storage",
+                {
+                    "disks": Seq(
+                        Struct(
+                            "base.Disk",
+                            {
+                                "device": STR,
+                                "wipe_table": BOOL,
+                                "partitions": Seq(
+                                    Struct(
+                                        "base.Partition",
+                                        {
+                                            "label": STR,
+                                            "number": INT,
+                                            "size_mib": INT,
+                                            "start_mib": INT,
+                                            "type_guid": STR,
+                                            "guid": STR,
+                                            "wipe_partition_entry": BOOL,
+                                            "should_exist": BOOL,
+                                            "resize": BOOL,
+                                        },
+                                    )
+                                ),
+                            },
+                        )
+                    ),
+                    "raid": Seq(
+                        Struct(
+                            "base.Raid",
+                            {
+                                "name": STR,
+                                "level": STR,
+                                "devices": Seq(STR),
+                                "spares": INT,
+                                "options": Seq(STR),
+                            },
+                        )
+                    ),
+                    "luks": Seq(Struct("base.Luks", luks)),
+                    "filesystems": Seq(
+                        Struct(
+                            "base.Filesystem",
+                            {
+                                "device": STR,
+                                "format": STR,
+                                "path": STR,
+                                "label": STR,
+                                "uuid": STR,
+                                "wipe_filesystem": BOOL,
+                                "options": Seq(STR),
+                                "mount_options": Seq(STR),
+                                "with_mount_unit": BOOL,
+                            },
+                        )
+                    ),
+                    "files": Seq(
+                        Struct(
+                            "base.File", {**node, "contents": resource, "append": Seq(resource), "mode": INT}
+                        )
+                    ),
+                    "directories": Seq(Struct("base.Directory", {**node, "mode": INT})),
+                    "links": Seq(Struct("base.Link", {**node, "target": STR, "hard": BOOL})),
+                    "trees": Seq(Struct("base.Tree", {"local": STR, "path": STR})),
+                },
+            ),
+            "systemd": Struct("base.Systemd", {"units": Seq(Struct("base.Unit", unit))}),
+        },
+    )
 
 
 _SCHEMAS: dict[str, Struct] = {}
@@ -114,20 +238,30 @@ def camel(key: str) -> str:
     return out.replace("Mib", "MiB")
 
 
-_ACRONYMS = (("ssh", "SSH"), ("https", "HTTPS"), ("http", "HTTP"), ("uuid", "UUID"), ("guid", "GUID"),
-             ("uid", "UID"), ("url", "URL"), ("tls", "TLS"))
+_ACRONYMS = (
+    ("ssh", "SSH"),
+    ("https", "HTTPS"),
+    ("http", "HTTP"),
+    ("uuid", "UUID"),
+    ("guid", "GUID"),
+    ("uid", "UID"),
+    ("url", "URL"),
+    ("tls", "TLS"),
+)
 
 
 def _go_name(key: str) -> str:
-    """The Go field name of a JSON key (schematyper sorts struct fields by it: ``SSHAuthorizedKeys < Shell``)."""
+    """The Go field name of a JSON key (schematyper sorts struct fields by it: ``SSHAuthorizedKeys <
+    Shell``)."""
     for low, up in _ACRONYMS:
         if key.startswith(low):
-            return up + key[len(low):]
+            return up + key[len(low) :]
     return key[:1].upper() + key[1:]
 
 
 def order3(value: Any, parent: str = "") -> Any:
-    """Ignition 3 Go struct order: fields sorted by Go name, storage nodes with ``group, overwrite, path, user``
+    """Ignition 3 Go struct order: fields sorted by Go name, storage nodes with ``group, overwrite, path,
+    user``
     (the embedded Node) first."""
     if isinstance(value, dict):
         keys = sorted(value, key=_go_name)
@@ -140,6 +274,7 @@ def order3(value: Any, parent: str = "") -> Any:
 
 
 # ------------------------------------------------------------------------------------------- translation
+
 
 class _Ctx:
     def __init__(self, files_dir: str | os.PathLike[str] | None, auto_compress: bool, version: str) -> None:
@@ -166,8 +301,11 @@ def encode_inline(data: bytes, compression: str | None, auto_compress: bool) -> 
 
 def _local_path(ctx: _Ctx, rel: str, path: str, at: tuple[int, int]) -> Path | None:
     if ctx.files_dir is None:
-        ctx.r.error("local file paths are relative to a files directory that must be specified with "
-                    "-d/--files-dir", at, path)
+        ctx.r.error(
+            "local file paths are relative to a files directory that must be specified with -d/--files-dir",
+            at,
+            path,
+        )
         return None
     base = ctx.files_dir.resolve()
     target = (ctx.files_dir / rel).resolve()
@@ -193,13 +331,18 @@ def _resource(res: Obj, path: str, ctx: _Ctx, *, is_config: bool = False) -> dic
     present = [k for k in ("source", "inline", "local") if res.get(k) is not None]
     if len(present) > 1:
         last = present[-1]
-        ctx.r.error("only one of the following can be set: inline, local, source", res.at(last), f"{path}.{last}")
+        ctx.r.error(
+            "only one of the following can be set: inline, local, source", res.at(last), f"{path}.{last}"
+        )
         return out
     if res.get("compression") is not None:
         out["compression"] = res["compression"]
     if res.get("http_headers"):
-        out["httpHeaders"] = [{k: v for k, v in (("name", h.get("name")), ("value", h.get("value")))
-                               if v is not None} for h in res["http_headers"] if h is not None]
+        out["httpHeaders"] = [
+            {k: v for k, v in (("name", h.get("name")), ("value", h.get("value"))) if v is not None}
+            for h in res["http_headers"]
+            if h is not None
+        ]
     data: bytes | None = None
     if res.get("inline") is not None:
         data = res["inline"].encode("utf-8")
@@ -240,7 +383,9 @@ def go_json_error(text: str) -> tuple[str, int, int] | None:
         if idx >= len(text.rstrip()):
             return "unexpected end of JSON input", *_line_col(text, len(text))
         ch = text[idx]
-        suffix = next((go for py, go in _GO_JSON_MESSAGES if exc.msg.startswith(py)), "looking for beginning of value")
+        suffix = next(
+            (go for py, go in _GO_JSON_MESSAGES if exc.msg.startswith(py)), "looking for beginning of value"
+        )
         if exc.msg.startswith("Expecting ',' delimiter") and _in_array(text, idx):
             suffix = "after array element"
         shown = ch if ch != "'" else "\\'"
@@ -285,8 +430,9 @@ def _check_inline_config(text: str, at: tuple[int, int], path: str, ctx: _Ctx) -
     cfg = json.loads(text)
     version = cfg.get("ignition", {}).get("version") if isinstance(cfg, dict) else None
     if version not in ("3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0"):
-        ctx.r.warning("skipping validation for the merge/replace ignition config due to an unkown version",
-                      at, path)
+        ctx.r.warning(
+            "skipping validation for the merge/replace ignition config due to an unkown version", at, path
+        )
 
 
 def _copy_scalars(src: Obj, keys: tuple[str, ...]) -> dict[str, Any]:
@@ -323,7 +469,9 @@ def _node(src: Obj) -> dict[str, Any]:
     return out
 
 
-_DECIMAL_MODE_MSG = "unreasonable mode would be reasonable if specified in octal; remember to add a leading zero"
+_DECIMAL_MODE_MSG = (
+    "unreasonable mode would be reasonable if specified in octal; remember to add a leading zero"
+)
 
 
 def _typical_mode(mode: int, directory: bool) -> bool:
@@ -398,8 +546,11 @@ def mount_unit(fs: dict[str, Any]) -> tuple[str, str]:
         body += "\n\n[Install]\nRequiredBy=swap.target"
         return systemd_escape_path(device) + ".swap", body
     esc = systemd_escape_path(device)
-    body = (f"# Generated by Butane\n[Unit]\nRequires=systemd-fsck@{esc}.service\nAfter=systemd-fsck@{esc}.service"
-            f"\n\n[Mount]\nWhere={fs['path']}\nWhat={device}\nType={fs['format']}")
+    body = (
+        f"# Generated by Butane\n[Unit]\nRequires=systemd-fsck@{esc}.service\n"
+        f"After=systemd-fsck@{esc}.service"
+        f"\n\n[Mount]\nWhere={fs['path']}\nWhat={device}\nType={fs['format']}"
+    )
     if opts:
         body += f"\nOptions={opts}"
     body += "\n\n[Install]\nRequiredBy=local-fs.target"
@@ -411,8 +562,11 @@ def _translate(cfg: Obj, ctx: _Ctx, spec: str) -> dict[str, Any]:
     ign = cfg.get("ignition") or Obj()
     conf = ign.get("config") or Obj()
     ic: dict[str, Any] = {}
-    merges = [_resource(m, f"$.ignition.config.merge.{i}", ctx, is_config=True)
-              for i, m in enumerate(conf.get("merge") or []) if m is not None]
+    merges = [
+        _resource(m, f"$.ignition.config.merge.{i}", ctx, is_config=True)
+        for i, m in enumerate(conf.get("merge") or [])
+        if m is not None
+    ]
     if merges:
         ic["merge"] = merges
     if conf.get("replace") is not None:
@@ -422,9 +576,12 @@ def _translate(cfg: Obj, ctx: _Ctx, spec: str) -> dict[str, Any]:
     t = _copy_scalars(ign.get("timeouts") or Obj(), ("http_response_headers", "http_total"))
     if t:
         out["ignition"]["timeouts"] = t
-    tls = ((ign.get("security") or Obj()).get("tls") or Obj())
-    cas = [_resource(c, f"$.ignition.security.tls.certificate_authorities.{i}", ctx)
-           for i, c in enumerate(tls.get("certificate_authorities") or []) if c is not None]
+    tls = (ign.get("security") or Obj()).get("tls") or Obj()
+    cas = [
+        _resource(c, f"$.ignition.security.tls.certificate_authorities.{i}", ctx)
+        for i, c in enumerate(tls.get("certificate_authorities") or [])
+        if c is not None
+    ]
     if cas:
         out["ignition"]["security"] = {"tls": {"certificateAuthorities": cas}}
     proxy = _copy_scalars(ign.get("proxy") or Obj(), ("http_proxy", "https_proxy", "no_proxy"))
@@ -461,8 +618,11 @@ def _unit(u: Obj, path: str, ctx: _Ctx) -> dict[str, Any]:
     out = _copy_scalars(u, ("name", "enabled", "mask", "contents"))
     if u.get("contents_local") is not None:
         if u.get("contents") is not None:
-            ctx.r.error("only one of the following can be set: contents, contents_local", u.at("contents_local"),
-                        f"{path}.contents_local")
+            ctx.r.error(
+                "only one of the following can be set: contents, contents_local",
+                u.at("contents_local"),
+                f"{path}.contents_local",
+            )
         else:
             data = _read_local(ctx, u["contents_local"], f"{path}.contents_local", u.at("contents_local"))
             if data is not None:
@@ -474,11 +634,15 @@ def _unit(u: Obj, path: str, ctx: _Ctx) -> dict[str, Any]:
         do = _copy_scalars(d, ("name", "contents"))
         if d.get("contents_local") is not None:
             if d.get("contents") is not None:
-                ctx.r.error("only one of the following can be set: contents, contents_local",
-                            d.at("contents_local"), f"{path}.dropins.{j}.contents_local")
+                ctx.r.error(
+                    "only one of the following can be set: contents, contents_local",
+                    d.at("contents_local"),
+                    f"{path}.dropins.{j}.contents_local",
+                )
             else:
-                data = _read_local(ctx, d["contents_local"], f"{path}.dropins.{j}.contents_local",
-                                   d.at("contents_local"))
+                data = _read_local(
+                    ctx, d["contents_local"], f"{path}.dropins.{j}.contents_local", d.at("contents_local")
+                )
                 if data is not None:
                     do["contents"] = data.decode("utf-8")
         dropins.append(do)
@@ -493,12 +657,32 @@ def _passwd(pw: Obj, ctx: _Ctx) -> dict[str, Any]:
     for i, u in enumerate(pw.get("users") or []):
         if u is None:
             continue
-        uo = _copy_scalars(u, ("name", "password_hash", "ssh_authorized_keys", "uid", "gecos", "home_dir",
-                               "no_create_home", "primary_group", "groups", "no_user_group", "system",
-                               "no_log_init", "shell", "should_exist"))
+        uo = _copy_scalars(
+            u,
+            (
+                "name",
+                "password_hash",
+                "ssh_authorized_keys",
+                "uid",
+                "gecos",
+                "home_dir",
+                "no_create_home",
+                "primary_group",
+                "groups",
+                "no_user_group",
+                "system",
+                "no_log_init",
+                "shell",
+                "should_exist",
+            ),
+        )
         for j, rel in enumerate(u.get("ssh_authorized_keys_local") or []):
-            data = _read_local(ctx, rel, f"$.passwd.users.{i}.ssh_authorized_keys_local.{j}",
-                               u["ssh_authorized_keys_local"].ipos[j])
+            data = _read_local(
+                ctx,
+                rel,
+                f"$.passwd.users.{i}.ssh_authorized_keys_local.{j}",
+                u["ssh_authorized_keys_local"].ipos[j],
+            )
             if data is None:
                 continue
             keys = [ln for ln in re.split(r"\r?\n", data.decode("utf-8")) if ln]
@@ -506,8 +690,11 @@ def _passwd(pw: Obj, ctx: _Ctx) -> dict[str, Any]:
         users.append(uo)
     if users:
         out["users"] = users
-    groups = [_copy_scalars(g, ("name", "gid", "password_hash", "should_exist", "system"))
-              for g in pw.get("groups") or [] if g is not None]
+    groups = [
+        _copy_scalars(g, ("name", "gid", "password_hash", "should_exist", "system"))
+        for g in pw.get("groups") or []
+        if g is not None
+    ]
     if groups:
         out["groups"] = groups
     return out
@@ -524,8 +711,20 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
         for p in d.get("partitions") or []:
             if p is None:
                 continue
-            po = _copy_scalars(p, ("label", "number", "size_mib", "start_mib", "type_guid", "guid",
-                                   "wipe_partition_entry", "should_exist", "resize"))
+            po = _copy_scalars(
+                p,
+                (
+                    "label",
+                    "number",
+                    "size_mib",
+                    "start_mib",
+                    "type_guid",
+                    "guid",
+                    "wipe_partition_entry",
+                    "should_exist",
+                    "resize",
+                ),
+            )
             if po.get("number") == 0:  # a plain int with omitempty in Ignition's types
                 del po["number"]
             parts.append(po)
@@ -534,22 +733,28 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
         disks.append(do)
     if disks:
         out["disks"] = disks
-    raid = [_copy_scalars(r, ("name", "level", "devices", "spares", "options")) for r in st.get("raid") or []
-            if r is not None]
+    raid = [
+        _copy_scalars(r, ("name", "level", "devices", "spares", "options"))
+        for r in st.get("raid") or []
+        if r is not None
+    ]
     if raid:
         out["raid"] = raid
     luks = []
     for i, lk in enumerate(st.get("luks") or []):
         if lk is None:
             continue
-        lo = _copy_scalars(lk, ("name", "label", "uuid", "device", "wipe_volume", "options", "discard",
-                                "open_options"))
+        lo = _copy_scalars(
+            lk, ("name", "label", "uuid", "device", "wipe_volume", "options", "discard", "open_options")
+        )
         if lk.get("key_file") is not None:
             lo["keyFile"] = _resource(lk["key_file"], f"$.storage.luks.{i}.key_file", ctx)
         cl = lk.get("clevis")
         if cl is not None:
             # Field filter of flatcar 1.0.0/1.1.0: clevis is not supported.
-            ctx.r.error("clevis is not supported in this spec version", lk.at("clevis"), f"$.storage.luks.{i}.clevis")
+            ctx.r.error(
+                "clevis is not supported in this spec version", lk.at("clevis"), f"$.storage.luks.{i}.clevis"
+            )
         luks.append(lo)
     if luks:
         out["luks"] = luks
@@ -557,17 +762,23 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
     for i, fs in enumerate(st.get("filesystems") or []):
         if fs is None:
             continue
-        fo = _copy_scalars(fs, ("device", "format", "path", "label", "uuid", "wipe_filesystem", "options",
-                                "mount_options"))
+        fo = _copy_scalars(
+            fs, ("device", "format", "path", "label", "uuid", "wipe_filesystem", "options", "mount_options")
+        )
         filesystems.append(fo)
         if fs.get("with_mount_unit"):
             p = f"$.storage.filesystems.{i}"
             if not fs.get("format"):
-                ctx.r.error("format is required if with_mount_unit is true", fs.at("with_mount_unit"), f"{p}.format")
+                ctx.r.error(
+                    "format is required if with_mount_unit is true", fs.at("with_mount_unit"), f"{p}.format"
+                )
                 continue
             if fs.get("format") != "swap" and not fs.get("path"):
-                ctx.r.error("path is required if with_mount_unit is true and format is not swap",
-                            fs.at("with_mount_unit"), f"{p}.path")
+                ctx.r.error(
+                    "path is required if with_mount_unit is true and format is not swap",
+                    fs.at("with_mount_unit"),
+                    f"{p}.path",
+                )
                 continue
             name, contents = mount_unit(fo)
             units.append({"contents": contents, "enabled": True, "name": name})
@@ -584,7 +795,9 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
             res = _resource(f["contents"], f"{p}.contents", ctx)
             if res:
                 fo["contents"] = res
-        app = [_resource(a, f"{p}.append.{j}", ctx) for j, a in enumerate(f.get("append") or []) if a is not None]
+        app = [
+            _resource(a, f"{p}.append.{j}", ctx) for j, a in enumerate(f.get("append") or []) if a is not None
+        ]
         if app:
             fo["append"] = app
         if f.get("mode") is not None:
@@ -631,8 +844,14 @@ def _lexical_walk(root: Path):  # type: ignore[no-untyped-def]
             yield from _lexical_walk(full)
 
 
-def _walk_tree(tree: Obj, path: str, ctx: _Ctx, files: list[dict[str, Any]], links: list[dict[str, Any]],
-               dirs: list[dict[str, Any]]) -> None:
+def _walk_tree(
+    tree: Obj,
+    path: str,
+    ctx: _Ctx,
+    files: list[dict[str, Any]],
+    links: list[dict[str, Any]],
+    dirs: list[dict[str, Any]],
+) -> None:
     if not tree.get("local"):
         ctx.r.error("local is required", tree.pos, f"{path}.local")
         return
@@ -672,7 +891,9 @@ def _walk_tree(tree: Obj, path: str, ctx: _Ctx, files: list[dict[str, Any]], lin
             except OSError as exc:
                 ctx.r.error(f"open {full}: {(exc.strerror or str(exc)).lower()}", tree.pos, path)
                 continue
-            source, comp = encode_inline(data, (entry.get("contents") or {}).get("compression"), ctx.auto_compress)
+            source, comp = encode_inline(
+                data, (entry.get("contents") or {}).get("compression"), ctx.auto_compress
+            )
             contents = dict(entry.get("contents") or {})
             contents["source"] = source
             if comp is not None:
@@ -697,6 +918,7 @@ def _walk_tree(tree: Obj, path: str, ctx: _Ctx, files: list[dict[str, Any]], lin
 
 
 # ---------------------------------------------------------------------------------------- pre-pass, public
+
 
 def _pos_index(value: Any, path: str, index: dict[str, tuple[int, int]]) -> None:
     """Map output-style JSON paths (camelCase) to source positions."""
@@ -726,8 +948,13 @@ def _snake_path(path: str) -> str:
     return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), path).replace("_mi_b", "_mib")
 
 
-def translate_butane(text: str | bytes, *, files_dir: str | os.PathLike[str] | None = None, strict: bool = False,
-                     auto_compress: bool = True) -> Translation:
+def translate_butane(
+    text: str | bytes,
+    *,
+    files_dir: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+    auto_compress: bool = True,
+) -> Translation:
     """Translate a Butane ``variant: flatcar`` document (1.0.0 → 3.3.0, 1.1.0 → 3.4.0) like ``butane``.
 
     ``auto_compress=False`` is Butane's ``NoResourceAutoCompression``. ``strict`` fails on warnings.
@@ -741,11 +968,19 @@ def translate_butane(text: str | bytes, *, files_dir: str | os.PathLike[str] | N
         msg = f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}"
         r.entries.append(ReportEntry("error", msg, exc.line, None, hint_column=exc.column))
         return _fail(r, "", f"Error translating config: {msg}")
-    return translate_butane_root(root, files_dir=files_dir, strict=strict, auto_compress=auto_compress, report=r)
+    return translate_butane_root(
+        root, files_dir=files_dir, strict=strict, auto_compress=auto_compress, report=r
+    )
 
 
-def translate_butane_root(root: Any, *, files_dir: str | os.PathLike[str] | None = None, strict: bool = False,
-                          auto_compress: bool = True, report: Report | None = None) -> Translation:
+def translate_butane_root(
+    root: Any,
+    *,
+    files_dir: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+    auto_compress: bool = True,
+    report: Report | None = None,
+) -> Translation:
     """Translate an already composed Butane YAML node tree (used by the node templates)."""
     r = report if report is not None else Report()
     head = _header(root)
@@ -764,7 +999,9 @@ def translate_butane_root(root: Any, *, files_dir: str | os.PathLike[str] | None
     res = decode(root, schema(version))
     if res.type_errors:  # yaml.v3 fails the whole decode; butane prints only its error text
         msg = "yaml: unmarshal errors:" + "".join(f"\n  line {ln}: {m}" for ln, m in res.type_errors)
-        r.entries.append(ReportEntry("error", msg, res.type_errors[0][0], None, hint_column=res.first_error_column))
+        r.entries.append(
+            ReportEntry("error", msg, res.type_errors[0][0], None, hint_column=res.first_error_column)
+        )
         return _fail(r, spec, f"Error translating config: {msg}")
     for u in res.unknown:
         r.warning(f"Unused key {u.key}", u.pos, u.path)
@@ -785,8 +1022,13 @@ def translate_butane_root(root: Any, *, files_dir: str | os.PathLike[str] | None
     if r.has_errors:
         return _fail(r, spec, "Error translating config: config generated was invalid")
     failed = strict and any(e.kind == "warning" for e in r.entries)
-    return Translation(None if failed else out, r.entries, spec, "butane",
-                       note="Error translating config: strict mode: warnings present" if failed else None)
+    return Translation(
+        None if failed else out,
+        r.entries,
+        spec,
+        "butane",
+        note="Error translating config: strict mode: warnings present" if failed else None,
+    )
 
 
 def _snake_to_src(path: str) -> str:
@@ -797,7 +1039,11 @@ def _header(root: Any) -> dict[str, str]:
     out: dict[str, str] = {}
     if isinstance(root, yaml.MappingNode):
         for k, v in root.value:
-            if isinstance(k, yaml.ScalarNode) and k.value in ("variant", "version") and isinstance(v, yaml.ScalarNode):
+            if (
+                isinstance(k, yaml.ScalarNode)
+                and k.value in ("variant", "version")
+                and isinstance(v, yaml.ScalarNode)
+            ):
                 out[k.value] = v.value
     return out
 

@@ -6,14 +6,41 @@ import re
 
 from lokonb.flatcar.encoding import DataUrlError, GoUrlError, decode_data_url, go_url, gunzip, url_scheme  # noqa: F401
 
-UNIT_EXTENSIONS = (".service", ".socket", ".device", ".mount", ".automount", ".swap", ".target", ".path",
-                   ".timer", ".snapshot", ".slice", ".scope")
+UNIT_EXTENSIONS = (
+    ".service",
+    ".socket",
+    ".device",
+    ".mount",
+    ".automount",
+    ".swap",
+    ".target",
+    ".path",
+    ".timer",
+    ".snapshot",
+    ".slice",
+    ".scope",
+)
 NETWORKD_EXTENSIONS = (".link", ".netdev", ".network")
 SCHEMES_2 = ("http", "https", "tftp", "oem", "s3", "data")
 SCHEMES_3 = ("http", "https", "tftp", "s3", "gs", "data", "arn")
 FS_FORMATS = ("ext4", "btrfs", "xfs", "vfat", "swap", "none")
-RAID_LEVELS = ("linear", "raid0", "0", "stripe", "raid1", "1", "mirror", "raid4", "4", "raid5", "5", "raid6", "6",
-               "raid10", "10")
+RAID_LEVELS = (
+    "linear",
+    "raid0",
+    "0",
+    "stripe",
+    "raid1",
+    "1",
+    "mirror",
+    "raid4",
+    "4",
+    "raid5",
+    "5",
+    "raid6",
+    "6",
+    "raid10",
+    "10",
+)
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
 HASH_SIZES = {"sha512": 128, "sha256": 64}
 

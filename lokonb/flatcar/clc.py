@@ -1,7 +1,9 @@
 """Container Linux Config → Ignition 2.3.0 with ct v0.9.4 semantics (flatcar.md §4).
 
-Pipeline: compose YAML with positions → type-directed decode (yaml.v3 rules) → unknown keys → parse-time checks →
-converters in ct's fixed order → Ignition 2.3 checks of the output, positioned on the CLC source. Any error means
+Pipeline: compose YAML with positions → type-directed decode (yaml.v3 rules) → unknown keys → parse-time
+checks →
+converters in ct's fixed order → Ignition 2.3 checks of the output, positioned on the CLC source. Any error
+means
 no output. Output dicts are built in Go struct order so that :func:`lokonb.flatcar.gojson.to_json` matches ct.
 """
 
@@ -17,7 +19,18 @@ from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
 from lokonb.flatcar.ign2checks import check_output
 from lokonb.flatcar.report import Report, Translation
 from lokonb.flatcar.yamlpos import (
-    BOOL, INT, RAW, STR, Arr, Obj, Seq, Struct, YamlSyntaxError, compose, decode, did_you_mean, pos,
+    BOOL,
+    INT,
+    RAW,
+    STR,
+    Obj,
+    Seq,
+    Struct,
+    YamlSyntaxError,
+    compose,
+    decode,
+    did_you_mean,
+    pos,
 )
 
 SPEC = "2.3.0"
@@ -28,60 +41,157 @@ _HASH = Struct("types.Hash", {"function": STR, "sum": STR})
 _VERIFICATION = Struct("types.Verification", {"hash": _HASH})
 _CONFIG_REF = Struct("types.ConfigReference", {"source": STR, "verification": _VERIFICATION})
 _CA_REF = Struct("types.CaReference", {"source": STR, "verification": _VERIFICATION})
-_IGNITION = Struct("types.Ignition", {
-    "config": Struct("types.IgnitionConfig", {"append": Seq(_CONFIG_REF), "replace": _CONFIG_REF}),
-    "timeouts": Struct("types.Timeouts", {"http_response_headers": INT, "http_total": INT}),
-    "security": Struct("types.Security", {"tls": Struct("types.TLS", {"certificate_authorities": Seq(_CA_REF)})}),
-})
+_IGNITION = Struct(
+    "types.Ignition",
+    {
+        "config": Struct("types.IgnitionConfig", {"append": Seq(_CONFIG_REF), "replace": _CONFIG_REF}),
+        "timeouts": Struct("types.Timeouts", {"http_response_headers": INT, "http_total": INT}),
+        "security": Struct(
+            "types.Security", {"tls": Struct("types.TLS", {"certificate_authorities": Seq(_CA_REF)})}
+        ),
+    },
+)
 _NODE_USER = Struct("types.FileUser", {"id": INT, "name": STR})
 _NODE_GROUP = Struct("types.FileGroup", {"id": INT, "name": STR})
 _REMOTE = Struct("types.Remote", {"url": STR, "compression": STR, "verification": _VERIFICATION})
-_FILE = Struct("types.File", {
-    "filesystem": STR, "path": STR, "user": _NODE_USER, "group": _NODE_GROUP, "mode": INT, "overwrite": BOOL,
-    "append": BOOL, "contents": Struct("types.FileContents", {"remote": _REMOTE, "inline": STR, "local": STR}),
-})
-_DIRECTORY = Struct("types.Directory", {"filesystem": STR, "path": STR, "user": _NODE_USER, "group": _NODE_GROUP,
-                                        "mode": INT, "overwrite": BOOL})
-_LINK = Struct("types.Link", {"filesystem": STR, "path": STR, "user": _NODE_USER, "group": _NODE_GROUP,
-                              "overwrite": BOOL, "hard": BOOL, "target": STR})
-_PARTITION = Struct("types.Partition", {"label": STR, "number": INT, "size": STR, "start": STR, "guid": STR,
-                                        "type_guid": STR})
+_FILE = Struct(
+    "types.File",
+    {
+        "filesystem": STR,
+        "path": STR,
+        "user": _NODE_USER,
+        "group": _NODE_GROUP,
+        "mode": INT,
+        "overwrite": BOOL,
+        "append": BOOL,
+        "contents": Struct("types.FileContents", {"remote": _REMOTE, "inline": STR, "local": STR}),
+    },
+)
+_DIRECTORY = Struct(
+    "types.Directory",
+    {
+        "filesystem": STR,
+        "path": STR,
+        "user": _NODE_USER,
+        "group": _NODE_GROUP,
+        "mode": INT,
+        "overwrite": BOOL,
+    },
+)
+_LINK = Struct(
+    "types.Link",
+    {
+        "filesystem": STR,
+        "path": STR,
+        "user": _NODE_USER,
+        "group": _NODE_GROUP,
+        "overwrite": BOOL,
+        "hard": BOOL,
+        "target": STR,
+    },
+)
+_PARTITION = Struct(
+    "types.Partition", {"label": STR, "number": INT, "size": STR, "start": STR, "guid": STR, "type_guid": STR}
+)
 _DISK = Struct("types.Disk", {"device": STR, "wipe_table": BOOL, "partitions": Seq(_PARTITION)})
-_RAID = Struct("types.Raid", {"name": STR, "level": STR, "devices": Seq(STR), "spares": INT, "options": Seq(STR)})
-_MOUNT = Struct("types.Mount", {
-    "device": STR, "format": STR, "wipe_filesystem": BOOL, "label": STR, "uuid": STR, "options": Seq(STR),
-    "create": Struct("types.Create", {"force": BOOL, "options": Seq(STR)}),
-})
+_RAID = Struct(
+    "types.Raid", {"name": STR, "level": STR, "devices": Seq(STR), "spares": INT, "options": Seq(STR)}
+)
+_MOUNT = Struct(
+    "types.Mount",
+    {
+        "device": STR,
+        "format": STR,
+        "wipe_filesystem": BOOL,
+        "label": STR,
+        "uuid": STR,
+        "options": Seq(STR),
+        "create": Struct("types.Create", {"force": BOOL, "options": Seq(STR)}),
+    },
+)
 _FILESYSTEM = Struct("types.Filesystem", {"name": STR, "mount": _MOUNT, "path": STR})
 _DROPIN = Struct("types.SystemdUnitDropIn", {"name": STR, "contents": STR})
-_UNIT = Struct("types.SystemdUnit", {"name": STR, "enable": BOOL, "enabled": BOOL, "mask": BOOL, "contents": STR,
-                                     "dropins": Seq(_DROPIN)})
+_UNIT = Struct(
+    "types.SystemdUnit",
+    {"name": STR, "enable": BOOL, "enabled": BOOL, "mask": BOOL, "contents": STR, "dropins": Seq(_DROPIN)},
+)
 _NETWORKD_DROPIN = Struct("types.NetworkdUnitDropIn", {"name": STR, "contents": STR})
-_NETWORKD_UNIT = Struct("types.NetworkdUnit", {"name": STR, "contents": STR, "dropins": Seq(_NETWORKD_DROPIN)})
-_USER_CREATE_FIELDS = {"uid": INT, "gecos": STR, "home_dir": STR, "no_create_home": BOOL, "primary_group": STR,
-                       "groups": Seq(STR), "no_user_group": BOOL, "system": BOOL, "no_log_init": BOOL, "shell": STR}
-_USER = Struct("types.User", {"name": STR, "password_hash": STR, "ssh_authorized_keys": Seq(STR),
-                              **_USER_CREATE_FIELDS, "create": Struct("types.UserCreate", dict(_USER_CREATE_FIELDS))})
+_NETWORKD_UNIT = Struct(
+    "types.NetworkdUnit", {"name": STR, "contents": STR, "dropins": Seq(_NETWORKD_DROPIN)}
+)
+_USER_CREATE_FIELDS = {
+    "uid": INT,
+    "gecos": STR,
+    "home_dir": STR,
+    "no_create_home": BOOL,
+    "primary_group": STR,
+    "groups": Seq(STR),
+    "no_user_group": BOOL,
+    "system": BOOL,
+    "no_log_init": BOOL,
+    "shell": STR,
+}
+_USER = Struct(
+    "types.User",
+    {
+        "name": STR,
+        "password_hash": STR,
+        "ssh_authorized_keys": Seq(STR),
+        **_USER_CREATE_FIELDS,
+        "create": Struct("types.UserCreate", dict(_USER_CREATE_FIELDS)),
+    },
+)
 _GROUP = Struct("types.Group", {"name": STR, "gid": INT, "password_hash": STR, "system": BOOL})
-_UPDATE = Struct("types.Update", {"group": STR, "server": STR, "pcr_policy_server": STR, "download_user": STR,
-                                  "download_password": STR, "machine_alias": STR})
-_LOCKSMITH = Struct("types.Locksmith", {"reboot_strategy": STR, "window_start": STR, "window_length": STR,
-                                        "group": STR, "etcd_endpoints": STR, "etcd_cafile": STR,
-                                        "etcd_certfile": STR, "etcd_keyfile": STR})
-CONFIG = Struct("types.Config", {
-    "version": INT,
-    "ignition": _IGNITION,
-    "storage": Struct("types.Storage", {"disks": Seq(_DISK), "raid": Seq(_RAID), "filesystems": Seq(_FILESYSTEM),
-                                        "files": Seq(_FILE), "directories": Seq(_DIRECTORY), "links": Seq(_LINK)}),
-    "systemd": Struct("types.Systemd", {"units": Seq(_UNIT)}),
-    "networkd": Struct("types.Networkd", {"units": Seq(_NETWORKD_UNIT)}),
-    "passwd": Struct("types.Passwd", {"users": Seq(_USER), "groups": Seq(_GROUP)}),
-    "etcd": RAW,
-    "flannel": RAW,
-    "docker": Struct("types.Docker", {"flags": Seq(STR)}),
-    "update": _UPDATE,
-    "locksmith": _LOCKSMITH,
-})
+_UPDATE = Struct(
+    "types.Update",
+    {
+        "group": STR,
+        "server": STR,
+        "pcr_policy_server": STR,
+        "download_user": STR,
+        "download_password": STR,
+        "machine_alias": STR,
+    },
+)
+_LOCKSMITH = Struct(
+    "types.Locksmith",
+    {
+        "reboot_strategy": STR,
+        "window_start": STR,
+        "window_length": STR,
+        "group": STR,
+        "etcd_endpoints": STR,
+        "etcd_cafile": STR,
+        "etcd_certfile": STR,
+        "etcd_keyfile": STR,
+    },
+)
+CONFIG = Struct(
+    "types.Config",
+    {
+        "version": INT,
+        "ignition": _IGNITION,
+        "storage": Struct(
+            "types.Storage",
+            {
+                "disks": Seq(_DISK),
+                "raid": Seq(_RAID),
+                "filesystems": Seq(_FILESYSTEM),
+                "files": Seq(_FILE),
+                "directories": Seq(_DIRECTORY),
+                "links": Seq(_LINK),
+            },
+        ),
+        "systemd": Struct("types.Systemd", {"units": Seq(_UNIT)}),
+        "networkd": Struct("types.Networkd", {"units": Seq(_NETWORKD_UNIT)}),
+        "passwd": Struct("types.Passwd", {"users": Seq(_USER), "groups": Seq(_GROUP)}),
+        "etcd": RAW,
+        "flannel": RAW,
+        "docker": Struct("types.Docker", {"flags": Seq(STR)}),
+        "update": _UPDATE,
+        "locksmith": _LOCKSMITH,
+    },
+)
 
 TYPE_GUID_ALIASES = {
     "raid_containing_root": "be9067b9-ea49-4f15-b4f6-f36f8c9e1818",
@@ -127,11 +237,17 @@ def parse_size_mib(text: str) -> int:
 
 
 def skeleton() -> dict[str, Any]:
-    return {"ignition": {"config": {}, "security": {"tls": {}}, "timeouts": {}, "version": SPEC},
-            "networkd": {}, "passwd": {}, "storage": {}, "systemd": {}}
+    return {
+        "ignition": {"config": {}, "security": {"tls": {}}, "timeouts": {}, "version": SPEC},
+        "networkd": {},
+        "passwd": {},
+        "storage": {},
+        "systemd": {},
+    }
 
 
 # --------------------------------------------------------------------------------------------- translator
+
 
 class _Ctx:
     def __init__(self, platform: str | None, files_dir: str | os.PathLike[str] | None) -> None:
@@ -193,7 +309,7 @@ def _convert_ignition(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     conf = ign.get("config")
     if conf:
         appends = []
-        for i, ref in enumerate(conf.get("append") or []):
+        for ref in conf.get("append") or []:
             if ref is None:
                 continue
             if _ref_url_ok(ref, ctx):
@@ -315,8 +431,15 @@ def _template(flag_lines: list[str], ctx: _Ctx, where: str) -> tuple[list[str], 
     return out, True
 
 
-def _wrapper_dropin(ctx: _Ctx, tag_env: str, version: str | None, wrapper: str, flags: list[str],
-                    extra_service: list[str], where: str) -> str:
+def _wrapper_dropin(
+    ctx: _Ctx,
+    tag_env: str,
+    version: str | None,
+    wrapper: str,
+    flags: list[str],
+    extra_service: list[str],
+    where: str,
+) -> str:
     flags, templated = _template(flags, ctx, where)
     unit: list[str] = []
     service: list[str] = []
@@ -331,15 +454,19 @@ def _wrapper_dropin(ctx: _Ctx, tag_env: str, version: str | None, wrapper: str, 
     return sec.unit_text(unit, service, [])
 
 
-def _decode_versioned(node: Any, goname: str, choose: Any, ctx: _Ctx, path: str,
-                      unknown: list[Any]) -> tuple[Obj | None, Any]:
+def _decode_versioned(
+    node: Any, goname: str, choose: Any, ctx: _Ctx, path: str, unknown: list[Any]
+) -> tuple[Obj | None, Any]:
     """Decode an etcd/flannel mapping: read ``version`` first, then decode against that version's options."""
     import yaml
 
     if not isinstance(node, yaml.MappingNode):
-        ctx.r.error(f"yaml: unmarshal errors:\n  line {pos(node)[0]}: cannot unmarshal "
-                    f"{'!!seq' if isinstance(node, yaml.SequenceNode) else '!!str `' + str(node.value) + '`'}"
-                    f" into {goname}", (pos(node)[0], None))  # type: ignore[arg-type]
+        ctx.r.error(
+            f"yaml: unmarshal errors:\n  line {pos(node)[0]}: cannot unmarshal "
+            f"{'!!seq' if isinstance(node, yaml.SequenceNode) else '!!str `' + str(node.value) + '`'}"
+            f" into {goname}",
+            (pos(node)[0], None),
+        )  # type: ignore[arg-type]
         return None, None
     version = None
     vpos = pos(node)
@@ -360,8 +487,11 @@ def _decode_versioned(node: Any, goname: str, choose: Any, ctx: _Ctx, path: str,
     return res.value, meta
 
 
-def _unmarshal_entry(errors: list[tuple[int, str]], line: int,  # type: ignore[no-untyped-def]
-                     column: int | None = None):
+def _unmarshal_entry(
+    errors: list[tuple[int, str]],
+    line: int,  # type: ignore[no-untyped-def]
+    column: int | None = None,
+):
     from lokonb.flatcar.report import ReportEntry
 
     msg = "yaml: unmarshal errors:" + "".join(f"\n  line {ln}: {m}" for ln, m in errors)
@@ -385,14 +515,19 @@ def _choose_etcd(ctx: _Ctx):  # type: ignore[no-untyped-def]
             ctx.r.error("Etcd version is not valid (too new)", mpos)
             return None
         if (major == 2 and minor > 3) or (major == 3 and minor > 5):
-            ctx.r.warning("Etcd minor version specified is too new, only options available in the previous "
-                          "minor version will be accepted", mpos)
+            ctx.r.warning(
+                "Etcd minor version specified is too new, only options available in the previous "
+                "minor version will be accepted",
+                mpos,
+            )
         if major == 2:
             opts = sec.ETCD_2
         else:
             opts = {0: sec.ETCD_30, 1: sec.ETCD_31, 2: sec.ETCD_32, 3: sec.ETCD_33, 4: sec.ETCD_34}.get(
-                minor, sec.ETCD_35)
+                minor, sec.ETCD_35
+            )
         return sec.option_struct("types.Etcd", opts, extra), (opts, version)
+
     return choose
 
 
@@ -410,10 +545,14 @@ def _choose_flannel(ctx: _Ctx):  # type: ignore[no-untyped-def]
             ctx.r.error("invalid flannel version (too old)", mpos)
             return None
         if major > 0 or minor > 7:
-            ctx.r.warning("flannel minor version too new. Only options available in the previous minor version "
-                          "will be supported", mpos)
+            ctx.r.warning(
+                "flannel minor version too new. Only options available in the previous minor version "
+                "will be supported",
+                mpos,
+            )
         opts = {5: sec.FLANNEL_05, 6: sec.FLANNEL_06}.get(minor if major == 0 else 7, sec.FLANNEL_07)
         return sec.option_struct("types.Flannel", opts, extra), (opts, version, minor if major == 0 else 7)
+
     return choose
 
 
@@ -422,8 +561,15 @@ def _convert_docker(cfg: Obj, units: list[dict[str, Any]]) -> None:
     if docker is None:
         return
     flags = " ".join(docker.get("flags") or [])
-    units.append({"dropins": [{"contents": f'[Service]\nEnvironment="DOCKER_OPTS={flags}"',
-                               "name": "20-clct-docker.conf"}], "enable": True, "name": "docker.service"})
+    units.append(
+        {
+            "dropins": [
+                {"contents": f'[Service]\nEnvironment="DOCKER_OPTS={flags}"', "name": "20-clct-docker.conf"}
+            ],
+            "enable": True,
+            "name": "docker.service",
+        }
+    )
 
 
 def _convert_etcd(etcd: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str, Any]]) -> None:
@@ -431,10 +577,16 @@ def _convert_etcd(etcd: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str, 
         return
     opts, version = meta
     flags = _opts_lines(opts, etcd, {})
-    text = _wrapper_dropin(ctx, "ETCD_IMAGE_TAG", version, "ExecStart=/usr/lib/coreos/etcd-wrapper $ETCD_OPTS",
-                           flags, [], "etcd")
-    units.append({"dropins": [{"contents": text, "name": "20-clct-etcd-member.conf"}], "enable": True,
-                  "name": "etcd-member.service"})
+    text = _wrapper_dropin(
+        ctx, "ETCD_IMAGE_TAG", version, "ExecStart=/usr/lib/coreos/etcd-wrapper $ETCD_OPTS", flags, [], "etcd"
+    )
+    units.append(
+        {
+            "dropins": [{"contents": text, "name": "20-clct-etcd-member.conf"}],
+            "enable": True,
+            "name": "etcd-member.service",
+        }
+    )
 
 
 def _convert_flannel(fl: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str, Any]]) -> None:
@@ -445,17 +597,33 @@ def _convert_flannel(fl: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str,
     nc = fl.get("network_config")
     if nc:
         line = "ExecStartPre=/usr/bin/etcdctl"
-        for key, flag in (("etcd_endpoints", "endpoints"), ("etcd_cafile", "ca-file"),
-                          ("etcd_certfile", "cert-file"), ("etcd_keyfile", "key-file")):
+        for key, flag in (
+            ("etcd_endpoints", "endpoints"),
+            ("etcd_cafile", "ca-file"),
+            ("etcd_certfile", "cert-file"),
+            ("etcd_keyfile", "key-file"),
+        ):
             if fl.get(key):
                 line += f" --{flag}={sec.go_quote(fl[key])}"
         line += f" set /coreos.com/network/config {sec.go_quote(nc)}"
         extra.append(line)
     flags = _opts_lines(opts, fl, {"interface": "iface"})
-    text = _wrapper_dropin(ctx, "FLANNEL_IMAGE_TAG", version,
-                           "ExecStart=/usr/lib/coreos/flannel-wrapper $FLANNEL_OPTS", flags, extra, "flannel")
-    units.append({"dropins": [{"contents": text, "name": "20-clct-flannel.conf"}], "enable": True,
-                  "name": "flanneld.service"})
+    text = _wrapper_dropin(
+        ctx,
+        "FLANNEL_IMAGE_TAG",
+        version,
+        "ExecStart=/usr/lib/coreos/flannel-wrapper $FLANNEL_OPTS",
+        flags,
+        extra,
+        "flannel",
+    )
+    units.append(
+        {
+            "dropins": [{"contents": text, "name": "20-clct-flannel.conf"}],
+            "enable": True,
+            "name": "flanneld.service",
+        }
+    )
 
 
 def _convert_files(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
@@ -520,7 +688,9 @@ def _convert_files(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
 
 def _read_local(rel: str, at: tuple[int, int], ctx: _Ctx) -> bytes | None:
     if ctx.files_dir is None:
-        ctx.r.error("local files require setting the --files-dir flag to the directory that contains the file", at)
+        ctx.r.error(
+            "local files require setting the --files-dir flag to the directory that contains the file", at
+        )
         return None
     base = ctx.files_dir.resolve()
     target = (base / rel).resolve()
@@ -591,9 +761,17 @@ def _dropin(d: Obj | None) -> dict[str, Any]:
     return o
 
 
-_USER_KEYS = (("gecos", "gecos"), ("groups", "groups"), ("home_dir", "homeDir"),
-              ("no_create_home", "noCreateHome"), ("no_log_init", "noLogInit"), ("no_user_group", "noUserGroup"),
-              ("primary_group", "primaryGroup"), ("shell", "shell"), ("system", "system"))
+_USER_KEYS = (
+    ("gecos", "gecos"),
+    ("groups", "groups"),
+    ("home_dir", "homeDir"),
+    ("no_create_home", "noCreateHome"),
+    ("no_log_init", "noLogInit"),
+    ("no_user_group", "noUserGroup"),
+    ("primary_group", "primaryGroup"),
+    ("shell", "shell"),
+    ("system", "system"),
+)
 
 
 def _user_fields(u: Obj, out: dict[str, Any], *, with_name: bool) -> None:
@@ -644,8 +822,22 @@ def _convert_passwd(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
         out["passwd"]["users"] = users
 
 
-_USER_ORDER = ("create", "gecos", "groups", "homeDir", "name", "noCreateHome", "noLogInit", "noUserGroup",
-               "passwordHash", "primaryGroup", "sshAuthorizedKeys", "shell", "system", "uid")
+_USER_ORDER = (
+    "create",
+    "gecos",
+    "groups",
+    "homeDir",
+    "name",
+    "noCreateHome",
+    "noLogInit",
+    "noUserGroup",
+    "passwordHash",
+    "primaryGroup",
+    "sshAuthorizedKeys",
+    "shell",
+    "system",
+    "uid",
+)
 
 
 def _order_user(o: dict[str, Any]) -> dict[str, Any]:
@@ -656,8 +848,11 @@ def _convert_raid(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     res = []
     for r in (cfg.get("storage") or {}).get("raid") or []:
         r = r or Obj()
-        o: dict[str, Any] = {"devices": list(r["devices"]) if r.get("devices") is not None else None,
-                             "level": r.get("level") or "", "name": r.get("name") or ""}
+        o: dict[str, Any] = {
+            "devices": list(r["devices"]) if r.get("devices") is not None else None,
+            "level": r.get("level") or "",
+            "name": r.get("name") or "",
+        }
         _set(o, "options", list(r.get("options") or []))
         _set(o, "spares", r.get("spares"))
         res.append(o)
@@ -681,13 +876,23 @@ def _convert_systemd(cfg: Obj, units: list[dict[str, Any]], ctx: _Ctx) -> None:
         ctx.pairs.append(("unit", u, o))
 
 
-_UPDATE_KEYS = (("server", "SERVER"), ("pcr_policy_server", "PCR_POLICY_SERVER"),
-                ("download_user", "DOWNLOAD_USER"), ("download_password", "DOWNLOAD_PASSWORD"),
-                ("machine_alias", "MACHINE_ALIAS"))
-_LOCKSMITH_KEYS = (("reboot_strategy", "REBOOT_STRATEGY"), ("window_start", "LOCKSMITHD_REBOOT_WINDOW_START"),
-                   ("window_length", "LOCKSMITHD_REBOOT_WINDOW_LENGTH"), ("group", "LOCKSMITHD_GROUP"),
-                   ("etcd_endpoints", "LOCKSMITHD_ENDPOINT"), ("etcd_cafile", "LOCKSMITHD_ETCD_CAFILE"),
-                   ("etcd_certfile", "LOCKSMITHD_ETCD_CERTFILE"), ("etcd_keyfile", "LOCKSMITHD_ETCD_KEYFILE"))
+_UPDATE_KEYS = (
+    ("server", "SERVER"),
+    ("pcr_policy_server", "PCR_POLICY_SERVER"),
+    ("download_user", "DOWNLOAD_USER"),
+    ("download_password", "DOWNLOAD_PASSWORD"),
+    ("machine_alias", "MACHINE_ALIAS"),
+)
+_LOCKSMITH_KEYS = (
+    ("reboot_strategy", "REBOOT_STRATEGY"),
+    ("window_start", "LOCKSMITHD_REBOOT_WINDOW_START"),
+    ("window_length", "LOCKSMITHD_REBOOT_WINDOW_LENGTH"),
+    ("group", "LOCKSMITHD_GROUP"),
+    ("etcd_endpoints", "LOCKSMITHD_ENDPOINT"),
+    ("etcd_cafile", "LOCKSMITHD_ETCD_CAFILE"),
+    ("etcd_certfile", "LOCKSMITHD_ETCD_CERTFILE"),
+    ("etcd_keyfile", "LOCKSMITHD_ETCD_KEYFILE"),
+)
 
 
 def _convert_update(cfg: Obj, out: dict[str, Any]) -> None:
@@ -706,12 +911,18 @@ def _convert_update(cfg: Obj, out: dict[str, Any]) -> None:
             text += "\n" + "\n".join(lines)
     if not text:
         return
-    out["storage"].setdefault("files", []).append({
-        "filesystem": "root", "path": "/etc/coreos/update.conf",
-        "contents": {"source": data_url_percent(text.encode("utf-8")), "verification": {}}, "mode": 0o644})
+    out["storage"].setdefault("files", []).append(
+        {
+            "filesystem": "root",
+            "path": "/etc/coreos/update.conf",
+            "contents": {"source": data_url_percent(text.encode("utf-8")), "verification": {}},
+            "mode": 0o644,
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------- parse checks
+
 
 def _parse_checks(cfg: Obj, ctx: _Ctx) -> None:
     """ct's parse-time validation (struct-level entries at the mapping, in struct order)."""
@@ -775,7 +986,8 @@ def _check_update(cfg: Obj, ctx: _Ctx) -> None:
 
 
 def _parse(text: str, ctx: _Ctx) -> tuple[Obj, Any, Any, Any, Any] | None:
-    """ct's Parse stage: YAML, type-directed decode, unknown keys, parse-time checks (None on YAML failure)."""
+    """ct's Parse stage: YAML, type-directed decode, unknown keys, parse-time checks (None on YAML
+    failure)."""
     import yaml
 
     from lokonb.flatcar.report import ReportEntry
@@ -787,14 +999,20 @@ def _parse(text: str, ctx: _Ctx) -> tuple[Obj, Any, Any, Any, Any] | None:
         msg = f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}"
         r.entries.append(ReportEntry("error", msg, exc.line, None, hint_column=exc.column))
         return None
-    if root is None or (isinstance(root, yaml.ScalarNode) and root.value in ("", "~", "null", "Null", "NULL")
-                        and not root.style):
+    if root is None or (
+        isinstance(root, yaml.ScalarNode)
+        and root.value in ("", "~", "null", "Null", "NULL")
+        and not root.style
+    ):
         r.warning("Configuration is empty")
         return Obj(), None, None, None, None
     if not isinstance(root, yaml.MappingNode):
         kind = "!!seq" if isinstance(root, yaml.SequenceNode) else f"!!str `{root.value}`"
-        r.entries.append(_unmarshal_entry([(pos(root)[0], f"cannot unmarshal {kind} into types.Config")],
-                                          pos(root)[0], pos(root)[1]))
+        r.entries.append(
+            _unmarshal_entry(
+                [(pos(root)[0], f"cannot unmarshal {kind} into types.Config")], pos(root)[0], pos(root)[1]
+            )
+        )
         return None
     res = decode(root, CONFIG)
     if res.type_errors:
@@ -804,11 +1022,14 @@ def _parse(text: str, ctx: _Ctx) -> tuple[Obj, Any, Any, Any, Any] | None:
     unknown = list(res.unknown)
     etcd, etcd_meta = (None, None)
     if cfg.get("etcd") is not None:
-        etcd, etcd_meta = _decode_versioned(cfg["etcd"], "types.Etcd", _choose_etcd(ctx), ctx, "$.etcd", unknown)
+        etcd, etcd_meta = _decode_versioned(
+            cfg["etcd"], "types.Etcd", _choose_etcd(ctx), ctx, "$.etcd", unknown
+        )
     flannel, flannel_meta = (None, None)
     if cfg.get("flannel") is not None:
-        flannel, flannel_meta = _decode_versioned(cfg["flannel"], "types.Flannel", _choose_flannel(ctx), ctx,
-                                                  "$.flannel", unknown)
+        flannel, flannel_meta = _decode_versioned(
+            cfg["flannel"], "types.Flannel", _choose_flannel(ctx), ctx, "$.flannel", unknown
+        )
     if any(e.kind == "error" and e.message.startswith("yaml: unmarshal") for e in r.entries):
         return None
     unknown.sort(key=lambda u: u.pos)
@@ -848,9 +1069,15 @@ def _check_flannel(fl: Obj, minor: int, ctx: _Ctx) -> None:
 SUPPORTED_PLATFORMS = tuple(sec.PLATFORMS)
 
 
-def translate_clc(text: str | bytes, *, platform: str | None = None,
-                  files_dir: str | os.PathLike[str] | None = None, strict: bool = False) -> Translation:
-    """Translate a Container Linux Config to Ignition 2.3.0 exactly as ct v0.9.4 (``-platform``, ``--files-dir``).
+def translate_clc(
+    text: str | bytes,
+    *,
+    platform: str | None = None,
+    files_dir: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+) -> Translation:
+    """Translate a Container Linux Config to Ignition 2.3.0 exactly as ct v0.9.4 (``-platform``,
+    ``--files-dir``).
 
     ``strict`` turns warnings into a failure (``config`` is ``None``), like ``ct -strict``.
     """
@@ -883,7 +1110,9 @@ def translate_clc(text: str | bytes, *, platform: str | None = None,
     if units:
         out["systemd"]["units"] = units
     st = out["storage"]
-    out["storage"] = {k: st[k] for k in ("directories", "disks", "files", "filesystems", "links", "raid") if k in st}
+    out["storage"] = {
+        k: st[k] for k in ("directories", "disks", "files", "filesystems", "links", "raid") if k in st
+    }
     check_output(ctx.pairs, r)
     return _done(out, ctx, strict and len(r.entries) > n_parse)
 

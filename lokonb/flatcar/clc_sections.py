@@ -20,25 +20,33 @@ def _opts(spec: str) -> list[tuple[str, str]]:
     return out
 
 
-ETCD_30 = _opts("""name data_dir wal_dir snapshot_count:i heartbeat_interval:i election_timeout:i enable_pprof:b
-listen_peer_urls listen_client_urls max_snapshots:i max_wals:i cors initial_advertise_peer_urls initial_cluster
+ETCD_30 = _opts("""name data_dir wal_dir snapshot_count:i heartbeat_interval:i election_timeout:i
+enable_pprof:b
+listen_peer_urls listen_client_urls max_snapshots:i max_wals:i cors initial_advertise_peer_urls
+initial_cluster
 initial_cluster_state initial_cluster_token advertise_client_urls discovery discovery_srv discovery_fallback
 discovery_proxy strict_reconfig_check:b auto_compaction_retention:i proxy proxy_failure_wait:i
 proxy_refresh_interval:i proxy_dial_timeout:i proxy_write_timeout:i proxy_read_timeout:i ca_file cert_file
 key_file client_cert_auth:b trusted_ca_file auto_tls:b peer_ca_file peer_cert_file peer_key_file
-peer_client_cert_auth:b peer_trusted_ca_file peer_auto_tls:b debug:b log_package_levels force_new_cluster:b""")
+peer_client_cert_auth:b peer_trusted_ca_file peer_auto_tls:b debug:b log_package_levels
+force_new_cluster:b""")
 ETCD_31 = ETCD_30 + _opts("metrics log_output")
 
 
-def _insert_after(opts: list[tuple[str, str]], after: str, new: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def _insert_after(
+    opts: list[tuple[str, str]], after: str, new: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
     idx = [n for n, _ in opts].index(after)
-    return opts[: idx + 1] + new + opts[idx + 1:]
+    return opts[: idx + 1] + new + opts[idx + 1 :]
 
 
-ETCD_32 = _insert_after(_insert_after(ETCD_31, "enable_pprof", [("enable_v2", "b")]), "peer_auto_tls",
-                        [("auth_token", "s")])
-ETCD_33 = _opts("""name data_dir wal_dir snapshot_count:i heartbeat_interval:i election_timeout:i enable_pprof:b
-enable_v2:b listen_peer_urls listen_client_urls max_snapshots:i max_wals:i cors quota_backend_bytes:i max_txn_ops:i
+ETCD_32 = _insert_after(
+    _insert_after(ETCD_31, "enable_pprof", [("enable_v2", "b")]), "peer_auto_tls", [("auth_token", "s")]
+)
+ETCD_33 = _opts("""name data_dir wal_dir snapshot_count:i heartbeat_interval:i election_timeout:i
+enable_pprof:b
+enable_v2:b listen_peer_urls listen_client_urls max_snapshots:i max_wals:i cors quota_backend_bytes:i
+max_txn_ops:i
 max_request_bytes:i grpc_keepalive_min_time grpc_keepalive_interval grpc_keepalive_timeout
 initial_advertise_peer_urls initial_cluster initial_cluster_state initial_cluster_token advertise_client_urls
 discovery discovery_srv discovery_fallback discovery_proxy strict_reconfig_check:b auto_compaction_retention
@@ -71,14 +79,21 @@ def _etcd_35() -> list[tuple[str, str]]:
     opts = [o for o in ETCD_34 if o[0] not in removed]
     idx = [n for n, _ in opts].index("backend_batch_interval")
     opts = opts[:idx] + [("backend_bbolt_freelist_type", "s")] + opts[idx:]
-    opts = _insert_after(opts, "grpc_keepalive_timeout", [("socket_reuse_port", "b"), ("socket_reuse_address", "b")])
+    opts = _insert_after(
+        opts, "grpc_keepalive_timeout", [("socket_reuse_port", "b"), ("socket_reuse_address", "b")]
+    )
     opts = _insert_after(opts, "enable_v2", [("v2_deprecation", "s")])
     opts = _insert_after(opts, "peer_auto_tls", [("self_signed_cert_validity", "i")])
-    opts = _insert_after(opts, "log_level", _opts("""enable_log_rotation:b log_rotation_config_json
+    opts = _insert_after(
+        opts,
+        "log_level",
+        _opts("""enable_log_rotation:b log_rotation_config_json
         experimental_enable_distributed_tracing:b experimental_distributed_tracing_address
-        experimental_distributed_tracing_service_name experimental_distributed_tracing_instance_id"""))
-    opts = _insert_after(opts, "experimental_warning_apply_duration",
-                         [("experimental_txn_mode_write_with_shared_buffer", "b")])
+        experimental_distributed_tracing_service_name experimental_distributed_tracing_instance_id"""),
+    )
+    opts = _insert_after(
+        opts, "experimental_warning_apply_duration", [("experimental_txn_mode_write_with_shared_buffer", "b")]
+    )
     return opts + [("unsafe_no_fsync", "b")]
 
 
@@ -91,10 +106,14 @@ peer_cert_file peer_key_file peer_client_cert_auth:b peer_trusted_ca_file proxy 
 proxy_failure_wait:i proxy_read_timeout:i proxy_refresh_interval:i proxy_write_timeout:i snapshot_count:i
 strict_reconfig_check:b trusted_ca_file wal_dir""")
 
-FLANNEL_07 = _opts("""etcd_username etcd_password etcd_endpoints etcd_cafile etcd_certfile etcd_keyfile etcd_prefix
+FLANNEL_07 = _opts("""etcd_username etcd_password etcd_endpoints etcd_cafile etcd_certfile etcd_keyfile
+etcd_prefix
 ip_masq subnet_file interface public_ip kube_subnet_mgr:b""")
 FLANNEL_06 = [o for o in FLANNEL_07 if o[0] != "kube_subnet_mgr"]
-FLANNEL_05 = _opts("etcd_endpoints etcd_cafile etcd_certfile etcd_keyfile etcd_prefix ip_masq subnet_file interface public_ip")
+FLANNEL_05 = _opts(
+    "etcd_endpoints etcd_cafile etcd_certfile etcd_keyfile etcd_prefix ip_masq subnet_file interface "
+    "public_ip"
+)
 
 _TYPES = {"s": STR, "i": INT, "b": BOOL}
 
@@ -110,24 +129,46 @@ def option_struct(goname: str, opts: list[tuple[str, str]], extra: dict[str, Any
 
 PLATFORMS: dict[str, dict[str, str]] = {
     "azure": {"PRIVATE_IPV4": "COREOS_AZURE_IPV4_DYNAMIC", "PUBLIC_IPV4": "COREOS_AZURE_IPV4_VIRTUAL"},
-    "digitalocean": {"HOSTNAME": "COREOS_DIGITALOCEAN_HOSTNAME", "PRIVATE_IPV4": "COREOS_DIGITALOCEAN_IPV4_PRIVATE_0",
-                     "PUBLIC_IPV4": "COREOS_DIGITALOCEAN_IPV4_PUBLIC_0",
-                     "PRIVATE_IPV6": "COREOS_DIGITALOCEAN_IPV6_PRIVATE_0",
-                     "PUBLIC_IPV6": "COREOS_DIGITALOCEAN_IPV6_PUBLIC_0"},
-    "ec2": {"HOSTNAME": "COREOS_EC2_HOSTNAME", "PRIVATE_IPV4": "COREOS_EC2_IPV4_LOCAL",
-            "PUBLIC_IPV4": "COREOS_EC2_IPV4_PUBLIC"},
-    "gce": {"HOSTNAME": "COREOS_GCE_HOSTNAME", "PRIVATE_IPV4": "COREOS_GCE_IP_LOCAL_0",
-            "PUBLIC_IPV4": "COREOS_GCE_IP_EXTERNAL_0"},
-    "packet": {"HOSTNAME": "COREOS_PACKET_HOSTNAME", "PRIVATE_IPV4": "COREOS_PACKET_IPV4_PRIVATE_0",
-               "PUBLIC_IPV4": "COREOS_PACKET_IPV4_PUBLIC_0", "PUBLIC_IPV6": "COREOS_PACKET_IPV6_PUBLIC_0"},
-    "openstack-metadata": {"HOSTNAME": "COREOS_OPENSTACK_HOSTNAME", "PRIVATE_IPV4": "COREOS_OPENSTACK_IPV4_LOCAL",
-                           "PUBLIC_IPV4": "COREOS_OPENSTACK_IPV4_PUBLIC"},
-    "vagrant-virtualbox": {"HOSTNAME": "COREOS_VAGRANT_VIRTUALBOX_HOSTNAME",
-                           "PRIVATE_IPV4": "COREOS_VAGRANT_VIRTUALBOX_PRIVATE_IPV4"},
+    "digitalocean": {
+        "HOSTNAME": "COREOS_DIGITALOCEAN_HOSTNAME",
+        "PRIVATE_IPV4": "COREOS_DIGITALOCEAN_IPV4_PRIVATE_0",
+        "PUBLIC_IPV4": "COREOS_DIGITALOCEAN_IPV4_PUBLIC_0",
+        "PRIVATE_IPV6": "COREOS_DIGITALOCEAN_IPV6_PRIVATE_0",
+        "PUBLIC_IPV6": "COREOS_DIGITALOCEAN_IPV6_PUBLIC_0",
+    },
+    "ec2": {
+        "HOSTNAME": "COREOS_EC2_HOSTNAME",
+        "PRIVATE_IPV4": "COREOS_EC2_IPV4_LOCAL",
+        "PUBLIC_IPV4": "COREOS_EC2_IPV4_PUBLIC",
+    },
+    "gce": {
+        "HOSTNAME": "COREOS_GCE_HOSTNAME",
+        "PRIVATE_IPV4": "COREOS_GCE_IP_LOCAL_0",
+        "PUBLIC_IPV4": "COREOS_GCE_IP_EXTERNAL_0",
+    },
+    "packet": {
+        "HOSTNAME": "COREOS_PACKET_HOSTNAME",
+        "PRIVATE_IPV4": "COREOS_PACKET_IPV4_PRIVATE_0",
+        "PUBLIC_IPV4": "COREOS_PACKET_IPV4_PUBLIC_0",
+        "PUBLIC_IPV6": "COREOS_PACKET_IPV6_PUBLIC_0",
+    },
+    "openstack-metadata": {
+        "HOSTNAME": "COREOS_OPENSTACK_HOSTNAME",
+        "PRIVATE_IPV4": "COREOS_OPENSTACK_IPV4_LOCAL",
+        "PUBLIC_IPV4": "COREOS_OPENSTACK_IPV4_PUBLIC",
+    },
+    "vagrant-virtualbox": {
+        "HOSTNAME": "COREOS_VAGRANT_VIRTUALBOX_HOSTNAME",
+        "PRIVATE_IPV4": "COREOS_VAGRANT_VIRTUALBOX_PRIVATE_IPV4",
+    },
     "cloudstack-configdrive": {"HOSTNAME": "CLOUDSTACK_LOCAL_HOSTNAME"},
-    "custom": {"HOSTNAME": "COREOS_CUSTOM_HOSTNAME", "PRIVATE_IPV4": "COREOS_CUSTOM_PRIVATE_IPV4",
-               "PUBLIC_IPV4": "COREOS_CUSTOM_PUBLIC_IPV4", "PRIVATE_IPV6": "COREOS_CUSTOM_PRIVATE_IPV6",
-               "PUBLIC_IPV6": "COREOS_CUSTOM_PUBLIC_IPV6"},
+    "custom": {
+        "HOSTNAME": "COREOS_CUSTOM_HOSTNAME",
+        "PRIVATE_IPV4": "COREOS_CUSTOM_PRIVATE_IPV4",
+        "PUBLIC_IPV4": "COREOS_CUSTOM_PUBLIC_IPV4",
+        "PRIVATE_IPV6": "COREOS_CUSTOM_PRIVATE_IPV6",
+        "PUBLIC_IPV6": "COREOS_CUSTOM_PUBLIC_IPV6",
+    },
 }
 #: Platforms whose coreos-metadata needs a provider override (ct adds two units, before all others).
 METADATA_PROVIDER_PLATFORMS = ("openstack-metadata", "cloudstack-configdrive")
@@ -136,13 +177,18 @@ METADATA_PROVIDER_PLATFORMS = ("openstack-metadata", "cloudstack-configdrive")
 def platform_units(platform: str | None) -> list[dict[str, Any]]:
     if platform not in METADATA_PROVIDER_PLATFORMS:
         return []
-    dropin = {"contents": f"[Service]\nEnvironment=COREOS_METADATA_OPT_PROVIDER=--provider={platform}",
-              "name": "20-clct-provider-override.conf"}
-    return [{"dropins": [dict(dropin)], "name": "coreos-metadata.service"},
-            {"dropins": [dict(dropin)], "enabled": True, "name": "coreos-metadata-sshkeys@.service"}]
+    dropin = {
+        "contents": f"[Service]\nEnvironment=COREOS_METADATA_OPT_PROVIDER=--provider={platform}",
+        "name": "20-clct-provider-override.conf",
+    }
+    return [
+        {"dropins": [dict(dropin)], "name": "coreos-metadata.service"},
+        {"dropins": [dict(dropin)], "enabled": True, "name": "coreos-metadata-sshkeys@.service"},
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- Go helpers
+
 
 def go_quote(text: str) -> str:
     """Go ``strconv.Quote``."""
@@ -154,8 +200,11 @@ def go_quote(text: str) -> str:
         elif ch == "\\":
             out.append("\\\\")
         elif ch in "\a\b\f\n\r\t\v":
-            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                        "\v": "\\v"}[ch])
+            out.append(
+                {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[
+                    ch
+                ]
+            )
         elif o < 0x20 or o == 0x7F:
             out.append(f"\\x{o:02x}")
         elif ch == " " or ch.isprintable():
@@ -168,7 +217,9 @@ def go_quote(text: str) -> str:
     return "".join(out)
 
 
-_SEMVER_RE = re.compile(r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
+_SEMVER_RE = re.compile(
+    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
+)
 
 
 def parse_semver(text: str) -> tuple[int, int, int] | None:

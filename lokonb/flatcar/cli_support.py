@@ -7,8 +7,19 @@ import json
 import sys
 from pathlib import Path
 
-_COLUMNS = ("role", "spec", "config_size", "user_data_size", "limit", "percent", "delivery", "secret", "instances",
-            "errors", "warnings")
+_COLUMNS = (
+    "role",
+    "spec",
+    "config_size",
+    "user_data_size",
+    "limit",
+    "percent",
+    "delivery",
+    "secret",
+    "instances",
+    "errors",
+    "warnings",
+)
 
 
 def format_table(rows: list[dict]) -> str:
@@ -22,21 +33,34 @@ def format_table(rows: list[dict]) -> str:
 def render_command(args: argparse.Namespace) -> int:
     from lokonb.flatcar.workflow import render_from_file
 
-    run = render_from_file(args.cluster_config, out_dir=args.out, ignition_version=args.ignition_version,
-                           snippets=not args.no_snippets, external_validate=args.external_validate,
-                           vars_path=args.vars)
+    run = render_from_file(
+        args.cluster_config,
+        out_dir=args.out,
+        ignition_version=args.ignition_version,
+        snippets=not args.no_snippets,
+        external_validate=args.external_validate,
+        vars_path=args.vars,
+    )
     out = Path(args.out)
     findings = [f.to_dict() for f in run.findings]
     if run.render is None:
         for f in run.findings:
             if f.severity in ("error", "warning"):
                 print(_finding_line(f), file=sys.stderr)
-        print(f"error: rendering {run.cluster_name} failed with {len(run.errors)} error(s); nothing written",
-              file=sys.stderr)
+        print(
+            f"error: rendering {run.cluster_name} failed with {len(run.errors)} error(s); nothing written",
+            file=sys.stderr,
+        )
         return 1
     rows = run.render.summary()
-    (out / "summary.json").write_text(json.dumps({"cluster": run.cluster_name, "spec": run.render.spec,
-                                                   "roles": rows, "findings": findings}, indent=2) + "\n", "utf-8")
+    (out / "summary.json").write_text(
+        json.dumps(
+            {"cluster": run.cluster_name, "spec": run.render.spec, "roles": rows, "findings": findings},
+            indent=2,
+        )
+        + "\n",
+        "utf-8",
+    )
     sys.stdout.write(format_table(rows))
     for f in run.findings:
         if f.severity in ("error", "warning"):

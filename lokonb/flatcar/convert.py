@@ -1,4 +1,5 @@
-"""Ignition spec 2.x → 3.x conversion (flatcar.md §6.3; aligned with ign-converter and Flatcar's boot converter).
+"""Ignition spec 2.x → 3.x conversion (flatcar.md §6.3; aligned with ign-converter and Flatcar's boot
+converter).
 
 lokonb converts at render time so that configs which would fail Flatcar's converter at boot fail here instead.
 """
@@ -33,13 +34,17 @@ def _res_2to3(ref: Mapping[str, Any]) -> dict[str, Any]:
 def _owner(o: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not o:
         return None
-    out = {k: o[k] for k in ("id", "name") if o.get(k) not in (None, "") or (k == "id" and o.get(k) is not None)}
+    out = {
+        k: o[k] for k in ("id", "name") if o.get(k) not in (None, "") or (k == "id" and o.get(k) is not None)
+    }
     return out or None
 
 
-def convert_2x_to_3x(cfg: Mapping[str, Any], *, target: str = "3.3.0",
-                     filesystem_paths: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Convert an Ignition 2.x config dict to spec ``target`` (3.3.0 or 3.4.0); raise :class:`ConversionError`."""
+def convert_2x_to_3x(
+    cfg: Mapping[str, Any], *, target: str = "3.3.0", filesystem_paths: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Convert an Ignition 2.x config dict to spec ``target`` (3.3.0 or 3.4.0); raise
+    :class:`ConversionError`."""
     errors: list[ReportEntry] = []
 
     def err(path: str, msg: str) -> None:
@@ -86,8 +91,10 @@ def convert_2x_to_3x(cfg: Mapping[str, Any], *, target: str = "3.3.0",
         create = m.get("create")
         if create is not None:
             if not create.get("force"):
-                err(f"{path}.mount.create",
-                    "Config must force filesystem creation in case mount.create object is defined.")
+                err(
+                    f"{path}.mount.create",
+                    "Config must force filesystem creation in case mount.create object is defined.",
+                )
             opts += list(create.get("options") or [])
             o["wipeFilesystem"] = True
         if opts:
@@ -97,7 +104,10 @@ def convert_2x_to_3x(cfg: Mapping[str, Any], *, target: str = "3.3.0",
         if name in fs_paths and name != "root":
             o["path"] = fs_paths[name]
         if o["device"] in devices:
-            err(f"{path}.mount.device", f"duplicate filesystem device {o['device']} (also {devices[o['device']]})")
+            err(
+                f"{path}.mount.device",
+                f"duplicate filesystem device {o['device']} (also {devices[o['device']]})",
+            )
         devices[o["device"]] = path
         fs_out.append(o)
 
@@ -107,7 +117,11 @@ def convert_2x_to_3x(cfg: Mapping[str, Any], *, target: str = "3.3.0",
         if base is None:
             err(f"{path}.filesystem", f'filesystem "{fs}" has no path')
             return None
-        return posixpath.join(base, (node.get("path") or "").lstrip("/")) if base != "/" else node.get("path", "")
+        return (
+            posixpath.join(base, (node.get("path") or "").lstrip("/"))
+            if base != "/"
+            else node.get("path", "")
+        )
 
     seen: dict[str, str] = {}
     link_paths: set[str] = set()
@@ -159,14 +173,25 @@ def convert_2x_to_3x(cfg: Mapping[str, Any], *, target: str = "3.3.0",
         if u.get("contents") is not None:
             entries.append((base, u["contents"], f"$.networkd.units.{i}"))
         for j, d in enumerate(u.get("dropins") or []):
-            entries.append((f"{base}.d/{d.get('name', '')}", d.get("contents") or "",
-                            f"$.networkd.units.{i}.dropins.{j}"))
+            entries.append(
+                (
+                    f"{base}.d/{d.get('name', '')}",
+                    d.get("contents") or "",
+                    f"$.networkd.units.{i}.dropins.{j}",
+                )
+            )
         for p, text, jp in entries:
             if p in seen:
                 err(jp, f"Config has conflicting inodes: {seen[p]} and {jp}")
             seen[p] = jp
-            nodes["files"].append({"overwrite": True, "path": p, "contents": {
-                "compression": "", "source": data_url_percent(text.encode("utf-8"))}, "mode": 0o644})
+            nodes["files"].append(
+                {
+                    "overwrite": True,
+                    "path": p,
+                    "contents": {"compression": "", "source": data_url_percent(text.encode("utf-8"))},
+                    "mode": 0o644,
+                }
+            )
 
     for kind in ("directories", "files", "links"):
         for i, node in enumerate(nodes[kind]):
@@ -174,8 +199,10 @@ def convert_2x_to_3x(cfg: Mapping[str, Any], *, target: str = "3.3.0",
             for k in range(1, len(parts)):
                 prefix = "/" + "/".join(parts[:k])
                 if prefix in link_paths:
-                    err(f"$.storage.{kind}.{i}.path", f"path {node['path']} traverses link {prefix} defined in "
-                                                       "the same config")
+                    err(
+                        f"$.storage.{kind}.{i}.path",
+                        f"path {node['path']} traverses link {prefix} defined in the same config",
+                    )
                     break
 
     st: dict[str, Any] = {}
@@ -188,8 +215,20 @@ def convert_2x_to_3x(cfg: Mapping[str, Any], *, target: str = "3.3.0",
         do: dict[str, Any] = {"device": d.get("device", "")}
         parts = []
         for p in d.get("partitions") or []:
-            po = {k: p[k] for k in ("guid", "label", "number", "sizeMiB", "startMiB", "typeGuid",
-                                    "wipePartitionEntry", "shouldExist") if p.get(k) is not None}
+            po = {
+                k: p[k]
+                for k in (
+                    "guid",
+                    "label",
+                    "number",
+                    "sizeMiB",
+                    "startMiB",
+                    "typeGuid",
+                    "wipePartitionEntry",
+                    "shouldExist",
+                )
+                if p.get(k) is not None
+            }
             if p.get("sizeMiB") is None and p.get("size") is not None:
                 po["sizeMiB"] = p["size"] * 512 // (1 << 20)
             if p.get("startMiB") is None and p.get("start") is not None:
@@ -240,8 +279,13 @@ def convert_2x_to_3x(cfg: Mapping[str, Any], *, target: str = "3.3.0",
         if g.get("name") in seen_group:
             err(f"$.passwd.groups.{i}.name", "duplicate entry defined")
         seen_group.add(g.get("name"))
-        groups.append({k: g[k] for k in ("gid", "name", "passwordHash", "system")
-                       if g.get(k) is not None and g.get(k) is not False})
+        groups.append(
+            {
+                k: g[k]
+                for k in ("gid", "name", "passwordHash", "system")
+                if g.get(k) is not None and g.get(k) is not False
+            }
+        )
     if groups:
         pwo["groups"] = groups
     if pwo:
@@ -259,7 +303,9 @@ def convert_2x_to_3x(cfg: Mapping[str, Any], *, target: str = "3.3.0",
             uo["enabled"] = True
         if u.get("mask"):
             uo["mask"] = True
-        dropins = [{k: d[k] for k in ("contents", "name") if d.get(k) is not None} for d in u.get("dropins") or []]
+        dropins = [
+            {k: d[k] for k in ("contents", "name") if d.get(k) is not None} for d in u.get("dropins") or []
+        ]
         if dropins:
             uo["dropins"] = dropins
         prev = by_name.get(uo["name"])

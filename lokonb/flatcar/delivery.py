@@ -29,11 +29,20 @@ def object_key(cluster_name: str, role: str, body: bytes, prefix: str = "") -> s
 def pointer_config(bucket: str, key: str, body: bytes, *, spec: str = "3.3.0") -> bytes:
     """The user-data config that replaces itself with ``s3://bucket/key``, verified by the body's sha512.
 
-    No ``compression`` (unsupported with S3 sources), never a presigned URL (it would expire before an ASG scales).
+    No ``compression`` (unsupported with S3 sources), never a presigned URL (it would expire before an ASG
+    scales).
     """
-    doc = {"ignition": {"config": {"replace": {"source": f"s3://{bucket}/{key}",
-                                               "verification": {"hash": f"sha512-{sha512_hex(body)}"}}},
-                        "version": spec}}
+    doc = {
+        "ignition": {
+            "config": {
+                "replace": {
+                    "source": f"s3://{bucket}/{key}",
+                    "verification": {"hash": f"sha512-{sha512_hex(body)}"},
+                }
+            },
+            "version": spec,
+        }
+    }
     if spec.startswith("2."):
         doc["ignition"] = {"config": doc["ignition"]["config"], "version": spec}
     return dumps(doc).encode("utf-8")
@@ -78,15 +87,31 @@ class Delivery:
         return f"s3://{self.bucket}/{self.key}" if self.mode == "s3" else None
 
     def row(self) -> dict[str, Any]:
-        return {"role": self.role, "spec": self.spec, "config_size": self.size,
-                "user_data_size": self.user_data_size, "limit": USER_DATA_LIMIT, "percent": self.percent,
-                "delivery": self.mode, "secret": self.secret, "object": self.source,
-                "note": "; ".join(self.warnings)}
+        return {
+            "role": self.role,
+            "spec": self.spec,
+            "config_size": self.size,
+            "user_data_size": self.user_data_size,
+            "limit": USER_DATA_LIMIT,
+            "percent": self.percent,
+            "delivery": self.mode,
+            "secret": self.secret,
+            "object": self.source,
+            "note": "; ".join(self.warnings),
+        }
 
 
-def plan_delivery(node: Any, *, bucket: str, prefix: str = "", policy: str = "auto",
-                  cluster_name: str | None = None, allow_secrets_in_user_data: bool = False) -> Delivery:
-    """Decide inline vs S3 for a rendered role (``RoleConfig`` or any object with ``role``, ``spec``, ``compact``,
+def plan_delivery(
+    node: Any,
+    *,
+    bucket: str,
+    prefix: str = "",
+    policy: str = "auto",
+    cluster_name: str | None = None,
+    allow_secrets_in_user_data: bool = False,
+) -> Delivery:
+    """Decide inline vs S3 for a rendered role (``RoleConfig`` or any object with ``role``, ``spec``,
+    ``compact``,
     ``secret``) and build the user data: the config itself, or the pointer to its S3 object."""
     if policy not in POLICIES:
         raise DeliveryError(f"unknown delivery policy {policy!r}; choose one of {', '.join(POLICIES)}")
@@ -97,12 +122,16 @@ def plan_delivery(node: Any, *, bucket: str, prefix: str = "", policy: str = "au
     warnings: list[str] = []
     if policy == "inline":
         if size > USER_DATA_LIMIT:
-            raise DeliveryError(f"{role}: config is {size} bytes, over the EC2 user-data limit of "
-                                f"{USER_DATA_LIMIT}; use delivery policy 'auto' or 's3'")
+            raise DeliveryError(
+                f"{role}: config is {size} bytes, over the EC2 user-data limit of "
+                f"{USER_DATA_LIMIT}; use delivery policy 'auto' or 's3'"
+            )
         if secret and not allow_secrets_in_user_data:
-            raise DeliveryError(f"{role}: config carries secrets (keys, kubeconfigs, tokens), which user data "
-                                "exposes to anyone allowed ec2:DescribeInstanceAttribute; use 'auto' or 's3' (or "
-                                "set allow_secrets_in_user_data: true)")
+            raise DeliveryError(
+                f"{role}: config carries secrets (keys, kubeconfigs, tokens), which user data "
+                "exposes to anyone allowed ec2:DescribeInstanceAttribute; use 'auto' or 's3' (or "
+                "set allow_secrets_in_user_data: true)"
+            )
         if secret:
             warnings.append("secrets delivered in user data (allow_secrets_in_user_data)")
         mode = "inline"

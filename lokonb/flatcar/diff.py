@@ -55,7 +55,9 @@ def _items(cfg: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     for d in st.get("directories") or []:
         out[("directory", d.get("path", ""))] = {k: d.get(k) for k in ("mode", "user", "group", "overwrite")}
     for ln in st.get("links") or []:
-        out[("link", ln.get("path", ""))] = {k: ln.get(k) for k in ("target", "hard", "user", "group", "overwrite")}
+        out[("link", ln.get("path", ""))] = {
+            k: ln.get(k) for k in ("target", "hard", "user", "group", "overwrite")
+        }
     for u in (cfg.get("systemd") or {}).get("units") or []:
         name = u.get("name", "")
         enabled = u.get("enabled", u.get("enable"))
@@ -80,11 +82,13 @@ def _items(cfg: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def content_hashes(cfg: dict[str, Any]) -> dict[str, str]:
-    """``kind:key`` → sha256 of the decoded content/attributes (the render manifest's per-file/unit hashes)."""
+    """``kind:key`` → sha256 of the decoded content/attributes (the render manifest's per-file/unit
+    hashes)."""
     out = {}
     for (kind, key), attrs in _items(cfg).items():
-        blob = json.dumps({k: (_sha(v) if k == "content" else v) for k, v in attrs.items()}, sort_keys=True,
-                          default=str)
+        blob = json.dumps(
+            {k: (_sha(v) if k == "content" else v) for k, v in attrs.items()}, sort_keys=True, default=str
+        )
         out[f"{kind}:{key}"] = hashlib.sha256(blob.encode()).hexdigest()
     return out
 
@@ -106,7 +110,9 @@ def _fmt(value: Any) -> str:
     return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else str(value)
 
 
-def _compare(role: str, kind: str, key: str, old: dict[str, Any], new: dict[str, Any], secret: bool) -> list[str]:
+def _compare(
+    role: str, kind: str, key: str, old: dict[str, Any], new: dict[str, Any], secret: bool
+) -> list[str]:
     details = []
     for attr in sorted(set(old) | set(new)):
         a, b = old.get(attr), new.get(attr)
@@ -126,7 +132,9 @@ def _compare(role: str, kind: str, key: str, old: dict[str, Any], new: dict[str,
             details.append(f"{a} → {b}")
         else:
             label = "mode" if attr == "mode" else attr
-            details.append(f"{label}: {_fmt(a) if a is not None else '-'} → {_fmt(b) if b is not None else '-'}")
+            details.append(
+                f"{label}: {_fmt(a) if a is not None else '-'} → {_fmt(b) if b is not None else '-'}"
+            )
     return details
 
 
@@ -177,14 +185,18 @@ class RenderDiff:
         groups = self.by_role()
         for role, rows in groups.items():
             c = {k: sum(r["change"] == k for r in rows) for k in ("added", "removed", "modified")}
-            parts.append(f"<tr><td>{html.escape(role)}</td><td>{c['added']}</td><td>{c['removed']}</td>"
-                         f"<td>{c['modified']}</td></tr>")
+            parts.append(
+                f"<tr><td>{html.escape(role)}</td><td>{c['added']}</td><td>{c['removed']}</td>"
+                f"<td>{c['modified']}</td></tr>"
+            )
         parts.append("</table>")
         for role, rows in groups.items():
             parts.append(f"<details><summary>{html.escape(role)} ({len(rows)} changes)</summary><ul>")
             for r in rows:
-                parts.append(f"<li><b>{html.escape(r['change'])}</b> {html.escape(r['kind'])} "
-                             f"<code>{html.escape(r['key'])}</code><pre>{html.escape(r['detail'])}</pre></li>")
+                parts.append(
+                    f"<li><b>{html.escape(r['change'])}</b> {html.escape(r['kind'])} "
+                    f"<code>{html.escape(r['key'])}</code><pre>{html.escape(r['detail'])}</pre></li>"
+                )
             parts.append("</ul></details>")
         return "".join(parts)
 
@@ -217,11 +229,25 @@ def diff_renders(old: Any, new: Any) -> RenderDiff:
             if key not in ib:
                 rows.append({"role": role, "kind": kind, "key": name, "change": "removed", "detail": ""})
             elif key not in ia:
-                rows.append({"role": role, "kind": kind, "key": name, "change": "added",
-                             "detail": "secret content" if secret else ""})
+                rows.append(
+                    {
+                        "role": role,
+                        "kind": kind,
+                        "key": name,
+                        "change": "added",
+                        "detail": "secret content" if secret else "",
+                    }
+                )
             else:
                 details = _compare(role, kind, name, ia[key], ib[key], secret)
                 if details:
-                    rows.append({"role": role, "kind": kind, "key": name, "change": "modified",
-                                 "detail": "\n".join(details)})
+                    rows.append(
+                        {
+                            "role": role,
+                            "kind": kind,
+                            "key": name,
+                            "change": "modified",
+                            "detail": "\n".join(details),
+                        }
+                    )
     return RenderDiff(rows)

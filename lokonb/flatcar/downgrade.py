@@ -19,8 +19,13 @@ def downgrade_to_23(cfg: dict[str, Any]) -> dict[str, Any]:
     extra |= {f"storage.{k}" for k in st if k not in ("files", "directories", "links")}
     if extra:
         raise TemplateError(f"cannot express {', '.join(sorted(extra))} in Ignition spec 2.3.0")
-    out: dict[str, Any] = {"ignition": {"config": {}, "security": {"tls": {}}, "timeouts": {}, "version": "2.3.0"},
-                           "networkd": {}, "passwd": {}, "storage": {}, "systemd": {}}
+    out: dict[str, Any] = {
+        "ignition": {"config": {}, "security": {"tls": {}}, "timeouts": {}, "version": "2.3.0"},
+        "networkd": {},
+        "passwd": {},
+        "storage": {},
+        "systemd": {},
+    }
     if cfg.get("passwd", {}).get("users"):
         out["passwd"]["users"] = [_user(u) for u in cfg["passwd"]["users"]]
     for kind in ("directories", "files", "links"):
@@ -69,8 +74,21 @@ def downgrade_to_23(cfg: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_USER_ORDER = ("gecos", "groups", "homeDir", "name", "noCreateHome", "noLogInit", "noUserGroup", "passwordHash",
-               "primaryGroup", "sshAuthorizedKeys", "shell", "system", "uid")
+_USER_ORDER = (
+    "gecos",
+    "groups",
+    "homeDir",
+    "name",
+    "noCreateHome",
+    "noLogInit",
+    "noUserGroup",
+    "passwordHash",
+    "primaryGroup",
+    "sshAuthorizedKeys",
+    "shell",
+    "system",
+    "uid",
+)
 
 
 def _user(u: dict[str, Any]) -> dict[str, Any]:

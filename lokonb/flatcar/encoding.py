@@ -75,7 +75,9 @@ def gunzip(data: bytes) -> bytes:
 # ------------------------------------------------------------------------------------------- Go net/url
 
 _PATH_OK = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~$&+,/:;=@")
-_VALID_ENCODED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~!$&'()*+,;=:@[]/%")
+_VALID_ENCODED = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~!$&'()*+,;=:@[]/%"
+)
 _FRAG_OK = _PATH_OK | frozenset(b"!()*?")
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 
@@ -114,7 +116,7 @@ def go_url(url: str) -> str:
     scheme = ""
     if m:
         scheme = m.group(1).lower()
-        rest = rest[m.end():]
+        rest = rest[m.end() :]
     body, q_sep, query = rest.partition("?")
     out = scheme + ":" if scheme else ""
     if scheme and not body.startswith("/"):

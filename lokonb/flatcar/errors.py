@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 class TranslationError(ConfigError):
     """A CLC/Butane/Ignition document could not be translated; ``entries`` holds every report entry."""
 
-    def __init__(self, message: str, entries: "list[ReportEntry] | None" = None) -> None:
+    def __init__(self, message: str, entries: list[ReportEntry] | None = None) -> None:
         self.entries = list(entries or [])
         super().__init__(message)
 
@@ -30,7 +30,7 @@ class RenderError(LokonbError):
 
     exit_code = 1
 
-    def __init__(self, message: str, findings: "list[Finding] | None" = None) -> None:
+    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
         self.findings = list(findings or [])
         super().__init__(message)
 

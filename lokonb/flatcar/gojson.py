@@ -10,7 +10,13 @@ from typing import Any
 _ESCAPE_PAIR = re.compile(r"\\(.)")
 _GO_SHORT = {"b": "\\u0008", "f": "\\u000c"}
 
-_GO_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+_GO_ESCAPES = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def _go_escape(text: str) -> str:

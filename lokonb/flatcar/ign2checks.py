@@ -9,8 +9,18 @@ from lokonb.flatcar import checks
 from lokonb.flatcar.report import Report
 
 _LABEL_LIMITS = {"ext4": (16,), "btrfs": (256,), "xfs": (12,), "swap": (15,), "vfat": (11,)}
-_ORDER = {"ref": 0, "networkd": 1, "user": 1.5, "directory": 2, "disk": 3, "file": 4, "filesystem": 5, "link": 6, "raid": 7,
-          "unit": 8}
+_ORDER = {
+    "ref": 0,
+    "networkd": 1,
+    "user": 1.5,
+    "directory": 2,
+    "disk": 3,
+    "file": 4,
+    "filesystem": 5,
+    "link": 6,
+    "raid": 7,
+    "unit": 8,
+}
 
 
 def check_output(pairs: list[tuple[str, Any, dict[str, Any]]], r: Report) -> None:
@@ -58,8 +68,13 @@ def _file(src: Any, out: dict[str, Any], r: Report) -> None:
     if c.get("compression") not in (None, "", "gzip"):
         r.error("invalid compression method", (remote or contents).at("compression"))
     source = c.get("source", "")
-    at = remote.at("url") if remote and remote.get("url") else contents.at("inline") if contents.get("inline") \
+    at = (
+        remote.at("url")
+        if remote and remote.get("url")
+        else contents.at("inline")
+        if contents.get("inline")
         else getattr(contents, "pos", src.pos)
+    )
     err = checks.url_error(source, checks.SCHEMES_2)
     if err:
         r.error(err, at)
@@ -101,8 +116,18 @@ def _disk(src: Any, out: dict[str, Any], r: Report) -> None:
                 r.error(_GUID_MSG, psrc.at(skey))
 
 
-_USER_LEVEL = ("uid", "gecos", "homeDir", "noCreateHome", "primaryGroup", "groups", "noUserGroup", "noLogInit",
-               "shell", "system")
+_USER_LEVEL = (
+    "uid",
+    "gecos",
+    "homeDir",
+    "noCreateHome",
+    "primaryGroup",
+    "groups",
+    "noUserGroup",
+    "noLogInit",
+    "shell",
+    "system",
+)
 
 
 def _user(src: Any, out: dict[str, Any], r: Report) -> None:
@@ -135,8 +160,10 @@ def _filesystem(src: Any, out: dict[str, Any], r: Report) -> None:
         label = m.get("label")
         limit = _LABEL_LIMITS.get(fmt or "")
         if label is not None and limit and len(label) > limit[0]:
-            r.error(f"filesystem labels cannot be longer than {limit[0]} characters when using {fmt}",
-                    msrc.at("label"))
+            r.error(
+                f"filesystem labels cannot be longer than {limit[0]} characters when using {fmt}",
+                msrc.at("label"),
+            )
         if not m.get("device", "").startswith("/"):
             r.error("path not absolute", msrc.at("device"))
     if out.get("path") is not None and not out["path"].startswith("/"):
@@ -159,8 +186,10 @@ def _unit(src: Any, out: dict[str, Any], r: Report) -> None:
             r.error(err, src.at("contents"))
     enabled = out.get("enable") or out.get("enabled") is True
     if enabled and contents and not checks.has_install_section(contents):
-        r.warning(f'unit "{out["name"]}" is enabled, but has no install section so enable does nothing',
-                  src.at("contents"))
+        r.warning(
+            f'unit "{out["name"]}" is enabled, but has no install section so enable does nothing',
+            src.at("contents"),
+        )
     if not out["name"].endswith(checks.UNIT_EXTENSIONS):
         r.error("invalid systemd unit extension", src.at("name"))
     for d, dsrc in zip(out.get("dropins", []), src.get("dropins") or [], strict=False):
@@ -185,5 +214,15 @@ def _networkd(src: Any, out: dict[str, Any], r: Report) -> None:
             r.error("invalid networkd drop-in extension", dsrc.at("name"))
 
 
-_CHECKS = {"ref": _ref, "networkd": _networkd, "user": _user, "directory": _directory, "disk": _disk, "file": _file,
-           "filesystem": _filesystem, "link": _link, "raid": _raid, "unit": _unit}
+_CHECKS = {
+    "ref": _ref,
+    "networkd": _networkd,
+    "user": _user,
+    "directory": _directory,
+    "disk": _disk,
+    "file": _file,
+    "filesystem": _filesystem,
+    "link": _link,
+    "raid": _raid,
+    "unit": _unit,
+}

@@ -1,4 +1,5 @@
-"""Merging configs: Ignition 3 merge (parent = template, children = snippets) and spec-2 append (flatcar.md §6.5)."""
+"""Merging configs: Ignition 3 merge (parent = template, children = snippets) and spec-2 append (flatcar.md
+§6.5)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ _NODE_LISTS = ("files", "directories", "links")
 Override = Callable[[str, str], None]
 
 
-def merge_3x(parent: dict[str, Any], child: dict[str, Any], *, on_override: Override | None = None) -> dict[str, Any]:
+def merge_3x(
+    parent: dict[str, Any], child: dict[str, Any], *, on_override: Override | None = None
+) -> dict[str, Any]:
     """Ignition 3 merge of ``child`` over ``parent`` (neither is modified); ``on_override(kind, key)`` is
     called for every child entry that merges into an existing parent entry (file path, unit name...)."""
     out = _merge_obj(copy.deepcopy(parent), child, "", on_override)
@@ -101,8 +104,18 @@ def _merge_list(pv: list[Any], cv: list[Any], name: str, cb: Override | None) ->
             continue
         if k in index and out[index[k]] is not None:
             if cb and name in ("files", "directories", "links", "units", "dropins", "users", "groups"):
-                cb({"files": "file", "directories": "directory", "links": "link", "units": "unit",
-                    "dropins": "dropin", "users": "user", "groups": "group"}[name], str(k))
+                cb(
+                    {
+                        "files": "file",
+                        "directories": "directory",
+                        "links": "link",
+                        "units": "unit",
+                        "dropins": "dropin",
+                        "users": "user",
+                        "groups": "group",
+                    }[name],
+                    str(k),
+                )
             out[index[k]] = _merge_obj(out[index[k]], e, name, cb)
         else:
             index[k] = len(out)
@@ -110,10 +123,12 @@ def _merge_list(pv: list[Any], cv: list[Any], name: str, cb: Override | None) ->
     return [e for e in out if e is not None]
 
 
-def append_2x(parent: dict[str, Any], child: dict[str, Any], *,
-              warnings: list[str] | None = None) -> dict[str, Any]:
+def append_2x(
+    parent: dict[str, Any], child: dict[str, Any], *, warnings: list[str] | None = None
+) -> dict[str, Any]:
     """Spec-2 append (as Lokomotive's ct provider used it): lists concatenated, structs recursed, set scalars
-    replaced, ``ignition.version`` kept from the parent and ``ignition.config`` taken wholesale from the child.
+    replaced, ``ignition.version`` kept from the parent and ``ignition.config`` taken wholesale from the
+    child.
 
     A dropped parent ``ignition.config`` is reported into ``warnings`` when given."""
     if warnings is None:

@@ -1,7 +1,9 @@
 """Render every node role of a cluster: templates + user snippets → validated Ignition (flatcar.md §6–§10).
 
-Roles are ``controller-<i>`` (one per controller: etcd name and certificates differ) and ``worker-<pool>`` (every
-instance of a pool boots the same config). Output is deterministic: same model, assets and snippets → same bytes.
+Roles are ``controller-<i>`` (one per controller: etcd name and certificates differ) and ``worker-<pool>``
+(every
+instance of a pool boots the same config). Output is deterministic: same model, assets and snippets → same
+bytes.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def encode_plain(data: bytes) -> str:
 
 # ---------------------------------------------------------------------------------------------- results
 
+
 @dataclass
 class RoleConfig:
     """One rendered role: its config, bytes, secrets, provenance and findings."""
@@ -87,7 +90,9 @@ class RoleConfig:
         return bool(self.secret_paths)
 
     def delivery(self, *, bucket: str, prefix: str = "", policy: str = "auto", **kw: Any) -> Delivery:
-        return plan_delivery(self, bucket=bucket, prefix=prefix, policy=policy, cluster_name=self.cluster_name, **kw)
+        return plan_delivery(
+            self, bucket=bucket, prefix=prefix, policy=policy, cluster_name=self.cluster_name, **kw
+        )
 
 
 def default_bucket(cluster_name: str) -> str:
@@ -116,8 +121,10 @@ class ClusterRender:
 
     def deliveries(self) -> dict[str, Delivery]:
         bucket = self.bucket or default_bucket(self.cluster_name)
-        return {name: rc.delivery(bucket=bucket, prefix=self.prefix, policy=self.policy)
-                for name, rc in self.roles.items()}
+        return {
+            name: rc.delivery(bucket=bucket, prefix=self.prefix, policy=self.policy)
+            for name, rc in self.roles.items()
+        }
 
     def summary(self) -> list[dict[str, Any]]:
         """Per role: spec, size, user-data size, limit, percent, delivery, secret, instances, findings."""
@@ -125,12 +132,14 @@ class ClusterRender:
         for name, d in self.deliveries().items():
             rc = self.roles[name]
             row = d.row()
-            row.update(instances=rc.instances,
-                       errors=sum(f.severity == "error" for f in rc.findings),
-                       warnings=sum(f.severity == "warning" for f in rc.findings),
-                       files=len((rc.config.get("storage") or {}).get("files") or []),
-                       units=len((rc.config.get("systemd") or {}).get("units") or []),
-                       sha512=rc.sha512[:16])
+            row.update(
+                instances=rc.instances,
+                errors=sum(f.severity == "error" for f in rc.findings),
+                warnings=sum(f.severity == "warning" for f in rc.findings),
+                files=len((rc.config.get("storage") or {}).get("files") or []),
+                units=len((rc.config.get("systemd") or {}).get("units") or []),
+                sha512=rc.sha512[:16],
+            )
             rows.append(row)
         return rows
 
@@ -155,8 +164,12 @@ class ClusterRender:
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        manifest: dict[str, Any] = {"package_version": self.package_version, "cluster_name": self.cluster_name,
-                                    "spec": self.spec, "roles": {}}
+        manifest: dict[str, Any] = {
+            "package_version": self.package_version,
+            "cluster_name": self.cluster_name,
+            "spec": self.spec,
+            "roles": {},
+        }
         deliveries = self.deliveries()
         for name, rc in self.roles.items():
             path = out / f"{name}.ign"
@@ -164,15 +177,21 @@ class ClusterRender:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(rc.pretty)
             os.chmod(path, 0o600)
-            manifest["roles"][name] = {"spec": rc.spec, "size": rc.size, "sha512": rc.sha512,
-                                       "delivery": deliveries[name].mode, "instances": rc.instances,
-                                       "secret_paths": list(rc.secret_paths), "provenance": rc.provenance,
-                                       "content": content_hashes(rc.config)}
+            manifest["roles"][name] = {
+                "spec": rc.spec,
+                "size": rc.size,
+                "sha512": rc.sha512,
+                "delivery": deliveries[name].mode,
+                "instances": rc.instances,
+                "secret_paths": list(rc.secret_paths),
+                "provenance": rc.provenance,
+                "content": content_hashes(rc.config),
+            }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n", "utf-8")
         return out
 
     @classmethod
-    def load(cls, directory: str | os.PathLike[str]) -> "ClusterRender":
+    def load(cls, directory: str | os.PathLike[str]) -> ClusterRender:
         """Read a directory written by :meth:`save`."""
         d = Path(directory)
         try:
@@ -182,12 +201,22 @@ class ClusterRender:
         roles = {}
         for name, meta in manifest["roles"].items():
             config = json.loads((d / f"{name}.ign").read_text("utf-8"))
-            roles[name] = RoleConfig(name, meta["spec"], config, manifest["cluster_name"], meta.get("instances", 1),
-                                     tuple(meta.get("secret_paths", ())), dict(meta.get("provenance", {})))
-        return cls(manifest["cluster_name"], manifest["spec"], roles, [], manifest.get("package_version", "?"))
+            roles[name] = RoleConfig(
+                name,
+                meta["spec"],
+                config,
+                manifest["cluster_name"],
+                meta.get("instances", 1),
+                tuple(meta.get("secret_paths", ())),
+                dict(meta.get("provenance", {})),
+            )
+        return cls(
+            manifest["cluster_name"], manifest["spec"], roles, [], manifest.get("package_version", "?")
+        )
 
 
 # ---------------------------------------------------------------------------------------------- rendering
+
 
 def _template_config(name: str, variables: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
     filled = fill(name, variables, V.SECRET_VARIABLES)
@@ -204,8 +233,13 @@ def _template_config(name: str, variables: dict[str, Any]) -> tuple[dict[str, An
 
 
 def _is_secret_asset(rel: str, data: bytes) -> bool:
-    return (rel.endswith(".key") or "kubeconfig" in rel or b"PRIVATE KEY" in data or b"kind: Secret" in data
-            or b"token:" in data)
+    return (
+        rel.endswith(".key")
+        or "kubeconfig" in rel
+        or b"PRIVATE KEY" in data
+        or b"kind: Secret" in data
+        or b"token:" in data
+    )
 
 
 def _bootkube_files(assets: NodeAssets) -> tuple[list[dict[str, Any]], set[str]]:
@@ -217,8 +251,16 @@ def _bootkube_files(assets: NodeAssets) -> tuple[list[dict[str, Any]], set[str]]
         if rel.startswith("/") or ".." in parts or not rel:
             raise TemplateError(f"bootkube asset path {rel!r} must be relative and stay under {BOOTKUBE_DIR}")
         path = BOOTKUBE_DIR + rel
-        files.append({"group": {"name": "root"}, "overwrite": True, "path": path, "user": {"name": "root"},
-                      "contents": {"compression": "", "source": encode_plain(data)}, "mode": 0o600})
+        files.append(
+            {
+                "group": {"name": "root"},
+                "overwrite": True,
+                "path": path,
+                "user": {"name": "root"},
+                "contents": {"compression": "", "source": encode_plain(data)},
+                "mode": 0o600,
+            }
+        )
         if _is_secret_asset(rel, data):
             secret.add(path)
     return files, secret
@@ -233,18 +275,27 @@ def _check_target(model: Any, target: str, findings: list[Finding]) -> None:
     except ValueError:
         return
     if major < FIRST_SPEC3_RELEASE and target != "2.3.0":
-        raise ConfigError(f"ignition_spec: Flatcar {version} runs Ignition v0.3x (max spec 2.3.0); set "
-                          f'ignition_spec: "2.3.0" or use Flatcar >= {FIRST_SPEC3_RELEASE}.0.0 (got {target})')
+        raise ConfigError(
+            f"ignition_spec: Flatcar {version} runs Ignition v0.3x (max spec 2.3.0); set "
+            f'ignition_spec: "2.3.0" or use Flatcar >= {FIRST_SPEC3_RELEASE}.0.0 (got {target})'
+        )
     if major >= FIRST_SPEC3_RELEASE and target == "2.3.0":
-        findings.append(Finding("warning", f"Flatcar {version} converts spec 2.3.0 at boot; some valid 2.3.0 "
-                                           "configs fail that conversion (use 3.3.0)", None, "semantic"))
+        findings.append(
+            Finding(
+                "warning",
+                f"Flatcar {version} converts spec 2.3.0 at boot; some valid 2.3.0 "
+                "configs fail that conversion (use 3.3.0)",
+                None,
+                "semantic",
+            )
+        )
 
 
 def _snippets(model: Any, role: str) -> list[tuple[str, str]]:
     if role.startswith("controller-"):
         items = tuple(getattr(model, "controller_clc_snippets", ()) or ())
         return [(f"controller_clc_snippets[{i}]", s) for i, s in enumerate(items)]
-    pool = model.pool(role[len("worker-"):])
+    pool = model.pool(role[len("worker-") :])
     items = tuple(getattr(pool, "clc_snippets", ()) or ())
     return [(f"worker_pool.{pool.name}.clc_snippets[{i}]", s) for i, s in enumerate(items)]
 
@@ -261,36 +312,74 @@ def _snippet_text(item: Any) -> tuple[str, str | None]:
 
 def _node_paths(cfg: dict[str, Any]) -> list[tuple[str, str]]:
     st = cfg.get("storage") or {}
-    return [(kind, e.get("path", "")) for kind in ("directories", "files", "links") for e in st.get(kind) or []]
+    return [
+        (kind, e.get("path", "")) for kind in ("directories", "files", "links") for e in st.get(kind) or []
+    ]
 
 
-def _apply_snippets(role: str, cfg: dict[str, Any], spec: str, snippets: list[tuple[str, Any]],
-                    provenance: dict[str, str], findings: list[Finding], files_dir: str | None) -> dict[str, Any]:
+def _apply_snippets(
+    role: str,
+    cfg: dict[str, Any],
+    spec: str,
+    snippets: list[tuple[str, Any]],
+    provenance: dict[str, str],
+    findings: list[Finding],
+    files_dir: str | None,
+) -> dict[str, Any]:
     owners: dict[str, str] = {}
     for label, item in snippets:
         text, fname = _snippet_text(item)
         source = f"{label} ({fname})" if fname else label
         t = translate(text, target=spec, platform=PLATFORM, files_dir=files_dir)
         for e in t.report:
-            findings.append(Finding(e.kind if e.kind in ("error", "warning") else "info", e.message, e.path,
-                                    "snippet", role, spec, source, e.line,
-                                    e.column if e.column is not None else e.hint_column))
+            findings.append(
+                Finding(
+                    e.kind if e.kind in ("error", "warning") else "info",
+                    e.message,
+                    e.path,
+                    "snippet",
+                    role,
+                    spec,
+                    source,
+                    e.line,
+                    e.column if e.column is not None else e.hint_column,
+                )
+            )
         if t.config is None:
             if not t.errors:
-                findings.append(Finding("error", "snippet could not be translated", None, "snippet", role, spec,
-                                        source))
+                findings.append(
+                    Finding("error", "snippet could not be translated", None, "snippet", role, spec, source)
+                )
             continue
         snip = t.config
         if ((snip.get("ignition") or {}).get("config") or {}).get("replace"):
-            findings.append(Finding("error", "a snippet must not set ignition.config.replace: it would discard the "
-                                             "node config at boot (use merge/append)",
-                                    "$.ignition.config.replace", "snippet", role, spec, source))
+            findings.append(
+                Finding(
+                    "error",
+                    "a snippet must not set ignition.config.replace: it would discard the "
+                    "node config at boot (use merge/append)",
+                    "$.ignition.config.replace",
+                    "snippet",
+                    role,
+                    spec,
+                    source,
+                )
+            )
             continue
         dup = False
         for _kind, path in _node_paths(snip):
             if path in owners:
-                findings.append(Finding("error", f"path {path} is defined by both {owners[path]} and {source}",
-                                        None, "snippet", role, spec, source))
+                findings.append(
+                    Finding(
+                        "error",
+                        f"path {path} is defined by both {owners[path]} and {source}",
+                        None,
+                        "snippet",
+                        role,
+                        spec,
+                        source,
+                    )
+                )
                 dup = True
         if dup:
             continue
@@ -298,10 +387,21 @@ def _apply_snippets(role: str, cfg: dict[str, Any], spec: str, snippets: list[tu
             owners[path] = source
 
         def overridden(kind: str, key: str, source: str = source) -> None:
-            if any(provenance.get(f"{k}:{key}") == "template" for k in ("file", "directory", "link", "unit",
-                                                                         "user", "group")):
-                findings.append(Finding("info", f"{source} overrides {kind} {key} from the template", None,
-                                        "snippet", role, spec, source))
+            if any(
+                provenance.get(f"{k}:{key}") == "template"
+                for k in ("file", "directory", "link", "unit", "user", "group")
+            ):
+                findings.append(
+                    Finding(
+                        "info",
+                        f"{source} overrides {kind} {key} from the template",
+                        None,
+                        "snippet",
+                        role,
+                        spec,
+                        source,
+                    )
+                )
 
         if spec.startswith("2."):
             warnings: list[str] = []
@@ -320,14 +420,24 @@ def _apply_snippets(role: str, cfg: dict[str, Any], spec: str, snippets: list[tu
 def _order_2x(cfg: dict[str, Any]) -> dict[str, Any]:
     out = {k: cfg[k] for k in ("ignition", "networkd", "passwd", "storage", "systemd") if k in cfg}
     st = out.get("storage") or {}
-    out["storage"] = {k: st[k] for k in ("directories", "disks", "files", "filesystems", "links", "raid") if k in st}
+    out["storage"] = {
+        k: st[k] for k in ("directories", "disks", "files", "filesystems", "links", "raid") if k in st
+    }
     pw = out.get("passwd") or {}
     out["passwd"] = {k: pw[k] for k in ("groups", "users") if k in pw}
     return out
 
 
-def _render_role(model: Any, role: str, index: int | None, pool: Any, assets: NodeAssets, target: str,
-                 use_snippets: bool, files_dir: str | None) -> RoleConfig:
+def _render_role(
+    model: Any,
+    role: str,
+    index: int | None,
+    pool: Any,
+    assets: NodeAssets,
+    target: str,
+    use_snippets: bool,
+    files_dir: str | None,
+) -> RoleConfig:
     ca = assets.kubernetes_ca_pem()
     if index is not None:
         kubeconfig = assets.kubelet_kubeconfig("controller")
@@ -351,8 +461,12 @@ def _render_role(model: Any, role: str, index: int | None, pool: Any, assets: No
         if files:
             cfg = merge_3x(cfg, {"storage": {"files": files}})
         secret |= asset_secret
-    provenance = {f"{k[:-1] if k != 'directories' else 'directory'}:{p}": "template" for k, p in _node_paths(cfg)}
-    provenance.update({f"unit:{u['name']}": "template" for u in (cfg.get("systemd") or {}).get("units") or []})
+    provenance = {
+        f"{k[:-1] if k != 'directories' else 'directory'}:{p}": "template" for k, p in _node_paths(cfg)
+    }
+    provenance.update(
+        {f"unit:{u['name']}": "template" for u in (cfg.get("systemd") or {}).get("units") or []}
+    )
     if target == "2.3.0":
         cfg = downgrade_to_23(cfg)
     elif target != "3.3.0":
@@ -367,14 +481,25 @@ def _render_role(model: Any, role: str, index: int | None, pool: Any, assets: No
 
 def roles_of(model: Any) -> list[str]:
     return [f"controller-{i}" for i in range(int(model.controller_count))] + [
-        f"worker-{p.name}" for p in model.worker_pools]
+        f"worker-{p.name}" for p in model.worker_pools
+    ]
 
 
-def render_cluster(model: Any, *, assets: NodeAssets, snippets: bool = True, validate: bool = True,
-                   external_validate: bool | None = None, ignition_version: str | None = None,
-                   strict: bool = False, policy: str = "auto", bucket: str | None = None, prefix: str = "",
-                   snippet_files_dir: str | None = None,
-                   progress: Callable[[str], None] | None = None) -> ClusterRender:
+def render_cluster(
+    model: Any,
+    *,
+    assets: NodeAssets,
+    snippets: bool = True,
+    validate: bool = True,
+    external_validate: bool | None = None,
+    ignition_version: str | None = None,
+    strict: bool = False,
+    policy: str = "auto",
+    bucket: str | None = None,
+    prefix: str = "",
+    snippet_files_dir: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ClusterRender:
     """Render, merge and validate the Ignition config of every role of ``model`` (a ``ClusterConfig``).
 
     ``ignition_version`` (or the model's ``ignition_spec``) picks 3.3.0 (default), 3.4.0 or legacy 2.3.0.
@@ -391,11 +516,20 @@ def render_cluster(model: Any, *, assets: NodeAssets, snippets: bool = True, val
         if progress:
             progress(role)
         if role.startswith("controller-"):
-            rc = _render_role(model, role, int(role.split("-")[1]), None, assets, target, snippets,
-                              snippet_files_dir)
+            rc = _render_role(
+                model, role, int(role.split("-")[1]), None, assets, target, snippets, snippet_files_dir
+            )
         else:
-            rc = _render_role(model, role, None, model.pool(role[len("worker-"):]), assets, target, snippets,
-                              snippet_files_dir)
+            rc = _render_role(
+                model,
+                role,
+                None,
+                model.pool(role[len("worker-") :]),
+                assets,
+                target,
+                snippets,
+                snippet_files_dir,
+            )
         if validate:
             rc.findings.extend(validate_config(rc.config, spec=target, role=role, strict=strict))
         if external_validate:
@@ -403,9 +537,15 @@ def render_cluster(model: Any, *, assets: NodeAssets, snippets: bool = True, val
         if rc.size > USER_DATA_LIMIT or rc.secret:
             pass  # delivery goes to S3 under policy auto; reported by summary()
         roles[role] = rc
-        findings.extend(f if f.role else Finding(f.severity, f.message, f.path, f.validator, role, f.spec, f.source,
-                                                 f.line, f.column) for f in rc.findings)
-    render = ClusterRender(model.cluster_name, target, roles, findings, bucket=bucket, prefix=prefix, policy=policy)
+        findings.extend(
+            f
+            if f.role
+            else Finding(f.severity, f.message, f.path, f.validator, role, f.spec, f.source, f.line, f.column)
+            for f in rc.findings
+        )
+    render = ClusterRender(
+        model.cluster_name, target, roles, findings, bucket=bucket, prefix=prefix, policy=policy
+    )
     bad = [f for f in findings if f.severity == "error" or (strict and f.severity == "warning")]
     if bad:
         raise RenderError(_error_summary(bad), findings)
@@ -417,8 +557,11 @@ def _error_summary(bad: list[Finding]) -> str:
     for f in bad[:10]:
         where = f"{f.role}: " if f.role else ""
         if f.source:
-            pos = f"line {f.line}, column {f.column}: " if f.line is not None and f.column is not None else (
-                f"line {f.line}: " if f.line is not None else "")
+            pos = (
+                f"line {f.line}, column {f.column}: "
+                if f.line is not None and f.column is not None
+                else (f"line {f.line}: " if f.line is not None else "")
+            )
             lines.append(f"{where}{f.source}: {f.severity} at {pos}{f.message}")
         else:
             lines.append(f"{where}{f.path or ''} {f.message}".strip())

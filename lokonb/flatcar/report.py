@@ -32,7 +32,8 @@ class ReportEntry:
         return f"{prefix}{self.kind}: {self.message}"
 
     def format_raw(self) -> str:
-        """``<kind> at $.path, line L col C: <message>`` (Butane ``--raw-errors`` / ignition-validate form)."""
+        """``<kind> at $.path, line L col C: <message>`` (Butane ``--raw-errors`` / ignition-validate
+        form)."""
         prefix = f"{self.source}: " if self.source else ""
         if self.line is not None and self.column is not None:
             where = f"{self.path}, " if self.path else ""
@@ -41,7 +42,7 @@ class ReportEntry:
             return f"{prefix}{self.kind} at {self.path}: {self.message}"
         return f"{prefix}{self.kind}: {self.message}"
 
-    def with_source(self, source: str | None) -> "ReportEntry":
+    def with_source(self, source: str | None) -> ReportEntry:
         return replace(self, source=source)
 
     def to_dict(self) -> dict[str, Any]:
@@ -54,7 +55,9 @@ class Report:
 
     entries: list[ReportEntry] = field(default_factory=list)
 
-    def add(self, kind: str, message: str, pos: tuple[int, int] | None = None, path: str | None = None) -> None:
+    def add(
+        self, kind: str, message: str, pos: tuple[int, int] | None = None, path: str | None = None
+    ) -> None:
         line, col = pos if pos else (None, None)
         self.entries.append(ReportEntry(kind, message, line, col, path))
 
@@ -67,7 +70,7 @@ class Report:
     def info(self, message: str, pos: tuple[int, int] | None = None, path: str | None = None) -> None:
         self.add(INFO, message, pos, path)
 
-    def extend(self, other: "Report | list[ReportEntry]") -> None:
+    def extend(self, other: Report | list[ReportEntry]) -> None:
         self.entries.extend(other.entries if isinstance(other, Report) else other)
 
     @property

@@ -1,8 +1,11 @@
 """Node templates: Butane documents shipped as package data, filled on the parsed tree (flatcar.md §7.1).
 
-Substitution never touches text: a scalar that is exactly one ``{{name}}`` is replaced by a node of the value's
-type (list, int, bool, multi-line string); a placeholder inside a longer scalar accepts only single-line strings
-without control characters. Values are inserted once and never re-scanned, so a value containing ``{{x}}`` or YAML
+Substitution never touches text: a scalar that is exactly one ``{{name}}`` is replaced by a node of the
+value's
+type (list, int, bool, multi-line string); a placeholder inside a longer scalar accepts only single-line
+strings
+without control characters. Values are inserted once and never re-scanned, so a value containing ``{{x}}``
+or YAML
 syntax stays literal. Any other ``{{…}}`` (Go templates such as ``{{.CgroupDriver}}``) is left verbatim.
 """
 
@@ -26,7 +29,7 @@ _STR = "tag:yaml.org,2002:str"
 TEMPLATES = ("common", "controller", "worker", "bootkube")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def template_text(name: str) -> str:
     """Text of a packaged template (``common``, ``controller``, ``worker``, ``bootkube``)."""
     if name not in TEMPLATES:
@@ -61,16 +64,28 @@ def fill(name: str, variables: Mapping[str, Any], secret: frozenset[str] = froze
 
     def walk(node: yaml.Node, path: tuple[Any, ...]) -> yaml.Node:
         if isinstance(node, yaml.MappingNode):
-            return yaml.MappingNode(node.tag, [(k, walk(v, path + (k.value,))) for k, v in node.value],
-                                    node.start_mark, node.end_mark, node.flow_style)
+            return yaml.MappingNode(
+                node.tag,
+                [(k, walk(v, path + (k.value,))) for k, v in node.value],
+                node.start_mark,
+                node.end_mark,
+                node.flow_style,
+            )
         if isinstance(node, yaml.SequenceNode):
-            return yaml.SequenceNode(node.tag, [walk(v, path + (i,)) for i, v in enumerate(node.value)],
-                                     node.start_mark, node.end_mark, node.flow_style)
+            return yaml.SequenceNode(
+                node.tag,
+                [walk(v, path + (i,)) for i, v in enumerate(node.value)],
+                node.start_mark,
+                node.end_mark,
+                node.flow_style,
+            )
         text = node.value
         if "{{" not in text:
             return node
         where = f"template {name}.bu line {node.start_mark.line + 1}"
-        whole = PLACEHOLDER.fullmatch(text.strip()) if text.strip() == text or node.style in ('"', "'") else None
+        whole = (
+            PLACEHOLDER.fullmatch(text.strip()) if text.strip() == text or node.style in ('"', "'") else None
+        )
         if whole:
             var = whole.group(1)
             if var not in variables:
@@ -90,8 +105,10 @@ def fill(name: str, variables: Mapping[str, Any], secret: frozenset[str] = froze
                 raise TemplateError(f"{where}: variable {var!r} inside a string must be a single-line string")
             value = str(value)
             if _CONTROL.search(value):
-                raise TemplateError(f"{where}: variable {var!r} inside a string must be a single line without "
-                                    "control characters")
+                raise TemplateError(
+                    f"{where}: variable {var!r} inside a string must be a single line without "
+                    "control characters"
+                )
             if var in secret:
                 used = True
             return value
@@ -99,14 +116,15 @@ def fill(name: str, variables: Mapping[str, Any], secret: frozenset[str] = froze
         new = PLACEHOLDER.sub(sub, text)
         if used:
             out.secret_paths.append(path)
-        return yaml.ScalarNode(_STR, new, node.start_mark, node.end_mark, style='"' if node.style is None else
-                               node.style)
+        return yaml.ScalarNode(
+            _STR, new, node.start_mark, node.end_mark, style='"' if node.style is None else node.style
+        )
 
     out.root = walk(root, ())
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compose_cached(name: str) -> Any:
     return compose(template_text(name))
 

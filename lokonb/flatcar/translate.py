@@ -42,28 +42,48 @@ def detect_format(text: str) -> str:
     try:
         root = compose(text)
     except YamlSyntaxError as exc:
-        raise FormatError(ReportEntry("error", f"yaml: line {exc.line}: {exc.problem}" if exc.line
-                                      else f"yaml: {exc.problem}", exc.line, exc.column)) from None
+        raise FormatError(
+            ReportEntry(
+                "error",
+                f"yaml: line {exc.line}: {exc.problem}" if exc.line else f"yaml: {exc.problem}",
+                exc.line,
+                exc.column,
+            )
+        ) from None
     if isinstance(root, yaml.MappingNode):
         head = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
         variant = head.get("variant")
         if variant is not None:
             value = getattr(variant, "value", None)
             if value != "flatcar":
-                raise FormatError(ReportEntry(
-                    "error", f"unsupported Butane variant {value!r}: lokonb accepts only 'variant: flatcar'",
-                    variant.start_mark.line + 1, variant.start_mark.column + 1))
+                raise FormatError(
+                    ReportEntry(
+                        "error",
+                        f"unsupported Butane variant {value!r}: lokonb accepts only 'variant: flatcar'",
+                        variant.start_mark.line + 1,
+                        variant.start_mark.column + 1,
+                    )
+                )
             return "butane"
         version = head.get("version")
         if isinstance(version, yaml.ScalarNode) and parse_semver(version.value) is not None:
-            raise FormatError(ReportEntry("error", "error parsing variant; must be specified",
-                                          version.start_mark.line + 1, version.start_mark.column + 1))
+            raise FormatError(
+                ReportEntry(
+                    "error",
+                    "error parsing variant; must be specified",
+                    version.start_mark.line + 1,
+                    version.start_mark.column + 1,
+                )
+            )
     return "clc"
 
 
 #: Fields of final 3.4.0 that a 3.3.0 config cannot carry.
-_ONLY_340 = {"discard": "storage.luks[].discard", "openOptions": "storage.luks[].open_options",
-             "advertisement": "storage.luks[].clevis.tang[].advertisement"}
+_ONLY_340 = {
+    "discard": "storage.luks[].discard",
+    "openOptions": "storage.luks[].open_options",
+    "advertisement": "storage.luks[].clevis.tang[].advertisement",
+}
 
 
 def _uses_340(cfg: Any, path: str = "$") -> str | None:
@@ -84,21 +104,26 @@ def _uses_340(cfg: Any, path: str = "$") -> str | None:
     return None
 
 
-def to_target(cfg: dict[str, Any], spec: str, target: str, *,
-              filesystem_paths: Mapping[str, str] | None = None) -> dict[str, Any]:
+def to_target(
+    cfg: dict[str, Any], spec: str, target: str, *, filesystem_paths: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Convert a config of ``spec`` to ``target`` (raises :class:`ConversionError`)."""
     if spec == target:
         return cfg
     if target == "2.3.0":
-        raise ConversionError(f"a spec {spec} config cannot be turned into 2.3.0",
-                              [ReportEntry("error", f"spec {spec} configs need a 3.x target")])
+        raise ConversionError(
+            f"a spec {spec} config cannot be turned into 2.3.0",
+            [ReportEntry("error", f"spec {spec} configs need a 3.x target")],
+        )
     if spec.startswith("2."):
         return convert_2x_to_3x(cfg, target=target, filesystem_paths=filesystem_paths)
     if target == "3.3.0" and spec == "3.4.0":
         field = _uses_340(cfg)
         if field:
-            msg = (f"{field} needs Ignition spec 3.4.0; set ignition_spec: \"3.4.0\" (Flatcar with Ignition >= "
-                   "v2.15) or remove the field")
+            msg = (
+                f'{field} needs Ignition spec 3.4.0; set ignition_spec: "3.4.0" (Flatcar with Ignition >= '
+                "v2.15) or remove the field"
+            )
             raise ConversionError(msg, [ReportEntry("error", msg, path=field)])
     out = dict(cfg)
     out["ignition"] = dict(cfg.get("ignition") or {}, version=target)
@@ -107,9 +132,17 @@ def to_target(cfg: dict[str, Any], spec: str, target: str, *,
     return order3(out)
 
 
-def translate(text: str | bytes, *, source: str | None = None, target: str = "3.3.0", platform: str | None = None,
-              files_dir: str | os.PathLike[str] | None = None, strict: bool = False, auto_compress: bool = True,
-              filesystem_paths: Mapping[str, str] | None = None) -> Translation:
+def translate(
+    text: str | bytes,
+    *,
+    source: str | None = None,
+    target: str = "3.3.0",
+    platform: str | None = None,
+    files_dir: str | os.PathLike[str] | None = None,
+    strict: bool = False,
+    auto_compress: bool = True,
+    filesystem_paths: Mapping[str, str] | None = None,
+) -> Translation:
     """Detect the format (unless ``source`` says it) and produce Ignition of spec ``target``."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
@@ -126,7 +159,9 @@ def translate(text: str | bytes, *, source: str | None = None, target: str = "3.
         t = translate_clc(text, platform=platform, files_dir=files_dir, strict=strict)
     elif source == "butane":
         if target == "2.3.0":
-            return Translation(None, [ReportEntry("error", "Butane snippets need a 3.x target")], target, "butane")
+            return Translation(
+                None, [ReportEntry("error", "Butane snippets need a 3.x target")], target, "butane"
+            )
         t = translate_butane(text, files_dir=files_dir, strict=strict, auto_compress=auto_compress)
     else:
         try:
@@ -135,8 +170,12 @@ def translate(text: str | bytes, *, source: str | None = None, target: str = "3.
             return Translation(None, [ReportEntry("error", f"invalid JSON: {exc}")], target, "ignition")
         version = str((cfg.get("ignition") or {}).get("version", ""))
         if not (version.startswith("2.") or version in _V3_INPUT):
-            return Translation(None, [ReportEntry("error", f"unsupported Ignition config version {version!r}")],
-                               target, "ignition")
+            return Translation(
+                None,
+                [ReportEntry("error", f"unsupported Ignition config version {version!r}")],
+                target,
+                "ignition",
+            )
         t = Translation(cfg, [], version, "ignition")
     if t.config is None:
         return t
@@ -144,8 +183,14 @@ def translate(text: str | bytes, *, source: str | None = None, target: str = "3.
         try:  # Flatcar >= 3185 converts 2.x at boot; say so when that conversion would fail
             convert_2x_to_3x(t.config, target="3.3.0", filesystem_paths=filesystem_paths)
         except ConversionError as exc:
-            warn = [ReportEntry("warning", f"on Flatcar >= 3185 this config fails the boot-time conversion to "
-                                           f"spec 3: {e.message}", path=e.path) for e in exc.entries]
+            warn = [
+                ReportEntry(
+                    "warning",
+                    f"on Flatcar >= 3185 this config fails the boot-time conversion to spec 3: {e.message}",
+                    path=e.path,
+                )
+                for e in exc.entries
+            ]
             return Translation(t.config, list(t.report) + warn, t.spec, t.source_kind)
     try:
         cfg = to_target(t.config, t.spec, target, filesystem_paths=filesystem_paths)

@@ -49,16 +49,21 @@ class Finding:
 
 # ------------------------------------------------------------------------------------------------ schema
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def load_schema(spec: str) -> dict[str, Any]:
     """The packaged Ignition JSON schema (byte-identical copy of coreos/ignition's)."""
     if spec not in SPECS:
         raise ValueError(f"no schema for Ignition spec {spec!r}; known: {', '.join(SPECS)}")
-    text = resources.files("lokonb.flatcar").joinpath("schemas", f"ignition-{spec}.schema.json").read_text("utf-8")
+    text = (
+        resources.files("lokonb.flatcar")
+        .joinpath("schemas", f"ignition-{spec}.schema.json")
+        .read_text("utf-8")
+    )
     return json.loads(text)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validator(spec: str) -> Any:
     import jsonschema
 
@@ -101,8 +106,9 @@ def _props(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any] | Non
     return props if found else None
 
 
-def _unknown_keys(schema: dict[str, Any], node: dict[str, Any], value: Any, path: str, out: list[Finding],
-                  spec: str) -> None:
+def _unknown_keys(
+    schema: dict[str, Any], node: dict[str, Any], value: Any, path: str, out: list[Finding], spec: str
+) -> None:
     node = _resolve(schema, node)
     if isinstance(value, dict):
         props = _props(schema, node)
@@ -110,8 +116,15 @@ def _unknown_keys(schema: dict[str, Any], node: dict[str, Any], value: Any, path
             return
         for k, v in value.items():
             if k not in props:
-                out.append(Finding("error", f"unknown key {k} (Ignition would ignore it)", f"{path}.{k}",
-                                   "semantic", spec=spec))
+                out.append(
+                    Finding(
+                        "error",
+                        f"unknown key {k} (Ignition would ignore it)",
+                        f"{path}.{k}",
+                        "semantic",
+                        spec=spec,
+                    )
+                )
             else:
                 _unknown_keys(schema, props[k], v, f"{path}.{k}", out, spec)
     elif isinstance(value, list) and "items" in node:
@@ -121,14 +134,17 @@ def _unknown_keys(schema: dict[str, Any], node: dict[str, Any], value: Any, path
 
 # ---------------------------------------------------------------------------------------------- semantic
 
+
 def _go_clean(p: str) -> str:
     cleaned = posixpath.normpath(p) if p else "."
     return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
 
 
-def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool = True,
-                      extras: bool = True) -> list[Finding]:
-    """Ignition's own rules the schema cannot express, plus (``extras``) lokonb's boot-safety checks (§8.2)."""
+def semantic_findings(
+    config: dict[str, Any], spec: str, *, unknown_keys: bool = True, extras: bool = True
+) -> list[Finding]:
+    """Ignition's own rules the schema cannot express, plus (``extras``) lokonb's boot-safety checks
+    (§8.2)."""
     out: list[Finding] = []
 
     def err(path: str, msg: str, sev: str = "error") -> None:
@@ -154,8 +170,10 @@ def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool =
                 if e:
                     err(f"{path}.source", e)
             if extras and comp and src.split(":", 1)[0].lower() in ("s3", "arn"):
-                err(f"{path}.compression", "compression is not supported with s3/arn sources: Ignition cannot "
-                                            "decompress S3 fetches")
+                err(
+                    f"{path}.compression",
+                    "compression is not supported with s3/arn sources: Ignition cannot decompress S3 fetches",
+                )
         if comp not in (None, "", "gzip"):
             err(f"{path}.compression", "invalid compression method")
         h = (res.get("verification") or {}).get("hash")
@@ -170,7 +188,9 @@ def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool =
         resource(ref, f"$.ignition.config.{'append' if v2 else 'merge'}.{i}")
     if conf.get("replace"):
         resource(conf["replace"], "$.ignition.config.replace")
-    for i, ca in enumerate(((ign.get("security") or {}).get("tls") or {}).get("certificateAuthorities") or []):
+    for i, ca in enumerate(
+        ((ign.get("security") or {}).get("tls") or {}).get("certificateAuthorities") or []
+    ):
         resource(ca, f"$.ignition.security.tls.certificateAuthorities.{i}")
 
     storage = config.get("storage") or {}
@@ -200,8 +220,11 @@ def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool =
                 if e:
                     err(f"{path}.mode", e)
                 elif extras and m & 0o7000 and spec < "3.4.0":
-                    err(f"{path}.mode", "setuid/setgid/sticky bits are ignored by Ignition before spec 3.4.0",
-                        "warning")
+                    err(
+                        f"{path}.mode",
+                        "setuid/setgid/sticky bits are ignored by Ignition before spec 3.4.0",
+                        "warning",
+                    )
             if kind == "files":
                 c = node.get("contents")
                 if c:
@@ -215,7 +238,9 @@ def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool =
             if kind == "links" and not node.get("target"):
                 err(f"{path}.target", "link target is required")
     if not v2:
-        links = {(ln.get("path") or "").rstrip("/") for ln in storage.get("links") or [] if not ln.get("hard")}
+        links = {
+            (ln.get("path") or "").rstrip("/") for ln in storage.get("links") or [] if not ln.get("hard")
+        }
         for kind, word in (("files", "file"), ("directories", "directory"), ("links", "link")):
             for i, node in enumerate(storage.get(kind) or []):
                 parts = (node.get("path") or "").strip("/").split("/")
@@ -253,8 +278,11 @@ def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool =
                 err(f"{path}.contents", e)
         enabled = u.get("enabled") is True or u.get("enable") is True
         if enabled and contents and not checks.has_install_section(contents):
-            err(f"{path}.contents", f'unit "{name}" is enabled, but has no install section so enable does nothing',
-                "warning")
+            err(
+                f"{path}.contents",
+                f'unit "{name}" is enabled, but has no install section so enable does nothing',
+                "warning",
+            )
         dnames: set[str] = set()
         for j, d in enumerate(u.get("dropins") or []):
             dp = f"{path}.dropins.{j}"
@@ -281,8 +309,9 @@ def semantic_findings(config: dict[str, Any], spec: str, *, unknown_keys: bool =
     return out
 
 
-def validate_config(config: dict[str, Any], *, spec: str | None = None, role: str | None = None,
-                    strict: bool = False) -> list[Finding]:
+def validate_config(
+    config: dict[str, Any], *, spec: str | None = None, role: str | None = None, strict: bool = False
+) -> list[Finding]:
     """Schema + semantic findings for one config (errors first is not imposed: document order)."""
     spec = spec or (config.get("ignition") or {}).get("version") or "3.3.0"
     found = schema_findings(config, spec)
@@ -303,11 +332,13 @@ _LINE_NO_PATH = re.compile(r"^(error|warning) at line (\d+) col (\d+): (.*)$")
 
 def ignition_validate_binary() -> str | None:
     return shutil.which(IGNITION_VALIDATE) or (
-        "/usr/bin/ignition-validate" if shutil.os.path.exists("/usr/bin/ignition-validate") else None)
+        "/usr/bin/ignition-validate" if shutil.os.path.exists("/usr/bin/ignition-validate") else None
+    )
 
 
-def run_ignition_validate(json_bytes: bytes | str, *, role: str | None = None, binary: str | None = None,
-                          required: bool = False) -> list[Finding]:
+def run_ignition_validate(
+    json_bytes: bytes | str, *, role: str | None = None, binary: str | None = None, required: bool = False
+) -> list[Finding]:
     """Run Debian's ``ignition-validate`` on a config and parse its findings.
 
     A missing binary yields one info finding (or :class:`FileNotFoundError` with ``required=True``).
@@ -319,8 +350,15 @@ def run_ignition_validate(json_bytes: bytes | str, *, role: str | None = None, b
     if exe is None:
         if required:
             raise FileNotFoundError("ignition-validate not found: install Debian's 'ignition' package")
-        return [Finding("info", "ignition-validate not installed; external validation skipped", None,
-                        "ignition-validate", role)]
+        return [
+            Finding(
+                "info",
+                "ignition-validate not installed; external validation skipped",
+                None,
+                "ignition-validate",
+                role,
+            )
+        ]
     with tempfile.NamedTemporaryFile(suffix=".ign") as fh:
         fh.write(json_bytes)
         fh.flush()
@@ -329,19 +367,40 @@ def run_ignition_validate(json_bytes: bytes | str, *, role: str | None = None, b
     for line in proc.stdout.splitlines():
         m = _LINE_WITH_PATH.match(line)
         if m:
-            out.append(Finding(m.group(1), m.group(5), m.group(2), "ignition-validate", role,
-                               line=int(m.group(3)), column=int(m.group(4))))
+            out.append(
+                Finding(
+                    m.group(1),
+                    m.group(5),
+                    m.group(2),
+                    "ignition-validate",
+                    role,
+                    line=int(m.group(3)),
+                    column=int(m.group(4)),
+                )
+            )
             continue
         m = _LINE_NO_PATH.match(line)
         if m:
-            out.append(Finding(m.group(1), m.group(4), None, "ignition-validate", role,
-                               line=int(m.group(2)), column=int(m.group(3))))
+            out.append(
+                Finding(
+                    m.group(1),
+                    m.group(4),
+                    None,
+                    "ignition-validate",
+                    role,
+                    line=int(m.group(2)),
+                    column=int(m.group(3)),
+                )
+            )
     for line in proc.stderr.splitlines():
         if line.strip():
             out.append(Finding("error", line.strip(), None, "ignition-validate", role))
     if proc.returncode != 0 and not any(f.severity == "error" for f in out):
-        out.append(Finding("error", f"ignition-validate exited with {proc.returncode}", None, "ignition-validate",
-                           role))
+        out.append(
+            Finding(
+                "error", f"ignition-validate exited with {proc.returncode}", None, "ignition-validate", role
+            )
+        )
     return out
 
 
@@ -350,7 +409,8 @@ _ONLY_340 = ("discard", "openOptions", "advertisement")
 
 
 def external_check(config: dict[str, Any], spec: str, *, role: str | None = None) -> list[Finding]:
-    """ignition-validate where it is meaningful: 3.0–3.3 as is, 3.4.0 via the experimental proxy when eligible."""
+    """ignition-validate where it is meaningful: 3.0–3.3 as is, 3.4.0 via the experimental proxy when
+    eligible."""
     from lokonb.flatcar.gojson import dumps
 
     if spec in EXTERNAL_SPECS:
@@ -358,9 +418,19 @@ def external_check(config: dict[str, Any], spec: str, *, role: str | None = None
     if spec == "3.4.0":
         text = dumps(config)
         if any(f'"{k}"' in text for k in _ONLY_340) or '"arn:' in text:
-            return [Finding("info", "3.4.0-only fields present: external proxy check not applicable", None,
-                            "ignition-validate", role, spec)]
+            return [
+                Finding(
+                    "info",
+                    "3.4.0-only fields present: external proxy check not applicable",
+                    None,
+                    "ignition-validate",
+                    role,
+                    spec,
+                )
+            ]
         proxy = json.loads(text)
         proxy["ignition"]["version"] = "3.4.0-experimental"
         return run_ignition_validate(dumps(proxy), role=role)
-    return [Finding("info", f"ignition-validate cannot check spec {spec}", None, "ignition-validate", role, spec)]
+    return [
+        Finding("info", f"ignition-validate cannot check spec {spec}", None, "ignition-validate", role, spec)
+    ]

@@ -28,11 +28,19 @@ _LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 _ALLOWED_K8S_PREFIXES = ("node.kubernetes.io", "kubelet.kubernetes.io")
-_ALLOWED_K8S_LABELS = ("kubernetes.io/arch", "kubernetes.io/hostname", "kubernetes.io/os",
-                       "topology.kubernetes.io/region", "topology.kubernetes.io/zone",
-                       "beta.kubernetes.io/arch", "beta.kubernetes.io/os", "beta.kubernetes.io/instance-type",
-                       "node.kubernetes.io/instance-type", "failure-domain.beta.kubernetes.io/region",
-                       "failure-domain.beta.kubernetes.io/zone")
+_ALLOWED_K8S_LABELS = (
+    "kubernetes.io/arch",
+    "kubernetes.io/hostname",
+    "kubernetes.io/os",
+    "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone",
+    "beta.kubernetes.io/arch",
+    "beta.kubernetes.io/os",
+    "beta.kubernetes.io/instance-type",
+    "node.kubernetes.io/instance-type",
+    "failure-domain.beta.kubernetes.io/region",
+    "failure-domain.beta.kubernetes.io/zone",
+)
 _CPU = re.compile(r"^[0-9]+(\.[0-9]+)?m?$")
 
 
@@ -57,25 +65,36 @@ def cluster_dns_ip(service_cidr: str) -> str:
     except ValueError as exc:
         raise ConfigError(f"service_cidr: {exc}") from None
     if net.num_addresses <= 10:
-        raise ConfigError(f"service_cidr: {service_cidr} is too small for the cluster DNS address (host 10); "
-                          "use a /28 or larger")
+        raise ConfigError(
+            f"service_cidr: {service_cidr} is too small for the cluster DNS address (host 10); "
+            "use a /28 or larger"
+        )
     return str(net.network_address + 10)
 
 
 def check_label(field: str, key: str, value: str) -> None:
     prefix, sep, name = key.rpartition("/")
-    ok = bool(_LABEL_NAME.match(name)) and len(name) <= 63 and (not sep or (
-        len(prefix) <= 253 and bool(_DNS_SUBDOMAIN.match(prefix))))
+    ok = (
+        bool(_LABEL_NAME.match(name))
+        and len(name) <= 63
+        and (not sep or (len(prefix) <= 253 and bool(_DNS_SUBDOMAIN.match(prefix))))
+    )
     if not ok:
-        raise ConfigError(f"{field}.{key}: invalid label key; use an optional DNS-subdomain prefix and '/' plus a "
-                          "name of at most 63 characters [A-Za-z0-9-_.] starting and ending alphanumeric")
+        raise ConfigError(
+            f"{field}.{key}: invalid label key; use an optional DNS-subdomain prefix and '/' plus a "
+            "name of at most 63 characters [A-Za-z0-9-_.] starting and ending alphanumeric"
+        )
     if sep and (prefix.endswith("kubernetes.io") or prefix.endswith("k8s.io")):
         if not (prefix in _ALLOWED_K8S_PREFIXES or key in _ALLOWED_K8S_LABELS):
-            raise ConfigError(f"{field}.{key}: kubelet may not set labels in the kubernetes.io/k8s.io namespaces "
-                              "(allowed: node.kubernetes.io/*, kubelet.kubernetes.io/*, well-known topology labels)")
+            raise ConfigError(
+                f"{field}.{key}: kubelet may not set labels in the kubernetes.io/k8s.io namespaces "
+                "(allowed: node.kubernetes.io/*, kubelet.kubernetes.io/*, well-known topology labels)"
+            )
     if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
-        raise ConfigError(f"{field}.{key}: invalid label value {value!r}; empty or at most 63 characters "
-                          "[A-Za-z0-9-_.] starting and ending alphanumeric")
+        raise ConfigError(
+            f"{field}.{key}: invalid label value {value!r}; empty or at most 63 characters "
+            "[A-Za-z0-9-_.] starting and ending alphanumeric"
+        )
 
 
 def node_labels(field: str, labels: Mapping[str, str]) -> str:
@@ -92,8 +111,10 @@ def node_taints(field: str, taints: Mapping[str, str]) -> str:
         spec = str(taints[key])
         value, sep, effect = spec.rpartition(":")
         if not sep or effect not in _EFFECTS:
-            raise ConfigError(f"{field}.{key}: taint must be 'value:Effect' with Effect one of "
-                              f"{', '.join(_EFFECTS)} (got {spec!r})")
+            raise ConfigError(
+                f"{field}.{key}: taint must be 'value:Effect' with Effect one of "
+                f"{', '.join(_EFFECTS)} (got {spec!r})"
+            )
         check_label(field, key, value)
         out.append(f"{key}={value}:{effect}")
     return ",".join(out)
@@ -103,8 +124,9 @@ def ssh_keys(field: str, keys: tuple[str, ...] | list[str]) -> list[str]:
     out = []
     for i, key in enumerate(keys):
         if not isinstance(key, str) or re.search(r"[\x00-\x1f\x7f]", key) or not key.strip():
-            raise ConfigError(f"{field}[{i}]: an SSH public key must be one non-empty line without control "
-                              "characters")
+            raise ConfigError(
+                f"{field}[{i}]: an SSH public key must be one non-empty line without control characters"
+            )
         out.append(key)
     return out
 
@@ -121,23 +143,40 @@ def _attr(obj: Any, name: str, default: Any) -> Any:
 
 
 def images(model: Any) -> Images:
-    return Images(kubelet=_attr(model, "kubelet_image", KUBELET_IMAGE), etcd=_attr(model, "etcd_image", ETCD_IMAGE),
-                  bootkube=_attr(model, "bootkube_image", BOOTKUBE_IMAGE))
+    return Images(
+        kubelet=_attr(model, "kubelet_image", KUBELET_IMAGE),
+        etcd=_attr(model, "etcd_image", ETCD_IMAGE),
+        bootkube=_attr(model, "bootkube_image", BOOTKUBE_IMAGE),
+    )
 
 
-def common_variables(model: Any, role: str, kubeconfig: str, ca_pem: str, *, labels: str, taints: str,
-                     keys: list[str], cpu_manager_policy: str = "none", system_reserved: str = SYSTEM_RESERVED_CPU,
-                     kube_reserved: str = KUBE_RESERVED_CPU) -> dict[str, Any]:
+def common_variables(
+    model: Any,
+    role: str,
+    kubeconfig: str,
+    ca_pem: str,
+    *,
+    labels: str,
+    taints: str,
+    keys: list[str],
+    cpu_manager_policy: str = "none",
+    system_reserved: str = SYSTEM_RESERVED_CPU,
+    kube_reserved: str = KUBE_RESERVED_CPU,
+) -> dict[str, Any]:
     img = images(model)
     url, tag = _split_image(img.kubelet)
     tls_bootstrap = bool(_attr(model, "enable_tls_bootstrap", True))
     if tls_bootstrap:
-        flags = "--kubeconfig=/var/lib/kubelet/kubeconfig --bootstrap-kubeconfig=/etc/kubernetes/kubeconfig " \
-                "--rotate-certificates"
+        flags = (
+            "--kubeconfig=/var/lib/kubelet/kubeconfig --bootstrap-kubeconfig=/etc/kubernetes/kubeconfig "
+            "--rotate-certificates"
+        )
     else:
         flags = "--kubeconfig=/etc/kubernetes/kubeconfig"
     if cpu_manager_policy not in ("none", "static"):
-        raise ConfigError(f"{role}: cpu_manager_policy must be 'none' or 'static' (got {cpu_manager_policy!r})")
+        raise ConfigError(
+            f"{role}: cpu_manager_policy must be 'none' or 'static' (got {cpu_manager_policy!r})"
+        )
     watches = int(_attr(model, "max_user_watches", MAX_USER_WATCHES))
     return {
         "ssh_keys": keys,
@@ -157,7 +196,9 @@ def common_variables(model: Any, role: str, kubeconfig: str, ca_pem: str, *, lab
         "max_user_watches": watches,
         "apiserver_url": f"https://{model.cluster_name}.{model.dns_zone}:6443",
         "enable_tls_bootstrap": tls_bootstrap,
-        "delete_node_kubeconfig": "/var/lib/kubelet/kubeconfig" if tls_bootstrap else "/etc/kubernetes/kubeconfig",
+        "delete_node_kubeconfig": "/var/lib/kubelet/kubeconfig"
+        if tls_bootstrap
+        else "/etc/kubernetes/kubeconfig",
     }
 
 
@@ -167,30 +208,46 @@ def _domain(value: str) -> str:
     return value
 
 
-def controller_variables(model: Any, index: int, kubeconfig: str, ca_pem: str,
-                         etcd_files: Mapping[str, str]) -> dict[str, Any]:
+def controller_variables(
+    model: Any, index: int, kubeconfig: str, ca_pem: str, etcd_files: Mapping[str, str]
+) -> dict[str, Any]:
     count = int(model.controller_count)
     zone = model.dns_zone
     name = model.cluster_name
-    v = common_variables(model, f"controller-{index}", kubeconfig, ca_pem,
-                         labels="node.kubernetes.io/controller=true,node.kubernetes.io/master=",
-                         taints="node-role.kubernetes.io/master=:NoSchedule",
-                         keys=ssh_keys("ssh_pubkeys", tuple(model.ssh_pubkeys)))
+    v = common_variables(
+        model,
+        f"controller-{index}",
+        kubeconfig,
+        ca_pem,
+        labels="node.kubernetes.io/controller=true,node.kubernetes.io/master=",
+        taints="node-role.kubernetes.io/master=:NoSchedule",
+        keys=ssh_keys("ssh_pubkeys", tuple(model.ssh_pubkeys)),
+    )
     img_url, img_tag = _split_image(images(model).etcd)
-    v.update({
-        "wait_for_dns_required_by": "kubelet.service etcd.service",
-        "etcd_name": f"etcd{index}",
-        "etcd_domain": f"{name}-etcd{index}.{zone}",
-        "etcd_initial_cluster": ",".join(f"etcd{j}=https://{name}-etcd{j}.{zone}:2380" for j in range(count)),
-        "etcd_image_url": img_url,
-        "etcd_image_tag": img_tag,
-        "bootkube_image": images(model).bootkube,
-    })
-    names = {"etcd-client-ca.crt": "etcd_client_ca_crt", "etcd-client.crt": "etcd_client_crt",
-             "etcd-client.key": "etcd_client_key", "etcd/server-ca.crt": "etcd_server_ca_crt",
-             "etcd/server.crt": "etcd_server_crt", "etcd/server.key": "etcd_server_key",
-             "etcd/peer-ca.crt": "etcd_peer_ca_crt", "etcd/peer.crt": "etcd_peer_crt",
-             "etcd/peer.key": "etcd_peer_key"}
+    v.update(
+        {
+            "wait_for_dns_required_by": "kubelet.service etcd.service",
+            "etcd_name": f"etcd{index}",
+            "etcd_domain": f"{name}-etcd{index}.{zone}",
+            "etcd_initial_cluster": ",".join(
+                f"etcd{j}=https://{name}-etcd{j}.{zone}:2380" for j in range(count)
+            ),
+            "etcd_image_url": img_url,
+            "etcd_image_tag": img_tag,
+            "bootkube_image": images(model).bootkube,
+        }
+    )
+    names = {
+        "etcd-client-ca.crt": "etcd_client_ca_crt",
+        "etcd-client.crt": "etcd_client_crt",
+        "etcd-client.key": "etcd_client_key",
+        "etcd/server-ca.crt": "etcd_server_ca_crt",
+        "etcd/server.crt": "etcd_server_crt",
+        "etcd/server.key": "etcd_server_key",
+        "etcd/peer-ca.crt": "etcd_peer_ca_crt",
+        "etcd/peer.crt": "etcd_peer_crt",
+        "etcd/peer.key": "etcd_peer_key",
+    }
     for rel, var in names.items():
         if rel not in etcd_files:
             raise ConfigError(f"etcd TLS file {rel} missing from the cluster assets of controller {index}")
@@ -200,12 +257,17 @@ def controller_variables(model: Any, index: int, kubeconfig: str, ca_pem: str,
 
 def worker_variables(model: Any, pool: Any, kubeconfig: str, ca_pem: str) -> dict[str, Any]:
     field = f"worker_pool.{pool.name}"
-    v = common_variables(model, f"worker-{pool.name}", kubeconfig, ca_pem,
-                         labels=node_labels(f"{field}.labels", dict(pool.labels)),
-                         taints=node_taints(f"{field}.taints", dict(pool.taints)),
-                         keys=ssh_keys(f"{field}.ssh_pubkeys", tuple(pool.ssh_pubkeys or model.ssh_pubkeys)),
-                         cpu_manager_policy=str(_attr(pool, "cpu_manager_policy", "none")),
-                         system_reserved=str(_attr(pool, "system_reserved_cpu", SYSTEM_RESERVED_CPU)),
-                         kube_reserved=str(_attr(pool, "kube_reserved_cpu", KUBE_RESERVED_CPU)))
+    v = common_variables(
+        model,
+        f"worker-{pool.name}",
+        kubeconfig,
+        ca_pem,
+        labels=node_labels(f"{field}.labels", dict(pool.labels)),
+        taints=node_taints(f"{field}.taints", dict(pool.taints)),
+        keys=ssh_keys(f"{field}.ssh_pubkeys", tuple(pool.ssh_pubkeys or model.ssh_pubkeys)),
+        cpu_manager_policy=str(_attr(pool, "cpu_manager_policy", "none")),
+        system_reserved=str(_attr(pool, "system_reserved_cpu", SYSTEM_RESERVED_CPU)),
+        kube_reserved=str(_attr(pool, "kube_reserved_cpu", KUBE_RESERVED_CPU)),
+    )
     v["wait_for_dns_required_by"] = "kubelet.service"
     return v

@@ -47,16 +47,20 @@ class RenderRun:
 
     def headline(self) -> dict[str, Any]:
         rows = self.render.summary() if self.render else []
-        return {"cluster": self.cluster_name, "ok": self.ok, "roles": len(rows),
-                "spec": self.render.spec if self.render else None,
-                "errors": sum(f.severity == "error" for f in self.findings),
-                "warnings": sum(f.severity == "warning" for f in self.findings),
-                "largest_config_bytes": max((r["config_size"] for r in rows), default=0),
-                "s3_roles": sum(r["delivery"] == "s3" for r in rows),
-                "inline_roles": sum(r["delivery"] == "inline" for r in rows),
-                "external_validation": self.external,
-                "diff_rows": len(self.diff) if self.diff is not None else None,
-                "render_seconds": round(self.seconds, 3)}
+        return {
+            "cluster": self.cluster_name,
+            "ok": self.ok,
+            "roles": len(rows),
+            "spec": self.render.spec if self.render else None,
+            "errors": sum(f.severity == "error" for f in self.findings),
+            "warnings": sum(f.severity == "warning" for f in self.findings),
+            "largest_config_bytes": max((r["config_size"] for r in rows), default=0),
+            "s3_roles": sum(r["delivery"] == "s3" for r in rows),
+            "inline_roles": sum(r["delivery"] == "inline" for r in rows),
+            "external_validation": self.external,
+            "diff_rows": len(self.diff) if self.diff is not None else None,
+            "render_seconds": round(self.seconds, 3),
+        }
 
 
 def load_cluster(path: str | Path, vars_path: str | Path | None = None) -> Any:
@@ -65,10 +69,20 @@ def load_cluster(path: str | Path, vars_path: str | Path | None = None) -> Any:
     return cfgmod.load(path, vars_path).config
 
 
-def render_from_file(cluster_config: str | Path, *, out_dir: str | Path, asset_dir: str | Path | None = None,
-                     ignition_version: str | None = None, snippets: bool = True, external_validate: bool = False,
-                     previous_render: str | Path | None = None, policy: str = "auto", bucket: str | None = None,
-                     vars_path: str | Path | None = None, assets: Any = None) -> RenderRun:
+def render_from_file(
+    cluster_config: str | Path,
+    *,
+    out_dir: str | Path,
+    asset_dir: str | Path | None = None,
+    ignition_version: str | None = None,
+    snippets: bool = True,
+    external_validate: bool = False,
+    previous_render: str | Path | None = None,
+    policy: str = "auto",
+    bucket: str | None = None,
+    vars_path: str | Path | None = None,
+    assets: Any = None,
+) -> RenderRun:
     """Render a cluster definition into ``out_dir`` (``<role>.ign`` + ``manifest.json``).
 
     The previous render is ``previous_render`` when given, else what ``out_dir`` held before (kept as
@@ -92,22 +106,48 @@ def render_from_file(cluster_config: str | Path, *, out_dir: str | Path, asset_d
         shutil.copytree(out, previous)
     start = time.perf_counter()
     try:
-        render = render_cluster(model, assets=assets, snippets=snippets, ignition_version=ignition_version,
-                                external_validate=external_validate, policy=policy, bucket=bucket)
+        render = render_cluster(
+            model,
+            assets=assets,
+            snippets=snippets,
+            ignition_version=ignition_version,
+            external_validate=external_validate,
+            policy=policy,
+            bucket=bucket,
+        )
     except RenderError as exc:
         errors = [f for f in exc.findings if f.severity == "error"]
-        return RenderRun(model.cluster_name, None, exc.findings, None, previous, None,
-                         time.perf_counter() - start, external_validate, errors)
+        return RenderRun(
+            model.cluster_name,
+            None,
+            exc.findings,
+            None,
+            previous,
+            None,
+            time.perf_counter() - start,
+            external_validate,
+            errors,
+        )
     seconds = time.perf_counter() - start
     render.save(out)
     diff = diff_renders(previous, render) if previous is not None else None
-    return RenderRun(model.cluster_name, render, render.findings, out, previous, diff, seconds, external_validate)
+    return RenderRun(
+        model.cluster_name, render, render.findings, out, previous, diff, seconds, external_validate
+    )
 
 
-def render_notebook(cluster: dict[str, Any] | str | Path, *, asset_dir: str | Path | None = None,
-                    roles: list[str] | None = None, snippets: bool = True, ignition_version: str = "3.3.0",
-                    external_validate: bool | None = None, previous_render: str | Path | None = None,
-                    output_dir: str | Path | None = None, assets: Any = None) -> RenderRun:
+def render_notebook(
+    cluster: dict[str, Any] | str | Path,
+    *,
+    asset_dir: str | Path | None = None,
+    roles: list[str] | None = None,
+    snippets: bool = True,
+    ignition_version: str = "3.3.0",
+    external_validate: bool | None = None,
+    previous_render: str | Path | None = None,
+    output_dir: str | Path | None = None,
+    assets: Any = None,
+) -> RenderRun:
     """The ``render_flatcar`` notebook's one call: ``cluster`` is the definition dict (or a file path).
 
     ``asset_dir`` None → a fresh temporary directory for the PKI; ``external_validate`` None → run
@@ -124,8 +164,9 @@ def render_notebook(cluster: dict[str, Any] | str | Path, *, asset_dir: str | Pa
         model = load_cluster(cluster)
     else:
         model = load_yaml({"cluster": dict(cluster)})
-    model = dataclasses.replace(model, asset_dir=Path(asset_dir) if asset_dir else
-                                Path(tempfile.mkdtemp(prefix="lokonb-assets-")))
+    model = dataclasses.replace(
+        model, asset_dir=Path(asset_dir) if asset_dir else Path(tempfile.mkdtemp(prefix="lokonb-assets-"))
+    )
     if external_validate is None:
         external_validate = ignition_validate_binary() is not None
     if assets is None:
@@ -136,24 +177,40 @@ def render_notebook(cluster: dict[str, Any] | str | Path, *, asset_dir: str | Pa
     previous = Path(previous_render) if previous_render else None
     start = time.perf_counter()
     try:
-        render = render_cluster(model, assets=assets, snippets=snippets, ignition_version=ignition_version,
-                                external_validate=external_validate)
+        render = render_cluster(
+            model,
+            assets=assets,
+            snippets=snippets,
+            ignition_version=ignition_version,
+            external_validate=external_validate,
+        )
     except RenderError as exc:
         errors = [f for f in exc.findings if f.severity == "error"]
-        return RenderRun(model.cluster_name, None, exc.findings, None, previous, None,
-                         time.perf_counter() - start, bool(external_validate), errors)
+        return RenderRun(
+            model.cluster_name,
+            None,
+            exc.findings,
+            None,
+            previous,
+            None,
+            time.perf_counter() - start,
+            bool(external_validate),
+            errors,
+        )
     seconds = time.perf_counter() - start
     if roles:
         unknown = [r for r in roles if r not in render.roles]
         if unknown:
-            raise ConfigError(f"roles: unknown role(s) {', '.join(unknown)}; this cluster has "
-                              f"{', '.join(render.roles)}")
+            raise ConfigError(
+                f"roles: unknown role(s) {', '.join(unknown)}; this cluster has {', '.join(render.roles)}"
+            )
         render.roles = {k: v for k, v in render.roles.items() if k in roles}
         render.findings = [f for f in render.findings if f.role in roles or f.role is None]
     render.save(out)
     diff = diff_renders(previous, render) if previous is not None else None
-    return RenderRun(model.cluster_name, render, render.findings, out, previous, diff, seconds,
-                     bool(external_validate))
+    return RenderRun(
+        model.cluster_name, render, render.findings, out, previous, diff, seconds, bool(external_validate)
+    )
 
 
 def size_plot(run: RenderRun) -> Any:
@@ -169,9 +226,15 @@ def size_plot(run: RenderRun) -> Any:
     fig, ax = plt.subplots(figsize=(8, 0.5 + 0.6 * max(len(rows), 1)))
     names = [r["role"] for r in rows]
     ys = range(len(rows))
-    ax.barh([y + 0.2 for y in ys], [r["config_size"] / 1024 for r in rows], height=0.4, label="config (compact)")
-    ax.barh([y - 0.2 for y in ys], [r["user_data_size"] / 1024 for r in rows], height=0.4,
-            label="user data delivered")
+    ax.barh(
+        [y + 0.2 for y in ys], [r["config_size"] / 1024 for r in rows], height=0.4, label="config (compact)"
+    )
+    ax.barh(
+        [y - 0.2 for y in ys],
+        [r["user_data_size"] / 1024 for r in rows],
+        height=0.4,
+        label="user data delivered",
+    )
     ax.axvline(USER_DATA_LIMIT / 1024, color="red", linestyle="--", label="EC2 user-data limit (16 KiB)")
     ax.set_yticks(list(ys), names)
     ax.set_xscale("log")
@@ -192,8 +255,10 @@ def headline_markdown(run: RenderRun) -> str:
             pos = f" (line {f.line}, column {f.column})" if f.line is not None else ""
             lines.append(f"- `{where}`{pos}: {f.message}")
         return "\n".join(lines)
-    return (f"**{h['roles']} node role(s)** of `{run.cluster_name}` rendered to Ignition {h['spec']} in "
-            f"{h['render_seconds']} s: {h['errors']} errors, {h['warnings']} warnings; "
-            f"{h['s3_roles']} delivered through S3 (secrets or > 16 KiB), {h['inline_roles']} inline; largest "
-            f"config {h['largest_config_bytes']} bytes. External validation (ignition-validate): "
-            f"{'yes' if h['external_validation'] else 'no'}. Saved to `{run.saved_to}`.")
+    return (
+        f"**{h['roles']} node role(s)** of `{run.cluster_name}` rendered to Ignition {h['spec']} in "
+        f"{h['render_seconds']} s: {h['errors']} errors, {h['warnings']} warnings; "
+        f"{h['s3_roles']} delivered through S3 (secrets or > 16 KiB), {h['inline_roles']} inline; largest "
+        f"config {h['largest_config_bytes']} bytes. External validation (ignition-validate): "
+        f"{'yes' if h['external_validation'] else 'no'}. Saved to `{run.saved_to}`."
+    )

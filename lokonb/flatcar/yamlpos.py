@@ -82,6 +82,7 @@ class Arr(list):
 
 # ---------------------------------------------------------------------------------------------- type schema
 
+
 @dataclass(frozen=True)
 class Scalar:
     """``kind`` is ``str``, ``int``, ``bool`` or ``any`` (plain Python value of the YAML core schema)."""
@@ -90,7 +91,9 @@ class Scalar:
 
     @property
     def goname(self) -> str:
-        return {"str": "string", "int": "int", "bool": "bool", "any": "interface {}", "node": "yaml.Node"}[self.kind]
+        return {"str": "string", "int": "int", "bool": "bool", "any": "interface {}", "node": "yaml.Node"}[
+            self.kind
+        ]
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ class Struct:
     goname: str
     fields: dict[str, Any] = field(default_factory=dict)
 
-    def add(self, **fields: Any) -> "Struct":
+    def add(self, **fields: Any) -> Struct:
         self.fields.update(fields)
         return self
 
@@ -135,7 +138,9 @@ _TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"
 _FALSE = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
 _NULL = {"", "~", "null", "Null", "NULL"}
 _INT_RE = re.compile(r"^[-+]?(0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$")
-_FLOAT_RE = re.compile(r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
+_FLOAT_RE = re.compile(
+    r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$"
+)
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -268,8 +273,11 @@ class _Decoder:
     @staticmethod
     def _merged(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
         """Pairs with YAML merge keys (``<<: *anchor``) expanded; explicit keys win over merged ones."""
-        pairs = [(k, v) for k, v in node.value if not (isinstance(k, yaml.ScalarNode) and k.value == "<<"
-                                                       and not k.style)]
+        pairs = [
+            (k, v)
+            for k, v in node.value
+            if not (isinstance(k, yaml.ScalarNode) and k.value == "<<" and not k.style)
+        ]
         if len(pairs) == len(node.value):
             return pairs
         own = {k.value for k, _ in pairs if isinstance(k, yaml.ScalarNode)}
@@ -293,7 +301,9 @@ class _Decoder:
         for knode, vnode in self._merged(node):
             key = knode.value if isinstance(knode, yaml.ScalarNode) else str(_any_value(knode))
             if key in seen:
-                self.type_errors.append((pos(knode)[0], f'mapping key "{key}" already defined at line {seen[key]}'))
+                self.type_errors.append(
+                    (pos(knode)[0], f'mapping key "{key}" already defined at line {seen[key]}')
+                )
                 self.columns.append(pos(knode)[1])
                 continue
             seen[key] = pos(knode)[0]
@@ -342,8 +352,9 @@ def decode(node: yaml.Node, typ: Any, path: str = "$") -> DecodeResult:
     """Decode ``node`` into ``typ``; collects type errors, duplicate keys and unknown keys (never raises)."""
     dec = _Decoder()
     value = dec.decode(node, typ, path)
-    return DecodeResult(value, dec.type_errors, dec.unknown, dec.duplicates,
-                        dec.columns[0] if dec.columns else None)
+    return DecodeResult(
+        value, dec.type_errors, dec.unknown, dec.duplicates, dec.columns[0] if dec.columns else None
+    )
 
 
 def did_you_mean(key: str, known: tuple[str, ...]) -> str | None:

@@ -29,16 +29,27 @@ def test_quoted_mode_is_a_type_error_on_its_line() -> None:
     assert e.line == 4 and "cannot unmarshal !!str `0644` into int" in e.message
 
 
-@pytest.mark.parametrize("inline, source", [
-    ("yes", "data:,yes"), ("0644", "data:,0644"), ("1.50", "data:,1.50"), ("0x1F", "data:,0x1F"),
-    ("~", "data:,"), ('"hello world\\n#%?/é"', "data:,hello%20world%0A%23%25%3F%2F%C3%A9"),
-])
+@pytest.mark.parametrize(
+    "inline, source",
+    [
+        ("yes", "data:,yes"),
+        ("0644", "data:,0644"),
+        ("1.50", "data:,1.50"),
+        ("0x1F", "data:,0x1F"),
+        ("~", "data:,"),
+        ('"hello world\\n#%?/é"', "data:,hello%20world%0A%23%25%3F%2F%C3%A9"),
+    ],
+)
 def test_inline_strings_verbatim(inline: str, source: str) -> None:
-    _, f = _file(f"storage:\n  files:\n    - path: /a\n      mode: 0644\n      contents:\n        inline: {inline}\n")
+    _, f = _file(
+        f"storage:\n  files:\n    - path: /a\n      mode: 0644\n      contents:\n        inline: {inline}\n"
+    )
     assert f["contents"]["source"] == source
 
 
-@pytest.mark.parametrize("word, value", [("yes", True), ("on", True), ("True", True), ("no", False), ("OFF", False)])
+@pytest.mark.parametrize(
+    "word, value", [("yes", True), ("on", True), ("True", True), ("no", False), ("OFF", False)]
+)
 def test_bool_words(word: str, value: bool) -> None:
     t = translate_clc(f"systemd:\n  units:\n    - name: a.service\n      enabled: {word}\n")
     assert t.config["systemd"]["units"][0]["enabled"] is value
@@ -77,11 +88,17 @@ def test_unknown_key_and_did_you_mean_and_strict() -> None:
     assert translate_clc(text, strict=True).config is None
 
 
-@pytest.mark.parametrize("text, needle", [
-    ("systemd:\n  units: {}\n", "cannot unmarshal !!map into []types.SystemdUnit"),
-    ("passwd:\n  users:\n    - name: a\n      ssh_authorized_keys: key1\n", "cannot unmarshal !!str `key1` into []string"),
-    ("- a\n", "cannot unmarshal !!seq into types.Config"),
-])
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("systemd:\n  units: {}\n", "cannot unmarshal !!map into []types.SystemdUnit"),
+        (
+            "passwd:\n  users:\n    - name: a\n      ssh_authorized_keys: key1\n",
+            "cannot unmarshal !!str `key1` into []string",
+        ),
+        ("- a\n", "cannot unmarshal !!seq into types.Config"),
+    ],
+)
 def test_wrong_types(text: str, needle: str) -> None:
     t = translate_clc(text)
     assert t.config is None and needle in t.errors[0].message and t.errors[0].line is not None
@@ -100,8 +117,10 @@ def _dropin(cfg: dict, unit: str) -> str:
 def test_etcd_default_set_order_bool_false_and_quoting() -> None:
     t = translate_clc('etcd:\n  name: "a\\"b\\nc"\n  enable_v2: false\n  data_dir: /d\n')
     text = _dropin(t.config, "etcd-member.service")
-    assert text == ('[Service]\nExecStart=\nExecStart=/usr/lib/coreos/etcd-wrapper $ETCD_OPTS \\\n'
-                    '  --name="a\\"b\\nc" \\\n  --data-dir="/d" \\\n  --enable-v2=false')
+    assert text == (
+        "[Service]\nExecStart=\nExecStart=/usr/lib/coreos/etcd-wrapper $ETCD_OPTS \\\n"
+        '  --name="a\\"b\\nc" \\\n  --data-dir="/d" \\\n  --enable-v2=false'
+    )
 
 
 def test_etcd_versions() -> None:
@@ -118,7 +137,7 @@ def test_flannel_iface_docker_empty_update_without_group() -> None:
     assert '--iface="eth0"' in _dropin(t.config, "flanneld.service")
     assert _dropin(t.config, "docker.service") == '[Service]\nEnvironment="DOCKER_OPTS="'
     src = t.config["storage"]["files"][0]["contents"]["source"]
-    assert unquote_to_bytes(src[len("data:,"):]).decode().startswith("\nSERVER=https://u.example/")
+    assert unquote_to_bytes(src[len("data:,") :]).decode().startswith("\nSERVER=https://u.example/")
     assert [u["name"] for u in t.config["systemd"]["units"]] == ["docker.service", "flanneld.service"]
 
 
@@ -128,11 +147,18 @@ def test_null_section_emits_nothing() -> None:
 
 def test_platforms() -> None:
     t = translate_clc("{}", platform="openstack-metadata")
-    assert [u["name"] for u in t.config["systemd"]["units"]] == ["coreos-metadata.service",
-                                                                  "coreos-metadata-sshkeys@.service"]
-    assert translate_clc("etcd:\n  name: '{HOSTNAME}'\n").errors[0].message == \
-        "platform must be specified to use templating"
-    assert translate_clc("etcd:\n  name: '{PRIVATE_IPV6}'\n", platform="ec2").errors[0].message == "unknown field"
+    assert [u["name"] for u in t.config["systemd"]["units"]] == [
+        "coreos-metadata.service",
+        "coreos-metadata-sshkeys@.service",
+    ]
+    assert (
+        translate_clc("etcd:\n  name: '{HOSTNAME}'\n").errors[0].message
+        == "platform must be specified to use templating"
+    )
+    assert (
+        translate_clc("etcd:\n  name: '{PRIVATE_IPV6}'\n", platform="ec2").errors[0].message
+        == "unknown field"
+    )
     assert translate_clc("{}", platform="aws").errors[0].message == "unsupported platform"
     assert translate_clc("{}", platform="ec2").config["systemd"] == {}
 
@@ -142,29 +168,43 @@ def test_sizes(size: str, expected: int) -> None:
     assert parse_size_mib(size) == expected
 
 
-@pytest.mark.parametrize("size, message", [
-    ("100", "units: unknown unit  in 100"), ("512KiB", "invalid dimension (finest granularity is 1MiB)"),
-    ("-100MB", 'invalid dimension (negative): "-100MB"'),
-])
+@pytest.mark.parametrize(
+    "size, message",
+    [
+        ("100", "units: unknown unit  in 100"),
+        ("512KiB", "invalid dimension (finest granularity is 1MiB)"),
+        ("-100MB", 'invalid dimension (negative): "-100MB"'),
+    ],
+)
 def test_bad_sizes(size: str, message: str) -> None:
-    t = translate_clc(f"storage:\n  disks:\n    - device: /dev/sda\n      partitions:\n        - size: {size}\n")
+    t = translate_clc(
+        f"storage:\n  disks:\n    - device: /dev/sda\n      partitions:\n        - size: {size}\n"
+    )
     assert t.config is None and t.errors[0].message == message and t.errors[0].line == 5
 
 
 def test_type_guid_alias_and_disk_order() -> None:
-    t = translate_clc("storage:\n  disks:\n    - device: /dev/sda\n      wipe_table: true\n      partitions:\n"
-                      "        - label: x\n          size: 1GiB\n          type_guid: swap_partition\n")
-    assert dumps(t.config["storage"]["disks"]) == ('[{"device":"/dev/sda","partitions":[{"label":"x","sizeMiB":1024,'
-                                                   '"typeGuid":"0657fd6d-a4ab-43c4-84e5-0933c84b4f4f"}],'
-                                                   '"wipeTable":true}]')
+    t = translate_clc(
+        "storage:\n  disks:\n    - device: /dev/sda\n      wipe_table: true\n      partitions:\n"
+        "        - label: x\n          size: 1GiB\n          type_guid: swap_partition\n"
+    )
+    assert dumps(t.config["storage"]["disks"]) == (
+        '[{"device":"/dev/sda","partitions":[{"label":"x","sizeMiB":1024,'
+        '"typeGuid":"0657fd6d-a4ab-43c4-84e5-0933c84b4f4f"}],'
+        '"wipeTable":true}]'
+    )
 
 
 def test_remote_url_normalisation_and_only_one_source() -> None:
-    _, f = _file("storage:\n  files:\n    - path: /a\n      mode: 0644\n      contents:\n        remote:\n"
-                 "          url: 'http://example.com/a b/ä?x=1 2&y=%41#frag'\n")
+    _, f = _file(
+        "storage:\n  files:\n    - path: /a\n      mode: 0644\n      contents:\n        remote:\n"
+        "          url: 'http://example.com/a b/ä?x=1 2&y=%41#frag'\n"
+    )
     assert f["contents"]["source"] == "http://example.com/a%20b/%C3%A4?x=1 2&y=%41#frag"
-    t = translate_clc("storage:\n  files:\n    - path: /a\n      contents:\n        inline: x\n        remote:\n"
-                      "          url: http://x/\n")
+    t = translate_clc(
+        "storage:\n  files:\n    - path: /a\n      contents:\n        inline: x\n        remote:\n"
+        "          url: http://x/\n"
+    )
     assert "only one of the following can be set: local, inline, remote.url" in [e.message for e in t.errors]
 
 
@@ -183,13 +223,15 @@ def test_users_create_conflict_and_empty_create() -> None:
 
 
 def test_go_json_escaping() -> None:
-    t = translate_clc("systemd:\n  units:\n    - name: a.service\n      contents: \"<&>\\u2028x\\b\"\n")
+    t = translate_clc('systemd:\n  units:\n    - name: a.service\n      contents: "<&>\\u2028x\\b"\n')
     assert '"contents":"\\u003c\\u0026\\u003e\\u2028x\\u0008"' in dumps(t.config)
 
 
 def test_unit_checks() -> None:
-    t = translate_clc("systemd:\n  units:\n    - name: foo.srvice\n    - name: a.service\n      enabled: true\n"
-                      "      contents: '[Service]'\n      dropins:\n        - name: x.cfg\n")
+    t = translate_clc(
+        "systemd:\n  units:\n    - name: foo.srvice\n    - name: a.service\n      enabled: true\n"
+        "      contents: '[Service]'\n      dropins:\n        - name: x.cfg\n"
+    )
     msgs = [e.message for e in t.report]
     assert "invalid systemd unit extension" in msgs and "invalid systemd drop-in extension" in msgs
     assert 'unit "a.service" is enabled, but has no install section so enable does nothing' in msgs

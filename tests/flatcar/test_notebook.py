@@ -22,8 +22,14 @@ def _headless(monkeypatch):
 
 def _run(tmp_path: Path, name: str, parameters: dict) -> dict:
     out = tmp_path / f"{name}.ipynb"
-    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=parameters, cwd=str(REPO / "notebooks"),
-                               kernel_name="python3", progress_bar=False)
+    papermill.execute_notebook(
+        str(NOTEBOOK),
+        str(out),
+        parameters=parameters,
+        cwd=str(REPO / "notebooks"),
+        kernel_name="python3",
+        progress_bar=False,
+    )
     text = out.read_text()
     assert "PRIVATE KEY" not in text and "BEGIN CERTIFICATE" not in text and "token:" not in text
     return {k: r.value for k, r in read_results(out).items()}
@@ -43,8 +49,12 @@ def test_default_set_then_diff_against_previous(tmp_path: Path) -> None:
 
     params["cluster"]["worker_pools"][0]["labels"] = {"role": "frontend"}
     params["cluster"]["worker_pools"][0]["clc_snippets"] = [
-        "storage:\n  files:\n    - path: /etc/motd\n      mode: 0644\n      contents:\n        inline: hi\n"]
+        "storage:\n  files:\n    - path: /etc/motd\n      mode: 0644\n      contents:\n        inline: hi\n"
+    ]
     params.update(output_dir=str(tmp_path / "r2"), previous_render=str(tmp_path / "r1"))
     second = _run(tmp_path, "second", params)
     diff = {(r["role"], r["key"], r["change"]) for r in second["diff"].to_dict("records")}
-    assert diff == {("worker-web", "/etc/kubernetes/kubelet.env", "modified"), ("worker-web", "/etc/motd", "added")}
+    assert diff == {
+        ("worker-web", "/etc/kubernetes/kubelet.env", "modified"),
+        ("worker-web", "/etc/motd", "added"),
+    }

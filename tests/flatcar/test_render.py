@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import files, text, units
+
 from lokonb.errors import ConfigError
 from lokonb.flatcar.render import render_cluster
 from lokonb.flatcar.template import PLACEHOLDER, fill, placeholders
@@ -26,7 +26,13 @@ def render3(example_model, fake_assets):
 
 
 def test_roles_and_spec(render3) -> None:
-    assert list(render3.roles) == ["controller-0", "controller-1", "controller-2", "worker-web", "worker-batch"]
+    assert list(render3.roles) == [
+        "controller-0",
+        "controller-1",
+        "controller-2",
+        "worker-web",
+        "worker-batch",
+    ]
     assert all(rc.config["ignition"]["version"] == "3.3.0" for rc in render3.roles.values())
     assert render3.role("worker-web").instances == 2
 
@@ -37,18 +43,28 @@ def test_common_units_files_users(render3) -> None:
         assert u["docker.service"]["enabled"] is True and u["locksmithd.service"]["mask"] is True
         assert u["kubelet.service"]["enabled"] is True and u["wait-for-dns.service"]["enabled"] is True
         f = files(rc.config)
-        for path, mode in (("/etc/kubernetes/kubelet.env", 0o644), ("/etc/kubernetes/kubeconfig", 0o600),
-                           ("/etc/kubernetes/ca.crt", 0o644), ("/etc/kubernetes/configure-kubelet-cgroup-driver", 0o744),
-                           ("/etc/sysctl.d/max-user-watches.conf", 0o644), ("/etc/docker/daemon.json", 0o644)):
+        for path, mode in (
+            ("/etc/kubernetes/kubelet.env", 0o644),
+            ("/etc/kubernetes/kubeconfig", 0o600),
+            ("/etc/kubernetes/ca.crt", 0o644),
+            ("/etc/kubernetes/configure-kubelet-cgroup-driver", 0o744),
+            ("/etc/sysctl.d/max-user-watches.conf", 0o644),
+            ("/etc/docker/daemon.json", 0o644),
+        ):
             assert f[path]["mode"] == mode, (role, path)
             assert f[path]["user"] == {"name": "root"} and f[path]["overwrite"] is True
         assert rc.config["passwd"]["users"][0]["name"] == "core"
         assert "/etc/kubernetes/kubeconfig" in rc.secret_paths
-        assert text(rc.config, "/etc/sysctl.d/max-user-watches.conf") == "fs.inotify.max_user_watches=1048576\n"
+        assert (
+            text(rc.config, "/etc/sysctl.d/max-user-watches.conf") == "fs.inotify.max_user_watches=1048576\n"
+        )
         assert "{{.CgroupDriver}}" in text(rc.config, "/etc/kubernetes/configure-kubelet-cgroup-driver")
         wfd = u["wait-for-dns.service"]["contents"]
-        assert "RequiredBy=kubelet.service etcd.service" in wfd if role.startswith("controller") else \
-            "RequiredBy=kubelet.service\n" in wfd + "\n"
+        assert (
+            "RequiredBy=kubelet.service etcd.service" in wfd
+            if role.startswith("controller")
+            else "RequiredBy=kubelet.service\n" in wfd + "\n"
+        )
 
 
 def test_controllers_etcd(render3) -> None:
@@ -69,7 +85,10 @@ def test_controllers_etcd(render3) -> None:
         assert ("bootkube.service" in units(cfg)) == (i == 0)
         assert any(p.startswith("/opt/bootkube/assets/") for p in f) == (i == 0)
     boot = units(render3.role("controller-0").config)["bootkube.service"]
-    assert boot["enabled"] is True and "ConditionPathExists=!/opt/bootkube/init_bootkube.done" in boot["contents"]
+    assert (
+        boot["enabled"] is True
+        and "ConditionPathExists=!/opt/bootkube/init_bootkube.done" in boot["contents"]
+    )
 
 
 def test_no_secret_world_readable(render3) -> None:
@@ -91,15 +110,27 @@ def test_workers(render3) -> None:
     assert "--kubeconfig=/var/lib/kubelet/kubeconfig delete node" in text(cfg, "/etc/kubernetes/delete-node")
 
 
-KUBELET_FLAGS_TLS = ["--anonymous-auth=false", "--authentication-token-webhook", "--authorization-mode=Webhook",
-                     "--client-ca-file=/etc/kubernetes/ca.crt", "--cluster_dns=10.3.0.10",
-                     "--cluster_domain=cluster.local", "--cni-conf-dir=/etc/cni/net.d",
-                     "--config=/etc/kubernetes/kubelet.config", "--exit-on-lock-contention",
-                     "--kubeconfig=/var/lib/kubelet/kubeconfig", "--bootstrap-kubeconfig=/etc/kubernetes/kubeconfig",
-                     "--rotate-certificates", "--lock-file=/var/run/lock/kubelet.lock", "--network-plugin=cni",
-                     "--node-labels=${NODE_LABELS}", "--pod-manifest-path=/etc/kubernetes/manifests",
-                     "--read-only-port=0", "--register-with-taints=${NODE_TAINTS}",
-                     "--volume-plugin-dir=/var/lib/kubelet/volumeplugins"]
+KUBELET_FLAGS_TLS = [
+    "--anonymous-auth=false",
+    "--authentication-token-webhook",
+    "--authorization-mode=Webhook",
+    "--client-ca-file=/etc/kubernetes/ca.crt",
+    "--cluster_dns=10.3.0.10",
+    "--cluster_domain=cluster.local",
+    "--cni-conf-dir=/etc/cni/net.d",
+    "--config=/etc/kubernetes/kubelet.config",
+    "--exit-on-lock-contention",
+    "--kubeconfig=/var/lib/kubelet/kubeconfig",
+    "--bootstrap-kubeconfig=/etc/kubernetes/kubeconfig",
+    "--rotate-certificates",
+    "--lock-file=/var/run/lock/kubelet.lock",
+    "--network-plugin=cni",
+    "--node-labels=${NODE_LABELS}",
+    "--pod-manifest-path=/etc/kubernetes/manifests",
+    "--read-only-port=0",
+    "--register-with-taints=${NODE_TAINTS}",
+    "--volume-plugin-dir=/var/lib/kubelet/volumeplugins",
+]
 
 
 def _kubelet_flags(cfg) -> list[str]:
@@ -112,9 +143,16 @@ def _kubelet_flags(cfg) -> list[str]:
 def test_kubelet_flag_order_both_bootstrap_modes(render3, model_with, fake_assets) -> None:
     assert _kubelet_flags(render3.role("worker-web").config) == KUBELET_FLAGS_TLS
     r = render_cluster(model_with(enable_tls_bootstrap=False), assets=fake_assets)
-    expected = [f for f in KUBELET_FLAGS_TLS if f not in ("--kubeconfig=/var/lib/kubelet/kubeconfig",
-                                                          "--bootstrap-kubeconfig=/etc/kubernetes/kubeconfig",
-                                                          "--rotate-certificates")]
+    expected = [
+        f
+        for f in KUBELET_FLAGS_TLS
+        if f
+        not in (
+            "--kubeconfig=/var/lib/kubelet/kubeconfig",
+            "--bootstrap-kubeconfig=/etc/kubernetes/kubeconfig",
+            "--rotate-certificates",
+        )
+    ]
     expected.insert(9, "--kubeconfig=/etc/kubernetes/kubeconfig")
     assert _kubelet_flags(r.role("worker-web").config)[: len(expected)] == expected
 
@@ -130,8 +168,10 @@ def test_cluster_dns_too_small() -> None:
 
 
 def test_labels_sorted_and_taints(model_with, fake_assets) -> None:
-    r = render_cluster(model_with(pool_web={"labels": {"b": "2", "a": "1"},
-                                            "taints": {"nodeType": "storage:NoSchedule"}}), assets=fake_assets)
+    r = render_cluster(
+        model_with(pool_web={"labels": {"b": "2", "a": "1"}, "taints": {"nodeType": "storage:NoSchedule"}}),
+        assets=fake_assets,
+    )
     env = text(r.role("worker-web").config, "/etc/kubernetes/kubelet.env")
     assert 'NODE_LABELS="a=1,b=2,node.kubernetes.io/node="' in env
     assert 'NODE_TAINTS="nodeType=storage:NoSchedule"' in env
@@ -168,8 +208,13 @@ def test_render_targets(example_model, fake_assets) -> None:
     assert r34.role("worker-web").config["ignition"]["version"] == "3.4.0"
     r23 = render_cluster(example_model, assets=fake_assets, ignition_version="2.3.0")
     cfg = r23.role("worker-web").config
-    assert cfg["ignition"]["version"] == "2.3.0" and list(cfg) == ["ignition", "networkd", "passwd", "storage",
-                                                                   "systemd"]
+    assert cfg["ignition"]["version"] == "2.3.0" and list(cfg) == [
+        "ignition",
+        "networkd",
+        "passwd",
+        "storage",
+        "systemd",
+    ]
     assert all(f["filesystem"] == "root" for f in cfg["storage"]["files"])
 
 
@@ -200,14 +245,17 @@ print(json.dumps({{k: hashlib.sha256(v.compact + v.pretty).hexdigest() for k, v 
 
 def test_byte_identical_across_processes(repo_root: Path, tmp_path: Path) -> None:
     """Real assets (generated once, then reused) and different hash seeds give identical bytes."""
-    code = SCRIPT.format(tests=str(Path(__file__).parent), params=str(repo_root / "parameters" / "provision_cluster"
-                                                                        / "default.yaml"),
-                         assets=str(tmp_path / "assets"))
+    code = SCRIPT.format(
+        tests=str(Path(__file__).parent),
+        params=str(repo_root / "parameters" / "provision_cluster" / "default.yaml"),
+        assets=str(tmp_path / "assets"),
+    )
     outs = []
     for seed in ("7", "1", "4242"):  # the first run generates the assets; the next two reuse them
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
-                              cwd=tmp_path)
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path
+        )
         assert proc.returncode == 0, proc.stderr
         outs.append(json.loads(proc.stdout))
     assert outs[1] == outs[2] and len(outs[1]) == 3
@@ -217,5 +265,7 @@ def test_packaged_schemas_identical(shared_data: Path) -> None:
     from importlib import resources
 
     for spec in ("2.3.0", "3.3.0", "3.4.0"):
-        packaged = resources.files("lokonb.flatcar").joinpath("schemas", f"ignition-{spec}.schema.json").read_bytes()
+        packaged = (
+            resources.files("lokonb.flatcar").joinpath("schemas", f"ignition-{spec}.schema.json").read_bytes()
+        )
         assert packaged == (shared_data / "ignition-schemas" / f"ignition-{spec}.schema.json").read_bytes()

@@ -1,10 +1,11 @@
-"""User snippets in cluster renders: CLC and Butane, merge semantics, errors naming the snippet (§6, §13.12–13.16)."""
+"""User snippets in cluster renders: CLC and Butane, merge semantics, errors naming the snippet (§6,
+§13.12–13.16)."""
 
 from __future__ import annotations
 
 import pytest
-
 from helpers import files, text, units
+
 from lokonb.flatcar.errors import RenderError
 from lokonb.flatcar.render import render_cluster
 
@@ -79,7 +80,10 @@ def test_clc_and_butane_snippets_merge(model_with, fake_assets) -> None:
 
 
 def test_snippet_placeholders_are_literal(model_with, fake_assets) -> None:
-    snippet = "storage:\n  files:\n    - path: /etc/x\n      mode: 0644\n      contents:\n        inline: '{{ssh_keys}}'\n"
+    snippet = (
+        "storage:\n  files:\n    - path: /etc/x\n      mode: 0644\n      contents:\n"
+        "        inline: '{{ssh_keys}}'\n"
+    )
     r = _render(model_with, fake_assets, clc_snippets=(snippet,))
     assert text(r.role("worker-web").config, "/etc/x") == "{{ssh_keys}}"
 
@@ -89,26 +93,57 @@ def test_clc_inline_over_gzip_template_file(model_with, fake_assets) -> None:
     from lokonb.flatcar.merge import merge_3x
     from lokonb.flatcar.translate import translate
 
-    parent = {"ignition": {"version": "3.3.0"}, "storage": {"files": [
-        {"path": "/a", "contents": {"compression": "gzip", "source": "data:;base64,H4sIAAAAAAAA/6oCBAAA//8AAAD//w=="}}]}}
-    child = translate("storage:\n  files:\n    - path: /a\n      mode: 0644\n      contents:\n        inline: new\n",
-                      target="3.3.0").config
+    parent = {
+        "ignition": {"version": "3.3.0"},
+        "storage": {
+            "files": [
+                {
+                    "path": "/a",
+                    "contents": {
+                        "compression": "gzip",
+                        "source": "data:;base64,H4sIAAAAAAAA/6oCBAAA//8AAAD//w==",
+                    },
+                }
+            ]
+        },
+    }
+    child = translate(
+        "storage:\n  files:\n    - path: /a\n      mode: 0644\n      contents:\n        inline: new\n",
+        target="3.3.0",
+    ).config
     merged = merge_3x(parent, child)
     assert merged["storage"]["files"][0]["contents"] == {"compression": "", "source": "data:,new"}
 
 
-@pytest.mark.parametrize("snippet, needle, line, column", [
-    ("storage:\n  files:\n    - path: /a\n      mode 0644\n", "could not find expected ':'", 4, None),
-    ("storage:\n  files:\n    - path: /a\n      mode: \"0644\"\n", "cannot unmarshal !!str `0644` into int", 4, None),
-    ("storage:\n  files:\n    - path: etc/x\n      mode: 0644\n", "path not absolute", 3, 13),
-    ("ignition:\n  config:\n    replace:\n      source: http://x/y.ign\n", "ignition.config.replace", None, None),
-    ("variant: fcos\nversion: 1.0.0\n", "fcos", 1, 10),
-])
-def test_bad_snippets_name_snippet_and_position(model_with, fake_assets, snippet, needle, line, column) -> None:
+@pytest.mark.parametrize(
+    "snippet, needle, line, column",
+    [
+        ("storage:\n  files:\n    - path: /a\n      mode 0644\n", "could not find expected ':'", 4, None),
+        (
+            'storage:\n  files:\n    - path: /a\n      mode: "0644"\n',
+            "cannot unmarshal !!str `0644` into int",
+            4,
+            None,
+        ),
+        ("storage:\n  files:\n    - path: etc/x\n      mode: 0644\n", "path not absolute", 3, 13),
+        (
+            "ignition:\n  config:\n    replace:\n      source: http://x/y.ign\n",
+            "ignition.config.replace",
+            None,
+            None,
+        ),
+        ("variant: fcos\nversion: 1.0.0\n", "fcos", 1, 10),
+    ],
+)
+def test_bad_snippets_name_snippet_and_position(
+    model_with, fake_assets, snippet, needle, line, column
+) -> None:
     with pytest.raises(RenderError) as exc:
         _render(model_with, fake_assets, clc_snippets=("storage: {}\n", snippet))
     errs = [f for f in exc.value.findings if f.severity == "error"]
-    assert errs and all(f.source == "worker_pool.web.clc_snippets[1]" and f.role == "worker-web" for f in errs)
+    assert errs and all(
+        f.source == "worker_pool.web.clc_snippets[1]" and f.role == "worker-web" for f in errs
+    )
     assert any(needle in f.message for f in errs)
     if line is not None:
         assert errs[0].line == line
@@ -122,7 +157,9 @@ def test_bad_snippets_name_snippet_and_position(model_with, fake_assets, snippet
 def test_unknown_key_in_strict_mode(model_with, fake_assets) -> None:
     snippet = "storage:\n  files:\n    - path: /a\n      mode: 0644\n      foo: 1\n"
     r = _render(model_with, fake_assets, clc_snippets=(snippet,))
-    assert any(f.message == "Config has unrecognized key: foo" and f.line == 5 for f in r.role("worker-web").findings)
+    assert any(
+        f.message == "Config has unrecognized key: foo" and f.line == 5 for f in r.role("worker-web").findings
+    )
     with pytest.raises(RenderError, match="unrecognized key: foo"):
         render_cluster(model_with(pool_web={"clc_snippets": (snippet,)}), assets=fake_assets, strict=True)
 
@@ -144,12 +181,15 @@ def test_controller_snippets_and_platform_ec2(model_with, fake_assets) -> None:
 
 def test_butane_snippet_rejected_for_23(model_with, fake_assets) -> None:
     with pytest.raises(RenderError, match="Butane snippets need a 3.x target"):
-        render_cluster(model_with(pool_web={"clc_snippets": (BUTANE,)}), assets=fake_assets,
-                       ignition_version="2.3.0")
+        render_cluster(
+            model_with(pool_web={"clc_snippets": (BUTANE,)}), assets=fake_assets, ignition_version="2.3.0"
+        )
 
 
 def test_clc_snippet_with_23_target_appends(model_with, fake_assets) -> None:
-    r = render_cluster(model_with(pool_web={"clc_snippets": (CLC,)}), assets=fake_assets, ignition_version="2.3.0")
+    r = render_cluster(
+        model_with(pool_web={"clc_snippets": (CLC,)}), assets=fake_assets, ignition_version="2.3.0"
+    )
     cfg = r.role("worker-web").config
     assert cfg["storage"]["files"][-1]["path"] == "/etc/motd.d/lokonb.conf"
     assert cfg["ignition"]["version"] == "2.3.0"

@@ -6,8 +6,8 @@ import dataclasses
 import json
 
 import pytest
-
 from helpers import files
+
 from lokonb.flatcar.delivery import USER_DATA_LIMIT, plan_delivery, pointer_config, verify_pointer
 from lokonb.flatcar.diff import diff_renders
 from lokonb.flatcar.errors import DeliveryError
@@ -21,30 +21,38 @@ def render(example_model, fake_assets):
     return render_cluster(example_model, assets=fake_assets)
 
 
-BAD = {"ignition": {"version": "3.3.0", "config": {"merge": [{"source": "httpz://x/y"}]}},
-       "storage": {"files": [
-           {"path": "rel/path"},
-           {"path": "/m", "mode": 4096},
-           {"path": "/h", "contents": {"source": "http://x/f", "verification": {"hash": "md5-abc"}}},
-           {"path": "/d", "contents": {"source": "data:,%zz"}},
-           {"path": "/g", "contents": {"compression": "gzip", "source": "data:,notgzip"}},
-           {"path": "/s", "contents": {"compression": "gzip", "source": "s3://bucket/key"}},
-           {"path": "/u", "foo": 1}]},
-       "systemd": {"units": [{"name": "foo.srvice"}, {"name": "a.service", "dropins": [{"name": "x.cfg"}]}]}}
+BAD = {
+    "ignition": {"version": "3.3.0", "config": {"merge": [{"source": "httpz://x/y"}]}},
+    "storage": {
+        "files": [
+            {"path": "rel/path"},
+            {"path": "/m", "mode": 4096},
+            {"path": "/h", "contents": {"source": "http://x/f", "verification": {"hash": "md5-abc"}}},
+            {"path": "/d", "contents": {"source": "data:,%zz"}},
+            {"path": "/g", "contents": {"compression": "gzip", "source": "data:,notgzip"}},
+            {"path": "/s", "contents": {"compression": "gzip", "source": "s3://bucket/key"}},
+            {"path": "/u", "foo": 1},
+        ]
+    },
+    "systemd": {"units": [{"name": "foo.srvice"}, {"name": "a.service", "dropins": [{"name": "x.cfg"}]}]},
+}
 
 
-@pytest.mark.parametrize("path, needle", [
-    ("$.storage.files.0.path", "path not absolute"),
-    ("$.storage.files.1.mode", "illegal file mode"),
-    ("$.storage.files.2.contents.verification.hash", "unrecognized hash function"),
-    ("$.storage.files.3.contents.source", "invalid"),
-    ("$.storage.files.4.contents.source", "gzip"),
-    ("$.storage.files.5.contents.compression", "s3"),
-    ("$.storage.files.6.foo", "unknown key foo"),
-    ("$.systemd.units.0.name", "invalid systemd unit extension"),
-    ("$.systemd.units.1.dropins.0.name", "invalid systemd drop-in extension"),
-    ("$.ignition.config.merge.0.source", "invalid url scheme"),
-])
+@pytest.mark.parametrize(
+    "path, needle",
+    [
+        ("$.storage.files.0.path", "path not absolute"),
+        ("$.storage.files.1.mode", "illegal file mode"),
+        ("$.storage.files.2.contents.verification.hash", "unrecognized hash function"),
+        ("$.storage.files.3.contents.source", "invalid"),
+        ("$.storage.files.4.contents.source", "gzip"),
+        ("$.storage.files.5.contents.compression", "s3"),
+        ("$.storage.files.6.foo", "unknown key foo"),
+        ("$.systemd.units.0.name", "invalid systemd unit extension"),
+        ("$.systemd.units.1.dropins.0.name", "invalid systemd drop-in extension"),
+        ("$.ignition.config.merge.0.source", "invalid url scheme"),
+    ],
+)
 def test_semantic_findings(path: str, needle: str) -> None:
     found = validate_config(BAD, spec="3.3.0", role="worker-x")
     hits = [f for f in found if f.path == path and needle in f.message]
@@ -53,7 +61,9 @@ def test_semantic_findings(path: str, needle: str) -> None:
 
 
 def test_schema_findings_have_paths() -> None:
-    found = validate_config({"ignition": {"version": "3.3.0"}, "storage": {"files": [{"path": 5}]}}, spec="3.3.0")
+    found = validate_config(
+        {"ignition": {"version": "3.3.0"}, "storage": {"files": [{"path": 5}]}}, spec="3.3.0"
+    )
     assert any(f.validator == "schema" and f.path == "$.storage.files.0.path" for f in found)
 
 
@@ -78,15 +88,17 @@ def test_real_ignition_validate_on_every_render_and_pointer(render) -> None:
 def test_real_ignition_validate_with_snippets(model_with, fake_assets) -> None:
     from test_snippets import BUTANE, CLC
 
-    r = render_cluster(model_with(pool_web={"clc_snippets": (CLC, BUTANE)}), assets=fake_assets,
-                       external_validate=True)
+    r = render_cluster(
+        model_with(pool_web={"clc_snippets": (CLC, BUTANE)}), assets=fake_assets, external_validate=True
+    )
     assert not [f for f in r.findings if f.severity == "error"]
     assert not [f for f in r.findings if f.validator == "ignition-validate" and f.severity != "info"]
 
 
 def test_ignition_validate_parses_errors() -> None:
-    found = run_ignition_validate(dumps({"ignition": {"version": "3.3.0"}, "storage": {"files": [{"path": "a"}]}}),
-                                  required=True)
+    found = run_ignition_validate(
+        dumps({"ignition": {"version": "3.3.0"}, "storage": {"files": [{"path": "a"}]}}), required=True
+    )
     [f] = [f for f in found if f.severity == "error"]
     assert f.path == "$.storage.files.0.path" and f.message == "path not absolute" and f.line == 1
     rejected = run_ignition_validate(b'{"ignition":{"version":"2.3.0"}}', required=True)
@@ -103,9 +115,14 @@ def test_34_proxy_check(example_model, fake_assets) -> None:
 
 # ---------------------------------------------------------------------------------------------- delivery
 
+
 def _node(size: int, secret: bool) -> RoleConfig:
-    cfg = {"ignition": {"version": "3.3.0"}, "storage": {"files": [
-        {"path": "/f", "contents": {"compression": "", "source": "data:," + "a" * size}}]}}
+    cfg = {
+        "ignition": {"version": "3.3.0"},
+        "storage": {
+            "files": [{"path": "/f", "contents": {"compression": "", "source": "data:," + "a" * size}}]
+        },
+    }
     return RoleConfig("worker-x", "3.3.0", cfg, "demo", secret_paths=("/f",) if secret else ())
 
 
@@ -139,16 +156,22 @@ def test_pointer_round_trip_through_s3(render) -> None:
 
     with mock_aws():
         s3 = boto3.client("s3", region_name="eu-central-1")
-        s3.create_bucket(Bucket="lokonb-demo-0123abcd",
-                         CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+        s3.create_bucket(
+            Bucket="lokonb-demo-0123abcd", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+        )
         for rc in render.roles.values():
             d = rc.delivery(bucket="lokonb-demo-0123abcd")
-            s3.put_object(Bucket=d.bucket, Key=d.key, Body=d.body, ContentType="application/json",
-                          ServerSideEncryption="AES256")
+            s3.put_object(
+                Bucket=d.bucket,
+                Key=d.key,
+                Body=d.body,
+                ContentType="application/json",
+                ServerSideEncryption="AES256",
+            )
             pointer = json.loads(d.user_data)
             source = pointer["ignition"]["config"]["replace"]["source"]
             assert "compression" not in pointer["ignition"]["config"]["replace"]
-            bucket, _, key = source[len("s3://"):].partition("/")
+            bucket, _, key = source[len("s3://") :].partition("/")
             assert key == f"demo/{rc.role}/{rc.sha512[:32]}.ign"
             obj = s3.get_object(Bucket=bucket, Key=key)
             assert obj["ServerSideEncryption"] == "AES256"
@@ -164,6 +187,7 @@ def test_pointer_23_shape() -> None:
 
 
 # -------------------------------------------------------------------------------------------------- diff
+
 
 def test_diff_self_empty_and_saved_roundtrip(render, tmp_path) -> None:
     assert len(diff_renders(render, render)) == 0
@@ -181,7 +205,8 @@ def test_diff_label_change_one_row(example_model, model_with, fake_assets, rende
     new = render_cluster(model_with(pool_web={"labels": {"role": "frontend"}}), assets=fake_assets)
     d = diff_renders(render, new)
     assert [(r["role"], r["kind"], r["key"], r["change"]) for r in d.rows] == [
-        ("worker-web", "file", "/etc/kubernetes/kubelet.env", "modified")]
+        ("worker-web", "file", "/etc/kubernetes/kubelet.env", "modified")
+    ]
     assert "role=frontend" in d.rows[0]["detail"]
     assert "worker-web" in d.to_text() and "<details>" in d._repr_html_()
     assert list(d.to_frame().columns) == ["role", "kind", "key", "change", "detail"]
@@ -219,7 +244,12 @@ def test_diff_reencoding_is_no_difference(render) -> None:
         src = f["contents"]["source"]
         if src.startswith("data:,"):
             f["contents"]["source"] = "data:;base64," + base64.b64encode(unquote_to_bytes(src[6:])).decode()
-    changed = dataclasses.replace(render, roles=dict(render.roles, **{"worker-web": RoleConfig(
-        "worker-web", "3.3.0", cfg, "demo", secret_paths=rc.secret_paths)}))
+    changed = dataclasses.replace(
+        render,
+        roles=dict(
+            render.roles,
+            **{"worker-web": RoleConfig("worker-web", "3.3.0", cfg, "demo", secret_paths=rc.secret_paths)},
+        ),
+    )
     assert diff_renders(render, changed).empty
     assert files(cfg)["/etc/kubernetes/kubelet.env"]["contents"]["source"].startswith("data:;base64,")

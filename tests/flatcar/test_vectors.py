@@ -45,8 +45,11 @@ def test_vector_api(shared_data: Path, name: str) -> None:
     else:
         exp = json.loads(expected)
         assert t.config is None
-        got = [{k: v for k, v in e.to_dict().items() if k in ("kind", "message", "line", "column", "path")}
-               for e in t.report if e.kind == "error"]
+        got = [
+            {k: v for k, v in e.to_dict().items() if k in ("kind", "message", "line", "column", "path")}
+            for e in t.report
+            if e.kind == "error"
+        ]
         assert got == exp["errors"]
         fmt = "ct" if style == "ct" else "raw"
         stderr = t.format_report(fmt) + (t.note + "\n" if style == "butane" and t.note else "")
@@ -59,8 +62,12 @@ def test_vector_cli(shared_data: Path, name: str) -> None:
     cmd = [sys.executable, "-m", "lokonb", "flatcar", "translate", "--pretty"]
     if meta["platform"]:
         cmd += ["--platform", meta["platform"]]
-    proc = subprocess.run(cmd + [str(shared_data / "flatcar-vectors" / f"{name}.input.yaml")],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        cmd + [str(shared_data / "flatcar-vectors" / f"{name}.input.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == meta["tool_exit_code"]
     if meta["expect"] == "success":
         assert proc.stdout == expected
