@@ -14,7 +14,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Flatcar node configs (Container Linux Config and Butane to Ignition).",
     )
     fsub = parser.add_subparsers(dest="flatcar_command", metavar="SUBCOMMAND")
-    parser.set_defaults(func=lambda args: (parser.print_help(sys.stderr), 2)[1])
+    def usage(_args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return 2
+
+    parser.set_defaults(func=usage)
 
     tr = fsub.add_parser(
         "translate",

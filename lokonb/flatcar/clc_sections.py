@@ -239,7 +239,7 @@ def go_duration_ok(text: str) -> bool:
 def go_clock_ok(text: str) -> bool:
     """Go ``time.Parse("15:04", s)``."""
     m = re.match(r"^(\d{1,2}):(\d{2})$", text)
-    return bool(m) and int(m.group(1)) < 24 and int(m.group(2)) < 60
+    return m is not None and int(m.group(1)) < 24 and int(m.group(2)) < 60
 
 
 def unit_text(unit: list[str], service: list[str], install: list[str]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import posixpath
 import re
 import shutil
@@ -332,7 +333,7 @@ _LINE_NO_PATH = re.compile(r"^(error|warning) at line (\d+) col (\d+): (.*)$")
 
 def ignition_validate_binary() -> str | None:
     return shutil.which(IGNITION_VALIDATE) or (
-        "/usr/bin/ignition-validate" if shutil.os.path.exists("/usr/bin/ignition-validate") else None
+        "/usr/bin/ignition-validate" if os.path.exists("/usr/bin/ignition-validate") else None
     )
 
 
