@@ -58,7 +58,7 @@ def load_schema(spec: str) -> dict[str, Any]:
         raise ValueError(f"no schema for Ignition spec {spec!r}; known: {', '.join(SPECS)}")
     text = (
         resources.files("lokonb.flatcar")
-        .joinpath("schemas", f"ignition-{spec}.schema.json")
+        .joinpath("data", f"ignition-{spec}.schema.json")
         .read_text("utf-8")
     )
     return json.loads(text)

@@ -266,6 +266,6 @@ def test_packaged_schemas_identical(shared_data: Path) -> None:
 
     for spec in ("2.3.0", "3.3.0", "3.4.0"):
         packaged = (
-            resources.files("lokonb.flatcar").joinpath("schemas", f"ignition-{spec}.schema.json").read_bytes()
+            resources.files("lokonb.flatcar").joinpath("data", f"ignition-{spec}.schema.json").read_bytes()
         )
         assert packaged == (shared_data / "ignition-schemas" / f"ignition-{spec}.schema.json").read_bytes()
