@@ -17,7 +17,7 @@ from typing import Any
 from lokonb.flatcar import clc_sections as sec
 from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
 from lokonb.flatcar.ign2checks import check_output
-from lokonb.flatcar.report import Report, Translation
+from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
     BOOL,
     INT,
@@ -484,6 +484,11 @@ def _decode_versioned(
         ctx.r.entries.append(_unmarshal_entry(res.type_errors, line, res.first_error_column))
         return None, None
     unknown.extend(res.unknown)
+    opts = meta[0]
+    if opts in (sec.ETCD_30, sec.ETCD_31, sec.ETCD_32, sec.ETCD_33):
+        for key, note in sec.ETCD_DEPRECATED.items():
+            if key in res.value:
+                ctx.r.add("deprecated", note, res.value.kpos[key])
     return res.value, meta
 
 
@@ -505,7 +510,8 @@ def _choose_etcd(ctx: _Ctx):  # type: ignore[no-untyped-def]
             return sec.option_struct("types.Etcd", sec.ETCD_35, extra), (sec.ETCD_35, None)
         v = sec.parse_semver(version)
         if v is None:
-            ctx.r.error(f"{version} is not in dotted-tri format", vpos)
+            ctx.r.entries.append(ReportEntry("error", f"{version} is not in dotted-tri format", vpos[0], None,
+                                             hint_column=vpos[1]))
             return None
         major, minor, _ = v
         if major < 2 or (major == 2 and minor < 3):
@@ -538,7 +544,8 @@ def _choose_flannel(ctx: _Ctx):  # type: ignore[no-untyped-def]
             return sec.option_struct("types.Flannel", sec.FLANNEL_06, extra), (sec.FLANNEL_06, None, 6)
         v = sec.parse_semver(version)
         if v is None:
-            ctx.r.error(f"{version} is not in dotted-tri format", vpos)
+            ctx.r.entries.append(ReportEntry("error", f"{version} is not in dotted-tri format", vpos[0], None,
+                                             hint_column=vpos[1]))
             return None
         major, minor, _ = v
         if major == 0 and minor < 5:

@@ -98,6 +98,11 @@ def _etcd_35() -> list[tuple[str, str]]:
 
 
 ETCD_35 = _etcd_35()
+#: ct's ``deprecated`` struct tags on the etcd 3.0–3.3 option sets (reported as ``deprecated`` entries).
+ETCD_DEPRECATED = {
+    "ca_file": "ca_file obsoleted by trusted_ca_file and client_cert_auth",
+    "peer_ca_file": "peer_ca_file obsoleted peer_trusted_ca_file and peer_client_cert_auth",
+}
 ETCD_2 = _opts("""advertise_client_urls ca_file cert_file client_cert_auth:b cors data_dir debug:b discovery
 discovery_fallback discovery_srv discovery_proxy election_timeout:i enable_pprof:b force_new_cluster:b
 heartbeat_interval:i initial_advertise_peer_urls initial_cluster initial_cluster_state initial_cluster_token

@@ -235,3 +235,21 @@ def test_unit_checks() -> None:
     msgs = [e.message for e in t.report]
     assert "invalid systemd unit extension" in msgs and "invalid systemd drop-in extension" in msgs
     assert 'unit "a.service" is enabled, but has no install section so enable does nothing' in msgs
+
+
+def test_etcd_deprecated_options_and_bad_version() -> None:
+    t = translate_clc('etcd:\n  version: "3.2.0"\n  ca_file: /x\n')
+    assert [(e.kind, e.message, e.line) for e in t.report] == [
+        ("deprecated", "ca_file obsoleted by trusted_ca_file and client_cert_auth", 3)
+    ]
+    assert '--ca-file="/x"' in t.config["systemd"]["units"][0]["dropins"][0]["contents"]
+    bad = translate_clc("etcd:\n  version: 3.3\n")
+    assert bad.config is None and bad.format_report() == "error: 3.3 is not in dotted-tri format\n"
+
+
+def test_yaml_merge_keys_and_first_document_only() -> None:
+    t = translate_clc(
+        "x: &c\n  mode: 0600\nstorage:\n  files:\n    - <<: *c\n      path: /a\n---\nfoo: 1\n"
+    )
+    assert t.config["storage"]["files"][0]["mode"] == 0o600
+    assert [e.message for e in t.report] == ["Config has unrecognized key: x"]
