@@ -390,10 +390,16 @@ def _convert_disks(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
         out["storage"]["disks"] = res
 
 
-def _opts_lines(opts: list[tuple[str, str]], values: Obj, renames: dict[str, str]) -> list[str]:
+def _opts_lines(
+    opts: list[tuple[str, str]], values: Obj, renames: dict[str, str], *, omit_zero: bool = False
+) -> list[str]:
+    """``--flag=value`` lines in table order. etcd options are Go pointers (emitted when set, even false/0);
+    flannel options are plain fields (``omit_zero``: empty strings and false are left out)."""
     lines = []
     for name, typ in opts:
         if name not in values or values[name] is None:
+            continue
+        if omit_zero and values[name] in ("", False, 0):
             continue
         v = values[name]
         flag = renames.get(name, name.replace("_", "-"))
@@ -551,14 +557,16 @@ def _choose_flannel(ctx: _Ctx):  # type: ignore[no-untyped-def]
         if major == 0 and minor < 5:
             ctx.r.error("invalid flannel version (too old)", mpos)
             return None
-        if major > 0 or minor > 7:
+        if major == 0 and minor > 7:
             ctx.r.warning(
                 "flannel minor version too new. Only options available in the previous minor version "
                 "will be supported",
                 mpos,
             )
-        opts = {5: sec.FLANNEL_05, 6: sec.FLANNEL_06}.get(minor if major == 0 else 7, sec.FLANNEL_07)
-        return sec.option_struct("types.Flannel", opts, extra), (opts, version, minor if major == 0 else 7)
+        if major > 0:  # ct knows no option set for flannel >= 1: every option is an unknown key
+            return sec.option_struct("types.Flannel", [], extra), ([], version, 0)
+        opts = {5: sec.FLANNEL_05, 6: sec.FLANNEL_06}.get(minor, sec.FLANNEL_07)
+        return sec.option_struct("types.Flannel", opts, extra), (opts, version, min(minor, 7))
 
     return choose
 
@@ -614,7 +622,7 @@ def _convert_flannel(fl: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str,
                 line += f" --{flag}={sec.go_quote(fl[key])}"
         line += f" set /coreos.com/network/config {sec.go_quote(nc)}"
         extra.append(line)
-    flags = _opts_lines(opts, fl, {"interface": "iface"})
+    flags = _opts_lines(opts, fl, {"interface": "iface"}, omit_zero=True)
     text = _wrapper_dropin(
         ctx,
         "FLANNEL_IMAGE_TAG",
@@ -963,7 +971,7 @@ def _check_update(cfg: Obj, ctx: _Ctx) -> None:
     if upd is not None:
         group = (upd.get("group") or "").lower()
         if group not in ("stable", "beta", "alpha") and not upd.get("server"):
-            r.warning("unknown update group", upd.at("group"))
+            r.warning("unknown update group", upd.pos)  # struct-level check: at the mapping
         if upd.get("server"):
             try:
                 go_url(upd["server"])
@@ -972,21 +980,19 @@ def _check_update(cfg: Obj, ctx: _Ctx) -> None:
     lock = cfg.get("locksmith")
     if lock is None:
         return
+    start, length = lock.get("window_start"), lock.get("window_length")
+    if bool(start) != bool(length):  # struct-level: its fields are not checked then
+        r.error("window-start and window-length must both be specified", lock.pos)
+        return
     strategy = lock.get("reboot_strategy")
     if strategy and strategy.lower() not in ("reboot", "etcd-lock", "off"):
         r.error("unknown reboot strategy", lock.at("reboot_strategy"))
-    start, length = lock.get("window_start"), lock.get("window_length")
-    if bool(start) != bool(length):
-        r.error("window-start and window-length must both be specified", lock.pos)
-        return
     if start:
-        parts = start.split(" ")
-        if len(parts) == 2:
-            if parts[0].lower() not in _DAYS:
-                r.error("unknown day in window start", lock.at("window_start"))
-            elif not sec.go_clock_ok(parts[1]):
-                r.error("couldn't parse window start", lock.at("window_start"))
-        elif len(parts) != 1 or not sec.go_clock_ok(parts[0]):
+        parts = start.split()  # fmt.Sscanf("%s %s"): two tokens, or the whole text is the time
+        day, clock = (parts[0], parts[1]) if len(parts) >= 2 else (None, start)
+        if day is not None and day.lower() not in _DAYS:
+            r.error("unknown day in window start", lock.at("window_start"))
+        elif not sec.go_clock_ok(clock):
             r.error("couldn't parse window start", lock.at("window_start"))
     if length and not sec.go_duration_ok(length):
         r.error("couldn't parse window length", lock.at("window_length"))

@@ -248,8 +248,36 @@ def test_etcd_deprecated_options_and_bad_version() -> None:
 
 
 def test_yaml_merge_keys_and_first_document_only() -> None:
-    t = translate_clc(
-        "x: &c\n  mode: 0600\nstorage:\n  files:\n    - <<: *c\n      path: /a\n---\nfoo: 1\n"
-    )
+    t = translate_clc("x: &c\n  mode: 0600\nstorage:\n  files:\n    - <<: *c\n      path: /a\n---\nfoo: 1\n")
     assert t.config["storage"]["files"][0]["mode"] == 0o600
     assert [e.message for e in t.report] == ["Config has unrecognized key: x"]
+
+
+@pytest.mark.parametrize(
+    "start, message",
+    [
+        ("mon 00:00", None),
+        ("tue 23:59", None),
+        ("1:00", None),
+        ("mon00:00", "couldn't parse window start"),
+        ("foo 00:00", "unknown day in window start"),
+        ("mon 0000", "couldn't parse window start"),
+        ("mon 24:00", "couldn't parse window start"),
+    ],
+)
+def test_locksmith_window_start(start: str, message: str | None) -> None:
+    t = translate_clc(f'locksmith:\n  window_start: "{start}"\n  window_length: 1h\n')
+    assert [e.message for e in t.report] == ([message] if message else [])
+
+
+def test_locksmith_start_without_length_skips_field_checks() -> None:
+    t = translate_clc('locksmith:\n  reboot_strategy: bogus\n  window_start: "Sun 1:00"\n')
+    assert [(e.message, e.line, e.column) for e in t.report] == [
+        ("window-start and window-length must both be specified", 2, 3)
+    ]
+
+
+def test_flannel_plain_fields_omit_zero_values() -> None:
+    t = translate_clc("flannel:\n  version: 0.7.1\n  kube_subnet_mgr: false\n  etcd_prefix: /x\n")
+    text = t.config["systemd"]["units"][0]["dropins"][0]["contents"]
+    assert "--kube-subnet-mgr" not in text and '--etcd-prefix="/x"' in text
