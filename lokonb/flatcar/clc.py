@@ -200,11 +200,16 @@ TYPE_GUID_ALIASES = {
     "raid_partition": "a19d880f-05fc-4d3b-a006-743f0f84911e",
 }
 
-# alecthomas/units as ct uses it: decimal and binary prefixes both mean powers of 1024.
-_UNIT_BYTES = {"B": 1}
-for _i, _p in enumerate("KMGTPE", start=1):
-    _UNIT_BYTES[_p + "B"] = _UNIT_BYTES[_p + "iB"] = 1024**_i
-_SIZE_PART = re.compile(r"(\d+(?:\.\d+)?)([A-Za-z]*)")
+# alecthomas/units ParseBase2Bytes as ct uses it: "KiB"-style units first, then "KB"-style (both 1024-based).
+def _unit_map(suffix: str) -> dict[str, float]:
+    out = {"B": 1.0}
+    for i, p in enumerate("KMGTPE", start=1):
+        out[p + suffix] = float(1024**i)
+    return out
+
+
+_UNITS_IEC = _unit_map("iB")
+_UNITS_OLD = _unit_map("B")
 MIB = 1 << 20
 
 
@@ -212,28 +217,57 @@ class _SizeError(ValueError):
     pass
 
 
+def _leading_int(s: str) -> tuple[int, str]:
+    i = 0
+    while i < len(s) and s[i].isdigit() and s[i].isascii():
+        i += 1
+    return (int(s[:i]) if i else 0), s[i:]
+
+
+def _parse_unit(orig: str, units: dict[str, float]) -> int:
+    """``units.ParseUnit``: ``[-+]?([0-9]*(\\.[0-9]*)?[a-z]+)+`` with Go's messages."""
+    s, neg, total = orig, False, 0.0
+    if s and s[0] in "+-":
+        neg, s = s[0] == "-", s[1:]
+    if s == "0":
+        return 0
+    if not s:
+        raise _SizeError("units: invalid " + orig)
+    while s:
+        if not (s[0] == "." or ("0" <= s[0] <= "9")):
+            raise _SizeError("units: invalid " + orig)
+        before = len(s)
+        x, s = _leading_int(s)
+        value, pre, post = float(x), before != len(s), False
+        if s and s[0] == ".":
+            s = s[1:]
+            before = len(s)
+            x, s = _leading_int(s)
+            value += x / (10 ** (before - len(s)))
+            post = before != len(s)
+        if not pre and not post:
+            raise _SizeError("units: invalid " + orig)
+        i = 0
+        while i < len(s) and not (s[i] == "." or ("0" <= s[i] <= "9")):
+            i += 1
+        unit, s = s[:i], s[i:]
+        if unit not in units:
+            raise _SizeError(f"units: unknown unit {unit} in {orig}")
+        total += value * units[unit]
+    return int(-total if neg else total)
+
+
 def parse_size_mib(text: str) -> int:
     """Partition ``size``/``start`` (``1GB512MB`` → 1536); raise with ct's messages."""
-    if text.startswith("-"):
+    try:
+        size = _parse_unit(text, _UNITS_IEC)
+    except _SizeError:
+        size = _parse_unit(text, _UNITS_OLD)
+    if size < 0:
         raise _SizeError(f"invalid dimension (negative): {sec.go_quote(text)}")
-    if text == "0":
-        return 0
-    total = 0.0
-    idx = 0
-    if not text:
-        raise _SizeError(f"units: invalid  in {text}")
-    while idx < len(text):
-        m = _SIZE_PART.match(text, idx)
-        if not m:
-            raise _SizeError(f"units: invalid {text[idx:]} in {text}")
-        unit = m.group(2)
-        if unit not in _UNIT_BYTES:
-            raise _SizeError(f"units: unknown unit {unit} in {text}")
-        total += float(m.group(1)) * _UNIT_BYTES[unit]
-        idx = m.end()
-    if total % MIB:
+    if size % MIB:
         raise _SizeError("invalid dimension (finest granularity is 1MiB)")
-    return int(total // MIB)
+    return size // MIB
 
 
 def skeleton() -> dict[str, Any]:
