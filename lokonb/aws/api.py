@@ -100,22 +100,27 @@ def _record_for(backend: Any, aws: Aws, build: Build) -> dict | None:
     return record
 
 
-def _plan(aws: Aws, config: Any, build: Build, record: dict | None) -> Plan:
+def _plan(aws: Aws, config: Any, build: Build, record: dict | None, upgrade_os: bool = False) -> Plan:
     before = dict(aws.calls)
     ro = aws.read_only
     aws.read_only = True
     try:
-        found = discover(aws, build)
+        found = discover(aws, build, record)
     finally:
         aws.read_only = ro
-    p = diff(desired_graph(build), found, state=record, config=config, build=build)
+    clashes = [f"{f['type']} {f['id']} {f['why']}" for f in found.foreign]
+    if clashes:  # P8: a name the cluster needs is taken by something it does not own
+        from lokonb.aws.errors import PreflightError
+
+        raise PreflightError(clashes)
+    p = diff(desired_graph(build), found, state=record, config=config, build=build, upgrade_os=upgrade_os)
     p.notes = list(build.notes)
     p.api_calls = {k: v - before.get(k, 0) for k, v in aws.calls.items() if v - before.get(k, 0)}
     return p
 
 
 def plan(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None = None,
-         state_path: str | Path | None = None) -> Plan:
+         state_path: str | Path | None = None, upgrade_os: bool = False) -> Plan:
     """Read-only: what apply would change (raises :class:`PlanError` for impossible changes)."""
     with _session(config, aws) as a:
         nc = node_configs_for(config, node_configs)
@@ -128,7 +133,7 @@ def plan(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None
             record = _record_for(backend, a, build)
         finally:
             a.read_only = False
-        p = _plan(a, config, build, record)
+        p = _plan(a, config, build, record, upgrade_os)
         if held:
             p.notes.append(f"an {held.get('operation', 'apply')} is in progress ({held.get('who')}, since "
                            f"{held.get('created_at')}); this plan may be out of date")
@@ -180,7 +185,8 @@ def _write_kubeconfig(config: Any, assets: Any) -> str | None:
 
 def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace: bool = False,
           progress: bool = True, aws: Aws | None = None, state_path: str | Path | None = None,
-          config_path: str | None = None, plan_callback: Any = None, assets: Any = None) -> ApplyResult:
+          config_path: str | None = None, plan_callback: Any = None, assets: Any = None,
+          upgrade_os: bool = False) -> ApplyResult:
     """Make AWS match the configuration (no confirmation asked: like ``lokoctl cluster apply --confirm``)."""
     t0 = time.monotonic()
     timings: dict[str, float] = {}
@@ -206,7 +212,7 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
             record = _record_for(backend, a, build) or st.new_record(config, build, config.aws.endpoint)
             if a.embedded is not None:
                 record["embedded_url"] = a.embedded.url
-            p = _plan(a, config, build, record)
+            p = _plan(a, config, build, record, upgrade_os)
             timings["plan"] = time.monotonic() - t0 - timings["preflight"]
             if plan_callback:
                 plan_callback(p)
@@ -323,13 +329,13 @@ def _discovery_build(a: Aws, config: Any) -> Build:
                  node_configs=NodeConfigs({}, source="none"))
 
 
-def destroy_plan(config: Any, *, aws: Aws | None = None) -> Plan:
+def destroy_plan(config: Any, *, aws: Aws | None = None, state_path: str | Path | None = None) -> Plan:
     """Read-only: what destroy would delete."""
     with _session(config, aws) as a:
         a.read_only = True
         try:
             b = _discovery_build(a, config)
-            found = discover(a, b)
+            found = discover(a, b, st.open_backend(config, a, state_path).read())
         finally:
             a.read_only = False
         return _deletion_plan(config, b, found)
@@ -358,7 +364,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
         calls0 = dict(a.calls)
         backend = st.open_backend(config, a, state_path)
         if not confirm:
-            p = destroy_plan(config, aws=a)
+            p = destroy_plan(config, aws=a, state_path=state_path)
             if not p.actions and backend.read() is None:
                 return DestroyResult(config.cluster_name, _missing(config, p), p, outcomes_df([]), {"total": 0.0}, {})
             raise NotConfirmed(f"destroy of cluster {config.cluster_name} needs confirmation (confirm=True, CLI "
@@ -368,7 +374,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
         try:
             b = _discovery_build(a, config)
             record = backend.read()
-            found = discover(a, b)
+            found = discover(a, b, record)
             p = _deletion_plan(config, b, found)
             if not p.actions and not record:
                 return DestroyResult(config.cluster_name, _missing(config, p), p, outcomes_df([]), {"total": 0.0},
@@ -388,11 +394,14 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
             if failed or leftovers:
                 import pandas as pd
 
-                df = pd.DataFrame(leftovers or [{"type": o.action.type, "key": o.action.key, "id": o.action.id,
-                                                 "why": o.error} for o in failed])
+                blockers = _blockers(a, left) if any("DependencyViolation" in o.error for o in failed) else []
+                df = pd.DataFrame((leftovers or [{"type": o.action.type, "key": o.action.key, "id": o.action.id,
+                                                  "why": o.error} for o in failed]) + blockers)
                 hint = (" A persistent DependencyViolation usually means resources made inside the cluster "
                         "(LoadBalancer Services, PVC volumes) are still in the VPC: delete LoadBalancer Services "
                         "and PVCs first." if any("DependencyViolation" in o.error for o in failed) else "")
+                if blockers:
+                    hint += " Blocking: " + ", ".join(f"{x['id']} ({x['why']})" for x in blockers[:5]) + "."
                 raise DestroyIncomplete(
                     f"destroy of {config.cluster_name} left {len(leftovers)} resources "
                     f"({', '.join(sorted({x['key'] for x in leftovers})[:10])}); "
@@ -408,6 +417,30 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
         finally:
             if lock is not None:
                 backend.release(lock)
+
+
+def _blockers(a: Aws, left: Any) -> list[dict]:
+    """Network interfaces in the cluster's VPC that lokonb did not create (they keep SGs, subnets, the VPC)."""
+    vpc = left.id("vpc")
+    if not vpc:
+        return []
+    out = []
+    for eni in a.paginate("ec2", "describe_network_interfaces", "NetworkInterfaces",
+                          Filters=[{"Name": "vpc-id", "Values": [vpc]}]):
+        tags = {t["Key"]: t["Value"] for t in eni.get("TagSet", [])}
+        if tags.get("lokonb:cluster") == left_cluster(left):
+            continue
+        out.append({"type": "ec2:network-interface", "key": "(not created by lokonb)",
+                    "id": eni["NetworkInterfaceId"], "why": f"{eni.get('Description') or 'network interface'} "
+                    f"({eni.get('Status')}, requester {eni.get('RequesterId') or eni.get('InterfaceType') or '?'})"})
+    return out
+
+
+def left_cluster(left: Any) -> str:
+    for a in left.all():
+        if a.tags and "lokonb:cluster" in a.tags:
+            return a.tags["lokonb:cluster"]
+    return ""
 
 
 def verify(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None = None):

@@ -11,11 +11,19 @@ from typing import Any
 from lokonb.aws.found import Found
 
 
-def discover(aws: Any, build: Any) -> Found:
-    """Run every concern's discovery in order and return what was found."""
+def discover(aws: Any, build: Any, state: dict | None = None) -> Found:
+    """Run every concern's discovery in order and return what was found.
+
+    ``state`` (the record) only adds the controller IPs it remembers, so an etcd record whose controller was
+    terminated out of band is still recognised as the cluster's.
+    """
     from lokonb.aws.resources import MODULES
 
     found = Found()
+    for key, res in ((state or {}).get("resources") or {}).items():
+        ip = (res.get("extra") or {}).get("private_ip")
+        if key.startswith("controller/") and ip:
+            found.known_ips.add(ip)
     for module in MODULES:
         module.discover(aws, build, found)
     return found

@@ -14,6 +14,7 @@ class Found:
     key_of_id: dict[str, str] = field(default_factory=dict)
     foreign: list[dict[str, Any]] = field(default_factory=list)   # name clashes / k8s-only resources
     info: dict[str, Any] = field(default_factory=dict)            # cross-concern facts (lt versions, objects)
+    known_ips: set[str] = field(default_factory=set)              # controller IPs recorded in state
 
     def add(self, a: Actual) -> None:
         self.items.setdefault(a.key, []).append(a)

@@ -153,7 +153,7 @@ def _pick(actuals: list[Actual], state_ids: dict[str, str], key: str) -> tuple[A
 
 
 def diff(desired: list[Desired], found: Any, *, state: dict | None = None, config: Any = None,
-         build: Any = None) -> Plan:
+         build: Any = None, upgrade_os: bool = False) -> Plan:
     """Compare desired with found; raise :class:`PlanError` for changes that cannot be made."""
     state = state or {}
     state_ids = {k: v.get("id") for k, v in state.get("resources", {}).items()}
@@ -183,7 +183,8 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
         act = actions.get(ref.key)
         if act is not None and act.action in ("create", "replace"):
             return KNOWN_AFTER
-        if act is not None and act.action == "update" and ref.attr in REGISTRY[act.type].update_attrs:
+        if act is not None and act.action == "update" and act.changed and \
+                ref.attr in REGISTRY[act.type].update_attrs:
             return KNOWN_AFTER
         a = chosen.get(ref.key)
         if a is None:
@@ -206,6 +207,14 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
             extra.append(Action("delete", d.key, d.type, dup.name or d.name, f"duplicate of {keep.id}",
                                 id=dup.id, actual=dup))
         props = {k: resolve(v, lookup) for k, v in d.props.items()}
+        newer_ami = None
+        if d.type == "ec2:launch-template" and d.extra.get("os_current") and not upgrade_os:
+            have_ami = (keep.props.get("data") or {}).get("ImageId")
+            if have_ami and have_ami != props["data"].get("ImageId"):
+                # os_version "current" found a newer release: pools adopt it only with upgrade_os=True
+                newer_ami = props["data"]["ImageId"]
+                props["data"] = {**props["data"], "ImageId": have_ami}
+                d.props = {**d.props, "data": {**d.props["data"], "ImageId": have_ami}}
         changed, details = [], []
         kind = "update"
         skip_notes = []
@@ -249,6 +258,11 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
                                     tags=tags_changed)
             if d.type == "autoscaling:group" and "desired" in changed and props["desired"] < keep.props["desired"]:
                 actions[d.key].details += "; scale-in terminates instances without draining"
+        elif newer_ami:
+            actions[d.key] = Action("skip", d.key, d.type, d.name,
+                                    f"newer Flatcar AMI {newer_ami} ({d.extra.get('ami_name', '')}) available",
+                                    id=keep.id, details="apply with upgrade_os=True to move the pool to it",
+                                    desired=d, actual=keep)
         elif skip_notes:
             actions[d.key] = Action("skip", d.key, d.type, d.name, "controllers keep their boot config"
                                     if d.type == "ec2:instance" else "ignored difference", id=keep.id,

@@ -8,6 +8,7 @@ still exists; when a moto upgrade fixes one, its canary fails so the workaround 
 | DescribeSecurityGroupRules omits Description of group-referenced rules | security.discover reads IpPermissions |
 | instance-level SecurityGroups empty for instances launched with NetworkInterfaces | controllers read the ENI's Groups |
 | LT version data carries CreateLaunchTemplate's own "launch-template" tag spec | workers.normalize_lt_data drops it |
+| DescribeLaunchTemplates misses tags added later by CreateTags | workers.discover reads DescribeTags |
 | bucket policy conditions are ignored: a conditional Deny denies everything | no deny-non-TLS policy on http endpoints |
 | identical Route 53 re-CREATE after DELETE refused when a later record exists | dns.Record.create falls back to UPSERT |
 | NLB CanonicalHostedZoneId is a constant | tests compare the alias with the LB's reported value |
@@ -77,6 +78,15 @@ def test_launch_template_version_carries_the_template_tag_spec(aws_url):
     data = ec2.describe_launch_template_versions(LaunchTemplateName="gap-lt")["LaunchTemplateVersions"][0][
         "LaunchTemplateData"]
     assert [t["ResourceType"] for t in data.get("TagSpecifications", [])] == ["launch-template"]
+
+
+def test_launch_template_tags_added_later_are_missing(aws_url):
+    ec2 = boto(aws_url, "ec2")
+    lt = ec2.create_launch_template(LaunchTemplateName="gap-lt2", LaunchTemplateData={"InstanceType": "t3.small"})[
+        "LaunchTemplate"]["LaunchTemplateId"]
+    ec2.create_tags(Resources=[lt], Tags=[{"Key": "b", "Value": "2"}])
+    assert not ec2.describe_launch_templates(LaunchTemplateIds=[lt])["LaunchTemplates"][0].get("Tags")
+    assert ec2.describe_tags(Filters=[{"Name": "resource-id", "Values": [lt]}])["Tags"][0]["Key"] == "b"
 
 
 def test_conditional_bucket_policy_deny_denies_everything(aws_url):

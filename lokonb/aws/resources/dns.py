@@ -161,7 +161,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
             key, owned = "record/ingress", props["value"] == api
         elif name.startswith(etcd_prefix) and name.endswith("." + b.zone_name) and rtype == "A":
             idx = name[len(etcd_prefix):].split(".")[0]
-            key, owned = f"record/etcd-{idx}", idx.isdigit() and value in ips
+            key, owned = f"record/etcd-{idx}", idx.isdigit() and (value in ips or value in found.known_ips)
         else:
             continue
         if owned:

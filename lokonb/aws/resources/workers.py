@@ -82,6 +82,9 @@ class LaunchTemplate(Ec2Tagged):
                 raise
             lt = ctx.aws.call("ec2", "describe_launch_templates",
                               LaunchTemplateNames=[props["name"]])["LaunchTemplates"][0]
+            if not names.is_owned(tag_dict(lt.get("Tags")), ctx.config.cluster_name):
+                raise AwsError(f"launch template {props['name']} exists and is not owned by cluster "
+                               f"{ctx.config.cluster_name}", code="NotOwned") from None
         return {"id": lt["LaunchTemplateId"], "version": lt["LatestVersionNumber"]}
 
     def update(self, ctx, d, a, props, changed):
@@ -142,6 +145,12 @@ class AutoScalingGroup(ResourceType):
         except AwsError as exc:
             if exc.code != "AlreadyExists":
                 raise
+            got = ctx.aws.call("autoscaling", "describe_auto_scaling_groups",
+                               AutoScalingGroupNames=[props["name"]])["AutoScalingGroups"]
+            if not got or not names.is_owned({t["Key"]: t["Value"] for t in got[0].get("Tags", [])},
+                                             ctx.config.cluster_name):
+                raise AwsError(f"Auto Scaling group {props['name']} exists and is not owned by cluster "
+                               f"{ctx.config.cluster_name}", code="NotOwned") from None
         return {"id": props["name"]}
 
     def update(self, ctx, d, a, props, changed):
@@ -202,7 +211,9 @@ def desired(b: Any) -> list[Desired]:
     for p in b.config.worker_pools:
         name = names.pool_name(b.cluster, p.name)
         out.append(Desired(f"lt/{p.name}", LaunchTemplate.type, name, {"name": name, "data": lt_data(b, p)},
-                           b.tags(f"lt/{p.name}", name, p), deps=(f"object/{p.name}", f"iam/{p.name}")))
+                           b.tags(f"lt/{p.name}", name, p), deps=(f"object/{p.name}", f"iam/{p.name}"),
+                           extra={"os_current": p.os_version == "current",
+                                  "ami_name": b.ami(p.os_channel, p.os_version, p.instance_type).get("Name", "")}))
         mixed = None
         if tuple(p.spot_instance_types):
             mixed = {"types": [p.instance_type, *p.spot_instance_types], "max_price": p.spot_price}
@@ -231,8 +242,16 @@ def discover(aws: Any, b: Any, found: Found) -> None:
         spec = g.get("LaunchTemplate") or (g.get("MixedInstancesPolicy") or {}).get("LaunchTemplate", {}).get(
             "LaunchTemplateSpecification") or {}
         asg_version[spec.get("LaunchTemplateId")] = str(spec.get("Version", ""))
+    # moto 5.2.5's DescribeLaunchTemplates misses tags added later with CreateTags (gap, aws.md §11.3);
+    # DescribeTags reports them on AWS and moto alike: one batched call for all templates.
+    lt_tags: dict[str, dict[str, str]] = {}
+    if lts:
+        for t in aws.paginate("ec2", "describe_tags", "Tags", Filters=[
+                {"Name": "resource-id", "Values": [lt["LaunchTemplateId"] for lt in lts]}]):
+            if not t["Key"].lower().startswith("aws:"):
+                lt_tags.setdefault(t["ResourceId"], {})[t["Key"]] = t.get("Value", "")
     for lt in lts:
-        tags = tag_dict(lt.get("Tags"))
+        tags = lt_tags.get(lt["LaunchTemplateId"]) or tag_dict(lt.get("Tags"))
         wanted = {str(lt["LatestVersionNumber"])}
         if asg_version.get(lt["LaunchTemplateId"]):
             wanted.add(asg_version[lt["LaunchTemplateId"]])

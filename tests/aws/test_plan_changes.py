@@ -1,0 +1,112 @@
+"""A3 plan content for configuration changes, A10 P8 name clashes, A14 destroy edge cases (each on the moto server)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from aws.conftest import BASE, boto
+from lokonb.aws import api
+from lokonb.aws.errors import DestroyIncomplete, PlanError, PreflightError
+from lokonb.errors import NotConfirmed
+
+
+def pools(**changes):
+    p = copy.deepcopy(BASE["cluster"]["worker_pools"])
+    for name, upd in changes.items():
+        next(x for x in p if x["name"] == name).update(upd)
+    return p
+
+
+@pytest.fixture
+def applied(make_config):
+    cfg = make_config()
+    api.apply(cfg, node_configs="minimal", progress=False)
+    return cfg
+
+
+def rows(p):
+    return {(a.action, a.key): a for a in p.actions}
+
+
+def test_identity_changes_are_refused_all_at_once(applied, make_config):
+    with pytest.raises(PlanError) as ei:
+        api.plan(make_config(host_cidr="10.8.0.0/16", controller_count=3), node_configs="minimal")
+    text = str(ei.value)
+    assert "host_cidr: 10.0.0.0/16 -> 10.8.0.0/16 cannot change" in text
+    assert "controller_count: 1 -> 3 cannot change" in text and len(ei.value.problems) >= 2
+
+
+def test_controller_type_is_disruptive_and_needs_allow_replace(applied, make_config, aws_url):
+    cfg = make_config(controller_type="t3.large")
+    p = api.plan(cfg, node_configs="minimal")
+    row = rows(p)[("update", "controller/0")]
+    assert row.disruptive and "instance_type: t3.medium -> t3.large" in row.details
+    with pytest.raises(PlanError, match="allow_replace"):
+        api.apply(cfg, node_configs="minimal", progress=False)
+    api.apply(cfg, node_configs="minimal", progress=False, allow_replace=True)
+    ec2 = boto(aws_url, "ec2")
+    inst = [i for r in ec2.describe_instances(Filters=[{"Name": "tag:lokonb:resource", "Values": ["controller/0"]}])[
+        "Reservations"] for i in r["Instances"]]
+    assert len(inst) == 1 and inst[0]["InstanceType"] == "t3.large"  # same instance, stopped/modified/started
+
+
+def test_rules_ports_tags_and_pool_removal(applied, make_config, aws_url):
+    cfg = make_config(expose_nodeports=True, tags={"team": "platform", "cost": "42"},
+                      worker_pools=pools(web={"lb_http_port": 8000})[:1])
+    p = api.plan(cfg, node_configs="minimal")
+    r = rows(p)
+    assert ("create", "sg-rule/worker/ingress/tcp/30000-32767/sg/worker") in r
+    assert "port: 80 -> 8000" in r[("update", "listener/web/http")].details
+    assert r[("update", "vpc")].reason == "tags changed" and "cost" in r[("update", "vpc")].details
+    gone = {k for (a, k) in r if a == "delete"}
+    assert {"asg/batch", "lt/batch", "tg/batch/http", "tg/batch/https", "listener/batch/http", "iam/batch",
+            "object/batch"} <= gone
+    api.apply(cfg, node_configs="minimal", progress=False)
+    again = api.plan(cfg, node_configs="minimal")
+    assert again.is_empty, again.text()
+    groups = boto(aws_url, "autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]
+    assert [g["AutoScalingGroupName"] for g in groups] == ["demo-web-worker"]
+
+
+def test_newer_ami_is_reported_and_adopted_only_with_upgrade_os(make_config, aws_url):
+    old = make_config(worker_pools=pools(web={"os_version": "3815.2.0"}))
+    api.apply(old, node_configs="minimal", progress=False)
+    current = make_config()  # os_version "current" now finds 3815.2.5
+    p = api.plan(current, node_configs="minimal")
+    skip = rows(p)[("skip", "lt/web")]
+    assert "newer Flatcar AMI" in skip.reason and "Flatcar-stable-3815.2.5-hvm" in skip.reason
+    assert p.is_empty
+    p = api.plan(current, node_configs="minimal", upgrade_os=True)
+    assert {(a.action, a.key) for a in p.changes} == {("update", "lt/web"), ("update", "asg/web")}
+
+
+def test_foreign_nlb_with_the_clusters_name_is_a_preflight_error(make_config, aws_url):
+    ec2 = boto(aws_url, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.0.0/24")["Subnet"]["SubnetId"]
+    boto(aws_url, "elbv2").create_load_balancer(Name="demo-nlb", Subnets=[sub], Type="network")
+    with pytest.raises(PreflightError, match="demo-nlb exists and is not owned by cluster demo"):
+        api.plan(make_config(), node_configs="minimal")
+
+
+def test_destroy_needs_confirmation_and_names_blockers(applied, moto_server, aws_url, no_backoff):
+    with pytest.raises(NotConfirmed) as ei:
+        api.destroy(applied)
+    assert ei.value.exit_code == 2 and "would delete" in str(ei.value)
+    assert not api.plan(applied, node_configs="minimal").changes  # nothing changed
+    ec2 = boto(aws_url, "ec2")
+    sub = ec2.describe_subnets(Filters=[{"Name": "tag:lokonb:resource", "Values": ["subnet/public-1"]}])[
+        "Subnets"][0]["SubnetId"]
+    eni = ec2.create_network_interface(SubnetId=sub, Description="ELB k8s-ingress")["NetworkInterface"]
+    moto_server.add(service="ec2", op="DeleteSubnet", times=None, status=400, code="DependencyViolation",
+                    message=f"The subnet '{sub}' has dependencies and cannot be deleted.")
+    with pytest.raises(DestroyIncomplete) as ei:
+        api.destroy(applied, confirm=True, progress=False)
+    msg = str(ei.value)
+    assert eni["NetworkInterfaceId"] in msg and "ELB k8s-ingress" in msg and "LoadBalancer Services" in msg
+    assert "subnet/public-1" in set(ei.value.leftovers.key)
+    moto_server.clear()
+    ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+    assert "nothing left" in api.destroy(applied, confirm=True, progress=False).message
