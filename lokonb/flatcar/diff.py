@@ -73,12 +73,23 @@ def _items(cfg: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     ign.pop("version", None)
     rest["ignition"] = ign
     for key, value in sorted(rest.items()):
+        value = _pruned(value)
         if value not in ({}, None, []):
             out[("other", f"$.{key}")] = {"value": json.dumps(value, sort_keys=True)}
     other_storage = {k: v for k, v in st.items() if k not in ("files", "directories", "links")}
     for key, value in sorted(other_storage.items()):
         out[("other", f"$.storage.{key}")] = {"value": json.dumps(value, sort_keys=True)}
     return out
+
+
+def _pruned(value: Any) -> Any:
+    """Drop empty objects/lists (spec 2.x always writes ``config: {}``, ``security: {tls: {}}``...)."""
+    if isinstance(value, dict):
+        out = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if v not in ({}, [], None)}
+    if isinstance(value, list):
+        return [_pruned(v) for v in value]
+    return value
 
 
 def content_hashes(cfg: dict[str, Any]) -> dict[str, str]:
