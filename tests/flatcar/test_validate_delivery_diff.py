@@ -253,3 +253,8 @@ def test_diff_reencoding_is_no_difference(render) -> None:
     )
     assert diff_renders(render, changed).empty
     assert files(cfg)["/etc/kubernetes/kubelet.env"]["contents"]["source"].startswith("data:;base64,")
+
+
+def test_diff_across_specs_compares_decoded_content(example_model, fake_assets, render) -> None:
+    legacy = render_cluster(example_model, assets=fake_assets, ignition_version="2.3.0")
+    assert diff_renders(legacy, render).empty
