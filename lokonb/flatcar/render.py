@@ -325,12 +325,15 @@ def _apply_snippets(
     provenance: dict[str, str],
     findings: list[Finding],
     files_dir: str | None,
+    filesystem_paths: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     owners: dict[str, str] = {}
     for label, item in snippets:
         text, fname = _snippet_text(item)
         source = f"{label} ({fname})" if fname else label
-        t = translate(text, target=spec, platform=PLATFORM, files_dir=files_dir)
+        t = translate(
+            text, target=spec, platform=PLATFORM, files_dir=files_dir, filesystem_paths=filesystem_paths
+        )
         for e in t.report:
             findings.append(
                 Finding(
@@ -473,7 +476,11 @@ def _render_role(
         cfg = to_target(cfg, "3.3.0", target)
     findings: list[Finding] = []
     if use_snippets:
-        cfg = _apply_snippets(role, cfg, target, _snippets(model, role), provenance, findings, files_dir)
+        # model.filesystem_paths (optional): mount path of each CLC filesystem name, for the 2.x → 3.x conversion
+        fs_paths = getattr(model, "filesystem_paths", None)
+        cfg = _apply_snippets(
+            role, cfg, target, _snippets(model, role), provenance, findings, files_dir, fs_paths
+        )
     cfg = _order_2x(cfg) if target == "2.3.0" else order3(cfg)
     secret_paths = tuple(sorted(p for p in secret if provenance.get(f"file:{p}") == "template"))
     return RoleConfig(role, target, cfg, model.cluster_name, instances, secret_paths, provenance, findings)
