@@ -157,6 +157,10 @@ def _state_resources(outcomes: list[Outcome], ctx: ExecCtx, record: dict) -> Non
                                                               "dns_name")}}
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C (stop, write state, release the lock) but exiting 143."""
+
+
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
@@ -164,7 +168,7 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         return
 
     def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt()
+        raise Terminated()
 
     old = signal.signal(signal.SIGTERM, handler)
     try:
@@ -219,7 +223,7 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
             risky = [x for x in p.changes if x.action == "replace" or x.disruptive]
             if risky and not allow_replace:
                 raise PlanError("the plan replaces or disrupts resources: " + ", ".join(x.key for x in risky)
-                                + "; re-run with allow_replace=True (CLI: not available) after reviewing it")
+                                + "; review the plan, then re-run with allow_replace=True (CLI: --allow-replace)")
             record["last_plan"] = {"at": st.now(), "counts": {k: int(v) for k, v in p.counts.items()}}
             ctx = ExecCtx(aws=a, config=config, build=build, run_id=uuid.uuid4().hex[:16])
             for key, actual in p.chosen.items():
@@ -240,11 +244,13 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
                 try:
                     outcomes = execute(ctx, p.actions, max_concurrency=a.max_concurrency,
                                        desc=f"apply {config.cluster_name}", progress=progress, on_done=on_done)
-                except KeyboardInterrupt:
+                except KeyboardInterrupt as exc:
                     record["last_apply"] = {"at": st.now(), "status": "interrupted"}
                     backend.write(record)
-                    raise ApplyFailed(f"apply of {config.cluster_name} interrupted; run apply again, it resumes",
-                                      interrupted=True) from None
+                    err = ApplyFailed(f"apply of {config.cluster_name} interrupted; run apply again, it resumes",
+                                      interrupted=True)
+                    err.exit_code = 143 if isinstance(exc, Terminated) else 130
+                    raise err from None
                 timings["execute"] = time.monotonic() - t1
                 failed = [o for o in outcomes if o.status == "failed"]
                 if failed:
@@ -383,9 +389,11 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
             try:
                 outcomes = execute(ctx, p.actions, max_concurrency=a.max_concurrency,
                                    desc=f"destroy {config.cluster_name}", progress=progress)
-            except KeyboardInterrupt:
-                raise ApplyFailed(f"destroy of {config.cluster_name} interrupted; run destroy again",
-                                  interrupted=True) from None
+            except KeyboardInterrupt as exc:
+                err = ApplyFailed(f"destroy of {config.cluster_name} interrupted; run destroy again",
+                                  interrupted=True)
+                err.exit_code = 143 if isinstance(exc, Terminated) else 130
+                raise err from None
             failed = [o for o in outcomes if o.status == "failed"]
             left = discover(a, b)
             leftovers = [{"type": x.type, "key": x.key, "id": x.id,

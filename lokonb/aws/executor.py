@@ -83,9 +83,13 @@ def run_action(ctx: ExecCtx, a: Action) -> str:
     return str(attrs.get("id", a.id))
 
 
-def execute(ctx: ExecCtx, actions: list[Action], *, max_concurrency: int, desc: str, progress: bool = True,
+def execute(ctx: ExecCtx, actions: list[Action], *, max_concurrency: int, desc: str, progress: Any = True,
             on_done: Callable[[Outcome], None] | None = None) -> list[Outcome]:
-    """Run ``actions`` (skip rows excluded) and return one :class:`Outcome` per action, in plan order."""
+    """Run ``actions`` (skip rows excluded) and return one :class:`Outcome` per action, in plan order.
+
+    ``progress``: True/False for a ``tqdm.auto`` bar, or a callable ``(total=, desc=, unit=)`` returning a
+    tqdm-like bar (the notebook layer passes its mode-aware factory).
+    """
     from tqdm.auto import tqdm
 
     actions = [a for a in actions if a.action != "skip"]
@@ -94,7 +98,10 @@ def execute(ctx: ExecCtx, actions: list[Action], *, max_concurrency: int, desc: 
     pending = set(range(len(actions)))
     done: set[int] = set()
     running: dict[Future, int] = {}
-    bar = tqdm(total=len(actions), desc=desc, unit="resource", disable=not progress, leave=True)
+    if callable(progress):
+        bar = progress(total=len(actions), desc=desc, unit="resource")
+    else:
+        bar = tqdm(total=len(actions), desc=desc, unit="resource", disable=not progress, leave=True)
 
     def work(i: int) -> tuple[str, float]:
         t0 = time.monotonic()

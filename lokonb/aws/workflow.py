@@ -81,7 +81,7 @@ class ProvisionRun:
         if not self.embedded and not confirm:
             raise NotConfirmed("apply against real AWS needs confirm: true (the plan above shows what it would do)")
         self.applied = api.apply(self.config, node_configs=self.node_configs, aws=self.aws,
-                                 progress=progress is not False, assets=self.assets)
+                                 progress=_bars(progress), assets=self.assets)
         return self.applied
 
     def resources(self):
@@ -99,7 +99,7 @@ class ProvisionRun:
             p = api.destroy_plan(self.config, aws=self.aws)
             raise NotConfirmed(f"destroy against real AWS needs confirm: true; it would delete {len(p.actions)} "
                                "resources (see the plan above)")
-        self.destroyed = api.destroy(self.config, confirm=True, aws=self.aws, progress=progress is not False)
+        self.destroyed = api.destroy(self.config, confirm=True, aws=self.aws, progress=_bars(progress))
         return self.destroyed
 
     def close(self) -> None:
@@ -125,6 +125,17 @@ def start(cluster: Mapping[str, Any], aws: Mapping[str, Any] | None, state: Mapp
     run = ProvisionRun(loaded.config, [str(w) for w in loaded.warnings], _tmp=tmp)
     run.aws = open_aws(loaded.config)
     return run
+
+
+def _bars(progress: bool | None) -> Any:
+    """The notebook layer's mode-aware bars (widget in JupyterLab, off headless unless asked), or none."""
+    if progress is False:
+        return False
+    try:
+        from lokonb.notebook.progress import progress as factory
+    except ImportError:  # pragma: no cover - the notebook package is part of lokonb
+        return True
+    return factory
 
 
 def plan_plot(plan: Any):

@@ -131,3 +131,28 @@ def test_killed_apply_then_stale_lock_unlock_and_converge(moto_server, aws_url, 
     assert json.loads(run("cluster", "plan", cfg, *common, "--json").stdout) == []
     assert len([i for res in ec2.describe_instances(Filters=ctl)["Reservations"] for i in res["Instances"]]) == 1
     assert len(ec2.describe_vpcs(Filters=[{"Name": "tag:lokonb:cluster", "Values": ["demo"]}])["Vpcs"]) == 1
+
+
+def test_sigint_releases_the_lock_records_interrupted_and_rerun_converges(moto_server, aws_url, tmp_path):
+    cfg = str(_config_file(tmp_path))
+    state = tmp_path / "st.json"
+    common = ["--endpoint", aws_url, "--state", str(state), "--node-configs", "minimal"]
+    moto_server.add(service="ec2", op="RunInstances", times=1, code="", delay=2.0)
+    proc = subprocess.Popen([*LOKONB, "cluster", "apply", cfg, *common, "--confirm"], env=_env(), cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while "RunInstances" not in moto_server.ops("ec2"):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    assert not Path(str(state) + ".lock").exists()
+    assert json.loads(state.read_text())["last_apply"]["status"] == "interrupted"
+    r = run("cluster", "apply", cfg, *common, "--confirm")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(run("cluster", "plan", cfg, *common, "--json").stdout) == []
+    ec2 = boto(aws_url, "ec2")
+    ctl = [{"Name": "tag:lokonb:resource", "Values": ["controller/0"]},
+           {"Name": "instance-state-name", "Values": ["pending", "running"]}]
+    assert len([i for res in ec2.describe_instances(Filters=ctl)["Reservations"] for i in res["Instances"]]) == 1

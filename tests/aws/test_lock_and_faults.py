@@ -149,3 +149,24 @@ def test_endless_throttling_fails_after_max_attempts_with_translated_message(mak
     with pytest.raises(ApplyFailed, match="RequestLimitExceeded"):
         api.apply(cfg, node_configs="minimal", progress=False)
     assert rule.hits == cfg.aws.max_attempts
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_lock_put_item_throttling_is_retried(make_config, moto_server):
+    cfg = make_config(state={"backend": "s3", "bucket": "ops-state", "key": "lokonb/demo.json",
+                             "region": "eu-central-1", "dynamodb_table": "locks"})
+    with open_aws(cfg) as a:
+        state.init_backend(cfg, a)
+        rule = moto_server.add(service="dynamodb", op="PutItem", times=2, status=400,
+                               code="ProvisionedThroughputExceededException")
+        backend = state.open_backend(cfg, a)
+        info = backend.acquire("apply", "cfg.yaml")
+        assert rule.hits == 2 and backend.lock_info()["lock_id"] == info["lock_id"]
+        with pytest.raises(LockHeldError, match="locked by apply"):
+            state.open_backend(cfg, a).acquire("apply", "cfg.yaml")
+        backend.release({**info, "lock_id": "not-mine"})  # conditional delete: a non-owner cannot release
+        assert backend.lock_info()["lock_id"] == info["lock_id"]
+        with pytest.raises(OperationFailed, match="does not match"):
+            backend.break_lock("wrong")
+        backend.release(info)
+        assert backend.lock_info() is None
