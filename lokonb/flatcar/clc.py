@@ -200,6 +200,7 @@ TYPE_GUID_ALIASES = {
     "raid_partition": "a19d880f-05fc-4d3b-a006-743f0f84911e",
 }
 
+
 # alecthomas/units ParseBase2Bytes as ct uses it: "KiB"-style units first, then "KB"-style (both 1024-based).
 def _unit_map(suffix: str) -> dict[str, float]:
     out = {"B": 1.0}
@@ -550,8 +551,11 @@ def _choose_etcd(ctx: _Ctx):  # type: ignore[no-untyped-def]
             return sec.option_struct("types.Etcd", sec.ETCD_35, extra), (sec.ETCD_35, None)
         v = sec.parse_semver(version)
         if v is None:
-            ctx.r.entries.append(ReportEntry("error", f"{version} is not in dotted-tri format", vpos[0], None,
-                                             hint_column=vpos[1]))
+            ctx.r.entries.append(
+                ReportEntry(
+                    "error", f"{version} is not in dotted-tri format", vpos[0], None, hint_column=vpos[1]
+                )
+            )
             return None
         major, minor, _ = v
         if major < 2 or (major == 2 and minor < 3):
@@ -584,8 +588,11 @@ def _choose_flannel(ctx: _Ctx):  # type: ignore[no-untyped-def]
             return sec.option_struct("types.Flannel", sec.FLANNEL_06, extra), (sec.FLANNEL_06, None, 6)
         v = sec.parse_semver(version)
         if v is None:
-            ctx.r.entries.append(ReportEntry("error", f"{version} is not in dotted-tri format", vpos[0], None,
-                                             hint_column=vpos[1]))
+            ctx.r.entries.append(
+                ReportEntry(
+                    "error", f"{version} is not in dotted-tri format", vpos[0], None, hint_column=vpos[1]
+                )
+            )
             return None
         major, minor, _ = v
         if major == 0 and minor < 5:

@@ -476,7 +476,7 @@ def _render_role(
         cfg = to_target(cfg, "3.3.0", target)
     findings: list[Finding] = []
     if use_snippets:
-        # model.filesystem_paths (optional): mount path of each CLC filesystem name, for the 2.x → 3.x conversion
+        # model.filesystem_paths (optional): mount path per CLC filesystem name, for 2.x → 3.x
         fs_paths = getattr(model, "filesystem_paths", None)
         cfg = _apply_snippets(
             role, cfg, target, _snippets(model, role), provenance, findings, files_dir, fs_paths

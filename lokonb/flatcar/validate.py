@@ -57,9 +57,7 @@ def load_schema(spec: str) -> dict[str, Any]:
     if spec not in SPECS:
         raise ValueError(f"no schema for Ignition spec {spec!r}; known: {', '.join(SPECS)}")
     text = (
-        resources.files("lokonb.flatcar")
-        .joinpath("data", f"ignition-{spec}.schema.json")
-        .read_text("utf-8")
+        resources.files("lokonb.flatcar").joinpath("data", f"ignition-{spec}.schema.json").read_text("utf-8")
     )
     return json.loads(text)
 
