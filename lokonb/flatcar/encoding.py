@@ -15,9 +15,12 @@ _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 _ESCAPE_TABLE = [chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)]
 
 
+_UNSAFE = re.compile(rb"[^A-Za-z0-9\-_.!~*'()]")
+
+
 def escape_bytes(data: bytes) -> str:
     """RFC 2396 escaping of every byte outside the unreserved set (``%XX`` uppercase)."""
-    return "".join([_ESCAPE_TABLE[b] for b in data])
+    return _UNSAFE.sub(lambda m: _ESCAPE_TABLE[m.group(0)[0]].encode("ascii"), data).decode("ascii")
 
 
 def data_url_percent(data: bytes) -> str:
@@ -82,6 +85,9 @@ _FRAG_OK = _PATH_OK | frozenset(b"!()*?")
 _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class GoUrlError(ValueError):
     pass
 
@@ -107,7 +113,7 @@ def _escaped(raw: str, url: str, ok: frozenset[int]) -> str:
 
 def go_url(url: str) -> str:
     """``url.Parse(u).String()`` for the URLs configs hold; raise :class:`GoUrlError` like Go would."""
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+    if _CONTROL.search(url):
         raise GoUrlError(f'parse "{url}": net/url: invalid control character in URL')
     rest, frag_sep, fragment = url.partition("#")
     m = _SCHEME_RE.match(rest)
