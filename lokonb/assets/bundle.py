@@ -321,7 +321,9 @@ def _load_pair(store: AssetStore, spec: CertSpec) -> tuple[CertKey | None, str |
     if cert_data is None or key_data is None:
         return None, f"tls/{spec.name}.{'crt' if cert_data is None else 'key'} missing"
     try:
-        return CertKey(load_cert(cert_data), load_private_key(key_data)), None
+        # CA keys sign everything: fully validated. Leaf keys: their public half is compared with the
+        # certificate by mismatches(); skipping the slow RSA check keeps reuse fast (every render/apply).
+        return CertKey(load_cert(cert_data), load_private_key(key_data, validate=spec.is_ca)), None
     except (ValueError, TypeError):  # TypeError: an encrypted key (lokonb never writes one)
         return None, "unreadable PEM (not a certificate and an unencrypted RSA key)"
 
