@@ -86,7 +86,10 @@ def _records_csv(result: Any) -> Any:
     out["harmless"] = out["harmless"].map({True: "true", False: "false"})
     out["orphan"] = out["orphan"].map({True: "true", False: "false"})
     out["severity"] = out["severity"].astype("string").fillna("")
-    return out
+    # file order: sources as given, then physical line
+    order = {name: i for i, name in enumerate(result.sources["source"])}
+    out["_o"] = out["source"].astype(str).map(order).fillna(len(order))
+    return out.sort_values(["_o", "line_no"], kind="stable").drop(columns="_o")
 
 
 def _analyze(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from lokonb.logs import formats as F
 from lokonb.logs.classify import PRIORITY_ORDER, Classifier
@@ -41,15 +42,33 @@ _SECRET = [
 ]
 
 
-def redact(text: str | None) -> str | None:
-    """Scrub secrets with ``lokonb.notebook.redact`` when available, else with the built-in patterns."""
-    if text is None:
+#: every secret pattern of the scrubber needs one of these words; texts without them skip the (slower) scrubber
+_TRIGGER = re.compile(r"(?i)private key|akia|asia|bearer|eyj|token|client.key.data|passw|secret")
+_KNOWN: list[Any] = []
+
+
+def _known_regex() -> Any:
+    try:
+        from lokonb.notebook.redact import default_redactor
+
+        red = default_redactor()
+        return red._known_regex() if hasattr(red, "_known_regex") else None
+    except ImportError:  # the notebook package is optional for the library
         return None
+
+
+def redact(text: str | None) -> str | None:
+    """Scrub secrets (``lokonb.notebook.redact.scrub`` when available, plus the built-in patterns)."""
+    if not text:
+        return text
+    known = _known_regex()
+    if not _TRIGGER.search(text) and (known is None or not known.search(text)):
+        return text
     try:
         from lokonb.notebook.redact import scrub
 
         text = scrub(text)
-    except ImportError:  # the notebook package is optional for the library
+    except ImportError:
         pass
     for rx, rep in _SECRET:
         text = rx.sub(rep, text)
@@ -385,6 +404,21 @@ class _SourceRun:
         offsets[n] = K.ends[-1] + 1 if n else 0
         lines_arr = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
         texts = lines_arr.take(pa.array(ri))
+        # structured `key=<` blocks ("Unhandled Error" err=<): the block is the message, classify with it
+        multi = np.flatnonzero(n_lines > 1)
+        blk = np.array([], np.int64)
+        if len(multi):
+            hit = pc.match_substring_regex(texts.take(pa.array(multi)), r'=<(?:"|\s|$)')
+            blk = multi[np.asarray(hit.to_numpy(zero_copy_only=False), bool)]
+        if len(blk):
+            from lokonb.logs.classify import _scatter
+
+            joined = []
+            for r in blk.tolist():
+                first = bytes(buf[K.starts[ri[r]]:K.ends[ri[r]]])
+                rest = bytes(buf[K.ends[ri[r]] + 1:K.ends[last_line[r]]][:65536]).replace(b"\n", b" ")
+                joined.append(first + b" " + rest.replace(b"\t", b"") + b"\n")
+            texts = _scatter(texts, R, blk, pa.array(joined, pa.large_binary()))
         sev = K.sev[ri]
         ts, ts_outer = self._timestamps(K, ri, outer, hdr)
         # file names (basename table for the `files` filter and the `file` column)
@@ -496,7 +530,13 @@ class _SourceRun:
         ts = c.ts[idx]
         n = len(idx)
         fam = None if is_other else clf.fams[f]
-        fields: dict[str, Any] = {} if is_other else clf.extract(f, sub, sev)
+        if is_other:
+            fields: dict[str, Any] = {}
+            self._full = lambda sel: {}
+        else:
+            # verdict fields for every record (quick patterns); every field only where rows are shown
+            fields = clf.extract(f, sub, sev, only=clf.needed_fields(f, clf.fams[f].verdict == "probe"))
+            self._full = lambda sel: clf.extract(f, sub.take(pa.array(sel)), sev[sel])
         harmless = np.zeros(n, bool)
         why = np.full(n, "family", dtype=object)
         priority = np.full(n, None, dtype=object)
@@ -559,7 +599,7 @@ class _SourceRun:
             self.startups.extend(vt.tolist())
         act = np.flatnonzero(~harmless)
         if len(act):
-            self._findings(f, idx[act], c, {k: _sel(v, act) for k, v in fields.items()}, why[act], priority[act])
+            self._findings(f, idx[act], c, self._full(act), why[act], priority[act])
         if self.clf.names[f] == OTHER:
             for i in idx[:2000].tolist():
                 self.other_msgs[normalize_message(self._message(c, i)[:300])] += 1
@@ -646,7 +686,7 @@ class _SourceRun:
             g = self.probe[a]
             rows = None
             if keep_rows:
-                rows = self._row_frame(f, idx[ja], c, {k: _sel(v, ja) for k, v in fields.items()},
+                rows = self._row_frame(f, idx[ja], c, self._full(ja),
                                        np.zeros(len(ja), bool), np.full(len(ja), "probe", object),
                                        np.full(len(ja), None, object))
             g.append((c.ts[idx[ja]].copy(), np.full(len(ja), f, np.int16), np.array([tls[j] for j in js], object),
@@ -682,8 +722,7 @@ class _SourceRun:
             return
         if mode != "all" and len(sel) > self.o.max_records:
             sel = sel[-self.o.max_records:]
-        frame = self._row_frame(f, idx[sel], c, {k: _sel(v, sel) for k, v in fields.items()}, harmless[sel],
-                                why[sel], priority[sel])
+        frame = self._row_frame(f, idx[sel], c, self._full(sel), harmless[sel], why[sel], priority[sel])
         self.rows.append(frame)
         self.rows_count += len(frame)
         if mode == "auto" and self.agg.records_overflow and self.rows_count > 3 * self.o.max_records:

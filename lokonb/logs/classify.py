@@ -220,11 +220,50 @@ class Classifier:
                 lst.sort()
 
     # -- fields ----------------------------------------------------------------------------------------------
-    def extract(self, i: int, sub: pa.Array, severity: np.ndarray) -> dict[str, Any]:
-        """Typed fields of family ``i`` for ``sub`` (all of which belong to it): name -> array."""
+    def needed_fields(self, i: int, probe: bool) -> set[str]:
+        """Fields every record of family ``i`` needs for its verdict (conditions, derive sources, probe keys)."""
+        f = self.fams[i]
+        need = {k for cond in (*f.harmless_if, *f.actionable_if) for k in cond} - {"line", "severity"}
+        if probe:
+            need |= {"client_addr", "tls_error"}
+        for name in list(need):
+            d = f.derive.get(name)
+            if d is not None and d.source not in ("line", "severity"):
+                need.add(d.source)
+        return need
+
+    def extract(self, i: int, sub: pa.Array, severity: np.ndarray, only: set[str] | None = None) -> dict[str, Any]:
+        """Typed fields of family ``i`` for ``sub`` (all of which belong to it): name -> array.
+
+        With ``only``, fields covered by the family's ``quick`` patterns (one RE2 group each) are taken from
+        them; rows where a quick pattern finds nothing, or fields without one, use the full regex.
+        """
         c = self.comp[i]
         f = c.fam
         n = len(sub)
+        if only is not None:
+            want = {k for k in only if k in f.fields}
+            if want and want <= set(f.quick):
+                out: dict[str, Any] = {}
+                ok = np.ones(n, bool)
+                for name in sorted(want):
+                    st = pc.extract_regex(sub, _quick_pattern(f.quick[name], f.ignore_case))
+                    valid = np.asarray(st.is_valid().to_numpy(zero_copy_only=False), bool)
+                    ok &= valid
+                    out[name] = _typed(st.field("v"), f.fields[name])
+                rest = np.flatnonzero(~ok)
+                if len(rest):
+                    full = self.extract(i, sub.take(pa.array(rest)), severity[rest])
+                    for name in want:
+                        if name in full:
+                            out[name] = _overlay(out[name], rest, full[name])
+                for name, value in f.set.items():
+                    out[name] = np.full(n, value, dtype=object)
+                self._derive(f, sub, out, n)
+                return out
+            if not want and not (set(only) & set(f.derive)):
+                out = {name: np.full(n, value, dtype=object) for name, value in f.set.items()}
+                return out
         raw: dict[str, pa.Array] = {}
         if c.regexes:
             pending = np.arange(n)
@@ -257,6 +296,11 @@ class Classifier:
             out[name] = _typed(col, f.fields.get(name, "str"))
         for name, value in f.set.items():
             out[name] = np.full(n, value, dtype=object)
+        self._derive(f, sub, out, n)
+        return out
+
+    @staticmethod
+    def _derive(f: Family, sub: pa.Array, out: dict[str, Any], n: int) -> None:
         for name, d in f.derive.items():
             src = sub if d.source == "line" else out.get(d.source)
             res = np.full(n, d.default, dtype=object)
@@ -270,7 +314,6 @@ class Classifier:
                     res[mm] = value
                     done |= mm
             out[name] = res
-        return out
 
     def conditions(self, i: int, conds: tuple[Any, ...], fields: dict[str, Any], sub: pa.Array,
                    severity: np.ndarray) -> np.ndarray:
@@ -289,6 +332,22 @@ class Classifier:
                 m &= _test(vals, test, n)
             anyc |= m
         return anyc
+
+
+def _quick_pattern(rx: str, ignore_case: bool) -> str:
+    body = re.sub(r"(?<!\\)\((?!\?)", "(?P<v>", rx, count=1)
+    return ("(?i)" if ignore_case else "") + body
+
+
+def _overlay(base: Any, positions: np.ndarray, values: Any) -> Any:
+    """``base`` with ``values`` put at ``positions`` (NumPy or Arrow arrays)."""
+    if isinstance(base, pa.Array) or isinstance(values, pa.Array):
+        b = base if isinstance(base, pa.Array) else pa.array(list(base))
+        v = values if isinstance(values, pa.Array) else pa.array(list(values), b.type)
+        return _scatter(b, len(b), positions, v.cast(b.type))
+    out = np.array(base, copy=True)
+    out[positions] = values
+    return out
 
 
 def pd_fill(a: Any) -> np.ndarray:

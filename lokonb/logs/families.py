@@ -35,7 +35,7 @@ STANDARD_FIELDS: dict[str, str] = {
 PSEUDO_FIELDS = ("line", "severity")
 KEYS = {"name", "group", "any", "all", "ignore_case", "files", "regex", "fields", "verdict", "priority",
         "harmless_if", "actionable_if", "group_by", "continuation", "reason", "before", "after", "set", "derive",
-        "fields_only"}
+        "fields_only", "quick"}
 OTHER = "other"
 
 
@@ -61,6 +61,7 @@ class Family:
     regex: tuple[str, ...] = ()
     fields_only: bool = False
     fields: Mapping[str, str] = field(default_factory=dict)
+    quick: Mapping[str, str] = field(default_factory=dict)
     set: Mapping[str, str] = field(default_factory=dict)
     derive: Mapping[str, Derive] = field(default_factory=dict)
     verdict: str = "actionable"
@@ -211,6 +212,17 @@ def _build(entry: Mapping[str, Any], where: str, file: str | None) -> Family:
         missing = groups - set(fields)
         if missing:
             raise _err(w, f"named group(s) {', '.join(sorted(missing))} not declared in fields", file)
+    quick = entry.get("quick") or {}
+    if not isinstance(quick, dict):
+        raise _err(f"{where}.quick", "must be a map field -> regex with one group", file)
+    for qname, qrx in quick.items():
+        if qname not in fields:
+            raise _err(f"{where}.quick.{qname}", "quick patterns may only fill declared fields", file)
+        try:
+            if re.compile(str(qrx)).groups != 1:
+                raise _err(f"{where}.quick.{qname}", "needs exactly one capturing group", file)
+        except re.error as exc:
+            raise _err(f"{where}.quick.{qname}", f"invalid regex: {exc}", file) from None
     set_ = entry.get("set") or {}
     if not isinstance(set_, dict):
         raise _err(f"{where}.set", "must be a map field -> value", file)
@@ -250,6 +262,7 @@ def _build(entry: Mapping[str, Any], where: str, file: str | None) -> Family:
         name=name, group=group, any=anys, all=alls, ignore_case=ignore_case,
         files=_str_list(entry.get("files", []), f"{where}.files", file), regex=regexes,
         fields_only=bool(entry.get("fields_only", False)), fields=dict(fields),
+        quick={k: str(v) for k, v in quick.items()},
         set={k: str(v) for k, v in set_.items()}, derive=derive, verdict=verdict, priority=priority,
         harmless_if=_conditions(entry.get("harmless_if"), f"{where}.harmless_if", known, file),
         actionable_if=_conditions(entry.get("actionable_if"), f"{where}.actionable_if", known, file),

@@ -133,7 +133,7 @@ def analyse_group(ts_ns: np.ndarray, *, network_ok: bool, periods: Sequence[floa
             on = np.zeros(len(t), bool)
             pbest = np.full(nwin, period)
             k = np.full(nwin, 99.0)
-            grid = np.linspace(-0.01, 0.01, 41)
+            grid = np.linspace(-0.01, 0.01, 21)
             for rel in grid[np.argsort(np.abs(grid), kind="stable")]:  # nominal period first, then outwards
                 p = period * (1 + rel)
                 s, kk, o, wc = _fold(t, win, wstart_ev, p, tl, max_probers, nwin)
