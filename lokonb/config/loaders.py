@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -46,9 +47,11 @@ def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath,
                   extra_keys: Iterable[str] = ()) -> RawDefinition:
     """Turn YAML/dict data in either accepted form into a :class:`RawDefinition`.
 
-    Forms: the parameters form (``cluster:``, ``aws:``, ``state:`` blocks; other top-level keys belong to the
-    notebook and are reported as ignored unless listed in ``extra_keys``) and the flat form printed by
-    ``lokonb config show`` (cluster attributes at the top level with ``aws``/``state`` blocks).
+    Forms: the parameters form (``cluster:``, ``aws:``, ``state:`` blocks) and the flat form printed by
+    ``lokonb config show`` (cluster attributes at the top level with ``aws``/``state`` blocks). In the
+    parameters form, other top-level keys belong to the notebook and are left alone, except one that looks like
+    a misspelt ``cluster``/``aws``/``state`` (an error with a suggestion) and is not in ``extra_keys`` (keys
+    the caller knows to be its own).
     """
     if data is None:
         raise ConfigError("the cluster definition is empty (expected cluster: with cluster_name, dns_zone, "
@@ -63,13 +66,17 @@ def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath,
         cluster = {k: v for k, v in data.items() if k not in ("aws", "state")}
     else:
         cluster = data["cluster"]
-        ignored = [k for k in data if k not in PARAMETER_BLOCKS and k not in set(extra_keys)]
-        for key in ignored:
-            line = lines.get((key,))
-            issues.append(Issue(path=str(key), severity="warning", rule="unknown",
-                                message="not part of the cluster definition (cluster, aws, state); ignored by "
-                                        "the cluster model",
-                                source=(f"{file}:{line}" if file else f"line {line}") if line else None))
+        # Other top-level keys are the notebook's parameters (action, confirm, ...), not the cluster's. A key
+        # that looks like a misspelt block would silently lose settings, so that one is an error.
+        for key in data:
+            if key in PARAMETER_BLOCKS or key in set(extra_keys):
+                continue
+            close = difflib.get_close_matches(str(key), PARAMETER_BLOCKS, n=1, cutoff=0.6)
+            if close:
+                line = lines.get((key,))
+                issues.append(Issue(path=str(key), rule="unknown",
+                                    message=f'unknown block; did you mean "{close[0]}"?',
+                                    source=(f"{file}:{line}" if file else f"line {line}") if line else None))
     return RawDefinition(cluster=cluster, aws=data.get("aws") or {}, state=data.get("state") or {},
                          file=file, locate=_locator(file, lines, flat), issues=issues)
 

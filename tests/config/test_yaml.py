@@ -70,11 +70,12 @@ def test_issue_source_has_file_and_line(tmp_path):
     assert issue.source == f"{path}:{line}"
 
 
-def test_notebook_keys_beside_the_cluster_are_reported_not_lost(tmp_path):
-    data = {**MINIMAL, "confirm": False}
-    loaded = read_yaml(dump(tmp_path, data))
-    assert [w.path for w in loaded.warnings] == ["confirm"]
-    assert not read_yaml(dump(tmp_path, data), extra_keys=("confirm",)).warnings
+def test_notebook_keys_beside_the_cluster_are_left_alone_but_block_typos_are_errors(tmp_path):
+    data = {**MINIMAL, "confirm": False, "action": "plan"}
+    assert not read_yaml(dump(tmp_path, data)).warnings
+    with pytest.raises(ConfigValidationError) as exc:
+        read_yaml(dump(tmp_path, {**data, "stat": {"backend": "s3"}}))
+    assert str(exc.value.errors[0]).startswith('stat: unknown block; did you mean "state"?')
 
 
 def test_flat_form_is_accepted(minimal):
