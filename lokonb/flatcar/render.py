@@ -62,14 +62,15 @@ class RoleConfig:
 
     role: str
     spec: str
-    config: dict[str, Any]
+    # The config and its bytes may hold keys and tokens: never part of repr() (logs, notebook outputs).
+    config: dict[str, Any] = field(repr=False)
     cluster_name: str = ""
     instances: int = 1
     secret_paths: tuple[str, ...] = ()
     provenance: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-    compact: bytes = b""
-    pretty: bytes = b""
+    compact: bytes = field(default=b"", repr=False)
+    pretty: bytes = field(default=b"", repr=False)
 
     def __post_init__(self) -> None:
         if not self.compact:

@@ -214,8 +214,8 @@ RENDER_FLATCAR = NotebookSchema(
             "ignition_version",
             "choice",
             "3.3.0",
-            "Ignition spec version of the output",
-            choices=("3.3.0", "3.4.0"),
+            "Ignition spec version of the output (2.3.0: legacy Flatcar/ct configs)",
+            choices=("3.3.0", "3.4.0", "2.3.0"),
         ),
         Param(
             "external_validate",

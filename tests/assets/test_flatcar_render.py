@@ -104,11 +104,6 @@ def test_secret_material_is_marked_and_never_reported(generated, tmp_path, caplo
     assert any(s in render.role("controller-0").compact.decode() for s in _secrets(generated))
 
 
-@pytest.mark.xfail(
-    reason="lokonb.flatcar ClusterRender/RoleConfig repr includes the whole config (tokens, keys); "
-    "reported to the flatcar area",
-    strict=False,
-)
 def test_render_repr_hides_secrets(rendered, generated):
     shown = repr(rendered) + repr(rendered.role("controller-0"))
     assert not [s for s in _secrets(generated) if s in shown]
