@@ -12,11 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lokonb.assets.versions import IMAGES
 from lokonb.errors import ConfigError
 
-KUBELET_IMAGE = "quay.io/kinvolk/kubelet:v1.21.4"
-ETCD_IMAGE = "quay.io/coreos/etcd:v3.4.16"
-BOOTKUBE_IMAGE = "quay.io/kinvolk/bootkube:v0.14.0-helm4"
+# Every image and version is pinned once, in lokonb.assets.versions.
+KUBELET_IMAGE = IMAGES["kubelet"]
+ETCD_IMAGE = IMAGES["etcd"]
+BOOTKUBE_IMAGE = IMAGES["bootkube"]
 MAX_USER_WATCHES = 1048576
 SYSTEM_RESERVED_CPU = "500m"
 KUBE_RESERVED_CPU = "300m"
