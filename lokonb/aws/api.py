@@ -399,6 +399,12 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
             leftovers = [{"type": x.type, "key": x.key, "id": x.id,
                           "why": next((o.error for o in failed if o.action.id == x.id), "still present")}
                          for x in left.all()]
+            from lokonb.aws.sweep import sweep
+
+            swept, in_place = sweep(a, config.cluster_name)
+            known = {x["id"] for x in leftovers}
+            leftovers += [{**x, "key": "(tag sweep)"} for x in swept
+                          if x["id"].rsplit("/", 1)[-1] not in known]
             if failed or leftovers:
                 import pandas as pd
 
@@ -421,7 +427,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
             return DestroyResult(config.cluster_name, msg, p, outcomes_df(outcomes),
                                  {"total": time.monotonic() - t0},
                                  {k: v - calls0.get(k, 0) for k, v in a.calls.items() if v - calls0.get(k, 0)},
-                                 left_in_place=found.foreign)
+                                 left_in_place=in_place)
         finally:
             if lock is not None:
                 backend.release(lock)

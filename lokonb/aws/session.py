@@ -29,7 +29,8 @@ def is_read_operation(name: str) -> bool:
 class Aws:
     """Clients for one run against one account/region/endpoint."""
 
-    SERVICES = ("sts", "ec2", "elbv2", "route53", "autoscaling", "iam", "s3", "dynamodb")
+    SERVICES = ("sts", "ec2", "elbv2", "route53", "autoscaling", "iam", "s3", "dynamodb",
+                "resourcegroupstaggingapi")
 
     def __init__(self, *, region: str, endpoint: str | None = None, profile: str | None = None,
                  shared_credentials_file: str | None = None, retry_mode: str = "standard", max_attempts: int = 10,

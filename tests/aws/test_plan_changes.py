@@ -91,7 +91,7 @@ def test_foreign_nlb_with_the_clusters_name_is_a_preflight_error(make_config, aw
         api.plan(make_config(), node_configs="minimal")
 
 
-def test_destroy_needs_confirmation_and_names_blockers(applied, moto_server, aws_url, no_backoff):
+def test_destroy_needs_confirmation_and_names_blockers(applied, moto_server, aws_url, no_backoff, make_config):
     with pytest.raises(NotConfirmed) as ei:
         api.destroy(applied)
     assert ei.value.exit_code == 2 and "would delete" in str(ei.value)
@@ -102,11 +102,22 @@ def test_destroy_needs_confirmation_and_names_blockers(applied, moto_server, aws
     eni = ec2.create_network_interface(SubnetId=sub, Description="ELB k8s-ingress")["NetworkInterface"]
     moto_server.add(service="ec2", op="DeleteSubnet", times=None, status=400, code="DependencyViolation",
                     message=f"The subnet '{sub}' has dependencies and cannot be deleted.")
+    fast = make_config(aws={"waiter_scale": 0.002})  # DependencyViolation budget 10 min x 0.002
     with pytest.raises(DestroyIncomplete) as ei:
-        api.destroy(applied, confirm=True, progress=False)
+        api.destroy(fast, confirm=True, progress=False)
     msg = str(ei.value)
     assert eni["NetworkInterfaceId"] in msg and "ELB k8s-ingress" in msg and "LoadBalancer Services" in msg
     assert "subnet/public-1" in set(ei.value.leftovers.key)
     moto_server.clear()
     ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
     assert "nothing left" in api.destroy(applied, confirm=True, progress=False).message
+
+
+def test_kubernetes_only_resources_survive_destroy_and_are_listed(applied, aws_url):
+    ec2 = boto(aws_url, "ec2")
+    vol = ec2.create_volume(Size=1, AvailabilityZone="eu-central-1a", TagSpecifications=[{
+        "ResourceType": "volume", "Tags": [{"Key": "kubernetes.io/cluster/demo", "Value": "owned"}]}])["VolumeId"]
+    res = api.destroy(applied, confirm=True, progress=False)
+    assert "nothing left" in res.message
+    assert [x["why"] for x in res.left_in_place if vol in x["id"]] == ["not created by lokonb; left in place"]
+    assert ec2.describe_volumes(VolumeIds=[vol])["Volumes"]
