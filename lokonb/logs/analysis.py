@@ -202,6 +202,7 @@ class _SourceRun:
         self.first_ts: int | None = None
         self.last_ts: int | None = None
         self.tz_note: str | None = None
+        self.auto_offset: int | None = None
 
     # -- reading -----------------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -459,6 +460,26 @@ class _SourceRun:
         has_o = o != NAT
         # records with an outer timestamp: the year of Y-1, Y, Y+1 closest to it (TIME-3)
         sel = h & has_o
+        if sel.any() and self.o.klog_tz == "auto" and self.auto_offset is None:
+            # TIME-1 auto: the median of (outer - klog as UTC) rounded to 15 min, when the spread is small
+            oy = _years_of(o[sel])
+            raw = np.full(sel.sum(), NAT, np.int64)
+            dist = np.full(sel.sum(), np.inf)
+            for dy in (-1, 0, 1):
+                cand = _klog_ns(oy + dy, mon[sel], day[sel], tod[sel])
+                d = np.where(cand == NAT, np.inf, np.abs((o[sel] - cand).astype(np.float64)))
+                raw = np.where(d < dist, cand, raw)
+                dist = np.minimum(d, dist)
+            diff = (o[sel] - raw)[raw != NAT].astype(np.float64)
+            if len(diff):
+                q = 15 * 60 * 1e9
+                off = float(np.round(np.median(diff) / q) * q)
+                spread = np.abs(diff - off)
+                if np.median(spread) < 60e9:
+                    self.auto_offset = int(off)
+                    sign = "+" if off <= 0 else "-"  # klog is UTC+X when the outer (UTC) time is X earlier
+                    mins = int(abs(off) // 60e9)
+                    self.tz_note = f"{sign}{mins // 60:02d}:{mins % 60:02d} (auto)"
         if sel.any():
             self.used_outer = True
             oy = _years_of(o[sel])
@@ -508,6 +529,10 @@ class _SourceRun:
 
     def _tz(self, ns: np.ndarray) -> np.ndarray:
         tz = self.o.klog_tz
+        if tz == "auto":
+            # auto_offset = outer (UTC) - klog read as UTC, so UTC = klog + auto_offset
+            off = self.auto_offset or 0
+            return np.where(ns == NAT, NAT, ns + off) if off else ns
         if tz in (None, "UTC", "utc", "Z") or not len(ns):
             return ns
         import pandas as pd
@@ -990,6 +1015,7 @@ class _Aggregate:
         self.bucket_ns = _bucket_ns(opts.bucket)
         self.fam: dict[int, list[Any]] = {}
         self.fam_sources: dict[int, set[str]] = defaultdict(set)
+        self.fam_by_source: dict[tuple[str, int], tuple[int, int]] = {}
         self.sev: Counter = Counter()
         self.timeline: Counter = Counter()
         self.timeline_src: Counter = Counter()
@@ -1058,6 +1084,16 @@ class _Aggregate:
             if delta:
                 df["timestamp"] = _shift_years(df["timestamp"].to_numpy(np.int64), delta)
             self.rows.append(df)
+            if self.o.records in ("auto", "actionable") and self.records_overflow:
+                # keep memory bounded across sources: only the most recent max_records actionable rows
+                both = pd.concat(self.rows, ignore_index=True)
+                both = both[~both["harmless"].astype(bool)]
+                if len(both) > self.o.max_records:
+                    both = both.assign(_t=both["timestamp"].astype("int64")).sort_values(
+                        "_t", kind="stable").drop(columns="_t").tail(self.o.max_records)
+                self.rows = [both]
+        for f, st in run.fam.items():
+            self.fam_by_source[(name, f)] = (st[0], st[1])
         self.records_seen += run.stats["records"] - run.stats["filtered_out"]
         # RULE-3: three or more starts within 60 minutes
         if len(run.startups) >= 3:
@@ -1089,7 +1125,8 @@ class _Aggregate:
             "unparsed": run.stats["unparsed"], "decode_errors": run.stats["decode_errors"],
             "truncated_lines": run.stats["truncated_lines"], "time_errors": run.stats["time_errors"],
             "filtered_out": run.stats["filtered_out"], "first_ts": first, "last_ts": last,
-            "year_source": ys, "tz": self.o.klog_tz, "error": run.src.error,
+            "year_source": ys, "tz": run.tz_note or ("UTC (auto: no outer timestamps)" if self.o.klog_tz == "auto"
+                                                     else self.o.klog_tz), "error": run.src.error,
             "node": run.src.node, "pod": run.src.pod, "container": run.src.container,
         })
         if run.src.error:
@@ -1271,13 +1308,13 @@ class LogAnalysis:
 
     # -- derived views --------------------------------------------------------------------------------------
     def summary_by_source(self) -> Any:
-        """Counts per (source, family) from the timeline store (sources as first index level)."""
+        """Counts per (source, family): ``count``, ``harmless_count``, ``actionable_count`` (source first index)."""
         import pandas as pd
 
-        rows = Counter()
-        for (b, name), c in self._agg.timeline_src.items():
-            rows[name] += c
-        return pd.DataFrame(sorted(rows.items()), columns=["source", "count"]).set_index("source")
+        rows = [{"source": src, "family": self._agg.clf.names[f], "count": c, "harmless_count": h,
+                 "actionable_count": c - h} for (src, f), (c, h) in self._agg.fam_by_source.items()]
+        df = pd.DataFrame(rows, columns=["source", "family", "count", "harmless_count", "actionable_count"])
+        return df.sort_values(["source", "count"], ascending=[True, False]).set_index(["source", "family"])
 
     def timeline(self, bucket: str | None = None, by: str = "family", top: int = 8) -> Any:
         """Counts per time bucket (UTC) and family (``top`` families + ``other families``), verdict or source."""

@@ -134,15 +134,33 @@ def analyse_group(ts_ns: np.ndarray, *, network_ok: bool, periods: Sequence[floa
             pbest = np.full(nwin, period)
             k = np.full(nwin, 99.0)
             grid = np.linspace(-0.01, 0.01, 21)
-            for rel in grid[np.argsort(np.abs(grid), kind="stable")]:  # nominal period first, then outwards
+            grid = grid[np.argsort(np.abs(grid), kind="stable")]  # nominal period first, then outwards
+            # windows already perfect at the nominal period (every event on one of the phases) need no refinement
+            sel_ev = np.ones(len(t), bool)
+            for step, rel in enumerate(grid):
+                if step == 1:
+                    todo = share < 1.0
+                    sel_ev = todo[win]
+                    if not sel_ev.any():
+                        break
+                    wsub, winv = np.unique(win[sel_ev], return_inverse=True)
                 p = period * (1 + rel)
-                s, kk, o, wc = _fold(t, win, wstart_ev, p, tl, max_probers, nwin)
-                ok_new, ok_old = s >= 0.8, share >= 0.8
-                better = (ok_new & ~ok_old) | ((ok_new == ok_old) & ((kk < k) | ((kk == k) & (s > share + 1e-12))))
-                share = np.where(better, s, share)
-                k = np.where(better, kk, k)
-                pbest = np.where(better, p, pbest)
-                on = np.where(better[win], o, on)
+                if step == 0:
+                    s, kk, o, _ = _fold(t, win, wstart_ev, p, tl, max_probers, nwin)
+                    widx, ev_idx = np.arange(nwin), np.arange(len(t))
+                else:
+                    s, kk, o, _ = _fold(t[sel_ev], winv, wstart_ev[sel_ev], p, tl, max_probers, len(wsub))
+                    widx, ev_idx = wsub, np.flatnonzero(sel_ev)
+                cur_s, cur_k = share[widx], k[widx]
+                ok_new, ok_old = s >= 0.8, cur_s >= 0.8
+                better = (ok_new & ~ok_old) | ((ok_new == ok_old) & ((kk < cur_k) | ((kk == cur_k) & (s > cur_s + 1e-12))))
+                share[widx] = np.where(better, s, cur_s)
+                k[widx] = np.where(better, kk, cur_k)
+                pbest[widx] = np.where(better, p, pbest[widx])
+                ev_win = win[ev_idx] if step else win
+                bmask = np.zeros(nwin, bool)
+                bmask[widx] = better
+                on[ev_idx] = np.where(bmask[ev_win], o, on[ev_idx])
             rate_ok = counts <= 1.2 * np.maximum(k, 1) * w / period + 1
             wper = dense & (share >= 0.8) & rate_ok
             frac = wper[dense].mean()

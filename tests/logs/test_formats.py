@@ -304,3 +304,20 @@ def test_crlf_identical_to_lf():
     crlf = parse_lines("\r\n".join(CANON) + "\r\n").records
     pd.testing.assert_series_equal(lf["message"], crlf["message"])
     pd.testing.assert_series_equal(lf["timestamp"], crlf["timestamp"])
+
+
+def test_klog_tz_auto_detects_offset():
+    # klog writes local time (+01:00); the kubelet prefix is UTC
+    lines = [f"2025-01-01T00:00:0{i}.017406102Z I0101 01:00:0{i}.000000       1 a.go:1] x{i}" for i in range(5)]
+    res = parse_lines(lines, klog_tz="auto")
+    assert res.sources["tz"][0] == "+01:00 (auto)"
+    assert res.records["timestamp"][0] == pd.Timestamp("2025-01-01T00:00:00Z")
+    fixed = parse_lines(lines, klog_tz="Europe/Berlin").records
+    assert fixed["timestamp"][0] == pd.Timestamp("2025-01-01T00:00:00Z")
+
+
+def test_summary_by_source():
+    res = parse_lines(CANON + ["W0408 05:35:30.000000       1 x.go:1] odd"], year=2024)
+    sbs = res.summary_by_source()
+    assert sbs.loc[("lines", "tls_handshake_reset"), "count"] == 3
+    assert sbs.loc[("lines", "other"), "actionable_count"] == 1
