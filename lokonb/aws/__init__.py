@@ -9,6 +9,7 @@ Public API (lazy; importing ``lokonb.aws`` imports no boto3)::
     destroy_plan(config) -> Plan
     verify(config) -> DataFrame(resource, type, attribute, expected, actual, ok)
     break_lock(config, lock_id) -> dict
+    wait_for_nodes(apply_result) -> NodesStatus          # lokoctl's wait; skipped on the embedded AWS
     open_aws(config) -> Aws                            # clients for a run (embedded / URL / real AWS)
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["plan", "apply", "destroy", "destroy_plan", "verify", "break_lock", "open_aws", "Aws"]
+__all__ = ["plan", "apply", "destroy", "destroy_plan", "verify", "break_lock", "open_aws", "Aws", "wait_for_nodes"]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,6 +25,10 @@ def __getattr__(name: str) -> Any:
         from lokonb.aws import api
 
         return getattr(api, name)
+    if name == "wait_for_nodes":
+        from lokonb.aws.nodes import wait_for_nodes
+
+        return wait_for_nodes
     if name in ("open_aws", "Aws"):
         from lokonb.aws import session
 
