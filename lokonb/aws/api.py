@@ -190,7 +190,7 @@ def _write_kubeconfig(config: Any, assets: Any) -> str | None:
 def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace: bool = False,
           progress: bool = True, aws: Aws | None = None, state_path: str | Path | None = None,
           config_path: str | None = None, plan_callback: Any = None, assets: Any = None,
-          upgrade_os: bool = False) -> ApplyResult:
+          upgrade_os: bool = False, roll_pools: tuple[str, ...] | list[str] = ()) -> ApplyResult:
     """Make AWS match the configuration (no confirmation asked: like ``lokoctl cluster apply --confirm``)."""
     t0 = time.monotonic()
     timings: dict[str, float] = {}
@@ -278,6 +278,11 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
             if a.embedded is not None:
                 notes.append("embedded AWS: nothing serves the API name; the kubeconfig is written for shape only")
             notes.extend(_scaling_warnings(a, p))
+            if roll_pools:
+                from lokonb.aws.roll import roll
+
+                notes.extend(f"instance refresh {r['id']} started for worker_pool[\"{r['pool']}\"]"
+                             for r in roll(a, config, roll_pools))
             from lokonb.aws.executor import peak_concurrency
 
             return ApplyResult(config.api_endpoint, kubeconfig, p, outcomes_df(outcomes), timings,
@@ -313,8 +318,26 @@ def _scaling_warnings(aws: Aws, p: Plan) -> list[str]:
             continue
         for act in acts:
             if act.get("StatusCode") in ("Failed", "Cancelled"):
-                out.append(f"{key}: scaling activity {act.get('StatusCode')}: {act.get('StatusMessage', '')}")
+                out.append(activity_message(key.split("/", 1)[1], act.get("StatusMessage", "")))
     return out
+
+
+def activity_message(pool: str, status: str) -> str:
+    """A failed ASG scaling activity as an actionable warning (aws.md §10); the ASG keeps retrying by itself."""
+    import re
+
+    m = re.search(r"[Ss]pot request price of (\d+(?:\.\d+)?) is lower than the minimum required Spot request "
+                  r"fulfillment price of (\d+(?:\.\d+)?)", status)
+    if m:
+        return (f'Spot bid {m.group(1)} for worker_pool["{pool}"] is below the current spot price {m.group(2)}; '
+                "raise spot_price or leave it empty (on-demand cap).")
+    if "InsufficientInstanceCapacity" in status or "insufficient capacity" in status.lower():
+        return (f'worker_pool["{pool}"]: AWS has no capacity for the instance type right now ({status[:160]}); '
+                "the group keeps retrying; choose another instance type or add spot_instance_types.")
+    if "instance profile" in status.lower() or "iam" in status.lower():
+        return f'worker_pool["{pool}"]: the instance profile was not usable yet ({status[:160]}); the group retries.'
+    return f'worker_pool["{pool}"]: scaling activity failed: {status[:200]}'
+
 
 
 def _discovery_build(a: Aws, config: Any) -> Build:

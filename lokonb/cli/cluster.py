@@ -51,6 +51,8 @@ def register(sub: Any) -> None:
         if name == "apply":
             p.add_argument("--allow-replace", action="store_true",
                            help="allow changes that replace or disrupt resources (e.g. controller_type)")
+            p.add_argument("--wait", action="store_true",
+                           help="then wait until every node is Ready, as lokoctl does (needs the API reachable)")
         p.set_defaults(func=_handler(name))
     state = sub.add_parser("state", help="cluster state record and lock")
     ssub = state.add_subparsers(dest="state_cmd", metavar="ACTION", required=True)
@@ -151,6 +153,13 @@ def _apply(args: argparse.Namespace, config: Any) -> int:
         print(res.summary)
         for n in res.notes:
             print(f"note: {n}")
+    if args.wait:
+        from lokonb.aws.nodes import wait_for_nodes
+
+        st = wait_for_nodes(res)
+        print(st.message)
+        if len(st.df) and not args.json:
+            print(st.df.to_string(index=False))
     return 0
 
 

@@ -142,3 +142,68 @@ def test_minimal_node_configs_and_pointer_user_data_fit_the_limit():
     assert small.deliver("demo", "worker-web", "b").mode == "inline"  # secret-free and small: inline (auto)
     secret = NodeConfigs({"worker-web": b'{"ignition":{"version":"3.3.0"}}'}, secret={"worker-web": True})
     assert secret.deliver("demo", "worker-web", "b").mode == "s3"
+
+
+def test_roll_pools_starts_instance_refreshes_stubbed(make_config):
+    """StartInstanceRefresh is not implemented by moto (HTTP 500): botocore Stubber only (aws.md §11.4)."""
+    from botocore.stub import Stubber
+
+    from lokonb.aws.roll import refresh_status, roll
+    from lokonb.aws.session import Aws
+    from lokonb.errors import ConfigError
+
+    cfg = make_config()
+    aws = Aws(region="eu-central-1", endpoint="http://127.0.0.1:9")
+    asg = aws.client("autoscaling")
+    with Stubber(asg) as stub:
+        stub.add_response("start_instance_refresh", {"InstanceRefreshId": "r-1"}, {
+            "AutoScalingGroupName": "demo-web-worker", "Strategy": "Rolling",
+            "Preferences": {"MinHealthyPercentage": 90, "InstanceWarmup": 60}})
+        stub.add_response("describe_instance_refreshes", {"InstanceRefreshes": [{
+            "InstanceRefreshId": "r-1", "AutoScalingGroupName": "demo-web-worker", "Status": "InProgress",
+            "PercentageComplete": 50, "StatusReason": "Waiting for instances to warm up"}]},
+            {"AutoScalingGroupName": "demo-web-worker"})
+        assert roll(aws, cfg, ["web"]) == [{"pool": "web", "group": "demo-web-worker", "id": "r-1"}]
+        assert refresh_status(aws, cfg, "web")[0]["percent"] == 50
+        stub.assert_no_pending_responses()
+    with pytest.raises(ConfigError, match="unknown worker pool"):
+        roll(aws, cfg, ["nope"])
+
+
+@pytest.mark.parametrize("status,expected", [
+    ("Could not launch Spot Instances. SpotMaxPriceTooLow - Your Spot request price of 0.001 is lower than the "
+     "minimum required Spot request fulfillment price of 0.0035. Launching EC2 instance failed.",
+     'Spot bid 0.001 for worker_pool["batch"] is below the current spot price 0.0035; raise spot_price'),
+    ("Launching a new EC2 instance. Status Reason: We currently do not have sufficient t3.small capacity. "
+     "InsufficientInstanceCapacity", 'worker_pool["batch"]: AWS has no capacity'),
+    ("Invalid IAM Instance Profile name", "instance profile was not usable yet"),
+])
+def test_failed_scaling_activities_become_actionable_warnings(status, expected):
+    """Spot and capacity failures surface only as ASG scaling activities, which moto never fails: fed here as
+    the text AWS returns (aws.md §11.4)."""
+    from lokonb.aws.api import activity_message
+
+    assert expected in activity_message("batch", status)
+
+
+def test_scaling_activity_warnings_read_from_a_stubbed_client():
+    from types import SimpleNamespace
+
+    from botocore.stub import Stubber
+
+    from lokonb.aws.api import _scaling_warnings
+    from lokonb.aws.graph import Actual
+    from lokonb.aws.session import Aws
+
+    aws = Aws(region="eu-central-1", endpoint="http://127.0.0.1:9")
+    plan = SimpleNamespace(chosen={"asg/batch": Actual("asg/batch", "autoscaling:group", "demo-batch-worker")})
+    with Stubber(aws.client("autoscaling")) as stub:
+        stub.add_response("describe_scaling_activities", {"Activities": [{
+            "ActivityId": "a", "AutoScalingGroupName": "demo-batch-worker", "Cause": "c",
+            "StartTime": "2026-11-26T00:00:00Z", "StatusCode": "Failed",
+            "StatusMessage": "Your Spot request price of 0.001 is lower than the minimum required Spot request "
+                             "fulfillment price of 0.0035."}]},
+            {"AutoScalingGroupName": "demo-batch-worker", "MaxRecords": 20})
+        warnings = _scaling_warnings(aws, plan)
+    assert warnings == ['Spot bid 0.001 for worker_pool["batch"] is below the current spot price 0.0035; raise '
+                        'spot_price or leave it empty (on-demand cap).']
