@@ -262,6 +262,7 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
                         f"{len(failed)} of {len(outcomes)} changes failed (first: {failed[0].error} for "
                         f"{failed[0].action.key}); {ns} not started. Fix the cause and run apply again; it "
                         "resumes.", df)
+            dup_notes = _dedupe_retried_creates(a, ctx, build, record) if outcomes else []
             record.update(model_hash=config.model_hash, amis={"/".join(k): v["ImageId"] for k, v in
                                                              build.amis.items()},
                           identity={k: str(getattr(config, k)) for k in
@@ -274,7 +275,7 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
             backend.write(record)
             kubeconfig = _write_kubeconfig(config, assets)
             timings["total"] = time.monotonic() - t0
-            notes = list(p.notes)
+            notes = list(p.notes) + dup_notes
             if a.embedded is not None:
                 notes.append("embedded AWS: nothing serves the API name; the kubeconfig is written for shape only")
             notes.extend(_scaling_warnings(a, p))
@@ -291,6 +292,24 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
         finally:
             if lock is not None:
                 backend.release(lock)
+
+
+def _dedupe_retried_creates(a: Aws, ctx: ExecCtx, build: Build, record: dict) -> list[str]:
+    """VPC, subnet, IGW and route table creates cannot be made idempotent (no client token, no unique name):
+    when botocore retried one, an earlier attempt may have created a copy. Re-discover those keys and delete
+    every copy but the one in use (the next plan would find them too: "duplicate of ...")."""
+    keys = [k for k, v in ctx.results.items() if v.get("retried")]
+    if not keys:
+        return []
+    found = discover(a, build, record)
+    notes = []
+    for key in keys:
+        keep = ctx.results[key]["id"]
+        for dup in found.items.get(key, []):
+            if dup.id != keep:
+                REGISTRY[dup.type].delete(ctx, dup)
+                notes.append(f"deleted {dup.id}: a duplicate {dup.type} made by a retried request ({key})")
+    return notes
 
 
 def _secret_refs(config: Any, assets: Any) -> dict:

@@ -170,3 +170,15 @@ def test_lock_put_item_throttling_is_retried(make_config, moto_server):
             backend.break_lock("wrong")
         backend.release(info)
         assert backend.lock_info() is None
+
+
+def test_read_timeout_on_create_vpc_leaves_exactly_one_vpc(make_config, moto_server, aws_url):
+    """The first CreateVpc is held past read_timeout: botocore retries, moto later executes the held request too."""
+    cfg = make_config(aws={"read_timeout": 1, "waiter_scale": 0.5})
+    rule = moto_server.add(service="ec2", op="CreateVpc", times=1, code="", delay=1.5)
+    res = api.apply(cfg, node_configs="minimal", progress=False)
+    assert rule.hits == 1
+    vpcs = boto(aws_url, "ec2").describe_vpcs(Filters=[{"Name": "tag:lokonb:cluster", "Values": ["demo"]}])["Vpcs"]
+    assert len(vpcs) == 1, vpcs
+    assert any("duplicate ec2:vpc" in n for n in res.notes), res.notes
+    assert api.plan(cfg, node_configs="minimal").is_empty

@@ -27,6 +27,11 @@ class Ec2Tagged(ResourceType):
                          Tags=[{"Key": k, "Value": v} for k, v in changed.items()], resource=a.key)
 
 
+def retried(resp: dict) -> dict:
+    """Marks a create whose request botocore retried: an earlier attempt may have created a copy (aws.md §8.2)."""
+    return {"retried": True} if resp.get("ResponseMetadata", {}).get("RetryAttempts") else {}
+
+
 def subnet_cidrs(host_cidr: str, n: int) -> list[str]:
     """The first ``n`` /(p+4) subnets of ``host_cidr`` (10.0.0.0/16 -> 10.0.0.0/20, 10.0.16.0/20, ...)."""
     net = ipaddress.ip_network(host_cidr)
@@ -48,12 +53,13 @@ class Vpc(Ec2Tagged):
     destroy_rank = 90
 
     def create(self, ctx: ExecCtx, d: Desired, props: dict[str, Any]) -> dict[str, Any]:
-        vpc = ctx.aws.call("ec2", "create_vpc", CidrBlock=props["cidr"], AmazonProvidedIpv6CidrBlock=True,
-                           TagSpecifications=ec2_tag_spec("vpc", d.tags), resource=d.key)["Vpc"]
+        resp = ctx.aws.call("ec2", "create_vpc", CidrBlock=props["cidr"], AmazonProvidedIpv6CidrBlock=True,
+                            TagSpecifications=ec2_tag_spec("vpc", d.tags), resource=d.key)
+        vpc = resp["Vpc"]
         ctx.retrying(lambda: ctx.wait("ec2", "vpc_available", 2, 30, VpcIds=[vpc["VpcId"]]), NOT_FOUND_RETRY)
         self.update(ctx, d, Actual(d.key, self.type, vpc["VpcId"]), props, ["dns_support", "dns_hostnames"])
         got = ctx.aws.call("ec2", "describe_vpcs", VpcIds=[vpc["VpcId"]])["Vpcs"][0]
-        return {"id": vpc["VpcId"], "ipv6_cidr": _vpc_v6(got)}
+        return {"id": vpc["VpcId"], "ipv6_cidr": _vpc_v6(got), **retried(resp)}
 
     def update(self, ctx, d, a, props, changed):
         for f, attr in (("dns_support", "EnableDnsSupport"), ("dns_hostnames", "EnableDnsHostnames")):
@@ -91,7 +97,7 @@ class InternetGateway(Ec2Tagged):
                            TagSpecifications=ec2_tag_spec("internet-gateway", d.tags), resource=d.key)
         gid = igw["InternetGateway"]["InternetGatewayId"]
         self.update(ctx, d, Actual(d.key, self.type, gid), props, ["vpc"])
-        return {"id": gid}
+        return {"id": gid, **retried(igw)}
 
     def update(self, ctx, d, a, props, changed):
         old = a.props.get("vpc")
@@ -119,7 +125,7 @@ class RouteTable(Ec2Tagged):
         rt = ctx.retrying(lambda: ctx.aws.call("ec2", "create_route_table", VpcId=props["vpc"],
                                                TagSpecifications=ec2_tag_spec("route-table", d.tags),
                                                resource=d.key), NOT_FOUND_RETRY)
-        return {"id": rt["RouteTable"]["RouteTableId"]}
+        return {"id": rt["RouteTable"]["RouteTableId"], **retried(rt)}
 
     def delete(self, ctx, a):
         ctx.retrying(lambda: ctx.aws.call("ec2", "delete_route_table", RouteTableId=a.id, resource=a.key),
@@ -169,7 +175,7 @@ class Subnet(Ec2Tagged):
         sub = ctx.retrying(lambda: ctx.aws.call("ec2", "create_subnet", resource=d.key, **kw), NOT_FOUND_RETRY)
         sid = sub["Subnet"]["SubnetId"]
         self.update(ctx, d, Actual(d.key, self.type, sid), props, ["map_public_ip", "assign_ipv6"])
-        return {"id": sid}
+        return {"id": sid, **retried(sub)}
 
     def update(self, ctx, d, a, props, changed):
         for f, attr in (("map_public_ip", "MapPublicIpOnLaunch"), ("assign_ipv6", "AssignIpv6AddressOnCreation")):
