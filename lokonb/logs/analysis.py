@@ -48,13 +48,21 @@ _KNOWN: list[Any] = []
 
 
 def _known_regex() -> Any:
+    """The scrubber's known-secret regex, looked up once per analysis (see :func:`_refresh_redactor`)."""
+    if not _KNOWN:
+        _refresh_redactor()
+    return _KNOWN[0]
+
+
+def _refresh_redactor() -> None:
+    _KNOWN.clear()
     try:
         from lokonb.notebook.redact import default_redactor
 
         red = default_redactor()
-        return red._known_regex() if hasattr(red, "_known_regex") else None
+        _KNOWN.append(red._known_regex() if hasattr(red, "_known_regex") else None)
     except ImportError:  # the notebook package is optional for the library
-        return None
+        _KNOWN.append(None)
 
 
 def redact(text: str | None) -> str | None:
@@ -1017,8 +1025,8 @@ class _Aggregate:
         self.fam_sources: dict[int, set[str]] = defaultdict(set)
         self.fam_by_source: dict[tuple[str, int], tuple[int, int]] = {}
         self.sev: Counter = Counter()
-        self.timeline: Counter = Counter()
-        self.timeline_src: Counter = Counter()
+        self.tl: list[Any] = []       # DataFrames bucket, f, h, count
+        self.tl_src: list[Any] = []   # DataFrames bucket, count, source
         self.findings: dict[tuple[int, str], list[Any]] = {}
         self.find_sources: dict[tuple[int, str], set[str]] = defaultdict(set)
         self.other_msgs: Counter = Counter()
@@ -1054,12 +1062,21 @@ class _Aggregate:
             self.fam_sources[f].add(name)
         self.sev.update(run.sev)
         if run.timeline:
-            keys = np.array([k[0] for k in run.timeline], np.int64)
-            shifted = _shift_years(keys * self.bucket_ns, delta) // self.bucket_ns if delta else keys
-            for (k, (b, f, h)), cnt in zip(zip(shifted.tolist(), run.timeline, strict=True),
-                                           run.timeline.values(), strict=True):
-                self.timeline[(k, f, h)] += cnt
-                self.timeline_src[(k, name)] += cnt
+            import pandas as pd
+
+            keys = np.array(list(run.timeline.keys()), dtype=np.int64).reshape(-1, 3)
+            cnt = np.fromiter(run.timeline.values(), np.int64, len(run.timeline))
+            b = keys[:, 0]
+            if delta:
+                b = _shift_years(b * self.bucket_ns, delta) // self.bucket_ns
+            df = pd.DataFrame({"bucket": b, "f": keys[:, 1], "h": keys[:, 2].astype(bool), "count": cnt})
+            per_src = df.groupby("bucket", sort=False)["count"].sum().reset_index()
+            per_src["source"] = name
+            self.tl_src.append(per_src)
+            self.tl.append(df)
+            if len(self.tl) > 1:  # keep one compact frame: its size follows distinct results, not input size
+                self.tl = [pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum()
+                           .reset_index()]
         for fk, st in run.findings.items():
             g = self.findings.get(fk)
             first, last = sh(st[2]), sh(st[3])
@@ -1324,15 +1341,16 @@ class LogAnalysis:
         bns = agg.bucket_ns
         want = _bucket_ns(bucket) if bucket else bns
         if by == "source":
-            items = [(b, name, c) for (b, name), c in agg.timeline_src.items()]
+            if not agg.tl_src:
+                return pd.DataFrame()
+            df = pd.concat(agg.tl_src, ignore_index=True).rename(columns={"source": "col"})
         else:
-            items = []
-            for (b, f, h), c in agg.timeline.items():
-                col = ("harmless" if h else "actionable") if by == "verdict" else agg.clf.names[f]
-                items.append((b, col, c))
-        if not items:
-            return pd.DataFrame()
-        df = pd.DataFrame(items, columns=["bucket", "col", "count"])
+            if not agg.tl:
+                return pd.DataFrame()
+            df = pd.concat(agg.tl, ignore_index=True)
+            names = np.array(agg.clf.names, dtype=object)
+            df["col"] = np.where(df["h"], "harmless", "actionable") if by == "verdict" else names[df["f"]]
+            df = df[["bucket", "col", "count"]]
         df["bucket"] = (df["bucket"] * bns // want) * want
         # keep the grid under 5000 rows
         span = df["bucket"].max() - df["bucket"].min()
@@ -1446,6 +1464,7 @@ def analyze(sources: Any = (), *, pods: Any = None, format: Any = "auto",  # noq
     its fields. Raises :class:`LogSourceError` when no source could be read.
     """
     t0 = time.perf_counter()
+    _refresh_redactor()
     if isinstance(sources, (str, bytes)) or hasattr(sources, "__fspath__"):
         sources = [sources]
     fmt = format

@@ -212,8 +212,10 @@ class Classifier:
     def _learn(self, keys: np.ndarray, fam: np.ndarray, idx: np.ndarray) -> None:
         if len(self.cache) > 200_000:
             self.cache.clear()
-        pairs = np.unique(np.stack([keys[idx].astype(np.uint64), fam[idx].astype(np.uint64)], axis=1), axis=0)
-        for k, f in pairs.tolist():
+        with np.errstate(over="ignore"):
+            combo = keys[idx].astype(np.uint64) * np.uint64(1031) + fam[idx].astype(np.uint64)
+        _, first = np.unique(combo, return_index=True)
+        for k, f in zip(keys[idx][first].tolist(), fam[idx][first].tolist(), strict=True):
             lst = self.cache.setdefault(int(k), [])
             if f not in lst and len(lst) < 8:
                 lst.append(int(f))
