@@ -14,13 +14,21 @@ from collections import Counter
 
 HEADER = re.compile(r"^([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6}) +(\d+) ([^ \]]+):(\d+)\] (.*)$")
 RULES = (
-    ("tls_handshake_reset", "connection reset by peer"), ("tls_handshake_eof", "TLS handshake error from"),
-    ("http_access", '"HTTP" verb='), ("trace", "Trace["), ("etcd_client_noise", "parsed scheme"),
-    ("etcd_client_noise", "ccResolverWrapper"), ("etcd_client_noise", "pickfirstBalancer"),
-    ("watch_chan_error", "watch chan error"), ("reflector_watch_ended", "ended with"),
-    ("quota_admission", "quota admission"), ("not_metav1_status", "metav1.Status"),
-    ("webhook_failure", "Failed calling webhook"), ("aggregator_unavailable", "failed with:"),
-    ("authn_failure", "Unable to authenticate"), ("cacher", "Terminating all watchers"),
+    ("tls_handshake_reset", "connection reset by peer"),
+    ("tls_handshake_eof", "TLS handshake error from"),
+    ("http_access", '"HTTP" verb='),
+    ("trace", "Trace["),
+    ("etcd_client_noise", "parsed scheme"),
+    ("etcd_client_noise", "ccResolverWrapper"),
+    ("etcd_client_noise", "pickfirstBalancer"),
+    ("watch_chan_error", "watch chan error"),
+    ("reflector_watch_ended", "ended with"),
+    ("quota_admission", "quota admission"),
+    ("not_metav1_status", "metav1.Status"),
+    ("webhook_failure", "Failed calling webhook"),
+    ("aggregator_unavailable", "failed with:"),
+    ("authn_failure", "Unable to authenticate"),
+    ("cacher", "Terminating all watchers"),
 )
 
 

@@ -72,8 +72,13 @@ print(json.dumps(doc))
 def ensure_input(size: int, seed: int) -> tuple[Path, dict]:
     """Generate (or reuse) the benchmark file and its truth (in a subprocess: the parent stays small, so the
     peak RSS of the forked tools is their own)."""
-    version = subprocess.run([sys.executable, "-c", "from lokonb.logs.sample import GENERATOR_VERSION as v; print(v)"],
-                             capture_output=True, text=True, check=True, cwd=REPO).stdout.strip()
+    version = subprocess.run(
+        [sys.executable, "-c", "from lokonb.logs.sample import GENERATOR_VERSION as v; print(v)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    ).stdout.strip()
     CACHE.mkdir(parents=True, exist_ok=True)
     ignore = CACHE.parent / ".gitignore"
     if not ignore.exists():
@@ -83,8 +88,13 @@ def ensure_input(size: int, seed: int) -> tuple[Path, dict]:
     if path.exists() and truth_path.exists():
         return path, json.loads(truth_path.read_text())
     tmp = path.with_suffix(".partial")
-    out = subprocess.run([sys.executable, "-c", GENERATOR, str(size), str(seed), str(tmp)], capture_output=True,
-                         text=True, check=True, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-c", GENERATOR, str(size), str(seed), str(tmp)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
     doc = json.loads(out.stdout)
     tmp.rename(path)
     last = (doc["last_epoch"] or time.time()) + 1
@@ -109,9 +119,14 @@ def timed(cmd: list[str], stdout_to_pipe: bool = True) -> dict:
     wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read() if proc.stderr else b""
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "rss_mib": ru.ru_maxrss / 1024,
-            "rc": proc.returncode, "stdout": b"".join(out_chunks).decode(errors="replace"),
-            "stderr": err.decode(errors="replace")[-2000:]}
+    return {
+        "wall": wall,
+        "cpu": ru.ru_utime + ru.ru_stime,
+        "rss_mib": ru.ru_maxrss / 1024,
+        "rc": proc.returncode,
+        "stdout": b"".join(out_chunks).decode(errors="replace"),
+        "stderr": err.decode(errors="replace")[-2000:],
+    }
 
 
 def tools(paths: list[str]) -> dict[str, list[str]]:
@@ -145,8 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="1GiB")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--workers", default="auto", help="passed on for the record (sources are read one by one)")
-    ap.add_argument("--memory-check", action="store_true", help="also run lokonb on the file given as four sources")
+    ap.add_argument(
+        "--workers", default="auto", help="passed on for the record (sources are read one by one)"
+    )
+    ap.add_argument(
+        "--memory-check", action="store_true", help="also run lokonb on the file given as four sources"
+    )
     ap.add_argument("--clean", action="store_true", help="delete the generated input afterwards")
     args = ap.parse_args(argv)
     size = parse_size(args.size)
@@ -176,17 +195,27 @@ def main(argv: list[str] | None = None) -> int:
     for name, rs in runs.items():
         walls = [r["wall"] for r in rs]
         med = statistics.median(walls)
-        rows[name] = {"median_s": med, "min_s": min(walls), "max_s": max(walls),
-                      "cpu_s": statistics.median(r["cpu"] for r in rs), "mb_s": nbytes / 1e6 / med,
-                      "mlines_s": truth["lines"] / 1e6 / med, "rss_mib": max(r["rss_mib"] for r in rs)}
+        rows[name] = {
+            "median_s": med,
+            "min_s": min(walls),
+            "max_s": max(walls),
+            "cpu_s": statistics.median(r["cpu"] for r in rs),
+            "mb_s": nbytes / 1e6 / med,
+            "mlines_s": truth["lines"] / 1e6 / med,
+            "rss_mib": max(r["rss_mib"] for r in rs),
+        }
     loop_tp, grep_tp = rows["python loop"]["mb_s"], rows["grep -c"]["mb_s"]
     print()
-    print(f"{'tool':22s} {'median s':>9s} {'min-max s':>15s} {'user+sys':>9s} {'MB/s':>8s} {'Mlines/s':>9s} "
-          f"{'peak RSS MiB':>12s} {'x loop':>7s} {'x grep':>7s}")
+    print(
+        f"{'tool':22s} {'median s':>9s} {'min-max s':>15s} {'user+sys':>9s} {'MB/s':>8s} {'Mlines/s':>9s} "
+        f"{'peak RSS MiB':>12s} {'x loop':>7s} {'x grep':>7s}"
+    )
     for name, r in rows.items():
-        print(f"{name:22s} {r['median_s']:9.2f} {r['min_s']:7.2f}-{r['max_s']:<7.2f} {r['cpu_s']:9.2f} "
-              f"{r['mb_s']:8.1f} {r['mlines_s']:9.3f} {r['rss_mib']:12.1f} {r['mb_s'] / loop_tp:7.2f} "
-              f"{r['mb_s'] / grep_tp:7.3f}")
+        print(
+            f"{name:22s} {r['median_s']:9.2f} {r['min_s']:7.2f}-{r['max_s']:<7.2f} {r['cpu_s']:9.2f} "
+            f"{r['mb_s']:8.1f} {r['mlines_s']:9.3f} {r['rss_mib']:12.1f} {r['mb_s'] / loop_tp:7.2f} "
+            f"{r['mb_s'] / grep_tp:7.3f}"
+        )
     lk = rows["lokonb"]
     verdicts = {
         "PERF-1 (MUST) lokonb >= 3x python loop": lk["mb_s"] >= 3 * loop_tp,
@@ -199,18 +228,29 @@ def main(argv: list[str] | None = None) -> int:
         runner = LOKONB_RUNNER.replace(
             "r = analyze(paths,",
             "from pathlib import Path\nfrom lokonb.logs.sources import file_source\n"
-            "r = analyze([file_source(Path(p), name=f'copy{i}') for i, p in enumerate(paths)],")
+            "r = analyze([file_source(Path(p), name=f'copy{i}') for i, p in enumerate(paths)],",
+        )
         four = timed([sys.executable, "-c", runner, *([str(path)] * 4)])
-        print(f"memory check: one source {lk['rss_mib']:.1f} MiB, four sources {four['rss_mib']:.1f} MiB "
-              f"(+{four['rss_mib'] - lk['rss_mib']:.1f} MiB)")
+        print(
+            f"memory check: one source {lk['rss_mib']:.1f} MiB, four sources {four['rss_mib']:.1f} MiB "
+            f"(+{four['rss_mib'] - lk['rss_mib']:.1f} MiB)"
+        )
         verdicts["PERF-3 (MUST) four sources <= one + 128 MiB"] = four["rss_mib"] - lk["rss_mib"] <= 128
     print()
     for name, ok in verdicts.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
     for f in failures:
         print(f"problem: {f}")
-    result = {"input": str(path), "bytes": nbytes, "truth": truth, "rows": rows, "verdicts": verdicts,
-              "failures": failures, "rounds": args.rounds, "when": dt.datetime.now(dt.UTC).isoformat()}
+    result = {
+        "input": str(path),
+        "bytes": nbytes,
+        "truth": truth,
+        "rows": rows,
+        "verdicts": verdicts,
+        "failures": failures,
+        "rounds": args.rounds,
+        "when": dt.datetime.now(dt.UTC).isoformat(),
+    }
     out = CACHE / f"results-{int(time.time())}.json"
     out.write_text(json.dumps(result, indent=2, default=str))
     print(f"results: {out}")
@@ -218,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         path.unlink(missing_ok=True)
         path.with_suffix(".truth.json").unlink(missing_ok=True)
     must_fail = [k for k, ok in verdicts.items() if "MUST" in k and not ok] or [
-        f for f in failures if not f.startswith("lokonb vs truth")]
+        f for f in failures if not f.startswith("lokonb vs truth")
+    ]
     return 1 if must_fail else 0
 
 

@@ -13,54 +13,117 @@ from typing import Any
 FORMATS = ("auto", "klog", "cri", "docker", "json", "kubectl", "syslog")
 PRIORITIES = ("critical", "high", "medium", "low")
 #: Column order of ``--records FILE.csv`` (the first seven are the CLI contract).
-RECORD_COLUMNS = ("source", "line_no", "timestamp", "severity", "family", "harmless", "reason", "priority", "why",
-                  "n_lines", "orphan", "client_addr", "client_port", "tls_error", "verb", "uri", "code",
-                  "webhook", "apiservice", "err_kind", "message", "node", "pod", "container")
+RECORD_COLUMNS = (
+    "source",
+    "line_no",
+    "timestamp",
+    "severity",
+    "family",
+    "harmless",
+    "reason",
+    "priority",
+    "why",
+    "n_lines",
+    "orphan",
+    "client_addr",
+    "client_port",
+    "tls_error",
+    "verb",
+    "uri",
+    "code",
+    "webhook",
+    "apiservice",
+    "err_kind",
+    "message",
+    "node",
+    "pod",
+    "container",
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``logs`` command group."""
-    p = sub.add_parser("logs", help="analyse kube-apiserver logs (noise vs actionable, tables, plots)",
-                       description="Analyse kube-apiserver logs: formats, message families, load-balancer probe noise.")
+    p = sub.add_parser(
+        "logs",
+        help="analyse kube-apiserver logs (noise vs actionable, tables, plots)",
+        description="Analyse kube-apiserver logs: formats, message families, load-balancer probe noise.",
+    )
     lsub = p.add_subparsers(dest="logs_command", metavar="COMMAND")
     p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
 
-    a = lsub.add_parser("analyze", help="classify log lines and print the summary",
-                        description="Read log files, globs, directories (recursive), '-' for stdin, 'sample', or "
-                                    "live kube-apiserver pods (--pods); print the banner, findings and summary.")
-    a.add_argument("paths", nargs="*", metavar="PATH", help="file, glob, directory, NAME=PATH, '-' or 'sample'")
-    a.add_argument("--format", choices=FORMATS, default="auto", help="log format (default: detected per source)")
-    a.add_argument("--records", metavar="FILE.csv", help="write one row per record (every record) to this CSV")
+    a = lsub.add_parser(
+        "analyze",
+        help="classify log lines and print the summary",
+        description="Read log files, globs, directories (recursive), '-' for stdin, 'sample', or "
+        "live kube-apiserver pods (--pods); print the banner, findings and summary.",
+    )
+    a.add_argument(
+        "paths", nargs="*", metavar="PATH", help="file, glob, directory, NAME=PATH, '-' or 'sample'"
+    )
+    a.add_argument(
+        "--format", choices=FORMATS, default="auto", help="log format (default: detected per source)"
+    )
+    a.add_argument(
+        "--records", metavar="FILE.csv", help="write one row per record (every record) to this CSV"
+    )
     a.add_argument("--summary", metavar="FILE.csv", help="write the per-family summary table to this CSV")
     a.add_argument("--json", action="store_true", help="print the result as JSON instead of text tables")
-    a.add_argument("--pods", action="store_true", help="also read live kube-apiserver pods through the kubeconfig")
+    a.add_argument(
+        "--pods", action="store_true", help="also read live kube-apiserver pods through the kubeconfig"
+    )
     a.add_argument("--kubeconfig", help="kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
     a.add_argument("--context", help="kubeconfig context")
     a.add_argument("--namespace", default="kube-system", help="namespace of the apiserver pods (kube-system)")
-    a.add_argument("--selector", help="label selector (default: k8s-app=kube-apiserver, then component=kube-apiserver)")
+    a.add_argument(
+        "--selector", help="label selector (default: k8s-app=kube-apiserver, then component=kube-apiserver)"
+    )
     a.add_argument("--previous", action="store_true", help="also read the previous container instance")
     a.add_argument("--all-containers", action="store_true", help="read every container of the pods")
     a.add_argument("--since", help="only records at or after this time: a duration (6h) or ISO 8601")
     a.add_argument("--until", help="only records before this time (ISO 8601 or a duration ago)")
     a.add_argument("--families", metavar="FILE", help="YAML file extending/overriding the family table")
-    a.add_argument("--vpc-cidr", action="append", default=None, metavar="CIDR",
-                   help="VPC CIDR(s) of the load balancer's nodes (repeatable; default: private ranges, with a warning)")
-    a.add_argument("--extra-probe-network", action="append", default=[], metavar="CIDR",
-                   help="other networks whose periodic TLS probes are noise (repeatable)")
+    a.add_argument(
+        "--vpc-cidr",
+        action="append",
+        default=None,
+        metavar="CIDR",
+        help="VPC CIDR(s) of the load balancer's nodes (repeatable; default: private ranges, with a warning)",
+    )
+    a.add_argument(
+        "--extra-probe-network",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="other networks whose periodic TLS probes are noise (repeatable)",
+    )
     a.add_argument("--klog-tz", default="UTC", help="time zone of klog timestamps (IANA name, default UTC)")
     a.add_argument("--year", type=int, help="year of the first record (klog lines carry no year)")
     a.add_argument("--bucket", default="1min", help="timeline bucket (1min, 5min, 15min, 1h, ...)")
     a.add_argument("--out", metavar="DIR", help="write every table as CSV and the plots as PNG into DIR")
     a.add_argument("--records-parquet", metavar="FILE", help="write every record to a Parquet file")
-    a.add_argument("--fail-on", choices=PRIORITIES, help="exit 1 when findings at or above this priority exist")
-    a.add_argument("--max-records", type=int, default=100_000, help="cap of the records table (default 100000)")
-    a.add_argument("--workers", default="auto", help="worker processes (accepted; sources are read one by one)")
-    a.add_argument("--include", action="append", default=None, metavar="GLOB",
-                   help="directory walks keep paths matching these globs (default *kube-apiserver*; '*' = all)")
+    a.add_argument(
+        "--fail-on", choices=PRIORITIES, help="exit 1 when findings at or above this priority exist"
+    )
+    a.add_argument(
+        "--max-records", type=int, default=100_000, help="cap of the records table (default 100000)"
+    )
+    a.add_argument(
+        "--workers", default="auto", help="worker processes (accepted; sources are read one by one)"
+    )
+    a.add_argument(
+        "--include",
+        action="append",
+        default=None,
+        metavar="GLOB",
+        help="directory walks keep paths matching these globs (default *kube-apiserver*; '*' = all)",
+    )
     a.set_defaults(func=_analyze)
 
-    s = lsub.add_parser("sample", help="write the deterministic sample log",
-                        description="Write a realistic synthetic kube-apiserver log (same seed and size = same bytes).")
+    s = lsub.add_parser(
+        "sample",
+        help="write the deterministic sample log",
+        description="Write a realistic synthetic kube-apiserver log (same seed and size = same bytes).",
+    )
     g = s.add_mutually_exclusive_group()
     g.add_argument("--lines", type=int, help="number of physical lines (default 10000)")
     g.add_argument("--size", help="size, e.g. 64MiB")
@@ -99,21 +162,41 @@ def _analyze(args: argparse.Namespace) -> int:
     from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError
 
     if not args.paths and not args.pods:
-        raise LogParameterError("give at least one PATH ('-' for stdin, 'sample' for the built-in sample) or --pods")
+        raise LogParameterError(
+            "give at least one PATH ('-' for stdin, 'sample' for the built-in sample) or --pods"
+        )
     pods = None
     if args.pods:
-        pods = {"kubeconfig": args.kubeconfig, "context": args.context, "namespace": args.namespace,
-                "selector": args.selector, "previous": args.previous, "all_containers": args.all_containers,
-                "since": args.since}
+        pods = {
+            "kubeconfig": args.kubeconfig,
+            "context": args.context,
+            "namespace": args.namespace,
+            "selector": args.selector,
+            "previous": args.previous,
+            "all_containers": args.all_containers,
+            "since": args.since,
+        }
     include: Any = ("*kube-apiserver*",)
     if args.include:
         include = None if args.include == ["*"] else tuple(args.include)
     records_mode = "all" if (args.records or args.records_parquet) else "auto"
     result = analyze(
-        args.paths, pods=pods, format=args.format, families=args.families, klog_tz=args.klog_tz, year=args.year,
-        vpc_cidrs=args.vpc_cidr if args.vpc_cidr else "auto", extra_probe_networks=args.extra_probe_network,
-        since=args.since, until=args.until, bucket=args.bucket, max_records=args.max_records, records=records_mode,
-        records_path=args.records_parquet, include=include)
+        args.paths,
+        pods=pods,
+        format=args.format,
+        families=args.families,
+        klog_tz=args.klog_tz,
+        year=args.year,
+        vpc_cidrs=args.vpc_cidr if args.vpc_cidr else "auto",
+        extra_probe_networks=args.extra_probe_network,
+        since=args.since,
+        until=args.until,
+        bucket=args.bucket,
+        max_records=args.max_records,
+        records=records_mode,
+        records_path=args.records_parquet,
+        include=include,
+    )
     if args.records:
         _records_csv(result).to_csv(args.records, index=False)
     if args.summary:
@@ -121,12 +204,14 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.out:
         result.to_dir(args.out)
     if args.json:
-        doc = {"meta": result.meta,
-               "summary": json.loads(result.summary.to_json(orient="records", date_format="iso")),
-               "findings": json.loads(result.findings.to_json(orient="records", date_format="iso")),
-               "by_severity": json.loads(result.by_severity.to_json(orient="records")),
-               "tls_sources": json.loads(result.tls_sources.to_json(orient="records", date_format="iso")),
-               "sources": json.loads(result.sources.to_json(orient="records", date_format="iso"))}
+        doc = {
+            "meta": result.meta,
+            "summary": json.loads(result.summary.to_json(orient="records", date_format="iso")),
+            "findings": json.loads(result.findings.to_json(orient="records", date_format="iso")),
+            "by_severity": json.loads(result.by_severity.to_json(orient="records")),
+            "tls_sources": json.loads(result.tls_sources.to_json(orient="records", date_format="iso")),
+            "sources": json.loads(result.sources.to_json(orient="records", date_format="iso")),
+        }
         print(json.dumps(doc, indent=2, default=str))
     else:
         _print_text(result)
@@ -153,7 +238,9 @@ def _print_text(result: Any) -> None:
             print(fd[cols].head(30).to_string(index=False))
         print()
         print("== summary by family ==")
-        sm = result.summary[["family", "count", "share", "harmless_count", "actionable_count", "default", "reason"]]
+        sm = result.summary[
+            ["family", "count", "share", "harmless_count", "actionable_count", "default", "reason"]
+        ]
         print(sm.to_string(index=False, formatters={"share": "{:.1%}".format}))
 
 
@@ -172,18 +259,33 @@ def _sample(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         for i in range(args.controllers):
             with open(out / f"kube-apiserver-{i}.log", "wb") as fh:
-                truths.append(generate(fh, size=size, lines=lines, seed=args.seed + i, fmt=args.format,
-                                       local_addr=f"10.0.{5 + 16 * i}.21").to_dict())
+                truths.append(
+                    generate(
+                        fh,
+                        size=size,
+                        lines=lines,
+                        seed=args.seed + i,
+                        fmt=args.format,
+                        local_addr=f"10.0.{5 + 16 * i}.21",
+                    ).to_dict()
+                )
     elif args.output == "-":
-        truths.append(generate(sys.stdout.buffer, size=size, lines=lines, seed=args.seed, fmt=args.format).to_dict())
+        truths.append(
+            generate(sys.stdout.buffer, size=size, lines=lines, seed=args.seed, fmt=args.format).to_dict()
+        )
     else:
         with open(args.output, "wb") as fh:
             truths.append(generate(fh, size=size, lines=lines, seed=args.seed, fmt=args.format).to_dict())
     if args.truth:
-        Path(args.truth).write_text(json.dumps(truths if len(truths) > 1 else truths[0], indent=2), encoding="utf-8")
+        Path(args.truth).write_text(
+            json.dumps(truths if len(truths) > 1 else truths[0], indent=2), encoding="utf-8"
+        )
     if args.output != "-":
         total = sum(t["bytes"] for t in truths)
-        print(f"wrote {total:,} bytes, {sum(t['lines'] for t in truths):,} lines to {args.output}", file=sys.stderr)
+        print(
+            f"wrote {total:,} bytes, {sum(t['lines'] for t in truths):,} lines to {args.output}",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -140,8 +140,10 @@ def fetch_pod_sources(query: PodQuery | Mapping[str, Any], *, warnings: list[str
     pods, errors = _find_pods(core, q)
     warnings.extend(errors)
     if not pods and not errors:
-        warnings.append(f"no kube-apiserver pods found in {q.namespace} (selectors "
-                        f"{q.selector or ', '.join(DEFAULT_SELECTORS)}, name prefix {NAME_PREFIX})")
+        warnings.append(
+            f"no kube-apiserver pods found in {q.namespace} (selectors "
+            f"{q.selector or ', '.join(DEFAULT_SELECTORS)}, name prefix {NAME_PREFIX})"
+        )
     jobs = []
     for pod in pods:
         for cont in _containers(pod, q):
@@ -155,9 +157,17 @@ def fetch_pod_sources(query: PodQuery | Mapping[str, Any], *, warnings: list[str
     def fetch(job: tuple[Any, str, bool]) -> Source:
         pod, cont, prev = job
         ns, name = pod.metadata.namespace or q.namespace, pod.metadata.name
-        src = Source(name=f"pod/{ns}/{name}/{cont}" + ("#previous" if prev else ""), kind="pod",
-                     node=getattr(pod.spec, "node_name", None), namespace=ns, pod=name, container=cont,
-                     instance="previous" if prev else "current", anchor_ns=now_ns, year_source="collection-time")
+        src = Source(
+            name=f"pod/{ns}/{name}/{cont}" + ("#previous" if prev else ""),
+            kind="pod",
+            node=getattr(pod.spec, "node_name", None),
+            namespace=ns,
+            pod=name,
+            container=cont,
+            instance="previous" if prev else "current",
+            anchor_ns=now_ns,
+            year_source="collection-time",
+        )
         try:
             tmp, dropped = _download(core, name, ns, cont, prev, q, since_seconds, since_ns, until_ns)
         except Exception as exc:  # noqa: BLE001 - every failure becomes this source's error, others continue
@@ -166,8 +176,9 @@ def fetch_pod_sources(query: PodQuery | Mapping[str, Any], *, warnings: list[str
                 src.notes.append("no previous container log (not an error)")
                 src.opener = None
                 return src
-            src.error = (_api_error(exc, "get pods/log", ns) if status is not None
-                         else f"{type(exc).__name__}: {exc}")
+            src.error = (
+                _api_error(exc, "get pods/log", ns) if status is not None else f"{type(exc).__name__}: {exc}"
+            )
             return src
         if dropped:
             src.notes.append(f"{dropped} line(s) outside since/until dropped")
@@ -179,8 +190,17 @@ def fetch_pod_sources(query: PodQuery | Mapping[str, Any], *, warnings: list[str
     return sources
 
 
-def _download(core: Any, name: str, ns: str, cont: str, prev: bool, q: PodQuery, since_seconds: int | None,
-              since_ns: int | None, until_ns: int | None) -> tuple[IO[bytes], int]:
+def _download(
+    core: Any,
+    name: str,
+    ns: str,
+    cont: str,
+    prev: bool,
+    q: PodQuery,
+    since_seconds: int | None,
+    since_ns: int | None,
+    until_ns: int | None,
+) -> tuple[IO[bytes], int]:
     """Stream one container log into a spooled temporary file, filtering since/until exactly on the prefix."""
     from lokonb.logs.formats import parse_ts_ns
 
@@ -204,7 +224,7 @@ def _download(core: Any, name: str, ns: str, cont: str, prev: bool, q: PodQuery,
             if cut < 0:
                 carry = data
                 continue
-            carry = data[cut + 1:]
+            carry = data[cut + 1 :]
             kept, d = _filter(data[: cut + 1], since_ns, until_ns, parse_ts_ns)
             dropped += d
             tmp.write(kept)
@@ -225,7 +245,9 @@ def _filter(block: bytes, since_ns: int | None, until_ns: int | None, parse: Any
     for line in block.split(b"\n")[:-1]:
         m = _TS_PREFIX.match(line)
         ts = parse(m.group(1).decode()) if m else None
-        if ts is not None and ((since_ns is not None and ts < since_ns) or (until_ns is not None and ts >= until_ns)):
+        if ts is not None and (
+            (since_ns is not None and ts < since_ns) or (until_ns is not None and ts >= until_ns)
+        ):
             dropped += 1
             continue
         out.append(line)

@@ -12,8 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["analyze", "parse_lines", "load_families", "sample_logs", "LogAnalysis", "FamilyTable",
-           "LogSourceError", "FamilyFileError", "check_fail_on"]
+__all__ = [
+    "analyze",
+    "parse_lines",
+    "load_families",
+    "sample_logs",
+    "LogAnalysis",
+    "FamilyTable",
+    "LogSourceError",
+    "FamilyFileError",
+    "check_fail_on",
+]
 
 _LAZY = {
     "analyze": ("lokonb.logs.analysis", "analyze"),

@@ -10,7 +10,7 @@ import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,10 @@ _NORM = [
 _SECRET = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1***REDACTED***"),
     (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "***REDACTED***"),
-    (re.compile(r"(?i)((?:token|password|passwd|secret)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;]{4,}"), r"\1***REDACTED***"),
+    (
+        re.compile(r"(?i)((?:token|password|passwd|secret)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;]{4,}"),
+        r"\1***REDACTED***",
+    ),
 ]
 
 
@@ -101,7 +104,7 @@ def go_unquote(msg: str) -> str:
             nx = msg[i + 1]
             if nx == "u" and i + 5 < len(msg):
                 try:
-                    out.append(chr(int(msg[i + 2:i + 6], 16)))
+                    out.append(chr(int(msg[i + 2 : i + 6], 16)))
                     i += 6
                     continue
                 except ValueError:
@@ -167,7 +170,9 @@ def parse_time(value: Any, what: str, now_ns: int | None = None) -> int | None:
     try:
         ts = pd.Timestamp(text)
     except (ValueError, TypeError):
-        raise LogParameterError(f"{what}: {value!r} is neither a duration (6h, 30m, 2d) nor an ISO 8601 time") from None
+        raise LogParameterError(
+            f"{what}: {value!r} is neither a duration (6h, 30m, 2d) nor an ISO 8601 time"
+        ) from None
     return int((ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).value)
 
 
@@ -250,7 +255,7 @@ class _SourceRun:
             self.unwrapper = F.Unwrapper(self.fmt or "auto", self.o.max_record_bytes)
         items = []
         unparsed_rows = []
-        for i, raw in enumerate(block[:-1].split(b"\n") if block else []):
+        for raw in block[:-1].split(b"\n") if block else []:
             self.lineno += 1
             res, start_line = self.unwrapper.unwrap(raw, self.lineno)
             if res.unparsed:
@@ -281,12 +286,24 @@ class _SourceRun:
         self.stats["unparsed"] += 1
         if len(self.unparsed) < self.o.max_unparsed_examples:
             text = raw[:200].decode("utf-8", "replace")
-            text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else ch for ch in text)
-            self.unparsed.append({"source": self.src.name, "lineno": lineno, "reason": reason, "text": redact(text)})
+            text = "".join(
+                ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else ch for ch in text
+            )
+            self.unparsed.append(
+                {"source": self.src.name, "lineno": lineno, "reason": reason, "text": redact(text)}
+            )
 
     # -- inner layer -------------------------------------------------------------------------------------------
-    def _inner(self, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, lineno: np.ndarray,
-               outer: np.ndarray | None, stream: np.ndarray | None, cut_idx: Sequence[int] = ()) -> None:
+    def _inner(
+        self,
+        buf: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        lineno: np.ndarray,
+        outer: np.ndarray | None,
+        stream: np.ndarray | None,
+        cut_idx: Sequence[int] = (),
+    ) -> None:
         K = F.parse_klog_block(buf, starts, ends)
         n = len(starts)
         skip = np.zeros(n, bool)
@@ -301,11 +318,11 @@ class _SourceRun:
             for i in np.unique(np.searchsorted(starts, high, side="right") - 1).tolist():
                 if K.hdr[i]:
                     try:
-                        bytes(buf[starts[i]:ends[i]]).decode("utf-8")
+                        bytes(buf[starts[i] : ends[i]]).decode("utf-8")
                     except UnicodeDecodeError:
                         self.stats["decode_errors"] += 1
         for i in fail.tolist():
-            line = bytes(buf[starts[i]:ends[i]])
+            line = bytes(buf[starts[i] : ends[i]])
             if not line:
                 continue
             if F.is_binary(line):
@@ -346,7 +363,7 @@ class _SourceRun:
         if replaced:
             parts = []
             for i in range(n):
-                parts.append(replaced.get(i, None) or bytes(buf[starts[i]:ends[i]]))
+                parts.append(replaced.get(i, None) or bytes(buf[starts[i] : ends[i]]))
             block = b"\n".join(parts) + b"\n"
             buf = np.frombuffer(block, np.uint8)
             starts, ends = F.line_bounds(buf)
@@ -365,9 +382,18 @@ class _SourceRun:
         self._records(buf, K, lineno, outer, stream, skip, pid_override, verbosity, set(cut_idx))
 
     # -- records -----------------------------------------------------------------------------------------------
-    def _records(self, buf: np.ndarray, K: F.KlogColumns, lineno: np.ndarray, outer: np.ndarray,
-                 stream: np.ndarray, skip: np.ndarray, pid_override: dict[int, int], verbosity: dict[int, int],
-                 cut: set[int]) -> None:
+    def _records(
+        self,
+        buf: np.ndarray,
+        K: F.KlogColumns,
+        lineno: np.ndarray,
+        outer: np.ndarray,
+        stream: np.ndarray,
+        skip: np.ndarray,
+        pid_override: dict[int, int],
+        verbosity: dict[int, int],
+        cut: set[int],
+    ) -> None:
         n = len(K.starts)
         self.stats["lines"] += n
         hdr = K.hdr & ~skip
@@ -411,7 +437,9 @@ class _SourceRun:
         offsets = np.empty(n + 1, np.int64)
         offsets[:n] = K.starts
         offsets[n] = K.ends[-1] + 1 if n else 0
-        lines_arr = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
+        lines_arr = pa.Array.from_buffers(
+            pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)]
+        )
         texts = lines_arr.take(pa.array(ri))
         # structured `key=<` blocks ("Unhandled Error" err=<): the block is the message, classify with it
         multi = np.flatnonzero(n_lines > 1)
@@ -424,8 +452,8 @@ class _SourceRun:
 
             joined = []
             for r in blk.tolist():
-                first = bytes(buf[K.starts[ri[r]]:K.ends[ri[r]]])
-                rest = bytes(buf[K.ends[ri[r]] + 1:K.ends[last_line[r]]][:65536]).replace(b"\n", b" ")
+                first = bytes(buf[K.starts[ri[r]] : K.ends[ri[r]]])
+                rest = bytes(buf[K.ends[ri[r]] + 1 : K.ends[last_line[r]]][:65536]).replace(b"\n", b" ")
                 joined.append(first + b" " + rest.replace(b"\t", b"") + b"\n")
             texts = _scatter(texts, R, blk, pa.array(joined, pa.large_binary()))
         sev = K.sev[ri]
@@ -434,7 +462,7 @@ class _SourceRun:
         fkey = _file_keys(buf, K.file_start[ri], K.file_end[ri])
         uk, first_idx, finv = np.unique(fkey, return_index=True, return_inverse=True)
         file_names: list[str | None] = []
-        for j, fi in enumerate(first_idx.tolist()):
+        for fi in first_idx.tolist():
             a, b = int(K.file_start[ri[fi]]), int(K.file_end[ri[fi]])
             file_names.append(bytes(buf[a:b]).decode("utf-8", "replace") if hdr[ri[fi]] and b > a else None)
         fam = self.clf.families_of(texts, K.key[ri], orphan[ri], file_names, finv)
@@ -451,15 +479,32 @@ class _SourceRun:
             lo, hi = int(valid_ts.min()), int(valid_ts.max())
             self.first_ts = lo if self.first_ts is None else min(self.first_ts, lo)
             self.last_ts = hi if self.last_ts is None else max(self.last_ts, hi)
-        ctx = _BatchCtx(buf=buf, K=K, ri=ri, lineno=lineno, stream=stream, n_lines=n_lines, last_line=last_line,
-                        orphan=orphan, ts=ts, ts_outer=ts_outer, sev=sev, file_names=file_names, finv=finv,
-                        pid_override=pid_override, verbosity=verbosity, cut=cut, texts=texts)
+        ctx = _BatchCtx(
+            buf=buf,
+            K=K,
+            ri=ri,
+            lineno=lineno,
+            stream=stream,
+            n_lines=n_lines,
+            last_line=last_line,
+            orphan=orphan,
+            ts=ts,
+            ts_outer=ts_outer,
+            sev=sev,
+            file_names=file_names,
+            finv=finv,
+            pid_override=pid_override,
+            verbosity=verbosity,
+            cut=cut,
+            texts=texts,
+        )
         for f in np.unique(fam[keep]).tolist():
             idx = np.flatnonzero((fam == f) & keep)
             self._family_batch(int(f), idx, ctx)
 
-    def _timestamps(self, K: F.KlogColumns, ri: np.ndarray, outer: np.ndarray, hdr: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray]:
+    def _timestamps(
+        self, K: F.KlogColumns, ri: np.ndarray, outer: np.ndarray, hdr: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         o = outer[ri]
         h = hdr[ri]
         mon, day, tod = K.mon[ri], K.day[ri], K.tod[ri]
@@ -560,7 +605,6 @@ class _SourceRun:
         is_other = f == clf.other
         sub = c.texts.take(pa.array(idx))
         sev = c.sev[idx]
-        ts = c.ts[idx]
         n = len(idx)
         fam = None if is_other else clf.fams[f]
         if is_other:
@@ -576,17 +620,28 @@ class _SourceRun:
         probe = False
         if is_other:
             harmless = (sev == 1) | (sev == 0)
-            why = np.select([sev == 4, sev == 3, sev == 2], ["severity-F", "unknown-error", "unknown-warning"],
-                            "unknown-info").astype(object)
-            priority = np.select([sev == 4, sev == 3, sev == 2], ["critical", "medium", "low"], None).astype(object)
+            why = np.select(
+                [sev == 4, sev == 3, sev == 2],
+                ["severity-F", "unknown-error", "unknown-warning"],
+                "unknown-info",
+            ).astype(object)
+            priority = np.select([sev == 4, sev == 3, sev == 2], ["critical", "medium", "low"], None).astype(
+                object
+            )
         else:
             assert fam is not None
             if fam.name == "trace" and o.trace_threshold_s != 1.0:
                 tot = np.asarray(fields.get("total_s", np.full(n, np.nan)), float)
                 act = tot >= o.trace_threshold_s
             else:
-                act = clf.conditions(f, fam.actionable_if, fields, sub, sev) if fam.actionable_if else np.zeros(n, bool)
-            harm = clf.conditions(f, fam.harmless_if, fields, sub, sev) if fam.harmless_if else np.zeros(n, bool)
+                act = (
+                    clf.conditions(f, fam.actionable_if, fields, sub, sev)
+                    if fam.actionable_if
+                    else np.zeros(n, bool)
+                )
+            harm = (
+                clf.conditions(f, fam.harmless_if, fields, sub, sev) if fam.harmless_if else np.zeros(n, bool)
+            )
             if fam.verdict == "probe":
                 probe = True
             elif fam.verdict == "harmless":
@@ -608,8 +663,16 @@ class _SourceRun:
         priority = np.where(harmless, None, priority).astype(object)
         self._aggregate(f, idx, c, fields, harmless, why, priority)
 
-    def _aggregate(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], harmless: np.ndarray,
-                   why: np.ndarray, priority: np.ndarray) -> None:
+    def _aggregate(
+        self,
+        f: int,
+        idx: np.ndarray,
+        c: _BatchCtx,
+        fields: dict[str, Any],
+        harmless: np.ndarray,
+        why: np.ndarray,
+        priority: np.ndarray,
+    ) -> None:
         sev = c.sev[idx]
         ts = c.ts[idx]
         n = len(idx)
@@ -657,8 +720,15 @@ class _SourceRun:
             for bb, cc in zip(u.tolist(), cnt.tolist(), strict=True):
                 self.timeline[(bb, f, hv)] += cc
 
-    def _findings(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], why: np.ndarray,
-                  priority: np.ndarray) -> None:
+    def _findings(
+        self,
+        f: int,
+        idx: np.ndarray,
+        c: _BatchCtx,
+        fields: dict[str, Any],
+        why: np.ndarray,
+        priority: np.ndarray,
+    ) -> None:
         fam = None if f == self.clf.other else self.clf.fams[f]
         gb = fam.group_by if fam is not None else ()
         n = len(idx)
@@ -670,8 +740,10 @@ class _SourceRun:
             if fam is not None and fam.name == "trace" and "uri" in gb:
                 j = gb.index("uri")
                 cols[j] = [None if u is None else normalize_message(u.split("?", 1)[0]) for u in cols[j]]
-            keys = [" ".join(f"{g}={v}" for g, v in zip(gb, vals, strict=True) if v not in (None, ""))
-                    for vals in zip(*cols, strict=True)]
+            keys = [
+                " ".join(f"{g}={v}" for g, v in zip(gb, vals, strict=True) if v not in (None, ""))
+                for vals in zip(*cols, strict=True)
+            ]
         else:
             keys = None
         sev = c.sev[idx]
@@ -684,8 +756,15 @@ class _SourceRun:
             st = self.findings.get(fk)
             t = int(ts[j])
             if st is None:
-                self.findings[fk] = [1, int(sev[j]), t if t != NAT else None, t if t != NAT else None,
-                                     self._line_text(c, idx[j]), str(why[j]), priority[j]]
+                self.findings[fk] = [
+                    1,
+                    int(sev[j]),
+                    t if t != NAT else None,
+                    t if t != NAT else None,
+                    self._line_text(c, idx[j]),
+                    str(why[j]),
+                    priority[j],
+                ]
                 continue
             st[0] += 1
             st[1] = max(st[1], int(sev[j]))
@@ -698,16 +777,17 @@ class _SourceRun:
     # -- text helpers ------------------------------------------------------------------------------------------
     def _line_text(self, c: _BatchCtx, r: int) -> str:
         i = c.ri[r]
-        return bytes(c.buf[c.K.starts[i]:c.K.ends[i]][:1000]).decode("utf-8", "replace")
+        return bytes(c.buf[c.K.starts[i] : c.K.ends[i]][:1000]).decode("utf-8", "replace")
 
     def _message(self, c: _BatchCtx, r: int) -> str:
         i = c.ri[r]
         a = int(c.K.msg[i]) if c.K.hdr[i] else int(c.K.starts[i])
-        return bytes(c.buf[a:c.K.ends[i]][: self.o.max_message_bytes * 2]).decode("utf-8", "replace")
+        return bytes(c.buf[a : c.K.ends[i]][: self.o.max_message_bytes * 2]).decode("utf-8", "replace")
 
     # -- probe families: events kept until the source ends -----------------------------------------------------
-    def _probe_events(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], fsev: np.ndarray
-                      ) -> None:
+    def _probe_events(
+        self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], fsev: np.ndarray
+    ) -> None:
         addr = _as_str_list(fields.get("client_addr"), len(idx))
         tls = _as_str_list(fields.get("tls_error"), len(idx))
         by: dict[str, list[int]] = defaultdict(list)
@@ -719,12 +799,28 @@ class _SourceRun:
             g = self.probe[a]
             rows = None
             if keep_rows:
-                rows = self._row_frame(f, idx[ja], c, self._full(ja),
-                                       np.zeros(len(ja), bool), np.full(len(ja), "probe", object),
-                                       np.full(len(ja), None, object))
-            g.append((c.ts[idx[ja]].copy(), np.full(len(ja), f, np.int16), np.array([tls[j] for j in js], object),
-                      c.sev[idx[ja]].copy(), self._line_text(c, idx[ja[0]]), rows, fsev[ja].copy(),
-                      idx[ja].copy(), None))
+                rows = self._row_frame(
+                    f,
+                    idx[ja],
+                    c,
+                    self._full(ja),
+                    np.zeros(len(ja), bool),
+                    np.full(len(ja), "probe", object),
+                    np.full(len(ja), None, object),
+                )
+            g.append(
+                (
+                    c.ts[idx[ja]].copy(),
+                    np.full(len(ja), f, np.int16),
+                    np.array([tls[j] for j in js], object),
+                    c.sev[idx[ja]].copy(),
+                    self._line_text(c, idx[ja[0]]),
+                    rows,
+                    fsev[ja].copy(),
+                    idx[ja].copy(),
+                    None,
+                )
+            )
 
     # -- records table ---------------------------------------------------------------------------------------
     def _want_rows(self, n: int) -> bool:
@@ -739,13 +835,23 @@ class _SourceRun:
             return False
         return True
 
-    def _keep_rows(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], harmless: np.ndarray,
-                   why: np.ndarray, priority: np.ndarray) -> None:
+    def _keep_rows(
+        self,
+        f: int,
+        idx: np.ndarray,
+        c: _BatchCtx,
+        fields: dict[str, Any],
+        harmless: np.ndarray,
+        why: np.ndarray,
+        priority: np.ndarray,
+    ) -> None:
         mode = self.o.records
         if mode == "none":
             return
         total = self.agg.records_seen + self.stats["records"]
-        if mode == "actionable" or (mode == "auto" and (total > self.o.max_records or self.agg.records_overflow)):
+        if mode == "actionable" or (
+            mode == "auto" and (total > self.o.max_records or self.agg.records_overflow)
+        ):
             sel = np.flatnonzero(~harmless)
             if mode == "auto":
                 self.agg.records_overflow = True
@@ -754,7 +860,7 @@ class _SourceRun:
         if not len(sel):
             return
         if mode != "all" and len(sel) > self.o.max_records:
-            sel = sel[-self.o.max_records:]
+            sel = sel[-self.o.max_records :]
         frame = self._row_frame(f, idx[sel], c, self._full(sel), harmless[sel], why[sel], priority[sel])
         self.rows.append(frame)
         self.rows_count += len(frame)
@@ -770,8 +876,16 @@ class _SourceRun:
         self.rows = [df]
         self.rows_count = len(df)
 
-    def _row_frame(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], harmless: np.ndarray,
-                   why: np.ndarray, priority: np.ndarray) -> Any:
+    def _row_frame(
+        self,
+        f: int,
+        idx: np.ndarray,
+        c: _BatchCtx,
+        fields: dict[str, Any],
+        harmless: np.ndarray,
+        why: np.ndarray,
+        priority: np.ndarray,
+    ) -> Any:
         import pandas as pd
 
         ri = c.ri[idx]
@@ -802,17 +916,30 @@ class _SourceRun:
         name = self.clf.names[f]
         fam = None if f == self.clf.other else self.clf.fams[f]
         data: dict[str, Any] = {
-            "timestamp": c.ts[idx], "ts_outer": c.ts_outer[idx], "severity": sevs,
+            "timestamp": c.ts[idx],
+            "ts_outer": c.ts_outer[idx],
+            "severity": sevs,
             "verbosity": [c.verbosity.get(int(i)) for i in ri],
-            "source": self.src.name, "node": self.src.node, "pod": self.src.pod, "container": self.src.container,
-            "instance": self.src.instance, "stream": [F.STREAMS[s] or None for s in c.stream[ri].tolist()],
-            "lineno": c.lineno[ri], "pid": np.array([c.pid_override.get(int(i), int(K.pid[i])) if K.hdr[i] else -1
-                                                     for i in ri]),
+            "source": self.src.name,
+            "node": self.src.node,
+            "pod": self.src.pod,
+            "container": self.src.container,
+            "instance": self.src.instance,
+            "stream": [F.STREAMS[s] or None for s in c.stream[ri].tolist()],
+            "lineno": c.lineno[ri],
+            "pid": np.array([c.pid_override.get(int(i), int(K.pid[i])) if K.hdr[i] else -1 for i in ri]),
             "line": np.where(K.hdr[ri], K.srcline[ri], -1),
             "file": [c.file_names[j] for j in c.finv[idx]],
-            "family": name, "group": fam.group if fam else "misc", "priority": priority, "why": why,
-            "harmless": harmless, "message": msgs, "continuation": conts, "n_lines": c.n_lines[idx],
-            "truncated": truncated, "orphan": c.orphan[ri],
+            "family": name,
+            "group": fam.group if fam else "misc",
+            "priority": priority,
+            "why": why,
+            "harmless": harmless,
+            "message": msgs,
+            "continuation": conts,
+            "n_lines": c.n_lines[idx],
+            "truncated": truncated,
+            "orphan": c.orphan[ri],
             "reason": fam.reason if fam else "not in the family table",
         }
         extra: list[dict[str, Any]] = [{} for _ in range(n)]
@@ -832,7 +959,12 @@ class _SourceRun:
     def finalize(self) -> None:
         """Resolve probe verdicts and year offsets, then merge into the global aggregate."""
         delta = 0
-        if self.used_time4 and self.o.year is None and self.src.anchor_ns is not None and self.last_prov_ns is not None:
+        if (
+            self.used_time4
+            and self.o.year is None
+            and self.src.anchor_ns is not None
+            and self.last_prov_ns is not None
+        ):
             # end anchor: the last record gets year(T), or year(T)-1 if it would fall after T + skew
             ty = F.civil_from_days(self.src.anchor_ns // F.DAY_NS)[0]
             ly = F.civil_from_days(self.last_prov_ns // F.DAY_NS)[0]
@@ -847,9 +979,7 @@ class _SourceRun:
         o = self.o
         for addr, parts in self.probe.items():
             ts = np.concatenate([p[0] for p in parts])
-            fams = np.concatenate([p[1] for p in parts])
             tls = np.concatenate([p[2] for p in parts])
-            sev = np.concatenate([p[3] for p in parts])
             fsev = np.concatenate([p[6] for p in parts])
             network = classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
             net_ok = network in ("loopback", "vpc", "listed", "private-assumed")
@@ -858,17 +988,27 @@ class _SourceRun:
             res = analyse_group(ts, network_ok=net_ok, periods=o.probe_periods, tol=o.probe_tolerance_s)
             harmless = res.harmless & ~fsev
             why = np.where(fsev, "severity-F", res.why).astype(object)
-            prio = np.where(harmless, None, np.where(fsev, "critical", "medium" if network == "public" else "low"))
+            prio = np.where(
+                harmless, None, np.where(fsev, "critical", "medium" if network == "public" else "low")
+            )
             prio = prio.astype(object)
-            self.agg.tls_groups.append({
-                "source": self.src.name, "client_addr": addr, "network": network, "count": len(ts),
-                "kinds": ", ".join(f"{k}:{v}" for k, v in Counter(tls.tolist()).most_common()),
-                "first_seen": int(ts[ts != NAT].min()) if (ts != NAT).any() else None,
-                "last_seen": int(ts[ts != NAT].max()) if (ts != NAT).any() else None,
-                "period_s": res.period_s, "probers": res.probers, "on_beat_share": res.on_beat_share,
-                "harmless": int(harmless.sum()), "why": Counter(why.tolist()).most_common(1)[0][0],
-                "_delta_src": self,
-            })
+            self.agg.tls_groups.append(
+                {
+                    "source": self.src.name,
+                    "client_addr": addr,
+                    "network": network,
+                    "count": len(ts),
+                    "kinds": ", ".join(f"{k}:{v}" for k, v in Counter(tls.tolist()).most_common()),
+                    "first_seen": int(ts[ts != NAT].min()) if (ts != NAT).any() else None,
+                    "last_seen": int(ts[ts != NAT].max()) if (ts != NAT).any() else None,
+                    "period_s": res.period_s,
+                    "probers": res.probers,
+                    "on_beat_share": res.on_beat_share,
+                    "harmless": int(harmless.sum()),
+                    "why": Counter(why.tolist()).most_common(1)[0][0],
+                    "_delta_src": self,
+                }
+            )
             # aggregate per family
             pos = 0
             for part in parts:
@@ -879,8 +1019,17 @@ class _SourceRun:
                 h = harmless[sl]
                 self._probe_part_aggregate(f, part, h, why[sl], prio[sl], addr, res.period_s, network)
 
-    def _probe_part_aggregate(self, f: int, part: Any, harmless: np.ndarray, why: np.ndarray, prio: np.ndarray,
-                              addr: str, period: float, network: str) -> None:
+    def _probe_part_aggregate(
+        self,
+        f: int,
+        part: Any,
+        harmless: np.ndarray,
+        why: np.ndarray,
+        prio: np.ndarray,
+        addr: str,
+        period: float,
+        network: str,
+    ) -> None:
         ts, _, tls, sev, example, rows, _fsev, _idx, _ = part
         n = len(ts)
         st = self.fam.get(f)
@@ -905,8 +1054,15 @@ class _SourceRun:
             t = int(ts[j])
             stf = self.findings.get(fk)
             if stf is None:
-                self.findings[fk] = [1, int(sev[j]), t if t != NAT else None, t if t != NAT else None, example,
-                                     str(why[j]), prio[j]]
+                self.findings[fk] = [
+                    1,
+                    int(sev[j]),
+                    t if t != NAT else None,
+                    t if t != NAT else None,
+                    example,
+                    str(why[j]),
+                    prio[j],
+                ]
             else:
                 stf[0] += 1
                 stf[1] = max(stf[1], int(sev[j]))
@@ -921,8 +1077,10 @@ class _SourceRun:
             fam = self.clf.fams[f]
             per = "" if period != period else f" every {period:.1f} s"
             rows["reason"] = np.where(
-                harmless, f"load-balancer health check: periodic{per} from {addr} ({network})",
-                [f"{w}: {fam.reason}" for w in why])
+                harmless,
+                f"load-balancer health check: periodic{per} from {addr} ({network})",
+                [f"{w}: {fam.reason}" for w in why],
+            )
             mode = self.o.records
             if mode == "actionable" or (mode == "auto" and self.agg.records_overflow):
                 rows = rows[~rows["harmless"]]
@@ -1025,8 +1183,8 @@ class _Aggregate:
         self.fam_sources: dict[int, set[str]] = defaultdict(set)
         self.fam_by_source: dict[tuple[str, int], tuple[int, int]] = {}
         self.sev: Counter = Counter()
-        self.tl: list[Any] = []       # DataFrames bucket, f, h, count
-        self.tl_src: list[Any] = []   # DataFrames bucket, count, source
+        self.tl: list[Any] = []  # DataFrames bucket, f, h, count
+        self.tl_src: list[Any] = []  # DataFrames bucket, count, source
         self.findings: dict[tuple[int, str], list[Any]] = {}
         self.find_sources: dict[tuple[int, str], set[str]] = defaultdict(set)
         self.other_msgs: Counter = Counter()
@@ -1075,8 +1233,9 @@ class _Aggregate:
             self.tl_src.append(per_src)
             self.tl.append(df)
             if len(self.tl) > 1:  # keep one compact frame: its size follows distinct results, not input size
-                self.tl = [pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum()
-                           .reset_index()]
+                self.tl = [
+                    pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum().reset_index()
+                ]
         for fk, st in run.findings.items():
             g = self.findings.get(fk)
             first, last = sh(st[2]), sh(st[3])
@@ -1106,8 +1265,12 @@ class _Aggregate:
                 both = pd.concat(self.rows, ignore_index=True)
                 both = both[~both["harmless"].astype(bool)]
                 if len(both) > self.o.max_records:
-                    both = both.assign(_t=both["timestamp"].astype("int64")).sort_values(
-                        "_t", kind="stable").drop(columns="_t").tail(self.o.max_records)
+                    both = (
+                        both.assign(_t=both["timestamp"].astype("int64"))
+                        .sort_values("_t", kind="stable")
+                        .drop(columns="_t")
+                        .tail(self.o.max_records)
+                    )
                 self.rows = [both]
         for f, st in run.fam.items():
             self.fam_by_source[(name, f)] = (st[0], st[1])
@@ -1120,8 +1283,14 @@ class _Aggregate:
                 w = 60 * 60 * 10**9
                 for i in range(len(starts) - 2):
                     if starts[i + 2] - starts[i] <= w:
-                        self.restart_loops.append({"source": name, "starts": len(starts),
-                                                   "first": sh(int(starts[i])), "last": sh(int(starts[-1]))})
+                        self.restart_loops.append(
+                            {
+                                "source": name,
+                                "starts": len(starts),
+                                "first": sh(int(starts[i])),
+                                "last": sh(int(starts[-1])),
+                            }
+                        )
                         break
         for u in run.unparsed:
             self.unparsed.append(u)
@@ -1134,24 +1303,40 @@ class _Aggregate:
         elif not run.used_time4:
             ys = ys if run.stats["records"] else None
         mix = {k: v for k, v in run.mix.items() if v > 0}
-        self.sources.append({
-            "source": name, "kind": run.src.kind, "format": run.fmt or "klog",
-            "format_mix": ", ".join(f"{k}:{v}" for k, v in sorted(mix.items(), key=lambda kv: -kv[1])),
-            "bytes": run.src.bytes_read, "lines": run.lineno,
-            "records": run.stats["records"], "continuation_lines": run.stats["continuation_lines"],
-            "unparsed": run.stats["unparsed"], "decode_errors": run.stats["decode_errors"],
-            "truncated_lines": run.stats["truncated_lines"], "time_errors": run.stats["time_errors"],
-            "filtered_out": run.stats["filtered_out"], "first_ts": first, "last_ts": last,
-            "year_source": ys, "tz": run.tz_note or ("UTC (auto: no outer timestamps)" if self.o.klog_tz == "auto"
-                                                     else self.o.klog_tz), "error": run.src.error,
-            "node": run.src.node, "pod": run.src.pod, "container": run.src.container,
-        })
+        self.sources.append(
+            {
+                "source": name,
+                "kind": run.src.kind,
+                "format": run.fmt or "klog",
+                "format_mix": ", ".join(f"{k}:{v}" for k, v in sorted(mix.items(), key=lambda kv: -kv[1])),
+                "bytes": run.src.bytes_read,
+                "lines": run.lineno,
+                "records": run.stats["records"],
+                "continuation_lines": run.stats["continuation_lines"],
+                "unparsed": run.stats["unparsed"],
+                "decode_errors": run.stats["decode_errors"],
+                "truncated_lines": run.stats["truncated_lines"],
+                "time_errors": run.stats["time_errors"],
+                "filtered_out": run.stats["filtered_out"],
+                "first_ts": first,
+                "last_ts": last,
+                "year_source": ys,
+                "tz": run.tz_note
+                or ("UTC (auto: no outer timestamps)" if self.o.klog_tz == "auto" else self.o.klog_tz),
+                "error": run.src.error,
+                "node": run.src.node,
+                "pod": run.src.pod,
+                "container": run.src.container,
+            }
+        )
         if run.src.error:
             self.warnings.append(f"{name}: {run.src.error}")
         for note in run.src.notes:
             self.warnings.append(f"{name}: {note}")
         if run.src.year_source == "assumed-now" and run.used_time4:
-            self.warnings.append(f"{name}: no year in the log; assumed the current year (pass year= to set it)")
+            self.warnings.append(
+                f"{name}: no year in the log; assumed the current year (pass year= to set it)"
+            )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1173,9 +1358,35 @@ class LogAnalysis:
             return pd.NaT if x is None else pd.Timestamp(int(x), tz="UTC")
 
         # records
-        cols = ["timestamp", "ts_outer", "severity", "verbosity", "source", "node", "pod", "container", "instance",
-                "stream", "lineno", "pid", "line", "file", "family", "group", "priority", "why", "harmless",
-                "reason", "message", "continuation", "n_lines", "truncated", "orphan", *STANDARD_FIELDS, "extra"]
+        cols = [
+            "timestamp",
+            "ts_outer",
+            "severity",
+            "verbosity",
+            "source",
+            "node",
+            "pod",
+            "container",
+            "instance",
+            "stream",
+            "lineno",
+            "pid",
+            "line",
+            "file",
+            "family",
+            "group",
+            "priority",
+            "why",
+            "harmless",
+            "reason",
+            "message",
+            "continuation",
+            "n_lines",
+            "truncated",
+            "orphan",
+            *STANDARD_FIELDS,
+            "extra",
+        ]
         if agg.rows:
             rec = pd.concat(agg.rows, ignore_index=True)
         else:
@@ -1189,16 +1400,31 @@ class LogAnalysis:
         if policy == "auto" and agg.records_overflow:
             rec = rec[~rec["harmless"].astype(bool)]
             truncated = True
-        rec = rec.assign(_t=rec["timestamp"].astype("int64")).sort_values(
-            ["_t", "source", "lineno"], kind="stable").drop(columns="_t")
+        rec = (
+            rec.assign(_t=rec["timestamp"].astype("int64"))
+            .sort_values(["_t", "source", "lineno"], kind="stable")
+            .drop(columns="_t")
+        )
         if policy in ("auto", "actionable") and len(rec) > agg.o.max_records:
             rec = rec.tail(agg.o.max_records)
             truncated = True
         rec = rec.reset_index(drop=True)
         rec["timestamp"] = _to_dt(rec["timestamp"])
         rec["ts_outer"] = _to_dt(rec["ts_outer"])
-        for c in ("severity", "source", "node", "pod", "container", "instance", "stream", "file", "family", "group",
-                  "priority", "why"):
+        for c in (
+            "severity",
+            "source",
+            "node",
+            "pod",
+            "container",
+            "instance",
+            "stream",
+            "file",
+            "family",
+            "group",
+            "priority",
+            "why",
+        ):
             rec[c] = rec[c].astype("category")
         for c in ("lineno",):
             rec[c] = rec[c].astype("Int64")
@@ -1211,8 +1437,13 @@ class LogAnalysis:
             rec[c] = pd.to_numeric(rec[c], errors="coerce").astype("float64")
         for c in ("harmless", "truncated", "orphan"):
             rec[c] = rec[c].astype(bool)
-        for c in ("message", "continuation", "extra", "reason", *[k for k, t in STANDARD_FIELDS.items()
-                                                                  if t in ("str", "addr")]):
+        for c in (
+            "message",
+            "continuation",
+            "extra",
+            "reason",
+            *[k for k, t in STANDARD_FIELDS.items() if t in ("str", "addr")],
+        ):
             rec[c] = rec[c].astype("string")
         self.records = rec
         meta["records_truncated"] = truncated
@@ -1222,18 +1453,42 @@ class LogAnalysis:
         for f, st in agg.fam.items():
             fam = None if f == clf.other else clf.fams[f]
             example = st[5] if st[5] is not None else st[4]
-            rows.append({
-                "family": names[f], "group": fam.group if fam else "misc", "count": st[0],
-                "share": st[0] / total if total else 0.0, "harmless_count": st[1], "actionable_count": st[0] - st[1],
-                "default": (fam.verdict if fam else "by severity"), "first_seen": ts(st[2]), "last_seen": ts(st[3]),
-                "sources": len(agg.fam_sources[f]), "example": (redact(example) or "")[:300],
-                "reason": fam.reason if fam else "not in the family table: see the top messages in meta",
-            })
-        summary = pd.DataFrame(rows, columns=["family", "group", "count", "share", "harmless_count",
-                                              "actionable_count", "default", "first_seen", "last_seen", "sources",
-                                              "example", "reason"])
-        summary = summary.sort_values(["count", "family"], ascending=[False, True], kind="stable").reset_index(
-            drop=True)
+            rows.append(
+                {
+                    "family": names[f],
+                    "group": fam.group if fam else "misc",
+                    "count": st[0],
+                    "share": st[0] / total if total else 0.0,
+                    "harmless_count": st[1],
+                    "actionable_count": st[0] - st[1],
+                    "default": (fam.verdict if fam else "by severity"),
+                    "first_seen": ts(st[2]),
+                    "last_seen": ts(st[3]),
+                    "sources": len(agg.fam_sources[f]),
+                    "example": (redact(example) or "")[:300],
+                    "reason": fam.reason if fam else "not in the family table: see the top messages in meta",
+                }
+            )
+        summary = pd.DataFrame(
+            rows,
+            columns=[
+                "family",
+                "group",
+                "count",
+                "share",
+                "harmless_count",
+                "actionable_count",
+                "default",
+                "first_seen",
+                "last_seen",
+                "sources",
+                "example",
+                "reason",
+            ],
+        )
+        summary = summary.sort_values(
+            ["count", "family"], ascending=[False, True], kind="stable"
+        ).reset_index(drop=True)
         for c in ("first_seen", "last_seen"):
             summary[c] = pd.to_datetime(summary[c], utc=True).astype(utc)
         self.summary = summary
@@ -1243,16 +1498,40 @@ class LogAnalysis:
         for s, label in ((1, "I"), (2, "W"), (3, "E"), (4, "F"), (0, "none")):
             h = agg.sev.get((s, True), 0)
             a = agg.sev.get((s, False), 0)
-            srows.append({"severity": label, "count": h + a, "share": (h + a) / tot_sev if tot_sev else 0.0,
-                          "harmless_count": h, "actionable_count": a})
+            srows.append(
+                {
+                    "severity": label,
+                    "count": h + a,
+                    "share": (h + a) / tot_sev if tot_sev else 0.0,
+                    "harmless_count": h,
+                    "actionable_count": a,
+                }
+            )
         self.by_severity = pd.DataFrame(srows)
         # tls sources
-        tls = pd.DataFrame(agg.tls_groups, columns=["source", "client_addr", "network", "count", "kinds",
-                                                    "first_seen", "last_seen", "period_s", "probers",
-                                                    "on_beat_share", "harmless", "why"])
+        tls = pd.DataFrame(
+            agg.tls_groups,
+            columns=[
+                "source",
+                "client_addr",
+                "network",
+                "count",
+                "kinds",
+                "first_seen",
+                "last_seen",
+                "period_s",
+                "probers",
+                "on_beat_share",
+                "harmless",
+                "why",
+            ],
+        )
         if len(tls):
-            tls["verdict"] = np.where(tls["harmless"] == tls["count"], "probe",
-                                      np.where(tls["harmless"] == 0, "actionable", "mixed"))
+            tls["verdict"] = np.where(
+                tls["harmless"] == tls["count"],
+                "probe",
+                np.where(tls["harmless"] == 0, "actionable", "mixed"),
+            )
             tls["first_seen"] = pd.to_datetime(tls["first_seen"], utc=True)
             tls["last_seen"] = pd.to_datetime(tls["last_seen"], utc=True)
             tls = tls.sort_values("count", ascending=False, kind="stable")
@@ -1264,34 +1543,89 @@ class LogAnalysis:
         for (f, key), st in agg.findings.items():
             fam = None if f == clf.other else clf.fams[f]
             srcs = sorted(agg.find_sources[(f, key)])
-            frows.append({
-                "priority": st[6] or "low", "family": names[f], "severity": F.SEV_NAMES[st[1]] or "none",
-                "key": key, "count": st[0], "sources": f"{len(srcs)}: " + ", ".join(srcs[:5]),
-                "first_seen": ts(st[2]), "last_seen": ts(st[3]), "example": (redact(st[4]) or "")[:500],
-                "reason": fam.reason if fam else "unknown message at this severity", "why": st[5],
-            })
+            frows.append(
+                {
+                    "priority": st[6] or "low",
+                    "family": names[f],
+                    "severity": F.SEV_NAMES[st[1]] or "none",
+                    "key": key,
+                    "count": st[0],
+                    "sources": f"{len(srcs)}: " + ", ".join(srcs[:5]),
+                    "first_seen": ts(st[2]),
+                    "last_seen": ts(st[3]),
+                    "example": (redact(st[4]) or "")[:500],
+                    "reason": fam.reason if fam else "unknown message at this severity",
+                    "why": st[5],
+                }
+            )
         for loop in agg.restart_loops:
-            frows.append({"priority": "high", "family": "restart_loop", "severity": "none",
-                          "key": f"source={loop['source']}", "count": loop["starts"], "sources": f"1: {loop['source']}",
-                          "first_seen": ts(loop["first"]), "last_seen": ts(loop["last"]),
-                          "example": f"{loop['starts']} start sequences", "reason":
-                          "the apiserver restarted three or more times within an hour", "why": "family"})
-        fcols = ["priority", "family", "severity", "key", "count", "sources", "first_seen", "last_seen", "example",
-                 "reason", "why"]
+            frows.append(
+                {
+                    "priority": "high",
+                    "family": "restart_loop",
+                    "severity": "none",
+                    "key": f"source={loop['source']}",
+                    "count": loop["starts"],
+                    "sources": f"1: {loop['source']}",
+                    "first_seen": ts(loop["first"]),
+                    "last_seen": ts(loop["last"]),
+                    "example": f"{loop['starts']} start sequences",
+                    "reason": "the apiserver restarted three or more times within an hour",
+                    "why": "family",
+                }
+            )
+        fcols = [
+            "priority",
+            "family",
+            "severity",
+            "key",
+            "count",
+            "sources",
+            "first_seen",
+            "last_seen",
+            "example",
+            "reason",
+            "why",
+        ]
         fd = pd.DataFrame(frows, columns=fcols)
         if len(fd):
             fd["_p"] = fd["priority"].map(PRIORITY_ORDER).fillna(4)
             fd["_s"] = fd["severity"].map({"F": 0, "E": 1, "W": 2, "I": 3}).fillna(4)
             fd["_l"] = pd.to_datetime(fd["last_seen"], utc=True).astype("int64")
-            fd = fd.sort_values(["_p", "_s", "_l", "count"], ascending=[True, True, False, False],
-                                kind="stable").drop(columns=["_p", "_s", "_l"]).head(agg.o.max_findings)
+            fd = (
+                fd.sort_values(
+                    ["_p", "_s", "_l", "count"], ascending=[True, True, False, False], kind="stable"
+                )
+                .drop(columns=["_p", "_s", "_l"])
+                .head(agg.o.max_findings)
+            )
             for c in ("first_seen", "last_seen"):
                 fd[c] = pd.to_datetime(fd[c], utc=True)
         self.findings = fd.reset_index(drop=True)
         self.unparsed = pd.DataFrame(agg.unparsed, columns=["source", "lineno", "reason", "text"])
-        sc = ["source", "kind", "format", "format_mix", "bytes", "lines", "records", "continuation_lines", "unparsed",
-              "decode_errors", "truncated_lines", "time_errors", "filtered_out", "first_ts", "last_ts",
-              "year_source", "tz", "error", "node", "pod", "container"]
+        sc = [
+            "source",
+            "kind",
+            "format",
+            "format_mix",
+            "bytes",
+            "lines",
+            "records",
+            "continuation_lines",
+            "unparsed",
+            "decode_errors",
+            "truncated_lines",
+            "time_errors",
+            "filtered_out",
+            "first_ts",
+            "last_ts",
+            "year_source",
+            "tz",
+            "error",
+            "node",
+            "pod",
+            "container",
+        ]
         sdf = pd.DataFrame(agg.sources, columns=sc)
         for c in ("first_ts", "last_ts"):
             sdf[c] = pd.to_datetime(sdf[c], utc=True)
@@ -1301,15 +1635,21 @@ class LogAnalysis:
         harmless_groups = [g for g in agg.tls_groups if g["harmless"]]
         periods = sorted({round(g["period_s"], 1) for g in harmless_groups if g["period_s"] == g["period_s"]})
         meta["probe"] = {
-            "records": int(probe_recs), "share": probe_recs / total if total else 0.0,
+            "records": int(probe_recs),
+            "share": probe_recs / total if total else 0.0,
             "addresses": sorted({g["client_addr"] for g in harmless_groups}),
-            "periods_s": periods, "sources": sorted({g["source"] for g in harmless_groups}),
-            "period_s": float(np.median([g["period_s"] for g in harmless_groups])) if harmless_groups else None,
+            "periods_s": periods,
+            "sources": sorted({g["source"] for g in harmless_groups}),
+            "period_s": float(np.median([g["period_s"] for g in harmless_groups]))
+            if harmless_groups
+            else None,
         }
         meta["probe_networks_assumed"] = agg.probe_networks_assumed
         if agg.probe_networks_assumed:
-            agg.warnings.append("VPC CIDRs unknown: TLS probes from private addresses were accepted as load-balancer "
-                                "probes (pass vpc_cidrs to be exact)")
+            agg.warnings.append(
+                "VPC CIDRs unknown: TLS probes from private addresses were accepted as load-balancer "
+                "probes (pass vpc_cidrs to be exact)"
+            )
         meta["records_total"] = int(total)
         meta["lines_read"] = int(sdf["lines"].sum()) if len(sdf) else 0
         meta["actionable"] = int(sum(st[0] - st[1] for st in agg.fam.values()))
@@ -1318,18 +1658,31 @@ class LogAnalysis:
         meta["failed_sources"] = [r["source"] for r in agg.sources if r["error"]]
         meta["warnings"] = list(dict.fromkeys(agg.warnings))
         meta["other_top_messages"] = agg.other_msgs.most_common(10)
-        meta["findings_by_priority"] = {p: int((self.findings["priority"] == p).sum()) for p in PRIORITY_ORDER}
+        meta["findings_by_priority"] = {
+            p: int((self.findings["priority"] == p).sum()) for p in PRIORITY_ORDER
+        }
         firsts = [r["first_ts"] for r in agg.sources if r["first_ts"] is not None]
         lasts = [r["last_ts"] for r in agg.sources if r["last_ts"] is not None]
-        meta["time_range"] = [str(ts(min(firsts))) if firsts else None, str(ts(max(lasts))) if lasts else None]
+        meta["time_range"] = [
+            str(ts(min(firsts))) if firsts else None,
+            str(ts(max(lasts))) if lasts else None,
+        ]
 
     # -- derived views --------------------------------------------------------------------------------------
     def summary_by_source(self) -> Any:
         """Counts per (source, family): ``count``, ``harmless_count``, ``actionable_count`` (source first index)."""
         import pandas as pd
 
-        rows = [{"source": src, "family": self._agg.clf.names[f], "count": c, "harmless_count": h,
-                 "actionable_count": c - h} for (src, f), (c, h) in self._agg.fam_by_source.items()]
+        rows = [
+            {
+                "source": src,
+                "family": self._agg.clf.names[f],
+                "count": c,
+                "harmless_count": h,
+                "actionable_count": c - h,
+            }
+            for (src, f), (c, h) in self._agg.fam_by_source.items()
+        ]
         df = pd.DataFrame(rows, columns=["source", "family", "count", "harmless_count", "actionable_count"])
         return df.sort_values(["source", "count"], ascending=[True, False]).set_index(["source", "family"])
 
@@ -1373,7 +1726,8 @@ class LogAnalysis:
         tab.columns.name = None
         if by == "family":
             order = [c for c in totals.index[:top] if c in tab.columns] + (
-                ["other families"] if "other families" in tab.columns else [])
+                ["other families"] if "other families" in tab.columns else []
+            )
             tab = tab[order]
         return tab.astype("int64")
 
@@ -1450,13 +1804,31 @@ def _to_dt(s: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def analyze(sources: Any = (), *, pods: Any = None, format: Any = "auto",  # noqa: A002 - spec name
-            families: Any = None, klog_tz: str = "UTC", syslog_tz: str | None = None, year: int | None = None,
-            vpc_cidrs: Any = "auto", extra_probe_networks: Iterable[str] = (), probe_periods: Any = (10, 30),
-            since: Any = None, until: Any = None, bucket: str = "1min", max_records: int = 100_000,
-            records: str = "auto", records_path: Any = None, workers: Any = "auto",
-            include: Iterable[str] | None = ("*kube-apiserver*",), probe_tolerance_s: float | None = None,
-            trace_threshold_s: float = 1.0, stdin: Any = None, cluster: Any = None) -> LogAnalysis:
+def analyze(
+    sources: Any = (),
+    *,
+    pods: Any = None,
+    format: Any = "auto",  # noqa: A002 - spec name
+    families: Any = None,
+    klog_tz: str = "UTC",
+    syslog_tz: str | None = None,
+    year: int | None = None,
+    vpc_cidrs: Any = "auto",
+    extra_probe_networks: Iterable[str] = (),
+    probe_periods: Any = (10, 30),
+    since: Any = None,
+    until: Any = None,
+    bucket: str = "1min",
+    max_records: int = 100_000,
+    records: str = "auto",
+    records_path: Any = None,
+    workers: Any = "auto",
+    include: Iterable[str] | None = ("*kube-apiserver*",),
+    probe_tolerance_s: float | None = None,
+    trace_threshold_s: float = 1.0,
+    stdin: Any = None,
+    cluster: Any = None,
+) -> LogAnalysis:
     """Analyse kube-apiserver logs (see the module docstring and spec logs.md §7 OUT-1).
 
     ``sources``: paths, globs, directories, ``-`` (stdin), ``NAME=PATH``, ``(name, path)``, ``"sample"`` or
@@ -1488,13 +1860,26 @@ def analyze(sources: Any = (), *, pods: Any = None, format: Any = "auto",  # noq
         try:
             periods = tuple(float(p) for p in probe_periods)
         except (TypeError, ValueError):
-            raise LogParameterError(f"probe_periods: {probe_periods!r} must be a list of seconds or 'auto'") from None
+            raise LogParameterError(
+                f"probe_periods: {probe_periods!r} must be a list of seconds or 'auto'"
+            ) from None
         if not periods or any(p < 1 or p > 3600 for p in periods):
             raise LogParameterError("probe_periods: periods must be between 1 and 3600 seconds")
-    opts = Options(format=fmt, klog_tz=klog_tz or "UTC", year=year, vpc_cidrs=vpc, extra_probe_networks=extra,
-                   probe_periods=periods, probe_tolerance_s=probe_tolerance_s,
-                   since_ns=parse_time(since, "since"), until_ns=parse_time(until, "until"), bucket=bucket,
-                   max_records=max_records, records=records, trace_threshold_s=trace_threshold_s)
+    opts = Options(
+        format=fmt,
+        klog_tz=klog_tz or "UTC",
+        year=year,
+        vpc_cidrs=vpc,
+        extra_probe_networks=extra,
+        probe_periods=periods,
+        probe_tolerance_s=probe_tolerance_s,
+        since_ns=parse_time(since, "since"),
+        until_ns=parse_time(until, "until"),
+        bucket=bucket,
+        max_records=max_records,
+        records=records,
+        trace_threshold_s=trace_threshold_s,
+    )
     if year is not None and not (1970 <= int(year) <= 2200):
         raise LogParameterError(f"year: {year!r} is out of range")
     table = coerce_table(families)
@@ -1530,13 +1915,23 @@ def analyze(sources: Any = (), *, pods: Any = None, format: Any = "auto",  # noq
     errors = {s["source"]: s["error"] for s in agg.sources if s["error"]}
     readable = [s for s in agg.sources if not s["error"] or s["records"] or s["lines"]]
     if not readable:
-        raise LogSourceError("no source could be read: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+        raise LogSourceError(
+            "no source could be read: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors
+        )
     meta: dict[str, Any] = {
-        "version": _version(), "parameters": {
-            "format": fmt if isinstance(fmt, str) else dict(fmt), "klog_tz": klog_tz, "year": year,
-            "vpc_cidrs": None if vpc is None else [str(n) for n in vpc], "probe_periods": periods,
-            "since": None if since is None else str(since), "until": None if until is None else str(until),
-            "bucket": bucket, "max_records": max_records, "records": records, "families": table.source,
+        "version": _version(),
+        "parameters": {
+            "format": fmt if isinstance(fmt, str) else dict(fmt),
+            "klog_tz": klog_tz,
+            "year": year,
+            "vpc_cidrs": None if vpc is None else [str(n) for n in vpc],
+            "probe_periods": periods,
+            "since": None if since is None else str(since),
+            "until": None if until is None else str(until),
+            "bucket": bucket,
+            "max_records": max_records,
+            "records": records,
+            "families": table.source,
             "workers": 1,
         },
     }
@@ -1556,8 +1951,10 @@ def check_fail_on(result: LogAnalysis, fail_on: str | None) -> None:
     lim = PRIORITY_ORDER[fail_on]
     hits = result.findings[result.findings["priority"].map(PRIORITY_ORDER) <= lim]
     if len(hits):
-        raise FindingsAtOrAbove(f"{len(hits)} finding(s) at or above priority {fail_on}: "
-                                + "; ".join(f"{r.family} {r.key} ×{r.count}" for r in hits.head(5).itertuples()))
+        raise FindingsAtOrAbove(
+            f"{len(hits)} finding(s) at or above priority {fail_on}: "
+            + "; ".join(f"{r.family} {r.key} ×{r.count}" for r in hits.head(5).itertuples())
+        )
 
 
 def _version() -> str:

@@ -9,8 +9,14 @@ from lokonb.logs.analysis import LogAnalysis, analyze
 from lokonb.logs.sources import bytes_source
 
 
-def parse_lines(lines: Iterable[str | bytes] | str | bytes, *, format: str = "auto",  # noqa: A002 - spec name
-                name: str = "lines", anchor_ns: int | None = None, **kwargs: Any) -> LogAnalysis:
+def parse_lines(
+    lines: Iterable[str | bytes] | str | bytes,
+    *,
+    format: str = "auto",  # noqa: A002 - spec name
+    name: str = "lines",
+    anchor_ns: int | None = None,
+    **kwargs: Any,
+) -> LogAnalysis:
     """Analyse a few lines given in memory (every record kept); ``anchor_ns`` is the year anchor (default now)."""
     if isinstance(lines, (str, bytes)):
         data = lines.encode("utf-8") if isinstance(lines, str) else lines
@@ -20,7 +26,12 @@ def parse_lines(lines: Iterable[str | bytes] | str | bytes, *, format: str = "au
         data += b"\n"
     import time
 
-    src = bytes_source(name, data, kind="file", anchor_ns=anchor_ns if anchor_ns is not None else time.time_ns(),
-                       year_source="collection-time")
+    src = bytes_source(
+        name,
+        data,
+        kind="file",
+        anchor_ns=anchor_ns if anchor_ns is not None else time.time_ns(),
+        year_source="collection-time",
+    )
     kwargs.setdefault("records", "all")
     return analyze([src], format=format, **kwargs)

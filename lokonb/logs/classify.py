@@ -57,8 +57,8 @@ def _lit_alt(lits: tuple[str, ...], ignore_case: bool) -> str:
 class _Compiled:
     fam: Family
     any_pat: str | None
-    sig: str | None            # necessary condition (RE2); None = cannot be excluded cheaply
-    regexes: list[tuple[str, re.Pattern[bytes], bool]]   # (pattern for RE2, python regex, re2 usable)
+    sig: str | None  # necessary condition (RE2); None = cannot be excluded cheaply
+    regexes: list[tuple[str, re.Pattern[bytes], bool]]  # (pattern for RE2, python regex, re2 usable)
     flags: int
 
 
@@ -143,8 +143,9 @@ class Classifier:
         for lit in f.all:
             if not m.any():
                 break
-            m &= np.asarray(pc.match_substring(sub, lit, ignore_case=f.ignore_case)
-                            .to_numpy(zero_copy_only=False), bool)
+            m &= np.asarray(
+                pc.match_substring(sub, lit, ignore_case=f.ignore_case).to_numpy(zero_copy_only=False), bool
+            )
         if f.regex and not f.fields_only and m.any():
             mi = np.flatnonzero(m)
             m[mi] = self._regex_match(c, sub.take(pa.array(mi)))
@@ -164,8 +165,14 @@ class Classifier:
             ok[sel] = self._match(i, texts, idx[sel], ctx)
         return ok
 
-    def families_of(self, texts: pa.Array, keys: np.ndarray, headerless: np.ndarray,
-                    file_names: list[str | None], file_ids: np.ndarray) -> np.ndarray:
+    def families_of(
+        self,
+        texts: pa.Array,
+        keys: np.ndarray,
+        headerless: np.ndarray,
+        file_names: list[str | None],
+        file_ids: np.ndarray,
+    ) -> np.ndarray:
         """Family index (``len(table)`` = other) of every text."""
         n = len(texts)
         fam = np.full(n, -1, np.int16)
@@ -174,8 +181,10 @@ class Classifier:
         def file_ok(i: int) -> np.ndarray:
             if i not in file_cache:
                 f = self.fams[i]
-                per = np.array([f.file_matches(nm.rsplit("/", 1)[-1] if nm else None) for nm in file_names] or [False],
-                               bool)
+                per = np.array(
+                    [f.file_matches(nm.rsplit("/", 1)[-1] if nm else None) for nm in file_names] or [False],
+                    bool,
+                )
                 file_cache[i] = per[file_ids]
             return file_cache[i]
 
@@ -234,7 +243,9 @@ class Classifier:
                 need.add(d.source)
         return need
 
-    def extract(self, i: int, sub: pa.Array, severity: np.ndarray, only: set[str] | None = None) -> dict[str, Any]:
+    def extract(
+        self, i: int, sub: pa.Array, severity: np.ndarray, only: set[str] | None = None
+    ) -> dict[str, Any]:
         """Typed fields of family ``i`` for ``sub`` (all of which belong to it): name -> array.
 
         With ``only``, fields covered by the family's ``quick`` patterns (one RE2 group each) are taken from
@@ -273,7 +284,9 @@ class Classifier:
                 if not len(pending):
                     break
                 part = sub.take(pa.array(pending))
-                if re2 and py.groups <= 3:  # RE2 capture extraction gets slow with many groups; re is faster then
+                if (
+                    re2 and py.groups <= 3
+                ):  # RE2 capture extraction gets slow with many groups; re is faster then
                     st = pc.extract_regex(part, pat)
                     valid = np.asarray(st.is_valid().to_numpy(zero_copy_only=False), bool)
                     cols = {name: st.field(name) for name in (t.name for t in st.type)}
@@ -307,8 +320,11 @@ class Classifier:
             src = sub if d.source == "line" else out.get(d.source)
             res = np.full(n, d.default, dtype=object)
             if src is not None:
-                arr = src if isinstance(src, pa.Array) else pa.array(
-                    [None if v is None else str(v) for v in src], pa.string())
+                arr = (
+                    src
+                    if isinstance(src, pa.Array)
+                    else pa.array([None if v is None else str(v) for v in src], pa.string())
+                )
                 done = np.zeros(n, bool)
                 for pat, value in d.cases:
                     mm = pc.match_substring_regex(arr, pat).to_numpy(zero_copy_only=False)
@@ -317,8 +333,9 @@ class Classifier:
                     done |= mm
             out[name] = res
 
-    def conditions(self, i: int, conds: tuple[Any, ...], fields: dict[str, Any], sub: pa.Array,
-                   severity: np.ndarray) -> np.ndarray:
+    def conditions(
+        self, i: int, conds: tuple[Any, ...], fields: dict[str, Any], sub: pa.Array, severity: np.ndarray
+    ) -> np.ndarray:
         """True where any condition map matches (all conditions inside a map must hold)."""
         n = len(sub)
         anyc = np.zeros(n, bool)
@@ -355,8 +372,11 @@ def _overlay(base: Any, positions: np.ndarray, values: Any) -> Any:
 def pd_fill(a: Any) -> np.ndarray:
     """Nulls (None/NaN) to False."""
     arr = np.asarray(a, dtype=object)
-    return np.array([bool(x) if x is not None and x == x else False for x in arr], bool) if arr.dtype == object \
+    return (
+        np.array([bool(x) if x is not None and x == x else False for x in arr], bool)
+        if arr.dtype == object
         else np.asarray(a, bool)
+    )
 
 
 def _scatter(full: pa.Array | None, n: int, positions: np.ndarray, vals: pa.Array) -> pa.Array:
@@ -419,14 +439,26 @@ def _test(vals: Any, test: Any, n: int) -> np.ndarray:
     if vals is None:
         return np.zeros(n, bool)
     if isinstance(test, str):
-        arr = vals if isinstance(vals, pa.Array) else pa.array(
-            [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in vals], pa.string())
+        arr = (
+            vals
+            if isinstance(vals, pa.Array)
+            else pa.array(
+                [None if v is None or (isinstance(v, float) and v != v) else str(v) for v in vals],
+                pa.string(),
+            )
+        )
         try:
             return pd_fill(pc.match_substring_regex(arr, test).to_numpy(zero_copy_only=False))
         except pa.ArrowInvalid:
             rx = re.compile(test)
-            return np.array([v is not None and rx.search(v if isinstance(v, str) else v.decode("utf-8", "replace"))
-                             is not None for v in arr.to_pylist()], bool)
+            return np.array(
+                [
+                    v is not None
+                    and rx.search(v if isinstance(v, str) else v.decode("utf-8", "replace")) is not None
+                    for v in arr.to_pylist()
+                ],
+                bool,
+            )
     if not isinstance(test, dict):
         test = {"eq": test}
     v = np.asarray(vals)
@@ -437,8 +469,16 @@ def _test(vals: Any, test: Any, n: int) -> np.ndarray:
             hit = np.array([x is not None and str(x) in refs for x in v], bool)
             out &= hit if op == "in" else np.array([x is not None for x in v], bool) & ~hit
             continue
-        num = np.array([np.nan if x is None else x for x in v], float) if v.dtype == object else v.astype(float)
+        num = (
+            np.array([np.nan if x is None else x for x in v], float) if v.dtype == object else v.astype(float)
+        )
         with np.errstate(invalid="ignore"):
-            out &= {"ge": num >= ref, "gt": num > ref, "le": num <= ref, "lt": num < ref,
-                    "eq": num == ref, "ne": num != ref}[op]
+            out &= {
+                "ge": num >= ref,
+                "gt": num > ref,
+                "le": num <= ref,
+                "lt": num < ref,
+                "eq": num == ref,
+                "ne": num != ref,
+            }[op]
     return out

@@ -18,24 +18,71 @@ from typing import Any
 from lokonb.logs.errors import FamilyFileError
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-GROUPS = ("tls", "http", "trace", "etcd", "watch", "admission", "auth", "aggregation", "apf", "lifecycle",
-          "runtime", "misc")
+GROUPS = (
+    "tls",
+    "http",
+    "trace",
+    "etcd",
+    "watch",
+    "admission",
+    "auth",
+    "aggregation",
+    "apf",
+    "lifecycle",
+    "runtime",
+    "misc",
+)
 VERDICTS = ("harmless", "actionable", "probe")
 PRIORITIES = ("critical", "high", "medium", "low")
 FIELD_TYPES = ("str", "int", "float", "duration", "addr")
 COND_OPS = ("ge", "gt", "le", "lt", "eq", "ne", "in", "notin")
 #: Standard field columns of the records table (spec §5.1); other fields go to ``extra``.
 STANDARD_FIELDS: dict[str, str] = {
-    "client_addr": "addr", "client_port": "int", "local_addr": "addr", "local_port": "int", "tls_error": "str",
-    "verb": "str", "uri": "str", "code": "int", "latency_s": "duration", "user_agent": "str", "trace_id": "str",
-    "op": "str", "total_s": "duration", "webhook": "str", "resource": "str", "apiservice": "str",
-    "etcd_error": "str", "err_kind": "str", "err": "str",
+    "client_addr": "addr",
+    "client_port": "int",
+    "local_addr": "addr",
+    "local_port": "int",
+    "tls_error": "str",
+    "verb": "str",
+    "uri": "str",
+    "code": "int",
+    "latency_s": "duration",
+    "user_agent": "str",
+    "trace_id": "str",
+    "op": "str",
+    "total_s": "duration",
+    "webhook": "str",
+    "resource": "str",
+    "apiservice": "str",
+    "etcd_error": "str",
+    "err_kind": "str",
+    "err": "str",
 }
 #: Pseudo-fields usable in conditions and ``derive``: the record's first line and its klog severity.
 PSEUDO_FIELDS = ("line", "severity")
-KEYS = {"name", "group", "any", "all", "ignore_case", "files", "regex", "fields", "verdict", "priority",
-        "harmless_if", "actionable_if", "group_by", "continuation", "reason", "before", "after", "set", "derive",
-        "fields_only", "quick"}
+KEYS = {
+    "name",
+    "group",
+    "any",
+    "all",
+    "ignore_case",
+    "files",
+    "regex",
+    "fields",
+    "verdict",
+    "priority",
+    "harmless_if",
+    "actionable_if",
+    "group_by",
+    "continuation",
+    "reason",
+    "before",
+    "after",
+    "set",
+    "derive",
+    "fields_only",
+    "quick",
+}
 OTHER = "other"
 
 
@@ -115,13 +162,28 @@ class FamilyTable:
 
         rows = []
         for i, f in enumerate(self.families, 1):
-            rows.append({"order": i, "family": f.name, "group": f.group,
-                         "default": f.verdict if f.verdict != "actionable" else f"act:{f.priority}",
-                         "conditions": _cond_text(f), "recognised_by": " / ".join((*f.any, *f.all))[:80],
-                         "reason": f.reason})
-        rows.append({"order": len(rows) + 1, "family": OTHER, "group": "misc", "default": "by severity",
-                     "conditions": "I/none harmless, W act:low, E act:medium, F act:critical",
-                     "recognised_by": "nothing above matched", "reason": "unknown is not automatically harmless"})
+            rows.append(
+                {
+                    "order": i,
+                    "family": f.name,
+                    "group": f.group,
+                    "default": f.verdict if f.verdict != "actionable" else f"act:{f.priority}",
+                    "conditions": _cond_text(f),
+                    "recognised_by": " / ".join((*f.any, *f.all))[:80],
+                    "reason": f.reason,
+                }
+            )
+        rows.append(
+            {
+                "order": len(rows) + 1,
+                "family": OTHER,
+                "group": "misc",
+                "default": "by severity",
+                "conditions": "I/none harmless, W act:low, E act:medium, F act:critical",
+                "recognised_by": "nothing above matched",
+                "reason": "unknown is not automatically harmless",
+            }
+        )
         return pd.DataFrame(rows)
 
 
@@ -167,14 +229,19 @@ def _conditions(value: Any, where: str, known: set[str], file: str | None) -> tu
             raise _err(w, "must be a non-empty map of field: regex or field: {op: value}", file)
         for fname, test in cond.items():
             if fname not in known and fname not in PSEUDO_FIELDS:
-                raise _err(f"{w}.{fname}", f"unknown field (known: {', '.join(sorted(known | set(PSEUDO_FIELDS)))})",
-                           file)
+                raise _err(
+                    f"{w}.{fname}",
+                    f"unknown field (known: {', '.join(sorted(known | set(PSEUDO_FIELDS)))})",
+                    file,
+                )
             if isinstance(test, str):
                 _check_regex(test, f"{w}.{fname}", 0, file)
             elif isinstance(test, dict):
                 for op in test:
                     if op not in COND_OPS:
-                        raise _err(f"{w}.{fname}.{op}", f"unknown operator (allowed: {', '.join(COND_OPS)})", file)
+                        raise _err(
+                            f"{w}.{fname}.{op}", f"unknown operator (allowed: {', '.join(COND_OPS)})", file
+                        )
                     if op in ("in", "notin") and not isinstance(test[op], list):
                         raise _err(f"{w}.{fname}.{op}", "must be a list", file)
             elif isinstance(test, (int, float)) and not isinstance(test, bool):
@@ -205,7 +272,9 @@ def _build(entry: Mapping[str, Any], where: str, file: str | None) -> Family:
         raise _err(f"{where}.fields", "must be a map name -> type", file)
     for fname, ftype in fields.items():
         if ftype not in FIELD_TYPES:
-            raise _err(f"{where}.fields.{fname}", f"unknown type {ftype!r} (allowed: {', '.join(FIELD_TYPES)})", file)
+            raise _err(
+                f"{where}.fields.{fname}", f"unknown type {ftype!r} (allowed: {', '.join(FIELD_TYPES)})", file
+            )
     for i, rx in enumerate(regexes):
         w = f"{where}.regex" if len(regexes) == 1 else f"{where}.regex[{i}]"
         groups = _check_regex(rx, w, flags, file)
@@ -240,14 +309,18 @@ def _build(entry: Mapping[str, Any], where: str, file: str | None) -> Family:
         src = spec["from"]
         if src not in fields and src not in PSEUDO_FIELDS:
             raise _err(f"{w}.from", f"unknown field {src!r}", file)
-        derive[fname] = Derive(src, tuple(cases), None if spec.get("default") is None else str(spec["default"]))
+        derive[fname] = Derive(
+            src, tuple(cases), None if spec.get("default") is None else str(spec["default"])
+        )
     known = set(fields) | set(set_) | set(derive)
     verdict = entry.get("verdict", "actionable")
     if verdict not in VERDICTS:
         raise _err(f"{where}.verdict", f"unknown verdict {verdict!r} (allowed: {', '.join(VERDICTS)})", file)
     priority = entry.get("priority")
     if priority is not None and priority not in PRIORITIES:
-        raise _err(f"{where}.priority", f"unknown priority {priority!r} (allowed: {', '.join(PRIORITIES)})", file)
+        raise _err(
+            f"{where}.priority", f"unknown priority {priority!r} (allowed: {', '.join(PRIORITIES)})", file
+        )
     if priority is None and (verdict == "actionable" or entry.get("actionable_if")):
         priority = "medium"
     group_by = _str_list(entry.get("group_by", []), f"{where}.group_by", file)
@@ -259,14 +332,24 @@ def _build(entry: Mapping[str, Any], where: str, file: str | None) -> Family:
     if any(not s for s in (*anys, *alls)):
         raise _err(f"{where}.any", "literals must not be empty", file)
     return Family(
-        name=name, group=group, any=anys, all=alls, ignore_case=ignore_case,
-        files=_str_list(entry.get("files", []), f"{where}.files", file), regex=regexes,
-        fields_only=bool(entry.get("fields_only", False)), fields=dict(fields),
+        name=name,
+        group=group,
+        any=anys,
+        all=alls,
+        ignore_case=ignore_case,
+        files=_str_list(entry.get("files", []), f"{where}.files", file),
+        regex=regexes,
+        fields_only=bool(entry.get("fields_only", False)),
+        fields=dict(fields),
         quick={k: str(v) for k, v in quick.items()},
-        set={k: str(v) for k, v in set_.items()}, derive=derive, verdict=verdict, priority=priority,
+        set={k: str(v) for k, v in set_.items()},
+        derive=derive,
+        verdict=verdict,
+        priority=priority,
         harmless_if=_conditions(entry.get("harmless_if"), f"{where}.harmless_if", known, file),
         actionable_if=_conditions(entry.get("actionable_if"), f"{where}.actionable_if", known, file),
-        group_by=group_by, continuation=bool(entry.get("continuation", False)),
+        group_by=group_by,
+        continuation=bool(entry.get("continuation", False)),
         reason=str(entry.get("reason", "")),
     )
 
@@ -283,8 +366,11 @@ def _read_yaml(path: Path | str | None, text: str | None) -> tuple[Any, str | No
         raise FamilyFileError(f"cannot read family file: {exc.strerror}", file=name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise FamilyFileError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=name,
-                              line=None if mark is None else mark.line + 1) from None
+        raise FamilyFileError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}",
+            file=name,
+            line=None if mark is None else mark.line + 1,
+        ) from None
 
 
 def _packaged_entries() -> list[dict[str, Any]]:
@@ -293,7 +379,9 @@ def _packaged_entries() -> list[dict[str, Any]]:
     return list(data["families"])
 
 
-def load_families(path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None) -> FamilyTable:
+def load_families(
+    path: str | Path | None = None, *, overrides: Mapping[str, Any] | None = None
+) -> FamilyTable:
     """Load the packaged catalogue, then apply a user file (``path``) and/or an ``overrides`` mapping.
 
     A user document has ``families:`` (an existing name overrides only the keys given; a new name adds a family
@@ -384,7 +472,9 @@ def _apply_user(entries: list[dict[str, Any]], doc: Any, file: str | None) -> li
     return out
 
 
-def coerce_table(families: FamilyTable | str | Path | Mapping[str, Any] | Sequence[Any] | None) -> FamilyTable:
+def coerce_table(
+    families: FamilyTable | str | Path | Mapping[str, Any] | Sequence[Any] | None,
+) -> FamilyTable:
     """Accept a table, a YAML path, a user mapping or None (packaged) and return a :class:`FamilyTable`."""
     if families is None:
         return load_families()

@@ -30,13 +30,17 @@ CRI_RE = re.compile(rb"^" + _TS.encode() + rb" (stdout|stderr) ([PF])(?::\S*)?(?
 KUBECTL_RE = re.compile(rb"^" + _TS.encode() + rb" (.*)$", re.S)
 TS_RE = re.compile("^" + _TS + "$")
 SYSLOG_RE = re.compile(
-    rb"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$", re.S)
+    rb"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$", re.S
+)
 SHORT_ISO_RE = re.compile(
     rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d) (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
-    re.S)
+    re.S,
+)
 #: klog header anywhere in the first 160 bytes (wrapper prefixes, wide PIDs, extra padding).
 KLOG_RE = re.compile(
-    rb"^(.{0,160}?)([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? +(\d+) ([^\s\]]+?):(\d+)\] ?", re.S)
+    rb"^(.{0,160}?)([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? +(\d+) ([^\s\]]+?):(\d+)\] ?",
+    re.S,
+)
 MONTHS = {m: i for i, m in enumerate(calendar.month_abbr) if m}
 # Cumulative day at the start of each month in a leap year (the 366-day circle of TIME-4).
 LEAP_CUM = np.array([0, 0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335], dtype=np.int64)
@@ -75,7 +79,7 @@ def _ts_groups_ns(g: tuple[Any, ...]) -> int | None:
 def days_from_civil(y: Any, m: Any, d: Any) -> Any:
     """Days since 1970-01-01 for a proleptic Gregorian date (scalars or NumPy arrays; H. Hinnant's algorithm)."""
     y = y - (m <= 2)
-    era = (y if not isinstance(y, np.ndarray) else y.copy())
+    era = y if not isinstance(y, np.ndarray) else y.copy()
     era = np.floor_divide(era, 400) if isinstance(era, np.ndarray) else era // 400
     yoe = y - era * 400
     mp = (m + 9) % 12
@@ -94,19 +98,19 @@ def is_leap(y: Any) -> Any:
 class KlogColumns:
     """Per physical line columns of one block (NumPy arrays of equal length)."""
 
-    starts: np.ndarray          # int64 offsets of line starts in the buffer
-    ends: np.ndarray            # int64 offsets of the '\n' (or buffer end)
-    hdr: np.ndarray             # bool: a klog header was parsed
-    sev: np.ndarray             # uint8 0 none, 1 I, 2 W, 3 E, 4 F
-    mon: np.ndarray             # int64 month (0 when no header)
-    day: np.ndarray             # int64 day
-    tod: np.ndarray             # int64 ns since midnight
-    pid: np.ndarray             # int64
-    srcline: np.ndarray         # int64 klog source line
-    file_start: np.ndarray      # int64 offset of file:line
-    file_end: np.ndarray        # int64 end of the file name (the ':' before the line number)
-    msg: np.ndarray             # int64 offset of the message
-    key: np.ndarray             # uint64 cache key (call site + message prefix)
+    starts: np.ndarray  # int64 offsets of line starts in the buffer
+    ends: np.ndarray  # int64 offsets of the '\n' (or buffer end)
+    hdr: np.ndarray  # bool: a klog header was parsed
+    sev: np.ndarray  # uint8 0 none, 1 I, 2 W, 3 E, 4 F
+    mon: np.ndarray  # int64 month (0 when no header)
+    day: np.ndarray  # int64 day
+    tod: np.ndarray  # int64 ns since midnight
+    pid: np.ndarray  # int64
+    srcline: np.ndarray  # int64 klog source line
+    file_start: np.ndarray  # int64 offset of file:line
+    file_end: np.ndarray  # int64 end of the file name (the ':' before the line number)
+    msg: np.ndarray  # int64 offset of the message
+    key: np.ndarray  # uint64 cache key (call site + message prefix)
 
 
 _DIGIT_POS = (1, 2, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 17, 18, 19, 20)
@@ -132,7 +136,7 @@ def parse_klog_block(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> K
     b = np.concatenate([buf, pad])
     length = ends - starts
     s = starts
-    H = b[s[:, None] + np.arange(30)[None, :]]          # the fixed 30-byte header of every line at once
+    H = b[s[:, None] + np.arange(30)[None, :]]  # the fixed 30-byte header of every line at once
     b0 = H[:, 0]
     ok = length >= 33
     ok &= (b0 == 73) | (b0 == 87) | (b0 == 69) | (b0 == 70)
@@ -164,7 +168,7 @@ def parse_klog_block(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> K
     p = br[jc] if len(br) else np.full(n, -1, np.int64)
     ok &= (j < len(br)) & (p < ends) & (p > s + 31)
     # line number: digits right before "]"
-    T = b[np.maximum(p, 8)[:, None] - np.arange(1, 9)[None, :]]   # 8 bytes before "]", nearest first
+    T = b[np.maximum(p, 8)[:, None] - np.arange(1, 9)[None, :]]  # 8 bytes before "]", nearest first
     tdig = (T >= 48) & (T <= 57)
     run = np.cumprod(tdig, axis=1).astype(bool)[:, :7]
     nd = run.sum(axis=1)
@@ -183,22 +187,37 @@ def parse_klog_block(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> K
             key = (key ^ col) * np.uint64(0x9E3779B97F4A7C15)
     z = np.zeros(n, np.int64)
     return KlogColumns(
-        starts=starts, ends=ends, hdr=ok,
-        sev=np.where(ok, np.select([b0 == 73, b0 == 87, b0 == 69, b0 == 70], [1, 2, 3, 4], 0), 0).astype(np.uint8),
-        mon=np.where(ok, mon, 0), day=np.where(ok, day, 0), tod=np.where(ok, tod, 0), pid=np.where(ok, pid, 0),
-        srcline=np.where(ok, srcline, 0), file_start=np.where(ok, s + 30, z), file_end=np.where(ok, file_end, z),
-        msg=np.where(ok, msg, s), key=key)
+        starts=starts,
+        ends=ends,
+        hdr=ok,
+        sev=np.where(ok, np.select([b0 == 73, b0 == 87, b0 == 69, b0 == 70], [1, 2, 3, 4], 0), 0).astype(
+            np.uint8
+        ),
+        mon=np.where(ok, mon, 0),
+        day=np.where(ok, day, 0),
+        tod=np.where(ok, tod, 0),
+        pid=np.where(ok, pid, 0),
+        srcline=np.where(ok, srcline, 0),
+        file_start=np.where(ok, s + 30, z),
+        file_end=np.where(ok, file_end, z),
+        msg=np.where(ok, msg, s),
+        key=key,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def canonical_klog(sev: str, mon: int, day: int, tod_us: int, pid: int, file: str, line: int, msg: bytes) -> bytes:
+def canonical_klog(
+    sev: str, mon: int, day: int, tod_us: int, pid: int, file: str, line: int, msg: bytes
+) -> bytes:
     """A klog line in the exact fixed layout (PIDs wider than 7 digits are kept by the caller separately)."""
     hh, rem = divmod(tod_us // 1_000_000, 3600)
     mi, ss = divmod(rem, 60)
     us = tod_us % 1_000_000
     pid_txt = str(pid if pid < 10_000_000 else pid % 10_000_000).rjust(7)
-    return (f"{sev}{mon:02d}{day:02d} {hh:02d}:{mi:02d}:{ss:02d}.{us:06d} {pid_txt} {file}:{line}] ".encode()
-            + msg)
+    return (
+        f"{sev}{mon:02d}{day:02d} {hh:02d}:{mi:02d}:{ss:02d}.{us:06d} {pid_txt} {file}:{line}] ".encode()
+        + msg
+    )
 
 
 def go_quote(value: Any) -> str:
@@ -212,15 +231,23 @@ def go_quote(value: Any) -> str:
 class InnerResult:
     """How one inner line was understood by the slow path."""
 
-    text: bytes                   # canonical text (klog layout when a header/time is known)
-    outer_ns: int | None = None   # full timestamp carried by the inner format (JSON logging, zap)
-    pid: int | None = None        # true PID when wider than the canonical 7 columns
+    text: bytes  # canonical text (klog layout when a header/time is known)
+    outer_ns: int | None = None  # full timestamp carried by the inner format (JSON logging, zap)
+    pid: int | None = None  # true PID when wider than the canonical 7 columns
     verbosity: int | None = None
     fmt: str = "klog"
 
 
-_ZAP_LEVEL = {"debug": "I", "info": "I", "warn": "W", "warning": "W", "error": "E", "dpanic": "E",
-              "panic": "F", "fatal": "F"}
+_ZAP_LEVEL = {
+    "debug": "I",
+    "info": "I",
+    "warn": "W",
+    "warning": "W",
+    "error": "E",
+    "dpanic": "E",
+    "panic": "F",
+    "fatal": "F",
+}
 
 
 def canonical_inner(line: bytes) -> InnerResult | None:
@@ -242,8 +269,16 @@ def canonical_inner(line: bytes) -> InnerResult | None:
     if not (1 <= int(mo) <= 12 and 1 <= int(dd) <= 31 and int(hh) <= 23 and int(mi) <= 59):
         return None
     pid_i = int(pid)
-    text = canonical_klog(sev.decode(), int(mo), int(dd), tod_us, pid_i, file.decode("utf-8", "replace"),
-                          int(srcline), line[m.end():])
+    text = canonical_klog(
+        sev.decode(),
+        int(mo),
+        int(dd),
+        tod_us,
+        pid_i,
+        file.decode("utf-8", "replace"),
+        int(srcline),
+        line[m.end() :],
+    )
     return InnerResult(text, pid=pid_i if pid_i >= 10_000_000 else None)
 
 
@@ -285,8 +320,12 @@ def _json_inner(line: bytes) -> InnerResult | None:
     y, mo, d = civil_from_days(days)
     text = canonical_klog(sev, mo, d, rem, 0, file, int(ln), msg.encode("utf-8", "replace"))
     v = obj.get("v")
-    return InnerResult(text, outer_ns=outer, verbosity=v if isinstance(v, int) else None,
-                       fmt="zap" if isinstance(level, str) else "json")
+    return InnerResult(
+        text,
+        outer_ns=outer,
+        verbosity=v if isinstance(v, int) else None,
+        fmt="zap" if isinstance(level, str) else "json",
+    )
 
 
 def civil_from_days(z: int) -> tuple[int, int, int]:
@@ -308,11 +347,11 @@ def civil_from_days(z: int) -> tuple[int, int, int]:
 class Unwrapped:
     """Result of unwrapping one physical line."""
 
-    inner: bytes | None           # None when the line is a fragment kept for joining
+    inner: bytes | None  # None when the line is a fragment kept for joining
     outer_ns: int | None = None
     stream: int = 0
     fmt: str = "klog"
-    unparsed: str | None = None   # reason when the wrapper is broken
+    unparsed: str | None = None  # reason when the wrapper is broken
     syslog_time: tuple[int, int, int] | None = None  # (month, day, tod_us) of a year-less syslog prefix
 
 
@@ -322,7 +361,9 @@ class Unwrapper:
 
     fmt: str
     max_record_bytes: int = 1 << 20
-    partial: dict[int, list[Any]] = field(default_factory=dict)   # stream -> [first ts, parts, first lineno, size]
+    partial: dict[int, list[Any]] = field(
+        default_factory=dict
+    )  # stream -> [first ts, parts, first lineno, size]
     mix: dict[str, int] = field(default_factory=dict)
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
@@ -458,7 +499,9 @@ def detect_format(sample: bytes) -> str:
     for name in ("docker", "cri", "kubectl", "syslog"):
         fn = _WRAPPERS[name]
         scores[name] = sum(1 for ln in lines if (r := fn(ln)) is not None and r.fmt == name)
-    scores["json"] = sum(1 for ln in lines if ln.lstrip()[:1] == b"{" and b'"msg"' in ln and b'"log"' not in ln)
+    scores["json"] = sum(
+        1 for ln in lines if ln.lstrip()[:1] == b"{" and b'"msg"' in ln and b'"log"' not in ln
+    )
     scores["klog"] = sum(1 for ln in lines if KLOG_RE.match(ln))
     # CRI lines also parse as kubectl lines: prefer the more specific one on ties
     best = max(_SPECIFICITY, key=lambda k: (scores[k], -_SPECIFICITY.index(k)))

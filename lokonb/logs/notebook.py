@@ -6,8 +6,15 @@ from typing import Any
 
 from lokonb.logs.analysis import LogAnalysis, analyze, check_fail_on
 
-__all__ = ["analyze_parameters", "banner_markdown", "record_results", "check_fail_on", "findings_view",
-           "summary_view", "tls_view"]
+__all__ = [
+    "analyze_parameters",
+    "banner_markdown",
+    "record_results",
+    "check_fail_on",
+    "findings_view",
+    "summary_view",
+    "tls_view",
+]
 
 
 def analyze_parameters(params: Any) -> LogAnalysis:
@@ -20,11 +27,20 @@ def analyze_parameters(params: Any) -> LogAnalysis:
         return default if value is None and default is not None else value
 
     return analyze(
-        list(get("sources") or []), pods=get("pods"), format=get("format", "auto"),
-        families=None if get("families_file") is None else str(get("families_file")), klog_tz=get("klog_tz", "UTC"), year=get("year"),
-        vpc_cidrs=get("vpc_cidrs", "auto"), extra_probe_networks=get("extra_probe_networks") or (),
-        probe_periods=get("probe_periods") or (10, 30), since=get("since"), until=get("until"),
-        bucket=get("bucket", "1min"), max_records=int(get("max_records", 100_000)))
+        list(get("sources") or []),
+        pods=get("pods"),
+        format=get("format", "auto"),
+        families=None if get("families_file") is None else str(get("families_file")),
+        klog_tz=get("klog_tz", "UTC"),
+        year=get("year"),
+        vpc_cidrs=get("vpc_cidrs", "auto"),
+        extra_probe_networks=get("extra_probe_networks") or (),
+        probe_periods=get("probe_periods") or (10, 30),
+        since=get("since"),
+        until=get("until"),
+        bucket=get("bucket", "1min"),
+        max_records=int(get("max_records", 100_000)),
+    )
 
 
 def banner_markdown(result: LogAnalysis) -> str:
@@ -59,12 +75,19 @@ def record_results(result: LogAnalysis) -> None:
 
     m = result.meta
     values = {
-        "lines_read": int(m["lines_read"]), "records": int(m["records_total"]), "actionable": int(m["actionable"]),
+        "lines_read": int(m["lines_read"]),
+        "records": int(m["records_total"]),
+        "actionable": int(m["actionable"]),
         "probe_share": round(float(m["probe"]["share"]), 4),
         "probe_period_s": m["probe"]["period_s"],
     }
-    labels = {"lines_read": "lines read", "records": "records", "actionable": "actionable records",
-              "probe_share": "load-balancer probe share", "probe_period_s": "probe period (s)"}
+    labels = {
+        "lines_read": "lines read",
+        "records": "records",
+        "actionable": "actionable records",
+        "probe_share": "load-balancer probe share",
+        "probe_period_s": "probe period (s)",
+    }
     for name, value in values.items():
         record(name, value, summary=True, label=labels[name])
     top = result.summary.head(10)[["family", "count", "harmless_count", "actionable_count"]]

@@ -44,8 +44,9 @@ def plot_timeline(result: Any, bucket: str | None = None, top: int = 8) -> Any:
             ax.bar(tab.index, tab[c], bottom=bottom, label=str(c), color=col, width=width, edgecolor="none")
             bottom = tab[c] if bottom is None else bottom + tab[c]
     else:
-        ax.stackplot(tab.index, *[tab[c].to_numpy() for c in order], labels=[str(c) for c in order],
-                     colors=colours)
+        ax.stackplot(
+            tab.index, *[tab[c].to_numpy() for c in order], labels=[str(c) for c in order], colors=colours
+        )
     ax.set_ylabel("records per bucket")
     ax.set_title("kube-apiserver log records over time (UTC)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)

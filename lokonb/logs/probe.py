@@ -17,8 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 
 NS = 1_000_000_000
-PRIVATE_ASSUMED = tuple(ipaddress.ip_network(n) for n in
-                        ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
+PRIVATE_ASSUMED = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
 AUTO_PERIODS = (5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 
 
@@ -26,17 +28,20 @@ AUTO_PERIODS = (5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 class GroupResult:
     """Probe-rule outcome for one (source, client address) group."""
 
-    harmless: np.ndarray      # per event
-    why: np.ndarray           # per event (object): probe, not-probe-network, no-period, off-beat, few-events
-    on_beat: np.ndarray       # per event
+    harmless: np.ndarray  # per event
+    why: np.ndarray  # per event (object): probe, not-probe-network, no-period, off-beat, few-events
+    on_beat: np.ndarray  # per event
     period_s: float
     probers: float
     on_beat_share: float
     periodic: bool
 
 
-def classify_network(addr: str | None, vpc_cidrs: Sequence[ipaddress._BaseNetwork] | None,
-                     extra: Sequence[ipaddress._BaseNetwork]) -> str:
+def classify_network(
+    addr: str | None,
+    vpc_cidrs: Sequence[ipaddress._BaseNetwork] | None,
+    extra: Sequence[ipaddress._BaseNetwork],
+) -> str:
     """``loopback``, ``vpc``, ``listed``, ``private-assumed`` (vpc unknown) or ``public``."""
     try:
         ip = ipaddress.ip_address((addr or "").strip("[]"))
@@ -74,8 +79,9 @@ def _tol(period: float, tol: float | None) -> float:
     return tol if tol is not None else max(0.25, 0.025 * period)
 
 
-def _fold(t: np.ndarray, win: np.ndarray, wstart: np.ndarray, p: float, tol: float, max_probers: int,
-          nwin: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _fold(
+    t: np.ndarray, win: np.ndarray, wstart: np.ndarray, p: float, tol: float, max_probers: int, nwin: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For period ``p``: per window the share of events in the fewest phase bins that reach 80 % (at most
     ``max_probers`` bins of ≥ 10 % each), that bin count, and per event whether it lies in one of those bins."""
     best_share = np.full(nwin, -1.0)
@@ -99,7 +105,9 @@ def _fold(t: np.ndarray, win: np.ndarray, wstart: np.ndarray, p: float, tol: flo
         dom = (cnt >= np.maximum(thr, 1)[:, None]) & (cnt >= np.maximum(0.1 * wcount, 1)[:, None])
         ok_new = share >= 0.8
         ok_old = best_share >= 0.8
-        better = (ok_new & ~ok_old) | ((ok_new == ok_old) & ((k < best_k) | ((k == best_k) & (share > best_share))))
+        better = (ok_new & ~ok_old) | (
+            (ok_new == ok_old) & ((k < best_k) | ((k == best_k) & (share > best_share)))
+        )
         best_share = np.where(better, share, best_share)
         best_k = np.where(better, dom.sum(axis=1), best_k)
         on = dom[win, b]
@@ -107,8 +115,14 @@ def _fold(t: np.ndarray, win: np.ndarray, wstart: np.ndarray, p: float, tol: flo
     return best_share, best_k, best_on, wcount
 
 
-def analyse_group(ts_ns: np.ndarray, *, network_ok: bool, periods: Sequence[float] = (10.0, 30.0),
-                  tol: float | None = None, max_probers: int = 6) -> GroupResult:
+def analyse_group(
+    ts_ns: np.ndarray,
+    *,
+    network_ok: bool,
+    periods: Sequence[float] = (10.0, 30.0),
+    tol: float | None = None,
+    max_probers: int = 6,
+) -> GroupResult:
     """Apply PROBE-1 to the event times of one group (any order; results are per input position)."""
     n = len(ts_ns)
     order = np.argsort(ts_ns, kind="stable")
@@ -153,7 +167,9 @@ def analyse_group(ts_ns: np.ndarray, *, network_ok: bool, periods: Sequence[floa
                     widx, ev_idx = wsub, np.flatnonzero(sel_ev)
                 cur_s, cur_k = share[widx], k[widx]
                 ok_new, ok_old = s >= 0.8, cur_s >= 0.8
-                better = (ok_new & ~ok_old) | ((ok_new == ok_old) & ((kk < cur_k) | ((kk == cur_k) & (s > cur_s + 1e-12))))
+                better = (ok_new & ~ok_old) | (
+                    (ok_new == ok_old) & ((kk < cur_k) | ((kk == cur_k) & (s > cur_s + 1e-12)))
+                )
                 share[widx] = np.where(better, s, cur_s)
                 k[widx] = np.where(better, kk, cur_k)
                 pbest[widx] = np.where(better, p, pbest[widx])
@@ -177,15 +193,28 @@ def analyse_group(ts_ns: np.ndarray, *, network_ok: bool, periods: Sequence[floa
             # with two beats in three missing); then the fewest probers (10 s probes fold at 30 s in 3 phases)
             fill = counts[wper] / np.maximum(k[wper] * w / period, 1) if wper.any() else np.array([0.0])
             fill_err = abs(float(np.log(max(float(np.median(fill)), 1e-6))))
-            score = (periodic, round(frac, 1), -round(fill_err, 1), -(probers if probers == probers else 1e9),
-                     -abs(per_s - period) if per_s == per_s else -1e9)
+            score = (
+                periodic,
+                round(frac, 1),
+                -round(fill_err, 1),
+                -(probers if probers == probers else 1e9),
+                -abs(per_s - period) if per_s == per_s else -1e9,
+            )
         else:
             gaps = np.diff(t)
             ok = len(t) >= 3 and bool(np.all(_near_multiple(gaps, period, tl)))
             periodic = ok
             on = np.full(len(t), ok)
-            per_s = float(np.median(gaps[gaps <= 6 * period + tl] / np.maximum(
-                np.round(gaps[gaps <= 6 * period + tl] / period), 1))) if ok else float("nan")
+            per_s = (
+                float(
+                    np.median(
+                        gaps[gaps <= 6 * period + tl]
+                        / np.maximum(np.round(gaps[gaps <= 6 * period + tl] / period), 1)
+                    )
+                )
+                if ok
+                else float("nan")
+            )
             probers = 1.0 if ok else float("nan")
             frac = 1.0 if ok else 0.0
             score = (periodic, round(frac, 1), 0.0, -1.0, -period)

@@ -23,13 +23,22 @@ START = dt.datetime(2024, 11, 28, 0, 0, 0, tzinfo=dt.UTC)
 SAMPLE_START = dt.datetime(2024, 12, 31, 23, 0, 0, tzinfo=dt.UTC)
 FORMATS = ("klog", "cri", "kubectl", "docker")
 
-_USER_AGENTS = ("kubelet/v1.29.3 (linux/amd64) kubernetes/6813625", "kube-controller-manager/v1.29.3 (linux/amd64) "
-                "kubernetes/6813625/system:serviceaccount:kube-system:generic-garbage-collector",
-                "kubectl/v1.29.3 (linux/amd64) kubernetes/6813625", "calico-node/v0.0.0 (linux/amd64) kubernetes/$Format")
-_URIS = ("/api/v1/namespaces/kube-system/pods?limit=500", "/api/v1/nodes/ip-10-0-21-17?timeout=10s",
-         "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/ip-10-0-21-17?timeout=10s",
-         "/api/v1/namespaces/default/endpoints/kubernetes", "/apis/apps/v1/deployments?resourceVersion=120431&watch=true",
-         "/api/v1/namespaces/monitoring/configmaps/prometheus-rules", "/apis/crd.projectcalico.org/v1/ippools")
+_USER_AGENTS = (
+    "kubelet/v1.29.3 (linux/amd64) kubernetes/6813625",
+    "kube-controller-manager/v1.29.3 (linux/amd64) "
+    "kubernetes/6813625/system:serviceaccount:kube-system:generic-garbage-collector",
+    "kubectl/v1.29.3 (linux/amd64) kubernetes/6813625",
+    "calico-node/v0.0.0 (linux/amd64) kubernetes/$Format",
+)
+_URIS = (
+    "/api/v1/namespaces/kube-system/pods?limit=500",
+    "/api/v1/nodes/ip-10-0-21-17?timeout=10s",
+    "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/ip-10-0-21-17?timeout=10s",
+    "/api/v1/namespaces/default/endpoints/kubernetes",
+    "/apis/apps/v1/deployments?resourceVersion=120431&watch=true",
+    "/api/v1/namespaces/monitoring/configmaps/prometheus-rules",
+    "/apis/crd.projectcalico.org/v1/ippools",
+)
 
 
 @dataclass
@@ -45,10 +54,16 @@ class Truth:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
-        return {"records": {f"{k[0]}|{'harmless' if k[1] else 'actionable'}": v for k, v in sorted(self.records.items())},
-                "lines": self.lines, "unparsed": self.unparsed, "bytes": self.bytes,
-                "first": None if self.first is None else self.first.isoformat(),
-                "last": None if self.last is None else self.last.isoformat()}
+        return {
+            "records": {
+                f"{k[0]}|{'harmless' if k[1] else 'actionable'}": v for k, v in sorted(self.records.items())
+            },
+            "lines": self.lines,
+            "unparsed": self.unparsed,
+            "bytes": self.bytes,
+            "first": None if self.first is None else self.first.isoformat(),
+            "last": None if self.last is None else self.last.isoformat(),
+        }
 
 
 class _Writer:
@@ -117,19 +132,27 @@ def _uuid(rng: random.Random) -> str:
 # Event kinds: (weight in records, function(w, t, rng) -> (family, harmless))
 def _http(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
     verb = rng.choice(("GET", "GET", "GET", "LIST", "PATCH", "PUT", "WATCH"))
-    lat = f"{rng.uniform(0.3, 40):.6f}ms" if verb != "WATCH" else f"{rng.randint(5, 9)}m{rng.uniform(0, 59):.6f}s"
+    lat = (
+        f"{rng.uniform(0.3, 40):.6f}ms"
+        if verb != "WATCH"
+        else f"{rng.randint(5, 9)}m{rng.uniform(0, 59):.6f}s"
+    )
     code = rng.choice((200, 200, 200, 200, 201, 404, 409))
-    msg = (f'"HTTP" verb="{verb}" URI="{rng.choice(_URIS)}" latency="{lat}" userAgent="{rng.choice(_USER_AGENTS)}" '
-           f'audit-ID="{_uuid(rng)}" srcIP="10.0.{rng.randint(16, 47)}.{rng.randint(2, 250)}:{rng.randint(32768, 60999)}" '
-           f'resp={code}')
+    msg = (
+        f'"HTTP" verb="{verb}" URI="{rng.choice(_URIS)}" latency="{lat}" userAgent="{rng.choice(_USER_AGENTS)}" '
+        f'audit-ID="{_uuid(rng)}" srcIP="10.0.{rng.randint(16, 47)}.{rng.randint(2, 250)}:{rng.randint(32768, 60999)}" '
+        f"resp={code}"
+    )
     w.lines(t, "I", "httplog.go:132", msg)
     return "http_access", True
 
 
-_ETCD_NOISE = ('parsed scheme: "endpoint"',
-               'ccResolverWrapper: sending new addresses to cc: [{https://127.0.0.1:2379  <nil> 0 <nil>}]',
-               "pickfirstBalancer: HandleSubConnStateChange: 0xc00a1b2c30, {CONNECTING <nil>}",
-               'scheme "" not registered, fallback to default scheme')
+_ETCD_NOISE = (
+    'parsed scheme: "endpoint"',
+    "ccResolverWrapper: sending new addresses to cc: [{https://127.0.0.1:2379  <nil> 0 <nil>}]",
+    "pickfirstBalancer: HandleSubConnStateChange: 0xc00a1b2c30, {CONNECTING <nil>}",
+    'scheme "" not registered, fallback to default scheme',
+)
 
 
 def _etcd_noise(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
@@ -140,45 +163,92 @@ def _etcd_noise(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
 def _harmless(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
     k = rng.randrange(10)
     if k == 0:
-        w.lines(t, "W", "watcher.go:229", "watch chan error: etcdserver: mvcc: required revision has been compacted")
+        w.lines(
+            t,
+            "W",
+            "watcher.go:229",
+            "watch chan error: etcdserver: mvcc: required revision has been compacted",
+        )
         return "watch_chan_error", True
     if k == 1:
         res = rng.choice(("v1.Secret", "v1.ConfigMap", "v1.Pod"))
-        w.lines(t, "W", "reflector.go:441", f"storage/cacher.go:/{res.split('.')[1].lower()}s: watch of *{res} "
-                "ended with: very short watch: storage/cacher.go: Unexpected watch close - watch lasted less than a "
-                "second and no items received")
+        w.lines(
+            t,
+            "W",
+            "reflector.go:441",
+            f"storage/cacher.go:/{res.split('.')[1].lower()}s: watch of *{res} "
+            "ended with: very short watch: storage/cacher.go: Unexpected watch close - watch lasted less than a "
+            "second and no items received",
+        )
         return "reflector_watch_ended", True
     if k == 2:
-        w.lines(t, "I", "controller.go:624", "quota admission added evaluator for: "
-                + rng.choice(("leases.coordination.k8s.io", "endpoints", "events.events.k8s.io", "replicasets.apps")))
+        w.lines(
+            t,
+            "I",
+            "controller.go:624",
+            "quota admission added evaluator for: "
+            + rng.choice(
+                ("leases.coordination.k8s.io", "endpoints", "events.events.k8s.io", "replicasets.apps")
+            ),
+        )
         return "quota_admission", True
     if k == 3:
-        w.lines(t, "E", "status.go:71", 'apiserver received an error that is not an metav1.Status: '
-                '&errors.errorString{s:"context canceled"}: context canceled')
+        w.lines(
+            t,
+            "E",
+            "status.go:71",
+            "apiserver received an error that is not an metav1.Status: "
+            '&errors.errorString{s:"context canceled"}: context canceled',
+        )
         return "not_metav1_status", True
     if k == 4:
-        w.lines(t, "I", "controller.go:132", "OpenAPI AggregationController: action for item "
-                "k8s_internal_local_delegation_chain_0000000000: Nothing (removed from the queue).")
+        w.lines(
+            t,
+            "I",
+            "controller.go:132",
+            "OpenAPI AggregationController: action for item "
+            "k8s_internal_local_delegation_chain_0000000000: Nothing (removed from the queue).",
+        )
         return "openapi_aggregation", True
     if k == 5:
-        w.lines(t, "E", "upgradeaware.go:427", "Error proxying data from client to backend: read tcp "
-                f"10.0.5.21:6443->10.0.{rng.randint(16, 47)}.{rng.randint(2, 250)}:{rng.randint(32768, 60999)}: "
-                "read: connection reset by peer")
+        w.lines(
+            t,
+            "E",
+            "upgradeaware.go:427",
+            "Error proxying data from client to backend: read tcp "
+            f"10.0.5.21:6443->10.0.{rng.randint(16, 47)}.{rng.randint(2, 250)}:{rng.randint(32768, 60999)}: "
+            "read: connection reset by peer",
+        )
         return "upgradeaware_proxy_error", True
     if k == 6:
         w.lines(t, "I", "cacher.go:1250", "Terminating all watchers from cacher *core.Pod")
         return "cacher", True
     if k == 7:
-        w.lines(t, "W", "dispatcher.go:217", 'rejected by webhook "validate.nginx.ingress.kubernetes.io": '
-                '&errors.StatusError{ErrStatus:v1.Status{Status:"Failure", Message:"admission webhook denied the '
-                'request: host already defined", Code:400}}')
+        w.lines(
+            t,
+            "W",
+            "dispatcher.go:217",
+            'rejected by webhook "validate.nginx.ingress.kubernetes.io": '
+            '&errors.StatusError{ErrStatus:v1.Status{Status:"Failure", Message:"admission webhook denied the '
+            'request: host already defined", Code:400}}',
+        )
         return "webhook_rejected", True
     if k == 8:
-        w.lines(t, "I", "log.go:194", "http: superfluous response.WriteHeader call from "
-                "k8s.io/apiserver/pkg/server/httplog.(*respLogger).WriteHeader (httplog.go:220)")
+        w.lines(
+            t,
+            "I",
+            "log.go:194",
+            "http: superfluous response.WriteHeader call from "
+            "k8s.io/apiserver/pkg/server/httplog.(*respLogger).WriteHeader (httplog.go:220)",
+        )
         return "superfluous_writeheader", True
-    w.lines(t, "W", "watcher.go:338", f"Too large resource version: {rng.randint(10**6, 9 * 10**6)}, current: "
-            f"{rng.randint(10**5, 9 * 10**5)}")
+    w.lines(
+        t,
+        "W",
+        "watcher.go:338",
+        f"Too large resource version: {rng.randint(10**6, 9 * 10**6)}, current: "
+        f"{rng.randint(10**5, 9 * 10**5)}",
+    )
     return "too_large_rv", True
 
 
@@ -189,11 +259,15 @@ def _trace(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
     started = d.strftime("%d-%b-%Y %H:%M:%S.") + f"{d.microsecond // 1000:03d}"
     end = dt.datetime.fromtimestamp(t, dt.UTC).strftime("%H:%M:%S.") + f"{int(t * 1000) % 1000:03d}"
     audit = _uuid(rng)
-    msg = (f'Trace[{tid}]: "List" accept:application/json,audit-id:{audit},client:10.0.17.44,protocol:HTTP/2.0,'
-           f"resource:pods,scope:cluster,url:/api/v1/pods,user-agent:kubectl/v1.29.3 (linux/amd64),verb:LIST "
-           f"({started}) (total time: {total}ms):")
-    cont = (f'Trace[{tid}]: ---"Writing http response done" count:{rng.randint(100, 9000)} {total - 40}ms ({end})',
-            f"Trace[{tid}]: [{total / 1000:.9f}s] [{total / 1000:.9f}s] END")
+    msg = (
+        f'Trace[{tid}]: "List" accept:application/json,audit-id:{audit},client:10.0.17.44,protocol:HTTP/2.0,'
+        f"resource:pods,scope:cluster,url:/api/v1/pods,user-agent:kubectl/v1.29.3 (linux/amd64),verb:LIST "
+        f"({started}) (total time: {total}ms):"
+    )
+    cont = (
+        f'Trace[{tid}]: ---"Writing http response done" count:{rng.randint(100, 9000)} {total - 40}ms ({end})',
+        f"Trace[{tid}]: [{total / 1000:.9f}s] [{total / 1000:.9f}s] END",
+    )
     w.lines(t, "I", "trace.go:236", msg, cont)
     return "trace", total < 1000
 
@@ -201,40 +275,77 @@ def _trace(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
 def _actionable(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
     k = rng.randrange(8)
     if k == 0:
-        w.lines(t, "W", "dispatcher.go:180", "Failed calling webhook, failing open policy.example.io: failed calling "
-                'webhook "policy.example.io": failed to call webhook: Post "https://policy-webhook.policy.svc:443/'
-                'validate?timeout=10s": context deadline exceeded')
+        w.lines(
+            t,
+            "W",
+            "dispatcher.go:180",
+            "Failed calling webhook, failing open policy.example.io: failed calling "
+            'webhook "policy.example.io": failed to call webhook: Post "https://policy-webhook.policy.svc:443/'
+            'validate?timeout=10s": context deadline exceeded',
+        )
         return "webhook_failure", False
     if k == 1:
-        w.lines(t, "E", "available_controller.go:456", "v1beta1.metrics.k8s.io failed with: failing or missing "
-                "response from https://10.2.7.19:4443/apis/metrics.k8s.io/v1beta1: Get "
-                '"https://10.2.7.19:4443/apis/metrics.k8s.io/v1beta1": dial tcp 10.2.7.19:4443: connect: '
-                "connection refused")
+        w.lines(
+            t,
+            "E",
+            "available_controller.go:456",
+            "v1beta1.metrics.k8s.io failed with: failing or missing "
+            "response from https://10.2.7.19:4443/apis/metrics.k8s.io/v1beta1: Get "
+            '"https://10.2.7.19:4443/apis/metrics.k8s.io/v1beta1": dial tcp 10.2.7.19:4443: connect: '
+            "connection refused",
+        )
         return "aggregator_unavailable", False
     if k == 2:
-        w.lines(t, "E", "authentication.go:73", '"Unable to authenticate the request" err="[invalid bearer token, '
-                'service account token has expired]"')
+        w.lines(
+            t,
+            "E",
+            "authentication.go:73",
+            '"Unable to authenticate the request" err="[invalid bearer token, '
+            'service account token has expired]"',
+        )
         return "authn_failure", False
     if k == 3:
-        w.lines(t, "E", "status.go:71", "apiserver received an error that is not an metav1.Status: "
-                'rpctypes.EtcdError{code:0xe, desc:"etcdserver: request timed out"}: etcdserver: request timed out')
+        w.lines(
+            t,
+            "E",
+            "status.go:71",
+            "apiserver received an error that is not an metav1.Status: "
+            'rpctypes.EtcdError{code:0xe, desc:"etcdserver: request timed out"}: etcdserver: request timed out',
+        )
         return "etcd_unavailable", False
     if k == 4:
-        w.lines(t, "E", "timeout.go:141", 'post-timeout activity - time-elapsed: 3.2ms, GET "/api/v1/namespaces/'
-                'default/pods" result: <nil>')
+        w.lines(
+            t,
+            "E",
+            "timeout.go:141",
+            'post-timeout activity - time-elapsed: 3.2ms, GET "/api/v1/namespaces/'
+            'default/pods" result: <nil>',
+        )
         return "request_timeout", False
     if k == 5:
-        msg = (f'"HTTP" verb="GET" URI="/apis/metrics.k8s.io/v1beta1?timeout=32s" latency="{rng.uniform(1, 30):.6f}ms" '
-               f'userAgent="kube-controller-manager/v1.29.3 (linux/amd64) kubernetes/6813625" audit-ID="{_uuid(rng)}" '
-               f'srcIP="10.0.5.21:{rng.randint(32768, 60999)}" resp=503')
+        msg = (
+            f'"HTTP" verb="GET" URI="/apis/metrics.k8s.io/v1beta1?timeout=32s" latency="{rng.uniform(1, 30):.6f}ms" '
+            f'userAgent="kube-controller-manager/v1.29.3 (linux/amd64) kubernetes/6813625" audit-ID="{_uuid(rng)}" '
+            f'srcIP="10.0.5.21:{rng.randint(32768, 60999)}" resp=503'
+        )
         w.lines(t, "I", "httplog.go:132", msg)
         return "http_access", False
     if k == 6:
-        w.lines(t, "E", "reflector.go:147", "k8s.io/client-go/informers/factory.go:150: Failed to watch *v1.Secret: "
-                "failed to list *v1.Secret: Unauthorized")
+        w.lines(
+            t,
+            "E",
+            "reflector.go:147",
+            "k8s.io/client-go/informers/factory.go:150: Failed to watch *v1.Secret: "
+            "failed to list *v1.Secret: Unauthorized",
+        )
         return "reflector_list_error", False
-    w.lines(t, "E", "controller.go:203", f"Unable to remove endpoints from kubernetes service: Operation cannot be "
-            f"fulfilled on endpoints \"kubernetes\": the object has been modified (attempt {rng.randint(1, 9)})")
+    w.lines(
+        t,
+        "E",
+        "controller.go:203",
+        f"Unable to remove endpoints from kubernetes service: Operation cannot be "
+        f'fulfilled on endpoints "kubernetes": the object has been modified (attempt {rng.randint(1, 9)})',
+    )
     return "other", False
 
 
@@ -242,34 +353,63 @@ def _tls_nonprobe(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
     k = rng.randrange(3)
     port = rng.randint(32768, 60999)
     if k == 0:
-        w.lines(t, "I", "log.go:195", f"http: TLS handshake error from {rng.choice(_STALE_CLIENTS)}:"
-                f"{port}: remote error: tls: bad certificate")
+        w.lines(
+            t,
+            "I",
+            "log.go:195",
+            f"http: TLS handshake error from {rng.choice(_STALE_CLIENTS)}:"
+            f"{port}: remote error: tls: bad certificate",
+        )
         return "tls_handshake_bad_cert", False
     if k == 1:
-        w.lines(t, "I", "log.go:195", f"http: TLS handshake error from {rng.choice(_STALE_CLIENTS)}:"
-                f"{port}: remote error: tls: unknown certificate authority")
+        w.lines(
+            t,
+            "I",
+            "log.go:195",
+            f"http: TLS handshake error from {rng.choice(_STALE_CLIENTS)}:"
+            f"{port}: remote error: tls: unknown certificate authority",
+        )
         return "tls_handshake_unknown_ca", False
     ip = rng.choice(PUBLIC)
-    w.lines(t, "I", "log.go:195", f"http: TLS handshake error from {ip}:{port}: read tcp 10.0.5.21:6443->{ip}:{port}: "
-            "read: connection reset by peer")
+    w.lines(
+        t,
+        "I",
+        "log.go:195",
+        f"http: TLS handshake error from {ip}:{port}: read tcp 10.0.5.21:6443->{ip}:{port}: "
+        "read: connection reset by peer",
+    )
     return "tls_handshake_reset", False
 
 
 _KINDS: list[tuple[float, Callable[[_Writer, float, random.Random], tuple[str, bool]], int]] = [
-    (33.0, _http, 1), (9.0, _etcd_noise, 1), (15.0, _harmless, 1), (2.5, _trace, 3), (5.0, _actionable, 1),
+    (33.0, _http, 1),
+    (9.0, _etcd_noise, 1),
+    (15.0, _harmless, 1),
+    (2.5, _trace, 3),
+    (5.0, _actionable, 1),
     (0.5, _tls_nonprobe, 1),
 ]
 
 
-def generate(out: IO[bytes], *, size: int | None = None, lines: int | None = None, seed: int = 42, fmt: str = "klog",
-             start: dt.datetime = START, probers: tuple[str, ...] = PROBERS, local_addr: str = "10.0.5.21",
-             incidents: bool = False, garbage_every: int = 2_000_000) -> Truth:
+def generate(
+    out: IO[bytes],
+    *,
+    size: int | None = None,
+    lines: int | None = None,
+    seed: int = 42,
+    fmt: str = "klog",
+    start: dt.datetime = START,
+    probers: tuple[str, ...] = PROBERS,
+    local_addr: str = "10.0.5.21",
+    incidents: bool = False,
+    garbage_every: int = 2_000_000,
+) -> Truth:
     """Write a synthetic kube-apiserver log until ``size`` bytes or ``lines`` physical lines; return the truth."""
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {FORMATS}")
     if size is None and lines is None:
         lines = 10_000
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - deterministic test data, not crypto
     truth = Truth()
     w = _Writer(out, fmt, truth, rng)
     weights = [k[0] for k in _KINDS]
@@ -313,8 +453,13 @@ def generate(out: IO[bytes], *, size: int | None = None, lines: int | None = Non
                     w.lines(t, "I", "log.go:195", f"http: TLS handshake error from {ip}:{port}: EOF")
                     truth.records[("tls_handshake_eof", True)] += 1
                 else:
-                    w.lines(t, "I", "log.go:195", f"http: TLS handshake error from {ip}:{port}: read tcp "
-                            f"{local_addr}:6443->{ip}:{port}: read: connection reset by peer")
+                    w.lines(
+                        t,
+                        "I",
+                        "log.go:195",
+                        f"http: TLS handshake error from {ip}:{port}: read tcp "
+                        f"{local_addr}:6443->{ip}:{port}: read: connection reset by peer",
+                    )
                     truth.records[("tls_handshake_reset", True)] += 1
             elif typ == 1:
                 fam, harmless = payload(w, t, rng)
@@ -343,22 +488,33 @@ def generate(out: IO[bytes], *, size: int | None = None, lines: int | None = Non
 
 def _incident(events: list[Any], tick: int, base: float, rng: random.Random) -> None:
     """Scripted incidents for the notebook sample (by 10 s tick)."""
+
     def add(fn: Callable[[_Writer, float, random.Random], tuple[str, bool]]) -> None:
         events.append((base + rng.uniform(0, 10), 2, fn))
 
-    if 120 <= tick < 150 and tick % 2 == 0:      # a webhook timing out for 5 minutes
+    if 120 <= tick < 150 and tick % 2 == 0:  # a webhook timing out for 5 minutes
         add(lambda w, t, r: _actionable_k(w, t, r, 0))
-    if tick in (300, 301):                          # etcd leader election
-        add(lambda w, t, r: (w.lines(t, "E", "status.go:71", "apiserver received an error that is not an "
-                                     'metav1.Status: rpctypes.EtcdError{code:0xe, desc:"etcdserver: leader changed"}: '
-                                     "etcdserver: leader changed"), ("etcd_leader_changed", False))[1])
-    if 400 <= tick < 460 and tick % 3 == 0:         # metrics-server down
+    if tick in (300, 301):  # etcd leader election
+        add(
+            lambda w, t, r: (
+                w.lines(
+                    t,
+                    "E",
+                    "status.go:71",
+                    "apiserver received an error that is not an "
+                    'metav1.Status: rpctypes.EtcdError{code:0xe, desc:"etcdserver: leader changed"}: '
+                    "etcdserver: leader changed",
+                ),
+                ("etcd_leader_changed", False),
+            )[1]
+        )
+    if 400 <= tick < 460 and tick % 3 == 0:  # metrics-server down
         add(lambda w, t, r: _actionable_k(w, t, r, 1))
-    if tick % 97 == 5:                              # random resets from a public scanner
+    if tick % 97 == 5:  # random resets from a public scanner
         add(lambda w, t, r: _public_reset(w, t, r))
-    if tick == 500:                                 # a panic with its goroutine stack
+    if tick == 500:  # a panic with its goroutine stack
         add(_panic)
-    if tick == 520:                                 # a very long line split by the runtime (CRI P/F)
+    if tick == 520:  # a very long line split by the runtime (CRI P/F)
         add(_long_line)
 
 
@@ -376,30 +532,53 @@ def _actionable_k(w: _Writer, t: float, rng: random.Random, k: int) -> tuple[str
 def _public_reset(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
     ip = PUBLIC[0]
     port = rng.randint(32768, 60999)
-    w.lines(t, "I", "log.go:195", f"http: TLS handshake error from {ip}:{port}: read tcp 10.0.5.21:6443->{ip}:{port}: "
-            "read: connection reset by peer")
+    w.lines(
+        t,
+        "I",
+        "log.go:195",
+        f"http: TLS handshake error from {ip}:{port}: read tcp 10.0.5.21:6443->{ip}:{port}: "
+        "read: connection reset by peer",
+    )
     return "tls_handshake_reset", False
 
 
 def _panic(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
     frames = []
     for i in range(6):
-        frames.append(f"k8s.io/apiserver/pkg/endpoints/handlers.(*handler{i}).ServeHTTP(0xc000{i:04x}a0, 0x1a2b3c0)")
+        frames.append(
+            f"k8s.io/apiserver/pkg/endpoints/handlers.(*handler{i}).ServeHTTP(0xc000{i:04x}a0, 0x1a2b3c0)"
+        )
         frames.append(f"\t/workspace/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go:{200 + i}")
-    w.lines(t, "E", "runtime.go:79", "Observed a panic: runtime error: invalid memory address or nil pointer "
-            "dereference", ("goroutine 4123 [running]:", *frames))
+    w.lines(
+        t,
+        "E",
+        "runtime.go:79",
+        "Observed a panic: runtime error: invalid memory address or nil pointer dereference",
+        ("goroutine 4123 [running]:", *frames),
+    )
     return "panic", False
 
 
 def _long_line(w: _Writer, t: float, rng: random.Random) -> tuple[str, bool]:
     tail = ", ".join(f"10.0.{i % 48}.{i % 250}:6443" for i in range(2500))
-    w.lines(t, "E", "controller.go:223", f"unable to sync kubernetes service: Endpoints \"kubernetes\" is invalid: "
-            f"subsets[0].addresses: Too many: {tail}")
+    w.lines(
+        t,
+        "E",
+        "controller.go:223",
+        f'unable to sync kubernetes service: Endpoints "kubernetes" is invalid: '
+        f"subsets[0].addresses: Too many: {tail}",
+    )
     return "master_endpoints", False
 
 
-def sample_logs(*, controllers: int = 3, hours: float = 2.0, fmt: str = "cri", seed: int = 7,
-                start: dt.datetime = SAMPLE_START) -> dict[str, bytes]:
+def sample_logs(
+    *,
+    controllers: int = 3,
+    hours: float = 2.0,
+    fmt: str = "cri",
+    seed: int = 7,
+    start: dt.datetime = SAMPLE_START,
+) -> dict[str, bytes]:
     """The notebook's sample: ``controllers`` kube-apiserver logs (CRI by default), name → bytes."""
     import io
 
@@ -407,12 +586,21 @@ def sample_logs(*, controllers: int = 3, hours: float = 2.0, fmt: str = "cri", s
     n_lines = int(hours * 360 * 10)
     for i in range(controllers):
         buf = io.BytesIO()
-        generate(buf, lines=n_lines, seed=seed + i, fmt="klog" if fmt == "cri" else fmt, start=start,
-                 local_addr=f"10.0.{5 + 16 * i}.21", incidents=True)
+        generate(
+            buf,
+            lines=n_lines,
+            seed=seed + i,
+            fmt="klog" if fmt == "cri" else fmt,
+            start=start,
+            local_addr=f"10.0.{5 + 16 * i}.21",
+            incidents=True,
+        )
         data = buf.getvalue()
         if fmt == "cri":
-            data = _to_cri(data, start, rng=random.Random(seed + 100 + i))
-        out[f"sample/ip-10-0-{5 + 16 * i}-21/kube-system_kube-apiserver-ip-10-0-{5 + 16 * i}-21_{i}/kube-apiserver/0.log"] = data
+            data = _to_cri(data, start, rng=random.Random(seed + 100 + i))  # noqa: S311
+        out[
+            f"sample/ip-10-0-{5 + 16 * i}-21/kube-system_kube-apiserver-ip-10-0-{5 + 16 * i}-21_{i}/kube-apiserver/0.log"
+        ] = data
     return out
 
 
@@ -433,7 +621,7 @@ def _to_cri(data: bytes, start: dt.datetime, rng: random.Random, limit: int = 16
         else:
             stamp = stamp if last is not None else start.strftime("%Y-%m-%dT%H:%M:%S.000000000Z")
         if len(text) > limit:
-            chunks = [text[i:i + limit] for i in range(0, len(text), limit)]
+            chunks = [text[i : i + limit] for i in range(0, len(text), limit)]
             for c in chunks[:-1]:
                 out.append(f"{stamp} stderr P {c}")
             out.append(f"{stamp} stderr F {chunks[-1]}")
@@ -449,6 +637,15 @@ def sample_sources(**kwargs: Any) -> list[Any]:
     srcs = []
     for name, data in sample_logs(**kwargs).items():
         node = name.split("/")[1]
-        srcs.append(bytes_source(name, data, kind="sample", node=node, pod=f"kube-apiserver-{node}",
-                                 container="kube-apiserver", namespace="kube-system"))
+        srcs.append(
+            bytes_source(
+                name,
+                data,
+                kind="sample",
+                node=node,
+                pod=f"kube-apiserver-{node}",
+                container="kube-apiserver",
+                namespace="kube-system",
+            )
+        )
     return srcs

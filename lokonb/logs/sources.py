@@ -23,10 +23,14 @@ from typing import IO, Any
 from lokonb.logs.errors import LogParameterError
 
 BLOCK_BYTES = 8 << 20
-PODS_RE = re.compile(r"(?:^|/)(?P<namespace>[^/_]+)_(?P<pod>[^/_]+)_(?P<uid>[^/_]+)/(?P<container>[^/]+)/"
-                     r"(?P<restart>\d+)\.log(?:\.(?P<rotation>\d{8}-\d{6}))?(?:\.gz)?$")
-CONTAINERS_RE = re.compile(r"(?:^|/)(?P<pod>[^/_]+)_(?P<namespace>[^/_]+)_(?P<container>.+)-(?P<id>[0-9a-f]{12,64})"
-                           r"\.log(?:\.gz)?$")
+PODS_RE = re.compile(
+    r"(?:^|/)(?P<namespace>[^/_]+)_(?P<pod>[^/_]+)_(?P<uid>[^/_]+)/(?P<container>[^/]+)/"
+    r"(?P<restart>\d+)\.log(?:\.(?P<rotation>\d{8}-\d{6}))?(?:\.gz)?$"
+)
+CONTAINERS_RE = re.compile(
+    r"(?:^|/)(?P<pod>[^/_]+)_(?P<namespace>[^/_]+)_(?P<container>.+)-(?P<id>[0-9a-f]{12,64})"
+    r"\.log(?:\.gz)?$"
+)
 ROTATION_RE = re.compile(r"(\d{8})-(\d{6})")
 
 
@@ -35,7 +39,7 @@ class Source:
     """One input stream."""
 
     name: str
-    kind: str                                   # file, gz, stdin, pod, sample
+    kind: str  # file, gz, stdin, pod, sample
     path: Path | None = None
     opener: Callable[[], IO[bytes]] | None = None
     node: str | None = None
@@ -44,7 +48,7 @@ class Source:
     container: str | None = None
     restart: int | None = None
     instance: str | None = None
-    anchor_ns: int | None = None               # end anchor for year inference (TIME-4)
+    anchor_ns: int | None = None  # end anchor for year inference (TIME-4)
     year_source: str | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -52,7 +56,9 @@ class Source:
     truncated_lines: int = 0
     sort_key: tuple[Any, ...] = ()
 
-    def blocks(self, block_bytes: int = BLOCK_BYTES, max_line_bytes: int = 1 << 20) -> Iterator[tuple[bytes, list[int]]]:
+    def blocks(
+        self, block_bytes: int = BLOCK_BYTES, max_line_bytes: int = 1 << 20
+    ) -> Iterator[tuple[bytes, list[int]]]:
         """Yield (block of complete lines, 0-based indexes of lines cut at ``max_line_bytes`` in it)."""
         if self.opener is None:
             return
@@ -106,7 +112,7 @@ class Source:
                             cut_pending = True
                         continue
                     block = carry + data[: last + 1]
-                    carry = data[last + 1:]
+                    carry = data[last + 1 :]
                     cut = []
                     if cut_pending:
                         cut = [0]
@@ -172,7 +178,11 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
     else:
         m2 = CONTAINERS_RE.search(text.replace(os.sep, "/"))
         if m2:
-            src.namespace, src.pod, src.container = m2.group("namespace"), m2.group("pod"), m2.group("container")
+            src.namespace, src.pod, src.container = (
+                m2.group("namespace"),
+                m2.group("pod"),
+                m2.group("container"),
+            )
     # year anchor: rotation date in the name, gzip header MTIME, file mtime
     rm = ROTATION_RE.search(path.name)
     if rm:
@@ -192,8 +202,16 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
         pass
     if src.anchor_ns is None and st_mtime is not None:
         src.anchor_ns, src.year_source = int(st_mtime * 1e9), "mtime"
-    src.sort_key = (src.namespace or "", src.pod or "", src.container or "", src.restart or 0,
-                    0 if rotation else 1, rotation or "", st_mtime or 0.0, text)
+    src.sort_key = (
+        src.namespace or "",
+        src.pod or "",
+        src.container or "",
+        src.restart or 0,
+        0 if rotation else 1,
+        rotation or "",
+        st_mtime or 0.0,
+        text,
+    )
     return src
 
 
@@ -211,11 +229,24 @@ def stdin_source(stream: IO[bytes] | None = None) -> Source:
     return Source(name="stdin", kind="stdin", opener=opener, anchor_ns=now, year_source="assumed-now")
 
 
-def bytes_source(name: str, data: bytes, *, kind: str = "sample", anchor_ns: int | None = None,
-                 year_source: str = "collection-time", **meta: Any) -> Source:
+def bytes_source(
+    name: str,
+    data: bytes,
+    *,
+    kind: str = "sample",
+    anchor_ns: int | None = None,
+    year_source: str = "collection-time",
+    **meta: Any,
+) -> Source:
     """An in-memory source (samples, pod logs already fetched, tests)."""
-    return Source(name=name, kind=kind, opener=lambda: _open_bytes(data), anchor_ns=anchor_ns,
-                  year_source=year_source, **meta)
+    return Source(
+        name=name,
+        kind=kind,
+        opener=lambda: _open_bytes(data),
+        anchor_ns=anchor_ns,
+        year_source=year_source,
+        **meta,
+    )
 
 
 def _open_bytes(data: bytes) -> IO[bytes]:
@@ -276,8 +307,13 @@ def _walk(root: Path, warnings: list[str]) -> list[Path]:
     return out
 
 
-def resolve(inputs: Iterable[Any], *, include: Iterable[str] | None = ("*kube-apiserver*",),
-            warnings: list[str] | None = None, stdin: IO[bytes] | None = None) -> list[Source]:
+def resolve(
+    inputs: Iterable[Any],
+    *,
+    include: Iterable[str] | None = ("*kube-apiserver*",),
+    warnings: list[str] | None = None,
+    stdin: IO[bytes] | None = None,
+) -> list[Source]:
     """Turn paths, globs, directories, ``-``, ``NAME=PATH`` and ``(name, path)`` into ordered sources (IN-1..3)."""
     import fnmatch
 
@@ -301,7 +337,9 @@ def resolve(inputs: Iterable[Any], *, include: Iterable[str] | None = ("*kube-ap
         if p.is_dir():
             files = _walk(p, warnings)
             inc = list(include) if include is not None else None
-            chosen = files if inc is None else [f for f in files if any(fnmatch.fnmatch(str(f), g) for g in inc)]
+            chosen = (
+                files if inc is None else [f for f in files if any(fnmatch.fnmatch(str(f), g) for g in inc)]
+            )
             if inc is not None and files and not chosen:
                 warnings.append(f"{text}: no file matches {', '.join(inc)}; reading all {len(files)} files")
                 chosen = files

@@ -11,11 +11,16 @@ import pytest
 
 from lokonb.cli import main
 
-WEBHOOK = ('W1231 23:59:58.104512       1 dispatcher.go:180] Failed calling webhook, failing open policy.example.io: '
-           'failed calling webhook "policy.example.io": failed to call webhook: Post "https://policy-webhook.policy.'
-           'svc:443/validate?timeout=10s": context deadline exceeded')
-PROBES = [f"I0408 05:35:{s:02d}.865305       1 log.go:172] http: TLS handshake error from 127.0.0.1:4533{k}: read tcp "
-          f"127.53.210.227:7443->127.0.0.1:4533{k}: read: connection reset by peer" for k, s in enumerate((2, 12, 22))]
+WEBHOOK = (
+    "W1231 23:59:58.104512       1 dispatcher.go:180] Failed calling webhook, failing open policy.example.io: "
+    'failed calling webhook "policy.example.io": failed to call webhook: Post "https://policy-webhook.policy.'
+    'svc:443/validate?timeout=10s": context deadline exceeded'
+)
+PROBES = [
+    f"I0408 05:35:{s:02d}.865305       1 log.go:172] http: TLS handshake error from 127.0.0.1:4533{k}: read tcp "
+    f"127.53.210.227:7443->127.0.0.1:4533{k}: read: connection reset by peer"
+    for k, s in enumerate((2, 12, 22))
+]
 
 
 @pytest.fixture
@@ -74,8 +79,13 @@ def test_format_override_and_stdin(tmp_path):
     out = tmp_path / "r.csv"
     assert main(["logs", "analyze", str(cri), "--format", "cri", "--records", str(out)]) == 0
     assert next(csv.DictReader(out.open()))["family"] == "webhook_failure"
-    proc = subprocess.run([sys.executable, "-m", "lokonb", "logs", "analyze", "-", "--json"],
-                          input=(WEBHOOK + "\n").encode(), capture_output=True, check=False, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lokonb", "logs", "analyze", "-", "--json"],
+        input=(WEBHOOK + "\n").encode(),
+        capture_output=True,
+        check=False,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["meta"]["records_total"] == 1
 
@@ -83,10 +93,27 @@ def test_format_override_and_stdin(tmp_path):
 def test_sample_and_families_commands(tmp_path, capsys):
     out = tmp_path / "s.log"
     truth = tmp_path / "t.json"
-    assert main(["logs", "sample", "--lines", "2000", "--seed", "4", "-o", str(out), "--truth", str(truth)]) == 0
+    assert (
+        main(["logs", "sample", "--lines", "2000", "--seed", "4", "-o", str(out), "--truth", str(truth)]) == 0
+    )
     assert len(out.read_text().splitlines()) == json.loads(truth.read_text())["lines"]
-    assert main(["logs", "sample", "--lines", "100", "--controllers", "2", "--format", "cri", "-o",
-                 str(tmp_path / "d")]) == 0
+    assert (
+        main(
+            [
+                "logs",
+                "sample",
+                "--lines",
+                "100",
+                "--controllers",
+                "2",
+                "--format",
+                "cri",
+                "-o",
+                str(tmp_path / "d"),
+            ]
+        )
+        == 0
+    )
     assert len(list((tmp_path / "d").iterdir())) == 2
     capsys.readouterr()
     assert main(["logs", "families"]) == 0

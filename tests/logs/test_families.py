@@ -32,8 +32,11 @@ def test_every_family_has_cases():
         assert len(case["pos"]) >= 2 and len(case["near"]) >= 1, name
 
 
-@pytest.mark.parametrize(("family", "case"), [(f, c) for f, v in CASES.items() for c in v["pos"]],
-                         ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize(
+    ("family", "case"),
+    [(f, c) for f, v in CASES.items() for c in v["pos"]],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
 def test_positive(family, case):
     sev, fileline, msg, harmless, fields = case
     r = _one(sev, fileline, msg)
@@ -52,8 +55,11 @@ def test_positive(family, case):
         assert r["priority"] in ("critical", "high", "medium", "low")
 
 
-@pytest.mark.parametrize(("family", "case"), [(f, c) for f, v in CASES.items() for c in v["near"]],
-                         ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize(
+    ("family", "case"),
+    [(f, c) for f, v in CASES.items() for c in v["near"]],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
 def test_near_miss(family, case):
     sev, fileline, msg, expected = case
     assert _one(sev, fileline, msg)["family"] == expected
@@ -68,13 +74,19 @@ def test_global_rules():
     assert (w["harmless"], w["priority"], w["why"]) == (False, "low", "unknown-warning")
     e = _one("E", "x.go:1", "something unknown")
     assert (e["harmless"], e["priority"], e["why"]) == (False, "medium", "unknown-error")
-    assert _one("E", "status.go:71", "apiserver received an error that is not an metav1.Status: "
-                "context canceled")["why"] == "condition"
+    assert (
+        _one(
+            "E", "status.go:71", "apiserver received an error that is not an metav1.Status: context canceled"
+        )["why"]
+        == "condition"
+    )
 
 
 def test_stacktrace_only_for_orphans():
-    res = parse_lines(["goroutine 12 [running]:", "main.main()", "I0302 10:15:07.118203       1 f.go:1] a.go:12 ok"],
-                      year=2024).records
+    res = parse_lines(
+        ["goroutine 12 [running]:", "main.main()", "I0302 10:15:07.118203       1 f.go:1] a.go:12 ok"],
+        year=2024,
+    ).records
     assert list(res["family"]) == ["stacktrace", "other"]
     assert res["orphan"][0] and res["n_lines"][0] == 2
 
@@ -100,24 +112,28 @@ families:
     assert "apf" not in table.names and table.names[-2:] == ("policy_background_scan", "other")
     r = _one("W", "dispatcher.go:1", 'rejected by webhook "a.b": no', families=str(user))
     assert (r["family"], r["harmless"], r["priority"]) == ("webhook_rejected", False, "low")
-    res = parse_lines([_line("E", "x.go:1", "policy p1 background scan failed: boom")], year=2024,
-                      families=str(user))
+    res = parse_lines(
+        [_line("E", "x.go:1", "policy p1 background scan failed: boom")], year=2024, families=str(user)
+    )
     assert res.records["family"][0] == "policy_background_scan"
     assert "policy=p1" in res.findings["key"][0]
     q = _one("I", "queueset.go:1", "QS(workload-low) at t=1", families=str(user))
     assert q["family"] == "other"
 
 
-@pytest.mark.parametrize(("doc", "where"), [
-    ("families:\n  - {name: x1, any: [a], regex: '(unbalanced'}\n", "families[0].regex"),
-    ("families:\n  - {name: x1, any: [a]}\n  - {name: x1, any: [b]}\n", "families[1].name"),
-    ("families:\n  - {name: x1, any: [a], colour: red}\n", "families[0].colour"),
-    ("families:\n  - {name: x1, any: [a], regex: '(?P<g>a)'}\n", "families[0].regex"),
-    ("families:\n  - {name: x1, any: [a], verdict: maybe}\n", "families[0].verdict"),
-    ("families:\n  - {name: x1, any: [a], priority: urgent}\n", "families[0].priority"),
-    ("families:\n  - {name: x1, any: [a], before: nosuch}\n", "families[0].before"),
-    ("disable: [nosuch]\n", "disable[0]"),
-])
+@pytest.mark.parametrize(
+    ("doc", "where"),
+    [
+        ("families:\n  - {name: x1, any: [a], regex: '(unbalanced'}\n", "families[0].regex"),
+        ("families:\n  - {name: x1, any: [a]}\n  - {name: x1, any: [b]}\n", "families[1].name"),
+        ("families:\n  - {name: x1, any: [a], colour: red}\n", "families[0].colour"),
+        ("families:\n  - {name: x1, any: [a], regex: '(?P<g>a)'}\n", "families[0].regex"),
+        ("families:\n  - {name: x1, any: [a], verdict: maybe}\n", "families[0].verdict"),
+        ("families:\n  - {name: x1, any: [a], priority: urgent}\n", "families[0].priority"),
+        ("families:\n  - {name: x1, any: [a], before: nosuch}\n", "families[0].before"),
+        ("disable: [nosuch]\n", "disable[0]"),
+    ],
+)
 def test_invalid_family_files(tmp_path, doc, where):
     p = tmp_path / "bad.yaml"
     p.write_text(doc)

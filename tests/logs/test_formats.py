@@ -29,14 +29,22 @@ def rec(lines, **kw):
 
 
 # --- A1 klog header -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("line", "pid", "file", "srcline"), [
-    ("I0102 03:04:05.000006 1 a.go:1] pid width 1", 1, "a.go", 1),
-    ("I0102 03:04:05.000006    1234 b.go:22] pid width 4", 1234, "b.go", 22),
-    ("I0102 03:04:05.000006 1234567 c.go:333] pid width 7", 1234567, "c.go", 333),
-    ("I0102 03:04:05.000006 12345678 d.go:4444] pid width 8", 12345678, "d.go", 4444),
-    ("I0102 03:04:05.000006       1 filters/timeout.go:141] add-dir-header", 1, "filters/timeout.go", 141),
-    ("I0102 03:04:05.000006         1 extra.go:5] extra padding", 1, "extra.go", 5),
-])
+@pytest.mark.parametrize(
+    ("line", "pid", "file", "srcline"),
+    [
+        ("I0102 03:04:05.000006 1 a.go:1] pid width 1", 1, "a.go", 1),
+        ("I0102 03:04:05.000006    1234 b.go:22] pid width 4", 1234, "b.go", 22),
+        ("I0102 03:04:05.000006 1234567 c.go:333] pid width 7", 1234567, "c.go", 333),
+        ("I0102 03:04:05.000006 12345678 d.go:4444] pid width 8", 12345678, "d.go", 4444),
+        (
+            "I0102 03:04:05.000006       1 filters/timeout.go:141] add-dir-header",
+            1,
+            "filters/timeout.go",
+            141,
+        ),
+        ("I0102 03:04:05.000006         1 extra.go:5] extra padding", 1, "extra.go", 5),
+    ],
+)
 def test_klog_header_fields(line, pid, file, srcline):
     r = rec([line]).iloc[0]
     assert r["severity"] == "I"
@@ -47,8 +55,9 @@ def test_klog_header_fields(line, pid, file, srcline):
 
 def test_canonical_lines_exact():
     r = rec(CANON)
-    assert list(r["timestamp"]) == [pd.Timestamp(f"2024-04-08T05:35:{s}Z") for s in
-                                    ("02.865305", "12.865457", "22.865279")]
+    assert list(r["timestamp"]) == [
+        pd.Timestamp(f"2024-04-08T05:35:{s}Z") for s in ("02.865305", "12.865457", "22.865279")
+    ]
     assert list(r["pid"]) == [1, 1, 1] and set(r["file"]) == {"log.go"} and set(r["line"]) == {172}
     assert r["message"][0].startswith("http: TLS handshake error from 127.0.0.1:45332")
 
@@ -60,8 +69,10 @@ def test_header_after_unknown_prefix():
 
 # --- A2 structured ----------------------------------------------------------------------------------------------
 def test_structured_message_unquoted_and_err():
-    line = ('E0101 00:00:03.517220       1 authentication.go:73] "Unable to authenticate the request" '
-            'err="[x509: certificate has expired or is not yet valid, invalid bearer token]"')
+    line = (
+        'E0101 00:00:03.517220       1 authentication.go:73] "Unable to authenticate the request" '
+        'err="[x509: certificate has expired or is not yet valid, invalid bearer token]"'
+    )
     quoted = 'I0101 00:00:04.000000       1 x.go:1] "Say \\"hi\\"\\n\\u00e9 and \\\\ done" key="v"'
     r = rec([line, quoted])
     assert r["message"][0] == "Unable to authenticate the request"
@@ -72,9 +83,13 @@ def test_structured_message_unquoted_and_err():
 
 
 def test_structured_block_value_is_one_record():
-    lines = ['I0101 00:00:03.517220       1 controller.go:10] "Config" cfg=<',
-             "\tkind: Foo", "\tname: bar", " >",
-             "I0101 00:00:04.000000       1 controller.go:11] next"]
+    lines = [
+        'I0101 00:00:03.517220       1 controller.go:10] "Config" cfg=<',
+        "\tkind: Foo",
+        "\tname: bar",
+        " >",
+        "I0101 00:00:04.000000       1 controller.go:11] next",
+    ]
     r = rec(lines)
     assert len(r) == 2 and r["n_lines"].tolist() == [4, 1]
     assert r["continuation"][0] == "\tkind: Foo\n\tname: bar\n >"
@@ -93,35 +108,56 @@ TRACE = [
 def test_trace_block_one_record():
     r = rec(TRACE).iloc[0]
     assert (r["family"], r["n_lines"], r["total_s"], r["op"], r["uri"], r["client_addr"]) == (
-        "trace", 3, 2.2, "List", "/api/v1/pods", "10.0.17.44")
+        "trace",
+        3,
+        2.2,
+        "List",
+        "/api/v1/pods",
+        "10.0.17.44",
+    )
     assert not r["harmless"] and r["priority"] == "low"
 
 
 def test_panic_with_20_frames_is_one_record():
     frames = []
     for i in range(20):
-        frames += [f"k8s.io/apiserver/pkg/server.(*h{i}).ServeHTTP(0xc0001{i:02d}, 0x2)",
-                   f"\t/go/src/k8s.io/apiserver/pkg/server/h.go:{100 + i} +0x{i:x}"]
-    lines = ["E0302 10:15:09.602117       1 runtime.go:79] Observed a panic: runtime error: index out of range",
-             "goroutine 4123 [running]:", *frames, "I0302 10:15:10.000000       1 x.go:1] after"]
+        frames += [
+            f"k8s.io/apiserver/pkg/server.(*h{i}).ServeHTTP(0xc0001{i:02d}, 0x2)",
+            f"\t/go/src/k8s.io/apiserver/pkg/server/h.go:{100 + i} +0x{i:x}",
+        ]
+    lines = [
+        "E0302 10:15:09.602117       1 runtime.go:79] Observed a panic: runtime error: index out of range",
+        "goroutine 4123 [running]:",
+        *frames,
+        "I0302 10:15:10.000000       1 x.go:1] after",
+    ]
     r = rec(lines)
     assert len(r) == 2
     assert (r["family"][0], r["n_lines"][0], r["priority"][0]) == ("panic", 42, "critical")
 
 
 def test_openapi_503_with_header_tail():
-    lines = ['E0302 10:15:09.602117       1 controller.go:113] loading OpenAPI spec for "v1beta1.metrics.k8s.io" '
-             "failed with: Error, could not get list of group versions for APIService, ResponseCode: 503, Body: "
-             "service unavailable", ", Header: map[Content-Type:[text/plain; charset=utf-8] "
-             "X-Content-Type-Options:[nosniff]]"]
+    lines = [
+        'E0302 10:15:09.602117       1 controller.go:113] loading OpenAPI spec for "v1beta1.metrics.k8s.io" '
+        "failed with: Error, could not get list of group versions for APIService, ResponseCode: 503, Body: "
+        "service unavailable",
+        ", Header: map[Content-Type:[text/plain; charset=utf-8] X-Content-Type-Options:[nosniff]]",
+    ]
     r = rec(lines).iloc[0]
     assert (r["family"], r["n_lines"], r["apiservice"], r["harmless"]) == (
-        "openapi_aggregation", 2, "v1beta1.metrics.k8s.io", False)
+        "openapi_aggregation",
+        2,
+        "v1beta1.metrics.k8s.io",
+        False,
+    )
 
 
 def test_orphan_continuations_at_file_start():
-    lines = ["Flag --insecure-port has been deprecated, This flag will be removed in a future version.",
-             "\tat some.frame(0x1)", "I0302 10:15:09.602117       1 x.go:1] first klog line"]
+    lines = [
+        "Flag --insecure-port has been deprecated, This flag will be removed in a future version.",
+        "\tat some.frame(0x1)",
+        "I0302 10:15:09.602117       1 x.go:1] first klog line",
+    ]
     r = rec(lines)
     assert len(r) == 2
     first = r.iloc[0]
@@ -131,14 +167,18 @@ def test_orphan_continuations_at_file_start():
 
 # --- A4 kubectl --timestamps ------------------------------------------------------------------------------------
 def test_kubectl_timestamps_zones_and_digits():
-    lines = ["2025-01-01T00:00:00.017406102Z I1231 23:59:59.998304       1 log.go:195] http: TLS handshake error from "
-             "10.0.17.203:61844: EOF",
-             "2025-01-01T02:00:00.0174061+02:00 I1231 23:59:59.998305       1 log.go:195] x",
-             "2025-01-01T00:00:01Z I0101 00:00:00.500000       1 log.go:195] y"]
+    lines = [
+        "2025-01-01T00:00:00.017406102Z I1231 23:59:59.998304       1 log.go:195] http: TLS handshake error from "
+        "10.0.17.203:61844: EOF",
+        "2025-01-01T02:00:00.0174061+02:00 I1231 23:59:59.998305       1 log.go:195] x",
+        "2025-01-01T00:00:01Z I0101 00:00:00.500000       1 log.go:195] y",
+    ]
     r = parse_lines(lines).records
-    assert list(r["ts_outer"]) == [pd.Timestamp("2025-01-01T00:00:00.017406102Z"),
-                                   pd.Timestamp("2025-01-01T00:00:00.017406100Z"),
-                                   pd.Timestamp("2025-01-01T00:00:01Z")]
+    assert list(r["ts_outer"]) == [
+        pd.Timestamp("2025-01-01T00:00:00.017406102Z"),
+        pd.Timestamp("2025-01-01T00:00:00.017406100Z"),
+        pd.Timestamp("2025-01-01T00:00:01Z"),
+    ]
     # A12: the klog year comes from the outer stamp (Dec 31 of the previous year)
     assert r["timestamp"][0] == pd.Timestamp("2024-12-31T23:59:59.998304Z")
     assert r["timestamp"][2] == pd.Timestamp("2025-01-01T00:00:00.5Z")
@@ -159,8 +199,10 @@ def test_cri_partial_join_and_streams():
     r = res.records
     assert len(r) == 2
     err = r[r["stream"] == "stderr"].iloc[0]
-    assert err["message"].endswith("failing or missing response from https://10.2.7.19:4443/apis/metrics.k8s.io/"
-                                   "v1beta1: context deadline exceeded")
+    assert err["message"].endswith(
+        "failing or missing response from https://10.2.7.19:4443/apis/metrics.k8s.io/"
+        "v1beta1: context deadline exceeded"
+    )
     assert err["family"] == "aggregator_unavailable" and err["lineno"] == 1
     assert err["ts_outer"] == pd.Timestamp("2024-12-31T23:59:59.402117305Z")
     out = r[r["stream"] == "stdout"].iloc[0]
@@ -170,17 +212,27 @@ def test_cri_partial_join_and_streams():
 
 def test_cri_z_and_offset_same_instant():
     a = parse_lines(["2024-12-31T23:59:59.5Z stderr F I1231 23:59:59.400000       1 a.go:1] x"]).records
-    b = parse_lines(["2025-01-01T01:59:59.500000000+02:00 stderr F I1231 23:59:59.400000       1 a.go:1] x"]).records
+    b = parse_lines(
+        ["2025-01-01T01:59:59.500000000+02:00 stderr F I1231 23:59:59.400000       1 a.go:1] x"]
+    ).records
     assert a["ts_outer"][0] == b["ts_outer"][0]
 
 
 # --- A6 Docker --------------------------------------------------------------------------------------------------
 def test_docker_fragments_join():
-    entries = [{"log": "I0302 10:15:07.118203       1 log.go:195] http: TLS handshake error from 10.0.3.14:33198: ",
-                "stream": "stderr", "time": "2024-03-02T10:15:07.118529911Z"},
-               {"log": "I0302 10:15:07.200000       1 a.go:1] other stream\n", "stream": "stdout",
-                "time": "2024-03-02T10:15:07.2Z"},
-               {"log": "EOF\n", "stream": "stderr", "time": "2024-03-02T10:15:07.118529999Z"}]
+    entries = [
+        {
+            "log": "I0302 10:15:07.118203       1 log.go:195] http: TLS handshake error from 10.0.3.14:33198: ",
+            "stream": "stderr",
+            "time": "2024-03-02T10:15:07.118529911Z",
+        },
+        {
+            "log": "I0302 10:15:07.200000       1 a.go:1] other stream\n",
+            "stream": "stdout",
+            "time": "2024-03-02T10:15:07.2Z",
+        },
+        {"log": "EOF\n", "stream": "stderr", "time": "2024-03-02T10:15:07.118529999Z"},
+    ]
     r = parse_lines([json.dumps(e) for e in entries]).records
     assert len(r) == 2
     tls = r[r["family"] == "tls_handshake_eof"].iloc[0]
@@ -210,24 +262,36 @@ def test_json_logging():
 
 # --- A8 syslog ----------------------------------------------------------------------------------------------------
 def test_syslog_prefixes():
-    lines = ["Dec  1 23:59:59 ip-10-0-5-21 kube-apiserver[1187]: I1201 23:59:59.870112    1187 log.go:195] a",
-             "Dec 31 23:59:59 ip-10-0-5-21 kube-apiserver: W1231 23:59:59.870112    1187 x.go:9] b"]
+    lines = [
+        "Dec  1 23:59:59 ip-10-0-5-21 kube-apiserver[1187]: I1201 23:59:59.870112    1187 log.go:195] a",
+        "Dec 31 23:59:59 ip-10-0-5-21 kube-apiserver: W1231 23:59:59.870112    1187 x.go:9] b",
+    ]
     r = rec(lines, format="syslog")
     assert list(r["severity"]) == ["I", "W"] and list(r["pid"]) == [1187, 1187]
-    iso = parse_lines(["2024-12-31T23:59:59+0000 ip-10-0-5-21 kube-apiserver[1187]: I1231 23:59:59.870112    1187 "
-                       "log.go:195] c"]).records.iloc[0]
+    iso = parse_lines(
+        [
+            "2024-12-31T23:59:59+0000 ip-10-0-5-21 kube-apiserver[1187]: I1231 23:59:59.870112    1187 "
+            "log.go:195] c"
+        ]
+    ).records.iloc[0]
     assert iso["timestamp"] == pd.Timestamp("2024-12-31T23:59:59.870112Z")
 
 
 # --- A9 detection, override, mixed, garbage ----------------------------------------------------------------------
-@pytest.mark.parametrize(("text", "expected"), [
-    (CANON[0], "klog"),
-    ("2024-04-08T05:35:02.9Z stderr F " + CANON[0], "cri"),
-    ("2024-04-08T05:35:02.9Z " + CANON[0], "kubectl"),
-    (json.dumps({"log": CANON[0] + "\n", "stream": "stderr", "time": "2024-04-08T05:35:02.9Z"}), "docker"),
-    ("Apr  8 05:35:02 host kube-apiserver[1]: " + CANON[0], "syslog"),
-    ('{"ts":1735689599123.456,"caller":"a/b.go:1","msg":"x"}', "json"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (CANON[0], "klog"),
+        ("2024-04-08T05:35:02.9Z stderr F " + CANON[0], "cri"),
+        ("2024-04-08T05:35:02.9Z " + CANON[0], "kubectl"),
+        (
+            json.dumps({"log": CANON[0] + "\n", "stream": "stderr", "time": "2024-04-08T05:35:02.9Z"}),
+            "docker",
+        ),
+        ("Apr  8 05:35:02 host kube-apiserver[1]: " + CANON[0], "syslog"),
+        ('{"ts":1735689599123.456,"caller":"a/b.go:1","msg":"x"}', "json"),
+    ],
+)
 def test_detection(text, expected):
     res = parse_lines([text] * 5)
     assert res.sources["format"][0] == expected
@@ -259,9 +323,11 @@ def _write(tmp_path, name, lines, mtime=None):
 
 
 def test_year_rollover_with_mtime(tmp_path):
-    lines = [f"I1230 22:00:0{i}.000000       1 a.go:1] a" for i in range(3)] + \
-            ["I1231 23:59:59.999999       1 a.go:1] b", "I0101 00:00:00.000001       1 a.go:1] c",
-             "I0102 10:00:00.000000       1 a.go:1] d"]
+    lines = [f"I1230 22:00:0{i}.000000       1 a.go:1] a" for i in range(3)] + [
+        "I1231 23:59:59.999999       1 a.go:1] b",
+        "I0101 00:00:00.000001       1 a.go:1] c",
+        "I0102 10:00:00.000000       1 a.go:1] d",
+    ]
     p = _write(tmp_path, "kube-apiserver.log", lines, dt.datetime(2025, 1, 2, 12, tzinfo=UTC))
     res = analyze([str(p)])
     ts = list(res.records["timestamp"])
@@ -271,8 +337,12 @@ def test_year_rollover_with_mtime(tmp_path):
 
 
 def test_late_line_and_reversed_file(tmp_path):
-    lines = ["I1231 23:59:59.000000       1 a.go:1] a", "I0101 00:00:00.500000       1 a.go:1] b",
-             "I1231 23:59:59.900000       1 a.go:1] late", "I0101 00:00:01.000000       1 a.go:1] c"]
+    lines = [
+        "I1231 23:59:59.000000       1 a.go:1] a",
+        "I0101 00:00:00.500000       1 a.go:1] b",
+        "I1231 23:59:59.900000       1 a.go:1] late",
+        "I0101 00:00:01.000000       1 a.go:1] c",
+    ]
     mt = dt.datetime(2025, 1, 1, 1, tzinfo=UTC)
     fwd = analyze([str(_write(tmp_path, "f-kube-apiserver.log", lines, mt))]).records
     assert fwd.set_index("message").loc["late", "timestamp"] == pd.Timestamp("2024-12-31T23:59:59.9Z")
@@ -281,8 +351,11 @@ def test_late_line_and_reversed_file(tmp_path):
 
 
 def test_year_parameter_and_feb29(tmp_path):
-    lines = ["I0228 10:00:00.000000       1 a.go:1] a", "I0229 10:00:00.000000       1 a.go:1] leap",
-             "I0301 10:00:00.000000       1 a.go:1] b"]
+    lines = [
+        "I0228 10:00:00.000000       1 a.go:1] a",
+        "I0229 10:00:00.000000       1 a.go:1] leap",
+        "I0301 10:00:00.000000       1 a.go:1] b",
+    ]
     res = parse_lines(lines, year=2023)
     r = res.records
     assert pd.isna(r.set_index("message").loc["leap", "timestamp"])
@@ -308,7 +381,9 @@ def test_crlf_identical_to_lf():
 
 def test_klog_tz_auto_detects_offset():
     # klog writes local time (+01:00); the kubelet prefix is UTC
-    lines = [f"2025-01-01T00:00:0{i}.017406102Z I0101 01:00:0{i}.000000       1 a.go:1] x{i}" for i in range(5)]
+    lines = [
+        f"2025-01-01T00:00:0{i}.017406102Z I0101 01:00:0{i}.000000       1 a.go:1] x{i}" for i in range(5)
+    ]
     res = parse_lines(lines, klog_tz="auto")
     assert res.sources["tz"][0] == "+01:00 (auto)"
     assert res.records["timestamp"][0] == pd.Timestamp("2025-01-01T00:00:00Z")

@@ -17,17 +17,31 @@ NB = REPO / "notebooks" / "apiserver_logs.ipynb"
 @pytest.mark.timeout(300)
 def test_default_parameters_run(tmp_path):
     out = tmp_path / "out.ipynb"
-    pm.execute_notebook(str(NB), str(out), parameters_file=str(REPO / "parameters/apiserver_logs/default.yaml"),
-                        cwd=str(REPO), kernel_name="python3", progress_bar=False)
+    pm.execute_notebook(
+        str(NB),
+        str(out),
+        parameters_file=str(REPO / "parameters/apiserver_logs/default.yaml"),
+        cwd=str(REPO),
+        kernel_name="python3",
+        progress_bar=False,
+    )
     res = read_results(out)
     assert res["lines_read"].value > 20_000 and res["records"].value > 20_000
     assert 0 < res["actionable"].value < res["records"].value
     assert 0.25 < res["probe_share"].value < 0.40
     assert res["probe_period_s"].value == pytest.approx(10.0, abs=0.1)
     nb = nbformat.read(out, as_version=4)
-    mimes = {m for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) for m in o.get("data", {})}
+    mimes = {
+        m for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) for m in o.get("data", {})
+    }
     assert "image/png" in mimes and "application/javascript" not in mimes
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o["output_type"] == "error"]
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o["output_type"] == "error"
+    ]
     assert not errors
 
 
@@ -35,8 +49,19 @@ def test_default_parameters_run(tmp_path):
 def test_fail_on_raises_after_outputs(tmp_path):
     out = tmp_path / "out.ipynb"
     with pytest.raises(pm.PapermillExecutionError) as exc:
-        pm.execute_notebook(str(NB), str(out), parameters={"fail_on": "critical"}, cwd=str(REPO),
-                            kernel_name="python3", progress_bar=False)
+        pm.execute_notebook(
+            str(NB),
+            str(out),
+            parameters={"fail_on": "critical"},
+            cwd=str(REPO),
+            kernel_name="python3",
+            progress_bar=False,
+        )
     assert "at or above priority critical" in str(exc.value)
     nb = nbformat.read(out, as_version=4)
-    assert any("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert any(
+        "image/png" in o.get("data", {})
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    )

@@ -11,23 +11,43 @@ from lokonb.logs import analyze
 
 kubeapi = kubeapi_fixture()
 
-PROBE = ("I{md} {hms}.{us:06d}       1 log.go:195] http: TLS handshake error from 10.0.3.14:{port}: read tcp "
-         "10.0.5.21:6443->10.0.3.14:{port}: read: connection reset by peer")
+PROBE = (
+    "I{md} {hms}.{us:06d}       1 log.go:195] http: TLS handshake error from 10.0.3.14:{port}: read tcp "
+    "10.0.5.21:6443->10.0.3.14:{port}: read: connection reset by peer"
+)
 
 
-def _pod(name: str, labels: dict[str, str], node: str, containers=("kube-apiserver",), restarts: int = 0) -> dict:
-    return {"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": "kube-system", "labels": labels},
-            "spec": {"nodeName": node, "containers": [{"name": c, "image": "k8s"} for c in containers]},
-            "status": {"containerStatuses": [{"name": c, "restartCount": restarts, "ready": True, "image": "k8s",
-                                              "imageID": "x", "restartCount_": 0} for c in containers]}}
+def _pod(
+    name: str, labels: dict[str, str], node: str, containers=("kube-apiserver",), restarts: int = 0
+) -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "kube-system", "labels": labels},
+        "spec": {"nodeName": node, "containers": [{"name": c, "image": "k8s"} for c in containers]},
+        "status": {
+            "containerStatuses": [
+                {
+                    "name": c,
+                    "restartCount": restarts,
+                    "ready": True,
+                    "image": "k8s",
+                    "imageID": "x",
+                    "restartCount_": 0,
+                }
+                for c in containers
+            ]
+        },
+    }
 
 
 def _klog_lines(server, n: int, start_offset_s: int = 0):
     out = []
     for i in range(n):
         ts = server.log_base_time + timedelta(seconds=start_offset_s + 10 * i, microseconds=1234)
-        line = PROBE.format(md=ts.strftime("%m%d"), hms=ts.strftime("%H:%M:%S"), us=ts.microsecond, port=40000 + i)
+        line = PROBE.format(
+            md=ts.strftime("%m%d"), hms=ts.strftime("%H:%M:%S"), us=ts.microsecond, port=40000 + i
+        )
         out.append((ts + timedelta(milliseconds=3), line))
     return out
 
@@ -47,7 +67,9 @@ def test_selector_prefix_and_tagging(kubeapi, tmp_path):
     assert [s.name for s in sources] == [f"pod/kube-system/kube-apiserver-{x}/kube-apiserver" for x in "abc"]
     assert [s.node for s in sources] == ["ip-10-0-0-1", "ip-10-0-1-1", "ip-10-0-2-1"]
     logs = kubeapi.requests_matching("GET", "/api/v1/namespaces/kube-system/pods/kube-apiserver-a/log")
-    assert logs and logs[0].query["timestamps"] == ["true"] and logs[0].query["container"] == ["kube-apiserver"]
+    assert (
+        logs and logs[0].query["timestamps"] == ["true"] and logs[0].query["container"] == ["kube-apiserver"]
+    )
     result = analyze([], pods=PodQuery(kubeconfig=str(kc)), vpc_cidrs=["10.0.0.0/16"])
     rec = result.records
     assert len(rec) == 90
@@ -63,15 +85,23 @@ def test_selector_fallback_to_kubeadm_label(kubeapi, tmp_path):
     kc = kubeapi.write_kubeconfig(tmp_path / "kubeconfig")
     sources = fetch_pod_sources({"kubeconfig": str(kc)})
     assert len(sources) == 3
-    sels = [r.query.get("labelSelector") for r in kubeapi.requests_matching("GET", "/api/v1/namespaces/kube-system/pods")
-            if "labelSelector" in r.query]
+    sels = [
+        r.query.get("labelSelector")
+        for r in kubeapi.requests_matching("GET", "/api/v1/namespaces/kube-system/pods")
+        if "labelSelector" in r.query
+    ]
     assert sels[:2] == [["k8s-app=kube-apiserver"], ["component=kube-apiserver"]]
 
 
 def test_403_on_one_pod_others_continue(kubeapi, tmp_path):
     _setup(kubeapi)
-    kubeapi.fail_next(403, method="GET", path=r".*/pods/kube-apiserver-b/log", reason="Forbidden",
-                      message='pods "kube-apiserver-b" is forbidden: cannot get resource "pods/log"')
+    kubeapi.fail_next(
+        403,
+        method="GET",
+        path=r".*/pods/kube-apiserver-b/log",
+        reason="Forbidden",
+        message='pods "kube-apiserver-b" is forbidden: cannot get resource "pods/log"',
+    )
     kc = kubeapi.write_kubeconfig(tmp_path / "kubeconfig")
     result = analyze([], pods={"kubeconfig": str(kc)})
     src = result.sources.set_index("source")
@@ -82,25 +112,43 @@ def test_403_on_one_pod_others_continue(kubeapi, tmp_path):
 
 
 def test_all_containers_previous_since_until(kubeapi, tmp_path):
-    kubeapi.add(_pod("kube-apiserver-x", {"k8s-app": "kube-apiserver"}, "n1", containers=("kube-apiserver", "haproxy"),
-                     restarts=1))
-    kubeapi.set_pod_log("kube-system", "kube-apiserver-x", _klog_lines(kubeapi, 30), container="kube-apiserver")
-    kubeapi.set_pod_log("kube-system", "kube-apiserver-x", _klog_lines(kubeapi, 5), container="kube-apiserver",
-                        previous=True)
-    kubeapi.set_pod_log("kube-system", "kube-apiserver-x", [(kubeapi.log_base_time, "haproxy started")],
-                        container="haproxy")
+    kubeapi.add(
+        _pod(
+            "kube-apiserver-x",
+            {"k8s-app": "kube-apiserver"},
+            "n1",
+            containers=("kube-apiserver", "haproxy"),
+            restarts=1,
+        )
+    )
+    kubeapi.set_pod_log(
+        "kube-system", "kube-apiserver-x", _klog_lines(kubeapi, 30), container="kube-apiserver"
+    )
+    kubeapi.set_pod_log(
+        "kube-system", "kube-apiserver-x", _klog_lines(kubeapi, 5), container="kube-apiserver", previous=True
+    )
+    kubeapi.set_pod_log(
+        "kube-system", "kube-apiserver-x", [(kubeapi.log_base_time, "haproxy started")], container="haproxy"
+    )
     kc = kubeapi.write_kubeconfig(tmp_path / "kubeconfig")
     since = (kubeapi.log_base_time + timedelta(seconds=100)).isoformat()
     until = (kubeapi.log_base_time + timedelta(seconds=200)).isoformat()
-    srcs = fetch_pod_sources(PodQuery(kubeconfig=str(kc), all_containers=True, previous=True, since=since,
-                                      until=until))
+    srcs = fetch_pod_sources(
+        PodQuery(kubeconfig=str(kc), all_containers=True, previous=True, since=since, until=until)
+    )
     names = sorted(s.name for s in srcs)
-    assert names == ["pod/kube-system/kube-apiserver-x/haproxy", "pod/kube-system/kube-apiserver-x/haproxy#previous",
-                     "pod/kube-system/kube-apiserver-x/kube-apiserver",
-                     "pod/kube-system/kube-apiserver-x/kube-apiserver#previous"]
+    assert names == [
+        "pod/kube-system/kube-apiserver-x/haproxy",
+        "pod/kube-system/kube-apiserver-x/haproxy#previous",
+        "pod/kube-system/kube-apiserver-x/kube-apiserver",
+        "pod/kube-system/kube-apiserver-x/kube-apiserver#previous",
+    ]
     missing = next(s for s in srcs if s.name.endswith("haproxy#previous"))
     assert missing.error is None and missing.notes == ["no previous container log (not an error)"]
-    logq = [r.query for r in kubeapi.requests_matching("GET", "/api/v1/namespaces/kube-system/pods/kube-apiserver-x/log")]
+    logq = [
+        r.query
+        for r in kubeapi.requests_matching("GET", "/api/v1/namespaces/kube-system/pods/kube-apiserver-x/log")
+    ]
     assert all("sinceSeconds" in q for q in logq)
     main = next(s for s in srcs if s.name.endswith("/kube-apiserver"))
     with main.opener() as fh:

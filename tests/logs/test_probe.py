@@ -26,9 +26,11 @@ def klog(t: dt.datetime, ip: str, kind: str = "reset", port: int = 40000) -> str
 
 
 def series(ip, n, period=10.0, jitter=0.0, phase=1.0, kind="reset", rng=None, start=BASE):
-    rng = rng or random.Random(1)
-    return [(start + dt.timedelta(seconds=phase + i * period + rng.uniform(-jitter, jitter)), ip, kind)
-            for i in range(n)]
+    rng = rng or random.Random(1)  # noqa: S311 - deterministic test data, not crypto
+    return [
+        (start + dt.timedelta(seconds=phase + i * period + rng.uniform(-jitter, jitter)), ip, kind)
+        for i in range(n)
+    ]
 
 
 def run(events, **kw):
@@ -56,7 +58,7 @@ def test_canonical_loopback_lines():
 
 
 def test_periodic_vpc_plus_random_offbeat():
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - deterministic test data, not crypto
     ips = ("10.0.3.14", "10.0.17.203", "10.0.38.9")
     events = []
     for k, ip in enumerate(ips):
@@ -113,7 +115,7 @@ def test_bad_cert_never_probe_and_vpc_rules():
 def test_three_probers_behind_loopback():
     ev = []
     for k in range(3):
-        ev += series("127.0.0.1", 360, phase=0.5 + 3.3 * k, jitter=0.01, rng=random.Random(k))
+        ev += series("127.0.0.1", 360, phase=0.5 + 3.3 * k, jitter=0.01, rng=random.Random(k))  # noqa: S311
     res = run(ev)
     row = res.tls_sources.iloc[0]
     assert row["probers"] == 3 and row["period_s"] == pytest.approx(10.0, abs=0.1)
@@ -126,8 +128,17 @@ def test_few_events_and_eof_kinds():
     assert res.tls_sources["kinds"][0] == "eof:2"
 
 
-@pytest.mark.parametrize(("addr", "net"), [("127.0.0.1", "loopback"), ("::1", "loopback"), ("10.1.2.3", "vpc"),
-                                           ("::ffff:10.0.0.1", "vpc"), ("8.8.8.8", "public"), ("bogus", "public")])
+@pytest.mark.parametrize(
+    ("addr", "net"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("::1", "loopback"),
+        ("10.1.2.3", "vpc"),
+        ("::ffff:10.0.0.1", "vpc"),
+        ("8.8.8.8", "public"),
+        ("bogus", "public"),
+    ],
+)
 def test_network_classes(addr, net):
     import ipaddress
 

@@ -33,7 +33,9 @@ def test_pods_tree_with_container_links(tmp_path):
     (other / "0.log").write_text(_lines(100, 3))
     cont = tmp_path / "var/log/containers"
     cont.mkdir(parents=True)
-    os.symlink(d / "0.log", cont / "kube-apiserver-ip-10-0-5-21_kube-system_kube-apiserver-0123456789abcdef.log")
+    os.symlink(
+        d / "0.log", cont / "kube-apiserver-ip-10-0-5-21_kube-system_kube-apiserver-0123456789abcdef.log"
+    )
     os.symlink(tmp_path / "var/log", tmp_path / "var/log/pods/loop")  # a symlink loop
     res = analyze([str(tmp_path / "var/log")], year=2024, records="all")
     src = res.sources
@@ -82,7 +84,9 @@ def test_robustness_table(tmp_path):
     res = analyze(paths, year=2024, records="all")
     src = res.sources.set_index(res.sources["source"].map(os.path.basename))
     assert src.loc["garbage-kube-apiserver.log", "unparsed"] >= 1
-    assert src.loc["empty-kube-apiserver.log", "lines"] == 0 and pd.isna(src.loc["empty-kube-apiserver.log", "error"])
+    assert src.loc["empty-kube-apiserver.log", "lines"] == 0 and pd.isna(
+        src.loc["empty-kube-apiserver.log", "error"]
+    )
     assert src.loc["notrail-kube-apiserver.log", "records"] == 2
     assert src.loc["invalid-utf8-kube-apiserver.log", "records"] == 1
     assert src.loc["invalid-utf8-kube-apiserver.log", "decode_errors"] == 1

@@ -48,7 +48,10 @@ def test_counts_equal_generator_truth(tmp_path):
 def test_table_columns_and_dtypes(sample_result):
     r = sample_result
     rec = r.records
-    assert str(rec["timestamp"].dtype) == "datetime64[ns, UTC]" and str(rec["ts_outer"].dtype) == "datetime64[ns, UTC]"
+    assert (
+        str(rec["timestamp"].dtype) == "datetime64[ns, UTC]"
+        and str(rec["ts_outer"].dtype) == "datetime64[ns, UTC]"
+    )
     for c in ("severity", "source", "family", "priority", "why", "node", "stream"):
         assert isinstance(rec[c].dtype, pd.CategoricalDtype), c
     assert str(rec["lineno"].dtype) == "Int64" and rec["harmless"].dtype == bool
@@ -63,8 +66,18 @@ def test_table_columns_and_dtypes(sample_result):
     assert set(v.columns) <= {"harmless", "actionable"} and v.to_numpy().sum() == tl.to_numpy().sum()
     assert r.timeline(by="source").to_numpy().sum() == tl.to_numpy().sum()
     assert len(r.sources) == 3 and set(r.sources["format"]) == {"cri"}
-    assert set(r.tls_sources.columns) >= {"source", "client_addr", "network", "count", "kinds", "period_s", "probers",
-                                          "on_beat_share", "verdict", "why"}
+    assert set(r.tls_sources.columns) >= {
+        "source",
+        "client_addr",
+        "network",
+        "count",
+        "kinds",
+        "period_s",
+        "probers",
+        "on_beat_share",
+        "verdict",
+        "why",
+    }
 
 
 def test_findings_order_and_content(sample_result):
@@ -111,9 +124,11 @@ def test_plots_and_to_dir(sample_result, tmp_path):
 
 
 def test_bearer_token_redacted():
-    secret = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
-    lines = [f"E0302 10:15:07.118203       1 x.go:1] request with Authorization: Bearer {secret} failed",
-             f"W0302 10:15:08.118203       1 x.go:1] token={secret[:20]} retry"]
+    secret = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"  # noqa: S105 - a fake token, test data
+    lines = [
+        f"E0302 10:15:07.118203       1 x.go:1] request with Authorization: Bearer {secret} failed",
+        f"W0302 10:15:08.118203       1 x.go:1] token={secret[:20]} retry",
+    ]
     res = parse_lines(lines, year=2024)
     for df in (res.records, res.summary, res.findings):
         text = df.to_csv()
@@ -149,5 +164,7 @@ def test_block_size_does_not_change_results(tmp_path, monkeypatch):
     monkeypatch.setattr(S.Source, "blocks", lambda self, block_bytes=0, **kw: orig(self, 50_000, **kw))
     b = analyze([str(p)], year=2024, records="all")
     pd.testing.assert_frame_equal(a.summary.drop(columns=["example"]), b.summary.drop(columns=["example"]))
-    pd.testing.assert_frame_equal(a.records[["lineno", "family", "harmless", "timestamp"]],
-                                  b.records[["lineno", "family", "harmless", "timestamp"]])
+    pd.testing.assert_frame_equal(
+        a.records[["lineno", "family", "harmless", "timestamp"]],
+        b.records[["lineno", "family", "harmless", "timestamp"]],
+    )
