@@ -21,10 +21,18 @@ __all__ = ["plan", "apply", "destroy", "destroy_plan", "verify", "break_lock", "
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("plan", "apply", "destroy", "destroy_plan", "verify", "break_lock"):
+    if name in ("plan", "apply", "break_lock"):
         from lokonb.aws import api
 
         return getattr(api, name)
+    if name in ("destroy", "destroy_plan"):
+        from lokonb.aws import teardown
+
+        return getattr(teardown, name)
+    if name == "verify":
+        from lokonb.aws.verification import verify
+
+        return verify
     if name == "wait_for_nodes":
         from lokonb.aws.nodes import wait_for_nodes
 

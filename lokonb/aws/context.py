@@ -75,7 +75,6 @@ def preflight(aws: Any, config: Any, node_configs: NodeConfigs) -> Build:
     """Run P1–P6 and return the :class:`Build`; raise :class:`PreflightError` listing every problem."""
     problems: list[str] = []
     region = aws.region
-    cluster = config.cluster_name
     aws.identify()
     azs_raw = aws.call("ec2", "describe_availability_zones", Filters=[
         {"Name": "zone-type", "Values": ["availability-zone"]}, {"Name": "state", "Values": ["available"]}])

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 
-import pytest
 
 from aws.conftest import boto
 from lokonb.aws import api

@@ -6,7 +6,7 @@ from typing import Any
 
 from lokonb.aws import names
 from lokonb.aws.found import Found
-from lokonb.aws.graph import Actual, Desired, ExecCtx, Ref, ResourceType, ec2_tag_spec, register, tag_dict
+from lokonb.aws.graph import Actual, Desired, Ref, ResourceType, ec2_tag_spec, register, tag_dict
 from lokonb.aws.resources.network import DEPENDENCY_RETRY, NOT_FOUND_RETRY, Ec2Tagged
 
 ANY4, ANY6 = "0.0.0.0/0", "::/0"
@@ -94,7 +94,7 @@ class SecurityGroupRule(ResourceType):
             perm["FromPort"], perm["ToPort"] = props["from_port"], props["to_port"]  # 4/94: 0-0 (moto needs it)
         src = props["source"]
         desc = {"Description": props["description"]} if props.get("description") else {}
-        if src.startswith("sg-") or src == "(known after apply)":
+        if src.startswith("sg-"):
             perm["UserIdGroupPairs"] = [{"GroupId": src, **desc}]
         elif ":" in src:
             perm["Ipv6Ranges"] = [{"CidrIpv6": src, **desc}]

@@ -1,0 +1,175 @@
+"""Destroy (aws.md §9): the deletion plan, reverse-order deletion, verification by discovery and the tag sweep,
+blockers named, state and lock removed at the end."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lokonb.aws import state as st
+from lokonb.aws.api import _session, _sigterm_as_interrupt, _hint, Terminated
+from lokonb.aws.context import Build
+from lokonb.aws.discover import discover
+from lokonb.aws.errors import ApplyFailed, DestroyIncomplete, NotConfirmed
+from lokonb.aws.executor import execute, outcomes_df
+from lokonb.aws.graph import REGISTRY, ExecCtx
+from lokonb.aws.nodeconfigs import NodeConfigs
+from lokonb.aws.planner import Action, Plan
+from lokonb.aws.session import Aws
+
+
+@dataclass
+class DestroyResult:
+    """What destroy deleted (``result_df``) and the verification outcome."""
+
+    cluster: str
+    message: str
+    plan: Plan | None
+    result_df: Any
+    timings: dict[str, float]
+    api_calls: dict[str, int]
+    left_in_place: list[dict] = field(default_factory=list)
+
+
+
+def _discovery_build(a: Aws, config: Any) -> Build:
+    """What discovery needs (account, zone) without AMIs or node configs — for destroy."""
+    a.identify()
+    zone_name = config.dns_zone.rstrip(".") + "."
+    zone_id = ""
+    if a.embedded is not None:
+        zone_id = a.embedded.seed_zone(config.dns_zone)
+    else:
+        zones = a.call("route53", "list_hosted_zones_by_name", DNSName=zone_name, MaxItems="100")["HostedZones"]
+        want = (config.dns_zone_id or "").replace("/hostedzone/", "")
+        ids = [z["Id"].split("/")[-1] for z in zones if z["Name"] == zone_name
+               and not z.get("Config", {}).get("PrivateZone")]
+        zone_id = want if want in ids else (ids[0] if len(ids) == 1 else "")
+    return Build(config=config, account=a.account_id, partition=a.partition, region=a.region, azs=[],
+                 zone_id=zone_id, zone_name=zone_name, amis={}, arch={},
+                 node_configs=NodeConfigs({}, source="none"))
+
+
+def destroy_plan(config: Any, *, aws: Aws | None = None, state_path: str | Path | None = None) -> Plan:
+    """Read-only: what destroy would delete."""
+    with _session(config, aws) as a:
+        a.read_only = True
+        try:
+            b = _discovery_build(a, config)
+            found = discover(a, b, st.open_backend(config, a, state_path).read())
+        finally:
+            a.read_only = False
+        return _deletion_plan(config, b, found)
+
+
+def _deletion_plan(config: Any, b: Build, found: Any) -> Plan:
+    actions = []
+    for key, lst in found.items.items():
+        for x in lst:
+            actions.append(Action("delete", key, x.type, x.name or x.id, "owned by the cluster", id=x.id, actual=x,
+                                  step=REGISTRY[x.type].destroy_rank))
+    actions.sort(key=lambda x: (x.step, x.key))
+    return Plan(config.cluster_name, b.region, b.account, actions, build=b, found=found, kind="destroy")
+
+
+def _missing(config: Any, p: Plan) -> str:
+    return (f"cluster {config.cluster_name} does not exist in {p.region} (account {p.account}): nothing to "
+            "destroy")
+
+
+def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progress: bool = True,
+            state_path: str | Path | None = None, config_path: str | None = None) -> DestroyResult:
+    """Delete everything the cluster owns, verify nothing is left, then remove state and lock."""
+    t0 = time.monotonic()
+    with _session(config, aws) as a, _sigterm_as_interrupt():
+        calls0 = dict(a.calls)
+        backend = st.open_backend(config, a, state_path)
+        if not confirm:
+            p = destroy_plan(config, aws=a, state_path=state_path)
+            if not p.actions and backend.read() is None:
+                return DestroyResult(config.cluster_name, _missing(config, p), p, outcomes_df([]), {"total": 0.0}, {})
+            raise NotConfirmed(f"destroy of cluster {config.cluster_name} needs confirmation (confirm=True, CLI "
+                               f"--confirm, notebook confirm: true); it would delete {len(p.actions)} resources:\n"
+                               + p.text())
+        lock = backend.acquire("destroy", _hint(config, config_path)) if config.state.lock else None
+        try:
+            b = _discovery_build(a, config)
+            record = backend.read()
+            found = discover(a, b, record)
+            p = _deletion_plan(config, b, found)
+            if not p.actions and not record:
+                return DestroyResult(config.cluster_name, _missing(config, p), p, outcomes_df([]), {"total": 0.0},
+                                     {})
+            ctx = ExecCtx(aws=a, config=config, build=b, run_id=uuid.uuid4().hex[:16])
+            try:
+                outcomes = execute(ctx, p.actions, max_concurrency=a.max_concurrency,
+                                   desc=f"destroy {config.cluster_name}", progress=progress)
+            except KeyboardInterrupt as exc:
+                err = ApplyFailed(f"destroy of {config.cluster_name} interrupted; run destroy again",
+                                  interrupted=True)
+                err.exit_code = 143 if isinstance(exc, Terminated) else 130
+                raise err from None
+            failed = [o for o in outcomes if o.status == "failed"]
+            left = discover(a, b)
+            leftovers = [{"type": x.type, "key": x.key, "id": x.id,
+                          "why": next((o.error for o in failed if o.action.id == x.id), "still present")}
+                         for x in left.all()]
+            from lokonb.aws.sweep import sweep
+
+            swept, in_place = sweep(a, config.cluster_name)
+            known = {x["id"] for x in leftovers}
+            leftovers += [{**x, "key": "(tag sweep)"} for x in swept
+                          if x["id"].rsplit("/", 1)[-1] not in known]
+            if failed or leftovers:
+                import pandas as pd
+
+                blockers = _blockers(a, left) if any("DependencyViolation" in o.error for o in failed) else []
+                df = pd.DataFrame((leftovers or [{"type": o.action.type, "key": o.action.key, "id": o.action.id,
+                                                  "why": o.error} for o in failed]) + blockers)
+                hint = (" A persistent DependencyViolation usually means resources made inside the cluster "
+                        "(LoadBalancer Services, PVC volumes) are still in the VPC: delete LoadBalancer Services "
+                        "and PVCs first." if any("DependencyViolation" in o.error for o in failed) else "")
+                if blockers:
+                    hint += " Blocking: " + ", ".join(f"{x['id']} ({x['why']})" for x in blockers[:5]) + "."
+                raise DestroyIncomplete(
+                    f"destroy of {config.cluster_name} left {len(leftovers)} resources "
+                    f"({', '.join(sorted({x['key'] for x in leftovers})[:10])}); "
+                    f"{len(failed)} deletions failed (first: {failed[0].error if failed else '-'}).{hint} "
+                    "Run destroy again after fixing the cause.", df)
+            backend.delete()
+            msg = (f"destroyed cluster {config.cluster_name}: {len(outcomes)} resources deleted in "
+                   f"{time.monotonic() - t0:.1f} s; verification found nothing left")
+            return DestroyResult(config.cluster_name, msg, p, outcomes_df(outcomes),
+                                 {"total": time.monotonic() - t0},
+                                 {k: v - calls0.get(k, 0) for k, v in a.calls.items() if v - calls0.get(k, 0)},
+                                 left_in_place=in_place)
+        finally:
+            if lock is not None:
+                backend.release(lock)
+
+
+def _blockers(a: Aws, left: Any) -> list[dict]:
+    """Network interfaces in the cluster's VPC that lokonb did not create (they keep SGs, subnets, the VPC)."""
+    vpc = left.id("vpc")
+    if not vpc:
+        return []
+    out = []
+    for eni in a.paginate("ec2", "describe_network_interfaces", "NetworkInterfaces",
+                          Filters=[{"Name": "vpc-id", "Values": [vpc]}]):
+        tags = {t["Key"]: t["Value"] for t in eni.get("TagSet", [])}
+        if tags.get("lokonb:cluster") == left_cluster(left):
+            continue
+        out.append({"type": "ec2:network-interface", "key": "(not created by lokonb)",
+                    "id": eni["NetworkInterfaceId"], "why": f"{eni.get('Description') or 'network interface'} "
+                    f"({eni.get('Status')}, requester {eni.get('RequesterId') or eni.get('InterfaceType') or '?'})"})
+    return out
+
+
+def left_cluster(left: Any) -> str:
+    for a in left.all():
+        if a.tags and "lokonb:cluster" in a.tags:
+            return a.tags["lokonb:cluster"]
+    return ""
