@@ -106,16 +106,32 @@ def _plan(aws: Aws, config: Any, build: Build, record: dict | None, upgrade_os: 
     return p
 
 
+def _node_configs(config: Any, node_configs: Any, backend: Any, assets: Any = None) -> tuple[NodeConfigs, Any]:
+    """Render with the cluster's assets; with the S3 backend, first fetch another operator's assets if the local
+    asset directory has none (a fresh PKI would change every node config)."""
+    if node_configs is not None:
+        return node_configs_for(config, node_configs), assets
+    from lokonb.assets import load_or_generate
+    from lokonb.aws.nodeconfigs import render_node_configs
+
+    if assets is None and isinstance(backend, st.S3State):
+        pulled = backend.pull_assets(config.asset_dir)
+        if pulled:
+            log.info("fetched %d asset files from %s", pulled, backend.secrets_prefix)
+    assets = assets if assets is not None else load_or_generate(config)
+    return render_node_configs(config, assets), assets
+
+
 def plan(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None = None,
          state_path: str | Path | None = None, upgrade_os: bool = False) -> Plan:
     """Read-only: what apply would change (raises :class:`PlanError` for impossible changes)."""
     with _session(config, aws) as a:
-        nc = node_configs_for(config, node_configs)
         calls0 = dict(a.calls)
+        backend = st.open_backend(config, a, state_path)
+        nc, _ = _node_configs(config, node_configs, backend)
         a.read_only = True
         try:
             build = preflight(a, config, nc)
-            backend = st.open_backend(config, a, state_path)
             held = backend.lock_info()
             record = _record_for(backend, a, build)
         finally:
@@ -183,21 +199,13 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
     timings: dict[str, float] = {}
     with _session(config, aws) as a, _sigterm_as_interrupt():
         calls0 = dict(a.calls)
-        if node_configs is None:
-            from lokonb.assets import load_or_generate
-
-            assets = assets if assets is not None else load_or_generate(config)
-            from lokonb.aws.nodeconfigs import render_node_configs
-
-            nc = render_node_configs(config, assets)
-        else:
-            nc = node_configs_for(config, node_configs)
         backend = st.open_backend(config, a, state_path)
         lock = backend.acquire("apply", _hint(config, config_path)) if config.state.lock else None
         if not config.state.lock:
             log.warning("state.lock is false: concurrent applies on cluster %s are not prevented",
                         config.cluster_name)
         try:
+            nc, assets = _node_configs(config, node_configs, backend, assets)
             build = preflight(a, config, nc)
             timings["preflight"] = time.monotonic() - t0
             record = _record_for(backend, a, build) or st.new_record(config, build, config.aws.endpoint)
@@ -255,7 +263,9 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
                           identity={k: str(getattr(config, k)) for k in
                                     ("dns_zone", "host_cidr", "pod_cidr", "service_cidr",
                                      "cluster_domain_suffix", "controller_count")},
-                          secrets=_secret_refs(config, assets),
+                          secrets=(backend.push_assets(config.asset_dir)
+                                   if isinstance(backend, st.S3State) and assets is not None
+                                   else _secret_refs(config, assets)),
                           last_apply={"at": st.now(), "status": "succeeded", "counts": {
                               k: int(v) for k, v in p.counts.items()}})
             record["serial"] = record.get("serial", 0) + 1

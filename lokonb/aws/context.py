@@ -131,6 +131,20 @@ def preflight(aws: Any, config: Any, node_configs: NodeConfigs) -> Build:
             raise
     for t in types:
         arch.setdefault(t, names.arch_of(t))
+    # P7 extra target groups exist
+    extra_tgs = sorted({arn for p in config.worker_pools for arn in p.target_groups})
+    if extra_tgs:
+        try:
+            aws.call("elbv2", "describe_target_groups", TargetGroupArns=extra_tgs)
+        except AwsError as exc:
+            if exc.code not in ("TargetGroupNotFound", "ValidationError"):
+                raise
+            for arn in extra_tgs:
+                try:
+                    aws.call("elbv2", "describe_target_groups", TargetGroupArns=[arn])
+                except AwsError:
+                    pools = [f'worker_pool["{p.name}"]' for p in config.worker_pools if arn in p.target_groups]
+                    problems.append(f"{', '.join(pools)}.target_groups: {arn} does not exist in {region}")
     # P5 AMIs
     owner = config.aws.flatcar_ami_owner
     wanted: dict[tuple[str, str, str], str] = {}

@@ -230,6 +230,66 @@ class S3State(StateBackend):
             if exc.code != "ConditionalCheckFailedException":
                 raise
 
+    # -- secret material beside the record, so another operator can apply (aws.md §6.1) --------------------
+    @property
+    def secrets_prefix(self) -> str:
+        return f"{self.key}.secrets/"
+
+    def _manifest(self) -> dict[str, str]:
+        from lokonb.aws.errors import AwsError
+
+        try:
+            body = self.aws.call("s3", "get_object", Bucket=self.bucket,
+                                 Key=self.secrets_prefix + "manifest.json")["Body"].read()
+        except AwsError as exc:
+            if exc.code in ("NoSuchKey", "404"):
+                return {}
+            raise
+        return json.loads(body)
+
+    def push_assets(self, asset_dir: Path) -> dict[str, dict[str, str]]:
+        """Upload ``<asset_dir>/cluster-assets/**`` (SSE AES256) where changed; returns path -> {uri, sha256}."""
+        import hashlib
+
+        base = Path(asset_dir).expanduser() / "cluster-assets"
+        have = self._manifest()
+        want: dict[str, str] = {}
+        for f in sorted(p for p in base.rglob("*") if p.is_file()):
+            rel = str(f.relative_to(base))
+            data = f.read_bytes()
+            want[rel] = hashlib.sha256(data).hexdigest()
+            if have.get(rel) != want[rel]:
+                self.aws.call("s3", "put_object", Bucket=self.bucket, Key=self.secrets_prefix + rel, Body=data,
+                              ServerSideEncryption="AES256")
+        for rel in set(have) - set(want):
+            self.aws.call("s3", "delete_object", Bucket=self.bucket, Key=self.secrets_prefix + rel)
+        if want != have:
+            self.aws.call("s3", "put_object", Bucket=self.bucket, Key=self.secrets_prefix + "manifest.json",
+                          Body=json.dumps(want, sort_keys=True).encode(), ServerSideEncryption="AES256")
+        return {rel: {"uri": f"s3://{self.bucket}/{self.secrets_prefix}{rel}", "sha256": sha}
+                for rel, sha in want.items()}
+
+    def pull_assets(self, asset_dir: Path) -> int:
+        """Download the cluster's assets when the local asset directory has none; returns files written."""
+        base = Path(asset_dir).expanduser() / "cluster-assets"
+        if base.is_dir() and any(base.rglob("*")):
+            return 0
+        manifest = self._manifest()
+        for rel in manifest:
+            target = base / rel
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            body = self.aws.call("s3", "get_object", Bucket=self.bucket, Key=self.secrets_prefix + rel)["Body"].read()
+            target.write_bytes(body)
+            target.chmod(0o600)
+        return len(manifest)
+
+    def delete_assets(self) -> None:
+        keys = [o["Key"] for o in self.aws.paginate("s3", "list_objects_v2", "Contents", Bucket=self.bucket,
+                                                    Prefix=self.secrets_prefix)]
+        for i in range(0, len(keys), 1000):
+            self.aws.call("s3", "delete_objects", Bucket=self.bucket,
+                          Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
+
     def break_lock(self, lock_id: str) -> dict:
         held = self.lock_info()
         if not held:

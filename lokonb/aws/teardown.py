@@ -140,6 +140,8 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
                     f"{len(failed)} deletions failed (first: {failed[0].error if failed else '-'}).{hint} "
                     "Run destroy again after fixing the cause.", df)
             backend.delete()
+            if isinstance(backend, st.S3State):
+                backend.delete_assets()
             msg = (f"destroyed cluster {config.cluster_name}: {len(outcomes)} resources deleted in "
                    f"{time.monotonic() - t0:.1f} s; verification found nothing left")
             return DestroyResult(config.cluster_name, msg, p, outcomes_df(outcomes),

@@ -182,3 +182,29 @@ def test_read_timeout_on_create_vpc_leaves_exactly_one_vpc(make_config, moto_ser
     assert len(vpcs) == 1, vpcs
     assert any("duplicate ec2:vpc" in n for n in res.notes), res.notes
     assert api.plan(cfg, node_configs="minimal").is_empty
+
+
+def test_s3_backend_shares_the_pki_with_another_operator(make_config, aws_url, tmp_path):
+    """Apply with rendered node configs stores the assets as SSE objects beside the record; a second operator
+    with an empty asset directory gets the same PKI (so the same node configs: an empty plan)."""
+    import shutil
+
+    s3 = boto(aws_url, "s3")
+    st_cfg = {"backend": "s3", "bucket": "ops-state", "key": "lokonb/demo.json", "region": "eu-central-1",
+              "dynamodb_table": "locks"}
+    cfg = make_config(state=st_cfg)
+    with open_aws(cfg) as a:
+        state.init_backend(cfg, a)
+    res = api.apply(cfg, progress=False)
+    objs = {o["Key"] for o in s3.list_objects_v2(Bucket="ops-state", Prefix="lokonb/demo.json.secrets/")["Contents"]}
+    assert "lokonb/demo.json.secrets/manifest.json" in objs and any(k.endswith(".key") for k in objs)
+    record = s3.get_object(Bucket="ops-state", Key="lokonb/demo.json")["Body"].read().decode()
+    assert "PRIVATE KEY" not in record and "s3://ops-state/lokonb/demo.json.secrets/" in record
+    assert res.kubeconfig_path
+    shutil.rmtree(tmp_path / "assets")  # operator 2: nothing local
+    p = api.plan(cfg)  # fetches the PKI first: a fresh one would change every node config
+    assert p.is_empty, p.text()
+    assert (tmp_path / "assets" / "cluster-assets").is_dir()
+    assert api.apply(cfg, progress=False).plan.is_empty
+    api.destroy(cfg, confirm=True, progress=False)
+    assert "Contents" not in s3.list_objects_v2(Bucket="ops-state", Prefix="lokonb/demo.json")

@@ -121,3 +121,9 @@ def test_kubernetes_only_resources_survive_destroy_and_are_listed(applied, aws_u
     assert "nothing left" in res.message
     assert [x["why"] for x in res.left_in_place if vol in x["id"]] == ["not created by lokonb; left in place"]
     assert ec2.describe_volumes(VolumeIds=[vol])["Volumes"]
+
+
+def test_missing_extra_target_group_is_a_preflight_error(make_config):
+    arn = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/nope/0123456789abcdef"
+    with pytest.raises(PreflightError, match=r'worker_pool\["web"\].target_groups: .*nope.* does not exist'):
+        api.plan(make_config(worker_pools=pools(web={"target_groups": [arn]})), node_configs="minimal")
