@@ -207,11 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     s = sub.add_parser("serve", help="serve until interrupted")
     s.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = a free port, printed)")
     s.add_argument("--dns-zone", action="append", default=[], metavar="ZONE",
-                   help="seed a public hosted zone (repeatable), as a real account would already have it")
+                   help="seed a public hosted zone (repeatable), as a real account would already have it "
+                        "(default: example.com, the zone of the example clusters)")
     s.add_argument("--region", default="eu-central-1", help="region used for seeding (default eu-central-1)")
     args = parser.parse_args(argv)
     if args.cmd == "serve":
-        serve(args.port, zones=tuple(args.dns_zone), region=args.region)
+        serve(args.port, zones=tuple(args.dns_zone or ["example.com"]), region=args.region)
     return 0
 
 

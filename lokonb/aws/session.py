@@ -19,6 +19,13 @@ from typing import Any
 from lokonb.aws.errors import translate
 
 READ_PREFIXES = ("Describe", "List", "Get", "Head")
+DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def _loopback(url: str) -> bool:
+    from urllib.parse import urlparse
+
+    return (urlparse(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
 def is_read_operation(name: str) -> bool:
@@ -66,6 +73,10 @@ class Aws:
         self.endpoint_url = url
         try:
             self.session = boto3.session.Session(**session_kw)
+            if url and not self.embedded and _loopback(url) and self.session.get_credentials() is None:
+                # a local AWS-compatible server (moto) accepts any keys; with none in the chain, use moto's
+                session_kw.update(DUMMY_CREDENTIALS)
+                self.session = boto3.session.Session(**session_kw)
         except Exception as exc:  # ProfileNotFound
             raise translate(exc, profile=profile, region=region) from None
         self._config = Config(
