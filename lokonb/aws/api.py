@@ -62,7 +62,12 @@ def desired_graph(build: Build) -> list:
 
 
 def _hint(config: Any, config_path: str | None) -> str:
-    return config_path or "<config>"
+    """What `lokonb state unlock` needs: the config file when known, else the cluster name (+ --state)."""
+    if config_path:
+        return config_path
+    if config.state.backend == "local":
+        return f"{config.cluster_name} --state {st.state_path(config)}"
+    return config.cluster_name
 
 
 @contextmanager

@@ -56,7 +56,8 @@ def register(sub: Any) -> None:
         p.set_defaults(func=_handler(name))
     state = sub.add_parser("state", help="cluster state record and lock")
     ssub = state.add_subparsers(dest="state_cmd", metavar="ACTION", required=True)
-    u = ssub.add_parser("unlock", help="break a stale lock (only if --lock-id matches)")
+    u = ssub.add_parser("unlock", help="break a stale lock (only if --lock-id matches); PATH may also be a "
+                                       "cluster name (local state under ./lokonb-assets/<name>/ or --state)")
     _common(u)
     u.add_argument("--lock-id", required=True, help="the lock id printed by the refused run")
     u.set_defaults(func=_unlock)
@@ -188,12 +189,22 @@ def _destroy(args: argparse.Namespace, config: Any) -> int:
 
 
 def _unlock(args: argparse.Namespace) -> int:
-    from lokonb.aws import api
+    import re
+    from pathlib import Path
+
+    from lokonb.aws import api, state
 
     _setup_logging(args)
-    config = _load(args)
-    held = api.break_lock(config, args.lock_id, state_path=args.state)
-    print(f"broke the lock of cluster {config.cluster_name}: {held.get('operation')} by {held.get('who')} "
+    if not Path(args.path).exists() and re.fullmatch(r"[a-z]([-a-z0-9]*[a-z0-9])?", args.path):
+        # a cluster name (as printed by a refused run without a config file): local state by Lokomotive's layout
+        path = Path(args.state) if args.state else Path("lokonb-assets") / args.path / "lokonb-state.json"
+        held = state.LocalState(args.path, path).break_lock(args.lock_id)
+        name = args.path
+    else:
+        config = _load(args)
+        held = api.break_lock(config, args.lock_id, state_path=args.state)
+        name = config.cluster_name
+    print(f"broke the lock of cluster {name}: {held.get('operation')} by {held.get('who')} "
           f"(pid {held.get('pid')}) since {held.get('created_at')}, lock id {held.get('lock_id')}")
     return 0
 

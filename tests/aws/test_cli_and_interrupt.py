@@ -156,3 +156,12 @@ def test_sigint_releases_the_lock_records_interrupted_and_rerun_converges(moto_s
     ctl = [{"Name": "tag:lokonb:resource", "Values": ["controller/0"]},
            {"Name": "instance-state-name", "Values": ["pending", "running"]}]
     assert len([i for res in ec2.describe_instances(Filters=ctl)["Reservations"] for i in res["Instances"]]) == 1
+
+
+def test_unlock_by_cluster_name(tmp_path):
+    from lokonb.aws.state import LocalState
+
+    path = tmp_path / "st.json"
+    info = LocalState("demo", path).acquire("apply", "demo")
+    r = run("state", "unlock", "demo", "--state", str(path), "--lock-id", info["lock_id"])
+    assert r.returncode == 0 and info["lock_id"] in r.stdout and not Path(str(path) + ".lock").exists()
