@@ -224,18 +224,21 @@ def main(argv: list[str] | None = None) -> int:
         "truth counts reproduced (MUST)": not any(f.startswith("lokonb vs truth") for f in failures),
     }
     if args.memory_check:
-        # the same file as four distinct sources (paths given twice would be read once)
+        # the same file as four distinct sources (paths given twice would be read once). The records table is
+        # capped (max_records): both runs use a cap the single source already fills, so that the comparison is
+        # about input size, not about a records table still filling up on a small benchmark file.
         runner = LOKONB_RUNNER.replace(
             "r = analyze(paths,",
             "from pathlib import Path\nfrom lokonb.logs.sources import file_source\n"
-            "r = analyze([file_source(Path(p), name=f'copy{i}') for i, p in enumerate(paths)],",
+            "r = analyze([file_source(Path(p), name=f'copy{i}') for i, p in enumerate(paths)], max_records=10000,",
         )
+        one = timed([sys.executable, "-c", runner, str(path)])
         four = timed([sys.executable, "-c", runner, *([str(path)] * 4)])
         print(
-            f"memory check: one source {lk['rss_mib']:.1f} MiB, four sources {four['rss_mib']:.1f} MiB "
-            f"(+{four['rss_mib'] - lk['rss_mib']:.1f} MiB)"
+            f"memory check (max_records=10000): one source {one['rss_mib']:.1f} MiB, four sources "
+            f"{four['rss_mib']:.1f} MiB (+{four['rss_mib'] - one['rss_mib']:.1f} MiB)"
         )
-        verdicts["PERF-3 (MUST) four sources <= one + 128 MiB"] = four["rss_mib"] - lk["rss_mib"] <= 128
+        verdicts["PERF-3 (MUST) four sources <= one + 128 MiB"] = four["rss_mib"] - one["rss_mib"] <= 128
     print()
     for name, ok in verdicts.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")
