@@ -313,7 +313,9 @@ def _json_inner(line: bytes) -> InnerResult | None:
         if k in ("ts", "caller", "msg", "level", "v", "logger"):
             continue
         pairs.append(f"{'err' if k == err_key else k}={go_quote(v)}")
-    msg = go_quote(str(obj.get("msg"))) + ("" if not pairs else " " + " ".join(pairs))
+    text_msg = str(obj.get("msg")).rstrip("\r\n")
+    # rendered as klog's text format would: quoted when key/value pairs follow, plain otherwise
+    msg = go_quote(text_msg) + " " + " ".join(pairs) if pairs else text_msg
     if outer is None:
         return None
     days, rem = divmod(outer // 1000, 86_400_000_000)
