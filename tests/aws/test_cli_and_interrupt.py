@@ -94,6 +94,8 @@ def test_cli_errors_are_messages_not_tracebacks(served, tmp_path):
     r = run("cluster", "plan", str(cfg), "--endpoint", served, "--node-configs", "minimal")
     assert r.returncode == 1 and "No Flatcar AMI for controllers in eu-central-1: owner 075585003325, name " \
         "Flatcar-beta-1.2.3-*, architecture x86_64" in r.stderr
+    data["aws"].update(max_attempts=1, connect_timeout=1)  # fail fast: connection errors are retried otherwise
+    cfg.write_text(yaml.safe_dump(data))
     r = run("cluster", "plan", str(cfg), "--endpoint", "http://127.0.0.1:9", "--node-configs", "minimal")
     assert r.returncode == 1 and "Cannot reach the AWS endpoint" in r.stderr and "Traceback" not in r.stderr
 
