@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lokonb.errors import LokonbError, NotConfirmed, OperationFailed
+from lokonb.errors import LokonbError, OperationFailed
+from lokonb.errors import NotConfirmed as _NotConfirmed
 
 __all__ = [
     "AwsError", "PlanError", "LockHeldError", "AmiNotFound", "ApplyFailed", "DestroyIncomplete", "PreflightError",
@@ -18,7 +19,18 @@ __all__ = [
 ]
 
 
-class AwsError(OperationFailed):
+class _Banner:
+    """IPython shows ``_render_traceback_`` instead of a traceback: notebooks get the message only."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+class NotConfirmed(_Banner, _NotConfirmed):
+    """A destructive operation without confirmation (exit 2)."""
+
+
+class AwsError(_Banner, OperationFailed):
     """A failed AWS call, translated. Keeps service, operation, code, HTTP status and request id."""
 
     def __init__(self, message: str, *, service: str = "", operation: str = "", code: str = "",
@@ -32,7 +44,7 @@ class AwsError(OperationFailed):
         self.kind = kind
 
 
-class PlanError(LokonbError):
+class PlanError(_Banner, LokonbError):
     """The configuration asks for changes AWS cannot make in place (identity fields); lists all of them."""
 
     exit_code = 2
@@ -42,7 +54,7 @@ class PlanError(LokonbError):
         self.problems = problems or []
 
 
-class PreflightError(LokonbError):
+class PreflightError(_Banner, LokonbError):
     """One or more online checks (aws.md §3.3) failed; every problem is listed."""
 
     exit_code = 1
@@ -52,7 +64,7 @@ class PreflightError(LokonbError):
         super().__init__("preflight failed:\n  - " + "\n  - ".join(problems))
 
 
-class LockHeldError(OperationFailed):
+class LockHeldError(_Banner, OperationFailed):
     """Another apply/destroy holds the cluster lock."""
 
     def __init__(self, message: str, info: dict[str, Any]) -> None:
@@ -60,11 +72,11 @@ class LockHeldError(OperationFailed):
         self.info = info
 
 
-class AmiNotFound(OperationFailed):
+class AmiNotFound(_Banner, OperationFailed):
     """No Flatcar AMI matches the filters used (the message names every filter)."""
 
 
-class ApplyFailed(OperationFailed):
+class ApplyFailed(_Banner, OperationFailed):
     """Apply stopped; ``.result`` is the per-action DataFrame (done / failed / unconfirmed / not-started)."""
 
     def __init__(self, message: str, result: Any = None, interrupted: bool = False) -> None:
@@ -75,7 +87,7 @@ class ApplyFailed(OperationFailed):
             self.exit_code = 130
 
 
-class DestroyIncomplete(OperationFailed):
+class DestroyIncomplete(_Banner, OperationFailed):
     """Destroy finished but owned resources (or blockers) remain; ``.leftovers`` is a DataFrame."""
 
     def __init__(self, message: str, leftovers: Any = None) -> None:

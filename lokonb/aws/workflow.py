@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from lokonb.errors import NotConfirmed
+from lokonb.aws.errors import NotConfirmed
 
 
 @dataclass

@@ -167,3 +167,15 @@ def test_unlock_by_cluster_name(tmp_path):
     info = LocalState("demo", path).acquire("apply", "demo")
     r = run("state", "unlock", "demo", "--state", str(path), "--lock-id", info["lock_id"])
     assert r.returncode == 0 and info["lock_id"] in r.stdout and not Path(str(path) + ".lock").exists()
+
+
+@pytest.mark.parametrize("op,code,status,expected", [
+    ("CreateVpc", "VpcLimitExceeded", 400, "AWS quota reached: VpcLimitExceeded in eu-central-1"),
+    ("DescribeAvailabilityZones", "OptInRequired", 403, "Region eu-central-1 is not enabled for this account"),
+])
+def test_cli_translates_injected_aws_errors(moto_server, aws_url, tmp_path, op, code, status, expected):
+    cfg = str(_config_file(tmp_path))
+    moto_server.add(service="ec2", op=op, times=None, status=status, code=code, message="injected")
+    r = run("cluster", "apply", cfg, "--endpoint", aws_url, "--state", str(tmp_path / "st.json"),
+            "--node-configs", "minimal", "--confirm")
+    assert r.returncode == 1 and expected in r.stderr and "Traceback" not in r.stderr, r.stderr

@@ -65,3 +65,24 @@ def test_real_account_set_is_valid_and_refuses_apply_without_confirm():
     validate(PROVISION_CLUSTER, raw, {k: "set" for k in raw}, route="notebook")
     with pytest.raises(ParameterError, match="confirm"):
         validate(PROVISION_CLUSTER, {**raw, "action": "apply"}, {k: "set" for k in raw}, route="notebook")
+
+
+def test_aws_errors_show_as_a_banner_not_a_traceback(tmp_path, moto_server, aws_url):
+    """ExpiredToken injected by the fault server reached through aws.endpoint (the kernel is another process)."""
+    import papermill as pm
+
+    params = yaml.safe_load((REPO / "parameters" / "provision_cluster" / "default.yaml").read_text())
+    params["aws"] = {"endpoint": aws_url, "region": "eu-central-1", "waiter_scale": 0.01}
+    params["action"] = "plan"
+    params["cluster"]["asset_dir"] = str(tmp_path / "assets")
+    moto_server.add(service="ec2", op="DescribeAvailabilityZones", times=None, status=400, code="ExpiredToken",
+                    message="The security token included in the request is expired")
+    out = tmp_path / "out.ipynb"
+    with pytest.raises(pm.PapermillExecutionError) as ei:
+        pm.execute_notebook(str(NOTEBOOK), str(out), parameters=params, cwd=str(tmp_path), progress_bar=False,
+                            kernel_name="python3")
+    assert ei.value.ename == "AwsError" and "have expired" in ei.value.evalue
+    errors = [o for c in json.loads(out.read_text())["cells"] for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert errors and all(len(o["traceback"]) == 1 for o in errors)  # the message only
+    assert "have expired" in errors[0]["traceback"][0]

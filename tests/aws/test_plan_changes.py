@@ -127,3 +127,14 @@ def test_missing_extra_target_group_is_a_preflight_error(make_config):
     arn = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/nope/0123456789abcdef"
     with pytest.raises(PreflightError, match=r'worker_pool\["web"\].target_groups: .*nope.* does not exist'):
         api.plan(make_config(worker_pools=pools(web={"target_groups": [arn]})), node_configs="minimal")
+
+
+def test_preflight_reports_az_shortage_and_picks_arm64_amis(make_config):
+    with pytest.raises(PreflightError, match="controller_count: 5 controllers need as many availability zones, eu-central-1 has 3"):
+        api.plan(make_config(controller_count=5), node_configs="minimal")
+    p = api.plan(make_config(worker_pools=pools(web={"instance_type": "t4g.small"})), node_configs="minimal")
+    amis = p.build.amis
+    assert amis[("stable", "current", "arm64")]["Name"] == "Flatcar-stable-3815.2.5-arm64-hvm"
+    assert amis[("stable", "current", "x86_64")]["Name"] == "Flatcar-stable-3815.2.5-hvm"
+    lt = next(a for a in p.actions if a.key == "lt/web")
+    assert lt.desired.props["data"]["ImageId"] == amis[("stable", "current", "arm64")]["ImageId"]
