@@ -92,7 +92,8 @@ def _record_for(backend: Any, aws: Aws, build: Build) -> dict | None:
     return record
 
 
-def _plan(aws: Aws, config: Any, build: Build, record: dict | None, upgrade_os: bool = False) -> Plan:
+def _plan(aws: Aws, config: Any, build: Build, record: dict | None, upgrade_os: bool = False,
+          replace: tuple[str, ...] | list[str] = ()) -> Plan:
     before = dict(aws.calls)
     ro = aws.read_only
     aws.read_only = True
@@ -105,7 +106,11 @@ def _plan(aws: Aws, config: Any, build: Build, record: dict | None, upgrade_os: 
         from lokonb.aws.errors import PreflightError
 
         raise PreflightError(clashes)
-    p = diff(desired_graph(build), found, state=record, config=config, build=build, upgrade_os=upgrade_os)
+    unknown = [k for k in replace if k not in {d.key for d in desired_graph(build)}]
+    if unknown:
+        raise PlanError(f"replace: no such resource {', '.join(unknown)} (keys look like controller/0)")
+    p = diff(desired_graph(build), found, state=record, config=config, build=build, upgrade_os=upgrade_os,
+             replace=replace)
     p.notes = list(build.notes)
     p.api_calls = {k: v - before.get(k, 0) for k, v in aws.calls.items() if v - before.get(k, 0)}
     return p
@@ -198,7 +203,8 @@ def _write_kubeconfig(config: Any, assets: Any) -> str | None:
 def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace: bool = False,
           progress: bool = True, aws: Aws | None = None, state_path: str | Path | None = None,
           config_path: str | None = None, plan_callback: Any = None, assets: Any = None,
-          upgrade_os: bool = False, roll_pools: tuple[str, ...] | list[str] = ()) -> ApplyResult:
+          upgrade_os: bool = False, roll_pools: tuple[str, ...] | list[str] = (),
+          replace: tuple[str, ...] | list[str] = ()) -> ApplyResult:
     """Make AWS match the configuration (no confirmation asked: like ``lokoctl cluster apply --confirm``)."""
     t0 = time.monotonic()
     timings: dict[str, float] = {}
@@ -216,7 +222,7 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
             record = _record_for(backend, a, build) or st.new_record(config, build, config.aws.endpoint)
             if a.embedded is not None:
                 record["embedded_url"] = a.embedded.url
-            p = _plan(a, config, build, record, upgrade_os)
+            p = _plan(a, config, build, record, upgrade_os, replace)
             timings["plan"] = time.monotonic() - t0 - timings["preflight"]
             if plan_callback:
                 plan_callback(p)

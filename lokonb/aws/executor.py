@@ -52,6 +52,13 @@ def _deps(actions: list[Action]) -> dict[int, set[int]]:
             refs = a.desired.all_deps() if a.desired else ()
             deps[i] = {j for k in refs for j in by_key.get(k, ()) if actions[j].action != "skip"}
             deps[i] |= set(deletes)
+    # disruptive controller changes one controller at a time (etcd keeps its quorum), in plan order
+    disruptive = [i for i, a in enumerate(actions) if a.type == "ec2:instance" and a.disruptive]
+    for prev, cur in zip(disruptive, disruptive[1:]):
+        deps[cur].add(prev)
+        # ... and the next one waits until the previous controller is back in the API target group
+        deps[cur] |= {j for j, a in enumerate(actions)
+                      if a.key == "tg-attach/api/" + actions[prev].key.split("/", 1)[1]}
     return deps
 
 

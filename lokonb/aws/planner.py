@@ -153,7 +153,7 @@ def _pick(actuals: list[Actual], state_ids: dict[str, str], key: str) -> tuple[A
 
 
 def diff(desired: list[Desired], found: Any, *, state: dict | None = None, config: Any = None,
-         build: Any = None, upgrade_os: bool = False) -> Plan:
+         build: Any = None, upgrade_os: bool = False, replace: tuple[str, ...] | list[str] = ()) -> Plan:
     """Compare desired with found; raise :class:`PlanError` for changes that cannot be made."""
     state = state or {}
     state_ids = {k: v.get("id") for k, v in state.get("resources", {}).items()}
@@ -195,7 +195,7 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
         handler = REGISTRY[d.type]
         actuals = list(found.items.get(d.key, []))
         if d.type == "s3:object":
-            _object_rows(d, actuals, found, lt_user_data, actions, extra, chosen)
+            _object_rows(d, actuals, found, lt_user_data, actions, extra, chosen, replace)
             continue
         if not actuals:
             reason = "recorded in state, not found in AWS" if d.key in state_ids else "not found"
@@ -203,6 +203,10 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
             continue
         keep, dups = _pick(actuals, state_ids, d.key)
         chosen[d.key] = keep
+        if d.key in replace:
+            actions[d.key] = Action("replace", d.key, d.type, d.name, "replacement requested", id=keep.id,
+                                    disruptive=True, desired=d, actual=keep)
+            continue
         for dup in dups:
             extra.append(Action("delete", d.key, d.type, dup.name or d.name, f"duplicate of {keep.id}",
                                 id=dup.id, actual=dup))
@@ -293,14 +297,15 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
 
 
 def _object_rows(d: Desired, actuals: list[Actual], found: Any, lt_user_data: str, actions: dict,
-                 extra: list, chosen: dict) -> None:
+                 extra: list, chosen: dict, replace: Any = ()) -> None:
     """Content-addressed node configs: a new render is a new object; unreferenced old ones are cleaned up."""
     import base64
 
     want = d.props["s3_key"]
     match = next((a for a in actuals if a.id == want), None)
     role = d.extra["role"]
-    controller_exists = role.startswith("controller-") and found.one("controller/" + role.split("-", 1)[1])
+    ckey = "controller/" + role.split("-", 1)[1]
+    controller_exists = role.startswith("controller-") and found.one(ckey) and ckey not in replace
     if match is not None:
         chosen[d.key] = match
     elif controller_exists:

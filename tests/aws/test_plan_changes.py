@@ -138,3 +138,21 @@ def test_preflight_reports_az_shortage_and_picks_arm64_amis(make_config):
     assert amis[("stable", "current", "x86_64")]["Name"] == "Flatcar-stable-3815.2.5-hvm"
     lt = next(a for a in p.actions if a.key == "lt/web")
     assert lt.desired.props["data"]["ImageId"] == amis[("stable", "current", "arm64")]["ImageId"]
+
+
+def test_explicit_controller_replacement(make_config, aws_url):
+    cfg = make_config(controller_count=3)
+    api.apply(cfg, node_configs="minimal", progress=False)
+    ec2 = boto(aws_url, "ec2")
+    flt = [{"Name": "tag:lokonb:resource", "Values": ["controller/1"]},
+           {"Name": "instance-state-name", "Values": ["running"]}]
+    old = ec2.describe_instances(Filters=flt)["Reservations"][0]["Instances"][0]["InstanceId"]
+    with pytest.raises(PlanError, match="allow_replace"):
+        api.apply(cfg, node_configs="minimal", progress=False, replace=["controller/1"])
+    res = api.apply(cfg, node_configs="minimal", progress=False, replace=["controller/1"], allow_replace=True)
+    done = {(r.action, r.key) for r in res.result_df.itertuples()}
+    assert ("replace", "controller/1") in done and ("replace", "tg-attach/api/1") in done
+    new = ec2.describe_instances(Filters=flt)["Reservations"][0]["Instances"][0]["InstanceId"]
+    assert new != old
+    assert api.plan(cfg, node_configs="minimal").is_empty
+    assert api.verify(cfg, node_configs="minimal").ok.all()

@@ -124,8 +124,14 @@ class TargetRegistration(ResourceType):
         return {"id": f"{props['instance']}:{props['port']}"}
 
     def delete(self, ctx, a):
-        ctx.aws.call("elbv2", "deregister_targets", TargetGroupArn=a.props["target_group"],
-                     Targets=[{"Id": a.props["instance"], "Port": a.props["port"]}], resource=a.key)
+        from lokonb.aws.errors import AwsError
+
+        try:
+            ctx.aws.call("elbv2", "deregister_targets", TargetGroupArn=a.props["target_group"],
+                         Targets=[{"Id": a.props["instance"], "Port": a.props["port"]}], resource=a.key)
+        except AwsError as exc:  # the instance is already gone (replaced/terminated): nothing registered
+            if exc.code not in ("InvalidTarget", "TargetGroupNotFound"):
+                raise
 
 
 def _tg(b: Any, key: str, pool: Any, kind: str, port: int) -> Desired:
