@@ -51,6 +51,12 @@ def register(sub: Any) -> None:
         if name == "apply":
             p.add_argument("--allow-replace", action="store_true",
                            help="allow changes that replace or disrupt resources (e.g. controller_type)")
+            p.add_argument("--replace", action="append", default=[], metavar="KEY",
+                           help="replace this resource (e.g. controller/1; repeatable; needs --allow-replace)")
+            p.add_argument("--upgrade-os", action="store_true",
+                           help="move pools to a newer Flatcar AMI found with os_version current")
+            p.add_argument("--roll-pool", action="append", default=[], metavar="POOL",
+                           help="start an instance refresh of this pool after apply (repeatable)")
             p.add_argument("--wait", action="store_true",
                            help="then wait until every node is Ready, as lokoctl does (needs the API reachable)")
         p.set_defaults(func=_handler(name))
@@ -144,7 +150,8 @@ def _apply(args: argparse.Namespace, config: Any) -> int:
         return 0
     progress = not args.json and sys.stderr.isatty()
     res = api.apply(config, node_configs=_node_configs(args), state_path=args.state, progress=progress,
-                    allow_replace=args.allow_replace, config_path=args.path)
+                    allow_replace=args.allow_replace, config_path=args.path, replace=args.replace,
+                    upgrade_os=args.upgrade_os, roll_pools=args.roll_pool)
     if args.json:
         print(json.dumps({"plan": res.plan.to_json(), "result": json.loads(res.result_df.to_json(orient="records")),
                           "endpoint": res.endpoint, "kubeconfig": res.kubeconfig_path, "notes": res.notes,
