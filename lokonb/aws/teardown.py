@@ -89,7 +89,9 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
         backend = st.open_backend(config, a, state_path)
         if not confirm:
             p = destroy_plan(config, aws=a, state_path=state_path)
-            if not p.actions and backend.read() is None:
+            rec = backend.read()
+            if not p.actions and (rec is None or (a.embedded is not None
+                                                  and rec.get("embedded_url") != a.embedded.url)):
                 return DestroyResult(config.cluster_name, _missing(config, p), p, outcomes_df([]), {"total": 0.0}, {})
             raise NotConfirmed(f"destroy of cluster {config.cluster_name} needs confirmation (confirm=True, CLI "
                                f"--confirm, notebook confirm: true); it would delete {len(p.actions)} resources:\n"
@@ -98,6 +100,8 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
         try:
             b = _discovery_build(a, config)
             record = backend.read()
+            if record and a.embedded is not None and record.get("embedded_url") != a.embedded.url:
+                record = None  # written against an earlier embedded AWS: describes nothing that exists
             found = discover(a, b, record)
             p = _deletion_plan(config, b, found)
             if not p.actions and not record:
