@@ -185,7 +185,9 @@ class S3State(StateBackend):
         return data
 
     def write(self, record: dict) -> None:
-        self.read()
+        if not getattr(self, "_checked", False):  # never overwrite a Terraform state (checked once per run)
+            self.read()
+            self._checked = True
         self.aws.call("s3", "put_object", Bucket=self.bucket, Key=self.key, ServerSideEncryption="AES256",
                       Body=json.dumps(record, indent=1, sort_keys=True, default=str).encode(),
                       ContentType="application/json")
