@@ -207,3 +207,20 @@ def test_scaling_activity_warnings_read_from_a_stubbed_client():
         warnings = _scaling_warnings(aws, plan)
     assert warnings == ['Spot bid 0.001 for worker_pool["batch"] is below the current spot price 0.0035; raise '
                         'spot_price or leave it empty (on-demand cap).']
+
+
+def test_local_state_refuses_terraform_state_and_is_private(tmp_path):
+    import json
+    import os
+
+    from lokonb.aws.state import LocalState
+    from lokonb.errors import OperationFailed
+
+    tf = tmp_path / "terraform.tfstate"
+    tf.write_text(json.dumps({"version": 4, "terraform_version": "0.13.7", "resources": []}))
+    with pytest.raises(OperationFailed, match="is a Terraform state"):
+        LocalState("demo", tf).write({"format": 1})
+    assert "terraform_version" in tf.read_text()
+    ours = LocalState("demo", tmp_path / "s" / "lokonb-state.json")
+    ours.write({"format": 1, "serial": 1})
+    assert oct(os.stat(ours.path).st_mode & 0o777) == "0o600" and ours.read()["serial"] == 1
