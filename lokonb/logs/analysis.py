@@ -27,6 +27,8 @@ from lokonb.logs.sources import Source, resolve
 NAT = F.NAT
 SEV_ORDER = {"F": 0, "E": 1, "W": 2, "I": 3, None: 4}
 BUCKETS = ("1min", "5min", "15min", "1h", "6h", "1d")
+MAX_TLS_GROUPS = 10_000
+OTHER_ADDRESSES = "(other addresses)"
 _NORM = [
     (re.compile(r"\[?[0-9a-fA-F:]*:[0-9a-fA-F:]+\]?:\d+|\b\d{1,3}(?:\.\d{1,3}){3}:\d+\b"), "<ip:port>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
@@ -977,11 +979,27 @@ class _SourceRun:
 
     def _resolve_probes(self) -> None:
         o = self.o
-        for addr, parts in self.probe.items():
+        groups = self.probe
+        if len(groups) > MAX_TLS_GROUPS:
+            # bounded state: the rarest addresses are merged into one row that stays actionable
+            sizes = sorted(((sum(len(p[0]) for p in parts), a) for a, parts in groups.items()), reverse=True)
+            keep = {a for _, a in sizes[:MAX_TLS_GROUPS]}
+            merged = [p for a, parts in groups.items() if a not in keep for p in parts]
+            groups = {a: groups[a] for a in keep}
+            groups[OTHER_ADDRESSES] = merged
+            self.agg.warnings.append(
+                f"{self.src.name}: more than {MAX_TLS_GROUPS} TLS client addresses; the "
+                f"rarest are merged into {OTHER_ADDRESSES!r}"
+            )
+        for addr, parts in groups.items():
             ts = np.concatenate([p[0] for p in parts])
             tls = np.concatenate([p[2] for p in parts])
             fsev = np.concatenate([p[6] for p in parts])
-            network = classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
+            network = (
+                "public"
+                if addr == OTHER_ADDRESSES
+                else classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
+            )
             net_ok = network in ("loopback", "vpc", "listed", "private-assumed")
             if network == "private-assumed":
                 self.agg.probe_networks_assumed = True

@@ -344,6 +344,11 @@ def resolve(
                 warnings.append(f"{text}: no file matches {', '.join(inc)}; reading all {len(files)} files")
                 chosen = files
             group = [file_source(f, node=node) for f in chosen]
+            if not group:
+                sources.append(
+                    Source(name=text, kind="file", node=node, error="directory holds no readable file")
+                )
+                continue
         elif any(ch in text for ch in "*?["):
             matches = sorted(m for m in glob.glob(text, recursive=True) if Path(m).is_file())
             if not matches:

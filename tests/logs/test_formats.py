@@ -399,8 +399,10 @@ def test_summary_by_source():
 
 
 def test_json_logging_tls_line_and_bom_and_indent():
-    line = ('{"ts":1700000000000.1,"caller":"log/log.go:194","msg":"http: TLS handshake error from 127.0.0.1:53226: '
-            'EOF\\n","v":0}')
+    line = (
+        '{"ts":1700000000000.1,"caller":"log/log.go:194","msg":"http: TLS handshake error from 127.0.0.1:53226: '
+        'EOF\\n","v":0}'
+    )
     r = parse_lines([line]).records.iloc[0]
     assert (r["family"], r["client_addr"], r["severity"]) == ("tls_handshake_eof", "127.0.0.1", "I")
     r2 = parse_lines(["\ufeff" + CANON[0], "    " + CANON[1]]).records

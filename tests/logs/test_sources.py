@@ -117,3 +117,25 @@ def test_multi_megabyte_line_bounded(tmp_path):
     assert len(r) == 2 and r["truncated"][0] and len(r["message"][0]) == 4096
     assert res.sources["truncated_lines"][0] == 1
     assert grown_mib < 64, grown_mib
+
+
+def test_empty_directory_is_a_source_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "kube-apiserver.log").write_text(_lines(0, 1))
+    res = analyze([str(tmp_path / "empty"), str(tmp_path / "kube-apiserver.log")], year=2024)
+    err = res.sources.set_index("source").loc[str(tmp_path / "empty"), "error"]
+    assert err == "directory holds no readable file"
+
+
+def test_many_tls_addresses_are_bounded(monkeypatch):
+    import lokonb.logs.analysis as A
+    from lokonb.logs import parse_lines
+
+    monkeypatch.setattr(A, "MAX_TLS_GROUPS", 5)
+    lines = [
+        f"I0302 10:15:{i % 60:02d}.000000       1 log.go:195] http: TLS handshake error from 203.0.113.{i}:4{i:04d}: EOF"
+        for i in range(20)
+    ]
+    res = parse_lines(lines, year=2024)
+    assert len(res.tls_sources) == 6 and "(other addresses)" in set(res.tls_sources["client_addr"])
+    assert not res.records["harmless"].any()
