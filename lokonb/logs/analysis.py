@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import re
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -212,6 +212,7 @@ class _SourceRun:
         self.other_msgs: Counter = Counter()
         self.rows: list[Any] = []
         self.rows_count = 0
+        self.pending: deque[tuple[int, dict[str, Any]]] = deque()
         self.probe: dict[str, list[Any]] = defaultdict(list)
         self.startups: list[int] = []
         self.first_ts: int | None = None
@@ -801,11 +802,10 @@ class _SourceRun:
             g = self.probe[a]
             rows = None
             if keep_rows:
-                rows = self._row_frame(
+                rows = self._material(
                     f,
                     idx[ja],
                     c,
-                    self._full(ja),
                     np.zeros(len(ja), bool),
                     np.full(len(ja), "probe", object),
                     np.full(len(ja), None, object),
@@ -863,36 +863,30 @@ class _SourceRun:
             return
         if mode != "all" and len(sel) > self.o.max_records:
             sel = sel[-self.o.max_records :]
-        frame = self._row_frame(f, idx[sel], c, self._full(sel), harmless[sel], why[sel], priority[sel])
-        self.rows.append(frame)
-        self.rows_count += len(frame)
-        if mode == "auto" and self.agg.records_overflow and self.rows_count > 3 * self.o.max_records:
-            self._trim_rows()
+        self._pend(f, self._material(f, idx[sel], c, harmless[sel], why[sel], priority[sel]))
 
-    def _trim_rows(self) -> None:
-        import pandas as pd
+    def _pend(self, f: int, mat: dict[str, Any]) -> None:
+        """Queue row material; rows (fields, DataFrame) are built once per family when the source ends."""
+        self.pending.append((f, mat))
+        self.rows_count += len(mat["lineno"])
+        if self.o.records == "auto" and self.agg.records_overflow:
+            # only the most recent max_records rows can survive: drop the oldest material beyond that
+            while self.pending and self.rows_count - len(self.pending[0][1]["lineno"]) >= self.o.max_records:
+                _, old = self.pending.popleft()
+                self.rows_count -= len(old["lineno"])
 
-        df = pd.concat(self.rows, ignore_index=True)
-        df = df[~df["harmless"]]
-        df = df.sort_values("timestamp", kind="stable").tail(self.o.max_records)
-        self.rows = [df]
-        self.rows_count = len(df)
-
-    def _row_frame(
+    def _material(
         self,
         f: int,
         idx: np.ndarray,
         c: _BatchCtx,
-        fields: dict[str, Any],
         harmless: np.ndarray,
         why: np.ndarray,
         priority: np.ndarray,
-    ) -> Any:
-        import pandas as pd
-
+    ) -> dict[str, Any]:
+        """What a records row needs, taken from the batch before its buffer goes away (no field extraction)."""
         ri = c.ri[idx]
         K = c.K
-        n = len(idx)
         msgs, conts, truncated = [], [], []
         for r in idx.tolist():
             i = c.ri[r]
@@ -914,48 +908,90 @@ class _SourceRun:
             else:
                 conts.append(None)
             truncated.append(tr)
-        sevs = F.SEV_NAMES[c.sev[idx]]
-        name = self.clf.names[f]
         fam = None if f == self.clf.other else self.clf.fams[f]
-        data: dict[str, Any] = {
-            "timestamp": c.ts[idx],
-            "ts_outer": c.ts_outer[idx],
-            "severity": sevs,
-            "verbosity": [c.verbosity.get(int(i)) for i in ri],
-            "source": self.src.name,
-            "node": self.src.node,
-            "pod": self.src.pod,
-            "container": self.src.container,
-            "instance": self.src.instance,
-            "stream": [F.STREAMS[s] or None for s in c.stream[ri].tolist()],
-            "lineno": c.lineno[ri],
+        return {
+            "texts": c.texts.take(pa.array(idx)),
+            "sev": c.sev[idx].copy(),
+            "timestamp": c.ts[idx].copy(),
+            "ts_outer": c.ts_outer[idx].copy(),
+            "verbosity": np.array([c.verbosity.get(int(i)) for i in ri], dtype=object),
+            "stream": np.array([F.STREAMS[s] or None for s in c.stream[ri].tolist()], dtype=object),
+            "lineno": c.lineno[ri].copy(),
             "pid": np.array([c.pid_override.get(int(i), int(K.pid[i])) if K.hdr[i] else -1 for i in ri]),
             "line": np.where(K.hdr[ri], K.srcline[ri], -1),
-            "file": [c.file_names[j] for j in c.finv[idx]],
-            "family": name,
-            "group": fam.group if fam else "misc",
-            "priority": priority,
-            "why": why,
-            "harmless": harmless,
-            "message": msgs,
-            "continuation": conts,
-            "n_lines": c.n_lines[idx],
-            "truncated": truncated,
-            "orphan": c.orphan[ri],
-            "reason": fam.reason if fam else "not in the family table",
+            "file": np.array([c.file_names[j] for j in c.finv[idx]], dtype=object),
+            "priority": np.asarray(priority, dtype=object).copy(),
+            "why": np.asarray(why, dtype=object).copy(),
+            "harmless": np.asarray(harmless, bool).copy(),
+            "message": np.array(msgs, dtype=object),
+            "continuation": np.array(conts, dtype=object),
+            "n_lines": c.n_lines[idx].copy(),
+            "truncated": np.array(truncated, bool),
+            "orphan": c.orphan[ri].copy(),
+            "reason": np.full(len(idx), fam.reason if fam else "not in the family table", dtype=object),
         }
-        extra: list[dict[str, Any]] = [{} for _ in range(n)]
-        for k, v in fields.items():
-            vals = _as_py_list(v, n)
-            if k in STANDARD_FIELDS:
-                data[k] = vals
-            else:
-                for j, x in enumerate(vals):
-                    if x is not None and x == x:
-                        extra[j][k] = x
-        data["extra"] = [json.dumps(e, ensure_ascii=False, default=str) if e else None for e in extra]
-        df = pd.DataFrame(data)
-        return df
+
+    def _build_rows(self) -> None:
+        """Turn queued material into DataFrames: one field extraction per family over all its kept rows."""
+        import pandas as pd
+
+        by_f: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for f, mat in self.pending:
+            by_f[f].append(mat)
+        self.pending.clear()
+        for f, mats in by_f.items():
+            mat = {
+                k: (
+                    pa.concat_arrays([m[k] for m in mats])
+                    if k == "texts"
+                    else np.concatenate([m[k] for m in mats])
+                )
+                for k in mats[0]
+            }
+            n = len(mat["lineno"])
+            if not n:
+                continue
+            fields = {} if f == self.clf.other else self.clf.extract(f, mat["texts"], mat["sev"])
+            fam = None if f == self.clf.other else self.clf.fams[f]
+            data: dict[str, Any] = {
+                "timestamp": mat["timestamp"],
+                "ts_outer": mat["ts_outer"],
+                "severity": F.SEV_NAMES[mat["sev"]],
+                "verbosity": mat["verbosity"],
+                "source": self.src.name,
+                "node": self.src.node,
+                "pod": self.src.pod,
+                "container": self.src.container,
+                "instance": self.src.instance,
+                "stream": mat["stream"],
+                "lineno": mat["lineno"],
+                "pid": mat["pid"],
+                "line": mat["line"],
+                "file": mat["file"],
+                "family": self.clf.names[f],
+                "group": fam.group if fam else "misc",
+                "priority": mat["priority"],
+                "why": mat["why"],
+                "harmless": mat["harmless"],
+                "message": mat["message"],
+                "continuation": mat["continuation"],
+                "n_lines": mat["n_lines"],
+                "truncated": mat["truncated"],
+                "orphan": mat["orphan"],
+                "reason": mat["reason"],
+            }
+            extra: list[dict[str, Any]] = [{} for _ in range(n)]
+            for k, v in fields.items():
+                vals = _as_py_list(v, n)
+                if k in STANDARD_FIELDS:
+                    data[k] = vals
+                else:
+                    for j, x in enumerate(vals):
+                        if x is not None and x == x:
+                            extra[j][k] = x
+            data["extra"] = [json.dumps(e, ensure_ascii=False, default=str) if e else None for e in extra]
+            self.rows.append(pd.DataFrame(data))
+        self.rows_count = sum(len(r) for r in self.rows)
 
     # -- finalize ----------------------------------------------------------------------------------------------
     def finalize(self) -> None:
@@ -975,6 +1011,7 @@ class _SourceRun:
             delta = target - ly
         self.delta = delta
         self._resolve_probes()
+        self._build_rows()
         self.agg.merge(self, delta)
 
     def _resolve_probes(self) -> None:
@@ -1088,23 +1125,23 @@ class _SourceRun:
                     stf[2] = t if stf[2] is None else min(stf[2], t)
                     stf[3] = t if stf[3] is None else max(stf[3], t)
         if rows is not None:
-            rows = rows.copy()
-            rows["harmless"] = harmless
-            rows["why"] = why
-            rows["priority"] = prio
             fam = self.clf.fams[f]
             per = "" if period != period else f" every {period:.1f} s"
+            rows = dict(rows)
+            rows["harmless"] = np.asarray(harmless, bool)
+            rows["why"] = np.asarray(why, dtype=object)
+            rows["priority"] = np.asarray(prio, dtype=object)
             rows["reason"] = np.where(
                 harmless,
                 f"load-balancer health check: periodic{per} from {addr} ({network})",
-                [f"{w}: {fam.reason}" for w in why],
-            )
+                np.array([f"{w}: {fam.reason}" for w in why], dtype=object),
+            ).astype(object)
             mode = self.o.records
             if mode == "actionable" or (mode == "auto" and self.agg.records_overflow):
-                rows = rows[~rows["harmless"]]
-            if len(rows):
-                self.rows.append(rows)
-                self.rows_count += len(rows)
+                keep = ~rows["harmless"]
+                rows = {k: (v.filter(pa.array(keep)) if k == "texts" else v[keep]) for k, v in rows.items()}
+            if len(rows["lineno"]):
+                self._pend(f, rows)
 
 
 @dataclass
