@@ -616,7 +616,8 @@ class _SourceRun:
         else:
             # verdict fields for every record (quick patterns); every field only where rows are shown
             fields = clf.extract(f, sub, sev, only=clf.needed_fields(f, clf.fams[f].verdict == "probe"))
-            self._full = lambda sel: clf.extract(f, sub.take(pa.array(sel)), sev[sel])
+            gb = set(clf.fams[f].group_by)
+            self._full = lambda sel: clf.extract(f, sub.take(pa.array(sel)), sev[sel], only=gb)
         harmless = np.zeros(n, bool)
         why = np.full(n, "family", dtype=object)
         priority = np.full(n, None, dtype=object)
