@@ -49,6 +49,8 @@ _SECRET = [
 
 #: every secret pattern of the scrubber needs one of these words; texts without them skip the (slower) scrubber
 _TRIGGER = re.compile(r"(?i)private key|akia|asia|bearer|eyj|token|client.key.data|passw|secret")
+_TRIGGER_WORDS = ("private key", "akia", "asia", "bearer", "eyj", "token", "client-key-data", "client_key_data",
+                  "passw", "secret")
 _KNOWN: list[Any] = []
 
 
@@ -75,7 +77,8 @@ def redact(text: str | None) -> str | None:
     if not text:
         return text
     known = _known_regex()
-    if not _TRIGGER.search(text) and (known is None or not known.search(text)):
+    low = text.lower()
+    if not any(w in low for w in _TRIGGER_WORDS) and (known is None or not known.search(text)):
         return text
     try:
         from lokonb.notebook.redact import scrub
