@@ -1987,7 +1987,17 @@ def analyze(
             plain.append(item)
     resolved.extend(resolve(plain, include=include, warnings=warnings, stdin=stdin))
     if pods is not None:
-        from lokonb.kube.podlogs import fetch_pod_sources
+        from lokonb.kube.podlogs import PodQuery, fetch_pod_sources
+
+        # the analysis window also limits what is fetched (since → sinceSeconds, until client side)
+        if isinstance(pods, PodQuery):
+            pods.since = pods.since if pods.since is not None else since
+            pods.until = pods.until if pods.until is not None else until
+        else:
+            pods = {**dict(pods)}
+            pods.setdefault("since", since)
+            pods.setdefault("until", until)
+            pods = {k: v for k, v in pods.items() if v is not None or k not in ("since", "until")}
 
         resolved.extend(fetch_pod_sources(pods, warnings=warnings))
     if not resolved:
