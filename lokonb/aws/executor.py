@@ -50,7 +50,8 @@ def _deps(actions: list[Action]) -> dict[int, set[int]]:
             deps[i] = {j for j in deletes if REGISTRY[actions[j].type].destroy_rank < rank}
         else:
             refs = a.desired.all_deps() if a.desired else ()
-            deps[i] = {j for k in refs for j in by_key.get(k, ()) if actions[j].action != "skip"}
+            deps[i] = {j for k in refs for j in by_key.get(k, ())
+                       if actions[j].action != "skip" and not actions[j].after_all}
             deps[i] |= set(deletes)
     # disruptive controller changes one controller at a time (etcd keeps its quorum), in plan order
     disruptive = [i for i, a in enumerate(actions) if a.type == "ec2:instance" and a.disruptive]
@@ -126,6 +127,9 @@ def execute(ctx: ExecCtx, actions: list[Action], *, max_concurrency: int, desc: 
                         outcomes[i].status = "running"
                         running[pool.submit(work, i)] = i
                 if not running:
+                    if pending and not ctx.stop.is_set():  # a dependency cycle: a bug, never silently skip work
+                        stuck = ", ".join(sorted(actions[i].key for i in pending)[:10])
+                        raise RuntimeError(f"apply scheduler found no runnable action among: {stuck}")
                     break
                 bar.set_postfix_str(", ".join(sorted(actions[i].key for i in running.values()))[:60], refresh=False)
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)

@@ -163,7 +163,7 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
     problems: list[str] = []
     chosen: dict[str, Actual] = {}
     desired_keys = {d.key for d in desired}
-    lt_user_data = " ".join(found.info.get("lt_user_data", []))
+    lt_user_data = found.info.get("lt_user_data", {})
 
     # identity checks against the last applied model (state) and the controllers that exist
     ident = state.get("identity") or {}
@@ -296,10 +296,22 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
                 chosen={k: v for k, v in chosen.items() if v is not None})
 
 
-def _object_rows(d: Desired, actuals: list[Actual], found: Any, lt_user_data: str, actions: dict,
-                 extra: list, chosen: dict, replace: Any = ()) -> None:
-    """Content-addressed node configs: a new render is a new object; unreferenced old ones are cleaned up."""
+def _decode(ud: str) -> str:
     import base64
+
+    try:
+        return base64.b64decode(ud or "").decode(errors="replace")
+    except Exception:  # noqa: BLE001 - not our user data
+        return ""
+
+
+def _object_rows(d: Desired, actuals: list[Actual], found: Any, lt_user_data: dict, actions: dict,
+                 extra: list, chosen: dict, replace: Any = ()) -> None:
+    """Content-addressed node configs: a new render is a new object; unreferenced old ones are cleaned up.
+
+    Kept for a pool: the desired object, the one of the launch template version the ASG uses, and one rollback
+    step — the previous version's (no change now) or the current latest's (a new version is being made).
+    """
 
     want = d.props["s3_key"]
     match = next((a for a in actuals if a.id == want), None)
@@ -315,12 +327,10 @@ def _object_rows(d: Desired, actuals: list[Actual], found: Any, lt_user_data: st
     else:
         actions[d.key] = Action("create", d.key, d.type, d.name, "node config changed" if actuals else "not found",
                                 desired=d)
-    decoded = ""
-    for ud in lt_user_data.split():
-        try:
-            decoded += base64.b64decode(ud).decode(errors="replace")
-        except Exception:  # noqa: BLE001 - not our user data
-            pass
+    versions = lt_user_data.get(d.key.split("/", 1)[1], {}) if role.startswith("worker-") else {}
+    latest = _decode(versions.get("latest", ""))
+    rollback = versions.get("previous", "") if want in latest else versions.get("latest", "")
+    decoded = _decode(versions.get("in_use", "")) + _decode(rollback)
     for a in actuals:
         if a.id == want or controller_exists or a.id in decoded:
             continue

@@ -156,3 +156,36 @@ def test_explicit_controller_replacement(make_config, aws_url):
     assert new != old
     assert api.plan(cfg, node_configs="minimal").is_empty
     assert api.verify(cfg, node_configs="minimal").ok.all()
+
+
+def test_node_config_changes_new_objects_controllers_keep_boot_config(applied, make_config, aws_url):
+    """Content-addressed node configs: a changed render is a new object + LT version; controllers are not
+    touched (skip row); the previous version's object is kept, older ones are cleaned up."""
+    key2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBtZ1k1MFVkKrd3W1rAxMQIcU6Rh2tZPgwEm2t8ucaFq second@example"
+    s3 = boto(aws_url, "s3")
+    bucket = [b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("lokonb-demo-")][0]
+
+    def objects(role):
+        return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"demo/{role}/").get("Contents", []))
+
+    first = objects("worker-web")
+    cfg2 = make_config(ssh_pubkeys=BASE["cluster"]["ssh_pubkeys"] + [key2])
+    p = api.plan(cfg2, node_configs="minimal")
+    r = rows(p)
+    assert r[("skip", "object/controller-0")].reason == "controllers keep their boot config"
+    assert ("create", "object/web") in r and ("update", "lt/web") in r and ("update", "asg/web") in r
+    assert not any(k.startswith("controller/") for (a, k) in r if a != "skip")
+    api.apply(cfg2, node_configs="minimal", progress=False)
+    second = objects("worker-web")
+    assert len(second) == 2 and set(first) < set(second)  # previous version's object kept
+    assert api.plan(cfg2, node_configs="minimal").is_empty
+    key3 = key2.replace("second@", "third@")
+    cfg3 = make_config(ssh_pubkeys=BASE["cluster"]["ssh_pubkeys"] + [key3])
+    p3 = api.plan(cfg3, node_configs="minimal")
+    assert first[0] in [a.id for a in p3.actions if a.action == "delete"], p3.text()
+    r3 = api.apply(cfg3, node_configs="minimal", progress=False)
+    assert (r3.result_df.status == "done").all(), r3.result_df.to_string()
+    third = objects("worker-web")
+    assert first[0] not in third and len(third) == 2  # the oldest, no longer referenced, is gone
+    assert len(objects("controller-0")) == 1  # controllers keep the config they booted with
+    assert api.plan(cfg3, node_configs="minimal").is_empty

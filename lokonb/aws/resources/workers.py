@@ -252,7 +252,10 @@ def discover(aws: Any, b: Any, found: Found) -> None:
                 lt_tags.setdefault(t["ResourceId"], {})[t["Key"]] = t.get("Value", "")
     for lt in lts:
         tags = lt_tags.get(lt["LaunchTemplateId"]) or tag_dict(lt.get("Tags"))
+        # latest, the one before it (its node-config object is kept for a rollback) and the ASG's
         wanted = {str(lt["LatestVersionNumber"])}
+        if lt["LatestVersionNumber"] > 1:
+            wanted.add(str(lt["LatestVersionNumber"] - 1))
         if asg_version.get(lt["LaunchTemplateId"]):
             wanted.add(asg_version[lt["LaunchTemplateId"]])
         versions = aws.call("ec2", "describe_launch_template_versions", LaunchTemplateId=lt["LaunchTemplateId"],
@@ -260,8 +263,11 @@ def discover(aws: Any, b: Any, found: Found) -> None:
         by_num = {str(v["VersionNumber"]): v for v in versions}
         latest = by_num.get(str(lt["LatestVersionNumber"]), {})
         in_use = by_num.get(asg_version.get(lt["LaunchTemplateId"], ""), {})
-        found.info.setdefault("lt_user_data", []).extend(
-            v.get("LaunchTemplateData", {}).get("UserData", "") for v in (latest, in_use))
+        prev = by_num.get(str(lt["LatestVersionNumber"] - 1), {})
+        key = tags.get(names.TAG_RESOURCE, f"lt/{lt['LaunchTemplateName']}")
+        found.info.setdefault("lt_user_data", {})[key.split("/", 1)[-1]] = {
+            which: v.get("LaunchTemplateData", {}).get("UserData", "")
+            for which, v in (("latest", latest), ("previous", prev), ("in_use", in_use))}
         found.add(Actual(tags.get(names.TAG_RESOURCE, f"lt/{lt['LaunchTemplateName']}"), LaunchTemplate.type,
                          lt["LaunchTemplateId"], {"name": lt["LaunchTemplateName"],
                                                   "data": normalize_lt_data(latest.get("LaunchTemplateData", {}))},
