@@ -4,6 +4,7 @@ Public API (imported lazily so that ``import lokonb.logs`` stays cheap)::
 
     analyze(sources, ...) -> LogAnalysis         # the one call behind the notebook and `lokonb logs analyze`
     parse_lines(lines, format="auto", ...)       # small inputs (tests, snippets): a LogAnalysis
+    iter_records(sources, ...)                   # (source, records DataFrame) one source at a time
     load_families(path=None) -> FamilyTable      # packaged catalogue plus user overrides
     sample_logs() -> dict[str, bytes]            # the deterministic sample the default notebook run analyses
 """
@@ -29,6 +30,7 @@ _LAZY = {
     "LogAnalysis": ("lokonb.logs.analysis", "LogAnalysis"),
     "check_fail_on": ("lokonb.logs.analysis", "check_fail_on"),
     "parse_lines": ("lokonb.logs.api", "parse_lines"),
+    "iter_records": ("lokonb.logs.api", "iter_records"),
     "load_families": ("lokonb.logs.families", "load_families"),
     "FamilyTable": ("lokonb.logs.families", "FamilyTable"),
     "sample_logs": ("lokonb.logs.sample", "sample_logs"),

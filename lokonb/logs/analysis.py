@@ -49,8 +49,18 @@ _SECRET = [
 
 #: every secret pattern of the scrubber needs one of these words; texts without them skip the (slower) scrubber
 _TRIGGER = re.compile(r"(?i)private key|akia|asia|bearer|eyj|token|client.key.data|passw|secret")
-_TRIGGER_WORDS = ("private key", "akia", "asia", "bearer", "eyj", "token", "client-key-data", "client_key_data",
-                  "passw", "secret")
+_TRIGGER_WORDS = (
+    "private key",
+    "akia",
+    "asia",
+    "bearer",
+    "eyj",
+    "token",
+    "client-key-data",
+    "client_key_data",
+    "passw",
+    "secret",
+)
 _KNOWN: list[Any] = []
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from lokonb.logs.analysis import LogAnalysis, analyze
@@ -35,3 +35,19 @@ def parse_lines(
     )
     kwargs.setdefault("records", "all")
     return analyze([src], format=format, **kwargs)
+
+
+def iter_records(
+    sources: Any, *, include: Any = ("*kube-apiserver*",), **kwargs: Any
+) -> Iterator[tuple[str, Any]]:
+    """Yield ``(source name, records DataFrame)`` one source at a time (every record of that source).
+
+    Each source is analysed on its own (the probe rule and year inference are per source anyway), so memory
+    holds one source's records at a time; ``kwargs`` are those of :func:`~lokonb.logs.analysis.analyze`.
+    """
+    from lokonb.logs.sources import resolve
+
+    items = [sources] if isinstance(sources, (str, bytes)) else list(sources)
+    for src in resolve(items, include=include):
+        result = analyze([src], records="all", **kwargs)
+        yield src.name, result.records

@@ -139,3 +139,12 @@ def test_many_tls_addresses_are_bounded(monkeypatch):
     res = parse_lines(lines, year=2024)
     assert len(res.tls_sources) == 6 and "(other addresses)" in set(res.tls_sources["client_addr"])
     assert not res.records["harmless"].any()
+
+
+def test_iter_records_per_source(tmp_path):
+    from lokonb.logs import iter_records
+
+    for i in range(2):
+        (tmp_path / f"kube-apiserver-{i}.log").write_text(_lines(10 * i, 3 + i))
+    got = dict(iter_records([str(tmp_path)], year=2024))
+    assert sorted(len(df) for df in got.values()) == [3, 4]
