@@ -8,8 +8,8 @@ tables (``DISK_LIMITS``) rather than in code.
 from __future__ import annotations
 
 import base64
-import functools
 import binascii
+import functools
 import ipaddress
 import re
 import struct
@@ -35,8 +35,6 @@ TG_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):elasticloadbalancing:([a-z
 ZONE_ID_RE = re.compile(r"^[A-Z0-9]{1,32}$")
 DNS_LABEL_RE = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 TAG_CHARS_RE = re.compile(r"^[\w .:/=+\-@]*$", re.UNICODE)
-LABEL_NAME_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-DNS_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 MAX_USER_TAGS = 45  # 50 per resource minus lokonb's own five
 
@@ -509,23 +507,19 @@ def v17_counts(r: Resolved, col: Collector, env: Env) -> None:
                 severity="warning", rule="V17")
 
 
-def label_problem(key: str, value: str | None) -> str | None:
-    """Check a Kubernetes label (or taint) key and value; returns a message or None."""
-    prefix, _, name = key.rpartition("/")
-    if not name or len(name) > 63 or not LABEL_NAME_RE.match(name):
-        return "the name part must be 1-63 characters [A-Za-z0-9-_.], starting and ending alphanumeric"
-    if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN_RE.match(prefix)):
-        return "the prefix must be a DNS subdomain (lowercase, dots)"
-    if value is not None and value != "" and (len(value) > 63 or not LABEL_NAME_RE.match(value)):
-        return f"value {value!r} must be empty or 1-63 characters [A-Za-z0-9-_.], alphanumeric at both ends"
-    return None
+def label_problem(key: str, value: str | None, *, node_label: bool = False) -> str | None:
+    """Why a Kubernetes label (or taint) key/value is invalid, or None (rules of :mod:`lokonb.kube.labels`)."""
+    from lokonb.kube.labels import kubelet_label_error, label_key_error, label_value_error
+
+    return (label_key_error(key) or (kubelet_label_error(key) if node_label else None)
+            or (label_value_error(value) if value is not None else None))
 
 
 def v18_labels_taints(r: Resolved, col: Collector, env: Env) -> None:
     for base, raw, p in _pools(r):
         labels, taints = p.get("labels"), p.get("taints")
         for key, value in (labels.items() if ok(labels) else ()):
-            problem = label_problem(key, value)
+            problem = label_problem(key, value, node_label=True)
             if problem:
                 col.add(key_path(attr_path(base, "labels"), key), f"invalid label: {problem}", rule="V18",
                         raw=(*raw, "labels", key), value=value)

@@ -14,6 +14,12 @@ from typing import Any
 
 from lokonb.assets.versions import IMAGES
 from lokonb.errors import ConfigError
+from lokonb.kube.labels import (
+    dns1123_subdomain_error,
+    kubelet_label_error,
+    label_key_error,
+    label_value_error,
+)
 
 # Every image and version is pinned once, in lokonb.assets.versions.
 KUBELET_IMAGE = IMAGES["kubelet"]
@@ -26,23 +32,7 @@ KUBE_RESERVED_CPU = "300m"
 #: Variables whose values are secrets: a file holding one is marked secret (delivery, diffs, reports).
 SECRET_VARIABLES = frozenset({"kubelet_kubeconfig", "etcd_client_key", "etcd_server_key", "etcd_peer_key"})
 
-_LABEL_NAME = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
-_ALLOWED_K8S_PREFIXES = ("node.kubernetes.io", "kubelet.kubernetes.io")
-_ALLOWED_K8S_LABELS = (
-    "kubernetes.io/arch",
-    "kubernetes.io/hostname",
-    "kubernetes.io/os",
-    "topology.kubernetes.io/region",
-    "topology.kubernetes.io/zone",
-    "beta.kubernetes.io/arch",
-    "beta.kubernetes.io/os",
-    "beta.kubernetes.io/instance-type",
-    "node.kubernetes.io/instance-type",
-    "failure-domain.beta.kubernetes.io/region",
-    "failure-domain.beta.kubernetes.io/zone",
-)
 _CPU = re.compile(r"^[0-9]+(\.[0-9]+)?m?$")
 
 
@@ -75,28 +65,11 @@ def cluster_dns_ip(service_cidr: str) -> str:
 
 
 def check_label(field: str, key: str, value: str) -> None:
-    prefix, sep, name = key.rpartition("/")
-    ok = (
-        bool(_LABEL_NAME.match(name))
-        and len(name) <= 63
-        and (not sep or (len(prefix) <= 253 and bool(_DNS_SUBDOMAIN.match(prefix))))
-    )
-    if not ok:
-        raise ConfigError(
-            f"{field}.{key}: invalid label key; use an optional DNS-subdomain prefix and '/' plus a "
-            "name of at most 63 characters [A-Za-z0-9-_.] starting and ending alphanumeric"
-        )
-    if sep and (prefix.endswith("kubernetes.io") or prefix.endswith("k8s.io")):
-        if not (prefix in _ALLOWED_K8S_PREFIXES or key in _ALLOWED_K8S_LABELS):
-            raise ConfigError(
-                f"{field}.{key}: kubelet may not set labels in the kubernetes.io/k8s.io namespaces "
-                "(allowed: node.kubernetes.io/*, kubelet.kubernetes.io/*, well-known topology labels)"
-            )
-    if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
-        raise ConfigError(
-            f"{field}.{key}: invalid label value {value!r}; empty or at most 63 characters "
-            "[A-Za-z0-9-_.] starting and ending alphanumeric"
-        )
+    """Raise ``ConfigError`` naming ``field.key`` for a label the kubelet cannot register (one rule set:
+    :mod:`lokonb.kube.labels`, shared with the model's validation)."""
+    problem = label_key_error(key) or kubelet_label_error(key) or label_value_error(value)
+    if problem:
+        raise ConfigError(f"{field}.{key}: {problem}")
 
 
 def node_labels(field: str, labels: Mapping[str, str]) -> str:
@@ -205,7 +178,7 @@ def common_variables(
 
 
 def _domain(value: str) -> str:
-    if not _DNS_SUBDOMAIN.match(value):
+    if dns1123_subdomain_error(value):
         raise ConfigError(f"cluster_domain_suffix: {value!r} is not a DNS domain")
     return value
 

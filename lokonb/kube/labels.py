@@ -46,6 +46,27 @@ def label_value_error(value: object) -> str | None:
     return None
 
 
+#: Label namespaces and well-known keys the kubelet may set on its own Node (NodeRestriction admission).
+KUBELET_LABEL_PREFIXES = ("node.kubernetes.io", "kubelet.kubernetes.io")
+KUBELET_WELL_KNOWN_LABELS = (
+    "kubernetes.io/arch", "kubernetes.io/hostname", "kubernetes.io/os",
+    "topology.kubernetes.io/region", "topology.kubernetes.io/zone",
+    "beta.kubernetes.io/arch", "beta.kubernetes.io/os", "beta.kubernetes.io/instance-type",
+    "node.kubernetes.io/instance-type",
+    "failure-domain.beta.kubernetes.io/region", "failure-domain.beta.kubernetes.io/zone",
+)
+
+
+def kubelet_label_error(key: str) -> str | None:
+    """Why the kubelet may not set node label ``key`` itself (``--node-labels``), or None."""
+    prefix, slash, _name = key.rpartition("/")
+    if slash and (prefix.endswith("kubernetes.io") or prefix.endswith("k8s.io")) \
+            and prefix not in KUBELET_LABEL_PREFIXES and key not in KUBELET_WELL_KNOWN_LABELS:
+        return (f"label key {key!r}: kubelet may not set labels in the kubernetes.io/k8s.io namespaces "
+                "(allowed: node.kubernetes.io/*, kubelet.kubernetes.io/*, well-known topology labels)")
+    return None
+
+
 def dns1123_label_error(value: object, what: str = "name") -> str | None:
     """Why ``value`` is not a DNS-1123 label (namespace names), or None."""
     if not isinstance(value, str) or not value:

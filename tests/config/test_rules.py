@@ -210,3 +210,13 @@ def test_name_tag_is_renamed(minimal):
     minimal["cluster"]["tags"] = {"Name": "mine"}
     loaded = read_yaml(minimal)
     assert dict(loaded.config.tags) == {"X-Name": "mine"}
+
+
+def test_kubelet_cannot_set_kubernetes_io_labels(minimal):
+    minimal["cluster"]["worker_pools"][0]["labels"] = {"node-role.kubernetes.io/worker": "",
+                                                      "node.kubernetes.io/role": "web"}
+    with pytest.raises(ConfigValidationError) as exc:
+        read_yaml(minimal)
+    (issue,) = exc.value.errors
+    assert issue.path == 'worker_pool["web"].labels["node-role.kubernetes.io/worker"]'
+    assert "kubelet may not set" in issue.message
