@@ -288,3 +288,39 @@ def test_plan_is_read_only_and_call_count_independent_of_worker_count(make_confi
     assert p1.is_empty and p2.is_empty
     assert p1.api_calls == p2.api_calls
     assert sum(p1.api_calls.values()) <= 60
+
+
+def test_us_east_1_with_optional_features_converges(make_config, aws_url):
+    """us-east-1 (no LocationConstraint, more AZs), WireGuard and node-local DNS rules, EBS CSI policies, a mixed
+    instances spot pool, a /24 host network, IMDS hop limit 2 on one pool."""
+    from lokonb.aws.embedded import EmbeddedAWS
+
+    EmbeddedAWS(url=aws_url, region="us-east-1").seed_zone("example.com")
+    pools = [{"name": "web", "count": 1, "instance_type": "t3.small", "metadata_hop_limit": 2},
+             {"name": "spot", "count": 2, "instance_type": "m5.large", "spot_price": "0.09",
+              "spot_instance_types": ["m5a.large", "m6i.large"], "lb_http_port": 8080, "lb_https_port": 8443}]
+    cfg = make_config(region="us-east-1", aws={"region": "us-east-1"}, controller_count=3, host_cidr="10.1.0.0/24",
+                      encrypt_pod_traffic=True, enable_node_local_dns=True, enable_csi=True, worker_pools=pools)
+    api.apply(cfg, node_configs="minimal", progress=False)
+    assert api.plan(cfg, node_configs="minimal").is_empty
+    assert api.verify(cfg, node_configs="minimal").ok.all()
+    import boto3
+
+    sess = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1")
+    ec2, asg, iam = (sess.client(s, endpoint_url=aws_url) for s in ("ec2", "autoscaling", "iam"))
+    subnets = ec2.describe_subnets(Filters=[{"Name": "tag:lokonb:cluster", "Values": ["demo"]}])["Subnets"]
+    assert all(s["CidrBlock"].endswith("/28") for s in subnets) and len(subnets) >= 3
+    sg = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["demo-worker"]}])["SecurityGroups"][0]
+    ports = {(p["IpProtocol"], p.get("FromPort")) for p in sg["IpPermissions"]}
+    assert ("udp", 51820) in ports and ("tcp", 9253) in ports
+    g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["demo-spot-worker"])["AutoScalingGroups"][0]
+    mip = g["MixedInstancesPolicy"]
+    assert [o["InstanceType"] for o in mip["LaunchTemplate"]["Overrides"]] == ["m5.large", "m5a.large", "m6i.large"]
+    assert mip["InstancesDistribution"]["SpotAllocationStrategy"] == "price-capacity-optimized"
+    assert mip["InstancesDistribution"]["SpotMaxPrice"] == "0.09"
+    web = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["demo-web-worker"])["AutoScalingGroups"][0]
+    data = ec2.describe_launch_template_versions(LaunchTemplateId=web["LaunchTemplate"]["LaunchTemplateId"])[
+        "LaunchTemplateVersions"][0]["LaunchTemplateData"]
+    assert data["MetadataOptions"]["HttpPutResponseHopLimit"] == 2
+    assert sorted(iam.list_role_policies(RoleName="demo-controller")["PolicyNames"]) == ["ebs-csi", "node-config"]
+    assert "nothing left" in api.destroy(cfg, confirm=True, progress=False).message
