@@ -6,7 +6,7 @@ from lokonb.errors import ConfigError, LokonbError, OperationFailed
 
 
 class FamilyFileError(ConfigError):
-    """A family table (packaged or user YAML) is invalid; the message names the YAML path, e.g. ``families[3].regex``."""
+    """A family table (packaged or user YAML) is invalid; the message names the YAML path (``families[3].regex``)."""
 
 
 class LogParameterError(ConfigError):

@@ -598,9 +598,8 @@ def sample_logs(
         data = buf.getvalue()
         if fmt == "cri":
             data = _to_cri(data, start, rng=random.Random(seed + 100 + i))  # noqa: S311
-        out[
-            f"sample/ip-10-0-{5 + 16 * i}-21/kube-system_kube-apiserver-ip-10-0-{5 + 16 * i}-21_{i}/kube-apiserver/0.log"
-        ] = data
+        node = f"ip-10-0-{5 + 16 * i}-21"
+        out[f"sample/{node}/kube-system_kube-apiserver-{node}_{i}/kube-apiserver/0.log"] = data
     return out
 
 
