@@ -48,6 +48,9 @@ def register(sub: Any) -> None:
                            ("destroy", "delete everything the cluster owns (needs --confirm)")):
         p = csub.add_parser(name, help=helptext)
         _common(p)
+        if name == "plan":
+            p.add_argument("--upgrade-os", action="store_true",
+                           help="show the move of pools to a newer Flatcar AMI (os_version current)")
         if name == "apply":
             p.add_argument("--allow-replace", action="store_true",
                            help="allow changes that replace or disrupt resources (e.g. controller_type)")
@@ -134,7 +137,7 @@ def _print_plan(args: argparse.Namespace, plan: Any, extra: dict | None = None) 
 def _plan(args: argparse.Namespace, config: Any) -> int:
     from lokonb.aws import api
 
-    p = api.plan(config, node_configs=_node_configs(args), state_path=args.state)
+    p = api.plan(config, node_configs=_node_configs(args), state_path=args.state, upgrade_os=args.upgrade_os)
     _print_plan(args, p)
     return 0
 
@@ -143,7 +146,7 @@ def _apply(args: argparse.Namespace, config: Any) -> int:
     from lokonb.aws import api
 
     if not args.confirm:
-        p = api.plan(config, node_configs=_node_configs(args), state_path=args.state)
+        p = api.plan(config, node_configs=_node_configs(args), state_path=args.state, upgrade_os=args.upgrade_os)
         _print_plan(args, p)
         if not p.is_empty:
             print("nothing applied: re-run with --confirm to make these changes", file=sys.stderr)
