@@ -14,6 +14,10 @@ class LokonbError(Exception):
 
     exit_code: int = 1
 
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this instead of a traceback: a notebook's error banner is the user message only."""
+        return [f"{type(self).__name__}: {self}"]
+
 
 class ConfigError(LokonbError):
     """Unreadable or invalid input: a file, a parameter, a syntax error. Names the file/line when known."""

@@ -19,18 +19,11 @@ __all__ = [
 ]
 
 
-class _Banner:
-    """IPython shows ``_render_traceback_`` instead of a traceback: notebooks get the message only."""
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"{type(self).__name__}: {self}"]
-
-
-class NotConfirmed(_Banner, _NotConfirmed):
+class NotConfirmed(_NotConfirmed):
     """A destructive operation without confirmation (exit 2)."""
 
 
-class AwsError(_Banner, OperationFailed):
+class AwsError(OperationFailed):
     """A failed AWS call, translated. Keeps service, operation, code, HTTP status and request id."""
 
     def __init__(self, message: str, *, service: str = "", operation: str = "", code: str = "",
@@ -44,7 +37,7 @@ class AwsError(_Banner, OperationFailed):
         self.kind = kind
 
 
-class PlanError(_Banner, LokonbError):
+class PlanError(LokonbError):
     """The configuration asks for changes AWS cannot make in place (identity fields); lists all of them."""
 
     exit_code = 2
@@ -54,7 +47,7 @@ class PlanError(_Banner, LokonbError):
         self.problems = problems or []
 
 
-class PreflightError(_Banner, LokonbError):
+class PreflightError(LokonbError):
     """One or more online checks (aws.md §3.3) failed; every problem is listed."""
 
     exit_code = 1
@@ -64,7 +57,7 @@ class PreflightError(_Banner, LokonbError):
         super().__init__("preflight failed:\n  - " + "\n  - ".join(problems))
 
 
-class LockHeldError(_Banner, OperationFailed):
+class LockHeldError(OperationFailed):
     """Another apply/destroy holds the cluster lock."""
 
     def __init__(self, message: str, info: dict[str, Any]) -> None:
@@ -72,11 +65,11 @@ class LockHeldError(_Banner, OperationFailed):
         self.info = info
 
 
-class AmiNotFound(_Banner, OperationFailed):
+class AmiNotFound(OperationFailed):
     """No Flatcar AMI matches the filters used (the message names every filter)."""
 
 
-class ApplyFailed(_Banner, OperationFailed):
+class ApplyFailed(OperationFailed):
     """Apply stopped; ``.result`` is the per-action DataFrame (done / failed / unconfirmed / not-started)."""
 
     def __init__(self, message: str, result: Any = None, interrupted: bool = False) -> None:
@@ -87,7 +80,7 @@ class ApplyFailed(_Banner, OperationFailed):
             self.exit_code = 130
 
 
-class DestroyIncomplete(_Banner, OperationFailed):
+class DestroyIncomplete(OperationFailed):
     """Destroy finished but owned resources (or blockers) remain; ``.leftovers`` is a DataFrame."""
 
     def __init__(self, message: str, leftovers: Any = None) -> None:
