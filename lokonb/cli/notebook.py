@@ -29,7 +29,7 @@ _HELP = {
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("params", help="show or check a notebook's typed parameters")
     p.add_argument("notebook", help=_HELP["notebook"])
-    p.add_argument("--format", choices=("table", "yaml", "json-schema"), default="table")
+    p.add_argument("--format", choices=("table", "yaml", "json-schema", "markdown"), default="table")
     p.add_argument("--check", nargs="+", metavar="FILE", help="validate set files without running anything")
     p.set_defaults(func=cmd_params)
 
@@ -137,9 +137,34 @@ def cmd_params(args: argparse.Namespace) -> int:
         from lokonb.notebook.jsonschema_export import to_json_schema
 
         print(json.dumps(to_json_schema(schema), indent=2))
+    elif args.format == "markdown":
+        print(params_markdown(schema))
     else:
         print(params_table(schema))
     return 0
+
+
+def _allowed(p: Any) -> str:
+    """Allowed values of a parameter (or of its list items) as text: choices or a range."""
+    target = p if p.choices or p.minimum is not None or p.maximum is not None else (p.item or p)
+    if target.choices:
+        return ", ".join(map(str, target.choices))
+    if target.minimum is not None or target.maximum is not None:
+        low = target.minimum if target.minimum is not None else ""
+        high = target.maximum if target.maximum is not None else ""
+        return f"{low}..{high}"
+    return ""
+
+
+def params_markdown(schema: Any) -> str:
+    """The schema as the README's Markdown table (the README section is generated from this)."""
+    lines = [f"**`{schema.notebook}`** — {schema.title} (`lokonb params {schema.notebook}`):", "",
+             "| parameter | type | default | allowed | help |", "|---|---|---|---|---|"]
+    for p in schema.params:
+        default = json.dumps(p.default)
+        default = "see `default.yaml`" if len(default) > 40 else f"`{default}`"
+        lines.append(f"| `{p.name}` | `{p.type_name}` | {default} | {_allowed(p)} | {p.help} |")
+    return "\n".join(lines)
 
 
 def params_table(schema: Any) -> str:

@@ -269,7 +269,7 @@ APISERVER_LOGS = NotebookSchema(
             "pods",
             "dict",
             None,
-            "read live kube-apiserver pods (IN-5 keys); null: no live pods",
+            "live kube-apiserver pods: kubeconfig, context, namespace, selector, names, previous...; null: none",
             optional=True,
             fields=_PODS_FIELDS,
             group="input",
