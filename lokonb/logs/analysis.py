@@ -157,6 +157,26 @@ class Options:
     max_findings: int = 500
     trace_threshold_s: float = 1.0
     anchor_skew_ns: int = 86_400 * 10**9
+    workers: int = 1
+
+
+def _workers(value: Any) -> int:
+    """``workers``: "auto" (2 on a multi-core machine, else 1) or a positive integer.
+
+    With 2 or more, family dispatch of block N+1 runs in a pipeline thread while block N is aggregated; results
+    are identical to ``workers=1`` (PERF-4). More than 2 adds nothing today (one pipeline stage).
+    """
+    if value is None or value == "auto":
+        import os
+
+        return 2 if (os.cpu_count() or 1) >= 2 else 1
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = 0
+    if isinstance(value, bool) or n < 1 or str(n) != str(value).strip():
+        raise LogParameterError(f"workers: {value!r} must be 'auto' or a positive integer")
+    return n
 
 
 def _bucket_ns(bucket: str) -> int:
@@ -232,6 +252,8 @@ class _SourceRun:
         self.last_ts: int | None = None
         self.tz_note: str | None = None
         self.auto_offset: int | None = None
+        self.pipe: Any = None  # ThreadPoolExecutor of the family-dispatch pipeline (workers > 1)
+        self._tail: tuple[Any, Any, tuple[Any, ...]] | None = None
 
     # -- reading -----------------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -241,6 +263,21 @@ class _SourceRun:
                 size = self.src.path.stat().st_size
             except OSError:
                 size = None
+        if self.o.workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pipe = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lokonb-logs")
+        try:
+            self._read_all(size)
+        finally:
+            try:
+                self._flush_tail()
+            finally:
+                if self.pipe is not None:
+                    self.pipe.shutdown(wait=True)
+                    self.pipe = None
+
+    def _read_all(self, size: int | None) -> None:
         for block, cut in self.src.blocks(max_line_bytes=self.o.max_record_bytes):
             if self.fmt is None:
                 self.fmt = F.detect_format(block[:65536])
@@ -473,7 +510,6 @@ class _SourceRun:
                 joined.append(first + b" " + rest.replace(b"\t", b"") + b"\n")
             texts = _scatter(texts, R, blk, pa.array(joined, pa.large_binary()))
         sev = K.sev[ri]
-        ts, ts_outer = self._timestamps(K, ri, outer, hdr)
         # file names (basename table for the `files` filter and the `file` column)
         fkey = _file_keys(buf, K.file_start[ri], K.file_end[ri])
         uk, first_idx, finv = np.unique(fkey, return_index=True, return_inverse=True)
@@ -481,7 +517,50 @@ class _SourceRun:
         for fi in first_idx.tolist():
             a, b = int(K.file_start[ri[fi]]), int(K.file_end[ri[fi]])
             file_names.append(bytes(buf[a:b]).decode("utf-8", "replace") if hdr[ri[fi]] and b > a else None)
-        fam = self.clf.families_of(texts, K.key[ri], orphan[ri], file_names, finv)
+        args = (texts, K.key[ri], orphan[ri], file_names, finv)
+        # family dispatch is pure Arrow/NumPy work (releases the GIL): with a pipeline thread it runs while the
+        # previous block is aggregated; tails still run strictly in block order, so results are identical
+        fut = self.pipe.submit(self.clf.families_of, *args) if self.pipe is not None else None
+        fam = None if fut is not None else self.clf.families_of(*args)
+        self._flush_tail()
+        self._tail = (fut, fam, (buf, K, lineno, stream, orphan, ri, n_lines, last_line, sev, outer, hdr,
+                                 file_names, finv, pid_override, verbosity, cut, texts))
+        if fut is None:
+            self._flush_tail()
+
+    def _flush_tail(self) -> None:
+        """Run the stateful part of the pending block (timestamps, verdicts, aggregates)."""
+        if self._tail is None:
+            return
+        fut, fam, a = self._tail
+        self._tail = None
+        if fut is not None:
+            fam = fut.result()
+        self._records_tail(fam, *a)
+
+    def _records_tail(
+        self,
+        fam: np.ndarray,
+        buf: np.ndarray,
+        K: F.KlogColumns,
+        lineno: np.ndarray,
+        stream: np.ndarray,
+        orphan: np.ndarray,
+        ri: np.ndarray,
+        n_lines: np.ndarray,
+        last_line: np.ndarray,
+        sev: np.ndarray,
+        outer: np.ndarray,
+        hdr: np.ndarray,
+        file_names: list[str | None],
+        finv: np.ndarray,
+        pid_override: dict[int, int],
+        verbosity: dict[int, int],
+        cut: set[int],
+        texts: pa.Array,
+    ) -> None:
+        R = len(ri)
+        ts, ts_outer = self._timestamps(K, ri, outer, hdr)
         # since/until
         keep = np.ones(R, bool)
         if self.o.since_ns is not None:
@@ -1978,6 +2057,7 @@ def analyze(
         max_records=max_records,
         records=records,
         trace_threshold_s=trace_threshold_s,
+        workers=_workers(workers),
     )
     if year is not None and not (1970 <= int(year) <= 2200):
         raise LogParameterError(f"year: {year!r} is out of range")
@@ -2043,7 +2123,7 @@ def analyze(
             "max_records": max_records,
             "records": records,
             "families": table.source,
-            "workers": 1,
+            "workers": opts.workers,
         },
     }
     result = LogAnalysis(agg, table, meta)
