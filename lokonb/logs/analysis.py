@@ -62,6 +62,9 @@ _TRIGGER_WORDS = (
     "secret",
 )
 _KNOWN: list[Any] = []
+#: the same words as an RE2 pattern (case-insensitive), for the vectorised check of :meth:`_SourceRun._messages`
+_TRIGGER_RX = "(?i)" + "|".join(re.escape(w) for w in _TRIGGER_WORDS)
+_STREAM_NAMES = np.array([s or None for s in F.STREAMS], dtype=object)
 
 
 def _known_regex() -> Any:
@@ -254,6 +257,7 @@ class _SourceRun:
         self.auto_offset: int | None = None
         self.pipe: Any = None  # ThreadPoolExecutor of the family-dispatch pipeline (workers > 1)
         self._tail: tuple[Any, Any, tuple[Any, ...]] | None = None
+        self.fast = True  # vectorised fast paths on (False: the general per-row paths, for equality tests)
 
     # -- reading -----------------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -880,6 +884,39 @@ class _SourceRun:
         a = int(c.K.msg[i]) if c.K.hdr[i] else int(c.K.starts[i])
         return bytes(c.buf[a : c.K.ends[i]][: self.o.max_message_bytes * 2]).decode("utf-8", "replace")
 
+    def _messages(self, c: _BatchCtx, idx: np.ndarray) -> np.ndarray:
+        """Messages of rows ``idx`` as str without per-row Python work, for the common case: ASCII, not a quoted
+        structured message, within ``max_message_bytes``, no secret trigger word (and no known secret
+        registered). Other rows are None and take the general path of :meth:`_material` (pinned equal by
+        tests/logs/test_fastpath.py)."""
+        n = len(idx)
+        out = np.full(n, None, dtype=object)
+        if n == 0 or _known_regex() is not None:
+            return out
+        ri = c.ri[idx]
+        K = c.K
+        a = np.where(K.hdr[ri], K.msg[ri], K.starts[ri]).astype(np.int64)
+        e = np.maximum(K.ends[ri].astype(np.int64), a)
+        L = e - a
+        ok = L <= self.o.max_message_bytes
+        off = np.zeros(n + 1, np.int64)
+        np.cumsum(np.where(ok, L, 0), out=off[1:])
+        total = int(off[-1])
+        if total:
+            src = np.repeat(a[ok] - off[:-1][ok], L[ok]) + np.arange(total, dtype=np.int64)
+            data = c.buf[src]
+        else:
+            data = np.zeros(0, np.uint8)
+        first = np.where(L > 0, data[np.minimum(off[:-1], max(total - 1, 0))] if total else 0, 0)
+        ok &= ~(K.hdr[ri] & (L > 0) & (first == 34))  # quoted structured message: unquoted by go_unquote
+        arr = pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(off), pa.py_buffer(data)])
+        ok &= np.asarray(pc.string_is_ascii(arr).to_numpy(zero_copy_only=False), bool)
+        ok &= ~np.asarray(pc.match_substring_regex(arr, _TRIGGER_RX).to_numpy(zero_copy_only=False), bool)
+        sel = np.flatnonzero(ok)
+        if len(sel):
+            out[sel] = arr.take(pa.array(sel)).to_numpy(zero_copy_only=False)
+        return out
+
     # -- probe families: events kept until the source ends -----------------------------------------------------
     def _probe_events(
         self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], fsev: np.ndarray
@@ -980,46 +1017,61 @@ class _SourceRun:
         """What a records row needs, taken from the batch before its buffer goes away (no field extraction)."""
         ri = c.ri[idx]
         K = c.K
-        msgs, conts, truncated = [], [], []
-        for r in idx.tolist():
+        msgs = self._messages(c, idx) if self.fast else np.array([None] * len(idx), dtype=object)
+        truncated = np.zeros(len(idx), bool)
+        conts = np.full(len(idx), None, dtype=object)
+        todo = np.flatnonzero(msgs == None) if self.fast else np.arange(len(idx))  # noqa: E711 - object array
+        cut_rows = np.flatnonzero(np.isin(ri, np.fromiter(c.cut, np.int64, len(c.cut)))) if c.cut else []
+        for j in np.union1d(todo, cut_rows).astype(np.int64).tolist():
+            # general path: quoted structured messages, non-ASCII, long or cut messages, secrets
+            r = int(idx[j])
             i = c.ri[r]
             m = self._message(c, r)
             if c.K.hdr[i] and m.startswith('"'):
                 m = go_unquote(m)
             tr = len(m.encode("utf-8", "replace")) > self.o.max_message_bytes or i in c.cut
             m = m.encode("utf-8", "replace")[: self.o.max_message_bytes].decode("utf-8", "ignore")
-            msgs.append(redact(m))
-            nl = int(c.n_lines[r])
-            if nl > 1:
-                a, b = int(K.ends[i]) + 1, int(K.ends[c.last_line[r]])
-                raw = bytes(c.buf[a:b][: self.o.max_record_bytes])
-                lines = raw.split(b"\n")
-                if len(lines) > self.o.max_continuation_lines or (b - a) > self.o.max_record_bytes:
-                    tr = True
-                    lines = lines[: self.o.max_continuation_lines]
-                conts.append(redact(b"\n".join(lines).decode("utf-8", "replace")))
-            else:
-                conts.append(None)
-            truncated.append(tr)
+            msgs[j] = redact(m)
+            truncated[j] = tr
+        for j in np.flatnonzero(c.n_lines[idx] > 1).tolist():
+            r = int(idx[j])
+            i = c.ri[r]
+            a, b = int(K.ends[i]) + 1, int(K.ends[c.last_line[r]])
+            raw = bytes(c.buf[a:b][: self.o.max_record_bytes])
+            lines = raw.split(b"\n")
+            if len(lines) > self.o.max_continuation_lines or (b - a) > self.o.max_record_bytes:
+                truncated[j] = True
+                lines = lines[: self.o.max_continuation_lines]
+            conts[j] = redact(b"\n".join(lines).decode("utf-8", "replace"))
+        if c.verbosity:
+            verbosity = np.array([c.verbosity.get(int(i)) for i in ri], dtype=object)
+        else:
+            verbosity = np.full(len(ri), None, dtype=object)
+        if c.pid_override:
+            pid = np.array([c.pid_override.get(int(i), int(K.pid[i])) if K.hdr[i] else -1 for i in ri])
+        else:
+            pid = np.where(K.hdr[ri], K.pid[ri], -1).astype(np.int64)
+        files = np.empty(len(c.file_names), dtype=object)
+        files[:] = c.file_names
         fam = None if f == self.clf.other else self.clf.fams[f]
         return {
             "texts": c.texts.take(pa.array(idx)),
             "sev": c.sev[idx].copy(),
             "timestamp": c.ts[idx].copy(),
             "ts_outer": c.ts_outer[idx].copy(),
-            "verbosity": np.array([c.verbosity.get(int(i)) for i in ri], dtype=object),
-            "stream": np.array([F.STREAMS[s] or None for s in c.stream[ri].tolist()], dtype=object),
+            "verbosity": verbosity,
+            "stream": _STREAM_NAMES[c.stream[ri].astype(np.int64)],
             "lineno": c.lineno[ri].copy(),
-            "pid": np.array([c.pid_override.get(int(i), int(K.pid[i])) if K.hdr[i] else -1 for i in ri]),
+            "pid": pid,
             "line": np.where(K.hdr[ri], K.srcline[ri], -1),
-            "file": np.array([c.file_names[j] for j in c.finv[idx]], dtype=object),
+            "file": files[c.finv[idx]] if len(files) else np.full(len(idx), None, dtype=object),
             "priority": np.asarray(priority, dtype=object).copy(),
             "why": np.asarray(why, dtype=object).copy(),
             "harmless": np.asarray(harmless, bool).copy(),
-            "message": np.array(msgs, dtype=object),
-            "continuation": np.array(conts, dtype=object),
+            "message": msgs,
+            "continuation": conts,
             "n_lines": c.n_lines[idx].copy(),
-            "truncated": np.array(truncated, bool),
+            "truncated": truncated,
             "orphan": c.orphan[ri].copy(),
             "reason": np.full(len(idx), fam.reason if fam else "not in the family table", dtype=object),
         }

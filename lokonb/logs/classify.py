@@ -23,6 +23,8 @@ from lokonb.logs.families import OTHER, STANDARD_FIELDS, Family, FamilyTable
 
 _NAMED = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
 _DUR_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_UNIT_NAMES = pa.array(list(_DUR_UNITS), pa.string())
+_UNIT_MULT = np.array(list(_DUR_UNITS.values()), float)
 _DUR_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 PRIORITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -410,8 +412,9 @@ def _typed(col: pa.Array, ftype: str) -> Any:
         if ok.any():
             sel = pa.array(np.flatnonzero(ok))
             nums = pc.cast(num.take(sel), pa.float64()).to_numpy(zero_copy_only=False)
-            units = pc.cast(st.field("unit").take(sel), pa.string()).to_pylist()
-            out[ok] = nums * np.array([_DUR_UNITS[u] for u in units])
+            units = pc.cast(st.field("unit").take(sel), pa.string())
+            k = pc.index_in(units, value_set=_UNIT_NAMES).to_numpy(zero_copy_only=False)
+            out[ok] = nums * _UNIT_MULT[np.asarray(k, np.int64)]
         rest = np.flatnonzero(~ok)
         if len(rest):
             vals = text.take(pa.array(rest)).to_pylist()
@@ -425,7 +428,22 @@ def _typed(col: pa.Array, ftype: str) -> Any:
     if ftype == "addr":
         text = pc.replace_substring_regex(text, r"^::ffff:(\d+\.\d+\.\d+\.\d+)$", r"\1")
         text = pc.utf8_trim(text, "[]")
-    return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    return to_objects(text)
+
+
+def to_objects(text: pa.Array) -> np.ndarray:
+    """Object array of str/None, equal to ``text.to_numpy()``; repeated values become one Python str each
+    (dictionary encoding) instead of one per row."""
+    if len(text) < 256:
+        return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    d = pc.dictionary_encode(text)
+    uniq = d.dictionary
+    if len(uniq) * 2 > len(text):
+        return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    lut = np.empty(len(uniq) + 1, dtype=object)
+    lut[: len(uniq)] = uniq.to_numpy(zero_copy_only=False)
+    lut[len(uniq)] = None
+    return lut[d.indices.fill_null(len(uniq)).to_numpy(zero_copy_only=False).astype(np.int64)]
 
 
 def _float(v: str | None) -> float:

@@ -94,3 +94,54 @@ def test_pipeline_keeps_records_before_a_source_error(tmp_path, monkeypatch):
 def test_workers_parameter_is_validated(bad):
     with pytest.raises(LogParameterError, match="workers"):
         analyze(["sample"], workers=bad)
+
+
+def test_vectorised_messages_equal_general_path(mixed, monkeypatch):
+    """Records rows: the vectorised message slicing (ASCII, unquoted, short, no secret word) vs per row."""
+    import lokonb.logs.analysis as A
+
+    _small_blocks(monkeypatch)
+    a = _run(mixed, workers=1)
+    monkeypatch.setattr(A._SourceRun, "_messages", lambda self, c, idx: np.full(len(idx), None, dtype=object))
+    b = _run(mixed, workers=1)
+    assert_same(a, b)
+
+
+def test_vectorised_messages_leave_hard_rows_to_the_general_path():
+    import lokonb.logs.analysis as A
+
+    lines = [
+        b'I0101 00:00:00.000001       1 a.go:1] "quoted structured" key="v"',
+        b"E0101 00:00:00.000002       1 a.go:2] plain ascii message",
+        "E0101 00:00:00.000003       1 a.go:3] non-ascii caf\u00e9".encode(),
+        b"E0101 00:00:00.000004       1 a.go:4] Authorization: Bearer abcdefghijklmnop",
+        b"E0101 00:00:00.000005       1 a.go:5] " + b"x" * 5000,
+        b"E0101 00:00:00.000006       1 a.go:6] ",
+    ]
+    from lokonb.logs import formats as F
+
+    buf = np.frombuffer(b"\n".join(lines) + b"\n", np.uint8)
+    starts, ends = F.line_bounds(buf)
+    K = F.parse_klog_block(buf, starts, ends)
+    assert K.hdr.all()
+    run = A._SourceRun.__new__(A._SourceRun)
+    run.o = A.Options()
+    ctx = type("C", (), {"ri": np.arange(len(lines)), "K": K, "buf": buf})()
+    got = run._messages(ctx, np.arange(len(lines)))
+    assert got.tolist() == [None, "plain ascii message", None, None, None, ""]
+
+
+def test_dictionary_objects_equal_plain_conversion():
+    vals = ["GET", None, "LIST", "GET", "", "caf\u00e9"] * 100
+    arr = pa.array(vals, pa.string())
+    assert C.to_objects(arr).tolist() == arr.to_numpy(zero_copy_only=False).tolist() == vals
+    uniq = pa.array([f"u{i}" for i in range(1000)], pa.string())
+    assert C.to_objects(uniq).tolist() == uniq.to_pylist()
+
+
+def test_vectorised_durations_equal_go_duration():
+    texts = ["1.5s", "250ms", "3m", "2h", "7us", "7µs", "7μs", "12ns", "1m30s", "abc", "", "1.s", "5"] * 30
+    arr = pa.array([t.encode() for t in texts], pa.binary())
+    got = C._typed(arr, "duration")
+    want = np.array([C.go_duration(t) if t else np.nan for t in texts])
+    np.testing.assert_allclose(got, want, rtol=0, atol=0, equal_nan=True)
