@@ -12,10 +12,11 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from lokonb.aws import state as st
 from lokonb.aws.context import Build, preflight

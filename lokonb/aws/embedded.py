@@ -126,7 +126,7 @@ class EmbeddedAWS:
 
     def reset(self) -> None:
         """Drop every resource (POST /moto-api/reset); the AMI catalogue survives, zones must be re-seeded."""
-        req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
+        req = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")  # noqa: S310 - our own loopback server
         with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - 127.0.0.1 only
             resp.read()
 

@@ -143,8 +143,8 @@ def _service_action(service: str, operation: str) -> str:
     return f"{prefix}:{operation}"
 
 
-def translate(exc: BaseException, *, service: str = "", region: str = "", profile: str | None = None, resource: str = "",
-              cluster: str = "", principal: str = "") -> LokonbError:
+def translate(exc: BaseException, *, service: str = "", region: str = "", profile: str | None = None,
+              resource: str = "", cluster: str = "", principal: str = "") -> LokonbError:
     """Return a :class:`LokonbError` for any botocore/boto3 failure (or ``exc`` itself if already one)."""
     if isinstance(exc, LokonbError):
         return exc

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from lokonb.aws.graph import REGISTRY, ExecCtx, StopRequested
 from lokonb.aws.planner import Action
@@ -55,7 +56,7 @@ def _deps(actions: list[Action]) -> dict[int, set[int]]:
             deps[i] |= set(deletes)
     # disruptive controller changes one controller at a time (etcd keeps its quorum), in plan order
     disruptive = [i for i, a in enumerate(actions) if a.type == "ec2:instance" and a.disruptive]
-    for prev, cur in zip(disruptive, disruptive[1:]):
+    for prev, cur in zip(disruptive, disruptive[1:], strict=False):
         deps[cur].add(prev)
         # ... and the next one waits until the previous controller is back in the API target group
         deps[cur] |= {j for j, a in enumerate(actions)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, ClassVar
 
 #: Placeholder for a value only known after apply (a dependency is created or changes first).
 KNOWN_AFTER = "(known after apply)"

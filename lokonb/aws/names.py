@@ -8,7 +8,7 @@ resource carries the ownership tags in its create call. Ownership = ``lokonb:clu
 from __future__ import annotations
 
 import hashlib
-from typing import Mapping
+from collections.abc import Mapping
 
 TAG_CLUSTER = "lokonb:cluster"
 TAG_RESOURCE = "lokonb:resource"

@@ -8,8 +8,9 @@ machines.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from lokonb.errors import OperationFailed
 

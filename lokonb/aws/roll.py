@@ -7,7 +7,8 @@ this is covered by botocore Stubber tests only.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from lokonb.aws import names
 from lokonb.errors import ConfigError

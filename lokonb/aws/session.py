@@ -168,7 +168,7 @@ class Aws:
             embedded.release(self.embedded)
             self.embedded = None
 
-    def __enter__(self) -> "Aws":
+    def __enter__(self) -> Aws:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lokonb.aws import state as st
-from lokonb.aws.api import _session, _sigterm_as_interrupt, _hint, Terminated
+from lokonb.aws.api import Terminated, _hint, _session, _sigterm_as_interrupt
 from lokonb.aws.context import Build
 from lokonb.aws.discover import discover
 from lokonb.aws.errors import ApplyFailed, DestroyIncomplete, NotConfirmed

@@ -9,9 +9,10 @@ temporary asset directory, and the state record lives there too: nothing outlive
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from lokonb.aws.errors import NotConfirmed
 
@@ -53,8 +54,8 @@ class ProvisionRun:
         """Render every role's node config (lokonb.flatcar + lokonb.assets); sizes and delivery per role."""
         import pandas as pd
 
-        from lokonb.aws.names import bucket_name
         from lokonb.assets import load_or_generate
+        from lokonb.aws.names import bucket_name
         from lokonb.aws.nodeconfigs import render_node_configs
 
         self.assets = load_or_generate(self.config)

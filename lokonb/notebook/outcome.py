@@ -1,4 +1,5 @@
-"""Run outcomes: :class:`RunStatus`, :class:`ExitCode`, :class:`RunResult` and the ``results.json`` model (§4.5, §4.6)."""
+"""Run outcomes: :class:`RunStatus`, :class:`ExitCode`, :class:`RunResult` and the ``results.json`` model
+(§4.5, §4.6)."""
 
 from __future__ import annotations
 

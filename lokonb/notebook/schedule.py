@@ -190,7 +190,7 @@ def manifests(
             {"name": "LOKONB_HEADLESS", "value": "1"},
             {"name": "AWS_REGION", "value": region},
             {"name": "HOME", "value": "/work"},
-            {"name": "TMPDIR", "value": "/tmp"},
+            {"name": "TMPDIR", "value": "/tmp"},  # noqa: S108 - the pod's own emptyDir
         ],
         "securityContext": {
             "allowPrivilegeEscalation": False,
@@ -202,7 +202,7 @@ def manifests(
         "volumeMounts": [
             {"name": "params", "mountPath": _PARAMS_MOUNT, "readOnly": True},
             {"name": "work", "mountPath": "/work"},
-            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - emptyDir volume
         ],
         "workingDir": "/work",
     }

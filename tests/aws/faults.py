@@ -139,7 +139,7 @@ class FaultServer:
 
         return wrapped
 
-    def start(self) -> "FaultServer":
+    def start(self) -> FaultServer:
         embedded.prepare_environment()
         from moto.moto_server.threaded_moto_server import MotoRequestHandler
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app

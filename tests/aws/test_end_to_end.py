@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 
-
 from aws.conftest import boto
 from lokonb.aws import api
 from lokonb.aws.names import bucket_name, tg_name
@@ -149,9 +148,9 @@ def test_apply_verify_replan_scale_change_destroy(make_config, aws_url, tmp_path
     all_tags = elb.describe_tags(ResourceArns=[lb["LoadBalancerArn"]] + [t["TargetGroupArn"] for t in tgs.values()])
     assert all(owned(d["Tags"]) for d in all_tags["TagDescriptions"])
     # controller instance
-    insts = [i for r in ec2.describe_instances(Filters=f + [{"Name": "instance-state-name", "Values": ["running"]},
-                                                            {"Name": "tag:lokonb:resource", "Values": ["controller/*"]}])
-             ["Reservations"] for i in r["Instances"]]
+    running = [{"Name": "instance-state-name", "Values": ["running"]},
+               {"Name": "tag:lokonb:resource", "Values": ["controller/*"]}]
+    insts = [i for r in ec2.describe_instances(Filters=f + running)["Reservations"] for i in r["Instances"]]
     assert len(insts) == 1
     ctl = insts[0]
     assert ctl["InstanceType"] == "t3.medium" and ctl["SubnetId"] == subnets[0]["SubnetId"]

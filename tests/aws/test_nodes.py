@@ -24,7 +24,7 @@ def real_cfg(make_config):
 
 
 def test_all_nodes_ready(kubeapi, tmp_path, real_cfg):
-    for i, name in enumerate(["c0", "w1", "w2", "b1"]):
+    for name in ["c0", "w1", "w2", "b1"]:
         kubeapi.add(node(name, True))
     st = wait_for_nodes(config=real_cfg, kubeconfig=str(kubeapi.write_kubeconfig(tmp_path / "kc")), interval=0.01)
     assert st.ok and st.message == "all 4 nodes are ready" and list(st.df.node) == ["b1", "c0", "w1", "w2"]

@@ -130,7 +130,8 @@ def test_missing_extra_target_group_is_a_preflight_error(make_config):
 
 
 def test_preflight_reports_az_shortage_and_picks_arm64_amis(make_config):
-    with pytest.raises(PreflightError, match="controller_count: 5 controllers need as many availability zones, eu-central-1 has 3"):
+    with pytest.raises(PreflightError,
+                       match="controller_count: 5 controllers need as many availability zones, eu-central-1 has 3"):
         api.plan(make_config(controller_count=5), node_configs="minimal")
     p = api.plan(make_config(worker_pools=pools(web={"instance_type": "t4g.small"})), node_configs="minimal")
     amis = p.build.amis

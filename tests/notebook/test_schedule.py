@@ -61,8 +61,8 @@ def test_manifests_validate(project: Path, notebook: str, set_name: str, credent
     container = pod["containers"][0]
     key = container["command"][container["command"].index("-f") + 1].rsplit("/", 1)[1]
     params = docs[0]["data"][key]
-    from lokonb.notebook.params import validate
     from lokonb.notebook.paramfiles import parse_text_tree
+    from lokonb.notebook.params import validate
     from lokonb.notebook.schemas import REGISTRY
 
     validate(REGISTRY[notebook], parse_text_tree(params))

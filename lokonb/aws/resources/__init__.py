@@ -7,7 +7,6 @@ model asks for) and ``discover(aws, build, found)`` (what exists, by tags / deri
 
 from __future__ import annotations
 
-from lokonb.aws.resources import (bucket, controllers, dns, iam, loadbalancer, network, security,  # noqa: F401
-                                  workers)
+from lokonb.aws.resources import bucket, controllers, dns, iam, loadbalancer, network, security, workers  # noqa: F401
 
 MODULES = (network, security, iam, bucket, controllers, loadbalancer, workers, dns)

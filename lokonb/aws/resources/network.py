@@ -35,7 +35,7 @@ def retried(resp: dict) -> dict:
 def subnet_cidrs(host_cidr: str, n: int) -> list[str]:
     """The first ``n`` /(p+4) subnets of ``host_cidr`` (10.0.0.0/16 -> 10.0.0.0/20, 10.0.16.0/20, ...)."""
     net = ipaddress.ip_network(host_cidr)
-    return [str(s) for s, _ in zip(net.subnets(prefixlen_diff=4), range(n))]
+    return [str(s) for s, _ in zip(net.subnets(prefixlen_diff=4), range(n), strict=False)]
 
 
 def ipv6_subnet(vpc_block: str, index: int) -> str:
@@ -219,7 +219,7 @@ def desired(b: Any) -> list[Desired]:
         Desired("route/default-v6", Route.type, "::/0",
                 {"route_table": Ref("route-table"), "destination": "::/0", "gateway": Ref("igw")}),
     ]
-    for i, (az, cidr) in enumerate(zip(b.azs[:b.subnet_count], subnet_cidrs(c.host_cidr, b.subnet_count))):
+    for i, (az, cidr) in enumerate(zip(b.azs[:b.subnet_count], subnet_cidrs(c.host_cidr, b.subnet_count), strict=True)):
         key = f"subnet/public-{i}"
         name = f"{c.cluster_name}-public-{i}"
         out.append(Desired(key, Subnet.type, name, {
