@@ -138,16 +138,22 @@ class Classifier:
         sub = texts.take(pa.array(sel))
         m = np.ones(len(sel), bool)
         if c.any_pat is not None:
-            if len(f.any) == 1 and not f.ignore_case:
+            hit = None if f.ignore_case else contains_any(sub, f.any)
+            if hit is not None:
+                m &= hit
+            elif len(f.any) == 1 and not f.ignore_case:
                 m &= np.asarray(pc.match_substring(sub, f.any[0]).to_numpy(zero_copy_only=False), bool)
             else:
                 m &= np.asarray(pc.match_substring_regex(sub, c.any_pat).to_numpy(zero_copy_only=False), bool)
         for lit in f.all:
             if not m.any():
                 break
-            m &= np.asarray(
-                pc.match_substring(sub, lit, ignore_case=f.ignore_case).to_numpy(zero_copy_only=False), bool
-            )
+            hit = None if f.ignore_case else contains_any(sub, (lit,))
+            if hit is None:
+                hit = np.asarray(
+                    pc.match_substring(sub, lit, ignore_case=f.ignore_case).to_numpy(zero_copy_only=False), bool
+                )
+            m &= hit
         if f.regex and not f.fields_only and m.any():
             mi = np.flatnonzero(m)
             m[mi] = self._regex_match(c, sub.take(pa.array(mi)))
@@ -353,6 +359,51 @@ class Classifier:
                 m &= _test(vals, test, n)
             anyc |= m
         return anyc
+
+
+def contains_any(arr: pa.Array, literals: tuple[str, ...]) -> np.ndarray | None:
+    """Rows of a binary array containing any of ``literals`` (byte-exact), or None when the fast scan does not
+    apply (nulls, a literal with a newline, rows not ending in a newline).
+
+    Equal to ``pc.match_substring`` OR-ed over the literals, but scans the contiguous data buffer once per
+    literal with ``bytes.split`` (C speed) and maps hit offsets to rows with ``searchsorted``: since no literal
+    contains a newline and every row ends with one, no hit can straddle two rows.
+    """
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, bool)
+    if arr.null_count or not pa.types.is_large_binary(arr.type):
+        return None
+    lits = [lit.encode() for lit in literals]
+    if any(not lit or b"\n" in lit for lit in lits):
+        return None
+    bufs = arr.buffers()
+    off = np.frombuffer(bufs[1], np.int64)[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    lens = np.diff(off)
+    nonempty = lens > 0
+    if not (data[off[1:][nonempty] - 1] == 10).all():
+        return None
+    base = int(off[0])
+    seg = data[base : int(off[-1])].tobytes()
+    out = np.zeros(n, bool)
+    for k, lit in enumerate(lits):
+        if k and out.all():
+            break
+        rest = np.flatnonzero(~out)
+        if k and len(rest) * 4 < n:
+            # most rows already matched: scan only the others
+            sub = contains_any(arr.take(pa.array(rest)), (literals[k],))
+            assert sub is not None  # a take of valid rows keeps every precondition
+            out[rest[sub]] = True
+            continue
+        pieces = seg.split(lit)
+        if len(pieces) < 2:
+            continue
+        plen = np.fromiter(map(len, pieces), np.int64, len(pieces))[:-1]
+        pos = np.cumsum(plen) + np.arange(len(plen), dtype=np.int64) * len(lit) + base
+        out[np.searchsorted(off, pos, side="right") - 1] = True
+    return out
 
 
 def _quick_pattern(rx: str, ignore_case: bool) -> str:

@@ -145,3 +145,29 @@ def test_vectorised_durations_equal_go_duration():
     got = C._typed(arr, "duration")
     want = np.array([C.go_duration(t) if t else np.nan for t in texts])
     np.testing.assert_allclose(got, want, rtol=0, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_contains_any_equals_arrow_match_substring(seed):
+    """The bytes.split literal scan vs Arrow's match_substring, on random rows built from the literals' parts
+    (near misses across row ends, repeated and overlapping hits, empty rows, a sliced array)."""
+    rng = np.random.default_rng(seed)
+    alphabet = [b"TLS ", b"handshake", b" error", b"s) 1", b"s) ", b"1", b"aa", b"a", b"\xc3\xa9", b" "]
+    rows = [b"".join(rng.choice(alphabet, rng.integers(0, 8))) + b"\n" for _ in range(3000)]
+    rows[5] = b""
+    arr = pa.array(rows, pa.large_binary()).slice(3, 2500)
+    for lits in [("TLS handshake error",), ("s) 1",), ("aa", "s) 1", "\u00e9"), ("a",), ("handshake error", "TLS")]:
+        want = np.zeros(len(arr), bool)
+        for lit in lits:
+            want |= np.asarray(pc_match(arr, lit), bool)
+        got = C.contains_any(arr, lits)
+        assert got is not None and np.array_equal(got, want), lits
+    assert C.contains_any(pa.array([b"x\n", None], pa.large_binary()), ("x",)) is None  # nulls: fallback
+    assert C.contains_any(pa.array([b"x"], pa.large_binary()), ("x",)) is None  # no final newline: fallback
+    assert C.contains_any(arr, ("a\nb",)) is None
+
+
+def pc_match(arr, lit):
+    import pyarrow.compute as pc
+
+    return pc.match_substring(arr, lit).to_numpy(zero_copy_only=False)
