@@ -108,7 +108,7 @@ def _check_block(col: Collector, data: Any, table: tuple[Field, ...], base: str,
         data = {}
     if not isinstance(data, Mapping):
         col.add(base or "(top level)", f"expected a block of attributes, got {show(data)}", raw=raw, rule="type")
-        return {}
+        return {spec.name: INVALID for spec in table if spec.required}
     by_name = {f.name: f for f in table}
     for key, value in data.items():
         if key in skip:
@@ -167,7 +167,7 @@ def resolve(raw: RawDefinition, col: Collector) -> Resolved:
                                skip=("worker_pools", "oidc")), CLUSTER_FIELDS)
     valid_name = c.get("cluster_name") if isinstance(c.get("cluster_name"), str) else "cluster"
     if "asset_dir" not in c:
-        c["asset_dir"] = Path("lokonb-assets") / valid_name
+        c["asset_dir"] = Path("lokonb-assets") / str(valid_name)
 
     aws = _defaults(_check_block(col, raw.aws, AWS_FIELDS, "aws", ("aws",)), AWS_FIELDS)
     _resolve_region(col, raw, c, aws)
@@ -195,8 +195,8 @@ def resolve(raw: RawDefinition, col: Collector) -> Resolved:
 
 def _resolve_region(col: Collector, raw: RawDefinition, c: dict[str, Any], aws: dict[str, Any]) -> None:
     cluster_has = isinstance(raw.cluster, Mapping) and "region" in raw.cluster
-    aws_has = isinstance(raw.aws, Mapping) and "region" in raw.aws
-    if cluster_has and aws_has and c["region"] not in (INVALID,) and aws.get("region") not in (INVALID,) \
+    aws_has = "region" in aws  # set in the aws block (and type-checked; null means "use region")
+    if cluster_has and aws_has and c["region"] is not INVALID and aws["region"] is not INVALID \
             and c["region"] != aws["region"]:
         col.add("aws.region", f"{show(aws['region'])} differs from region {show(c['region'])}; "
                 "set one of them, or the same value in both", raw=("aws", "region"), rule="region")
@@ -215,7 +215,7 @@ def _resolve_pools(col: Collector, cluster_in: Mapping[str, Any], c: dict[str, A
         col.add("worker_pools", f"expected a list of worker pools, got {show(pools_in)}",
                 raw=("cluster", "worker_pools"), rule="type")
         return []
-    pools = []
+    pools: list[tuple[str, RawPath, dict[str, Any]]] = []
     for i, data in enumerate(pools_in):
         name = data.get("name") if isinstance(data, Mapping) else None
         base = pool_base(i, name)

@@ -72,7 +72,7 @@ def v1_pools_exist(r: Resolved, col: Collector, env: Env) -> None:
 def v2_unique_pools(r: Resolved, col: Collector, env: Env) -> None:
     seen: set[str] = set()
     for base, raw, p in _pools(r):
-        name = p.get("name")
+        name = p["name"]
         if isinstance(name, str):
             if name in seen:
                 col.add(base, f"worker pool {name!r} is duplicated; pool names must be unique",
@@ -90,14 +90,14 @@ def _check_name(col: Collector, path: str, raw: RawPath, name: Any, what: str) -
 
 
 def v3_names(r: Resolved, col: Collector, env: Env) -> None:
-    name = r.cluster.get("cluster_name")
+    name = r.cluster["cluster_name"]
     _check_name(col, "cluster_name", ("cluster", "cluster_name"), name, "cluster name")
     if isinstance(name, str) and name.startswith("internal-"):
         col.add("cluster_name", f"{name!r} starts with \"internal-\", which ELB reserves for internal load "
                 "balancers", raw=("cluster", "cluster_name"), value=name, rule="V3",
                 allowed="a name not starting with internal-")
     for base, raw, p in _pools(r):
-        _check_name(col, attr_path(base, "name"), (*raw, "name"), p.get("name"), "worker pool name")
+        _check_name(col, attr_path(base, "name"), (*raw, "name"), p["name"], "worker pool name")
 
 
 # --- V4: load-balancer ports ----------------------------------------------------------------------------------
@@ -132,14 +132,14 @@ def v4_lb_ports(r: Resolved, col: Collector, env: Env) -> None:
 
 def v5_cpu_manager(r: Resolved, col: Collector, env: Env) -> None:
     for base, raw, p in _pools(r):
-        policy = p.get("cpu_manager_policy")
+        policy = p["cpu_manager_policy"]
         if ok(policy) and policy not in CPU_POLICIES:
             col.add(attr_path(base, "cpu_manager_policy"), f"{policy!r} is not a CPU manager policy",
                     raw=(*raw, "cpu_manager_policy"), value=policy, rule="V5", allowed='"none" (or ""), "static"')
 
 
 def v6_conntrack(r: Resolved, col: Collector, env: Env) -> None:
-    value = r.cluster.get("conntrack_max_per_core")
+    value = r.cluster["conntrack_max_per_core"]
     if ok(value) and value < 0:
         col.add("conntrack_max_per_core", f"{value} can't be a negative value", value=value, rule="V6",
                 raw=("cluster", "conntrack_max_per_core"), allowed="0 (keep the kernel value) or more")
@@ -148,7 +148,7 @@ def v6_conntrack(r: Resolved, col: Collector, env: Env) -> None:
 def v7_oidc(r: Resolved, col: Collector, env: Env) -> None:
     if r.oidc is None:
         return
-    url = r.oidc.get("issuer_url")
+    url = r.oidc["issuer_url"]
     raw: RawPath = ("cluster", "oidc", "issuer_url")
     if ok(url):
         parsed = urlparse(url)
@@ -158,13 +158,13 @@ def v7_oidc(r: Resolved, col: Collector, env: Env) -> None:
         elif not parsed.hostname:
             col.add("oidc.issuer_url", f"{url!r} has no host", raw=raw, value=url, rule="V7",
                     allowed="an https:// URL with a host")
-    client_id = r.oidc.get("client_id")
+    client_id = r.oidc["client_id"]
     if ok(client_id) and not client_id:
         col.add("oidc.client_id", "must not be empty", raw=("cluster", "oidc", "client_id"), rule="V7")
 
 
 def v8_controllers(r: Resolved, col: Collector, env: Env) -> None:
-    count = r.cluster.get("controller_count")
+    count = r.cluster["controller_count"]
     if not ok(count):
         return
     if count < 1:
@@ -217,7 +217,7 @@ def v9_networks(r: Resolved, col: Collector, env: Env) -> None:
             if a.overlaps(reserved):
                 col.add(name_a, f"{a} overlaps the reserved {reserved}", raw=("cluster", name_a),
                         value=str(a), rule="V9", allowed="a private range outside 169.254.0.0/16 and 127.0.0.0/8")
-    ip = r.cluster.get("node_local_dns_ip")
+    ip = r.cluster["node_local_dns_ip"]
     if ok(ip):
         try:
             addr = ipaddress.IPv4Address(ip)
@@ -234,7 +234,7 @@ def v9_networks(r: Resolved, col: Collector, env: Env) -> None:
 # --- V10: disks ---------------------------------------------------------------------------------------------
 
 def _check_disk(col: Collector, base: str, raw: RawPath, d: Mapping[str, Any]) -> None:
-    dtype, size, iops = d.get("disk_type"), d.get("disk_size"), d.get("disk_iops")
+    dtype, size, iops = d["disk_type"], d["disk_size"], d["disk_iops"]
     if not ok(dtype):
         return
     limits = DISK_LIMITS.get(dtype)
@@ -278,7 +278,7 @@ def v10_disks(r: Resolved, col: Collector, env: Env) -> None:
 
 def v11_spot_price(r: Resolved, col: Collector, env: Env) -> None:
     for base, raw, p in _pools(r):
-        price = p.get("spot_price")
+        price = p["spot_price"]
         if ok(price) and price != "" and (not SPOT_RE.match(price) or float(price) <= 0):
             col.add(attr_path(base, "spot_price"), f"{price!r} is not a price", raw=(*raw, "spot_price"),
                     value=price, rule="V11", allowed='"" (on-demand) or a positive decimal such as "0.05"')
@@ -347,10 +347,10 @@ def _check_keys(col: Collector, base: str, raw: RawPath, keys: Any) -> None:
 
 
 def v12_ssh_keys(r: Resolved, col: Collector, env: Env) -> None:
-    _check_keys(col, "", ("cluster",), r.cluster.get("ssh_pubkeys"))
+    _check_keys(col, "", ("cluster",), r.cluster["ssh_pubkeys"])
     for base, raw, p in _pools(r):
-        if p.get("ssh_pubkeys") is not r.cluster.get("ssh_pubkeys"):
-            _check_keys(col, base, raw, p.get("ssh_pubkeys"))
+        if p["ssh_pubkeys"] is not r.cluster["ssh_pubkeys"]:
+            _check_keys(col, base, raw, p["ssh_pubkeys"])
 
 
 # --- V13: tags ----------------------------------------------------------------------------------------------
@@ -389,12 +389,12 @@ def _check_tag_count(col: Collector, base: str, raw: RawPath, tags: dict[str, st
 
 def v13_tags(r: Resolved, col: Collector, env: Env) -> None:
     """Check cluster and pool tags, then merge each pool's tags over the cluster's (pool wins)."""
-    cluster_tags = _check_tags(col, "", ("cluster",), r.cluster.get("tags"))
+    cluster_tags = _check_tags(col, "", ("cluster",), r.cluster["tags"])
     r.cluster["tags"] = cluster_tags
     if ok(cluster_tags):
         _check_tag_count(col, "", ("cluster",), cluster_tags)
     for base, raw, p in _pools(r):
-        own = _check_tags(col, base, raw, p.get("tags"))
+        own = _check_tags(col, base, raw, p["tags"])
         if ok(own, cluster_tags):
             p["tags"] = {**cluster_tags, **own}
             if len(own):
@@ -425,11 +425,11 @@ def _check_type(col: Collector, path: str, raw: RawPath, itype: Any) -> bool:
 
 
 def v14_instance_types(r: Resolved, col: Collector, env: Env) -> None:
-    _check_type(col, "controller_type", ("cluster", "controller_type"), r.cluster.get("controller_type"))
+    _check_type(col, "controller_type", ("cluster", "controller_type"), r.cluster["controller_type"])
     for base, raw, p in _pools(r):
         main_ok = _check_type(col, attr_path(base, "instance_type"), (*raw, "instance_type"),
-                              p.get("instance_type"))
-        spot = p.get("spot_instance_types")
+                              p["instance_type"])
+        spot = p["spot_instance_types"]
         if not ok(spot):
             continue
         for i, itype in enumerate(spot):
@@ -460,7 +460,7 @@ def known_regions() -> dict[str, str]:
 def v15_region(r: Resolved, col: Collector, env: Env) -> None:
     import difflib
 
-    region = r.cluster.get("region")
+    region = r.cluster["region"]
     if not ok(region):
         return
     regions = known_regions()
@@ -478,7 +478,7 @@ def v15_region(r: Resolved, col: Collector, env: Env) -> None:
 # --- V16 / V17 / V18 / V19 ------------------------------------------------------------------------------------
 
 def _check_os(col: Collector, base: str, raw: RawPath, d: Mapping[str, Any]) -> None:
-    channel, version = d.get("os_channel"), d.get("os_version")
+    channel, version = d["os_channel"], d["os_version"]
     if ok(channel) and channel not in CHANNELS:
         col.add(attr_path(base, "os_channel"), f"{channel!r} is not a Flatcar channel", value=channel,
                 raw=(*raw, "os_channel"), rule="V16", allowed=", ".join(CHANNELS))
@@ -496,7 +496,7 @@ def v16_os(r: Resolved, col: Collector, env: Env) -> None:
 def v17_counts(r: Resolved, col: Collector, env: Env) -> None:
     counts = []
     for base, raw, p in _pools(r):
-        count = p.get("count")
+        count = p["count"]
         if ok(count):
             counts.append(count)
             if count < 0:
@@ -517,7 +517,7 @@ def label_problem(key: str, value: str | None, *, node_label: bool = False) -> s
 
 def v18_labels_taints(r: Resolved, col: Collector, env: Env) -> None:
     for base, raw, p in _pools(r):
-        labels, taints = p.get("labels"), p.get("taints")
+        labels, taints = p["labels"], p["taints"]
         for key, value in (labels.items() if ok(labels) else ()):
             problem = label_problem(key, value, node_label=True)
             if problem:
@@ -536,9 +536,9 @@ def v18_labels_taints(r: Resolved, col: Collector, env: Env) -> None:
 
 
 def v19_target_groups(r: Resolved, col: Collector, env: Env) -> None:
-    region = r.cluster.get("region")
+    region = r.cluster["region"]
     for base, raw, p in _pools(r):
-        groups = p.get("target_groups")
+        groups = p["target_groups"]
         for i, arn in enumerate(groups if ok(groups) else ()):
             path = key_path(attr_path(base, "target_groups"), i)
             m = TG_ARN_RE.match(arn)
@@ -554,7 +554,7 @@ def v19_target_groups(r: Resolved, col: Collector, env: Env) -> None:
 # --- V20 / V21 / V22 ---------------------------------------------------------------------------------------------
 
 def v20_dns(r: Resolved, col: Collector, env: Env) -> None:
-    zone, zone_id = r.cluster.get("dns_zone"), r.cluster.get("dns_zone_id")
+    zone, zone_id = r.cluster["dns_zone"], r.cluster["dns_zone_id"]
     if ok(zone) and isinstance(zone, str):
         zone = zone.rstrip(".")
         r.cluster["dns_zone"] = zone
@@ -563,7 +563,7 @@ def v20_dns(r: Resolved, col: Collector, env: Env) -> None:
             col.add("dns_zone", f"{zone!r} is not a DNS zone name", raw=("cluster", "dns_zone"), value=zone,
                     rule="V20", allowed="a domain such as example.com")
         else:
-            name = r.cluster.get("cluster_name")
+            name = r.cluster["cluster_name"]
             if isinstance(name, str) and len(f"{name}.{zone}") > 253:
                 col.add("dns_zone", f"{name}.{zone} is longer than 253 characters", rule="V20",
                         raw=("cluster", "dns_zone"))
@@ -576,7 +576,7 @@ def v20_dns(r: Resolved, col: Collector, env: Env) -> None:
 
 
 def _check_imds(col: Collector, base: str, raw: RawPath, d: Mapping[str, Any]) -> None:
-    hop, v2 = d.get("metadata_hop_limit"), d.get("imds_v2_required")
+    hop, v2 = d["metadata_hop_limit"], d["imds_v2_required"]
     if ok(hop) and isinstance(hop, int):
         if not 1 <= hop <= 64:
             col.add(attr_path(base, "metadata_hop_limit"), f"{hop} is out of range", value=hop, rule="V21",
@@ -593,14 +593,14 @@ def _check_imds(col: Collector, base: str, raw: RawPath, d: Mapping[str, Any]) -
 def v21_limits(r: Resolved, col: Collector, env: Env) -> None:
     _check_imds(col, "", ("cluster",), r.cluster)
     for base, raw, p in _pools(r):
-        if p.get("metadata_hop_limit") != r.cluster.get("metadata_hop_limit") \
-                or p.get("imds_v2_required") != r.cluster.get("imds_v2_required"):
+        if p["metadata_hop_limit"] != r.cluster["metadata_hop_limit"] \
+                or p["imds_v2_required"] != r.cluster["imds_v2_required"]:
             _check_imds(col, base, raw, p)
-    mtu = r.cluster.get("network_mtu")
+    mtu = r.cluster["network_mtu"]
     if ok(mtu) and not 1280 <= mtu <= 9001:
         col.add("network_mtu", f"{mtu} is out of range", value=mtu, raw=("cluster", "network_mtu"), rule="V21",
                 allowed="1280-9001 (9001 for jumbo frames)")
-    hours = r.cluster.get("certs_validity_period_hours")
+    hours = r.cluster["certs_validity_period_hours"]
     if ok(hours) and hours <= 0:
         col.add("certs_validity_period_hours", f"{hours} must be positive", value=hours, rule="V21",
                 raw=("cluster", "certs_validity_period_hours"), allowed="1 or more hours (8760 = one year)")
@@ -630,7 +630,7 @@ def v22_state(r: Resolved, col: Collector, env: Env) -> None:
 def aws_settings(r: Resolved, col: Collector, env: Env) -> None:
     """lokonb's own client settings: enumerations and positive numbers."""
     a = r.aws
-    if ok(a.get("retry_mode")) and a.get("retry_mode") not in ("standard", "adaptive"):
+    if ok(a["retry_mode"]) and a["retry_mode"] not in ("standard", "adaptive"):
         col.add("aws.retry_mode", f"{a['retry_mode']!r} is not a botocore retry mode", value=a["retry_mode"],
                 raw=("aws", "retry_mode"), rule="aws", allowed="standard, adaptive")
     for name in ("max_attempts", "max_concurrency", "connect_timeout", "read_timeout", "waiter_scale"):
