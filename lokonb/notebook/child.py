@@ -181,7 +181,7 @@ def main(request_path: str) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, _on_signal)
     log_writer = RedactingWriter(run_log, "wrapper", echo=False)
-    handler = logging.StreamHandler(log_writer)  # type: ignore[arg-type]
+    handler = logging.StreamHandler(log_writer)
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
     for name in ("papermill", "nbclient", "traitlets"):
         lg = logging.getLogger(name)

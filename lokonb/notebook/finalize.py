@@ -47,7 +47,7 @@ def repair(nb: Any, status: str, running: int | None, error: dict[str, Any]) -> 
         ]
     if running is None or running >= len(nb.cells) or nb.cells[running].cell_type != "code":
         executed = [i for i in _code_indices(nb) if nb.cells[i].get("execution_count") is not None]
-        running = executed[-1] if executed else (_code_indices(nb) or [None])[0]
+        running = executed[-1] if executed else next(iter(_code_indices(nb)), None)
     if running is None:
         return None
     ename, why = _WHY.get(status, (error.get("ename") or "Error", error.get("evalue") or status))
@@ -89,7 +89,7 @@ def _ensure_failure_marked(nb: Any, error: dict[str, Any] | None) -> dict[str, A
     if not failed:
         return error
     i = failed[0]
-    err = next((o for o in nb.cells[i].outputs if o.get("output_type") == "error"), {})
+    err: dict[str, Any] = next((o for o in nb.cells[i].outputs if o.get("output_type") == "error"), {})
     has_banner = bool(nb.cells) and BANNER_TAG in nb.cells[0].metadata.get("tags", [])
     if not has_banner:
         nb.metadata.setdefault("papermill", {})["exception"] = True

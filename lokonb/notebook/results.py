@@ -129,6 +129,8 @@ def decode_entry(entry: dict[str, Any]) -> Result:
 
     value = entry.get("value")
     if entry.get("kind") == "dataframe":
+        if not isinstance(value, dict):
+            raise RecordError(f"recorded result {entry.get('name')!r}: a dataframe entry needs an object value")
         value = decode_frame(value)
     return Result(
         entry["name"], entry.get("kind", "json"), value, entry.get("label"), bool(entry.get("summary"))

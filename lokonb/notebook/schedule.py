@@ -13,7 +13,8 @@ from typing import Any
 
 from lokonb.notebook.exceptions import ScheduleError
 
-_FIELDS = (
+# (field name, lowest, highest, accepted names → numbers) in crontab order
+_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),

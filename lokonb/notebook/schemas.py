@@ -97,7 +97,7 @@ _STATE_FIELDS = (
 def _cluster_model_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
     """Validate ``cluster``/``aws``/``state`` through the cluster model (``lokonb.config``) when it exists."""
     try:
-        from lokonb import config as cfg  # type: ignore[attr-defined]
+        from lokonb import config as cfg
 
         load_yaml = cfg.load_yaml
     except (ImportError, AttributeError):  # the model is another package; validate it when available

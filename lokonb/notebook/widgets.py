@@ -69,23 +69,23 @@ def parameter_form(schema: NotebookSchema, values: Mapping[str, Any]) -> Any:
     message = w.HTML()
     apply = w.Button(description="Apply", button_style="primary")
     form = w.VBox([*controls.values(), apply, message])
-    form.controls = controls  # type: ignore[attr-defined]
-    form.validated = None  # type: ignore[attr-defined]
+    form.controls = controls
+    form.validated = None
 
     def on_apply(_btn: Any = None) -> None:
-        raw = {name: _read(schema.param(name), c) for name, c in controls.items()}  # type: ignore[arg-type]
+        raw = {p.name: _read(p, controls[p.name]) for p in schema.params}
         try:
-            form.validated = validate(schema, raw, {k: "form" for k in raw}, route="form")  # type: ignore
+            form.validated = validate(schema, raw, {k: "form" for k in raw}, route="form")
         except ParameterError as exc:
             import html
 
             message.value = "<pre style='color:#c62828'>" + html.escape(str(exc)) + "</pre>"
-            form.validated = None  # type: ignore[attr-defined]
+            form.validated = None
             return
         message.value = "<span style='color:#2e7d32'>parameters valid; re-run the cells below</span>"
 
     apply.on_click(on_apply)
-    form.apply = on_apply  # type: ignore[attr-defined]
+    form.apply = on_apply
     return form
 
 
