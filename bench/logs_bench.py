@@ -29,10 +29,11 @@ REPO = HERE.parent
 CACHE = HERE / ".cache" / "logs"
 
 LOKONB_RUNNER = r"""
-import json, sys
+import json, os, sys
 from lokonb.logs import analyze
 paths = sys.argv[1:]
-r = analyze(paths, vpc_cidrs=["10.0.0.0/16"], records="auto")
+workers = os.environ.get("LOKONB_BENCH_WORKERS", "auto")
+r = analyze(paths, vpc_cidrs=["10.0.0.0/16"], records="auto", workers=workers)
 counts = {}
 for row in r.summary.itertuples():
     if row.harmless_count:
@@ -161,13 +162,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument(
-        "--workers", default="auto", help="passed on for the record (sources are read one by one)"
+        "--workers",
+        default="auto",
+        help="analyze(workers=...): auto, 1 (sequential) or 2 (family dispatch in a pipeline thread)",
     )
     ap.add_argument(
         "--memory-check", action="store_true", help="also run lokonb on the file given as four sources"
     )
     ap.add_argument("--clean", action="store_true", help="delete the generated input afterwards")
     args = ap.parse_args(argv)
+    os.environ["LOKONB_BENCH_WORKERS"] = str(args.workers)  # read by LOKONB_RUNNER in the children
     size = parse_size(args.size)
     path, truth = ensure_input(size, args.seed)
     nbytes = path.stat().st_size

@@ -171,3 +171,14 @@ def pc_match(arr, lit):
     import pyarrow.compute as pc
 
     return pc.match_substring(arr, lit).to_numpy(zero_copy_only=False)
+
+
+def test_packaged_families_c_loader_equals_pure_python_loader():
+    from importlib import resources
+
+    import yaml
+
+    from lokonb.logs.families import _packaged_entries
+
+    text = resources.files("lokonb.logs").joinpath("families.yaml").read_text(encoding="utf-8")
+    assert _packaged_entries() == list(yaml.safe_load(text)["families"])
