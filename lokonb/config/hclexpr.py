@@ -40,7 +40,7 @@ class Context:
 def unquote_key(key: str) -> str:
     """Block labels and map keys come back quoted (``"\\"web\\""``); return the plain text."""
     if len(key) >= 2 and key[0] == key[-1] == '"':
-        return render_template(key[1:-1], None, escapes=True)  # type: ignore[return-value]
+        return str(render_template(key[1:-1], None, escapes=True))
     return key
 
 

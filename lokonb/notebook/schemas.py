@@ -173,8 +173,8 @@ PROVISION_CLUSTER = NotebookSchema(
         Param(
             "action",
             "choice",
-            "plan",
-            "what to do",
+            "apply",
+            "how far to go (apply/destroy against real AWS also need confirm: true)",
             choices=("validate", "plan", "apply", "destroy"),
             group="run",
         ),
