@@ -178,3 +178,11 @@ def test_form_for_every_schema() -> None:
     form.controls["max_records"].value = -5
     form.apply()
     assert form.validated is None and "out of range" in form.children[-1].value
+
+
+def test_corrupt_dataframe_entry_is_a_record_error():
+    from lokonb.notebook.exceptions import RecordError
+    from lokonb.notebook.results import decode_entry
+
+    with pytest.raises(RecordError, match="'t': a dataframe entry needs an object value"):
+        decode_entry({"name": "t", "kind": "dataframe", "value": [1, 2]})
