@@ -524,7 +524,7 @@ class _SourceRun:
         args = (texts, K.key[ri], orphan[ri], file_names, finv)
         # family dispatch is pure Arrow/NumPy work (releases the GIL): with a pipeline thread it runs while the
         # previous block is aggregated; tails still run strictly in block order, so results are identical
-        fut = self.pipe.submit(self.clf.families_of, *args) if self.pipe is not None else None
+        fut = self.pipe.submit(self._dispatch, args, sev) if self.pipe is not None else None
         fam = None if fut is not None else self.clf.families_of(*args)
         self._flush_tail()
         self._tail = (fut, fam, (buf, K, lineno, stream, orphan, ri, n_lines, last_line, sev, outer, hdr,
@@ -539,12 +539,34 @@ class _SourceRun:
         fut, fam, a = self._tail
         self._tail = None
         if fut is not None:
-            fam = fut.result()
-        self._records_tail(fam, *a)
+            fam, pre = fut.result()
+        else:
+            pre = {}
+        self._records_tail(fam, pre, *a)
+
+    def _dispatch(self, args: tuple[Any, ...], sev: np.ndarray) -> tuple[np.ndarray, dict[int, Any]]:
+        """Pipeline stage (pure: no per-source state): families, then each family's texts and verdict fields.
+
+        Fields are computed ahead only without since/until (which filter on timestamps known in the tail).
+        """
+        clf = self.clf
+        fam = clf.families_of(*args)
+        pre: dict[int, Any] = {}
+        if self.o.since_ns is None and self.o.until_ns is None:
+            texts = args[0]
+            for f in np.unique(fam).tolist():
+                if f == clf.other:
+                    continue
+                idx = np.flatnonzero(fam == f)
+                sub = texts.take(pa.array(idx))
+                need = clf.needed_fields(f, clf.fams[f].verdict == "probe")
+                pre[int(f)] = (idx, sub, clf.extract(f, sub, sev[idx], only=need))
+        return fam, pre
 
     def _records_tail(
         self,
         fam: np.ndarray,
+        pre: dict[int, Any],
         buf: np.ndarray,
         K: F.KlogColumns,
         lineno: np.ndarray,
@@ -599,7 +621,7 @@ class _SourceRun:
         )
         for f in np.unique(fam[keep]).tolist():
             idx = np.flatnonzero((fam == f) & keep)
-            self._family_batch(int(f), idx, ctx)
+            self._family_batch(int(f), idx, ctx, pre.get(int(f)))
 
     def _timestamps(
         self, K: F.KlogColumns, ri: np.ndarray, outer: np.ndarray, hdr: np.ndarray
@@ -698,11 +720,13 @@ class _SourceRun:
         return np.where(conv.isna(), NAT, out)
 
     # -- per family aggregation --------------------------------------------------------------------------------
-    def _family_batch(self, f: int, idx: np.ndarray, c: _BatchCtx) -> None:
+    def _family_batch(self, f: int, idx: np.ndarray, c: _BatchCtx, pre: Any = None) -> None:
         clf = self.clf
         o = self.o
         is_other = f == clf.other
-        sub = c.texts.take(pa.array(idx))
+        if pre is not None and not np.array_equal(pre[0], idx):
+            pre = None  # defensive: the pipeline computed another selection
+        sub = c.texts.take(pa.array(idx)) if pre is None else pre[1]
         sev = c.sev[idx]
         n = len(idx)
         fam = None if is_other else clf.fams[f]
@@ -711,7 +735,11 @@ class _SourceRun:
             self._full = lambda sel: {}
         else:
             # verdict fields for every record (quick patterns); every field only where rows are shown
-            fields = clf.extract(f, sub, sev, only=clf.needed_fields(f, clf.fams[f].verdict == "probe"))
+            fields = (
+                clf.extract(f, sub, sev, only=clf.needed_fields(f, clf.fams[f].verdict == "probe"))
+                if pre is None
+                else pre[2]
+            )
             gb = set(clf.fams[f].group_by)
             self._full = lambda sel: clf.extract(f, sub.take(pa.array(sel)), sev[sel], only=gb)
         harmless = np.zeros(n, bool)

@@ -73,6 +73,17 @@ def test_pipeline_thread_equals_sequential(mixed, monkeypatch):
     assert_same(a, b)
 
 
+def test_pipeline_with_time_filter_equals_sequential(mixed, monkeypatch):
+    """With since/until the pipeline only dispatches families (fields are extracted in the tail)."""
+    _small_blocks(monkeypatch)
+    kw = {"since": "2024-12-31T23:55:00Z", "until": "2025-01-01T00:10:00Z"}
+    a = _run(mixed, workers=1, **kw)
+    b = _run(mixed, workers=2, **kw)
+    assert 0 < len(a.records) < len(_run(mixed, workers=1).records)
+    assert a.meta["records_total"] > 0
+    assert_same(a, b)
+
+
 def test_pipeline_keeps_records_before_a_source_error(tmp_path, monkeypatch):
     """A gzip cut short mid-file: the records before the error are kept with and without the pipeline."""
     import gzip
