@@ -88,7 +88,6 @@ def render_from_file(
     The previous render is ``previous_render`` when given, else what ``out_dir`` held before (kept as
     ``<out_dir>.previous``); a RenderError is returned as findings, never raised.
     """
-    import time
 
     model = load_cluster(cluster_config, vars_path)
     if asset_dir:
@@ -104,36 +103,8 @@ def render_from_file(
         if previous.exists():
             shutil.rmtree(previous)
         shutil.copytree(out, previous)
-    start = time.perf_counter()
-    try:
-        render = render_cluster(
-            model,
-            assets=assets,
-            snippets=snippets,
-            ignition_version=ignition_version,
-            external_validate=external_validate,
-            policy=policy,
-            bucket=bucket,
-        )
-    except RenderError as exc:
-        errors = [f for f in exc.findings if f.severity == "error"]
-        return RenderRun(
-            model.cluster_name,
-            None,
-            exc.findings,
-            None,
-            previous,
-            None,
-            time.perf_counter() - start,
-            external_validate,
-            errors,
-        )
-    seconds = time.perf_counter() - start
-    render.save(out)
-    diff = diff_renders(previous, render) if previous is not None else None
-    return RenderRun(
-        model.cluster_name, render, render.findings, out, previous, diff, seconds, external_validate
-    )
+    return _render_and_save(model, out, previous, external_validate=external_validate, assets=assets,
+                            snippets=snippets, ignition_version=ignition_version, policy=policy, bucket=bucket)
 
 
 def render_notebook(
@@ -154,10 +125,8 @@ def render_notebook(
     ``ignition-validate`` when installed; ``output_dir`` None → a temporary directory.
     """
     import tempfile
-    import time
 
     from lokonb.config import load_yaml
-    from lokonb.errors import ConfigError
     from lokonb.flatcar.validate import ignition_validate_binary
 
     if isinstance(cluster, (str, Path)):
@@ -175,28 +144,27 @@ def render_notebook(
         assets = real_assets(model)
     out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="lokonb-render-"))
     previous = Path(previous_render) if previous_render else None
+    return _render_and_save(model, out, previous, external_validate=bool(external_validate), roles=roles,
+                            assets=assets, snippets=snippets, ignition_version=ignition_version)
+
+
+def _render_and_save(model: Any, out: Path, previous: Path | None, *, external_validate: bool,
+                     roles: list[str] | None = None, **render_options: Any) -> RenderRun:
+    """Render (timed), keep only ``roles`` when given, save into ``out`` and diff against ``previous``.
+
+    A ``RenderError`` comes back as a RenderRun carrying its findings, never raised.
+    """
+    import time
+
+    from lokonb.errors import ConfigError
+
     start = time.perf_counter()
     try:
-        render = render_cluster(
-            model,
-            assets=assets,
-            snippets=snippets,
-            ignition_version=ignition_version,
-            external_validate=external_validate,
-        )
+        render = render_cluster(model, external_validate=external_validate, **render_options)
     except RenderError as exc:
         errors = [f for f in exc.findings if f.severity == "error"]
-        return RenderRun(
-            model.cluster_name,
-            None,
-            exc.findings,
-            None,
-            previous,
-            None,
-            time.perf_counter() - start,
-            bool(external_validate),
-            errors,
-        )
+        return RenderRun(model.cluster_name, None, exc.findings, None, previous, None,
+                         time.perf_counter() - start, external_validate, errors)
     seconds = time.perf_counter() - start
     if roles:
         unknown = [r for r in roles if r not in render.roles]
@@ -208,9 +176,7 @@ def render_notebook(
         render.findings = [f for f in render.findings if f.role in roles or f.role is None]
     render.save(out)
     diff = diff_renders(previous, render) if previous is not None else None
-    return RenderRun(
-        model.cluster_name, render, render.findings, out, previous, diff, seconds, bool(external_validate)
-    )
+    return RenderRun(model.cluster_name, render, render.findings, out, previous, diff, seconds, external_validate)
 
 
 def size_plot(run: RenderRun) -> Any:
