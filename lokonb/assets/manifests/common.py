@@ -111,6 +111,49 @@ def pdb(name: str, app: str) -> dict:
     }
 
 
+def control_plane_deployment(app: str, replicas: int, container: dict, *, volumes: Sequence[dict] = (),
+                             fs_group: bool = False) -> dict:
+    """A self-hosted control-plane Deployment: one replica per controller, spread across them, non-root.
+
+    ``fs_group`` makes mounted Secret files (mode 0440) readable by the non-root user through its group.
+    """
+    labels = {"tier": "control-plane", "k8s-app": app}
+    security: dict[str, Any] = {"runAsNonRoot": True, "runAsUser": 65534}
+    if fs_group:
+        security["fsGroup"] = 65534
+    pod_spec: dict[str, Any] = {
+        "affinity": {
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [{
+                    "weight": 100,
+                    "podAffinityTerm": {
+                        "labelSelector": {"matchLabels": {"k8s-app": app}},
+                        "topologyKey": "kubernetes.io/hostname",
+                    },
+                }]
+            }
+        },
+        "nodeSelector": dict(CONTROLLER_SELECTOR),
+        "priorityClassName": "system-cluster-critical",
+        "serviceAccountName": app,
+        "securityContext": security,
+        "tolerations": list(CONTROLLER_TOLERATIONS),
+        "containers": [container],
+    }
+    if volumes:
+        pod_spec["volumes"] = list(volumes)
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": meta(app, "kube-system", **labels),
+        "spec": {
+            "replicas": max(1, int(replicas)),
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": pod_spec},
+        },
+    }
+
+
 def dump(docs: Sequence[dict]) -> str:
     """Multi-document YAML, deterministic (key order as built, no sorting surprises)."""
     return "".join("---\n" + yaml.safe_dump(d, sort_keys=False, default_flow_style=False) for d in docs)

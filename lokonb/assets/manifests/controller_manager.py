@@ -10,11 +10,10 @@ from typing import Any
 
 from lokonb.assets import versions
 from lokonb.assets.manifests.common import (
-    CONTROLLER_SELECTOR,
-    CONTROLLER_TOLERATIONS,
     SECRETS_DIR,
     ManifestContext,
     cluster_role_binding,
+    control_plane_deployment,
     host_path,
     meta,
     mount,
@@ -84,7 +83,6 @@ def bootstrap_pod(ctx: ManifestContext) -> dict:
 
 
 def self_hosted(ctx: ManifestContext) -> list[dict]:
-    labels = {"tier": "control-plane", "k8s-app": "kube-controller-manager"}
     return [
         secret("kube-controller-manager", {n: ctx.tls[n] for n in SECRET_FILES}),
         service_account("kube-controller-manager"),
@@ -93,50 +91,15 @@ def self_hosted(ctx: ManifestContext) -> list[dict]:
             "system:kube-controller-manager",
             [sa_subject("kube-controller-manager")],
         ),
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": meta("kube-controller-manager", "kube-system", **labels),
-            "spec": {
-                "replicas": max(1, int(ctx.config.controller_count)),
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {
-                        "affinity": _spread("kube-controller-manager"),
-                        "nodeSelector": dict(CONTROLLER_SELECTOR),
-                        "priorityClassName": "system-cluster-critical",
-                        "serviceAccountName": "kube-controller-manager",
-                        # non-root; the Secret's files are group-readable for fsGroup only (0440)
-                        "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "fsGroup": 65534},
-                        "tolerations": list(CONTROLLER_TOLERATIONS),
-                        "containers": [_container(ctx.config, False)],
-                        "volumes": [
-                            {
-                                "name": "secrets",
-                                "secret": {"secretName": "kube-controller-manager", "defaultMode": 0o440},
-                            },
-                            host_path("ssl-certs-host", "/usr/share/ca-certificates"),
-                        ],
-                    },
-                },
-            },
-        },
+        control_plane_deployment(
+            "kube-controller-manager", ctx.config.controller_count, _container(ctx.config, False),
+            volumes=[
+                {"name": "secrets", "secret": {"secretName": "kube-controller-manager", "defaultMode": 0o440}},
+                host_path("ssl-certs-host", "/usr/share/ca-certificates"),
+            ],
+            fs_group=True,  # non-root; the Secret's files are group-readable for fsGroup only (0440)
+        ),
         pdb("kube-controller-manager", "kube-controller-manager"),
     ]
 
 
-def _spread(app: str) -> dict:
-    return {
-        "podAntiAffinity": {
-            "preferredDuringSchedulingIgnoredDuringExecution": [
-                {
-                    "weight": 100,
-                    "podAffinityTerm": {
-                        "labelSelector": {"matchLabels": {"k8s-app": app}},
-                        "topologyKey": "kubernetes.io/hostname",
-                    },
-                }
-            ]
-        }
-    }

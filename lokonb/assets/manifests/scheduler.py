@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from lokonb.assets import versions
 from lokonb.assets.manifests.common import (
-    CONTROLLER_SELECTOR,
-    CONTROLLER_TOLERATIONS,
     SECRETS_DIR,
     ManifestContext,
     cluster_role_binding,
+    control_plane_deployment,
     host_path,
     meta,
     mount,
@@ -16,7 +15,6 @@ from lokonb.assets.manifests.common import (
     sa_subject,
     service_account,
 )
-from lokonb.assets.manifests.controller_manager import _spread
 
 
 def _container(bootstrap: bool) -> dict:
@@ -52,33 +50,12 @@ def bootstrap_pod(ctx: ManifestContext) -> dict:
 
 
 def self_hosted(ctx: ManifestContext) -> list[dict]:
-    labels = {"tier": "control-plane", "k8s-app": "kube-scheduler"}
     return [
         service_account("kube-scheduler"),
         cluster_role_binding("kube-scheduler", "system:kube-scheduler", [sa_subject("kube-scheduler")]),
         cluster_role_binding(
             "kube-scheduler-volume", "system:volume-scheduler", [sa_subject("kube-scheduler")]
         ),
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": meta("kube-scheduler", "kube-system", **labels),
-            "spec": {
-                "replicas": max(1, int(ctx.config.controller_count)),
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {
-                        "affinity": _spread("kube-scheduler"),
-                        "nodeSelector": dict(CONTROLLER_SELECTOR),
-                        "priorityClassName": "system-cluster-critical",
-                        "serviceAccountName": "kube-scheduler",
-                        "securityContext": {"runAsNonRoot": True, "runAsUser": 65534},
-                        "tolerations": list(CONTROLLER_TOLERATIONS),
-                        "containers": [_container(False)],
-                    },
-                },
-            },
-        },
+        control_plane_deployment("kube-scheduler", ctx.config.controller_count, _container(False)),
         pdb("kube-scheduler", "kube-scheduler"),
     ]
