@@ -243,7 +243,7 @@ class _SourceRun:
         # per-source aggregates (provisional timestamps until finalize)
         self.fam: dict[int, list[Any]] = {}
         self.sev: Counter = Counter()
-        self.timeline: dict[tuple[int, int, bool], int] = defaultdict(int)
+        self.timeline = _Timeline()
         self.findings: dict[tuple[int, str], list[Any]] = {}
         self.other_msgs: Counter = Counter()
         self.rows: list[Any] = []
@@ -836,17 +836,8 @@ class _SourceRun:
 
     def _timeline(self, f: int, ts: np.ndarray, harmless: np.ndarray) -> None:
         ok = ts != NAT
-        if not ok.any():
-            return
-        b = ts[ok] // self.agg.bucket_ns
-        h = harmless[ok]
-        for hv in (False, True):
-            sel = b[h == hv]
-            if not len(sel):
-                continue
-            u, cnt = np.unique(sel, return_counts=True)
-            for bb, cc in zip(u.tolist(), cnt.tolist(), strict=True):
-                self.timeline[(bb, f, hv)] += cc
+        if ok.any():
+            self.timeline.add(ts[ok] // self.agg.bucket_ns, f, harmless[ok])
 
     def _findings(
         self,
@@ -1317,6 +1308,52 @@ class _SourceRun:
                 self._pend(f, rows)
 
 
+class _Timeline:
+    """Record counts per (time bucket, family, verdict) of one source, as compact NumPy arrays.
+
+    A dict of tuples costs ~200 bytes per key, and keys grow with the log's time span (a 1-minute grid over
+    months of logs is millions of keys); packed int64 keys with periodic compaction keep it at ~16 bytes (PERF-3).
+    """
+
+    _SHIFT = 20  # low bits: family * 2 + harmless
+
+    def __init__(self) -> None:
+        self._keys: list[np.ndarray] = []
+        self._counts: list[np.ndarray] = []
+        self._pending = 0
+        self._compacted = 0
+
+    def add(self, bucket: np.ndarray, f: int, harmless: np.ndarray) -> None:
+        key = (bucket.astype(np.int64) << self._SHIFT) | (f * 2 + harmless.astype(np.int64))
+        u, c = np.unique(key, return_counts=True)
+        self._keys.append(u)
+        self._counts.append(c.astype(np.int64))
+        self._pending += len(u)
+        if self._pending > max(1 << 18, 2 * self._compacted):
+            self._compact()
+
+    def _compact(self) -> None:
+        if len(self._keys) > 1:
+            k = np.concatenate(self._keys)
+            c = np.concatenate(self._counts)
+            u, inv = np.unique(k, return_inverse=True)
+            self._keys = [u]
+            self._counts = [np.bincount(inv, weights=c, minlength=len(u)).astype(np.int64)]
+        self._compacted = len(self._keys[0]) if self._keys else 0
+        self._pending = self._compacted
+
+    def __bool__(self) -> bool:
+        return bool(self._keys)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(bucket, family, harmless, count), sorted by bucket, family, verdict."""
+        self._compact()
+        k = self._keys[0] if self._keys else np.zeros(0, np.int64)
+        c = self._counts[0] if self._counts else np.zeros(0, np.int64)
+        low = k & ((1 << self._SHIFT) - 1)
+        return k >> self._SHIFT, low >> 1, (low & 1).astype(bool), c
+
+
 @dataclass
 class _BatchCtx:
     buf: np.ndarray
@@ -1480,12 +1517,10 @@ class _Aggregate:
         if run.timeline:
             import pandas as pd
 
-            keys = np.array(list(run.timeline.keys()), dtype=np.int64).reshape(-1, 3)
-            cnt = np.fromiter(run.timeline.values(), np.int64, len(run.timeline))
-            b = keys[:, 0]
+            b, fcol, hcol, cnt = run.timeline.arrays()
             if delta:
                 b = _shift_years(b * self.bucket_ns, delta) // self.bucket_ns
-            df = pd.DataFrame({"bucket": b, "f": keys[:, 1], "h": keys[:, 2].astype(bool), "count": cnt})
+            df = pd.DataFrame({"bucket": b, "f": fcol, "h": hcol, "count": cnt})
             per_src = df.groupby("bucket", sort=False)["count"].sum().reset_index()
             per_src["source"] = name
             self.tl_src.append(per_src)
