@@ -228,6 +228,8 @@ class _SourceRun:
         self.has_record: set[int] = set()
         self.k = 0
         self.c_prev: int | None = None
+        self.c_first: int | None = None  # first TIME-4 day-of-year key (byte-range workers chain their years)
+        self.feb29 = 0  # TIME-4 records dated Feb 29 (their year cannot be shifted afterwards)
         self.last_outer: int | None = None
         self.used_time4 = False
         self.used_outer = False
@@ -257,6 +259,7 @@ class _SourceRun:
         self.auto_offset: int | None = None
         self.pipe: Any = None  # ThreadPoolExecutor of the family-dispatch pipeline (workers > 1)
         self._tail: tuple[Any, Any, tuple[Any, ...]] | None = None
+        self.chunks: tuple[int, int | None] | None = None  # byte-range worker: the block chunks it reads
         self.fast = True  # vectorised fast paths on (False: the general per-row paths, for equality tests)
 
     # -- reading -----------------------------------------------------------------------------------------------
@@ -282,7 +285,7 @@ class _SourceRun:
                     self.pipe = None
 
     def _read_all(self, size: int | None) -> None:
-        for block, cut in self.src.blocks(max_line_bytes=self.o.max_record_bytes):
+        for block, cut in self.src.blocks(max_line_bytes=self.o.max_record_bytes, chunks=self.chunks):
             if self.fmt is None:
                 self.fmt = F.detect_format(block[:65536])
                 if size is not None and self.o.records == "auto":
@@ -686,6 +689,9 @@ class _SourceRun:
             else:
                 self.used_time4 = True
                 c = (F.LEAP_CUM[mon[sel4]] + day[sel4] - 1) * F.DAY_NS + tod[sel4]
+                if self.c_first is None:
+                    self.c_first = int(c[0])
+                self.feb29 += int(((mon[sel4] == 2) & (day[sel4] == 29)).sum())
                 prev = np.concatenate([[self.c_prev if self.c_prev is not None else c[0]], c[:-1]])
                 d = c - prev
                 half = 180 * F.DAY_NS
@@ -1329,6 +1335,17 @@ class _Timeline:
         self._keys.append(u)
         self._counts.append(c.astype(np.int64))
         self._pending += len(u)
+        if self._pending > max(1 << 18, 2 * self._compacted):
+            self._compact()
+
+    def add_counts(self, bucket: np.ndarray, f: np.ndarray, harmless: np.ndarray, counts: np.ndarray) -> None:
+        """Add counts already grouped (another range's :meth:`arrays`)."""
+        if not len(bucket):
+            return
+        key = (bucket.astype(np.int64) << self._SHIFT) | (f.astype(np.int64) * 2 + harmless.astype(np.int64))
+        self._keys.append(key)
+        self._counts.append(counts.astype(np.int64))
+        self._pending += len(key)
         if self._pending > max(1 << 18, 2 * self._compacted):
             self._compact()
 
@@ -2212,7 +2229,10 @@ def analyze(
         run = _SourceRun(src, opts, clf, agg)
         if src.error is None:
             try:
-                run.run()
+                from lokonb.logs.ranges import run_ranges
+
+                if not run_ranges(run):
+                    run.run()
             except MemoryError:
                 src.error = "out of memory while reading"
         run.finalize()

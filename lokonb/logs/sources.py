@@ -57,11 +57,22 @@ class Source:
     sort_key: tuple[Any, ...] = ()
 
     def blocks(
-        self, block_bytes: int = BLOCK_BYTES, max_line_bytes: int = 1 << 20
+        self,
+        block_bytes: int | None = None,
+        max_line_bytes: int = 1 << 20,
+        chunks: tuple[int, int | None] | None = None,
     ) -> Iterator[tuple[bytes, list[int]]]:
-        """Yield (block of complete lines, 0-based indexes of lines cut at ``max_line_bytes`` in it)."""
+        """Yield (block of complete lines, 0-based indexes of lines cut at ``max_line_bytes`` in it).
+
+        ``chunks=(first, end)`` (plain files only) yields exactly the blocks that a full read yields for the
+        ``block_bytes`` chunks ``first`` to ``end - 1`` (``end=None``: to the end) of the file, for byte-range
+        workers: the partial line before chunk ``first`` is taken from the previous chunk (which must hold a
+        newline) and the partial line after chunk ``end - 1`` is left to the next range.
+        """
         if self.opener is None:
             return
+        if block_bytes is None:
+            block_bytes = BLOCK_BYTES  # looked up at call time: byte-range workers cut at the same size
         try:
             fh = self.opener()
         except OSError as exc:
@@ -70,10 +81,26 @@ class Source:
         carry = b""
         skipping = False
         cut_pending = False
+        left = None
+        if chunks is not None:
+            first, end = chunks
+            left = None if end is None else end - first
+            if first > 0:
+                fh.seek((first - 1) * block_bytes)
+                prev = fh.read(block_bytes)
+                nl = prev.rfind(b"\n")
+                if nl < 0:
+                    fh.close()
+                    raise ValueError(f"chunk {first - 1} holds no line end")
+                carry = prev[nl + 1 :]
         try:
             with fh:
                 failed = False
                 while not failed:
+                    if left is not None:
+                        if left == 0:
+                            return  # the rest of the last line belongs to the next range
+                        left -= 1
                     # gzip is read in small steps so that the data before a corrupt spot is kept
                     step = block_bytes if self.kind != "gz" else min(block_bytes, 1 << 16)
                     reader = fh.read1 if self.kind == "gz" and hasattr(fh, "read1") else fh.read

@@ -1,0 +1,247 @@
+"""Byte-range workers for large plain klog files (spec logs.md §8.4; PERF-4: results never depend on them).
+
+A file is cut at the reader's own block boundaries (multiples of ``BLOCK_BYTES``, moved back to the previous line
+end by :meth:`Source.blocks`), so each worker process parses exactly the blocks that one sequential read would
+parse. Workers return their per-range state; the parent chains the ranges in file order — line numbers and the
+relative years of TIME-4 (a range starts at year offset 0; the offset of range *r* follows from the last record of
+range *r-1*) — and merges them into one source run, which is then finalized as usual (probe rule, rows, totals).
+
+Whatever the chaining could not reproduce exactly makes the parent fall back to the sequential read: outer
+timestamps (wrapped lines, TIME-3), time filters, local klog time zones, a Feb 29 or an invalid date that a year
+offset would move, a first range without any record, or a failing worker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from lokonb.logs import formats as F
+from lokonb.logs import sources as S
+
+if TYPE_CHECKING:
+    from lokonb.logs.analysis import _SourceRun
+
+MIN_BYTES = 48 << 20  # below this, process start and state transfer cost more than they save
+MIN_CHUNKS_PER_WORKER = 3
+_UTC_ZONES = (None, "UTC", "utc", "Z", "auto")
+
+_JOB: tuple[Any, ...] | None = None  # (run, fmt, ranges): handed to forked workers
+
+
+def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
+    """Chunk ranges for the workers of ``run``'s source, or None when it is read sequentially."""
+    src, o = run.src, run.o
+    if o.workers < 2 or src.kind != "file" or src.path is None or src.opener is None:
+        return None
+    if o.since_ns is not None or o.until_ns is not None or o.klog_tz not in _UTC_ZONES:
+        return None
+    if run.fmt_param not in ("auto", "klog") or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    try:
+        size = src.path.stat().st_size
+    except OSError:
+        return None
+    if size < MIN_BYTES:
+        return None
+    nchunks = -(-size // S.BLOCK_BYTES)
+    n = min(o.workers, nchunks // MIN_CHUNKS_PER_WORKER)
+    if n < 2:
+        return None
+    bounds = [round(i * nchunks / n) for i in range(n)]
+    try:
+        with src.opener() as fh:
+            first = fh.read(S.BLOCK_BYTES)
+            for k in bounds[1:]:
+                # the chunk before a boundary must end a line, or the boundary state is not a plain carry
+                fh.seek((k - 1) * S.BLOCK_BYTES)
+                if fh.read(S.BLOCK_BYTES).rfind(b"\n") < 0:
+                    return None
+    except OSError:
+        return None
+    last = first.rfind(b"\n")
+    if last < 0:
+        return None
+    head = S._crlf(first[: last + 1])[:65536]
+    fmt = F.detect_format(head) if run.fmt_param == "auto" else run.fmt_param
+    if fmt != "klog":
+        return None
+    if o.records == "auto":
+        # the same decision the sequential read takes on its first block
+        per_line = len(head) / max(head.count(b"\n"), 1)
+        if size / per_line > 1.5 * o.max_records:
+            run.agg.records_overflow = True
+    ranges: list[tuple[int, int | None]] = [(bounds[i], bounds[i + 1]) for i in range(n - 1)]
+    ranges.append((bounds[-1], None))
+    return fmt, ranges
+
+
+def run_ranges(run: _SourceRun) -> bool:
+    """Read ``run``'s source with byte-range workers and merge their state into ``run``.
+
+    Returns False (``run`` untouched) when the source is not split or the merge would not be exact; the caller
+    then reads it sequentially.
+    """
+    global _JOB
+    planned = plan(run)
+    if planned is None:
+        return False
+    fmt, ranges = planned
+    _JOB = (run, fmt, ranges)
+    try:
+        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+            results = pool.map(_work, range(len(ranges)), chunksize=1)
+    except Exception:  # noqa: BLE001 - any worker failure: the sequential read reports it properly
+        return False
+    finally:
+        _JOB = None
+    return merge(run, fmt, results)
+
+
+def _work(i: int) -> dict[str, Any]:
+    from lokonb.logs.analysis import _SourceRun
+
+    assert _JOB is not None
+    parent, fmt, ranges = _JOB
+    src = dataclasses.replace(parent.src, notes=[], bytes_read=0, truncated_lines=0, error=None)
+    run = _SourceRun(src, dataclasses.replace(parent.o, workers=1), parent.clf, parent.agg)
+    run.fmt = fmt
+    run.chunks = ranges[i]
+    if i > 0:
+        run.has_record.add(0)  # checked by the parent: the first range holds a record
+    run.run()
+    return export(run)
+
+
+_STATE = (
+    "lineno", "stats", "mix", "unparsed", "fam", "sev", "findings", "other_msgs", "probe", "startups", "first_ts",
+    "last_ts", "tz_note", "k", "c_prev", "c_first", "feb29", "used_time4", "used_outer", "auto_offset",
+    "last_prov_ns", "last_outer",
+)  # fmt: skip
+
+
+def export(run: _SourceRun) -> dict[str, Any]:
+    """The per-range state the parent merges (no rows yet: those are built once, at finalize)."""
+    out = {name: getattr(run, name) for name in _STATE}
+    out["probe"] = dict(run.probe)
+    out["timeline"] = run.timeline.arrays() if run.timeline else None
+    out["pending"] = list(run.pending)
+    out["bytes_read"] = run.src.bytes_read
+    out["truncated_lines"] = run.src.truncated_lines
+    out["error"] = run.src.error
+    return out
+
+
+def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
+    """Chain the ranges' line numbers and year offsets and merge them into ``run`` (False: not exact)."""
+    from lokonb.logs.analysis import _shift_years
+
+    if any(r["error"] for r in results[:-1]) or results[0]["stats"]["records"] == 0:
+        return False
+    if any(r["used_outer"] or r["auto_offset"] is not None or r["last_outer"] is not None for r in results):
+        return False
+    half = 180 * F.DAY_NS
+    plan_: list[tuple[int, int]] = []
+    kacc, c_prev, line0 = 0, None, 0
+    for r in results:
+        k_off = kacc
+        if r["c_first"] is not None:
+            if c_prev is not None:
+                d = r["c_first"] - c_prev
+                k_off = kacc + int(d < -half) - int(d > half)
+            kacc, c_prev = k_off + r["k"], r["c_prev"]
+        if k_off and (r["feb29"] or r["stats"]["time_errors"]):
+            return False  # a year offset would move these dates differently from the sequential read
+        plan_.append((k_off, line0))
+        line0 += r["lineno"]
+
+    run.fmt = fmt
+    o = run.o
+    for r, (years, line0) in zip(results, plan_, strict=True):
+
+        def sh(x: int | None, years: int = years) -> int | None:
+            return x if x is None or not years else int(_shift_years(np.array([x], np.int64), years)[0])
+
+        def shv(a: np.ndarray, years: int = years) -> np.ndarray:
+            return _shift_years(a, years) if years else a
+
+        run.lineno += r["lineno"]
+        run.stats.update(r["stats"])
+        run.mix.update(r["mix"])
+        for u in r["unparsed"]:
+            if len(run.unparsed) < o.max_unparsed_examples:
+                run.unparsed.append({**u, "lineno": u["lineno"] + line0})
+        for f, st in r["fam"].items():
+            g = run.fam.get(f)
+            first, last = sh(st[2]), sh(st[3])
+            if g is None:
+                run.fam[f] = [st[0], st[1], first, last, st[4], st[5]]
+                continue
+            g[0] += st[0]
+            g[1] += st[1]
+            g[2] = first if g[2] is None else (g[2] if first is None else min(g[2], first))
+            g[3] = last if g[3] is None else (g[3] if last is None else max(g[3], last))
+            g[4] = g[4] if g[4] is not None else st[4]
+            g[5] = g[5] if g[5] is not None else st[5]
+        run.sev.update(r["sev"])
+        if r["timeline"] is not None:
+            b, fam, harmless, cnt = r["timeline"]
+            if years:
+                b = _shift_years(b * run.agg.bucket_ns, years) // run.agg.bucket_ns
+            run.timeline.add_counts(b, fam, harmless, cnt)
+        _merge_findings(run, r["findings"], sh)
+        run.other_msgs.update(r["other_msgs"])
+        for f, mat in r["pending"]:
+            run._pend(f, _shift_material(mat, line0, shv))
+        for addr, parts in r["probe"].items():
+            for p in parts:
+                rows = None if p[5] is None else _shift_material(p[5], line0, shv)
+                run.probe[addr].append((shv(p[0]), p[1], p[2], p[3], p[4], rows, p[6], p[7], p[8]))
+        run.startups.extend(shv(np.array(r["startups"], np.int64)).tolist())
+        for name, pick in (("first_ts", min), ("last_ts", max)):
+            v = sh(r[name])
+            cur = getattr(run, name)
+            setattr(run, name, v if cur is None else (cur if v is None else pick(cur, v)))
+        run.tz_note = run.tz_note or r["tz_note"]
+        if r["used_time4"]:
+            run.used_time4 = True
+        if r["last_prov_ns"] is not None:
+            run.last_prov_ns = sh(r["last_prov_ns"])
+        if r["c_first"] is not None and run.c_first is None:
+            run.c_first = r["c_first"]
+        run.feb29 += r["feb29"]
+        run.src.bytes_read += r["bytes_read"]
+        run.src.truncated_lines += r["truncated_lines"]
+        run.src.error = run.src.error or r["error"]
+    run.k = run.k_last = kacc
+    run.c_prev = c_prev
+    if results[0]["stats"]["records"]:
+        run.has_record.add(0)
+    return True
+
+
+def _merge_findings(run: _SourceRun, found: dict[Any, list[Any]], sh: Any) -> None:
+    from lokonb.logs.classify import PRIORITY_ORDER
+
+    for fk, st in found.items():
+        first, last = sh(st[2]), sh(st[3])
+        g = run.findings.get(fk)
+        if g is None:
+            run.findings[fk] = [st[0], st[1], first, last, st[4], st[5], st[6]]
+            continue
+        g[0] += st[0]
+        g[1] = max(g[1], st[1])
+        g[2] = first if g[2] is None else (g[2] if first is None else min(g[2], first))
+        g[3] = last if g[3] is None else (g[3] if last is None else max(g[3], last))
+        if PRIORITY_ORDER.get(st[6] or "low", 3) < PRIORITY_ORDER.get(g[6] or "low", 3):
+            g[6] = st[6]
+
+
+def _shift_material(mat: dict[str, Any], line0: int, shv: Any) -> dict[str, Any]:
+    out = dict(mat)
+    out["lineno"] = mat["lineno"] + line0
+    out["timestamp"] = shv(mat["timestamp"])
+    return out

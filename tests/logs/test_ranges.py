@@ -1,0 +1,146 @@
+"""PERF-4 for byte-range workers: a plain klog file read by several worker processes gives exactly the tables of
+one sequential read — across a New Year rollover, continuation lines and garbage at range boundaries, CRLF line
+ends and the records cap — and the cases the chaining cannot reproduce fall back to the sequential read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+
+import pandas as pd
+import pytest
+
+import lokonb.logs.ranges as R
+import lokonb.logs.sources as S
+from lokonb.logs import analyze
+from lokonb.logs.analysis import Options, _Aggregate, _SourceRun
+from lokonb.logs.classify import Classifier
+from lokonb.logs.families import coerce_table
+from lokonb.logs.sample import generate
+from lokonb.logs.sources import file_source
+
+TABLES = ("records", "summary", "by_severity", "tls_sources", "findings", "unparsed", "sources")
+
+
+@pytest.fixture()
+def small_chunks(monkeypatch):
+    """64 KiB blocks and no size floor, so a few MB give many ranges and many boundaries."""
+    monkeypatch.setattr(S, "BLOCK_BYTES", 64 << 10)
+    monkeypatch.setattr(R, "MIN_BYTES", 0)
+    merged: list[bool] = []
+    orig = R.merge
+
+    def spy(run, fmt, results):
+        ok = orig(run, fmt, results)
+        merged.append(ok)
+        return ok
+
+    monkeypatch.setattr(R, "merge", spy)
+    return merged
+
+
+def _klog(path, lines=12_000, seed=5, start=dt.datetime(2024, 12, 31, 22, 30, tzinfo=dt.UTC), crlf=False):
+    with open(path, "wb") as fh:
+        truth = generate(fh, lines=lines, seed=seed, fmt="klog", start=start, incidents=True, garbage_every=900)
+    if crlf:
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    os.utime(path, (truth.last.timestamp() + 1,) * 2)
+    return str(path)
+
+
+def _same(a, b):
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+    pd.testing.assert_frame_equal(a.timeline(), b.timeline(), obj="timeline")
+    strip = ("timing_s", "parameters")
+    assert {k: v for k, v in a.meta.items() if k not in strip} == {k: v for k, v in b.meta.items() if k not in strip}
+
+
+@pytest.mark.parametrize("records,max_records", [("all", 100_000), ("auto", 300)])
+def test_ranges_equal_sequential_across_new_year(tmp_path, small_chunks, records, max_records):
+    path = _klog(tmp_path / "kube-apiserver.log")
+    kw = dict(vpc_cidrs=["10.0.0.0/16"], records=records, max_records=max_records)
+    a = analyze([path], workers=1, **kw)
+    b = analyze([path], workers=4, **kw)
+    assert small_chunks == [True]  # the ranges were merged, not a fallback
+    _same(a, b)
+    # the rollover happened inside the file, so later ranges were shifted by a year
+    years = pd.to_datetime(a.records["timestamp"]).dt.year if len(a.records) else pd.Series(dtype=int)
+    assert {2024, 2025} <= set(years) or records == "auto"
+    assert a.meta["lines_read"] == b.meta["lines_read"] == sum(1 for _ in open(path, "rb"))
+
+
+def test_ranges_equal_sequential_with_crlf(tmp_path, small_chunks):
+    path = _klog(tmp_path / "kube-apiserver.log", lines=6000, seed=9, crlf=True)
+    a = analyze([path], workers=1, records="all", vpc_cidrs=["10.0.0.0/16"])
+    b = analyze([path], workers=3, records="all", vpc_cidrs=["10.0.0.0/16"])
+    assert small_chunks == [True]
+    _same(a, b)
+
+
+def test_feb_29_after_a_rollover_falls_back(tmp_path, small_chunks):
+    # Feb 29 2024 exists, Feb 29 2025 does not: a year offset applied afterwards could not reproduce this
+    path = _klog(
+        tmp_path / "kube-apiserver.log", lines=8000, seed=3, start=dt.datetime(2023, 12, 31, 23, 0, tzinfo=dt.UTC)
+    )
+    data = open(path, "rb").read().splitlines(keepends=True)
+    tail = [b"I0229 00:00:0%d.000000       1 log.go:1] leap day line\n" % i for i in range(5)]
+    with open(path, "wb") as fh:
+        fh.writelines(data + tail)
+    a = analyze([path], workers=1, records="all", year=2024)
+    b = analyze([path], workers=4, records="all", year=2024)
+    _same(a, b)
+    assert small_chunks == [False]  # the leap day sits in a range shifted by a year: read sequentially
+    assert a.sources["time_errors"].sum() == 5  # Feb 29 2025 does not exist
+
+
+def test_wrapped_lines_with_outer_timestamps_fall_back(tmp_path, small_chunks):
+    path = _klog(tmp_path / "kube-apiserver.log", lines=6000, seed=4)
+    data = open(path, "rb").read().splitlines(keepends=True)
+    cri = b"2025-01-01T00:10:00.000000000Z stderr F E0101 00:10:00.000000       1 x.go:1] wrapped\n"
+    data.insert(len(data) * 3 // 4, cri)
+    with open(path, "wb") as fh:
+        fh.writelines(data)
+    a = analyze([path], workers=1, records="all")
+    b = analyze([path], workers=4, records="all")
+    assert small_chunks == [False]
+    _same(a, b)
+
+
+def _run_for(path, **opts):
+    o = Options(**{"workers": 4, **opts})
+    clf = Classifier(coerce_table(None))
+    return _SourceRun(file_source(path), o, clf, _Aggregate(o, clf))
+
+
+def test_plan_skips_what_it_cannot_split(tmp_path, small_chunks):
+    path = tmp_path / "kube-apiserver.log"
+    _klog(path, lines=6000)
+    assert R.plan(_run_for(path)) is not None
+    assert R.plan(_run_for(path, workers=1)) is None
+    assert R.plan(_run_for(path, since_ns=1)) is None
+    assert R.plan(_run_for(path, klog_tz="Europe/Berlin")) is None
+    gz = tmp_path / "kube-apiserver.log.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    assert R.plan(_run_for(gz)) is None
+    cri = tmp_path / "cri.log"
+    cri.write_bytes(
+        b"".join(b"2025-01-01T00:00:00.0Z stderr F I0101 00:00:00.000000 1 a.go:1] x %d\n" % i for i in range(60_000))
+    )
+    assert R.plan(_run_for(cri)) is None
+    fmt, ranges = R.plan(_run_for(path))
+    assert fmt == "klog" and ranges[0][0] == 0 and ranges[-1][1] is None
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+
+
+def test_chunked_blocks_are_the_sequential_blocks(tmp_path, small_chunks):
+    path = tmp_path / "kube-apiserver.log"
+    _klog(path, lines=6000)
+    src = file_source(path)
+    whole = [b for b, _ in src.blocks()]
+    nchunks = -(-path.stat().st_size // S.BLOCK_BYTES)
+    parts = []
+    for first, end in ((0, 5), (5, 11), (11, None)):
+        parts += [b for b, _ in file_source(path).blocks(chunks=(first, end))]
+    assert nchunks > 11 and parts == whole
