@@ -166,8 +166,9 @@ class Options:
 def _workers(value: Any) -> int:
     """``workers``: "auto" (2 on a multi-core machine, else 1) or a positive integer.
 
-    With 2 or more, family dispatch of block N+1 runs in a pipeline thread while block N is aggregated; results
-    are identical to ``workers=1`` (PERF-4). More than 2 adds nothing today (one pipeline stage).
+    With N ≥ 2, a large plain klog file is read by N worker processes over byte ranges (:mod:`lokonb.logs.ranges`);
+    other sources run family dispatch of block k+1 in a pipeline thread while block k is aggregated. Results are
+    identical to ``workers=1`` either way (PERF-4).
     """
     if value is None or value == "auto":
         import os

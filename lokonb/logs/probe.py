@@ -247,8 +247,9 @@ def analyse_group(
 
 
 def _near_multiple(gaps: np.ndarray, period: float, tol: float) -> np.ndarray:
-    k = np.round(gaps / period)
-    return (k >= 1) & (k <= 6) & (np.abs(gaps - k * period) <= tol)
+    with np.errstate(invalid="ignore"):  # inf gaps (first/last event) are simply not near a multiple
+        k = np.round(gaps / period)
+        return (k >= 1) & (k <= 6) & (np.abs(gaps - k * period) <= tol)
 
 
 def _gap_ok(t: np.ndarray, period: float, tol: float) -> np.ndarray:

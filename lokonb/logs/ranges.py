@@ -14,7 +14,6 @@ offset would move, a first range without any record, or a failing worker.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,8 +28,6 @@ MIN_BYTES = 48 << 20  # below this, process start and state transfer cost more t
 MIN_CHUNKS_PER_WORKER = 3
 _UTC_ZONES = (None, "UTC", "utc", "Z", "auto")
 
-_JOB: tuple[Any, ...] | None = None  # (run, fmt, ranges): handed to forked workers
-
 
 def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
     """Chunk ranges for the workers of ``run``'s source, or None when it is read sequentially."""
@@ -39,7 +36,7 @@ def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
         return None
     if o.since_ns is not None or o.until_ns is not None or o.klog_tz not in _UTC_ZONES:
         return None
-    if run.fmt_param not in ("auto", "klog") or "fork" not in multiprocessing.get_all_start_methods():
+    if run.fmt_param not in ("auto", "klog"):
         return None
     try:
         size = src.path.stat().st_size
@@ -85,32 +82,143 @@ def run_ranges(run: _SourceRun) -> bool:
     Returns False (``run`` untouched) when the source is not split or the merge would not be exact; the caller
     then reads it sequentially.
     """
-    global _JOB
     planned = plan(run)
     if planned is None:
         return False
     fmt, ranges = planned
-    _JOB = (run, fmt, ranges)
-    try:
-        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
-            results = pool.map(_work, range(len(ranges)), chunksize=1)
-    except Exception:  # noqa: BLE001 - any worker failure: the sequential read reports it properly
+    from lokonb.logs import analysis as A
+
+    src = run.src
+    fields = {f.name: getattr(src, f.name) for f in dataclasses.fields(src) if f.name in _SOURCE_FIELDS}
+    jobs = [
+        _Job(fields, run.o, run.clf.table, fmt, chunks, i == 0, run.agg.records_overflow, run.agg.records_seen,
+             S.BLOCK_BYTES, A._known_regex())
+        for i, chunks in enumerate(ranges)
+    ]  # fmt: skip
+    results = _run_workers(jobs)
+    if results is None:
         return False
+    ok = merge(run, fmt, results)
+    del results
+    from lokonb.logs.analysis import _release_memory
+
+    _release_memory()
+    return ok
+
+
+def _run_workers(jobs: list[_Job]) -> list[dict[str, Any]] | None:
+    """Run each job in a fresh ``python`` process (job in on stdin, state out on stdout, both pickled).
+
+    Fresh processes rather than forks: a fork would copy the parent's heap (grown by earlier sources) into every
+    worker, so the summed RSS of the process tree would grow with the number of sources (PERF-3). Rather than
+    ``multiprocessing``'s spawn: that re-imports the caller's ``__main__``, which hangs scripts without a main
+    guard. None when any worker fails; the caller then reads the source sequentially.
+    """
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    import lokonb
+
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(lokonb.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(x for x in (root, env.get("PYTHONPATH")) if x)
+    procs = []
+    try:
+        for _ in jobs:
+            p = subprocess.Popen(
+                [sys.executable, "-c", "from lokonb.logs.ranges import _serve; _serve()"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+            procs.append(p)
+        for p, job in zip(procs, jobs, strict=True):  # all started first: their imports overlap
+            assert p.stdin is not None
+            p.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            p.stdin.close()
+        # drain every pipe at once so that each worker exits as soon as it is done (a worker blocked on a full
+        # pipe would keep its whole heap alive while the parent unpickles another one's state)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(procs)) as pool:
+            blobs = list(pool.map(lambda p: p.stdout.read(), procs))
+        if any(p.wait() != 0 for p in procs):
+            return None
+        results = []
+        for i in range(len(blobs)):
+            results.append(pickle.loads(blobs[i]))  # noqa: S301 - our own worker, over a pipe
+            blobs[i] = b""
+        return results
+    except (OSError, pickle.PickleError, EOFError):
+        return None
     finally:
-        _JOB = None
-    return merge(run, fmt, results)
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
 
-def _work(i: int) -> dict[str, Any]:
-    from lokonb.logs.analysis import _SourceRun
+def _serve() -> None:
+    """Worker process entry: one pickled :class:`_Job` on stdin, its pickled range state on stdout."""
+    import pickle
+    import sys
 
-    assert _JOB is not None
-    parent, fmt, ranges = _JOB
-    src = dataclasses.replace(parent.src, notes=[], bytes_read=0, truncated_lines=0, error=None)
-    run = _SourceRun(src, dataclasses.replace(parent.o, workers=1), parent.clf, parent.agg)
-    run.fmt = fmt
-    run.chunks = ranges[i]
-    if i > 0:
+    job = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the parent analysis
+    out = pickle.dumps(_work(job), protocol=pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.write(out)
+    sys.stdout.buffer.flush()
+
+
+_SOURCE_FIELDS = (
+    "name", "kind", "path", "node", "namespace", "pod", "container", "restart", "instance", "anchor_ns",
+    "year_source", "sort_key",
+)  # fmt: skip
+
+
+@dataclasses.dataclass
+class _Job:
+    source: dict[str, Any]
+    opts: Any
+    table: Any
+    fmt: str
+    chunks: tuple[int, int | None]
+    first: bool
+    records_overflow: bool
+    records_seen: int
+    block_bytes: int
+    known_secrets: Any
+
+
+_CLASSIFIERS: dict[str, Any] = {}
+
+
+def _work(job: _Job) -> dict[str, Any]:
+    import hashlib
+    import pickle
+    from functools import partial
+
+    from lokonb.logs import analysis as A
+    from lokonb.logs.classify import Classifier
+
+    S.BLOCK_BYTES = job.block_bytes
+    A._KNOWN[:] = [job.known_secrets]  # the parent's scrubber, secrets registered at run time included
+    key = hashlib.sha256(pickle.dumps(job.table)).hexdigest()
+    clf = _CLASSIFIERS.get(key)
+    if clf is None:
+        clf = _CLASSIFIERS[key] = Classifier(job.table)
+    src = S.Source(**job.source)
+    assert src.path is not None
+    src.opener = partial(S._open_file, src.path)
+    opts = dataclasses.replace(job.opts, workers=1)
+    agg = A._Aggregate(opts, clf)
+    agg.records_overflow, agg.records_seen = job.records_overflow, job.records_seen
+    run = A._SourceRun(src, opts, clf, agg)
+    run.fmt = job.fmt
+    run.chunks = job.chunks
+    if not job.first:
         run.has_record.add(0)  # checked by the parent: the first range holds a record
     run.run()
     return export(run)
