@@ -209,9 +209,7 @@ def parse_time(value: Any, what: str, now_ns: int | None = None) -> int | None:
     try:
         ts = pd.Timestamp(text)
     except (ValueError, TypeError):
-        raise LogParameterError(
-            f"{what}: {value!r} is neither a duration (6h, 30m, 2d) nor an ISO 8601 time"
-        ) from None
+        raise LogParameterError(f"{what}: {value!r} is neither a duration (6h, 30m, 2d) nor an ISO 8601 time") from None
     return int((ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).value)
 
 
@@ -347,12 +345,8 @@ class _SourceRun:
         self.stats["unparsed"] += 1
         if len(self.unparsed) < self.o.max_unparsed_examples:
             text = raw[:200].decode("utf-8", "replace")
-            text = "".join(
-                ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else ch for ch in text
-            )
-            self.unparsed.append(
-                {"source": self.src.name, "lineno": lineno, "reason": reason, "text": redact(text)}
-            )
+            text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else ch for ch in text)
+            self.unparsed.append({"source": self.src.name, "lineno": lineno, "reason": reason, "text": redact(text)})
 
     # -- inner layer -------------------------------------------------------------------------------------------
     def _inner(
@@ -498,9 +492,7 @@ class _SourceRun:
         offsets = np.empty(n + 1, np.int64)
         offsets[:n] = K.starts
         offsets[n] = K.ends[-1] + 1 if n else 0
-        lines_arr = pa.Array.from_buffers(
-            pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)]
-        )
+        lines_arr = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
         texts = lines_arr.take(pa.array(ri))
         # structured `key=<` blocks ("Unhandled Error" err=<): the block is the message, classify with it
         multi = np.flatnonzero(n_lines > 1)
@@ -531,8 +523,29 @@ class _SourceRun:
         fut = self.pipe.submit(self._dispatch, args, sev) if self.pipe is not None else None
         fam = None if fut is not None else self.clf.families_of(*args)
         self._flush_tail()
-        self._tail = (fut, fam, (buf, K, lineno, stream, orphan, ri, n_lines, last_line, sev, outer, hdr,
-                                 file_names, finv, pid_override, verbosity, cut, texts))
+        self._tail = (
+            fut,
+            fam,
+            (
+                buf,
+                K,
+                lineno,
+                stream,
+                orphan,
+                ri,
+                n_lines,
+                last_line,
+                sev,
+                outer,
+                hdr,
+                file_names,
+                finv,
+                pid_override,
+                verbosity,
+                cut,
+                texts,
+            ),
+        )
         if fut is None:
             self._flush_tail()
 
@@ -760,23 +773,15 @@ class _SourceRun:
                 ["severity-F", "unknown-error", "unknown-warning"],
                 "unknown-info",
             ).astype(object)
-            priority = np.select([sev == 4, sev == 3, sev == 2], ["critical", "medium", "low"], None).astype(
-                object
-            )
+            priority = np.select([sev == 4, sev == 3, sev == 2], ["critical", "medium", "low"], None).astype(object)
         else:
             assert fam is not None
             if fam.name == "trace" and o.trace_threshold_s != 1.0:
                 tot = np.asarray(fields.get("total_s", np.full(n, np.nan)), float)
                 act = tot >= o.trace_threshold_s
             else:
-                act = (
-                    clf.conditions(f, fam.actionable_if, fields, sub, sev)
-                    if fam.actionable_if
-                    else np.zeros(n, bool)
-                )
-            harm = (
-                clf.conditions(f, fam.harmless_if, fields, sub, sev) if fam.harmless_if else np.zeros(n, bool)
-            )
+                act = clf.conditions(f, fam.actionable_if, fields, sub, sev) if fam.actionable_if else np.zeros(n, bool)
+            harm = clf.conditions(f, fam.harmless_if, fields, sub, sev) if fam.harmless_if else np.zeros(n, bool)
             if fam.verdict == "probe":
                 probe = True
             elif fam.verdict == "harmless":
@@ -944,9 +949,7 @@ class _SourceRun:
         return out
 
     # -- probe families: events kept until the source ends -----------------------------------------------------
-    def _probe_events(
-        self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], fsev: np.ndarray
-    ) -> None:
+    def _probe_events(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], fsev: np.ndarray) -> None:
         addr = _as_str_list(fields.get("client_addr"), len(idx))
         tls = _as_str_list(fields.get("tls_error"), len(idx))
         by: dict[str, list[int]] = defaultdict(list)
@@ -1007,9 +1010,7 @@ class _SourceRun:
         if mode == "none":
             return
         total = self.agg.records_seen + self.stats["records"]
-        if mode == "actionable" or (
-            mode == "auto" and (total > self.o.max_records or self.agg.records_overflow)
-        ):
+        if mode == "actionable" or (mode == "auto" and (total > self.o.max_records or self.agg.records_overflow)):
             sel = np.flatnonzero(~harmless)
             if mode == "auto":
                 self.agg.records_overflow = True
@@ -1112,11 +1113,7 @@ class _SourceRun:
         self.pending.clear()
         for f, mats in by_f.items():
             mat = {
-                k: (
-                    pa.concat_arrays([m[k] for m in mats])
-                    if k == "texts"
-                    else np.concatenate([m[k] for m in mats])
-                )
+                k: (pa.concat_arrays([m[k] for m in mats]) if k == "texts" else np.concatenate([m[k] for m in mats]))
                 for k in mats[0]
             }
             n = len(mat["lineno"])
@@ -1168,12 +1165,7 @@ class _SourceRun:
     def finalize(self) -> None:
         """Resolve probe verdicts and year offsets, then merge into the global aggregate."""
         delta = 0
-        if (
-            self.used_time4
-            and self.o.year is None
-            and self.src.anchor_ns is not None
-            and self.last_prov_ns is not None
-        ):
+        if self.used_time4 and self.o.year is None and self.src.anchor_ns is not None and self.last_prov_ns is not None:
             # end anchor: the last record gets year(T), or year(T)-1 if it would fall after T + skew
             ty = F.civil_from_days(self.src.anchor_ns // F.DAY_NS)[0]
             ly = F.civil_from_days(self.last_prov_ns // F.DAY_NS)[0]
@@ -1204,9 +1196,7 @@ class _SourceRun:
             tls = np.concatenate([p[2] for p in parts])
             fsev = np.concatenate([p[6] for p in parts])
             network = (
-                "public"
-                if addr == OTHER_ADDRESSES
-                else classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
+                "public" if addr == OTHER_ADDRESSES else classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
             )
             net_ok = network in ("loopback", "vpc", "listed", "private-assumed")
             if network == "private-assumed":
@@ -1214,9 +1204,7 @@ class _SourceRun:
             res = analyse_group(ts, network_ok=net_ok, periods=o.probe_periods, tol=o.probe_tolerance_s)
             harmless = res.harmless & ~fsev
             why = np.where(fsev, "severity-F", res.why).astype(object)
-            prio = np.where(
-                harmless, None, np.where(fsev, "critical", "medium" if network == "public" else "low")
-            )
+            prio = np.where(harmless, None, np.where(fsev, "critical", "medium" if network == "public" else "low"))
             prio = prio.astype(object)
             self.agg.tls_groups.append(
                 {
@@ -1510,6 +1498,85 @@ class _Aggregate:
         self.probe_networks_assumed = False
         self.restart_loops: list[dict[str, Any]] = []
         self.warnings: list[str] = []
+        self.defer_rows = False  # a range coordinator's aggregate: the parent caps rows in absorb()
+
+    def _cap_rows(self) -> None:
+        if self.o.records in ("auto", "actionable") and self.records_overflow:
+            import pandas as pd
+
+            # keep memory bounded across sources: only the most recent max_records actionable rows
+            both = pd.concat(self.rows, ignore_index=True)
+            both = both[~both["harmless"].astype(bool)]
+            if len(both) > self.o.max_records:
+                both = (
+                    both.assign(_t=both["timestamp"].astype("int64"))
+                    .sort_values("_t", kind="stable")
+                    .drop(columns="_t")
+                    .tail(self.o.max_records)
+                )
+            self.rows = [_compact(both)]
+
+    _STATE = (
+        "fam", "fam_sources", "fam_by_source", "sev", "tl", "tl_src", "findings", "find_sources", "other_msgs",
+        "rows", "records_seen", "records_overflow", "tls_groups", "sources", "unparsed", "probe_networks_assumed",
+        "restart_loops", "warnings",
+    )  # fmt: skip
+
+    def state(self) -> dict[str, Any]:
+        """What :meth:`absorb` needs (picklable): this aggregate after one source was merged into it."""
+        return {name: getattr(self, name) for name in self._STATE}
+
+    def absorb(self, st: dict[str, Any]) -> None:
+        """Merge the :meth:`state` of an aggregate that started as a copy of this one's counters
+        (``records_seen``, ``records_overflow``) and took exactly one source — the same result as :meth:`merge`
+        of that source here (used by :mod:`lokonb.logs.ranges`)."""
+        import pandas as pd
+
+        for f, g2 in st["fam"].items():
+            g = self.fam.get(f)
+            if g is None:
+                self.fam[f] = list(g2)
+                continue
+            g[0] += g2[0]
+            g[1] += g2[1]
+            g[2] = g2[2] if g[2] is None else (g[2] if g2[2] is None else min(g[2], g2[2]))
+            g[3] = g2[3] if g[3] is None else (g[3] if g2[3] is None else max(g[3], g2[3]))
+            g[4] = g[4] or g2[4]
+            g[5] = g[5] or g2[5]
+        for f, names in st["fam_sources"].items():
+            self.fam_sources[f] |= names
+        self.fam_by_source.update(st["fam_by_source"])
+        self.sev.update(st["sev"])
+        self.tl_src.extend(st["tl_src"])
+        self.tl.extend(st["tl"])
+        if len(self.tl) > 1:
+            self.tl = [pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum().reset_index()]
+        for fk, g2 in st["findings"].items():
+            g = self.findings.get(fk)
+            if g is None:
+                self.findings[fk] = list(g2)
+            else:
+                first, last = g2[2], g2[3]
+                g[0] += g2[0]
+                g[1] = max(g[1], g2[1])
+                g[2] = first if g[2] is None else (g[2] if first is None else min(g[2], first))
+                if last is not None and (g[3] is None or last >= g[3]):
+                    g[3] = last
+                    g[4] = g2[4]
+        for fk, names in st["find_sources"].items():
+            self.find_sources[fk] |= names
+        self.other_msgs.update(st["other_msgs"])
+        self.tls_groups.extend(st["tls_groups"])
+        if st["rows"]:
+            self.rows.extend(st["rows"])
+            self._cap_rows()
+        self.records_seen = st["records_seen"]
+        self.records_overflow = self.records_overflow or st["records_overflow"]
+        self.restart_loops.extend(st["restart_loops"])
+        self.unparsed.extend(st["unparsed"])
+        self.sources.extend(st["sources"])
+        self.probe_networks_assumed = self.probe_networks_assumed or st["probe_networks_assumed"]
+        self.warnings.extend(st["warnings"])
 
     def merge(self, run: _SourceRun, delta: int) -> None:
         def sh(x: int | None) -> int | None:
@@ -1544,9 +1611,7 @@ class _Aggregate:
             self.tl_src.append(per_src)
             self.tl.append(df)
             if len(self.tl) > 1:  # keep one compact frame: its size follows distinct results, not input size
-                self.tl = [
-                    pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum().reset_index()
-                ]
+                self.tl = [pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum().reset_index()]
         for fk, st in run.findings.items():
             g = self.findings.get(fk)
             first, last = sh(st[2]), sh(st[3])
@@ -1571,18 +1636,8 @@ class _Aggregate:
             if delta:
                 df["timestamp"] = _shift_years(df["timestamp"].to_numpy(np.int64), delta)
             self.rows.append(df)
-            if self.o.records in ("auto", "actionable") and self.records_overflow:
-                # keep memory bounded across sources: only the most recent max_records actionable rows
-                both = pd.concat(self.rows, ignore_index=True)
-                both = both[~both["harmless"].astype(bool)]
-                if len(both) > self.o.max_records:
-                    both = (
-                        both.assign(_t=both["timestamp"].astype("int64"))
-                        .sort_values("_t", kind="stable")
-                        .drop(columns="_t")
-                        .tail(self.o.max_records)
-                    )
-                self.rows = [_compact(both)]
+            if not self.defer_rows:
+                self._cap_rows()
         for f, st in run.fam.items():
             self.fam_by_source[(name, f)] = (st[0], st[1])
         self.records_seen += run.stats["records"] - run.stats["filtered_out"]
@@ -1645,9 +1700,7 @@ class _Aggregate:
         for note in run.src.notes:
             self.warnings.append(f"{name}: {note}")
         if run.src.year_source == "assumed-now" and run.used_time4:
-            self.warnings.append(
-                f"{name}: no year in the log; assumed the current year (pass year= to set it)"
-            )
+            self.warnings.append(f"{name}: no year in the log; assumed the current year (pass year= to set it)")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1797,9 +1850,9 @@ class LogAnalysis:
                 "reason",
             ],
         )
-        summary = summary.sort_values(
-            ["count", "family"], ascending=[False, True], kind="stable"
-        ).reset_index(drop=True)
+        summary = summary.sort_values(["count", "family"], ascending=[False, True], kind="stable").reset_index(
+            drop=True
+        )
         for c in ("first_seen", "last_seen"):
             summary[c] = pd.to_datetime(summary[c], utc=True).astype(utc)
         self.summary = summary
@@ -1904,9 +1957,7 @@ class LogAnalysis:
             fd["_s"] = fd["severity"].map({"F": 0, "E": 1, "W": 2, "I": 3}).fillna(4)
             fd["_l"] = pd.to_datetime(fd["last_seen"], utc=True).astype("int64")
             fd = (
-                fd.sort_values(
-                    ["_p", "_s", "_l", "count"], ascending=[True, True, False, False], kind="stable"
-                )
+                fd.sort_values(["_p", "_s", "_l", "count"], ascending=[True, True, False, False], kind="stable")
                 .drop(columns=["_p", "_s", "_l"])
                 .head(agg.o.max_findings)
             )
@@ -1951,9 +2002,7 @@ class LogAnalysis:
             "addresses": sorted({g["client_addr"] for g in harmless_groups}),
             "periods_s": periods,
             "sources": sorted({g["source"] for g in harmless_groups}),
-            "period_s": float(np.median([g["period_s"] for g in harmless_groups]))
-            if harmless_groups
-            else None,
+            "period_s": float(np.median([g["period_s"] for g in harmless_groups])) if harmless_groups else None,
         }
         meta["probe_networks_assumed"] = agg.probe_networks_assumed
         if agg.probe_networks_assumed:
@@ -1969,9 +2018,7 @@ class LogAnalysis:
         meta["failed_sources"] = [r["source"] for r in agg.sources if r["error"]]
         meta["warnings"] = list(dict.fromkeys(agg.warnings))
         meta["other_top_messages"] = agg.other_msgs.most_common(10)
-        meta["findings_by_priority"] = {
-            p: int((self.findings["priority"] == p).sum()) for p in PRIORITY_ORDER
-        }
+        meta["findings_by_priority"] = {p: int((self.findings["priority"] == p).sum()) for p in PRIORITY_ORDER}
         firsts = [r["first_ts"] for r in agg.sources if r["first_ts"] is not None]
         lasts = [r["last_ts"] for r in agg.sources if r["last_ts"] is not None]
         meta["time_range"] = [
@@ -2171,9 +2218,7 @@ def analyze(
         try:
             periods = tuple(float(p) for p in probe_periods)
         except (TypeError, ValueError):
-            raise LogParameterError(
-                f"probe_periods: {probe_periods!r} must be a list of seconds or 'auto'"
-            ) from None
+            raise LogParameterError(f"probe_periods: {probe_periods!r} must be a list of seconds or 'auto'") from None
         if not periods or any(p < 1 or p > 3600 for p in periods):
             raise LogParameterError("probe_periods: periods must be between 1 and 3600 seconds")
     opts = Options(
@@ -2230,10 +2275,13 @@ def analyze(
         run = _SourceRun(src, opts, clf, agg)
         if src.error is None:
             try:
-                from lokonb.logs.ranges import run_ranges
+                from lokonb.logs.ranges import analyze_in_ranges
 
-                if not run_ranges(run):
-                    run.run()
+                if analyze_in_ranges(run):  # read, finalized and merged by byte-range worker processes
+                    del run
+                    _release_memory()
+                    continue
+                run.run()
             except MemoryError:
                 src.error = "out of memory while reading"
         run.finalize()
@@ -2242,9 +2290,7 @@ def analyze(
     errors = {s["source"]: s["error"] for s in agg.sources if s["error"]}
     readable = [s for s in agg.sources if not s["error"] or s["records"] or s["lines"]]
     if not readable:
-        raise LogSourceError(
-            "no source could be read: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors
-        )
+        raise LogSourceError("no source could be read: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
     meta: dict[str, Any] = {
         "version": _version(),
         "parameters": {

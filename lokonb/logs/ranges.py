@@ -14,6 +14,7 @@ offset would move, a first range without any record, or a failing worker.
 from __future__ import annotations
 
 import dataclasses
+import mmap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -49,20 +50,21 @@ def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
     if n < 2:
         return None
     bounds = [round(i * nchunks / n) for i in range(n)]
+    B = S.BLOCK_BYTES
     try:
-        with src.opener() as fh:
-            first = fh.read(S.BLOCK_BYTES)
+        # searched in place (no 8 MiB copies that would stay in the parent's heap)
+        with open(src.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             for k in bounds[1:]:
                 # the chunk before a boundary must end a line, or the boundary state is not a plain carry
-                fh.seek((k - 1) * S.BLOCK_BYTES)
-                if fh.read(S.BLOCK_BYTES).rfind(b"\n") < 0:
+                if mm.rfind(b"\n", (k - 1) * B, k * B) < 0:
                     return None
-    except OSError:
+            last = mm.rfind(b"\n", 0, min(B, size))
+            if last < 0:
+                return None
+            # the first block's first 64 KiB after CRLF folding (\r\n -> \n at most halves the bytes)
+            head = S._crlf(mm[: min(last + 1, 1 << 17)])[:65536]
+    except (OSError, ValueError):
         return None
-    last = first.rfind(b"\n")
-    if last < 0:
-        return None
-    head = S._crlf(first[: last + 1])[:65536]
     fmt = F.detect_format(head) if run.fmt_param == "auto" else run.fmt_param
     if fmt != "klog":
         return None
@@ -76,12 +78,18 @@ def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
     return fmt, ranges
 
 
-def run_ranges(run: _SourceRun) -> bool:
-    """Read ``run``'s source with byte-range workers and merge their state into ``run``.
+def analyze_in_ranges(run: _SourceRun) -> bool:
+    """Read, finalize and merge ``run``'s source into ``run.agg`` with byte-range worker processes.
 
-    Returns False (``run`` untouched) when the source is not split or the merge would not be exact; the caller
+    Workers parse their ranges; a coordinator process chains their states into one source run, finalizes it (probe
+    rule, rows) into a fresh aggregate and hands that back, which :meth:`_Aggregate.absorb` merges here. The big
+    per-range states never enter this process, so its heap does not grow with every large source (PERF-3).
+    Returns False (nothing changed) when the source is not split or the chaining would not be exact; the caller
     then reads it sequentially.
     """
+    import os
+    import tempfile
+
     planned = plan(run)
     if planned is None:
         return False
@@ -90,96 +98,32 @@ def run_ranges(run: _SourceRun) -> bool:
 
     src = run.src
     fields = {f.name: getattr(src, f.name) for f in dataclasses.fields(src) if f.name in _SOURCE_FIELDS}
-    jobs = [
-        _Job(fields, run.o, run.clf.table, fmt, chunks, i == 0, run.agg.records_overflow, run.agg.records_seen,
-             S.BLOCK_BYTES, A._known_regex())
-        for i, chunks in enumerate(ranges)
-    ]  # fmt: skip
-    results = _run_workers(jobs)
-    if results is None:
+    known = A._known_regex()
+    with tempfile.TemporaryDirectory(prefix="lokonb-ranges-") as tmp:
+        jobs = [
+            _Job(fields, run.o, run.clf.table, fmt, chunks, i == 0, run.agg.records_overflow, run.agg.records_seen,
+                 S.BLOCK_BYTES, known, os.path.join(tmp, f"range-{i}.pickle"))
+            for i, chunks in enumerate(ranges)
+        ]  # fmt: skip
+        final = _Final(fields, run.o, run.clf.table, fmt, [j.out for j in jobs], run.agg.records_seen,
+                       run.agg.records_overflow, known)  # fmt: skip
+        state = _run_processes(jobs, final)
+    if state is None:
         return False
-    ok = merge(run, fmt, results)
-    del results
-    from lokonb.logs.analysis import _release_memory
-
-    _release_memory()
-    return ok
-
-
-def _run_workers(jobs: list[_Job]) -> list[dict[str, Any]] | None:
-    """Run each job in a fresh ``python`` process (job in on stdin, state out on stdout, both pickled).
-
-    Fresh processes rather than forks: a fork would copy the parent's heap (grown by earlier sources) into every
-    worker, so the summed RSS of the process tree would grow with the number of sources (PERF-3). Rather than
-    ``multiprocessing``'s spawn: that re-imports the caller's ``__main__``, which hangs scripts without a main
-    guard. None when any worker fails; the caller then reads the source sequentially.
-    """
-    import os
-    import pickle
-    import subprocess
-    import sys
-
-    import lokonb
-
-    env = dict(os.environ)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(lokonb.__file__)))
-    env["PYTHONPATH"] = os.pathsep.join(x for x in (root, env.get("PYTHONPATH")) if x)
-    procs = []
-    try:
-        for _ in jobs:
-            p = subprocess.Popen(
-                [sys.executable, "-c", "from lokonb.logs.ranges import _serve; _serve()"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=env,
-            )
-            procs.append(p)
-        for p, job in zip(procs, jobs, strict=True):  # all started first: their imports overlap
-            assert p.stdin is not None
-            p.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-            p.stdin.close()
-        # drain every pipe at once so that each worker exits as soon as it is done (a worker blocked on a full
-        # pipe would keep its whole heap alive while the parent unpickles another one's state)
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(len(procs)) as pool:
-            blobs = list(pool.map(lambda p: p.stdout.read(), procs))
-        if any(p.wait() != 0 for p in procs):
-            return None
-        results = []
-        for i in range(len(blobs)):
-            results.append(pickle.loads(blobs[i]))  # noqa: S301 - our own worker, over a pipe
-            blobs[i] = b""
-        return results
-    except (OSError, pickle.PickleError, EOFError):
-        return None
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-
-
-def _serve() -> None:
-    """Worker process entry: one pickled :class:`_Job` on stdin, its pickled range state on stdout."""
-    import pickle
-    import sys
-
-    job = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the parent analysis
-    out = pickle.dumps(_work(job), protocol=pickle.HIGHEST_PROTOCOL)
-    sys.stdout.buffer.write(out)
-    sys.stdout.buffer.flush()
+    run.agg.absorb(state)
+    return True
 
 
 _SOURCE_FIELDS = (
     "name", "kind", "path", "node", "namespace", "pod", "container", "restart", "instance", "anchor_ns",
-    "year_source", "sort_key",
+    "year_source", "sort_key", "notes",
 )  # fmt: skip
 
 
 @dataclasses.dataclass
 class _Job:
+    """One worker's byte range."""
+
     source: dict[str, Any]
     opts: Any
     table: Any
@@ -190,25 +134,138 @@ class _Job:
     records_seen: int
     block_bytes: int
     known_secrets: Any
+    out: str
+
+
+@dataclasses.dataclass
+class _Final:
+    """The coordinator's job: chain the ranges' states and finalize the source."""
+
+    source: dict[str, Any]
+    opts: Any
+    table: Any
+    fmt: str
+    inputs: list[str]
+    records_seen: int
+    records_overflow: bool
+    known_secrets: Any
+
+
+def _python(entry: str, env: dict[str, str], stdout: Any) -> Any:
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "-c", f"from lokonb.logs.ranges import {entry}; {entry}()"],
+        stdin=subprocess.PIPE,
+        stdout=stdout,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+
+
+def _run_processes(jobs: list[_Job], final: _Final) -> dict[str, Any] | None:
+    """Run the workers and the coordinator (all started at once, so their imports overlap); the coordinator's
+    aggregate state, or None when any of them fails or the chaining is refused.
+
+    Fresh ``python`` processes rather than forks (a fork copies the parent's heap into every worker) or
+    ``multiprocessing``'s spawn (which re-imports the caller's ``__main__`` and hangs scripts without a main guard).
+    """
+    import os
+    import pickle
+    import subprocess
+
+    import lokonb
+
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(lokonb.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(x for x in (root, env.get("PYTHONPATH")) if x)
+    procs = []
+    try:
+        procs = [_python("_serve", env, subprocess.DEVNULL) for _ in jobs]
+        coord = _python("_coordinate", env, subprocess.PIPE)
+        procs.append(coord)
+        for p, job in zip(procs, jobs, strict=False):
+            p.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            p.stdin.close()
+        if any(p.wait() != 0 for p in procs[:-1]):
+            return None
+        coord.stdin.write(pickle.dumps(final, protocol=pickle.HIGHEST_PROTOCOL))
+        coord.stdin.close()
+        data = coord.stdout.read()
+        if coord.wait() != 0:
+            return None
+        state: dict[str, Any] | None = pickle.loads(data)  # noqa: S301 - our own coordinator, over a pipe
+        return state
+    except (OSError, pickle.PickleError, EOFError):
+        return None
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def _serve() -> None:
+    """Worker process entry: a pickled :class:`_Job` on stdin; its range state pickled into ``job.out``."""
+    import pickle
+    import sys
+
+    job = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the parent analysis
+    with open(job.out, "wb") as fh:
+        pickle.dump(_work(job), fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _coordinate() -> None:
+    """Coordinator entry: a pickled :class:`_Final` on stdin; the finalized aggregate state (or None) on stdout."""
+    import pickle
+    import sys
+
+    from lokonb.logs import analysis as A
+
+    job = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the parent analysis
+    results = []
+    for path in job.inputs:
+        with open(path, "rb") as fh:
+            results.append(pickle.load(fh))  # noqa: S301 - written by our own workers
+    A._KNOWN[:] = [job.known_secrets]
+    clf = _classifier(job.table)
+    agg = A._Aggregate(job.opts, clf)
+    agg.records_seen, agg.records_overflow, agg.defer_rows = job.records_seen, job.records_overflow, True
+    src = S.Source(**job.source)
+    run = A._SourceRun(src, job.opts, clf, agg)
+    state = None
+    if merge(run, job.fmt, results):
+        del results
+        run.finalize()
+        state = agg.state()
+    sys.stdout.buffer.write(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()
 
 
 _CLASSIFIERS: dict[str, Any] = {}
 
 
-def _work(job: _Job) -> dict[str, Any]:
+def _classifier(table: Any) -> Any:
     import hashlib
     import pickle
+
+    from lokonb.logs.classify import Classifier
+
+    key = hashlib.sha256(pickle.dumps(table)).hexdigest()
+    if key not in _CLASSIFIERS:
+        _CLASSIFIERS[key] = Classifier(table)
+    return _CLASSIFIERS[key]
+
+
+def _work(job: _Job) -> dict[str, Any]:
     from functools import partial
 
     from lokonb.logs import analysis as A
-    from lokonb.logs.classify import Classifier
 
     S.BLOCK_BYTES = job.block_bytes
     A._KNOWN[:] = [job.known_secrets]  # the parent's scrubber, secrets registered at run time included
-    key = hashlib.sha256(pickle.dumps(job.table)).hexdigest()
-    clf = _CLASSIFIERS.get(key)
-    if clf is None:
-        clf = _CLASSIFIERS[key] = Classifier(job.table)
+    clf = _classifier(job.table)
     src = S.Source(**job.source)
     assert src.path is not None
     src.opener = partial(S._open_file, src.path)
@@ -219,7 +276,7 @@ def _work(job: _Job) -> dict[str, Any]:
     run.fmt = job.fmt
     run.chunks = job.chunks
     if not job.first:
-        run.has_record.add(0)  # checked by the parent: the first range holds a record
+        run.has_record.add(0)  # checked by the coordinator: the first range holds a record
     run.run()
     return export(run)
 
