@@ -2,13 +2,17 @@
 
 A file is cut at the reader's own block boundaries (multiples of ``BLOCK_BYTES``, moved back to the previous line
 end by :meth:`Source.blocks`), so each worker process parses exactly the blocks that one sequential read would
-parse. Workers return their per-range state; the parent chains the ranges in file order — line numbers and the
-relative years of TIME-4 (a range starts at year offset 0; the offset of range *r* follows from the last record of
-range *r-1*) — and merges them into one source run, which is then finalized as usual (probe rule, rows, totals).
+parse. Three kinds of process take part, all fresh ``python`` interpreters started at once:
+
+- **workers** (one per range) parse their range and write their per-range state to a temporary file;
+- the **coordinator** chains the ranges in file order — line numbers and the relative years of TIME-4 (a range
+  starts at year offset 0; the offset of range *r* follows from the last record of range *r-1*) — into one source
+  run, finalizes it (probe rule, rows) into a fresh aggregate and returns that aggregate's state;
+- the **parent** (the caller of ``analyze``) absorbs it, exactly as if it had merged the source itself.
 
 Whatever the chaining could not reproduce exactly makes the parent fall back to the sequential read: outer
 timestamps (wrapped lines, TIME-3), time filters, local klog time zones, a Feb 29 or an invalid date that a year
-offset would move, a first range without any record, or a failing worker.
+offset would move, a first range without any record, or a failing process.
 """
 
 from __future__ import annotations
@@ -289,7 +293,7 @@ _STATE = (
 
 
 def export(run: _SourceRun) -> dict[str, Any]:
-    """The per-range state the parent merges (no rows yet: those are built once, at finalize)."""
+    """The per-range state the coordinator merges (no rows yet: those are built once, at finalize)."""
     out = {name: getattr(run, name) for name in _STATE}
     out["probe"] = dict(run.probe)
     out["timeline"] = run.timeline.arrays() if run.timeline else None
@@ -301,7 +305,8 @@ def export(run: _SourceRun) -> dict[str, Any]:
 
 
 def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
-    """Chain the ranges' line numbers and year offsets and merge them into ``run`` (False: not exact)."""
+    """Chain the ranges' line numbers and year offsets and merge them into ``run`` (False: not exact; ``run``
+    is then untouched)."""
     from lokonb.logs.analysis import _shift_years
 
     if any(r["error"] for r in results[:-1]) or results[0]["stats"]["records"] == 0:

@@ -145,3 +145,30 @@ def test_chunked_blocks_are_the_sequential_blocks(tmp_path, small_chunks):
     for first, end in ((0, 5), (5, 11), (11, None)):
         parts += [b for b, _ in file_source(path).blocks(chunks=(first, end))]
     assert nchunks > 11 and parts == whole
+
+
+def test_several_sources_absorbed_like_sequential_merges(tmp_path, small_chunks):
+    # two split files around a small one: the parent absorbs each coordinator's aggregate in source order
+    a_path = _klog(tmp_path / "a-kube-apiserver.log", lines=7000, seed=21)
+    b_path = tmp_path / "b-kube-apiserver.log"
+    b_path.write_bytes(b"I0101 00:00:01.000000       1 x.go:1] small source\n" * 3)
+    c_path = _klog(tmp_path / "c-kube-apiserver.log", lines=7000, seed=22)
+    kw = dict(vpc_cidrs=["10.0.0.0/16"], records="auto", max_records=250, year=2024)
+    a = analyze([a_path, str(b_path), c_path], workers=1, **kw)
+    b = analyze([a_path, str(b_path), c_path], workers=3, **kw)
+    assert small_chunks == [True, False, True]
+    _same(a, b)
+    assert list(a.sources["source"]) == [a_path, str(b_path), c_path]
+
+
+def test_a_failing_worker_falls_back_to_the_sequential_read(tmp_path, small_chunks, monkeypatch):
+    path = _klog(tmp_path / "kube-apiserver.log", lines=6000, seed=8)
+    orig = R._python
+    # the workers cannot start their entry point: every range is lost, the parent reads the file itself
+    monkeypatch.setattr(
+        R, "_python", lambda entry, env, out: orig("_missing" if entry == "_serve" else entry, env, out)
+    )
+    a = analyze([path], workers=1, records="all")
+    b = analyze([path], workers=3, records="all")
+    assert small_chunks == [False]
+    _same(a, b)
