@@ -259,6 +259,7 @@ class _SourceRun:
         self.pipe: Any = None  # ThreadPoolExecutor of the family-dispatch pipeline (workers > 1)
         self._tail: tuple[Any, Any, tuple[Any, ...]] | None = None
         self.chunks: tuple[int, int | None] | None = None  # byte-range worker: the block chunks it reads
+        self._networks: dict[str, str] = {}  # client address -> classify_network()
         self.fast = True  # vectorised fast paths on (False: the general per-row paths, for equality tests)
 
     # -- reading -----------------------------------------------------------------------------------------------
@@ -960,7 +961,7 @@ class _SourceRun:
             ja = np.array(js)
             g = self.probe[a]
             rows = None
-            if keep_rows:
+            if keep_rows or self._public_probe(a):
                 rows = self._material(
                     f,
                     idx[ja],
@@ -982,6 +983,16 @@ class _SourceRun:
                     None,
                 )
             )
+
+    def _public_probe(self, addr: str) -> bool:
+        """A public client's TLS errors are actionable whatever their period (PROBE-1.1): once the records cap only
+        keeps actionable rows, their rows are still built (other probe rows cannot be, their verdict comes last)."""
+        if self.o.records != "auto":
+            return False
+        net = self._networks.get(addr)
+        if net is None:
+            net = self._networks[addr] = classify_network(addr, self.o.vpc_cidrs, self.o.extra_probe_networks)
+        return net == "public"
 
     # -- records table ---------------------------------------------------------------------------------------
     def _want_rows(self, n: int) -> bool:

@@ -28,8 +28,7 @@ def klog(t: dt.datetime, ip: str, kind: str = "reset", port: int = 40000) -> str
 def series(ip, n, period=10.0, jitter=0.0, phase=1.0, kind="reset", rng=None, start=BASE):
     rng = rng or random.Random(1)  # noqa: S311 - deterministic test data, not crypto
     return [
-        (start + dt.timedelta(seconds=phase + i * period + rng.uniform(-jitter, jitter)), ip, kind)
-        for i in range(n)
+        (start + dt.timedelta(seconds=phase + i * period + rng.uniform(-jitter, jitter)), ip, kind) for i in range(n)
     ]
 
 
@@ -153,3 +152,22 @@ def test_analyse_group_permutation_invariant():
     a = analyse_group(ts, network_ok=True)
     b = analyse_group(ts[perm], network_ok=True)
     assert np.array_equal(a.harmless[perm], b.harmless) and a.period_s == b.period_s
+
+
+def test_public_probe_rows_survive_the_records_cap(tmp_path):
+    # a file too large for max_records keeps only actionable rows from the start; TLS errors from a public
+    # address are actionable whatever their period, so their rows are built although probe verdicts come last
+    events = series("10.0.3.14", 400) + series("198.51.100.7", 30, period=37.0, phase=3.3)
+    events += series("10.0.17.203", 400, phase=4.0)
+    path = tmp_path / "kube-apiserver.log"
+    path.write_text("\n".join(klog(t, ip, kind, 30000 + i) for i, (t, ip, kind) in enumerate(sorted(events))) + "\n")
+    from lokonb.logs import analyze
+
+    capped = analyze([str(path)], year=2024, vpc_cidrs=["10.0.0.0/16"], records="auto", max_records=100)
+    full = analyze([str(path)], year=2024, vpc_cidrs=["10.0.0.0/16"], records="all")
+    pub = full.records[(full.records["client_addr"] == "198.51.100.7")]
+    assert len(pub) == 30 and not pub["harmless"].any()
+    rec = capped.records
+    assert len(rec) == 30 and set(rec["client_addr"]) == {"198.51.100.7"}
+    assert list(rec["lineno"]) == list(pub["lineno"]) and list(rec["message"]) == list(pub["message"])
+    assert (capped.tls_sources.set_index("client_addr").loc["198.51.100.7", "network"]) == "public"
