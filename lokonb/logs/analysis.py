@@ -917,10 +917,10 @@ class _SourceRun:
         return bytes(c.buf[a : c.K.ends[i]][: self.o.max_message_bytes * 2]).decode("utf-8", "replace")
 
     def _messages(self, c: _BatchCtx, idx: np.ndarray) -> np.ndarray:
-        """Messages of rows ``idx`` as str without per-row Python work, for the common case: ASCII, not a quoted
-        structured message, within ``max_message_bytes``, no secret trigger word (and no known secret
-        registered). Other rows are None and take the general path of :meth:`_material` (pinned equal by
-        tests/logs/test_fastpath.py)."""
+        """Messages of rows ``idx`` as str without per-row Python work, for the common case: ASCII, within
+        ``max_message_bytes``, no secret trigger word (and no known secret registered), and for a quoted
+        structured message no escape inside its quotes. Other rows are None and take the general path of
+        :meth:`_material` (pinned equal by tests/logs/test_fastpath.py)."""
         n = len(idx)
         out = np.full(n, None, dtype=object)
         if n == 0 or _known_regex() is not None:
@@ -940,13 +940,19 @@ class _SourceRun:
         else:
             data = np.zeros(0, np.uint8)
         first = np.where(L > 0, data[np.minimum(off[:-1], max(total - 1, 0))] if total else 0, 0)
-        ok &= ~(K.hdr[ri] & (L > 0) & (first == 34))  # quoted structured message: unquoted by go_unquote
+        quoted = K.hdr[ri] & (L > 0) & (first == 34)  # structured message: go_unquote keeps the quoted part
         arr = pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(off), pa.py_buffer(data)])
         ok &= np.asarray(pc.string_is_ascii(arr).to_numpy(zero_copy_only=False), bool)
         ok &= ~np.asarray(pc.match_substring_regex(arr, _TRIGGER_RX).to_numpy(zero_copy_only=False), bool)
-        sel = np.flatnonzero(ok)
-        if len(sel):
-            out[sel] = arr.take(pa.array(sel)).to_numpy(zero_copy_only=False)
+        plain = np.flatnonzero(ok & ~quoted)
+        if len(plain):
+            out[plain] = arr.take(pa.array(plain)).to_numpy(zero_copy_only=False)
+        q = np.flatnonzero(ok & quoted)
+        if len(q):
+            # "<text>" ... with no escape inside the quotes: go_unquote returns <text>; escapes take the general path
+            part = pc.extract_regex(arr.take(pa.array(q)), r'^"(?P<v>[^"\\]*)"')
+            valid = np.asarray(part.is_valid().to_numpy(zero_copy_only=False), bool)
+            out[q[valid]] = part.field("v").filter(pa.array(valid)).to_numpy(zero_copy_only=False)
         return out
 
     # -- probe families: events kept until the source ends -----------------------------------------------------

@@ -128,6 +128,8 @@ def test_vectorised_messages_leave_hard_rows_to_the_general_path():
         b"E0101 00:00:00.000004       1 a.go:4] Authorization: Bearer abcdefghijklmnop",
         b"E0101 00:00:00.000005       1 a.go:5] " + b"x" * 5000,
         b"E0101 00:00:00.000006       1 a.go:6] ",
+        b'I0101 00:00:00.000007       1 a.go:7] "with \\"escape\\" inside" k="v"',
+        b'I0101 00:00:00.000008       1 a.go:8] "unterminated',
     ]
     from lokonb.logs import formats as F
 
@@ -139,7 +141,9 @@ def test_vectorised_messages_leave_hard_rows_to_the_general_path():
     run.o = A.Options()
     ctx = type("C", (), {"ri": np.arange(len(lines)), "K": K, "buf": buf})()
     got = run._messages(ctx, np.arange(len(lines)))
-    assert got.tolist() == [None, "plain ascii message", None, None, None, ""]
+    assert got.tolist() == ["quoted structured", "plain ascii message", None, None, None, "", None, None]
+    # what the general path makes of the quoted ones
+    assert A.go_unquote('"quoted structured" key="v"') == "quoted structured"
 
 
 def test_dictionary_objects_equal_plain_conversion():
