@@ -57,16 +57,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Read log files, globs, directories (recursive), '-' for stdin, 'sample', or "
         "live kube-apiserver pods (--pods); print the banner, findings and summary.",
     )
-    a.add_argument("paths", nargs="*", metavar="PATH", help="file, glob, directory, NAME=PATH, '-' or 'sample'")
-    a.add_argument("--format", choices=FORMATS, default="auto", help="log format (default: detected per source)")
-    a.add_argument("--records", metavar="FILE.csv", help="write one row per record (every record) to this CSV")
+    a.add_argument(
+        "paths", nargs="*", metavar="PATH", help="file, glob, directory, NAME=PATH, '-' or 'sample'"
+    )
+    a.add_argument(
+        "--format", choices=FORMATS, default="auto", help="log format (default: detected per source)"
+    )
+    a.add_argument(
+        "--records", metavar="FILE.csv", help="write one row per record (every record) to this CSV"
+    )
     a.add_argument("--summary", metavar="FILE.csv", help="write the per-family summary table to this CSV")
     a.add_argument("--json", action="store_true", help="print the result as JSON instead of text tables")
-    a.add_argument("--pods", action="store_true", help="also read live kube-apiserver pods through the kubeconfig")
+    a.add_argument(
+        "--pods", action="store_true", help="also read live kube-apiserver pods through the kubeconfig"
+    )
     a.add_argument("--kubeconfig", help="kubeconfig file (default: KUBECONFIG or ~/.kube/config)")
     a.add_argument("--context", help="kubeconfig context")
     a.add_argument("--namespace", default="kube-system", help="namespace of the apiserver pods (kube-system)")
-    a.add_argument("--selector", help="label selector (default: k8s-app=kube-apiserver, then component=kube-apiserver)")
+    a.add_argument(
+        "--selector", help="label selector (default: k8s-app=kube-apiserver, then component=kube-apiserver)"
+    )
     a.add_argument("--previous", action="store_true", help="also read the previous container instance")
     a.add_argument("--all-containers", action="store_true", help="read every container of the pods")
     a.add_argument("--since", help="only records at or after this time: a duration (6h) or ISO 8601")
@@ -91,8 +101,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--bucket", default="1min", help="timeline bucket (1min, 5min, 15min, 1h, ...)")
     a.add_argument("--out", metavar="DIR", help="write every table as CSV and the plots as PNG into DIR")
     a.add_argument("--records-parquet", metavar="FILE", help="write every record to a Parquet file")
-    a.add_argument("--fail-on", choices=PRIORITIES, help="exit 1 when findings at or above this priority exist")
-    a.add_argument("--max-records", type=int, default=100_000, help="cap of the records table (default 100000)")
+    a.add_argument(
+        "--fail-on", choices=PRIORITIES, help="exit 1 when findings at or above this priority exist"
+    )
+    a.add_argument(
+        "--max-records", type=int, default=100_000, help="cap of the records table (default 100000)"
+    )
     a.add_argument(
         "--workers",
         default="auto",
@@ -150,7 +164,9 @@ def _analyze(args: argparse.Namespace) -> int:
     from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError
 
     if not args.paths and not args.pods:
-        raise LogParameterError("give at least one PATH ('-' for stdin, 'sample' for the built-in sample) or --pods")
+        raise LogParameterError(
+            "give at least one PATH ('-' for stdin, 'sample' for the built-in sample) or --pods"
+        )
     pods = None
     if args.pods:
         pods = {
@@ -224,7 +240,9 @@ def _print_text(result: Any) -> None:
             print(fd[cols].head(30).to_string(index=False))
         print()
         print("== summary by family ==")
-        sm = result.summary[["family", "count", "share", "harmless_count", "actionable_count", "default", "reason"]]
+        sm = result.summary[
+            ["family", "count", "share", "harmless_count", "actionable_count", "default", "reason"]
+        ]
         print(sm.to_string(index=False, formatters={"share": "{:.1%}".format}))
 
 
@@ -254,12 +272,16 @@ def _sample(args: argparse.Namespace) -> int:
                     ).to_dict()
                 )
     elif args.output == "-":
-        truths.append(generate(sys.stdout.buffer, size=size, lines=lines, seed=args.seed, fmt=args.format).to_dict())
+        truths.append(
+            generate(sys.stdout.buffer, size=size, lines=lines, seed=args.seed, fmt=args.format).to_dict()
+        )
     else:
         with open(args.output, "wb") as fh:
             truths.append(generate(fh, size=size, lines=lines, seed=args.seed, fmt=args.format).to_dict())
     if args.truth:
-        Path(args.truth).write_text(json.dumps(truths if len(truths) > 1 else truths[0], indent=2), encoding="utf-8")
+        Path(args.truth).write_text(
+            json.dumps(truths if len(truths) > 1 else truths[0], indent=2), encoding="utf-8"
+        )
     if args.output != "-":
         total = sum(t["bytes"] for t in truths)
         print(

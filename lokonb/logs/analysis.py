@@ -209,7 +209,9 @@ def parse_time(value: Any, what: str, now_ns: int | None = None) -> int | None:
     try:
         ts = pd.Timestamp(text)
     except (ValueError, TypeError):
-        raise LogParameterError(f"{what}: {value!r} is neither a duration (6h, 30m, 2d) nor an ISO 8601 time") from None
+        raise LogParameterError(
+            f"{what}: {value!r} is neither a duration (6h, 30m, 2d) nor an ISO 8601 time"
+        ) from None
     return int((ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).value)
 
 
@@ -346,8 +348,12 @@ class _SourceRun:
         self.stats["unparsed"] += 1
         if len(self.unparsed) < self.o.max_unparsed_examples:
             text = raw[:200].decode("utf-8", "replace")
-            text = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else ch for ch in text)
-            self.unparsed.append({"source": self.src.name, "lineno": lineno, "reason": reason, "text": redact(text)})
+            text = "".join(
+                ch if ch.isprintable() else f"\\x{ord(ch):02x}" if ord(ch) < 256 else ch for ch in text
+            )
+            self.unparsed.append(
+                {"source": self.src.name, "lineno": lineno, "reason": reason, "text": redact(text)}
+            )
 
     # -- inner layer -------------------------------------------------------------------------------------------
     def _inner(
@@ -493,7 +499,9 @@ class _SourceRun:
         offsets = np.empty(n + 1, np.int64)
         offsets[:n] = K.starts
         offsets[n] = K.ends[-1] + 1 if n else 0
-        lines_arr = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
+        lines_arr = pa.Array.from_buffers(
+            pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)]
+        )
         texts = lines_arr.take(pa.array(ri))
         # structured `key=<` blocks ("Unhandled Error" err=<): the block is the message, classify with it
         multi = np.flatnonzero(n_lines > 1)
@@ -524,29 +532,8 @@ class _SourceRun:
         fut = self.pipe.submit(self._dispatch, args, sev) if self.pipe is not None else None
         fam = None if fut is not None else self.clf.families_of(*args)
         self._flush_tail()
-        self._tail = (
-            fut,
-            fam,
-            (
-                buf,
-                K,
-                lineno,
-                stream,
-                orphan,
-                ri,
-                n_lines,
-                last_line,
-                sev,
-                outer,
-                hdr,
-                file_names,
-                finv,
-                pid_override,
-                verbosity,
-                cut,
-                texts,
-            ),
-        )
+        self._tail = (fut, fam, (buf, K, lineno, stream, orphan, ri, n_lines, last_line, sev, outer, hdr,
+                                 file_names, finv, pid_override, verbosity, cut, texts))
         if fut is None:
             self._flush_tail()
 
@@ -774,15 +761,23 @@ class _SourceRun:
                 ["severity-F", "unknown-error", "unknown-warning"],
                 "unknown-info",
             ).astype(object)
-            priority = np.select([sev == 4, sev == 3, sev == 2], ["critical", "medium", "low"], None).astype(object)
+            priority = np.select([sev == 4, sev == 3, sev == 2], ["critical", "medium", "low"], None).astype(
+                object
+            )
         else:
             assert fam is not None
             if fam.name == "trace" and o.trace_threshold_s != 1.0:
                 tot = np.asarray(fields.get("total_s", np.full(n, np.nan)), float)
                 act = tot >= o.trace_threshold_s
             else:
-                act = clf.conditions(f, fam.actionable_if, fields, sub, sev) if fam.actionable_if else np.zeros(n, bool)
-            harm = clf.conditions(f, fam.harmless_if, fields, sub, sev) if fam.harmless_if else np.zeros(n, bool)
+                act = (
+                    clf.conditions(f, fam.actionable_if, fields, sub, sev)
+                    if fam.actionable_if
+                    else np.zeros(n, bool)
+                )
+            harm = (
+                clf.conditions(f, fam.harmless_if, fields, sub, sev) if fam.harmless_if else np.zeros(n, bool)
+            )
             if fam.verdict == "probe":
                 probe = True
             elif fam.verdict == "harmless":
@@ -956,7 +951,9 @@ class _SourceRun:
         return out
 
     # -- probe families: events kept until the source ends -----------------------------------------------------
-    def _probe_events(self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], fsev: np.ndarray) -> None:
+    def _probe_events(
+        self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], fsev: np.ndarray
+    ) -> None:
         addr = _as_str_list(fields.get("client_addr"), len(idx))
         tls = _as_str_list(fields.get("tls_error"), len(idx))
         by: dict[str, list[int]] = defaultdict(list)
@@ -1027,7 +1024,9 @@ class _SourceRun:
         if mode == "none":
             return
         total = self.agg.records_seen + self.stats["records"]
-        if mode == "actionable" or (mode == "auto" and (total > self.o.max_records or self.agg.records_overflow)):
+        if mode == "actionable" or (
+            mode == "auto" and (total > self.o.max_records or self.agg.records_overflow)
+        ):
             sel = np.flatnonzero(~harmless)
             if mode == "auto":
                 self.agg.records_overflow = True
@@ -1130,7 +1129,11 @@ class _SourceRun:
         self.pending.clear()
         for f, mats in by_f.items():
             mat = {
-                k: (pa.concat_arrays([m[k] for m in mats]) if k == "texts" else np.concatenate([m[k] for m in mats]))
+                k: (
+                    pa.concat_arrays([m[k] for m in mats])
+                    if k == "texts"
+                    else np.concatenate([m[k] for m in mats])
+                )
                 for k in mats[0]
             }
             n = len(mat["lineno"])
@@ -1182,7 +1185,12 @@ class _SourceRun:
     def finalize(self) -> None:
         """Resolve probe verdicts and year offsets, then merge into the global aggregate."""
         delta = 0
-        if self.used_time4 and self.o.year is None and self.src.anchor_ns is not None and self.last_prov_ns is not None:
+        if (
+            self.used_time4
+            and self.o.year is None
+            and self.src.anchor_ns is not None
+            and self.last_prov_ns is not None
+        ):
             # end anchor: the last record gets year(T), or year(T)-1 if it would fall after T + skew
             ty = F.civil_from_days(self.src.anchor_ns // F.DAY_NS)[0]
             ly = F.civil_from_days(self.last_prov_ns // F.DAY_NS)[0]
@@ -1213,7 +1221,9 @@ class _SourceRun:
             tls = np.concatenate([p[2] for p in parts])
             fsev = np.concatenate([p[6] for p in parts])
             network = (
-                "public" if addr == OTHER_ADDRESSES else classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
+                "public"
+                if addr == OTHER_ADDRESSES
+                else classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
             )
             net_ok = network in ("loopback", "vpc", "listed", "private-assumed")
             if network == "private-assumed":
@@ -1221,7 +1231,9 @@ class _SourceRun:
             res = analyse_group(ts, network_ok=net_ok, periods=o.probe_periods, tol=o.probe_tolerance_s)
             harmless = res.harmless & ~fsev
             why = np.where(fsev, "severity-F", res.why).astype(object)
-            prio = np.where(harmless, None, np.where(fsev, "critical", "medium" if network == "public" else "low"))
+            prio = np.where(
+                harmless, None, np.where(fsev, "critical", "medium" if network == "public" else "low")
+            )
             prio = prio.astype(object)
             self.agg.tls_groups.append(
                 {
@@ -1628,7 +1640,9 @@ class _Aggregate:
             self.tl_src.append(per_src)
             self.tl.append(df)
             if len(self.tl) > 1:  # keep one compact frame: its size follows distinct results, not input size
-                self.tl = [pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum().reset_index()]
+                self.tl = [
+                    pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum().reset_index()
+                ]
         for fk, st in run.findings.items():
             g = self.findings.get(fk)
             first, last = sh(st[2]), sh(st[3])
@@ -1717,7 +1731,9 @@ class _Aggregate:
         for note in run.src.notes:
             self.warnings.append(f"{name}: {note}")
         if run.src.year_source == "assumed-now" and run.used_time4:
-            self.warnings.append(f"{name}: no year in the log; assumed the current year (pass year= to set it)")
+            self.warnings.append(
+                f"{name}: no year in the log; assumed the current year (pass year= to set it)"
+            )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1867,9 +1883,9 @@ class LogAnalysis:
                 "reason",
             ],
         )
-        summary = summary.sort_values(["count", "family"], ascending=[False, True], kind="stable").reset_index(
-            drop=True
-        )
+        summary = summary.sort_values(
+            ["count", "family"], ascending=[False, True], kind="stable"
+        ).reset_index(drop=True)
         for c in ("first_seen", "last_seen"):
             summary[c] = pd.to_datetime(summary[c], utc=True).astype(utc)
         self.summary = summary
@@ -1974,7 +1990,9 @@ class LogAnalysis:
             fd["_s"] = fd["severity"].map({"F": 0, "E": 1, "W": 2, "I": 3}).fillna(4)
             fd["_l"] = pd.to_datetime(fd["last_seen"], utc=True).astype("int64")
             fd = (
-                fd.sort_values(["_p", "_s", "_l", "count"], ascending=[True, True, False, False], kind="stable")
+                fd.sort_values(
+                    ["_p", "_s", "_l", "count"], ascending=[True, True, False, False], kind="stable"
+                )
                 .drop(columns=["_p", "_s", "_l"])
                 .head(agg.o.max_findings)
             )
@@ -2019,7 +2037,9 @@ class LogAnalysis:
             "addresses": sorted({g["client_addr"] for g in harmless_groups}),
             "periods_s": periods,
             "sources": sorted({g["source"] for g in harmless_groups}),
-            "period_s": float(np.median([g["period_s"] for g in harmless_groups])) if harmless_groups else None,
+            "period_s": float(np.median([g["period_s"] for g in harmless_groups]))
+            if harmless_groups
+            else None,
         }
         meta["probe_networks_assumed"] = agg.probe_networks_assumed
         if agg.probe_networks_assumed:
@@ -2035,7 +2055,9 @@ class LogAnalysis:
         meta["failed_sources"] = [r["source"] for r in agg.sources if r["error"]]
         meta["warnings"] = list(dict.fromkeys(agg.warnings))
         meta["other_top_messages"] = agg.other_msgs.most_common(10)
-        meta["findings_by_priority"] = {p: int((self.findings["priority"] == p).sum()) for p in PRIORITY_ORDER}
+        meta["findings_by_priority"] = {
+            p: int((self.findings["priority"] == p).sum()) for p in PRIORITY_ORDER
+        }
         firsts = [r["first_ts"] for r in agg.sources if r["first_ts"] is not None]
         lasts = [r["last_ts"] for r in agg.sources if r["last_ts"] is not None]
         meta["time_range"] = [
@@ -2235,7 +2257,9 @@ def analyze(
         try:
             periods = tuple(float(p) for p in probe_periods)
         except (TypeError, ValueError):
-            raise LogParameterError(f"probe_periods: {probe_periods!r} must be a list of seconds or 'auto'") from None
+            raise LogParameterError(
+                f"probe_periods: {probe_periods!r} must be a list of seconds or 'auto'"
+            ) from None
         if not periods or any(p < 1 or p > 3600 for p in periods):
             raise LogParameterError("probe_periods: periods must be between 1 and 3600 seconds")
     opts = Options(
@@ -2307,7 +2331,9 @@ def analyze(
     errors = {s["source"]: s["error"] for s in agg.sources if s["error"]}
     readable = [s for s in agg.sources if not s["error"] or s["records"] or s["lines"]]
     if not readable:
-        raise LogSourceError("no source could be read: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors)
+        raise LogSourceError(
+            "no source could be read: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors
+        )
     meta: dict[str, Any] = {
         "version": _version(),
         "parameters": {

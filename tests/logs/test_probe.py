@@ -28,7 +28,8 @@ def klog(t: dt.datetime, ip: str, kind: str = "reset", port: int = 40000) -> str
 def series(ip, n, period=10.0, jitter=0.0, phase=1.0, kind="reset", rng=None, start=BASE):
     rng = rng or random.Random(1)  # noqa: S311 - deterministic test data, not crypto
     return [
-        (start + dt.timedelta(seconds=phase + i * period + rng.uniform(-jitter, jitter)), ip, kind) for i in range(n)
+        (start + dt.timedelta(seconds=phase + i * period + rng.uniform(-jitter, jitter)), ip, kind)
+        for i in range(n)
     ]
 
 
