@@ -1502,6 +1502,35 @@ def _shift_years(ns: np.ndarray, years: int) -> np.ndarray:
     return np.where(ns == NAT, NAT, out)
 
 
+def _add_family(table: dict[int, list[Any]], f: int, e: list[Any]) -> None:
+    """Add one source's family totals ``[count, harmless, first, last, example, actionable example]``."""
+    g = table.get(f)
+    if g is None:
+        table[f] = list(e)
+        return
+    g[0] += e[0]
+    g[1] += e[1]
+    g[2] = e[2] if g[2] is None else (g[2] if e[2] is None else min(g[2], e[2]))
+    g[3] = e[3] if g[3] is None else (g[3] if e[3] is None else max(g[3], e[3]))
+    g[4] = g[4] or e[4]
+    g[5] = g[5] or e[5]
+
+
+def _add_finding(table: dict[tuple[int, str], list[Any]], fk: tuple[int, str], e: list[Any]) -> None:
+    """Add one source's finding ``[count, severity, first, last, example, why, priority]``; across sources the
+    example follows the latest ``last_seen``."""
+    g = table.get(fk)
+    if g is None:
+        table[fk] = list(e)
+        return
+    g[0] += e[0]
+    g[1] = max(g[1], e[1])
+    g[2] = e[2] if g[2] is None else (g[2] if e[2] is None else min(g[2], e[2]))
+    if e[3] is not None and (g[3] is None or e[3] >= g[3]):
+        g[3] = e[3]
+        g[4] = e[4]
+
+
 # ---------------------------------------------------------------------------------------------------------------
 class _Aggregate:
     """Totals across sources (timestamps final)."""
@@ -1528,6 +1557,13 @@ class _Aggregate:
         self.restart_loops: list[dict[str, Any]] = []
         self.warnings: list[str] = []
         self.defer_rows = False  # a range coordinator's aggregate: the parent caps rows in absorb()
+
+    def _add_timeline(self, frames: list[Any]) -> None:
+        import pandas as pd
+
+        self.tl.extend(frames)
+        if len(self.tl) > 1:  # keep one compact frame: its size follows distinct results, not input size
+            self.tl = [pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum().reset_index()]
 
     def _cap_rows(self) -> None:
         if self.o.records in ("auto", "actionable") and self.records_overflow:
@@ -1559,39 +1595,16 @@ class _Aggregate:
         """Merge the :meth:`state` of an aggregate that started as a copy of this one's counters
         (``records_seen``, ``records_overflow``) and took exactly one source — the same result as :meth:`merge`
         of that source here (used by :mod:`lokonb.logs.ranges`)."""
-        import pandas as pd
-
         for f, g2 in st["fam"].items():
-            g = self.fam.get(f)
-            if g is None:
-                self.fam[f] = list(g2)
-                continue
-            g[0] += g2[0]
-            g[1] += g2[1]
-            g[2] = g2[2] if g[2] is None else (g[2] if g2[2] is None else min(g[2], g2[2]))
-            g[3] = g2[3] if g[3] is None else (g[3] if g2[3] is None else max(g[3], g2[3]))
-            g[4] = g[4] or g2[4]
-            g[5] = g[5] or g2[5]
+            _add_family(self.fam, f, g2)
         for f, names in st["fam_sources"].items():
             self.fam_sources[f] |= names
         self.fam_by_source.update(st["fam_by_source"])
         self.sev.update(st["sev"])
         self.tl_src.extend(st["tl_src"])
-        self.tl.extend(st["tl"])
-        if len(self.tl) > 1:
-            self.tl = [pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum().reset_index()]
+        self._add_timeline(st["tl"])
         for fk, g2 in st["findings"].items():
-            g = self.findings.get(fk)
-            if g is None:
-                self.findings[fk] = list(g2)
-            else:
-                first, last = g2[2], g2[3]
-                g[0] += g2[0]
-                g[1] = max(g[1], g2[1])
-                g[2] = first if g[2] is None else (g[2] if first is None else min(g[2], first))
-                if last is not None and (g[3] is None or last >= g[3]):
-                    g[3] = last
-                    g[4] = g2[4]
+            _add_finding(self.findings, fk, g2)
         for fk, names in st["find_sources"].items():
             self.find_sources[fk] |= names
         self.other_msgs.update(st["other_msgs"])
@@ -1615,17 +1628,7 @@ class _Aggregate:
 
         name = run.src.name
         for f, st in run.fam.items():
-            g = self.fam.get(f)
-            first, last = sh(st[2]), sh(st[3])
-            if g is None:
-                self.fam[f] = [st[0], st[1], first, last, st[4], st[5]]
-            else:
-                g[0] += st[0]
-                g[1] += st[1]
-                g[2] = first if g[2] is None else (g[2] if first is None else min(g[2], first))
-                g[3] = last if g[3] is None else (g[3] if last is None else max(g[3], last))
-                g[4] = g[4] or st[4]
-                g[5] = g[5] or st[5]
+            _add_family(self.fam, f, [st[0], st[1], sh(st[2]), sh(st[3]), st[4], st[5]])
             self.fam_sources[f].add(name)
         self.sev.update(run.sev)
         if run.timeline:
@@ -1638,23 +1641,9 @@ class _Aggregate:
             per_src = df.groupby("bucket", sort=False)["count"].sum().reset_index()
             per_src["source"] = name
             self.tl_src.append(per_src)
-            self.tl.append(df)
-            if len(self.tl) > 1:  # keep one compact frame: its size follows distinct results, not input size
-                self.tl = [
-                    pd.concat(self.tl).groupby(["bucket", "f", "h"], sort=False)["count"].sum().reset_index()
-                ]
+            self._add_timeline([df])
         for fk, st in run.findings.items():
-            g = self.findings.get(fk)
-            first, last = sh(st[2]), sh(st[3])
-            if g is None:
-                self.findings[fk] = [st[0], st[1], first, last, st[4], st[5], st[6]]
-            else:
-                g[0] += st[0]
-                g[1] = max(g[1], st[1])
-                g[2] = first if g[2] is None else (g[2] if first is None else min(g[2], first))
-                if last is not None and (g[3] is None or last >= g[3]):
-                    g[3] = last
-                    g[4] = st[4]
+            _add_finding(self.findings, fk, [st[0], st[1], sh(st[2]), sh(st[3]), st[4], st[5], st[6]])
             self.find_sources[fk].add(name)
         self.other_msgs.update(run.other_msgs)
         for g in self.tls_groups:
