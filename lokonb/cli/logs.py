@@ -197,6 +197,7 @@ def _analyze(args: argparse.Namespace) -> int:
         max_records=args.max_records,
         records=records_mode,
         records_path=args.records_parquet,
+        workers=args.workers,
         include=include,
     )
     if args.records:

@@ -172,3 +172,17 @@ def test_a_failing_worker_falls_back_to_the_sequential_read(tmp_path, small_chun
     b = analyze([path], workers=3, records="all")
     assert small_chunks == [False]
     _same(a, b)
+
+
+def test_cli_workers_write_the_same_records_and_summary(tmp_path, small_chunks, capsys):
+    from lokonb.cli import main
+
+    path = _klog(tmp_path / "kube-apiserver.log", lines=6000, seed=13)
+    outs = []
+    for workers in ("1", "3"):
+        rec, summ = tmp_path / f"records-{workers}.csv", tmp_path / f"summary-{workers}.csv"
+        rc = main(["logs", "analyze", path, "--workers", workers, "--records", str(rec), "--summary", str(summ)])
+        assert rc == 0
+        outs.append((rec.read_bytes(), summ.read_bytes(), capsys.readouterr().out))
+    assert small_chunks == [True]
+    assert outs[0] == outs[1] and outs[0][0].startswith(b"source,line_no,timestamp,severity,family,harmless,reason")
