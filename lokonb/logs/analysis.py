@@ -9,7 +9,7 @@ import json
 import re
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -811,22 +811,7 @@ class _SourceRun:
     ) -> None:
         sev = c.sev[idx]
         ts = c.ts[idx]
-        n = len(idx)
-        st = self.fam.get(f)
-        if st is None:
-            st = self.fam[f] = [0, 0, None, None, None, None]
-        st[0] += n
-        st[1] += int(harmless.sum())
-        vt = ts[ts != NAT]
-        if len(vt):
-            st[2] = int(vt.min()) if st[2] is None else min(st[2], int(vt.min()))
-            st[3] = int(vt.max()) if st[3] is None else max(st[3], int(vt.max()))
-        if st[4] is None:
-            st[4] = self._line_text(c, idx[0])
-        if st[5] is None and (~harmless).any():
-            st[5] = self._line_text(c, idx[int(np.flatnonzero(~harmless)[0])])
-        self._count_sev(sev, harmless)
-        self._timeline(f, ts, harmless)
+        vt = self._add_batch(f, ts, sev, harmless, lambda j: self._line_text(c, idx[j]))
         if self.clf.names[f] == "startup":
             self.startups.extend(vt.tolist())
         act = np.flatnonzero(~harmless)
@@ -836,6 +821,30 @@ class _SourceRun:
             for i in idx[:2000].tolist():
                 self.other_msgs[normalize_message(self._message(c, i)[:300])] += 1
         self._keep_rows(f, idx, c, fields, harmless, why, priority)
+
+    def _add_batch(
+        self, f: int, ts: np.ndarray, sev: np.ndarray, harmless: np.ndarray, example: Callable[[int], str]
+    ) -> np.ndarray:
+        """Add a batch of family ``f`` to the family totals, severities and timeline; its valid timestamps.
+
+        ``example(j)`` gives the line text of the batch's record ``j`` (taken only when a totals example is
+        still missing: the first record, and the first actionable one)."""
+        st = self.fam.get(f)
+        if st is None:
+            st = self.fam[f] = [0, 0, None, None, None, None]
+        st[0] += len(ts)
+        st[1] += int(harmless.sum())
+        vt = ts[ts != NAT]
+        if len(vt):
+            st[2] = int(vt.min()) if st[2] is None else min(st[2], int(vt.min()))
+            st[3] = int(vt.max()) if st[3] is None else max(st[3], int(vt.max()))
+        if st[4] is None:
+            st[4] = example(0)
+        if st[5] is None and (~harmless).any():
+            st[5] = example(int(np.flatnonzero(~harmless)[0]))
+        self._count_sev(sev, harmless)
+        self._timeline(f, ts, harmless)
+        return vt
 
     def _count_sev(self, sev: np.ndarray, harmless: np.ndarray) -> None:
         cnt = np.bincount(sev.astype(np.int64) * 2 + harmless.astype(np.int64), minlength=10)
@@ -1274,22 +1283,7 @@ class _SourceRun:
         network: str,
     ) -> None:
         ts, _, tls, sev, example, rows, _fsev, _idx, _ = part
-        n = len(ts)
-        st = self.fam.get(f)
-        if st is None:
-            st = self.fam[f] = [0, 0, None, None, None, None]
-        st[0] += n
-        st[1] += int(harmless.sum())
-        vt = ts[ts != NAT]
-        if len(vt):
-            st[2] = int(vt.min()) if st[2] is None else min(st[2], int(vt.min()))
-            st[3] = int(vt.max()) if st[3] is None else max(st[3], int(vt.max()))
-        if st[4] is None:
-            st[4] = example
-        if st[5] is None and (~harmless).any():
-            st[5] = example
-        self._count_sev(sev, harmless)
-        self._timeline(f, ts, harmless)
+        self._add_batch(f, ts, sev, harmless, lambda j: example)
         act = np.flatnonzero(~harmless)
         for j in act.tolist():
             key = f"client_addr={addr} tls_error={tls[j]}"
