@@ -27,7 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-CACHE = HERE / ".cache" / "logs"
+# LOKONB_BENCH_CACHE moves the generated input and the results elsewhere (the test suite uses a temporary folder)
+CACHE = Path(os.environ.get("LOKONB_BENCH_CACHE") or HERE / ".cache" / "logs")
 
 LOKONB_RUNNER = r"""
 import json, os, sys
@@ -83,7 +84,7 @@ def ensure_input(size: int, seed: int) -> tuple[Path, dict]:
     ).stdout.strip()
     CACHE.mkdir(parents=True, exist_ok=True)
     ignore = CACHE.parent / ".gitignore"
-    if not ignore.exists():
+    if CACHE == HERE / ".cache" / "logs" and not ignore.exists():
         ignore.write_text("*\n")
     path = CACHE / f"kube-apiserver-{size}-{seed}-v{version}.log"
     truth_path = path.with_suffix(".truth.json")
