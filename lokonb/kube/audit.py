@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lokonb.kube.calico_selector import Matcher, SelectorSyntaxError, compile_selector
+from lokonb.kube.calico_selector import NAMESPACED, Matcher, SelectorSyntaxError, compile_selector
 from lokonb.kube.errors import DumpError, PolicyInputError
 from lokonb.kube.labels import LabelSelector
 from lokonb.kube.metadata import BLOCK_POLICY_NAME, METADATA_IP, METADATA_PORT
@@ -410,8 +410,8 @@ class _Matcher:
             # anything else is a named port: it names workload ports, never the metadata address
         return False
 
-    def calico_rule(self, rule: Mapping[str, Any], pod: _PodCtx) -> tuple[bool, str]:
-        """(matches, why not) for one Calico egress rule."""
+    def calico_rule(self, rule: Mapping[str, Any], pod: _PodCtx, policy_ns: str | None) -> tuple[bool, str]:
+        """(matches, why not) for one Calico egress rule of a policy in namespace ``policy_ns`` (None: global)."""
         if rule.get("ipVersion") not in (None, self.ip.version):
             return False, f"ipVersion {rule.get('ipVersion')}"
         proto = self._protocol(rule.get("protocol"))
@@ -424,7 +424,7 @@ class _Matcher:
         if not ok:
             return False, why
         dst = rule.get("destination") or {}
-        return self._calico_destination(dst)
+        return self._calico_destination(dst, policy_ns)
 
     def _calico_source(self, src: Mapping[str, Any], pod: _PodCtx) -> tuple[bool, str]:
         if src.get("nets"):
@@ -454,8 +454,8 @@ class _Matcher:
             return False, f"source selector {src['selector']!r} does not match the pod"
         if src.get("notSelector") and compile_selector(str(src["notSelector"]))(pod.calico_labels):
             return False, "source notSelector matches the pod"
-        if src.get("namespaceSelector") and not compile_selector(str(src["namespaceSelector"]))(
-            pod.ns_labels
+        if src.get("namespaceSelector") and not compile_selector(str(src["namespaceSelector"]), True)(
+            {**pod.ns_labels, NAMESPACED: ""}
         ):
             return False, "source namespaceSelector does not match the pod's namespace"
         sas = src.get("serviceAccounts") or {}
@@ -469,22 +469,40 @@ class _Matcher:
             return False, "source ports constrain the ephemeral client port"
         return True, ""
 
-    def _calico_destination(self, dst: Mapping[str, Any]) -> tuple[bool, str]:
+    def _calico_destination(self, dst: Mapping[str, Any], policy_ns: str | None) -> tuple[bool, str]:
         if dst.get("nets") and not any(self._in(n) for n in dst["nets"]):
             return False, f"destination nets {list(dst['nets'])} do not contain {self.ip}"
         if dst.get("notNets") and any(self._in(n) for n in dst["notNets"]):
             return False, f"destination notNets contain {self.ip}"
-        if dst.get("selector"):
-            sel = compile_selector(str(dst["selector"]))
-            if not any(sel(labels) for labels in self.set_labels):
+        sel, ns_sel = dst.get("selector"), dst.get("namespaceSelector")
+        if sel or ns_sel or dst.get("serviceAccounts") or (dst.get("notSelector") and policy_ns is not None):
+            # Calico matches the destination against "(namespace scope) && (selector)": the scope is the rule's
+            # namespaceSelector (all() = namespaced endpoints, global() = non-namespaced ones), else the policy's
+            # own namespace for a namespaced policy (also when only notSelector is given), else everything. Only a
+            # GlobalNetworkSet, which is not namespaced, can hold the metadata address.
+            if dst.get("serviceAccounts"):
+                return False, "destination serviceAccounts names workloads, not the metadata address"
+            if ns_sel and not compile_selector(str(ns_sel), True)({}):
+                return False, (
+                    f"destination namespaceSelector {ns_sel!r} selects namespaced endpoints, not global network "
+                    "sets"
+                )
+            if not ns_sel and policy_ns is not None:
+                return False, (
+                    "destination selector of a namespaced policy selects endpoints of its namespace, not global "
+                    "network sets (add namespaceSelector: global())"
+                )
+            if not sel and not self.set_labels:
+                return False, f"no GlobalNetworkSet in the destination's scope holds {self.ip}"
+            match = compile_selector(str(sel or ""))
+            if not any(match(labels) for labels in self.set_labels):
                 return False, "destination selector matches endpoints/network sets, not the metadata address"
         if dst.get("notSelector"):
             sel = compile_selector(str(dst["notSelector"]))
             if any(sel(labels) for labels in self.set_labels):
                 return False, "destination notSelector matches a network set holding the address"
-        for key in ("namespaceSelector", "serviceAccounts", "services"):
-            if dst.get(key):
-                return False, f"destination {key} names workloads, not the metadata address"
+        if dst.get("services"):
+            return False, "destination services names workloads, not the metadata address"
         if dst.get("ports") and not self._calico_ports(dst["ports"]):
             return False, f"destination ports {list(dst['ports'])} exclude {self.port}"
         if dst.get("notPorts") and self._calico_ports(dst["notPorts"]):
@@ -724,7 +742,7 @@ class _Auditor:
                     ok, why = self.match.k8s_rule(rule)
                     action = "Allow"
                 else:
-                    ok, why = self.match.calico_rule(rule, ctx)
+                    ok, why = self.match.calico_rule(rule, ctx, pol.namespace)
                     action = str(rule.get("action") or "").capitalize()
             except (AttributeError, TypeError, ValueError, KeyError, SelectorSyntaxError) as exc:
                 raise DumpError(

@@ -25,6 +25,10 @@ _OP_KIND = {"con": "contains", "sta": "starts", "end": "ends", "not": "notin", "
 _PUNCT = ("==", "!=", "&&", "||", "!", "(", ")", "{", "}", ",")
 
 Token = tuple[str, str, int]  # (kind, value, column)
+#: In a rule's ``namespaceSelector`` Calico reads ``all()`` as "any namespaced endpoint" and ``global()`` as "any
+#: non-namespaced one" (GlobalNetworkSets, host endpoints). Labels passed to a selector compiled with
+#: ``namespace_scope=True`` carry this key when they describe a namespaced endpoint (it cannot be a label key).
+NAMESPACED = "\x00namespaced"
 
 
 class SelectorSyntaxError(ValueError):
@@ -81,9 +85,10 @@ def _tokens(text: str) -> list[Token]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, namespace_scope: bool = False) -> None:
         self.toks = _tokens(text)
         self.i = 0
+        self.namespace_scope = namespace_scope
 
     def peek(self) -> str | None:
         return self.toks[self.i][0] if self.i < len(self.toks) else None
@@ -143,6 +148,10 @@ class _Parser:
         kind, value, _ = self.take(
             "has", "all", "global", "label", "(", what="a label, has(), all(), global() or '('"
         )
+        if kind in ("all", "global") and self.namespace_scope:
+            if kind == "all":
+                return lambda labels: NAMESPACED in labels
+            return lambda labels: NAMESPACED not in labels
         if kind in ("all", "global"):
             return lambda labels: True
         if kind == "has":
@@ -171,6 +180,10 @@ class _Parser:
 
 
 @lru_cache(maxsize=512)
-def compile_selector(text: str | None) -> Matcher:
-    """Compile a Calico selector; raises :class:`SelectorSyntaxError` when invalid."""
-    return _Parser(text or "").parse()
+def compile_selector(text: str | None, namespace_scope: bool = False) -> Matcher:
+    """Compile a Calico selector; raises :class:`SelectorSyntaxError` when invalid.
+
+    ``namespace_scope=True`` compiles a rule's ``namespaceSelector``: ``all()`` and ``global()`` then test
+    :data:`NAMESPACED` (see there) instead of matching everything.
+    """
+    return _Parser(text or "", namespace_scope).parse()

@@ -781,3 +781,136 @@ def test_netpol_egress_vectors(case: str, gnp: bool, policies: list[Any], expect
     got = {f"{v.namespace}/{v.pod}": v for v in audit_inventory(inv).verdicts}
     for key, reachable in expect.items():
         assert got[key].reachable is reachable, (case, key, got[key].reason)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Calico rule selectors and their namespace scope (GlobalNetworkSets holding the metadata address)
+# ------------------------------------------------------------------------------------------------------------
+# projectcalico/calico libcalico-go/lib/backend/syncersv1/updateprocessors/rules.go (getEndpointSelector: a rule's
+# namespaceSelector is pcns.-prefixed with all() -> has(projectcalico.org/namespace) and global() ->
+# !has(projectcalico.org/namespace); a namespaced policy scopes selector/notSelector rules to its namespace), its
+# rules_test.go, and calico/reference/resources/globalnetworkset.md (GNS CIDRs match GlobalNetworkPolicy rule
+# selectors, or NetworkPolicy rule selectors whose namespaceSelector includes global()). Setup: pod apps/p, a
+# GlobalNetworkSet role=imds holding 169.254.169.254/32, the block GNP, and one Calico policy (order 10) with one
+# Allow egress rule. Row: (case, policy kind, rule source, rule destination, reachable).
+CALICO_SCOPE_VECTORS: list[tuple[str, str, dict[str, Any], dict[str, Any], bool]] = [
+    ("GNP rule selector matches the GNS", "GlobalNetworkPolicy", {}, {"selector": "role == 'imds'"}, True),
+    (
+        "GNP rule namespaceSelector all() + selector: namespaced endpoints only",
+        "GlobalNetworkPolicy",
+        {},
+        {"namespaceSelector": "all()", "selector": "role == 'imds'"},
+        False,
+    ),
+    (
+        "GNP rule namespaceSelector team == 'x' alone: namespaced only",
+        "GlobalNetworkPolicy",
+        {},
+        {"namespaceSelector": "team == 'x'"},
+        False,
+    ),
+    (
+        "GNP rule notSelector only (unscoped): the GNS does not match it",
+        "GlobalNetworkPolicy",
+        {},
+        {"notSelector": "role == 'other'"},
+        True,
+    ),
+    (
+        "GNP rule notSelector matching the GNS excludes the IP",
+        "GlobalNetworkPolicy",
+        {},
+        {"notSelector": "role == 'imds'"},
+        False,
+    ),
+    (
+        "GNP rule source namespaceSelector all() matches every pod",
+        "GlobalNetworkPolicy",
+        {"namespaceSelector": "all()"},
+        {"nets": ["169.254.169.254/32"]},
+        True,
+    ),
+]
+
+#: Rows lokonb got wrong before: it ignored global() (a destination namespaceSelector never matched, a source one
+#: matched every pod) and let namespaced policies' rule selectors reach GlobalNetworkSets.
+CALICO_SCOPE_VECTORS_FIXED: list[tuple[str, str, dict[str, Any], dict[str, Any], bool]] = [
+    (
+        "GNP rule namespaceSelector global() + selector matches the GNS",
+        "GlobalNetworkPolicy",
+        {},
+        {"namespaceSelector": "global()", "selector": "role == 'imds'"},
+        True,
+    ),
+    (
+        "GNP rule namespaceSelector global() alone matches every GNS",
+        "GlobalNetworkPolicy",
+        {},
+        {"namespaceSelector": "global()"},
+        True,
+    ),
+    (
+        "Calico NetworkPolicy rule selector without namespaceSelector: own namespace only, not the GNS",
+        "NetworkPolicy",
+        {},
+        {"selector": "role == 'imds'"},
+        False,
+    ),
+    (
+        "Calico NetworkPolicy rule namespaceSelector global() + selector matches the GNS",
+        "NetworkPolicy",
+        {},
+        {"namespaceSelector": "global()", "selector": "role == 'imds'"},
+        True,
+    ),
+    (
+        "Calico NetworkPolicy rule notSelector only: scoped to own namespace, the IP is not there",
+        "NetworkPolicy",
+        {},
+        {"notSelector": "role == 'other'"},
+        False,
+    ),
+    (
+        "GNP rule source namespaceSelector global() never matches a pod",
+        "GlobalNetworkPolicy",
+        {"namespaceSelector": "global()"},
+        {"nets": ["169.254.169.254/32"]},
+        False,
+    ),
+]
+
+
+def _scope_verdict(kind: str, source: dict[str, Any], destination: dict[str, Any]) -> Any:
+    inv = Inventory(source="vectors")
+    inv.add(render_block_policy(), "vectors")
+    gns = {"name": "imds", "labels": {"role": "imds"}}
+    inv.add(
+        {
+            "apiVersion": "crd.projectcalico.org/v1",
+            "kind": "GlobalNetworkSet",
+            "metadata": gns,
+            "spec": {"nets": ["169.254.169.254/32"]},
+        },
+        "vectors",
+    )
+    rule: dict[str, Any] = {"action": "Allow", "destination": destination}
+    if source:
+        rule["source"] = source
+    meta = {"name": "x", "namespace": "apps"} if kind == "NetworkPolicy" else {"name": "x"}
+    spec = {"order": 10, "selector": "all()", "types": ["Egress"], "egress": [rule]}
+    inv.add({"apiVersion": "crd.projectcalico.org/v1", "kind": kind, "metadata": meta, "spec": spec}, "vectors")
+    inv.add(_pod("apps/p", {"app": "a"}, False), "vectors")
+    (verdict,) = audit_inventory(inv).verdicts
+    return verdict
+
+
+@pytest.mark.parametrize(("case", "kind", "source", "destination", "reachable"), CALICO_SCOPE_VECTORS)
+def test_calico_rule_scope_vectors(case: str, kind: str, source: Any, destination: Any, reachable: bool) -> None:
+    v = _scope_verdict(kind, source, destination)
+    assert v.reachable is reachable, (case, v.reason)
+
+
+@pytest.mark.parametrize(("case", "kind", "source", "destination", "reachable"), CALICO_SCOPE_VECTORS_FIXED)
+def test_calico_rule_scope_vectors_fixed(case: str, kind: str, source: Any, destination: Any, reachable: bool) -> None:
+    v = _scope_verdict(kind, source, destination)
+    assert v.reachable is reachable, (case, v.reason)
