@@ -740,6 +740,34 @@ NETPOL_VECTORS: list[tuple[str, bool, list[tuple[str, str, dict[str, Any]]], dic
         {"x/a": True, "x/b": True, "y/a": False},
         {"labels": {"x/a": {"pod": "a", "imds": "yes"}}},
     ),
+    (
+        "docs policyTypes [Ingress] ignores egress rules",
+        False,
+        [("x", "ingress-only", {"podSelector": {}, "policyTypes": ["Ingress"], "egress": [{"ports": [{"port": 53}]}]})],
+        {"x/a": True, "x/b": True, "y/a": True},
+        {},
+    ),
+    (
+        "docs policyTypes [Egress] with only ingress rules denies all egress",
+        False,
+        [("x", "egress-type", {"podSelector": {}, "policyTypes": ["Egress"], "ingress": [{}]})],
+        {"x/a": False, "y/a": True},
+        {},
+    ),
+    (
+        "docs a policy selects pods of its own namespace only",
+        False,
+        [("y", "deny-egress-ns-y", {"podSelector": {}, "policyTypes": ["Egress"], "egress": []})],
+        {"x/a": True, "x/b": True, "y/a": False},
+        {},
+    ),
+    (
+        "docs no policyTypes and egress: [] means Ingress only",
+        False,
+        [("x", "empty", {"podSelector": {}, "egress": []})],
+        {"x/a": True},
+        {},
+    ),
 ]
 
 
