@@ -11,6 +11,7 @@ Public API::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,28 @@ __all__ = [
 ]
 
 
+#: A Lokomotive root block at the start of a line: how an HCL file that lacks the .lokocfg suffix is recognised.
+_HCL_BLOCK = re.compile(r'^\s*(cluster|variable|backend|component)\s+"[^"\n]*"\s*\{', re.MULTILINE)
+
+
 def is_lokocfg(path: str | Path) -> bool:
-    """True for a ``.lokocfg`` file or a directory (lokoctl reads a directory of ``*.lokocfg`` files)."""
+    """True for a ``.lokocfg`` file or a directory (lokoctl reads a directory of ``*.lokocfg`` files).
+
+    Also for a template such as Lokomotive's CI ``aws-cluster.lokocfg.envsubst`` and for any other file that is
+    not named ``.yaml``/``.yml``/``.json`` and opens a ``cluster "..." {`` (or variable/backend/component)
+    block: read as YAML, such a file only gave a puzzling YAML syntax error.
+    """
     p = Path(path)
-    return p.is_dir() or p.suffix == ".lokocfg"
+    if p.is_dir() or p.suffix == ".lokocfg" or ".lokocfg" in p.suffixes:
+        return True
+    if p.suffix.lower() in (".yaml", ".yml", ".json") or not p.is_file():
+        return False
+    try:
+        with p.open("rb") as f:
+            head = f.read(1 << 16).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return _HCL_BLOCK.search(head) is not None
 
 
 def load(path: str | Path, vars_path: str | Path | None = None,

@@ -1,0 +1,159 @@
+"""Lokomotive's own config files (kinvolk/lokomotive examples, docs and CI), copied verbatim into
+``fixtures/lokomotive/`` with a header naming their source: what lokonb reads from them and how it refuses the
+parts it cannot take."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import string
+from pathlib import Path
+
+import pytest
+
+from lokonb.config import ConfigError, ConfigValidationError, is_lokocfg, load, read_lokocfg
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lokomotive"
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"
+
+#: The environment Lokomotive's CI gives envsubst (plausible values; CLUSTER_ID as its ci<epoch>-<hash> form).
+CI_ENV = {"CLUSTER_ID": "ci1700000000-a1b2", "AWS_DNS_ZONE": "ci.example.com", "AWS_DNS_ZONE_ID": "Z0123456789ABC",
+          "PUB_KEY": KEY, "EMAIL": "ci@example.com"}
+
+#: lokocfg.vars for the examples' variables without defaults, as Lokomotive's docs describe them.
+EXAMPLE_VARS = f"""\
+dns_zone            = "example.com"
+route53_zone_id     = "Z0123456789ABC"
+ssh_public_keys     = ["{KEY}"]
+state_s3_bucket     = "lokomotive-state"
+lock_dynamodb_table = "lokomotive-lock"
+oidc_issuer_url     = "https://dex.lokomotive-cluster.example.com"
+oidc_client_id      = "gangway"
+oidc_username_claim = "email"
+oidc_groups_claim   = "groups"
+"""
+
+
+def envsubst(text: str, env: dict[str, str]) -> str:
+    """What CI's ``envsubst`` does to ``$NAME`` (HCL's own ``${var.x}`` templates are not names, so they stay)."""
+    return string.Template(text).safe_substitute(env)
+
+
+def vars_file(tmp_path: Path, text: str = EXAMPLE_VARS) -> Path:
+    path = tmp_path / "lokocfg.vars"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def copy_fixture(tmp_path: Path, name: str, env: dict[str, str] | None = None) -> Path:
+    dest = tmp_path / name
+    if env is None:
+        shutil.copy(FIXTURES / name, dest)
+    else:
+        dest.write_text(envsubst((FIXTURES / name).read_text(encoding="utf-8"), env), encoding="utf-8")
+    return dest
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("aws-testing.lokocfg", True),
+    ("ci-aws-cluster.lokocfg.envsubst", True),
+    ("ci-baremetal-cluster.lokocfg.envsubst", True),
+    ("ci-aws-lokocfg.vars", False),
+])
+def test_lokomotive_file_kinds(name, expected):
+    assert is_lokocfg(FIXTURES / name) is expected
+
+
+def test_hcl_without_lokocfg_suffix_is_read_as_lokocfg(tmp_path):
+    text = (FIXTURES / "aws-testing.lokocfg").read_text(encoding="utf-8")
+    for name in ("cluster.hcl", "cluster.tpl", "cluster"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert is_lokocfg(tmp_path / name), name
+    (tmp_path / "c.yaml").write_text(text, encoding="utf-8")  # a .yaml name stays YAML
+    assert not is_lokocfg(tmp_path / "c.yaml")
+
+
+def test_ci_aws_template_after_envsubst_loads_with_lokomotive_values(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(FIXTURES / "ci-aws-lokocfg.vars", tmp_path / "lokocfg.vars")  # lokoctl reads ./lokocfg.vars
+    cfg = copy_fixture(tmp_path, "ci-aws-cluster.lokocfg.envsubst", CI_ENV)
+    loaded = load(cfg)
+    c = loaded.config
+    assert c.cluster_name == "ci1700000000-a1b2" and c.dns_zone == "ci.example.com"
+    assert c.asset_dir == Path(os.path.expanduser("~/lokoctl-assets")) and c.os_channel == "stable"
+    assert c.controller_count == 2 and c.enable_csi and c.ignore_x509_cn_check
+    assert c.conntrack_max_per_core == 0
+    assert c.oidc is not None and c.oidc.issuer_url == "https://dex.ci1700000000-a1b2.ci.example.com"
+    assert c.oidc.client_id == "clusterauth"
+    assert c.controller_clc_snippets[0].startswith("storage:\n  files:\n    - path: /opt/clc_snippet_hello")
+    w1, w2 = c.pool("ci1700000000-a1b2-w1"), c.pool("ci1700000000-a1b2-w2")
+    assert (w1.count, w1.instance_type, w1.disk_size, w1.spot_price) == (3, "i3.large", 30, "0.08")
+    assert dict(w1.labels) == {"testing.io": "yes", "roleofnode": "testing", "conntrack-modified": "true"}
+    assert dict(w1.tags) == {"deployment": "ci"} and len(w1.clc_snippets) == 2
+    assert w1.clc_snippets[1].endswith("net.netfilter.nf_conntrack_max=50000\n")
+    assert (w1.lb_http_port, w1.lb_https_port) == (80, 443)
+    assert dict(w2.taints) == {"nodeType": "storage:NoSchedule"}
+    assert (w2.count, w2.instance_type, w2.lb_http_port, w2.lb_https_port) == (1, "t2.small", 8080, 8443)
+    components = [str(w) for w in loaded.warnings if w.path == "component"]
+    assert components and "experimental-linkerd" in components[0] and "node-problem-detector" in components[0]
+
+
+def test_ci_aws_edge_vars_select_the_edge_channel(tmp_path):
+    cfg = copy_fixture(tmp_path, "ci-aws-cluster.lokocfg.envsubst", CI_ENV)
+    c = load(cfg, FIXTURES / "ci-aws-edge-lokocfg.vars").config
+    assert c.os_channel == "edge"
+
+
+def test_ci_aws_template_without_envsubst_is_a_lokocfg_error_not_yaml(tmp_path):
+    shutil.copy(FIXTURES / "ci-aws-lokocfg.vars", tmp_path / "lokocfg.vars")
+    cfg = copy_fixture(tmp_path, "ci-aws-cluster.lokocfg.envsubst")
+    with pytest.raises(ConfigValidationError) as exc:
+        load(cfg)
+    text = str(exc.value)
+    assert "YAML" not in text and "cluster_name" in text
+
+
+@pytest.mark.parametrize(("name", "platform", "line"), [
+    ("packet-testing.lokocfg", "packet", 41),
+    ("aks-testing.lokocfg", "aks", 35),
+    ("tinkerbell-testing.lokocfg", "tinkerbell", 34),
+    ("ci-baremetal-cluster.lokocfg.envsubst", "bare-metal", 3),
+])
+def test_other_platforms_are_refused_clearly(tmp_path, name, platform, line):
+    with pytest.raises(ConfigError) as exc:
+        load(FIXTURES / name, vars_file(tmp_path, ""))
+    assert f'platform "{platform}" is not supported by lokonb (only aws)' in str(exc.value)
+    assert exc.value.line == line and exc.value.file == str(FIXTURES / name)
+
+
+def test_aws_production_example(tmp_path):
+    loaded = read_lokocfg(FIXTURES / "aws-production.lokocfg", vars_file(tmp_path))
+    c = loaded.config
+    assert (c.cluster_name, c.region, c.controller_count, c.dns_zone_id) == (
+        "lokomotive-cluster", "eu-central-1", 3, "Z0123456789ABC")
+    assert c.asset_dir == Path("lokomotive-assets") and c.os_channel == "stable" and c.os_version == "current"
+    assert c.oidc is not None and (c.oidc.issuer_url, c.oidc.client_id) == (
+        "https://dex.lokomotive-cluster.example.com", "gangway")
+    assert (c.state.backend, c.state.bucket, c.state.key, c.state.region, c.state.dynamodb_table) == (
+        "s3", "lokomotive-state", "lokomotive/terraform.tfstate.lokonb.json", "eu-central-1", "lokomotive-lock")
+    pool = c.pool("my-wp-name")
+    assert (pool.count, pool.instance_type, pool.ssh_pubkeys) == (3, "i3.large", (KEY,))
+
+
+def test_aws_testing_example(tmp_path):
+    c = read_lokocfg(FIXTURES / "aws-testing.lokocfg", vars_file(tmp_path)).config
+    assert c.certs_validity_period_hours == 1 and c.controller_count == 1 and c.oidc is None
+    assert c.state.backend == "local" and c.pool("my-wp-name").count == 1
+
+
+def test_quickstart_loads_once_its_key_placeholder_is_replaced(tmp_path):
+    with pytest.raises(ConfigValidationError) as exc:
+        load(FIXTURES / "docs-quickstart-aws.lokocfg")
+    assert {i.path for i in exc.value.errors} == {"ssh_pubkeys[0]", 'worker_pool["pool-1"].ssh_pubkeys[0]'}
+    text = (FIXTURES / "docs-quickstart-aws.lokocfg").read_text(encoding="utf-8").replace("ssh-rsa AAAA...", KEY)
+    cfg = tmp_path / "cluster.lokocfg"
+    cfg.write_text(text, encoding="utf-8")
+    c = load(cfg).config
+    assert (c.cluster_name, c.region, c.dns_zone_id, c.asset_dir) == (
+        "lokomotive-demo", "us-east-1", "DNSZONEID", Path("assets"))
+    assert c.pool("pool-1").count == 2 and c.pool("pool-1").instance_type == "t3.small"
