@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lokonb.config.build import RawDefinition, RawPath, validate_raw
+from lokonb.config.build import Locator, RawDefinition, RawPath, validate_raw
 from lokonb.config.errors import Issue
+from lokonb.config.fields import CLUSTER_FIELDS, OIDC_FIELDS, POOL_FIELDS, names
 from lokonb.config.hclexpr import Context, ExprError, evaluate, unquote_key
 from lokonb.config.loaders import Loaded, log
 from lokonb.config.model import ClusterConfig
@@ -36,6 +37,11 @@ class _Source:
     path: Path
     text: str
     data: dict[str, Any]
+    depths: list[int] = field(default_factory=list)  # brace depth at the start of each line (index 0 = line 1)
+
+    def __post_init__(self) -> None:
+        if not self.depths:
+            self.depths = _line_depths(self.text)
 
     def find_line(self, pattern: str, start: int = 0) -> int | None:
         regex = re.compile(pattern)
@@ -43,6 +49,73 @@ class _Source:
             if regex.search(line):
                 return number
         return None
+
+    def inner(self, start: int | None, pattern: str) -> list[int]:
+        """Lines directly inside the block opened on line ``start`` (None: the top level) matching ``pattern``.
+
+        Nested blocks are skipped, so a cluster attribute is never found in a worker pool (or vice versa).
+        """
+        regex = re.compile(pattern)
+        lines = self.text.split("\n")
+        first, want = (0, 0) if start is None else (start, self.depths[start - 1] + 1)
+        out = []
+        for index in range(first, len(lines)):
+            depth = self.depths[index]
+            if start is not None and depth < want:
+                break
+            if depth == want and regex.search(lines[index]):
+                out.append(index + 1)
+        return out
+
+    def first(self, start: int | None, pattern: str) -> int | None:
+        found = self.inner(start, pattern)
+        return found[0] if found else None
+
+    def attr_line(self, start: int | None, name: str) -> int | None:
+        """The line of ``name = ...`` (or ``name {``) directly inside the block opened on line ``start``."""
+        return self.first(start, rf'^\s*"?{re.escape(name)}"?\s*(=|\{{|")')
+
+
+_HEREDOC_START = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
+def _line_depths(text: str) -> list[int]:
+    """Brace depth at the start of every line; strings, comments and heredoc bodies do not count."""
+    depths: list[int] = []
+    depth, heredoc, in_comment = 0, None, False
+    for line in text.split("\n"):
+        depths.append(depth)
+        if heredoc is not None:
+            if line.strip() == heredoc:
+                heredoc = None
+            continue
+        i, n = 0, len(line)
+        while i < n:
+            if in_comment:
+                end = line.find("*/", i)
+                if end < 0:
+                    break
+                in_comment, i = False, end + 2
+                continue
+            ch = line[i]
+            if ch == "#" or line.startswith("//", i):
+                break
+            if line.startswith("/*", i):
+                in_comment, i = True, i + 2
+                continue
+            if ch == '"':
+                i += 1
+                while i < n and line[i] != '"':
+                    i += 2 if line[i] == "\\" else 1
+            elif line.startswith("<<", i) and (m := _HEREDOC_START.match(line, i)):
+                heredoc = m.group(1)
+                break
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth = max(depth - 1, 0)
+            i += 1
+    return depths
 
 
 def _parse(path: Path) -> _Source:
@@ -74,11 +147,20 @@ def _config_files(path: Path) -> list[Path]:
 
 
 def _blocks(source: _Source, kind: str) -> list[tuple[str, dict[str, Any]]]:
-    """Labelled blocks of one kind as (label, body); python-hcl2 gives a list of {label: body}."""
+    """Top-level blocks of one kind as (label, body); each must have exactly one label (``cluster "aws" {``)."""
+    if kind not in source.data:
+        return []
+    lines = source.inner(None, rf"^\s*{kind}\b")
+    entries = _block_entries(source.data[kind])
+    if entries is None:
+        raise ConfigError(f'{kind} is a block: write {kind} "label" {{ ... }} (no "=")', file=str(source.path),
+                          line=lines[0] if lines else None)
     out = []
-    for entry in source.data.get(kind, []):
-        for label, body in entry.items():
-            out.append((unquote_key(label), {k: v for k, v in body.items() if k != "__is_block__"}))
+    for index, (labels, body) in enumerate(entries):
+        if len(labels) != 1:
+            raise ConfigError(f'a {kind} block takes one label ({kind} "label" {{ ... }}), got {len(labels)}',
+                              file=str(source.path), line=lines[index] if index < len(lines) else None)
+        out.append((labels[0], body))
     return out
 
 
@@ -173,32 +255,109 @@ def _eval(value: Any, ctx: Context, where: str, source: _Source, line_pattern: s
         raise ConfigError(f"{where}: {exc}", file=str(source.path), line=line) from None
 
 
-def _cluster_raw(source: _Source, body: dict[str, Any], ctx: Context) -> dict[str, Any]:
-    cluster: dict[str, Any] = {}
+def _block_entries(value: Any) -> list[tuple[tuple[str, ...], dict[str, Any]]] | None:
+    """``name "label"... { }`` blocks as (labels, body) pairs; None when ``value`` is an attribute's value."""
+    if not isinstance(value, list) or not value:
+        return None
+    out = []
+    for entry in value:
+        labels: list[str] = []
+        node = entry
+        while isinstance(node, dict) and not node.get("__is_block__") and len(node) == 1:
+            ((key, inner),) = node.items()
+            if not (isinstance(key, str) and key.startswith('"')):
+                return None
+            labels.append(unquote_key(key))
+            node = inner
+        if not (isinstance(node, dict) and node.get("__is_block__")):
+            return None
+        out.append((tuple(labels), {k: v for k, v in node.items() if k != "__is_block__"}))
+    return out
+
+
+#: Attributes of ``cluster "aws"`` / ``worker_pool`` (lokocfg spelling) and the blocks allowed inside each.
+_CLUSTER_ATTRS = frozenset(names(CLUSTER_FIELDS)) - {"worker_pools", "oidc"}
+_POOL_ATTRS = frozenset(names(POOL_FIELDS)) - {"name"}
+_OIDC_ATTRS = frozenset(names(OIDC_FIELDS))
+
+
+#: Nested blocks of one kind: (labels, body, line) in source order.
+_Nested = list[tuple[tuple[str, ...], dict[str, Any], int | None]]
+
+
+class _BodyReader:
+    """Evaluates the cluster block, turning shape mistakes (a block for an attribute, an unknown block, a
+    missing or extra label) into issues located at their own line."""
+
+    def __init__(self, source: _Source, ctx: Context, issues: list[Issue]) -> None:
+        self.source, self.ctx, self.issues = source, ctx, issues
+
+    def where(self, line: int | None) -> str:
+        return f"{self.source.path}:{line}" if line else str(self.source.path)
+
+    def error(self, path: str, message: str, line: int | None, rule: str = "block") -> None:
+        self.issues.append(Issue(path=path, message=message, rule=rule, source=self.where(line)))
+
+    def value(self, value: Any, path: str, line: int | None) -> Any:
+        try:
+            return evaluate(value, self.ctx)
+        except ExprError as exc:
+            raise ConfigError(f"{path}: {exc}", file=str(self.source.path), line=line) from None
+
+    def attributes(self, body: dict[str, Any], start: int | None, base: str, attrs: frozenset[str],
+                   blocks: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, _Nested]]:
+        """Evaluated attributes, and the allowed nested blocks as (labels, body, line) lists, of one block."""
+        values: dict[str, Any] = {}
+        nested: dict[str, _Nested] = {}
+        for key, raw in body.items():
+            path = f"{base}.{key}" if base else key
+            entries = _block_entries(raw)
+            as_block = self.source.first(start, rf"^\s*{re.escape(key)}\s*[{{\"]")
+            as_attr = self.source.first(start, rf'^\s*"?{re.escape(key)}"?\s*=')
+            if key in blocks:
+                if entries is None:
+                    self.error(path, f'is a block, not an attribute: write {key} {{ ... }} (no "=")', as_attr)
+                    continue
+                lines = self.source.inner(start, rf"^\s*{re.escape(key)}\s*[{{\"]")
+                nested[key] = [(labels, b, lines[i] if i < len(lines) else start)
+                               for i, (labels, b) in enumerate(entries)]
+            elif entries is not None:
+                if key in attrs:
+                    self.error(path, f'is an attribute, not a block: write {key} = {{ ... }} (with "=")', as_block)
+                else:
+                    inside = ", ".join(blocks) if blocks else "none"
+                    self.error(path, f"unknown block (blocks allowed here: {inside})", as_block, rule="unknown")
+            else:
+                values[key] = self.value(raw, path, as_attr)
+        return values, nested
+
+
+def _cluster_raw(source: _Source, body: dict[str, Any], ctx: Context, issues: list[Issue],
+                 start: int | None) -> tuple[dict[str, Any], list[int | None]]:
+    """The cluster's attributes (``worker_pools`` a list, ``oidc`` a mapping) and each pool's line."""
+    reader = _BodyReader(source, ctx, issues)
+    cluster, nested = reader.attributes(body, start, "", _CLUSTER_ATTRS, ("worker_pool", "oidc"))
     pools: list[dict[str, Any]] = []
-    for key, value in body.items():
-        if key == "worker_pool":
-            for entry in value:
-                for label, pool_body in entry.items():
-                    name = unquote_key(label)
-                    pool = {"name": name}
-                    for attr, attr_value in pool_body.items():
-                        if attr == "__is_block__":
-                            continue
-                        pool[attr] = _eval(attr_value, ctx, f'worker_pool["{name}"].{attr}', source,
-                                           rf"^\s*{re.escape(attr)}\s*=")
-                    pools.append(pool)
-        elif key == "oidc":
-            if len(value) > 1:
-                raise ConfigError("more than one oidc block", file=str(source.path),
-                                  line=source.find_line(r"^\s*oidc\s*\{"))
-            block = {k: v for k, v in (value[0] if value else {}).items() if k != "__is_block__"}
-            cluster["oidc"] = {k: _eval(v, ctx, f"oidc.{k}", source, rf"^\s*{re.escape(k)}\s*=")
-                               for k, v in block.items()}
-        else:
-            cluster[key] = _eval(value, ctx, key, source, rf"^\s*{re.escape(key)}\s*=")
+    pool_lines: list[int | None] = []
+    for labels, pool_body, line in nested.get("worker_pool", []):
+        if len(labels) != 1:
+            reader.error("worker_pool", f"a worker_pool block takes one label, its name (worker_pool \"name\" "
+                         f"{{ ... }}), got {len(labels)}", line)
+            continue
+        name = labels[0]
+        values, _none = reader.attributes(pool_body, line, f'worker_pool["{name}"]', _POOL_ATTRS, ())
+        pools.append({"name": name, **values})
+        pool_lines.append(line)
+    oidc_blocks = nested.get("oidc", [])
+    if len(oidc_blocks) > 1:
+        reader.error("oidc", "more than one oidc block", oidc_blocks[1][2])
+    if oidc_blocks:
+        labels, oidc_body, line = oidc_blocks[0]
+        if labels:
+            reader.error("oidc", "an oidc block takes no label (oidc { ... })", line)
+        cluster["oidc"], _none = reader.attributes(oidc_body, line, "oidc", _OIDC_ATTRS, ())
     cluster["worker_pools"] = pools
-    return cluster
+    return cluster, pool_lines
 
 
 def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Context) -> dict[str, Any]:
@@ -229,26 +388,25 @@ def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Contex
     return state
 
 
-def _locator(sources: list[_Source], cluster_source: _Source | None, backend_source: _Source | None):  # type: ignore[no-untyped-def]
+def _locator(cluster_source: _Source | None, cluster_line: int | None, pool_lines: list[int | None],
+             backend_source: _Source | None) -> Locator:
     def locate(path: RawPath) -> str | None:
-        if not path:
+        state = path[:1] == ("state",)
+        src = backend_source if state else cluster_source
+        if not path or src is None:
             return None
-        src = backend_source if path[0] == "state" else cluster_source
-        if src is None:
-            return None
-        start_line = src.find_line(r'^\s*(cluster|backend)\s+"') or 1
+        start = src.first(None, r'^\s*backend\s+"') if state else cluster_line
         rest = path[1:]
         if rest[:1] == ("worker_pools",) and len(rest) >= 2 and isinstance(rest[1], int):
-            starts = [n for n, line in enumerate(src.text.split("\n"), 1) if re.match(r'^\s*worker_pool\s+"', line)]
-            if rest[1] >= len(starts):
-                return f"{src.path}:{start_line}"
-            start_line, rest = starts[rest[1]], rest[2:]
+            if rest[1] >= len(pool_lines):
+                return f"{src.path}:{start or 1}"
+            start, rest = pool_lines[rest[1]] or start, rest[2:]
         elif rest[:1] == ("oidc",):
-            start_line = src.find_line(r"^\s*oidc\s*\{", start_line - 1) or start_line
+            start = src.attr_line(start, "oidc") or start
             rest = rest[1:]
         attr = next((p for p in rest if isinstance(p, str)), None)
-        line = src.find_line(rf"^\s*\"?{re.escape(attr)}\"?\s*=", start_line - 1) if attr else None
-        return f"{src.path}:{line or start_line}"
+        line = src.attr_line(start, attr) if attr else None
+        return f"{src.path}:{line or start or 1}"
     return locate
 
 
@@ -279,10 +437,11 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
     if len(clusters) > 1:
         raise ConfigError(f"more than one cluster block ({', '.join(str(s.path) for s, _l, _b in clusters)})")
     cluster_source, platform, body = clusters[0]
+    cluster_line = cluster_source.first(None, r"^\s*cluster\b")
     if platform != "aws":
         raise ConfigError(f'platform "{platform}" is not supported by lokonb (only aws)',
-                          file=str(cluster_source.path), line=cluster_source.find_line(r"^\s*cluster\s"))
-    cluster = _cluster_raw(cluster_source, body, ctx)
+                          file=str(cluster_source.path), line=cluster_line)
+    cluster, pool_lines = _cluster_raw(cluster_source, body, ctx, issues, cluster_line)
 
     backends = [(s, label, b) for s in sources for label, b in _blocks(s, "backend")]
     if len(backends) > 1:
@@ -294,7 +453,8 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
                             message="components are not handled by lokonb: " + ", ".join(components)
                                     + " (install them with lokoctl or Helm)"))
     raw = RawDefinition(cluster=cluster, aws={}, state=state, file=str(path), issues=issues,
-                        locate=_locator(sources, cluster_source, backends[0][0] if backends else None))
+                        locate=_locator(cluster_source, cluster_line, pool_lines,
+                                        backends[0][0] if backends else None))
     config, found = validate_raw(raw)
     return Loaded(config, tuple(i for i in found if i.severity != "error"))
 

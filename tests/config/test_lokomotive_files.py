@@ -34,6 +34,31 @@ oidc_groups_claim   = "groups"
 """
 
 
+#: lokocfg.vars for the configuration reference's example (every variable it declares; values as its table says).
+DOCS_VARS = EXAMPLE_VARS.replace("lokomotive-cluster", "myawscluster") + """\
+asset_dir               = "./lokomotive-assets"
+cluster_name            = "myawscluster"
+controllers_count       = 3
+workers_count           = 2
+state_s3_key            = "lokomotive/terraform.tfstate"
+state_s3_region         = "eu-central-1"
+workers_type            = "t3.small"
+controller_clc_snippets = []
+worker_clc_snippets     = []
+region                  = "eu-central-1"
+disk_size               = 40
+disk_type               = "gp2"
+disk_iops               = 0
+worker_disk_size        = 40
+worker_disk_type        = "gp2"
+worker_disk_iops        = 0
+worker_spot_price       = ""
+lb_http_port            = 80
+lb_https_port           = 443
+target_groups           = []
+"""
+
+
 def envsubst(text: str, env: dict[str, str]) -> str:
     """What CI's ``envsubst`` does to ``$NAME`` (HCL's own ``${var.x}`` templates are not names, so they stay)."""
     return string.Template(text).safe_substitute(env)
@@ -157,3 +182,101 @@ def test_quickstart_loads_once_its_key_placeholder_is_replaced(tmp_path):
     assert (c.cluster_name, c.region, c.dns_zone_id, c.asset_dir) == (
         "lokomotive-demo", "us-east-1", "DNSZONEID", Path("assets"))
     assert c.pool("pool-1").count == 2 and c.pool("pool-1").instance_type == "t3.small"
+
+
+def test_docs_reference_example_mistakes_are_named_with_their_lines(tmp_path):
+    """The reference example has three mistakes lokoctl rejects too; lokonb names each with its line."""
+    src = FIXTURES / "docs-config-reference-aws.lokocfg"
+    text = src.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    with pytest.raises(ConfigError) as exc:  # 1: var.controller_type has no variable block
+        read_lokocfg(src, vars_file(tmp_path, DOCS_VARS))
+    assert 'undeclared variable "controller_type"' in str(exc.value)
+    assert exc.value.line == lines.index("  controller_type = var.controller_type") + 1
+    fixed = tmp_path / "fixed.lokocfg"
+    declared = 'variable "workers_type" {}\nvariable "controller_type" {\n  default = "t3.small"\n}'
+    fixed.write_text(text.replace('variable "workers_type" {}', declared), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:  # 2: a bare name instead of var.route53_zone_id
+        read_lokocfg(fixed, vars_file(tmp_path, DOCS_VARS))
+    assert "dns_zone_id" in str(exc.value) and "`route53_zone_id`" in str(exc.value)
+    fixed.write_text(fixed.read_text().replace("= route53_zone_id", "= var.route53_zone_id"), encoding="utf-8")
+    with pytest.raises(ConfigValidationError) as exc:  # 3: tags { } is a block; tags is a map attribute
+        read_lokocfg(fixed, vars_file(tmp_path, DOCS_VARS))
+    tags = [i for i in exc.value.errors if i.path == "tags"]
+    line = fixed.read_text().split("\n").index("  tags {") + 1
+    assert len(tags) == 1 and 'write tags = { ... } (with "=")' in tags[0].message
+    assert tags[0].source == f"{fixed}:{line}"
+
+
+def _testing_with(tmp_path: Path, cluster_lines: str = "", pool_lines: str = "", after: str = "") -> Path:
+    text = (FIXTURES / "aws-testing.lokocfg").read_text(encoding="utf-8")
+    text = text.replace("  certs_validity_period_hours = 1\n", "  certs_validity_period_hours = 1\n" + cluster_lines)
+    text = text.replace("    ssh_pubkeys   = var.ssh_public_keys\n",
+                        "    ssh_pubkeys   = var.ssh_public_keys\n" + pool_lines)
+    text = text.replace('\ncomponent "metrics-server" {}', after + '\ncomponent "metrics-server" {}', 1)
+    path = tmp_path / "cluster.lokocfg"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("cluster_lines", "pool_lines", "path", "fragment", "marker"), [
+    ('  tags {\n    team = "ops"\n  }\n', "", "tags", "is an attribute, not a block", "  tags {"),
+    ("", '    labels {\n      x = "y"\n    }\n', 'worker_pool["my-wp-name"].labels',
+     "is an attribute, not a block", "    labels {"),
+    ('  oidc = {\n    client_id = "x"\n  }\n', "", "oidc", "is a block, not an attribute", "  oidc = {"),
+    ('  experimental_sandbox {\n    hosts_cidr = "10.17.3.0/24"\n  }\n', "", "experimental_sandbox",
+     "unknown block (blocks allowed here: worker_pool, oidc)", "  experimental_sandbox {"),
+    ("", '    dns {\n      provider = "route53"\n    }\n', 'worker_pool["my-wp-name"].dns',
+     "unknown block (blocks allowed here: none)", "    dns {"),
+    ('  worker_pool "a" "b" {\n    count = 1\n  }\n', "", "worker_pool", "takes one label", '  worker_pool "a" "b" {'),
+    ("  worker_pool {\n    count = 1\n  }\n", "", "worker_pool", "takes one label", "  worker_pool {"),
+    ('  oidc "dex" {\n  }\n', "", "oidc", "takes no label", '  oidc "dex" {'),
+])
+def test_block_shape_mistakes_are_issues_at_their_line(tmp_path, cluster_lines, pool_lines, path, fragment, marker):
+    cfg = _testing_with(tmp_path, cluster_lines, pool_lines)
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(cfg, vars_file(tmp_path))
+    found = [i for i in exc.value.errors if i.path == path and fragment in i.message]
+    assert found, [str(i) for i in exc.value.errors]
+    assert found[0].source == f"{cfg}:{cfg.read_text().split(chr(10)).index(marker) + 1}"
+
+
+def test_cluster_attribute_lines_skip_worker_pool_blocks(tmp_path):
+    """A cluster attribute written after a pool that has the same attribute is located at its own line."""
+    cfg = _testing_with(tmp_path, pool_lines='    tags = {\n      "team" = "ops"\n    }\n',
+                        after='\n  tags = {\n    "x" = ["not", "a", "string"]\n  }\n}')
+    text = cfg.read_text().replace("  }\n}\n\n  tags = {", "  }\n\n  tags = {", 1)  # the tags move into the cluster
+    cfg.write_text(text)
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(cfg, vars_file(tmp_path))
+    issue = next(i for i in exc.value.errors if i.path == 'tags["x"]')
+    lines = text.split("\n")
+    assert issue.source == f"{cfg}:{len(lines) - lines[::-1].index('  tags = {')}"
+
+
+def test_pool_attribute_errors_name_the_pool_line(tmp_path):
+    """An expression error in the second pool is reported at that pool's attribute, not the first pool's."""
+    cfg = _testing_with(tmp_path, pool_lines="    disk_size     = 30\n")
+    text = cfg.read_text().replace('  }\n}\n\ncomponent "metrics-server"',
+                                   '  }\n  worker_pool "second" {\n    count = 1\n    disk_size = var.nope\n  }\n}\n\n'
+                                   'component "metrics-server"', 1)
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as exc:
+        read_lokocfg(cfg, vars_file(tmp_path))
+    assert 'worker_pool["second"].disk_size' in str(exc.value)
+    assert exc.value.line == text.split("\n").index("    disk_size = var.nope") + 1
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("cluster {\n}\n", "a cluster block takes one label"),
+    ('cluster "aws" "x" {\n}\n', "a cluster block takes one label"),
+    ("cluster = { a = 1 }\n", 'cluster is a block: write cluster "label" { ... }'),
+    ('component {\n}\ncluster "aws" {\n}\n', "a component block takes one label"),
+    ("variable {\n}\n", "a variable block takes one label"),
+])
+def test_top_level_shape_mistakes_are_config_errors_not_crashes(tmp_path, text, fragment):
+    cfg = tmp_path / "c.lokocfg"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError) as exc:
+        read_lokocfg(cfg)
+    assert fragment in str(exc.value) and exc.value.line == 1
