@@ -360,6 +360,36 @@ def _cluster_raw(source: _Source, body: dict[str, Any], ctx: Context, issues: li
     return cluster, pool_lines
 
 
+#: Attributes that lokoctl passes to its Terraform module only when set to a non-empty string / non-zero number:
+#: ``host_cidr = ""`` (as in Lokomotive's AWS configuration reference) or ``disk_size = 0`` mean the default.
+_EMPTY_MEANS_DEFAULT = {
+    "cluster": ("controller_count", "controller_type", "os_channel", "os_version", "disk_size", "disk_type",
+                "network_mtu", "host_cidr", "pod_cidr", "service_cidr", "cluster_domain_suffix",
+                "certs_validity_period_hours"),
+    "pool": ("instance_type", "os_channel", "os_version", "disk_size", "disk_type"),
+}
+
+
+def _empty_means_default(cluster: dict[str, Any], locate: Locator, issues: list[Issue]) -> None:
+    """Drop Lokomotive's "empty = module default" values so lokonb's default applies, each with a warning."""
+    def defaults(where: dict[str, Any], names_: tuple[str, ...], fields: tuple[Any, ...], base: str,
+                 raw: RawPath) -> None:
+        table = {f.name: f.default for f in fields}
+        for name in names_:
+            value = where.get(name)
+            if value == "" or (type(value) is int and value == 0):
+                del where[name]
+                issues.append(Issue(
+                    path=f"{base}.{name}" if base else name, severity="warning", rule="empty-default",
+                    message=f"{value!r} means the default for lokoctl (it leaves the attribute out); lokonb "
+                            f"uses the default {table[name]!r}", source=locate((*raw, name))))
+
+    defaults(cluster, _EMPTY_MEANS_DEFAULT["cluster"], CLUSTER_FIELDS, "", ("cluster",))
+    for index, pool in enumerate(cluster.get("worker_pools", [])):
+        defaults(pool, _EMPTY_MEANS_DEFAULT["pool"], POOL_FIELDS, f'worker_pool["{pool["name"]}"]',
+                 ("cluster", "worker_pools", index))
+
+
 def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Context) -> dict[str, Any]:
     if name not in BACKEND_ATTRS:
         raise ConfigError(f'backend "{name}" is not supported by lokonb (allowed: local, s3)',
@@ -452,9 +482,9 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
         issues.append(Issue(path="component", severity="warning", rule="components",
                             message="components are not handled by lokonb: " + ", ".join(components)
                                     + " (install them with lokoctl or Helm)"))
-    raw = RawDefinition(cluster=cluster, aws={}, state=state, file=str(path), issues=issues,
-                        locate=_locator(cluster_source, cluster_line, pool_lines,
-                                        backends[0][0] if backends else None))
+    locate = _locator(cluster_source, cluster_line, pool_lines, backends[0][0] if backends else None)
+    _empty_means_default(cluster, locate, issues)
+    raw = RawDefinition(cluster=cluster, aws={}, state=state, file=str(path), issues=issues, locate=locate)
     config, found = validate_raw(raw)
     return Loaded(config, tuple(i for i in found if i.severity != "error"))
 

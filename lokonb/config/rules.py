@@ -567,6 +567,11 @@ def v20_dns(r: Resolved, col: Collector, env: Env) -> None:
             if isinstance(name, str) and len(f"{name}.{zone}") > 253:
                 col.add("dns_zone", f"{name}.{zone} is longer than 253 characters", rule="V20",
                         raw=("cluster", "dns_zone"))
+    suffix = r.cluster["cluster_domain_suffix"]
+    if ok(suffix) and isinstance(suffix, str) and (
+            len(suffix) > 253 or not all(DNS_LABEL_RE.match(lab) for lab in suffix.split("."))):
+        col.add("cluster_domain_suffix", f"{suffix!r} is not a DNS domain", raw=("cluster", "cluster_domain_suffix"),
+                value=suffix, rule="V20", allowed="a domain such as cluster.local")
     if ok(zone_id) and isinstance(zone_id, str):
         stripped = zone_id.removeprefix("/hostedzone/")
         r.cluster["dns_zone_id"] = stripped

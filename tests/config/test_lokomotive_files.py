@@ -280,3 +280,69 @@ def test_top_level_shape_mistakes_are_config_errors_not_crashes(tmp_path, text, 
     with pytest.raises(ConfigError) as exc:
         read_lokocfg(cfg)
     assert fragment in str(exc.value) and exc.value.line == 1
+
+
+def test_docs_reference_example_once_corrected_maps_every_attribute(tmp_path):
+    """With its three mistakes corrected as lokoctl requires, the reference example loads; its host_cidr = ""
+    means the default for lokoctl (its template leaves an empty host_cidr out), so it does for lokonb too."""
+    text = (FIXTURES / "docs-config-reference-aws.lokocfg").read_text(encoding="utf-8")
+    text = text.replace('variable "workers_type" {}', 'variable "workers_type" {}\nvariable "controller_type" {}')
+    text = text.replace("= route53_zone_id", "= var.route53_zone_id").replace("  tags {", "  tags = {")
+    cfg = tmp_path / "myawscluster.lokocfg"
+    cfg.write_text(text, encoding="utf-8")
+    loaded = read_lokocfg(cfg, vars_file(tmp_path, DOCS_VARS + 'controller_type = "t3.small"\n'))
+    c = loaded.config
+    host = [w for w in loaded.warnings if w.path == "host_cidr"]
+    assert len(host) == 1 and "lokonb uses the default '10.0.0.0/16'" in host[0].message
+    host_line = text.split("\n").index('  host_cidr = ""') + 1
+    assert host[0].source == f"{cfg}:{host_line}"
+    assert (c.host_cidr, c.pod_cidr, c.service_cidr, c.network_mtu) == ("10.0.0.0/16", "10.2.0.0/16", "10.3.0.0/16",
+                                                                        1500)
+    assert (c.cluster_name, c.controller_count, c.controller_type, c.region) == (
+        "myawscluster", 3, "t3.small", "eu-central-1")
+    assert dict(c.tags) == {"key1": "value1", "key2": "value2"}
+    assert c.enable_csi and not c.expose_nodeports and c.enable_aggregation and c.enable_tls_bootstrap
+    assert c.encrypt_pod_traffic and not c.enable_reporting and c.certs_validity_period_hours == 8760
+    assert (c.disk_size, c.disk_type, c.disk_iops, c.cluster_domain_suffix) == (40, "gp2", 0, "cluster.local")
+    assert c.oidc is not None and c.oidc.issuer_url == "https://dex.myawscluster.example.com"
+    pool = c.pool("my-worker-pool")
+    assert (pool.count, pool.instance_type, pool.os_channel, pool.os_version) == (2, "t3.small", "stable", "current")
+    assert dict(pool.labels) == {"testlabel": ""} and dict(pool.taints) == {"nodeType": "storage:NoSchedule"}
+    assert (pool.spot_price, pool.lb_http_port, pool.lb_https_port, pool.target_groups) == ("", 80, 443, ())
+    assert dict(pool.tags) == {"key1": "value1", "key2": "value2", "key": "value"}
+    assert c.state.backend == "s3" and c.state.key == "lokomotive/terraform.tfstate.lokonb.json"
+
+
+@pytest.mark.parametrize(("cluster_lines", "pool_lines", "path", "attr", "value"), [
+    ('  host_cidr = ""\n', "", "host_cidr", "host_cidr", "10.0.0.0/16"),
+    ('  pod_cidr = ""\n', "", "pod_cidr", "pod_cidr", "10.2.0.0/16"),
+    ('  service_cidr = ""\n', "", "service_cidr", "service_cidr", "10.3.0.0/16"),
+    ('  cluster_domain_suffix = ""\n', "", "cluster_domain_suffix", "cluster_domain_suffix", "cluster.local"),
+    ('  controller_type = ""\n', "", "controller_type", "controller_type", "t3.medium"),
+    ('  os_channel = ""\n', "", "os_channel", "os_channel", "stable"),
+    ('  os_version = ""\n', "", "os_version", "os_version", "current"),
+    ('  disk_type = ""\n', "", "disk_type", "disk_type", "gp2"),
+    ("  disk_size = 0\n", "", "disk_size", "disk_size", 40),
+    ("  network_mtu = 0\n", "", "network_mtu", "network_mtu", 1500),
+    ("", '    os_channel = ""\n', 'worker_pool["my-wp-name"].os_channel', "os_channel", "stable"),
+    ("", "    disk_size = 0\n", 'worker_pool["my-wp-name"].disk_size', "disk_size", 40),
+    ("", '    os_version = ""\n', 'worker_pool["my-wp-name"].os_version', "os_version", "current"),
+])
+def test_empty_values_mean_the_default_as_for_lokoctl(tmp_path, cluster_lines, pool_lines, path, attr, value):
+    cfg = _testing_with(tmp_path, cluster_lines, pool_lines)
+    loaded = read_lokocfg(cfg, vars_file(tmp_path))
+    obj = loaded.config.pool("my-wp-name") if path.startswith("worker_pool") else loaded.config
+    assert getattr(obj, attr) == value
+    warning = [w for w in loaded.warnings if w.path == path]
+    assert len(warning) == 1 and warning[0].rule == "empty-default"
+    line = cfg.read_text().split("\n").index((cluster_lines or pool_lines).rstrip("\n")) + 1
+    assert warning[0].source == f"{cfg}:{line}"
+
+
+def test_empty_instance_type_of_a_pool_means_the_default(tmp_path):
+    cfg = _testing_with(tmp_path)
+    cfg.write_text(cfg.read_text().replace("instance_type = var.workers_type", 'instance_type = ""'))
+    loaded = read_lokocfg(cfg, vars_file(tmp_path))
+    assert loaded.config.pool("my-wp-name").instance_type == "t3.small"
+    assert [w.rule for w in loaded.warnings if w.path == 'worker_pool["my-wp-name"].instance_type'] == [
+        "empty-default"]
