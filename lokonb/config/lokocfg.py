@@ -390,6 +390,51 @@ def _empty_means_default(cluster: dict[str, Any], locate: Locator, issues: list[
                  ("cluster", "worker_pools", index))
 
 
+_PLACEHOLDER_RE = re.compile(r"\$(?!\{)[A-Z_][A-Z0-9_]*")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for k, v in value.items() for text in (*_strings(k), *_strings(v))]
+    if isinstance(value, list | tuple):
+        return [text for v in value for text in _strings(v)]
+    return []
+
+
+def _placeholders(cluster: dict[str, Any], path: Path, issues: list[Issue]) -> None:
+    """One warning naming shell-style ``$NAME`` placeholders: a template (``*.lokocfg.envsubst``) not substituted."""
+    snippets = ("controller_clc_snippets", "clc_snippets")  # shell variables are at home in snippets
+    values = [v for k, v in cluster.items() if k not in snippets and k != "worker_pools"]
+    values += [v for pool in cluster.get("worker_pools", []) for k, v in pool.items() if k not in snippets]
+    found = sorted({m.group(0) for text in _strings(values) for m in _PLACEHOLDER_RE.finditer(text)})
+    if found:
+        issues.append(Issue(path="cluster", severity="warning", rule="placeholders", source=str(path),
+                            message="holds unsubstituted placeholders " + ", ".join(found) + "; this looks like a "
+                                    "template: substitute them first (Lokomotive's CI runs envsubst on its "
+                                    "*.lokocfg.envsubst files)"))
+
+
+def _string_labels(cluster: dict[str, Any], locate: Locator, issues: list[Issue]) -> None:
+    """Older Lokomotive releases took pool labels/taints as "k=v,k2=v2" strings; name the map to write instead."""
+    for index, pool in enumerate(cluster.get("worker_pools", [])):
+        for attr in ("labels", "taints"):
+            value = pool.get(attr)
+            if not (isinstance(value, str) and "=" in value):
+                continue
+            pairs = [item.partition("=") for item in value.split(",") if item.strip()]
+            if not all(sep and key.strip() for key, sep, _v in pairs):
+                continue
+            suggestion = ", ".join(f'"{key.strip()}" = "{val.strip()}"' for key, _s, val in pairs)
+            del pool[attr]
+            issues.append(Issue(
+                path=f'worker_pool["{pool["name"]}"].{attr}', rule="type", value=repr(value),
+                source=locate(("cluster", "worker_pools", index, attr)),
+                message=f"{value!r} is the string form of older Lokomotive releases; {attr} is now a map: write "
+                        f"{attr} = {{ {suggestion} }}"))
+
+
 def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Context) -> dict[str, Any]:
     if name not in BACKEND_ATTRS:
         raise ConfigError(f'backend "{name}" is not supported by lokonb (allowed: local, s3)',
@@ -484,6 +529,8 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
                                     + " (install them with lokoctl or Helm)"))
     locate = _locator(cluster_source, cluster_line, pool_lines, backends[0][0] if backends else None)
     _empty_means_default(cluster, locate, issues)
+    _string_labels(cluster, locate, issues)
+    _placeholders(cluster, cluster_source.path, issues)
     raw = RawDefinition(cluster=cluster, aws={}, state=state, file=str(path), issues=issues, locate=locate)
     config, found = validate_raw(raw)
     return Loaded(config, tuple(i for i in found if i.severity != "error"))

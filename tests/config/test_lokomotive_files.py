@@ -346,3 +346,35 @@ def test_empty_instance_type_of_a_pool_means_the_default(tmp_path):
     assert loaded.config.pool("my-wp-name").instance_type == "t3.small"
     assert [w.rule for w in loaded.warnings if w.path == 'worker_pool["my-wp-name"].instance_type'] == [
         "empty-default"]
+
+
+def test_ci_template_without_envsubst_names_its_placeholders(tmp_path):
+    shutil.copy(FIXTURES / "ci-aws-lokocfg.vars", tmp_path / "lokocfg.vars")
+    cfg = copy_fixture(tmp_path, "ci-aws-cluster.lokocfg.envsubst")
+    with pytest.raises(ConfigValidationError) as exc:
+        load(cfg)
+    hint = [i for i in exc.value.issues if i.rule == "placeholders"]
+    assert len(hint) == 1 and hint[0].severity == "warning"
+    assert "$AWS_DNS_ZONE, $AWS_DNS_ZONE_ID, $CLUSTER_ID, $PUB_KEY" in hint[0].message and "envsubst" in hint[0].message
+
+
+def test_shell_variables_in_snippets_are_not_placeholders(tmp_path):
+    snippet = '  controller_clc_snippets = ["systemd:\\n  units:\\n    - name: x.service\\n      contents: echo $HOME"]'
+    snippet += "\n"
+    loaded = read_lokocfg(_testing_with(tmp_path, snippet), vars_file(tmp_path))
+    assert not [w for w in loaded.warnings if w.rule == "placeholders"]
+
+
+@pytest.mark.parametrize(("attr", "value", "suggestion"), [
+    ("labels", "foo=bar,baz=zab", 'write labels = { "foo" = "bar", "baz" = "zab" }'),
+    ("taints", "nodeType=storage:NoSchedule", 'write taints = { "nodeType" = "storage:NoSchedule" }'),
+])
+def test_old_string_form_of_labels_and_taints_gets_the_map_to_write(tmp_path, attr, value, suggestion):
+    """Lokomotive's AWS reference once documented labels = "foo=bar,baz=zab"; it is a map now."""
+    cfg = _testing_with(tmp_path, pool_lines=f'    {attr} = "{value}"\n')
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(cfg, vars_file(tmp_path))
+    (issue,) = [i for i in exc.value.errors if i.path == f'worker_pool["my-wp-name"].{attr}']
+    assert suggestion in issue.message and "older Lokomotive releases" in issue.message
+    line = cfg.read_text().split("\n").index(f'    {attr} = "{value}"') + 1
+    assert issue.source == f"{cfg}:{line}"
