@@ -390,6 +390,21 @@ def _empty_means_default(cluster: dict[str, Any], locate: Locator, issues: list[
                  ("cluster", "worker_pools", index))
 
 
+def _os_name(cluster: dict[str, Any], locate: Locator, issues: list[Issue]) -> None:
+    """``os_name`` (some Lokomotive releases; "flatcar" was its only working value): lokonb installs Flatcar only."""
+    if "os_name" not in cluster:
+        return
+    value = cluster.pop("os_name")
+    where = locate(("cluster", "os_name"))
+    if isinstance(value, str) and value.lower() == "flatcar":
+        issues.append(Issue(path="os_name", severity="warning", rule="os_name", source=where,
+                            message=f"{value!r} is ignored: lokonb installs Flatcar Container Linux only (the "
+                                    "attribute of older Lokomotive releases can be removed)"))
+    else:
+        issues.append(Issue(path="os_name", rule="os_name", source=where, value=repr(value),
+                            message=f"{value!r}: lokonb installs Flatcar Container Linux only", allowed='"flatcar"'))
+
+
 _PLACEHOLDER_RE = re.compile(r"\$(?!\{)[A-Z_][A-Z0-9_]*")
 
 
@@ -528,6 +543,7 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
                             message="components are not handled by lokonb: " + ", ".join(components)
                                     + " (install them with lokoctl or Helm)"))
     locate = _locator(cluster_source, cluster_line, pool_lines, backends[0][0] if backends else None)
+    _os_name(cluster, locate, issues)
     _empty_means_default(cluster, locate, issues)
     _string_labels(cluster, locate, issues)
     _placeholders(cluster, cluster_source.path, issues)

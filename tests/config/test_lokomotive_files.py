@@ -378,3 +378,21 @@ def test_old_string_form_of_labels_and_taints_gets_the_map_to_write(tmp_path, at
     assert suggestion in issue.message and "older Lokomotive releases" in issue.message
     line = cfg.read_text().split("\n").index(f'    {attr} = "{value}"') + 1
     assert issue.source == f"{cfg}:{line}"
+
+
+@pytest.mark.parametrize(("value", "severity", "fragment"), [
+    ('"flatcar"', "warning", "is ignored: lokonb installs Flatcar Container Linux only"),
+    ('"coreos"', "error", "'coreos': lokonb installs Flatcar Container Linux only"),
+])
+def test_os_name_of_older_lokomotive_releases(tmp_path, value, severity, fragment):
+    """pkg/platform/aws/aws.go of some releases has os_name; lokonb installs Flatcar only."""
+    cfg = _testing_with(tmp_path, f"  os_name = {value}\n")
+    if severity == "warning":
+        issues = read_lokocfg(cfg, vars_file(tmp_path)).warnings
+    else:
+        with pytest.raises(ConfigValidationError) as exc:
+            read_lokocfg(cfg, vars_file(tmp_path))
+        issues = exc.value.errors
+    (issue,) = [i for i in issues if i.path == "os_name"]
+    assert fragment in issue.message and issue.severity == severity
+    assert issue.source == f"{cfg}:{cfg.read_text().split(chr(10)).index(f'  os_name = {value}') + 1}"
