@@ -58,6 +58,9 @@ class RawDefinition:
     file: str | None = None
     locate: Locator = lambda _path: None
     issues: list[Issue] = field(default_factory=list)  # found while reading (e.g. lokocfg warnings)
+    #: how the source format spells attribute names in "allowed:" lists (lokocfg: ``worker_pool`` blocks, whose
+    #: ``name`` is the block label and so not an attribute); absent names are listed as they are
+    spelling: Mapping[str, str | None] = field(default_factory=dict)
 
 
 def key_path(base: str, key: str | int) -> str:
@@ -102,7 +105,7 @@ class Collector:
 def _check_block(col: Collector, data: Any, table: tuple[Field, ...], base: str, raw: RawPath,
                  *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """Type-check one block's attributes; returns name -> converted value (or INVALID). Unknown names reported."""
-    allowed = names(table) + skip
+    allowed = tuple(n for n in (col.raw.spelling.get(k, k) for k in names(table) + skip) if n)
     out: dict[str, Any] = {}
     if data is None:
         data = {}

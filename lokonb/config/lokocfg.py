@@ -547,9 +547,14 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
     _empty_means_default(cluster, locate, issues)
     _string_labels(cluster, locate, issues)
     _placeholders(cluster, cluster_source.path, issues)
-    raw = RawDefinition(cluster=cluster, aws={}, state=state, file=str(path), issues=issues, locate=locate)
+    raw = RawDefinition(cluster=cluster, aws={}, state=state, file=str(path), issues=issues, locate=locate,
+                        spelling=_SPELLING)
     config, found = validate_raw(raw)
     return Loaded(config, tuple(i for i in found if i.severity != "error"))
+
+
+#: lokocfg spellings for "allowed:" lists: pools are ``worker_pool "name" { }`` blocks (the label is the name)
+_SPELLING: dict[str, str | None] = {"worker_pools": "worker_pool", "name": None}
 
 
 def load_lokocfg(path: str | Path, vars_path: str | Path | None = None,

@@ -389,3 +389,18 @@ def test_backend_local_maps_to_lokonb_state_file(tmp_path):
     c = load_lokocfg(write(tmp_path, "c.lokocfg", text), write(tmp_path, "v.vars", VARS))
     assert c.state.backend == "local"
     assert c.state.path == Path("./lokomotive-assets/terraform.tfstate.lokonb.json")
+
+
+def test_allowed_lists_use_lokocfg_spelling(tmp_path):
+    # lokocfg writes pools as `worker_pool "name" { }` blocks: the "allowed" lists must say so (not the YAML
+    # `worker_pools`, not `name`, which is the block label)
+    text = TESTING.replace("instance_type = var.workers_type", 'instance_type = var.workers_type\n    zzz_qqq = 1')
+    text = text.replace('cluster "aws" {', 'cluster "aws" {\n  qqq_zzz = 1', 1)
+    cfg = write(tmp_path, "c.lokocfg", text)
+    with pytest.raises(ConfigValidationError) as exc:
+        load_lokocfg(cfg, write(tmp_path, "v.vars", VARS))
+    by_path = {i.path: i.message for i in exc.value.errors}
+    cluster_msg = by_path["qqq_zzz"]
+    pool_msg = by_path['worker_pool["my-wp-name"].zzz_qqq']
+    assert "worker_pool, oidc" in cluster_msg and "worker_pools" not in cluster_msg
+    assert "allowed: count, instance_type" in pool_msg and "name" not in pool_msg.split("allowed:")[1]
