@@ -193,25 +193,33 @@ def _unit(src: Any, out: dict[str, Any], r: Report) -> None:
     if not out["name"].endswith(checks.UNIT_EXTENSIONS):
         r.error("invalid systemd unit extension", src.at("name"))
     for d, dsrc in zip(out.get("dropins", []), src.get("dropins") or [], strict=False):
+        # Ignition 2.x checks a drop-in in its struct-level Validate(): ct puts both entries on the drop-in's mapping
         dsrc = dsrc if dsrc is not None else src
         if d.get("contents"):
             err = checks.unit_content_error(d["contents"])
             if err:
-                r.error(err, dsrc.at("contents"))
+                r.error(err, dsrc.pos)
         if not d["name"].endswith(".conf"):
-            r.error("invalid systemd drop-in extension", dsrc.at("name"))
+            r.error("invalid systemd drop-in extension", dsrc.pos)
 
 
 def _networkd(src: Any, out: dict[str, Any], r: Report) -> None:
+    # Networkdunit and NetworkdDropin are checked by struct-level Validate() in Ignition 2.x (contents, then name): ct
+    # reports them at the unit's / drop-in's mapping (ct config_test.go: `invalid networkd unit extension` at 4:7)
     if out.get("contents"):
         err = checks.unit_content_error(out["contents"])
         if err:
-            r.error(err, src.at("contents"))
+            r.error(err, src.pos)
     if not out["name"].endswith(checks.NETWORKD_EXTENSIONS):
-        r.error("invalid networkd unit extension", src.at("name"))
+        r.error("invalid networkd unit extension", src.pos)
     for d, dsrc in zip(out.get("dropins", []), src.get("dropins") or [], strict=False):
-        if not d["name"].endswith(".conf") and dsrc is not None:
-            r.error("invalid networkd drop-in extension", dsrc.at("name"))
+        dsrc = dsrc if dsrc is not None else src
+        if d.get("contents"):
+            err = checks.unit_content_error(d["contents"])
+            if err:
+                r.error(err, dsrc.pos)
+        if not d["name"].endswith(".conf"):
+            r.error("invalid networkd drop-in extension", dsrc.pos)
 
 
 _CHECKS = {
