@@ -676,7 +676,12 @@ def _passwd(pw: Obj, ctx: _Ctx) -> dict[str, Any]:
                 "should_exist",
             ),
         )
-        for j, rel in enumerate(u.get("ssh_authorized_keys_local") or []):
+        local_keys = u.get("ssh_authorized_keys_local") or []
+        if local_keys and ctx.files_dir is None:
+            # Butane reports a missing files directory once, on the list (base v0_5 TestTranslateSSHAuthorizedKey)
+            _local_path(ctx, "", f"$.passwd.users.{i}.ssh_authorized_keys_local", u.at("ssh_authorized_keys_local"))
+            local_keys = []
+        for j, rel in enumerate(local_keys):
             data = _read_local(
                 ctx,
                 rel,
@@ -686,7 +691,8 @@ def _passwd(pw: Obj, ctx: _Ctx) -> dict[str, Any]:
             if data is None:
                 continue
             keys = [ln for ln in re.split(r"\r?\n", data.decode("utf-8")) if ln]
-            uo.setdefault("sshAuthorizedKeys", []).extend(keys)
+            if keys:  # an empty key file adds nothing (Go leaves the slice nil: no `sshAuthorizedKeys: []`)
+                uo.setdefault("sshAuthorizedKeys", []).extend(keys)
         users.append(uo)
     if users:
         out["users"] = users

@@ -30,6 +30,10 @@ FIXES = [
     "ct-error-networkd-content",
     "ct-derived-error-networkd-dropin",
     "ct-derived-error-systemd-dropin",
+    # Butane 1.1.0 ssh_authorized_keys_local: no `sshAuthorizedKeys: []` for an empty key file; no files dir -> one
+    # error on the list
+    "bu11-ssh-keys-local-empty-file",
+    "bu11-error-ssh-keys-local-no-files-dir",
 ]
 
 
