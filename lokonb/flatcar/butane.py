@@ -328,7 +328,9 @@ def _read_local(ctx: _Ctx, rel: str, path: str, at: tuple[int, int]) -> bytes | 
 
 def _resource(res: Obj, path: str, ctx: _Ctx, *, is_config: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    present = [k for k in ("source", "inline", "local") if res.get(k) is not None]
+    # Butane checks local, inline, source in this order and reports on the last one present (source > inline > local),
+    # whatever the document's key order (base v0_4 validate_test.go TestValidateResource)
+    present = [k for k in ("local", "inline", "source") if res.get(k) is not None]
     if len(present) > 1:
         last = present[-1]
         ctx.r.error(
@@ -859,7 +861,7 @@ def _walk_tree(
     dirs: list[dict[str, Any]],
 ) -> None:
     if not tree.get("local"):
-        ctx.r.error("local is required", tree.pos, f"{path}.local")
+        ctx.r.error("local is required", tree.pos, path)  # on the tree itself (TestValidateTree)
         return
     root = _local_path(ctx, tree["local"], path, tree.pos)
     if root is None:
