@@ -600,11 +600,12 @@ def _translate(cfg: Obj, ctx: _Ctx, spec: str) -> dict[str, Any]:
     if storage:
         out["storage"] = storage
     systemd = cfg.get("systemd") or Obj()
+    generated = list(units)  # mount units: only these merge with user units; user duplicates stay (Ignition rejects)
     for i, u in enumerate(systemd.get("units") or []):
         if u is None:
             continue
         unit = _unit(u, f"$.systemd.units.{i}", ctx)
-        existing = next((x for x in units if x.get("name") == unit.get("name")), None)
+        existing = next((x for x in generated if x.get("name") == unit.get("name")), None)
         if existing is not None:  # user units merge over generated mount units
             existing.update({k: v for k, v in unit.items() if k != "dropins"})
             if unit.get("dropins"):
@@ -1026,7 +1027,7 @@ def translate_butane_root(
 
     for f in semantic_findings(out, spec, unknown_keys=False, extras=False):
         src_pos = _locate(_snake_to_src(f.path or "$"), index)
-        r.add(f.severity, f.message, src_pos, f.path)
+        r.add(f.severity, f.message, src_pos, _yaml_path(f.path) if f.path else None)
     if r.has_errors:
         return _fail(r, spec, "Error translating config: config generated was invalid")
     failed = strict and any(e.kind == "warning" for e in r.entries)
@@ -1037,6 +1038,19 @@ def translate_butane_root(
         "butane",
         note="Error translating config: strict mode: warnings present" if failed else None,
     )
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def _yaml_path(path: str) -> str:
+    """Butane reports Ignition's findings at the Butane (snake_case) path: $.kernel_arguments.should_not_exist.1."""
+    out = []
+    for seg in path.split("."):
+        if seg.endswith("MiB"):  # sizeMiB / startMiB -> size_mib / start_mib
+            seg = seg[:-3] + "_mib"
+        out.append(_CAMEL.sub(r"_\1", seg).lower() if not seg.isdigit() else seg)
+    return ".".join(out)
 
 
 def _snake_to_src(path: str) -> str:

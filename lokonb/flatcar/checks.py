@@ -45,21 +45,25 @@ _HEX = re.compile(r"^[0-9a-fA-F]*$")
 HASH_SIZES = {"sha512": 128, "sha256": 64}
 
 
-def url_error(url: str, schemes: tuple[str, ...]) -> str | None:
-    """Ignition's URL validation message for ``url`` or None."""
+def url_error(url: str, schemes: tuple[str, ...], *, spec2: bool = True) -> str | None:
+    """Ignition's URL validation message for ``url`` or None: spec 2 (ct) wraps it as ``invalid url "<u>": <msg>``,
+    spec 3 (Ignition v2, hence Butane and ignition-validate) reports the bare message."""
+    msg = None
     try:
         go_url(url)
     except GoUrlError:
-        return f"invalid url {_q(url)}: unable to parse url"
+        msg = "unable to parse url"
     scheme = url_scheme(url)
-    if scheme not in schemes:
-        return f"invalid url {_q(url)}: invalid url scheme"
-    if scheme == "data":
+    if msg is None and scheme not in schemes:
+        msg = "invalid url scheme"
+    if msg is None and scheme == "data":
         try:
             decode_data_url(url)
         except DataUrlError as exc:
-            return f"invalid url {_q(url)}: {exc}"
-    return None
+            msg = str(exc)
+    if msg is None:
+        return None
+    return f"invalid url {_q(url)}: {msg}" if spec2 else msg
 
 
 def _q(text: str) -> str:

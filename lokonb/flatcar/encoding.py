@@ -43,29 +43,131 @@ class DataUrlError(ValueError):
     pass
 
 
-_MEDIA_RE = re.compile(r"^[^,]*$")
+# vincent-petithory/dataurl, as Ignition uses it (messages checked against Debian's ignition-validate): token runes of
+# RFC 2045 for the media type and parameters, RFC 2396 URL characters (or the base64 alphabet) for the data.
+_TSPECIALS = frozenset('()<>@,;:\\"/[]?=')
+_URL_DATA_BAD = frozenset(' <>#"{}|\\^[]`')
+_B64_DATA = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\n")
+
+
+def _token(c: str) -> bool:
+    return c.isascii() and c.isprintable() and not c.isspace() and c not in _TSPECIALS
+
+
+def _data_url_header(rest: str) -> tuple[bool, str]:
+    """Lex ``[type/subtype] *(;attr=value) [;base64] ,``; return (is_base64, data)."""
+    n, i = len(rest), 0
+    if n == 0:
+        raise DataUrlError("missing comma before data")
+    if rest[0] not in ";,":
+        if not _token(rest[0]):
+            raise DataUrlError("invalid character after data prefix")
+        while i < n and rest[i] != "/":
+            if not _token(rest[i]):
+                raise DataUrlError("invalid character for media type")
+            i += 1
+        if i >= n:
+            raise DataUrlError("missing media type slash")
+        i += 1
+        if i >= n:
+            raise DataUrlError("incomplete media type")
+        while i < n and rest[i] not in ";,":
+            if not _token(rest[i]):
+                raise DataUrlError("invalid character for media subtype")
+            i += 1
+        if i >= n:
+            raise DataUrlError("incomplete media type")
+    is_b64 = False
+    while i < n and rest[i] == ";":
+        if is_b64:
+            raise DataUrlError("invalid character for parameter attribute")
+        i += 1
+        j = i
+        while j < n and rest[j] not in "=;,":
+            if not _token(rest[j]):
+                raise DataUrlError("invalid character for parameter attribute")
+            j += 1
+        attr = rest[i:j]
+        if j >= n:
+            raise DataUrlError("unterminated parameter sequence")
+        if rest[j] == "=":
+            if not attr:
+                raise DataUrlError("invalid character for parameter attribute")
+            k = j + 1
+            while k < n and rest[k] not in ";,":
+                if not _token(rest[k]):
+                    raise DataUrlError("invalid character for parameter value")
+                k += 1
+            if k == j + 1:
+                raise DataUrlError("invalid character for parameter value")
+            if k >= n:
+                raise DataUrlError("unterminated parameter sequence")
+            i = k
+        else:
+            if attr != "base64":
+                raise DataUrlError(f"expected base64, got {attr}")
+            is_b64, i = True, j
+    if i >= n or rest[i] != ",":
+        raise DataUrlError("missing comma before data")
+    return is_b64, rest[i + 1 :]
+
+
+def _go_b64decode(text: str) -> bytes:
+    """Go's base64.StdEncoding.DecodeString: padding required, CR/LF skipped, CorruptInputError offsets."""
+    out, quantum, si, n = bytearray(), [], 0, len(text)
+    while si < n:
+        c = text[si]
+        si += 1
+        if c in "\r\n":
+            continue
+        if c == "=":
+            j = len(quantum)
+            if j < 2:
+                raise DataUrlError(f"illegal base64 data at input byte {si - 1}")
+            while si < n and text[si] in "\r\n":
+                si += 1
+            if j == 2:
+                if si == n:
+                    raise DataUrlError(f"illegal base64 data at input byte {n}")
+                if text[si] != "=":
+                    raise DataUrlError(f"illegal base64 data at input byte {si - 1}")
+                si += 1
+            while si < n and text[si] in "\r\n":
+                si += 1
+            if si < n:
+                raise DataUrlError(f"illegal base64 data at input byte {si}")
+            out += binascii.a2b_base64("".join(quantum) + "=" * (4 - j))
+            return bytes(out)
+        if c not in _B64_DATA:
+            raise DataUrlError(f"illegal base64 data at input byte {si - 1}")
+        quantum.append(c)
+        if len(quantum) == 4:
+            out += binascii.a2b_base64("".join(quantum))
+            quantum = []
+    if quantum:
+        raise DataUrlError(f"illegal base64 data at input byte {si - len(quantum)}")
+    return bytes(out)
 
 
 def decode_data_url(url: str) -> bytes:
-    """Decode a ``data:`` URL (percent or base64); raise :class:`DataUrlError`."""
+    """Decode a ``data:`` URL as Ignition's dataurl package does; raise :class:`DataUrlError` with its message."""
     if not url.startswith("data:"):
         raise DataUrlError("not a data URL")
-    rest = url[5:]
-    if "," not in rest:
-        raise DataUrlError("missing comma")
-    meta, _, payload = rest.partition(",")
-    params = [p.strip() for p in meta.split(";")]
-    is_b64 = bool(params) and params[-1].lower() == "base64"
-    if re.search(r"%(?![0-9A-Fa-f]{2})", payload):
-        raise DataUrlError("invalid data character")
-    raw = unquote_to_bytes(payload)
+    is_b64, payload = _data_url_header(url[5:])
     if is_b64:
-        try:
-            cleaned = re.sub(rb"\s", b"", raw)
-            return base64.b64decode(cleaned, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise DataUrlError("illegal base64 data") from exc
-    return raw
+        if any(c not in _B64_DATA for c in payload):
+            raise DataUrlError("invalid data character")
+        return _go_b64decode(payload)
+    if any(not c.isascii() or ord(c) < 0x20 or ord(c) == 0x7F or c in _URL_DATA_BAD for c in payload):
+        raise DataUrlError("invalid data character")
+    i = payload.find("%")
+    while i >= 0:
+        if len(payload) - i < 3:
+            raise DataUrlError("rfc2396: unexpected end of unescape sequence")
+        if not re.fullmatch(r"[0-9A-Fa-f]{2}", payload[i + 1 : i + 3]):
+            raise DataUrlError("rfc2396: invalid char 0x25 in unescape sequence")
+        i = payload.find("%", i + 3)
+    return unquote_to_bytes(payload)
 
 
 def gunzip(data: bytes) -> bytes:
@@ -111,6 +213,40 @@ def _escaped(raw: str, url: str, ok: frozenset[int]) -> str:
     return _go_escape(decoded, ok)
 
 
+_HOST_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~!$&'()*+,;=:[]<>\"")
+_USERINFO_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._:~!$&'()*+,;=%@")
+_PORT = re.compile(r"(:[0-9]*)?")
+
+
+def _check_authority(authority: str, url: str) -> None:
+    """Go's parseAuthority/parseHost checks (net/url): brackets, port digits, host bytes, host escapes, userinfo."""
+    userinfo, at, host = authority.rpartition("@")
+    if host.startswith("["):
+        end = host.rfind("]")
+        if end < 0:
+            raise GoUrlError(f'parse "{url}": missing \']\' in host')
+        port = host[end + 1 :]
+    else:
+        colon = host.rfind(":")
+        port = host[colon:] if colon >= 0 else ""
+    if not _PORT.fullmatch(port):
+        raise GoUrlError(f'parse "{url}": invalid port "{port}" after host')
+    i = 0
+    while i < len(host):
+        c = host[i]
+        if c == "%":
+            esc = host[i : i + 3]
+            if not re.fullmatch(r"%[0-9A-Fa-f]{2}", esc) or (int(esc[1], 16) < 8 and esc != "%25"):
+                raise GoUrlError(f'parse "{url}": invalid URL escape "{esc}"')
+            i += 3
+            continue
+        if ord(c) < 0x80 and c not in _HOST_OK:
+            raise GoUrlError(f'parse "{url}": invalid character "{c}" in host name')
+        i += 1
+    if at and not all(c in _USERINFO_OK or ord(c) >= 0x80 for c in userinfo):
+        raise GoUrlError(f'parse "{url}": net/url: invalid userinfo')
+
+
 def go_url(url: str) -> str:
     """``url.Parse(u).String()`` for the URLs configs hold; raise :class:`GoUrlError` like Go would."""
     if _CONTROL.search(url):
@@ -131,8 +267,7 @@ def go_url(url: str) -> str:
         if body.startswith("//"):
             authority, slash, path = body[2:].partition("/")
             path = slash + path
-            if " " in authority:
-                raise GoUrlError(f'parse "{url}": invalid character " " in host name')
+            _check_authority(authority, url)
             out += "//" + authority
         else:
             path = body

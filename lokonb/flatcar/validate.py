@@ -161,7 +161,7 @@ def semantic_findings(
         src = res.get("source")
         comp = res.get("compression")
         if src:
-            e = checks.url_error(src, schemes)
+            e = checks.url_error(src, schemes, spec2=v2)
             if e:
                 err(f"{path}.source", e)
             elif extras:
@@ -206,8 +206,8 @@ def semantic_findings(
                 err(f"{path}.path", "path is not fully simplified")
             if not v2:
                 key = p.rstrip("/") or "/"
-                if key in seen:
-                    err(f"{path}.path", "duplicate entry defined")
+                if key in seen:  # Ignition 3 reports a duplicate at the entry, not at its key field
+                    err(path, "duplicate entry defined")
                 seen[key] = path
             for owner in ("user", "group"):
                 o = node.get(owner) or {}
@@ -268,7 +268,7 @@ def semantic_findings(
             err(f"{path}.name", "invalid systemd unit extension")
         if not v2:
             if name in names:
-                err(f"{path}.name", "duplicate entry defined")
+                err(path, "duplicate entry defined")
             names.add(name)
         contents = u.get("contents") or ""
         if contents:
@@ -288,7 +288,7 @@ def semantic_findings(
             if not d.get("name", "").endswith(".conf"):
                 err(f"{dp}.name", "invalid systemd drop-in extension")
             if d.get("name") in dnames:
-                err(f"{dp}.name", "duplicate entry defined")
+                err(dp, "duplicate entry defined")
             dnames.add(d.get("name"))
             if d.get("contents"):
                 e = checks.unit_content_error(d["contents"])
@@ -303,9 +303,77 @@ def semantic_findings(
             seen_names: set[str] = set()
             for i, u in enumerate(pw.get(kind) or []):
                 if u.get("name") in seen_names:
-                    err(f"$.passwd.{kind}.{i}.name", "duplicate entry defined")
+                    err(f"$.passwd.{kind}.{i}", "duplicate entry defined")
                 seen_names.add(u.get("name"))
+        _duplicates_3x(config, err)
     return out
+
+
+def _partition_key(p: dict[str, Any]) -> str | None:
+    if p.get("number"):
+        return f"number:{p['number']}"
+    return f"label:{p['label']}" if p.get("label") is not None else None
+
+
+def _duplicates_3x(config: dict[str, Any], err: Any) -> None:
+    """Ignition 3's keyed-list duplicate checks not covered above (messages and paths as ignition-validate)."""
+
+    def dups(items: list[Any], path: str, key: Any, msg: str = "duplicate entry defined") -> None:
+        seen: set[Any] = set()
+        for i, item in enumerate(items or []):
+            k = key(item)
+            if k in (None, ""):
+                continue
+            if k in seen:
+                err(f"{path}.{i}", msg)
+            seen.add(k)
+
+    def strings(items: list[Any], path: str) -> None:
+        dups(items, path, lambda x: x)
+
+    ign = config.get("ignition") or {}
+    dups((ign.get("config") or {}).get("merge"), "$.ignition.config.merge", lambda r: (r or {}).get("source"))
+    cas = ((ign.get("security") or {}).get("tls") or {}).get("certificateAuthorities")
+    dups(cas, "$.ignition.security.tls.certificateAuthorities", lambda r: (r or {}).get("source"))
+    strings((ign.get("proxy") or {}).get("noProxy"), "$.ignition.proxy.noProxy")
+    kargs = config.get("kernelArguments") or {}
+    strings(kargs.get("shouldExist"), "$.kernelArguments.shouldExist")
+    seen_kargs = set(kargs.get("shouldExist") or [])  # one key space for both lists
+    for i, a in enumerate(kargs.get("shouldNotExist") or []):
+        if a in seen_kargs:
+            err(f"$.kernelArguments.shouldNotExist.{i}", "duplicate entry defined")
+        seen_kargs.add(a)
+    for i, u in enumerate((config.get("passwd") or {}).get("users") or []):
+        strings(u.get("sshAuthorizedKeys"), f"$.passwd.users.{i}.sshAuthorizedKeys")
+        strings(u.get("groups"), f"$.passwd.users.{i}.groups")
+    storage = config.get("storage") or {}
+    for kind in ("files", "directories", "links"):
+        for i, node in enumerate(storage.get(kind) or []):
+            for r_path, res in [("contents", node.get("contents"))] + [
+                (f"append.{j}", a) for j, a in enumerate(node.get("append") or [])
+            ]:
+                if isinstance(res, dict):
+                    hp = f"$.storage.{kind}.{i}.{r_path}.httpHeaders"
+                    dups(res.get("httpHeaders"), hp, lambda h: h.get("name"))
+    dups(storage.get("disks"), "$.storage.disks", lambda d: d.get("device"))
+    dups(storage.get("filesystems"), "$.storage.filesystems", lambda f: f.get("device"))
+    dups(storage.get("luks"), "$.storage.luks", lambda lk: lk.get("name"))
+    dups(storage.get("raid"), "$.storage.raid", lambda r: r.get("name"))
+    for i, r in enumerate(storage.get("raid") or []):
+        strings(r.get("devices"), f"$.storage.raid.{i}.devices")
+    for i, d in enumerate(storage.get("disks") or []):
+        parts = d.get("partitions") or []
+        pp = f"$.storage.disks.{i}.partitions"
+        # Ignition's disk checks run per rule over all partitions: numbers, then labels, then the list keys
+        dups([p.get("number") or None for p in parts], pp, lambda n: n, "partition numbers collide")
+        by_label: dict[str, list[int]] = {}
+        for j, p in enumerate(parts):  # two number-0 entries with one label are one partition (merged by label)
+            label, num = p.get("label"), p.get("number") or 0
+            if label and label in by_label and (num or any(by_label[label])):
+                err(f"{pp}.{j}", "cannot use the same partition label twice")
+            if label:
+                by_label.setdefault(label, []).append(num)
+        dups(parts, pp, _partition_key)
 
 
 def validate_config(
