@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -380,17 +381,21 @@ def _ref_url_ok(ref: Obj, ctx: _Ctx) -> bool:
     return True
 
 
+def _items(seq: Any) -> Iterator[Obj]:
+    """The entries of a decoded list; a null entry (``- ~``) becomes an empty mapping at the entry's position (ct
+    reports the zero-value struct's errors there), not at 0:0."""
+    ipos = getattr(seq, "ipos", [])
+    for i, item in enumerate(seq or []):
+        yield item if item is not None else Obj(ipos[i] if i < len(ipos) else getattr(seq, "pos", (0, 0)))
+
+
 def _convert_disks(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     disks = (cfg.get("storage") or {}).get("disks") or []
     res = []
-    for disk in disks:
-        if disk is None:
-            disk = Obj()
+    for disk in _items(disks):
         d: dict[str, Any] = {"device": disk.get("device") or ""}
         parts = []
-        for part in disk.get("partitions") or []:
-            if part is None:
-                part = Obj()
+        for part in _items(disk.get("partitions")):
             p: dict[str, Any] = {}
             _set(p, "guid", part.get("guid"))
             if part.get("label") is not None:
@@ -685,9 +690,7 @@ def _convert_flannel(fl: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str,
 def _convert_files(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     storage = cfg.get("storage") or {}
     files = []
-    for f in storage.get("files") or []:
-        if f is None:
-            f = Obj()
+    for f in _items(storage.get("files")):
         o: dict[str, Any] = {}
         _node(f, o)
         _set(o, "append", f.get("append"))
@@ -718,9 +721,7 @@ def _convert_files(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     if files:
         out["storage"]["files"] = files
     dirs = []
-    for d in storage.get("directories") or []:
-        if d is None:
-            d = Obj()
+    for d in _items(storage.get("directories")):
         o = {}
         _node(d, o)
         o["mode"] = d["mode"] if d.get("mode") is not None else 0o755
@@ -729,9 +730,7 @@ def _convert_files(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     if dirs:
         out["storage"]["directories"] = dirs
     links = []
-    for ln in storage.get("links") or []:
-        if ln is None:
-            ln = Obj()
+    for ln in _items(storage.get("links")):
         o = {}
         _node(ln, o)
         _set(o, "hard", ln.get("hard"))
@@ -762,9 +761,7 @@ def _read_local(rel: str, at: tuple[int, int], ctx: _Ctx) -> bytes | None:
 
 def _convert_filesystems(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     res = []
-    for fs in (cfg.get("storage") or {}).get("filesystems") or []:
-        if fs is None:
-            fs = Obj()
+    for fs in _items((cfg.get("storage") or {}).get("filesystems")):
         o: dict[str, Any] = {}
         m = fs.get("mount")
         if m is not None:
@@ -795,9 +792,7 @@ def _convert_filesystems(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
 
 def _convert_networkd(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     units = []
-    for u in (cfg.get("networkd") or {}).get("units") or []:
-        if u is None:
-            u = Obj()
+    for u in _items((cfg.get("networkd") or {}).get("units")):
         o: dict[str, Any] = {}
         _set(o, "contents", u.get("contents"))
         dropins = [_dropin(d) for d in u.get("dropins") or []]
@@ -851,8 +846,7 @@ def _convert_passwd(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     if not pw:
         return
     groups = []
-    for g in pw.get("groups") or []:
-        g = g or Obj()
+    for g in _items(pw.get("groups")):
         o: dict[str, Any] = {}
         if g.get("gid") is not None:
             o["gid"] = g["gid"]
@@ -864,8 +858,7 @@ def _convert_passwd(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     if groups:
         out["passwd"]["groups"] = groups
     users = []
-    for u in pw.get("users") or []:
-        u = u or Obj()
+    for u in _items(pw.get("users")):
         o = {}
         if u.get("create") is not None:
             co: dict[str, Any] = {}
@@ -902,8 +895,7 @@ def _order_user(o: dict[str, Any]) -> dict[str, Any]:
 
 def _convert_raid(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     res = []
-    for r in (cfg.get("storage") or {}).get("raid") or []:
-        r = r or Obj()
+    for r in _items((cfg.get("storage") or {}).get("raid")):
         o: dict[str, Any] = {
             "devices": list(r["devices"]) if r.get("devices") is not None else None,
             "level": r.get("level") or "",
@@ -918,8 +910,7 @@ def _convert_raid(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
 
 
 def _convert_systemd(cfg: Obj, units: list[dict[str, Any]], ctx: _Ctx) -> None:
-    for u in (cfg.get("systemd") or {}).get("units") or []:
-        u = u or Obj()
+    for u in _items((cfg.get("systemd") or {}).get("units")):
         o: dict[str, Any] = {}
         _set(o, "contents", u.get("contents"))
         _set(o, "dropins", [_dropin(d) for d in u.get("dropins") or []])
