@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tr.add_argument(
         "--raw-errors",
         action="store_true",
-        help="report as `error at $.path, line L col C: msg` (Butane --raw-errors form)",
+        help="report CLC errors as `error at $.path, line L col C: msg` too (Butane inputs always are)",
     )
     tr.add_argument(
         "-o", "--output", metavar="OUT", default=None, help="write the JSON here instead of stdout"
@@ -125,7 +125,8 @@ def _translate(args: argparse.Namespace) -> int:
     else:
         t = translate(text, source="ignition", target=_ign_version(text))
         style = "butane"
-    sys.stderr.write(t.format_report("raw" if args.raw_errors else "ct"))
+    # as the reference tools print them: ct's two-line form for CLC, Butane's one-line raw form for Butane/Ignition
+    sys.stderr.write(t.format_report("raw" if args.raw_errors or style == "butane" else "ct"))
     if t.config is None:
         if t.note:
             print(t.note, file=sys.stderr)
