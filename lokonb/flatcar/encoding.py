@@ -54,60 +54,120 @@ def _token(c: str) -> bool:
     return c.isascii() and c.isprintable() and not c.isspace() and c not in _TSPECIALS
 
 
+#: RFC 2045 top-level types as the dataurl lexer checks them: a *prefix* match, case-sensitive ("texts/x" passes,
+#: "Text/x" does not); extension types start with "x-" or "X-" and are not checked further.
+_MEDIA_TYPE_PREFIXES = ("text", "image", "audio", "video", "application", "message", "multipart")
+
+
 def _data_url_header(rest: str) -> tuple[bool, str]:
-    """Lex ``[type/subtype] *(;attr=value) [;base64] ,``; return (is_base64, data)."""
+    """Lex ``[type/subtype] *(;attr=value) [;base64] ,``; return (is_base64, data).
+
+    The states and messages are those of the dataurl lexer Ignition uses (checked against ignition-validate):
+    notably a lone ``x`` type consumes the character after it, a missing slash before the end is "missing media
+    type slash" but before another character "invalid character for media type", and parameter values may be
+    quoted strings with backslash escapes.
+    """
     n, i = len(rest), 0
-    if n == 0:
+
+    def at(k: int) -> str | None:
+        return rest[k] if k < n else None
+
+    c = at(0)
+    if c is None:
         raise DataUrlError("missing comma before data")
-    if rest[0] not in ";,":
-        if not _token(rest[0]):
+    if c not in ";,":
+        if c in "xX":
+            i = 2  # the lexer reads the character after an "x" to look for "x-"
+            discrete = at(1) != "-"
+        elif _token(c):
+            i, discrete = 1, True
+        else:
             raise DataUrlError("invalid character after data prefix")
-        while i < n and rest[i] != "/":
-            if not _token(rest[i]):
+        while True:
+            c = at(i)
+            if c is None:
+                raise DataUrlError("missing media type slash")
+            if c == "/":
+                break
+            if not _token(c):
                 raise DataUrlError("invalid character for media type")
             i += 1
-        if i >= n:
-            raise DataUrlError("missing media type slash")
+        if discrete and not rest[:i].startswith(_MEDIA_TYPE_PREFIXES):
+            raise DataUrlError("invalid media type")
         i += 1
-        if i >= n:
-            raise DataUrlError("incomplete media type")
-        while i < n and rest[i] not in ";,":
-            if not _token(rest[i]):
+        while True:  # the subtype (may be empty)
+            c = at(i)
+            if c is None:
+                raise DataUrlError("incomplete media type")
+            if c in ";,":
+                break
+            if not _token(c):
                 raise DataUrlError("invalid character for media subtype")
             i += 1
-        if i >= n:
-            raise DataUrlError("incomplete media type")
     is_b64 = False
-    while i < n and rest[i] == ";":
-        if is_b64:
-            raise DataUrlError("invalid character for parameter attribute")
+    while rest[i] == ";":
         i += 1
+        c = at(i)
+        if c is None or c in "=,":
+            raise DataUrlError("unterminated parameter sequence")
+        if not _token(c):
+            raise DataUrlError("invalid character for parameter attribute")
         j = i
-        while j < n and rest[j] not in "=;,":
-            if not _token(rest[j]):
+        while True:
+            c = at(j)
+            if c is None:
+                raise DataUrlError("unterminated parameter sequence")
+            if c in "=,":
+                break
+            if not _token(c):
                 raise DataUrlError("invalid character for parameter attribute")
             j += 1
-        attr = rest[i:j]
-        if j >= n:
-            raise DataUrlError("unterminated parameter sequence")
-        if rest[j] == "=":
-            if not attr:
-                raise DataUrlError("invalid character for parameter attribute")
-            k = j + 1
-            while k < n and rest[k] not in ";,":
-                if not _token(rest[k]):
+        if c == ",":
+            if rest[i:j] != "base64":
+                raise DataUrlError(f"expected base64, got {rest[i:j]}")
+            is_b64, i = True, j
+            break
+        k = j + 1  # after "="
+        c = at(k)
+        if c is None:
+            raise DataUrlError("missing comma before data")
+        if c == '"':
+            k += 1
+            while True:
+                c = at(k)
+                if c is None:
+                    raise DataUrlError("unclosed quoted string")
+                if c == "\\":
+                    k += 1
+                    if at(k) is None:
+                        raise DataUrlError("unclosed quoted string")  # the lexer reads EOF as an ASCII escape
+                    if not rest[k].isascii():
+                        raise DataUrlError("invalid escaped character")
+                elif c == '"':
+                    k += 1
+                    break
+                elif not c.isascii():
                     raise DataUrlError("invalid character for parameter value")
                 k += 1
-            if k == j + 1:
-                raise DataUrlError("invalid character for parameter value")
-            if k >= n:
-                raise DataUrlError("unterminated parameter sequence")
-            i = k
+        elif _token(c):
+            while True:
+                c = at(k)
+                if c is None:
+                    raise DataUrlError("missing comma before data")
+                if c in ";,":
+                    break
+                if not _token(c):
+                    raise DataUrlError("invalid character for parameter value")
+                k += 1
         else:
-            if attr != "base64":
-                raise DataUrlError(f"expected base64, got {attr}")
-            is_b64, i = True, j
-    if i >= n or rest[i] != ",":
+            raise DataUrlError("invalid character for parameter value")
+        c = at(k)
+        if c is None:
+            raise DataUrlError("missing comma before data")
+        if c not in ";,":
+            raise DataUrlError("expected semicolon or comma")
+        i = k
+    if rest[i] != ",":
         raise DataUrlError("missing comma before data")
     return is_b64, rest[i + 1 :]
 
@@ -155,7 +215,7 @@ def decode_data_url(url: str) -> bytes:
         raise DataUrlError("not a data URL")
     is_b64, payload = _data_url_header(url[5:])
     if is_b64:
-        if any(c not in _B64_DATA for c in payload):
+        if any(c not in _B64_DATA or c == "\n" for c in payload):
             raise DataUrlError("invalid data character")
         return _go_b64decode(payload)
     if any(not c.isascii() or ord(c) < 0x20 or ord(c) == 0x7F or c in _URL_DATA_BAD for c in payload):
