@@ -24,6 +24,38 @@ CASES = [
     ("I0430 00:00:24.205492   31884 log.go:172] http: TLS handshake error from 127.0.0.1:54950: remote error: tls: bad "
      "certificate",
      "klog", "tls_handshake_bad_cert", False),
+    # --- older wordings of known families ---------------------------------------------------------------------
+    # https://github.com/openshift/origin/issues/11457 (Kubernetes 1.3-1.5 said "unversioned.Status")
+    ("E1020 11:42:00.245428   28519 errors.go:63] apiserver received an error that is not an unversioned.Status: http: "
+     "request method or response status code does not allow body",
+     "klog", "not_metav1_status", False),
+    # https://github.com/kubernetes/kubernetes/issues/40997 (the etcd family comes first)
+    ("E0214 11:49:52.259197       5 errors.go:63] apiserver received an error that is not an unversioned.Status: client: "
+     "etcd cluster is unavailable or misconfigured",
+     "klog", "etcd_unavailable", False),
+    # https://github.com/openshift/origin/issues/11457 (Go before 1.10: "multiple response.WriteHeader calls")
+    ("I1020 11:42:00.245480   28519 logs.go:41] http: multiple response.WriteHeader calls",
+     "klog", "superfluous_writeheader", True),
+    # --- the timeout filter's deliberate panic is a request timeout, not a handler bug -------------------------
+    # https://github.com/kubernetes/kubernetes/issues/97962 (kubernetes PR 95002 stopped logging it)
+    ('E0112 10:06:05.718331       1 runtime.go:78] Observed a panic: &errors.errorString{s:"killing connection/stream '
+     'because serving request timed out and response had been started"} (killing connection/stream because serving '
+     'request timed out and response had been started)',
+     "klog", "request_timeout", False),
+    # https://github.com/kubernetes/kubernetes/issues/29001 (a real handler panic stays a panic)
+    ("E0715 12:14:23.393199    3511 apiserver.go:210] recover from panic situation: - Header called after Handler "
+     "finished",
+     "klog", "panic", False),
+    # --- APIService status conflict between HA apiservers, line cut by journalctl (no "the object has been modified")
+    # https://github.com/cybozu-go/neco/issues/1220
+    ('Nov 19 02:58:49 rack0-cs19 70c6c60668ab[1379]: E1119 02:58:49.040814       1 available_controller.go:420] '
+     'v1beta1.metrics.k8s.io failed with: Operation cannot be fulfilled on apiservices.apiregistration.k8s.io "v1beta1>',
+     "syslog", "aggregator_unavailable", True),
+    # https://github.com/kubernetes-sigs/metrics-server/issues/1084 (a real outage stays actionable)
+    ("E0905 14:48:05.380329       1 available_controller.go:524] v1beta1.metrics.k8s.io failed with: failing or missing "
+     "response from https://10.0.1.197:8443/apis/metrics.k8s.io/v1beta1: bad status from "
+     "https://10.0.1.197:8443/apis/metrics.k8s.io/v1beta1: 403",
+     "klog", "aggregator_unavailable", False),
 ]
 
 
