@@ -56,6 +56,25 @@ CASES = [
      "response from https://10.0.1.197:8443/apis/metrics.k8s.io/v1beta1: bad status from "
      "https://10.0.1.197:8443/apis/metrics.k8s.io/v1beta1: 403",
      "klog", "aggregator_unavailable", False),
+    # --- etcd client retries: cancelled by the caller or at shutdown, kine without Maintenance: noise -----------
+    # https://github.com/kubernetes/kubernetes/issues/134468
+    ('{"level":"warn","ts":"2025-10-08T05:54:14.522054Z","logger":"etcd-client","caller":"v3/retry_interceptor.go:65",'
+     '"msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc00785f680/127.0.0.1:2379",'
+     '"method":"/etcdserverpb.KV/Range","attempt":11,"error":"rpc error: code = Canceled desc = grpc: the client '
+     'connection is closing"}',
+     "klog", "etcd_unavailable", True),
+    # https://github.com/canonical/microk8s/issues/2846
+    ('Jan 17 17:53:04 harambe microk8s.daemon-kubelite[2348286]: {"level":"warn","ts":"2022-01-17T17:53:04.388+0100",'
+     '"logger":"etcd-client","caller":"v3/retry_interceptor.go:62","msg":"retrying of unary invoker failed",'
+     '"target":"etcd-endpoints://0xc000bdf500/#initially=[unix:///var/snap/microk8s/2848/var/kubernetes/backend/'
+     'kine.sock:12379]","attempt":0,"error":"rpc error: code = Unimplemented desc = unknown service '
+     'etcdserverpb.Maintenance"}',
+     "syslog", "etcd_unavailable", True),
+    # https://github.com/rancher/rancher/issues/42505 (a deadline is a real outage)
+    ('{"level":"warn","ts":"2023-08-23T05:25:30.459Z","logger":"etcd-client","caller":"v3/retry_interceptor.go:62",'
+     '"msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc0039dbc00/127.0.0.1:2379","attempt":0,'
+     '"error":"rpc error: code = DeadlineExceeded desc = context deadline exceeded"}',
+     "klog", "etcd_unavailable", False),
 ]
 
 
