@@ -75,6 +75,14 @@ CASES = [
      '"msg":"retrying of unary invoker failed","target":"etcd-endpoints://0xc0039dbc00/127.0.0.1:2379","attempt":0,'
      '"error":"rpc error: code = DeadlineExceeded desc = context deadline exceeded"}',
      "klog", "etcd_unavailable", False),
+    # --- the apiserver exits at start: cobra prints "Error: ..." (no klog header) and its usage text ---------------
+    # https://github.com/kinvolk/lokomotive/issues/347
+    ("Error: invalid authentication config: open /run/kube-apiserver/token-auth-file: no such file or directory\n"
+     "Usage:\n"
+     "  kube-apiserver [flags]",
+     "klog", "startup_failure", False),
+    # https://github.com/kinvolk/lokomotive/issues/347 (the line before it is ordinary start-up)
+    ("I0425 12:13:32.553634       1 server.go:153] Version: v1.18.2", "klog", "startup", True),
 ]
 
 
