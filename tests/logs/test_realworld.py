@@ -83,6 +83,26 @@ CASES = [
      "klog", "startup_failure", False),
     # https://github.com/kinvolk/lokomotive/issues/347 (the line before it is ordinary start-up)
     ("I0425 12:13:32.553634       1 server.go:153] Version: v1.18.2", "klog", "startup", True),
+    # --- "timeout or abort": a client closing a (proxied) watch is noise (kubernetes#130410, PR 131245) -----------
+    # https://github.com/openshift/openshift-apiserver/issues/351
+    ('E0211 12:59:19.703718      19 wrap.go:54] timeout or abort while handling: method=GET URI="/apis/template.'
+     'openshift.io/v1/templateinstances?allowWatchBookmarks=true&resourceVersion=52489&timeout=6m49s&timeoutSeconds=409'
+     '&watch=true" audit-ID="b0a35b5f-17f7-44b4-bfa2-ff17525f9872"',
+     "klog", "request_timeout", True),
+    # https://github.com/projectcalico/calico/issues/7791
+    ('E0407 10:32:19.006721       1 wrap.go:53] "Timeout or abort while handling" logger="UnhandledError" method="GET" '
+     'URI="/apis/projectcalico.org/v3/profiles?resourceVersion=6226%2F6226&watch=true" '
+     'auditID="d91ea927-9dd9-44b8-a5fd-c2f9f4fa6beb"',
+     "klog", "request_timeout", True),
+    # https://github.com/prometheus-operator/runbooks/issues/36 (severity letter cut in the post; a LIST stays actionable)
+    ('19:06:45.153567 1 wrap.go:54] timeout or abort while handling: method=GET URI="/api/v1/pods?fieldSelector='
+     'spec.nodeName%3D<hostname>&limit=500&resourceVersion=0" audit-ID="0b71fe10-7ade-4a2d-a42e-d279ba403f84"',
+     "klog", "request_timeout", False),
+    # https://github.com/fluent/fluent-bit/issues/10888 (post-timeout activity stays actionable)
+    ('E0917 12:29:20.820679       1 timeout.go:140] "Post-timeout activity" logger="UnhandledError" '
+     'timeElapsed="12.278µs" method="GET" path="/api/v1/namespaces/storage/pods/nextcloud-shca-6dd65d5ff5-pxbh6" '
+     'result=null',
+     "klog", "request_timeout", False),
 ]
 
 
