@@ -503,11 +503,12 @@ class _SourceRun:
             pa.large_binary(), n, [None, pa.py_buffer(offsets), pa.py_buffer(buf)]
         )
         texts = lines_arr.take(pa.array(ri))
-        # structured `key=<` blocks ("Unhandled Error" err=<): the block is the message, classify with it
+        # structured `key=<` blocks ("Unhandled Error" err=<) and old-style traces (`Trace "<op>" (started …):`,
+        # total time only on the `END` step line): the block is the message, classify with it
         multi = np.flatnonzero(n_lines > 1)
         blk = np.array([], np.int64)
         if len(multi):
-            hit = pc.match_substring_regex(texts.take(pa.array(multi)), r'=<(?:"|\s|$)')
+            hit = pc.match_substring_regex(texts.take(pa.array(multi)), r'=<(?:"|\s|$)|Trace "[^"]*" \(started ')
             blk = multi[np.asarray(hit.to_numpy(zero_copy_only=False), bool)]
         if len(blk):
             from lokonb.logs.classify import _scatter

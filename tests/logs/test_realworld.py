@@ -104,6 +104,16 @@ CASES = [
      'timeElapsed="12.278µs" method="GET" path="/api/v1/namespaces/storage/pods/nextcloud-shca-6dd65d5ff5-pxbh6" '
      'result=null',
      "klog", "request_timeout", False),
+    # --- old-style trace: the total is only on the END step line (an 81 s LIST is a slow request) -----------------
+    # https://github.com/kubernetes/kubernetes/issues/29001
+    ('I0715 12:14:23.387809    3511 trace.go:61] Trace "List /api/v1/namespaces/e2e-tests-density-idftq/pods" '
+     '(started 2016-07-15 12:13:01.712298253 +0000 UTC):\n'
+     '[102.412µs] [102.412µs] About to List from storage\n'
+     '[2.53469971s] [2.534597298s] Listing from storage done\n'
+     '[2.954350982s] [419.651272ms] Self-linking done\n'
+     '[1m21.675466193s] [1m18.721115211s] Writing http response done (130003 items)\n'
+     '[1m21.675467856s] [1.663µs] END',
+     "klog", "trace_legacy", False),
     # --- lines the catalogue already classified as expected (regression guard) -------------------------------
     # https://github.com/kubernetes/kubernetes/issues/66528 (single LVS probe: few-events)
     ('Jul 24 08:44:16 vlnx154011001 kube-apiserver: I0724 08:44:16.757261  227350 logs.go:49] http: '
@@ -450,11 +460,6 @@ CASES = [
      '/apis/coordination.k8s.io/v1/leases?limit=500&resourceVersion=15934785: (36.83185ms) 200 '
      '[kube-controller-manager/v1.18.0 (linux/amd64) kubernetes/62f66ea/shared-informers [::1]:40694]',
      "klog", "http_access", True),
-    # https://github.com/kubernetes/kubernetes/issues/29001
-    ('I0715 12:14:23.387809    3511 trace.go:61] Trace "List '
-     '/api/v1/namespaces/e2e-tests-density-idftq/pods" (started 2016-07-15 12:13:01.712298253 +0000 '
-     'UTC):\n[102.412µs] [102.412µs] About to List from storage\n[1m21.675467856s] [1.663µs] END',
-     "klog", "trace_legacy", True),
     # https://github.com/kubernetes/kubernetes/issues/33648
     ('Sep 28 10:35:57 gs-k8svm-master docker[10209]: W0928 10:35:57.913191       1 reflector.go:330] '
      '????: watch of *api.Namespace ended with: too old resource version: 117287 (117585)',
@@ -586,6 +591,19 @@ CASES = [
     # https://github.com/poseidon/typhoon/issues/629
     ('I0124 20:49:46.225701       1 log.go:172] http: TLS handshake error from 35.191.1.228:44172: EOF',
      "klog", "tls_handshake_eof", False),
+    # https://github.com/k0sproject/k0sctl/issues/829 (k0s logfmt wrapper around the klog lines)
+    ('Jan 28 09:45:35 k0s-1 k0s[5557]: time="2025-01-28 09:45:35" level=info msg="W0128 '
+     '09:45:35.211098    5704 handler_proxy.go:99] no RequestInfo found in the context" '
+     'component=kube-apiserver stream=stderr',
+     "syslog", "handler_proxy_no_requestinfo", True),
+    # https://github.com/k0sproject/k0sctl/issues/829 ("Unhandled Error" err=< block, Kubernetes >= 1.31; post cut)
+    ('Jan 28 09:45:35 k0s-1 k0s[5557]: time="2025-01-28 09:45:35" level=info msg="E0128 '
+     '09:45:35.211162    5704 controller.go:146] \\"Unhandled Error\\" err=<" component=kube-apiserver '
+     'stream=stderr\nJan 28 09:45:35 k0s-1 k0s[5557]: time="2025-01-28 09:45:35" level=info '
+     'msg="\\tError updating APIService \\"v1beta1.metrics.k8s.io\\" with err: failed to download '
+     'v1beta1.metrics.k8s.io: failed to retrieve openAPI spec, http error: ResponseCode: 503, Body: '
+     'service unavailable" component=kube-apiserver stream=stderr',
+     "syslog", "openapi_aggregation", False),
 ]
 
 
