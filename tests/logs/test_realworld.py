@@ -604,6 +604,28 @@ CASES = [
      'v1beta1.metrics.k8s.io: failed to retrieve openAPI spec, http error: ResponseCode: 503, Body: '
      'service unavailable" component=kube-apiserver stream=stderr',
      "syslog", "openapi_aggregation", False),
+    # https://github.com/dowjones/k8s-webhook/issues/1 (header cut, smart quotes as posted)
+    ('dispatcher.go:72] Failed calling webhook, failing closed webhook-service.default.svc: failed '
+     'calling admission webhook “webhook-service.default.svc”: Post '
+     'https://webhook-service.default.svc:443/mutate?timeout=30s: x509: certificate signed by unknown '
+     'authority',
+     "klog", "webhook_failure", False),
+    # https://github.com/kgateway-dev/kgateway/issues/5672 (dir header)
+    ('E1206 18:16:55.771765  250677 validating/dispatcher.go:130] failed calling webhook '
+     '"gateway.gloo-system.svc": Post "https://gateway.gloo-system.svc:443/validation?timeout=30s": '
+     'x509: certificate signedby unknown authority (possibly because of "crypto/rsa: verification '
+     'error" while trying to verify candidate authority certificate "supergloo-webhook-cert-ca")',
+     "klog", "webhook_failure", False),
+    # https://github.com/istio/istio/issues/10290
+    ('W1205 12:05:36.811036   81858 dispatcher.go:72] Failed calling webhook, failing closed '
+     'sidecar-injector.istio.io: failed calling webhook "sidecar-injector.istio.io": Post '
+     'https://istio-sidecar-injector.istio-system.svc:443/inject?timeout=30s: x509: certificate '
+     'signed by unknown authority',
+     "klog", "webhook_failure", False),
+    # https://github.com/istio/istio/issues/10290
+    ('I1205 12:05:36.811499   81858 wrap.go:47] POST /api/v1/namespaces/default/pods: (168.099701ms) '
+     '500',
+     "klog", "http_access", False),
 ]
 
 
