@@ -192,15 +192,20 @@ def _unit(src: Any, out: dict[str, Any], r: Report) -> None:
         )
     if not out["name"].endswith(checks.UNIT_EXTENSIONS):
         r.error("invalid systemd unit extension", src.at("name"))
+    _dropins(src, out, r, "systemd")
+
+
+def _dropins(src: Any, out: dict[str, Any], r: Report, kind: str) -> None:
+    """A unit's drop-ins (``kind`` systemd or networkd): Ignition 2.x checks each in its struct-level Validate(), so
+    ct puts the content and the extension error on the drop-in's mapping."""
     for d, dsrc in zip(out.get("dropins", []), src.get("dropins") or [], strict=False):
-        # Ignition 2.x checks a drop-in in its struct-level Validate(): ct puts both entries on the drop-in's mapping
         dsrc = dsrc if dsrc is not None else src
         if d.get("contents"):
             err = checks.unit_content_error(d["contents"])
             if err:
                 r.error(err, dsrc.pos)
         if not d["name"].endswith(".conf"):
-            r.error("invalid systemd drop-in extension", dsrc.pos)
+            r.error(f"invalid {kind} drop-in extension", dsrc.pos)
 
 
 def _networkd(src: Any, out: dict[str, Any], r: Report) -> None:
@@ -212,14 +217,7 @@ def _networkd(src: Any, out: dict[str, Any], r: Report) -> None:
             r.error(err, src.pos)
     if not out["name"].endswith(checks.NETWORKD_EXTENSIONS):
         r.error("invalid networkd unit extension", src.pos)
-    for d, dsrc in zip(out.get("dropins", []), src.get("dropins") or [], strict=False):
-        dsrc = dsrc if dsrc is not None else src
-        if d.get("contents"):
-            err = checks.unit_content_error(d["contents"])
-            if err:
-                r.error(err, dsrc.pos)
-        if not d["name"].endswith(".conf"):
-            r.error("invalid networkd drop-in extension", dsrc.pos)
+    _dropins(src, out, r, "networkd")
 
 
 _CHECKS = {
