@@ -30,9 +30,9 @@ from lokonb.notebook.exceptions import ParameterError, ParameterIssue, RunFailed
 from lokonb.notebook.outcome import STATUS_EXIT, RunResult, RunStatus, write_json_atomic
 from lokonb.notebook.params import (
     CREDENTIAL_NAME,
+    P_ROUTE,
     NotebookSchema,
     Text,
-    merge,
     set_leaf,
     to_literal,
     validate,
@@ -51,7 +51,7 @@ class RunRequest:
     parameter_set: str | None = None
     files: Sequence[str | Path] = ()
     parameters: Mapping[str, Any] | None = None
-    yaml_text: str | None = None
+    yaml_text: str | Sequence[str] | None = None
     p: Sequence[tuple[str, str]] = ()
     r: Sequence[tuple[str, str]] = ()
     output: str | Path | None = None
@@ -75,9 +75,29 @@ def _utc(ts: float) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def _replace(raw: dict[str, Any], sources: dict[str, str], tree: Mapping[str, Any], label: str | None) -> None:
+    """Apply one source the way papermill does (``dict.update``): a name it sets replaces the whole earlier value.
+
+    Sources of the replaced values (``aws.region`` of an earlier file) are dropped with them.
+    """
+    from lokonb.notebook.paramfiles import sources_of
+
+    for name, value in tree.items():
+        for path in [k for k in sources if k == name or k.startswith((f"{name}.", f"{name}["))]:
+            del sources[path]
+        raw[name] = value
+    new = sources_of(dict(tree))
+    sources.update({k: label for k in new} if label else new)
+
+
 def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str, str], str, str | None]:
-    """Merge every parameter source by precedence: ``(raw tree, sources, set label, origin file)``."""
-    from lokonb.notebook.paramfiles import check_set_name, parse_text_tree, read_set, sources_of
+    """Merge every parameter source by precedence: ``(raw tree, sources, set label, origin file)``.
+
+    As in papermill: set files in order, then each ``-y``, then ``-p`` (text converted by the declared type; the
+    exact word ``None`` is ``None`` for optional parameters), then ``-r`` (the string papermill would inject).
+    Files and ``-y`` replace whole top-level parameters; ``-p a.b VALUE`` sets one leaf.
+    """
+    from lokonb.notebook.paramfiles import check_set_name, parse_text_tree, read_set
 
     raw: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -101,16 +121,15 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
     elif files:
         set_label = Path(str(files[0])).stem
     for location in files:
-        tree, srcs, label = read_set(location)
-        raw = merge(raw, tree)
-        sources.update(srcs)
+        tree, _srcs, label = read_set(location)
+        _replace(raw, sources, tree, None)
         origin = label
-    if req.yaml_text:
-        tree = parse_text_tree(req.yaml_text, source="-y")
+    yaml_texts = [req.yaml_text] if isinstance(req.yaml_text, str) else list(req.yaml_text or ())
+    for text in yaml_texts:
+        tree = parse_text_tree(text, source="-y")
         if not isinstance(tree, dict):
             raise ConfigError("-y must be a YAML mapping")
-        raw = merge(raw, tree)
-        sources.update({k: "-y" for k in sources_of(tree)})
+        _replace(raw, sources, tree, "-y")
     for name, value in req.parameters.items() if req.parameters else ():
         try:
             raw[name] = to_literal(value)
@@ -119,10 +138,12 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
                 Path(str(req.notebook)).stem, [ParameterIssue(name, str(exc), "api")]
             ) from None
         sources[name] = "api"
-    for flag, pairs, quoted in (("-p", req.p, False), ("-r", req.r, True)):
-        for name, text in pairs:
-            set_leaf(raw, name, Text(text, quoted=quoted, source=flag))
-            sources[name] = flag
+    for name, text in req.p:
+        set_leaf(raw, name, Text(text, source=P_ROUTE))
+        sources[name] = P_ROUTE
+    for name, text in req.r:
+        set_leaf(raw, name, text)  # a plain str, converted exactly as the setup cell converts papermill's -r
+        sources[name] = "-r"
     return raw, sources, set_label, origin
 
 

@@ -37,6 +37,8 @@ CREDENTIAL_NAME = re.compile(
 _INT = re.compile(r"[+-]?\d+\Z")
 _FLOAT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z")
 _NULLS = ("null", "Null", "NULL", "~", "")
+#: The route label of ``-p NAME VALUE`` text; papermill's ``-p`` reads the exact word ``None`` as ``None``.
+P_ROUTE = "-p"
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 
 
@@ -289,6 +291,11 @@ def is_null(v: Any) -> bool:
     return v is None or (isinstance(v, Text) and not v.quoted and v.text.strip() in _NULLS)
 
 
+def _p_none(v: Any) -> bool:
+    """``-p NAME None``: papermill's ``_resolve_type`` makes the exact word ``None`` a ``None`` (not YAML's)."""
+    return isinstance(v, Text) and v.source == P_ROUTE and not v.quoted and v.text == "None"
+
+
 def _text_tree(v: Any) -> Any:
     """Turn a Text holding a flow collection (``-p tags '[a, b]'``) into a tree of Text leaves."""
     from lokonb.notebook.paramfiles import parse_text_tree
@@ -310,7 +317,7 @@ class _Converter:
 
     def convert(self, p: Param, raw: Any, path: str) -> tuple[Any, Any]:
         """Return ``(rich value, literal value)``; on error record an issue and return the default."""
-        if is_null(raw):
+        if is_null(raw) or (p.optional and _p_none(raw)):
             if p.optional:
                 return None, None
             if p.kind in ("str", "path") and isinstance(raw, Text):
@@ -468,8 +475,15 @@ def validate(
             conv.issues.extend(rule(values))
     if conv.issues:
         raise ParameterError(schema.notebook, conv.issues, origin)
-    final_sources = {p.name: source_of(p.name) for p in schema.params}
+    final_sources = {p.name: _top_source(src, p.name) or source_of(p.name) for p in schema.params}
     return Validated(schema, values, literals, final_sources)
+
+
+def _top_source(src: Mapping[str, str], name: str) -> str | None:
+    """The source of a top-level parameter, or of its first leaf set on its own (``-p aws.region X``)."""
+    if name in src:
+        return src[name]
+    return next((v for k, v in src.items() if k.startswith((f"{name}.", f"{name}["))), None)
 
 
 def check_declaration(schema: NotebookSchema) -> list[str]:
@@ -525,13 +539,3 @@ def set_leaf(tree: dict[str, Any], dotted: str, value: Any) -> None:
         node = nxt
     node[parts[-1]] = value
 
-
-def merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep-merge ``over`` into ``base`` (mappings merge, everything else replaces)."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(dict(out[key]), value)
-        else:
-            out[key] = value
-    return out
