@@ -15,9 +15,9 @@ _HELP = {
     "notebook": "notebook name (e.g. render_flatcar) or path to an .ipynb",
     "set": "parameter set parameters/<notebook>/NAME.yaml",
     "file": "parameter set file (local or s3://); repeatable, applied in order",
-    "yaml": "YAML mapping of parameters (applied after set files)",
-    "p": "set parameter NAME (dotted for nested: a.b) converted by its declared type",
-    "r": "set parameter NAME to VALUE as a raw string",
+    "yaml": "YAML mapping of parameters (applied after set files); repeatable, applied in order",
+    "p": "set parameter NAME (dotted for nested: a.b) converted by its declared type; None is None",
+    "r": "set parameter NAME to VALUE as a raw string (what papermill -r injects)",
     "output": "run output directory or s3://BUCKET/PREFIX (default: <project>/runs)",
     "cell_timeout": "seconds a single cell may run (default: per notebook schema)",
     "run_timeout": "seconds the whole run may take (enforced by the parent process)",
@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_params)
 
     r = sub.add_parser("run", help="run a notebook headlessly (run directory, report, results, exit codes)")
+    r.__class__ = _RunParser  # add_parser builds the subparsers' class; this one only adds papermill's -p/-r reading
     r.add_argument("notebook", help=_HELP["notebook"])
     _run_options(r)
     r.set_defaults(func=cmd_run)
@@ -95,17 +96,55 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sync.set_defaults(func=cmd_sync)
 
 
+class _RunParser(argparse.ArgumentParser):
+    """The ``run`` parser: the two words after ``-p``/``-r`` are taken verbatim, as papermill's click options take
+    them, so ``-r since -6h`` works (argparse alone reads ``-6h`` as an unknown option and ``-r`` as incomplete)."""
+
+    PAIRS = {"-p": "p", "--parameters": "p", "-r": "r", "--parameters_raw": "r"}
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        words = list(sys.argv[1:] if args is None else args)
+        takes_value = {o for a in self._actions if a.nargs != 0 for o in a.option_strings} - set(self.PAIRS)
+        pairs: dict[str, list[list[str]]] = {"p": [], "r": []}
+        rest: list[str] = []
+        i = 0
+        while i < len(words):
+            word = words[i]
+            if word == "--":
+                rest += words[i:]
+                break
+            if word in self.PAIRS and i + 2 < len(words):
+                pairs[self.PAIRS[word]].append(words[i + 1 : i + 3])
+                i += 3
+            elif word in takes_value:  # its value is never read as -p or -r (e.g. --output -p)
+                rest += words[i : i + 2]
+                i += 2
+            else:
+                rest.append(word)
+                i += 1
+        ns, extras = super().parse_known_args(rest, namespace)
+        ns.p, ns.r = [*ns.p, *pairs["p"]], [*ns.r, *pairs["r"]]
+        return ns, extras
+
+
 def _run_options(r: argparse.ArgumentParser) -> None:
+    # papermill's spellings are accepted too (--parameters, --parameters_raw, --parameters_file, --parameters_yaml,
+    # -k), and -f, -y, -p, -r repeat as in papermill; precedence is by kind, not by position on the command line.
     g = r.add_mutually_exclusive_group()
     g.add_argument("--set", dest="parameter_set", default=None, help=_HELP["set"])
-    g.add_argument("-f", "--file", dest="files", action="append", default=[], help=_HELP["file"])
-    r.add_argument("-y", "--yaml", dest="yaml_text", default=None, help=_HELP["yaml"])
-    r.add_argument("-p", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help=_HELP["p"])
-    r.add_argument("-r", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"), help=_HELP["r"])
+    g.add_argument("-f", "--file", "--parameters_file", dest="files", action="append", default=[],
+                   help=_HELP["file"])
+    r.add_argument("-y", "--yaml", "--parameters_yaml", dest="yaml_text", action="append", default=[],
+                   help=_HELP["yaml"])
+    pair: dict[str, Any] = {"nargs": 2, "action": "append", "default": [], "metavar": ("NAME", "VALUE")}
+    r.add_argument("-p", "--parameters", dest="p", help=_HELP["p"], **pair)
+    r.add_argument("-r", "--parameters_raw", dest="r", help=_HELP["r"], **pair)
     r.add_argument("--output", default=None, help=_HELP["output"])
     r.add_argument("--cell-timeout", type=float, default=None, help=_HELP["cell_timeout"])
     r.add_argument("--run-timeout", type=float, default=None, help=_HELP["run_timeout"])
-    r.add_argument("--kernel", default=None, help=_HELP["kernel"])
+    r.add_argument("-k", "--kernel", default=None, help=_HELP["kernel"])
     r.add_argument("--no-report", action="store_true", help="skip report.html")
     r.add_argument("--show-input", action="store_true", help="show code in the report")
     r.add_argument("--log-output", action="store_true", help="echo the kernel's output on stderr")
