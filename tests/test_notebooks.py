@@ -1,7 +1,8 @@
 """Notebook-level tests that discover every notebook in ``notebooks/`` (a new notebook is covered automatically):
 conventions and no committed outputs, parameters cell equal to the schema's generated cell, every set file valid
 (``default.yaml`` equal to the schema defaults), a ``lokonb run`` of each notebook on ``default`` asserting its
-recorded results and report, and nbval on the default parameters."""
+recorded results and report, nbval on the default parameters, and nbval on copies prepared by plain papermill
+(``--prepare-only -f default.yaml``; an invalid variant must fail at the setup cell)."""
 
 from __future__ import annotations
 
@@ -106,3 +107,36 @@ def test_nbval_on_defaults(tmp_path: Path) -> None:
                           env=env)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert " passed" in proc.stdout
+
+
+@needs_notebooks
+def test_prepared_variants_pass_nbval(tmp_path: Path) -> None:
+    """§9 variants: plain ``papermill … -f parameters/<nb>/default.yaml --prepare-only``, then nbval-lax on the
+    prepared copies (injection and setup-cell validation as plain papermill users get them). An invalid variant
+    (``-p snippets no``, injected as the string "no") must fail first at the setup cell, with the §3.4 message.
+    Only the ``default`` sets run offline (R2.8); the others need an account or a cluster."""
+    import xml.etree.ElementTree as ET
+
+    for name in NOTEBOOKS:
+        subprocess.run([sys.executable, "-m", "papermill", f"notebooks/{name}.ipynb", str(tmp_path / f"{name}.ipynb"),
+                        "-f", f"parameters/{name}/default.yaml", "--prepare-only"], check=True, cwd=REPO,
+                       capture_output=True, timeout=120)
+    bad = "render_flatcar" if "render_flatcar" in NOTEBOOKS else NOTEBOOKS[0]
+    subprocess.run([sys.executable, "-m", "papermill", f"notebooks/{bad}.ipynb", str(tmp_path / "invalid.ipynb"),
+                    "-p", "snippets", "no", "--prepare-only"], check=True, cwd=REPO, capture_output=True,
+                   timeout=120)
+    env = {**os.environ, "LOKONB_HEADLESS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    junit = tmp_path / "junit.xml"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
+                    "--nbval-current-env", "--rootdir", str(tmp_path), "-c", os.devnull, "--junitxml", str(junit),
+                    *sorted(str(p) for p in tmp_path.glob("*.ipynb"))], capture_output=True, text=True, cwd=REPO,
+                   timeout=900, env=env)
+    failed: dict[str, list[tuple[str, str]]] = {}
+    for case in ET.parse(junit).iter("testcase"):  # noqa: S314 - the report nbval just wrote
+        for problem in case:
+            if problem.tag in ("failure", "error"):
+                failed.setdefault(case.get("classname", ""), []).append((case.get("name", ""), problem.text or ""))
+    assert set(failed) == {"invalid.ipynb"}, {k: v[0][1][-2000:] for k, v in failed.items()}
+    first_cell, text = failed["invalid.ipynb"][0]
+    assert first_cell == "Cell 2", failed["invalid.ipynb"][0]  # code cells: parameters, injected-parameters, setup
+    assert f"invalid parameters for {bad}" in text and "snippets" in text
