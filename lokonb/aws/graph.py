@@ -193,6 +193,9 @@ class ResourceType:
     refuse_fields: ClassVar[dict[str, str]] = {}
     #: fields whose in-place update is disruptive (needs allow_replace)
     disruptive_fields: ClassVar[tuple[str, ...]] = ()
+    #: fields where a desired 0/None means "AWS picks the value" (e.g. gp3's baseline IOPS): not compared then,
+    #: as Terraform's optional+computed attributes (Lokomotive's ``iops = var.disk_iops`` with the default 0)
+    aws_default_fields: ClassVar[tuple[str, ...]] = ()
     #: attributes that change when the resource is updated (dependents see KNOWN_AFTER)
     update_attrs: ClassVar[tuple[str, ...]] = ()
     #: whether tags are compared and updated
@@ -212,6 +215,10 @@ class ResourceType:
 
     def delete(self, ctx: ExecCtx, a: Actual) -> None:
         raise NotImplementedError
+
+    def compared(self, field: str, desired: Any) -> bool:
+        """Whether ``field`` with the desired value ``desired`` is compared with what AWS reports."""
+        return not (field in self.aws_default_fields and not desired)
 
     def describe(self, a: Actual) -> dict[str, Any]:
         """Attributes dependents may reference, from an actual resource."""

@@ -223,7 +223,7 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
         kind = "update"
         skip_notes = []
         for f, dv in props.items():
-            if f not in keep.props:
+            if f not in keep.props or not handler.compared(f, dv):
                 continue
             av = keep.props[f]
             if not contains_unknown(dv) and _norm(dv) == _norm(av):

@@ -34,6 +34,7 @@ class Controller(Ec2Tagged):
     type = "ec2:instance"
     update_fields = ("metadata", "disk_size", "disk_type", "disk_iops", "instance_type")
     disruptive_fields = ("instance_type",)
+    aws_default_fields = ("disk_iops",)  # disk_iops 0 = the volume type's own (gp3: 3000 baseline IOPS)
     skip_fields = ("ami",)
     replace_fields = ("subnet", "security_groups", "profile")
     destroy_rank = 40
