@@ -75,8 +75,9 @@ class Controller(Ec2Tagged):
                 kw["Size"] = vol["disk_size"]
             if "disk_type" in vol:
                 kw["VolumeType"] = vol["disk_type"]
-            if "disk_iops" in vol and vol["disk_iops"]:
-                kw["Iops"] = vol["disk_iops"]
+            # a new type gets its own default IOPS unless told (io1/io2/gp3: 3000): send the configured value too
+            if ("disk_iops" in vol or "disk_type" in vol) and props["disk_iops"]:
+                kw["Iops"] = props["disk_iops"]
             aws.call("ec2", "modify_volume", resource=d.key, **kw)
         if "instance_type" in changed:  # disruptive: stop -> modify -> start (keeps root volume and IP)
             aws.call("ec2", "stop_instances", InstanceIds=[a.id], resource=d.key)
