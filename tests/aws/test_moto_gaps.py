@@ -13,6 +13,7 @@ still exists; when a moto upgrade fixes one, its canary fails so the workaround 
 | identical Route 53 re-CREATE after DELETE refused when a later record exists | dns.Record.create falls back to UPSERT |
 | NLB CanonicalHostedZoneId is a constant | tests compare the alias with the LB's reported value |
 | ASG instances ignore the LT's MetadataOptions | tests assert the LT version data, not the instances |
+| RunInstances drops the root Ebs.Iops (gp3 root: 3000; io1/io2 root: error) | parity tests start at gp3 3000 |
 """
 
 from __future__ import annotations
@@ -125,3 +126,18 @@ def test_nlb_canonical_zone_is_constant(net, aws_url):
     ec2, vpc, sub, _ = net
     lb = boto(aws_url, "elbv2").create_load_balancer(Name="gap", Subnets=[sub], Type="network")["LoadBalancers"][0]
     assert lb["CanonicalHostedZoneId"] == "Z2P70J7EXAMPLE"
+
+
+def test_run_instances_drops_root_volume_iops(net):
+    ec2, _, sub, _ = net
+
+    def root(vtype, iops):
+        return [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 80, "VolumeType": vtype, "Iops": iops}}]
+
+    r = ec2.run_instances(ImageId=AMI, InstanceType="t3.small", MinCount=1, MaxCount=1, SubnetId=sub,
+                          BlockDeviceMappings=root("gp3", 4000))["Instances"][0]
+    vol = next(b for b in r["BlockDeviceMappings"] if b["DeviceName"] == "/dev/xvda")["Ebs"]["VolumeId"]
+    assert ec2.describe_volumes(VolumeIds=[vol])["Volumes"][0]["Iops"] == 3000  # AWS: 4000
+    with pytest.raises(ec2.exceptions.ClientError, match="InvalidParameterDependency"):  # AWS: an io1 root
+        ec2.run_instances(ImageId=AMI, InstanceType="t3.small", MinCount=1, MaxCount=1, SubnetId=sub,
+                          BlockDeviceMappings=root("io1", 4000))
