@@ -60,7 +60,7 @@ def test_real_account_set_is_valid_and_refuses_apply_without_confirm():
     from lokonb.notebook.params import ParameterError, validate
     from lokonb.notebook.schemas import PROVISION_CLUSTER
 
-    raw = yaml.safe_load((REPO / "parameters" / "provision_cluster" / "real-account.yaml").read_text())
+    raw = yaml.safe_load((REPO / "parameters" / "provision_cluster" / "live-account.yaml").read_text())
     assert raw["aws"]["endpoint"] is None and raw["confirm"] is False and raw["action"] == "plan"
     validate(PROVISION_CLUSTER, raw, {k: "set" for k in raw}, route="notebook")
     with pytest.raises(ParameterError, match="confirm"):
