@@ -332,6 +332,21 @@ _ALLOW_FIELDS = (
           item=Param("item", "choice", "dns", "", choices=("dns", "all-but-metadata"))),
 )
 
+def _apply_needs_live(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
+    """``action: apply`` writes policies to a cluster: only ``source: live`` names one (a dump or the sample does
+    not), so refuse before any cell runs rather than in the apply cell."""
+    if values.get("action") == "apply" and values.get("source") != "live":
+        return [
+            ParameterIssue(
+                "source",
+                f"action 'apply' needs source: live (the cluster of kubeconfig/context), got {values.get('source')!r}",
+                "parameters",
+                "set source: live, or use action: render / audit with a dump",
+            )
+        ]
+    return []
+
+
 METADATA_ACCESS = NotebookSchema(
     notebook="metadata_access",
     title="Block and audit pod access to the EC2 metadata endpoint",
@@ -358,7 +373,7 @@ METADATA_ACCESS = NotebookSchema(
         Param("confirm", "bool", False, "required to apply to a live cluster"),
         _PROGRESS,
     ),
-    rules=(_confirm_rule(lambda v: v.get("source") == "live"),),
+    rules=(_confirm_rule(lambda v: v.get("source") == "live"), _apply_needs_live),
     index_results=("reachable", "pods"),
 )
 

@@ -177,3 +177,35 @@ def test_generated_cell_matches_papermill_inspection(name: str) -> None:
     namespace: dict = {}
     exec(parameters_source(schema), namespace)  # noqa: S102 - the generated cell must be valid Python
     assert validate(schema, {n: namespace[n] for n in schema.names}).literals == validate(schema, {}).literals
+
+
+@pytest.mark.parametrize(
+    ("notebook", "raw", "field", "fragment"),
+    [
+        # R3.3: apply/destroy against real resources needs confirm: true
+        ("metadata_access", {"source": "live", "action": "apply"}, "confirm", "needs confirm: true"),
+        ("provision_cluster", {"action": "apply", "aws": {"endpoint": None, "region": "eu-west-1"}}, "confirm",
+         "needs confirm: true"),
+        # apply writes to a cluster: a dump or the sample names none (refused before any cell runs)
+        ("metadata_access", {"action": "apply"}, "source", "needs source: live"),
+        ("metadata_access", {"action": "apply", "source": "dump/"}, "source", "got 'dump/'"),
+    ],
+)
+def test_cross_field_rules(notebook: str, raw: dict, field: str, fragment: str) -> None:
+    with pytest.raises(ParameterError) as exc:
+        validate(REGISTRY[notebook], raw)
+    issues = [i for i in exc.value.issues if i.path == field]
+    assert issues and fragment in issues[0].message, exc.value.issues
+
+
+@pytest.mark.parametrize(
+    ("notebook", "raw"),
+    [
+        ("metadata_access", {"source": "live", "action": "apply", "confirm": True}),
+        ("metadata_access", {"source": "live", "action": "apply", "dry_run": True, "confirm": True}),
+        ("metadata_access", {"action": "render"}),
+        ("metadata_access", {"action": "audit", "source": "dump/"}),
+    ],
+)
+def test_cross_field_rules_accept(notebook: str, raw: dict) -> None:
+    validate(REGISTRY[notebook], raw)
