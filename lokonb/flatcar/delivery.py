@@ -66,11 +66,12 @@ class Delivery:
     spec: str
     mode: str  # inline | s3
     size: int  # compact config bytes
-    user_data: bytes  # what goes into EC2 user data (config or pointer)
+    # user data (inline: the config itself) and the S3 body may hold keys and tokens: never part of repr()
+    user_data: bytes = field(repr=False)  # what goes into EC2 user data (config or pointer)
     secret: bool
     bucket: str | None = None
     key: str | None = None
-    body: bytes | None = None  # the S3 object (the compact config) when mode == "s3"
+    body: bytes | None = field(default=None, repr=False)  # the S3 object (the compact config) when mode == "s3"
     sha512: str = ""
     warnings: tuple[str, ...] = field(default=())
 

@@ -258,3 +258,15 @@ def test_diff_reencoding_is_no_difference(render) -> None:
 def test_diff_across_specs_compares_decoded_content(example_model, fake_assets, render) -> None:
     legacy = render_cluster(example_model, assets=fake_assets, ignition_version="2.3.0")
     assert diff_renders(legacy, render).empty
+
+
+def test_delivery_repr_holds_no_secret_contents() -> None:
+    """§10: outputs never contain secret contents; a Delivery shown in a notebook cell is such an output."""
+    secret = _node(100, True)
+    for d in (
+        plan_delivery(secret, bucket="b"),
+        plan_delivery(secret, bucket="b", policy="inline", allow_secrets_in_user_data=True),
+    ):
+        shown = repr(d)
+        assert "data:" not in shown and "storage" not in shown, shown
+        assert d.role in shown and d.mode in shown
