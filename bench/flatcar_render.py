@@ -96,7 +96,7 @@ def main() -> int:
     from lokonb.config import load_yaml
     from lokonb.flatcar.clc import translate_clc
     from lokonb.flatcar.render import render_cluster
-    from lokonb.flatcar.translate import translate
+    from lokonb.flatcar.translator import translate
     from lokonb.flatcar.validate import ignition_validate_binary
 
     base = load_yaml(REPO / "parameters" / "provision_cluster" / "default.yaml")

@@ -87,7 +87,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _translate(args: argparse.Namespace) -> int:
     from lokonb.errors import ConfigError
     from lokonb.flatcar.gojson import to_json
-    from lokonb.flatcar.translate import detect_format, translate
+    from lokonb.flatcar.translator import detect_format, translate
 
     if args.input in (None, "-"):
         data = sys.stdin.buffer.read()
@@ -101,7 +101,7 @@ def _translate(args: argparse.Namespace) -> int:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{args.input or 'stdin'} is not UTF-8 text") from None
-    from lokonb.flatcar.translate import FormatError
+    from lokonb.flatcar.translator import FormatError
 
     fmt = args.format
     if fmt == "auto":

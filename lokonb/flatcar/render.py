@@ -27,7 +27,7 @@ from lokonb.flatcar.errors import RenderError, TemplateError
 from lokonb.flatcar.gojson import dumps
 from lokonb.flatcar.merge import append_2x, merge_3x
 from lokonb.flatcar.template import fill
-from lokonb.flatcar.translate import TARGETS, to_target, translate
+from lokonb.flatcar.translator import TARGETS, to_target, translate
 from lokonb.flatcar.validate import Finding, external_check, validate_config
 
 #: ct platform used for CLC snippets on AWS (placeholders such as {PRIVATE_IPV4} need it).

@@ -13,7 +13,7 @@ import pytest
 from lokonb.flatcar.butane import mount_unit, systemd_escape_path, translate_butane
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
 from lokonb.flatcar.merge import append_2x, merge_3x
-from lokonb.flatcar.translate import FormatError, detect_format, translate
+from lokonb.flatcar.translator import FormatError, detect_format, translate
 
 HEAD = "variant: flatcar\nversion: 1.0.0\n"
 UNIT10 = (

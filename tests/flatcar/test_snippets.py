@@ -91,7 +91,7 @@ def test_snippet_placeholders_are_literal(model_with, fake_assets) -> None:
 def test_clc_inline_over_gzip_template_file(model_with, fake_assets) -> None:
     """A snippet with plain contents over a gzip-compressed parent file decodes to the snippet text."""
     from lokonb.flatcar.merge import merge_3x
-    from lokonb.flatcar.translate import translate
+    from lokonb.flatcar.translator import translate
 
     parent = {
         "ignition": {"version": "3.3.0"},
