@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -183,17 +184,61 @@ def translate(
         try:  # Flatcar >= 3185 converts 2.x at boot; say so when that conversion would fail
             convert_2x_to_3x(t.config, target="3.3.0", filesystem_paths=filesystem_paths)
         except ConversionError as exc:
+            entries = _clc_positions(text, t.config, exc.entries) if source == "clc" else exc.entries
             warn = [
                 ReportEntry(
                     "warning",
                     f"on Flatcar >= 3185 this config fails the boot-time conversion to spec 3: {e.message}",
+                    e.line,
+                    e.column,
                     path=e.path,
                 )
-                for e in exc.entries
+                for e in entries
             ]
             return Translation(t.config, list(t.report) + warn, t.spec, t.source_kind)
     try:
         cfg = to_target(t.config, t.spec, target, filesystem_paths=filesystem_paths)
     except ConversionError as exc:
-        return Translation(None, list(t.report) + exc.entries, target, t.source_kind)
+        entries = _clc_positions(text, t.config, exc.entries) if source == "clc" else exc.entries
+        return Translation(None, list(t.report) + entries, target, t.source_kind)
     return Translation(cfg, t.report, target, t.source_kind)
+
+
+def _clc_positions(text: str, cfg2: Mapping[str, Any], entries: list[ReportEntry]) -> list[ReportEntry]:
+    """Position conversion errors (JSON paths of the 2.3.0 output) on the CLC source (§6.4): the output keeps the
+    CLC's list order except the units ct generates (platform, docker, etcd, flannel), which come first."""
+    try:
+        root = compose(text)
+    except YamlSyntaxError:
+        return entries
+    if root is None:
+        return entries
+    out = []
+    for e in entries:
+        p = _walk_clc(root, cfg2, e.path) if e.path and e.line is None else None
+        out.append(ReportEntry(e.kind, e.message, p[0], p[1], e.path, e.source) if p else e)
+    return out
+
+
+def _walk_clc(root: Any, cfg2: Mapping[str, Any], path: str) -> tuple[int, int] | None:
+    parts = path.split(".")[1:]
+    node, found = root, None
+    for i, part in enumerate(parts):
+        if part.isdigit() and isinstance(node, yaml.SequenceNode):
+            idx = int(part)
+            if parts[:i] == ["systemd", "units"]:
+                clc_units = len(node.value)
+                idx -= len(((cfg2.get("systemd") or {}).get("units") or [])) - clc_units
+            if not 0 <= idx < len(node.value):
+                break
+            node = node.value[idx]
+        elif isinstance(node, yaml.MappingNode):
+            snake = re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), part)
+            nxt = next((v for k, v in node.value if k.value in (part, snake)), None)
+            if nxt is None:
+                break
+            node = nxt
+        else:
+            break
+        found = node
+    return (found.start_mark.line + 1, found.start_mark.column + 1) if found is not None else None

@@ -133,6 +133,23 @@ def test_clc_inline_over_gzip_template_file(model_with, fake_assets) -> None:
             None,
         ),
         ("variant: fcos\nversion: 1.0.0\n", "fcos", 1, 10),
+        # errors of the 2.x → 3.x conversion are positioned on the snippet too (§6.4, §13.15)
+        (
+            "storage:\n  filesystems:\n    - name: data\n      mount:\n        device: /dev/sdb\n"
+            "        format: ext4\n        create: {}\n",
+            "must force filesystem creation",
+            7,
+            17,
+        ),
+        ("storage:\n  files:\n    - path: /a\n      mode: 0644\n      filesystem: data\n", "has no path", 5, 19),
+        ("passwd:\n  users:\n    - name: a\n    - name: a\n", "duplicate entry", 4, 13),
+        (  # the docker unit ct generates comes first in the output, before the snippet's own units
+            "docker: {}\nsystemd:\n  units:\n    - name: a.service\n      dropins:\n"
+            "        - {name: x.conf, contents: x}\n        - {name: x.conf, contents: y}\n",
+            "duplicate drop-in",
+            6,
+            9,
+        ),
     ],
 )
 def test_bad_snippets_name_snippet_and_position(
