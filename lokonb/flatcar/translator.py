@@ -228,7 +228,7 @@ def _walk_clc(root: Any, cfg2: Mapping[str, Any], path: str) -> tuple[int, int] 
             idx = int(part)
             if parts[:i] == ["systemd", "units"]:
                 clc_units = len(node.value)
-                idx -= len(((cfg2.get("systemd") or {}).get("units") or [])) - clc_units
+                idx -= len((cfg2.get("systemd") or {}).get("units") or []) - clc_units
             if not 0 <= idx < len(node.value):
                 break
             node = node.value[idx]
