@@ -15,11 +15,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 SUPPORTED = "lokonb evaluates var.*, file(), pathexpand() and string templates"
 HEREDOC_RE = re.compile(r'^"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)\n?[ \t]*\2"$', re.DOTALL)
 IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 NUMBER_RE = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+class FileText(str):
+    """The text ``file(path)`` returns; ``path`` is the argument as written, so that snippet findings can name the
+    file (flatcar.md §6.4). Otherwise a plain ``str``."""
+
+    path: str
+
+    def __new__(cls, text: str, path: str) -> FileText:
+        obj = super().__new__(cls, text)
+        obj.path = path
+        return obj
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FileText, (str(self), self.path))
+
+
+# YAML dumpers look representers up by exact type: dump a FileText as the string it is (`lokonb config show`).
+yaml.SafeDumper.add_representer(FileText, lambda dumper, data: dumper.represent_str(str(data)))
 
 
 class ExprError(Exception):
@@ -307,7 +328,7 @@ def _file(path: str, ctx: Context) -> str:
         if candidate.is_file():
             ctx.used_files.append(candidate)
             try:
-                return candidate.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+                return FileText(candidate.read_text(encoding="utf-8-sig").replace("\r\n", "\n"), path)
             except (OSError, UnicodeDecodeError) as exc:
                 raise ExprError(f"file({path!r}): cannot read {candidate}: {exc}") from None
     looked = ", ".join(str(c) for c in candidates)

@@ -302,9 +302,12 @@ def _snippets(model: Any, role: str) -> list[tuple[str, str]]:
 
 
 def _snippet_text(item: Any) -> tuple[str, str | None]:
-    """A snippet is its text; a ``Path`` (or an object with ``path``/``text``) also names its file."""
+    """A snippet is its text; a ``Path``, an object with ``path``/``text`` or a string with ``path`` (what lokocfg's
+    ``file()`` returns) also names its file."""
     if isinstance(item, Path):
         return item.read_text("utf-8"), str(item)
+    if isinstance(item, str):
+        return str(item), getattr(item, "path", None)
     text = getattr(item, "text", None)
     if text is not None:
         return text, getattr(item, "path", None)

@@ -210,3 +210,43 @@ def test_clc_snippet_with_23_target_appends(model_with, fake_assets) -> None:
     cfg = r.role("worker-web").config
     assert cfg["storage"]["files"][-1]["path"] == "/etc/motd.d/lokonb.conf"
     assert cfg["ignition"]["version"] == "2.3.0"
+
+
+LOKOCFG = """
+cluster "aws" {
+  cluster_name     = "demo"
+  dns_zone         = "example.com"
+  ssh_pubkeys      = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"]
+  controller_count = 1
+  controller_type  = "t3.medium"
+  region           = "eu-central-1"
+  worker_pool "storage" {
+    count         = 1
+    instance_type = "t3.small"
+    clc_snippets  = [file("./snippets/nf.yaml")]
+  }
+}
+"""
+
+
+def test_lokocfg_file_snippet_findings_name_the_file(tmp_path, fake_assets) -> None:
+    """§6.4: the lokocfg loader keeps the argument of file("…") as the snippet's file name."""
+    import pickle
+
+    import yaml
+
+    from lokonb.flatcar.workflow import load_cluster
+
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "snippets" / "nf.yaml").write_text("storage:\n  files:\n    - path: /ok\n      mode: 0644\n"
+                                                   "    - path: opt/file1\n      mode: 0644\n")
+    (tmp_path / "cluster.lokocfg").write_text(LOKOCFG)
+    model = load_cluster(tmp_path / "cluster.lokocfg", None)
+    [snippet] = model.pool("storage").clc_snippets
+    assert snippet.startswith("storage:") and yaml.safe_dump([snippet]) == yaml.safe_dump([str(snippet)])
+    assert pickle.loads(pickle.dumps(snippet)).path == "./snippets/nf.yaml"
+    with pytest.raises(RenderError) as exc:
+        render_cluster(model, assets=fake_assets)
+    [err] = [f for f in exc.value.findings if f.severity == "error"]
+    assert err.source == "worker_pool.storage.clc_snippets[0] (./snippets/nf.yaml)"
+    assert (err.line, err.column, err.message) == (5, 13, "path not absolute")
