@@ -499,7 +499,7 @@ def roles_of(model: Any) -> list[str]:
 def render_cluster(
     model: Any,
     *,
-    assets: NodeAssets,
+    assets: NodeAssets | None = None,
     snippets: bool = True,
     validate: bool = True,
     external_validate: bool | None = None,
@@ -515,13 +515,18 @@ def render_cluster(
 
     ``ignition_version`` (or the model's ``ignition_spec``) picks 3.3.0 (default), 3.4.0 or legacy 2.3.0.
     ``external_validate=True`` also runs ``ignition-validate`` (3.x). Raises :class:`RenderError` with every
-    finding when any error exists (warnings too with ``strict``).
+    finding when any error exists (warnings too with ``strict``). ``assets`` (PKI, kubeconfigs, bootkube assets)
+    default to the cluster's own, loaded from (or generated into) the model's ``asset_dir``.
     """
     target = ignition_version or getattr(model, "ignition_spec", None) or "3.3.0"
     if target not in TARGETS:
         raise ConfigError(f"ignition_spec: {target!r} is not supported; choose one of {', '.join(TARGETS)}")
     findings: list[Finding] = []
     _check_target(model, target, findings)
+    if assets is None:
+        from lokonb.flatcar.assets import real_assets
+
+        assets = real_assets(model)
     roles: dict[str, RoleConfig] = {}
     for role in roles_of(model):
         if progress:

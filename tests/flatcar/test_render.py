@@ -269,3 +269,15 @@ def test_packaged_schemas_identical(shared_data: Path) -> None:
             resources.files("lokonb.flatcar").joinpath("data", f"ignition-{spec}.schema.json").read_bytes()
         )
         assert packaged == (shared_data / "ignition-schemas" / f"ignition-{spec}.schema.json").read_bytes()
+
+
+def test_render_cluster_without_assets_uses_the_clusters_own(example_model, tmp_path) -> None:
+    """§3: render_cluster(model) works without an assets argument (they come from the model's asset_dir)."""
+    import dataclasses
+
+    model = dataclasses.replace(example_model, asset_dir=tmp_path / "assets")
+    r = render_cluster(model, validate=False)
+    assert list(r.roles) == ["controller-0", "worker-web", "worker-batch"]
+    assert (tmp_path / "assets").is_dir()
+    again = render_cluster(model, validate=False)  # the same assets are loaded back, not regenerated
+    assert all(again.role(n).compact == rc.compact for n, rc in r.roles.items())
