@@ -373,24 +373,13 @@ def _apply_snippets(
                 )
             )
             continue
-        dup = False
         for _kind, path in _node_paths(snip):
             if path in owners:
+                # snippets merge in list order (§6.5): the later one's entry is merged over the earlier one's
                 findings.append(
-                    Finding(
-                        "error",
-                        f"path {path} is defined by both {owners[path]} and {source}",
-                        None,
-                        "snippet",
-                        role,
-                        spec,
-                        source,
-                    )
+                    Finding("info", f"{source} overrides {path} from {owners[path]}", None, "snippet", role, spec,
+                            source)
                 )
-                dup = True
-        if dup:
-            continue
-        for _kind, path in _node_paths(snip):
             owners[path] = source
 
         def overridden(kind: str, key: str, source: str = source) -> None:

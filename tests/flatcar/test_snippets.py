@@ -181,12 +181,19 @@ def test_unknown_key_in_strict_mode(model_with, fake_assets) -> None:
         render_cluster(model_with(pool_web={"clc_snippets": (snippet,)}), assets=fake_assets, strict=True)
 
 
-def test_duplicate_path_across_snippets(model_with, fake_assets) -> None:
-    a = "storage:\n  files:\n    - path: /etc/dup\n      mode: 0644\n"
-    with pytest.raises(RenderError) as exc:
-        _render(model_with, fake_assets, clc_snippets=(a, a))
-    [err] = [f for f in exc.value.findings if f.severity == "error"]
-    assert "/etc/dup" in err.message and err.source == "worker_pool.web.clc_snippets[1]"
+def test_same_path_in_two_snippets_merges_in_order(model_with, fake_assets) -> None:
+    # §6.5: snippets are merged in list order, so the second snippet's entry is merged over the first one's
+    # (its fields win, the others are kept), with an info finding naming both
+    a = "storage:\n  files:\n    - path: /etc/dup\n      mode: 0644\n      contents:\n        inline: first\n"
+    # a Butane file entry without contents (a CLC one would always carry contents, empty when not given)
+    b = "variant: flatcar\nversion: 1.0.0\nstorage:\n  files:\n    - path: /etc/dup\n      mode: 0600\n"
+    r = _render(model_with, fake_assets, clc_snippets=(a, b))
+    cfg = r.role("worker-web").config
+    assert [f["path"] for f in cfg["storage"]["files"]].count("/etc/dup") == 1
+    assert files(cfg)["/etc/dup"]["mode"] == 0o600 and text(cfg, "/etc/dup") == "first"
+    infos = [f for f in r.role("worker-web").findings if f.severity == "info" and "/etc/dup" in f.message]
+    assert infos and infos[0].source == "worker_pool.web.clc_snippets[1]"
+    assert "worker_pool.web.clc_snippets[0]" in infos[0].message
 
 
 def test_controller_snippets_and_platform_ec2(model_with, fake_assets) -> None:
