@@ -85,7 +85,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _translate(args: argparse.Namespace) -> int:
-    from lokonb.errors import ConfigError
     from lokonb.flatcar.gojson import to_json
     from lokonb.flatcar.translator import detect_format, translate
 
@@ -96,11 +95,14 @@ def _translate(args: argparse.Namespace) -> int:
             with open(args.input, "rb") as fh:
                 data = fh.read()
         except OSError as exc:
-            raise ConfigError(f"cannot read {args.input}: {exc.strerror}") from None
+            # an input that cannot be read is an error like any other (exit 1, as ct), not a usage error (2)
+            print(f"error: cannot read {args.input}: {exc.strerror}", file=sys.stderr)
+            return 1
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"{args.input or 'stdin'} is not UTF-8 text") from None
+        print(f"error: {args.input or 'stdin'} is not UTF-8 text", file=sys.stderr)
+        return 1
     from lokonb.flatcar.translator import FormatError
 
     fmt = args.format

@@ -77,3 +77,18 @@ def test_vector_cli(shared_data: Path, name: str) -> None:
     else:
         assert proc.stdout == ""
         assert proc.stderr == json.loads(expected)["stderr"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "error: cannot read {path}: No such file or directory"),
+    (b"\xff\xfe not text", "error: {path} is not UTF-8 text"),
+])
+def test_cli_unreadable_input_is_an_error(tmp_path: Path, content: bytes | None, message: str) -> None:
+    """An input that cannot be read exits 1 like any other error (ct does the same; 2 is for usage errors)."""
+    path = tmp_path / "in.yaml"
+    if content is not None:
+        path.write_bytes(content)
+    proc = subprocess.run([sys.executable, "-m", "lokonb", "flatcar", "translate", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr == message.format(path=path) + "\n"
