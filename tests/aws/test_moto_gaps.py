@@ -14,6 +14,7 @@ still exists; when a moto upgrade fixes one, its canary fails so the workaround 
 | NLB CanonicalHostedZoneId is a constant | tests compare the alias with the LB's reported value |
 | ASG instances ignore the LT's MetadataOptions | tests assert the LT version data, not the instances |
 | RunInstances drops the root Ebs.Iops (gp3 root: 3000; io1/io2 root: error) | parity tests start at gp3 3000 |
+| ListInstanceProfiles ignores PathPrefix | iam.discover filters the profiles by path itself |
 """
 
 from __future__ import annotations
@@ -141,3 +142,11 @@ def test_run_instances_drops_root_volume_iops(net):
     with pytest.raises(ec2.exceptions.ClientError, match="InvalidParameterDependency"):  # AWS: an io1 root
         ec2.run_instances(ImageId=AMI, InstanceType="t3.small", MinCount=1, MaxCount=1, SubnetId=sub,
                           BlockDeviceMappings=root("io1", 4000))
+
+
+def test_list_instance_profiles_ignores_path_prefix(aws_url):
+    iam = boto(aws_url, "iam")
+    iam.create_instance_profile(InstanceProfileName="gap-outside")
+    iam.create_instance_profile(InstanceProfileName="gap-inside", Path="/lokonb/gap/")
+    got = iam.list_instance_profiles(PathPrefix="/lokonb/gap/")["InstanceProfiles"]
+    assert {p["InstanceProfileName"] for p in got} == {"gap-outside", "gap-inside"}

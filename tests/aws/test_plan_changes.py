@@ -91,6 +91,14 @@ def test_foreign_nlb_with_the_clusters_name_is_a_preflight_error(make_config, aw
         api.plan(make_config(), node_configs="minimal")
 
 
+def test_destroy_leaves_an_instance_profile_outside_the_clusters_path(applied, aws_url):
+    """A profile named like the cluster's but outside /lokonb/<cluster>/ is not the cluster's (moto lists it anyway)."""
+    iam = boto(aws_url, "iam")
+    iam.create_instance_profile(InstanceProfileName="demo-legacy", Path="/team/")
+    assert "nothing left" in api.destroy(applied, confirm=True, progress=False).message
+    assert iam.get_instance_profile(InstanceProfileName="demo-legacy")["InstanceProfile"]["Path"] == "/team/"
+
+
 def test_destroy_needs_confirmation_and_names_blockers(applied, moto_server, aws_url, no_backoff, make_config):
     with pytest.raises(NotConfirmed) as ei:
         api.destroy(applied)

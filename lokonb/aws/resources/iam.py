@@ -136,8 +136,11 @@ def desired(b: Any) -> list[Desired]:
 def discover(aws: Any, b: Any, found: Found) -> None:
     path = names.iam_path(b.cluster)
     roles = aws.paginate("iam", "list_roles", "Roles", PathPrefix=path)
+    # filtered again here: moto 5.2.5 ignores PathPrefix on ListInstanceProfiles, and a profile outside the path
+    # taken for an orphan of this cluster would be deleted
     profiles = {p["InstanceProfileName"]: p
-                for p in aws.paginate("iam", "list_instance_profiles", "InstanceProfiles", PathPrefix=path)}
+                for p in aws.paginate("iam", "list_instance_profiles", "InstanceProfiles", PathPrefix=path)
+                if p.get("Path", "").startswith(path)}
     seen = set()
     for r in roles:
         tags = tag_dict(aws.call("iam", "list_role_tags", RoleName=r["RoleName"])["Tags"])
