@@ -91,6 +91,32 @@ def test_foreign_nlb_with_the_clusters_name_is_a_preflight_error(make_config, aw
         api.plan(make_config(), node_configs="minimal")
 
 
+def test_foreign_role_profile_target_group_template_and_asg_names_are_preflight_errors(make_config, aws_url):
+    """P8 covers every derived name, not only the NLB: each clash is reported at once, before any mutating call."""
+    import json
+
+    from lokonb.aws import names
+
+    ec2, iam = boto(aws_url, "ec2"), boto(aws_url, "iam")
+    vpc = ec2.create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    sub = ec2.create_subnet(VpcId=vpc, CidrBlock="10.7.0.0/24")["Subnet"]["SubnetId"]
+    ami = ec2.describe_images(Owners=["075585003325"])["Images"][0]["ImageId"]
+    ec2.create_launch_template(LaunchTemplateName="demo-web-worker", LaunchTemplateData={"ImageId": ami})
+    boto(aws_url, "autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName="demo-batch-worker", MinSize=0, MaxSize=0, VPCZoneIdentifier=sub,
+        LaunchTemplate={"LaunchTemplateName": "demo-web-worker"})
+    iam.create_role(RoleName="demo-controller", AssumeRolePolicyDocument=json.dumps({"Statement": []}))
+    iam.create_instance_profile(InstanceProfileName="demo-web-worker")
+    tg = names.tg_name("demo", "batch", "https")
+    boto(aws_url, "elbv2").create_target_group(Name=tg, Protocol="TCP", Port=30443, VpcId=vpc)
+    with pytest.raises(PreflightError) as ei:
+        api.plan(make_config(), node_configs="minimal")
+    text = str(ei.value)
+    for what in ("ec2:launch-template demo-web-worker", "autoscaling:group demo-batch-worker",
+                 "iam:role demo-controller", "iam:instance-profile demo-web-worker", f"elbv2:target-group {tg}"):
+        assert f"{what} exists and is not owned by cluster demo" in text, (what, text)
+
+
 def test_destroy_leaves_an_instance_profile_outside_the_clusters_path(applied, aws_url):
     """A profile named like the cluster's but outside /lokonb/<cluster>/ is not the cluster's (moto lists it anyway)."""
     iam = boto(aws_url, "iam")

@@ -133,6 +133,28 @@ def desired(b: Any) -> list[Desired]:
     return out
 
 
+def _foreign_names(aws: Any, b: Any, found: Found, roles: set[str], profiles: set[str]) -> None:
+    """P8: a role or instance profile name the cluster needs, taken outside its path (not owned by it).
+
+    Only names not found under the cluster's path are looked up, so a converged cluster pays nothing."""
+    from lokonb.aws.errors import AwsError
+
+    wanted = [role_name(b, "controller")] + [role_name(b, p.name) for p in b.config.worker_pools]
+    why = f"exists and is not owned by cluster {b.cluster}"
+    for kind, have, op, arg in (("iam:role", roles, "get_role", "RoleName"),
+                                ("iam:instance-profile", profiles, "get_instance_profile", "InstanceProfileName")):
+        for name in wanted:
+            if name in have:
+                continue
+            try:
+                aws.call("iam", op, **{arg: name})
+            except AwsError as exc:
+                if exc.code == "NoSuchEntity":
+                    continue
+                raise
+            found.foreign.append({"type": kind, "id": name, "why": why})
+
+
 def discover(aws: Any, b: Any, found: Found) -> None:
     path = names.iam_path(b.cluster)
     roles = aws.paginate("iam", "list_roles", "Roles", PathPrefix=path)
@@ -157,6 +179,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
             "path": r["Path"], "trust": canonical(r["AssumeRolePolicyDocument"]), "policies": pols,
             "profile": has_profile}, tags,
             {"arn": r["Arn"], "profile_arn": prof["Arn"] if prof else None}, name=r["RoleName"]))
+    _foreign_names(aws, b, found, seen, set(profiles))
     for pname, prof in profiles.items():  # a profile whose role is gone (killed run): delete it
         if pname not in seen and pname.startswith(f"{b.cluster}-"):
             found.add(Actual(f"iam-profile/{pname}", NodeRole.type, pname, {"policies": {}}, None,

@@ -207,9 +207,14 @@ def discover(aws: Any, b: Any, found: Found) -> None:
             {"dns_name": lb["DNSName"], "zone_id": lb["CanonicalHostedZoneId"]},
             created=str(lb.get("CreatedTime", "")), name=lb["LoadBalancerName"]))
     api_tg = None
+    ours = {names.tg_name(cluster, None, "api")} | {names.tg_name(cluster, p.name, kind)
+                                                    for p in b.config.worker_pools for kind in ("http", "https")}
     for tg in tgs:
         t = tags.get(tg["TargetGroupArn"], {})
         if not names.is_owned(t, cluster):
+            if tg["TargetGroupName"] in ours:  # P8: a derived name taken by something the cluster does not own
+                found.foreign.append({"type": "elbv2:target-group", "id": tg["TargetGroupName"],
+                                      "why": f"exists and is not owned by cluster {cluster}"})
             continue
         key = t.get(names.TAG_RESOURCE, tg["TargetGroupName"])
         if key == "tg/api":

@@ -230,6 +230,26 @@ def desired(b: Any) -> list[Desired]:
     return out
 
 
+def _foreign_names(aws: Any, b: Any, found: Found, lt_names: set[str], asg_names: set[str]) -> None:
+    """P8: a pool's launch template or ASG name taken by something the cluster does not own.
+
+    Only names not already found owned are looked up (one call each kind), so a converged cluster pays nothing."""
+    wanted = [names.pool_name(b.cluster, p.name) for p in b.config.worker_pools]
+    why = f"exists and is not owned by cluster {b.cluster}"
+    missing = [n for n in wanted if n not in lt_names]
+    if missing:
+        for lt in aws.paginate("ec2", "describe_launch_templates", "LaunchTemplates",
+                               Filters=[{"Name": "launch-template-name", "Values": missing}]):
+            if lt["LaunchTemplateName"] in missing:
+                found.foreign.append({"type": "ec2:launch-template", "id": lt["LaunchTemplateName"], "why": why})
+    missing = [n for n in wanted if n not in asg_names]
+    if missing:
+        for g in aws.paginate("autoscaling", "describe_auto_scaling_groups", "AutoScalingGroups",
+                              AutoScalingGroupNames=missing):
+            if g["AutoScalingGroupName"] in missing:
+                found.foreign.append({"type": "autoscaling:group", "id": g["AutoScalingGroupName"], "why": why})
+
+
 def discover(aws: Any, b: Any, found: Found) -> None:
     flt = [{"Name": f"tag:{names.TAG_CLUSTER}", "Values": [b.cluster]}]
     lts = [lt for lt in aws.paginate("ec2", "describe_launch_templates", "LaunchTemplates", Filters=flt)
@@ -237,6 +257,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
     asgs = [g for g in aws.paginate("autoscaling", "describe_auto_scaling_groups", "AutoScalingGroups",
                                     Filters=[{"Name": f"tag:{names.TAG_CLUSTER}", "Values": [b.cluster]}])
             if names.is_owned({t["Key"]: t["Value"] for t in g.get("Tags", [])}, b.cluster)]
+    _foreign_names(aws, b, found, {lt["LaunchTemplateName"] for lt in lts}, {g["AutoScalingGroupName"] for g in asgs})
     asg_version = {}
     for g in asgs:
         spec = g.get("LaunchTemplate") or (g.get("MixedInstancesPolicy") or {}).get("LaunchTemplate", {}).get(
