@@ -148,9 +148,15 @@ def preflight(aws: Any, config: Any, node_configs: NodeConfigs) -> Build:
     # P5 AMIs
     owner = config.aws.flatcar_ami_owner
     wanted: dict[tuple[str, str, str], str] = {}
-    wanted.setdefault((config.os_channel, config.os_version, arch[config.controller_type]), "controllers")
+    # every user of an AMI with its disk_size: pools sharing the controllers' AMI are checked too (P5)
+    disks: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
+    ckey = (config.os_channel, config.os_version, arch[config.controller_type])
+    wanted.setdefault(ckey, "controllers")
+    disks.setdefault(ckey, []).append(("controllers", config.disk_size))
     for p in config.worker_pools:
-        wanted.setdefault((p.os_channel, p.os_version, arch[p.instance_type]), f'worker_pool["{p.name}"]')
+        pkey = (p.os_channel, p.os_version, arch[p.instance_type])
+        wanted.setdefault(pkey, f'worker_pool["{p.name}"]')
+        disks.setdefault(pkey, []).append((f'worker_pool["{p.name}"]', p.disk_size))
     amis: dict[tuple[str, str, str], dict] = {}
     for (channel, version, a), who in wanted.items():
         img = _ami_query(aws, owner, channel, version, a)
@@ -165,11 +171,10 @@ def preflight(aws: Any, config: Any, node_configs: NodeConfigs) -> Build:
             root = next((b for b in img.get("BlockDeviceMappings", [])
                          if b.get("DeviceName") == img.get("RootDeviceName")), None)
             min_size = (root or {}).get("Ebs", {}).get("VolumeSize", 0)
-            sizes = [config.disk_size] if who == "controllers" else [
-                p.disk_size for p in config.worker_pools if f'worker_pool["{p.name}"]' == who]
-            if any(s < min_size for s in sizes):
-                problems.append(f"{who}: disk_size {min(sizes)} GiB is smaller than the AMI's root snapshot "
-                                f"({min_size} GiB)")
+            for user, size in disks[(channel, version, a)]:
+                if size < min_size:
+                    problems.append(f"{user}: disk_size {size} GiB is smaller than the AMI's root snapshot "
+                                    f"({min_size} GiB)")
     if problems:
         raise PreflightError(problems)
     b = Build(config=config, account=aws.account_id, partition=aws.partition, region=region, azs=azs,

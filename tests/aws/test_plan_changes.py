@@ -175,6 +175,16 @@ def test_preflight_reports_az_shortage_and_picks_arm64_amis(make_config):
     assert lt.desired.props["data"]["ImageId"] == amis[("stable", "current", "arm64")]["ImageId"]
 
 
+def test_preflight_checks_every_pools_disk_against_the_ami_root_snapshot(make_config):
+    """P5: a pool sharing the controllers' AMI (the default) is checked too, and every undersized user is named."""
+    with pytest.raises(PreflightError) as ei:
+        api.plan(make_config(worker_pools=pools(web={"disk_size": 1}, batch={"disk_size": 2})), node_configs="minimal")
+    text = str(ei.value)
+    assert 'worker_pool["web"]: disk_size 1 GiB is smaller than the AMI\'s root snapshot' in text
+    assert 'worker_pool["batch"]: disk_size 2 GiB is smaller than the AMI\'s root snapshot' in text
+    assert "controllers: disk_size" not in text
+
+
 def test_explicit_controller_replacement(make_config, aws_url):
     cfg = make_config(controller_count=3)
     api.apply(cfg, node_configs="minimal", progress=False)
