@@ -97,6 +97,9 @@ def preflight(aws: Any, config: Any, node_configs: NodeConfigs) -> Build:
             z = aws.call("route53", "get_hosted_zone", Id=want_id)["HostedZone"]
             if z["Name"] != zone_name:
                 problems.append(f"dns_zone_id {want_id} is the zone {z['Name']}, not {zone_name}")
+            elif z.get("Config", {}).get("PrivateZone"):
+                problems.append(f"dns_zone_id {want_id} is a private hosted zone; the API and ingress records need "
+                                f"the public zone {zone_name}")
             zone_id = want_id
         else:
             zones = aws.call("route53", "list_hosted_zones_by_name", DNSName=zone_name, MaxItems="100")

@@ -185,6 +185,16 @@ def test_preflight_checks_every_pools_disk_against_the_ami_root_snapshot(make_co
     assert "controllers: disk_size" not in text
 
 
+def test_preflight_refuses_a_private_zone_given_by_id(make_config, aws_url):
+    """P4: the zone must be public, also when dns_zone_id names it."""
+    vpc = boto(aws_url, "ec2").create_vpc(CidrBlock="10.7.0.0/16")["Vpc"]["VpcId"]
+    zid = boto(aws_url, "route53").create_hosted_zone(
+        Name="example.com", CallerReference="private-1", VPC={"VPCRegion": "eu-central-1", "VPCId": vpc},
+        HostedZoneConfig={"PrivateZone": True})["HostedZone"]["Id"].split("/")[-1]
+    with pytest.raises(PreflightError, match=f"dns_zone_id {zid} is a private hosted zone"):
+        api.plan(make_config(dns_zone_id=zid), node_configs="minimal")
+
+
 def test_explicit_controller_replacement(make_config, aws_url):
     cfg = make_config(controller_count=3)
     api.apply(cfg, node_configs="minimal", progress=False)
