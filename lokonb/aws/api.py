@@ -85,9 +85,10 @@ def _session(config: Any, aws: Aws | None) -> Iterator[Aws]:
 
 def _record_for(backend: Any, aws: Aws, build: Build) -> dict | None:
     record = backend.read()
-    if record and aws.embedded is not None and record.get("embedded_url") != aws.embedded.url:
-        # a record written against an embedded AWS that no longer exists describes nothing real
-        log.info("ignoring state record %s: it belongs to an earlier embedded AWS", backend.location)
+    if st.from_other_embedded(record, aws):
+        # e.g. `cluster apply --endpoint embedded` then a real account with the same state path: the record's
+        # account is moto's, and P9 would refuse every later run
+        log.info("ignoring state record %s: it belongs to another (embedded) AWS", backend.location)
         return None
     st.check_identity(record, build.config, build)
     return record

@@ -359,6 +359,17 @@ def new_record(config: Any, build: Any, endpoint: str | None) -> dict:
             "last_apply": None, "lokonb_version": __version__}
 
 
+def from_other_embedded(record: dict | None, aws: Any) -> bool:
+    """True when ``record`` and this run do not share one embedded AWS: a record written against an embedded AWS
+    that is gone (or this run is against another endpoint), or an embedded run reading another endpoint's record.
+    Such a record describes nothing that exists here (aws.md §6.1) and is ignored."""
+    if not record:
+        return False
+    current = aws.embedded.url if aws.embedded is not None else None
+    written = record.get("embedded_url")
+    return bool(current or written) and written != current
+
+
 def check_identity(record: dict | None, config: Any, build: Any) -> None:
     """P9: the record belongs to this account, region and cluster."""
     if not record:

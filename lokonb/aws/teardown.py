@@ -100,8 +100,8 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
         try:
             b = _discovery_build(a, config)
             record = backend.read()
-            if record and a.embedded is not None and record.get("embedded_url") != a.embedded.url:
-                record = None  # written against an earlier embedded AWS: describes nothing that exists
+            if st.from_other_embedded(record, a):
+                record = None  # written against another (embedded) AWS: describes nothing that exists here
             found = discover(a, b, record)
             p = _deletion_plan(config, b, found)
             if not p.actions and not record:

@@ -9,7 +9,7 @@ import pytest
 from aws.conftest import BASE, boto
 from lokonb.aws import api
 from lokonb.aws.errors import DestroyIncomplete, PlanError, PreflightError
-from lokonb.errors import NotConfirmed
+from lokonb.errors import NotConfirmed, OperationFailed
 
 
 def pools(**changes):
@@ -193,6 +193,24 @@ def test_preflight_refuses_a_private_zone_given_by_id(make_config, aws_url):
         HostedZoneConfig={"PrivateZone": True})["HostedZone"]["Id"].split("/")[-1]
     with pytest.raises(PreflightError, match=f"dns_zone_id {zid} is a private hosted zone"):
         api.plan(make_config(dns_zone_id=zid), node_configs="minimal")
+
+
+def test_a_record_of_a_gone_embedded_aws_is_ignored_by_other_endpoints(make_config, tmp_path):
+    """`cluster apply --endpoint embedded` leaves a record describing a moto instance that is gone; a later run
+    against another endpoint (a real account) must not be refused by P9 because of it, nor trust its contents."""
+    import json
+
+    path = tmp_path / "lokonb-state.json"
+    path.write_text(json.dumps({"format": 1, "cluster_name": "demo", "account_id": "999999999999", "region":
+                                "eu-central-1", "endpoint": "embedded", "embedded_url": "http://127.0.0.1:1",
+                                "partition": "aws", "serial": 3, "resources": {"vpc": {"id": "vpc-gone"}}}))
+    p = api.plan(make_config(), node_configs="minimal", state_path=path)
+    assert ("create", "vpc") in rows(p) and "recorded in state" not in rows(p)[("create", "vpc")].reason
+    # a record of this endpoint is still checked (P9)
+    path.write_text(json.dumps({"format": 1, "cluster_name": "demo", "account_id": "999999999999", "region":
+                                "eu-central-1", "endpoint": None, "partition": "aws", "serial": 3, "resources": {}}))
+    with pytest.raises(OperationFailed, match="state record is for account_id 999999999999"):
+        api.plan(make_config(), node_configs="minimal", state_path=path)
 
 
 def test_explicit_controller_replacement(make_config, aws_url):
