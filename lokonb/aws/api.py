@@ -175,6 +175,8 @@ def _state_resources(outcomes: list[Outcome], ctx: ExecCtx, record: dict) -> Non
 class Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C (stop, write state, release the lock) but exiting 143."""
 
+    exit_code = 143
+
 
 @contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:

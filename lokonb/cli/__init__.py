@@ -68,9 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # SIGINT; lokonb.aws turns SIGTERM into a subclass with exit_code 143
+        code = int(getattr(exc, "exit_code", 130))
+        print("terminated" if code == 143 else "interrupted", file=sys.stderr)
+        return code
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become a message

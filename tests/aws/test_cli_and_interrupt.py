@@ -179,3 +179,18 @@ def test_cli_translates_injected_aws_errors(moto_server, aws_url, tmp_path, op, 
     r = run("cluster", "apply", cfg, "--endpoint", aws_url, "--state", str(tmp_path / "st.json"),
             "--node-configs", "minimal", "--confirm")
     assert r.returncode == 1 and expected in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_sigterm_outside_the_execution_phase_exits_143(tmp_path, monkeypatch, capsys):
+    """SIGTERM while apply is still preparing (assets, preflight, plan) is no Ctrl-C: exit 143, not 130."""
+    from lokonb.aws import api
+    from lokonb.cli import main
+
+    def terminated(*args, **kwargs):
+        raise api.Terminated()
+
+    monkeypatch.setattr(api, "apply", terminated)
+    assert main(["cluster", "apply", str(_config_file(tmp_path)), "--confirm"]) == 143
+    assert "terminated" in capsys.readouterr().err
+    monkeypatch.setattr(api, "apply", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    assert main(["cluster", "apply", str(_config_file(tmp_path)), "--confirm"]) == 130
