@@ -52,6 +52,34 @@ def test_controller_type_is_disruptive_and_needs_allow_replace(applied, make_con
     assert len(inst) == 1 and inst[0]["InstanceType"] == "t3.large"  # same instance, stopped/modified/started
 
 
+def test_controller_type_change_waits_for_each_controller_back_in_the_api_target_group(make_config, monkeypatch):
+    """One controller at a time, each healthy in tg/api again before the next one is stopped (aws.md §7.2)."""
+    from lokonb.aws.graph import ExecCtx
+    from lokonb.aws.session import Aws
+
+    api.apply(make_config(controller_count=3), node_configs="minimal", progress=False)
+    seq: list[tuple[str, str]] = []
+    call, wait = Aws.call, ExecCtx.wait
+
+    def rec_call(self, service, operation, **kw):
+        if operation in ("stop_instances", "start_instances"):
+            seq.append((operation, kw["InstanceIds"][0]))
+        return call(self, service, operation, **kw)
+
+    def rec_wait(self, service, waiter, delay, attempts, **kw):
+        if waiter == "target_in_service":
+            seq.append((waiter, kw["Targets"][0]["Id"]))
+        return wait(self, service, waiter, delay, attempts, **kw)
+
+    monkeypatch.setattr(Aws, "call", rec_call)
+    monkeypatch.setattr(ExecCtx, "wait", rec_wait)
+    api.apply(make_config(controller_count=3, controller_type="t3.large"), node_configs="minimal", progress=False,
+              allow_replace=True)
+    ids = [i for op, i in seq if op == "stop_instances"]
+    assert len(set(ids)) == 3
+    assert seq == [(op, i) for i in ids for op in ("stop_instances", "start_instances", "target_in_service")], seq
+
+
 def test_rules_ports_tags_and_pool_removal(applied, make_config, aws_url):
     cfg = make_config(expose_nodeports=True, tags={"team": "platform", "cost": "42"},
                       worker_pools=pools(web={"lb_http_port": 8000})[:1])

@@ -86,6 +86,9 @@ class Controller(Ec2Tagged):
                      InstanceType={"Value": props["instance_type"]}, resource=d.key)
             aws.call("ec2", "start_instances", InstanceIds=[a.id], resource=d.key)
             ctx.wait("ec2", "instance_running", 5, 60, InstanceIds=[a.id])
+            tg = ctx.attr("tg/api")
+            if tg:  # back in tg/api before the next controller stops (aws.md §7.2); 3 checks of 10 s on AWS
+                ctx.wait("elbv2", "target_in_service", 10, 60, TargetGroupArn=tg, Targets=[{"Id": a.id, "Port": 6443}])
         return {}
 
     def delete(self, ctx, a):
