@@ -371,6 +371,8 @@ class Unwrapper:
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
         order = _TRY_ORDER.get(self.fmt, _TRY_ORDER["auto"])
+        if self.fmt == "cri" and CRI_BROKEN_RE.match(raw) and _cri(raw) is None:
+            return Unwrapped(None, unparsed="CRI line with a bad stream or tag"), lineno
         for name in order:
             res = _WRAPPERS[name](raw)
             if res is None:
@@ -413,6 +415,11 @@ class Unwrapper:
 
 
 CRI_PREFIX_RE = re.compile(rb"^\d{4}-\d\d-\d\dT\S+ \S+ \S")
+#: A CRI line whose stream or tag is broken (a known stream with an unknown tag, or an unknown stream with a
+#: known tag); it parses as a kubectl line, which must not hide it in a CRI source (FMT-10).
+CRI_BROKEN_RE = re.compile(
+    rb"^\d{4}-\d\d-\d\dT\S+ (?:(?:stdout|stderr) (?![PF](?::\S*)?(?: |$))\S+|\S+ [PF](?::\S*)?(?: |$))"
+)
 
 
 def _cri(raw: bytes) -> Unwrapped | None:
@@ -501,6 +508,11 @@ def detect_format(sample: bytes) -> str:
     for name in ("docker", "cri", "kubectl", "syslog"):
         fn = _WRAPPERS[name]
         scores[name] = sum(1 for ln in lines if (r := fn(ln)) is not None and r.fmt == name)
+    # every CRI line (and every broken one) also parses as a kubectl line, so kubectl's share would never be
+    # below CRI's: kubectl scores only the lines that neither are nor look like CRI lines
+    scores["kubectl"] = sum(
+        1 for ln in lines if _kubectl(ln) is not None and _cri(ln) is None and not CRI_BROKEN_RE.match(ln)
+    )
     scores["json"] = sum(
         1 for ln in lines if ln.lstrip()[:1] == b"{" and b'"msg"' in ln and b'"log"' not in ln
     )

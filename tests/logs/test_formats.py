@@ -306,6 +306,32 @@ def test_override_and_mixed_file():
     assert "cri:1" in mix and "klog:2" in mix
 
 
+def test_cri_file_with_broken_lines_stays_cri():
+    """Every CRI line also parses as a kubectl line: a CRI file with a few broken lines must still be detected
+    as CRI (P/F joined, stream kept), and its broken lines counted as unparsed, not read as kubectl lines."""
+    lines = [
+        "2024-12-31T23:59:59.402117305+00:00 stderr P E1231 23:59:59.401998       1 available_controller.go:456] "
+        "v1beta1.metrics.k8s.io failed with: failing or missing resp",
+        "2024-12-31T23:59:59.402118114+00:00 stderr F onse from https://10.2.7.19:4443/apis/metrics.k8s.io/v1beta1: "
+        "context deadline exceeded",
+    ]
+    lines += [f"2024-12-31T23:59:59.5Z stderr F I1231 23:59:59.401999       1 x.go:1] filler {i}" for i in range(20)]
+    lines += ["2024-12-31T23:59:59.6Z stdout X bad tag", "2024-12-31T23:59:59.6Z stdbad F bad stream"]
+    for fmt in ("auto", "cri"):
+        res = parse_lines(lines, format=fmt)
+        assert res.sources["format"][0] == "cri"
+        r = res.records.set_index("lineno")
+        assert r.loc[1, "message"].endswith("missing response from https://10.2.7.19:4443/apis/metrics.k8s.io/"
+                                            "v1beta1: context deadline exceeded")
+        assert r.loc[1, "stream"] == "stderr" and r.loc[1, "apiservice"] == "v1beta1.metrics.k8s.io"
+        assert len(res.records) == 21
+        assert list(res.unparsed["lineno"]) == [23, 24]
+        assert set(res.unparsed["reason"]) == {"CRI line with a bad stream or tag"}
+    # kubectl --timestamps files are still kubectl
+    kub = [f"2024-12-31T23:59:59.5Z I1231 23:59:59.401999       1 x.go:1] line {i}" for i in range(5)]
+    assert parse_lines(kub).sources["format"][0] == "kubectl"
+
+
 def test_garbage_is_counted_never_dropped():
     res = parse_lines([b"\x00\x01\x02binary junk\xff\xfe", CANON[0], b"\xff" * 50])
     assert res.sources["unparsed"][0] == 2
