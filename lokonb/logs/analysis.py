@@ -227,6 +227,7 @@ class _SourceRun:
         self.unwrapper: F.Unwrapper | None = None
         self.lineno = 0
         self.has_record: set[int] = set()
+        self.has_header: set[int] = set()  # streams that had a klog header (no more pre-klog text)
         self.k = 0
         self.c_prev: int | None = None
         self.c_first: int | None = None  # first TIME-4 day-of-year key (byte-range workers chain their years)
@@ -467,6 +468,18 @@ class _SourceRun:
             if not len(pos):
                 continue
             h = hdr[pos]
+            if s not in self.has_header and not h.all():
+                # text written before klog starts: each `Flag --<name> has been deprecated` line is an event of
+                # its own (an orphan record), not a continuation of the previous one (FMT-3)
+                pre = pos[: int(np.argmax(h))] if h.any() else pos
+                flag = np.array([bytes(buf[K.starts[i] : K.starts[i] + 7]) == b"Flag --" for i in pre.tolist()], bool)
+                if flag.any():
+                    orphan[pre[flag]] = True
+                    start[pre[flag]] = True
+                    h = h.copy()
+                    h[: len(pre)] |= flag
+            if h.any() and hdr[pos].any():
+                self.has_header.add(s)
             if not h[0] and s not in self.has_record:
                 # header-less lines at the start of a stream: an orphan record (FMT-3)
                 orphan[pos[0]] = True

@@ -281,6 +281,7 @@ def _work(job: _Job) -> dict[str, Any]:
     run.chunks = job.chunks
     if not job.first:
         run.has_record.add(0)  # checked by the coordinator: the first range holds a record
+        run.has_header.add(0)  # and a klog header: no pre-klog text after it
     run.run()
     return export(run)
 

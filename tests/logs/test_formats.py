@@ -165,6 +165,19 @@ def test_orphan_continuations_at_file_start():
     assert first["n_lines"] == 2 and not r.iloc[1]["orphan"]
 
 
+
+def test_each_deprecated_flag_line_before_klog_is_its_own_record():
+    lines = [
+        "Flag --insecure-port has been deprecated, This flag will be removed in a future version.",
+        "Flag --enable-swagger-ui has been deprecated, This flag will be removed in a future version.",
+        "I0302 10:15:09.602117       1 x.go:1] first klog line",
+        "Flag --not-before-klog has been deprecated, a continuation once klog runs",
+    ]
+    r = rec(lines)
+    assert list(r["lineno"]) == [1, 2, 3]
+    assert list(r["orphan"]) == [True, True, False] and list(r["family"][:2]) == ["startup", "startup"]
+    assert list(r["n_lines"]) == [1, 1, 2]
+
 # --- A4 kubectl --timestamps ------------------------------------------------------------------------------------
 def test_kubectl_timestamps_zones_and_digits():
     lines = [
