@@ -137,6 +137,54 @@ def go_unquote(msg: str) -> str:
     return msg
 
 
+_QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+_PAIR_RE = re.compile(r'\s+([A-Za-z_][\w.\-/]*)=("(?:[^"\\]|\\.)*"|<(?=\s|$)|\S*)')
+#: structured keys that fill standard columns (FMT-2): key -> (column, type)
+_PAIR_FIELDS = {
+    "err": ("err", "str"),
+    "verb": ("verb", "str"),
+    "URI": ("uri", "str"),
+    "latency": ("latency_s", "duration"),
+    "userAgent": ("user_agent", "str"),
+    "srcIP": ("client_addr", "addr"),
+    "resp": ("code", "int"),
+}
+
+
+_NUMERIC_FIELDS = ("client_port", "local_port", "code", "latency_s", "total_s")
+
+
+def _norm_key(k: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", k.lower())
+
+
+def structured_pairs(line: str) -> dict[str, str]:
+    """The ``key=value`` pairs of a structured klog line (``… ] "msg" k=v k2="v 2" k3=<…>``); {} for others.
+
+    Quoted values are Go-unquoted; a ``key=<`` block value is the text up to its closing `` >``."""
+    i = line.find('] "')
+    if i < 0:
+        return {}
+    m = _QUOTED_RE.match(line, i + 2)
+    if not m:
+        return {}
+    pos, out = m.end(), {}
+    while True:
+        pm = _PAIR_RE.match(line, pos)
+        if not pm or not pm.group(2) and pm.end() == pos:
+            break
+        k, v = pm.group(1), pm.group(2)
+        pos = pm.end()
+        if v == "<":
+            end = line.find(" >", pos)
+            end = len(line) if end < 0 else end
+            v, pos = line[pos:end].strip(), end + 2
+        elif v.startswith('"'):
+            v = go_unquote(v)
+        out[k] = v
+    return out
+
+
 @dataclass
 class Options:
     """Validated parameters of one analysis."""
@@ -1200,9 +1248,57 @@ class _SourceRun:
                     for j, x in enumerate(vals):
                         if x is not None and x == x:
                             extra[j][k] = x
+            self._structured_fields(mat["texts"], data, extra, n)
             data["extra"] = [json.dumps(e, ensure_ascii=False, default=str) if e else None for e in extra]
             self.rows.append(pd.DataFrame(data))
         self.rows_count = sum(len(r) for r in self.rows)
+
+    @staticmethod
+    def _structured_fields(texts: Any, data: dict[str, Any], extra: list[dict[str, Any]], n: int) -> None:
+        """FMT-2/FMT-7: the pairs of structured (and JSON) lines: ``err`` and the declared names fill standard
+        columns the family left empty, every other pair goes to ``extra``."""
+        hit = pc.match_substring(texts, '] "')
+        rows = np.flatnonzero(np.asarray(hit.fill_null(False).to_numpy(zero_copy_only=False), bool))
+        if not len(rows):
+            return
+        from lokonb.logs.classify import go_duration
+
+        for j in rows.tolist():
+            raw = texts[j].as_py()
+            pairs = structured_pairs(raw.decode("utf-8", "replace").rstrip("\n") if raw else "")
+            for k, v in pairs.items():
+                col, typ = _PAIR_FIELDS.get(k, (None, None))
+                if col is None and k in STANDARD_FIELDS and k not in _NUMERIC_FIELDS:
+                    col, typ = k, "str"
+                if col is None:
+                    # not twice under another spelling (a family's `audit_id` is the pair `audit-ID`)
+                    if _norm_key(k) not in {_norm_key(x) for x in extra[j]}:
+                        extra[j][k] = redact(v)
+                    continue
+                vals = data.get(col)
+                if vals is None:
+                    vals = data[col] = [None] * n
+                cur = vals[j]
+                if cur is not None and cur == cur:
+                    continue
+                if typ == "duration":
+                    d = go_duration(v)
+                    vals[j] = None if d != d else d
+                elif typ == "int":
+                    vals[j] = int(v) if v.isdigit() else None
+                elif typ == "addr":
+                    host, sep, port = v.rpartition(":")
+                    addr = host if sep and port.isdigit() else v
+                    addr = addr.strip("[]")
+                    vals[j] = addr[7:] if addr.startswith("::ffff:") and "." in addr else addr
+                    if sep and port.isdigit():
+                        ports = data.get("client_port")
+                        if ports is None:
+                            ports = data["client_port"] = [None] * n
+                        if ports[j] is None or ports[j] != ports[j]:
+                            ports[j] = int(port)
+                else:
+                    vals[j] = redact(v)
 
     # -- finalize ----------------------------------------------------------------------------------------------
     def finalize(self) -> None:

@@ -273,6 +273,23 @@ def test_json_logging():
     assert r.loc[1, "severity"] == "I" and r.loc[1, "file"] == "server.go"
 
 
+
+def test_structured_pairs_fill_err_and_extra_for_every_family():
+    """FMT-2/FMT-7: `err` -> err, declared names -> their columns, other pairs -> extra, whatever the family."""
+    lines = [
+        'E0101 00:00:03.517220       1 foo.go:73] "Something odd" err="bo\\"om" resource="pods" n=3 blk=<',
+        "\tline a",
+        " >",
+        '{"ts":1735689599123.456,"caller":"x/y.go:1","msg":"json line","err":"bad","k":"v"}',
+        '{"ts":1735689599123.456,"caller":"cacher/cacher.go:1250","msg":"Terminating all watchers from cacher",'
+        '"v":1,"resource":"pods"}',
+    ]
+    r = parse_lines(lines, year=2024).records.set_index("lineno")
+    assert r.loc[1, "family"] == "other" and r.loc[1, "err"] == 'bo"om' and r.loc[1, "resource"] == "pods"
+    assert json.loads(r.loc[1, "extra"]) == {"n": "3", "blk": "line a"}
+    assert r.loc[4, "err"] == "bad" and json.loads(r.loc[4, "extra"]) == {"k": "v"}
+    assert r.loc[5, "family"] == "cacher" and r.loc[5, "resource"] == "pods"
+
 # --- A8 syslog ----------------------------------------------------------------------------------------------------
 def test_syslog_prefixes():
     lines = [
