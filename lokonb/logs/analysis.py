@@ -1823,7 +1823,7 @@ class _Aggregate:
             self.warnings.append(f"{name}: {run.src.error}")
         for note in run.src.notes:
             self.warnings.append(f"{name}: {note}")
-        if run.src.year_source == "assumed-now" and run.used_time4:
+        if run.src.year_source == "assumed-now" and run.used_time4 and self.o.year is None:
             self.warnings.append(
                 f"{name}: no year in the log; assumed the current year (pass year= to set it)"
             )

@@ -68,6 +68,12 @@ def test_stdin_streams_large_input():
     assert any("assumed the current year" in w for w in res.meta["warnings"])
 
 
+
+def test_stdin_with_year_parameter_does_not_warn_assumed_year():
+    res = analyze(["-"], stdin=io.BufferedReader(io.BytesIO(_lines(0, 10).encode())), year=2024)
+    assert res.sources.iloc[0]["year_source"] == "parameter"
+    assert not any("assumed the current year" in w for w in res.meta["warnings"])
+
 def test_robustness_table(tmp_path):
     files = {
         "garbage-kube-apiserver.log": os.urandom(4096).replace(b"\n", b"\x00"),
