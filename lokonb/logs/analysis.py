@@ -786,8 +786,19 @@ class _SourceRun:
             conv = idx.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")
         except Exception as exc:  # noqa: BLE001 - unknown zone names surface as a parameter error
             raise LogParameterError(f"klog_tz: {tz!r} is not a time zone name ({exc})") from None
-        out = conv.asi8.copy()
-        return np.where(conv.isna(), NAT, out)
+        out = np.where(conv.isna(), NAT, conv.asi8)
+        amb = np.flatnonzero(conv.isna() & (ns != NAT))
+        if len(amb):
+            # TIME-1: a local time that occurs twice at a DST change is the first (DST) instant, unless the record
+            # before it is already later, then the second (standard time): the sequence stays non-decreasing
+            first = idx[amb].tz_localize(tz, ambiguous=np.ones(len(amb), bool), nonexistent="shift_forward")
+            second = idx[amb].tz_localize(tz, ambiguous=np.zeros(len(amb), bool), nonexistent="shift_forward")
+            a_ns = first.tz_convert("UTC").asi8
+            b_ns = second.tz_convert("UTC").asi8
+            for j, i in enumerate(amb.tolist()):
+                prev = out[i - 1] if i else NAT
+                out[i] = b_ns[j] if prev != NAT and prev > a_ns[j] else a_ns[j]
+        return out
 
     # -- per family aggregation --------------------------------------------------------------------------------
     def _family_batch(self, f: int, idx: np.ndarray, c: _BatchCtx, pre: Any = None) -> None:

@@ -463,3 +463,20 @@ def test_json_logging_tls_line_and_bom_and_indent():
     assert (r["family"], r["client_addr"], r["severity"]) == ("tls_handshake_eof", "127.0.0.1", "I")
     r2 = parse_lines(["\ufeff" + CANON[0], "    " + CANON[1]]).records
     assert list(r2["family"]) == ["tls_handshake_reset"] * 2 and list(r2["lineno"]) == [1, 2]
+
+
+def test_ambiguous_dst_hour_is_resolved_non_decreasing():
+    """TIME-1: Europe/Berlin falls back at 2024-10-27 03:00 CEST; 02:30 then 02:10 local are both valid (the second
+    after the change): no NaT, no time error, and the sequence stays non-decreasing."""
+    lines = [
+        "I1027 01:30:00.000000       1 x.go:1] before",
+        "I1027 02:30:00.000000       1 x.go:1] first pass (CEST)",
+        "I1027 02:10:00.000000       1 x.go:1] second pass (CET)",
+        "I1027 03:30:00.000000       1 x.go:1] after",
+    ]
+    res = parse_lines(lines, year=2024, klog_tz="Europe/Berlin")
+    r = res.records.set_index("lineno")
+    assert res.sources["time_errors"][0] == 0
+    assert r.loc[2, "timestamp"] == pd.Timestamp("2024-10-27T00:30:00Z")
+    assert r.loc[3, "timestamp"] == pd.Timestamp("2024-10-27T01:10:00Z")
+    assert r.sort_index()["timestamp"].is_monotonic_increasing
