@@ -892,7 +892,7 @@ class _SourceRun:
             self._findings(f, idx[act], c, self._full(act), why[act], priority[act])
         if self.clf.names[f] == OTHER:
             for i in idx[:2000].tolist():
-                self.other_msgs[normalize_message(self._message(c, i)[:300])] += 1
+                self.other_msgs[normalize_message(redact(self._message(c, i)[:300]))] += 1
         self._keep_rows(f, idx, c, fields, harmless, why, priority)
 
     def _add_batch(
@@ -950,7 +950,7 @@ class _SourceRun:
                 j = gb.index("uri")
                 cols[j] = [None if u is None else normalize_message(u.split("?", 1)[0]) for u in cols[j]]
             keys = [
-                " ".join(f"{g}={v}" for g, v in zip(gb, vals, strict=True) if v not in (None, ""))
+                redact(" ".join(f"{g}={v}" for g, v in zip(gb, vals, strict=True) if v not in (None, "")))
                 for vals in zip(*cols, strict=True)
             ]
         else:
@@ -960,7 +960,7 @@ class _SourceRun:
         for j in range(n):
             key = keys[j] if keys is not None else None
             if not key:
-                key = normalize_message(go_unquote(self._message(c, idx[j]))[:300])
+                key = normalize_message(redact(go_unquote(self._message(c, idx[j]))[:300]))
             fk = (f, key)
             st = self.findings.get(fk)
             t = int(ts[j])
@@ -1252,7 +1252,8 @@ class _SourceRun:
             }
             extra: list[dict[str, Any]] = [{} for _ in range(n)]
             for k, v in fields.items():
-                vals = _as_py_list(v, n)
+                # extracted fields reach outputs too: scrubbed like messages (OUT-11), with their key
+                vals = [redact(f"{k}={x}")[len(k) + 1 :] if isinstance(x, str) else x for x in _as_py_list(v, n)]
                 if k in STANDARD_FIELDS:
                     data[k] = vals
                 else:
@@ -1282,9 +1283,11 @@ class _SourceRun:
                 if col is None and k in STANDARD_FIELDS and k not in _NUMERIC_FIELDS:
                     col, typ = k, "str"
                 if col is None:
-                    # not twice under another spelling (a family's `audit_id` is the pair `audit-ID`)
+                    # not twice under another spelling (a family's `audit_id` is the pair `audit-ID`); the value
+                    # is scrubbed with its key (`token=…`), so a secret named by the key is caught too
                     if _norm_key(k) not in {_norm_key(x) for x in extra[j]}:
-                        extra[j][k] = redact(v)
+                        scrubbed = redact(f"{k}={v}")
+                        extra[j][k] = scrubbed[len(k) + 1 :] if scrubbed.startswith(f"{k}=") else scrubbed
                     continue
                 vals = data.get(col)
                 if vals is None:

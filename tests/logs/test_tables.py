@@ -136,6 +136,21 @@ def test_bearer_token_redacted():
         assert "***REDACTED***" in text
 
 
+
+def test_secrets_in_fields_extra_and_finding_keys_redacted():
+    """OUT-11: extracted fields (uri), structured pairs in `extra` and findings keys are outputs too."""
+    lines = [
+        'E0101 00:00:03.517220       1 timeout.go:1] post-timeout activity - time-elapsed: 3ms, GET '
+        '"/api/v1/x?token=s3cr3tvalue1" result: <nil>',
+        'E0101 00:00:04.517220       1 a.go:1] "Odd" err="x" token="s3cr3tvalue2" password=s3cr3tvalue3',
+        "E0101 00:00:05.517220       1 a.go:1] login with token=s3cr3tvalue4 failed",
+    ]
+    res = parse_lines(lines, year=2024)
+    text = "".join(df.to_csv() for df in (res.records, res.summary, res.findings))
+    for n in range(1, 5):
+        assert f"s3cr3tvalue{n}" not in text
+    assert "***REDACTED***" in res.records.set_index("lineno").loc[1, "uri"]
+
 def test_cache_and_exact_scan_agree():
     """PERF-4: the verified cache and the exact ordered scan give identical families."""
     buf = io.BytesIO()
