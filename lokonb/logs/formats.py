@@ -371,9 +371,10 @@ class Unwrapper:
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
         order = _TRY_ORDER.get(self.fmt, _TRY_ORDER["auto"])
-        if self.fmt == "cri" and CRI_BROKEN_RE.match(raw) and _cri(raw) is None:
-            return Unwrapped(None, unparsed="CRI line with a bad stream or tag"), lineno
         for name in order:
+            if name == "kubectl" and self.fmt == "cri" and CRI_BROKEN_RE.match(raw):
+                # not a CRI line (tried first) but shaped like one: broken, not a kubectl line (FMT-10)
+                return Unwrapped(None, unparsed="CRI line with a bad stream or tag"), lineno
             res = _WRAPPERS[name](raw)
             if res is None:
                 continue
