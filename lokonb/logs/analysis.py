@@ -180,7 +180,7 @@ def structured_pairs(line: str) -> dict[str, str]:
             end = len(line) if end < 0 else end
             v, pos = line[pos:end].strip(), end + 2
         elif v.startswith('"'):
-            v = go_unquote(v)
+            v = go_unquote(v) if "\\" in v else v[1:-1]
         out[k] = v
     return out
 
@@ -1253,7 +1253,11 @@ class _SourceRun:
             extra: list[dict[str, Any]] = [{} for _ in range(n)]
             for k, v in fields.items():
                 # extracted fields reach outputs too: scrubbed like messages (OUT-11), with their key
-                vals = [redact(f"{k}={x}")[len(k) + 1 :] if isinstance(x, str) else x for x in _as_py_list(v, n)]
+                vals = _as_py_list(v, n)
+                if _TRIGGER.search(k) or _known_regex() is not None:
+                    vals = [redact(f"{k}={x}")[len(k) + 1 :] if isinstance(x, str) else x for x in vals]
+                else:
+                    vals = [redact(x) if isinstance(x, str) and _TRIGGER.search(x) else x for x in vals]
                 if k in STANDARD_FIELDS:
                     data[k] = vals
                 else:
@@ -1275,8 +1279,8 @@ class _SourceRun:
             return
         from lokonb.logs.classify import go_duration
 
-        for j in rows.tolist():
-            raw = texts[j].as_py()
+        raws = texts.take(pa.array(rows)).to_pylist()
+        for j, raw in zip(rows.tolist(), raws, strict=True):
             pairs = structured_pairs(raw.decode("utf-8", "replace").rstrip("\n") if raw else "")
             for k, v in pairs.items():
                 col, typ = _PAIR_FIELDS.get(k, (None, None))
