@@ -30,6 +30,7 @@ GOLDENS: dict[str, list[str]] = {
         _PRELUDE,
         """\
 import yaml
+
 from lokonb.flatcar.workflow import render_notebook
 
 params = yaml.safe_load(open("../../parameters/render_flatcar/default.yaml"))
@@ -86,6 +87,8 @@ def notebook(name: str):  # noqa: ANN201 - nbformat.NotebookNode
         f"# Golden: {name}\n\nDeterministic outputs of the `{name}` notebook's library calls, compared byte for byte "
         "by `pytest --nbval` (regenerate with `python tests/golden/build.py`, review the diff).")]
     cells += [nbformat.v4.new_code_cell(src) for src in GOLDENS[name]]
+    for i, cell in enumerate(cells):
+        cell.id = f"{name.replace('_', '-')}-{i}"  # stable ids: a regeneration diff shows only what changed
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb

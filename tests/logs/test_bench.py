@@ -2,8 +2,9 @@
 
 Speed is not asserted here (timed tests are not allowed; the ratios are the benchmark's own verdicts, printed and
 kept in its results file). What is asserted: the benchmark runs end to end on a freshly generated input, every
-tool exits cleanly and ``grep -c`` counts the generator's TLS lines (no ``failures``), lokonb reproduces the truth counts per family and verdict
-exactly, peak RSS stays under the PERF-3 limit, and the results file has every tool's figures.
+tool exits cleanly and ``grep -c`` counts the generator's TLS lines (no ``failures``), lokonb reproduces the truth
+counts per family and verdict exactly, peak RSS stays under the PERF-3 limit, and the results file has every tool's
+figures.
 """
 
 from __future__ import annotations
