@@ -99,6 +99,11 @@ def test_run_default(name: str, tmp_path: Path) -> None:
     for bad in ("<script src=", "cdnjs", "unpkg", "\x1b[", "injected-parameters", "HBox(children="):
         assert bad not in html
     assert html.index('id="lokonb-summary"') < html.index('id="lokonb-parameters"')
+    # R6.4: plots are embedded images; a figure saved as its text repr means the PNG formatter was missing
+    assert "&lt;Figure size" not in html and "object at 0x" not in html
+    imgs = re.findall(r'<img [^>]*src="([^"]{0,16})', html)
+    assert all(src.startswith("data:image/") for src in imgs), imgs
+    assert imgs or name != "apiserver_logs"
 
 
 @needs_notebooks

@@ -156,6 +156,23 @@ def _configure(params: Parameters) -> None:
         matplotlib.use("Agg") if is_headless() else None
     except ImportError:  # pragma: no cover
         pass
+    else:
+        _figure_formats()
+
+
+def _figure_formats() -> None:
+    """Make ``display(fig)`` emit a PNG in this kernel whatever the backend (R6.4, R1.2).
+
+    IPython registers the figure formatter only when the inline backend is activated. Headless (above) and in
+    library plot helpers the backend is Agg, and a displayed figure would then be saved as its text repr
+    ``<Figure size ...>``: no plot in the notebook or the report.
+    """
+    from IPython import get_ipython
+    from IPython.core.pylabtools import select_figure_formats
+
+    shell = get_ipython()
+    if shell is not None:
+        select_figure_formats(shell, {"png"}, bbox_inches="tight")  # type: ignore[no-untyped-call]
 
 
 def parameter_table_html(params: Parameters) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -143,12 +144,18 @@ def test_widgets_headless_and_interactive(tmp_path: Path, monkeypatch: pytest.Mo
     assert not any("%|" in str(o) for o in outputs)
     html = (Path(headless.run_dir) / "report.html").read_text()
     assert "<td>b</td>" in html and "rows" in html
+    # R6.4/R1.2: a figure displayed after setup is a PNG in the notebook and the report, never "<Figure size ...>"
+    assert any("image/png" in (o.get("data") or {}) for o in outputs)
+    assert not any(str((o.get("data") or {}).get("text/plain", "")).startswith("<Figure") for o in outputs
+                   if "image/png" not in (o.get("data") or {}))
+    assert re.search(r'<img [^>]*src="data:image/png', html)
     monkeypatch.delenv("LOKONB_HEADLESS")
     interactive = run(fixture, output=tmp_path / "i", parameters={"kind": "b"},
                       extra_env={"LOKONB_HEADLESS": "0"})
     nb2 = nbformat.read(Path(interactive.run_dir) / "widgets.ipynb", as_version=4)
     outs2 = [o for c in nb2.cells for o in c.get("outputs", [])]
     assert any("application/vnd.jupyter.widget-view+json" in (o.get("data") or {}) for o in outs2)
+    assert any("image/png" in (o.get("data") or {}) for o in outs2)
     tables = [o["data"]["text/html"] for o in outputs if "dataframe" in str((o.get("data") or {}).get(
         "text/html", ""))]
     tables2 = [o["data"]["text/html"] for o in outs2 if "dataframe" in str((o.get("data") or {}).get(
