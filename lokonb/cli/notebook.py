@@ -52,6 +52,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     i.add_argument("--status", default=None)
     i.add_argument("--limit", type=int, default=50)
     i.add_argument("--json", action="store_true")
+    i.add_argument("--finalize", metavar="RUN_DIR", default=None,
+                   help="scrub a killed run's .partial/ notebook into normal artefacts with status interrupted")
     i.add_argument("--output", default=None, help="runs directory (default: <project>/runs)")
     i.add_argument("--root", default=None, help=_HELP["root"])
     i.set_defaults(func=cmd_runs)
@@ -325,6 +327,12 @@ def cmd_runs(args: argparse.Namespace) -> int:
     from lokonb.notebook.index import format_table, scan
     from lokonb.notebook.project import find_root
 
+    if args.finalize:
+        from lokonb.notebook.finalize import finalize_interrupted
+
+        result = finalize_interrupted(args.finalize)
+        print(_summary_line(result))
+        return 0
     base = Path(args.output) if args.output else find_root(args.root) / "runs"  # type: ignore[operator]
     rows = scan(base) if base.is_dir() else []
     rows = [

@@ -18,6 +18,7 @@ _WHY = {
     "timeout": ("CellTimeoutError", "the cell ran longer than the cell timeout"),
     "dead_kernel": ("DeadKernelError", "the kernel died (crash, os._exit or out of memory)"),
     "cancelled": ("KeyboardInterrupt", "the run was cancelled by a signal"),
+    "interrupted": ("Interrupted", "the run's process was killed before it finished"),
 }
 
 
@@ -221,3 +222,51 @@ def _scrub_log(path: Path, redactor: Redactor, result: RunResult, process_log: P
     if result.error and result.error.get("ename"):
         line += f": {result.error['ename']}: {result.error.get('evalue', '')}"
     path.write_text(redactor.text(text + line + "\n"), encoding="utf-8")
+
+
+def finalize_interrupted(run_dir: str | Path) -> RunResult:
+    """``lokonb runs --finalize RUN`` (R7.4, R4.4): turn a killed run's leftovers into normal artefacts.
+
+    A run whose wrapper was killed keeps ``status: running`` and its unscrubbed staging notebook in ``.partial/``
+    (mode 0700). This repairs and scrubs that notebook exactly as a finished run's, writes the notebook, report,
+    log and ``results.json`` with status ``interrupted``, removes ``.partial/`` and rebuilds the index.
+    """
+    from lokonb.notebook.exceptions import UsageError
+    from lokonb.notebook.index import rebuild_index
+    from lokonb.notebook.project import find_root
+    from lokonb.notebook.redact import from_environment
+    from lokonb.notebook.results import read_run
+    from lokonb.notebook.schemas import REGISTRY
+
+    path = Path(run_dir).resolve()
+    result = read_run(path)
+    if result.status != RunStatus.RUNNING.value:
+        raise UsageError(f"{path} is not a killed run: its status is {result.status!r}, not 'running'")
+    started = time.time()
+    if result.started_at:
+        started = _dt.datetime.fromisoformat(result.started_at.replace("Z", "+00:00")).timestamp()
+    outcome = {
+        "status": RunStatus.INTERRUPTED.value,
+        "running_cell": None,
+        "error": {
+            "kind": "interrupted",
+            "ename": "Interrupted",
+            "evalue": "the run's process was killed; finalized by lokonb runs --finalize",
+            "traceback": None,
+        },
+        "staging": str(path / ".partial" / f"{result.notebook}.ipynb"),
+    }
+    root = find_root(None, required=False)
+    finalize(
+        result,
+        outcome,
+        path,
+        root,
+        from_environment(),
+        started,
+        report=True,
+        show_input=False,
+        schema=REGISTRY.get(result.notebook),
+    )
+    rebuild_index(path.parent.parent)
+    return result

@@ -165,6 +165,69 @@ def test_sigterm_cancels_and_saves(tmp_path: Path) -> None:
     assert nb.metadata["papermill"]["exception"] is True
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the run's child and its kernel), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def test_killed_run_is_finalized_as_interrupted(tmp_path: Path) -> None:
+    """R4.4/R7.4: a run whose processes were killed keeps status running and its staging notebook in .partial/;
+    ``lokonb runs --finalize RUN`` scrubs it into normal artefacts with status interrupted."""
+    import os
+
+    proc = subprocess.Popen([*LOKONB, "run", str(FIX / "sleeps.ipynb"), "--output", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    staging = None
+    while time.monotonic() < deadline:  # until the staging notebook holds the cell before the sleeping one
+        found = list(tmp_path.glob("sleeps/*/.partial/sleeps.ipynb"))
+        if found and "application/vnd.lokonb.result+json" in found[0].read_text():
+            staging = found[0]
+            break
+        time.sleep(0.2)
+    victims = [proc.pid, *_descendants(proc.pid)]
+    for pid in victims:  # SIGKILL: nothing gets a chance to clean up
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(timeout=30)
+    assert staging is not None
+    run_dir = staging.parent.parent
+    assert json.loads((run_dir / "results.json").read_text())["status"] == "running"
+    assert (run_dir / ".partial").is_dir()
+    done = subprocess.run([*LOKONB, "runs", "--finalize", str(run_dir)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((run_dir / "results.json").read_text())
+    jsonschema.validate(data, results_schema())
+    assert data["status"] == "interrupted" and data["exit_code"] == 143
+    assert data["results"]["started"]["value"] is True
+    assert not (run_dir / ".partial").exists()
+    for name in ("sleeps.ipynb", "report.html", "run.log"):
+        assert (run_dir / name).is_file(), name
+    nb = check_saved_notebook(run_dir, "sleeps")
+    assert nb.metadata["papermill"]["exception"] is True and nb.metadata["lokonb"]["status"] == "interrupted"
+    assert "papermill-error-cell-tag" in nb.cells[0].metadata["tags"]
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert [r["status"] for r in index["runs"]] == ["interrupted"]
+    again = subprocess.run([*LOKONB, "runs", "--finalize", str(run_dir)], capture_output=True, text=True,
+                           timeout=60)
+    assert again.returncode == 2 and "not a killed run" in again.stderr
+
+
 def test_parallel_runs_distinct_directories(tmp_path: Path) -> None:
     from lokonb.notebook.execute import RunRequest, run_many
 
