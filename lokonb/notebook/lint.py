@@ -110,7 +110,7 @@ def lint_notebook(path: Path, *, fix: bool = False, name: str | None = None) -> 
         problems.append(f"{f}: cell 0: R2.2 the first cell is a markdown cell starting with '# Title'")
     else:
         intro = _src(nb.cells[0])
-        for needle in ("lokonb run", "papermill", "JupyterLab"):
+        for needle in ("lokonb run", "papermill", "JupyterLab", "lokonb params"):
             if needle not in intro:
                 problems.append(f"{f}: cell 0: R2.2 the first cell does not mention {needle!r}")
     param_cells = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]

@@ -13,7 +13,8 @@ import pytest
 from lokonb.notebook.lint import lint_notebook
 
 GOOD_INTRO = ("# Demo\nRuns in JupyterLab; `lokonb run demo --set default`; "
-              "`papermill notebooks/demo.ipynb out.ipynb -f parameters/demo/default.yaml`.")
+              "`papermill notebooks/demo.ipynb out.ipynb -f parameters/demo/default.yaml`. "
+              "`lokonb params demo` lists every parameter.")
 
 
 def make(tmp_path: Path, *cells: nbformat.NotebookNode, kernel: str = "python3") -> Path:
@@ -35,6 +36,15 @@ def code(src: str, **extra: object) -> nbformat.NotebookNode:
 
 def test_clean_notebook_passes(tmp_path: Path) -> None:
     assert lint_notebook(make(tmp_path, code("from lokonb.notebook import record\nrecord('x', x)"))) == []
+
+
+def test_intro_names_the_parameter_list(tmp_path: Path) -> None:
+    """§2.2: the first cell points to ``lokonb params <nb>`` for the full parameter list."""
+    path = make(tmp_path, code("x"))
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source = GOOD_INTRO.replace(" `lokonb params demo` lists every parameter.", "")
+    nbformat.write(nb, path)
+    assert lint_notebook(path) == [f"{path}: cell 0: R2.2 the first cell does not mention 'lokonb params'"]
 
 
 def _second_params() -> nbformat.NotebookNode:
