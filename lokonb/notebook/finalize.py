@@ -115,8 +115,10 @@ def _ensure_failure_marked(nb: Any, error: dict[str, Any] | None) -> dict[str, A
 
 
 def _cells(nb: Any) -> list[dict[str, Any]]:
+    """Code cells by index in the executed notebook, banners not counted (the numbering of ``error.cell_index``)."""
     out = []
-    for i, cell in enumerate(nb.cells):
+    executed = [c for c in nb.cells if BANNER_TAG not in c.metadata.get("tags", [])]
+    for i, cell in enumerate(executed):
         if cell.cell_type != "code":
             continue
         pm = cell.metadata.get("papermill", {})

@@ -105,6 +105,8 @@ def test_failure_modes(tmp_path: Path, fixture: str, options: dict, status: str,
     data = json.loads((run_dir / "results.json").read_text())
     jsonschema.validate(data, results_schema())
     assert data["status"] == status
+    if fixture != "exit0":  # results.json's cells are numbered like error.cell_index (banners not counted)
+        assert {c["index"]: c["status"] for c in data["cells"]}[cell] == "failed", data["cells"]
     nb = check_saved_notebook(run_dir, fixture)
     assert nb.metadata["papermill"]["exception"] is True
     assert "papermill-error-cell-tag" in nb.cells[0].metadata.get("tags", [])  # the banner
@@ -161,8 +163,14 @@ def test_sigterm_cancels_and_saves(tmp_path: Path) -> None:
     (results,) = tmp_path.glob("sleeps/*/results.json")
     data = json.loads(results.read_text())
     assert data["status"] == "cancelled"
+    assert data["error"]["cell_index"] == 3 and data["error"]["ename"] == "KeyboardInterrupt"
     nb = check_saved_notebook(results.parent, "sleeps")
     assert nb.metadata["papermill"]["exception"] is True
+    assert "papermill-error-cell-tag" in nb.cells[0].metadata.get("tags", [])  # the banner
+    cells = [c for c in nb.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+    assert cells[3].metadata["papermill"]["status"] == "failed"
+    assert any(o.get("ename") == "KeyboardInterrupt" for o in cells[3].outputs)
+    assert cells[4].metadata["papermill"]["status"] == "pending"
 
 
 def _descendants(pid: int) -> list[int]:
