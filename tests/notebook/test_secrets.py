@@ -82,6 +82,29 @@ def test_leaky_notebook_leaves_no_secret(tmp_path: Path, planted: dict, monkeypa
     assert MASK in (run_dir / "leaky.ipynb").read_text()
 
 
+def test_defaults_and_schedules_leave_no_secret(tmp_path: Path, planted: dict,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """§7 acceptance: every notebook on ``default`` (run-all) and every ``schedule`` output, under the planted
+    environment, AWS profile and kubeconfig: no artefact, index or CLI stream holds any form of a planted value."""
+    for key, value in planted["env"].items():
+        monkeypatch.setenv(key, value)
+    out = tmp_path / "runs"
+    proc = subprocess.run([sys.executable, "-m", "lokonb", "run-all", "--output", str(out)], capture_output=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    blobs = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    blobs["run-all stdout"], blobs["run-all stderr"] = proc.stdout, proc.stderr
+    assert "index.json" in blobs and len(list(out.glob("*/*/report.html"))) == 4
+    for name in ("provision_cluster", "render_flatcar", "apiserver_logs", "metadata_access"):
+        for creds in ("instance-role", "irsa:arn:aws:iam::123456789012:role/lokonb", "secret:aws"):
+            sched = subprocess.run([sys.executable, "-m", "lokonb", "schedule", name, "--set", "default", "--cron",
+                                    "0 3 * * *", "--image", "registry/lokonb:1", "--output", "s3://b/p",
+                                    "--credentials", creds], capture_output=True, timeout=60)
+            assert sched.returncode == 0, sched.stderr.decode()
+            blobs[f"schedule {name} {creds}"] = sched.stdout + sched.stderr
+    assert scan(blobs, planted["scan"]) == []
+
+
 def test_credential_parameter_not_echoed(tmp_path: Path) -> None:
     value = _fake("v", 40)
     proc = subprocess.run([sys.executable, "-m", "lokonb", "run", str(FIX / "ok.ipynb"), "-p",
