@@ -169,9 +169,22 @@ def classify(exc: BaseException | None) -> tuple[str, dict[str, Any] | None]:
         name in ("NoSuchKernel", "TimeoutError")
         or "Kernel didn't respond" in str(exc)
         or name in ("ZMQError", "FileNotFoundError", "PermissionError")
+        or not STATE["started"]  # no code cell started: the kernel could not start ("Kernel died before replying")
     ):
         return "environment_error", {**_error_of(exc), "kind": "environment"}
     return "failed", {**_error_of(exc), "kind": "internal"}
+
+
+def _retry_start(exc: BaseException | None, status: str) -> bool:
+    """Retry once when the kernel failed to start for a transient reason (port race, startup timeout, early death;
+    papermill#511, #239) and no cell ran; a missing kernelspec or a cancel is final (R4.15)."""
+    return (
+        exc is not None
+        and status == "environment_error"
+        and not STATE["started"]
+        and not STATE["cancel"]
+        and type(exc).__name__ != "NoSuchKernel"
+    )
 
 
 def main(request_path: str) -> int:
@@ -191,6 +204,26 @@ def main(request_path: str) -> int:
     stdout = RedactingWriter(run_log, "stdout", echo=request.get("log_output", False))
     stderr = RedactingWriter(run_log, "stderr", echo=request.get("log_output", False))
     exc: BaseException | None = None
+    for attempt in (1, 2):
+        exc = _execute(request, stdout, stderr)
+        status, error = classify(exc)
+        if attempt == 1 and _retry_start(exc, status):
+            logging.getLogger("papermill").warning("the kernel did not start (%s: %s); retrying once",
+                                                   type(exc).__name__, exc)
+            STATE.update({"running": None, "started": {}, "client": None})
+            continue
+        break
+    if exc is not None and error is not None and error.get("cell_index") is None:
+        error["cell_index"] = STATE["running"]
+    outcome = {"status": status, "error": error, "running_cell": STATE["running"], "cancel": STATE["cancel"]}
+    (partial / "outcome.json").write_text(json.dumps(outcome, default=str), encoding="utf-8")
+    for writer in (stdout, stderr, log_writer):
+        writer.close()
+    return 0
+
+
+def _execute(request: dict[str, Any], stdout: RedactingWriter, stderr: RedactingWriter) -> BaseException | None:
+    """One papermill execution into the staging notebook; what it raised, or ``None``."""
     try:
         import papermill
 
@@ -214,15 +247,8 @@ def main(request_path: str) -> int:
             on_cell_executed=_on_cell_executed,
         )
     except BaseException as caught:  # noqa: BLE001 - every outcome is classified and recorded
-        exc = caught
-    status, error = classify(exc)
-    if exc is not None and error is not None and error.get("cell_index") is None:
-        error["cell_index"] = STATE["running"]
-    outcome = {"status": status, "error": error, "running_cell": STATE["running"], "cancel": STATE["cancel"]}
-    (partial / "outcome.json").write_text(json.dumps(outcome, default=str), encoding="utf-8")
-    for writer in (stdout, stderr, log_writer):
-        writer.close()
-    return 0
+        return caught
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through execute.run

@@ -236,6 +236,32 @@ def test_killed_run_is_finalized_as_interrupted(tmp_path: Path) -> None:
     assert again.returncode == 2 and "not a killed run" in again.stderr
 
 
+def _flaky_kernel(tmp_path: Path, failures: int) -> dict[str, str]:
+    """A kernelspec whose first ``failures`` starts die before replying (a start race), then a real kernel."""
+    spec = tmp_path / "jupyter" / "kernels" / "flaky"
+    spec.mkdir(parents=True)
+    count = tmp_path / "starts"
+    script = spec / "start.sh"
+    script.write_text(f'#!/bin/sh\necho x >> "{count}"\n'
+                      f'[ "$(wc -l < "{count}")" -le {failures} ] && exit 1\n'
+                      f'exec "{sys.executable}" -m ipykernel_launcher -f "$1"\n')
+    (spec / "kernel.json").write_text(json.dumps({"argv": ["/bin/sh", str(script), "{connection_file}"],
+                                                  "display_name": "flaky", "language": "python"}))
+    return {"JUPYTER_PATH": str(tmp_path / "jupyter")}
+
+
+def test_kernel_start_failure_is_retried_once(tmp_path: Path) -> None:
+    """R4.15: a kernel that dies before replying is started once more; a second failure is an environment error
+    (exit 5, §4.4 "kernel cannot start"), not a cell failure."""
+    ok = run(FIX / "ok.ipynb", output=tmp_path / "a", kernel="flaky", extra_env=_flaky_kernel(tmp_path / "a", 1))
+    assert ok.status == "succeeded" and ok.results["doubled"]["value"] == 4
+    assert "retrying once" in (Path(ok.run_dir) / "run.log").read_text()
+    bad = run(FIX / "ok.ipynb", output=tmp_path / "b", kernel="flaky", extra_env=_flaky_kernel(tmp_path / "b", 2),
+              raise_on_failure=False)
+    assert (bad.status, bad.exit_code) == ("environment_error", 5), bad.error
+    assert (tmp_path / "b" / "starts").read_text().count("x") == 2
+
+
 def test_parallel_runs_distinct_directories(tmp_path: Path) -> None:
     from lokonb.notebook.execute import RunRequest, run_many
 
