@@ -219,8 +219,9 @@ def _needs_quotes(data: str) -> bool:
     )
 
 
-def commented_set(schema: NotebookSchema) -> str:
-    """A set file with every parameter at its default and its help as a comment (``lokonb params --format yaml``)."""
+def commented_set(schema: NotebookSchema, values: Mapping[str, Any] | None = None) -> str:
+    """A set file with every parameter (at its default, or at ``values``) and its help as a comment
+    (``lokonb params --format yaml``; the form's "Save as set")."""
     lines = [
         f"# Parameter set for {schema.notebook}: save as parameters/{schema.notebook}/<name>.yaml",
         f"# Run: lokonb run {schema.notebook} -f FILE    (check: lokonb params {schema.notebook} --check FILE)",
@@ -228,5 +229,6 @@ def commented_set(schema: NotebookSchema) -> str:
     for p in schema.params:
         allowed = f" (allowed: {', '.join(map(str, p.choices))})" if p.choices else ""
         lines.append(f"# {p.name}: {p.type_name}{allowed} - {p.help}")
-        lines.append(dump_literals({p.name: p.default}).rstrip())
+        value = values[p.name] if values is not None and p.name in values else p.default
+        lines.append(dump_literals({p.name: value}).rstrip())
     return "\n".join(lines) + "\n"

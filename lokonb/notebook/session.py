@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from lokonb.notebook.params import NotebookSchema, Validated, validate
@@ -119,9 +119,16 @@ def setup(notebook: str | NotebookSchema, namespace: Mapping[str, Any]) -> Param
     )
     display(HTML(parameter_table_html(params)))
     if not is_headless():
+        from lokonb.notebook.project import find_root
         from lokonb.notebook.widgets import parameter_form
 
-        form = parameter_form(schema, params.literals)
+        def replace_p(validated: Validated) -> None:  # Apply replaces P for the cells run after it
+            new = Parameters(validated)
+            _configure(new)
+            if isinstance(namespace, MutableMapping) and isinstance(namespace.get("P"), Parameters):
+                namespace["P"] = new
+
+        form = parameter_form(schema, params.literals, on_valid=replace_p, root=find_root(None, required=False))
         if form is not None:
             display(form)
     return params

@@ -9,7 +9,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from lokonb.notebook.params import NotebookSchema, Param
@@ -56,36 +57,79 @@ def _read(p: Param, control: Any) -> Any:
     return value
 
 
-def parameter_form(schema: NotebookSchema, values: Mapping[str, Any]) -> Any:
-    """A form with one control per parameter and an Apply button that validates (errors shown inline)."""
+def parameter_form(
+    schema: NotebookSchema,
+    values: Mapping[str, Any],
+    *,
+    on_valid: Callable[[Any], None] | None = None,
+    root: Path | None = None,
+) -> Any:
+    """A form with one control per parameter (§8.2): **Apply** validates (errors shown inline) and hands the
+    validated parameters to ``on_valid`` (setup replaces ``P``); **Save as set** writes
+    ``<root>/parameters/<nb>/<name>.yaml`` with the writer of ``lokonb params --format yaml``, never ``default``."""
     try:
         import ipywidgets as w
     except ImportError:  # pragma: no cover - ipywidgets is a dependency
         return None
+    import html
+
     from lokonb.notebook.exceptions import ParameterError
     from lokonb.notebook.params import validate
 
     controls = {p.name: control_for(p, values.get(p.name, p.default)) for p in schema.params}
     message = w.HTML()
     apply = w.Button(description="Apply", button_style="primary")
-    form = w.VBox([*controls.values(), apply, message])
+    save_name = w.Text(description="set name", placeholder="my-set")
+    save = w.Button(description="Save as set…")
+    form = w.VBox([*controls.values(), w.HBox([apply, save_name, save]), message])
     form.controls = controls
     form.validated = None
+    form.save_name = save_name
 
-    def on_apply(_btn: Any = None) -> None:
+    def check() -> Any:
         raw = {p.name: _read(p, controls[p.name]) for p in schema.params}
         try:
             form.validated = validate(schema, raw, {k: "form" for k in raw}, route="form")
         except ParameterError as exc:
-            import html
-
             message.value = "<pre style='color:#c62828'>" + html.escape(str(exc)) + "</pre>"
             form.validated = None
+        return form.validated
+
+    def on_apply(_btn: Any = None) -> None:
+        validated = check()
+        if validated is None:
             return
-        message.value = "<span style='color:#2e7d32'>parameters valid; re-run the cells below</span>"
+        if on_valid is not None:
+            on_valid(validated)
+        message.value = "<span style='color:#2e7d32'>parameters valid and applied; re-run the cells below</span>"
+
+    def on_save(_btn: Any = None) -> Path | None:
+        from lokonb.errors import ConfigError
+        from lokonb.notebook.paramfiles import check_set_name, commented_set
+
+        name = save_name.value.strip()
+        try:
+            check_set_name(name)
+        except ConfigError as exc:
+            message.value = f"<span style='color:#c62828'>{html.escape(str(exc))}</span>"
+            return None
+        if name == "default" or root is None:
+            why = "default.yaml is never overwritten" if root else "no project root (parameters/) found"
+            message.value = f"<span style='color:#c62828'>not saved: {why}</span>"
+            return None
+        validated = check()
+        if validated is None:
+            return None
+        path = root / "parameters" / schema.notebook / f"{name}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(commented_set(schema, validated.literals), encoding="utf-8")
+        message.value = f"<span style='color:#2e7d32'>saved {html.escape(str(path))}</span>"
+        return path
 
     apply.on_click(on_apply)
+    save.on_click(on_save)
     form.apply = on_apply
+    form.save = on_save
     return form
 
 

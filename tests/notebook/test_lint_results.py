@@ -203,3 +203,35 @@ def test_corrupt_dataframe_entry_is_a_record_error():
 
     with pytest.raises(RecordError, match="'t': a dataframe entry needs an object value"):
         decode_entry({"name": "t", "kind": "dataframe", "value": [1, 2]})
+
+
+def test_form_apply_replaces_p_and_save_as_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """§8.2: Apply validates and replaces ``P``; Save as set writes parameters/<nb>/<name>.yaml with the
+    ``lokonb params --format yaml`` writer (it validates back to the form's values) and refuses ``default``."""
+    import lokonb.notebook.widgets as widgets
+    from lokonb.notebook.paramfiles import read_set
+    from lokonb.notebook.params import validate
+    from lokonb.notebook.schemas import REGISTRY
+    from lokonb.notebook.session import Parameters, setup
+
+    schema = REGISTRY["render_flatcar"]
+    forms = []
+    real = widgets.parameter_form
+    monkeypatch.setattr(widgets, "parameter_form", lambda *a, **k: forms.append(real(*a, **k)) or forms[-1])
+    monkeypatch.delenv("LOKONB_HEADLESS")
+    ns = dict(schema.defaults())
+    ns["P"] = setup("render_flatcar", ns)
+    (form,) = forms
+    form.controls["snippets"].value = False
+    form.apply()
+    assert isinstance(ns["P"], Parameters) and ns["P"].snippets is False
+    own = real(schema, ns["P"].literals, root=tmp_path)
+    own.controls["ignition_version"].value = "3.4.0"
+    own.save_name.value = "default"
+    assert own.save() is None and not (tmp_path / "parameters").exists()
+    own.save_name.value = "mine"
+    saved = own.save()
+    assert saved == tmp_path / "parameters" / "render_flatcar" / "mine.yaml"
+    tree, sources, label = read_set(saved)
+    literals = validate(schema, tree, sources, origin=label).literals
+    assert literals["ignition_version"] == "3.4.0" and literals["snippets"] is False
