@@ -82,6 +82,27 @@ def test_leaky_notebook_leaves_no_secret(tmp_path: Path, planted: dict, monkeypa
     assert MASK in (run_dir / "leaky.ipynb").read_text()
 
 
+def test_leaky_run_to_s3_leaves_no_secret(tmp_path: Path, planted: dict, moto_endpoint: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """§7 acceptance: the S3 objects of a leaky run (embedded AWS) hold no form of a planted value."""
+    import boto3
+
+    for key, value in planted["env"].items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="reports")
+    proc = subprocess.run([sys.executable, "-m", "lokonb", "run", str(FIX / "leaky.ipynb"), "--output",
+                           "s3://reports/runs"], capture_output=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr.decode()[-2000:]
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="reports")["Contents"]]
+    assert any(k.endswith("/report.html") for k in keys) and "runs/index.json" in keys
+    blobs = {k: s3.get_object(Bucket="reports", Key=k)["Body"].read() for k in keys}
+    blobs["stdout"], blobs["stderr"] = proc.stdout, proc.stderr
+    assert scan(blobs, planted["scan"]) == []
+
+
 def test_defaults_and_schedules_leave_no_secret(tmp_path: Path, planted: dict,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """§7 acceptance: every notebook on ``default`` (run-all) and every ``schedule`` output, under the planted
