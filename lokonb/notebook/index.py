@@ -126,8 +126,8 @@ def rebuild_index(base: Path) -> list[dict[str, Any]]:
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    """The ``lokonb runs`` text table."""
-    header = ("RUN ID", "NOTEBOOK", "SET", "STATUS", "STARTED (UTC)", "SECONDS", "REPORT")
+    """The ``lokonb runs`` text table: the columns of ``index.html`` (summary results included)."""
+    header = ("RUN ID", "NOTEBOOK", "SET", "STATUS", "STARTED (UTC)", "SECONDS", "SUMMARY", "REPORT")
     lines = [header] + [
         (
             r["run_id"],
@@ -136,6 +136,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             r["status"],
             r["started_at"][:19],
             "" if r["duration_s"] is None else f"{r['duration_s']:.1f}",
+            "; ".join(f"{k}: {v}" for k, v in r["summary"].items()),
             r["links"].get("report", ""),
         )
         for r in rows

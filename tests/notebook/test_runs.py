@@ -47,6 +47,8 @@ def test_succeeded_run_artefacts(tmp_path: Path) -> None:
     assert "stdout done 21" in log and "\x1b[" not in log
     index = json.loads((tmp_path / "index.json").read_text())
     assert [r["run_id"] for r in index["runs"]] == [result.run_id]
+    listed = subprocess.run([*LOKONB, "runs", "--output", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert result.run_id in listed.stdout and "doubled: 42" in listed.stdout  # §4.7: the index's summary column
     check_report((run_dir / "report.html").read_text(), images=1)
 
 
