@@ -66,7 +66,8 @@ def parameter_form(
 ) -> Any:
     """A form with one control per parameter (§8.2): **Apply** validates (errors shown inline) and hands the
     validated parameters to ``on_valid`` (setup replaces ``P``); **Save as set** writes
-    ``<root>/parameters/<nb>/<name>.yaml`` with the writer of ``lokonb params --format yaml``, never ``default``."""
+    ``<root>/parameters/<nb>/<name>.yaml`` with the writer of ``lokonb params --format yaml``, never ``default``;
+    **Run headless** starts ``lokonb run`` on the form's values as a subprocess."""
     try:
         import ipywidgets as w
     except ImportError:  # pragma: no cover - ipywidgets is a dependency
@@ -126,10 +127,58 @@ def parameter_form(
         message.value = f"<span style='color:#2e7d32'>saved {html.escape(str(path))}</span>"
         return path
 
+    run_button = w.Button(description="Run headless")
+    log = w.Output()
+    buttons = form.children[-2]
+    buttons.children = (*buttons.children, run_button)
+    form.children = (*form.children[:-1], log, message)  # the message stays last
+
+    def on_run(_btn: Any = None, *, notebook: str | Path | None = None, extra_args: Sequence[str] = ()) -> Any:
+        """Start ``lokonb run`` on the form's values in a subprocess (never papermill in a thread, R4.7); its
+        output (run directory and report, or ``cell N: ename: evalue``) streams into the form. Returns the
+        thread that follows it."""
+        import subprocess
+        import sys
+        import tempfile
+        import threading
+
+        from lokonb.notebook.paramfiles import dump_literals
+
+        validated = check()
+        if validated is None:
+            return None
+        folder = Path(tempfile.mkdtemp(prefix="lokonb-form-"))
+        params = folder / "form.yaml"
+        params.write_text(dump_literals(validated.literals), encoding="utf-8")
+        cmd = [sys.executable, "-m", "lokonb", "run", str(notebook or schema.notebook), "-f", str(params)]
+        cmd += ["--root", str(root)] if root is not None else []
+        proc = subprocess.Popen(  # noqa: S603 - our own CLI, arguments are not shell-parsed
+            [*cmd, *extra_args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        message.value = "<span>running headless…</span>"
+
+        def follow() -> None:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                log.append_stdout(line)
+            code = proc.wait()
+            params.unlink(missing_ok=True)
+            folder.rmdir()
+            colour = "#2e7d32" if code == 0 else "#c62828"
+            message.value = f"<span style='color:{colour}'>lokonb run exited with {code}</span>"
+
+        thread = threading.Thread(target=follow, daemon=True)
+        thread.start()
+        return thread
+
     apply.on_click(on_apply)
     save.on_click(on_save)
+    run_button.on_click(on_run)
     form.apply = on_apply
     form.save = on_save
+    form.run_headless = on_run
+    form.message = message
+    form.run_output = log
     return form
 
 

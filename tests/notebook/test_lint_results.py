@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -235,3 +236,22 @@ def test_form_apply_replaces_p_and_save_as_set(tmp_path: Path, monkeypatch: pyte
     tree, sources, label = read_set(saved)
     literals = validate(schema, tree, sources, origin=label).literals
     assert literals["ignition_version"] == "3.4.0" and literals["snippets"] is False
+
+
+def test_form_run_headless_starts_lokonb_run(tmp_path: Path) -> None:
+    """§8.2: Run headless runs ``lokonb run`` as a subprocess on the form's values and shows its outcome."""
+    from lokonb.notebook.params import NotebookSchema, Param
+    from lokonb.notebook.widgets import parameter_form
+
+    schema = NotebookSchema("ok", "ok fixture", (Param("x", "int", 2, "a number"),
+                                                 Param("label", "str", "demo", "a label")))
+    form = parameter_form(schema, {"x": 2, "label": "demo"})
+    form.controls["x"].value = 5
+    fixture = Path(__file__).parent / "fixtures" / "ok.ipynb"
+    thread = form.run_headless(notebook=fixture, extra_args=["--output", str(tmp_path)])
+    thread.join(timeout=120)
+    text = "".join(o.get("text", "") for o in form.run_output.outputs)
+    assert "ok: succeeded (exit 0)" in text and "report.html" in text, text
+    assert "exited with 0" in form.message.value
+    (results,) = tmp_path.glob("ok/*-form/results.json")
+    assert json.loads(results.read_text())["results"]["doubled"]["value"] == 10
