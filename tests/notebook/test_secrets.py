@@ -91,7 +91,7 @@ def test_leaky_run_to_s3_leaves_no_secret(tmp_path: Path, planted: dict, moto_en
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    s3 = boto3.client("s3")
+    s3 = boto3.session.Session().client("s3")  # a fresh session reads the planted profile (no cached default)
     s3.create_bucket(Bucket="reports")
     proc = subprocess.run([sys.executable, "-m", "lokonb", "run", str(FIX / "leaky.ipynb"), "--output",
                            "s3://reports/runs"], capture_output=True, timeout=120)
