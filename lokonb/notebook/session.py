@@ -157,6 +157,10 @@ def _configure(params: Parameters) -> None:
         pd.set_option("display.max_columns", 50)
     except ImportError:  # pragma: no cover - pandas is a dependency
         pass
+    else:
+        from lokonb.notebook.tables import register
+
+        register()  # R6.4: numeric columns right, text left, at most 200 rows
     try:
         import matplotlib
 
