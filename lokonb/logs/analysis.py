@@ -154,6 +154,12 @@ _PAIR_FIELDS = {
 _NUMERIC_FIELDS = ("client_port", "local_port", "code", "latency_s", "total_s")
 
 
+def _redact_pair(key: str, value: str) -> str:
+    """``value`` scrubbed together with its key, so that a secret named only by its key (``token=…``) is caught."""
+    scrubbed = redact(f"{key}={value}") or ""
+    return scrubbed[len(key) + 1 :] if scrubbed.startswith(f"{key}=") else scrubbed
+
+
 def _norm_key(k: str) -> str:
     return re.sub(r"[^a-z0-9]", "", k.lower())
 
@@ -1255,7 +1261,7 @@ class _SourceRun:
                 # extracted fields reach outputs too: scrubbed like messages (OUT-11), with their key
                 vals = _as_py_list(v, n)
                 if _TRIGGER.search(k) or _known_regex() is not None:
-                    vals = [redact(f"{k}={x}")[len(k) + 1 :] if isinstance(x, str) else x for x in vals]
+                    vals = [_redact_pair(k, x) if isinstance(x, str) else x for x in vals]
                 else:
                     vals = [redact(x) if isinstance(x, str) and _TRIGGER.search(x) else x for x in vals]
                 if k in STANDARD_FIELDS:
@@ -1290,8 +1296,7 @@ class _SourceRun:
                     # not twice under another spelling (a family's `audit_id` is the pair `audit-ID`); the value
                     # is scrubbed with its key (`token=…`), so a secret named by the key is caught too
                     if _norm_key(k) not in {_norm_key(x) for x in extra[j]}:
-                        scrubbed = redact(f"{k}={v}")
-                        extra[j][k] = scrubbed[len(k) + 1 :] if scrubbed.startswith(f"{k}=") else scrubbed
+                        extra[j][k] = _redact_pair(k, v)
                     continue
                 vals = data.get(col)
                 if vals is None:
