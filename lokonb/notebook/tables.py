@@ -20,7 +20,7 @@ def dataframe_html(df: Any, max_rows: int = MAX_ROWS) -> str:
     import pandas as pd
 
     shown = df.head(max_rows)
-    table_id = f"lokonb-table-{next(_IDS)}"
+    table_id = f"lokonb-t{next(_IDS)}"  # not "lokonb-table-N", filter_table's display ids
     body = shown.to_html(table_id=table_id, classes="lokonb-table", border=0, max_rows=None,
                          max_cols=None)
     offset = shown.index.nlevels  # index cells come first in every body row

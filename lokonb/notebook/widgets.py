@@ -82,7 +82,9 @@ def parameter_form(
     apply = w.Button(description="Apply", button_style="primary")
     save_name = w.Text(description="set name", placeholder="my-set")
     save = w.Button(description="Save as set…")
-    form = w.VBox([*controls.values(), w.HBox([apply, save_name, save]), message])
+    run_button = w.Button(description="Run headless")
+    log = w.Output()
+    form = w.VBox([*controls.values(), w.HBox([apply, save_name, save, run_button]), log, message])
     form.controls = controls
     form.validated = None
     form.save_name = save_name
@@ -126,12 +128,6 @@ def parameter_form(
         path.write_text(commented_set(schema, validated.literals), encoding="utf-8")
         message.value = f"<span style='color:#2e7d32'>saved {html.escape(str(path))}</span>"
         return path
-
-    run_button = w.Button(description="Run headless")
-    log = w.Output()
-    buttons = form.children[-2]
-    buttons.children = (*buttons.children, run_button)
-    form.children = (*form.children[:-1], log, message)  # the message stays last
 
     def on_run(_btn: Any = None, *, notebook: str | Path | None = None, extra_args: Sequence[str] = ()) -> Any:
         """Start ``lokonb run`` on the form's values in a subprocess (never papermill in a thread, R4.7); its
@@ -202,11 +198,9 @@ def filter_table(
         return out
 
     def render() -> Any:
-        out = view()
-        more = len(out) - max_rows
-        table = out.head(max_rows).to_html(max_rows=max_rows)
-        tail = f"<p>{more} more rows in results.json</p>" if more > 0 else ""
-        return HTML(table + tail)
+        from lokonb.notebook.tables import dataframe_html
+
+        return HTML(dataframe_html(view(), max_rows))
 
     handle = display(render(), display_id=display_id)
     if _headless():

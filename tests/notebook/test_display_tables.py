@@ -24,7 +24,7 @@ def _right_aligned(html: str) -> set[int]:
 def test_numeric_columns_right_text_left(frame: pd.DataFrame, right: set[int]) -> None:
     html = dataframe_html(frame)
     assert _right_aligned(html) == right
-    table_id = re.search(r'id="(lokonb-table-\d+)"', html).group(1)
+    table_id = re.search(r'id="(lokonb-t\d+)"', html).group(1)
     assert f"#{table_id} th, #{table_id} td {{ text-align: left; }}" in html
     assert "<thead>" in html and 'class="dataframe lokonb-table"' in html
 
@@ -44,5 +44,25 @@ def test_register_makes_display_use_it() -> None:
         register()
         data, _meta = shell.display_formatter.format(pd.DataFrame({"size": [1], "name": ["a"]}))
         assert "lokonb-table" in data["text/html"] and _right_aligned(data["text/html"]) == {2}
+    finally:
+        InteractiveShell.clear_instance()
+
+
+def test_filter_table_shows_the_same_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """filter_table's static table (headless reports) follows the same rules: filtered, aligned, capped."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from lokonb.notebook.widgets import filter_table
+
+    monkeypatch.setenv("LOKONB_HEADLESS", "1")
+    InteractiveShell.instance()
+    try:
+        frame = pd.DataFrame({"ns": ["a"] * (MAX_ROWS + 3) + ["b"], "count": range(MAX_ROWS + 4)})
+        with capture_output() as out:
+            filter_table(frame, filters=["ns"], default={"ns": "a"})
+        html = out.outputs[0].data["text/html"]
+        assert html.count("<tr>") == MAX_ROWS and html.rstrip().endswith("<p>3 more rows in results.json</p>")
+        assert _right_aligned(html) == {3} and ">b<" not in html
     finally:
         InteractiveShell.clear_instance()
