@@ -16,6 +16,10 @@ class Found:
     info: dict[str, Any] = field(default_factory=dict)            # cross-concern facts (lt versions, objects)
     known_ips: set[str] = field(default_factory=set)              # controller IPs recorded in state
 
+    def name_taken(self, kind: str, name: str, cluster: str) -> None:
+        """P8: a name the cluster needs is used by a resource it does not own (reported before any change)."""
+        self.foreign.append({"type": kind, "id": name, "why": f"exists and is not owned by cluster {cluster}"})
+
     def add(self, a: Actual) -> None:
         self.items.setdefault(a.key, []).append(a)
         if a.id:

@@ -156,8 +156,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
 
     tags = {t["Key"]: t["Value"] for t in (get("get_bucket_tagging", ("TagSet",), ("NoSuchTagSet",)) or [])}
     if not names.is_owned(tags, b.cluster):
-        found.foreign.append({"type": "s3:bucket", "id": name, "why": f"exists and is not owned by cluster "
-                              f"{b.cluster}"})
+        found.name_taken("s3:bucket", name, b.cluster)
         return
     enc = get("get_bucket_encryption", ("ServerSideEncryptionConfiguration", "Rules"),
               ("ServerSideEncryptionConfigurationNotFoundError",)) or []

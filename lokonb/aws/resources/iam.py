@@ -140,7 +140,6 @@ def _foreign_names(aws: Any, b: Any, found: Found, roles: set[str], profiles: se
     from lokonb.aws.errors import AwsError
 
     wanted = [role_name(b, "controller")] + [role_name(b, p.name) for p in b.config.worker_pools]
-    why = f"exists and is not owned by cluster {b.cluster}"
     for kind, have, op, arg in (("iam:role", roles, "get_role", "RoleName"),
                                 ("iam:instance-profile", profiles, "get_instance_profile", "InstanceProfileName")):
         for name in wanted:
@@ -152,7 +151,7 @@ def _foreign_names(aws: Any, b: Any, found: Found, roles: set[str], profiles: se
                 if exc.code == "NoSuchEntity":
                     continue
                 raise
-            found.foreign.append({"type": kind, "id": name, "why": why})
+            found.name_taken(kind, name, b.cluster)
 
 
 def discover(aws: Any, b: Any, found: Found) -> None:

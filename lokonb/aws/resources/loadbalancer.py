@@ -193,8 +193,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
     for lb in lbs:
         t = tags.get(lb["LoadBalancerArn"], {})
         if not names.is_owned(t, cluster):
-            found.foreign.append({"type": "elbv2:load-balancer", "id": lb["LoadBalancerName"],
-                                  "why": f"exists and is not owned by cluster {cluster}"})
+            found.name_taken("elbv2:load-balancer", lb["LoadBalancerName"], cluster)
             listeners = []
             continue
         attrs = aws.call("elbv2", "describe_load_balancer_attributes",
@@ -213,8 +212,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
         t = tags.get(tg["TargetGroupArn"], {})
         if not names.is_owned(t, cluster):
             if tg["TargetGroupName"] in ours:  # P8: a derived name taken by something the cluster does not own
-                found.foreign.append({"type": "elbv2:target-group", "id": tg["TargetGroupName"],
-                                      "why": f"exists and is not owned by cluster {cluster}"})
+                found.name_taken("elbv2:target-group", tg["TargetGroupName"], cluster)
             continue
         key = t.get(names.TAG_RESOURCE, tg["TargetGroupName"])
         if key == "tg/api":

@@ -235,19 +235,18 @@ def _foreign_names(aws: Any, b: Any, found: Found, lt_names: set[str], asg_names
 
     Only names not already found owned are looked up (one call each kind), so a converged cluster pays nothing."""
     wanted = [names.pool_name(b.cluster, p.name) for p in b.config.worker_pools]
-    why = f"exists and is not owned by cluster {b.cluster}"
     missing = [n for n in wanted if n not in lt_names]
     if missing:
         for lt in aws.paginate("ec2", "describe_launch_templates", "LaunchTemplates",
                                Filters=[{"Name": "launch-template-name", "Values": missing}]):
             if lt["LaunchTemplateName"] in missing:
-                found.foreign.append({"type": "ec2:launch-template", "id": lt["LaunchTemplateName"], "why": why})
+                found.name_taken("ec2:launch-template", lt["LaunchTemplateName"], b.cluster)
     missing = [n for n in wanted if n not in asg_names]
     if missing:
         for g in aws.paginate("autoscaling", "describe_auto_scaling_groups", "AutoScalingGroups",
                               AutoScalingGroupNames=missing):
             if g["AutoScalingGroupName"] in missing:
-                found.foreign.append({"type": "autoscaling:group", "id": g["AutoScalingGroupName"], "why": why})
+                found.name_taken("autoscaling:group", g["AutoScalingGroupName"], b.cluster)
 
 
 def discover(aws: Any, b: Any, found: Found) -> None:
