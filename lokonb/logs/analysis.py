@@ -23,6 +23,7 @@ from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError, LogSourceEr
 from lokonb.logs.families import OTHER, STANDARD_FIELDS, FamilyTable, coerce_table
 from lokonb.logs.probe import analyse_group, classify_network, parse_networks
 from lokonb.logs.sources import Source, resolve
+from lokonb.logs.spool import EVENT, RECORD_COLUMNS, typed_records
 
 NAT = F.NAT
 SEV_ORDER = {"F": 0, "E": 1, "W": 2, "I": 3, None: 4}
@@ -1209,8 +1210,6 @@ class _SourceRun:
 
     def _build_rows(self) -> None:
         """Turn queued material into DataFrames: one field extraction per family over all its kept rows."""
-        import pandas as pd
-
         by_f: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for f, mat in self.pending:
             by_f[f].append(mat)
@@ -1224,56 +1223,63 @@ class _SourceRun:
                 )
                 for k in mats[0]
             }
-            n = len(mat["lineno"])
-            if not n:
-                continue
-            fields = {} if f == self.clf.other else self.clf.extract(f, mat["texts"], mat["sev"])
-            fam = None if f == self.clf.other else self.clf.fams[f]
-            data: dict[str, Any] = {
-                "timestamp": mat["timestamp"],
-                "ts_outer": mat["ts_outer"],
-                "severity": F.SEV_NAMES[mat["sev"]],
-                "verbosity": mat["verbosity"],
-                "source": self.src.name,
-                "node": self.src.node,
-                "pod": self.src.pod,
-                "container": self.src.container,
-                "instance": self.src.instance,
-                "stream": mat["stream"],
-                "lineno": mat["lineno"],
-                "pid": mat["pid"],
-                "line": mat["line"],
-                "file": mat["file"],
-                "family": self.clf.names[f],
-                "group": fam.group if fam else "misc",
-                "priority": mat["priority"],
-                "why": mat["why"],
-                "harmless": mat["harmless"],
-                "message": mat["message"],
-                "continuation": mat["continuation"],
-                "n_lines": mat["n_lines"],
-                "truncated": mat["truncated"],
-                "orphan": mat["orphan"],
-                "reason": mat["reason"],
-            }
-            extra: list[dict[str, Any]] = [{} for _ in range(n)]
-            for k, v in fields.items():
-                # extracted fields reach outputs too: scrubbed like messages (OUT-11), with their key
-                vals = _as_py_list(v, n)
-                if _TRIGGER.search(k) or _known_regex() is not None:
-                    vals = [_redact_pair(k, x) if isinstance(x, str) else x for x in vals]
-                else:
-                    vals = [redact(x) if isinstance(x, str) and _TRIGGER.search(x) else x for x in vals]
-                if k in STANDARD_FIELDS:
-                    data[k] = vals
-                else:
-                    for j, x in enumerate(vals):
-                        if x is not None and x == x:
-                            extra[j][k] = x
-            self._structured_fields(mat["texts"], data, extra, n)
-            data["extra"] = [json.dumps(e, ensure_ascii=False, default=str) if e else None for e in extra]
-            self.rows.append(pd.DataFrame(data))
+            if len(mat["lineno"]):
+                self.rows.append(self._rows_frame(f, mat))
         self.rows_count = sum(len(r) for r in self.rows)
+
+    def _rows_frame(self, f: int, mat: dict[str, Any]) -> Any:
+        """Records rows of family ``f`` from its row material: fields extracted, scrubbed, structured pairs."""
+        import pandas as pd
+
+        n = len(mat["lineno"])
+        fields = {} if f == self.clf.other else self.clf.extract(f, mat["texts"], mat["sev"])
+        fam = None if f == self.clf.other else self.clf.fams[f]
+        data: dict[str, Any] = {
+            "timestamp": mat["timestamp"],
+            "ts_outer": mat["ts_outer"],
+            "severity": F.SEV_NAMES[mat["sev"]],
+            "verbosity": mat["verbosity"],
+            "source": self.src.name,
+            "node": self.src.node,
+            "pod": self.src.pod,
+            "container": self.src.container,
+            "instance": self.src.instance,
+            "stream": mat["stream"],
+            "lineno": mat["lineno"],
+            "pid": mat["pid"],
+            "line": mat["line"],
+            "file": mat["file"],
+            "family": self.clf.names[f],
+            "group": fam.group if fam else "misc",
+            "priority": mat["priority"],
+            "why": mat["why"],
+            "harmless": mat["harmless"],
+            "message": mat["message"],
+            "continuation": mat["continuation"],
+            "n_lines": mat["n_lines"],
+            "truncated": mat["truncated"],
+            "orphan": mat["orphan"],
+            "reason": mat["reason"],
+        }
+        if EVENT in mat:
+            data[EVENT] = mat[EVENT]
+        extra: list[dict[str, Any]] = [{} for _ in range(n)]
+        for k, v in fields.items():
+            # extracted fields reach outputs too: scrubbed like messages (OUT-11), with their key
+            vals = _as_py_list(v, n)
+            if _TRIGGER.search(k) or _known_regex() is not None:
+                vals = [_redact_pair(k, x) if isinstance(x, str) else x for x in vals]
+            else:
+                vals = [redact(x) if isinstance(x, str) and _TRIGGER.search(x) else x for x in vals]
+            if k in STANDARD_FIELDS:
+                data[k] = vals
+            else:
+                for j, x in enumerate(vals):
+                    if x is not None and x == x:
+                        extra[j][k] = x
+        self._structured_fields(mat["texts"], data, extra, n)
+        data["extra"] = [json.dumps(e, ensure_ascii=False, default=str) if e else None for e in extra]
+        return pd.DataFrame(data)
 
     @staticmethod
     def _structured_fields(texts: Any, data: dict[str, Any], extra: list[dict[str, Any]], n: int) -> None:
@@ -1871,43 +1877,14 @@ class LogAnalysis:
             return pd.NaT if x is None else pd.Timestamp(int(x), tz="UTC")
 
         # records
-        cols = [
-            "timestamp",
-            "ts_outer",
-            "severity",
-            "verbosity",
-            "source",
-            "node",
-            "pod",
-            "container",
-            "instance",
-            "stream",
-            "lineno",
-            "pid",
-            "line",
-            "file",
-            "family",
-            "group",
-            "priority",
-            "why",
-            "harmless",
-            "reason",
-            "message",
-            "continuation",
-            "n_lines",
-            "truncated",
-            "orphan",
-            *STANDARD_FIELDS,
-            "extra",
-        ]
         if agg.rows:
             rec = pd.concat(agg.rows, ignore_index=True)
         else:
-            rec = pd.DataFrame({c: [] for c in cols})
-        for c in cols:
+            rec = pd.DataFrame({c: [] for c in RECORD_COLUMNS})
+        for c in RECORD_COLUMNS:
             if c not in rec.columns:
                 rec[c] = None
-        rec = rec[cols]
+        rec = rec[list(RECORD_COLUMNS)]
         policy = agg.o.records
         truncated = False
         if policy == "auto" and agg.records_overflow:
@@ -1921,43 +1898,7 @@ class LogAnalysis:
         if policy in ("auto", "actionable") and len(rec) > agg.o.max_records:
             rec = rec.tail(agg.o.max_records)
             truncated = True
-        rec = rec.reset_index(drop=True)
-        rec["timestamp"] = _to_dt(rec["timestamp"])
-        rec["ts_outer"] = _to_dt(rec["ts_outer"])
-        for c in (
-            "severity",
-            "source",
-            "node",
-            "pod",
-            "container",
-            "instance",
-            "stream",
-            "file",
-            "family",
-            "group",
-            "priority",
-            "why",
-        ):
-            rec[c] = rec[c].astype("category")
-        for c in ("lineno",):
-            rec[c] = rec[c].astype("Int64")
-        for c in ("pid", "line", "n_lines", "client_port", "local_port", "code"):
-            rec[c] = pd.to_numeric(rec[c], errors="coerce").astype("Int32")
-        rec["pid"] = rec["pid"].mask(rec["pid"] < 0)
-        rec["line"] = rec["line"].mask(rec["line"] < 0)
-        rec["verbosity"] = pd.to_numeric(rec["verbosity"], errors="coerce").astype("Int8")
-        for c in ("latency_s", "total_s"):
-            rec[c] = pd.to_numeric(rec[c], errors="coerce").astype("float64")
-        for c in ("harmless", "truncated", "orphan"):
-            rec[c] = rec[c].astype(bool)
-        for c in (
-            "message",
-            "continuation",
-            "extra",
-            "reason",
-            *[k for k, t in STANDARD_FIELDS.items() if t in ("str", "addr")],
-        ):
-            rec[c] = rec[c].astype("string")
+        rec = typed_records(rec.reset_index(drop=True))
         self.records = rec
         meta["records_truncated"] = truncated
         # summary
@@ -2303,17 +2244,6 @@ class LogAnalysis:
             plt.close(fig)
             written.append(name)
         return written
-
-
-def _to_dt(s: Any) -> Any:
-    """int64 epoch ns (NaT = int64 min) or None → datetime64[ns, UTC]."""
-    import pandas as pd
-
-    if s.dtype == np.int64:
-        arr = s.to_numpy()
-    else:
-        arr = pd.to_numeric(s, errors="coerce").astype("Int64").fillna(NAT).to_numpy(np.int64)
-    return pd.Series(pd.to_datetime(arr.view("datetime64[ns]"), utc=True), index=s.index)
 
 
 # ---------------------------------------------------------------------------------------------------------------
