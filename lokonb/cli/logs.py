@@ -181,7 +181,8 @@ def _analyze(args: argparse.Namespace) -> int:
     include: Any = ("*kube-apiserver*",)
     if args.include:
         include = None if args.include == ["*"] else tuple(args.include)
-    records_mode = "all" if (args.records or args.records_parquet) else "auto"
+    # --records-parquet streams every record itself (OUT-2); the CSV is written from the table in memory
+    records_mode = "all" if args.records else "auto"
     result = analyze(
         args.paths,
         pods=pods,

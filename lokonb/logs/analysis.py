@@ -23,7 +23,7 @@ from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError, LogSourceEr
 from lokonb.logs.families import OTHER, STANDARD_FIELDS, FamilyTable, coerce_table
 from lokonb.logs.probe import analyse_group, classify_network, parse_networks
 from lokonb.logs.sources import Source, resolve
-from lokonb.logs.spool import EVENT, RECORD_COLUMNS, typed_records
+from lokonb.logs.spool import EVENT, RECORD_COLUMNS, RecordsWriter, SourceSpool, typed_records
 
 NAT = F.NAT
 SEV_ORDER = {"F": 0, "E": 1, "W": 2, "I": 3, None: 4}
@@ -319,6 +319,11 @@ class _SourceRun:
         self.chunks: tuple[int, int | None] | None = None  # byte-range worker: the block chunks it reads
         self._networks: dict[str, str] = {}  # client address -> classify_network()
         self.fast = True  # vectorised fast paths on (False: the general per-row paths, for equality tests)
+        # records_path: every record of this source, spooled until its verdicts and years are final (OUT-2)
+        self.spool: SourceSpool | None = None if agg.sink is None else SourceSpool(agg.sink.path.parent)
+        self.spool_frames: list[Any] = []  # the current block's rows for the spool
+        self.events = 0  # probe events numbered in file order: the spool's key to their final verdict
+        self.event_rows: dict[str, np.ndarray] = {}  # verdict columns by event number (when the source ends)
 
     # -- reading -----------------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -696,6 +701,9 @@ class _SourceRun:
         for f in np.unique(fam[keep]).tolist():
             idx = np.flatnonzero((fam == f) & keep)
             self._family_batch(int(f), idx, ctx, pre.get(int(f)))
+        if self.spool is not None:
+            self.spool.add(self.spool_frames)
+            self.spool_frames = []
 
     def _timestamps(
         self, K: F.KlogColumns, ri: np.ndarray, outer: np.ndarray, hdr: np.ndarray
@@ -1049,6 +1057,13 @@ class _SourceRun:
         for j, a in enumerate(addr):
             by[a or "(unknown)"].append(j)
         keep_rows = self._want_rows(len(idx))
+        events = self.events + np.arange(len(idx), dtype=np.int64)
+        self.events += len(idx)
+        if self.spool is not None:
+            n = len(idx)
+            mat = self._material(f, idx, c, np.zeros(n, bool), np.full(n, "probe", object), np.full(n, None, object))
+            mat[EVENT] = events
+            self.spool_frames.append(self._rows_frame(f, mat))
         for a, js in by.items():
             ja = np.array(js)
             g = self.probe[a]
@@ -1072,7 +1087,7 @@ class _SourceRun:
                     rows,
                     fsev[ja].copy(),
                     idx[ja].copy(),
-                    None,
+                    None if self.spool is None else events[ja],
                 )
             )
 
@@ -1109,6 +1124,8 @@ class _SourceRun:
         why: np.ndarray,
         priority: np.ndarray,
     ) -> None:
+        if self.spool is not None:
+            self.spool_frames.append(self._rows_frame(f, self._material(f, idx, c, harmless, why, priority)))
         mode = self.o.records
         if mode == "none":
             return
@@ -1348,7 +1365,38 @@ class _SourceRun:
         self.delta = delta
         self._resolve_probes()
         self._build_rows()
+        if self.spool is not None:
+            self._drain_spool(delta)
         self.agg.merge(self, delta)
+
+    def _drain_spool(self, delta: int) -> None:
+        """Append this source's spooled rows to ``records_path``: probe verdicts filled in, TIME-4 years final."""
+        import pandas as pd
+
+        from lokonb.logs.spool import to_datetime
+
+        ev = self.event_rows
+
+        def patch(df: Any) -> Any:
+            e = df.pop(EVENT).to_numpy(np.int64)
+            hit = np.flatnonzero(e >= 0)
+            if len(hit):
+                for k in ("why", "priority", "reason"):
+                    col = np.array(df[k].astype(object).to_numpy(), dtype=object)
+                    col[hit] = ev[k][e[hit]]
+                    df[k] = pd.Series(col, index=df.index).astype(df[k].dtype.name)
+                h = df["harmless"].to_numpy(bool).copy()
+                h[hit] = ev["harmless"][e[hit]]
+                df["harmless"] = h
+            t = df["timestamp"].to_numpy(np.int64)
+            df["timestamp"] = to_datetime(pd.Series(_shift_years(t, delta) if delta else t, index=df.index))
+            return df
+
+        assert self.agg.sink is not None
+        spool, self.spool = self.spool, None
+        for df in spool.drain(patch):
+            self.agg.sink.write(df)
+        self.event_rows = {}
 
     def _resolve_probes(self) -> None:
         o = self.o
@@ -1421,7 +1469,7 @@ class _SourceRun:
         period: float,
         network: str,
     ) -> None:
-        ts, _, tls, sev, example, rows, _fsev, _idx, _ = part
+        ts, _, tls, sev, example, rows, _fsev, _idx, events = part
         self._add_batch(f, ts, sev, harmless, lambda j: example)
         act = np.flatnonzero(~harmless)
         for j in act.tolist():
@@ -1445,18 +1493,28 @@ class _SourceRun:
                 if t != NAT:
                     stf[2] = t if stf[2] is None else min(stf[2], t)
                     stf[3] = t if stf[3] is None else max(stf[3], t)
-        if rows is not None:
+        verdict: dict[str, np.ndarray] = {}
+        if rows is not None or events is not None:
             fam = self.clf.fams[f]
             per = "" if period != period else f" every {period:.1f} s"
-            rows = dict(rows)
-            rows["harmless"] = np.asarray(harmless, bool)
-            rows["why"] = np.asarray(why, dtype=object)
-            rows["priority"] = np.asarray(prio, dtype=object)
-            rows["reason"] = np.where(
-                harmless,
-                f"load-balancer health check: periodic{per} from {addr} ({network})",
-                np.array([f"{w}: {fam.reason}" for w in why], dtype=object),
-            ).astype(object)
+            verdict = {
+                "harmless": np.asarray(harmless, bool),
+                "why": np.asarray(why, dtype=object),
+                "priority": np.asarray(prio, dtype=object),
+                "reason": np.where(
+                    harmless,
+                    f"load-balancer health check: periodic{per} from {addr} ({network})",
+                    np.array([f"{w}: {fam.reason}" for w in why], dtype=object),
+                ).astype(object),
+            }
+        if events is not None:
+            for k, v in verdict.items():
+                col = self.event_rows.get(k)
+                if col is None:
+                    col = self.event_rows[k] = np.empty(self.events, bool if k == "harmless" else object)
+                col[events] = v
+        if rows is not None:
+            rows = {**rows, **verdict}
             mode = self.o.records
             if mode == "actionable" or (mode == "auto" and self.agg.records_overflow):
                 keep = ~rows["harmless"]
@@ -1690,6 +1748,7 @@ class _Aggregate:
         self.restart_loops: list[dict[str, Any]] = []
         self.warnings: list[str] = []
         self.defer_rows = False  # a range coordinator's aggregate: the parent caps rows in absorb()
+        self.sink: RecordsWriter | None = None  # records_path: every record, streamed (OUT-2)
 
     def _add_timeline(self, frames: list[Any]) -> None:
         import pandas as pd
@@ -2358,28 +2417,21 @@ def analyze(
     if not resolved:
         raise LogParameterError("no sources given: pass paths, globs, directories, '-', 'sample' or pods")
     agg.warnings.extend(warnings)
-    for src in resolved:
-        run = _SourceRun(src, opts, clf, agg)
-        if src.error is None:
-            try:
-                from lokonb.logs.ranges import analyze_in_ranges
-
-                if analyze_in_ranges(run):  # read, finalized and merged by byte-range worker processes
-                    del run
-                    _release_memory()
-                    continue
-                run.run()
-            except MemoryError:
-                src.error = "out of memory while reading"
-        run.finalize()
-        del run
-        _release_memory()
-    errors = {s["source"]: s["error"] for s in agg.sources if s["error"]}
-    readable = [s for s in agg.sources if not s["error"] or s["records"] or s["lines"]]
-    if not readable:
-        raise LogSourceError(
-            "no source could be read: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors
-        )
+    if records_path is not None:
+        agg.sink = RecordsWriter(records_path)
+    try:
+        for src in resolved:
+            _analyze_source(src, opts, clf, agg)
+        errors = {s["source"]: s["error"] for s in agg.sources if s["error"]}
+        readable = [s for s in agg.sources if not s["error"] or s["records"] or s["lines"]]
+        if not readable:
+            raise LogSourceError(
+                "no source could be read: " + "; ".join(f"{k}: {v}" for k, v in errors.items()), errors
+            )
+    except BaseException:
+        if agg.sink is not None:
+            agg.sink.close(ok=False)  # no half-written records file
+        raise
     meta: dict[str, Any] = {
         "version": _version(),
         "parameters": {
@@ -2397,11 +2449,33 @@ def analyze(
             "workers": opts.workers,
         },
     }
+    if agg.sink is not None:
+        agg.sink.close()
+        meta["records_path"] = {"path": str(agg.sink.path), "rows": agg.sink.rows}
     result = LogAnalysis(agg, table, meta)
     meta["timing_s"] = round(time.perf_counter() - t0, 3)
-    if records_path is not None:
-        result.records.to_parquet(records_path, index=False)
     return result
+
+
+def _analyze_source(src: Source, opts: Options, clf: Classifier, agg: _Aggregate) -> None:
+    """Read one source (in byte ranges when it pays off), finalize it and merge it into ``agg``."""
+    run = _SourceRun(src, opts, clf, agg)
+    try:
+        if src.error is None:
+            try:
+                from lokonb.logs.ranges import analyze_in_ranges
+
+                if analyze_in_ranges(run):  # read, finalized and merged by byte-range worker processes
+                    return
+                run.run()
+            except MemoryError:
+                src.error = "out of memory while reading"
+        run.finalize()
+    finally:
+        if run.spool is not None:
+            run.spool.discard()
+        del run
+        _release_memory()
 
 
 def check_fail_on(result: LogAnalysis, fail_on: str | None) -> None:

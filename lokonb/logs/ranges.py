@@ -39,6 +39,8 @@ def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
     src, o = run.src, run.o
     if o.workers < 2 or src.kind != "file" or src.path is None or src.opener is None:
         return None
+    if run.spool is not None:
+        return None  # records_path spools every row in file order: one sequential read
     if o.since_ns is not None or o.until_ns is not None or o.klog_tz not in _UTC_ZONES:
         return None
     if run.fmt_param not in ("auto", "klog"):

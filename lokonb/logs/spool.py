@@ -67,10 +67,13 @@ def typed_records(rec: Any, *, raw_timestamp: bool = False) -> Any:
     for c in RECORD_COLUMNS:
         if c not in rec.columns:
             rec[c] = None
-    rec = rec[list(RECORD_COLUMNS) + ([EVENT] if EVENT in rec.columns else [])]
     if raw_timestamp:
+        # the spool: provisional int64 times, and the probe event number of TLS rows (-1 for the others)
+        rec = rec[[*RECORD_COLUMNS, EVENT]] if EVENT in rec.columns else rec[list(RECORD_COLUMNS)].assign(_ev=-1)
+        rec[EVENT] = pd.to_numeric(rec[EVENT]).fillna(-1).astype(np.int64)
         rec["timestamp"] = pd.to_numeric(rec["timestamp"]).astype(np.int64)
     else:
+        rec = rec[list(RECORD_COLUMNS)]
         rec["timestamp"] = to_datetime(rec["timestamp"])
     rec["ts_outer"] = to_datetime(rec["ts_outer"])
     for c in _CATEGORIES:

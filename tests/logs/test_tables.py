@@ -107,8 +107,10 @@ def test_records_cap_and_parquet(tmp_path):
     assert not res.records["harmless"].any()
     full = analyze([str(p)], records="all", year=2024)
     assert len(full.records) == full.meta["records_total"]
+    # records_path streams every record, whatever the in-memory cap (OUT-2)
     pq = pd.read_parquet(tmp_path / "r.parquet")
-    assert len(pq) == len(res.records)
+    assert len(pq) == full.meta["records_total"] == res.meta["records_path"]["rows"]
+    assert pq["harmless"].sum() == full.records["harmless"].sum()
 
 
 def test_plots_and_to_dir(sample_result, tmp_path):
