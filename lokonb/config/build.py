@@ -39,7 +39,9 @@ from lokonb.config.model import (
 RawPath = tuple[str | int, ...]
 Locator = Callable[[RawPath], str | None]
 
-#: Marks a value that failed its type check, so rules do not pile further errors on it.
+#: Marks a value that failed its type check, so rules do not pile further errors on it. A source may also put it in
+#: a :class:`RawDefinition` for a value it could not read and has already reported (a lokocfg expression error): the
+#: attribute then counts as present (no "is required") and is skipped by the rules.
 INVALID = object()
 
 
@@ -120,6 +122,9 @@ def _check_block(col: Collector, data: Any, table: tuple[Field, ...], base: str,
         path = attr_path(base, str(key))
         if spec is None:
             col.add(path, f"unknown attribute; {suggest(str(key), allowed)}", raw=(*raw, key), rule="unknown")
+            continue
+        if value is INVALID:  # the source already reported it (a lokocfg expression that failed to evaluate)
+            out[key] = INVALID
             continue
         if value is None and spec.default is DERIVED:
             continue  # null = "use the derived default" (how to_dict() writes unset derived values)

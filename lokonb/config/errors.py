@@ -44,6 +44,13 @@ class ConfigValidationError(ConfigError):
         where = f" in {file}" if file else ""
         head = f"{len(errors)} error{'s' if len(errors) != 1 else ''}{where}:"
         super().__init__("\n".join([head, *(f"  {i}" for i in errors)]))
+        # ``file``/``line`` as on any ConfigError (set after formatting: the message names them per issue): the
+        # definition, or the one error's own ``file:line`` when there is exactly one error with a known line.
+        self.file = file
+        if len(errors) == 1 and errors[0].source:
+            where, _sep, line = errors[0].source.rpartition(":")
+            if where and line.isdigit():
+                self.file, self.line = where, int(line)
 
     @property
     def errors(self) -> tuple[Issue, ...]:

@@ -47,6 +47,11 @@ class ExprError(Exception):
     """An expression lokonb cannot evaluate; ``str()`` is the user message (without location)."""
 
 
+class FailedVariable(ExprError):
+    """``var.NAME`` whose own value (vars file entry or default) failed to evaluate and was reported there; the
+    expression using it fails too, but reporting it again would repeat the same mistake."""
+
+
 @dataclass
 class Context:
     """What expressions can see: variable values, where relative ``file()`` paths are looked up."""
@@ -56,6 +61,7 @@ class Context:
     search_dirs: tuple[Path, ...]
     where: str = ""
     used_files: list[Path] = field(default_factory=list)
+    failed: frozenset[str] = frozenset()  # variables whose value failed to evaluate (see FailedVariable)
 
 
 def unquote_key(key: str) -> str:
@@ -297,6 +303,8 @@ class Parser:
         name = ident.group(0)
         if name not in self.ctx.declared:
             raise ExprError(f'reference to undeclared variable "{name}" (add a variable "{name}" block)')
+        if name in self.ctx.failed:
+            raise FailedVariable(f'variable "{name}" has no value: its value failed to evaluate')
         if name not in self.ctx.variables:
             raise ExprError(f'variable "{name}" has no value: set it in lokocfg.vars, with --var {name}=VALUE, '
                             "or give the variable block a default")

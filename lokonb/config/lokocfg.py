@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lokonb.config.build import Locator, RawDefinition, RawPath, validate_raw
+from lokonb.config.build import INVALID, Locator, RawDefinition, RawPath, validate_raw
 from lokonb.config.errors import Issue
 from lokonb.config.fields import CLUSTER_FIELDS, OIDC_FIELDS, POOL_FIELDS, names
-from lokonb.config.hclexpr import Context, ExprError, evaluate, unquote_key
+from lokonb.config.hclexpr import Context, ExprError, FailedVariable, evaluate, unquote_key
 from lokonb.config.loaders import Loaded, log
 from lokonb.config.model import ClusterConfig
 from lokonb.config.yamlsrc import read_text
@@ -168,6 +168,8 @@ def _blocks(source: _Source, kind: str) -> list[tuple[str, dict[str, Any]]]:
 class _Vars:
     declared: dict[str, Any] = field(default_factory=dict)  # name -> raw default (or _UNSET)
     values: dict[str, Any] = field(default_factory=dict)
+    where: dict[str, tuple[_Source, int | None]] = field(default_factory=dict)  # name -> its block's file, line
+    failed: set[str] = field(default_factory=set)  # value (vars file entry or default) failed, already reported
 
 
 _UNSET = object()
@@ -193,9 +195,10 @@ def _collect_variables(sources: list[_Source], issues: list[Issue]) -> _Vars:
     out = _Vars()
     for source in sources:
         for name, body in _blocks(source, "variable"):
+            line = source.find_line(rf'^\s*variable\s+"{re.escape(name)}"')
             if name in out.declared:
-                raise ConfigError(f'variable "{name}" is declared twice', file=str(source.path),
-                                  line=source.find_line(rf'^\s*variable\s+"{re.escape(name)}"'))
+                raise ConfigError(f'variable "{name}" is declared twice', file=str(source.path), line=line)
+            out.where[name] = (source, line)
             unknown = set(body) - {"default", "type", "description", "sensitive", "nullable"}
             if unknown:
                 raise ConfigError(f'variable "{name}": unknown attribute {sorted(unknown)[0]!r} (allowed: '
@@ -231,28 +234,53 @@ def _resolve_values(v: _Vars, vars_path: Path | None, overrides: Mapping[str, An
             try:
                 v.values[key] = evaluate(raw, literal_ctx)
             except ExprError as exc:
-                raise ConfigError(f"{key}: {exc}", file=str(vars_path),
-                                  line=source.find_line(rf"^\s*{re.escape(key)}\s*=")) from None
+                v.failed.add(key)
+                issues.append(_expr_issue(f"var.{key}", exc, raw, source,
+                                          source.find_line(rf"^\s*{re.escape(key)}\s*=")))
     for name, default in v.declared.items():
-        if name not in v.values and default is not _UNSET:
+        if name not in v.values and name not in v.failed and default is not _UNSET:
             try:
                 v.values[name] = evaluate(default, literal_ctx)
             except ExprError as exc:
-                raise ConfigError(f'variable "{name}" default: {exc}') from None
+                v.failed.add(name)
+                block, line = v.where[name]
+                issues.append(_expr_issue(f"var.{name}", exc, default, block,
+                                          block.attr_line(line, "default") or line))
     for name, value in overrides.items():
         if name not in v.declared:
             issues.append(Issue(path=f"var.{name}", severity="warning", rule="vars",
                                 message=f"--var {name}: no variable \"{name}\" block declares it (ignored)"))
             continue
         v.values[name] = value
+        v.failed.discard(name)  # the command line wins; a bad vars file entry stays reported
 
 
-def _eval(value: Any, ctx: Context, where: str, source: _Source, line_pattern: str | None) -> Any:
+def _as_written(raw: Any) -> str | None:
+    """An attribute's expression as the user wrote it (``var.x`` for ``${var.x}``), for an issue's ``value``."""
+    if not isinstance(raw, str):
+        return None
+    if raw.startswith("${") and raw.endswith("}"):
+        raw = raw[2:-1]
+    return raw if len(raw) <= 80 else raw[:77] + "..."
+
+
+def _expr_issue(path: str, exc: ExprError, raw: Any, source: _Source, line: int | None) -> Issue:
+    """An expression that failed to evaluate, as an issue located at its attribute's line."""
+    return Issue(path=path, message=str(exc), rule="expression", value=_as_written(raw),
+                 source=f"{source.path}:{line}" if line else str(source.path))
+
+
+def _evaluate(raw: Any, ctx: Context, path: str, source: _Source, line: int | None, issues: list[Issue]) -> Any:
+    """One attribute's value; when it fails, the issue goes to ``issues`` and the value is ``INVALID`` (present,
+    so no "is required" follows, and skipped by the rules). Each attribute is evaluated on its own, so every
+    failing one is reported; within one expression the first error stops it."""
     try:
-        return evaluate(value, ctx)
+        return evaluate(raw, ctx)
+    except FailedVariable:
+        return INVALID  # the variable's own line is reported; this use would only repeat it
     except ExprError as exc:
-        line = source.find_line(line_pattern) if line_pattern else None
-        raise ConfigError(f"{where}: {exc}", file=str(source.path), line=line) from None
+        issues.append(_expr_issue(path, exc, raw, source, line))
+        return INVALID
 
 
 def _block_entries(value: Any) -> list[tuple[tuple[str, ...], dict[str, Any]]] | None:
@@ -299,10 +327,7 @@ class _BodyReader:
         self.issues.append(Issue(path=path, message=message, rule=rule, source=self.where(line)))
 
     def value(self, value: Any, path: str, line: int | None) -> Any:
-        try:
-            return evaluate(value, self.ctx)
-        except ExprError as exc:
-            raise ConfigError(f"{path}: {exc}", file=str(self.source.path), line=line) from None
+        return _evaluate(value, self.ctx, path, self.source, line, self.issues)
 
     def attributes(self, body: dict[str, Any], start: int | None, base: str, attrs: frozenset[str],
                    blocks: tuple[str, ...]) -> tuple[dict[str, Any], dict[str, _Nested]]:
@@ -395,6 +420,8 @@ def _os_name(cluster: dict[str, Any], locate: Locator, issues: list[Issue]) -> N
     if "os_name" not in cluster:
         return
     value = cluster.pop("os_name")
+    if value is INVALID:  # its expression failed and is reported
+        return
     where = locate(("cluster", "os_name"))
     if isinstance(value, str) and value.lower() == "flatcar":
         issues.append(Issue(path="os_name", severity="warning", rule="os_name", source=where,
@@ -450,10 +477,14 @@ def _string_labels(cluster: dict[str, Any], locate: Locator, issues: list[Issue]
                         f"{attr} = {{ {suggestion} }}"))
 
 
-def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Context) -> dict[str, Any]:
+def _check_backend(source: _Source, name: str) -> None:
     if name not in BACKEND_ATTRS:
         raise ConfigError(f'backend "{name}" is not supported by lokonb (allowed: local, s3)',
                           file=str(source.path), line=source.find_line(r"^\s*backend\s"))
+
+
+def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Context,
+                   issues: list[Issue]) -> dict[str, Any]:
     values = {}
     for key, value in body.items():
         if key not in BACKEND_ATTRS[name]:
@@ -461,16 +492,17 @@ def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Contex
             hint = f'did you mean "{close[0]}"?' if close else "allowed: " + ", ".join(BACKEND_ATTRS[name])
             raise ConfigError(f'backend "{name}": unknown attribute "{key}"; {hint}', file=str(source.path),
                               line=source.find_line(rf"^\s*{re.escape(key)}\s*="))
-        values[key] = _eval(value, ctx, f"backend.{key}", source, rf"^\s*{re.escape(key)}\s*=")
+        values[key] = _evaluate(value, ctx, f"backend.{key}", source,
+                                source.find_line(rf"^\s*{re.escape(key)}\s*="), issues)
     if name == "local":
         path = values.get("path", "terraform.tfstate")
-        return {"backend": "local", "path": f"{path}.lokonb.json"}
+        return {"backend": "local", "path": INVALID if path is INVALID else f"{path}.lokonb.json"}
     state: dict[str, Any] = {"backend": "s3"}
     for key in ("bucket", "region", "dynamodb_table"):
         if key in values:
             state[key] = values[key]
     if "key" in values:
-        state["key"] = f"{values['key']}.lokonb.json"
+        state["key"] = INVALID if values["key"] is INVALID else f"{values['key']}.lokonb.json"
     else:
         state["key"] = ""  # lokoctl requires a key: V22 reports it
     if "aws_creds_path" in values:
@@ -519,7 +551,8 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
     chosen_vars = _vars_file(Path(vars_path) if vars_path is not None else None, config_dir)
     search_dirs = (Path.cwd(), config_dir.resolve())
     _resolve_values(variables, chosen_vars, dict(overrides or {}), issues, search_dirs)
-    ctx = Context(variables=variables.values, declared=frozenset(variables.declared), search_dirs=search_dirs)
+    ctx = Context(variables=variables.values, declared=frozenset(variables.declared), search_dirs=search_dirs,
+                  failed=frozenset(variables.failed))
 
     clusters = [(s, label, body) for s in sources for label, body in _blocks(s, "cluster")]
     if not clusters:
@@ -531,12 +564,15 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
     if platform != "aws":
         raise ConfigError(f'platform "{platform}" is not supported by lokonb (only aws)',
                           file=str(cluster_source.path), line=cluster_line)
-    cluster, pool_lines = _cluster_raw(cluster_source, body, ctx, issues, cluster_line)
-
     backends = [(s, label, b) for s in sources for label, b in _blocks(s, "backend")]
     if len(backends) > 1:
         raise ConfigError("more than one backend block")
-    state = _backend_state(*backends[0], ctx) if backends else {}
+    if backends:
+        _check_backend(*backends[0][:2])
+    # Structural errors above stop loading; from here every attribute is evaluated on its own and a failing
+    # expression becomes an issue (INVALID value), reported with validation's issues.
+    cluster, pool_lines = _cluster_raw(cluster_source, body, ctx, issues, cluster_line)
+    state = _backend_state(*backends[0], ctx, issues) if backends else {}
     components = [label for s in sources for label, _b in _blocks(s, "component")]
     if components:
         issues.append(Issue(path="component", severity="warning", rule="components",
