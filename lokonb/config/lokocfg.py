@@ -486,14 +486,17 @@ def _check_backend(source: _Source, name: str) -> None:
 def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Context,
                    issues: list[Issue]) -> dict[str, Any]:
     values = {}
+    start = source.first(None, r"^\s*backend\b")
     for key, value in body.items():
+        line = source.attr_line(start, key) or start  # inside the backend block (a cluster has region/path too)
         if key not in BACKEND_ATTRS[name]:
             close = difflib.get_close_matches(key, BACKEND_ATTRS[name], n=1, cutoff=0.6)
             hint = f'did you mean "{close[0]}"?' if close else "allowed: " + ", ".join(BACKEND_ATTRS[name])
-            raise ConfigError(f'backend "{name}": unknown attribute "{key}"; {hint}', file=str(source.path),
-                              line=source.find_line(rf"^\s*{re.escape(key)}\s*="))
-        values[key] = _evaluate(value, ctx, f"backend.{key}", source,
-                                source.find_line(rf"^\s*{re.escape(key)}\s*="), issues)
+            issues.append(Issue(path=f"backend.{key}", rule="unknown",
+                                message=f'unknown attribute of backend "{name}"; {hint}',
+                                source=f"{source.path}:{line}" if line else str(source.path)))
+            continue
+        values[key] = _evaluate(value, ctx, f"backend.{key}", source, line, issues)
     if name == "local":
         path = values.get("path", "terraform.tfstate")
         return {"backend": "local", "path": INVALID if path is INVALID else f"{path}.lokonb.json"}

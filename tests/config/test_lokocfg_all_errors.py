@@ -249,3 +249,22 @@ def test_other_cli_commands_report_every_issue_too(tmp_path, command):
     assert "Traceback" not in result.stderr
     for path, line in lines.items():
         assert any(f"{path}: " in text and text.endswith(f"[{cfg}:{line}]") for text in result.stderr.split("\n"))
+
+
+def test_backend_mistakes_are_issues_at_the_backend_lines(tmp_path):
+    """An unknown backend attribute no longer stops loading; a backend value is located in the backend block even
+    when the cluster block has an attribute of the same name (region) above it."""
+    s3 = ('backend "s3" {\n  bucket         = "b"\n  key            = "k"\n  region         = var.nope\n'
+          '  dynamodb_table = "t"\n  buckt          = "x"\n}\n')
+    text = BASE[:BASE.index('backend "local"')] + s3
+    cfg, lines = write(tmp_path, [BAD[2]], text=text)
+    numbered = cfg.read_text().split("\n")
+    region, buckt = numbered.index("  region         = var.nope") + 1, numbered.index('  buckt          = "x"') + 1
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(cfg)
+    assert [(i.path, i.rule, i.source) for i in exc.value.errors] == [
+        ("controller_type", "expression", f"{cfg}:{lines['controller_type']}"),
+        ("backend.region", "expression", f"{cfg}:{region}"),
+        ("backend.buckt", "unknown", f"{cfg}:{buckt}"),
+    ]
+    assert 'did you mean "bucket"?' in exc.value.errors[2].message
