@@ -256,12 +256,12 @@ def _resolve_values(v: _Vars, vars_path: Path | None, overrides: Mapping[str, An
 
 
 def _as_written(raw: Any) -> str | None:
-    """An attribute's expression as the user wrote it (``var.x`` for ``${var.x}``), for an issue's ``value``."""
-    if not isinstance(raw, str):
+    """An attribute's expression as the user wrote it (``var.x`` for ``${var.x}``), for an issue's ``value``; None
+    for a list or map (its items are not separate expressions here) and a heredoc (a whole snippet's text)."""
+    if not isinstance(raw, str) or raw.startswith('"<<'):
         return None
-    if raw.startswith("${") and raw.endswith("}"):
-        raw = raw[2:-1]
-    return raw if len(raw) <= 80 else raw[:77] + "..."
+    text = raw[2:-1] if raw.startswith("${") and raw.endswith("}") else raw
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _expr_issue(path: str, exc: ExprError, raw: Any, source: _Source, line: int | None) -> Issue:

@@ -119,18 +119,6 @@ def test_one_bad_expression_still_reports_as_before(tmp_path, row):
     assert [i.path for i in exc.value.errors] == [path]  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("rows", "value"), [
-    ([BAD[1]], "var.unset"),
-    ([BAD[3]], 'upper("stable")'),
-    ([BAD[0]], '"demo-${var.keys}"'),
-])
-def test_issue_value_is_the_expression_as_written(tmp_path, rows, value):
-    cfg, _lines = write(tmp_path, rows)
-    with pytest.raises(ConfigValidationError) as exc:
-        read_lokocfg(cfg)
-    assert exc.value.errors[0].value == value
-
-
 #: Required attributes (and attributes rules look at) whose expression fails: one issue each, no "is required".
 REQUIRED = [
     ('  cluster_name    = "demo"', "  cluster_name    = var.nope", "cluster_name", "undeclared"),
@@ -147,6 +135,20 @@ def test_a_failed_required_attribute_is_not_also_missing(tmp_path, row):
         read_lokocfg(cfg)
     assert [(i.path, i.rule, i.source) for i in exc.value.issues if i.severity == "error"] == [
         (row[2], "expression", f"{cfg}:{lines[row[2]]}")]
+
+
+@pytest.mark.parametrize(("rows", "value"), [
+    ([BAD[1]], "var.unset"),
+    ([BAD[3]], 'upper("stable")'),
+    ([BAD[0]], '"demo-${var.keys}"'),
+    ([REQUIRED[2]], None),  # a list: its items are not shown one by one
+    ([('  os_channel      = "stable"', '  os_channel      = <<EOF\n${var.nope}\nEOF', "os_channel", "")], None),
+])
+def test_issue_value_is_the_expression_as_written(tmp_path, rows, value):
+    cfg, _lines = write(tmp_path, rows)
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(cfg)
+    assert exc.value.errors[0].value == value
 
 
 @pytest.mark.parametrize(("vars_text", "variable_default", "path", "line", "fragment"), [
