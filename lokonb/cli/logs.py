@@ -142,8 +142,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     f.set_defaults(func=_families)
 
 
-def _records_csv(result: Any) -> Any:
-    rec = result.records
+def _csv_rows(rec: Any) -> Any:
+    """A slice of the records table (as read back from ``records_path``) in the ``--records`` CSV layout."""
     df = rec.rename(columns={"lineno": "line_no"})
     out = df[[c for c in RECORD_COLUMNS if c in df.columns]].copy()
     ts = out["timestamp"]
@@ -151,17 +151,34 @@ def _records_csv(result: Any) -> Any:
     out["harmless"] = out["harmless"].map({True: "true", False: "false"})
     out["orphan"] = out["orphan"].map({True: "true", False: "false"})
     out["severity"] = out["severity"].astype("string").fillna("")
-    # file order: sources as given, then physical line
-    order = {name: i for i, name in enumerate(result.sources["source"])}
-    out["_o"] = out["source"].astype(str).map(order).fillna(len(order))
-    return out.sort_values(["_o", "line_no"], kind="stable").drop(columns="_o")
+    return out
+
+
+def _write_records_csv(parquet: Any, target: str) -> None:
+    """Every record, in file order (sources as read, then physical line), one Parquet row group at a time."""
+    import pyarrow.parquet as pq
+
+    from lokonb.logs.errors import LogParameterError
+
+    try:
+        with open(target, "w", encoding="utf-8", newline="") as fh:
+            pf = pq.ParquetFile(str(parquet))
+            header = True
+            for i in range(pf.num_row_groups):
+                _csv_rows(pf.read_row_group(i).to_pandas()).to_csv(fh, header=header, index=False)
+                header = False
+            if header:  # no record at all: the header alone
+                _csv_rows(pf.read().to_pandas()).to_csv(fh, index=False)
+    except OSError as exc:
+        raise LogParameterError(f"--records: cannot write {target}: {exc.strerror or exc}") from None
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    import json
+    import shutil
+    import tempfile
+    from pathlib import Path
 
-    from lokonb.logs.analysis import analyze, check_fail_on
-    from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError
+    from lokonb.logs.errors import LogParameterError
 
     if not args.paths and not args.pods:
         raise LogParameterError(
@@ -181,8 +198,28 @@ def _analyze(args: argparse.Namespace) -> int:
     include: Any = ("*kube-apiserver*",)
     if args.include:
         include = None if args.include == ["*"] else tuple(args.include)
-    # --records-parquet streams every record itself (OUT-2); the CSV is written from the table in memory
-    records_mode = "all" if args.records else "auto"
+    # every record goes to Parquet as the analysis streams (OUT-2 records_path), never held in memory; --records
+    # is that file rewritten as CSV, so the in-memory table keeps its default cap either way
+    parquet, spool_dir = args.records_parquet, None
+    if args.records and not parquet:
+        try:
+            spool_dir = tempfile.mkdtemp(prefix=".lokonb-records-", dir=Path(args.records).resolve().parent)
+        except OSError as exc:
+            raise LogParameterError(f"--records: cannot write {args.records}: {exc.strerror or exc}") from None
+        parquet = str(Path(spool_dir) / "records.parquet")
+    try:
+        return _analyze_and_print(args, pods, include, parquet)
+    finally:
+        if spool_dir is not None:
+            shutil.rmtree(spool_dir, ignore_errors=True)
+
+
+def _analyze_and_print(args: argparse.Namespace, pods: Any, include: Any, parquet: str | None) -> int:
+    import json
+
+    from lokonb.logs.analysis import analyze, check_fail_on
+    from lokonb.logs.errors import FindingsAtOrAbove
+
     result = analyze(
         args.paths,
         pods=pods,
@@ -196,13 +233,12 @@ def _analyze(args: argparse.Namespace) -> int:
         until=args.until,
         bucket=args.bucket,
         max_records=args.max_records,
-        records=records_mode,
-        records_path=args.records_parquet,
+        records_path=parquet,
         workers=args.workers,
         include=include,
     )
     if args.records:
-        _records_csv(result).to_csv(args.records, index=False)
+        _write_records_csv(parquet, args.records)
     if args.summary:
         result.summary.to_csv(args.summary, index=False)
     if args.out:

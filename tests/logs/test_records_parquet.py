@@ -116,3 +116,30 @@ def test_cli_records_parquet_streams_all_with_the_default_table(two_logs, tmp_pa
     meta = json.loads(proc.stdout)["meta"]
     assert meta["records_truncated"]  # the table in memory keeps the default cap
     assert len(pd.read_parquet(out)) == meta["records_total"] == meta["records_path"]["rows"]
+
+
+def test_cli_records_csv_is_every_record_from_the_stream(two_logs, tmp_path, capsys):
+    from lokonb.cli import main
+
+    out = tmp_path / "records.csv"
+    rc = main(["logs", "analyze", *two_logs, "--records", str(out), "--max-records", "10", "--year", "2024",
+               "--json"])  # fmt: skip
+    assert rc == 0
+    meta = json.loads(capsys.readouterr().out)["meta"]
+    csv = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert len(csv) == meta["records_total"] and meta["records_truncated"]
+    full = analyze(two_logs, records="all", year=2024)
+    exp = _by_line(full.records)
+    assert csv["source"].tolist() == exp["source"].tolist()  # sources as read, then physical line
+    assert csv["line_no"].tolist() == [str(n) for n in exp["lineno"]]
+    assert csv["harmless"].tolist() == ["true" if h else "false" for h in exp["harmless"]]
+    assert csv["reason"].tolist() == exp["reason"].fillna("").tolist()
+    assert sorted(os.listdir(tmp_path)) == ["records.csv"]  # the Parquet spool is gone
+
+
+def test_cli_records_csv_in_a_missing_folder_is_exit_2(two_logs, tmp_path, capsys):
+    from lokonb.cli import main
+
+    rc = main(["logs", "analyze", two_logs[0], "--records", str(tmp_path / "nope" / "r.csv")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--records: cannot write" in err and "Traceback" not in err
