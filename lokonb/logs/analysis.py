@@ -1287,7 +1287,8 @@ class _SourceRun:
             if _TRIGGER.search(k) or _known_regex() is not None:
                 vals = [_redact_pair(k, x) if isinstance(x, str) else x for x in vals]
             else:
-                vals = [redact(x) if isinstance(x, str) and _TRIGGER.search(x) else x for x in vals]
+                for j in _trigger_rows(v, vals):
+                    vals[j] = redact(vals[j])
             if k in STANDARD_FIELDS:
                 data[k] = vals
             else:
@@ -1647,6 +1648,19 @@ def _as_py_list(v: Any, n: int) -> list[Any]:
     if arr.dtype.kind == "f":
         return [None if x != x else x for x in arr.tolist()]
     return arr.tolist()
+
+
+def _trigger_rows(v: Any, vals: list[Any]) -> list[int]:
+    """Rows of a field whose text has a secret trigger word (the only ones :func:`redact` can change); one RE2
+    pass over an Arrow column instead of a Python regex per row."""
+    if not (isinstance(v, pa.Array) and (pa.types.is_string(v.type) or pa.types.is_large_string(v.type)
+                                         or pa.types.is_binary(v.type) or pa.types.is_large_binary(v.type))):
+        texts = [x if isinstance(x, str) else None for x in vals]
+        if not any(texts):
+            return []
+        v = pa.array(texts, pa.large_string())
+    hit = pc.match_substring_regex(v, _TRIGGER_RX).fill_null(False)
+    return np.flatnonzero(np.asarray(hit.to_numpy(zero_copy_only=False), bool)).tolist()
 
 
 def _as_str_list(v: Any, n: int) -> list[str | None]:
