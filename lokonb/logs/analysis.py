@@ -1124,8 +1124,10 @@ class _SourceRun:
         why: np.ndarray,
         priority: np.ndarray,
     ) -> None:
+        frame = None
         if self.spool is not None:
-            self.spool_frames.append(self._rows_frame(f, self._material(f, idx, c, harmless, why, priority)))
+            frame = self._rows_frame(f, self._material(f, idx, c, harmless, why, priority))
+            self.spool_frames.append(frame)
         mode = self.o.records
         if mode == "none":
             return
@@ -1136,6 +1138,11 @@ class _SourceRun:
             sel = np.flatnonzero(~harmless)
             if mode == "auto":
                 self.agg.records_overflow = True
+        elif frame is not None:
+            # every row is kept (and within the cap): the spool's rows serve the table too, built once
+            self.rows.append(frame)
+            self.rows_count += len(frame)
+            return
         else:
             sel = np.arange(len(idx))
         if not len(sel):
