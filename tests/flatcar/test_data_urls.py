@@ -55,7 +55,23 @@ CASES = [
     ('data:multipartx/y,z', None),
     ('data:application/json;a="ä",x', 'invalid character for parameter value'),
     ('data:;,x', 'unterminated parameter sequence'),
-    ('data:;a=b=c,x', 'invalid character for parameter value'),]
+    ('data:;a=b=c,x', 'invalid character for parameter value'),
+    # payload scans (one regex each since the render-speed change): escapes after a valid one, padding, charset
+    ('data:,a%41%', 'rfc2396: unexpected end of unescape sequence'),
+    ('data:,a%41%4', 'rfc2396: unexpected end of unescape sequence'),
+    ('data:,%41%4g', 'rfc2396: invalid char 0x25 in unescape sequence'),
+    ('data:,%%41', 'rfc2396: invalid char 0x25 in unescape sequence'),
+    ('data:,é', 'invalid data character'),
+    ('data:,a{b', 'invalid data character'),
+    ("data:,!$&'()*+-./:;=?@_~", None),
+    ('data:;base64,eA=', 'illegal base64 data at input byte 3'),
+    ('data:;base64,eA===', 'illegal base64 data at input byte 4'),
+    ('data:;base64,eHk', 'illegal base64 data at input byte 0'),
+    ('data:;base64,eA==eA==', 'illegal base64 data at input byte 4'),
+    ('data:;base64,eHk=', None),
+    ('data:;base64,eB==', None),
+    ('data:;base64,+/+/', None),
+]
 
 
 @pytest.mark.parametrize(("url", "message"), CASES)
