@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# this checkout's lokonb, not whichever one the interpreter has installed (sys.path[0] is bench/)
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests" / "flatcar"))
 
 SNIPPET_CLC = """storage:
