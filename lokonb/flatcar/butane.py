@@ -8,6 +8,7 @@ translation (sugar: inline/local/trees, mount units, local SSH keys and unit con
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import posixpath
@@ -250,6 +251,7 @@ _ACRONYMS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # order3 sorts every dict of every config by it: a few dozen distinct keys
 def _go_name(key: str) -> str:
     """The Go field name of a JSON key (schematyper sorts struct fields by it: ``SSHAuthorizedKeys <
     Shell``)."""
