@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from lokonb.flatcar import clc_sections as sec
+from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
 from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
 from lokonb.flatcar.ign2checks import check_output
 from lokonb.flatcar.report import Report, ReportEntry, Translation
@@ -1124,8 +1125,23 @@ def translate_clc(
     """Translate a Container Linux Config to Ignition 2.3.0 exactly as ct v0.9.4 (``-platform``,
     ``--files-dir``).
 
-    ``strict`` turns warnings into a failure (``config`` is ``None``), like ``ct -strict``.
+    ``strict`` turns warnings into a failure (``config`` is ``None``), like ``ct -strict``. Unlike ct, an
+    output that Flatcar >= 3185 could not convert to spec 3 at boot gets warnings (§6.3,
+    :func:`boot_conversion_warnings`).
     """
+    return _translate_clc(text, platform, files_dir, strict, boot_check=True)
+
+
+def _translate_clc(
+    text: str | bytes,
+    platform: str | None,
+    files_dir: str | os.PathLike[str] | None,
+    strict: bool,
+    *,
+    boot_check: bool,
+) -> Translation:
+    """:func:`translate_clc`; ``boot_check=False`` leaves the boot-conversion check to the caller
+    (:func:`lokonb.flatcar.translator.translate` converts or checks with the model's filesystem paths)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     ctx = _Ctx(platform or None, files_dir)
@@ -1159,7 +1175,75 @@ def translate_clc(
         k: st[k] for k in ("directories", "disks", "files", "filesystems", "links", "raid") if k in st
     }
     check_output(ctx.pairs, r)
+    if boot_check and not r.has_errors:
+        r.entries.extend(boot_conversion_warnings(out, text))
     return _done(out, ctx, strict and len(r.entries) > n_parse)
+
+
+#: Prefix of the warnings of :func:`boot_conversion_warnings`.
+BOOT_CONVERSION_WARNING = "on Flatcar >= 3185 this config fails the boot-time conversion to spec 3: "
+
+
+def boot_conversion_warnings(
+    cfg2: Mapping[str, Any], text: str | None = None, *, filesystem_paths: Mapping[str, str] | None = None
+) -> list[ReportEntry]:
+    """One warning per error of the §6.3 conversion of the 2.x config ``cfg2`` (conflicting inodes, a path
+    through a link of the same config, duplicate users/groups/disks/raid/filesystems or drop-ins of one unit,
+    ``mount.create`` without ``force``, a non-root filesystem without a path...): ct accepts such configs, but
+    Flatcar >= 3185 converts 2.x configs to spec 3 at boot, and that fails on them. Its converter knows no
+    mount paths besides the config's own (hence no ``filesystem_paths`` by default). With the CLC ``text``
+    that produced ``cfg2`` the warnings are positioned on it."""
+    try:
+        convert_2x_to_3x(cfg2, target="3.3.0", filesystem_paths=filesystem_paths)
+    except ConversionError as exc:
+        entries = clc_positions(text, cfg2, exc.entries) if text is not None else exc.entries
+        return [
+            ReportEntry("warning", BOOT_CONVERSION_WARNING + e.message, e.line, e.column, path=e.path)
+            for e in entries
+        ]
+    return []
+
+
+def clc_positions(text: str, cfg2: Mapping[str, Any], entries: list[ReportEntry]) -> list[ReportEntry]:
+    """Position conversion errors (JSON paths of the 2.3.0 output) on the CLC source (§6.4): the output keeps the
+    CLC's list order except the units ct generates (platform, docker, etcd, flannel), which come first."""
+    try:
+        root = compose(text)
+    except YamlSyntaxError:
+        return entries
+    if root is None:
+        return entries
+    out = []
+    for e in entries:
+        p = _walk_clc(root, cfg2, e.path) if e.path and e.line is None else None
+        out.append(ReportEntry(e.kind, e.message, p[0], p[1], e.path, e.source) if p else e)
+    return out
+
+
+def _walk_clc(root: Any, cfg2: Mapping[str, Any], path: str) -> tuple[int, int] | None:
+    import yaml
+
+    parts = path.split(".")[1:]
+    node, found = root, None
+    for i, part in enumerate(parts):
+        if part.isdigit() and isinstance(node, yaml.SequenceNode):
+            idx = int(part)
+            if parts[:i] == ["systemd", "units"]:
+                clc_units = len(node.value)
+                idx -= len((cfg2.get("systemd") or {}).get("units") or []) - clc_units
+            if not 0 <= idx < len(node.value):
+                break
+            node = node.value[idx]
+        elif isinstance(node, yaml.MappingNode):
+            snake = re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), part)
+            nxt = next((v for k, v in node.value if k.value in (part, snake)), None)
+            if nxt is None:
+                break
+            node = nxt
+        else:
+            break
+        found = node
+    return (found.start_mark.line + 1, found.start_mark.column + 1) if found is not None else None
 
 
 def _done(out: dict[str, Any] | None, ctx: _Ctx, strict: bool, note: str | None = None) -> Translation:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import yaml
 
 from lokonb.flatcar.butane import translate_butane
-from lokonb.flatcar.clc import translate_clc
+from lokonb.flatcar.clc import _translate_clc, boot_conversion_warnings, clc_positions
 from lokonb.flatcar.clc_sections import parse_semver
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
 from lokonb.flatcar.report import ReportEntry, Translation
@@ -157,7 +156,8 @@ def translate(
     if source not in FORMATS:
         raise ValueError(f"unknown source format {source!r}; choose one of clc, butane, ignition, auto")
     if source == "clc":
-        t = translate_clc(text, platform=platform, files_dir=files_dir, strict=strict)
+        # the 2.3.0 boot check below uses filesystem_paths; 3.x targets report conversion failures as errors
+        t = _translate_clc(text, platform, files_dir, strict, boot_check=False)
     elif source == "butane":
         if target == "2.3.0":
             return Translation(
@@ -181,64 +181,15 @@ def translate(
     if t.config is None:
         return t
     if target == "2.3.0" and t.spec.startswith("2."):
-        try:  # Flatcar >= 3185 converts 2.x at boot; say so when that conversion would fail
-            convert_2x_to_3x(t.config, target="3.3.0", filesystem_paths=filesystem_paths)
-        except ConversionError as exc:
-            entries = _clc_positions(text, t.config, exc.entries) if source == "clc" else exc.entries
-            warn = [
-                ReportEntry(
-                    "warning",
-                    f"on Flatcar >= 3185 this config fails the boot-time conversion to spec 3: {e.message}",
-                    e.line,
-                    e.column,
-                    path=e.path,
-                )
-                for e in entries
-            ]
+        # Flatcar >= 3185 converts 2.x at boot; say so when that conversion would fail
+        warn = boot_conversion_warnings(
+            t.config, text if source == "clc" else None, filesystem_paths=filesystem_paths
+        )
+        if warn:
             return Translation(t.config, list(t.report) + warn, t.spec, t.source_kind)
     try:
         cfg = to_target(t.config, t.spec, target, filesystem_paths=filesystem_paths)
     except ConversionError as exc:
-        entries = _clc_positions(text, t.config, exc.entries) if source == "clc" else exc.entries
+        entries = clc_positions(text, t.config, exc.entries) if source == "clc" else exc.entries
         return Translation(None, list(t.report) + entries, target, t.source_kind)
     return Translation(cfg, t.report, target, t.source_kind)
-
-
-def _clc_positions(text: str, cfg2: Mapping[str, Any], entries: list[ReportEntry]) -> list[ReportEntry]:
-    """Position conversion errors (JSON paths of the 2.3.0 output) on the CLC source (§6.4): the output keeps the
-    CLC's list order except the units ct generates (platform, docker, etcd, flannel), which come first."""
-    try:
-        root = compose(text)
-    except YamlSyntaxError:
-        return entries
-    if root is None:
-        return entries
-    out = []
-    for e in entries:
-        p = _walk_clc(root, cfg2, e.path) if e.path and e.line is None else None
-        out.append(ReportEntry(e.kind, e.message, p[0], p[1], e.path, e.source) if p else e)
-    return out
-
-
-def _walk_clc(root: Any, cfg2: Mapping[str, Any], path: str) -> tuple[int, int] | None:
-    parts = path.split(".")[1:]
-    node, found = root, None
-    for i, part in enumerate(parts):
-        if part.isdigit() and isinstance(node, yaml.SequenceNode):
-            idx = int(part)
-            if parts[:i] == ["systemd", "units"]:
-                clc_units = len(node.value)
-                idx -= len((cfg2.get("systemd") or {}).get("units") or []) - clc_units
-            if not 0 <= idx < len(node.value):
-                break
-            node = node.value[idx]
-        elif isinstance(node, yaml.MappingNode):
-            snake = re.sub(r"(?<=[a-z0-9])([A-Z])", lambda m: "_" + m.group(1).lower(), part)
-            nxt = next((v for k, v in node.value if k.value in (part, snake)), None)
-            if nxt is None:
-                break
-            node = nxt
-        else:
-            break
-        found = node
-    return (found.start_mark.line + 1, found.start_mark.column + 1) if found is not None else None

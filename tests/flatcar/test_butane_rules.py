@@ -377,4 +377,8 @@ def test_23_target_warns_when_boot_conversion_would_fail() -> None:
     assert any("conflicting inodes" in w.message for w in t.warnings)
     from lokonb.flatcar.clc import translate_clc
 
-    assert translate_clc(text).report == []  # ct itself accepts it silently
+    # ct accepts it silently; translate_clc warns as well (§6.3), at the file's path
+    assert [(w.line, w.column, w.message) for w in translate_clc(text).report] == [
+        (3, 13, "on Flatcar >= 3185 this config fails the boot-time conversion to spec 3: Config has conflicting "
+         "inodes: $.storage.directories.0 and $.storage.files.0")
+    ]
