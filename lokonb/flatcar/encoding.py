@@ -18,8 +18,14 @@ _ESCAPE_TABLE = [chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)
 _UNSAFE = re.compile(rb"[^A-Za-z0-9\-_.!~*'()]")
 
 
+_UNRESERVED_BYTES = bytes(sorted(_UNRESERVED))
+
+
 def escape_bytes(data: bytes) -> str:
     """RFC 2396 escaping of every byte outside the unreserved set (``%XX`` uppercase)."""
+    if len(data.translate(None, _UNRESERVED_BYTES)) * 16 > len(data):
+        # text, PEM, YAML: a table lookup per byte in C beats a Python callback per escaped byte
+        return data.decode("latin-1").translate(_ESCAPE_TABLE)
     return _UNSAFE.sub(lambda m: _ESCAPE_TABLE[m.group(0)[0]].encode("ascii"), data).decode("ascii")
 
 

@@ -22,7 +22,7 @@ _GO_ESCAPES = (
 def _go_escape(text: str) -> str:
     if "\\b" in text or "\\f" in text:
         text = _ESCAPE_PAIR.sub(lambda m: _GO_SHORT.get(m.group(1), m.group(0)), text)
-    for raw, esc in _GO_ESCAPES:
+    for raw, esc in _GO_ESCAPES if not text.isascii() else _GO_ESCAPES[:3]:  # isascii: O(1), skips 2 scans
         if raw in text:
             text = text.replace(raw, esc)
     return text

@@ -94,3 +94,21 @@ def test_table_agrees_with_ignition_validate() -> None:
         errors = [f.message for f in run_ignition_validate(_config(url), required=True) if f.severity == "error"]
         got.append((url, errors[0] if errors else None))
     assert got == CASES
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"xyzzy",
+        b"x" * 5000 + b"\n",  # few bytes to escape (regex branch)
+        b"hello world\n#%?/\xc3\xa9",  # many (table branch)
+        bytes(range(256)),
+        b"-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAK/x=\n" * 20,
+    ],
+)
+def test_escape_bytes_is_rfc2396_percent_encoding(data: bytes) -> None:
+    from lokonb.flatcar.encoding import escape_bytes
+
+    unreserved = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()"
+    assert escape_bytes(data) == "".join(chr(b) if b in unreserved else f"%{b:02X}" for b in data)
