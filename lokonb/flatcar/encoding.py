@@ -273,7 +273,8 @@ class GoUrlError(ValueError):
 
 
 def _go_escape(text: str, ok: frozenset[int]) -> str:
-    return "".join(chr(b) if b in ok else f"%{b:02X}" for b in text.encode("utf-8"))
+    # the bytes Go keeps: an escape of a non-UTF-8 byte (%DA) came back from _unescape as a lone surrogate
+    return "".join(chr(b) if b in ok else f"%{b:02X}" for b in text.encode("utf-8", "surrogateescape"))
 
 
 def _unescape(text: str, url: str) -> str:

@@ -208,6 +208,23 @@ def test_remote_url_normalisation_and_only_one_source() -> None:
     assert "only one of the following can be set: local, inline, remote.url" in [e.message for e in t.errors]
 
 
+@pytest.mark.parametrize(
+    ("url", "source"),
+    [
+        # Go keeps an escaped byte that is not UTF-8 as that byte (strings are bytes) and re-escapes the path
+        ("http://e.com/a%DA b", "http://e.com/a%DA%20b"),
+        ("http://e.com/%FF%FE/x y", "http://e.com/%FF%FE/x%20y"),
+        ("http://e.com/%C3%A4 %DA#f%DA g", "http://e.com/%C3%A4%20%DA#f%DA%20g"),
+    ],
+)
+def test_remote_url_with_escaped_non_utf8_bytes(url: str, source: str) -> None:
+    _, f = _file(
+        "storage:\n  files:\n    - path: /a\n      mode: 0644\n      contents:\n        remote:\n"
+        f"          url: '{url}'\n"
+    )
+    assert f["contents"]["source"] == source
+
+
 def test_local_files(tmp_path) -> None:
     (tmp_path / "f.txt").write_text("hi there\n")
     text = "storage:\n  files:\n    - path: /a\n      mode: 0644\n      contents:\n        local: {}\n"
