@@ -29,11 +29,16 @@ _TS = r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:
 CRI_RE = re.compile(rb"^" + _TS.encode() + rb" (stdout|stderr) ([PF])(?::\S*)?(?: (.*))?$", re.S)
 KUBECTL_RE = re.compile(rb"^" + _TS.encode() + rb" (.*)$", re.S)
 TS_RE = re.compile("^" + _TS + "$")
+#: RFC 3164 / ``journalctl -o short[-precise]``: ``Mmm dd hh:mm:ss[.ffffff] host ident[pid]: text`` (FMT-8); the
+#: day is space-padded, ``[pid]`` optional; no year and no zone (TIME-3/TIME-4 give the year, ``syslog_tz`` the zone).
 SYSLOG_RE = re.compile(
-    rb"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$", re.S
+    rb"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
+    re.S,
 )
+#: ``journalctl -o short-iso[-precise]`` and rsyslog's high-precision form: a year and a zone.
 SHORT_ISO_RE = re.compile(
-    rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d) (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
+    rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d) (\S+) ([^\s:\[]+)"
+    rb"(?:\[(\d+)\])?: ?(.*)$",
     re.S,
 )
 #: klog header anywhere in the first 160 bytes (wrapper prefixes, wide PIDs, extra padding).
@@ -354,7 +359,7 @@ class Unwrapped:
     stream: int = 0
     fmt: str = "klog"
     unparsed: str | None = None  # reason when the wrapper is broken
-    syslog_time: tuple[int, int, int] | None = None  # (month, day, tod_us) of a year-less syslog prefix
+    syslog_time: tuple[int, int, int] | None = None  # (month, day, ns of the day) of a year-less syslog prefix
 
 
 @dataclass
@@ -473,9 +478,9 @@ def _syslog(raw: bytes) -> Unwrapped | None:
     m = SHORT_ISO_RE.match(raw)
     if m:
         g = m.groups()
-        ns = _ts_groups_ns((*g[:6], None, g[6]))
+        ns = _ts_groups_ns(g[:8])
         if ns is not None:
-            return Unwrapped(g[10], ns, 0, "syslog")
+            return Unwrapped(g[11], ns, 0, "syslog")
     m = SYSLOG_RE.match(raw)
     if not m:
         return None
@@ -483,8 +488,26 @@ def _syslog(raw: bytes) -> Unwrapped | None:
     if mon is None:
         return None
     day = int(m.group(2))
-    tod = ((int(m.group(3)) * 60 + int(m.group(4))) * 60 + int(m.group(5))) * 1_000_000
-    return Unwrapped(m.group(9), None, 0, "syslog", syslog_time=(mon, day, tod))
+    hh, mi, ss = int(m.group(3)), int(m.group(4)), int(m.group(5))
+    if not 1 <= day <= 31 or hh > 23 or mi > 59 or ss > 60:
+        return None
+    tod = ((hh * 60 + mi) * 60 + ss) * 10**9 + int(((m.group(6) or b"") + b"000000000")[:9])
+    return Unwrapped(m.group(10), None, 0, "syslog", syslog_time=(mon, day, tod))
+
+
+def syslog_key(t: tuple[int, int, int] | None) -> int:
+    """A year-less syslog time ``(month, day, ns of the day)`` as its position on the 366-day circle of TIME-4
+    (epoch-ns scale), NAT when there is none."""
+    if t is None:
+        return NAT
+    return int((LEAP_CUM[t[0]] + t[1] - 1) * DAY_NS + t[2])
+
+
+def syslog_parts(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Month, day and ns of the day of :func:`syslog_key` values (not NAT)."""
+    doy = c // DAY_NS
+    mon = np.searchsorted(LEAP_CUM[1:], doy, side="right").astype(np.int64)
+    return mon, doy - LEAP_CUM[mon] + 1, c % DAY_NS
 
 
 _WRAPPERS = {"docker": _docker, "cri": _cri, "kubectl": _kubectl, "syslog": _syslog}
