@@ -97,6 +97,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="other networks whose periodic TLS probes are noise (repeatable)",
     )
     a.add_argument("--klog-tz", default="UTC", help="time zone of klog timestamps (IANA name, default UTC)")
+    a.add_argument(
+        "--syslog-tz",
+        help="time zone of year-less syslog/journald prefix times (IANA name or UTC; default: --klog-tz)",
+    )
     a.add_argument("--year", type=int, help="year of the first record (klog lines carry no year)")
     a.add_argument("--bucket", default="1min", help="timeline bucket (1min, 5min, 15min, 1h, ...)")
     a.add_argument("--out", metavar="DIR", help="write every table as CSV and the plots as PNG into DIR")
@@ -226,6 +230,7 @@ def _analyze_and_print(args: argparse.Namespace, pods: Any, include: Any, parque
         format=args.format,
         families=args.families,
         klog_tz=args.klog_tz,
+        syslog_tz=args.syslog_tz,
         year=args.year,
         vpc_cidrs=args.vpc_cidr if args.vpc_cidr else "auto",
         extra_probe_networks=args.extra_probe_network,

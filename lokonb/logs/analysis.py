@@ -23,7 +23,7 @@ from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError, LogSourceEr
 from lokonb.logs.families import OTHER, STANDARD_FIELDS, FamilyTable, coerce_table
 from lokonb.logs.probe import analyse_group, classify_network, parse_networks
 from lokonb.logs.sources import Source, resolve
-from lokonb.logs.spool import EVENT, RECORD_COLUMNS, RecordsWriter, SourceSpool, typed_records
+from lokonb.logs.spool import EVENT, OUTER_PROV, RECORD_COLUMNS, RecordsWriter, SourceSpool, typed_records
 
 NAT = F.NAT
 SEV_ORDER = {"F": 0, "E": 1, "W": 2, "I": 3, None: 4}
@@ -198,6 +198,7 @@ class Options:
 
     format: Any = "auto"
     klog_tz: str = "UTC"
+    syslog_tz: str | None = None  # None: as klog_tz (TIME-1)
     year: int | None = None
     vpc_cidrs: Any = None
     extra_probe_networks: Any = ()
@@ -236,6 +237,27 @@ def _workers(value: Any) -> int:
     if isinstance(value, bool) or n < 1 or str(n) != str(value).strip():
         raise LogParameterError(f"workers: {value!r} must be 'auto' or a positive integer")
     return n
+
+
+def _zone(value: Any, what: str) -> str:
+    """``klog_tz`` / ``syslog_tz``: UTC, an IANA zone name, a fixed offset (``+01:00``) or ``auto`` (TIME-1),
+    checked before any source is read."""
+    if value == "auto" or value in _UTC_NAMES:
+        return value
+    ok = isinstance(value, str) and bool(value.strip())
+    if ok:
+        import pandas as pd
+
+        try:
+            pd.DatetimeIndex([0]).tz_localize(value)
+        except Exception:  # noqa: BLE001 - zoneinfo, pytz and pandas raise different types
+            ok = False
+    if not ok:
+        raise LogParameterError(
+            f"{what}: {value!r} is not a time zone: use UTC, an IANA name such as Europe/Berlin, a fixed offset "
+            "such as +01:00, or auto"
+        )
+    return value
 
 
 def _bucket_ns(bucket: str) -> int:
@@ -290,6 +312,7 @@ class _SourceRun:
         self.last_outer: int | None = None
         self.used_time4 = False
         self.used_outer = False
+        self.used_syslog = False  # year-less syslog prefix times seen (their ts_outer may be year-shifted)
         self.k_last = 0
         self.last_prov_ns: int | None = None
         self.base_year = opts.year
@@ -398,12 +421,17 @@ class _SourceRun:
         outer = np.array([u.outer_ns if u.outer_ns is not None else NAT for u, _ in items], np.int64)
         stream = np.array([u.stream for u, _ in items], np.int8)
         lineno = np.array([ln for _, ln in items], np.int64)
-        for u, _ in items:
+        sysc = None
+        for j, (u, _) in enumerate(items):
             self.mix[u.fmt] += 1
+            if u.syslog_time is not None:
+                if sysc is None:
+                    sysc = np.full(len(items), NAT, np.int64)
+                sysc[j] = F.syslog_key(u.syslog_time)
         block = b"\n".join(texts) + b"\n"
         buf = np.frombuffer(block, np.uint8)
         starts, ends = F.line_bounds(buf)
-        self._inner(buf, starts, ends, lineno, outer, stream)
+        self._inner(buf, starts, ends, lineno, outer, stream, sysc=sysc)
 
     def _unparsed(self, lineno: int, reason: str, raw: bytes) -> None:
         self.stats["unparsed"] += 1
@@ -426,13 +454,16 @@ class _SourceRun:
         outer: np.ndarray | None,
         stream: np.ndarray | None,
         cut_idx: Sequence[int] = (),
+        sysc: np.ndarray | None = None,
     ) -> None:
+        """``sysc``: year-less syslog prefix times (:func:`formats.syslog_key`, NAT where none) of wrapped lines."""
         K = F.parse_klog_block(buf, starts, ends)
         n = len(starts)
         skip = np.zeros(n, bool)
         pid_override: dict[int, int] = {}
         verbosity: dict[int, int] = {}
         inner_outer: dict[int, int] = {}
+        inner_sys: dict[int, int] = {}
         fail = np.flatnonzero(~K.hdr)
         replaced: dict[int, bytes] = {}
         high = np.flatnonzero(buf >= 0x80)
@@ -466,6 +497,8 @@ class _SourceRun:
                         line = wres.inner
                         if wres.outer_ns is not None:
                             inner_outer[i] = wres.outer_ns
+                        if wres.syslog_time is not None:
+                            inner_sys[i] = F.syslog_key(wres.syslog_time)
                         replaced[i] = line
                         break
             res = F.canonical_inner(line)
@@ -497,12 +530,18 @@ class _SourceRun:
             outer = outer.copy()
             for i, v in inner_outer.items():
                 outer[i] = v
+        if sysc is None:
+            sysc = np.full(n, NAT, np.int64)
+        if inner_sys:
+            sysc = sysc.copy()
+            for i, v in inner_sys.items():
+                sysc[i] = v
         if stream is None:
             stream = np.zeros(n, np.int8)
         for i in cut_idx:
             if i < n:
                 self.stats["truncated_records"] += 1
-        self._records(buf, K, lineno, outer, stream, skip, pid_override, verbosity, set(cut_idx))
+        self._records(buf, K, lineno, outer, sysc, stream, skip, pid_override, verbosity, set(cut_idx))
 
     # -- records -----------------------------------------------------------------------------------------------
     def _records(
@@ -511,6 +550,7 @@ class _SourceRun:
         K: F.KlogColumns,
         lineno: np.ndarray,
         outer: np.ndarray,
+        sysc: np.ndarray,
         stream: np.ndarray,
         skip: np.ndarray,
         pid_override: dict[int, int],
@@ -606,7 +646,7 @@ class _SourceRun:
         fut = self.pipe.submit(self._dispatch, args, sev) if self.pipe is not None else None
         fam = None if fut is not None else self.clf.families_of(*args)
         self._flush_tail()
-        self._tail = (fut, fam, (buf, K, lineno, stream, orphan, ri, n_lines, last_line, sev, outer, hdr,
+        self._tail = (fut, fam, (buf, K, lineno, stream, orphan, ri, n_lines, last_line, sev, outer, sysc, hdr,
                                  file_names, finv, pid_override, verbosity, cut, texts))
         if fut is None:
             self._flush_tail()
@@ -656,6 +696,7 @@ class _SourceRun:
         last_line: np.ndarray,
         sev: np.ndarray,
         outer: np.ndarray,
+        sysc: np.ndarray,
         hdr: np.ndarray,
         file_names: list[str | None],
         finv: np.ndarray,
@@ -665,7 +706,7 @@ class _SourceRun:
         texts: pa.Array,
     ) -> None:
         R = len(ri)
-        ts, ts_outer = self._timestamps(K, ri, outer, hdr)
+        ts, ts_outer, outer_prov = self._timestamps(K, ri, outer, hdr, sysc)
         # since/until
         keep = np.ones(R, bool)
         if self.o.since_ns is not None:
@@ -690,6 +731,7 @@ class _SourceRun:
             orphan=orphan,
             ts=ts,
             ts_outer=ts_outer,
+            outer_prov=outer_prov,
             sev=sev,
             file_names=file_names,
             finv=finv,
@@ -706,26 +748,27 @@ class _SourceRun:
             self.spool_frames = []
 
     def _timestamps(
-        self, K: F.KlogColumns, ri: np.ndarray, outer: np.ndarray, hdr: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self, K: F.KlogColumns, ri: np.ndarray, outer: np.ndarray, hdr: np.ndarray, sysc: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``timestamp``, ``ts_outer`` and the provisional-outer flags of the records ``ri`` (TIME-1…TIME-4).
+
+        A year-less syslog prefix (``sysc``) is an outer time without year and zone: it is read in ``syslog_tz``
+        and gets its year like a klog time without outer timestamp — from the nearest preceding year-carrying
+        outer time (TIME-3), else by the TIME-4 walk, in which it stands for its record — and the klog time it
+        wraps then takes the year of Y-1, Y, Y+1 closest to it (TIME-3).
+        """
         o = outer[ri]
         h = hdr[ri]
         mon, day, tod = K.mon[ri], K.day[ri], K.tod[ri]
         R = len(ri)
         ts = np.full(R, NAT, np.int64)
+        prov = np.zeros(R, bool)
         has_o = o != NAT
         # records with an outer timestamp: the year of Y-1, Y, Y+1 closest to it (TIME-3)
         sel = h & has_o
         if sel.any() and self.o.klog_tz == "auto" and self.auto_offset is None:
             # TIME-1 auto: the median of (outer - klog as UTC) rounded to 15 min, when the spread is small
-            oy = _years_of(o[sel])
-            raw = np.full(sel.sum(), NAT, np.int64)
-            dist = np.full(sel.sum(), np.inf)
-            for dy in (-1, 0, 1):
-                cand = _klog_ns(oy + dy, mon[sel], day[sel], tod[sel])
-                d = np.where(cand == NAT, np.inf, np.abs((o[sel] - cand).astype(np.float64)))
-                raw = np.where(d < dist, cand, raw)
-                dist = np.minimum(d, dist)
+            raw = _closest_year(o[sel], mon[sel], day[sel], tod[sel], lambda ns: ns)
             diff = (o[sel] - raw)[raw != NAT].astype(np.float64)
             if len(diff):
                 q = 15 * 60 * 1e9
@@ -737,62 +780,82 @@ class _SourceRun:
                     mins = int(abs(off) // 60e9)
                     self.tz_note = f"{sign}{mins // 60:02d}:{mins % 60:02d} (auto)"
         if sel.any():
-            self.used_outer = True
-            oy = _years_of(o[sel])
-            best = np.full(sel.sum(), NAT, np.int64)
-            bestd = np.full(sel.sum(), np.inf)
-            for dy in (-1, 0, 1):
-                cand = _klog_ns(oy + dy, mon[sel], day[sel], tod[sel])
-                cand = self._tz(cand)
-                d = np.where(cand == NAT, np.inf, np.abs((cand - o[sel]).astype(np.float64)))
-                better = d < bestd
-                best = np.where(better, cand, best)
-                bestd = np.where(better, d, bestd)
-            ts[sel] = best
-            self.last_outer = int(o[sel][-1])
+            ts[sel] = _closest_year(o[sel], mon[sel], day[sel], tod[sel], self._tz)
         ts[~h & has_o] = o[~h & has_o]
-        # header records without any outer time: TIME-4 relative years
-        sel4 = h & ~has_o
-        if sel4.any():
-            if self.last_outer is not None:
-                y = _years_of(np.array([self.last_outer]))[0]
-                best = np.full(sel4.sum(), NAT, np.int64)
-                bestd = np.full(sel4.sum(), np.inf)
-                for dy in (-1, 0, 1):
-                    cand = self._tz(_klog_ns(np.full(sel4.sum(), y + dy), mon[sel4], day[sel4], tod[sel4]))
-                    d = np.where(cand == NAT, np.inf, np.abs((cand - self.last_outer).astype(np.float64)))
-                    better = d < bestd
-                    best = np.where(better, cand, best)
-                    bestd = np.where(better, d, bestd)
-                ts[sel4] = best
-            else:
-                self.used_time4 = True
-                c = (F.LEAP_CUM[mon[sel4]] + day[sel4] - 1) * F.DAY_NS + tod[sel4]
-                if self.c_first is None:
-                    self.c_first = int(c[0])
-                self.feb29 += int(((mon[sel4] == 2) & (day[sel4] == 29)).sum())
-                prev = np.concatenate([[self.c_prev if self.c_prev is not None else c[0]], c[:-1]])
-                d = c - prev
-                half = 180 * F.DAY_NS
-                step = (d < -half).astype(np.int64) - (d > half).astype(np.int64)
-                k = self.k + np.cumsum(step)
-                self.k = int(k[-1])
-                self.c_prev = int(c[-1])
-                cand = self._tz(_klog_ns(self.base_year + k, mon[sel4], day[sel4], tod[sel4]))
-                bad = cand == NAT
-                self.stats["time_errors"] += int(bad.sum())
-                ts[sel4] = cand
-                self.k_last = self.k
-                self.last_prov_ns = int(cand[~bad][-1]) if (~bad).any() else self.last_prov_ns
-        return ts, o
+        if has_o.any():
+            # header-less records with an outer time count as well: the nearest record that has one (TIME-3)
+            self.used_outer = True
+            self.last_outer = int(o[has_o][-1])
+        # records without a year-carrying outer time: a klog header and/or a year-less syslog time
+        has_s = (sysc[ri] != NAT) & ~has_o
+        sel4 = (h | has_s) & ~has_o
+        if not sel4.any():
+            return ts, o, prov
+        if has_s.any():
+            self.used_syslog = True
+        m4, d4, t4, h4 = mon[sel4], day[sel4], tod[sel4], h[sel4]
+        c_s = sysc[ri][sel4]
+        s4 = c_s != NAT
+        sm, sd, st = F.syslog_parts(np.where(s4, c_s, 0))
+        n4 = int(sel4.sum())
+        so = np.full(n4, NAT, np.int64)  # the syslog times in UTC
+        t_out = np.full(n4, NAT, np.int64)
+        walk = self.last_outer is None
+        if not walk:
+            ref = np.full(n4, self.last_outer, np.int64)
+            if s4.any():
+                so[s4] = _closest_year(ref[s4], sm[s4], sd[s4], st[s4], self._stz)
+            ref = np.where(so != NAT, so, ref)
+            t_out[h4] = _closest_year(ref[h4], m4[h4], d4[h4], t4[h4], self._tz)
+        else:
+            self.used_time4 = True
+            # the walk's time of a record: its syslog time, else its klog time
+            c = np.where(s4, c_s, (F.LEAP_CUM[m4] + d4 - 1) * F.DAY_NS + t4)
+            if self.c_first is None:
+                self.c_first = int(c[0])
+            self.feb29 += int(((np.where(s4, sm, m4) == 2) & (np.where(s4, sd, d4) == 29)).sum())
+            prev = np.concatenate([[self.c_prev if self.c_prev is not None else c[0]], c[:-1]])
+            d = c - prev
+            half = 180 * F.DAY_NS
+            step = (d < -half).astype(np.int64) - (d > half).astype(np.int64)
+            k = self.k + np.cumsum(step)
+            self.k = int(k[-1])
+            self.c_prev = int(c[-1])
+            years = self.base_year + k
+            if s4.any():
+                so[s4] = self._stz(_klog_ns(years[s4], sm[s4], sd[s4], st[s4]))
+            # klog times under a syslog time: the year closest to it; the others: the walk's year
+            near = h4 & (so != NAT)
+            alone = h4 & ~near
+            if near.any():
+                t_out[near] = _closest_year(so[near], m4[near], d4[near], t4[near], self._tz)
+            if alone.any():
+                t_out[alone] = self._tz(_klog_ns(years[alone], m4[alone], d4[alone], t4[alone]))
+            prov[np.flatnonzero(sel4)[s4]] = True
+        t_out = np.where(h4, t_out, so)  # header-less records: the outer (syslog) time (TIME-2)
+        ts[sel4] = t_out
+        o = o.copy()
+        o[sel4] = so
+        if walk:
+            bad = t_out == NAT
+            self.stats["time_errors"] += int(bad.sum())
+            seq = np.where(so != NAT, so, t_out)  # the end anchor compares the walk's time with T
+            if (seq != NAT).any():
+                self.last_prov_ns = int(seq[seq != NAT][-1])
+            self.k_last = self.k
+        return ts, o, prov
 
-    def _tz(self, ns: np.ndarray) -> np.ndarray:
-        tz = self.o.klog_tz
+    def _stz(self, ns: np.ndarray) -> np.ndarray:
+        """Year-less syslog times (local wall-clock) to UTC with ``syslog_tz`` (default ``klog_tz``)."""
+        return self._tz(ns, self.o.syslog_tz or self.o.klog_tz, "syslog_tz")
+
+    def _tz(self, ns: np.ndarray, tz: str | None = None, what: str = "klog_tz") -> np.ndarray:
+        tz = self.o.klog_tz if tz is None else tz
         if tz == "auto":
             # auto_offset = outer (UTC) - klog read as UTC, so UTC = klog + auto_offset
             off = self.auto_offset or 0
             return np.where(ns == NAT, NAT, ns + off) if off else ns
-        if tz in (None, "UTC", "utc", "Z") or not len(ns):
+        if tz in _UTC_NAMES or not len(ns):
             return ns
         import pandas as pd
 
@@ -800,7 +863,7 @@ class _SourceRun:
         try:
             conv = idx.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward").tz_convert("UTC")
         except Exception as exc:  # noqa: BLE001 - unknown zone names surface as a parameter error
-            raise LogParameterError(f"klog_tz: {tz!r} is not a time zone name ({exc})") from None
+            raise LogParameterError(f"{what}: {tz!r} is not a time zone name ({exc})") from None
         out = np.where(conv.isna(), NAT, conv.asi8)
         amb = np.flatnonzero(conv.isna() & (ns != NAT))
         if len(amb):
@@ -1215,6 +1278,7 @@ class _SourceRun:
             "sev": c.sev[idx].copy(),
             "timestamp": c.ts[idx].copy(),
             "ts_outer": c.ts_outer[idx].copy(),
+            "outer_prov": c.outer_prov[idx].copy(),
             "verbosity": verbosity,
             "stream": _STREAM_NAMES[c.stream[ri].astype(np.int64)],
             "lineno": c.lineno[ri].copy(),
@@ -1261,6 +1325,7 @@ class _SourceRun:
         data: dict[str, Any] = {
             "timestamp": mat["timestamp"],
             "ts_outer": mat["ts_outer"],
+            OUTER_PROV: mat["outer_prov"],  # dropped after the year shift (_Aggregate.merge, _drain_spool)
             "severity": F.SEV_NAMES[mat["sev"]],
             "verbosity": mat["verbosity"],
             "source": self.src.name,
@@ -1398,6 +1463,12 @@ class _SourceRun:
                 df["harmless"] = h
             t = df["timestamp"].to_numpy(np.int64)
             df["timestamp"] = to_datetime(pd.Series(_shift_years(t, delta) if delta else t, index=df.index))
+            prov = df.pop(OUTER_PROV).to_numpy(bool)
+            if delta and prov.any():
+                # year-less syslog times took the same provisional TIME-4 years as the klog times
+                tso = df["ts_outer"].to_numpy("datetime64[ns]").view(np.int64).copy()
+                tso[prov] = _shift_years(tso[prov], delta)
+                df["ts_outer"] = to_datetime(pd.Series(tso, index=df.index))
             return df
 
         assert self.agg.sink is not None
@@ -1600,6 +1671,7 @@ class _BatchCtx:
     orphan: np.ndarray
     ts: np.ndarray
     ts_outer: np.ndarray
+    outer_prov: np.ndarray  # bool: ts_outer is a year-less syslog time with a TIME-4 year (shifted at finalize)
     sev: np.ndarray
     file_names: list[str | None]
     finv: np.ndarray
@@ -1687,6 +1759,9 @@ def _file_keys(buf: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return key ^ L.astype(np.uint64)
 
 
+_UTC_NAMES = (None, "UTC", "utc", "Z")
+
+
 def _years_of(ns: np.ndarray) -> np.ndarray:
     return ns.astype("datetime64[ns]").astype("datetime64[Y]").astype(np.int64) + 1970
 
@@ -1698,6 +1773,21 @@ def _klog_ns(year: np.ndarray, mon: np.ndarray, day: np.ndarray, tod: np.ndarray
     ok = (day >= 1) & (day <= lim)
     days = F.days_from_civil(year, mon, day)
     return np.where(ok, days * F.DAY_NS + tod, NAT)
+
+
+def _closest_year(ref: np.ndarray, mon: np.ndarray, day: np.ndarray, tod: np.ndarray, conv: Any) -> np.ndarray:
+    """TIME-3: month-day-times in the year of Y-1, Y, Y+1 (Y = the year of ``ref``) that, converted to UTC by
+    ``conv``, fall closest to ``ref`` (UTC epoch ns); NAT where no candidate is a valid date."""
+    y = _years_of(ref)
+    best = np.full(len(ref), NAT, np.int64)
+    bestd = np.full(len(ref), np.inf)
+    for dy in (-1, 0, 1):
+        cand = conv(_klog_ns(y + dy, mon, day, tod))
+        d = np.where(cand == NAT, np.inf, np.abs((cand - ref).astype(np.float64)))
+        better = d < bestd
+        best = np.where(better, cand, best)
+        bestd = np.where(better, d, bestd)
+    return best
 
 
 def _shift_years(ns: np.ndarray, years: int) -> np.ndarray:
@@ -1866,8 +1956,14 @@ class _Aggregate:
             import pandas as pd
 
             df = _compact(pd.concat(run.rows, ignore_index=True))
+            prov = df.pop(OUTER_PROV).to_numpy(bool)
             if delta:
                 df["timestamp"] = _shift_years(df["timestamp"].to_numpy(np.int64), delta)
+                if prov.any():
+                    # year-less syslog times took the same provisional TIME-4 years as the klog times
+                    tso = df["ts_outer"].to_numpy(np.int64).copy()
+                    tso[prov] = _shift_years(tso[prov], delta)
+                    df["ts_outer"] = tso
             self.rows.append(df)
             if not self.defer_rows:
                 self._cap_rows()
@@ -1920,8 +2016,15 @@ class _Aggregate:
                 "first_ts": first,
                 "last_ts": last,
                 "year_source": ys,
-                "tz": run.tz_note
-                or ("UTC (auto: no outer timestamps)" if self.o.klog_tz == "auto" else self.o.klog_tz),
+                "tz": (
+                    run.tz_note
+                    or ("UTC (auto: no outer timestamps)" if self.o.klog_tz == "auto" else self.o.klog_tz)
+                )
+                + (
+                    f"; syslog {self.o.syslog_tz}"
+                    if run.used_syslog and self.o.syslog_tz not in (None, self.o.klog_tz)
+                    else ""
+                ),
                 "error": run.src.error,
                 "node": run.src.node,
                 "pod": run.src.pod,
@@ -2357,6 +2460,11 @@ def analyze(
     ``sources``: paths, globs, directories, ``-`` (stdin), ``NAME=PATH``, ``(name, path)``, ``"sample"`` or
     :class:`~lokonb.logs.sources.Source` objects; ``pods``: a :class:`lokonb.kube.podlogs.PodQuery` or a dict of
     its fields. Raises :class:`LogSourceError` when no source could be read.
+
+    ``klog_tz``: zone of klog times (UTC, an IANA name, a fixed offset or ``auto``); ``syslog_tz``: zone of
+    year-less syslog/journald prefix times (``Dec 31 23:59:59 host ident[pid]:``), default ``klog_tz`` (with
+    ``auto``: the offset detected for klog, else UTC). Such a prefix times header-less records and gets its year
+    like a klog time (TIME-3/TIME-4); ``short-iso`` prefixes carry their own year and zone.
     """
     t0 = time.perf_counter()
     _refresh_redactor()
@@ -2390,7 +2498,8 @@ def analyze(
             raise LogParameterError("probe_periods: periods must be between 1 and 3600 seconds")
     opts = Options(
         format=fmt,
-        klog_tz=klog_tz or "UTC",
+        klog_tz=_zone(klog_tz or "UTC", "klog_tz"),
+        syslog_tz=None if syslog_tz in (None, "") else _zone(syslog_tz, "syslog_tz"),
         year=year,
         vpc_cidrs=vpc,
         extra_probe_networks=extra,
@@ -2458,6 +2567,7 @@ def analyze(
         "parameters": {
             "format": fmt if isinstance(fmt, str) else dict(fmt),
             "klog_tz": klog_tz,
+            "syslog_tz": syslog_tz,
             "year": year,
             "vpc_cidrs": None if vpc is None else [str(n) for n in vpc],
             "probe_periods": periods,

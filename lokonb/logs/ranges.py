@@ -11,8 +11,8 @@ parse. Three kinds of process take part, all fresh ``python`` interpreters start
 - the **parent** (the caller of ``analyze``) absorbs it, exactly as if it had merged the source itself.
 
 Whatever the chaining could not reproduce exactly makes the parent fall back to the sequential read: outer
-timestamps (wrapped lines, TIME-3), time filters, local klog time zones, a Feb 29 or an invalid date that a year
-offset would move, a first range without any record, or a failing process.
+timestamps (wrapped lines, TIME-3, also year-less syslog prefixes), time filters, local klog time zones, a Feb 29
+or an invalid date that a year offset would move, a first range without any record, or a failing process.
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def _work(job: _Job) -> dict[str, Any]:
 _STATE = (
     "lineno", "stats", "mix", "unparsed", "fam", "sev", "findings", "other_msgs", "probe", "startups", "first_ts",
     "last_ts", "tz_note", "k", "c_prev", "c_first", "feb29", "used_time4", "used_outer", "auto_offset",
-    "last_prov_ns", "last_outer",
+    "last_prov_ns", "last_outer", "used_syslog",
 )  # fmt: skip
 
 
@@ -314,8 +314,11 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
 
     if any(r["error"] for r in results[:-1]) or results[0]["stats"]["records"] == 0:
         return False
-    if any(r["used_outer"] or r["auto_offset"] is not None or r["last_outer"] is not None for r in results):
-        return False
+    if any(
+        r["used_outer"] or r["used_syslog"] or r["auto_offset"] is not None or r["last_outer"] is not None
+        for r in results
+    ):
+        return False  # outer times (also year-less syslog ones, whose ts_outer the chaining does not shift)
     half = 180 * F.DAY_NS
     plan_: list[tuple[int, int]] = []
     kacc, c_prev, line0 = 0, None, 0

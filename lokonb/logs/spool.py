@@ -41,8 +41,10 @@ _BOOLS = ("harmless", "truncated", "orphan")
 _STRINGS = (
     "message", "continuation", "extra", "reason", *[k for k, t in STANDARD_FIELDS.items() if t in ("str", "addr")],
 )  # fmt: skip
-#: the spool's own column: the probe event number of a TLS record (-1 for every other record)
+#: the spool's own columns: the probe event number of a TLS record (-1 for every other record), and whether
+#: ``ts_outer`` is a year-less syslog time whose year is provisional like the klog times' (TIME-4)
 EVENT = "_ev"
+OUTER_PROV = "_outer_prov"
 
 
 def to_datetime(s: Any) -> Any:
@@ -69,8 +71,12 @@ def typed_records(rec: Any, *, raw_timestamp: bool = False) -> Any:
             rec[c] = None
     if raw_timestamp:
         # the spool: provisional int64 times, and the probe event number of TLS rows (-1 for the others)
-        rec = rec[[*RECORD_COLUMNS, EVENT]] if EVENT in rec.columns else rec[list(RECORD_COLUMNS)].assign(_ev=-1)
+        for c in (EVENT, OUTER_PROV):
+            if c not in rec.columns:
+                rec[c] = None
+        rec = rec[[*RECORD_COLUMNS, EVENT, OUTER_PROV]]
         rec[EVENT] = pd.to_numeric(rec[EVENT]).fillna(-1).astype(np.int64)
+        rec[OUTER_PROV] = rec[OUTER_PROV].fillna(False).astype(bool)
         rec["timestamp"] = pd.to_numeric(rec["timestamp"]).astype(np.int64)
     else:
         rec = rec[list(RECORD_COLUMNS)]
@@ -102,7 +108,7 @@ def _arrow_type(col: str) -> pa.DataType:
         return pa.int32()
     if col in _FLOATS:
         return pa.float64()
-    if col in _BOOLS:
+    if col in _BOOLS or col == OUTER_PROV:
         return pa.bool_()
     if col == "verbosity":
         return pa.int8()
@@ -113,7 +119,7 @@ def _arrow_type(col: str) -> pa.DataType:
 
 def _schema(spool: bool) -> pa.Schema:
     """The Parquet schema, with pandas metadata so that ``pandas.read_parquet`` gives back the OUT-2 dtypes."""
-    cols = list(RECORD_COLUMNS) + ([EVENT] if spool else [])
+    cols = list(RECORD_COLUMNS) + ([EVENT, OUTER_PROV] if spool else [])
     fields = [pa.field(c, pa.int64() if (spool and c == "timestamp") else _arrow_type(c)) for c in cols]
     empty = typed_records(_empty_frame(spool), raw_timestamp=spool)
     return pa.Table.from_pandas(empty, schema=pa.schema(fields), preserve_index=False).schema
@@ -124,7 +130,7 @@ def _empty_frame(spool: bool) -> Any:
 
     cols = {c: [] for c in RECORD_COLUMNS}
     if spool:
-        cols[EVENT] = []
+        cols[EVENT] = cols[OUTER_PROV] = []
     return pd.DataFrame(cols)
 
 
