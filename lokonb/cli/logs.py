@@ -101,6 +101,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--syslog-tz",
         help="time zone of year-less syslog/journald prefix times (IANA name or UTC; default: --klog-tz)",
     )
+    a.add_argument(
+        "--month-names",
+        metavar="LIST",
+        help="localized month names of syslog/journald prefixes, 12 comma-separated, January first (English is "
+        "always read)",
+    )
     a.add_argument("--year", type=int, help="year of the first record (klog lines carry no year)")
     a.add_argument("--bucket", default="1min", help="timeline bucket (1min, 5min, 15min, 1h, ...)")
     a.add_argument("--out", metavar="DIR", help="write every table as CSV and the plots as PNG into DIR")
@@ -231,6 +237,7 @@ def _analyze_and_print(args: argparse.Namespace, pods: Any, include: Any, parque
         families=args.families,
         klog_tz=args.klog_tz,
         syslog_tz=args.syslog_tz,
+        month_names=args.month_names,
         year=args.year,
         vpc_cidrs=args.vpc_cidr if args.vpc_cidr else "auto",
         extra_probe_networks=args.extra_probe_network,

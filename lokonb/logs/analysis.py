@@ -199,6 +199,7 @@ class Options:
     format: Any = "auto"
     klog_tz: str = "UTC"
     syslog_tz: str | None = None  # None: as klog_tz (TIME-1)
+    month_names: dict[str, int] | None = None  # localized syslog month names (formats.month_map), None: English
     year: int | None = None
     vpc_cidrs: Any = None
     extra_probe_networks: Any = ()
@@ -258,6 +259,13 @@ def _zone(value: Any, what: str) -> str:
             "such as +01:00, or auto"
         )
     return value
+
+
+def _month_names(value: Any) -> dict[str, int] | None:
+    try:
+        return F.month_map(value)
+    except ValueError as exc:
+        raise LogParameterError(f"month_names: {exc}") from None
 
 
 def _bucket_ns(bucket: str) -> int:
@@ -373,7 +381,7 @@ class _SourceRun:
     def _read_all(self, size: int | None) -> None:
         for block, cut in self.src.blocks(max_line_bytes=self.o.max_record_bytes, chunks=self.chunks):
             if self.fmt is None:
-                self.fmt = F.detect_format(block[:65536])
+                self.fmt = F.detect_format(block[:65536], self.o.month_names)
                 if size is not None and self.o.records == "auto":
                     # a large file cannot fit max_records: keep only actionable rows from the start
                     head = block[:65536]
@@ -398,7 +406,7 @@ class _SourceRun:
             self._inner(buf, starts, ends, lineno, None, None, cut_idx=cut)
             return
         if self.unwrapper is None:
-            self.unwrapper = F.Unwrapper(self.fmt or "auto", self.o.max_record_bytes)
+            self.unwrapper = F.Unwrapper(self.fmt or "auto", self.o.max_record_bytes, months=self.o.month_names)
         items = []
         unparsed_rows = []
         for raw in block[:-1].split(b"\n") if block else []:
@@ -489,8 +497,9 @@ class _SourceRun:
                 self.stats["decode_errors"] += 1
             if outer is None:
                 # a wrapped line inside a plain klog source (mixed files, FMT-9)
+                parsers = F.wrappers(self.o.month_names)
                 for wname in ("docker", "cri", "kubectl", "syslog"):
-                    wres = F._WRAPPERS[wname](line)
+                    wres = parsers[wname](line)
                     if wres is not None and wres.inner is not None:
                         self.mix[wname] += 1
                         self.mix["klog"] -= 1
@@ -2438,6 +2447,7 @@ def analyze(
     families: Any = None,
     klog_tz: str = "UTC",
     syslog_tz: str | None = None,
+    month_names: Any = None,
     year: int | None = None,
     vpc_cidrs: Any = "auto",
     extra_probe_networks: Iterable[str] = (),
@@ -2464,7 +2474,10 @@ def analyze(
     ``klog_tz``: zone of klog times (UTC, an IANA name, a fixed offset or ``auto``); ``syslog_tz``: zone of
     year-less syslog/journald prefix times (``Dec 31 23:59:59 host ident[pid]:``), default ``klog_tz`` (with
     ``auto``: the offset detected for klog, else UTC). Such a prefix times header-less records and gets its year
-    like a klog time (TIME-3/TIME-4); ``short-iso`` prefixes carry their own year and zone.
+    like a klog time (TIME-3/TIME-4); ``short-iso`` prefixes carry their own year and zone. ``month_names``:
+    localized month names of such prefixes (FMT-8; ``journalctl`` prints the reader's locale), 12 names January
+    first (each a name or a list of spellings), a comma-separated string, or a mapping name → 1..12; English
+    abbreviations are always read.
     """
     t0 = time.perf_counter()
     _refresh_redactor()
@@ -2500,6 +2513,7 @@ def analyze(
         format=fmt,
         klog_tz=_zone(klog_tz or "UTC", "klog_tz"),
         syslog_tz=None if syslog_tz in (None, "") else _zone(syslog_tz, "syslog_tz"),
+        month_names=_month_names(month_names),
         year=year,
         vpc_cidrs=vpc,
         extra_probe_networks=extra,
@@ -2568,6 +2582,7 @@ def analyze(
             "format": fmt if isinstance(fmt, str) else dict(fmt),
             "klog_tz": klog_tz,
             "syslog_tz": syslog_tz,
+            "month_names": month_names,
             "year": year,
             "vpc_cidrs": None if vpc is None else [str(n) for n in vpc],
             "probe_periods": periods,

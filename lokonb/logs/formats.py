@@ -11,6 +11,7 @@ Two paths produce the same per-line columns:
 from __future__ import annotations
 
 import calendar
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -33,6 +34,12 @@ TS_RE = re.compile("^" + _TS + "$")
 #: day is space-padded, ``[pid]`` optional; no year and no zone (TIME-3/TIME-4 give the year, ``syslog_tz`` the zone).
 SYSLOG_RE = re.compile(
     rb"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
+    re.S,
+)
+#: The same with any month token, for localized month names (``month_names``; ``journalctl`` prints ``%b`` in the
+#: reader's locale: ``Mär``, ``déc.``).
+SYSLOG_ANY_RE = re.compile(
+    rb"^(\S{1,24}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
     re.S,
 )
 #: ``journalctl -o short-iso[-precise]`` and rsyslog's high-precision form: a year and a zone.
@@ -372,6 +379,10 @@ class Unwrapper:
         default_factory=dict
     )  # stream -> [first ts, parts, first lineno, size]
     mix: dict[str, int] = field(default_factory=dict)
+    months: dict[str, int] | None = None  # localized syslog month names (month_map), None: English
+
+    def __post_init__(self) -> None:
+        self._wrappers = wrappers(self.months)
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
@@ -380,7 +391,7 @@ class Unwrapper:
             if name == "kubectl" and self.fmt == "cri" and CRI_BROKEN_RE.match(raw):
                 # not a CRI line (tried first) but shaped like one: broken, not a kubectl line (FMT-10)
                 return Unwrapped(None, unparsed="CRI line with a bad stream or tag"), lineno
-            res = _WRAPPERS[name](raw)
+            res = self._wrappers[name](raw)
             if res is None:
                 continue
             self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
@@ -474,18 +485,20 @@ def _docker(raw: bytes) -> Unwrapped | None:
     return res
 
 
-def _syslog(raw: bytes) -> Unwrapped | None:
+def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | None:
     m = SHORT_ISO_RE.match(raw)
     if m:
         g = m.groups()
         ns = _ts_groups_ns(g[:8])
         if ns is not None:
             return Unwrapped(g[11], ns, 0, "syslog")
-    m = SYSLOG_RE.match(raw)
-    if not m:
-        return None
-    mon = MONTHS.get(m.group(1).decode())
-    if mon is None:
+    if months is None:
+        m = SYSLOG_RE.match(raw)
+        mon = MONTHS.get(m.group(1).decode()) if m else None
+    else:
+        m = SYSLOG_ANY_RE.match(raw)
+        mon = months.get(m.group(1).decode("utf-8", "replace").casefold()) if m else None
+    if m is None or mon is None:
         return None
     day = int(m.group(2))
     hh, mi, ss = int(m.group(3)), int(m.group(4)), int(m.group(5))
@@ -511,6 +524,42 @@ def syslog_parts(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 _WRAPPERS = {"docker": _docker, "cri": _cri, "kubectl": _kubectl, "syslog": _syslog}
+
+
+def month_map(value: Any) -> dict[str, int] | None:
+    """``month_names`` (FMT-8) as a lookup of case-folded names → 1..12, English abbreviations included; None for
+    English only. Accepts 12 names January first (each a string or a list of spellings), a comma-separated string
+    of 12 names, or a mapping name → month number. Raises ValueError with what is allowed."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    allowed = (
+        "12 month names, January first (each a name or a list of names), a comma-separated string of 12 names, "
+        "or a mapping of name to month number 1..12"
+    )
+    out = {m.casefold(): i for m, i in MONTHS.items()}
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",")]
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple)) and len(value) == 12:
+        items = [(n, i + 1) for i, names in enumerate(value) for n in ([names] if isinstance(names, str) else names)]
+    else:
+        raise ValueError(f"expected {allowed}; got {value!r}")
+    for name, mon in items:
+        if not isinstance(name, str) or not name.strip() or len(name.encode()) > 24 or any(c.isspace() for c in name):
+            raise ValueError(f"{name!r} is not a month name (a word of at most 24 bytes); expected {allowed}")
+        if isinstance(mon, bool) or not isinstance(mon, int) or not 1 <= mon <= 12:
+            raise ValueError(f"{name!r}: month {mon!r} is not 1..12; expected {allowed}")
+        out[name.casefold()] = mon
+    return out
+
+
+def wrappers(months: dict[str, int] | None = None) -> dict[str, Any]:
+    """The wrapper parsers by name; the syslog one reads the month names of :func:`month_map` when given."""
+    if months is None:
+        return _WRAPPERS
+    return {**_WRAPPERS, "syslog": functools.partial(_syslog, months=months)}
+
 _TRY_ORDER = {
     "auto": ("docker", "cri", "kubectl", "syslog"),
     "docker": ("docker", "cri", "kubectl", "syslog"),
@@ -523,14 +572,15 @@ _TRY_ORDER = {
 _SPECIFICITY = ("docker", "cri", "kubectl", "syslog", "json", "klog")
 
 
-def detect_format(sample: bytes) -> str:
+def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     """Pick the wrapper/inner format of a source from its first 200 non-empty lines (FMT-9)."""
     lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:400] if ln.strip()][:200]
     if not lines:
         return "klog"
     scores = {}
+    parsers = wrappers(months)
     for name in ("docker", "cri", "kubectl", "syslog"):
-        fn = _WRAPPERS[name]
+        fn = parsers[name]
         scores[name] = sum(1 for ln in lines if (r := fn(ln)) is not None and r.fmt == name)
     # every CRI line (and every broken one) also parses as a kubectl line, so kubectl's share would never be
     # below CRI's: kubectl scores only the lines that neither are nor look like CRI lines

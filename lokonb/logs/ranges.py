@@ -71,7 +71,7 @@ def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
             head = S._crlf(mm[: min(last + 1, 1 << 17)])[:65536]
     except (OSError, ValueError):
         return None
-    fmt = F.detect_format(head) if run.fmt_param == "auto" else run.fmt_param
+    fmt = F.detect_format(head, o.month_names) if run.fmt_param == "auto" else run.fmt_param
     if fmt != "klog":
         return None
     if o.records == "auto":

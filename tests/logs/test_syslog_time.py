@@ -287,3 +287,64 @@ def test_mixed_klog_file_with_syslog_lines_falls_back_from_byte_ranges(tmp_path,
     wrapped = one.records[one.records["ts_outer"].notna()]
     assert len(wrapped) == 6
     assert ((wrapped["ts_outer"] - wrapped["timestamp"]).abs() < pd.Timedelta(seconds=1)).all()
+
+
+# --- localized month names (FMT-8 `month_names`) ------------------------------------------------------------------
+GERMAN = ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"]
+FRENCH = [["janv.", "janvier"], "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+          "déc."]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("names", "lines", "expected"),
+    [
+        (GERMAN, [f"Dez 31 23:59:59 {HOST} kube-apiserver[1187]: " + klog("1231", "23:59:59.100000"),
+                  f"Jan  1 00:00:01 {HOST} kube-apiserver: " + klog("0101", "00:00:00.900000")],
+         [("2024-12-31T23:59:59.1Z", "2024-12-31T23:59:59Z"), ("2025-01-01T00:00:00.9Z", "2025-01-01T00:00:01Z")]),
+        (",".join(GERMAN), [f"Mär  5 07:08:09 {HOST} kube-apiserver[1]: Flag --x has been deprecated"],
+         [("2024-03-05T07:08:09Z", "2024-03-05T07:08:09Z")]),
+        (GERMAN, [f"MÄR  5 07:08:09 {HOST} kube-apiserver[1]: Flag --x has been deprecated"],  # any case
+         [("2024-03-05T07:08:09Z", "2024-03-05T07:08:09Z")]),
+        (FRENCH, [f"déc. 31 23:59:59 {HOST} kube-apiserver[1]: text before klog",
+                  f"janvier  1 00:00:02 {HOST} kube-apiserver[1]: " + klog("0101", "00:00:01.000000")],
+         [("2024-12-31T23:59:59Z", "2024-12-31T23:59:59Z"), ("2025-01-01T00:00:01Z", "2025-01-01T00:00:02Z")]),
+        ({"Mrz": 3}, [f"Mrz  5 07:08:09 {HOST} kube-apiserver[1]: text", f"Apr  5 07:08:09 {HOST} x: " + klog(
+            "0405", "07:08:08.000000")],  # English abbreviations are still read
+         [("2024-03-05T07:08:09Z", "2024-03-05T07:08:09Z"), ("2024-04-05T07:08:08Z", "2024-04-05T07:08:09Z")]),
+    ],
+)  # fmt: skip
+def test_localized_month_names(names, lines, expected):
+    res = parse_lines(lines, year=2024, month_names=names)
+    assert res.sources["format"][0] == "syslog"
+    assert rows(res) == [(i + 1, ts(a), ts(b)) for i, (a, b) in enumerate(expected)]
+    # without them the prefix is not recognised: the line is not syslog and has no outer time
+    plain = parse_lines(lines[:1], year=2024)
+    assert plain.records["ts_outer"].isna().all() and "syslog" not in plain.sources["format_mix"][0]
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        (["Jan"], r"month_names: expected 12 month names"),
+        ("Jan,Feb", r"month_names: expected 12 month names"),
+        ({"Foo": 13}, r"month_names: 'Foo': month 13 is not 1\.\.12"),
+        ({"Foo": "3"}, r"month_names: 'Foo': month '3' is not 1\.\.12"),
+        (["a b"] * 12, r"month_names: 'a b' is not a month name"),
+        (42, r"month_names: expected 12 month names"),
+    ],
+)
+def test_bad_month_names_are_parameter_errors(bad, match):
+    with pytest.raises(LogParameterError, match=match):
+        parse_lines([WINTER], month_names=bad)
+
+
+def test_cli_month_names(tmp_path, capsys):
+    path = tmp_path / "kube-apiserver.log"
+    path.write_text(f"Okt  3 10:00:00 {HOST} kube-apiserver[1]: Flag --x has been deprecated\n")
+    out = tmp_path / "records.csv"
+    argv = ["logs", "analyze", str(path), "--year", "2024", "--month-names", ",".join(GERMAN), "--records", str(out)]
+    assert main(argv) == 0
+    assert pd.Timestamp(pd.read_csv(out)["timestamp"][0]) == ts("2024-10-03T10:00:00Z")
+    capsys.readouterr()
+    assert main(["logs", "analyze", str(path), "--month-names", "Jan,Feb"]) == 2
+    assert "month_names: expected 12 month names" in capsys.readouterr().err
