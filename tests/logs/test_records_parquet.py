@@ -143,3 +143,24 @@ def test_cli_records_csv_in_a_missing_folder_is_exit_2(two_logs, tmp_path, capsy
     rc = main(["logs", "analyze", two_logs[0], "--records", str(tmp_path / "nope" / "r.csv")])
     err = capsys.readouterr().err
     assert rc == 2 and "--records: cannot write" in err and "Traceback" not in err
+
+
+def test_year_less_syslog_outer_times_get_their_final_year_in_the_file(tmp_path):
+    # syslog prefixes carry no year: ts_outer takes the provisional TIME-4 year and moves with the end anchor
+    log = tmp_path / "kube-apiserver.log"
+    lines = [
+        "Dec 31 23:59:57 ip-10-0-5-21 kube-apiserver[1187]: Flag --insecure-port has been deprecated",
+        "Dec 31 23:59:58 ip-10-0-5-21 kube-apiserver[1187]: I1231 23:59:58.000001    1187 cacher.go:1250] "
+        "Terminating all watchers from cacher pods",
+        "Jan  1 00:00:01 ip-10-0-5-21 kube-apiserver[1187]: E0101 00:00:01.000002    1187 status.go:71] "
+        "apiserver received an error that is not an metav1.Status: x",
+    ]
+    log.write_text("\n".join(lines) + "\n")
+    mtime = pd.Timestamp("2027-03-01T00:00:00Z").timestamp()
+    os.utime(log, (mtime, mtime))
+    out = tmp_path / "r.parquet"
+    res = analyze([str(log)], records="all", records_path=out)
+    pq = pd.read_parquet(out)
+    assert pq["ts_outer"].dt.year.tolist() == [2026, 2026, 2027]
+    assert pq["timestamp"].dt.year.tolist() == [2026, 2026, 2027]
+    pd.testing.assert_frame_equal(_by_line(pq), _by_line(res.records))
