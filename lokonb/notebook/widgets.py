@@ -178,23 +178,101 @@ def parameter_form(
     return form
 
 
-def filter_table(
-    df: Any, *, filters: Sequence[str] = (), default: Mapping[str, Any] | None = None, max_rows: int = 200
-) -> Any:
-    """Show ``df`` filtered by ``default`` as a static table; interactively add one Dropdown per filter column.
+#: Frames longer than this get ``continuous_update=False`` sliders: the table is filtered when the handle is
+#: released, not at every step of a drag.
+LARGE_FRAME = 10_000
+#: The filter kinds of ``filter_table`` and their controls.
+FILTER_CONTROLS = {"dropdown": "Dropdown", "multiple": "SelectMultiple", "slider": "IntSlider"}
 
-    Returns the display handle. The static table is always complete (headless reports, nbval).
+
+def _filter_kinds(df: Any, filters: Sequence[str] | Mapping[str, str], default: Mapping[str, Any]) -> dict[str, str]:
+    """The kind of every filtered column: as given by a mapping ``filters``, otherwise ``multiple`` when its default
+    is a list, tuple or set and ``dropdown`` when not. Columns with a default but no control filter the same way."""
+    import pandas as pd
+
+    given = dict(filters) if isinstance(filters, Mapping) else dict.fromkeys(filters)
+    kinds: dict[str, str] = {}
+    for column in [*given, *(c for c in default if c not in given)]:
+        if column not in df.columns:
+            raise KeyError(f"filter_table: no column {column!r} (columns: {', '.join(map(str, df.columns))})")
+        value = default.get(column)
+        kind = given.get(column) or ("multiple" if isinstance(value, list | tuple | set | frozenset) else "dropdown")
+        if kind not in FILTER_CONTROLS:
+            known = ", ".join(FILTER_CONTROLS)
+            raise ValueError(f"filter_table: {column}: unknown filter kind {kind!r} (one of {known})")
+        if kind == "dropdown" and isinstance(value, list | tuple | set | frozenset):
+            raise ValueError(f"filter_table: {column}: a dropdown takes one default value, not {value!r}")
+        if kind == "slider":
+            dtype = df[column].dtype
+            if not pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+                raise ValueError(f"filter_table: {column}: a slider needs an integer column, not {dtype}")
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValueError(f"filter_table: {column}: a slider's default is an int (the minimum), not {value!r}")
+        kinds[column] = kind
+    return kinds
+
+
+def _mask(series: Any, kind: str, value: Any) -> Any:
+    """The rows of ``series`` that pass one filter (None when it filters nothing); missing values never pass."""
+    if value is None or (kind == "multiple" and not value):
+        return None
+    if kind == "multiple":
+        keep = series.isin(list(value))
+    elif kind == "slider":
+        keep = series.ge(value)
+    else:
+        keep = series == value
+    return keep.to_numpy(dtype=bool, na_value=False)
+
+
+def _options(series: Any, wanted: Sequence[Any]) -> list[tuple[str, Any]]:
+    """(label, value) pairs of a column's distinct values, plus defaults absent from the data (so that the control
+    shows what the static table shows)."""
+    values = sorted(series.dropna().unique(), key=str)
+    values += [v for v in wanted if v is not None and v not in values]
+    return [(str(v), v) for v in values]
+
+
+def filter_table(
+    df: Any,
+    *,
+    filters: Sequence[str] | Mapping[str, str] = (),
+    default: Mapping[str, Any] | None = None,
+    max_rows: int = 200,
+) -> Any:
+    """Show ``df`` filtered by ``default`` as a static table; interactively add one control per filter column.
+
+    ``filters`` names the columns to filter, or maps each to its kind:
+
+    - ``dropdown`` (Dropdown; the kind when the default is one value or missing): rows equal to the value,
+      "all" (``None``) keeps every row;
+    - ``multiple`` (SelectMultiple; the kind when the default is a list, tuple or set): rows equal to any selected
+      value, an empty selection keeps every row;
+    - ``slider`` (IntSlider over the column's range; integer columns only): rows with a value at least the
+      slider's, the slider at its minimum keeps every row. ``continuous_update=False`` above
+      :data:`LARGE_FRAME` rows.
+
+    ``default`` gives the initial value per column (a column with a default but no control is filtered the same way
+    without a control). An active filter drops rows with a missing value. Returns the display handle, with the
+    controls by column as ``handle.controls`` (empty when headless); a control's change re-renders that display.
+    The static table is always complete (headless reports, nbval).
     """
     from IPython.display import HTML, display
 
     display_id = f"lokonb-table-{next(_COUNTER)}"
     chosen: dict[str, Any] = dict(default or {})
+    kinds = _filter_kinds(df, filters, chosen)
+    for column in [c for c, kind in kinds.items() if kind == "slider" and chosen.get(c) is not None]:
+        present = df[column].dropna()  # a slider at (or below) the column's minimum keeps every row
+        if not len(present) or chosen[column] <= present.min():
+            chosen[column] = None
 
     def view() -> Any:
         out = df
         for column, value in chosen.items():
-            if value is not None:
-                out = out[out[column] == value]
+            keep = _mask(out[column], kinds[column], value)
+            if keep is not None:
+                out = out[keep]
         return out
 
     def render() -> Any:
@@ -203,21 +281,39 @@ def filter_table(
         return HTML(dataframe_html(view(), max_rows))
 
     handle = display(render(), display_id=display_id)
+    controls: dict[str, Any] = {}
+    if handle is not None:
+        handle.controls = controls
     if _headless():
         return handle
     import ipywidgets as w
 
-    boxes = []
     for column in filters:
-        options = [("all", None)] + [(str(v), v) for v in sorted(df[column].dropna().unique(), key=str)]
-        dd = w.Dropdown(options=options, value=chosen.get(column), description=column)
+        kind, value = kinds[column], chosen.get(column)
+        if kind == "multiple":
+            selected = tuple(value or ())
+            options = _options(df[column], selected)
+            control = w.SelectMultiple(options=options, value=selected, rows=min(max(len(options), 1), 6),
+                                       description=column)
+        elif kind == "slider":
+            present = df[column].dropna()
+            low, high = (int(present.min()), int(present.max())) if len(present) else (0, 0)
+            high = high if value is None else max(high, value)  # a value at or below ``low`` is None by now
+            control = w.IntSlider(value=low if value is None else value, min=low, max=high, description=column,
+                                  continuous_update=len(df) <= LARGE_FRAME, disabled=low == high)
+        else:
+            control = w.Dropdown(options=[("all", None), *_options(df[column], [value])], value=value,
+                                 description=column)
 
-        def on_change(change: Any, column: str = column) -> None:
-            chosen[column] = change["new"]
+        def on_change(change: Any, column: str = column, kind: str = kind) -> None:
+            new = change["new"]
+            if kind == "slider" and new <= change["owner"].min:
+                new = None
+            chosen[column] = new
             handle.update(render())
 
-        dd.observe(on_change, names="value")
-        boxes.append(dd)
-    if boxes:
-        display(w.HBox(boxes))
+        control.observe(on_change, names="value")
+        controls[column] = control
+    if controls:
+        display(w.HBox(list(controls.values())))
     return handle
