@@ -294,7 +294,14 @@ def execute_request(req: RunRequest) -> RunResult:
     write_json_atomic(run_dir / "results.json", result.to_json())
     timeout = req.cell_timeout if req.cell_timeout is not None else (schema.cell_timeout if schema else 600)
     deadline = req.run_timeout if req.run_timeout is not None else (schema.run_timeout if schema else None)
+    warm = None
+    if req.report:  # the report renderer gets ready while the child runs (the parent only waits for it meanwhile)
+        from lokonb.notebook.report import warm_up
+
+        warm = warm_up(req.show_input)
     outcome = _run_child(req, nb_path, run_dir, root, literals, kernel, timeout, deadline)
+    if warm is not None:
+        warm.join()  # never import or render concurrently with finalize
     from lokonb.notebook.finalize import finalize
 
     finalize(

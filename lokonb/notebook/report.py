@@ -10,6 +10,7 @@ import copy
 import html
 import json
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -131,27 +132,66 @@ def render_report(
     redactor: Redactor | None = None,
 ) -> str:
     """The report HTML for an executed notebook and its run result."""
-    from nbconvert import HTMLExporter
-
     red = redactor or Redactor()
-    exporter = HTMLExporter(
-        template_name="lokonb",
-        exclude_input=not show_input,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        extra_template_basedirs=[str(Path(__file__).with_name("templates"))],
-    )
     try:
-        body, _ = exporter.from_notebook_node(
-            prepare(nb),
-            resources={
-                "lokonb_header": header_html(result, schema, red),
-                "metadata": {"name": result.notebook},
-            },
-        )
+        with _EXPORTER_LOCK:  # filters and resources are set on the shared exporter for each call
+            body, _ = _exporter(show_input).from_notebook_node(
+                prepare(nb),
+                resources={
+                    "lokonb_header": header_html(result, schema, red),
+                    "metadata": {"name": result.notebook},
+                },
+            )
     except Exception as exc:  # noqa: BLE001 - nbconvert failures of any kind become one error type
         raise ReportError(f"cannot render the report: {type(exc).__name__}: {exc}") from None
     return red.text(body)
+
+
+#: One HTMLExporter per ``show_input`` and process (building one compiles the template: ~0.2 s), used under the lock.
+_EXPORTERS: dict[bool, Any] = {}
+_EXPORTER_LOCK = threading.Lock()
+_WARM: dict[bool, threading.Thread] = {}
+_WARM_LOCK = threading.Lock()
+
+
+def _exporter(show_input: bool) -> Any:
+    exporter = _EXPORTERS.get(show_input)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = _EXPORTERS[show_input] = HTMLExporter(
+            template_name="lokonb",
+            exclude_input=not show_input,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            extra_template_basedirs=[str(Path(__file__).with_name("templates"))],
+        )
+    return exporter
+
+
+def _warm(show_input: bool) -> None:
+    import nbformat
+
+    try:
+        with _EXPORTER_LOCK:
+            _exporter(show_input).from_notebook_node(nbformat.v4.new_notebook(), resources={
+                "lokonb_header": "", "metadata": {"name": "warm-up"}})
+    except Exception:  # noqa: BLE001, S110 - only a head start: the real render reports its own errors
+        pass
+
+
+def warm_up(show_input: bool = False) -> threading.Thread:
+    """Prepare the report renderer in a background thread: import nbconvert (~0.6 s), build the exporter and render
+    an empty notebook once (template compilation, CSS selectors). The run wrapper starts this while the child
+    process runs, which leaves the parent idle, and joins it before finalizing. Started once per process and
+    ``show_input``; later calls return the same thread."""
+    with _WARM_LOCK:
+        thread = _WARM.get(show_input)
+        if thread is None:
+            thread = threading.Thread(target=_warm, args=(show_input,), name="lokonb-report-warm-up", daemon=True)
+            _WARM[show_input] = thread
+            thread.start()
+    return thread
 
 
 def write_report(nb: Any, result: RunResult, path: Path, **options: Any) -> None:

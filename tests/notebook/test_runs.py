@@ -52,6 +52,22 @@ def test_succeeded_run_artefacts(tmp_path: Path) -> None:
     check_report((run_dir / "report.html").read_text(), images=1)
 
 
+def test_report_exporter_is_built_once(tmp_path: Path) -> None:
+    """§4.9: the report's exporter is built once per process (and readied while the child runs); a reused exporter
+    renders the same bytes as a fresh one."""
+    from lokonb.notebook import report
+
+    result = run(FIX / "ok.ipynb", output=tmp_path, parameters={"x": 2})
+    assert report.warm_up() is report.warm_up() and not report.warm_up().is_alive()
+    nb = nbformat.read(Path(result.run_dir) / "ok.ipynb", as_version=4)
+    first = report.render_report(nb, result)
+    exporter = report._EXPORTERS[False]
+    assert report.render_report(nb, result) == first and report._EXPORTERS[False] is exporter
+    report._EXPORTERS.clear()
+    assert report.render_report(nb, result) == first and report._EXPORTERS[False] is not exporter
+    assert report.render_report(nb, result, show_input=True) != first
+
+
 class _Report(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
