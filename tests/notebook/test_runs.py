@@ -68,6 +68,17 @@ def test_report_exporter_is_built_once(tmp_path: Path) -> None:
     assert report.render_report(nb, result, show_input=True) != first
 
 
+def test_child_imports_papermill_without_its_s3_and_hdfs_dependencies(repo_root: Path) -> None:
+    """§4.9: the run's child process imports papermill without boto3 and pyarrow (handlers it never uses), and
+    leaves both importable."""
+    code = ("import sys\nfrom lokonb.notebook.child import _import_papermill\n_import_papermill()\n"
+            "print(sorted(n for n in ('boto3', 'pyarrow', 'numpy') if n in sys.modules))\n"
+            "import boto3, pyarrow.fs\nprint('importable')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=repo_root,
+                         check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "importable"], out.stdout + out.stderr
+
+
 class _Report(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
