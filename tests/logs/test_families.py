@@ -10,7 +10,7 @@ import yaml
 from lokonb.logs import load_families, parse_lines
 from lokonb.logs.errors import FamilyFileError
 
-CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "family_lines.yaml").read_text())
+CASES = yaml.safe_load((Path(__file__).parents[1] / "fixtures" / "logs" / "family_lines.yaml").read_text())
 
 
 def _line(sev, fileline, msg):
