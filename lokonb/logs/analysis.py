@@ -349,6 +349,7 @@ class _SourceRun:
         self._tail: tuple[Any, Any, tuple[Any, ...]] | None = None
         self.chunks: tuple[int, int | None] | None = None  # byte-range worker: the block chunks it reads
         self._networks: dict[str, str] = {}  # client address -> classify_network()
+        self._tls_kinds: dict[str | None, str | None] = {}  # tls_error values, interned for the probe events
         self.fast = True  # vectorised fast paths on (False: the general per-row paths, for equality tests)
         # records_path: every record of this source, spooled until its verdicts and years are final (OUT-2)
         self.spool: SourceSpool | None = None if agg.sink is None else SourceSpool(agg.sink.path.parent)
@@ -1124,7 +1125,10 @@ class _SourceRun:
         self, f: int, idx: np.ndarray, c: _BatchCtx, fields: dict[str, Any], fsev: np.ndarray
     ) -> None:
         addr = _as_str_list(fields.get("client_addr"), len(idx))
-        tls = _as_str_list(fields.get("tls_error"), len(idx))
+        # a few distinct kinds: one shared str each, so an event costs a pointer, not a string (kept per event
+        # until the source ends)
+        kinds = self._tls_kinds
+        tls = [kinds.setdefault(k, k) for k in _as_str_list(fields.get("tls_error"), len(idx))]
         by: dict[str, list[int]] = defaultdict(list)
         for j, a in enumerate(addr):
             by[a or "(unknown)"].append(j)
@@ -1158,7 +1162,7 @@ class _SourceRun:
                     self._line_text(c, idx[ja[0]]),
                     rows,
                     fsev[ja].copy(),
-                    idx[ja].copy(),
+                    None,  # unused slot (the part layout is shared with ranges.py)
                     None if self.spool is None else events[ja],
                 )
             )
