@@ -48,6 +48,9 @@ SHORT_ISO_RE = re.compile(
     rb"(?:\[(\d+)\])?: ?(.*)$",
     re.S,
 )
+#: The host field of a ``short-iso`` match that is really the start of a ``kubectl --timestamps`` line: a klog
+#: header (``I0806 08:38:13.341625:`` reads as host ``I0806``, ident ``08``) or a JSON object.
+_NOT_SYSLOG_HOST_RE = re.compile(rb"^(?:[IWEF]\d{4}|[{\[\"].*)$", re.S)
 #: klog header anywhere in the first 160 bytes (wrapper prefixes, wide PIDs, extra padding).
 KLOG_RE = re.compile(
     rb"^(.{0,160}?)([IWEF])(\d\d)(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? +(\d+) ([^\s\]]+?):(\d+)\] ?",
@@ -487,7 +490,7 @@ def _docker(raw: bytes) -> Unwrapped | None:
 
 def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | None:
     m = SHORT_ISO_RE.match(raw)
-    if m:
+    if m and not _NOT_SYSLOG_HOST_RE.match(m.group(9)):
         g = m.groups()
         ns = _ts_groups_ns(g[:8])
         if ns is not None:
@@ -584,8 +587,15 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
         scores[name] = sum(1 for ln in lines if (r := fn(ln)) is not None and r.fmt == name)
     # every CRI line (and every broken one) also parses as a kubectl line, so kubectl's share would never be
     # below CRI's: kubectl scores only the lines that neither are nor look like CRI lines
+    # the same holds for rsyslog's RFC 3339 / ``journalctl -o short-iso`` lines (``<ts> host ident[pid]: …``):
+    # they are syslog lines, not kubectl ones
     scores["kubectl"] = sum(
-        1 for ln in lines if _kubectl(ln) is not None and _cri(ln) is None and not CRI_BROKEN_RE.match(ln)
+        1
+        for ln in lines
+        if _kubectl(ln) is not None
+        and _cri(ln) is None
+        and not CRI_BROKEN_RE.match(ln)
+        and not ((r := parsers["syslog"](ln)) is not None and r.outer_ns is not None)
     )
     scores["json"] = sum(
         1 for ln in lines if ln.lstrip()[:1] == b"{" and b'"msg"' in ln and b'"log"' not in ln

@@ -1,0 +1,227 @@
+"""Real-world wrappers and formats (spec logs.md §4 FMT-1..10, TIME-1..4, §9 ROB-1): lines as posted in public
+bug reports, docs and blog posts, each read from a file as ``lokonb logs analyze`` would.
+
+Each case: where it comes from (an issue URL, or the public file of the search index the excerpt was taken from
+when only that is known), the raw text, the detected ``sources.format``, and per record ``(lineno, timestamp,
+severity, message start, physical lines)``; optionally the unparsed count and reasons. Texts are verbatim except
+where a comment says what was changed (a terminal wrap re-joined, a line split as the runtime would split it).
+Year-less sources get the file mtime ``MTIME`` as their end anchor (TIME-4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pandas as pd
+import pytest
+
+from lokonb.logs import analyze
+
+MTIME = dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp()
+
+
+def ts(text):
+    return pd.Timestamp(text).tz_convert("UTC") if pd.Timestamp(text).tzinfo else pd.Timestamp(text, tz="UTC")
+
+
+CASES = [
+    # --- CRI (containerd / CRI-O) -----------------------------------------------------------------------------
+    dict(
+        id="crio-offset-trimmed-fraction",
+        # public GitHub markdown (search index file 51769831322): /var/log/containers file of a kubeadm control
+        # plane on CRI-O: a +02:00 offset, and Go's RFC3339Nano trims the trailing zero (8 digits on line 2)
+        url="index:51769831322",
+        text=(
+            "2025-08-06T10:38:13.342405728+02:00 stderr F I0806 08:38:13.341625       1 options.go:238] external "
+            "host was not specified, using 192.168.64.17\n"
+            "2025-08-06T10:38:13.34267452+02:00 stderr F E0806 08:38:13.342314       1 run.go:72] \"command "
+            "failed\" err=\"enable-admission-plugins plugin \\\"DUMMYPLUGIN\\\" is unknown\"\n"
+        ),
+        fmt="cri",
+        records=[
+            (1, "2025-08-06T08:38:13.341625Z", "I", "external host was not specified", 1),
+            (2, "2025-08-06T08:38:13.342314Z", "E", "command failed", 1),
+        ],
+        outer={2: "2025-08-06T08:38:13.34267452Z"},
+    ),
+    # --- kubectl logs --timestamps / docker logs -t ----------------------------------------------------------
+    dict(
+        id="kubectl-panic-stack",
+        # https://github.com/cilium/cilium/issues/4949 (docker logs -t trims zeros: 7 digits on line 6)
+        url="https://github.com/cilium/cilium/issues/4949",
+        text=(
+            "2018-07-23T04:48:39.816579621Z E0723 04:48:39.591838       5 runtime.go:66] Observed a panic: "
+            "\"invalid memory address or nil pointer dereference\" (runtime error: invalid memory address or nil "
+            "pointer dereference)\n"
+            "2018-07-23T04:48:39.819086175Z /workspace/anago-v1.7.15-beta.0.16+8c7c1c8b0ce086/src/k8s.io/kubernetes"
+            "/_output/dockerized/go/src/k8s.io/kubernetes/vendor/k8s.io/apimachinery/pkg/util/runtime/runtime.go:72\n"
+            "2018-07-23T04:48:39.819102963Z /workspace/anago-v1.7.15-beta.0.16+8c7c1c8b0ce086/src/k8s.io/kubernetes"
+            "/_output/dockerized/go/src/k8s.io/kubernetes/vendor/k8s.io/apimachinery/pkg/util/runtime/runtime.go:65\n"
+            "2018-07-23T04:48:39.819106861Z /workspace/anago-v1.7.15-beta.0.16+8c7c1c8b0ce086/src/k8s.io/kubernetes"
+            "/_output/dockerized/go/src/k8s.io/kubernetes/vendor/k8s.io/apimachinery/pkg/util/runtime/runtime.go:51\n"
+            "2018-07-23T04:48:39.819109634Z /usr/local/go/src/runtime/asm_amd64.s:514\n"
+            "2018-07-23T04:48:39.8191121Z /usr/local/go/src/runtime/panic.go:489\n"
+            "2018-07-23T04:48:39.819114594Z /usr/local/go/src/runtime/panic.go:63\n"
+            "2018-07-23T04:48:39.819116919Z /usr/local/go/src/runtime/signal_unix.go:290\n"
+        ),
+        fmt="kubectl",
+        records=[(1, "2018-07-23T04:48:39.591838Z", "E", "Observed a panic:", 8)],
+        outer={1: "2018-07-23T04:48:39.816579621Z"},
+    ),
+    # --- Docker json-file -------------------------------------------------------------------------------------
+    dict(
+        id="docker-apiserver-start-failure",
+        # public GitHub markdown (search index file 6929857693): `tail -f /var/log/pods/.../kube-apiserver/4.log`
+        # on Docker; the deprecation warning comes before klog starts (orphan), cobra's "Error:" line has no
+        # header and so belongs to the record before it (FMT-3)
+        url="index:6929857693",
+        text=(
+            '{"log":"Flag --insecure-port has been deprecated, This flag has no effect now and will be removed in '
+            'v1.24.\\n","stream":"stderr","time":"2021-04-27T09:07:15.165954784Z"}\n'
+            '{"log":"I0427 09:07:15.166039       1 server.go:632] external host was not specified, using '
+            '192.168.211.40\\n","stream":"stderr","time":"2021-04-27T09:07:15.166135424Z"}\n'
+            '{"log":"I0427 09:07:15.166569       1 server.go:182] Version: v1.20.0\\n","stream":"stderr","time":'
+            '"2021-04-27T09:07:15.166680164Z"}\n'
+            '{"log":"Error: error while parsing encryption provider configuration file \\"/etc/kubernetes/etcd/'
+            'ec.yaml\\": error while parsing file: resources[0].providers[0].aescbc.keys[0].secret: Invalid value: '
+            '\\"REDACTED\\": secret is not of the expected length, got 8, expected one of [16 24 32]\\n","stream":'
+            '"stderr","time":"2021-04-27T09:07:15.713401195Z"}\n'
+        ),
+        fmt="docker",
+        records=[
+            (1, "2021-04-27T09:07:15.165954784Z", None, "Flag --insecure-port has been deprecated", 1),
+            (2, "2021-04-27T09:07:15.166039Z", "I", "external host was not specified", 1),
+            (3, "2021-04-27T09:07:15.166569Z", "I", "Version: v1.20.0", 2),
+        ],
+    ),
+    # --- JSON logging format ----------------------------------------------------------------------------------
+    dict(
+        id="json-docs-seconds-nested",
+        # https://github.com/kubernetes/community/blob/master/contributors/devel/sig-instrumentation/logging.md
+        # (ts in seconds as the old docs showed, spaces after the colons, a nested object, no caller)
+        url="https://github.com/kubernetes/community/blob/master/contributors/devel/sig-instrumentation/logging.md",
+        text=(
+            '{"ts": 1580306777.04728,"v": 4,"msg": "Pod status was updated","pod":{"name": "kube-dns","namespace": '
+            '"kube-system"},"status": "ready"}\n'
+        ),
+        fmt="json",
+        records=[(1, "2020-01-29T14:06:17.04728Z", "I", "Pod status was updated", 1)],
+    ),
+    # --- syslog / journald ------------------------------------------------------------------------------------
+    dict(
+        id="journald-panic-goroutines",
+        # https://github.com/kubernetes/kubernetes/issues/89734 (journalctl without -l cuts long lines)
+        url="https://github.com/kubernetes/kubernetes/issues/89734",
+        text=(
+            "Apr 01 22:43:44 dcn-kube06 kube-apiserver[69454]: E0401 22:43:44.164834   69454 wrap.go:32] apiserver "
+            "panic'd on GET /api/v1/namespaces/default/pods\n"
+            "Apr 01 22:48:48 dcn-kube06 kube-apiserver[69454]: E0401 22:48:48.135963   69454 runtime.go:73] Observed "
+            "a panic: &errors.errorString{s:\"killing connection/stream because serving request ti\n"
+            "Apr 01 22:48:48 dcn-kube06 kube-apiserver[69454]: goroutine 1582505649 [running]:\n"
+            "Apr 01 22:48:48 dcn-kube06 kube-apiserver[69454]: k8s.io/kubernetes/vendor/k8s.io/apimachinery/pkg/util/"
+            "runtime.logPanic(0x3a40060, 0xc0001d5620)\n"
+            "Apr 01 22:48:48 dcn-kube06 kube-apiserver[69454]: /workspace/anago-v1.15.0-rc.1.19+e8462b5b5dc258/src/"
+            "k8s.io/kubernetes/_output/dockerized/go/src/k8s.io/kubernetes/vendor/k8s.io/apimachine\n"
+            "Apr 01 22:48:48 dcn-kube06 kube-apiserver[69454]: k8s.io/kubernetes/vendor/k8s.io/apimachinery/pkg/util/"
+            "runtime.HandleCrash(0xc0030f7c60, 0x1, 0x1)\n"
+        ),
+        fmt="syslog",
+        records=[
+            (1, "2024-04-01T22:43:44.164834Z", "E", "apiserver panic'd on GET", 1),
+            (2, "2024-04-01T22:48:48.135963Z", "E", "Observed a panic:", 5),
+        ],
+    ),
+    dict(
+        id="journald-orphan-stack-cut",
+        # https://github.com/canonical/microk8s/issues/1598
+        # (a stack without its header line: one orphan record; journalctl's '>' cut kept as text)
+        url="https://github.com/canonical/microk8s/issues/1598",
+        text=(
+            "Jan 31 03:08:41 ubuntu microk8s.daemon-apiserver[3097]: k8s.io/kubernetes/vendor/k8s.io/apiserver/pkg/"
+            "server.(*GenericAPIServer).RunPreShutdownHooks(0x40082e3000, 0x0, 0x0)\n"
+            "Jan 31 03:08:41 ubuntu microk8s.daemon-apiserver[3097]:         /build/microk8s/parts/k8s-binaries/build/"
+            "go/src/github.com/kubernetes/kubernetes/_output/local/go/src/k8s.io/kubernetes/vendor/k8s.io/apis>\n"
+            "Jan 31 03:08:41 ubuntu microk8s.daemon-apiserver[3097]: k8s.io/kubernetes/vendor/k8s.io/apiserver/pkg/"
+            "server.preparedGenericAPIServer.Run(0x40082e3000, 0x40004f36e0, 0x4b0b8e0, 0x40082e3000)\n"
+        ),
+        fmt="syslog",
+        records=[(1, "2024-01-31T03:08:41Z", None, "k8s.io/kubernetes/vendor/k8s.io/apiserver/pkg/server.", 3)],
+    ),
+    dict(
+        id="rsyslog-rfc3339-k8s-snap",
+        # https://github.com/canonical/k8s-snap/issues/1426: rsyslog's RFC 3339 high-precision format (the
+        # default on Ubuntu 24.04) is a syslog line with a year, not a `kubectl --timestamps` line
+        url="https://github.com/canonical/k8s-snap/issues/1426",
+        text=(
+            "2025-05-08T13:30:29.510256+00:00 juju-4b7750-prod-charm-qa-kubernetes-65 k8s.kube-apiserver[697]: "
+            "E0508 13:30:29.510150     697 dispatcher.go:214] \"Unhandled Error\" err=\"failed calling webhook "
+            "\\\"admission.juju.is\\\": failed to call webhook: Post \\\"https://modeloperator.model-14867756072-"
+            "250506190915.svc:17071/k8s/admission/9a96c90f-acb5-4617-8032-3fde849e128e?timeout=10s\\\": service "
+            "\\\"modeloperator\\\" not found\" logger=\"UnhandledError\"\n"
+            "2025-05-08T13:30:29.512265+00:00 juju-4b7750-prod-charm-qa-kubernetes-65 k8s.kube-apiserver[697]: "
+            "W0508 13:30:29.512201     697 dispatcher.go:210] Failed calling webhook, failing open "
+            "admission.juju.is: failed calling webhook \"admission.juju.is\": failed to call webhook: Post "
+            "\"https://modeloperator.model-14891414055-250507191416.svc:17071/k8s/admission/fe960f6f-a827-489a-8cde-"
+            "021b5c024982?timeout=10s\": service \"modeloperator\" not found\n"
+        ),
+        fmt="syslog",
+        records=[
+            (1, "2025-05-08T13:30:29.510150Z", "E", "Unhandled Error", 1),
+            (2, "2025-05-08T13:30:29.512201Z", "W", "Failed calling webhook, failing open", 1),
+        ],
+        outer={1: "2025-05-08T13:30:29.510256Z"},
+    ),
+    dict(
+        id="rsyslog-rfc3339-kubelet-local-time",
+        # public GitHub markdown (search index file 51769831322): /var/log/syslog of the same node; the kubelet
+        # logs local time (+02:00) while rsyslog writes UTC: klog_tz=auto would find the offset, UTC is read here
+        url="index:51769831322",
+        text=(
+            "2025-08-06T08:38:22.980225+00:00 controlplane kubelet[28526]: E0806 10:38:22.980181   28526 "
+            "pod_workers.go:1301] \"Error syncing pod, skipping\" err=\"failed to \\\"StartContainer\\\" for "
+            "\\\"kube-apiserver\\\" with CrashLoopBackOff: \\\"back-off 2m40s restarting failed container=kube-"
+            "apiserver pod=kube-apiserver-controlplane_kube-system(bc6d1be5c0eea4c705d74622b0e5ab0b)\\\"\" "
+            "pod=\"kube-system/kube-apiserver-controlplane\" podUID=\"bc6d1be5c0eea4c705d74622b0e5ab0b\"\n"
+        ),
+        fmt="syslog",
+        records=[(1, "2025-08-06T10:38:22.980181Z", "E", "Error syncing pod, skipping", 1)],
+        outer={1: "2025-08-06T08:38:22.980225Z"},
+    ),
+]
+
+
+def _run(tmp_path, case):
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(case["text"].encode("utf-8"))
+    os.utime(path, (MTIME, MTIME))
+    return analyze([str(path)], include=None, records="all", **case.get("kw", {}))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_realworld_format(tmp_path, case):
+    res = _run(tmp_path, case)
+    src = res.sources.iloc[0]
+    assert src["format"] == case["fmt"], src["format_mix"]
+    assert src["lines"] == case["text"].count("\n")
+    rec = res.records.sort_values("lineno").reset_index(drop=True)
+    assert len(rec) == len(case["records"]), rec[["lineno", "message"]]
+    got = [
+        (
+            int(r.lineno),
+            r.timestamp,
+            None if pd.isna(r.severity) else r.severity,
+            r.message[: len(exp[3])],
+            int(r.n_lines),
+        )
+        for r, exp in zip(rec.itertuples(), case["records"], strict=True)
+    ]
+    want = [(ln, ts(t), sev, msg, n) for ln, t, sev, msg, n in case["records"]]
+    assert got == want
+    for ln, t in case.get("outer", {}).items():
+        assert rec.loc[rec["lineno"] == ln, "ts_outer"].iloc[0] == ts(t)
+    # nothing is lost: every physical line is in a record or counted as unparsed
+    assert int(rec["n_lines"].sum()) + int(src["unparsed"]) == src["lines"]
+    assert int(src["unparsed"]) == case.get("unparsed", 0), res.unparsed
+    for reason in case.get("reasons", ()):
+        assert reason in set(res.unparsed["reason"]), res.unparsed
