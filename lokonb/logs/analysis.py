@@ -511,6 +511,12 @@ class _SourceRun:
                             inner_sys[i] = F.syslog_key(wres.syslog_time)
                         replaced[i] = line
                         break
+            if F.is_audit_event(line):
+                # an audit log given as input: each event is counted, not glued to the record before it
+                skip[i] = True
+                self.stats["audit_events"] += 1
+                self._unparsed(int(lineno[i]), F.AUDIT_REASON, line)
+                continue
             res = F.canonical_inner(line)
             if res is None:
                 if self.fmt == "json" and line.lstrip()[:1] == b"{":
@@ -2048,6 +2054,11 @@ class _Aggregate:
             self.warnings.append(f"{name}: {run.src.error}")
         for note in run.src.notes:
             self.warnings.append(f"{name}: {note}")
+        if run.stats["audit_events"]:
+            self.warnings.append(
+                f"{name}: {run.stats['audit_events']:,} lines are Kubernetes audit events (audit.k8s.io), counted "
+                "as unparsed: audit logs are not analysed, give the kube-apiserver's own log"
+            )
         if run.src.year_source == "assumed-now" and run.used_time4 and self.o.year is None:
             self.warnings.append(
                 f"{name}: no year in the log; assumed the current year (pass year= to set it)"

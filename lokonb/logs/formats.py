@@ -608,6 +608,18 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     return best
 
 
+#: reason of an audit event line (``--audit-log-path`` JSON, or the legacy ``AUDIT: id=…`` text) in the input
+AUDIT_REASON = "Kubernetes audit event (audit logs are not analysed)"
+_AUDIT_RE = re.compile(rb'^\s*(?:[\w.\-]{1,128} )?(?:\{.{0,64}"apiVersion":\s*"audit\.k8s\.io/|AUDIT: id=")')
+
+
+def is_audit_event(line: bytes) -> bool:
+    """A kube-apiserver audit event (``{"kind":"Event","apiVersion":"audit.k8s.io/v1",…}``, or the legacy text
+    format ``AUDIT: id="…" ip=…``), also after one log-stream name (``aws logs tail`` prints
+    ``<time> kube-apiserver-audit-<id> {…}``): not a log line, and never a continuation of one."""
+    return _AUDIT_RE.match(line) is not None
+
+
 def is_binary(line: bytes) -> bool:
     """NUL bytes, or more than 30 % of the decoded characters replaced (FMT-10)."""
     if b"\x00" in line:

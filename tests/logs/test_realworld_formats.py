@@ -191,6 +191,69 @@ CASES = [
 ]
 
 
+AUDIT_EVENT = (
+    '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"9151d8b4-0630-4020-8e18-c65369a13249'
+    '","stage":"ResponseComplete","requestURI":"/apis/policy/v1/poddisruptionbudgets?limit=500\\u0026resourceVersion=0'
+    '","verb":"list","user":{"username":"system:kube-scheduler","groups":["system:authenticated"]},"sourceIPs":["10.0.'
+    '60.42"],"userAgent":"kube-scheduler/v1.24.13 (linux/amd64) kubernetes/6305d65/scheduler","objectRef":{"resource'
+    '":"poddisruptionbudgets","apiGroup":"policy","apiVersion":"v1"},"responseStatus":{"metadata":{},"status":"Failu'
+    're","message":"poddisruptionbudgets.policy is forbidden: User \\"system:kube-scheduler\\" cannot list resource \\'
+    '"poddisruptionbudgets\\" in API group \\"policy\\" at the cluster scope","reason":"Forbidden","details":{"group":'
+    '"policy","kind":"poddisruptionbudgets"},"code":403},"requestReceivedTimestamp":"2023-05-20T04:14:53.795931Z","st'
+    'ageTimestamp":"2023-05-20T04:14:53.798812Z","annotations":{"authorization.k8s.io/decision":"forbid","authorizati'
+    'on.k8s.io/reason":""}}'
+)
+AUDIT_REASON = "Kubernetes audit event (audit logs are not analysed)"
+
+CASES += [
+    # --- audit logs given by mistake, EKS CloudWatch exports ---------------------------------------------------
+    dict(
+        id="audit-json-file",
+        # public GitHub markdown (search index file 257229544): an EKS audit event as `aws logs tail` printed it
+        # (the terminal's 150-column wrap re-joined); here the event alone, as --audit-log-path writes it, twice
+        url="index:257229544",
+        text=AUDIT_EVENT + "\n" + AUDIT_EVENT.replace("9151d8b4", "9151d8b5") + "\n",
+        fmt="klog",
+        records=[],
+        unparsed=2,
+        reasons=[AUDIT_REASON],
+    ),
+    dict(
+        id="eks-aws-logs-tail",
+        # the same post: `aws logs tail /aws/eks/<cluster>/cluster` prints `<time> <log stream> <message>`; the
+        # audit stream's event is not glued to the controller-manager record before it
+        url="index:257229544",
+        text=(
+            "2023-05-20T05:24:43.000000+00:00 cloud-controller-manager-900118300c7497e54b1f844e21ac4f7b I0520 "
+            "05:24:43.888087      11 tagging_controller.go:152] Skip putting node ip-192-168-3-75.ap-northeast-3."
+            "compute.internal in work queue since it was already tagged earlier.\n"
+            "2023-05-20T05:26:57.511000+00:00 kube-apiserver-audit-900118300c7497e54b1f844e21ac4f7b "
+            + AUDIT_EVENT
+            + "\n"
+        ),
+        fmt="kubectl",
+        records=[(1, "2023-05-20T05:24:43.888087Z", "I", "Skip putting node", 1)],
+        unparsed=1,
+        reasons=[AUDIT_REASON],
+    ),
+    dict(
+        id="audit-legacy-text",
+        # https://v1-6.docs.kubernetes.io/docs/concepts/cluster-administration/audit/ (--audit-log-format=legacy)
+        url="https://v1-6.docs.kubernetes.io/docs/concepts/cluster-administration/audit/",
+        text=(
+            '2017-03-21T03:57:09.106841886-04:00 AUDIT: id="c939d2a7-1c37-4ef1-b2f7-4ba9b1e43b53" ip="127.0.0.1" '
+            'method="GET" user="admin" groups="\\"system:masters\\",\\"system:authenticated\\"" as="<self>" '
+            'asgroups="<lookup>" namespace="default" uri="/api/v1/namespaces/default/pods"\n'
+            '2017-03-21T03:57:09.108403639-04:00 AUDIT: id="c939d2a7-1c37-4ef1-b2f7-4ba9b1e43b53" response="200"\n'
+        ),
+        fmt="kubectl",
+        records=[],
+        unparsed=2,
+        reasons=[AUDIT_REASON],
+    ),
+]
+
+
 def _run(tmp_path, case):
     path = tmp_path / "kube-apiserver.log"
     path.write_bytes(case["text"].encode("utf-8"))
@@ -220,6 +283,8 @@ def test_realworld_format(tmp_path, case):
     assert got == want
     for ln, t in case.get("outer", {}).items():
         assert rec.loc[rec["lineno"] == ln, "ts_outer"].iloc[0] == ts(t)
+    if "streams" in case:
+        assert set(rec["stream"].astype(str)) == {case["streams"]}
     # nothing is lost: every physical line is in a record or counted as unparsed
     assert int(rec["n_lines"].sum()) + int(src["unparsed"]) == src["lines"]
     assert int(src["unparsed"]) == case.get("unparsed", 0), res.unparsed
