@@ -397,6 +397,8 @@ class Unwrapper:
             res = self._wrappers[name](raw)
             if res is None:
                 continue
+            if name == "syslog":
+                res = _nested(res)
             self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
             return self._join(res, lineno)
         if self.fmt == "docker" and raw.lstrip()[:1] == b"{":
@@ -452,6 +454,24 @@ def _cri(raw: bytes) -> Unwrapped | None:
     res = Unwrapped(m.group(11) or b"", ns, 1 if m.group(9) == b"stdout" else 2, "cri")
     res._partial = m.group(10) == b"P"  # type: ignore[attr-defined]
     return res
+
+
+def _nested(res: Unwrapped) -> Unwrapped:
+    """A container log line forwarded by syslog (rsyslog ``imfile`` on ``/var/log/pods/*/*/*.log`` or
+    ``/var/log/containers``): the CRI or Docker line inside the syslog prefix is unwrapped too, so its stream,
+    ``P``/``F`` tag or fragment and its nanosecond timestamp (with year) are used as if the file were read."""
+    inner = res.inner
+    if not inner:
+        return res
+    sub = None
+    if inner[:1].isdigit():
+        sub = _cri(inner)
+    elif inner[:1] == b"{" and b'"log"' in inner:
+        sub = _docker(inner)
+    if sub is None:
+        return res
+    sub.fmt = res.fmt
+    return sub
 
 
 def _kubectl(raw: bytes) -> Unwrapped | None:

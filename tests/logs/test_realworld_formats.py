@@ -253,6 +253,46 @@ CASES += [
     ),
 ]
 
+CASES += [
+    # --- a container log forwarded by syslog --------------------------------------------------------------------
+    dict(
+        id="rsyslog-imfile-cri",
+        # public GitHub markdown (search index file 17198188655): rsyslog imfile on /var/log/pods/*/*/*.log of RKE2
+        # nodes, forwarded with an RFC 3339 prefix: the CRI line inside is unwrapped too (stream, ns time, JSON)
+        url="index:17198188655",
+        text=(
+            "2026-02-23T16:31:05+00:00 kubenode1.cluster.corp rke2-pods: 2026-02-23T16:31:05.304868587Z stderr F "
+            '{"level":"info","ts":"2026-02-23T16:31:05Z","logger":"goldmane-controller","msg":"Reconciling Goldmane'
+            '","Request.Namespace":"","Request.Name":"periodic-5m0s-reconcile-event"}\n'
+            "2026-02-23T16:31:05+00:00 kubenode2.cluster.corp rke2-pods: 2026-02-23T16:31:05.315608909Z stderr F "
+            '{"level":"info","ts":"2026-02-23T16:31:05Z","logger":"controller_installation","msg":"Patching nftables'
+            ' mode","Request.Namespace":"","Request.Name":"periodic-5m0s-reconcile-event","nftablesMode":"Disabled"}'
+            "\n"
+            "2026-01-28T12:30:33+00:00 kubenode3.cluster.corp rke2-pods: 2026-01-28T12:30:33.021378066Z stderr F "
+            'I0128 12:30:33.021337       1 shared_informer.go:357] "Caches are synced" controller="client-ca::kube-'
+            'system::extension-apiserver-authentication::requestheader-client-ca-file"\n'
+            "2026-02-23T16:30:29+00:00 kubenode3.cluster.corp rke2-pods: 2026-02-23T16:30:29.692875215Z stderr F "
+            "I0223 16:30:29.692758       1 cidrallocator.go:277] updated ClusterIP allocator for Service CIDR "
+            "10.43.0.0/16\n"
+            "2026-02-23T16:33:58+00:00 kubenode2.cluster.corp rke2-pods: 2026-02-23T16:33:58.662208924Z stderr F "
+            '{"level":"info","ts":"2026-02-23T16:33:58.662103Z","caller":"mvcc/kvstore_compaction.go:71","msg":"fin'
+            'ished scheduled compaction","compact-revision":10936318,"took":"29.992945ms","hash":1435110330,"current'
+            '-db-size-bytes":27926528,"current-db-size":"28 MB","current-db-size-in-use-bytes":13709312,"current-db-'
+            'size-in-use":"14 MB"}\n'
+        ),
+        fmt="syslog",
+        records=[
+            (1, "2026-02-23T16:31:05Z", "I", "Reconciling Goldmane", 1),
+            (2, "2026-02-23T16:31:05Z", "I", "Patching nftables mode", 1),
+            (3, "2026-01-28T12:30:33.021337Z", "I", "Caches are synced", 1),
+            (4, "2026-02-23T16:30:29.692758Z", "I", "updated ClusterIP allocator", 1),
+            (5, "2026-02-23T16:33:58.662103Z", "I", "finished scheduled compaction", 1),
+        ],
+        outer={4: "2026-02-23T16:30:29.692875215Z"},
+        streams="stderr",
+    ),
+]
+
 
 def _run(tmp_path, case):
     path = tmp_path / "kube-apiserver.log"
