@@ -456,13 +456,29 @@ def _cri(raw: bytes) -> Unwrapped | None:
     return res
 
 
+#: k0s runs the control plane under its supervisor, which logs every line of it again through logrus:
+#: ``time="2025-01-28 09:45:35" level=info msg="<the line, Go-quoted>" component=kube-apiserver stream=stderr``
+LOGRUS_RE = re.compile(rb'^time="[^"]*" level=\w+ msg="((?:[^"\\]|\\.)*)"(.*)$', re.S)
+_GO_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"r": b"\r"}
+_GO_ESCAPE_RE = re.compile(rb"\\(.)", re.S)
+
+
 def _nested(res: Unwrapped) -> Unwrapped:
     """A container log line forwarded by syslog (rsyslog ``imfile`` on ``/var/log/pods/*/*/*.log`` or
     ``/var/log/containers``): the CRI or Docker line inside the syslog prefix is unwrapped too, so its stream,
-    ``P``/``F`` tag or fragment and its nanosecond timestamp (with year) are used as if the file were read."""
+    ``P``/``F`` tag or fragment and its nanosecond timestamp (with year) are used as if the file were read; the
+    line inside a k0s supervisor's logrus record (:data:`LOGRUS_RE`) is unquoted, with its stream."""
     inner = res.inner
     if not inner:
         return res
+    if inner[:6] == b'time="':
+        m = LOGRUS_RE.match(inner)
+        if m is None:
+            return res
+        text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), m.group(1))
+        sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", m.group(2))
+        stream = 0 if sm is None else 1 if sm.group(1) == b"stdout" else 2
+        return Unwrapped(text, res.outer_ns, stream, res.fmt, syslog_time=res.syslog_time)
     sub = None
     if inner[:1].isdigit():
         sub = _cri(inner)

@@ -22,6 +22,8 @@ MTIME = dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp()
 
 
 def ts(text):
+    if text is None:
+        return pd.NaT
     return pd.Timestamp(text).tz_convert("UTC") if pd.Timestamp(text).tzinfo else pd.Timestamp(text, tz="UTC")
 
 
@@ -293,6 +295,106 @@ CASES += [
     ),
 ]
 
+CASES += [
+    dict(
+        id="k0s-logrus-in-journald",
+        # https://github.com/k0sproject/k0sctl/issues/829: k0s re-logs the apiserver's stderr through logrus
+        # inside journald; the Go-quoted klog line is unquoted, its `err=<` block and `, Header:` tail join
+        url="https://github.com/k0sproject/k0sctl/issues/829",
+        text=(
+            'Jan 28 09:45:35 k0s-1 k0s[5557]: time="2025-01-28 09:45:35" level=info msg="\\t, Header: map[Content-'
+            'Type:[text/plain; charset=utf-8] X-Content-Type-Options:[nosniff]]" component=kube-apiserver '
+            "stream=stderr\n"
+            'Jan 28 09:45:35 k0s-1 k0s[5557]: time="2025-01-28 09:45:35" level=info msg=" > logger=\\"UnhandledErr'
+            'or\\"" component=kube-apiserver stream=stderr\n'
+            'Jan 28 09:45:35 k0s-1 k0s[5557]: time="2025-01-28 09:45:35" level=info msg="W0128 09:45:35.211098    '
+            '5704 handler_proxy.go:99] no RequestInfo found in the context" component=kube-apiserver stream=stderr\n'
+            'Jan 28 09:45:35 k0s-1 k0s[5557]: time="2025-01-28 09:45:35" level=info msg="E0128 09:45:35.211162    '
+            '5704 controller.go:146] \\"Unhandled Error\\" err=<" component=kube-apiserver stream=stderr\n'
+            'Jan 28 09:45:35 k0s-1 k0s[5557]: time="2025-01-28 09:45:35" level=info msg="\\tError updating APIServic'
+            'e \\"v1beta1.metrics.k8s.io\\" with err: failed to download v1beta1.metrics.k8s.io: failed to retrieve '
+            'openAPI spec, http error: ResponseCode: 503, Body: service unavailable" component=kube-apiserver '
+            "stream=stderr\n"
+        ),
+        fmt="syslog",
+        records=[
+            (1, "2024-01-28T09:45:35Z", None, "\t, Header: map[Content-Type:", 2),
+            (3, "2024-01-28T09:45:35.211098Z", "W", "no RequestInfo found in the context", 1),
+            (4, "2024-01-28T09:45:35.211162Z", "E", "Unhandled Error", 2),
+        ],
+        streams="stderr",
+        messages={3: "no RequestInfo found in the context"},
+    ),
+    dict(
+        id="minikube-logs-header",
+        # https://github.com/kubernetes/minikube/issues/6311: `minikube logs` output, a `==> … <==` header
+        url="https://github.com/kubernetes/minikube/issues/6311",
+        text=(
+            '==> kube-apiserver ["e3077ed602b9"] <==\n'
+            "I0114 07:59:19.705503       1 available_controller.go:398] Shutting down AvailableConditionController\n"
+            "I0114 07:59:19.705924       1 naming_controller.go:299] Shutting down NamingConditionController\n"
+        ),
+        fmt="klog",
+        records=[
+            (1, None, None, "==> kube-apiserver", 1),
+            (2, "2024-01-14T07:59:19.705503Z", "I", "Shutting down AvailableConditionController", 1),
+            (3, "2024-01-14T07:59:19.705924Z", "I", "Shutting down NamingConditionController", 1),
+        ],
+    ),
+]
+
+# The k8s-snap webhook line (https://github.com/canonical/k8s-snap/issues/1426) split as a runtime splits a line
+# over its 16 KiB limit (shortened: cut after 120 bytes): CRI 'P' + 'F' records, Docker entries without '\n'.
+WEBHOOK = (
+    'E0508 13:30:29.510150     697 dispatcher.go:214] "Unhandled Error" err="failed calling webhook \\"admission.juju'
+    '.is\\": failed to call webhook: Post \\"https://modeloperator.model-14867756072-250506190915.svc:17071/k8s/admissi'
+    'on/9a96c90f-acb5-4617-8032-3fde849e128e?timeout=10s\\": service \\"modeloperator\\" not found" logger="Unhandled'
+    'Error"'
+)
+WEBHOOK_JSON = WEBHOOK.replace("\\", "\\\\").replace('"', '\\"')
+
+CASES += [
+    dict(
+        id="cri-partial-joined",
+        url="https://github.com/canonical/k8s-snap/issues/1426",
+        text=(
+            f"2025-05-08T13:30:29.510256000Z stderr P {WEBHOOK[:120]}\n"
+            f"2025-05-08T13:30:29.510257000Z stderr F {WEBHOOK[120:]}\n"
+            "2025-05-08T13:30:29.512265000Z stderr F W0508 13:30:29.512201     697 dispatcher.go:210] Failed calling "
+            "webhook, failing open admission.juju.is\n"
+        ),
+        fmt="cri",
+        records=[
+            (1, "2025-05-08T13:30:29.510150Z", "E", "Unhandled Error", 1),
+            (3, "2025-05-08T13:30:29.512201Z", "W", "Failed calling webhook", 1),
+        ],
+        outer={1: "2025-05-08T13:30:29.510256Z"},
+        fragments=1,
+        # the pairs of both fragments are parsed from the joined line
+        extra={1: '"logger": "UnhandledError"'},
+    ),
+    dict(
+        id="docker-16k-split-joined",
+        url="https://github.com/canonical/k8s-snap/issues/1426",
+        text=(
+            f'{{"log":"{WEBHOOK_JSON[:130]}","stream":"stderr","time":"2025-05-08T13:30:29.510256Z"}}\n'
+            f'{{"log":"{WEBHOOK_JSON[130:]}\\n","stream":"stderr","time":"2025-05-08T13:30:29.510257Z"}}\n'
+        ),
+        fmt="docker",
+        records=[(1, "2025-05-08T13:30:29.510150Z", "E", "Unhandled Error", 1)],
+        outer={1: "2025-05-08T13:30:29.510256Z"},
+        fragments=1,
+        # the pairs of both fragments are parsed from the joined line
+        extra={1: '"logger": "UnhandledError"'},
+    ),
+]
+# ROB-1: CRLF line ends give the same records as LF
+CASES += [
+    {**c, "id": c["id"] + "-crlf", "text": c["text"].replace("\n", "\r\n")}
+    for c in CASES
+    if c["id"] in ("journald-panic-goroutines", "docker-apiserver-start-failure", "crio-offset-trimmed-fraction")
+]
+
 
 def _run(tmp_path, case):
     path = tmp_path / "kube-apiserver.log"
@@ -323,10 +425,14 @@ def test_realworld_format(tmp_path, case):
     assert got == want
     for ln, t in case.get("outer", {}).items():
         assert rec.loc[rec["lineno"] == ln, "ts_outer"].iloc[0] == ts(t)
+    for ln, msg in case.get("messages", {}).items():
+        assert rec.loc[rec["lineno"] == ln, "message"].iloc[0] == msg
+    for ln, extra in case.get("extra", {}).items():
+        assert extra in rec.loc[rec["lineno"] == ln, "extra"].iloc[0]
     if "streams" in case:
         assert set(rec["stream"].astype(str)) == {case["streams"]}
     # nothing is lost: every physical line is in a record or counted as unparsed
-    assert int(rec["n_lines"].sum()) + int(src["unparsed"]) == src["lines"]
+    assert int(rec["n_lines"].sum()) + int(src["unparsed"]) + case.get("fragments", 0) == src["lines"]
     assert int(src["unparsed"]) == case.get("unparsed", 0), res.unparsed
     for reason in case.get("reasons", ()):
         assert reason in set(res.unparsed["reason"]), res.unparsed
