@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-FORMATS = ("auto", "klog", "kubectl", "cri", "docker", "json", "syslog")
+FORMATS = ("auto", "klog", "kubectl", "cri", "docker", "json", "syslog", "cloudwatch")
 SEV_CODES = {"I": 1, "W": 2, "E": 3, "F": 4}
 SEV_NAMES = np.array([None, "I", "W", "E", "F"], dtype=object)
 STREAMS = ("", "stdout", "stderr")
@@ -562,7 +562,36 @@ def syslog_parts(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mon, doy - LEAP_CUM[mon] + 1, c % DAY_NS
 
 
-_WRAPPERS = {"docker": _docker, "cri": _cri, "kubectl": _kubectl, "syslog": _syslog}
+#: CloudWatch Logs Insights CSV export of EKS control-plane logs (``/aws/eks/<cluster>/cluster``), one event a row:
+#: ``[<log stream>,]<YYYY-MM-DD hh:mm:ss.fff>,<message, CSV-quoted when needed>``; the time is UTC.
+CW_CSV_RE = re.compile(
+    rb"^(?:[\w.\-]{1,256},)?(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?,(.*)$",
+    re.S,
+)
+#: the header row of a Logs Insights CSV export (``@logStream,@timestamp,@message``)
+CW_HEADER_RE = re.compile(rb"^@?[\w.]+(?:,@?[\w.]+)*,@message(?:,@?[\w.]+)*$|^@timestamp,")
+CW_HEADER_REASON = "CloudWatch Logs Insights export header"
+
+
+def _cloudwatch(raw: bytes) -> Unwrapped | None:
+    if raw[:1] == b"@":
+        if CW_HEADER_RE.match(raw):
+            return Unwrapped(None, fmt="cloudwatch", unparsed=CW_HEADER_REASON)
+        return None
+    m = CW_CSV_RE.match(raw)
+    if m is None:
+        return None
+    g = m.groups()
+    ns = _ts_groups_ns((*g[:7], g[7] or "Z"))
+    if ns is None:
+        return None
+    text = g[8]
+    if len(text) >= 2 and text[:1] == b'"' and text[-1:] == b'"':
+        text = text[1:-1].replace(b'""', b'"')
+    return Unwrapped(text, ns, 0, "cloudwatch")
+
+
+_WRAPPERS = {"docker": _docker, "cri": _cri, "kubectl": _kubectl, "syslog": _syslog, "cloudwatch": _cloudwatch}
 
 
 def month_map(value: Any) -> dict[str, int] | None:
@@ -607,8 +636,9 @@ _TRY_ORDER = {
     "syslog": ("syslog", "cri", "kubectl", "docker"),
     "json": ("docker", "cri", "kubectl", "syslog"),
     "klog": ("docker", "cri", "kubectl", "syslog"),
+    "cloudwatch": ("cloudwatch", "docker", "cri", "kubectl", "syslog"),
 }
-_SPECIFICITY = ("docker", "cri", "kubectl", "syslog", "json", "klog")
+_SPECIFICITY = ("docker", "cloudwatch", "cri", "kubectl", "syslog", "json", "klog")
 
 
 def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
@@ -618,7 +648,7 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
         return "klog"
     scores = {}
     parsers = wrappers(months)
-    for name in ("docker", "cri", "kubectl", "syslog"):
+    for name in ("docker", "cri", "kubectl", "syslog", "cloudwatch"):
         fn = parsers[name]
         scores[name] = sum(1 for ln in lines if (r := fn(ln)) is not None and r.fmt == name)
     # every CRI line (and every broken one) also parses as a kubectl line, so kubectl's share would never be

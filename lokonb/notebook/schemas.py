@@ -279,7 +279,7 @@ APISERVER_LOGS = NotebookSchema(
             "choice",
             "auto",
             "log format",
-            choices=("auto", "klog", "kubectl", "cri", "docker", "json", "syslog"),
+            choices=("auto", "klog", "kubectl", "cri", "docker", "json", "syslog", "cloudwatch"),
             group="input",
         ),
         Param("families_file", "path", None, "YAML file extending the message families", optional=True),

@@ -395,6 +395,30 @@ CASES += [
     if c["id"] in ("journald-panic-goroutines", "docker-apiserver-start-failure", "crio-offset-trimmed-fraction")
 ]
 
+CASES += [
+    dict(
+        id="eks-cloudwatch-insights-csv",
+        # public GitHub markdown (search index file 54877197292, a translation of the AWS observability best
+        # practices guide for EKS): a CloudWatch Logs Insights result as CSV (the guide glued the header to the
+        # first row; split here as a CSV file has it). The header is counted, the row's time gives the year (the
+        # guide's row says 08-15 for a klog I0915: TIME-3 keeps the klog time in the outer time's year), the
+        # CSV quoting is undone so the structured message is read
+        url="index:54877197292",
+        text=(
+            "@logStream,@timestamp,@message\n"
+            'kube-scheduler-bb3ea89d63fd2b9735ba06b144377db6,2021-08-15 12:19:43.000,"I0915 12:19:43.933124       1 '
+            'scheduler.go:604] ""Successfully bound pod to node"" pod=""kube-system/aws-6799fc88d8-jqc2r"" node=""ip-1'
+            '92-168-66-187.eu-west-1.compute.internal"" evaluatedNodes=3 feasibleNodes=2"\n'
+        ),
+        fmt="cloudwatch",
+        records=[(2, "2021-09-15T12:19:43.933124Z", "I", "Successfully bound pod to node", 1)],
+        outer={2: "2021-08-15T12:19:43Z"},
+        messages={2: "Successfully bound pod to node"},
+        unparsed=1,
+        reasons=["CloudWatch Logs Insights export header"],
+    ),
+]
+
 
 def _run(tmp_path, case):
     path = tmp_path / "kube-apiserver.log"
