@@ -312,6 +312,7 @@ class _SourceRun:
         self.unwrapper: F.Unwrapper | None = None
         self.lineno = 0
         self.has_record: set[int] = set()
+        self.line_keys: dict[int, bytes] = {}  # stream -> writer of its last wrapped line (Unwrapped.key)
         self.has_header: set[int] = set()  # streams that had a klog header (no more pre-klog text)
         self.k = 0
         self.c_prev: int | None = None
@@ -430,6 +431,18 @@ class _SourceRun:
         outer = np.array([u.outer_ns if u.outer_ns is not None else NAT for u, _ in items], np.int64)
         stream = np.array([u.stream for u, _ in items], np.int8)
         lineno = np.array([ln for _, ln in items], np.int64)
+        # a line from another writer than the line before it in the same stream (syslog host and ident, CloudWatch
+        # log stream) cannot continue that line's record: it starts one (an orphan when it has no header)
+        force = None
+        for j, (u, _) in enumerate(items):
+            if u.key is None:
+                continue
+            prev = self.line_keys.get(u.stream)
+            if prev is not None and prev != u.key:
+                if force is None:
+                    force = np.zeros(len(items), bool)
+                force[j] = True
+            self.line_keys[u.stream] = u.key
         sysc = None
         for j, (u, _) in enumerate(items):
             self.mix[u.fmt] += 1
@@ -440,7 +453,7 @@ class _SourceRun:
         block = b"\n".join(texts) + b"\n"
         buf = np.frombuffer(block, np.uint8)
         starts, ends = F.line_bounds(buf)
-        self._inner(buf, starts, ends, lineno, outer, stream, sysc=sysc)
+        self._inner(buf, starts, ends, lineno, outer, stream, sysc=sysc, force=force)
 
     def _unparsed(self, lineno: int, reason: str, raw: bytes) -> None:
         self.stats["unparsed"] += 1
@@ -464,6 +477,7 @@ class _SourceRun:
         stream: np.ndarray | None,
         cut_idx: Sequence[int] = (),
         sysc: np.ndarray | None = None,
+        force: np.ndarray | None = None,
     ) -> None:
         """``sysc``: year-less syslog prefix times (:func:`formats.syslog_key`, NAT where none) of wrapped lines."""
         K = F.parse_klog_block(buf, starts, ends)
@@ -557,7 +571,7 @@ class _SourceRun:
         for i in cut_idx:
             if i < n:
                 self.stats["truncated_records"] += 1
-        self._records(buf, K, lineno, outer, sysc, stream, skip, pid_override, verbosity, set(cut_idx))
+        self._records(buf, K, lineno, outer, sysc, stream, skip, pid_override, verbosity, set(cut_idx), force)
 
     # -- records -----------------------------------------------------------------------------------------------
     def _records(
@@ -572,18 +586,27 @@ class _SourceRun:
         pid_override: dict[int, int],
         verbosity: dict[int, int],
         cut: set[int],
+        force: np.ndarray | None = None,
     ) -> None:
         n = len(K.starts)
         self.stats["lines"] += n
         hdr = K.hdr & ~skip
         start = hdr.copy()
         orphan = np.zeros(n, bool)
+        begins = hdr
+        if force is not None:
+            # header-less lines of another writer: orphan records (see _wrapped_lines)
+            forced = force & ~hdr & ~skip
+            if forced.any():
+                orphan |= forced
+                start |= forced
+                begins = hdr | forced
         rec_of_line = np.full(n, -1, np.int64)
         for s in np.unique(stream).tolist():
             pos = np.flatnonzero((stream == s) & ~skip)
             if not len(pos):
                 continue
-            h = hdr[pos]
+            h = begins[pos]
             if s not in self.has_header and not h.all():
                 # text written before klog starts: each `Flag --<name> has been deprecated` line is an event of
                 # its own (an orphan record), not a continuation of the previous one (FMT-3)

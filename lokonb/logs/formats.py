@@ -370,6 +370,9 @@ class Unwrapped:
     fmt: str = "klog"
     unparsed: str | None = None  # reason when the wrapper is broken
     syslog_time: tuple[int, int, int] | None = None  # (month, day, ns of the day) of a year-less syslog prefix
+    #: who wrote the line, when the wrapper says (syslog ``host ident``, CloudWatch log stream): a header-less line
+    #: from another writer than the line before it starts a record of its own, it cannot continue that one
+    key: bytes | None = None
 
 
 @dataclass
@@ -424,7 +427,7 @@ class Unwrapper:
             if pend[3] < self.max_record_bytes:
                 pend[1].append(res.inner)
             text = b"".join(p for p in pend[1] if p)
-            return Unwrapped(text, pend[0], res.stream, res.fmt), pend[2]
+            return Unwrapped(text, pend[0], res.stream, res.fmt, key=res.key), pend[2]
         return res, lineno
 
     def flush(self) -> list[tuple[Unwrapped, int]]:
@@ -478,7 +481,7 @@ def _nested(res: Unwrapped) -> Unwrapped:
         text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), m.group(1))
         sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", m.group(2))
         stream = 0 if sm is None else 1 if sm.group(1) == b"stdout" else 2
-        return Unwrapped(text, res.outer_ns, stream, res.fmt, syslog_time=res.syslog_time)
+        return Unwrapped(text, res.outer_ns, stream, res.fmt, syslog_time=res.syslog_time, key=res.key)
     sub = None
     if inner[:1].isdigit():
         sub = _cri(inner)
@@ -487,6 +490,7 @@ def _nested(res: Unwrapped) -> Unwrapped:
     if sub is None:
         return res
     sub.fmt = res.fmt
+    sub.key = res.key
     return sub
 
 
@@ -530,7 +534,7 @@ def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | Non
         g = m.groups()
         ns = _ts_groups_ns(g[:8])
         if ns is not None:
-            return Unwrapped(g[11], ns, 0, "syslog")
+            return Unwrapped(g[11], ns, 0, "syslog", key=g[8] + b" " + g[9])
     if months is None:
         m = SYSLOG_RE.match(raw)
         mon = MONTHS.get(m.group(1).decode()) if m else None
@@ -544,7 +548,7 @@ def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | Non
     if not 1 <= day <= 31 or hh > 23 or mi > 59 or ss > 60:
         return None
     tod = ((hh * 60 + mi) * 60 + ss) * 10**9 + int(((m.group(6) or b"") + b"000000000")[:9])
-    return Unwrapped(m.group(10), None, 0, "syslog", syslog_time=(mon, day, tod))
+    return Unwrapped(m.group(10), None, 0, "syslog", syslog_time=(mon, day, tod), key=m.group(7) + b" " + m.group(8))
 
 
 def syslog_key(t: tuple[int, int, int] | None) -> int:
@@ -565,7 +569,7 @@ def syslog_parts(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 #: CloudWatch Logs Insights CSV export of EKS control-plane logs (``/aws/eks/<cluster>/cluster``), one event a row:
 #: ``[<log stream>,]<YYYY-MM-DD hh:mm:ss.fff>,<message, CSV-quoted when needed>``; the time is UTC.
 CW_CSV_RE = re.compile(
-    rb"^(?:[\w.\-]{1,256},)?(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?,(.*)$",
+    rb"^(?:([\w.\-]{1,256}),)?(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?,(.*)$",
     re.S,
 )
 #: the header row of a Logs Insights CSV export (``@logStream,@timestamp,@message``)
@@ -582,13 +586,13 @@ def _cloudwatch(raw: bytes) -> Unwrapped | None:
     if m is None:
         return None
     g = m.groups()
-    ns = _ts_groups_ns((*g[:7], g[7] or "Z"))
+    ns = _ts_groups_ns((*g[1:8], g[8] or "Z"))
     if ns is None:
         return None
-    text = g[8]
+    text = g[9]
     if len(text) >= 2 and text[:1] == b'"' and text[-1:] == b'"':
         text = text[1:-1].replace(b'""', b'"')
-    return Unwrapped(text, ns, 0, "cloudwatch")
+    return Unwrapped(text, ns, 0, "cloudwatch", key=g[0])
 
 
 _WRAPPERS = {"docker": _docker, "cri": _cri, "kubectl": _kubectl, "syslog": _syslog, "cloudwatch": _cloudwatch}

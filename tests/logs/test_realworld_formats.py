@@ -409,13 +409,67 @@ CASES += [
             'kube-scheduler-bb3ea89d63fd2b9735ba06b144377db6,2021-08-15 12:19:43.000,"I0915 12:19:43.933124       1 '
             'scheduler.go:604] ""Successfully bound pod to node"" pod=""kube-system/aws-6799fc88d8-jqc2r"" node=""ip-1'
             '92-168-66-187.eu-west-1.compute.internal"" evaluatedNodes=3 feasibleNodes=2"\n'
+            # another log stream's row (same guide): not a continuation of the scheduler's record
+            'authenticator-8c0c570ea5676c62c44d98da6189a02b,2021-08-08 20:04:46.282,"time=""2021-08-08T20:04:44Z"" le'
+            'vel=warning msg=""access denied"" client=""127.0.0.1:52856"" error=""sts getCallerIdentity failed: error'
+            ' from AWS (expected 200, got 403)"" method=POST path=/authenticate"\n'
         ),
         fmt="cloudwatch",
-        records=[(2, "2021-09-15T12:19:43.933124Z", "I", "Successfully bound pod to node", 1)],
+        records=[
+            (2, "2021-09-15T12:19:43.933124Z", "I", "Successfully bound pod to node", 1),
+            (3, "2021-08-08T20:04:46.282Z", None, 'time="2021-08-08T20:04:44Z" level=warning msg="access denied"', 1),
+        ],
         outer={2: "2021-08-15T12:19:43Z"},
         messages={2: "Successfully bound pod to node"},
         unparsed=1,
         reasons=["CloudWatch Logs Insights export header"],
+    ),
+]
+
+CASES += [
+    dict(
+        id="journald-systemd-and-restful-lines",
+        # public GitHub markdown (search index file 35345669049; a 2016 kube-apiserver systemd install, the
+        # markdown's 4-space code indentation removed): systemd's own lines are records of their own (another
+        # writer), go-restful's header-less lines continue the apiserver record before them (FMT-3)
+        url="index:35345669049",
+        text=(
+            "Nov 10 22:43:54 localhost.localdomain systemd[1]: Starting Kubernetes API server...\n"
+            "Nov 10 22:43:54 localhost.localdomain kube-apiserver[5842]: I1110 22:43:54.411559    5842 "
+            "genericapiserver.go:606] Will report 10.64.33.81 as public IP address.\n"
+            "Nov 10 22:43:54 localhost.localdomain kube-apiserver[5842]: I1110 22:43:54.412884    5842 "
+            "genericapiserver.go:288] Node port range unspecified. Defaulting to 30000-32767.\n"
+            "Nov 10 22:43:54 localhost.localdomain kube-apiserver[5842]: [restful] 2016/11/10 22:43:54 log.go:30: "
+            "[restful/swagger] listing is available at https://10.64.33.81:6443/swaggerapi/\n"
+            "Nov 10 22:43:54 localhost.localdomain kube-apiserver[5842]: [restful] 2016/11/10 22:43:54 log.go:30: "
+            "[restful/swagger] https://10.64.33.81:6443/swaggerui/ is mapped to folder /swagger-ui/\n"
+            "Nov 10 22:43:54 localhost.localdomain kube-apiserver[5842]: I1110 22:43:54.505181    5842 "
+            "genericapiserver.go:690] Serving securely on 0.0.0.0:6443\n"
+            "Nov 10 22:43:54 localhost.localdomain kube-apiserver[5842]: I1110 22:43:54.505191    5842 "
+            "genericapiserver.go:734] Serving insecurely on 127.0.0.1:8080\n"
+            "Nov 10 22:43:54 localhost.localdomain systemd[1]: Started Kubernetes API server.\n"
+        ),
+        fmt="syslog",
+        records=[
+            (1, "2024-11-10T22:43:54Z", None, "Starting Kubernetes API server...", 1),
+            (2, "2024-11-10T22:43:54.411559Z", "I", "Will report 10.64.33.81", 1),
+            (3, "2024-11-10T22:43:54.412884Z", "I", "Node port range unspecified.", 3),
+            (6, "2024-11-10T22:43:54.505181Z", "I", "Serving securely on 0.0.0.0:6443", 1),
+            (7, "2024-11-10T22:43:54.505191Z", "I", "Serving insecurely on 127.0.0.1:8080", 1),
+            (8, "2024-11-10T22:43:54Z", None, "Started Kubernetes API server.", 1),
+        ],
+    ),
+    dict(
+        id="journald-wide-pid",
+        # public GitHub markdown (search index file 38191305478): a 6-digit PID under systemd (two spaces)
+        url="index:38191305478",
+        text=(
+            "Aug 02 03:35:37 node001 kube-apiserver[206326]: E0802 03:35:37.796055  206326 cacher.go:419] cacher "
+            "(*core.Secret): unexpected ListAndWatch error: failed to list *core.Secret: unable to transform key "
+            '"/registry/secrets/kube-node-lease/default-token-fgkrw": invalid padding on input; reinitializing...\n'
+        ),
+        fmt="syslog",
+        records=[(1, "2024-08-02T03:35:37.796055Z", "E", "cacher (*core.Secret): unexpected ListAndWatch", 1)],
     ),
 ]
 
