@@ -431,21 +431,19 @@ class _SourceRun:
         outer = np.array([u.outer_ns if u.outer_ns is not None else NAT for u, _ in items], np.int64)
         stream = np.array([u.stream for u, _ in items], np.int8)
         lineno = np.array([ln for _, ln in items], np.int64)
-        # a line from another writer than the line before it in the same stream (syslog host and ident, CloudWatch
-        # log stream) cannot continue that line's record: it starts one (an orphan when it has no header)
+        sysc = None
         force = None
         for j, (u, _) in enumerate(items):
-            if u.key is None:
-                continue
-            prev = self.line_keys.get(u.stream)
-            if prev is not None and prev != u.key:
-                if force is None:
-                    force = np.zeros(len(items), bool)
-                force[j] = True
-            self.line_keys[u.stream] = u.key
-        sysc = None
-        for j, (u, _) in enumerate(items):
             self.mix[u.fmt] += 1
+            if u.key is not None:
+                # a line from another writer than the line before it in the same stream (syslog host and ident,
+                # CloudWatch log stream) cannot continue that line's record: it starts one (FMT-3)
+                prev = self.line_keys.get(u.stream)
+                if prev is not None and prev != u.key:
+                    if force is None:
+                        force = np.zeros(len(items), bool)
+                    force[j] = True
+                self.line_keys[u.stream] = u.key
             if u.syslog_time is not None:
                 if sysc is None:
                     sysc = np.full(len(items), NAT, np.int64)

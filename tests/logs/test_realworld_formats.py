@@ -473,6 +473,39 @@ CASES += [
     ),
 ]
 
+CASES += [
+    dict(
+        id="kubectl-timestamps-true",
+        # https://github.com/kubernetes/kubernetes/issues/92389 (`kubectl logs --timestamps=true`)
+        url="https://github.com/kubernetes/kubernetes/issues/92389",
+        text=(
+            "2020-06-22T13:11:11.661137356Z I0622 13:11:11.661090       1 streamwatcher.go:114] Unexpected EOF "
+            "during watch stream event decoding: unexpected EOF\n"
+            "2020-06-22T13:11:11.661646643Z I0622 13:11:11.661620       1 streamwatcher.go:114] Unexpected EOF "
+            "during watch stream event decoding: unexpected EOF\n"
+        ),
+        fmt="kubectl",
+        records=[
+            (1, "2020-06-22T13:11:11.661090Z", "I", "Unexpected EOF during watch", 1),
+            (2, "2020-06-22T13:11:11.661620Z", "I", "Unexpected EOF during watch", 1),
+        ],
+        outer={2: "2020-06-22T13:11:11.661646643Z"},
+    ),
+    dict(
+        id="journalctl-short-precise",
+        # https://github.com/bottlerocket-os/bottlerocket/pull/2900 (`journalctl -o short-precise`, no [pid]; the
+        # first line's trailing spaces kept): the fraction is kept, header-less lines of one writer are one record
+        url="https://github.com/bottlerocket-os/bottlerocket/pull/2900",
+        text=(
+            "Mar 14 10:12:31.545053 localhost kernel: x86/PAT: Configuration [0-7]: WB  WC  UC- UC  WB  WP  UC- WT  \n"
+            "Mar 14 10:12:31.545065 localhost kernel: last_pfn = 0xbffe6 max_arch_pfn = 0x400000000\n"
+        ),
+        fmt="syslog",
+        records=[(1, "2024-03-14T10:12:31.545053Z", None, "x86/PAT: Configuration [0-7]:", 2)],
+        outer={1: "2024-03-14T10:12:31.545053Z"},
+    ),
+]
+
 
 def _run(tmp_path, case):
     path = tmp_path / "kube-apiserver.log"
