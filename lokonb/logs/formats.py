@@ -567,7 +567,8 @@ def syslog_parts(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 #: CloudWatch Logs Insights CSV export of EKS control-plane logs (``/aws/eks/<cluster>/cluster``), one event a row:
-#: ``[<log stream>,]<YYYY-MM-DD hh:mm:ss.fff>,<message, CSV-quoted when needed>``; the time is UTC.
+#: ``[<log stream>,]<YYYY-MM-DD hh:mm:ss.fff>,<message, CSV-quoted when needed>``; the time is UTC. (``aws logs
+#: tail`` output, :data:`CW_TAIL_RE`, is the other export read as ``cloudwatch``.)
 CW_CSV_RE = re.compile(
     rb"^(?:([\w.\-]{1,256}),)?(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?,(.*)$",
     re.S,
@@ -575,6 +576,9 @@ CW_CSV_RE = re.compile(
 #: the header row of a Logs Insights CSV export (``@logStream,@timestamp,@message``)
 CW_HEADER_RE = re.compile(rb"^@?[\w.]+(?:,@?[\w.]+)*,@message(?:,@?[\w.]+)*$|^@timestamp,")
 CW_HEADER_REASON = "CloudWatch Logs Insights export header"
+#: ``aws logs tail /aws/eks/<cluster>/cluster``: ``<RFC 3339> <log stream> <message>``, the EKS log streams being
+#: ``<component>-<32 hex digits>`` (``kube-apiserver-…``, ``kube-apiserver-audit-…``, ``authenticator-…``)
+CW_TAIL_RE = re.compile(rb"^" + _TS.encode() + rb" ([a-z][a-z\-]*-[0-9a-f]{32}) (.*)$", re.S)
 
 
 def _cloudwatch(raw: bytes) -> Unwrapped | None:
@@ -582,6 +586,10 @@ def _cloudwatch(raw: bytes) -> Unwrapped | None:
         if CW_HEADER_RE.match(raw):
             return Unwrapped(None, fmt="cloudwatch", unparsed=CW_HEADER_REASON)
         return None
+    m = CW_TAIL_RE.match(raw)
+    if m is not None:
+        ns = _ts_groups_ns(m.groups()[:8])
+        return None if ns is None else Unwrapped(m.group(10), ns, 0, "cloudwatch", key=m.group(9))
     m = CW_CSV_RE.match(raw)
     if m is None:
         return None
@@ -666,6 +674,7 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
         and _cri(ln) is None
         and not CRI_BROKEN_RE.match(ln)
         and not ((r := parsers["syslog"](ln)) is not None and r.outer_ns is not None)
+        and not CW_TAIL_RE.match(ln)
     )
     scores["json"] = sum(
         1 for ln in lines if ln.lstrip()[:1] == b"{" and b'"msg"' in ln and b'"log"' not in ln

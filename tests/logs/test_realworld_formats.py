@@ -223,7 +223,8 @@ CASES += [
     dict(
         id="eks-aws-logs-tail",
         # the same post: `aws logs tail /aws/eks/<cluster>/cluster` prints `<time> <log stream> <message>`; the
-        # audit stream's event is not glued to the controller-manager record before it
+        # log stream name is not part of the message, the audit stream's event is counted, not glued to the
+        # controller-manager record before it
         url="index:257229544",
         text=(
             "2023-05-20T05:24:43.000000+00:00 cloud-controller-manager-900118300c7497e54b1f844e21ac4f7b I0520 "
@@ -233,7 +234,7 @@ CASES += [
             + AUDIT_EVENT
             + "\n"
         ),
-        fmt="kubectl",
+        fmt="cloudwatch",
         records=[(1, "2023-05-20T05:24:43.888087Z", "I", "Skip putting node", 1)],
         unparsed=1,
         reasons=[AUDIT_REASON],
