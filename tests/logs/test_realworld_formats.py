@@ -11,6 +11,7 @@ Year-less sources get the file mtime ``MTIME`` as their end anchor (TIME-4).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 
 import pandas as pd
@@ -504,6 +505,49 @@ CASES += [
         fmt="syslog",
         records=[(1, "2024-03-14T10:12:31.545053Z", None, "x86/PAT: Configuration [0-7]:", 2)],
         outer={1: "2024-03-14T10:12:31.545053Z"},
+    ),
+]
+
+
+def _docker_lines(entries):
+    """Docker json-file lines as dockerd writes them (Go's encoding/json: same key order and escapes for this text)."""
+    return "".join(
+        json.dumps({"log": log, "stream": "stderr", "time": t}, separators=(",", ":")) + "\n" for log, t in entries
+    )
+
+
+CASES += [
+    dict(
+        id="docker-trace-steps",
+        # public GitHub markdown (search index file 26187158881): minikube's /var/log/pods file of kube-apiserver
+        # on Docker with audit webhook traces; the first line is the END step of a trace whose header came before
+        # the excerpt (an orphan), every other END step continues its trace
+        url="index:26187158881",
+        text=_docker_lines(
+            [
+                ("Trace[628419535]: [1.052845699s] [1.052845699s] END\n", "2022-02-15T13:59:42.411888879Z"),
+                (
+                    'I0215 13:59:44.329471       1 trace.go:205] Trace[787090352]: "Call Audit Events webhook" '
+                    "name:webhook,event-count:12 (15-Feb-2022 13:59:43.301) (total time: 1027ms):\n",
+                    "2022-02-15T13:59:44.32976007Z",
+                ),
+                ("Trace[787090352]: [1.027556675s] [1.027556675s] END\n", "2022-02-15T13:59:44.329791793Z"),
+                (
+                    'I0215 13:59:44.521736       1 trace.go:205] Trace[1925773888]: "Call Audit Events webhook" '
+                    "name:webhook,event-count:13 (15-Feb-2022 13:59:43.497) (total time: 1024ms):\n",
+                    "2022-02-15T13:59:44.522390011Z",
+                ),
+                ("Trace[1925773888]: [1.024471619s] [1.024471619s] END\n", "2022-02-15T13:59:44.522435607Z"),
+            ]
+        ),
+        fmt="docker",
+        records=[
+            (1, "2022-02-15T13:59:42.411888879Z", None, "Trace[628419535]: [1.052845699s]", 1),
+            (2, "2022-02-15T13:59:44.329471Z", "I", 'Trace[787090352]: "Call Audit Events webhook"', 2),
+            (4, "2022-02-15T13:59:44.521736Z", "I", 'Trace[1925773888]: "Call Audit Events webhook"', 2),
+        ],
+        outer={2: "2022-02-15T13:59:44.32976007Z"},
+        streams="stderr",
     ),
 ]
 
