@@ -528,7 +528,30 @@ def _docker(raw: bytes) -> Unwrapped | None:
     return res
 
 
+#: RFC 5424 (rsyslog ``RSYSLOG_SyslogProtocol23Format``, syslog-ng ``syslog()``):
+#: ``<PRI>1 TIMESTAMP HOST APP PROCID MSGID STRUCTURED-DATA [MSG]``, the timestamp RFC 3339 or ``-``
+RFC5424_RE = re.compile(
+    rb"^<\d{1,3}>1 (?:" + _TS.encode() + rb"|-) (\S+) (\S+) \S+ \S+ (?:-|(?:\[(?:[^\]\\]|\\.)*\])+)"
+    rb"(?: (?:\xef\xbb\xbf)?(.*))?$",
+    re.S,
+)
+#: the ``<PRI>`` of an RFC 3164 line as a network receiver stores it (``<30>Dec 31 23:59:59 host ident: …``)
+_PRI_RE = re.compile(rb"^<\d{1,3}>(?=[A-Z\d])")
+
+
 def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | None:
+    if raw[:1] == b"<":
+        m = RFC5424_RE.match(raw)
+        if m is not None:
+            g = m.groups()
+            ns = None if g[0] is None else _ts_groups_ns(g[:8])
+            if ns is None and g[0] is not None:
+                return None
+            return Unwrapped(g[10] or b"", ns, 0, "syslog", key=g[8] + b" " + g[9])
+        m = _PRI_RE.match(raw)
+        if m is None:
+            return None
+        raw = raw[m.end() :]
     m = SHORT_ISO_RE.match(raw)
     if m and not _NOT_SYSLOG_HOST_RE.match(m.group(9)):
         g = m.groups()

@@ -551,6 +551,35 @@ CASES += [
     ),
 ]
 
+CASES += [
+    dict(
+        id="rfc5424-rsyslog-offset",
+        # public GitHub file (search index file 34186761382, a log collector's doc comment): rsyslog RFC 5424 lines
+        # of audispd, +01:00 offset, NILVALUE msgid and structured data, two spaces before the message
+        url="index:34186761382",
+        text=(
+            '<14>1 2018-02-19T07:45:34.553831+01:00 localhost audispd - - -  node=atlas type=EXECVE msg=audit(151902'
+            '2734.551:1905): argc=4 a0="sudo" a1="-i" a2="-u" a3="kalle"\n'
+        ),
+        fmt="syslog",
+        records=[(1, "2018-02-19T06:45:34.553831Z", None, " node=atlas type=EXECVE", 1)],
+        outer={1: "2018-02-19T06:45:34.553831Z"},
+    ),
+    dict(
+        id="rfc5424-structured-data",
+        # public GitHub file (search index file 21097696): rsyslog omfwd with RSYSLOG_SyslogProtocol23Format, two
+        # structured-data elements before the message
+        url="index:21097696",
+        text=(
+            '<13>1 2019-02-13T19:48:34+00:00 74794bfb6795 root 8449 - [meta sequenceId="1" sysUpTime="37" language="'
+            'EN"][origin ip="192.168.0.1" software="test"] i am foobar\n'
+        ),
+        fmt="syslog",
+        records=[(1, "2019-02-13T19:48:34Z", None, "i am foobar", 1)],
+        messages={1: "i am foobar"},
+    ),
+]
+
 
 def _run(tmp_path, case):
     path = tmp_path / "kube-apiserver.log"
