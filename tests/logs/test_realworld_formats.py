@@ -10,6 +10,7 @@ Year-less sources get the file mtime ``MTIME`` as their end anchor (TIME-4).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -580,6 +581,40 @@ CASES += [
     ),
 ]
 
+CASES += [
+    dict(
+        id="journald-fatal",
+        # public GitHub markdown (search index file 22226189188): `journalctl -f`, a fatal klog line (F)
+        url="index:22226189188",
+        text=(
+            "Jul 13 13:24:31 controller1 kube-apiserver[6560]: F0713 13:24:31.180865    6560 server.go:238] Invalid "
+            "Authorization Config: open /var/lib/kubernetes/authorization-policy.jsonl: no such file or directory\n"
+        ),
+        fmt="syslog",
+        records=[(1, "2024-07-13T13:24:31.180865Z", "F", "Invalid Authorization Config", 1)],
+    ),
+    dict(
+        id="cri-negative-offset-reversed",
+        # public GitHub markdown (search index file 7848309384): `tac 0.log` of a kube-apiserver CRI file on a
+        # node in -05:00 (the post wrapped each line with a backslash; re-joined): the offset is applied, the
+        # klog time (UTC, next day) gets the year of the outer time, reversed order changes nothing
+        url="index:7848309384",
+        text=(
+            "2023-01-19T23:05:26.344576202-05:00 stderr F I0120 04:05:26.344479       1 controller.go:615] quota "
+            "admission added evaluator for: replicasets.apps\n"
+            "2023-01-19T23:05:26.344256311-05:00 stderr F I0120 04:05:26.344122       1 controller.go:615] quota "
+            "admission added evaluator for: controllerrevisions.apps\n"
+        ),
+        fmt="cri",
+        records=[
+            (1, "2023-01-20T04:05:26.344479Z", "I", "quota admission added evaluator for: replicasets", 1),
+            (2, "2023-01-20T04:05:26.344122Z", "I", "quota admission added evaluator for: controllerrev", 1),
+        ],
+        outer={1: "2023-01-20T04:05:26.344576202Z"},
+        streams="stderr",
+    ),
+]
+
 
 def _run(tmp_path, case):
     path = tmp_path / "kube-apiserver.log"
@@ -621,3 +656,21 @@ def test_realworld_format(tmp_path, case):
     assert int(src["unparsed"]) == case.get("unparsed", 0), res.unparsed
     for reason in case.get("reasons", ()):
         assert reason in set(res.unparsed["reason"]), res.unparsed
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_realworld_format_cli(tmp_path, case, capsys):
+    """`lokonb logs analyze FILE --records out.csv --json`: the same format, records and line numbers."""
+    from lokonb.cli import main
+
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(case["text"].encode("utf-8"))
+    os.utime(path, (MTIME, MTIME))
+    out = tmp_path / "records.csv"
+    assert main(["logs", "analyze", str(path), "--records", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [s["format"] for s in doc["sources"]] == [case["fmt"]]
+    with out.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sorted(int(r["line_no"]) for r in rows) == [r[0] for r in case["records"]]
+    assert {int(r["line_no"]): r["severity"] or None for r in rows} == {r[0]: r[2] for r in case["records"]}
