@@ -590,10 +590,11 @@ def syslog_parts(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 #: CloudWatch Logs Insights CSV export of EKS control-plane logs (``/aws/eks/<cluster>/cluster``), one event a row:
-#: ``[<log stream>,]<YYYY-MM-DD hh:mm:ss.fff>,<message, CSV-quoted when needed>``; the time is UTC. (``aws logs
+#: ``[<log stream>,]<YYYY-MM-DD hh:mm:ss.fff>,<message, CSV-quoted when needed>``; the time is UTC (its fraction
+#: is required: Python logging's ``2024-01-01 10:00:00,123 INFO …`` is not a CloudWatch row). (``aws logs
 #: tail`` output, :data:`CW_TAIL_RE`, is the other export read as ``cloudwatch``.)
 CW_CSV_RE = re.compile(
-    rb"^(?:([\w.\-]{1,256}),)?(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?,(.*)$",
+    rb"^(?:([\w.\-]{1,256}),)?(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)\.(\d{3,9})(Z|[+-]\d\d:?\d\d)?,(.*)$",
     re.S,
 )
 #: the header row of a Logs Insights CSV export (``@logStream,@timestamp,@message``)

@@ -674,3 +674,12 @@ def test_realworld_format_cli(tmp_path, case, capsys):
         rows = list(csv.DictReader(fh))
     assert sorted(int(r["line_no"]) for r in rows) == [r[0] for r in case["records"]]
     assert {int(r["line_no"]): r["severity"] or None for r in rows} == {r[0]: r[2] for r in case["records"]}
+
+
+def test_python_logging_lines_are_not_cloudwatch_rows():
+    """Python logging's default `asctime` (`2024-01-01 10:00:00,123`) is not a CloudWatch CSV time: no wrapper."""
+    from lokonb.logs import formats as F
+
+    line = b"2024-01-01 10:00:00,123 INFO root: hello"
+    assert F._cloudwatch(line) is None
+    assert F.detect_format(line + b"\n" + line + b"\n") == "klog"
