@@ -139,6 +139,18 @@ def go_unquote(msg: str) -> str:
 
 
 _QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
+#: what follows the quoted message of a structured line: nothing, or ``key=…`` pairs (a line cut by journalctl may
+#: end inside one)
+_PAIRS_NEXT_RE = re.compile(r"(?:\s+[A-Za-z_][\w.\-/]*=.*|\s*)", re.S)
+
+
+def structured_message(msg: str) -> str:
+    """The message of a structured klog line, unquoted (FMT-2); a message that merely starts with a quoted word
+    (``"service" is disabled``, a ``%q`` at the start of a printf format) is kept as written."""
+    q = _QUOTED_RE.match(msg)
+    if q is None or not _PAIRS_NEXT_RE.fullmatch(msg, q.end()):
+        return msg
+    return go_unquote(msg)
 _PAIR_RE = re.compile(r'\s+([A-Za-z_][\w.\-/]*)=("(?:[^"\\]|\\.)*"|<(?=\s|$)|\S*)')
 #: structured keys that fill standard columns (FMT-2): key -> (column, type)
 _PAIR_FIELDS = {
@@ -1075,7 +1087,7 @@ class _SourceRun:
         for j in range(n):
             key = keys[j] if keys is not None else None
             if not key:
-                key = normalize_message(redact(go_unquote(self._message(c, idx[j]))[:300]))
+                key = normalize_message(redact(structured_message(self._message(c, idx[j]))[:300]))
             fk = (f, key)
             st = self.findings.get(fk)
             t = int(ts[j])
@@ -1141,8 +1153,9 @@ class _SourceRun:
             out[plain] = arr.take(pa.array(plain)).to_numpy(zero_copy_only=False)
         q = np.flatnonzero(ok & quoted)
         if len(q):
-            # "<text>" ... with no escape inside the quotes: go_unquote returns <text>; escapes take the general path
-            part = pc.extract_regex(arr.take(pa.array(q)), r'^"(?P<v>[^"\\]*)"')
+            # "<text>" k=v ... with no escape inside the quotes: go_unquote returns <text>; escapes, and a quoted word
+            # followed by more text (not a structured line, see structured_message), take the general path
+            part = pc.extract_regex(arr.take(pa.array(q)), r'^"(?P<v>[^"\\]*)"(?:\s+[A-Za-z_][\w.\-/]*=|\s*$)')
             valid = np.asarray(part.is_valid().to_numpy(zero_copy_only=False), bool)
             out[q[valid]] = part.field("v").filter(pa.array(valid)).to_numpy(zero_copy_only=False)
         return out
@@ -1287,7 +1300,7 @@ class _SourceRun:
             i = c.ri[r]
             m = self._message(c, r)
             if c.K.hdr[i] and m.startswith('"'):
-                m = go_unquote(m)
+                m = structured_message(m)
             tr = len(m.encode("utf-8", "replace")) > self.o.max_message_bytes or i in c.cut
             m = m.encode("utf-8", "replace")[: self.o.max_message_bytes].decode("utf-8", "ignore")
             msgs[j] = redact(m)

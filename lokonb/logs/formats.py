@@ -494,14 +494,25 @@ def _nested(res: Unwrapped) -> Unwrapped:
     return sub
 
 
+#: ``kubectl logs --prefix --timestamps`` (several pods or containers at once): ``[pod/<name>/<container>] <ts> …``
+KUBECTL_PREFIX_RE = re.compile(rb"^\[([a-z]+/[^\]\s/]+/[^\]\s/]+)\] (?=\d{4}-)")
+
+
 def _kubectl(raw: bytes) -> Unwrapped | None:
+    key = None
+    if raw[:1] == b"[":
+        p = KUBECTL_PREFIX_RE.match(raw)
+        if p is None:
+            return None
+        key, raw = p.group(1), raw[p.end() :]
     m = KUBECTL_RE.match(raw)
     if not m:
         return None
     ns = _ts_groups_ns(m.groups()[:8])
     if ns is None:
         return None
-    return Unwrapped(m.group(9), ns, 0, "kubectl")
+    # the pod/container of a --prefix line is its writer: lines of several pods interleave
+    return Unwrapped(m.group(9), ns, 0, "kubectl", key=key)
 
 
 def _docker(raw: bytes) -> Unwrapped | None:

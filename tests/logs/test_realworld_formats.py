@@ -615,6 +615,37 @@ CASES += [
     ),
 ]
 
+CASES += [
+    dict(
+        id="kubectl-prefix-timestamps",
+        # public GitHub README (search index file 8547863269, Airbus CyberSecurity's Kubernetes log fetcher):
+        # `kubectl logs --prefix --timestamps` lines of several pods; the prefix is not part of the message, the
+        # kubelet time gives the year, the etcd zap line is read, and a message that only starts with a quoted word
+        # ("service" is disabled, klog's %q) is not taken for a structured one
+        url="index:8547863269",
+        text=(
+            "[pod/cloud-controller-manager-cloud-cluster/cloud-controller-manager] 2023-05-31T06:48:34.354618248Z "
+            'W0531 06:48:34.354571       1 controllermanager.go:288] "service" is disabled\n'
+            '[pod/etcd-cloud-cluster/etcd] 2023-06-23T12:51:06.225562796Z {"level":"info","ts":"2023-06-23T12:51:06'
+            '.225Z","caller":"fileutil/purge.go:77","msg":"purged","path":"/var/lib/rancher/rke2/server/db/etcd/membe'
+            'r/snap/0000000000000003-0000000000dc5c4e.snap"}\n'
+            "[pod/kube-apiserver-cloud-cluster/kube-apiserver] 2023-06-23T12:52:15.539558976Z W0623 12:52:15.539458 "
+            "      1 watcher.go:229] watch chan error: etcdserver: mvcc: required revision has been compacted\n"
+            "[pod/kube-scheduler-cloud-cluster/kube-scheduler] 2023-05-31T06:47:57.154583108Z I0531 06:47:57.154215 "
+            "      1 leaderelection.go:258] successfully acquired lease kube-system/kube-scheduler\n"
+        ),
+        fmt="kubectl",
+        records=[
+            (1, "2023-05-31T06:48:34.354571Z", "W", '"service" is disabled', 1),
+            (2, "2023-06-23T12:51:06.225Z", "I", "purged", 1),
+            (3, "2023-06-23T12:52:15.539458Z", "W", "watch chan error: etcdserver", 1),
+            (4, "2023-05-31T06:47:57.154215Z", "I", "successfully acquired lease", 1),
+        ],
+        messages={1: '"service" is disabled'},
+        outer={3: "2023-06-23T12:52:15.539558976Z"},
+    ),
+]
+
 
 def _run(tmp_path, case):
     path = tmp_path / "kube-apiserver.log"
