@@ -112,6 +112,22 @@ CASES = [
         fmt="json",
         records=[(1, "2020-01-29T14:06:17.04728Z", "I", "Pod status was updated", 1)],
     ),
+    dict(
+        id="json-talos-guide-caller-v",
+        # public GitHub markdown (search index file 52765131056, a Talos guide's example of kube-apiserver with
+        # logging-format json): ts in seconds with ms, dir/file caller, v
+        url="index:52765131056",
+        text=(
+            '{"ts":1709462132.123,"caller":"options/options.go:222","msg":"Starting API server","v":0}\n'
+            '{"ts":1709462132.456,"caller":"server/handler.go:45","msg":"Registered watch handler","resource":"pods",'
+            '"v":2}\n'
+        ),
+        fmt="json",
+        records=[
+            (1, "2024-03-03T10:35:32.123Z", "I", "Starting API server", 1),
+            (2, "2024-03-03T10:35:32.456Z", "I", "Registered watch handler", 1),
+        ],
+    ),
     # --- syslog / journald ------------------------------------------------------------------------------------
     dict(
         id="journald-panic-goroutines",
