@@ -564,18 +564,8 @@ class _SourceRun:
             buf = np.frombuffer(block, np.uint8)
             starts, ends = F.line_bounds(buf)
             K = F.parse_klog_block(buf, starts, ends)
-        if outer is None:
-            outer = np.full(n, NAT, np.int64)
-        if inner_outer:
-            outer = outer.copy()
-            for i, v in inner_outer.items():
-                outer[i] = v
-        if sysc is None:
-            sysc = np.full(n, NAT, np.int64)
-        if inner_sys:
-            sysc = sysc.copy()
-            for i, v in inner_sys.items():
-                sysc[i] = v
+        outer = _with_times(outer, n, inner_outer)
+        sysc = _with_times(sysc, n, inner_sys)
         if stream is None:
             stream = np.zeros(n, np.int8)
         for i in cut_idx:
@@ -1813,6 +1803,16 @@ def _file_keys(buf: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 _UTC_NAMES = (None, "UTC", "utc", "Z")
+
+
+def _with_times(times: np.ndarray | None, n: int, found: dict[int, int]) -> np.ndarray:
+    """Per-line times (NAT where none) with the times found on wrapped lines inside a plain source filled in."""
+    out = np.full(n, NAT, np.int64) if times is None else times
+    if found:
+        out = out.copy()
+        for i, v in found.items():
+            out[i] = v
+    return out
 
 
 def _years_of(ns: np.ndarray) -> np.ndarray:

@@ -30,6 +30,19 @@ def _by_line(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _file_equals_table(log: Path, lines: list[str], mtime: str) -> pd.DataFrame:
+    """Write ``lines`` with ``mtime`` (the TIME-4 end anchor), analyse with records_path; the file, checked equal to
+    the in-memory records="all" table."""
+    log.write_text("\n".join(lines) + "\n")
+    t = pd.Timestamp(mtime).timestamp()
+    os.utime(log, (t, t))
+    out = log.with_name("r.parquet")
+    res = analyze([str(log)], records="all", records_path=out)
+    pq = pd.read_parquet(out)
+    pd.testing.assert_frame_equal(_by_line(pq), _by_line(res.records))
+    return pq
+
+
 @pytest.fixture(scope="module")
 def two_logs(tmp_path_factory) -> list[str]:
     d = tmp_path_factory.mktemp("logs")
@@ -83,14 +96,8 @@ def test_years_of_the_end_anchor_reach_the_file(tmp_path):
         "E1231 10:00:00.000002       1 status.go:71] apiserver received an error that is not an metav1.Status: x",
         "I1231 12:00:00.000003       1 log.go:195] http: TLS handshake error from 10.0.3.14:4242: EOF",
     ]
-    log.write_text("\n".join(lines) + "\n")
-    mtime = pd.Timestamp("2026-01-02T00:00:00Z").timestamp()
-    os.utime(log, (mtime, mtime))
-    out = tmp_path / "r.parquet"
-    res = analyze([str(log)], records="all", records_path=out)
-    pq = pd.read_parquet(out)
+    pq = _file_equals_table(log, lines, "2026-01-02T00:00:00Z")
     assert pq["timestamp"].dt.year.tolist() == [2025, 2025, 2025]
-    pd.testing.assert_frame_equal(_by_line(pq), _by_line(res.records))
 
 
 def test_unwritable_records_path_is_a_parameter_error(two_logs, tmp_path):
@@ -155,12 +162,6 @@ def test_year_less_syslog_outer_times_get_their_final_year_in_the_file(tmp_path)
         "Jan  1 00:00:01 ip-10-0-5-21 kube-apiserver[1187]: E0101 00:00:01.000002    1187 status.go:71] "
         "apiserver received an error that is not an metav1.Status: x",
     ]
-    log.write_text("\n".join(lines) + "\n")
-    mtime = pd.Timestamp("2027-03-01T00:00:00Z").timestamp()
-    os.utime(log, (mtime, mtime))
-    out = tmp_path / "r.parquet"
-    res = analyze([str(log)], records="all", records_path=out)
-    pq = pd.read_parquet(out)
+    pq = _file_equals_table(log, lines, "2027-03-01T00:00:00Z")
     assert pq["ts_outer"].dt.year.tolist() == [2026, 2026, 2027]
     assert pq["timestamp"].dt.year.tolist() == [2026, 2026, 2027]
-    pd.testing.assert_frame_equal(_by_line(pq), _by_line(res.records))
