@@ -110,7 +110,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument("--year", type=int, help="year of the first record (klog lines carry no year)")
     a.add_argument("--bucket", default="1min", help="timeline bucket (1min, 5min, 15min, 1h, ...)")
     a.add_argument("--out", metavar="DIR", help="write every table as CSV and the plots as PNG into DIR")
-    a.add_argument("--records-parquet", metavar="FILE", help="write every record to a Parquet file")
+    a.add_argument(
+        "--records-parquet",
+        metavar="FILE",
+        help="stream every record to a Parquet file (not held in memory; one sequential read per source)",
+    )
     a.add_argument(
         "--fail-on", choices=PRIORITIES, help="exit 1 when findings at or above this priority exist"
     )
