@@ -1,0 +1,245 @@
+"""Real-world kube-apiserver lines from public bug reports, second round (sources not in test_realworld.py).
+
+Same layout as ``test_realworld.py``: each case is one record as posted (verbatim, URL in the comment above it):
+input text (continuation lines joined with ``\\n``), format, expected family and expected ``harmless``. A TLS
+handshake line on its own is never probe noise (one event cannot be periodic), so those cases expect ``harmless``
+False whatever their family.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lokonb.logs import parse_lines
+
+CASES = [
+    # --- traces: a 5 s etcd LIST is slow, a 0.9 s update is not ------------------------------------------------
+    # https://github.com/kubernetes/minikube/issues/5615
+    ('I1014 19:24:03.190482       1 trace.go:116] Trace[853053590]: "List etcd3" key:/jobs,resourceVersion:,'
+     'limit:500,continue: (started: 2019-10-14 19:23:57.883175042 +0000 UTC m=+313.431015358) (total time: '
+     '5.307283142s):\n'
+     'Trace[853053590]: [5.307283142s] [5.307283142s] END',
+     "klog", "trace", False),
+    # https://github.com/kubernetes/minikube/issues/5615
+    ('I1014 19:24:03.216203       1 trace.go:116] Trace[2041465023]: "GuaranteedUpdate etcd3" type:*core.Event '
+     '(started: 2019-10-14 19:24:02.313218573 +0000 UTC m=+317.861058964) (total time: 902.951234ms):\n'
+     'Trace[2041465023]: [876.424902ms] [876.424902ms] initial value restored',
+     "klog", "trace", True),
+    # --- expired client certificates ---------------------------------------------------------------------------
+    # https://github.com/kubernetes/minikube/issues/11965
+    ("E0713 03:00:32.357068       1 authentication.go:65] Unable to authenticate the request due to an error: x509: "
+     "certificate has expired or is not yet valid",
+     "klog", "authn_failure", False),
+    # https://github.com/kubernetes/minikube/issues/8945
+    ("E0809 16:12:56.848564       1 authentication.go:53] Unable to authenticate the request due to an error: x509: "
+     "certificate has expired or is not yet valid",
+     "klog", "authn_failure", False),
+    # --- handler timeouts written by the response writers (aggregated apiservers share the code) ------------------
+    # https://github.com/projectcalico/calico/issues/6140
+    ("E0524 06:40:11.402713       1 writers.go:117] apiserver was unable to write a JSON response: http: Handler "
+     "timeout",
+     "klog", "request_timeout", False),
+    # https://github.com/projectcalico/calico/issues/6140
+    ("E0524 06:40:11.404470       1 writers.go:130] apiserver was unable to write a fallback JSON response: http: "
+     "Handler timeout",
+     "klog", "request_timeout", False),
+    # https://github.com/projectcalico/calico/issues/6140
+    ('E0524 06:40:11.403181       1 status.go:71] apiserver received an error that is not an metav1.Status: '
+     '&errors.errorString{s:"http: Handler timeout"}: http: Handler timeout',
+     "klog", "request_timeout", False),
+    # https://github.com/kubernetes/kubernetes/issues/135169 ("Unhandled Error" wrapping, Kubernetes >= 1.31)
+    ('E1106 07:17:13.825967       1 writers.go:136] "Unhandled Error" err="apiserver was unable to write a fallback '
+     'JSON response: http: Handler timeout" logger="UnhandledError"',
+     "klog", "request_timeout", False),
+    # https://github.com/kubernetes/kubernetes/issues/135169
+    ('E1106 07:17:13.826706       1 status.go:71] "Unhandled Error" err="apiserver received an error that is not an '
+     'metav1.Status: context.deadlineExceededError{}: context deadline exceeded" logger="UnhandledError"',
+     "klog", "not_metav1_status", False),
+    # https://github.com/kubernetes/kubernetes/issues/135169
+    ('E1106 07:17:13.827243       1 timeout.go:140] "Post-timeout activity" logger="UnhandledError" '
+     'timeElapsed="5.210298ms" method="GET" path="/api/v1/namespaces/kube-system/pods/kube-apiserver-onp-cex-cex-'
+     '0006-master03.laboratorio.local" result=null',
+     "klog", "request_timeout", False),
+    # --- OpenAPI aggregation: requeues and specless APIServices are chatter, a 503 from the backend is not -------
+    # https://github.com/kubernetes/kubernetes/pull/109836 (bug: empty APIService name, harmless loop)
+    ('E0505 17:09:58.347623       1 controller.go:113] loading OpenAPI spec for "" failed with: APIService  does not '
+     'exist for update',
+     "klog", "openapi_aggregation", True),
+    # https://github.com/kubernetes-sigs/metrics-server/issues/27
+    ("I1208 18:00:48.917023       1 controller.go:105] OpenAPI AggregationController: Processing item "
+     "v1beta1.metrics.k8s.io",
+     "klog", "openapi_aggregation", True),
+    # https://github.com/kubernetes-sigs/metrics-server/issues/27
+    ("I1208 18:00:48.918572       1 controller.go:116] OpenAPI AggregationController: action for item "
+     "v1beta1.metrics.k8s.io: Requeue.",
+     "klog", "openapi_aggregation", True),
+    # https://github.com/kubernetes-sigs/metrics-server/issues/27 (HA status race)
+    ('E1208 18:00:56.769158       1 available_controller.go:316] v1beta1.metrics.k8s.io failed with: Operation '
+     'cannot be fulfilled on apiservices.apiregistration.k8s.io "v1beta1.metrics.k8s.io": the object has been '
+     'modified; please apply your changes to the latest version and try again',
+     "klog", "aggregator_unavailable", True),
+    # https://github.com/kubernetes/kubernetes/issues/56430 (docker logging driver to syslog)
+    ("Nov 27 16:37:06 ns3033879.ip-51-255-71.eu docker[27628]: I1127 15:37:06.669483       1 controller.go:105] "
+     "OpenAPI AggregationController: Processing item v1beta1.metrics.k8s.io",
+     "syslog", "openapi_aggregation", True),
+    # https://github.com/kubernetes/kubernetes/issues/56430
+    ("Nov 27 16:37:36 kubemaster docker[27628]: E1127 15:37:36.837123       1 controller.go:111] loading OpenAPI "
+     "spec for \"v1beta1.metrics.k8s.io\" failed with: failed to retrieve openAPI spec, http error: ResponseCode: "
+     "503, Body: Error: 'dial tcp 10.12.185.191:443: i/o timeout'\n"
+     "Nov 27 16:37:36 kubemaster docker[27628]: Trying to reach: 'https://10.12.185.191:443/swagger.json', Header: "
+     "map[]",
+     "syslog", "openapi_aggregation", False),
+    # https://github.com/kubernetes/kubernetes/issues/56430
+    ("Nov 27 16:37:36 kubemaster docker[27628]: I1127 15:37:36.837147       1 controller.go:119] OpenAPI "
+     "AggregationController: action for item v1beta1.metrics.k8s.io: Rate Limited Requeue.",
+     "syslog", "openapi_aggregation", True),
+    # https://github.com/antrea-io/antrea/issues/323 (an APIService that serves no OpenAPI spec)
+    ('E0117 03:41:45.388894       1 controller.go:114] loading OpenAPI spec for '
+     '"v1beta1.system.antrea.tanzu.vmware.com" failed with: OpenAPI spec does not exist',
+     "klog", "openapi_aggregation", True),
+    # --- request log with a logged 503 (the goroutine stack is a continuation) -----------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/83332
+    ("I0930 13:34:25.172428       1 wrap.go:47] GET /apis/metrics.k8s.io/v1beta1?timeout=32s: (1.196371ms) 503\n"
+     "goroutine 81135 [running]:\n"
+     "k8s.io/kubernetes/vendor/k8s.io/apiserver/pkg/server/httplog.(*respLogger).recordStatus(0xc001ed17a0, 0x1f7)",
+     "klog", "http_access", False),
+    # --- watch cache start-up (k0s logfmt wrapper without a syslog prefix) ----------------------------------------
+    # https://github.com/k0sproject/k0smotron/issues/857
+    ('time="2024-12-19 14:49:25" level=info msg="I1219 14:49:25.821613      46 cacher.go:463] cacher '
+     '(resourcequotas): initialized" component=kube-apiserver stream=stderr',
+     "klog", "cacher", True),
+    # https://github.com/kubernetes/kubernetes/issues/112713 (--add-dir-header)
+    ("I0924 15:07:09.575768 2543051 cacher/cacher.go:402] cacher (*apiextensions.CustomResourceDefinition): "
+     "initialized",
+     "klog", "cacher", True),
+    # https://github.com/kubernetes/kubernetes/issues/112713
+    ("I0924 15:07:09.575774 2543051 cacher/watch_cache.go:521] Replace watchCache (rev: 1722071173)",
+     "klog", "cacher", True),
+    # https://github.com/kubernetes/kubernetes/issues/112713
+    ('I0924 15:07:09.643413 2543051 transport/controlbuf.go:508] transport: loopyWriter.run returning. connection '
+     'error: desc = "transport is closing"',
+     "klog", "etcd_client_noise", True),
+    # https://github.com/kubernetes/kubernetes/issues/112713
+    ("I0924 15:07:09.656421 2543051 registry/storage_factory.go:53] Storage caching is enabled for "
+     "*apiextensions.CustomResourceDefinition",
+     "klog", "startup", True),
+    # https://github.com/kubernetes/kubernetes/issues/112713
+    ("I0924 15:07:09.656614 2543051 cache/reflector.go:243] Listing and watching "
+     "*apiextensions.CustomResourceDefinition from storage/cacher.go:/apiextensions.k8s.io/customresourcedefinitions",
+     "klog", "cacher", True),
+    # --- cacher ListAndWatch failures are etcd outages -----------------------------------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/14211
+    ("E0921 10:48:30.288639       5 cacher.go:147] unexpected ListAndWatch error: pkg/storage/cacher.go:114: Failed to "
+     "list *api.Pod: 501: All the given peers are not reachable (failed to propose on members [http://127.0.0.1:4001] "
+     "twice [last error: Get http://127.0.0.1:4001/v2/keys/registry/pods?quorum=false&recursive=true&sorted=true: dial "
+     "tcp 127.0.0.1:4001: connection refused]) [0]",
+     "klog", "etcd_unavailable", False),
+    # https://github.com/kubernetes/kubernetes/issues/21129
+    ("E0220 00:31:54.276093       6 cacher.go:212] unexpected ListAndWatch error: pkg/storage/cacher.go:160: Failed to "
+     "list *api.Endpoints: client: etcd cluster is unavailable or misconfigured",
+     "klog", "etcd_unavailable", False),
+    # https://github.com/kubernetes/kubernetes/issues/20652
+    ("E0204 19:51:26.764065       6 cacher.go:202] unexpected ListAndWatch error: pkg/storage/cacher.go:152: Failed to "
+     "list *api.Pod: client: etcd cluster is unavailable or misconfigured",
+     "klog", "etcd_unavailable", False),
+    # https://github.com/rancher/rancher/issues/5316 (Rancher UI time glued to the klog header)
+    ("7/1/2016 2:00:05 PME0701 21:00:05.538584       1 cacher.go:218] unexpected ListAndWatch error: "
+     "pkg/storage/cacher.go:161: Failed to list *api.ReplicationController: client: etcd cluster is unavailable or "
+     "misconfigured",
+     "klog", "etcd_unavailable", False),
+    # --- etcd2-era watch window expiry: the informer relists (like a compaction) ---------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/9713
+    ("E0724 23:44:09.297128       1 reflector.go:183] watch of *api.Namespace ended with: 401: The event in requested "
+     "index is outdated and cleared (the requested history has been cleared [10548/10542]) [11547]",
+     "klog", "reflector_watch_ended", True),
+    # --- the apiserver exits at start (cobra error, F line) --------------------------------------------------------
+    # https://github.com/kelseyhightower/kubernetes-the-hard-way/issues/552 (journal cut the message)
+    ("Nov 05 22:25:52 k8s-m-1 kube-apiserver[5430]: Error: unknown api groups 'api\n"
+     "Nov 05 22:25:52 k8s-m-1 kube-apiserver[5430]: Usage:\n"
+     "Nov 05 22:25:52 k8s-m-1 kube-apiserver[5430]: kube-apiserver [flags]",
+     "syslog", "startup_failure", False),
+    # https://github.com/kubernetes-retired/service-catalog/issues/1172 (an aggregated apiserver; F is fatal)
+    ("F0829 23:19:24.357279       1 server.go:128] error running server (cluster doesn't provide "
+     "requestheader-client-ca-file)",
+     "klog", "other", False),
+    # --- systemd unit messages in `journalctl -u kube-apiserver`: a crashing unit is actionable --------------------
+    # https://github.com/kubernetes/kubernetes/issues/49838
+    ("Jul 30 22:27:34 fedora-1gb-blr1-01.localdomain systemd[1]: kube-apiserver.service: Main process exited, "
+     "code=exited, status=1/FAILURE",
+     "syslog", "systemd_unit", False),
+    # https://github.com/kubernetes/kubernetes/issues/49838
+    ("Jul 30 22:27:34 fedora-1gb-blr1-01.localdomain systemd[1]: Failed to start Kubernetes API Server.",
+     "syslog", "systemd_unit", False),
+    # https://github.com/kubernetes/kubernetes/issues/49838
+    ("Jul 30 22:27:34 fedora-1gb-blr1-01.localdomain systemd[1]: kube-apiserver.service: Unit entered failed state.",
+     "syslog", "systemd_unit", False),
+    # https://github.com/kubernetes/kubernetes/issues/49838
+    ("Jul 30 22:27:34 fedora-1gb-blr1-01.localdomain systemd[1]: kube-apiserver.service: Service hold-off time over, "
+     "scheduling restart.",
+     "syslog", "systemd_unit", False),
+    # https://github.com/kubernetes/kubernetes/issues/49838
+    ("Jul 30 22:27:34 fedora-1gb-blr1-01.localdomain systemd[1]: Stopped Kubernetes API Server.",
+     "syslog", "systemd_unit", True),
+    # https://github.com/kubernetes/kubernetes/issues/49838
+    ("-- Logs begin at Sun 2017-07-30 15:40:23 UTC. --",
+     "syslog", "wrapper", True),
+    # https://github.com/kubernetes/kubernetes/issues/8411
+    ("May 18 13:40:00 wwserver194.alphalocal.net systemd[1]: kube-apiserver.service: main process exited, "
+     "code=exited, status=2/INVALIDARGUMENT",
+     "syslog", "systemd_unit", False),
+    # https://github.com/kubernetes/kubernetes/issues/8411
+    ("May 18 13:40:00 wwserver194.alphalocal.net systemd[1]: kube-apiserver.service failed.",
+     "syslog", "systemd_unit", False),
+    # https://github.com/kubernetes/kubernetes/issues/8411 (journal cut the line)
+    ('May 18 13:39:57 wwserver194.alphalocal.net kube-apiserver[18190]: E0518 13:39:57.882748   18190 '
+     'controller.go:92] unable to sync kubernetes service: endpoints "kubernetes" cannot be updated: the resource',
+     "syslog", "master_endpoints", False),
+    # https://github.com/pires/kubernetes-vagrant-coreos-cluster/issues/43
+    ("Mar 18 02:11:28 master systemd[1]: Starting Kubernetes API Server...",
+     "syslog", "systemd_unit", True),
+    # --- the default/kubernetes endpoints ----------------------------------------------------------------------
+    # https://github.com/openshift/origin/issues/6073 (every 10 s: HA masters fighting)
+    ("Nov 25 13:42:22 origin-m1.sj.net origin-master[22809]: W1125 13:42:22.417999   22809 controller.go:290] "
+     "Resetting endpoints for master service \"kubernetes\" to &{{ } {kubernetes  default  "
+     "5755036e-9335-11e5-8555-0050568d51c9 427 0 2015-11-25 13:28:21 +0800 CST <nil> <nil> map[] map[]} "
+     "[{[{193.0.10.170 <nil>}] [] [{dns-tcp 53 TCP} {dns 53 UDP} {https 8443 TCP}]}]}",
+     "syslog", "master_endpoints", False),
+    # https://github.com/kubermatic/kubermatic/issues/9039
+    ("E0217 09:06:22.295548       1 controller.go:152] Unable to remove old endpoints from kubernetes service: "
+     "StorageError: key not found, Code: 1, Key: /registry/masterleases/54.194.246.235, ResourceVersion: 0, "
+     "AdditionalErrorMsg: ",
+     "klog", "master_endpoints", False),
+    # https://github.com/kubernetes/kubernetes/issues/107953 (logged at every start or stop; nothing went wrong)
+    ("E0204 17:57:57.129603  839341 controller.go:201] Unable to remove endpoints from kubernetes service: no master "
+     "IPs were listed in storage, refusing to erase all endpoints for the kubernetes service",
+     "klog", "master_endpoints", True),
+    # https://github.com/kubernetes/kubernetes/issues/38082
+    ('W1205 05:56:14.299380       5 controller.go:392] Resetting endpoints for master service "kubernetes" to '
+     '&TypeMeta{Kind:,APIVersion:,}',
+     "klog", "master_endpoints", False),
+    # --- start-up ------------------------------------------------------------------------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/38082
+    ("I1205 05:56:14.260486       5 serve.go:93] Serving securely on 0.0.0.0:443",
+     "klog", "startup", True),
+    # https://github.com/kubernetes/kubernetes/issues/38082
+    ("I1205 05:56:14.260559       5 serve.go:107] Serving insecurely on 127.0.0.1:8080",
+     "klog", "startup", True),
+    # https://github.com/kubernetes/kubernetes/issues/38082 (old request log, logged by panics.go)
+    ("I1205 05:56:14.264521       5 panics.go:76] GET /apis/extensions/v1beta1/thirdpartyresources: (1.81207ms) 200 "
+     "[[kube-apiserver/v1.5.0 (linux/amd64) kubernetes/0776eab] 127.0.0.1:39448]",
+     "klog", "http_access", True),
+    # https://github.com/kubernetes/kubeadm/issues/1047
+    ("Flag --insecure-port has been deprecated, This flag will be removed in a future version.",
+     "klog", "startup", True),
+    # https://github.com/kubernetes/kubeadm/issues/1047
+    ("I0810 05:24:57.155678       1 server.go:703] external host was not specified, using 10.202.15.11",
+     "klog", "startup", True),
+]
+
+
+@pytest.mark.parametrize(("text", "fmt", "family", "harmless"), CASES, ids=[f"{c[2]}-{i}" for i, c in enumerate(CASES)])
+def test_realworld_line(text, fmt, family, harmless):
+    rec = parse_lines(text.split("\n"), format=fmt, year=2024).records
+    assert len(rec) == 1, rec[["family", "message"]]
+    r = rec.iloc[0]
+    assert (r["family"], bool(r["harmless"])) == (family, harmless), (r["why"], text[:120])
