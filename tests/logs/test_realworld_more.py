@@ -234,6 +234,84 @@ CASES = [
     # https://github.com/kubernetes/kubeadm/issues/1047
     ("I0810 05:24:57.155678       1 server.go:703] external host was not specified, using 10.202.15.11",
      "klog", "startup", True),
+    # --- request log: 503s from a proxied or aggregated backend (stack dump as continuation) ----------------------
+    # https://github.com/kubernetes/kubernetes/issues/25547
+    ("I0512 19:59:49.688503       5 handlers.go:152] GET /api/v1/proxy/namespaces/kube-system/services/heapster/api/"
+     "v1/metric-export: (1.094504459s) 503\n"
+     "goroutine 798328 [running]:\n"
+     "k8s.io/kubernetes/pkg/httplog.(*respLogger).recordStatus(0xc24b9e9f80, 0x1f7)\n"
+     "        /go/src/k8s.io/kubernetes/_output/dockerized/go/src/k8s.io/kubernetes/pkg/httplog/log.go:214 +0xa6",
+     "klog", "http_access", False),
+    # https://github.com/kubernetes-sigs/metrics-server/issues/22 (docker syslog driver, tabs escaped as #011)
+    ("Oct 30 11:06:08 localhost docker/kube-apiserver[944]: I1030 15:06:08.749199       1 wrap.go:42] GET "
+     "/apis/metrics.k8s.io/v1beta1: (30.000646885s) 503\n"
+     "Oct 30 11:06:08 localhost docker/kube-apiserver[944]: goroutine 78824 [running]:\n"
+     "Oct 30 11:06:08 localhost docker/kube-apiserver[944]: k8s.io/kubernetes/vendor/k8s.io/apiserver/pkg/server/"
+     "httplog.(*respLogger).recordStatus(0xc42d7e9420, 0x1f7)\n"
+     "Oct 30 11:06:08 localhost docker/kube-apiserver[944]: #011/go/src/k8s.io/kubernetes/_output/dockerized/go/src/"
+     "k8s.io/kubernetes/vendor/k8s.io/apiserver/pkg/server/httplog/httplog.go:207 +0xdd",
+     "syslog", "http_access", False),
+    # https://github.com/etcd-io/etcd/issues/3049 (kubelet status update, 200)
+    ("Jun 24 20:26:25 host18-rack11.scale.openstack.engineering.redhat.com kube-apiserver[23912]: I0624 "
+     "20:26:25.965926   23912 handlers.go:135] PUT /api/v1/nodes/host08-rack10.scale.openstack.engineering.redhat.com"
+     "/status: (7.889883ms) 200 [[kubelet/v0.19.3 (linux/amd64) kubernetes/461fc2b] 10.1.4.82:37685]",
+     "syslog", "http_access", True),
+    # --- aggregated metrics API down ---------------------------------------------------------------------------
+    # https://github.com/kubernetes-sigs/metrics-server/issues/157 (the ", Header:" tail is a continuation)
+    ('E1012 08:23:25.282353       1 controller.go:111] loading OpenAPI spec for "v1beta1.metrics.k8s.io" failed with: '
+     'failed to retrieve openAPI spec, http error: ResponseCode: 503, Body: service unavailable\n'
+     ', Header: map[Content-Type:[text/plain; charset=utf-8] X-Content-Type-Options:[nosniff]]',
+     "klog", "openapi_aggregation", False),
+    # https://github.com/kubernetes-sigs/metrics-server/issues/157
+    ("E1012 08:23:25.991550       1 available_controller.go:311] v1beta1.metrics.k8s.io failed with: Get "
+     "https://10.105.54.184:443: net/http: request canceled while waiting for connection (Client.Timeout exceeded "
+     "while awaiting headers)",
+     "klog", "aggregator_unavailable", False),
+    # https://github.com/kubernetes-sigs/metrics-server/issues/157 (discovery of the aggregated group fails)
+    ("E1012 08:23:25.396126       1 memcache.go:134] couldn't get resource list for metrics.k8s.io/v1beta1: the "
+     "server is currently unable to handle the request",
+     "klog", "other", False),
+    # --- usual noise ---------------------------------------------------------------------------------------------
+    # https://github.com/rancher-archives/rke/issues/2295
+    ('E1026 08:34:39.673783       1 status.go:71] apiserver received an error that is not an metav1.Status: '
+     '&errors.errorString{s:"context canceled"}',
+     "klog", "not_metav1_status", True),
+    # https://github.com/rancher-archives/rke/issues/2295
+    ("W1026 08:28:49.219395       1 watcher.go:199] watch chan error: etcdserver: mvcc: required revision has been "
+     "compacted",
+     "klog", "watch_chan_error", True),
+    # https://github.com/kubernetes/kubernetes/issues/33293
+    ('I1027 02:39:17.152000   96560 master.go:293] Skipping disabled API group "apps".',
+     "klog", "startup", True),
+    # https://github.com/kubernetes/kubernetes/issues/33293
+    ("I1027 02:39:17.152532   96560 reflector.go:211] Starting reflector *api.Namespace (10m0s) from "
+     "pkg/controller/informers/factory.go:87",
+     "klog", "startup", True),
+    # --- panics ------------------------------------------------------------------------------------------------
+    # https://github.com/cilium/cilium/issues/4949 (docker logs -t; frames are continuations)
+    ('2018-07-23T04:48:39.816579621Z E0723 04:48:39.591838       5 runtime.go:66] Observed a panic: "invalid memory '
+     'address or nil pointer dereference" (runtime error: invalid memory address or nil pointer dereference)\n'
+     '2018-07-23T04:48:39.819086175Z /workspace/anago-v1.7.15-beta.0.16+8c7c1c8b0ce086/src/k8s.io/kubernetes/_output/'
+     'dockerized/go/src/k8s.io/kubernetes/vendor/k8s.io/apimachinery/pkg/util/runtime/runtime.go:72\n'
+     '2018-07-23T04:48:39.8191121Z /usr/local/go/src/runtime/panic.go:489',
+     "kubectl", "panic", False),
+    # https://github.com/kubernetes/kubernetes/issues/89734
+    ("Apr 01 22:43:44 dcn-kube06 kube-apiserver[69454]: E0401 22:43:44.164834   69454 wrap.go:32] apiserver panic'd "
+     "on GET /api/v1/namespaces/default/pods",
+     "syslog", "panic", False),
+    # https://github.com/kubernetes/kubernetes/issues/89734 (the timeout filter's panic, message cut by journalctl)
+    ('Apr 01 22:48:48 dcn-kube06 kube-apiserver[69454]: E0401 22:48:48.135963   69454 runtime.go:73] Observed a '
+     'panic: &errors.errorString{s:"killing connection/stream because serving request ti\n'
+     'Apr 01 22:48:48 dcn-kube06 kube-apiserver[69454]: goroutine 1582505649 [running]:\n'
+     'Apr 01 22:48:48 dcn-kube06 kube-apiserver[69454]: k8s.io/kubernetes/vendor/k8s.io/apimachinery/pkg/util/'
+     'runtime.logPanic(0x3a40060, 0xc0001d5620)',
+     "syslog", "request_timeout", False),
+    # https://github.com/kubernetes/kubernetes/issues/6982
+    ("E0417 15:22:34.410713       1 master.go:357] recover from panic situation: - runtime error: invalid memory "
+     "address or nil pointer dereference\n"
+     "    /usr/src/go/src/runtime/asm_amd64.s:401\n"
+     "    /usr/src/go/src/runtime/panic.go:387",
+     "klog", "panic", False),
 ]
 
 
