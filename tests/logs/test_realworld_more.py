@@ -312,6 +312,63 @@ CASES = [
      "    /usr/src/go/src/runtime/asm_amd64.s:401\n"
      "    /usr/src/go/src/runtime/panic.go:387",
      "klog", "panic", False),
+    # --- authentication failures (OIDC, webhook token authenticators) -------------------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/70601
+    ("E1104 17:33:49.286740       1 authentication.go:62] Unable to authenticate the request due to an error: "
+     "[invalid bearer token, [invalid bearer token, invalid bearer token]]",
+     "klog", "authn_failure", False),
+    # https://github.com/gardener/oidc-webhook-authenticator/issues/94
+    ('E0128 00:43:20.037068       1 authentication.go:63] "Unable to authenticate the request" err="invalid bearer '
+     'token"',
+     "klog", "authn_failure", False),
+    # https://github.com/mintel/dex-k8s-authenticator/issues/197
+    ('E1215 22:03:58.461882       1 authentication.go:63] "Unable to authenticate the request" err="invalid bearer '
+     'token"',
+     "klog", "authn_failure", False),
+    # https://github.com/mintel/dex-k8s-authenticator/issues/197
+    ("W1215 22:03:58.467004       1 watcher.go:229] watch chan error: etcdserver: mvcc: required revision has been "
+     "compacted",
+     "klog", "watch_chan_error", True),
+    # https://github.com/kubernetes/kubernetes/issues/136887 (vcluster's embedded apiserver, zap console format)
+    ('2026-02-09 15:21:41     ERROR   filters/authentication.go:75    Unable to authenticate the request      '
+     '{"component": "vcluster", "error": "invalid bearer token", "errorCauses": [{"error": "invalid bearer token"}]}',
+     "klog", "authn_failure", False),
+    # https://github.com/kubernetes/minikube/issues/6311 (post cut the line)
+    ('E0114 08:29:41.249482       1 authentication.go:104] Unable to authenticate the request due to an error: '
+     '[x509: certificate signed by unknown authority, x509: certificate signed by unknown authority (possibly because '
+     'of "crypto/rsa: verification error" while tryin',
+     "klog", "authn_failure", False),
+    # --- TLS: a client rejecting the serving certificate --------------------------------------------------------
+    # https://github.com/kubernetes/minikube/issues/6311 (IPv6 loopback client)
+    ("I0114 08:29:40.765304       1 log.go:172] http: TLS handshake error from [::1]:34426: remote error: tls: bad "
+     "certificate",
+     "klog", "tls_handshake_bad_cert", False),
+    # https://github.com/kubernetes/minikube/issues/4835 (minikube quoting an apiserver line in its own klog line)
+    ('W1114 13:24:27.332888   14024 logs.go:107] Found kube-apiserver ["1d417ea67860"] problem: I1114 '
+     '13:24:20.658385       1 log.go:172] http: TLS handshake error from 127.0.0.1:60092: remote error: tls: bad '
+     'certificate',
+     "klog", "tls_handshake_bad_cert", False),
+    # --- orderly stop ---------------------------------------------------------------------------------------------
+    # https://github.com/kubernetes/minikube/issues/6311
+    ("I0114 07:59:19.705503       1 available_controller.go:398] Shutting down AvailableConditionController",
+     "klog", "shutdown", True),
+    # https://github.com/kubernetes/minikube/issues/6311
+    ("I0114 07:59:19.709513       1 dynamic_cafile_content.go:181] Shutting down "
+     "request-header::/var/lib/minikube/certs/front-proxy-ca.crt",
+     "klog", "shutdown", True),
+    # --- a sub-second trace is not slow ---------------------------------------------------------------------------
+    # https://github.com/dexidp/dex/issues/1336
+    ('I1113 15:49:31.892597       1 trace.go:76] Trace[164099161]: "GuaranteedUpdate etcd3: *apiregistration.APIService" '
+     '(started: 2018-11-13 15:49:31.243722204 +0000 UTC m=+13.051765774) (total time: 648.835793ms):\n'
+     'Trace[164099161]: [648.835793ms] [648.819724ms] END',
+     "klog", "trace", True),
+    # --- k3s journal with localized (Chinese) month names: the in-process scheduler's informers are forbidden ----
+    # https://github.com/k3s-io/k3s/issues/6843
+    ('1月 28 17:36:06 k3s-master k3s[26749]: E0128 17:36:06.412983   26749 reflector.go:126] '
+     'k8s.io/client-go/informers/factory.go:130: Failed to list *v1.ReplicationController: replicationcontrollers is '
+     'forbidden: User "system:kube-scheduler" cannot list resource "replicationcontrollers" in API group "" at the '
+     'cluster scope',
+     "syslog", "reflector_list_error", False),
 ]
 
 
