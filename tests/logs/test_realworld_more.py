@@ -369,6 +369,57 @@ CASES = [
      'forbidden: User "system:kube-scheduler" cannot list resource "replicationcontrollers" in API group "" at the '
      'cluster scope',
      "syslog", "reflector_list_error", False),
+    # --- start-up warnings that are expected (W lines must not become findings) ----------------------------------
+    # https://github.com/rancher/rke2/issues/6599 (CRI log file, +02:00 offset)
+    ("2024-08-20T16:30:59.576633291+02:00 stderr F W0820 14:30:59.576496       1 genericapiserver.go:742] Skipping "
+     "API authentication.k8s.io/v1alpha1 because it has no resources.",
+     "cri", "startup", True),
+    # https://github.com/rancher/rke2/issues/6599
+    ("2024-08-20T16:30:59.577062772+02:00 stderr F I0820 14:30:59.576949       1 handler.go:275] Adding GroupVersion "
+     "authorization.k8s.io v1 to ResourceManager",
+     "cri", "startup", True),
+    # https://github.com/kubernetes/kubernetes/issues/112082
+    ("W0826 17:09:29.895649       1 genericapiserver.go:557] Skipping API apiextensions.k8s.io/v1beta1 because it has "
+     "no resources.",
+     "klog", "startup", True),
+    # https://github.com/kubernetes/kubernetes/issues/112082
+    ("I0826 17:09:29.896578       1 instance.go:274] Using reconciler: lease",
+     "klog", "startup", True),
+    # https://github.com/kubernetes/kubernetes/issues/112082
+    ('I0826 17:09:30.161880       1 instance.go:586] API group "internal.apiserver.k8s.io" is not enabled, skipping.',
+     "klog", "startup", True),
+    # https://github.com/kubernetes/kubernetes/issues/112082
+    ("I0826 17:09:29.846310       1 plugins.go:161] Loaded 11 validating admission controller(s) successfully in the "
+     "following order: LimitRanger,ServiceAccount,PodSecurity,Priority,PersistentVolumeClaimResize,RuntimeClass,"
+     "CertificateApproval,CertificateSigning,CertificateSubjectRestriction,ValidatingAdmissionWebhook,ResourceQuota.",
+     "klog", "startup", True),
+    # https://github.com/k0sproject/k0s/issues/1195 (k0s logfmt wrapper)
+    ('time="2021-10-15 22:12:17" level=info msg="I1015 22:12:17.212936      38 instance.go:586] Enabling API group '
+     '\\"apps\\"." component=kube-apiserver',
+     "klog", "startup", True),
+    # https://github.com/karmada-io/karmada/issues/6244 (karmada runs the upstream kube-apiserver image)
+    ("W0330 09:23:25.599924       1 genericapiserver.go:765] Skipping API scheduling.k8s.io/v1alpha1 because it has "
+     "no resources.",
+     "klog", "startup", True),
+    # https://github.com/k0sproject/k0smotron/issues/857
+    ('time="2024-12-19 14:49:26" level=info msg="W1219 14:49:26.858685      46 genericapiserver.go:765] Skipping API '
+     'node.k8s.io/v1beta1 because it has no resources." component=kube-apiserver stream=stderr',
+     "klog", "startup", True),
+    # https://github.com/k3s-io/k3s/issues/6770
+    ("W0118 18:44:39.415050    1119 genericapiserver.go:660] Skipping API apps/v1beta2 because it has no resources.",
+     "klog", "startup", True),
+    # https://github.com/rancher/rke2/issues/5570 (CRI log file, +01:00 offset)
+    ("2024-03-07T09:25:51.611425937+01:00 stderr F I0307 08:25:51.611390       1 handler.go:275] Adding GroupVersion "
+     "policy v1 to ResourceManager",
+     "cri", "startup", True),
+    # https://github.com/k0sproject/k0s/issues/2645 (message quoted without its header)
+    ("Setting GA feature gate ServiceInternalTrafficPolicy=true. It will be removed in a future release.",
+     "klog", "startup", True),
+    # --- a watch cache behind the requested revision (k3s/kine) ----------------------------------------------------
+    # https://github.com/k3s-io/kine/pull/568
+    ('I1211 11:18:48.444624      55 stats.go:143] "Error getting keys" err="Timeout: Too large resource version: '
+     '332, current: 272"',
+     "klog", "too_large_rv", True),
 ]
 
 
