@@ -204,11 +204,11 @@ CASES = [
      "5755036e-9335-11e5-8555-0050568d51c9 427 0 2015-11-25 13:28:21 +0800 CST <nil> <nil> map[] map[]} "
      "[{[{193.0.10.170 <nil>}] [] [{dns-tcp 53 TCP} {dns 53 UDP} {https 8443 TCP}]}]}",
      "syslog", "master_endpoints", False),
-    # https://github.com/kubermatic/kubermatic/issues/9039
+    # https://github.com/kubermatic/kubermatic/issues/9039 (the old lease is already gone: nothing to remove)
     ("E0217 09:06:22.295548       1 controller.go:152] Unable to remove old endpoints from kubernetes service: "
      "StorageError: key not found, Code: 1, Key: /registry/masterleases/54.194.246.235, ResourceVersion: 0, "
      "AdditionalErrorMsg: ",
-     "klog", "master_endpoints", False),
+     "klog", "master_endpoints", True),
     # https://github.com/kubernetes/kubernetes/issues/107953 (logged at every start or stop; nothing went wrong)
     ("E0204 17:57:57.129603  839341 controller.go:201] Unable to remove endpoints from kubernetes service: no master "
      "IPs were listed in storage, refusing to erase all endpoints for the kubernetes service",
@@ -420,6 +420,41 @@ CASES = [
     ('I1211 11:18:48.444624      55 stats.go:143] "Error getting keys" err="Timeout: Too large resource version: '
      '332, current: 272"',
      "klog", "too_large_rv", True),
+    # --- removing our own stale master lease that is already gone (logged at start) ----------------------------
+    # https://github.com/kubernetes/kubernetes/issues/76146 (docker logs -t)
+    ("2019-05-24T03:57:24.121158430Z E0524 03:57:24.114478       1 controller.go:148] Unable to remove old endpoints "
+     "from kubernetes service: StorageError: key not found, Code: 1, Key: /registry/masterleases/172.26.7.170, "
+     "ResourceVersion: 0, AdditionalErrorMsg:",
+     "kubectl", "master_endpoints", True),
+    # https://github.com/kubernetes/kubernetes/issues/76146
+    ("2019-05-24T03:57:24.224438957Z I0524 03:57:24.223897       1 controller.go:606] quota admission added evaluator "
+     "for: leases.coordination.k8s.io",
+     "kubectl", "quota_admission", True),
+    # https://github.com/kubernetes/kubernetes/issues/76146 (empty item name)
+    ("2019-05-24T03:57:24.858087305Z I0524 03:57:24.856961       1 controller.go:107] OpenAPI AggregationController: "
+     "Processing item",
+     "kubectl", "openapi_aggregation", True),
+    # https://github.com/kubernetes/kubernetes/issues/82937 (systemctl status, line ellipsized)
+    ("Sep 20 19:26:26 iZj6c2fj4e2ampu34u8c1wZ kube-apiserver[16219]: E0920 19:26:26.850065   16219 controller.go:154] "
+     "Unable to remove old endpoints from kubernetes service: StorageError: key not found, Code: 1, Key: "
+     "/registry/masterleases/17...ditionalErrorMsg:",
+     "syslog", "master_endpoints", True),
+    # https://github.com/kubernetes/kubernetes/issues/82937
+    ("Sep 20 19:26:24 iZj6c2fj4e2ampu34u8c1wZ systemd[1]: Started Kubernetes API Server.",
+     "syslog", "systemd_unit", True),
+    # --- a start-up warning that does matter: everything is authorised ------------------------------------------
+    # https://github.com/aespinosa/cookbook-kube/issues/24
+    ("Jan 31 12:37:13 pavlov kube-apiserver[736]: W0131 12:37:13.680583     736 authentication.go:368] AnonymousAuth "
+     "is not allowed with the AllowAll authorizer.  Resetting AnonymousAuth to false. You should use a different "
+     "authorizer",
+     "syslog", "other", False),
+    # https://github.com/aespinosa/cookbook-kube/issues/24
+    ("Jan 31 12:37:13 pavlov kube-apiserver[736]: I0131 12:37:13.678278     736 server.go:112] Version: v1.7.6",
+     "syslog", "startup", True),
+    # https://github.com/rancher/rke2/issues/8137 (periodic, informational)
+    ("2025-06-18T10:48:39.804712589Z stderr F I0618 10:48:39.804595       1 cidrallocator.go:277] updated ClusterIP "
+     "allocator for Service CIDR 10.43.0.0/16",
+     "cri", "other", True),
 ]
 
 
