@@ -455,6 +455,39 @@ CASES = [
     ("2025-06-18T10:48:39.804712589Z stderr F I0618 10:48:39.804595       1 cidrallocator.go:277] updated ClusterIP "
      "allocator for Service CIDR 10.43.0.0/16",
      "cri", "other", True),
+    # --- etcd client: a deadline is an outage, resolver chatter is noise ---------------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/135882 (closing brace lost in the post)
+    ('{"level":"warn","ts":"2025-12-17T21:02:19.407Z","caller":"clientv3/retry_interceptor.go:62","msg":"retrying of '
+     'unary invoker failed","target":" endpoint://client-06db3ae2-580c-423b-b38f-4d066ebc168d/x.x.x.x:2379 ",'
+     '"attempt":0,"error":"rpc error: code = DeadlineExceeded desc = context deadline exceeded"',
+     "klog", "etcd_unavailable", False),
+    # https://github.com/Azure/aad-pod-identity/issues/1013
+    ('I0325 00:59:40.018964       1 client.go:360] parsed scheme: "passthrough"',
+     "klog", "etcd_client_noise", True),
+    # https://github.com/Azure/aad-pod-identity/issues/1013
+    ("I0325 00:59:40.019028       1 passthrough.go:48] ccResolverWrapper: sending update to cc: "
+     "{[{https://etcd-603589ef285aaa00019ec2a5-client:2379  <nil> 0 <nil>}] <nil> <nil>}",
+     "klog", "etcd_client_noise", True),
+    # https://github.com/Azure/aad-pod-identity/issues/1013
+    ('I0325 00:59:40.019047       1 clientconn.go:948] ClientConn switching balancer to "pick_first"',
+     "klog", "etcd_client_noise", True),
+    # https://github.com/Azure/aad-pod-identity/issues/1013
+    ("I0325 00:59:40.019235       1 balancer_conn_wrappers.go:78] pickfirstBalancer: HandleSubConnStateChange: "
+     "0xc015e64030, {CONNECTING <nil>}",
+     "klog", "etcd_client_noise", True),
+    # --- a post-start hook times out: the apiserver exits (F) ------------------------------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/74729 (syslog line without a host name)
+    ('Feb 28 22:49:48  kube-apiserver: F0228 22:49:48.523563    9384 hooks.go:188] PostStartHook '
+     '"scheduling/bootstrap-system-priority-classes" failed: unable to add default system priority classes: the '
+     'server was unable to return a response in the time allotted, but may still be processing the request (get '
+     'priorityclasses.scheduling.k8s.io system-node-critical)',
+     "syslog", "other", False),
+    # https://github.com/kubernetes/kubernetes/issues/74729
+    ("Feb 28 22:49:47  kube-apiserver: E0228 22:49:47.540323    9384 reflector.go:205] "
+     "k8s.io/kubernetes/pkg/client/informers/informers_generated/internalversion/factory.go:129: Failed to list "
+     "*core.Namespace: the server was unable to return a response in the time allotted, but may still be processing "
+     "the request (get namespaces)",
+     "syslog", "reflector_list_error", False),
 ]
 
 
