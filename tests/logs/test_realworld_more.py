@@ -488,6 +488,75 @@ CASES = [
      "*core.Namespace: the server was unable to return a response in the time allotted, but may still be processing "
      "the request (get namespaces)",
      "syslog", "reflector_list_error", False),
+    # --- webhooks ------------------------------------------------------------------------------------------------
+    # https://github.com/open-policy-agent/gatekeeper/issues/2423 (header cut in the post)
+    ('dispatcher.go:153] Failed calling webhook, failing closed validation.gatekeeper.sh: failed calling webhook '
+     '"validation.gatekeeper.sh": failed to call webhook: Post "https://gatekeeper-webhook-service.gatekeeper-system.svc'
+     ':443/v1/admit?timeout=3s": no endpoints available for service "gatekeeper-webhook-service"',
+     "klog", "webhook_failure", False),
+    # https://github.com/open-policy-agent/kube-mgmt/issues/197 (PID missing in the post)
+    ('E0321 15:06:15.586026  dispatcher.go:183] failed calling webhook "webhook.openpolicyagent.org": failed to call '
+     'webhook: the server could not find the requested resource',
+     "klog", "webhook_failure", False),
+    # https://github.com/open-policy-agent/kube-mgmt/issues/197
+    ('W0321 15:06:17.357212 1 dispatcher.go:176] Failed calling webhook, failing open webhook.openpolicyagent.org: '
+     'failed calling webhook "webhook.openpolicyagent.org": failed to call webhook: the server could not find the '
+     'requested resource',
+     "klog", "webhook_failure", False),
+    # --- a client closing a watch proxied to an aggregated apiserver ---------------------------------------------
+    # https://github.com/openshift/kubernetes/issues/1472
+    ('E0211 12:59:19.722265      19 wrap.go:54] timeout or abort while handling: method=GET URI="/apis/route.openshift.'
+     'io/v1/routes?allowWatchBookmarks=true&resourceVersion=52489&timeout=8m28s&timeoutSeconds=508&watch=true" '
+     'audit-ID="ba21701a-5c36-4929-bd96-bdbadd309a87"',
+     "klog", "request_timeout", True),
+    # --- gRPC (etcd client) chatter of newer releases, logged through klog -----------------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/125770
+    ('Jan 30 15:20:54 etcd-2.fake.corp kube-apiserver[2598263]: I0130 15:20:54.998319 2598263 logging.go:43] "[core] '
+     '[Channel #4311 SubChannel #4314] Subchannel Connectivity change to CONNECTING\\n"',
+     "syslog", "etcd_client_noise", True),
+    # https://github.com/kubernetes/kubernetes/issues/125770
+    ('Jan 30 15:20:54 etcd-2.fake.corp kube-apiserver[2598263]: I0130 15:20:54.998333 2598263 logging.go:43] "[core] '
+     '[Channel #4311 SubChannel #4313] Subchannel picks a new address \\"etcd-1.fake.corp:2379\\" to connect\\n"',
+     "syslog", "etcd_client_noise", True),
+    # https://github.com/kubernetes/kubernetes/issues/134080 (stern-style "apiserver " prefix)
+    ('apiserver I0916 13:56:55.132842       1 clientconn.go:857] "[core] [Channel #11940 SubChannel #11941]Subchannel '
+     'created\\n"',
+     "klog", "etcd_client_noise", True),
+    # https://github.com/kubernetes/kubernetes/issues/121603
+    ('I1103 22:40:38.292302       1 roundrobin.go:50] "[roundrobin] roundrobinPicker: Build called with info: '
+     '{map[]}\\n"',
+     "klog", "etcd_client_noise", True),
+    # https://github.com/kubernetes/kubernetes/issues/121603
+    ('I1103 22:40:38.292520       1 balancer.go:183] "[balancer] base.baseBalancer: handle SubConn state change: '
+     '0xc0016a9e90, CONNECTING\\n"',
+     "klog", "etcd_client_noise", True),
+    # https://github.com/kubernetes/kubernetes/issues/121603
+    ('I1103 22:40:39.268687       1 clientconn.go:178] "[core] [Channel #3] Channel created\\n"',
+     "klog", "etcd_client_noise", True),
+    # https://github.com/kubernetes/kubernetes/issues/121603
+    ('I1103 22:40:39.268729       1 logging.go:43] "[core] [Channel #3] original dial target is: '
+     '\\"etcd-endpoints://0xc000ec2fc0/127.0.0.1:2379\\"\\n"',
+     "klog", "etcd_client_noise", True),
+    # https://github.com/kubernetes/kubernetes/issues/103741
+    ('I0716 19:16:48.071092       1 clientconn.go:948] ClientConn switching balancer to "pick_first"',
+     "klog", "etcd_client_noise", True),
+    # https://github.com/rancher/rancher/issues/22629 (the balancer closing a connection it no longer wants)
+    ("W0905 08:25:25.275635       1 asm_amd64.s:1337] Failed to dial 192.168.99.111:2379: grpc: the connection is "
+     "closing; please retry.",
+     "klog", "etcd_client_noise", True),
+    # https://github.com/rancher/rancher/issues/22629
+    ("I0905 08:25:25.275354       1 asm_amd64.s:1337] balancerWrapper: got update addr from Notify: "
+     "[{192.168.99.112:2379 <nil>} {192.168.99.111:2379 <nil>} {192.168.99.110:2379 <nil>}]",
+     "klog", "etcd_client_noise", True),
+    # https://github.com/siderolabs/talos/issues/11797 (a dial cancelled by the client itself: kubernetes#134080 noise)
+    ('W0910 08:22:21.422053       1 logging.go:55] [core] [Channel #669 SubChannel #670]grpc: addrConn.createTransport '
+     'failed to connect to {Addr: "localhost:2379", ServerName: "localhost:2379", BalancerAttributes: '
+     '{"<%!p(pickfirstleaf.managedByPickfirstKeyType={})>": "<%!p(bool=true)>" }}. Err: connection error: desc = '
+     '"transport: Error while dialing: dial tcp: lookup localhost: operation was canceled"',
+     "klog", "etcd_grpc_connect", True),
+    # https://github.com/siderolabs/talos/issues/11797
+    ('I0910 08:22:21.558547       1 stats.go:136] "Error getting keys" err="empty key: \\"\\""',
+     "klog", "other", True),
 ]
 
 
