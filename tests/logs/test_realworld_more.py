@@ -358,8 +358,9 @@ CASES = [
      "klog", "shutdown", True),
     # --- a sub-second trace is not slow ---------------------------------------------------------------------------
     # https://github.com/dexidp/dex/issues/1336
-    ('I1113 15:49:31.892597       1 trace.go:76] Trace[164099161]: "GuaranteedUpdate etcd3: *apiregistration.APIService" '
-     '(started: 2018-11-13 15:49:31.243722204 +0000 UTC m=+13.051765774) (total time: 648.835793ms):\n'
+    ('I1113 15:49:31.892597       1 trace.go:76] Trace[164099161]: "GuaranteedUpdate etcd3: '
+     '*apiregistration.APIService" (started: 2018-11-13 15:49:31.243722204 +0000 UTC m=+13.051765774) (total time: '
+     '648.835793ms):\n'
      'Trace[164099161]: [648.835793ms] [648.819724ms] END',
      "klog", "trace", True),
     # --- k3s journal with localized (Chinese) month names: the in-process scheduler's informers are forbidden ----
