@@ -558,6 +558,35 @@ CASES = [
     # https://github.com/siderolabs/talos/issues/11797
     ('I0910 08:22:21.558547       1 stats.go:136] "Error getting keys" err="empty key: \\"\\""',
      "klog", "other", True),
+    # --- request log with the leading quote lost when the post was cut ------------------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/130373
+    ('HTTP verb="WATCH" URI="/api/v1/pods?watch=true" latency="8m18.00060226s" userAgent="<>" audit-ID="<>" '
+     'srcIP="<>" apf_pl="workload-high" apf_fs="kube-scheduler" apf_iseats=1 apf_fseats=0 apf_additionalLatency="0s" '
+     'apf_init_latency="280.462µs" apf_execution_time="281.612µs" resp=200',
+     "klog", "http_access", True),
+    # --- delegated authorization failing (an aggregated apiserver asking kube-apiserver) ---------------------------
+    # https://github.com/Azure/aks-engine/issues/533
+    ("E0219 13:35:17.541084       1 webhook.go:186] Failed to make webhook authorizer request: Post "
+     "https://10.0.0.1:443/apis/authorization.k8s.io/v1beta1/subjectaccessreviews: unexpected EOF; some request body "
+     "already written",
+     "klog", "other", False),
+    # --- etcd timeouts quoted in a troubleshooting write-up (typographic quotes as published) ---------------------
+    # https://hossted.com/knowledge-base/case-studies/devops/developer-tools/troubleshooting-kubernetes-cluster-instability
+    ("apiserver received an error that is not a metav1.Status: rpctypes.EtcdError{code:0xe, desc:”etcdserver: "
+     "request timed out”}",
+     "klog", "etcd_unavailable", False),
+    # --- a handler panic seen by Go's HTTP server (an I line from log.go) -----------------------------------------
+    # https://github.com/kubernetes-sigs/kubespray/issues/4152
+    ("E0131 03:05:35.101415       1 wrap.go:32] apiserver panic'd on POST "
+     "/api/v1/namespaces/kube-system/pods/<pod-name>/portforward",
+     "klog", "panic", False),
+    # https://github.com/kubernetes-sigs/kubespray/issues/4152
+    ("I0131 03:05:35.101525       1 log.go:172] http: panic serving <host-ip>:36814: runtime error: invalid memory "
+     "address or nil pointer dereference\n"
+     "goroutine 767971 [running]:\n"
+     "net/http.(*conn).serve.func1(0xc436a98be0)\n"
+     "\t/usr/local/go/src/net/http/server.go:1726 +0xd0",
+     "klog", "panic", False),
 ]
 
 
