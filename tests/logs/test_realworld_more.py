@@ -587,6 +587,44 @@ CASES = [
      "net/http.(*conn).serve.func1(0xc436a98be0)\n"
      "\t/usr/local/go/src/net/http/server.go:1726 +0xd0",
      "klog", "panic", False),
+    # --- a trace of a streaming request (kubectl logs) is long by nature ------------------------------------------
+    # https://github.com/kubernetes/kops/issues/9698
+    ('I0806 15:46:47.807678       1 trace.go:116] Trace[1935067621]: "Get" url:/api/v1/namespaces/kube-system/pods/'
+     'kube-apiserver-ip-172-20-39-122.us-west-2.compute.internal/log,user-agent:kubectl/v1.18.6 (darwin/amd64) '
+     'kubernetes/dff82dc,client:172.20.0.190 (started: 2020-08-06 15:46:27.987322174 +0000 UTC m=+78736.098618310) '
+     '(total time: 19.820232218s):\n'
+     'Trace[1935067621]: [19.820230198s] [19.80677796s] Transformed response object',
+     "klog", "trace", True),
+    # https://github.com/kubernetes/kops/issues/9698 (a plain-HTTP or TCP check: one line alone is not a probe)
+    ("I0806 10:39:27.118112       1 log.go:172] http: TLS handshake error from 172.20.0.190:39560: tls: first record "
+     "does not look like a TLS handshake",
+     "klog", "tls_handshake_other", False),
+    # --- SSLv3 health checks and cipher mismatches ----------------------------------------------------------------
+    # https://github.com/kubernetes-retired/bootkube/issues/960
+    ("I0406 01:20:53.933315       1 logs.go:49] http: TLS handshake error from 127.0.0.1:46390: tls: client offered "
+     "an unsupported, maximum protocol version of 300",
+     "klog", "tls_handshake_other", False),
+    # https://github.com/kubernetes-retired/bootkube/issues/960
+    ('W0406 01:20:52.324496       1 mastercount.go:135] Resetting endpoints for master service "kubernetes" to '
+     '&{{ } {kubernetes  default /api/v1/namespaces/default/endpoints/kubernetes 7d777032-3936-11e8-8d31-000c2903e197 '
+     '2724 0 2018-04-06 01:04:43 +0000 UTC <nil> <nil> map[] map[] [] nil [] } [{[{192.168.1.191  <nil> <nil>}] [] '
+     '[{https 6443 TCP}]}]}',
+     "klog", "master_endpoints", False),
+    # https://github.com/gardener/gardener/issues/1252 (address redacted in the post)
+    ("I0724 13:48:10.195649       1 log.go:172] http: TLS handshake error from <ip>:51196: tls: no cipher suite "
+     "supported by both client and server",
+     "klog", "tls_handshake_other", False),
+    # --- APIService status race after an etcd switch-over; etcd without a leader ------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/78579
+    ('May 31 18:29:32 CLAM400351 kube-apiserver[31064]: E0531 18:29:32.992640   31064 available_controller.go:311] '
+     'v1.authorization.k8s.io failed with: Operation cannot be fulfilled on apiservices.apiregistration.k8s.io '
+     '"v1.authorization.k8s.io": the object has been modified; please apply your changes to the latest version and '
+     'try again',
+     "syslog", "aggregator_unavailable", True),
+    # https://github.com/etcd-io/etcd/issues/9668
+    ("E0429 15:54:53.235735       1 status.go:62] apiserver received an error that is not an metav1.Status: client: "
+     "etcd cluster is unavailable or misconfigured; error #0: client: etcd member http://127.0.0.1:2379 has no leader",
+     "klog", "etcd_unavailable", False),
 ]
 
 
