@@ -625,6 +625,26 @@ CASES = [
     ("E0429 15:54:53.235735       1 status.go:62] apiserver received an error that is not an metav1.Status: client: "
      "etcd cluster is unavailable or misconfigured; error #0: client: etcd member http://127.0.0.1:2379 has no leader",
      "klog", "etcd_unavailable", False),
+    # --- TLS noise from port scanners and kubelets with stale certificates -----------------------------------------
+    # https://github.com/openshift/cluster-kube-apiserver-operator/issues/127 (one line alone is not a probe)
+    ("I1116 23:07:53.364992       1 logs.go:49] http: TLS handshake error from 10.0.11.206:22630: EOF",
+     "klog", "tls_handshake_eof", False),
+    # https://github.com/openshift/openshift-ansible/issues/9660 (pasted from a log viewer with a "  | " gutter)
+    ("  | I0817 19:24:54.629553       1 logs.go:49] http: TLS handshake error from 10.8.2.205:48602: remote error: "
+     "tls: bad certificate",
+     "klog", "tls_handshake_bad_cert", False),
+    # https://github.com/openshift/openshift-ansible/issues/9660
+    ("I0817 19:24:54.395607       1 wrap.go:42] GET /api/v1/nodes/dev-opsf-wrk01-usw1?resourceVersion=0&timeout=10s: "
+     "(553.431µs) 200 [[hyperkube/v1.10.0+b81c8f8 (linux/amd64) kubernetes/b81c8f8] 10.8.2.205:38624]",
+     "klog", "http_access", True),
+    # --- legacy audit lines on stdout (--audit-log-path=-): audit records, not apiserver events ------------------
+    # https://github.com/CentaurusInfra/arktos/issues/615
+    ('2020-08-20T22:16:08.22517553Z AUDIT: id="8bc2fad3-34a6-4518-9dcb-35cc46091202" stage="ResponseComplete" '
+     'ip="35.236.6.61" method="watch" user="kubecfg" groups="\\"system:masters\\",\\"system:authenticated\\"" '
+     'as="<self>" asgroups="<lookup>" namespace="<none>" uri="/api/v1/services?labelSelector=%21service.kubernetes.io'
+     '%2Fservice-proxy-name&resourceVersion=837792125710499841&timeout=7m10s&timeoutSeconds=430&watch=true" '
+     'response="200"',
+     "kubectl", "other", True),
 ]
 
 
