@@ -645,6 +645,15 @@ CASES = [
      '%2Fservice-proxy-name&resourceVersion=837792125710499841&timeout=7m10s&timeoutSeconds=430&watch=true" '
      'response="200"',
      "kubectl", "other", True),
+    # --- the apiserver's own admission informers failing ---------------------------------------------------------
+    # https://github.com/kubernetes/kubernetes/issues/11893
+    ("E0728 19:40:15.187668   34321 reflector.go:136] Failed to list *api.Secret: the server could not find the "
+     "requested resource (get secrets)",
+     "klog", "reflector_list_error", False),
+    # https://github.com/pires/kubernetes-vagrant-coreos-cluster/issues/171 (systemctl status cut the line)
+    ("Jul 27 10:10:59 kube-master kube-apiserver[10775]: E0727 10:10:59.715041   10775 reflector.go:216] "
+     "k8s.io/kubernetes/plugin/pkg/admission/serviceaccount/admission.go:103: Failed to list *api.ServiceAccount: Get",
+     "syslog", "reflector_list_error", False),
 ]
 
 
