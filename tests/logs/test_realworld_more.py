@@ -654,6 +654,22 @@ CASES = [
     ("Jul 27 10:10:59 kube-master kube-apiserver[10775]: E0727 10:10:59.715041   10775 reflector.go:216] "
      "k8s.io/kubernetes/plugin/pkg/admission/serviceaccount/admission.go:103: Failed to list *api.ServiceAccount: Get",
      "syslog", "reflector_list_error", False),
+    # --- k3s: the supervisor shares port 6443 and logs through logrus --------------------------------------------
+    # https://github.com/k3s-io/k3s/issues/4496 (a public address: never probe noise)
+    ('Nov 15 20:51:27 ip-172-31-10-75 k3s[1748]: time="2021-11-15T20:51:27.222548661Z" level=info '
+     'msg="Cluster-Http-Server 2021/11/15 20:51:27 http: TLS handshake error from 3.140.186.176:18848: EOF"',
+     "syslog", "tls_handshake_eof", False),
+    # --- metrics-server unreachable from the apiserver (RKE) ------------------------------------------------------
+    # https://github.com/rancher-archives/rke/issues/2071
+    ("E0521 20:35:26.656247       1 available_controller.go:409] v1beta1.metrics.k8s.io failed with: failing or "
+     "missing response from https://10.43.169.155:443/apis/metrics.k8s.io/v1beta1: Get https://10.43.169.155:443/apis/"
+     "metrics.k8s.io/v1beta1: net/http: request canceled while waiting for connection (Client.Timeout exceeded while "
+     "awaiting headers)",
+     "klog", "aggregator_unavailable", False),
+    # https://github.com/rancher-archives/rke/issues/2071
+    ("I0521 20:35:22.631271       1 controller.go:127] OpenAPI AggregationController: action for item "
+     "v1beta1.metrics.k8s.io: Rate Limited Requeue.",
+     "klog", "openapi_aggregation", True),
 ]
 
 
