@@ -670,6 +670,16 @@ CASES = [
     ("I0521 20:35:22.631271       1 controller.go:127] OpenAPI AggregationController: action for item "
      "v1beta1.metrics.k8s.io: Rate Limited Requeue.",
      "klog", "openapi_aggregation", True),
+    # --- webhook failures quoted without header in vendor troubleshooting docs ------------------------------------
+    # https://cloud.google.com/anthos/clusters/docs/bare-metal/latest/troubleshooting/kube-apiserver?hl=es-419
+    ('failed calling webhook "server.system.private.gdc.goog": failed to call webhook: Post '
+     '"https://root-admin-webhook.gpc-system.svc:443/mutate-system-private-gdc-goog-v1alpha1-server?timeout=10s": '
+     'dial tcp 10.202.1.18:443: connect: connection refused',
+     "klog", "webhook_failure", False),
+    # https://cloud.google.com/anthos/clusters/docs/bare-metal/latest/troubleshooting/kube-apiserver?hl=es-419
+    ('failed calling webhook "namespaces.hnc.x-k8s.io": failed to call webhook: Post '
+     '"https://hnc-webhook-service.hnc-system.svc:443/validate-v1-namespace?timeout=10s\\": context deadline exceeded"',
+     "klog", "webhook_failure", False),
 ]
 
 
