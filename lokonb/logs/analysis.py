@@ -23,7 +23,15 @@ from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError, LogSourceEr
 from lokonb.logs.families import OTHER, STANDARD_FIELDS, FamilyTable, coerce_table
 from lokonb.logs.probe import analyse_group, classify_network, parse_networks
 from lokonb.logs.sources import Source, resolve
-from lokonb.logs.spool import EVENT, OUTER_PROV, RECORD_COLUMNS, RecordsWriter, SourceSpool, typed_records
+from lokonb.logs.spool import (
+    EVENT,
+    OUTER_PROV,
+    RECORD_COLUMNS,
+    RecordsWriter,
+    SourceSpool,
+    to_datetime,
+    typed_records,
+)
 
 NAT = F.NAT
 SEV_ORDER = {"F": 0, "E": 1, "W": 2, "I": 3, None: 4}
@@ -1488,8 +1496,6 @@ class _SourceRun:
     def _drain_spool(self, delta: int) -> None:
         """Append this source's spooled rows to ``records_path``: probe verdicts filled in, TIME-4 years final."""
         import pandas as pd
-
-        from lokonb.logs.spool import to_datetime
 
         ev = self.event_rows
 

@@ -151,6 +151,8 @@ class RecordsWriter:
         self.partial = self.path.with_name(self.path.name + ".partial")
         self.schema = _schema(spool=False)
         self.rows = 0
+        if not self.path.parent.is_dir():
+            raise LogParameterError(f"records_path: cannot write {self.path}: no such directory {self.path.parent}")
         try:
             self._w: Any = pq.ParquetWriter(str(self.partial), self.schema)
         except OSError as exc:

@@ -101,7 +101,7 @@ def test_years_of_the_end_anchor_reach_the_file(tmp_path):
 
 
 def test_unwritable_records_path_is_a_parameter_error(two_logs, tmp_path):
-    with pytest.raises(LogParameterError, match="records_path: cannot write"):
+    with pytest.raises(LogParameterError, match="records_path: cannot write .*: no such directory"):
         analyze(two_logs, records_path=tmp_path / "missing" / "r.parquet", year=2024)
 
 
