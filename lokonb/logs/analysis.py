@@ -159,6 +159,8 @@ def structured_message(msg: str) -> str:
     if q is None or not _PAIRS_NEXT_RE.fullmatch(msg, q.end()):
         return msg
     return go_unquote(msg)
+
+
 _PAIR_RE = re.compile(r'\s+([A-Za-z_][\w.\-/]*)=("(?:[^"\\]|\\.)*"|<(?=\s|$)|\S*)')
 #: structured keys that fill standard columns (FMT-2): key -> (column, type)
 _PAIR_FIELDS = {
