@@ -118,6 +118,60 @@ def _line_depths(text: str) -> list[int]:
     return depths
 
 
+#: Parser terminals in words (python-hcl2's lark grammar), for syntax errors an operator can act on.
+_TERMINALS = {
+    "$END": "end of file", "RBRACE": "'}'", "LBRACE": "'{'", "RSQB": "']'", "LSQB": "'['",
+    "RPAR": "')'", "LPAR": "'('", "EQ": "'='", "DOUBLE_EQ": "'=='", "COMMA": "','", "COLON": "':'",
+    "DBLQUOTE": "'\"'", "NL_OR_COMMENT": "end of line", "NAME": "a name", "INT_LITERAL": "a number",
+    "FLOAT_LITERAL": "a number",
+}
+#: What an attribute value may start with, said once instead of listing the grammar's terminals.
+_VALUE_START = frozenset({"DBLQUOTE", "INT_LITERAL", "LSQB", "LBRACE", "NAME"})
+
+
+def _syntax_detail(exc: Exception, text: str) -> str:
+    """A parser exception as an operator reads it: what was found, and what the grammar expected there."""
+    token = getattr(exc, "token", None)
+    expected = set(getattr(exc, "expected", None) or ())
+    if token is None:
+        char = getattr(exc, "char", None)
+        return f"unexpected character {char!r}" if char else str(exc).strip().split("\n")[0]
+    kind, value = getattr(token, "type", ""), str(token)
+    if kind == "$END" or (not value and not kind):
+        found = "end of file"
+        open_line = _unclosed_block(text)
+        if "DBLQUOTE" in expected and "STRING_CHARS" in expected:
+            return f"unexpected {found}: a string is not closed (a '\"' is missing)"
+        if open_line is not None:
+            return f"unexpected {found}: a '}}' is missing (the block opened on line {open_line} is not closed)"
+    elif value.strip() == "":
+        found = "end of line"
+    elif kind in _TERMINALS and kind not in ("NAME", "INT_LITERAL", "FLOAT_LITERAL"):
+        found = _TERMINALS[kind]
+    else:
+        found = repr(value.split("\n")[0].strip())
+    if _VALUE_START <= expected:
+        return f"unexpected {found}: expected a value (a string, number, list, map or expression)"
+    if "EQ" in expected and kind != "EQ":
+        return f"unexpected {found}: expected '=' (an attribute is written name = value)"
+    words = sorted({_TERMINALS[t] for t in expected if t in _TERMINALS})
+    if words and len(words) <= 4:
+        return f"unexpected {found}: expected {' or '.join(words)}"
+    return f"unexpected {found}"
+
+
+def _unclosed_block(text: str) -> int | None:
+    """1-based line of the innermost block still open at the end of ``text`` (None when braces balance)."""
+    depths = _line_depths(text)
+    final = _line_depths(text + "\n")[-1]
+    if final <= 0:
+        return None
+    for i in range(len(depths) - 1, -1, -1):
+        if depths[i] < final:
+            return i + 1
+    return None
+
+
 def _parse(path: Path) -> _Source:
     import hcl2
     from hcl2.utils import SerializationOptions
@@ -128,7 +182,9 @@ def _parse(path: Path) -> _Source:
             with_comments=False, preserve_heredocs=True))
     except Exception as exc:  # noqa: BLE001 - lark raises many types; all become a located ConfigError
         line, column = getattr(exc, "line", None), getattr(exc, "column", None)
-        detail = str(exc).strip().split("\n")[0]
+        detail = _syntax_detail(exc, text)
+        if isinstance(line, int) and line > text.count("\n") + 1:
+            line, column = text.count("\n") + 1, 1  # the end of the file, not of the newline added above
         raise ConfigError(f"HCL syntax error: {detail}", file=str(path),
                           line=line if isinstance(line, int) and line > 0 else None,
                           column=column if isinstance(column, int) and column > 0 else None) from None
@@ -195,7 +251,7 @@ def _collect_variables(sources: list[_Source], issues: list[Issue]) -> _Vars:
     out = _Vars()
     for source in sources:
         for name, body in _blocks(source, "variable"):
-            line = source.find_line(rf'^\s*variable\s+"{re.escape(name)}"')
+            line = source.find_line(rf'^\s*variable\s+"?{re.escape(name)}\b')
             if name in out.declared:
                 raise ConfigError(f'variable "{name}" is declared twice', file=str(source.path), line=line)
             out.where[name] = (source, line)
@@ -293,7 +349,8 @@ def _block_entries(value: Any) -> list[tuple[tuple[str, ...], dict[str, Any]]] |
         node = entry
         while isinstance(node, dict) and not node.get("__is_block__") and len(node) == 1:
             ((key, inner),) = node.items()
-            if not (isinstance(key, str) and key.startswith('"')):
+            # labels are quoted strings or, as HCL also allows, bare identifiers (cluster aws {)
+            if not (isinstance(key, str) and (key.startswith('"') or re.fullmatch(r"[A-Za-z_][\w-]*", key))):
                 return None
             labels.append(unquote_key(key))
             node = inner
@@ -343,7 +400,7 @@ class _BodyReader:
                 if entries is None:
                     self.error(path, f'is a block, not an attribute: write {key} {{ ... }} (no "=")', as_attr)
                     continue
-                lines = self.source.inner(start, rf"^\s*{re.escape(key)}\s*[{{\"]")
+                lines = self.source.inner(start, rf"^\s*{re.escape(key)}(?:\s*[{{\"]|\s+[A-Za-z_])")
                 nested[key] = [(labels, b, lines[i] if i < len(lines) else start)
                                for i, (labels, b) in enumerate(entries)]
             elif entries is not None:

@@ -362,6 +362,40 @@ def test_syntax_error_has_line_and_column(tmp_path):
     assert exc.value.file == str(cfg) and exc.value.line == 3 and exc.value.column is not None
 
 
+@pytest.mark.parametrize(("body", "where", "message"), [
+    ('  asset_dir = \n', (2, 15), "unexpected end of line: expected a value (a string, number, list, map"),
+    ('  asset_dir = "x"\n', (3, 1), "unexpected end of file: a '}' is missing (the block opened on line 1"),
+    ('  worker_pool "a" {\n    count = 1\n}\n', (5, 1), "a '}' is missing (the block opened on line 1 "),
+    ('  asset_dir = "x\n}\n', (2, 16), "unexpected end of file: a string is not closed"),
+    ('  a = [1, 2\n}\n', (3, 1), "unexpected '}': expected ',' or ']' or end of line"),
+    ('  count == 1\n}\n', (2, 9), "unexpected '==': expected '=' (an attribute is written name = value)"),
+    ('  count 1\n}\n', (2, 9), "unexpected '1': expected '='"),
+    ('  count = @\n}\n', (2, 11), "unexpected '@': expected a value"),
+    ('  count = 1 }}\n', (2, 14), "unexpected '}': expected end of file"),
+])
+def test_syntax_errors_in_words(tmp_path, body, where, message):
+    """Parser failures name what was found and what belongs there, never the grammar's token names."""
+    cfg = write(tmp_path, "c.lokocfg", 'cluster "aws" {\n' + body)
+    with pytest.raises(ConfigError) as exc:
+        load_lokocfg(cfg)
+    text = str(exc.value)
+    assert message in text and "Token(" not in text and "STRING_CHARS" not in text
+    assert (exc.value.line, exc.value.column) == where
+
+
+def test_block_labels_may_be_identifiers(tmp_path):
+    """HCL allows bare identifier labels (``cluster aws {``); they read as the quoted ones."""
+    text = TESTING.replace('cluster "aws" {', "cluster aws {").replace('worker_pool "my-wp-name"', "worker_pool w1")
+    assert text != TESTING
+    loaded = read_lokocfg(write(tmp_path, "c.lokocfg", text), write(tmp_path, "lokocfg.vars", VARS))
+    assert [p.name for p in loaded.config.worker_pools] == ["w1"]
+    bad = text.replace("instance_type = var.workers_type", 'instance_type = var.workers_type\n    instance_typ = "x"')
+    with pytest.raises(ConfigValidationError) as exc:
+        load_lokocfg(write(tmp_path, "c.lokocfg", bad), write(tmp_path, "lokocfg.vars", VARS))
+    line = bad.split("\n").index('    instance_typ = "x"') + 1
+    assert {i.source for i in exc.value.errors if i.path.endswith("instance_typ")} == {f"{tmp_path}/c.lokocfg:{line}"}
+
+
 def test_validation_issues_use_lokocfg_paths_and_lines(tmp_path):
     text = TESTING.replace("instance_type = var.workers_type", "instance_type = var.workers_type\n"
                            '    lb_https_port = 6443\n    instance_typ = "x"')
