@@ -187,6 +187,23 @@ def _write_records_csv(parquet: Any, target: str) -> None:
         raise LogParameterError(f"--records: cannot write {target}: {exc.strerror or exc}") from None
 
 
+def _check_writable(option: str, target: str) -> None:
+    """A parameter error unless ``target`` can be created: its folder exists and is writable, and it is no folder."""
+    import os
+    from pathlib import Path
+
+    from lokonb.logs.errors import LogParameterError
+
+    path = Path(target)
+    folder = path.resolve().parent
+    if path.is_dir():
+        raise LogParameterError(f"{option}: {target} is a directory; give a file name")
+    if not folder.is_dir():
+        raise LogParameterError(f"{option}: cannot write {target}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise LogParameterError(f"{option}: cannot write {target}: the folder {folder} is not writable")
+
+
 def _analyze(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
@@ -214,6 +231,13 @@ def _analyze(args: argparse.Namespace) -> int:
         include = None if args.include == ["*"] else tuple(args.include)
     # every record goes to Parquet as the analysis streams (OUT-2 records_path), never held in memory; --records
     # is that file rewritten as CSV, so the in-memory table keeps its default cap either way
+    # output files are checked before the analysis starts: a run over gigabytes must not fail at its last step
+    for option, target in (("--summary", args.summary), ("--records", args.records),
+                           ("--records-parquet", args.records_parquet)):
+        if target:
+            _check_writable(option, target)
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise LogParameterError(f"--out: {args.out} exists and is not a directory")
     parquet, spool_dir = args.records_parquet, None
     if args.records and not parquet:
         try:
@@ -232,7 +256,7 @@ def _analyze_and_print(args: argparse.Namespace, pods: Any, include: Any, parque
     import json
 
     from lokonb.logs.analysis import analyze, check_fail_on
-    from lokonb.logs.errors import FindingsAtOrAbove
+    from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError
 
     result = analyze(
         args.paths,
@@ -256,7 +280,10 @@ def _analyze_and_print(args: argparse.Namespace, pods: Any, include: Any, parque
     if args.records:
         _write_records_csv(parquet, args.records)
     if args.summary:
-        result.summary.to_csv(args.summary, index=False)
+        try:
+            result.summary.to_csv(args.summary, index=False)
+        except OSError as exc:
+            raise LogParameterError(f"--summary: cannot write {args.summary}: {exc.strerror or exc}") from None
     if args.out:
         result.to_dir(args.out)
     if args.json:

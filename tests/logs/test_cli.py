@@ -73,6 +73,23 @@ def test_bad_family_file_and_missing_sources(logfile, tmp_path, capsys):
     assert main(["logs", "analyze", str(logfile), "--since", "yesterday-ish"]) == 2
 
 
+@pytest.mark.parametrize(("option", "target", "message"), [
+    ("--summary", "missing/summary.csv", "--summary: cannot write {t}: the folder {tmp}/missing does not exist"),
+    ("--records", "missing/records.csv", "--records: cannot write {t}: the folder {tmp}/missing does not exist"),
+    ("--records-parquet", "missing/r.parquet", "--records-parquet: cannot write {t}: the folder"),
+    ("--summary", ".", "--summary: {t} is a directory; give a file name"),
+    ("--out", "afile", "--out: {t} exists and is not a directory"),
+])
+def test_unwritable_outputs_are_parameter_errors(logfile, tmp_path, capsys, option, target, message):
+    """Outputs are checked before the analysis runs: exit 2 naming the option, no traceback, no partial file."""
+    (tmp_path / "afile").write_text("")
+    t = str(tmp_path / target)
+    assert main(["logs", "analyze", str(logfile), option, t]) == 2
+    err = capsys.readouterr().err
+    assert message.format(t=t, tmp=tmp_path) in err and "Traceback" not in err and "internal error" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "apiserver.log"]
+
+
 def test_format_override_and_stdin(tmp_path):
     cri = tmp_path / "cri.log"
     cri.write_text("2024-04-08T05:35:02.9Z stderr F " + WEBHOOK + "\n")
