@@ -163,6 +163,9 @@ def _unknown_keys(
 # ---------------------------------------------------------------------------------------------- semantic
 
 
+SPECIAL_MODE_BITS_WARNING = "setuid/setgid/sticky bits are not supported in spec versions older than 3.4.0"
+
+
 def _go_clean(p: str) -> str:
     cleaned = posixpath.normpath(p) if p else "."
     return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
@@ -185,10 +188,13 @@ def semantic_findings(
         _unknown_keys(load_schema(spec), load_schema(spec), config, "$", out, spec)
 
     def resource(res: Any, path: str) -> None:
+        """Ignition 3's Resource order: compression, source, HTTP headers, verification."""
         if not isinstance(res, dict):
             return
         src = res.get("source")
         comp = res.get("compression")
+        if comp not in (None, "", "gzip"):
+            err(f"{path}.compression", "invalid compression method")
         if src:
             e = checks.url_error(src, schemes, spec2=v2)
             if e:
@@ -202,13 +208,49 @@ def semantic_findings(
                     f"{path}.compression",
                     "compression is not supported with s3/arn sources: Ignition cannot decompress S3 fetches",
                 )
-        if comp not in (None, "", "gzip"):
-            err(f"{path}.compression", "invalid compression method")
+        if not v2 and res.get("httpHeaders") and checks.url_scheme(src or "") not in ("http", "https"):
+            err(f"{path}.httpHeaders", "cannot use HTTP headers with this source scheme")
         h = (res.get("verification") or {}).get("hash")
         if h:
+            if not v2 and not src:
+                err(f"{path}.verification.hash", "source must be specified if verification is specified")
             e = checks.hash_error(h, hashes)
             if e:
                 err(f"{path}.verification.hash", e)
+
+    def node_checks(kind: str, i: int, node: dict[str, Any]) -> None:
+        """One file/directory/link in Ignition's order: path, mode, overwrite, group, user, append, contents."""
+        path = f"$.storage.{kind}.{i}"
+        p = node.get("path", "")
+        if not p and not v2:
+            err(f"{path}.path", "path not specified")
+        elif not p.startswith("/"):
+            err(f"{path}.path", "path not absolute")
+        elif not v2 and _go_clean(p) != p:
+            err(f"{path}.path", "path is not fully simplified")
+        if "mode" in node and node["mode"] is not None:
+            m = node["mode"]
+            e = checks.mode_error(m)
+            if e:
+                err(f"{path}.mode", e)
+            if not v2 and m & 0o7000 and spec < "3.4.0":  # Ignition's own warning (ignition-validate 2.14)
+                err(f"{path}.mode", SPECIAL_MODE_BITS_WARNING, "warning")
+        c = node.get("contents")
+        if kind == "files" and not v2 and node.get("overwrite") and not (c or {}).get("source"):
+            err(f"{path}.overwrite", "overwrite must be false if source is unspecified")
+        if kind == "files" and v2 and node.get("append") and node.get("overwrite"):
+            err(f"{path}", "cannot set both append and overwrite to true")
+        for owner in ("group", "user"):
+            o = node.get(owner) or {}
+            if o.get("id") is not None and o.get("name"):
+                err(f"{path}.{owner}", "cannot set both id and name")
+        if kind == "files":
+            for j, a in enumerate(node.get("append") or []):
+                resource(a, f"{path}.append.{j}")
+            if c:
+                resource(c, f"{path}.contents")
+        if kind == "links" and v2 and not node.get("target"):
+            err(f"{path}.target", "link target is required")
 
     ign = config.get("ignition") or {}
     conf = ign.get("config") or {}
@@ -222,50 +264,10 @@ def semantic_findings(
         resource(ca, f"$.ignition.security.tls.certificateAuthorities.{i}")
 
     storage = config.get("storage") or {}
-    seen: dict[str, str] = {}
-    for kind in ("directories", "files", "links"):
-        for i, node in enumerate(storage.get(kind) or []):
-            path = f"$.storage.{kind}.{i}"
-            p = node.get("path", "")
-            if not p and not v2:
-                err(f"{path}.path", "path not specified")
-            elif not p.startswith("/"):
-                err(f"{path}.path", "path not absolute")
-            elif not v2 and _go_clean(p) != p:
-                err(f"{path}.path", "path is not fully simplified")
-            if not v2:
-                key = p.rstrip("/") or "/"
-                if key in seen:  # Ignition 3 reports a duplicate at the entry, not at its key field
-                    err(path, "duplicate entry defined")
-                seen[key] = path
-            for owner in ("user", "group"):
-                o = node.get(owner) or {}
-                if o.get("id") is not None and o.get("name"):
-                    err(f"{path}.{owner}", "cannot set both id and name")
-            if "mode" in node and node["mode"] is not None:
-                m = node["mode"]
-                e = checks.mode_error(m)
-                if e:
-                    err(f"{path}.mode", e)
-                elif extras and m & 0o7000 and spec < "3.4.0":
-                    err(
-                        f"{path}.mode",
-                        "setuid/setgid/sticky bits are ignored by Ignition before spec 3.4.0",
-                        "warning",
-                    )
-            if kind == "files":
-                c = node.get("contents")
-                if c:
-                    resource(c, f"{path}.contents")
-                for j, a in enumerate(node.get("append") or []):
-                    resource(a, f"{path}.append.{j}")
-                if not v2 and node.get("overwrite") and not (c or {}).get("source"):
-                    err(f"{path}.overwrite", "overwrite must be false if source is unspecified")
-                if v2 and node.get("append") and node.get("overwrite"):
-                    err(f"{path}", "cannot set both append and overwrite to true")
-            if kind == "links" and not node.get("target"):
-                err(f"{path}.target", "link target is required")
-    if not v2:
+    if not v2:  # Storage.Validate runs before its fields: link targets, paths through links
+        for i, ln in enumerate(storage.get("links") or []):
+            if not ln.get("target"):
+                err(f"$.storage.links.{i}.target", "link target is required")
         links = {
             (ln.get("path") or "").rstrip("/") for ln in storage.get("links") or [] if not ln.get("hard")
         }
@@ -274,6 +276,14 @@ def semantic_findings(
                 parts = (node.get("path") or "").strip("/").split("/")
                 if any("/" + "/".join(parts[:k]) in links for k in range(1, len(parts))):
                     err(f"$.storage.{kind}.{i}", f"{word} path includes link in config")
+    # then Storage's fields in struct order: directories, disks, files, filesystems, links
+    for i, node in enumerate(storage.get("directories") or []):
+        node_checks("directories", i, node)
+    for i, d in enumerate(storage.get("disks") or []):
+        if not d.get("device", "").startswith("/"):
+            err(f"$.storage.disks.{i}.device", "path not absolute")
+    for i, node in enumerate(storage.get("files") or []):
+        node_checks("files", i, node)
     for i, fs in enumerate(storage.get("filesystems") or []):
         path = f"$.storage.filesystems.{i}"
         if v2:
@@ -284,21 +294,15 @@ def semantic_findings(
             err(f"{path}.path", "path not absolute")
         if fs.get("format") not in (None, "") and fs["format"] not in checks.FS_FORMATS:
             err(f"{path}.format", "invalid filesystem format")
-    for i, d in enumerate(storage.get("disks") or []):
-        if not d.get("device", "").startswith("/"):
-            err(f"$.storage.disks.{i}.device", "path not absolute")
+    for i, node in enumerate(storage.get("links") or []):
+        node_checks("links", i, node)
 
     units = (config.get("systemd") or {}).get("units") or []
-    names: set[str] = set()
     for i, u in enumerate(units):
         path = f"$.systemd.units.{i}"
         name = u.get("name", "")
         if not name.endswith(checks.UNIT_EXTENSIONS):
             err(f"{path}.name", "invalid systemd unit extension")
-        if not v2:
-            if name in names:
-                err(path, "duplicate entry defined")
-            names.add(name)
         contents = u.get("contents") or ""
         if contents:
             e = checks.unit_content_error(contents)
@@ -316,7 +320,7 @@ def semantic_findings(
             dp = f"{path}.dropins.{j}"
             if not d.get("name", "").endswith(".conf"):
                 err(f"{dp}.name", "invalid systemd drop-in extension")
-            if d.get("name") in dnames:
+            if v2 and d.get("name") in dnames:  # spec 3 leaves this to the duplicate pass
                 err(dp, "duplicate entry defined")
             dnames.add(d.get("name"))
             if d.get("contents"):
@@ -326,14 +330,7 @@ def semantic_findings(
     for i, u in enumerate((config.get("networkd") or {}).get("units") or []):
         if not u.get("name", "").endswith(checks.NETWORKD_EXTENSIONS):
             err(f"$.networkd.units.{i}.name", "invalid networkd unit extension")
-    if not v2:
-        pw = config.get("passwd") or {}
-        for kind in ("users", "groups"):
-            seen_names: set[str] = set()
-            for i, u in enumerate(pw.get(kind) or []):
-                if u.get("name") in seen_names:
-                    err(f"$.passwd.{kind}.{i}", "duplicate entry defined")
-                seen_names.add(u.get("name"))
+    if not v2:  # Ignition 3 checks keyed-list duplicates in a pass of its own, after all field checks
         _duplicates_3x(config, err)
     return out
 
@@ -345,7 +342,8 @@ def _partition_key(p: dict[str, Any]) -> str | None:
 
 
 def _duplicates_3x(config: dict[str, Any], err: Any) -> None:
-    """Ignition 3's keyed-list duplicate checks not covered above (messages and paths as ignition-validate)."""
+    """Ignition 3's keyed-list duplicate pass (messages and paths as ignition-validate): depth first in struct
+    order, each list checked before its entries; files, directories and links share one path key space."""
 
     def dups(items: list[Any], path: str, key: Any, msg: str = "duplicate entry defined") -> None:
         seen: set[Any] = set()
@@ -372,24 +370,31 @@ def _duplicates_3x(config: dict[str, Any], err: Any) -> None:
         if a in seen_kargs:
             err(f"$.kernelArguments.shouldNotExist.{i}", "duplicate entry defined")
         seen_kargs.add(a)
-    for i, u in enumerate((config.get("passwd") or {}).get("users") or []):
+    pw = config.get("passwd") or {}
+    dups(pw.get("groups"), "$.passwd.groups", lambda g: g.get("name"))
+    dups(pw.get("users"), "$.passwd.users", lambda u: u.get("name"))
+    for i, u in enumerate(pw.get("users") or []):
         strings(u.get("sshAuthorizedKeys"), f"$.passwd.users.{i}.sshAuthorizedKeys")
         strings(u.get("groups"), f"$.passwd.users.{i}.groups")
     storage = config.get("storage") or {}
-    for kind in ("files", "directories", "links"):
+    seen_paths: set[str] = set()
+
+    def nodes(kind: str) -> None:
         for i, node in enumerate(storage.get(kind) or []):
-            for r_path, res in [("contents", node.get("contents"))] + [
-                (f"append.{j}", a) for j, a in enumerate(node.get("append") or [])
+            key = (node.get("path") or "").rstrip("/") or "/"
+            if key in seen_paths:
+                err(f"$.storage.{kind}.{i}", "duplicate entry defined")
+            seen_paths.add(key)
+        for i, node in enumerate(storage.get(kind) or []):
+            for r_path, res in [(f"append.{j}", a) for j, a in enumerate(node.get("append") or [])] + [
+                ("contents", node.get("contents"))
             ]:
                 if isinstance(res, dict):
                     hp = f"$.storage.{kind}.{i}.{r_path}.httpHeaders"
                     dups(res.get("httpHeaders"), hp, lambda h: h.get("name"))
+
+    nodes("directories")
     dups(storage.get("disks"), "$.storage.disks", lambda d: d.get("device"))
-    dups(storage.get("filesystems"), "$.storage.filesystems", lambda f: f.get("device"))
-    dups(storage.get("luks"), "$.storage.luks", lambda lk: lk.get("name"))
-    dups(storage.get("raid"), "$.storage.raid", lambda r: r.get("name"))
-    for i, r in enumerate(storage.get("raid") or []):
-        strings(r.get("devices"), f"$.storage.raid.{i}.devices")
     for i, d in enumerate(storage.get("disks") or []):
         parts = d.get("partitions") or []
         pp = f"$.storage.disks.{i}.partitions"
@@ -403,6 +408,17 @@ def _duplicates_3x(config: dict[str, Any], err: Any) -> None:
             if label:
                 by_label.setdefault(label, []).append(num)
         dups(parts, pp, _partition_key)
+    nodes("files")
+    dups(storage.get("filesystems"), "$.storage.filesystems", lambda f: f.get("device"))
+    nodes("links")
+    dups(storage.get("luks"), "$.storage.luks", lambda lk: lk.get("name"))
+    dups(storage.get("raid"), "$.storage.raid", lambda r: r.get("name"))
+    for i, r in enumerate(storage.get("raid") or []):
+        strings(r.get("devices"), f"$.storage.raid.{i}.devices")
+    units = (config.get("systemd") or {}).get("units") or []
+    dups(units, "$.systemd.units", lambda u: u.get("name"))
+    for i, u in enumerate(units):
+        dups(u.get("dropins"), f"$.systemd.units.{i}.dropins", lambda d: d.get("name"))
 
 
 def validate_config(
