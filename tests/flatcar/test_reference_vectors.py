@@ -86,6 +86,9 @@ FIXES = [
     "bu11-ignval-error-file-all-fields",
     "bu11-ignval-error-dir-all-fields",
     "bu-ignval-warning-sticky-mode",
+    "bu-ignval-error-order-file-fields",
+    "bu-ignval-error-order-dup-pass",
+    "bu-ignval-error-verification-without-source",
 ]
 
 
