@@ -146,16 +146,25 @@ def _check(name: str, tmp_path: Path) -> None:
     if "skip_if_root" in v and os.geteuid() == 0:
         pytest.skip(v["skip_if_root"])
     files_dir = _files_dir(v.get("files_dir"), tmp_path)
+    strict = v.get("strict", False)  # ct -strict / butane --strict: any warning fails the translation
     if v["tool"] == "ct":
-        t = translate_clc(v["input"], platform=v.get("platform"), files_dir=files_dir)
+        t = translate_clc(v["input"], platform=v.get("platform"), files_dir=files_dir, strict=strict)
     else:
-        t = translate_butane(v["input"], files_dir=files_dir, auto_compress=v.get("auto_compress", True))
+        t = translate_butane(
+            v["input"], files_dir=files_dir, auto_compress=v.get("auto_compress", True), strict=strict
+        )
     errors = [e for e in t.report if e.kind == "error"]
     if "errors" in v:
         assert t.config is None
         want = [{k: str(x).replace("%FilesDir%", files_dir or "") for k, x in w.items()} for w in v["errors"]]
         got = [{k: str(getattr(e, k)) for k in w} for e, w in zip(errors, want, strict=False)]
         assert len(errors) == len(want) and got == want, [e.to_dict() for e in errors]
+        if "warnings" in v:  # the warnings that failed a strict translation
+            got_w = [e for e in t.report if e.kind == "warning"]
+            if v["tool"] == "ct":
+                assert [e.message for e in got_w if not e.message.startswith(BOOT_CONVERSION_WARNING)] == v["warnings"]
+            else:
+                assert [{"path": e.path, "message": e.message} for e in got_w] == v["warnings"]
         return
     assert t.config is not None, [e.to_dict() for e in errors]
     if v["tool"] == "ct":
