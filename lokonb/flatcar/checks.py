@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 from lokonb.flatcar.encoding import DataUrlError, GoUrlError, decode_data_url, go_url, gunzip, url_scheme  # noqa: F401
 
@@ -61,9 +62,37 @@ def url_error(url: str, schemes: tuple[str, ...], *, spec2: bool = True) -> str 
             decode_data_url(url)
         except DataUrlError as exc:
             msg = str(exc)
+    if msg is None and not spec2 and scheme in ("s3", "arn"):
+        msg = _s3_error(url, scheme)
     if msg is None:
         return None
     return f"invalid url {_q(url)}: {msg}" if spec2 else msg
+
+
+def proxy_error(url: str) -> str | None:
+    """Ignition 3's proxy URL check: parsable, scheme http or https."""
+    try:
+        go_url(url)
+    except GoUrlError:
+        return "unable to parse url"
+    return None if url_scheme(url) in ("http", "https") else "proxies must be http(s)"
+
+
+def _s3_error(url: str, scheme: str) -> str | None:
+    """Ignition 3's S3 source checks: an ``arn:`` source is an S3 object ARN (``arn:<partition>:s3:<region>:
+    <account>:<bucket>/<key>``, access points ``accesspoint/<name>/<key>``); a ``versionId`` query is not empty."""
+    body, _, query = url.partition("#")[0][len(scheme) + 1 :].partition("?")
+    if scheme == "arn":
+        full = "arn:" + body
+        sections = full.split(":", 5)
+        if len(sections) < 6 or sections[2] != "s3":
+            return "invalid S3 ARN format"
+        if len(full.split("/")) < (3 if sections[5].startswith("accesspoint/") else 2):
+            return "invalid S3 ARN format"
+    versions = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "versionId"]
+    if versions and not versions[0]:
+        return "invalid S3 object VersionId"
+    return None
 
 
 def _q(text: str) -> str:
@@ -72,13 +101,15 @@ def _q(text: str) -> str:
     return go_quote(text)
 
 
-def hash_error(spec_hash: str, functions: tuple[str, ...]) -> str | None:
+def hash_error(spec_hash: str, functions: tuple[str, ...], *, hex_digits: bool = True) -> str | None:
+    """``hex_digits=False``: Ignition 3 checks only the length of the sum, not its digits (ignition-validate
+    accepts ``sha512-zzz…``)."""
     function, sep, digest = spec_hash.partition("-")
     if not sep:
         return "malformed hash specifier"
     if function not in functions:
         return "unrecognized hash function"
-    if len(digest) != HASH_SIZES[function] or not _HEX.match(digest):
+    if len(digest) != HASH_SIZES[function] or (hex_digits and not _HEX.match(digest)):
         return "incorrect size for hash sum"
     return None
 

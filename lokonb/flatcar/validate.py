@@ -210,11 +210,14 @@ def semantic_findings(
                 )
         if not v2 and res.get("httpHeaders") and checks.url_scheme(src or "") not in ("http", "https"):
             err(f"{path}.httpHeaders", "cannot use HTTP headers with this source scheme")
+        for j, header in enumerate(res.get("httpHeaders") or [] if not v2 else []):
+            if not (header or {}).get("name"):
+                err(f"{path}.httpHeaders.{j}.name", "HTTP header name can't be empty")
         h = (res.get("verification") or {}).get("hash")
         if h:
             if not v2 and not src:
                 err(f"{path}.verification.hash", "source must be specified if verification is specified")
-            e = checks.hash_error(h, hashes)
+            e = checks.hash_error(h, hashes, hex_digits=v2 or extras)
             if e:
                 err(f"{path}.verification.hash", e)
 
@@ -252,15 +255,34 @@ def semantic_findings(
         if kind == "links" and v2 and not node.get("target"):
             err(f"{path}.target", "link target is required")
 
+    def required_sources(refs: list[Any], path: str) -> None:
+        """Ignition 3 checks merge entries and CAs at the entry before their fields: a source, a valid URL."""
+        for i, ref in enumerate(refs if not v2 else []):
+            src = (ref or {}).get("source")
+            e = checks.url_error(src, schemes, spec2=False) if src else "source is required"
+            if e:
+                err(f"{path}.{i}", e)
+
     ign = config.get("ignition") or {}
     conf = ign.get("config") or {}
+    required_sources(conf.get("merge") or [], "$.ignition.config.merge")
     for i, ref in enumerate(conf.get("merge") or conf.get("append") or []):
         resource(ref, f"$.ignition.config.{'append' if v2 else 'merge'}.{i}")
     if conf.get("replace"):
         resource(conf["replace"], "$.ignition.config.replace")
-    for i, ca in enumerate(
-        ((ign.get("security") or {}).get("tls") or {}).get("certificateAuthorities") or []
-    ):
+    if not v2:
+        for key in ("httpProxy", "httpsProxy"):
+            proxy = (ign.get("proxy") or {}).get(key)
+            if proxy is None:
+                continue
+            e = checks.proxy_error(proxy)
+            if e:
+                err(f"$.ignition.proxy.{key}", e)
+            elif key == "httpsProxy" and checks.url_scheme(proxy) == "http":
+                err(f"$.ignition.proxy.{key}", "insecure plaintext HTTP proxy specified for HTTPS resources", "warning")
+    cas = ((ign.get("security") or {}).get("tls") or {}).get("certificateAuthorities") or []
+    required_sources(cas, "$.ignition.security.tls.certificateAuthorities")
+    for i, ca in enumerate(cas):
         resource(ca, f"$.ignition.security.tls.certificateAuthorities.{i}")
 
     storage = config.get("storage") or {}
@@ -280,22 +302,25 @@ def semantic_findings(
     for i, node in enumerate(storage.get("directories") or []):
         node_checks("directories", i, node)
     for i, d in enumerate(storage.get("disks") or []):
-        if not d.get("device", "").startswith("/"):
+        if not d.get("device") and not v2:
+            err(f"$.storage.disks.{i}.device", "disk device is required")
+        elif not d.get("device", "").startswith("/"):
             err(f"$.storage.disks.{i}.device", "path not absolute")
+        for j, part in enumerate(d.get("partitions") or [] if not v2 else []):
+            _partition_3x(part, f"$.storage.disks.{i}.partitions.{j}", err)
     for i, node in enumerate(storage.get("files") or []):
         node_checks("files", i, node)
-    for i, fs in enumerate(storage.get("filesystems") or []):
-        path = f"$.storage.filesystems.{i}"
-        if v2:
-            continue
-        if fs.get("device") and not fs["device"].startswith("/"):
-            err(f"{path}.device", "path not absolute")
-        if fs.get("path") and not fs["path"].startswith("/"):
-            err(f"{path}.path", "path not absolute")
-        if fs.get("format") not in (None, "") and fs["format"] not in checks.FS_FORMATS:
-            err(f"{path}.format", "invalid filesystem format")
+    for i, fs in enumerate(storage.get("filesystems") or [] if not v2 else []):
+        _filesystem_3x(fs, f"$.storage.filesystems.{i}", err)
     for i, node in enumerate(storage.get("links") or []):
         node_checks("links", i, node)
+    if not v2:
+        for i, luks in enumerate(storage.get("luks") or []):
+            path = f"$.storage.luks.{i}"
+            _luks_3x(luks, path, err, schemes)
+            resource(luks.get("keyFile"), f"{path}.keyFile")
+        for i, raid in enumerate(storage.get("raid") or []):
+            _raid_3x(raid, f"$.storage.raid.{i}", err)
 
     units = (config.get("systemd") or {}).get("units") or []
     for i, u in enumerate(units):
@@ -318,12 +343,16 @@ def semantic_findings(
         dnames: set[str] = set()
         for j, d in enumerate(u.get("dropins") or []):
             dp = f"{path}.dropins.{j}"
+            if not v2 and d.get("contents"):  # Ignition 3's drop-in check: contents, then name
+                e = checks.unit_content_error(d["contents"])
+                if e:
+                    err(f"{dp}.contents", e)
             if not d.get("name", "").endswith(".conf"):
                 err(f"{dp}.name", "invalid systemd drop-in extension")
             if v2 and d.get("name") in dnames:  # spec 3 leaves this to the duplicate pass
                 err(dp, "duplicate entry defined")
             dnames.add(d.get("name"))
-            if d.get("contents"):
+            if v2 and d.get("contents"):
                 e = checks.unit_content_error(d["contents"])
                 if e:
                     err(f"{dp}.contents", e)
@@ -333,6 +362,98 @@ def semantic_findings(
     if not v2:  # Ignition 3 checks keyed-list duplicates in a pass of its own, after all field checks
         _duplicates_3x(config, err)
     return out
+
+
+# Ignition 3 field rules the schema cannot express, in Ignition's report order per struct (ignition-validate 2.14)
+GUID_FORM = re.compile(r"^(|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$")
+GUID_MESSAGE = 'doesn\'t match the form "01234567-89AB-CDEF-EDCB-A98765432101"'
+FS_LABEL_MAX = {"ext4": 16, "xfs": 12, "vfat": 11, "swap": 15, "btrfs": 256}  # bytes, per format
+FS_FORMAT_NEEDED_BY = ("path", "label", "uuid", "wipeFilesystem", "options", "mountOptions")
+RAID_LEVELS = ("linear", "raid0", "0", "stripe", "raid1", "1", "mirror", "raid4", "4", "raid5", "5", "raid6", "6",
+               "raid10", "10")
+RAID_NO_SPARES = ("linear", "raid0", "0", "stripe")
+CLEVIS_PINS = ("tpm2", "tang", "sss")
+
+
+def _partition_3x(p: dict[str, Any], path: str, err: Any) -> None:
+    if p.get("shouldExist") is False and (
+        p.get("label") is not None or p.get("typeGuid") or p.get("guid")
+        or p.get("startMiB") is not None or p.get("sizeMiB") is not None
+    ):
+        err(path, "shouldExist specified false with other options also specified")
+    label = p.get("label")
+    if label is not None and len(label.encode()) > 36:
+        err(f"{path}.label", "partition labels may not exceed 36 characters")
+    elif label is not None and ":" in label:
+        err(f"{path}.label", "partition label will be truncated to text before the colon")
+    for key in ("guid", "typeGuid"):
+        if p.get(key) is not None and not GUID_FORM.match(p[key]):
+            err(f"{path}.{key}", GUID_MESSAGE)
+
+
+def _filesystem_3x(fs: dict[str, Any], path: str, err: Any) -> None:
+    if fs.get("path") and not fs["path"].startswith("/"):
+        err(f"{path}.path", "path not absolute")
+    if not fs.get("device"):
+        err(f"{path}.device", "path not specified")
+    elif not fs["device"].startswith("/"):
+        err(f"{path}.device", "path not absolute")
+    fmt = fs.get("format") or ""
+    if fmt and fmt not in checks.FS_FORMATS:
+        err(f"{path}.format", "invalid filesystem format")
+    if not fmt and any(fs.get(k) not in (None, "", False, []) for k in FS_FORMAT_NEEDED_BY):
+        err(f"{path}.format", "format cannot be empty when " + ", ".join(FS_FORMAT_NEEDED_BY[:-1])
+            + ", or mountOptions is specified")
+    label = fs.get("label")
+    if label is not None and not fmt:
+        err(f"{path}.label", "filesystem must specify format if label is specified")
+    elif label is not None and len(label.encode()) > FS_LABEL_MAX.get(fmt, len(label.encode())):
+        err(f"{path}.label", f"filesystem labels cannot be longer than {FS_LABEL_MAX[fmt]} characters when using {fmt}")
+
+
+def _luks_3x(luks: dict[str, Any], path: str, err: Any, schemes: tuple[str, ...]) -> None:
+    label = luks.get("label")
+    if label is not None and len(label.encode()) > 47:
+        err(f"{path}.label", "luks device labels cannot be longer than 47 characters")
+    if not luks.get("device"):
+        err(f"{path}.device", "disk device is required")
+    elif not luks["device"].startswith("/"):
+        err(f"{path}.device", "path not absolute")
+    clevis = luks.get("clevis") or {}
+    custom = clevis.get("custom") or {}
+    if custom.get("pin") and (clevis.get("tpm2") is True or clevis.get("tang") or clevis.get("threshold")):
+        err(f"{path}.clevis", "cannot use custom clevis config with tpm2, tang, or threshold")
+    key_src = (luks.get("keyFile") or {}).get("source")
+    if key_src and checks.url_error(key_src, schemes, spec2=False):
+        err(f"{path}.keys", "invalid key-file source")
+    if custom.get("pin") or custom.get("config") or custom.get("needsNetwork"):
+        if not custom.get("pin"):
+            err(f"{path}.clevis.custom.pin", "missing required custom clevis pin")
+        elif custom["pin"] not in CLEVIS_PINS:
+            err(f"{path}.clevis.custom.pin", "unsupported clevis pin")
+        if not custom.get("config"):
+            err(f"{path}.clevis.custom.config", "missing required custom clevis config")
+    for j, tang in enumerate(clevis.get("tang") or []):
+        url = (tang or {}).get("url") or ""
+        if checks.url_error(url, ("http", "https"), spec2=False):
+            err(f"{path}.clevis.tang.{j}.url", checks.url_error(url, ("http", "https"), spec2=False))
+        if not (tang or {}).get("thumbprint"):
+            err(f"{path}.clevis.tang.{j}.thumbprint", "thumbprint is required")
+
+
+def _raid_3x(raid: dict[str, Any], path: str, err: Any) -> None:
+    level = raid.get("level")
+    if not level:
+        err(f"{path}.level", "raid level is required")
+    elif level not in RAID_LEVELS:
+        err(f"{path}.level", "unrecognized raid level")
+    elif raid.get("spares") and level in RAID_NO_SPARES:
+        err(f"{path}.level", "spares unsupported for linear and raid0 arrays")
+    if not raid.get("devices"):
+        err(f"{path}.devices", "raid devices required")
+    for j, dev in enumerate(raid.get("devices") or []):
+        if not dev.startswith("/"):
+            err(f"{path}.devices.{j}", "path not absolute")
 
 
 def _partition_key(p: dict[str, Any]) -> str | None:

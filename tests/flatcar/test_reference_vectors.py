@@ -89,6 +89,26 @@ FIXES = [
     "bu-ignval-error-order-file-fields",
     "bu-ignval-error-order-dup-pass",
     "bu-ignval-error-verification-without-source",
+    # Ignition 3 field rules Butane reports through Ignition validation: LUKS, RAID, partitions, filesystem
+    # labels/format/device, disks, proxies, merge/CA sources, header names, drop-in order, S3 versionId and ARNs,
+    # sums checked by length only
+    "bu-ignval-error-luks-fields",
+    "bu-ignval-error-luks-no-device",
+    "bu-ignval-error-raid-fields",
+    "bu-ignval-error-partition-fields",
+    "bu-ignval-error-filesystem-labels",
+    "bu-ignval-error-filesystem-no-format",
+    "bu-ignval-error-filesystem-no-device",
+    "bu-ignval-error-disk-no-device",
+    "bu-ignval-error-proxy",
+    "bu-ignval-warning-proxy-plain-http",
+    "bu-ignval-error-merge-sources",
+    "bu-ignval-error-ca-sources",
+    "bu-ignval-error-http-header-no-name",
+    "bu-ignval-error-dropin-order",
+    "bu-ignval-error-s3-version-id",
+    "bu-ignval-hash-sum-not-hex",
+    "bu11-ignval-error-arn-format",
 ]
 
 
