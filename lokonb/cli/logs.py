@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-FORMATS = ("auto", "klog", "cri", "docker", "json", "kubectl", "syslog", "cloudwatch")
+FORMATS = ("auto", "klog", "cri", "docker", "json", "kubectl", "syslog", "cloudwatch", "envelope")
 PRIORITIES = ("critical", "high", "medium", "low")
 #: Column order of ``--records FILE.csv`` (the first seven are the CLI contract).
 RECORD_COLUMNS = (

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-FORMATS = ("auto", "klog", "kubectl", "cri", "docker", "json", "syslog", "cloudwatch")
+FORMATS = ("auto", "klog", "kubectl", "cri", "docker", "json", "syslog", "cloudwatch", "envelope")
 SEV_CODES = {"I": 1, "W": 2, "E": 3, "F": 4}
 SEV_NAMES = np.array([None, "I", "W", "E", "F"], dtype=object)
 STREAMS = ("", "stdout", "stderr")
@@ -404,7 +404,7 @@ class Unwrapper:
                 res = _nested(res)
             self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
             return self._join(res, lineno)
-        if self.fmt == "docker" and raw.lstrip()[:1] == b"{":
+        if self.fmt in ("docker", "envelope") and raw.lstrip()[:1] == b"{":
             return Unwrapped(None, unparsed="invalid Docker JSON entry"), lineno
         if self.fmt == "cri" and CRI_PREFIX_RE.match(raw):
             return Unwrapped(None, unparsed="CRI line with a bad stream or tag"), lineno
@@ -515,17 +515,101 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
     return Unwrapped(m.group(9), ns, 0, "kubectl", key=key)
 
 
+#: JSON records of log collectors and exports, one object a line (``envelope``): the line is under ``log``
+#: (Fluent Bit, Fluentd), ``message`` (Vector, OpenShift logging, Elasticsearch/OpenSearch NDJSON exports),
+#: ``MESSAGE`` (``journalctl -o json``) or ``textPayload`` (Google Cloud Logging); the first time key found is the
+#: outer time (RFC 3339 text, ``__REALTIME_TIMESTAMP`` µs, or epoch s/ms/µs/ns numbers)
+_ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message")
+_ENV_TEXT_BYTES = tuple(f'"{k}"'.encode() for k in _ENV_TEXT_KEYS)
+_ENV_TIME_KEYS = ("time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date")
+#: who wrote the line (the writer key of :class:`Unwrapped`): journald fields, then Kubernetes metadata
+_ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname")
+_ENV_K8S_KEYS = ("namespace_name", "pod_name", "container_name")
+#: ``logtag`` of Fluent Bit's CRI parser: ``P`` marks a fragment of a line over the runtime's limit
+_ENV_PARTIAL_KEYS = ("logtag", "_p")
+
+
+def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
+    """A collector's or an export's JSON record (see :data:`_ENV_TEXT_KEYS`); None for other JSON objects (JSON
+    logging and zap lines have ``msg``; audit events no text key)."""
+    if "msg" in obj:
+        return None
+    key = next((k for k in _ENV_TEXT_KEYS if isinstance(obj.get(k), (str, list))), None)
+    if key is None:
+        return None
+    text = _env_text(obj[key])
+    if text is None:
+        return None
+    stream = {"stdout": 1, "stderr": 2}.get(obj.get("stream"), 0)
+    res = Unwrapped(text, _env_time(obj), stream, "envelope", key=_env_writer(obj))
+    res._partial = any(obj.get(k) == "P" for k in _ENV_PARTIAL_KEYS)  # type: ignore[attr-defined]
+    if not res._partial:  # type: ignore[attr-defined]
+        res = _nested(res)
+        res.fmt = "envelope"
+    return res
+
+
+def _env_text(value: Any) -> bytes | None:
+    """The line of a record: a string, or journald's byte array for a message that is not UTF-8."""
+    if isinstance(value, str):
+        text = value.encode("utf-8", "surrogateescape")
+    elif all(isinstance(b, int) and 0 <= b < 256 for b in value):
+        text = bytes(value)
+    else:
+        return None
+    return text.rstrip(b"\r\n")
+
+
+def _env_time(obj: dict[str, Any]) -> int | None:
+    for k in _ENV_TIME_KEYS:
+        v = obj.get(k)
+        if isinstance(v, str) and v.strip().isdigit():
+            v = int(v)  # journald's microseconds as a decimal string
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0:
+            return _epoch_ns(v)
+        if isinstance(v, str):
+            ns = parse_ts_ns(v.strip()) or parse_ts_ns(v.strip().replace(" ", "T", 1))
+            if ns is not None:
+                return ns
+    return None
+
+
+def _epoch_ns(v: float) -> int:
+    """Epoch seconds, milliseconds, microseconds or nanoseconds (by magnitude) as nanoseconds."""
+    for limit, scale in ((1e11, 10**9), (1e14, 10**6), (1e17, 10**3)):
+        if v < limit:
+            return int(round(v * scale))
+    return int(v)
+
+
+def _env_writer(obj: dict[str, Any]) -> bytes | None:
+    parts = [str(obj[k]) for k in _ENV_WRITER_KEYS if isinstance(obj.get(k), (str, int))]
+    k8s = obj.get("kubernetes")
+    if isinstance(k8s, dict):
+        parts += [str(k8s[k]) for k in _ENV_K8S_KEYS if isinstance(k8s.get(k), str)]
+    labels = obj.get("resource", {}).get("labels") if isinstance(obj.get("resource"), dict) else None
+    if isinstance(labels, dict):
+        parts += [str(v) for _, v in sorted(labels.items()) if isinstance(v, str)]
+    return " ".join(parts).encode("utf-8", "replace") if parts else None
+
+
+#: the keys of a Docker json-file entry: any other key makes the object a collector's record (:func:`_envelope`)
+_DOCKER_KEYS = frozenset(("log", "stream", "time", "attrs"))
+
+
 def _docker(raw: bytes) -> Unwrapped | None:
     s = raw.strip()
-    if not (s[:1] == b"{" and b'"log"' in s):
+    if s[:1] != b"{" or not any(k in s for k in _ENV_TEXT_BYTES):
         return None
     try:
         obj = json.loads(s)
-        log = obj["log"]
-        if not isinstance(log, str):
-            return None
-    except (ValueError, KeyError, TypeError):
+    except ValueError:
         return None
+    if not isinstance(obj, dict):
+        return None
+    if not (isinstance(obj.get("log"), str) and obj.keys() <= _DOCKER_KEYS):
+        return _envelope(obj)
+    log = obj["log"]
     ns = parse_ts_ns(str(obj.get("time", "")))
     stream = {"stdout": 1, "stderr": 2}.get(obj.get("stream"), 0)
     text = log.encode("utf-8", "surrogateescape")
@@ -684,8 +768,9 @@ _TRY_ORDER = {
     "json": ("docker", "cri", "kubectl", "syslog"),
     "klog": ("docker", "cri", "kubectl", "syslog"),
     "cloudwatch": ("cloudwatch", "docker", "cri", "kubectl", "syslog"),
+    "envelope": ("docker", "cri", "kubectl", "syslog"),
 }
-_SPECIFICITY = ("docker", "cloudwatch", "cri", "kubectl", "syslog", "json", "klog")
+_SPECIFICITY = ("docker", "envelope", "cloudwatch", "cri", "kubectl", "syslog", "json", "klog")
 
 
 def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
@@ -698,6 +783,7 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     for name in ("docker", "cri", "kubectl", "syslog", "cloudwatch"):
         fn = parsers[name]
         scores[name] = sum(1 for ln in lines if (r := fn(ln)) is not None and r.fmt == name)
+    scores["envelope"] = sum(1 for ln in lines if (r := _docker(ln)) is not None and r.fmt == "envelope")
     # every CRI line (and every broken one) also parses as a kubectl line, so kubectl's share would never be
     # below CRI's: kubectl scores only the lines that neither are nor look like CRI lines
     # the same holds for rsyslog's RFC 3339 / ``journalctl -o short-iso`` lines (``<ts> host ident[pid]: …``):
