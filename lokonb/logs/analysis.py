@@ -530,6 +530,9 @@ class _SourceRun:
                 line.decode("utf-8")
             except UnicodeDecodeError:
                 self.stats["decode_errors"] += 1
+            if b"\x1b[" in line:
+                # terminal colour codes (stern, logrus or zap console output) are not part of the text
+                line = replaced[i] = F.strip_ansi(line)
             if outer is None:
                 # a wrapped line inside a plain klog source (mixed files, FMT-9)
                 parsers = F.wrappers(self.o.month_names)
@@ -555,6 +558,10 @@ class _SourceRun:
             if res is None:
                 if self.fmt == "json" and line.lstrip()[:1] == b"{":
                     self.stats["json_errors"] += 1
+                if F.starts_record(line):
+                    # a marker or a header-less event of its own: never a continuation (FMT-3)
+                    force = np.zeros(n, bool) if force is None else force.copy()
+                    force[i] = True
                 continue
             replaced[i] = res.text
             if res.pid is not None:

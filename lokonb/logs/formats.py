@@ -48,6 +48,11 @@ SHORT_ISO_RE = re.compile(
     rb"(?:\[(\d+)\])?: ?(.*)$",
     re.S,
 )
+#: ``snap logs`` (MicroK8s, the k8s snap): ``<RFC 3339> ident[pid]: text``, no host
+SNAP_LOGS_RE = re.compile(
+    rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d) ([^\s:\[]+)\[(\d+)\]: ?(.*)$",
+    re.S,
+)
 #: The host field of a ``short-iso`` match that is really the start of a ``kubectl --timestamps`` line: a klog
 #: header (``I0806 08:38:13.341625:`` reads as host ``I0806``, ident ``08``) or a JSON object.
 _NOT_SYSLOG_HOST_RE = re.compile(rb"^(?:[IWEF]\d{4}|[{\[\"].*)$", re.S)
@@ -270,9 +275,15 @@ def canonical_inner(line: bytes) -> InnerResult | None:
 
     Returns None when the line has no header (a continuation or an orphan).
     """
+    if b"\x1b[" in line:
+        line = strip_ansi(line)
     stripped = line.lstrip()
     if stripped[:1] == b"{" and b'"msg"' in stripped:
         res = _json_inner(stripped)
+        if res is not None:
+            return res
+    if stripped[:5] == b'time=' or stripped[4:5] == b"[":
+        res = _logrus_inner(stripped)
         if res is not None:
             return res
     m = KLOG_RE.match(line)
@@ -295,6 +306,65 @@ def canonical_inner(line: bytes) -> InnerResult | None:
         line[m.end() :],
     )
     return InnerResult(text, pid=pid_i if pid_i >= 10_000_000 else None)
+
+
+#: ANSI SGR colour codes (``stern``, ``kubectl`` plugins, logrus and zap console output on a terminal)
+ANSI_RE = re.compile(rb"\x1b\[[0-9;]*m")
+
+
+def strip_ansi(line: bytes) -> bytes:
+    return ANSI_RE.sub(b"", line)
+
+
+#: logrus's text format (k3s, RKE2, k0s, containerd and Docker write it): ``time="<RFC 3339>" level=info
+#: msg="<Go-quoted>" key=value…``; on a terminal ``INFO[<RFC 3339>] msg   key=value…``
+LOGRUS_RE_TEXT = re.compile(rb'^time="([^"]*)" level=(\w+) msg=("(?:[^"\\]|\\.)*"|\S*) ?(.*)$', re.S)
+LOGRUS_TTY_RE = re.compile(rb"^(TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[(\d{4}-[^\]]*)\] ?(.*)$", re.S)
+_LOGRUS_LEVEL = {**_ZAP_LEVEL, "trace": "I", "trac": "I", "debu": "I", "erro": "E", "fata": "F", "pani": "F"}
+#: a logrus time without a zone (k0s: ``2025-02-27 12:15:41``): local time, read like a klog time
+_LOCAL_TS_RE = re.compile(r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?$")
+
+
+def _logrus_inner(line: bytes) -> InnerResult | None:
+    """A logrus record as a klog line of its own: severity from the level, the time (with its zone as the outer
+    time), the message unquoted, ``error=`` as ``err``; the caller is ``logrus.go:0`` (logrus logs none)."""
+    m = LOGRUS_RE_TEXT.match(line)
+    if m is not None:
+        ts, level, msg, rest = m.groups()
+        if msg[:1] == b'"':
+            msg = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), msg[1:-1])
+    else:
+        m = LOGRUS_TTY_RE.match(line)
+        if m is None:
+            return None
+        level, ts, body = m.groups()
+        msg, _, rest = body.partition(b"  ")
+        msg = msg.rstrip()
+    sev = _LOGRUS_LEVEL.get(level.decode().lower())
+    when = _logrus_time(ts.decode("utf-8", "replace"))
+    if sev is None or when is None:
+        return None
+    outer, (mo, d, tod_us) = when
+    pairs = re.sub(rb"(^| )error=", rb"\1err=", rest.strip())
+    text_msg = go_quote(msg.decode("utf-8", "replace")).encode() + b" " + pairs if pairs else msg
+    return InnerResult(canonical_klog(sev, mo, d, tod_us, 0, "logrus.go", 0, text_msg), outer_ns=outer, fmt="logrus")
+
+
+def _logrus_time(ts: str) -> tuple[int | None, tuple[int, int, int]] | None:
+    """(UTC ns or None without a zone, (month, day, µs of the day) as the canonical klog time)."""
+    ns = parse_ts_ns(ts)
+    if ns is not None:
+        days, rem = divmod(ns // 1000, 86_400_000_000)
+        _, mo, d = civil_from_days(days)
+        return ns, (mo, d, rem)
+    m = _LOCAL_TS_RE.match(ts)
+    if m is None:
+        return None
+    _, mo, d, hh, mi, ss = (int(x) for x in m.groups()[:6])
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and hh <= 23 and mi <= 59 and ss <= 60):
+        return None
+    us = int(((m.group(7) or "") + "000000")[:6])
+    return None, (mo, d, ((hh * 60 + mi) * 60 + ss) * 1_000_000 + us)
 
 
 def _json_inner(line: bytes) -> InnerResult | None:
@@ -476,7 +546,8 @@ def _nested(res: Unwrapped) -> Unwrapped:
         return res
     if inner[:6] == b'time="':
         m = LOGRUS_RE.match(inner)
-        if m is None:
+        if m is None or not re.search(rb"(?:^| )component=", m.group(2)):
+            # k3s's and RKE2's own logrus records are events of their own (canonical_inner reads them)
             return res
         text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), m.group(1))
         sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", m.group(2))
@@ -647,6 +718,12 @@ def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | Non
         if m is None:
             return None
         raw = raw[m.end() :]
+    m = SNAP_LOGS_RE.match(raw)
+    if m:
+        g = m.groups()
+        ns = _ts_groups_ns(g[:8])
+        if ns is not None:
+            return Unwrapped(g[10], ns, 0, "syslog", key=g[8])
     m = SHORT_ISO_RE.match(raw)
     if m and not _NOT_SYSLOG_HOST_RE.match(m.group(9)):
         g = m.groups()
@@ -806,6 +883,25 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     if scores[best] == 0:
         return "klog"
     return best
+
+
+#: header-less lines that never continue the record before them (each starts a record of its own, FMT-3):
+#: journalctl's markers (``-- Reboot --``, ``-- Boot <id> --``, ``-- No entries --``, ``-- Logs begin at … --``),
+#: section headers of ``tail`` and ``minikube logs`` (``==> kube-apiserver [id] <==``), the header klog writes at
+#: the top of a ``--log-file`` (``Log file created at: …``), pflag's ``Flag --x has been deprecated, …`` (also after
+#: the first klog line: k3s and RKE2 start the apiserver after their own log lines) and logrus terminal records
+#: with a relative time (``INFO[0012] …``)
+RECORD_START_RE = re.compile(
+    rb"^(?:-- .* --$|==> .* <==$|Log file created at: |Flag --\S+ has been deprecated"
+    rb"|(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] )"
+)
+
+
+def starts_record(line: bytes) -> bool:
+    """A header-less line that starts a record (:data:`RECORD_START_RE`), colour codes ignored."""
+    if b"\x1b[" in line:
+        line = strip_ansi(line)
+    return RECORD_START_RE.match(line.rstrip(b"\r ")) is not None
 
 
 #: reason of an audit event line (``--audit-log-path`` JSON, or the legacy ``AUDIT: id=…`` text) in the input
