@@ -333,6 +333,7 @@ class _SourceRun:
         self.fmt: str | None = None if fmt == "auto" else fmt
         self.unwrapper: F.Unwrapper | None = None
         self.lineno = 0
+        self.pretty_json = False  # the source is a pretty-printed JSON document (formats.is_pretty_json)
         self.has_record: set[int] = set()
         self.line_keys: dict[int, bytes] = {}  # stream -> writer of its last wrapped line (Unwrapped.key)
         self.has_header: set[int] = set()  # streams that had a klog header (no more pre-klog text)
@@ -406,6 +407,7 @@ class _SourceRun:
         for block, cut in self.src.blocks(max_line_bytes=self.o.max_record_bytes, chunks=self.chunks):
             if self.fmt is None:
                 self.fmt = F.detect_format(block[:65536], self.o.month_names)
+                self.pretty_json = F.is_pretty_json(block[:65536])
                 if size is not None and self.o.records == "auto":
                     # a large file cannot fit max_records: keep only actionable rows from the start
                     head = block[:65536]
@@ -420,6 +422,9 @@ class _SourceRun:
         self.stats["truncated_lines"] += self.src.truncated_lines
 
     def _block(self, block: bytes, cut: list[int]) -> None:
+        if self.pretty_json:
+            self._pretty_json_block(block)
+            return
         if self.fmt in ("klog", "json"):
             buf = np.frombuffer(block, np.uint8)
             starts, ends = F.line_bounds(buf)
@@ -443,6 +448,14 @@ class _SourceRun:
                 continue
             items.append((res, start_line))
         self._wrapped_lines(items, unparsed_rows)
+
+    def _pretty_json_block(self, block: bytes) -> None:
+        """Every line of a pretty-printed JSON document is counted as unparsed (a record spans lines: reading
+        its lines as log lines would only give garbage records); a warning says why (:meth:`_Aggregate.merge`)."""
+        for raw in block[:-1].split(b"\n") if block else []:
+            self.lineno += 1
+            if raw.strip():
+                self._unparsed(self.lineno, F.PRETTY_JSON_REASON, raw)
 
     def _wrapped_lines(self, items: list[tuple[F.Unwrapped, int]], unparsed_rows: list[Any]) -> None:
         for ln, reason, raw in unparsed_rows:
@@ -2103,6 +2116,12 @@ class _Aggregate:
             self.warnings.append(f"{name}: {run.src.error}")
         for note in run.src.notes:
             self.warnings.append(f"{name}: {note}")
+        if run.pretty_json:
+            self.warnings.append(
+                f"{name}: a pretty-printed JSON document (e.g. `gcloud logging read --format=json`, `journalctl -o "
+                f"json-pretty`) is not read: its {run.stats['unparsed']:,} lines are counted as unparsed; give one "
+                "JSON object a line (`jq -c '.[]'`, `journalctl -o json`)"
+            )
         if run.stats["audit_events"]:
             self.warnings.append(
                 f"{name}: {run.stats['audit_events']:,} lines are Kubernetes audit events (audit.k8s.io), counted "

@@ -904,6 +904,21 @@ def starts_record(line: bytes) -> bool:
     return RECORD_START_RE.match(line.rstrip(b"\r ")) is not None
 
 
+#: reason of the lines of a pretty-printed JSON document (``gcloud logging read --format=json``, ``journalctl -o
+#: json-pretty``, ``jq .``): a record spans lines, so none is read
+PRETTY_JSON_REASON = "pretty-printed JSON (one object spans lines; give one JSON object a line)"
+_PRETTY_KEY_RE = re.compile(rb'^"[^"]{1,128}"\s*:\s')
+
+
+def is_pretty_json(sample: bytes) -> bool:
+    """The head of a source is a JSON document printed over lines: ``[`` or ``{`` alone on the first line, then
+    indented ``"key": value`` lines."""
+    lines = [ln.strip() for ln in sample.split(b"\n")[:60] if ln.strip()]
+    if not lines or lines[0] not in (b"[", b"{"):
+        return False
+    return sum(1 for ln in lines[1:30] if _PRETTY_KEY_RE.match(ln)) >= 2
+
+
 #: reason of an audit event line (``--audit-log-path`` JSON, or the legacy ``AUDIT: id=…`` text) in the input
 AUDIT_REASON = "Kubernetes audit event (audit logs are not analysed)"
 _AUDIT_RE = re.compile(rb'^\s*(?:[\w.\-]{1,128} )?(?:\{.{0,64}"apiVersion":\s*"audit\.k8s\.io/|AUDIT: id=")')
