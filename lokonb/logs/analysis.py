@@ -334,6 +334,7 @@ class _SourceRun:
         self.unwrapper: F.Unwrapper | None = None
         self.lineno = 0
         self.pretty_json = False  # the source is a pretty-printed JSON document (formats.is_pretty_json)
+        self.star: bool | None = None  # every line has old `minikube logs`' "* " before it (formats.is_star_prefixed)
         self.has_record: set[int] = set()
         self.line_keys: dict[int, bytes] = {}  # stream -> writer of its last wrapped line (Unwrapped.key)
         self.has_header: set[int] = set()  # streams that had a klog header (no more pre-klog text)
@@ -408,6 +409,8 @@ class _SourceRun:
             if self.fmt is None:
                 self.fmt = F.detect_format(block[:65536], self.o.month_names)
                 self.pretty_json = F.is_pretty_json(block[:65536])
+            if self.star is None:
+                self.star = F.is_star_prefixed(block[:65536])
                 if size is not None and self.o.records == "auto":
                     # a large file cannot fit max_records: keep only actionable rows from the start
                     head = block[:65536]
@@ -543,6 +546,8 @@ class _SourceRun:
                 line.decode("utf-8")
             except UnicodeDecodeError:
                 self.stats["decode_errors"] += 1
+            if self.star and (line[:2] == b"* " or line == b"*"):
+                line = replaced[i] = line[2:]
             if b"\x1b[" in line:
                 # terminal colour codes (stern, logrus or zap console output) are not part of the text
                 line = replaced[i] = F.strip_ansi(line)
@@ -589,7 +594,7 @@ class _SourceRun:
         if replaced:
             parts = []
             for i in range(n):
-                parts.append(replaced.get(i, None) or bytes(buf[starts[i] : ends[i]]))
+                parts.append(replaced[i] if i in replaced else bytes(buf[starts[i] : ends[i]]))
             block = b"\n".join(parts) + b"\n"
             buf = np.frombuffer(block, np.uint8)
             starts, ends = F.line_bounds(buf)

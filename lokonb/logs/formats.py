@@ -48,6 +48,17 @@ SHORT_ISO_RE = re.compile(
     rb"(?:\[(\d+)\])?: ?(.*)$",
     re.S,
 )
+#: the other one-line forms of ``journalctl -o``: ``short-monotonic`` (``[  512.003121] host ident[pid]: …``, seconds
+#: since boot: no time), ``short-unix`` (``1700000000.123456 host …``, epoch seconds) and ``short-full``
+#: (``Tue 2023-11-14 22:13:20[.ffffff] UTC host …``; a zone other than UTC/GMT is read as ``syslog_tz``)
+_JOURNAL_TAIL = rb" (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$"
+SHORT_MONO_RE = re.compile(rb"^\[ *\d+\.\d+\]" + _JOURNAL_TAIL, re.S)
+SHORT_UNIX_RE = re.compile(rb"^(\d{9,11}(?:\.\d{1,9})?)" + _JOURNAL_TAIL, re.S)
+SHORT_FULL_RE = re.compile(
+    rb"^[A-Z][a-z]{2} (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? ([A-Za-z][\w+\-]{1,5})"
+    + _JOURNAL_TAIL,
+    re.S,
+)
 #: ``snap logs`` (MicroK8s, the k8s snap): ``<RFC 3339> ident[pid]: text``, no host
 SNAP_LOGS_RE = re.compile(
     rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d) ([^\s:\[]+)\[(\d+)\]: ?(.*)$",
@@ -566,7 +577,9 @@ def _nested(res: Unwrapped) -> Unwrapped:
 
 
 #: ``kubectl logs --prefix --timestamps`` (several pods or containers at once): ``[pod/<name>/<container>] <ts> …``
-KUBECTL_PREFIX_RE = re.compile(rb"^\[([a-z]+/[^\]\s/]+/[^\]\s/]+)\] (?=\d{4}-)")
+KUBECTL_PREFIX_RE = re.compile(rb"^\[([a-z]+/[^\]\s/]+/[^\]\s/]+)\] ")
+#: the stream labels ``logcli query`` prints between the time and the line: ``<time> {app="…", pod="…"} <line>``
+LOKI_LABELS_RE = re.compile(rb'^\{[\w.]+="(?:[^"\\]|\\.)*"(?:, [\w.]+="(?:[^"\\]|\\.)*")*\} ')
 
 
 def _kubectl(raw: bytes) -> Unwrapped | None:
@@ -578,19 +591,26 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         key, raw = p.group(1), raw[p.end() :]
     m = KUBECTL_RE.match(raw)
     if not m:
-        return None
+        # `--prefix` without `--timestamps`: the writer without a time
+        return None if key is None else Unwrapped(raw, None, 0, "kubectl", key=key)
     ns = _ts_groups_ns(m.groups()[:8])
     if ns is None:
         return None
-    # the pod/container of a --prefix line is its writer: lines of several pods interleave
-    return Unwrapped(m.group(9), ns, 0, "kubectl", key=key)
+    text = m.group(9)
+    if text[:1] == b"{":
+        labels = LOKI_LABELS_RE.match(text)
+        if labels is not None:
+            key, text = text[: labels.end() - 1], text[labels.end() :]
+    # the pod/container of a --prefix line (the labels of a Loki stream) is its writer: lines of several interleave
+    return Unwrapped(text, ns, 0, "kubectl", key=key)
 
 
 #: JSON records of log collectors and exports, one object a line (``envelope``): the line is under ``log``
-#: (Fluent Bit, Fluentd), ``message`` (Vector, OpenShift logging, Elasticsearch/OpenSearch NDJSON exports),
-#: ``MESSAGE`` (``journalctl -o json``) or ``textPayload`` (Google Cloud Logging); the first time key found is the
+#: (Fluent Bit, Fluentd), ``message`` (Vector, OpenShift logging, Elasticsearch/OpenSearch NDJSON exports, also
+#: inside a hit's ``_source``), ``MESSAGE`` (``journalctl -o json``), ``textPayload`` (Google Cloud Logging) or
+#: ``line`` (``logcli query -o jsonl``); the first time key found is the
 #: outer time (RFC 3339 text, ``__REALTIME_TIMESTAMP`` µs, or epoch s/ms/µs/ns numbers)
-_ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message")
+_ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line")
 _ENV_TEXT_BYTES = tuple(f'"{k}"'.encode() for k in _ENV_TEXT_KEYS)
 _ENV_TIME_KEYS = ("time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date")
 #: who wrote the line (the writer key of :class:`Unwrapped`): journald fields, then Kubernetes metadata
@@ -603,6 +623,8 @@ _ENV_PARTIAL_KEYS = ("logtag", "_p")
 def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
     """A collector's or an export's JSON record (see :data:`_ENV_TEXT_KEYS`); None for other JSON objects (JSON
     logging and zap lines have ``msg``; audit events no text key)."""
+    if isinstance(obj.get("_source"), dict):
+        obj = obj["_source"]  # an Elasticsearch/OpenSearch hit (elasticdump, _search output)
     if "msg" in obj:
         return None
     key = next((k for k in _ENV_TEXT_KEYS if isinstance(obj.get(k), (str, list))), None)
@@ -658,9 +680,10 @@ def _env_writer(obj: dict[str, Any]) -> bytes | None:
     k8s = obj.get("kubernetes")
     if isinstance(k8s, dict):
         parts += [str(k8s[k]) for k in _ENV_K8S_KEYS if isinstance(k8s.get(k), str)]
-    labels = obj.get("resource", {}).get("labels") if isinstance(obj.get("resource"), dict) else None
-    if isinstance(labels, dict):
-        parts += [str(v) for _, v in sorted(labels.items()) if isinstance(v, str)]
+    resource = obj.get("resource")
+    for labels in (resource.get("labels") if isinstance(resource, dict) else None, obj.get("labels")):
+        if isinstance(labels, dict):
+            parts += [str(v) for _, v in sorted(labels.items()) if isinstance(v, str)]
     return " ".join(parts).encode("utf-8", "replace") if parts else None
 
 
@@ -718,6 +741,10 @@ def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | Non
         if m is None:
             return None
         raw = raw[m.end() :]
+    if raw[:1] == b"[" or raw[:1].isdigit() or raw[3:4] == b" ":
+        res = _journal_other(raw)
+        if res is not None:
+            return res
     m = SNAP_LOGS_RE.match(raw)
     if m:
         g = m.groups()
@@ -744,6 +771,30 @@ def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | Non
         return None
     tod = ((hh * 60 + mi) * 60 + ss) * 10**9 + int(((m.group(6) or b"") + b"000000000")[:9])
     return Unwrapped(m.group(10), None, 0, "syslog", syslog_time=(mon, day, tod), key=m.group(7) + b" " + m.group(8))
+
+
+def _journal_other(raw: bytes) -> Unwrapped | None:
+    """``journalctl -o short-monotonic``, ``short-unix`` or ``short-full`` (:data:`SHORT_FULL_RE`)."""
+    m = SHORT_MONO_RE.match(raw)
+    if m is not None:
+        return Unwrapped(m.group(4), None, 0, "syslog", key=m.group(1) + b" " + m.group(2))
+    m = SHORT_UNIX_RE.match(raw)
+    if m is not None:
+        ns = _epoch_ns(float(m.group(1)))
+        return Unwrapped(m.group(5), ns, 0, "syslog", key=m.group(2) + b" " + m.group(3))
+    m = SHORT_FULL_RE.match(raw)
+    if m is None:
+        return None
+    g = m.groups()
+    key = g[8] + b" " + g[9]
+    if g[7] in (b"UTC", b"GMT"):
+        ns = _ts_groups_ns((*g[:7], "Z"))
+        return None if ns is None else Unwrapped(g[11], ns, 0, "syslog", key=key)
+    mon, day, hh, mi, ss = (int(x) for x in g[1:6])
+    if not (1 <= mon <= 12 and 1 <= day <= 31 and hh <= 23 and mi <= 59 and ss <= 60):
+        return None
+    tod = ((hh * 60 + mi) * 60 + ss) * 10**9 + int(((g[6] or b"") + b"000000000")[:9])
+    return Unwrapped(g[11], None, 0, "syslog", syslog_time=(mon, day, tod), key=key)
 
 
 def syslog_key(t: tuple[int, int, int] | None) -> int:
@@ -902,6 +953,13 @@ def starts_record(line: bytes) -> bool:
     if b"\x1b[" in line:
         line = strip_ansi(line)
     return RECORD_START_RE.match(line.rstrip(b"\r ")) is not None
+
+
+def is_star_prefixed(sample: bytes) -> bool:
+    """``minikube logs`` before v1.10 put ``* `` before every line (``* ==> kube-apiserver [id] <==``, ``* I0101 …``):
+    at least 80 % of the head's non-empty lines start so."""
+    lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:400] if ln.strip()][:200]
+    return len(lines) >= 2 and sum(1 for ln in lines if ln[:2] == b"* " or ln == b"*") >= 0.8 * len(lines)
 
 
 #: reason of the lines of a pretty-printed JSON document (``gcloud logging read --format=json``, ``journalctl -o
