@@ -323,6 +323,10 @@ def parse_time(value: Any, what: str, now_ns: int | None = None) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+#: ``_SourceRun.line_keys`` before the first line of a stream
+_NO_WRITER = object()
+
+
 class _SourceRun:
     """Streaming state of one source: parse blocks, keep bounded per-source aggregates, finalize."""
 
@@ -336,7 +340,7 @@ class _SourceRun:
         self.pretty_json = False  # the source is a pretty-printed JSON document (formats.is_pretty_json)
         self.star: bool | None = None  # every line has old `minikube logs`' "* " before it (formats.is_star_prefixed)
         self.has_record: set[int] = set()
-        self.line_keys: dict[int, bytes] = {}  # stream -> writer of its last wrapped line (Unwrapped.key)
+        self.line_keys: dict[int, bytes | None] = {}  # stream -> writer of its last wrapped line (Unwrapped.key)
         self.has_header: set[int] = set()  # streams that had a klog header (no more pre-klog text)
         self.k = 0
         self.c_prev: int | None = None
@@ -473,15 +477,15 @@ class _SourceRun:
         force = None
         for j, (u, _) in enumerate(items):
             self.mix[u.fmt] += 1
-            if u.key is not None:
-                # a line from another writer than the line before it in the same stream (syslog host and ident,
-                # CloudWatch log stream) cannot continue that line's record: it starts one (FMT-3)
-                prev = self.line_keys.get(u.stream)
-                if prev is not None and prev != u.key:
-                    if force is None:
-                        force = np.zeros(len(items), bool)
-                    force[j] = True
-                self.line_keys[u.stream] = u.key
+            # a line from another writer than the line before it in the same stream (syslog host and ident,
+            # CloudWatch log stream, collector metadata; a line without one after one with it) cannot continue that
+            # line's record: it starts one (FMT-3)
+            prev = self.line_keys.get(u.stream, _NO_WRITER)
+            if prev is not _NO_WRITER and prev != u.key:
+                if force is None:
+                    force = np.zeros(len(items), bool)
+                force[j] = True
+            self.line_keys[u.stream] = u.key
             if u.syslog_time is not None:
                 if sysc is None:
                     sysc = np.full(len(items), NAT, np.int64)

@@ -940,10 +940,11 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
 #: journalctl's markers (``-- Reboot --``, ``-- Boot <id> --``, ``-- No entries --``, ``-- Logs begin at … --``),
 #: section headers of ``tail`` and ``minikube logs`` (``==> kube-apiserver [id] <==``), the header klog writes at
 #: the top of a ``--log-file`` (``Log file created at: …``), pflag's ``Flag --x has been deprecated, …`` (also after
-#: the first klog line: k3s and RKE2 start the apiserver after their own log lines) and logrus terminal records
-#: with a relative time (``INFO[0012] …``)
+#: the first klog line: k3s and RKE2 start the apiserver after their own log lines), cobra's ``Error: …`` (the
+#: command failed and the apiserver exits: its usage text follows) and logrus terminal records with a relative time
+#: (``INFO[0012] …``)
 RECORD_START_RE = re.compile(
-    rb"^(?:-- .* --$|==> .* <==$|Log file created at: |Flag --\S+ has been deprecated"
+    rb"^(?:-- .* --$|==> .* <==$|Log file created at: |Flag --\S+ has been deprecated|Error: "
     rb"|(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] )"
 )
 
