@@ -61,7 +61,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "paths", nargs="*", metavar="PATH", help="file, glob, directory, NAME=PATH, '-' or 'sample'"
     )
     a.add_argument(
-        "--format", choices=FORMATS, default="auto", help="log format (default: detected per source)"
+        "--format", choices=FORMATS, default="auto",
+        help="log format (default: detected per source); envelope: JSON records of collectors and exports "
+        "(journalctl -o json, Fluent Bit, Vector, Cloud Logging)"
     )
     a.add_argument(
         "--records", metavar="FILE.csv", help="write one row per record (every record) to this CSV"
