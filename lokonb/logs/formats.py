@@ -780,7 +780,8 @@ def _journal_other(raw: bytes) -> Unwrapped | None:
         return Unwrapped(m.group(4), None, 0, "syslog", key=m.group(1) + b" " + m.group(2))
     m = SHORT_UNIX_RE.match(raw)
     if m is not None:
-        ns = _epoch_ns(float(m.group(1)))
+        sec, _, frac = m.group(1).partition(b".")
+        ns = int(sec) * 10**9 + int((frac + b"000000000")[:9])
         return Unwrapped(m.group(5), ns, 0, "syslog", key=m.group(2) + b" " + m.group(3))
     m = SHORT_FULL_RE.match(raw)
     if m is None:

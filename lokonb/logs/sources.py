@@ -7,6 +7,7 @@ on the source, never raised, so the other sources continue (ROB-1).
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import glob
 import gzip
@@ -82,6 +83,7 @@ class Source:
         skipping = False
         cut_pending = False
         left = None
+        at_start = chunks is None or chunks[0] == 0
         if chunks is not None:
             first, end = chunks
             left = None if end is None else end - first
@@ -140,6 +142,10 @@ class Source:
                         continue
                     block = carry + data[: last + 1]
                     carry = data[last + 1 :]
+                    if at_start:
+                        # a UTF-8 byte order mark (Windows editors, PowerShell 7) is not part of the first line
+                        block = block[3:] if block[:3] == UTF8_BOM else block
+                        at_start = False
                     cut = []
                     if cut_pending:
                         cut = [0]
@@ -151,6 +157,8 @@ class Source:
         if carry:
             cut = [0] if cut_pending else []
             self.truncated_lines += len(cut)
+            if at_start and carry[:3] == UTF8_BOM:
+                carry = carry[3:]
             yield _crlf(carry + b"\n"), cut
 
 
@@ -169,8 +177,57 @@ def _open_file(path: Path) -> IO[bytes]:
     fh = open(path, "rb")  # noqa: SIM115 - returned to the caller, closed by Source.blocks
     head = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
     if head == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
+        gz = gzip.GzipFile(fileobj=fh, mode="rb")
+        return _Utf16Reader(gz) if gz.peek(2)[:2] in UTF16_BOMS else gz  # type: ignore[return-value]
+    if head in UTF16_BOMS:
+        return _Utf16Reader(fh)  # type: ignore[return-value]
     return fh
+
+
+#: byte order marks of UTF-16 text (Windows PowerShell 5 writes `kubectl logs … > file` as UTF-16LE)
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class _Utf16Reader(io.RawIOBase):
+    """A UTF-16 file (with its byte order mark) read as UTF-8 bytes, decoded as it streams."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        super().__init__()
+        self._fh = fh
+        self._dec = codecs.getincrementaldecoder("utf-16")("replace")
+        self._buf = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = 1 << 62 if size is None or size < 0 else max(size, 1)
+        while len(self._buf) < want:
+            raw = self._fh.read(1 << 16)
+            self._buf += self._dec.decode(raw, final=not raw).encode("utf-8", "surrogateescape")
+            if not raw:
+                break
+        out, self._buf = self._buf[:want], self._buf[want:]
+        return out
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _head(path: Path, n: int) -> bytes:
+    """The first ``n`` bytes of a file, decompressed when it is gzip."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(n)
+            if head[:2] == b"\x1f\x8b":
+                fh.seek(0)
+                with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+                    head = gz.read(n)
+            return head
+    except (OSError, EOFError, zlib.error):
+        return b""
 
 
 def _gzip_mtime(path: Path) -> int | None:
@@ -222,6 +279,8 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
         gm = _gzip_mtime(path)
         if gm:
             src.anchor_ns, src.year_source = gm * 10**9, "gzip-mtime"
+    if _head(path, 2) in UTF16_BOMS:
+        src.notes.append("UTF-16 text (a Windows PowerShell redirection?) read as UTF-8")
     st_mtime = None
     try:
         st_mtime = path.stat().st_mtime

@@ -1,0 +1,137 @@
+"""Other ways of collecting kube-apiserver logs (logs.md §4 FMT-8/FMT-9, ROB-1): journalctl output modes, log
+collectors' and exports' JSON records (``envelope``), ``logcli``, terminal colour codes, UTF-16 and byte order marks.
+Composed lines in the documented layouts; the cases modelled on public reports are in ``realworld_formats.yaml``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import os
+
+import pandas as pd
+import pytest
+
+from lokonb.logs import analyze
+from lokonb.logs import formats as F
+
+MTIME = dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp()
+PANIC = 'E1114 22:13:20.401998    1187 runtime.go:76] Observed a panic: "boom" (runtime error: boom)'
+TLS = "I1114 22:13:20.123001       1 log.go:195] http: TLS handshake error from 10.0.3.14:33198: EOF"
+SYSTEMD = "kube-apiserver.service: Main process exited, code=exited, status=2/INVALIDARGUMENT"
+
+
+def _run(tmp_path, data: bytes, **kw):
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(data)
+    os.utime(path, (MTIME, MTIME))
+    res = analyze([str(path)], include=None, records="all", **kw)
+    return res, res.sources.iloc[0], res.records.sort_values("lineno").reset_index(drop=True)
+
+
+# another writer's header-less line after a panic: a record of its own, never a continuation (FMT-3)
+JOURNAL_MODES = {
+    "short-unix": (f"1700000000.401998 cp-1 kube-apiserver[1187]: {PANIC}\n"
+                   "1700000000.402000 cp-1 kube-apiserver[1187]: goroutine 4711 [running]:\n"
+                   f"1700000000.515402 cp-1 systemd[1]: {SYSTEMD}\n", "2023-11-14T22:13:20.515402Z"),
+    "short-full": (f"Tue 2023-11-14 22:13:20 UTC cp-1 kube-apiserver[1187]: {PANIC}\n"
+                   "Tue 2023-11-14 22:13:20 UTC cp-1 kube-apiserver[1187]: goroutine 4711 [running]:\n"
+                   f"Tue 2023-11-14 22:13:20 UTC cp-1 systemd[1]: {SYSTEMD}\n", "2023-11-14T22:13:20Z"),
+    "short-monotonic": (f"[  731.980878] cp-1 kube-apiserver[1187]: {PANIC}\n"
+                        "[  731.981218] cp-1 kube-apiserver[1187]: goroutine 4711 [running]:\n"
+                        f"[  732.115402] cp-1 systemd[1]: {SYSTEMD}\n", None),
+}
+
+
+@pytest.mark.parametrize("mode", sorted(JOURNAL_MODES))
+def test_journalctl_output_modes(tmp_path, mode):
+    text, systemd_time = JOURNAL_MODES[mode]
+    _, src, rec = _run(tmp_path, text.encode())
+    assert src["format"] == "syslog"
+    assert list(rec["lineno"]) == [1, 3] and list(rec["n_lines"]) == [2, 1]
+    assert rec.loc[0, "timestamp"] == pd.Timestamp("2024-11-14T22:13:20.401998Z" if systemd_time is None
+                                                   else "2023-11-14T22:13:20.401998Z")
+    if systemd_time is not None:
+        assert rec.loc[1, "timestamp"] == pd.Timestamp(systemd_time)
+    assert rec.loc[1, "message"] == SYSTEMD
+
+
+def test_short_full_local_zone_is_read_as_syslog_tz(tmp_path):
+    text = f"Tue 2023-11-14 23:13:20 CET cp-1 systemd[1]: {SYSTEMD}\n"
+    _, _, rec = _run(tmp_path, text.encode(), syslog_tz="Europe/Berlin")
+    assert rec.loc[0, "timestamp"] == pd.Timestamp("2024-11-14T22:13:20Z")  # year-less: the file mtime's year
+
+
+ENVELOPES = {
+    # Fluent Bit with its CRI parser: logtag P marks a fragment, joined with the next record of the stream
+    "fluent-bit-logtag": (
+        '{"time":"2023-11-14T22:13:20.123456789Z","stream":"stderr","logtag":"P","log":"I1114 22:13:20.123001'
+        '       1 log.go:195] http: TLS handshake "}\n'
+        '{"time":"2023-11-14T22:13:20.123456790Z","stream":"stderr","logtag":"F","log":"error from 10.0.3.14:33198:'
+        ' EOF","kubernetes":{"pod_name":"kube-apiserver-cp-1"}}\n',
+        [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
+    ),
+    # Vector's kubernetes_logs event; epoch milliseconds as the time
+    "vector-message": (
+        '{"file":"/var/log/pods/kube-system_kube-apiserver-cp-1_0f3b/kube-apiserver/0.log","kubernetes":'
+        '{"pod_name":"kube-apiserver-cp-1"},"message":"' + TLS + '","source_type":"kubernetes_logs",'
+        '"stream":"stderr","timestamp":1700000000123}\n',
+        [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
+    ),
+    # logcli query -o jsonl
+    "logcli-jsonl": (
+        '{"labels":{"container":"kube-apiserver","pod":"kube-apiserver-cp-1"},"line":"' + TLS + '",'
+        '"timestamp":"2023-11-14T22:13:20.123456789Z"}\n',
+        [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
+    ),
+    # journald's byte array for a MESSAGE that is not UTF-8
+    "journald-byte-array": (
+        '{"__REALTIME_TIMESTAMP":"1700000000123456","_HOSTNAME":"cp-1","SYSLOG_IDENTIFIER":"kube-apiserver",'
+        '"MESSAGE":[' + ",".join(str(b) for b in TLS.encode()) + "]}\n",
+        [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ENVELOPES))
+def test_envelope_records(tmp_path, name):
+    text, want = ENVELOPES[name]
+    _, src, rec = _run(tmp_path, text.encode())
+    assert src["format"] == "envelope"
+    assert [(int(r.lineno), r.message) for r in rec.itertuples()] == want
+    assert rec.loc[0, "timestamp"] == pd.Timestamp("2023-11-14T22:13:20.123001Z")
+    assert int(src["unparsed"]) == 0
+
+
+def test_docker_entries_keep_fragment_joining_and_json_logging_is_not_an_envelope():
+    entry = F._docker(b'{"log":"I1114 22:13:20.123001 1 a.go:1] x","stream":"stderr","time":"2023-11-14T22:13:20Z"}')
+    assert entry.fmt == "docker" and entry._partial  # no "\n": a fragment of a long line (FMT-6)
+    assert F._docker(b'{"ts":1700000000123.4,"msg":"x","message":"y"}') is None
+    assert F._docker(b'{"kind":"Event","apiVersion":"audit.k8s.io/v1","responseStatus":{"message":"m"}}') is None
+
+
+def test_logcli_labels_are_the_writer_not_the_message(tmp_path):
+    labels = "{" + ", ".join(f'l{i}="{"v" * 20}"' for i in range(8)) + "}"  # longer than the klog fallback's reach
+    text = f"2023-11-14T22:13:20.2Z {labels} {TLS}\n"
+    _, src, rec = _run(tmp_path, text.encode())
+    assert src["format"] == "kubectl"
+    assert rec.loc[0, "severity"] == "I" and rec.loc[0, "message"].startswith("http: TLS handshake error")
+
+
+def test_colour_codes_are_dropped(tmp_path):
+    text = (f"\x1b[32mkube-apiserver-cp-1\x1b[0m \x1b[33mkube-apiserver\x1b[0m {TLS}\n"
+            "\x1b[31mgoroutine 1 [running]:\x1b[0m\n")
+    _, _, rec = _run(tmp_path, text.encode())
+    assert rec.loc[0, "severity"] == "I" and rec.loc[0, "n_lines"] == 2
+    assert "\x1b" not in rec.loc[0, "message"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
+@pytest.mark.parametrize("gz", [False, True])
+def test_utf16_and_byte_order_marks(tmp_path, encoding, gz):
+    text = f"\ufeff{TLS}\r\n{PANIC}\r\n" if encoding == "utf-16-be" else f"{TLS}\r\n{PANIC}\r\n"
+    data = text.encode(encoding)
+    res, src, rec = _run(tmp_path, gzip.compress(data) if gz else data)
+    assert int(src["unparsed"]) == 0 and list(rec["lineno"]) == [1, 2]
+    assert list(rec["severity"]) == ["I", "E"] and rec.loc[0, "family"] == "tls_handshake_eof"
+    utf16 = any("UTF-16" in w for w in res.meta["warnings"])
+    assert utf16 == encoding.startswith("utf-16")
