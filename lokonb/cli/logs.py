@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-FORMATS = ("auto", "klog", "cri", "docker", "json", "kubectl", "syslog", "cloudwatch", "envelope")
+FORMATS = ("auto", "klog", "cri", "docker", "json", "kubectl", "syslog", "cloudwatch", "envelope", "csv")
 PRIORITIES = ("critical", "high", "medium", "low")
 #: Column order of ``--records FILE.csv`` (the first seven are the CLI contract).
 RECORD_COLUMNS = (
@@ -63,7 +63,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     a.add_argument(
         "--format", choices=FORMATS, default="auto",
         help="log format (default: detected per source); envelope: JSON records of collectors and exports "
-        "(journalctl -o json, Fluent Bit, Vector, Cloud Logging)"
+        "(journalctl -o json, Fluent Bit, Vector, Cloud Logging); csv: CSV exports with a header row (Kibana, "
+        "Grafana, Log Analytics)"
     )
     a.add_argument(
         "--records", metavar="FILE.csv", help="write one row per record (every record) to this CSV"

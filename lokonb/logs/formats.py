@@ -11,6 +11,7 @@ Two paths produce the same per-line columns:
 from __future__ import annotations
 
 import calendar
+import csv
 import functools
 import json
 import re
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-FORMATS = ("auto", "klog", "kubectl", "cri", "docker", "json", "syslog", "cloudwatch", "envelope")
+FORMATS = ("auto", "klog", "kubectl", "cri", "docker", "json", "syslog", "cloudwatch", "envelope", "csv")
 SEV_CODES = {"I": 1, "W": 2, "E": 3, "F": 4}
 SEV_NAMES = np.array([None, "I", "W", "E", "F"], dtype=object)
 STREAMS = ("", "stdout", "stderr")
@@ -471,8 +472,12 @@ class Unwrapper:
     def __post_init__(self) -> None:
         self._wrappers = wrappers(self.months)
 
+    csv_columns: CsvColumns | None = None  # the header of a CSV export (format "csv"), once read
+
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
+        if self.fmt == "csv":
+            return self._csv(raw, lineno)
         order = _TRY_ORDER.get(self.fmt, _TRY_ORDER["auto"])
         for name in order:
             if name == "kubectl" and self.fmt == "cri" and CRI_BROKEN_RE.match(raw):
@@ -491,6 +496,26 @@ class Unwrapper:
             return Unwrapped(None, unparsed="CRI line with a bad stream or tag"), lineno
         self.mix["klog"] = self.mix.get("klog", 0) + 1
         return Unwrapped(raw), lineno
+
+    def _csv(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
+        if self.csv_columns is None:
+            self.csv_columns = csv_header(raw)
+            if self.csv_columns is not None:
+                return Unwrapped(None, fmt="csv", unparsed=CSV_HEADER_REASON), lineno
+            return Unwrapped(raw, fmt="csv"), lineno
+        pend = self.partial.get(-1)
+        if pend is not None:
+            # a quoted field spanning lines (a multi-line message): the row goes on
+            raw = pend[1] + b"\n" + raw
+            lineno = pend[0]
+        if raw.count(b'"') % 2 and len(raw) < self.max_record_bytes:
+            self.partial[-1] = [lineno, raw]
+            return Unwrapped(None, fmt="csv"), lineno
+        self.partial.pop(-1, None)
+        res = csv_row(raw, self.csv_columns)
+        self.mix["csv"] = self.mix.get("csv", 0) + 1
+        # not a row of the header's shape: the line as it is (header-less text)
+        return (res if res is not None else Unwrapped(raw, fmt="csv")), lineno
 
     def _join(self, res: Unwrapped, lineno: int) -> tuple[Unwrapped, int]:
         partial = getattr(res, "_partial", False)
@@ -514,6 +539,10 @@ class Unwrapper:
     def flush(self) -> list[tuple[Unwrapped, int]]:
         """Fragments never ended by a final entry (source ended mid-line) become lines of their own."""
         out = []
+        csv_pend = self.partial.pop(-1, None)
+        if csv_pend is not None:
+            # a CSV row whose quoted field never closed: its lines as they are
+            out.append((Unwrapped(csv_pend[1], fmt="csv"), csv_pend[0]))
         for stream, pend in sorted(self.partial.items()):
             out.append((Unwrapped(b"".join(p for p in pend[1] if p), pend[0], stream, "partial"), pend[2]))
         self.partial.clear()
@@ -851,6 +880,81 @@ def _cloudwatch(raw: bytes) -> Unwrapped | None:
     return Unwrapped(text, ns, 0, "cloudwatch", key=g[0])
 
 
+#: CSV exports of log stores (Kibana and OpenSearch Dashboards' Discover, Grafana, Azure Log Analytics, Splunk): a
+#: header row naming the columns, one of them the line (:data:`CSV_TEXT_COLUMNS`), maybe a time and a writer
+#: (pod, host); names are matched case-folded, whole or by their last dotted part (``_source.log``)
+CSV_TEXT_COLUMNS = ("message", "log", "line", "textpayload", "_raw", "log_s", "msg_s")
+CSV_TIME_COLUMNS = ("@timestamp", "timestamp", "time", "_time", "timegenerated", "timegenerated [utc]", "date")
+CSV_WRITER_COLUMNS = ("pod_name", "pod", "container_name", "host", "hostname", "computer", "@logstream", "logstream")
+CSV_HEADER_REASON = "CSV export header"
+_CSV_NAME_RE = re.compile(r"^@?[\w.\-]{1,64}(?: \[\w+\])?$")
+#: Kibana's default date format (``Nov 14, 2023 @ 22:13:21.123``), read as UTC
+_KIBANA_TIME_RE = re.compile(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) @ (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?$")
+
+
+@dataclass
+class CsvColumns:
+    """Where the line, its time and its writer are in the rows of a CSV export."""
+
+    n: int
+    text: int
+    time: int | None
+    writer: tuple[int, ...]
+
+
+def csv_header(raw: bytes) -> CsvColumns | None:
+    """The header row of a CSV export (every field a column name, one of them a line column), else None."""
+    try:
+        names = next(csv.reader([raw.decode("utf-8", "replace").lstrip("\ufeff")]))
+    except (csv.Error, StopIteration):
+        return None
+    if len(names) < 2 or not all(_CSV_NAME_RE.match(n.strip()) for n in names):
+        return None
+    keys = [n.strip().casefold() for n in names]
+
+    def find(wanted: tuple[str, ...]) -> list[int]:
+        return [i for i, k in enumerate(keys) if k in wanted or k.rsplit(".", 1)[-1] in wanted]
+
+    text = find(CSV_TEXT_COLUMNS)
+    if not text:
+        return None
+    time = find(CSV_TIME_COLUMNS)
+    return CsvColumns(len(names), text[0], time[0] if time else None, tuple(find(CSV_WRITER_COLUMNS)))
+
+
+def csv_row(raw: bytes, cols: CsvColumns) -> Unwrapped | None:
+    """One row of a CSV export as its line, with the row's time (UTC when it has no zone) and writer."""
+    try:
+        row = next(csv.reader([raw.decode("utf-8", "surrogateescape")]))
+    except (csv.Error, StopIteration):
+        return None
+    if len(row) != cols.n:
+        return None
+    ns = None if cols.time is None else _csv_time(row[cols.time].strip())
+    key = " ".join(row[i] for i in cols.writer).encode("utf-8", "surrogateescape") if cols.writer else None
+    text = row[cols.text].encode("utf-8", "surrogateescape").rstrip(b"\r\n")
+    return _nested(Unwrapped(text, ns, 0, "csv", key=key))
+
+
+#: Azure Log Analytics' export (``11/14/2023, 10:13:21.123 PM``), read as UTC
+_US_TIME_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}),? (\d{1,2}):(\d\d):(\d\d)(?:\.(\d{1,9}))? ?([AP]M)$")
+
+
+def _csv_time(value: str) -> int | None:
+    if value.replace(".", "", 1).isdigit():
+        return _epoch_ns(float(value))
+    m = _US_TIME_RE.match(value)
+    if m is not None:
+        hh = int(m.group(4)) % 12 + (12 if m.group(8) == "PM" else 0)
+        return _ts_groups_ns((m.group(3), m.group(1), m.group(2), str(hh), *m.group(5, 6), m.group(7) or "", "Z"))
+    m = _KIBANA_TIME_RE.match(value)
+    if m is not None and m.group(1) in MONTHS:
+        frac = m.group(7) or ""
+        return _ts_groups_ns((m.group(3), str(MONTHS[m.group(1)]), m.group(2), *m.group(4, 5, 6), frac, "Z"))
+    value = value.replace(" ", "T", 1)
+    return parse_ts_ns(value) or parse_ts_ns(value + "Z")
+
+
 _WRAPPERS = {"docker": _docker, "cri": _cri, "kubectl": _kubectl, "syslog": _syslog, "cloudwatch": _cloudwatch}
 
 
@@ -907,6 +1011,8 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:400] if ln.strip()][:200]
     if not lines:
         return "klog"
+    if not CW_HEADER_RE.match(lines[0].lstrip(b"\xef\xbb\xbf")) and csv_header(lines[0]) is not None:
+        return "csv"
     scores = {}
     parsers = wrappers(months)
     for name in ("docker", "cri", "kubectl", "syslog", "cloudwatch"):

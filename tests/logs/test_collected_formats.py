@@ -135,3 +135,36 @@ def test_utf16_and_byte_order_marks(tmp_path, encoding, gz):
     assert list(rec["severity"]) == ["I", "E"] and rec.loc[0, "family"] == "tls_handshake_eof"
     utf16 = any("UTF-16" in w for w in res.meta["warnings"])
     assert utf16 == encoding.startswith("utf-16")
+
+
+CSV_EXPORTS = {
+    # Kibana's Discover export: quoted header, doubled quotes, its date format
+    "kibana": ('"@timestamp","kubernetes.pod_name",log\n'
+               '"Nov 14, 2023 @ 22:13:21.123","kube-apiserver-cp-1","E1114 22:13:21.123001       1 '
+               'authentication.go:73] ""Unable to authenticate the request"" err=""invalid bearer token"""\n',
+               "Unable to authenticate the request"),
+    # Azure Log Analytics: US date, the line in log_s, a row spanning two lines (a quoted newline)
+    "log-analytics": ("TimeGenerated [UTC],Category,log_s,pod_s\n"
+                      '"11/14/2023, 10:13:21.123 PM",kube-apiserver,"E1114 22:13:21.123001       1 status.go:71] '
+                      'apiserver received an error that is not an metav1.Status: context canceled\n'
+                      'goroutine 7 [running]:",kube-apiserver-cp-1\n',
+                      "apiserver received an error that is not an metav1.Status: context canceled"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CSV_EXPORTS))
+def test_csv_exports(tmp_path, name):
+    text, message = CSV_EXPORTS[name]
+    res, src, rec = _run(tmp_path, text.encode())
+    assert src["format"] == "csv"
+    assert int(src["unparsed"]) == 1 and set(res.unparsed["reason"]) == {F.CSV_HEADER_REASON}
+    assert rec.loc[0, "lineno"] == 2 and rec.loc[0, "severity"] == "E" and rec.loc[0, "message"].startswith(message)
+    assert rec.loc[0, "timestamp"] == pd.Timestamp("2023-11-14T22:13:21.123001Z")  # the year from the row's time
+    # a row spanning lines (a quoted newline) is one line of the record
+    assert int(rec["n_lines"].sum()) + 1 + (name == "log-analytics") == text.count("\n")
+
+
+def test_a_klog_first_line_is_not_a_csv_header():
+    assert F.csv_header(TLS.encode()) is None
+    assert F.csv_header(b"Flag --insecure-port has been deprecated, This flag will be removed") is None
+    assert F.detect_format(b"@logStream,@timestamp,@message\n") == "cloudwatch"
