@@ -937,7 +937,7 @@ def csv_row(raw: bytes, cols: CsvColumns) -> Unwrapped | None:
 
 
 #: Azure Log Analytics' export (``11/14/2023, 10:13:21.123 PM``), read as UTC
-_US_TIME_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}),? (\d{1,2}):(\d\d):(\d\d)(?:\.(\d{1,9}))? ?([AP]M)$")
+_US_TIME_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}),?\s+(\d{1,2}):(\d\d):(\d\d)(?:\.(\d{1,9}))? ?([AP]M)$")
 
 
 def _csv_time(value: str) -> int | None:

@@ -6,8 +6,8 @@ bug report, doc or file named in ``modelled_on``, never copied from it (logs.md 
 the Kubernetes message templates and severities are kept; timestamps (shifted consistently, the expected times with
 them), PIDs, names, IDs and addresses are new. Each case: the text, the detected ``sources.format``, and per record
 ``[lineno, timestamp, severity, message start, physical lines]``; optionally the unparsed count and reasons. A case
-with ``also_crlf`` runs a second time with CRLF line ends (ROB-1: the same records as LF). Year-less sources get
-the file mtime ``MTIME`` as their end anchor (TIME-4).
+with ``also_crlf`` runs a second time with CRLF line ends (ROB-1: the same records as LF); ``encoding`` writes the
+file in another encoding (UTF-16). Year-less sources get the file mtime ``MTIME`` as their end anchor (TIME-4).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ MTIME = dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp()
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "logs" / "realworld_formats.yaml"
 KEYS = {"id", "modelled_on", "note", "text", "format", "records"}
-OPTIONAL = {"outer", "messages", "extra", "streams", "unparsed", "reasons", "fragments", "kw", "also_crlf"}
+OPTIONAL = {"outer", "messages", "extra", "streams", "unparsed", "reasons", "fragments", "kw", "also_crlf",
+            "encoding"}
 
 
 def ts(text):
@@ -49,7 +50,7 @@ CASES = _load()
 
 
 def test_fixture_shape():
-    assert len(CASES) == 50
+    assert len(CASES) == 54
     assert len({c["id"] for c in CASES}) == len(CASES)
     for c in CASES:
         assert KEYS <= set(c) <= KEYS | OPTIONAL, c["id"]
@@ -59,7 +60,7 @@ def test_fixture_shape():
 
 def _run(tmp_path, case):
     path = tmp_path / "kube-apiserver.log"
-    path.write_bytes(case["text"].encode("utf-8"))
+    path.write_bytes(case["text"].encode(case.get("encoding", "utf-8")))
     os.utime(path, (MTIME, MTIME))
     return analyze([str(path)], include=None, records="all", **case.get("kw", {}))
 
@@ -105,7 +106,7 @@ def test_realworld_format_cli(tmp_path, case, capsys):
     from lokonb.cli import main
 
     path = tmp_path / "kube-apiserver.log"
-    path.write_bytes(case["text"].encode("utf-8"))
+    path.write_bytes(case["text"].encode(case.get("encoding", "utf-8")))
     os.utime(path, (MTIME, MTIME))
     out = tmp_path / "records.csv"
     assert main(["logs", "analyze", str(path), "--records", str(out), "--json"]) == 0
