@@ -60,6 +60,52 @@ SHORT_FULL_RE = re.compile(
     + _JOURNAL_TAIL,
     re.S,
 )
+#: the head of a ``journalctl -o verbose`` entry: ``Tue 2023-11-14 22:13:20.401998 UTC [s=…;i=…;…]``
+VERBOSE_HEAD_RE = re.compile(
+    rb"^[A-Z][a-z]{2} (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? ([A-Za-z][\w+\-]{1,5}) \[s="
+)
+_JOURNAL_FIELD_RE = re.compile(rb"^ *([A-Z0-9_]{1,64})=(.*)$", re.S)
+
+
+def is_journal_entry_start(raw: bytes) -> bool:
+    """The first line of a ``journalctl -o verbose`` (its head) or ``-o export`` (``__CURSOR=``) entry."""
+    return raw[:9] == b"__CURSOR=" or VERBOSE_HEAD_RE.match(raw) is not None
+
+
+@dataclass
+class JournalEntry:
+    """The fields of one ``journalctl -o verbose/export`` entry read so far."""
+
+    start: int
+    head: bytes | None = None
+    fields: dict[bytes, bytes] = field(default_factory=dict)
+    last: bytes | None = None
+
+    def add(self, raw: bytes) -> None:
+        m = VERBOSE_HEAD_RE.match(raw)
+        if m is not None:
+            self.head = raw
+            return
+        f = _JOURNAL_FIELD_RE.match(raw)
+        if f is not None and (raw[:1] != b" " or raw[:4] == b"    ") and f.group(1) not in self.fields:
+            self.last = f.group(1)
+            self.fields[self.last] = f.group(2)
+        elif self.last is not None:
+            # a message of several lines goes on, indented
+            self.fields[self.last] += b"\n" + raw.strip()
+
+    def result(self) -> tuple[Unwrapped, int]:
+        f = self.fields
+        text = f.get(b"MESSAGE", self.head or b"")
+        key = b" ".join(f[k] for k in (b"_HOSTNAME", b"SYSLOG_IDENTIFIER") if k in f) or None
+        for k in (b"_SOURCE_REALTIME_TIMESTAMP", b"__REALTIME_TIMESTAMP"):
+            if f.get(k, b"").isdigit():
+                return Unwrapped(text, int(f[k]) * 1000, 0, "syslog", key=key), self.start
+        res = _journal_other(self.head + b" x: -") if self.head is not None else None
+        return Unwrapped(text, res.outer_ns if res else None, 0, "syslog",
+                         syslog_time=res.syslog_time if res else None, key=key), self.start
+
+
 #: ``snap logs`` (MicroK8s, the k8s snap): ``<RFC 3339> ident[pid]: text``, no host
 SNAP_LOGS_RE = re.compile(
     rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d) ([^\s:\[]+)\[(\d+)\]: ?(.*)$",
@@ -473,11 +519,14 @@ class Unwrapper:
         self._wrappers = wrappers(self.months)
 
     csv_columns: CsvColumns | None = None  # the header of a CSV export (format "csv"), once read
+    entry: JournalEntry | None = None  # the `journalctl -o verbose/export` entry being read
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
         if self.fmt == "csv":
             return self._csv(raw, lineno)
+        if self.fmt == "syslog" and (self.entry is not None or is_journal_entry_start(raw)):
+            return self._journal(raw, lineno)
         order = _TRY_ORDER.get(self.fmt, _TRY_ORDER["auto"])
         for name in order:
             if name == "kubectl" and self.fmt == "cri" and CRI_BROKEN_RE.match(raw):
@@ -496,6 +545,24 @@ class Unwrapper:
             return Unwrapped(None, unparsed="CRI line with a bad stream or tag"), lineno
         self.mix["klog"] = self.mix.get("klog", 0) + 1
         return Unwrapped(raw), lineno
+
+    def _journal(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
+        """An entry of ``journalctl -o verbose`` or ``-o export`` spans lines (a head, then ``KEY=value`` fields):
+        it is one line of its MESSAGE, at the line where the entry starts; its other lines are its fragments."""
+        out: tuple[Unwrapped, int] = (Unwrapped(None, fmt="syslog"), lineno)
+        if is_journal_entry_start(raw) and (self.entry is None or self.entry.fields):
+            if self.entry is not None:
+                out = self.entry.result()
+            self.entry = JournalEntry(lineno)
+        if self.entry is None:  # a line between export entries
+            return Unwrapped(raw, fmt="syslog"), lineno
+        if not raw.strip():
+            # the blank line ending an export entry
+            out, self.entry = self.entry.result(), None
+            return out
+        self.entry.add(raw)
+        self.mix["syslog"] = self.mix.get("syslog", 0) + 1
+        return out
 
     def _csv(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         if self.csv_columns is None:
@@ -539,6 +606,9 @@ class Unwrapper:
     def flush(self) -> list[tuple[Unwrapped, int]]:
         """Fragments never ended by a final entry (source ended mid-line) become lines of their own."""
         out = []
+        if self.entry is not None:
+            out.append(self.entry.result())
+            self.entry = None
         csv_pend = self.partial.pop(-1, None)
         if csv_pend is not None:
             # a CSV row whose quoted field never closed: its lines as they are
@@ -1013,6 +1083,8 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
         return "klog"
     if not CW_HEADER_RE.match(lines[0].lstrip(b"\xef\xbb\xbf")) and csv_header(lines[0]) is not None:
         return "csv"
+    if is_journal_entry_start(lines[0]):
+        return "syslog"  # journalctl -o verbose / export (Unwrapper._journal)
     scores = {}
     parsers = wrappers(months)
     for name in ("docker", "cri", "kubectl", "syslog", "cloudwatch"):

@@ -168,3 +168,27 @@ def test_a_klog_first_line_is_not_a_csv_header():
     assert F.csv_header(TLS.encode()) is None
     assert F.csv_header(b"Flag --insecure-port has been deprecated, This flag will be removed") is None
     assert F.detect_format(b"@logStream,@timestamp,@message\n") == "cloudwatch"
+
+
+HEAD = "Tue 2023-11-14 22:13:{s} UTC [s=8c41d07e;i=2a3f{i};b=5e0c7a19;m=2b91c04e;t=60a9f3c2b5d17;x=91d0e4a7]"
+VERBOSE = "".join(
+    f"{HEAD.format(s=s, i=i)}\n    _TRANSPORT=stdout\n    SYSLOG_IDENTIFIER=kube-apiserver\n    MESSAGE={m}\n"
+    "    _HOSTNAME=cp-1\n"
+    for i, (s, m) in enumerate([("20.401998", PANIC), ("20.402117", TLS)])
+)
+EXPORT = "".join(
+    f"__CURSOR=s=8c41d07e;i=2a3f{i}\n__REALTIME_TIMESTAMP={us}\n_HOSTNAME=cp-1\nSYSLOG_IDENTIFIER=kube-apiserver\n"
+    f"MESSAGE={m}\n\n"
+    for i, (us, m) in enumerate([(1700000000401998, PANIC), (1700000000402117, TLS)])
+)
+
+
+@pytest.mark.parametrize(("text", "second"), [(VERBOSE, 6), (EXPORT, 7)], ids=["verbose", "export"])
+def test_journalctl_verbose_and_export_entries_are_one_line_each(tmp_path, text, second):
+    """Each entry spans lines (a head, KEY=value fields): one record at its first line, from its MESSAGE, with
+    the entry's time (so the year); its other lines are fragments of it, not continuations or records."""
+    _, src, rec = _run(tmp_path, text.encode())
+    assert src["format"] == "syslog" and int(src["unparsed"]) == 0
+    assert list(rec["lineno"]) == [1, second] and list(rec["n_lines"]) == [1, 1]
+    assert list(rec["severity"]) == ["E", "I"] and rec.loc[1, "family"] == "tls_handshake_eof"
+    assert rec.loc[0, "timestamp"] == pd.Timestamp("2023-11-14T22:13:20.401998Z")
