@@ -524,6 +524,7 @@ class _SourceRun:
         n = len(starts)
         skip = np.zeros(n, bool)
         pid_override: dict[int, int] = {}
+        sev_forced: dict[int, int] = {}  # severity of header-less records that have a level (INFO[0012] …)
         verbosity: dict[int, int] = {}
         inner_outer: dict[int, int] = {}
         inner_sys: dict[int, int] = {}
@@ -584,6 +585,9 @@ class _SourceRun:
                     # a marker or a header-less event of its own: never a continuation (FMT-3)
                     force = np.zeros(n, bool) if force is None else force.copy()
                     force[i] = True
+                    level = F.relative_logrus_level(line)
+                    if level is not None:
+                        sev_forced[i] = F.SEV_CODES[level]
                 continue
             replaced[i] = res.text
             if res.pid is not None:
@@ -603,6 +607,8 @@ class _SourceRun:
             buf = np.frombuffer(block, np.uint8)
             starts, ends = F.line_bounds(buf)
             K = F.parse_klog_block(buf, starts, ends)
+        for i, code in sev_forced.items():
+            K.sev[i] = code
         outer = _with_times(outer, n, inner_outer)
         sysc = _with_times(sysc, n, inner_sys)
         if stream is None:

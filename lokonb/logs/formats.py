@@ -1128,6 +1128,16 @@ RECORD_START_RE = re.compile(
 )
 
 
+_LOGRUS_RELATIVE_RE = re.compile(rb"^(TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] ")
+
+
+def relative_logrus_level(line: bytes) -> str | None:
+    """The severity letter of a logrus terminal record with a relative time (``ERRO[0012] …``: no time, but a
+    level), else None."""
+    m = _LOGRUS_RELATIVE_RE.match(strip_ansi(line) if b"\x1b[" in line else line)
+    return None if m is None else _LOGRUS_LEVEL[m.group(1).decode().lower()]
+
+
 def starts_record(line: bytes) -> bool:
     """A header-less line that starts a record (:data:`RECORD_START_RE`), colour codes ignored."""
     if b"\x1b[" in line:
