@@ -14,6 +14,7 @@ import calendar
 import csv
 import functools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,8 +100,9 @@ class JournalEntry:
         text = f.get(b"MESSAGE", self.head or b"")
         key = b" ".join(f[k] for k in (b"_HOSTNAME", b"SYSLOG_IDENTIFIER") if k in f) or None
         for k in (b"_SOURCE_REALTIME_TIMESTAMP", b"__REALTIME_TIMESTAMP"):
-            if f.get(k, b"").isdigit():
-                return Unwrapped(text, int(f[k]) * 1000, 0, "syslog", key=key), self.start
+            ns = _epoch_ns(int(f[k])) if f.get(k, b"").isdigit() and len(f[k]) < 20 else None
+            if ns is not None:
+                return Unwrapped(text, ns, 0, "syslog", key=key), self.start
         res = _journal_other(self.head + b" x: -") if self.head is not None else None
         return Unwrapped(text, res.outer_ns if res else None, 0, "syslog",
                          syslog_time=res.syslog_time if res else None, key=key), self.start
@@ -151,7 +153,7 @@ def _ts_groups_ns(g: tuple[Any, ...]) -> int | None:
         sign = 1 if zone[0] == "+" else -1
         z = zone[1:].replace(":", "")
         ns -= sign * (int(z[:2]) * 3600 + int(z[2:4]) * 60) * 10**9
-    return ns
+    return ns if NS_RANGE[0] <= ns < NS_RANGE[1] else None
 
 
 def days_from_civil(y: Any, m: Any, d: Any) -> Any:
@@ -434,9 +436,10 @@ def _json_inner(line: bytes) -> InnerResult | None:
         return None
     ts = obj.get("ts")
     outer = None
-    if isinstance(ts, (int, float)) and not isinstance(ts, bool):
+    if isinstance(ts, (int, float)) and not isinstance(ts, bool) and math.isfinite(ts) and abs(ts) < 1e15:
         # current klog writes epoch milliseconds; old documentation showed seconds
         outer = int(round(ts * 1000)) * 1000 if ts > 1e11 else int(round(ts * 1_000_000)) * 1000
+        outer = outer if NS_RANGE[0] <= outer < NS_RANGE[1] else None
     elif isinstance(ts, str):
         outer = parse_ts_ns(ts.replace(" ", "T"))
     level = obj.get("level")
@@ -755,10 +758,12 @@ def _env_text(value: Any) -> bytes | None:
 def _env_time(obj: dict[str, Any]) -> int | None:
     for k in _ENV_TIME_KEYS:
         v = obj.get(k)
-        if isinstance(v, str) and v.strip().isdigit():
+        if isinstance(v, str) and v.strip().isdigit() and len(v.strip()) < 20:
             v = int(v)  # journald's microseconds as a decimal string
         if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0:
-            return _epoch_ns(v)
+            ns = _epoch_ns(v)
+            if ns is not None:
+                return ns
         if isinstance(v, str):
             ns = parse_ts_ns(v.strip()) or parse_ts_ns(v.strip().replace(" ", "T", 1))
             if ns is not None:
@@ -766,12 +771,21 @@ def _env_time(obj: dict[str, Any]) -> int | None:
     return None
 
 
-def _epoch_ns(v: float) -> int:
-    """Epoch seconds, milliseconds, microseconds or nanoseconds (by magnitude) as nanoseconds."""
+#: the instants a timestamp may have (1970 to 2200 in epoch ns): others are garbage, not times
+NS_RANGE = (0, 7_258_118_400 * 10**9)
+
+
+def _epoch_ns(v: float) -> int | None:
+    """Epoch seconds, milliseconds, microseconds or nanoseconds (by magnitude) as nanoseconds; None when not a
+    time (infinite, NaN, out of :data:`NS_RANGE`)."""
+    if not math.isfinite(v):
+        return None
+    ns = int(v)
     for limit, scale in ((1e11, 10**9), (1e14, 10**6), (1e17, 10**3)):
         if v < limit:
-            return int(round(v * scale))
-    return int(v)
+            ns = int(round(v * scale))
+            break
+    return ns if NS_RANGE[0] <= ns < NS_RANGE[1] else None
 
 
 def _env_writer(obj: dict[str, Any]) -> bytes | None:
@@ -881,6 +895,7 @@ def _journal_other(raw: bytes) -> Unwrapped | None:
     if m is not None:
         sec, _, frac = m.group(1).partition(b".")
         ns = int(sec) * 10**9 + int((frac + b"000000000")[:9])
+        ns = ns if NS_RANGE[0] <= ns < NS_RANGE[1] else None
         return Unwrapped(m.group(5), ns, 0, "syslog", key=m.group(2) + b" " + m.group(3))
     m = SHORT_FULL_RE.match(raw)
     if m is None:
@@ -1012,7 +1027,7 @@ _US_TIME_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}),?\s+(\d{1,2}):(\d\d):(\d
 
 def _csv_time(value: str) -> int | None:
     if value.replace(".", "", 1).isdigit():
-        return _epoch_ns(float(value))
+        return _epoch_ns(float(value)) if len(value) < 24 else None
     m = _US_TIME_RE.match(value)
     if m is not None:
         hh = int(m.group(4)) % 12 + (12 if m.group(8) == "PM" else 0)

@@ -192,3 +192,22 @@ def test_journalctl_verbose_and_export_entries_are_one_line_each(tmp_path, text,
     assert list(rec["lineno"]) == [1, second] and list(rec["n_lines"]) == [1, 1]
     assert list(rec["severity"]) == ["E", "I"] and rec.loc[1, "family"] == "tls_handshake_eof"
     assert rec.loc[0, "timestamp"] == pd.Timestamp("2023-11-14T22:13:20.401998Z")
+
+
+GARBAGE_TIMES = [
+    '{"timestamp": Infinity, "message": "E1114 22:13:20.401998 1 a.go:1] x"}',
+    '{"timestamp": 1e30, "message": "y"}',
+    '{"__REALTIME_TIMESTAMP":"99999999999999999999999","MESSAGE":"z"}',
+    '{"ts": 1e300, "msg": "x"}',
+    '{"ts": "9999-12-31T23:59:59Z", "level": "info", "msg": "y"}',
+    "9999-12-31T23:59:59.1Z stderr F I1114 22:13:20.401998 1 a.go:1] z",
+    "99999999999 cp-1 kube-apiserver[1]: I1114 22:13:20.401998 1 a.go:1] z",
+]
+
+
+@pytest.mark.parametrize("line", GARBAGE_TIMES)
+def test_times_out_of_range_are_no_times_not_crashes(tmp_path, line):
+    """ROB-1: an infinite, huge or year-9999 time in a wrapper is not a time (the line is kept), never a crash."""
+    _, src, rec = _run(tmp_path, (line + "\n").encode())
+    assert int(rec["n_lines"].sum()) + int(src["unparsed"]) == 1
+    assert rec["timestamp"].isna().all() or (rec["timestamp"].dt.year < 2200).all()
