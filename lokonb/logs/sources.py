@@ -178,7 +178,11 @@ def _open_file(path: Path) -> IO[bytes]:
     head = fh.peek(2)[:2] if hasattr(fh, "peek") else b""
     if head == b"\x1f\x8b":
         gz = gzip.GzipFile(fileobj=fh, mode="rb")
-        return _Utf16Reader(gz) if gz.peek(2)[:2] in UTF16_BOMS else gz  # type: ignore[return-value]
+        try:
+            utf16 = gz.peek(2)[:2] in UTF16_BOMS
+        except (OSError, EOFError, zlib.error):
+            return gz  # type: ignore[return-value]  # corrupt: the read reports it (ROB-1), with what came before
+        return _Utf16Reader(gz) if utf16 else gz  # type: ignore[return-value]
     if head in UTF16_BOMS:
         return _Utf16Reader(fh)  # type: ignore[return-value]
     return fh
