@@ -684,6 +684,10 @@ KUBECTL_PREFIX_RE = re.compile(rb"^\[([a-z]+/[^\]\s/]+/[^\]\s/]+)\] ")
 LOKI_LABELS_RE = re.compile(rb'^\{[\w.]+="(?:[^"\\]|\\.)*"(?:, [\w.]+="(?:[^"\\]|\\.)*")*\} ')
 
 
+#: ``talosctl logs`` puts the node before every line: ``172.20.0.2: <line>``
+TALOS_NODE_RE = re.compile(rb"^(\d{1,3}(?:\.\d{1,3}){3}): (?=\S)")
+
+
 def _kubectl(raw: bytes) -> Unwrapped | None:
     key = None
     if raw[:1] == b"[":
@@ -691,9 +695,13 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         if p is None:
             return None
         key, raw = p.group(1), raw[p.end() :]
+    elif raw[:1].isdigit() and raw[1:4].count(b".") == 1:
+        p = TALOS_NODE_RE.match(raw)
+        if p is not None:
+            key, raw = p.group(1), raw[p.end() :]
     m = KUBECTL_RE.match(raw)
     if not m:
-        # `--prefix` without `--timestamps`: the writer without a time
+        # `--prefix` without `--timestamps`, `talosctl logs`: the writer without a time
         return None if key is None else Unwrapped(raw, None, 0, "kubectl", key=key)
     ns = _ts_groups_ns(m.groups()[:8])
     if ns is None:
