@@ -526,6 +526,8 @@ class Unwrapper:
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
+        if b"\x1b[" in raw:
+            raw = strip_ansi(raw)  # terminal colour codes (stern, logrus and zap console output)
         if self.fmt == "csv":
             return self._csv(raw, lineno)
         if self.fmt == "syslog" and (self.entry is not None or is_journal_entry_start(raw)):
@@ -688,6 +690,10 @@ LOKI_LABELS_RE = re.compile(rb'^\{[\w.]+="(?:[^"\\]|\\.)*"(?:, [\w.]+="(?:[^"\\]
 TALOS_NODE_RE = re.compile(rb"^(\d{1,3}(?:\.\d{1,3}){3}): (?=\S)")
 
 
+#: ``stern --timestamps``: ``<pod> <container> <RFC 3339> <line>`` (colour codes dropped before)
+STERN_RE = re.compile(rb"^([a-z0-9][\w.\-]{0,252} [a-z0-9][\w.\-]{0,62}) (?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)")
+
+
 def _kubectl(raw: bytes) -> Unwrapped | None:
     key = None
     if raw[:1] == b"[":
@@ -697,6 +703,10 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         key, raw = p.group(1), raw[p.end() :]
     elif raw[:1].isdigit() and raw[1:4].count(b".") == 1:
         p = TALOS_NODE_RE.match(raw)
+        if p is not None:
+            key, raw = p.group(1), raw[p.end() :]
+    elif b" " in raw[:300]:
+        p = STERN_RE.match(raw)
         if p is not None:
             key, raw = p.group(1), raw[p.end() :]
     m = KUBECTL_RE.match(raw)
@@ -1102,6 +1112,7 @@ _SPECIFICITY = ("docker", "envelope", "cloudwatch", "cri", "kubectl", "syslog", 
 def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     """Pick the wrapper/inner format of a source from its first 200 non-empty lines (FMT-9)."""
     lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:400] if ln.strip()][:200]
+    lines = [strip_ansi(ln) if b"\x1b[" in ln else ln for ln in lines]
     if not lines:
         return "klog"
     if not CW_HEADER_RE.match(lines[0].lstrip(b"\xef\xbb\xbf")) and csv_header(lines[0]) is not None:

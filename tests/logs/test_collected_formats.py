@@ -211,3 +211,17 @@ def test_times_out_of_range_are_no_times_not_crashes(tmp_path, line):
     _, src, rec = _run(tmp_path, (line + "\n").encode())
     assert int(rec["n_lines"].sum()) + int(src["unparsed"]) == 1
     assert rec["timestamp"].isna().all() or (rec["timestamp"].dt.year < 2200).all()
+
+
+def test_stern_timestamps_with_colours(tmp_path):
+    """`stern --timestamps`: `<pod> <container> <time> <line>`, names coloured on a terminal: the pod and container
+    are the writer (a stack line of cp-1 after cp-2's line is not cp-2's continuation), the time the outer time."""
+    line = "\x1b[3{c}m{pod}\x1b[0m \x1b[33mkube-apiserver\x1b[0m 2023-11-14T22:13:20.{f}Z {text}\n"
+    text = (line.format(c=2, pod="kube-apiserver-cp-1", f="118203001", text=PANIC)
+            + line.format(c=6, pod="kube-apiserver-cp-2", f="223456789", text=TLS)
+            + line.format(c=2, pod="kube-apiserver-cp-1", f="323456789", text="goroutine 1 [running]:"))
+    _, src, rec = _run(tmp_path, text.encode())
+    assert src["format"] == "kubectl"
+    assert list(rec["lineno"]) == [1, 2, 3] and list(rec["n_lines"]) == [1, 1, 1]
+    assert rec.loc[2, "message"] == "goroutine 1 [running]:"
+    assert rec.loc[2, "timestamp"] == pd.Timestamp("2023-11-14T22:13:20.323456789Z")
