@@ -413,14 +413,14 @@ class _SourceRun:
             if self.fmt is None:
                 self.fmt = F.detect_format(block[:65536], self.o.month_names)
                 self.pretty_json = F.is_pretty_json(block[:65536])
-            if self.star is None:
-                self.star = F.is_star_prefixed(block[:65536])
                 if size is not None and self.o.records == "auto":
                     # a large file cannot fit max_records: keep only actionable rows from the start
                     head = block[:65536]
                     per_line = len(head) / max(head.count(b"\n"), 1)
                     if size / per_line > 1.5 * self.o.max_records:
                         self.agg.records_overflow = True
+            if self.star is None:
+                self.star = F.is_star_prefixed(block[:65536])
             self._block(block, cut)
         if self.unwrapper is not None:
             rest = self.unwrapper.flush()
