@@ -734,7 +734,7 @@ _ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line")
 _ENV_TEXT_BYTES = tuple(f'"{k}"'.encode() for k in _ENV_TEXT_KEYS)
 _ENV_TIME_KEYS = ("time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date")
 #: who wrote the line (the writer key of :class:`Unwrapped`): journald fields, then Kubernetes metadata
-_ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname")
+_ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname", "pod")
 _ENV_K8S_KEYS = ("namespace_name", "pod_name", "container_name")
 #: ``logtag`` of Fluent Bit's CRI parser: ``P`` marks a fragment of a line over the runtime's limit
 _ENV_PARTIAL_KEYS = ("logtag", "_p")
@@ -747,19 +747,40 @@ def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
         obj = obj["_source"]  # an Elasticsearch/OpenSearch hit (elasticdump, _search output)
     if "msg" in obj:
         return None
-    key = next((k for k in _ENV_TEXT_KEYS if isinstance(obj.get(k), (str, list))), None)
-    if key is None:
+    body = _env_body(obj)
+    if body is None:
         return None
-    text = _env_text(obj[key])
+    key = next(k for k in _ENV_TEXT_KEYS if isinstance(body.get(k), (str, list)))
+    text = _env_text(body[key])
     if text is None:
         return None
-    stream = {"stdout": 1, "stderr": 2}.get(obj.get("stream"), 0)
-    res = Unwrapped(text, _env_time(obj), stream, "envelope", key=_env_writer(obj))
+    stream = {"stdout": 1, "stderr": 2}.get(body.get("stream", obj.get("stream")), 0)
+    when = _env_time(obj)
+    writers = [_env_writer(obj)]
+    if body is not obj:
+        when = _env_time(body) if when is None else when
+        writers.append(_env_writer(body))
+    writer = b" ".join(w for w in writers if w) or None
+    res = Unwrapped(text, when, stream, "envelope", key=writer)
     res._partial = any(obj.get(k) == "P" for k in _ENV_PARTIAL_KEYS)  # type: ignore[attr-defined]
     if not res._partial:  # type: ignore[attr-defined]
         res = _nested(res)
         res.fmt = "envelope"
     return res
+
+
+#: objects that hold the record inside the envelope: Azure resource logs (AKS diagnostic settings to a storage
+#: account or Event Hubs: ``{"time": …, "category": "kube-apiserver", "properties": {"log": …, "pod": …}}``) and
+#: Google Cloud Logging's ``jsonPayload``
+_ENV_BODY_KEYS = ("properties", "jsonPayload")
+
+
+def _env_body(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """The object that has the line: the record itself, or one of :data:`_ENV_BODY_KEYS`; None without a line."""
+    for body in (obj, *(obj.get(k) for k in _ENV_BODY_KEYS)):
+        if isinstance(body, dict) and any(isinstance(body.get(k), (str, list)) for k in _ENV_TEXT_KEYS):
+            return body
+    return None
 
 
 def _env_text(value: Any) -> bytes | None:
