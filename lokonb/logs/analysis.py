@@ -353,6 +353,7 @@ class _SourceRun:
         self.k_last = 0
         self.last_prov_ns: int | None = None
         self.base_year = opts.year
+        self.start_anchored = False  # base_year is the year of the first record (a log file's header)
         if self.base_year is None:
             anchor = src.anchor_ns if src.anchor_ns is not None else time.time_ns()
             self.base_year = F.civil_from_days(anchor // F.DAY_NS)[0]
@@ -421,12 +422,28 @@ class _SourceRun:
                         self.agg.records_overflow = True
             if self.star is None:
                 self.star = F.is_star_prefixed(block[:65536])
+                self._header_anchor(block)
             self._block(block, cut)
         if self.unwrapper is not None:
             rest = self.unwrapper.flush()
             if rest:
                 self._wrapped_lines([(u, ln) for u, ln in rest], [])
         self.stats["truncated_lines"] += self.src.truncated_lines
+
+    def _header_anchor(self, block: bytes) -> None:
+        """A year the source states in its first lines (formats.header_anchor) beats the file's mtime (a copied or
+        downloaded file has the copy's mtime): journalctl's span end is the end anchor; a klog log file's creation
+        time is the year of the first record."""
+        found = F.header_anchor(block) if self.o.year is None and self.chunks is None else None
+        if found is None:
+            return
+        name, ns = found
+        self.src.year_source = name
+        if name == "journal-header":
+            self.src.anchor_ns = ns
+        else:
+            self.base_year = F.civil_from_days(ns // F.DAY_NS)[0]
+            self.start_anchored = True
 
     def _block(self, block: bytes, cut: list[int]) -> None:
         if self.pretty_json:
@@ -1514,6 +1531,7 @@ class _SourceRun:
         if (
             self.used_time4
             and self.o.year is None
+            and not self.start_anchored
             and self.src.anchor_ns is not None
             and self.last_prov_ns is not None
         ):

@@ -1193,6 +1193,29 @@ def relative_logrus_level(line: bytes) -> str | None:
     return None if m is None else _LOGRUS_LEVEL[m.group(1).decode().lower()]
 
 
+#: the year of a source in its own header lines: journalctl's ``-- Logs begin at Tue 2023-11-14 08:00:01 UTC, end at
+#: Tue 2023-11-14 22:30:00 UTC. --`` (newer: ``-- Journal begins at …, ends at …. --``), whose end is an end anchor
+#: (TIME-4), and the ``Log file created at: 2023/11/14 22:13:20`` header of a klog ``--log-file``, the start
+_JOURNAL_SPAN_RE = re.compile(
+    rb"^(?:\* )?-- (?:Logs begin|Journal begins) at .*?, ends? at [A-Z][a-z]{2} (\d{4})-(\d\d)-(\d\d) "
+    rb"(\d\d):(\d\d):(\d\d)",
+    re.M,
+)
+_LOG_FILE_CREATED_RE = re.compile(rb"^Log file created at: (\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)", re.M)
+
+
+def header_anchor(head: bytes) -> tuple[str, int] | None:
+    """``("journal-header", end ns)`` or ``("log-file-header", start ns)`` from the first lines of a source (times
+    read as UTC: only their year is used), else None."""
+    for name, rx in (("journal-header", _JOURNAL_SPAN_RE), ("log-file-header", _LOG_FILE_CREATED_RE)):
+        m = rx.search(head[:4096])
+        if m is not None:
+            ns = _ts_groups_ns((*m.groups(), "", "Z"))
+            if ns is not None:
+                return name, ns
+    return None
+
+
 def starts_record(line: bytes) -> bool:
     """A header-less line that starts a record (:data:`RECORD_START_RE`), colour codes ignored."""
     if b"\x1b[" in line:

@@ -225,3 +225,23 @@ def test_stern_timestamps_with_colours(tmp_path):
     assert list(rec["lineno"]) == [1, 2, 3] and list(rec["n_lines"]) == [1, 1, 1]
     assert rec.loc[2, "message"] == "goroutine 1 [running]:"
     assert rec.loc[2, "timestamp"] == pd.Timestamp("2023-11-14T22:13:20.323456789Z")
+
+
+@pytest.mark.parametrize(
+    ("head", "year_source"),
+    [
+        ("-- Logs begin at Tue 2023-11-14 08:00:01 UTC, end at Tue 2023-11-14 22:30:00 UTC. --\n", "journal-header"),
+        ("-- Journal begins at Tue 2023-11-14 08:00:01 UTC, ends at Tue 2023-11-14 22:30:00 UTC. --\n",
+         "journal-header"),
+        ("Log file created at: 2023/11/14 22:13:19\nRunning on machine: cp-1\n"
+         "Binary: Built with gc go1.20.10 for linux/amd64\n"
+         "Log line format: [IWEF]mmdd hh:mm:ss.uuuuuu threadid file:line] msg\n", "log-file-header"),
+    ],
+)
+def test_a_year_stated_in_the_header_beats_the_file_mtime(tmp_path, head, year_source):
+    """A copied or downloaded log has the copy's mtime (here 2025): the journal span or the klog log file header
+    says 2023 (TIME-4)."""
+    res, src, rec = _run(tmp_path, (head + PANIC + "\n" + TLS + "\n").encode())
+    assert src["year_source"] == year_source
+    assert list(rec.dropna(subset=["timestamp"])["timestamp"].dt.year) == [2023, 2023]
+    assert rec.loc[0, "n_lines"] == head.count("\n") and rec.loc[0, "family"] == "wrapper"
