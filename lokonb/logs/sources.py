@@ -200,7 +200,7 @@ class _Utf16Reader(io.RawIOBase):
         super().__init__()
         self._fh = fh
         self._dec = codecs.getincrementaldecoder("utf-16")("replace")
-        self._buf = b""
+        self._buf = bytearray()  # appended in place: a block of many MiB is built in linear time
 
     def readable(self) -> bool:
         return True
@@ -208,11 +208,12 @@ class _Utf16Reader(io.RawIOBase):
     def read(self, size: int | None = -1) -> bytes:
         want = 1 << 62 if size is None or size < 0 else max(size, 1)
         while len(self._buf) < want:
-            raw = self._fh.read(1 << 16)
+            raw = self._fh.read(1 << 20)
             self._buf += self._dec.decode(raw, final=not raw).encode("utf-8", "surrogateescape")
             if not raw:
                 break
-        out, self._buf = self._buf[:want], self._buf[want:]
+        out = bytes(self._buf[:want])
+        del self._buf[:want]
         return out
 
     def close(self) -> None:
