@@ -588,6 +588,11 @@ class _SourceRun:
                             inner_sys[i] = F.syslog_key(wres.syslog_time)
                         replaced[i] = line
                         break
+            sup = F.k0s_supervised(line)
+            if sup is not None:
+                # a k0s supervisor's logrus record (a file of k0s's own log, not through journald): the apiserver's
+                # line inside it is the record's line (a klog line, or a header-less one such as cobra's Error:)
+                line = replaced[i] = sup[0].replace(b"\n", b" ")
             if F.is_audit_event(line):
                 # an audit log given as input: each event is counted, not glued to the record before it
                 skip[i] = True

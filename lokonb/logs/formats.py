@@ -651,6 +651,20 @@ _GO_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"r": b"\r"}
 _GO_ESCAPE_RE = re.compile(rb"\\(.)", re.S)
 
 
+def k0s_supervised(line: bytes) -> tuple[bytes, int] | None:
+    """(the line, its stream: 0 unknown, 1 stdout, 2 stderr) inside a k0s supervisor's logrus record
+    (:data:`LOGRUS_RE` with a ``component=`` key), unquoted; None for any other line (k3s's and RKE2's own logrus
+    records have no ``component=``: they are events of their own)."""
+    if line[:6] != b'time="':
+        return None
+    m = LOGRUS_RE.match(line)
+    if m is None or not re.search(rb"(?:^| )component=", m.group(2)):
+        return None
+    text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), m.group(1))
+    sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", m.group(2))
+    return text, 0 if sm is None else 1 if sm.group(1) == b"stdout" else 2
+
+
 def _nested(res: Unwrapped) -> Unwrapped:
     """A container log line forwarded by syslog (rsyslog ``imfile`` on ``/var/log/pods/*/*/*.log`` or
     ``/var/log/containers``): the CRI or Docker line inside the syslog prefix is unwrapped too, so its stream,
@@ -660,13 +674,11 @@ def _nested(res: Unwrapped) -> Unwrapped:
     if not inner:
         return res
     if inner[:6] == b'time="':
-        m = LOGRUS_RE.match(inner)
-        if m is None or not re.search(rb"(?:^| )component=", m.group(2)):
+        sup = k0s_supervised(inner)
+        if sup is None:
             # k3s's and RKE2's own logrus records are events of their own (canonical_inner reads them)
             return res
-        text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), m.group(1))
-        sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", m.group(2))
-        stream = 0 if sm is None else 1 if sm.group(1) == b"stdout" else 2
+        text, stream = sup
         return Unwrapped(text, res.outer_ns, stream, res.fmt, syslog_time=res.syslog_time, key=res.key)
     sub = None
     if inner[:1].isdigit():
