@@ -129,7 +129,7 @@ def _check_block(col: Collector, data: Any, table: tuple[Field, ...], base: str,
         if value is None and spec.default is DERIVED:
             continue  # null = "use the derived default" (how to_dict() writes unset derived values)
         try:
-            out[key] = convert(spec.kind, value, nullable=spec.default is None and not spec.required)
+            out[key] = _normalize(key, convert(spec.kind, value, nullable=spec.default is None and not spec.required))
         except BadValue as exc:
             item_path = path if exc.item is None else key_path(path, exc.item)
             item_raw = (*raw, key) if exc.item is None else (*raw, key, exc.item)
@@ -140,6 +140,23 @@ def _check_block(col: Collector, data: Any, table: tuple[Field, ...], base: str,
             col.add(attr_path(base, spec.name), "is required", raw=raw, rule="required")
             out[spec.name] = INVALID
     return out
+
+
+def _strip_items(value: Any) -> Any:
+    """SSH keys without surrounding whitespace: a heredoc or YAML block scalar ends a key with newlines (lokoctl
+    trims them too, so the key renders as one line)."""
+    if isinstance(value, list | tuple):
+        return type(value)(v.strip() if isinstance(v, str) else v for v in value)
+    return value
+
+
+#: Converted values cleaned up before validation, by attribute name (same at every level).
+_NORMALIZERS = {"ssh_pubkeys": _strip_items}
+
+
+def _normalize(name: str, value: Any) -> Any:
+    clean = _NORMALIZERS.get(name)
+    return value if clean is None else clean(value)
 
 
 def _defaults(values: dict[str, Any], table: tuple[Field, ...]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lokonb.config.build import INVALID, Locator, RawDefinition, RawPath, validate_raw
-from lokonb.config.errors import Issue
+from lokonb.config.errors import ConfigValidationError, Issue
 from lokonb.config.fields import CLUSTER_FIELDS, OIDC_FIELDS, POOL_FIELDS, names
 from lokonb.config.hclexpr import Context, ExprError, FailedVariable, evaluate, unquote_key
 from lokonb.config.loaders import Loaded, log
@@ -172,6 +172,23 @@ def _unclosed_block(text: str) -> int | None:
     return None
 
 
+_BARE_WORD = re.compile(r'^\s*([A-Za-z_][\w-]*)((?:\s+"[^"]*")*)\s*(?:#.*|//.*)?$')
+
+
+def _bare_word(text: str, line: object) -> tuple[int, str, str] | None:
+    """Line, word and labels of a lone name (``oops``) or block header without body (``foo "bar"``) before the
+    error: HCL then wants a ``{``."""
+    if not isinstance(line, int):
+        return None
+    lines = text.split("\n")
+    for number in range(min(line - 1, len(lines)), 0, -1):
+        stripped = lines[number - 1].strip()
+        if stripped and not stripped.startswith(("#", "//")):
+            match = _BARE_WORD.match(lines[number - 1])
+            return (number, match.group(1), match.group(2)) if match else None
+    return None
+
+
 def _parse(path: Path) -> _Source:
     import hcl2
     from hcl2.utils import SerializationOptions
@@ -183,12 +200,40 @@ def _parse(path: Path) -> _Source:
     except Exception as exc:  # noqa: BLE001 - lark raises many types; all become a located ConfigError
         line, column = getattr(exc, "line", None), getattr(exc, "column", None)
         detail = _syntax_detail(exc, text)
+        bare = _bare_word(text, line) if set(getattr(exc, "expected", None) or ()) == {"LBRACE"} else None
+        if bare is not None:
+            (line, word, labels), column = bare, None
+            detail = (f"{word!r} is neither an attribute nor a block: write {word} = value, or "
+                      f"{word} \"label\" {{ ... }}") if not labels else \
+                f"block {word}{labels} has no body: write {word}{labels} {{ ... }}"
         if isinstance(line, int) and line > text.count("\n") + 1:
             line, column = text.count("\n") + 1, 1  # the end of the file, not of the newline added above
         raise ConfigError(f"HCL syntax error: {detail}", file=str(path),
                           line=line if isinstance(line, int) and line > 0 else None,
                           column=column if isinstance(column, int) and column > 0 else None) from None
     return _Source(path, text, data)
+
+
+def _parse_all(path: Path, files: list[Path]) -> list[_Source]:
+    """Every file parsed; syntax errors in several files are reported together (as lokoctl does)."""
+    sources, failed = [], []
+    for file in files:
+        try:
+            sources.append(_parse(file))
+        except ConfigError as exc:
+            failed.append(exc)
+    if len(failed) == 1:
+        raise failed[0]
+    if failed:
+        raise ConfigValidationError([Issue(path="", message=exc.message, rule="syntax", source=_where(exc))
+                                     for exc in failed], file=str(path))
+    return sources
+
+
+def _where(exc: ConfigError) -> str | None:
+    if exc.file is None:
+        return None
+    return f"{exc.file}:{exc.line}" if exc.line is not None else exc.file
 
 
 def _config_files(path: Path) -> list[Path]:
@@ -596,8 +641,7 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
                  overrides: Mapping[str, Any] | None = None) -> Loaded:
     """Load and validate a Lokomotive config (file or directory); returns the model with its warnings."""
     path = Path(path)
-    files = _config_files(path)
-    sources = [_parse(f) for f in files]
+    sources = _parse_all(path, _config_files(path))
     issues: list[Issue] = []
     for source in sources:
         for key in source.data:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import functools
 import ipaddress
 import re
@@ -458,8 +459,6 @@ def known_regions() -> dict[str, str]:
 
 
 def v15_region(r: Resolved, col: Collector, env: Env) -> None:
-    import difflib
-
     region = r.cluster["region"]
     if not ok(region):
         return
@@ -468,11 +467,17 @@ def v15_region(r: Resolved, col: Collector, env: Env) -> None:
         and not (isinstance(col.raw.cluster, Mapping) and "region" in col.raw.cluster)
     path, raw = ("aws.region", ("aws", "region")) if from_aws else ("region", ("cluster", "region"))
     if region not in regions:
-        close = difflib.get_close_matches(region, list(regions), n=3, cutoff=0.6)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
-        col.add(path, f"{region!r} is not an AWS region known to botocore; {hint}(a very new region may "
-                "need a newer botocore)", raw=raw, value=region, rule="V15",
+        col.add(path, _region_problem(region, list(regions)), raw=raw, value=region, rule="V15",
                 allowed="an EC2 region of the aws, aws-cn or aws-us-gov partition")
+
+
+def _region_problem(region: str, regions: list[str]) -> str:
+    """Why ``region`` is refused: empty (Lokomotive's ``region = ""`` is not "the default"), or unknown."""
+    if not region.strip():
+        return "is empty; set a region such as eu-central-1, or leave the attribute out for the default"
+    close = difflib.get_close_matches(region, regions, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else " (a very new region may need a newer botocore)"
+    return f"{region!r} is not an AWS region known to botocore{hint}"
 
 
 # --- V16 / V17 / V18 / V19 ------------------------------------------------------------------------------------
