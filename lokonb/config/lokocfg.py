@@ -71,6 +71,15 @@ class _Source:
         found = self.inner(start, pattern)
         return found[0] if found else None
 
+    def repeated(self, start: int | None, name: str, path: str) -> Issue | None:
+        """HCL's "Attribute redefined": ``name = ...`` twice directly inside one block (python-hcl2 keeps one)."""
+        lines = self.inner(start, rf'^\s*"?{re.escape(name)}"?\s*=(?!=)')
+        if len(lines) < 2:
+            return None
+        return Issue(path=path, rule="duplicate", source=f"{self.path}:{lines[1]}",
+                     message=f"is set again (first on line {lines[0]}); HCL allows a name once per "
+                             + ("block" if start is not None else "file"))
+
     def attr_line(self, start: int | None, name: str) -> int | None:
         """The line of ``name = ...`` (or ``name {``) directly inside the block opened on line ``start``."""
         return self.first(start, rf'^\s*"?{re.escape(name)}"?\s*(=|\{{|")')
@@ -144,7 +153,7 @@ def _syntax_detail(exc: Exception, text: str) -> str:
             return f"unexpected {found}: a string is not closed (a '\"' is missing)"
         if open_line is not None:
             return f"unexpected {found}: a '}}' is missing (the block opened on line {open_line} is not closed)"
-    elif value.strip() == "":
+    elif value.split("\n")[0].strip() == "":
         found = "end of line"
     elif kind in _TERMINALS and kind not in ("NAME", "INT_LITERAL", "FLOAT_LITERAL"):
         found = _TERMINALS[kind]
@@ -327,6 +336,8 @@ def _resolve_values(v: _Vars, vars_path: Path | None, overrides: Mapping[str, An
         for key, raw in source.data.items():
             if isinstance(raw, list) and raw and isinstance(raw[0], dict) and "__is_block__" in str(raw[0]):
                 raise ConfigError(f"{key}: the vars file holds only NAME = VALUE lines", file=str(vars_path))
+            if (twice := source.repeated(None, key, f"var.{key}")) is not None:
+                issues.append(twice)
             if key not in v.declared:
                 issues.append(Issue(path=f"var.{key}", severity="warning", rule="vars",
                                     message=f"set in {vars_path.name} but no variable \"{key}\" block declares "
@@ -456,6 +467,8 @@ class _BodyReader:
                     self.error(path, f"unknown block (blocks allowed here: {inside})", as_block, rule="unknown")
             else:
                 values[key] = self.value(raw, path, as_attr)
+                if (twice := self.source.repeated(start, key, path)) is not None:
+                    self.issues.append(twice)
         return values, nested
 
 
@@ -591,6 +604,8 @@ def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Contex
     start = source.first(None, r"^\s*backend\b")
     for key, value in body.items():
         line = source.attr_line(start, key) or start  # inside the backend block (a cluster has region/path too)
+        if (twice := source.repeated(start, key, f"backend.{key}")) is not None:
+            issues.append(twice)
         if key not in BACKEND_ATTRS[name]:
             close = difflib.get_close_matches(key, BACKEND_ATTRS[name], n=1, cutoff=0.6)
             hint = f'did you mean "{close[0]}"?' if close else "allowed: " + ", ".join(BACKEND_ATTRS[name])
