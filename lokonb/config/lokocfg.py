@@ -422,6 +422,12 @@ _POOL_ATTRS = frozenset(names(POOL_FIELDS)) - {"name"}
 _OIDC_ATTRS = frozenset(names(OIDC_FIELDS))
 
 
+#: Blocks of other platforms' cluster sections, with what ``cluster "aws"`` takes instead.
+_OTHER_PLATFORM_BLOCKS = {
+    "dns": '; cluster "aws" takes dns_zone = "<zone>" and dns_zone_id = "<Route 53 zone id>" attributes instead',
+}
+
+
 #: Nested blocks of one kind: (labels, body, line) in source order.
 _Nested = list[tuple[tuple[str, ...], dict[str, Any], int | None]]
 
@@ -464,7 +470,9 @@ class _BodyReader:
                     self.error(path, f'is an attribute, not a block: write {key} = {{ ... }} (with "=")', as_block)
                 else:
                     inside = ", ".join(blocks) if blocks else "none"
-                    self.error(path, f"unknown block (blocks allowed here: {inside})", as_block, rule="unknown")
+                    hint = _OTHER_PLATFORM_BLOCKS.get(key, "") if base == "" else ""
+                    self.error(path, f"unknown block (blocks allowed here: {inside}){hint}", as_block,
+                               rule="unknown")
             else:
                 values[key] = self.value(raw, path, as_attr)
                 if (twice := self.source.repeated(start, key, path)) is not None:

@@ -517,7 +517,14 @@ def label_problem(key: str, value: str | None, *, node_label: bool = False) -> s
     from lokonb.kube.labels import kubelet_label_error, label_key_error, label_value_error
 
     return (label_key_error(key) or (kubelet_label_error(key) if node_label else None)
-            or (label_value_error(value) if value is not None else None))
+            or _spaces(value) or (label_value_error(value) if value is not None else None))
+
+
+def _spaces(value: str | None) -> str | None:
+    """Whitespace around a value is a typo Kubernetes refuses (Lokomotive's checkWorkerPoolLabelsAndTaints too)."""
+    if isinstance(value, str) and value and value != value.strip():
+        return f"value {value!r} has leading or trailing whitespace; write {value.strip()!r}"
+    return None
 
 
 def v18_labels_taints(r: Resolved, col: Collector, env: Env) -> None:
