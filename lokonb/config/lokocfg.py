@@ -73,7 +73,8 @@ class _Source:
 
     def repeated(self, start: int | None, name: str, path: str) -> Issue | None:
         """HCL's "Attribute redefined": ``name = ...`` twice directly inside one block (python-hcl2 keeps one)."""
-        lines = self.inner(start, rf'^\s*"?{re.escape(name)}"?\s*=(?!=)')
+        quoted = _heredoc_bodies(self.text)
+        lines = [n for n in self.inner(start, rf'^\s*"?{re.escape(name)}"?\s*=(?!=)') if n not in quoted]
         if len(lines) < 2:
             return None
         return Issue(path=path, rule="duplicate", source=f"{self.path}:{lines[1]}",
@@ -125,6 +126,20 @@ def _line_depths(text: str) -> list[int]:
                 depth = max(depth - 1, 0)
             i += 1
     return depths
+
+
+def _heredoc_bodies(text: str) -> set[int]:
+    """1-based numbers of the lines inside heredocs (a snippet's ``count = 5`` is text, not an attribute)."""
+    inside, marker = set(), None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if marker is not None:
+            if line.strip() == marker:
+                marker = None
+            else:
+                inside.add(number)
+        elif (m := re.search(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$", line)) is not None:
+            marker = m.group(1)
+    return inside
 
 
 #: Parser terminals in words (python-hcl2's lark grammar), for syntax errors an operator can act on.

@@ -1,0 +1,109 @@
+"""HCL rules lokoctl enforces and python-hcl2 does not (an attribute set twice), syntax errors worded for the
+operator, and the clean-ups found by running Lokomotive's Go test snippets (test_lokomotive_go_cases.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lokonb.config import ConfigError, ConfigValidationError, load_yaml, read_lokocfg
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"
+CLUSTER = f"""\
+cluster "aws" {{
+  cluster_name = "c"
+  dns_zone     = "example.com"
+  ssh_pubkeys  = ["{KEY}"]
+{{body}}
+}}
+"""
+POOL = '  worker_pool "p" {\n    count = 1\n  }'
+
+
+def _write(tmp_path, body: str = POOL, name: str = "cluster.lokocfg"):
+    path = tmp_path / name
+    path.write_text(CLUSTER.replace("{body}", body), encoding="utf-8")
+    return path
+
+
+def _errors(path, vars_path=None) -> dict[str, tuple[str, str | None]]:
+    with pytest.raises(ConfigValidationError) as info:
+        read_lokocfg(path, vars_path)
+    return {i.path: (i.message, i.source) for i in info.value.errors}
+
+
+@pytest.mark.parametrize(("body", "path", "line"), [
+    ('  region = "eu-west-1"\n  region = "eu-west-2"\n' + POOL, "region", 6),
+    ('  worker_pool "p" {\n    count = 1\n    count = 2\n  }', 'worker_pool["p"].count', 7),
+    ('  oidc {\n    client_id = "a"\n    client_id = "b"\n  }\n' + POOL, "oidc.client_id", 7),
+])
+def test_an_attribute_set_twice_in_a_block_is_an_error_at_its_second_line(tmp_path, body, path, line):
+    errors = _errors(_write(tmp_path, body))
+    message, source = errors[path]
+    assert "is set again (first on line" in message and source.endswith(f":{line}")
+
+
+def test_an_attribute_set_twice_in_the_backend_is_an_error(tmp_path):
+    path = _write(tmp_path)
+    path.write_text(path.read_text() + 'backend "local" {\n  path = "a"\n  path = "b"\n}\n', encoding="utf-8")
+    assert "is set again" in _errors(path)["backend.path"][0]
+
+
+def test_a_variable_set_twice_in_the_vars_file_is_an_error(tmp_path):
+    path = _write(tmp_path, '  cluster_name = var.name\n' + POOL)
+    path.write_text('variable "name" {}\n' + path.read_text().replace('  cluster_name = "c"\n', ""))
+    vars_path = tmp_path / "lokocfg.vars"
+    vars_path.write_text('name = "a"\nname = "b"\n', encoding="utf-8")
+    message, source = _errors(path, vars_path)["var.name"]
+    assert "once per file" in message and source.endswith("lokocfg.vars:2")
+
+
+def test_a_heredoc_line_that_looks_like_an_attribute_is_not_a_repetition(tmp_path):
+    snippet = '    clc_snippets = [<<EOF\nstorage: {}\n    count = 5\nEOF\n    ]\n'
+    path = _write(tmp_path, f'  worker_pool "p" {{\n    count = 1\n{snippet}  }}')
+    assert read_lokocfg(path).config.worker_pools[0].clc_snippets[0].endswith("count = 5\n")
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [
+    ("oops", 1, "'oops' is neither an attribute nor a block"),
+    ('cluster "aws" {\n  oops\n}\n', 2, "write oops = value"),
+    ('foo "bar"\n', 1, 'block foo "bar" has no body'),
+    ('cluster "aws" {\n  dns_zone = \n  cluster_name = "c"\n}\n', 2, "unexpected end of line: expected a value"),
+])
+def test_syntax_errors_say_what_is_wrong_at_the_line_where_it_is(tmp_path, text, line, words):
+    path = tmp_path / "c.lokocfg"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_lokocfg(path)
+    assert words in str(info.value) and info.value.line == line
+
+
+def test_syntax_errors_of_every_file_of_a_directory_are_reported(tmp_path):
+    (tmp_path / "a.lokocfg").write_text("oops1", encoding="utf-8")
+    (tmp_path / "b.lokocfg").write_text("oops2", encoding="utf-8")
+    with pytest.raises(ConfigValidationError) as info:
+        read_lokocfg(tmp_path)
+    sources = sorted(i.source.rsplit("/", 1)[-1] for i in info.value.errors)
+    assert sources == ["a.lokocfg:1", "b.lokocfg:1"]
+
+
+def test_ssh_keys_lose_surrounding_whitespace_from_lokocfg_heredocs_and_yaml(minimal):
+    minimal["cluster"]["ssh_pubkeys"] = [KEY + "\n\n"]
+    minimal["cluster"]["worker_pools"][0]["ssh_pubkeys"] = ["  " + KEY + "\n"]
+    config = load_yaml(minimal)
+    assert config.ssh_pubkeys == (KEY,) and config.worker_pools[0].ssh_pubkeys == (KEY,)
+
+
+def test_an_empty_region_says_it_is_empty(tmp_path):
+    message, _source = _errors(_write(tmp_path, '  region = ""\n' + POOL))["region"]
+    assert message.startswith("is empty")
+
+
+def test_a_label_value_with_a_trailing_space_says_so(tmp_path):
+    body = '  worker_pool "p" {\n    count = 1\n    labels = { "a" = "b " }\n  }'
+    message, _source = _errors(_write(tmp_path, body))['worker_pool["p"].labels["a"]']
+    assert "leading or trailing whitespace; write 'b'" in message
+
+
+def test_a_dns_block_of_other_platforms_names_the_aws_attributes(tmp_path):
+    body = '  dns {\n    zone = "example.com"\n  }\n' + POOL
+    assert "dns_zone_id" in _errors(_write(tmp_path, body))["dns"][0]
