@@ -316,6 +316,10 @@ def parse_var_override(text: str) -> tuple[str, Any]:
         return name, value
 
 
+#: Attributes of a ``variable`` block; only ``default`` has a meaning for lokoctl (and lokonb).
+_VARIABLE_ATTRS = ("default", "type", "description", "sensitive", "nullable")
+
+
 def _collect_variables(sources: list[_Source], issues: list[Issue]) -> _Vars:
     out = _Vars()
     for source in sources:
@@ -324,10 +328,12 @@ def _collect_variables(sources: list[_Source], issues: list[Issue]) -> _Vars:
             if name in out.declared:
                 raise ConfigError(f'variable "{name}" is declared twice', file=str(source.path), line=line)
             out.where[name] = (source, line)
-            unknown = set(body) - {"default", "type", "description", "sensitive", "nullable"}
+            unknown = sorted(set(body) - set(_VARIABLE_ATTRS))
             if unknown:
-                raise ConfigError(f'variable "{name}": unknown attribute {sorted(unknown)[0]!r} (allowed: '
-                                  "default, type, description)", file=str(source.path))
+                close = difflib.get_close_matches(unknown[0], _VARIABLE_ATTRS, n=1, cutoff=0.6)
+                hint = f'did you mean "{close[0]}"?' if close else "allowed: default, type, description"
+                raise ConfigError(f'variable "{name}": unknown attribute {unknown[0]!r}; {hint}',
+                                  file=str(source.path), line=source.attr_line(line, unknown[0]) or line)
             out.declared[name] = body.get("default", _UNSET)
     return out
 

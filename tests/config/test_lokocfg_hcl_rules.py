@@ -107,3 +107,11 @@ def test_a_label_value_with_a_trailing_space_says_so(tmp_path):
 def test_a_dns_block_of_other_platforms_names_the_aws_attributes(tmp_path):
     body = '  dns {\n    zone = "example.com"\n  }\n' + POOL
     assert "dns_zone_id" in _errors(_write(tmp_path, body))["dns"][0]
+
+
+def test_a_misspelt_variable_attribute_is_named_at_its_line_with_a_suggestion(tmp_path):
+    path = tmp_path / "c.lokocfg"
+    path.write_text('variable "x" {\n  type = string\n  defualt = "a"\n}\ncluster "aws" {}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_lokocfg(path)
+    assert info.value.line == 3 and 'did you mean "default"?' in str(info.value)
