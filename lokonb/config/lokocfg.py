@@ -13,6 +13,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -559,6 +560,61 @@ def _empty_means_default(cluster: dict[str, Any], locate: Locator, issues: list[
                  ("cluster", "worker_pools", index))
 
 
+_NUMERAL = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
+def _number_text(value: int | float) -> str:
+    """A number as HCL (cty) writes it as a string: ``5``, ``0.05``, ``2.0`` -> ``2``."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def _to_string(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _number_text(value) if isinstance(value, int | float) else value
+
+
+def _to_number(value: Any) -> Any:
+    if isinstance(value, str) and _NUMERAL.fullmatch(value):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    return value
+
+
+def _to_bool(value: Any) -> Any:
+    return {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
+
+
+#: HCL's automatic type conversions by attribute kind, which lokoctl got from gohcl's decoding: a quoted number
+#: where a number is expected, "true"/"false" for a bool, a number or bool where a string is expected (also as
+#: list items and map values). Anything else is left for the type check to report.
+_HCL_CONVERSIONS: dict[str, Any] = {
+    "int": _to_number, "number": _to_number, "bool": _to_bool,
+    "str": _to_string, "path": _to_string, "cidr": _to_string, "ip": _to_string,
+    "list": lambda v: [_to_string(i) for i in v] if isinstance(v, list) else v,
+    "map": lambda v: {k: _to_string(i) for k, i in v.items()} if isinstance(v, dict) else v,
+}
+
+
+def _hcl_conversions(cluster: dict[str, Any]) -> None:
+    """Convert the cluster's, its pools' and its oidc block's values as HCL would for their attribute types."""
+    def convert(values: Any, fields: tuple[Any, ...]) -> None:
+        if not isinstance(values, dict):
+            return
+        kinds = {f.name: f.kind for f in fields}
+        for name, value in values.items():
+            conversion = _HCL_CONVERSIONS.get(kinds.get(name, ""))
+            if conversion is not None and value is not INVALID:
+                values[name] = conversion(value)
+
+    convert(cluster, CLUSTER_FIELDS)
+    convert(cluster.get("oidc"), OIDC_FIELDS)
+    for pool in cluster.get("worker_pools", []):
+        convert(pool, POOL_FIELDS)
+
+
 def _os_name(cluster: dict[str, Any], locate: Locator, issues: list[Issue]) -> None:
     """``os_name`` (some Lokomotive releases; "flatcar" was its only working value): lokonb installs Flatcar only."""
     if "os_name" not in cluster:
@@ -727,6 +783,7 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
                             message="components are not handled by lokonb: " + ", ".join(components)
                                     + " (install them with lokoctl or Helm)"))
     locate = _locator(cluster_source, cluster_line, pool_lines, backends[0][0] if backends else None)
+    _hcl_conversions(cluster)
     _os_name(cluster, locate, issues)
     _empty_means_default(cluster, locate, issues)
     _string_labels(cluster, locate, issues)

@@ -115,3 +115,22 @@ def test_a_misspelt_variable_attribute_is_named_at_its_line_with_a_suggestion(tm
     with pytest.raises(ConfigError) as info:
         read_lokocfg(path)
     assert info.value.line == 3 and 'did you mean "default"?' in str(info.value)
+
+
+def test_hcl_type_conversions_apply_as_lokoctl_decoded_them(tmp_path):
+    body = ('  controller_count = "3"\n  enable_csi = "true"\n  tags = { "n" = 5 }\n'
+            '  worker_pool "p" {\n    count = "2"\n    spot_price = 0.05\n    disk_size = 50.0\n'
+            '    lb_http_port = "8080"\n    labels = { "a" = true }\n  }')
+    config = read_lokocfg(_write(tmp_path, body)).config
+    pool = config.worker_pools[0]
+    assert (config.controller_count, config.enable_csi, dict(config.tags)) == (3, True, {"n": "5"})
+    assert (pool.count, pool.spot_price, pool.disk_size, pool.lb_http_port) == (2, "0.05", 50, 8080)
+    assert dict(pool.labels) == {"a": "true"}
+
+
+@pytest.mark.parametrize(("value", "words"), [('"three"', 'expected an integer, got "three"'),
+                                               ('"3.5"', "expected an integer, got 3.5"),
+                                               ('" 3"', 'expected an integer, got " 3"')])
+def test_strings_that_are_no_whole_numbers_stay_type_errors(tmp_path, value, words):
+    body = f'  worker_pool "p" {{\n    count = {value}\n  }}'
+    assert words in _errors(_write(tmp_path, body))['worker_pool["p"].count'][0]
