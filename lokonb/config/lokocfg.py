@@ -130,14 +130,13 @@ def _line_depths(text: str) -> list[int]:
 
 
 def _heredoc_bodies(text: str) -> set[int]:
-    """1-based numbers of the lines inside heredocs (a snippet's ``count = 5`` is text, not an attribute)."""
+    """1-based numbers of heredoc body and end-marker lines (a snippet's ``count = 5`` is no attribute)."""
     inside, marker = set(), None
     for number, line in enumerate(text.split("\n"), start=1):
         if marker is not None:
+            inside.add(number)  # the closing marker too: it is no attribute or block header either
             if line.strip() == marker:
                 marker = None
-            else:
-                inside.add(number)
         elif (m := re.search(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$", line)) is not None:
             marker = m.group(1)
     return inside
@@ -236,7 +235,25 @@ def _parse(path: Path) -> _Source:
         raise ConfigError(f"HCL syntax error: {detail}", file=str(path),
                           line=line if isinstance(line, int) and line > 0 else None,
                           column=column if isinstance(column, int) and column > 0 else None) from None
+    _brace_on_header_line(path, text)
     return _Source(path, text, data)
+
+
+_BLOCK_HEADER = re.compile(r'^\s*([A-Za-z_][\w-]*(?:\s+(?:"[^"]*"|[A-Za-z_][\w-]*))*)\s*$')
+
+
+def _brace_on_header_line(path: Path, text: str) -> None:
+    """HCL wants a block's ``{`` on its header's line (``cluster "aws" {``); python-hcl2 takes a ``{`` on the next
+    line and turns the line break into a label, so say what lokoctl says instead of a puzzling shape error."""
+    lines, quoted = text.split("\n"), _heredoc_bodies(text)
+    for index, line in enumerate(lines[1:], start=1):
+        if index + 1 in quoted or not line.lstrip().startswith("{"):
+            continue
+        before = next((n for n in range(index - 1, -1, -1) if lines[n].strip() and n + 1 not in quoted), None)
+        header = _BLOCK_HEADER.match(lines[before]) if before is not None else None
+        if header is not None and before + 1 not in quoted:
+            raise ConfigError(f"block {header.group(1)}: its '{{' must be on the same line as the header (HCL "
+                              f"requires it): write {header.group(1)} {{", file=str(path), line=before + 1)
 
 
 def _parse_all(path: Path, files: list[Path]) -> list[_Source]:

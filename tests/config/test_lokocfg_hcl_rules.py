@@ -134,3 +134,20 @@ def test_hcl_type_conversions_apply_as_lokoctl_decoded_them(tmp_path):
 def test_strings_that_are_no_whole_numbers_stay_type_errors(tmp_path, value, words):
     body = f'  worker_pool "p" {{\n    count = {value}\n  }}'
     assert words in _errors(_write(tmp_path, body))['worker_pool["p"].count'][0]
+
+
+@pytest.mark.parametrize(("text", "line", "header"), [
+    ('cluster "aws"\n{\n}\n', 1, 'cluster "aws"'),
+    (CLUSTER.replace("{body}", '  worker_pool "p"\n  {\n    count = 1\n  }'), 5, 'worker_pool "p"'),
+])
+def test_a_block_brace_on_the_next_line_is_refused_as_hcl_does(tmp_path, text, line, header):
+    path = tmp_path / "c.lokocfg"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_lokocfg(path)
+    assert info.value.line == line and f"write {header} {{" in str(info.value)
+
+
+def test_a_brace_line_inside_a_heredoc_is_no_block(tmp_path):
+    body = '  worker_pool "p" {\n    count = 1\n    clc_snippets = [<<EOF\nsystemd\n{\nEOF\n    ]\n  }'
+    assert read_lokocfg(_write(tmp_path, body)).config.worker_pools[0].clc_snippets == ("systemd\n{\n",)
