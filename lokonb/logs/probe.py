@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -115,6 +116,90 @@ def _fold(
     return best_share, best_k, best_on, wcount
 
 
+def fold_windows(
+    t: np.ndarray,
+    win: np.ndarray,
+    wstart_ev: np.ndarray,
+    counts: np.ndarray,
+    period: float,
+    tl: float,
+    max_probers: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fold each window's events at ``period`` refined within ±1 %: per window (``win`` numbers them from 0, ``t``
+    sorted) the phase share, the prober count and the refined period; per event whether it is on a dominant phase.
+
+    Every window's outcome depends on its own events only, so windows may be folded in any grouping."""
+    nwin = len(counts)
+    share = np.full(nwin, -1.0)
+    on = np.zeros(len(t), bool)
+    pbest = np.full(nwin, period)
+    k = np.full(nwin, 99.0)
+    grid = np.linspace(-0.01, 0.01, 21)
+    grid = grid[np.argsort(np.abs(grid), kind="stable")]  # nominal period first, then outwards
+    # windows already perfect at the nominal period (every event on one of the phases) need no refinement
+    sel_ev = np.ones(len(t), bool)
+    for step, rel in enumerate(grid):
+        if step == 1:
+            todo = share < 1.0
+            sel_ev = todo[win]
+            if not sel_ev.any():
+                break
+            wsub, winv = np.unique(win[sel_ev], return_inverse=True)
+        p = period * (1 + rel)
+        if step == 0:
+            s, kk, o, _ = _fold(t, win, wstart_ev, p, tl, max_probers, nwin)
+            widx, ev_idx = np.arange(nwin), np.arange(len(t))
+        else:
+            s, kk, o, _ = _fold(t[sel_ev], winv, wstart_ev[sel_ev], p, tl, max_probers, len(wsub))
+            widx, ev_idx = wsub, np.flatnonzero(sel_ev)
+        cur_s, cur_k = share[widx], k[widx]
+        ok_new, ok_old = s >= 0.8, cur_s >= 0.8
+        better = (ok_new & ~ok_old) | (
+            (ok_new == ok_old) & ((kk < cur_k) | ((kk == cur_k) & (s > cur_s + 1e-12)))
+        )
+        share[widx] = np.where(better, s, cur_s)
+        k[widx] = np.where(better, kk, cur_k)
+        pbest[widx] = np.where(better, p, pbest[widx])
+        ev_win = win[ev_idx] if step else win
+        bmask = np.zeros(nwin, bool)
+        bmask[widx] = better
+        on[ev_idx] = np.where(bmask[ev_win], o, on[ev_idx])
+    return share, k, pbest, on
+
+
+def dense_score(
+    frac: Any, pbest: np.ndarray, k: np.ndarray, counts: np.ndarray, w: float, period: float
+) -> tuple[Any, float, float, tuple[Any, ...]]:
+    """A candidate period's verdict from its windows with ≥ 4 events: ``frac`` the share of them that are periodic,
+    ``pbest``, ``k`` and ``counts`` the refined period, probers and event count of each periodic one (any order).
+
+    Returns (periodic, median period, median probers, score); the highest score wins."""
+    periodic = frac >= 0.7
+    per_s = float(np.median(pbest)) if len(pbest) else float("nan")
+    probers = float(np.median(k)) if len(k) else float("nan")
+    # the event rate should match the probers at this period (a 30 s series is also "periodic" at 10 s
+    # with two beats in three missing); then the fewest probers (10 s probes fold at 30 s in 3 phases)
+    fill = counts / np.maximum(k * w / period, 1) if len(k) else np.array([0.0])
+    fill_err = abs(float(np.log(max(float(np.median(fill)), 1e-6))))
+    score = (
+        periodic,
+        round(frac, 1),
+        -round(fill_err, 1),
+        -(probers if probers == probers else 1e9),
+        -abs(per_s - period) if per_s == per_s else -1e9,
+    )
+    return periodic, per_s, probers, score
+
+
+def sparse_score(ok: bool, gaps: np.ndarray, period: float) -> tuple[float, float, tuple[Any, ...]]:
+    """A candidate period's verdict for a group without any window of ≥ 4 events: ``ok`` when n ≥ 3 and every gap
+    is near 1–6 periods, ``gaps`` those of at most 6 periods (+ tol). Returns (period, probers, score)."""
+    per_s = float(np.median(gaps / np.maximum(np.round(gaps / period), 1))) if ok else float("nan")
+    probers = 1.0 if ok else float("nan")
+    frac = 1.0 if ok else 0.0
+    return per_s, probers, (ok, round(frac, 1), 0.0, -1.0, -period)
+
+
 def analyse_group(
     ts_ns: np.ndarray,
     *,
@@ -143,81 +228,22 @@ def analyse_group(
         counts = np.bincount(win, minlength=nwin)
         dense = counts >= 4
         if dense.any():
-            share = np.full(nwin, -1.0)
-            on = np.zeros(len(t), bool)
-            pbest = np.full(nwin, period)
-            k = np.full(nwin, 99.0)
-            grid = np.linspace(-0.01, 0.01, 21)
-            grid = grid[np.argsort(np.abs(grid), kind="stable")]  # nominal period first, then outwards
-            # windows already perfect at the nominal period (every event on one of the phases) need no refinement
-            sel_ev = np.ones(len(t), bool)
-            for step, rel in enumerate(grid):
-                if step == 1:
-                    todo = share < 1.0
-                    sel_ev = todo[win]
-                    if not sel_ev.any():
-                        break
-                    wsub, winv = np.unique(win[sel_ev], return_inverse=True)
-                p = period * (1 + rel)
-                if step == 0:
-                    s, kk, o, _ = _fold(t, win, wstart_ev, p, tl, max_probers, nwin)
-                    widx, ev_idx = np.arange(nwin), np.arange(len(t))
-                else:
-                    s, kk, o, _ = _fold(t[sel_ev], winv, wstart_ev[sel_ev], p, tl, max_probers, len(wsub))
-                    widx, ev_idx = wsub, np.flatnonzero(sel_ev)
-                cur_s, cur_k = share[widx], k[widx]
-                ok_new, ok_old = s >= 0.8, cur_s >= 0.8
-                better = (ok_new & ~ok_old) | (
-                    (ok_new == ok_old) & ((kk < cur_k) | ((kk == cur_k) & (s > cur_s + 1e-12)))
-                )
-                share[widx] = np.where(better, s, cur_s)
-                k[widx] = np.where(better, kk, cur_k)
-                pbest[widx] = np.where(better, p, pbest[widx])
-                ev_win = win[ev_idx] if step else win
-                bmask = np.zeros(nwin, bool)
-                bmask[widx] = better
-                on[ev_idx] = np.where(bmask[ev_win], o, on[ev_idx])
+            share, k, pbest, on = fold_windows(t, win, wstart_ev, counts, period, tl, max_probers)
             rate_ok = counts <= 1.2 * np.maximum(k, 1) * w / period + 1
             wper = dense & (share >= 0.8) & rate_ok
             frac = wper[dense].mean()
-            periodic = frac >= 0.7
             # sparse windows of a periodic group: on the beat when a neighbour is a whole number of periods away
             sparse_ev = ~dense[win]
             if sparse_ev.any():
                 on = on & ~sparse_ev | (sparse_ev & _gap_ok(t, period, tl))
             on &= wper[win] | sparse_ev
-            per_s = float(np.median(pbest[wper])) if wper.any() else float("nan")
-            probers = float(np.median(k[wper])) if wper.any() else float("nan")
-            # prefer the period that needs the fewest probers (10 s probes also fold at 30 s with 3 phases)
-            # the event rate should match the probers at this period (a 30 s series is also "periodic" at 10 s
-            # with two beats in three missing); then the fewest probers (10 s probes fold at 30 s in 3 phases)
-            fill = counts[wper] / np.maximum(k[wper] * w / period, 1) if wper.any() else np.array([0.0])
-            fill_err = abs(float(np.log(max(float(np.median(fill)), 1e-6))))
-            score = (
-                periodic,
-                round(frac, 1),
-                -round(fill_err, 1),
-                -(probers if probers == probers else 1e9),
-                -abs(per_s - period) if per_s == per_s else -1e9,
-            )
+            periodic, per_s, probers, score = dense_score(frac, pbest[wper], k[wper], counts[wper], w, period)
         else:
             gaps = np.diff(t)
             ok = len(t) >= 3 and bool(np.all(_near_multiple(gaps, period, tl)))
             periodic = ok
             on = np.full(len(t), ok)
-            per_s = (
-                float(
-                    np.median(
-                        gaps[gaps <= 6 * period + tl]
-                        / np.maximum(np.round(gaps[gaps <= 6 * period + tl] / period), 1)
-                    )
-                )
-                if ok
-                else float("nan")
-            )
-            probers = 1.0 if ok else float("nan")
-            frac = 1.0 if ok else 0.0
-            score = (periodic, round(frac, 1), 0.0, -1.0, -period)
+            per_s, probers, score = sparse_score(ok, gaps[gaps <= 6 * period + tl], period)
         if best is None or score > best[0]:
             best = (score, periodic, on, per_s, probers, dense.any())
     sorted_h = np.zeros(len(t_all), bool)
