@@ -22,6 +22,7 @@ from lokonb.logs.classify import PRIORITY_ORDER, Classifier
 from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError, LogSourceError
 from lokonb.logs.families import OTHER, STANDARD_FIELDS, FamilyTable, coerce_table
 from lokonb.logs.probe import analyse_group, classify_network, parse_networks
+from lokonb.logs.probe_windows import SEAL_EVENTS, SealedCounts, WindowedGroup, sealing_grid
 from lokonb.logs.sources import Source, resolve
 from lokonb.logs.spool import (
     EVENT,
@@ -240,6 +241,9 @@ class Options:
     trace_threshold_s: float = 1.0
     anchor_skew_ns: int = 86_400 * 10**9
     workers: int = 1
+    # internal: "bounded" probe state (§6.3) where allowed, "full" keeps every event (equality tests)
+    probe_state: str = "bounded"
+    probe_seal_events: int = SEAL_EVENTS
 
 
 def _workers(value: Any) -> int:
@@ -369,7 +373,9 @@ class _SourceRun:
         self.rows: list[Any] = []
         self.rows_count = 0
         self.pending: deque[tuple[int, dict[str, Any]]] = deque()
-        self.probe: dict[str, list[Any]] = defaultdict(list)
+        self.probe: dict[str, Any] = defaultdict(list)  # client address -> parts, or a WindowedGroup
+        self._grid: int | None | bool = False  # sealing grid of windowed groups (False: not decided yet)
+        self._touched: list[WindowedGroup] = []  # windowed groups that got events in the current batch
         self.startups: list[int] = []
         self.first_ts: int | None = None
         self.last_ts: int | None = None
@@ -849,6 +855,9 @@ class _SourceRun:
         for f in np.unique(fam[keep]).tolist():
             idx = np.flatnonzero((fam == f) & keep)
             self._family_batch(int(f), idx, ctx, pre.get(int(f)))
+        for g in self._touched:
+            g.settle()  # every family of the batch is in: old windows can be sealed
+        self._touched.clear()
         if self.spool is not None:
             self.spool.add(self.spool_frames)
             self.spool_frames = []
@@ -1239,7 +1248,6 @@ class _SourceRun:
             self.spool_frames.append(self._rows_frame(f, mat))
         for a, js in by.items():
             ja = np.array(js)
-            g = self.probe[a]
             rows = None
             if keep_rows or self._public_probe(a):
                 rows = self._material(
@@ -1250,19 +1258,44 @@ class _SourceRun:
                     np.full(len(ja), "probe", object),
                     np.full(len(ja), None, object),
                 )
-            g.append(
-                (
-                    c.ts[idx[ja]].copy(),
-                    np.full(len(ja), f, np.int16),
-                    np.array([tls[j] for j in js], object),
-                    c.sev[idx[ja]].copy(),
-                    self._line_text(c, idx[ja[0]]),
-                    rows,
-                    fsev[ja].copy(),
-                    None,  # unused slot (the part layout is shared with ranges.py)
-                    None if self.spool is None else events[ja],
-                )
+            part = (
+                c.ts[idx[ja]].copy(),
+                np.full(len(ja), f, np.int16),
+                np.array([tls[j] for j in js], object),
+                c.sev[idx[ja]].copy(),
+                self._line_text(c, idx[ja[0]]),
+                rows,
+                fsev[ja].copy(),
+                None,  # unused slot (the part layout is shared with ranges.py)
+                None if self.spool is None else events[ja],
             )
+            g = self.probe.get(a)
+            if g is None:
+                g = self.probe[a] = self._new_group(rows is None)
+            if isinstance(g, WindowedGroup):
+                g.add(part)
+                self._touched.append(g)
+            else:
+                g.append(part)
+
+    def _new_group(self, rowless: bool) -> Any:
+        """A new group's state: a :class:`WindowedGroup` (bounded, §6.3) when no per-event verdict is wanted — the
+        default records policy once the input overflowed ``max_records``, no ``records_path`` — else a list of parts
+        (every event kept until the source ends, as rows need their verdicts)."""
+        o = self.o
+        if self._grid is False:
+            ok = o.probe_state == "bounded" and o.records == "auto" and self.agg.bucket_ns >= 10**9
+            # byte-range workers keep their events: the coordinator chains them in file order
+            self._grid = sealing_grid(o.probe_periods) if ok and self.chunks is None else None
+        if self._grid is None or not rowless or self.spool is not None or not self.agg.records_overflow:
+            return []
+        return WindowedGroup(
+            o.probe_periods,
+            self._grid,
+            tol=o.probe_tolerance_s,
+            bucket_ns=self.agg.bucket_ns,
+            seal_events=o.probe_seal_events,
+        )
 
     def _public_probe(self, addr: str) -> bool:
         """A public client's TLS errors are actionable whatever their period (PROBE-1.1): once the records cap only
@@ -1591,9 +1624,11 @@ class _SourceRun:
         groups = self.probe
         if len(groups) > MAX_TLS_GROUPS:
             # bounded state: the rarest addresses are merged into one row that stays actionable
-            sizes = sorted(((sum(len(p[0]) for p in parts), a) for a, parts in groups.items()), reverse=True)
+            sizes = sorted(((_group_size(parts), a) for a, parts in groups.items()), reverse=True)
             keep = {a for _, a in sizes[:MAX_TLS_GROUPS]}
-            merged = [p for a, parts in groups.items() if a not in keep for p in parts]
+            # a group already reduced to counts cannot join the merged events: it keeps its own row
+            keep |= {a for a, g in groups.items() if isinstance(g, WindowedGroup) and g.sealed}
+            merged = [p for a, parts in groups.items() if a not in keep for p in _group_parts(parts)]
             groups = {a: groups[a] for a in keep}
             groups[OTHER_ADDRESSES] = merged
             self.agg.warnings.append(
@@ -1601,9 +1636,6 @@ class _SourceRun:
                 f"rarest are merged into {OTHER_ADDRESSES!r}"
             )
         for addr, parts in groups.items():
-            ts = np.concatenate([p[0] for p in parts])
-            tls = np.concatenate([p[2] for p in parts])
-            fsev = np.concatenate([p[6] for p in parts])
             network = (
                 "public"
                 if addr == OTHER_ADDRESSES
@@ -1612,6 +1644,13 @@ class _SourceRun:
             net_ok = network in ("loopback", "vpc", "listed", "private-assumed")
             if network == "private-assumed":
                 self.agg.probe_networks_assumed = True
+            if isinstance(parts, WindowedGroup) and parts.sealed:
+                self._probe_counts(addr, network, parts.counts(net_ok))
+                continue
+            parts = _group_parts(parts)
+            ts = np.concatenate([p[0] for p in parts])
+            tls = np.concatenate([p[2] for p in parts])
+            fsev = np.concatenate([p[6] for p in parts])
             res = analyse_group(ts, network_ok=net_ok, periods=o.probe_periods, tol=o.probe_tolerance_s)
             harmless = res.harmless & ~fsev
             why = np.where(fsev, "severity-F", res.why).astype(object)
@@ -1645,6 +1684,75 @@ class _SourceRun:
                 f = int(part[1][0])
                 h = harmless[sl]
                 self._probe_part_aggregate(f, part, h, why[sl], prio[sl], addr, res.period_s, network)
+
+    def _probe_counts(self, addr: str, network: str, sc: SealedCounts) -> None:
+        """Add a sealed group's count rows (:class:`WindowedGroup`) to the totals, severities, timeline, findings and
+        TLS sources: the same result as :meth:`_probe_part_aggregate` over its events in file order."""
+        prio = np.where(
+            sc.harmless, None, np.where(sc.fsev, "critical", "medium" if network == "public" else "low")
+        ).astype(object)
+        order = np.argsort(sc.seq, kind="stable")  # rows by their first event, in file order
+        act = ~sc.harmless
+        for f in dict.fromkeys(sc.f[order].tolist()):
+            m = sc.f == f
+            st = self.fam.get(f)
+            if st is None:
+                st = self.fam[f] = [0, 0, None, None, None, None]
+            st[0] += int(sc.count[m].sum())
+            st[1] += int(sc.count[m & sc.harmless].sum())
+            vm = m & sc.valid
+            if vm.any():
+                lo, hi = int(sc.tmin[vm].min()), int(sc.tmax[vm].max())
+                st[2] = lo if st[2] is None else min(st[2], lo)
+                st[3] = hi if st[3] is None else max(st[3], hi)
+            if st[4] is None:
+                st[4] = sc.example[int(order[m[order]][0])]
+            if st[5] is None and (m & act).any():
+                st[5] = sc.example[int(order[(m & act)[order]][0])]
+        for r in range(len(sc.count)):
+            self.sev[(int(sc.sev[r]), bool(sc.harmless[r]))] += int(sc.count[r])
+        self.timeline.add_counts(sc.tl_bucket, sc.tl_f, sc.tl_harmless, sc.tl_count)
+        for r in order[act[order]].tolist():
+            fk = (int(sc.f[r]), f"client_addr={addr} tls_error={sc.kind[r]}")
+            lo = int(sc.tmin[r]) if sc.valid[r] else None
+            hi = int(sc.tmax[r]) if sc.valid[r] else None
+            stf = self.findings.get(fk)
+            if stf is None:
+                self.findings[fk] = [int(sc.count[r]), int(sc.sev[r]), lo, hi, sc.example[r], str(sc.why[r]), prio[r]]
+                continue
+            stf[0] += int(sc.count[r])
+            stf[1] = max(stf[1], int(sc.sev[r]))
+            if lo is not None:
+                stf[2] = lo if stf[2] is None else min(stf[2], lo)
+                stf[3] = hi if stf[3] is None else max(stf[3], hi)
+        kinds: Counter = Counter()
+        whys: Counter = Counter()
+        for r in order.tolist():  # first occurrence decides the order of equal counts, as for per-event lists
+            kinds[sc.kind[r]] += int(sc.count[r])
+            whys[str(sc.why[r])] += int(sc.count[r])
+        v = sc.valid
+        self.agg.tls_groups.append(
+            {
+                "source": self.src.name,
+                "client_addr": addr,
+                "network": network,
+                "count": sc.n,
+                "kinds": ", ".join(f"{k}:{c}" for k, c in kinds.most_common()),
+                "first_seen": int(sc.tmin[v].min()) if v.any() else None,
+                "last_seen": int(sc.tmax[v].max()) if v.any() else None,
+                "period_s": sc.period_s,
+                "probers": sc.probers,
+                "on_beat_share": sc.on_beat_share,
+                "harmless": int(sc.count[sc.harmless].sum()),
+                "why": whys.most_common(1)[0][0],
+                "_delta_src": self,
+            }
+        )
+        if sc.late:
+            self.agg.warnings.append(
+                f"{self.src.name}: {sc.late:,} TLS handshake records from {addr} came after their probe window "
+                "was closed (lines out of time order): judged off the beat"
+            )
 
     def _probe_part_aggregate(
         self,
@@ -1788,6 +1896,16 @@ class _BatchCtx:
     verbosity: dict[int, int]
     cut: set[int]
     texts: pa.Array
+
+
+def _group_size(g: Any) -> int:
+    """Events of one probe group (a list of parts or a :class:`WindowedGroup`)."""
+    return g.n if isinstance(g, WindowedGroup) else sum(len(p[0]) for p in g)
+
+
+def _group_parts(g: Any) -> list[Any]:
+    """The parts of a probe group that still holds its events."""
+    return g.parts if isinstance(g, WindowedGroup) else g
 
 
 def _release_memory() -> None:
