@@ -376,6 +376,7 @@ class _SourceRun:
         self.probe: dict[str, Any] = defaultdict(list)  # client address -> parts, or a WindowedGroup
         self._grid: int | None | bool = False  # sealing grid of windowed groups (False: not decided yet)
         self._touched: list[WindowedGroup] = []  # windowed groups that got events in the current batch
+        self.batches = 0  # batches read (a probe part's slot 7: byte ranges replay their parts batch by batch)
         self.startups: list[int] = []
         self.first_ts: int | None = None
         self.last_ts: int | None = None
@@ -858,6 +859,7 @@ class _SourceRun:
         for g in self._touched:
             g.settle()  # every family of the batch is in: old windows can be sealed
         self._touched.clear()
+        self.batches += 1
         if self.spool is not None:
             self.spool.add(self.spool_frames)
             self.spool_frames = []
@@ -1266,17 +1268,34 @@ class _SourceRun:
                 self._line_text(c, idx[ja[0]]),
                 rows,
                 fsev[ja].copy(),
-                None,  # unused slot (the part layout is shared with ranges.py)
+                self.batches,
                 None if self.spool is None else events[ja],
             )
-            g = self.probe.get(a)
-            if g is None:
-                g = self.probe[a] = self._new_group(rows is None)
+            g = self._add_probe_part(a, part)
             if isinstance(g, WindowedGroup):
-                g.add(part)
                 self._touched.append(g)
-            else:
-                g.append(part)
+
+    def _add_probe_part(self, addr: str, part: tuple[Any, ...]) -> Any:
+        """Add one batch's events of ``addr`` to its group (a new group is windowed or not as :meth:`_new_group`
+        decides); the group."""
+        g = self.probe.get(addr)
+        if g is None:
+            g = self.probe[addr] = self._new_group(part[5] is None)
+        if isinstance(g, WindowedGroup):
+            g.add(part)
+        else:
+            g.append(part)
+        return g
+
+    def replay_probe_part(self, addr: str, part: tuple[Any, ...]) -> None:
+        """Add a byte range's part (:func:`ranges.merge`, in file order, times final): a windowed group settles
+        whenever its next batch starts, as in the sequential read, so sealing and late events are the same."""
+        g = self.probe.get(addr)
+        if isinstance(g, WindowedGroup) and g.batch is not None and g.batch != part[7]:
+            g.settle()
+        g = self._add_probe_part(addr, part)
+        if isinstance(g, WindowedGroup):
+            g.batch = part[7]
 
     def _new_group(self, rowless: bool) -> Any:
         """A new group's state: a :class:`WindowedGroup` (bounded, §6.3) when no per-event verdict is wanted — the

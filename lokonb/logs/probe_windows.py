@@ -107,6 +107,7 @@ class WindowedGroup:
         self.max_probers, self.bucket_ns, self.seal_events = max_probers, bucket_ns, seal_events
         self.parts: list[tuple[Any, ...]] = []  # events as they came, until the first seal
         self.n = 0
+        self.batch: Any = None  # the batch of the last part replayed from a byte range (ranges.merge)
         self.sealed = False
         self.late = 0
         self.hi = NAT  # newest valid time seen

@@ -336,7 +336,7 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
 
     run.fmt = fmt
     o = run.o
-    for r, (years, line0) in zip(results, plan_, strict=True):
+    for ri, (r, (years, line0)) in enumerate(zip(results, plan_, strict=True)):
 
         def sh(x: int | None, years: int = years) -> int | None:
             return x if x is None or not years else int(_shift_years(np.array([x], np.int64), years)[0])
@@ -375,7 +375,9 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
         for addr, parts in r["probe"].items():
             for p in parts:
                 rows = None if p[5] is None else _shift_material(p[5], line0, shv)
-                run.probe[addr].append((shv(p[0]), p[1], p[2], p[3], p[4], rows, p[6], p[7], p[8]))
+                # replayed in file order (batches numbered per range): groups seal as in the sequential read
+                run.replay_probe_part(addr, (shv(p[0]), p[1], p[2], p[3], p[4], rows, p[6], (ri, p[7]), p[8]))
+        r["probe"] = {}  # the range's events now live in run.probe (counts for sealed windows)
         run.startups.extend(shv(np.array(r["startups"], np.int64)).tolist())
         for name, pick in (("first_ts", min), ("last_ts", max)):
             v = sh(r[name])

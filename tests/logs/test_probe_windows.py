@@ -4,8 +4,8 @@ longer grows with the number of events."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import functools
 import os
 import random
 from pathlib import Path
@@ -27,7 +27,7 @@ from lokonb.logs.sources import file_source
 
 TABLES = ("summary", "by_severity", "tls_sources", "findings", "records")
 BASE = dt.datetime(2024, 12, 31, 21, 0, 0, tzinfo=dt.UTC)  # crosses New Year (TIME-4 years shift at the end)
-ORIG_OPTIONS = A.Options
+ORIG_ANALYZE_SOURCE = A._analyze_source
 
 
 @pytest.fixture()
@@ -36,16 +36,20 @@ def small_blocks(monkeypatch):
     monkeypatch.setattr(S, "BLOCK_BYTES", 64 << 10)
 
 
-def _analyze(path, state, *, seal=64, monkeypatch=None, **kw):
+def _analyze(path, state, *, seal=64, **kw):
     """analyze() with the probe state forced: "full" (every event kept) or "bounded" (sealing after ``seal``)."""
     kw.setdefault("max_records", 50)  # the input overflows the records cap: the bounded path applies
     kw.setdefault("workers", 1)
-    opts = functools.partial(ORIG_OPTIONS, probe_state=state, probe_seal_events=seal)
-    A.Options = opts
+
+    def forced(src, opts, clf, agg):
+        # the options reach byte-range workers pickled, so they are set on the instance
+        ORIG_ANALYZE_SOURCE(src, dataclasses.replace(opts, probe_state=state, probe_seal_events=seal), clf, agg)
+
+    A._analyze_source = forced
     try:
         return analyze([path], **kw)
     finally:
-        A.Options = ORIG_OPTIONS
+        A._analyze_source = ORIG_ANALYZE_SOURCE
 
 
 def _same(a, b):
@@ -212,14 +216,45 @@ def test_late_events_are_judged_off_beat(tmp_path, small_blocks, sealed):
 
 
 # -- (d) byte-range workers ---------------------------------------------------------------------------------------
-def test_workers_equal_sequential_bounded(tmp_path, small_blocks, sealed, monkeypatch):
+@pytest.fixture()
+def ranges_used(monkeypatch):
+    """No size floor for byte ranges; records whether each workers>1 run was merged from ranges."""
     monkeypatch.setattr(R, "MIN_BYTES", 0)
-    path = _sample(tmp_path / "kube-apiserver.log")
+    merged: list[bool] = []
+    orig = R.analyze_in_ranges
+
+    def spy(run):
+        ok = orig(run)
+        if run.o.workers > 1:
+            merged.append(ok)
+        return ok
+
+    monkeypatch.setattr(R, "analyze_in_ranges", spy)
+    return merged
+
+
+def test_workers_equal_sequential_bounded(tmp_path, small_blocks, sealed, ranges_used):
+    path = _sample(tmp_path / "kube-apiserver.log")  # crosses New Year: later ranges are shifted by a year
     one = _analyze(path, "bounded", workers=1)
     assert sealed
     two = _analyze(path, "bounded", workers=2)
+    assert ranges_used == [True]
     _same(one, two)
     assert one.meta["lines_read"] == two.meta["lines_read"]
+
+
+def test_workers_equal_sequential_with_late_events(tmp_path, small_blocks, sealed, ranges_used):
+    ev = sorted(_series("10.0.3.14", 1.0, 12 * 3600, 10.0, kind="mix"), key=lambda e: e[0])
+    late = [e for e in ev if 3600 <= e[0] < 7200]
+    lines = [e for e in ev if not 3600 <= e[0] < 7200] + late
+    path = tmp_path / "kube-apiserver.log"
+    path.write_text("\n".join(_line(t, ip, k, 30000 + n, s) for n, (t, ip, k, s) in enumerate(lines)) + "\n")
+    os.utime(path, ((BASE + dt.timedelta(hours=13)).timestamp(),) * 2)
+    one = _analyze(str(path), "bounded", seal=32, workers=1)
+    two = _analyze(str(path), "bounded", seal=32, workers=2)
+    assert ranges_used == [True] and sealed
+    assert any("came after their probe window" in w for w in one.meta["warnings"])
+    _same(one, two)
 
 
 # -- when the bounded path applies ---------------------------------------------------------------------------------
@@ -239,7 +274,7 @@ def test_which_groups_are_windowed(tmp_path, kw, windowed):
     table = coerce_table(None)
     clf = Classifier(table)
     periods = kw.pop("probe_periods", (10.0, 30.0))
-    o = ORIG_OPTIONS(vpc_cidrs=A.parse_networks(["10.0.0.0/16"], "vpc"), probe_periods=periods, **kw)
+    o = A.Options(vpc_cidrs=A.parse_networks(["10.0.0.0/16"], "vpc"), probe_periods=periods, **kw)
     run = A._SourceRun(file_source(Path(path)), o, clf, A._Aggregate(o, clf))
     run.run()
     kinds = {a: isinstance(g, WindowedGroup) for a, g in run.probe.items()}
@@ -310,7 +345,7 @@ def test_source_held_events_bounded(tmp_path, small_blocks):
     for hours in (6, 24):
         ev = _series("10.0.3.14", 1.0, hours * 3600, 10.0) + _series("10.0.17.203", 4.0, hours * 3600, 10.0)
         path = _write(tmp_path / f"k{hours}.log", ev)
-        o = ORIG_OPTIONS(max_records=50, probe_seal_events=256)
+        o = A.Options(max_records=50, probe_seal_events=256)
         clf = Classifier(coerce_table(None))
         run = A._SourceRun(file_source(Path(path)), o, clf, A._Aggregate(o, clf))
         run.run()
