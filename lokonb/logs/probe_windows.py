@@ -14,9 +14,12 @@ period, probers, count) of those, and for groups without such windows whether ev
 periods. At the end the period is chosen exactly as :func:`probe.analyse_group` chooses it and the counts become
 verdicts; the results are the same as from the events themselves.
 
-Late events: an event older than the oldest event held after a seal (out-of-order lines) cannot join its window
-any more. It is judged off the beat under every period (actionable unless the group is not probe noise anyway:
-``off-beat`` in a periodic group), takes no part in windows, gaps or the period choice, and is counted in ``late``.
+Late events: an event that arrives after its window was sealed (out-of-order lines: older than the last seal, or
+older than every held event and within 6 periods of the newest sealed one, whose next neighbour was already judged)
+cannot join its window any more. It is judged off the beat under every period (actionable unless the group is not
+probe noise anyway: ``off-beat`` in a periodic group), takes no part in windows, gaps or the period choice, and is
+counted in ``late``. Sealing happens only between batches (every family of a batch is in), two sealing grids behind
+the newest event, so lines out of order by less than that are never late.
 """
 
 from __future__ import annotations
@@ -114,6 +117,9 @@ class WindowedGroup:
         self.seal_ns = NAT  # events below are counts
         self.late_before = NAT  # an event older than this arrived after its window was sealed
         self.prev_t: float | None = None  # the newest sealed event (seconds), the next one's neighbour
+        self.prev_ns = NAT
+        # beyond this gap the newest sealed event's next neighbour cannot matter (never near 1-6 periods)
+        self.horizon_ns = int((6 * max(self.periods) + max(self.tols)) * NS) + 1
         self.n_grid = 0  # sealed events that took part in windows
         self._buf: list[dict[str, np.ndarray]] = []
         self._held = 0
@@ -187,8 +193,12 @@ class WindowedGroup:
             "seq": seq0 + np.arange(n, dtype=np.int64),
             "ex": np.full(n, ex, np.int64),
         }
-        valid = chunk["t"] != NAT
-        late = valid & (chunk["t"] < self.late_before)
+        t = chunk["t"]
+        valid = t != NAT
+        # late: inside a sealed window, or before the oldest held event and near enough to the newest sealed one
+        # to become its next neighbour (whose gap is already judged)
+        near = t - self.prev_ns <= self.horizon_ns if self.prev_ns != NAT else np.zeros(n, bool)
+        late = valid & ((t < self.seal_ns) | ((t < self.late_before) & near))
         odd = ~valid | late
         if odd.any():
             # no time, or its window is already sealed: counted now, off the beat, outside windows and gaps
@@ -222,7 +232,7 @@ class WindowedGroup:
             onmask = np.zeros(len(tf), np.int64)
             for i in range(len(self.periods)):
                 onmask |= self._fold_period(i, tf, next_t).astype(np.int64) << i
-            self.prev_t = float(tf[-1])
+            self.prev_t, self.prev_ns = float(tf[-1]), int(ev["t"][-1])
             self.n_grid += len(tf)
             self._count(ev, np.ones(len(tf), bool), np.ones(len(tf), bool), onmask)
         kept = {k: a[rest] for k, a in buf.items()}

@@ -351,3 +351,35 @@ def test_source_held_events_bounded(tmp_path, small_blocks):
         run.run()
         held.append(sum(g.held_events() for g in run.probe.values()))
     assert held[1] <= held[0] * 1.2 + 200
+
+
+def _part(t_s, kind="reset"):
+    t = (np.asarray(t_s, np.float64) * NS).astype(np.int64)
+    m = len(t)
+    return (t, np.full(m, 7, np.int16), np.full(m, kind, object), np.ones(m, np.int8), "x", None, np.zeros(m, bool),
+            None, None)  # fmt: skip
+
+
+def test_out_of_order_after_a_silence_is_not_late():
+    """After an hour of silence the first held event is new; a slightly older line in the next batch is far from
+    the newest sealed event, so it cannot change a judged gap: not late, same verdicts as from the events."""
+    t0 = 1_735_689_600.0
+    before = t0 + 3.0 + 10.0 * np.arange(400)
+    after = before[-1] + 3600.0 + 10.0 * np.arange(1, 400)
+    g = WindowedGroup((10.0, 30.0), 600, seal_events=16)
+    g.add(_part(before))
+    g.add(_part(after[1:50]))
+    g.settle()
+    assert g.sealed and g.late_before == int(after[1] * NS)
+    g.add(_part(after[:1]))  # older than every held event, an hour after the newest sealed one
+    g.settle()
+    g.add(_part(after[50:]))
+    assert g.late == 0
+    out = g.counts(True)
+    assert out.harmless.all() and out.count.sum() == len(before) + len(after) and out.period_s == 10.0
+    # within 6 periods of the newest sealed event it would be late
+    g2 = WindowedGroup((10.0, 30.0), 600, seal_events=16)
+    g2.add(_part(before))
+    g2.settle()
+    g2.add(_part([g2.prev_t + 10.0 - 1e-3]))
+    assert g2.late == 1
