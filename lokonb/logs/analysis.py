@@ -1707,9 +1707,8 @@ class _SourceRun:
     def _probe_counts(self, addr: str, network: str, sc: SealedCounts) -> None:
         """Add a sealed group's count rows (:class:`WindowedGroup`) to the totals, severities, timeline, findings and
         TLS sources: the same result as :meth:`_probe_part_aggregate` over its events in file order."""
-        prio = np.where(
-            sc.harmless, None, np.where(sc.fsev, "critical", "medium" if network == "public" else "low")
-        ).astype(object)
+        none = np.full(len(sc.harmless), None, dtype=object)
+        prio = np.where(sc.harmless, none, np.where(sc.fsev, "critical", "medium" if network == "public" else "low"))
         order = np.argsort(sc.seq, kind="stable")  # rows by their first event, in file order
         act = ~sc.harmless
         for f in dict.fromkeys(sc.f[order].tolist()):
@@ -1733,19 +1732,20 @@ class _SourceRun:
         self.timeline.add_counts(sc.tl_bucket, sc.tl_f, sc.tl_harmless, sc.tl_count)
         for r in order[act[order]].tolist():
             fk = (int(sc.f[r]), f"client_addr={addr} tls_error={sc.kind[r]}")
-            lo = int(sc.tmin[r]) if sc.valid[r] else None
-            hi = int(sc.tmax[r]) if sc.valid[r] else None
+            first = int(sc.tmin[r]) if sc.valid[r] else None
+            last = int(sc.tmax[r]) if sc.valid[r] else None
             stf = self.findings.get(fk)
             if stf is None:
-                self.findings[fk] = [int(sc.count[r]), int(sc.sev[r]), lo, hi, sc.example[r], str(sc.why[r]), prio[r]]
+                self.findings[fk] = [int(sc.count[r]), int(sc.sev[r]), first, last, sc.example[r], str(sc.why[r]),
+                                     prio[r]]  # fmt: skip
                 continue
             stf[0] += int(sc.count[r])
             stf[1] = max(stf[1], int(sc.sev[r]))
-            if lo is not None:
-                stf[2] = lo if stf[2] is None else min(stf[2], lo)
-                stf[3] = hi if stf[3] is None else max(stf[3], hi)
-        kinds: Counter = Counter()
-        whys: Counter = Counter()
+            if first is not None:
+                stf[2] = first if stf[2] is None else min(stf[2], first)
+                stf[3] = last if stf[3] is None else max(stf[3], last)
+        kinds: Counter[Any] = Counter()
+        whys: Counter[str] = Counter()
         for r in order.tolist():  # first occurrence decides the order of equal counts, as for per-event lists
             kinds[sc.kind[r]] += int(sc.count[r])
             whys[str(sc.why[r])] += int(sc.count[r])

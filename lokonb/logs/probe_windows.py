@@ -128,7 +128,8 @@ class WindowedGroup:
         self._kinds: dict[Any, int] = {}
         k = len(self.periods)
         self.n_dense, self.n_wper = [0] * k, [0] * k
-        self.wper: list[Counter] = [Counter() for _ in range(k)]  # (refined period, probers, count) -> windows
+        # per period: (refined period, probers, count) of its periodic windows -> how many
+        self.wper: list[Counter[tuple[float, float, int]]] = [Counter() for _ in range(k)]
         self.sp_ok = [True] * k  # every gap so far near 1-6 periods (groups without dense windows)
         self.sp_gaps: list[list[np.ndarray] | None] = [[] for _ in range(k)]
         self.rows: dict[int, list[Any]] = {}  # packed key -> [count, tmin, tmax, first seq, example]

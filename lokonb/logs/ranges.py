@@ -213,13 +213,17 @@ def _run_processes(jobs: list[_Job], final: _Final) -> dict[str, Any] | None:
 
 
 def _serve() -> None:
-    """Worker process entry: a pickled :class:`_Job` on stdin; its range state pickled into ``job.out``."""
+    """Worker process entry: a pickled :class:`_Job` on stdin; its range state pickled into ``job.out``, the probe
+    events after it (the coordinator loads them one range at a time, when it replays them)."""
     import pickle
     import sys
 
     job = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the parent analysis
+    state = _work(job)
+    probe = state.pop("probe")
     with open(job.out, "wb") as fh:
-        pickle.dump(_work(job), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(probe, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _coordinate() -> None:
@@ -234,6 +238,7 @@ def _coordinate() -> None:
     for path in job.inputs:
         with open(path, "rb") as fh:
             results.append(pickle.load(fh))  # noqa: S301 - written by our own workers
+            results[-1]["probe_at"] = (path, fh.tell())
     A._KNOWN[:] = [job.known_secrets]
     clf = _classifier(job.table)
     agg = A._Aggregate(job.opts, clf)
@@ -372,7 +377,7 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
         run.other_msgs.update(r["other_msgs"])
         for f, mat in r["pending"]:
             run._pend(f, _shift_material(mat, line0, shv))
-        for addr, parts in r["probe"].items():
+        for addr, parts in _probe_parts(r).items():
             for p in parts:
                 rows = None if p[5] is None else _shift_material(p[5], line0, shv)
                 # replayed in file order (batches numbered per range): groups seal as in the sequential read
@@ -399,6 +404,18 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
     if results[0]["stats"]["records"]:
         run.has_record.add(0)
     return True
+
+
+def _probe_parts(r: dict[str, Any]) -> dict[str, Any]:
+    """A range's probe parts: in its state, or still in its worker's file (loaded only now, one range at a time)."""
+    import pickle
+
+    if "probe" in r:
+        return r["probe"]  # type: ignore[no-any-return]
+    path, offset = r["probe_at"]
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return pickle.load(fh)  # type: ignore[no-any-return]  # noqa: S301 - written by our own workers
 
 
 def _merge_findings(run: _SourceRun, found: dict[Any, list[Any]], sh: Any) -> None:
