@@ -134,7 +134,7 @@ class WindowedGroup:
         self.sp_gaps: list[list[np.ndarray] | None] = [[] for _ in range(k)]
         self.rows: dict[int, list[Any]] = {}  # packed key -> [count, tmin, tmax, first seq, example]
         self._tl: list[tuple[np.ndarray, np.ndarray]] = []
-        self._tl_pending = 0
+        self._tl_pending = self._tl_compacted = 0
 
     # -- intake ----------------------------------------------------------------------------------------------
     def add(self, part: tuple[Any, ...]) -> None:
@@ -313,9 +313,9 @@ class WindowedGroup:
             u, c = np.unique(tk, return_counts=True)
             self._tl.append((u, c.astype(np.int64)))
             self._tl_pending += len(u)
-            if self._tl_pending > 1 << 16 and len(self._tl) > 1:
+            if self._tl_pending > max(1 << 16, 2 * self._tl_compacted):  # amortised: size doubles between merges
                 self._tl = [self._timeline()]
-                self._tl_pending = len(self._tl[0][0])
+                self._tl_pending = self._tl_compacted = len(self._tl[0][0])
 
     def _timeline(self) -> tuple[np.ndarray, np.ndarray]:
         if not self._tl:
