@@ -1280,7 +1280,7 @@ class _SourceRun:
         decides); the group."""
         g = self.probe.get(addr)
         if g is None:
-            g = self.probe[addr] = self._new_group(part[5] is None)
+            g = self.probe[addr] = self._new_group()
         if isinstance(g, WindowedGroup):
             g.add(part)
         else:
@@ -1297,16 +1297,16 @@ class _SourceRun:
         if isinstance(g, WindowedGroup):
             g.batch = part[7]
 
-    def _new_group(self, rowless: bool) -> Any:
-        """A new group's state: a :class:`WindowedGroup` (bounded, §6.3) when no per-event verdict is wanted — the
-        default records policy once the input overflowed ``max_records``, no ``records_path`` — else a list of parts
-        (every event kept until the source ends, as rows need their verdicts)."""
+    def _new_group(self) -> Any:
+        """A new group's state: a :class:`WindowedGroup` (bounded, §6.3) under the default records policy without
+        ``records_path`` (rows are built only while the input fits ``max_records``: those events keep per-event
+        verdicts, the others become counts), else a list of parts (every event kept until the source ends)."""
         o = self.o
         if self._grid is False:
             ok = o.probe_state == "bounded" and o.records == "auto" and self.agg.bucket_ns >= 10**9
             # byte-range workers keep their events: the coordinator chains them in file order
             self._grid = sealing_grid(o.probe_periods) if ok and self.chunks is None else None
-        if self._grid is None or not rowless or self.spool is not None or not self.agg.records_overflow:
+        if self._grid is None or self.spool is not None:
             return []
         return WindowedGroup(
             o.probe_periods,
@@ -1707,8 +1707,8 @@ class _SourceRun:
     def _probe_counts(self, addr: str, network: str, sc: SealedCounts) -> None:
         """Add a sealed group's count rows (:class:`WindowedGroup`) to the totals, severities, timeline, findings and
         TLS sources: the same result as :meth:`_probe_part_aggregate` over its events in file order."""
-        none = np.full(len(sc.harmless), None, dtype=object)
-        prio = np.where(sc.harmless, none, np.where(sc.fsev, "critical", "medium" if network == "public" else "low"))
+        low = "medium" if network == "public" else "low"  # an actionable record's priority
+        prio = np.where(sc.harmless, np.full(len(sc.harmless), None, dtype=object), np.where(sc.fsev, "critical", low))
         order = np.argsort(sc.seq, kind="stable")  # rows by their first event, in file order
         act = ~sc.harmless
         for f in dict.fromkeys(sc.f[order].tolist()):
@@ -1767,6 +1767,10 @@ class _SourceRun:
                 "_delta_src": self,
             }
         )
+        for part, h, why in sc.verdicts:  # parts read with rows, before the input overflowed max_records
+            fsev = np.asarray(part[6], bool)
+            p = np.where(h, np.full(len(h), None, dtype=object), np.where(fsev, "critical", low))
+            self._probe_part_rows(int(part[1][0]), part[5], None, h, why, p, addr, sc.period_s, network)
         if sc.late:
             self.agg.warnings.append(
                 f"{self.src.name}: {sc.late:,} TLS handshake records from {addr} came after their probe window "
@@ -1808,6 +1812,21 @@ class _SourceRun:
                 if t != NAT:
                     stf[2] = t if stf[2] is None else min(stf[2], t)
                     stf[3] = t if stf[3] is None else max(stf[3], t)
+        self._probe_part_rows(f, rows, events, harmless, why, prio, addr, period, network)
+
+    def _probe_part_rows(
+        self,
+        f: int,
+        rows: dict[str, Any] | None,
+        events: np.ndarray | None,
+        harmless: np.ndarray,
+        why: np.ndarray,
+        prio: np.ndarray,
+        addr: str,
+        period: float,
+        network: str,
+    ) -> None:
+        """Fill one part's per-event verdicts into its rows (records table) and spooled events (records_path)."""
         verdict: dict[str, np.ndarray] = {}
         if rows is not None or events is not None:
             fam = self.clf.fams[f]

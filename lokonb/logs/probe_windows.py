@@ -12,7 +12,9 @@ with first/last times and the example of the first event, plus a timeline by buc
 choice of the period needs: the number of windows with ≥ 4 events, how many of them are periodic and the (refined
 period, probers, count) of those, and for groups without such windows whether every gap so far is near 1–6
 periods. At the end the period is chosen exactly as :func:`probe.analyse_group` chooses it and the counts become
-verdicts; the results are the same as from the events themselves.
+verdicts; the results are the same as from the events themselves. Parts that carry rows (built while the input fits
+``max_records``, or a public client's) keep their on-beat bits per event, for the rows' verdicts: per-event state
+only where rows are held anyway.
 
 Late events: an event that arrives after its window was sealed (out-of-order lines: older than the last seal, or
 older than every held event and within 6 periods of the newest sealed one, whose next neighbour was already judged)
@@ -79,6 +81,7 @@ class SealedCounts:
     example: list[str]  # the line text of the first event's batch
     harmless: np.ndarray
     why: np.ndarray
+    verdicts: list[tuple[Any, np.ndarray, np.ndarray]]  # parts with rows: (part, harmless, why) per event
     tl_bucket: np.ndarray
     tl_f: np.ndarray
     tl_harmless: np.ndarray
@@ -133,6 +136,9 @@ class WindowedGroup:
         self.sp_ok = [True] * k  # every gap so far near 1-6 periods (groups without dense windows)
         self.sp_gaps: list[list[np.ndarray] | None] = [[] for _ in range(k)]
         self.rows: dict[int, list[Any]] = {}  # packed key -> [count, tmin, tmax, first seq, example]
+        # parts that carry rows (read before the input overflowed max_records): [first seq, part, on-beat bits,
+        # took part in windows] per event, for their per-event verdicts
+        self._verdict: list[list[Any]] = []
         self._tl: list[tuple[np.ndarray, np.ndarray]] = []
         self._tl_pending = self._tl_compacted = 0
 
@@ -180,6 +186,8 @@ class WindowedGroup:
         ts, f, tls, sev, example = part[:5]
         fsev = part[6]
         n = len(ts)
+        if part[5] is not None:
+            self._verdict.append([seq0, part, np.zeros(n, np.int64), np.zeros(n, bool)])
         ex = self._next_ex
         self._next_ex += 1
         self._examples[ex] = example
@@ -234,6 +242,8 @@ class WindowedGroup:
             for i in range(len(self.periods)):
                 onmask |= self._fold_period(i, tf, next_t).astype(np.int64) << i
             self.prev_t, self.prev_ns = float(tf[-1]), int(ev["t"][-1])
+            if self._verdict:
+                self._keep_verdicts(ev["seq"], onmask)
             self.n_grid += len(tf)
             self._count(ev, np.ones(len(tf), bool), np.ones(len(tf), bool), onmask)
         kept = {k: a[rest] for k, a in buf.items()}
@@ -243,6 +253,16 @@ class WindowedGroup:
         if s is not None:
             self.seal_ns = s
             self.late_before = int(kept["t"].min()) if len(kept["t"]) else s
+
+    def _keep_verdicts(self, seq: np.ndarray, onmask: np.ndarray) -> None:
+        """Record the on-beat bits of sealed events that belong to parts with rows."""
+        starts = np.array([v[0] for v in self._verdict], np.int64)
+        which = np.searchsorted(starts, seq, side="right") - 1
+        for w in np.unique(which[which >= 0]).tolist():
+            v = self._verdict[w]
+            m = (which == w) & (seq < v[0] + len(v[2]))
+            v[2][seq[m] - v[0]] = onmask[m]
+            v[3][seq[m] - v[0]] = True
 
     def _fold_period(self, i: int, tf: np.ndarray, next_t: float | None) -> np.ndarray:
         """Fold complete windows (sorted times ``tf``) at period ``i``: update its window numbers, return on-beat."""
@@ -384,15 +404,21 @@ class WindowedGroup:
             if not periodic:
                 period_s, probers = float("nan"), float("nan")
         ok = network_ok and self.n >= 3 and bool(periodic)
-        why = np.full(len(keys), "no-period", dtype=object)
-        if not network_ok:
-            why[:] = "not-probe-network"
-        elif self.n < 3:
-            why[:] = "few-events"
-        elif periodic:
-            why = np.where(on, "probe", "off-beat").astype(object)
+        # one verdict for the whole group, or on/off the beat per row
+        why_all = "not-probe-network" if not network_ok else "few-events" if self.n < 3 else None
+        why_all = why_all or (None if periodic else "no-period")
+        why = np.full(len(keys), why_all, dtype=object) if why_all else np.where(on, "probe", "off-beat")
         why = np.where(fsev, "severity-F", why).astype(object)
         tl_fsev = (tl_k >> (_ON_BITS + 1) & 1).astype(bool)
+        verdicts = []
+        for _, part, bits, in_grid in self._verdict:
+            v_on = np.zeros(len(bits), bool)
+            if best is not None:
+                v_on = in_grid & ((bits >> i & 1).astype(bool) if dense else bool(periodic))
+            v_fsev = np.asarray(part[6], bool)
+            v_why = np.full(len(bits), why_all, dtype=object) if why_all else np.where(v_on, "probe", "off-beat")
+            v_why = np.where(v_fsev, "severity-F", v_why).astype(object)
+            verdicts.append((part, (v_on & ~v_fsev) if ok else np.zeros(len(bits), bool), v_why))
         kinds = {c: k for k, c in self._kinds.items()}
         return SealedCounts(
             f=f,
@@ -407,6 +433,7 @@ class WindowedGroup:
             example=[v[4] for v in vals],
             harmless=(on & ~fsev) if ok else np.zeros(len(keys), bool),
             why=why,
+            verdicts=verdicts,
             tl_bucket=tl_k >> _TL_LOW,
             tl_f=tl_k >> (_ON_BITS + 2) & ((1 << 15) - 1),
             tl_harmless=(tl_on & ~tl_fsev) if ok else np.zeros(len(tl_k), bool),

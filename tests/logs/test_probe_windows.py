@@ -262,7 +262,7 @@ def test_workers_equal_sequential_with_late_events(tmp_path, small_blocks, seale
     "kw,windowed",
     [
         ({"max_records": 50}, True),
-        ({"max_records": 100_000}, False),  # the input fits the records cap: rows need per-event verdicts
+        ({"max_records": 100_000}, True),  # fits the records cap: rows, with per-event verdicts kept in the group
         ({"max_records": 50, "records": "all"}, False),
         ({"max_records": 50, "records": "actionable"}, False),
         ({"max_records": 50, "probe_periods": (33.33,)}, False),  # window 666.6 s: not whole seconds
@@ -279,7 +279,26 @@ def test_which_groups_are_windowed(tmp_path, kw, windowed):
     run.run()
     kinds = {a: isinstance(g, WindowedGroup) for a, g in run.probe.items()}
     assert kinds["10.0.3.14"] is windowed
-    assert not kinds["198.51.100.7"]  # public clients keep their rows (always actionable)
+    assert kinds["198.51.100.7"] is windowed  # public clients too (their rows keep per-event verdicts)
+
+
+@pytest.mark.parametrize("max_records", [100_000, 3000, 50])
+@pytest.mark.parametrize("case", ["mixed", "offbeat", "public"])
+def test_rows_before_and_after_the_overflow(tmp_path, small_blocks, sealed, case, max_records):
+    """A gzip file's size is unknown: the records cap overflows while reading (or never). Rows built before that
+    keep per-event verdicts inside windowed groups; the records table is the one of the full path."""
+    import gzip
+
+    plain = _write(tmp_path / "k.log", _groups(case))
+    path = tmp_path / "kube-apiserver.log.gz"
+    with open(plain, "rb") as src, gzip.open(path, "wb") as dst:
+        dst.write(src.read())
+    os.utime(path, (os.stat(plain).st_mtime,) * 2)
+    full = _analyze(str(path), "full", max_records=max_records, vpc_cidrs=["10.0.0.0/16"])
+    bounded = _analyze(str(path), "bounded", seal=32, max_records=max_records, vpc_cidrs=["10.0.0.0/16"])
+    assert sealed
+    _same(full, bounded)
+    assert full.meta["records_truncated"] or max_records > 50
 
 
 def test_records_path_keeps_per_event_verdicts(tmp_path, sealed):
