@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from rangespy import spy_on_ranges
 
 import lokonb.logs.analysis as A
-import lokonb.logs.ranges as R
 import lokonb.logs.sources as S
 from lokonb.logs import analyze
 from lokonb.logs.classify import Classifier
@@ -219,18 +219,7 @@ def test_late_events_are_judged_off_beat(tmp_path, small_blocks, sealed):
 @pytest.fixture()
 def ranges_used(monkeypatch):
     """No size floor for byte ranges; records whether each workers>1 run was merged from ranges."""
-    monkeypatch.setattr(R, "MIN_BYTES", 0)
-    merged: list[bool] = []
-    orig = R.analyze_in_ranges
-
-    def spy(run):
-        ok = orig(run)
-        if run.o.workers > 1:
-            merged.append(ok)
-        return ok
-
-    monkeypatch.setattr(R, "analyze_in_ranges", spy)
-    return merged
+    return spy_on_ranges(monkeypatch)
 
 
 def test_workers_equal_sequential_bounded(tmp_path, small_blocks, sealed, ranges_used):

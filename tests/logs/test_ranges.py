@@ -10,6 +10,7 @@ import os
 
 import pandas as pd
 import pytest
+from rangespy import spy_on_ranges
 
 import lokonb.logs.ranges as R
 import lokonb.logs.sources as S
@@ -27,18 +28,7 @@ TABLES = ("records", "summary", "by_severity", "tls_sources", "findings", "unpar
 def small_chunks(monkeypatch):
     """64 KiB blocks and no size floor, so a few MB give many ranges and many boundaries."""
     monkeypatch.setattr(S, "BLOCK_BYTES", 64 << 10)
-    monkeypatch.setattr(R, "MIN_BYTES", 0)
-    merged: list[bool] = []
-    orig = R.analyze_in_ranges
-
-    def spy(run):
-        ok = orig(run)
-        if run.o.workers > 1:
-            merged.append(ok)
-        return ok
-
-    monkeypatch.setattr(R, "analyze_in_ranges", spy)
-    return merged
+    return spy_on_ranges(monkeypatch)
 
 
 def _klog(path, lines=12_000, seed=5, start=dt.datetime(2024, 12, 31, 22, 30, tzinfo=dt.UTC), crlf=False):
