@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 MIN_BYTES = 48 << 20  # below this, process start and state transfer cost more than they save
 MIN_CHUNKS_PER_WORKER = 3
+#: a range's state (its TLS probe events above all) grows with its bytes: a larger file is cut into more ranges than
+#: workers, run at most ``workers`` at a time, so memory stays bounded whatever the file size (PERF-3)
+MAX_RANGE_BYTES = 1 << 30
 _UTC_ZONES = (None, "UTC", "utc", "Z", "auto")
 
 
@@ -55,6 +58,7 @@ def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
     n = min(o.workers, nchunks // MIN_CHUNKS_PER_WORKER)
     if n < 2:
         return None
+    n = min(max(n, -(-size // MAX_RANGE_BYTES)), nchunks // MIN_CHUNKS_PER_WORKER)
     bounds = [round(i * nchunks / n) for i in range(n)]
     B = S.BLOCK_BYTES
     try:
@@ -113,7 +117,7 @@ def analyze_in_ranges(run: _SourceRun) -> bool:
         ]  # fmt: skip
         final = _Final(fields, run.o, run.clf.table, fmt, [j.out for j in jobs], run.agg.records_seen,
                        run.agg.records_overflow, known)  # fmt: skip
-        state = _run_processes(jobs, final)
+        state = _run_processes(jobs, final, run.o.workers)
     if state is None:
         return False
     run.agg.absorb(state)
@@ -170,9 +174,10 @@ def _python(entry: str, env: dict[str, str], stdout: Any) -> Any:
     )
 
 
-def _run_processes(jobs: list[_Job], final: _Final) -> dict[str, Any] | None:
-    """Run the workers and the coordinator (all started at once, so their imports overlap); the coordinator's
-    aggregate state, or None when any of them fails or the chaining is refused.
+def _run_processes(jobs: list[_Job], final: _Final, parallel: int) -> dict[str, Any] | None:
+    """Run the workers, at most ``parallel`` at a time and in range order, and the coordinator (started with the
+    first ones, so their imports overlap); the coordinator's aggregate state, or None when any of them fails or the
+    chaining is refused.
 
     Fresh ``python`` processes rather than forks (a fork copies the parent's heap into every worker) or
     ``multiprocessing``'s spawn (which re-imports the caller's ``__main__`` and hangs scripts without a main guard).
@@ -186,15 +191,20 @@ def _run_processes(jobs: list[_Job], final: _Final) -> dict[str, Any] | None:
     env = dict(os.environ)
     root = os.path.dirname(os.path.dirname(os.path.abspath(lokonb.__file__)))
     env["PYTHONPATH"] = os.pathsep.join(x for x in (root, env.get("PYTHONPATH")) if x)
-    procs = []
+    procs: list[Any] = []
     try:
-        procs = [_python("_serve", env, subprocess.DEVNULL) for _ in jobs]
         coord = _python("_coordinate", env, subprocess.PIPE)
         procs.append(coord)
-        for p, job in zip(procs, jobs, strict=False):
+        running: list[Any] = []
+        for job in jobs:
+            if len(running) >= max(parallel, 1) and running.pop(0).wait() != 0:
+                return None
+            p = _python("_serve", env, subprocess.DEVNULL)
+            procs.append(p)
+            running.append(p)
             p.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
             p.stdin.close()
-        if any(p.wait() != 0 for p in procs[:-1]):
+        if any(p.wait() != 0 for p in running):
             return None
         coord.stdin.write(pickle.dumps(final, protocol=pickle.HIGHEST_PROTOCOL))
         coord.stdin.close()

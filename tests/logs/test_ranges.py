@@ -70,6 +70,34 @@ def test_ranges_equal_sequential_with_crlf(tmp_path, small_chunks):
     _same(a, b)
 
 
+def test_large_files_take_more_ranges_than_workers(tmp_path, small_chunks, monkeypatch):
+    """Ranges are capped in size (a range's state grows with its bytes, PERF-3): more ranges than workers, run at
+    most ``workers`` at a time, give the sequential results."""
+    path = _klog(tmp_path / "kube-apiserver.log", lines=12000, seed=5)
+    size = os.path.getsize(path)
+    monkeypatch.setattr(R, "MAX_RANGE_BYTES", size // 7)
+    assert len(R.plan(_run_for(tmp_path / "kube-apiserver.log", workers=2))[1]) >= 7
+    started: list[int] = []  # per worker start: how many workers were still running
+    serving: list = []
+    orig = R._python
+
+    def spy(entry, env, stdout):
+        if entry == "_serve":
+            started.append(sum(p.poll() is None for p in serving))
+        proc = orig(entry, env, stdout)
+        if entry == "_serve":
+            serving.append(proc)
+        return proc
+
+    monkeypatch.setattr(R, "_python", spy)
+    kw = dict(vpc_cidrs=["10.0.0.0/16"], records="auto", max_records=300)
+    a = analyze([path], workers=1, **kw)
+    b = analyze([path], workers=2, **kw)
+    assert small_chunks == [True] and len(started) >= 7
+    assert max(started) <= 1  # never more than two workers at once
+    _same(a, b)
+
+
 def test_feb_29_after_a_rollover_falls_back(tmp_path, small_chunks):
     # Feb 29 2024 exists, Feb 29 2025 does not: a year offset applied afterwards could not reproduce this
     path = _klog(
