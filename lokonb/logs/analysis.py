@@ -331,10 +331,51 @@ def parse_time(value: Any, what: str, now_ns: int | None = None) -> int | None:
 _NO_WRITER = object()
 
 
+def leading_continuation(block: bytes, limit: int) -> int:
+    """Bytes of the whole lines at the start of ``block`` (at most ``limit``) before its first line with an exact
+    klog header (FMT-1): the lines that continue the record of the block before. 0 when the first line starts a
+    record or is longer than ``limit``."""
+    head = block[:limit]
+    nl = head.rfind(b"\n")
+    if nl < 0:
+        return 0
+    buf = np.frombuffer(head, np.uint8)[: nl + 1]
+    starts, ends = F.line_bounds(buf)
+    hdr = np.flatnonzero(F.parse_klog_block(buf, starts, ends).hdr)
+    return int(starts[hdr[0]]) if len(hdr) else nl + 1
+
+
+def held_from(items: list[tuple[F.Unwrapped, int]], limit: int) -> int:
+    """Index of the first unwrapped line (among the last ``limit`` bytes of ``items``) that may belong to a record
+    continued in the next block: each stream's lines from its last exact klog header (FMT-1) on. ``len(items)``
+    when nothing is held (no items, or no stream's header within the last ``limit`` bytes)."""
+    size, j = 0, len(items)
+    while j > 0 and size + len(items[j - 1][0].inner or b"") + 1 <= limit:
+        j -= 1
+        size += len(items[j][0].inner or b"") + 1
+    if j == len(items):
+        return j
+    tail = items[j:]
+    block = b"\n".join((u.inner or b"").replace(b"\n", b" ") for u, _ in tail) + b"\n"
+    buf = np.frombuffer(block, np.uint8)
+    starts, ends = F.line_bounds(buf)
+    hdr = F.parse_klog_block(buf, starts, ends).hdr
+    last: dict[int, int] = {}
+    first: dict[int, int] = {}
+    for i, (u, _) in enumerate(tail):
+        first.setdefault(u.stream, i)
+        if hdr[i]:
+            last[u.stream] = i
+    # a stream without a header in the last ``limit`` bytes: its record is longer than that, not held (bounded)
+    at = [last[s] if s in last else first[s] for s in first if s in last or j == 0]
+    return j + min(at) if at else len(items)
+
+
 class _SourceRun:
     """Streaming state of one source: parse blocks, keep bounded per-source aggregates, finalize."""
 
     def __init__(self, src: Source, opts: Options, clf: Classifier, agg: _Aggregate) -> None:
+        self.held: list[tuple[F.Unwrapped, int]] = []  # unwrapped lines of a record that may go on in the next block
         self.src, self.o, self.clf, self.agg = src, opts, clf, agg
         fmt = opts.format.get(src.name, "auto") if isinstance(opts.format, dict) else opts.format
         self.fmt_param = fmt
@@ -417,25 +458,49 @@ class _SourceRun:
                     self.pipe = None
 
     def _read_all(self, size: int | None) -> None:
+        # a record's continuation lines at the start of the next block belong to the last record of this one (a
+        # stack or a Trace across a block boundary): they are moved to this block before it is parsed
+        prev: tuple[bytes, list[int]] | None = None
+        pulled = 0
         for block, cut in self.src.blocks(max_line_bytes=self.o.max_record_bytes, chunks=self.chunks):
-            if self.fmt is None:
-                self.fmt = F.detect_format(block[:65536], self.o.month_names)
-                self.pretty_json = F.is_pretty_json(block[:65536])
-                if size is not None and self.o.records == "auto":
-                    # a large file cannot fit max_records: keep only actionable rows from the start
-                    head = block[:65536]
-                    per_line = len(head) / max(head.count(b"\n"), 1)
-                    if size / per_line > 1.5 * self.o.max_records:
-                        self.agg.records_overflow = True
-            if self.star is None:
-                self.star = F.is_star_prefixed(block[:65536])
-                self._header_anchor(block)
-            self._block(block, cut)
+            self._first_block(block, size)
+            if prev is not None and self.fmt in ("klog", "json") and not self.pretty_json:
+                room = self.o.max_record_bytes - pulled
+                k = leading_continuation(block, room) if room > 0 else 0
+                if k:
+                    pb, pc = prev
+                    m, n_prev = block.count(b"\n", 0, k), pb.count(b"\n")
+                    prev = (pb + block[:k], pc + [i + n_prev for i in cut if i < m])
+                    block, cut = block[k:], [i - m for i in cut if i >= m]
+                    pulled += k
+                    if not block:
+                        continue  # the whole block continues the record: the next one may continue it too
+            if prev is not None:
+                self._block(*prev)
+            prev, pulled = (block, cut), 0
+        if prev is not None:
+            self._block(*prev)
+        rest, self.held = self.held, []
         if self.unwrapper is not None:
-            rest = self.unwrapper.flush()
-            if rest:
-                self._wrapped_lines([(u, ln) for u, ln in rest], [])
+            rest += [(u, ln) for u, ln in self.unwrapper.flush()]
+        if rest:
+            self._wrapped_lines(rest, [])
         self.stats["truncated_lines"] += self.src.truncated_lines
+
+    def _first_block(self, block: bytes, size: int | None) -> None:
+        """Format, star prefix and header anchor of the source, from its first block."""
+        if self.fmt is None:
+            self.fmt = F.detect_format(block[:65536], self.o.month_names)
+            self.pretty_json = F.is_pretty_json(block[:65536])
+            if size is not None and self.o.records == "auto":
+                # a large file cannot fit max_records: keep only actionable rows from the start
+                head = block[:65536]
+                per_line = len(head) / max(head.count(b"\n"), 1)
+                if size / per_line > 1.5 * self.o.max_records:
+                    self.agg.records_overflow = True
+        if self.star is None:
+            self.star = F.is_star_prefixed(block[:65536])
+            self._header_anchor(block)
 
     def _header_anchor(self, block: bytes) -> None:
         """A year the source states in its first lines (formats.header_anchor) beats the file's mtime (a copied or
@@ -478,7 +543,12 @@ class _SourceRun:
             if res.inner is None:
                 continue
             items.append((res, start_line))
-        self._wrapped_lines(items, unparsed_rows)
+        if self.held:
+            items[:0] = self.held
+        # the lines after each stream's last klog header may be continued in the next block: held back for it
+        cut_at = held_from(items, self.o.max_record_bytes)
+        self.held = items[cut_at:]
+        self._wrapped_lines(items[:cut_at], unparsed_rows)
 
     def _pretty_json_block(self, block: bytes) -> None:
         """Every line of a pretty-printed JSON document is counted as unparsed (a record spans lines: reading

@@ -61,13 +61,29 @@ def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
     n = min(max(n, -(-size // MAX_RANGE_BYTES)), nchunks // MIN_CHUNKS_PER_WORKER)
     bounds = [round(i * nchunks / n) for i in range(n)]
     B = S.BLOCK_BYTES
+    from lokonb.logs.analysis import leading_continuation
+
     try:
         # searched in place (no 8 MiB copies that would stay in the parent's heap)
         with open(src.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            for k in bounds[1:]:
+            def clean(k: int) -> bool:
                 # the chunk before a boundary must end a line, or the boundary state is not a plain carry
-                if mm.rfind(b"\n", (k - 1) * B, k * B) < 0:
+                nl = mm.rfind(b"\n", (k - 1) * B, k * B)
+                if nl < 0:
+                    return False
+                # and the next line must start a record: a sequential read moves the continuation lines at a
+                # block's start to the block before (analysis.leading_continuation), which a range cannot see
+                end = mm.find(b"\n", nl + 1)
+                return end >= 0 and not leading_continuation(mm[nl + 1 : end + 1], end - nl)
+
+            for i in range(1, n):
+                # the nearest clean boundary within a few chunks, keeping every range at least one chunk long
+                hi = bounds[i + 1] - 1 if i + 1 < n else nchunks - 1
+                near = sorted(range(bounds[i - 1] + 1, hi + 1), key=lambda k, k0=bounds[i]: (abs(k - k0), k))
+                found = next((k for k in near[:8] if clean(k)), None)
+                if found is None:
                     return None
+                bounds[i] = found
             last = mm.rfind(b"\n", 0, min(B, size))
             if last < 0:
                 return None

@@ -1,0 +1,147 @@
+"""ROB-1 and FMT-3 on composed inputs: a record's continuation lines are kept when they cross a read block boundary
+(klog, CRI, Docker JSON; any block size, sequential or byte-range workers), and a table of odd inputs (CRLF, NUL,
+gzip members, truncated gzip, UTF-16, Windows-1252, ...) keeps every physical line counted with its line number."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+import lokonb.logs.ranges as R
+import lokonb.logs.sources as S
+from lokonb.logs import analyze
+
+
+def _klog(i: int, msg: str = "boom") -> bytes:
+    return f"E0101 00:{(i // 60) % 60:02d}:{i % 60:02d}.000000       1 x.go:1] {msg} {i}".encode()
+
+
+def _stacked(n: int = 400) -> tuple[list[bytes], list[int], list[int]]:
+    """Lines of ``n`` records, every 50th with a 61-line goroutine stack; header line numbers and n_lines."""
+    lines: list[bytes] = []
+    heads, sizes = [], []
+    for i in range(n):
+        heads.append(len(lines) + 1)
+        lines.append(_klog(i))
+        if i % 50 == 7:
+            lines += [b"goroutine %d [running]:" % i] + [b"\tmain.f%d()" % j for j in range(60)]
+        sizes.append(len(lines) + 1 - heads[-1])
+    return lines, heads, sizes
+
+
+def _cri(lines: list[bytes]) -> bytes:
+    return b"".join(b"2024-01-01T00:00:00.%09dZ stderr F " % i + x + b"\n" for i, x in enumerate(lines))
+
+
+def _docker(lines: list[bytes]) -> bytes:
+    return b"".join(
+        json.dumps({"log": x.decode() + "\n", "stream": "stderr", "time": "2024-01-01T00:00:00Z"}).encode() + b"\n"
+        for x in lines
+    )
+
+
+WRAPS = {"klog": lambda lines: b"\n".join(lines) + b"\n", "cri": _cri, "docker": _docker}
+
+
+def _rows(a):
+    r = a.records.sort_values("lineno")
+    return list(zip(r["lineno"].tolist(), r["n_lines"].tolist(), strict=True))
+
+
+@pytest.mark.parametrize("block", [1000, 4096, 64 << 10, 8 << 20])
+@pytest.mark.parametrize("wrap", sorted(WRAPS))
+def test_continuations_across_block_boundaries_are_kept(tmp_path, monkeypatch, wrap, block):
+    # before: the lines of a stack after a block boundary were counted as continuation lines but left out of the
+    # record (n_lines and continuation short, truncated=False): 888 lines gave n_lines 881 (4 KiB), 675 (1000 B)
+    monkeypatch.setattr(S, "BLOCK_BYTES", block)
+    lines, heads, sizes = _stacked()
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(WRAPS[wrap](lines))
+    a = analyze([str(path)], workers=1, include=None, records="all")
+    assert a.sources["format"].iloc[0] == wrap
+    assert _rows(a) == list(zip(heads, sizes, strict=True))
+    assert a.records["continuation"].fillna("").str.count("\n").sum() == sum(s - 1 for s in sizes) - 8
+    assert not a.records["truncated"].any()
+
+
+@pytest.mark.parametrize("block", [1000, 4096, 64 << 10])
+def test_a_file_of_continuation_lines_is_one_orphan_record_at_any_block_size(tmp_path, monkeypatch, block):
+    monkeypatch.setattr(S, "BLOCK_BYTES", block)
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(b"".join(b"  continuation %d\n" % i for i in range(20_000)))
+    a = analyze([str(path)], workers=1, include=None)
+    assert _rows(a) == [(1, 20_000)]
+    assert bool(a.records["orphan"].iloc[0]) and bool(a.records["truncated"].iloc[0])  # 2000 lines kept
+
+
+def test_byte_range_workers_move_a_boundary_off_a_continuation_line(tmp_path, monkeypatch):
+    # chunk boundaries that fall inside a stack: the ranges start at the nearest record start instead
+    monkeypatch.setattr(S, "BLOCK_BYTES", 16 << 10)
+    monkeypatch.setattr(R, "MIN_BYTES", 0)
+    lines: list[bytes] = []
+    for i in range(6000):
+        lines.append(_klog(i))
+        if i % 7 == 3:
+            lines += [b"\tstack line %d" % j for j in range(40)]
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    used: list[bool] = []
+    orig = R.analyze_in_ranges
+    monkeypatch.setattr(R, "analyze_in_ranges", lambda run: used.append(orig(run)) or used[-1])
+    a = analyze([str(path)], workers=1, include=None, records="all")
+    b = analyze([str(path)], workers=2, include=None, records="all")
+    assert used == [False, True]  # workers=1 reads sequentially, workers=2 merged its ranges (no fallback)
+    assert _rows(a) == _rows(b)
+    assert sum(n for _, n in _rows(a)) == len(lines)
+
+
+def _gz_members() -> bytes:
+    return gzip.compress(b"\n".join(_klog(i) for i in range(100)) + b"\n") + gzip.compress(
+        b"\n".join(_klog(i) for i in range(100, 200)) + b"\n"
+    )
+
+
+def _gz_truncated() -> bytes:
+    data = gzip.compress(b"\n".join(_klog(i) for i in range(20_000)) + b"\n")
+    return data[: len(data) // 2]
+
+
+CASES = {
+    # name: (bytes, lines, records, unparsed, error substring or None)
+    "crlf_and_lf_mixed": (b"".join(_klog(i) + (b"\r\n" if i % 2 else b"\n") for i in range(50)), 50, 50, 0, None),
+    "nul_mid_line": (_klog(0) + b"\n" + _klog(1)[:10] + b"\x00" + _klog(1)[10:] + b"\n" + _klog(2) + b"\n", 3, 2, 1,
+                     None),
+    "last_line_without_newline": (b"\n".join(_klog(i) for i in range(5)), 5, 5, 0, None),
+    "gzip_two_members": (_gz_members(), 200, 200, 0, None),
+    "gzip_zero_length": (b"", 0, 0, 0, None),
+    "utf16_bom": ("\ufeff".encode("utf-16-le") + (b"\n".join(_klog(i) for i in range(5)) + b"\n").decode()
+                  .encode("utf-16-le"), 5, 5, 0, None),
+    "utf8_bom": (b"\xef\xbb\xbf" + b"\n".join(_klog(i) for i in range(5)) + b"\n", 5, 5, 0, None),
+    "windows_1252": (_klog(0) + b" caf\xe9 \x93quoted\x94\n" + _klog(1) + b"\n", 2, 2, 0, None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_odd_inputs_keep_every_line(tmp_path, name):
+    data, lines, records, unparsed, error = CASES[name]
+    path = tmp_path / ("kube-apiserver.log.gz" if name == "gzip_zero_length" else "kube-apiserver.log")
+    path.write_bytes(data)
+    a = analyze([str(path)], workers=1, include=None)
+    s = a.sources.iloc[0]
+    assert (s["lines"], s["records"], s["unparsed"]) == (lines, records, unparsed)
+    assert s["error"] is None if error is None else error in s["error"]
+    heads = sorted(a.records["lineno"].tolist())
+    assert heads == [i + 1 for i in range(lines) if i + 1 in heads]  # 1-based physical lines
+
+
+def test_truncated_gzip_keeps_the_records_before_the_cut(tmp_path):
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(_gz_truncated())
+    a = analyze([str(path)], workers=1, include=None)
+    s = a.sources.iloc[0]
+    assert "truncated" in s["error"] and "uncompressed bytes" in s["error"]
+    assert s["records"] > 1000
+    assert sorted(a.records["lineno"])[:3] == [1, 2, 3]
+    assert any("truncated" in w for w in a.meta["warnings"])
