@@ -159,6 +159,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     f.set_defaults(func=_families)
 
 
+CRLF = "\r\n"
+
+
 def _csv_rows(rec: Any) -> Any:
     """A slice of the records table (as read back from ``records_path``) in the ``--records`` CSV layout."""
     df = rec.rename(columns={"lineno": "line_no"})
@@ -181,11 +184,13 @@ def _write_records_csv(parquet: Any, target: str) -> None:
         with open(target, "w", encoding="utf-8", newline="") as fh:
             pf = pq.ParquetFile(str(parquet))
             header = True
+            # CRLF row ends (RFC 4180): Python's csv quotes a field holding a bare \r only when \r is part of the
+            # line terminator, and CSV readers end a row at a bare \r (a message with a carriage return in it)
             for i in range(pf.num_row_groups):
-                _csv_rows(pf.read_row_group(i).to_pandas()).to_csv(fh, header=header, index=False)
+                _csv_rows(pf.read_row_group(i).to_pandas()).to_csv(fh, header=header, index=False, lineterminator=CRLF)
                 header = False
             if header:  # no record at all: the header alone
-                _csv_rows(pf.read().to_pandas()).to_csv(fh, index=False)
+                _csv_rows(pf.read().to_pandas()).to_csv(fh, index=False, lineterminator=CRLF)
     except OSError as exc:
         raise LogParameterError(f"--records: cannot write {target}: {exc.strerror or exc}") from None
 

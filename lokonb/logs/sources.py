@@ -14,6 +14,7 @@ import gzip
 import io
 import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -320,6 +321,24 @@ def stdin_source(stream: IO[bytes] | None = None) -> Source:
     return Source(name="stdin", kind="stdin", opener=opener, anchor_ns=now, year_source="assumed-now")
 
 
+def _is_pipe(path: Path) -> bool:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def pipe_source(path: Path, name: str | None = None, node: str | None = None) -> Source:
+    """A named pipe or process substitution (``<(kubectl logs …)``): one streamed source, gzip and UTF-16 detected
+    from a peek like a file, year as for stdin (collection time, with a warning)."""
+    now = int(dt.datetime.now(dt.UTC).timestamp() * 1e9)
+    return Source(
+        name=name or str(path), kind="pipe", opener=lambda: _open_file(path), node=node, anchor_ns=now,
+        year_source="assumed-now",
+    )
+
+
 def bytes_source(
     name: str,
     data: bytes,
@@ -391,8 +410,11 @@ def _walk(root: Path, warnings: list[str]) -> list[Path]:
                     if rp not in seen_files:
                         seen_files.add(rp)
                         out.append(p)
-                elif e.is_symlink():
+                elif e.is_symlink() and not p.exists():
                     warnings.append(f"{p}: broken symlink, skipped")
+                else:
+                    # a named pipe, socket or device in a copied tree: never opened (it could block), but said
+                    warnings.append(f"{p}: not a regular file, skipped")
             except OSError as exc:
                 warnings.append(f"{p}: {exc.strerror or exc}")
     return out
@@ -447,6 +469,11 @@ def resolve(
                 sources.append(src)
                 continue
             group = [file_source(Path(m), node=node) for m in matches]
+        elif _is_pipe(p):
+            # a named pipe, `<(zcat …)` (/dev/fd/N) or a terminal: streamed once like stdin (IN-4), never stat-ed
+            # for a size or opened twice (the first open would consume the data)
+            sources.append(pipe_source(p, name=text, node=node))
+            continue
         else:
             src = file_source(p, name=text, node=node)
             real = os.path.realpath(p)

@@ -4,8 +4,11 @@ gzip members, truncated gzip, UTF-16, Windows-1252, ...) keeps every physical li
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
+import os
+import threading
 
 import pytest
 
@@ -145,3 +148,52 @@ def test_truncated_gzip_keeps_the_records_before_the_cut(tmp_path):
     assert s["records"] > 1000
     assert sorted(a.records["lineno"])[:3] == [1, 2, 3]
     assert any("truncated" in w for w in a.meta["warnings"])
+
+
+def test_records_csv_keeps_one_row_per_record_with_a_bare_carriage_return(tmp_path):
+    # before: the message field holding a bare \r was written unquoted; CSV readers ended the row there (an extra
+    # row with an empty line_no)
+    from lokonb.cli import main
+
+    path = tmp_path / "kube-apiserver.log"
+    lines = [_klog(0), _klog(1, "progress 10%\rprogress 20%"), b"\tcontinued\r", _klog(2), _klog(3)]
+    path.write_bytes(b"\r\n".join(lines[:3]) + b"\n" + b"\n".join(lines[3:]) + b"\n")
+    out = tmp_path / "records.csv"
+    assert main(["logs", "analyze", str(path), "--records", str(out)]) == 0
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [int(r["line_no"]) for r in rows] == [1, 2, 4, 5]
+    assert "\r" in rows[1]["message"] and rows[1]["n_lines"] == "2"
+    a = analyze([str(path)], workers=1)
+    assert sorted(a.records["lineno"].tolist()) == [1, 2, 4, 5]
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_named_pipe_is_streamed_like_stdin(tmp_path, compress):
+    # before: opened twice (the first open for the gzip magic consumed its head) and reported "not a regular
+    # file"; a named pipe without a writer blocked in that first open. `<(zcat …)` gives such a path (/dev/fd/N)
+    lines, heads, sizes = _stacked(60)
+    data = b"\n".join(lines) + b"\n"
+    fifo = tmp_path / "kube-apiserver.fifo"
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as fh:
+            fh.write(gzip.compress(data) if compress else data)
+
+    t = threading.Thread(target=write, daemon=True)
+    t.start()
+    a = analyze([str(fifo)], workers=1, include=None, records="all", year=2024)
+    t.join(5)
+    s = a.sources.iloc[0]
+    assert (s["kind"], s["error"], s["lines"]) == ("pipe", None, len(lines))
+    assert _rows(a) == list(zip(heads, sizes, strict=True))
+
+
+def test_a_named_pipe_in_a_directory_is_skipped_with_a_warning(tmp_path):
+    # before: skipped without a word (a walk must not open it: it could block)
+    (tmp_path / "kube-apiserver.log").write_bytes(_klog(0) + b"\n")
+    os.mkfifo(tmp_path / "kube-apiserver-pipe.log")
+    a = analyze([str(tmp_path)], workers=1)
+    assert a.sources["source"].tolist() == [str(tmp_path / "kube-apiserver.log")]
+    assert any("kube-apiserver-pipe.log: not a regular file, skipped" in w for w in a.meta["warnings"])
