@@ -96,6 +96,14 @@ class Source:
                     fh.close()
                     raise ValueError(f"chunk {first - 1} holds no line end")
                 carry = prev[nl + 1 :]
+        # a log still being written is read to its size at open (a snapshot; lines appended later are not chased,
+        # so the read ends and byte-range workers agree); 0 is no size (/proc and similar files)
+        size_at_open = None
+        if self.kind == "file" and isinstance(fh, io.BufferedReader):
+            try:
+                size_at_open = os.fstat(fh.fileno()).st_size or None
+            except OSError:
+                size_at_open = None
         try:
             with fh:
                 failed = False
@@ -109,8 +117,9 @@ class Source:
                     reader = fh.read1 if self.kind == "gz" and hasattr(fh, "read1") else fh.read
                     parts, got = [], 0
                     while got < block_bytes:
+                        n = step if size_at_open is None else min(step, size_at_open - fh.tell())
                         try:
-                            chunk = reader(step)
+                            chunk = reader(n) if n > 0 else b""
                         except (EOFError, OSError, zlib.error, gzip.BadGzipFile) as exc:
                             self.bytes_read += got
                             self.error = _gzip_error(self, exc)
@@ -153,6 +162,10 @@ class Source:
                         cut_pending = False
                     self.truncated_lines += len(set(cut))
                     yield _crlf(block), sorted(set(cut))
+                if size_at_open is not None and (left is None or left > 0):
+                    grown = os.fstat(fh.fileno()).st_size - size_at_open
+                    if grown > 0:
+                        self.notes.append(f"grew by {grown} bytes while read: read up to its size when opened")
         except OSError as exc:
             self.error = f"read error: {exc.strerror or exc}"
         if carry:

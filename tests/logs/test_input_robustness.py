@@ -197,3 +197,24 @@ def test_a_named_pipe_in_a_directory_is_skipped_with_a_warning(tmp_path):
     a = analyze([str(tmp_path)], workers=1)
     assert a.sources["source"].tolist() == [str(tmp_path / "kube-apiserver.log")]
     assert any("kube-apiserver-pipe.log: not a regular file, skipped" in w for w in a.meta["warnings"])
+
+
+def test_a_log_appended_while_read_is_read_to_its_size_at_open(tmp_path, monkeypatch):
+    # before: lines written after the open were read too (a busy log could keep the read going); now a snapshot
+    # at the size when opened, with a note
+    monkeypatch.setattr(S, "BLOCK_BYTES", 4096)
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(b"\n".join(_klog(i) for i in range(500)) + b"\n")
+    orig, appended = S._crlf, []
+
+    def crlf(block: bytes) -> bytes:
+        if not appended:  # the first block is read: the writer goes on
+            with open(path, "ab") as fh:
+                fh.write(b"\n".join(_klog(i) for i in range(500, 900)) + b"\n")
+            appended.append(True)
+        return orig(block)
+
+    monkeypatch.setattr(S, "_crlf", crlf)
+    a = analyze([str(path)], workers=1, records="all")
+    assert a.sources["lines"].iloc[0] == 500 and _rows(a)[-1] == (500, 1)
+    assert any("grew by" in w and "size when opened" in w for w in a.meta["warnings"])
