@@ -335,10 +335,14 @@ def leading_continuation(block: bytes, limit: int) -> int:
     """Bytes of the whole lines at the start of ``block`` (at most ``limit``) before its first line with an exact
     klog header (FMT-1): the lines that continue the record of the block before. 0 when the first line starts a
     record or is longer than ``limit``."""
+    first = block.find(b"\n", 0, limit)
+    if first < 0:
+        return 0
+    one = np.frombuffer(block, np.uint8, first + 1)
+    if F.parse_klog_block(one, *F.line_bounds(one)).hdr[0]:
+        return 0  # the usual case, decided on one line
     head = block[:limit]
     nl = head.rfind(b"\n")
-    if nl < 0:
-        return 0
     buf = np.frombuffer(head, np.uint8)[: nl + 1]
     starts, ends = F.line_bounds(buf)
     hdr = np.flatnonzero(F.parse_klog_block(buf, starts, ends).hdr)
