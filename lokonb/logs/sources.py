@@ -184,7 +184,8 @@ def _gzip_error(src: Source, exc: BaseException) -> str:
     what = "gzip stream truncated" if isinstance(exc, EOFError) else f"corrupt gzip data ({exc})"
     if src.kind != "gz":
         what = f"read error ({exc})"
-    return f"{src.path or src.name}: {what} after {src.bytes_read} uncompressed bytes"
+    # every place that shows a source's error names the source already (sources table, warnings, exit message)
+    return f"{what} after {src.bytes_read} uncompressed bytes"
 
 
 def _open_file(path: Path) -> IO[bytes]:
