@@ -159,9 +159,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     f.set_defaults(func=_families)
 
 
-CRLF = "\r\n"
-
-
 def _csv_rows(rec: Any) -> Any:
     """A slice of the records table (as read back from ``records_path``) in the ``--records`` CSV layout."""
     df = rec.rename(columns={"lineno": "line_no"})
@@ -178,19 +175,18 @@ def _write_records_csv(parquet: Any, target: str) -> None:
     """Every record, in file order (sources as read, then physical line), one Parquet row group at a time."""
     import pyarrow.parquet as pq
 
+    from lokonb.logs.csvio import append_csv
     from lokonb.logs.errors import LogParameterError
 
     try:
         with open(target, "w", encoding="utf-8", newline="") as fh:
             pf = pq.ParquetFile(str(parquet))
             header = True
-            # CRLF row ends (RFC 4180): Python's csv quotes a field holding a bare \r only when \r is part of the
-            # line terminator, and CSV readers end a row at a bare \r (a message with a carriage return in it)
             for i in range(pf.num_row_groups):
-                _csv_rows(pf.read_row_group(i).to_pandas()).to_csv(fh, header=header, index=False, lineterminator=CRLF)
+                append_csv(_csv_rows(pf.read_row_group(i).to_pandas()), fh, header=header)
                 header = False
             if header:  # no record at all: the header alone
-                _csv_rows(pf.read().to_pandas()).to_csv(fh, index=False, lineterminator=CRLF)
+                append_csv(_csv_rows(pf.read().to_pandas()), fh)
     except OSError as exc:
         raise LogParameterError(f"--records: cannot write {target}: {exc.strerror or exc}") from None
 
@@ -264,6 +260,7 @@ def _analyze_and_print(args: argparse.Namespace, pods: Any, include: Any, parque
     import json
 
     from lokonb.logs.analysis import analyze, check_fail_on
+    from lokonb.logs.csvio import write_csv
     from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError
 
     result = analyze(
@@ -289,7 +286,7 @@ def _analyze_and_print(args: argparse.Namespace, pods: Any, include: Any, parque
         _write_records_csv(parquet, args.records)
     if args.summary:
         try:
-            result.summary.to_csv(args.summary, index=False)
+            write_csv(result.summary, args.summary)
         except OSError as exc:
             raise LogParameterError(f"--summary: cannot write {args.summary}: {exc.strerror or exc}") from None
     if args.out:

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from lokonb.logs import formats as F
 from lokonb.logs.classify import PRIORITY_ORDER, Classifier
+from lokonb.logs.csvio import write_csv
 from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError, LogSourceError
 from lokonb.logs.families import OTHER, STANDARD_FIELDS, FamilyTable, coerce_table
 from lokonb.logs.probe import analyse_group, classify_network, parse_networks
@@ -2770,10 +2771,10 @@ class LogAnalysis:
         written = []
         for name in ("records", "summary", "by_severity", "tls_sources", "findings", "unparsed", "sources"):
             df = getattr(self, name)
-            (out / f"{name}.csv").write_text(df.to_csv(index=False), encoding="utf-8")
+            write_csv(df, out / f"{name}.csv")
             written.append(f"{name}.csv")
         tl = self.timeline()
-        tl.to_csv(out / "timeline.csv")
+        write_csv(tl, out / "timeline.csv", index=True)
         written.append("timeline.csv")
         (out / "meta.json").write_text(json.dumps(self.meta, indent=2, default=str), encoding="utf-8")
         written.append("meta.json")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 GREYS = ("#d9d9d9", "#bdbdbd", "#969696", "#737373", "#525252")
 COLOURS = ("#d62728", "#ff7f0e", "#1f77b4", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#2ca02c")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def plot_timeline(result: Any, bucket: str | None = None, top: int = 8) -> Any:
@@ -69,7 +71,8 @@ def plot_findings(result: Any, top: int = 10) -> Any:
         ax.text(0.5, 0.5, "no actionable findings", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    labels = [f"{r.family}: {str(r.key)[:60]}" for r in fd.itertuples()]
+    # control characters (a carriage return in a message key) have no glyph: shown as spaces
+    labels = [_CONTROL.sub(" ", f"{r.family}: {str(r.key)[:60]}") for r in fd.itertuples()]
     ax.barh(range(len(fd))[::-1], fd["count"], color=[colours.get(p, "#cccccc") for p in fd["priority"]])
     ax.set_yticks(range(len(fd))[::-1], labels, fontsize=8)
     ax.set_xlabel("records")
