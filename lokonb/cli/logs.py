@@ -208,6 +208,24 @@ def _check_writable(option: str, target: str) -> None:
         raise LogParameterError(f"{option}: cannot write {target}: the folder {folder} is not writable")
 
 
+def _check_out_dir(target: str) -> None:
+    """Create the ``--out`` folder (with its parents) now, a parameter error when that fails or it is no folder."""
+    import os
+    from pathlib import Path
+
+    from lokonb.logs.errors import LogParameterError
+
+    path = Path(target)
+    if path.exists() and not path.is_dir():
+        raise LogParameterError(f"--out: {target} exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LogParameterError(f"--out: cannot create the folder {target}: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK):
+        raise LogParameterError(f"--out: cannot write into {target}: the folder is not writable")
+
+
 def _analyze(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
@@ -240,8 +258,8 @@ def _analyze(args: argparse.Namespace) -> int:
                            ("--records-parquet", args.records_parquet)):
         if target:
             _check_writable(option, target)
-    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
-        raise LogParameterError(f"--out: {args.out} exists and is not a directory")
+    if args.out:
+        _check_out_dir(args.out)
     parquet, spool_dir = args.records_parquet, None
     if args.records and not parquet:
         try:
@@ -290,7 +308,10 @@ def _analyze_and_print(args: argparse.Namespace, pods: Any, include: Any, parque
         except OSError as exc:
             raise LogParameterError(f"--summary: cannot write {args.summary}: {exc.strerror or exc}") from None
     if args.out:
-        result.to_dir(args.out)
+        try:
+            result.to_dir(args.out)
+        except OSError as exc:
+            raise LogParameterError(f"--out: cannot write into {args.out}: {exc.strerror or exc}") from None
     if args.json:
         doc = {
             "meta": result.meta,

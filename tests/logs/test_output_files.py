@@ -1,10 +1,13 @@
-"""The CSV files of a log analysis (``to_dir``, ``--summary``, ``--records``) keep a message holding a bare carriage
-return in one row: RFC 4180 rows ending in CRLF, so the writer quotes the field."""
+"""The files a log analysis writes. Its CSV files (``to_dir``, ``--summary``, ``--records``) keep a message holding a
+bare carriage return in one row: RFC 4180 rows ending in CRLF, so the writer quotes the field. The ``--out`` folder is
+created (with its parents) before the analysis starts; a folder that cannot be made is a parameter error."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
+
+import pytest
 
 from lokonb.cli import main
 from lokonb.logs import parse_lines
@@ -47,3 +50,28 @@ def test_cli_summary_and_records_rows(tmp_path):
     assert len(rec) == 3 and "\r" in rec[1][rec[0].index("message")]
     assert (tmp_path / "s.csv").read_bytes().endswith(b"\r\n")
     assert [r[0] for r in _rows(tmp_path / "s.csv")][0] == "family"
+
+
+def test_cli_out_folder_is_made_with_parents(tmp_path):
+    log = tmp_path / "a.log"
+    log.write_bytes(("\n".join(LINES) + "\n").encode())
+    out = tmp_path / "new" / "deep" / "out"
+    assert main(["logs", "analyze", str(log), "--out", str(out)]) == 0
+    assert (out / "findings.csv").is_file() and (out / "timeline.png").is_file()
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("{tmp}/a.log", "--out: {tmp}/a.log exists and is not a directory"),
+        ("{tmp}/a.log/sub", "--out: cannot create the folder {tmp}/a.log/sub: Not a directory"),
+        ("/proc/lokonb-out", "--out: cannot create the folder /proc/lokonb-out: No such file or directory"),
+    ],
+)
+def test_cli_out_folder_errors(tmp_path, capsys, target, message):
+    log = tmp_path / "a.log"
+    log.write_bytes(("\n".join(LINES) + "\n").encode())
+    target = target.format(tmp=tmp_path)
+    assert main(["logs", "analyze", str(log), "--out", target]) == 2
+    err = capsys.readouterr().err
+    assert message.format(tmp=tmp_path) in err and "Traceback" not in err and "internal error" not in err
