@@ -3,8 +3,9 @@
 Each command group lives in its own module of this package (``config``, ``notebook``, ``flatcar``, ``cluster``,
 ``logs``, ``metadata``, ``assets``) exposing ``register(subparsers)``; handlers import the heavy library code
 lazily so that ``lokonb --help`` stays fast. Errors are mapped to exit codes here, in one place:
-a :class:`~lokonb.errors.LokonbError` prints its message and exits with its ``exit_code``; anything else is an
-"internal error" whose traceback is saved to a file (shown directly only with ``--debug``).
+a :class:`~lokonb.errors.LokonbError` prints its message and exits with its ``exit_code``; an ``OSError`` about a
+file prints the file and the reason (exit 1); anything else is an "internal error" whose traceback is saved to a
+file (shown directly only with ``--debug``).
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _save_traceback() -> str:
+def _save_traceback(exc: BaseException) -> str:
     fd, path = tempfile.mkstemp(prefix="lokonb-crash-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(traceback.format_exc())
+        fh.write("".join(traceback.format_exception(exc)))
     return path
 
 
@@ -74,14 +75,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become a message
+    except OSError as exc:
+        if exc.filename is None:  # not about a file: an internal error like any other
+            return _unexpected(args, exc)
+        # a file the command had to read or write (disk full, permissions): its name and the reason, exit 1
         if args.debug:
             traceback.print_exc()
-            return 70
-        path = _save_traceback()
-        print(f"internal error: {type(exc).__name__}: {exc} (traceback saved to {path}; "
-              "re-run with --debug to show it)", file=sys.stderr)
+        print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become a message
+        return _unexpected(args, exc)
+
+
+def _unexpected(args: argparse.Namespace, exc: BaseException) -> int:
+    """An internal error: its type and message, the traceback saved to a file (printed with ``--debug``)."""
+    if args.debug:
+        traceback.print_exception(exc)
         return 70
+    path = _save_traceback(exc)
+    print(f"internal error: {type(exc).__name__}: {exc} (traceback saved to {path}; "
+          "re-run with --debug to show it)", file=sys.stderr)
+    return 70
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -135,8 +135,13 @@ def _translate(args: argparse.Namespace) -> int:
         return 1
     out = to_json(t.config, style=style, pretty=args.pretty)
     if args.output:
-        with open(args.output, "wb") as fh:
-            fh.write(out)
+        try:
+            with open(args.output, "wb") as fh:
+                fh.write(out)
+        except OSError as exc:
+            # like an unreadable input: exit 1, as ct
+            print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
     else:
         sys.stdout.buffer.write(out)
         sys.stdout.flush()

@@ -191,46 +191,12 @@ def _write_records_csv(parquet: Any, target: str) -> None:
         raise LogParameterError(f"--records: cannot write {target}: {exc.strerror or exc}") from None
 
 
-def _check_writable(option: str, target: str) -> None:
-    """A parameter error unless ``target`` can be created: its folder exists and is writable, and it is no folder."""
-    import os
-    from pathlib import Path
-
-    from lokonb.logs.errors import LogParameterError
-
-    path = Path(target)
-    folder = path.resolve().parent
-    if path.is_dir():
-        raise LogParameterError(f"{option}: {target} is a directory; give a file name")
-    if not folder.is_dir():
-        raise LogParameterError(f"{option}: cannot write {target}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise LogParameterError(f"{option}: cannot write {target}: the folder {folder} is not writable")
-
-
-def _check_out_dir(target: str) -> None:
-    """Create the ``--out`` folder (with its parents) now, a parameter error when that fails or it is no folder."""
-    import os
-    from pathlib import Path
-
-    from lokonb.logs.errors import LogParameterError
-
-    path = Path(target)
-    if path.exists() and not path.is_dir():
-        raise LogParameterError(f"--out: {target} exists and is not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise LogParameterError(f"--out: cannot create the folder {target}: {exc.strerror or exc}") from None
-    if not os.access(path, os.W_OK):
-        raise LogParameterError(f"--out: cannot write into {target}: the folder is not writable")
-
-
 def _analyze(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
     from pathlib import Path
 
+    from lokonb.cli.outputs import output_dir, output_file
     from lokonb.logs.errors import LogParameterError
 
     if not args.paths and not args.pods:
@@ -257,9 +223,9 @@ def _analyze(args: argparse.Namespace) -> int:
     for option, target in (("--summary", args.summary), ("--records", args.records),
                            ("--records-parquet", args.records_parquet)):
         if target:
-            _check_writable(option, target)
+            output_file(option, target)
     if args.out:
-        _check_out_dir(args.out)
+        output_dir("--out", args.out)
     parquet, spool_dir = args.records_parquet, None
     if args.records and not parquet:
         try:
@@ -357,15 +323,22 @@ def _sample(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from lokonb.cli.outputs import output_dir, output_file
+    from lokonb.errors import ConfigError
     from lokonb.logs.sample import generate
     from lokonb.logs.sources import parse_size
 
     size = parse_size(args.size) if args.size else None
     lines = args.lines if args.lines or size else 10_000
+    if args.controllers > 1:
+        output_dir("--output", args.output)
+    elif args.output != "-":
+        output_file("--output", args.output)
+    if args.truth:
+        output_file("--truth", args.truth)
     truths = []
     if args.controllers > 1:
         out = Path(args.output)
-        out.mkdir(parents=True, exist_ok=True)
         for i in range(args.controllers):
             with open(out / f"kube-apiserver-{i}.log", "wb") as fh:
                 truths.append(
@@ -386,9 +359,12 @@ def _sample(args: argparse.Namespace) -> int:
         with open(args.output, "wb") as fh:
             truths.append(generate(fh, size=size, lines=lines, seed=args.seed, fmt=args.format).to_dict())
     if args.truth:
-        Path(args.truth).write_text(
-            json.dumps(truths if len(truths) > 1 else truths[0], indent=2), encoding="utf-8"
-        )
+        try:
+            Path(args.truth).write_text(
+                json.dumps(truths if len(truths) > 1 else truths[0], indent=2), encoding="utf-8"
+            )
+        except OSError as exc:
+            raise ConfigError(f"--truth: cannot write {args.truth}: {exc.strerror or exc}") from None
     if args.output != "-":
         total = sum(t["bytes"] for t in truths)
         print(

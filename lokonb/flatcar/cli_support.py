@@ -31,8 +31,10 @@ def format_table(rows: list[dict]) -> str:
 
 
 def render_command(args: argparse.Namespace) -> int:
+    from lokonb.cli.outputs import output_dir
     from lokonb.flatcar.workflow import render_from_file
 
+    output_dir("--out", args.out)
     run = render_from_file(
         args.cluster_config,
         out_dir=args.out,

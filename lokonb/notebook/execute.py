@@ -26,7 +26,7 @@ from typing import Any
 
 from lokonb import __version__
 from lokonb.errors import ConfigError
-from lokonb.notebook.exceptions import ParameterError, ParameterIssue, RunFailed, UsageError
+from lokonb.notebook.exceptions import EnvironmentFailure, ParameterError, ParameterIssue, RunFailed, UsageError
 from lokonb.notebook.outcome import STATUS_EXIT, RunResult, RunStatus, write_json_atomic
 from lokonb.notebook.params import (
     CREDENTIAL_NAME,
@@ -179,15 +179,20 @@ def make_run_dir(base: Path, notebook: str, set_label: str, now: float) -> tuple
     """Create ``<base>/<notebook>/<UTC>-<set>[-n]`` with an exclusive mkdir (R4.3)."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
     parent = base / notebook
-    parent.mkdir(parents=True, exist_ok=True)
-    for n in range(1, 10_000):
-        run_id = f"{stamp}-{set_label}" + (f"-{n}" if n > 1 else "")
-        path = parent / run_id
-        try:
-            path.mkdir()
-        except FileExistsError:
-            continue
-        return run_id, path
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        for n in range(1, 10_000):
+            run_id = f"{stamp}-{set_label}" + (f"-{n}" if n > 1 else "")
+            path = parent / run_id
+            try:
+                path.mkdir()
+            except FileExistsError:
+                continue
+            return run_id, path
+    except OSError as exc:  # §4.5: the output could not be written (exit 5), before anything runs
+        raise EnvironmentFailure(
+            f"cannot create the run directory under {base}: {exc.strerror or exc}; give a writable --output"
+        ) from None
     raise UsageError(f"cannot create a run directory under {parent}")  # pragma: no cover
 
 

@@ -1,0 +1,38 @@
+"""Output paths given on the command line, checked before the work starts.
+
+A run that renders, analyses or executes for minutes must not fail at its last step because ``--out`` points into a
+folder that does not exist or cannot be written: each command checks its output options first, and a bad one is a
+:class:`~lokonb.errors.ConfigError` (exit 2) that names the option, the path and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lokonb.errors import ConfigError
+
+
+def output_file(option: str, target: str | os.PathLike[str]) -> None:
+    """Check that the file ``target`` can be written: its folder exists and is writable, and it is no folder."""
+    path = Path(target)
+    if path.is_dir():
+        raise ConfigError(f"{option}: {target} is a directory; give a file name")
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise ConfigError(f"{option}: cannot write {target}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"{option}: cannot write {target}: the folder {folder} is not writable")
+
+
+def output_dir(option: str, target: str | os.PathLike[str]) -> None:
+    """Create the folder ``target`` with its parents (kept when it exists) and check that it can be written."""
+    path = Path(target)
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{option}: {target} exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{option}: cannot create the folder {target}: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK):
+        raise ConfigError(f"{option}: cannot write into {target}: the folder is not writable")
