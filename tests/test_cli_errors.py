@@ -70,3 +70,22 @@ def test_other_errors_are_internal_with_a_saved_traceback(monkeypatch, capsys, e
     with open(saved, encoding="utf-8") as fh:
         text = fh.read()
     assert "Traceback (most recent call last)" in text and "in fail" in text
+
+
+@pytest.mark.parametrize(
+    "argv, code, message",
+    [
+        (["params", "metadata_access", "--check", "{dir}"], 2, "{dir}: cannot read parameter file: Is a directory"),
+        (["params", "metadata_access", "--check", "{bin}"], 2,
+         "{bin}: cannot read parameter file: not UTF-8 text (byte 0: b'\\xff')"),
+        (["metadata", "audit", "--kubeconfig", "{dir}"], 2,
+         "kubeconfig {dir} is a directory; give the kubeconfig file"),
+    ],
+)
+def test_unreadable_inputs(tmp_path, capsys, argv, code, message):
+    names = {"dir": str(tmp_path / "adir"), "bin": str(tmp_path / "bad.yaml")}
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "bad.yaml").write_bytes(b"\xff\xfeab: 1\n")
+    assert main([a.format(**names) for a in argv]) == code
+    err = capsys.readouterr().err
+    assert message.format(**names) in err and "Errno" not in err and "internal error" not in err

@@ -24,6 +24,8 @@ def list_contexts(kubeconfig: str | Path) -> tuple[list[str], str | None]:
     import yaml
 
     path = Path(kubeconfig).expanduser()
+    if path.is_dir():
+        raise KubeconfigError(f"kubeconfig {path} is a directory; give the kubeconfig file")
     if not path.is_file():
         raise KubeconfigError(
             f"kubeconfig {path} not found (set --kubeconfig, the kubeconfig parameter or $KUBECONFIG)"

@@ -70,8 +70,13 @@ def read_set_text(location: str | Path) -> tuple[str, str]:
         return path.read_text(encoding="utf-8"), _label(path)
     except FileNotFoundError:
         raise ConfigError("parameter file not found", file=loc) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read parameter file: {exc}", file=loc) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read parameter file: {exc.strerror or exc}", file=loc) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot read parameter file: not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r})",
+            file=loc,
+        ) from None
 
 
 def _label(path: Path) -> str:
