@@ -1,12 +1,8 @@
-"""``lokonb cluster plan|apply|destroy CONFIG`` and ``lokonb state unlock|init-backend CONFIG``.
+"""``lokonb cluster plan|apply|destroy CONFIG`` and ``lokonb state unlock|init-backend CONFIG`` (CLI contract).
 
-Contract (issue 5): ``lokonb cluster plan|apply|destroy CONFIG [--vars FILE] [--var NAME=VALUE ...]
-[--endpoint embedded|URL] [--region R] [--profile P] [--state PATH] [--confirm] [--json]``.
 ``plan --json`` prints a JSON list of actions (``action``, ``type``, ``name``, ``reason``, ...); ``apply`` without
 ``--confirm`` prints the plan and changes nothing; ``destroy`` requires ``--confirm`` (or ``yes`` typed at an
-interactive prompt). With ``--endpoint embedded`` the embedded AWS lives only for the command: to apply and then
-plan with separate commands, start one with ``python -m lokonb.aws.embedded serve --port N`` and pass
-``--endpoint http://127.0.0.1:N``.
+interactive prompt).
 """
 
 from __future__ import annotations
@@ -16,6 +12,18 @@ import json
 import logging
 import sys
 from typing import Any
+
+DESCRIPTION = """\
+Plan, apply or destroy a cluster on AWS (or the embedded AWS) from a YAML parameters file or .lokocfg.
+
+  lokonb cluster plan|apply|destroy CONFIG [--vars FILE] [--var NAME=VALUE ...] [--endpoint embedded|URL]
+                                           [--region R] [--profile P] [--state PATH] [--confirm] [--json]
+
+plan --json prints a JSON list of actions (action, type, name, reason, ...); apply without --confirm prints the
+plan and changes nothing; destroy needs --confirm (or 'yes' typed at an interactive prompt). With --endpoint
+embedded the embedded AWS lives only for the command: to apply and then plan with separate commands, start one
+with 'python -m lokonb.aws.embedded serve --port N' and pass --endpoint http://127.0.0.1:N.
+"""
 
 #: notebook-level keys a provision_cluster parameters file may carry beside cluster/aws/state
 NOTEBOOK_KEYS = ("action", "confirm", "destroy_at_end", "node_configs", "allow_replace")
@@ -41,7 +49,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def register(sub: Any) -> None:
     cluster = sub.add_parser("cluster", help="plan, apply or destroy a cluster on AWS (or the embedded AWS)",
-                             description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                             description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     csub = cluster.add_subparsers(dest="cluster_cmd", metavar="ACTION", required=True)
     for name, helptext in (("plan", "show what apply would change (read-only)"),
                            ("apply", "create or update the cluster (needs --confirm; without it: plan only)"),
