@@ -80,6 +80,9 @@ def test_other_errors_are_internal_with_a_saved_traceback(monkeypatch, capsys, e
          "{bin}: cannot read parameter file: not UTF-8 text (byte 0: b'\\xff')"),
         (["metadata", "audit", "--kubeconfig", "{dir}"], 2,
          "kubeconfig {dir} is a directory; give the kubeconfig file"),
+        (["flatcar", "diff", "{dir}", "{dir}"], 2, "{dir}: not a saved render (it has no manifest.json)"),
+        (["flatcar", "diff", "{dir}/none", "{dir}"], 2,
+         "{dir}/none: no such render directory (`lokonb flatcar render CONFIG --out {dir}/none` writes one)"),
     ],
 )
 def test_unreadable_inputs(tmp_path, capsys, argv, code, message):

@@ -195,10 +195,16 @@ class ClusterRender:
     def load(cls, directory: str | os.PathLike[str]) -> ClusterRender:
         """Read a directory written by :meth:`save`."""
         d = Path(directory)
+        if not d.is_dir():
+            raise ConfigError(f"{d}: no such render directory (`lokonb flatcar render CONFIG --out {d}` writes one)")
         try:
             manifest = json.loads((d / "manifest.json").read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{d}: not a saved render (manifest.json unreadable: {exc})") from None
+        except FileNotFoundError:
+            raise ConfigError(f"{d}: not a saved render (it has no manifest.json)") from None
+        except OSError as exc:
+            raise ConfigError(f"{d}: not a saved render (manifest.json unreadable: {exc.strerror or exc})") from None
+        except ValueError as exc:
+            raise ConfigError(f"{d}: not a saved render (manifest.json is not JSON: {exc})") from None
         roles = {}
         for name, meta in manifest["roles"].items():
             config = json.loads((d / f"{name}.ign").read_text("utf-8"))
