@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "analyze",
     "parse_lines",
+    "iter_records",
     "load_families",
     "sample_logs",
     "LogAnalysis",
@@ -46,3 +47,7 @@ def __getattr__(name: str) -> Any:
         mod, attr = _LAZY[name]
         return getattr(importlib.import_module(mod), attr)
     raise AttributeError(name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
