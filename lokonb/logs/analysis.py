@@ -2021,11 +2021,21 @@ def _group_parts(g: Any) -> list[Any]:
     return g.parts if isinstance(g, WindowedGroup) else g
 
 
-def _release_memory() -> None:
+#: bytes read since memory was last given back; a full collection costs ~0.1 s, too much after every small file
+_unreleased = [0]
+RELEASE_AFTER_BYTES = 64 << 20
+
+
+def _release_memory(read: int) -> None:
     """Give freed memory back between sources (Arrow's pool and glibc keep it otherwise), so peak RSS does not
-    grow with the number of sources (PERF-3)."""
+    grow with the number of sources (PERF-3): once at least :data:`RELEASE_AFTER_BYTES` were read since the last
+    time (many small files need no collection after each)."""
     import gc
 
+    _unreleased[0] += read
+    if _unreleased[0] < RELEASE_AFTER_BYTES:
+        return
+    _unreleased[0] = 0
     gc.collect()
     try:
         pa.default_memory_pool().release_unused()
@@ -2973,7 +2983,7 @@ def _analyze_source(src: Source, opts: Options, clf: Classifier, agg: _Aggregate
         if run.spool is not None:
             run.spool.discard()
         del run
-        _release_memory()
+        _release_memory(src.bytes_read)
 
 
 def check_fail_on(result: LogAnalysis, fail_on: str | None) -> None:
