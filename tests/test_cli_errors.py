@@ -92,3 +92,12 @@ def test_unreadable_inputs(tmp_path, capsys, argv, code, message):
     assert main([a.format(**names) for a in argv]) == code
     err = capsys.readouterr().err
     assert message.format(**names) in err and "Errno" not in err and "internal error" not in err
+
+
+def test_runs_of_a_missing_folder_says_so(tmp_path, capsys):
+    missing = tmp_path / "none"
+    assert main(["runs", "--output", str(missing)]) == 0
+    out = capsys.readouterr()
+    assert out.out == "" and f"no runs: {missing} does not exist" in out.err
+    assert main(["runs", "--output", str(missing), "--json"]) == 0
+    assert capsys.readouterr().out.strip() == "[]"

@@ -334,7 +334,13 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(_summary_line(result))
         return 0
     base = Path(args.output) if args.output else find_root(args.root) / "runs"  # type: ignore[operator]
-    rows = scan(base) if base.is_dir() else []
+    if not base.is_dir():
+        print(f"no runs: {base} does not exist (runs are written by `lokonb run` and `lokonb run-all`)",
+              file=sys.stderr)
+        if args.json:
+            print("[]")
+        return 0
+    rows = scan(base)
     rows = [
         r
         for r in rows
