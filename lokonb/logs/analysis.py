@@ -419,6 +419,7 @@ class _SourceRun:
         self.rows: list[Any] = []
         self.rows_count = 0
         self.pending: deque[tuple[int, dict[str, Any]]] = deque()
+        self.pruned = False  # harmless material dropped from pending once the records cap overflowed
         self.probe: dict[str, Any] = defaultdict(list)  # client address -> parts, or a WindowedGroup
         self._grid: int | None | bool = False  # sealing grid of windowed groups (False: not decided yet)
         self._touched: list[WindowedGroup] = []  # windowed groups that got events in the current batch
@@ -1453,6 +1454,13 @@ class _SourceRun:
 
     def _pend(self, f: int, mat: dict[str, Any]) -> None:
         """Queue row material; rows (fields, DataFrame) are built once per family when the source ends."""
+        if self.o.records == "auto" and self.agg.records_overflow and not self.pruned:
+            # the cap now keeps actionable rows only (a gzip, stdin or pod source whose size was not known up
+            # front): the harmless material queued before would only be built into rows and thrown away
+            self.pruned = True
+            kept = ((g, _select_material(m, ~m["harmless"])) for g, m in self.pending)
+            self.pending = deque((g, m) for g, m in kept if len(m["lineno"]))
+            self.rows_count = sum(len(m["lineno"]) for _, m in self.pending) + sum(len(r) for r in self.rows)
         self.pending.append((f, mat))
         self.rows_count += len(mat["lineno"])
         if self.o.records == "auto" and self.agg.records_overflow:
@@ -1926,8 +1934,7 @@ class _SourceRun:
             rows = {**rows, **verdict}
             mode = self.o.records
             if mode == "actionable" or (mode == "auto" and self.agg.records_overflow):
-                keep = ~rows["harmless"]
-                rows = {k: (v.filter(pa.array(keep)) if k == "texts" else v[keep]) for k, v in rows.items()}
+                rows = _select_material(rows, ~rows["harmless"])
             if len(rows["lineno"]):
                 self._pend(f, rows)
 
@@ -2059,6 +2066,13 @@ def _compact(df: Any) -> Any:
             except TypeError:  # unhashable values
                 pass
     return df
+
+
+def _select_material(mat: dict[str, Any], keep: np.ndarray) -> dict[str, Any]:
+    """The rows ``keep`` (a boolean mask) of a records row material (:meth:`_SourceRun._material`)."""
+    if keep.all():
+        return mat
+    return {k: (v.filter(pa.array(keep)) if k == "texts" else v[keep]) for k, v in mat.items()}
 
 
 def _sel(v: Any, sel: np.ndarray) -> Any:
