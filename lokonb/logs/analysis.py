@@ -1313,9 +1313,14 @@ class _SourceRun:
         # until the source ends)
         kinds = self._tls_kinds
         tls = [kinds.setdefault(k, k) for k in _as_str_list(fields.get("tls_error"), len(idx))]
-        by: dict[str, list[int]] = defaultdict(list)
-        for j, a in enumerate(addr):
-            by[a or "(unknown)"].append(j)
+        # rows grouped by address (first-seen order, file order inside), so each group's arrays are one slice:
+        # per-address work stays small when a batch holds thousands of addresses (internet scanners)
+        gid_of: dict[str, int] = {}
+        gid = np.fromiter((gid_of.setdefault(a or "(unknown)", len(gid_of)) for a in addr), np.int64, len(addr))
+        order = np.argsort(gid, kind="stable")
+        cuts = np.flatnonzero(np.diff(gid[order])) + 1
+        starts = np.concatenate([[0], cuts]).tolist() if len(order) else []
+        ends = np.concatenate([cuts, [len(order)]]).tolist() if len(order) else []
         keep_rows = self._want_rows(len(idx))
         events = self.events + np.arange(len(idx), dtype=np.int64)
         self.events += len(idx)
@@ -1324,28 +1329,36 @@ class _SourceRun:
             mat = self._material(f, idx, c, np.zeros(n, bool), np.full(n, "probe", object), np.full(n, None, object))
             mat[EVENT] = events
             self.spool_frames.append(self._rows_frame(f, mat))
-        for a, js in by.items():
-            ja = np.array(js)
+        names = list(gid_of)
+        wants = [keep_rows or self._public_probe(a) for a in names]
+        sidx = idx[order]
+        mat_all = None
+        if any(wants):
+            # one material call for every row that needs one (row-wise, so slices equal per-address calls)
+            sel = np.concatenate([np.arange(a, b) for a, b, w in zip(starts, ends, wants, strict=True) if w])
+            n = len(sel)
+            mat_all = self._material(
+                f, sidx[sel], c, np.zeros(n, bool), np.full(n, "probe", object), np.full(n, None, object)
+            )
+        ts_s, sev_s, fsev_s = c.ts[sidx], c.sev[sidx], fsev[order]
+        tls_s = np.array(tls, object)[order]
+        ev_s = None if self.spool is None else events[order]
+        pos = 0  # where the next wanted address's rows start in mat_all
+        for a, s0, e0, want in zip(names, starts, ends, wants, strict=True):
             rows = None
-            if keep_rows or self._public_probe(a):
-                rows = self._material(
-                    f,
-                    idx[ja],
-                    c,
-                    np.zeros(len(ja), bool),
-                    np.full(len(ja), "probe", object),
-                    np.full(len(ja), None, object),
-                )
+            if want:
+                rows = _slice_material(mat_all, pos, pos + e0 - s0)
+                pos += e0 - s0
             part = (
-                c.ts[idx[ja]].copy(),
-                np.full(len(ja), f, np.int16),
-                np.array([tls[j] for j in js], object),
-                c.sev[idx[ja]].copy(),
-                self._line_text(c, idx[ja[0]]),
+                ts_s[s0:e0].copy(),
+                np.full(e0 - s0, f, np.int16),
+                tls_s[s0:e0].copy(),
+                sev_s[s0:e0].copy(),
+                self._line_text(c, int(sidx[s0])),
                 rows,
-                fsev[ja].copy(),
+                fsev_s[s0:e0].copy(),
                 self.batches,
-                None if self.spool is None else events[ja],
+                None if ev_s is None else ev_s[s0:e0].copy(),
             )
             g = self._add_probe_part(a, part)
             if isinstance(g, WindowedGroup):
@@ -1452,8 +1465,9 @@ class _SourceRun:
             sel = sel[-self.o.max_records :]
         self._pend(f, self._material(f, idx[sel], c, harmless[sel], why[sel], priority[sel]))
 
-    def _pend(self, f: int, mat: dict[str, Any]) -> None:
-        """Queue row material; rows (fields, DataFrame) are built once per family when the source ends."""
+    def _pend(self, f: int, mat: dict[str, Any], trim: bool = True) -> None:
+        """Queue row material; rows (fields, DataFrame) are built once per family when the source ends. With
+        ``trim``, material queued before (older lines) beyond ``max_records`` is dropped once the cap overflowed."""
         if self.o.records == "auto" and self.agg.records_overflow and not self.pruned:
             # the cap now keeps actionable rows only (a gzip, stdin or pod source whose size was not known up
             # front): the harmless material queued before would only be built into rows and thrown away
@@ -1463,7 +1477,7 @@ class _SourceRun:
             self.rows_count = sum(len(m["lineno"]) for _, m in self.pending) + sum(len(r) for r in self.rows)
         self.pending.append((f, mat))
         self.rows_count += len(mat["lineno"])
-        if self.o.records == "auto" and self.agg.records_overflow:
+        if trim and self.o.records == "auto" and self.agg.records_overflow:
             # only the most recent max_records rows can survive: drop the oldest material beyond that
             while self.pending and self.rows_count - len(self.pending[0][1]["lineno"]) >= self.o.max_records:
                 _, old = self.pending.popleft()
@@ -1731,7 +1745,7 @@ class _SourceRun:
             # a group already reduced to counts cannot join the merged events: it keeps its own row
             keep |= {a for a, g in groups.items() if isinstance(g, WindowedGroup) and g.sealed}
             merged = [p for a, parts in groups.items() if a not in keep for p in _group_parts(parts)]
-            groups = {a: groups[a] for a in keep}
+            groups = {a: g for a, g in groups.items() if a in keep}  # file order (a set has none)
             groups[OTHER_ADDRESSES] = merged
             self.agg.warnings.append(
                 f"{self.src.name}: more than {MAX_TLS_GROUPS} TLS client addresses; the "
@@ -1936,7 +1950,9 @@ class _SourceRun:
             if mode == "actionable" or (mode == "auto" and self.agg.records_overflow):
                 rows = _select_material(rows, ~rows["harmless"])
             if len(rows["lineno"]):
-                self._pend(f, rows)
+                # not trimmed by queue order: these come after every row read, whatever their times; the cap
+                # keeps the most recent rows by timestamp when rows are merged (_Aggregate._cap_rows)
+                self._pend(f, rows, trim=False)
 
 
 class _Timeline:
@@ -2066,6 +2082,12 @@ def _compact(df: Any) -> Any:
             except TypeError:  # unhashable values
                 pass
     return df
+
+
+def _slice_material(mat: Any, a: int, b: int) -> dict[str, Any]:
+    """Rows ``a:b`` of a records row material, as views: every row of it goes to some group, kept until the
+    source ends (nothing is freed by copying)."""
+    return {k: (v.slice(a, b - a) if k == "texts" else v[a:b]) for k, v in mat.items()}
 
 
 def _select_material(mat: dict[str, Any], keep: np.ndarray) -> dict[str, Any]:
