@@ -388,6 +388,7 @@ class _SourceRun:
         self.unwrapper: F.Unwrapper | None = None
         self.lineno = 0
         self.pretty_json = False  # the source is a pretty-printed JSON document (formats.is_pretty_json)
+        self.dump_logs = False  # inside a log section of a `kubectl cluster-info dump` (_pretty_json_block)
         self.star: bool | None = None  # every line has old `minikube logs`' "* " before it (formats.is_star_prefixed)
         self.has_record: set[int] = set()
         self.line_keys: dict[int, bytes | None] = {}  # stream -> writer of its last wrapped line (Unwrapped.key)
@@ -558,11 +559,31 @@ class _SourceRun:
 
     def _pretty_json_block(self, block: bytes) -> None:
         """Every line of a pretty-printed JSON document is counted as unparsed (a record spans lines: reading
-        its lines as log lines would only give garbage records); a warning says why (:meth:`_Aggregate.merge`)."""
-        for raw in block[:-1].split(b"\n") if block else []:
+        its lines as log lines would only give garbage records); a warning says why (:meth:`_Aggregate.merge`).
+        ``kubectl cluster-info dump`` to stdout puts each pod's log between markers after the JSON lists: those
+        sections, markers included, are read as log lines (formats.dump_section)."""
+        lines = block[:-1].split(b"\n") if block else []
+        i = 0
+        while i < len(lines):
+            if self.dump_logs or F.dump_section(lines[i]) == b"START":
+                j = i + (not self.dump_logs)
+                self.dump_logs = True
+                while j < len(lines) and F.dump_section(lines[j]) is None:
+                    j += 1
+                if j < len(lines):
+                    self.dump_logs = F.dump_section(lines[j]) == b"START"
+                    j += 1
+                self.pretty_json = False
+                try:
+                    self._block(b"\n".join(lines[i:j]) + b"\n", [])
+                finally:
+                    self.pretty_json = True
+                i = j
+                continue
             self.lineno += 1
-            if raw.strip():
-                self._unparsed(self.lineno, F.PRETTY_JSON_REASON, raw)
+            if lines[i].strip():
+                self._unparsed(self.lineno, F.PRETTY_JSON_REASON, lines[i])
+            i += 1
 
     def _wrapped_lines(self, items: list[tuple[F.Unwrapped, int]], unparsed_rows: list[Any]) -> None:
         for ln, reason, raw in unparsed_rows:
@@ -2431,7 +2452,12 @@ class _Aggregate:
             self.warnings.append(f"{name}: {run.src.error}")
         for note in run.src.notes:
             self.warnings.append(f"{name}: {note}")
-        if run.pretty_json:
+        if run.pretty_json and run.stats["records"]:
+            self.warnings.append(
+                f"{name}: a `kubectl cluster-info dump`: its {run.stats['unparsed']:,} lines of pretty-printed JSON "
+                "are counted as unparsed, the pod logs between its `==== START logs` markers are read"
+            )
+        elif run.pretty_json:
             self.warnings.append(
                 f"{name}: a pretty-printed JSON document (e.g. `gcloud logging read --format=json`, `journalctl -o "
                 f"json-pretty`) is not read: its {run.stats['unparsed']:,} lines are counted as unparsed; give one "

@@ -706,7 +706,43 @@ TALOS_NODE_RE = re.compile(rb"^(\d{1,3}(?:\.\d{1,3}){3}): (?=\S)")
 STERN_RE = re.compile(rb"^([a-z0-9][\w.\-]{0,252} [a-z0-9][\w.\-]{0,62}) (?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)")
 
 
+#: Tab-separated lines with a time first (:func:`_grafana_txt`): Grafana's "Download logs" text file (Explore, logs
+#: panels): ``<epoch ms>\t<ISO 8601 UTC>\t<line>``; before Grafana 10
+#: ``<YYYY-MM-DD hh:mm:ss.SSS>\t<line>`` in the browser's zone (no zone: read as UTC, only its year matters to a klog
+#: line, TIME-3), after ``<label>: <JSON>`` meta lines and two blank lines
+GRAFANA_TXT_RE = re.compile(
+    rb"^(?:(\d{12,14})\t)?(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(Z|[+-]\d\d:?\d\d)?\t(.*)$",
+    re.S,
+)
+
+
+#: Fluentd's ``out_file`` (and ``out_stdout``) format: ``<time>\t<tag>\t<the record as JSON>``
+FLUENTD_FILE_RE = re.compile(rb"^([\w.\-]{1,512})\t(?=\{)")
+
+
+def _grafana_txt(raw: bytes) -> Unwrapped | None:
+    m = GRAFANA_TXT_RE.match(raw)
+    if m is None:
+        return None
+    g = m.groups()
+    ns = _ts_groups_ns((*g[1:8], g[8] or "Z"))
+    if ns is None:
+        return None
+    if g[0] is not None:
+        ns = int(g[0]) * 10**6  # the exact instant (the ISO text is the same one, in UTC)
+    text = g[9]
+    tag = FLUENTD_FILE_RE.match(text) if g[0] is None else None
+    if tag is not None:
+        # Fluentd's out_file: the record's JSON after the tag; the runtime's time in it is the more exact one
+        res = _docker(text[tag.end() :])
+        if res is not None and not getattr(res, "_partial", False):
+            return Unwrapped(res.inner, res.outer_ns or ns, res.stream, "kubectl", key=tag.group(1))
+    return Unwrapped(text, ns, 0, "kubectl")
+
+
 def _kubectl(raw: bytes) -> Unwrapped | None:
+    if b"\t" in raw[:40]:
+        return _grafana_txt(raw)
     key = None
     if raw[:1] == b"[":
         p = KUBECTL_PREFIX_RE.match(raw)
@@ -855,9 +891,32 @@ def _env_writer(obj: dict[str, Any]) -> bytes | None:
 _DOCKER_KEYS = frozenset(("log", "stream", "time", "attrs"))
 
 
+#: Fluent Bit's ``file`` output (its default ``out_file`` format) and ``stdout`` output: ``<tag>: [<epoch s.ns>,
+#: {record}]``, on stdout after ``[<n>] `` and since Fluent Bit 2.1 with ``[[<time>, {metadata}], {record}]``
+FLUENT_BIT_RE = re.compile(
+    rb"^(?:\[\d+\] )?([^\s\[\]{}]{1,512}): \[\[?(\d{9,11}(?:\.\d{1,9})?)(?:, \{[^{}]*\}\])?, (\{.*\})\]$", re.S
+)
+
+
+def _fluent_bit(s: bytes) -> Unwrapped | None:
+    m = FLUENT_BIT_RE.match(s)
+    if m is None:
+        return None
+    res = _docker(m.group(3))
+    if res is None:
+        return None
+    if res.outer_ns is None:
+        sec, _, frac = m.group(2).partition(b".")
+        res.outer_ns = int(sec) * 10**9 + int((frac + b"000000000")[:9])
+    res.fmt, res.key = "envelope", res.key or m.group(1)
+    return res
+
+
 def _docker(raw: bytes) -> Unwrapped | None:
     s = raw.strip()
-    if s[:1] != b"{" or not any(k in s for k in _ENV_TEXT_BYTES):
+    if s[:1] != b"{":
+        return _fluent_bit(s) if b": [" in s[:530] else None
+    if not any(k in s for k in _ENV_TEXT_BYTES):
         return None
     try:
         obj = json.loads(s)
@@ -1188,10 +1247,11 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
 #: the top of a ``--log-file`` (``Log file created at: …``), pflag's ``Flag --x has been deprecated, …`` (also after
 #: the first klog line: k3s and RKE2 start the apiserver after their own log lines), cobra's ``Error: …`` (the
 #: command failed and the apiserver exits: its usage text follows) and logrus terminal records with a relative time
-#: (``INFO[0012] …``)
+#: (``INFO[0012] …``), and the section markers of ``kubectl cluster-info dump`` (``==== START logs for container
+#: <c> of pod <ns>/<pod> ====``, ``==== END logs …``): the end marker is no line of the last record of a section
 RECORD_START_RE = re.compile(
     rb"^(?:-- .* --$|==> .* <==$|Log file created at: |Flag --\S+ has been deprecated|Error: "
-    rb"|(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] )"
+    rb"|(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] |==== (?:START|END) logs for container \S+ of pod \S+ ====$)"
 )
 
 
@@ -1240,6 +1300,18 @@ def is_star_prefixed(sample: bytes) -> bool:
     at least 80 % of the head's non-empty lines start so."""
     lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:400] if ln.strip()][:200]
     return len(lines) >= 2 and sum(1 for ln in lines if ln[:2] == b"* " or ln == b"*") >= 0.8 * len(lines)
+
+
+#: ``kubectl cluster-info dump`` to stdout: pretty-printed JSON object lists with each pod's log between markers
+DUMP_LOGS_RE = re.compile(rb"^==== (START|END) logs for container \S+ of pod \S+ ====\r?$")
+
+
+def dump_section(line: bytes) -> bytes | None:
+    """``b"START"`` or ``b"END"`` for a ``kubectl cluster-info dump`` log section marker, else None."""
+    if line[:5] != b"==== ":
+        return None
+    m = DUMP_LOGS_RE.match(line)
+    return None if m is None else m.group(1)
 
 
 #: reason of the lines of a pretty-printed JSON document (``gcloud logging read --format=json``, ``journalctl -o
