@@ -408,6 +408,7 @@ class _SourceRun:
         if self.base_year is None:
             anchor = src.anchor_ns if src.anchor_ns is not None else time.time_ns()
             self.base_year = F.civil_from_days(anchor // F.DAY_NS)[0]
+            self.start_anchored = src.anchor_start and src.anchor_ns is not None
         self.stats = Counter()
         self.mix: Counter = Counter()
         self.unparsed: list[dict[str, Any]] = []
@@ -520,6 +521,7 @@ class _SourceRun:
         self.src.year_source = name
         if name == "journal-header":
             self.src.anchor_ns = ns
+            self.start_anchored = False
         else:
             self.base_year = F.civil_from_days(ns // F.DAY_NS)[0]
             self.start_anchored = True

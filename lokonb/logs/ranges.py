@@ -44,6 +44,8 @@ def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
         return None
     if run.spool is not None:
         return None  # records_path spools every row in file order: one sequential read
+    if src.anchor_start and o.year is None:
+        return None  # a start anchor (a klog log file's name) gives the first record's year: the walk is sequential
     if o.since_ns is not None or o.until_ns is not None or o.klog_tz not in _UTC_ZONES:
         return None
     if run.fmt_param not in ("auto", "klog"):
@@ -142,7 +144,7 @@ def analyze_in_ranges(run: _SourceRun) -> bool:
 
 _SOURCE_FIELDS = (
     "name", "kind", "path", "node", "namespace", "pod", "container", "restart", "instance", "anchor_ns",
-    "year_source", "sort_key", "notes",
+    "anchor_start", "year_source", "sort_key", "notes",
 )  # fmt: skip
 
 

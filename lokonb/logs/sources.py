@@ -34,6 +34,13 @@ CONTAINERS_RE = re.compile(
     r"\.log(?:\.gz)?$"
 )
 ROTATION_RE = re.compile(r"(\d{8})-(\d{6})")
+#: a klog/glog ``--log-dir`` file: ``<program>.<host>.<user>.log.<SEVERITY>.<yyyymmdd-hhmmss>.<pid>``; its time is
+#: when the file was created (the first record's time, a start anchor), the ``INFO`` file holds every record and the
+#: ``WARNING``/``ERROR``/``FATAL`` files copies of the more severe ones
+GLOG_NAME_RE = re.compile(
+    r"^(?P<program>[^.]+)\.(?P<host>.+)\.(?P<user>[^.]+)\.log\.(?P<severity>INFO|WARNING|ERROR|FATAL)\."
+    r"(?P<time>\d{8}-\d{6})\.(?P<pid>\d+)(?:\.gz)?$"
+)
 
 
 @dataclass
@@ -51,6 +58,7 @@ class Source:
     restart: int | None = None
     instance: str | None = None
     anchor_ns: int | None = None  # end anchor for year inference (TIME-4)
+    anchor_start: bool = False  # anchor_ns is the first record's time (a klog log file's name), not an end anchor
     year_source: str | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -289,10 +297,14 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
             )
     # year anchor: rotation date in the name, gzip header MTIME, file mtime
     rm = ROTATION_RE.search(path.name)
+    glog = GLOG_NAME_RE.match(Path(os.path.realpath(path)).name) or GLOG_NAME_RE.match(path.name)
+    if glog:
+        rm = ROTATION_RE.search(glog.group("time"))
     if rm:
         try:
             t = dt.datetime.strptime(rm.group(1) + rm.group(2), "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
             src.anchor_ns, src.year_source = int(t.timestamp()) * 10**9, "filename"
+            src.anchor_start = glog is not None
         except ValueError:
             pass
     if src.anchor_ns is None and src.kind == "gz":
@@ -502,13 +514,75 @@ def resolve(
             sources.append(src)
             continue
         group.sort(key=lambda s: s.sort_key)
-        for s in group:
+        for s in _copies(group, warnings):
             rp = os.path.realpath(s.path) if s.path else s.name
             if rp in seen:
                 continue
             seen.add(rp)
             sources.append(s)
     return sources
+
+
+def _copies(group: list[Source], warnings: list[str]) -> list[Source]:
+    """The files of a walk or glob without the copies of others, each said in ``warnings`` (IN-2: every log read
+    once): files with the same content (``kind export logs`` and ``tar -h`` turn the ``/var/log/containers`` links
+    into copies of their ``/var/log/pods`` targets; the pods file is kept, it names the restart) and the
+    ``WARNING``/``ERROR``/``FATAL`` files of a klog ``--log-dir`` beside their process's ``INFO`` file (which holds
+    each of their records)."""
+    infos = set()
+    for s in group:
+        m = GLOG_NAME_RE.match(Path(os.path.realpath(s.path)).name) if s.path else None
+        if m and m.group("severity") == "INFO":
+            infos.add(m.group("program", "host", "user", "pid"))
+    by_size: dict[int, list[Source]] = {}
+    for s in group:
+        try:
+            size = s.path.stat().st_size if s.path is not None and s.opener is not None else 0
+        except OSError:
+            size = 0
+        if size:
+            by_size.setdefault(size, []).append(s)
+    drop: set[int] = set()
+    for same in by_size.values():
+        if len(same) < 2:
+            continue
+        seen: dict[bytes, Source] = {}
+        # a pods file (it names the restart) before the containers link copied next to it
+        for s in sorted(same, key=lambda s: s.restart is None):
+            digest = _digest(s.path)
+            if digest is None:
+                continue
+            if digest in seen:
+                drop.add(id(s))
+                warnings.append(f"{s.name}: same content as {seen[digest].name}, read once")
+            else:
+                seen[digest] = s
+    out = []
+    for s in group:
+        m = GLOG_NAME_RE.match(Path(os.path.realpath(s.path)).name) if s.path else None
+        if m and m.group("severity") != "INFO" and m.group("program", "host", "user", "pid") in infos:
+            warnings.append(f"{s.name}: klog {m.group('severity')} file: its records are in the INFO file of the "
+                            f"same process, read there")
+            continue
+        if id(s) not in drop:
+            out.append(s)
+    return out
+
+
+def _digest(path: Path | None) -> bytes | None:
+    """A content key of a file: its first and last MiB (the sizes are equal already)."""
+    import hashlib
+
+    try:
+        with open(path, "rb") as fh:  # type: ignore[arg-type]
+            h = hashlib.blake2b(fh.read(1 << 20), digest_size=16)
+            size = os.fstat(fh.fileno()).st_size
+            if size > 2 << 20:
+                fh.seek(size - (1 << 20))
+            h.update(fh.read(1 << 20))
+            return h.digest()
+    except OSError:
+        return None
 
 
 def parse_size(text: str | int) -> int:

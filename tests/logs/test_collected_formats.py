@@ -245,3 +245,81 @@ def test_a_year_stated_in_the_header_beats_the_file_mtime(tmp_path, head, year_s
     assert src["year_source"] == year_source
     assert list(rec.dropna(subset=["timestamp"])["timestamp"].dt.year) == [2023, 2023]
     assert rec.loc[0, "n_lines"] == head.count("\n") and rec.loc[0, "family"] == "wrapper"
+
+
+# --- directory layouts of bundles and copies (IN-2, IN-3, TIME-4)
+CRI_NEW_YEAR = ("2023-12-31T23:59:59.412882Z stderr F I1231 23:59:59.411870       1 log.go:245] http: TLS handshake "
+                "error from 10.20.4.17:51234: EOF\n"
+                "2024-01-01T00:00:00.120431Z stderr F E0101 00:00:00.119730       1 status.go:71] apiserver "
+                "received an error that is not an metav1.Status: &errors.errorString{s:\"context canceled\"}: "
+                "context canceled\n")
+
+
+def _tree(root, files: dict[str, str | bytes]):
+    for rel, data in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str) and data.startswith("->"):
+            p.symlink_to(data[2:])
+            continue
+        p.write_bytes(data.encode() if isinstance(data, str) else data)
+        os.utime(p, (MTIME, MTIME))
+
+
+def test_kind_export_logs_copies_are_read_once(tmp_path):
+    """`kind export logs` tars the node's /var/log with `-h`: every /var/log/containers link arrives as a copy of
+    its /var/log/pods file (modelled on kubernetes-sigs/kind pkg/cluster/logs/logs.go and the tree in
+    kubernetes-sigs/kind#123). Each log is read once, from the pods file (it names the restart), and said so."""
+    pod = "kube-system_kube-apiserver-kind-control-plane_9c1e7d524c1a4a519a512b6f0d8e4a11"
+    cid = "4f2d0c8e1b7a6935e0d4c2b1a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a190"
+    _tree(tmp_path, {
+        f"kind-control-plane/pods/{pod}/kube-apiserver/0.log": CRI_NEW_YEAR,
+        f"kind-control-plane/containers/kube-apiserver-kind-control-plane_kube-system_kube-apiserver-{cid}.log":
+            CRI_NEW_YEAR,
+        "kind-control-plane/journal.log": "-- No entries --\n",
+    })
+    res = analyze([str(tmp_path)], records="all")
+    assert list(res.sources["source"].str.contains("/pods/")) == [True]
+    rec = res.records
+    assert set(rec["container"].astype(str)) == {"kube-apiserver"}
+    assert list(rec["lineno"]) == [1, 2]
+    assert list(rec["timestamp"].dt.year) == [2023, 2024]
+    assert any("same content as" in w and "/containers/" in w for w in res.meta["warnings"])
+
+
+def test_klog_log_dir_file_names_are_start_anchors_and_info_holds_all(tmp_path):
+    """kube-apiserver run with `--logtostderr=false --log-dir` (kubernetes/kubernetes#39414) writes
+    `<program>.<host>.<user>.log.<SEVERITY>.<yyyymmdd-hhmmss>.<pid>` files and `kube-apiserver.<SEVERITY>` links.
+    The time in the name is when the file was created: the year of its first record (here a copy without the
+    `Log file created at` header, mtime a year later); the WARNING file repeats the INFO file's W/E records."""
+    info = "kube-apiserver.cp-1.root.log.INFO.20231231-235000.2391"
+    warn = "kube-apiserver.cp-1.root.log.WARNING.20231231-235959.2391"
+    lines = ("I1231 23:50:00.104512    2391 flags.go:64] FLAG: --advertise-address=\"10.40.7.12\"\n"
+             "W1231 23:59:59.412117    2391 dispatcher.go:217] Failed calling webhook, failing open "
+             "policy.example.io: failed calling webhook \"policy.example.io\": context deadline exceeded\n"
+             "E0101 00:00:01.089113    2391 status.go:71] apiserver received an error that is not an "
+             "metav1.Status: etcdserver: request timed out\n")
+    _tree(tmp_path, {info: lines, warn: "".join(lines.splitlines(True)[1:]),
+                     "kube-apiserver.INFO": "->" + info, "kube-apiserver.WARNING": "->" + warn})
+    res = analyze([str(tmp_path)], records="all")
+    assert len(res.sources) == 1 and res.sources.iloc[0]["year_source"] == "filename"
+    assert list(res.records["timestamp"].dt.year) == [2023, 2023, 2024]
+    assert any("WARNING" in w and "INFO file" in w for w in res.meta["warnings"])
+
+
+def test_cluster_info_dump_directory_markers_are_records(tmp_path):
+    """`kubectl cluster-info dump --output-directory` writes each container's log to
+    `<namespace>/<pod>/logs.txt` between `==== START logs …` and `==== END logs …`: the end marker is no line of
+    the section's last record (a stack after a panic stays that record's)."""
+    _tree(tmp_path, {
+        "kube-system/kube-apiserver-cp-1/logs.txt":
+            "==== START logs for container kube-apiserver of pod kube-system/kube-apiserver-cp-1 ====\n"
+            f"{PANIC}\ngoroutine 4711 [running]:\n"
+            "==== END logs for container kube-apiserver of pod kube-system/kube-apiserver-cp-1 ====\n",
+        "kube-system/events.json": '{\n    "kind": "EventList",\n    "items": []\n}\n',
+    })
+    res = analyze([str(tmp_path)], records="all")
+    rec = res.records.sort_values("lineno")
+    assert len(res.sources) == 1
+    assert list(rec["lineno"]) == [1, 2, 4] and list(rec["n_lines"]) == [1, 2, 1]
+    assert rec["message"].iloc[2].startswith("==== END logs for container kube-apiserver")
