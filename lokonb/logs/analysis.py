@@ -490,7 +490,11 @@ class _SourceRun:
             self._block(*prev)
         rest, self.held = self.held, []
         if self.unwrapper is not None:
-            rest += [(u, ln) for u, ln in self.unwrapper.flush()]
+            for u, ln in self.unwrapper.flush():
+                if u.unparsed:  # the last multi-line entry (a YAML document) could not be read
+                    self._unparsed(ln, u.unparsed, u.raw or b"")
+                elif u.inner is not None:
+                    rest.append((u, ln))
         if rest:
             self._wrapped_lines(rest, [])
         self.stats["truncated_lines"] += self.src.truncated_lines
@@ -547,7 +551,8 @@ class _SourceRun:
             self.lineno += 1
             res, start_line = self.unwrapper.unwrap(raw, self.lineno)
             if res.unparsed:
-                unparsed_rows.append((self.lineno, res.unparsed, raw))
+                # at the line where it started (a multi-line entry is reported at its first line)
+                unparsed_rows.append((start_line, res.unparsed, res.raw or raw))
                 continue
             if res.inner is None:
                 continue

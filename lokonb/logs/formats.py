@@ -504,6 +504,7 @@ class Unwrapped:
     #: who wrote the line, when the wrapper says (syslog ``host ident``, CloudWatch log stream): a header-less line
     #: from another writer than the line before it starts a record of its own, it cannot continue that one
     key: bytes | None = None
+    raw: bytes | None = None  # the text shown for an unparsed entry of several lines (its own lines)
 
 
 @dataclass
@@ -523,6 +524,7 @@ class Unwrapper:
 
     csv_columns: CsvColumns | None = None  # the header of a CSV export (format "csv"), once read
     entry: JournalEntry | None = None  # the `journalctl -o verbose/export` entry being read
+    ydoc: list[Any] | None = None  # [first line number, size, lines] of the YAML document being read (_yaml)
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
@@ -532,6 +534,8 @@ class Unwrapper:
             return self._csv(raw, lineno)
         if self.fmt == "syslog" and (self.entry is not None or is_journal_entry_start(raw)):
             return self._journal(raw, lineno)
+        if self.fmt == "envelope" and (self.ydoc is not None or raw == b"---"):
+            return self._yaml(raw, lineno)
         order = _TRY_ORDER.get(self.fmt, _TRY_ORDER["auto"])
         for name in order:
             if name == "kubectl" and self.fmt == "cri" and CRI_BROKEN_RE.match(raw):
@@ -568,6 +572,29 @@ class Unwrapper:
         self.entry.add(raw)
         self.mix["syslog"] = self.mix.get("syslog", 0) + 1
         return out
+
+    def _yaml(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
+        """``gcloud logging read`` (its default YAML output): one LogEntry a document, each after a ``---`` line,
+        its text folded over lines: the document is one line (its textPayload or jsonPayload.message, with its
+        timestamp and resource labels) at its ``---`` line; its other lines are its fragments."""
+        out: tuple[Unwrapped, int] = (Unwrapped(None, fmt="envelope"), lineno)
+        if raw == b"---":
+            if self.ydoc is not None:
+                out = self._yaml_entry()
+            self.ydoc = [lineno, 0, []]
+        elif self.ydoc[1] < self.max_record_bytes:
+            self.ydoc[1] += len(raw) + 1
+            self.ydoc[2].append(raw)
+        self.mix["envelope"] = self.mix.get("envelope", 0) + 1
+        return out
+
+    def _yaml_entry(self) -> tuple[Unwrapped, int]:
+        start, _, lines = self.ydoc  # type: ignore[misc]
+        self.ydoc = None
+        res = log_entry_yaml(b"\n".join(lines))
+        if res.unparsed:
+            res.raw = b" ".join(ln.strip() for ln in lines[:4])
+        return res, start
 
     def _csv(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         if self.csv_columns is None:
@@ -614,6 +641,8 @@ class Unwrapper:
         if self.entry is not None:
             out.append(self.entry.result())
             self.entry = None
+        if self.ydoc is not None:
+            out.append(self._yaml_entry())
         csv_pend = self.partial.pop(-1, None)
         if csv_pend is not None:
             # a CSV row whose quoted field never closed: its lines as they are
@@ -1150,6 +1179,45 @@ def _csv_time(value: str) -> int | None:
     return parse_ts_ns(value) or parse_ts_ns(value + "Z")
 
 
+#: the top-level keys of a Cloud Logging LogEntry that ``gcloud logging read`` prints first (sorted by name)
+_LOG_ENTRY_KEYS_RE = re.compile(rb"^(?:insertId|httpRequest|jsonPayload|labels|logName|protoPayload|textPayload): ?")
+YAML_ENTRY_REASON = "Cloud Logging entry without a textPayload or jsonPayload message"
+
+
+def is_log_entry_yaml(lines: list[bytes]) -> bool:
+    """The head of ``gcloud logging read`` output: a ``---`` line, then a LogEntry's top-level keys."""
+    return lines[0] == b"---" and any(_LOG_ENTRY_KEYS_RE.match(ln) for ln in lines[1:6])
+
+
+def log_entry_yaml(doc: bytes) -> Unwrapped:
+    """One LogEntry document of ``gcloud logging read`` as its line (:func:`_envelope`), or unparsed with why."""
+    import yaml
+
+    try:
+        obj = yaml.safe_load(doc)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 2} of the entry)" if mark is not None else ""
+        return Unwrapped(None, fmt="envelope", unparsed=f"invalid YAML document{where}")
+    res = _envelope(_yaml_plain(obj)) if isinstance(obj, dict) else None
+    if res is None or getattr(res, "_partial", False):
+        return Unwrapped(None, fmt="envelope", unparsed=YAML_ENTRY_REASON)
+    return res
+
+
+def _yaml_plain(value: Any) -> Any:
+    """YAML timestamps (unquoted dates) as the RFC 3339 text JSON would have."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {str(k): _yaml_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_yaml_plain(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    return value
+
+
 _WRAPPERS = {"docker": _docker, "cri": _cri, "kubectl": _kubectl, "syslog": _syslog, "cloudwatch": _cloudwatch}
 
 
@@ -1211,6 +1279,8 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
         return "csv"
     if is_journal_entry_start(lines[0]):
         return "syslog"  # journalctl -o verbose / export (Unwrapper._journal)
+    if is_log_entry_yaml(lines):
+        return "envelope"  # gcloud logging read (Unwrapper._yaml)
     scores = {}
     parsers = wrappers(months)
     for name in ("docker", "cri", "kubectl", "syslog", "cloudwatch"):
