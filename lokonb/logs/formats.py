@@ -805,11 +805,13 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
 #: JSON records of log collectors and exports, one object a line (``envelope``): the line is under ``log``
 #: (Fluent Bit, Fluentd), ``message`` (Vector, OpenShift logging, Elasticsearch/OpenSearch NDJSON exports, also
 #: inside a hit's ``_source``), ``MESSAGE`` (``journalctl -o json``), ``textPayload`` (Google Cloud Logging) or
-#: ``line`` (``logcli query -o jsonl``); the first time key found is the
+#: ``line`` (``logcli query -o jsonl``) or ``_raw`` (Splunk); the first time key found is the
 #: outer time (RFC 3339 text, ``__REALTIME_TIMESTAMP`` µs, or epoch s/ms/µs/ns numbers)
-_ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line")
+_ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line", "_raw")
 _ENV_TEXT_BYTES = tuple(f'"{k}"'.encode() for k in _ENV_TEXT_KEYS)
-_ENV_TIME_KEYS = ("time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date")
+_ENV_TIME_KEYS = (
+    "time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date", "_time",
+)  # fmt: skip
 #: who wrote the line (the writer key of :class:`Unwrapped`): journald fields, then Kubernetes metadata
 _ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname", "pod")
 _ENV_K8S_KEYS = ("namespace_name", "pod_name", "container_name")
@@ -848,8 +850,9 @@ def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
 
 #: objects that hold the record inside the envelope: Azure resource logs (AKS diagnostic settings to a storage
 #: account or Event Hubs: ``{"time": …, "category": "kube-apiserver", "properties": {"log": …, "pod": …}}``) and
-#: Google Cloud Logging's ``jsonPayload``
-_ENV_BODY_KEYS = ("properties", "jsonPayload")
+#: Google Cloud Logging's ``jsonPayload``, and Splunk's search export (``search/jobs/export?output_mode=json``:
+#: ``{"preview": false, "offset": 0, "result": {"_raw": …, "_time": …, "host": …}}``)
+_ENV_BODY_KEYS = ("properties", "jsonPayload", "result")
 
 
 def _env_body(obj: dict[str, Any]) -> dict[str, Any] | None:

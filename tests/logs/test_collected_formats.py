@@ -83,6 +83,12 @@ ENVELOPES = {
         '"timestamp":"2023-11-14T22:13:20.123456789Z"}\n',
         [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
     ),
+    # Splunk's search export (REST search/jobs/export, output_mode=json): the event under "result", _raw and _time
+    "splunk-export": (
+        '{"preview":false,"offset":0,"result":{"_raw":"' + TLS + '","_time":"2023-11-14T22:13:20.123+00:00",'
+        '"host":"cp-1","sourcetype":"kube:container:kube-apiserver"}}\n',
+        [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
+    ),
     # journald's byte array for a MESSAGE that is not UTF-8
     "journald-byte-array": (
         '{"__REALTIME_TIMESTAMP":"1700000000123456","_HOSTNAME":"cp-1","SYSLOG_IDENTIFIER":"kube-apiserver",'
