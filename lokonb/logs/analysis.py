@@ -389,6 +389,7 @@ class _SourceRun:
         self.lineno = 0
         self.pretty_json = False  # the source is a pretty-printed JSON document (formats.is_pretty_json)
         self.dump_logs = False  # inside a log section of a `kubectl cluster-info dump` (_pretty_json_block)
+        self.not_log = F.PRETTY_JSON_REASON  # why the lines of a pretty_json source are not read
         self.star: bool | None = None  # every line has old `minikube logs`' "* " before it (formats.is_star_prefixed)
         self.has_record: set[int] = set()
         self.line_keys: dict[int, bytes | None] = {}  # stream -> writer of its last wrapped line (Unwrapped.key)
@@ -504,6 +505,9 @@ class _SourceRun:
         if self.fmt is None:
             self.fmt = F.detect_format(block[:65536], self.o.month_names)
             self.pretty_json = F.is_pretty_json(block[:65536])
+            if not self.pretty_json and F.is_manifest(block[:65536]):
+                # a manifest in a bundle (pod-manifests/kube-apiserver.yaml) is no log: its lines are counted
+                self.pretty_json, self.not_log = True, F.MANIFEST_REASON
             if size is not None and self.o.records == "auto":
                 # a large file cannot fit max_records: keep only actionable rows from the start
                 head = block[:65536]
@@ -589,7 +593,7 @@ class _SourceRun:
                 continue
             self.lineno += 1
             if lines[i].strip():
-                self._unparsed(self.lineno, F.PRETTY_JSON_REASON, lines[i])
+                self._unparsed(self.lineno, self.not_log, lines[i])
             i += 1
 
     def _wrapped_lines(self, items: list[tuple[F.Unwrapped, int]], unparsed_rows: list[Any]) -> None:
@@ -2464,6 +2468,9 @@ class _Aggregate:
                 f"{name}: a `kubectl cluster-info dump`: its {run.stats['unparsed']:,} lines of pretty-printed JSON "
                 "are counted as unparsed, the pod logs between its `==== START logs` markers are read"
             )
+        elif run.pretty_json and run.not_log == F.MANIFEST_REASON:
+            self.warnings.append(f"{name}: a Kubernetes manifest, not a log: its {run.stats['unparsed']:,} lines are "
+                                 "counted as unparsed")
         elif run.pretty_json:
             self.warnings.append(
                 f"{name}: a pretty-printed JSON document (e.g. `gcloud logging read --format=json`, `journalctl -o "

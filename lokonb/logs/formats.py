@@ -1402,6 +1402,22 @@ def is_pretty_json(sample: bytes) -> bool:
     return sum(1 for ln in lines[1:30] if _PRETTY_KEY_RE.match(ln)) >= 2
 
 
+#: reason of the lines of a Kubernetes manifest (a static pod's YAML beside the logs in a support bundle)
+MANIFEST_REASON = "Kubernetes manifest (YAML), not a log"
+_MANIFEST_KEY_RE = re.compile(rb"^(apiVersion|kind|metadata|spec|data|items|status):(?: |$)")
+
+
+def is_manifest(sample: bytes) -> bool:
+    """The head of a source is a Kubernetes object in YAML (``apiVersion:``/``kind:`` top-level keys first, after
+    comments and ``---``), as support bundles keep next to the logs (``pod-manifests/kube-apiserver.yaml``)."""
+    lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:80] if ln.strip() and ln[:1] != b"#"]
+    if lines[:1] == [b"---"]:
+        lines = lines[1:]
+    top = [m.group(1) for ln in lines[:60] if (m := _MANIFEST_KEY_RE.match(ln))]
+    first = _MANIFEST_KEY_RE.match(lines[0]) if lines else None
+    return first is not None and first.group(1) in (b"apiVersion", b"kind") and {b"apiVersion", b"kind"} <= set(top)
+
+
 #: reason of an audit event line (``--audit-log-path`` JSON, or the legacy ``AUDIT: id=…`` text) in the input
 AUDIT_REASON = "Kubernetes audit event (audit logs are not analysed)"
 _AUDIT_RE = re.compile(rb'^\s*(?:[\w.\-]{1,128} )?(?:\{.{0,64}"apiVersion":\s*"audit\.k8s\.io/|AUDIT: id=")')

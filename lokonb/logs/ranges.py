@@ -94,7 +94,9 @@ def plan(run: _SourceRun) -> tuple[str, list[tuple[int, int | None]]] | None:
     except (OSError, ValueError):
         return None
     fmt = F.detect_format(head, o.month_names) if run.fmt_param == "auto" else run.fmt_param
-    if fmt != "klog" or F.is_pretty_json(head) or head[:2] in S.UTF16_BOMS or F.header_anchor(head) is not None:
+    if fmt != "klog" or F.is_pretty_json(head) or F.is_manifest(head) or head[:2] in S.UTF16_BOMS:
+        return None
+    if F.header_anchor(head) is not None:
         return None
     if o.records == "auto":
         # the same decision the sequential read takes on its first block

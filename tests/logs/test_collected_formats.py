@@ -329,3 +329,32 @@ def test_cluster_info_dump_directory_markers_are_records(tmp_path):
     assert len(res.sources) == 1
     assert list(rec["lineno"]) == [1, 2, 4] and list(rec["n_lines"]) == [1, 2, 1]
     assert rec["message"].iloc[2].startswith("==== END logs for container kube-apiserver")
+
+
+def test_a_manifest_in_a_bundle_is_not_a_log(tmp_path):
+    """Rancher's logs collector (rancherlabs/support-tools, Rancher_Logs_Collector_Directory_Structure.md) keeps
+    `<distro>/podlogs/<namespace>-<pod>` (`kubectl logs` output, no extension) next to
+    `<distro>/pod-manifests/kube-apiserver.yaml`: both match the default include; the manifest's lines are counted as
+    unparsed with why, not read as one header-less record."""
+    manifest = ("# static pod\napiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\n"
+                "spec:\n  containers:\n  - command:\n    - kube-apiserver\n    - --advertise-address=10.40.7.12\n")
+    _tree(tmp_path, {
+        "rke2/pod-manifests/kube-apiserver.yaml": manifest,
+        "rke2/podlogs/kube-system-kube-apiserver-node-1": f"{TLS}\n{PANIC}\ngoroutine 4711 [running]:\n",
+        "rke2/podlogs/kube-system-kube-apiserver-node-1-previous": "Error from server (BadRequest): previous "
+        "terminated container \"kube-apiserver\" in pod \"kube-apiserver-node-1\" not found\n",
+    })
+    res = analyze([str(tmp_path)], records="all")
+    src = res.sources.set_index(res.sources["source"].str.rsplit("/", n=1).str[-1])
+    assert int(src.loc["kube-apiserver.yaml", "unparsed"]) == manifest.count("\n")  # every line, counted
+    assert int(src.loc["kube-apiserver.yaml", "records"]) == 0
+    assert set(res.unparsed["reason"]) == {F.MANIFEST_REASON}
+    assert int(src.loc["kube-system-kube-apiserver-node-1", "records"]) == 2
+    assert any("Kubernetes manifest" in w for w in res.meta["warnings"])
+
+
+@pytest.mark.parametrize("head", ["apiVersion: v1\nkind: Pod\n", "---\nkind: Pod\napiVersion: v1\nmetadata:\n"])
+def test_manifest_detection(head):
+    assert F.is_manifest(head.encode())
+    assert not F.is_manifest(f"{TLS}\napiVersion: v1\nkind: Pod\n".encode())
+    assert not F.is_manifest(b"---\ninsertId: x\ntextPayload: y\n")
