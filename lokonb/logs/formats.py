@@ -602,6 +602,12 @@ class Unwrapper:
             if self.csv_columns is not None:
                 return Unwrapped(None, fmt="csv", unparsed=CSV_HEADER_REASON), lineno
             return Unwrapped(raw, fmt="csv"), lineno
+        if self.csv_columns.markdown:
+            if MD_SEP_RE.match(raw.rstrip()):
+                return Unwrapped(None, fmt="csv", unparsed=CSV_HEADER_REASON), lineno
+            res = csv_row(raw, self.csv_columns)
+            self.mix["csv"] = self.mix.get("csv", 0) + 1
+            return (res if res is not None else Unwrapped(raw, fmt="csv")), lineno
         pend = self.partial.get(-1)
         if pend is not None:
             # a quoted field spanning lines (a multi-line message): the row goes on
@@ -1127,35 +1133,62 @@ class CsvColumns:
     text: int
     time: int | None
     writer: tuple[int, ...]
+    markdown: bool = False  # a Markdown table: `| a | b |` rows after a `| --- | --- |` line
+
+
+#: a Markdown table (CloudWatch Logs Insights' and Kibana Discover's "copy as Markdown", pasted into reports):
+#: ``| @timestamp | @message |``, ``| --- | --- |``, then ``| <time> | <line> |`` rows (``|`` in a cell as ``\|``)
+MD_ROW_RE = re.compile(rb"^\| .*\|$", re.S)
+MD_SEP_RE = re.compile(rb"^\|(?: *:?-{3,}:? *\|)+$")
+_MD_CELL_RE = re.compile(rb"(?<!\\)\|")
+
+
+def md_cells(raw: bytes) -> list[str] | None:
+    """The cells of a Markdown table row, unescaped, else None."""
+    raw = raw.rstrip()
+    if MD_ROW_RE.match(raw) is None:
+        return None
+    return [c.strip().replace(b"\\|", b"|").decode("utf-8", "surrogateescape") for c in _MD_CELL_RE.split(raw[1:-1])]
+
+
+def is_markdown_table(lines: list[bytes]) -> bool:
+    """A Markdown table of log rows in the head of a source (after a preamble such as Logs Insights' query)."""
+    return any(
+        MD_SEP_RE.match(lines[i + 1].rstrip()) and csv_header(lines[i]) is not None
+        for i in range(min(len(lines), 40) - 1)
+        if lines[i][:2] == b"| "
+    )
 
 
 def csv_header(raw: bytes) -> CsvColumns | None:
-    """The header row of a CSV export (every field a column name, one of them a line column), else None."""
+    """The header row of a CSV export (every field a column name, one of them a line column), or of a Markdown
+    table, else None."""
+    markdown = raw[:2] == b"| "
     try:
-        names = next(csv.reader([raw.decode("utf-8", "replace").lstrip("\ufeff")]))
+        names = md_cells(raw) if markdown else next(csv.reader([raw.decode("utf-8", "replace").lstrip("\ufeff")]))
     except (csv.Error, StopIteration):
         return None
-    if len(names) < 2 or not all(_CSV_NAME_RE.match(n.strip()) for n in names):
+    if names is None or len(names) < 2 or not all(_CSV_NAME_RE.match(n.strip()) for n in names):
         return None
     keys = [n.strip().casefold() for n in names]
 
     def find(wanted: tuple[str, ...]) -> list[int]:
-        return [i for i, k in enumerate(keys) if k in wanted or k.rsplit(".", 1)[-1] in wanted]
+        return [i for i, k in enumerate(keys) if k in wanted or k.rsplit(".", 1)[-1].lstrip("@") in wanted]
 
     text = find(CSV_TEXT_COLUMNS)
     if not text:
         return None
     time = find(CSV_TIME_COLUMNS)
-    return CsvColumns(len(names), text[0], time[0] if time else None, tuple(find(CSV_WRITER_COLUMNS)))
+    return CsvColumns(len(names), text[0], time[0] if time else None, tuple(find(CSV_WRITER_COLUMNS)), markdown)
 
 
 def csv_row(raw: bytes, cols: CsvColumns) -> Unwrapped | None:
     """One row of a CSV export as its line, with the row's time (UTC when it has no zone) and writer."""
     try:
-        row = next(csv.reader([raw.decode("utf-8", "surrogateescape")]))
+        row = md_cells(raw) if cols.markdown else next(csv.reader([raw.decode("utf-8", "surrogateescape")]))
     except (csv.Error, StopIteration):
         return None
-    if len(row) != cols.n:
+    if row is None or len(row) != cols.n:
         return None
     ns = None if cols.time is None else _csv_time(row[cols.time].strip())
     key = " ".join(row[i] for i in cols.writer).encode("utf-8", "surrogateescape") if cols.writer else None
@@ -1279,6 +1312,8 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     if not lines:
         return "klog"
     if not CW_HEADER_RE.match(lines[0].lstrip(b"\xef\xbb\xbf")) and csv_header(lines[0]) is not None:
+        return "csv"
+    if is_markdown_table(lines):
         return "csv"
     if is_journal_entry_start(lines[0]):
         return "syslog"  # journalctl -o verbose / export (Unwrapper._journal)
