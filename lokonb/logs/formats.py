@@ -952,6 +952,8 @@ def _fluent_bit(s: bytes) -> Unwrapped | None:
 
 def _docker(raw: bytes) -> Unwrapped | None:
     s = raw.strip()
+    if s[:1] == b"\x1e":
+        s = s[1:]  # `journalctl -o json-seq` (RFC 7464 JSON text sequences): a record separator before each object
     if s[:1] != b"{":
         return _fluent_bit(s) if b": [" in s[:530] else None
     if not any(k in s for k in _ENV_TEXT_BYTES):

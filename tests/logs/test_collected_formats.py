@@ -89,6 +89,12 @@ ENVELOPES = {
         '"host":"cp-1","sourcetype":"kube:container:kube-apiserver"}}\n',
         [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
     ),
+    # journalctl -o json-seq (RFC 7464): an ASCII record separator before each object
+    "journalctl-json-seq": (
+        '\x1e{"__REALTIME_TIMESTAMP":"1700000000123456","_HOSTNAME":"cp-1","SYSLOG_IDENTIFIER":"kube-apiserver",'
+        '"MESSAGE":"' + TLS + '"}\n',
+        [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
+    ),
     # journald's byte array for a MESSAGE that is not UTF-8
     "journald-byte-array": (
         '{"__REALTIME_TIMESTAMP":"1700000000123456","_HOSTNAME":"cp-1","SYSLOG_IDENTIFIER":"kube-apiserver",'
