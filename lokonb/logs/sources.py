@@ -34,6 +34,9 @@ CONTAINERS_RE = re.compile(
     r"\.log(?:\.gz)?$"
 )
 ROTATION_RE = re.compile(r"(\d{8})-(\d{6})")
+#: logrotate's names for a rotated ``/var/log/kube-apiserver.log`` (kubeadm/kops/kube-up hosts): ``.log.1``,
+#: ``.log.2.gz`` (the higher the older) or, with ``dateext``, ``.log-20240101[.gz]`` (the day it was rotated)
+LOGROTATE_RE = re.compile(r"\.log(?:\.(?P<n>\d{1,4})|-(?P<date>\d{8}))(?:\.gz)?$")
 #: a klog/glog ``--log-dir`` file: ``<program>.<host>.<user>.log.<SEVERITY>.<yyyymmdd-hhmmss>.<pid>``; its time is
 #: when the file was created (the first record's time, a start anchor), the ``INFO`` file holds every record and the
 #: ``WARNING``/``ERROR``/``FATAL`` files copies of the more severe ones
@@ -307,6 +310,17 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
             src.anchor_start = glog is not None
         except ValueError:
             pass
+    lr = LOGROTATE_RE.search(path.name) if not m else None
+    if lr and lr.group("date") and src.anchor_ns is None:
+        # rotated on that day: its records end by then (a copy's mtime says nothing)
+        try:
+            t = dt.datetime.strptime(lr.group("date"), "%Y%m%d").replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
+            src.anchor_ns, src.year_source = int(t.timestamp()) * 10**9, "filename"
+        except ValueError:
+            pass
+    if lr:
+        # oldest first: .log.3.gz, .log.2.gz, .log.1, .log (or the dateext days in order), then by mtime
+        rotation = f"n{9999 - int(lr.group('n')):04d}" if lr.group("n") else f"d{lr.group('date')}"
     if src.anchor_ns is None and src.kind == "gz":
         gm = _gzip_mtime(path)
         if gm:
@@ -323,7 +337,7 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
     src.sort_key = (
         src.namespace or "",
         src.pod or "",
-        src.container or "",
+        src.container or (text[: len(text) - len(lr.group(0))] + ".log" if lr else text),
         src.restart or 0,
         0 if rotation else 1,
         rotation or "",

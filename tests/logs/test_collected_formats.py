@@ -364,3 +364,22 @@ def test_manifest_detection(head):
     assert F.is_manifest(head.encode())
     assert not F.is_manifest(f"{TLS}\napiVersion: v1\nkind: Pod\n".encode())
     assert not F.is_manifest(b"---\ninsertId: x\ntextPayload: y\n")
+
+
+def test_logrotate_names_order_and_dateext_anchor(tmp_path):
+    """A copy of a kubeadm/kops host's /var/log (kube-apiserver.log written by the static pod's redirect, rotated by
+    logrotate): `.log.2.gz`, `.log.1`, `.log` are read oldest first; with `dateext` the day in the name
+    (`.log-20240101`, rotated that day) is the end anchor, not the copy's mtime (here a year later)."""
+    line = "I{md} {t}       1 controller.go:624] quota admission added evaluator for: leases.coordination.k8s.io\n"
+    _tree(tmp_path, {
+        "a/kube-apiserver.log": line.format(md="0103", t="00:00:01.104512"),
+        "a/kube-apiserver.log.1": line.format(md="0102", t="00:00:01.104512"),
+        "a/kube-apiserver.log.2.gz": gzip.compress(line.format(md="0101", t="00:00:01.104512").encode(), mtime=0),
+        "b/kube-apiserver.log-20240101": line.format(md="1231", t="23:59:58.104512"),
+    })
+    res = analyze([str(tmp_path / "a")], records="all")
+    assert [s.rsplit("/", 1)[-1] for s in res.sources["source"]] == [
+        "kube-apiserver.log.2.gz", "kube-apiserver.log.1", "kube-apiserver.log"]
+    res = analyze([str(tmp_path / "b")], records="all")
+    assert res.sources.iloc[0]["year_source"] == "filename"
+    assert res.records["timestamp"].iloc[0] == pd.Timestamp("2023-12-31T23:59:58.104512Z")
