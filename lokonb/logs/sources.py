@@ -37,6 +37,9 @@ ROTATION_RE = re.compile(r"(\d{8})-(\d{6})")
 #: logrotate's names for a rotated ``/var/log/kube-apiserver.log`` (kubeadm/kops/kube-up hosts): ``.log.1``,
 #: ``.log.2.gz`` (the higher the older) or, with ``dateext``, ``.log-20240101[.gz]`` (the day it was rotated)
 LOGROTATE_RE = re.compile(r"\.log(?:\.(?P<n>\d{1,4})|-(?P<date>\d{8}))(?:\.gz)?$")
+#: the previous container instance saved next to the current one: must-gather's ``logs/previous.log`` beside
+#: ``logs/current.log``, collectors' ``<pod>-previous[.log]`` beside ``<pod>[.log]``: read first
+PREVIOUS_RE = re.compile(r"(?:^|[-_.])previous(?=(?:\.log|\.txt)?$)")
 #: a klog/glog ``--log-dir`` file: ``<program>.<host>.<user>.log.<SEVERITY>.<yyyymmdd-hhmmss>.<pid>``; its time is
 #: when the file was created (the first record's time, a start anchor), the ``INFO`` file holds every record and the
 #: ``WARNING``/``ERROR``/``FATAL`` files copies of the more severe ones
@@ -321,6 +324,11 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
     if lr:
         # oldest first: .log.3.gz, .log.2.gz, .log.1, .log (or the dateext days in order), then by mtime
         rotation = f"n{9999 - int(lr.group('n')):04d}" if lr.group("n") else f"d{lr.group('date')}"
+    base = text[: len(text) - len(lr.group(0))] + ".log" if lr else text
+    prev = PREVIOUS_RE.search(path.name) if not m else None
+    if prev:
+        rotation = "p"
+        base = text[: len(text) - len(path.name)] + (path.name[: prev.start()] or "current") + path.name[prev.end() :]
     if src.anchor_ns is None and src.kind == "gz":
         gm = _gzip_mtime(path)
         if gm:
@@ -337,7 +345,7 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
     src.sort_key = (
         src.namespace or "",
         src.pod or "",
-        src.container or (text[: len(text) - len(lr.group(0))] + ".log" if lr else text),
+        src.container or base,
         src.restart or 0,
         0 if rotation else 1,
         rotation or "",

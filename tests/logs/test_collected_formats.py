@@ -383,3 +383,26 @@ def test_logrotate_names_order_and_dateext_anchor(tmp_path):
     res = analyze([str(tmp_path / "b")], records="all")
     assert res.sources.iloc[0]["year_source"] == "filename"
     assert res.records["timestamp"].iloc[0] == pd.Timestamp("2023-12-31T23:59:58.104512Z")
+
+
+def test_must_gather_pod_logs_previous_first(tmp_path):
+    """OpenShift must-gather / `oc adm inspect`:
+    `namespaces/openshift-kube-apiserver/pods/<pod>/<container>/<container>/logs/{previous,current}.log` with the
+    kubelet's timestamps, next to the pod's manifest `<pod>/<pod>.yaml`: the previous instance is read first, the
+    manifest is counted as unparsed."""
+    pod = "namespaces/openshift-kube-apiserver/pods/kube-apiserver-ip-10-0-1-2.ec2.internal"
+    _tree(tmp_path, {
+        f"{pod}/kube-apiserver/kube-apiserver/logs/current.log":
+            "2024-01-01T00:00:01.089620123Z E0101 00:00:01.089113      18 status.go:71] apiserver received an error "
+            "that is not an metav1.Status: etcdserver: request timed out\n",
+        f"{pod}/kube-apiserver/kube-apiserver/logs/previous.log":
+            "2023-12-31T23:59:59.412133001Z I1231 23:59:59.411870      17 log.go:245] http: TLS handshake error "
+            "from 10.20.4.17:51234: EOF\n",
+        f"{pod}/kube-apiserver-ip-10-0-1-2.ec2.internal.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n",
+    })
+    res = analyze([str(tmp_path)], records="all")
+    names = [s.rsplit("/", 1)[-1] for s in res.sources["source"]]
+    assert names.index("previous.log") < names.index("current.log")
+    rec = res.records.sort_values("timestamp")
+    assert list(rec["timestamp"].dt.year) == [2023, 2024] and list(rec["severity"]) == ["I", "E"]
+    assert set(res.unparsed["reason"]) == {F.MANIFEST_REASON}
