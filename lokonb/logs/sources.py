@@ -29,6 +29,13 @@ PODS_RE = re.compile(
     r"(?:^|/)(?P<namespace>[^/_]+)_(?P<pod>[^/_]+)_(?P<uid>[^/_]+)/(?P<container>[^/]+)/"
     r"(?P<restart>\d+)\.log(?:\.(?P<rotation>\d{8}-\d{6}))?(?:\.gz)?$"
 )
+#: the kubelet's layouts before 1.14: ``pods/<uid>/<container>/<n>.log`` (1.10-1.13) and
+#: ``pods/<uid>/<container>_<n>.log`` (before 1.10): the container and restart (the namespace and pod are only in the
+#: /var/log/containers link's name; the uid groups the files of one pod)
+PODS_OLD_RE = re.compile(
+    r"(?:^|/)pods/(?P<uid>[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})/(?P<container>[^/]+?)"
+    r"(?:/|_)(?P<restart>\d+)\.log(?:\.(?P<rotation>\d{8}-\d{6}))?(?:\.gz)?$"
+)
 CONTAINERS_RE = re.compile(
     r"(?:^|/)(?P<pod>[^/_]+)_(?P<namespace>[^/_]+)_(?P<container>.+)-(?P<id>[0-9a-f]{12,64})"
     r"\.log(?:\.gz)?$"
@@ -288,11 +295,14 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
         src.error = f"cannot open: {exc.strerror or exc}"
         src.opener = None
     m = PODS_RE.search(text.replace(os.sep, "/"))
-    rotation = None
+    rotation = uid = None
     if m:
         src.namespace, src.pod, src.container = m.group("namespace"), m.group("pod"), m.group("container")
         src.restart = int(m.group("restart"))
         rotation = m.group("rotation")
+    elif m := PODS_OLD_RE.search(text.replace(os.sep, "/")):
+        src.container, src.restart = m.group("container"), int(m.group("restart"))
+        rotation, uid = m.group("rotation"), m.group("uid")
     else:
         m2 = CONTAINERS_RE.search(text.replace(os.sep, "/"))
         if m2:
@@ -344,7 +354,7 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
         src.anchor_ns, src.year_source = int(st_mtime * 1e9), "mtime"
     src.sort_key = (
         src.namespace or "",
-        src.pod or "",
+        src.pod or uid or "",
         src.container or base,
         src.restart or 0,
         0 if rotation else 1,

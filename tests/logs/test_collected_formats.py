@@ -406,3 +406,20 @@ def test_must_gather_pod_logs_previous_first(tmp_path):
     rec = res.records.sort_values("timestamp")
     assert list(rec["timestamp"].dt.year) == [2023, 2024] and list(rec["severity"]) == ["I", "E"]
     assert set(res.unparsed["reason"]) == {F.MANIFEST_REASON}
+
+
+@pytest.mark.parametrize(
+    ("rel", "container", "restart"),
+    [
+        # 1.10-1.13 (the tree in kubernetes-sigs/kind#123)
+        ("pods/3e65270f5639a928435bdc3de5a06ab5/kube-apiserver/1.log", "kube-apiserver", 1),
+        # before 1.10 (coreos/tectonic-forum#183)
+        ("pods/0a051756-8d6c-11e7-b698-000c29bb38fc/kube-apiserver_2.log", "kube-apiserver", 2),
+    ],
+)
+def test_old_pods_layouts_name_the_container_and_restart(tmp_path, rel, container, restart):
+    from lokonb.logs.sources import file_source
+
+    _tree(tmp_path, {rel: TLS + "\n"})
+    src = file_source(tmp_path / rel)
+    assert (src.namespace, src.pod, src.container, src.restart) == (None, None, container, restart)
