@@ -775,10 +775,28 @@ def _grafana_txt(raw: bytes) -> Unwrapped | None:
     return Unwrapped(text, ns, 0, "kubectl")
 
 
+#: ``awslogs get <group> <streams> [--timestamp] [--ingestion-time]`` (jorgebastida/awslogs, common for EKS control
+#: plane logs): ``<group> <stream> [<time>] [<ingestion time>] <message>``, group and stream padded with spaces; with
+#: ``-G`` the group is left out (then the stream must be an EKS log stream, ``<component>-<32 hex digits>``)
+AWSLOGS_RE = re.compile(rb"^(?:(/[^\s]+) +([^\s]+)|([a-z][a-z\-]*-[0-9a-f]{32})) +")
+_ISO_MS_Z_RE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ")
+
+
 def _kubectl(raw: bytes) -> Unwrapped | None:
     if b"\t" in raw[:40]:
         return _grafana_txt(raw)
     key = None
+    if raw[:1] == b"/" or raw[32:64].count(b"-") and CW_STREAM_RE.match(raw):
+        p = AWSLOGS_RE.match(raw)
+        if p is None:
+            return None
+        key, raw = b" ".join(g for g in p.groups() if g), raw[p.end() :]
+        m = KUBECTL_RE.match(raw) if _ISO_MS_Z_RE.match(raw) else None
+        if m is None:
+            return Unwrapped(raw, None, 0, "kubectl", key=key)  # without --timestamp: the writer, no time
+        text = m.group(9)
+        ns = _ts_groups_ns(m.groups()[:8])
+        return Unwrapped(text[24:] if _ISO_MS_Z_RE.match(text) else text, ns, 0, "kubectl", key=key)
     if raw[:1] == b"[":
         p = KUBECTL_PREFIX_RE.match(raw)
         if p is None:
@@ -1091,6 +1109,8 @@ CW_HEADER_REASON = "CloudWatch Logs Insights export header"
 #: ``aws logs tail /aws/eks/<cluster>/cluster``: ``<RFC 3339> <log stream> <message>``, the EKS log streams being
 #: ``<component>-<32 hex digits>`` (``kube-apiserver-…``, ``kube-apiserver-audit-…``, ``authenticator-…``)
 CW_TAIL_RE = re.compile(rb"^" + _TS.encode() + rb" ([a-z][a-z\-]*-[0-9a-f]{32}) (.*)$", re.S)
+#: a line that starts with an EKS log stream name (``awslogs -G``, :data:`AWSLOGS_RE`)
+CW_STREAM_RE = re.compile(rb"^[a-z][a-z\-]*-[0-9a-f]{32} +\d{4}-")
 
 
 def _cloudwatch(raw: bytes) -> Unwrapped | None:
