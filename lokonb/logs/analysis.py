@@ -504,7 +504,8 @@ class _SourceRun:
         """Format, star prefix and header anchor of the source, from its first block."""
         if self.fmt is None:
             self.fmt = F.detect_format(block[:65536], self.o.month_names)
-            self.pretty_json = F.is_pretty_json(block[:65536])
+            # log records printed over lines are read (format envelope); other JSON documents are not
+            self.pretty_json = F.is_pretty_json(block[:65536]) and self.fmt != "envelope"
             if not self.pretty_json and F.is_manifest(block[:65536]):
                 # a manifest in a bundle (pod-manifests/kube-apiserver.yaml) is no log: its lines are counted
                 self.pretty_json, self.not_log = True, F.MANIFEST_REASON

@@ -525,6 +525,7 @@ class Unwrapper:
     csv_columns: CsvColumns | None = None  # the header of a CSV export (format "csv"), once read
     entry: JournalEntry | None = None  # the `journalctl -o verbose/export` entry being read
     ydoc: list[Any] | None = None  # [first line number, size, lines] of the YAML document being read (_yaml)
+    jdoc: list[Any] | None = None  # [first line number, size, lines, indentation] of a pretty JSON object (_pretty)
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
@@ -536,6 +537,8 @@ class Unwrapper:
             return self._journal(raw, lineno)
         if self.fmt == "envelope" and (self.ydoc is not None or raw == b"---"):
             return self._yaml(raw, lineno)
+        if self.fmt == "envelope" and (self.jdoc is not None or raw.strip() in (b"{", b"[", b"]")):
+            return self._pretty(raw, lineno)
         order = _TRY_ORDER.get(self.fmt, _TRY_ORDER["auto"])
         for name in order:
             if name == "kubectl" and self.fmt == "cri" and CRI_BROKEN_RE.match(raw):
@@ -587,6 +590,34 @@ class Unwrapper:
             self.ydoc[2].append(raw)
         self.mix["envelope"] = self.mix.get("envelope", 0) + 1
         return out
+
+    def _pretty(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
+        """A log record printed over lines as JSON (``gcloud logging read --format=json``, ``journalctl -o
+        json-pretty``): from its ``{`` line to the ``}`` line of the same indentation, one line at its ``{``
+        line; its other lines and the array's brackets are its fragments."""
+        self.mix["envelope"] = self.mix.get("envelope", 0) + 1
+        indent = len(raw) - len(raw.lstrip())
+        if self.jdoc is None:
+            if raw.strip() == b"{":
+                self.jdoc = [lineno, len(raw), [raw], indent]
+            return Unwrapped(None, fmt="envelope"), lineno
+        if self.jdoc[1] < self.max_record_bytes:
+            self.jdoc[1] += len(raw) + 1
+            self.jdoc[2].append(raw)
+        if raw.strip() in (b"}", b"},") and indent == self.jdoc[3]:
+            return self._pretty_entry()
+        return Unwrapped(None, fmt="envelope"), lineno
+
+    def _pretty_entry(self) -> tuple[Unwrapped, int]:
+        start, _, lines, _ = self.jdoc  # type: ignore[misc]
+        self.jdoc = None
+        doc = b"\n".join(lines).rstrip().rstrip(b",")
+        res = _docker(doc)
+        if res is None or getattr(res, "_partial", False) or res.inner is None:
+            return Unwrapped(None, fmt="envelope", unparsed=PRETTY_ENTRY_REASON,
+                             raw=b" ".join(ln.strip() for ln in lines[:4])), start
+        res.fmt = "envelope"
+        return res, start
 
     def _yaml_entry(self) -> tuple[Unwrapped, int]:
         start, _, lines = self.ydoc  # type: ignore[misc]
@@ -649,6 +680,8 @@ class Unwrapper:
             self.entry = None
         if self.ydoc is not None:
             out.append(self._yaml_entry())
+        if self.jdoc is not None:
+            out.append(self._pretty_entry())  # cut short: not JSON, counted as unparsed
         csv_pend = self.partial.pop(-1, None)
         if csv_pend is not None:
             # a CSV row whose quoted field never closed: its lines as they are
@@ -1341,6 +1374,8 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
         return "syslog"  # journalctl -o verbose / export (Unwrapper._journal)
     if is_log_entry_yaml(lines):
         return "envelope"  # gcloud logging read (Unwrapper._yaml)
+    if lines[0].strip() in (b"[", b"{") and is_pretty_log_entries(sample):
+        return "envelope"  # gcloud logging read --format=json, journalctl -o json-pretty (Unwrapper._pretty)
     scores = {}
     parsers = wrappers(months)
     for name in ("docker", "cri", "kubectl", "syslog", "cloudwatch"):
@@ -1457,6 +1492,31 @@ def is_pretty_json(sample: bytes) -> bool:
     if not lines or lines[0] not in (b"[", b"{"):
         return False
     return sum(1 for ln in lines[1:30] if _PRETTY_KEY_RE.match(ln)) >= 2
+
+
+#: the members that hold the line of a log record printed over lines (:data:`_ENV_TEXT_KEYS`, Cloud Logging's)
+_PRETTY_TEXT_KEY_RE = re.compile(rb'^(\s*)"(?:log|MESSAGE|textPayload|jsonPayload|message|line|_raw)"\s*:')
+PRETTY_ENTRY_REASON = "JSON object without a log line"
+
+
+def is_pretty_log_entries(sample: bytes) -> bool:
+    """A pretty-printed JSON document whose objects are log records (``gcloud logging read --format=json``, a Logs
+    Explorer download, ``journalctl -o json-pretty``): a line member (``textPayload``, ``MESSAGE``…) among the
+    members of the first object, not deeper (the event messages inside a ``cluster-info dump`` list are not)."""
+    if not is_pretty_json(sample):
+        return False
+    lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:200] if ln.strip()]
+    first = next((i for i, ln in enumerate(lines) if ln.strip() == b"{"), None)
+    if first is None or first + 1 >= len(lines):
+        return False
+    depth = len(lines[first + 1]) - len(lines[first + 1].lstrip())
+    for ln in lines[first + 1 :]:
+        m = _PRETTY_TEXT_KEY_RE.match(ln)
+        if m is not None and len(m.group(1)) == depth:
+            return True
+        if ln.strip() in (b"}", b"},"):
+            return False
+    return False
 
 
 #: reason of the lines of a Kubernetes manifest (a static pod's YAML beside the logs in a support bundle)

@@ -423,3 +423,35 @@ def test_old_pods_layouts_name_the_container_and_restart(tmp_path, rel, containe
     _tree(tmp_path, {rel: TLS + "\n"})
     src = file_source(tmp_path / rel)
     assert (src.namespace, src.pod, src.container, src.restart) == (None, None, container, restart)
+
+
+JSON_PRETTY = "".join(
+    "{\n"
+    f'\t"__CURSOR" : "s=8c41d07e;i=2a3f{i}",\n'
+    f'\t"__REALTIME_TIMESTAMP" : "{us}",\n'
+    '\t"_HOSTNAME" : "cp-1",\n'
+    '\t"SYSLOG_IDENTIFIER" : "kube-apiserver",\n'
+    f'\t"MESSAGE" : "{m}"\n'
+    "}\n"
+    for i, (us, m) in enumerate([(1700000000401998, PANIC.replace('"', '\\"')), (1700000000402117, TLS)])
+)
+
+
+def test_pretty_printed_log_records_are_read(tmp_path):
+    """`journalctl -o json-pretty` (and `gcloud logging read --format=json`, realworld_formats.yaml): each object
+    is one line at its `{` line; an object cut short at the end of the source is counted as unparsed."""
+    _, src, rec = _run(tmp_path, (JSON_PRETTY + '{\n\t"MESSAGE" : "I1114 22:13:21.1\n').encode())
+    assert src["format"] == "envelope"
+    assert list(rec["lineno"]) == [1, 8] and list(rec["severity"]) == ["E", "I"]
+    assert rec.loc[0, "timestamp"] == pd.Timestamp("2023-11-14T22:13:20.401998Z")
+    assert int(src["unparsed"]) == 1
+
+
+def test_other_pretty_printed_json_is_still_not_read(tmp_path):
+    """A JSON document that is no list of log records (`kubectl get events -o json`: the messages are deeper than
+    the first object's members) is counted as unparsed, line by line, as before."""
+    text = ('{\n    "apiVersion": "v1",\n    "items": [\n        {\n            "message": "Started container",\n'
+            '            "reason": "Started"\n        }\n    ],\n    "kind": "List"\n}\n')
+    res, src, rec = _run(tmp_path, text.encode())
+    assert len(rec) == 0 and int(src["unparsed"]) == text.count("\n")
+    assert set(res.unparsed["reason"]) == {F.PRETTY_JSON_REASON}
