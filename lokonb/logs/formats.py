@@ -525,7 +525,7 @@ class Unwrapper:
     csv_columns: CsvColumns | None = None  # the header of a CSV export (format "csv"), once read
     entry: JournalEntry | None = None  # the `journalctl -o verbose/export` entry being read
     ydoc: list[Any] | None = None  # [first line number, size, lines] of the YAML document being read (_yaml)
-    jdoc: list[Any] | None = None  # [first line number, size, lines, indentation] of a pretty JSON object (_pretty)
+    jdoc: PrettyJson | None = None  # the objects of a pretty-printed JSON document being read (_pretty)
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
@@ -537,7 +537,7 @@ class Unwrapper:
             return self._journal(raw, lineno)
         if self.fmt == "envelope" and (self.ydoc is not None or raw == b"---"):
             return self._yaml(raw, lineno)
-        if self.fmt == "envelope" and (self.jdoc is not None or raw.strip() in (b"{", b"[", b"]")):
+        if self.fmt == "envelope" and (self.jdoc is not None and self.jdoc.stack or raw.strip() in (b"{", b"[", b"]")):
             return self._pretty(raw, lineno)
         order = _TRY_ORDER.get(self.fmt, _TRY_ORDER["auto"])
         for name in order:
@@ -592,32 +592,13 @@ class Unwrapper:
         return out
 
     def _pretty(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
-        """A log record printed over lines as JSON (``gcloud logging read --format=json``, ``journalctl -o
-        json-pretty``): from its ``{`` line to the ``}`` line of the same indentation, one line at its ``{``
-        line; its other lines and the array's brackets are its fragments."""
+        """Log records printed over lines as JSON (:class:`PrettyJson`): one line at the line where its object
+        starts; the document's other lines are its fragments."""
         self.mix["envelope"] = self.mix.get("envelope", 0) + 1
-        indent = len(raw) - len(raw.lstrip())
         if self.jdoc is None:
-            if raw.strip() == b"{":
-                self.jdoc = [lineno, len(raw), [raw], indent]
-            return Unwrapped(None, fmt="envelope"), lineno
-        if self.jdoc[1] < self.max_record_bytes:
-            self.jdoc[1] += len(raw) + 1
-            self.jdoc[2].append(raw)
-        if raw.strip() in (b"}", b"},") and indent == self.jdoc[3]:
-            return self._pretty_entry()
-        return Unwrapped(None, fmt="envelope"), lineno
-
-    def _pretty_entry(self) -> tuple[Unwrapped, int]:
-        start, _, lines, _ = self.jdoc  # type: ignore[misc]
-        self.jdoc = None
-        doc = b"\n".join(lines).rstrip().rstrip(b",")
-        res = _docker(doc)
-        if res is None or getattr(res, "_partial", False) or res.inner is None:
-            return Unwrapped(None, fmt="envelope", unparsed=PRETTY_ENTRY_REASON,
-                             raw=b" ".join(ln.strip() for ln in lines[:4])), start
-        res.fmt = "envelope"
-        return res, start
+            self.jdoc = PrettyJson(self.max_record_bytes)
+        res, start = self.jdoc.feed(raw, lineno)
+        return (res if res is not None else Unwrapped(None, fmt="envelope")), start
 
     def _yaml_entry(self) -> tuple[Unwrapped, int]:
         start, _, lines = self.ydoc  # type: ignore[misc]
@@ -680,8 +661,8 @@ class Unwrapper:
             self.entry = None
         if self.ydoc is not None:
             out.append(self._yaml_entry())
-        if self.jdoc is not None:
-            out.append(self._pretty_entry())  # cut short: not JSON, counted as unparsed
+        if self.jdoc is not None and self.jdoc.stack:
+            out.append(self.jdoc.cut_short())  # the document ends inside an object: counted as unparsed
         csv_pend = self.partial.pop(-1, None)
         if csv_pend is not None:
             # a CSV row whose quoted field never closed: its lines as they are
@@ -1494,29 +1475,120 @@ def is_pretty_json(sample: bytes) -> bool:
     return sum(1 for ln in lines[1:30] if _PRETTY_KEY_RE.match(ln)) >= 2
 
 
-#: the members that hold the line of a log record printed over lines (:data:`_ENV_TEXT_KEYS`, Cloud Logging's)
-_PRETTY_TEXT_KEY_RE = re.compile(rb'^(\s*)"(?:log|MESSAGE|textPayload|jsonPayload|message|line|_raw)"\s*:')
+#: a member line of a pretty-printed object (``"key": value``, journalctl's ``"KEY" : value``)
+_PRETTY_MEMBER_RE = re.compile(rb'^(\s*)"([^"]{1,128})"\s*:')
+#: the members that hold the line of a log record (:data:`_ENV_TEXT_KEYS`, Cloud Logging's ``jsonPayload``) and
+#: its time (:data:`_ENV_TIME_KEYS`)
+_PRETTY_TEXT_KEYS = frozenset([b"log", b"MESSAGE", b"textPayload", b"jsonPayload", b"message", b"line", b"_raw"])
+_PRETTY_TIME_KEYS = frozenset([b"time", b"timestamp", b"@timestamp", b"_SOURCE_REALTIME_TIMESTAMP",
+                               b"__REALTIME_TIMESTAMP", b"date", b"_time"])
 PRETTY_ENTRY_REASON = "JSON object without a log line"
 
 
 def is_pretty_log_entries(sample: bytes) -> bool:
-    """A pretty-printed JSON document whose objects are log records (``gcloud logging read --format=json``, a Logs
-    Explorer download, ``journalctl -o json-pretty``): a line member (``textPayload``, ``MESSAGE``…) among the
-    members of the first object, not deeper (the event messages inside a ``cluster-info dump`` list are not)."""
+    """A pretty-printed JSON document of log records: an object of the top level with a line member
+    (``gcloud logging read --format=json``, a Logs Explorer or Grafana download, ``journalctl -o json-pretty``),
+    or a nested one with a line and a time member (``aws logs filter-log-events``' events, Elasticsearch hits'
+    ``_source``). Kubernetes objects (``kubectl get -o json``, ``cluster-info dump`` lists) have neither: their
+    ``message`` members come without such a time."""
     if not is_pretty_json(sample):
         return False
-    lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:200] if ln.strip()]
-    first = next((i for i, ln in enumerate(lines) if ln.strip() == b"{"), None)
-    if first is None or first + 1 >= len(lines):
-        return False
-    depth = len(lines[first + 1]) - len(lines[first + 1].lstrip())
-    for ln in lines[first + 1 :]:
-        m = _PRETTY_TEXT_KEY_RE.match(ln)
-        if m is not None and len(m.group(1)) == depth:
-            return True
-        if ln.strip() in (b"}", b"},"):
-            return False
+    stack: list[list[Any]] = []  # per open object: [indentation of its members, has a line, has a time]
+    for ln in sample.split(b"\n")[:400]:
+        ln = ln.rstrip(b"\r")
+        s = ln.strip()
+        if not s:
+            continue
+        indent = len(ln) - len(ln.lstrip())
+        if stack and stack[-1][0] is None:
+            stack[-1][0] = indent
+        m = _PRETTY_MEMBER_RE.match(ln) if stack and indent == stack[-1][0] else None
+        if m is not None:
+            stack[-1][1] |= m.group(2) in _PRETTY_TEXT_KEYS
+            stack[-1][2] |= m.group(2) in _PRETTY_TIME_KEYS
+        if s.endswith(b"{"):
+            stack.append([None, False, False])
+        elif s in (b"}", b"},") and stack:
+            _, text, when = stack.pop()
+            if text and (when or not stack):
+                return True
     return False
+
+
+@dataclass
+class _JsonObject:
+    at: int  # index of its first line in PrettyJson.buf
+    indent: int  # indentation of that line (its closing brace has the same)
+    lineno: int
+    child: bool = False  # a record was read from an object inside it: it is not one itself
+
+
+@dataclass
+class PrettyJson:
+    """The log records of a pretty-printed JSON document, read object by object as their closing brace comes:
+    an object with a line member (and a time member, or at the top level) is one line at the line where it
+    opens; objects around it are then not (AWS CLI ``{"events": [...]}``, Elasticsearch ``hits``); a top-level
+    object without a line is counted as unparsed. Memory is bounded by ``max_bytes`` (the buffer is emptied once
+    every open object holds a record)."""
+
+    max_bytes: int
+    buf: list[bytes] = field(default_factory=list)
+    size: int = 0
+    stack: list[_JsonObject] = field(default_factory=list)
+    over: bool = False  # an object grew beyond max_bytes: it is not read
+
+    def feed(self, raw: bytes, lineno: int) -> tuple[Unwrapped | None, int]:
+        s = raw.strip()
+        if not self.stack and not s.endswith(b"{"):
+            return None, lineno  # the brackets of an array of records
+        if self.size + len(raw) < self.max_bytes:
+            self.buf.append(raw)
+            self.size += len(raw) + 1
+        else:
+            self.over = True
+        indent = len(raw) - len(raw.lstrip())
+        if s.endswith(b"{"):
+            self.stack.append(_JsonObject(len(self.buf) - 1, indent, lineno))
+            return None, lineno
+        if s not in (b"}", b"},") or indent != self.stack[-1].indent:
+            return None, lineno
+        obj = self.stack.pop()
+        top = not self.stack
+        res = None if obj.child or self.over else self._read(obj, top)
+        if res is not None:
+            for o in self.stack:
+                o.child = True
+            if all(o.child for o in self.stack):
+                self.buf, self.size = [], 0  # no open object needs its text any more
+        elif top and not obj.child:
+            res = self._unparsed(obj)
+        if top:
+            self.buf, self.size, self.over = [], 0, False
+        return res, obj.lineno
+
+    def _read(self, obj: _JsonObject, top: bool) -> Unwrapped | None:
+        first = self.buf[obj.at]
+        doc = b"\n".join([first[first.rfind(b"{") :], *self.buf[obj.at + 1 :]]).rstrip().rstrip(b",")
+        res = _docker(doc)  # a Docker entry's missing "\n" marks no fragment here: the object is the whole record
+        if res is None or res.inner is None:
+            return None
+        if not top and res.outer_ns is None:
+            return None  # a nested object without a time (jsonPayload): the object around it is the record
+        res.fmt = "envelope"
+        return res
+
+    def _unparsed(self, obj: _JsonObject) -> Unwrapped:
+        lines = self.buf[obj.at : obj.at + 4] if obj.at < len(self.buf) else []
+        reason = PRETTY_ENTRY_REASON if not self.over else f"JSON object longer than {self.max_bytes} bytes"
+        return Unwrapped(None, fmt="envelope", unparsed=reason, raw=b" ".join(ln.strip() for ln in lines))
+
+    def cut_short(self) -> tuple[Unwrapped, int]:
+        """The document ended inside an object."""
+        obj = self.stack[0]
+        self.stack = []
+        if obj.child:
+            return Unwrapped(None, fmt="envelope"), obj.lineno
+        return self._unparsed(obj), obj.lineno
 
 
 #: reason of the lines of a Kubernetes manifest (a static pod's YAML beside the logs in a support bundle)

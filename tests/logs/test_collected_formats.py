@@ -455,3 +455,15 @@ def test_other_pretty_printed_json_is_still_not_read(tmp_path):
     res, src, rec = _run(tmp_path, text.encode())
     assert len(rec) == 0 and int(src["unparsed"]) == text.count("\n")
     assert set(res.unparsed["reason"]) == {F.PRETTY_JSON_REASON}
+
+
+def test_pretty_json_objects_are_bounded():
+    """An object longer than the record limit is not buffered further: counted as unparsed, with why; the records
+    after it are read."""
+    doc = [b"[", b"  {", b'    "log": "' + b"x" * 300 + b'",', b'    "time": "2023-11-14T22:13:20Z"',
+                             b"  },", b"  {", b'    "log": "' + TLS.encode() + b'",',
+                             b'    "time": "2023-11-14T22:13:20.2Z"', b"  }", b"]"]
+    pj = F.PrettyJson(max_bytes=240)
+    out = [pj.feed(raw, i + 1) for i, raw in enumerate(doc)]
+    got = [(ln, r.unparsed or r.inner.decode()) for r, ln in out if r is not None]
+    assert got == [(2, "JSON object longer than 240 bytes"), (6, TLS)]
