@@ -2474,9 +2474,9 @@ class _Aggregate:
                                  "counted as unparsed")
         elif run.pretty_json:
             self.warnings.append(
-                f"{name}: a pretty-printed JSON document (e.g. `gcloud logging read --format=json`, `journalctl -o "
-                f"json-pretty`) is not read: its {run.stats['unparsed']:,} lines are counted as unparsed; give one "
-                "JSON object a line (`jq -c '.[]'`, `journalctl -o json`)"
+                f"{name}: a pretty-printed JSON document without log records (e.g. `kubectl get … -o json`) is not "
+                f"read: its {run.stats['unparsed']:,} lines are counted as unparsed; give log records, one JSON "
+                "object a line (`jq -c '.[]'`, `journalctl -o json`)"
             )
         if run.stats["audit_events"]:
             self.warnings.append(
