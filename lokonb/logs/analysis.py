@@ -1594,18 +1594,38 @@ class _SourceRun:
         for f, mat in self.pending:
             by_f[f].append(mat)
         self.pending.clear()
-        for f, mats in by_f.items():
-            mat = {
-                k: (
-                    pa.concat_arrays([m[k] for m in mats])
-                    if k == "texts"
-                    else np.concatenate([m[k] for m in mats])
-                )
-                for k in mats[0]
-            }
+        cat = [
+            (f, {k: (pa.concat_arrays([m[k] for m in mats]) if k == "texts" else np.concatenate([m[k] for m in mats]))
+                 for k in mats[0]})
+            for f, mats in by_f.items()
+        ]  # fmt: skip
+        if self.o.records == "auto" and self.agg.records_overflow and not self.rows:
+            cat = self._most_recent(cat)
+        for f, mat in cat:
             if len(mat["lineno"]):
                 self.rows.append(self._rows_frame(f, mat))
         self.rows_count = sum(len(r) for r in self.rows)
+
+    def _most_recent(self, cat: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
+        """Only the rows the capped table can keep (OUT-2: the most recent ``max_records`` actionable ones, in the
+        order of :meth:`_Aggregate._cap_rows`), before their fields are extracted: the probe rows queued when the
+        source ends (every public client's TLS error, an internet scan's worth) are not all built."""
+        if not cat:
+            return cat
+        harmless = np.concatenate([np.asarray(m["harmless"], bool) for _, m in cat])
+        act = np.flatnonzero(~harmless)
+        keep = ~harmless
+        if len(act) > self.o.max_records:
+            ts = np.concatenate([np.asarray(m["timestamp"], np.int64) for _, m in cat])[act]
+            line = np.concatenate([np.asarray(m["lineno"], np.int64) for _, m in cat])[act]
+            keep[:] = False
+            keep[act[np.lexsort((line, ts))[-self.o.max_records :]]] = True
+        out, pos = [], 0
+        for f, m in cat:
+            n = len(m["lineno"])
+            out.append((f, _select_material(m, keep[pos : pos + n])))
+            pos += n
+        return out
 
     def _rows_frame(self, f: int, mat: dict[str, Any]) -> Any:
         """Records rows of family ``f`` from its row material: fields extracted, scrubbed, structured pairs."""
@@ -1978,13 +1998,13 @@ class _SourceRun:
                     col = self.event_rows[k] = np.empty(self.events, bool if k == "harmless" else object)
                 col[events] = v
         if rows is not None:
-            rows = {**rows, **verdict}
+            rows = _Overlay(rows, verdict)  # as {**rows, **verdict}, without slicing every column now
             mode = self.o.records
             if mode == "actionable" or (mode == "auto" and self.agg.records_overflow):
                 rows = _select_material(rows, ~rows["harmless"])
             if len(rows["lineno"]):
-                # not trimmed by queue order: these come after every row read, whatever their times; the cap
-                # keeps the most recent rows by timestamp when rows are merged (_Aggregate._cap_rows)
+                # not trimmed by queue order: these come after every row read, whatever their times; the most
+                # recent rows are chosen by time when rows are built (_most_recent, _Aggregate._cap_rows)
                 self._pend(f, rows, trim=False)
 
 
@@ -2136,6 +2156,25 @@ class _MaterialSlice(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self.mat)
+
+
+class _Overlay(Mapping[str, Any]):
+    """``{**base, **top}`` read lazily: a probe part's rows with their verdict columns, kept until rows are built."""
+
+    __slots__ = ("base", "top")
+
+    def __init__(self, base: Mapping[str, Any], top: dict[str, Any]) -> None:
+        self.base, self.top = base, top
+
+    def __getitem__(self, key: str) -> Any:
+        return self.top[key] if key in self.top else self.base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.base
+        yield from (k for k in self.top if k not in self.base)
+
+    def __len__(self) -> int:
+        return len(self.base) + sum(k not in self.base for k in self.top)
 
 
 def _slice_material(mat: Any, a: int, b: int) -> Mapping[str, Any]:
@@ -2325,9 +2364,10 @@ class _Aggregate:
             both = pd.concat(self.rows, ignore_index=True)
             both = both[~both["harmless"].astype(bool)]
             if len(both) > self.o.max_records:
+                # the order of the records table (LogAnalysis): time, then source and line for equal times
                 both = (
                     both.assign(_t=both["timestamp"].astype("int64"))
-                    .sort_values("_t", kind="stable")
+                    .sort_values(["_t", "source", "lineno"], kind="stable")
                     .drop(columns="_t")
                     .tail(self.o.max_records)
                 )

@@ -12,6 +12,7 @@ import sys
 import pandas as pd
 import pytest
 
+import lokonb.logs.analysis as A
 import lokonb.logs.sources as S
 from lokonb.logs import analyze
 
@@ -82,3 +83,18 @@ def test_merged_groups_do_not_depend_on_string_hashing(scan_log):
     addrs = json.loads(outs[0])[0]
     assert len(addrs) == 301 and "(other addresses)" in addrs
     assert outs[0] == outs[1] == outs[2]
+
+
+def test_only_the_rows_the_cap_keeps_are_built(monkeypatch, scan_log):
+    # every public client's TLS errors are actionable: 2400 probe rows queued when the source ends, 500 kept
+    built: list[int] = []
+    real = A._SourceRun._rows_frame
+
+    def counting(self, f, mat):
+        built.append(len(mat["lineno"]))
+        return real(self, f, mat)
+
+    monkeypatch.setattr(A._SourceRun, "_rows_frame", counting)
+    res = analyze([str(scan_log)], year=2024, workers=1, max_records=500)
+    assert res.meta["records_truncated"] and len(res.records) == 500
+    assert sum(built) == 500
