@@ -8,8 +8,8 @@ import gzip
 
 import pandas as pd
 import pytest
+from rowspy import count_built_rows
 
-import lokonb.logs.analysis as A
 import lokonb.logs.sources as S
 from lokonb.logs import analyze
 
@@ -39,14 +39,7 @@ def logs(tmp_path_factory):
 
 def test_gzip_overflow_builds_only_actionable_rows_and_equals_plain(monkeypatch, logs):
     plain, gz = logs
-    built: list[int] = []
-    real = A._SourceRun._rows_frame
-
-    def counting(self, f, mat):
-        built.append(len(mat["lineno"]))
-        return real(self, f, mat)
-
-    monkeypatch.setattr(A._SourceRun, "_rows_frame", counting)
+    built = count_built_rows(monkeypatch)
     monkeypatch.setattr(S, "BLOCK_BYTES", 16 << 10)  # ~100 lines a block: the cap overflows in block 8 or so
     a = analyze([str(gz)], max_records=1000, year=2024, workers=1)
     assert a.meta["records_truncated"] and len(a.records) == 120 and not a.records["harmless"].any()

@@ -11,8 +11,8 @@ import sys
 
 import pandas as pd
 import pytest
+from rowspy import count_built_rows
 
-import lokonb.logs.analysis as A
 import lokonb.logs.sources as S
 from lokonb.logs import analyze
 
@@ -87,14 +87,7 @@ def test_merged_groups_do_not_depend_on_string_hashing(scan_log):
 
 def test_only_the_rows_the_cap_keeps_are_built(monkeypatch, scan_log):
     # every public client's TLS errors are actionable: 2400 probe rows queued when the source ends, 500 kept
-    built: list[int] = []
-    real = A._SourceRun._rows_frame
-
-    def counting(self, f, mat):
-        built.append(len(mat["lineno"]))
-        return real(self, f, mat)
-
-    monkeypatch.setattr(A._SourceRun, "_rows_frame", counting)
+    built = count_built_rows(monkeypatch)
     res = analyze([str(scan_log)], year=2024, workers=1, max_records=500)
     assert res.meta["records_truncated"] and len(res.records) == 500
     assert sum(built) == 500
