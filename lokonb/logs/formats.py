@@ -769,14 +769,21 @@ GRAFANA_TXT_RE = re.compile(
 FLUENTD_FILE_RE = re.compile(rb"^([\w.\-]{1,512})\t(?=\{)")
 
 
-def _grafana_txt(raw: bytes) -> Unwrapped | None:
-    m = GRAFANA_TXT_RE.match(raw)
+def _time_row(regex: re.Pattern[bytes], raw: bytes) -> tuple[tuple[Any, ...], int] | None:
+    """The groups of a row whose groups 2-9 are an ISO time (zone group 9 optional: UTC) and that time in ns."""
+    m = regex.match(raw)
     if m is None:
         return None
     g = m.groups()
     ns = _ts_groups_ns((*g[1:8], g[8] or "Z"))
-    if ns is None:
+    return None if ns is None else (g, ns)
+
+
+def _grafana_txt(raw: bytes) -> Unwrapped | None:
+    row = _time_row(GRAFANA_TXT_RE, raw)
+    if row is None:
         return None
+    g, ns = row
     if g[0] is not None:
         ns = int(g[0]) * 10**6  # the exact instant (the ISO text is the same one, in UTC)
     text = g[9]
@@ -1136,13 +1143,10 @@ def _cloudwatch(raw: bytes) -> Unwrapped | None:
     if m is not None:
         ns = _ts_groups_ns(m.groups()[:8])
         return None if ns is None else Unwrapped(m.group(10), ns, 0, "cloudwatch", key=m.group(9))
-    m = CW_CSV_RE.match(raw)
-    if m is None:
+    row = _time_row(CW_CSV_RE, raw)
+    if row is None:
         return None
-    g = m.groups()
-    ns = _ts_groups_ns((*g[1:8], g[8] or "Z"))
-    if ns is None:
-        return None
+    g, ns = row
     text = g[9]
     if len(text) >= 2 and text[:1] == b'"' and text[-1:] == b'"':
         text = text[1:-1].replace(b'""', b'"')
