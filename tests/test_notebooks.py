@@ -80,12 +80,21 @@ def test_every_set_passes_check(name: str, path: Path) -> None:
     assert path.stem == "default" or path.stem.startswith("live-"), f"{path}: a set that needs an account: live-*"
 
 
+@pytest.fixture(scope="module")
+def default_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every notebook run once on ``default``, two at a time (``run_many``: each run in its own child process and
+    output folder), shared by the per-notebook assertions of ``test_run_default``."""
+    from lokonb.notebook.execute import RunRequest, run_many
+
+    base = tmp_path_factory.mktemp("default-runs")
+    results = run_many([RunRequest(name, parameter_set="default", output=base / name) for name in NOTEBOOKS], jobs=2)
+    return dict(zip(NOTEBOOKS, results, strict=True))
+
+
 @needs_notebooks
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_run_default(name: str, tmp_path: Path) -> None:
-    from lokonb.notebook import run
-
-    result = run(name, parameter_set="default", output=tmp_path, raise_on_failure=False)
+def test_run_default(name: str, default_runs: dict) -> None:
+    result = default_runs[name]
     assert result.status == "succeeded", result.error
     assert result.exit_code == 0
     required = REQUIRED_RESULTS.get(name, ())
@@ -106,40 +115,65 @@ def test_run_default(name: str, tmp_path: Path) -> None:
     assert imgs or name != "apiserver_logs"
 
 
-@needs_notebooks
-def test_nbval_on_defaults(tmp_path: Path) -> None:
-    """``pytest --nbval-lax --nbval-current-env notebooks/`` passes (one pytest item per cell)."""
+def _nbval(paths: list[str], rootdir: Path, *extra: str) -> subprocess.Popen[str]:
+    """Start ``pytest --nbval-lax --nbval-current-env`` on ``paths`` (one pytest item per cell), not waiting."""
     env = {**os.environ, "LOKONB_HEADLESS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-                           "--nbval-current-env", "--rootdir", str(tmp_path), "-c", os.devnull,
-                           str(REPO / "notebooks")], capture_output=True, text=True, cwd=REPO, timeout=900,
-                          env=env)
-    assert proc.returncode == 0, proc.stdout[-4000:]
-    assert " passed" in proc.stdout
+    return subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
+                             "--nbval-current-env", "--rootdir", str(rootdir), "-c", os.devnull, *extra, *paths],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
+
+
+def _prepare(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "papermill", *args, "--prepare-only"], cwd=REPO,
+                          capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def nbval_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The two nbval runs of this module, side by side (each kernel is single-threaded; they share nothing):
+    ``defaults`` on ``notebooks/`` as committed, ``prepared`` on the papermill-prepared copies of
+    ``test_prepared_variants_pass_nbval`` (its junit report in ``junit``; ``prepare_errors`` if papermill failed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    defaults = _nbval([str(REPO / "notebooks")], tmp_path_factory.mktemp("nbval-defaults"))
+    work = tmp_path_factory.mktemp("nbval-prepared")
+    bad = "render_flatcar" if "render_flatcar" in NOTEBOOKS else NOTEBOOKS[0]
+    jobs = [[f"notebooks/{name}.ipynb", str(work / f"{name}.ipynb"), "-f", f"parameters/{name}/default.yaml"]
+            for name in NOTEBOOKS]
+    jobs.append([f"notebooks/{bad}.ipynb", str(work / "invalid.ipynb"), "-p", "snippets", "no"])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        prepare_errors = [(p.args, p.stderr.decode()[-2000:]) for p in pool.map(_prepare, jobs) if p.returncode]
+    junit = work / "junit.xml"
+    prepared = None
+    if not prepare_errors:
+        prepared = _nbval(sorted(str(p) for p in work.glob("*.ipynb")), work, "--junitxml", str(junit))
+    out = {"bad": bad, "junit": junit, "prepare_errors": prepare_errors}
+    for key, proc in (("defaults", defaults), ("prepared", prepared)):
+        if proc is not None:
+            stdout, _stderr = proc.communicate(timeout=900)
+            out[key] = (proc.returncode, stdout)
+    return out
 
 
 @needs_notebooks
-def test_prepared_variants_pass_nbval(tmp_path: Path) -> None:
+def test_nbval_on_defaults(nbval_runs: dict) -> None:
+    """``pytest --nbval-lax --nbval-current-env notebooks/`` passes (one pytest item per cell)."""
+    returncode, stdout = nbval_runs["defaults"]
+    assert returncode == 0, stdout[-4000:]
+    assert " passed" in stdout
+
+
+@needs_notebooks
+def test_prepared_variants_pass_nbval(nbval_runs: dict) -> None:
     """§9 variants: plain ``papermill … -f parameters/<nb>/default.yaml --prepare-only``, then nbval-lax on the
     prepared copies (injection and setup-cell validation as plain papermill users get them). An invalid variant
     (``-p snippets no``, injected as the string "no") must fail first at the setup cell, with the §3.4 message.
     Only the ``default`` sets run offline (R2.8); the others need an account or a cluster."""
     import xml.etree.ElementTree as ET
 
-    for name in NOTEBOOKS:
-        subprocess.run([sys.executable, "-m", "papermill", f"notebooks/{name}.ipynb", str(tmp_path / f"{name}.ipynb"),
-                        "-f", f"parameters/{name}/default.yaml", "--prepare-only"], check=True, cwd=REPO,
-                       capture_output=True, timeout=120)
-    bad = "render_flatcar" if "render_flatcar" in NOTEBOOKS else NOTEBOOKS[0]
-    subprocess.run([sys.executable, "-m", "papermill", f"notebooks/{bad}.ipynb", str(tmp_path / "invalid.ipynb"),
-                    "-p", "snippets", "no", "--prepare-only"], check=True, cwd=REPO, capture_output=True,
-                   timeout=120)
-    env = {**os.environ, "LOKONB_HEADLESS": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    junit = tmp_path / "junit.xml"
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
-                    "--nbval-current-env", "--rootdir", str(tmp_path), "-c", os.devnull, "--junitxml", str(junit),
-                    *sorted(str(p) for p in tmp_path.glob("*.ipynb"))], capture_output=True, text=True, cwd=REPO,
-                   timeout=900, env=env)
+    assert nbval_runs["prepare_errors"] == []
+    bad, junit = nbval_runs["bad"], nbval_runs["junit"]
+    assert junit.is_file(), nbval_runs["prepared"][1][-4000:]
     failed: dict[str, list[tuple[str, str]]] = {}
     for case in ET.parse(junit).iter("testcase"):  # noqa: S314 - the report nbval just wrote
         for problem in case:
