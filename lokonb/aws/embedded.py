@@ -105,9 +105,9 @@ class EmbeddedAWS:
 
     def client(self, service: str, region: str | None = None):
         """A boto3 client for this server with dummy credentials."""
-        import boto3
+        from lokonb.aws.session import _new_session
 
-        return boto3.session.Session(**DUMMY_CREDENTIALS, region_name=region or self.region).client(
+        return _new_session(**DUMMY_CREDENTIALS, region_name=region or self.region).client(
             service, endpoint_url=self.url)
 
     def seed_zone(self, dns_zone: str) -> str:

@@ -28,6 +28,32 @@ def _loopback(url: str) -> bool:
     return (urlparse(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
 
 
+_LOADERS: dict[Any, Any] = {}
+_LOADERS_LOCK = threading.Lock()
+
+
+def _new_session(**kw: Any) -> Any:
+    """A boto3 session whose botocore data loader is shared within the process: the service models (EC2's is
+    megabytes of JSON) are parsed once, not again by every :class:`Aws` (a notebook run opens one per step)."""
+    import boto3
+    import botocore.session
+    from botocore.loaders import create_loader
+
+    core = botocore.session.get_session()
+    if kw.get("profile_name"):
+        core.set_config_variable("profile", kw["profile_name"])  # data_path below is read from this profile
+    data_path = core.get_config_variable("data_path")
+    with _LOADERS_LOCK:
+        loader = _LOADERS.get(data_path)
+        if loader is None:
+            loader = _LOADERS[data_path] = create_loader(data_path)
+        core.register_component("data_loader", loader)
+        session = boto3.session.Session(botocore_session=core, **kw)
+        # boto3 appends its data folder to the loader's search paths on each new session: keep one of each
+        loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
+    return session
+
+
 def is_read_operation(name: str) -> bool:
     """True for operations that only read (Describe*/List*/Get*/Head*)."""
     return name.startswith(READ_PREFIXES)
@@ -43,7 +69,6 @@ class Aws:
                  shared_credentials_file: str | None = None, retry_mode: str = "standard", max_attempts: int = 10,
                  max_concurrency: int = 8, connect_timeout: float = 10, read_timeout: float = 60,
                  waiter_scale: float = 1.0) -> None:
-        import boto3
         from botocore.config import Config
 
         self.region = region
@@ -72,11 +97,11 @@ class Aws:
             os.environ.setdefault("AWS_SHARED_CREDENTIALS_FILE", str(shared_credentials_file))
         self.endpoint_url = url
         try:
-            self.session = boto3.session.Session(**session_kw)
+            self.session = _new_session(**session_kw)
             if url and not self.embedded and _loopback(url) and self.session.get_credentials() is None:
                 # a local AWS-compatible server (moto) accepts any keys; with none in the chain, use moto's
                 session_kw.update(DUMMY_CREDENTIALS)
-                self.session = boto3.session.Session(**session_kw)
+                self.session = _new_session(**session_kw)
         except Exception as exc:  # ProfileNotFound
             raise translate(exc, profile=profile, region=region) from None
         self._config = Config(

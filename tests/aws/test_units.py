@@ -85,6 +85,28 @@ def test_transport_and_credential_errors():
     assert "Cannot reach the AWS endpoint" in str(err) and "xx-nowhere-1" in str(err)
 
 
+def test_sessions_share_parsed_service_models_but_not_their_settings(tmp_path, monkeypatch):
+    """Every Aws of a process reuses one botocore data loader (the service models are parsed once, not per
+    plan/apply/verify), while region and profile stay per session and a missing profile is still refused."""
+    from lokonb.aws.session import Aws
+
+    creds = tmp_path / "credentials"
+    creds.write_text("[ops]\naws_access_key_id = AKIAOPS\naws_secret_access_key = ops-secret\n"
+                     "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = dev-secret\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    a = Aws(region="eu-central-1", endpoint="http://127.0.0.1:9", profile="ops")
+    b = Aws(region="eu-west-1", endpoint="http://127.0.0.1:9", profile="dev")
+    loader = a.session._session.get_component("data_loader")
+    assert b.session._session.get_component("data_loader") is loader
+    assert len(loader.search_paths) == len(set(loader.search_paths))  # boto3's folder is not appended per session
+    assert (a.client("ec2").meta.region_name, b.client("ec2").meta.region_name) == ("eu-central-1", "eu-west-1")
+    keys = {s.session.get_credentials().access_key for s in (a, b)}
+    assert keys == {"AKIAOPS", "AKIADEV"}
+    with pytest.raises(AwsError):
+        Aws(region="eu-central-1", endpoint="http://127.0.0.1:9", profile="missing")
+
+
 def _ctx(client_service: str, client):
     class FakeAws:
         waiter_scale = 0.0
