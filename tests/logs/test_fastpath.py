@@ -51,6 +51,14 @@ def _small_blocks(monkeypatch):
     monkeypatch.setattr(S.Source, "blocks", lambda self, block_bytes=0, **kw: orig(self, 40_000, **kw))
 
 
+@pytest.fixture(scope="module")
+def sequential(mixed):
+    """The plain path on ``mixed`` (one worker, small blocks): the reference of several tests, computed once."""
+    with pytest.MonkeyPatch.context() as mp:
+        _small_blocks(mp)
+        return _run(mixed, workers=1)
+
+
 def _run(paths, **kw):
     return analyze(paths, vpc_cidrs=["10.0.0.0/16"], records="all", **kw)
 
@@ -64,22 +72,22 @@ def assert_same(a, b):
     assert ma == mb
 
 
-def test_pipeline_thread_equals_sequential(mixed, monkeypatch):
+def test_pipeline_thread_equals_sequential(mixed, sequential, monkeypatch):
     _small_blocks(monkeypatch)
-    a = _run(mixed, workers=1)
+    a = sequential
     b = _run(mixed, workers=2)
     assert a.meta["parameters"]["workers"] == 1 and b.meta["parameters"]["workers"] == 2
     assert len(a.records) > 5000 and a.meta["unparsed"] > 0  # the input exercises the slow paths too
     assert_same(a, b)
 
 
-def test_pipeline_with_time_filter_equals_sequential(mixed, monkeypatch):
+def test_pipeline_with_time_filter_equals_sequential(mixed, sequential, monkeypatch):
     """With since/until the pipeline only dispatches families (fields are extracted in the tail)."""
     _small_blocks(monkeypatch)
     kw = {"since": "2024-12-31T23:55:00Z", "until": "2025-01-01T00:10:00Z"}
     a = _run(mixed, workers=1, **kw)
     b = _run(mixed, workers=2, **kw)
-    assert 0 < len(a.records) < len(_run(mixed, workers=1).records)
+    assert 0 < len(a.records) < len(sequential.records)
     assert a.meta["records_total"] > 0
     assert_same(a, b)
 
@@ -107,12 +115,12 @@ def test_workers_parameter_is_validated(bad):
         analyze(["sample"], workers=bad)
 
 
-def test_vectorised_messages_equal_general_path(mixed, monkeypatch):
+def test_vectorised_messages_equal_general_path(mixed, sequential, monkeypatch):
     """Records rows: the vectorised message slicing (ASCII, unquoted, short, no secret word) vs per row."""
     import lokonb.logs.analysis as A
 
     _small_blocks(monkeypatch)
-    a = _run(mixed, workers=1)
+    a = sequential
     monkeypatch.setattr(A._SourceRun, "_messages", lambda self, c, idx: np.full(len(idx), None, dtype=object))
     b = _run(mixed, workers=1)
     assert_same(a, b)
