@@ -135,23 +135,28 @@ def nbval_runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     ``test_prepared_variants_pass_nbval`` (its junit report in ``junit``; ``prepare_errors`` if papermill failed)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    defaults = _nbval([str(REPO / "notebooks")], tmp_path_factory.mktemp("nbval-defaults"))
-    work = tmp_path_factory.mktemp("nbval-prepared")
-    bad = "render_flatcar" if "render_flatcar" in NOTEBOOKS else NOTEBOOKS[0]
-    jobs = [[f"notebooks/{name}.ipynb", str(work / f"{name}.ipynb"), "-f", f"parameters/{name}/default.yaml"]
-            for name in NOTEBOOKS]
-    jobs.append([f"notebooks/{bad}.ipynb", str(work / "invalid.ipynb"), "-p", "snippets", "no"])
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        prepare_errors = [(p.args, p.stderr.decode()[-2000:]) for p in pool.map(_prepare, jobs) if p.returncode]
-    junit = work / "junit.xml"
-    prepared = None
-    if not prepare_errors:
-        prepared = _nbval(sorted(str(p) for p in work.glob("*.ipynb")), work, "--junitxml", str(junit))
-    out = {"bad": bad, "junit": junit, "prepare_errors": prepare_errors}
-    for key, proc in (("defaults", defaults), ("prepared", prepared)):
-        if proc is not None:
+    procs: dict[str, subprocess.Popen[str]] = {}
+    try:
+        procs["defaults"] = _nbval([str(REPO / "notebooks")], tmp_path_factory.mktemp("nbval-defaults"))
+        work = tmp_path_factory.mktemp("nbval-prepared")
+        bad = "render_flatcar" if "render_flatcar" in NOTEBOOKS else NOTEBOOKS[0]
+        jobs = [[f"notebooks/{name}.ipynb", str(work / f"{name}.ipynb"), "-f", f"parameters/{name}/default.yaml"]
+                for name in NOTEBOOKS]
+        jobs.append([f"notebooks/{bad}.ipynb", str(work / "invalid.ipynb"), "-p", "snippets", "no"])
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            prepare_errors = [(p.args, p.stderr.decode()[-2000:]) for p in pool.map(_prepare, jobs) if p.returncode]
+        junit = work / "junit.xml"
+        if not prepare_errors:
+            procs["prepared"] = _nbval(sorted(str(p) for p in work.glob("*.ipynb")), work, "--junitxml", str(junit))
+        out = {"bad": bad, "junit": junit, "prepare_errors": prepare_errors}
+        for key, proc in procs.items():
             stdout, _stderr = proc.communicate(timeout=900)
             out[key] = (proc.returncode, stdout)
+    finally:  # a timeout or an error above leaves no nbval run behind
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     return out
 
 
