@@ -421,7 +421,7 @@ class _SourceRun:
         self.other_msgs: Counter = Counter()
         self.rows: list[Any] = []
         self.rows_count = 0
-        self.pending: deque[tuple[int, dict[str, Any]]] = deque()
+        self.pending: deque[tuple[int, Mapping[str, Any]]] = deque()
         self.pruned = False  # harmless material dropped from pending once the records cap overflowed
         self.probe: dict[str, Any] = defaultdict(list)  # client address -> parts, or a WindowedGroup
         self._grid: int | None | bool = False  # sealing grid of windowed groups (False: not decided yet)
@@ -1498,7 +1498,7 @@ class _SourceRun:
             sel = sel[-self.o.max_records :]
         self._pend(f, self._material(f, idx[sel], c, harmless[sel], why[sel], priority[sel]))
 
-    def _pend(self, f: int, mat: dict[str, Any], trim: bool = True) -> None:
+    def _pend(self, f: int, mat: Mapping[str, Any], trim: bool = True) -> None:
         """Queue row material; rows (fields, DataFrame) are built once per family when the source ends. With
         ``trim``, material queued before (older lines) beyond ``max_records`` is dropped once the cap overflowed."""
         if self.o.records == "auto" and self.agg.records_overflow and not self.pruned:
@@ -1590,7 +1590,7 @@ class _SourceRun:
 
     def _build_rows(self) -> None:
         """Turn queued material into DataFrames: one field extraction per family over all its kept rows."""
-        by_f: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        by_f: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
         for f, mat in self.pending:
             by_f[f].append(mat)
         self.pending.clear()
@@ -1606,7 +1606,7 @@ class _SourceRun:
                 self.rows.append(self._rows_frame(f, mat))
         self.rows_count = sum(len(r) for r in self.rows)
 
-    def _most_recent(self, cat: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
+    def _most_recent(self, cat: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, Mapping[str, Any]]]:
         """Only the rows the capped table can keep (OUT-2: the most recent ``max_records`` actionable ones, in the
         order of :meth:`_Aggregate._cap_rows`), before their fields are extracted: the probe rows queued when the
         source ends (every public client's TLS error, an internet scan's worth) are not all built."""
@@ -1967,7 +1967,7 @@ class _SourceRun:
     def _probe_part_rows(
         self,
         f: int,
-        rows: dict[str, Any] | None,
+        rows: Mapping[str, Any] | None,
         events: np.ndarray | None,
         harmless: np.ndarray,
         why: np.ndarray,
@@ -2182,7 +2182,7 @@ def _slice_material(mat: Any, a: int, b: int) -> Mapping[str, Any]:
     return _MaterialSlice(mat, a, b)
 
 
-def _select_material(mat: dict[str, Any], keep: np.ndarray) -> dict[str, Any]:
+def _select_material(mat: Mapping[str, Any], keep: np.ndarray) -> Mapping[str, Any]:
     """The rows ``keep`` (a boolean mask) of a records row material (:meth:`_SourceRun._material`)."""
     if keep.all():
         return mat
