@@ -1594,7 +1594,7 @@ class _SourceRun:
         for f, mat in self.pending:
             by_f[f].append(mat)
         self.pending.clear()
-        cat = [
+        cat: Sequence[tuple[int, Mapping[str, Any]]] = [
             (f, {k: (pa.concat_arrays([m[k] for m in mats]) if k == "texts" else np.concatenate([m[k] for m in mats]))
                  for k in mats[0]})
             for f, mats in by_f.items()
@@ -1606,7 +1606,7 @@ class _SourceRun:
                 self.rows.append(self._rows_frame(f, mat))
         self.rows_count = sum(len(r) for r in self.rows)
 
-    def _most_recent(self, cat: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, Mapping[str, Any]]]:
+    def _most_recent(self, cat: Sequence[tuple[int, Mapping[str, Any]]]) -> Sequence[tuple[int, Mapping[str, Any]]]:
         """Only the rows the capped table can keep (OUT-2: the most recent ``max_records`` actionable ones, in the
         order of :meth:`_Aggregate._cap_rows`), before their fields are extracted: the probe rows queued when the
         source ends (every public client's TLS error, an internet scan's worth) are not all built."""
@@ -1627,7 +1627,7 @@ class _SourceRun:
             pos += n
         return out
 
-    def _rows_frame(self, f: int, mat: dict[str, Any]) -> Any:
+    def _rows_frame(self, f: int, mat: Mapping[str, Any]) -> Any:
         """Records rows of family ``f`` from its row material: fields extracted, scrubbed, structured pairs."""
         import pandas as pd
 
