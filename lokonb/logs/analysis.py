@@ -2097,21 +2097,16 @@ def _group_parts(g: Any) -> list[Any]:
     return g.parts if isinstance(g, WindowedGroup) else g
 
 
-#: bytes read since memory was last given back; a full collection costs ~0.1 s, too much after every small file
-_unreleased = [0]
+#: memory is given back once this much was read since the last time: a full collection costs ~0.1 s, too much
+#: after every small file of a bundle
 RELEASE_AFTER_BYTES = 64 << 20
 
 
-def _release_memory(read: int) -> None:
+def _release_memory() -> None:
     """Give freed memory back between sources (Arrow's pool and glibc keep it otherwise), so peak RSS does not
-    grow with the number of sources (PERF-3): once at least :data:`RELEASE_AFTER_BYTES` were read since the last
-    time (many small files need no collection after each)."""
+    grow with the number of sources (PERF-3)."""
     import gc
 
-    _unreleased[0] += read
-    if _unreleased[0] < RELEASE_AFTER_BYTES:
-        return
-    _unreleased[0] = 0
     gc.collect()
     try:
         pa.default_memory_pool().release_unused()
@@ -2340,6 +2335,7 @@ class _Aggregate:
         self.rows: list[Any] = []
         self.records_seen = 0
         self.records_overflow = False
+        self.unreleased = 0  # bytes read since memory was last given back (_analyze_source)
         self.tls_groups: list[dict[str, Any]] = []
         self.sources: list[dict[str, Any]] = []
         self.unparsed: list[dict[str, Any]] = []
@@ -3120,7 +3116,10 @@ def _analyze_source(src: Source, opts: Options, clf: Classifier, agg: _Aggregate
         if run.spool is not None:
             run.spool.discard()
         del run
-        _release_memory(src.bytes_read)
+        agg.unreleased += src.bytes_read
+        if agg.unreleased >= RELEASE_AFTER_BYTES:
+            agg.unreleased = 0
+            _release_memory()
 
 
 def check_fail_on(result: LogAnalysis, fail_on: str | None) -> None:

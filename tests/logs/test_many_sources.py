@@ -36,7 +36,6 @@ def _collections(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = gc.collect
     monkeypatch.setattr(gc, "collect", lambda *a: calls.append(1) or real(*a))
-    monkeypatch.setattr(A, "_unreleased", [0])
     return calls
 
 
