@@ -22,6 +22,9 @@ from lokonb.logs.classify import PRIORITY_ORDER, Classifier
 from lokonb.logs.csvio import write_csv
 from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError, LogSourceError
 from lokonb.logs.families import OTHER, STANDARD_FIELDS, FamilyTable, coerce_table
+from lokonb.logs.other_addresses import LABEL as OTHER_ADDRESSES
+from lokonb.logs.other_addresses import WHY as NOT_PROBE_NETWORK
+from lokonb.logs.other_addresses import OtherAddresses, add_tls_findings, rarest
 from lokonb.logs.probe import analyse_group, classify_network, parse_networks
 from lokonb.logs.probe_windows import SEAL_EVENTS, SealedCounts, WindowedGroup, sealing_grid
 from lokonb.logs.sources import Source, resolve
@@ -38,8 +41,15 @@ from lokonb.logs.spool import (
 NAT = F.NAT
 SEV_ORDER = {"F": 0, "E": 1, "W": 2, "I": 3, None: 4}
 BUCKETS = ("1min", "5min", "15min", "1h", "6h", "1d")
-MAX_TLS_GROUPS = 10_000
-OTHER_ADDRESSES = "(other addresses)"
+MAX_TLS_GROUPS = 10_000  # §6.3 max_tls_groups: beyond, the rarest addresses are merged (other_addresses)
+#: a byte-range worker hands its probe events to the coordinator's file after this many parts (PERF-3: a scanned
+#: endpoint brings a part per address and batch)
+SPILL_PARTS = 20_000
+#: queued row material is cut to the rows the records cap keeps beyond max_records plus this many rows (or half of
+#: max_records), or this many parts (a probe group's part may hold a single row, with ~2 KB of arrays)
+PRUNE_SLACK_ROWS = 10_000
+PENDING_PARTS = 20_000
+NETWORK_CACHE = 50_000  # client addresses whose network class is remembered
 _NORM = [
     (re.compile(r"\[?[0-9a-fA-F:]*:[0-9a-fA-F:]+\]?:\d+|\b\d{1,3}(?:\.\d{1,3}){3}:\d+\b"), "<ip:port>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
@@ -52,7 +62,8 @@ _SECRET = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1***REDACTED***"),
     (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "***REDACTED***"),
     (
-        re.compile(r"(?i)((?:token|password|passwd|secret)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;]{4,}"),
+        # not after a dot: "*core.Secret: unable to transform key" names a Go type, then an error
+        re.compile(r"(?i)(?<!\.)((?:token|password|passwd|secret)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;]{4,}"),
         r"\1***REDACTED***",
     ),
 ]
@@ -245,6 +256,8 @@ class Options:
     # internal: "bounded" probe state (§6.3) where allowed, "full" keeps every event (equality tests)
     probe_state: str = "bounded"
     probe_seal_events: int = SEAL_EVENTS
+    max_tls_groups: int = MAX_TLS_GROUPS
+    probe_spill_parts: int = SPILL_PARTS
 
 
 def _workers(value: Any) -> int:
@@ -422,11 +435,17 @@ class _SourceRun:
         self.rows: list[Any] = []
         self.rows_count = 0
         self.pending: deque[tuple[int, Mapping[str, Any]]] = deque()
-        self.pruned = False  # harmless material dropped from pending once the records cap overflowed
         self.probe: dict[str, Any] = defaultdict(list)  # client address -> parts, or a WindowedGroup
         self._grid: int | None | bool = False  # sealing grid of windowed groups (False: not decided yet)
         self._touched: list[WindowedGroup] = []  # windowed groups that got events in the current batch
         self.batches = 0  # batches read (a probe part's slot 7: byte ranges replay their parts batch by batch)
+        self.other: OtherAddresses | None = None  # groups merged beyond max_tls_groups (§6.3)
+        self.merged = 0  # groups merged into it
+        self._batch_addrs: set[str] = set()  # addresses with probe events in the current batch (never merged)
+        # byte-range worker: (address, part) in the order read, handed on to ``spill`` whenever many are held
+        self.probe_log: list[tuple[str, tuple[Any, ...]]] = []
+        self.spill: Callable[[list[tuple[str, tuple[Any, ...]]]], None] | None = None
+        self._parts_held = 0
         self.startups: list[int] = []
         self.first_ts: int | None = None
         self.last_ts: int | None = None
@@ -965,9 +984,7 @@ class _SourceRun:
         for f in np.unique(fam[keep]).tolist():
             idx = np.flatnonzero((fam == f) & keep)
             self._family_batch(int(f), idx, ctx, pre.get(int(f)))
-        for g in self._touched:
-            g.settle()  # every family of the batch is in: old windows can be sealed
-        self._touched.clear()
+        self.end_probe_batch()
         self.batches += 1
         if self.spool is not None:
             self.spool.add(self.spool_frames)
@@ -1363,7 +1380,10 @@ class _SourceRun:
             mat[EVENT] = events
             self.spool_frames.append(self._rows_frame(f, mat))
         names = list(gid_of)
-        wants = [keep_rows or self._public_probe(a) for a in names]
+        public = np.array([self._public_probe(a) for a in names], bool)
+        if public.any():
+            self._public_rows(f, idx[public[gid]], c, fsev[public[gid]])
+        wants = [keep_rows and not p for p in public.tolist()]  # rows held until the group's verdict
         sidx = idx[order]
         mat_all = None
         if any(wants):
@@ -1399,7 +1419,13 @@ class _SourceRun:
 
     def _add_probe_part(self, addr: str, part: tuple[Any, ...]) -> Any:
         """Add one batch's events of ``addr`` to its group (a new group is windowed or not as :meth:`_new_group`
-        decides); the group."""
+        decides); the group (None in a byte-range worker, which logs its parts in the order read: its coordinator
+        replays them in that order)."""
+        if self.chunks is not None:
+            self.probe_log.append((addr, part))
+            self._parts_held += 1
+            return None
+        self._batch_addrs.add(addr)
         g = self.probe.get(addr)
         if g is None:
             g = self.probe[addr] = self._new_group()
@@ -1410,14 +1436,50 @@ class _SourceRun:
         return g
 
     def replay_probe_part(self, addr: str, part: tuple[Any, ...]) -> None:
-        """Add a byte range's part (:func:`ranges.merge`, in file order, times final): a windowed group settles
-        whenever its next batch starts, as in the sequential read, so sealing and late events are the same."""
-        g = self.probe.get(addr)
-        if isinstance(g, WindowedGroup) and g.batch is not None and g.batch != part[7]:
-            g.settle()
+        """Add a byte range's part (:func:`ranges.merge`: batch by batch, in file order, times final; the caller
+        ends each batch with :meth:`end_probe_batch`, as the sequential read does)."""
         g = self._add_probe_part(addr, part)
         if isinstance(g, WindowedGroup):
-            g.batch = part[7]
+            self._touched.append(g)
+
+    def end_probe_batch(self) -> None:
+        """A batch's probe events are all in: seal old windows, and merge the rarest groups when there are too many
+        (or, in a byte-range worker, hand the parts held to the coordinator)."""
+        for g in self._touched:
+            g.settle()  # every family of the batch is in: old windows can be sealed
+        self._touched.clear()
+        recent, self._batch_addrs = self._batch_addrs, set()
+        if self.chunks is not None:
+            # a byte-range worker never merges (its coordinator sees every range, and merges at these batch ends)
+            if self.spill is not None and self._parts_held >= self.o.probe_spill_parts:
+                self.spill(self.probe_log)
+                self.probe_log, self._parts_held = [], 0
+            return
+        if len(self.probe) > 2 * self.o.max_tls_groups:
+            # a batch with more addresses than that is a scan: its groups are ranked like the others
+            self._merge_rarest(recent if len(recent) <= self.o.max_tls_groups else None)
+
+    def _merge_rarest(self, recent: set[str] | None = None) -> None:
+        """Merge all but the ``max_tls_groups`` largest groups (and the ``recent`` ones) into the other addresses'
+        row (§6.3)."""
+        merge = rarest(self.probe, self.o.max_tls_groups, _group_size, _is_sealed, recent or ())
+        if merge and self.other is None:
+            self.other = OtherAddresses()
+        for a in merge:
+            for part in _group_parts(self.probe.pop(a)):
+                self._to_other(part)
+        self.merged += len(merge)
+
+    def _to_other(self, part: tuple[Any, ...]) -> None:
+        """One part of a merged address: counted into the other addresses' row, its rows judged actionable."""
+        assert self.other is not None
+        ts, f16, tls, sev, example, rows, fsev, _batch, events = part
+        f = int(f16[0])
+        why, prio = self.other.add(f, ts, sev, tls, fsev, example)
+        harmless = np.zeros(len(ts), bool)
+        self._count_sev(sev, harmless)
+        self._timeline(f, ts, harmless)
+        self._probe_part_rows(f, rows, events, harmless, why, prio, OTHER_ADDRESSES, float("nan"), "public")
 
     def _new_group(self) -> Any:
         """A new group's state: a :class:`WindowedGroup` (bounded, §6.3) under the default records policy without
@@ -1438,6 +1500,23 @@ class _SourceRun:
             seal_events=o.probe_seal_events,
         )
 
+    def _public_rows(self, f: int, idx: np.ndarray, c: _BatchCtx, fsev: np.ndarray) -> None:
+        """Rows of public clients' TLS errors, queued at once: their verdict needs no period (PROBE-1.1: actionable,
+        ``not-probe-network``, as :func:`probe.analyse_group` judges them), so a scan's rows do not wait for the
+        source's end (holding every batch's row material) and the records cap trims them in file order."""
+        n = len(idx)
+        reason = self.clf.fams[f].reason
+
+        def col(plain: str, fatal: str) -> np.ndarray:
+            out = np.full(n, plain, dtype=object)  # two shared strings, not one per row
+            out[fsev] = fatal
+            return out
+
+        mat = self._material(f, idx, c, np.zeros(n, bool), col(NOT_PROBE_NETWORK, "severity-F"),
+                             col("medium", "critical"))  # fmt: skip
+        mat["reason"] = col(f"{NOT_PROBE_NETWORK}: {reason}", f"severity-F: {reason}")
+        self._pend(f, mat)
+
     def _public_probe(self, addr: str) -> bool:
         """A public client's TLS errors are actionable whatever their period (PROBE-1.1): once the records cap only
         keeps actionable rows, their rows are still built (other probe rows cannot be, their verdict comes last)."""
@@ -1445,6 +1524,8 @@ class _SourceRun:
             return False
         net = self._networks.get(addr)
         if net is None:
+            if len(self._networks) >= NETWORK_CACHE:
+                self._networks.clear()  # a scan brings an address per line: the cache must not grow with the input
             net = self._networks[addr] = classify_network(addr, self.o.vpc_cidrs, self.o.extra_probe_networks)
         return net == "public"
 
@@ -1498,23 +1579,23 @@ class _SourceRun:
             sel = sel[-self.o.max_records :]
         self._pend(f, self._material(f, idx[sel], c, harmless[sel], why[sel], priority[sel]))
 
-    def _pend(self, f: int, mat: Mapping[str, Any], trim: bool = True) -> None:
-        """Queue row material; rows (fields, DataFrame) are built once per family when the source ends. With
-        ``trim``, material queued before (older lines) beyond ``max_records`` is dropped once the cap overflowed."""
-        if self.o.records == "auto" and self.agg.records_overflow and not self.pruned:
-            # the cap now keeps actionable rows only (a gzip, stdin or pod source whose size was not known up
-            # front): the harmless material queued before would only be built into rows and thrown away
-            self.pruned = True
-            kept = ((g, _select_material(m, ~m["harmless"])) for g, m in self.pending)
-            self.pending = deque((g, m) for g, m in kept if len(m["lineno"]))
-            self.rows_count = sum(len(m["lineno"]) for _, m in self.pending) + sum(len(r) for r in self.rows)
+    def _pend(self, f: int, mat: Mapping[str, Any]) -> None:
+        """Queue row material; rows (fields, DataFrame) are built once per family when the source ends.
+
+        Once the records cap overflowed, the queue is cut now and then to what the table can keep: the most recent
+        ``max_records`` actionable rows by time (those of part of the queue include all of the queue's), whatever
+        order the material came in: the families of one batch one after the other, each spanning the batch's
+        time; probe rows judged after later lines were read."""
         self.pending.append((f, mat))
         self.rows_count += len(mat["lineno"])
-        if trim and self.o.records == "auto" and self.agg.records_overflow:
-            # only the most recent max_records rows can survive: drop the oldest material beyond that
-            while self.pending and self.rows_count - len(self.pending[0][1]["lineno"]) >= self.o.max_records:
-                _, old = self.pending.popleft()
-                self.rows_count -= len(old["lineno"])
+        if not (self.o.records == "auto" and self.agg.records_overflow):
+            return
+        if self.rows_count > self.o.max_records + max(self.o.max_records // 2, PRUNE_SLACK_ROWS) or (
+            len(self.pending) > PENDING_PARTS
+        ):
+            kept = self._most_recent(_by_family(self.pending))
+            self.pending = deque((g, m) for g, m in kept if len(m["lineno"]))
+            self.rows_count = sum(len(m["lineno"]) for _, m in self.pending) + sum(len(r) for r in self.rows)
 
     def _material(
         self,
@@ -1588,18 +1669,15 @@ class _SourceRun:
             "reason": np.full(len(idx), fam.reason if fam else "not in the family table", dtype=object),
         }
 
+    def _capped(self) -> bool:
+        """The records table keeps the most recent ``max_records`` actionable rows of this source (OUT-2)."""
+        return self.o.records == "auto" and self.agg.records_overflow and not self.rows
+
     def _build_rows(self) -> None:
         """Turn queued material into DataFrames: one field extraction per family over all its kept rows."""
-        by_f: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
-        for f, mat in self.pending:
-            by_f[f].append(mat)
+        cat = _by_family(self.pending)
         self.pending.clear()
-        cat: Sequence[tuple[int, Mapping[str, Any]]] = [
-            (f, {k: (pa.concat_arrays([m[k] for m in mats]) if k == "texts" else np.concatenate([m[k] for m in mats]))
-                 for k in mats[0]})
-            for f, mats in by_f.items()
-        ]  # fmt: skip
-        if self.o.records == "auto" and self.agg.records_overflow and not self.rows:
+        if self._capped():
             cat = self._most_recent(cat)
         for f, mat in cat:
             if len(mat["lineno"]):
@@ -1790,26 +1868,9 @@ class _SourceRun:
 
     def _resolve_probes(self) -> None:
         o = self.o
-        groups = self.probe
-        if len(groups) > MAX_TLS_GROUPS:
-            # bounded state: the rarest addresses are merged into one row that stays actionable
-            sizes = sorted(((_group_size(parts), a) for a, parts in groups.items()), reverse=True)
-            keep = {a for _, a in sizes[:MAX_TLS_GROUPS]}
-            # a group already reduced to counts cannot join the merged events: it keeps its own row
-            keep |= {a for a, g in groups.items() if isinstance(g, WindowedGroup) and g.sealed}
-            merged = [p for a, parts in groups.items() if a not in keep for p in _group_parts(parts)]
-            groups = {a: g for a, g in groups.items() if a in keep}  # file order (a set has none)
-            groups[OTHER_ADDRESSES] = merged
-            self.agg.warnings.append(
-                f"{self.src.name}: more than {MAX_TLS_GROUPS} TLS client addresses; the "
-                f"rarest are merged into {OTHER_ADDRESSES!r}"
-            )
-        for addr, parts in groups.items():
-            network = (
-                "public"
-                if addr == OTHER_ADDRESSES
-                else classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
-            )
+        self._merge_rarest()
+        for addr, parts in self.probe.items():
+            network = classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
             net_ok = network in ("loopback", "vpc", "listed", "private-assumed")
             if network == "private-assumed":
                 self.agg.probe_networks_assumed = True
@@ -1853,6 +1914,17 @@ class _SourceRun:
                 f = int(part[1][0])
                 h = harmless[sl]
                 self._probe_part_aggregate(f, part, h, why[sl], prio[sl], addr, res.period_s, network)
+        if self.other is not None:
+            # after the kept groups, as when every group was judged at the end (examples, findings order)
+            for f, st in self.other.fam.items():
+                _merge_family_totals(self.fam, f, st)
+            for fk, st in self.other.findings.items():
+                _merge_finding(self.findings, fk, st)
+            self.agg.tls_groups.append({**self.other.row(self.src.name), "_delta_src": self})
+            self.agg.warnings.append(
+                f"{self.src.name}: more than {o.max_tls_groups:,} TLS client addresses; the rarest "
+                f"({self.merged:,} groups) are merged into {OTHER_ADDRESSES!r}"
+            )
 
     def _probe_counts(self, addr: str, network: str, sc: SealedCounts) -> None:
         """Add a sealed group's count rows (:class:`WindowedGroup`) to the totals, severities, timeline, findings and
@@ -1940,28 +2012,7 @@ class _SourceRun:
     ) -> None:
         ts, _, tls, sev, example, rows, _fsev, _idx, events = part
         self._add_batch(f, ts, sev, harmless, lambda j: example)
-        act = np.flatnonzero(~harmless)
-        for j in act.tolist():
-            key = f"client_addr={addr} tls_error={tls[j]}"
-            fk = (f, key)
-            t = int(ts[j])
-            stf = self.findings.get(fk)
-            if stf is None:
-                self.findings[fk] = [
-                    1,
-                    int(sev[j]),
-                    t if t != NAT else None,
-                    t if t != NAT else None,
-                    example,
-                    str(why[j]),
-                    prio[j],
-                ]
-            else:
-                stf[0] += 1
-                stf[1] = max(stf[1], int(sev[j]))
-                if t != NAT:
-                    stf[2] = t if stf[2] is None else min(stf[2], t)
-                    stf[3] = t if stf[3] is None else max(stf[3], t)
+        add_tls_findings(self.findings, f, addr, ts, sev, tls, why, prio, example, np.flatnonzero(~harmless))
         self._probe_part_rows(f, rows, events, harmless, why, prio, addr, period, network)
 
     def _probe_part_rows(
@@ -1994,8 +2045,12 @@ class _SourceRun:
         if events is not None:
             for k, v in verdict.items():
                 col = self.event_rows.get(k)
-                if col is None:
-                    col = self.event_rows[k] = np.empty(self.events, bool if k == "harmless" else object)
+                if col is None or len(col) < self.events:
+                    # merged addresses are judged while reading, when fewer events are numbered
+                    new = np.empty(self.events, bool if k == "harmless" else object)
+                    if col is not None:
+                        new[: len(col)] = col
+                    col = self.event_rows[k] = new
                 col[events] = v
         if rows is not None:
             rows = _Overlay(rows, verdict)  # as {**rows, **verdict}, without slicing every column now
@@ -2003,9 +2058,7 @@ class _SourceRun:
             if mode == "actionable" or (mode == "auto" and self.agg.records_overflow):
                 rows = _select_material(rows, ~rows["harmless"])
             if len(rows["lineno"]):
-                # not trimmed by queue order: these come after every row read, whatever their times; the most
-                # recent rows are chosen by time when rows are built (_most_recent, _Aggregate._cap_rows)
-                self._pend(f, rows, trim=False)
+                self._pend(f, rows)
 
 
 class _Timeline:
@@ -2090,6 +2143,51 @@ class _BatchCtx:
 def _group_size(g: Any) -> int:
     """Events of one probe group (a list of parts or a :class:`WindowedGroup`)."""
     return g.n if isinstance(g, WindowedGroup) else sum(len(p[0]) for p in g)
+
+
+def _by_family(items: Iterable[tuple[int, Mapping[str, Any]]]) -> list[tuple[int, Mapping[str, Any]]]:
+    """Row material concatenated per family (families in order of first appearance)."""
+    by_f: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    for f, mat in items:
+        by_f[f].append(mat)
+    return [
+        (f, {k: (pa.concat_arrays([m[k] for m in mats]) if k == "texts" else np.concatenate([m[k] for m in mats]))
+             for k in mats[0]})
+        for f, mats in by_f.items()
+    ]  # fmt: skip
+
+
+def _is_sealed(g: Any) -> bool:
+    """A windowed group already reduced to counts (it cannot join merged events: it keeps its own row)."""
+    return isinstance(g, WindowedGroup) and g.sealed
+
+
+def _merge_family_totals(fam: dict[int, list[Any]], f: int, st: list[Any]) -> None:
+    """Add family totals ``st`` (``[count, harmless, first, last, example, actionable example]``) to ``fam``."""
+    g = fam.get(f)
+    if g is None:
+        fam[f] = list(st)
+        return
+    g[0] += st[0]
+    g[1] += st[1]
+    g[2] = st[2] if g[2] is None else (g[2] if st[2] is None else min(g[2], st[2]))
+    g[3] = st[3] if g[3] is None else (g[3] if st[3] is None else max(g[3], st[3]))
+    g[4] = g[4] if g[4] is not None else st[4]
+    g[5] = g[5] if g[5] is not None else st[5]
+
+
+def _merge_finding(findings: dict[tuple[int, str], list[Any]], fk: tuple[int, str], st: list[Any]) -> None:
+    """Add a finding's ``[count, severity, first, last, example, why, priority]`` to ``findings``."""
+    g = findings.get(fk)
+    if g is None:
+        findings[fk] = list(st)
+        return
+    g[0] += st[0]
+    g[1] = max(g[1], st[1])
+    g[2] = st[2] if g[2] is None else (g[2] if st[2] is None else min(g[2], st[2]))
+    g[3] = st[3] if g[3] is None else (g[3] if st[3] is None else max(g[3], st[3]))
+    if PRIORITY_ORDER.get(st[6] or "low", 3) < PRIORITY_ORDER.get(g[6] or "low", 3):
+        g[6] = st[6]
 
 
 def _group_parts(g: Any) -> list[Any]:
@@ -3021,6 +3119,9 @@ def analyze(
         records=records,
         trace_threshold_s=trace_threshold_s,
         workers=_workers(workers),
+        # read now: tests lower them, and byte-range processes get them pickled
+        max_tls_groups=MAX_TLS_GROUPS,
+        probe_spill_parts=SPILL_PARTS,
     )
     if year is not None and not (1970 <= int(year) <= 2200):
         raise LogParameterError(f"year: {year!r} is out of range")

