@@ -34,8 +34,9 @@ KUBECTL_RE = re.compile(rb"^" + _TS.encode() + rb" (.*)$", re.S)
 TS_RE = re.compile("^" + _TS + "$")
 #: RFC 3164 / ``journalctl -o short[-precise]``: ``Mmm dd hh:mm:ss[.ffffff] host ident[pid]: text`` (FMT-8); the
 #: day is space-padded, ``[pid]`` optional; no year and no zone (TIME-3/TIME-4 give the year, ``syslog_tz`` the zone).
+#: The English month is read in any case: locales such as nl/sv print ``feb``, ``dec`` in lower case.
 SYSLOG_RE = re.compile(
-    rb"^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
+    rb"^([A-Za-z]{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
     re.S,
 )
 #: The same with any month token, for localized month names (``month_names``; ``journalctl`` prints ``%b`` in the
@@ -1061,7 +1062,7 @@ def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | Non
             return Unwrapped(g[11], ns, 0, "syslog", key=g[8] + b" " + g[9])
     if months is None:
         m = SYSLOG_RE.match(raw)
-        mon = MONTHS.get(m.group(1).decode()) if m else None
+        mon = MONTHS.get(m.group(1).decode().capitalize()) if m else None
     else:
         m = SYSLOG_ANY_RE.match(raw)
         mon = months.get(m.group(1).decode("utf-8", "replace").casefold()) if m else None

@@ -323,6 +323,28 @@ def test_localized_month_names(names, lines, expected):
 
 
 @pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # locales such as nl/sv print the English abbreviation in lower case (k3s journal, k3s-io/k3s#2938)
+        (f"feb 16 16:02:03 {HOST} k3s[21139]: " + klog("0216", "16:02:03.410000"),
+         ("2024-02-16T16:02:03.41Z", "2024-02-16T16:02:03Z")),
+        (f"DEC 31 23:59:59 {HOST} kube-apiserver[1187]: " + klog("1231", "23:59:59.100000"),
+         ("2024-12-31T23:59:59.1Z", "2024-12-31T23:59:59Z")),
+    ],
+)  # fmt: skip
+def test_english_month_in_any_case(line, expected):
+    res = parse_lines([line], year=2024)
+    assert res.sources["format"][0] == "syslog"
+    assert rows(res) == [(1, ts(expected[0]), ts(expected[1]))]
+
+
+def test_non_english_lower_case_month_still_needs_month_names():
+    # "mrt" (nl) is no English abbreviation in any case: without month_names the prefix stays unrecognised
+    res = parse_lines([f"mrt  5 07:08:09 {HOST} kube-apiserver[1]: Flag --x has been deprecated"], year=2024)
+    assert res.records["ts_outer"].isna().all() and "syslog" not in res.sources["format_mix"][0]
+
+
+@pytest.mark.parametrize(
     ("bad", "match"),
     [
         (["Jan"], r"month_names: expected 12 month names"),
