@@ -52,10 +52,11 @@ SHORT_ISO_RE = re.compile(
     re.S,
 )
 #: the other one-line forms of ``journalctl -o``: ``short-monotonic`` (``[  512.003121] host ident[pid]: …``, seconds
-#: since boot: no time), ``short-unix`` (``1700000000.123456 host …``, epoch seconds) and ``short-full``
+#: since boot: no time; ``short-delta`` adds the gap to the entry before: ``[  512.003121 <    0.000340>]``),
+#: ``short-unix`` (``1700000000.123456 host …``, epoch seconds) and ``short-full``
 #: (``Tue 2023-11-14 22:13:20[.ffffff] UTC host …``; a zone other than UTC/GMT is read as ``syslog_tz``)
 _JOURNAL_TAIL = rb" (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$"
-SHORT_MONO_RE = re.compile(rb"^\[ *\d+\.\d+\]" + _JOURNAL_TAIL, re.S)
+SHORT_MONO_RE = re.compile(rb"^\[ *\d+\.\d+(?: <[ \d.]+>)?\]" + _JOURNAL_TAIL, re.S)
 SHORT_UNIX_RE = re.compile(rb"^(\d{9,11}(?:\.\d{1,9})?)" + _JOURNAL_TAIL, re.S)
 SHORT_FULL_RE = re.compile(
     rb"^[A-Z][a-z]{2} (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? ([A-Za-z][\w+\-]{1,5})"
