@@ -705,7 +705,7 @@ class _SourceRun:
                 self.stats["decode_errors"] += 1
             if self.star and (line[:2] == b"* " or line == b"*"):
                 line = replaced[i] = line[2:]
-            if b"\x1b[" in line:
+            if b"\x1b" in line:
                 # terminal colour codes (stern, logrus or zap console output) are not part of the text
                 line = replaced[i] = F.strip_ansi(line)
             if outer is None:

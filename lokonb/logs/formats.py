@@ -337,7 +337,7 @@ def canonical_inner(line: bytes) -> InnerResult | None:
 
     Returns None when the line has no header (a continuation or an orphan).
     """
-    if b"\x1b[" in line:
+    if b"\x1b" in line:
         line = strip_ansi(line)
     stripped = line.lstrip()
     if stripped[:1] == b"{" and b'"msg"' in stripped:
@@ -370,12 +370,22 @@ def canonical_inner(line: bytes) -> InnerResult | None:
     return InnerResult(text, pid=pid_i if pid_i >= 10_000_000 else None)
 
 
-#: ANSI SGR colour codes (``stern``, ``kubectl`` plugins, logrus and zap console output on a terminal)
-ANSI_RE = re.compile(rb"\x1b\[[0-9;]*m")
+#: terminal control sequences: ANSI SGR colour codes (``stern``, ``kubectl`` plugins, logrus and zap console
+#: output on a terminal) and, in a terminal session's copy (``script`` typescripts, ``tee`` of an interactive
+#: shell), the other CSI sequences (``\x1b[?2004h`` bracketed paste, ``\x1b[K`` erase) and OSC ones (the window
+#: title ``\x1b]0;…\x07``)
+ANSI_RE = re.compile(rb"\x1b\[[0-9;?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)")
 
 
 def strip_ansi(line: bytes) -> bytes:
-    return ANSI_RE.sub(b"", line)
+    line = ANSI_RE.sub(b"", line)
+    if b"\r" in line.rstrip(b"\r"):
+        # a carriage return inside a terminal line: what follows it was written over the start of the line
+        out = b""
+        for part in line.rstrip(b"\r").split(b"\r"):
+            out = part + out[len(part) :]
+        line = out
+    return line
 
 
 #: logrus's text format (k3s, RKE2, k0s, containerd and Docker write it): ``time="<RFC 3339>" level=info
@@ -1350,7 +1360,7 @@ _SPECIFICITY = ("docker", "envelope", "cloudwatch", "cri", "kubectl", "syslog", 
 def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     """Pick the wrapper/inner format of a source from its first 200 non-empty lines (FMT-9)."""
     lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:400] if ln.strip()][:200]
-    lines = [strip_ansi(ln) if b"\x1b[" in ln else ln for ln in lines]
+    lines = [strip_ansi(ln) if b"\x1b" in ln else ln for ln in lines]
     if not lines:
         return "klog"
     if not CW_HEADER_RE.match(lines[0].lstrip(b"\xef\xbb\xbf")) and csv_header(lines[0]) is not None:
@@ -1400,10 +1410,19 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
 #: the first klog line: k3s and RKE2 start the apiserver after their own log lines), cobra's ``Error: …`` (the
 #: command failed and the apiserver exits: its usage text follows) and logrus terminal records with a relative time
 #: (``INFO[0012] …``), and the section markers of ``kubectl cluster-info dump`` (``==== START logs for container
-#: <c> of pod <ns>/<pod> ====``, ``==== END logs …``): the end marker is no line of the last record of a section
+#: <c> of pod <ns>/<pod> ====``, ``==== END logs …``): the end marker is no line of the last record of a section.
+#: The same for what a collecting tool or terminal writes between the log's lines: journalctl's ``--show-cursor``
+#: line (``-- cursor: s=…``), kubectl's own errors (``Error from server (NotFound): …``, in a ``2>&1`` copy),
+#: stern's ``+ <pod> › <container>`` / ``- <pod> › <container>`` lines (a container tailed, gone), the shell
+#: prompts of a ``tee``'d or copied terminal (``$ kubectl logs …``, ``root@cp-1:~# …``, ``core@cp-1 ~ $ …``,
+#: ``[root@cp-1 ~]# …``) and
+#: the ``Script started on …`` / ``Script done on …`` lines of a ``script`` typescript
 RECORD_START_RE = re.compile(
     rb"^(?:-- .* --$|==> .* <==$|Log file created at: |Flag --\S+ has been deprecated|Error: "
-    rb"|(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] |==== (?:START|END) logs for container \S+ of pod \S+ ====$)"
+    rb"|(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] |==== (?:START|END) logs for container \S+ of pod \S+ ====$"
+    rb"|-- cursor: |Error from server \(|[+-] (?:\S+ )?\S+ \xe2\x80\xba \S+$"
+    rb"|\$(?: |$)|[\w.\-]+@[\w.\-]+(?::[^\s$#]{0,80}| [^\s$#]{1,80} )[$#](?: |$)"
+    rb"|\[[\w.\-]+@[\w.\-]+ [^\]\s]{1,80}\][$#](?: |$)|Script (?:started|done) on )"
 )
 
 
@@ -1413,7 +1432,7 @@ _LOGRUS_RELATIVE_RE = re.compile(rb"^(TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\]
 def relative_logrus_level(line: bytes) -> str | None:
     """The severity letter of a logrus terminal record with a relative time (``ERRO[0012] …``: no time, but a
     level), else None."""
-    m = _LOGRUS_RELATIVE_RE.match(strip_ansi(line) if b"\x1b[" in line else line)
+    m = _LOGRUS_RELATIVE_RE.match(strip_ansi(line) if b"\x1b" in line else line)
     return None if m is None else _LOGRUS_LEVEL[m.group(1).decode().lower()]
 
 
@@ -1426,12 +1445,16 @@ _JOURNAL_SPAN_RE = re.compile(
     re.M,
 )
 _LOG_FILE_CREATED_RE = re.compile(rb"^Log file created at: (\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d)", re.M)
+#: util-linux ``script`` (2.35+) starts its typescript with ``Script started on 2023-11-14 22:13:19+00:00 […]``:
+#: the session's start, a start anchor as the klog header is
+_SCRIPT_STARTED_RE = re.compile(rb"^Script started on (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)", re.M)
 
 
 def header_anchor(head: bytes) -> tuple[str, int] | None:
-    """``("journal-header", end ns)`` or ``("log-file-header", start ns)`` from the first lines of a source (times
-    read as UTC: only their year is used), else None."""
-    for name, rx in (("journal-header", _JOURNAL_SPAN_RE), ("log-file-header", _LOG_FILE_CREATED_RE)):
+    """``("journal-header", end ns)``, ``("log-file-header", start ns)`` or ``("script-header", start ns)`` from the
+    first lines of a source (times read as UTC: only their year is used), else None."""
+    for name, rx in (("journal-header", _JOURNAL_SPAN_RE), ("log-file-header", _LOG_FILE_CREATED_RE),
+                     ("script-header", _SCRIPT_STARTED_RE)):
         m = rx.search(head[:4096])
         if m is not None:
             ns = _ts_groups_ns((*m.groups(), "", "Z"))
@@ -1442,7 +1465,7 @@ def header_anchor(head: bytes) -> tuple[str, int] | None:
 
 def starts_record(line: bytes) -> bool:
     """A header-less line that starts a record (:data:`RECORD_START_RE`), colour codes ignored."""
-    if b"\x1b[" in line:
+    if b"\x1b" in line:
         line = strip_ansi(line)
     return RECORD_START_RE.match(line.rstrip(b"\r ")) is not None
 

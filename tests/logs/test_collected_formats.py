@@ -137,6 +137,15 @@ def test_colour_codes_are_dropped(tmp_path):
     assert "\x1b" not in rec.loc[0, "message"]
 
 
+def test_terminal_sequences_and_carriage_returns_are_dropped():
+    """A `script` typescript keeps what the terminal got: bracketed-paste switches, the window title (OSC) and a
+    carriage return before the line that was then written over the prompt."""
+    line = b"\x1b[?2004l\r" + TLS.encode()
+    assert F.strip_ansi(line) == TLS.encode()
+    assert F.strip_ansi(b"\x1b]0;core@cp-1: ~\x07core@cp-1 ~ $ ls\x1b[K") == b"core@cp-1 ~ $ ls"
+    assert F.strip_ansi(b"abcdef\rXY") == b"XYcdef"
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
 @pytest.mark.parametrize("gz", [False, True])
 def test_utf16_and_byte_order_marks(tmp_path, encoding, gz):
@@ -174,6 +183,43 @@ def test_csv_exports(tmp_path, name):
     assert rec.loc[0, "timestamp"] == pd.Timestamp("2023-11-14T22:13:21.123001Z")  # the year from the row's time
     # a row spanning lines (a quoted newline) is one line of the record
     assert int(rec["n_lines"].sum()) + 1 + (name == "log-analytics") == text.count("\n")
+
+
+# what collecting tools and terminals write between a log's lines (FMT-3): each starts a record of its own
+STARTS_RECORD = [
+    "-- cursor: s=8c41d07e;i=2a3f1;b=5e0c7a19;m=2b91c04e;t=60a9f3c2b5d17;x=91d0e4a7",  # journalctl --show-cursor
+    'Error from server (BadRequest): container "kube-apiserver" in pod "kube-apiserver-cp-1" is waiting to start',
+    "+ kube-apiserver-cp-1 \u203a kube-apiserver",  # stern: a container tailed
+    "- kube-system kube-apiserver-cp-1 \u203a kube-apiserver",  # stern --all-namespaces: one gone
+    "$ kubectl -n kube-system logs kube-apiserver-cp-1",
+    "$",
+    "core@cp-1 ~ $ journalctl -u kubelet",
+    "root@cp-1:~# crictl logs 4f2d0c8e1b7a",
+    "[root@ip-10-0-1-2 ~]# exit",
+    "Script started on 2023-11-14 22:13:19+00:00 [TERM=\"xterm\"]",
+    "Script done on 2023-11-14 22:13:25+00:00 [COMMAND_EXIT_CODE=\"0\"]",
+]
+# header-less lines that do continue a record: stack frames, trace steps, error tails, user text
+CONTINUES = [
+    "goroutine 4711 [running]:",
+    "\tk8s.io/apiserver/pkg/server/filters/timeout.go:141 +0x2a5",
+    "Trace[1693025481]: ---\"Writing http response done\" count:5230 2143ms (10:15:09.602)",
+    ", Header: map[Content-Type:[text/plain; charset=utf-8] X-Content-Type-Options:[nosniff]]",
+    "$HOME is not set",
+    "- name: kube-apiserver",
+    "admin@example.com: $ 12 charged",
+    "error: unexpected EOF",
+]
+
+
+@pytest.mark.parametrize("line", STARTS_RECORD)
+def test_collectors_lines_start_records(line):
+    assert F.starts_record(line.encode())
+
+
+@pytest.mark.parametrize("line", CONTINUES)
+def test_other_header_less_lines_continue(line):
+    assert not F.starts_record(line.encode())
 
 
 def test_a_klog_first_line_is_not_a_csv_header():
@@ -248,6 +294,8 @@ def test_stern_timestamps_with_colours(tmp_path):
         ("Log file created at: 2023/11/14 22:13:19\nRunning on machine: cp-1\n"
          "Binary: Built with gc go1.20.10 for linux/amd64\n"
          "Log line format: [IWEF]mmdd hh:mm:ss.uuuuuu threadid file:line] msg\n", "log-file-header"),
+        # a `script` typescript (util-linux 2.35+)
+        ('Script started on 2023-11-14 22:13:19+00:00 [TERM="xterm-256color" TTY="/dev/pts/0"]\n', "script-header"),
     ],
 )
 def test_a_year_stated_in_the_header_beats_the_file_mtime(tmp_path, head, year_source):
