@@ -538,10 +538,13 @@ class Unwrapper:
     entry: JournalEntry | None = None  # the `journalctl -o verbose/export` entry being read
     ydoc: list[Any] | None = None  # [first line number, size, lines] of the YAML document being read (_yaml)
     jdoc: PrettyJson | None = None  # the objects of a pretty-printed JSON document being read (_pretty)
+    #: the ``<pod> <container>`` prefixes of ``stern`` lines without a time seen so far: a line of the same prefix
+    #: that is no klog line (a stack frame, a continuation) is that writer's line too
+    stern_keys: set[bytes] = field(default_factory=set)
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
-        if b"\x1b[" in raw:
+        if b"\x1b" in raw:
             raw = strip_ansi(raw)  # terminal colour codes (stern, logrus and zap console output)
         if self.fmt == "csv":
             return self._csv(raw, lineno)
@@ -551,6 +554,16 @@ class Unwrapper:
             return self._yaml(raw, lineno)
         if self.fmt == "envelope" and (self.jdoc is not None and self.jdoc.stack or raw.strip() in (b"{", b"[", b"]")):
             return self._pretty(raw, lineno)
+        if self.stern_keys and self.fmt == "kubectl":
+            words = raw.split(b" ", 3)
+            for n in (2, 3):
+                key = b" ".join(words[:n])
+                if len(words) > n and key in self.stern_keys:
+                    rest = raw[len(key) + 1 :]
+                    if KUBECTL_RE.match(rest):
+                        break  # a line with its time: read as such
+                    self.mix["kubectl"] = self.mix.get("kubectl", 0) + 1
+                    return self._join(Unwrapped(rest, None, 0, "kubectl", key=key), lineno)
         order = _TRY_ORDER.get(self.fmt, _TRY_ORDER["auto"])
         for name in order:
             if name == "kubectl" and self.fmt == "cri" and CRI_BROKEN_RE.match(raw):
@@ -561,6 +574,9 @@ class Unwrapper:
                 continue
             if name == "syslog":
                 res = _nested(res)
+            elif (res.key is not None and res.outer_ns is None and res.fmt == "kubectl" and len(self.stern_keys) < 4096
+                  and raw.startswith(res.key + b" ")):
+                self.stern_keys.add(res.key)
             self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
             return self._join(res, lineno)
         if self.fmt in ("docker", "envelope") and raw.lstrip()[:1] == b"{":
@@ -763,8 +779,14 @@ LOKI_LABELS_RE = re.compile(rb'^\{[\w.]+="(?:[^"\\]|\\.)*"(?:, [\w.]+="(?:[^"\\]
 TALOS_NODE_RE = re.compile(rb"^(\d{1,3}(?:\.\d{1,3}){3}): (?=\S)")
 
 
-#: ``stern --timestamps``: ``<pod> <container> <RFC 3339> <line>`` (colour codes dropped before)
-STERN_RE = re.compile(rb"^([a-z0-9][\w.\-]{0,252} [a-z0-9][\w.\-]{0,62}) (?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)")
+#: ``stern --timestamps``: ``[<namespace>] <pod> <container> <RFC 3339> <line>`` (the namespace with
+#: ``--all-namespaces`` or several ``-n``; colour codes dropped before); without ``--timestamps`` ``[<namespace>]
+#: <pod> <container> <line>``, recognised where a klog header follows (the other lines of the same pod and
+#: container then by their prefix, :attr:`Unwrapper.stern_keys`)
+STERN_RE = re.compile(
+    rb"^((?:[a-z0-9][\w.\-]{0,62} )?[a-z0-9][\w.\-]{0,252} [a-z0-9][\w.\-]{0,62}) "
+    rb"(?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d|[IWEF]\d{4} \d\d:\d\d:\d\d)"
+)
 
 
 #: Tab-separated lines with a time first (:func:`_grafana_txt`): Grafana's "Download logs" text file (Explore, logs

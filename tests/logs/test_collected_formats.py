@@ -130,11 +130,13 @@ def test_logcli_labels_are_the_writer_not_the_message(tmp_path):
 
 
 def test_colour_codes_are_dropped(tmp_path):
-    text = (f"\x1b[32mkube-apiserver-cp-1\x1b[0m \x1b[33mkube-apiserver\x1b[0m {TLS}\n"
-            "\x1b[31mgoroutine 1 [running]:\x1b[0m\n")
+    """`stern` without --timestamps prefixes every line with its coloured pod and container (the stack line too):
+    the codes and the prefix are dropped, the stack line continues the record."""
+    prefix = "\x1b[32mkube-apiserver-cp-1\x1b[0m \x1b[33mkube-apiserver\x1b[0m "
+    text = f"{prefix}{TLS}\n{prefix}\x1b[31mgoroutine 1 [running]:\x1b[0m\n"
     _, _, rec = _run(tmp_path, text.encode())
     assert rec.loc[0, "severity"] == "I" and rec.loc[0, "n_lines"] == 2
-    assert "\x1b" not in rec.loc[0, "message"]
+    assert "\x1b" not in rec.loc[0, "message"] and rec.loc[0, "continuation"] == "goroutine 1 [running]:"
 
 
 def test_terminal_sequences_and_carriage_returns_are_dropped():
