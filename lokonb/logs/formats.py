@@ -1168,7 +1168,25 @@ CW_TAIL_RE = re.compile(rb"^" + _TS.encode() + rb" ([a-z][a-z\-]*-[0-9a-f]{32}) 
 CW_STREAM_RE = re.compile(rb"^[a-z][a-z\-]*-[0-9a-f]{32} +\d{4}-")
 
 
+#: ``aws logs get-log-events`` / ``filter-log-events`` with ``--output text`` (the AWS CLI prints a list of objects
+#: one row each, the name in capitals, then the scalar members sorted by name, tab-separated): ``EVENTS
+#: <ingestionTime> <message> <timestamp>``, or ``EVENTS <eventId> <ingestionTime> <logStreamName> <message>
+#: <timestamp>``; the times are epoch ms, the event's own time last
+AWS_TEXT_EVENT_RE = re.compile(
+    rb"^EVENTS\t(?:\d{20,}\t\d{12,14}\t([^\t]+)\t|\d{12,14}\t)(.*)\t(\d{12,14})$", re.S
+)
+#: the response's other rows: the tokens (``b/… f/…`` or ``NEXTTOKEN …``), ``SEARCHEDLOGSTREAMS <name> <bool>``
+AWS_TEXT_OTHER_RE = re.compile(rb"^(?:b/\d+\tf/\d+|(?:NEXTTOKEN|SEARCHEDLOGSTREAMS)\t\S.*)$", re.S)
+AWS_TEXT_REASON = "AWS CLI text output row that is no log event"
+
+
 def _cloudwatch(raw: bytes) -> Unwrapped | None:
+    if raw[:7] == b"EVENTS\t":
+        m = AWS_TEXT_EVENT_RE.match(raw)
+        if m is not None:
+            return Unwrapped(m.group(2), _epoch_ns(int(m.group(3))), 0, "cloudwatch", key=m.group(1))
+    if raw[:2] in (b"b/", b"NE", b"SE") and AWS_TEXT_OTHER_RE.match(raw):
+        return Unwrapped(None, fmt="cloudwatch", unparsed=AWS_TEXT_REASON)
     if raw[:1] == b"@":
         if CW_HEADER_RE.match(raw):
             return Unwrapped(None, fmt="cloudwatch", unparsed=CW_HEADER_REASON)
