@@ -884,15 +884,16 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
 #: JSON records of log collectors and exports, one object a line (``envelope``): the line is under ``log``
 #: (Fluent Bit, Fluentd), ``message`` (Vector, OpenShift logging, Elasticsearch/OpenSearch NDJSON exports, also
 #: inside a hit's ``_source``), ``MESSAGE`` (``journalctl -o json``), ``textPayload`` (Google Cloud Logging) or
-#: ``line`` (``logcli query -o jsonl``) or ``_raw`` (Splunk); the first time key found is the
-#: outer time (RFC 3339 text, ``__REALTIME_TIMESTAMP`` µs, or epoch s/ms/µs/ns numbers)
-_ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line", "_raw")
+#: ``line`` (``logcli query -o jsonl``) or ``_raw`` (Splunk) or ``@message`` (a CloudWatch Logs Insights result
+#: row, :class:`PrettyJson`); the first time key found is the outer time (RFC 3339 text, a zone-less one read as
+#: UTC, ``__REALTIME_TIMESTAMP`` µs, or epoch s/ms/µs/ns numbers)
+_ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line", "_raw", "@message")
 _ENV_TEXT_BYTES = tuple(f'"{k}"'.encode() for k in _ENV_TEXT_KEYS)
 _ENV_TIME_KEYS = (
     "time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date", "_time",
 )  # fmt: skip
 #: who wrote the line (the writer key of :class:`Unwrapped`): journald fields, then Kubernetes metadata
-_ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname", "pod")
+_ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname", "pod", "@logStream")
 _ENV_K8S_KEYS = ("namespace_name", "pod_name", "container_name")
 #: ``logtag`` of Fluent Bit's CRI parser: ``P`` marks a fragment of a line over the runtime's limit
 _ENV_PARTIAL_KEYS = ("logtag", "_p")
@@ -964,6 +965,8 @@ def _env_time(obj: dict[str, Any]) -> int | None:
                 return ns
         if isinstance(v, str):
             ns = parse_ts_ns(v.strip()) or parse_ts_ns(v.strip().replace(" ", "T", 1))
+            if ns is None and _LOCAL_TS_RE.match(v.strip()):
+                ns = parse_ts_ns(v.strip().replace(" ", "T", 1) + "Z")  # Logs Insights' @timestamp: UTC, no zone
             if ns is not None:
                 return ns
     return None
@@ -1552,6 +1555,8 @@ _PRETTY_TEXT_KEYS = frozenset([b"log", b"MESSAGE", b"textPayload", b"jsonPayload
 _PRETTY_TIME_KEYS = frozenset([b"time", b"timestamp", b"@timestamp", b"_SOURCE_REALTIME_TIMESTAMP",
                                b"__REALTIME_TIMESTAMP", b"date", b"_time"])
 PRETTY_ENTRY_REASON = "JSON object without a log line"
+#: ``aws logs get-query-results``: each result row is a list of ``{"field": "@timestamp", "value": "…"}`` objects
+_PRETTY_ROW_MESSAGE_RE = re.compile(rb'^\s*"field"\s*:\s*"@message"', re.M)
 
 
 def is_pretty_log_entries(sample: bytes) -> bool:
@@ -1562,6 +1567,8 @@ def is_pretty_log_entries(sample: bytes) -> bool:
     ``message`` members come without such a time."""
     if not is_pretty_json(sample):
         return False
+    if _PRETTY_ROW_MESSAGE_RE.search(sample[:65536]):
+        return True  # CloudWatch Logs Insights result rows (PrettyJson: rows of field/value pairs)
     stack: list[list[Any]] = []  # per open object: [indentation of its members, has a line, has a time]
     for ln in sample.split(b"\n")[:400]:
         ln = ln.rstrip(b"\r")
@@ -1598,13 +1605,15 @@ class PrettyJson:
     an object with a line member (and a time member, or at the top level) is one line at the line where it
     opens; objects around it are then not (AWS CLI ``{"events": [...]}``, Elasticsearch ``hits``); a top-level
     object without a line is counted as unparsed. Memory is bounded by ``max_bytes`` (the buffer is emptied once
-    every open object holds a record)."""
+    every open object holds a record). A list of ``{"field": name, "value": value}`` objects (the rows of ``aws logs
+    get-query-results``, a CloudWatch Logs Insights query) is one record of those members, at its ``[`` line."""
 
     max_bytes: int
     buf: list[bytes] = field(default_factory=list)
     size: int = 0
     stack: list[_JsonObject] = field(default_factory=list)
     over: bool = False  # an object grew beyond max_bytes: it is not read
+    row: list[Any] | None = None  # [line number, indentation, {field: value}] of a result row being read
 
     def feed(self, raw: bytes, lineno: int) -> tuple[Unwrapped | None, int]:
         s = raw.strip()
@@ -1616,6 +1625,11 @@ class PrettyJson:
         else:
             self.over = True
         indent = len(raw) - len(raw.lstrip())
+        if s == b"[":
+            self.row = [lineno, indent, {}]  # maybe a result row: a list of field/value objects
+            return None, lineno
+        if self.row is not None and s in (b"]", b"],") and indent == self.row[1]:
+            return self._row()
         if s.endswith(b"{"):
             self.stack.append(_JsonObject(len(self.buf) - 1, indent, lineno))
             return None, lineno
@@ -1624,6 +1638,8 @@ class PrettyJson:
         obj = self.stack.pop()
         top = not self.stack
         res = None if obj.child or self.over else self._read(obj, top)
+        if res is None and not top and self.row is not None and self._row_member(obj):
+            return None, obj.lineno
         if res is not None:
             for o in self.stack:
                 o.child = True
@@ -1645,6 +1661,35 @@ class PrettyJson:
             return None  # a nested object without a time (jsonPayload): the object around it is the record
         res.fmt = "envelope"
         return res
+
+    def _row_member(self, obj: _JsonObject) -> bool:
+        """Keep a ``{"field": name, "value": value}`` object of the row being read; False for other objects."""
+        first = self.buf[obj.at] if obj.at < len(self.buf) else b""
+        doc = b"\n".join([first[first.rfind(b"{") :], *self.buf[obj.at + 1 :]]).rstrip().rstrip(b",")
+        try:
+            pair = json.loads(doc)
+        except ValueError:
+            return False
+        if not isinstance(pair, dict) or not isinstance(pair.get("field"), str) or set(pair) - {"field", "value"}:
+            return False
+        self.row[2][pair["field"]] = pair.get("value")  # type: ignore[index]
+        return True
+
+    def _row(self) -> tuple[Unwrapped | None, int]:
+        """The end of a list: a result row when it held field/value objects."""
+        start, _, members = self.row  # type: ignore[misc]
+        self.row = None
+        if not members:
+            return None, start
+        res = _envelope(members)
+        if res is None:
+            raw = json.dumps(members)[:200].encode()
+            return Unwrapped(None, fmt="envelope", unparsed=PRETTY_ENTRY_REASON, raw=raw), start
+        res.fmt = "envelope"
+        for o in self.stack:
+            o.child = True
+        self.buf, self.size = [], 0
+        return res, start
 
     def _unparsed(self, obj: _JsonObject) -> Unwrapped:
         lines = self.buf[obj.at : obj.at + 4] if obj.at < len(self.buf) else []
