@@ -198,7 +198,14 @@ class Source:
 
 
 def _crlf(block: bytes) -> bytes:
-    return block.replace(b"\r\n", b"\n") if b"\r" in block else block
+    if b"\r" not in block:
+        return block
+    block = block.replace(b"\r\n", b"\n")
+    while b"\r\n" in block:
+        # CR CR LF: a CRLF line written again through a Windows text-mode stream; every CR before the LF is the
+        # line end's, none is text
+        block = block.replace(b"\r\n", b"\n")
+    return block
 
 
 def _gzip_error(src: Source, exc: BaseException) -> str:

@@ -160,6 +160,17 @@ def test_utf16_and_byte_order_marks(tmp_path, encoding, gz):
     assert utf16 == encoding.startswith("utf-16")
 
 
+@pytest.mark.parametrize("gz", [False, True])
+def test_cr_cr_lf_line_ends(tmp_path, gz):
+    """A CRLF copy written again through a Windows text-mode stream ends its lines in CR CR LF (the bytes
+    `0d 0d 0a` of marian-nmt/marian-dev#255): no CR is left in a message (`: EOF` still ends the TLS line)."""
+    data = f"{TLS}\r\r\n{PANIC}\r\r\ngoroutine 4711 [running]:\r\r\n".encode()
+    _, src, rec = _run(tmp_path, gzip.compress(data) if gz else data)
+    assert int(src["lines"]) == 3 and list(rec["n_lines"]) == [1, 2]
+    assert not rec["message"].str.contains("\r").any() and rec.loc[1, "continuation"] == "goroutine 4711 [running]:"
+    assert rec.loc[0, "family"] == "tls_handshake_eof"
+
+
 CSV_EXPORTS = {
     # Kibana's Discover export: quoted header, doubled quotes, its date format
     "kibana": ('"@timestamp","kubernetes.pod_name",log\n'
