@@ -40,6 +40,16 @@ CONTAINERS_RE = re.compile(
     r"(?:^|/)(?P<pod>[^/_]+)_(?P<namespace>[^/_]+)_(?P<container>.+)-(?P<id>[0-9a-f]{12,64})"
     r"\.log(?:\.gz)?$"
 )
+#: the trees of support bundles that name the namespace, pod and container of each log (IN-2): a sonobuoy result
+#: (``podlogs/<namespace>/<pod>/logs/<container>.txt``) and an OpenShift must-gather or ``oc adm inspect``
+#: (``namespaces/<namespace>/pods/<pod>/<container>/<container>/logs/{current,previous}.log``)
+BUNDLE_LAYOUTS = (
+    re.compile(r"(?:^|/)podlogs/(?P<namespace>[^/]+)/(?P<pod>[^/]+)/logs/(?P<container>[^/]+)\.txt$"),
+    re.compile(
+        r"(?:^|/)namespaces/(?P<namespace>[^/]+)/pods/(?P<pod>[^/]+)/(?P<container>[^/]+)/(?P=container)/logs/"
+        r"(?:current|previous)\.log$"
+    ),
+)
 ROTATION_RE = re.compile(r"(\d{8})-(\d{6})")
 #: logrotate's names for a rotated ``/var/log/kube-apiserver.log`` (kubeadm/kops/kube-up hosts): ``.log.1``,
 #: ``.log.2.gz`` (the higher the older) or, with ``dateext``, ``.log-20240101[.gz]`` (the day it was rotated)
@@ -311,13 +321,12 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
         src.container, src.restart = m.group("container"), int(m.group("restart"))
         rotation, uid = m.group("rotation"), m.group("uid")
     else:
-        m2 = CONTAINERS_RE.search(text.replace(os.sep, "/"))
-        if m2:
-            src.namespace, src.pod, src.container = (
-                m2.group("namespace"),
-                m2.group("pod"),
-                m2.group("container"),
-            )
+        posix = text.replace(os.sep, "/")
+        for rx in (CONTAINERS_RE, *BUNDLE_LAYOUTS):
+            m2 = rx.search(posix)
+            if m2:
+                src.namespace, src.pod, src.container = m2.group("namespace"), m2.group("pod"), m2.group("container")
+                break
     # year anchor: rotation date in the name, gzip header MTIME, file mtime
     rm = ROTATION_RE.search(path.name)
     glog = GLOG_NAME_RE.match(Path(os.path.realpath(path)).name) or GLOG_NAME_RE.match(path.name)

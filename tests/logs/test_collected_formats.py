@@ -486,6 +486,27 @@ def test_old_pods_layouts_name_the_container_and_restart(tmp_path, rel, containe
     assert (src.namespace, src.pod, src.container, src.restart) == (None, None, container, restart)
 
 
+@pytest.mark.parametrize(
+    ("rel", "namespace", "pod", "container"),
+    [
+        # sonobuoy results (the file list `sonobuoy results` prints, vmware-tanzu/sonobuoy docs)
+        ("podlogs/kube-system/kube-apiserver-cp-1/logs/kube-apiserver.txt", "kube-system", "kube-apiserver-cp-1",
+         "kube-apiserver"),
+        # must-gather / oc adm inspect
+        ("namespaces/openshift-kube-apiserver/pods/kube-apiserver-ip-10-0-1-2.ec2.internal/kube-apiserver/"
+         "kube-apiserver/logs/current.log", "openshift-kube-apiserver", "kube-apiserver-ip-10-0-1-2.ec2.internal",
+         "kube-apiserver"),
+    ],
+)
+def test_bundle_layouts_name_namespace_pod_and_container(tmp_path, rel, namespace, pod, container):
+    """IN-2: the trees of support bundles name the namespace, pod and container of each log."""
+    from lokonb.logs.sources import file_source
+
+    _tree(tmp_path, {rel: TLS + "\n"})
+    src = file_source(tmp_path / rel)
+    assert (src.namespace, src.pod, src.container, src.restart) == (namespace, pod, container, None)
+
+
 JSON_PRETTY = "".join(
     "{\n"
     f'\t"__CURSOR" : "s=8c41d07e;i=2a3f{i}",\n'
