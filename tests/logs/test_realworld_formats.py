@@ -50,11 +50,12 @@ CASES = _load()
 
 
 def test_fixture_shape():
-    assert len(CASES) == 71
+    assert len(CASES) == 89
     assert len({c["id"] for c in CASES}) == len(CASES)
     for c in CASES:
         assert KEYS <= set(c) <= KEYS | OPTIONAL, c["id"]
-        assert "\r" not in c["text"] or c["id"].endswith("-crlf"), c["id"]
+        # CRLF line ends come from also_crlf; a carriage return inside a line (a terminal copy) is content
+        assert "\r\n" not in c["text"] or c["id"].endswith("-crlf"), c["id"]
         assert all(len(r) == 5 for r in c["records"]), c["id"]
 
 
