@@ -207,14 +207,17 @@ class Source:
             yield _crlf(carry + b"\n"), cut
 
 
+#: CR CR LF: a CRLF line written again through a Windows text-mode stream; every CR before the LF is the line
+#: end's, none is text (one pass: a binary line of many CRs must not cost a pass per CR)
+_CRS_LF_RE = re.compile(rb"\r+\n")
+
+
 def _crlf(block: bytes) -> bytes:
     if b"\r" not in block:
         return block
     block = block.replace(b"\r\n", b"\n")
-    while b"\r\n" in block:
-        # CR CR LF: a CRLF line written again through a Windows text-mode stream; every CR before the LF is the
-        # line end's, none is text
-        block = block.replace(b"\r\n", b"\n")
+    if b"\r\n" in block:
+        block = _CRS_LF_RE.sub(b"\n", block)
     return block
 
 

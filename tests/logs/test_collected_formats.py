@@ -171,6 +171,16 @@ def test_cr_cr_lf_line_ends(tmp_path, gz):
     assert rec.loc[0, "family"] == "tls_handshake_eof"
 
 
+@pytest.mark.timeout(120)
+def test_a_run_of_carriage_returns_is_one_line_end(tmp_path):
+    """ROB-1: a binary line of 100,000 CRs before its LF ends in one pass over the block (a pass per CR took
+    minutes); the records around it are read."""
+    data = f"{TLS}\r\n".encode() + b"\x00" + b"\r" * 100_000 + b"\n" + f"{PANIC}\r\n".encode()
+    _, src, rec = _run(tmp_path, data)
+    assert int(src["lines"]) == 3 and list(rec["lineno"]) == [1, 3]
+    assert not rec["message"].str.contains("\r").any()
+
+
 CSV_EXPORTS = {
     # Kibana's Discover export: quoted header, doubled quotes, its date format
     "kibana": ('"@timestamp","kubernetes.pod_name",log\n'
