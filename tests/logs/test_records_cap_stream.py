@@ -1,6 +1,6 @@
 """OUT-2 records cap on a source whose size is not known up front (gzip, stdin, pods): once the input overflows
-``max_records``, only actionable rows can survive, so the harmless row material queued before is dropped then and
-never built into rows; the tables equal those of the same log as a plain file (whose size predicts the overflow)."""
+``max_records``, only actionable rows can survive, so the harmless row material queued before is never built into
+rows; the tables equal those of the same log as a plain file (whose size predicts the overflow)."""
 
 from __future__ import annotations
 
@@ -49,3 +49,25 @@ def test_gzip_overflow_builds_only_actionable_rows_and_equals_plain(monkeypatch,
         x, y = getattr(a, name), getattr(b, name)
         drop = [c for c in ("source", "sources", "example_source") if c in x.columns]
         pd.testing.assert_frame_equal(x.drop(columns=drop), y.drop(columns=drop), check_categorical=False)
+
+
+@pytest.mark.parametrize("block", [8 << 20, 16 << 10])
+def test_cap_keeps_the_most_recent_rows_of_interleaved_families(tmp_path, monkeypatch, block):
+    """OUT-2 with families interleaved in one batch (each family's rows are queued one after the other, each
+    spanning the batch's time): the table holds the most recent ``max_records`` actionable rows of all families, not
+    the last family's rows alone."""
+    monkeypatch.setattr(S, "BLOCK_BYTES", block)
+    lines = []
+    for t in range(1, 1201):
+        if t % 2:
+            lines.append(f'E0301 {_ts(t)}       1 x.go:1] Failed calling webhook "w{t % 7}.example.com": '
+                         "context deadline exceeded")
+        else:
+            lines.append(f'E0301 {_ts(t)}       1 authentication.go:63] "Unable to authenticate the request" '
+                         'err="invalid bearer token"')
+    path = tmp_path / "kube-apiserver.log"
+    path.write_text("\n".join(lines) + "\n")
+    res = analyze([str(path)], year=2024, workers=1, max_records=500)
+    assert res.meta["records_truncated"]
+    assert sorted(res.records["lineno"]) == list(range(701, 1201))
+    assert res.records["family"].nunique() == 2
