@@ -435,6 +435,7 @@ class _SourceRun:
         self.rows: list[Any] = []
         self.rows_count = 0
         self.pending: deque[tuple[int, Mapping[str, Any]]] = deque()
+        self.pending_count = 0  # rows in pending
         self.probe: dict[str, Any] = defaultdict(list)  # client address -> parts, or a WindowedGroup
         self._grid: int | None | bool = False  # sealing grid of windowed groups (False: not decided yet)
         self._touched: list[WindowedGroup] = []  # windowed groups that got events in the current batch
@@ -1503,7 +1504,7 @@ class _SourceRun:
     def _public_rows(self, f: int, idx: np.ndarray, c: _BatchCtx, fsev: np.ndarray) -> None:
         """Rows of public clients' TLS errors, queued at once: their verdict needs no period (PROBE-1.1: actionable,
         ``not-probe-network``, as :func:`probe.analyse_group` judges them), so a scan's rows do not wait for the
-        source's end (holding every batch's row material) and the records cap trims them in file order."""
+        source's end (holding every batch's row material) and the records cap cuts them as it reads."""
         n = len(idx)
         reason = self.clf.fams[f].reason
 
@@ -1588,14 +1589,16 @@ class _SourceRun:
         time; probe rows judged after later lines were read."""
         self.pending.append((f, mat))
         self.rows_count += len(mat["lineno"])
+        self.pending_count += len(mat["lineno"])
         if not (self.o.records == "auto" and self.agg.records_overflow):
             return
-        if self.rows_count > self.o.max_records + max(self.o.max_records // 2, PRUNE_SLACK_ROWS) or (
+        if self.pending_count > self.o.max_records + max(self.o.max_records // 2, PRUNE_SLACK_ROWS) or (
             len(self.pending) > PENDING_PARTS
         ):
             kept = self._most_recent(_by_family(self.pending))
             self.pending = deque((g, m) for g, m in kept if len(m["lineno"]))
-            self.rows_count = sum(len(m["lineno"]) for _, m in self.pending) + sum(len(r) for r in self.rows)
+            self.pending_count = sum(len(m["lineno"]) for _, m in self.pending)
+            self.rows_count = self.pending_count + sum(len(r) for r in self.rows)
 
     def _material(
         self,
@@ -1677,6 +1680,7 @@ class _SourceRun:
         """Turn queued material into DataFrames: one field extraction per family over all its kept rows."""
         cat = _by_family(self.pending)
         self.pending.clear()
+        self.pending_count = 0
         if self._capped():
             cat = self._most_recent(cat)
         for f, mat in cat:
