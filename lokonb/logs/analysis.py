@@ -1466,21 +1466,29 @@ class _SourceRun:
         merge = rarest(self.probe, self.o.max_tls_groups, _group_size, _is_sealed, recent or ())
         if merge and self.other is None:
             self.other = OtherAddresses()
-        for a in merge:
-            for part in _group_parts(self.probe.pop(a)):
-                self._to_other(part)
+        self._to_other([part for a in merge for part in _group_parts(self.probe.pop(a))])
         self.merged += len(merge)
 
-    def _to_other(self, part: tuple[Any, ...]) -> None:
-        """One part of a merged address: counted into the other addresses' row, its rows judged actionable."""
+    def _to_other(self, parts: list[tuple[Any, ...]]) -> None:
+        """Parts of merged addresses (in file order): counted into the other addresses' row, at once (a scan merges
+        hundreds of thousands), their rows judged actionable."""
+        if not parts:
+            return
         assert self.other is not None
-        ts, f16, tls, sev, example, rows, fsev, _batch, events = part
-        f = int(f16[0])
-        why, prio = self.other.add(f, ts, sev, tls, fsev, example)
+        lens = np.fromiter((len(p[0]) for p in parts), np.int64, len(parts))
+        ts, fam, tls, sev, fsev = (np.concatenate([p[i] for p in parts]) for i in (0, 1, 2, 3, 6))
+        part = np.repeat(np.arange(len(parts)), lens)
+        why, prio = self.other.add(fam, ts, sev, tls, fsev, [p[4] for p in parts], part)
         harmless = np.zeros(len(ts), bool)
         self._count_sev(sev, harmless)
-        self._timeline(f, ts, harmless)
-        self._probe_part_rows(f, rows, events, harmless, why, prio, OTHER_ADDRESSES, float("nan"), "public")
+        for f in dict.fromkeys(fam.tolist()):
+            m = fam == f
+            self._timeline(int(f), ts[m], harmless[m])
+        ends = np.cumsum(lens).tolist()
+        for p, a, b in zip(parts, [0, *ends[:-1]], ends, strict=True):
+            if p[5] is not None or p[8] is not None:  # rows held until the verdict, spooled events
+                self._probe_part_rows(int(p[1][0]), p[5], p[8], harmless[a:b], why[a:b], prio[a:b], OTHER_ADDRESSES,
+                                      float("nan"), "public")  # fmt: skip
 
     def _new_group(self) -> Any:
         """A new group's state: a :class:`WindowedGroup` (bounded, §6.3) under the default records policy without

@@ -18,7 +18,7 @@ ends as the sequential read, so the result does not depend on them (PERF-4).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Callable, Container, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -89,28 +89,65 @@ class OtherAddresses:
         self.last: int | None = None
 
     def add(
-        self, f: int, ts: np.ndarray, sev: np.ndarray, tls: np.ndarray, fsev: np.ndarray, example: str
+        self,
+        fam: np.ndarray,
+        ts: np.ndarray,
+        sev: np.ndarray,
+        tls: np.ndarray,
+        fsev: np.ndarray,
+        examples: Sequence[str],
+        part: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Add one part's events (family ``f``); their ``why`` and ``priority`` (every event is actionable)."""
-        fsev = np.asarray(fsev, bool)
-        why = np.where(fsev, "severity-F", WHY).astype(object)
-        prio = np.where(fsev, "critical", PRIORITY).astype(object)
+        """Add the events of merged groups' parts, in file order (``fam``, ``ts``, ``sev``, ``tls``, ``fsev`` per
+        event, ``part`` its part's position in ``examples``); their ``why`` and ``priority`` (all are actionable).
+        Totals, examples and findings come out as event by event: firsts are the first event's."""
         n = len(ts)
-        vt = ts[ts != NAT]
-        st = self.fam.get(f)
-        if st is None:
-            st = self.fam[f] = [0, 0, None, None, example, example]
-        st[0] += n
+        fsev = np.asarray(fsev, bool)
+        why = np.full(n, WHY, dtype=object)
+        why[fsev] = "severity-F"
+        prio = np.full(n, PRIORITY, dtype=object)
+        prio[fsev] = "critical"
+        if not n:
+            return why, prio
+        valid = ts != NAT
+        kinds: dict[Any, int] = {}
+        code = np.fromiter((kinds.setdefault(k, len(kinds)) for k in tls.tolist()), np.int64, n)
+        key = fam.astype(np.int64) * len(kinds) + code
+        uniq, first = np.unique(key, return_index=True)
+        for k, i in sorted(zip(uniq.tolist(), first.tolist(), strict=True), key=lambda kv: kv[1]):
+            m = key == k
+            f, kind = int(fam[i]), tls[i]
+            vm = m & valid
+            lo, hi = (int(ts[vm].min()), int(ts[vm].max())) if vm.any() else (None, None)
+            example = examples[int(part[i])]
+            st = self.fam.get(f)
+            if st is None:
+                st = self.fam[f] = [0, 0, None, None, example, example]
+            st[0] += int(m.sum())
+            fk = (f, f"client_addr={LABEL} tls_error={kind}")
+            g = self.findings.get(fk)
+            if g is None:
+                g = self.findings[fk] = [0, int(sev[m].max()), None, None, example, str(why[i]), prio[i]]
+            g[0] += int(m.sum())
+            g[1] = max(g[1], int(sev[m].max()))
+            for row in (st, g):
+                if lo is not None:
+                    row[2] = lo if row[2] is None else min(row[2], lo)
+                    row[3] = hi if row[3] is None else max(row[3], hi)
+        vt = ts[valid]
         if len(vt):
             lo, hi = int(vt.min()), int(vt.max())
-            st[2] = lo if st[2] is None else min(st[2], lo)
-            st[3] = hi if st[3] is None else max(st[3], hi)
             self.first = lo if self.first is None else min(self.first, lo)
             self.last = hi if self.last is None else max(self.last, hi)
-        add_tls_findings(self.findings, f, LABEL, ts, sev, tls, why, prio, example, np.arange(n))
         self.count += n
-        self.kinds.update(tls.tolist())
-        self.whys.update(why.tolist())
+        counts = np.bincount(code, minlength=len(kinds))
+        for k, c in zip(kinds, counts.tolist(), strict=True):  # first seen first, as a Counter fed event by event
+            self.kinds[k] += c
+        nf = int(fsev.sum())
+        for w, c, _ in sorted(((WHY, n - nf, int(np.argmin(fsev))), ("severity-F", nf, int(np.argmax(fsev)))),
+                              key=lambda x: x[2]):  # fmt: skip
+            if c:
+                self.whys[w] += c
         return why, prio
 
     def row(self, source: str) -> dict[str, Any]:
