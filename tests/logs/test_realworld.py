@@ -5,8 +5,8 @@ named in ``modelled_on``, never copied from it (logs.md §10): the Kubernetes me
 wrapper, severity, error kinds, status codes, duration magnitudes and address classes are kept; timestamps, PIDs,
 names, IDs and addresses are new. Each case is one record: input text (continuation lines joined with ``\\n``),
 format, expected family and expected ``harmless``. A TLS handshake line on its own is never probe noise (one event
-cannot be periodic), so those cases expect ``harmless`` False whatever their family. The file holds eight rounds
-of cases (the later ones begin at their "Round 2" to "Round 8" comments; round 4 favours the messages operators see
+cannot be periodic), so those cases expect ``harmless`` False whatever their family. The file holds nine rounds
+of cases (the later ones begin at their "Round 2" to "Round 9" comments; round 4 favours the messages operators see
 most often, round 5 the areas still thin: API Priority and Fairness, storage versions, CRD conversion, tokens,
 admission webhooks, the request-header authenticator, leader election, KMS health checks; round 6 graceful
 termination, KMS v2, audit webhook backends, HTTP/2, OpenAPI aggregation, certificate reloads, server-side apply
@@ -14,7 +14,8 @@ managedFields errors and APF rejections; round 7 etcd watch back-pressure, start
 controllers, HTTP/2 streams reset while the response is written, konnectivity egress, zap JSON logs of the apiserver
 library; round 8 authorization denials, the 1.x watch encoder, quota denials, hijacked connections in the request log,
 gRPC's multi-line address struct, Go runtime crashes, glog file headers, k3s's embedded etcd, lower-case journal
-months), all run by the one test below.
+months; round 9 watch caches that cannot be primed, encryption config errors, APF's failed limit derivation, leader
+locks lost in k3s, the watch decoder at a GOAWAY, audit backends that cannot write), all run by the one test below.
 """
 
 from __future__ import annotations
