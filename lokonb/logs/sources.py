@@ -291,6 +291,19 @@ def _head(path: Path, n: int) -> bytes:
         return b""
 
 
+#: archives by their magic bytes (a gzip-compressed one after decompression): (what it is, test on the head)
+ARCHIVES = (
+    ("a zip archive", lambda h: h[:4] in (b"PK\x03\x04", b"PK\x05\x06")),
+    ("a tar archive", lambda h: h[257:262] == b"ustar"),
+    ("a 7-Zip archive", lambda h: h[:6] == b"7z\xbc\xaf\x27\x1c"),
+)
+
+
+def archive_kind(head: bytes) -> str | None:
+    """What archive the first 262 bytes of a file say it is (``a tar archive``), else None."""
+    return next((name for name, test in ARCHIVES if test(head)), None)
+
+
 def _gzip_mtime(path: Path) -> int | None:
     try:
         with open(path, "rb") as fh:
@@ -313,6 +326,11 @@ def file_source(path: Path, name: str | None = None, node: str | None = None) ->
                 src.kind = "gz"
     except OSError as exc:
         src.error = f"cannot open: {exc.strerror or exc}"
+        src.opener = None
+    archive = archive_kind(_head(path, 262)) if src.opener is not None else None
+    if archive is not None:
+        # a support bundle given whole: its members' lines would be read as one binary log
+        src.error = f"{archive}: lokonb reads log files, not archives: unpack it and give the directory"
         src.opener = None
     m = PODS_RE.search(text.replace(os.sep, "/"))
     rotation = uid = None

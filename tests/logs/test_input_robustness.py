@@ -218,3 +218,66 @@ def test_a_log_appended_while_read_is_read_to_its_size_at_open(tmp_path, monkeyp
     a = analyze([str(path)], workers=1, records="all")
     assert a.sources["lines"].iloc[0] == 500 and _rows(a)[-1] == (500, 1)
     assert any("grew by" in w and "size when opened" in w for w in a.meta["warnings"])
+
+
+def _tar(name: str, data: bytes) -> bytes:
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def _zip(name: str, data: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, data)
+    return buf.getvalue()
+
+
+# support bundles given whole (`microk8s inspect`'s inspection-report tarball, sonobuoy's and must-gather's tar.gz,
+# a zip from a ticket): a clear per-source error, never their members' bytes read as one binary log
+ARCHIVE_CASES = {
+    "inspection-report.tar": (lambda d: _tar("kube-apiserver/journal.log", d), "a tar archive"),
+    "inspection-report.tar.gz": (lambda d: gzip.compress(_tar("kube-apiserver/journal.log", d)), "a tar archive"),
+    "bundle.tgz-without-extension": (lambda d: gzip.compress(_tar("0.log", d)), "a tar archive"),
+    "apiserver-logs.zip": (lambda d: _zip("kube-apiserver.log", d), "a zip archive"),
+    "apiserver-logs.7z": (lambda d: b"7z\xbc\xaf\x27\x1c\x00\x04" + bytes(32), "a 7-Zip archive"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ARCHIVE_CASES))
+def test_archives_are_a_clear_source_error(tmp_path, name):
+    make, kind = ARCHIVE_CASES[name]
+    (tmp_path / name).write_bytes(make(_klog(1) + b"\n"))
+    (tmp_path / "kube-apiserver.log").write_bytes(_klog(2) + b"\n")
+    res = analyze([str(tmp_path / name), str(tmp_path / "kube-apiserver.log")], include=None, records="all")
+    by_name = res.sources.set_index("source")
+    err = by_name.loc[str(tmp_path / name), "error"]
+    assert err.startswith(kind) and "unpack it" in err
+    assert any(name in w and kind in w for w in res.meta["warnings"])
+    assert by_name.loc[str(tmp_path / "kube-apiserver.log"), "lines"] == 1  # the other source is read
+    assert list(res.records["message"]) == ["boom 2"]
+
+
+def test_an_archive_alone_fails_the_analysis(tmp_path):
+    from lokonb.logs.errors import LogSourceError
+
+    path = tmp_path / "must-gather.tar.gz"
+    path.write_bytes(gzip.compress(_tar("kube-apiserver.log", _klog(1) + b"\n")))
+    with pytest.raises(LogSourceError, match="a tar archive"):
+        analyze([str(path)], include=None)
+
+
+def test_a_log_that_mentions_ustar_is_no_archive(tmp_path):
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(_klog(1, "PK\x03\x04 ustar 7z") + b"\n")
+    res = analyze([str(path)], include=None, records="all")
+    assert res.sources.iloc[0]["error"] is None and len(res.records) == 1
