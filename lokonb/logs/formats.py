@@ -556,7 +556,7 @@ class Unwrapper:
             return self._pretty(raw, lineno)
         if self.stern_keys and self.fmt == "kubectl":
             words = raw.split(b" ", 3)
-            for n in (2, 3):
+            for n in (1, 2, 3):  # kubetail's `[<pod>]`, stern's `[<namespace>] <pod> <container>`
                 key = b" ".join(words[:n])
                 if len(words) > n and key in self.stern_keys:
                     rest = raw[len(key) + 1 :]
@@ -771,6 +771,12 @@ def _nested(res: Unwrapped) -> Unwrapped:
 
 #: ``kubectl logs --prefix --timestamps`` (several pods or containers at once): ``[pod/<name>/<container>] <ts> …``
 KUBECTL_PREFIX_RE = re.compile(rb"^\[([a-z]+/[^\]\s/]+/[^\]\s/]+)\] ")
+#: ``kubetail`` (johanhaleby/kubetail) puts the pod in brackets before every line: ``[<pod>] <line>`` (``-t``: the
+#: kubelet time after it); recognised where a time or a klog header follows, the pod's other lines (stack frames)
+#: by their prefix then (:attr:`Unwrapper.stern_keys`), as stern's
+KUBETAIL_RE = re.compile(
+    rb"^(\[[a-z0-9][a-z0-9.\-]{0,252}\]) (?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d|[IWEF]\d{4} \d\d:\d\d:\d\d)"
+)
 #: the stream labels ``logcli query`` prints between the time and the line: ``<time> {app="…", pod="…"} <line>``
 LOKI_LABELS_RE = re.compile(rb'^\{[\w.]+="(?:[^"\\]|\\.)*"(?:, [\w.]+="(?:[^"\\]|\\.)*")*\} ')
 
@@ -837,9 +843,28 @@ AWSLOGS_RE = re.compile(rb"^(?:(/[^\s]+) +([^\s]+)|([a-z][a-z\-]*-[0-9a-f]{32}))
 _ISO_MS_Z_RE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z ")
 
 
+#: Papertrail's archives (``<yyyy-mm-dd>.tsv.gz``): ``<id>\t<generated_at>\t<received_at>\t<source_id>\t<source_name>
+#: \t<source_ip>\t<facility>\t<severity>\t<program>\t<message>``, times as ``2011-02-10 00:19:36 -0800``; the sender
+#: and program are the writer (the syslog ``host ident``)
+PAPERTRAIL_TSV_RE = re.compile(
+    rb"^\d{1,20}\t(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))? ?(Z|[+-]\d\d:?\d\d)?\t[^\t]*\t[^\t]*"
+    rb"\t([^\t]*)\t[^\t]*\t[^\t]*\t[^\t]*\t([^\t]*)\t(.*)$",
+    re.S,
+)
+
+
+def _papertrail_tsv(raw: bytes) -> Unwrapped | None:
+    m = PAPERTRAIL_TSV_RE.match(raw)
+    if m is None:
+        return None
+    g = m.groups()
+    ns = _ts_groups_ns((*g[:7], g[7] or "Z"))
+    return None if ns is None else Unwrapped(g[10], ns, 0, "kubectl", key=g[8] + b" " + g[9])
+
+
 def _kubectl(raw: bytes) -> Unwrapped | None:
     if b"\t" in raw[:40]:
-        return _grafana_txt(raw)
+        return _grafana_txt(raw) or _papertrail_tsv(raw)
     key = None
     if raw[:1] == b"/" or raw[32:64].count(b"-") and CW_STREAM_RE.match(raw):
         p = AWSLOGS_RE.match(raw)
@@ -853,7 +878,7 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         ns = _ts_groups_ns(m.groups()[:8])
         return Unwrapped(text[24:] if _ISO_MS_Z_RE.match(text) else text, ns, 0, "kubectl", key=key)
     if raw[:1] == b"[":
-        p = KUBECTL_PREFIX_RE.match(raw)
+        p = KUBECTL_PREFIX_RE.match(raw) or KUBETAIL_RE.match(raw)
         if p is None:
             return None
         key, raw = p.group(1), raw[p.end() :]
@@ -1211,9 +1236,11 @@ def _cloudwatch(raw: bytes) -> Unwrapped | None:
 #: CSV exports of log stores (Kibana and OpenSearch Dashboards' Discover, Grafana, Azure Log Analytics, Splunk): a
 #: header row naming the columns, one of them the line (:data:`CSV_TEXT_COLUMNS`), maybe a time and a writer
 #: (pod, host); names are matched case-folded, whole or by their last dotted part (``_source.log``)
-CSV_TEXT_COLUMNS = ("message", "log", "line", "textpayload", "_raw", "log_s", "msg_s")
+#: Azure Monitor's container tables: ``LogMessage`` (ContainerLogV2), ``LogEntry`` (ContainerLog)
+CSV_TEXT_COLUMNS = ("message", "log", "line", "textpayload", "_raw", "log_s", "msg_s", "logmessage", "logentry")
 CSV_TIME_COLUMNS = ("@timestamp", "timestamp", "time", "_time", "timegenerated", "timegenerated [utc]", "date")
-CSV_WRITER_COLUMNS = ("pod_name", "pod", "container_name", "host", "hostname", "computer", "@logstream", "logstream")
+CSV_WRITER_COLUMNS = ("pod_name", "pod", "podname", "container_name", "host", "hostname", "computer", "@logstream",
+                      "logstream")
 CSV_HEADER_REASON = "CSV export header"
 _CSV_NAME_RE = re.compile(r"^@?[\w.\-]{1,64}(?: \[\w+\])?$")
 #: Kibana's default date format (``Nov 14, 2023 @ 22:13:21.123``), read as UTC
@@ -1464,6 +1491,7 @@ RECORD_START_RE = re.compile(
     rb"^(?:-- .* --$|==> .* <==$|Log file created at: |Flag --\S+ has been deprecated|Error: "
     rb"|(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] |==== (?:START|END) logs for container \S+ of pod \S+ ====$"
     rb"|-- cursor: |Error from server \(|[+-] (?:\S+ )?\S+ \xe2\x80\xba \S+$"
+    rb"|error: |At (?:line:\d+|.+:\d+) char:\d+$"
     rb"|\$(?: |$)|[\w.\-]+@[\w.\-]+(?::[^\s$#]{0,80}| [^\s$#]{1,80} )[$#](?: |$)"
     rb"|\[[\w.\-]+@[\w.\-]+ [^\]\s]{1,80}\][$#](?: |$)|Script (?:started|done) on )"
 )

@@ -221,6 +221,9 @@ STARTS_RECORD = [
     "[root@ip-10-0-1-2 ~]# exit",
     "Script started on 2023-11-14 22:13:19+00:00 [TERM=\"xterm\"]",
     "Script done on 2023-11-14 22:13:25+00:00 [COMMAND_EXIT_CODE=\"0\"]",
+    "error: unexpected EOF",  # kubectl logs -f cut (kubectl's own errors, in a 2>&1 copy)
+    "At line:1 char:1",  # Windows PowerShell's NativeCommandError record of a native command's stderr line
+    "At C:\\ws\\collect-logs.ps1:80 char:19",  # the same, in a script
 ]
 # header-less lines that do continue a record: stack frames, trace steps, error tails, user text
 CONTINUES = [
@@ -231,7 +234,9 @@ CONTINUES = [
     "$HOME is not set",
     "- name: kube-apiserver",
     "admin@example.com: $ 12 charged",
-    "error: unexpected EOF",
+    "\terror: unexpected EOF",
+    "    + CategoryInfo          : NotSpecified: (I0506 07:08:09....:String) [], RemoteException",
+    "Attempt at line 1 failed",
 ]
 
 
@@ -559,3 +564,23 @@ def test_pretty_json_objects_are_bounded():
     out = [pj.feed(raw, i + 1) for i, raw in enumerate(doc)]
     got = [(ln, r.unparsed or r.inner.decode()) for r, ln in out if r is not None]
     assert got == [(2, "JSON object longer than 240 bytes"), (6, TLS)]
+
+
+# kubetail's `[<pod>] ` is read where a time or a klog header follows it; other bracketed words stay text
+@pytest.mark.parametrize("line", [
+    b"[graceful-termination] shutdown event name=ShutdownInitiated",
+    b"[+]ping ok",
+    b"[kube-apiserver-cp-1] k8s.io/apimachinery/pkg/util/runtime.logPanic()",  # its pod's line: by its prefix
+    b"[Kube-Apiserver] I0506 07:08:09.123102       1 log.go:245] upper case is no pod name",
+])
+def test_bracketed_words_are_no_kubetail_prefix(line):
+    assert F._kubectl(line) is None
+
+
+def test_papertrail_archive_rows_need_all_ten_fields():
+    row = (b"50342052\t2011-02-10 00:19:36 -0800\t2011-02-10 00:19:36 -0800\t42424\tcp-1\t10.0.1.5\tUser\tInfo"
+           b"\tkube-apiserver\tI0210 08:19:36.000001    1187 log.go:245] x")
+    res = F._kubectl(row)
+    assert res.outer_ns == pd.Timestamp("2011-02-10T08:19:36Z").value and res.key == b"cp-1 kube-apiserver"
+    assert res.inner.startswith(b"I0210 ")
+    assert F._kubectl(row.replace(b"\tUser\tInfo", b"\tUser")) is None  # nine fields: not an archive row
