@@ -412,6 +412,8 @@ class _SourceRun:
         self.c_first: int | None = None  # first TIME-4 day-of-year key (byte-range workers chain their years)
         self.feb29 = 0  # TIME-4 records dated Feb 29 (their year cannot be shifted afterwards)
         self.last_outer: int | None = None
+        #: the first outer time in the source's head (:meth:`_first_outer`): the year of the records before it
+        self.first_outer: int | None = None
         self.used_time4 = False
         self.used_outer = False
         self.used_syslog = False  # year-less syslog prefix times seen (their ts_outer may be year-shifted)
@@ -538,6 +540,21 @@ class _SourceRun:
         if self.star is None:
             self.star = F.is_star_prefixed(block[:65536])
             self._header_anchor(block)
+            self._first_outer(block[:65536])
+
+    def _first_outer(self, head: bytes) -> None:
+        """TIME-3: records before the first one with an outer time take their year from it (the nearest following
+        one), not from the TIME-4 walk: a stern or kubetail copy whose first lines came without a time, a
+        ``kubectl logs`` copy after a prompt. Read from the head, as the detection does (the end anchor's year
+        shift would move the outer times too)."""
+        if self.o.year is not None or self.fmt in (None, "klog", "json"):
+            return
+        unwrapper = F.Unwrapper(self.fmt, self.o.max_record_bytes, months=self.o.month_names)
+        for n, raw in enumerate(head.split(b"\n")[:400]):
+            u, _ = unwrapper.unwrap(raw.rstrip(b"\r"), n + 1)
+            if u.outer_ns is not None and u.syslog_time is None:
+                self.first_outer = u.outer_ns
+                return
 
     def _header_anchor(self, block: bytes) -> None:
         """A year the source states in its first lines (formats.header_anchor) beats the file's mtime (a copied or
@@ -1044,9 +1061,10 @@ class _SourceRun:
         n4 = int(sel4.sum())
         so = np.full(n4, NAT, np.int64)  # the syslog times in UTC
         t_out = np.full(n4, NAT, np.int64)
-        walk = self.last_outer is None
+        first = self.last_outer if self.last_outer is not None else self.first_outer
+        walk = first is None
         if not walk:
-            ref = np.full(n4, self.last_outer, np.int64)
+            ref = np.full(n4, first, np.int64)
             if s4.any():
                 so[s4] = _closest_year(ref[s4], sm[s4], sd[s4], st[s4], self._stz)
             ref = np.where(so != NAT, so, ref)

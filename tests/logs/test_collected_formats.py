@@ -584,3 +584,25 @@ def test_papertrail_archive_rows_need_all_ten_fields():
     assert res.outer_ns == pd.Timestamp("2011-02-10T08:19:36Z").value and res.key == b"cp-1 kube-apiserver"
     assert res.inner.startswith(b"I0210 ")
     assert F._kubectl(row.replace(b"\tUser\tInfo", b"\tUser")) is None  # nine fields: not an archive row
+
+
+# TIME-3: records before a source's first outer time take their year from it (the nearest following one), not from
+# the TIME-4 walk and the file's mtime (2025), whose end-anchor shift would move the outer times as well
+TWO = "2021-11-12T03:10:45.413000120Z E1112 03:10:45.412514       1 x.go:1] two"
+
+
+@pytest.mark.parametrize("first, second, years", [
+    ("I1112 03:10:44.920117       1 log.go:184] one", TWO, [2021, 2021]),
+    ("[pod/kube-apiserver-cp-1/kube-apiserver] I1112 03:10:44.920117       1 log.go:184] one",
+     f"[pod/kube-apiserver-cp-2/kube-apiserver] {TWO}", [2021, 2021]),
+    ("kube-apiserver-cp-1 kube-apiserver I1112 03:10:44.920117       1 log.go:184] one",
+     f"kube-apiserver-cp-2 kube-apiserver {TWO}", [2021, 2021]),
+    ("I1231 23:59:59.920117       1 log.go:184] one",  # the year before the first outer time's
+     "2022-01-01T00:00:00.413000120Z E0101 00:00:00.412514       1 x.go:1] two", [2021, 2022]),
+])
+def test_records_before_the_first_outer_time_take_its_year(tmp_path, first, second, years):
+    # the outer time on the last line: its record is held (it may go on) and read after the first one
+    _, src, rec = _run(tmp_path, f"{first}\n{second}\n".encode())
+    assert [t.year for t in rec["timestamp"]] == years
+    assert rec.loc[1, "timestamp"] < rec.loc[1, "ts_outer"] < rec.loc[1, "timestamp"] + pd.Timedelta("1s")
+    assert src["year_source"] == "outer"
