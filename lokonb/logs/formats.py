@@ -924,9 +924,42 @@ _ENV_K8S_KEYS = ("namespace_name", "pod_name", "container_name")
 _ENV_PARTIAL_KEYS = ("logtag", "_p")
 
 
+#: a CloudWatch Logs subscription record (Kinesis, Firehose to S3, Lambda; gunzipped): ``{"messageType":
+#: "DATA_MESSAGE", "logGroup": …, "logStream": …, "logEvents": [{"id": …, "timestamp": <ms>, "message": …}, …]}``;
+#: Firehose writes them one after another, without a newline unless told to
+CW_SUBSCRIPTION_REASON = (
+    "CloudWatch Logs subscription record of several log events on one line (not read: give one event a line, "
+    "e.g. jq -c '.logEvents[]')"
+)
+CW_CONTROL_REASON = "CloudWatch Logs subscription control message"
+
+
+def _cw_subscription(obj: dict[str, Any] | None) -> Unwrapped:
+    """A subscription record of one log event is that event's line (its time, its log stream the writer); one of
+    several events (or records run together) is counted with a reason that says how to read it."""
+    events = obj.get("logEvents") if obj is not None else None
+    if obj is not None and obj.get("messageType") == "CONTROL_MESSAGE":
+        return Unwrapped(None, fmt="envelope", unparsed=CW_CONTROL_REASON)
+    if not (isinstance(events, list) and len(events) == 1 and isinstance(events[0], dict)):
+        return Unwrapped(None, fmt="envelope", unparsed=CW_SUBSCRIPTION_REASON)
+    event = events[0]
+    msg = event.get("message")
+    text = _env_text(msg) if isinstance(msg, (str, list)) else None
+    if text is None:
+        return Unwrapped(None, fmt="envelope", unparsed=CW_SUBSCRIPTION_REASON)
+    when = event.get("timestamp")
+    ns = _epoch_ns(float(when)) if isinstance(when, (int, float)) else None
+    stream = obj.get("logStream") if obj is not None else None
+    res = _nested(Unwrapped(text, ns, 0, "envelope", key=stream.encode() if isinstance(stream, str) else None))
+    res.fmt = "envelope"
+    return res
+
+
 def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
     """A collector's or an export's JSON record (see :data:`_ENV_TEXT_KEYS`); None for other JSON objects (JSON
     logging and zap lines have ``msg``; audit events no text key)."""
+    if "logEvents" in obj and "messageType" in obj:
+        return _cw_subscription(obj)
     if isinstance(obj.get("_source"), dict):
         obj = obj["_source"]  # an Elasticsearch/OpenSearch hit (elasticdump, _search output)
     if "msg" in obj:
@@ -1062,7 +1095,8 @@ def _docker(raw: bytes) -> Unwrapped | None:
     try:
         obj = json.loads(s)
     except ValueError:
-        return None
+        # Firehose's records run together (`}{`): counted with the subscription record's reason
+        return _cw_subscription(None) if b'"messageType":"' in s[:512] and b'"logEvents":[' in s else None
     if not isinstance(obj, dict):
         return None
     if not (isinstance(obj.get("log"), str) and obj.keys() <= _DOCKER_KEYS):
