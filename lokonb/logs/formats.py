@@ -783,6 +783,23 @@ LOKI_LABELS_RE = re.compile(rb'^\{[\w.]+="(?:[^"\\]|\\.)*"(?:, [\w.]+="(?:[^"\\]
 
 #: ``talosctl logs`` puts the node before every line: ``172.20.0.2: <line>``
 TALOS_NODE_RE = re.compile(rb"^(\d{1,3}(?:\.\d{1,3}){3}): (?=\S)")
+#: ``oc adm node-logs`` (several nodes: ``--role=master``, or a node's ``--path`` file) puts the node name before every
+#: line: ``ip-10-0-1-5.ec2.internal <the line>``; read where a CRI time or a syslog time follows the name
+NODE_LOGS_RE = re.compile(
+    rb"^([a-z0-9][a-z0-9.\-]{0,252}) "
+    rb"(?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* (?:stdout|stderr) |[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d )"
+)
+
+
+def _node_line(node: bytes, rest: bytes) -> Unwrapped | None:
+    """A node's CRI or syslog line after ``oc adm node-logs``'s node name: the node is (part of) the writer."""
+    sub = _cri(rest) or _syslog(rest)
+    if sub is None:
+        return None
+    sub = _nested(sub) if sub.fmt == "syslog" else sub
+    sub.key = node + b" " + sub.key if sub.key else node
+    sub.fmt = "kubectl"
+    return sub
 
 
 #: ``stern --timestamps``: ``[<namespace>] <pod> <container> <RFC 3339> <line>`` (the namespace with
@@ -890,6 +907,8 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         p = STERN_RE.match(raw)
         if p is not None:
             key, raw = p.group(1), raw[p.end() :]
+        elif (p := NODE_LOGS_RE.match(raw)) is not None:
+            return _node_line(p.group(1), raw[p.end() :])
     m = KUBECTL_RE.match(raw)
     if not m:
         # `--prefix` without `--timestamps`, `talosctl logs`: the writer without a time

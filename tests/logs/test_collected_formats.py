@@ -606,3 +606,13 @@ def test_records_before_the_first_outer_time_take_its_year(tmp_path, first, seco
     assert [t.year for t in rec["timestamp"]] == years
     assert rec.loc[1, "timestamp"] < rec.loc[1, "ts_outer"] < rec.loc[1, "timestamp"] + pd.Timedelta("1s")
     assert src["year_source"] == "outer"
+
+
+# `oc adm node-logs`'s node name is read only where a CRI or syslog time follows it
+@pytest.mark.parametrize("line", [
+    b"kube-apiserver 2024-04-09T18:52:03.118722301+00:00 is not a CRI line",
+    b"1700000000.401998 cp-1 kube-apiserver[1187]: I1114 22:13:20.401998    1187 x.go:1] short-unix",
+    b"error: unexpected EOF",
+])
+def test_words_before_a_time_are_no_node_name(line):
+    assert F.NODE_LOGS_RE.match(line) is None
