@@ -242,8 +242,9 @@ def _zip(name: str, data: bytes) -> bytes:
     return buf.getvalue()
 
 
-# support bundles given whole (`microk8s inspect`'s inspection-report tarball, sonobuoy's and must-gather's tar.gz,
-# a zip from a ticket): a clear per-source error, never their members' bytes read as one binary log
+# support bundles given whole (`microk8s inspect`'s inspection-report tarball, canonical/microk8s#2421; sonobuoy's
+# and must-gather's tar.gz, a zip from a ticket): a clear per-source error, never their members' bytes read as one
+# binary log
 ARCHIVE_CASES = {
     "inspection-report.tar": (lambda d: _tar("kube-apiserver/journal.log", d), "a tar archive"),
     "inspection-report.tar.gz": (lambda d: gzip.compress(_tar("kube-apiserver/journal.log", d)), "a tar archive"),
