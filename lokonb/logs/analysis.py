@@ -2803,7 +2803,12 @@ class LogAnalysis:
             )
             tls["first_seen"] = pd.to_datetime(tls["first_seen"], utc=True)
             tls["last_seen"] = pd.to_datetime(tls["last_seen"], utc=True)
-            tls = tls.sort_values("count", ascending=False, kind="stable")
+            # equal counts: first seen first, then by name (so the order never depends on how the input was cut
+            # into blocks or ranges)
+            tls = tls.sort_values(
+                ["count", "first_seen", "source", "client_addr"], ascending=[False, True, True, True], kind="stable",
+                na_position="last",
+            )
         else:
             tls["verdict"] = []
         self.tls_sources = tls.drop(columns=["harmless"]).reset_index(drop=True)
