@@ -142,6 +142,9 @@ def analyze_in_ranges(run: _SourceRun) -> bool:
     if state is None:
         return False
     run.agg.absorb(state)
+    # what the workers read: the caller gives memory back after enough bytes (the absorbed state's unpickling
+    # leaves the parent's heap fragmented otherwise, and it grew with every large source)
+    run.src.bytes_read = int(state["sources"][-1]["bytes"])
     return True
 
 

@@ -211,3 +211,22 @@ def test_cli_workers_write_the_same_records_and_summary(tmp_path, small_chunks, 
         recs.append(rec.read_bytes())
     assert small_chunks == [True, False]
     assert recs[0] == recs[1] and recs[0].startswith(b"source,line_no,timestamp,severity,family,harmless,reason")
+
+
+def test_memory_is_given_back_after_sources_read_in_ranges(tmp_path, small_chunks, monkeypatch):
+    """PERF-3: the parent counts the bytes its byte-range workers read, so it gives memory back between large sources
+    (unpickling their states fragmented its heap: it grew with every source while the next one's workers ran)."""
+    import lokonb.logs.analysis as A
+
+    path = _klog(tmp_path / "kube-apiserver.log", lines=6000, seed=3)
+    (tmp_path / "b").mkdir()
+    copy = tmp_path / "b" / "kube-apiserver.log"
+    copy.write_bytes(open(path, "rb").read())
+    os.utime(copy, (os.path.getmtime(path),) * 2)
+    size = os.path.getsize(path)
+    released: list[int] = []
+    monkeypatch.setattr(A, "_release_memory", lambda: released.append(1))
+    monkeypatch.setattr(A, "RELEASE_AFTER_BYTES", size)
+    res = analyze([path, str(copy)], workers=2, vpc_cidrs=["10.0.0.0/16"])
+    assert small_chunks == [True, True] and len(res.sources) == 2
+    assert len(released) == 2 and list(res.sources["bytes"]) == [size, size]
