@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from lokonb.errors import ConfigError
+from lokonb.yamlguard import check_node_graph
 
 RawPath = tuple[str | int, ...]
 
@@ -79,6 +80,7 @@ def parse_yaml(text: str, name: str | None) -> tuple[Any, dict[RawPath, int]]:
         node = loader.get_single_node()
         if node is None:
             return None, {}
+        check_node_graph(node, name)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

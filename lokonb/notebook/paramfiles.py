@@ -15,6 +15,7 @@ import yaml
 
 from lokonb.errors import ConfigError
 from lokonb.notebook.params import NotebookSchema, Param, Text, is_null
+from lokonb.yamlguard import check_node_graph
 
 _SET_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _LEADING_ZERO = re.compile(r"[+-]?0\d+\Z")
@@ -55,6 +56,7 @@ def parse_text_tree(text: str, *, source: str | None = None) -> Any:
         ) from None
     if node is None:
         return {}
+    check_node_graph(node, label)
     return _tree(node, label)
 
 
