@@ -498,8 +498,25 @@ def v16_os(r: Resolved, col: Collector, env: Env) -> None:
         _check_os(col, base, raw, p)
 
 
+# Subnets are one per AZ, at most MAX_SUBNETS, each 4 bits longer than host_cidr; AWS keeps 5 addresses of each.
+MAX_SUBNETS = 16
+AWS_RESERVED_PER_SUBNET = 5
+
+
+def node_capacity(host_cidr: Any) -> tuple[int, int, int] | None:
+    """``(total, per subnet, subnet prefix)`` node addresses host_cidr can ever give, or None when it is invalid."""
+    try:
+        net = ipaddress.IPv4Network(host_cidr)
+    except (TypeError, ValueError):
+        return None
+    prefix = net.prefixlen + 4
+    per_subnet = max(2 ** (32 - prefix) - AWS_RESERVED_PER_SUBNET, 0)
+    return per_subnet * MAX_SUBNETS, per_subnet, prefix
+
+
 def v17_counts(r: Resolved, col: Collector, env: Env) -> None:
     counts = []
+    capacity = node_capacity(r.cluster.get("host_cidr"))
     for base, raw, p in _pools(r):
         count = p["count"]
         if ok(count):
@@ -507,6 +524,17 @@ def v17_counts(r: Resolved, col: Collector, env: Env) -> None:
             if count < 0:
                 col.add(attr_path(base, "count"), f"{count} workers: the count can't be negative",
                         raw=(*raw, "count"), value=count, rule="V17", allowed="0 or more")
+            elif capacity and count > capacity[0]:
+                col.add(attr_path(base, "count"), f"{count} workers cannot get addresses: host_cidr "
+                        f"{r.cluster['host_cidr']} gives at most {MAX_SUBNETS} subnets of /{capacity[2]} with "
+                        f"{capacity[1]:,} usable addresses each", raw=(*raw, "count"), value=count, rule="V17",
+                        allowed=f"0 to {capacity[0]:,} (fewer with fewer AZs; a larger host_cidr holds more)")
+    controllers = r.cluster["controller_count"]
+    total = sum(c for c in counts if c > 0) + (controllers if ok(controllers) and controllers > 0 else 0)
+    if capacity and all(c <= capacity[0] for c in counts) and total > capacity[0]:
+        col.add("worker_pool", f"{total:,} nodes (controllers and workers) cannot get addresses: host_cidr "
+                f"{r.cluster['host_cidr']} gives at most {capacity[0]:,}", raw=("cluster",), rule="V17",
+                allowed="fewer nodes or a larger host_cidr (/16 holds the most)")
     if r.pools and counts and all(c == 0 for c in counts) and len(counts) == len(r.pools):
         col.add("worker_pool", "no worker nodes: workloads and ingress have nowhere to run",
                 severity="warning", rule="V17")
