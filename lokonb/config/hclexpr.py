@@ -331,7 +331,8 @@ class Parser:
 
 def _file(path: str, ctx: Context) -> str:
     expanded = Path(os.path.expanduser(path))
-    candidates = [expanded] if expanded.is_absolute() else [d / expanded for d in ctx.search_dirs]
+    # dict.fromkeys: the working directory and the config's directory are often the same one.
+    candidates = [expanded] if expanded.is_absolute() else list(dict.fromkeys(d / expanded for d in ctx.search_dirs))
     for candidate in candidates:
         if candidate.is_file():
             ctx.used_files.append(candidate)
@@ -340,6 +341,8 @@ def _file(path: str, ctx: Context) -> str:
             except (OSError, UnicodeDecodeError) as exc:
                 raise ExprError(f"file({path!r}): cannot read {candidate}: {exc}") from None
     looked = ", ".join(str(c) for c in candidates)
+    if any(c.is_dir() for c in candidates):
+        raise ExprError(f"file({path!r}): is a directory, expected a file (looked in: {looked})")
     raise ExprError(f"file({path!r}): no such file (looked in: {looked})")
 
 

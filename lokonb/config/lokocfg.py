@@ -358,6 +358,8 @@ def _collect_variables(sources: list[_Source], issues: list[Issue]) -> _Vars:
 
 def _vars_file(explicit: Path | None, config_dir: Path) -> Path | None:
     if explicit is not None:
+        if explicit.is_dir():
+            raise ConfigError(f"vars file {explicit} is a directory (expected a file of NAME = VALUE lines)")
         if not explicit.is_file():
             raise ConfigError(f"vars file not found: {explicit}")
         return explicit
@@ -779,7 +781,8 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
     if not clusters:
         raise ConfigError(f"no cluster block in {path} (expected cluster \"aws\" {{ ... }})")
     if len(clusters) > 1:
-        raise ConfigError(f"more than one cluster block ({', '.join(str(s.path) for s, _l, _b in clusters)})")
+        places = [f"{s.path}:{n}" for s in sources for n in s.inner(None, r"^\s*cluster\b")]
+        raise ConfigError(f"more than one cluster block ({', '.join(places)}); a configuration defines one cluster")
     cluster_source, platform, body = clusters[0]
     cluster_line = cluster_source.first(None, r"^\s*cluster\b")
     if platform != "aws":
