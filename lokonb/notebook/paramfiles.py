@@ -34,6 +34,10 @@ def _tree(node: yaml.Node, label: str) -> Any:
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                kind = "list" if isinstance(key_node, yaml.SequenceNode) else "mapping"
+                raise ConfigError(f"a key must be a plain name, got a {kind} (a `? [..]` or `{{..}}:` key)",
+                                  file=label, line=key_node.start_mark.line + 1)
             key = str(key_node.value)
             if key in out:
                 raise ConfigError(f"duplicate key {key!r}", file=label, line=key_node.start_mark.line + 1)

@@ -4,10 +4,11 @@ ServiceAccount, CronJob running ``lokonb run`` with ``concurrencyPolicy: Forbid`
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -258,7 +259,7 @@ def schedule(req: ScheduleRequest) -> tuple[str, list[str]]:
     from lokonb.notebook.execute import RunRequest, gather
     from lokonb.notebook.paramfiles import dump_literals
     from lokonb.notebook.params import validate
-    from lokonb.notebook.project import find_root
+    from lokonb.notebook.project import find_root, resolve_notebook
     from lokonb.notebook.redact import from_environment
     from lokonb.notebook.schemas import get_schema
 
@@ -267,6 +268,13 @@ def schedule(req: ScheduleRequest) -> tuple[str, list[str]]:
     check_cron(req.cron)
     root = find_root(req.root)
     assert root is not None
+    if req.notebook.endswith(".ipynb") or os.sep in req.notebook:
+        # cron runs `lokonb run NAME` in the project and the CronJob's image knows notebooks by name only
+        name, nb_path = resolve_notebook(req.notebook, root)
+        if nb_path != (root / "notebooks" / f"{name}.ipynb").resolve():
+            raise ScheduleError(f"{nb_path} is not one of the project's notebooks ({root / 'notebooks'}): "
+                                "scheduled runs find notebooks by name; copy it there or pass --root")
+        req = replace(req, notebook=name)
     schema = get_schema(req.notebook)
     raw, sources, set_label, origin = gather(
         RunRequest(req.notebook, parameter_set=req.parameter_set, files=[req.file] if req.file else []), root

@@ -6,6 +6,7 @@ only declares them. The registry is a plain mapping; nothing runs at import time
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -384,7 +385,12 @@ REGISTRY: dict[str, NotebookSchema] = {
 
 
 def get_schema(name: str) -> NotebookSchema:
-    """The schema of notebook ``name`` (:class:`UsageError` with a suggestion when unknown)."""
+    """The schema of notebook ``name`` or of the ``.ipynb`` at a path, by its file name (:class:`UsageError` with a
+    suggestion when unknown): every command that takes NOTEBOOK accepts both."""
+    if str(name).endswith(".ipynb") or os.sep in str(name):
+        from lokonb.notebook.project import resolve_notebook
+
+        name = resolve_notebook(name, None)[0]
     try:
         return REGISTRY[name]
     except KeyError:

@@ -112,3 +112,25 @@ def test_name_shortening() -> None:
     name = k8s_name("metadata_access", "y" * 60)
     assert len(name) <= 52 and DNS1123.match(name)
     assert name != k8s_name("metadata_access", "y" * 59)
+
+
+@pytest.mark.parametrize("where,error", [
+    ("notebooks/provision_cluster.ipynb", None),
+    ("elsewhere/provision_cluster.ipynb", "is not one of the project's notebooks"),
+    ("notebooks/missing.ipynb", "notebook not found"),
+])
+def test_notebook_given_as_a_path(project: Path, where: str, error: str | None) -> None:
+    path = project / where
+    path.parent.mkdir(exist_ok=True)
+    if "missing" not in where:
+        path.write_text("{}")
+    req = ScheduleRequest(str(path), "0 3 * * *", parameter_set="default", fmt="both", root=str(project),
+                          image="lokonb:1", output="s3://b/p")
+    if error:
+        with pytest.raises(Exception, match=error) as exc:
+            schedule(req)
+        assert exc.value.exit_code == 2
+        return
+    text, _ = schedule(req)
+    assert "lokonb run provision_cluster --set default" in text
+    assert "name: lokonb-provision-cluster-default" in text and str(project / "notebooks") not in text.split("---")[1]

@@ -1,0 +1,48 @@
+"""Bad and edge inputs across the ``lokonb`` commands (not ``logs``): each row is an input an operator can
+really give, the exit code and the message that must name the file/line or field and what is allowed.
+No row may end in an internal error (exit 70) or a message that leaks Python internals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lokonb.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+NB = REPO / "notebooks"
+
+FILES = {
+    "alias.yaml": "a: &x [*x]\n",
+    "bigcount.yaml": (REPO / "parameters/provision_cluster/default.yaml").read_text().replace(
+        "count: 2", "count: 99999999999999999999"),
+    "complexkey.yaml": "? [a, b]\n: 1\n",
+}
+
+CASES = [
+    # (argv with {tmp} and {nb}, exit code, fragments expected on stderr (stdout for exit 0))
+    (["config", "validate", "{tmp}/alias.yaml"], 2, ["alias.yaml:1:4: recursive YAML alias"]),
+    (["params", "provision_cluster", "--check", "{tmp}/alias.yaml"], 2, ["alias.yaml:1:4: recursive YAML alias"]),
+    (["run", "provision_cluster", "-y", "a: &x [*x]"], 2, ["recursive YAML alias"]),
+    (["config", "validate", "{tmp}/bigcount.yaml"], 2,
+     ['worker_pool["web"].count: 99999999999999999999 workers cannot get addresses', "bigcount.yaml:15"]),
+    (["params", "{nb}/render_flatcar.ipynb", "--format", "yaml"], 0, ["cluster:", "ignition_version:"]),
+    (["params", "{tmp}/missing.ipynb"], 2, ["notebook not found: {tmp}/missing.ipynb"]),
+    (["params", "render_flatcar", "--check", "{tmp}/complexkey.yaml"], 2,
+     ["complexkey.yaml:1: a key must be a plain name, got a list"]),
+    (["config", "validate", "{nb}/../examples/demo/cluster.lokocfg", "--vars", "{tmp}"], 2,
+     ["vars file {tmp} is a directory"]),
+]
+
+
+@pytest.mark.parametrize("argv,code,fragments", CASES, ids=[" ".join(c[0][:3]) for c in CASES])
+def test_bad_input(tmp_path, capsys, argv, code, fragments):
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
+    assert main([a.format(tmp=tmp_path, nb=NB) for a in argv]) == code
+    out, err = capsys.readouterr()
+    shown = out if code == 0 else err
+    for fragment in fragments:
+        assert fragment.format(tmp=tmp_path) in shown, shown
+    assert "Traceback" not in err and "internal error" not in err and "Node(" not in err
