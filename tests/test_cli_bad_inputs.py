@@ -33,6 +33,22 @@ CASES = [
      ["complexkey.yaml:1: a key must be a plain name, got a list"]),
     (["config", "validate", "{nb}/../examples/demo/cluster.lokocfg", "--vars", "{tmp}"], 2,
      ["vars file {tmp} is a directory"]),
+    # run options: usage errors (exit 2) before a run directory or kernel exists
+    (["run", "render_flatcar", "--cell-timeout", "-1", "--output", "{tmp}"], 2,
+     ["--cell-timeout -1.0: expected a positive number of seconds"]),
+    (["run", "render_flatcar", "--cell-timeout", "nan", "--output", "{tmp}"], 2, ["--cell-timeout nan"]),
+    (["run", "render_flatcar", "--run-timeout", "0", "--output", "{tmp}"], 2, ["--run-timeout 0.0"]),
+    (["run", "render_flatcar", "--output", "ftp://host/runs"], 2, ["unsupported URL scheme 'ftp'", "s3://"]),
+    (["run", "render_flatcar", "--root", "{tmp}"], 2, ["--root {tmp} is not a project root"]),
+    (["run-all", "--jobs", "0", "--output", "{tmp}"], 2, ["--jobs 0: expected 1 or more"]),
+    (["run-all", "--only", " , ", "--output", "{tmp}"], 2, ["--only ' , ': no notebook name"]),
+    (["schedule", "provision_cluster", "--set", "default", "--cron", "0 3 * * *", "--run-timeout", "inf"], 2,
+     ["--run-timeout inf"]),
+    (["schedule", "provision_cluster", "--set", "default", "--cron", "0 3 * * *", "--cell-timeout", "nan",
+      "--format", "crontab"], 2, ["--cell-timeout nan"]),
+    (["runs", "--output", "{tmp}", "--limit", "-1"], 2, ["--limit -1: expected 1 or more"]),
+    (["runs", "--output", "{tmp}", "--status", "bogus"], 2, ["not a run status (allowed: running, succeeded"]),
+    (["runs", "--output", "{tmp}", "--notebook", "nosuch"], 2, ["no such notebook and no runs of it"]),
 ]
 
 

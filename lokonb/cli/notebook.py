@@ -300,9 +300,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_run_all(args: argparse.Namespace) -> int:
     from lokonb.notebook.execute import run_all
     from lokonb.notebook.project import find_root
+    from lokonb.notebook.runoptions import parse_only
 
     _install_signal_forwarding()
-    only = [n.strip() for n in args.only.split(",")] if args.only else None
+    only = parse_only(args.only)
     root = find_root(args.root)
     results = run_all(
         parameter_set=args.parameter_set, jobs=args.jobs, only=only, output=args.output, root=root
@@ -324,9 +325,14 @@ def cmd_run_all(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from lokonb.notebook.exceptions import UsageError
     from lokonb.notebook.index import format_table, scan
+    from lokonb.notebook.outcome import RunStatus
     from lokonb.notebook.project import find_root
+    from lokonb.notebook.runoptions import check_runs_filters
+    from lokonb.notebook.schemas import REGISTRY
 
+    check_runs_filters(args.status, args.limit, [s.value for s in RunStatus])
     if args.finalize:
         from lokonb.notebook.finalize import finalize_interrupted
 
@@ -341,6 +347,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
             print("[]")
         return 0
     rows = scan(base)
+    known = sorted({*REGISTRY, *(r["notebook"] for r in rows)})
+    if args.notebook is not None and args.notebook not in known:
+        raise UsageError(f"--notebook {args.notebook!r}: no such notebook and no runs of it "
+                         f"(known: {', '.join(known)})")
     rows = [
         r
         for r in rows

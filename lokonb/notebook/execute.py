@@ -38,6 +38,7 @@ from lokonb.notebook.params import (
     validate,
 )
 from lokonb.notebook.project import find_root, relative, resolve_notebook
+from lokonb.notebook.runoptions import check_jobs, check_output, check_timeout
 
 KILL_GRACE_S = 20.0
 BANNER_TAG = "papermill-error-cell-tag"
@@ -258,6 +259,9 @@ def execute_request(req: RunRequest) -> RunResult:
     """Run one request and return its result (never raises for run failures; raises for usage errors)."""
     from lokonb.notebook.schemas import REGISTRY
 
+    check_timeout("--cell-timeout", req.cell_timeout)
+    check_timeout("--run-timeout", req.run_timeout)
+    check_output(req.output)
     root = find_root(req.root, required=not str(req.notebook).endswith(".ipynb"))
     name, nb_path = resolve_notebook(req.notebook, root)
     schema = req.schema or REGISTRY.get(name)
@@ -493,6 +497,7 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 def run_many(requests: Iterable[RunRequest], *, jobs: int | None = None) -> list[RunResult]:
     """Run several requests, ``jobs`` at a time, each in its own child process; results in request order."""
+    check_jobs(jobs)
     reqs = list(requests)
     workers = jobs or min(os.cpu_count() or 1, 4)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -510,6 +515,8 @@ def run_all(
     """Run every registered notebook that exists in ``notebooks/`` on ``parameter_set``."""
     from lokonb.notebook.schemas import REGISTRY
 
+    check_output(output)
+    check_jobs(jobs)
     project = find_root(root)
     assert project is not None
     names = [n for n in REGISTRY if (only is None or n in only)]

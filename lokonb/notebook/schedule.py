@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lokonb.notebook.exceptions import ScheduleError
+from lokonb.notebook.runoptions import check_output, check_timeout
 
 # (field name, lowest, highest, accepted names → numbers) in crontab order
 _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
@@ -266,6 +267,9 @@ def schedule(req: ScheduleRequest) -> tuple[str, list[str]]:
     if req.fmt not in ("crontab", "kubernetes", "both"):
         raise ScheduleError(f"--format {req.fmt!r}: use crontab, kubernetes or both")
     check_cron(req.cron)
+    check_timeout("--cell-timeout", req.cell_timeout)
+    check_timeout("--run-timeout", req.run_timeout)
+    check_output(req.output)
     root = find_root(req.root)
     assert root is not None
     if req.notebook.endswith(".ipynb") or os.sep in req.notebook:
