@@ -18,7 +18,12 @@ FILES = {
     "bigcount.yaml": (REPO / "parameters/provision_cluster/default.yaml").read_text().replace(
         "count: 2", "count: 99999999999999999999"),
     "complexkey.yaml": "? [a, b]\n: 1\n",
+    "empty.ipynb": "{}",
+    "secret.ipynb": "[default]\naws_secret_access_key = lokonbtestNOTJSON\n",
 }
+
+K8S = ["schedule", "provision_cluster", "--set", "default", "--cron", "0 3 * * *", "--format", "kubernetes",
+       "--image", "registry.example.com/lokonb:1", "--output", "s3://bkt/p"]
 
 CASES = [
     # (argv with {tmp} and {nb}, exit code, fragments expected on stderr (stdout for exit 0))
@@ -46,6 +51,18 @@ CASES = [
      ["--run-timeout inf"]),
     (["schedule", "provision_cluster", "--set", "default", "--cron", "0 3 * * *", "--cell-timeout", "nan",
       "--format", "crontab"], 2, ["--cell-timeout nan"]),
+    # schedule --format kubernetes: values the cluster would reject when the manifests are applied or the Job runs
+    (K8S + ["--namespace", "Bad_NS"], 2, ["--namespace 'Bad_NS' is not valid", "DNS-1123 label"]),
+    (K8S + ["--time-zone", "Mars/Olympus"], 2, ["--time-zone 'Mars/Olympus' is not an IANA time zone"]),
+    (K8S + ["--credentials", "irsa:lokonb-role"], 2, ["'lokonb-role' is not valid", "irsa:arn:aws:iam::"]),
+    (K8S + ["--credentials", "secret:AWS_Creds"], 2, ["'AWS_Creds' is not valid", "DNS-1123 subdomain"]),
+    (K8S[:-4] + ["--image", "lokonb 1.0", "--output", "s3://bkt/p"], 2, ["--image 'lokonb 1.0' is not valid"]),
+    (K8S[:-2] + ["--output", "s3://"], 2, ["--output 's3://' is not valid"]),
+    (K8S + ["--credentials", "irsa:arn:aws:iam::123456789012:role/lokonb", "--time-zone", "Europe/Berlin"], 0,
+     ["timeZone: Europe/Berlin", "eks.amazonaws.com/role-arn"]),
+    # a notebook file that is not a notebook is a lint finding naming the file, not an internal error
+    (["lint-notebooks", "{tmp}/secret.ipynb"], 1, ["secret.ipynb: not a readable notebook: not JSON"]),
+    (["lint-notebooks", "{tmp}/empty.ipynb"], 1, ["empty.ipynb: not a readable notebook"]),
     (["runs", "--output", "{tmp}", "--limit", "-1"], 2, ["--limit -1: expected 1 or more"]),
     (["runs", "--output", "{tmp}", "--status", "bogus"], 2, ["not a run status (allowed: running, succeeded"]),
     (["runs", "--output", "{tmp}", "--notebook", "nosuch"], 2, ["no such notebook and no runs of it"]),
@@ -61,4 +78,5 @@ def test_bad_input(tmp_path, capsys, argv, code, fragments):
     shown = out if code == 0 else err
     for fragment in fragments:
         assert fragment.format(tmp=tmp_path) in shown, shown
+    assert "lokonbtestNOTJSON" not in out + err
     assert "Traceback" not in err and "internal error" not in err and "Node(" not in err

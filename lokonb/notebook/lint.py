@@ -84,11 +84,29 @@ def _call_rule(where: str, node: ast.Call) -> list[str]:
     return []
 
 
+def read_notebook(path: Path) -> tuple[Any, str | None]:
+    """``(notebook, None)`` or ``(None, why)`` for a file that is not nbformat JSON (any text can be passed)."""
+    import nbformat
+
+    try:
+        return nbformat.read(path, as_version=4), None
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    except nbformat.reader.NotJSONError:  # its text quotes the file's start, which may be anything (a key file)
+        return None, "not JSON (a notebook is an .ipynb JSON document)"
+    except (ValueError, KeyError, TypeError, AttributeError, nbformat.ValidationError) as exc:
+        # NotJSONError is a ValueError; a JSON object without cells fails the version conversion
+        text = " ".join(str(exc).split())
+        return None, (text[:160] + "...") if len(text) > 160 else text
+
+
 def lint_notebook(path: Path, *, fix: bool = False, name: str | None = None) -> list[str]:
     """Problems of one notebook (``file: cell N: rule ...``); with ``fix`` strip what R2.6 forbids first."""
     import nbformat
 
-    nb = nbformat.read(path, as_version=4)
+    nb, problem = read_notebook(path)
+    if nb is None:
+        return [f"{path}: not a readable notebook: {problem}"]
     if fix and strip(nb):
         nbformat.write(nb, path)
     problems: list[str] = []
@@ -210,7 +228,10 @@ def sync_notebooks(root: str | None = None) -> list[str]:
         if not path.is_file():
             out.append(f"{name}: no notebook yet")
             continue
-        nb = nbformat.read(path, as_version=4)
+        nb, problem = read_notebook(path)
+        if nb is None:
+            out.append(f"{name}: not a readable notebook ({problem}); not changed")
+            continue
         cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         if len(cells) != 1:
             out.append(f"{name}: {len(cells)} parameters cells; not changed")

@@ -118,6 +118,44 @@ def crontab(req: ScheduleRequest, root: Path, set_label: str) -> str:
     return f"{comment}\n{req.cron} {line.replace('%', chr(92) + '%')}\n"
 
 
+# Values copied into the manifests, checked as the API server and kubelet would (a bad one fails at apply time or
+# when the Job starts, far from the command that wrote it): option, pattern, what is allowed.
+_K8S_OPTION_RULES: tuple[tuple[str, str, re.Pattern[str], str], ...] = (
+    ("--namespace", "namespace", re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z"),
+     "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters"),
+    ("--image", "image", re.compile(r"[a-z0-9][A-Za-z0-9._/:@+-]*\Z"),
+     "an image reference such as registry.example.com/lokonb:1.0 (no spaces or upper-case repository)"),
+    ("--output", "output", re.compile(r"s3://[a-z0-9][a-z0-9.-]{0,62}(/\S*)?\Z"),
+     "s3://BUCKET/PREFIX: a bucket name of lowercase letters, digits, '.' and '-', no spaces"),
+)
+_CREDENTIAL_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "irsa": (re.compile(r"arn:aws(-cn|-us-gov)?:iam::\d{12}:role/[\w+=,.@/-]{1,512}\Z"),
+             "irsa:arn:aws:iam::ACCOUNT:role/NAME"),
+    "secret": (re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\Z"),
+               "secret:NAME with NAME a DNS-1123 subdomain (lowercase letters, digits, '-' and '.')"),
+}
+
+
+def check_kubernetes_options(req: ScheduleRequest) -> None:
+    """Refuse option values that would give manifests the cluster rejects or a CronJob that can never start."""
+    for option, attr, pattern, allowed in _K8S_OPTION_RULES:
+        value = getattr(req, attr) or ""
+        if not pattern.match(value):
+            raise ScheduleError(f"{option} {value!r} is not valid in a Kubernetes manifest (allowed: {allowed})")
+    kind, _, arg = req.credentials.partition(":")
+    if kind in _CREDENTIAL_RULES and arg:
+        pattern, allowed = _CREDENTIAL_RULES[kind]
+        if not pattern.match(arg):
+            raise ScheduleError(f"--credentials {req.credentials!r}: {arg!r} is not valid (allowed: {allowed})")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(req.time_zone)
+    except (ValueError, KeyError, OSError):
+        raise ScheduleError(f"--time-zone {req.time_zone!r} is not an IANA time zone (allowed: a name such as "
+                            "Etc/UTC or Europe/Berlin; the CronJob's timeZone)") from None
+
+
 def manifests(
     req: ScheduleRequest, set_label: str, params_yaml: str, literals: dict[str, Any], schema_timeout: float
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -128,6 +166,7 @@ def manifests(
         raise ScheduleError(
             "--output s3://BUCKET/PREFIX is required for kubernetes (pod storage is ephemeral)"
         )
+    check_kubernetes_options(req)
     notes: list[str] = []
     name = k8s_name(req.notebook, set_label)
     labels = {"app.kubernetes.io/name": "lokonb", "app.kubernetes.io/component": req.notebook}
