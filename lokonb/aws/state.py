@@ -51,7 +51,39 @@ def _lock_info(operation: str) -> dict[str, Any]:
             "pid": os.getpid(), "created_at": now(), "lokonb_version": __version__}
 
 
+#: The lock id to pass to ``state unlock`` when the lock holds no readable id (a truncated or hand-edited file).
+UNREADABLE_LOCK_ID = "unreadable"
+
+
+def parse_record(text: str | bytes, where: str) -> dict[str, Any]:
+    """A state record's JSON, which must be an object; anything else is refused, never read as 'no state'."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OperationFailed(f"state record {where} is not valid JSON ({exc}); move it away and run "
+                              "apply again (discovery by tags rebuilds it)") from None
+    if not isinstance(data, dict):
+        raise OperationFailed(f"state record {where} is a JSON {type(data).__name__}, not an object; move it away "
+                              "and run apply again (discovery by tags rebuilds it)")
+    return data
+
+
+def parse_lock(text: str | bytes, where: str) -> dict[str, Any]:
+    """A held lock's info; a lock that cannot be read is still a held lock, breakable with UNREADABLE_LOCK_ID."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("lock_id"), str):
+        return data
+    return {"lock_id": UNREADABLE_LOCK_ID, "unreadable": where}
+
+
 def held_message(cluster: str, info: dict[str, Any], stale: bool | None, config_hint: str) -> str:
+    if info.get("unreadable"):
+        return (f"Cluster {cluster} is locked, but the lock {info['unreadable']} holds no readable lock id (not the "
+                f"JSON lokonb writes). If no apply or destroy is running, run: `lokonb state unlock {config_hint} "
+                f"--lock-id {UNREADABLE_LOCK_ID}`")
     msg = (f"Cluster {cluster} is locked by {info.get('operation', '?')} ({info.get('who', '?')}, pid "
            f"{info.get('pid', '?')}) since {info.get('created_at', '?')}, lock id {info.get('lock_id', '?')}.")
     if stale:
@@ -93,11 +125,7 @@ class LocalState(StateBackend):
     def read(self) -> dict | None:
         if not self.path.exists():
             return None
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise OperationFailed(f"state record {self.path} is not valid JSON ({exc}); move it away and run "
-                                  "apply again (discovery by tags rebuilds it)") from None
+        data = parse_record(self.path.read_bytes(), str(self.path))
         _refuse_terraform(data, str(self.path))
         return data
 
@@ -122,11 +150,9 @@ class LocalState(StateBackend):
 
     def lock_info(self) -> dict | None:
         try:
-            return json.loads(self.lock_path.read_text(encoding="utf-8"))
+            return parse_lock(self.lock_path.read_bytes(), str(self.lock_path))
         except FileNotFoundError:
             return None
-        except json.JSONDecodeError:
-            return {"lock_id": "?", "operation": "?", "who": "?", "created_at": "?"}
 
     def acquire(self, operation: str, config_hint: str) -> dict:
         info = _lock_info(operation)
@@ -180,7 +206,7 @@ class S3State(StateBackend):
             if exc.code in ("NoSuchKey", "404"):
                 return None
             raise
-        data = json.loads(body)
+        data = parse_record(body, self.location)
         _refuse_terraform(data, self.location)
         return data
 
@@ -200,7 +226,9 @@ class S3State(StateBackend):
             return None
         item = self.aws.call("dynamodb", "get_item", TableName=self.table, ConsistentRead=True,
                              Key={"LockID": {"S": self.lock_id_key}}).get("Item")
-        return json.loads(item["Info"]["S"]) if item else None
+        if not item:
+            return None
+        return parse_lock(item.get("Info", {}).get("S", ""), f"item {self.lock_id_key} of {self.table}")
 
     def acquire(self, operation: str, config_hint: str) -> dict:
         from lokonb.aws.errors import AwsError

@@ -222,8 +222,11 @@ def _unlock(args: argparse.Namespace) -> int:
         config = _load(args)
         held = api.break_lock(config, args.lock_id, state_path=args.state)
         name = config.cluster_name
-    print(f"broke the lock of cluster {name}: {held.get('operation')} by {held.get('who')} "
-          f"(pid {held.get('pid')}) since {held.get('created_at')}, lock id {held.get('lock_id')}")
+    if held.get("unreadable"):
+        print(f"broke the unreadable lock of cluster {name} ({held['unreadable']})")
+    else:
+        print(f"broke the lock of cluster {name}: {held.get('operation')} by {held.get('who')} "
+              f"(pid {held.get('pid')}) since {held.get('created_at')}, lock id {held.get('lock_id')}")
     return 0
 
 
