@@ -651,6 +651,16 @@ def v21_limits(r: Resolved, col: Collector, env: Env) -> None:
                 raw=("cluster", "certs_validity_period_hours"), allowed="1 or more hours (8760 = one year)")
 
 
+# S3 backend names, as S3 and DynamoDB accept them (a bad one passed validation and failed in init-backend with a
+# botocore regex, or was created by the embedded AWS and then refused by real AWS): attribute, pattern, allowed.
+STATE_NAME_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("bucket", re.compile(r"^(?!.*\.\.)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"),
+     "an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit"),
+    ("dynamodb_table", re.compile(r"^[A-Za-z0-9_.-]{3,255}$"),
+     "a DynamoDB table name: 3-255 letters, digits, '_', '.' and '-'"),
+)
+
+
 def v22_state(r: Resolved, col: Collector, env: Env) -> None:
     s = r.state
     backend = s.get("backend")
@@ -670,6 +680,11 @@ def v22_state(r: Resolved, col: Collector, env: Env) -> None:
     if not s.get("dynamodb_table") and s.get("lock") is not False:
         col.add("state.dynamodb_table", "a DynamoDB lock table is required for the s3 backend (or set "
                 "state.lock: false to turn locking off)", raw=("state",), rule="V22")
+    for name, pattern, allowed in STATE_NAME_RULES:
+        value = s.get(name)
+        if ok(value) and isinstance(value, str) and value and not pattern.match(value):
+            col.add(f"state.{name}", f"{value!r} is not a valid name", value=value, raw=("state", name), rule="V22",
+                    allowed=allowed)
 
 
 def aws_settings(r: Resolved, col: Collector, env: Env) -> None:

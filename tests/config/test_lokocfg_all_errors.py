@@ -256,8 +256,8 @@ def test_other_cli_commands_report_every_issue_too(tmp_path, command):
 def test_backend_mistakes_are_issues_at_the_backend_lines(tmp_path):
     """An unknown backend attribute no longer stops loading; a backend value is located in the backend block even
     when the cluster block has an attribute of the same name (region) above it."""
-    s3 = ('backend "s3" {\n  bucket         = "b"\n  key            = "k"\n  region         = var.nope\n'
-          '  dynamodb_table = "t"\n  buckt          = "x"\n}\n')
+    s3 = ('backend "s3" {\n  bucket         = "bkt"\n  key            = "k"\n  region         = var.nope\n'
+          '  dynamodb_table = "tbl"\n  buckt          = "x"\n}\n')
     text = BASE[:BASE.index('backend "local"')] + s3
     cfg, lines = write(tmp_path, [BAD[2]], text=text)
     numbered = cfg.read_text().split("\n")
