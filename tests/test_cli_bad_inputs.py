@@ -19,6 +19,8 @@ FILES = {
         "count: 2", "count: 99999999999999999999"),
     "complexkey.yaml": "? [a, b]\n: 1\n",
     "empty.ipynb": "{}",
+    "podspec.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: b}\nspec: 7\n",
+    "podlist.yaml": "apiVersion: v1\nkind: List\nitems: &i [{apiVersion: v1, kind: List, items: *i}]\n",
     "secret.ipynb": "[default]\naws_secret_access_key = lokonbtestNOTJSON\n",
 }
 
@@ -63,6 +65,11 @@ CASES = [
     # a notebook file that is not a notebook is a lint finding naming the file, not an internal error
     (["lint-notebooks", "{tmp}/secret.ipynb"], 1, ["secret.ipynb: not a readable notebook: not JSON"]),
     (["lint-notebooks", "{tmp}/empty.ipynb"], 1, ["empty.ipynb: not a readable notebook"]),
+    # metadata audit: dumps edited by hand or written by other tools
+    (["metadata", "audit", "--dump", "{tmp}/podspec.yaml"], 2, ["Pod b/a is malformed: spec must be a mapping, got 7"]),
+    (["metadata", "audit", "--dump", "{tmp}/podlist.yaml"], 2, ["podlist.yaml:3:8: recursive YAML alias"]),
+    (["metadata", "audit", "--dump", "{tmp}/latin1.yaml"], 2, ["latin1.yaml: cannot read: not UTF-8 text (byte 0)"]),
+    (["metadata", "audit", "--sample", "--imds-hop-limit", "0"], 2, ["hop_limit: 0; must be an integer from 1"]),
     (["runs", "--output", "{tmp}", "--limit", "-1"], 2, ["--limit -1: expected 1 or more"]),
     (["runs", "--output", "{tmp}", "--status", "bogus"], 2, ["not a run status (allowed: running, succeeded"]),
     (["runs", "--output", "{tmp}", "--notebook", "nosuch"], 2, ["no such notebook and no runs of it"]),
@@ -73,6 +80,7 @@ CASES = [
 def test_bad_input(tmp_path, capsys, argv, code, fragments):
     for name, text in FILES.items():
         (tmp_path / name).write_text(text)
+    (tmp_path / "latin1.yaml").write_bytes("\xe9t\xe9: 1\n".encode("latin-1"))
     assert main([a.format(tmp=tmp_path, nb=NB) for a in argv]) == code
     out, err = capsys.readouterr()
     shown = out if code == 0 else err

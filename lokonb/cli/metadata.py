@@ -195,7 +195,8 @@ def _render(args: argparse.Namespace) -> int:
 def _node_imds(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.imds_tokens is None and args.imds_hop_limit is None:
         return None
-    return {"*": {"http_tokens": args.imds_tokens or "required", "hop_limit": args.imds_hop_limit or 1}}
+    hop_limit = 1 if args.imds_hop_limit is None else args.imds_hop_limit  # 0 is a value to check, not unset
+    return {"*": {"http_tokens": args.imds_tokens or "required", "hop_limit": hop_limit}}
 
 
 def _audit(args: argparse.Namespace) -> int:

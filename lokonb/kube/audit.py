@@ -571,6 +571,33 @@ def _imds_token(reachable: bool, host_network: bool, imds: ImdsSettings | None) 
     return f"obtainable (hop limit {imds.hop_limit} lets the token reach the pod)"
 
 
+# The shapes of the fields the audit reads, in the order it reads them: a dump edited by hand or produced by
+# another tool is named by its first wrongly typed field rather than by a Python exception.
+_SHAPES: tuple[tuple[tuple[str, ...], type, str], ...] = (
+    (("metadata",), Mapping, "a mapping"),
+    (("metadata", "labels"), Mapping, "a mapping of label names to values"),
+    (("spec",), Mapping, "a mapping"),
+    (("spec", "hostNetwork"), bool, "true or false"),
+    (("spec", "containers"), list, "a list"),
+    (("spec", "podSelector"), Mapping, "a mapping"),
+    (("spec", "selector"), str, "a selector string"),
+    (("spec", "egress"), list, "a list of rules"),
+    (("spec", "ingress"), list, "a list of rules"),
+    (("spec", "policyTypes"), list, "a list"),
+    (("spec", "types"), list, "a list"),
+)
+
+
+def _shape_problem(obj: Mapping[str, Any]) -> str | None:
+    for path, kind, allowed in _SHAPES:
+        value: Any = obj
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if value is not None and not isinstance(value, kind):
+            return f"{'.'.join(path)} must be {allowed}, got {value!r:.60}"
+    return None
+
+
 def _guarded(fn: Any, obj: Mapping[str, Any], *args: Any) -> Any:
     """Run ``fn(obj, ...)``; a wrongly shaped object becomes a DumpError naming it instead of a traceback."""
     try:
@@ -579,9 +606,9 @@ def _guarded(fn: Any, obj: Mapping[str, Any], *args: Any) -> Any:
         raw = obj.get("metadata")
         meta: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
-        raise DumpError(
-            f"{obj.get('kind')} {ns}{meta.get('name')} is malformed ({exc.__class__.__name__}: {exc})"
-        ) from None
+        shape = _shape_problem(obj)
+        problem = f"is malformed: {shape}" if shape else f"is malformed ({exc.__class__.__name__}: {exc})"
+        raise DumpError(f"{obj.get('kind')} {ns}{meta.get('name')} {problem}") from None
 
 
 class _Auditor:

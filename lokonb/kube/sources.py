@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lokonb.errors import ConfigError
 from lokonb.kube.errors import DumpError, KubeApiError
+from lokonb.yamlguard import check_node_graph
 
 #: kind -> Inventory attribute, for the kinds the audit uses (others are counted and ignored).
 KIND_SLOTS: Mapping[tuple[str, str], str] = {
@@ -97,8 +99,10 @@ def _documents(path: Path) -> Iterator[tuple[int, Any]]:
 
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DumpError(f"cannot read: {exc.__class__.__name__}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise DumpError(f"cannot read: not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    except OSError as exc:
+        raise DumpError(f"cannot read: {exc.strerror or exc.__class__.__name__}", file=str(path)) from None
     if path.suffix.lower() == ".json":
         try:
             yield 1, json.loads(text)
@@ -107,9 +111,17 @@ def _documents(path: Path) -> Iterator[tuple[int, Any]]:
                 f"invalid JSON: {exc.msg}", file=str(path), line=exc.lineno, column=exc.colno
             ) from None
         return
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
-        yield from enumerate(yaml.load_all(text, Loader=loader), start=1)  # noqa: S506 - safe
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            index += 1
+            try:
+                check_node_graph(node, str(path))  # a recursive alias would recurse in _expand
+            except ConfigError as exc:
+                raise DumpError(exc.message, file=str(path), line=exc.line, column=exc.column) from None
+            yield index, loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -119,6 +131,8 @@ def _documents(path: Path) -> Iterator[tuple[int, Any]]:
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
+    finally:
+        loader.dispose()
 
 
 def _expand(doc: Any, where: str) -> Iterator[Mapping[str, Any]]:

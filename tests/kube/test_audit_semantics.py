@@ -242,17 +242,19 @@ def test_malformed_rules_are_dump_errors(rule):
 
 
 @pytest.mark.parametrize(
-    "broken",
+    "broken,field",
     [
-        {**pod("p"), "spec": ["not", "a", "mapping"]},
-        {**pod("p"), "metadata": {"name": "p", "namespace": "apps", "labels": ["x"]}},
+        ({**pod("p"), "spec": ["not", "a", "mapping"]}, "spec must be a mapping, got ['not'"),
+        ({**pod("p"), "metadata": {"name": "p", "namespace": "apps", "labels": ["x"]}},
+         "metadata.labels must be a mapping of label names to values, got ['x']"),
     ],
 )
-def test_malformed_pods_are_dump_errors(broken):
+def test_malformed_pods_are_dump_errors(broken, field):
     from lokonb.kube.errors import DumpError
 
-    with pytest.raises(DumpError, match=r"Pod apps/p is malformed"):
+    with pytest.raises(DumpError, match=r"Pod apps/p is malformed") as exc:
         verdict(GNP, broken)
+    assert field in str(exc.value) and "Error" not in str(exc.value)
 
 
 def test_malformed_policy_spec_is_a_dump_error():
