@@ -70,6 +70,11 @@ CASES = [
     (["metadata", "audit", "--dump", "{tmp}/podlist.yaml"], 2, ["podlist.yaml:3:8: recursive YAML alias"]),
     (["metadata", "audit", "--dump", "{tmp}/latin1.yaml"], 2, ["latin1.yaml: cannot read: not UTF-8 text (byte 0)"]),
     (["metadata", "audit", "--sample", "--imds-hop-limit", "0"], 2, ["hop_limit: 0; must be an integer from 1"]),
+    # outputs that are directories, special files or files where a folder is needed
+    (["metadata", "sample-dump", "{tmp}"], 2, ["{tmp} is a directory; give a file name"]),
+    (["metadata", "sample-dump", "/dev/full"], 1, ["cannot write /dev/full: No space left on device"]),
+    (["assets", "generate", "{nb}/../parameters/provision_cluster/default.yaml", "--out", "{tmp}/alias.yaml"], 2,
+     ["--out: {tmp}/alias.yaml exists and is not a directory"]),
     (["runs", "--output", "{tmp}", "--limit", "-1"], 2, ["--limit -1: expected 1 or more"]),
     (["runs", "--output", "{tmp}", "--status", "bogus"], 2, ["not a run status (allowed: running, succeeded"]),
     (["runs", "--output", "{tmp}", "--notebook", "nosuch"], 2, ["no such notebook and no runs of it"]),

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lokonb.cli.outputs import output_dir
+
 
 def _load_config(args: argparse.Namespace) -> Any:
     """The cluster model, or None after printing one line per validation issue."""
@@ -30,6 +32,8 @@ def _generate(args: argparse.Namespace) -> int:
     if config is None:
         return 2
     out = Path(args.out) if args.out else None  # None: the model's asset_dir (what `cluster apply` uses)
+    if out is not None:
+        output_dir("--out", out)
     assets = load_or_generate(config, out, rotate=args.rotate, rotate_cas=args.rotate_cas)
     r = assets.report
     for name in r.generated:

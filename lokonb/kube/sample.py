@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lokonb.errors import ConfigError, OperationFailed
 from lokonb.kube.audit import ANNOTATION_HOP_LIMIT, ANNOTATION_HTTP_TOKENS
 from lokonb.kube.metadata import allow_metadata_policy, render_block_policy
 
@@ -235,8 +236,13 @@ def sample_dump_text() -> str:
 def write_sample_dump(path: str | Path) -> Path:
     """Write the sample dump to ``path`` and return it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(sample_dump_text(), encoding="utf-8")
+    if path.is_dir():
+        raise ConfigError(f"{path} is a directory; give a file name such as {path / 'sample-dump.yaml'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(sample_dump_text(), encoding="utf-8")
+    except OSError as exc:  # a full disk or a special file: errno 28 has no file name of its own
+        raise OperationFailed(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 
 
