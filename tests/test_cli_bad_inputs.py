@@ -93,3 +93,28 @@ def test_bad_input(tmp_path, capsys, argv, code, fragments):
         assert fragment.format(tmp=tmp_path) in shown, shown
     assert "lokonbtestNOTJSON" not in out + err
     assert "Traceback" not in err and "internal error" not in err and "Node(" not in err
+
+
+FULL_STDOUT = [
+    ["config", "show", str(REPO / "parameters/provision_cluster/default.yaml")],
+    ["flatcar", "translate", str(REPO / "tests/fixtures/flatcar/full_stdout.clc")],
+    ["metadata", "render"],
+]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("argv", FULL_STDOUT, ids=[" ".join(a[:2]) for a in FULL_STDOUT])
+def test_stdout_that_cannot_be_written_is_a_file_error(tmp_path, argv):
+    """`lokonb ... > file` on a full disk: exit 1 naming stdout (was an internal error, exit 70, or status 120)."""
+    import subprocess
+    import sys
+
+    clc = tmp_path / "full_stdout.clc"
+    clc.write_text("storage:\n  files:\n    - path: /x\n      mode: 0644\n      contents:\n        inline: hi\n")
+    argv = [str(clc) if a.endswith("full_stdout.clc") else a for a in argv]
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "lokonb", *argv], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().endswith("error: <stdout>: No space left on device"), proc.stderr
+    assert "internal error" not in proc.stderr and "Exception ignored" not in proc.stderr

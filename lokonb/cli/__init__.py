@@ -17,6 +17,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
+from typing import Any
 
 from lokonb import __version__
 
@@ -45,6 +46,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Stdout:
+    """The command's stdout: an error writing it (``> /dev/full``, a full disk, a quota) names ``<stdout>``, so it is
+    reported like any file that cannot be written (exit 1) instead of as an internal error."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: Any) -> int:
+        try:
+            return int(self._stream.write(text))
+        except OSError as exc:
+            raise self._named(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise self._named(exc) from None
+
+    @property
+    def buffer(self) -> _Stdout:  # binary output (Ignition JSON) goes through the same check
+        return _Stdout(self._stream.buffer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    def _named(self, exc: OSError) -> OSError:
+        if exc.filename is not None or exc.errno is None:
+            return exc
+        try:  # what is still buffered cannot be written either: let the interpreter's flush at exit succeed
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+        return OSError(exc.errno, exc.strerror, "<stdout>")  # EPIPE gives BrokenPipeError again
+
+
 def _save_traceback(exc: BaseException) -> str:
     fd, path = tempfile.mkstemp(prefix="lokonb-crash-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -62,8 +101,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return 2
+    real_stdout = sys.stdout
+    sys.stdout = _Stdout(real_stdout)  # type: ignore[assignment]
     try:
-        return int(func(args) or 0)
+        code = int(func(args) or 0)
+        sys.stdout.flush()  # a full disk behind `> file` shows here, not as an ignored error at exit (status 120)
+        return code
     except LokonbError as exc:
         if args.debug:
             traceback.print_exc()
@@ -85,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become a message
         return _unexpected(args, exc)
+    finally:
+        if isinstance(sys.stdout, _Stdout):
+            sys.stdout = real_stdout
 
 
 def _unexpected(args: argparse.Namespace, exc: BaseException) -> int:
