@@ -19,6 +19,27 @@ class TranslationError(ConfigError):
         super().__init__(message)
 
 
+class UnsupportedSpec(ConfigError, ValueError):
+    """An Ignition spec version lokonb has no schema or translator for (a ValueError too, for older callers)."""
+
+
+class InputTypeError(ConfigError, TypeError):
+    """A public function got a value of the wrong kind (a parsed dict where text is expected, ...)."""
+
+
+def require_text(value: object, what: str) -> str:
+    """``value`` as text: str as is, bytes decoded as UTF-8; anything else is an :class:`InputTypeError`."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{what}: not UTF-8 text (byte {exc.start})") from None
+    if not isinstance(value, str):
+        raise InputTypeError(f"{what}: expected the document text (str or bytes), got {type(value).__name__}; "
+                             "pass the file's content, or yaml.safe_dump() of a parsed document")
+    return value
+
+
 class TemplateError(LokonbError):
     """A node template could not be filled (unknown variable, multi-line value inside a string...)."""
 

@@ -23,7 +23,7 @@ from lokonb.flatcar.butane import order3, translate_butane_root
 from lokonb.flatcar.delivery import USER_DATA_LIMIT, Delivery, plan_delivery, sha512_hex
 from lokonb.flatcar.downgrade import downgrade_to_23
 from lokonb.flatcar.encoding import data_url_base64, escape_bytes
-from lokonb.flatcar.errors import RenderError, TemplateError
+from lokonb.flatcar.errors import InputTypeError, RenderError, TemplateError
 from lokonb.flatcar.gojson import dumps
 from lokonb.flatcar.merge import append_2x, merge_3x
 from lokonb.flatcar.template import fill
@@ -513,6 +513,9 @@ def render_cluster(
     finding when any error exists (warnings too with ``strict``). ``assets`` (PKI, kubeconfigs, bootkube assets)
     default to the cluster's own, loaded from (or generated into) the model's ``asset_dir``.
     """
+    if not hasattr(model, "worker_pools") or not hasattr(model, "cluster_name"):
+        raise InputTypeError(f"render_cluster(): expected a cluster model (lokonb.config.load(PATH) or "
+                             f"lokonb.config.read_yaml(DICT)), got {type(model).__name__}")
     target = ignition_version or getattr(model, "ignition_spec", None) or "3.3.0"
     if target not in TARGETS:
         raise ConfigError(f"ignition_spec: {target!r} is not supported; choose one of {', '.join(TARGETS)}")

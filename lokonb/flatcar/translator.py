@@ -13,6 +13,7 @@ from lokonb.flatcar.butane import translate_butane
 from lokonb.flatcar.clc import _translate_clc, boot_conversion_warnings, clc_positions
 from lokonb.flatcar.clc_sections import parse_semver
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
+from lokonb.flatcar.errors import UnsupportedSpec, require_text
 from lokonb.flatcar.report import ReportEntry, Translation
 from lokonb.flatcar.yamlpos import YamlSyntaxError, compose
 
@@ -31,6 +32,7 @@ class FormatError(ValueError):
 
 def detect_format(text: str) -> str:
     """``clc``, ``butane`` or ``ignition`` (§6.1); raise :class:`FormatError` for unusable documents."""
+    text = require_text(text, "detect_format()")
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
@@ -144,10 +146,9 @@ def translate(
     filesystem_paths: Mapping[str, str] | None = None,
 ) -> Translation:
     """Detect the format (unless ``source`` says it) and produce Ignition of spec ``target``."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
+    text = require_text(text, "translate()")
     if target not in TARGETS:
-        raise ValueError(f"unsupported Ignition target {target!r}; choose one of {', '.join(TARGETS)}")
+        raise UnsupportedSpec(f"unsupported Ignition target {target!r}; choose one of {', '.join(TARGETS)}")
     if source is None or source == "auto":
         try:
             source = detect_format(text)

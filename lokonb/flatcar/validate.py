@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from lokonb.flatcar import checks
+from lokonb.flatcar.errors import InputTypeError, UnsupportedSpec
 
 SPECS = ("2.3.0", "3.3.0", "3.4.0")
 IGNITION_VALIDATE = "ignition-validate"
@@ -55,7 +56,7 @@ class Finding:
 def load_schema(spec: str) -> dict[str, Any]:
     """The packaged Ignition JSON schema (byte-identical copy of coreos/ignition's)."""
     if spec not in SPECS:
-        raise ValueError(f"no schema for Ignition spec {spec!r}; known: {', '.join(SPECS)}")
+        raise UnsupportedSpec(f"no schema for Ignition spec {spec!r}; known: {', '.join(SPECS)}")
     text = (
         resources.files("lokonb.flatcar").joinpath("data", f"ignition-{spec}.schema.json").read_text("utf-8")
     )
@@ -546,6 +547,9 @@ def validate_config(
     config: dict[str, Any], *, spec: str | None = None, role: str | None = None, strict: bool = False
 ) -> list[Finding]:
     """Schema + semantic findings for one config (errors first is not imposed: document order)."""
+    if not isinstance(config, dict):
+        raise InputTypeError(f"validate_config(): expected an Ignition config (a dict, e.g. json.loads of the .ign "
+                             f"file), got {type(config).__name__}")
     spec = spec or (config.get("ignition") or {}).get("version") or "3.3.0"
     found = schema_findings(config, spec)
     if not any(f.severity == "error" for f in found):  # semantic checks assume the schema's types

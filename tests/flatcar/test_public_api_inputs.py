@@ -1,0 +1,37 @@
+"""The public functions of lokonb.flatcar given the wrong kind of value (a notebook user passes a parsed dict, None
+or an unknown spec): a LokonbError naming the function and what it expects, never an AttributeError from inside."""
+
+from __future__ import annotations
+
+import pytest
+
+import lokonb.flatcar as flatcar
+from lokonb.errors import ConfigError
+
+CASES = [
+    # (label, call, exception type, fragment)
+    ("translate(None)", lambda: flatcar.translate(None), TypeError, "translate(): expected the document text"),
+    ("translate(dict)", lambda: flatcar.translate({"storage": {}}), TypeError, "got dict"),
+    ("translate(latin-1 bytes)", lambda: flatcar.translate("é".encode("latin-1")), ConfigError,
+     "translate(): not UTF-8 text (byte 0)"),
+    ("translate(target=9)", lambda: flatcar.translate("", target="9"), ValueError, "unsupported Ignition target"),
+    ("detect_format(5)", lambda: flatcar.detect_format(5), TypeError, "detect_format(): expected the document text"),
+    ("validate_config(str)", lambda: flatcar.validate_config("{}"), TypeError,
+     "validate_config(): expected an Ignition config"),
+    ("validate_config(spec 9.9.9)", lambda: flatcar.validate_config({"ignition": {"version": "9.9.9"}}),
+     ValueError, "no schema for Ignition spec '9.9.9'"),
+    ("render_cluster(dict)", lambda: flatcar.render_cluster({"cluster_name": "demo"}), TypeError,
+     "render_cluster(): expected a cluster model"),
+]
+
+
+@pytest.mark.parametrize("label,call,kind,fragment", CASES, ids=[c[0] for c in CASES])
+def test_wrong_input_kind(label, call, kind, fragment):
+    with pytest.raises(ConfigError) as exc:
+        call()
+    assert isinstance(exc.value, kind) and fragment in str(exc.value)
+    assert exc.value.exit_code == 2
+
+
+def test_text_and_bytes_still_translate():
+    assert flatcar.translate("storage: {}\n").config == flatcar.translate(b"storage: {}\n").config
