@@ -62,6 +62,12 @@ class MetadataPolicyWarning(UserWarning):
     """A rendered policy is valid but deserves the user's attention (normalised CIDR, very open policy...)."""
 
 
+# The EC2 metadata endpoint (IPv4 and the Nitro IPv6 address) and the shortest prefix that still looks like a
+# deliberate block rather than a typo such as 0.0.0.0/0 or 169.254.0.0/1.
+METADATA_ADDRESSES = ("169.254.169.254", "fd00:ec2::254")
+_BROAD_PREFIX = {4: 16, 6: 64}
+
+
 def normalize_cidrs(
     cidrs: Iterable[str] | str, *, field_name: str = "blocked_cidrs"
 ) -> tuple[list[str], list[str]]:
@@ -103,6 +109,15 @@ def normalize_cidrs(
             ) from None
         if str(net) not in out:
             out.append(str(net))
+            if net.prefixlen < _BROAD_PREFIX[net.version]:
+                notes.append(f"{where}: {net} denies egress to {net.num_addresses:,} addresses, far beyond the "
+                             "metadata endpoint: pods lose that part of the network (blocks are usually /32 or /128)")
+    if field_name == "blocked_cidrs" and not any(
+        ipaddress.ip_address(ip) in ipaddress.ip_network(c) for c in out for ip in METADATA_ADDRESSES
+        if ipaddress.ip_address(ip).version == ipaddress.ip_network(c).version
+    ):
+        notes.append(f"{field_name}: none of {', '.join(out)} covers the EC2 metadata endpoint "
+                     f"({' or '.join(METADATA_ADDRESSES)}): pods can still reach it")
     return out, notes
 
 
