@@ -245,6 +245,9 @@ def load_or_generate(
     Raises :class:`~lokonb.assets.errors.AssetModelError` for a model that cannot produce assets and
     :class:`~lokonb.assets.errors.AssetError` for unreadable/unwritable files (both name the field or file).
     """
+    if not hasattr(config, "certs_validity_period_hours") or not hasattr(config, "cluster_name"):
+        raise AssetModelError(f"load_or_generate(): expected a cluster model (lokonb.config.load(PATH) or "
+                              f"lokonb.config.read_yaml(DICT)), got {type(config).__name__}")
     base = Path(asset_dir if asset_dir is not None else config.asset_dir).expanduser()
     store = AssetStore(base / ASSET_SUBDIR)
     now = _dt.datetime.now(_dt.UTC)

@@ -35,3 +35,12 @@ def test_wrong_input_kind(label, call, kind, fragment):
 
 def test_text_and_bytes_still_translate():
     assert flatcar.translate("storage: {}\n").config == flatcar.translate(b"storage: {}\n").config
+
+
+@pytest.mark.parametrize("config", [None, {"cluster_name": "demo"}, "cluster.yaml"])
+def test_assets_need_a_cluster_model(tmp_path, config):
+    from lokonb.assets import load_or_generate
+
+    with pytest.raises(ConfigError, match=r"load_or_generate\(\): expected a cluster model"):
+        load_or_generate(config, tmp_path)
+    assert not list(tmp_path.iterdir())
