@@ -84,6 +84,10 @@ def suggest(name: str, allowed: tuple[str, ...]) -> str:
     return "allowed: " + ", ".join(allowed)
 
 
+#: Values longer than this are quoted shortened in messages.
+LONG_VALUE = 120
+
+
 class Collector:
     """Collects issues with display paths and sources."""
 
@@ -93,6 +97,9 @@ class Collector:
 
     def add(self, path: str, message: str, *, raw: RawPath = (), severity: str = "error",
             value: Any = None, allowed: str | None = None, rule: str = "") -> None:
+        if isinstance(value, str) and len(value) > LONG_VALUE and repr(value) in message:
+            # a pasted file or a runaway variable must not flood the terminal: quote its start and its size
+            message = message.replace(repr(value), f"{value[:60]!r}... ({len(value):,} characters)")
         self.issues.append(Issue(
             path=path, message=message, severity=severity,
             value=None if value is None else show(value), allowed=allowed,

@@ -790,7 +790,8 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
                           file=str(cluster_source.path), line=cluster_line)
     backends = [(s, label, b) for s in sources for label, b in _blocks(s, "backend")]
     if len(backends) > 1:
-        raise ConfigError("more than one backend block")
+        places = [f"{s.path}:{n}" for s in sources for n in s.inner(None, r"^\s*backend\b")]
+        raise ConfigError(f"more than one backend block ({', '.join(places)}); a configuration has one state backend")
     if backends:
         _check_backend(*backends[0][:2])
     # Structural errors above stop loading; from here every attribute is evaluated on its own and a failing

@@ -605,7 +605,9 @@ def v20_dns(r: Resolved, col: Collector, env: Env) -> None:
         else:
             name = r.cluster["cluster_name"]
             if isinstance(name, str) and len(f"{name}.{zone}") > 253:
-                col.add("dns_zone", f"{name}.{zone} is longer than 253 characters", rule="V20",
+                shown = f"{name[:40]}...{zone[-40:]}" if len(name) + len(zone) > 100 else f"{name}.{zone}"
+                col.add("dns_zone", f"{shown} has {len(name) + 1 + len(zone):,} characters; a DNS name has at "
+                        "most 253", rule="V20",
                         raw=("cluster", "dns_zone"))
     suffix = r.cluster["cluster_domain_suffix"]
     if ok(suffix) and isinstance(suffix, str) and (

@@ -28,6 +28,8 @@ CASES = [
      ["more than one cluster block (c.lokocfg:1, c.lokocfg:10)"]),
     ("cluster blocks in two files", {"d/a.lokocfg": cluster(), "d/b.lokocfg": cluster()}, None,
      ["more than one cluster block (d/a.lokocfg:1, d/b.lokocfg:1)"]),
+    ("two backend blocks", {"c.lokocfg": cluster() + 'backend "local" {}\nbackend "local" {}\n'}, None,
+     ["more than one backend block (c.lokocfg:9, c.lokocfg:10)"]),
 ]
 
 
@@ -43,3 +45,17 @@ def test_path_errors(tmp_path, monkeypatch, name, files, vars_arg, fragments):
     message = str(exc.value)
     for fragment in fragments:
         assert fragment.format(root=tmp_path) in message, message
+
+
+def test_a_huge_value_is_quoted_shortened(tmp_path, monkeypatch):
+    """A 5,000-character value (a pasted file, a runaway variable) is quoted by its start and size, not in full."""
+    from lokonb.config import ConfigValidationError
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.lokocfg").write_text(cluster().replace('"demo"', '"' + "a" * 5000 + '"'))
+    with pytest.raises(ConfigValidationError) as exc:
+        load_lokocfg("c.lokocfg")
+    text = str(exc.value)
+    assert "... (5,000 characters) is not a valid cluster name" in text
+    assert "has 5,012 characters; a DNS name has at most 253" in text
+    assert "a" * 200 not in text and len(text) < 1500
