@@ -19,6 +19,12 @@ FILES = {
         "count: 2", "count: 99999999999999999999"),
     "complexkey.yaml": "? [a, b]\n: 1\n",
     "empty.ipynb": "{}",
+    "run-list/results.json": "[]",
+    "listing/render_flatcar/20260101T000000Z-a/results.json": '{"run_id": 5, "notebook": null, "status": []}',
+    "listing/render_flatcar/20260101T000000Z-b/results.json": "[]",
+    "run-other/results.json": '{"schema_version": 1}',
+    "run-badnb/results.json": '{"run_id": "r", "notebook": "render_flatcar"}',
+    "run-badnb/render_flatcar.ipynb": "not json",
     "podspec.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: b}\nspec: 7\n",
     "podlist.yaml": "apiVersion: v1\nkind: List\nitems: &i [{apiVersion: v1, kind: List, items: *i}]\n",
     "secret.ipynb": "[default]\naws_secret_access_key = lokonbtestNOTJSON\n",
@@ -75,6 +81,12 @@ CASES = [
     (["metadata", "sample-dump", "/dev/full"], 1, ["cannot write /dev/full: No space left on device"]),
     (["assets", "generate", "{nb}/../parameters/provision_cluster/default.yaml", "--out", "{tmp}/alias.yaml"], 2,
      ["--out: {tmp}/alias.yaml exists and is not a directory"]),
+    # run directories damaged by hand, a full disk or another tool
+    (["results", "{tmp}/run-list"], 1, ["run-list/results.json is not a lokonb results file: a JSON list"]),
+    (["report", "{tmp}/run-other"], 1, ["is not a lokonb results file: an object without run_id and notebook"]),
+    (["report", "{tmp}/run-badnb"], 1, ["render_flatcar.ipynb: the run's notebook is not readable: not JSON"]),
+    (["runs", "--output", "{tmp}/listing"], 0, ["20260101T000000Z-a  render_flatcar       unreadable",
+                                                "20260101T000000Z-b  render_flatcar       unreadable"]),
     (["runs", "--output", "{tmp}", "--limit", "-1"], 2, ["--limit -1: expected 1 or more"]),
     (["runs", "--output", "{tmp}", "--status", "bogus"], 2, ["not a run status (allowed: running, succeeded"]),
     (["runs", "--output", "{tmp}", "--notebook", "nosuch"], 2, ["no such notebook and no runs of it"]),
@@ -84,6 +96,7 @@ CASES = [
 @pytest.mark.parametrize("argv,code,fragments", CASES, ids=[" ".join(c[0][:3]) for c in CASES])
 def test_bad_input(tmp_path, capsys, argv, code, fragments):
     for name, text in FILES.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     (tmp_path / "latin1.yaml").write_bytes("\xe9t\xe9: 1\n".encode("latin-1"))
     assert main([a.format(tmp=tmp_path, nb=NB) for a in argv]) == code

@@ -364,8 +364,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    import nbformat
-
+    from lokonb.notebook.exceptions import RecordError
+    from lokonb.notebook.lint import read_notebook
     from lokonb.notebook.redact import from_environment
     from lokonb.notebook.report import write_report
     from lokonb.notebook.results import read_run
@@ -373,7 +373,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     result = read_run(args.run_dir)
     nb_path = Path(args.run_dir) / result.artefacts.get("notebook", f"{result.notebook}.ipynb")
-    nb = nbformat.read(nb_path, as_version=4)
+    nb, problem = read_notebook(nb_path)
+    if nb is None:
+        raise RecordError(f"{nb_path}: the run's notebook is not readable: {problem}")
     write_report(
         nb,
         result,

@@ -54,22 +54,30 @@ def row_of(results_file: Path, base: Path) -> dict[str, Any]:
             "dir": rel_dir,
             "links": {},
         }
-    results = data.get("results") or {}
+    # fields of the wrong type (a hand-edited or foreign file) fall back like a missing field: one bad run must not
+    # break sorting and listing every other run
+    def text(key: str, default: str) -> str:
+        value = data.get(key)
+        return value if isinstance(value, str) and value else default
+
+    duration = data.get("duration_s")
+    results = data.get("results") if isinstance(data.get("results"), dict) else {}
+    artefacts = data.get("artefacts") if isinstance(data.get("artefacts"), dict) else {}
     chosen = [n for n, r in results.items() if isinstance(r, dict) and r.get("summary")] or list(results)
     summary = {n: _short(results[n].get("value")) for n in chosen[:3] if isinstance(results[n], dict)}
     links = {
         k: f"{rel_dir}/{v}"
-        for k, v in (data.get("artefacts") or {}).items()
-        if k in ("report", "notebook", "results")
+        for k, v in artefacts.items()
+        if k in ("report", "notebook", "results") and isinstance(v, str)
     }
     return {
-        "run_id": data.get("run_id", results_file.parent.name),
-        "notebook": data.get("notebook", ""),
-        "set": data.get("parameter_set", ""),
-        "status": data.get("status", "unreadable"),
-        "started_at": data.get("started_at") or "",
-        "duration_s": data.get("duration_s"),
-        "exit_code": data.get("exit_code"),
+        "run_id": text("run_id", results_file.parent.name),
+        "notebook": text("notebook", results_file.parent.parent.name),
+        "set": text("parameter_set", ""),
+        "status": text("status", "unreadable"),
+        "started_at": text("started_at", ""),
+        "duration_s": duration if isinstance(duration, int | float) and not isinstance(duration, bool) else None,
+        "exit_code": data.get("exit_code") if isinstance(data.get("exit_code"), int) else None,
         "summary": summary,
         "dir": rel_dir,
         "links": links,

@@ -219,4 +219,9 @@ def read_run(run_dir: str | Path) -> RunResult:
         raise RecordError(f"no results.json in {run_dir}") from None
     except json.JSONDecodeError as exc:
         raise RecordError(f"{path} is not valid JSON: {exc}") from None
+    missing = [k for k in ("run_id", "notebook") if not isinstance(data, dict) or not isinstance(data.get(k), str)]
+    if missing:  # a truncated or hand-edited file, or another tool's results.json
+        got = "an object" if isinstance(data, dict) else f"a JSON {type(data).__name__}"
+        raise RecordError(f"{path} is not a lokonb results file: {got} without {' and '.join(missing)} "
+                          "(written by `lokonb run`; a killed run is repaired with `lokonb runs --finalize`)")
     return RunResult.from_json(data, str(run_dir))
