@@ -205,21 +205,38 @@ class ClusterRender:
             raise ConfigError(f"{d}: not a saved render (manifest.json unreadable: {exc.strerror or exc})") from None
         except ValueError as exc:
             raise ConfigError(f"{d}: not a saved render (manifest.json is not JSON: {exc})") from None
-        roles = {}
-        for name, meta in manifest["roles"].items():
-            config = json.loads((d / f"{name}.ign").read_text("utf-8"))
-            roles[name] = RoleConfig(
-                name,
-                meta["spec"],
-                config,
-                manifest["cluster_name"],
-                meta.get("instances", 1),
-                tuple(meta.get("secret_paths", ())),
-                dict(meta.get("provenance", {})),
+        try:
+            roles = {}
+            for name, meta in manifest["roles"].items():
+                roles[name] = RoleConfig(
+                    name,
+                    meta["spec"],
+                    _load_ign(d / f"{name}.ign"),
+                    manifest["cluster_name"],
+                    meta.get("instances", 1),
+                    tuple(meta.get("secret_paths", ())),
+                    dict(meta.get("provenance", {})),
+                )
+            return cls(
+                manifest["cluster_name"], manifest["spec"], roles, [], manifest.get("package_version", "?")
             )
-        return cls(
-            manifest["cluster_name"], manifest["spec"], roles, [], manifest.get("package_version", "?")
-        )
+        except (KeyError, TypeError, AttributeError) as exc:  # a manifest of another shape (edited, truncated)
+            missing = f"no {exc}" if isinstance(exc, KeyError) else "fields of the wrong type"
+            raise ConfigError(f"{d}: not a saved render (manifest.json has {missing}; "
+                              f"`lokonb flatcar render CONFIG --out {d}` writes one)") from None
+
+
+def _load_ign(path: Path) -> dict[str, Any]:
+    """One saved ``<role>.ign``; a missing or damaged file names itself."""
+    try:
+        config = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the saved config: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path}: the saved config is not JSON ({exc})") from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: the saved config is a JSON {type(config).__name__}, not an Ignition object")
+    return config
 
 
 # ---------------------------------------------------------------------------------------------- rendering

@@ -44,3 +44,31 @@ def test_assets_need_a_cluster_model(tmp_path, config):
     with pytest.raises(ConfigError, match=r"load_or_generate\(\): expected a cluster model"):
         load_or_generate(config, tmp_path)
     assert not list(tmp_path.iterdir())
+
+
+GOOD_MANIFEST = '{"roles": {"worker-w": {"spec": "3.3.0"}}, "cluster_name": "d", "spec": "3.3.0"}'
+GOOD_IGN = '{"ignition": {"version": "3.3.0"}}'
+DAMAGED_RENDERS = [
+    # (manifest.json, worker-w.ign or None when missing, fragment)
+    ("[]", GOOD_IGN, "not a saved render (manifest.json has fields of the wrong type"),
+    ('{"roles": {"worker-w": {}}, "cluster_name": "d", "spec": "3.3.0"}', GOOD_IGN,
+     "not a saved render (manifest.json has no 'spec'"),
+    (GOOD_MANIFEST, "garbage", "worker-w.ign: the saved config is not JSON"),
+    (GOOD_MANIFEST, "[1]", "worker-w.ign: the saved config is a JSON list, not an Ignition object"),
+    (GOOD_MANIFEST, None, "worker-w.ign: cannot read the saved config: No such file or directory"),
+]
+
+
+@pytest.mark.parametrize("manifest,ign,fragment", DAMAGED_RENDERS)
+def test_damaged_saved_render(tmp_path, manifest, ign, fragment):
+    from lokonb.flatcar.render import ClusterRender
+
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    for d, m, i in ((good, GOOD_MANIFEST, GOOD_IGN), (bad, manifest, ign)):
+        d.mkdir()
+        (d / "manifest.json").write_text(m)
+        if i is not None:
+            (d / "worker-w.ign").write_text(i)
+    assert list(ClusterRender.load(good).roles) == ["worker-w"]
+    with pytest.raises(ConfigError, match=fragment.replace("(", r"\(").replace("[", r"\[")):
+        flatcar.diff_renders(good, bad)
