@@ -139,6 +139,7 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
                 Path(str(req.notebook)).stem, [ParameterIssue(name, str(exc), "api")]
             ) from None
         sources[name] = "api"
+    _seed_dict_defaults(raw, sources, req)
     for name, text in req.p:
         set_leaf(raw, name, Text(text, source=P_ROUTE))
         sources[name] = P_ROUTE
@@ -146,6 +147,22 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
         set_leaf(raw, name, text)  # a plain str, converted exactly as the setup cell converts papermill's -r
         sources[name] = "-r"
     return raw, sources, set_label, origin
+
+
+def _seed_dict_defaults(raw: dict[str, Any], sources: dict[str, str], req: RunRequest) -> None:
+    """``-p a.b VALUE`` sets one leaf of ``a``: without a set file giving ``a``, of its schema default (the leaf
+    alone replaced the whole default, so ``-p cluster.cluster_name x`` lost every other cluster field)."""
+    import copy
+
+    from lokonb.notebook.schemas import REGISTRY
+
+    schema = req.schema or REGISTRY.get(Path(str(req.notebook)).stem)
+    for name, _value in [*req.p, *req.r]:
+        top = name.split(".", 1)[0]
+        param = schema.param(top) if schema is not None and "." in name else None
+        if param is not None and top not in raw and isinstance(param.default, dict):
+            raw[top] = to_literal(copy.deepcopy(param.default))
+            sources.setdefault(top, "default")
 
 
 def _validate(

@@ -97,17 +97,25 @@ _STATE_FIELDS = (
 
 def _cluster_model_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
     """Validate ``cluster``/``aws``/``state`` through the cluster model (``lokonb.config``) when it exists."""
+    return _model_issues({
+        "cluster": values["cluster"],
+        "aws": _drop_none(values["aws"]),
+        "state": _drop_none(values["state"]),
+    })
+
+
+def _cluster_only_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
+    """render_flatcar's ``cluster``, checked like provision_cluster's before a kernel starts (R3.6), not in cell 5."""
+    return _model_issues({"cluster": values["cluster"]})
+
+
+def _model_issues(doc: dict[str, Any]) -> Iterable[ParameterIssue]:
     try:
         from lokonb import config as cfg
 
         load_yaml = cfg.load_yaml
     except (ImportError, AttributeError):  # the model is another package; validate it when available
         return []
-    doc = {
-        "cluster": values["cluster"],
-        "aws": _drop_none(values["aws"]),
-        "state": _drop_none(values["state"]),
-    }
     try:
         load_yaml(doc)
     except Exception as exc:  # noqa: BLE001 - any model error becomes parameter issues
@@ -229,6 +237,7 @@ RENDER_FLATCAR = NotebookSchema(
         Param("output_dir", "path", None, "save the rendered configs here", optional=True),
         _PROGRESS,
     ),
+    rules=(_cluster_only_rule,),
     index_results=("roles", "valid"),
 )
 
