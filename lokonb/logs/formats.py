@@ -1539,9 +1539,13 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
 #: stern's ``+ <pod> › <container>`` / ``- <pod> › <container>`` lines (a container tailed, gone), the shell
 #: prompts of a ``tee``'d or copied terminal (``$ kubectl logs …``, ``root@cp-1:~# …``, ``core@cp-1 ~ $ …``,
 #: ``[root@cp-1 ~]# …``) and
-#: the ``Script started on …`` / ``Script done on …`` lines of a ``script`` typescript
+#: the ``Script started on …`` / ``Script done on …`` lines of a ``script`` typescript. Also the Go runtime's own
+#: crash report, written to stderr between klog lines: ``panic: …`` (an unrecovered panic: the process dies),
+#: ``fatal error: …`` (an unrecoverable throw: concurrent map writes, out of memory) and ``runtime/cgo: …`` (a
+#: thread that cannot be created); their stack follows as continuation lines (a nested ``\tpanic: `` is indented)
 RECORD_START_RE = re.compile(
     rb"^(?:-- .* --$|==> .* <==$|Log file created at: |Flag --\S+ has been deprecated|Error: "
+    rb"|panic: |fatal error: |runtime/cgo: "
     rb"|(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] |==== (?:START|END) logs for container \S+ of pod \S+ ====$"
     rb"|-- cursor: |Error from server \(|[+-] (?:\S+ )?\S+ \xe2\x80\xba \S+$"
     rb"|error: |At (?:line:\d+|.+:\d+) char:\d+$"

@@ -224,6 +224,10 @@ STARTS_RECORD = [
     "error: unexpected EOF",  # kubectl logs -f cut (kubectl's own errors, in a 2>&1 copy)
     "At line:1 char:1",  # Windows PowerShell's NativeCommandError record of a native command's stderr line
     "At C:\\ws\\collect-logs.ps1:80 char:19",  # the same, in a script
+    # the Go runtime's crash report after the process's last klog line: the process died, a record of its own
+    "panic: runtime error: invalid memory address or nil pointer dereference",
+    "fatal error: concurrent map read and map write",
+    "runtime/cgo: pthread_create failed: Resource temporarily unavailable",
 ]
 # header-less lines that do continue a record: stack frames, trace steps, error tails, user text
 CONTINUES = [
@@ -237,6 +241,11 @@ CONTINUES = [
     "\terror: unexpected EOF",
     "    + CategoryInfo          : NotSpecified: (I0506 07:08:09....:String) [], RemoteException",
     "Attempt at line 1 failed",
+    # inside a crash report: the nested panic of a recovered one, the signal line, runtime frames
+    "\tpanic: runtime error: index out of range [recovered]",
+    "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1a2b3c]",
+    "SIGABRT: abort",
+    "runtime.throw(0x3b0d043, 0x21)",
 ]
 
 
