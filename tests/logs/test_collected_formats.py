@@ -11,7 +11,7 @@ import os
 import pandas as pd
 import pytest
 
-from lokonb.logs import analyze
+from lokonb.logs import analyze, parse_lines
 from lokonb.logs import formats as F
 
 MTIME = dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp()
@@ -257,6 +257,19 @@ def test_collectors_lines_start_records(line):
 @pytest.mark.parametrize("line", CONTINUES)
 def test_other_header_less_lines_continue(line):
     assert not F.starts_record(line.encode())
+
+
+@pytest.mark.parametrize("crash", [
+    "panic: runtime error: invalid memory address or nil pointer dereference",
+    "fatal error: concurrent map read and map write",
+    "runtime/cgo: pthread_create failed: Resource temporarily unavailable\nSIGABRT: abort",
+])
+def test_a_go_runtime_crash_after_a_klog_line_is_its_own_record(crash):
+    # the process's last info line must not swallow the crash report (it would be judged harmless with it)
+    text = f"I0505 16:02:47.755461   30805 manager.go:127] Machine: {{NumCores:1}}\n{crash}\n\ngoroutine 1 [running]:"
+    rec = parse_lines(text.split("\n"), format="klog", year=2024).records.sort_values("lineno")
+    assert list(rec["family"]) == ["other", "panic"] and list(rec["harmless"]) == [True, False]
+    assert list(rec["n_lines"]) == [1, text.count("\n")]
 
 
 def test_a_klog_first_line_is_not_a_csv_header():
