@@ -591,6 +591,8 @@ class _SourceRun:
         unparsed_rows = []
         for raw in block[:-1].split(b"\n") if block else []:
             self.lineno += 1
+            if raw[:1] == b"\x00":
+                raw = self._nul_hole(raw)
             res, start_line = self.unwrapper.unwrap(raw, self.lineno)
             if res.unparsed:
                 # at the line where it started (a multi-line entry is reported at its first line)
@@ -665,6 +667,16 @@ class _SourceRun:
         starts, ends = F.line_bounds(buf)
         self._inner(buf, starts, ends, lineno, outer, stream, sysc=sysc, force=force)
 
+    def _nul_hole(self, raw: bytes) -> bytes:
+        """A run of NUL bytes before a line is a hole in the file (logrotate's copytruncate while the writer kept its
+        offset, a crash of a pre-allocating writer), not text: dropped and counted, the line after it is read. A
+        line of NULs only, or of other control bytes after them (binary data), stays as it is (unparsed, binary)."""
+        rest = raw.lstrip(b"\x00")
+        if not rest or rest[0] < 0x20 and rest[0] != 0x09 or rest[0] == 0x7F:
+            return raw
+        self.stats["nul_holes"] += 1
+        return rest
+
     def _unparsed(self, lineno: int, reason: str, raw: bytes) -> None:
         self.stats["unparsed"] += 1
         if len(self.unparsed) < self.o.max_unparsed_examples:
@@ -713,6 +725,10 @@ class _SourceRun:
             line = bytes(buf[starts[i] : ends[i]])
             if not line:
                 continue
+            if line[:1] == b"\x00":
+                line = self._nul_hole(line)
+                if line[:1] != b"\x00":
+                    replaced[i] = line
             if F.is_binary(line):
                 skip[i] = True
                 self._unparsed(int(lineno[i]), "binary", line)
@@ -2661,6 +2677,11 @@ class _Aggregate:
                 f"{name}: a pretty-printed JSON document without log records (e.g. `kubectl get … -o json`) is not "
                 f"read: its {run.stats['unparsed']:,} lines are counted as unparsed; give log records, one JSON "
                 "object a line (`jq -c '.[]'`, `journalctl -o json`)"
+            )
+        if run.stats["nul_holes"]:
+            self.warnings.append(
+                f"{name}: {run.stats['nul_holes']:,} lines began with a run of NUL bytes (a hole left by logrotate's "
+                "copytruncate or a crash): the NULs were dropped, the rest of each line was read"
             )
         if run.stats["audit_events"]:
             self.warnings.append(

@@ -1482,7 +1482,8 @@ _SPECIFICITY = ("docker", "envelope", "cloudwatch", "cri", "kubectl", "syslog", 
 
 def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     """Pick the wrapper/inner format of a source from its first 200 non-empty lines (FMT-9)."""
-    lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:400] if ln.strip()][:200]
+    # a run of NULs before a line is a hole in the file (copytruncate, a crash), not part of the line
+    lines = [ln.rstrip(b"\r").lstrip(b"\x00") for ln in sample.split(b"\n")[:400] if ln.strip(b"\x00").strip()][:200]
     lines = [strip_ansi(ln) if b"\x1b" in ln else ln for ln in lines]
     if not lines:
         return "klog"
@@ -1601,7 +1602,8 @@ def starts_record(line: bytes) -> bool:
 def is_star_prefixed(sample: bytes) -> bool:
     """``minikube logs`` before v1.10 put ``* `` before every line (``* ==> kube-apiserver [id] <==``, ``* I0101 …``):
     at least 80 % of the head's non-empty lines start so."""
-    lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:400] if ln.strip()][:200]
+    # a run of NULs before a line is a hole in the file (copytruncate, a crash), not part of the line
+    lines = [ln.rstrip(b"\r").lstrip(b"\x00") for ln in sample.split(b"\n")[:400] if ln.strip(b"\x00").strip()][:200]
     return len(lines) >= 2 and sum(1 for ln in lines if ln[:2] == b"* " or ln == b"*") >= 0.8 * len(lines)
 
 
