@@ -1296,8 +1296,14 @@ CSV_WRITER_COLUMNS = ("pod_name", "pod", "podname", "container_name", "host", "h
                       "logstream")
 CSV_HEADER_REASON = "CSV export header"
 _CSV_NAME_RE = re.compile(r"^@?[\w.\-]{1,64}(?: \[\w+\])?$")
-#: Kibana's default date format (``Nov 14, 2023 @ 22:13:21.123``), read as UTC
-_KIBANA_TIME_RE = re.compile(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) @ (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?$")
+#: Kibana's default date formats, read as UTC: ``MMM D, YYYY @ HH:mm:ss.SSS`` (7.0 on, ``Nov 14, 2023 @
+#: 22:13:21.123``) and ``MMMM Do YYYY, HH:mm:ss.SSS`` (up to 6.x, ``November 14th 2023, 22:13:21.123``); groups:
+#: month name, day, year, hh, mm, ss, fraction
+_KIBANA_TIME_RES = (
+    re.compile(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) @ (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?$"),
+    re.compile(r"^([A-Z][a-z]{2,8}) (\d{1,2})(?:st|nd|rd|th) (\d{4}), (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?$"),
+)
+_FULL_MONTHS = {m: i for i, m in enumerate(calendar.month_name) if m}
 
 
 @dataclass
@@ -1345,10 +1351,13 @@ def csv_header(raw: bytes) -> CsvColumns | None:
         return None
     if names is None or len(names) < 2 or not all(_CSV_NAME_RE.match(n.strip()) for n in names):
         return None
-    keys = [n.strip().casefold() for n in names]
+    # snake_case and camelCase names are the same column (gcloud's csv format writes `textPayload` as
+    # `text_payload`): names are compared without their underscores
+    keys = [n.strip().casefold().replace("_", "") for n in names]
 
     def find(wanted: tuple[str, ...]) -> list[int]:
-        return [i for i, k in enumerate(keys) if k in wanted or k.rsplit(".", 1)[-1].lstrip("@") in wanted]
+        want = {w.replace("_", "") for w in wanted}
+        return [i for i, k in enumerate(keys) if k in want or k.rsplit(".", 1)[-1].lstrip("@") in want]
 
     text = find(CSV_TEXT_COLUMNS)
     if not text:
@@ -1382,10 +1391,12 @@ def _csv_time(value: str) -> int | None:
     if m is not None:
         hh = int(m.group(4)) % 12 + (12 if m.group(8) == "PM" else 0)
         return _ts_groups_ns((m.group(3), m.group(1), m.group(2), str(hh), *m.group(5, 6), m.group(7) or "", "Z"))
-    m = _KIBANA_TIME_RE.match(value)
-    if m is not None and m.group(1) in MONTHS:
-        frac = m.group(7) or ""
-        return _ts_groups_ns((m.group(3), str(MONTHS[m.group(1)]), m.group(2), *m.group(4, 5, 6), frac, "Z"))
+    if value[:1].isalpha():
+        for regex in _KIBANA_TIME_RES:
+            m = regex.match(value)
+            month = None if m is None else MONTHS.get(m.group(1)) or _FULL_MONTHS.get(m.group(1))
+            if month is not None:
+                return _ts_groups_ns((m.group(3), str(month), m.group(2), *m.group(4, 5, 6), m.group(7) or "", "Z"))
     value = value.replace(" ", "T", 1)
     return parse_ts_ns(value) or parse_ts_ns(value + "Z")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+import pandas as pd
 import pytest
 
 from lokonb.logs import analyze
@@ -59,3 +60,27 @@ def test_a_line_of_nul_bytes_only_stays_binary(tmp_path):
 def test_a_first_line_after_a_hole_still_picks_the_format():
     assert F.detect_format(b"\0" * 100 + b'{"log":"' + TLS.encode() + b'\\n","stream":"stderr","time":"2023-11-14T'
                            b'22:13:20Z"}\n') == "docker"
+
+
+@pytest.mark.parametrize("header, text, time, writer", [
+    ("timestamp,text_payload,pod_name", 1, 0, (2,)),  # gcloud --format=csv(timestamp,textPayload,…)
+    ("timestamp,textPayload,resource.labels.pod_name", 1, 0, (2,)),
+    ("TimeGenerated [UTC],Computer,LogMessage", 2, 0, (1,)),
+    ("_time,host,_raw", 2, 0, (1,)),
+])
+def test_csv_header_names_match_in_snake_and_camel_case(header, text, time, writer):
+    cols = F.csv_header(header.encode())
+    assert (cols.text, cols.time, cols.writer) == (text, time, writer)
+
+
+@pytest.mark.parametrize("value, want", [
+    ("Nov 14, 2023 @ 22:13:21.123", "2023-11-14T22:13:21.123Z"),  # Kibana 7 on
+    ("November 14th 2023, 22:13:21.123", "2023-11-14T22:13:21.123Z"),  # Kibana up to 6.x
+    ("May 1st 2024, 00:00:00.000", "2024-05-01T00:00:00Z"),
+    ("September 22nd 2019, 12:35:00", "2019-09-22T12:35:00Z"),
+    ("Sept 3rd 2019, 12:35:00.100", None),  # no month of that name
+    ("November 31st 2023, 22:13:21.123", None),  # no such day
+])
+def test_kibana_date_formats(value, want):
+    ns = F._csv_time(value)
+    assert (None if ns is None else pd.Timestamp(ns, tz="UTC")) == (None if want is None else pd.Timestamp(want))
