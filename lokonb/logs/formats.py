@@ -34,15 +34,20 @@ KUBECTL_RE = re.compile(rb"^" + _TS.encode() + rb" (.*)$", re.S)
 TS_RE = re.compile("^" + _TS + "$")
 #: RFC 3164 / ``journalctl -o short[-precise]``: ``Mmm dd hh:mm:ss[.ffffff] host ident[pid]: text`` (FMT-8); the
 #: day is space-padded, ``[pid]`` optional; no year and no zone (TIME-3/TIME-4 give the year, ``syslog_tz`` the zone).
-#: The English month is read in any case: locales such as nl/sv print ``feb``, ``dec`` in lower case.
+#: The English month is read in any case: locales such as nl/sv print ``feb``, ``dec`` in lower case. The host is
+#: absent in ``journalctl --no-hostname`` output (``May 06 07:08:09 kube-apiserver[1187]: …``): a host name never
+#: ends in ``:`` or ``]``, so such a word is the identifier.
+_SYSLOG_HOST = rb"(?:(\S*[^\s:\]]) )?"
 SYSLOG_RE = re.compile(
-    rb"^([A-Za-z]{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
+    rb"^([A-Za-z]{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? " + _SYSLOG_HOST
+    + rb"([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
     re.S,
 )
 #: The same with any month token, for localized month names (``month_names``; ``journalctl`` prints ``%b`` in the
 #: reader's locale: ``Mär``, ``déc.``).
 SYSLOG_ANY_RE = re.compile(
-    rb"^(\S{1,24}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
+    rb"^(\S{1,24}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? " + _SYSLOG_HOST
+    + rb"([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$",
     re.S,
 )
 #: ``journalctl -o short-iso[-precise]`` and rsyslog's high-precision form: a year and a zone.
@@ -1187,7 +1192,8 @@ def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | Non
     if not 1 <= day <= 31 or hh > 23 or mi > 59 or ss > 60:
         return None
     tod = ((hh * 60 + mi) * 60 + ss) * 10**9 + int(((m.group(6) or b"") + b"000000000")[:9])
-    return Unwrapped(m.group(10), None, 0, "syslog", syslog_time=(mon, day, tod), key=m.group(7) + b" " + m.group(8))
+    key = (m.group(7) or b"") + b" " + m.group(8)
+    return Unwrapped(m.group(10), None, 0, "syslog", syslog_time=(mon, day, tod), key=key)
 
 
 def _journal_other(raw: bytes) -> Unwrapped | None:

@@ -84,3 +84,20 @@ def test_csv_header_names_match_in_snake_and_camel_case(header, text, time, writ
 def test_kibana_date_formats(value, want):
     ns = F._csv_time(value)
     assert (None if ns is None else pd.Timestamp(ns, tz="UTC")) == (None if want is None else pd.Timestamp(want))
+
+
+@pytest.mark.parametrize("line, key, text", [
+    # journalctl --no-hostname: the identifier is no host name
+    (b"Nov 14 22:13:20 kube-apiserver[1187]: I1114 x", b" kube-apiserver", b"I1114 x"),
+    (b"Nov 14 22:13:21 systemd[1]: kube-apiserver.service: Main process exited", b" systemd",
+     b"kube-apiserver.service: Main process exited"),
+    (b"Nov 14 22:13:21 kernel: oom-kill:constraint=CONSTRAINT_NONE", b" kernel",
+     b"oom-kill:constraint=CONSTRAINT_NONE"),
+    # with the host, as before
+    (b"Nov 14 22:13:21 cp-1 systemd[1]: kube-apiserver.service: Main process exited", b"cp-1 systemd",
+     b"kube-apiserver.service: Main process exited"),
+    (b"Nov 14 22:13:21 10.0.1.5 kube-apiserver: I1114 x", b"10.0.1.5 kube-apiserver", b"I1114 x"),
+])
+def test_syslog_lines_with_and_without_a_host(line, key, text):
+    res = F._syslog(line)
+    assert (res.key, res.inner) == (key, text)
