@@ -979,11 +979,56 @@ def _cw_subscription(obj: dict[str, Any] | None) -> Unwrapped:
     return res
 
 
+#: the OpenTelemetry Collector's ``file`` exporter (OTLP JSON, one export request a line): ``{"resourceLogs":
+#: [{"resource": {"attributes": [...]}, "scopeLogs": [{"logRecords": [{"timeUnixNano": "<ns>", "body":
+#: {"stringValue": <line>}, ...}, ...]}]}]}``; the resource's ``k8s.pod.name``/``k8s.container.name``/``host.name``
+#: are the writer
+OTLP_REASON = (
+    "OpenTelemetry OTLP JSON export of several log records on one line (not read: give one record a line, e.g. "
+    "jq -c '.resourceLogs[].scopeLogs[].logRecords[]')"
+)
+_OTLP_WRITER_KEYS = ("host.name", "k8s.pod.name", "k8s.container.name")
+
+
+def _otlp_attrs(attrs: Any) -> dict[str, Any]:
+    if not isinstance(attrs, list):
+        return {}
+    return {a.get("key"): next(iter(a["value"].values()), None) for a in attrs
+            if isinstance(a, dict) and isinstance(a.get("value"), dict) and a["value"]}
+
+
+def _otlp_logs(obj: dict[str, Any]) -> Unwrapped:
+    """An export request of one log record is that record's line (its time, its resource the writer); one of
+    several records is counted with a reason that says how to read it (as for CloudWatch subscriptions)."""
+    found = [(rl, rec) for rl in obj["resourceLogs"] if isinstance(rl, dict)
+             for sl in rl.get("scopeLogs") or () if isinstance(sl, dict)
+             for rec in sl.get("logRecords") or ()] if isinstance(obj["resourceLogs"], list) else []
+    if len(found) != 1 or not isinstance(found[0][1], dict):
+        return Unwrapped(None, fmt="envelope", unparsed=OTLP_REASON)
+    rl, rec = found[0]
+    body = rec.get("body")
+    line = body.get("stringValue") if isinstance(body, dict) else None
+    text = _env_text(line) if isinstance(line, str) else None
+    if text is None:
+        return Unwrapped(None, fmt="envelope", unparsed=OTLP_REASON)
+    when = rec.get("timeUnixNano") or rec.get("observedTimeUnixNano")
+    ns = int(when) if isinstance(when, (int, str)) and str(when).isdigit() and int(when) > 0 else None
+    ns = ns if ns is None or NS_RANGE[0] <= ns < NS_RANGE[1] else None
+    attrs = _otlp_attrs(rl.get("resource", {}).get("attributes") if isinstance(rl.get("resource"), dict) else None)
+    writer = " ".join(str(attrs[k]) for k in _OTLP_WRITER_KEYS if attrs.get(k)) or None
+    stream = {"stdout": 1, "stderr": 2}.get(_otlp_attrs(rec.get("attributes")).get("log.iostream"), 0)
+    res = _nested(Unwrapped(text, ns, stream, "envelope", key=writer.encode() if writer else None))
+    res.fmt = "envelope"
+    return res
+
+
 def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
     """A collector's or an export's JSON record (see :data:`_ENV_TEXT_KEYS`); None for other JSON objects (JSON
     logging and zap lines have ``msg``; audit events no text key)."""
     if "logEvents" in obj and "messageType" in obj:
         return _cw_subscription(obj)
+    if "resourceLogs" in obj:
+        return _otlp_logs(obj)
     if isinstance(obj.get("_source"), dict):
         obj = obj["_source"]  # an Elasticsearch/OpenSearch hit (elasticdump, _search output)
     if "msg" in obj:
@@ -1114,7 +1159,7 @@ def _docker(raw: bytes) -> Unwrapped | None:
         s = s[1:]  # `journalctl -o json-seq` (RFC 7464 JSON text sequences): a record separator before each object
     if s[:1] != b"{":
         return _fluent_bit(s) if b": [" in s[:530] else None
-    if not any(k in s for k in _ENV_TEXT_BYTES):
+    if not any(k in s for k in _ENV_TEXT_BYTES) and b'"resourceLogs"' not in s[:64]:
         return None
     try:
         obj = json.loads(s)

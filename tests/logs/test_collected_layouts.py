@@ -101,3 +101,21 @@ def test_kibana_date_formats(value, want):
 def test_syslog_lines_with_and_without_a_host(line, key, text):
     res = F._syslog(line)
     assert (res.key, res.inner) == (key, text)
+
+
+def _otlp(*bodies: str, time: str = "1700000000123456789") -> bytes:
+    recs = ",".join(f'{{"timeUnixNano":"{time}","body":{{"stringValue":"{b}"}}}}' for b in bodies)
+    return ('{"resourceLogs":[{"resource":{"attributes":[{"key":"k8s.pod.name","value":{"stringValue":"kube-apiserver-'
+            'cp-1"}}]},"scopeLogs":[{"scope":{},"logRecords":[' + recs + "]}]}]}").encode()
+
+
+def test_otlp_json_of_one_record_is_its_line():
+    res = F._docker(_otlp(TLS))
+    assert (res.fmt, res.key, res.outer_ns) == ("envelope", b"kube-apiserver-cp-1", 1700000000123456789)
+    assert res.inner.startswith(b"I1114 22:13:20.123001")
+
+
+@pytest.mark.parametrize("data", [_otlp(TLS, WARN), _otlp(), _otlp(TLS).replace(b'"stringValue"', b'"intValue"', 2)])
+def test_otlp_json_of_several_or_no_records_is_counted_with_a_reason(data):
+    res = F._docker(data)
+    assert res.fmt == "envelope" and res.inner is None and res.unparsed == F.OTLP_REASON
