@@ -778,9 +778,11 @@ def _nested(res: Unwrapped) -> Unwrapped:
 KUBECTL_PREFIX_RE = re.compile(rb"^\[([a-z]+/[^\]\s/]+/[^\]\s/]+)\] ")
 #: ``kubetail`` (johanhaleby/kubetail) puts the pod in brackets before every line: ``[<pod>] <line>`` (``-t``: the
 #: kubelet time after it); recognised where a time or a klog header follows, the pod's other lines (stack frames)
-#: by their prefix then (:attr:`Unwrapper.stern_keys`), as stern's
+#: by their prefix then (:attr:`Unwrapper.stern_keys`), as stern's; a pod of several containers (OpenShift's
+#: kube-apiserver pod and its sidecars) gets ``[<pod> <container>]``
 KUBETAIL_RE = re.compile(
-    rb"^(\[[a-z0-9][a-z0-9.\-]{0,252}\]) (?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d|[IWEF]\d{4} \d\d:\d\d:\d\d)"
+    rb"^(\[[a-z0-9][a-z0-9.\-]{0,252}(?: [a-z0-9][a-z0-9\-]{0,62})?\]) "
+    rb"(?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d|[IWEF]\d{4} \d\d:\d\d:\d\d)"
 )
 #: the stream labels ``logcli query`` prints between the time and the line: ``<time> {app="…", pod="…"} <line>``
 LOKI_LABELS_RE = re.compile(rb'^\{[\w.]+="(?:[^"\\]|\\.)*"(?:, [\w.]+="(?:[^"\\]|\\.)*")*\} ')

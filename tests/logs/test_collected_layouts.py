@@ -119,3 +119,15 @@ def test_otlp_json_of_one_record_is_its_line():
 def test_otlp_json_of_several_or_no_records_is_counted_with_a_reason(data):
     res = F._docker(data)
     assert res.fmt == "envelope" and res.inner is None and res.unparsed == F.OTLP_REASON
+
+
+@pytest.mark.parametrize("line, key", [
+    (b"[kube-apiserver-cp-1] " + TLS.encode(), b"[kube-apiserver-cp-1]"),
+    (b"[kube-apiserver-cp-1 kube-apiserver-check-endpoints] " + TLS.encode(),
+     b"[kube-apiserver-cp-1 kube-apiserver-check-endpoints]"),
+    (b"[kube-apiserver-cp-1 kube-apiserver] 2023-11-14T22:13:20.2Z " + TLS.encode(),
+     b"[kube-apiserver-cp-1 kube-apiserver]"),
+])
+def test_kubetail_prefix_with_and_without_the_container(line, key):
+    res = F._kubectl(line)
+    assert res.key == key and res.inner.endswith(b"EOF")
