@@ -131,3 +131,15 @@ def test_otlp_json_of_several_or_no_records_is_counted_with_a_reason(data):
 def test_kubetail_prefix_with_and_without_the_container(line, key):
     res = F._kubectl(line)
     assert res.key == key and res.inner.endswith(b"EOF")
+
+
+@pytest.mark.parametrize("text", [
+    f"2023-11-14T22:13:20.123456789Z stderr F {TLS}\r\n2023-11-14T22:13:21.5Z stderr F {WARN}\n",
+    f"Nov 14 22:13:20 cp-1 kube-apiserver[1187]: {TLS}\nNov 14 22:13:21 cp-1 kube-apiserver[1187]: {WARN}\r\n",
+    f"{TLS}\n{WARN}\r\n",
+])
+def test_mixed_line_ends_give_the_records_of_lf(tmp_path, text):
+    # a copy saved on Windows with lines appended on Linux (ROB-1): CRLF and LF in one file
+    _, _, mixed = _run(tmp_path, text.encode())
+    _, _, plain = _run(tmp_path, text.replace("\r\n", "\n").encode())
+    assert list(mixed["message"]) == list(plain["message"]) and list(mixed["lineno"]) == [1, 2]
