@@ -1607,7 +1607,9 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
 #: the ``Script started on …`` / ``Script done on …`` lines of a ``script`` typescript. Also the Go runtime's own
 #: crash report, written to stderr between klog lines: ``panic: …`` (an unrecovered panic: the process dies),
 #: ``fatal error: …`` (an unrecoverable throw: concurrent map writes, out of memory) and ``runtime/cgo: …`` (a
-#: thread that cannot be created); their stack follows as continuation lines (a nested ``\tpanic: `` is indented)
+#: thread that cannot be created); their stack follows as continuation lines (a nested ``\tpanic: `` is indented).
+#: And a klog header cut short (``I0506 07:24:``: the file ends mid-line, a truncated ``.gz`` rotation, a crash):
+#: another record's start, never text of the record before it
 RECORD_START_RE = re.compile(
     rb"^(?:-- .* --$|==> .* <==$|Log file created at: |Flag --\S+ has been deprecated|Error: "
     rb"|panic: |fatal error: |runtime/cgo: "
@@ -1615,7 +1617,8 @@ RECORD_START_RE = re.compile(
     rb"|-- cursor: |Error from server \(|[+-] (?:\S+ )?\S+ \xe2\x80\xba \S+$"
     rb"|error: |At (?:line:\d+|.+:\d+) char:\d+$"
     rb"|\$(?: |$)|[\w.\-]+@[\w.\-]+(?::[^\s$#]{0,80}| [^\s$#]{1,80} )[$#](?: |$)"
-    rb"|\[[\w.\-]+@[\w.\-]+ [^\]\s]{1,80}\][$#](?: |$)|Script (?:started|done) on )"
+    rb"|\[[\w.\-]+@[\w.\-]+ [^\]\s]{1,80}\][$#](?: |$)|Script (?:started|done) on "
+    rb"|[IWEF]\d{4} \d\d:[\d:.]*(?: +\d+(?: [^\]\s]*)?)?$)"
 )
 
 

@@ -143,3 +143,18 @@ def test_mixed_line_ends_give_the_records_of_lf(tmp_path, text):
     _, _, mixed = _run(tmp_path, text.encode())
     _, _, plain = _run(tmp_path, text.replace("\r\n", "\n").encode())
     assert list(mixed["message"]) == list(plain["message"]) and list(mixed["lineno"]) == [1, 2]
+
+
+@pytest.mark.parametrize("cut", ["I1114 22:13:21.", "W1114 22:13:21.500000       1 lea", "E1114 22:1"])
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_klog_header_cut_short_starts_a_record(tmp_path, cut, gz):
+    # the file ends mid-line (a crash, a truncated .gz rotation): the cut line is no text of the record before it
+    data = f"2023-11-14T22:13:20.123456789Z stderr F {TLS}\n2023-11-14T22:13:21.5Z stderr F {cut}".encode()
+    if gz:
+        import gzip
+
+        data = gzip.compress(data)[:-8]  # the rotation was cut: no gzip trailer
+    res, src, rec = _run(tmp_path, data)
+    assert list(rec["lineno"]) == [1, 2] and list(rec["n_lines"]) == [1, 1]
+    assert rec.loc[1, "ts_outer"] == pd.Timestamp("2023-11-14T22:13:21.5Z")
+    assert ("truncated" in str(src["error"])) == gz
