@@ -1963,7 +1963,7 @@ class _SourceRun:
         if self.other is not None:
             # after the kept groups, as when every group was judged at the end (examples, findings order)
             for f, st in self.other.fam.items():
-                _merge_family_totals(self.fam, f, st)
+                _add_family(self.fam, f, st)
             for fk, st in self.other.findings.items():
                 _merge_finding(self.findings, fk, st)
             self.agg.tls_groups.append({**self.other.row(self.src.name), "_delta_src": self})
@@ -2208,20 +2208,6 @@ def _is_sealed(g: Any) -> bool:
     return isinstance(g, WindowedGroup) and g.sealed
 
 
-def _merge_family_totals(fam: dict[int, list[Any]], f: int, st: list[Any]) -> None:
-    """Add family totals ``st`` (``[count, harmless, first, last, example, actionable example]``) to ``fam``."""
-    g = fam.get(f)
-    if g is None:
-        fam[f] = list(st)
-        return
-    g[0] += st[0]
-    g[1] += st[1]
-    g[2] = st[2] if g[2] is None else (g[2] if st[2] is None else min(g[2], st[2]))
-    g[3] = st[3] if g[3] is None else (g[3] if st[3] is None else max(g[3], st[3]))
-    g[4] = g[4] if g[4] is not None else st[4]
-    g[5] = g[5] if g[5] is not None else st[5]
-
-
 def _merge_finding(findings: dict[tuple[int, str], list[Any]], fk: tuple[int, str], st: list[Any]) -> None:
     """Add a finding's ``[count, severity, first, last, example, why, priority]`` to ``findings``."""
     g = findings.get(fk)
@@ -2441,8 +2427,8 @@ def _add_family(table: dict[int, list[Any]], f: int, e: list[Any]) -> None:
     g[1] += e[1]
     g[2] = e[2] if g[2] is None else (g[2] if e[2] is None else min(g[2], e[2]))
     g[3] = e[3] if g[3] is None else (g[3] if e[3] is None else max(g[3], e[3]))
-    g[4] = g[4] or e[4]
-    g[5] = g[5] or e[5]
+    g[4] = g[4] if g[4] is not None else e[4]
+    g[5] = g[5] if g[5] is not None else e[5]
 
 
 def _add_finding(table: dict[tuple[int, str], list[Any]], fk: tuple[int, str], e: list[Any]) -> None:

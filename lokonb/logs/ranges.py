@@ -351,7 +351,7 @@ def export(run: _SourceRun) -> dict[str, Any]:
 def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
     """Chain the ranges' line numbers and year offsets and merge them into ``run`` (False: not exact; ``run``
     is then untouched)."""
-    from lokonb.logs.analysis import _merge_family_totals, _merge_finding, _shift_years
+    from lokonb.logs.analysis import _add_family, _merge_finding, _shift_years
 
     if any(r["error"] for r in results[:-1]) or results[0]["stats"]["records"] == 0:
         return False
@@ -392,7 +392,7 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
             if len(run.unparsed) < o.max_unparsed_examples:
                 run.unparsed.append({**u, "lineno": u["lineno"] + line0})
         for f, st in r["fam"].items():
-            _merge_family_totals(run.fam, f, [st[0], st[1], sh(st[2]), sh(st[3]), st[4], st[5]])
+            _add_family(run.fam, f, [st[0], st[1], sh(st[2]), sh(st[3]), st[4], st[5]])
         run.sev.update(r["sev"])
         if r["timeline"] is not None:
             b, fam, harmless, cnt = r["timeline"]
