@@ -599,16 +599,20 @@ def _shape_problem(obj: Mapping[str, Any]) -> str | None:
 
 
 def _guarded(fn: Any, obj: Mapping[str, Any], *args: Any) -> Any:
-    """Run ``fn(obj, ...)``; a wrongly shaped object becomes a DumpError naming it instead of a traceback."""
+    """Run ``fn(obj, ...)``; a wrongly shaped object becomes a DumpError naming it instead of a traceback. The
+    shapes are checked first: a wrong type that raises nothing (``hostNetwork: "no"`` is truthy) would change the
+    verdict silently."""
+    shape = _shape_problem(obj)
     try:
-        return fn(obj, *args)
+        if shape is None:
+            return fn(obj, *args)
+        problem = f"is malformed: {shape}"
     except (AttributeError, TypeError, ValueError, KeyError) as exc:
-        raw = obj.get("metadata")
-        meta: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
-        ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
-        shape = _shape_problem(obj)
-        problem = f"is malformed: {shape}" if shape else f"is malformed ({exc.__class__.__name__}: {exc})"
-        raise DumpError(f"{obj.get('kind')} {ns}{meta.get('name')} {problem}") from None
+        problem = f"is malformed ({exc.__class__.__name__}: {exc})"
+    raw = obj.get("metadata")
+    meta: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    ns = f"{meta.get('namespace')}/" if meta.get("namespace") else ""
+    raise DumpError(f"{obj.get('kind')} {ns}{meta.get('name')} {problem}")
 
 
 class _Auditor:

@@ -247,6 +247,8 @@ def test_malformed_rules_are_dump_errors(rule):
         ({**pod("p"), "spec": ["not", "a", "mapping"]}, "spec must be a mapping, got ['not'"),
         ({**pod("p"), "metadata": {"name": "p", "namespace": "apps", "labels": ["x"]}},
          "metadata.labels must be a mapping of label names to values, got ['x']"),
+        # raises nothing when read, but a truthy string would have made the pod host-networked (reachable)
+        ({**pod("p"), "spec": {**pod("p")["spec"], "hostNetwork": "no"}}, "spec.hostNetwork must be true or false"),
     ],
 )
 def test_malformed_pods_are_dump_errors(broken, field):
