@@ -351,11 +351,11 @@ def _resource(res: Obj, path: str, ctx: _Ctx, *, is_config: bool = False) -> dic
     if res.get("inline") is not None:
         data = res["inline"].encode("utf-8")
         if is_config:
-            _check_inline_config(res["inline"], res.at("inline"), f"{path}.inline", ctx)
+            _check_inline_config(res["inline"], res.at("inline"), path, "inline", ctx)
     elif res.get("local") is not None:
         data = _read_local(ctx, res["local"], f"{path}.local", res.at("local"))
         if data is not None and is_config:
-            _check_inline_config(data.decode("utf-8", "replace"), res.at("local"), f"{path}.local", ctx)
+            _check_inline_config(data.decode("utf-8", "replace"), res.at("local"), path, "local", ctx)
     if data is not None:
         source, comp = encode_inline(data, res.get("compression"), ctx.auto_compress)
         out["source"] = source
@@ -424,18 +424,22 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     return line, max(col, 1)
 
 
-def _check_inline_config(text: str, at: tuple[int, int], path: str, ctx: _Ctx) -> None:
+def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: str, ctx: _Ctx) -> None:
     err = go_json_error(text)
     if err:
         msg, line, col = err
         ctx.r.error(msg, (line, col))
-        ctx.r.error("config is not valid", at, path)
+        ctx.r.error("config is not valid", at, f"{res_path}.{field}")
         return
     cfg = json.loads(text)
     version = cfg.get("ignition", {}).get("version") if isinstance(cfg, dict) else None
-    if version not in ("3.0.0", "3.1.0", "3.2.0", "3.3.0", "3.4.0"):
+    # Butane parses the config with the types of the spec it emits (v3_3 for 1.0.0, v3_4 for 1.1.0): any other
+    # valid version is Ignition's ErrUnknownVersion, reported on <resource>.version (base/v0_4/util.go)
+    if version != VERSIONS[ctx.version]:
         ctx.r.warning(
-            "skipping validation for the merge/replace ignition config due to an unkown version", at, path
+            "skipping validation for the merge/replace ignition config due to an unkown version",
+            at,
+            f"{res_path}.version",
         )
 
 

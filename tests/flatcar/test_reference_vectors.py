@@ -109,6 +109,11 @@ FIXES = [
     "bu-ignval-error-s3-version-id",
     "bu-ignval-hash-sum-not-hex",
     "bu11-ignval-error-arn-format",
+    # Butane: an inline merge/replace config is parsed with the types of the emitted spec, so any other version
+    # (3.2.0 under flatcar 1.0.0, 3.3.0 under 1.1.0) is unknown; the warning is on <resource>.version
+    "bu-warning-merge-inline-unknown-version",
+    "bu-warning-replace-inline-older-version",
+    "bu11-warning-merge-inline-3_3-config",
 ]
 
 
