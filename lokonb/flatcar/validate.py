@@ -304,9 +304,12 @@ def semantic_findings(
         node_checks("directories", i, node)
     for i, d in enumerate(storage.get("disks") or []):
         if not d.get("device") and not v2:
-            err(f"$.storage.disks.{i}.device", "disk device is required")
-        elif not d.get("device", "").startswith("/"):
-            err(f"$.storage.disks.{i}.device", "path not absolute")
+            err(f"$.storage.disks.{i}.device", "disk device is required")  # Disk.Validate stops here
+        else:
+            if not d.get("device", "").startswith("/"):
+                err(f"$.storage.disks.{i}.device", "path not absolute")
+            if not v2:
+                _disk_partitions_3x(d.get("partitions") or [], f"$.storage.disks.{i}.partitions", err)
         for j, part in enumerate(d.get("partitions") or [] if not v2 else []):
             _partition_3x(part, f"$.storage.disks.{i}.partitions.{j}", err)
     for i, node in enumerate(storage.get("files") or []):
@@ -382,6 +385,8 @@ def _partition_3x(p: dict[str, Any], path: str, err: Any) -> None:
         or p.get("startMiB") is not None or p.get("sizeMiB") is not None
     ):
         err(path, "shouldExist specified false with other options also specified")
+    if not p.get("number") and p.get("label") is None:
+        err(path, "a partition number >= 1 or a label must be specified")
     label = p.get("label")
     if label is not None and len(label.encode()) > 36:
         err(f"{path}.label", "partition labels may not exceed 36 characters")
@@ -390,6 +395,19 @@ def _partition_3x(p: dict[str, Any], path: str, err: Any) -> None:
     for key in ("guid", "typeGuid"):
         if p.get(key) is not None and not GUID_FORM.match(p[key]):
             err(f"{path}.{key}", GUID_MESSAGE)
+
+
+def _disk_partitions_3x(parts: list[dict[str, Any]], path: str, err: Any) -> None:
+    """Disk.Validate's checks over its partitions, before each partition's own: the first number collision, a
+    should_exist false next to a number-0 entry, the first label collision (number 0 = next free, no collision)."""
+    j = _first_collision([p.get("number") or None for p in parts])
+    if j is not None:
+        err(f"{path}.{j}", "partition numbers collide")
+    if any(p.get("shouldExist") is False for p in parts) and any(not p.get("number") for p in parts):
+        err(path, "shouldExist is false for a partition and other partition(s) has start or size 0")
+    j = _first_collision([p.get("label") for p in parts])
+    if j is not None:
+        err(f"{path}.{j}", "cannot use the same partition label twice")
 
 
 def _filesystem_3x(fs: dict[str, Any], path: str, err: Any) -> None:
@@ -413,6 +431,8 @@ def _filesystem_3x(fs: dict[str, Any], path: str, err: Any) -> None:
 
 
 def _luks_3x(luks: dict[str, Any], path: str, err: Any, schemes: tuple[str, ...]) -> None:
+    if "/" in (luks.get("name") or ""):  # the name becomes /dev/mapper/<name>
+        err(f"{path}.name", "device names cannot contain slashes")
     label = luks.get("label")
     if label is not None and len(label.encode()) > 47:
         err(f"{path}.label", "luks device labels cannot be longer than 47 characters")
@@ -455,6 +475,18 @@ def _raid_3x(raid: dict[str, Any], path: str, err: Any) -> None:
     for j, dev in enumerate(raid.get("devices") or []):
         if not dev.startswith("/"):
             err(f"{path}.devices.{j}", "path not absolute")
+
+
+def _first_collision(values: list[Any]) -> int | None:
+    """Index of the first value (None skipped) seen before, as Ignition's partition*Collide helpers return it."""
+    seen: set[Any] = set()
+    for j, v in enumerate(values):
+        if v is None:
+            continue
+        if v in seen:
+            return j
+        seen.add(v)
+    return None
 
 
 def _partition_key(p: dict[str, Any]) -> str | None:
@@ -520,16 +552,7 @@ def _duplicates_3x(config: dict[str, Any], err: Any) -> None:
     for i, d in enumerate(storage.get("disks") or []):
         parts = d.get("partitions") or []
         pp = f"$.storage.disks.{i}.partitions"
-        # Ignition's disk checks run per rule over all partitions: numbers, then labels, then the list keys
-        dups([p.get("number") or None for p in parts], pp, lambda n: n, "partition numbers collide")
-        by_label: dict[str, list[int]] = {}
-        for j, p in enumerate(parts):  # two number-0 entries with one label are one partition (merged by label)
-            label, num = p.get("label"), p.get("number") or 0
-            if label and label in by_label and (num or any(by_label[label])):
-                err(f"{pp}.{j}", "cannot use the same partition label twice")
-            if label:
-                by_label.setdefault(label, []).append(num)
-        dups(parts, pp, _partition_key)
+        dups(parts, pp, _partition_key)  # the collisions of Disk.Validate are reported earlier
     nodes("files")
     dups(storage.get("filesystems"), "$.storage.filesystems", lambda f: f.get("device"))
     nodes("links")

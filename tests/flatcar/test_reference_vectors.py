@@ -114,6 +114,17 @@ FIXES = [
     "bu-warning-merge-inline-unknown-version",
     "bu-warning-replace-inline-older-version",
     "bu11-warning-merge-inline-3_3-config",
+    # Ignition 3 Disk.Validate before the partitions' own checks: first number collision only, should_exist false
+    # beside a number-0 entry, first label collision only (also for number-0 entries); nothing after a missing
+    # device; a partition needs a number or a label; LUKS names without slashes
+    "bu-ignval-error-disk-check-order",
+    "bu-ignval-error-disk-no-device-skips-collisions",
+    "bu-ignval-error-partition-first-collision-only",
+    "bu-ignval-error-partition-label-twice",
+    "bu-ignval-error-should-not-exist-beside-number-0",
+    "bu-ignval-error-partition-no-number-no-label",
+    "bu-ignval-error-luks-name-slash",
+    "bu-ignval-error-luks-check-order",
 ]
 
 
