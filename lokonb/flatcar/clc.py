@@ -551,6 +551,7 @@ def _unmarshal_entry(
 
 
 def _choose_etcd(ctx: _Ctx):  # type: ignore[no-untyped-def]
+    # EtcdVersion/FlannelVersion.Validate run on the version field, so ct positions their entries at its value
     def choose(version: str | None, vpos: tuple[int, int], mpos: tuple[int, int]):  # type: ignore[no-untyped-def]
         extra = {"version": STR}
         if version is None or version == "":
@@ -565,16 +566,16 @@ def _choose_etcd(ctx: _Ctx):  # type: ignore[no-untyped-def]
             return None
         major, minor, _ = v
         if major < 2 or (major == 2 and minor < 3):
-            ctx.r.error("Etcd version specified is not valid (too old)", mpos)
+            ctx.r.error("Etcd version specified is not valid (too old)", vpos)
             return None
         if major > 3:
-            ctx.r.error("Etcd version is not valid (too new)", mpos)
+            ctx.r.error("Etcd version is not valid (too new)", vpos)
             return None
         if (major == 2 and minor > 3) or (major == 3 and minor > 5):
             ctx.r.warning(
                 "Etcd minor version specified is too new, only options available in the previous "
                 "minor version will be accepted",
-                mpos,
+                vpos,
             )
         if major == 2:
             opts = sec.ETCD_2
@@ -602,13 +603,13 @@ def _choose_flannel(ctx: _Ctx):  # type: ignore[no-untyped-def]
             return None
         major, minor, _ = v
         if major == 0 and minor < 5:
-            ctx.r.error("invalid flannel version (too old)", mpos)
+            ctx.r.error("invalid flannel version (too old)", vpos)
             return None
         if major == 0 and minor > 7:
             ctx.r.warning(
                 "flannel minor version too new. Only options available in the previous minor version "
                 "will be supported",
-                mpos,
+                vpos,
             )
         if major > 0:  # ct knows no option set for flannel >= 1: every option is an unknown key
             return sec.option_struct("types.Flannel", [], extra), ([], version, 0)
