@@ -527,7 +527,7 @@ def _check_mode(src: Obj, path: str, ctx: _Ctx, directory: bool) -> None:
 
 
 def systemd_escape_path(path: str) -> str:
-    """``systemd-escape --path``."""
+    """``systemd-escape --path`` as go-systemd's unit.UnitNamePathEscape (which Butane uses) spells it."""
     trimmed = "/".join(p for p in path.split("/") if p)
     if not trimmed:
         return "-"
@@ -538,8 +538,8 @@ def systemd_escape_path(path: str) -> str:
             out.append("-")
         elif (ch.isascii() and (ch.isalnum() or ch in ":_.")) and not (i == 0 and ch == "."):
             out.append(ch)
-        else:
-            out.append(f"\\x{b:02x}")
+        else:  # Go's `\x%x`: no zero padding, so a tab is \x9 (systemd-escape itself would write \x09)
+            out.append(f"\\x{b:x}")
     return "".join(out)
 
 

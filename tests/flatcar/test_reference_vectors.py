@@ -129,6 +129,8 @@ FIXES = [
     "ct-error-etcd-too-old",
     "ct-error-etcd-major-too-new",
     "ct-error-flannel-too-old",
+    # Butane names mount units with go-systemd's UnitNamePathEscape: `\x%x`, so a tab is \x9, not \x09
+    "bu-mount-unit-name-escaping",
 ]
 
 
