@@ -107,7 +107,7 @@ def _disk(src: Any, out: dict[str, Any], r: Report) -> None:
         if psrc is None:
             continue
         label = part.get("label")
-        if label is not None and len(label) > 36:
+        if label is not None and len(label.encode()) > 36:  # Go's len(): bytes, not characters
             r.error("partition labels may not exceed 36 characters", psrc.at("label"))
         if label is not None and ":" in label:
             r.warning("partition label will be truncated to text before the colon", psrc.at("label"))
@@ -116,17 +116,18 @@ def _disk(src: Any, out: dict[str, Any], r: Report) -> None:
                 r.error(_GUID_MSG, psrc.at(skey))
 
 
+#: PasswdUser.Validate's checks, in its order (ignition v2_x passwd.go), one error per field set beside create
 _USER_LEVEL = (
-    "uid",
     "gecos",
+    "groups",
     "homeDir",
     "noCreateHome",
-    "primaryGroup",
-    "groups",
-    "noUserGroup",
     "noLogInit",
+    "noUserGroup",
+    "primaryGroup",
     "shell",
     "system",
+    "uid",
 )
 
 
@@ -159,7 +160,7 @@ def _filesystem(src: Any, out: dict[str, Any], r: Report) -> None:
             r.error("invalid filesystem format", msrc.at("format"))
         label = m.get("label")
         limit = _LABEL_LIMITS.get(fmt or "")
-        if label is not None and limit and len(label) > limit[0]:
+        if label is not None and limit and len(label.encode()) > limit[0]:  # bytes, as Go's len()
             r.error(
                 f"filesystem labels cannot be longer than {limit[0]} characters when using {fmt}",
                 msrc.at("label"),
@@ -171,7 +172,7 @@ def _filesystem(src: Any, out: dict[str, Any], r: Report) -> None:
 
 
 def _raid(src: Any, out: dict[str, Any], r: Report) -> None:
-    level = (out.get("level") or "").lower()
+    level = out.get("level") or ""  # Ignition's switch is case-sensitive: RAID1 is unrecognized
     if level not in checks.RAID_LEVELS:
         r.error("unrecognized raid level", src.at("level"))
     elif level in ("linear", "raid0", "0", "stripe") and out.get("spares"):

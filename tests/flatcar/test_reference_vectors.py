@@ -131,6 +131,11 @@ FIXES = [
     "ct-error-flannel-too-old",
     # Butane names mount units with go-systemd's UnitNamePathEscape: `\x%x`, so a tab is \x9, not \x09
     "bu-mount-unit-name-escaping",
+    # ct: Ignition 2.x checks of the output as its Go code runs them: label lengths in bytes, a case-sensitive RAID
+    # level, the create-conflict errors in PasswdUser.Validate's order
+    "ct-ignval2-error-label-bytes",
+    "ct-ignval2-error-raid-level-case",
+    "ct-ignval2-error-create-conflicts-order",
 ]
 
 
