@@ -141,34 +141,43 @@ def _user(src: Any, out: dict[str, Any], r: Report) -> None:
 
 
 def _filesystem(src: Any, out: dict[str, Any], r: Report) -> None:
+    """ignition v2_x filesystem.go: Filesystem.Validate at the filesystem (an error there stops the descent), then the
+    mount (Mount.Validate's format check at the mount; an error stops its fields: device, label), then the path."""
     m = out.get("mount")
-    if m is not None and "create" in m:
-        msrc = src.get("mount")
-        r.warning("the create object has been deprecated in favor of mount-level options", msrc.pos)
-        if m.get("options"):
-            r.error("cannot use both create object and mount-level options field", msrc.pos)
-        if m.get("wipeFilesystem"):
-            r.error("cannot use both create object and wipeFilesystem field", msrc.pos)
+    fatal: list[str] = []
     if m is None and "path" not in out:
-        r.error("filesystem is missing mount or path", src.pos)
-    if m is not None and "path" in out:
-        r.error("filesystem has both mount and path defined", src.pos)
+        fatal.append("filesystem is missing mount or path")
+    if m is not None:
+        if "path" in out:
+            fatal.append("filesystem has both mount and path defined")
+        if "create" in m:
+            if m.get("wipeFilesystem"):
+                fatal.append("cannot use both create object and wipeFilesystem field")
+            if m.get("options"):
+                fatal.append("cannot use both create object and mount-level options field")
+    for msg in fatal:
+        r.error(msg, src.pos)
+    if m is not None and "create" in m:
+        r.warning("the create object has been deprecated in favor of mount-level options", src.pos)
+    if fatal:
+        return
     if m is not None:
         msrc = src.get("mount")
         fmt = m.get("format")
         if fmt not in checks.FS_FORMATS[:-1]:
-            r.error("invalid filesystem format", msrc.at("format"))
-        label = m.get("label")
-        limit = _LABEL_LIMITS.get(fmt or "")
-        if label is not None and limit and len(label.encode()) > limit[0]:  # bytes, as Go's len()
-            r.error(
-                f"filesystem labels cannot be longer than {limit[0]} characters when using {fmt}",
-                msrc.at("label"),
-            )
-        if not m.get("device", "").startswith("/"):
-            r.error("path not absolute", msrc.at("device"))
+            r.error("invalid filesystem format", msrc.pos)
+        else:
+            if not m.get("device", "").startswith("/"):
+                r.error("path not absolute", msrc.at("device"))
+            label = m.get("label")
+            limit = _LABEL_LIMITS.get(fmt)
+            if label is not None and limit and len(label.encode()) > limit[0]:  # bytes, as Go's len()
+                r.error(
+                    f"filesystem labels cannot be longer than {limit[0]} characters when using {fmt}",
+                    msrc.at("label"),
+                )
     if out.get("path") is not None and not out["path"].startswith("/"):
-        r.error("path not absolute", src.at("path"))
+        r.error(f'filesystem "{out.get("name", "")}": path not absolute', src.at("path"))
 
 
 def _raid(src: Any, out: dict[str, Any], r: Report) -> None:

@@ -136,6 +136,14 @@ FIXES = [
     "ct-ignval2-error-label-bytes",
     "ct-ignval2-error-raid-level-case",
     "ct-ignval2-error-create-conflicts-order",
+    # ct: Ignition 2.x filesystem checks as filesystem.go runs them: struct-level at the filesystem (wipe before
+    # options, then the warning; an error stops the descent), the format at the mount mapping, device before label,
+    # and ValidatePath's message naming the filesystem
+    "ct-ignval2-error-filesystem-create-conflicts",
+    "ct-ignval2-error-filesystem-path-relative",
+    "ct-ignval2-error-filesystem-format-stops-mount",
+    "ct-ignval2-error-mount-device-then-label",
+    "ct-ignval2-error-filesystem-mount-and-path",
 ]
 
 
