@@ -103,6 +103,12 @@ def _disk(src: Any, out: dict[str, Any], r: Report) -> None:
         r.error("disk device is required", src.pos)
     elif not out["device"].startswith("/"):
         r.error("path not absolute", src.at("device"))
+    # Disk.ValidatePartitions (at the partitions list): ct writes no sector sizes and no shouldExist, so overlap,
+    # alignment and should-exist checks cannot fire; the number collision (number 0 = next free) can. (Some v2_3 builds
+    # also reject duplicate labels; unconfirmed for ct's ignition, so not checked.)
+    numbers = [p.get("number") for p in out.get("partitions", []) if p.get("number")]
+    if len(numbers) != len(set(numbers)):
+        r.error("partition numbers collide", src.at("partitions"))
     for part, psrc in zip(out.get("partitions", []), src.get("partitions") or [], strict=False):
         if psrc is None:
             continue
