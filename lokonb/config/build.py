@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lokonb.config import legacy
 from lokonb.config.coerce import BadValue, convert, show
 from lokonb.config.errors import ConfigValidationError, Issue
 from lokonb.config.fields import (
@@ -63,6 +64,8 @@ class RawDefinition:
     #: how the source format spells attribute names in "allowed:" lists (lokocfg: ``worker_pool`` blocks, whose
     #: ``name`` is the block label and so not an attribute); absent names are listed as they are
     spelling: Mapping[str, str | None] = field(default_factory=dict)
+    #: the source is a lokocfg (HCL): suggestions are written as HCL, else as YAML
+    hcl: bool = False
 
 
 def key_path(base: str, key: str | int) -> str:
@@ -112,8 +115,9 @@ class Collector:
 
 
 def _check_block(col: Collector, data: Any, table: tuple[Field, ...], base: str, raw: RawPath,
-                 *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Type-check one block's attributes; returns name -> converted value (or INVALID). Unknown names reported."""
+                 *, skip: tuple[str, ...] = (), level: str = "") -> dict[str, Any]:
+    """Type-check one block's attributes; returns name -> converted value (or INVALID). Unknown names reported,
+    names of older Lokomotive releases and other platforms (``legacy``, by ``level``) with what to write now."""
     allowed = tuple(n for n in (col.raw.spelling.get(k, k) for k in names(table) + skip) if n)
     out: dict[str, Any] = {}
     if data is None:
@@ -128,7 +132,11 @@ def _check_block(col: Collector, data: Any, table: tuple[Field, ...], base: str,
         spec = by_name.get(key)
         path = attr_path(base, str(key))
         if spec is None:
-            col.add(path, f"unknown attribute; {suggest(str(key), allowed)}", raw=(*raw, key), rule="unknown")
+            old = legacy.hint(level, str(key), None if value is INVALID else value, hcl=col.raw.hcl)
+            if old is not None:
+                col.add(path, old[1], raw=(*raw, key), rule=old[0])
+            else:
+                col.add(path, f"unknown attribute; {suggest(str(key), allowed)}", raw=(*raw, key), rule="unknown")
             continue
         if value is INVALID:  # the source already reported it (a lokocfg expression that failed to evaluate)
             out[key] = INVALID
@@ -196,7 +204,7 @@ def resolve(raw: RawDefinition, col: Collector) -> Resolved:
     """Type-check every block and fill defaults and derived values."""
     cluster_in = raw.cluster if isinstance(raw.cluster, Mapping) else {}
     c = _defaults(_check_block(col, raw.cluster, CLUSTER_FIELDS, "", ("cluster",),
-                               skip=("worker_pools", "oidc")), CLUSTER_FIELDS)
+                               skip=("worker_pools", "oidc"), level="cluster"), CLUSTER_FIELDS)
     valid_name = c.get("cluster_name") if isinstance(c.get("cluster_name"), str) else "cluster"
     if "asset_dir" not in c:
         c["asset_dir"] = Path("lokonb-assets") / str(valid_name)
@@ -218,8 +226,8 @@ def resolve(raw: RawDefinition, col: Collector) -> Resolved:
     oidc = None
     # `oidc: {}` (Lokomotive's `oidc {}`) turns OIDC on; null/absent leaves it off.
     if cluster_in.get("oidc") not in (None, False):
-        oidc = _defaults(_check_block(col, cluster_in["oidc"], OIDC_FIELDS, "oidc", ("cluster", "oidc")),
-                         OIDC_FIELDS)
+        oidc = _defaults(_check_block(col, cluster_in["oidc"], OIDC_FIELDS, "oidc", ("cluster", "oidc"),
+                                      level="oidc"), OIDC_FIELDS)
         if "issuer_url" not in oidc:
             oidc["issuer_url"] = f"https://dex.{valid_name}.{c.get('dns_zone')}"
     return Resolved(cluster=c, pools=_resolve_pools(col, cluster_in, c), oidc=oidc, aws=aws, state=state)
@@ -252,7 +260,7 @@ def _resolve_pools(col: Collector, cluster_in: Mapping[str, Any], c: dict[str, A
         name = data.get("name") if isinstance(data, Mapping) else None
         base = pool_base(i, name)
         raw = ("cluster", "worker_pools", i)
-        p = _defaults(_check_block(col, data, POOL_FIELDS, base, raw), POOL_FIELDS)
+        p = _defaults(_check_block(col, data, POOL_FIELDS, base, raw, level="pool"), POOL_FIELDS)
         if "ssh_pubkeys" not in p or p["ssh_pubkeys"] == ():
             p["ssh_pubkeys"] = c.get("ssh_pubkeys", ())
         for inherited in ("imds_v2_required", "metadata_hop_limit"):

@@ -810,7 +810,7 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
     _string_labels(cluster, locate, issues)
     _placeholders(cluster, cluster_source.path, issues)
     raw = RawDefinition(cluster=cluster, aws={}, state=state, file=str(path), issues=issues, locate=locate,
-                        spelling=_SPELLING)
+                        spelling=_SPELLING, hcl=True)
     config, found = validate_raw(raw)
     return Loaded(config, tuple(i for i in found if i.severity != "error"))
 

@@ -1,0 +1,216 @@
+"""Configs of older Lokomotive releases and of their docs' examples (composed fixtures in
+``tests/fixtures/lokocfg_history/``, sources in its README): what lokonb says about names that were renamed or
+removed across releases, other platforms' attributes and the docs' own mistakes, and that doing what it says
+makes the config load."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lokonb.config import ConfigValidationError, legacy, load_yaml, read_lokocfg
+from lokonb.config.fields import CLUSTER_FIELDS, OIDC_FIELDS, POOL_FIELDS, names
+
+HISTORY = Path(__file__).parents[1] / "fixtures" / "lokocfg_history"
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"
+LEVELS = {"cluster": CLUSTER_FIELDS, "pool": POOL_FIELDS, "oidc": OIDC_FIELDS}
+
+
+def _where(fixture: str, text: str) -> str:
+    """``file:line`` of the first line of a fixture holding ``text``."""
+    path = HISTORY / fixture
+    number = next(n for n, line in enumerate(path.read_text().split("\n"), 1) if text in line)
+    return f"{path}:{number}"
+
+
+def _issues(fixture: str, vars_name: str | None) -> tuple[Any, ...]:
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(HISTORY / fixture, HISTORY / vars_name if vars_name else None)
+    return exc.value.issues
+
+
+# --- the tables themselves --------------------------------------------------------------------------------------
+
+def test_legacy_names_are_not_attributes_and_point_at_real_ones():
+    """A table entry for a current name would hide it; a replacement must exist where it is said to be."""
+    for item in legacy.LEGACY:
+        assert item.name not in names(LEVELS[item.level]), item
+        assert (item.to is None) != (item.advice == ""), item
+        if item.to is not None:
+            assert item.to[1] in names(LEVELS[item.to[0]]), item
+    for level, name in legacy.OTHER_PLATFORMS:
+        assert name not in names(LEVELS[level]), name
+
+
+@pytest.mark.parametrize(("level", "name", "value", "hcl", "rule", "text"), [
+    ("cluster", "worker_count", 3, True, "legacy", 'worker_pool "<name>" { count = 3 }'),
+    ("cluster", "worker_count", 3, False, "legacy", "worker_pools: [{name: <name>, count: 3}]"),
+    ("cluster", "worker_type", "m5.large", False, "legacy", "instance_type: m5.large"),
+    ("cluster", "worker_price", "0.05", True, "legacy", 'spot_price = "0.05"'),
+    ("cluster", "os_image", "flatcar-beta", True, "legacy", 'write os_channel = "beta"'),
+    ("cluster", "os_image", "flatcar-beta", False, "legacy", "write os_channel: beta"),
+    ("cluster", "ssh_pubkey", "~/.ssh/k.pub", True, "legacy", 'ssh_pubkeys = [file(pathexpand("~/.ssh/k.pub"))]'),
+    ("cluster", "ssh_pubkey", "/keys/k.pub", True, "legacy", 'ssh_pubkeys = [file("/keys/k.pub")]'),
+    ("cluster", "ssh_pubkey", "~/.ssh/k.pub", False, "legacy", "ssh_pubkeys: [<the text of ~/.ssh/k.pub>]"),
+    ("cluster", "ssh_pubkey", KEY, True, "legacy", f'ssh_pubkeys = ["{KEY}"]'),
+    ("cluster", "set_csi_driver_iam_role", True, True, "legacy", "write enable_csi = true"),
+    ("cluster", "networking", "calico", True, "legacy", "Calico is the only network plugin"),
+    ("cluster", "kube_apiserver_extra_flags", ["-v=1"], True, "legacy", "sets no extra kube-apiserver flags"),
+    ("pool", "worker_type", "r5.large", True, "legacy", 'write instance_type = "r5.large"'),
+    ("cluster", "worker_clc_snippets", ["storage:\n  files: []\n"], True, "legacy", "{ clc_snippets = ... }"),
+    ("cluster", "project_id", "p-1", True, "platform", 'cluster "packet" / "equinixmetal", not of cluster "aws"'),
+    ("cluster", "subscription_id", "s", True, "platform", 'an attribute of cluster "aks"'),
+    ("cluster", "matchbox_endpoint", "m:8081", True, "platform", 'cluster "bare-metal"'),
+    ("pool", "node_type", "c3.small.x86", True, "platform", 'on AWS write instance_type = "<an EC2 instance type'),
+    ("pool", "vm_size", "Standard_D2_v2", False, "platform", "on AWS write instance_type: "),
+])
+def test_hint(level, name, value, hcl, rule, text):
+    got = legacy.hint(level, name, value, hcl=hcl)
+    assert got is not None and got[0] == rule and text in got[1], got
+
+
+def test_no_hint_for_other_names_or_levels():
+    assert legacy.hint("cluster", "controler_type", "x", hcl=True) is None
+    assert legacy.hint("oidc", "worker_count", 1, hcl=True) is None  # only where the old name lived
+    assert legacy.hint("pool", "project_id", "x", hcl=True) is None
+
+
+# --- whole configs ---------------------------------------------------------------------------------------------
+
+#: fixture, vars file, the exact set of (path, rule) errors, and message fragments by path.
+CONFIGS: list[tuple[str, str | None, set[tuple[str, str]], dict[str, str]]] = [
+    ("pre-pools.lokocfg", "pre-pools.vars", {
+        ("networking", "legacy"), ("worker_count", "legacy"), ("worker_type", "legacy"),
+        ("worker_clc_snippets", "legacy"), ("worker_price", "legacy"), ("worker_target_groups", "legacy"),
+        ("worker_pool", "V1"),
+    }, {
+        "networking": "removed before Lokomotive v0.1.0",
+        "worker_count": 'write it in each worker pool: worker_pool "<name>" { count = 4 }',
+        "worker_type": 'worker_pool "<name>" { instance_type = "m5.large" }',
+        "worker_price": 'worker_pool "<name>" { spot_price = "0.04" }',
+        "worker_target_groups": 'worker_pool "<name>" { target_groups = [] }',
+    }),
+    ("early-lokoctl/cluster.lokocfg", "early-lokoctl/lokocfg.vars", {
+        ("os_image", "legacy"), ("ssh_pubkey", "legacy"), ("worker_clc_snippets", "legacy"),
+        ("ssh_pubkeys", "required"), ("worker_pool", "V1"),
+    }, {
+        "os_image": 'write os_channel = "edge"',
+        "ssh_pubkey": f'write ssh_pubkeys = [file("{os.path.expanduser("~/.ssh/id_ed25519.pub")}")]',
+        "worker_clc_snippets": 'worker_pool "<name>" { clc_snippets = ... }',
+    }),
+    ("reference-v0.2.lokocfg", "reference.vars", {
+        ("controller_type", "expression"), ("tags", "block"), ("dns_zone_id", "expression"),
+        ("set_csi_driver_iam_role", "legacy"), ("enable_aggreation", "unknown"),
+    }, {
+        "set_csi_driver_iam_role": "write enable_csi = true",
+        "enable_aggreation": 'did you mean "enable_aggregation"?',
+    }),
+    ("reference-note.lokocfg", None, {('worker_pool["my-worker-pool"].worker_type', "legacy")}, {
+        'worker_pool["my-worker-pool"].worker_type': 'write instance_type = "r5.large"',
+    }),
+    ("ci-extra-flags.lokocfg", "ci.vars", {("kube_apiserver_extra_flags", "legacy")}, {
+        "kube_apiserver_extra_flags": "accepted before Lokomotive v0.2.0",
+    }),
+    ("ci-csi-oidc.lokocfg", "ci.vars", {("set_csi_driver_iam_role", "legacy")}, {}),
+    ("quickstart-draft.lokocfg", None, {("project_id", "platform")}, {
+        "project_id": 'an attribute of cluster "packet" / "equinixmetal", not of cluster "aws"; remove it',
+    }),
+]
+
+
+@pytest.mark.parametrize(("fixture", "vars_name", "errors", "messages"), CONFIGS, ids=[c[0] for c in CONFIGS])
+def test_history_config_issues(fixture, vars_name, errors, messages):
+    issues = _issues(fixture, vars_name)
+    assert {(i.path, i.rule) for i in issues if i.severity == "error"} == errors
+    for path, text in messages.items():
+        found = [i for i in issues if i.path == path]
+        assert found and text in found[0].message, (path, found)
+    for issue in issues:
+        if issue.rule in ("legacy", "platform"):  # located at the attribute's own line
+            name = issue.path.rsplit(".", 1)[-1]
+            assert issue.source == _where(fixture, f"{name} "), issue
+
+
+#: What each message says to write, applied to the fixture (old -> new, in order): the config then loads with the
+#: values the old attributes had.
+FIXES: list[tuple[str, str | None, list[tuple[str, str]], dict[str, Any]]] = [
+    ("pre-pools.lokocfg", "pre-pools.vars", [
+        ('  networking = "flannel"\n', ""),
+        ("  worker_count = var.workers\n", ""), ("  worker_type = var.worker_kind\n", ""),
+        ("  worker_clc_snippets = var.worker_snippets\n", ""), ("  worker_price = var.worker_bid\n", ""),
+        ("  worker_target_groups = var.worker_tgs\n", ""),
+        ("  enable_reporting = false\n", '  enable_reporting = false\n  worker_pool "old" {\n    count = var.workers\n'
+         "    instance_type = var.worker_kind\n    clc_snippets = var.worker_snippets\n"
+         "    spot_price = var.worker_bid\n    target_groups = var.worker_tgs\n  }\n"),
+    ], {"worker_pools[0].count": 4, "worker_pools[0].instance_type": "m5.large", "worker_pools[0].spot_price": "0.04",
+        "network_mtu": 1480, "os_channel": "beta", "region": "eu-west-1", "controller_count": 3,
+        "state.key": "clusters/oldtimer/terraform.tfstate.lokonb.json"}),
+    ("early-lokoctl/cluster.lokocfg", "early-lokoctl/lokocfg.vars", [
+        ('os_image = "flatcar-edge"', 'os_channel = "edge"'),
+        ('ssh_pubkey = "${pathexpand(var.ssh_pubkey)}"', f'ssh_pubkeys = ["{KEY}"]'),
+        ("\tworker_clc_snippets = [", '\tworker_pool "edge" {\n\t\tcount = 2\n\t\tclc_snippets = ['),
+        ('custom.yaml")}"]\n\tcontroller', 'custom.yaml")}"]\n\t}\n\tcontroller'),
+    ], {"os_channel": "edge", "worker_pools[0].count": 2, "asset_dir": "/srv/lokoctl-assets/edgy",
+        "creds_path": os.path.expanduser("~/.aws/credentials")}),
+    ("reference-v0.2.lokocfg", "reference.vars", [
+        ("var.controller_type", '"t3.large"'), ("  tags {", "  tags = {"),
+        ("= route53_zone_id", "= var.route53_zone_id"), ("set_csi_driver_iam_role", "enable_csi"),
+        ("enable_aggreation", "enable_aggregation"),
+    ], {"enable_csi": True, "enable_aggregation": True, "tags": {"team": "blue", "stage": "dev"},
+        "dns_zone_id": "Z07REF12345XYZ", "network_mtu": 1480, "host_cidr": "10.0.0.0/16", "oidc.client_id": "gangway",
+        "worker_pools[0].lb_http_port": 8080, "disk_type": "gp3", "disk_iops": 3000}),
+    ("reference-note.lokocfg", None, [("worker_type", "instance_type")],
+     {"worker_pools[0].instance_type": "r5.large"}),
+    ("ci-extra-flags.lokocfg", "ci.vars", [('  kube_apiserver_extra_flags = [\n    "-v=1",\n  ]\n', "")],
+     {"os_channel": "edge", "worker_pools[0].spot_price": "0.09"}),
+    ("ci-csi-oidc.lokocfg", "ci.vars", [("set_csi_driver_iam_role", "enable_csi")],
+     {"enable_csi": True, "oidc.client_id": "clusterauth",
+      "oidc.issuer_url": "https://dex.ci1600000001-beef.ci.example.dev"}),
+    ("quickstart-draft.lokocfg", None, [('  project_id           = "00000000-1111-2222-3333-444444444444"\n', "")],
+     {"ignore_x509_cn_check": True, "region": "us-east-2"}),
+]
+
+
+def _lookup(data: Any, path: str) -> Any:
+    for part in path.split("."):
+        name, *indexes = re.findall(r"[^\[\]]+", part)
+        data = data[name]
+        for index in indexes:
+            data = data[int(index)]
+    return data
+
+
+@pytest.mark.parametrize(("fixture", "vars_name", "edits", "values"), FIXES, ids=[f[0] for f in FIXES])
+def test_doing_what_the_messages_say_makes_it_load(tmp_path, fixture, vars_name, edits, values):
+    source = HISTORY / fixture
+    text = source.read_text()
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    for extra in source.parent.glob("*.yaml"):  # a snippet the config reads with file()
+        (tmp_path / extra.name).write_text(extra.read_text())
+    cfg = tmp_path / source.name
+    cfg.write_text(text)
+    data = read_lokocfg(cfg, HISTORY / vars_name if vars_name else None).config.to_dict()
+    for path, value in values.items():
+        assert _lookup(data, path) == value, path
+
+
+# --- the same names in YAML parameters -------------------------------------------------------------------------
+
+def test_yaml_gets_the_same_hints_in_yaml_spelling():
+    cluster = {"cluster_name": "demo", "dns_zone": "example.com", "ssh_pubkeys": [KEY], "worker_count": 3,
+               "os_image": "flatcar-alpha", "project_id": "p",
+               "worker_pools": [{"name": "web", "count": 1, "worker_type": "m5.large", "node_type": "c3"}]}
+    with pytest.raises(ConfigValidationError) as exc:
+        load_yaml({"cluster": cluster})
+    got = {(i.path, i.rule): i.message for i in exc.value.issues}
+    assert "worker_pools: [{name: <name>, count: 3}]" in got["worker_count", "legacy"]
+    assert got["os_image", "legacy"].endswith("write os_channel: alpha")
+    assert got["project_id", "platform"].endswith("remove it")
+    assert got['worker_pool["web"].worker_type', "legacy"].endswith("write instance_type: m5.large")
+    assert "instance_type: " in got['worker_pool["web"].node_type', "platform"]
