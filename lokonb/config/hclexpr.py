@@ -239,7 +239,17 @@ class Parser:
             return self.call(name)
         if name == "var":
             return self.variable()
+        if self.peek() in ("", ",", "]", "}", ")"):
+            raise self.bare_name(name)
         raise self.unsupported()
+
+    def bare_name(self, name: str) -> ExprError:
+        """A name on its own (``dns_zone_id = route53_zone_id`` in Lokomotive's AWS reference): lokoctl says
+        "Unknown variable"; say what was probably meant."""
+        if name in self.ctx.declared:
+            return ExprError(f"`{name}` alone is not a value: refer to the variable as var.{name}")
+        return ExprError(f'`{name}` alone is not a value: write a string in quotes ("{name}"), or var.NAME for a '
+                         "variable")
 
     def string(self) -> Any:
         start = self.pos

@@ -129,6 +129,61 @@ def _line_depths(text: str) -> list[int]:
     return depths
 
 
+def _unclosed_string(text: str) -> tuple[int, int] | None:
+    """1-based (line, column) of the first quoted string that a line leaves open, heredocs and comments aside.
+
+    HCL strings cannot span lines, so that quote is the mistake (``worker_pool "pool {`` in Lokomotive's v0.1.0
+    AWS reference); the parser only notices it lines later, where the string's parity flips or the file ends.
+    Quotes inside ``${ ... }`` of a string (``"${file("x")}"``) are nested strings, not the end of the outer one.
+    """
+    heredoc, in_comment = None, False
+    for number, line in enumerate(text.split("\n"), start=1):
+        if heredoc is not None:
+            heredoc = None if line.strip() == heredoc else heredoc
+            continue
+        stack: list[list[Any]] = []  # ["str", column] or ["interp", brace depth]
+        i, n = 0, len(line)
+        while i < n:
+            top = stack[-1] if stack else None
+            if in_comment:
+                end = line.find("*/", i)
+                if end < 0:
+                    break
+                in_comment, i = False, end + 2
+                continue
+            ch = line[i]
+            if top is not None and top[0] == "str":
+                if ch == "\\":
+                    i += 2
+                    continue
+                if ch == '"':
+                    stack.pop()
+                elif line.startswith(("${", "%{"), i):
+                    stack.append(["interp", 1])
+                    i += 1
+            elif ch == '"':
+                stack.append(["str", i + 1])
+            elif top is None and (ch == "#" or line.startswith("//", i)):
+                break
+            elif top is None and line.startswith("/*", i):
+                in_comment, i = True, i + 2
+                continue
+            elif top is None and line.startswith("<<", i) and (m := _HEREDOC_START.match(line, i)):
+                heredoc = m.group(1)
+                break
+            elif top is not None and ch == "{":
+                top[1] += 1
+            elif top is not None and ch == "}":
+                top[1] -= 1
+                if top[1] == 0:
+                    stack.pop()
+            i += 1
+        opened = [entry for entry in stack if entry[0] == "str"]
+        if opened:
+            return number, opened[0][1]
+    return None
+
+
 def _heredoc_bodies(text: str) -> set[int]:
     """1-based numbers of heredoc body and end-marker lines (a snippet's ``count = 5`` is no attribute)."""
     inside, marker = set(), None
@@ -230,13 +285,38 @@ def _parse(path: Path) -> _Source:
             detail = (f"{word!r} is neither an attribute nor a block: write {word} = value, or "
                       f"{word} \"label\" {{ ... }}") if not labels else \
                 f"block {word}{labels} has no body: write {word}{labels} {{ ... }}"
+        unquoted = _unquoted_value(text, line)
+        if unquoted is not None:
+            detail, column = unquoted, None
         if isinstance(line, int) and line > text.count("\n") + 1:
             line, column = text.count("\n") + 1, 1  # the end of the file, not of the newline added above
+        open_quote = _unclosed_string(text)
+        if open_quote is not None and (not isinstance(line, int) or open_quote[0] <= line):
+            (line, column), detail = open_quote, (
+                "a string is not closed on this line (a '\"' is missing); a quoted string cannot span lines "
+                "(write text of several lines as a heredoc, <<EOF ... EOF)")
         raise ConfigError(f"HCL syntax error: {detail}", file=str(path),
                           line=line if isinstance(line, int) and line > 0 else None,
                           column=column if isinstance(column, int) and column > 0 else None) from None
     _brace_on_header_line(path, text)
     return _Source(path, text, data)
+
+
+#: ``name = https://x`` / ``name = user@host``: text that needs quotes (the parser stops at its ``:`` or ``@``).
+_UNQUOTED = re.compile(r'^\s*"?([A-Za-z_][\w-]*)"?\s*=\s*([A-Za-z][^"\s]*[:/<>@][^"\s]*)\s*(?:#.*|//.*)?$')
+
+
+def _unquoted_value(text: str, line: object) -> str | None:
+    """What to write when the error's line assigns unquoted text such as a URL (Lokomotive's Dex how-to shows
+    ``issuer_url = https://dex.<CLUSTER_NAME>.<DOMAIN_NAME>``); None for any other line."""
+    lines = text.split("\n")
+    if not isinstance(line, int) or not 1 <= line <= len(lines):
+        return None
+    match = _UNQUOTED.match(lines[line - 1])
+    if match is None:
+        return None
+    name, value = match.groups()
+    return f'the value of {name} is text and needs quotes: write {name} = "{value}"'
 
 
 _BLOCK_HEADER = re.compile(r'^\s*([A-Za-z_][\w-]*(?:\s+(?:"[^"]*"|[A-Za-z_][\w-]*))*)\s*$')

@@ -366,7 +366,7 @@ def test_syntax_error_has_line_and_column(tmp_path):
     ('  asset_dir = \n', (2, 15), "unexpected end of line: expected a value (a string, number, list, map"),
     ('  asset_dir = "x"\n', (3, 1), "unexpected end of file: a '}' is missing (the block opened on line 1"),
     ('  worker_pool "a" {\n    count = 1\n}\n', (5, 1), "a '}' is missing (the block opened on line 1 "),
-    ('  asset_dir = "x\n}\n', (2, 16), "unexpected end of file: a string is not closed"),
+    ('  asset_dir = "x\n}\n', (2, 15), "a string is not closed on this line (a '\"' is missing)"),
     ('  a = [1, 2\n}\n', (3, 1), "unexpected '}': expected ',' or ']' or end of line"),
     ('  count == 1\n}\n', (2, 9), "unexpected '==': expected '=' (an attribute is written name = value)"),
     ('  count 1\n}\n', (2, 9), "unexpected '1': expected '='"),

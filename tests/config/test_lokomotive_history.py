@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from lokonb.config import ConfigValidationError, legacy, load_yaml, read_lokocfg
+from lokonb.config import ConfigError, ConfigValidationError, legacy, load_yaml, read_lokocfg
 from lokonb.config.fields import CLUSTER_FIELDS, OIDC_FIELDS, POOL_FIELDS, names
 
 HISTORY = Path(__file__).parents[1] / "fixtures" / "lokocfg_history"
@@ -106,6 +106,7 @@ CONFIGS: list[tuple[str, str | None, set[tuple[str, str]], dict[str, str]]] = [
         ("controller_type", "expression"), ("tags", "block"), ("dns_zone_id", "expression"),
         ("set_csi_driver_iam_role", "legacy"), ("enable_aggreation", "unknown"),
     }, {
+        "dns_zone_id": "`route53_zone_id` alone is not a value: refer to the variable as var.route53_zone_id",
         "set_csi_driver_iam_role": "write enable_csi = true",
         "enable_aggreation": 'did you mean "enable_aggregation"?',
     }),
@@ -198,6 +199,40 @@ def test_doing_what_the_messages_say_makes_it_load(tmp_path, fixture, vars_name,
     data = read_lokocfg(cfg, HISTORY / vars_name if vars_name else None).config.to_dict()
     for path, value in values.items():
         assert _lookup(data, path) == value, path
+
+
+# --- syntax mistakes of the docs --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("fixture", "where", "text", "fixed"), [
+    ("reference-v0.1-label.lokocfg", (14, 15), "a string is not closed on this line (a '\"' is missing)",
+     ('"my-worker-pool {', '"my-worker-pool" {')),
+    ("howto-oidc.lokocfg", (13, None), 'write issuer_url = "https://dex.<CLUSTER_NAME>.<DOMAIN_NAME>"',
+     ("= https://dex.<CLUSTER_NAME>.<DOMAIN_NAME>", '= "https://dex.authn.auth.example.com"')),
+])
+def test_syntax_mistakes_are_named_at_their_line(tmp_path, fixture, where, text, fixed):
+    with pytest.raises(ConfigError) as exc:
+        read_lokocfg(HISTORY / fixture, HISTORY / "ci.vars")
+    assert text in str(exc.value) and (exc.value.line, exc.value.column) == where
+    cfg = tmp_path / "c.lokocfg"
+    cfg.write_text((HISTORY / fixture).read_text().replace(*fixed))
+    try:
+        read_lokocfg(cfg, HISTORY / "reference.vars")
+    except ConfigValidationError as err:  # parses now; what is left are ordinary, located issues
+        assert all(i.source and i.rule for i in err.issues), err.issues
+
+
+def test_bare_names_in_the_oidc_howto(tmp_path):
+    text = (HISTORY / "howto-oidc.lokocfg").read_text().replace(
+        "= https://dex.<CLUSTER_NAME>.<DOMAIN_NAME>", '= "https://dex.authn.auth.example.com"')
+    path = tmp_path / "c.lokocfg"
+    path.write_text(text)
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(path)
+    got = {i.path: i.message for i in exc.value.issues if i.severity == "error"}
+    assert got == {f"oidc.{name}": f'`{value}` alone is not a value: write a string in quotes ("{value}"), or '
+                                   "var.NAME for a variable"
+                   for name, value in (("client_id", "clusterauth"), ("username_claim", "email"),
+                                       ("groups_claim", "groups"))}
 
 
 # --- the same names in YAML parameters -------------------------------------------------------------------------
