@@ -103,9 +103,33 @@ def v3_names(r: Resolved, col: Collector, env: Env) -> None:
 
 # --- V4: load-balancer ports ----------------------------------------------------------------------------------
 
+#: First ports suggested to a pool whose default LB port is taken (Lokomotive's CI used 8080/8443).
+_FREE_FROM = {"lb_http_port": 8080, "lb_https_port": 8443}
+
+
+def _sets_itself(col: Collector, raw: RawPath, name: str) -> bool:
+    """The pool's definition holds ``name`` (other than 0, which means the default too)."""
+    node: Any = col.raw.cluster
+    for key in raw[1:]:
+        try:
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(node, Mapping) and node.get(name) not in (None, 0)
+
+
+def _default_taken(fname: str, port: int, taken: set[int]) -> str:
+    """Lokomotive issue #1392: every pool left at 80/443 collided with the first, and the message did not say
+    that the pools had not set these ports at all. The suggested port is marked taken for the next pool."""
+    free = next(p for p in range(_FREE_FROM[fname], 65536) if p not in taken and p != RESERVED_LB_PORT)
+    taken.add(free)
+    return f" ({port} is the default: give each further pool its own {fname}, such as {free})"
+
+
 def v4_lb_ports(r: Resolved, col: Collector, env: Env) -> None:
     allowed = "a port 1-65535 not used by another pool and not 6443"
     used: dict[int, str] = {}
+    taken = {port for _b, _r, p in _pools(r) for f in _FREE_FROM if isinstance(port := p.get(f), int)}
     for base, raw, p in _pools(r):
         ports = [(f, p.get(f)) for f in ("lb_http_port", "lb_https_port")]
         for fname, port in ports:
@@ -119,7 +143,8 @@ def v4_lb_ports(r: Resolved, col: Collector, env: Env) -> None:
                 col.add(path, f"{port} is the API server listener; use {allowed}", raw=(*raw, fname),
                         value=port, rule="V4", allowed=allowed)
             elif port in used and not used[port].startswith(base + "."):
-                col.add(path, f"{port} collides with {used[port]}; use {allowed}", raw=(*raw, fname),
+                hint = "" if _sets_itself(col, raw, fname) else _default_taken(fname, port, taken)
+                col.add(path, f"{port} collides with {used[port]}; use {allowed}{hint}", raw=(*raw, fname),
                         value=port, rule="V4", allowed=allowed)
             else:
                 used.setdefault(port, path)

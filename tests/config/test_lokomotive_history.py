@@ -120,6 +120,16 @@ CONFIGS: list[tuple[str, str | None, set[tuple[str, str]], dict[str, str]]] = [
     ("quickstart-draft.lokocfg", None, {("project_id", "platform")}, {
         "project_id": 'an attribute of cluster "packet" / "equinixmetal", not of cluster "aws"; remove it',
     }),
+    ("three-pools.lokocfg", None, {
+        ('worker_pool["wp2"].lb_http_port', "V4"), ('worker_pool["wp2"].lb_https_port', "V4"),
+        ('worker_pool["wp3"].lb_https_port', "V4"),
+    }, {
+        # wp3 sets 8080 itself, so the first free suggestion is 8081; each suggestion is given once
+        'worker_pool["wp2"].lb_http_port': "(80 is the default: give each further pool its own lb_http_port, "
+                                           "such as 8081)",
+        'worker_pool["wp2"].lb_https_port': "such as 8443)",
+        'worker_pool["wp3"].lb_https_port': "such as 8444)",
+    }),
 ]
 
 
@@ -134,6 +144,17 @@ def test_history_config_issues(fixture, vars_name, errors, messages):
         if issue.rule in ("legacy", "platform"):  # located at the attribute's own line
             name = issue.path.rsplit(".", 1)[-1]
             assert issue.source == _where(fixture, f"{name} "), issue
+
+
+def test_explicit_port_collision_has_no_default_hint(tmp_path):
+    text = (HISTORY / "three-pools.lokocfg").read_text().replace(
+        'worker_pool "wp2" {', 'worker_pool "wp2" {\n    lb_http_port = 8080')
+    cfg = tmp_path / "c.lokocfg"
+    cfg.write_text(text)
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(cfg)
+    collision = [i for i in exc.value.issues if i.path == 'worker_pool["wp3"].lb_http_port']
+    assert collision and "collides with" in collision[0].message and "default" not in collision[0].message
 
 
 #: What each message says to write, applied to the fixture (old -> new, in order): the config then loads with the
@@ -173,6 +194,10 @@ FIXES: list[tuple[str, str | None, list[tuple[str, str]], dict[str, Any]]] = [
       "oidc.issuer_url": "https://dex.ci1600000001-beef.ci.example.dev"}),
     ("quickstart-draft.lokocfg", None, [('  project_id           = "00000000-1111-2222-3333-444444444444"\n', "")],
      {"ignore_x509_cn_check": True, "region": "us-east-2"}),
+    ("three-pools.lokocfg", None, [
+        ('worker_pool "wp2" {', 'worker_pool "wp2" {\n    lb_http_port = 8081\n    lb_https_port = 8443'),
+        ("lb_http_port  = 8080", "lb_http_port  = 8080\n    lb_https_port = 8444"),
+    ], {"worker_pools[1].lb_http_port": 8081, "worker_pools[2].lb_https_port": 8444}),
 ]
 
 
