@@ -701,12 +701,18 @@ def v22_state(r: Resolved, col: Collector, env: Env) -> None:
         col.add("state.bucket", "no bucket specified for the s3 state backend", raw=("state",), rule="V22")
     if not s.get("key"):
         col.add("state.key", "no key specified for the s3 state backend", raw=("state",), rule="V22")
+    # a lokocfg has no state block: name the backend "s3" attribute to add (and lokonb's lock rule, which lokoctl
+    # lacked: its docs call dynamodb_table optional, "the installer will not use the state locking feature")
+    hcl = col.raw.hcl
     if not s.get("region") and not env.get("AWS_DEFAULT_REGION") and not s.get("shared_credentials_file"):
-        col.add("state.region", "no region for the s3 state backend: set state.region or AWS_DEFAULT_REGION",
+        where = 'region = "<bucket region>" in the backend "s3" block' if hcl else "state.region"
+        col.add("state.region", f"no region for the s3 state backend: set {where} or AWS_DEFAULT_REGION",
                 raw=("state",), rule="V22")
     if not s.get("dynamodb_table") and s.get("lock") is not False:
-        col.add("state.dynamodb_table", "a DynamoDB lock table is required for the s3 backend (or set "
-                "state.lock: false to turn locking off)", raw=("state",), rule="V22")
+        col.add("state.dynamodb_table", "a DynamoDB lock table is required for the s3 backend " + (
+            "(lokoctl ran unlocked without one; lokonb does not): add dynamodb_table = \"<table with hash key "
+            'LockID>" to the backend "s3" block (only the YAML form can turn locking off, with state.lock: false)'
+            if hcl else "(or set state.lock: false to turn locking off)"), raw=("state",), rule="V22")
     for name, pattern, allowed in STATE_NAME_RULES:
         value = s.get(name)
         if ok(value) and isinstance(value, str) and value and not pattern.match(value):

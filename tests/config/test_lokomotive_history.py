@@ -130,6 +130,9 @@ CONFIGS: list[tuple[str, str | None, set[tuple[str, str]], dict[str, str]]] = [
         'worker_pool["wp2"].lb_https_port': "such as 8443)",
         'worker_pool["wp3"].lb_https_port': "such as 8444)",
     }),
+    ("backend-s3-unlocked.lokocfg", None, {("state.dynamodb_table", "V22")}, {
+        "state.dynamodb_table": 'add dynamodb_table = "<table with hash key LockID>" to the backend "s3" block',
+    }),
 ]
 
 
@@ -155,6 +158,18 @@ def test_explicit_port_collision_has_no_default_hint(tmp_path):
         read_lokocfg(cfg)
     collision = [i for i in exc.value.issues if i.path == 'worker_pool["wp3"].lb_http_port']
     assert collision and "collides with" in collision[0].message and "default" not in collision[0].message
+
+
+def test_s3_backend_without_region_names_the_backend_attribute(tmp_path, monkeypatch):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    text = (HISTORY / "backend-s3-unlocked.lokocfg").read_text()
+    cfg = tmp_path / "c.lokocfg"
+    cfg.write_text(text.replace('  region         = "ap-southeast-2"\n  aws_creds_path = "~/.aws/credentials"\n', ""))
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(cfg)
+    region = [i for i in exc.value.issues if i.path == "state.region"]
+    assert region and 'set region = "<bucket region>" in the backend "s3" block' in region[0].message
+    assert region[0].source == f"{cfg}:1"
 
 
 #: What each message says to write, applied to the fixture (old -> new, in order): the config then loads with the
@@ -198,6 +213,10 @@ FIXES: list[tuple[str, str | None, list[tuple[str, str]], dict[str, Any]]] = [
         ('worker_pool "wp2" {', 'worker_pool "wp2" {\n    lb_http_port = 8081\n    lb_https_port = 8443'),
         ("lb_http_port  = 8080", "lb_http_port  = 8080\n    lb_https_port = 8444"),
     ], {"worker_pools[1].lb_http_port": 8081, "worker_pools[2].lb_https_port": 8444}),
+    ("backend-s3-unlocked.lokocfg", None,
+     [("  aws_creds_path", '  dynamodb_table = "unlocked-lock"\n  aws_creds_path')],
+     {"state.dynamodb_table": "unlocked-lock", "state.key": "clusters/unlocked/terraform.tfstate.lokonb.json",
+      "state.region": "ap-southeast-2", "state.lock": True}),
 ]
 
 
