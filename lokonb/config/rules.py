@@ -510,7 +510,11 @@ def _region_problem(region: str, regions: list[str]) -> str:
 def _check_os(col: Collector, base: str, raw: RawPath, d: Mapping[str, Any]) -> None:
     channel, version = d["os_channel"], d["os_version"]
     if ok(channel) and channel not in CHANNELS:
-        col.add(attr_path(base, "os_channel"), f"{channel!r} is not a Flatcar channel", value=channel,
+        # "flatcar-stable": the form of Lokomotive's bare-metal channels (and early lokoctl's os_image) before v0.6.0
+        bare = channel.removeprefix("flatcar-") if isinstance(channel, str) else None
+        hint = f'; write "{bare}" (the flatcar- prefix of older Lokomotive releases is gone)' \
+            if bare in CHANNELS else ""
+        col.add(attr_path(base, "os_channel"), f"{channel!r} is not a Flatcar channel{hint}", value=channel,
                 raw=(*raw, "os_channel"), rule="V16", allowed=", ".join(CHANNELS))
     if ok(version) and version != "current" and not VERSION_RE.match(version):
         col.add(attr_path(base, "os_version"), f"{version!r} is not a Flatcar version", value=version,

@@ -116,6 +116,8 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
     ("V15", c(region="eu-centrl-1"), "region", "did you mean eu-central-1", "error"),
     ("V15", block("aws", region="mars-1"), "aws.region", "not an AWS region", "error"),
     ("V16", c(os_channel="lts"), "os_channel", "not a Flatcar channel", "error"),
+    ("V16", p(os_channel="flatcar-beta"), 'worker_pool["web"].os_channel',
+     'is not a Flatcar channel; write "beta" (the flatcar- prefix of older Lokomotive releases is gone)', "error"),
     ("V16", p(os_version="3815.2"), 'worker_pool["web"].os_version', "not a Flatcar version", "error"),
     ("V17", p(count=-1), 'worker_pool["web"].count', "negative", "error"),
     ("V17", p(count=0), "worker_pool", "no worker nodes", "warning"),
