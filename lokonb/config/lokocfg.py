@@ -725,7 +725,7 @@ def _os_name(cluster: dict[str, Any], locate: Locator, issues: list[Issue]) -> N
     if isinstance(value, str) and value.lower() == "flatcar":
         issues.append(Issue(path="os_name", severity="warning", rule="os_name", source=where,
                             message=f"{value!r} is ignored: lokonb installs Flatcar Container Linux only (the "
-                                    "attribute of older Lokomotive releases can be removed)"))
+                                    "attribute of older Lokomotive releases, removed in v0.6.0, can be removed)"))
     else:
         issues.append(Issue(path="os_name", rule="os_name", source=where, value=repr(value),
                             message=f"{value!r}: lokonb installs Flatcar Container Linux only", allowed='"flatcar"'))
@@ -772,8 +772,8 @@ def _string_labels(cluster: dict[str, Any], locate: Locator, issues: list[Issue]
             issues.append(Issue(
                 path=f'worker_pool["{pool["name"]}"].{attr}', rule="type", value=repr(value),
                 source=locate(("cluster", "worker_pools", index, attr)),
-                message=f"{value!r} is the string form of older Lokomotive releases; {attr} is now a map: write "
-                        f"{attr} = {{ {suggestion} }}"))
+                message=f"{value!r} is the string form of older Lokomotive releases (before v0.5.0); {attr} is "
+                        f"now a map: write {attr} = {{ {suggestion} }}"))
 
 
 def _check_backend(source: _Source, name: str) -> None:

@@ -110,6 +110,15 @@ CONFIGS: list[tuple[str, str | None, set[tuple[str, str]], dict[str, str]]] = [
         "set_csi_driver_iam_role": "write enable_csi = true",
         "enable_aggreation": 'did you mean "enable_aggregation"?',
     }),
+    ("reference-v0.4.lokocfg", "reference.vars", {
+        ("controller_type", "expression"), ("tags", "block"), ("dns_zone_id", "expression"),
+        ('worker_pool["general"].labels', "type"), ('worker_pool["general"].taints', "type"),
+    }, {
+        'worker_pool["general"].labels': 'older Lokomotive releases (before v0.5.0); labels is now a map: write '
+                                         'labels = { "tier" = "web", "zone" = "blue" }',
+        'worker_pool["general"].taints': 'write taints = { "dedicated" = "web:NoSchedule" }',
+        "os_name": "removed in v0.6.0, can be removed",  # a warning
+    }),
     ("reference-note.lokocfg", None, {('worker_pool["my-worker-pool"].worker_type', "legacy")}, {
         'worker_pool["my-worker-pool"].worker_type': 'write instance_type = "r5.large"',
     }),
@@ -200,6 +209,14 @@ FIXES: list[tuple[str, str | None, list[tuple[str, str]], dict[str, Any]]] = [
     ], {"enable_csi": True, "enable_aggregation": True, "tags": {"team": "blue", "stage": "dev"},
         "dns_zone_id": "Z07REF12345XYZ", "network_mtu": 1480, "host_cidr": "10.0.0.0/16", "oidc.client_id": "gangway",
         "worker_pools[0].lb_http_port": 8080, "disk_type": "gp3", "disk_iops": 3000}),
+    ("reference-v0.4.lokocfg", "reference.vars", [
+        ("var.controller_type", '"t3.large"'), ("  tags {", "  tags = {"),
+        ("= route53_zone_id", "= var.route53_zone_id"),
+        ('labels = "tier=web,zone=blue"', 'labels = { "tier" = "web", "zone" = "blue" }'),
+        ('taints = "dedicated=web:NoSchedule"', 'taints = { "dedicated" = "web:NoSchedule" }'),
+    ], {"worker_pools[0].labels": {"tier": "web", "zone": "blue"},
+        "worker_pools[0].taints": {"dedicated": "web:NoSchedule"}, "encrypt_pod_traffic": True,
+        "enable_tls_bootstrap": True, "network_mtu": 1480, "enable_csi": True}),
     ("reference-note.lokocfg", None, [("worker_type", "instance_type")],
      {"worker_pools[0].instance_type": "r5.large"}),
     ("ci-extra-flags.lokocfg", "ci.vars", [('  kube_apiserver_extra_flags = [\n    "-v=1",\n  ]\n', "")],
