@@ -374,7 +374,10 @@ def _blocks(source: _Source, kind: str) -> list[tuple[str, dict[str, Any]]]:
     if kind not in source.data:
         return []
     lines = source.inner(None, rf"^\s*{kind}\b")
-    entries = _block_entries(source.data[kind])
+    try:
+        entries = _block_entries(source.data[kind])
+    except _BadLabel as bad:
+        raise ConfigError(bad.message(kind), file=str(source.path), line=bad.where(source, None)) from None
     if entries is None:
         raise ConfigError(f'{kind} is a block: write {kind} "label" {{ ... }} (no "=")', file=str(source.path),
                           line=lines[0] if lines else None)
@@ -516,6 +519,21 @@ def _evaluate(raw: Any, ctx: Context, path: str, source: _Source, line: int | No
         return INVALID
 
 
+class _BadLabel(Exception):
+    """A block label HCL cannot read (``worker_pool "w\\-1"``: an escape HCL does not have); lokoctl stops on it."""
+
+    def __init__(self, label: str, reason: str) -> None:
+        super().__init__(reason)
+        self.label, self.reason = label, reason
+
+    def where(self, source: _Source, start: int | None) -> int | None:
+        """The first line directly in the block opened on ``start`` (None: the top level) holding the label."""
+        return source.first(start, re.escape(self.label))
+
+    def message(self, kind: str) -> str:
+        return f"the label {self.label} of a {kind} block: {self.reason} (HCL knows \\n \\r \\t \\\" \\\\ and \\uNNNN)"
+
+
 def _block_entries(value: Any) -> list[tuple[tuple[str, ...], dict[str, Any]]] | None:
     """``name "label"... { }`` blocks as (labels, body) pairs; None when ``value`` is an attribute's value."""
     if not isinstance(value, list) or not value:
@@ -529,7 +547,10 @@ def _block_entries(value: Any) -> list[tuple[tuple[str, ...], dict[str, Any]]] |
             # labels are quoted strings or, as HCL also allows, bare identifiers (cluster aws {)
             if not (isinstance(key, str) and (key.startswith('"') or re.fullmatch(r"[A-Za-z_][\w-]*", key))):
                 return None
-            labels.append(unquote_key(key))
+            try:
+                labels.append(unquote_key(key))
+            except ExprError as exc:
+                raise _BadLabel(key, str(exc)) from None
             node = inner
         if not (isinstance(node, dict) and node.get("__is_block__")):
             return None
@@ -576,7 +597,11 @@ class _BodyReader:
         nested: dict[str, _Nested] = {}
         for key, raw in body.items():
             path = f"{base}.{key}" if base else key
-            entries = _block_entries(raw)
+            try:
+                entries = _block_entries(raw)
+            except _BadLabel as bad:
+                self.error(path, bad.message(key), bad.where(self.source, start))
+                continue
             as_block = self.source.first(start, rf"^\s*{re.escape(key)}\s*[{{\"]")
             as_attr = self.source.first(start, rf'^\s*"?{re.escape(key)}"?\s*=')
             if key in blocks:

@@ -310,3 +310,26 @@ def test_yaml_gets_the_same_hints_in_yaml_spelling():
     assert got["project_id", "platform"].endswith("remove it")
     assert got['worker_pool["web"].worker_type', "legacy"].endswith("write instance_type: m5.large")
     assert "instance_type: " in got['worker_pool["web"].node_type', "platform"]
+
+
+# --- found by mutating the fixtures: a label HCL cannot read --------------------------------------------------
+
+@pytest.mark.parametrize(("old", "new", "escape", "nested"), [
+    ('variable "custom_worker_type"', 'variable "custom\\_worker_type"', "\\_", False),
+    ('worker_pool "my-worker-pool"', 'worker_pool "my\\-worker-pool"', "\\-", True),
+])
+def test_invalid_escape_in_a_label_is_located_not_an_internal_error(tmp_path, old, new, escape, nested):
+    """lokoctl stops on such a label ("Invalid escape sequence"); lokonb raised ExprError, an internal error."""
+    text = (HISTORY / "reference-note.lokocfg").read_text()
+    assert old in text
+    cfg = tmp_path / "c.lokocfg"
+    cfg.write_text(text.replace(old, new))
+    line = next(n for n, row in enumerate(cfg.read_text().split("\n"), 1) if escape in row)
+    with pytest.raises(ConfigError) as exc:
+        read_lokocfg(cfg)
+    message = f"invalid escape sequence {escape} in string"
+    if nested:  # inside the cluster block: one located issue among the others
+        issues = [i for i in exc.value.issues if message in i.message]
+        assert len(issues) == 1 and issues[0].path == "worker_pool" and issues[0].source == f"{cfg}:{line}"
+    else:
+        assert message in str(exc.value) and exc.value.line == line
