@@ -345,6 +345,40 @@ def parse_time(value: Any, what: str, now_ns: int | None = None) -> int | None:
 _NO_WRITER = object()
 
 
+def split_embedded(items: list[tuple[F.Unwrapped, int]]) -> list[tuple[F.Unwrapped, int]]:
+    """A line whose text has newlines inside (a CSV field or a collector's JSON string holding a stack, journald's
+    multi-line MESSAGE) is that many physical lines, at its line number: the first is the line, the others its
+    continuations (or records of their own when they have a header), from the same writer and stream (FMT-3)."""
+    out: list[tuple[F.Unwrapped, int]] = []
+    for u, ln in items:
+        if not u.inner or b"\n" not in u.inner:
+            out.append((u, ln))
+            continue
+        first, *rest = u.inner.split(b"\n")
+        out.append((F.Unwrapped(first, u.outer_ns, u.stream, u.fmt, syslog_time=u.syslog_time, key=u.key), ln))
+        out.extend((F.Unwrapped(part.rstrip(b"\r"), u.outer_ns, u.stream, u.fmt, syslog_time=u.syslog_time,
+                                key=u.key), ln) for part in rest)
+    return out
+
+
+class _Grown:
+    """Per-line columns of a block some of whose lines became several (:meth:`_SourceRun._inner`): each old line
+    ``i`` is the new line ``first[i]``, followed by ``reps[i] - 1`` added lines."""
+
+    def __init__(self, added: list[int]) -> None:
+        self.reps = np.asarray(added, np.int64) + 1
+        self.first = np.cumsum(self.reps) - self.reps
+        self.is_first = np.zeros(int(self.reps.sum()), bool)
+        self.is_first[self.first] = True
+
+    def flags(self, a: np.ndarray) -> np.ndarray:
+        """A boolean column: the added lines get False (no skip, no forced start)."""
+        return np.repeat(a, self.reps) & self.is_first
+
+    def keys(self, d: dict[int, Any]) -> dict[int, Any]:
+        return {int(self.first[i]): v for i, v in d.items()}
+
+
 def leading_continuation(block: bytes, limit: int) -> int:
     """Bytes of the whole lines at the start of ``block`` (at most ``limit``) before its first line with an exact
     klog header (FMT-1): the lines that continue the record of the block before. 0 when the first line starts a
@@ -552,6 +586,7 @@ class _SourceRun:
         unwrapper = F.Unwrapper(self.fmt, self.o.max_record_bytes, months=self.o.month_names)
         for n, raw in enumerate(head.split(b"\n")[:400]):
             u, _ = unwrapper.unwrap(raw.rstrip(b"\r"), n + 1)
+            u = u.events[0] if u.events else u
             if u.outer_ns is not None and u.syslog_time is None:
                 self.first_outer = u.outer_ns
                 return
@@ -594,13 +629,12 @@ class _SourceRun:
             if raw[:1] == b"\x00":
                 raw = self._nul_hole(raw)
             res, start_line = self.unwrapper.unwrap(raw, self.lineno)
-            if res.unparsed:
-                # at the line where it started (a multi-line entry is reported at its first line)
-                unparsed_rows.append((start_line, res.unparsed, res.raw or raw))
-                continue
-            if res.inner is None:
-                continue
-            items.append((res, start_line))
+            for ev in res.events or (res,):  # several events on one line: each a line at that line number
+                if ev.unparsed:
+                    # at the line where it started (a multi-line entry is reported at its first line)
+                    unparsed_rows.append((start_line, ev.unparsed, ev.raw or raw))
+                elif ev.inner is not None:
+                    items.append((ev, start_line))
         if self.held:
             items[:0] = self.held
         # the lines after each stream's last klog header may be continued in the next block: held back for it
@@ -641,14 +675,17 @@ class _SourceRun:
             self._unparsed(ln, reason, raw)
         if not items:
             return
-        texts = [u.inner.replace(b"\n", b" ") if u.inner else b"" for u, _ in items]
+        for u, _ in items:
+            self.mix[u.fmt] += 1
+        if any(u.inner and b"\n" in u.inner for u, _ in items):
+            items = split_embedded(items)
+        texts = [u.inner or b"" for u, _ in items]
         outer = np.array([u.outer_ns if u.outer_ns is not None else NAT for u, _ in items], np.int64)
         stream = np.array([u.stream for u, _ in items], np.int8)
         lineno = np.array([ln for _, ln in items], np.int64)
         sysc = None
         force = None
         for j, (u, _) in enumerate(items):
-            self.mix[u.fmt] += 1
             # a line from another writer than the line before it in the same stream (syslog host and ident,
             # CloudWatch log stream, collector metadata; a line without one after one with it) cannot continue that
             # line's record: it starts one (FMT-3)
@@ -776,7 +813,7 @@ class _SourceRun:
                     # a marker or a header-less event of its own: never a continuation (FMT-3)
                     force = np.zeros(n, bool) if force is None else force.copy()
                     force[i] = True
-                    level = F.relative_logrus_level(line)
+                    level = F.start_level(line)
                     if level is not None:
                         sev_forced[i] = F.SEV_CODES[level]
                 continue
@@ -798,12 +835,21 @@ class _SourceRun:
             buf = np.frombuffer(block, np.uint8)
             starts, ends = F.line_bounds(buf)
             K = F.parse_klog_block(buf, starts, ends)
-        for i, code in sev_forced.items():
-            K.sev[i] = code
         outer = _with_times(outer, n, inner_outer)
         sysc = _with_times(sysc, n, inner_sys)
         if stream is None:
             stream = np.zeros(n, np.int8)
+        if len(starts) != n:
+            # a message with newlines inside one line (JSON logging's or logrus's `msg`): its lines are physical
+            # lines of the record at that line number, as klog's text format would have written them (FMT-3)
+            grown = _Grown([replaced[i].count(b"\n") if i in replaced else 0 for i in range(n)])
+            lineno, outer, sysc, stream = (np.repeat(a, grown.reps) for a in (lineno, outer, sysc, stream))
+            skip, force = grown.flags(skip), None if force is None else grown.flags(force)
+            pid_override, verbosity, sev_forced = (grown.keys(d) for d in (pid_override, verbosity, sev_forced))
+            cut_idx = [int(grown.first[i]) for i in cut_idx if i < n]
+            n = len(starts)
+        for i, code in sev_forced.items():
+            K.sev[i] = code
         for i in cut_idx:
             if i < n:
                 self.stats["truncated_records"] += 1

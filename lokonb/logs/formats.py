@@ -17,6 +17,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -409,7 +410,7 @@ def _logrus_inner(line: bytes) -> InnerResult | None:
     if m is not None:
         ts, level, msg, rest = m.groups()
         if msg[:1] == b'"':
-            msg = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), msg[1:-1])
+            msg = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), msg[1:-1]).rstrip(b"\r\n")
     else:
         m = LOGRUS_TTY_RE.match(line)
         if m is None:
@@ -522,6 +523,9 @@ class Unwrapped:
     #: from another writer than the line before it starts a record of its own, it cannot continue that one
     key: bytes | None = None
     raw: bytes | None = None  # the text shown for an unparsed entry of several lines (its own lines)
+    #: several log events on one physical line (a CloudWatch subscription record, an API response printed without
+    #: newlines, the AWS CLI's text output of a list of messages): each is a line of its own at this line number
+    events: list[Unwrapped] | None = None
 
 
 @dataclass
@@ -782,7 +786,7 @@ KUBECTL_PREFIX_RE = re.compile(rb"^\[([a-z]+/[^\]\s/]+/[^\]\s/]+)\] ")
 #: kube-apiserver pod and its sidecars) gets ``[<pod> <container>]``
 KUBETAIL_RE = re.compile(
     rb"^(\[[a-z0-9][a-z0-9.\-]{0,252}(?: [a-z0-9][a-z0-9\-]{0,62})?\]) "
-    rb"(?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d|[IWEF]\d{4} \d\d:\d\d:\d\d)"
+    rb"(?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d|[IWEF]\d{4} \d\d:\d\d:\d\d|\{\")"
 )
 #: the stream labels ``logcli query`` prints between the time and the line: ``<time> {app="…", pod="…"} <line>``
 LOKI_LABELS_RE = re.compile(rb'^\{[\w.]+="(?:[^"\\]|\\.)*"(?:, [\w.]+="(?:[^"\\]|\\.)*")*\} ')
@@ -815,7 +819,7 @@ def _node_line(node: bytes, rest: bytes) -> Unwrapped | None:
 #: container then by their prefix, :attr:`Unwrapper.stern_keys`)
 STERN_RE = re.compile(
     rb"^((?:[a-z0-9][\w.\-]{0,62} )?[a-z0-9][\w.\-]{0,252} [a-z0-9][\w.\-]{0,62}) "
-    rb"(?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d|[IWEF]\d{4} \d\d:\d\d:\d\d)"
+    rb"(?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d|[IWEF]\d{4} \d\d:\d\d:\d\d|\{\")"
 )
 
 
@@ -901,8 +905,11 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         text = m.group(9)
         ns = _ts_groups_ns(m.groups()[:8])
         return Unwrapped(text[24:] if _ISO_MS_Z_RE.match(text) else text, ns, 0, "kubectl", key=key)
+    loose = False  # a stern or kubetail prefix: known by what follows it (a time, a klog header, a JSON record)
     if raw[:1] == b"[":
-        p = KUBECTL_PREFIX_RE.match(raw) or KUBETAIL_RE.match(raw)
+        p = KUBECTL_PREFIX_RE.match(raw)
+        if p is None:
+            p, loose = KUBETAIL_RE.match(raw), True
         if p is None:
             return None
         key, raw = p.group(1), raw[p.end() :]
@@ -913,11 +920,16 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
     elif b" " in raw[:300]:
         p = STERN_RE.match(raw)
         if p is not None:
-            key, raw = p.group(1), raw[p.end() :]
+            key, raw, loose = p.group(1), raw[p.end() :], True
         elif (p := NODE_LOGS_RE.match(raw)) is not None:
             return _node_line(p.group(1), raw[p.end() :])
     m = KUBECTL_RE.match(raw)
     if not m:
+        if key is not None and raw[:2] == b'{"':
+            # a collector's JSON record behind the prefix (`kubectl logs --prefix` or stern of a Vector sidecar)
+            res = _prefixed_record(key, raw, None)
+            if res is not None or loose:
+                return res
         # `--prefix` without `--timestamps`, `talosctl logs`: the writer without a time
         return None if key is None else Unwrapped(raw, None, 0, "kubectl", key=key)
     ns = _ts_groups_ns(m.groups()[:8])
@@ -928,8 +940,23 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         labels = LOKI_LABELS_RE.match(text)
         if labels is not None:
             key, text = text[: labels.end() - 1], text[labels.end() :]
+        elif text[:2] == b'{"':
+            res = _prefixed_record(key, text, ns)
+            if res is not None:
+                return res
     # the pod/container of a --prefix line (the labels of a Loki stream) is its writer: lines of several interleave
     return Unwrapped(text, ns, 0, "kubectl", key=key)
+
+
+def _prefixed_record(key: bytes | None, text: bytes, ns: int | None) -> Unwrapped | None:
+    """A collector's JSON record (:func:`_envelope`) after a writer prefix and maybe a time: its line, its time (else
+    the prefix's), the prefix and the record's writer; None when the JSON is no such record (a stern or kubetail
+    prefix is then no prefix either)."""
+    res = _docker(text)
+    if res is None or res.inner is None or res.events or getattr(res, "_partial", False):
+        return None
+    key = b" ".join(k for k in (key, res.key) if k) or None
+    return Unwrapped(res.inner, res.outer_ns if res.outer_ns is not None else ns, res.stream, "kubectl", key=key)
 
 
 #: JSON records of log collectors and exports, one object a line (``envelope``): the line is under ``log``
@@ -944,7 +971,8 @@ _ENV_TIME_KEYS = (
     "time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date", "_time",
 )  # fmt: skip
 #: who wrote the line (the writer key of :class:`Unwrapped`): journald fields, then Kubernetes metadata
-_ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname", "pod", "@logStream")
+_ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname", "pod", "@logStream",
+                    "logStreamName")
 _ENV_K8S_KEYS = ("namespace_name", "pod_name", "container_name")
 #: ``logtag`` of Fluent Bit's CRI parser: ``P`` marks a fragment of a line over the runtime's limit
 _ENV_PARTIAL_KEYS = ("logtag", "_p")
@@ -954,41 +982,53 @@ _ENV_PARTIAL_KEYS = ("logtag", "_p")
 #: "DATA_MESSAGE", "logGroup": …, "logStream": …, "logEvents": [{"id": …, "timestamp": <ms>, "message": …}, …]}``;
 #: Firehose writes them one after another, without a newline unless told to
 CW_SUBSCRIPTION_REASON = (
-    "CloudWatch Logs subscription record of several log events on one line (not read: give one event a line, "
+    "CloudWatch Logs subscription records run together on one line (not read: give one record a line, "
     "e.g. jq -c '.logEvents[]')"
 )
 CW_CONTROL_REASON = "CloudWatch Logs subscription control message"
+CW_EVENT_REASON = "log event without a message"
 
 
 def _cw_subscription(obj: dict[str, Any] | None) -> Unwrapped:
-    """A subscription record of one log event is that event's line (its time, its log stream the writer); one of
-    several events (or records run together) is counted with a reason that says how to read it."""
+    """A subscription record: each log event is a line (its time, its log stream the writer; several events are
+    :attr:`Unwrapped.events`); records run together (no newline between them) are counted with a reason that says
+    how to read them."""
     events = obj.get("logEvents") if obj is not None else None
     if obj is not None and obj.get("messageType") == "CONTROL_MESSAGE":
         return Unwrapped(None, fmt="envelope", unparsed=CW_CONTROL_REASON)
-    if not (isinstance(events, list) and len(events) == 1 and isinstance(events[0], dict)):
+    if not (isinstance(events, list) and events):
         return Unwrapped(None, fmt="envelope", unparsed=CW_SUBSCRIPTION_REASON)
-    event = events[0]
-    msg = event.get("message")
+    stream = obj.get("logStream") if obj is not None else None
+    key = stream.encode() if isinstance(stream, str) else None
+    return _several([_cw_event(e, key) for e in events])
+
+
+def _cw_event(event: Any, key: bytes | None) -> Unwrapped:
+    msg = event.get("message") if isinstance(event, dict) else None
     text = _env_text(msg) if isinstance(msg, (str, list)) else None
     if text is None:
-        return Unwrapped(None, fmt="envelope", unparsed=CW_SUBSCRIPTION_REASON)
+        return Unwrapped(None, fmt="envelope", unparsed=CW_EVENT_REASON)
     when = event.get("timestamp")
-    ns = _epoch_ns(float(when)) if isinstance(when, (int, float)) else None
-    stream = obj.get("logStream") if obj is not None else None
-    res = _nested(Unwrapped(text, ns, 0, "envelope", key=stream.encode() if isinstance(stream, str) else None))
+    # epoch ms as an int stays exact (a float of 1.7e12 ms has no room for the nanoseconds)
+    ns = _epoch_ns(when) if isinstance(when, (int, float)) and not isinstance(when, bool) else None
+    res = _nested(Unwrapped(text, ns, 0, "envelope", key=key))
     res.fmt = "envelope"
     return res
+
+
+def _several(events: list[Unwrapped]) -> Unwrapped:
+    """One event as it is, several as :attr:`Unwrapped.events` of one line."""
+    if len(events) == 1:
+        return events[0]
+    return Unwrapped(None, fmt="envelope", events=events)
 
 
 #: the OpenTelemetry Collector's ``file`` exporter (OTLP JSON, one export request a line): ``{"resourceLogs":
 #: [{"resource": {"attributes": [...]}, "scopeLogs": [{"logRecords": [{"timeUnixNano": "<ns>", "body":
 #: {"stringValue": <line>}, ...}, ...]}]}]}``; the resource's ``k8s.pod.name``/``k8s.container.name``/``host.name``
 #: are the writer
-OTLP_REASON = (
-    "OpenTelemetry OTLP JSON export of several log records on one line (not read: give one record a line, e.g. "
-    "jq -c '.resourceLogs[].scopeLogs[].logRecords[]')"
-)
+OTLP_REASON = "OpenTelemetry OTLP JSON export without log records"
+OTLP_RECORD_REASON = "OpenTelemetry log record without a string body"
 _OTLP_WRITER_KEYS = ("host.name", "k8s.pod.name", "k8s.container.name")
 
 
@@ -1000,19 +1040,22 @@ def _otlp_attrs(attrs: Any) -> dict[str, Any]:
 
 
 def _otlp_logs(obj: dict[str, Any]) -> Unwrapped:
-    """An export request of one log record is that record's line (its time, its resource the writer); one of
-    several records is counted with a reason that says how to read it (as for CloudWatch subscriptions)."""
+    """Each log record of an export request is a line (its time, its resource the writer; several records are
+    :attr:`Unwrapped.events`)."""
     found = [(rl, rec) for rl in obj["resourceLogs"] if isinstance(rl, dict)
              for sl in rl.get("scopeLogs") or () if isinstance(sl, dict)
              for rec in sl.get("logRecords") or ()] if isinstance(obj["resourceLogs"], list) else []
-    if len(found) != 1 or not isinstance(found[0][1], dict):
+    if not found:
         return Unwrapped(None, fmt="envelope", unparsed=OTLP_REASON)
-    rl, rec = found[0]
-    body = rec.get("body")
+    return _several([_otlp_record(rl, rec) for rl, rec in found])
+
+
+def _otlp_record(rl: dict[str, Any], rec: Any) -> Unwrapped:
+    body = rec.get("body") if isinstance(rec, dict) else None
     line = body.get("stringValue") if isinstance(body, dict) else None
     text = _env_text(line) if isinstance(line, str) else None
     if text is None:
-        return Unwrapped(None, fmt="envelope", unparsed=OTLP_REASON)
+        return Unwrapped(None, fmt="envelope", unparsed=OTLP_RECORD_REASON)
     when = rec.get("timeUnixNano") or rec.get("observedTimeUnixNano")
     ns = int(when) if isinstance(when, (int, str)) and str(when).isdigit() and int(when) > 0 else None
     ns = ns if ns is None or NS_RANGE[0] <= ns < NS_RANGE[1] else None
@@ -1031,6 +1074,9 @@ def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
         return _cw_subscription(obj)
     if "resourceLogs" in obj:
         return _otlp_logs(obj)
+    listed = _env_listed(obj)
+    if listed is not None:
+        return listed
     if isinstance(obj.get("_source"), dict):
         obj = obj["_source"]  # an Elasticsearch/OpenSearch hit (elasticdump, _search output)
     if "msg" in obj:
@@ -1057,11 +1103,34 @@ def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
     return res
 
 
+#: API responses that list log records, printed on one line (``curl`` of the API, a compact ``jq -c .``, a copy
+#: without newlines): ``aws logs get-log-events``/``filter-log-events`` ``{"events": [...]}``, Elasticsearch's
+#: ``_search`` ``{"hits": {"hits": [...]}}``, Datadog's Logs API ``{"data": [{"attributes": {...}}]}``
+_ENV_LIST_PATHS = (("events",), ("hits", "hits"), ("data",))
+
+
+def _env_listed(obj: dict[str, Any]) -> Unwrapped | None:
+    """The records listed in a response (:data:`_ENV_LIST_PATHS`), each a line; None when the object lists none."""
+    for path in _ENV_LIST_PATHS:
+        items: Any = obj
+        for k in path:
+            items = items.get(k) if isinstance(items, dict) else None
+        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+            continue
+        found = [_envelope(i) for i in items]
+        if all(r is not None and not getattr(r, "_partial", False) for r in found):
+            for r in found:
+                r.fmt = "envelope"  # type: ignore[union-attr]
+            return _several(found)  # type: ignore[arg-type]
+    return None
+
+
 #: objects that hold the record inside the envelope: Azure resource logs (AKS diagnostic settings to a storage
 #: account or Event Hubs: ``{"time": …, "category": "kube-apiserver", "properties": {"log": …, "pod": …}}``) and
 #: Google Cloud Logging's ``jsonPayload``, and Splunk's search export (``search/jobs/export?output_mode=json``:
-#: ``{"preview": false, "offset": 0, "result": {"_raw": …, "_time": …, "host": …}}``)
-_ENV_BODY_KEYS = ("properties", "jsonPayload", "result")
+#: ``{"preview": false, "offset": 0, "result": {"_raw": …, "_time": …, "host": …}}``), and a Datadog Logs API
+#: item's ``attributes`` (``{"attributes": {"message": …, "timestamp": …, "host": …}, "type": "log", "id": …}``)
+_ENV_BODY_KEYS = ("properties", "jsonPayload", "result", "attributes")
 
 
 def _env_body(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -1105,7 +1174,7 @@ def _env_time(obj: dict[str, Any]) -> int | None:
 NS_RANGE = (0, 7_258_118_400 * 10**9)
 
 
-def _epoch_ns(v: float) -> int | None:
+def _epoch_ns(v: float | Decimal) -> int | None:
     """Epoch seconds, milliseconds, microseconds or nanoseconds (by magnitude) as nanoseconds; None when not a
     time (infinite, NaN, out of :data:`NS_RANGE`)."""
     if not math.isfinite(v):
@@ -1155,6 +1224,22 @@ def _fluent_bit(s: bytes) -> Unwrapped | None:
     return res
 
 
+def _run_together(s: bytes) -> Unwrapped | None:
+    """JSON records one after another on one line (``{…}{…}``: Kinesis Data Firehose's S3 objects without a newline
+    delimiter): each record's events, as :attr:`Unwrapped.events`; None unless every object is a log record."""
+    text, dec, pos, events = s.decode("utf-8", "surrogateescape"), json.JSONDecoder(), 0, []
+    while pos < len(text):
+        try:
+            obj, pos = dec.raw_decode(text, pos)
+        except ValueError:
+            return None
+        res = _envelope(obj) if isinstance(obj, dict) else None
+        if res is None or getattr(res, "_partial", False):
+            return None
+        events.extend(res.events or (res,))
+    return _several(events)
+
+
 def _docker(raw: bytes) -> Unwrapped | None:
     s = raw.strip()
     if s[:1] == b"\x1e":
@@ -1166,7 +1251,11 @@ def _docker(raw: bytes) -> Unwrapped | None:
     try:
         obj = json.loads(s)
     except ValueError:
-        # Firehose's records run together (`}{`): counted with the subscription record's reason
+        if b"}{" in s:
+            # Firehose's records run together (no newline between them, its default): each object is read
+            res = _run_together(s)
+            if res is not None:
+                return res
         return _cw_subscription(None) if b'"messageType":"' in s[:512] and b'"logEvents":[' in s else None
     if not isinstance(obj, dict):
         return None
@@ -1314,7 +1403,25 @@ AWS_TEXT_OTHER_RE = re.compile(rb"^(?:b/\d+\tf/\d+|(?:NEXTTOKEN|SEARCHEDLOGSTREA
 AWS_TEXT_REASON = "AWS CLI text output row that is no log event"
 
 
+#: the AWS CLI's text output of a list of strings is one line, tab-separated: ``aws logs filter-log-events --query
+#: 'events[].message' --output text`` puts every message on one line; a tab before a klog header splits them
+_KLOG_HEAD = rb"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{6} +\d+ [^\s\]]+:\d+\] "
+_TAB_KLOG_RE = re.compile(rb"\t(?=" + _KLOG_HEAD + rb")")
+_KLOG_HEAD_RE = re.compile(_KLOG_HEAD)
+
+
+def _tab_joined(raw: bytes) -> Unwrapped | None:
+    parts = _TAB_KLOG_RE.split(raw) if _KLOG_HEAD_RE.match(raw) else ()
+    if len(parts) < 2:
+        return None
+    return Unwrapped(None, fmt="cloudwatch", events=[Unwrapped(t, None, 0, "cloudwatch") for t in parts])
+
+
 def _cloudwatch(raw: bytes) -> Unwrapped | None:
+    if b"\t" in raw and raw[:1] in b"IWEF":
+        res = _tab_joined(raw)
+        if res is not None:
+            return res
     if raw[:7] == b"EVENTS\t":
         m = AWS_TEXT_EVENT_RE.match(raw)
         if m is not None:
@@ -1439,7 +1546,9 @@ _US_TIME_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}),?\s+(\d{1,2}):(\d\d):(\d
 
 def _csv_time(value: str) -> int | None:
     if value.replace(".", "", 1).isdigit():
-        return _epoch_ns(float(value)) if len(value) < 24 else None
+        # epoch s/ms/µs/ns as text (Sumo Logic's messageTime, Splunk's _time): read exactly, a float of 1.7e18 ns
+        # has no room for the last digits
+        return _epoch_ns(int(value) if value.isdigit() else Decimal(value)) if len(value) < 24 else None
     m = _US_TIME_RE.match(value)
     if m is not None:
         hh = int(m.group(4)) % 12 + (12 if m.group(8) == "PM" else 0)
@@ -1623,12 +1732,19 @@ RECORD_START_RE = re.compile(
 
 
 _LOGRUS_RELATIVE_RE = re.compile(rb"^(TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] ")
+#: a klog header cut short (:data:`RECORD_START_RE`): its first byte is the severity all the same
+_CUT_KLOG_RE = re.compile(rb"^([IWEF])\d{4} \d\d:")
 
 
-def relative_logrus_level(line: bytes) -> str | None:
-    """The severity letter of a logrus terminal record with a relative time (``ERRO[0012] …``: no time, but a
-    level), else None."""
-    m = _LOGRUS_RELATIVE_RE.match(strip_ansi(line) if b"\x1b" in line else line)
+def start_level(line: bytes) -> str | None:
+    """The severity letter of a header-less line that starts a record and still has a level: a logrus terminal
+    record with a relative time (``ERRO[0012] …``: no time, but a level) or a klog header cut short (``E0506
+    07:24:``), else None."""
+    line = strip_ansi(line) if b"\x1b" in line else line
+    m = _CUT_KLOG_RE.match(line)
+    if m is not None:
+        return m.group(1).decode()
+    m = _LOGRUS_RELATIVE_RE.match(line)
     return None if m is None else _LOGRUS_LEVEL[m.group(1).decode().lower()]
 
 

@@ -204,8 +204,10 @@ def test_csv_exports(tmp_path, name):
     assert int(src["unparsed"]) == 1 and set(res.unparsed["reason"]) == {F.CSV_HEADER_REASON}
     assert rec.loc[0, "lineno"] == 2 and rec.loc[0, "severity"] == "E" and rec.loc[0, "message"].startswith(message)
     assert rec.loc[0, "timestamp"] == pd.Timestamp("2023-11-14T22:13:21.123001Z")  # the year from the row's time
-    # a row spanning lines (a quoted newline) is one line of the record
-    assert int(rec["n_lines"].sum()) + 1 + (name == "log-analytics") == text.count("\n")
+    # a row spanning lines (a quoted newline): the field's lines are the record's physical lines (FMT-3)
+    assert int(rec["n_lines"].sum()) + 1 == text.count("\n")
+    if name == "log-analytics":
+        assert rec.loc[0, "continuation"] == "goroutine 7 [running]:"
 
 
 # what collecting tools and terminals write between a log's lines (FMT-3): each starts a record of its own
@@ -638,3 +640,70 @@ def test_records_before_the_first_outer_time_take_its_year(tmp_path, first, seco
 ])
 def test_words_before_a_time_are_no_node_name(line):
     assert F.NODE_LOGS_RE.match(line) is None
+
+
+# the severity a header-less record start still has (formats.start_level): a cut klog header, a logrus terminal record
+START_LEVELS = [
+    ("E0506 07:24:", "E"),
+    ("W1114 22:13:21.500000       1 lea", "W"),
+    ("I1114 22:1", "I"),
+    ("ERRO[0012] failed to pull image", "E"),
+    ("\x1b[36mINFO\x1b[0m[0000] Starting k3s", "I"),
+    ("Error: unknown flag: --insecure-port", None),
+    ("panic: runtime error: index out of range", None),
+]
+
+
+@pytest.mark.parametrize("line, level", START_LEVELS)
+def test_start_level(line, level):
+    assert F.start_level(line.encode()) == level
+
+
+# several events on one physical line: each is a line of its own (Unwrapped.events)
+ONE_LINE_EVENTS = {
+    "aws-text": (TLS + "\t" + PANIC.replace("    1187 ", "       1 "), "cloudwatch", 2),
+    "get-log-events": ('{"events":[{"timestamp":1700000000123,"message":"' + TLS + '"},{"timestamp":1700000000401,'
+                       '"message":"goroutine 4711 [running]:"}],"nextForwardToken":"f/1"}', "envelope", 2),
+    "es-hits": ('{"took":3,"hits":{"hits":[{"_source":{"@timestamp":"2023-11-14T22:13:20.123Z","log":"' + TLS
+                + '"}}]}}', "envelope", 1),
+    "firehose-run-together": ('{"messageType":"DATA_MESSAGE","logStream":"s","logEvents":[{"timestamp":1700000000123,'
+                              '"message":"' + TLS + '"}]}{"messageType":"DATA_MESSAGE","logStream":"s","logEvents":'
+                              '[{"timestamp":1700000000401,"message":"' + TLS + '"}]}', "envelope", 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ONE_LINE_EVENTS))
+def test_several_events_on_one_line(name):
+    line, fmt, n = ONE_LINE_EVENTS[name]
+    res = F._cloudwatch(line.encode()) if fmt == "cloudwatch" else F._docker(line.encode())
+    events = res.events or [res]
+    assert len(events) == n and all(e.fmt == fmt and e.inner for e in events)
+    assert events[0].inner == TLS.encode()
+
+
+def test_a_list_of_no_log_records_is_no_record():
+    # `{"data": [...]}` of something else (an API's list of objects): not a log record
+    assert F._docker(b'{"data":[{"id":1,"name":"x"}],"message":"ok"}').inner == b"ok"
+    assert F._docker(b'{"events":[{"type":"Normal","reason":"Pulled"}]}') is None
+
+
+@pytest.mark.parametrize("data, n_lines", [
+    # JSON logging's and logrus's message with newlines: physical lines of one record (FMT-3), not a crash
+    ('{"ts":1700000000123.4,"caller":"x/trace.go:236","msg":"Trace[1]: \\"List\\" (total time: 2200ms):\\n'
+     'Trace[1]: [2.2s] [2.2s] END"}', 2),
+    ('time="2023-11-14T22:13:20Z" level=error msg="first\\nsecond\\nthird"', 3),
+    ('time="2023-11-14T22:13:20Z" level=error msg="only one\\n"', 1),
+])
+def test_a_message_with_newlines_is_one_record(tmp_path, data, n_lines):
+    text = data + "\n" + TLS + "\n"
+    _, src, rec = _run(tmp_path, text.encode())
+    assert list(rec["lineno"]) == [1, 2] and list(rec["n_lines"]) == [n_lines, 1]
+    assert int(src["lines"]) == 2
+
+
+def test_a_file_ending_in_nul_bytes_after_a_crash(tmp_path):
+    # a pre-allocated log of a crashed host ends in NUL bytes, no newline (containerd/containerd#1720): one
+    # unparsed binary line, the records before it kept
+    data = (f"2023-11-14T22:13:20.123456789Z stderr F {TLS}\n").encode() + b"\x00" * 300
+    res, src, rec = _run(tmp_path, data)
+    assert list(rec["lineno"]) == [1] and int(src["unparsed"]) == 1 and set(res.unparsed["reason"]) == {"binary"}

@@ -115,10 +115,21 @@ def test_otlp_json_of_one_record_is_its_line():
     assert res.inner.startswith(b"I1114 22:13:20.123001")
 
 
-@pytest.mark.parametrize("data", [_otlp(TLS, WARN), _otlp(), _otlp(TLS).replace(b'"stringValue"', b'"intValue"', 2)])
-def test_otlp_json_of_several_or_no_records_is_counted_with_a_reason(data):
+def test_otlp_json_of_several_records_is_a_line_each():
+    res = F._docker(_otlp(TLS, WARN, time="1700000000123456789"))
+    assert res.inner is None and res.unparsed is None
+    assert [(e.fmt, e.key, e.outer_ns, e.inner[:5]) for e in res.events] == [
+        ("envelope", b"kube-apiserver-cp-1", 1700000000123456789, TLS[:5].encode()),
+        ("envelope", b"kube-apiserver-cp-1", 1700000000123456789, WARN[:5].encode())]
+
+
+@pytest.mark.parametrize("data, reason", [
+    (_otlp(), F.OTLP_REASON),
+    (_otlp(TLS).replace(b'"stringValue"', b'"intValue"', 2), F.OTLP_RECORD_REASON),
+])
+def test_otlp_json_of_no_records_is_counted_with_a_reason(data, reason):
     res = F._docker(data)
-    assert res.fmt == "envelope" and res.inner is None and res.unparsed == F.OTLP_REASON
+    assert res.fmt == "envelope" and res.inner is None and res.unparsed == reason
 
 
 @pytest.mark.parametrize("line, key", [

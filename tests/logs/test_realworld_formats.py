@@ -29,7 +29,7 @@ MTIME = dt.datetime(2025, 1, 1, tzinfo=dt.UTC).timestamp()
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "logs" / "realworld_formats.yaml"
 KEYS = {"id", "modelled_on", "note", "text", "format", "records"}
 OPTIONAL = {"outer", "messages", "extra", "streams", "unparsed", "reasons", "fragments", "kw", "also_crlf",
-            "encoding"}
+            "encoding", "extra_lines"}
 
 
 def ts(text):
@@ -50,7 +50,7 @@ CASES = _load()
 
 
 def test_fixture_shape():
-    assert len(CASES) == 131
+    assert len(CASES) == 142
     assert len({c["id"] for c in CASES}) == len(CASES)
     for c in CASES:
         assert KEYS <= set(c) <= KEYS | OPTIONAL, c["id"]
@@ -94,8 +94,10 @@ def test_realworld_format(tmp_path, case):
         assert extra in rec.loc[rec["lineno"] == ln, "extra"].iloc[0]
     if "streams" in case:
         assert set(rec["stream"].astype(str)) == {case["streams"]}
-    # nothing is lost: every physical line is in a record or counted as unparsed
-    assert int(rec["n_lines"].sum()) + int(src["unparsed"]) + case.get("fragments", 0) == src["lines"]
+    # nothing is lost: every physical line is in a record or counted as unparsed (extra_lines: the lines of several
+    # events on one line, or of newlines inside one field)
+    assert (int(rec["n_lines"].sum()) + int(src["unparsed"]) + case.get("fragments", 0)
+            == src["lines"] + case.get("extra_lines", 0))
     assert int(src["unparsed"]) == case.get("unparsed", 0), res.unparsed
     for reason in case.get("reasons", ()):
         assert reason in set(res.unparsed["reason"]), res.unparsed
