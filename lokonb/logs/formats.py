@@ -550,6 +550,9 @@ class Unwrapper:
     #: the ``<pod> <container>`` prefixes of ``stern`` lines without a time seen so far: a line of the same prefix
     #: that is no klog line (a stack frame, a continuation) is that writer's line too
     stern_keys: set[bytes] = field(default_factory=set)
+    #: the ``<pod> <container>`` prefixes seen after a line's time (k9s's saved logs: ``<time> <pod> <container>
+    #: <line>``): a timed line whose text starts with one of them is that writer's line (a stack frame)
+    time_keys: set[bytes] = field(default_factory=set)
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
@@ -583,9 +586,18 @@ class Unwrapper:
                 continue
             if name == "syslog":
                 res = _nested(res)
-            elif (res.key is not None and res.outer_ns is None and res.fmt == "kubectl" and len(self.stern_keys) < 4096
-                  and raw.startswith(res.key + b" ")):
-                self.stern_keys.add(res.key)
+            elif res.key is not None and res.fmt == "kubectl":
+                if res.outer_ns is None and len(self.stern_keys) < 4096 and raw.startswith(res.key + b" "):
+                    self.stern_keys.add(res.key)
+                elif getattr(res, "_after_time", False) and len(self.time_keys) < 4096:
+                    self.time_keys.add(res.key)
+            elif self.time_keys and res.fmt == "kubectl" and res.inner:
+                words = res.inner.split(b" ", 3)
+                for n in (2, 3):
+                    key = b" ".join(words[:n])
+                    if len(words) > n and key in self.time_keys:
+                        res.inner, res.key = res.inner[len(key) + 1 :], key
+                        break
             self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
             return self._join(res, lineno)
         if self.fmt in ("docker", "envelope") and raw.lstrip()[:1] == b"{":
@@ -647,6 +659,8 @@ class Unwrapper:
 
     def _csv(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         if self.csv_columns is None:
+            if is_ps_type_line(raw):
+                return Unwrapped(None, fmt="csv", unparsed=CSV_HEADER_REASON), lineno
             self.csv_columns = csv_header(raw)
             if self.csv_columns is not None:
                 return Unwrapped(None, fmt="csv", unparsed=CSV_HEADER_REASON), lineno
@@ -890,7 +904,15 @@ def _papertrail_tsv(raw: bytes) -> Unwrapped | None:
     return None if ns is None else Unwrapped(g[10], ns, 0, "kubectl", key=g[8] + b" " + g[9])
 
 
+#: the header row of a table output (``gcloud logging read --format="table(timestamp,textPayload)"``: the keys in
+#: capitals, columns padded with spaces): counted, no log line
+TABLE_HEADER_RE = re.compile(rb"^[A-Z][A-Z0-9_.]*(?: {2,}[A-Z][A-Z0-9_.]*)+ *$")
+TABLE_HEADER_REASON = "table header (column names)"
+
+
 def _kubectl(raw: bytes) -> Unwrapped | None:
+    if raw[:1].isupper() and b"  " in raw[:64] and TABLE_HEADER_RE.match(raw):
+        return Unwrapped(None, fmt="kubectl", unparsed=TABLE_HEADER_REASON)
     if b"\t" in raw[:40]:
         return _grafana_txt(raw) or _papertrail_tsv(raw)
     key = None
@@ -936,6 +958,11 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
     if ns is None:
         return None
     text = m.group(9)
+    if key is None and (text[:1].islower() or text[:1].isdigit()) and (p := STERN_RE.match(text)) is not None:
+        # k9s's saved logs put the pod and container after the time: `<time> <pod> <container> <line>`
+        res = Unwrapped(text[p.end() :], ns, 0, "kubectl", key=p.group(1))
+        res._after_time = True  # type: ignore[attr-defined]
+        return res
     if text[:1] == b"{":
         labels = LOKI_LABELS_RE.match(text)
         if labels is not None:
@@ -1451,9 +1478,12 @@ def _cloudwatch(raw: bytes) -> Unwrapped | None:
 #: (pod, host); names are matched case-folded, whole or by their last dotted part (``_source.log``)
 #: Azure Monitor's container tables: ``LogMessage`` (ContainerLogV2), ``LogEntry`` (ContainerLog)
 CSV_TEXT_COLUMNS = ("message", "log", "line", "textpayload", "_raw", "log_s", "msg_s", "logmessage", "logentry")
-CSV_TIME_COLUMNS = ("@timestamp", "timestamp", "time", "_time", "timegenerated", "timegenerated [utc]", "date")
+#: Sumo Logic's data forwarding to S3 (``messageId,sourceName,sourceHost,…,messageTime,receiptTime,…,message``,
+#: the times in epoch ms) and its search export (``_messagetime``, ``_sourcehost``, ``_raw``)
+CSV_TIME_COLUMNS = ("@timestamp", "timestamp", "time", "_time", "timegenerated", "timegenerated [utc]", "date",
+                    "messagetime", "_messagetime")
 CSV_WRITER_COLUMNS = ("pod_name", "pod", "podname", "container_name", "host", "hostname", "computer", "@logstream",
-                      "logstream")
+                      "logstream", "sourcehost", "_sourcehost")
 CSV_HEADER_REASON = "CSV export header"
 _CSV_NAME_RE = re.compile(r"^@?[\w.\-]{1,64}(?: \[\w+\])?$")
 #: Kibana's default date formats, read as UTC: ``MMM D, YYYY @ HH:mm:ss.SSS`` (7.0 on, ``Nov 14, 2023 @
@@ -1499,6 +1529,15 @@ def is_markdown_table(lines: list[bytes]) -> bool:
         for i in range(min(len(lines), 40) - 1)
         if lines[i][:2] == b"| "
     )
+
+
+#: Windows PowerShell 5.1's ``Export-Csv``/``ConvertTo-Csv`` write ``#TYPE <.NET type>`` above the header (without
+#: ``-NoTypeInformation``): part of the header, no log line
+_PS_TYPE_RE = re.compile(rb"^(?:\xef\xbb\xbf)?#TYPE [\w.`+\[\], ]{1,256}$")
+
+
+def is_ps_type_line(raw: bytes) -> bool:
+    return raw[:1] in (b"#", b"\xef") and _PS_TYPE_RE.match(raw.rstrip(b"\r")) is not None
 
 
 def csv_header(raw: bytes) -> CsvColumns | None:
@@ -1660,7 +1699,8 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     lines = [strip_ansi(ln) if b"\x1b" in ln else ln for ln in lines]
     if not lines:
         return "klog"
-    if not CW_HEADER_RE.match(lines[0].lstrip(b"\xef\xbb\xbf")) and csv_header(lines[0]) is not None:
+    first = lines[1] if is_ps_type_line(lines[0]) and len(lines) > 1 else lines[0]
+    if not CW_HEADER_RE.match(first.lstrip(b"\xef\xbb\xbf")) and csv_header(first) is not None:
         return "csv"
     if is_markdown_table(lines):
         return "csv"
@@ -1713,10 +1753,13 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
 #: stern's ``+ <pod> › <container>`` / ``- <pod> › <container>`` lines (a container tailed, gone), the shell
 #: prompts of a ``tee``'d or copied terminal (``$ kubectl logs …``, ``root@cp-1:~# …``, ``core@cp-1 ~ $ …``,
 #: ``[root@cp-1 ~]# …``) and
-#: the ``Script started on …`` / ``Script done on …`` lines of a ``script`` typescript. Also the Go runtime's own
-#: crash report, written to stderr between klog lines: ``panic: …`` (an unrecovered panic: the process dies),
-#: ``fatal error: …`` (an unrecoverable throw: concurrent map writes, out of memory) and ``runtime/cgo: …`` (a
-#: thread that cannot be created); their stack follows as continuation lines (a nested ``\tpanic: `` is indented).
+#: the ``Script started on …`` / ``Script done on …`` lines of a ``script`` typescript, and systemd's own lines
+#: about the unit in a ``journalctl -o cat`` copy (no writer to tell them apart): ``kube-apiserver.service: Main
+#: process exited, …``, ``Started Kubernetes API Server.``, ``Stopping kube-apiserver.service - Kubernetes API
+#: Server...``. Also the Go runtime's own crash report, written to stderr between klog lines: ``panic: …`` (an
+#: unrecovered panic: the process dies), ``fatal error: …`` (an unrecoverable throw: concurrent map writes, out of
+#: memory) and ``runtime/cgo: …`` (a thread that cannot be created); their stack follows as continuation lines (a
+#: nested ``\tpanic: `` is indented).
 #: And a klog header cut short (``I0506 07:24:``: the file ends mid-line, a truncated ``.gz`` rotation, a crash):
 #: another record's start, never text of the record before it
 RECORD_START_RE = re.compile(
@@ -1726,6 +1769,8 @@ RECORD_START_RE = re.compile(
     rb"|-- cursor: |Error from server \(|[+-] (?:\S+ )?\S+ \xe2\x80\xba \S+$"
     rb"|error: |At (?:line:\d+|.+:\d+) char:\d+$"
     rb"|\$(?: |$)|[\w.\-]+@[\w.\-]+(?::[^\s$#]{0,80}| [^\s$#]{1,80} )[$#](?: |$)"
+    rb"|[\w@:.\-]{1,200}\.(?:service|socket|scope|timer|mount|slice): "
+    rb"|(?:Started|Stopped|Starting|Stopping|Reloading|Reloaded|Finished|Failed to start) [^\n]{1,200}\.$"
     rb"|\[[\w.\-]+@[\w.\-]+ [^\]\s]{1,80}\][$#](?: |$)|Script (?:started|done) on "
     rb"|[IWEF]\d{4} \d\d:[\d:.]*(?: +\d+(?: [^\]\s]*)?)?$)"
 )

@@ -230,6 +230,12 @@ STARTS_RECORD = [
     "panic: runtime error: invalid memory address or nil pointer dereference",
     "fatal error: concurrent map read and map write",
     "runtime/cgo: pthread_create failed: Resource temporarily unavailable",
+    # systemd's own lines about the unit in `journalctl -o cat` (no writer to tell them apart)
+    "kube-apiserver.service: Main process exited, code=exited, status=2/INVALIDARGUMENT",
+    "kubelet.service: Scheduled restart job, restart counter is at 12.",
+    "Started Kubernetes API Server.",
+    "Stopping kube-apiserver.service - Kubernetes API Server...",
+    "Failed to start kube-apiserver.service - Kubernetes API Server.",
 ]
 # header-less lines that do continue a record: stack frames, trace steps, error tails, user text
 CONTINUES = [
@@ -248,6 +254,9 @@ CONTINUES = [
     "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1a2b3c]",
     "SIGABRT: abort",
     "runtime.throw(0x3b0d043, 0x21)",
+    # near misses of systemd's lines: no unit suffix before the colon, no sentence
+    "kube-apiserver: Main process exited",
+    "Started watching for changes in /etc/kubernetes",
 ]
 
 
@@ -659,6 +668,22 @@ def test_start_level(line, level):
     assert F.start_level(line.encode()) == level
 
 
+# table outputs' header rows (formats.TABLE_HEADER_RE) and lines that are none
+TABLE_HEADERS = [
+    ("TIMESTAMP                       TEXT_PAYLOAD", True),
+    ("TIMESTAMP  SEVERITY  TEXT_PAYLOAD  POD_NAME", True),
+    ("I0506 07:08:09.123102       1 log.go:245] http: TLS handshake error from 10.0.44.17:51234: EOF", False),
+    ("TIMESTAMP TEXT_PAYLOAD", False),  # one space: a sentence, not padded columns
+    ("ERROR  connection refused", False),
+]
+
+
+@pytest.mark.parametrize("line, header", TABLE_HEADERS)
+def test_table_header_rows_are_counted(line, header):
+    res = F._kubectl(line.encode())
+    assert (res is not None and res.unparsed == F.TABLE_HEADER_REASON) == header
+
+
 # several events on one physical line: each is a line of its own (Unwrapped.events)
 ONE_LINE_EVENTS = {
     "aws-text": (TLS + "\t" + PANIC.replace("    1187 ", "       1 "), "cloudwatch", 2),
@@ -707,3 +732,18 @@ def test_a_file_ending_in_nul_bytes_after_a_crash(tmp_path):
     data = (f"2023-11-14T22:13:20.123456789Z stderr F {TLS}\n").encode() + b"\x00" * 300
     res, src, rec = _run(tmp_path, data)
     assert list(rec["lineno"]) == [1] and int(src["unparsed"]) == 1 and set(res.unparsed["reason"]) == {"binary"}
+
+
+@pytest.mark.parametrize("line, type_line", [
+    (b"#TYPE System.Management.Automation.PSCustomObject", True),
+    (b"\xef\xbb\xbf#TYPE Selected.System.Diagnostics.Eventing.Reader.EventLogRecord", True),
+    (b"#TYPE System.Collections.Generic.List`1[[System.String]]\r", True),
+    (b"# TYPE apiserver_request_total counter", False),  # a Prometheus exposition comment
+    (b"#TYPE", False),
+])
+def test_powershell_type_line_above_a_csv_header(line, type_line):
+    # Windows PowerShell 5.1's Export-Csv writes it above the header (without -NoTypeInformation)
+    assert F.is_ps_type_line(line) == type_line
+    if type_line:
+        assert F.detect_format(line + b'\n"TimeGenerated","LogMessage"\n"7/1/2024 8:45:27 AM","' + TLS.encode()
+                               + b'"\n') == "csv"
