@@ -624,8 +624,12 @@ class _SourceRun:
             self.unwrapper = F.Unwrapper(self.fmt or "auto", self.o.max_record_bytes, months=self.o.month_names)
         items = []
         unparsed_rows = []
-        for raw in block[:-1].split(b"\n") if block else []:
+        cut_at = set(cut)
+        for k, raw in enumerate(block[:-1].split(b"\n") if block else []):
             self.lineno += 1
+            if k in cut_at and F.is_cut_listing(raw):
+                unparsed_rows.append((self.lineno, F.CUT_LISTING_REASON, raw))
+                continue
             if raw[:1] == b"\x00":
                 raw = self._nul_hole(raw)
             res, start_line = self.unwrapper.unwrap(raw, self.lineno)
@@ -748,6 +752,7 @@ class _SourceRun:
         inner_outer: dict[int, int] = {}
         inner_sys: dict[int, int] = {}
         fail = np.flatnonzero(~K.hdr)
+        cut_at = set(cut_idx)
         replaced: dict[int, bytes] = {}
         high = np.flatnonzero(buf >= 0x80)
         if len(high):
@@ -769,6 +774,10 @@ class _SourceRun:
             if F.is_binary(line):
                 skip[i] = True
                 self._unparsed(int(lineno[i]), "binary", line)
+                continue
+            if i in cut_at and F.is_cut_listing(line):
+                skip[i] = True
+                self._unparsed(int(lineno[i]), F.CUT_LISTING_REASON, line)
                 continue
             try:
                 line.decode("utf-8")

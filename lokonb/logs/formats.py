@@ -1136,6 +1136,22 @@ def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
 _ENV_LIST_PATHS = (("events",), ("hits", "hits"), ("data",))
 
 
+#: the start of such a response (or of a subscription or OTLP record): one longer than the detection's sample is read
+#: as ``envelope`` all the same; one cut by the reader (longer than a block) cannot be read and is counted with a
+#: reason that says how to read it, never a record of JSON text
+_LISTING_STARTS = (b'"events":[', b'"hits":{', b'"data":[{', b'"logEvents":[', b'"resourceLogs":[')
+CUT_LISTING_REASON = (
+    "JSON response of log records on one line, too long to read whole (not read: give one record a line, "
+    "e.g. jq -c '.events[]', '.hits.hits[]', '.data[]' or '.logEvents[]')"
+)
+
+
+def is_cut_listing(line: bytes) -> bool:
+    """A line that starts a JSON response listing log records (:data:`_ENV_LIST_PATHS`)."""
+    head = line[:512]
+    return head.lstrip()[:2] == b'{"' and any(k in head for k in _LISTING_STARTS)
+
+
 def _env_listed(obj: dict[str, Any]) -> Unwrapped | None:
     """The records listed in a response (:data:`_ENV_LIST_PATHS`), each a line; None when the object lists none."""
     for path in _ENV_LIST_PATHS:
@@ -1710,6 +1726,8 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
         return "envelope"  # gcloud logging read (Unwrapper._yaml)
     if lines[0].strip() in (b"[", b"{") and is_pretty_log_entries(sample):
         return "envelope"  # gcloud logging read --format=json, journalctl -o json-pretty (Unwrapper._pretty)
+    if is_cut_listing(lines[0]) and _docker(lines[0]) is None:
+        return "envelope"  # an API response on one line, longer than the sample: its records are read line by line
     scores = {}
     parsers = wrappers(months)
     for name in ("docker", "cri", "kubectl", "syslog", "cloudwatch"):

@@ -747,3 +747,31 @@ def test_powershell_type_line_above_a_csv_header(line, type_line):
     if type_line:
         assert F.detect_format(line + b'\n"TimeGenerated","LogMessage"\n"7/1/2024 8:45:27 AM","' + TLS.encode()
                                + b'"\n') == "csv"
+
+
+def _listing(n: int) -> bytes:
+    events = ",".join(f'{{"timestamp":{1700000000123 + i},"message":"{TLS}","ingestionTime":1700000001000}}'
+                      for i in range(n))
+    return ('{"events":[' + events + '],"nextForwardToken":"f/1"}\n').encode()
+
+
+def test_an_api_response_longer_than_the_detection_sample_is_read(tmp_path):
+    # get-log-events answers up to 1 MB on one line: longer than the 64 KiB the format is detected from
+    data = _listing(2000)
+    assert len(data) > 1 << 17
+    res, src, rec = _run(tmp_path, data)
+    assert src["format"] == "envelope" and len(rec) == 2000 and set(rec["lineno"]) == {1}
+    assert int(src["unparsed"]) == 0 and rec["ts_outer"].is_monotonic_increasing
+
+
+def test_an_api_response_cut_by_the_reader_is_counted_with_a_reason(tmp_path, monkeypatch):
+    # not within one read of a block (8 MiB; 64 KiB here) and longer than max_record_bytes (1 MiB): the reader
+    # cuts it, its records cannot be read
+    from lokonb.logs import sources
+
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 1 << 16)
+    data = _listing(7000)
+    assert len(data) > 1 << 20
+    res, src, rec = _run(tmp_path, data + (TLS + "\n").encode())
+    assert list(rec["lineno"]) == [2] and int(src["unparsed"]) == 1
+    assert set(res.unparsed["reason"]) == {F.CUT_LISTING_REASON}
