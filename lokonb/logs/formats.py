@@ -396,7 +396,9 @@ def strip_ansi(line: bytes) -> bytes:
 
 #: logrus's text format (k3s, RKE2, k0s, containerd and Docker write it): ``time="<RFC 3339>" level=info
 #: msg="<Go-quoted>" key=value…``; on a terminal ``INFO[<RFC 3339>] msg   key=value…``
-LOGRUS_RE_TEXT = re.compile(rb'^time="([^"]*)" level=(\w+) msg=("(?:[^"\\]|\\.)*"|\S*) ?(.*)$', re.S)
+#: (a message cut before its closing quote, by a line limit or the poster, is the rest of the line)
+LOGRUS_RE_TEXT = re.compile(rb'^time="([^"]*)" level=(\w+) msg=("(?:[^"\\]|\\.)*(?:"|\\?$)|\S*) ?(.*)$', re.S)
+_LOGRUS_CUT_RE = re.compile(rb'"(?:[^"\\]|\\.)*\\?', re.S)
 LOGRUS_TTY_RE = re.compile(rb"^(TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[(\d{4}-[^\]]*)\] ?(.*)$", re.S)
 _LOGRUS_LEVEL = {**_ZAP_LEVEL, "trace": "I", "trac": "I", "debu": "I", "erro": "E", "fata": "F", "pani": "F"}
 #: a logrus time without a zone (k0s: ``2025-02-27 12:15:41``): local time, read like a klog time
@@ -410,7 +412,9 @@ def _logrus_inner(line: bytes) -> InnerResult | None:
     if m is not None:
         ts, level, msg, rest = m.groups()
         if msg[:1] == b'"':
-            msg = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), msg[1:-1]).rstrip(b"\r\n")
+            # closed: the quotes go; cut (no closing quote, nothing after it): only the opening one
+            body = msg[1:] if rest == b"" and _LOGRUS_CUT_RE.fullmatch(msg) else msg[1:-1]
+            msg = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), body).rstrip(b"\r\n")
     else:
         m = LOGRUS_TTY_RE.match(line)
         if m is None:

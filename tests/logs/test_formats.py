@@ -483,3 +483,22 @@ def test_ambiguous_dst_hour_is_resolved_non_decreasing():
     assert r.loc[2, "timestamp"] == pd.Timestamp("2024-10-27T00:30:00Z")
     assert r.loc[3, "timestamp"] == pd.Timestamp("2024-10-27T01:10:00Z")
     assert r.sort_index()["timestamp"].is_monotonic_increasing
+
+
+# --- logrus records (k3s, RKE2): a message cut before its closing quote keeps its words -------------------------
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('time="2024-07-30T22:18:56Z" level=info msg="Slow SQL (started: x) (total time: 2.9s): INSERT INTO kine',
+         "Slow SQL (started: x) (total time: 2.9s): INSERT INTO kine"),
+        # an escaped quote at the cut stays part of the text
+        ('time="2024-07-30T22:18:56Z" level=info msg="open \\"a', 'open "a'),
+        # a closed message loses its quotes, the pairs after it are no part of it
+        ('time="2024-07-30T22:18:56Z" level=info msg="Kine available at unix://kine.sock" a=b',
+         "Kine available at unix://kine.sock"),
+        ('time="2024-07-30T22:18:56Z" level=info msg="closed"', "closed"),
+    ],
+)
+def test_logrus_message_cut_before_its_closing_quote(line, message):
+    r = rec([line]).iloc[0]
+    assert (r["severity"], r["message"]) == ("I", message)
