@@ -951,7 +951,13 @@ class _SourceRun:
         multi = np.flatnonzero(n_lines > 1)
         blk = np.array([], np.int64)
         if len(multi):
-            hit = pc.match_substring_regex(texts.take(pa.array(multi)), r'=<(?:"|\s|$)|Trace "[^"]*" \(started ')
+            mt = texts.take(pa.array(multi))
+            hit = pc.match_substring_regex(mt, r'=<(?:"|\s|$)|Trace "[^"]*" \(started ')
+            # a trace header cut before its "(total time: …)" (pasted reports): the END step carries the total
+            cut_trace = pc.and_(
+                pc.match_substring_regex(mt, r'Trace\[\d+\]: "'), pc.invert(pc.match_substring(mt, "(total time:"))
+            )
+            hit = pc.or_(hit, cut_trace)
             blk = multi[np.asarray(hit.to_numpy(zero_copy_only=False), bool)]
         if len(blk):
             from lokonb.logs.classify import _scatter

@@ -91,6 +91,25 @@ def test_stacktrace_only_for_orphans():
     assert res["orphan"][0] and res["n_lines"][0] == 2
 
 
+@pytest.mark.parametrize(
+    ("steps", "family", "harmless", "total"),
+    [
+        (["Trace[7]: [10.035066589s] [10.03497895s] END"], "trace", False, 10.035066589),
+        (["Trace[7]: [12.1ms] [12.1ms] About to write a response", "Trace[7]: [640.2ms] [628.1ms] END"], "trace",
+         True, 0.6402),
+        # no END step: the total is unknown, the header alone is no trace
+        (["Trace[7]: [14.03s] [14.03s] About to write a response"], "other", True, None),
+    ],
+)
+def test_trace_header_cut_before_its_total(steps, family, harmless, total):
+    # a pasted report cut the header line: the END step's first column is the total
+    head = 'I0302 10:15:07.118203       1 trace.go:116] Trace[7]: "GuaranteedUpdate etcd3" type:*coordination.Lease (st'
+    r = parse_lines([head, *steps], year=2024).records.iloc[0]
+    assert (r["family"], bool(r["harmless"]), int(r["n_lines"])) == (family, harmless, 1 + len(steps))
+    if total is not None:
+        assert r["total_s"] == pytest.approx(total)
+
+
 def test_user_file_overrides(tmp_path):
     user = tmp_path / "families.yaml"
     user.write_text("""
