@@ -18,8 +18,8 @@ months; round 9 watch caches that cannot be primed, encryption config errors, AP
 locks lost in k3s, the watch decoder at a GOAWAY, audit backends that cannot write; round 10 start failures of the
 cloud provider and etcd in old releases, HTTP accept errors at the file-descriptor limit, Go runtime crash reports
 between klog lines, grpc-go's old reconnect lines; round 11 the storage layer of k3s, RKE2, MicroK8s and vcluster:
-kine's slow SQL statements, compactions and locks, dqlite's timeouts, the embedded etcd's NOSPACE alarm, a trace header
-cut before its total and a logrus line cut before its closing quote), all run by the one test below.
+kine's slow SQL statements, compactions and locks, dqlite's timeouts and crashes, the embedded etcd's NOSPACE alarm, a
+trace header cut before its total and a logrus line cut before its closing quote), all run by the one test below.
 """
 
 from __future__ import annotations
