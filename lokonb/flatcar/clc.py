@@ -462,20 +462,11 @@ def _template(flag_lines: list[str], ctx: _Ctx, where: str) -> tuple[list[str], 
         ctx.r.error("platform must be specified to use templating")
         return flag_lines, True
     mapping = sec.PLATFORMS.get(ctx.platform, {})
-    bad = False
-
-    def sub(m: re.Match[str]) -> str:
-        nonlocal bad
-        var = mapping.get(m.group(1))
-        if var is None:
-            bad = True
-            return m.group(0)
-        return "${" + var + "}"
-
-    out = [re.sub(r"\{([A-Za-z0-9_]*)\}", sub, line) for line in flag_lines]
-    if bad:
+    out = [sec.perform_templating(mapping, line) for line in flag_lines]
+    if None in out:
         ctx.r.error("unknown field")
-    return out, True
+        return flag_lines, True
+    return [line for line in out if line is not None], True
 
 
 def _wrapper_dropin(

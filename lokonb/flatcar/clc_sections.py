@@ -175,6 +175,24 @@ PLATFORMS: dict[str, dict[str, str]] = {
         "PUBLIC_IPV6": "COREOS_CUSTOM_PUBLIC_IPV6",
     },
 }
+
+
+def perform_templating(mapping: dict[str, str], line: str) -> str | None:
+    """ct's templating.PerformTemplating on one rendered flag: the text between the first '{' and the first '}' is a
+    field name (any characters; None when the platform has none), replaced by ``${VAR}``; the scan goes on after
+    the old '}'. A '}' before the first '{' stops it at once, so such a flag keeps its placeholders."""
+    start, end = line.find("{"), line.find("}")
+    while start != -1 and end != -1 and start < end:
+        field = line[start + 1 : end]
+        if field not in mapping:
+            return None
+        line = line.replace("{" + field + "}", "${" + mapping[field] + "}", 1)
+        start = line.find("{", end)
+        if start != -1:
+            end = line.find("}", start)
+    return line
+
+
 #: Platforms whose coreos-metadata needs a provider override (ct adds two units, before all others).
 METADATA_PROVIDER_PLATFORMS = ("openstack-metadata", "cloudstack-configdrive")
 
