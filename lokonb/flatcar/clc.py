@@ -404,14 +404,17 @@ def _convert_disks(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
             _set(p, "number", part.get("number"))
             ok = True
             sizes: dict[str, int] = {}
+            # ct's disks.go: an empty string is no dimension; size is converted before start, and its error drops
+            # the partition without looking at start
             for key, okey in (("size", "sizeMiB"), ("start", "startMiB")):
-                if part.get(key) is None:
+                if part.get(key) in (None, ""):
                     continue
                 try:
                     sizes[okey] = parse_size_mib(part[key])
                 except _SizeError as exc:
                     ctx.r.error(str(exc), part.at(key))
                     ok = False
+                    break
             if not ok:
                 continue
             if "sizeMiB" in sizes:
