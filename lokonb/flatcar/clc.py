@@ -25,6 +25,7 @@ from lokonb.flatcar.yamlpos import (
     INT,
     RAW,
     STR,
+    UINT,
     Obj,
     Seq,
     Struct,
@@ -140,10 +141,11 @@ _USER = Struct(
         "password_hash": STR,
         "ssh_authorized_keys": Seq(STR),
         **_USER_CREATE_FIELDS,
-        "create": Struct("types.UserCreate", dict(_USER_CREATE_FIELDS)),
+        # ct's UserCreate.Uid and Group.Gid are *uint (a negative value fails decoding), User.UID is *int
+        "create": Struct("types.UserCreate", {**_USER_CREATE_FIELDS, "uid": UINT}),
     },
 )
-_GROUP = Struct("types.Group", {"name": STR, "gid": INT, "password_hash": STR, "system": BOOL})
+_GROUP = Struct("types.Group", {"name": STR, "gid": UINT, "password_hash": STR, "system": BOOL})
 _UPDATE = Struct(
     "types.Update",
     {

@@ -8,6 +8,7 @@ built of :class:`Scalar`, :class:`Seq` and :class:`Struct` descriptions. Decoded
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,9 +92,14 @@ class Scalar:
 
     @property
     def goname(self) -> str:
-        return {"str": "string", "int": "int", "bool": "bool", "any": "interface {}", "node": "yaml.Node"}[
-            self.kind
-        ]
+        return {
+            "str": "string",
+            "int": "int",
+            "uint": "uint",
+            "bool": "bool",
+            "any": "interface {}",
+            "node": "yaml.Node",
+        }[self.kind]
 
 
 @dataclass(frozen=True)
@@ -130,12 +136,19 @@ class StrMap:
 
 STR = Scalar("str")
 INT = Scalar("int")
+UINT = Scalar("uint")
 BOOL = Scalar("bool")
 ANY = Scalar("any")
 RAW = Scalar("node")
 
 _TRUE = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
 _FALSE = {"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
+#: yaml.v3 decode.go: a bool field also takes these YAML 1.1 words when they resolve to a *string*, i.e. plain or
+#: quoted ('"yes"' is true); "true"/"false" resolve to !!bool only when plain, so '"true"' is an error
+_BOOL_WORDS = {w: w in _TRUE for w in (_TRUE | _FALSE) - {"true", "True", "TRUE", "false", "False", "FALSE"}}
+#: yaml.v3 resolve.go yamlStyleFloat (applied after removing '_')
+_YAML_FLOAT_RE = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_DATE_RE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
 _NULL = {"", "~", "null", "Null", "NULL"}
 _INT_RE = re.compile(r"^[-+]?(0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$")
 _FLOAT_RE = re.compile(
@@ -174,6 +187,33 @@ def parse_go_int(text: str) -> int | None:
     return value
 
 
+def _is_date(text: str) -> bool:
+    """yaml.v3 parseTimestamp for the date-only layout ``2006-1-2`` (Go's time.Parse checks the day's range)."""
+    m = _DATE_RE.match(text)
+    if not m:
+        return False
+    try:
+        datetime.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return False
+    return True
+
+
+def parse_go_float(text: str) -> float | None:
+    """A plain scalar yaml.v3 resolves to !!float (``.inf``/``.nan`` spellings included), else None."""
+    if _FLOAT_RE.match(text) is None:
+        return None
+    plain = text.replace("_", "")
+    if plain.lstrip("+-").lower() in (".inf", ".nan"):
+        return float(plain.replace(".", ""))
+    if text.startswith(".") or _YAML_FLOAT_RE.match(plain):
+        try:
+            return float(plain if not text.startswith(".") else text)
+        except ValueError:
+            return None
+    return None
+
+
 def scalar_tag(node: yaml.ScalarNode) -> str:
     """The yaml.v3 short tag of a scalar as resolved (``!!str`` for quoted ones)."""
     if not _is_plain(node):
@@ -183,6 +223,8 @@ def scalar_tag(node: yaml.ScalarNode) -> str:
         return "!!null"
     if value in ("true", "True", "TRUE", "false", "False", "FALSE"):
         return "!!bool"
+    if _is_date(value):
+        return "!!timestamp"
     if parse_go_int(value) is not None:
         return "!!int"
     if _FLOAT_RE.match(value):
@@ -333,19 +375,35 @@ class _Decoder:
         if typ.kind == "str":
             return value
         plain = _is_plain(node)
-        if typ.kind == "int":
-            parsed = parse_go_int(value) if plain else None
+        if typ.kind in ("int", "uint"):
+            parsed = self._integer(value, typ) if plain else None
             if parsed is None:
                 self.type_error(node, typ)
             return parsed
         if typ.kind == "bool":
-            if plain and value in _TRUE:
-                return True
-            if plain and value in _FALSE:
-                return False
+            if plain and value in ("true", "True", "TRUE", "false", "False", "FALSE"):
+                return value[0] in "tT"
+            if value in _BOOL_WORDS:
+                return _BOOL_WORDS[value]
             self.type_error(node, typ)
             return None
         raise TypeError(typ.kind)  # pragma: no cover
+
+    @staticmethod
+    def _integer(value: str, typ: Scalar) -> int | None:
+        """yaml.v3 decode.go into an int / uint field: an !!int in range, or an !!float truncated toward zero
+        (``420.9`` -> 420); dates are !!timestamp, never numbers; a negative number does not fit a uint."""
+        if _is_date(value):
+            return None
+        number: int | None = parse_go_int(value)
+        if number is None:
+            f = parse_go_float(value)
+            if f is None or f != f or f in (float("inf"), float("-inf")) or abs(f) >= 2.0**63:
+                return None
+            number = int(f)
+        if typ.kind == "uint" and number < 0:
+            return None
+        return number
 
 
 def decode(node: yaml.Node, typ: Any, path: str = "$") -> DecodeResult:

@@ -154,6 +154,14 @@ FIXES = [
     # ct: partition size/start: an empty string is no dimension; a size error drops the partition before start is read
     "ct-error-partition-size-before-start",
     "ct-partition-empty-dimensions",
+    # yaml.v3 decoding (ct and Butane): an !!float into an int is truncated, quoted YAML 1.1 bool words are bools,
+    # ct's *uint fields reject negatives, dates resolve to !!timestamp
+    "ct-yaml-float-into-int",
+    "ct-yaml-quoted-bool-words",
+    "bu-yaml-quoted-bool-words",
+    "ct-error-yaml-negative-uint",
+    "ct-error-yaml-negative-create-uid",
+    "ct-error-yaml-timestamp-into-int",
 ]
 
 
