@@ -281,7 +281,10 @@ class DecodeResult:
 
 
 class _Decoder:
-    def __init__(self, on_unknown: Callable[[UnknownKey], None] | None = None) -> None:
+    def __init__(
+        self, on_unknown: Callable[[UnknownKey], None] | None = None, *, merge_key_unknown: bool = False
+    ) -> None:
+        self.merge_key_unknown = merge_key_unknown
         self.type_errors: list[tuple[int, str]] = []
         self.columns: list[int] = []
         self.unknown: list[UnknownKey] = []
@@ -340,6 +343,13 @@ class _Decoder:
         out = Obj(pos(node))
         out.node = node
         seen: dict[str, int] = {}
+        own = {id(k) for k, _ in node.value}
+        if self.merge_key_unknown and isinstance(typ, Struct):
+            # ct checks unused keys on the mapping as written (config/astyaml): '<<' is one of them, the keys it
+            # merges in are not
+            for knode, _ in node.value:
+                if isinstance(knode, yaml.ScalarNode) and knode.value == "<<" and not knode.style:
+                    self.unknown.append(UnknownKey("<<", pos(knode), f"{path}.<<", tuple(typ.fields)))
         for knode, vnode in self._merged(node):
             key = knode.value if isinstance(knode, yaml.ScalarNode) else str(_any_value(knode))
             if key in seen:
@@ -354,7 +364,8 @@ class _Decoder:
             else:
                 vtyp = typ.fields.get(key)
                 if vtyp is None:
-                    self.unknown.append(UnknownKey(key, pos(knode), f"{path}.{key}", tuple(typ.fields)))
+                    if id(knode) in own or not self.merge_key_unknown:
+                        self.unknown.append(UnknownKey(key, pos(knode), f"{path}.{key}", tuple(typ.fields)))
                     continue
             out.kpos[key] = pos(knode)
             out.vpos[key] = pos(vnode)
@@ -406,9 +417,10 @@ class _Decoder:
         return number
 
 
-def decode(node: yaml.Node, typ: Any, path: str = "$") -> DecodeResult:
-    """Decode ``node`` into ``typ``; collects type errors, duplicate keys and unknown keys (never raises)."""
-    dec = _Decoder()
+def decode(node: yaml.Node, typ: Any, path: str = "$", *, merge_key_unknown: bool = False) -> DecodeResult:
+    """Decode ``node`` into ``typ``; collects type errors, duplicate keys and unknown keys (never raises).
+    ``merge_key_unknown``: report ``<<`` itself, not the keys it merges in, as unknown (ct's rule)."""
+    dec = _Decoder(merge_key_unknown=merge_key_unknown)
     value = dec.decode(node, typ, path)
     return DecodeResult(
         value, dec.type_errors, dec.unknown, dec.duplicates, dec.columns[0] if dec.columns else None

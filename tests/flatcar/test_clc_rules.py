@@ -267,7 +267,8 @@ def test_etcd_deprecated_options_and_bad_version() -> None:
 def test_yaml_merge_keys_and_first_document_only() -> None:
     t = translate_clc("x: &c\n  mode: 0600\nstorage:\n  files:\n    - <<: *c\n      path: /a\n---\nfoo: 1\n")
     assert t.config["storage"]["files"][0]["mode"] == 0o600
-    assert [e.message for e in t.report] == ["Config has unrecognized key: x"]
+    # ct's unused-key check sees the mapping as written: '<<' is unrecognized (vector ct-yaml-merge-key)
+    assert [e.message for e in t.report] == ["Config has unrecognized key: x", "Config has unrecognized key: <<"]
 
 
 @pytest.mark.parametrize(
