@@ -521,7 +521,7 @@ def _decode_versioned(
     if chosen is None:
         return None, None
     struct, meta = chosen
-    res = decode(node, struct, path, merge_key_unknown=True)
+    res = decode(node, struct, path, astyaml_keys=True)
     if res.type_errors:
         line = res.type_errors[0][0]
         ctx.r.entries.append(_unmarshal_entry(res.type_errors, line, res.first_error_column))
@@ -1057,7 +1057,7 @@ def _parse(text: str, ctx: _Ctx) -> tuple[Obj, Any, Any, Any, Any] | None:
             )
         )
         return None
-    res = decode(root, CONFIG, merge_key_unknown=True)
+    res = decode(root, CONFIG, astyaml_keys=True)
     if res.type_errors:
         r.entries.append(_unmarshal_entry(res.type_errors, res.type_errors[0][0], res.first_error_column))
         return None

@@ -282,9 +282,10 @@ class DecodeResult:
 
 class _Decoder:
     def __init__(
-        self, on_unknown: Callable[[UnknownKey], None] | None = None, *, merge_key_unknown: bool = False
+        self, on_unknown: Callable[[UnknownKey], None] | None = None, *, astyaml_keys: bool = False
     ) -> None:
-        self.merge_key_unknown = merge_key_unknown
+        self.astyaml_keys = astyaml_keys
+        self.in_alias = 0  # > 0 while decoding the target of an alias (`*name`)
         self.type_errors: list[tuple[int, str]] = []
         self.columns: list[int] = []
         self.unknown: list[UnknownKey] = []
@@ -304,9 +305,11 @@ class _Decoder:
                 self.type_error(node, typ)
                 return None
             out = Arr(pos(node))
+            last = node.start_mark.index
             for i, item in enumerate(node.value):
-                out.append(self.decode(item, typ.item, f"{path}.{i}"))
+                out.append(self._child(item, typ.item, f"{path}.{i}", item.start_mark.index < last))
                 out.ipos.append(pos(item))
+                last = max(last, item.end_mark.index)
             return out
         if isinstance(typ, (Struct, StrMap)):
             if not isinstance(node, yaml.MappingNode):
@@ -314,6 +317,15 @@ class _Decoder:
                 return None
             return self.mapping(node, typ, path)
         raise TypeError(f"bad schema type {typ!r}")  # pragma: no cover
+
+    def _child(self, node: yaml.Node, typ: Any, path: str, alias: bool) -> Any:
+        """Decode a child. ``alias``: it has no AST node of its own in ct (an alias -- PyYAML hands over the anchor's
+        node, which starts before the key's or the previous item's end -- or a merged-in value)."""
+        self.in_alias += alias
+        try:
+            return self.decode(node, typ, path)
+        finally:
+            self.in_alias -= alias
 
     @staticmethod
     def _merged(node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node]]:
@@ -344,7 +356,7 @@ class _Decoder:
         out.node = node
         seen: dict[str, int] = {}
         own = {id(k) for k, _ in node.value}
-        if self.merge_key_unknown and isinstance(typ, Struct):
+        if self.astyaml_keys and isinstance(typ, Struct) and not self.in_alias:
             # ct checks unused keys on the mapping as written (config/astyaml): '<<' is one of them, the keys it
             # merges in are not
             for knode, _ in node.value:
@@ -364,12 +376,13 @@ class _Decoder:
             else:
                 vtyp = typ.fields.get(key)
                 if vtyp is None:
-                    if id(knode) in own or not self.merge_key_unknown:
+                    if not self.astyaml_keys or (id(knode) in own and not self.in_alias):
                         self.unknown.append(UnknownKey(key, pos(knode), f"{path}.{key}", tuple(typ.fields)))
                     continue
             out.kpos[key] = pos(knode)
             out.vpos[key] = pos(vnode)
-            value = self.decode(vnode, vtyp, f"{path}.{key}")
+            alias = id(knode) not in own or vnode.start_mark.index < knode.end_mark.index
+            value = self._child(vnode, vtyp, f"{path}.{key}", alias)
             if value is not None or isinstance(vtyp, Scalar):
                 out[key] = value
         return out
@@ -417,10 +430,11 @@ class _Decoder:
         return number
 
 
-def decode(node: yaml.Node, typ: Any, path: str = "$", *, merge_key_unknown: bool = False) -> DecodeResult:
+def decode(node: yaml.Node, typ: Any, path: str = "$", *, astyaml_keys: bool = False) -> DecodeResult:
     """Decode ``node`` into ``typ``; collects type errors, duplicate keys and unknown keys (never raises).
-    ``merge_key_unknown``: report ``<<`` itself, not the keys it merges in, as unknown (ct's rule)."""
-    dec = _Decoder(merge_key_unknown=merge_key_unknown)
+    ``astyaml_keys``: ct's unused-key rules (config/astyaml): ``<<`` itself is unknown, the keys it merges in are
+    not checked, nor anything below an alias."""
+    dec = _Decoder(astyaml_keys=astyaml_keys)
     value = dec.decode(node, typ, path)
     return DecodeResult(
         value, dec.type_errors, dec.unknown, dec.duplicates, dec.columns[0] if dec.columns else None

@@ -166,6 +166,9 @@ FIXES = [
     # are not reported again
     "ct-yaml-merge-key",
     "ct-yaml-merge-unknown-key-once",
+    # ct: nothing below an alias or a merged-in field has a node of its own, so no unused-key check runs there
+    "ct-yaml-alias-keys-unchecked",
+    "ct-yaml-merge-nested-keys-unchecked",
 ]
 
 
