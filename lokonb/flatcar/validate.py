@@ -334,7 +334,7 @@ def semantic_findings(
             err(f"{path}.name", "invalid systemd unit extension")
         contents = u.get("contents") or ""
         if contents:
-            e = checks.unit_content_error(contents)
+            e = checks.unit_content_error(contents, quote_garbage=True)
             if e:
                 err(f"{path}.contents", e)
         enabled = u.get("enabled") is True or u.get("enable") is True
@@ -348,7 +348,7 @@ def semantic_findings(
         for j, d in enumerate(u.get("dropins") or []):
             dp = f"{path}.dropins.{j}"
             if not v2 and d.get("contents"):  # Ignition 3's drop-in check: contents, then name
-                e = checks.unit_content_error(d["contents"])
+                e = checks.unit_content_error(d["contents"], quote_garbage=True)
                 if e:
                     err(f"{dp}.contents", e)
             if not d.get("name", "").endswith(".conf"):
@@ -357,7 +357,7 @@ def semantic_findings(
                 err(dp, "duplicate entry defined")
             dnames.add(d.get("name"))
             if v2 and d.get("contents"):
-                e = checks.unit_content_error(d["contents"])
+                e = checks.unit_content_error(d["contents"], quote_garbage=True)
                 if e:
                     err(f"{dp}.contents", e)
     for i, u in enumerate((config.get("networkd") or {}).get("units") or []):
