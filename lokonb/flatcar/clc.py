@@ -10,6 +10,7 @@ no output. Output dicts are built in Go struct order so that :func:`lokonb.flatc
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -746,14 +747,22 @@ def _read_local(rel: str, at: tuple[int, int], ctx: _Ctx) -> bytes | None:
         )
         return None
     base = ctx.files_dir.resolve()
-    target = (base / rel).resolve()
+    target = Path(f"{base}/{rel}").resolve()  # path.Join: an absolute `local` stays under files_dir
     if target != base and base not in target.parents:
         ctx.r.error("local file path traverses outside the files directory", at)
+        return None
+    # ct: ioutil.ReadFile(path.Join(filesDir, local)) -- the error names the cleaned path; a directory opens
+    # fine and fails on read
+    shown = posixpath.normpath(f"{ctx.files_dir}/{rel}")
+    if shown.startswith("//"):
+        shown = "/" + shown.lstrip("/")
+    if target.is_dir():
+        ctx.r.error(f"read {shown}: is a directory", at)
         return None
     try:
         return target.read_bytes()
     except OSError as exc:
-        ctx.r.error(f"open {ctx.files_dir / rel}: {(exc.strerror or str(exc)).lower()}", at)
+        ctx.r.error(f"open {shown}: {(exc.strerror or str(exc)).lower()}", at)
         return None
 
 

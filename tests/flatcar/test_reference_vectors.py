@@ -179,6 +179,11 @@ FIXES = [
     "bu-ignval-error-dropin-option-without-equals",
     "ct-ignval2-error-unit-option-without-equals",
     "ct-ignval2-warning-install-header-without-options",
+    # ct contents.local: ioutil.ReadFile(path.Join(files_dir, local)) -- the cleaned path in the OS error, a
+    # directory fails on read, an absolute local is under files_dir
+    "ct-derived-error-local-is-directory",
+    "ct-derived-error-local-path-cleaned",
+    "ct-derived-local-absolute",
 ]
 
 
