@@ -157,8 +157,17 @@ _FLOAT_RE = re.compile(
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
+_IMPLICIT = yaml.resolver.Resolver()
+
+
 def _is_plain(node: yaml.ScalarNode) -> bool:
-    return not node.style  # None or "" for plain; quotes / block styles otherwise
+    """A plain scalar that yaml.v3 resolves itself: not quoted or block-styled (style None or ""), and not tagged
+    ``!!str`` explicitly -- Node.indicatedString() makes ``!!str 0644`` a string like ``"0644"``."""
+    if node.style:
+        return False
+    return not (
+        node.tag == _STR_TAG and _IMPLICIT.resolve(yaml.ScalarNode, node.value, (True, False)) != _STR_TAG
+    )
 
 
 def parse_go_int(text: str) -> int | None:
