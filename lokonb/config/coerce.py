@@ -69,7 +69,9 @@ def to_int(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        # YAML `count: 2.0` is a float; a whole number is meant, but write it as one (HCL's 2.0 is converted
+        # before this, as cty numbers have no float/int split).
+        raise BadValue(f"expected an integer, got the number {value!r} (write {int(value)})")
     raise BadValue(f"expected an integer, {_got(value)}")
 
 

@@ -704,6 +704,8 @@ def _to_number(value: Any) -> Any:
     if isinstance(value, str) and _NUMERAL.fullmatch(value):
         number = float(value)
         return int(number) if number.is_integer() else number
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # cty has one number type: `count = 2.0` is 2
     return value
 
 

@@ -11,6 +11,7 @@ import yaml
 
 from lokonb.errors import ConfigError
 from lokonb.yamlguard import check_node_graph
+from lokonb.yamlmerge import merged_pairs
 
 RawPath = tuple[str | int, ...]
 
@@ -20,19 +21,31 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
+    # `<<: *base` (YAML 1.1): merged pairs first, this mapping's own keys override them; only own keys can clash.
+    merged, own = merged_pairs(node, _name(loader))
+    node.value = merged + own  # as PyYAML's flatten_mapping leaves it: _index_lines then sees merged keys too
     out: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, list):
-            key = tuple(key)
-        if key in out:
+    for key_node, value_node in merged:
+        out[_construct_key(loader, key_node)] = loader.construct_object(value_node, deep=deep)
+    seen_own: set[Any] = set()
+    for key_node, value_node in own:
+        key = _construct_key(loader, key_node)
+        if key in seen_own:
             mark = key_node.start_mark
             raise ConfigError(f"duplicate key {key!r} (YAML would silently keep only the last one)",
-                              file=loader.name if loader.name != "<unicode string>" else None,
-                              line=mark.line + 1, column=mark.column + 1)
+                              file=_name(loader), line=mark.line + 1, column=mark.column + 1)
+        seen_own.add(key)
         out[key] = loader.construct_object(value_node, deep=deep)
     return out
+
+
+def _construct_key(loader: _LineLoader, key_node: yaml.Node) -> Any:
+    key = loader.construct_object(key_node, deep=True)
+    return tuple(key) if isinstance(key, list) else key
+
+
+def _name(loader: _LineLoader) -> str | None:
+    return loader.name if loader.name != "<unicode string>" else None
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

@@ -16,6 +16,7 @@ import yaml
 from lokonb.errors import ConfigError
 from lokonb.notebook.params import NotebookSchema, Param, Text, is_null
 from lokonb.yamlguard import check_node_graph
+from lokonb.yamlmerge import merged_pairs
 
 _SET_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 _LEADING_ZERO = re.compile(r"[+-]?0\d+\Z")
@@ -32,8 +33,9 @@ def _tree(node: yaml.Node, label: str) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_tree(child, label) for child in node.value]
     if isinstance(node, yaml.MappingNode):
+        merged, own = merged_pairs(node, label)
         out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
+        for key_node, value_node in own:
             if not isinstance(key_node, yaml.ScalarNode):
                 kind = "list" if isinstance(key_node, yaml.SequenceNode) else "mapping"
                 raise ConfigError(f"a key must be a plain name, got a {kind} (a `? [..]` or `{{..}}:` key)",
@@ -42,7 +44,8 @@ def _tree(node: yaml.Node, label: str) -> Any:
             if key in out:
                 raise ConfigError(f"duplicate key {key!r}", file=label, line=key_node.start_mark.line + 1)
             out[key] = _tree(value_node, label)
-        return out
+        # `<<: *base` (YAML 1.1, as papermill reads it): merged keys first, this mapping's own keys win.
+        return {**{str(k.value): _tree(v, label) for k, v in merged}, **out}
     raise ConfigError("unsupported YAML node", file=label, line=line)  # pragma: no cover
 
 
