@@ -9,6 +9,7 @@ them, in an :class:`Inventory`.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,8 +89,10 @@ def _iter_files(path: Path) -> Iterator[Path]:
         if not files:
             raise DumpError(f"directory {path} holds no .yaml, .yml or .json files")
         yield from files
-    elif path.is_file():
-        yield path
+    elif path.exists():
+        yield path  # a file, or a pipe such as /dev/stdin or <(kubectl get ...); /dev/null reads as empty
+    elif path.is_symlink():
+        raise DumpError(f"manifest dump {path} is a broken symlink (to {os.readlink(path)})")
     else:
         raise DumpError(f"manifest dump {path} not found")
 

@@ -98,6 +98,40 @@ def test_missing_dump(tmp_path):
         load_dump(tmp_path / "nope.yaml")
 
 
+SPECIAL_PATHS = [
+    # (name, path maker, message): existing non-regular paths are read, never reported as missing
+    ("/dev/null is read as empty", lambda tmp: "/dev/null", "no pods found in /dev/null"),
+    ("broken symlink", lambda tmp: _broken_link(tmp), r"is a broken symlink \(to .*gone\.yaml\)"),
+]
+
+
+def _broken_link(tmp_path):
+    link = tmp_path / "dump.yaml"
+    link.symlink_to(tmp_path / "gone.yaml")
+    return link
+
+
+@pytest.mark.parametrize("name,make,message", SPECIAL_PATHS, ids=[c[0] for c in SPECIAL_PATHS])
+def test_special_dump_paths(tmp_path, name, make, message):
+    with pytest.raises(DumpError, match=message):
+        load_dump(make(tmp_path))
+
+
+def test_dump_from_a_pipe(tmp_path):
+    # `kubectl get ... | lokonb metadata audit --dump /dev/stdin` and `--dump <(kubectl get ...)` are FIFOs
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(sample_dump_text()))
+    writer.start()
+    try:
+        assert len(load_dump(fifo).pods) == len(load_dump(sample_dump_path()).pods) > 0
+    finally:
+        writer.join(timeout=10)
+
+
 # -- CLI (in process for speed; one real subprocess to prove the entry point and the no-traceback rule) ------
 
 
