@@ -43,6 +43,15 @@ def _sha(data: Any) -> str:
 def _items(cfg: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """(kind, key) → comparable attributes with decoded content."""
     out: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def put(kind: str, key: str, attrs: dict[str, Any]) -> None:
+        # a 2.3.0 config can hold one path twice (snippets are appended): show both, never only the last
+        n, slot = 1, key
+        while (kind, slot) in out:
+            n += 1
+            slot = f"{key} (entry {n})"
+        out[(kind, slot)] = attrs
+
     st = cfg.get("storage") or {}
     spec2 = str((cfg.get("ignition") or {}).get("version", "")).startswith("2.")
     for f in st.get("files") or []:
@@ -51,23 +60,21 @@ def _items(cfg: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             attrs["overwrite"] = None
         attrs["content"] = decoded_contents(f.get("contents"))
         attrs["append"] = [decoded_contents(a) for a in f.get("append") or []] or None
-        out[("file", f.get("path", ""))] = attrs
+        put("file", f.get("path", ""), attrs)
     for d in st.get("directories") or []:
-        out[("directory", d.get("path", ""))] = {k: d.get(k) for k in ("mode", "user", "group", "overwrite")}
+        put("directory", d.get("path", ""), {k: d.get(k) for k in ("mode", "user", "group", "overwrite")})
     for ln in st.get("links") or []:
-        out[("link", ln.get("path", ""))] = {
-            k: ln.get(k) for k in ("target", "hard", "user", "group", "overwrite")
-        }
+        put("link", ln.get("path", ""), {k: ln.get(k) for k in ("target", "hard", "user", "group", "overwrite")})
     for u in (cfg.get("systemd") or {}).get("units") or []:
         name = u.get("name", "")
         enabled = u.get("enabled", u.get("enable"))
-        out[("unit", name)] = {"enabled": enabled, "mask": u.get("mask"), "content": u.get("contents")}
+        put("unit", name, {"enabled": enabled, "mask": u.get("mask"), "content": u.get("contents")})
         for d in u.get("dropins") or []:
-            out[("dropin", f"{name}/{d.get('name', '')}")] = {"content": d.get("contents")}
+            put("dropin", f"{name}/{d.get('name', '')}", {"content": d.get("contents")})
     for u in (cfg.get("passwd") or {}).get("users") or []:
-        out[("user", u.get("name", ""))] = {k: v for k, v in u.items() if k != "name"}
+        put("user", u.get("name", ""), {k: v for k, v in u.items() if k != "name"})
     for g in (cfg.get("passwd") or {}).get("groups") or []:
-        out[("group", g.get("name", ""))] = {k: v for k, v in g.items() if k != "name"}
+        put("group", g.get("name", ""), {k: v for k, v in g.items() if k != "name"})
     rest = {k: v for k, v in cfg.items() if k not in ("storage", "systemd", "passwd")}
     ign = dict(rest.get("ignition") or {})
     ign.pop("version", None)
@@ -236,7 +243,7 @@ def diff_renders(old: Any, new: Any) -> RenderDiff:
         ia, ib = _items(a.config), _items(b.config)
         for key in list(ia) + [k for k in ib if k not in ia]:
             kind, name = key
-            secret = name in secrets
+            secret = name.split(" (entry ")[0] in secrets
             if key not in ib:
                 rows.append({"role": role, "kind": kind, "key": name, "change": "removed", "detail": ""})
             elif key not in ia:

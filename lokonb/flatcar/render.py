@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from lokonb.errors import ConfigError
 from lokonb.flatcar import variables as V
 from lokonb.flatcar.assets import NodeAssets
 from lokonb.flatcar.butane import order3, translate_butane_root
+from lokonb.flatcar.clc import boot_conversion_warnings
 from lokonb.flatcar.delivery import USER_DATA_LIMIT, Delivery, plan_delivery, sha512_hex
 from lokonb.flatcar.downgrade import downgrade_to_23
 from lokonb.flatcar.encoding import data_url_base64, escape_bytes
@@ -436,6 +438,27 @@ def _apply_snippets(
     return cfg
 
 
+def _merged_boot_warnings(role: str, cfg: dict[str, Any], fs_paths: Mapping[str, str] | None) -> list[Finding]:
+    """2.3.0: snippets are appended (spec-2 rules), so a path set by the template and a snippet, or by two snippets,
+    is in the config twice; Flatcar >= 3185 then fails its boot-time conversion to spec 3. Say which paths."""
+    storage = cfg.get("storage") or {}
+
+    def named(match: re.Match[str]) -> str:
+        kind, index = match.group(1), int(match.group(2))
+        entries = storage.get(kind) or []
+        path = entries[index].get("path") if index < len(entries) else None
+        return f"{match.group(0)} ({path})" if path else match.group(0)
+
+    return [
+        Finding("warning", f"merged with its snippets, {_JSON_ENTRY.sub(named, e.message)}; set each path in one "
+                "place (a snippet cannot replace a template file in a 2.3.0 config)", e.path, "semantic", role, "2.3.0")
+        for e in boot_conversion_warnings(cfg, filesystem_paths=fs_paths)
+    ]
+
+
+_JSON_ENTRY = re.compile(r"\$\.storage\.(files|directories|links)\.(\d+)")
+
+
 def _order_2x(cfg: dict[str, Any]) -> dict[str, Any]:
     out = {k: cfg[k] for k in ("ignition", "networkd", "passwd", "storage", "systemd") if k in cfg}
     st = out.get("storage") or {}
@@ -497,8 +520,13 @@ def _render_role(
         cfg = _apply_snippets(
             role, cfg, target, _snippets(model, role), provenance, findings, files_dir, fs_paths
         )
+        if target == "2.3.0":
+            findings.extend(_merged_boot_warnings(role, cfg, fs_paths))
     cfg = _order_2x(cfg) if target == "2.3.0" else order3(cfg)
-    secret_paths = tuple(sorted(p for p in secret if provenance.get(f"file:{p}") == "template"))
+    # A template secret stays secret while its path is in the config: a snippet may set only the mode (3.x keeps
+    # the template's contents) or, in 2.3.0, add a second entry after the template's (both are delivered).
+    kept = {path for _kind, path in _node_paths(cfg)}
+    secret_paths = tuple(sorted(p for p in secret if p in kept))
     return RoleConfig(role, target, cfg, model.cluster_name, instances, secret_paths, provenance, findings)
 
 
