@@ -67,6 +67,11 @@ def render_command(args: argparse.Namespace) -> int:
     for f in run.findings:
         if f.severity in ("error", "warning"):
             print(_finding_line(f), file=sys.stderr)
+    # configs of roles this render does not have (a pool removed or renamed) are left alone, but not silently
+    stale = sorted(p.name for p in out.glob("*.ign") if p.stem not in run.render.roles)
+    if stale:
+        print(f"warning: {out} also holds {', '.join(stale)} from an earlier render, not part of this one "
+              "(manifest.json); delete them if those roles are gone", file=sys.stderr)
     print(f"wrote {len(rows)} role config(s), manifest.json and summary.json to {out}")
     return 0
 
