@@ -98,7 +98,7 @@ def _policy_args(p: argparse.ArgumentParser) -> None:
         nargs="+",
         default=[],
         help="label selector of the pods to allow (repeatable; also 'KEY in (A,B)', 'KEY notin (A)', "
-        "KEY, !KEY)",
+        "KEY, !KEY, or joined by commas as for kubectl -l)",
     )
     p.add_argument(
         "--allow-all-pods",

@@ -213,8 +213,10 @@ class LabelSelector:
         ``!KEY``) into a selector; equality items become matchLabels."""
         labels: dict[str, str] = {}
         exprs: list[dict[str, Any]] = []
-        for item in items:
-            text = item.strip()
+        # kubectl's `-l app=web,tier in (a,b)` form: split on the commas outside parentheses
+        parts = [(item, part) for item in items for part in _split_top_level(item)]
+        for item, part in parts:
+            text = part.strip()
             m = re.match(
                 r"^(!?)\s*([^\s=!(),]+)\s*(?:(==|=|!=)\s*([^\s=!(),]*)|\s+(in|notin)\s*\(([^)]*)\))?$", text
             )
@@ -233,7 +235,8 @@ class LabelSelector:
             elif eq == "!=":
                 exprs.append({"key": key, "operator": "NotIn", "values": [value]})
             elif setop:
-                vals = [v.strip() for v in values.split(",") if v.strip()]
+                # as Kubernetes: `(a,,b)`, `(,a)` and `(a,)` hold the empty value too; `()` holds none
+                vals = list(dict.fromkeys(v.strip() for v in values.split(","))) if values.strip() else []
                 exprs.append({"key": key, "operator": "In" if setop == "in" else "NotIn", "values": vals})
             else:
                 exprs.append({"key": key, "operator": "DoesNotExist" if neg else "Exists"})
@@ -242,4 +245,48 @@ class LabelSelector:
             data["matchLabels"] = labels
         if exprs:
             data["matchExpressions"] = exprs
-        return cls.parse(data, field)
+        selector = cls.parse(data, field)
+        contradiction = selector.contradiction()
+        if contradiction:
+            raise PolicyInputError(field, contradiction)
+        return selector
+
+    def contradiction(self) -> str | None:
+        """Why no label set can match this selector (``app=a`` with ``app!=a`` or ``!app``...), else None."""
+        for key in dict.fromkeys([k for k, _ in self.match_labels] + [r.key for r in self.match_expressions]):
+            # the values `key` may take: None = any value; absent_ok = the label may be missing
+            allowed: set[str] | None = None
+            absent_ok, present_ok, excluded = True, True, set()
+            said = [f"{k}={v}" for k, v in self.match_labels if k == key]
+            for k, v in self.match_labels:
+                if k == key:
+                    allowed, absent_ok = {v} if allowed is None else allowed & {v}, False
+            for r in self.match_expressions:
+                if r.key != key:
+                    continue
+                said.append(LabelSelector(match_expressions=(r,)).describe())
+                if r.operator == "In":
+                    allowed = set(r.values) if allowed is None else allowed & set(r.values)
+                    absent_ok = False
+                elif r.operator == "NotIn":
+                    excluded |= set(r.values)
+                elif r.operator == "Exists":
+                    absent_ok = False
+                else:
+                    present_ok = False
+            if allowed is not None:
+                allowed -= excluded
+            if not absent_ok and (not present_ok or allowed == set()):
+                return f"{' and '.join(said)} contradict: the selector matches no pod"
+        return None
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts

@@ -256,6 +256,9 @@ def allow_metadata_policy(
         if err:
             raise PolicyInputError("namespace", err)
     selector = LabelSelector.parse(pod_selector, "pod_selector")
+    contradiction = selector.contradiction()
+    if contradiction:  # an allow policy that allows nothing: the operator believes the pods can reach IMDS
+        raise PolicyInputError("pod_selector", contradiction)
     if name is None:
         name = derive_policy_name(selector)
     else:
