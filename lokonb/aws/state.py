@@ -65,7 +65,38 @@ def parse_record(text: str | bytes, where: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise OperationFailed(f"state record {where} is a JSON {type(data).__name__}, not an object; move it away "
                               "and run apply again (discovery by tags rebuilds it)")
+    if "terraform_version" not in data:  # a Terraform state is refused by name later
+        _check_shape(data, where)
     return data
+
+
+#: Fields of a record lokonb reads, with the JSON type each must have (aws.md §6.1); null is allowed for all.
+_RECORD_FIELDS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "format": (int, "an integer"),
+    "cluster_name": (str, "a string"), "account_id": (str, "a string"), "region": (str, "a string"),
+    "serial": (int, "an integer"),
+    "resources": (dict, "an object of resource key -> {id, ...}"),
+    "amis": (dict, "an object"), "secrets": (dict, "an object"), "identity": (dict, "an object"),
+}
+
+
+def _check_shape(data: dict[str, Any], where: str) -> None:
+    """A hand-edited or foreign record fails here with the field named, not later with a TypeError (exit 70)."""
+    fix = "; move it away and run apply again (discovery by tags rebuilds it)"
+    for field, (kind, expected) in _RECORD_FIELDS.items():
+        value = data.get(field)
+        if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise OperationFailed(f"state record {where}: {field} is {json.dumps(value)[:40]}, expected {expected}"
+                                  + fix)
+    if isinstance(data.get("format"), int) and data["format"] > FORMAT:
+        raise OperationFailed(f"state record {where} has format {data['format']}, written by a newer lokonb "
+                              f"({data.get('lokonb_version', '?')}); this lokonb {__version__} reads format "
+                              f"{FORMAT}: upgrade lokonb")
+    for key, res in (data.get("resources") or {}).items():
+        extra = res.get("extra") if isinstance(res, dict) else None
+        if not isinstance(res, dict) or not (extra is None or isinstance(extra, dict)):
+            raise OperationFailed(f"state record {where}: resources[{json.dumps(key)}] is {json.dumps(res)[:40]}, "
+                                  "expected an object {id, type, extra: {...}}" + fix)
 
 
 def parse_lock(text: str | bytes, where: str) -> dict[str, Any]:

@@ -17,6 +17,14 @@ RECORDS = [
     (b"[]", "is a JSON list, not an object"),
     (b'"demo"', "is a JSON str, not an object"),
     (b"\xff\xfe\x00", "is not valid JSON"),
+    # field shapes: these raised AttributeError/TypeError (exit 70) in plan or apply
+    (b'{"format": 1, "resources": []}', r"resources is \[\], expected an object"),
+    (b'{"format": 1, "resources": {"vpc": 5}}', r'resources\["vpc"\] is 5, expected an object'),
+    (b'{"format": 1, "resources": {"vpc": {"id": "v", "extra": []}}}', r'resources\["vpc"\] is'),
+    (b'{"format": 1, "serial": "x"}', 'serial is "x", expected an integer'),
+    (b'{"format": true}', "format is true, expected an integer"),
+    (b'{"format": 1, "cluster_name": 5}', "cluster_name is 5, expected a string"),
+    (b'{"format": 1, "amis": [], "resources": {}}', "amis is"),
 ]
 
 
@@ -27,6 +35,19 @@ def test_bad_record_is_refused(tmp_path, content, fragment):
     with pytest.raises(OperationFailed, match=fragment) as exc:
         LocalState("demo", path).read()
     assert str(path) in str(exc.value) and "move it away" in str(exc.value)
+
+
+def test_newer_format_is_refused_with_the_writer_version(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_bytes(b'{"format": 2, "lokonb_version": "9.0", "resources": {}}')
+    with pytest.raises(OperationFailed, match="has format 2, written by a newer lokonb \\(9.0\\)"):
+        LocalState("demo", path).read()
+
+
+def test_record_without_optional_fields_is_read(tmp_path):
+    path = tmp_path / "state.json"
+    path.write_bytes(b'{"cluster_name": "demo", "resources": null, "serial": 3}')
+    assert LocalState("demo", path).read()["serial"] == 3
 
 
 LOCKS = [b"garbage", b"[]", b"{}", b'{"lock_id": 5}', b"", b"\xff"]
