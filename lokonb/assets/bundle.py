@@ -264,7 +264,8 @@ def load_or_generate(
     certs: dict[str, CertKey] = {}
     changed: dict[str, CertKey] = {}
 
-    for spec in all_specs(config):
+    specs = all_specs(config)
+    for spec in specs:
         ca = certs.get(spec.issuer) if spec.issuer else None
         existing, why = _load_pair(store, spec)
         if existing is not None:
@@ -275,6 +276,8 @@ def load_or_generate(
             else:
                 problems = mismatches(spec, existing, ca.cert if ca else None)
                 why = "; ".join(problems) if problems else None
+        if spec.is_ca and why is not None and not rotate_cas:
+            _refuse_silent_ca_change(store, spec, why, specs)
         if existing is not None and why is None:
             certs[spec.name] = existing
             reused.append(spec.name)
@@ -317,6 +320,21 @@ def load_or_generate(
     return assets
 
 
+def _refuse_silent_ca_change(store: AssetStore, spec: CertSpec, why: str, specs: tuple[CertSpec, ...]) -> None:
+    """A CA is replaced only with rotate_cas (README): a damaged or lost CA of a cluster that has certificates
+    is an error, since a new CA makes every node and kubeconfig distrust the cluster. A first run (no CA and none
+    of its certificates yet) generates it."""
+    issued = [s.name for s in specs if s.issuer == spec.name and store.read(f"tls/{s.name}.crt") is not None]
+    if why == "missing" and not issued:
+        return
+    lost = f" while {len(issued)} certificate(s) it signed exist (tls/{issued[0]}.crt ...)" if why == "missing" else ""
+    raise AssetError(
+        f"CA {spec.name} (tls/{spec.name}.crt and .key under {store.root}): {why}{lost}. A new CA would make every "
+        f"node and kubeconfig of the cluster distrust it: restore tls/{spec.name}.crt and tls/{spec.name}.key from a "
+        "backup (or the S3 state's secrets), or replace the CAs on purpose with `lokonb assets generate "
+        "--rotate-cas` (rotate_cas=True; every node then needs new configs)")
+
+
 def _load_pair(store: AssetStore, spec: CertSpec) -> tuple[CertKey | None, str | None]:
     cert_data, key_data = store.read(f"tls/{spec.name}.crt"), store.read(f"tls/{spec.name}.key")
     if cert_data is None and key_data is None:
@@ -337,7 +355,14 @@ def _service_account(store: AssetStore, rotate_cas: bool) -> tuple[KeyPair, bool
         try:
             return KeyPair(load_private_key(data)), store.read("tls/service-account.pub") is None
         except (ValueError, TypeError):
-            log.warning("tls/service-account.key unreadable; generating a new service-account key")
+            # a new key would invalidate every service-account token of the cluster: only with rotate_cas
+            raise AssetError(f"{store.root}/tls/service-account.key is not a readable unencrypted RSA key; restore "
+                             "it from a backup, or replace it on purpose with `lokonb assets generate "
+                             "--rotate-cas` (rotate_cas=True)") from None
+    if data is None and not rotate_cas and store.read("tls/service-account.pub") is not None:
+        raise AssetError(f"{store.root}/tls/service-account.key is missing but service-account.pub exists; restore "
+                         "the key from a backup, or replace it on purpose with `lokonb assets generate "
+                         "--rotate-cas` (rotate_cas=True)")
     return KeyPair(new_key()), True
 
 
