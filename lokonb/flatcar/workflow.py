@@ -136,16 +136,24 @@ def render_notebook(
     model = dataclasses.replace(
         model, asset_dir=Path(asset_dir) if asset_dir else Path(tempfile.mkdtemp(prefix="lokonb-assets-"))
     )
+    out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="lokonb-render-"))
+    _check_output_dir(out)  # before the PKI is generated
     if external_validate is None:
         external_validate = ignition_validate_binary() is not None
     if assets is None:
         from lokonb.flatcar.assets import real_assets
 
         assets = real_assets(model)
-    out = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="lokonb-render-"))
     previous = Path(previous_render) if previous_render else None
     return _render_and_save(model, out, previous, external_validate=bool(external_validate), roles=roles,
                             assets=assets, snippets=snippets, ignition_version=ignition_version)
+
+
+def _check_output_dir(out: Path) -> None:
+    from lokonb.errors import ConfigError
+
+    if out.exists() and not out.is_dir():  # mkdir would raise a bare FileExistsError in the notebook
+        raise ConfigError(f"output_dir: {out} exists and is not a directory; give a directory (created if missing)")
 
 
 def _render_and_save(model: Any, out: Path, previous: Path | None, *, external_validate: bool,
@@ -158,6 +166,7 @@ def _render_and_save(model: Any, out: Path, previous: Path | None, *, external_v
 
     from lokonb.errors import ConfigError
 
+    _check_output_dir(out)
     start = time.perf_counter()
     try:
         render = render_cluster(model, external_validate=external_validate, **render_options)

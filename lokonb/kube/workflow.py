@@ -18,7 +18,13 @@ from typing import Any
 
 from lokonb.kube.audit import AuditResult, audit_metadata_access
 from lokonb.kube.errors import PolicyInputError
-from lokonb.kube.metadata import allow_metadata_policy, render_block_policy, to_yaml
+from lokonb.kube.metadata import (
+    DEFAULT_BLOCKED_CIDRS,
+    allow_metadata_policy,
+    normalize_cidrs,
+    render_block_policy,
+    to_yaml,
+)
 from lokonb.kube.sources import load_dump
 
 ACTIONS: tuple[str, ...] = ("render", "audit", "apply")
@@ -146,6 +152,22 @@ def render_policies(
         if policy.offered_rules:
             out.offered_rules[policy.name] = policy.offered_rules
     return out
+
+
+def policy_issues(blocked_cidrs: Sequence[str], allow: Sequence[Any]) -> list[tuple[str, str]]:
+    """Every ``(field, message)`` problem :func:`render_policies` would raise one at a time: the parameter check
+    runs it before a kernel starts (notebooks.md R3.6), so all of them are reported at once, exit 2."""
+    problems = []
+    try:
+        normalize_cidrs(blocked_cidrs)
+    except PolicyInputError as exc:
+        problems.append((exc.field, exc.message.split(": ", 1)[-1]))
+    for i, entry in enumerate(allow):
+        try:
+            render_policies(DEFAULT_BLOCKED_CIDRS, [entry])
+        except PolicyInputError as exc:
+            problems.append((exc.field.replace("allow[0]", f"allow[{i}]", 1), exc.message.split(": ", 1)[-1]))
+    return problems
 
 
 def _dump_path(source: str, root: Path | None) -> Path:

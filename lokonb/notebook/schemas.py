@@ -109,6 +109,47 @@ def _cluster_only_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
     return _model_issues({"cluster": values["cluster"]})
 
 
+def _roles_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
+    """render_flatcar's ``roles`` name roles of ``cluster`` (known before a kernel starts, not only in cell 5)."""
+    roles = values.get("roles")
+    if not roles:
+        return []
+    try:
+        from lokonb.config import load_yaml
+
+        model = load_yaml({"cluster": values["cluster"]})
+    except Exception:  # noqa: BLE001 - a bad cluster is _cluster_only_rule's issue
+        return []
+    known = [f"controller-{i}" for i in range(int(model.controller_count))]
+    known += [f"worker-{p.name}" for p in model.worker_pools]
+    unknown = [r for r in roles if r not in known]
+    if not unknown:
+        return []
+    return [ParameterIssue("roles", f"unknown role(s) {', '.join(map(str, unknown))}; this cluster has "
+                           f"{', '.join(known)}", "parameters")]
+
+
+def _directory_rule(*names: str, existing: tuple[str, ...] = ()) -> Any:
+    """Path parameters that must be directories: ``names`` may be missing (created), ``existing`` must exist."""
+
+    def rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
+        issues = []
+        for name in (*names, *existing):
+            value = values.get(name)
+            if value is None or str(value).startswith("s3://"):
+                continue
+            path = os.path.expanduser(str(value))
+            if os.path.exists(path) and not os.path.isdir(path):
+                issues.append(ParameterIssue(name, f"{value} exists and is not a directory", "parameters",
+                                             "give a directory"))
+            elif name in existing and not os.path.exists(path):
+                issues.append(ParameterIssue(name, f"{value} does not exist", "parameters",
+                                             "give a saved render directory (output_dir of an earlier run)"))
+        return issues
+
+    return rule
+
+
 def _model_issues(doc: dict[str, Any]) -> Iterable[ParameterIssue]:
     try:
         from lokonb import config as cfg
@@ -237,7 +278,8 @@ RENDER_FLATCAR = NotebookSchema(
         Param("output_dir", "path", None, "save the rendered configs here", optional=True),
         _PROGRESS,
     ),
-    rules=(_cluster_only_rule,),
+    rules=(_cluster_only_rule, _roles_rule,
+           _directory_rule("asset_dir", "output_dir", existing=("previous_render",))),
     index_results=("roles", "valid"),
 )
 
@@ -342,6 +384,16 @@ _ALLOW_FIELDS = (
           item=Param("item", "choice", "dns", "", choices=("dns", "all-but-metadata"))),
 )
 
+def _policies_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
+    """``blocked_cidrs`` and each ``allow`` entry render before a kernel starts (R3.6), not only in cell 5."""
+    try:
+        from lokonb.kube.workflow import policy_issues
+    except ImportError:  # pragma: no cover - the kube package ships with lokonb
+        return []
+    return [ParameterIssue(field, message, "parameters")
+            for field, message in policy_issues(values.get("blocked_cidrs") or [], values.get("allow") or [])]
+
+
 def _apply_needs_live(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
     """``action: apply`` writes policies to a cluster: only ``source: live`` names one (a dump or the sample does
     not), so refuse before any cell runs rather than in the apply cell."""
@@ -383,7 +435,7 @@ METADATA_ACCESS = NotebookSchema(
         Param("confirm", "bool", False, "required to apply to a live cluster"),
         _PROGRESS,
     ),
-    rules=(_confirm_rule(lambda v: v.get("source") == "live"), _apply_needs_live),
+    rules=(_confirm_rule(lambda v: v.get("source") == "live"), _apply_needs_live, _policies_rule),
     index_results=("reachable", "pods"),
 )
 

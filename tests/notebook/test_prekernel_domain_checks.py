@@ -1,0 +1,58 @@
+"""Domain problems a parameter set can show before a kernel starts are reported then, all at once, exit 2 (R3.6):
+render_flatcar's roles and directories, metadata_access's blocked_cidrs and allow entries. They failed in cell 5
+(exit 1, one at a time), and output_dir naming a file raised a bare FileExistsError there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lokonb.notebook.exceptions import ParameterError
+from lokonb.notebook.execute import RunRequest, gather
+from lokonb.notebook.params import validate
+from lokonb.notebook.schemas import REGISTRY
+
+REPO = Path(__file__).resolve().parents[2]
+ALLOW_OK = "{namespace: a, pod_selector: {matchLabels: {app: x}}}"
+
+CASES = [
+    # (notebook, -p pairs, -y texts, expected issue fragments (empty: valid))
+    ("render_flatcar", [("roles", "[worker-nosuch, controller-3]")], [],
+     ["roles", "unknown role(s) worker-nosuch, controller-3; this cluster has controller-0, worker-web"]),
+    ("render_flatcar", [("roles", "[worker-web, controller-0]")], [], []),
+    ("render_flatcar", [("output_dir", "/etc/passwd")], [], ["output_dir", "exists and is not a directory"]),
+    ("render_flatcar", [("asset_dir", "/etc/passwd")], [], ["asset_dir", "exists and is not a directory"]),
+    ("render_flatcar", [("previous_render", "/nonexistent-h22")], [], ["previous_render", "does not exist"]),
+    ("metadata_access", [("action", "render")], [f"allow: [{ALLOW_OK}]"], []),
+    ("metadata_access", [("action", "render")],
+     ["{blocked_cidrs: [garbage], allow: [" + ALLOW_OK + ", {namespace: Bad_NS}, "
+      "{namespace: a, pod_selector: {matchLabels: {app: x}, "
+      "matchExpressions: [{key: app, operator: DoesNotExist}]}}]}"],
+     ["blocked_cidrs[0]", "'garbage' is not a valid CIDR", "allow[1].namespace", "allow[2].pod_selector",
+      "contradict"]),
+]
+
+
+@pytest.mark.parametrize("notebook,pairs,yamls,issues", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_domain_checks_before_the_kernel(notebook, pairs, yamls, issues):
+    raw, sources, _label, origin = gather(RunRequest(notebook, p=pairs, yaml_text=yamls), REPO)
+    if not issues:
+        validate(REGISTRY[notebook], raw, sources, origin=origin)
+        return
+    with pytest.raises(ParameterError) as exc:
+        validate(REGISTRY[notebook], raw, sources, origin=origin)
+    text = str(exc.value)
+    assert all(fragment in text for fragment in issues), text
+
+
+def test_render_notebook_output_dir_that_is_a_file(tmp_path):
+    from lokonb.errors import ConfigError
+    from lokonb.flatcar.workflow import render_notebook
+    from lokonb.notebook.schemas import DEMO_CLUSTER
+
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(ConfigError, match="output_dir: .*afile exists and is not a directory"):
+        render_notebook(dict(DEMO_CLUSTER), asset_dir=tmp_path / "assets", output_dir=afile,
+                        external_validate=False)
