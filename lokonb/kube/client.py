@@ -48,6 +48,53 @@ def list_contexts(kubeconfig: str | Path) -> tuple[list[str], str | None]:
     return names, str(current) if current else None
 
 
+def _read(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}  # list_contexts has reported these already
+    return doc if isinstance(doc, dict) else {}
+
+
+def _named(items: Any, name: str) -> dict[str, Any] | None:
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and item.get("name") == name:
+            return item
+    return None
+
+
+def check_context_user(path: Path, context: str) -> None:
+    """Problems the ``kubernetes`` client only logs before going on without credentials (the API then answers
+    401 and the cause is lost): the context's user missing from ``users``, its exec plugin not installed."""
+    doc = _read(path)
+    ctx = (_named(doc.get("contexts"), context) or {}).get("context")
+    user_name = ctx.get("user") if isinstance(ctx, dict) else None
+    if not user_name:
+        return  # no user: anonymous access, as kubectl
+    user = _named(doc.get("users"), str(user_name))
+    if user is None:
+        known = [str(u.get("name")) for u in doc.get("users") or [] if isinstance(u, dict)]
+        raise KubeconfigError(f"context {context!r} names user {user_name!r}, which is not in users "
+                              f"({', '.join(known) or 'none'})", file=str(path))
+    exec_ = (user.get("user") or {}).get("exec") if isinstance(user.get("user"), dict) else None
+    command = exec_.get("command") if isinstance(exec_, dict) else None
+    if command and not _runnable(str(command), path.parent):
+        raise KubeconfigError(f"user {user_name!r} gets its credentials from the exec plugin {command!r}, which is "
+                              "not installed or not executable (install it, or put it on PATH)", file=str(path))
+
+
+def _runnable(command: str, base: Path) -> bool:
+    import shutil
+
+    if "/" not in command:
+        return shutil.which(command) is not None
+    candidate = Path(command).expanduser()
+    candidate = candidate if candidate.is_absolute() else base / candidate  # as kubectl: beside the kubeconfig
+    return candidate.is_file() and os.access(candidate, os.X_OK)
+
+
 def load_api_client(kubeconfig: str | Path | None = None, context: str | None = None) -> Any:
     """Return a ``kubernetes.client.ApiClient`` for a kubeconfig file and context.
 
@@ -81,6 +128,7 @@ def load_api_client(kubeconfig: str | Path | None = None, context: str | None = 
             f"no current-context set; choose one with --context ({', '.join(names) or 'none'})",
             file=str(path),
         )
+    check_context_user(path, context or str(current))
     try:
         return config.new_client_from_config(config_file=str(path), context=context)
     except ConfigException as exc:
