@@ -90,6 +90,7 @@ CASES = [
     (["runs", "--output", "{tmp}", "--limit", "-1"], 2, ["--limit -1: expected 1 or more"]),
     (["runs", "--output", "{tmp}", "--status", "bogus"], 2, ["not a run status (allowed: running, succeeded"]),
     (["runs", "--output", "{tmp}", "--notebook", "nosuch"], 2, ["no such notebook and no runs of it"]),
+    (["runs", "--output", "{tmp}/latin1.yaml"], 2, ["latin1.yaml is a file, not a runs directory"]),
 ]
 
 

@@ -340,6 +340,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(_summary_line(result))
         return 0
     base = Path(args.output) if args.output else find_root(args.root) / "runs"  # type: ignore[operator]
+    if base.exists() and not base.is_dir():
+        raise UsageError(f"--output {base} is a file, not a runs directory (give the folder `lokonb run --output` "
+                         "wrote to)")
     if not base.is_dir():
         print(f"no runs: {base} does not exist (runs are written by `lokonb run` and `lokonb run-all`)",
               file=sys.stderr)
