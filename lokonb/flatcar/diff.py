@@ -224,6 +224,11 @@ def _as_render(value: Any) -> Any:
         from lokonb.flatcar.render import ClusterRender
 
         return ClusterRender.load(value)
+    if not hasattr(value, "roles"):
+        from lokonb.flatcar.errors import InputTypeError
+
+        raise InputTypeError(f"diff_renders(): expected a ClusterRender or a saved render directory, got "
+                             f"{type(value).__name__}")
     return value
 
 

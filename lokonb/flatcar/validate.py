@@ -573,7 +573,10 @@ def validate_config(
     if not isinstance(config, dict):
         raise InputTypeError(f"validate_config(): expected an Ignition config (a dict, e.g. json.loads of the .ign "
                              f"file), got {type(config).__name__}")
-    spec = spec or (config.get("ignition") or {}).get("version") or "3.3.0"
+    ignition = config.get("ignition") or {}
+    if not isinstance(ignition, dict):  # the schema reports it; reading the version must not fail first
+        ignition = {}
+    spec = spec or ignition.get("version") or "3.3.0"
     found = schema_findings(config, spec)
     if not any(f.severity == "error" for f in found):  # semantic checks assume the schema's types
         found += semantic_findings(config, spec)

@@ -22,6 +22,10 @@ CASES = [
      ValueError, "no schema for Ignition spec '9.9.9'"),
     ("render_cluster(dict)", lambda: flatcar.render_cluster({"cluster_name": "demo"}), TypeError,
      "render_cluster(): expected a cluster model"),
+    ("translate(files_dir=5)", lambda: flatcar.translate("storage: {}\n", files_dir=5), TypeError,
+     "translate(): files_dir must be a directory path"),
+    ("diff_renders(None, None)", lambda: flatcar.diff_renders(None, None), TypeError,
+     "diff_renders(): expected a ClusterRender or a saved render directory, got NoneType"),
 ]
 
 
@@ -31,6 +35,11 @@ def test_wrong_input_kind(label, call, kind, fragment):
         call()
     assert isinstance(exc.value, kind) and fragment in str(exc.value)
     assert exc.value.exit_code == 2
+
+
+def test_ignition_that_is_not_an_object_is_a_schema_finding():
+    findings = flatcar.validate_config({"ignition": 5})
+    assert [(f.path, f.message) for f in findings] == [("$.ignition", "5 is not of type 'object'")]
 
 
 def test_text_and_bytes_still_translate():
