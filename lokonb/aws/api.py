@@ -26,7 +26,7 @@ from lokonb.aws.executor import Outcome, execute, outcomes_df
 from lokonb.aws.graph import REGISTRY, ExecCtx
 from lokonb.aws.nodeconfigs import NodeConfigs, node_configs_for
 from lokonb.aws.planner import Plan, diff
-from lokonb.aws.session import Aws, open_aws
+from lokonb.aws.session import Aws, open_aws, require_model
 
 log = logging.getLogger("lokonb.aws")
 
@@ -72,7 +72,8 @@ def _hint(config: Any, config_path: str | None) -> str:
 
 
 @contextmanager
-def _session(config: Any, aws: Aws | None) -> Iterator[Aws]:
+def _session(config: Any, aws: Aws | None, function: str) -> Iterator[Aws]:
+    require_model(config, function)
     if aws is not None:
         yield aws
         return
@@ -137,7 +138,7 @@ def _node_configs(config: Any, node_configs: Any, backend: Any, assets: Any = No
 def plan(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None = None,
          state_path: str | Path | None = None, upgrade_os: bool = False) -> Plan:
     """Read-only: what apply would change (raises :class:`PlanError` for impossible changes)."""
-    with _session(config, aws) as a:
+    with _session(config, aws, "plan") as a:
         calls0 = dict(a.calls)
         backend = st.open_backend(config, a, state_path)
         nc, _ = _node_configs(config, node_configs, backend)
@@ -212,7 +213,7 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
     """Make AWS match the configuration (no confirmation asked: like ``lokoctl cluster apply --confirm``)."""
     t0 = time.monotonic()
     timings: dict[str, float] = {}
-    with _session(config, aws) as a, _sigterm_as_interrupt():
+    with _session(config, aws, "apply") as a, _sigterm_as_interrupt():
         calls0 = dict(a.calls)
         backend = st.open_backend(config, a, state_path)
         lock = backend.acquire("apply", _hint(config, config_path)) if config.state.lock else None
@@ -341,9 +342,10 @@ def _secret_refs(config: Any, assets: Any) -> dict:
 
 def break_lock(config: Any, lock_id: str, *, state_path: str | Path | None = None, aws: Aws | None = None) -> dict:
     """Delete the cluster's lock if ``lock_id`` matches; returns what was broken."""
+    require_model(config, "break_lock")
     if config.state.backend == "local" or state_path is not None:
         return st.open_backend(config, None, state_path).break_lock(lock_id)
-    with _session(config, aws) as a:
+    with _session(config, aws, "break_lock") as a:
         return st.open_backend(config, a, state_path).break_lock(lock_id)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lokonb.errors import LokonbError, OperationFailed
+from lokonb.errors import ConfigError, LokonbError, OperationFailed
 from lokonb.errors import NotConfirmed as _NotConfirmed
 
 __all__ = [
@@ -21,6 +21,11 @@ __all__ = [
 
 class NotConfirmed(_NotConfirmed):
     """A destructive operation without confirmation (exit 2)."""
+
+
+class AwsInputError(ConfigError, TypeError):
+    """A public function of lokonb.aws got a value of the wrong kind (a dict or path for the cluster model, a
+    string for ``confirm``); names the argument and what it expects."""
 
 
 class AwsError(OperationFailed):

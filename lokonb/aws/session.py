@@ -200,8 +200,18 @@ class Aws:
         self.close()
 
 
+def require_model(config: Any, function: str) -> None:
+    """The public functions take a loaded model; anything else fails here, not as an AttributeError inside."""
+    if not all(hasattr(config, name) for name in ("aws", "state", "cluster_name", "worker_pools")):
+        from lokonb.aws.errors import AwsInputError
+
+        raise AwsInputError(f"{function}(): expected a cluster model (lokonb.config.load(PATH) or "
+                            f"lokonb.config.read_yaml(DICT)), got {type(config).__name__}")
+
+
 def open_aws(config: Any) -> Aws:
     """An :class:`Aws` for a ``ClusterConfig`` (uses ``config.aws`` settings)."""
+    require_model(config, "open_aws")
     a = config.aws
     aws = Aws(region=getattr(a, "region", None) or config.region, endpoint=a.endpoint, profile=a.profile,
                shared_credentials_file=getattr(a, "shared_credentials_file", None),

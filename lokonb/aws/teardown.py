@@ -55,7 +55,7 @@ def _discovery_build(a: Aws, config: Any) -> Build:
 
 def destroy_plan(config: Any, *, aws: Aws | None = None, state_path: str | Path | None = None) -> Plan:
     """Read-only: what destroy would delete."""
-    with _session(config, aws) as a:
+    with _session(config, aws, "destroy_plan") as a:
         a.read_only = True
         try:
             b = _discovery_build(a, config)
@@ -83,8 +83,12 @@ def _missing(config: Any, p: Plan) -> str:
 def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progress: bool = True,
             state_path: str | Path | None = None, config_path: str | None = None) -> DestroyResult:
     """Delete everything the cluster owns, verify nothing is left, then remove state and lock."""
+    if not isinstance(confirm, bool):  # confirm="no" (a notebook or env string) must never delete anything
+        from lokonb.aws.errors import AwsInputError
+
+        raise AwsInputError(f"destroy(): confirm must be True or False, got {confirm!r}")
     t0 = time.monotonic()
-    with _session(config, aws) as a, _sigterm_as_interrupt():
+    with _session(config, aws, "destroy") as a, _sigterm_as_interrupt():
         calls0 = dict(a.calls)
         backend = st.open_backend(config, a, state_path)
         if not confirm:

@@ -95,7 +95,10 @@ class ProvisionRun:
 
     def destroy(self, confirm: bool, progress: bool | None = True):
         from lokonb.aws import api
+        from lokonb.aws.errors import AwsInputError
 
+        if not isinstance(confirm, bool):  # "false" is truthy: only a real bool may confirm
+            raise AwsInputError(f"destroy(): confirm must be True or False, got {confirm!r}")
         if not self.embedded and not confirm:
             p = api.destroy_plan(self.config, aws=self.aws)
             raise NotConfirmed(f"destroy against real AWS needs confirm: true; it would delete {len(p.actions)} "
