@@ -296,6 +296,18 @@ def _p_none(v: Any) -> bool:
     return isinstance(v, Text) and v.source == P_ROUTE and not v.quoted and v.text == "None"
 
 
+def _p_flow_leaves(raw: Any) -> Any:
+    """In a mapping with free keys (``cluster``), ``-p cluster.worker_pools '[{name: web, count: 1}]'`` is a flow
+    collection, read as for a declared list/dict parameter (it stayed a string the model refused)."""
+    if isinstance(raw, Mapping):
+        return {k: _p_flow_leaves(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_p_flow_leaves(v) for v in raw]
+    if isinstance(raw, Text) and raw.source == P_ROUTE and not raw.quoted and raw.text.strip()[:1] in ("[", "{"):
+        return _text_tree(raw)
+    return raw
+
+
 def _text_tree(v: Any) -> Any:
     """Turn a Text holding a flow collection (``-p tags '[a, b]'``) into a tree of Text leaves."""
     from lokonb.notebook.paramfiles import parse_text_tree
@@ -390,7 +402,7 @@ class _Converter:
                 else None,
             )
         if p.free_keys or not p.fields:
-            value = self._any(raw)
+            value = self._any(_p_flow_leaves(raw))
             return value, value
         rich: dict[str, Any] = {}
         lit: dict[str, Any] = {}

@@ -23,6 +23,11 @@ CASES = [
      {"cluster.controller_count": 3, "cluster.cluster_name": "demo"}, None),
     ("render_flatcar", [("cluster.cluster_name", "Bad_Name")], None, "'Bad_Name' is not a valid cluster name"),
     ("render_flatcar", [("cluster.worker_pools", "[]")], None, "at least one worker pool"),
+    # a flow collection given with -p inside the free-keyed cluster is read as YAML, as for a declared list
+    ("render_flatcar", [("cluster.worker_pools", "[{name: web, count: 1}]")],
+     {"cluster.worker_pools": [{"name": "web", "count": 1}]}, None),
+    ("provision_cluster", [("cluster.tags", "{team: a, cost: '42'}")], {"cluster.tags": {"team": "a", "cost": "42"}},
+     None),
 ]
 
 
