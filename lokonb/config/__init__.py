@@ -11,6 +11,7 @@ Public API::
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,6 +61,9 @@ def load(path: str | Path, vars_path: str | Path | None = None,
     ``vars_path``/``overrides`` apply to lokocfg input only; for YAML they are an error, so a user never
     believes a variable took effect when it did not.
     """
+    if not isinstance(path, str | os.PathLike):  # a dict goes to read_yaml/load_yaml, not here
+        raise ConfigError(f"load(): path must be a file or directory path (str or Path), got {type(path).__name__}"
+                          " (for a dict use lokonb.config.read_yaml)")
     if is_lokocfg(path):
         return read_lokocfg(path, vars_path, overrides)
     if vars_path is not None or overrides:

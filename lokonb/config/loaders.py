@@ -60,7 +60,14 @@ def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath,
         raise ConfigError(f"expected a mapping at the top level, got {type(data).__name__}", file=file,
                           line=1 if file else None)
     lines = lines or {}
-    flat = not isinstance(data.get("cluster"), Mapping)
+    if "cluster" in data and not isinstance(data["cluster"], Mapping):
+        # not the flat form (that has no `cluster` key): reading it as one gave "cluster: unknown attribute"
+        got = data["cluster"]
+        kind = ("null (an empty block: are all its lines commented out?)" if got is None
+                else f"a {'list' if isinstance(got, list) else type(got).__name__}")
+        raise ConfigError(f"cluster: expected a mapping of the cluster's attributes (cluster_name, dns_zone, "
+                          f"ssh_pubkeys, worker_pools, ...), got {kind}", file=file, line=lines.get(("cluster",)))
+    flat = "cluster" not in data
     issues: list[Issue] = []
     if flat:
         cluster = {k: v for k, v in data.items() if k not in ("aws", "state")}

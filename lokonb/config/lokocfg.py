@@ -10,6 +10,7 @@ model; ``backend`` blocks map to the state backend (``*.lokonb.json`` keys so a 
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -866,6 +867,9 @@ def _locator(cluster_source: _Source | None, cluster_line: int | None, pool_line
 def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
                  overrides: Mapping[str, Any] | None = None) -> Loaded:
     """Load and validate a Lokomotive config (file or directory); returns the model with its warnings."""
+    _require_path(path, "read_lokocfg")
+    if vars_path is not None:
+        _require_path(vars_path, "read_lokocfg", "vars_path")
     path = Path(path)
     sources = _parse_all(path, _config_files(path))
     issues: list[Issue] = []
@@ -924,6 +928,12 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
 
 #: lokocfg spellings for "allowed:" lists: pools are ``worker_pool "name" { }`` blocks (the label is the name)
 _SPELLING: dict[str, str | None] = {"worker_pools": "worker_pool", "name": None}
+
+
+def _require_path(value: Any, function: str, name: str = "path") -> None:
+    if not isinstance(value, str | os.PathLike):
+        raise ConfigError(f"{function}(): {name} must be a file or directory path (str or Path), got "
+                          f"{type(value).__name__}")
 
 
 def load_lokocfg(path: str | Path, vars_path: str | Path | None = None,
