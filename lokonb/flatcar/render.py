@@ -364,10 +364,15 @@ def _apply_snippets(
             text, target=spec, platform=PLATFORM, files_dir=files_dir, filesystem_paths=filesystem_paths
         )
         for e in t.report:
+            message = e.message
+            if files_dir is None and "--files-dir" in message:
+                # ct's/butane's advice names a flag that `flatcar render` and `cluster apply` do not have
+                message += ("; a cluster render has no files directory: put the file's text under "
+                            "contents.inline in the snippet")
             findings.append(
                 Finding(
                     e.kind if e.kind in ("error", "warning") else "info",
-                    e.message,
+                    message,
                     e.path,
                     "snippet",
                     role,

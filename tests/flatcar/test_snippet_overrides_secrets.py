@@ -67,3 +67,21 @@ def test_2x_diff_shows_every_entry_of_a_path(model_with, fake_assets, name, snip
     new = render_cluster(model_with(pool_web={"clc_snippets": snippets}), assets=fake_assets, ignition_version="2.3.0")
     rows = [r for r in diff_renders(old, new).rows if r["role"] == "worker-web"]
     assert [(r["key"], r["detail"]) for r in rows if r["change"] == "added"] == added
+
+
+LOCAL_SNIPPETS = [
+    "variant: flatcar\nversion: 1.0.0\nstorage:\n  files:\n    - path: /etc/x\n      contents:\n        local: a.txt\n",
+    "storage:\n  files:\n    - path: /etc/x\n      filesystem: root\n      mode: 0644\n      contents:\n"
+    "        local: a.txt\n",
+]
+
+
+@pytest.mark.parametrize("snippet", LOCAL_SNIPPETS, ids=["butane", "clc"])
+def test_local_file_in_a_cluster_snippet_says_what_to_do(model_with, fake_assets, snippet):
+    from lokonb.flatcar.errors import RenderError
+
+    with pytest.raises(RenderError) as exc:
+        render_cluster(model_with(pool_web={"clc_snippets": (snippet,)}), assets=fake_assets)
+    messages = [f.message for f in exc.value.findings if f.severity == "error"]
+    assert len(messages) == 1 and "--files-dir" in messages[0]
+    assert "a cluster render has no files directory: put the file's text under contents.inline" in messages[0]
