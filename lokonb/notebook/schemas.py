@@ -112,8 +112,11 @@ def _cluster_only_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
 def _roles_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
     """render_flatcar's ``roles`` name roles of ``cluster`` (known before a kernel starts, not only in cell 5)."""
     roles = values.get("roles")
-    if not roles:
+    if roles is None:
         return []
+    if not roles:  # the notebook renders every role for a falsy value: [] would silently mean "all"
+        return [ParameterIssue("roles", "[] selects no role", "parameters",
+                               "use null for every role, or name roles such as [worker-web]")]
     try:
         from lokonb.config import load_yaml
 

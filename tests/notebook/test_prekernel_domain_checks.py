@@ -21,6 +21,7 @@ CASES = [
     ("render_flatcar", [("roles", "[worker-nosuch, controller-3]")], [],
      ["roles", "unknown role(s) worker-nosuch, controller-3; this cluster has controller-0, worker-web"]),
     ("render_flatcar", [("roles", "[worker-web, controller-0]")], [], []),
+    ("render_flatcar", [("roles", "[]")], [], ["roles", "[] selects no role", "use null for every role"]),
     ("render_flatcar", [("output_dir", "/etc/passwd")], [], ["output_dir", "exists and is not a directory"]),
     ("render_flatcar", [("asset_dir", "/etc/passwd")], [], ["asset_dir", "exists and is not a directory"]),
     ("render_flatcar", [("previous_render", "/nonexistent-h22")], [], ["previous_render", "does not exist"]),
