@@ -132,12 +132,13 @@ def _roles_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
                            f"{', '.join(known)}", "parameters")]
 
 
-def _directory_rule(*names: str, existing: tuple[str, ...] = ()) -> Any:
-    """Path parameters that must be directories: ``names`` may be missing (created), ``existing`` must exist."""
+def _directory_rule(*names: str) -> Any:
+    """Path parameters that must be directories. A missing one is left to the run: `schedule` and `params --check`
+    validate sets for another machine or a CronJob's volumes, where the directory may well exist."""
 
     def rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
         issues = []
-        for name in (*names, *existing):
+        for name in names:
             value = values.get(name)
             if value is None or str(value).startswith("s3://"):
                 continue
@@ -145,9 +146,6 @@ def _directory_rule(*names: str, existing: tuple[str, ...] = ()) -> Any:
             if os.path.exists(path) and not os.path.isdir(path):
                 issues.append(ParameterIssue(name, f"{value} exists and is not a directory", "parameters",
                                              "give a directory"))
-            elif name in existing and not os.path.exists(path):
-                issues.append(ParameterIssue(name, f"{value} does not exist", "parameters",
-                                             "give a saved render directory (output_dir of an earlier run)"))
         return issues
 
     return rule
@@ -282,7 +280,7 @@ RENDER_FLATCAR = NotebookSchema(
         _PROGRESS,
     ),
     rules=(_cluster_only_rule, _roles_rule,
-           _directory_rule("asset_dir", "output_dir", existing=("previous_render",))),
+           _directory_rule("asset_dir", "output_dir", "previous_render")),
     index_results=("roles", "valid"),
 )
 
