@@ -93,7 +93,8 @@ def check_dir(directory: Path, *, config: Any | None = None, now: _dt.datetime |
         files = listing["files"]
         expectations: dict[str, dict] = listing["certificates"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        res.problems.append(f"{MANIFEST_LIST}: unreadable manifest list ({exc.__class__.__name__})")
+        res.problems.append(f"{MANIFEST_LIST}: unreadable manifest list ({exc.__class__.__name__}); "
+                            "re-run `lokonb assets generate` to rewrite it")
         return res
     _check_files(root, files, res)
     if config is not None:

@@ -49,3 +49,16 @@ def test_damaged_ca_material_is_refused_unless_rotate_cas(tmp_path, name, damage
 def test_first_run_generates_the_cas(tmp_path):
     report = load_or_generate(make_config(tmp_path, controller_count=1), tmp_path).report
     assert {"ca", "etcd-ca", "aggregation-ca", "service-account"} <= set(report.generated)
+
+
+@pytest.mark.parametrize("listing", ["[]", '{"files": 5}', "garbage"], ids=["list", "files 5", "not JSON"])
+def test_damaged_manifest_list_names_the_fix_and_generate_rewrites_it(tmp_path, listing):
+    from lokonb.assets.check import check_dir
+
+    cfg = make_config(tmp_path / "c", controller_count=1)
+    root = load_or_generate(cfg, tmp_path / "c").root
+    (root / "assets.json").write_text(listing)
+    problems = check_dir(root).problems
+    assert any("unreadable manifest list" in p and "re-run `lokonb assets generate`" in p for p in problems)
+    load_or_generate(cfg, tmp_path / "c")
+    assert check_dir(root).problems == []
