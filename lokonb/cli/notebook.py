@@ -445,6 +445,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from lokonb.notebook.lint import sync_notebooks
 
-    for line in sync_notebooks(args.root):
+    lines = sync_notebooks(args.root)
+    for line in lines:
         print(line)
-    return 0
+    # a notebook that could not be synced (unreadable, not one parameters cell) is a failure, not a note
+    return 1 if any(line.endswith("; not changed") for line in lines) else 0
