@@ -257,6 +257,7 @@ def load_or_generate(
     leaf_validity = _dt.timedelta(hours=hours)
     ca_validity = max(leaf_validity, CA_MIN_VALIDITY)
 
+    _refuse_other_cluster(store, config.cluster_name)
     generated: list[str] = []
     reused: list[str] = []
     reasons: dict[str, str] = {}
@@ -318,6 +319,20 @@ def load_or_generate(
         tuple(generated), tuple(reused), reasons, tuple(written), tuple(warnings)
     )
     return assets
+
+
+def _refuse_other_cluster(store: AssetStore, cluster_name: str) -> None:
+    """One asset directory per cluster: another cluster's CAs, tokens and service-account key must not be reused
+    (its admin kubeconfig would work on this cluster), nor its certificates overwritten."""
+    try:
+        raw = store.read(MANIFEST_LIST)
+        owner = json.loads(raw).get("cluster_name") if raw is not None else None
+    except (AssetError, ValueError, AttributeError):
+        return  # an unreadable listing is `assets check`'s finding (generate rewrites it); a bad dir fails below
+    if isinstance(owner, str) and owner and owner != cluster_name:
+        raise AssetError(f"{store.root} holds the assets of cluster {owner!r} ({MANIFEST_LIST}); this definition is "
+                         f"cluster {cluster_name!r}: give each cluster its own asset_dir (--out), or move the "
+                         "directory away to start this cluster afresh")
 
 
 def _refuse_silent_ca_change(store: AssetStore, spec: CertSpec, why: str, specs: tuple[CertSpec, ...]) -> None:

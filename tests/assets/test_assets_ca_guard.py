@@ -62,3 +62,12 @@ def test_damaged_manifest_list_names_the_fix_and_generate_rewrites_it(tmp_path, 
     assert any("unreadable manifest list" in p and "re-run `lokonb assets generate`" in p for p in problems)
     load_or_generate(cfg, tmp_path / "c")
     assert check_dir(root).problems == []
+
+
+def test_another_clusters_asset_dir_is_refused(tmp_path):
+    load_or_generate(make_config(tmp_path, controller_count=1), tmp_path)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "cluster-assets" / "tls").glob("*.crt")}
+    other = make_config(tmp_path, controller_count=1, cluster_name="other")
+    with pytest.raises(AssetError, match="holds the assets of cluster 'demo'.*this definition is cluster 'other'"):
+        load_or_generate(other, tmp_path)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "cluster-assets" / "tls").glob("*.crt")} == before
