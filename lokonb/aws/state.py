@@ -153,7 +153,16 @@ class LocalState(StateBackend):
         self.lock_path = Path(str(self.path) + ".lock")
         self.location = str(self.path)
 
+    def _check_path(self) -> None:
+        """The record is a regular file lokonb replaces and deletes: /dev/null, a FIFO (reads block) or a directory
+        must be refused before anything is read, locked, replaced or unlinked."""
+        if self.path.exists() and not self.path.is_file():
+            kind = "a directory" if self.path.is_dir() else "not a regular file (a device, FIFO or socket)"
+            raise OperationFailed(f"state path {self.path} is {kind}; point state.path (or --state) at a JSON "
+                                  "file lokonb may create, replace and delete, e.g. <asset_dir>/lokonb-state.json")
+
     def read(self) -> dict | None:
+        self._check_path()
         if not self.path.exists():
             return None
         data = parse_record(self.path.read_bytes(), str(self.path))
@@ -161,6 +170,7 @@ class LocalState(StateBackend):
         return data
 
     def write(self, record: dict) -> None:
+        self._check_path()
         if self.path.exists():
             self.read()  # refuses to overwrite a Terraform state
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,6 +187,7 @@ class LocalState(StateBackend):
             raise
 
     def delete(self) -> None:
+        self._check_path()
         self.path.unlink(missing_ok=True)
 
     def lock_info(self) -> dict | None:
@@ -186,6 +197,7 @@ class LocalState(StateBackend):
             return None
 
     def acquire(self, operation: str, config_hint: str) -> dict:
+        self._check_path()  # before <path>.lock is created beside it
         info = _lock_info(operation)
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -5,6 +5,9 @@ and a JSON list made ``state unlock`` say 'not locked')."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from lokonb.aws.errors import LockHeldError
@@ -73,3 +76,32 @@ def test_readable_lock_message_is_unchanged(tmp_path):
     held = backend.acquire("destroy", "c.yaml")
     with pytest.raises(LockHeldError, match=f"locked by destroy .* lock id {held['lock_id']}"):
         backend.acquire("apply", "c.yaml")
+
+
+def _fifo(tmp_path):
+    fifo = tmp_path / "state.fifo"
+    os.mkfifo(fifo)
+    return fifo
+
+
+ALL_OPERATIONS = ("read", "write", "delete", "acquire")
+SPECIAL_PATHS = [
+    # (name, path maker, kind in the message, operations): never read (a FIFO blocked), locked beside, replaced or
+    # unlinked. /dev/null is only read here: a regression must not unlink or replace the real device.
+    ("/dev/null", lambda tmp: Path("/dev/null"), "not a regular file", ("read",)),
+    ("FIFO", _fifo, "not a regular file", ALL_OPERATIONS),
+    ("directory", lambda tmp: tmp, "is a directory", ALL_OPERATIONS),
+]
+CASES = [(name, make, kind, op) for name, make, kind, ops in SPECIAL_PATHS for op in ops]
+
+
+@pytest.mark.parametrize("name,make,kind,operation", CASES, ids=[f"{c[0]}-{c[3]}" for c in CASES])
+def test_state_path_must_be_a_regular_file(tmp_path, name, make, kind, operation):
+    path = make(tmp_path)
+    backend = LocalState("demo", path)
+    calls = {"read": backend.read, "write": lambda: backend.write({"format": 1}), "delete": backend.delete,
+             "acquire": lambda: backend.acquire("apply", "c.yaml")}
+    with pytest.raises(OperationFailed, match="state path .* (is not a regular file|is a directory)") as exc:
+        calls[operation]()
+    assert kind in str(exc.value) and str(path) in str(exc.value)
+    assert not Path(str(path) + ".lock").exists() and path.exists()
