@@ -234,7 +234,9 @@ def _to_bool(p: Param, v: Any) -> bool:
         if not isinstance(v, Text) and t in ("True", "False", "true", "false"):
             return t.lower() == "true"  # papermill injects -p debug false as the string "false"
         hint = None
-        if t.strip().lower() in _YAML11_BOOLS | {"1", "0"}:
+        if quoted and t.strip().lower() in ("true", "false"):
+            hint = f"(quoted, so a string; write {t.strip().lower()} without quotes)"
+        elif t.strip().lower() in _YAML11_BOOLS | {"1", "0"}:
             word = "true" if t.strip().lower() in ("yes", "on", "y", "1") else "false"
             hint = f"(YAML 1.1 reads unquoted {t.strip()} as {word}; write {word})"
         raise _Bad(f"expected true or false, got {_show(t)}" + (f" {hint}" if hint else ""))

@@ -28,6 +28,8 @@ CASES = [
     # a missing directory is the run's business: schedule/params --check validate for another machine's volumes
     ("render_flatcar", [("previous_render", "/nonexistent-h22")], [], []),
     ("metadata_access", [("action", "render")], [f"allow: [{ALLOW_OK}]"], []),
+    # a quoted "true" for a bool: the message said got 'true' with no hint (it reads as the expected value)
+    ("provision_cluster", [], ['confirm: "true"'], ["confirm", "quoted, so a string; write true without quotes"]),
     ("metadata_access", [("action", "render")],
      ["{blocked_cidrs: [garbage], allow: [" + ALLOW_OK + ", {namespace: Bad_NS}, "
       "{namespace: a, pod_selector: {matchLabels: {app: x}, "
