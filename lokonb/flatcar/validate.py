@@ -209,14 +209,18 @@ def semantic_findings(
                     f"{path}.compression",
                     "compression is not supported with s3/arn sources: Ignition cannot decompress S3 fetches",
                 )
-        if not v2 and res.get("httpHeaders") and checks.url_scheme(src or "") not in ("http", "https"):
-            err(f"{path}.httpHeaders", "cannot use HTTP headers with this source scheme")
+        if not v2 and res.get("httpHeaders"):
+            e = _headers_source_error(src)
+            if e:
+                err(f"{path}.httpHeaders", e)
         for j, header in enumerate(res.get("httpHeaders") or [] if not v2 else []):
             if not (header or {}).get("name"):
                 err(f"{path}.httpHeaders.{j}.name", "HTTP header name can't be empty")
+            if (header or {}).get("value") == "":  # a given but empty value; an absent one is fine
+                err(f"{path}.httpHeaders.{j}.value", "unable to parse HTTP header")
         h = (res.get("verification") or {}).get("hash")
-        if h:
-            if not v2 and not src:
+        if h is not None and (h or not v2):  # Ignition 3 checks a given hash even when empty
+            if not v2 and src is None:  # a nil source only: "" is a source here
                 err(f"{path}.verification.hash", "source must be specified if verification is specified")
             e = checks.hash_error(h, hashes, hex_digits=v2 or extras)
             if e:
@@ -240,7 +244,7 @@ def semantic_findings(
             if not v2 and m & 0o7000 and spec < "3.4.0":  # Ignition's own warning (ignition-validate 2.14)
                 err(f"{path}.mode", SPECIAL_MODE_BITS_WARNING, "warning")
         c = node.get("contents")
-        if kind == "files" and not v2 and node.get("overwrite") and not (c or {}).get("source"):
+        if kind == "files" and not v2 and node.get("overwrite") and (c or {}).get("source") is None:
             err(f"{path}.overwrite", "overwrite must be false if source is unspecified")
         if kind == "files" and v2 and node.get("append") and node.get("overwrite"):
             err(f"{path}", "cannot set both append and overwrite to true")
@@ -377,6 +381,18 @@ RAID_LEVELS = ("linear", "raid0", "0", "stripe", "raid1", "1", "mirror", "raid4"
                "raid10", "10")
 RAID_NO_SPARES = ("linear", "raid0", "0", "stripe")
 CLEVIS_PINS = ("tpm2", "tang", "sss")
+
+
+def _headers_source_error(src: str | None) -> str | None:
+    """Ignition 3's validateSchemeForHTTPHeaders: headers need a parsable http(s) source; none (or "") is an
+    unparsable URL, not a wrong scheme."""
+    if not src:
+        return "unable to parse url"
+    try:
+        checks.go_url(src)
+    except checks.GoUrlError:
+        return "unable to parse url"
+    return None if checks.url_scheme(src) in ("http", "https") else "cannot use HTTP headers with this source scheme"
 
 
 def _partition_3x(p: dict[str, Any], path: str, err: Any) -> None:

@@ -188,6 +188,27 @@ FIXES = [
     "ct-error-yaml-explicit-str-into-int",
     "ct-yaml-explicit-str-scalars",
     "bu-error-yaml-explicit-str-into-int",
+    # Ignition 3 HTTP headers: an empty value is 'unable to parse HTTP header'; headers without a (non-empty,
+    # parsable) source are 'unable to parse url', not a wrong scheme
+    "bu-ignval-error-http-header-name-and-value-empty",
+    "bu-ignval-error-http-header-value-empty",
+    "bu-ignval-error-http-header-value-empty-merge",
+    "bu-ignval-error-http-headers-empty-source",
+    "bu-ignval-error-http-headers-no-source",
+    "bu-ignval-error-http-headers-no-source-append",
+    "bu-ignval-error-http-headers-no-source-ca",
+    "bu-ignval-error-http-headers-no-source-luks-key-file",
+    "bu-ignval-error-http-headers-no-source-merge",
+    "bu-ignval-error-http-headers-no-source-replace",
+    "bu-ignval-error-http-headers-unparsable-source",
+    "bu11-ignval-error-http-headers-no-source",
+    # Ignition 3 nil checks: an empty hash is still checked (malformed); source "" is a source for verification
+    # and overwrite
+    "bu-ignval-error-hash-empty",
+    "bu-ignval-error-hash-empty-append",
+    "bu-ignval-error-hash-empty-no-source",
+    "bu-ignval-hash-with-empty-source",
+    "bu-ignval-overwrite-empty-source",
 ]
 
 
