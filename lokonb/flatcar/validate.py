@@ -291,18 +291,8 @@ def semantic_findings(
         resource(ca, f"$.ignition.security.tls.certificateAuthorities.{i}")
 
     storage = config.get("storage") or {}
-    if not v2:  # Storage.Validate runs before its fields: link targets, paths through links
-        for i, ln in enumerate(storage.get("links") or []):
-            if not ln.get("target"):
-                err(f"$.storage.links.{i}.target", "link target is required")
-        links = {
-            (ln.get("path") or "").rstrip("/") for ln in storage.get("links") or [] if not ln.get("hard")
-        }
-        for kind, word in (("files", "file"), ("directories", "directory"), ("links", "link")):
-            for i, node in enumerate(storage.get(kind) or []):
-                parts = (node.get("path") or "").strip("/").split("/")
-                if any("/" + "/".join(parts[:k]) in links for k in range(1, len(parts))):
-                    err(f"$.storage.{kind}.{i}", f"{word} path includes link in config")
+    if not v2:
+        _storage_links_3x(storage, err)
     # then Storage's fields in struct order: directories, disks, files, filesystems, links
     for i, node in enumerate(storage.get("directories") or []):
         node_checks("directories", i, node)
@@ -393,6 +383,37 @@ def _headers_source_error(src: str | None) -> str | None:
     except checks.GoUrlError:
         return "unable to parse url"
     return None if checks.url_scheme(src) in ("http", "https") else "cannot use HTTP headers with this source scheme"
+
+
+def _storage_links_3x(storage: dict[str, Any], err: Any) -> None:
+    """Ignition 3's Storage.Validate, before any field: directories, files, then links under a link of the config
+    (every link, hard ones too, matched as a plain '<path>/' prefix, one error per link), then per link its target
+    (required) and, for a hard link with a target, one error per directory of the config it names (a relative
+    target is joined to the link's own path, as Ignition does)."""
+    links = [ln if isinstance(ln, dict) else {} for ln in storage.get("links") or []]
+    for kind, word in (("directories", "directory"), ("files", "file")):
+        for i, node in enumerate(storage.get(kind) or []):
+            p = node.get("path") or ""
+            for ln in links:
+                if p.startswith((ln.get("path") or "") + "/"):
+                    err(f"$.storage.{kind}.{i}", f"{word} path includes link in config")
+    dirs = [(d or {}).get("path") for d in storage.get("directories") or []]
+    for i, ln in enumerate(links):
+        p = ln.get("path") or ""
+        for other in links:
+            if p.startswith((other.get("path") or "") + "/"):
+                err(f"$.storage.links.{i}", "link path includes link in config")
+        target = ln.get("target")
+        if not target:
+            err(f"$.storage.links.{i}.target", "link target is required")
+            continue
+        if ln.get("hard") is True:
+            t = _go_clean(target)
+            if not t.startswith("/"):
+                t = _go_clean(p + "/" + target) if p else t
+            for d in dirs:
+                if d == t:
+                    err(f"$.storage.links.{i}", "hard link target is a directory")
 
 
 def _partition_3x(p: dict[str, Any], path: str, err: Any) -> None:

@@ -188,6 +188,23 @@ FIXES = [
     "ct-error-yaml-explicit-str-into-int",
     "ct-yaml-explicit-str-scalars",
     "bu-error-yaml-explicit-str-into-int",
+    # Ignition 3 Storage.Validate as ignition-validate runs it: paths under any link of the config (hard ones too,
+    # a plain '<path>/' prefix, one error per link) for directories, then files, then links; per link the missing
+    # target, then a hard link naming a directory of the config (target cleaned, a relative one joined to the link)
+    "bu-ignval-error-directory-before-file-under-link",
+    "bu-ignval-error-file-under-hard-link",
+    "bu-ignval-error-file-under-link-before-link-target",
+    "bu-ignval-error-file-under-two-links",
+    "bu-ignval-error-hard-link-relative-target-joined",
+    "bu-ignval-error-hard-link-target-cleaned",
+    "bu-ignval-error-hard-link-to-directory",
+    "bu-ignval-error-hard-link-to-directory-before-owner",
+    "bu-ignval-error-hard-link-to-directory-listed-twice",
+    "bu-ignval-error-hard-link-to-directory-under-link",
+    "bu-ignval-error-link-path-trailing-slash",
+    "bu-ignval-error-link-under-hard-link",
+    "bu-ignval-error-link-under-link-then-no-target",
+    "bu11-ignval-error-hard-link-to-directory",
     # Ignition 3 HTTP headers: an empty value is 'unable to parse HTTP header'; headers without a (non-empty,
     # parsable) source are 'unable to parse url', not a wrong scheme
     "bu-ignval-error-http-header-name-and-value-empty",
