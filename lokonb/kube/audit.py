@@ -180,16 +180,15 @@ class _PodCtx:
     ips: list[ipaddress.IPv4Address | ipaddress.IPv6Address]
 
 
-def _egress_types_k8s(spec: Mapping[str, Any]) -> bool:
-    types = spec.get("policyTypes")
-    if types is None:  # API defaulting: Egress only when the policy has egress rules
-        return bool(spec.get("egress"))
-    return "Egress" in types
+#: Where each policy kind keeps its types, and the defaulting both APIs apply when that list is absent *or empty*
+#: (Kubernetes ``SetDefaults_NetworkPolicy`` tests ``len(PolicyTypes) == 0``; Calico's ``types`` docs say "empty
+#: or nil"): Egress only when the policy has egress rules.
+_TYPES_FIELD = {"NetworkPolicy": "policyTypes", "Calico": "types"}
 
 
-def _egress_types_calico(spec: Mapping[str, Any]) -> bool:
-    types = spec.get("types")
-    if types is None:  # Calico defaulting: Egress when there are egress rules
+def _isolates_egress(spec: Mapping[str, Any], kind: str) -> bool:
+    types = spec.get(_TYPES_FIELD[kind])
+    if not types:
         return bool(spec.get("egress"))
     return "Egress" in types
 
@@ -246,7 +245,7 @@ def _k8s_policy(obj: Mapping[str, Any]) -> _Policy:
     egress = spec.get("egress") or []
     if not isinstance(egress, list):
         raise DumpError(f"{where}: spec.egress must be a list")
-    isolates = _egress_types_k8s(spec)
+    isolates = _isolates_egress(spec, "NetworkPolicy")
     return _Policy(
         "NetworkPolicy",
         name,
@@ -279,7 +278,7 @@ def _calico_policy(obj: Mapping[str, Any], namespaced: bool) -> _Policy:
     if not isinstance(egress, list):
         raise DumpError(f"{where}: spec.egress must be a list")
     host_only = bool(spec.get("doNotTrack") or spec.get("preDNAT"))  # these apply to host endpoints only
-    isolates = _egress_types_calico(spec) and not host_only
+    isolates = _isolates_egress(spec, "Calico") and not host_only
 
     def applies(pod: _PodCtx) -> bool:
         if not isolates or (ns is not None and pod.namespace != ns):
