@@ -64,6 +64,8 @@ UNEVALUATED_POLICY_KINDS: dict[str, str] = {
     "CiliumNetworkPolicy": "Cilium policies are not modelled (lokonb models Calico)",
     "CiliumClusterwideNetworkPolicy": "Cilium policies are not modelled (lokonb models Calico)",
 }
+#: Tier ``spec.defaultAction`` values that do not end in Calico's implicit deny (everything else is Deny).
+TIER_END_ACTIONS: dict[str, str] = {"Pass": "Pass"}
 _PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMPV6": 58, "SCTP": 132, "UDPLITE": 136}
 
 
@@ -635,9 +637,14 @@ class _Auditor:
             else:
                 self._namespaced.setdefault((p.tier, p.namespace), []).append(p)
         tier_order: dict[str, float | None] = {}
+        #: What a tier does with traffic its policies select but no rule decides (Calico's tierprocessor: any
+        #: defaultAction but Pass is Deny).
+        self.tier_end: dict[str, str] = {}
         for t in inv.tiers:
             name = str((t.get("metadata") or {}).get("name"))
-            tier_order[name] = _order((t.get("spec") or {}).get("order"), f"Tier {name}")
+            tier_spec = t.get("spec") or {}
+            tier_order[name] = _order(tier_spec.get("order"), f"Tier {name}")
+            self.tier_end[name] = TIER_END_ACTIONS.get(str(tier_spec.get("defaultAction")), "Deny")
         tiers = {p.tier for p in self.policies}
         # Tiers run by order (none = last); the default tier runs last unless a Tier object orders it.
         self.tiers = sorted(
@@ -724,6 +731,9 @@ class _Auditor:
             if verdict is not None:
                 return verdict
             if tier_passed:
+                continue
+            if self.tier_end.get(tier) == "Pass":
+                passed.append(f"no rule of tier {tier} decides and the tier's defaultAction is Pass")
                 continue
             # Policies applied in this tier but none decided: Calico's implicit end-of-tier deny.
             calico = [p for p in applicable if p.kind != "NetworkPolicy"]

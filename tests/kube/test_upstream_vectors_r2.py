@@ -327,6 +327,29 @@ AUDIT_VECTORS_FIXED: list[Row] = [
         {"x/a": False},
         "denied by GlobalNetworkPolicy empty-types egress rule 0",
     ),
+    (
+        "tierprocessor: defaultAction Pass hands unmatched traffic to the next tier (none: profile allows)",
+        CALICO_TIERS,
+        [
+            _tier("sec", 100, "Pass"),
+            _gnp("sec.other", {"tier": "sec", "selector": "all()", "types": ["Egress"],
+                               "egress": [{"action": "Deny", "destination": {"nets": ["10.0.0.0/8"]}}]}),
+        ],
+        {"x/a": True},
+        "tier sec decides and the tier's defaultAction is Pass",
+    ),
+    (
+        "tierprocessor: defaultAction Pass, then the block GNP in the default tier blocks",
+        CALICO_TIERS,
+        [
+            _tier("sec", 100, "Pass"),
+            _gnp("sec.other", {"tier": "sec", "selector": "all()", "types": ["Egress"],
+                               "egress": [{"action": "Deny", "destination": {"nets": ["10.0.0.0/8"]}}]}),
+            BLOCK,
+        ],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
 ]
 
 
