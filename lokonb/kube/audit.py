@@ -66,6 +66,10 @@ UNEVALUATED_POLICY_KINDS: dict[str, str] = {
 }
 #: Tier ``spec.defaultAction`` values that do not end in Calico's implicit deny (everything else is Deny).
 TIER_END_ACTIONS: dict[str, str] = {"Pass": "Pass"}
+#: Label prefixes of the profiles Calico derives from a pod's Namespace and ServiceAccount (libcalico-go
+#: ``conversion.NamespaceToProfile``/``ServiceAccountToProfile``); each profile also labels its object's name.
+PROFILE_LABEL_PREFIXES: dict[str, str] = {"namespace": "pcns.", "serviceaccount": "pcsa."}
+PROFILE_NAME_LABEL = "projectcalico.org/name"
 _PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMPV6": 58, "SCTP": 132, "UDPLITE": 136}
 
 
@@ -289,7 +293,7 @@ def _calico_policy(obj: Mapping[str, Any], namespaced: bool) -> _Policy:
             return False
         if ns_sel is not None and not ns_sel(pod.ns_labels):
             return False
-        return sa_sel is None or sa_sel({"projectcalico.org/name": pod.service_account})
+        return sa_sel is None or sa_sel({PROFILE_NAME_LABEL: pod.service_account})
 
     tier = str(spec.get("tier") or "default")
     return _Policy(kind, name, ns, _order(spec.get("order"), where), tier, list(egress), applies)
@@ -463,7 +467,7 @@ class _Matcher:
         if sas.get("names") and pod.service_account not in sas["names"]:
             return False, "source serviceAccounts do not include the pod's"
         if sas.get("selector") and not compile_selector(str(sas["selector"]))(
-            {"projectcalico.org/name": pod.service_account}
+            {PROFILE_NAME_LABEL: pod.service_account}
         ):
             return False, "source serviceAccounts selector does not match"
         if src.get("ports"):
@@ -665,7 +669,13 @@ class _Auditor:
         sa = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
         ns_labels = dict(self.ns_labels.get(ns) or {"kubernetes.io/metadata.name": ns})
         ns_labels.setdefault("kubernetes.io/metadata.name", ns)
+        ns_profile = {**ns_labels, PROFILE_NAME_LABEL: ns}
+        # Workload endpoints inherit their profiles' labels (the pod's own labels win on a clash): Calico's
+        # namespace profile carries the namespace labels as pcns.<key>, the service-account profile pcsa.<key>.
+        inherited = {f"{PROFILE_LABEL_PREFIXES['namespace']}{k}": v for k, v in ns_profile.items()}
+        inherited[f"{PROFILE_LABEL_PREFIXES['serviceaccount']}{PROFILE_NAME_LABEL}"] = sa
         calico = {
+            **inherited,
             **labels,
             "projectcalico.org/namespace": ns,
             "projectcalico.org/orchestrator": "k8s",
@@ -685,7 +695,7 @@ class _Auditor:
             str(meta["name"]),
             labels,
             calico,
-            {**ns_labels, "projectcalico.org/name": ns},
+            ns_profile,
             sa,
             list(dict.fromkeys(ips)),
         )

@@ -350,6 +350,34 @@ AUDIT_VECTORS_FIXED: list[Row] = [
         {"x/a": False},
         "blocked by block-metadata-access",
     ),
+    (
+        "NamespaceToProfile: endpoints inherit pcns.<namespace label>",
+        CALICO_CONVERSION,
+        [_gnp("web", _deny_all(order=1, selector="pcns.team == 'web'"))],
+        {"x/a": False, "x/b": False, "y/a": True},
+        "denied by GlobalNetworkPolicy web egress rule 0",
+    ),
+    (
+        "NamespaceToProfile: endpoints inherit pcns.projectcalico.org/name",
+        CALICO_CONVERSION,
+        [_gnp("ns-y", _deny_all(order=1, selector="pcns.projectcalico.org/name == 'y'"))],
+        {"y/a": False, "x/a": True},
+        "denied by GlobalNetworkPolicy ns-y egress rule 0",
+    ),
+    (
+        "ServiceAccountToProfile: endpoints inherit pcsa.projectcalico.org/name",
+        CALICO_CONVERSION,
+        [_gnp("builder", _deny_all(order=1, selector="pcsa.projectcalico.org/name == 'builder'"))],
+        {"x/a": False, "x/b": True},
+        "denied by GlobalNetworkPolicy builder egress rule 0",
+    ),
+    (
+        "profile labels in a Calico NetworkPolicy selector",
+        CALICO_CONVERSION,
+        [_cnp("x", "web", _deny_all(order=1, selector="pcns.team == 'web' && pod == 'b'"))],
+        {"x/a": True, "x/b": False},
+        "no cluster-wide block",
+    ),
 ]
 
 
