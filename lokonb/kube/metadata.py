@@ -191,17 +191,24 @@ def dns_rule() -> dict[str, Any]:
     }
 
 
-def all_but_metadata_rule(metadata_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS) -> dict[str, Any]:
-    """Egress to every address except the metadata CIDRs (one ipBlock per IP family)."""
+def all_but_metadata_rule(metadata_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS) -> dict[str, Any] | None:
+    """Egress to every address except the metadata CIDRs (one ipBlock per IP family).
+
+    The API server requires each ``except`` to be a strict subset of ``cidr`` (``ValidateIPBlock``), so a family
+    whose metadata CIDRs include the whole family (``/0``) gets no ipBlock: nothing of it is left to allow. None
+    when nothing is left at all (an empty ``to`` would allow every destination).
+    """
     peers = []
     for version, everything in ((4, "0.0.0.0/0"), (6, "::/0")):
         excepts = [c for c in metadata_cidrs if ipaddress.ip_network(c).version == version]
+        if any(ipaddress.ip_network(c).prefixlen == 0 for c in excepts):
+            continue
         if excepts or version == 4:
             block: dict[str, Any] = {"cidr": everything}
             if excepts:
                 block["except"] = excepts
             peers.append({"ipBlock": block})
-    return {"to": peers}
+    return {"to": peers} if peers else None
 
 
 def derive_policy_name(selector: LabelSelector) -> str:
@@ -291,10 +298,17 @@ def allow_metadata_policy(
         ]
         builders = {"dns": dns_rule, "all-but-metadata": lambda: all_but_metadata_rule(cidrs)}
         for extra in EXTRA_RULES:
+            rule = builders[extra]()
+            if rule is None and extra in include:
+                raise PolicyInputError(
+                    "include", f"{extra!r}: metadata_cidrs {', '.join(cidrs)} leave no address to allow"
+                )
+            if rule is None:
+                continue
             if extra in include:
-                rules.append(builders[extra]())
+                rules.append(rule)
             else:
-                offered[extra] = builders[extra]()
+                offered[extra] = rule
         spec["egress"] = rules
         if "all-but-metadata" not in include:
             lost = "all other egress" if "dns" not in include else "all other egress except DNS"

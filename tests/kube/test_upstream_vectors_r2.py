@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from lokonb.kube.audit import audit_inventory
+from lokonb.kube.errors import PolicyInputError
 from lokonb.kube.metadata import MetadataPolicyWarning, allow_metadata_policy, render_block_policy
 from lokonb.kube.sources import Inventory
 
@@ -446,9 +447,15 @@ RENDER_VECTORS: list[tuple[list[str], list[str]]] = [
     (["169.254.169.254/32", "fd00:ec2::254/128"], ["all-but-metadata"]),
     (["169.254.0.0/16"], []),
 ]
+#: Inputs that rendered an except equal to its cidr (0.0.0.0/0 except 0.0.0.0/0) before this file.
+RENDER_VECTORS_FIXED: list[tuple[list[str], list[str]]] = [
+    (["0.0.0.0/0"], []),
+    (["169.254.169.254/32", "::/0"], ["all-but-metadata"]),
+    (["169.254.169.254/32", "::/0"], []),
+]
 
 
-@pytest.mark.parametrize(("cidrs", "include"), RENDER_VECTORS)
+@pytest.mark.parametrize(("cidrs", "include"), RENDER_VECTORS + RENDER_VECTORS_FIXED)
 def test_rendered_ip_blocks_pass_api_validation(cidrs: list[str], include: list[str]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MetadataPolicyWarning)
@@ -458,3 +465,10 @@ def test_rendered_ip_blocks_pass_api_validation(cidrs: list[str], include: list[
         assert _api_errors({"spec": {"egress": [rule]}}) == [], name
         assert rule.get("to") != [], name  # an empty 'to' would allow every destination
 
+
+def test_all_but_metadata_with_nothing_left_is_a_clear_error() -> None:
+    with pytest.raises(PolicyInputError) as err:
+        allow_metadata_policy(
+            "apps", {"matchLabels": {"app": "x"}}, metadata_cidrs=["0.0.0.0/0", "::/0"], include=["all-but-metadata"]
+        )
+    assert err.value.field == "include" and "leave no address to allow" in str(err.value)
