@@ -184,6 +184,8 @@ class _PodCtx:
     ns_labels: dict[str, str]
     service_account: str
     ips: list[ipaddress.IPv4Address | ipaddress.IPv6Address]
+    #: The service account's labels plus projectcalico.org/name (what serviceAccountSelectors match).
+    sa_labels: dict[str, str] = field(default_factory=dict)
 
 
 #: Where each policy kind keeps its types, and the defaulting both APIs apply when that list is absent *or empty*
@@ -293,7 +295,7 @@ def _calico_policy(obj: Mapping[str, Any], namespaced: bool) -> _Policy:
             return False
         if ns_sel is not None and not ns_sel(pod.ns_labels):
             return False
-        return sa_sel is None or sa_sel({PROFILE_NAME_LABEL: pod.service_account})
+        return sa_sel is None or sa_sel(pod.sa_labels)
 
     tier = str(spec.get("tier") or "default")
     return _Policy(kind, name, ns, _order(spec.get("order"), where), tier, list(egress), applies)
@@ -467,7 +469,7 @@ class _Matcher:
         if sas.get("names") and pod.service_account not in sas["names"]:
             return False, "source serviceAccounts do not include the pod's"
         if sas.get("selector") and not compile_selector(str(sas["selector"]))(
-            {PROFILE_NAME_LABEL: pod.service_account}
+            pod.sa_labels
         ):
             return False, "source serviceAccounts selector does not match"
         if src.get("ports"):
@@ -629,6 +631,13 @@ class _Auditor:
         for ns in inv.namespaces:
             meta = ns.get("metadata") or {}
             self.ns_labels[str(meta["name"])] = dict(meta.get("labels") or {})
+        # ServiceAccount labels (dumps only): Calico's service-account profile gives them to the pods as pcsa.<key>
+        self.sa_labels: dict[tuple[str, str], dict[str, str]] = {}
+        for sa in inv.service_accounts:
+            meta = sa.get("metadata") or {}
+            labels = meta.get("labels") if isinstance(meta.get("labels"), Mapping) else {}
+            key = (str(meta.get("namespace") or "default"), str(meta["name"]))
+            self.sa_labels[key] = {str(k): str(_label_str(v)) for k, v in labels.items()}
         self.policies = [_guarded(_k8s_policy, p) for p in inv.network_policies]
         self.policies += [_guarded(_calico_policy, p, False) for p in inv.global_policies]
         self.policies += [_guarded(_calico_policy, p, True) for p in inv.calico_policies]
@@ -670,10 +679,11 @@ class _Auditor:
         ns_labels = dict(self.ns_labels.get(ns) or {"kubernetes.io/metadata.name": ns})
         ns_labels.setdefault("kubernetes.io/metadata.name", ns)
         ns_profile = {**ns_labels, PROFILE_NAME_LABEL: ns}
+        sa_profile = {**self.sa_labels.get((ns, sa), {}), PROFILE_NAME_LABEL: sa}
         # Workload endpoints inherit their profiles' labels (the pod's own labels win on a clash): Calico's
         # namespace profile carries the namespace labels as pcns.<key>, the service-account profile pcsa.<key>.
         inherited = {f"{PROFILE_LABEL_PREFIXES['namespace']}{k}": v for k, v in ns_profile.items()}
-        inherited[f"{PROFILE_LABEL_PREFIXES['serviceaccount']}{PROFILE_NAME_LABEL}"] = sa
+        inherited.update({f"{PROFILE_LABEL_PREFIXES['serviceaccount']}{k}": v for k, v in sa_profile.items()})
         calico = {
             **inherited,
             **labels,
@@ -698,6 +708,7 @@ class _Auditor:
             ns_profile,
             sa,
             list(dict.fromkeys(ips)),
+            sa_profile,
         )
 
     def evaluate(self, pod: Mapping[str, Any]) -> tuple[bool, str, str]:
@@ -820,6 +831,20 @@ def _is_block(name: str) -> bool:
     return name in (BLOCK_POLICY_NAME, f"default.{BLOCK_POLICY_NAME}")
 
 
+def _uses_sa_selectors(policies: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a Calico policy selects by service account (policy ``serviceAccountSelector`` or a rule's)."""
+    for pol in policies:
+        spec = pol.get("spec") if isinstance(pol.get("spec"), Mapping) else {}
+        rules = [r for r in (spec.get("egress") or []) if isinstance(r, Mapping)]
+        if spec.get("serviceAccountSelector") or any(
+            ((r.get(side) or {}).get("serviceAccounts") or {}).get("selector")
+            for r in rules
+            for side in ("source", "destination")
+        ):
+            return True
+    return False
+
+
 def audit_inventory(
     inv: Inventory,
     *,
@@ -867,6 +892,11 @@ def audit_inventory(
         kind = key.split(" ", 1)[-1]
         if kind in UNEVALUATED_POLICY_KINDS:
             notes.append(f"{count} {key} object(s) not evaluated: {UNEVALUATED_POLICY_KINDS[kind]}")
+    if not inv.service_accounts and _uses_sa_selectors(inv.global_policies + inv.calico_policies):
+        notes.append(
+            "serviceAccountSelectors see service account names only: the source holds no ServiceAccount objects, so "
+            "selectors on their labels match no pod (add `kubectl get serviceaccounts -A -o yaml` to the dump)"
+        )
     if not auditor.gnp_names:
         notes.append(
             "no GlobalNetworkPolicy found: nothing blocks the metadata endpoint cluster-wide "

@@ -24,6 +24,7 @@ KIND_SLOTS: Mapping[tuple[str, str], str] = {
     ("v1", "Pod"): "pods",
     ("v1", "Namespace"): "namespaces",
     ("v1", "Node"): "nodes",
+    ("v1", "ServiceAccount"): "service_accounts",  # labels for Calico serviceAccountSelectors (dumps only)
     ("networking.k8s.io/v1", "NetworkPolicy"): "network_policies",
     ("networking.k8s.io/v1beta1", "NetworkPolicy"): "network_policies",  # old dumps; same semantics
     ("extensions/v1beta1", "NetworkPolicy"): "network_policies",
@@ -49,6 +50,7 @@ class Inventory:
     pods: list[dict[str, Any]] = field(default_factory=list)
     namespaces: list[dict[str, Any]] = field(default_factory=list)
     nodes: list[dict[str, Any]] = field(default_factory=list)
+    service_accounts: list[dict[str, Any]] = field(default_factory=list)
     network_policies: list[dict[str, Any]] = field(default_factory=list)
     global_policies: list[dict[str, Any]] = field(default_factory=list)
     calico_policies: list[dict[str, Any]] = field(default_factory=list)

@@ -34,6 +34,11 @@ CYCLONUS = "mattfenwick/cyclonus pkg/matcher/policy_tests.go@27e8aa4d9909"
 CYCLONUS_PORTS = "mattfenwick/cyclonus pkg/matcher/portmatcher.go@10403c8ecadf (isPortMatch)"
 
 IMDS = {"ipBlock": {"cidr": "169.254.169.254/32"}}
+BUILDER_SA = {
+    "apiVersion": "v1",
+    "kind": "ServiceAccount",
+    "metadata": {"name": "builder", "namespace": "x", "labels": {"team": "ci"}},
+}
 BLOCK = "block"  # stands for render_block_policy() in a row
 
 
@@ -373,6 +378,20 @@ AUDIT_VECTORS_FIXED: list[Row] = [
         "denied by GlobalNetworkPolicy builder egress rule 0",
     ),
     (
+        "ServiceAccountToProfile: a serviceAccountSelector on the ServiceAccount's labels (from the dump)",
+        CALICO_CONVERSION,
+        [BUILDER_SA, _gnp("ci", _deny_all(order=1, serviceAccountSelector="team == 'ci'"))],
+        {"x/a": False, "x/b": True},
+        "denied by GlobalNetworkPolicy ci egress rule 0",
+    ),
+    (
+        "ServiceAccountToProfile: endpoints inherit pcsa.<service account label>",
+        CALICO_CONVERSION,
+        [BUILDER_SA, _gnp("ci", _deny_all(order=1, selector="pcsa.team == 'ci'"))],
+        {"x/a": False, "x/b": True},
+        "denied by GlobalNetworkPolicy ci egress rule 0",
+    ),
+    (
         "profile labels in a Calico NetworkPolicy selector",
         CALICO_CONVERSION,
         [_cnp("x", "web", _deny_all(order=1, selector="pcns.team == 'web' && pod == 'b'"))],
@@ -405,6 +424,19 @@ def test_audit_vectors_r2_fixed(
 ) -> None:
     assert source
     _check(case, objects, expect, reason)
+
+
+def test_service_account_selectors_without_service_accounts_are_noted() -> None:
+    inv = Inventory(source="vectors-r2")
+    inv.add(_gnp("ci", _deny_all(order=1, serviceAccountSelector="team == 'ci'")), "vectors-r2")
+    inv.add(_pod("x/a", {"pod": "a"}, "builder"), "vectors-r2")
+    result = audit_inventory(inv)
+    assert result.verdicts[0].reachable is True  # nothing tells lokonb the account's labels
+    assert any("no ServiceAccount objects" in n for n in result.notes)
+    inv.add(BUILDER_SA, "vectors-r2")
+    result = audit_inventory(inv)
+    assert result.verdicts[0].reachable is False
+    assert not any("ServiceAccount" in n for n in result.notes)
 
 
 # ------------------------------------------------------------------------------------------------------------
