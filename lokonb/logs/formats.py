@@ -650,6 +650,8 @@ class Unwrapper:
         self.mix["envelope"] = self.mix.get("envelope", 0) + 1
         if self.jdoc is None:
             self.jdoc = PrettyJson(self.max_record_bytes)
+        if b'" => ' in raw or raw[:1] == b" " and _RUBY_ELEMENT_RE.match(raw):
+            raw = rubydebug_json(raw, len(self.jdoc.stack))
         res, start = self.jdoc.feed(raw, lineno)
         return (res if res is not None else Unwrapped(None, fmt="envelope")), start
 
@@ -877,8 +879,10 @@ def _grafana_txt(raw: bytes) -> Unwrapped | None:
     if tag is not None:
         # Fluentd's out_file: the record's JSON after the tag; the runtime's time in it is the more exact one
         res = _docker(text[tag.end() :])
-        if res is not None and not getattr(res, "_partial", False):
-            return Unwrapped(res.inner, res.outer_ns or ns, res.stream, "kubectl", key=tag.group(1))
+        if res is not None and res.inner is not None and not res.events:
+            out = Unwrapped(res.inner, res.outer_ns or ns, res.stream, "kubectl", key=tag.group(1))
+            out._partial = getattr(res, "_partial", False)  # type: ignore[attr-defined]
+            return out
     return Unwrapped(text, ns, 0, "kubectl")
 
 
@@ -994,19 +998,29 @@ def _prefixed_record(key: bytes | None, text: bytes, ns: int | None) -> Unwrappe
 #: (Fluent Bit, Fluentd), ``message`` (Vector, OpenShift logging, Elasticsearch/OpenSearch NDJSON exports, also
 #: inside a hit's ``_source``), ``MESSAGE`` (``journalctl -o json``), ``textPayload`` (Google Cloud Logging) or
 #: ``line`` (``logcli query -o jsonl``) or ``_raw`` (Splunk) or ``@message`` (a CloudWatch Logs Insights result
-#: row, :class:`PrettyJson`); the first time key found is the outer time (RFC 3339 text, a zone-less one read as
-#: UTC, ``__REALTIME_TIMESTAMP`` µs, or epoch s/ms/µs/ns numbers)
-_ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line", "_raw", "@message")
+#: row, :class:`PrettyJson`) or ``short_message`` (GELF: Docker's gelf log driver) or ``LogMessage`` (an Azure Log
+#: Analytics ContainerLogV2 row, ``az monitor log-analytics query``) or, last, ``event`` (a Splunk HTTP Event
+#: Collector payload) or ``content`` (a Dynatrace log record); the first time key found is the outer time (RFC 3339
+#: text, a zone-less one read as UTC, ``__REALTIME_TIMESTAMP`` µs, or epoch s/ms/µs/ns numbers)
+_ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line", "_raw", "@message", "short_message",
+                  "LogMessage", "event", "content")
 _ENV_TEXT_BYTES = tuple(f'"{k}"'.encode() for k in _ENV_TEXT_KEYS)
 _ENV_TIME_KEYS = (
     "time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date", "_time",
+    "TimeGenerated",
 )  # fmt: skip
 #: who wrote the line (the writer key of :class:`Unwrapped`): journald fields, then Kubernetes metadata
 _ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname", "pod", "@logStream",
-                    "logStreamName")
+                    "logStreamName", "_container_name", "PodName")
 _ENV_K8S_KEYS = ("namespace_name", "pod_name", "container_name")
-#: ``logtag`` of Fluent Bit's CRI parser: ``P`` marks a fragment of a line over the runtime's limit
-_ENV_PARTIAL_KEYS = ("logtag", "_p")
+#: the marks of a fragment of a line over the runtime's limit, joined with the next record of the stream: (key,
+#: value, the key whose "true" marks the last part anyway): ``logtag``/``_p`` ``P`` of Fluent Bit's CRI parser,
+#: Docker's fluentd and journald log drivers' ``partial_message``/``CONTAINER_PARTIAL_MESSAGE`` (with the part's
+#: ordinal and ``partial_last``: some Docker versions mark the last part partial too)
+_ENV_PARTIAL = (
+    ("logtag", "P", ""), ("_p", "P", ""), ("partial_message", "true", "partial_last"),
+    ("CONTAINER_PARTIAL_MESSAGE", "true", "CONTAINER_PARTIAL_LAST"),
+)  # fmt: skip
 
 
 #: a CloudWatch Logs subscription record (Kinesis, Firehose to S3, Lambda; gunzipped): ``{"messageType":
@@ -1127,7 +1141,9 @@ def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
         writers.append(_env_writer(body))
     writer = b" ".join(w for w in writers if w) or None
     res = Unwrapped(text, when, stream, "envelope", key=writer)
-    res._partial = any(obj.get(k) == "P" for k in _ENV_PARTIAL_KEYS)  # type: ignore[attr-defined]
+    res._partial = any(  # type: ignore[attr-defined]
+        obj.get(k) == v and obj.get(last) != "true" for k, v, last in _ENV_PARTIAL if k in obj
+    )
     if not res._partial:  # type: ignore[attr-defined]
         res = _nested(res)
         res.fmt = "envelope"
@@ -1136,17 +1152,21 @@ def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
 
 #: API responses that list log records, printed on one line (``curl`` of the API, a compact ``jq -c .``, a copy
 #: without newlines): ``aws logs get-log-events``/``filter-log-events`` ``{"events": [...]}``, Elasticsearch's
-#: ``_search`` ``{"hits": {"hits": [...]}}``, Datadog's Logs API ``{"data": [{"attributes": {...}}]}``
-_ENV_LIST_PATHS = (("events",), ("hits", "hits"), ("data",))
+#: ``_search`` ``{"hits": {"hits": [...]}}``, Datadog's Logs API ``{"data": [{"attributes": {...}}]}``, Dynatrace's
+#: Logs API ``{"results": [...], "nextSliceKey": …}``, New Relic's NerdGraph NRQL answer
+#: ``{"data": {"actor": {"account": {"nrql": {"results": [...]}}}}}``
+_ENV_LIST_PATHS = (("events",), ("hits", "hits"), ("data",), ("results",),
+                   ("data", "actor", "account", "nrql", "results"))
 
 
 #: the start of such a response (or of a subscription or OTLP record): one longer than the detection's sample is read
 #: as ``envelope`` all the same; one cut by the reader (longer than a block) cannot be read and is counted with a
 #: reason that says how to read it, never a record of JSON text
-_LISTING_STARTS = (b'"events":[', b'"hits":{', b'"data":[{', b'"logEvents":[', b'"resourceLogs":[')
+_LISTING_STARTS = (b'"events":[', b'"hits":{', b'"data":[{', b'"logEvents":[', b'"resourceLogs":[', b'"results":[{',
+                   b'"nrql":{"results":[')
 CUT_LISTING_REASON = (
     "JSON response of log records on one line, too long to read whole (not read: give one record a line, "
-    "e.g. jq -c '.events[]', '.hits.hits[]', '.data[]' or '.logEvents[]')"
+    "e.g. jq -c '.events[]', '.hits.hits[]', '.data[]', '.results[]' or '.logEvents[]')"
 )
 
 
@@ -1226,6 +1246,8 @@ def _epoch_ns(v: float | Decimal) -> int | None:
     time (infinite, NaN, out of :data:`NS_RANGE`)."""
     if not math.isfinite(v):
         return None
+    if isinstance(v, float):
+        v = Decimal(repr(v))  # the digits as written: 1716185703.118 s is .118 s, not .118000128 s
     ns = int(v)
     for limit, scale in ((1e11, 10**9), (1e14, 10**6), (1e17, 10**3)):
         if v < limit:
@@ -1295,6 +1317,10 @@ def _docker(raw: bytes) -> Unwrapped | None:
         return _fluent_bit(s) if b": [" in s[:530] else None
     if not any(k in s for k in _ENV_TEXT_BYTES) and b'"resourceLogs"' not in s[:64]:
         return None
+    if b"}\x00" in s:
+        # GELF over TCP (Docker's gelf driver, `nc -l 12201 > gelf.log`): each message ends in a NUL byte, not a
+        # newline: the messages are read as records run together
+        s = s.replace(b"}\x00", b"}").rstrip()
     try:
         obj = json.loads(s)
     except ValueError:
@@ -1333,7 +1359,34 @@ RFC5424_RE = re.compile(
 _PRI_RE = re.compile(rb"^<\d{1,3}>(?=[A-Z\d])")
 
 
+#: RFC 6587 octet counting (syslog over TCP; a receiver's raw capture, ``nc -l 6514 > file``): ``<length> <message>``
+#: frames one after another without a newline; the length (in bytes) says where each message ends
+_OCTET_RE = re.compile(rb"(\d{1,7}) (?=<\d{1,3}>)")
+
+
+def _octet_counted(raw: bytes, months: dict[str, int] | None) -> Unwrapped | None:
+    """The messages of octet-counted frames, each a line (:attr:`Unwrapped.events` when several); when the counts do
+    not tile the line (a cut capture, a miscounting sender) the first message with the rest of the line."""
+    events, pos = [], 0
+    while pos < len(raw):
+        m = _OCTET_RE.match(raw, pos)
+        end = m.end() + int(m.group(1)) if m is not None else -1
+        res = _syslog(raw[m.end() : end].rstrip(b"\r\n"), months) if m is not None and end <= len(raw) else None
+        if res is None or res.events or res.inner is None:
+            break
+        events.append(res)
+        pos = end
+    if not events or raw[pos:].strip():
+        return _syslog(raw[_OCTET_RE.match(raw).end() :], months)  # type: ignore[union-attr]
+    return _several(events)
+
+
 def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | None:
+    if raw[:1].isdigit() and _OCTET_RE.match(raw):
+        res = _octet_counted(raw, months)
+        if res is not None:
+            res.fmt = "syslog"
+        return res
     if raw[:1] == b"<":
         m = RFC5424_RE.match(raw)
         if m is not None:
@@ -1525,6 +1578,7 @@ class CsvColumns:
     time: int | None
     writer: tuple[int, ...]
     markdown: bool = False  # a Markdown table: `| a | b |` rows after a `| --- | --- |` line
+    delimiter: str = ","  # a tab in TSV exports (gcloud's `csv[separator='\t']`, a spreadsheet's "tab-separated")
 
 
 #: a Markdown table (CloudWatch Logs Insights' and Kibana Discover's "copy as Markdown", pasted into reports):
@@ -1564,8 +1618,11 @@ def csv_header(raw: bytes) -> CsvColumns | None:
     """The header row of a CSV export (every field a column name, one of them a line column), or of a Markdown
     table, else None."""
     markdown = raw[:2] == b"| "
+    # a tab between the names and no comma: tab-separated values (a column name has neither)
+    delimiter = "\t" if not markdown and b"\t" in raw and b"," not in raw else ","
     try:
-        names = md_cells(raw) if markdown else next(csv.reader([raw.decode("utf-8", "replace").lstrip("\ufeff")]))
+        head = raw.decode("utf-8", "replace").lstrip("\ufeff")
+        names = md_cells(raw) if markdown else next(csv.reader([head], delimiter=delimiter))
     except (csv.Error, StopIteration):
         return None
     if names is None or len(names) < 2 or not all(_CSV_NAME_RE.match(n.strip()) for n in names):
@@ -1582,13 +1639,15 @@ def csv_header(raw: bytes) -> CsvColumns | None:
     if not text:
         return None
     time = find(CSV_TIME_COLUMNS)
-    return CsvColumns(len(names), text[0], time[0] if time else None, tuple(find(CSV_WRITER_COLUMNS)), markdown)
+    writer = tuple(find(CSV_WRITER_COLUMNS))
+    return CsvColumns(len(names), text[0], time[0] if time else None, writer, markdown, delimiter)
 
 
 def csv_row(raw: bytes, cols: CsvColumns) -> Unwrapped | None:
     """One row of a CSV export as its line, with the row's time (UTC when it has no zone) and writer."""
     try:
-        row = md_cells(raw) if cols.markdown else next(csv.reader([raw.decode("utf-8", "surrogateescape")]))
+        text = raw.decode("utf-8", "surrogateescape")
+        row = md_cells(raw) if cols.markdown else next(csv.reader([text], delimiter=cols.delimiter))
     except (csv.Error, StopIteration):
         return None
     if row is None or len(row) != cols.n:
@@ -1872,7 +1931,31 @@ def dump_section(line: bytes) -> bytes | None:
 #: reason of the lines of a pretty-printed JSON document (``gcloud logging read --format=json``, ``journalctl -o
 #: json-pretty``, ``jq .``): a record spans lines, so none is read
 PRETTY_JSON_REASON = "pretty-printed JSON (one object spans lines; give one JSON object a line)"
-_PRETTY_KEY_RE = re.compile(rb'^"[^"]{1,128}"\s*:\s')
+#: a member line: JSON's ``"key": value``, or Logstash's ``rubydebug`` codec's ``"key" => value`` (awesome_print)
+_PRETTY_KEY_RE = re.compile(rb'^"[^"]{1,128}"\s*(?::| =>)\s')
+#: a member of Logstash's ``rubydebug`` codec: ``"key" => value``, keys right-aligned, strings as Ruby's inspect
+#: writes them, times (``LogStash::Timestamp``) and other objects bare, ``nil``; list elements as ``[<i>] value``
+_RUBY_MEMBER_RE = re.compile(rb'^(\s*"[^"]{0,127}[^"\\]") => (.*?)(,?)$', re.S)
+_RUBY_ELEMENT_RE = re.compile(rb"^(\s*)\[\d+\] (.*?)(,?)$", re.S)  # group 1: no name
+_RUBY_JSON_RE = re.compile(rb'^(?:".*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|\{|\[|\{\}|\[\])$', re.S)
+
+
+def rubydebug_json(raw: bytes, depth: int) -> bytes:
+    """One line of a ``rubydebug`` dump, at ``depth`` open objects, as the JSON line it stands for (a bare value
+    quoted, ``nil`` as null), so :class:`PrettyJson` reads the events; a Ruby escape JSON does not know makes the
+    event an unparsed one. The keys are right-aligned but a nested object's closing brace is indented by its depth
+    (4 spaces a level): the member line gets that indentation, so the braces pair."""
+    m = _RUBY_MEMBER_RE.match(raw) or _RUBY_ELEMENT_RE.match(raw)
+    if m is None:
+        return raw
+    name = m.group(1).lstrip()
+    head = b" " * (4 * depth) + (name + b": " if name[:1] == b'"' else b"")
+    value = m.group(2)
+    if value == b"nil":
+        value = b"null"
+    elif not _RUBY_JSON_RE.match(value):
+        value = json.dumps(value.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+    return head + value + m.group(3)
 
 
 def is_pretty_json(sample: bytes) -> bool:
@@ -1885,15 +1968,18 @@ def is_pretty_json(sample: bytes) -> bool:
 
 
 #: a member line of a pretty-printed object (``"key": value``, journalctl's ``"KEY" : value``)
-_PRETTY_MEMBER_RE = re.compile(rb'^(\s*)"([^"]{1,128})"\s*:')
+_PRETTY_MEMBER_RE = re.compile(rb'^(\s*)"([^"]{1,128})"\s*(?::| =>)')
 #: the members that hold the line of a log record (:data:`_ENV_TEXT_KEYS`, Cloud Logging's ``jsonPayload``) and
 #: its time (:data:`_ENV_TIME_KEYS`)
-_PRETTY_TEXT_KEYS = frozenset([b"log", b"MESSAGE", b"textPayload", b"jsonPayload", b"message", b"line", b"_raw"])
+_PRETTY_TEXT_KEYS = frozenset([b"log", b"MESSAGE", b"textPayload", b"jsonPayload", b"message", b"line", b"_raw",
+                               b"short_message", b"LogMessage"])
 _PRETTY_TIME_KEYS = frozenset([b"time", b"timestamp", b"@timestamp", b"_SOURCE_REALTIME_TIMESTAMP",
-                               b"__REALTIME_TIMESTAMP", b"date", b"_time"])
+                               b"__REALTIME_TIMESTAMP", b"date", b"_time", b"TimeGenerated"])
 PRETTY_ENTRY_REASON = "JSON object without a log line"
 #: ``aws logs get-query-results``: each result row is a list of ``{"field": "@timestamp", "value": "…"}`` objects
 _PRETTY_ROW_MESSAGE_RE = re.compile(rb'^\s*"field"\s*:\s*"@message"', re.M)
+#: the OpenTelemetry Collector's file exporter output pretty-printed: ``"resourceLogs": [`` as the first member
+_PRETTY_OTLP_RE = re.compile(rb'\A\s*\{\s*"resourceLogs"\s*:\s*\[')
 
 
 def is_pretty_log_entries(sample: bytes) -> bool:
@@ -1906,6 +1992,8 @@ def is_pretty_log_entries(sample: bytes) -> bool:
         return False
     if _PRETTY_ROW_MESSAGE_RE.search(sample[:65536]):
         return True  # CloudWatch Logs Insights result rows (PrettyJson: rows of field/value pairs)
+    if _PRETTY_OTLP_RE.search(sample[:4096]):
+        return True  # an OTLP JSON export through `jq .` (PrettyJson reads the document, _otlp_logs its records)
     stack: list[list[Any]] = []  # per open object: [indentation of its members, has a line, has a time]
     for ln in sample.split(b"\n")[:400]:
         ln = ln.rstrip(b"\r")
@@ -1992,8 +2080,8 @@ class PrettyJson:
         first = self.buf[obj.at]
         doc = b"\n".join([first[first.rfind(b"{") :], *self.buf[obj.at + 1 :]]).rstrip().rstrip(b",")
         res = _docker(doc)  # a Docker entry's missing "\n" marks no fragment here: the object is the whole record
-        if res is None or res.inner is None:
-            return None
+        if res is None or res.inner is None and not (top and res.events):
+            return None  # (an OTLP export's records are the events of its top-level object)
         if not top and res.outer_ns is None:
             return None  # a nested object without a time (jsonPayload): the object around it is the record
         res.fmt = "envelope"
