@@ -653,6 +653,8 @@ class Unwrapper:
         if b'" => ' in raw or raw[:1] == b" " and _RUBY_ELEMENT_RE.match(raw):
             raw = rubydebug_json(raw, len(self.jdoc.stack))
         res, start = self.jdoc.feed(raw, lineno)
+        if res is not None and res.inner is not None:
+            return self._join(res, start)  # a runtime fragment (journald's CONTAINER_PARTIAL_MESSAGE) joins the next
         return (res if res is not None else Unwrapped(None, fmt="envelope")), start
 
     def _yaml_entry(self) -> tuple[Unwrapped, int]:
