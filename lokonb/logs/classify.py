@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lokonb.logs.families import OTHER, STANDARD_FIELDS, Family, FamilyTable
+from lokonb.logs.formats import SEV_NAMES
 
 _NAMED = re.compile(r"\(\?P<[A-Za-z_][A-Za-z0-9_]*>")
 _DUR_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -353,7 +354,8 @@ class Classifier:
                 if name == "line":
                     vals: Any = sub
                 elif name == "severity":
-                    vals = severity
+                    # records carry severity codes (0 none, 1-4 I W E F); a condition names the letter
+                    vals = SEV_NAMES[np.asarray(severity, np.intp)]
                 else:
                     vals = fields.get(name)
                 m &= _test(vals, test, n)

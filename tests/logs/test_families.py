@@ -141,6 +141,23 @@ families:
 
 
 @pytest.mark.parametrize(
+    ("sev", "test", "harmless"),
+    [
+        ("E", "^[EF]$", False),
+        ("W", "^[EF]$", True),
+        ("I", "^I$", False),
+        (None, "^[EF]$", True),  # a header-less line has no severity
+    ],
+)
+def test_severity_condition_names_the_letter(sev, test, harmless):
+    # a `severity:` condition is a regex on the klog letter, not on the internal severity code
+    fam = {"name": "sev_probe", "any": ["gate probe line"], "verdict": "harmless"}
+    fam["actionable_if"] = [{"severity": test}]
+    r = _one(sev, "x.go:1", "gate probe line", families={"families": [fam]})
+    assert (r["family"], bool(r["harmless"])) == ("sev_probe", harmless)
+
+
+@pytest.mark.parametrize(
     ("doc", "where"),
     [
         ("families:\n  - {name: x1, any: [a], regex: '(unbalanced'}\n", "families[0].regex"),
