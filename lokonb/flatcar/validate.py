@@ -532,75 +532,74 @@ def _partition_key(p: dict[str, Any]) -> str | None:
     return f"label:{p['label']}" if p.get("label") is not None else None
 
 
+def _by(field: str) -> Any:
+    return lambda item: (item or {}).get(field) if isinstance(item, dict) or item is None else None
+
+
+def _same(item: Any) -> Any:
+    return item
+
+
+# Ignition 3's keyed lists per struct, in Go field order: (field, struct kind of the value or its entries, key of a
+# list entry or None for a plain struct field, shared key space or None). Only the kinds that lead to a keyed list.
+_DUP_FIELDS: dict[str, list[tuple[str, str | None, Any, str | None]]] = {
+    "config": [("ignition", "ignition", None, None), ("kernelArguments", "kargs", None, None),
+               ("passwd", "passwd", None, None), ("storage", "storage", None, None),
+               ("systemd", "systemd", None, None)],
+    "ignition": [("config", "ignconfig", None, None), ("proxy", "proxy", None, None),
+                 ("security", "security", None, None)],
+    "ignconfig": [("merge", "resource", _by("source"), None), ("replace", "resource", None, None)],
+    "proxy": [("noProxy", None, _same, None)],
+    "security": [("tls", "tls", None, None)],
+    "tls": [("certificateAuthorities", "resource", _by("source"), None)],
+    "resource": [("httpHeaders", None, _by("name"), None)],
+    "kargs": [("shouldExist", None, _same, "kargs"), ("shouldNotExist", None, _same, "kargs")],
+    "passwd": [("groups", None, _by("name"), None), ("users", "user", _by("name"), None)],
+    "user": [("groups", None, _same, None), ("sshAuthorizedKeys", None, _same, None)],
+    "storage": [("directories", None, _by("path"), "node"), ("disks", "disk", _by("device"), None),
+                ("files", "file", _by("path"), "node"), ("filesystems", None, _by("device"), None),
+                ("links", None, _by("path"), "node"), ("luks", "luks", _by("name"), None),
+                ("raid", "raid", _by("name"), None)],
+    "disk": [("partitions", None, lambda p: _partition_key(p or {}), None)],
+    "file": [("append", "resource", None, None), ("contents", "resource", None, None)],
+    "luks": [("clevis", "clevis", None, None), ("keyFile", "resource", None, None)],
+    "clevis": [("tang", None, _by("url"), None)],
+    "raid": [("devices", None, _same, None)],
+    "systemd": [("units", "unit", _by("name"), None)],
+    "unit": [("dropins", None, _by("name"), None)],
+}
+
+
 def _duplicates_3x(config: dict[str, Any], err: Any) -> None:
-    """Ignition 3's keyed-list duplicate pass (messages and paths as ignition-validate): depth first in struct
-    order, each list checked before its entries; files, directories and links share one path key space."""
+    """Ignition 3's keyed-list duplicate pass, after all field checks (messages and paths as ignition-validate):
+    per struct every keyed list first, in field order, then each field's structs; an unset key is "" and collides
+    like any other; files, directories and links share one path key space, as do the two kernel argument lists."""
 
-    def dups(items: list[Any], path: str, key: Any, msg: str = "duplicate entry defined") -> None:
-        seen: set[Any] = set()
-        for i, item in enumerate(items or []):
-            k = key(item)
-            if k in (None, ""):
+    def walk(node: Any, kind: str, path: str) -> None:
+        if not isinstance(node, dict):
+            return
+        seen: dict[str, set[Any]] = {}
+        for field, _child, key, space in _DUP_FIELDS[kind]:
+            if key is None or not isinstance(node.get(field), list):
                 continue
-            if k in seen:
-                err(f"{path}.{i}", msg)
-            seen.add(k)
+            keys = seen.setdefault(space or field, set())
+            for i, item in enumerate(node[field]):
+                k = key(item)
+                k = "" if k is None else k
+                if k in keys:
+                    err(f"{path}.{field}.{i}", "duplicate entry defined")
+                keys.add(k)
+        for field, child, _key, _space in _DUP_FIELDS[kind]:
+            value = node.get(field)
+            if child is None:
+                continue
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    walk(item, child, f"{path}.{field}.{i}")
+            else:
+                walk(value, child, f"{path}.{field}")
 
-    def strings(items: list[Any], path: str) -> None:
-        dups(items, path, lambda x: x)
-
-    ign = config.get("ignition") or {}
-    dups((ign.get("config") or {}).get("merge"), "$.ignition.config.merge", lambda r: (r or {}).get("source"))
-    cas = ((ign.get("security") or {}).get("tls") or {}).get("certificateAuthorities")
-    dups(cas, "$.ignition.security.tls.certificateAuthorities", lambda r: (r or {}).get("source"))
-    strings((ign.get("proxy") or {}).get("noProxy"), "$.ignition.proxy.noProxy")
-    kargs = config.get("kernelArguments") or {}
-    strings(kargs.get("shouldExist"), "$.kernelArguments.shouldExist")
-    seen_kargs = set(kargs.get("shouldExist") or [])  # one key space for both lists
-    for i, a in enumerate(kargs.get("shouldNotExist") or []):
-        if a in seen_kargs:
-            err(f"$.kernelArguments.shouldNotExist.{i}", "duplicate entry defined")
-        seen_kargs.add(a)
-    pw = config.get("passwd") or {}
-    dups(pw.get("groups"), "$.passwd.groups", lambda g: g.get("name"))
-    dups(pw.get("users"), "$.passwd.users", lambda u: u.get("name"))
-    for i, u in enumerate(pw.get("users") or []):
-        strings(u.get("sshAuthorizedKeys"), f"$.passwd.users.{i}.sshAuthorizedKeys")
-        strings(u.get("groups"), f"$.passwd.users.{i}.groups")
-    storage = config.get("storage") or {}
-    seen_paths: set[str] = set()
-
-    def nodes(kind: str) -> None:
-        for i, node in enumerate(storage.get(kind) or []):
-            key = (node.get("path") or "").rstrip("/") or "/"
-            if key in seen_paths:
-                err(f"$.storage.{kind}.{i}", "duplicate entry defined")
-            seen_paths.add(key)
-        for i, node in enumerate(storage.get(kind) or []):
-            for r_path, res in [(f"append.{j}", a) for j, a in enumerate(node.get("append") or [])] + [
-                ("contents", node.get("contents"))
-            ]:
-                if isinstance(res, dict):
-                    hp = f"$.storage.{kind}.{i}.{r_path}.httpHeaders"
-                    dups(res.get("httpHeaders"), hp, lambda h: h.get("name"))
-
-    nodes("directories")
-    dups(storage.get("disks"), "$.storage.disks", lambda d: d.get("device"))
-    for i, d in enumerate(storage.get("disks") or []):
-        parts = d.get("partitions") or []
-        pp = f"$.storage.disks.{i}.partitions"
-        dups(parts, pp, _partition_key)  # the collisions of Disk.Validate are reported earlier
-    nodes("files")
-    dups(storage.get("filesystems"), "$.storage.filesystems", lambda f: f.get("device"))
-    nodes("links")
-    dups(storage.get("luks"), "$.storage.luks", lambda lk: lk.get("name"))
-    dups(storage.get("raid"), "$.storage.raid", lambda r: r.get("name"))
-    for i, r in enumerate(storage.get("raid") or []):
-        strings(r.get("devices"), f"$.storage.raid.{i}.devices")
-    units = (config.get("systemd") or {}).get("units") or []
-    dups(units, "$.systemd.units", lambda u: u.get("name"))
-    for i, u in enumerate(units):
-        dups(u.get("dropins"), f"$.systemd.units.{i}.dropins", lambda d: d.get("name"))
+    walk(config, "config", "$")
 
 
 def validate_config(

@@ -226,6 +226,11 @@ FIXES = [
     "bu-ignval-error-hash-empty-no-source",
     "bu-ignval-hash-with-empty-source",
     "bu-ignval-overwrite-empty-source",
+    # Ignition 3's duplicate pass: per struct every keyed list first (field order), then its structs; an unset or
+    # empty key is "" and collides; node paths are keys as written; headers of merge/replace/CA/key-file resources
+    "bu-ignval-error-dup-empty-keys",
+    "bu-ignval-error-dup-pass-order",
+    "bu-ignval-error-node-path-key-as-written",
 ]
 
 
