@@ -209,6 +209,9 @@ def semantic_findings(
                     f"{path}.compression",
                     "compression is not supported with s3/arn sources: Ignition cannot decompress S3 fetches",
                 )
+        h = (res.get("verification") or {}).get("hash")
+        if h is not None and not v2 and src is None:  # a nil source only: "" is a source here
+            err(f"{path}.verification.hash", "source must be specified if verification is specified")
         if not v2 and res.get("httpHeaders"):
             e = _headers_source_error(src)
             if e:
@@ -218,10 +221,7 @@ def semantic_findings(
                 err(f"{path}.httpHeaders.{j}.name", "HTTP header name can't be empty")
             if (header or {}).get("value") == "":  # a given but empty value; an absent one is fine
                 err(f"{path}.httpHeaders.{j}.value", "unable to parse HTTP header")
-        h = (res.get("verification") or {}).get("hash")
         if h is not None and (h or not v2):  # Ignition 3 checks a given hash even when empty
-            if not v2 and src is None:  # a nil source only: "" is a source here
-                err(f"{path}.verification.hash", "source must be specified if verification is specified")
             e = checks.hash_error(h, hashes, hex_digits=v2 or extras)
             if e:
                 err(f"{path}.verification.hash", e)
@@ -332,7 +332,9 @@ def semantic_findings(
             if e:
                 err(f"{path}.contents", e)
         enabled = u.get("enabled") is True or u.get("enable") is True
-        if enabled and contents and not checks.has_install_section(contents):
+        # Ignition 3's Unit.Validate returns on a contents error before the enable warning (2.x not checked here)
+        unparsable = not v2 and bool(contents) and checks.unit_content_error(contents, quote_garbage=True) is not None
+        if enabled and contents and not unparsable and not checks.has_install_section(contents):
             err(
                 f"{path}.contents",
                 f'unit "{name}" is enabled, but has no install section so enable does nothing',
@@ -440,6 +442,9 @@ def _disk_partitions_3x(parts: list[dict[str, Any]], path: str, err: Any) -> Non
     j = _first_collision([p.get("number") or None for p in parts])
     if j is not None:
         err(f"{path}.{j}", "partition numbers collide")
+    j = _first_overlap(parts)
+    if j is not None:
+        err(f"{path}.{j}", "partitions overlap")
     if any(p.get("shouldExist") is False for p in parts) and any(not p.get("number") for p in parts):
         err(path, "shouldExist is false for a partition and other partition(s) has start or size 0")
     j = _first_collision([p.get("label") for p in parts])
@@ -447,9 +452,31 @@ def _disk_partitions_3x(parts: list[dict[str, Any]], path: str, err: Any) -> Non
         err(f"{path}.{j}", "cannot use the same partition label twice")
 
 
+def _first_overlap(parts: list[dict[str, Any]]) -> int | None:
+    """Disk.partitionsOverlap: for the first placed partition (start and size given, start not 0) that overlaps
+    another placed one, the index of that other one. A size of 0 ("fill available") ends at its start."""
+
+    def span(p: dict[str, Any]) -> tuple[int, int] | None:
+        start, size = p.get("startMiB"), p.get("sizeMiB")
+        if start is None or size is None or start == 0:
+            return None
+        return start, start + size - 1 if size else start
+
+    spans = [span(p if isinstance(p, dict) else {}) for p in parts]
+    for k, a in enumerate(spans):
+        for i, b in enumerate(spans):
+            if a is None or b is None or i == k:
+                continue
+            if b[0] <= a[0] <= b[1] or b[0] <= a[1] <= b[1] or (a[0] < b[0] and a[1] > b[1]):
+                return i
+    return None
+
+
 def _filesystem_3x(fs: dict[str, Any], path: str, err: Any) -> None:
     if fs.get("path") and not fs["path"].startswith("/"):
         err(f"{path}.path", "path not absolute")
+    elif fs.get("path") and _go_clean(fs["path"]) != fs["path"]:
+        err(f"{path}.path", "path is not fully simplified")
     if not fs.get("device"):
         err(f"{path}.device", "path not specified")
     elif not fs["device"].startswith("/"):
@@ -461,9 +488,9 @@ def _filesystem_3x(fs: dict[str, Any], path: str, err: Any) -> None:
         err(f"{path}.format", "format cannot be empty when " + ", ".join(FS_FORMAT_NEEDED_BY[:-1])
             + ", or mountOptions is specified")
     label = fs.get("label")
-    if label is not None and not fmt:
+    if label and not fmt:  # an empty label counts as unset here
         err(f"{path}.label", "filesystem must specify format if label is specified")
-    elif label is not None and len(label.encode()) > FS_LABEL_MAX.get(fmt, len(label.encode())):
+    elif label and len(label.encode()) > FS_LABEL_MAX.get(fmt, len(label.encode())):
         err(f"{path}.label", f"filesystem labels cannot be longer than {FS_LABEL_MAX[fmt]} characters when using {fmt}")
 
 
@@ -510,7 +537,9 @@ def _raid_3x(raid: dict[str, Any], path: str, err: Any) -> None:
     if not raid.get("devices"):
         err(f"{path}.devices", "raid devices required")
     for j, dev in enumerate(raid.get("devices") or []):
-        if not dev.startswith("/"):
+        if not dev:
+            err(f"{path}.devices.{j}", "path not specified")
+        elif not dev.startswith("/"):
             err(f"{path}.devices.{j}", "path not absolute")
 
 

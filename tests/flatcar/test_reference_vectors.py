@@ -231,6 +231,15 @@ FIXES = [
     "bu-ignval-error-dup-empty-keys",
     "bu-ignval-error-dup-pass-order",
     "bu-ignval-error-node-path-key-as-written",
+    # Ignition 3 field rules: a filesystem path must be fully simplified, an empty RAID device is 'path not
+    # specified', an empty filesystem label needs no format, no enable warning after a contents error, verification
+    # without a source before the HTTP header checks, Disk.partitionsOverlap
+    "bu-ignval-error-filesystem-path-not-simplified",
+    "bu-ignval-error-raid-device-empty",
+    "bu-ignval-error-filesystem-label-empty-no-format",
+    "bu-ignval-error-enabled-unit-unparsable-no-warning",
+    "bu-ignval-error-verification-before-headers",
+    "bu-ignval-error-partitions-overlap",
 ]
 
 
