@@ -29,6 +29,7 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("day of week", 0, 7, {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}),
 )
 _PARAMS_MOUNT = "/etc/lokonb"
+_CONFIGMAP_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}\Z")
 METADATA_ALLOW_LABEL = "lokonb.io/metadata-access"
 
 
@@ -81,7 +82,41 @@ def check_cron(expr: str) -> list[str]:
             a = _value(start, lo, hi, names, name)
             if end and _value(end, lo, hi, names, name) < a:
                 raise ScheduleError(f"cron {name}: range {base!r} runs backwards")
+    _check_day_exists(fields)
     return fields
+
+
+# the longest each month gets (February 29 in leap years)
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _expand(text: str, lo: int, hi: int, names: dict[str, int], field: str) -> set[int]:
+    """The values one checked cron field selects."""
+    out: set[int] = set()
+    for part in text.split(","):
+        base, _, step = part.partition("/")
+        if base == "*":
+            start, end = lo, hi
+        else:
+            first, _, last = base.partition("-")
+            start = _value(first, lo, hi, names, field)
+            end = _value(last, lo, hi, names, field) if last else (hi if step else start)
+        out.update(range(start, end + 1, int(step or 1)))
+    return out
+
+
+def _check_day_exists(fields: list[str]) -> None:
+    """A day of month no chosen month has (``31 2``) never fires; cron accepts it silently. With a day of week
+    set too, cron runs on either, so the day of week still fires."""
+    if fields[4] != "*" or fields[2].startswith("*"):
+        return
+    days = _expand(fields[2], *_FIELDS[2][1:], _FIELDS[2][0])
+    months = _expand(fields[3], *_FIELDS[3][1:], _FIELDS[3][0])
+    if min(days) > max(_MONTH_DAYS[m - 1] for m in months):
+        raise ScheduleError(
+            f"cron {' '.join(fields)!r} never runs: no chosen month has day {min(days)} "
+            "(allowed: days that exist in at least one of the months, e.g. 28 for February)"
+        )
 
 
 def k8s_name(notebook: str, set_name: str, limit: int = 52) -> str:
@@ -95,8 +130,19 @@ def k8s_name(notebook: str, set_name: str, limit: int = 52) -> str:
     return name
 
 
+def _check_one_line(what: str, value: str) -> None:
+    """A crontab entry is one line: a line break in a path would end the entry and start another (one that cron
+    runs every minute when it begins with five fields)."""
+    if any(ch in value for ch in "\n\r"):
+        raise ScheduleError(f"{what} {value!r} holds a line break, which would split the crontab entry (allowed: "
+                            "paths and names without line breaks; rename the file or folder)")
+
+
 def crontab(req: ScheduleRequest, root: Path, set_label: str) -> str:
     """A comment line and the crontab entry; every ``%`` escaped (cron turns it into a newline)."""
+    _check_one_line("the project root", str(root))
+    _check_one_line("-f", str(req.file or ""))
+    _check_one_line("--set", set_label)
     lokonb_bin = Path(sys.executable).parent / "lokonb"
     runs = root / "runs"
     cmd = [str(lokonb_bin), "run", req.notebook]
@@ -173,6 +219,10 @@ def manifests(
     pod_labels = dict(labels)
     docs: list[dict[str, Any]] = []
     cm_key = Path(req.file).name if req.file else f"{set_label}.yaml"
+    if not _CONFIGMAP_KEY.match(cm_key):
+        # the API server refuses other keys; the key only names the mounted file, so use the spec's default
+        notes.append(f"the ConfigMap key {cm_key!r} is not a valid key ([-._a-zA-Z0-9]+); using params.yaml")
+        cm_key = "params.yaml"
     docs.append(
         {
             "apiVersion": "v1",

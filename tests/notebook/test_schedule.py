@@ -134,3 +134,47 @@ def test_notebook_given_as_a_path(project: Path, where: str, error: str | None) 
     text, _ = schedule(req)
     assert "lokonb run provision_cluster --set default" in text
     assert "name: lokonb-provision-cluster-default" in text and str(project / "notebooks") not in text.split("---")[1]
+
+
+@pytest.mark.parametrize("expr,runs", [
+    ("0 0 31 2 *", False), ("0 0 30,31 2 *", False), ("0 0 31 4,6,9,11 *", False), ("0 0 30 feb *", False),
+    ("0 0 29 2 *", True), ("0 0 31 2 1", True), ("0 0 31 1-12/2 *", True), ("0 0 31 feb-apr *", True),
+    ("0 0 */31 2 *", True), ("0 0 28-31 2 *", True),
+])
+def test_cron_day_that_no_chosen_month_has(expr: str, runs: bool) -> None:
+    # cron accepts "31 2" and never fires it; the day of week (when set) still fires
+    if runs:
+        check_cron(expr)
+        return
+    with pytest.raises(ScheduleError, match="never runs: no chosen month has day"):
+        check_cron(expr)
+
+
+@pytest.mark.parametrize("where", ["root", "file"])
+def test_crontab_refuses_line_breaks(tmp_path: Path, where: str) -> None:
+    # a line break would end the entry; "* * * * * evil" on the next line would run every minute
+    root = tmp_path / ("pro\n* * * * * evil" if where == "root" else "project")
+    (root / "notebooks").mkdir(parents=True)
+    (root / "parameters" / "provision_cluster").mkdir(parents=True)
+    set_file = root / ("a\n* * * * * evil.yaml" if where == "file" else "set.yaml")
+    set_file.write_text("action: plan\n")
+    req = ScheduleRequest("provision_cluster", "0 3 * * *", file=str(set_file), fmt="crontab", root=str(root))
+    with pytest.raises(ScheduleError, match="holds a line break") as exc:
+        schedule(req)
+    assert exc.value.exit_code == 2
+
+
+@pytest.mark.parametrize("file_name,key", [
+    ("nightly.yaml", "nightly.yaml"), ("s%et 1.yaml", "params.yaml"), ("ünï.yaml", "params.yaml"),
+    ("a\nb.yaml", "params.yaml"),
+])
+def test_configmap_key_is_valid(project: Path, file_name: str, key: str) -> None:
+    set_file = project / file_name
+    set_file.write_text("action: plan\n")
+    req = ScheduleRequest("provision_cluster", "0 3 * * *", file=str(set_file), fmt="kubernetes",
+                          root=str(project), image="lokonb:1", output="s3://b/p")
+    text, _ = schedule(req)
+    docs = list(yaml.safe_load_all(text))
+    assert list(docs[0]["data"]) == [key]
+    assert f"/etc/lokonb/{key}" in docs[-1]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0][
+        "command"]
