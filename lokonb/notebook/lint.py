@@ -86,18 +86,40 @@ def _call_rule(where: str, node: ast.Call) -> list[str]:
 
 def read_notebook(path: Path) -> tuple[Any, str | None]:
     """``(notebook, None)`` or ``(None, why)`` for a file that is not nbformat JSON (any text can be passed)."""
+    import warnings
+
     import nbformat
 
     try:
-        return nbformat.read(path, as_version=4), None
+        with warnings.catch_warnings():  # nbformat warns (missing ids, schema) on stderr; the lint reports it
+            warnings.simplefilter("ignore")
+            nb = nbformat.read(path, as_version=4)
+            nbformat.validate(nb)
+        return nb, None
+    except nbformat.ValidationError as exc:
+        # nbformat.read only warns about a schema error (tags: null, source: null); the rules below would crash
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in getattr(exc, "absolute_path", ()))
+        return None, f"does not follow the nbformat 4 schema at {where or 'the top'}: {_schema_why(exc)}"
     except UnicodeDecodeError:
         return None, "not UTF-8 text"
     except nbformat.reader.NotJSONError:  # its text quotes the file's start, which may be anything (a key file)
         return None, "not JSON (a notebook is an .ipynb JSON document)"
-    except (ValueError, KeyError, TypeError, AttributeError, nbformat.ValidationError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # NotJSONError is a ValueError; a JSON object without cells fails the version conversion
         text = " ".join(str(exc).split())
         return None, (text[:160] + "...") if len(text) > 160 else text
+
+
+def _schema_why(exc: Any) -> str:
+    """What the schema wanted, without quoting the value (a cell's text may hold anything, a key too)."""
+    value = getattr(exc, "instance", None)
+    got = {type(None): "null", str: "a string", list: "a list", bool: "a boolean", int: "a number",
+           float: "a number"}.get(type(value), "an object" if isinstance(value, dict) else type(value).__name__)
+    if getattr(exc, "validator", None) == "type":
+        return f"expected {exc.validator_value}, got {got}"
+    if getattr(exc, "validator", None) in ("anyOf", "oneOf"):
+        return f"{got} is not an allowed form"
+    return " ".join(str(getattr(exc, "message", exc)).split())[:160]
 
 
 def lint_notebook(path: Path, *, fix: bool = False, name: str | None = None) -> list[str]:

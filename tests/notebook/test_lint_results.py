@@ -255,3 +255,30 @@ def test_form_run_headless_starts_lokonb_run(tmp_path: Path) -> None:
     assert "exited with 0" in form.message.value
     (results,) = tmp_path.glob("ok/*-form/results.json")
     assert json.loads(results.read_text())["results"]["doubled"]["value"] == 10
+
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.mark.parametrize("where,value,why", [
+    ("tags", None, ".cells[2].metadata.tags: expected array, got null"),
+    ("tags", "parameters", ".cells[2].metadata.tags: expected array, got a string"),
+    ("tags", {"parameters": 1}, ".cells[2].metadata.tags: expected array, got an object"),
+    ("tags", SECRET, ".cells[2].metadata.tags: expected array, got a string"),
+    ("source", None, ".cells[2].source: null is not an allowed form"),
+])
+def test_schema_errors_are_findings_not_crashes(tmp_path: Path, where: str, value: object, why: str) -> None:
+    # nbformat.read only warns about these; the rules then crashed (TypeError/AttributeError, exit 70)
+    # or, for tags "parameters", passed a notebook JupyterLab and papermill misread
+    path = make(tmp_path, code("from lokonb.notebook import record\nrecord('x', x)"))
+    raw = json.loads(path.read_text())
+    cell = raw["cells"][2]
+    (cell["metadata"] if where == "tags" else cell)[where] = value
+    path.write_text(json.dumps(raw))
+    proc = subprocess.run([sys.executable, "-m", "lokonb", "lint-notebooks", str(path)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    out = proc.stdout + proc.stderr
+    assert f"{path}: not a readable notebook: does not follow the nbformat 4 schema at {why}" in out
+    assert SECRET not in out and "Warning" not in out
+
