@@ -38,7 +38,8 @@ def control_for(p: Param, value: Any) -> Any:
     if p.kind == "float" and not p.optional:
         return w.FloatText(value=float(value), **common)
     if p.kind == "list" and (p.item is None or p.item.kind in ("str", "path")):
-        return w.Textarea(value="\n".join(map(str, value or [])), **common)
+        hint = {"placeholder": "empty: null (the default)"} if p.optional else {}
+        return w.Textarea(value="\n".join(map(str, value or [])), **common, **hint)
     if p.kind in ("str", "path", "datetime") and not p.optional:
         return w.Text(value=str(value), **common)
     return w.Textarea(value=json.dumps(value), **common)  # nested, optional and mixed values as YAML/JSON
@@ -50,7 +51,10 @@ def _read(p: Param, control: Any) -> Any:
     value = control.value
     if isinstance(control.__class__.__name__, str) and control.__class__.__name__ == "Textarea":
         if p.kind == "list" and (p.item is None or p.item.kind in ("str", "path")):
-            return [line for line in value.splitlines() if line.strip()]
+            items = [line for line in value.splitlines() if line.strip()]
+            # an optional list starts as null, shown as an empty box; reading it back as [] changed its meaning
+            # (roles: [] selects no role) and the form refused its own defaults
+            return None if p.optional and not items else items
         from lokonb.notebook.paramfiles import parse_text_tree
 
         return parse_text_tree(value) if value.strip() else Text("")

@@ -282,3 +282,19 @@ def test_schema_errors_are_findings_not_crashes(tmp_path: Path, where: str, valu
     assert f"{path}: not a readable notebook: does not follow the nbformat 4 schema at {why}" in out
     assert SECRET not in out and "Warning" not in out
 
+
+@pytest.mark.parametrize("optional,text,expected", [
+    (True, "", None), (True, "  \n\n", None), (True, "worker-web\n", ["worker-web"]),
+    (False, "", []), (False, "a\nb", ["a", "b"]),
+])
+def test_form_list_box_reads_null_for_an_empty_optional_list(optional: bool, text: str, expected: object) -> None:
+    # render_flatcar roles: null is every role, [] is none (refused); an empty box is the null the form showed
+    from lokonb.notebook.params import Param
+    from lokonb.notebook.widgets import _read, control_for
+
+    param = Param("roles", "list", None if optional else [], "roles", optional=optional,
+                  item=Param("item", "str", None, ""))
+    control = control_for(param, None if optional else [])
+    assert control.value == ""
+    control.value = text
+    assert _read(param, control) == expected
