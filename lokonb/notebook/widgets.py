@@ -78,7 +78,8 @@ def parameter_form(
         return None
     import html
 
-    from lokonb.notebook.exceptions import ParameterError
+    from lokonb.errors import ConfigError
+    from lokonb.notebook.exceptions import ParameterError, ParameterIssue
     from lokonb.notebook.params import validate
 
     controls = {p.name: control_for(p, values.get(p.name, p.default)) for p in schema.params}
@@ -94,8 +95,15 @@ def parameter_form(
     form.save_name = save_name
 
     def check() -> Any:
-        raw = {p.name: _read(p, controls[p.name]) for p in schema.params}
+        raw, unreadable = {}, []
+        for p in schema.params:
+            try:
+                raw[p.name] = _read(p, controls[p.name])
+            except ConfigError as exc:  # a box's text is not YAML: say which box; a raise is lost in the callback
+                unreadable.append(ParameterIssue(p.name, str(exc).replace("<text>", "box text"), "form"))
         try:
+            if unreadable:
+                raise ParameterError(schema.notebook, unreadable)
             form.validated = validate(schema, raw, {k: "form" for k in raw}, route="form")
         except ParameterError as exc:
             message.value = "<pre style='color:#c62828'>" + html.escape(str(exc)) + "</pre>"
