@@ -376,6 +376,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     result = read_run(args.run_dir)
     nb_path = Path(args.run_dir) / result.artefacts.get("notebook", f"{result.notebook}.ipynb")
+    if not nb_path.exists() and not nb_path.is_symlink():
+        # runs refused before a kernel (parameter_error) or killed at start keep only results.json and run.log
+        raise RecordError(
+            f"{args.run_dir}: no report to render: the run (status {result.status}) left no notebook "
+            f"({nb_path.name}); see its run.log and `lokonb results {args.run_dir}`, then run the notebook again"
+        )
     nb, problem = read_notebook(nb_path)
     if nb is None:
         raise RecordError(f"{nb_path}: the run's notebook is not readable: {problem}")

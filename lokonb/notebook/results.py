@@ -224,4 +224,45 @@ def read_run(run_dir: str | Path) -> RunResult:
         got = "an object" if isinstance(data, dict) else f"a JSON {type(data).__name__}"
         raise RecordError(f"{path} is not a lokonb results file: {got} without {' and '.join(missing)} "
                           "(written by `lokonb run`; a killed run is repaired with `lokonb runs --finalize`)")
+    problems = _shape_problems(data)
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise RecordError(f"{path} is not a readable lokonb results file: {'; '.join(problems[:3])}{more} "
+                          "(was it edited by hand? restore it, or re-run the notebook)")
     return RunResult.from_json(data, str(run_dir))
+
+
+def _shape_problems(data: dict[str, Any]) -> list[str]:
+    """Fields of ``results.json`` whose type the schema refuses (results, artefacts, error, parameters ... are
+    read as objects later); a missing field is fine, older lokonb versions wrote fewer."""
+    import jsonschema
+
+    from lokonb.notebook.outcome import results_schema
+
+    schema = {k: v for k, v in results_schema().items() if k != "required"}
+    out = []
+    for err in sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path)):
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.path).lstrip(".") or "top"
+        line = f"{where}: {_schema_expected(err)}"
+        if line not in out:
+            out.append(line)
+    artefacts = data.get("artefacts")
+    for name, rel in (artefacts.items() if isinstance(artefacts, dict) else ()):
+        if isinstance(rel, str) and (Path(rel).is_absolute() or ".." in Path(rel).parts):
+            out.append(f"artefacts.{name}: {rel!r} leaves the run directory (allowed: a path inside it)")
+    return out
+
+
+def _schema_expected(err: Any) -> str:
+    """What the schema wants at one place, without quoting the value found (it may be anything)."""
+    if err.validator == "type":
+        want = err.validator_value
+        return f"expected {' or '.join(want) if isinstance(want, list) else want}"
+    if err.validator in ("enum", "const"):
+        allowed = err.validator_value if err.validator == "enum" else [err.validator_value]
+        return "expected one of " + ", ".join(json.dumps(v) for v in allowed)
+    if err.validator == "required":
+        return f"needs {err.message.split(chr(39))[1] if chr(39) in err.message else err.validator_value}"
+    if err.validator in ("oneOf", "anyOf"):
+        return "not one of the allowed forms"
+    return f"fails the schema's {err.validator} rule ({json.dumps(err.validator_value)[:60]})"
