@@ -12,11 +12,29 @@ IN_CLUSTER = "in-cluster"
 
 
 def default_kubeconfig() -> Path:
-    """``$KUBECONFIG`` (first entry) or ``~/.kube/config``."""
-    env = os.environ.get("KUBECONFIG")
-    if env:
-        return Path(env.split(os.pathsep)[0]).expanduser()
-    return Path("~/.kube/config").expanduser()
+    """``$KUBECONFIG`` (its first existing entry) or ``~/.kube/config``."""
+    paths = kubeconfig_paths()
+    return next((p for p in paths if p.is_file()), paths[0])
+
+
+def kubeconfig_paths() -> list[Path]:
+    """The entries of ``$KUBECONFIG`` (a list, as kubectl reads it) or ``~/.kube/config``."""
+    env = [e for e in os.environ.get("KUBECONFIG", "").split(os.pathsep) if e.strip()]
+    return [Path(e).expanduser() for e in env] or [Path("~/.kube/config").expanduser()]
+
+
+def _merge_kubeconfigs(paths: list[Path]) -> dict[str, Any]:
+    """kubectl's merge of a ``$KUBECONFIG`` list: the first file to name a cluster, user or context wins, and the
+    first non-empty current-context wins (the Python client lets the last file's current-context win)."""
+    merged: dict[str, Any] = {"clusters": [], "users": [], "contexts": [], "current-context": None}
+    for path in paths:
+        list_contexts(path)  # unreadable files are errors naming the file
+        doc = _read(path)
+        for key in ("clusters", "users", "contexts"):
+            seen = {item.get("name") for item in merged[key]}
+            merged[key] += [i for i in doc.get(key) or [] if isinstance(i, dict) and i.get("name") not in seen]
+        merged["current-context"] = merged["current-context"] or doc.get("current-context")
+    return merged
 
 
 def list_contexts(kubeconfig: str | Path) -> tuple[list[str], str | None]:
@@ -118,6 +136,8 @@ def load_api_client(kubeconfig: str | Path | None = None, context: str | None = 
             raise KubeconfigError(f"in-cluster configuration unavailable: {exc}") from None
         return client.ApiClient(cfg)
     path = Path(kubeconfig).expanduser() if kubeconfig else default_kubeconfig()
+    if kubeconfig is None and len(kubeconfig_paths()) > 1:
+        return _client_from_list(context)
     names, current = list_contexts(path)
     if context is not None and context not in names:
         raise KubeconfigError(
@@ -139,3 +159,37 @@ def load_api_client(kubeconfig: str | Path | None = None, context: str | None = 
         raise KubeconfigError(
             f"cannot use kubeconfig: {exc.__class__.__name__}: {exc}", file=str(path)
         ) from None
+
+
+def _client_from_list(context: str | None) -> Any:
+    """``$KUBECONFIG`` with several files (``dev.yaml:prod.yaml``): merged as kubectl does; missing entries are
+    skipped (kubectl too), all missing is an error naming them. Only the first entry was read before: contexts
+    of the other files were "not found" and the first file's lack of a current-context an error."""
+    from kubernetes import config
+    from kubernetes.config.config_exception import ConfigException
+
+    entries = kubeconfig_paths()
+    existing = [p for p in entries if p.is_file()]
+    if not existing:
+        raise KubeconfigError(f"none of the $KUBECONFIG files exist ({', '.join(map(str, entries))}); set "
+                              "--kubeconfig, the kubeconfig parameter or $KUBECONFIG")
+    merged = _merge_kubeconfigs(existing)
+    where = f"$KUBECONFIG ({os.pathsep.join(map(str, existing))})"
+    names = [str(c["name"]) for c in merged["contexts"] if c.get("name")]
+    chosen = context or merged["current-context"]
+    if context is not None and context not in names:
+        raise KubeconfigError(f"context {context!r} not found in {where}; available contexts: "
+                              f"{', '.join(names) or 'none'}")
+    if not chosen:
+        raise KubeconfigError(f"no current-context set in {where}; choose one with --context "
+                              f"({', '.join(names) or 'none'})")
+    for path in existing:  # the user is checked in the file kubectl takes it from
+        if _named(_read(path).get("contexts"), str(chosen)) is not None:
+            check_context_user(path, str(chosen))
+            break
+    try:
+        return config.new_client_from_config(config_file=os.pathsep.join(map(str, existing)), context=chosen)
+    except ConfigException as exc:
+        raise KubeconfigError(f"invalid kubeconfig for context {chosen!r} in {where}: {exc}") from None
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise KubeconfigError(f"cannot use {where}: {exc.__class__.__name__}: {exc}") from None
