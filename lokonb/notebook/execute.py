@@ -140,6 +140,9 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
             ) from None
         sources[name] = "api"
     _seed_dict_defaults(raw, sources, req)
+    for route, pairs in ((P_ROUTE, req.p), ("-r", req.r)):
+        for name, _text in pairs:
+            _check_dotted(route, name)
     for name, text in req.p:
         set_leaf(raw, name, Text(text, source=P_ROUTE))
         sources[name] = P_ROUTE
@@ -147,6 +150,15 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
         set_leaf(raw, name, text)  # a plain str, converted exactly as the setup cell converts papermill's -r
         sources[name] = "-r"
     return raw, sources, set_label, origin
+
+
+def _check_dotted(route: str, name: str) -> None:
+    """``-p cluster..name x``, ``-p .x``, ``-p cluster.``: an empty name between dots was reported as an unknown
+    attribute with no name at all (" (cluster): unknown attribute")."""
+    if not name.strip() or any(not part.strip() for part in name.split(".")):
+        raise ConfigError(f"{route} {name!r}: empty name {'between dots ' if '.' in name else ''}(allowed: a "
+                          f"parameter NAME, or NAME.KEY... to set one leaf of a mapping, e.g. {route} "
+                          "cluster.cluster_name demo)")
 
 
 def _seed_dict_defaults(raw: dict[str, Any], sources: dict[str, str], req: RunRequest) -> None:

@@ -4,6 +4,7 @@ the cluster model before any kernel starts (R3.6), as provision_cluster's is (it
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,15 @@ def test_dotted_p_without_a_set(notebook, pairs, leaves, issue):
     literals = validate(REGISTRY[notebook], raw, sources, origin=origin).literals
     for dotted, value in leaves.items():
         assert _leaf(literals, dotted) == value
+
+
+@pytest.mark.parametrize("route,name", [("p", "cluster..name"), ("p", ".x"), ("p", "cluster."), ("p", ""),
+                                        ("p", " "), ("r", "a..b"), ("r", "roles.")])
+def test_dotted_name_with_an_empty_part(route: str, name: str) -> None:
+    # was " (cluster): unknown attribute; allowed: ..." - an issue without a name
+    from lokonb.errors import ConfigError
+
+    req = RunRequest("render_flatcar", **{route: [(name, "1")]})
+    with pytest.raises(ConfigError, match=rf"-{route} '{re.escape(name)}': empty name") as exc:
+        gather(req, REPO)
+    assert exc.value.exit_code == 2 and "NAME.KEY" in str(exc.value)
