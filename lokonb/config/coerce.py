@@ -127,6 +127,16 @@ def to_endpoint(value: Any) -> str | None:
     if text == "embedded":
         return text
     parsed = urlparse(text)
+    if "@" in text.partition("://")[2]:  # a password holding "/" ends urlparse's netloc early
+        # botocore signs requests with the profile's keys and ignores URL credentials; kept, they would be
+        # printed by `config show`, plans and errors. The value is not echoed: it holds a password.
+        raise BadValue("an endpoint URL must not carry credentials (USER:PASSWORD@ before the host); give "
+                       f"{parsed.scheme or 'https'}://HOST[:PORT] and the credentials through a profile or the "
+                       "environment")
+    try:
+        parsed.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise BadValue(f"the port of {show(value)} is not a number from 0 to 65535") from None
     if parsed.scheme in ("http", "https") and parsed.hostname:
         return text.rstrip("/")
     raise BadValue(f"expected null, \"embedded\" or an http(s) URL, got {show(value)}")

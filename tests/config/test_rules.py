@@ -169,6 +169,15 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "error"),
     ("aws", block("aws", retry_mode="legacy"), "aws.retry_mode", "retry mode", "error"),
     ("aws", block("aws", endpoint="ftp://x"), "aws.endpoint", "embedded", "error"),
+    # URL credentials: botocore ignores them, config show and plans printed them
+    ("aws", block("aws", endpoint="https://AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG@example.com"), "aws.endpoint",
+     "must not carry credentials", "error"),
+    ("aws", block("aws", endpoint="https://user:pw-secret-1@example.com:8443"), "aws.endpoint",
+     "must not carry credentials", "error"),
+    ("aws", block("aws", endpoint="https://example.com:99999"), "aws.endpoint", "not a number from 0 to 65535",
+     "error"),
+    ("aws", block("aws", endpoint="https://example.com:abc"), "aws.endpoint", "not a number from 0 to 65535",
+     "error"),
 ]
 
 
@@ -235,3 +244,10 @@ def test_kubelet_cannot_set_kubernetes_io_labels(minimal):
     (issue,) = exc.value.errors
     assert issue.path == 'worker_pool["web"].labels["node-role.kubernetes.io/worker"]'
     assert "kubelet may not set" in issue.message
+
+
+@pytest.mark.parametrize("endpoint", ["https://AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG@example.com",
+                                      "ftp://u:wJalrXUtnFEMI@x"])
+def test_endpoint_credentials_are_not_echoed(minimal, endpoint):
+    found = issues_for(minimal, block("aws", endpoint=endpoint))
+    assert found and not [str(i) for i in found if "wJalrXUtnFEMI" in str(i)]
