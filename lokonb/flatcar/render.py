@@ -210,6 +210,7 @@ class ClusterRender:
         try:
             roles = {}
             for name, meta in manifest["roles"].items():
+                _check_saved_role(d, name, meta)
                 roles[name] = RoleConfig(
                     name,
                     meta["spec"],
@@ -238,7 +239,57 @@ def _load_ign(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: the saved config is not JSON ({exc})") from None
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: the saved config is a JSON {type(config).__name__}, not an Ignition object")
+    for where, problem in _saved_shape_problems(config):
+        raise ConfigError(f"{path}: the saved config has {where} {problem} (edited by hand? render it again)")
     return config
+
+
+_ROLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+
+# the parts of a saved config that diff walks: (parent path, key, each item must be an object)
+_SAVED_SHAPE: tuple[tuple[tuple[str, ...], str, bool], ...] = (
+    ((), "storage", False), (("storage",), "files", True), (("storage",), "directories", True),
+    (("storage",), "links", True), ((), "systemd", False), (("systemd",), "units", True), ((), "passwd", False),
+    (("passwd",), "users", True), (("passwd",), "groups", True),
+)
+
+
+def _saved_shape_problems(config: dict[str, Any]) -> list[tuple[str, str]]:
+    """Lists of objects where diff expects them (a string or a number there crashed the diff)."""
+    out = []
+    for parent_path, key, is_list in _SAVED_SHAPE:
+        parent: Any = config
+        for part in parent_path:
+            parent = parent.get(part) if isinstance(parent, dict) else None
+        value = parent.get(key) if isinstance(parent, dict) else None
+        where = "$." + ".".join((*parent_path, key))
+        if value is None:
+            continue
+        if not is_list:
+            if not isinstance(value, dict):
+                out.append((where, f"a JSON {type(value).__name__}, expected an object"))
+            continue
+        if not isinstance(value, list):
+            out.append((where, f"a JSON {type(value).__name__}, expected a list of objects"))
+            continue
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                out.append((f"{where}.{i}", f"a JSON {type(item).__name__}, expected an object"))
+            elif key == "units" and not all(isinstance(d, dict) for d in item.get("dropins") or []):
+                out.append((f"{where}.{i}.dropins", "an entry that is not an object"))
+    return out
+
+
+def _check_saved_role(d: Path, name: Any, meta: Any) -> None:
+    """A role name is a file name inside the render (``../x`` read outside it); secret paths a list, since a
+    string would be searched by substring and leave secret files unredacted in the diff."""
+    if not isinstance(name, str) or not _ROLE_NAME.match(name):
+        raise ConfigError(f"{d}: not a saved render (manifest.json role {name!r} is not a role name such as "
+                          "controller-0 or worker-web; `lokonb flatcar render CONFIG --out DIR` writes one)")
+    paths = meta.get("secret_paths", []) if isinstance(meta, dict) else []
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise ConfigError(f"{d}: not a saved render (manifest.json roles[{name!r}].secret_paths must be a list of "
+                          "paths; render it again)")
 
 
 # ---------------------------------------------------------------------------------------------- rendering
