@@ -272,6 +272,11 @@ def allow_metadata_policy(
         err = dns1123_subdomain_error(name, "name")
         if err or len(name) > 63:
             raise PolicyInputError("name", err or f"name {name!r} is longer than 63 characters")
+    # one name as a plain string, as metadata_cidrs takes one CIDR (include="dns" was read letter by letter:
+    # "unknown rule(s) ['d', 'n', 's']"; other_egress_policies="x" a policy named x only by luck)
+    include = (include,) if isinstance(include, str) else tuple(include)
+    if isinstance(other_egress_policies, str):
+        other_egress_policies = (other_egress_policies,)
     unknown = [r for r in include if r not in EXTRA_RULES]
     if unknown:
         raise PolicyInputError("include", f"unknown rule(s) {unknown}; allowed: {', '.join(EXTRA_RULES)}")

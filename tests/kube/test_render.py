@@ -280,3 +280,12 @@ def test_selector_strings():
     assert not sel.matches({"app": "web", "tier": "a", "aws": "1", "legacy": ""})
     with pytest.raises(PolicyInputError, match="cannot parse"):
         LabelSelector.from_strings(["app=web=x"])
+
+
+@pytest.mark.parametrize("include,rules", [("dns", 2), (["dns"], 2), ("all-but-metadata", 2),
+                                           (("dns", "all-but-metadata"), 3), ((), 1)])
+def test_include_as_one_string_is_one_rule(include, rules):
+    # a plain string was read letter by letter: "unknown rule(s) ['d', 'n', 's']"
+    allow = allow_metadata_policy("default", {"matchLabels": {"app": "a"}}, include=include,
+                                  other_egress_policies="team-egress")
+    assert len(allow.policy["spec"]["egress"]) == rules
