@@ -5,8 +5,8 @@ named in ``modelled_on``, never copied from it (logs.md §10): the Kubernetes me
 wrapper, severity, error kinds, status codes, duration magnitudes and address classes are kept; timestamps, PIDs,
 names, IDs and addresses are new. Each case is one record: input text (continuation lines joined with ``\\n``),
 format, expected family and expected ``harmless``. A TLS handshake line on its own is never probe noise (one event
-cannot be periodic), so those cases expect ``harmless`` False whatever their family. The file holds twelve rounds
-of cases (the later ones begin at their "Round 2" to "Round 12" comments; round 4 favours the messages operators see
+cannot be periodic), so those cases expect ``harmless`` False whatever their family. The file holds thirteen rounds
+of cases (the later ones begin at their "Round 2" to "Round 13" comments; round 4 favours the messages operators see
 most often, round 5 the areas still thin: API Priority and Fairness, storage versions, CRD conversion, tokens,
 admission webhooks, the request-header authenticator, leader election, KMS health checks; round 6 graceful
 termination, KMS v2, audit webhook backends, HTTP/2, OpenAPI aggregation, certificate reloads, server-side apply
@@ -21,7 +21,10 @@ between klog lines, grpc-go's old reconnect lines; round 11 the storage layer of
 kine's slow SQL statements, compactions and locks, dqlite's timeouts and crashes, the embedded etcd's NOSPACE alarm, a
 trace header cut before its total and a logrus line cut before its closing quote; round 12 start and stop sequences
 outside kubeadm: k3s failing to test its datastore, a logrus fatal line of k3s, feature gates an OpenShift apiserver
-ignores, admission plugins and the request-header CA controller at start), all run by the one test below.
+ignores, admission plugins and the request-header CA controller at start; round 13 admission webhooks failing open or
+closed, APIService availability and FailedDiscoveryCheck, CRD conversion webhooks breaking the watch cache, KMS
+failures and encryption config reloads, token webhook and OIDC authenticators, the in-tree cloud provider's deprecation
+warning at start), all run by the one test below.
 """
 
 from __future__ import annotations
