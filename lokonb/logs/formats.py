@@ -557,6 +557,9 @@ class Unwrapper:
     #: the ``<pod> <container>`` prefixes seen after a line's time (k9s's saved logs: ``<time> <pod> <container>
     #: <line>``): a timed line whose text starts with one of them is that writer's line (a stack frame)
     time_keys: set[bytes] = field(default_factory=set)
+    #: a line of moreutils' ``ts`` was seen (a syslog time, then a klog header): the source's other lines behind
+    #: such a time (stack frames, continuations) are its lines too, not syslog lines without a host
+    ts_seen: bool = False
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
@@ -589,9 +592,14 @@ class Unwrapper:
             if res is None:
                 continue
             if name == "syslog":
+                self.ts_seen = self.ts_seen or res.key == b"ts"
                 res = _nested(res)
             elif res.key is not None and res.fmt == "kubectl":
-                if res.outer_ns is None and len(self.stern_keys) < 4096 and raw.startswith(res.key + b" "):
+                if res.key == b"ts":
+                    self.ts_seen = True
+                elif getattr(res, "_every_line", False):
+                    pass  # a prefix on every line (docker compose): no stern prefix to remember
+                elif res.outer_ns is None and len(self.stern_keys) < 4096 and raw.startswith(res.key + b" "):
                     self.stern_keys.add(res.key)
                 elif getattr(res, "_after_time", False) and len(self.time_keys) < 4096:
                     self.time_keys.add(res.key)
@@ -602,6 +610,9 @@ class Unwrapper:
                     if len(words) > n and key in self.time_keys:
                         res.inner, res.key = res.inner[len(key) + 1 :], key
                         break
+            self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
+            return self._join(res, lineno)
+        if self.ts_seen and (res := _ts_line(raw)) is not None:
             self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
             return self._join(res, lineno)
         if self.fmt in ("docker", "envelope") and raw.lstrip()[:1] == b"{":
@@ -845,6 +856,13 @@ STERN_RE = re.compile(
 )
 
 
+#: ``docker compose logs`` (``docker-compose logs``; kube-apiserver and etcd run as compose services, k3s in a
+#: compose file) puts the container before every line, padded to the longest name: ``<service>_1  | <line>``
+#: (compose v2: ``<service>-1``; ``-t``: the runtime's RFC 3339 time after the bar); every line has it; the replica
+#: number is required, so that a text line such as ``kube-system  | Running`` is no prefix
+COMPOSE_RE = re.compile(rb"^([a-z0-9][\w.\-]{0,250}[_\-]\d{1,4}) {2,}\| ")
+
+
 #: Tab-separated lines with a time first (:func:`_grafana_txt`): Grafana's "Download logs" text file (Explore, logs
 #: panels): ``<epoch ms>\t<ISO 8601 UTC>\t<line>``; before Grafana 10
 #: ``<YYYY-MM-DD hh:mm:ss.SSS>\t<line>`` in the browser's zone (no zone: read as UTC, only its year matters to a klog
@@ -920,9 +938,22 @@ TABLE_HEADER_RE = re.compile(rb"^[A-Z][A-Z0-9_.]*(?: {2,}[A-Z][A-Z0-9_.]*)+ *$")
 TABLE_HEADER_REASON = "table header (column names)"
 
 
+#: moreutils' ``ts '%Y-%m-%d %H:%M:%.S'`` (``%F %T``): a zone-less time (read as UTC, as Grafana's: only its year
+#: matters to a klog line, TIME-3) and the line; known by the klog header after it, the source's other lines then
+#: by their time alone (:func:`_ts_line`)
+TS_ISO_RE = re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))? (?=[IWEF]\d{4} \d\d:)")
+
+
+def _ts_iso(raw: bytes, m: re.Match[bytes] | None) -> Unwrapped | None:
+    ns = _ts_groups_ns((*m.groups()[:7], "Z")) if m is not None else None
+    return None if ns is None else Unwrapped(raw[m.end() :], ns, 0, "kubectl", key=b"ts")  # type: ignore[union-attr]
+
+
 def _kubectl(raw: bytes) -> Unwrapped | None:
     if raw[:1].isupper() and b"  " in raw[:64] and TABLE_HEADER_RE.match(raw):
         return Unwrapped(None, fmt="kubectl", unparsed=TABLE_HEADER_REASON)
+    if raw[10:11] == b" " and raw[4:5] == b"-" and (res := _ts_iso(raw, TS_ISO_RE.match(raw))) is not None:
+        return res
     if b"\t" in raw[:40]:
         return _grafana_txt(raw) or _papertrail_tsv(raw)
     key = None
@@ -950,6 +981,16 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         if p is not None:
             key, raw = p.group(1), raw[p.end() :]
     elif b" " in raw[:300]:
+        if b"  | " in raw[:260] and (p := COMPOSE_RE.match(raw)) is not None:
+            key, raw = p.group(1), raw[p.end() :]
+            m = KUBECTL_RE.match(raw)
+            ns = _ts_groups_ns(m.groups()[:8]) if m else None
+            if ns is not None:
+                raw = m.group(9)  # type: ignore[union-attr]
+            res = _prefixed_record(key, raw, ns) if raw[:2] == b'{"' else None
+            res = res or Unwrapped(raw, ns, 0, "kubectl", key=key)
+            res._every_line = True  # type: ignore[attr-defined]
+            return res
         p = STERN_RE.match(raw)
         if p is not None:
             key, raw, loose = p.group(1), raw[p.end() :], True
@@ -1002,10 +1043,12 @@ def _prefixed_record(key: bytes | None, text: bytes, ns: int | None) -> Unwrappe
 #: ``line`` (``logcli query -o jsonl``) or ``_raw`` (Splunk) or ``@message`` (a CloudWatch Logs Insights result
 #: row, :class:`PrettyJson`) or ``short_message`` (GELF: Docker's gelf log driver) or ``LogMessage`` (an Azure Log
 #: Analytics ContainerLogV2 row, ``az monitor log-analytics query``) or, last, ``event`` (a Splunk HTTP Event
-#: Collector payload) or ``content`` (a Dynatrace log record); the first time key found is the outer time (RFC 3339
-#: text, a zone-less one read as UTC, ``__REALTIME_TIMESTAMP`` µs, or epoch s/ms/µs/ns numbers)
+#: Collector payload) or ``content`` (a Dynatrace log record) or ``@rawstring`` (a Falcon LogScale/Humio event, its
+#: search API's NDJSON or JSON output, ``@timestamp`` in epoch ms; last: a parsed event's ``log`` field is the line);
+#: the first time key found is the outer time (RFC 3339 text, a zone-less one read as UTC, ``__REALTIME_TIMESTAMP``
+#: µs, or epoch s/ms/µs/ns numbers)
 _ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line", "_raw", "@message", "short_message",
-                  "LogMessage", "event", "content")
+                  "LogMessage", "event", "content", "@rawstring")
 _ENV_TEXT_BYTES = tuple(f'"{k}"'.encode() for k in _ENV_TEXT_KEYS)
 _ENV_TIME_KEYS = (
     "time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date", "_time",
@@ -1311,10 +1354,25 @@ def _run_together(s: bytes) -> Unwrapped | None:
     return _several(events)
 
 
+def _env_array(s: bytes) -> Unwrapped | None:
+    """A JSON array of log records on one line (a search API's JSON answer: LogScale's ``application/json``, a
+    ``jq -c`` of a list): each record's line, as :attr:`Unwrapped.events`; None unless every item is a record."""
+    try:
+        items = json.loads(s)
+    except ValueError:
+        return None
+    found = [_envelope(i) if isinstance(i, dict) else None for i in items]
+    if not found or any(r is None or r.events or getattr(r, "_partial", False) for r in found):
+        return None
+    return _several(found)  # type: ignore[arg-type]
+
+
 def _docker(raw: bytes) -> Unwrapped | None:
     s = raw.strip()
     if s[:1] == b"\x1e":
         s = s[1:]  # `journalctl -o json-seq` (RFC 7464 JSON text sequences): a record separator before each object
+    if s[:2] == b"[{" and s[-2:] == b"}]" and any(k in s for k in _ENV_TEXT_BYTES):
+        return _env_array(s)
     if s[:1] != b"{":
         return _fluent_bit(s) if b": [" in s[:530] else None
     if not any(k in s for k in _ENV_TEXT_BYTES) and b'"resourceLogs"' not in s[:64]:
@@ -1430,8 +1488,40 @@ def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | Non
     if not 1 <= day <= 31 or hh > 23 or mi > 59 or ss > 60:
         return None
     tod = ((hh * 60 + mi) * 60 + ss) * 10**9 + int(((m.group(6) or b"") + b"000000000")[:9])
-    key = (m.group(7) or b"") + b" " + m.group(8)
+    host = m.group(7)
+    if host is not None and host[:1] in b"IWEF" and _NOT_SYSLOG_HOST_RE.match(host):
+        # moreutils' `ts` (`kubectl logs -f | ts`, default `%b %d %H:%M:%S`, `%.S` adds a fraction): the time and
+        # then the line itself, no host or ident; a klog header read as host `I0305` and ident `10` says so
+        return Unwrapped(raw[m.start(7) :], None, 0, "syslog", syslog_time=(mon, day, tod), key=b"ts")
+    key = (host or b"") + b" " + m.group(8)
     return Unwrapped(m.group(10), None, 0, "syslog", syslog_time=(mon, day, tod), key=key)
+
+
+#: moreutils' ``ts`` default time (``%b %d %H:%M:%S``, ``%.S`` with a fraction) before any text
+TS_LINE_RE = re.compile(rb"^([A-Za-z]{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (.*)$", re.S)
+#: the same for the ``%Y-%m-%d %H:%M:%.S`` form (:data:`TS_ISO_RE`) and for epoch seconds (``%.s``, Fluent Bit's
+#: ``{time}``)
+TS_ISO_LINE_RE = re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))? ")
+TS_EPOCH_LINE_RE = re.compile(rb"^(\d{9,11})(?:\.(\d{1,9}))? ")
+
+
+def _ts_line(raw: bytes) -> Unwrapped | None:
+    """A line of a ``ts`` source that is no klog line (a stack frame): its text behind the time."""
+    if raw[:1].isdigit() and raw[4:5] == b"-":
+        return _ts_iso(raw, TS_ISO_LINE_RE.match(raw))
+    if raw[:1].isdigit():
+        e = TS_EPOCH_LINE_RE.match(raw)
+        ns = int(e.group(1)) * 10**9 + int(((e.group(2) or b"") + b"000000000")[:9]) if e else None
+        return None if ns is None else Unwrapped(raw[e.end() :], ns, 0, "syslog", key=b"ts")  # type: ignore[union-attr]
+    m = TS_LINE_RE.match(raw)
+    mon = MONTHS.get(m.group(1).decode().capitalize()) if m else None
+    if m is None or mon is None:
+        return None
+    day, hh, mi, ss = (int(g) for g in m.groups()[1:5])
+    if not 1 <= day <= 31 or hh > 23 or mi > 59 or ss > 60:
+        return None
+    tod = ((hh * 60 + mi) * 60 + ss) * 10**9 + int(((m.group(6) or b"") + b"000000000")[:9])
+    return Unwrapped(m.group(7), None, 0, "syslog", syslog_time=(mon, day, tod), key=b"ts")
 
 
 def _journal_other(raw: bytes) -> Unwrapped | None:
@@ -1444,6 +1534,10 @@ def _journal_other(raw: bytes) -> Unwrapped | None:
         sec, _, frac = m.group(1).partition(b".")
         ns = int(sec) * 10**9 + int((frac + b"000000000")[:9])
         ns = ns if NS_RANGE[0] <= ns < NS_RANGE[1] else None
+        if m.group(2)[:1] in b"IWEF" and _NOT_SYSLOG_HOST_RE.match(m.group(2)):
+            # an epoch time and then the line (Fluent Bit's file output `Format template`, `{time} {log}`; `ts
+            # '%.s'`): a klog header read as host and ident says so, as for `ts` (:func:`_syslog`)
+            return Unwrapped(raw[m.start(2) :], ns, 0, "syslog", key=b"ts")
         return Unwrapped(m.group(5), ns, 0, "syslog", key=m.group(2) + b" " + m.group(3))
     m = SHORT_FULL_RE.match(raw)
     if m is None:

@@ -775,3 +775,42 @@ def test_an_api_response_cut_by_the_reader_is_counted_with_a_reason(tmp_path, mo
     res, src, rec = _run(tmp_path, data + (TLS + "\n").encode())
     assert list(rec["lineno"]) == [2] and int(src["unparsed"]) == 1
     assert set(res.unparsed["reason"]) == {F.CUT_LISTING_REASON}
+
+
+# `docker compose logs`: `<service>_<n>` (v2 `<service>-<n>`) padded by two or more spaces before the bar; a text line
+# without a replica number or with one space is no prefix
+@pytest.mark.parametrize(("line", "key"), [
+    (b"kube-apiserver_1  | " + TLS.encode(), b"kube-apiserver_1"),
+    (b"k3s-server-12     | time=\"2024-05-17T19:02:44Z\" level=info msg=\"x\"", b"k3s-server-12"),
+    (b"kube-system  | Running", None),
+    (b"etcd_1 | " + TLS.encode(), None),
+])
+def test_compose_prefixes(line, key):
+    res = F._kubectl(line)
+    assert (res.key if res is not None else None) == key
+    if key is not None:
+        assert not res.inner.startswith(key) and b"| " not in res.inner[:3]
+
+
+# moreutils' `ts`: a syslog time, then a klog header, is no `host ident:` (the header was read as host and ident);
+# a syslog line of a host keeps its writer
+@pytest.mark.parametrize(("line", "key", "inner"), [
+    (b"Feb 11 06:42:17 " + TLS.encode(), b"ts", TLS.encode()),
+    (b"Feb 11 06:42:17.118204 " + TLS.encode(), b"ts", TLS.encode()),
+    (b"Feb 11 06:42:17 cp-1 kube-apiserver[1187]: " + TLS.encode(), b"cp-1 kube-apiserver", TLS.encode()),
+    (b"Feb 11 06:42:17 kube-apiserver[1187]: " + TLS.encode(), b" kube-apiserver", TLS.encode()),
+    (b"1712220331.517840211 " + TLS.encode(), b"ts", TLS.encode()),  # an epoch time (Fluent Bit's `{time} {log}`)
+    (b"1712220331.517840 cp-1 kube-apiserver[1187]: " + TLS.encode(), b"cp-1 kube-apiserver", TLS.encode()),
+])
+def test_ts_time_prefix_is_no_syslog_host(line, key, inner):
+    res = F._syslog(line)
+    assert (res.key, res.inner) == (key, inner)
+
+
+def test_ts_iso_prefix_only_before_a_klog_header():
+    # a zone-less ISO time is a `ts` prefix where a klog header follows; Python logging or etcd lines are not
+    assert F._kubectl(b"2023-08-21 14:03:11.204518 " + TLS.encode()).key == b"ts"
+    for line in (b"2023-06-02 14:21:07.418233 I | embed: ready to serve client requests",
+                 b"2024-01-01 10:00:00,123 INFO root: hello"):
+        res = F._kubectl(line)
+        assert res is None or res.key != b"ts"
