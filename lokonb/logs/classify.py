@@ -453,7 +453,11 @@ def _typed(col: pa.Array, ftype: str) -> Any:
         digits = pc.match_substring_regex(col, r"^\d{1,15}$")
         col = pc.if_else(digits, col, pa.scalar(None, pa.binary()))
         return pc.cast(pc.cast(col, pa.string()), pa.int64()).to_numpy(zero_copy_only=False)
-    text = pc.cast(col, pa.string(), safe=False)
+    try:
+        text = pc.cast(col, pa.string())  # validates UTF-8 (vectorized); an unchecked cast crashed on invalid bytes
+    except pa.ArrowInvalid:
+        # a capture with invalid UTF-8 (the line's decode error is counted): replacement characters, as messages get
+        text = pa.array([None if v is None else v.decode("utf-8", "replace") for v in col.to_pylist()], pa.string())
     if ftype == "float":
         vals = text.to_pylist()
         return np.array([_float(v) for v in vals], float)
