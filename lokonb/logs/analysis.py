@@ -144,7 +144,10 @@ def go_unquote(msg: str) -> str:
             nx = msg[i + 1]
             if nx == "u" and i + 5 < len(msg):
                 try:
-                    out.append(chr(int(msg[i + 2 : i + 6], 16)))
+                    cp = int(msg[i + 2 : i + 6], 16)
+                    # Go never quotes a surrogate half (it is not a valid rune): U+FFFD, as Go decodes it; a lone
+                    # surrogate in a str cannot be encoded and crashed the table build
+                    out.append("\ufffd" if 0xD800 <= cp <= 0xDFFF else chr(cp))
                     i += 6
                     continue
                 except ValueError:

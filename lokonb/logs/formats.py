@@ -1089,7 +1089,7 @@ def _cw_subscription(obj: dict[str, Any] | None) -> Unwrapped:
     if not (isinstance(events, list) and events):
         return Unwrapped(None, fmt="envelope", unparsed=CW_SUBSCRIPTION_REASON)
     stream = obj.get("logStream") if obj is not None else None
-    key = stream.encode() if isinstance(stream, str) else None
+    key = json_utf8(stream) if isinstance(stream, str) else None
     return _several([_cw_event(e, key) for e in events])
 
 
@@ -1152,7 +1152,7 @@ def _otlp_record(rl: dict[str, Any], rec: Any) -> Unwrapped:
     attrs = _otlp_attrs(rl.get("resource", {}).get("attributes") if isinstance(rl.get("resource"), dict) else None)
     writer = " ".join(str(attrs[k]) for k in _OTLP_WRITER_KEYS if attrs.get(k)) or None
     stream = {"stdout": 1, "stderr": 2}.get(_otlp_attrs(rec.get("attributes")).get("log.iostream"), 0)
-    res = _nested(Unwrapped(text, ns, stream, "envelope", key=writer.encode() if writer else None))
+    res = _nested(Unwrapped(text, ns, stream, "envelope", key=json_utf8(writer) if writer else None))
     res.fmt = "envelope"
     return res
 
@@ -1253,10 +1253,20 @@ def _env_body(obj: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def json_utf8(value: str) -> bytes:
+    """A JSON string value as bytes. ``\\ud800`` escapes (and encoded surrogates, which ``json.loads`` passes) give
+    lone surrogates that strict UTF-8 cannot encode: they are kept as their bytes, so the line is decoded with
+    replacement and counted like any invalid UTF-8 (ROB-1) instead of raising."""
+    try:
+        return value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")
+
+
 def _env_text(value: Any) -> bytes | None:
     """The line of a record: a string, or journald's byte array for a message that is not UTF-8."""
     if isinstance(value, str):
-        text = value.encode("utf-8", "surrogateescape")
+        text = json_utf8(value)
     elif all(isinstance(b, int) and 0 <= b < 256 for b in value):
         text = bytes(value)
     else:
@@ -1397,7 +1407,7 @@ def _docker(raw: bytes) -> Unwrapped | None:
     log = obj["log"]
     ns = parse_ts_ns(str(obj.get("time", "")))
     stream = {"stdout": 1, "stderr": 2}.get(obj.get("stream"), 0)
-    text = log.encode("utf-8", "surrogateescape")
+    text = json_utf8(log)
     partial = not text.endswith(b"\n")
     if text.endswith(b"\n"):
         text = text[:-1]

@@ -22,6 +22,14 @@ CASES = [
     ("latency-duration-invalid-utf8", _H + b'httplog.go:132] "HTTP" verb="GET" URI="/api" latency="26.8\xed\xa0\x80ms" '
      b'userAgent="kubectl" srcIP="10.0.0.1:5555" resp=200\n',
      {"family": "http_access", "verb": "GET"}, 1),
+    # a JSON "\ud800" escape is a lone surrogate after json.loads: encoding the log text raised UnicodeEncodeError
+    ("docker-json-lone-surrogate", b'{"log":"I0101 00:00:00.000000       1 log.go:195] hello\\ud800 world\\n",'
+     b'"stream":"stderr","time":"2025-01-01T00:00:00.1Z"}\n', {"message": "hello\ufffd\ufffd\ufffd world"}, 1),
+    ("envelope-json-lone-surrogate", b'{"@timestamp":"2025-01-01T00:00:00.1Z","message":"I0101 00:00:00.000000'
+     b'       1 log.go:195] hello\\ud800 world"}\n', {"message": "hello\ufffd\ufffd\ufffd world"}, 1),
+    # the same escape in a Go-quoted structured klog message (Go never writes one): U+FFFD, not a lone surrogate
+    ("structured-klog-surrogate-escape", b'E0101 00:00:00.000000       1 status.go:71] "Unhandled \\ud800 Error" '
+     b'err="x"\n', {"message": "Unhandled \ufffd Error", "err": "x"}, 0),
 ]
 
 
