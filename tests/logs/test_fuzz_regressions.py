@@ -22,6 +22,8 @@ CASES = [
     ("latency-duration-invalid-utf8", _H + b'httplog.go:132] "HTTP" verb="GET" URI="/api" latency="26.8\xed\xa0\x80ms" '
      b'userAgent="kubectl" srcIP="10.0.0.1:5555" resp=200\n',
      {"family": "http_access", "verb": "GET"}, 1),
+    ("addr-invalid-utf8", _H + b"log.go:195] http: TLS handshake error from 10.0.0.\xff1:5555: EOF\n",
+     {"family": "tls_handshake_eof", "client_addr": "10.0.0.\ufffd1", "client_port": 5555}, 1),
     # a JSON "\ud800" escape is a lone surrogate after json.loads: encoding the log text raised UnicodeEncodeError
     ("docker-json-lone-surrogate", b'{"log":"I0101 00:00:00.000000       1 log.go:195] hello\\ud800 world\\n",'
      b'"stream":"stderr","time":"2025-01-01T00:00:00.1Z"}\n', {"message": "hello\ufffd\ufffd\ufffd world"}, 1),
