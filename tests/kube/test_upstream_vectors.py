@@ -780,11 +780,14 @@ def _np(ns: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _pod(key: str, labels: Labels, host: bool) -> dict[str, Any]:
+def _pod(key: str, labels: Labels, host: bool = False, sa: str | None = None) -> dict[str, Any]:
+    """A running pod ``namespace/name`` as a dump holds it (also used by test_upstream_vectors_r2)."""
     ns, name = key.split("/")
     spec: dict[str, Any] = {"nodeName": "worker-0", "containers": [{"name": "c", "image": "busybox"}]}
     if host:
         spec["hostNetwork"] = True
+    if sa:
+        spec["serviceAccountName"] = sa
     return {
         "apiVersion": "v1",
         "kind": "Pod",

@@ -19,6 +19,8 @@ from lokonb.kube.errors import PolicyInputError
 from lokonb.kube.metadata import MetadataPolicyWarning, allow_metadata_policy, render_block_policy
 from lokonb.kube.sources import Inventory
 
+from .test_upstream_vectors import _pod
+
 K8S_DEFAULTS = "kubernetes/kubernetes pkg/apis/networking/v1/defaults.go@030880a5dc54 (+ defaults_test.go@15816b382ef2)"
 K8S_VALIDATION = "kubernetes/kubernetes pkg/apis/networking/validation/validation.go@019c5dc51786 (ValidateIPBlock)"
 CALICO_CONVERSION = "projectcalico/calico libcalico-go/lib/backend/k8s/conversion/conversion.go@fb7b1d4cb3ca"
@@ -69,20 +71,6 @@ def _deny_all(**spec: Any) -> dict[str, Any]:
     return {"selector": "all()", "types": ["Egress"], "egress": [{"action": "Deny"}], **spec}
 
 
-def _pod(key: str, labels: dict[str, str], sa: str | None = None) -> dict[str, Any]:
-    ns, name = key.split("/")
-    spec: dict[str, Any] = {"nodeName": "worker-0", "containers": [{"name": "c", "image": "busybox"}]}
-    if sa:
-        spec["serviceAccountName"] = sa
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": name, "namespace": ns, "labels": labels},
-        "spec": spec,
-        "status": {"phase": "Running", "podIP": "10.2.0.9"},
-    }
-
-
 def _verdicts(objects: list[Any]) -> dict[str, Any]:
     inv = Inventory(source="vectors-r2")
     for ns, team in (("x", "web"), ("y", "db")):
@@ -91,7 +79,7 @@ def _verdicts(objects: list[Any]) -> dict[str, Any]:
     for obj in objects:
         inv.add(render_block_policy() if obj == BLOCK else obj, "vectors-r2")
     for key in ("x/a", "x/b", "y/a"):
-        inv.add(_pod(key, {"pod": key.split("/")[1]}, "builder" if key == "x/a" else None), "vectors-r2")
+        inv.add(_pod(key, {"pod": key.split("/")[1]}, sa="builder" if key == "x/a" else None), "vectors-r2")
     return {f"{v.namespace}/{v.pod}": v for v in audit_inventory(inv).verdicts}
 
 
@@ -429,7 +417,7 @@ def test_audit_vectors_r2_fixed(
 def test_service_account_selectors_without_service_accounts_are_noted() -> None:
     inv = Inventory(source="vectors-r2")
     inv.add(_gnp("ci", _deny_all(order=1, serviceAccountSelector="team == 'ci'")), "vectors-r2")
-    inv.add(_pod("x/a", {"pod": "a"}, "builder"), "vectors-r2")
+    inv.add(_pod("x/a", {"pod": "a"}, sa="builder"), "vectors-r2")
     result = audit_inventory(inv)
     assert result.verdicts[0].reachable is True  # nothing tells lokonb the account's labels
     assert any("no ServiceAccount objects" in n for n in result.notes)
