@@ -6,7 +6,6 @@ makes the config load."""
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,8 @@ import pytest
 
 from lokonb.config import ConfigError, ConfigValidationError, legacy, load_yaml, read_lokocfg
 from lokonb.config.fields import CLUSTER_FIELDS, OIDC_FIELDS, POOL_FIELDS, names
+
+from .test_lokomotive_go_cases import _lookup
 
 HISTORY = Path(__file__).parents[1] / "fixtures" / "lokocfg_history"
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"
@@ -235,15 +236,6 @@ FIXES: list[tuple[str, str | None, list[tuple[str, str]], dict[str, Any]]] = [
      {"state.dynamodb_table": "unlocked-lock", "state.key": "clusters/unlocked/terraform.tfstate.lokonb.json",
       "state.region": "ap-southeast-2", "state.lock": True}),
 ]
-
-
-def _lookup(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        name, *indexes = re.findall(r"[^\[\]]+", part)
-        data = data[name]
-        for index in indexes:
-            data = data[int(index)]
-    return data
 
 
 @pytest.mark.parametrize(("fixture", "vars_name", "edits", "values"), FIXES, ids=[f[0] for f in FIXES])
