@@ -444,6 +444,10 @@ class _SourceRun:
         self.has_record: set[int] = set()
         self.line_keys: dict[int, bytes | None] = {}  # stream -> writer of its last wrapped line (Unwrapped.key)
         self.has_header: set[int] = set()  # streams that had a klog header (no more pre-klog text)
+        # a record's lines that a later block still holds (moving them was over max_record_bytes): the line number of
+        # each stream's last record so far, and the lines each such record got late (its row is patched at finalize)
+        self.open_record: dict[int, int] = {}
+        self.late_lines: dict[int, int] = {}
         self.k = 0
         self.c_prev: int | None = None
         self.c_first: int | None = None  # first TIME-4 day-of-year key (byte-range workers chain their years)
@@ -913,6 +917,11 @@ class _SourceRun:
                     h[: len(pre)] |= flag
             if h.any() and hdr[pos].any():
                 self.has_header.add(s)
+            if not h[0] and s in self.open_record:
+                # lines before the stream's first record here continue its last record of an earlier block: they
+                # were not moved to that block because the record is over max_record_bytes (FMT-3, ROB-1)
+                key = self.open_record[s]
+                self.late_lines[key] = self.late_lines.get(key, 0) + (int(np.argmax(h)) if h.any() else len(pos))
             if not h[0] and s not in self.has_record:
                 # header-less lines at the start of a stream: an orphan record (FMT-3)
                 orphan[pos[0]] = True
@@ -925,6 +934,10 @@ class _SourceRun:
                 self.has_record.add(s)
         ri = np.flatnonzero(start)
         R = len(ri)
+        if R:
+            streams, first = np.unique(stream[ri][::-1], return_index=True)  # each stream's last record here
+            for x, j in zip(streams.tolist(), first.tolist(), strict=True):
+                self.open_record[x] = int(lineno[ri[R - 1 - j]])
         cont = (~start) & (~skip)
         self.stats["continuation_lines"] += int(cont.sum())
         self.stats["records"] += R
@@ -1939,9 +1952,23 @@ class _SourceRun:
         self.delta = delta
         self._resolve_probes()
         self._build_rows()
+        self.rows = [self._late_patch(df) for df in self.rows]
         if self.spool is not None:
             self._drain_spool(delta)
         self.agg.merge(self, delta)
+
+    def _late_patch(self, df: Any) -> Any:
+        """Rows of records with lines in a later block (``late_lines``): every physical line counted in ``n_lines``
+        and ``truncated`` set, as for a record over max_record_bytes within one block."""
+        if not self.late_lines or not len(df):
+            return df
+        extra = df["lineno"].map(self.late_lines)
+        hit = extra.notna().to_numpy(bool)
+        if hit.any():
+            df = df.copy()
+            df["n_lines"] = df["n_lines"] + extra.fillna(0).astype(df["n_lines"].dtype)
+            df["truncated"] = df["truncated"] | hit
+        return df
 
     def _drain_spool(self, delta: int) -> None:
         """Append this source's spooled rows to ``records_path``: probe verdicts filled in, TIME-4 years final."""
@@ -1950,6 +1977,7 @@ class _SourceRun:
         ev = self.event_rows
 
         def patch(df: Any) -> Any:
+            df = self._late_patch(df)
             e = df.pop(EVENT).to_numpy(np.int64)
             hit = np.flatnonzero(e >= 0)
             if len(hit):

@@ -342,6 +342,7 @@ def export(run: _SourceRun) -> dict[str, Any]:
     out["probe"] = run.probe_log
     out["timeline"] = run.timeline.arrays() if run.timeline else None
     out["pending"] = list(run.pending)
+    out["late_lines"] = run.late_lines  # a range starts a record (plan), so a late line is never in the next one
     out["bytes_read"] = run.src.bytes_read
     out["truncated_lines"] = run.src.truncated_lines
     out["error"] = run.src.error
@@ -386,6 +387,7 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
             return _shift_years(a, years) if years else a
 
         run.lineno += r["lineno"]
+        run.late_lines.update({k + line0: v for k, v in r["late_lines"].items()})
         run.stats.update(r["stats"])
         run.mix.update(r["mix"])
         for u in r["unparsed"]:

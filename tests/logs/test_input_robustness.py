@@ -10,6 +10,7 @@ import json
 import os
 import threading
 
+import pandas as pd
 import pytest
 
 import lokonb.logs.ranges as R
@@ -98,6 +99,50 @@ def test_byte_range_workers_move_a_boundary_off_a_continuation_line(tmp_path, mo
     assert used == [False, True]  # workers=1 reads sequentially, workers=2 merged its ranges (no fallback)
     assert _rows(a) == _rows(b)
     assert sum(n for _, n in _rows(a)) == len(lines)
+
+
+def _over_limit(kind: str) -> tuple[list[bytes], int]:
+    """Lines of a record (at line 2) whose continuation lines are over max_record_bytes (1 MiB) and cross a read
+    block, between records; its number of physical lines."""
+    if kind == "one_long_line":  # a continuation line longer than the block and max_record_bytes
+        stack = [b"goroutine 1 [running]:", b"x" * 1_300_000, b"\tmain.f()", b"\tmain.g()"]
+    else:  # many continuation lines, more than max_record_bytes in all
+        stack = [b"\tstack line %06d" % j for j in range(80_000)]
+    return [_klog(0), _klog(1), *stack, _klog(2)], 1 + len(stack)
+
+
+@pytest.mark.parametrize("kind", ["one_long_line", "many_lines"])
+def test_a_record_over_the_limit_across_blocks_counts_all_its_lines(tmp_path, monkeypatch, kind):
+    # before: the lines a later block still held were counted as continuation lines of no record: the record's row
+    # said n_lines 1 (one long line) or 58633 (of 80001), truncated=False
+    monkeypatch.setattr(S, "BLOCK_BYTES", 64 << 10)
+    lines, size = _over_limit(kind)
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    a = analyze([str(path)], workers=1, include=None, records="all", records_path=tmp_path / "all.parquet")
+    assert _rows(a) == [(1, 1), (2, size), (len(lines), 1)]
+    assert a.records.sort_values("lineno")["truncated"].tolist() == [False, True, False]
+    spooled = pd.read_parquet(tmp_path / "all.parquet").sort_values("lineno")  # the spool's rows, patched too
+    assert spooled["n_lines"].tolist() == [1, size, 1] and spooled["truncated"].tolist() == [False, True, False]
+    assert a.sources["continuation_lines"].iloc[0] == size - 1
+
+
+def test_byte_range_workers_count_the_late_lines_of_their_range(tmp_path, monkeypatch):
+    monkeypatch.setattr(S, "BLOCK_BYTES", 64 << 10)
+    monkeypatch.setattr(R, "MIN_BYTES", 0)
+    late, size = _over_limit("many_lines")
+    lines = [_klog(i) for i in range(3, 40_000)] + late  # the long record is in the last range
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    used: list[bool] = []
+    orig = R.analyze_in_ranges
+    monkeypatch.setattr(R, "analyze_in_ranges", lambda run: used.append(orig(run)) or used[-1])
+    a = analyze([str(path)], workers=1, include=None, records="all")
+    b = analyze([str(path)], workers=2, include=None, records="all")
+    assert used == [False, True]
+    assert _rows(a) == _rows(b)
+    assert (len(lines) - size, size) in _rows(b)
+    assert b.records["truncated"].sum() == 1
 
 
 def _gz_members() -> bytes:
