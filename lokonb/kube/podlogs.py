@@ -127,7 +127,7 @@ def fetch_pod_sources(query: PodQuery | Mapping[str, Any], *, warnings: list[str
     from kubernetes import client as k8s
 
     from lokonb.kube.client import load_api_client
-    from lokonb.logs.analysis import parse_time
+    from lokonb.logs.options import parse_time
     from lokonb.logs.sources import Source
 
     q = query if isinstance(query, PodQuery) else PodQuery.from_mapping(query)

@@ -4,9 +4,7 @@ the tables of spec logs.md §7, block by block with bounded memory.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -22,11 +20,36 @@ from lokonb.logs.classify import PRIORITY_ORDER, Classifier
 from lokonb.logs.csvio import write_csv
 from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError, LogSourceError
 from lokonb.logs.families import OTHER, STANDARD_FIELDS, FamilyTable, coerce_table
+from lokonb.logs.messages import (
+    _NUMERIC_FIELDS,
+    _PAIR_FIELDS,
+    _TRIGGER,
+    _TRIGGER_RX,
+    _known_regex,
+    _norm_key,
+    _redact_pair,
+    _refresh_redactor,
+    normalize_message,
+    redact,
+    structured_message,
+    structured_pairs,
+)
+from lokonb.logs.options import (
+    _UTC_NAMES,
+    MAX_TLS_GROUPS,
+    SPILL_PARTS,
+    Options,
+    _bucket_ns,
+    _month_names,
+    _workers,
+    _zone,
+    parse_time,
+)
 from lokonb.logs.other_addresses import LABEL as OTHER_ADDRESSES
 from lokonb.logs.other_addresses import WHY as NOT_PROBE_NETWORK
 from lokonb.logs.other_addresses import OtherAddresses, add_tls_findings, rarest
 from lokonb.logs.probe import analyse_group, classify_network, parse_networks
-from lokonb.logs.probe_windows import SEAL_EVENTS, SealedCounts, WindowedGroup, sealing_grid
+from lokonb.logs.probe_windows import SealedCounts, WindowedGroup, sealing_grid
 from lokonb.logs.sources import Source, resolve
 from lokonb.logs.spool import (
     EVENT,
@@ -41,306 +64,12 @@ from lokonb.logs.spool import (
 NAT = F.NAT
 SEV_ORDER = {"F": 0, "E": 1, "W": 2, "I": 3, None: 4}
 BUCKETS = ("1min", "5min", "15min", "1h", "6h", "1d")
-MAX_TLS_GROUPS = 10_000  # §6.3 max_tls_groups: beyond, the rarest addresses are merged (other_addresses)
-#: a byte-range worker hands its probe events to the coordinator's file after this many parts (PERF-3: a scanned
-#: endpoint brings a part per address and batch)
-SPILL_PARTS = 20_000
 #: queued row material is cut to the rows the records cap keeps beyond max_records plus this many rows (or half of
 #: max_records), or this many parts (a probe group's part may hold a single row, with ~2 KB of arrays)
 PRUNE_SLACK_ROWS = 10_000
 PENDING_PARTS = 20_000
 NETWORK_CACHE = 50_000  # client addresses whose network class is remembered
-_NORM = [
-    (re.compile(r"\[?[0-9a-fA-F:]*:[0-9a-fA-F:]+\]?:\d+|\b\d{1,3}(?:\.\d{1,3}){3}:\d+\b"), "<ip:port>"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uid>"),
-    (re.compile(r"\b(?:0x)?[0-9a-f]{8,}\b"), "<hex>"),
-    (re.compile(r"\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b"), "<dur>"),
-    (re.compile(r"\d+"), "<n>"),
-]
-_SECRET = [
-    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1***REDACTED***"),
-    (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "***REDACTED***"),
-    (
-        # not after a dot: "*core.Secret: unable to transform key" names a Go type, then an error
-        re.compile(r"(?i)(?<!\.)((?:token|password|passwd|secret)[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;]{4,}"),
-        r"\1***REDACTED***",
-    ),
-]
-
-
-#: every secret pattern of the scrubber needs one of these words; texts without them skip the (slower) scrubber
-_TRIGGER = re.compile(r"(?i)private key|akia|asia|bearer|eyj|token|client.key.data|passw|secret")
-_TRIGGER_WORDS = (
-    "private key",
-    "akia",
-    "asia",
-    "bearer",
-    "eyj",
-    "token",
-    "client-key-data",
-    "client_key_data",
-    "passw",
-    "secret",
-)
-_KNOWN: list[Any] = []
-#: the same words as an RE2 pattern (case-insensitive), for the vectorised check of :meth:`_SourceRun._messages`
-_TRIGGER_RX = "(?i)" + "|".join(re.escape(w) for w in _TRIGGER_WORDS)
 _STREAM_NAMES = np.array([s or None for s in F.STREAMS], dtype=object)
-
-
-def _known_regex() -> Any:
-    """The scrubber's known-secret regex, looked up once per analysis (see :func:`_refresh_redactor`)."""
-    if not _KNOWN:
-        _refresh_redactor()
-    return _KNOWN[0]
-
-
-def _refresh_redactor() -> None:
-    _KNOWN.clear()
-    try:
-        from lokonb.notebook.redact import default_redactor
-
-        red = default_redactor()
-        _KNOWN.append(red._known_regex() if hasattr(red, "_known_regex") else None)
-    except ImportError:  # the notebook package is optional for the library
-        _KNOWN.append(None)
-
-
-def redact(text: str | None) -> str | None:
-    """Scrub secrets (``lokonb.notebook.redact.scrub`` when available, plus the built-in patterns)."""
-    if not text:
-        return text
-    known = _known_regex()
-    low = text.lower()
-    if not any(w in low for w in _TRIGGER_WORDS) and (known is None or not known.search(text)):
-        return text
-    try:
-        from lokonb.notebook.redact import scrub
-
-        text = scrub(text)
-    except ImportError:
-        pass
-    for rx, rep in _SECRET:
-        text = rx.sub(rep, text)
-    return text
-
-
-def normalize_message(text: str) -> str:
-    """Message with addresses, ids, durations and numbers replaced by placeholders (findings key)."""
-    for rx, rep in _NORM:
-        text = rx.sub(rep, text)
-    return text[:200]
-
-
-def go_unquote(msg: str) -> str:
-    """Unquote a Go-quoted structured klog message (``"..."`` at the start); other text is returned as is."""
-    if not msg.startswith('"'):
-        return msg
-    i, out = 1, []
-    while i < len(msg):
-        ch = msg[i]
-        if ch == "\\" and i + 1 < len(msg):
-            nx = msg[i + 1]
-            if nx == "u" and i + 5 < len(msg):
-                try:
-                    cp = int(msg[i + 2 : i + 6], 16)
-                    # Go never quotes a surrogate half (it is not a valid rune): U+FFFD, as Go decodes it; a lone
-                    # surrogate in a str cannot be encoded and crashed the table build
-                    out.append("\ufffd" if 0xD800 <= cp <= 0xDFFF else chr(cp))
-                    i += 6
-                    continue
-                except ValueError:
-                    pass
-            out.append({"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}.get(nx, "\\" + nx))
-            i += 2
-            continue
-        if ch == '"':
-            return "".join(out)
-        out.append(ch)
-        i += 1
-    return msg
-
-
-_QUOTED_RE = re.compile(r'"(?:[^"\\]|\\.)*"')
-#: what follows the quoted message of a structured line: nothing, or ``key=…`` pairs (a line cut by journalctl may
-#: end inside one)
-_PAIRS_NEXT_RE = re.compile(r"(?:\s+[A-Za-z_][\w.\-/]*=.*|\s*)", re.S)
-
-
-def structured_message(msg: str) -> str:
-    """The message of a structured klog line, unquoted (FMT-2); a message that merely starts with a quoted word
-    (``"service" is disabled``, a ``%q`` at the start of a printf format) is kept as written."""
-    q = _QUOTED_RE.match(msg)
-    if q is None or not _PAIRS_NEXT_RE.fullmatch(msg, q.end()):
-        return msg
-    return go_unquote(msg)
-
-
-_PAIR_RE = re.compile(r'\s+([A-Za-z_][\w.\-/]*)=("(?:[^"\\]|\\.)*"|<(?=\s|$)|\S*)')
-#: structured keys that fill standard columns (FMT-2): key -> (column, type)
-_PAIR_FIELDS = {
-    "err": ("err", "str"),
-    "verb": ("verb", "str"),
-    "URI": ("uri", "str"),
-    "latency": ("latency_s", "duration"),
-    "userAgent": ("user_agent", "str"),
-    "srcIP": ("client_addr", "addr"),
-    "resp": ("code", "int"),
-}
-
-
-_NUMERIC_FIELDS = ("client_port", "local_port", "code", "latency_s", "total_s")
-
-
-def _redact_pair(key: str, value: str) -> str:
-    """``value`` scrubbed together with its key, so that a secret named only by its key (``token=…``) is caught."""
-    scrubbed = redact(f"{key}={value}") or ""
-    return scrubbed[len(key) + 1 :] if scrubbed.startswith(f"{key}=") else scrubbed
-
-
-def _norm_key(k: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", k.lower())
-
-
-def structured_pairs(line: str) -> dict[str, str]:
-    """The ``key=value`` pairs of a structured klog line (``… ] "msg" k=v k2="v 2" k3=<…>``); {} for others.
-
-    Quoted values are Go-unquoted; a ``key=<`` block value is the text up to its closing `` >``."""
-    i = line.find('] "')
-    if i < 0:
-        return {}
-    m = _QUOTED_RE.match(line, i + 2)
-    if not m:
-        return {}
-    pos, out = m.end(), {}
-    while True:
-        pm = _PAIR_RE.match(line, pos)
-        if not pm or not pm.group(2) and pm.end() == pos:
-            break
-        k, v = pm.group(1), pm.group(2)
-        pos = pm.end()
-        if v == "<":
-            end = line.find(" >", pos)
-            end = len(line) if end < 0 else end
-            v, pos = line[pos:end].strip(), end + 2
-        elif v.startswith('"'):
-            v = go_unquote(v) if "\\" in v else v[1:-1]
-        out[k] = v
-    return out
-
-
-@dataclass
-class Options:
-    """Validated parameters of one analysis."""
-
-    format: Any = "auto"
-    klog_tz: str = "UTC"
-    syslog_tz: str | None = None  # None: as klog_tz (TIME-1)
-    month_names: dict[str, int] | None = None  # localized syslog month names (formats.month_map), None: English
-    year: int | None = None
-    vpc_cidrs: Any = None
-    extra_probe_networks: Any = ()
-    probe_periods: Any = (10.0, 30.0)
-    probe_tolerance_s: float | None = None
-    since_ns: int | None = None
-    until_ns: int | None = None
-    bucket: str = "1min"
-    max_records: int = 100_000
-    records: str = "auto"
-    max_message_bytes: int = 4096
-    max_continuation_lines: int = 2000
-    max_record_bytes: int = 1 << 20
-    max_unparsed_examples: int = 20
-    max_findings: int = 500
-    trace_threshold_s: float = 1.0
-    anchor_skew_ns: int = 86_400 * 10**9
-    workers: int = 1
-    # internal: "bounded" probe state (§6.3) where allowed, "full" keeps every event (equality tests)
-    probe_state: str = "bounded"
-    probe_seal_events: int = SEAL_EVENTS
-    max_tls_groups: int = MAX_TLS_GROUPS
-    probe_spill_parts: int = SPILL_PARTS
-
-
-def _workers(value: Any) -> int:
-    """``workers``: "auto" (2 on a multi-core machine, else 1) or a positive integer.
-
-    With N ≥ 2, a large plain klog file is read by N worker processes over byte ranges (:mod:`lokonb.logs.ranges`);
-    other sources run family dispatch of block k+1 in a pipeline thread while block k is aggregated. Results are
-    identical to ``workers=1`` either way (PERF-4).
-    """
-    if value is None or value == "auto":
-        import os
-
-        return 2 if (os.cpu_count() or 1) >= 2 else 1
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        n = 0
-    if isinstance(value, bool) or n < 1 or str(n) != str(value).strip():
-        raise LogParameterError(f"workers: {value!r} must be 'auto' or a positive integer")
-    return n
-
-
-def _zone(value: Any, what: str) -> str:
-    """``klog_tz`` / ``syslog_tz``: UTC, an IANA zone name, a fixed offset (``+01:00``) or ``auto`` (TIME-1),
-    checked before any source is read."""
-    if value == "auto" or value in _UTC_NAMES:
-        return value
-    ok = isinstance(value, str) and bool(value.strip())
-    if ok:
-        import pandas as pd
-
-        try:
-            pd.DatetimeIndex([0]).tz_localize(value)
-        except Exception:  # noqa: BLE001 - zoneinfo, pytz and pandas raise different types
-            ok = False
-    if not ok:
-        raise LogParameterError(
-            f"{what}: {value!r} is not a time zone: use UTC, an IANA name such as Europe/Berlin, a fixed offset "
-            "such as +01:00, or auto"
-        )
-    return value
-
-
-def _month_names(value: Any) -> dict[str, int] | None:
-    try:
-        return F.month_map(value)
-    except ValueError as exc:
-        raise LogParameterError(f"month_names: {exc}") from None
-
-
-def _bucket_ns(bucket: str) -> int:
-    try:
-        import pandas as pd
-
-        return int(pd.Timedelta(bucket).value)
-    except (ValueError, TypeError):
-        raise LogParameterError(f"bucket: {bucket!r} is not a duration like 1min, 5min, 1h") from None
-
-
-def parse_time(value: Any, what: str, now_ns: int | None = None) -> int | None:
-    """``since``/``until``: a duration before now (``"6h"``) or an absolute time (ISO 8601) → UTC ns."""
-    import pandas as pd
-
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        ts = pd.Timestamp(value)
-        return int((ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).value)
-    text = str(value).strip()
-    if re.fullmatch(r"\d+(?:\.\d+)?(?:s|m|h|d|w)", text):
-        mult = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[text[-1]]
-        now = now_ns if now_ns is not None else time.time_ns()
-        return now - int(float(text[:-1]) * mult * 10**9)
-    try:
-        ts = pd.Timestamp(text)
-    except (ValueError, TypeError):
-        raise LogParameterError(
-            f"{what}: {value!r} is neither a duration (6h, 30m, 2d) nor an ISO 8601 time"
-        ) from None
-    return int((ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")).value)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -2454,7 +2183,6 @@ def _file_keys(buf: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return key ^ L.astype(np.uint64)
 
 
-_UTC_NAMES = (None, "UTC", "utc", "Z")
 
 
 def _with_times(times: np.ndarray | None, n: int, found: dict[int, int]) -> np.ndarray:

@@ -266,6 +266,7 @@ def _coordinate() -> None:
     import sys
 
     from lokonb.logs import analysis as A
+    from lokonb.logs import messages as M
 
     job = pickle.load(sys.stdin.buffer)  # noqa: S301 - written by the parent analysis
     results = []
@@ -273,7 +274,7 @@ def _coordinate() -> None:
         with open(path, "rb") as fh:
             results.append(pickle.load(fh))  # noqa: S301 - written by our own workers
         results[-1]["probe_at"] = path + ".probe"
-    A._KNOWN[:] = [job.known_secrets]
+    M._KNOWN[:] = [job.known_secrets]
     clf = _classifier(job.table)
     agg = A._Aggregate(job.opts, clf)
     agg.records_seen, agg.records_overflow, agg.defer_rows = job.records_seen, job.records_overflow, True
@@ -308,9 +309,10 @@ def _work(job: _Job, spill: Callable[[list[tuple[str, tuple[Any, ...]]]], None] 
     from functools import partial
 
     from lokonb.logs import analysis as A
+    from lokonb.logs import messages as M
 
     S.BLOCK_BYTES = job.block_bytes
-    A._KNOWN[:] = [job.known_secrets]  # the parent's scrubber, secrets registered at run time included
+    M._KNOWN[:] = [job.known_secrets]  # the parent's scrubber, secrets registered at run time included
     clf = _classifier(job.table)
     src = S.Source(**job.source)
     assert src.path is not None

@@ -19,6 +19,7 @@ import lokonb.logs.classify as C
 import lokonb.logs.sources as S
 from lokonb.logs import analyze
 from lokonb.logs.errors import LogParameterError
+from lokonb.logs.messages import go_unquote
 from lokonb.logs.sample import generate
 
 TABLES = ("records", "summary", "by_severity", "tls_sources", "findings", "unparsed", "sources")
@@ -151,7 +152,7 @@ def test_vectorised_messages_leave_hard_rows_to_the_general_path():
     got = run._messages(ctx, np.arange(len(lines)))
     assert got.tolist() == ["quoted structured", "plain ascii message", None, None, None, "", None, None]
     # what the general path makes of the quoted ones
-    assert A.go_unquote('"quoted structured" key="v"') == "quoted structured"
+    assert go_unquote('"quoted structured" key="v"') == "quoted structured"
 
 
 def test_dictionary_objects_equal_plain_conversion():

@@ -15,9 +15,10 @@ from rangespy import spy_on_ranges
 import lokonb.logs.ranges as R
 import lokonb.logs.sources as S
 from lokonb.logs import analyze
-from lokonb.logs.analysis import Options, _Aggregate, _SourceRun
+from lokonb.logs.analysis import _Aggregate, _SourceRun
 from lokonb.logs.classify import Classifier
 from lokonb.logs.families import coerce_table
+from lokonb.logs.options import Options
 from lokonb.logs.sample import generate
 from lokonb.logs.sources import file_source
 
