@@ -28,7 +28,7 @@ __all__ = [
 
 _LAZY = {
     "analyze": ("lokonb.logs.analysis", "analyze"),
-    "LogAnalysis": ("lokonb.logs.analysis", "LogAnalysis"),
+    "LogAnalysis": ("lokonb.logs.result", "LogAnalysis"),
     "check_fail_on": ("lokonb.logs.analysis", "check_fail_on"),
     "parse_lines": ("lokonb.logs.api", "parse_lines"),
     "iter_records": ("lokonb.logs.api", "iter_records"),

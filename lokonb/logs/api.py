@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from lokonb.logs.analysis import LogAnalysis, analyze
+from lokonb.logs.analysis import analyze
+from lokonb.logs.result import LogAnalysis
 from lokonb.logs.sources import bytes_source
 
 

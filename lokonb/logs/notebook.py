@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lokonb.logs.analysis import LogAnalysis, analyze, check_fail_on
+from lokonb.logs.analysis import analyze, check_fail_on
+from lokonb.logs.result import LogAnalysis
 
 __all__ = [
     "analyze_parameters",
