@@ -58,6 +58,7 @@ from lokonb.logs.spool import (
     SourceSpool,
     to_datetime,
 )
+from lokonb.logs.years import closest_year, klog_ns, shift_years
 
 NAT = F.NAT
 SEV_ORDER = {"F": 0, "E": 1, "W": 2, "I": 3, None: 4}
@@ -848,7 +849,7 @@ class _SourceRun:
         sel = h & has_o
         if sel.any() and self.o.klog_tz == "auto" and self.auto_offset is None:
             # TIME-1 auto: the median of (outer - klog as UTC) rounded to 15 min, when the spread is small
-            raw = _closest_year(o[sel], mon[sel], day[sel], tod[sel], lambda ns: ns)
+            raw = closest_year(o[sel], mon[sel], day[sel], tod[sel], lambda ns: ns)
             diff = (o[sel] - raw)[raw != NAT].astype(np.float64)
             if len(diff):
                 q = 15 * 60 * 1e9
@@ -860,7 +861,7 @@ class _SourceRun:
                     mins = int(abs(off) // 60e9)
                     self.tz_note = f"{sign}{mins // 60:02d}:{mins % 60:02d} (auto)"
         if sel.any():
-            ts[sel] = _closest_year(o[sel], mon[sel], day[sel], tod[sel], self._tz)
+            ts[sel] = closest_year(o[sel], mon[sel], day[sel], tod[sel], self._tz)
         ts[~h & has_o] = o[~h & has_o]
         if has_o.any():
             # header-less records with an outer time count as well: the nearest record that has one (TIME-3)
@@ -885,9 +886,9 @@ class _SourceRun:
         if not walk:
             ref = np.full(n4, first, np.int64)
             if s4.any():
-                so[s4] = _closest_year(ref[s4], sm[s4], sd[s4], st[s4], self._stz)
+                so[s4] = closest_year(ref[s4], sm[s4], sd[s4], st[s4], self._stz)
             ref = np.where(so != NAT, so, ref)
-            t_out[h4] = _closest_year(ref[h4], m4[h4], d4[h4], t4[h4], self._tz)
+            t_out[h4] = closest_year(ref[h4], m4[h4], d4[h4], t4[h4], self._tz)
         else:
             self.used_time4 = True
             # the walk's time of a record: its syslog time, else its klog time
@@ -904,14 +905,14 @@ class _SourceRun:
             self.c_prev = int(c[-1])
             years = self.base_year + k
             if s4.any():
-                so[s4] = self._stz(_klog_ns(years[s4], sm[s4], sd[s4], st[s4]))
+                so[s4] = self._stz(klog_ns(years[s4], sm[s4], sd[s4], st[s4]))
             # klog times under a syslog time: the year closest to it; the others: the walk's year
             near = h4 & (so != NAT)
             alone = h4 & ~near
             if near.any():
-                t_out[near] = _closest_year(so[near], m4[near], d4[near], t4[near], self._tz)
+                t_out[near] = closest_year(so[near], m4[near], d4[near], t4[near], self._tz)
             if alone.any():
-                t_out[alone] = self._tz(_klog_ns(years[alone], m4[alone], d4[alone], t4[alone]))
+                t_out[alone] = self._tz(klog_ns(years[alone], m4[alone], d4[alone], t4[alone]))
             prov[np.flatnonzero(sel4)[s4]] = True
         t_out = np.where(h4, t_out, so)  # header-less records: the outer (syslog) time (TIME-2)
         ts[sel4] = t_out
@@ -1672,7 +1673,7 @@ class _SourceRun:
             # end anchor: the last record gets year(T), or year(T)-1 if it would fall after T + skew
             ty = F.civil_from_days(self.src.anchor_ns // F.DAY_NS)[0]
             ly = F.civil_from_days(self.last_prov_ns // F.DAY_NS)[0]
-            last_in_ty = _shift_years(np.array([self.last_prov_ns]), ty - ly)[0]
+            last_in_ty = shift_years(np.array([self.last_prov_ns]), ty - ly)[0]
             target = ty if last_in_ty <= self.src.anchor_ns + self.o.anchor_skew_ns else ty - 1
             delta = target - ly
         self.delta = delta
@@ -1715,12 +1716,12 @@ class _SourceRun:
                 h[hit] = ev["harmless"][e[hit]]
                 df["harmless"] = h
             t = df["timestamp"].to_numpy(np.int64)
-            df["timestamp"] = to_datetime(pd.Series(_shift_years(t, delta) if delta else t, index=df.index))
+            df["timestamp"] = to_datetime(pd.Series(shift_years(t, delta) if delta else t, index=df.index))
             prov = df.pop(OUTER_PROV).to_numpy(bool)
             if delta and prov.any():
                 # year-less syslog times took the same provisional TIME-4 years as the klog times
                 tso = df["ts_outer"].to_numpy("datetime64[ns]").view(np.int64).copy()
-                tso[prov] = _shift_years(tso[prov], delta)
+                tso[prov] = shift_years(tso[prov], delta)
                 df["ts_outer"] = to_datetime(pd.Series(tso, index=df.index))
             return df
 
@@ -2192,48 +2193,6 @@ def _with_times(times: np.ndarray | None, n: int, found: dict[int, int]) -> np.n
     return out
 
 
-def _years_of(ns: np.ndarray) -> np.ndarray:
-    return ns.astype("datetime64[ns]").astype("datetime64[Y]").astype(np.int64) + 1970
-
-
-def _klog_ns(year: np.ndarray, mon: np.ndarray, day: np.ndarray, tod: np.ndarray) -> np.ndarray:
-    year = np.asarray(year, np.int64)
-    mdays = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int64)
-    lim = mdays[mon] + ((mon == 2) & F.is_leap(year))
-    ok = (day >= 1) & (day <= lim)
-    days = F.days_from_civil(year, mon, day)
-    return np.where(ok, days * F.DAY_NS + tod, NAT)
-
-
-def _closest_year(ref: np.ndarray, mon: np.ndarray, day: np.ndarray, tod: np.ndarray, conv: Any) -> np.ndarray:
-    """TIME-3: month-day-times in the year of Y-1, Y, Y+1 (Y = the year of ``ref``) that, converted to UTC by
-    ``conv``, fall closest to ``ref`` (UTC epoch ns); NAT where no candidate is a valid date."""
-    y = _years_of(ref)
-    best = np.full(len(ref), NAT, np.int64)
-    bestd = np.full(len(ref), np.inf)
-    for dy in (-1, 0, 1):
-        cand = conv(_klog_ns(y + dy, mon, day, tod))
-        d = np.where(cand == NAT, np.inf, np.abs((cand - ref).astype(np.float64)))
-        better = d < bestd
-        best = np.where(better, cand, best)
-        bestd = np.where(better, d, bestd)
-    return best
-
-
-def _shift_years(ns: np.ndarray, years: int) -> np.ndarray:
-    """Shift epoch-ns timestamps by whole calendar years (Feb 29 → NaT when the target year is not leap)."""
-    if years == 0 or not len(ns):
-        return ns
-    d = ns.astype("datetime64[ns]")
-    y = d.astype("datetime64[Y]").astype(np.int64) + 1970
-    mo = d.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    day_start = d.astype("datetime64[D]")
-    dd = (day_start - d.astype("datetime64[M]")).astype(np.int64) + 1
-    tod = (d - day_start).astype(np.int64)
-    out = _klog_ns(y + years, mo, dd, tod)
-    return np.where(ns == NAT, NAT, out)
-
-
 def _add_family(table: dict[int, list[Any]], f: int, e: list[Any]) -> None:
     """Add one source's family totals ``[count, harmless, first, last, example, actionable example]``."""
     g = table.get(f)
@@ -2359,7 +2318,7 @@ class _Aggregate:
         def sh(x: int | None) -> int | None:
             if x is None or delta == 0:
                 return x
-            return int(_shift_years(np.array([x], np.int64), delta)[0])
+            return int(shift_years(np.array([x], np.int64), delta)[0])
 
         name = run.src.name
         for f, st in run.fam.items():
@@ -2371,7 +2330,7 @@ class _Aggregate:
 
             b, fcol, hcol, cnt = run.timeline.arrays()
             if delta:
-                b = _shift_years(b * self.bucket_ns, delta) // self.bucket_ns
+                b = shift_years(b * self.bucket_ns, delta) // self.bucket_ns
             df = pd.DataFrame({"bucket": b, "f": fcol, "h": hcol, "count": cnt})
             per_src = df.groupby("bucket", sort=False)["count"].sum().reset_index()
             per_src["source"] = name
@@ -2390,11 +2349,11 @@ class _Aggregate:
             df = _compact(pd.concat(run.rows, ignore_index=True))
             prov = df.pop(OUTER_PROV).to_numpy(bool)
             if delta:
-                df["timestamp"] = _shift_years(df["timestamp"].to_numpy(np.int64), delta)
+                df["timestamp"] = shift_years(df["timestamp"].to_numpy(np.int64), delta)
                 if prov.any():
                     # year-less syslog times took the same provisional TIME-4 years as the klog times
                     tso = df["ts_outer"].to_numpy(np.int64).copy()
-                    tso[prov] = _shift_years(tso[prov], delta)
+                    tso[prov] = shift_years(tso[prov], delta)
                     df["ts_outer"] = tso
             self.rows.append(df)
             if not self.defer_rows:

@@ -354,7 +354,8 @@ def export(run: _SourceRun) -> dict[str, Any]:
 def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
     """Chain the ranges' line numbers and year offsets and merge them into ``run`` (False: not exact; ``run``
     is then untouched)."""
-    from lokonb.logs.analysis import _add_family, _merge_finding, _shift_years
+    from lokonb.logs.analysis import _add_family, _merge_finding
+    from lokonb.logs.years import shift_years
 
     if any(r["error"] for r in results[:-1]) or results[0]["stats"]["records"] == 0:
         return False
@@ -383,10 +384,10 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
     for ri, (r, (years, line0)) in enumerate(zip(results, plan_, strict=True)):
 
         def sh(x: int | None, years: int = years) -> int | None:
-            return x if x is None or not years else int(_shift_years(np.array([x], np.int64), years)[0])
+            return x if x is None or not years else int(shift_years(np.array([x], np.int64), years)[0])
 
         def shv(a: np.ndarray, years: int = years) -> np.ndarray:
-            return _shift_years(a, years) if years else a
+            return shift_years(a, years) if years else a
 
         run.lineno += r["lineno"]
         run.late_lines.update({k + line0: v for k, v in r["late_lines"].items()})
@@ -401,7 +402,7 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
         if r["timeline"] is not None:
             b, fam, harmless, cnt = r["timeline"]
             if years:
-                b = _shift_years(b * run.agg.bucket_ns, years) // run.agg.bucket_ns
+                b = shift_years(b * run.agg.bucket_ns, years) // run.agg.bucket_ns
             run.timeline.add_counts(b, fam, harmless, cnt)
         for fk, st in r["findings"].items():
             _merge_finding(run.findings, fk, [st[0], st[1], sh(st[2]), sh(st[3]), *st[4:]])
