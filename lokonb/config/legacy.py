@@ -21,7 +21,9 @@ class Legacy:
 
     ``was`` says where the name comes from; ``to`` is what replaces it, as (level, attribute), or None when it is
     gone; ``advice`` is what to do instead when nothing replaces it; ``value`` turns the old value into the new
-    one for the suggestion (None: keep it).
+    one for the suggestion (None: keep it). ``before`` is a release the name had left by (an upper bound, not
+    always the exact release): a file using it was written for an older Lokomotive, which ``eras`` uses for the
+    defaults and meanings that changed since (None: the name tells no release).
     """
 
     level: str
@@ -30,6 +32,7 @@ class Legacy:
     to: tuple[str, str] | None = None
     advice: str = ""
     value: Callable[[Any, bool], Any] | None = None
+    before: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,22 +63,22 @@ def _key_file(value: Any, hcl: bool) -> Any:
 _BEFORE_POOLS = "a cluster attribute before Lokomotive v0.1.0, when workers moved into worker_pool blocks"
 
 LEGACY: tuple[Legacy, ...] = (
-    Legacy("cluster", "worker_count", _BEFORE_POOLS, ("pool", "count")),
-    Legacy("cluster", "worker_type", _BEFORE_POOLS, ("pool", "instance_type")),
-    Legacy("cluster", "worker_price", _BEFORE_POOLS, ("pool", "spot_price")),
-    Legacy("cluster", "worker_target_groups", _BEFORE_POOLS, ("pool", "target_groups")),
-    Legacy("cluster", "worker_clc_snippets", _BEFORE_POOLS, ("pool", "clc_snippets")),
+    Legacy("cluster", "worker_count", _BEFORE_POOLS, ("pool", "count"), before="v0.1.0"),
+    Legacy("cluster", "worker_type", _BEFORE_POOLS, ("pool", "instance_type"), before="v0.1.0"),
+    Legacy("cluster", "worker_price", _BEFORE_POOLS, ("pool", "spot_price"), before="v0.1.0"),
+    Legacy("cluster", "worker_target_groups", _BEFORE_POOLS, ("pool", "target_groups"), before="v0.1.0"),
+    Legacy("cluster", "worker_clc_snippets", _BEFORE_POOLS, ("pool", "clc_snippets"), before="v0.1.0"),
     Legacy("cluster", "networking", "removed before Lokomotive v0.1.0, when flannel was dropped",
-           advice="Calico is the only network plugin (in lokonb too): remove it"),
+           advice="Calico is the only network plugin (in lokonb too): remove it", before="v0.1.0"),
     Legacy("cluster", "os_image", "the Flatcar image of early lokoctl releases (before v0.1.0)",
-           ("cluster", "os_channel"), value=_channel),
+           ("cluster", "os_channel"), value=_channel, before="v0.1.0"),
     Legacy("cluster", "ssh_pubkey", "one key file of early lokoctl releases (before v0.1.0)",
-           ("cluster", "ssh_pubkeys"), value=_key_file),
+           ("cluster", "ssh_pubkeys"), value=_key_file, before="v0.1.0"),
     Legacy("cluster", "set_csi_driver_iam_role", "the first name of Lokomotive's EBS CSI switch (pull request #423)",
-           ("cluster", "enable_csi")),
+           ("cluster", "enable_csi"), before="v0.5.0"),
     Legacy("cluster", "kube_apiserver_extra_flags", "accepted before Lokomotive v0.2.0, dropped when the oidc block "
            "came", advice="lokonb sets no extra kube-apiserver flags: remove it (OIDC flags come from an "
-                          "oidc { ... } block)"),
+                          "oidc { ... } block)", before="v0.2.0"),
     Legacy("pool", "worker_type", "not a worker_pool attribute (Lokomotive's configuration reference shows it by "
            "mistake)", ("pool", "instance_type")),
 )

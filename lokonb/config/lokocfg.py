@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from lokonb.config import eras
 from lokonb.config.build import INVALID, Locator, RawDefinition, RawPath, validate_raw
 from lokonb.config.errors import ConfigValidationError, Issue
 from lokonb.config.fields import CLUSTER_FIELDS, OIDC_FIELDS, POOL_FIELDS, names
@@ -916,6 +917,7 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
                                     + " (install them with lokoctl or Helm)"))
     locate = _locator(cluster_source, cluster_line, pool_lines, backends[0][0] if backends else None)
     _hcl_conversions(cluster)
+    eras.check(cluster, locate, issues)  # before the legacy names and string forms it reads are reported
     _os_name(cluster, locate, issues)
     _empty_means_default(cluster, locate, issues)
     _string_labels(cluster, locate, issues)

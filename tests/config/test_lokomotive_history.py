@@ -87,13 +87,14 @@ CONFIGS: list[tuple[str, str | None, set[tuple[str, str]], dict[str, str]]] = [
     ("pre-pools.lokocfg", "pre-pools.vars", {
         ("networking", "legacy"), ("worker_count", "legacy"), ("worker_type", "legacy"),
         ("worker_clc_snippets", "legacy"), ("worker_price", "legacy"), ("worker_target_groups", "legacy"),
-        ("worker_pool", "V1"),
+        ("worker_pool", "V1"), ("network_mtu", "era"),
     }, {
         "networking": "removed before Lokomotive v0.1.0",
         "worker_count": 'write it in each worker pool: worker_pool "<name>" { count = 4 }',
         "worker_type": 'worker_pool "<name>" { instance_type = "m5.large" }',
         "worker_price": 'worker_pool "<name>" { spot_price = "0.04" }',
         "worker_target_groups": 'worker_pool "<name>" { target_groups = [] }',
+        "network_mtu": "written for Lokomotive before v0.5.0 (it uses worker_count [",  # legacy.LEGACY's order
     }),
     ("early-lokoctl/cluster.lokocfg", "early-lokoctl/lokocfg.vars", {
         ("os_image", "legacy"), ("ssh_pubkey", "legacy"), ("worker_clc_snippets", "legacy"),
@@ -105,20 +106,24 @@ CONFIGS: list[tuple[str, str | None, set[tuple[str, str]], dict[str, str]]] = [
     }),
     ("reference-v0.2.lokocfg", "reference.vars", {
         ("controller_type", "expression"), ("tags", "block"), ("dns_zone_id", "expression"),
-        ("set_csi_driver_iam_role", "legacy"), ("enable_aggreation", "unknown"),
+        ("set_csi_driver_iam_role", "legacy"), ("enable_aggreation", "unknown"), ("network_mtu", "era"),
     }, {
         "dns_zone_id": "`route53_zone_id` alone is not a value: refer to the variable as var.route53_zone_id",
         "set_csi_driver_iam_role": "write enable_csi = true",
         "enable_aggreation": 'did you mean "enable_aggregation"?',
+        "network_mtu": "1480 is a CNI (pod interface) MTU: this file is written for Lokomotive before v0.5.0 (it uses "
+                       "set_csi_driver_iam_role [",
     }),
     ("reference-v0.4.lokocfg", "reference.vars", {
         ("controller_type", "expression"), ("tags", "block"), ("dns_zone_id", "expression"),
-        ('worker_pool["general"].labels', "type"), ('worker_pool["general"].taints', "type"),
+        ('worker_pool["general"].labels', "type"), ('worker_pool["general"].taints', "type"), ("network_mtu", "era"),
     }, {
         'worker_pool["general"].labels': 'older Lokomotive releases (before v0.5.0); labels is now a map: write '
                                          'labels = { "tier" = "web", "zone" = "blue" }',
         'worker_pool["general"].taints': 'write taints = { "dedicated" = "web:NoSchedule" }',
         "os_name": "removed in v0.6.0, can be removed",  # a warning
+        # encrypt_pod_traffic is on: the pods' MTU is 60 less than the physical one
+        "network_mtu": "it uses worker_pool[\"general\"].labels as a string [",
     }),
     ("reference-note.lokocfg", None, {('worker_pool["my-worker-pool"].worker_type', "legacy")}, {
         'worker_pool["my-worker-pool"].worker_type': 'write instance_type = "r5.large"',
@@ -126,7 +131,9 @@ CONFIGS: list[tuple[str, str | None, set[tuple[str, str]], dict[str, str]]] = [
     ("ci-extra-flags.lokocfg", "ci.vars", {("kube_apiserver_extra_flags", "legacy")}, {
         "kube_apiserver_extra_flags": "accepted before Lokomotive v0.2.0",
     }),
-    ("ci-csi-oidc.lokocfg", "ci.vars", {("set_csi_driver_iam_role", "legacy")}, {}),
+    ("ci-csi-oidc.lokocfg", "ci.vars", {("set_csi_driver_iam_role", "legacy"), ("oidc.client_id", "era")}, {
+        "oidc.client_id": 'defaulted to "gangway"; since v0.5.0 (and in lokonb) the default is "clusterauth"',
+    }),
     ("quickstart-draft.lokocfg", None, {("project_id", "platform")}, {
         "project_id": 'an attribute of cluster "packet" / "equinixmetal", not of cluster "aws"; remove it',
     }),
@@ -193,8 +200,9 @@ FIXES: list[tuple[str, str | None, list[tuple[str, str]], dict[str, Any]]] = [
         ("  enable_reporting = false\n", '  enable_reporting = false\n  worker_pool "old" {\n    count = var.workers\n'
          "    instance_type = var.worker_kind\n    clc_snippets = var.worker_snippets\n"
          "    spot_price = var.worker_bid\n    target_groups = var.worker_tgs\n  }\n"),
+        ("network_mtu = 1480", "network_mtu = 1500"),
     ], {"worker_pools[0].count": 4, "worker_pools[0].instance_type": "m5.large", "worker_pools[0].spot_price": "0.04",
-        "network_mtu": 1480, "os_channel": "beta", "region": "eu-west-1", "controller_count": 3,
+        "network_mtu": 1500, "os_channel": "beta", "region": "eu-west-1", "controller_count": 3,
         "state.key": "clusters/oldtimer/terraform.tfstate.lokonb.json"}),
     ("early-lokoctl/cluster.lokocfg", "early-lokoctl/lokocfg.vars", [
         ('os_image = "flatcar-edge"', 'os_channel = "edge"'),
@@ -206,24 +214,26 @@ FIXES: list[tuple[str, str | None, list[tuple[str, str]], dict[str, Any]]] = [
     ("reference-v0.2.lokocfg", "reference.vars", [
         ("var.controller_type", '"t3.large"'), ("  tags {", "  tags = {"),
         ("= route53_zone_id", "= var.route53_zone_id"), ("set_csi_driver_iam_role", "enable_csi"),
-        ("enable_aggreation", "enable_aggregation"),
+        ("enable_aggreation", "enable_aggregation"), ("network_mtu = 1480", "network_mtu = 1500"),
     ], {"enable_csi": True, "enable_aggregation": True, "tags": {"team": "blue", "stage": "dev"},
-        "dns_zone_id": "Z07REF12345XYZ", "network_mtu": 1480, "host_cidr": "10.0.0.0/16", "oidc.client_id": "gangway",
+        "dns_zone_id": "Z07REF12345XYZ", "network_mtu": 1500, "host_cidr": "10.0.0.0/16", "oidc.client_id": "gangway",
         "worker_pools[0].lb_http_port": 8080, "disk_type": "gp3", "disk_iops": 3000}),
     ("reference-v0.4.lokocfg", "reference.vars", [
         ("var.controller_type", '"t3.large"'), ("  tags {", "  tags = {"),
         ("= route53_zone_id", "= var.route53_zone_id"),
         ('labels = "tier=web,zone=blue"', 'labels = { "tier" = "web", "zone" = "blue" }'),
         ('taints = "dedicated=web:NoSchedule"', 'taints = { "dedicated" = "web:NoSchedule" }'),
+        ("network_mtu = 1480", "network_mtu = 1500"),
     ], {"worker_pools[0].labels": {"tier": "web", "zone": "blue"},
         "worker_pools[0].taints": {"dedicated": "web:NoSchedule"}, "encrypt_pod_traffic": True,
-        "enable_tls_bootstrap": True, "network_mtu": 1480, "enable_csi": True}),
+        "enable_tls_bootstrap": True, "network_mtu": 1500, "enable_csi": True}),
     ("reference-note.lokocfg", None, [("worker_type", "instance_type")],
      {"worker_pools[0].instance_type": "r5.large"}),
     ("ci-extra-flags.lokocfg", "ci.vars", [('  kube_apiserver_extra_flags = [\n    "-v=1",\n  ]\n', "")],
      {"os_channel": "edge", "worker_pools[0].spot_price": "0.09"}),
-    ("ci-csi-oidc.lokocfg", "ci.vars", [("set_csi_driver_iam_role", "enable_csi")],
-     {"enable_csi": True, "oidc.client_id": "clusterauth",
+    ("ci-csi-oidc.lokocfg", "ci.vars", [("set_csi_driver_iam_role", "enable_csi"),
+                                         ("oidc {}", 'oidc {\n    client_id = "gangway"\n  }')],
+     {"enable_csi": True, "oidc.client_id": "gangway",
       "oidc.issuer_url": "https://dex.ci1600000001-beef.ci.example.dev"}),
     ("quickstart-draft.lokocfg", None, [('  project_id           = "00000000-1111-2222-3333-444444444444"\n', "")],
      {"ignore_x509_cn_check": True, "region": "us-east-2"}),
