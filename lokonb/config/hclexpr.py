@@ -20,6 +20,8 @@ import yaml
 SUPPORTED = "lokonb evaluates var.*, file(), pathexpand() and string templates"
 HEREDOC_RE = re.compile(r'^"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)\n?[ \t]*\2"$', re.DOTALL)
 IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+#: The rest of a dotted name after its first part (``.small`` of ``t3.small``, ``.2xlarge`` of ``m5.2xlarge``).
+DOTTED_RE = re.compile(r"(?:\s*\.\s*[A-Za-z0-9_-]+)+")
 NUMBER_RE = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
@@ -62,12 +64,30 @@ class Context:
     where: str = ""
     used_files: list[Path] = field(default_factory=list)
     failed: frozenset[str] = frozenset()  # variables whose value failed to evaluate (see FailedVariable)
+    #: why ``var.*`` is not allowed here (a variable's default, a vars file entry: HCL evaluates them without
+    #: variables, lokoctl says "Variables not allowed"); empty where variables are in scope
+    no_variables: str = ""
 
 
-def unquote_key(key: str) -> str:
-    """Block labels and map keys come back quoted (``"\\"web\\""``); return the plain text."""
+#: A template sequence (``${`` or ``%{``) that is not escaped as ``$${`` / ``%%{``.
+_TEMPLATE_RE = re.compile(r"(?<![$%])[$%]\{")
+
+
+def unquote_key(key: str, ctx: Context | None = None) -> str:
+    """Block labels (``ctx`` None) and map keys come back quoted (``"\\"web\\""``); return the plain text.
+
+    A label is literal text in HCL ("Template sequences are not allowed in this string"); a map key is a
+    template like any string (``"${var.team}-owner" = "x"``), evaluated with ``ctx``.
+    """
     if len(key) >= 2 and key[0] == key[-1] == '"':
-        return str(render_template(key[1:-1], None, escapes=True))
+        if ctx is None and _TEMPLATE_RE.search(key[1:-1]):
+            raise ExprError('a block label is plain text: HCL allows no ${...} or %{...} in it (write the name '
+                            'itself, or $${ for a literal "${")')
+        value = render_template(key[1:-1], ctx, escapes=True)
+        if isinstance(value, list | dict) or value is None:
+            raise ExprError(f"a map key must be a string, got {type(value).__name__ if value is not None else 'null'}"
+                            f" from `{key}`")
+        return _stringify(value)
     return key
 
 
@@ -78,7 +98,7 @@ def evaluate(value: Any, ctx: Context) -> Any:
     if isinstance(value, list):
         return [evaluate(v, ctx) for v in value]
     if isinstance(value, dict):
-        return {unquote_key(k): evaluate(v, ctx) for k, v in value.items() if k != "__is_block__"}
+        return {unquote_key(k, ctx): evaluate(v, ctx) for k, v in value.items() if k != "__is_block__"}
     if not isinstance(value, str):
         raise ExprError(f"unsupported value {value!r}")
     heredoc = HEREDOC_RE.match(value)
@@ -241,6 +261,11 @@ class Parser:
             return self.variable()
         if self.peek() in ("", ",", "]", "}", ")"):
             raise self.bare_name(name)
+        if self.peek() == "." and (dotted := DOTTED_RE.match(self.text, self.pos)) is not None:
+            self.pos = dotted.end()
+            if self.peek() in ("", ",", "]", "}", ")"):  # t3.small, example.com: text without its quotes
+                text = name + dotted.group(0)
+                raise ExprError(f'`{text}` is not a value: write a string in quotes ("{text}")')
         raise self.unsupported()
 
     def bare_name(self, name: str) -> ExprError:
@@ -305,6 +330,8 @@ class Parser:
         return out
 
     def variable(self) -> Any:
+        if self.ctx.no_variables:
+            raise ExprError(self.ctx.no_variables)
         self.expect(".")
         ident = IDENT_RE.match(self.text, self.pos)
         if not ident:
@@ -319,10 +346,17 @@ class Parser:
             raise ExprError(f'variable "{name}" has no value: set it in lokocfg.vars, with --var {name}=VALUE, '
                             "or give the variable block a default")
         value = self.ctx.variables[name]
-        while self.peek() == "[":
+        while self.peek() in ("[", "."):  # var.x[0], var.x["k"] and, as HCL reads a map's key too, var.x.k
+            dot = self.peek() == "."
             self.pos += 1
-            index = self.expr()
-            self.expect("]")
+            if dot:
+                attr = IDENT_RE.match(self.text, self.pos)
+                if not attr or not isinstance(value, dict):
+                    raise self.unsupported()
+                self.pos, index = attr.end(), attr.group(0)
+            else:
+                index = self.expr()
+                self.expect("]")
             try:
                 value = value[index]
             except (KeyError, IndexError, TypeError):

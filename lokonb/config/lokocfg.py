@@ -456,7 +456,10 @@ def _vars_file(explicit: Path | None, config_dir: Path) -> Path | None:
 
 def _resolve_values(v: _Vars, vars_path: Path | None, overrides: Mapping[str, Any], issues: list[Issue],
                     search_dirs: tuple[Path, ...]) -> None:
-    literal_ctx = Context(variables={}, declared=frozenset(), search_dirs=search_dirs)
+    def literal_ctx(where: str) -> Context:
+        return Context(variables={}, declared=frozenset(), search_dirs=search_dirs,
+                       no_variables=f"{where} cannot refer to variables (HCL evaluates it on its own; lokoctl says "
+                                    '"Variables not allowed"): write the value itself')
     if vars_path is not None:
         source = _parse(vars_path)
         for key, raw in source.data.items():
@@ -470,7 +473,7 @@ def _resolve_values(v: _Vars, vars_path: Path | None, overrides: Mapping[str, An
                                             "it (ignored)", source=str(vars_path)))
                 continue
             try:
-                v.values[key] = evaluate(raw, literal_ctx)
+                v.values[key] = evaluate(raw, literal_ctx(f"a value in {vars_path.name}"))
             except ExprError as exc:
                 v.failed.add(key)
                 issues.append(_expr_issue(f"var.{key}", exc, raw, source,
@@ -478,7 +481,7 @@ def _resolve_values(v: _Vars, vars_path: Path | None, overrides: Mapping[str, An
     for name, default in v.declared.items():
         if name not in v.values and name not in v.failed and default is not _UNSET:
             try:
-                v.values[name] = evaluate(default, literal_ctx)
+                v.values[name] = evaluate(default, literal_ctx("a variable's default"))
             except ExprError as exc:
                 v.failed.add(name)
                 block, line = v.where[name]
@@ -533,7 +536,8 @@ class _BadLabel(Exception):
         return source.first(start, re.escape(self.label))
 
     def message(self, kind: str) -> str:
-        return f"the label {self.label} of a {kind} block: {self.reason} (HCL knows \\n \\r \\t \\\" \\\\ and \\uNNNN)"
+        known = " (HCL knows \\n \\r \\t \\\" \\\\ and \\uNNNN)" if "escape" in self.reason else ""
+        return f"the label {self.label} of a {kind} block: {self.reason}{known}"
 
 
 def _block_entries(value: Any) -> list[tuple[tuple[str, ...], dict[str, Any]]] | None:
