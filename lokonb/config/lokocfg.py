@@ -21,7 +21,7 @@ from typing import Any
 from lokonb.config import eras
 from lokonb.config.build import INVALID, Locator, RawDefinition, RawPath, validate_raw
 from lokonb.config.errors import ConfigValidationError, Issue
-from lokonb.config.fields import CLUSTER_FIELDS, OIDC_FIELDS, POOL_FIELDS, names
+from lokonb.config.fields import CLUSTER_FIELDS, DERIVED, OIDC_FIELDS, POOL_FIELDS, names
 from lokonb.config.hclexpr import Context, ExprError, FailedVariable, evaluate, unquote_key
 from lokonb.config.loaders import Loaded, log
 from lokonb.config.model import ClusterConfig
@@ -661,33 +661,41 @@ def _cluster_raw(source: _Source, body: dict[str, Any], ctx: Context, issues: li
 
 
 #: Attributes that lokoctl passes to its Terraform module only when set to a non-empty string / non-zero number:
-#: ``host_cidr = ""`` (as in Lokomotive's AWS configuration reference) or ``disk_size = 0`` mean the default.
+#: ``host_cidr = ""`` (as in Lokomotive's AWS configuration reference) or ``disk_size = 0`` mean the default; an
+#: oidc attribute that is "" takes its default too (pkg/oidc's withDefaults: ``client_id = "$OIDC_CLIENT_ID"``
+#: of an envsubst template with the variable unset).
 _EMPTY_MEANS_DEFAULT = {
     "cluster": ("controller_count", "controller_type", "os_channel", "os_version", "disk_size", "disk_type",
                 "network_mtu", "host_cidr", "pod_cidr", "service_cidr", "cluster_domain_suffix",
                 "certs_validity_period_hours"),
     "pool": ("instance_type", "os_channel", "os_version", "disk_size", "disk_type"),
+    "oidc": ("issuer_url", "client_id", "username_claim", "groups_claim"),
 }
 
 
 def _empty_means_default(cluster: dict[str, Any], locate: Locator, issues: list[Issue]) -> None:
     """Drop Lokomotive's "empty = module default" values so lokonb's default applies, each with a warning."""
     def defaults(where: dict[str, Any], names_: tuple[str, ...], fields: tuple[Any, ...], base: str,
-                 raw: RawPath) -> None:
-        table = {f.name: f.default for f in fields}
+                 raw: RawPath, why: str = "it leaves the attribute out") -> None:
+        table = {f.name: f for f in fields}
         for name in names_:
             value = where.get(name)
             if value == "" or (type(value) is int and value == 0):
                 del where[name]
+                field_ = table[name]
+                default = field_.help.removeprefix("default ") if field_.default is DERIVED else repr(field_.default)
                 issues.append(Issue(
                     path=f"{base}.{name}" if base else name, severity="warning", rule="empty-default",
-                    message=f"{value!r} means the default for lokoctl (it leaves the attribute out); lokonb "
-                            f"uses the default {table[name]!r}", source=locate((*raw, name))))
+                    message=f"{value!r} means the default for lokoctl ({why}); lokonb uses the default {default}",
+                    source=locate((*raw, name))))
 
     defaults(cluster, _EMPTY_MEANS_DEFAULT["cluster"], CLUSTER_FIELDS, "", ("cluster",))
     for index, pool in enumerate(cluster.get("worker_pools", [])):
         defaults(pool, _EMPTY_MEANS_DEFAULT["pool"], POOL_FIELDS, f'worker_pool["{pool["name"]}"]',
                  ("cluster", "worker_pools", index))
+    if isinstance(cluster.get("oidc"), dict):
+        defaults(cluster["oidc"], _EMPTY_MEANS_DEFAULT["oidc"], OIDC_FIELDS, "oidc", ("cluster", "oidc"),
+                 why="its oidc block takes the default for an empty value")
 
 
 _NUMERAL = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
@@ -809,6 +817,20 @@ def _string_labels(cluster: dict[str, Any], locate: Locator, issues: list[Issue]
                         f"now a map: write {attr} = {{ {suggestion} }}"))
 
 
+def _repeated_components(components: list[tuple[_Source, str]], issues: list[Issue]) -> None:
+    """A component block given twice (in one file or across a directory): lokoctl finds a component's settings
+    by name and takes the first block, so the later ones are silently unused there."""
+    for name in dict.fromkeys(label for _s, label in components):
+        files = {id(s): s for s, label in components if label == name}.values()  # each file once, in order
+        places = [f"{s.path}:{line}" for s in files
+                  for line in s.inner(None, rf'^\s*component\s+"?{re.escape(name)}"?\s*\{{')]
+        if len(places) > 1:
+            issues.append(Issue(path=f'component["{name}"]', severity="warning", rule="components",
+                                source=places[1],
+                                message=f"is defined {len(places)} times ({', '.join(places)}); lokoctl uses the "
+                                        "first block's settings only: merge them into one block"))
+
+
 def _check_backend(source: _Source, name: str) -> None:
     if name not in BACKEND_ATTRS:
         raise ConfigError(f'backend "{name}" is not supported by lokonb (allowed: local, s3)',
@@ -914,11 +936,13 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
     # expression becomes an issue (INVALID value), reported with validation's issues.
     cluster, pool_lines = _cluster_raw(cluster_source, body, ctx, issues, cluster_line)
     state = _backend_state(*backends[0], ctx, issues) if backends else {}
-    components = [label for s in sources for label, _b in _blocks(s, "component")]
+    components = [(s, label) for s in sources for label, _b in _blocks(s, "component")]
     if components:
         issues.append(Issue(path="component", severity="warning", rule="components",
-                            message="components are not handled by lokonb: " + ", ".join(components)
+                            message="components are not handled by lokonb: "
+                                    + ", ".join(dict.fromkeys(label for _s, label in components))
                                     + " (install them with lokoctl or Helm)"))
+        _repeated_components(components, issues)
     locate = _locator(cluster_source, cluster_line, pool_lines, backends[0][0] if backends else None)
     _hcl_conversions(cluster)
     eras.check(cluster, locate, issues)  # before the legacy names and string forms it reads are reported

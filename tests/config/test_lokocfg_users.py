@@ -80,6 +80,16 @@ CASES: list[tuple[str, list[tuple[str, str, str]], tuple[str, str, str, str, tup
     ("label-template", [("cluster.lokocfg", 'worker_pool "pool-1"', 'worker_pool "${var.pool.name}"')],
      ("worker_pool", "error", "block", "a block label is plain text: HCL allows no ${...}",
       ("cluster.lokocfg", 'worker_pool "$'))),
+    # lokoctl's oidc takes "" as its default (an envsubst template with the variable unset)
+    ("oidc-empty-client-id", [("cluster.lokocfg", "oidc {}", 'oidc {\n    client_id = ""\n  }')],
+     ("oidc.client_id", "warning", "empty-default", "'' means the default for lokoctl (its oidc block takes the "
+      "default for an empty value); lokonb uses the default 'clusterauth'", ("cluster.lokocfg", "client_id"))),
+    ("oidc-empty-issuer", [("cluster.lokocfg", "oidc {}", 'oidc {\n    issuer_url = ""\n  }')],
+     ("oidc.issuer_url", "warning", "empty-default", "uses the default https://dex.<cluster_name>.<dns_zone>",
+      ("cluster.lokocfg", "issuer_url"))),
+    # the same component twice: lokoctl finds its settings by name and uses the first block
+    ("component-twice", [("more.lokocfg", "", 'component "contour" {\n  service_type = "NodePort"\n}\n')],
+     ('component["contour"]', "warning", "components", "is defined 2 times", ("more.lokocfg", "component"))),
 ]
 
 
@@ -99,3 +109,11 @@ def test_users_mistakes(tmp_path, case, edits, expected):
     if severity == "warning":  # nothing else is wrong with the directory
         assert not [i for i in issues if i.severity == "error"], issues
 
+
+def test_a_repeated_component_is_listed_once(tmp_path):
+    directory = _copy(tmp_path, [("more.lokocfg", "", 'component "dex" {}\n')])
+    warnings = read_lokocfg(directory, directory / "lokocfg.vars").warnings
+    listed = next(w for w in warnings if w.path == "component")
+    assert listed.message.count("dex") == 1
+    twice = next(w for w in warnings if w.path == 'component["dex"]')
+    assert twice.message.startswith(f"is defined 2 times ({_line(directory, 'components.lokocfg', 'dex')}, ")
