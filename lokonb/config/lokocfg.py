@@ -433,10 +433,15 @@ def _collect_variables(sources: list[_Source], issues: list[Issue]) -> _Vars:
             out.where[name] = (source, line)
             unknown = sorted(set(body) - set(_VARIABLE_ATTRS))
             if unknown:
+                where = source.attr_line(line, unknown[0]) or line
+                if _block_entries(body[unknown[0]]) is not None:  # Terraform's validation { } and the like
+                    raise ConfigError(f'variable "{name}": {unknown[0]} is a block, and a variable block takes '
+                                      "attributes only (default, type, description; lokoctl: \"Blocks are not "
+                                      'allowed here"): remove it', file=str(source.path), line=where)
                 close = difflib.get_close_matches(unknown[0], _VARIABLE_ATTRS, n=1, cutoff=0.6)
                 hint = f'did you mean "{close[0]}"?' if close else "allowed: default, type, description"
                 raise ConfigError(f'variable "{name}": unknown attribute {unknown[0]!r}; {hint}',
-                                  file=str(source.path), line=source.attr_line(line, unknown[0]) or line)
+                                  file=str(source.path), line=where)
             out.declared[name] = body.get("default", _UNSET)
     return out
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from lokonb.config import ConfigValidationError, read_lokocfg
+from lokonb.config import ConfigError, ConfigValidationError, read_lokocfg
 
 from .test_lokomotive_go_cases import _lookup
 
@@ -117,3 +117,19 @@ def test_a_repeated_component_is_listed_once(tmp_path):
     assert listed.message.count("dex") == 1
     twice = next(w for w in warnings if w.path == 'component["dex"]')
     assert twice.message.startswith(f"is defined 2 times ({_line(directory, 'components.lokocfg', 'dex')}, ")
+
+
+@pytest.mark.parametrize(("edit", "text", "where"), [
+    # Terraform's variable validation: lokoctl decodes a variable's body as attributes only
+    (("variables.lokocfg", 'default = "platform"\n',
+      'default = "platform"\n  validation {\n    condition     = true\n    error_message = "x"\n  }\n'),
+     'variable "team": validation is a block, and a variable block takes attributes only', "validation {"),
+    (("variables.lokocfg", 'default = "platform"', 'defualt = "platform"'),
+     "variable \"team\": unknown attribute 'defualt'; did you mean \"default\"?", "defualt"),
+])
+def test_variable_block_mistakes_stop_loading_at_their_line(tmp_path, edit, text, where):
+    directory = _copy(tmp_path, [edit])
+    with pytest.raises(ConfigError) as exc:
+        read_lokocfg(directory, directory / "lokocfg.vars")
+    assert text in exc.value.message
+    assert f"{exc.value.file}:{exc.value.line}" == _line(directory, "variables.lokocfg", where)
