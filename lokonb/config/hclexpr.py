@@ -20,6 +20,9 @@ import yaml
 SUPPORTED = "lokonb evaluates var.*, file(), pathexpand() and string templates"
 HEREDOC_RE = re.compile(r'^"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)\n?[ \t]*\2"$', re.DOTALL)
 IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+#: Terraform's references (``local.x``, ``module.m.out``...): lokoctl has none of them, so they are unsupported
+#: expressions, not text that lacks its quotes.
+REFERENCE_ROOTS = frozenset({"local", "module", "data", "path", "terraform", "each", "count", "self"})
 #: The rest of a dotted name after its first part (``.small`` of ``t3.small``, ``.2xlarge`` of ``m5.2xlarge``).
 DOTTED_RE = re.compile(r"(?:\s*\.\s*[A-Za-z0-9_-]+)+")
 NUMBER_RE = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
@@ -261,7 +264,8 @@ class Parser:
             return self.variable()
         if self.peek() in ("", ",", "]", "}", ")"):
             raise self.bare_name(name)
-        if self.peek() == "." and (dotted := DOTTED_RE.match(self.text, self.pos)) is not None:
+        dotted = DOTTED_RE.match(self.text, self.pos) if name not in REFERENCE_ROOTS else None
+        if self.peek() == "." and dotted is not None:
             self.pos = dotted.end()
             if self.peek() in ("", ",", "]", "}", ")"):  # t3.small, example.com: text without its quotes
                 text = name + dotted.group(0)

@@ -76,6 +76,9 @@ CASES: list[tuple[str, list[tuple[str, str, str]], tuple[str, str, str, str, tup
     ("cluster-unquoted-zone", [("cluster.lokocfg", '"users.example.org"', "users.example.org")],
      ("dns_zone", "error", "expression", 'write a string in quotes ("users.example.org")',
       ("cluster.lokocfg", "dns_zone "))),
+    ("cluster-terraform-reference", [("cluster.lokocfg", '"users.example.org"', "local.zone")],
+     ("dns_zone", "error", "expression", "unsupported expression `local.zone` (lokonb evaluates var.*",
+      ("cluster.lokocfg", "dns_zone "))),
     # HCL takes a block label literally: no templates
     ("label-template", [("cluster.lokocfg", 'worker_pool "pool-1"', 'worker_pool "${var.pool.name}"')],
      ("worker_pool", "error", "block", "a block label is plain text: HCL allows no ${...}",
