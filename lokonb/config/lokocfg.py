@@ -92,56 +92,25 @@ class _Source:
 _HEREDOC_START = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$")
 
 
-def _line_depths(text: str) -> list[int]:
-    """Brace depth at the start of every line; strings, comments and heredoc bodies do not count."""
-    depths: list[int] = []
+@dataclass(frozen=True)
+class _LineScan:
+    """What one HCL line leaves: the brace depth at its start, and the 1-based column of a string it leaves open."""
+
+    depth: int
+    open_quote: int | None
+
+
+def _scan_lines(text: str) -> list[_LineScan]:
+    """One pass over ``text`` the way HCL tokenizes it, line by line: strings (with the ``${ }``/``%{ }`` nesting
+    of templates, so ``"${file("x")}"`` is one string), ``#``/``//``/``/* */`` comments and heredoc bodies do not
+    count as braces. HCL strings cannot span lines, so a string is scanned within its line."""
+    out: list[_LineScan] = []
     depth, heredoc, in_comment = 0, None, False
     for line in text.split("\n"):
-        depths.append(depth)
-        if heredoc is not None:
-            if line.strip() == heredoc:
-                heredoc = None
-            continue
-        i, n = 0, len(line)
-        while i < n:
-            if in_comment:
-                end = line.find("*/", i)
-                if end < 0:
-                    break
-                in_comment, i = False, end + 2
-                continue
-            ch = line[i]
-            if ch == "#" or line.startswith("//", i):
-                break
-            if line.startswith("/*", i):
-                in_comment, i = True, i + 2
-                continue
-            if ch == '"':
-                i += 1
-                while i < n and line[i] != '"':
-                    i += 2 if line[i] == "\\" else 1
-            elif line.startswith("<<", i) and (m := _HEREDOC_START.match(line, i)):
-                heredoc = m.group(1)
-                break
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth = max(depth - 1, 0)
-            i += 1
-    return depths
-
-
-def _unclosed_string(text: str) -> tuple[int, int] | None:
-    """1-based (line, column) of the first quoted string that a line leaves open, heredocs and comments aside.
-
-    HCL strings cannot span lines, so that quote is the mistake (``worker_pool "pool {`` in Lokomotive's v0.1.0
-    AWS reference); the parser only notices it lines later, where the string's parity flips or the file ends.
-    Quotes inside ``${ ... }`` of a string (``"${file("x")}"``) are nested strings, not the end of the outer one.
-    """
-    heredoc, in_comment = None, False
-    for number, line in enumerate(text.split("\n"), start=1):
+        start = depth
         if heredoc is not None:
             heredoc = None if line.strip() == heredoc else heredoc
+            out.append(_LineScan(start, None))
             continue
         stack: list[list[Any]] = []  # ["str", column] or ["interp", brace depth]
         i, n = 0, len(line)
@@ -173,16 +142,34 @@ def _unclosed_string(text: str) -> tuple[int, int] | None:
             elif top is None and line.startswith("<<", i) and (m := _HEREDOC_START.match(line, i)):
                 heredoc = m.group(1)
                 break
-            elif top is not None and ch == "{":
-                top[1] += 1
-            elif top is not None and ch == "}":
-                top[1] -= 1
-                if top[1] == 0:
-                    stack.pop()
+            elif ch in "{}":
+                step = 1 if ch == "{" else -1
+                if top is None:
+                    depth = max(depth + step, 0)
+                else:  # a brace of an expression inside a template
+                    top[1] += step
+                    if top[1] == 0:
+                        stack.pop()
             i += 1
         opened = [entry for entry in stack if entry[0] == "str"]
-        if opened:
-            return number, opened[0][1]
+        out.append(_LineScan(start, opened[0][1] if opened else None))
+    return out
+
+
+def _line_depths(text: str) -> list[int]:
+    """Brace depth at the start of every line; strings, comments and heredoc bodies do not count."""
+    return [line.depth for line in _scan_lines(text)]
+
+
+def _unclosed_string(text: str) -> tuple[int, int] | None:
+    """1-based (line, column) of the first quoted string that a line leaves open, heredocs and comments aside.
+
+    HCL strings cannot span lines, so that quote is the mistake (``worker_pool "pool {`` in Lokomotive's v0.1.0
+    AWS reference); the parser only notices it lines later, where the string's parity flips or the file ends.
+    """
+    for number, line in enumerate(_scan_lines(text), start=1):
+        if line.open_quote is not None:
+            return number, line.open_quote
     return None
 
 

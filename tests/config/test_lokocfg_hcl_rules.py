@@ -151,3 +151,20 @@ def test_a_block_brace_on_the_next_line_is_refused_as_hcl_does(tmp_path, text, l
 def test_a_brace_line_inside_a_heredoc_is_no_block(tmp_path):
     body = '  worker_pool "p" {\n    count = 1\n    clc_snippets = [<<EOF\nsystemd\n{\nEOF\n    ]\n  }'
     assert read_lokocfg(_write(tmp_path, body)).config.worker_pools[0].clc_snippets == ("systemd\n{\n",)
+
+
+# one line scanner for brace depths and unclosed strings (lokocfg._scan_lines): braces inside a template's
+# `${ }` (even a quoted "}" there), comments and heredoc bodies are no block braces
+@pytest.mark.parametrize(("text", "depths", "open_quote"), [
+    ('x {\n  a = "${"}"}"\n}\ny = 1', [0, 1, 1, 0], None),
+    ('x {\n  a = "${ {k = "v"}["k"] }"\n  # }\n}', [0, 1, 1, 1], None),
+    ('x {\n  s = <<EOF\n}\nEOF\n}', [0, 1, 1, 1, 1], None),
+    ('x {\n  /* {\n  } */ b = "{"\n}', [0, 1, 1, 1], None),
+    ('worker_pool "pool {\n  count = 1\n}', [0, 0, 0], (1, 13)),
+    ('a = "${file("x")}"\nb = "open ${x}', [0, 0], (2, 5)),
+])
+def test_line_scanner(text, depths, open_quote):
+    from lokonb.config.lokocfg import _line_depths, _unclosed_string
+
+    assert _line_depths(text) == depths
+    assert _unclosed_string(text) == open_quote
