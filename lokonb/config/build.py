@@ -198,6 +198,7 @@ class Resolved:
     oidc: dict[str, Any] | None
     aws: dict[str, Any]
     state: dict[str, Any]
+    pools_reported: bool = False  # pools were given but none is usable, and the source said why (no V1 then)
 
 
 def resolve(raw: RawDefinition, col: Collector) -> Resolved:
@@ -230,7 +231,10 @@ def resolve(raw: RawDefinition, col: Collector) -> Resolved:
                                       level="oidc"), OIDC_FIELDS)
         if "issuer_url" not in oidc:
             oidc["issuer_url"] = f"https://dex.{valid_name}.{c.get('dns_zone')}"
-    return Resolved(cluster=c, pools=_resolve_pools(col, cluster_in, c), oidc=oidc, aws=aws, state=state)
+    pools = _resolve_pools(col, cluster_in, c)
+    # pool blocks the source could not read (a lokocfg's worker_pool label) were reported where they are
+    reported = pools is None or any(i.severity == "error" and i.path.startswith("worker_pool") for i in raw.issues)
+    return Resolved(cluster=c, pools=pools or [], oidc=oidc, aws=aws, state=state, pools_reported=reported)
 
 
 def _resolve_region(col: Collector, raw: RawDefinition, c: dict[str, Any], aws: dict[str, Any]) -> None:
@@ -247,14 +251,16 @@ def _resolve_region(col: Collector, raw: RawDefinition, c: dict[str, Any], aws: 
 
 
 def _resolve_pools(col: Collector, cluster_in: Mapping[str, Any], c: dict[str, Any]
-                   ) -> list[tuple[str, RawPath, dict[str, Any]]]:
+                   ) -> list[tuple[str, RawPath, dict[str, Any]]] | None:
+    """Each pool's (display base, raw path, attributes); None when pools were given but are unusable as a whole
+    (reported here)."""
     pools_in = cluster_in.get("worker_pools", [])
     if pools_in is None:
         pools_in = []
     if not isinstance(pools_in, list):
         col.add("worker_pools", f"expected a list of worker pools, got {show(pools_in)}",
                 raw=("cluster", "worker_pools"), rule="type")
-        return []
+        return None
     pools: list[tuple[str, RawPath, dict[str, Any]]] = []
     for i, data in enumerate(pools_in):
         name = data.get("name") if isinstance(data, Mapping) else None

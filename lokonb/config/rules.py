@@ -65,7 +65,7 @@ def _pools(r: Resolved) -> Iterator[tuple[str, RawPath, dict[str, Any]]]:
 # --- V1 / V2 / V3: pools and names --------------------------------------------------------------------------
 
 def v1_pools_exist(r: Resolved, col: Collector, env: Env) -> None:
-    if not r.pools:
+    if not r.pools and not r.pools_reported:
         col.add("worker_pool", "at least one worker pool must be defined", raw=("cluster",), rule="V1",
                 allowed="one or more worker_pool blocks (worker_pools list in YAML)")
 

@@ -168,3 +168,27 @@ def test_line_scanner(text, depths, open_quote):
 
     assert _line_depths(text) == depths
     assert _unclosed_string(text) == open_quote
+
+
+# worker pools given but unreadable are reported where they are, without "at least one worker pool must be defined"
+# on top (it sent the operator to add a pool that is there)
+@pytest.mark.parametrize("body", [
+    '  worker_pool "${var.x}" {\n    count = 1\n  }',
+    '  worker_pool "a" "b" {\n    count = 1\n  }',
+])
+def test_an_unreadable_worker_pool_is_not_also_a_missing_one(tmp_path, body):
+    errors = _errors(_write(tmp_path, body))
+    assert list(errors) == ["worker_pool"] and "label" in errors["worker_pool"][0]
+
+
+def test_worker_pools_that_are_no_list_are_not_also_missing(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(f"cluster:\n  cluster_name: c\n  dns_zone: example.com\n  ssh_pubkeys: ['{KEY}']\n"
+                    "  worker_pools: web\n")
+    with pytest.raises(ConfigValidationError) as info:
+        load_yaml(path)
+    assert [i.path for i in info.value.errors] == ["worker_pools"]
+
+
+def test_no_worker_pool_at_all_is_still_v1(tmp_path):
+    assert "at least one worker pool" in _errors(_write(tmp_path, ""))["worker_pool"][0]
