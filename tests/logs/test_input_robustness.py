@@ -80,6 +80,20 @@ def test_a_file_of_continuation_lines_is_one_orphan_record_at_any_block_size(tmp
     assert bool(a.records["orphan"].iloc[0]) and bool(a.records["truncated"].iloc[0])  # 2000 lines kept
 
 
+def _sequential_and_ranges(tmp_path, monkeypatch, lines: list[bytes]):
+    """``lines`` analysed with workers=1 and with workers=2, checked to be a sequential read and a merge of byte
+    ranges (no fallback)."""
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    used: list[bool] = []
+    orig = R.analyze_in_ranges
+    monkeypatch.setattr(R, "analyze_in_ranges", lambda run: used.append(orig(run)) or used[-1])
+    a = analyze([str(path)], workers=1, include=None, records="all")
+    b = analyze([str(path)], workers=2, include=None, records="all")
+    assert used == [False, True]
+    return a, b
+
+
 def test_byte_range_workers_move_a_boundary_off_a_continuation_line(tmp_path, monkeypatch):
     # chunk boundaries that fall inside a stack: the ranges start at the nearest record start instead
     monkeypatch.setattr(S, "BLOCK_BYTES", 16 << 10)
@@ -89,14 +103,7 @@ def test_byte_range_workers_move_a_boundary_off_a_continuation_line(tmp_path, mo
         lines.append(_klog(i))
         if i % 7 == 3:
             lines += [b"\tstack line %d" % j for j in range(40)]
-    path = tmp_path / "kube-apiserver.log"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    used: list[bool] = []
-    orig = R.analyze_in_ranges
-    monkeypatch.setattr(R, "analyze_in_ranges", lambda run: used.append(orig(run)) or used[-1])
-    a = analyze([str(path)], workers=1, include=None, records="all")
-    b = analyze([str(path)], workers=2, include=None, records="all")
-    assert used == [False, True]  # workers=1 reads sequentially, workers=2 merged its ranges (no fallback)
+    a, b = _sequential_and_ranges(tmp_path, monkeypatch, lines)
     assert _rows(a) == _rows(b)
     assert sum(n for _, n in _rows(a)) == len(lines)
 
@@ -132,14 +139,7 @@ def test_byte_range_workers_count_the_late_lines_of_their_range(tmp_path, monkey
     monkeypatch.setattr(R, "MIN_BYTES", 0)
     late, size = _over_limit("many_lines")
     lines = [_klog(i) for i in range(3, 40_000)] + late  # the long record is in the last range
-    path = tmp_path / "kube-apiserver.log"
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    used: list[bool] = []
-    orig = R.analyze_in_ranges
-    monkeypatch.setattr(R, "analyze_in_ranges", lambda run: used.append(orig(run)) or used[-1])
-    a = analyze([str(path)], workers=1, include=None, records="all")
-    b = analyze([str(path)], workers=2, include=None, records="all")
-    assert used == [False, True]
+    a, b = _sequential_and_ranges(tmp_path, monkeypatch, lines)
     assert _rows(a) == _rows(b)
     assert (len(lines) - size, size) in _rows(b)
     assert b.records["truncated"].sum() == 1
