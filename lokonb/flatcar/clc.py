@@ -19,7 +19,7 @@ from typing import Any
 from lokonb.flatcar import clc_sections as sec
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
 from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
-from lokonb.flatcar.ign2checks import check_output
+from lokonb.flatcar.ign2checks import check_config, check_output
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
     BOOL,
@@ -1180,6 +1180,8 @@ def _translate_clc(
     out["storage"] = {
         k: st[k] for k in ("directories", "disks", "files", "filesystems", "links", "raid") if k in st
     }
+    if not r.has_errors:  # ct validates its output only after a conversion without errors
+        check_config(out, cfg.pos, r)
     check_output(ctx.pairs, r)
     if boot_check and not r.has_errors:
         r.entries.extend(boot_conversion_warnings(out, text))

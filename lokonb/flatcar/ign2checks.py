@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from lokonb.flatcar import checks
+from lokonb.flatcar.clc_sections import go_quote
 from lokonb.flatcar.report import Report
 
 _LABEL_LIMITS = {"ext4": (16,), "btrfs": (256,), "xfs": (12,), "swap": (15,), "vfat": (11,)}
@@ -21,6 +22,34 @@ _ORDER = {
     "raid": 7,
     "unit": 8,
 }
+
+
+#: Config.Validate's node kinds (ignition v2_3 config.go checkFilesFilesystems), in its order: files, links,
+#: directories
+_NODE_KINDS = (("files", "File"), ("links", "Link"), ("directories", "Directory"))
+
+
+def check_config(out: dict[str, Any], pos: Any, r: Report) -> None:
+    """Ignition 2.3's Config.Validate, which runs first (at the document) when ct validates its output: a warning per
+    node naming a filesystem the config does not define, then one per filesystem redefining a name ("root" is
+    predefined). Both are warnings only: the name may come from an appended config."""
+    storage = out.get("storage", {})
+    defined = {"root"} | {fs.get("name", "") for fs in storage.get("filesystems", [])}
+    for key, kind in _NODE_KINDS:
+        for node in storage.get(key, []):
+            fs = node.get("filesystem", "")
+            if fs and fs not in defined:
+                r.warning(
+                    f"{kind} {go_quote(node.get('path', ''))} references nonexistent filesystem {go_quote(fs)}. "
+                    "(This is ok if it is defined in a referenced config)",
+                    pos,
+                )
+    seen = {"root"}
+    for fs in storage.get("filesystems", []):
+        name = fs.get("name", "")
+        if name in seen:
+            r.warning(f"Filesystem {go_quote(name)} shadows exising filesystem definition", pos)  # sic: "exising"
+        seen.add(name)
 
 
 def check_output(pairs: list[tuple[str, Any, dict[str, Any]]], r: Report) -> None:
