@@ -858,7 +858,7 @@ def _convert_passwd(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
         if g.get("gid") is not None:
             o["gid"] = g["gid"]
         o["name"] = g.get("name") or ""
-        if g.get("password_hash") is not None:
+        if g.get("password_hash"):  # a string in ct's Group and in PasswdGroup (omitempty), not a pointer: "" is unset
             o["passwordHash"] = g["password_hash"]
         _set(o, "system", g.get("system"))
         groups.append(o)
