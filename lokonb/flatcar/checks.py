@@ -46,9 +46,10 @@ _HEX = re.compile(r"^[0-9a-fA-F]*$")
 HASH_SIZES = {"sha512": 128, "sha256": 64}
 
 
-def url_error(url: str, schemes: tuple[str, ...], *, spec2: bool = True) -> str | None:
-    """Ignition's URL validation message for ``url`` or None: spec 2 (ct) wraps it as ``invalid url "<u>": <msg>``,
-    spec 3 (Ignition v2, hence Butane and ignition-validate) reports the bare message."""
+def url_error(url: str, schemes: tuple[str, ...], *, spec2: bool = True, wrap: bool | None = None) -> str | None:
+    """Ignition's URL validation message for ``url`` or None: spec 2 (ct) wraps it as ``invalid url "<u>": <msg>``
+    for file contents only (``wrap``, default ``spec2``: config and CA references report the bare message, as spec 3
+    (Ignition v2, hence Butane and ignition-validate) always does)."""
     msg = None
     try:
         go_url(url)
@@ -66,7 +67,7 @@ def url_error(url: str, schemes: tuple[str, ...], *, spec2: bool = True) -> str 
         msg = _s3_error(url, scheme)
     if msg is None:
         return None
-    return f"invalid url {_q(url)}: {msg}" if spec2 else msg
+    return f"invalid url {_q(url)}: {msg}" if (spec2 if wrap is None else wrap) else msg
 
 
 def proxy_error(url: str) -> str | None:

@@ -313,11 +313,8 @@ def _verification(v: Obj | None) -> dict[str, Any]:
 
 
 def _ref(ref: Obj) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if ref.get("source"):
-        out["source"] = ref["source"]
-    out["verification"] = _verification(ref.get("verification"))
-    return out
+    # Ignition 2.3's ConfigReference/CaReference: `json:"source"` has no omitempty, so "" is written
+    return {"source": ref.get("source") or "", "verification": _verification(ref.get("verification"))}
 
 
 def _node(entry: Obj, out: dict[str, Any]) -> None:
@@ -349,9 +346,7 @@ def _convert_ignition(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     conf = ign.get("config")
     if conf:
         appends = []
-        for ref in conf.get("append") or []:
-            if ref is None:
-                continue
+        for ref in _items(conf.get("append")):  # a null entry is a zero ConfigReference: source ""
             if _ref_url_ok(ref, ctx):
                 appends.append(_ref(ref))
                 ctx.pairs.append(("ref", ref, appends[-1]))
@@ -363,10 +358,9 @@ def _convert_ignition(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
             ctx.pairs.append(("ref", rep, out["ignition"]["config"]["replace"]))
     sec_ = (ign.get("security") or {}).get("tls") or {}
     cas = []
-    for ca in sec_.get("certificate_authorities") or []:
-        if ca is not None and _ref_url_ok(ca, ctx):
-            cas.append(_ref(ca))
-            ctx.pairs.append(("ref", ca, cas[-1]))
+    for ca in _items(sec_.get("certificate_authorities")):  # ct's security.go parses no URL: only validation does
+        cas.append(_ref(ca))
+        ctx.pairs.append(("ref", ca, cas[-1]))
     if cas:
         out["ignition"]["security"]["tls"]["certificateAuthorities"] = cas
     t = ign.get("timeouts") or {}

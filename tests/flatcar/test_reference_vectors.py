@@ -256,6 +256,16 @@ FIXES = [
     "ct-ignval2-warning-filesystem-shadows-empty-name",
     # ct: a group's password_hash is a plain string (omitempty in PasswdGroup), so "" is not written
     "ct-passwd-group-empty-password-hash",
+    # ct: config and CA references keep source "" (no omitempty) and null entries (zero structs); CAs are not
+    # URL-parsed while converting; reference URL errors are Ignition's bare messages (no `invalid url %q:` wrapper)
+    "ct-config-replace-empty-source",
+    "ct-config-append-null-and-empty-entries",
+    "ct-security-ca-null-and-empty-entries",
+    "ct-ignval2-error-ca-bad-scheme",
+    "ct-ignval2-error-ca-unparsable",
+    "ct-ignval2-error-append-bad-scheme",
+    "ct-ignval2-error-replace-bad-scheme",
+    "ct-ignval2-error-append-bad-data-url",
 ]
 
 
