@@ -898,7 +898,9 @@ def _convert_raid(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     res = []
     for r in _items((cfg.get("storage") or {}).get("raid")):
         o: dict[str, Any] = {
-            "devices": list(r["devices"]) if r.get("devices") is not None else None,
+            # ct's convertStringSliceToTypesDeviceSlice appends to a nil slice and Ignition's `json:"devices"` has no
+            # omitempty: absent and [] are both written as null
+            "devices": list(r["devices"]) if r.get("devices") else None,
             "level": r.get("level") or "",
             "name": r.get("name") or "",
         }

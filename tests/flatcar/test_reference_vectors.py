@@ -266,6 +266,8 @@ FIXES = [
     "ct-ignval2-error-append-bad-scheme",
     "ct-ignval2-error-replace-bad-scheme",
     "ct-ignval2-error-append-bad-data-url",
+    # ct: a RAID array's devices are appended to a nil slice and `json:"devices"` has no omitempty: [] is null
+    "ct-raid-empty-devices-null",
 ]
 
 
