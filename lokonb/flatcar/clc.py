@@ -431,16 +431,12 @@ def _convert_disks(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
         out["storage"]["disks"] = res
 
 
-def _opts_lines(
-    opts: list[tuple[str, str]], values: Obj, renames: dict[str, str], *, omit_zero: bool = False
-) -> list[str]:
-    """``--flag=value`` lines in table order. etcd options are Go pointers (emitted when set, even false/0);
-    flannel options are plain fields (``omit_zero``: empty strings and false are left out)."""
+def _opts_lines(opts: list[tuple[str, str]], values: Obj, renames: dict[str, str]) -> list[str]:
+    """``--flag=value`` lines in table order. etcd and flannel options are Go pointers in ct v0.9 (flannel since the
+    ignition v2_3 types; before, its fields were plain and omitted when zero): emitted when set, even "", false, 0."""
     lines = []
     for name, typ in opts:
         if name not in values or values[name] is None:
-            continue
-        if omit_zero and values[name] in ("", False, 0):
             continue
         v = values[name]
         flag = renames.get(name, name.replace("_", "-"))
@@ -657,11 +653,11 @@ def _convert_flannel(fl: Obj | None, meta: Any, ctx: _Ctx, units: list[dict[str,
             ("etcd_certfile", "cert-file"),
             ("etcd_keyfile", "key-file"),
         ):
-            if fl.get(key):
+            if fl.get(key) is not None:  # *string: set, even to ""
                 line += f" --{flag}={sec.go_quote(fl[key])}"
         line += f" set /coreos.com/network/config {sec.go_quote(nc)}"
         extra.append(line)
-    flags = _opts_lines(opts, fl, {"interface": "iface"}, omit_zero=True)
+    flags = _opts_lines(opts, fl, {"interface": "iface"})
     text = _wrapper_dropin(
         ctx,
         "FLANNEL_IMAGE_TAG",
@@ -1102,14 +1098,33 @@ def _check_flannel(fl: Obj, minor: int, ctx: _Ctx) -> None:
     nc = fl.get("network_config")
     if not nc:
         return
+
+    def not_json(token: str) -> None:
+        raise ValueError(token)
+
+    # ct's NetworkConfig.Validate: json.Unmarshal into a map[string]interface{} -- an object or null; NaN and
+    # Infinity are no JSON to Go
     try:
-        parsed = json.loads(nc)
+        parsed = json.loads(nc, parse_constant=not_json)
+        ok = parsed is None or isinstance(parsed, dict)
     except ValueError:
-        parsed = None
-    if not isinstance(parsed, dict):
-        ctx.r.error("flannel network config doesn't appear to be valid JSON", fl.at("network_config"))
-    elif minor == 7 and fl.get("kube_subnet_mgr"):
+        ok = False
+    # (*Flannel).Validate runs at the mapping before its fields, and its error stops the descent: no JSON check, no
+    # version warning, no unknown keys inside the mapping
+    if minor == 7 and fl.get("kube_subnet_mgr"):
+        node = getattr(fl, "node", None)
+        if node is not None:
+            start, end = node.start_mark, node.end_mark
+            ctx.r.entries[:] = [
+                e
+                for e in ctx.r.entries
+                if e.kind == "error"
+                or e.line is None
+                or not (start.line, start.column) <= (e.line - 1, (e.column or 1) - 1) < (end.line, end.column)
+            ]
         ctx.r.error("flannel network config cannot be provided if kube_subnet_mgr is set", fl.pos)
+    elif not ok:
+        ctx.r.error("flannel network config doesn't appear to be valid JSON", fl.at("network_config"))
 
 
 # ----------------------------------------------------------------------------------------------- public

@@ -295,7 +295,8 @@ def test_locksmith_start_without_length_skips_field_checks() -> None:
     ]
 
 
-def test_flannel_plain_fields_omit_zero_values() -> None:
-    t = translate_clc("flannel:\n  version: 0.7.1\n  kube_subnet_mgr: false\n  etcd_prefix: /x\n")
+def test_flannel_pointer_fields_write_zero_values() -> None:
+    # ct v0.9's Flannel0_x options are pointers (coreos ct flannel.go @387aea39, the ignition v2_3 era)
+    t = translate_clc('flannel:\n  version: 0.7.1\n  kube_subnet_mgr: false\n  etcd_prefix: ""\n')
     text = t.config["systemd"]["units"][0]["dropins"][0]["contents"]
-    assert "--kube-subnet-mgr" not in text and '--etcd-prefix="/x"' in text
+    assert text.endswith(' \\\n  --etcd-prefix="" \\\n  --kube-subnet-mgr=false')

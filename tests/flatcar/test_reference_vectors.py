@@ -268,6 +268,15 @@ FIXES = [
     "ct-ignval2-error-append-bad-data-url",
     # ct: a RAID array's devices are appended to a nil slice and `json:"devices"` has no omitempty: [] is null
     "ct-raid-empty-devices-null",
+    # ct v0.9: flannel options are pointers ("", false written; etcdctl flags when set), network_config is
+    # json.Unmarshal'd into a map (null ok, NaN not), (*Flannel).Validate runs first and stops the descent
+    "ct-error-flannel-kube-before-json",
+    "ct-error-flannel-kube-stops-descent",
+    "ct-error-flannel-network-config-nan",
+    "ct-flannel-0_7-zero-values-written",
+    "ct-flannel-empty-endpoints-in-etcdctl",
+    "ct-flannel-kube-false-with-network-config",
+    "ct-flannel-network-config-null",
 ]
 
 
