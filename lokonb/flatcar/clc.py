@@ -970,6 +970,21 @@ def _convert_update(cfg: Obj, out: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------------------- parse checks
 
 
+def _stop_descent(obj: Obj, ctx: _Ctx) -> None:
+    """A fatal struct-level Validate() in ct's parse-time walk returns before the struct's fields and its unused-key
+    check: drop the warnings and infos lokonb's decoder already reported inside that mapping (unknown keys, version
+    warnings)."""
+    node = getattr(obj, "node", None)
+    if node is None:
+        return
+    span = ((node.start_mark.line, node.start_mark.column), (node.end_mark.line, node.end_mark.column))
+
+    def inside(e: Any) -> bool:
+        return e.line is not None and span[0] <= (e.line - 1, (e.column or 1) - 1) < span[1]
+
+    ctx.r.entries[:] = [e for e in ctx.r.entries if e.kind == "error" or not inside(e)]
+
+
 def _parse_checks(cfg: Obj, ctx: _Ctx) -> None:
     """ct's parse-time validation (struct-level entries at the mapping, in struct order)."""
     r = ctx.r
@@ -985,7 +1000,8 @@ def _parse_checks(cfg: Obj, ctx: _Ctx) -> None:
         c = f.get("contents")
         if c is not None:
             n = sum(1 for v in ((c.get("remote") or {}).get("url"), c.get("inline"), c.get("local")) if v)
-            if n > 1:
+            if n > 1:  # FileContents.Validate: fatal, so nothing inside contents is walked
+                _stop_descent(c, ctx)
                 r.error("only one of the following can be set: local, inline, remote.url", c.pos)
     for d in storage.get("directories") or []:
         if d is not None and d.get("mode") is None:
@@ -1012,7 +1028,8 @@ def _check_update(cfg: Obj, ctx: _Ctx) -> None:
     if lock is None:
         return
     start, length = lock.get("window_start"), lock.get("window_length")
-    if bool(start) != bool(length):  # struct-level: its fields are not checked then
+    if bool(start) != bool(length):  # struct-level: neither its fields nor its unknown keys are checked then
+        _stop_descent(lock, ctx)
         r.error("window-start and window-length must both be specified", lock.pos)
         return
     strategy = lock.get("reboot_strategy")
@@ -1112,16 +1129,7 @@ def _check_flannel(fl: Obj, minor: int, ctx: _Ctx) -> None:
     # (*Flannel).Validate runs at the mapping before its fields, and its error stops the descent: no JSON check, no
     # version warning, no unknown keys inside the mapping
     if minor == 7 and fl.get("kube_subnet_mgr"):
-        node = getattr(fl, "node", None)
-        if node is not None:
-            start, end = node.start_mark, node.end_mark
-            ctx.r.entries[:] = [
-                e
-                for e in ctx.r.entries
-                if e.kind == "error"
-                or e.line is None
-                or not (start.line, start.column) <= (e.line - 1, (e.column or 1) - 1) < (end.line, end.column)
-            ]
+        _stop_descent(fl, ctx)
         ctx.r.error("flannel network config cannot be provided if kube_subnet_mgr is set", fl.pos)
     elif not ok:
         ctx.r.error("flannel network config doesn't appear to be valid JSON", fl.at("network_config"))
