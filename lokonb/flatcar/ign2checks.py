@@ -73,11 +73,13 @@ def _ref(src: Any, out: dict[str, Any], r: Report) -> None:
 
 
 def _node(src: Any, out: dict[str, Any], r: Report) -> None:
-    if not out.get("path", "").startswith("/"):
-        r.error("path not absolute", src.at("path"))
-    for key in ("group", "user"):
+    # Node's fields in Go order (the generated structs are alphabetical): filesystem, group, overwrite, path, user
+    for key in ("group", "path", "user"):
         o = out.get(key)
-        if o and "id" in o and o.get("name"):
+        if key == "path":
+            if not out.get("path", "").startswith("/"):
+                r.error("path not absolute", src.at("path"))
+        elif o and "id" in o and o.get("name"):
             r.error("cannot set both id and name", src.at(key))
 
 
@@ -89,9 +91,11 @@ def _mode(src: Any, out: dict[str, Any], r: Report) -> None:
 
 
 def _file(src: Any, out: dict[str, Any], r: Report) -> None:
+    """File.Validate at the file (fatal: nothing else of the file is checked), then Node's fields, then
+    FileEmbedded1's: append, contents (compression, source, verification), mode."""
     if out.get("append") and out.get("overwrite"):
         r.error("cannot set both append and overwrite to true", src.pos)
-    _mode(src, out, r)
+        return
     _node(src, out, r)
     c = out["contents"]
     contents = src.get("contents") or src
@@ -114,11 +118,12 @@ def _file(src: Any, out: dict[str, Any], r: Report) -> None:
         err = checks.hash_error(h, ("sha512",))
         if err:
             r.error(err, remote.at("verification") if remote else src.pos)
+    _mode(src, out, r)
 
 
 def _directory(src: Any, out: dict[str, Any], r: Report) -> None:
-    _mode(src, out, r)
     _node(src, out, r)
+    _mode(src, out, r)
 
 
 def _link(src: Any, out: dict[str, Any], r: Report) -> None:
@@ -218,6 +223,10 @@ def _filesystem(src: Any, out: dict[str, Any], r: Report) -> None:
 
 
 def _raid(src: Any, out: dict[str, Any], r: Report) -> None:
+    # Raid's fields in Go order: devices (ValidateDevices: one error per relative device), then level
+    for dev in out.get("devices") or []:
+        if not dev.startswith("/"):
+            r.error("path not absolute", src.at("devices"))
     level = out.get("level") or ""  # Ignition's switch is case-sensitive: RAID1 is unrecognized
     if level not in checks.RAID_LEVELS:
         r.error("unrecognized raid level", src.at("level"))
@@ -237,9 +246,9 @@ def _unit(src: Any, out: dict[str, Any], r: Report) -> None:
             f'unit "{out["name"]}" is enabled, but has no install section so enable does nothing',
             src.at("contents"),
         )
+    _dropins(src, out, r, "systemd")  # Unit's fields in Go order: contents, dropins, ..., name
     if not out["name"].endswith(checks.UNIT_EXTENSIONS):
         r.error("invalid systemd unit extension", src.at("name"))
-    _dropins(src, out, r, "systemd")
 
 
 def _dropins(src: Any, out: dict[str, Any], r: Report, kind: str) -> None:
@@ -258,13 +267,17 @@ def _dropins(src: Any, out: dict[str, Any], r: Report, kind: str) -> None:
 def _networkd(src: Any, out: dict[str, Any], r: Report) -> None:
     # Networkdunit and NetworkdDropin are checked by struct-level Validate() in Ignition 2.x (contents, then name): ct
     # reports them at the unit's / drop-in's mapping (ct config_test.go: `invalid networkd unit extension` at 4:7)
+    fatal = False
     if out.get("contents"):
         err = checks.unit_content_error(out["contents"])
         if err:
             r.error(err, src.pos)
+            fatal = True
     if not out["name"].endswith(checks.NETWORKD_EXTENSIONS):
         r.error("invalid networkd unit extension", src.pos)
-    _dropins(src, out, r, "networkd")
+        fatal = True
+    if not fatal:  # a struct-level error stops the descent to the drop-ins
+        _dropins(src, out, r, "networkd")
 
 
 _CHECKS = {
