@@ -148,14 +148,16 @@ def _disk(src: Any, out: dict[str, Any], r: Report) -> None:
     for part, psrc in zip(out.get("partitions", []), src.get("partitions") or [], strict=False):
         if psrc is None:
             continue
+        # Partition's fields in Go order (alphabetical): guid, label, ..., typeGuid
+        if part.get("guid") and not _GUID.match(part["guid"]):
+            r.error(_GUID_MSG, psrc.at("guid"))
         label = part.get("label")
         if label is not None and len(label.encode()) > 36:  # Go's len(): bytes, not characters
             r.error("partition labels may not exceed 36 characters", psrc.at("label"))
         if label is not None and ":" in label:
             r.warning("partition label will be truncated to text before the colon", psrc.at("label"))
-        for key, skey in (("guid", "guid"), ("typeGuid", "type_guid")):
-            if part.get(key) and not _GUID.match(part[key]):
-                r.error(_GUID_MSG, psrc.at(skey))
+        if part.get("typeGuid") and not _GUID.match(part["typeGuid"]):
+            r.error(_GUID_MSG, psrc.at("type_guid"))
 
 
 #: PasswdUser.Validate's checks, in its order (ignition v2_x passwd.go), one error per field set beside create
