@@ -631,7 +631,7 @@ class _Auditor:
         for ns in inv.namespaces:
             meta = ns.get("metadata") or {}
             self.ns_labels[str(meta["name"])] = dict(meta.get("labels") or {})
-        # ServiceAccount labels (dumps only): Calico's service-account profile gives them to the pods as pcsa.<key>
+        # ServiceAccount labels (dump or live list): the service-account profile gives them to pods as pcsa.<key>
         self.sa_labels: dict[tuple[str, str], dict[str, str]] = {}
         for sa in inv.service_accounts:
             meta = sa.get("metadata") or {}
@@ -893,9 +893,16 @@ def audit_inventory(
         if kind in UNEVALUATED_POLICY_KINDS:
             notes.append(f"{count} {key} object(s) not evaluated: {UNEVALUATED_POLICY_KINDS[kind]}")
     if not inv.service_accounts and _uses_sa_selectors(inv.global_policies + inv.calico_policies):
+        refused = inv.unlisted.get("serviceaccounts")
         notes.append(
-            "serviceAccountSelectors see service account names only: the source holds no ServiceAccount objects, so "
-            "selectors on their labels match no pod (add `kubectl get serviceaccounts -A -o yaml` to the dump)"
+            "serviceAccountSelectors see service account names only: "
+            + (
+                f"listing ServiceAccounts was refused ({refused}), so selectors on their labels match no pod and "
+                "verdicts of the pods they would select may be wrong (grant `list serviceaccounts` cluster-wide)"
+                if refused
+                else "the source holds no ServiceAccount objects, so selectors on their labels match no pod (add "
+                "`kubectl get serviceaccounts -A -o yaml` to the dump)"
+            )
         )
     if not auditor.gnp_names:
         notes.append(

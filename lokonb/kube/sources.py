@@ -24,7 +24,7 @@ KIND_SLOTS: Mapping[tuple[str, str], str] = {
     ("v1", "Pod"): "pods",
     ("v1", "Namespace"): "namespaces",
     ("v1", "Node"): "nodes",
-    ("v1", "ServiceAccount"): "service_accounts",  # labels for Calico serviceAccountSelectors (dumps only)
+    ("v1", "ServiceAccount"): "service_accounts",  # labels for Calico serviceAccountSelectors
     ("networking.k8s.io/v1", "NetworkPolicy"): "network_policies",
     ("networking.k8s.io/v1beta1", "NetworkPolicy"): "network_policies",  # old dumps; same semantics
     ("extensions/v1beta1", "NetworkPolicy"): "network_policies",
@@ -37,6 +37,7 @@ KIND_SLOTS: Mapping[tuple[str, str], str] = {
     ("crd.projectcalico.org/v1", "Tier"): "tiers",
     ("projectcalico.org/v3", "Tier"): "tiers",
 }
+_STATUS_NAMES = {403: "Forbidden", 404: "Not Found"}
 _DUMP_SUFFIXES = (".yaml", ".yml", ".json")
 #: Page size of list calls against a live cluster.
 LIST_CHUNK = 500
@@ -60,6 +61,8 @@ class Inventory:
     calico_installed: bool | None = None
     notes: list[str] = field(default_factory=list)
     ignored_kinds: dict[str, int] = field(default_factory=dict)
+    #: Resources (plural) a live cluster refused to list, with the status (e.g. "403 Forbidden").
+    unlisted: dict[str, str] = field(default_factory=dict)
 
     def add(self, obj: Mapping[str, Any], where: str) -> None:
         """File one object by apiVersion/kind (unknown kinds are counted in ``ignored_kinds``)."""
@@ -237,9 +240,10 @@ _CALICO_LISTS: tuple[tuple[str, str], ...] = (
 
 
 def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
-    """List pods, namespaces, nodes, NetworkPolicies and Calico policies through the kubernetes client.
+    """List pods, namespaces, nodes, service accounts, NetworkPolicies and Calico policies (kubernetes client).
 
-    Nodes are optional (a 403 becomes a note); a missing Calico CRD sets ``calico_installed=False``.
+    Nodes and service accounts are optional (a 403 becomes a note and an ``unlisted`` entry); a missing Calico
+    CRD sets ``calico_installed=False``.
     """
     from kubernetes import client
     from kubernetes.client.rest import ApiException
@@ -253,7 +257,7 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
     ser = api_client.sanitize_for_serialization
 
     def listed(
-        call: Any, what: str, api_version: str, kind: str, optional: bool = False
+        call: Any, what: str, api_version: str, kind: str, optional: str | None = None
     ) -> list[dict[str, Any]]:
         items: list[Any] = []
         token: str | None = None
@@ -265,8 +269,9 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
                 if not token:
                     break
         except ApiException as exc:
-            if optional and exc.status in (403, 404):
-                inv.notes.append(f"cannot list {what} ({exc.status}); node IMDS settings are not read")
+            if optional and exc.status in (403, 404):  # e.g. an RBAC-limited user: audit on, with a warning
+                inv.notes.append(f"cannot list {what} ({exc.status} {_STATUS_NAMES[exc.status]}); {optional}")
+                inv.unlisted[what] = f"{exc.status} {_STATUS_NAMES[exc.status]}"
                 return []
             raise translate_api_error(exc, verb="list", what=what) from None
         except Exception as exc:  # urllib3 connection errors and friends
@@ -277,7 +282,14 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
 
     inv.pods = listed(core.list_pod_for_all_namespaces, "pods", "v1", "Pod")
     inv.namespaces = listed(core.list_namespace, "namespaces", "v1", "Namespace")
-    inv.nodes = listed(core.list_node, "nodes", "v1", "Node", optional=True)
+    inv.nodes = listed(core.list_node, "nodes", "v1", "Node", optional="node IMDS settings are not read")
+    inv.service_accounts = listed(
+        core.list_service_account_for_all_namespaces,
+        "serviceaccounts",
+        "v1",
+        "ServiceAccount",
+        optional="service-account labels are unknown to Calico serviceAccountSelectors",
+    )
     inv.network_policies = listed(
         net.list_network_policy_for_all_namespaces, "networkpolicies", "networking.k8s.io/v1", "NetworkPolicy"
     )
