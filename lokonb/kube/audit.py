@@ -12,11 +12,11 @@ The model is the one Calico enforces on a Lokomotive cluster:
   ``to``) and ports (empty, or TCP 80 by number or ``port``..``endPort``; named ports never match an IP block)
   match allows it (rule 3).
 * Calico GlobalNetworkPolicies (and Calico NetworkPolicies) apply by ``selector``/``namespaceSelector``/
-  ``serviceAccountSelector`` and ``types``; they are evaluated by ``order`` (none = last), rule by rule
-  (``Allow``/``Deny``/``Pass``/``Log``); when policies applied in a tier but no rule decided, Calico's
-  implicit
-  deny drops the packet. That is how ``block-metadata-access`` blocks (its only rule allows everything *but*
-  the address) and why a NetworkPolicy allow, ordered before it, wins (rules 2-4).
+  ``serviceAccountSelector`` and ``types`` (absent in a ``crd.projectcalico.org/v1`` object: felix applies it to
+  ingress and egress; ``projectcalico.org/v3`` objects were defaulted from their rules); they are evaluated by
+  ``order`` (none = last), rule by rule (``Allow``/``Deny``/``Pass``/``Log``); when policies applied in a tier
+  but no rule decided, Calico's implicit deny drops the packet. That is how ``block-metadata-access`` blocks (its
+  only rule allows everything *but* the address) and why a NetworkPolicy allow, ordered before it, wins (rules 2-4).
 * No policy at all applies -> reachable: "no cluster-wide block".
 
 IMDSv2 knowledge (tokens required, hop limit) per node refines the answer for reachable pods: with
@@ -160,6 +160,8 @@ class _Policy:
     tier: str
     egress: list[dict[str, Any]]
     applies_to: Any  # callable(pod_ctx) -> bool
+    #: Why an egress-isolating policy without egress rules applies to egress at all (empty: its types say so).
+    untyped: str = ""
 
     @property
     def ref(self) -> str:
@@ -188,16 +190,21 @@ class _PodCtx:
     sa_labels: dict[str, str] = field(default_factory=dict)
 
 
-#: Where each policy kind keeps its types, and the defaulting both APIs apply when that list is absent *or empty*
-#: (Kubernetes ``SetDefaults_NetworkPolicy`` tests ``len(PolicyTypes) == 0``; Calico's ``types`` docs say "empty
-#: or nil"): Egress only when the policy has egress rules.
+#: Where each policy kind keeps its types. When the list is absent *or empty*, the Kubernetes API server
+#: (``SetDefaults_NetworkPolicy`` tests ``len(PolicyTypes) == 0``) and Calico's clientv3/API server
+#: (``defaultPolicyTypesField``, used by calicoctl and ``projectcalico.org/v3``) default it from the rules: Egress
+#: only when the policy has egress rules.
 _TYPES_FIELD = {"NetworkPolicy": "policyTypes", "Calico": "types"}
+#: Calico objects nothing defaulted: a ``crd.projectcalico.org/v1`` object written with kubectl bypasses clientv3
+#: (calicoctl and the API server store ``types``), and felix reads a missing list as Ingress *and* Egress
+#: (``PolKV.governsType``: "Back-compatibility: no Types means Ingress and Egress").
+UNDEFAULTED_API_VERSIONS = frozenset({"crd.projectcalico.org/v1"})
 
 
-def _isolates_egress(spec: Mapping[str, Any], kind: str) -> bool:
+def _isolates_egress(spec: Mapping[str, Any], kind: str, api_version: str | None = None) -> bool:
     types = spec.get(_TYPES_FIELD[kind])
     if not types:
-        return bool(spec.get("egress"))
+        return kind == "Calico" and api_version in UNDEFAULTED_API_VERSIONS or bool(spec.get("egress"))
     return "Egress" in types
 
 
@@ -286,7 +293,7 @@ def _calico_policy(obj: Mapping[str, Any], namespaced: bool) -> _Policy:
     if not isinstance(egress, list):
         raise DumpError(f"{where}: spec.egress must be a list")
     host_only = bool(spec.get("doNotTrack") or spec.get("preDNAT"))  # these apply to host endpoints only
-    isolates = _isolates_egress(spec, "Calico") and not host_only
+    isolates = _isolates_egress(spec, "Calico", str(obj.get("apiVersion"))) and not host_only
 
     def applies(pod: _PodCtx) -> bool:
         if not isolates or (ns is not None and pod.namespace != ns):
@@ -298,7 +305,10 @@ def _calico_policy(obj: Mapping[str, Any], namespaced: bool) -> _Policy:
         return sa_sel is None or sa_sel(pod.sa_labels)
 
     tier = str(spec.get("tier") or "default")
-    return _Policy(kind, name, ns, _order(spec.get("order"), where), tier, list(egress), applies)
+    untyped = ""
+    if isolates and not spec.get("types") and not egress:
+        untyped = f"no types in {obj.get('apiVersion')}: felix applies it to egress too"
+    return _Policy(kind, name, ns, _order(spec.get("order"), where), tier, list(egress), applies, untyped)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -766,6 +776,8 @@ class _Auditor:
                     if _is_block(last.name)
                     else f"blocked by {last.title}: {what} matches no rule; Calico's implicit deny applies"
                 )
+                if last.untyped:
+                    reason += f" ({last.untyped}, which has no egress rules)"
                 if k8s:
                     reason += "; " + "; ".join(m for m in misses if m.startswith("NetworkPolicy"))
                 return False, reason, last.ref
@@ -822,7 +834,8 @@ class _Auditor:
     @staticmethod
     def _miss_text(pol: _Policy, why_not: list[str]) -> str:
         if not pol.egress:
-            return f"{pol.title} selects the pod with no egress rules (default deny)"
+            why = f"; {pol.untyped}" if pol.untyped else ""
+            return f"{pol.title} selects the pod with no egress rules (default deny{why})"
         return f"{pol.title} selects the pod but allows no metadata access ({'; '.join(why_not)})"
 
 
@@ -904,6 +917,14 @@ def audit_inventory(
                 "`kubectl get serviceaccounts -A -o yaml` to the dump)"
             )
         )
+    for pol in auditor.policies:
+        if pol.untyped:
+            notes.append(
+                f"{pol.title} has no types and no egress rules: nothing defaulted them (written to "
+                "crd.projectcalico.org/v1 directly, not through calicoctl or the Calico API server), so felix "
+                "applies it to egress as well and the pods it selects lose all egress; set types: [Ingress] if "
+                "that is not meant"
+            )
     if not auditor.gnp_names:
         notes.append(
             "no GlobalNetworkPolicy found: nothing blocks the metadata endpoint cluster-wide "
