@@ -17,6 +17,8 @@ The model is the one Calico enforces on a Lokomotive cluster:
   ``order`` (none = last), rule by rule (``Allow``/``Deny``/``Pass``/``Log``); when policies applied in a tier
   but no rule decided, Calico's implicit deny drops the packet. That is how ``block-metadata-access`` blocks (its
   only rule allows everything *but* the address) and why a NetworkPolicy allow, ordered before it, wins (rules 2-4).
+* AdminNetworkPolicies run before the default tier and the BaselineAdminNetworkPolicy after it, as Calico tiers
+  (:mod:`lokonb.kube.admin_policy`).
 * No policy at all applies -> reachable: "no cluster-wide block".
 
 IMDSv2 knowledge (tokens required, hop limit) per node refines the answer for reachable pods: with
@@ -32,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lokonb.kube import admin_policy
 from lokonb.kube.calico_selector import NAMESPACED, Matcher, SelectorSyntaxError, compile_selector
 from lokonb.kube.errors import DumpError, PolicyInputError
 from lokonb.kube.labels import LabelSelector
@@ -55,9 +58,8 @@ COLUMNS: tuple[str, ...] = (
 )
 #: Policy kinds a dump may hold that the audit does not evaluate, and what that means for the verdicts.
 UNEVALUATED_POLICY_KINDS: dict[str, str] = {
-    "AdminNetworkPolicy": "it is evaluated before NetworkPolicies and may allow or deny pods' egress; "
-    "check the pods it selects by hand",
-    "BaselineAdminNetworkPolicy": "it applies after NetworkPolicies to pods no policy isolates",
+    "ClusterNetworkPolicy": "the successor of AdminNetworkPolicy (v1alpha2) is not modelled; it may allow or deny "
+    "pods' egress before NetworkPolicies, check the pods it selects by hand",
     "StagedGlobalNetworkPolicy": "staged policies are not enforced",
     "StagedNetworkPolicy": "staged policies are not enforced",
     "StagedKubernetesNetworkPolicy": "staged policies are not enforced",
@@ -153,7 +155,7 @@ class AuditResult:
 
 @dataclass
 class _Policy:
-    kind: str  # "NetworkPolicy" (Kubernetes), "GlobalNetworkPolicy", "CalicoNetworkPolicy"
+    kind: str  # "NetworkPolicy" (Kubernetes), "GlobalNetworkPolicy", "CalicoNetworkPolicy", "AdminNetworkPolicy", ...
     name: str
     namespace: str | None
     order: float | None
@@ -309,6 +311,22 @@ def _calico_policy(obj: Mapping[str, Any], namespaced: bool) -> _Policy:
     if isolates and not spec.get("types") and not egress:
         untyped = f"no types in {obj.get('apiVersion')}: felix applies it to egress too"
     return _Policy(kind, name, ns, _order(spec.get("order"), where), tier, list(egress), applies, untyped)
+
+
+def _admin_policy(obj: Mapping[str, Any], kind: str) -> _Policy:
+    meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+    name = str(meta["name"])
+    where = f"{kind} {name}"
+    subject = admin_policy.parse_subject(spec, where)
+    egress = admin_policy.validate_egress(spec.get("egress") or [], kind, where)
+    baseline = kind == "BaselineAdminNetworkPolicy"
+    order = 0.0 if baseline else admin_policy.priority(spec, where)
+    tier = admin_policy.BANP_TIER if baseline else admin_policy.ANP_TIER
+
+    def applies(pod: _PodCtx) -> bool:  # no egress rules: egress is not affected
+        return bool(egress) and subject(pod.namespace, pod.labels, pod.ns_labels)
+
+    return _Policy(kind, name, None, order, tier, list(egress), applies)
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -651,6 +669,8 @@ class _Auditor:
         self.policies = [_guarded(_k8s_policy, p) for p in inv.network_policies]
         self.policies += [_guarded(_calico_policy, p, False) for p in inv.global_policies]
         self.policies += [_guarded(_calico_policy, p, True) for p in inv.calico_policies]
+        self.policies += [_guarded(_admin_policy, p, "AdminNetworkPolicy") for p in inv.admin_policies]
+        self.policies += [_guarded(_admin_policy, p, "BaselineAdminNetworkPolicy") for p in inv.baseline_policies]
         # candidates per (tier, namespace): namespaced policies only ever select pods of their own namespace
         self._global: dict[str, list[_Policy]] = {}
         self._namespaced: dict[tuple[str, str], list[_Policy]] = {}
@@ -659,21 +679,30 @@ class _Auditor:
                 self._global.setdefault(p.tier, []).append(p)
             else:
                 self._namespaced.setdefault((p.tier, p.namespace), []).append(p)
-        tier_order: dict[str, float | None] = {}
+        # Calico creates the ANP/BANP tiers itself (ending in Pass); Tier objects in the source override these.
+        tier_order: dict[str, float | None] = {admin_policy.ANP_TIER: admin_policy.ANP_TIER_ORDER}
         #: What a tier does with traffic its policies select but no rule decides (Calico's tierprocessor: any
         #: defaultAction but Pass is Deny).
-        self.tier_end: dict[str, str] = {}
+        self.tier_end: dict[str, str] = {admin_policy.ANP_TIER: "Pass", admin_policy.BANP_TIER: "Pass"}
         for t in inv.tiers:
             name = str((t.get("metadata") or {}).get("name"))
             tier_spec = t.get("spec") or {}
             tier_order[name] = _order(tier_spec.get("order"), f"Tier {name}")
             self.tier_end[name] = TIER_END_ACTIONS.get(str(tier_spec.get("defaultAction")), "Deny")
         tiers = {p.tier for p in self.policies}
-        # Tiers run by order (none = last); the default tier runs last unless a Tier object orders it.
+        # Tiers run by order (none = last); the default tier runs last unless a Tier object orders it, and only
+        # the BANP tier after it.
         self.tiers = sorted(
-            tiers, key=lambda t: (tier_order.get(t) is None, tier_order.get(t) or 0.0, t == "default", t)
+            tiers,
+            key=lambda t: (
+                t == admin_policy.BANP_TIER,
+                tier_order.get(t) is None,
+                tier_order.get(t) or 0.0,
+                t == "default",
+                t,
+            ),
         )
-        unknown = [t for t in tiers if t != "default" and t not in tier_order]
+        unknown = [t for t in tiers if t not in ("default", admin_policy.BANP_TIER) and t not in tier_order]
         if unknown:
             inv.notes.append(
                 f"tier order unknown for {', '.join(sorted(unknown))} (no Tier objects): evaluated "
@@ -814,6 +843,8 @@ class _Auditor:
                 if pol.kind == "NetworkPolicy":
                     ok, why = self.match.k8s_rule(rule)
                     action = "Allow"
+                elif pol.kind in admin_policy.ACTIONS:
+                    action, ok, why = admin_policy.match_egress_rule(rule, self.match.ip, self.match.port, pol.kind)
                 else:
                     ok, why = self.match.calico_rule(rule, ctx, pol.namespace)
                     action = str(rule.get("action") or "").capitalize()
@@ -925,6 +956,12 @@ def audit_inventory(
                 "applies it to egress as well and the pods it selects lose all egress; set types: [Ingress] if "
                 "that is not meant"
             )
+    if inv.admin_policies or inv.baseline_policies:
+        notes.append(
+            "AdminNetworkPolicies are evaluated as Calico enforces them (3.29+, BaselineAdminNetworkPolicy 3.30+): "
+            "before every NetworkPolicy and the default tier's GlobalNetworkPolicies, the baseline after them; a "
+            "CNI without AdminNetworkPolicy support ignores them"
+        )
     if not auditor.gnp_names:
         notes.append(
             "no GlobalNetworkPolicy found: nothing blocks the metadata endpoint cluster-wide "

@@ -36,6 +36,8 @@ KIND_SLOTS: Mapping[tuple[str, str], str] = {
     ("projectcalico.org/v3", "GlobalNetworkSet"): "network_sets",
     ("crd.projectcalico.org/v1", "Tier"): "tiers",
     ("projectcalico.org/v3", "Tier"): "tiers",
+    ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"): "admin_policies",
+    ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy"): "baseline_policies",
 }
 _STATUS_NAMES = {403: "Forbidden", 404: "Not Found"}
 _DUMP_SUFFIXES = (".yaml", ".yml", ".json")
@@ -57,6 +59,8 @@ class Inventory:
     calico_policies: list[dict[str, Any]] = field(default_factory=list)
     network_sets: list[dict[str, Any]] = field(default_factory=list)
     tiers: list[dict[str, Any]] = field(default_factory=list)
+    admin_policies: list[dict[str, Any]] = field(default_factory=list)
+    baseline_policies: list[dict[str, Any]] = field(default_factory=list)
     #: False when the live cluster has no Calico CRDs; None when unknown (a dump).
     calico_installed: bool | None = None
     notes: list[str] = field(default_factory=list)

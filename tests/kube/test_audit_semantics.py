@@ -216,14 +216,14 @@ def test_unevaluated_policy_kinds_are_noted():
     inv.add(pod("p"), "t")
     inv.add(
         {
-            "apiVersion": "policy.networking.k8s.io/v1alpha1",
-            "kind": "AdminNetworkPolicy",
-            "metadata": {"name": "anp"},
+            "apiVersion": "policy.networking.k8s.io/v1alpha2",  # AdminNetworkPolicy v1alpha1 is evaluated
+            "kind": "ClusterNetworkPolicy",
+            "metadata": {"name": "cnp"},
         },
         "t",
     )
     notes = audit_inventory(inv).notes
-    assert any("AdminNetworkPolicy object(s) not evaluated" in n for n in notes)
+    assert any("ClusterNetworkPolicy object(s) not evaluated" in n for n in notes)
 
 
 @pytest.mark.parametrize(

@@ -173,3 +173,241 @@ def test_untyped_crd_policy_without_egress_rules_is_noted() -> None:
         _gnp("egress", {"selector": "all()", **EGRESS_DENY}),  # governs egress either way
     ):
         assert not any("has no types" in n for n in _notes([quiet])), quiet["metadata"]["name"]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# AdminNetworkPolicy / BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1), as Calico tiers
+# ------------------------------------------------------------------------------------------------------------
+
+NPAPI = "kubernetes-sigs/network-policy-api"
+ANP_TYPES = f"{NPAPI} apis/v1alpha1/adminnetworkpolicy_types.go@354de2d88611 (priority, Allow/Deny/Pass)"
+ANP_SHARED = f"{NPAPI} apis/v1alpha1/shared_types.go@a18add2e5f5f (subject, ports, peers fail closed)"
+ANP_INTEGRATION = (
+    f"{NPAPI} conformance/tests/admin-network-policy-core-integration.go@135bf4bf8706 "
+    "(+ conformance/base/api_integration/core-anp-np-banp.yaml@42095fba9e07)"
+)
+ANP_PRIORITY = f"{NPAPI} conformance/base/admin_network_policy/core-priority-field.yaml@c43707a70534"
+ANP_NODES = f"{NPAPI} conformance/base/admin_network_policy/extended-egress-selector-rules.yaml@0668b2f7a7c9"
+ANP_NETWORKS = (
+    f"{NPAPI} apis/v1alpha1 AdminNetworkPolicyEgressPeer.Networks (\"if you Allow or Deny traffic to 0.0.0.0/0, that "
+    "will allow or deny all IPv4 pod-to-pod traffic as well\")"
+)
+CALICO_ANP_TIER = (
+    "tigera/docs calico/network-policy/policy-tiers/tiered-policy.mdx (before PR 2416: tier adminnetworkpolicy, "
+    "order 1,000, default action Pass; ANP priority maps to policy order)"
+)
+
+ANP_API = "policy.networking.k8s.io/v1alpha1"
+WEB_NS = {"namespaces": {"matchLabels": {"team": "web"}}}
+TO_IMDS = {"networks": ["169.254.169.254/32"]}
+
+
+def _anp(name: str, prio: int, egress: list[Any], subject: Any = None, **spec: Any) -> dict[str, Any]:
+    body = {"priority": prio, "subject": WEB_NS if subject is None else subject, "egress": egress, **spec}
+    return {"apiVersion": ANP_API, "kind": "AdminNetworkPolicy", "metadata": {"name": name}, "spec": body}
+
+
+def _banp(egress: list[Any], subject: Any = None) -> dict[str, Any]:
+    body = {"subject": subject or WEB_NS, "egress": egress}
+    return {"apiVersion": ANP_API, "kind": "BaselineAdminNetworkPolicy", "metadata": {"name": "default"}, "spec": body}
+
+
+def _rule(action: str, to: list[Any] | None = None, ports: list[Any] | None = None) -> dict[str, Any]:
+    rule: dict[str, Any] = {"name": f"{action.lower()}-imds", "action": action, "to": to or [TO_IMDS]}
+    if ports is not None:
+        rule["ports"] = ports
+    return rule
+
+
+#: ANP rows whose verdict lokonb already gave while it ignored ANPs (kept as a conformance table); where an ANP or
+#: the BANP now decides or passes, the reason names it (the nodes-peer row and the Pass at priority 40).
+ANP_VECTORS: list[Row] = [
+    (
+        "integration 'pass-egress ... respect the match for network policy': Pass hands over to the NetworkPolicy",
+        ANP_INTEGRATION,
+        [_anp("pass-example", 10, [_rule("Pass")]), ALLOW_IMDS_NP],
+        {"x/a": True, "y/a": True},
+        "allowed by NetworkPolicy x/allow-imds egress rule 0",
+    ),
+    (
+        "ANP without egress rules does not affect egress: the block decides",
+        ANP_TYPES,
+        [BLOCK, _anp("ingress-only", 10, [], ingress=[{"action": "Allow", "from": [{"namespaces": {}}]}])],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
+    (
+        "portNumber UDP 80 does not match TCP 80",
+        ANP_SHARED,
+        [BLOCK, _anp("udp", 10, [_rule("Allow", ports=[{"portNumber": {"protocol": "UDP", "port": 80}}])])],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
+    (
+        "namedPort cannot match an address outside the cluster",
+        ANP_SHARED,
+        [BLOCK, _anp("named", 10, [_rule("Allow", ports=[{"namedPort": "http"}])])],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
+    (
+        "extended-egress-selector-rules: a nodes peer (Deny) selects node IPs, not the metadata address",
+        ANP_NODES,
+        [_anp("nodes", 75, [_rule("Deny", to=[{"nodes": {"matchLabels": {"kubernetes.io/os": "linux"}}}])])],
+        {"x/a": True},
+        "no rule of tier adminnetworkpolicy decides and the tier's defaultAction is Pass",
+    ),
+    (
+        "fail closed: an unknown peer in an Allow rule matches nothing",
+        ANP_SHARED,
+        [BLOCK, _anp("unknown", 10, [_rule("Allow", to=[{"futurePeer": {}}])])],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
+    (
+        "BANP after NetworkPolicies: a NetworkPolicy that isolates the pod decides; the BANP Allow never runs",
+        ANP_INTEGRATION,
+        [_np("x", "only-10", {"podSelector": {}, "policyTypes": ["Egress"],
+                              "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]}),
+         _banp([_rule("Allow")])],
+        {"x/a": False},
+        "egress-isolated by NetworkPolicy x/only-10",
+    ),
+    (
+        "BANP after the default tier: the block GNP decides before the BANP Allow",
+        CALICO_ANP_TIER,
+        [BLOCK, _banp([_rule("Allow")])],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
+    (
+        "priority-field: Pass moved to priority 40 skips the Deny at 50; the BANP allows",
+        ANP_PRIORITY,
+        [_anp("priority-50-example", 50, [_rule("Deny")]),
+         _anp("old-priority-60-new-priority-40-example", 40, [_rule("Pass")]), _banp([_rule("Allow")])],
+        {"x/a": True},
+        "allowed by BaselineAdminNetworkPolicy default egress rule 0",
+    ),
+    (
+        "Calico tiers: a Tier of order 100 runs before the adminnetworkpolicy tier (1,000); its allow wins",
+        CALICO_ANP_TIER,
+        [{"apiVersion": CRD, "kind": "Tier", "metadata": {"name": "sec"}, "spec": {"order": 100}},
+         _gnp("sec.imds", {"tier": "sec", "selector": "all()", "types": ["Egress"],
+                           "egress": [{"action": "Allow", "destination": {"nets": ["169.254.169.254/32"]}}]}),
+         _anp("deny", 10, [_rule("Deny")])],
+        {"x/a": True},
+        "allowed by GlobalNetworkPolicy sec.imds egress rule 0",
+    ),
+]
+
+#: ANP rows whose verdict lokonb got wrong while it noted ANPs/BANPs without evaluating them.
+ANP_VECTORS_FIXED: list[Row] = [
+    (
+        "integration 'Should Deny traffic to slytherin from gryffindor respecting ANP': Deny beats the NP allow",
+        ANP_INTEGRATION,
+        [_anp("pass-example", 10, [_rule("Deny")]), ALLOW_IMDS_NP],
+        {"x/a": False, "y/a": True},
+        "denied by AdminNetworkPolicy pass-example egress rule 0",
+    ),
+    (
+        "integration 'pass-egress ... respect the match for baseline admin network policy': no NP, the BANP denies",
+        ANP_INTEGRATION,
+        [_anp("pass-example", 10, [_rule("Pass")]), _banp([_rule("Deny")])],
+        {"x/a": False, "y/a": True},
+        "denied by BaselineAdminNetworkPolicy default egress rule 0",
+    ),
+    (
+        "priority-field: Deny at priority 50 runs before Pass at 60",
+        ANP_PRIORITY,
+        [_anp("priority-50-example", 50, [_rule("Deny")]),
+         _anp("old-priority-60-new-priority-40-example", 60, [_rule("Pass")]), _banp([_rule("Allow")])],
+        {"x/a": False},
+        "denied by AdminNetworkPolicy priority-50-example egress rule 0",
+    ),
+    (
+        "ANP Allow overrides NetworkPolicy and the default tier, so the block GNP too",
+        f"{ANP_TYPES}; {CALICO_ANP_TIER}",
+        [BLOCK, _anp("imds", 10, [_rule("Allow")],
+                     subject={"pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"pod": "a"}}}})],
+        {"x/a": True, "x/b": False, "y/a": True},
+        "allowed by AdminNetworkPolicy imds egress rule 0",
+    ),
+    (
+        "portRange TCP 1-1024 contains 80",
+        ANP_SHARED,
+        [BLOCK, _anp("range", 10, [_rule("Allow", ports=[{"portRange": {"protocol": "TCP", "start": 1, "end": 1024}}])],
+                     )],
+        {"x/a": True},
+        "allowed by AdminNetworkPolicy range egress rule 0",
+    ),
+    (
+        "networks 0.0.0.0/0 in a Deny rule denies the metadata address too",
+        ANP_NETWORKS,
+        [_anp("deny-v4", 10, [_rule("Deny", to=[{"networks": ["0.0.0.0/0"]}])])],
+        {"x/a": False, "y/a": True},
+        "denied by AdminNetworkPolicy deny-v4 egress rule 0",
+    ),
+    (
+        "fail closed: an unknown peer in a Deny rule denies everything",
+        ANP_SHARED,
+        [_anp("unknown", 10, [_rule("Deny", to=[{"futurePeer": {}}])])],
+        {"x/a": False},
+        "denied by AdminNetworkPolicy unknown egress rule 0",
+    ),
+    (
+        "subject pods: namespaceSelector AND podSelector",
+        ANP_SHARED,
+        [_anp("pods", 10, [_rule("Deny")],
+              subject={"pods": {"namespaceSelector": {}, "podSelector": {"matchLabels": {"pod": "a"}}}})],
+        {"x/a": False, "x/b": True, "y/a": False},
+        "denied by AdminNetworkPolicy pods egress rule 0",
+    ),
+]
+
+
+@pytest.mark.parametrize(ROW_FIELDS, ANP_VECTORS, ids=[r[0] for r in ANP_VECTORS])
+def test_anp_vectors_r3(case: str, source: str, objects: list[Any], expect: dict[str, bool], reason: str) -> None:
+    assert source
+    _check(case, objects, expect, reason)
+
+
+@pytest.mark.parametrize(ROW_FIELDS, ANP_VECTORS_FIXED, ids=[r[0] for r in ANP_VECTORS_FIXED])
+def test_anp_vectors_r3_fixed(case: str, source: str, objects: list[Any], expect: dict[str, bool], reason: str) -> None:
+    assert source
+    _check(case, objects, expect, reason)
+
+
+def test_admin_policies_are_noted_as_calico_enforces_them() -> None:
+    notes = _notes([_anp("deny", 10, [_rule("Deny")])])
+    assert any(n.startswith("AdminNetworkPolicies are evaluated as Calico enforces them") for n in notes)
+    assert not any("AdminNetworkPolicies are evaluated" in n for n in _notes([]))
+
+
+@pytest.mark.parametrize(
+    ("obj", "message"),
+    [
+        (_anp("no-subject", 10, [_rule("Deny")], subject={}), "spec.subject must set exactly one of namespaces, pods"),
+        (_anp("two", 10, [_rule("Deny")], subject={**WEB_NS, "pods": {}}), "spec.subject must set exactly one"),
+        (_anp("prio", 1001, [_rule("Deny")]), "spec.priority must be an integer from 0 to 1000, got 1001"),
+        (
+            _anp("accept", 10, [_rule("Accept")]),  # v1alpha2's word for Allow
+            "AdminNetworkPolicy accept: egress rule 0 is malformed (ValueError: action 'Accept'",
+        ),
+        (_anp("cidr", 10, [_rule("Deny", to=[{"networks": ["nope"]}])]), "networks entry 'nope' is not a CIDR"),
+        (_anp("no-to", 10, [{"action": "Deny"}]), "'to' must be a non-empty list of peers"),
+        (_banp([_rule("Pass")]), "action 'Pass' (allowed: Allow, Deny)"),
+    ],
+    ids=["no subject", "two subjects", "priority", "v1alpha2 action", "bad CIDR", "no to", "BANP Pass"],
+)
+def test_malformed_admin_policies_are_clear_errors(tmp_path: Any, capsys: Any, obj: Any, message: str) -> None:
+    import yaml
+
+    from lokonb.cli import main
+
+    from .test_upstream_vectors import _pod
+
+    dump = tmp_path / "dump.yaml"
+    dump.write_text(yaml.safe_dump_all([obj, _pod("x/a", {"pod": "a"})]))
+    assert main(["metadata", "audit", "--dump", str(dump)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
