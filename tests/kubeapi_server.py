@@ -28,9 +28,11 @@ Resources (table :data:`RESOURCES`): core/v1 ``pods`` (+ ``pods/{name}/log``), `
 ``services``, ``configmaps``, ``serviceaccounts``; networking.k8s.io/v1 ``networkpolicies``;
 apiextensions.k8s.io/v1 ``customresourcedefinitions``; crd.projectcalico.org/v1 ``globalnetworkpolicies``,
 ``networkpolicies``, ``globalnetworksets``; projectcalico.org/v3 ``globalnetworkpolicies``/``networkpolicies``
-(the Calico API server; off unless ``calico_apiserver=True``). Custom resources answer only while their CRD
-object exists in the store (``calico=True`` installs the Calico CRDs; :meth:`KubeApiServer.remove_crd` makes
-them disappear), so "CRD missing" is the real 404 with a ``Status`` body.
+(the Calico API server; off unless ``calico_apiserver=True``); policy.networking.k8s.io/v1alpha1
+``adminnetworkpolicies``/``baselineadminnetworkpolicies`` (CRDs in :data:`ADMIN_POLICY_CRDS`, installed on
+request). Custom resources answer only while their CRD object exists in the store (``calico=True`` installs the
+Calico CRDs, :meth:`KubeApiServer.install_crd` any other; :meth:`KubeApiServer.remove_crd` makes them disappear),
+so "CRD missing" is the real 404 with a ``Status`` body.
 
 Verbs: GET (object, namespaced list, all-namespaces list (chunked with ``limit``/``continue``) with
 ``labelSelector`` equality and set-based
@@ -93,6 +95,7 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 __all__ = [
+    "ADMIN_POLICY_CRDS",
     "CALICO_CRDS",
     "RESOURCES",
     "KubeApiServer",
@@ -152,10 +155,25 @@ RESOURCES: tuple[ResourceType, ...] = (
     ResourceType(
         "projectcalico.org", "v3", "networkpolicies", "NetworkPolicy", True, custom=True, aggregated=True
     ),
+    ResourceType(
+        "policy.networking.k8s.io", "v1alpha1", "adminnetworkpolicies", "AdminNetworkPolicy", False, custom=True
+    ),
+    ResourceType(
+        "policy.networking.k8s.io",
+        "v1alpha1",
+        "baselineadminnetworkpolicies",
+        "BaselineAdminNetworkPolicy",
+        False,
+        custom=True,
+    ),
 )
 
 #: CRD names installed with ``calico=True``.
-CALICO_CRDS: tuple[str, ...] = tuple(r.crd_name for r in RESOURCES if r.custom and not r.aggregated)
+CALICO_CRDS: tuple[str, ...] = tuple(
+    r.crd_name for r in RESOURCES if r.custom and not r.aggregated and r.group == "crd.projectcalico.org"
+)
+#: CRD names of kubernetes-sigs/network-policy-api (not installed by default: ``install_crd`` each).
+ADMIN_POLICY_CRDS: tuple[str, ...] = tuple(r.crd_name for r in RESOURCES if r.group == "policy.networking.k8s.io")
 
 _DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -637,7 +655,7 @@ class KubeApiServer:
                     "group": group,
                     "names": {"plural": plural, "kind": kind},
                     "scope": "Namespaced" if rtype and rtype.namespaced else "Cluster",
-                    "versions": [{"name": "v1", "served": True, "storage": True}],
+                    "versions": [{"name": rtype.version if rtype else "v1", "served": True, "storage": True}],
                 },
             }
         )

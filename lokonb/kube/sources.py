@@ -241,10 +241,15 @@ _CALICO_LISTS: tuple[tuple[str, str], ...] = (
     ("globalnetworksets", "network_sets"),
     ("tiers", "tiers"),
 )
+#: AdminNetworkPolicy API objects read from a live cluster: (plural, kind, Inventory attribute).
+_ADMIN_POLICY_LISTS: tuple[tuple[str, str, str], ...] = (
+    ("adminnetworkpolicies", "AdminNetworkPolicy", "admin_policies"),
+    ("baselineadminnetworkpolicies", "BaselineAdminNetworkPolicy", "baseline_policies"),
+)
 
 
 def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
-    """List pods, namespaces, nodes, service accounts, NetworkPolicies and Calico policies (kubernetes client).
+    """List pods, namespaces, nodes, service accounts, NetworkPolicies, Calico policies and AdminNetworkPolicies.
 
     Nodes and service accounts are optional (a 403 becomes a note and an ``unlisted`` entry); a missing Calico
     CRD sets ``calico_installed=False``.
@@ -300,17 +305,7 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
     inv.calico_installed = True
     for plural, slot in _CALICO_LISTS:
         try:
-            out = custom.list_cluster_custom_object("crd.projectcalico.org", "v1", plural, limit=LIST_CHUNK)
-            pages = [out]
-            while isinstance(out, dict) and (out.get("metadata") or {}).get("continue"):
-                out = custom.list_cluster_custom_object(
-                    "crd.projectcalico.org",
-                    "v1",
-                    plural,
-                    limit=LIST_CHUNK,
-                    _continue=out["metadata"]["continue"],
-                )
-                pages.append(out)
+            pages = _custom_pages(custom, "crd.projectcalico.org", "v1", plural)
         except ApiException as exc:
             if exc.status == 404:
                 if plural == "globalnetworkpolicies":
@@ -330,7 +325,36 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
         for page in pages:
             for item in (page.get("items") if isinstance(page, dict) else None) or []:
                 getattr(inv, slot).append({"apiVersion": "crd.projectcalico.org/v1", "kind": kind, **item})
+    for plural, kind, slot in _ADMIN_POLICY_LISTS:
+        try:
+            pages = _custom_pages(custom, "policy.networking.k8s.io", "v1alpha1", plural)
+        except ApiException as exc:
+            if exc.status == 404:  # the CRDs of network-policy-api are not installed: there are none
+                continue
+            if exc.status == 403:
+                inv.notes.append(
+                    f"cannot list {plural} (403 Forbidden): they are not evaluated, and they decide before "
+                    "(AdminNetworkPolicy) or after (baseline) NetworkPolicies"
+                )
+                inv.unlisted[plural] = "403 Forbidden"
+                continue
+            raise translate_api_error(exc, verb="list", what=f"{plural}.policy.networking.k8s.io") from None
+        for page in pages:
+            for item in (page.get("items") if isinstance(page, dict) else None) or []:
+                getattr(inv, slot).append({"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": kind, **item})
     return inv
+
+
+def _custom_pages(custom: Any, group: str, version: str, plural: str) -> list[Any]:
+    """Every page of a cluster-wide custom object list (``limit``/``continue``)."""
+    out = custom.list_cluster_custom_object(group, version, plural, limit=LIST_CHUNK)
+    pages = [out]
+    while isinstance(out, dict) and (out.get("metadata") or {}).get("continue"):
+        out = custom.list_cluster_custom_object(
+            group, version, plural, limit=LIST_CHUNK, _continue=out["metadata"]["continue"]
+        )
+        pages.append(out)
+    return pages
 
 
 def _continue_token(meta: Any) -> str | None:
