@@ -207,6 +207,8 @@ def _isolates_egress(spec: Mapping[str, Any], kind: str, api_version: str | None
     types = spec.get(_TYPES_FIELD[kind])
     if not types:
         return kind == "Calico" and api_version in UNDEFAULTED_API_VERSIONS or bool(spec.get("egress"))
+    if kind == "Calico":  # felix compares with strings.EqualFold; older Calico CRDs accept any string
+        return any(str(t).lower() == "egress" for t in types)
     return "Egress" in types
 
 

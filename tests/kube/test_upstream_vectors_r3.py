@@ -112,7 +112,8 @@ TYPES_VECTORS: list[Row] = [
 
 #: Rows lokonb got wrong before this file: a crd.projectcalico.org/v1 policy without types and without egress
 #: rules was read as ingress-only (clientv3's defaulting), but nothing defaults a CRD written with kubectl, and felix
-#: applies such a policy to egress too, so the pods it selects lose all egress.
+#: applies such a policy to egress too, so the pods it selects lose all egress. The last row (lower-case types, which
+#: older Calico CRDs accept and felix compares with EqualFold) came with its own fix.
 TYPES_VECTORS_FIXED: list[Row] = [
     (
         "felix + processors: a CRD GNP without types and with ingress rules only governs egress (implicit deny)",
@@ -134,6 +135,13 @@ TYPES_VECTORS_FIXED: list[Row] = [
         [_cnp("x", "no-rules", {"selector": "all()"})],
         {"x/a": False, "x/b": False, "y/a": True},
         "blocked by Calico NetworkPolicy x/no-rules",
+    ),
+    (
+        "felix: types are compared with strings.EqualFold, so a CRD's types [egress] governs egress",
+        FELIX_TYPES,
+        [_gnp("lower", {"order": 1, "selector": "all()", "types": ["egress"], **EGRESS_DENY})],
+        {"x/a": False},
+        "denied by GlobalNetworkPolicy lower egress rule 0",
     ),
 ]
 
