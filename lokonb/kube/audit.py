@@ -72,6 +72,14 @@ TIER_END_ACTIONS: dict[str, str] = {"Pass": "Pass"}
 #: ``conversion.NamespaceToProfile``/``ServiceAccountToProfile``); each profile also labels its object's name.
 PROFILE_LABEL_PREFIXES: dict[str, str] = {"namespace": "pcns.", "serviceaccount": "pcsa."}
 PROFILE_NAME_LABEL = "projectcalico.org/name"
+#: Calico rule CIDR lists felix filters to the packet's IP version (FilterRuleToIPVersion): a list left empty by
+#: the filter drops the whole rule for that version.
+_CALICO_NET_FIELDS: tuple[tuple[str, str], ...] = (
+    ("source", "nets"),
+    ("source", "notNets"),
+    ("destination", "nets"),
+    ("destination", "notNets"),
+)
 _PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMPV6": 58, "SCTP": 132, "UDPLITE": 136}
 
 
@@ -456,6 +464,11 @@ class _Matcher:
             return False, f"protocol {rule.get('protocol')}"
         if self._protocol(rule.get("notProtocol")) == 6:
             return False, "notProtocol TCP"
+        for side, key in _CALICO_NET_FIELDS:
+            nets = (rule.get(side) or {}).get(key) or []
+            if nets and not any((":" in str(n)) == (self.ip.version == 6) for n in nets):
+                v = self.ip.version
+                return False, f"{side} {key} hold no IPv{v} CIDR, so felix drops the rule for IPv{v} traffic"
         src = rule.get("source") or {}
         ok, why = self._calico_source(src, pod)
         if not ok:
@@ -464,28 +477,16 @@ class _Matcher:
         return self._calico_destination(dst, policy_ns)
 
     def _calico_source(self, src: Mapping[str, Any], pod: _PodCtx) -> tuple[bool, str]:
-        if src.get("nets"):
-            if not pod.ips:
-                return False, "source nets given but the pod IP is unknown"
-            if not any(
-                any(
-                    ip in ipaddress.ip_network(str(n), strict=False)
-                    for n in src["nets"]
-                    if ipaddress.ip_network(str(n), strict=False).version == ip.version
-                )
-                for ip in pod.ips
-            ):
+        # the packet leaves from the pod address of the destination's family
+        ips = [ip for ip in pod.ips if ip.version == self.ip.version]
+        nets = [ipaddress.ip_network(str(n), strict=False) for n in src.get("nets") or []]
+        if nets:
+            if not ips:
+                return False, f"source nets given but the pod's IPv{self.ip.version} address is unknown"
+            if not any(ip in net for net in nets for ip in ips if net.version == ip.version):
                 return False, "source nets do not contain the pod IP"
-        if (
-            src.get("notNets")
-            and pod.ips
-            and any(
-                ip in ipaddress.ip_network(str(n), strict=False)
-                for n in src["notNets"]
-                for ip in pod.ips
-                if ipaddress.ip_network(str(n), strict=False).version == ip.version
-            )
-        ):
+        not_nets = [ipaddress.ip_network(str(n), strict=False) for n in src.get("notNets") or []]
+        if any(ip in net for net in not_nets for ip in ips if net.version == ip.version):
             return False, "source notNets contain the pod IP"
         if src.get("selector") and not compile_selector(str(src["selector"]))(pod.calico_labels):
             return False, f"source selector {src['selector']!r} does not match the pod"

@@ -184,6 +184,75 @@ def test_untyped_crd_policy_without_egress_rules_is_noted() -> None:
 
 
 # ------------------------------------------------------------------------------------------------------------
+# felix renders each Calico rule per IP version, its CIDR lists filtered to that version
+# ------------------------------------------------------------------------------------------------------------
+
+FELIX_FILTER = (
+    "projectcalico/calico felix/rules/policy.go@c7b9d13b1b2b (FilterRuleToIPVersion: a nets/notNets list with no "
+    "CIDR of the version drops the rule; 'allow from 10.0.0.1,feed::beef' keeps its IPv4 part)"
+)
+ALLOW_ALL = {"action": "Allow"}
+
+#: Rows lokonb answered as felix does before this section was written.
+FILTER_VECTORS: list[Row] = [
+    (
+        "mixed destination nets without ipVersion: the IPv4 part still matches (the comment's example)",
+        FELIX_FILTER,
+        [BLOCK, _gnp("mixed", {"order": 1, "selector": "all()", "types": ["Egress"], "egress": [
+            {"action": "Allow", "destination": {"nets": ["169.254.169.254/32", "fd00:ec2::254/128"]}}]})],
+        {"x/a": True},
+        "allowed by GlobalNetworkPolicy mixed egress rule 0",
+    ),
+    (
+        "mixed destination notNets: the IPv4 part (10.0.0.0/8) leaves the address matched, the Deny applies",
+        FELIX_FILTER,
+        [_gnp("mixed-not", {"order": 1, "selector": "all()", "types": ["Egress"], "egress": [
+            {"action": "Deny", "destination": {"notNets": ["10.0.0.0/8", "fd00::/8"]}}, ALLOW_ALL]})],
+        {"x/a": False},
+        "denied by GlobalNetworkPolicy mixed-not egress rule 0",
+    ),
+    (
+        "IPv6-only destination nets never match IPv4 traffic",
+        FELIX_FILTER,
+        [_gnp("v6-deny", {"order": 1, "selector": "all()", "types": ["Egress"], "egress": [
+            {"action": "Deny", "destination": {"nets": ["fd00:ec2::254/128"]}}, ALLOW_ALL]})],
+        {"x/a": True},
+        "allowed by GlobalNetworkPolicy v6-deny egress rule 1",
+    ),
+]
+
+#: Rows lokonb got wrong: a negated list with no CIDR of the packet's family matched (nothing excluded the address),
+#: but felix drops the whole rule for that family.
+FILTER_VECTORS_FIXED: list[Row] = [
+    (
+        "IPv6-only destination notNets without ipVersion: the rule is dropped for IPv4, so it allows nothing",
+        FELIX_FILTER,
+        [BLOCK, _gnp("v6-block", {"order": 1, "selector": "all()", "types": ["Egress"], "egress": [
+            {"action": "Allow", "destination": {"notNets": ["fd00:ec2::254/128"]}}]})],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
+    (
+        "IPv6-only source notNets: the Deny is dropped for IPv4 and the next rule allows",
+        FELIX_FILTER,
+        [_gnp("v6-src", {"order": 1, "selector": "all()", "types": ["Egress"], "egress": [
+            {"action": "Deny", "source": {"notNets": ["fd00::/8"]}}, ALLOW_ALL]})],
+        {"x/a": True},
+        "allowed by GlobalNetworkPolicy v6-src egress rule 1",
+    ),
+]
+
+
+@pytest.mark.parametrize(ROW_FIELDS, FILTER_VECTORS + FILTER_VECTORS_FIXED,
+                         ids=[r[0] for r in FILTER_VECTORS + FILTER_VECTORS_FIXED])
+def test_ip_version_filter_vectors_r3(
+    case: str, source: str, objects: list[Any], expect: dict[str, bool], reason: str
+) -> None:
+    assert source
+    _check(case, objects, expect, reason)
+
+
+# ------------------------------------------------------------------------------------------------------------
 # AdminNetworkPolicy / BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1), as Calico tiers
 # ------------------------------------------------------------------------------------------------------------
 
