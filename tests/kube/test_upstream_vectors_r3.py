@@ -28,6 +28,7 @@ CALICO_NP_E2E = (
 )
 
 CRD = "crd.projectcalico.org/v1"
+IMDS_CIDR = "169.254.169.254/32"
 V3 = "projectcalico.org/v3"
 
 
@@ -181,6 +182,63 @@ def test_untyped_crd_policy_without_egress_rules_is_noted() -> None:
         _gnp("egress", {"selector": "all()", **EGRESS_DENY}),  # governs egress either way
     ):
         assert not any("has no types" in n for n in _notes([quiet])), quiet["metadata"]["name"]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# real-world metadata policies published for Calico, and the null podSelector of the ANP integration manifest
+# ------------------------------------------------------------------------------------------------------------
+
+GIST_KAAS = "gist.github.com/zetaab/3408b9992630133f822644463ec81906 (default-deny-cloud-metadata + allow-all, 2022)"
+GIST_EKS = "gist.github.com/dylanenabled/11e9e4a74d52ad437fe13cbf309b16e1 (deny-ec2-instance-metadata, calicoctl)"
+NULL_SELECTOR = (
+    "kubernetes-sigs/network-policy-api conformance/base/api_integration/core-anp-np-banp.yaml@42095fba9e07 "
+    "(podSelector: null)"
+)
+KAAS_NS = "team != 'web'"  # stands for the gist's kaas.foobar.com/allow-cloud-meta != 'true'
+
+#: Published policies, mapped to lokonb's pods (all answered as Calico does before this file).
+EXAMPLE_VECTORS: list[Row] = [
+    (
+        "KaaS gist: a GNP without selector, namespaceSelector only, denies the address at order 10",
+        GIST_KAAS,
+        [_gnp("default-deny-cloud-metadata", {"order": 10, "types": ["Egress"], "namespaceSelector": KAAS_NS,
+                                              "egress": [{"action": "Deny", "destination": {"nets": [IMDS_CIDR]}}]}),
+         _gnp("allow-all", {"order": 5000, "types": ["Egress"], "namespaceSelector": KAAS_NS,
+                            "egress": [{"action": "Allow", "destination": {"nets": ["0.0.0.0/0"]}}]})],
+        {"y/a": False, "x/a": True},
+        "denied by GlobalNetworkPolicy default-deny-cloud-metadata egress rule 0",
+    ),
+    (
+        "KaaS gist: the namespaces the selector leaves out are not selected by either policy",
+        GIST_KAAS,
+        [_gnp("default-deny-cloud-metadata", {"order": 10, "types": ["Egress"], "namespaceSelector": KAAS_NS,
+                                              "egress": [{"action": "Deny", "destination": {"nets": [IMDS_CIDR]}}]})],
+        {"x/a": True},
+        "does not select this pod",
+    ),
+    (
+        "EKS gist: a v3 GNP without selector (all()) and source: {} denies the address",
+        GIST_EKS,
+        [_gnp("deny-ec2-instance-metadata", {"order": 0, "types": ["Egress"], "egress": [
+            {"action": "Deny", "destination": {"nets": [IMDS_CIDR]}, "source": {}}]}, V3)],
+        {"x/a": False, "y/a": False},
+        "denied by GlobalNetworkPolicy deny-ec2-instance-metadata egress rule 0",
+    ),
+    (
+        "core-anp-np-banp.yaml: podSelector null selects every pod of the namespace",
+        NULL_SELECTOR,
+        [BLOCK, _np("x", "null-selector", {"podSelector": None, "policyTypes": ["Egress"],
+                                           "egress": [{"to": [IMDS]}]})],
+        {"x/a": True, "x/b": True, "y/a": False},
+        "allowed by NetworkPolicy x/null-selector egress rule 0",
+    ),
+]
+
+
+@pytest.mark.parametrize(ROW_FIELDS, EXAMPLE_VECTORS, ids=[r[0] for r in EXAMPLE_VECTORS])
+def test_example_vectors_r3(case: str, source: str, objects: list[Any], expect: dict[str, bool], reason: str) -> None:
+    assert source
+    _check(case, objects, expect, reason)
 
 
 # ------------------------------------------------------------------------------------------------------------
