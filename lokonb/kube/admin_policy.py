@@ -108,7 +108,7 @@ def _peers(to: Any, ip: ipaddress.IPv4Address | ipaddress.IPv6Address, action: s
 
 
 def _ports(ports: Any, port: int) -> tuple[bool, str]:
-    if ports is None:
+    if ports is None or ports == []:  # "If Ports is not set then the rule does not filter traffic via port"
         return True, ""
     if not isinstance(ports, list):
         raise TypeError("'ports' must be a list")

@@ -468,6 +468,13 @@ ANP_VECTORS_FIXED: list[Row] = [
         "allowed by AdminNetworkPolicy imds egress rule 0",
     ),
     (
+        "ports: [] filters no port, like ports left out (reading: an empty list names no port to filter on)",
+        ANP_SHARED,
+        [BLOCK, _anp("no-ports", 10, [_rule("Allow", ports=[])])],
+        {"x/a": True},
+        "allowed by AdminNetworkPolicy no-ports egress rule 0",
+    ),
+    (
         "portRange TCP 1-1024 contains 80",
         ANP_SHARED,
         [BLOCK, _anp("range", 10, [_rule("Allow", ports=[{"portRange": {"protocol": "TCP", "start": 1, "end": 1024}}])],
