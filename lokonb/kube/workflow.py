@@ -37,6 +37,29 @@ REASON_EXPLANATIONS: tuple[tuple[str, str, str], ...] = (
         "IMDSv2 with hop limit 1 does not stop it either. Keep such pods few and trusted.",
     ),
     (
+        r"^allowed by AdminNetworkPolicy",
+        "allowed by an AdminNetworkPolicy",
+        "A cluster administrator's AdminNetworkPolicy allows TCP 80 to the address. It is evaluated before every "
+        "NetworkPolicy and block-metadata-access, so nothing below it can block. Check the pods it selects.",
+    ),
+    (
+        r"^allowed by BaselineAdminNetworkPolicy",
+        "allowed by the BaselineAdminNetworkPolicy",
+        "No NetworkPolicy or Calico policy selects the pod and the baseline policy allows the address: apply "
+        "block-metadata-access, which is evaluated before the baseline.",
+    ),
+    (
+        r"^denied by (Baseline)?AdminNetworkPolicy",
+        "denied by an admin policy",
+        "An AdminNetworkPolicy (or the baseline) Deny rule matches the connection.",
+    ),
+    (
+        r"^no rule of tier .* defaultAction is Pass",
+        "passed to the profile",
+        "The policies of a tier ending in Pass (such as the AdminNetworkPolicy tier) decided nothing, no later "
+        "tier selects the pod, and the namespace profile allows all egress.",
+    ),
+    (
         r"^allowed by NetworkPolicy",
         "allowed on purpose (NetworkPolicy)",
         "An egress NetworkPolicy allows TCP 80 to the address. NetworkPolicies are evaluated before "

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from lokonb.kube.metadata import render_block_policy
+
 from .test_upstream_vectors_r2 import BLOCK, IMDS, ROW_FIELDS, Row, _check, _np
 
 FELIX_TYPES = (
@@ -553,3 +555,28 @@ def test_malformed_admin_policies_are_clear_errors(tmp_path: Any, capsys: Any, o
     assert main(["metadata", "audit", "--dump", str(dump)]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("objects", "category"),
+    [
+        ([BLOCK, _anp("imds", 10, [_rule("Allow")])], "allowed by an AdminNetworkPolicy"),
+        ([_anp("pass", 10, [_rule("Pass")]), _banp([_rule("Allow")])], "allowed by the BaselineAdminNetworkPolicy"),
+        ([_anp("deny", 10, [_rule("Deny")])], "denied by an admin policy"),
+        ([_banp([_rule("Deny")])], "denied by an admin policy"),
+        ([_anp("nodes", 10, [_rule("Deny", to=[{"nodes": {}}])])], "passed to the profile"),
+    ],
+    ids=["ANP allow", "BANP allow", "ANP deny", "BANP deny", "ANP tier passes"],
+)
+def test_notebook_explains_admin_policy_reasons(objects: list[Any], category: str) -> None:
+    from lokonb.kube.audit import audit_inventory
+    from lokonb.kube.sources import Inventory
+    from lokonb.kube.workflow import explain_reasons
+
+    from .test_upstream_vectors import _pod
+
+    inv = Inventory(source="vectors-r3")
+    inv.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x", "labels": {"team": "web"}}}, "r3")
+    for obj in [*objects, _pod("x/a", {"pod": "a"})]:
+        inv.add(render_block_policy() if obj == BLOCK else obj, "vectors-r3")
+    assert list(explain_reasons(audit_inventory(inv))["category"]) == [category]
