@@ -66,6 +66,8 @@ UNEVALUATED_POLICY_KINDS: dict[str, str] = {
     "CiliumNetworkPolicy": "Cilium policies are not modelled (lokonb models Calico)",
     "CiliumClusterwideNetworkPolicy": "Cilium policies are not modelled (lokonb models Calico)",
 }
+#: The default tier's order when the source holds no Tier object for it (projectcalico v3 ``DefaultTierOrder``).
+DEFAULT_TIER_ORDER = 1_000_000.0
 #: Tier ``spec.defaultAction`` values that do not end in Calico's implicit deny (everything else is Deny).
 TIER_END_ACTIONS: dict[str, str] = {"Pass": "Pass"}
 #: Label prefixes of the profiles Calico derives from a pod's Namespace and ServiceAccount (libcalico-go
@@ -693,19 +695,18 @@ class _Auditor:
             tier_order[name] = _order(tier_spec.get("order"), f"Tier {name}")
             self.tier_end[name] = TIER_END_ACTIONS.get(str(tier_spec.get("defaultAction")), "Deny")
         tiers = {p.tier for p in self.policies}
-        # Tiers run by order (none = last); the default tier runs last unless a Tier object orders it, and only
-        # the BANP tier after it.
-        self.tiers = sorted(
-            tiers,
-            key=lambda t: (
-                t == admin_policy.BANP_TIER,
-                tier_order.get(t) is None,
-                tier_order.get(t) or 0.0,
-                t == "default",
-                t,
-            ),
-        )
         unknown = [t for t in tiers if t not in ("default", admin_policy.BANP_TIER) and t not in tier_order]
+        tier_order.setdefault("default", DEFAULT_TIER_ORDER)
+
+        def tier_key(t: str) -> tuple[bool, float, int, str]:
+            # TierLess: by order, a Tier without one last (+inf), ties by name; tiers the source has no Tier object
+            # for are guessed to run just before the default tier; the BANP tier runs after everything
+            if t in unknown:
+                return (False, DEFAULT_TIER_ORDER, -1, t)
+            order = tier_order.get(t)
+            return (t == admin_policy.BANP_TIER, float("inf") if order is None else order, 0, t)
+
+        self.tiers = sorted(tiers, key=tier_key)
         if unknown:
             inv.notes.append(
                 f"tier order unknown for {', '.join(sorted(unknown))} (no Tier objects): evaluated "

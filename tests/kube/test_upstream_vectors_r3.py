@@ -244,6 +244,73 @@ def test_example_vectors_r3(case: str, source: str, objects: list[Any], expect: 
 
 
 # ------------------------------------------------------------------------------------------------------------
+# tier order: the default tier has one (1,000,000); a Tier without an order runs last
+# ------------------------------------------------------------------------------------------------------------
+
+CALICO_TIER_API = (
+    "projectcalico/calico api/pkg/apis/projectcalico/v3/tier.go@034d5185bd92 (DefaultTierOrder = 1,000,000; an "
+    "omitted order 'may be considered to be infinite - i.e. the tier will be applied last')"
+)
+CALICO_TIER_LESS = "projectcalico/calico felix/calc/policy_sorter.go@2e9062928d58 (TierLess: nil order last, then name)"
+
+
+def _tier(name: str, order: float | None) -> dict[str, Any]:
+    spec = {} if order is None else {"order": order}
+    return {"apiVersion": CRD, "kind": "Tier", "metadata": {"name": name}, "spec": spec}
+
+
+def _tier_allow(tier: str) -> dict[str, Any]:
+    return _gnp(f"{tier}.imds", {"tier": tier, "selector": "all()", "types": ["Egress"],
+                                 "egress": [{"action": "Allow", "destination": {"nets": [IMDS_CIDR]}}]})
+
+
+#: Rows lokonb answered as Calico does before this section was written.
+TIER_VECTORS: list[Row] = [
+    (
+        "a Tier without order runs after the default tier's Tier object (order 1,000,000)",
+        f"{CALICO_TIER_API}; {CALICO_TIER_LESS}",
+        [_tier("default", 1_000_000), _tier("z-sec", None), _tier_allow("z-sec"), BLOCK],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
+    (
+        "a Tier of order 100 runs before the default tier",
+        CALICO_TIER_LESS,
+        [_tier("sec", 100), _tier_allow("sec"), BLOCK],
+        {"x/a": True},
+        "allowed by GlobalNetworkPolicy sec.imds egress rule 0",
+    ),
+]
+
+#: Rows lokonb got wrong: without a Tier object for it, the default tier was ordered after every other tier.
+TIER_VECTORS_FIXED: list[Row] = [
+    (
+        "a Tier without order runs after the default tier even when the source has no Tier object for default",
+        f"{CALICO_TIER_API}; {CALICO_TIER_LESS}",
+        [_tier("z-sec", None), _tier_allow("z-sec"), BLOCK],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
+    (
+        "a Tier of order 2,000,000 runs after the default tier (1,000,000)",
+        f"{CALICO_TIER_API}; {CALICO_TIER_LESS}",
+        [_tier("late", 2_000_000), _tier_allow("late"), BLOCK],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
+]
+
+
+@pytest.mark.parametrize(ROW_FIELDS, TIER_VECTORS + TIER_VECTORS_FIXED,
+                         ids=[r[0] for r in TIER_VECTORS + TIER_VECTORS_FIXED])
+def test_tier_order_vectors_r3(
+    case: str, source: str, objects: list[Any], expect: dict[str, bool], reason: str
+) -> None:
+    assert source
+    _check(case, objects, expect, reason)
+
+
+# ------------------------------------------------------------------------------------------------------------
 # felix renders each Calico rule per IP version, its CIDR lists filtered to that version
 # ------------------------------------------------------------------------------------------------------------
 
