@@ -825,6 +825,13 @@ KUBETAIL_RE = re.compile(
 LOKI_LABELS_RE = re.compile(rb'^\{[\w.]+="(?:[^"\\]|\\.)*"(?:, [\w.]+="(?:[^"\\]|\\.)*")*\} ')
 
 
+#: ``kail`` (boz/kail) puts ``<namespace>/<pod>[<container>]: `` before every line
+KAIL_RE = re.compile(rb"^([a-z0-9][a-z0-9\-]{0,62}/[a-z0-9][a-z0-9.\-]{0,252}\[[a-z0-9][a-z0-9\-]{0,62}\]): ")
+#: ``saw watch``/``saw get --pretty`` (TylerBrock/saw, CloudWatch Logs): ``[<RFC 3339, local zone>] (<log stream>)
+#: <message>``: the event time (whole seconds) and the writer
+SAW_RE = re.compile(rb"^\[" + _TS.encode() + rb"\] \(([^()\s]{1,512})\) ")
+
+
 #: ``talosctl logs`` puts the node before every line: ``172.20.0.2: <line>``
 TALOS_NODE_RE = re.compile(rb"^(\d{1,3}(?:\.\d{1,3}){3}): (?=\S)")
 #: ``oc adm node-logs`` (several nodes: ``--role=master``, or a node's ``--path`` file) puts the node name before every
@@ -971,6 +978,9 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
     loose = False  # a stern or kubetail prefix: known by what follows it (a time, a klog header, a JSON record)
     if raw[:1] == b"[":
         p = KUBECTL_PREFIX_RE.match(raw)
+        if p is None and raw[1:2].isdigit() and (s := SAW_RE.match(raw)) is not None:
+            ns = _ts_groups_ns(s.groups()[:8])
+            return None if ns is None else Unwrapped(raw[s.end() :], ns, 0, "kubectl", key=s.group(9))
         if p is None:
             p, loose = KUBETAIL_RE.match(raw), True
         if p is None:
@@ -992,6 +1002,8 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
             res._every_line = True  # type: ignore[attr-defined]
             return res
         p = STERN_RE.match(raw)
+        if p is None and b"]: " in raw[:340]:
+            p = KAIL_RE.match(raw)
         if p is not None:
             key, raw, loose = p.group(1), raw[p.end() :], True
         elif (p := NODE_LOGS_RE.match(raw)) is not None:
@@ -1044,19 +1056,23 @@ def _prefixed_record(key: bytes | None, text: bytes, ns: int | None) -> Unwrappe
 #: row, :class:`PrettyJson`) or ``short_message`` (GELF: Docker's gelf log driver) or ``LogMessage`` (an Azure Log
 #: Analytics ContainerLogV2 row, ``az monitor log-analytics query``) or, last, ``event`` (a Splunk HTTP Event
 #: Collector payload) or ``content`` (a Dynatrace log record) or ``@rawstring`` (a Falcon LogScale/Humio event, its
-#: search API's NDJSON or JSON output, ``@timestamp`` in epoch ms; last: a parsed event's ``log`` field is the line);
-#: the first time key found is the outer time (RFC 3339 text, a zone-less one read as UTC, ``__REALTIME_TIMESTAMP``
-#: µs, or epoch s/ms/µs/ns numbers)
+#: search API's NDJSON or JSON output, ``@timestamp`` in epoch ms; last: a parsed event's ``log`` field is the line)
+#: or ``_msg`` (a VictoriaLogs query answer, JSON lines with ``_time`` and the ``_stream`` labels) or ``_line`` (a
+#: LogDNA/Mezmo export, JSON lines newest first, ``_ts`` in epoch ms, ``_host`` and ``_app``); a text key whose
+#: value is a JSON logging or zap record (an object with ``msg``: ``kail --output json``, a collector that parsed
+#: the JSON line) is that record as a line of JSON; the first time key found is the outer time (RFC 3339 text, a
+#: zone-less one read as UTC, ``__REALTIME_TIMESTAMP`` µs, or epoch s/ms/µs/ns numbers; Papertrail's search API:
+#: ``generated_at``, ``received_at``)
 _ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line", "_raw", "@message", "short_message",
-                  "LogMessage", "event", "content", "@rawstring")
+                  "LogMessage", "event", "content", "@rawstring", "_msg", "_line")
 _ENV_TEXT_BYTES = tuple(f'"{k}"'.encode() for k in _ENV_TEXT_KEYS)
 _ENV_TIME_KEYS = (
     "time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date", "_time",
-    "TimeGenerated",
+    "TimeGenerated", "generated_at", "received_at", "_ts",
 )  # fmt: skip
 #: who wrote the line (the writer key of :class:`Unwrapped`): journald fields, then Kubernetes metadata
 _ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname", "pod", "@logStream",
-                    "logStreamName", "_container_name", "PodName")
+                    "logStreamName", "_container_name", "PodName", "_stream", "program", "_host", "_app")
 _ENV_K8S_KEYS = ("namespace_name", "pod_name", "container_name")
 #: the marks of a fragment of a line over the runtime's limit, joined with the next record of the stream: (key,
 #: value, the key whose "true" marks the last part anyway): ``logtag``/``_p`` ``P`` of Fluent Bit's CRI parser,
@@ -1174,7 +1190,7 @@ def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
     body = _env_body(obj)
     if body is None:
         return None
-    key = next(k for k in _ENV_TEXT_KEYS if isinstance(body.get(k), (str, list)))
+    key = next(k for k in _ENV_TEXT_KEYS if _is_text(body.get(k)))
     text = _env_text(body[key])
     if text is None:
         return None
@@ -1248,9 +1264,14 @@ _ENV_BODY_KEYS = ("properties", "jsonPayload", "result", "attributes")
 def _env_body(obj: dict[str, Any]) -> dict[str, Any] | None:
     """The object that has the line: the record itself, or one of :data:`_ENV_BODY_KEYS`; None without a line."""
     for body in (obj, *(obj.get(k) for k in _ENV_BODY_KEYS)):
-        if isinstance(body, dict) and any(isinstance(body.get(k), (str, list)) for k in _ENV_TEXT_KEYS):
+        if isinstance(body, dict) and any(_is_text(body.get(k)) for k in _ENV_TEXT_KEYS):
             return body
     return None
+
+
+def _is_text(value: Any) -> bool:
+    """A record's line: a string, journald's byte array, or a JSON logging/zap record parsed into an object."""
+    return isinstance(value, (str, list)) or isinstance(value, dict) and isinstance(value.get("msg"), str)
 
 
 def json_utf8(value: str) -> bytes:
@@ -1264,9 +1285,12 @@ def json_utf8(value: str) -> bytes:
 
 
 def _env_text(value: Any) -> bytes | None:
-    """The line of a record: a string, or journald's byte array for a message that is not UTF-8."""
+    """The line of a record: a string, journald's byte array for a message that is not UTF-8, or a parsed JSON
+    logging record (written back as one line of JSON, read by the inner layer)."""
     if isinstance(value, str):
         text = json_utf8(value)
+    elif isinstance(value, dict):
+        return json_utf8(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
     elif all(isinstance(b, int) and 0 <= b < 256 for b in value):
         text = bytes(value)
     else:
@@ -1334,11 +1358,31 @@ FLUENT_BIT_RE = re.compile(
 )
 
 
+#: a token of msgpack-c's ``msgpack_object_print`` (Fluent Bit's ``stdout`` output before 2.1 and with ``Format
+#: msgpack``: ``{"log"=>"…", "stream"=>"stderr"}``): a string (``"`` printed as ``\"``, an unprintable byte as
+#: ``\xNN``, a backslash as it is), the ``=>`` of a pair, ``nil``
+_MSGPACK_TOKEN_RE = re.compile(rb'"((?:\\"|[^"])*)"|=>|\bnil\b')
+_MSGPACK_ESCAPE_RE = re.compile(rb'\\"|\\x([0-9a-f]{2})')
+
+
+def _msgpack_token(m: re.Match[bytes]) -> bytes:
+    if m.group(1) is None:
+        return b":" if m.group(0) == b"=>" else b"null"
+    text = _MSGPACK_ESCAPE_RE.sub(lambda e: bytes((int(e.group(1), 16),)) if e.group(1) else b'"', m.group(1))
+    return json.dumps(text.decode("utf-8", "replace"), ensure_ascii=False).encode()
+
+
+def msgpack_json(record: bytes) -> bytes:
+    """A map as msgpack-c prints it as JSON text (one pass over the tokens)."""
+    return _MSGPACK_TOKEN_RE.sub(_msgpack_token, record)
+
+
 def _fluent_bit(s: bytes) -> Unwrapped | None:
     m = FLUENT_BIT_RE.match(s)
     if m is None:
         return None
-    res = _docker(m.group(3))
+    record = m.group(3)
+    res = _docker(msgpack_json(record) if b'"=>' in record[:600] else record)
     if res is None:
         return None
     if res.outer_ns is None:
@@ -1346,6 +1390,35 @@ def _fluent_bit(s: bytes) -> Unwrapped | None:
         res.outer_ns = int(sec) * 10**9 + int((frac + b"000000000")[:9])
     res.fmt, res.key = "envelope", res.key or m.group(1)
     return res
+
+
+#: Fluent Bit's ``file`` output with ``Format csv`` (no ``csv_column_names``): ``<epoch s.ns>,<value>,…``, each value
+#: as msgpack-c prints it (:func:`msgpack_json`; some versions leave ``"`` inside a string as it is)
+FLUENT_BIT_CSV_RE = re.compile(rb'^(\d{9,11})\.(\d{9}),(?=")')
+_FLUENT_BIT_TAGS = ("stdout", "stderr", "P", "F")
+
+
+def _fluent_bit_csv(s: bytes) -> Unwrapped | None:
+    """A record's values without their names: the longest string is the line; a ``stdout``/``stderr`` value is the
+    stream, a ``P`` value (the CRI parser's ``logtag``) marks a fragment of a longer line."""
+    m = FLUENT_BIT_CSV_RE.match(s)
+    if m is None:
+        return None
+    rest = s[m.end() :]
+    try:
+        values = [v for v in json.loads(b"[" + msgpack_json(rest) + b"]") if isinstance(v, str)]
+    except ValueError:
+        # quotes left as they are: the CRI parser's stream and tag first, the line is the rest
+        values = rest[1:-1].decode("utf-8", "surrogateescape").split('","') if rest[-1:] == b'"' else []
+        n = next((i for i, v in enumerate(values) if v not in _FLUENT_BIT_TAGS), len(values))
+        values = [*values[:n], '","'.join(values[n:])] if n < len(values) else values
+    if not values:
+        return None
+    line = max(values, key=len)
+    stream = 2 if "stderr" in values else 1 if "stdout" in values else 0
+    res = Unwrapped(json_utf8(line).rstrip(b"\r\n"), int(m.group(1)) * 10**9 + int(m.group(2)), stream, "envelope")
+    res._partial = "P" in values and line != "P"  # type: ignore[attr-defined]
+    return res if res._partial else _nested(res)  # type: ignore[attr-defined]
 
 
 def _run_together(s: bytes) -> Unwrapped | None:
@@ -1384,6 +1457,8 @@ def _docker(raw: bytes) -> Unwrapped | None:
     if s[:2] == b"[{" and s[-2:] == b"}]" and any(k in s for k in _ENV_TEXT_BYTES):
         return _env_array(s)
     if s[:1] != b"{":
+        if s[:1].isdigit() and b',"' in s[9:22]:
+            return _fluent_bit_csv(s)
         return _fluent_bit(s) if b": [" in s[:530] else None
     if not any(k in s for k in _ENV_TEXT_BYTES) and b'"resourceLogs"' not in s[:64]:
         return None

@@ -95,6 +95,22 @@ ENVELOPES = {
         '"MESSAGE":"' + TLS + '"}\n',
         [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
     ),
+    # a VictoriaLogs query answer: `_msg`, `_time`, the `_stream` labels
+    "victorialogs-msg": (
+        '{"_msg":"' + TLS + '","_stream":"{app=\\"kube-apiserver\\"}","_time":"2023-11-14T22:13:20.123456789Z"}\n',
+        [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
+    ),
+    # a LogDNA/Mezmo export line: `_line`, `_ts` in epoch ms, `_host` and `_app`
+    "logdna-line": (
+        '{"_app":"kube-apiserver","_host":"cp-1","_line":"' + TLS + '","_ts":1700000000123}\n',
+        [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
+    ),
+    # `kail --output json` of a JSON logging line: the parsed record under `message` is read as that record
+    "kail-parsed-json-logging": (
+        '{"container":"kube-apiserver","message":{"caller":"x/log.go:195","msg":"http: TLS handshake error from '
+        '10.0.3.14:33198: EOF","ts":1700000000123.001},"name":"kube-apiserver-cp-1","namespace":"kube-system"}\n',
+        [(1, "http: TLS handshake error from 10.0.3.14:33198: EOF")],
+    ),
     # journald's byte array for a MESSAGE that is not UTF-8
     "journald-byte-array": (
         '{"__REALTIME_TIMESTAMP":"1700000000123456","_HOSTNAME":"cp-1","SYSLOG_IDENTIFIER":"kube-apiserver",'
@@ -814,3 +830,68 @@ def test_ts_iso_prefix_only_before_a_klog_header():
                  b"2024-01-01 10:00:00,123 INFO root: hello"):
         res = F._kubectl(line)
         assert res is None or res.key != b"ts"
+
+
+# msgpack-c's print of a map (Fluent Bit's `stdout` before 2.1): `"` inside a string as `\"`, unprintable bytes as
+# `\xNN`, a backslash as it is, `=>` between key and value, `nil`
+@pytest.mark.parametrize(("printed", "want"), [
+    (rb'{"log"=>"a \"b\" c", "n"=>nil}', {"log": 'a "b" c', "n": None}),
+    (rb'{"log"=>"caf\xc3\xa9 => x"}', {"log": "caf\u00e9 => x"}),
+    (rb'{"log"=>"C:\tmp \\"q\""}', {"log": 'C:\\tmp \\"q"'}),
+    (rb'{"n"=>1, "m"=>{"k"=>"v"}}', {"n": 1, "m": {"k": "v"}}),
+])
+def test_msgpack_print_as_json(printed, want):
+    import json
+
+    assert json.loads(F.msgpack_json(printed)) == want
+
+
+# Fluent Bit's `Format csv`: `<epoch s.ns>,` then the values; the longest is the line, a stream and a `P` tag are
+# read; other lines that start with digits are no such rows
+@pytest.mark.parametrize(("line", "inner", "stream", "partial"), [
+    (b'1700000000.123456789,"stderr","F","' + TLS.encode() + b'"', TLS.encode(), 2, False),
+    (b'1700000000.123456789,"' + TLS.encode() + b'","stdout"', TLS.encode(), 1, False),  # the docker parser's order
+    (b'1700000000.123456789,"stderr","P","E1114 22:13:20.401998 1 a.go:1] \\"q\\" x"',
+     b'E1114 22:13:20.401998 1 a.go:1] "q" x', 2, True),
+    (b'1700000000.123456789,"stderr","F","E1114 22:13:20.401998 1 a.go:1] "q" x"',
+     b'E1114 22:13:20.401998 1 a.go:1] "q" x', 2, False),  # quotes left as they are
+    (b'1700000000.123456789 ' + TLS.encode(), None, None, None),  # Fluent Bit's template `{time} {log}`
+    (b'1700000000,"stderr","F","x"', None, None, None),  # no nanoseconds: no Fluent Bit time
+])
+def test_fluent_bit_csv_rows(line, inner, stream, partial):
+    res = F._docker(line)
+    if inner is None:
+        assert res is None or res.fmt != "envelope"
+        return
+    assert (res.inner, res.stream, getattr(res, "_partial", False)) == (inner, stream, partial)
+    assert res.outer_ns == 1_700_000_000_123_456_789
+
+
+# kail's `<namespace>/<pod>[<container>]: ` and saw's `[<RFC 3339>] (<log stream>) ` are writer prefixes (saw's
+# with the event time); near misses are not
+@pytest.mark.parametrize(("line", "key", "outer"), [
+    (b"kube-system/kube-apiserver-cp-1[kube-apiserver]: " + TLS.encode(), b"kube-system/kube-apiserver-cp-1"
+     b"[kube-apiserver]", None),
+    (b"kube-system/kube-apiserver-cp-1[kube-apiserver]: goroutine 1 [running]:", b"kube-system/kube-apiserver-cp-1"
+     b"[kube-apiserver]", None),
+    (b"[2023-11-15T00:13:20+02:00] (kube-apiserver-0123456789abcdef0123456789abcdef) " + TLS.encode(),
+     b"kube-apiserver-0123456789abcdef0123456789abcdef", 1_700_000_000 * 10**9),
+    (b"[2023-11-14T22:13:20Z] (authenticator-0123) time=\"2023-11-14T22:13:20Z\" level=info msg=\"x\"",
+     b"authenticator-0123", 1_700_000_000 * 10**9),
+])
+def test_kail_and_saw_prefixes(line, key, outer):
+    res = F._kubectl(line)
+    assert (res.key, res.outer_ns) == (key, outer)
+    assert not res.inner.startswith((b"[", b"kube-system/"))
+
+
+@pytest.mark.parametrize("line", [
+    b"kube-system/kube-apiserver-cp-1: " + TLS.encode(),  # no [container]
+    b"[2023-11-14T22:13:20Z] " + TLS.encode(),  # no (stream)
+    b"[2023-11-14T22:13:20Z] (two words) x",
+])
+def test_kail_and_saw_near_misses(line):
+    res = F._kubectl(line)
+    assert res is None or not res.key or not res.key.startswith((b"kube-system/", b"two"))
+    assert res is None or res.outer_ns is None
+
