@@ -73,6 +73,9 @@ _STREAM_NAMES = np.array([s or None for s in F.STREAMS], dtype=object)
 # ---------------------------------------------------------------------------------------------------------------
 #: ``_SourceRun.line_keys`` before the first line of a stream
 _NO_WRITER = object()
+#: the writers (Unwrapped.key) of one source given continuation groups of their own: beyond, a header-less line of
+#: another writer than the line before it is a record of its own (bounded memory)
+MAX_WRITER_GROUPS = 4096
 
 
 def split_embedded(items: list[tuple[F.Unwrapped, int]]) -> list[tuple[F.Unwrapped, int]]:
@@ -129,8 +132,9 @@ def leading_continuation(block: bytes, limit: int) -> int:
 
 def held_from(items: list[tuple[F.Unwrapped, int]], limit: int) -> int:
     """Index of the first unwrapped line (among the last ``limit`` bytes of ``items``) that may belong to a record
-    continued in the next block: each stream's lines from its last exact klog header (FMT-1) on. ``len(items)``
-    when nothing is held (no items, or no stream's header within the last ``limit`` bytes)."""
+    continued in the next block: each group's (stream and writer, see :meth:`_SourceRun._wrapped_lines`) lines from
+    its last exact klog header (FMT-1) on, and no line held without the start of its record (groups interleave).
+    ``len(items)`` when nothing is held (no items, or no group's header within the last ``limit`` bytes)."""
     size, j = 0, len(items)
     while j > 0 and size + len(items[j - 1][0].inner or b"") + 1 <= limit:
         j -= 1
@@ -142,15 +146,27 @@ def held_from(items: list[tuple[F.Unwrapped, int]], limit: int) -> int:
     buf = np.frombuffer(block, np.uint8)
     starts, ends = F.line_bounds(buf)
     hdr = F.parse_klog_block(buf, starts, ends).hdr
-    last: dict[int, int] = {}
-    first: dict[int, int] = {}
+    # the start of each line's record in its group; a group without a header in the last ``limit`` bytes: its
+    # record is longer than that, not held (bounded), unless all of ``items`` is in them (then from its first line)
+    big = len(tail)
+    cur: dict[tuple[int, bytes | None], int] = {}
+    rec = [big] * len(tail)
     for i, (u, _) in enumerate(tail):
-        first.setdefault(u.stream, i)
+        g = (u.stream, u.key)
         if hdr[i]:
-            last[u.stream] = i
-    # a stream without a header in the last ``limit`` bytes: its record is longer than that, not held (bounded)
-    at = [last[s] if s in last else first[s] for s in first if s in last or j == 0]
-    return j + min(at) if at else len(items)
+            cur[g] = i
+        elif g not in cur:
+            cur[g] = i if j == 0 else big
+        rec[i] = cur[g]
+    p = min(cur.values())
+    if p == big:
+        return len(items)
+    # back from the earliest last record start until every line from there on has its record start there or later
+    low = min(rec[p:])
+    while low < p:
+        p -= 1
+        low = min(low, rec[p])
+    return j + p
 
 
 class _SourceRun:
@@ -170,9 +186,11 @@ class _SourceRun:
         self.star: bool | None = None  # every line has old `minikube logs`' "* " before it (formats.is_star_prefixed)
         self.has_record: set[int] = set()
         self.line_keys: dict[int, bytes | None] = {}  # stream -> writer of its last wrapped line (Unwrapped.key)
-        self.has_header: set[int] = set()  # streams that had a klog header (no more pre-klog text)
+        #: (stream, writer) -> continuation group (3 on; a line without writer is in its stream's group, 0-2)
+        self.groups: dict[tuple[int, bytes], int] = {}
+        self.has_header: set[int] = set()  # groups (streams, writers) that had a klog header (no pre-klog text)
         # a record's lines that a later block still holds (moving them was over max_record_bytes): the line number of
-        # each stream's last record so far, and the lines each such record got late (its row is patched at finalize)
+        # each group's last record so far, and the lines each such record got late (its row is patched at finalize)
         self.open_record: dict[int, int] = {}
         self.late_lines: dict[int, int] = {}
         self.k = 0
@@ -423,12 +441,23 @@ class _SourceRun:
         lineno = np.array([ln for _, ln in items], np.int64)
         sysc = None
         force = None
+        group = None
         for j, (u, _) in enumerate(items):
-            # a line from another writer than the line before it in the same stream (syslog host and ident,
-            # CloudWatch log stream, collector metadata; a line without one after one with it) cannot continue that
-            # line's record: it starts one (FMT-3)
+            # a writer's header-less line (syslog host and ident, CloudWatch log stream, `kubectl --prefix` pod and
+            # container, collector metadata) continues that writer's last record, even when other writers' lines
+            # came between (interleaved containers); a line without writer after one with it, or of a writer beyond
+            # MAX_WRITER_GROUPS, cannot continue the record of the line before it: it starts one (FMT-3)
+            g = None
+            if u.key is not None:
+                g = self.groups.get((u.stream, u.key))
+                if g is None and len(self.groups) < MAX_WRITER_GROUPS:
+                    g = self.groups[u.stream, u.key] = 3 + len(self.groups)
+            if g is not None:
+                if group is None:
+                    group = stream.astype(np.int64)
+                group[j] = g
             prev = self.line_keys.get(u.stream, _NO_WRITER)
-            if prev is not _NO_WRITER and prev != u.key:
+            if g is None and prev is not _NO_WRITER and prev != u.key:
                 if force is None:
                     force = np.zeros(len(items), bool)
                 force[j] = True
@@ -440,7 +469,7 @@ class _SourceRun:
         block = b"\n".join(texts) + b"\n"
         buf = np.frombuffer(block, np.uint8)
         starts, ends = F.line_bounds(buf)
-        self._inner(buf, starts, ends, lineno, outer, stream, sysc=sysc, force=force)
+        self._inner(buf, starts, ends, lineno, outer, stream, sysc=sysc, force=force, group=group)
 
     def _nul_hole(self, raw: bytes) -> bytes:
         """A run of NUL bytes before a line is a hole in the file (logrotate's copytruncate while the writer kept its
@@ -475,8 +504,10 @@ class _SourceRun:
         cut_idx: Sequence[int] = (),
         sysc: np.ndarray | None = None,
         force: np.ndarray | None = None,
+        group: np.ndarray | None = None,
     ) -> None:
-        """``sysc``: year-less syslog prefix times (:func:`formats.syslog_key`, NAT where none) of wrapped lines."""
+        """``sysc``: year-less syslog prefix times (:func:`formats.syslog_key`, NAT where none) of wrapped lines;
+        ``group``: the continuation group of each line (its stream, or its writer's group), None: its stream."""
         K = F.parse_klog_block(buf, starts, ends)
         n = len(starts)
         skip = np.zeros(n, bool)
@@ -587,6 +618,7 @@ class _SourceRun:
             # lines of the record at that line number, as klog's text format would have written them (FMT-3)
             grown = _Grown([replaced[i].count(b"\n") if i in replaced else 0 for i in range(n)])
             lineno, outer, sysc, stream = (np.repeat(a, grown.reps) for a in (lineno, outer, sysc, stream))
+            group = None if group is None else np.repeat(group, grown.reps)
             skip, force = grown.flags(skip), None if force is None else grown.flags(force)
             pid_override, verbosity, sev_forced = (grown.keys(d) for d in (pid_override, verbosity, sev_forced))
             cut_idx = [int(grown.first[i]) for i in cut_idx if i < n]
@@ -596,7 +628,8 @@ class _SourceRun:
         for i in cut_idx:
             if i < n:
                 self.stats["truncated_records"] += 1
-        self._records(buf, K, lineno, outer, sysc, stream, skip, pid_override, verbosity, set(cut_idx), force)
+        self._records(buf, K, lineno, outer, sysc, stream, skip, pid_override, verbosity, set(cut_idx), force,
+                      group)
 
     # -- records -----------------------------------------------------------------------------------------------
     def _records(
@@ -612,6 +645,7 @@ class _SourceRun:
         verbosity: dict[int, int],
         cut: set[int],
         force: np.ndarray | None = None,
+        group: np.ndarray | None = None,
     ) -> None:
         n = len(K.starts)
         self.stats["lines"] += n
@@ -627,8 +661,14 @@ class _SourceRun:
                 start |= forced
                 begins = hdr | forced
         rec_of_line = np.full(n, -1, np.int64)
-        for s in np.unique(stream).tolist():
-            pos = np.flatnonzero((stream == s) & ~skip)
+        if group is None:
+            parts: Any = ((s, np.flatnonzero((stream == s) & ~skip)) for s in np.unique(stream).tolist())
+        else:
+            # a record's lines are those of its writer: the positions of each group in one sort (many writers)
+            order = np.argsort(group, kind="stable")
+            segs = np.split(order, np.flatnonzero(np.diff(group[order])) + 1)
+            parts = ((int(group[seg[0]]), seg[~skip[seg]]) for seg in segs if len(seg))
+        for s, pos in parts:
             if not len(pos):
                 continue
             h = begins[pos]
@@ -645,7 +685,7 @@ class _SourceRun:
             if h.any() and hdr[pos].any():
                 self.has_header.add(s)
             if not h[0] and s in self.open_record:
-                # lines before the stream's first record here continue its last record of an earlier block: they
+                # lines before the group's first record here continue its last record of an earlier block: they
                 # were not moved to that block because the record is over max_record_bytes (FMT-3, ROB-1)
                 key = self.open_record[s]
                 self.late_lines[key] = self.late_lines.get(key, 0) + (int(np.argmax(h)) if h.any() else len(pos))
@@ -662,9 +702,10 @@ class _SourceRun:
         ri = np.flatnonzero(start)
         R = len(ri)
         if R:
-            streams, first = np.unique(stream[ri][::-1], return_index=True)  # each stream's last record here
-            for x, j in zip(streams.tolist(), first.tolist(), strict=True):
-                self.open_record[x] = int(lineno[ri[R - 1 - j]])
+            owner = (stream if group is None else group)[ri][::-1]
+            groups, first = np.unique(owner, return_index=True)  # each group's last record here
+            for x, j in zip(groups.tolist(), first.tolist(), strict=True):
+                self.open_record[int(x)] = int(lineno[ri[R - 1 - j]])
         cont = (~start) & (~skip)
         self.stats["continuation_lines"] += int(cont.sum())
         self.stats["records"] += R

@@ -350,16 +350,17 @@ def test_times_out_of_range_are_no_times_not_crashes(tmp_path, line):
 
 def test_stern_timestamps_with_colours(tmp_path):
     """`stern --timestamps`: `<pod> <container> <time> <line>`, names coloured on a terminal: the pod and container
-    are the writer (a stack line of cp-1 after cp-2's line is not cp-2's continuation), the time the outer time."""
+    are the writer (a stack line of cp-1 after cp-2's line is not cp-2's continuation: it continues cp-1's panic,
+    each writer's lines are a stream of their own, IN-6), the time the outer time."""
     line = "\x1b[3{c}m{pod}\x1b[0m \x1b[33mkube-apiserver\x1b[0m 2023-11-14T22:13:20.{f}Z {text}\n"
     text = (line.format(c=2, pod="kube-apiserver-cp-1", f="118203001", text=PANIC)
             + line.format(c=6, pod="kube-apiserver-cp-2", f="223456789", text=TLS)
             + line.format(c=2, pod="kube-apiserver-cp-1", f="323456789", text="goroutine 1 [running]:"))
     _, src, rec = _run(tmp_path, text.encode())
     assert src["format"] == "kubectl"
-    assert list(rec["lineno"]) == [1, 2, 3] and list(rec["n_lines"]) == [1, 1, 1]
-    assert rec.loc[2, "message"] == "goroutine 1 [running]:"
-    assert rec.loc[2, "timestamp"] == pd.Timestamp("2023-11-14T22:13:20.323456789Z")
+    assert list(rec["lineno"]) == [1, 2] and list(rec["n_lines"]) == [2, 1]
+    assert rec.loc[0, "ts_outer"] == pd.Timestamp("2023-11-14T22:13:20.118203001Z")
+    assert rec.loc[1, "ts_outer"] == pd.Timestamp("2023-11-14T22:13:20.223456789Z")
 
 
 @pytest.mark.parametrize(
@@ -895,3 +896,37 @@ def test_kail_and_saw_near_misses(line):
     assert res is None or not res.key or not res.key.startswith((b"kube-system/", b"two"))
     assert res is None or res.outer_ns is None
 
+
+INTERLEAVED = (
+    "[pod/kube-apiserver-x/kube-apiserver] " + PANIC + "\n"
+    "[pod/kube-apiserver-x/haproxy] [WARNING]  (8) : Server kube_apiservers/apiserver1 is DOWN\n"
+    "[pod/kube-apiserver-x/kube-apiserver] goroutine 4711 [running]:\n"
+    "[pod/kube-apiserver-x/haproxy] [ALERT]    (8) : backend 'kube_apiservers' has no server available!\n"
+    "[pod/kube-apiserver-x/kube-apiserver] main.main()\n"
+)
+
+
+def test_a_writers_line_continues_its_own_record_across_other_writers(tmp_path):
+    _, src, rec = _run(tmp_path, INTERLEAVED.encode())
+    assert [(int(r.lineno), int(r.n_lines), bool(r.orphan)) for r in rec.itertuples()] == [(1, 3, False), (2, 2, True)]
+
+
+def test_writers_beyond_the_bound_are_records_of_their_own(tmp_path, monkeypatch):
+    from lokonb.logs import analysis
+
+    monkeypatch.setattr(analysis, "MAX_WRITER_GROUPS", 0)
+    _, src, rec = _run(tmp_path, INTERLEAVED.encode())
+    assert [int(r.lineno) for r in rec.itertuples()] == [1, 2, 3, 4, 5]
+    assert int(rec["n_lines"].sum()) == 5
+
+
+def test_interleaved_writers_do_not_depend_on_the_block_size(tmp_path, monkeypatch):
+    from lokonb.logs import sources
+
+    data = (INTERLEAVED * 400).encode()
+    _, _, whole = _run(tmp_path, data)
+    monkeypatch.setattr(sources, "BLOCK_BYTES", 1 << 12)
+    _, src, small = _run(tmp_path, data)
+    cols = ["lineno", "n_lines", "orphan", "message"]
+    pd.testing.assert_frame_equal(whole[cols], small[cols])
+    assert int(small["n_lines"].sum()) + int(src["unparsed"]) == 2000
