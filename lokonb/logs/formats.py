@@ -990,6 +990,9 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         p = TALOS_NODE_RE.match(raw)
         if p is not None:
             key, raw = p.group(1), raw[p.end() :]
+            # `talosctl logs -k <pod>:<container>`: the container's CRI line behind the node, stream and P/F kept
+            if raw[4:5] == b"-" and raw[10:11] == b"T" and (sub := _node_line(key, raw)) is not None:
+                return sub
     elif b" " in raw[:300]:
         if b"  | " in raw[:260] and (p := COMPOSE_RE.match(raw)) is not None:
             key, raw = p.group(1), raw[p.end() :]
