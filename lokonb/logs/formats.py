@@ -765,7 +765,9 @@ def _cri(raw: bytes) -> Unwrapped | None:
 
 #: k0s runs the control plane under its supervisor, which logs every line of it again through logrus:
 #: ``time="2025-01-28 09:45:35" level=info msg="<the line, Go-quoted>" component=kube-apiserver stream=stderr``
-LOGRUS_RE = re.compile(rb'^time="[^"]*" level=\w+ msg="((?:[^"\\]|\\.)*)"(.*)$', re.S)
+#: (at level info; k0s's own components log with ``component=`` too but no ``stream=``: ``level=error msg="error
+#: sending POST request for job kube-scheduler: …" component=metrics``, an event of its own with its level)
+LOGRUS_RE = re.compile(rb'^time="[^"]*" level=(\w+) msg="((?:[^"\\]|\\.)*)"(.*)$', re.S)
 _GO_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"r": b"\r"}
 _GO_ESCAPE_RE = re.compile(rb"\\(.)", re.S)
 
@@ -777,10 +779,12 @@ def k0s_supervised(line: bytes) -> tuple[bytes, int] | None:
     if line[:6] != b'time="':
         return None
     m = LOGRUS_RE.match(line)
-    if m is None or not re.search(rb"(?:^| )component=", m.group(2)):
+    if m is None or not re.search(rb"(?:^| )component=", m.group(3)):
         return None
-    text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), m.group(1))
-    sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", m.group(2))
+    sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", m.group(3))
+    if sm is None and m.group(1) != b"info":
+        return None  # k0s's own warning or error (older k0s relayed its children's lines without stream=, at info)
+    text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), m.group(2))
     return text, 0 if sm is None else 1 if sm.group(1) == b"stdout" else 2
 
 

@@ -930,3 +930,23 @@ def test_interleaved_writers_do_not_depend_on_the_block_size(tmp_path, monkeypat
     cols = ["lineno", "n_lines", "orphan", "message"]
     pd.testing.assert_frame_equal(whole[cols], small[cols])
     assert int(small["n_lines"].sum()) + int(src["unparsed"]) == 2000
+
+
+@pytest.mark.parametrize(("line", "relayed"), [
+    # the supervisor relays a child's line at level info with its stream: the child's line is the record
+    ('time="2025-02-04 09:18:17" level=info msg="I0204 09:18:17.645567  230514 x.go:1] hi" '
+     "component=kube-controller-manager stream=stderr", (b"I0204 09:18:17.645567  230514 x.go:1] hi", 2)),
+    ('time="2025-02-04 09:18:17" level=warning msg="W0204 09:18:17.645567  230514 x.go:1] hi" '
+     "component=kube-apiserver stream=stdout", (b"W0204 09:18:17.645567  230514 x.go:1] hi", 1)),
+    # older k0s relayed without stream=, at info
+    ('time="2021-10-15 22:12:17" level=info msg="I1015 22:12:17.335922      38 x.go:1] hi" component=kube-apiserver',
+     (b"I1015 22:12:17.335922      38 x.go:1] hi", 0)),
+    # k0s's own component logging an error: an event of its own with its level
+    ('time="2025-02-04 09:18:08" level=error msg="error sending POST request for job kube-scheduler" '
+     "component=metrics metrics_job=kube-scheduler", None),
+    ('time="2025-02-04 09:18:08" level=warning msg="failed to reconcile" component=coredns', None),
+    # k3s's own logrus record: no component= at all
+    ('time="2025-02-04T09:18:08Z" level=info msg="Starting k3s v1.30.2+k3s1"', None),
+])
+def test_k0s_supervisor_relays_only_its_childrens_lines(line, relayed):
+    assert F.k0s_supervised(line.encode()) == relayed
