@@ -2029,6 +2029,8 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
 #: unrecovered panic: the process dies), ``fatal error: …`` (an unrecoverable throw: concurrent map writes, out of
 #: memory) and ``runtime/cgo: …`` (a thread that cannot be created); their stack follows as continuation lines (a
 #: nested ``\tpanic: `` is indented).
+#: kubeadm's output copied with the logs (an upgrade or join run on the node): its ``[<phase>] …`` steps,
+#: ``Static pod: <pod> hash: <hash>`` while it waits for the kubelet, ``error execution phase <phase>: …``.
 #: And a klog header cut short (``I0506 07:24:``: the file ends mid-line, a truncated ``.gz`` rotation, a crash):
 #: another record's start, never text of the record before it
 RECORD_START_RE = re.compile(
@@ -2041,6 +2043,9 @@ RECORD_START_RE = re.compile(
     rb"|[\w@:.\-]{1,200}\.(?:service|socket|scope|timer|mount|slice): "
     rb"|(?:Started|Stopped|Starting|Stopping|Reloading|Reloaded|Finished|Failed to start) [^\n]{1,200}\.$"
     rb"|\[[\w.\-]+@[\w.\-]+ [^\]\s]{1,80}\][$#](?: |$)|Script (?:started|done) on "
+    rb"|\[(?:upgrade(?:/[a-z-]+)?|preflight|apiclient|control-plane|wait-control-plane|kubelet-start|kubelet-check"
+    rb"|certs|kubeconfig|etcd|mark-control-plane|bootstrap-token|addons|upload-config|upload-certs|reset)\] "
+    rb"|Static pod: \S+ hash: [0-9a-f]+$|error execution phase [\w/-]+: "
     rb"|[IWEF]\d{4} \d\d:[\d:.]*(?: +\d+(?: [^\]\s]*)?)?$)"
 )
 

@@ -252,6 +252,11 @@ STARTS_RECORD = [
     "Started Kubernetes API Server.",
     "Stopping kube-apiserver.service - Kubernetes API Server...",
     "Failed to start kube-apiserver.service - Kubernetes API Server.",
+    # kubeadm's output copied with the logs (an upgrade run on the node): its steps, its wait, a failed phase
+    "[upgrade/staticpods] Waiting for the kubelet to restart the component",
+    "[preflight] Running pre-flight checks",
+    "Static pod: kube-apiserver-cp-1 hash: 3f2a9c0d41b7e8a6f5c4d3b2a1908f7e",
+    "error execution phase preflight: [preflight] Some fatal errors occurred:",
 ]
 # header-less lines that do continue a record: stack frames, trace steps, error tails, user text
 CONTINUES = [
@@ -273,6 +278,11 @@ CONTINUES = [
     # near misses of systemd's lines: no unit suffix before the colon, no sentence
     "kube-apiserver: Main process exited",
     "Started watching for changes in /etc/kubernetes",
+    # near misses of kubeadm's lines: a preflight error indented under its phase, a bracketed word of another tool,
+    # kubeadm's words inside a sentence
+    "\t[ERROR Port-6443]: Port 6443 is in use",
+    "[restful/swagger] listing is available at https://cp-1/swaggerapi/",
+    "Static pod hash for component kube-apiserver did not change",
 ]
 
 
