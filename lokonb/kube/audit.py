@@ -226,7 +226,8 @@ def _compile(text: Any, where: str) -> Matcher:
     try:
         return compile_selector(str(text) if text is not None else "")
     except SelectorSyntaxError as exc:
-        raise DumpError(f"{where}: invalid Calico selector {text!r}: {exc}") from None
+        shown = repr(text) if len(str(text)) <= 120 else f"{str(text)[:80]!r}... ({len(str(text)):,} characters)"
+        raise DumpError(f"{where}: invalid Calico selector {shown}: {exc}") from None
 
 
 def _order(value: Any, where: str) -> float | None:
@@ -346,6 +347,30 @@ def _admin_policy(obj: Mapping[str, Any], kind: str) -> _Policy:
 # ------------------------------------------------------------------------------------------------------------
 
 
+class _FieldError(ValueError):
+    """A rule field of the wrong shape; its message names the field and what is allowed."""
+
+
+def _nets(value: Any, field: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A list of CIDRs (or bare addresses, as Calico allows) read strictly: the API server refuses anything else, so
+    a hand-edited dump with a typo is an error naming the field, not a rule that silently matches nothing (and a
+    string, iterated letter by letter, is not a list)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _FieldError(f"{field} must be a list of CIDRs such as [169.254.169.254/32], got {value!r:.60}")
+    out = []
+    for item in value:
+        try:
+            out.append(ipaddress.ip_network(item, strict=False) if isinstance(item, str) else None)
+        except ValueError:
+            out.append(None)
+        if out[-1] is None:
+            raise _FieldError(f"{field}: {item!r:.60} is not a CIDR (allowed: an address block such as "
+                             "169.254.169.254/32 or 10.0.0.0/8)")
+    return out
+
+
 class _Matcher:
     """Matches one packet (TCP, destination ``ip``:``port``) against Kubernetes and Calico egress rules."""
 
@@ -355,15 +380,15 @@ class _Matcher:
         # labels of GlobalNetworkSets holding the address: a Calico destination selector can match them
         self.set_labels: list[dict[str, str]] = []
         for ns in network_sets:
-            nets = (ns.get("spec") or {}).get("nets") or []
+            meta = ns.get("metadata") if isinstance(ns.get("metadata"), Mapping) else {}
+            try:
+                nets = _nets((ns.get("spec") or {}).get("nets"), "spec.nets")
+            except _FieldError as exc:
+                raise DumpError(f"GlobalNetworkSet {meta.get('name')} is malformed: {exc}") from None
             if any(self._in(n) for n in nets):
-                self.set_labels.append(dict((ns.get("metadata") or {}).get("labels") or {}))
+                self.set_labels.append(dict(meta.get("labels") or {}))
 
-    def _in(self, cidr: Any) -> bool:
-        try:
-            net = ipaddress.ip_network(str(cidr), strict=False)
-        except ValueError:
-            return False
+    def _in(self, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
         return net.version == self.ip.version and self.ip in net
 
     # Kubernetes NetworkPolicy -------------------------------------------------------------------------------
@@ -390,10 +415,12 @@ class _Matcher:
                 whys.append("pod/namespace selector peers never match the metadata address")
                 continue
             cidr = block.get("cidr")
-            if not self._in(cidr):
+            if not isinstance(cidr, str):
+                raise _FieldError(f"ipBlock.cidr must be a CIDR string such as 169.254.169.254/32, got {cidr!r:.60}")
+            if not self._in(_nets([cidr], "ipBlock.cidr")[0]):
                 whys.append(f"ipBlock {cidr} does not contain {self.ip}")
                 continue
-            excluded = [e for e in block.get("except") or [] if self._in(e)]
+            excluded = [e for e in _nets(block.get("except"), "ipBlock.except") if self._in(e)]
             if excluded:
                 whys.append(f"ipBlock {cidr} excepts {excluded[0]}, which contains {self.ip}")
                 continue
@@ -481,13 +508,12 @@ class _Matcher:
     def _calico_source(self, src: Mapping[str, Any], pod: _PodCtx) -> tuple[bool, str]:
         # the packet leaves from the pod address of the destination's family
         ips = [ip for ip in pod.ips if ip.version == self.ip.version]
-        nets = [ipaddress.ip_network(str(n), strict=False) for n in src.get("nets") or []]
+        nets, not_nets = _nets(src.get("nets"), "source.nets"), _nets(src.get("notNets"), "source.notNets")
         if nets:
             if not ips:
                 return False, f"source nets given but the pod's IPv{self.ip.version} address is unknown"
             if not any(ip in net for net in nets for ip in ips if net.version == ip.version):
                 return False, "source nets do not contain the pod IP"
-        not_nets = [ipaddress.ip_network(str(n), strict=False) for n in src.get("notNets") or []]
         if any(ip in net for net in not_nets for ip in ips if net.version == ip.version):
             return False, "source notNets contain the pod IP"
         if src.get("selector") and not compile_selector(str(src["selector"]))(pod.calico_labels):
@@ -510,9 +536,10 @@ class _Matcher:
         return True, ""
 
     def _calico_destination(self, dst: Mapping[str, Any], policy_ns: str | None) -> tuple[bool, str]:
-        if dst.get("nets") and not any(self._in(n) for n in dst["nets"]):
+        nets, not_nets = _nets(dst.get("nets"), "destination.nets"), _nets(dst.get("notNets"), "destination.notNets")
+        if nets and not any(self._in(n) for n in nets):
             return False, f"destination nets {list(dst['nets'])} do not contain {self.ip}"
-        if dst.get("notNets") and any(self._in(n) for n in dst["notNets"]):
+        if not_nets and any(self._in(n) for n in not_nets):
             return False, f"destination notNets contain {self.ip}"
         sel, ns_sel = dst.get("selector"), dst.get("namespaceSelector")
         if sel or ns_sel or dst.get("serviceAccounts") or (dst.get("notSelector") and policy_ns is not None):
@@ -852,6 +879,8 @@ class _Auditor:
                 else:
                     ok, why = self.match.calico_rule(rule, ctx, pol.namespace)
                     action = str(rule.get("action") or "").capitalize()
+            except _FieldError as exc:
+                raise DumpError(f"{pol.title}: egress rule {i} is malformed: {exc}") from None
             except (AttributeError, TypeError, ValueError, KeyError, SelectorSyntaxError) as exc:
                 raise DumpError(
                     f"{pol.title}: egress rule {i} is malformed ({exc.__class__.__name__}: {exc})"

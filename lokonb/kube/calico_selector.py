@@ -29,6 +29,8 @@ Token = tuple[str, str, int]  # (kind, value, column)
 #: non-namespaced one" (GlobalNetworkSets, host endpoints). Labels passed to a selector compiled with
 #: ``namespace_scope=True`` carry this key when they describe a namespaced endpoint (it cannot be a label key).
 NAMESPACED = "\x00namespaced"
+#: Deepest parenthesis nesting a selector may use.
+MAX_NESTING = 64
 
 
 class SelectorSyntaxError(ValueError):
@@ -89,6 +91,7 @@ class _Parser:
         self.toks = _tokens(text)
         self.i = 0
         self.namespace_scope = namespace_scope
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.toks[self.i][0] if self.i < len(self.toks) else None
@@ -145,7 +148,7 @@ class _Parser:
         return frozenset(values)
 
     def term(self) -> Matcher:
-        kind, value, _ = self.take(
+        kind, value, col = self.take(
             "has", "all", "global", "label", "(", what="a label, has(), all(), global() or '('"
         )
         if kind in ("all", "global") and self.namespace_scope:
@@ -157,8 +160,14 @@ class _Parser:
         if kind == "has":
             return lambda labels: value in labels
         if kind == "(":
+            # the parser recurses per parenthesis: a bound keeps a hand-written or hostile selector from
+            # exhausting Python's stack (real selectors nest a few levels)
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise SelectorSyntaxError(f"parentheses nested more than {MAX_NESTING} deep at column {col + 1}")
             inner = self.or_expr()
             self.take(")", what="')'")
+            self.depth -= 1
             return inner
         key = value
         op = self.take("==", "!=", "in", "notin", "contains", "starts", "ends", what="an operator")[0]
