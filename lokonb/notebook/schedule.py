@@ -350,7 +350,7 @@ def schedule(req: ScheduleRequest) -> tuple[str, list[str]]:
     from lokonb.notebook.paramfiles import dump_literals
     from lokonb.notebook.params import validate
     from lokonb.notebook.project import find_root, resolve_notebook
-    from lokonb.notebook.redact import from_environment
+    from lokonb.notebook.redact import MASK, from_environment
     from lokonb.notebook.schemas import get_schema
 
     if req.fmt not in ("crontab", "kubernetes", "both"):
@@ -386,7 +386,19 @@ def schedule(req: ScheduleRequest) -> tuple[str, list[str]]:
             req, set_label, dump_literals(literals), literals, schema.run_timeout or schema.cell_timeout
         )
         notes.extend(more)
-        out.append(_dump_all(docs))
+        text = _dump_all(docs)
+        if redactor.text(text) != text:
+            # lokonb never prints a secret (R7.2), so the printed ConfigMap would carry the placeholder where the
+            # run needs the value: a manifest that silently differs from the set is worse than none
+            where = f"-f {req.file}" if req.file else f"set {req.parameter_set!r}"
+            raise ScheduleError(
+                f"{where} holds secret-looking text (a key, token or password, e.g. in a snippet's file contents); "
+                "the ConfigMap of --format kubernetes would store it in clear, and lokonb prints "
+                f"{MASK} in its place, so the scheduled run would not get it. Keep secrets out of "
+                "parameter sets (fetch them at run time, e.g. AWS credentials with --credentials secret:NAME), "
+                "or schedule this set with --format crontab"
+            )
+        out.append(text)
     return redactor.text("---\n".join(out) if req.fmt != "both" else out[0] + "---\n" + out[1]), notes
 
 
