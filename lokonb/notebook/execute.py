@@ -205,10 +205,20 @@ def _validate(
 # ---------------------------------------------------------------------------------------------------------------
 
 
+#: Longest set label (UTF-8 bytes) in a run directory name: with the stamp, "-" and a "-n" suffix well under the
+#: 255 bytes a file name may have.
+MAX_LABEL_BYTES = 200
+
+
 def make_run_dir(base: Path, notebook: str, set_label: str, now: float) -> tuple[str, Path]:
     """Create ``<base>/<notebook>/<UTC>-<set>[-n]`` with an exclusive mkdir (R4.3)."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
     parent = base / notebook
+    # the label comes from a -f file's name, which may be longer than a directory name may be once the stamp is
+    # added (the OS's "File name too long" then read as an unwritable --output); results.json keeps it whole
+    raw = set_label.encode("utf-8")
+    if len(raw) > MAX_LABEL_BYTES:
+        set_label = raw[:MAX_LABEL_BYTES].decode("utf-8", "ignore") + "~"
     try:
         parent.mkdir(parents=True, exist_ok=True)
         for n in range(1, 10_000):
@@ -542,10 +552,12 @@ def run_all(
     root: str | Path | None = None,
 ) -> list[RunResult]:
     """Run every registered notebook that exists in ``notebooks/`` on ``parameter_set``."""
+    from lokonb.notebook.paramfiles import check_set_name
     from lokonb.notebook.schemas import REGISTRY
 
     check_output(output)
     check_jobs(jobs)
+    check_set_name(parameter_set)  # before it is used in file names below (a long one raised OSError there)
     project = find_root(root)
     assert project is not None
     names = [n for n in REGISTRY if (only is None or n in only)]

@@ -19,6 +19,8 @@ from lokonb.yamlguard import check_node_graph
 from lokonb.yamlmerge import merged_pairs
 
 _SET_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+#: Longest parameter set name (a file name with .yaml, and part of run directory names).
+MAX_SET_NAME = 100
 _LEADING_ZERO = re.compile(r"[+-]?0\d+\Z")
 _VERSION_FLOAT = re.compile(r"[+-]?\d+\.\d*0\Z")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([Tt ].*)?\Z")
@@ -197,6 +199,11 @@ def _trap(t: str, kind: str | None) -> str | None:
 
 
 def check_set_name(name: str) -> None:
+    if len(name) > MAX_SET_NAME:
+        # the name becomes a file name (and part of run directory names): past the file system's limit the
+        # error was a bare "File name too long" from the OS
+        raise ConfigError(f"invalid parameter set name {name[:40]!r}... ({len(name):,} characters): use at most "
+                          f"{MAX_SET_NAME} lowercase letters, digits and '-'")
     if not _SET_NAME.match(name):
         raise ConfigError(f"invalid parameter set name {name!r}; use lowercase letters, digits and '-'")
 

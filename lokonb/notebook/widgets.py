@@ -136,8 +136,13 @@ def parameter_form(
         if validated is None:
             return None
         path = root / "parameters" / schema.notebook / f"{name}.yaml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(commented_set(schema, validated.literals), encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(commented_set(schema, validated.literals), encoding="utf-8")
+        except OSError as exc:  # raised in a button callback it would be lost in the widget log
+            message.value = (f"<span style='color:#c62828'>not saved: cannot write {html.escape(str(path))}: "
+                             f"{html.escape(exc.strerror or str(exc))}</span>")
+            return None
         message.value = f"<span style='color:#2e7d32'>saved {html.escape(str(path))}</span>"
         return path
 
