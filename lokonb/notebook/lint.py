@@ -110,6 +110,28 @@ def read_notebook(path: Path) -> tuple[Any, str | None]:
         return None, (text[:160] + "...") if len(text) > 160 else text
 
 
+def _repeated_ids(path: Path) -> list[tuple[int, str, int]]:
+    """``(cell, id, first cell with it)`` for every repeated cell id in the file as written: nbformat renumbers them
+    silently when it reads, so the rules below never see them, but JupyterLab and papermill do (merged or
+    hand-copied cells)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    cells = data.get("cells") if isinstance(data, dict) else None
+    seen: dict[str, int] = {}
+    out = []
+    for i, cell in enumerate(cells if isinstance(cells, list) else []):
+        cid = cell.get("id") if isinstance(cell, dict) else None
+        if isinstance(cid, str) and cid in seen:
+            out.append((i, cid, seen[cid]))
+        elif isinstance(cid, str):
+            seen[cid] = i
+    return out
+
+
 def _schema_why(exc: Any) -> str:
     """What the schema wanted, without quoting the value (a cell's text may hold anything, a key too)."""
     value = getattr(exc, "instance", None)
@@ -129,10 +151,14 @@ def lint_notebook(path: Path, *, fix: bool = False, name: str | None = None) -> 
     nb, problem = read_notebook(path)
     if nb is None:
         return [f"{path}: not a readable notebook: {problem}"]
-    if fix and strip(nb):
+    repeated = _repeated_ids(path)
+    if fix and (strip(nb) or repeated):  # nbformat gave the repeated ids new values when it read the file
         nbformat.write(nb, path)
     problems: list[str] = []
     f = str(path)
+    if not fix:
+        problems.extend(f"{f}: cell {i}: R2.2 cell id {cid!r} repeats cell {first}'s (ids must be unique; run "
+                        "lint-notebooks --fix)" for i, cid, first in repeated)
     ks = nb.metadata.get("kernelspec", {})
     if ks.get("name") != "python3":
         problems.append(f"{f}: R2.2 kernelspec {ks.get('name')!r} (must be python3)")
