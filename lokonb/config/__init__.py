@@ -41,6 +41,9 @@ def is_lokocfg(path: str | Path) -> bool:
     not named ``.yaml``/``.yml``/``.json`` and opens a ``cluster "..." {`` (or variable/backend/component)
     block: read as YAML, such a file only gave a puzzling YAML syntax error.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise ConfigError(f"is_lokocfg(): path must be a file or directory path (str or Path), got "
+                          f"{type(path).__name__}")
     p = Path(path)
     if p.is_dir() or p.suffix == ".lokocfg" or ".lokocfg" in p.suffixes:
         return True

@@ -392,6 +392,8 @@ _UNSET = object()
 
 def parse_var_override(text: str) -> tuple[str, Any]:
     """``NAME=VALUE`` from the command line: VALUE is an HCL literal when it parses as one, else a string."""
+    if not isinstance(text, str):
+        raise ConfigError(f"parse_var_override(): expected NAME=VALUE text, got {type(text).__name__}")
     name, sep, value = text.partition("=")
     name = name.strip()
     if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
@@ -889,6 +891,7 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
     _require_path(path, "read_lokocfg")
     if vars_path is not None:
         _require_path(vars_path, "read_lokocfg", "vars_path")
+    _require_overrides(overrides, "read_lokocfg")
     path = Path(path)
     sources = _parse_all(path, _config_files(path))
     issues: list[Issue] = []
@@ -956,6 +959,18 @@ def _require_path(value: Any, function: str, name: str = "path") -> None:
     if not isinstance(value, str | os.PathLike):
         raise ConfigError(f"{function}(): {name} must be a file or directory path (str or Path), got "
                           f"{type(value).__name__}")
+
+
+def _require_overrides(value: Any, function: str) -> None:
+    # the CLI's NAME=VALUE strings are the natural mistake: dict() of them raised "dictionary update sequence
+    # element #0 has length 3; 2 is required"
+    if value is None or isinstance(value, Mapping):
+        return
+    hint = (" (NAME=VALUE text, as --var takes it, becomes a pair with parse_var_override())"
+            if isinstance(value, str) or (isinstance(value, list | tuple) and value and isinstance(value[0], str))
+            else "")
+    raise ConfigError(f"{function}(): overrides must be a mapping of variable name to value, e.g. "
+                      f"{{'web_workers': 3}}, got {type(value).__name__}{hint}")
 
 
 def load_lokocfg(path: str | Path, vars_path: str | Path | None = None,
