@@ -22,6 +22,7 @@ import datetime as _dt
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,6 +249,13 @@ def load_or_generate(
     if not hasattr(config, "certs_validity_period_hours") or not hasattr(config, "cluster_name"):
         raise AssetModelError(f"load_or_generate(): expected a cluster model (lokonb.config.load(PATH) or "
                               f"lokonb.config.read_yaml(DICT)), got {type(config).__name__}")
+    for name, flag in (("rotate", rotate), ("rotate_cas", rotate_cas)):
+        # "no" or "false" is a true string: rotate_cas="no" replaced every CA, which no node then trusts
+        if not isinstance(flag, bool):
+            raise AssetModelError(f"load_or_generate(): {name} must be True or False, got {flag!r:.40}")
+    if asset_dir is not None and not isinstance(asset_dir, str | os.PathLike):
+        raise AssetModelError(f"load_or_generate(): asset_dir must be a directory path (str or Path) or None, got "
+                              f"{type(asset_dir).__name__}")
     base = Path(asset_dir if asset_dir is not None else config.asset_dir).expanduser()
     store = AssetStore(base / ASSET_SUBDIR)
     now = _dt.datetime.now(_dt.UTC)

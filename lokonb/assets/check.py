@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from cryptography.hazmat.primitives import serialization
 
-from lokonb.assets.errors import AssetCheckError, AssetError
+from lokonb.assets.errors import AssetCheckError, AssetError, AssetModelError
 from lokonb.assets.pki import (
     CertKey,
     CertSpec,
@@ -85,6 +85,10 @@ def resolve_root(directory: Path) -> Path:
 
 def check_dir(directory: Path, *, config: Any | None = None, now: _dt.datetime | None = None) -> CheckResult:
     """Verify the asset tree in ``directory``; problems are collected, never raised."""
+    if now is not None and not (isinstance(now, _dt.datetime) and now.tzinfo is not None):
+        # expiry is compared with timezone-aware certificate dates
+        raise AssetModelError(f"check_dir(): now must be a timezone-aware datetime (e.g. "
+                              f"datetime.now(timezone.utc)) or None, got {now!r:.40}")
     root = resolve_root(directory)
     now = now or _dt.datetime.now(_dt.UTC)
     res = CheckResult()

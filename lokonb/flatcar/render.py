@@ -617,6 +617,8 @@ def render_cluster(
     if not hasattr(model, "worker_pools") or not hasattr(model, "cluster_name"):
         raise InputTypeError(f"render_cluster(): expected a cluster model (lokonb.config.load(PATH) or "
                              f"lokonb.config.read_yaml(DICT)), got {type(model).__name__}")
+    _check_options({"snippets": snippets, "validate": validate, "strict": strict,
+                    "external_validate": external_validate, "policy": policy, "bucket": bucket, "prefix": prefix})
     target = ignition_version or getattr(model, "ignition_spec", None) or "3.3.0"
     if target not in TARGETS:
         raise ConfigError(f"ignition_spec: {target!r} is not supported; choose one of {', '.join(TARGETS)}")
@@ -665,6 +667,32 @@ def render_cluster(
     if bad:
         raise RenderError(_error_summary(bad), findings)
     return render
+
+
+#: The keyword options of render_cluster: (allowed values or types, what to say). A string "no" for a flag is true,
+#: and a misspelt policy only failed later, in plan_delivery.
+_OPTIONS: dict[str, tuple[tuple[Any, ...], str]] = {
+    "snippets": ((bool,), "True or False"),
+    "validate": ((bool,), "True or False"),
+    "strict": ((bool,), "True or False"),
+    "external_validate": ((bool, type(None)), "True, False or None"),
+    "bucket": ((str, type(None)), "a bucket name or None"),
+    "prefix": ((str,), "a key prefix string ('' for none)"),
+}
+
+
+def _check_options(values: Mapping[str, Any]) -> None:
+    from lokonb.flatcar.delivery import POLICIES
+
+    for name, value in values.items():
+        if name == "policy":
+            if value not in POLICIES:
+                raise InputTypeError(f"render_cluster(): policy must be one of {', '.join(POLICIES)}, "
+                                     f"got {value!r:.40}")
+            continue
+        kinds, allowed = _OPTIONS[name]
+        if not isinstance(value, kinds):
+            raise InputTypeError(f"render_cluster(): {name} must be {allowed}, got {value!r:.40}")
 
 
 def _error_summary(bad: list[Finding]) -> str:
