@@ -138,6 +138,7 @@ def _node_configs(config: Any, node_configs: Any, backend: Any, assets: Any = No
 def plan(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None = None,
          state_path: str | Path | None = None, upgrade_os: bool = False) -> Plan:
     """Read-only: what apply would change (raises :class:`PlanError` for impossible changes)."""
+    _require_flags("plan", upgrade_os=upgrade_os)
     with _session(config, aws, "plan") as a:
         calls0 = dict(a.calls)
         backend = st.open_backend(config, a, state_path)
@@ -155,6 +156,28 @@ def plan(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None
                            f"{held.get('created_at')}); this plan may be out of date")
         p.api_calls = {k: v - calls0.get(k, 0) for k, v in a.calls.items() if v - calls0.get(k, 0)}
         return p
+
+
+def _require_flags(function: str, **flags: Any) -> None:
+    """Flags are True or False: a string such as "no" is true, and allow_replace="no" let apply replace
+    controllers (as destroy's confirm="no" once deleted a cluster)."""
+    from lokonb.aws.errors import AwsInputError
+
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise AwsInputError(f"{function}(): {name} must be True or False, got {value!r:.40}")
+
+
+def _names(function: str, what: str, value: Any) -> tuple[str, ...]:
+    """A list of names; one string is one name (iterated, "web" was the pools "w", "e" and "b")."""
+    from lokonb.aws.errors import AwsInputError
+
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise AwsInputError(f"{function}(): {what} must be a list of names (e.g. ['web'] or ['controller/0']), "
+                            f"got {value!r:.60}")
+    return tuple(value)
 
 
 def _state_resources(outcomes: list[Outcome], ctx: ExecCtx, record: dict) -> None:
@@ -211,6 +234,8 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
           upgrade_os: bool = False, roll_pools: tuple[str, ...] | list[str] = (),
           replace: tuple[str, ...] | list[str] = ()) -> ApplyResult:
     """Make AWS match the configuration (no confirmation asked: like ``lokoctl cluster apply --confirm``)."""
+    _require_flags("apply", allow_replace=allow_replace, upgrade_os=upgrade_os)
+    roll_pools, replace = _names("apply", "roll_pools", roll_pools), _names("apply", "replace", replace)
     t0 = time.monotonic()
     timings: dict[str, float] = {}
     with _session(config, aws, "apply") as a, _sigterm_as_interrupt():
