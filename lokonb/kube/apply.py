@@ -208,6 +208,12 @@ def apply_policies(
     """
     from kubernetes.client.rest import ApiException
 
+    for name, flag in (("confirm", confirm), ("dry_run", dry_run)):
+        # a string such as "no" is true: confirm="no" wrote to the cluster
+        if not isinstance(flag, bool):
+            raise PolicyInputError(name, f"must be True or False, got {flag!r:.40}")
+    if isinstance(objects, Mapping):  # one rendered object, not a list of them (dict() of its keys failed)
+        objects = [objects]
     objs = [dict(o) for o in objects]
     if not dry_run and not confirm:
         raise NotConfirmed(
