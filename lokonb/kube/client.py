@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -96,11 +99,50 @@ def check_context_user(path: Path, context: str) -> None:
         known = [str(u.get("name")) for u in doc.get("users") or [] if isinstance(u, dict)]
         raise KubeconfigError(f"context {context!r} names user {user_name!r}, which is not in users "
                               f"({', '.join(known) or 'none'})", file=str(path))
+    provider = (user.get("user") or {}).get("auth-provider") if isinstance(user.get("user"), dict) else None
+    name = provider.get("name") if isinstance(provider, dict) else None
+    if name in _REMOVED_PROVIDERS:
+        raise KubeconfigError(f"user {user_name!r} uses the auth-provider {name!r}, which kubectl removed in 1.26 "
+                              f"and the client cannot use: switch the user to {_REMOVED_PROVIDERS[name]}",
+                              file=str(path))
     exec_ = (user.get("user") or {}).get("exec") if isinstance(user.get("user"), dict) else None
     command = exec_.get("command") if isinstance(exec_, dict) else None
     if command and not _runnable(str(command), path.parent):
         raise KubeconfigError(f"user {user_name!r} gets its credentials from the exec plugin {command!r}, which is "
                               "not installed or not executable (install it, or put it on PATH)", file=str(path))
+
+
+#: auth-providers kubectl no longer has (the Python client crashed on gcp with an AttributeError) -> what replaces them
+_REMOVED_PROVIDERS = {
+    "gcp": "the exec plugin gke-gcloud-auth-plugin (gcloud components install gke-gcloud-auth-plugin)",
+    "azure": "the exec plugin kubelogin (kubelogin convert-kubeconfig)",
+}
+
+
+@contextmanager
+def _credential_errors() -> Iterator[list[str]]:
+    """The client only logs (root logger, ERROR) a failing exec plugin - exit status, undecodable output - and goes
+    on without credentials, so the API's 401 or a connection error hid the cause: collect those messages."""
+    seen: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.ERROR and record.getMessage().startswith("exec:"):
+                seen.append(record.getMessage())
+
+    handler = _Collect()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield seen
+    finally:
+        root.removeHandler(handler)
+
+
+def _raise_for_credentials(seen: list[str], context: str, where: str | None) -> None:
+    if seen:
+        raise KubeconfigError(f"context {context!r}: the user's exec plugin gave no credentials ({'; '.join(seen)});"
+                              " kubectl fails the same way: fix the plugin or its configuration", file=where)
 
 
 def _runnable(command: str, base: Path) -> bool:
@@ -150,12 +192,15 @@ def load_api_client(kubeconfig: str | Path | None = None, context: str | None = 
         )
     check_context_user(path, context or str(current))
     try:
-        return config.new_client_from_config(config_file=str(path), context=context)
+        with _credential_errors() as seen:
+            api_client = config.new_client_from_config(config_file=str(path), context=context)
+        _raise_for_credentials(seen, context or str(current), str(path))
+        return api_client
     except ConfigException as exc:
         raise KubeconfigError(
             f"invalid kubeconfig for context {context or current!r}: {exc}", file=str(path)
         ) from None
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise KubeconfigError(
             f"cannot use kubeconfig: {exc.__class__.__name__}: {exc}", file=str(path)
         ) from None
@@ -188,8 +233,12 @@ def _client_from_list(context: str | None) -> Any:
             check_context_user(path, str(chosen))
             break
     try:
-        return config.new_client_from_config(config_file=os.pathsep.join(map(str, existing)), context=chosen)
+        with _credential_errors() as seen:
+            api_client = config.new_client_from_config(config_file=os.pathsep.join(map(str, existing)),
+                                                       context=chosen)
+        _raise_for_credentials(seen, str(chosen), where)
+        return api_client
     except ConfigException as exc:
         raise KubeconfigError(f"invalid kubeconfig for context {chosen!r} in {where}: {exc}") from None
-    except (OSError, ValueError, TypeError, KeyError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise KubeconfigError(f"cannot use {where}: {exc.__class__.__name__}: {exc}") from None
