@@ -361,7 +361,29 @@ def semantic_findings(
             err(f"$.networkd.units.{i}.name", "invalid networkd unit extension")
     if not v2:  # Ignition 3 checks keyed-list duplicates in a pass of its own, after all field checks
         _duplicates_3x(config, err)
+    if extras:
+        _shared_ids(config.get("passwd") or {}, err)
     return out
+
+
+#: passwd lists whose numeric ids must differ: (list, id field, the tool Ignition runs). Neither the schema nor
+#: ignition-validate looks at them, but useradd/groupadd refuse an id in use (Ignition passes no --non-unique), so
+#: two snippets giving one uid or gid fail the node's boot.
+SHARED_IDS = (("users", "uid", "useradd"), ("groups", "gid", "groupadd"))
+
+
+def _shared_ids(passwd: dict[str, Any], err: Any) -> None:
+    for kind, field, tool in SHARED_IDS:
+        owner: dict[int, str] = {}
+        for i, entry in enumerate(passwd.get(kind) or []):
+            value = entry.get(field) if isinstance(entry, dict) else None
+            if not isinstance(value, int) or isinstance(value, bool):
+                continue
+            name = str(entry.get("name"))
+            if value in owner and owner[value] != name:
+                err(f"$.passwd.{kind}.{i}.{field}", f"{field} {value} of {name!r} is also {owner[value]!r}'s: {tool} "
+                    "refuses an id in use, so Ignition fails the boot; give each a distinct id", "warning")
+            owner.setdefault(value, name)
 
 
 # Ignition 3 field rules the schema cannot express, in Ignition's report order per struct (ignition-validate 2.14)
