@@ -164,8 +164,13 @@ def translate(exc: BaseException, *, service: str = "", region: str = "", profil
         src = f"profile {profile}" if profile else "environment / shared files / instance role"
         return AwsError(_CREDS.template.format(source=src) + where, code=type(exc).__name__, kind="credentials")
     if isinstance(exc, bex.ProfileNotFound):
-        return AwsError(f"AWS profile {profile!r} not found in the shared config/credentials files; "
-                        "set aws.profile to an existing profile.", code="ProfileNotFound", kind="credentials")
+        # no aws.profile/--profile: the name came from $AWS_PROFILE (the message said "profile None")
+        name = profile or getattr(exc, "kwargs", {}).get("profile")
+        origin = "" if profile else " (from $AWS_PROFILE)"
+        fix = "set aws.profile to an existing profile." if profile else \
+            "unset AWS_PROFILE or name an existing profile with aws.profile (CLI: --profile)."
+        return AwsError(f"AWS profile {name!r}{origin} not found in the shared config/credentials files; {fix}",
+                        code="ProfileNotFound", kind="credentials")
     if isinstance(exc, bex.TokenRetrievalError):
         ctx["code"] = "TokenRetrievalError"
         return AwsError(_EXPIRED.template.format(**ctx), code="TokenRetrievalError", kind="expired")

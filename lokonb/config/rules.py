@@ -472,13 +472,21 @@ def v14_instance_types(r: Resolved, col: Collector, env: Env) -> None:
 
 @functools.lru_cache(maxsize=1)
 def known_regions() -> dict[str, str]:
-    """Region -> partition for every EC2 region botocore knows (aws, aws-cn, aws-us-gov)."""
-    import botocore.session
+    """Region -> partition for every EC2 region botocore knows (aws, aws-cn, aws-us-gov).
 
-    session = botocore.session.get_session()
+    Read from botocore's packaged endpoint data, not through a session: a session reads the AWS config of
+    $AWS_PROFILE/$AWS_CONFIG_FILE first, so a stale profile name or a broken config file crashed `config validate`
+    (ProfileNotFound, exit 70) although validation needs no AWS access.
+    """
+    from botocore.loaders import create_loader
+    from botocore.regions import EndpointResolver
+
+    loader = create_loader()
+    endpoints, path = loader.load_data_with_path("endpoints")
+    resolver = EndpointResolver(endpoints, uses_builtin_data=loader.is_builtin_path(path))
     out: dict[str, str] = {}
     for partition in ("aws", "aws-cn", "aws-us-gov"):
-        for region in session.get_available_regions("ec2", partition_name=partition):
+        for region in resolver.get_available_endpoints("ec2", partition):
             out[region] = partition
     return out
 
