@@ -347,22 +347,23 @@ def execute_request(req: RunRequest) -> RunResult:
         from lokonb.notebook.report import warm_up
 
         warm = warm_up(req.show_input)
-    outcome = _run_child(req, nb_path, run_dir, root, literals, kernel, timeout, deadline)
-    if warm is not None:
-        warm.join()  # never import or render concurrently with finalize
-    from lokonb.notebook.finalize import finalize
+    from lokonb.notebook.finalize import finalize, wrapper_lock
 
-    finalize(
-        result,
-        outcome,
-        run_dir,
-        root,
-        redactor,
-        started,
-        report=req.report,
-        show_input=req.show_input,
-        schema=schema,
-    )
+    with wrapper_lock(run_dir) as lock_fd:  # `runs --finalize` must not take over a run that is still going
+        outcome = _run_child(req, nb_path, run_dir, root, literals, kernel, timeout, deadline, lock_fd)
+        if warm is not None:
+            warm.join()  # never import or render concurrently with finalize
+        finalize(
+            result,
+            outcome,
+            run_dir,
+            root,
+            redactor,
+            started,
+            report=req.report,
+            show_input=req.show_input,
+            schema=schema,
+        )
     from lokonb.notebook.index import rebuild_index
 
     rebuild_index(base)
@@ -432,6 +433,7 @@ def _run_child(
     kernel: str,
     cell_timeout: float,
     deadline: float | None,
+    lock_fd: int | None = None,
 ) -> dict[str, Any]:
     partial = run_dir / ".partial"
     partial.mkdir(mode=0o700)
@@ -471,6 +473,8 @@ def _run_child(
             stdout=proc_log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # the child shares the run's lock: it outlives a killed wrapper, and the run is not over while it runs
+            pass_fds=(lock_fd,) if lock_fd is not None else (),
         )
     with _ACTIVE_LOCK:
         _ACTIVE.add(proc)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +229,48 @@ def _scrub_log(path: Path, redactor: Redactor, result: RunResult, process_log: P
     path.write_text(redactor.text(text + line + "\n"), encoding="utf-8")
 
 
+#: Held (flock) by the lokonb process of a run from the child's start to the end of finalize; the OS releases it
+#: when that process dies, however it dies.
+WRAPPER_LOCK = ".running.lock"
+
+
+@contextmanager
+def wrapper_lock(run_dir: Path) -> Iterator[int]:
+    """Hold the run's lock; yields its descriptor, which the child inherits (a flock lives while any process holds
+    a descriptor of it)."""
+    import fcntl
+
+    path = run_dir / WRAPPER_LOCK
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+        path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+
+
+def _refuse_live_run(path: Path) -> None:
+    """``runs --finalize`` of a run whose process is alive marked it interrupted and broke it (the live run then
+    ended as an environment error): finalize only when no process holds the run's lock."""
+    import fcntl
+
+    from lokonb.notebook.exceptions import UsageError
+
+    lock = path / WRAPPER_LOCK
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        return  # killed before its child started, or written by a lokonb without the lock
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise UsageError(f"{path} is still running (a lokonb process of the run holds {WRAPPER_LOCK}); --finalize "
+                         "is for a run whose processes were killed: wait for it, or stop it first") from None
+    finally:
+        os.close(fd)
+
+
 def finalize_interrupted(run_dir: str | Path) -> RunResult:
     """``lokonb runs --finalize RUN`` (R7.4, R4.4): turn a killed run's leftovers into normal artefacts.
 
@@ -244,6 +289,7 @@ def finalize_interrupted(run_dir: str | Path) -> RunResult:
     result = read_run(path)
     if result.status != RunStatus.RUNNING.value:
         raise UsageError(f"{path} is not a killed run: its status is {result.status!r}, not 'running'")
+    _refuse_live_run(path)
     started = time.time()
     if result.started_at:
         started = _dt.datetime.fromisoformat(result.started_at.replace("Z", "+00:00")).timestamp()
@@ -270,5 +316,6 @@ def finalize_interrupted(run_dir: str | Path) -> RunResult:
         show_input=False,
         schema=REGISTRY.get(result.notebook),
     )
+    (path / WRAPPER_LOCK).unlink(missing_ok=True)
     rebuild_index(path.parent.parent)
     return result
