@@ -144,9 +144,24 @@ class ExecCtx:
                 w.wait(WaiterConfig={"Delay": 0, "MaxAttempts": 1}, **params)
                 return
             except WaiterError as exc:
+                if (exc.last_response or {}).get("Error") and "Max attempts exceeded" not in str(exc):
+                    raise self._waiter_error(service, w, exc) from exc
                 if "Max attempts exceeded" not in str(exc) or i == attempts - 1:
                     raise
             self.sleep(delay * self.scale)
+
+    def _waiter_error(self, service: str, waiter: Any, exc: Any) -> BaseException:
+        """An AWS error the waiter has no acceptor for (``InvalidVpcID.NotFound`` right after CreateVpc on real
+        AWS) as the :class:`AwsError` a direct call would raise: the caller's retry table (aws.md §8.4) sees its
+        code, and the message is translated (§10)."""
+        from botocore.exceptions import ClientError
+
+        from lokonb.aws.errors import translate
+
+        a = self.aws
+        return translate(ClientError(exc.last_response, waiter.config.operation), service=service,
+                         region=getattr(a, "region", ""), profile=getattr(a, "profile", None),
+                         principal=getattr(a, "principal", ""), cluster=getattr(a, "cluster", ""))
 
     def retrying(self, fn: Callable[[], Any], codes: Mapping[str, float], *, what: str = "") -> Any:
         """Run ``fn`` retrying AWS error codes of the eventual-consistency table (aws.md §8.4).

@@ -34,6 +34,7 @@ class Rule:
     message: str = "injected fault"
     delay: float = 0.0              # seconds; with code="" the request is passed on after the delay
     retry_after_ms: int | None = None
+    after: str = ""                 # active only once this operation of the same service has been seen
     hits: int = 0
 
 
@@ -117,8 +118,11 @@ class FaultServer:
             environ["wsgi.input"] = io.BytesIO(body)
             rule = None
             with self._lock:
+                seen = {o for s, o in self.log if s == service}
                 self.log.append((service, op))
                 for r in self.rules:
+                    if r.after and not any(_op_matches(r.after, o) for o in seen):
+                        continue  # e.g. a read that fails only right after the create (eventual consistency)
                     if r.service == service and _op_matches(r.op, op) and (r.times is None or r.hits < r.times):
                         r.hits += 1
                         rule = r
