@@ -114,6 +114,9 @@ _REGION = Translation(
 _DENIED = Translation(
     "denied", "Access denied: `{action}`{on_resource}{for_principal} ({code}). Grant that permission to the "
               "principal{decode_hint}.")
+_DENIED_DECODED = Translation(
+    "denied", "Access denied: `{action}`{on_resource}{for_principal} ({code} on `{called}`; {why}). Grant that "
+              "permission to the principal.")
 _QUOTA = Translation(
     "quota", "AWS quota reached: {code} in {region} ({message}). Delete unused resources or request an increase "
              "in Service Quotas.")
@@ -148,9 +151,33 @@ def _service_action(service: str, operation: str) -> str:
     return f"{prefix}:{operation}"
 
 
+#: what precedes the blob in EC2's UnauthorizedOperation messages
+ENCODED_MARKER = "Encoded authorization failure message:"
+
+
+def encoded_authorization_message(exc: BaseException) -> str:
+    """EC2's encoded authorization message in a denied ClientError ("" if none)."""
+    msg = str(getattr(exc, "response", {}).get("Error", {}).get("Message", "")) if hasattr(exc, "response") else ""
+    return msg.split(ENCODED_MARKER, 1)[1].strip() if ENCODED_MARKER in msg else ""
+
+
+def _decoded_context(decoded: dict) -> dict[str, str]:
+    """Action, resource, principal and reason from sts:DecodeAuthorizationMessage's JSON (the action can differ
+    from the call: RunInstances denied for ``iam:PassRole`` on the instance profile's role)."""
+    c = decoded.get("context") or {}
+    principal = c.get("principal") or {}
+    return {"action": str(c.get("action") or ""), "arn": str(c.get("resource") or ""),
+            "principal": str(principal.get("arn") or principal.get("id") or ""),
+            "why": "an explicit deny in a policy" if decoded.get("explicitDeny") else "no policy allows it"}
+
+
 def translate(exc: BaseException, *, service: str = "", region: str = "", profile: str | None = None,
-              resource: str = "", cluster: str = "", principal: str = "") -> LokonbError:
-    """Return a :class:`LokonbError` for any botocore/boto3 failure (or ``exc`` itself if already one)."""
+              resource: str = "", cluster: str = "", principal: str = "", decoded: dict | None = None,
+              decode_failure: str = "") -> LokonbError:
+    """Return a :class:`LokonbError` for any botocore/boto3 failure (or ``exc`` itself if already one).
+
+    ``decoded``: EC2's encoded authorization message as decoded by sts:DecodeAuthorizationMessage;
+    ``decode_failure``: why decoding it failed (the hint then names that call)."""
     if isinstance(exc, LokonbError):
         return exc
     from botocore import exceptions as bex
@@ -205,10 +232,24 @@ def translate(exc: BaseException, *, service: str = "", region: str = "", profil
             ctx["action"] = _service_action(service, op) if service else op
             ctx["on_resource"] = f" on {resource}" if resource else ""
             ctx["for_principal"] = f" for `{principal}`" if principal else ""
-            ctx["decode_hint"] = ("; the encoded authorization message can be decoded with "
-                                  "`aws sts decode-authorization-message`" if "Encoded" in msg else "")
+            ctx["decode_hint"] = ""
+            if tr is _DENIED and decoded:
+                d = _decoded_context(decoded)
+                tr = _DENIED_DECODED
+                ctx.update(called=ctx["action"], why=d["why"], action=d["action"] or ctx["action"],
+                           on_resource=f" on `{d['arn']}`" if d["arn"] else ctx["on_resource"],
+                           for_principal=f" for `{d['principal'] or principal}`" if d["principal"] or principal
+                           else "")
+            elif ENCODED_MARKER in msg:
+                ctx["decode_hint"] = ("; AWS's encoded authorization message (which names the denied action and "
+                                      "resource) could not be decoded: sts:DecodeAuthorizationMessage "
+                                      f"{decode_failure or 'was not called'}; allow it, or run "
+                                      "`aws sts decode-authorization-message --encoded-message ...`")
             text = tr.template.format(**ctx)
-            if tr is not _RECORD and resource and "{resource}" not in tr.template:
+            if tr is not _RECORD and resource and "{resource}" not in tr.template \
+                    and "{on_resource}" not in tr.template:
+                text += where
+            elif tr is _DENIED_DECODED and resource:
                 text += where
             kind = tr.kind
         return AwsError(text, service=service, operation=op, code=code, http_status=meta.get("HTTPStatusCode"),

@@ -16,9 +16,11 @@ import threading
 from collections import Counter
 from typing import Any
 
-from lokonb.aws.errors import translate
+from lokonb.aws.errors import encoded_authorization_message, translate
 
 READ_PREFIXES = ("Describe", "List", "Get", "Head")
+# STS calls that change nothing although their names do not say so
+READ_ONLY_STS = ("GetCallerIdentity", "DecodeAuthorizationMessage")
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -136,7 +138,7 @@ class Aws:
 
     def _count(self, model: Any = None, **_: Any) -> None:
         name = f"{model.service_model.service_name}:{model.name}"
-        if self.read_only and not is_read_operation(model.name) and model.name != "GetCallerIdentity":
+        if self.read_only and not is_read_operation(model.name) and model.name not in READ_ONLY_STS:
             raise RuntimeError(f"read-only run attempted a mutating call {name}")
         with self._lock:
             self.calls[name] += 1
@@ -156,11 +158,29 @@ class Aws:
             from botocore.parsers import ResponseParserError
 
             if isinstance(exc, (BotoCoreError, ClientError, ResponseParserError)):
-                err = translate(exc, service=service, region=self.region, profile=self.profile,
-                                resource=resource, principal=self.principal, cluster=self.cluster)
+                err = self.translate(exc, service, resource)
                 err.__cause__ = exc
                 raise err from exc
             raise
+
+    def translate(self, exc: BaseException, service: str, resource: str = "") -> Any:
+        """The run's translation of a failed call (aws.md §10); an access denial that carries EC2's encoded
+        authorization message is decoded first (sts:DecodeAuthorizationMessage), so the message names the action
+        that was actually denied (often ``iam:PassRole`` for RunInstances), its resource and the principal."""
+        kw: dict[str, Any] = {"service": service, "region": self.region, "profile": self.profile,
+                              "resource": resource, "principal": self.principal, "cluster": self.cluster}
+        err = translate(exc, **kw)
+        blob = encoded_authorization_message(exc)
+        if getattr(err, "kind", "") != "denied" or not blob:
+            return err
+        import json
+
+        try:
+            out = self.client("sts").decode_authorization_message(EncodedMessage=blob)
+            return translate(exc, decoded=json.loads(out["DecodedMessage"]), **kw)
+        except Exception as dexc:  # noqa: BLE001 - denied or unavailable: say so, keep the original error
+            code = getattr(dexc, "response", {}).get("Error", {}).get("Code") if hasattr(dexc, "response") else ""
+            return translate(exc, decode_failure=f"failed ({code or type(dexc).__name__})", **kw)
 
     def paginate(self, service: str, operation: str, key: str, **params: Any) -> list:
         """All items under ``key`` of a paginated read."""
@@ -173,7 +193,7 @@ class Aws:
             from botocore.exceptions import BotoCoreError, ClientError
 
             if isinstance(exc, (BotoCoreError, ClientError)):
-                raise translate(exc, service=service, region=self.region, profile=self.profile) from exc
+                raise self.translate(exc, service) from exc
             raise
         return out
 
