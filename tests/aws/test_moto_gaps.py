@@ -15,6 +15,8 @@ still exists; when a moto upgrade fixes one, its canary fails so the workaround 
 | ASG instances ignore the LT's MetadataOptions | tests assert the LT version data, not the instances |
 | RunInstances drops the root Ebs.Iops (gp3 root: 3000; io1/io2 root: error) | parity tests start at gp3 3000 |
 | ListInstanceProfiles ignores PathPrefix | iam.discover filters the profiles by path itself |
+| an ASG updated to a MixedInstancesPolicy still reports its old top-level LaunchTemplate | workers reads the policy first |
+| UpdateAutoScalingGroup ignores CapacityRebalance | tests assert the parameter sent (spot -> on-demand) |
 """
 
 from __future__ import annotations
@@ -150,3 +152,34 @@ def test_list_instance_profiles_ignores_path_prefix(aws_url):
     iam.create_instance_profile(InstanceProfileName="gap-inside", Path="/lokonb/gap/")
     got = iam.list_instance_profiles(PathPrefix="/lokonb/gap/")["InstanceProfiles"]
     assert {p["InstanceProfileName"] for p in got} == {"gap-outside", "gap-inside"}
+
+
+def _asg(net, aws_url):
+    ec2, _, sub, _ = net
+    asg = boto(aws_url, "autoscaling")
+    lt = ec2.create_launch_template(LaunchTemplateName="gap", LaunchTemplateData={
+        "ImageId": AMI, "InstanceType": "t3.small"})["LaunchTemplate"]["LaunchTemplateId"]
+    ec2.create_launch_template_version(LaunchTemplateId=lt, LaunchTemplateData={"ImageId": AMI,
+                                                                                "InstanceType": "t3.small"})
+    asg.create_auto_scaling_group(AutoScalingGroupName="gap", MinSize=0, MaxSize=1, DesiredCapacity=0,
+                                  VPCZoneIdentifier=sub, CapacityRebalance=True,
+                                  LaunchTemplate={"LaunchTemplateId": lt, "Version": "1"})
+    return asg, lt
+
+
+def test_asg_update_to_mixed_policy_keeps_the_old_top_level_launch_template(net, aws_url):
+    asg, lt = _asg(net, aws_url)
+    asg.update_auto_scaling_group(AutoScalingGroupName="gap", MixedInstancesPolicy={"LaunchTemplate": {
+        "LaunchTemplateSpecification": {"LaunchTemplateId": lt, "Version": "2"},
+        "Overrides": [{"InstanceType": "t3.small"}]}})
+    g = asg.describe_auto_scaling_groups(AutoScalingGroupNames=["gap"])["AutoScalingGroups"][0]
+    # AWS reports only the policy; workers.launch_template_in_use reads the policy first
+    assert g["LaunchTemplate"]["Version"] == "1"
+    assert g["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]["Version"] == "2"
+
+
+def test_asg_update_ignores_capacity_rebalance(net, aws_url):
+    asg, _ = _asg(net, aws_url)
+    asg.update_auto_scaling_group(AutoScalingGroupName="gap", CapacityRebalance=False)
+    assert asg.describe_auto_scaling_groups(AutoScalingGroupNames=["gap"])["AutoScalingGroups"][0][
+        "CapacityRebalance"] is True

@@ -249,6 +249,14 @@ def _foreign_names(aws: Any, b: Any, found: Found, lt_names: set[str], asg_names
                 found.name_taken("autoscaling:group", g["AutoScalingGroupName"], b.cluster)
 
 
+def launch_template_in_use(group: dict) -> dict:
+    """The launch template spec an ASG launches from: its mixed instances policy's when it has one (moto 5.2.5
+    keeps reporting the top-level LaunchTemplate of before an update to a policy; AWS drops it)."""
+    mip_spec = ((group.get("MixedInstancesPolicy") or {}).get("LaunchTemplate") or {}).get(
+        "LaunchTemplateSpecification")
+    return mip_spec or group.get("LaunchTemplate") or {}
+
+
 def discover(aws: Any, b: Any, found: Found) -> None:
     flt = [{"Name": f"tag:{names.TAG_CLUSTER}", "Values": [b.cluster]}]
     lts = [lt for lt in aws.paginate("ec2", "describe_launch_templates", "LaunchTemplates", Filters=flt)
@@ -259,8 +267,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
     _foreign_names(aws, b, found, {lt["LaunchTemplateName"] for lt in lts}, {g["AutoScalingGroupName"] for g in asgs})
     asg_version = {}
     for g in asgs:
-        spec = g.get("LaunchTemplate") or (g.get("MixedInstancesPolicy") or {}).get("LaunchTemplate", {}).get(
-            "LaunchTemplateSpecification") or {}
+        spec = launch_template_in_use(g)
         asg_version[spec.get("LaunchTemplateId")] = str(spec.get("Version", ""))
     # moto 5.2.5's DescribeLaunchTemplates misses tags added later with CreateTags (gap, aws.md §11.3);
     # DescribeTags reports them on AWS and moto alike: one batched call for all templates.
@@ -297,8 +304,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
     for g in asgs:
         tags = {t["Key"]: t["Value"] for t in g.get("Tags", []) if not t["Key"].startswith("aws:")}
         mip = g.get("MixedInstancesPolicy")
-        spec = g.get("LaunchTemplate") or (mip or {}).get("LaunchTemplate", {}).get(
-            "LaunchTemplateSpecification") or {}
+        spec = launch_template_in_use(g)
         mixed = None
         if mip:
             mixed = {"types": [o["InstanceType"] for o in mip["LaunchTemplate"].get("Overrides", [])],
