@@ -83,9 +83,19 @@ class Bucket(ResourceType):
             versions = s3.paginate("s3", "list_object_versions", "Versions", Bucket=a.id)
             markers = s3.paginate("s3", "list_object_versions", "DeleteMarkers", Bucket=a.id)
             objs = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions + markers]
+            failed: list[dict] = []
             for i in range(0, len(objs), 1000):
-                s3.call("s3", "delete_objects", Bucket=a.id, Delete={"Objects": objs[i:i + 1000], "Quiet": True},
-                        resource=a.key)
+                # HTTP 200 even when keys fail (no s3:DeleteObjectVersion, object lock): the errors are per key
+                failed += s3.call("s3", "delete_objects", Bucket=a.id, Delete={"Objects": objs[i:i + 1000],
+                                                                                "Quiet": True},
+                                  resource=a.key).get("Errors", [])
+            if failed:
+                first = failed[0]
+                raise AwsError(
+                    f"could not delete {len(failed)} object version(s) of bucket {a.id} (first: {first.get('Key')}: "
+                    f"{first.get('Code')}: {first.get('Message', '').strip()}); allow s3:DeleteObjectVersion, lift "
+                    "object locks or legal holds, and run destroy again", service="s3", operation="DeleteObjects",
+                    code=str(first.get("Code") or "DeleteObjectsFailed"))
             s3.call("s3", "delete_bucket", Bucket=a.id, resource=a.key)
         except AwsError as exc:
             if exc.code not in ("NoSuchBucket",):
