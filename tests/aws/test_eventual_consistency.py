@@ -53,3 +53,27 @@ def test_a_waiter_read_denied_is_the_translated_error(make_config, moto_server):
     msg = str(ei.value)
     assert "Access denied: `ec2:DescribeVpcs`" in msg and "vpc" in msg
     assert "Waiter" not in msg and "Traceback" not in msg
+
+
+# (phase, service, operation, times, code): AWS busy with an earlier change (aws.md §8.4 both layers, §9)
+BUSY = [
+    ("apply", "route53", r"POST /2013-04-01/hostedzone/[^/]+/rrset/?", 2, "PriorRequestNotComplete"),
+    ("destroy", "elasticloadbalancing", "DeleteTargetGroup", 2, "ResourceInUse"),
+    ("destroy", "autoscaling", "DeleteAutoScalingGroup", 2, "ScalingActivityInProgress"),
+    ("destroy", "ec2", "DeleteSubnet", 3, "DependencyViolation"),
+    ("destroy", "ec2", "DeleteInternetGateway", 2, "DependencyViolation"),
+]
+
+
+@pytest.mark.usefixtures("no_backoff")
+@pytest.mark.parametrize("phase,service,op,times,code", BUSY, ids=[f"{b[0]}-{b[4]}-{b[2][:20]}" for b in BUSY])
+def test_busy_resources_are_retried(make_config, moto_server, phase, service, op, times, code):
+    cfg = make_config()
+    if phase == "destroy":
+        api.apply(cfg, node_configs="minimal", progress=False)
+    rule = moto_server.add(service=service, op=op, times=times, status=400, code=code, message="busy")
+    if phase == "apply":
+        assert (api.apply(cfg, node_configs="minimal", progress=False).result_df.status == "done").all()
+    else:
+        assert "nothing left" in api.destroy(cfg, confirm=True, progress=False).message
+    assert rule.hits == times
