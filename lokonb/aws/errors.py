@@ -146,6 +146,50 @@ CODE_TABLE: dict[str, Translation] = {
 }
 
 
+#: EC2 instance state-reason code -> what usually causes it (shown when a wait ends in a failure state)
+STATE_REASON_HINTS: dict[str, str] = {
+    "Client.InternalError": "usually the EBS KMS key (aws.ebs_kms_key_id) cannot be used by EC2: check the key "
+                            "policy and that the key is enabled",
+    "Client.InvalidKMSKey.InvalidState": "the EBS KMS key (aws.ebs_kms_key_id) is disabled or pending deletion",
+    "Client.VolumeLimitExceeded": "the EBS volume quota of the region is reached; request an increase in "
+                                  "Service Quotas",
+    "Server.InsufficientInstanceCapacity": "AWS has no capacity for the instance type in that zone right now; "
+                                           "retry later or choose another instance type",
+    "Server.InternalError": "an AWS-side failure at launch; apply again",
+    "Server.SpotInstanceTermination": "the spot instance was reclaimed; raise spot_price or leave it empty",
+}
+
+
+def _state_reasons(response: Any) -> list[tuple[str, str, str]]:
+    """(instance id, code, message) of every instance in a DescribeInstances response that has a state reason."""
+    out = []
+    for r in (response or {}).get("Reservations", []) or []:
+        for i in r.get("Instances", []) or []:
+            sr = i.get("StateReason") or {}
+            if sr.get("Code") or sr.get("Message"):
+                out.append((str(i.get("InstanceId", "?")), str(sr.get("Code", "")), str(sr.get("Message", ""))))
+    return out
+
+
+def waiter_failure(waiter: str, response: Any, resource: str = "") -> AwsError:
+    """A wait that ended in one of the waiter's failure states (instance ``terminated`` while waiting for
+    ``running``, ...): the state reasons AWS reported, with what usually causes them (:data:`STATE_REASON_HINTS`)."""
+    where = f" for {resource}" if resource else ""
+    reasons = _state_reasons(response)
+    # AWS's message often repeats the code ("Client.InternalError: Client error on launch")
+    parts = [f"{iid}: {msg if msg.startswith(code) else ': '.join(x for x in (code, msg) if x)}"
+             for iid, code, msg in reasons]
+    hints = [STATE_REASON_HINTS[c] for _, c, _ in reasons if c in STATE_REASON_HINTS]
+    lb_states = [lb.get("State", {}) for lb in (response or {}).get("LoadBalancers", []) or []]
+    parts += [f"{st.get('Code')}: {st.get('Reason')}" for st in lb_states if st.get("Reason")]
+    text = (f"AWS reported a failure state while waiting ({waiter}){where}: "
+            + ("; ".join(parts) if parts else "no reason given")
+            + (f"; likely cause: {'; '.join(dict.fromkeys(hints))}" if hints else "")
+            + ". Fix the cause and apply again.")
+    code = reasons[0][1] if reasons and reasons[0][1] else "WaiterFailureState"
+    return AwsError(text, operation=waiter, code=code, kind="failed-state")
+
+
 def _service_action(service: str, operation: str) -> str:
     prefix = {"elbv2": "elasticloadbalancing", "autoscaling": "autoscaling"}.get(service, service)
     return f"{prefix}:{operation}"

@@ -146,6 +146,10 @@ class ExecCtx:
             except WaiterError as exc:
                 if (exc.last_response or {}).get("Error") and "Max attempts exceeded" not in str(exc):
                     raise self._waiter_error(service, w, exc) from exc
+                if "terminal failure state" in str(exc):  # e.g. terminated while waiting for running: say why
+                    from lokonb.aws.errors import waiter_failure
+
+                    raise waiter_failure(w.name, exc.last_response) from exc
                 if "Max attempts exceeded" not in str(exc) or i == attempts - 1:
                     raise
             self.sleep(delay * self.scale)

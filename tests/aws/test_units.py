@@ -152,6 +152,37 @@ def test_waiter_progress_and_timeout_with_stubber():
             ctx.wait("elbv2", "load_balancer_available", 15, 40, LoadBalancerArns=[arn])
 
 
+@pytest.mark.parametrize("reason,expected", [
+    ({"Code": "Client.InternalError", "Message": "Client.InternalError: Client error on launch"},
+     "i-0abc: Client.InternalError: Client error on launch; likely cause: usually the EBS KMS key (aws.ebs_kms"),
+    ({"Code": "Server.InsufficientInstanceCapacity", "Message": "Insufficient capacity."},
+     "likely cause: AWS has no capacity"),
+    ({"Code": "Client.UserInitiatedShutdown", "Message": "User initiated shutdown"},
+     "i-0abc: Client.UserInitiatedShutdown: User initiated shutdown. Fix the cause"),
+])
+def test_instance_failing_while_waiting_for_running_names_the_state_reason(reason, expected):
+    """pending -> terminated at launch (a KMS key EC2 cannot use, no capacity): moto's instances run at once, so
+    the state sequence is stubbed (aws.md §11.4); the wait ends in the translated reason, not a WaiterError."""
+    import boto3
+    from botocore.stub import Stubber
+
+    ec2 = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x",
+                                region_name="eu-central-1").client("ec2")
+
+    def described(state, sr=None):
+        inst = {"InstanceId": "i-0abc", "State": {"Name": state}, **({"StateReason": sr} if sr else {})}
+        return {"Reservations": [{"Instances": [inst]}]}
+
+    with Stubber(ec2) as stub:
+        stub.add_response("describe_instances", described("pending"), {"InstanceIds": ["i-0abc"]})
+        stub.add_response("describe_instances", described("terminated", reason), {"InstanceIds": ["i-0abc"]})
+        with pytest.raises(AwsError) as ei:
+            _ctx("ec2", ec2).wait("ec2", "instance_running", 5, 60, InstanceIds=["i-0abc"])
+    msg = str(ei.value)
+    assert expected in msg and "InstanceRunning" in msg and "Waiter encountered" not in msg
+    assert ei.value.code == reason["Code"]
+
+
 def test_minimal_node_configs_and_pointer_user_data_fit_the_limit():
     from lokonb.aws.nodeconfigs import NodeConfigs
 
