@@ -168,6 +168,12 @@ def desired(b: Any) -> list[Desired]:
     return out
 
 
+def _health_check_port(tg: dict) -> int:
+    """``traffic-port`` (AWS's default, e.g. after an edit in the console) is the target group's own port."""
+    port = str(tg.get("HealthCheckPort") or "0")
+    return int(tg.get("Port") or 0) if port == "traffic-port" else int(port) if port.isdigit() else 0
+
+
 def discover(aws: Any, b: Any, found: Found) -> None:
     from lokonb.aws.errors import AwsError
 
@@ -220,7 +226,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
         found.add(Actual(key, TargetGroup.type, tg["TargetGroupArn"], {
             "name": tg["TargetGroupName"], "protocol": tg["Protocol"], "port": tg["Port"], "vpc": tg.get("VpcId"),
             "target_type": tg.get("TargetType"), "health_check": {
-                "protocol": tg.get("HealthCheckProtocol"), "port": int(tg.get("HealthCheckPort") or 0),
+                "protocol": tg.get("HealthCheckProtocol"), "port": _health_check_port(tg),
                 "healthy": tg.get("HealthyThresholdCount"), "unhealthy": tg.get("UnhealthyThresholdCount"),
                 "interval": tg.get("HealthCheckIntervalSeconds")}}, t, name=tg["TargetGroupName"]))
     for li in listeners:

@@ -1,0 +1,27 @@
+"""Edits operators make in the console or CLI to owned resources, then plan/apply (aws.md §7.2: drift is compared
+normalized; an equivalent value is no change, a different one is updated back)."""
+
+from __future__ import annotations
+
+from aws.conftest import boto
+from lokonb.aws import api
+
+
+def test_target_group_health_checks_edited_out_of_band(make_config, aws_url):
+    cfg = make_config()
+    api.apply(cfg, node_configs="minimal", progress=False)
+    elb = boto(aws_url, "elbv2")
+    tgs = {t["TargetGroupName"]: t for t in elb.describe_target_groups()["TargetGroups"]}
+    # "traffic-port" (AWS's default in the console) is the target group's own port: the same health check
+    for t in tgs.values():
+        elb.modify_target_group(TargetGroupArn=t["TargetGroupArn"], HealthCheckPort="traffic-port")
+    assert api.plan(cfg, node_configs="minimal").is_empty
+    # a different interval is drift, updated back to 3/3/10 on the configured port
+    api_tg = next(t for t in tgs.values() if t["Port"] == 6443)
+    elb.modify_target_group(TargetGroupArn=api_tg["TargetGroupArn"], HealthCheckIntervalSeconds=30)
+    p = api.plan(cfg, node_configs="minimal")
+    assert [(a.action, a.key) for a in p.changes] == [("update", "tg/api")]
+    api.apply(cfg, node_configs="minimal", progress=False)
+    got = elb.describe_target_groups(TargetGroupArns=[api_tg["TargetGroupArn"]])["TargetGroups"][0]
+    assert (got["HealthCheckPort"], got["HealthCheckIntervalSeconds"]) == ("6443", 10)
+    assert api.plan(cfg, node_configs="minimal").is_empty
