@@ -134,12 +134,20 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
             if failed or leftovers:
                 import pandas as pd
 
-                blockers = _blockers(a, left) if any("DependencyViolation" in o.error for o in failed) else []
+                violated = any("DependencyViolation" in o.error for o in failed)
+                blockers = _blockers(a, left, config.cluster_name) if violated else []
                 df = pd.DataFrame((leftovers or [{"type": o.action.type, "key": o.action.key, "id": o.action.id,
                                                   "why": o.error} for o in failed]) + blockers)
-                hint = (" A persistent DependencyViolation usually means resources made inside the cluster "
-                        "(LoadBalancer Services, PVC volumes) are still in the VPC: delete LoadBalancer Services "
-                        "and PVCs first." if any("DependencyViolation" in o.error for o in failed) else "")
+                draining = [x for x in blockers if x["key"] == DRAINING_KEY]
+                hint = ""
+                if violated and (len(draining) < len(blockers) or not blockers):
+                    hint = (" A persistent DependencyViolation usually means resources made inside the cluster "
+                            "(LoadBalancer Services, PVC volumes) are still in the VPC: delete LoadBalancer "
+                            "Services and PVCs first.")
+                if draining:
+                    hint += (f" AWS is still releasing {len(draining)} network interface(s) of the cluster's "
+                             "deleted NLB or terminated instances (this can take minutes): run destroy again "
+                             "shortly.")
                 if blockers:
                     hint += " Blocking: " + ", ".join(f"{x['id']} ({x['why']})" for x in blockers[:5]) + "."
                 raise DestroyIncomplete(
@@ -161,16 +169,52 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
                 backend.release(lock)
 
 
-def _blockers(a: Aws, left: Any) -> list[dict]:
-    """Network interfaces in the cluster's VPC that lokonb did not create (they keep SGs, subnets, the VPC)."""
+#: leftovers key of an interface AWS still releases: the cluster's deleted NLB's, a terminated instance's
+DRAINING_KEY = "(being released by AWS)"
+
+
+def _terminated(a: Aws, enis: list[dict]) -> set[str]:
+    """Ids of the instances the interfaces are attached to that are shutting down or terminated."""
+    from lokonb.aws.errors import AwsError
+
+    def states(ids: list[str]) -> dict[str, str]:
+        try:
+            return {i["InstanceId"]: i["State"]["Name"] for r in a.paginate(
+                "ec2", "describe_instances", "Reservations", InstanceIds=ids) for i in r["Instances"]}
+        except AwsError as exc:
+            if exc.code != "InvalidInstanceID.NotFound":
+                raise
+            if len(ids) > 1:  # one unknown id fails the whole call: ask one by one
+                return {k: v for i in ids for k, v in states([i]).items()}
+            return {ids[0]: "terminated"}  # terminated over an hour ago: its interface is AWS's to release
+
+    ids = sorted({(e.get("Attachment") or {}).get("InstanceId") for e in enis} - {None})
+    return {i for i, st in (states(ids) if ids else {}).items() if st in ("shutting-down", "terminated")}
+
+
+def _blockers(a: Aws, left: Any, cluster: str) -> list[dict]:
+    """Network interfaces in the cluster's VPC that lokonb did not create (they keep SGs, subnets, the VPC). Those
+    of the cluster's own NLB (description ``ELB net/<cluster>-nlb/…``) and of terminated instances are not foreign:
+    AWS releases them, minutes after the deletion."""
+    from lokonb.aws import names
+
     vpc = left.id("vpc")
     if not vpc:
         return []
     out = []
-    for eni in a.paginate("ec2", "describe_network_interfaces", "NetworkInterfaces",
-                          Filters=[{"Name": "vpc-id", "Values": [vpc]}]):
-        tags = {t["Key"]: t["Value"] for t in eni.get("TagSet", [])}
-        if tags.get("lokonb:cluster") == left_cluster(left):
+    own_nlb = f"ELB net/{names.nlb_name(cluster)}/"
+    enis = [e for e in a.paginate("ec2", "describe_network_interfaces", "NetworkInterfaces",
+                                  Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+            if {t["Key"]: t["Value"] for t in e.get("TagSet", [])}.get("lokonb:cluster")
+            != (left_cluster(left) or cluster)]
+    gone = _terminated(a, enis)
+    for eni in enis:
+        owner = (eni.get("Attachment") or {}).get("InstanceId")
+        if (eni.get("Description") or "").startswith(own_nlb) or owner in gone:
+            what = f"of terminated instance {owner}" if owner in gone else "of the deleted NLB"
+            out.append({"type": "ec2:network-interface", "key": DRAINING_KEY, "id": eni["NetworkInterfaceId"],
+                        "why": f"{eni.get('Description') or 'network interface'} ({eni.get('Status')}) {what}: "
+                               "AWS releases it within minutes; run destroy again shortly"})
             continue
         out.append({"type": "ec2:network-interface", "key": "(not created by lokonb)",
                     "id": eni["NetworkInterfaceId"], "why": f"{eni.get('Description') or 'network interface'} "
