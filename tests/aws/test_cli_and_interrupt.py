@@ -172,6 +172,9 @@ def test_unlock_by_cluster_name(tmp_path):
 @pytest.mark.parametrize("op,code,status,expected", [
     ("CreateVpc", "VpcLimitExceeded", 400, "AWS quota reached: VpcLimitExceeded in eu-central-1"),
     ("DescribeAvailabilityZones", "OptInRequired", 403, "Region eu-central-1 is not enabled for this account"),
+    ("DescribeAvailabilityZones", "RequestExpired", 400, "AWS credentials have expired (RequestExpired)"),
+    ("RunInstances", "InsufficientInstanceCapacity", 500, "AWS has no capacity for the requested instance type"),
+    ("RunInstances", "UnauthorizedOperation", 403, "Access denied: `ec2:RunInstances` on controller/0"),
 ])
 def test_cli_translates_injected_aws_errors(moto_server, aws_url, tmp_path, op, code, status, expected):
     cfg = str(_config_file(tmp_path))
