@@ -214,7 +214,11 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
         newer_ami = None
         if d.type == "ec2:launch-template" and d.extra.get("os_current") and not upgrade_os:
             have_ami = (keep.props.get("data") or {}).get("ImageId")
-            if have_ami and have_ami != props["data"].get("ImageId"):
+            # only an older release of the same channel and architecture is kept: another channel or an
+            # instance type of the other architecture (t3 -> t4g) needs the configured AMI
+            stream = d.extra.get("ami_stream")
+            same_stream = stream is not None and keep.attrs.get("ami_stream") == stream
+            if have_ami and have_ami != props["data"].get("ImageId") and same_stream:
                 # os_version "current" found a newer release: pools adopt it only with upgrade_os=True
                 newer_ami = props["data"]["ImageId"]
                 props["data"] = {**props["data"], "ImageId": have_ami}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 from lokonb.aws import names
@@ -213,7 +214,8 @@ def desired(b: Any) -> list[Desired]:
         out.append(Desired(f"lt/{p.name}", LaunchTemplate.type, name, {"name": name, "data": lt_data(b, p)},
                            b.tags(f"lt/{p.name}", name, p), deps=(f"object/{p.name}", f"iam/{p.name}"),
                            extra={"os_current": p.os_version == "current",
-                                  "ami_name": b.ami(p.os_channel, p.os_version, p.instance_type).get("Name", "")}))
+                                  "ami_name": b.ami(p.os_channel, p.os_version, p.instance_type).get("Name", ""),
+                                  "ami_stream": ami_stream(b.ami(p.os_channel, p.os_version, p.instance_type))}))
         mixed = None
         if tuple(p.spot_instance_types):
             mixed = {"types": [p.instance_type, *p.spot_instance_types], "max_price": p.spot_price}
@@ -249,6 +251,31 @@ def _foreign_names(aws: Any, b: Any, found: Found, lt_names: set[str], asg_names
                 found.name_taken("autoscaling:group", g["AutoScalingGroupName"], b.cluster)
 
 
+def ami_stream(image: dict) -> tuple[str, str] | None:
+    """(channel, architecture) of a Flatcar AMI (``Flatcar-beta-3850.1.0-arm64-hvm`` -> ("beta", "arm64")):
+    two AMIs of one stream differ only by release, which ``os_version: current`` adopts only with upgrade_os."""
+    m = re.match(r"Flatcar-([a-z]+)-", image.get("Name") or "")
+    return (m.group(1), str(image.get("Architecture") or "")) if m and image.get("Architecture") else None
+
+
+def _streams_of(aws: Any, b: Any, image_ids: set[str]) -> dict[str, tuple[str, str] | None]:
+    """The stream of each launch template's AMI: from the plan's own AMI lookups, else one DescribeImages for
+    the rest (an older release, or another channel or architecture); unknown (deregistered) -> None."""
+    from lokonb.aws.errors import AwsError
+
+    known = {img["ImageId"]: ami_stream(img) for img in b.amis.values()}
+    out = {i: known[i] for i in image_ids if i in known}
+    rest = sorted(image_ids - set(known))
+    if rest and b.amis:  # destroy's discovery (no AMI lookups) does not need streams
+        try:
+            for img in aws.call("ec2", "describe_images", ImageIds=rest)["Images"]:
+                out[img["ImageId"]] = ami_stream(img)
+        except AwsError as exc:
+            if not exc.code.startswith("InvalidAMIID"):
+                raise
+    return out
+
+
 def launch_template_in_use(group: dict) -> dict:
     """The launch template spec an ASG launches from: its mixed instances policy's when it has one (moto 5.2.5
     keeps reporting the top-level LaunchTemplate of before an update to a policy; AWS drops it)."""
@@ -277,6 +304,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
                 {"Name": "resource-id", "Values": [lt["LaunchTemplateId"] for lt in lts]}]):
             if not t["Key"].lower().startswith("aws:"):
                 lt_tags.setdefault(t["ResourceId"], {})[t["Key"]] = t.get("Value", "")
+    latest_data: dict[str, dict] = {}
     for lt in lts:
         tags = lt_tags.get(lt["LaunchTemplateId"]) or tag_dict(lt.get("Tags"))
         # latest, the one before it (its node-config object is kept for a rollback) and the ASG's
@@ -295,12 +323,16 @@ def discover(aws: Any, b: Any, found: Found) -> None:
         found.info.setdefault("lt_user_data", {})[key.split("/", 1)[-1]] = {
             which: v.get("LaunchTemplateData", {}).get("UserData", "")
             for which, v in (("latest", latest), ("previous", prev), ("in_use", in_use))}
+        latest_data[lt["LaunchTemplateId"]] = data = normalize_lt_data(latest.get("LaunchTemplateData", {}))
         found.add(Actual(tags.get(names.TAG_RESOURCE, f"lt/{lt['LaunchTemplateName']}"), LaunchTemplate.type,
-                         lt["LaunchTemplateId"], {"name": lt["LaunchTemplateName"],
-                                                  "data": normalize_lt_data(latest.get("LaunchTemplateData", {}))},
+                         lt["LaunchTemplateId"], {"name": lt["LaunchTemplateName"], "data": data},
                          tags, {"version": lt["LatestVersionNumber"], "in_use_version": in_use.get("VersionNumber"),
                                 "in_use_data": in_use.get("LaunchTemplateData", {})},
                          created=str(lt.get("CreateTime", "")), name=lt["LaunchTemplateName"]))
+    streams = _streams_of(aws, b, {d["ImageId"] for d in latest_data.values() if d.get("ImageId")})
+    for a in found.all():
+        if a.type == LaunchTemplate.type and a.id in latest_data:
+            a.attrs["ami_stream"] = streams.get(latest_data[a.id].get("ImageId", ""))
     for g in asgs:
         tags = {t["Key"]: t["Value"] for t in g.get("Tags", []) if not t["Key"].startswith("aws:")}
         mip = g.get("MixedInstancesPolicy")
