@@ -235,6 +235,10 @@ class ResourceType:
     def delete(self, ctx: ExecCtx, a: Actual) -> None:
         raise NotImplementedError
 
+    def refusals(self, d: Desired, a: Actual, props: dict[str, Any]) -> list[str]:
+        """Changes this type cannot make in place beyond :attr:`refuse_fields` (each a PlanError line)."""
+        return []
+
     def compared(self, field: str, desired: Any) -> bool:
         """Whether ``field`` with the desired value ``desired`` is compared with what AWS reports."""
         return not (field in self.aws_default_fields and not desired)

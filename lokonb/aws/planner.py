@@ -226,6 +226,7 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
         changed, details = [], []
         kind = "update"
         skip_notes = []
+        problems += handler.refusals(d, keep, props)
         for f, dv in props.items():
             if f not in keep.props or not handler.compared(f, dv):
                 continue

@@ -40,3 +40,19 @@ def test_channel_or_architecture_change_moves_the_pool_to_that_ami(make_config, 
     img = ec2.describe_images(ImageIds=[data["ImageId"]])["Images"][0]
     assert (img["Name"].split("-")[1], img["Architecture"]) == stream
     assert api.plan(cfg, node_configs="minimal").is_empty
+
+
+def test_controller_type_of_the_other_architecture_is_refused(make_config):
+    """controller_type is changed by stop -> modify -> start (aws.md §7.2), which keeps the x86_64 root volume:
+    a Graviton type is refused with the way out, unless the controllers are replaced explicitly."""
+    from lokonb.aws.errors import PlanError
+
+    api.apply(make_config(), node_configs="minimal", progress=False)
+    with pytest.raises(PlanError) as ei:
+        api.plan(make_config(controller_type="t4g.medium"), node_configs="minimal")
+    assert ei.value.problems == [
+        'controller_type: t3.medium -> t4g.medium for controller/0 changes the architecture (x86_64 -> arm64), '
+        'which a stopped instance cannot: keep a x86_64 type, or replace the controllers '
+        '(apply(replace=["controller/0", ...], allow_replace=True))']
+    p = api.plan(make_config(controller_type="t3.large"), node_configs="minimal")  # same architecture: update
+    assert [(a.action, a.key, a.disruptive) for a in p.changes] == [("update", "controller/0", True)]

@@ -91,6 +91,16 @@ class Controller(Ec2Tagged):
                 ctx.wait("elbv2", "target_in_service", 10, 60, TargetGroupArn=tg, Targets=[{"Id": a.id, "Port": 6443}])
         return {}
 
+    def refusals(self, d, a, props):
+        # stop -> modify -> start keeps the root volume, whose Flatcar is built for one architecture
+        have, want = a.attrs.get("arch"), d.extra.get("arch")
+        if props["instance_type"] != a.props.get("instance_type") and have and want and have != want:
+            return [f"controller_type: {a.props.get('instance_type')} -> {props['instance_type']} for {d.key} "
+                    f"changes the architecture ({have} -> {want}), which a stopped instance cannot: keep a "
+                    f"{have} type, or replace the controllers (apply(replace=[\"{d.key}\", ...], "
+                    "allow_replace=True))"]
+        return []
+
     def delete(self, ctx, a):
         ctx.aws.call("ec2", "terminate_instances", InstanceIds=[a.id], resource=a.key)
         ctx.wait("ec2", "instance_terminated", 5, 120, InstanceIds=[a.id])
@@ -113,6 +123,7 @@ def desired(b: Any) -> list[Desired]:
         }, b.tags(key, name), deps=(f"object/{role}", "bucket", f"rt-assoc/public-{i}", "route/default-v4",
                                     "route/default-v6", "iam/controller"),
             extra={"user_data": user_data, "root_device": ami.get("RootDeviceName") or "/dev/xvda",
+                   "arch": ami.get("Architecture"),
                    "kms": c.aws.ebs_kms_key_id, "profile_key": "iam/controller"}))
     return out
 
@@ -148,6 +159,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
             "disk_size": root.get("Size"), "disk_type": root.get("VolumeType"), "disk_iops": (
                 root.get("Iops") or 0) if root.get("VolumeType") in ("io1", "io2", "gp3") else 0,
         }, tags, {"private_ip": inst.get("PrivateIpAddress"), "volume_id": root.get("VolumeId"),
+                  "arch": inst.get("Architecture"),
                   "encrypted": root.get("Encrypted"), "eni": eni.get("NetworkInterfaceId"),
                   "public_ip": inst.get("PublicIpAddress"), "state": inst["State"]["Name"]},
             created=str(inst.get("LaunchTime", "")), name=tags.get("Name", "")))
