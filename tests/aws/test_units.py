@@ -277,3 +277,46 @@ def test_local_state_refuses_terraform_state_and_is_private(tmp_path):
     ours = LocalState("demo", tmp_path / "s" / "lokonb-state.json")
     ours.write({"format": 1, "serial": 1})
     assert oct(os.stat(ours.path).st_mode & 0o777) == "0o600" and ours.read()["serial"] == 1
+
+
+def test_record_discovery_resumes_inside_a_name_with_several_record_sets():
+    """Route 53 pages by name, type and set identifier (IsTruncated + NextRecord*); moto neither sorts like AWS nor
+    pages by identifier, so the pages are fed directly."""
+    from lokonb.aws.found import Found
+    from lokonb.aws.resources import dns
+
+    def txt(name, ident):
+        return {"Name": name, "Type": "TXT", "SetIdentifier": ident, "Weight": 1, "TTL": 60,
+                "ResourceRecords": [{"Value": '"x"'}]}
+
+    pages = [
+        {"ResourceRecordSets": [{"Name": "demo.example.com.", "Type": "A", "AliasTarget": {
+            "HostedZoneId": "Z2", "DNSName": "demo-nlb.elb.example.", "EvaluateTargetHealth": True}},
+            txt("app.demo.example.com.", "w1")], "IsTruncated": True, "NextRecordName": "app.demo.example.com.",
+         "NextRecordType": "TXT", "NextRecordIdentifier": "w2"},
+        {"ResourceRecordSets": [txt("app.demo.example.com.", "w2")], "IsTruncated": True,
+         "NextRecordName": "demo-etcd0.example.com.", "NextRecordType": "A"},
+        {"ResourceRecordSets": [{"Name": "demo-etcd0.example.com.", "Type": "A", "TTL": 300,
+                                 "ResourceRecords": [{"Value": "10.0.0.5"}]},
+                                {"Name": "dev.example.com.", "Type": "A", "TTL": 300,
+                                 "ResourceRecords": [{"Value": "10.9.9.9"}]}], "IsTruncated": True,
+         "NextRecordName": "zz.example.com.", "NextRecordType": "A"},
+    ]
+    sent = []
+
+    class PagedAws:
+        def call(self, service, op, **kw):
+            assert (service, op) == ("route53", "list_resource_record_sets") and len(sent) < len(pages)
+            sent.append(dict(kw))
+            return pages[len(sent) - 1]
+
+    class B:
+        cluster, zone_id, zone_name = "demo", "Z1", "example.com."
+
+    found = Found()
+    found.known_ips.add("10.0.0.5")
+    dns.discover(PagedAws(), B(), found)
+    assert [k.get("StartRecordIdentifier") for k in sent] == [None, "w2", None]
+    assert [k["StartRecordName"] for k in sent] == ["demo.example.com.", "app.demo.example.com.",
+                                                    "demo-etcd0.example.com."]
+    assert found.one("record/etcd-0") is not None  # found after the paged weighted sets; "dev" stopped the walk

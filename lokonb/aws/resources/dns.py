@@ -146,6 +146,11 @@ def discover(aws: Any, b: Any, found: Found) -> None:
         if stop or not page.get("IsTruncated"):
             break
         kw.update(StartRecordName=page["NextRecordName"], StartRecordType=page["NextRecordType"])
+        # a page can end inside a name+type with several sets (weighted, latency...): resume at that set, else
+        # the same page comes back for ever
+        kw.pop("StartRecordIdentifier", None)
+        if page.get("NextRecordIdentifier"):
+            kw["StartRecordIdentifier"] = page["NextRecordIdentifier"]
     for rr in records:
         name, rtype = _name(rr["Name"]), rr["Type"]
         alias = rr.get("AliasTarget")
