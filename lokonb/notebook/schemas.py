@@ -65,7 +65,7 @@ _AWS_FIELDS = (
         "choice",
         None,
         "botocore retry mode",
-        choices=("standard", "adaptive", "legacy"),
+        choices=("standard", "adaptive"),  # the cluster model refuses botocore's "legacy"
         optional=True,
     ),
     Param("max_attempts", "int", None, "botocore max attempts", optional=True, minimum=1),
@@ -91,6 +91,7 @@ _STATE_FIELDS = (
     Param("region", "str", None, "S3 state region", optional=True),
     Param("dynamodb_table", "str", None, "DynamoDB lock table", optional=True),
     Param("profile", "str", None, "AWS profile for the state backend", optional=True),
+    Param("shared_credentials_file", "path", None, "credentials file for the state backend", optional=True),
     Param("lock", "bool", None, "lock the state during apply/destroy", optional=True),
 )
 
