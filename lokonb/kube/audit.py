@@ -126,6 +126,8 @@ class AuditResult:
     source: str
     block_policy: str | None
     notes: list[str] = field(default_factory=list)
+    #: no audit ran (the notebook's ``action: render``): counts are unknown, not zero
+    skipped: bool = False
 
     def ordered(self) -> list[PodVerdict]:
         """Reachable pod-network pods first, then reachable host-network pods, then blocked ones."""
@@ -142,8 +144,14 @@ class AuditResult:
         return pd.DataFrame(self.records(), columns=list(COLUMNS))
 
     def summary(self) -> dict[str, Any]:
-        """Counts and the reachable pods (pod-network ones first)."""
+        """Counts and the reachable pods (pod-network ones first); counts are None when the audit was skipped,
+        so a report never says "0 pods can reach it" about pods nobody looked at."""
         reach = [v for v in self.ordered() if v.reachable]
+        if self.skipped:
+            counts = ("pods", "reachable", "reachable_pod_network", "reachable_host_network", "blocked",
+                      "token_blocked_by_hop_limit", "reachable_pods")
+            return {"source": self.source, **dict.fromkeys(counts), "block_policy": self.block_policy,
+                    "notes": list(self.notes)}
         return {
             "source": self.source,
             "pods": len(self.verdicts),

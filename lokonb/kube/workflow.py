@@ -239,13 +239,17 @@ def audit_step(
     if action not in ACTIONS:
         raise PolicyInputError("action", f"unknown action {action!r}; allowed: {', '.join(ACTIONS)}")
     if action == "render":
-        return AuditResult([], "(audit skipped: action render)", None, ["audit skipped (action: render)"])
+        return AuditResult([], "(audit skipped: action render)", None, ["audit skipped (action: render)"],
+                           skipped=True)
     return audit_source(source, kubeconfig=kubeconfig, context=context, node_imds=node_imds, root=root)
 
 
 def summary_markdown(result: AuditResult) -> str:
     """A short Markdown summary of an audit, reachable pod-network pods named first."""
     s = result.summary()
+    if result.skipped:
+        return ("**Audit skipped** (`action: render`): no pod was checked; run with `action: audit` to see who "
+                "can reach 169.254.169.254.")
     lines = [
         f"**{s['reachable']} of {s['pods']} pods can reach 169.254.169.254** "
         f"({s['reachable_pod_network']} in the pod network, {s['reachable_host_network']} host-network); "
