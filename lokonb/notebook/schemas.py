@@ -307,6 +307,13 @@ _PODS_FIELDS = (
     Param("concurrency", "int", 4, "controllers fetched at once", minimum=1, maximum=64),
 )
 
+def _logs_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
+    """Time zones, CIDRs, times, the bucket and "no source at all" before a kernel starts (R3.6), not in cell 5."""
+    from lokonb.logs.paramcheck import parameter_issues
+
+    return [ParameterIssue(field, message, "parameters") for field, message in parameter_issues(values)]
+
+
 APISERVER_LOGS = NotebookSchema(
     notebook="apiserver_logs",
     title="Analyse kube-apiserver logs",
@@ -372,6 +379,7 @@ APISERVER_LOGS = NotebookSchema(
         ),
         _PROGRESS,
     ),
+    rules=(_logs_rule,),
     index_results=("lines_read", "actionable"),
 )
 

@@ -36,6 +36,17 @@ CASES = [
       "matchExpressions: [{key: app, operator: DoesNotExist}]}}]}"],
      ["blocked_cidrs[0]", "'garbage' is not a valid CIDR", "allow[1].namespace", "allow[2].pod_selector",
       "contradict"]),
+    # apiserver_logs: analyze() raised these in cell 5 (exit 1), one at a time
+    ("apiserver_logs", [("klog_tz", "Mars/Olympus"), ("since", "yesterday"), ("bucket", "1 fortnight")],
+     ["{vpc_cidrs: [10.0.0.0/33], extra_probe_networks: [x]}"],
+     ["klog_tz", "'Mars/Olympus' is not a time zone", "since", "'yesterday' is neither a duration",
+      "bucket", "'1 fortnight' is not a duration", "vpc_cidrs[0]", "'10.0.0.0/33' is not a CIDR",
+      "extra_probe_networks[0]", "'x' is not a CIDR"]),
+    ("apiserver_logs", [("vpc_cidrs", "5")], [], ["vpc_cidrs", "expected auto, null or a list of CIDRs"]),
+    ("apiserver_logs", [], ["sources: []"], ["sources", "no sources given"]),
+    ("apiserver_logs", [("klog_tz", "Europe/Berlin"), ("until", "6h"), ("bucket", "5min")],
+     ["{vpc_cidrs: 10.0.0.0/16, extra_probe_networks: [130.211.0.0/22]}"], []),
+    ("apiserver_logs", [], ["{sources: [], pods: {namespace: kube-system}, vpc_cidrs: null}"], []),
 ]
 
 
