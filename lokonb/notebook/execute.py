@@ -76,10 +76,12 @@ def _utc(ts: float) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _replace(raw: dict[str, Any], sources: dict[str, str], tree: Mapping[str, Any], label: str | None) -> None:
+def _replace(raw: dict[str, Any], sources: dict[str, str], tree: Mapping[str, Any], label: str | None,
+             tree_sources: Mapping[str, str] | None = None) -> None:
     """Apply one source the way papermill does (``dict.update``): a name it sets replaces the whole earlier value.
 
-    Sources of the replaced values (``aws.region`` of an earlier file) are dropped with them.
+    Sources of the replaced values (``aws.region`` of an earlier file) are dropped with them. ``tree_sources``
+    (from :func:`read_set`) also knows the lines of values without a scalar (``allow: []``).
     """
     from lokonb.notebook.paramfiles import sources_of
 
@@ -87,8 +89,8 @@ def _replace(raw: dict[str, Any], sources: dict[str, str], tree: Mapping[str, An
         for path in [k for k in sources if k == name or k.startswith((f"{name}.", f"{name}["))]:
             del sources[path]
         raw[name] = value
-    new = sources_of(dict(tree))
-    sources.update({k: label for k in new} if label else new)
+    new = dict(tree_sources) if tree_sources is not None else sources_of(dict(tree))
+    sources.update({k: label for k in [*new, *tree]} if label else new)
 
 
 def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str, str], str, str | None]:
@@ -122,8 +124,8 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
     elif files:
         set_label = Path(str(files[0])).stem
     for location in files:
-        tree, _srcs, label = read_set(location)
-        _replace(raw, sources, tree, None)
+        tree, tree_sources, label = read_set(location)
+        _replace(raw, sources, tree, None, tree_sources)
         origin = label
     yaml_texts = [req.yaml_text] if isinstance(req.yaml_text, str) else list(req.yaml_text or ())
     for text in yaml_texts:

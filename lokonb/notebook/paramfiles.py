@@ -28,12 +28,14 @@ _SEXAGESIMAL = re.compile(r"[+-]?\d+(:[0-5]?\d)+(\.\d*)?\Z")
 _YAML11_WORDS = {"yes", "no", "on", "off", "y", "n"}
 
 
-def _tree(node: yaml.Node, label: str) -> Any:
+def _tree(node: yaml.Node, label: str, key_lines: dict[str, str] | None = None, prefix: str = "") -> Any:
+    """``key_lines`` (when given) gets ``file:line`` of every mapping key outside lists, by dotted path: the source
+    of a value with no scalar in it (``allow: []``), which :func:`sources_of` cannot find in the tree."""
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         return Text(str(node.value), quoted=node.style in ("'", '"', "|", ">"), source=f"{label}:{line}")
     if isinstance(node, yaml.SequenceNode):
-        return [_tree(child, label) for child in node.value]
+        return [_tree(child, label) for child in node.value]  # sources_of does not look inside lists either
     if isinstance(node, yaml.MappingNode):
         merged, own = merged_pairs(node, label)
         out: dict[str, Any] = {}
@@ -45,14 +47,23 @@ def _tree(node: yaml.Node, label: str) -> Any:
             key = str(key_node.value)
             if key in out:
                 raise ConfigError(f"duplicate key {key!r}", file=label, line=key_node.start_mark.line + 1)
-            out[key] = _tree(value_node, label)
+            path = f"{prefix}.{key}" if prefix else key
+            if key_lines is not None:
+                key_lines[path] = f"{label}:{key_node.start_mark.line + 1}"
+            out[key] = _tree(value_node, label, key_lines, path)
         # `<<: *base` (YAML 1.1, as papermill reads it): merged keys first, this mapping's own keys win.
-        return {**{str(k.value): _tree(v, label) for k, v in merged}, **out}
+        base = {}
+        for k, v in merged:
+            path = f"{prefix}.{k.value}" if prefix else str(k.value)
+            if key_lines is not None:
+                key_lines.setdefault(path, f"{label}:{k.start_mark.line + 1}")
+            base[str(k.value)] = _tree(v, label, key_lines, path)
+        return {**base, **out}
     raise ConfigError("unsupported YAML node", file=label, line=line)  # pragma: no cover
 
 
-def parse_text_tree(text: str, *, source: str | None = None) -> Any:
-    """Compose YAML ``text`` into a tree of dicts, lists and :class:`Text` leaves."""
+def parse_text_tree(text: str, *, source: str | None = None, key_lines: dict[str, str] | None = None) -> Any:
+    """Compose YAML ``text`` into a tree of dicts, lists and :class:`Text` leaves (``key_lines``: see ``_tree``)."""
     label = source or "<text>"
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -66,7 +77,7 @@ def parse_text_tree(text: str, *, source: str | None = None) -> Any:
     if node is None:
         return {}
     check_node_graph(node, label)
-    return _tree(node, label)
+    return _tree(node, label, key_lines)
 
 
 def read_set_text(location: str | Path) -> tuple[str, str]:
@@ -103,10 +114,11 @@ def _label(path: Path) -> str:
 def read_set(location: str | Path) -> tuple[dict[str, Any], dict[str, str], str]:
     """Read a set file into ``(raw tree, sources by dotted path, label)``."""
     text, label = read_set_text(location)
-    tree = parse_text_tree(text, source=label)
+    key_lines: dict[str, str] = {}
+    tree = parse_text_tree(text, source=label, key_lines=key_lines)
     if not isinstance(tree, dict):
         raise ConfigError("a parameter set must be a mapping of names to values", file=label, line=1)
-    return tree, sources_of(tree), label
+    return tree, {**key_lines, **sources_of(tree)}, label
 
 
 def sources_of(tree: Any, prefix: str = "") -> dict[str, str]:
