@@ -485,8 +485,8 @@ def validate(
             values[p.name], literals[p.name] = conv.convert(p, _copy(p.default), p.name)
             src.setdefault(p.name, "default")
     if not conv.issues:
-        for rule in schema.rules:
-            conv.issues.extend(rule(values))
+        for rule in schema.rules:  # a rule marked takes_raw also gets the raw tree (its Text leaves know their lines)
+            conv.issues.extend(rule(values, raw) if getattr(rule, "takes_raw", False) else rule(values))
     if conv.issues:
         raise ParameterError(schema.notebook, conv.issues, origin)
     final_sources = {p.name: _top_source(src, p.name) or source_of(p.name) for p in schema.params}

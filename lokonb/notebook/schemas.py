@@ -96,18 +96,49 @@ _STATE_FIELDS = (
 )
 
 
-def _cluster_model_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
+def _cluster_model_rule(values: Mapping[str, Any], raw: Mapping[str, Any]) -> Iterable[ParameterIssue]:
     """Validate ``cluster``/``aws``/``state`` through the cluster model (``lokonb.config``) when it exists."""
     return _model_issues({
         "cluster": values["cluster"],
         "aws": _drop_none(values["aws"]),
         "state": _drop_none(values["state"]),
-    })
+    }, raw)
 
 
-def _cluster_only_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
+def _cluster_only_rule(values: Mapping[str, Any], raw: Mapping[str, Any]) -> Iterable[ParameterIssue]:
     """render_flatcar's ``cluster``, checked like provision_cluster's before a kernel starts (R3.6), not in cell 5."""
-    return _model_issues({"cluster": values["cluster"]})
+    return _model_issues({"cluster": values["cluster"]}, raw)
+
+
+_cluster_model_rule.takes_raw = _cluster_only_rule.takes_raw = True  # type: ignore[attr-defined]
+
+
+def _raw_lines(raw: Mapping[str, Any]) -> tuple[str | None, dict[tuple[str | int, ...], int]]:
+    """The set file and the line of every value read from it, by the model's raw path (``("cluster",
+    "worker_pools", 0, "count")``), so model issues name ``file:line`` as ``lokonb config validate`` does. Values
+    from another source (``-p``, a notebook, a second file) get no line rather than a wrong one."""
+    from lokonb.notebook.params import Text
+
+    found: list[tuple[tuple[str | int, ...], str, int]] = []
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(node, Text):
+            label, _, line = (node.source or "").rpartition(":")
+            if label and not label.startswith(("<", "-")) and line.isdigit():  # not a form box or -y text
+                found.append((path, label, int(line)))
+        elif isinstance(node, Mapping):
+            for key, value in node.items():
+                walk(value, (*path, str(key)))
+        elif isinstance(node, list | tuple):
+            for i, value in enumerate(node):
+                walk(value, (*path, i))
+
+    walk({k: raw[k] for k in ("cluster", "aws", "state") if k in raw}, ())
+    if not found:
+        return None, {}
+    file = found[0][1]
+    # values only, no block lines: the model would place a -p value's issue at its block's first line
+    return file, {path: line for path, label, line in found if label == file}
 
 
 def _roles_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
@@ -152,20 +183,19 @@ def _directory_rule(*names: str) -> Any:
     return rule
 
 
-def _model_issues(doc: dict[str, Any]) -> Iterable[ParameterIssue]:
-    try:
-        from lokonb import config as cfg
+def _model_issues(doc: dict[str, Any], raw: Mapping[str, Any] | None = None) -> Iterable[ParameterIssue]:
+    from lokonb.config.build import validate_raw
+    from lokonb.config.loaders import raw_from_data
 
-        load_yaml = cfg.load_yaml
-    except (ImportError, AttributeError):  # the model is another package; validate it when available
-        return []
+    file, lines = _raw_lines(raw or {})
     try:
-        load_yaml(doc)
+        validate_raw(raw_from_data(doc, file=file, lines=lines))
     except Exception as exc:  # noqa: BLE001 - any model error becomes parameter issues
         issues = getattr(exc, "issues", None)
         if issues:
             return [
-                ParameterIssue(str(getattr(i, "path", "cluster")), str(getattr(i, "message", i)), "cluster")
+                ParameterIssue(str(getattr(i, "path", "cluster")), str(getattr(i, "message", i)),
+                               getattr(i, "source", None) or "cluster")
                 for i in issues
             ]
         return [ParameterIssue("cluster", str(exc), "cluster")]
