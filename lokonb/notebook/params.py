@@ -13,6 +13,7 @@ problem into one :class:`~lokonb.notebook.exceptions.ParameterError`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import difflib
 import math
@@ -486,7 +487,10 @@ def validate(
             src.setdefault(p.name, "default")
     if not conv.issues:
         for rule in schema.rules:  # a rule marked takes_raw also gets the raw tree (its Text leaves know their lines)
-            conv.issues.extend(rule(values, raw) if getattr(rule, "takes_raw", False) else rule(values))
+            for issue in rule(values, raw) if getattr(rule, "takes_raw", False) else rule(values):
+                # a rule knows the field, not where its value came from: name the set file's line (or -p, -y...)
+                where = source_of(issue.path) if issue.source == "parameters" else route
+                conv.issues.append(issue if where == route else dataclasses.replace(issue, source=where))
     if conv.issues:
         raise ParameterError(schema.notebook, conv.issues, origin)
     final_sources = {p.name: _top_source(src, p.name) or source_of(p.name) for p in schema.params}

@@ -46,3 +46,22 @@ def test_model_issue_names_its_line(tmp_path, notebook, pairs, yamls, path, wher
     found = {i.path: i.source for i in err.value.issues}
     assert path in found, found
     assert found[path].endswith(where) if where != "cluster" else found[path] == "cluster", found
+
+
+# Rules (CIDRs, time zones, ...) name where their value came from too: they said `(parameters)` for every value.
+RULE_CASES = [
+    ("metadata_access", "blocked_cidrs:\n  - garbage\n", [], "blocked_cidrs[0]", "set.yaml:2"),
+    ("apiserver_logs", "klog_tz: Mars\n", [], "klog_tz", "set.yaml:1"),
+    ("apiserver_logs", "sources: [sample]\n", [("klog_tz", "Mars")], "klog_tz", "-p"),
+]
+
+
+@pytest.mark.parametrize(("notebook", "text", "pairs", "path", "where"), RULE_CASES,
+                         ids=[f"{c[0]}-{c[3]}-{c[4]}" for c in RULE_CASES])
+def test_rule_issue_names_its_source(tmp_path, notebook, text, pairs, path, where):
+    (tmp_path / "set.yaml").write_text(text)
+    raw, sources, _label, origin = gather(RunRequest(notebook, files=[tmp_path / "set.yaml"], p=pairs), None)
+    with pytest.raises(ParameterError) as err:
+        validate(REGISTRY[notebook], raw, sources, origin=origin)
+    found = {i.path: i.source for i in err.value.issues}
+    assert found[path].endswith(where), found
