@@ -467,7 +467,7 @@ METADATA_ACCESS = NotebookSchema(
             "allow",
             "list",
             [],
-            "pods allowed to reach the endpoint: namespace, pod_selector, mode, name",
+            "pods allowed to reach the endpoint: namespace, pod_selector, mode, name, include",
             item=Param("item", "dict", {}, "", fields=_ALLOW_FIELDS),
         ),
         Param("action", "choice", "audit", "what to do", choices=("render", "audit", "apply")),
