@@ -48,6 +48,10 @@ def parameter_issues(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         except LogParameterError as exc:
             m = _FIELD.match(str(exc))
             problems.append((m["field"], m["message"]) if m else (name, str(exc)))
+    for i, item in enumerate(values.get("sources") or ()):
+        if str(item).strip() == "-":  # a kernel's stdin is empty: the run "succeeded" with 0 records
+            problems.append((f"sources[{i}]", "'-' (standard input) reads nothing in a notebook, whose kernel has no "
+                             "input; give a file path, or pipe into `lokonb logs analyze -`"))
     if not values.get("sources") and values.get("pods") is None:
         problems.append(("sources", "no sources given: list paths, globs, directories or sample, or set pods"))
     return problems

@@ -44,6 +44,8 @@ CASES = [
       "extra_probe_networks[0]", "'x' is not a CIDR"]),
     ("apiserver_logs", [("vpc_cidrs", "5")], [], ["vpc_cidrs", "expected auto, null or a list of CIDRs"]),
     ("apiserver_logs", [], ["sources: []"], ["sources", "no sources given"]),
+    # stdin in a notebook: the kernel's is empty, the run "succeeded" with 0 records
+    ("apiserver_logs", [], ["sources: [sample, '-']"], ["sources[1]", "reads nothing in a notebook"]),
     ("apiserver_logs", [("klog_tz", "Europe/Berlin"), ("until", "6h"), ("bucket", "5min")],
      ["{vpc_cidrs: 10.0.0.0/16, extra_probe_networks: [130.211.0.0/22]}"], []),
     ("apiserver_logs", [], ["{sources: [], pods: {namespace: kube-system}, vpc_cidrs: null}"], []),
