@@ -436,7 +436,9 @@ def _policies_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
 
 def _apply_needs_live(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
     """``action: apply`` writes policies to a cluster: only ``source: live`` names one (a dump or the sample does
-    not), so refuse before any cell runs rather than in the apply cell."""
+    not), so refuse before any cell runs rather than in the apply cell. An empty ``source`` names nothing at all."""
+    if not str(values.get("source") or "").strip():
+        return [ParameterIssue("source", "is empty", "parameters", "write sample, live or a manifest dump path")]
     if values.get("action") == "apply" and values.get("source") != "live":
         return [
             ParameterIssue(

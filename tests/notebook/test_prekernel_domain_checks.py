@@ -28,6 +28,7 @@ CASES = [
     # a missing directory is the run's business: schedule/params --check validate for another machine's volumes
     ("render_flatcar", [("previous_render", "/nonexistent-h22")], [], []),
     ("metadata_access", [("action", "render")], [f"allow: [{ALLOW_OK}]"], []),
+    ("metadata_access", [], ["source: ''"], ["source", "is empty", "write sample, live or a manifest dump path"]),
     # a quoted "true" for a bool: the message said got 'true' with no hint (it reads as the expected value)
     ("provision_cluster", [], ['confirm: "true"'], ["confirm", "quoted, so a string; write true without quotes"]),
     ("metadata_access", [("action", "render")],
