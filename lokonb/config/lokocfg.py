@@ -156,6 +156,57 @@ def _scan_lines(text: str) -> list[_LineScan]:
     return out
 
 
+def _blank_inline_comments(text: str) -> tuple[str, tuple[int, int] | None]:
+    """``text`` with every ``/* ... */`` comment outside strings and heredocs turned into spaces (line breaks kept),
+    and the 1-based (line, column) of a ``/*`` that is never closed.
+
+    HCL reads such a comment as white space wherever it stands; python-hcl2 takes one between a block's label and
+    its ``{`` for another label, and one after ``=`` for the start of a value. Lines and columns stay the same.
+    """
+    if "/*" not in text:
+        return text, None
+    out, heredoc, in_comment, opened = [], None, False, None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if heredoc is not None:
+            heredoc = None if line.strip() == heredoc else heredoc
+            out.append(line)
+            continue
+        chars, stack, i = list(line), [], 0  # stack as in _scan_lines: ["str"] or ["interp", brace depth]
+        while i < len(line):
+            if in_comment:
+                end = line.find("*/", i)
+                stop = len(line) if end < 0 else end + 2
+                chars[i:stop] = " " * (stop - i)
+                in_comment, i = end < 0, stop
+                continue
+            ch, top = line[i], stack[-1] if stack else None
+            if top is not None and top[0] == "str":
+                if ch == "\\":
+                    i += 1
+                elif ch == '"':
+                    stack.pop()
+                elif line.startswith(("${", "%{"), i):
+                    stack.append(["interp", 1])
+                    i += 1
+            elif ch == '"':
+                stack.append(["str"])
+            elif top is not None and ch in "{}":
+                top[1] += 1 if ch == "{" else -1
+                if top[1] == 0:
+                    stack.pop()
+            elif top is None and (ch == "#" or line.startswith("//", i)):
+                break
+            elif top is None and line.startswith("/*", i):
+                in_comment, opened = True, (number, i + 1)
+                continue
+            elif top is None and line.startswith("<<", i) and (m := _HEREDOC_START.match(line, i)):
+                heredoc = m.group(1)
+                break
+            i += 1
+        out.append("".join(chars))
+    return "\n".join(out), opened if in_comment else None
+
+
 def _line_depths(text: str) -> list[int]:
     """Brace depth at the start of every line; strings, comments and heredoc bodies do not count."""
     return [line.depth for line in _scan_lines(text)]
@@ -257,13 +308,21 @@ def _bare_word(text: str, line: object) -> tuple[int, str, str] | None:
     return None
 
 
+_SPANNING_STRING = ("a string is not closed on this line (a '\"' is missing); a quoted string cannot span lines "
+                    "(write text of several lines as a heredoc, <<EOF ... EOF, or \\n for a line break)")
+
+
 def _parse(path: Path) -> _Source:
     import hcl2
     from hcl2.utils import SerializationOptions
 
     text = read_text(path)
+    blanked, open_comment = _blank_inline_comments(text)
+    if open_comment is not None:
+        raise ConfigError("HCL syntax error: a /* comment is not closed (a */ is missing)", file=str(path),
+                          line=open_comment[0], column=open_comment[1])
     try:
-        data = hcl2.loads(text + "\n", serialization_options=SerializationOptions(
+        data = hcl2.loads(blanked + "\n", serialization_options=SerializationOptions(
             with_comments=False, preserve_heredocs=True))
     except Exception as exc:  # noqa: BLE001 - lark raises many types; all become a located ConfigError
         line, column = getattr(exc, "line", None), getattr(exc, "column", None)
@@ -281,12 +340,14 @@ def _parse(path: Path) -> _Source:
             line, column = text.count("\n") + 1, 1  # the end of the file, not of the newline added above
         open_quote = _unclosed_string(text)
         if open_quote is not None and (not isinstance(line, int) or open_quote[0] <= line):
-            (line, column), detail = open_quote, (
-                "a string is not closed on this line (a '\"' is missing); a quoted string cannot span lines "
-                "(write text of several lines as a heredoc, <<EOF ... EOF)")
+            (line, column), detail = open_quote, _SPANNING_STRING
         raise ConfigError(f"HCL syntax error: {detail}", file=str(path),
                           line=line if isinstance(line, int) and line > 0 else None,
                           column=column if isinstance(column, int) and column > 0 else None) from None
+    open_quote = _unclosed_string(text)
+    if open_quote is not None:  # python-hcl2 lets a quoted string run over a line break, hcl/v2 refuses it
+        raise ConfigError(f"HCL syntax error: {_SPANNING_STRING}", file=str(path), line=open_quote[0],
+                          column=open_quote[1])
     _brace_on_header_line(path, text)
     return _Source(path, text, data)
 

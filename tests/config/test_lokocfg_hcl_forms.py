@@ -1,0 +1,59 @@
+"""HCL that lokoctl's hcl/v2 reads one way and python-hcl2 another (composed fixtures ``tests/fixtures/lokocfg_hcl``,
+sources in that folder's README): what lokoctl accepted loads with its meaning, what it refused is a located error
+saying what to write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lokonb.config import read_lokocfg
+from lokonb.config.lokocfg import _blank_inline_comments
+from lokonb.errors import ConfigError
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "lokocfg_hcl"
+
+
+#: (refused/<file>, line, column or None, message fragments): hcl/v2 refused these; lokonb says where and what to write
+REFUSED: list[tuple[str, int, int | None, tuple[str, ...]]] = [
+    # hcl/v2 refuses a line break in a quoted string; python-hcl2 kept it in the value
+    ("string-over-lines.lokocfg", 8, 30, ("a string is not closed on this line", "cannot span lines", "heredoc",
+                                          "\\n for a line break")),
+    # an unclosed /* swallowed the rest of the file: the error was "a '}' is missing" at its end
+    ("open-comment.lokocfg", 8, 3, ("a /* comment is not closed (a */ is missing)",)),
+]
+
+
+@pytest.mark.parametrize(("name", "line", "column", "words"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_hcl_forms_lokoctl_refused_are_located_errors(name, line, column, words):
+    with pytest.raises(ConfigError) as info:
+        read_lokocfg(FIXTURES / "refused" / name)
+    assert (Path(info.value.file).name, info.value.line) == (name, line)
+    if column is not None:
+        assert info.value.column == column
+    for word in words:
+        assert word in str(info.value)
+
+
+#: (text, what python-hcl2 is given): comments become spaces; strings, templates and heredocs keep "/*" as text
+BLANKING: list[tuple[str, str]] = [
+    ('a "b" /* c */ {', 'a "b"         {'),
+    ("x = /* 1\n2 */ 3", "x =     \n     3"),
+    ('x = "/* kept */"', 'x = "/* kept */"'),
+    ('x = "${"a/*b"}" /* c */', 'x = "${"a/*b"}"        '),
+    ("x = <<EOF\n/* kept */\nEOF\ny = 1 /**/", "x = <<EOF\n/* kept */\nEOF\ny = 1     "),
+    ("x = 1 # /* a line comment", "x = 1 # /* a line comment"),
+    ('x = "\\"/*" /**/', 'x = "\\"/*"     '),
+]
+
+
+@pytest.mark.parametrize(("text", "blanked"), BLANKING)
+def test_block_comments_become_spaces_outside_strings_and_heredocs(text, blanked):
+    assert _blank_inline_comments(text) == (blanked, None)
+    assert [len(line) for line in blanked.split("\n")] == [len(line) for line in text.split("\n")]
+
+
+def test_an_unclosed_block_comment_is_found_where_it_opens():
+    assert _blank_inline_comments('x = 1\n  /* a\n"b" = 2')[1] == (2, 3)
+
