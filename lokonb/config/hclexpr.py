@@ -91,7 +91,26 @@ def unquote_key(key: str, ctx: Context | None = None) -> str:
             raise ExprError(f"a map key must be a string, got {type(value).__name__ if value is not None else 'null'}"
                             f" from `{key}`")
         return _stringify(value)
+    if ctx is not None and key.startswith("${") and _matching_brace(key, 1) == len(key) - 1:
+        return _expression_key(key[2:-1].strip(), ctx)
     return key
+
+
+#: A naked reference of several steps (``var.team``), which HCL refuses as a map key ("Ambiguous attribute key").
+_TRAVERSAL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\s*\.\s*[A-Za-z_][A-Za-z0-9_-]*)+")
+
+
+def _expression_key(text: str, ctx: Context) -> str:
+    """A map key that is an expression (python-hcl2 gives ``${...}``): HCL evaluates ``(var.team) = "x"``, and refuses
+    a naked ``var.team = "x"`` as ambiguous (a reference, or text with dots?)."""
+    if _TRAVERSAL_RE.fullmatch(text):
+        raise ExprError(f"map key {text} is ambiguous in HCL (lokoctl refuses it): write ({text}) = ... for the "
+                        f'value of {text}, or "{text}" = ... for the text itself')
+    value = Parser(text, ctx).parse_all()
+    if isinstance(value, list | dict) or value is None:
+        raise ExprError(f"a map key must be a string, got {type(value).__name__ if value is not None else 'null'}"
+                        f" from `({text.strip('()')})`")
+    return _stringify(value)
 
 
 def evaluate(value: Any, ctx: Context) -> Any:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lokonb.config import read_lokocfg
+from lokonb.config.hclexpr import Context, evaluate
 from lokonb.config.lokocfg import _blank_inline_comments
 from lokonb.errors import ConfigError
 
@@ -17,6 +18,9 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "lokocfg_hcl"
 
 #: (refused/<file>, line, column or None, message fragments): hcl/v2 refused these; lokonb says where and what to write
 REFUSED: list[tuple[str, int, int | None, tuple[str, ...]]] = [
+    # hcl/v2: "Ambiguous attribute key"; python-hcl2 gave the key "${var.team_tag}", then a tag key error
+    ("ambiguous-key.lokocfg", 8, None, ("map key var.team_tag is ambiguous", "write (var.team_tag) = ...",
+                                        '"var.team_tag" = ...')),
     # hcl/v2 refuses a line break in a quoted string; python-hcl2 kept it in the value
     ("string-over-lines.lokocfg", 8, 30, ("a string is not closed on this line", "cannot span lines", "heredoc",
                                           "\\n for a line break")),
@@ -57,3 +61,21 @@ def test_block_comments_become_spaces_outside_strings_and_heredocs(text, blanked
 def test_an_unclosed_block_comment_is_found_where_it_opens():
     assert _blank_inline_comments('x = 1\n  /* a\n"b" = 2')[1] == (2, 3)
 
+
+
+#: (map as written, variables, value): a key in parentheses is an expression (a number or bool key becomes text)
+KEYS: list[tuple[str, dict[str, object], dict[str, str]]] = [
+    ('{ (var.k) = "v" }', {"k": "team"}, {"team": "v"}),
+    ('{ ("a.b/c") = "v", plain = "w" }', {}, {"a.b/c": "v", "plain": "w"}),
+    ('{ (var.n) = "v" }', {"n": 5}, {"5": "v"}),
+    ('{ "${var.k}-owner" = "v" }', {"k": "team"}, {"team-owner": "v"}),
+]
+
+
+@pytest.mark.parametrize(("text", "variables", "value"), KEYS)
+def test_map_keys_in_parentheses_are_evaluated(text, variables, value):
+    import hcl2
+
+    raw = hcl2.loads(f"x = {text}\n")["x"]
+    ctx = Context(variables=variables, declared=frozenset(variables), search_dirs=())
+    assert evaluate(raw, ctx) == value
