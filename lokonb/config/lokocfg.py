@@ -753,7 +753,10 @@ def _empty_means_default(cluster: dict[str, Any], locate: Locator, issues: list[
                  why="its oidc block takes the default for an empty value")
 
 
-_NUMERAL = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+#: The numbers go-cty converts a string to (big.Float's Parse in base 10: a sign, "3.", ".5", an exponent).
+_NUMERAL = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+#: The strings go-cty converts to a bool ("1" and "0" too; "True" or "yes" stay errors).
+_BOOL_STRINGS = {"true": True, "1": True, "false": False, "0": False}
 
 
 def _number_text(value: int | float) -> str:
@@ -779,17 +782,28 @@ def _to_number(value: Any) -> Any:
 
 
 def _to_bool(value: Any) -> Any:
-    return {"true": True, "false": False}.get(value, value) if isinstance(value, str) else value
+    return _BOOL_STRINGS.get(value, value) if isinstance(value, str) else value
+
+
+def _to_list(value: Any) -> Any:
+    if value is None:
+        return []  # gocty decodes null into a Go slice as nil: lokoctl took `x = null` as an empty list
+    return [_to_string(i) for i in value] if isinstance(value, list) else value
+
+
+def _to_map(value: Any) -> Any:
+    if value is None:
+        return {}  # the same for a Go map (a string or number stays null: "null value is not allowed")
+    return {k: _to_string(i) for k, i in value.items()} if isinstance(value, dict) else value
 
 
 #: HCL's automatic type conversions by attribute kind, which lokoctl got from gohcl's decoding: a quoted number
 #: where a number is expected, "true"/"false" for a bool, a number or bool where a string is expected (also as
-#: list items and map values). Anything else is left for the type check to report.
+#: list items and map values), null as an empty list or map. Anything else is left for the type check to report.
 _HCL_CONVERSIONS: dict[str, Any] = {
     "int": _to_number, "number": _to_number, "bool": _to_bool,
     "str": _to_string, "path": _to_string, "cidr": _to_string, "ip": _to_string,
-    "list": lambda v: [_to_string(i) for i in v] if isinstance(v, list) else v,
-    "map": lambda v: {k: _to_string(i) for k, i in v.items()} if isinstance(v, dict) else v,
+    "list": _to_list, "map": _to_map,
 }
 
 
