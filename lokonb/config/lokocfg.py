@@ -94,33 +94,44 @@ _HEREDOC_START = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$")
 
 @dataclass(frozen=True)
 class _LineScan:
-    """What one HCL line leaves: the brace depth at its start, and the 1-based column of a string it leaves open."""
+    """What one HCL line leaves: the brace depth at its start, the 1-based column of a string it leaves open, and the
+    0-based [start, end) column spans of ``/* */`` comment text on it."""
 
     depth: int
     open_quote: int | None
+    comments: tuple[tuple[int, int], ...] = ()
 
 
-def _scan_lines(text: str) -> list[_LineScan]:
+@dataclass(frozen=True)
+class _Scan:
+    lines: list[_LineScan]
+    open_comment: tuple[int, int] | None  # 1-based (line, column) of a ``/*`` that is never closed
+
+
+def _scan_lines(text: str) -> _Scan:
     """One pass over ``text`` the way HCL tokenizes it, line by line: strings (with the ``${ }``/``%{ }`` nesting
     of templates, so ``"${file("x")}"`` is one string), ``#``/``//``/``/* */`` comments and heredoc bodies do not
     count as braces. HCL strings cannot span lines, so a string is scanned within its line."""
     out: list[_LineScan] = []
-    depth, heredoc, in_comment = 0, None, False
-    for line in text.split("\n"):
+    depth, heredoc, in_comment, opened = 0, None, False, None
+    for number, line in enumerate(text.split("\n"), start=1):
         start = depth
         if heredoc is not None:
             heredoc = None if line.strip() == heredoc else heredoc
             out.append(_LineScan(start, None))
             continue
         stack: list[list[Any]] = []  # ["str", column] or ["interp", brace depth]
-        i, n = 0, len(line)
+        spans: list[tuple[int, int]] = []
+        i, n, comment_start = 0, len(line), 0  # a comment still open from the line before starts at column 0
         while i < n:
             top = stack[-1] if stack else None
             if in_comment:
                 end = line.find("*/", i)
+                stop = n if end < 0 else end + 2
+                spans.append((comment_start, stop))
                 if end < 0:
                     break
-                in_comment, i = False, end + 2
+                in_comment, i = False, stop
                 continue
             ch = line[i]
             if top is not None and top[0] == "str":
@@ -137,7 +148,9 @@ def _scan_lines(text: str) -> list[_LineScan]:
             elif top is None and (ch == "#" or line.startswith("//", i)):
                 break
             elif top is None and line.startswith("/*", i):
-                in_comment, i = True, i + 2
+                in_comment, opened, comment_start, i = True, (number, i + 1), i, i + 2
+                if i >= n:
+                    spans.append((comment_start, n))
                 continue
             elif top is None and line.startswith("<<", i) and (m := _HEREDOC_START.match(line, i)):
                 heredoc = m.group(1)
@@ -151,9 +164,9 @@ def _scan_lines(text: str) -> list[_LineScan]:
                     if top[1] == 0:
                         stack.pop()
             i += 1
-        opened = [entry for entry in stack if entry[0] == "str"]
-        out.append(_LineScan(start, opened[0][1] if opened else None))
-    return out
+        opened_str = [entry for entry in stack if entry[0] == "str"]
+        out.append(_LineScan(start, opened_str[0][1] if opened_str else None, tuple(spans)))
+    return _Scan(out, opened if in_comment else None)
 
 
 def _blank_inline_comments(text: str) -> tuple[str, tuple[int, int] | None]:
@@ -165,51 +178,21 @@ def _blank_inline_comments(text: str) -> tuple[str, tuple[int, int] | None]:
     """
     if "/*" not in text:
         return text, None
-    out, heredoc, in_comment, opened = [], None, False, None
-    for number, line in enumerate(text.split("\n"), start=1):
-        if heredoc is not None:
-            heredoc = None if line.strip() == heredoc else heredoc
-            out.append(line)
-            continue
-        chars, stack, i = list(line), [], 0  # stack as in _scan_lines: ["str"] or ["interp", brace depth]
-        while i < len(line):
-            if in_comment:
-                end = line.find("*/", i)
-                stop = len(line) if end < 0 else end + 2
-                chars[i:stop] = " " * (stop - i)
-                in_comment, i = end < 0, stop
-                continue
-            ch, top = line[i], stack[-1] if stack else None
-            if top is not None and top[0] == "str":
-                if ch == "\\":
-                    i += 1
-                elif ch == '"':
-                    stack.pop()
-                elif line.startswith(("${", "%{"), i):
-                    stack.append(["interp", 1])
-                    i += 1
-            elif ch == '"':
-                stack.append(["str"])
-            elif top is not None and ch in "{}":
-                top[1] += 1 if ch == "{" else -1
-                if top[1] == 0:
-                    stack.pop()
-            elif top is None and (ch == "#" or line.startswith("//", i)):
-                break
-            elif top is None and line.startswith("/*", i):
-                in_comment, opened = True, (number, i + 1)
-                continue
-            elif top is None and line.startswith("<<", i) and (m := _HEREDOC_START.match(line, i)):
-                heredoc = m.group(1)
-                break
-            i += 1
-        out.append("".join(chars))
-    return "\n".join(out), opened if in_comment else None
+    scan = _scan_lines(text)
+    out = []
+    for line, info in zip(text.split("\n"), scan.lines, strict=True):
+        if info.comments:
+            chars = list(line)
+            for a, b in info.comments:
+                chars[a:b] = " " * (b - a)
+            line = "".join(chars)
+        out.append(line)
+    return "\n".join(out), scan.open_comment
 
 
 def _line_depths(text: str) -> list[int]:
     """Brace depth at the start of every line; strings, comments and heredoc bodies do not count."""
-    return [line.depth for line in _scan_lines(text)]
+    return [line.depth for line in _scan_lines(text).lines]
 
 
 def _unclosed_string(text: str) -> tuple[int, int] | None:
@@ -218,7 +201,7 @@ def _unclosed_string(text: str) -> tuple[int, int] | None:
     HCL strings cannot span lines, so that quote is the mistake (``worker_pool "pool {`` in Lokomotive's v0.1.0
     AWS reference); the parser only notices it lines later, where the string's parity flips or the file ends.
     """
-    for number, line in enumerate(_scan_lines(text), start=1):
+    for number, line in enumerate(_scan_lines(text).lines, start=1):
         if line.open_quote is not None:
             return number, line.open_quote
     return None
