@@ -27,12 +27,12 @@ What it implements
 Resources (table :data:`RESOURCES`): core/v1 ``pods`` (+ ``pods/{name}/log``), ``namespaces``, ``nodes``,
 ``services``, ``configmaps``, ``serviceaccounts``; networking.k8s.io/v1 ``networkpolicies``;
 apiextensions.k8s.io/v1 ``customresourcedefinitions``; crd.projectcalico.org/v1 ``globalnetworkpolicies``,
-``networkpolicies``, ``globalnetworksets``; projectcalico.org/v3 ``globalnetworkpolicies``/``networkpolicies``
-(the Calico API server; off unless ``calico_apiserver=True``); policy.networking.k8s.io/v1alpha1
-``adminnetworkpolicies``/``baselineadminnetworkpolicies`` (CRDs in :data:`ADMIN_POLICY_CRDS`, installed on
-request). Custom resources answer only while their CRD object exists in the store (``calico=True`` installs the
-Calico CRDs, :meth:`KubeApiServer.install_crd` any other; :meth:`KubeApiServer.remove_crd` makes them disappear),
-so "CRD missing" is the real 404 with a ``Status`` body.
+``networkpolicies``, ``globalnetworksets``, ``tiers``; projectcalico.org/v3
+``globalnetworkpolicies``/``networkpolicies`` (the Calico API server; off unless ``calico_apiserver=True``);
+policy.networking.k8s.io/v1alpha1 ``adminnetworkpolicies``/``baselineadminnetworkpolicies`` (CRDs in
+:data:`ADMIN_POLICY_CRDS`, installed on request). Custom resources answer only while their CRD object exists
+in the store (``calico=True`` installs the Calico CRDs, :meth:`KubeApiServer.install_crd` any other;
+:meth:`KubeApiServer.remove_crd` makes them disappear), so "CRD missing" is the real 404 with a ``Status`` body.
 
 Verbs: GET (object, namespaced list, all-namespaces list (chunked with ``limit``/``continue``) with
 ``labelSelector`` equality and set-based
@@ -143,6 +143,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType("crd.projectcalico.org", "v1", "networkpolicies", "NetworkPolicy", True, custom=True),
     ResourceType("crd.projectcalico.org", "v1", "globalnetworksets", "GlobalNetworkSet", False, custom=True),
+    ResourceType("crd.projectcalico.org", "v1", "tiers", "Tier", False, custom=True),
     ResourceType(
         "projectcalico.org",
         "v3",
@@ -232,6 +233,7 @@ class _Fault:
     path: re.Pattern[str]
     status: ApiStatus
     times: int
+    query: re.Pattern[str] | None = None
 
 
 @dataclass
@@ -705,14 +707,17 @@ class KubeApiServer:
         reason: str | None = None,
         message: str | None = None,
         times: int = 1,
+        query: str | None = None,
     ) -> None:
-        """Answer the next ``times`` requests matching ``method``/``path`` (regex) with an error Status."""
+        """Answer the next ``times`` requests matching ``method``/``path`` (regex) with an error Status;
+        ``query`` (a regex on the raw query string) narrows it, e.g. ``"continue="`` for a later page only."""
         reasons = {
             400: "BadRequest",
             401: "Unauthorized",
             403: "Forbidden",
             404: "NotFound",
             409: "Conflict",
+            410: "Expired",  # an expired list continue token (the only 410 the API server sends to a list)
             422: "Invalid",
             429: "TooManyRequests",
             500: "InternalError",
@@ -724,6 +729,7 @@ class KubeApiServer:
                 re.compile(path),
                 ApiStatus(code, reason or reasons.get(code, "Unknown"), message or f"injected {code}"),
                 times,
+                re.compile(query) if query is not None else None,
             )
         )
 
@@ -847,7 +853,11 @@ class _Handler(BaseHTTPRequestHandler):
             if not authorized:
                 raise ApiStatus(401, "Unauthorized", "Unauthorized")
             for fault in list(api._faults):
-                if (fault.method in (None, method)) and fault.path.search(parts.path):
+                if (
+                    fault.method in (None, method)
+                    and fault.path.search(parts.path)
+                    and (fault.query is None or fault.query.search(parts.query))
+                ):
                     fault.times -= 1
                     if fault.times <= 0:
                         api._faults.remove(fault)

@@ -43,6 +43,20 @@ _STATUS_NAMES = {403: "Forbidden", 404: "Not Found"}
 _DUMP_SUFFIXES = (".yaml", ".yml", ".json")
 #: Page size of list calls against a live cluster.
 LIST_CHUNK = 500
+#: Lists an RBAC-limited user may be refused (403) without the audit stopping, and what their absence costs the
+#: verdicts. Pods, NetworkPolicies and Calico (Global)NetworkPolicies are not here: without them there is no answer.
+OPTIONAL_LISTS: Mapping[str, str] = {
+    "namespaces": "namespace labels are unknown: only kubernetes.io/metadata.name (which the API server sets on "
+    "every namespace) is matched, so Calico namespaceSelectors, pcns.* selectors and AdminNetworkPolicy subjects "
+    "on other labels match no namespace and verdicts of the pods they select may be wrong (grant `list "
+    "namespaces`)",
+    "nodes": "node IMDS settings are not read",
+    "serviceaccounts": "service-account labels are unknown to Calico serviceAccountSelectors",
+    "globalnetworksets": "Calico destination selectors cannot match a GlobalNetworkSet holding the metadata "
+    "address, so rules that allow or deny it through a network set are read as not matching (grant `list "
+    "globalnetworksets.crd.projectcalico.org`)",
+    "tiers": "Calico tier orders are unknown (grant `list tiers.crd.projectcalico.org`)",
+}
 
 
 @dataclass
@@ -247,12 +261,11 @@ _ADMIN_POLICY_LISTS: tuple[tuple[str, str, str], ...] = (
     ("baselineadminnetworkpolicies", "BaselineAdminNetworkPolicy", "baseline_policies"),
 )
 
-
 def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
     """List pods, namespaces, nodes, service accounts, NetworkPolicies, Calico policies and AdminNetworkPolicies.
 
-    Nodes and service accounts are optional (a 403 becomes a note and an ``unlisted`` entry); a missing Calico
-    CRD sets ``calico_installed=False``.
+    The lists in :data:`OPTIONAL_LISTS` may be refused (a 403 becomes a note and an ``unlisted`` entry); a missing
+    Calico CRD sets ``calico_installed=False``. Lists are read in pages (:func:`_paged`).
     """
     from kubernetes import client
     from kubernetes.client.rest import ApiException
@@ -265,22 +278,17 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
     custom = client.CustomObjectsApi(api_client)
     ser = api_client.sanitize_for_serialization
 
-    def listed(
-        call: Any, what: str, api_version: str, kind: str, optional: str | None = None
-    ) -> list[dict[str, Any]]:
-        items: list[Any] = []
-        token: str | None = None
+    def refused(what: str, exc: Any) -> None:
+        status = f"{exc.status} {_STATUS_NAMES[exc.status]}"
+        inv.notes.append(f"cannot list {what} ({status}); {OPTIONAL_LISTS[what]}")
+        inv.unlisted[what] = status
+
+    def listed(call: Any, what: str, api_version: str, kind: str) -> list[dict[str, Any]]:
         try:
-            while True:  # chunked lists keep responses small on large clusters
-                page = call(limit=LIST_CHUNK, _continue=token) if token else call(limit=LIST_CHUNK)
-                items.extend(page.items)
-                token = _continue_token(page.metadata)
-                if not token:
-                    break
+            items = _paged(call, lambda page: list(page.items), lambda page: _continue_token(page.metadata))
         except ApiException as exc:
-            if optional and exc.status in (403, 404):  # e.g. an RBAC-limited user: audit on, with a warning
-                inv.notes.append(f"cannot list {what} ({exc.status} {_STATUS_NAMES[exc.status]}); {optional}")
-                inv.unlisted[what] = f"{exc.status} {_STATUS_NAMES[exc.status]}"
+            if what in OPTIONAL_LISTS and exc.status in (403, 404):  # e.g. an RBAC-limited user: a warning
+                refused(what, exc)
                 return []
             raise translate_api_error(exc, verb="list", what=what) from None
         except Exception as exc:  # urllib3 connection errors and friends
@@ -291,13 +299,9 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
 
     inv.pods = listed(core.list_pod_for_all_namespaces, "pods", "v1", "Pod")
     inv.namespaces = listed(core.list_namespace, "namespaces", "v1", "Namespace")
-    inv.nodes = listed(core.list_node, "nodes", "v1", "Node", optional="node IMDS settings are not read")
+    inv.nodes = listed(core.list_node, "nodes", "v1", "Node")
     inv.service_accounts = listed(
-        core.list_service_account_for_all_namespaces,
-        "serviceaccounts",
-        "v1",
-        "ServiceAccount",
-        optional="service-account labels are unknown to Calico serviceAccountSelectors",
+        core.list_service_account_for_all_namespaces, "serviceaccounts", "v1", "ServiceAccount"
     )
     inv.network_policies = listed(
         net.list_network_policy_for_all_namespaces, "networkpolicies", "networking.k8s.io/v1", "NetworkPolicy"
@@ -314,6 +318,9 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
                         "Calico is not installed (no crd.projectcalico.org GlobalNetworkPolicy "
                         "resource): nothing blocks the metadata endpoint cluster-wide"
                     )
+                continue
+            if exc.status == 403 and plural in OPTIONAL_LISTS:
+                refused(plural, exc)
                 continue
             raise translate_api_error(exc, verb="list", what=f"{plural}.crd.projectcalico.org") from None
         kind = {
@@ -345,16 +352,38 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
     return inv
 
 
+def _paged(call: Any, items_of: Any, token_of: Any) -> list[Any]:
+    """Every item of a chunked list (``limit``/``continue``), as client-go's ``ListPager`` reads one: when the
+    continue token expires mid-way (410 Expired: etcd compacted the revision the first page was read at), the
+    pages read so far are dropped and the whole list is read again in one request (``FullListIfExpired``), so
+    the result is one consistent snapshot rather than an error or a list with gaps."""
+    from kubernetes.client.rest import ApiException
+
+    items: list[Any] = []
+    token: str | None = None
+    while True:  # chunked lists keep responses small on large clusters
+        try:
+            page = call(limit=LIST_CHUNK, _continue=token) if token else call(limit=LIST_CHUNK)
+        except ApiException as exc:
+            if exc.status != 410 or not token:
+                raise
+            return items_of(call())
+        items.extend(items_of(page))
+        token = token_of(page)
+        if not token:
+            return items
+
+
 def _custom_pages(custom: Any, group: str, version: str, plural: str) -> list[Any]:
     """Every page of a cluster-wide custom object list (``limit``/``continue``)."""
-    out = custom.list_cluster_custom_object(group, version, plural, limit=LIST_CHUNK)
-    pages = [out]
-    while isinstance(out, dict) and (out.get("metadata") or {}).get("continue"):
-        out = custom.list_cluster_custom_object(
-            group, version, plural, limit=LIST_CHUNK, _continue=out["metadata"]["continue"]
-        )
-        pages.append(out)
-    return pages
+
+    def call(**kwargs: Any) -> Any:
+        return custom.list_cluster_custom_object(group, version, plural, **kwargs)
+
+    def token_of(page: Any) -> str | None:
+        return (page.get("metadata") or {}).get("continue") if isinstance(page, dict) else None
+
+    return _paged(call, lambda page: [page], token_of)
 
 
 def _continue_token(meta: Any) -> str | None:

@@ -1,5 +1,5 @@
-"""Upstream vectors, round 4: NetworkPolicy corners, pods (host network, no IP, dual stack, mirror pods), Cilium
-policies, and the live path (paging, 410 Expired, RBAC-limited users, no Calico, the kubeconfig's namespace).
+"""Upstream vectors, round 4: NetworkPolicy corners, pods (host network, no IP, dual stack, mirror pods), and the
+live path (paging, 410 Expired, RBAC-limited users, no Calico, the kubeconfig's namespace).
 
 Each row names its source (repository, path, commit) and maps it to lokonb's question: can the pod open TCP 80 to
 169.254.169.254, and why. Expected answers come from the upstream code and docs, not from lokonb. Dump rows use
@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from kubeapi_server import kubeapi_fixture
 
+from lokonb.cli import main
 from lokonb.kube.audit import audit_inventory, audit_metadata_access
+from lokonb.kube.errors import KubeApiError
 from lokonb.kube.metadata import render_block_policy
 from lokonb.kube.sources import Inventory
 
@@ -35,6 +37,18 @@ K8S_POD_TYPES = (
 CALICO_IP_VERSION = (
     "projectcalico/calico felix/rules/policy.go@c7b9d13b1b2b (FilterRuleToIPVersion: a rule whose CIDR lists hold "
     "no address of the packet's family is dropped) + the workload endpoint's ipNetworks (every podIPs entry)"
+)
+CLIENT_GO_PAGER = (
+    "kubernetes/kubernetes staging/src/k8s.io/client-go/tools/pager/pager.go@9235a1d82344 (ListPager.List: on "
+    "IsResourceExpired, FullListIfExpired (default true) re-lists with Limit 0 and no Continue)"
+)
+APISERVER_EXPIRED = (
+    "kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go@eac438fcd83c (an expired continue "
+    "token: 410, reason Expired, 'The provided continue parameter is too old to display a consistent list result')"
+)
+NS_LABEL = (
+    "kubernetes/kubernetes pkg/registry/core/namespace (kubernetes.io/metadata.name is set on every namespace, "
+    "GA in 1.22), so a namespace-name selector needs no Namespace list"
 )
 
 ANY_V4 = {"ipBlock": {"cidr": "0.0.0.0/0"}}
@@ -198,6 +212,114 @@ def test_pod_vectors_r4(
     (verdict,) = audit_inventory(inv).verdicts
     assert verdict.reachable is reachable, (case, verdict.reason)
     assert reason in verdict.reason, (case, verdict.reason)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# live path: paging and 410 Expired
+# ------------------------------------------------------------------------------------------------------------
+
+EXPIRED = "The provided continue parameter is too old to display a consistent list result."
+
+
+@pytest.mark.parametrize(
+    ("path", "add"),
+    [
+        ("/api/v1/pods", lambda i: _pod(f"default/p{i}", {"pod": "a"})),
+        (
+            "/apis/crd.projectcalico.org/v1/globalnetworkpolicies",
+            lambda i: {**render_block_policy(), "metadata": {"name": f"gnp-{i}"}},
+        ),
+    ],
+    ids=["pods", "globalnetworkpolicies"],
+)
+def test_expired_continue_token_falls_back_to_a_full_list(kubeapi, tmp_path, monkeypatch, path, add) -> None:
+    """client-go's pager: a 410 on a later page drops the pages read and lists everything in one request."""
+    import lokonb.kube.sources as sources
+
+    assert CLIENT_GO_PAGER and APISERVER_EXPIRED
+    monkeypatch.setattr(sources, "LIST_CHUNK", 2)
+    for i in range(5):
+        kubeapi.add(add(i))
+    if "pods" not in path:
+        kubeapi.add(_pod("default/a", {"pod": "a"}))
+    kubeapi.fail_next(410, method="GET", path=f"^{path}$", query="continue=", message=EXPIRED)
+    live = audit_metadata_access(kubeconfig=kubeapi.write_kubeconfig(tmp_path / "kc"))
+    lists = kubeapi.requests_matching("GET", path)
+    assert [(r.status, r.query.get("limit"), r.query.get("continue")) for r in lists if r.path == path] == [
+        (200, ["2"], None),
+        (410, ["2"], ["2"]),
+        (200, None, None),
+    ]
+    if "pods" in path:
+        assert sorted(v.pod for v in live.verdicts) == [f"p{i}" for i in range(5)]  # no page twice, none lost
+    else:
+        assert all(not v.reachable for v in live.verdicts)
+
+
+def test_expired_first_page_is_not_retried(kubeapi, tmp_path, capsys) -> None:
+    """Without a continue token a 410 is not an expired page (the pager returns it): a clear error, exit 1."""
+    kubeapi.add(_pod("default/a", {"pod": "a"}))
+    kubeapi.fail_next(410, method="GET", path="^/api/v1/pods$", message=EXPIRED)
+    assert main(["metadata", "audit", "--kubeconfig", str(kubeapi.write_kubeconfig(tmp_path / "kc"))]) != 0
+    err = capsys.readouterr().err
+    assert "cannot list pods: API error 410" in err and "Traceback" not in err
+    assert len(kubeapi.requests_matching("GET", "/api/v1/pods")) == 1
+
+
+# ------------------------------------------------------------------------------------------------------------
+# live path: an RBAC-limited user, one listed kind at a time
+# ------------------------------------------------------------------------------------------------------------
+
+#: (plural refused, CRD to install first, error text or None, warning text or None)
+RBAC_VECTORS: list[tuple[str, str | None, str | None, str | None]] = [
+    ("pods", None, "cannot list pods: forbidden (403)", None),
+    ("namespaces", None, None, "cannot list namespaces (403 Forbidden); namespace labels are unknown"),
+    ("nodes", None, None, "cannot list nodes (403 Forbidden); node IMDS settings are not read"),
+    ("networkpolicies", None, "cannot list networkpolicies: forbidden (403)", None),
+    ("globalnetworkpolicies", None, "cannot list globalnetworkpolicies.crd.projectcalico.org: forbidden (403)", None),
+    ("globalnetworksets", None, None, "cannot list globalnetworksets (403 Forbidden); Calico destination selectors"),
+    ("tiers", None, None, "cannot list tiers (403 Forbidden); Calico tier orders are unknown"),
+]
+
+
+@pytest.mark.parametrize(("plural", "crd", "error", "warning"), RBAC_VECTORS, ids=[r[0] for r in RBAC_VECTORS])
+def test_rbac_limited_user_per_listed_kind(kubeapi, tmp_path, capsys, plural, crd, error, warning) -> None:
+    if crd:
+        kubeapi.install_crd(crd)
+    kubeapi.add(render_block_policy())
+    kubeapi.add(_pod("default/a", {"pod": "a"}))
+    kubeapi.forbid("list", plural)
+    code = main(["metadata", "audit", "--kubeconfig", str(kubeapi.write_kubeconfig(tmp_path / "kc"))])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert 403 in {r.status for r in kubeapi.requests if r.path.endswith(f"/{plural}")}
+    if error:
+        assert code != 0 and error in err and "Ask a cluster admin for RBAC permission" in err, err
+    else:
+        assert code == 0 and f"warning: {warning}" in err, err
+
+
+def test_namespace_name_selectors_still_work_when_namespaces_are_refused(kubeapi, tmp_path) -> None:
+    assert NS_LABEL
+    kubeapi.add(_gnp("deny-ci", {"order": 1, "selector": "all()", "types": ["Egress"],
+                                 "namespaceSelector": "kubernetes.io/metadata.name == 'kube-system'",
+                                 "egress": [{"action": "Deny"}]}))
+    for key in ("kube-system/a", "default/b"):
+        kubeapi.add(_pod(key, {"pod": "a"}))
+    kubeapi.forbid("list", "namespaces")
+    live = audit_metadata_access(kubeconfig=kubeapi.write_kubeconfig(tmp_path / "kc"))
+    got = {v.namespace: v for v in live.verdicts}
+    system = got["kube-system"]
+    assert system.reachable is False and "denied by GlobalNetworkPolicy deny-ci" in system.reason
+    assert got["default"].reachable is True
+    assert live.notes[0].startswith("cannot list namespaces (403 Forbidden)")
+
+
+def test_library_raises_for_a_required_list(kubeapi, tmp_path) -> None:
+    kubeapi.add(_pod("default/a", {"pod": "a"}))
+    kubeapi.forbid("list", "globalnetworkpolicies")
+    with pytest.raises(KubeApiError, match="globalnetworkpolicies.crd.projectcalico.org: forbidden"):
+        audit_metadata_access(kubeconfig=kubeapi.write_kubeconfig(tmp_path / "kc"))
 
 
 # ------------------------------------------------------------------------------------------------------------
