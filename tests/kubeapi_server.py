@@ -30,8 +30,9 @@ apiextensions.k8s.io/v1 ``customresourcedefinitions``; crd.projectcalico.org/v1 
 ``networkpolicies``, ``globalnetworksets``, ``tiers``; projectcalico.org/v3
 ``globalnetworkpolicies``/``networkpolicies`` (the Calico API server; off unless ``calico_apiserver=True``);
 policy.networking.k8s.io/v1alpha1 ``adminnetworkpolicies``/``baselineadminnetworkpolicies`` (CRDs in
-:data:`ADMIN_POLICY_CRDS`, installed on request). Custom resources answer only while their CRD object exists
-in the store (``calico=True`` installs the Calico CRDs, :meth:`KubeApiServer.install_crd` any other;
+:data:`ADMIN_POLICY_CRDS`, installed on request); cilium.io/v2 ``ciliumnetworkpolicies``/
+``ciliumclusterwidenetworkpolicies`` (installed on request). Custom resources answer only while their CRD object
+exists in the store (``calico=True`` installs the Calico CRDs, :meth:`KubeApiServer.install_crd` any other;
 :meth:`KubeApiServer.remove_crd` makes them disappear), so "CRD missing" is the real 404 with a ``Status`` body.
 
 Verbs: GET (object, namespaced list, all-namespaces list (chunked with ``limit``/``continue``) with
@@ -166,6 +167,11 @@ RESOURCES: tuple[ResourceType, ...] = (
         "BaselineAdminNetworkPolicy",
         False,
         custom=True,
+    ),
+    # Cilium's policy CRDs (not installed by default: ``install_crd`` each)
+    ResourceType("cilium.io", "v2", "ciliumnetworkpolicies", "CiliumNetworkPolicy", True, custom=True),
+    ResourceType(
+        "cilium.io", "v2", "ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy", False, custom=True
     ),
 )
 

@@ -56,6 +56,15 @@ COLUMNS: tuple[str, ...] = (
     "imds_token",
     "phase",
 )
+#: What a Cilium policy means for the verdicts (Cilium docs: policy language, enforcement modes, deny policies).
+_CILIUM_NOTE = (
+    "Cilium policies are not modelled (lokonb models Calico, Lokomotive's CNI; where Cilium is the CNI, Calico "
+    "policies such as block-metadata-access are not enforced at all). In Cilium a policy with egress rules puts the "
+    "pods it selects in default deny (unless enableDefaultDeny.egress is false); 169.254.169.254 is outside the "
+    "cluster, so it is the world entity: toEntities world or all, or a toCIDR/toCIDRSet holding it (not excepted), "
+    "allows it (host and remote-node name node addresses), toFQDNs only through DNS names that resolve to it, and an "
+    "egressDeny matching it wins over every allow. Check the pods they select by hand"
+)
 #: Policy kinds a dump may hold that the audit does not evaluate, and what that means for the verdicts.
 UNEVALUATED_POLICY_KINDS: dict[str, str] = {
     "ClusterNetworkPolicy": "the successor of AdminNetworkPolicy (v1alpha2) is not modelled; it may allow or deny "
@@ -63,8 +72,8 @@ UNEVALUATED_POLICY_KINDS: dict[str, str] = {
     "StagedGlobalNetworkPolicy": "staged policies are not enforced",
     "StagedNetworkPolicy": "staged policies are not enforced",
     "StagedKubernetesNetworkPolicy": "staged policies are not enforced",
-    "CiliumNetworkPolicy": "Cilium policies are not modelled (lokonb models Calico)",
-    "CiliumClusterwideNetworkPolicy": "Cilium policies are not modelled (lokonb models Calico)",
+    "CiliumNetworkPolicy": _CILIUM_NOTE,
+    "CiliumClusterwideNetworkPolicy": _CILIUM_NOTE,
 }
 #: The default tier's order when the source holds no Tier object for it (projectcalico v3 ``DefaultTierOrder``).
 DEFAULT_TIER_ORDER = 1_000_000.0

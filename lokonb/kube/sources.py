@@ -261,6 +261,14 @@ _ADMIN_POLICY_LISTS: tuple[tuple[str, str, str], ...] = (
     ("baselineadminnetworkpolicies", "BaselineAdminNetworkPolicy", "baseline_policies"),
 )
 
+#: Cilium policies a live audit counts so that it notes them as a dump audit does (they are not evaluated:
+#: ``audit.UNEVALUATED_POLICY_KINDS``): (plural, kind).
+_CILIUM_LISTS: tuple[tuple[str, str], ...] = (
+    ("ciliumnetworkpolicies", "CiliumNetworkPolicy"),
+    ("ciliumclusterwidenetworkpolicies", "CiliumClusterwideNetworkPolicy"),
+)
+
+
 def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
     """List pods, namespaces, nodes, service accounts, NetworkPolicies, Calico policies and AdminNetworkPolicies.
 
@@ -349,6 +357,21 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
         for page in pages:
             for item in (page.get("items") if isinstance(page, dict) else None) or []:
                 getattr(inv, slot).append({"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": kind, **item})
+    for plural, kind in _CILIUM_LISTS:
+        try:
+            pages = _custom_pages(custom, "cilium.io", "v2", plural)
+        except ApiException as exc:
+            if exc.status == 404:  # Cilium is not installed
+                continue
+            if exc.status == 403:
+                inv.notes.append(f"cannot list {plural} (403 Forbidden): Cilium policies, if any, are not noted")
+                inv.unlisted[plural] = "403 Forbidden"
+                continue
+            raise translate_api_error(exc, verb="list", what=f"{plural}.cilium.io") from None
+        count = sum(len((page.get("items") if isinstance(page, dict) else None) or []) for page in pages)
+        if count:
+            key = f"cilium.io/v2 {kind}"
+            inv.ignored_kinds[key] = inv.ignored_kinds.get(key, 0) + count
     return inv
 
 

@@ -1,5 +1,5 @@
-"""Upstream vectors, round 4: NetworkPolicy corners, pods (host network, no IP, dual stack, mirror pods), and the
-live path (paging, 410 Expired, RBAC-limited users, no Calico, the kubeconfig's namespace).
+"""Upstream vectors, round 4: NetworkPolicy corners, pods (host network, no IP, dual stack, mirror pods), Cilium
+policies, and the live path (paging, 410 Expired, RBAC-limited users, no Calico, the kubeconfig's namespace).
 
 Each row names its source (repository, path, commit) and maps it to lokonb's question: can the pod open TCP 80 to
 169.254.169.254, and why. Expected answers come from the upstream code and docs, not from lokonb. Dump rows use
@@ -49,6 +49,11 @@ APISERVER_EXPIRED = (
 NS_LABEL = (
     "kubernetes/kubernetes pkg/registry/core/namespace (kubernetes.io/metadata.name is set on every namespace, "
     "GA in 1.22), so a namespace-name selector needs no Namespace list"
+)
+CILIUM_DOCS = (
+    "cilium/cilium Documentation/security/policy/language.rst@30a4939a5cea (toEntities world/all; toCIDR: 'only "
+    "connections destined for outside of the cluster'), docs.cilium.io security/policy intro (default deny once "
+    "selected, enableDefaultDeny) and deny (deny wins over allow)"
 )
 
 ANY_V4 = {"ipBlock": {"cidr": "0.0.0.0/0"}}
@@ -215,6 +220,63 @@ def test_pod_vectors_r4(
 
 
 # ------------------------------------------------------------------------------------------------------------
+# Cilium: not evaluated (the spec models Calico); noted with what a Cilium policy would mean, dump and live
+# ------------------------------------------------------------------------------------------------------------
+
+CNP = {
+    "apiVersion": "cilium.io/v2",
+    "kind": "CiliumNetworkPolicy",
+    "metadata": {"name": "egress-world-443", "namespace": "x"},
+    "spec": {"endpointSelector": {}, "egress": [{"toEntities": ["world"], "toPorts": [{"ports": [
+        {"port": "443", "protocol": "TCP"}]}]}]},
+}
+CCNP = {
+    "apiVersion": "cilium.io/v2",
+    "kind": "CiliumClusterwideNetworkPolicy",
+    "metadata": {"name": "deny-imds"},
+    "spec": {"endpointSelector": {}, "egressDeny": [{"toCIDR": ["169.254.169.254/32"]}]},
+}
+
+
+def _cilium_notes(notes: list[str]) -> list[str]:
+    return [n for n in notes if "Cilium" in n]
+
+
+def test_cilium_policies_in_a_dump_are_noted_with_their_meaning() -> None:
+    source = CILIUM_DOCS
+    assert source
+    inv = Inventory(source="vectors-r4")
+    for obj in (render_block_policy(), CNP, CCNP, _pod("x/a", {"pod": "a"})):
+        inv.add(obj, "vectors-r4")
+    notes = _cilium_notes(audit_inventory(inv).notes)
+    assert len(notes) == 2 and all("world entity" in n and "not enforced at all" in n for n in notes), notes
+    assert notes[0].startswith("1 cilium.io/v2 CiliumClusterwideNetworkPolicy object(s) not evaluated")
+
+
+def test_live_audit_notes_cilium_policies_like_a_dump(kubeapi, tmp_path) -> None:
+    for crd in ("ciliumnetworkpolicies.cilium.io", "ciliumclusterwidenetworkpolicies.cilium.io"):
+        kubeapi.install_crd(crd)
+    kubeapi.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}})
+    for obj in (render_block_policy(), CNP, CCNP, _pod("x/a", {"pod": "a"})):
+        kubeapi.add(obj)
+    live = audit_metadata_access(kubeconfig=kubeapi.write_kubeconfig(tmp_path / "kc"))
+    notes = _cilium_notes(live.notes)
+    assert [n.split(" object(s)")[0] for n in notes] == [
+        "1 cilium.io/v2 CiliumClusterwideNetworkPolicy",
+        "1 cilium.io/v2 CiliumNetworkPolicy",
+    ]
+    paths = [r.path for r in kubeapi.requests_matching("GET", "/apis/cilium.io/v2/")]
+    assert paths == ["/apis/cilium.io/v2/ciliumnetworkpolicies", "/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies"]
+
+
+def test_live_audit_without_cilium_says_nothing_about_it(kubeapi, tmp_path) -> None:
+    kubeapi.add(_pod("default/a", {"pod": "a"}))
+    live = audit_metadata_access(kubeconfig=kubeapi.write_kubeconfig(tmp_path / "kc"))
+    assert _cilium_notes(live.notes) == []
+    assert {r.status for r in kubeapi.requests_matching("GET", "/apis/cilium.io/v2/")} == {404}
+
+
+# ------------------------------------------------------------------------------------------------------------
 # live path: paging and 410 Expired
 # ------------------------------------------------------------------------------------------------------------
 
@@ -279,6 +341,8 @@ RBAC_VECTORS: list[tuple[str, str | None, str | None, str | None]] = [
     ("globalnetworkpolicies", None, "cannot list globalnetworkpolicies.crd.projectcalico.org: forbidden (403)", None),
     ("globalnetworksets", None, None, "cannot list globalnetworksets (403 Forbidden); Calico destination selectors"),
     ("tiers", None, None, "cannot list tiers (403 Forbidden); Calico tier orders are unknown"),
+    ("ciliumnetworkpolicies", "ciliumnetworkpolicies.cilium.io", None,
+     "cannot list ciliumnetworkpolicies (403 Forbidden)"),
 ]
 
 
