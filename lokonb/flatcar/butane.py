@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import posixpath
 import re
 import stat
 from pathlib import Path
@@ -21,6 +20,7 @@ import yaml
 
 from lokonb.flatcar.clc_sections import parse_semver
 from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
+from lokonb.flatcar.gopath import go_abs, go_join
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
     BOOL,
@@ -284,6 +284,18 @@ class _Ctx:
         self.auto_compress = auto_compress
         self.version = version
         self.r = Report()
+        # output paths whose Ignition findings Butane reports at a tree (walkTree's translations): whole new nodes,
+        # and the fields a tree fills in on a node the config lists
+        self.tree_nodes: dict[str, str] = {}
+        self.tree_fields: dict[str, str] = {}
+
+    def origin(self, out_path: str) -> str | None:
+        if out_path in self.tree_fields:
+            return self.tree_fields[out_path]
+        for prefix, src in self.tree_nodes.items():
+            if out_path == prefix or out_path.startswith(prefix + "."):
+                return src
+        return None
 
 
 def encode_inline(data: bytes, compression: str | None, auto_compress: bool) -> tuple[str, str | None]:
@@ -309,12 +321,14 @@ def _local_path(ctx: _Ctx, rel: str, path: str, at: tuple[int, int]) -> Path | N
             path,
         )
         return None
-    base = ctx.files_dir.resolve()
-    target = (ctx.files_dir / rel).resolve()
-    if target != base and base not in target.parents:
+    # Butane's ReadLocalFile: filepath.Join (cleaned; an absolute `rel` stays below the files dir), then a lexical
+    # filepath.Abs prefix check -- symlinks are not resolved, so one may point outside (reading follows it)
+    full = go_join(str(ctx.files_dir), rel)
+    base, target = go_abs(str(ctx.files_dir)), go_abs(full)
+    if target != base and not target.startswith(base + "/"):
         ctx.r.error("local file path traverses outside the files directory", at, path)
         return None
-    return ctx.files_dir / rel
+    return Path(full)
 
 
 def _read_local(ctx: _Ctx, rel: str, path: str, at: tuple[int, int]) -> bytes | None:
@@ -429,17 +443,22 @@ def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: s
     if err:
         msg, line, col = err
         ctx.r.error(msg, (line, col))
-        ctx.r.error("config is not valid", at, f"{res_path}.{field}")
+        # Resource.Validate adds ErrInvalid at the inline field; translateResource returns on a local file's parse
+        # error without it (base v0_5 translate.go)
+        if field == "inline":
+            ctx.r.error("config is not valid", at, f"{res_path}.{field}")
         return
     cfg = json.loads(text)
     version = cfg.get("ignition", {}).get("version") if isinstance(cfg, dict) else None
     # Butane parses the config with the types of the spec it emits (v3_3 for 1.0.0, v3_4 for 1.1.0): any other
     # valid version is Ignition's ErrUnknownVersion, reported on <resource>.version (base/v0_4/util.go)
+    # ValidateIgnitionConfig(c, ...) warns at c.Append("version"): c is the resource for inline (Resource.Validate)
+    # and the local field for a local file (translateResource)
     if version != VERSIONS[ctx.version]:
         ctx.r.warning(
             "skipping validation for the merge/replace ignition config due to an unkown version",
             at,
-            f"{res_path}.version",
+            f"{res_path}.version" if field == "inline" else f"{res_path}.{field}.version",
         )
 
 
@@ -632,7 +651,7 @@ def _unit(u: Obj, path: str, ctx: _Ctx) -> dict[str, Any]:
                 u.at("contents_local"),
                 f"{path}.contents_local",
             )
-        else:
+        elif u["contents_local"]:  # translateUnit reads it only when NotEmpty
             data = _read_local(ctx, u["contents_local"], f"{path}.contents_local", u.at("contents_local"))
             if data is not None:
                 out["contents"] = data.decode("utf-8")
@@ -648,7 +667,7 @@ def _unit(u: Obj, path: str, ctx: _Ctx) -> dict[str, Any]:
                     d.at("contents_local"),
                     f"{path}.dropins.{j}.contents_local",
                 )
-            else:
+            elif d["contents_local"]:  # translateDropin reads it only when NotEmpty
                 data = _read_local(
                     ctx, d["contents_local"], f"{path}.dropins.{j}.contents_local", d.at("contents_local")
                 )
@@ -838,8 +857,8 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
             lo["hard"] = ln["hard"]
         links.append(lo)
     for i, tree in enumerate(st.get("trees") or []):
-        if tree is not None:
-            _walk_tree(tree, f"$.storage.trees.{i}", ctx, files, links, dirs)
+        if tree is not None and not _walk_tree(tree, f"$.storage.trees.{i}", ctx, files, links, dirs):
+            break  # processTrees returns after the first tree when no files dir is given
     if dirs:
         out["directories"] = dirs
     if files:
@@ -859,6 +878,11 @@ def _lexical_walk(root: Path):  # type: ignore[no-untyped-def]
             yield from _lexical_walk(full)
 
 
+def _index_of(nodes: list[dict[str, Any]], entry: dict[str, Any] | None) -> int:
+    """Index of ``entry`` (by identity) in ``nodes``, or the index it gets when appended."""
+    return next((i for i, n in enumerate(nodes) if n is entry), len(nodes))
+
+
 def _walk_tree(
     tree: Obj,
     path: str,
@@ -866,25 +890,26 @@ def _walk_tree(
     files: list[dict[str, Any]],
     links: list[dict[str, Any]],
     dirs: list[dict[str, Any]],
-) -> None:
+) -> bool:
+    """Walk one tree into files/links; False when there is no files dir (Butane stops at the first tree)."""
     if not tree.get("local"):
         ctx.r.error("local is required", tree.pos, path)  # on the tree itself (TestValidateTree)
-        return
+        return True
     root = _local_path(ctx, tree["local"], path, tree.pos)
     if root is None:
-        return
+        return ctx.files_dir is not None
     try:
         if not stat.S_ISDIR(os.stat(root).st_mode):
             ctx.r.error("root of tree must be a directory", tree.pos, path)
-            return
+            return True
     except OSError as exc:
         ctx.r.error(f"stat {root}: {(exc.strerror or str(exc)).lower()}", tree.pos, path)
-        return
+        return True
     dest = tree.get("path") or "/"
     exists = "matching filesystem node has existing contents or different type"
     for full, st_ in _lexical_walk(root):
         rel = full.relative_to(root).as_posix()
-        target_path = posixpath.normpath(posixpath.join(dest, rel))
+        target_path = go_join(dest, rel)  # path.Join: '//etc' and '/etc/' give /etc/<rel>
         by_f = {f.get("path"): f for f in files}
         by_l = {ln.get("path"): ln for ln in links}
         taken = set(by_f) | set(by_l) | {d.get("path") for d in dirs}
@@ -895,12 +920,16 @@ def _walk_tree(
             if entry is not None and (entry.get("contents") or {}).get("source"):
                 ctx.r.error(exists, tree.pos, path)
                 continue
+            at = f"$.storage.files.{_index_of(files, entry)}"
             if entry is None:
                 if target_path in taken:
                     ctx.r.error(exists, tree.pos, path)
                     continue
                 entry = {"path": target_path}
                 files.append(entry)
+                ctx.tree_nodes[at] = path
+            for field in ("contents", "contents.source", "contents.compression"):
+                ctx.tree_fields[f"{at}.{field}"] = path
             try:
                 data = full.read_bytes()
             except OSError as exc:
@@ -916,20 +945,25 @@ def _walk_tree(
             entry["contents"] = contents
             if entry.get("mode") is None:
                 entry["mode"] = 0o755 if st_.st_mode & 0o111 else 0o644
+                ctx.tree_fields[f"{at}.mode"] = path
         elif stat.S_ISLNK(st_.st_mode):
             entry = by_l.get(target_path)
             if entry is not None and entry.get("target"):
                 ctx.r.error(exists, tree.pos, path)
                 continue
+            at = f"$.storage.links.{_index_of(links, entry)}"
             if entry is None:
                 if target_path in taken:
                     ctx.r.error(exists, tree.pos, path)
                     continue
                 entry = {"path": target_path}
                 links.append(entry)
+                ctx.tree_nodes[at] = path
             entry["target"] = os.readlink(full)
+            ctx.tree_fields[f"{at}.target"] = path
         else:
             ctx.r.error("trees may only contain files, directories, and symlinks", tree.pos, path)
+    return True
 
 
 # ---------------------------------------------------------------------------------------- pre-pass, public
@@ -1032,6 +1066,10 @@ def translate_butane_root(
     from lokonb.flatcar.validate import semantic_findings
 
     for f in semantic_findings(out, spec, unknown_keys=False, extras=False):
+        tree = ctx.origin(f.path) if f.path else None
+        if tree is not None:  # TranslateReportPaths maps a tree's nodes back to the tree
+            r.add(f.severity, f.message, _locate(tree, index), tree)
+            continue
         src_pos = _locate(_snake_to_src(f.path or "$"), index)
         r.add(f.severity, f.message, src_pos, _yaml_path(f.path) if f.path else None)
     if r.has_errors:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import posixpath
 import re
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from typing import Any
 
 from lokonb.flatcar import checks
 from lokonb.flatcar.errors import InputTypeError, UnsupportedSpec
+from lokonb.flatcar.gopath import go_clean
 
 SPECS = ("2.3.0", "3.3.0", "3.4.0")
 IGNITION_VALIDATE = "ignition-validate"
@@ -167,9 +167,7 @@ def _unknown_keys(
 SPECIAL_MODE_BITS_WARNING = "setuid/setgid/sticky bits are not supported in spec versions older than 3.4.0"
 
 
-def _go_clean(p: str) -> str:
-    cleaned = posixpath.normpath(p) if p else "."
-    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+_go_clean = go_clean
 
 
 def semantic_findings(

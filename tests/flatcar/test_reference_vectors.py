@@ -292,6 +292,32 @@ FIXES = [
     "ct-ignval2-error-networkd-unit-stops-dropins",
     # ct: a partition's checks in Partition's (alphabetical) field order: guid, label, type_guid
     "ct-ignval2-error-partition-check-order",
+    # Butane's ReadLocalFile: filepath.Join (cleaned, an absolute local stays under the files dir) and a lexical
+    # traversal check (a symlink inside pointing outside is read); OS errors name the cleaned path
+    "bu-file-local-absolute",
+    "bu-file-local-symlink-leaves-files-dir",
+    "bu11-file-local-symlink-leaves-files-dir",
+    "bu11-dropin-contents-local-symlink-leaves-files-dir",
+    "bu-error-file-local-path-cleaned",
+    "bu-error-tree-missing-path-cleaned",
+    "bu-tree-local-absolute",
+    "bu11-ssh-keys-local-absolute",
+    "bu11-error-ssh-keys-local-path-cleaned",
+    "bu11-unit-contents-local-absolute",
+    "bu11-error-unit-contents-local-path-cleaned",
+    # Butane trees: no files dir stops at the first tree; the destination is path.Join'ed (cleaned); Ignition
+    # findings on a tree's nodes are reported at the tree (walkTree's translations)
+    "bu-error-tree-no-files-dir-first-only",
+    "bu-tree-path-double-slash",
+    "bu-error-tree-relative-path",
+    # Butane: a local merge/replace config is validated in translateResource: a parse error without 'config is not
+    # valid', the unknown-version warning at <resource>.local.version
+    "bu-error-merge-local-not-json",
+    "bu-warning-merge-local-unknown-version",
+    "bu11-warning-replace-local-3_3-config",
+    # Butane: unit and drop-in contents_local '' is skipped (util.NotEmpty), no files dir needed
+    "bu11-unit-contents-local-empty-string",
+    "bu11-dropin-contents-local-empty-string",
 ]
 
 

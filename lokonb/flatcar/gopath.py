@@ -1,0 +1,23 @@
+"""Go's lexical path functions, as Butane and Ignition apply them (no file system access, symlinks not resolved)."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+
+
+def go_clean(p: str) -> str:
+    """path.Clean / filepath.Clean: like normpath, but a leading '//' is one '/' and '' is '.'."""
+    cleaned = posixpath.normpath(p) if p else "."
+    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
+
+
+def go_join(*parts: str) -> str:
+    """path.Join / filepath.Join: non-empty parts joined by '/' and cleaned; an absolute later part stays below."""
+    kept = [p for p in parts if p]
+    return go_clean("/".join(kept)) if kept else ""
+
+
+def go_abs(p: str) -> str:
+    """filepath.Abs: a relative path is joined to the working directory; the result is cleaned, links kept."""
+    return go_clean(p) if p.startswith("/") else go_join(os.getcwd(), p)
