@@ -283,7 +283,11 @@ class _Ctx:
         self.files_dir = Path(files_dir) if files_dir else None
         self.auto_compress = auto_compress
         self.version = version
+        # Butane's three stages (config/util Translate): the source's Validate methods, translation, field
+        # filters; a stage with an error ends the run, so later stages' entries are never reported
+        self.src = Report()
         self.r = Report()
+        self.filt = Report()
         # output paths whose Ignition findings Butane reports at a tree (walkTree's translations): whole new nodes,
         # and the fields a tree fills in on a node the config lists
         self.tree_nodes: dict[str, str] = {}
@@ -349,7 +353,7 @@ def _resource(res: Obj, path: str, ctx: _Ctx, *, is_config: bool = False) -> dic
     present = [k for k in ("local", "inline", "source") if res.get(k) is not None]
     if len(present) > 1:
         last = present[-1]
-        ctx.r.error(
+        ctx.src.error(
             "only one of the following can be set: inline, local, source", res.at(last), f"{path}.{last}"
         )
         return out
@@ -439,14 +443,15 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: str, ctx: _Ctx) -> None:
+    rep = ctx.src if field == "inline" else ctx.r
     err = go_json_error(text)
     if err:
         msg, line, col = err
-        ctx.r.error(msg, (line, col))
+        rep.error(msg, (line, col))
         # Resource.Validate adds ErrInvalid at the inline field; translateResource returns on a local file's parse
         # error without it (base v0_5 translate.go)
         if field == "inline":
-            ctx.r.error("config is not valid", at, f"{res_path}.{field}")
+            rep.error("config is not valid", at, f"{res_path}.{field}")
         return
     cfg = json.loads(text)
     version = cfg.get("ignition", {}).get("version") if isinstance(cfg, dict) else None
@@ -455,7 +460,7 @@ def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: s
     # ValidateIgnitionConfig(c, ...) warns at c.Append("version"): c is the resource for inline (Resource.Validate)
     # and the local field for a local file (translateResource)
     if version != VERSIONS[ctx.version]:
-        ctx.r.warning(
+        rep.warning(
             "skipping validation for the merge/replace ignition config due to an unkown version",
             at,
             f"{res_path}.version" if field == "inline" else f"{res_path}.{field}.version",
@@ -542,7 +547,7 @@ def decimal_mode_suspect(mode: int, directory: bool) -> bool:
 def _check_mode(src: Obj, path: str, ctx: _Ctx, directory: bool) -> None:
     mode = src.get("mode")
     if mode is not None and decimal_mode_suspect(mode, directory):
-        ctx.r.warning(_DECIMAL_MODE_MSG, src.at("mode"), f"{path}.mode")
+        ctx.src.warning(_DECIMAL_MODE_MSG, src.at("mode"), f"{path}.mode")
 
 
 def systemd_escape_path(path: str) -> str:
@@ -646,7 +651,7 @@ def _unit(u: Obj, path: str, ctx: _Ctx) -> dict[str, Any]:
     out = _copy_scalars(u, ("name", "enabled", "mask", "contents"))
     if u.get("contents_local") is not None:
         if u.get("contents") is not None:
-            ctx.r.error(
+            ctx.src.error(
                 "only one of the following can be set: contents, contents_local",
                 u.at("contents_local"),
                 f"{path}.contents_local",
@@ -662,7 +667,7 @@ def _unit(u: Obj, path: str, ctx: _Ctx) -> dict[str, Any]:
         do = _copy_scalars(d, ("name", "contents"))
         if d.get("contents_local") is not None:
             if d.get("contents") is not None:
-                ctx.r.error(
+                ctx.src.error(
                     "only one of the following can be set: contents, contents_local",
                     d.at("contents_local"),
                     f"{path}.dropins.{j}.contents_local",
@@ -786,7 +791,7 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
         cl = lk.get("clevis")
         if cl is not None:
             # Field filter of flatcar 1.0.0/1.1.0: clevis is not supported.
-            ctx.r.error(
+            ctx.filt.error(
                 "clevis is not supported in this spec version", lk.at("clevis"), f"$.storage.luks.{i}.clevis"
             )
         luks.append(lo)
@@ -803,12 +808,12 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
         if fs.get("with_mount_unit"):
             p = f"$.storage.filesystems.{i}"
             if not fs.get("format"):
-                ctx.r.error(
+                ctx.src.error(
                     "format is required if with_mount_unit is true", fs.at("with_mount_unit"), f"{p}.format"
                 )
                 continue
             if fs.get("format") != "swap" and not fs.get("path"):
-                ctx.r.error(
+                ctx.src.error(
                     "path is required if with_mount_unit is true and format is not swap",
                     fs.at("with_mount_unit"),
                     f"{p}.path",
@@ -893,7 +898,7 @@ def _walk_tree(
 ) -> bool:
     """Walk one tree into files/links; False when there is no files dir (Butane stops at the first tree)."""
     if not tree.get("local"):
-        ctx.r.error("local is required", tree.pos, path)  # on the tree itself (TestValidateTree)
+        ctx.src.error("local is required", tree.pos, path)  # on the tree itself (TestValidateTree)
         return True
     root = _local_path(ctx, tree["local"], path, tree.pos)
     if root is None:
@@ -1055,11 +1060,13 @@ def translate_butane_root(
     for u in res.unknown:
         r.warning(f"Unused key {u.key}", u.pos, u.path)
     ctx = _Ctx(files_dir, auto_compress, version)
-    ctx.r = r
     cfg: Obj = res.value
     out = _translate(cfg, ctx, spec)
-    if r.has_errors:
-        return _fail(r, spec, "Error translating config: source config is invalid")
+    # Butane runs the stages in turn and stops after the first one with an error
+    for stage in (ctx.src, ctx.r, ctx.filt):
+        r.entries.extend(stage.entries)
+        if stage.has_errors:
+            return _fail(r, spec, "Error translating config: source config is invalid")
     out = order3(out)
     index: dict[str, tuple[int, int]] = {}
     _pos_index(cfg, "$", index)

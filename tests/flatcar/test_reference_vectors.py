@@ -318,6 +318,13 @@ FIXES = [
     # Butane: unit and drop-in contents_local '' is skipped (util.NotEmpty), no files dir needed
     "bu11-unit-contents-local-empty-string",
     "bu11-dropin-contents-local-empty-string",
+    # Butane's stages (config/util Translate): source validation, translation, field filters; a stage with an
+    # error ends the run, and the source stage's entries come first
+    "bu-error-source-invalid-stops-translation",
+    "bu-error-mount-unit-no-format-stops-translation",
+    "bu-error-translation-before-field-filter",
+    "bu-error-tree-no-local-stops-translation",
+    "bu11-error-unit-both-sources-stops-translation",
 ]
 
 
