@@ -459,12 +459,30 @@ def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: s
     # valid version is Ignition's ErrUnknownVersion, reported on <resource>.version (base/v0_4/util.go)
     # ValidateIgnitionConfig(c, ...) warns at c.Append("version"): c is the resource for inline (Resource.Validate)
     # and the local field for a local file (translateResource)
-    if version != VERSIONS[ctx.version]:
+    spec = VERSIONS[ctx.version]
+    if isinstance(cfg, dict) and isinstance(version, str | None) and (version or "") != spec:
+        if parse_semver(version or "") is None:  # ErrInvalidVersion is not skipped: the config is validated
+            rep.error("invalid config version (couldn't parse)", at, "$.ignition.version")
+            _child_findings(cfg, spec, at, rep)
+            return
+    if version != spec:
         rep.warning(
             "skipping validation for the merge/replace ignition config due to an unkown version",
             at,
             f"{res_path}.version" if field == "inline" else f"{res_path}.{field}.version",
         )
+        return
+    _child_findings(cfg, spec, at, rep)
+
+
+def _child_findings(cfg: dict[str, Any], spec: str, at: tuple[int, int], rep: Report) -> None:
+    """ValidateWithContext on an embedded config: Ignition's findings at the child's own (JSON) paths."""
+    from lokonb.flatcar.validate import schema_findings, semantic_findings
+
+    if schema_findings(cfg, spec):  # Go's json type errors: not reproduced, the config is left to the node
+        return
+    for f in semantic_findings(cfg, spec, unknown_keys=False, extras=False):
+        rep.add(f.severity, f.message, at, f.path)
 
 
 def _copy_scalars(src: Obj, keys: tuple[str, ...]) -> dict[str, Any]:

@@ -325,6 +325,14 @@ FIXES = [
     "bu-error-translation-before-field-filter",
     "bu-error-tree-no-local-stops-translation",
     "bu11-error-unit-both-sources-stops-translation",
+    # Butane validates an inline (Resource.Validate) or local (translateResource) merge/replace config of the emitted
+    # spec as Ignition does, at the child's own paths; a version that is not semver is an error, not a warning
+    "bu-error-merge-inline-child-invalid",
+    "bu-error-replace-inline-child-duplicate",
+    "bu-warning-merge-inline-child-special-mode",
+    "bu-error-merge-inline-no-version",
+    "bu-error-replace-inline-version-not-semver",
+    "bu11-error-merge-local-child-invalid",
 ]
 
 
