@@ -483,6 +483,32 @@ def _child_findings(cfg: dict[str, Any], spec: str, at: tuple[int, int], rep: Re
         return
     for f in semantic_findings(cfg, spec, unknown_keys=False, extras=False):
         rep.add(f.severity, f.message, at, f.path)
+    _child_unused_keys(cfg, spec, at, rep)
+
+
+def _child_unused_keys(cfg: dict[str, Any], spec: str, at: tuple[int, int], rep: Report) -> None:
+    """ValidateWithContext's last pass: 'Unused key' warnings, each object's own keys before its fields' (struct
+    walk; Go visits one object's unknown keys in map order, so a single one per object is deterministic)."""
+    from lokonb.flatcar.validate import _props, _resolve, load_schema
+
+    schema = load_schema(spec)
+
+    def walk(node: dict[str, Any], value: Any, path: str, parent: str) -> None:
+        node = _resolve(schema, node)
+        if isinstance(value, dict):
+            props = _props(schema, node)
+            if props is None:
+                return
+            for k in value:
+                if k not in props:
+                    rep.warning(f"Unused key {k}", at, f"{path}.{k}")
+            for k in order3({k: None for k in value if k in props}, parent):  # the Go struct's field order
+                walk(props[k], value[k], f"{path}.{k}", k)
+        elif isinstance(value, list) and "items" in node:
+            for i, v in enumerate(value):
+                walk(node["items"], v, f"{path}.{i}", parent)
+
+    walk(schema, cfg, "$", "")
 
 
 def _copy_scalars(src: Obj, keys: tuple[str, ...]) -> dict[str, Any]:

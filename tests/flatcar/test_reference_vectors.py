@@ -333,6 +333,9 @@ FIXES = [
     "bu-error-merge-inline-no-version",
     "bu-error-replace-inline-version-not-semver",
     "bu11-error-merge-local-child-invalid",
+    # ... and its last pass: 'Unused key' warnings on the embedded config, in Go struct order
+    "bu-warning-merge-inline-child-unused-keys",
+    "bu-error-replace-inline-child-error-and-unused-key",
 ]
 
 
