@@ -286,12 +286,23 @@ class _Ctx:
         # Butane's three stages (config/util Translate): the source's Validate methods, translation, field
         # filters; a stage with an error ends the run, so later stages' entries are never reported
         self.src = Report()
+        self.src_owners: list[str] = []  # per source entry: the path whose Validate method reported it
         self.r = Report()
         self.filt = Report()
         # output paths whose Ignition findings Butane reports at a tree (walkTree's translations): whole new nodes,
         # and the fields a tree fills in on a node the config lists
         self.tree_nodes: dict[str, str] = {}
         self.tree_fields: dict[str, str] = {}
+
+    def owned(self, owner: str) -> _Owned:
+        """The source-stage report for entries of ``owner``'s Validate method."""
+        return _Owned(self, owner)
+
+    def source_entries(self) -> list[ReportEntry]:
+        """Source entries in the order vcontext's validate.Validate walks the config: a struct's own Validate,
+        then its fields in Go struct order (stable within one owner)."""
+        order = sorted(range(len(self.src.entries)), key=lambda i: _struct_order(self.src_owners[i]))
+        return [self.src.entries[i] for i in order]
 
     def origin(self, out_path: str) -> str | None:
         if out_path in self.tree_fields:
@@ -300,6 +311,38 @@ class _Ctx:
             if out_path == prefix or out_path.startswith(prefix + "."):
                 return src
         return None
+
+
+class _Owned:
+    def __init__(self, ctx: _Ctx, owner: str) -> None:
+        self.ctx, self.owner = ctx, owner
+
+    def add(self, kind: str, message: str, pos: tuple[int, int] | None = None, path: str | None = None) -> None:
+        self.ctx.src.add(kind, message, pos, path)
+        self.ctx.src_owners.append(self.owner)
+
+    def error(self, message: str, pos: tuple[int, int] | None = None, path: str | None = None) -> None:
+        self.add("error", message, pos, path)
+
+    def warning(self, message: str, pos: tuple[int, int] | None = None, path: str | None = None) -> None:
+        self.add("warning", message, pos, path)
+
+
+def _struct_order(owner: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key of a Butane path in Go struct order: list indices numerically, a storage node's embedded Node
+    fields (group, overwrite, path, user) first, other fields by Go name (Butane's structs are sorted by it)."""
+    key = []
+    parent = ""
+    for seg in owner.split(".")[1:]:
+        if seg.isdigit():
+            key.append((0, int(seg), ""))
+            continue
+        if parent in _NODE_KINDS and seg in _NODE_FIRST:
+            key.append((1, _NODE_FIRST.index(seg), ""))
+        else:
+            key.append((2, 0, _go_name(camel(seg))))
+        parent = seg
+    return tuple(key)
 
 
 def encode_inline(data: bytes, compression: str | None, auto_compress: bool) -> tuple[str, str | None]:
@@ -353,7 +396,7 @@ def _resource(res: Obj, path: str, ctx: _Ctx, *, is_config: bool = False) -> dic
     present = [k for k in ("local", "inline", "source") if res.get(k) is not None]
     if len(present) > 1:
         last = present[-1]
-        ctx.src.error(
+        ctx.owned(path).error(
             "only one of the following can be set: inline, local, source", res.at(last), f"{path}.{last}"
         )
         return out
@@ -443,7 +486,7 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: str, ctx: _Ctx) -> None:
-    rep = ctx.src if field == "inline" else ctx.r
+    rep: Report | _Owned = ctx.owned(res_path) if field == "inline" else ctx.r
     err = go_json_error(text)
     if err:
         msg, line, col = err
@@ -475,7 +518,7 @@ def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: s
     _child_findings(cfg, spec, at, rep)
 
 
-def _child_findings(cfg: dict[str, Any], spec: str, at: tuple[int, int], rep: Report) -> None:
+def _child_findings(cfg: dict[str, Any], spec: str, at: tuple[int, int], rep: Report | _Owned) -> None:
     """ValidateWithContext on an embedded config: Ignition's findings at the child's own (JSON) paths."""
     from lokonb.flatcar.validate import schema_findings, semantic_findings
 
@@ -486,7 +529,7 @@ def _child_findings(cfg: dict[str, Any], spec: str, at: tuple[int, int], rep: Re
     _child_unused_keys(cfg, spec, at, rep)
 
 
-def _child_unused_keys(cfg: dict[str, Any], spec: str, at: tuple[int, int], rep: Report) -> None:
+def _child_unused_keys(cfg: dict[str, Any], spec: str, at: tuple[int, int], rep: Report | _Owned) -> None:
     """ValidateWithContext's last pass: 'Unused key' warnings, each object's own keys before its fields' (struct
     walk; Go visits one object's unknown keys in map order, so a single one per object is deterministic)."""
     from lokonb.flatcar.validate import _props, _resolve, load_schema
@@ -591,7 +634,7 @@ def decimal_mode_suspect(mode: int, directory: bool) -> bool:
 def _check_mode(src: Obj, path: str, ctx: _Ctx, directory: bool) -> None:
     mode = src.get("mode")
     if mode is not None and decimal_mode_suspect(mode, directory):
-        ctx.src.warning(_DECIMAL_MODE_MSG, src.at("mode"), f"{path}.mode")
+        ctx.owned(path).warning(_DECIMAL_MODE_MSG, src.at("mode"), f"{path}.mode")
 
 
 def systemd_escape_path(path: str) -> str:
@@ -695,7 +738,7 @@ def _unit(u: Obj, path: str, ctx: _Ctx) -> dict[str, Any]:
     out = _copy_scalars(u, ("name", "enabled", "mask", "contents"))
     if u.get("contents_local") is not None:
         if u.get("contents") is not None:
-            ctx.src.error(
+            ctx.owned(path).error(
                 "only one of the following can be set: contents, contents_local",
                 u.at("contents_local"),
                 f"{path}.contents_local",
@@ -711,7 +754,7 @@ def _unit(u: Obj, path: str, ctx: _Ctx) -> dict[str, Any]:
         do = _copy_scalars(d, ("name", "contents"))
         if d.get("contents_local") is not None:
             if d.get("contents") is not None:
-                ctx.src.error(
+                ctx.owned(f"{path}.dropins.{j}").error(
                     "only one of the following can be set: contents, contents_local",
                     d.at("contents_local"),
                     f"{path}.dropins.{j}.contents_local",
@@ -852,12 +895,12 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
         if fs.get("with_mount_unit"):
             p = f"$.storage.filesystems.{i}"
             if not fs.get("format"):
-                ctx.src.error(
+                ctx.owned(p).error(
                     "format is required if with_mount_unit is true", fs.at("with_mount_unit"), f"{p}.format"
                 )
                 continue
             if fs.get("format") != "swap" and not fs.get("path"):
-                ctx.src.error(
+                ctx.owned(p).error(
                     "path is required if with_mount_unit is true and format is not swap",
                     fs.at("with_mount_unit"),
                     f"{p}.path",
@@ -942,7 +985,7 @@ def _walk_tree(
 ) -> bool:
     """Walk one tree into files/links; False when there is no files dir (Butane stops at the first tree)."""
     if not tree.get("local"):
-        ctx.src.error("local is required", tree.pos, path)  # on the tree itself (TestValidateTree)
+        ctx.owned(path).error("local is required", tree.pos, path)  # on the tree itself (TestValidateTree)
         return True
     root = _local_path(ctx, tree["local"], path, tree.pos)
     if root is None:
@@ -1107,9 +1150,9 @@ def translate_butane_root(
     cfg: Obj = res.value
     out = _translate(cfg, ctx, spec)
     # Butane runs the stages in turn and stops after the first one with an error
-    for stage in (ctx.src, ctx.r, ctx.filt):
-        r.entries.extend(stage.entries)
-        if stage.has_errors:
+    for entries in (ctx.source_entries(), ctx.r.entries, ctx.filt.entries):
+        r.entries.extend(entries)
+        if any(e.kind == "error" for e in entries):
             return _fail(r, spec, "Error translating config: source config is invalid")
     out = order3(out)
     index: dict[str, tuple[int, int]] = {}

@@ -336,6 +336,13 @@ FIXES = [
     # ... and its last pass: 'Unused key' warnings on the embedded config, in Go struct order
     "bu-warning-merge-inline-child-unused-keys",
     "bu-error-replace-inline-child-error-and-unused-key",
+    # Butane's source entries in validate.Validate's walk: a struct's own Validate before its fields, fields in Go
+    # struct order (storage directories, disks, files, filesystems, links, luks, raid, trees; a file's append
+    # before its contents), not in document order
+    "bu-error-source-order-struct-walk",
+    "bu-error-source-order-append-before-contents",
+    "bu-error-source-order-files-before-filesystems",
+    "bu-warning-source-order-directories-before-files",
 ]
 
 
