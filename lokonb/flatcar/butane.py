@@ -1144,7 +1144,9 @@ def translate_butane_root(
             ReportEntry("error", msg, res.type_errors[0][0], None, hint_column=res.first_error_column)
         )
         return _fail(r, spec, f"Error translating config: {msg}")
-    for u in res.unknown:
+    # TranslateBytes' unused-key pass walks the config like validate.Validate: a mapping's own keys, then its
+    # fields in Go struct order
+    for u in sorted(res.unknown, key=lambda u: _struct_order(u.path.rsplit(".", 1)[0])):
         r.warning(f"Unused key {u.key}", u.pos, u.path)
     ctx = _Ctx(files_dir, auto_compress, version)
     cfg: Obj = res.value
