@@ -486,36 +486,36 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: str, ctx: _Ctx) -> None:
-    rep: Report | _Owned = ctx.owned(res_path) if field == "inline" else ctx.r
+    # Butane validates only inline configs (Resource.Validate, a source-stage check): translateResource's check of
+    # a local file tests the prefix on a relative path ("$.local") and never runs. lokonb still checks local files
+    # for syntax and version (flatcar.md 5) as a translation-stage check, without Butane's child validation.
+    inline = field == "inline"
+    rep: Report | _Owned = ctx.owned(res_path) if inline else ctx.r
     err = go_json_error(text)
     if err:
         msg, line, col = err
         rep.error(msg, (line, col))
-        # Resource.Validate adds ErrInvalid at the inline field; translateResource returns on a local file's parse
-        # error without it (base v0_5 translate.go)
-        if field == "inline":
-            rep.error("config is not valid", at, f"{res_path}.{field}")
+        rep.error("config is not valid", at, f"{res_path}.{field}")
         return
     cfg = json.loads(text)
     version = cfg.get("ignition", {}).get("version") if isinstance(cfg, dict) else None
-    # Butane parses the config with the types of the spec it emits (v3_3 for 1.0.0, v3_4 for 1.1.0): any other
-    # valid version is Ignition's ErrUnknownVersion, reported on <resource>.version (base/v0_4/util.go)
-    # ValidateIgnitionConfig(c, ...) warns at c.Append("version"): c is the resource for inline (Resource.Validate)
-    # and the local field for a local file (translateResource)
     spec = VERSIONS[ctx.version]
-    if isinstance(cfg, dict) and isinstance(version, str | None) and (version or "") != spec:
+    if inline and isinstance(cfg, dict) and isinstance(version, str | None) and (version or "") != spec:
         if parse_semver(version or "") is None:  # ErrInvalidVersion is not skipped: the config is validated
             rep.error("invalid config version (couldn't parse)", at, "$.ignition.version")
             _child_findings(cfg, spec, at, rep)
             return
+    # Butane parses the config with the types of the spec it emits (v3_3 for 1.0.0, v3_4 for 1.1.0): any other
+    # valid version is Ignition's ErrUnknownVersion, reported on <resource>.version (base/v0_4/util.go)
     if version != spec:
         rep.warning(
             "skipping validation for the merge/replace ignition config due to an unkown version",
             at,
-            f"{res_path}.version" if field == "inline" else f"{res_path}.{field}.version",
+            f"{res_path}.version",
         )
         return
-    _child_findings(cfg, spec, at, rep)
+    if inline:
+        _child_findings(cfg, spec, at, rep)
 
 
 def _child_findings(cfg: dict[str, Any], spec: str, at: tuple[int, int], rep: Report | _Owned) -> None:

@@ -310,11 +310,6 @@ FIXES = [
     "bu-error-tree-no-files-dir-first-only",
     "bu-tree-path-double-slash",
     "bu-error-tree-relative-path",
-    # Butane: a local merge/replace config is validated in translateResource: a parse error without 'config is not
-    # valid', the unknown-version warning at <resource>.local.version
-    "bu-error-merge-local-not-json",
-    "bu-warning-merge-local-unknown-version",
-    "bu11-warning-replace-local-3_3-config",
     # Butane: unit and drop-in contents_local '' is skipped (util.NotEmpty), no files dir needed
     "bu11-unit-contents-local-empty-string",
     "bu11-dropin-contents-local-empty-string",
@@ -325,14 +320,13 @@ FIXES = [
     "bu-error-translation-before-field-filter",
     "bu-error-tree-no-local-stops-translation",
     "bu11-error-unit-both-sources-stops-translation",
-    # Butane validates an inline (Resource.Validate) or local (translateResource) merge/replace config of the emitted
-    # spec as Ignition does, at the child's own paths; a version that is not semver is an error, not a warning
+    # Butane validates an inline merge/replace config (Resource.Validate) of the emitted spec as Ignition does, at
+    # the child's own paths; a version that is not semver is an error, not a warning
     "bu-error-merge-inline-child-invalid",
     "bu-error-replace-inline-child-duplicate",
     "bu-warning-merge-inline-child-special-mode",
     "bu-error-merge-inline-no-version",
     "bu-error-replace-inline-version-not-semver",
-    "bu11-error-merge-local-child-invalid",
     # ... and its last pass: 'Unused key' warnings on the embedded config, in Go struct order
     "bu-warning-merge-inline-child-unused-keys",
     "bu-error-replace-inline-child-error-and-unused-key",
