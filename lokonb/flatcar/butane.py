@@ -960,6 +960,16 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _go_walk(root: Path):  # type: ignore[no-untyped-def]
+    """Go ``filepath.Walk``: the root is Lstat'ed, so a symlink root (os.Stat found a directory behind it) is one
+    symlink entry, not followed; a directory root is walked."""
+    st_ = os.lstat(root)
+    if stat.S_ISDIR(st_.st_mode):
+        yield from _lexical_walk(root)
+    else:
+        yield root, st_
+
+
 def _lexical_walk(root: Path):  # type: ignore[no-untyped-def]
     """Go ``filepath.Walk`` order: entries of each directory sorted, directories descended where met."""
     for name in sorted(os.listdir(root)):
@@ -999,7 +1009,7 @@ def _walk_tree(
         return True
     dest = tree.get("path") or "/"
     exists = "matching filesystem node has existing contents or different type"
-    for full, st_ in _lexical_walk(root):
+    for full, st_ in _go_walk(root):
         rel = full.relative_to(root).as_posix()
         target_path = go_join(dest, rel)  # path.Join: '//etc' and '/etc/' give /etc/<rel>
         by_f = {f.get("path"): f for f in files}
