@@ -826,6 +826,18 @@ def _passwd(pw: Obj, ctx: _Ctx) -> dict[str, Any]:
     return out
 
 
+def _filter_empty(value: Any) -> bool:
+    """FieldFilters.isEmpty: a struct whose fields are all empty, a zero-length list or an unset pointer; any set
+    scalar (every Clevis leaf is a pointer) counts, even false or 0."""
+    if value is None:
+        return True
+    if isinstance(value, dict):
+        return all(_filter_empty(v) for v in value.values())
+    if isinstance(value, list):
+        return not value
+    return False
+
+
 def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     disks = []
@@ -876,7 +888,7 @@ def _storage(st: Obj, ctx: _Ctx, units: list[dict[str, Any]]) -> dict[str, Any]:
         if lk.get("key_file") is not None:
             lo["keyFile"] = _resource(lk["key_file"], f"$.storage.luks.{i}.key_file", ctx)
         cl = lk.get("clevis")
-        if cl is not None:
+        if not _filter_empty(cl):
             # Field filter of flatcar 1.0.0/1.1.0: clevis is not supported.
             ctx.filt.error(
                 "clevis is not supported in this spec version", lk.at("clevis"), f"$.storage.luks.{i}.clevis"
