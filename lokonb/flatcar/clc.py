@@ -19,6 +19,7 @@ from typing import Any
 from lokonb.flatcar import clc_sections as sec
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
 from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
+from lokonb.flatcar.errors import require_flag
 from lokonb.flatcar.ign2checks import check_config, check_output
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
@@ -1154,6 +1155,7 @@ def translate_clc(
     output that Flatcar >= 3185 could not convert to spec 3 at boot gets warnings (§6.3,
     :func:`boot_conversion_warnings`).
     """
+    require_flag(strict, "translate_clc", "strict")
     return _translate_clc(text, platform, files_dir, strict, boot_check=True)
 
 

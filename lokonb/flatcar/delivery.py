@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lokonb.flatcar.errors import DeliveryError
+from lokonb.flatcar.errors import DeliveryError, InputTypeError, require_flag
 from lokonb.flatcar.gojson import dumps
 
 #: EC2 limit of user data before base64 (``InvalidUserData.Malformed``).
@@ -32,6 +32,9 @@ def pointer_config(bucket: str, key: str, body: bytes, *, spec: str = "3.3.0") -
     No ``compression`` (unsupported with S3 sources), never a presigned URL (it would expire before an ASG
     scales).
     """
+    _check_target("pointer_config", bucket, key)
+    if not isinstance(body, bytes):
+        raise InputTypeError(f"pointer_config(): body must be the config's bytes, got {type(body).__name__}")
     doc = {
         "ignition": {
             "config": {
@@ -102,6 +105,25 @@ class Delivery:
         }
 
 
+def _check_target(function: str, bucket: object, key: object = "-", *, prefix: object = "") -> None:
+    """The S3 location of a pointer config: a wrong one is only found when the node fails to fetch its config."""
+    if not isinstance(bucket, str) or not bucket or "/" in bucket:
+        raise InputTypeError(f"{function}(): bucket must be an S3 bucket name such as lokonb-demo-1234 "
+                             f"(no s3:// and no '/'), got {bucket!r:.64}")
+    if not isinstance(key, str) or not key:
+        raise InputTypeError(f"{function}(): key must be a non-empty object key, got {key!r:.64}")
+    if not isinstance(prefix, str):
+        raise InputTypeError(f"{function}(): prefix must be a string (a key prefix such as 'configs/'), "
+                             f"got {prefix!r:.64}")
+
+
+def _check_node(node: object) -> None:
+    """A rendered role: ``RoleConfig`` or an object with ``role``, ``spec`` and ``compact`` (bytes)."""
+    if not all(hasattr(node, a) for a in ("role", "spec", "compact")) or not isinstance(node.compact, bytes):
+        raise InputTypeError(f"plan_delivery(): expected a rendered role (a RoleConfig of ClusterRender.roles, or an "
+                             f"object with role, spec and compact bytes), got {type(node).__name__}")
+
+
 def plan_delivery(
     node: Any,
     *,
@@ -116,6 +138,9 @@ def plan_delivery(
     ``secret``) and build the user data: the config itself, or the pointer to its S3 object."""
     if policy not in POLICIES:
         raise DeliveryError(f"unknown delivery policy {policy!r}; choose one of {', '.join(POLICIES)}")
+    _check_node(node)
+    _check_target("plan_delivery", bucket, prefix=prefix)
+    require_flag(allow_secrets_in_user_data, "plan_delivery", "allow_secrets_in_user_data")
     body: bytes = node.compact
     role = node.role
     secret = bool(getattr(node, "secret", False))

@@ -40,6 +40,14 @@ def require_text(value: object, what: str) -> str:
     return value
 
 
+def require_flag(value: object, function: str, name: str) -> bool:
+    """``value`` of a True/False option; any other value is an :class:`InputTypeError` (a string such as "no"
+    would otherwise act as True)."""
+    if not isinstance(value, bool):
+        raise InputTypeError(f"{function}(): {name} must be True or False, got {value!r:.40}")
+    return value
+
+
 class TemplateError(LokonbError):
     """A node template could not be filled (unknown variable, multi-line value inside a string...)."""
 

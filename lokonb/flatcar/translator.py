@@ -13,7 +13,7 @@ from lokonb.flatcar.butane import translate_butane
 from lokonb.flatcar.clc import _translate_clc, boot_conversion_warnings, clc_positions
 from lokonb.flatcar.clc_sections import parse_semver
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
-from lokonb.flatcar.errors import InputTypeError, UnsupportedSpec, require_text
+from lokonb.flatcar.errors import InputTypeError, UnsupportedSpec, require_flag, require_text
 from lokonb.flatcar.report import ReportEntry, Translation
 from lokonb.flatcar.yamlpos import YamlSyntaxError, compose
 
@@ -147,6 +147,8 @@ def translate(
 ) -> Translation:
     """Detect the format (unless ``source`` says it) and produce Ignition of spec ``target``."""
     text = require_text(text, "translate()")
+    require_flag(strict, "translate", "strict")
+    require_flag(auto_compress, "translate", "auto_compress")
     if files_dir is not None and not isinstance(files_dir, (str, os.PathLike)):
         raise InputTypeError(f"translate(): files_dir must be a directory path (str or Path), got "
                              f"{type(files_dir).__name__}")

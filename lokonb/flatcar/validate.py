@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from lokonb.flatcar import checks
-from lokonb.flatcar.errors import InputTypeError, UnsupportedSpec
+from lokonb.flatcar.errors import InputTypeError, UnsupportedSpec, require_flag
 from lokonb.flatcar.gopath import go_clean
 
 SPECS = ("2.3.0", "3.3.0", "3.4.0")
@@ -658,6 +658,7 @@ def validate_config(
     if not isinstance(config, dict):
         raise InputTypeError(f"validate_config(): expected an Ignition config (a dict, e.g. json.loads of the .ign "
                              f"file), got {type(config).__name__}")
+    require_flag(strict, "validate_config", "strict")
     ignition = config.get("ignition") or {}
     if not isinstance(ignition, dict):  # the schema reports it; reading the version must not fail first
         ignition = {}
