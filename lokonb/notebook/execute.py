@@ -38,7 +38,7 @@ from lokonb.notebook.params import (
     validate,
 )
 from lokonb.notebook.project import find_root, relative, resolve_notebook
-from lokonb.notebook.runoptions import check_jobs, check_output, check_timeout
+from lokonb.notebook.runoptions import check_jobs, check_output, check_sources, check_timeout
 
 KILL_GRACE_S = 20.0
 BANNER_TAG = "papermill-error-cell-tag"
@@ -300,6 +300,7 @@ def execute_request(req: RunRequest) -> RunResult:
     """Run one request and return its result (never raises for run failures; raises for usage errors)."""
     from lokonb.notebook.schemas import REGISTRY
 
+    check_sources(req)
     check_timeout("--cell-timeout", req.cell_timeout)
     check_timeout("--run-timeout", req.run_timeout)
     check_output(req.output)

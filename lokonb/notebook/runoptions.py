@@ -5,7 +5,10 @@ crontab line that can never run."""
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from lokonb.notebook.exceptions import UsageError
 
@@ -51,3 +54,34 @@ def check_runs_filters(status: str | None, limit: int | None, known_statuses: li
         raise UsageError(f"--status {status!r} is not a run status (allowed: {', '.join(known_statuses)})")
     if limit is not None and limit < 1:
         raise UsageError(f"--limit {limit}: expected 1 or more rows (leave it out for all runs)")
+
+
+def check_sources(req: Any) -> None:
+    """The parameter sources and flags of a ``RunRequest`` (Python API): one path given as ``files`` is one file
+    (it was read letter by letter: "/: cannot read parameter file: Is a directory"), and a flag written as the
+    string "no" would be true."""
+    if isinstance(req.files, str | os.PathLike):
+        req.files = (req.files,)
+    elif not isinstance(req.files, list | tuple) or not all(isinstance(f, str | os.PathLike) for f in req.files):
+        raise UsageError(f"run(): files must be a list of parameter set files (paths or s3:// URLs), got "
+                         f"{req.files!r:.60}")
+    if req.parameter_set is not None and not isinstance(req.parameter_set, str):
+        raise UsageError(f"run(): parameter_set must be the name of a set in parameters/<notebook>/ (such as "
+                         f"'default') or None, got {req.parameter_set!r:.40}")
+    if req.parameters is not None and not isinstance(req.parameters, Mapping):
+        raise UsageError(f"run(): parameters must be a mapping of parameter name to value, e.g. {{'mode': 'audit'}}, "
+                         f"got {type(req.parameters).__name__}")
+    texts = [req.yaml_text] if isinstance(req.yaml_text, str) else req.yaml_text
+    if texts is not None and (not isinstance(texts, list | tuple) or not all(isinstance(t, str) for t in texts)):
+        raise UsageError(f"run(): yaml_text must be YAML text or a list of YAML texts (-y), got {req.yaml_text!r:.40}")
+    for option in ("p", "r"):
+        pairs = getattr(req, option)
+        if not isinstance(pairs, list | tuple) or not all(
+            isinstance(pair, list | tuple) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+            for pair in pairs
+        ):
+            raise UsageError(f"run(): {option} must be a list of (NAME, VALUE) text pairs as -{option} takes them, "
+                             f"e.g. [('mode', 'audit')], got {pairs!r:.60}")
+    for flag in ("report", "show_input", "log_output"):
+        if not isinstance(getattr(req, flag), bool):
+            raise UsageError(f"run(): {flag} must be True or False, got {getattr(req, flag)!r:.40}")
