@@ -247,8 +247,9 @@ def load_or_generate(
     :class:`~lokonb.assets.errors.AssetError` for unreadable/unwritable files (both name the field or file).
     """
     if not hasattr(config, "certs_validity_period_hours") or not hasattr(config, "cluster_name"):
-        raise AssetModelError(f"load_or_generate(): expected a cluster model (lokonb.config.load(PATH) or "
-                              f"lokonb.config.read_yaml(DICT)), got {type(config).__name__}")
+        from lokonb.config.loaders import not_a_model
+
+        raise AssetModelError(not_a_model("load_or_generate", config))
     for name, flag in (("rotate", rotate), ("rotate_cas", rotate_cas)):
         # "no" or "false" is a true string: rotate_cas="no" replaced every CA, which no node then trusts
         if not isinstance(flag, bool):

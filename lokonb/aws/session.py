@@ -224,9 +224,9 @@ def require_model(config: Any, function: str) -> None:
     """The public functions take a loaded model; anything else fails here, not as an AttributeError inside."""
     if not all(hasattr(config, name) for name in ("aws", "state", "cluster_name", "worker_pools")):
         from lokonb.aws.errors import AwsInputError
+        from lokonb.config.loaders import not_a_model
 
-        raise AwsInputError(f"{function}(): expected a cluster model (lokonb.config.load(PATH) or "
-                            f"lokonb.config.read_yaml(DICT)), got {type(config).__name__}")
+        raise AwsInputError(not_a_model(function, config))
 
 
 def open_aws(config: Any) -> Aws:

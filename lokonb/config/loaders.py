@@ -29,6 +29,15 @@ class Loaded:
     warnings: tuple[Issue, ...]
 
 
+def not_a_model(function: str, value: object) -> str:
+    """The message of a public function given something other than a ``ClusterConfig``: a ``Loaded`` (what
+    ``load()``/``read_yaml()``/``read_lokocfg()`` return) names the ``.config`` that holds the model."""
+    hint = ("; this is the Loaded result of load()/read_yaml()/read_lokocfg(): pass its .config"
+            if isinstance(value, Loaded) else "")
+    return (f"{function}(): expected a cluster model (lokonb.config.load_yaml(PATH or DICT), load_lokocfg(PATH) or "
+            f"load(PATH).config), got {type(value).__name__}{hint}")
+
+
 def _locator(file: str | None, lines: Mapping[RawPath, int], flat: bool):  # type: ignore[no-untyped-def]
     def locate(path: RawPath) -> str | None:
         if flat and path and path[0] == "cluster":

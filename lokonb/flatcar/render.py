@@ -615,8 +615,9 @@ def render_cluster(
     default to the cluster's own, loaded from (or generated into) the model's ``asset_dir``.
     """
     if not hasattr(model, "worker_pools") or not hasattr(model, "cluster_name"):
-        raise InputTypeError(f"render_cluster(): expected a cluster model (lokonb.config.load(PATH) or "
-                             f"lokonb.config.read_yaml(DICT)), got {type(model).__name__}")
+        from lokonb.config.loaders import not_a_model
+
+        raise InputTypeError(not_a_model("render_cluster", model))
     _check_options({"snippets": snippets, "validate": validate, "strict": strict,
                     "external_validate": external_validate, "policy": policy, "bucket": bucket, "prefix": prefix})
     target = ignition_version or getattr(model, "ignition_spec", None) or "3.3.0"

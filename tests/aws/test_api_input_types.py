@@ -37,7 +37,7 @@ def test_not_a_model(name, call, value):
 def model(tmp_path):
     return read_yaml({"cluster": {"cluster_name": "demo", "dns_zone": "example.com", "ssh_pubkeys": [KEY],
                                   "asset_dir": str(tmp_path), "worker_pools": [{"name": "web", "count": 1}]},
-                      "aws": {"endpoint": "http://127.0.0.1:9"}})
+                      "aws": {"endpoint": "http://127.0.0.1:9"}}).config
 
 
 @pytest.mark.parametrize("confirm", ["no", "false", "yes", 1, 0, None])
