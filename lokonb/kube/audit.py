@@ -94,6 +94,10 @@ _CALICO_NET_FIELDS: tuple[tuple[str, str], ...] = (
 _PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMPV6": 58, "SCTP": 132, "UDPLITE": 136}
 
 
+#: The keys of a node_imds entry (EC2's MetadataOptions names, in snake case).
+IMDS_KEYS = ("http_tokens", "hop_limit")
+
+
 @dataclass(frozen=True)
 class ImdsSettings:
     """The EC2 instance metadata options of a node."""
@@ -103,6 +107,9 @@ class ImdsSettings:
 
     @classmethod
     def parse(cls, data: Mapping[str, Any], field_name: str = "node_imds") -> ImdsSettings:
+        unknown = sorted(str(k) for k in data if k not in IMDS_KEYS)
+        if unknown:  # a typo (http_token: optional) would silently read as required: tokens wrongly "blocked"
+            raise PolicyInputError(f"{field_name}.{unknown[0]}", f"unknown key; allowed: {', '.join(IMDS_KEYS)}")
         tokens = str(data.get("http_tokens", "required")).lower()
         if tokens not in ("required", "optional"):
             raise PolicyInputError(f"{field_name}.http_tokens", f"{tokens!r}; allowed: required, optional")
@@ -616,6 +623,9 @@ def _node_imds(inv: Inventory, node_imds: Mapping[str, Any] | None) -> dict[str,
                 {"http_tokens": ann.get(ANNOTATION_HTTP_TOKENS, "required"), "hop_limit": hop},
                 f"Node {name} annotations",
             )
+    if node_imds is not None and not isinstance(node_imds, Mapping):
+        raise PolicyInputError("node_imds", f"must be a mapping of node name (or \"*\" for every node) to "
+                               f"{{http_tokens, hop_limit}}, got {type(node_imds).__name__}")
     for key, value in (node_imds or {}).items():
         if not isinstance(value, Mapping):
             raise PolicyInputError(f"node_imds.{key}", "must be a mapping with http_tokens and hop_limit")
@@ -939,6 +949,17 @@ def _uses_sa_selectors(policies: Sequence[Mapping[str, Any]]) -> bool:
     return False
 
 
+def _check_endpoint(metadata_ip: object, port: object) -> None:
+    """The audited endpoint: a port given as text ("80") matched no policy port silently."""
+    try:
+        ipaddress.ip_address(metadata_ip)  # type: ignore[arg-type]
+    except ValueError:
+        raise PolicyInputError("metadata_ip", f"{metadata_ip!r:.60} is not an IP address (default "
+                               f"{METADATA_IP})") from None
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise PolicyInputError("port", f"{port!r:.40}; must be an integer from 1 to 65535 (default {METADATA_PORT})")
+
+
 def audit_inventory(
     inv: Inventory,
     *,
@@ -947,6 +968,7 @@ def audit_inventory(
     port: int = METADATA_PORT,
 ) -> AuditResult:
     """Audit the pods of an :class:`Inventory` (see the module docstring for the rules)."""
+    _check_endpoint(metadata_ip, port)
     auditor = _Auditor(inv, metadata_ip, port)
     imds = _node_imds(inv, node_imds)
     verdicts = []
@@ -1042,6 +1064,9 @@ def audit_metadata_access(
     """
     if isinstance(source, Inventory):
         inv = source
+    elif source is not None and (isinstance(source, Mapping) or not isinstance(source, str | Path | Sequence)):
+        raise DumpError(f"audit_metadata_access(): source must be an Inventory or a manifest dump path (or a list of "
+                        f"paths), got {type(source).__name__}; for objects in memory write them to a file first")
     elif source is not None:
         inv = load_dump(source)  # type: ignore[arg-type]
     else:

@@ -126,12 +126,28 @@ def _warn(messages: Iterable[str]) -> None:
         warnings.warn(message, MetadataPolicyWarning, stacklevel=3)
 
 
+def _networks(cidrs: Sequence[str] | str, field_name: str) -> list[str]:
+    """Already-normalised CIDRs of the rule builders: one string is one CIDR (not its letters), and an entry that is
+    not a network is named instead of a bare ValueError."""
+    items = [cidrs] if isinstance(cidrs, str) else list(cidrs)
+    for i, cidr in enumerate(items):
+        try:
+            if not isinstance(cidr, str):  # ip_network(5) is 0.0.0.5/32
+                raise TypeError(cidr)
+            ipaddress.ip_network(cidr)
+        except (TypeError, ValueError):
+            raise PolicyInputError(f"{field_name}[{i}]", f"{cidr!r:.60} is not a normalised CIDR (expected e.g. "
+                                   "169.254.169.254/32; normalize_cidrs() turns other forms into one)") from None
+    return items
+
+
 def block_policy_rules(blocked_cidrs: Sequence[str]) -> list[dict[str, Any]]:
     """The egress rules of the block policy for already-normalised CIDRs.
 
     One rule (``Allow`` to ``notNets``) when all CIDRs share an IP family, as Lokomotive installs it. Calico
     rejects a rule mixing IPv4 and IPv6 nets, so mixed families get one rule per family with ``ipVersion``.
     """
+    blocked_cidrs = _networks(blocked_cidrs, "blocked_cidrs")
     families: dict[int, list[str]] = {}
     for cidr in blocked_cidrs:
         families.setdefault(ipaddress.ip_network(cidr).version, []).append(cidr)
@@ -198,6 +214,7 @@ def all_but_metadata_rule(metadata_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS)
     whose metadata CIDRs include the whole family (``/0``) gets no ipBlock: nothing of it is left to allow. None
     when nothing is left at all (an empty ``to`` would allow every destination).
     """
+    metadata_cidrs = _networks(metadata_cidrs, "metadata_cidrs")
     peers = []
     for version, everything in ((4, "0.0.0.0/0"), (6, "::/0")):
         excepts = [c for c in metadata_cidrs if ipaddress.ip_network(c).version == version]
