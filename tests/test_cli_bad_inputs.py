@@ -28,6 +28,9 @@ FILES = {
     "podspec.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: b}\nspec: 7\n",
     "podlist.yaml": "apiVersion: v1\nkind: List\nitems: &i [{apiVersion: v1, kind: List, items: *i}]\n",
     "secret.ipynb": "[default]\naws_secret_access_key = lokonbtestNOTJSON\n",
+    "earlier-sample.yaml": "# Sample manifest dump of a Lokomotive-style cluster on AWS, written by lokonb (python -m "
+                           "lokonb.kube.sample).\nold: 1\n",
+    "mktemp.yaml": "",
 }
 
 K8S = ["schedule", "provision_cluster", "--set", "default", "--cron", "0 3 * * *", "--format", "kubernetes",
@@ -79,6 +82,11 @@ CASES = [
     # outputs that are directories, special files or files where a folder is needed
     (["metadata", "sample-dump", "{tmp}"], 2, ["{tmp} is a directory; give a file name"]),
     (["metadata", "sample-dump", "/dev/full"], 1, ["cannot write /dev/full: No space left on device"]),
+    # a file of the user's (a real dump named like the sample) is not replaced; an earlier sample or an empty file is
+    (["metadata", "sample-dump", "{tmp}/podspec.yaml"], 2,
+     ["{tmp}/podspec.yaml exists and is not a sample dump written by lokonb: not replaced"]),
+    (["metadata", "sample-dump", "{tmp}/earlier-sample.yaml"], 0, ["wrote {tmp}/earlier-sample.yaml"]),
+    (["metadata", "sample-dump", "{tmp}/mktemp.yaml"], 0, ["wrote {tmp}/mktemp.yaml"]),
     (["assets", "generate", "{nb}/../parameters/provision_cluster/default.yaml", "--out", "{tmp}/alias.yaml"], 2,
      ["--out: {tmp}/alias.yaml exists and is not a directory"]),
     # run directories damaged by hand, a full disk or another tool

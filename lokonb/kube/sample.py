@@ -233,11 +233,28 @@ def sample_dump_text() -> str:
     return _HEADER + "---\n".join(docs)
 
 
+def _refuse_overwrite(path: Path) -> None:
+    """A non-empty regular file that is not an earlier sample dump is the user's (often a real ``kubectl get``
+    dump, named dump.yaml like this one): replacing it silently loses it. Devices such as /dev/stdout stay
+    writable."""
+    if not path.is_file():
+        return
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(200)
+    except OSError:
+        return  # the write reports the reason
+    if first and not first.startswith(_HEADER.splitlines()[0].encode()):  # an empty file (mktemp) holds nothing
+        raise ConfigError(f"{path} exists and is not a sample dump written by lokonb: not replaced (give a new file "
+                          "name, or remove the file first)")
+
+
 def write_sample_dump(path: str | Path) -> Path:
     """Write the sample dump to ``path`` and return it."""
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"{path} is a directory; give a file name such as {path / 'sample-dump.yaml'}")
+    _refuse_overwrite(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(sample_dump_text(), encoding="utf-8")
