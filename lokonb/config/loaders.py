@@ -52,6 +52,17 @@ def _locator(file: str | None, lines: Mapping[RawPath, int], flat: bool):  # typ
     return locate
 
 
+def _extra_keys(value: Any) -> set[str]:
+    """``extra_keys``: key names; one string is one name (as letters, "states" was not one of them)."""
+    if isinstance(value, str):
+        return {value}
+    names = list(value) if isinstance(value, Iterable) and not isinstance(value, Mapping | bytes) else None
+    if names is not None and all(isinstance(k, str) for k in names):
+        return set(names)
+    raise ConfigError(f"extra_keys must be a list of top-level key names (such as ['action', 'confirm']), got "
+                      f"{value!r:.60}")
+
+
 def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath, int] | None = None,
                   extra_keys: Iterable[str] = ()) -> RawDefinition:
     """Turn YAML/dict data in either accepted form into a :class:`RawDefinition`.
@@ -69,6 +80,7 @@ def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath,
         raise ConfigError(f"expected a mapping at the top level, got {type(data).__name__}", file=file,
                           line=1 if file else None)
     lines = lines or {}
+    extras = _extra_keys(extra_keys)
     if "cluster" in data and not isinstance(data["cluster"], Mapping):
         # not the flat form (that has no `cluster` key): reading it as one gave "cluster: unknown attribute"
         got = data["cluster"]
@@ -85,7 +97,7 @@ def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath,
         # Other top-level keys are the notebook's parameters (action, confirm, ...), not the cluster's. A key
         # that looks like a misspelt block would silently lose settings, so that one is an error.
         for key in data:
-            if key in PARAMETER_BLOCKS or key in set(extra_keys):
+            if key in PARAMETER_BLOCKS or key in extras:
                 continue
             close = difflib.get_close_matches(str(key), PARAMETER_BLOCKS, n=1, cutoff=0.6)
             if close:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lokonb.config import ConfigError, is_lokocfg, load, load_lokocfg, parse_var_override
+from lokonb.config import ConfigError, is_lokocfg, load, load_lokocfg, parse_var_override, read_yaml
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 CFG, VARS = str(DEMO / "cluster.lokocfg"), str(DEMO / "lokocfg.vars")
@@ -25,6 +25,8 @@ BAD = [
     (lambda: parse_var_override(5), ["expected NAME=VALUE text, got int"]),
     (lambda: is_lokocfg(None), ["is_lokocfg(): path must be a file or directory path", "got NoneType"]),
     (lambda: is_lokocfg(5), ["got int"]),
+    (lambda: read_yaml({"cluster": {}}, extra_keys=5), ["extra_keys must be a list of top-level key names", "got 5"]),
+    (lambda: read_yaml({"cluster": {}}, extra_keys=[None]), ["extra_keys must be a list", "got [None]"]),
 ]
 
 
@@ -40,3 +42,18 @@ def test_mapping_overrides_and_none_still_work():
     assert load_lokocfg(CFG, VARS, overrides=None).worker_pools[0].count == 2
     assert dict([parse_var_override("web_workers=3")]) == {"web_workers": 3}
     assert is_lokocfg(CFG) and not is_lokocfg(str(DEMO / "missing.yaml"))
+
+
+PARAMS = Path(__file__).resolve().parents[2] / "parameters" / "provision_cluster" / "default.yaml"
+
+
+@pytest.mark.parametrize("extra_keys", ["states", ["states"], ("states",)], ids=["str", "list", "tuple"])
+def test_one_extra_key_string_is_one_key(extra_keys):
+    """A notebook key that looks like a misspelt block is the caller's when named in extra_keys; one string was read
+    as its letters ("s", "t", ...), so "states" stayed an error (round 5)."""
+    import yaml
+
+    data = yaml.safe_load(PARAMS.read_text("utf-8")) | {"states": 1}
+    with pytest.raises(ConfigError, match='states: unknown block; did you mean "state"'):
+        read_yaml(data)
+    assert read_yaml(data, extra_keys=extra_keys).config.cluster_name == "demo"
