@@ -259,6 +259,13 @@ def load_or_generate(
                               f"{type(asset_dir).__name__}")
     base = Path(asset_dir if asset_dir is not None else config.asset_dir).expanduser()
     store = AssetStore(base / ASSET_SUBDIR)
+    # one process at a time: two generating at once each kept its own new CAs in memory (and rendered nodes with
+    # them) while only one set survived on disk, or a mix of both
+    with store.locked():
+        return _load_or_generate(config, store, rotate, rotate_cas)
+
+
+def _load_or_generate(config: Any, store: AssetStore, rotate: bool, rotate_cas: bool) -> ClusterAssets:
     now = _dt.datetime.now(_dt.UTC)
     hours = int(config.certs_validity_period_hours)
     if hours <= 0:

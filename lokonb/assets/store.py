@@ -3,14 +3,22 @@ writes."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from lokonb.assets.errors import AssetError
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+#: Held (flock) while a process loads or generates the tree; a dot file, so listings and checks skip it.
+LOCK_FILE = ".lock"
+
+log = logging.getLogger("lokonb.assets")
 
 
 class AssetStore:
@@ -60,6 +68,27 @@ class AssetStore:
         except OSError as exc:
             raise AssetError(f"cannot write {path}: {exc.strerror}") from None
         return True
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Exclusive use of the tree by this process; another lokonb process waits until it is released. A tree
+        that cannot be written (read-only, or its path is a file) is used without the lock: only reads can
+        succeed there, and a needed write reports the reason."""
+        try:
+            self._mkdirs(self.root)
+            fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except (AssetError, OSError):
+            yield
+            return
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.warning("waiting for another lokonb process that is generating the assets in %s", self.root)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def remove(self, rel: str) -> None:
         self.path(rel).unlink(missing_ok=True)

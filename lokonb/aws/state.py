@@ -327,7 +327,8 @@ class S3State(StateBackend):
         base = Path(asset_dir).expanduser() / "cluster-assets"
         have = self._manifest()
         want: dict[str, str] = {}
-        for f in sorted(p for p in base.rglob("*") if p.is_file()):
+        # dot files are not assets: the generation lock (.lock) and atomic writes' temporary files
+        for f in sorted(p for p in base.rglob("*") if p.is_file() and not p.name.startswith(".")):
             rel = str(f.relative_to(base))
             data = f.read_bytes()
             want[rel] = hashlib.sha256(data).hexdigest()
@@ -345,7 +346,7 @@ class S3State(StateBackend):
     def pull_assets(self, asset_dir: Path) -> int:
         """Download the cluster's assets when the local asset directory has none; returns files written."""
         base = Path(asset_dir).expanduser() / "cluster-assets"
-        if base.is_dir() and any(base.rglob("*")):
+        if base.is_dir() and any(p.is_file() and not p.name.startswith(".") for p in base.rglob("*")):
             return 0
         manifest = self._manifest()
         for rel in manifest:
