@@ -255,6 +255,11 @@ def lint_paths(paths: Sequence[str], *, fix: bool = False, root: str | None = No
 
     project = find_root(root, required=not paths)
     problems: list[str] = []
+    for folder in (Path(p) for p in paths):
+        if folder.is_dir() and not any(folder.glob("*.ipynb")):  # "ok" would pass a CI step that linted nothing
+            nested = sum(1 for _ in folder.rglob("*.ipynb"))
+            problems.append(f"{folder}: no notebook (*.ipynb) in this folder" + (
+                f"; {nested} in its subfolders, which are not searched: name those folders" if nested else ""))
     for file, name in _notebooks(paths, project):
         problems.extend(lint_notebook(file, fix=fix, name=name))
     return problems
