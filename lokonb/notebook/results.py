@@ -101,6 +101,12 @@ def encode(name: str, value: Any, *, summary: bool = False, label: str | None = 
     """The JSON entry for one result (validates name, type and size)."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise RecordError(f"result name {name!r} is not an identifier")
+    # results.json's schema: summary="no" (true in Python) or label=5 made the run's own results file unreadable to
+    # `lokonb results`/`report` ("edited by hand?")
+    if not isinstance(summary, bool):
+        raise RecordError(f"record({name!r}): summary must be True or False, got {summary!r:.40}")
+    if label is not None and not isinstance(label, str):
+        raise RecordError(f"record({name!r}): label must be text or None, got {label!r:.40}")
     if _is_frame(value):
         return {
             "name": name,
