@@ -11,6 +11,7 @@ from typing import Any
 
 from lokonb.config.build import RawDefinition, RawPath, validate_raw
 from lokonb.config.errors import Issue
+from lokonb.config.fields import CLUSTER_FIELDS
 from lokonb.config.model import ClusterConfig
 from lokonb.config.yamlsrc import parse_yaml, read_text
 from lokonb.errors import ConfigError
@@ -19,6 +20,8 @@ log = logging.getLogger("lokonb.config")
 
 #: Top-level keys of the parameters form that belong to the cluster definition.
 PARAMETER_BLOCKS = ("cluster", "aws", "state")
+#: Attributes of the cluster: block, which a parameters-form file may hold at its top level only by mistake.
+CLUSTER_KEYS = frozenset([f.name for f in CLUSTER_FIELDS] + ["worker_pools", "oidc"])
 
 
 @dataclass(frozen=True)
@@ -99,9 +102,16 @@ def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath,
         for key in data:
             if key in PARAMETER_BLOCKS or key in extras:
                 continue
+            line = lines.get((key,))
+            if key in CLUSTER_KEYS and data[key] is not None:
+                # a line indented one level too little (controller_count: 3 beside cluster:) left the default in place
+                issues.append(Issue(path=str(key), rule="misplaced", severity="warning",
+                                    message="a cluster attribute at the top level is ignored (top-level keys are the "
+                                            "notebook's parameters): indent it under cluster:",
+                                    source=(f"{file}:{line}" if file else f"line {line}") if line else None))
+                continue
             close = difflib.get_close_matches(str(key), PARAMETER_BLOCKS, n=1, cutoff=0.6)
             if close:
-                line = lines.get((key,))
                 issues.append(Issue(path=str(key), rule="unknown",
                                     message=f'unknown block; did you mean "{close[0]}"?',
                                     source=(f"{file}:{line}" if file else f"line {line}") if line else None))
