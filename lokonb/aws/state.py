@@ -42,6 +42,33 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _started_at(pid: int) -> float | None:
+    """Start time (epoch seconds) of a process from /proc, or None where /proc cannot tell."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime "))
+        return boot + int(stat[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError, StopIteration):
+        return None
+
+
+def holder_running(held: dict[str, Any]) -> bool:
+    """The lock's holder is a process on this host that still runs: its pid is alive and started before the lock
+    was taken (a pid reused by a later process does not count)."""
+    pid = held.get("pid")
+    if not isinstance(pid, int) or not str(held.get("who", "")).endswith("@" + socket.gethostname()):
+        return False
+    if not _pid_alive(pid):
+        return False
+    try:
+        created = _dt.datetime.strptime(str(held.get("created_at")), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.UTC)
+    except ValueError:
+        return True
+    started = _started_at(pid)
+    return started is None or started <= created.timestamp() + 2  # created_at has whole seconds
+
+
 def _lock_info(operation: str) -> dict[str, Any]:
     try:
         user = getpass.getuser()
@@ -121,6 +148,16 @@ def held_message(cluster: str, info: dict[str, Any], stale: bool | None, config_
         msg += f" (pid {info.get('pid')} is not running on this host: the lock is stale)"
     msg += (f" If that run is gone, run: `lokonb state unlock {config_hint} --lock-id {info.get('lock_id')}`")
     return msg
+
+
+def _refuse_live_holder(cluster: str, held: dict[str, Any]) -> None:
+    """`state unlock` is for a lock whose run is gone; breaking a running apply's lock lets a second apply or
+    destroy work beside it (duplicate or half-deleted resources)."""
+    if holder_running(held):
+        raise OperationFailed(
+            f"cluster {cluster} is locked by {held.get('operation', '?')} (pid {held.get('pid')} on this host), which "
+            f"is still running: unlock is for a lock whose run is gone. Wait for it to finish, or stop it "
+            f"(kill -INT {held.get('pid')}; it releases the lock), then retry; nothing changed")
 
 
 class StateBackend:
@@ -206,7 +243,7 @@ class LocalState(StateBackend):
             held = self.lock_info() or {}
             stale = None
             if held.get("who", "").endswith("@" + socket.gethostname()) and isinstance(held.get("pid"), int):
-                stale = not _pid_alive(held["pid"])
+                stale = not holder_running(held)
             raise LockHeldError(held_message(self.cluster, held, stale, config_hint), held) from None
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(info, fh)
@@ -224,6 +261,7 @@ class LocalState(StateBackend):
         if held.get("lock_id") != lock_id:
             raise OperationFailed(f"lock id {lock_id} does not match the lock held ({held.get('lock_id')}); "
                                   "nothing changed")
+        _refuse_live_holder(self.cluster, held)
         self.lock_path.unlink(missing_ok=True)
         return held
 
@@ -372,6 +410,7 @@ class S3State(StateBackend):
         if held.get("lock_id") != lock_id:
             raise OperationFailed(f"lock id {lock_id} does not match the lock held ({held.get('lock_id')}); "
                                   "nothing changed")
+        _refuse_live_holder(self.cluster, held)
         self.aws.call("dynamodb", "delete_item", TableName=self.table, Key={"LockID": {"S": self.lock_id_key}})
         return held
 

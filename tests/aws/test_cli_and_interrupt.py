@@ -165,6 +165,13 @@ def test_unlock_by_cluster_name(tmp_path):
 
     path = tmp_path / "st.json"
     info = LocalState("demo", path).acquire("apply", "demo")
+    # held by this (running) test process: refused; by a finished process: broken
+    r = run("state", "unlock", "demo", "--state", str(path), "--lock-id", info["lock_id"])
+    assert r.returncode == 1 and "which is still running" in r.stderr
+    lock = Path(str(path) + ".lock")
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    lock.write_text(json.dumps({**json.loads(lock.read_text()), "pid": child.pid}))
     r = run("state", "unlock", "demo", "--state", str(path), "--lock-id", info["lock_id"])
     assert r.returncode == 0 and info["lock_id"] in r.stdout and not Path(str(path) + ".lock").exists()
 

@@ -68,6 +68,17 @@ def test_concurrent_applies_s3_dynamodb_lock(make_config, moto_server):
     assert boto(moto_server.url, "dynamodb").scan(TableName="locks")["Items"] == []
 
 
+def _holder_gone(lock_path):
+    """Make the lock look like one whose process has exited (a finished child's pid)."""
+    import json
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    lock_path.write_text(json.dumps({**json.loads(lock_path.read_text()), "pid": child.pid}))
+
+
 def test_lock_break_needs_matching_id_and_owner_only_release(make_config, tmp_path):
     cfg = make_config()
     backend = state.open_backend(cfg, None)
@@ -79,6 +90,9 @@ def test_lock_break_needs_matching_id_and_owner_only_release(make_config, tmp_pa
     with pytest.raises(OperationFailed, match="does not match"):
         api.break_lock(cfg, "wrong-id")
     assert backend.lock_info()["lock_id"] == info["lock_id"]
+    with pytest.raises(OperationFailed, match="which is still running"):  # this process holds it
+        api.break_lock(cfg, info["lock_id"])
+    _holder_gone(backend.lock_path)
     broken = api.break_lock(cfg, info["lock_id"])
     assert broken["lock_id"] == info["lock_id"] and backend.lock_info() is None
 
