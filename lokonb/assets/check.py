@@ -101,7 +101,13 @@ def check_dir(directory: Path, *, config: Any | None = None, now: _dt.datetime |
                             "re-run `lokonb assets generate` to rewrite it")
         return res
     _check_files(root, files, res)
-    if config is not None:
+    owner = listing.get("cluster_name") if isinstance(listing, dict) else None
+    other = config is not None and isinstance(owner, str) and owner and owner != getattr(config, "cluster_name", owner)
+    if other:  # each SAN would differ, each with the advice to re-generate, which generate refuses for this dir
+        res.problems.append(f"{root} holds the assets of cluster {owner!r} ({MANIFEST_LIST}); the definition is "
+                            f"cluster {config.cluster_name!r}: check it with the definition of {owner!r}, or give "
+                            f"{config.cluster_name!r} its own asset_dir")
+    elif config is not None:
         _check_model(config, expectations, res)
     certs = _check_certificates(root, expectations, now, res)
     _check_service_account(root, res)
