@@ -560,6 +560,9 @@ class Unwrapper:
     #: a line of moreutils' ``ts`` was seen (a syslog time, then a klog header): the source's other lines behind
     #: such a time (stack frames, continuations) are its lines too, not syslog lines without a host
     ts_seen: bool = False
+    #: ``aws logs tail --format json``: [head, its line number, the lines so far, their size] of an event whose
+    #: message, all JSON, is printed with ``json.dumps(indent=4)`` on the lines after its ``<time> <log stream>`` head
+    cw_doc: list[Any] | None = None
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
@@ -567,6 +570,8 @@ class Unwrapper:
             raw = strip_ansi(raw)  # terminal colour codes (stern, logrus and zap console output)
         if self.fmt == "csv":
             return self._csv(raw, lineno)
+        if self.cw_doc is not None:
+            return self._cw_json(raw, lineno)
         if self.fmt == "syslog" and (self.entry is not None or is_journal_entry_start(raw)):
             return self._journal(raw, lineno)
         if self.fmt == "envelope" and (self.ydoc is not None or raw == b"---"):
@@ -611,12 +616,18 @@ class Unwrapper:
                         res.inner, res.key = res.inner[len(key) + 1 :], key
                         break
             self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
+            if res.inner == b"" and res.fmt == "cloudwatch" and res.outer_ns is not None:
+                self.cw_doc = [res, lineno, [], 0]  # the message may follow, pretty-printed (aws logs tail)
+                return Unwrapped(None, fmt="cloudwatch"), lineno
             return self._join(res, lineno)
         if self.ts_seen and (res := _ts_line(raw)) is not None:
             self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
             return self._join(res, lineno)
         if self.fmt in ("docker", "envelope") and raw.lstrip()[:1] == b"{":
             return Unwrapped(None, unparsed="invalid Docker JSON entry"), lineno
+        if self.fmt == "envelope" and not raw.strip():
+            # a blank line between JSON records (server-sent events end each `data:` with one): framing
+            return Unwrapped(None, fmt="envelope"), lineno
         if self.fmt == "cri" and CRI_PREFIX_RE.match(raw):
             return Unwrapped(None, unparsed="CRI line with a bad stream or tag"), lineno
         self.mix["klog"] = self.mix.get("klog", 0) + 1
@@ -639,6 +650,33 @@ class Unwrapper:
         self.entry.add(raw)
         self.mix["syslog"] = self.mix.get("syslog", 0) + 1
         return out
+
+    def _cw_json(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
+        """A line after an ``aws logs tail`` head without a message: the event's JSON message, ``{`` or ``[`` to
+        the closer at column 0, is one line (compact JSON) at the head's line, its lines fragments of it; any other
+        line ends the empty event (the head stays a fragment) and is read as it is."""
+        start, lines = self.cw_doc[1], self.cw_doc[2]  # type: ignore[index]
+        s = raw.rstrip()
+        if not lines and s not in (b"{", b"["):
+            self.cw_doc = None
+            return self.unwrap(raw, lineno)
+        if self.cw_doc[3] < self.max_record_bytes:  # type: ignore[index]
+            lines.append(s)
+            self.cw_doc[3] += len(s) + 1  # type: ignore[index]
+        self.mix["cloudwatch"] = self.mix.get("cloudwatch", 0) + 1
+        if len(lines) == 1 or s not in (b"}", b"]"):
+            return Unwrapped(None, fmt="cloudwatch"), lineno
+        return self._cw_event(), start
+
+    def _cw_event(self) -> Unwrapped:
+        head, _, lines, _ = self.cw_doc  # type: ignore[misc]
+        self.cw_doc = None
+        text = b"\n".join(lines)
+        try:
+            text = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False).encode()
+        except ValueError:  # cut short or too long: its lines as one text line
+            text = b" ".join(ln.strip() for ln in lines)
+        return Unwrapped(text, head.outer_ns, 0, "cloudwatch", key=head.key)
 
     def _yaml(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """``gcloud logging read`` (its default YAML output): one LogEntry a document, each after a ``---`` line,
@@ -726,6 +764,10 @@ class Unwrapper:
     def flush(self) -> list[tuple[Unwrapped, int]]:
         """Fragments never ended by a final entry (source ended mid-line) become lines of their own."""
         out = []
+        if self.cw_doc is not None and self.cw_doc[2]:
+            start = self.cw_doc[1]
+            out.append((self._cw_event(), start))
+        self.cw_doc = None
         if self.entry is not None:
             out.append(self.entry.result())
             self.entry = None
@@ -806,6 +848,11 @@ def _nested(res: Unwrapped) -> Unwrapped:
     sub = None
     if inner[:1].isdigit():
         sub = _cri(inner)
+        if sub is None and inner[4:5] == b"-" and (m := KUBECTL_RE.match(inner)) is not None:
+            # the kubelet's time before the line (`stern -o extjson --timestamps`, a collector reading `kubectl logs
+            # --timestamps` output): the line behind it, that time with its year
+            ns = _ts_groups_ns(m.groups()[:8])
+            sub = None if ns is None else Unwrapped(m.group(9), ns, res.stream, res.fmt)
     elif inner[:1] == b"{" and b'"log"' in inner:
         sub = _docker(inner)
     if sub is None:
@@ -906,6 +953,8 @@ def _grafana_txt(raw: bytes) -> Unwrapped | None:
     if g[0] is not None:
         ns = int(g[0]) * 10**6  # the exact instant (the ISO text is the same one, in UTC)
     text = g[9]
+    if text[-14:] == b"\tPrimaryResult":
+        text = az_tsv_line(text)[0]
     tag = FLUENTD_FILE_RE.match(text) if g[0] is None else None
     if tag is not None:
         # Fluentd's out_file: the record's JSON after the tag; the runtime's time in it is the more exact one
@@ -949,10 +998,12 @@ TABLE_HEADER_RE = re.compile(rb"^[A-Z][A-Z0-9_.]*(?: {2,}[A-Z][A-Z0-9_.]*)+ *$")
 TABLE_HEADER_REASON = "table header (column names)"
 
 
-#: moreutils' ``ts '%Y-%m-%d %H:%M:%.S'`` (``%F %T``): a zone-less time (read as UTC, as Grafana's: only its year
-#: matters to a klog line, TIME-3) and the line; known by the klog header after it, the source's other lines then
-#: by their time alone (:func:`_ts_line`)
-TS_ISO_RE = re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))? (?=[IWEF]\d{4} \d\d:)")
+#: moreutils' ``ts '%Y-%m-%d %H:%M:%.S'`` (``%F %T``), ``aws logs tail --format short`` (``%Y-%m-%dT%H:%M:%S``,
+#: UTC): a zone-less time (read as UTC, as Grafana's: only its year matters to a klog line, TIME-3) and the line;
+#: known by the klog header after it, the source's other lines then by their time alone (:func:`_ts_line`)
+TS_ISO_RE = re.compile(
+    rb"^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))? (?=[IWEF]\d{4} \d\d:|\{\")"
+)
 
 
 def _ts_iso(raw: bytes, m: re.Match[bytes] | None) -> Unwrapped | None:
@@ -960,7 +1011,27 @@ def _ts_iso(raw: bytes, m: re.Match[bytes] | None) -> Unwrapped | None:
     return None if ns is None else Unwrapped(raw[m.end() :], ns, 0, "kubectl", key=b"ts")  # type: ignore[union-attr]
 
 
+#: ``az monitor log-analytics query ... -o tsv``: a row's values tab-separated in the query's column order, the
+#: ``TableName`` column (``PrimaryResult``) last; other columns (a time, a pod name) have no spaces
+_AZ_TABLE = b"\tPrimaryResult"
+
+
+def az_tsv_line(row: bytes) -> tuple[bytes, int | None]:
+    """The line of an ``az -o tsv`` row that starts with it (and its time, from an ISO time column after it): the
+    columns after it are cut off from the right while they hold no space (a message's own tab-separated tail with
+    spaces stays)."""
+    parts, ns = row[: -len(_AZ_TABLE)].split(b"\t"), None
+    while len(parts) > 1 and b" " not in parts[-1] and len(parts[-1]) <= 256:
+        col = parts.pop()
+        if col[4:5] == b"-" and (m := TS_RE.match(col.decode("ascii", "replace"))) is not None:
+            ns = _ts_groups_ns(m.groups())
+    return b"\t".join(parts), ns
+
+
 def _kubectl(raw: bytes) -> Unwrapped | None:
+    if raw[-14:] == _AZ_TABLE and raw[:1] in b"IWEF":
+        text, ns = az_tsv_line(raw)  # the line first, its time after it: ``project LogMessage, TimeGenerated``
+        return Unwrapped(text, ns, 0, "kubectl")
     if raw[:1].isupper() and b"  " in raw[:64] and TABLE_HEADER_RE.match(raw):
         return Unwrapped(None, fmt="kubectl", unparsed=TABLE_HEADER_REASON)
     if raw[10:11] == b" " and raw[4:5] == b"-" and (res := _ts_iso(raw, TS_ISO_RE.match(raw))) is not None:
@@ -1016,6 +1087,8 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         elif (p := NODE_LOGS_RE.match(raw)) is not None:
             return _node_line(p.group(1), raw[p.end() :])
     m = KUBECTL_RE.match(raw)
+    if not m and key is None and raw[10:11] == b"T" and raw[4:5] == b"-":
+        return _ts_iso(raw, TS_ISO_RE.match(raw))  # a zone-less time (tried after the zoned one: no cost to it)
     if not m:
         if key is not None and raw[:2] == b'{"':
             # a collector's JSON record behind the prefix (`kubectl logs --prefix` or stern of a Vector sidecar)
@@ -1461,6 +1534,8 @@ def _docker(raw: bytes) -> Unwrapped | None:
     s = raw.strip()
     if s[:1] == b"\x1e":
         s = s[1:]  # `journalctl -o json-seq` (RFC 7464 JSON text sequences): a record separator before each object
+    elif s[:7] == b"data: {":
+        s = s[6:]  # `journalctl -o json-sse`, journal-gatewayd's text/event-stream: an SSE `data:` field each object
     if s[:2] == b"[{" and s[-2:] == b"}]" and any(k in s for k in _ENV_TEXT_BYTES):
         return _env_array(s)
     if s[:1] != b"{":
@@ -1593,7 +1668,7 @@ def _syslog(raw: bytes, months: dict[str, int] | None = None) -> Unwrapped | Non
 TS_LINE_RE = re.compile(rb"^([A-Za-z]{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (.*)$", re.S)
 #: the same for the ``%Y-%m-%d %H:%M:%.S`` form (:data:`TS_ISO_RE`) and for epoch seconds (``%.s``, Fluent Bit's
 #: ``{time}``)
-TS_ISO_LINE_RE = re.compile(rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))? ")
+TS_ISO_LINE_RE = re.compile(rb"^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))? ")
 TS_EPOCH_LINE_RE = re.compile(rb"^(\d{9,11})(?:\.(\d{1,9}))? ")
 
 
@@ -1674,7 +1749,7 @@ CW_HEADER_RE = re.compile(rb"^@?[\w.]+(?:,@?[\w.]+)*,@message(?:,@?[\w.]+)*$|^@t
 CW_HEADER_REASON = "CloudWatch Logs Insights export header"
 #: ``aws logs tail /aws/eks/<cluster>/cluster``: ``<RFC 3339> <log stream> <message>``, the EKS log streams being
 #: ``<component>-<32 hex digits>`` (``kube-apiserver-…``, ``kube-apiserver-audit-…``, ``authenticator-…``)
-CW_TAIL_RE = re.compile(rb"^" + _TS.encode() + rb" ([a-z][a-z\-]*-[0-9a-f]{32}) (.*)$", re.S)
+CW_TAIL_RE = re.compile(rb"^" + _TS.encode() + rb" ([a-z][a-z\-]*-[0-9a-f]{32})(?: (.*))?$", re.S)
 #: a line that starts with an EKS log stream name (``awslogs -G``, :data:`AWSLOGS_RE`)
 CW_STREAM_RE = re.compile(rb"^[a-z][a-z\-]*-[0-9a-f]{32} +\d{4}-")
 
@@ -1723,7 +1798,7 @@ def _cloudwatch(raw: bytes) -> Unwrapped | None:
     m = CW_TAIL_RE.match(raw)
     if m is not None:
         ns = _ts_groups_ns(m.groups()[:8])
-        return None if ns is None else Unwrapped(m.group(10), ns, 0, "cloudwatch", key=m.group(9))
+        return None if ns is None else Unwrapped(m.group(10) or b"", ns, 0, "cloudwatch", key=m.group(9))
     row = _time_row(CW_CSV_RE, raw)
     if row is None:
         return None
@@ -2165,9 +2240,9 @@ _PRETTY_MEMBER_RE = re.compile(rb'^(\s*)"([^"]{1,128})"\s*(?::| =>)')
 #: the members that hold the line of a log record (:data:`_ENV_TEXT_KEYS`, Cloud Logging's ``jsonPayload``) and
 #: its time (:data:`_ENV_TIME_KEYS`)
 _PRETTY_TEXT_KEYS = frozenset([b"log", b"MESSAGE", b"textPayload", b"jsonPayload", b"message", b"line", b"_raw",
-                               b"short_message", b"LogMessage"])
+                               b"short_message", b"LogMessage", b"msg"])
 _PRETTY_TIME_KEYS = frozenset([b"time", b"timestamp", b"@timestamp", b"_SOURCE_REALTIME_TIMESTAMP",
-                               b"__REALTIME_TIMESTAMP", b"date", b"_time", b"TimeGenerated"])
+                               b"__REALTIME_TIMESTAMP", b"date", b"_time", b"TimeGenerated", b"ts"])
 PRETTY_ENTRY_REASON = "JSON object without a log line"
 #: ``aws logs get-query-results``: each result row is a list of ``{"field": "@timestamp", "value": "…"}`` objects
 _PRETTY_ROW_MESSAGE_RE = re.compile(rb'^\s*"field"\s*:\s*"@message"', re.M)
@@ -2207,6 +2282,19 @@ def is_pretty_log_entries(sample: bytes) -> bool:
             if text and (when or not stack):
                 return True
     return False
+
+
+def _pretty_json_logging(doc: bytes) -> Unwrapped | None:
+    """A JSON logging or zap record printed over lines (``kubectl logs … | jq .`` of ``--logging-format=json``):
+    the record as one line of compact JSON (FMT-7 reads it); None for other objects."""
+    try:
+        obj = json.loads(doc)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict) or not isinstance(obj.get("msg"), str):
+        return None
+    line = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    return Unwrapped(line, None, 0, "envelope") if canonical_inner(line) is not None else None
 
 
 @dataclass
@@ -2273,6 +2361,8 @@ class PrettyJson:
         first = self.buf[obj.at]
         doc = b"\n".join([first[first.rfind(b"{") :], *self.buf[obj.at + 1 :]]).rstrip().rstrip(b",")
         res = _docker(doc)  # a Docker entry's missing "\n" marks no fragment here: the object is the whole record
+        if res is None and top and b'"msg"' in doc:
+            return _pretty_json_logging(doc)
         if res is None or res.inner is None and not (top and res.events):
             return None  # (an OTLP export's records are the events of its top-level object)
         if not top and res.outer_ns is None:
