@@ -76,7 +76,8 @@ def ami_catalogue(owner: str = FLATCAR_OWNER) -> list[dict]:
 
 
 def prepare_environment() -> None:
-    """Point moto at the Flatcar catalogue and enable its validations (call before moto.ec2 is imported).
+    """Point moto at the Flatcar catalogue, enable its validations and fix its launch-template user data (call
+    before moto.ec2 is imported).
 
     If ``moto.ec2`` was imported already (another library did so), the loaded catalogue list is replaced in place,
     which moto reads whenever a region backend is (re)created — so resets keep the AMIs too.
@@ -92,6 +93,28 @@ def prepare_environment() -> None:
     amis_mod = sys.modules.get("moto.ec2.models.amis")
     if amis_mod is not None and not any(str(a.get("name", "")).startswith("Flatcar-") for a in amis_mod.AMIS):
         amis_mod.AMIS[:] = catalogue
+    _parse_launch_template_version_user_data()
+
+
+def _parse_launch_template_version_user_data() -> None:
+    """moto 5.2.5 keeps CreateLaunchTemplateVersion's UserData as a plain string, while its Auto Scaling code
+    asserts the Base64EncodedString that CreateLaunchTemplate stores: every instance launched from a version >= 2
+    crashed the server (HTTP 500), i.e. any scale-up after a node-config change. Parse it as CreateLaunchTemplate
+    does (moto internals, like the AMI catalogue; the canary in tests/aws/test_moto_gaps.py notices a fix)."""
+    from moto.ec2.models.launch_templates import LaunchTemplate
+    from moto.ec2.utils import parse_user_data
+
+    original = LaunchTemplate.create_version
+    if getattr(original, "lokonb_original", None) is not None:
+        return  # already applied (prepare_environment runs once per server start)
+
+    def create_version(self, data, description):  # type: ignore[no-untyped-def]
+        if isinstance(data.get("UserData"), str):
+            data = {**data, "UserData": parse_user_data(data["UserData"])}
+        return original(self, data, description)
+
+    create_version.lokonb_original = original  # type: ignore[attr-defined]
+    LaunchTemplate.create_version = create_version
 
 
 @dataclass

@@ -17,6 +17,7 @@ still exists; when a moto upgrade fixes one, its canary fails so the workaround 
 | ListInstanceProfiles ignores PathPrefix | iam.discover filters the profiles by path itself |
 | an ASG updated to a MixedInstancesPolicy still reports its old top-level LaunchTemplate | workers reads the policy first |
 | UpdateAutoScalingGroup ignores CapacityRebalance | tests assert the parameter sent (spot -> on-demand) |
+| LT versions keep UserData unparsed: launching from version >= 2 is HTTP 500 | embedded.prepare_environment |
 """
 
 from __future__ import annotations
@@ -183,3 +184,20 @@ def test_asg_update_ignores_capacity_rebalance(net, aws_url):
     asg.update_auto_scaling_group(AutoScalingGroupName="gap", CapacityRebalance=False)
     assert asg.describe_auto_scaling_groups(AutoScalingGroupNames=["gap"])["AutoScalingGroups"][0][
         "CapacityRebalance"] is True
+
+
+def test_launch_from_a_second_template_version_crashes_unpatched_moto(net, aws_url, monkeypatch):
+    from moto.ec2.models.launch_templates import LaunchTemplate
+
+    # the server runs in this process: undo lokonb's embedded fix to see moto's own behaviour
+    monkeypatch.setattr(LaunchTemplate, "create_version", LaunchTemplate.create_version.lokonb_original)
+    ec2, _, sub, _ = net
+    data = {"ImageId": AMI, "InstanceType": "t3.small", "UserData": "e30="}
+    lt = ec2.create_launch_template(LaunchTemplateName="v2", LaunchTemplateData=data)["LaunchTemplate"][
+        "LaunchTemplateId"]
+    ec2.create_launch_template_version(LaunchTemplateId=lt, LaunchTemplateData=data)
+    asg = boto(aws_url, "autoscaling")
+    asg.create_auto_scaling_group(AutoScalingGroupName="v2", MinSize=0, MaxSize=2, DesiredCapacity=0,
+                                  VPCZoneIdentifier=sub, LaunchTemplate={"LaunchTemplateId": lt, "Version": "2"})
+    with pytest.raises(Exception, match="Unable to parse response"):  # AssertionError in moto -> HTML 500
+        asg.update_auto_scaling_group(AutoScalingGroupName="v2", MinSize=1, DesiredCapacity=1)
