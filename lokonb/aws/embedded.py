@@ -17,6 +17,7 @@ import argparse
 import json
 import logging
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -24,6 +25,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from lokonb.errors import OperationFailed
 
 log = logging.getLogger(__name__)
 
@@ -198,10 +201,30 @@ def running() -> EmbeddedAWS | None:
     return _current
 
 
+class EmbeddedPortInUse(OperationFailed):
+    """The port asked for the embedded AWS cannot be bound."""
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail clearly before starting: moto's ThreadedMotoServer.start() waits for ever when its thread cannot bind."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug's server: TIME_WAIT is no clash
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise EmbeddedPortInUse(
+                f"cannot serve the embedded AWS on {host}:{port}: {exc.strerror or exc}. Another program (perhaps an "
+                "embedded AWS left running) uses it: stop it, or pick another port (--port 0 picks a free one)"
+            ) from None
+
+
 def serve(port: int, host: str = "127.0.0.1", zones: tuple[str, ...] = (), region: str = "eu-central-1") -> None:
     """Run a seeded moto server in the foreground until SIGINT/SIGTERM (``serve`` sub-command)."""
     import signal
 
+    _check_port(host, port)
     prepare_environment()
     from moto.server import ThreadedMotoServer
 
@@ -235,7 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--region", default="eu-central-1", help="region used for seeding (default eu-central-1)")
     args = parser.parse_args(argv)
     if args.cmd == "serve":
-        serve(args.port, zones=tuple(args.dns_zone or ["example.com"]), region=args.region)
+        try:
+            serve(args.port, zones=tuple(args.dns_zone or ["example.com"]), region=args.region)
+        except EmbeddedPortInUse as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
     return 0
 
 

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import copy
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 from aws.conftest import BASE, boto
 from lokonb.aws import api
@@ -24,3 +29,24 @@ def test_scale_up_after_a_node_config_change_converges(make_config, aws_url):
     assert (group["DesiredCapacity"], group["LaunchTemplate"]["Version"]) == (3, "2")
     after = {i["InstanceId"] for i in group["Instances"]}
     assert len(before) == 2 and before < after and len(after) == 3  # old instances kept, one launched from v2
+
+
+def test_serve_on_a_port_in_use_fails_with_a_clear_message():
+    # moto's ThreadedMotoServer.start() waited for ever when its thread could not bind: the process hung silently
+    repo = Path(__file__).resolve().parents[2]
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "lokonb.aws.embedded", "serve", "--port", str(port)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=repo,
+                                env=dict(os.environ, PYTHONPATH=str(repo)))
+        try:
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 1
+    assert f"cannot serve the embedded AWS on 127.0.0.1:{port}" in err and "--port 0" in err
+    assert "Traceback" not in err and "listening" not in out
