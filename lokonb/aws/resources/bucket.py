@@ -138,6 +138,12 @@ def desired(b: Any) -> list[Desired]:
     return out + [o for o in objs if o is not None]
 
 
+def _own_account(aws: Any, name: str) -> bool:
+    """The bucket belongs to the caller's account (ListBuckets lists only those; HeadBucket also answers for
+    another account's bucket that grants access)."""
+    return any(x["Name"] == name for x in aws.paginate("s3", "list_buckets", "Buckets", Prefix=name))
+
+
 def discover(aws: Any, b: Any, found: Found) -> None:
     from lokonb.aws.errors import AwsError
 
@@ -164,8 +170,14 @@ def discover(aws: Any, b: Any, found: Found) -> None:
             r = r[p] if not callable(p) else p(r)
         return r
 
-    tags = {t["Key"]: t["Value"] for t in (get("get_bucket_tagging", ("TagSet",), ("NoSuchTagSet",)) or [])}
-    if not names.is_owned(tags, b.cluster):
+    tag_set = get("get_bucket_tagging", ("TagSet",), ("NoSuchTagSet",))
+    tags = {t["Key"]: t["Value"] for t in (tag_set or [])}
+    if not tag_set and _own_account(aws, name):
+        # CreateBucket cannot carry tags: an apply stopped before PutBucketTagging left the cluster's bucket bare.
+        # Its derived name (hash of account, region, cluster) is the cluster's (aws.md §4.1): adopt it, so apply
+        # tags it and destroy deletes it, instead of "not owned" for ever
+        tags = {}
+    elif not names.is_owned(tags, b.cluster):
         found.name_taken("s3:bucket", name, b.cluster)
         return
     enc = get("get_bucket_encryption", ("ServerSideEncryptionConfiguration", "Rules"),
