@@ -1,4 +1,5 @@
-"""Resources an apply stopped half-way through creating (aws.md §8.6, §9): the bucket before its tags. The next apply finishes them; destroy, even without the state record, deletes them."""
+"""Resources an apply stopped half-way through creating (aws.md §8.6, §9): the bucket before its tags, the instance
+profile before its role. The next apply finishes them; destroy, even without the state record, deletes them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from lokonb.aws.errors import ApplyFailed
 HALF = [
     ("bucket-untagged", {"service": "s3", "op": r"PUT /lokonb-[^/]+/?", "after": r"PUT /lokonb-[^/]+/?",
                          "status": 403, "code": "AccessDenied"}),
+    ("profile-without-role", {"service": "iam", "op": "AddRoleToInstanceProfile", "status": 400,
+                              "code": "ValidationError"}),
 ]
 
 

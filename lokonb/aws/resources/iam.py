@@ -105,8 +105,9 @@ class NodeRole(ResourceType):
                     raise
 
         if a.attrs.get("profile_arn"):
-            ignore_missing(lambda: aws.call("iam", "remove_role_from_instance_profile", InstanceProfileName=a.id,
-                                            RoleName=a.id, resource=a.key))
+            if a.props.get("profile", True):  # not when a run stopped before AddRoleToInstanceProfile (moto: HTTP 500)
+                ignore_missing(lambda: aws.call("iam", "remove_role_from_instance_profile", InstanceProfileName=a.id,
+                                                RoleName=a.id, resource=a.key))
             ignore_missing(lambda: aws.call("iam", "delete_instance_profile", InstanceProfileName=a.id,
                                             resource=a.key))
         for name in a.props.get("policies", {}):
