@@ -641,11 +641,18 @@ def v20_dns(r: Resolved, col: Collector, env: Env) -> None:
                     rule="V20", allowed="a domain such as example.com")
         else:
             name = r.cluster["cluster_name"]
-            if isinstance(name, str) and len(f"{name}.{zone}") > 253:
-                shown = f"{name[:40]}...{zone[-40:]}" if len(name) + len(zone) > 100 else f"{name}.{zone}"
-                col.add("dns_zone", f"{shown} has {len(name) + 1 + len(zone):,} characters; a DNS name has at "
-                        "most 253", rule="V20",
-                        raw=("cluster", "dns_zone"))
+            if isinstance(name, str):
+                # the longest name of the records the cluster creates (§5.4): the API name, the ingress wildcard
+                # (2 more) and the last controller's etcd record (6 more or so) must all fit Route 53's 253
+                count = r.cluster.get("controller_count")
+                last = count - 1 if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
+                records = {"the API server record": f"{name}.{zone}", "the ingress record": f"*.{name}.{zone}",
+                           f"the etcd record of controller {last}": f"{name}-etcd{last}.{zone}"}
+                what, longest = max(records.items(), key=lambda item: len(item[1]))
+                if len(longest) > 253:
+                    shown = f"{longest[:40]}...{longest[-40:]}" if len(longest) > 100 else longest
+                    col.add("dns_zone", f"{what} {shown} has {len(longest):,} characters; a DNS name has at most "
+                            "253: use a shorter cluster_name or dns_zone", rule="V20", raw=("cluster", "dns_zone"))
     suffix = r.cluster["cluster_domain_suffix"]
     if ok(suffix) and isinstance(suffix, str) and (
             len(suffix) > 253 or not all(DNS_LABEL_RE.match(lab) for lab in suffix.split("."))):

@@ -57,5 +57,5 @@ def test_a_huge_value_is_quoted_shortened(tmp_path, monkeypatch):
         load_lokocfg("c.lokocfg")
     text = str(exc.value)
     assert "... (5,000 characters) is not a valid cluster name" in text
-    assert "has 5,012 characters; a DNS name has at most 253" in text
+    assert "has 5,018 characters; a DNS name has at most 253" in text
     assert "a" * 200 not in text and len(text) < 1500

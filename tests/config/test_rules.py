@@ -135,6 +135,10 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
     ("V19", p(target_groups=[TG.replace("eu-central-1", "us-east-1")]), 'worker_pool["web"].target_groups[0]',
      "us-east-1", "error"),
     ("V20", c(dns_zone="example"), "dns_zone", "not a DNS zone name", "error"),
+    # <cluster>.<zone> has 251 characters, the etcd records 6 more: Route 53 would refuse them after the controllers
+    # were running
+    ("V20", both(c(cluster_name="a" * 16, dns_zone=".".join(["b" * 57] * 4) + ".c"), c(controller_count=3)),
+     "dns_zone", "the etcd record of controller 2", "error"),
     ("V20", c(dns_zone_id="/hostedzone/z-lower"), "dns_zone_id", "not a Route 53 hosted zone id", "error"),
     ("V20", c(cluster_domain_suffix=""), "cluster_domain_suffix", "not a DNS domain", "error"),
     ("V20", c(cluster_domain_suffix="cluster..local"), "cluster_domain_suffix", "not a DNS domain", "error"),
