@@ -294,6 +294,8 @@ class _Ctx:
         # and the fields a tree fills in on a node the config lists
         self.tree_nodes: dict[str, str] = {}
         self.tree_fields: dict[str, str] = {}
+        # output prefix -> source prefix where an entry moved (user units after the generated mount units)
+        self.moved: dict[str, str] = {}
 
     def owned(self, owner: str) -> _Owned:
         """The source-stage report for entries of ``owner``'s Validate method."""
@@ -304,6 +306,15 @@ class _Ctx:
         then its fields in Go struct order (stable within one owner)."""
         order = sorted(range(len(self.src.entries)), key=lambda i: _struct_order(self.src_owners[i]))
         return [self.src.entries[i] for i in order]
+
+    def source_path(self, out_path: str) -> str:
+        """``out_path`` with a moved entry's output prefix replaced by its source prefix."""
+        parts = out_path.split(".")
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            if prefix in self.moved:
+                return ".".join([self.moved[prefix], *parts[n:]])
+        return out_path
 
     def origin(self, out_path: str) -> str | None:
         if out_path in self.tree_fields:
@@ -718,17 +729,24 @@ def _translate(cfg: Obj, ctx: _Ctx, spec: str) -> dict[str, Any]:
     if storage:
         out["storage"] = storage
     systemd = cfg.get("systemd") or Obj()
-    generated = list(units)  # mount units: only these merge with user units; user duplicates stay (Ignition rejects)
-    for i, u in enumerate(systemd.get("units") or []):
-        if u is None:
-            continue
-        unit = _unit(u, f"$.systemd.units.{i}", ctx)
-        existing = next((x for x in generated if x.get("name") == unit.get("name")), None)
-        if existing is not None:  # user units merge over generated mount units
-            existing.update({k: v for k, v in unit.items() if k != "dropins"})
-            if unit.get("dropins"):
-                existing.setdefault("dropins", []).extend(unit["dropins"])
-        else:
+    # Butane merges the user's config (child) into the generated mount units (parent) with Ignition's merge: each
+    # generated unit takes the non-null fields of the LAST user unit of its name, every user unit of a generated
+    # name is then dropped, and the other user units follow (their duplicates stay: Ignition rejects them)
+    generated = {x["name"] for x in units}
+    user = [
+        (i, _unit(u, f"$.systemd.units.{i}", ctx)) for i, u in enumerate(systemd.get("units") or []) if u is not None
+    ]
+    last = {unit.get("name"): unit for _, unit in user}
+    for gen in units:
+        child = last.get(gen["name"])
+        if child is not None:
+            gen.update({k: v for k, v in child.items() if k != "dropins"})
+            if child.get("dropins"):  # the generated unit has none: the child's list as it is
+                gen["dropins"] = child["dropins"]
+    for i, unit in user:
+        if unit.get("name") not in generated:
+            if len(units) != i:  # TranslateReportPaths reports its findings at the user's entry
+                ctx.moved[f"$.systemd.units.{len(units)}"] = f"$.systemd.units.{i}"
             units.append(unit)
     if units:
         out["systemd"] = {"units": units}
@@ -1191,8 +1209,9 @@ def translate_butane_root(
         if tree is not None:  # TranslateReportPaths maps a tree's nodes back to the tree
             r.add(f.severity, f.message, _locate(tree, index), tree)
             continue
-        src_pos = _locate(_snake_to_src(f.path or "$"), index)
-        r.add(f.severity, f.message, src_pos, _yaml_path(f.path) if f.path else None)
+        fpath = ctx.source_path(f.path) if f.path else None
+        src_pos = _locate(_snake_to_src(fpath or "$"), index)
+        r.add(f.severity, f.message, src_pos, _yaml_path(fpath) if fpath else None)
     if r.has_errors:
         return _fail(r, spec, "Error translating config: config generated was invalid")
     failed = strict and any(e.kind == "warning" for e in r.entries)
