@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 import pytest
+import yaml
 
 from lokonb.notebook import read_results
 
@@ -17,10 +18,12 @@ NB = REPO / "notebooks" / "apiserver_logs.ipynb"
 @pytest.mark.timeout(300)
 def test_default_parameters_run(tmp_path):
     out = tmp_path / "out.ipynb"
+    # papermill's Python API takes the set as a mapping (an unknown keyword such as parameters_file= would reach the
+    # kernel client and be ignored, running the notebook on its own defaults)
     pm.execute_notebook(
         str(NB),
         str(out),
-        parameters_file=str(REPO / "parameters/apiserver_logs/default.yaml"),
+        parameters=yaml.safe_load((REPO / "parameters/apiserver_logs/default.yaml").read_text()),
         cwd=str(REPO),
         kernel_name="python3",
         progress_bar=False,
