@@ -144,17 +144,19 @@ def _networks(cidrs: Sequence[str] | str, field_name: str) -> list[str]:
 def block_policy_rules(blocked_cidrs: Sequence[str]) -> list[dict[str, Any]]:
     """The egress rules of the block policy for already-normalised CIDRs.
 
-    One rule (``Allow`` to ``notNets``) when all CIDRs share an IP family, as Lokomotive installs it. Calico
-    rejects a rule mixing IPv4 and IPv6 nets, so mixed families get one rule per family with ``ipVersion``.
+    One rule (``Allow`` to ``notNets``) when all CIDRs are IPv4, as Lokomotive installs it. Calico rejects a rule
+    mixing IPv4 and IPv6 nets, so other lists get one rule per family with ``ipVersion``. Felix drops a rule for a
+    family its CIDR lists do not mention (``FilterRuleToIPVersion``): IPv6-only ``notNets`` alone denied every pod
+    all IPv4 egress, so IPv4 always gets a rule (allow-all when none of its addresses is blocked).
     """
     blocked_cidrs = _networks(blocked_cidrs, "blocked_cidrs")
-    families: dict[int, list[str]] = {}
+    families: dict[int, list[str]] = {4: []}
     for cidr in blocked_cidrs:
         families.setdefault(ipaddress.ip_network(cidr).version, []).append(cidr)
-    if len(families) == 1:
+    if set(families) == {4}:
         return [{"action": "Allow", "destination": {"notNets": list(blocked_cidrs)}}]
     return [
-        {"action": "Allow", "ipVersion": version, "destination": {"notNets": nets}}
+        {"action": "Allow", "ipVersion": version, **({"destination": {"notNets": nets}} if nets else {})}
         for version, nets in sorted(families.items())
     ]
 

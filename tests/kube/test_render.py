@@ -52,7 +52,11 @@ def test_block_policy_custom_cidrs_and_bare_ip_warning():
     ]
     with pytest.warns(MetadataPolicyWarning, match="/128"):
         v6 = render_block_policy(["fd00:ec2::254"])
-    assert v6["spec"]["egress"][0]["destination"]["notNets"] == ["fd00:ec2::254/128"]
+    # IPv6-only blocks keep an IPv4 allow rule: felix drops the v6 notNets rule for IPv4 packets
+    assert v6["spec"]["egress"] == [
+        {"action": "Allow", "ipVersion": 4},
+        {"action": "Allow", "ipVersion": 6, "destination": {"notNets": ["fd00:ec2::254/128"]}},
+    ]
 
 
 def test_block_policy_mixed_families_one_rule_per_family():
