@@ -13,6 +13,8 @@ import re
 import warnings
 from typing import Any
 
+import jsonschema
+import kubernetes_validate
 import pytest
 from kubeapi_server import kubeapi_fixture
 
@@ -21,6 +23,7 @@ from lokonb.kube.client import load_api_client
 from lokonb.kube.errors import KubeApiError
 from lokonb.kube.metadata import MetadataPolicyWarning, allow_metadata_policy, render_block_policy
 
+from .test_render import GNP_SCHEMA, K8S_VERSION
 from .test_upstream_vectors_r2 import _api_errors, _check
 
 kubeapi = kubeapi_fixture()
@@ -167,6 +170,7 @@ def test_block_policy_against_calico_and_felix(case: str, cidrs: list[str], expe
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MetadataPolicyWarning)
         gnp = render_block_policy(cidrs)
+    jsonschema.validate(gnp, GNP_SCHEMA)  # Calico's CRD schema (test_render's transcription)
     name = gnp["metadata"]["name"]
     assert len(name) <= 253 and _SUBDOMAIN.match(name), CALICO_VALIDATOR
     assert [e for rule in gnp["spec"]["egress"] for e in calico_rule_errors(rule)] == [], (case, CALICO_VALIDATOR)
@@ -215,6 +219,7 @@ def test_allow_policy_passes_api_validation(case: str, namespace: str | None, se
         warnings.simplefilter("ignore", MetadataPolicyWarning)
         allow = allow_metadata_policy(namespace, selector, **kwargs)
     assert k8s_policy_errors(allow.policy) == [], (case, K8S_VALIDATION)
+    kubernetes_validate.validate(allow.policy, K8S_VERSION, strict=True)  # the OpenAPI schema: field names, types
     assert len(allow.name) <= 63 and _SUBDOMAIN.match(allow.name), case
     for rule_name, rule in allow.offered_rules.items():
         offered = {**allow.policy, "spec": {"podSelector": {}, "egress": [rule]}}
