@@ -38,7 +38,14 @@ from lokonb.notebook.params import (
     validate,
 )
 from lokonb.notebook.project import find_root, relative, resolve_notebook
-from lokonb.notebook.runoptions import check_jobs, check_output, check_sources, check_timeout
+from lokonb.notebook.runoptions import (
+    check_jobs,
+    check_named_present,
+    check_only,
+    check_output,
+    check_sources,
+    check_timeout,
+)
 
 KILL_GRACE_S = 20.0
 BANNER_TAG = "papermill-error-cell-tag"
@@ -567,6 +574,7 @@ def run_all(
     check_set_name(parameter_set)  # before it is used in file names below (a long one raised OSError there)
     project = find_root(root)
     assert project is not None
+    only = check_only(only, list(REGISTRY))
     names = [n for n in REGISTRY if (only is None or n in only)]
     unknown = sorted(set(only or ()) - set(REGISTRY))
     if unknown:
@@ -577,5 +585,7 @@ def run_all(
         if (project / "notebooks" / f"{n}.ipynb").is_file()
         and (project / "parameters" / n / f"{parameter_set}.yaml").is_file()
     ]
+    if only is not None:  # a notebook named in --only that cannot run is an error, not a run-all that ran nothing
+        check_named_present([n for n in names if n not in present], parameter_set, project)
     reqs = [RunRequest(n, parameter_set=parameter_set, output=output, root=project) for n in present]
     return run_many(reqs, jobs=jobs)

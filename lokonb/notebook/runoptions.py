@@ -48,6 +48,41 @@ def parse_only(text: str | None) -> list[str] | None:
     return names
 
 
+def check_only(only: Any, known: list[str]) -> list[str] | None:
+    """``run_all(only=...)``: a list of notebook names (one name as a plain string is one name; it was read letter
+    by letter: "unknown notebook(s) _, a, c, ..."); an empty list is an error, as ``--only ''`` is, not a run of
+    nothing."""
+    if only is None:
+        return None
+    if isinstance(only, str):
+        only = [only]
+    if not isinstance(only, list | tuple | set | frozenset) or not all(isinstance(n, str) for n in only):
+        raise UsageError(f"run_all(): only must be a list of notebook names (known: {', '.join(known)}), "
+                         f"got {only!r:.60}")
+    if not only:
+        raise UsageError(f"run_all(): only is empty: no notebook to run (give names such as {known[0]!r}, or "
+                         "leave it out for every notebook)")
+    return list(only)
+
+
+def check_named_present(missing: list[str], parameter_set: str, project: Path) -> None:
+    """Notebooks named in ``--only`` must exist with the set: run-all skipped them and exited 0 having run
+    nothing, so a CI job passed."""
+    problems = []
+    for name in missing:
+        notebook = project / "notebooks" / f"{name}.ipynb"
+        folder = project / "parameters" / name
+        if not notebook.is_file():
+            problems.append(f"{name}: no notebook {notebook}")
+            continue
+        sets = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+        problems.append(f"{name}: no parameter set {parameter_set!r} ({folder / (parameter_set + '.yaml')}); "
+                        f"sets: {', '.join(sets) or 'none'}")
+    if problems:
+        raise UsageError("--only names notebook(s) that cannot run on --set "
+                         f"{parameter_set!r}: " + "; ".join(problems))
+
+
 def check_runs_filters(status: str | None, limit: int | None, known_statuses: list[str]) -> None:
     """``lokonb runs`` filters: a status that no run can have would print an empty table that looks like 'no runs'."""
     if status is not None and status not in known_statuses:
