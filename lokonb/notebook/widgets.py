@@ -276,6 +276,13 @@ def filter_table(
     """
     from IPython.display import HTML, display
 
+    # one column as a plain string is one column (it was read letter by letter: "no column '='"); max_rows -1 cut
+    # the last row off silently (df.head(-1)) and "5" raised a TypeError from pandas
+    if isinstance(filters, str):
+        filters = [filters]
+    if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1:
+        raise ValueError(f"filter_table: max_rows must be a whole number of rows, 1 or more (default 200), "
+                         f"got {max_rows!r:.40}")
     display_id = f"lokonb-table-{next(_COUNTER)}"
     chosen: dict[str, Any] = dict(default or {})
     kinds = _filter_kinds(df, filters, chosen)

@@ -132,6 +132,8 @@ def test_headless_shows_the_default_view_without_controls(shell: None, monkeypat
     assert _shown(out) == ["n1", "n2", "n3"]  # missing values pass no filter
     _handle, out = _run(FRAME, filters=["ns"], default={"ns": "a"})
     assert _shown(out) == ["n0", "n1"]
+    _handle, out = _run(FRAME, filters="kind", default={"kind": "svc"})  # one column as a string
+    assert _shown(out) == ["n1", "n4"]
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -140,6 +142,12 @@ def test_headless_shows_the_default_view_without_controls(shell: None, monkeypat
     ({"filters": {"ns": "range"}}, "unknown filter kind 'range'"),
     ({"filters": {"ns": "dropdown"}, "default": {"ns": ["a"]}}, "a dropdown takes one default value"),
     ({"filters": ["nope"]}, "no column 'nope'"),
+    ({"filters": "nope"}, "no column 'nope'"),  # one string is one column, not the letters n, o, p, e
+    # -1 cut the last row off silently (df.head(-1)); "5" raised a TypeError from pandas
+    ({"max_rows": -1}, "max_rows must be a whole number of rows, 1 or more"),
+    ({"max_rows": 0}, "max_rows must be a whole number of rows, 1 or more"),
+    ({"max_rows": "5"}, "max_rows must be a whole number of rows, 1 or more"),
+    ({"max_rows": True}, "max_rows must be a whole number of rows, 1 or more"),
 ])
 def test_bad_filters_are_refused(shell: None, kwargs: dict[str, object], message: str) -> None:
     with pytest.raises((ValueError, KeyError), match=message):
