@@ -160,6 +160,12 @@ def render_policies(
                 f"allow[{i}]",
                 f"unknown key(s) {sorted(unknown)}; allowed: namespace, pod_selector, mode, name, include",
             )
+        # a key written with no value (`namespace:`, `pod_selector:`) is null in YAML: a policy without a namespace
+        # went to the kubeconfig's namespace, and a null selector became {} (every pod of the namespace allowed)
+        for key, allowed in (("namespace", "a namespace name such as kube-system"),
+                             ("pod_selector", "matchLabels/matchExpressions, or {} for every pod of the namespace")):
+            if key in entry and entry[key] is None:
+                raise PolicyInputError(f"allow[{i}].{key}", f"{key} has no value (null); allowed: {allowed}")
         try:
             policy = allow_metadata_policy(
                 entry.get("namespace", ""),
