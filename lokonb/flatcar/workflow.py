@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lokonb.errors import ConfigError
 from lokonb.flatcar.diff import RenderDiff, diff_renders
 from lokonb.flatcar.errors import RenderError
 from lokonb.flatcar.render import ClusterRender, render_cluster
@@ -97,10 +98,16 @@ def render_from_file(
 
         assets = real_assets(model)
     out = Path(out_dir)
+    _check_output_dir(out)  # before <out>.previous is replaced
     previous: Path | None = Path(previous_render) if previous_render else None
     if previous is None and (out / "manifest.json").exists():
         previous = out.with_name(out.name + ".previous")
-        if previous.exists():
+        if previous.exists() or previous.is_symlink():
+            # only a copy this command made is replaced: a folder of the user's that happens to be named
+            # <out>.previous was deleted (rmtree) without a word
+            if previous.is_symlink() or not previous.is_dir() or _saved_render_problem(previous):
+                raise ConfigError(f"{previous} exists and is not an earlier render kept by lokonb: not replaced "
+                                  f"(rename or remove it, or give --out another folder); nothing written")
             shutil.rmtree(previous)
         shutil.copytree(out, previous)
     return _render_and_save(model, out, previous, external_validate=external_validate, assets=assets,
@@ -149,11 +156,30 @@ def render_notebook(
                             assets=assets, snippets=snippets, ignition_version=ignition_version)
 
 
-def _check_output_dir(out: Path) -> None:
-    from lokonb.errors import ConfigError
+def _saved_render_problem(directory: Path) -> str | None:
+    """Why ``directory/manifest.json`` is not one lokonb wrote (None when it is): a JSON object with a
+    cluster_name and a roles mapping."""
+    import json
 
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text("utf-8"))
+    except OSError as exc:
+        return f"manifest.json unreadable: {exc.strerror or exc}"
+    except ValueError:
+        return "manifest.json is not JSON"
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("roles"), dict) or "cluster_name" not in manifest:
+        return "manifest.json has no cluster_name and roles"
+    return None
+
+
+def _check_output_dir(out: Path) -> None:
     if out.exists() and not out.is_dir():  # mkdir would raise a bare FileExistsError in the notebook
         raise ConfigError(f"output_dir: {out} exists and is not a directory; give a directory (created if missing)")
+    # a render writes manifest.json and summary.json: one of another tool's was overwritten silently
+    problem = (out / "manifest.json").exists() and _saved_render_problem(out)
+    if problem:
+        raise ConfigError(f"{out} holds a manifest.json that lokonb did not write ({problem}): not replaced (give "
+                          "an empty or new folder, or remove that file); nothing written")
 
 
 def _render_and_save(model: Any, out: Path, previous: Path | None, *, external_validate: bool,
@@ -163,8 +189,6 @@ def _render_and_save(model: Any, out: Path, previous: Path | None, *, external_v
     A ``RenderError`` comes back as a RenderRun carrying its findings, never raised.
     """
     import time
-
-    from lokonb.errors import ConfigError
 
     _check_output_dir(out)
     start = time.perf_counter()
