@@ -267,9 +267,31 @@ def default_redactor() -> Redactor:
     return _PROCESS_REDACTOR[0]
 
 
+def secret_values(values: Iterable[Any]) -> list[str]:
+    """The strings of :func:`register_secret`'s arguments: a list/tuple/set of them is flattened and bytes are
+    decoded (both were skipped without a word, so the secret was printed unredacted); None (an unset variable) is
+    nothing to hide; any other kind is an error naming it."""
+    out: list[str] = []
+    for i, value in enumerate(values):
+        items = value if isinstance(value, list | tuple | set | frozenset) else [value]
+        for item in items:
+            if isinstance(item, bytes | bytearray):
+                item = bytes(item).decode("utf-8", "replace")
+            if item is None:
+                continue
+            if not isinstance(item, str):
+                from lokonb.notebook.exceptions import UsageError
+
+                raise UsageError(f"register_secret(): argument {i + 1} must be the secret text (str, bytes, or a "
+                                 f"list of them), got {type(item).__name__}; nothing registered from it")
+            out.append(item)
+    return out
+
+
 def register_secret(*values: str) -> None:
-    """Tell the scrubber about secret values the library loaded (e.g. a kubeconfig token)."""
-    default_redactor().add(values)
+    """Tell the scrubber about secret values the library loaded (e.g. a kubeconfig token); values shorter than
+    8 characters are not scrubbed (they would mask ordinary words)."""
+    default_redactor().add(secret_values(values))
 
 
 def scrub(text: str) -> str:

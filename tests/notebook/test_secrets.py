@@ -164,3 +164,30 @@ def test_known_values_and_keys() -> None:
     assert red.text("x supersecretvalue1 y") == f"x {MASK} y"
     assert red.text(base64.b64encode(b"supersecretvalue1").decode()) == MASK
     assert red.value({"db_password": "abc", "n": 1}) == {"db_password": MASK, "n": 1}
+
+
+# register_secret() given its secrets in another form (round 6 of the bad-input sweep): a list or bytes was skipped
+# without a word, so the token was printed unredacted
+@pytest.mark.parametrize("args,secret", [
+    (("strtoken-dddd4444",), "strtoken-dddd4444"),
+    ((["listtoken-aaaa1111", "listtoken-bbbb2222"],), "listtoken-bbbb2222"),
+    ((("tupletoken-eeee5555",),), "tupletoken-eeee5555"),
+    ((b"bytestoken-cccc3333",), "bytestoken-cccc3333"),
+    ((None, "aftertoken-ffff6666"), "aftertoken-ffff6666"),
+])
+def test_register_secret_forms(monkeypatch: pytest.MonkeyPatch, args: tuple, secret: str) -> None:
+    from lokonb.notebook import redact
+
+    monkeypatch.setattr(redact, "_PROCESS_REDACTOR", [Redactor()])
+    redact.register_secret(*args)
+    assert redact.scrub(f"token {secret} end") == f"token {MASK} end"
+
+
+@pytest.mark.parametrize("args", [(5,), (["ok-token-12345678", 5],), ({"token": "x"},)])
+def test_register_secret_other_kinds_are_named(monkeypatch: pytest.MonkeyPatch, args: tuple) -> None:
+    from lokonb.notebook import redact
+    from lokonb.notebook.exceptions import UsageError
+
+    monkeypatch.setattr(redact, "_PROCESS_REDACTOR", [Redactor()])
+    with pytest.raises(UsageError, match="register_secret\\(\\): argument 1 must be the secret text"):
+        redact.register_secret(*args)
