@@ -166,6 +166,8 @@ def record(name: str, value: Any, *, summary: bool = False, label: str | None = 
 
 def record_file(name: str, path: str | Path) -> Path:
     """Copy ``path`` into ``<run dir>/files/`` (headless runs) and record its path under ``name``."""
+    if not isinstance(name, str) or not _NAME.match(name):  # before anything is copied
+        raise RecordError(f"result name {name!r} is not an identifier")
     source = Path(path)
     if not source.is_file():
         raise RecordError(f"record_file({name!r}): {source} is not a file")
@@ -175,14 +177,18 @@ def record_file(name: str, path: str | Path) -> Path:
     if run_dir:
         files = Path(run_dir) / "files"
         files.mkdir(parents=True, exist_ok=True)
-        target = files / source.name
+        file_name = source.name
+        # two files of one name (render/a/manifest.json, render/b/manifest.json): the second overwrote the first,
+        # so the first result showed the second's content; it now gets a name of its own
+        taken = {e["value"] for n, e in RECORDED.items() if e.get("kind") == "file" and n != name}
+        if f"files/{file_name}" in taken:
+            file_name = f"{name}-{source.name}"
+        target = files / file_name
         shutil.copyfile(source, target)
-        rel = f"files/{source.name}"
+        rel = f"files/{file_name}"
     from IPython.display import display
 
     entry = {"name": name, "kind": "file", "value": rel, "label": None, "summary": False}
-    if not _NAME.match(name):
-        raise RecordError(f"result name {name!r} is not an identifier")
     RECORDED[name] = entry
     display({RESULT_MIME: entry, "text/plain": f"recorded file {name}: {rel}"}, raw=True)
     return target
