@@ -6,7 +6,10 @@ Cells are parsed with ``ast`` (never regex-parsed Python). Every problem names t
 from __future__ import annotations
 
 import ast
+import os
 import re
+import stat
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -144,16 +147,33 @@ def _schema_why(exc: Any) -> str:
     return " ".join(str(getattr(exc, "message", exc)).split())[:160]
 
 
-def lint_notebook(path: Path, *, fix: bool = False, name: str | None = None) -> list[str]:
-    """Problems of one notebook (``file: cell N: rule ...``); with ``fix`` strip what R2.6 forbids first."""
+def write_notebook(nb: Any, path: Path) -> None:
+    """Write ``nb`` over ``path`` through a temporary file and a rename: nbformat truncates the notebook first, so a
+    ``lokonb run`` reading it meanwhile (or an interrupted fix) found an empty or half-written notebook. The file's
+    mode is kept, and a symlink's target is written (the link stays a link)."""
     import nbformat
 
+    target = Path(path).resolve()
+    mode = stat.S_IMODE(target.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            nbformat.write(nb, fh)
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def lint_notebook(path: Path, *, fix: bool = False, name: str | None = None) -> list[str]:
+    """Problems of one notebook (``file: cell N: rule ...``); with ``fix`` strip what R2.6 forbids first."""
     nb, problem = read_notebook(path)
     if nb is None:
         return [f"{path}: not a readable notebook: {problem}"]
     repeated = _repeated_ids(path)
     if fix and (strip(nb) or repeated):  # nbformat gave the repeated ids new values when it read the file
-        nbformat.write(nb, path)
+        write_notebook(nb, path)
     problems: list[str] = []
     f = str(path)
     if not fix:
@@ -267,8 +287,6 @@ def lint_paths(paths: Sequence[str], *, fix: bool = False, root: str | None = No
 
 def sync_notebooks(root: str | None = None) -> list[str]:
     """Rewrite every registered notebook's parameters cell from its schema (idempotent)."""
-    import nbformat
-
     from lokonb.notebook.cellgen import parameters_source
     from lokonb.notebook.project import find_root
     from lokonb.notebook.schemas import REGISTRY
@@ -294,6 +312,6 @@ def sync_notebooks(root: str | None = None) -> list[str]:
             out.append(f"{name}: unchanged")
             continue
         cells[0].source = text
-        nbformat.write(nb, path)
+        write_notebook(nb, path)
         out.append(f"{name}: parameters cell rewritten")
     return out
