@@ -136,6 +136,13 @@ def parameter_form(
         if validated is None:
             return None
         path = root / "parameters" / schema.notebook / f"{name}.yaml"
+        # a set the user wrote by hand (live-audit.yaml, with its comments) was replaced silently; one this form or
+        # `lokonb params --format yaml` wrote (its first line is commented_set's header) is saved over
+        if path.is_file() and not _written_by_form(path, schema.notebook):
+            message.value = (f"<span style='color:#c62828'>not saved: {html.escape(str(path))} exists and was not "
+                             "written by this form (its comments and layout would be lost): give another name, or "
+                             "remove that file first</span>")
+            return None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(commented_set(schema, validated.literals), encoding="utf-8")
@@ -248,6 +255,16 @@ def _options(series: Any, wanted: Sequence[Any]) -> list[tuple[str, Any]]:
     values = sorted(series.dropna().unique(), key=str)
     values += [v for v in wanted if v is not None and v not in values]
     return [(str(v), v) for v in values]
+
+
+def _written_by_form(path: Path, notebook: str) -> bool:
+    """Whether the set file at ``path`` starts with the header :func:`commented_set` writes."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            first = fh.readline()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first.startswith(f"# Parameter set for {notebook}: save as parameters/{notebook}/")
 
 
 def filter_table(

@@ -82,3 +82,33 @@ def test_form_save_reports_write_problems_in_the_form(tmp_path: Path, case: str,
     path = form.save()  # raised OSError before: lost in the button callback, the form said nothing
     assert expected in form.message.value
     assert (path is not None) == (case == "writable")
+
+
+# round 6: Save over an existing set replaced a hand-written one (comments and all) without a word
+HAND_WRITTEN = "# nightly audit of the prod cluster, see the runbook\nsource: live\naction: audit\n"
+
+
+@pytest.mark.parametrize("case,existing,saved", [
+    ("hand-written set", HAND_WRITTEN, False),
+    ("empty file", "", False),
+    ("not UTF-8", "\udcff", False),
+    ("set written by the form", None, True),  # None: saved by the form once, then saved again
+    ("no file yet", "absent", True),
+])
+def test_form_save_keeps_sets_it_did_not_write(tmp_path: Path, case: str, existing: str | None, saved: bool) -> None:
+    path = tmp_path / "parameters" / "metadata_access" / "nightly.yaml"
+    path.parent.mkdir(parents=True)
+    form = _form(tmp_path)
+    form.save_name.value = "nightly"
+    if existing is None:
+        assert form.save() == path
+    elif existing != "absent":
+        path.write_bytes(existing.encode("utf-8", "surrogateescape"))
+    before = path.read_bytes() if path.exists() else None
+    result = form.save()
+    assert (result is not None) == saved
+    if saved:
+        assert path.read_text("utf-8").startswith("# Parameter set for metadata_access")
+    else:
+        assert path.read_bytes() == before
+        assert "exists and was not written by this form" in form.message.value
