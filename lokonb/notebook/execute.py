@@ -285,6 +285,8 @@ def run(
     ``show_input``, ``log_output``, ``root``, ``schema``, ``extra_env``) mirror the CLI. On failure all
     artefacts are written, then :class:`RunFailed` is raised unless ``raise_on_failure`` is false.
     """
+    if not isinstance(raise_on_failure, bool):  # "no" is true: a failed run raised where a result was asked for
+        raise UsageError(f"run(): raise_on_failure must be True or False, got {raise_on_failure!r:.40}")
     req = RunRequest(
         notebook,
         parameter_set,

@@ -120,3 +120,12 @@ def check_sources(req: Any) -> None:
     for flag in ("report", "show_input", "log_output"):
         if not isinstance(getattr(req, flag), bool):
             raise UsageError(f"run(): {flag} must be True or False, got {getattr(req, flag)!r:.40}")
+    # kernel=5 failed inside papermill (environment_error, after a run directory was made); extra_env {"A": 5}
+    # raised a bare TypeError from subprocess and left an empty run directory behind
+    if req.kernel is not None and (not isinstance(req.kernel, str) or not req.kernel.strip()):
+        raise UsageError(f"run(): kernel must be a Jupyter kernel name such as 'python3' (or None), "
+                         f"got {req.kernel!r:.40}")
+    env = req.extra_env
+    if not isinstance(env, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
+        raise UsageError(f"run(): extra_env must be a mapping of environment variable name to text, e.g. "
+                         f"{{'AWS_PROFILE': 'ops'}}, got {env!r:.60}")

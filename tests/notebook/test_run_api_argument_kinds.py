@@ -28,6 +28,13 @@ CASES = [
     ({"yaml_text": {"action": "audit"}}, "yaml_text must be YAML text or a list of YAML texts (-y)"),
     ({"report": "no"}, "report must be True or False, got 'no'"),
     ({"show_input": 1}, "show_input must be True or False, got 1"),
+    # round 6: kernel=5 failed inside papermill after the run directory was made; extra_env values not text raised a
+    # bare TypeError from subprocess and left an empty run directory; raise_on_failure="no" was true
+    ({"kernel": 5}, "kernel must be a Jupyter kernel name such as 'python3'"),
+    ({"kernel": " "}, "kernel must be a Jupyter kernel name"),
+    ({"extra_env": {"A": 5}}, "extra_env must be a mapping of environment variable name to text"),
+    ({"extra_env": [("A", "b")]}, "extra_env must be a mapping of environment variable name to text"),
+    ({"raise_on_failure": "no"}, "raise_on_failure must be True or False, got 'no'"),
 ]
 
 
