@@ -7,11 +7,13 @@ machines.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lokonb.aws.errors import AwsInputError
 from lokonb.errors import OperationFailed
 
 
@@ -33,12 +35,25 @@ def _frame(nodes: list[Any]):
     return pd.DataFrame(rows, columns=["node", "ready", "reason", "message"])
 
 
+def _check_seconds(**values: Any) -> None:
+    """Timeouts of 0 or more seconds and an interval above 0: "300" raised a TypeError from the clock arithmetic
+    (ready_timeout only after the nodes were listed), a negative interval a ValueError from time.sleep, and 0 polled
+    the API server without a pause."""
+    for name, value in values.items():
+        low = 0 if name.endswith("timeout") else None
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if not ok or (value < 0 if low == 0 else value <= 0):
+            allowed = "0 or more" if low == 0 else "more than 0"
+            raise AwsInputError(f"wait_for_nodes(): {name} must be a number of seconds, {allowed}, got {value!r:.40}")
+
+
 def wait_for_nodes(result: Any = None, *, config: Any = None, kubeconfig: str | None = None,
                    list_timeout: float = 300, ready_timeout: float = 600, interval: float = 10,
                    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
                    ) -> NodesStatus:
     """Wait for every node of the cluster to be Ready; ``result`` is an ``ApplyResult`` (or give ``config`` and
     ``kubeconfig``). Raises :class:`OperationFailed` on timeout with the node table in the message."""
+    _check_seconds(list_timeout=list_timeout, ready_timeout=ready_timeout, interval=interval)
     if result is not None:
         config = config or result.plan.build.config
         kubeconfig = kubeconfig or result.kubeconfig_path

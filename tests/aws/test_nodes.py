@@ -50,3 +50,22 @@ def test_unreachable_api_and_embedded_skip(tmp_path, real_cfg, make_config):
         wait_for_nodes(config=real_cfg, kubeconfig=str(kc), list_timeout=0.0, interval=0.01)
     emb = make_config(aws={"endpoint": "embedded"})
     assert wait_for_nodes(config=emb).message == "skipped: the embedded AWS runs no machines"
+
+
+# round 6 of the bad-input sweep: "300" raised a TypeError from the clock arithmetic (ready_timeout only after the
+# nodes were listed), interval -1 a ValueError from time.sleep, interval 0 polled the API server without a pause
+@pytest.mark.parametrize("kwargs,fragment", [
+    ({"list_timeout": "300"}, "list_timeout must be a number of seconds, 0 or more, got '300'"),
+    ({"ready_timeout": "600"}, "ready_timeout must be a number of seconds, 0 or more, got '600'"),
+    ({"ready_timeout": -1}, "ready_timeout must be a number of seconds, 0 or more"),
+    ({"list_timeout": float("inf")}, "list_timeout must be a number of seconds"),
+    ({"interval": 0}, "interval must be a number of seconds, more than 0, got 0"),
+    ({"interval": -1}, "interval must be a number of seconds, more than 0"),
+    ({"interval": True}, "interval must be a number of seconds"),
+])
+def test_wrong_seconds_are_named_before_any_call(tmp_path, real_cfg, kwargs, fragment):
+    from lokonb.aws.errors import AwsInputError
+
+    with pytest.raises(AwsInputError) as ei:
+        wait_for_nodes(config=real_cfg, kubeconfig=str(tmp_path / "missing-kc"), **kwargs)
+    assert fragment in str(ei.value)
