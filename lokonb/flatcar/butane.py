@@ -20,7 +20,7 @@ import yaml
 
 from lokonb.flatcar.clc_sections import parse_semver
 from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
-from lokonb.flatcar.errors import require_flag
+from lokonb.flatcar.errors import require_files_dir, require_flag
 from lokonb.flatcar.gopath import go_abs, go_join
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
@@ -1143,6 +1143,7 @@ def translate_butane(
     """
     require_flag(strict, "translate_butane", "strict")
     require_flag(auto_compress, "translate_butane", "auto_compress")
+    require_files_dir(files_dir, "translate_butane")
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     r = Report()

@@ -19,7 +19,7 @@ from typing import Any
 from lokonb.flatcar import clc_sections as sec
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
 from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
-from lokonb.flatcar.errors import require_flag
+from lokonb.flatcar.errors import require_files_dir, require_flag
 from lokonb.flatcar.ign2checks import check_config, check_output
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
@@ -1156,6 +1156,7 @@ def translate_clc(
     :func:`boot_conversion_warnings`).
     """
     require_flag(strict, "translate_clc", "strict")
+    require_files_dir(files_dir, "translate_clc")
     return _translate_clc(text, platform, files_dir, strict, boot_check=True)
 
 

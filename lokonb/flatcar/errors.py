@@ -48,6 +48,16 @@ def require_flag(value: object, function: str, name: str) -> bool:
     return value
 
 
+def require_files_dir(value: object, function: str) -> None:
+    """``files_dir``: a directory path or None (5 raised a bare TypeError from os.path when a snippet named a
+    ``local:`` file)."""
+    import os
+
+    if value is not None and not isinstance(value, str | os.PathLike):
+        raise InputTypeError(f"{function}(): files_dir must be a directory path (str or Path), got "
+                             f"{type(value).__name__}")
+
+
 class TemplateError(LokonbError):
     """A node template could not be filled (unknown variable, multi-line value inside a string...)."""
 

@@ -35,6 +35,10 @@ CASES = [
     (lambda: flatcar.translate(BUTANE, auto_compress="no"), "translate(): auto_compress must be True or False"),
     (lambda: flatcar.translate_butane(BUTANE, strict="false"), "translate_butane(): strict must be True or False"),
     (lambda: flatcar.translate_clc("storage: {}\n", strict="no"), "translate_clc(): strict must be True or False"),
+    # round 6: files_dir=5 raised a bare TypeError from os.path (translate() already named it)
+    (lambda: flatcar.translate_butane(BUTANE, files_dir=5), "translate_butane(): files_dir must be a directory path"),
+    (lambda: flatcar.translate_clc("storage: {}\n", files_dir=5),
+     "translate_clc(): files_dir must be a directory path"),
     (lambda: flatcar.validate_config({"ignition": {"version": "3.3.0"}}, strict="no"),
      "validate_config(): strict must be True or False, got 'no'"),
 ]
