@@ -41,6 +41,9 @@ def to_json(config: Any, *, style: str = "ct", pretty: bool = False) -> bytes:
     """Go-compatible bytes. ``style="ct"`` adds a trailing newline only when pretty; ``"butane"`` always."""
     if style not in ("ct", "butane"):
         raise ValueError(f"unknown JSON style {style!r}: use 'ct' or 'butane'")
+    from lokonb.flatcar.errors import require_flag
+
+    require_flag(pretty, "to_json", "pretty")  # "no" was true: indented bytes where compact ones were asked for
     text = dumps(config, pretty=pretty)
     if pretty or style == "butane":
         text += "\n"

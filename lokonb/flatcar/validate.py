@@ -693,6 +693,9 @@ def run_ignition_validate(
     A missing binary yields one info finding (or :class:`FileNotFoundError` with ``required=True``).
     A rejected version (``couldn't parse config``) is an error finding.
     """
+    from lokonb.flatcar.errors import require_flag
+
+    require_flag(required, "run_ignition_validate", "required")  # "no" was true: a missing binary raised
     if isinstance(json_bytes, str):
         json_bytes = json_bytes.encode("utf-8")
     exe = binary or ignition_validate_binary()

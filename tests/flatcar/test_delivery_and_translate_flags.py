@@ -39,6 +39,9 @@ CASES = [
     (lambda: flatcar.translate_butane(BUTANE, files_dir=5), "translate_butane(): files_dir must be a directory path"),
     (lambda: flatcar.translate_clc("storage: {}\n", files_dir=5),
      "translate_clc(): files_dir must be a directory path"),
+    (lambda: flatcar.to_json({"a": 1}, pretty="no"), "to_json(): pretty must be True or False, got 'no'"),
+    (lambda: flatcar.run_ignition_validate(b"{}", required="no"),
+     "run_ignition_validate(): required must be True or False, got 'no'"),
     (lambda: flatcar.validate_config({"ignition": {"version": "3.3.0"}}, strict="no"),
      "validate_config(): strict must be True or False, got 'no'"),
 ]
@@ -59,3 +62,5 @@ def test_real_flags_still_decide() -> None:
     d = flatcar.plan_delivery(SECRET_NODE, bucket="b", prefix="p/")
     assert d.mode == "s3" and d.source.startswith("s3://b/p/")
     assert flatcar.translate(BUTANE, strict=True, auto_compress=False).config is not None
+    assert flatcar.to_json({"a": 1}, pretty=False) == b'{"a":1}'
+    assert flatcar.to_json({"a": 1}, pretty=True) == b'{\n  "a": 1\n}\n'
