@@ -139,6 +139,17 @@ class RenderedPolicies:
         return pd.DataFrame(rows, columns=["kind", "namespace", "name", "what"])
 
 
+def _check_allow_list(allow: Any) -> None:
+    """``allow`` is a list of entries: one entry written without its "- " (a mapping) was read key by key and
+    refused as "allow[0]: must be a mapping", which it is; a string was read letter by letter."""
+    if isinstance(allow, Mapping):
+        raise PolicyInputError("allow", "must be a list of entries, got one mapping: write it as a list item "
+                                        "(- namespace: ...), or [{...}] in Python")
+    if isinstance(allow, str | bytes) or not isinstance(allow, Sequence):
+        raise PolicyInputError("allow", f"must be a list of entries (mappings with namespace and pod_selector), "
+                                        f"got {type(allow).__name__}")
+
+
 def render_policies(
     blocked_cidrs: Sequence[str], allow: Sequence[Mapping[str, Any]] = ()
 ) -> RenderedPolicies:
@@ -151,6 +162,7 @@ def render_policies(
         warnings.simplefilter("always")
         objects = [render_block_policy(blocked_cidrs)]
     out = RenderedPolicies(objects, [str(w.message) for w in caught])
+    _check_allow_list(allow)
     for i, entry in enumerate(allow):
         if not isinstance(entry, Mapping):
             raise PolicyInputError(f"allow[{i}]", "must be a mapping with namespace and pod_selector")
@@ -191,6 +203,10 @@ def policy_issues(blocked_cidrs: Sequence[str], allow: Sequence[Any]) -> list[tu
         normalize_cidrs(blocked_cidrs)
     except PolicyInputError as exc:
         problems.append((exc.field, exc.message.split(": ", 1)[-1]))
+    try:
+        _check_allow_list(allow)
+    except PolicyInputError as exc:
+        return [*problems, (exc.field, exc.message.split(": ", 1)[-1])]
     for i, entry in enumerate(allow):
         try:
             render_policies(DEFAULT_BLOCKED_CIDRS, [entry])

@@ -41,3 +41,17 @@ def test_pre_kernel_check_reports_it(entry: dict, field: str, fragment: str) -> 
 def test_written_values_still_render(entry: dict, selector: dict) -> None:
     policy = render_policies(BLOCKED, [entry]).objects[1]
     assert policy["metadata"]["namespace"] == "kube-system" and policy["spec"]["podSelector"] == selector
+
+
+# an entry written without its "- " is one mapping: it was read key by key and refused as "allow[0]: must be a
+# mapping" (which it is); a string was read letter by letter
+@pytest.mark.parametrize("allow,fragment", [
+    ({"namespace": "kube-system", "pod_selector": SEL}, "must be a list of entries, got one mapping"),
+    ("kube-system", "must be a list of entries (mappings with namespace and pod_selector), got str"),
+    (5, "got int"),
+])
+def test_allow_that_is_not_a_list_is_named(allow: object, fragment: str) -> None:
+    with pytest.raises(PolicyInputError) as exc:
+        render_policies(BLOCKED, allow)  # type: ignore[arg-type]
+    assert exc.value.field == "allow" and fragment in str(exc.value)
+    assert [f for f, _m in policy_issues(BLOCKED, allow)] == ["allow"]  # type: ignore[arg-type]
