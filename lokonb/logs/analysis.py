@@ -382,7 +382,7 @@ class _SourceRun:
             if k in cut_at and F.is_cut_listing(raw):
                 unparsed_rows.append((self.lineno, F.CUT_LISTING_REASON, raw))
                 continue
-            if raw[:1] == b"\x00":
+            if raw[:1] == b"\x00" and not self.unwrapper.in_binary_value():
                 raw = self._nul_hole(raw)
             res, start_line = self.unwrapper.unwrap(raw, self.lineno)
             for ev in res.events or (res,):  # several events on one line: each a line at that line number

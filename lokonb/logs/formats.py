@@ -74,6 +74,11 @@ VERBOSE_HEAD_RE = re.compile(
     rb"^[A-Z][a-z]{2} (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? ([A-Za-z][\w+\-]{1,5}) \[s="
 )
 _JOURNAL_FIELD_RE = re.compile(rb"^ *([A-Z0-9_]{1,64})=(.*)$", re.S)
+#: a field name alone on its line in ``journalctl -o export``: its value is binary (it holds a newline or a control
+#: byte): a little-endian 64-bit length, the bytes, then a newline; the bytes may span lines
+_JOURNAL_BINARY_FIELD_RE = re.compile(rb"^[A-Z0-9_]{1,64}$")
+#: a binary value longer than this is no journal field (a damaged or other file): its bytes read so far are kept
+JOURNAL_BINARY_MAX = 1 << 24
 
 
 def is_journal_entry_start(raw: bytes) -> bool:
@@ -89,8 +94,12 @@ class JournalEntry:
     head: bytes | None = None
     fields: dict[bytes, bytes] = field(default_factory=dict)
     last: bytes | None = None
+    binary: bytearray | None = None  # the binary value being read (export format), its length first
 
     def add(self, raw: bytes) -> None:
+        if self.head is None and _JOURNAL_BINARY_FIELD_RE.match(raw) is not None:
+            self.last, self.binary = raw, bytearray()
+            return
         m = VERBOSE_HEAD_RE.match(raw)
         if m is not None:
             self.head = raw
@@ -103,9 +112,34 @@ class JournalEntry:
             # a message of several lines goes on, indented
             self.fields[self.last] += b"\n" + raw.strip()
 
+    def take_binary(self, raw: bytes) -> bool:
+        """One line of a binary value: the line ends inside it are its newlines; done when its length is read.
+        False when the value ended short before this line (a CR before a line end was normalised away): the line
+        is the entry's next field, not the value's."""
+        b = self.binary
+        assert b is not None
+        had = len(b)
+        if b:
+            b += b"\n"
+        b += raw
+        if len(b) < 8:
+            return True
+        n = int.from_bytes(b[:8], "little")
+        if len(b) < 8 + n and n <= JOURNAL_BINARY_MAX:
+            return True
+        short = 8 <= had < 8 + n < len(b)
+        if self.last not in self.fields:
+            self.fields[self.last] = bytes(b[8:had] if short else b[8 : 8 + n])  # type: ignore[index]
+        self.binary = None
+        return not short
+
     def result(self) -> tuple[Unwrapped, int]:
         f = self.fields
+        if self.binary is not None and self.last not in f and len(self.binary) > 8:
+            f[self.last] = bytes(self.binary[8:])  # type: ignore[index]  # cut short: what was read
         text = f.get(b"MESSAGE", self.head or b"")
+        if b"\x1b" in text:
+            text = strip_ansi(text)  # a binary value is read as it is written: its colour codes go now
         key = b" ".join(f[k] for k in (b"_HOSTNAME", b"SYSLOG_IDENTIFIER") if k in f) or None
         for k in (b"_SOURCE_REALTIME_TIMESTAMP", b"__REALTIME_TIMESTAMP"):
             ns = _epoch_ns(int(f[k])) if f.get(k, b"").isdigit() and len(f[k]) < 20 else None
@@ -564,9 +598,13 @@ class Unwrapper:
     #: message, all JSON, is printed with ``json.dumps(indent=4)`` on the lines after its ``<time> <log stream>`` head
     cw_doc: list[Any] | None = None
 
+    def in_binary_value(self) -> bool:
+        """The next line is bytes of a binary journal field (its length may start with NUL, it may hold ESC)."""
+        return self.entry is not None and self.entry.binary is not None
+
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         """Strip the wrapper of one physical line; returns the result and the line number where it started."""
-        if b"\x1b" in raw:
+        if b"\x1b" in raw and not self.in_binary_value():
             raw = strip_ansi(raw)  # terminal colour codes (stern, logrus and zap console output)
         if self.fmt == "csv":
             return self._csv(raw, lineno)
@@ -637,12 +675,17 @@ class Unwrapper:
         """An entry of ``journalctl -o verbose`` or ``-o export`` spans lines (a head, then ``KEY=value`` fields):
         it is one line of its MESSAGE, at the line where the entry starts; its other lines are its fragments."""
         out: tuple[Unwrapped, int] = (Unwrapped(None, fmt="syslog"), lineno)
-        if is_journal_entry_start(raw) and (self.entry is None or self.entry.fields):
+        if (is_journal_entry_start(raw) and (self.entry is None or self.entry.fields)
+                and (self.entry is None or self.entry.binary is None)):
             if self.entry is not None:
                 out = self.entry.result()
             self.entry = JournalEntry(lineno)
         if self.entry is None:  # a line between export entries
             return Unwrapped(raw, fmt="syslog"), lineno
+        if self.entry.binary is not None and self.entry.take_binary(raw):
+            # inside a binary value: its bytes, whatever they look like
+            self.mix["syslog"] = self.mix.get("syslog", 0) + 1
+            return out
         if not raw.strip():
             # the blank line ending an export entry
             out, self.entry = self.entry.result(), None

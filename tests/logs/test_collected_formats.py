@@ -960,3 +960,35 @@ def test_interleaved_writers_do_not_depend_on_the_block_size(tmp_path, monkeypat
 ])
 def test_k0s_supervisor_relays_only_its_childrens_lines(line, relayed):
     assert F.k0s_supervised(line.encode()) == relayed
+
+
+def _binary_field(name: bytes, value: bytes) -> bytes:
+    return name + b"\n" + len(value).to_bytes(8, "little") + value + b"\n"
+
+
+def _export_entry(us: int, message: bytes) -> bytes:
+    return (f"__CURSOR=s=8c41d07e;i={us}\n__REALTIME_TIMESTAMP={us}\n_HOSTNAME=cp-1\n".encode()
+            + _binary_field(b"MESSAGE", message) + b"SYSLOG_IDENTIFIER=kube-apiserver\n\n")
+
+
+# `journalctl -o export` writes a value with a control byte or a newline as a binary field: the bytes are the value,
+# whatever they hold (colour codes, a line of NULs, a line that looks like an entry start or a blank line)
+BINARY_VALUES = {
+    "colour-codes": (PANIC.replace("Observed", "\x1b[31mObserved\x1b[0m").encode(), "Observed a panic:", 1),
+    "length-256-starts-with-nul": ((PANIC + " " + "x" * (255 - len(PANIC))).encode(), "Observed a panic:", 1),
+    "entry-start-and-blank-line-inside": ((PANIC + "\n__CURSOR=s=1\n\n" + "goroutine 1 [running]:").encode(),
+                                          "Observed a panic:", 4),
+}
+
+
+@pytest.mark.parametrize("name", list(BINARY_VALUES))
+def test_journal_export_binary_fields(tmp_path, name):
+    value, start, n_lines = BINARY_VALUES[name]
+    data = _export_entry(1700000000401998, value) + _export_entry(1700000000402117, TLS.encode() + b"\r")
+    _, src, rec = _run(tmp_path, data)
+    assert src["format"] == "syslog" and int(src["unparsed"]) == 0
+    assert list(rec["severity"]) == ["E", "I"] and rec.loc[0, "message"].startswith(start)
+    assert "\x1b" not in rec.loc[0, "message"]  # colour codes are dropped from the text, after the value is read
+    assert list(rec["n_lines"]) == [n_lines, 1] and rec.loc[1, "family"] == "tls_handshake_eof"
+    assert rec.loc[1, "lineno"] == data[: data.index(b"i=1700000000402117")].count(b"\n") + 1
+
