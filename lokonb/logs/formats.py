@@ -1983,6 +1983,8 @@ def _csv_time(value: str) -> int | None:
             month = None if m is None else MONTHS.get(m.group(1)) or _FULL_MONTHS.get(m.group(1))
             if month is not None:
                 return _ts_groups_ns((m.group(3), str(month), m.group(2), *m.group(4, 5, 6), m.group(7) or "", "Z"))
+    if value[-4:] in (" UTC", " GMT"):
+        value = value[:-4] + "Z"  # BigQuery's TIMESTAMP as text (a Cloud Logging sink's table saved as CSV)
     value = value.replace(" ", "T", 1)
     return parse_ts_ns(value) or parse_ts_ns(value + "Z")
 

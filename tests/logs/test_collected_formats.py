@@ -992,3 +992,14 @@ def test_journal_export_binary_fields(tmp_path, name):
     assert list(rec["n_lines"]) == [n_lines, 1] and rec.loc[1, "family"] == "tls_handshake_eof"
     assert rec.loc[1, "lineno"] == data[: data.index(b"i=1700000000402117")].count(b"\n") + 1
 
+
+@pytest.mark.parametrize(("value", "want"), [
+    ("2024-05-02 09:20:11.532000 UTC", "2024-05-02T09:20:11.532Z"),  # BigQuery's TIMESTAMP text
+    ("2024-05-02 09:20:13 UTC", "2024-05-02T09:20:13Z"),
+    ("2024-05-02 09:20:13.5 GMT", "2024-05-02T09:20:13.5Z"),
+    ("2024-05-02 09:20:13 CEST", None),  # a zone name we cannot read is no time, never read as UTC
+])
+def test_csv_times_with_a_utc_suffix(value, want):
+    got = F._csv_time(value)
+    assert got == (None if want is None else pd.Timestamp(want).value)
+
