@@ -1857,6 +1857,9 @@ def _cloudwatch(raw: bytes) -> Unwrapped | None:
 #: (pod, host); names are matched case-folded, whole or by their last dotted part (``_source.log``)
 #: Azure Monitor's container tables: ``LogMessage`` (ContainerLogV2), ``LogEntry`` (ContainerLog)
 CSV_TEXT_COLUMNS = ("message", "log", "line", "textpayload", "_raw", "log_s", "msg_s", "logmessage", "logentry")
+#: Kibana's CSV of a search without selected fields: the whole document as JSON in ``_source`` (read as a
+#: collector's record, its line under ``log`` or ``message``); a line column named as well is taken first
+CSV_DOCUMENT_COLUMNS = ("_source",)
 #: Sumo Logic's data forwarding to S3 (``messageId,sourceName,sourceHost,…,messageTime,receiptTime,…,message``,
 #: the times in epoch ms) and its search export (``_messagetime``, ``_sourcehost``, ``_raw``)
 CSV_TIME_COLUMNS = ("@timestamp", "timestamp", "time", "_time", "timegenerated", "timegenerated [utc]", "date",
@@ -1941,7 +1944,7 @@ def csv_header(raw: bytes) -> CsvColumns | None:
         want = {w.replace("_", "") for w in wanted}
         return [i for i, k in enumerate(keys) if k in want or k.rsplit(".", 1)[-1].lstrip("@") in want]
 
-    text = find(CSV_TEXT_COLUMNS)
+    text = find(CSV_TEXT_COLUMNS) or [i for i, n in enumerate(names) if n.strip() in CSV_DOCUMENT_COLUMNS]
     if not text:
         return None
     time = find(CSV_TIME_COLUMNS)

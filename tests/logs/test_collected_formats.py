@@ -1003,3 +1003,8 @@ def test_csv_times_with_a_utc_suffix(value, want):
     got = F._csv_time(value)
     assert got == (None if want is None else pd.Timestamp(want).value)
 
+
+def test_a_source_column_is_the_line_only_without_a_line_column():
+    assert F.csv_header(b'"@timestamp","_source"').text == 1
+    assert F.csv_header(b"@timestamp,_source,message").text == 2
+    assert F.csv_header(b"@timestamp,source") is None
