@@ -515,6 +515,7 @@ class _SourceRun:
         sev_forced: dict[int, int] = {}  # severity of header-less records that have a level (INFO[0012] …)
         verbosity: dict[int, int] = {}
         inner_outer: dict[int, int] = {}
+        wrap_outer: dict[int, int] = {}  # the wrapper's time of a line whose own record time (JSON `ts`) replaced it
         inner_sys: dict[int, int] = {}
         fail = np.flatnonzero(~K.hdr)
         cut_at = set(cut_idx)
@@ -597,6 +598,9 @@ class _SourceRun:
             if res.verbosity is not None:
                 verbosity[i] = res.verbosity
             if res.outer_ns is not None:
+                was = inner_outer.get(i, NAT if outer is None else int(outer[i]))
+                if was != NAT:
+                    wrap_outer[i] = was  # TIME-2: ts_outer keeps the wrapper's time
                 inner_outer[i] = res.outer_ns
             if res.fmt != "klog":
                 self.mix[res.fmt] += 1
@@ -610,6 +614,7 @@ class _SourceRun:
             starts, ends = F.line_bounds(buf)
             K = F.parse_klog_block(buf, starts, ends)
         outer = _with_times(outer, n, inner_outer)
+        wrap = _with_times(None, n, wrap_outer) if wrap_outer else None
         sysc = _with_times(sysc, n, inner_sys)
         if stream is None:
             stream = np.zeros(n, np.int8)
@@ -618,6 +623,7 @@ class _SourceRun:
             # lines of the record at that line number, as klog's text format would have written them (FMT-3)
             grown = _Grown([replaced[i].count(b"\n") if i in replaced else 0 for i in range(n)])
             lineno, outer, sysc, stream = (np.repeat(a, grown.reps) for a in (lineno, outer, sysc, stream))
+            wrap = None if wrap is None else np.repeat(wrap, grown.reps)
             group = None if group is None else np.repeat(group, grown.reps)
             skip, force = grown.flags(skip), None if force is None else grown.flags(force)
             pid_override, verbosity, sev_forced = (grown.keys(d) for d in (pid_override, verbosity, sev_forced))
@@ -629,7 +635,7 @@ class _SourceRun:
             if i < n:
                 self.stats["truncated_records"] += 1
         self._records(buf, K, lineno, outer, sysc, stream, skip, pid_override, verbosity, set(cut_idx), force,
-                      group)
+                      group, wrap)
 
     # -- records -----------------------------------------------------------------------------------------------
     def _records(
@@ -646,6 +652,7 @@ class _SourceRun:
         cut: set[int],
         force: np.ndarray | None = None,
         group: np.ndarray | None = None,
+        wrap: np.ndarray | None = None,
     ) -> None:
         n = len(K.starts)
         self.stats["lines"] += n
@@ -767,7 +774,7 @@ class _SourceRun:
         fam = None if fut is not None else self.clf.families_of(*args)
         self._flush_tail()
         self._tail = (fut, fam, (buf, K, lineno, stream, orphan, ri, n_lines, last_line, sev, outer, sysc, hdr,
-                                 file_names, finv, pid_override, verbosity, cut, texts))
+                                 file_names, finv, pid_override, verbosity, cut, texts, wrap))
         if fut is None:
             self._flush_tail()
 
@@ -824,9 +831,14 @@ class _SourceRun:
         verbosity: dict[int, int],
         cut: set[int],
         texts: pa.Array,
+        wrap: np.ndarray | None = None,
     ) -> None:
         R = len(ri)
         ts, ts_outer, outer_prov = self._timestamps(K, ri, outer, hdr, sysc)
+        if wrap is not None:
+            # a JSON logging record's `ts` is its time; the wrapper's time around it stays its ts_outer (TIME-2)
+            w = wrap[ri]
+            ts_outer = np.where(w != NAT, w, ts_outer)
         # since/until
         keep = np.ones(R, bool)
         if self.o.since_ns is not None:
