@@ -516,6 +516,7 @@ class _SourceRun:
         verbosity: dict[int, int] = {}
         inner_outer: dict[int, int] = {}
         wrap_outer: dict[int, int] = {}  # the wrapper's time of a line whose own record time (JSON `ts`) replaced it
+        own_time: dict[int, int] = {}  # a record's own absolute time (JSON logging `ts`, a zoned logrus time)
         inner_sys: dict[int, int] = {}
         fail = np.flatnonzero(~K.hdr)
         cut_at = set(cut_idx)
@@ -602,6 +603,7 @@ class _SourceRun:
                 if was != NAT:
                     wrap_outer[i] = was  # TIME-2: ts_outer keeps the wrapper's time
                 inner_outer[i] = res.outer_ns
+                own_time[i] = res.outer_ns
             if res.fmt != "klog":
                 self.mix[res.fmt] += 1
                 self.mix["klog"] -= 1 if outer is None else 0
@@ -615,6 +617,7 @@ class _SourceRun:
             K = F.parse_klog_block(buf, starts, ends)
         outer = _with_times(outer, n, inner_outer)
         wrap = _with_times(None, n, wrap_outer) if wrap_outer else None
+        own = _with_times(None, n, own_time) if own_time else None
         sysc = _with_times(sysc, n, inner_sys)
         if stream is None:
             stream = np.zeros(n, np.int8)
@@ -624,6 +627,7 @@ class _SourceRun:
             grown = _Grown([replaced[i].count(b"\n") if i in replaced else 0 for i in range(n)])
             lineno, outer, sysc, stream = (np.repeat(a, grown.reps) for a in (lineno, outer, sysc, stream))
             wrap = None if wrap is None else np.repeat(wrap, grown.reps)
+            own = None if own is None else np.repeat(own, grown.reps)
             group = None if group is None else np.repeat(group, grown.reps)
             skip, force = grown.flags(skip), None if force is None else grown.flags(force)
             pid_override, verbosity, sev_forced = (grown.keys(d) for d in (pid_override, verbosity, sev_forced))
@@ -635,7 +639,7 @@ class _SourceRun:
             if i < n:
                 self.stats["truncated_records"] += 1
         self._records(buf, K, lineno, outer, sysc, stream, skip, pid_override, verbosity, set(cut_idx), force,
-                      group, wrap)
+                      group, wrap, own)
 
     # -- records -----------------------------------------------------------------------------------------------
     def _records(
@@ -653,6 +657,7 @@ class _SourceRun:
         force: np.ndarray | None = None,
         group: np.ndarray | None = None,
         wrap: np.ndarray | None = None,
+        own: np.ndarray | None = None,
     ) -> None:
         n = len(K.starts)
         self.stats["lines"] += n
@@ -774,7 +779,7 @@ class _SourceRun:
         fam = None if fut is not None else self.clf.families_of(*args)
         self._flush_tail()
         self._tail = (fut, fam, (buf, K, lineno, stream, orphan, ri, n_lines, last_line, sev, outer, sysc, hdr,
-                                 file_names, finv, pid_override, verbosity, cut, texts, wrap))
+                                 file_names, finv, pid_override, verbosity, cut, texts, wrap, own))
         if fut is None:
             self._flush_tail()
 
@@ -832,9 +837,15 @@ class _SourceRun:
         cut: set[int],
         texts: pa.Array,
         wrap: np.ndarray | None = None,
+        own: np.ndarray | None = None,
     ) -> None:
         R = len(ri)
         ts, ts_outer, outer_prov = self._timestamps(K, ri, outer, hdr, sysc)
+        if own is not None:
+            # a JSON logging record's `ts` (or a zoned logrus time) is absolute: klog_tz, which its klog form's UTC
+            # digits went through, does not apply (TIME-1); microseconds, as a klog header has
+            t = own[ri]
+            ts = np.where(t != NAT, t - t % 1000, ts)
         if wrap is not None:
             # a JSON logging record's `ts` is its time; the wrapper's time around it stays its ts_outer (TIME-2)
             w = wrap[ri]

@@ -450,6 +450,19 @@ def test_klog_tz_auto_detects_offset():
     assert fixed["timestamp"][0] == pd.Timestamp("2025-01-01T00:00:00Z")
 
 
+# TIME-1: klog_tz is the zone of klog's own header times; a JSON logging record's `ts` (epoch) and a logrus time with
+# its zone are absolute, whatever klog_tz says (a JSON record came out 2 h early with Europe/Berlin)
+@pytest.mark.parametrize("line", [
+    '{"ts":1718114527283.917,"caller":"c/c.go:1","msg":"Terminating all watchers from cacher","v":1}',
+    '2024-06-11T14:02:07.500000000Z stderr F {"ts":1718114527283.917,"caller":"c/c.go:1","msg":"x","v":1}',
+    'time="2024-06-11T16:02:07.283917+02:00" level=error msg="failed to sync"',
+])
+@pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin", "-05:00", "auto"])
+def test_absolute_record_times_ignore_klog_tz(line, tz):
+    r = parse_lines([line], klog_tz=tz).records.iloc[0]
+    assert r["timestamp"] == pd.Timestamp("2024-06-11T14:02:07.283917Z")
+
+
 def test_summary_by_source():
     res = parse_lines(CANON + ["W0408 05:35:30.000000       1 x.go:1] odd"], year=2024)
     sbs = res.summary_by_source()
