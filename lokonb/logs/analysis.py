@@ -714,10 +714,13 @@ class _SourceRun:
         ri = np.flatnonzero(start)
         R = len(ri)
         if R:
-            owner = (stream if group is None else group)[ri][::-1]
-            groups, first = np.unique(owner, return_index=True)  # each group's last record here
-            for x, j in zip(groups.tolist(), first.tolist(), strict=True):
-                self.open_record[int(x)] = int(lineno[ri[R - 1 - j]])
+            owner = (stream if group is None else group)[ri]
+            if owner[0] == owner[-1] and (owner == owner[0]).all():  # one writer (a plain klog file): no sort
+                self.open_record[int(owner[0])] = int(lineno[ri[-1]])
+            else:
+                groups, first = np.unique(owner[::-1], return_index=True)  # each group's last record here
+                for x, j in zip(groups.tolist(), first.tolist(), strict=True):
+                    self.open_record[int(x)] = int(lineno[ri[R - 1 - j]])
         cont = (~start) & (~skip)
         self.stats["continuation_lines"] += int(cont.sum())
         self.stats["records"] += R
