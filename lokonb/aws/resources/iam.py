@@ -86,11 +86,19 @@ class NodeRole(ResourceType):
 
     def update_tags(self, ctx, a, tags, old):
         gone = [k for k in old if k not in tags]
+        changed = {k: v for k, v in tags.items() if old.get(k) != v}
+        # the instance profile was created with the role's tags: keep them equal
+        profile = a.props.get("profile")
         if gone:
             ctx.aws.call("iam", "untag_role", RoleName=a.id, TagKeys=gone, resource=a.key)
-        changed = {k: v for k, v in tags.items() if old.get(k) != v}
+            if profile:
+                ctx.aws.call("iam", "untag_instance_profile", InstanceProfileName=a.id, TagKeys=gone,
+                             resource=a.key)
         if changed:
             ctx.aws.call("iam", "tag_role", RoleName=a.id, Tags=tag_list(changed), resource=a.key)
+            if profile:
+                ctx.aws.call("iam", "tag_instance_profile", InstanceProfileName=a.id, Tags=tag_list(changed),
+                             resource=a.key)
 
     def delete(self, ctx, a):
         from lokonb.aws.errors import AwsError
@@ -127,10 +135,11 @@ def desired(b: Any) -> list[Desired]:
         policies = {"node-config": canonical(node_config_policy(b, role))}
         if b.config.enable_csi:
             policies["ebs-csi"] = canonical(csi_policy())
-        key = f"iam/{role}"
-        out.append(Desired(key, NodeRole.type, role_name(b, role), {
+        key, name = f"iam/{role}", role_name(b, role)
+        # spec 4.1: every taggable resource carries Name; the role's (and its profile's) is the role name
+        out.append(Desired(key, NodeRole.type, name, {
             "path": names.iam_path(b.cluster), "trust": canonical(TRUST), "policies": policies, "profile": True},
-            b.tags(key, None, pool), deps=("bucket",)))
+            b.tags(key, name, pool), deps=("bucket",)))
     return out
 
 

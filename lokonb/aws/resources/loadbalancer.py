@@ -142,9 +142,10 @@ def _tg(b: Any, key: str, pool: Any, kind: str, port: int) -> Desired:
 
 
 def _listener(b: Any, key: str, tg_key: str, port: int, pool: Any) -> Desired:
-    return Desired(key, Listener.type, f"{b.cluster}-nlb:{port}", {
+    name = f"{names.nlb_name(b.cluster)}:{port}"  # spec 4.1: Name on every taggable resource
+    return Desired(key, Listener.type, name, {
         "load_balancer": Ref("nlb"), "protocol": "TCP", "port": port, "target_group": Ref(tg_key)},
-        b.tags(key, None, pool))
+        b.tags(key, name, pool))
 
 
 def desired(b: Any) -> list[Desired]:
