@@ -317,9 +317,22 @@ def cmd_run_all(args: argparse.Namespace) -> int:
         return 0
     for result in results:
         print(_summary_line(result))
+    if only is None:  # notebooks without the set are not run: say so, a partial run-all must not look complete
+        ran = {r.notebook for r in results}
+        for name in _notebooks_without_set(root, args.parameter_set, ran):
+            print(f"lokonb run-all: skipped {name}: no parameters/{name}/{args.parameter_set}.yaml", file=sys.stderr)
     base = args.output or f"{root}/runs"
     print(f"index: {base}/index.html")
     return 0 if all(r.succeeded for r in results) else 6
+
+
+def _notebooks_without_set(root: Any, parameter_set: str, ran: set[str]) -> list[str]:
+    """Registered notebooks present under ``root`` that run-all did not run (they lack the parameter set)."""
+    from pathlib import Path
+
+    from lokonb.notebook.schemas import REGISTRY
+
+    return [n for n in REGISTRY if n not in ran and (Path(root) / "notebooks" / f"{n}.ipynb").is_file()]
 
 
 def cmd_runs(args: argparse.Namespace) -> int:

@@ -589,5 +589,8 @@ def run_all(
     ]
     if only is not None:  # a notebook named in --only that cannot run is an error, not a run-all that ran nothing
         check_named_present([n for n in names if n not in present], parameter_set, project)
+    elif not present:  # a mistyped --set ran nothing and exited 0; a project without notebooks stays a no-op
+        check_named_present([n for n in names if (project / "notebooks" / f"{n}.ipynb").is_file()],
+                            parameter_set, project, option="--set")
     reqs = [RunRequest(n, parameter_set=parameter_set, output=output, root=project) for n in present]
     return run_many(reqs, jobs=jobs)

@@ -65,9 +65,10 @@ def check_only(only: Any, known: list[str]) -> list[str] | None:
     return list(only)
 
 
-def check_named_present(missing: list[str], parameter_set: str, project: Path) -> None:
+def check_named_present(missing: list[str], parameter_set: str, project: Path, option: str = "--only") -> None:
     """Notebooks named in ``--only`` must exist with the set: run-all skipped them and exited 0 having run
-    nothing, so a CI job passed."""
+    nothing, so a CI job passed. With ``option="--set"``: ``missing`` are all the project's notebooks, none of
+    which has the set."""
     problems = []
     for name in missing:
         notebook = project / "notebooks" / f"{name}.ipynb"
@@ -78,6 +79,8 @@ def check_named_present(missing: list[str], parameter_set: str, project: Path) -
         sets = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
         problems.append(f"{name}: no parameter set {parameter_set!r} ({folder / (parameter_set + '.yaml')}); "
                         f"sets: {', '.join(sets) or 'none'}")
+    if problems and option == "--set":
+        raise UsageError(f"--set {parameter_set!r}: no notebook has this parameter set: " + "; ".join(problems))
     if problems:
         raise UsageError("--only names notebook(s) that cannot run on --set "
                          f"{parameter_set!r}: " + "; ".join(problems))

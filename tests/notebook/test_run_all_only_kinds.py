@@ -72,3 +72,30 @@ def test_cli_only_with_a_missing_set_exits_2(project: Path, capsys: pytest.Captu
     code = main(["run-all", "--root", str(project), "--only", "render_flatcar", "--set", "live-audit"])
     assert code == 2
     assert "render_flatcar: no parameter set 'live-audit'" in capsys.readouterr().err
+
+
+def test_cli_set_no_notebook_has_exits_2_naming_the_sets(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --only, a mistyped --set ran nothing and exited 0 (a CI job passed)."""
+    code = main(["run-all", "--root", str(project), "--set", "nosuch"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--set 'nosuch': no notebook has this parameter set" in err
+    assert "metadata_access: no parameter set 'nosuch'" in err and "sets: default, live-audit" in err
+    assert not (project / "runs").exists()
+
+
+def test_cli_project_without_notebooks_stays_a_no_op(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "parameters").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n", "utf-8")
+    assert main(["run-all", "--root", str(tmp_path), "--set", "nosuch"]) == 0
+    assert "no notebook with a parameter set 'nosuch'" in capsys.readouterr().err
+
+
+def test_cli_set_some_notebooks_lack_names_the_skipped(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["run-all", "--root", str(project), "--set", "live-audit", "--output", str(project / "runs")])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "metadata_access" in out
+    assert "skipped render_flatcar: no parameters/render_flatcar/live-audit.yaml" in err
+    assert "skipped metadata_access" not in err
