@@ -27,7 +27,7 @@ What it implements
 Resources (table :data:`RESOURCES`): core/v1 ``pods`` (+ ``pods/{name}/log``), ``namespaces``, ``nodes``,
 ``services``, ``configmaps``, ``serviceaccounts``; networking.k8s.io/v1 ``networkpolicies``;
 apiextensions.k8s.io/v1 ``customresourcedefinitions``; crd.projectcalico.org/v1 ``globalnetworkpolicies``,
-``networkpolicies``, ``globalnetworksets``, ``tiers``; projectcalico.org/v3
+``networkpolicies``, ``globalnetworksets``, ``networksets``, ``tiers``; projectcalico.org/v3
 ``globalnetworkpolicies``/``networkpolicies`` (the Calico API server; off unless ``calico_apiserver=True``);
 policy.networking.k8s.io/v1alpha1 ``adminnetworkpolicies``/``baselineadminnetworkpolicies`` (CRDs in
 :data:`ADMIN_POLICY_CRDS`, installed on request); cilium.io/v2 ``ciliumnetworkpolicies``/
@@ -144,6 +144,7 @@ RESOURCES: tuple[ResourceType, ...] = (
     ),
     ResourceType("crd.projectcalico.org", "v1", "networkpolicies", "NetworkPolicy", True, custom=True),
     ResourceType("crd.projectcalico.org", "v1", "globalnetworksets", "GlobalNetworkSet", False, custom=True),
+    ResourceType("crd.projectcalico.org", "v1", "networksets", "NetworkSet", True, custom=True),
     ResourceType("crd.projectcalico.org", "v1", "tiers", "Tier", False, custom=True),
     ResourceType(
         "projectcalico.org",

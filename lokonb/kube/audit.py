@@ -14,9 +14,12 @@ The model is the one Calico enforces on a Lokomotive cluster:
 * Calico GlobalNetworkPolicies (and Calico NetworkPolicies) apply by ``selector``/``namespaceSelector``/
   ``serviceAccountSelector`` and ``types`` (absent in a ``crd.projectcalico.org/v1`` object: felix applies it to
   ingress and egress; ``projectcalico.org/v3`` objects were defaulted from their rules); they are evaluated by
-  ``order`` (none = last), rule by rule (``Allow``/``Deny``/``Pass``/``Log``); when policies applied in a tier
-  but no rule decided, Calico's implicit deny drops the packet. That is how ``block-metadata-access`` blocks (its
-  only rule allows everything *but* the address) and why a NetworkPolicy allow, ordered before it, wins (rules 2-4).
+  ``order`` (none = last; equal orders by the name Calico stores, ``knp.default.<name>`` for a NetworkPolicy), rule
+  by rule (``Allow``/``Deny``/``Pass``/``Log``); when policies applied in a tier but no rule decided, Calico's
+  implicit deny drops the packet. That is how ``block-metadata-access`` blocks (its only rule allows everything
+  *but* the address) and why a NetworkPolicy allow, ordered before it, wins (rules 2-4). Rule selectors reach the
+  address only through a GlobalNetworkSet or a NetworkSet holding it (the latter only from its own namespace's
+  policies or through a rule ``namespaceSelector``).
 * AdminNetworkPolicies run before the default tier and the BaselineAdminNetworkPolicy after it, as Calico tiers
   (:mod:`lokonb.kube.admin_policy`).
 * No policy at all applies -> reachable: "no cluster-wide block".
@@ -42,6 +45,9 @@ from lokonb.kube.metadata import BLOCK_POLICY_NAME, METADATA_IP, METADATA_PORT
 from lokonb.kube.sources import Inventory, load_cluster, load_dump
 
 K8S_NP_ORDER = 1000.0
+#: The name Calico gives a Kubernetes NetworkPolicy (libcalico-go ``names.K8sNetworkPolicyNamePrefix``); felix breaks
+#: ties of equal order by this name, not by the Kubernetes one.
+K8S_NP_NAME_PREFIX = "knp.default."
 #: Node annotations lokonb reads for IMDS settings (EC2 metadata options are not visible in Kubernetes).
 ANNOTATION_HTTP_TOKENS = "lokonb.io/imds-http-tokens"
 ANNOTATION_HOP_LIMIT = "lokonb.io/imds-hop-limit"
@@ -210,7 +216,10 @@ class _Policy:
 
     @property
     def sort_key(self) -> tuple[bool, float, str]:
-        return (self.order is None, self.order or 0.0, self.name)
+        """Felix's ``PolKVLess``: by order (none = +Inf, last), ties by "<name>/<namespace>" with the name Calico
+        stores (a Kubernetes NetworkPolicy ``x`` is ``knp.default.x``, so a Calico policy ``deny`` runs first)."""
+        name = K8S_NP_NAME_PREFIX + self.name if self.kind == "NetworkPolicy" else self.name
+        return (self.order is None, self.order or 0.0, f"{name}/{self.namespace or ''}")
 
 
 @dataclass
@@ -395,22 +404,50 @@ def _nets(value: Any, field: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6
     return out
 
 
+@dataclass(frozen=True)
+class _NetSet:
+    """A (Global)NetworkSet holding the audited address, as Calico's rule selectors see it."""
+
+    namespace: str | None  # None: a GlobalNetworkSet
+    #: what rule selectors match: its labels; a namespaced set also gets projectcalico.org/namespace and inherits
+    #: its namespace profile's pcns.<key> labels (libcalico-go ``convertNetworkSetV2ToV1Value``)
+    labels: dict[str, str]
+    #: what a rule's namespaceSelector is evaluated on (its namespace's labels; none for a global set)
+    ns_view: dict[str, str]
+
+
 class _Matcher:
     """Matches one packet (TCP, destination ``ip``:``port``) against Kubernetes and Calico egress rules."""
 
-    def __init__(self, ip: str, port: int, network_sets: Sequence[Mapping[str, Any]]) -> None:
+    def __init__(
+        self,
+        ip: str,
+        port: int,
+        network_sets: Sequence[Mapping[str, Any]],
+        ns_profile: Any = lambda ns: {PROFILE_NAME_LABEL: ns},
+    ) -> None:
         self.ip = ipaddress.ip_address(ip)
         self.port = port
-        # labels of GlobalNetworkSets holding the address: a Calico destination selector can match them
-        self.set_labels: list[dict[str, str]] = []
-        for ns in network_sets:
-            meta = ns.get("metadata") if isinstance(ns.get("metadata"), Mapping) else {}
+        # network sets holding the address: a Calico rule selector can only match the address through them
+        self.sets: list[_NetSet] = []
+        for obj in network_sets:
+            meta = obj.get("metadata") if isinstance(obj.get("metadata"), Mapping) else {}
+            ns = str(meta["namespace"]) if meta.get("namespace") else None
             try:
-                nets = _nets((ns.get("spec") or {}).get("nets"), "spec.nets")
+                nets = _nets((obj.get("spec") or {}).get("nets"), "spec.nets")
             except _FieldError as exc:
-                raise DumpError(f"GlobalNetworkSet {meta.get('name')} is malformed: {exc}") from None
-            if any(self._in(n) for n in nets):
-                self.set_labels.append(dict(meta.get("labels") or {}))
+                where = f"NetworkSet {ns}/" if ns else "GlobalNetworkSet "
+                raise DumpError(f"{where}{meta.get('name')} is malformed: {exc}") from None
+            if not any(self._in(n) for n in nets):
+                continue
+            own = {str(k): str(_label_str(v)) for k, v in (meta.get("labels") or {}).items()}
+            if ns is None:
+                self.sets.append(_NetSet(None, own, {}))
+                continue
+            profile = ns_profile(ns)
+            inherited = {f"{PROFILE_LABEL_PREFIXES['namespace']}{k}": v for k, v in profile.items()}
+            labels = {**inherited, **own, "projectcalico.org/namespace": ns}
+            self.sets.append(_NetSet(ns, labels, {**profile, NAMESPACED: ""}))
 
     def _in(self, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
         return net.version == self.ip.version and self.ip in net
@@ -559,6 +596,25 @@ class _Matcher:
             return False, "source ports constrain the ephemeral client port"
         return True, ""
 
+    def _scoped_set_match(self, sel: str, ns_sel: str, policy_ns: str | None) -> tuple[bool, str]:
+        """Whether a network set holding the address is in the rule's scope and matches its selector."""
+        if ns_sel:
+            in_ns = compile_selector(ns_sel, True)
+            scope = [s for s in self.sets if in_ns(s.ns_view)]
+            where = f"destination namespaceSelector {ns_sel!r}"
+        elif policy_ns is not None:
+            scope = [s for s in self.sets if s.namespace == policy_ns]
+            where = (f"destination selector of a namespaced policy (scope: namespace {policy_ns}; add "
+                     "namespaceSelector: global() for GlobalNetworkSets)")
+        else:
+            scope, where = list(self.sets), "destination selector"
+        if not scope:
+            return False, f"{where}: no network set in scope holds {self.ip}"
+        match = compile_selector(sel)
+        if not any(match(s.labels) for s in scope):
+            return False, f"{where}: matches endpoints/network sets, not the metadata address"
+        return True, ""
+
     def _calico_destination(self, dst: Mapping[str, Any], policy_ns: str | None) -> tuple[bool, str]:
         nets, not_nets = _nets(dst.get("nets"), "destination.nets"), _nets(dst.get("notNets"), "destination.notNets")
         if nets and not any(self._in(n) for n in nets):
@@ -567,30 +623,19 @@ class _Matcher:
             return False, f"destination notNets contain {self.ip}"
         sel, ns_sel = dst.get("selector"), dst.get("namespaceSelector")
         if sel or ns_sel or dst.get("serviceAccounts") or (dst.get("notSelector") and policy_ns is not None):
-            # Calico matches the destination against "(namespace scope) && (selector)": the scope is the rule's
-            # namespaceSelector (all() = namespaced endpoints, global() = non-namespaced ones), else the policy's
-            # own namespace for a namespaced policy (also when only notSelector is given), else everything. Only a
-            # GlobalNetworkSet, which is not namespaced, can hold the metadata address.
+            # Calico matches the destination against "(namespace scope) && (selector)" (updateprocessors
+            # getEndpointSelector): the scope is the rule's namespaceSelector (all() = namespaced endpoints and
+            # NetworkSets, global() = GlobalNetworkSets), else the policy's own namespace for a namespaced policy
+            # (also when only notSelector is given), else everything. Only a network set can hold the address.
             if dst.get("serviceAccounts"):
                 return False, "destination serviceAccounts names workloads, not the metadata address"
-            if ns_sel and not compile_selector(str(ns_sel), True)({}):
-                return False, (
-                    f"destination namespaceSelector {ns_sel!r} selects namespaced endpoints, not global network "
-                    "sets"
-                )
-            if not ns_sel and policy_ns is not None:
-                return False, (
-                    "destination selector of a namespaced policy selects endpoints of its namespace, not global "
-                    "network sets (add namespaceSelector: global())"
-                )
-            if not sel and not self.set_labels:
-                return False, f"no GlobalNetworkSet in the destination's scope holds {self.ip}"
-            match = compile_selector(str(sel or ""))
-            if not any(match(labels) for labels in self.set_labels):
-                return False, "destination selector matches endpoints/network sets, not the metadata address"
+            ok, why = self._scoped_set_match(str(sel or ""), str(ns_sel or ""), policy_ns)
+            if not ok:
+                return False, why
         if dst.get("notSelector"):
+            # notSelector is not scoped to a namespace: any network set holding the address that it matches
             sel = compile_selector(str(dst["notSelector"]))
-            if any(sel(labels) for labels in self.set_labels):
+            if any(sel(s.labels) for s in self.sets):
                 return False, "destination notSelector matches a network set holding the address"
         if dst.get("services"):
             return False, "destination services names workloads, not the metadata address"
@@ -712,12 +757,12 @@ def _guarded(fn: Any, obj: Mapping[str, Any], *args: Any) -> Any:
 class _Auditor:
     def __init__(self, inv: Inventory, ip: str, port: int) -> None:
         self.inv = inv
-        self.match = _Matcher(ip, port, inv.network_sets)
         self.ip, self.port = ip, port
         self.ns_labels: dict[str, dict[str, str]] = {}
         for ns in inv.namespaces:
             meta = ns.get("metadata") or {}
             self.ns_labels[str(meta["name"])] = dict(meta.get("labels") or {})
+        self.match = _Matcher(ip, port, inv.network_sets, self.ns_profile)
         # ServiceAccount labels (dump or live list): the service-account profile gives them to pods as pcsa.<key>
         self.sa_labels: dict[tuple[str, str], dict[str, str]] = {}
         for sa in inv.service_accounts:
@@ -768,14 +813,19 @@ class _Auditor:
             )
         self.gnp_names = [p.name for p in self.policies if p.kind == "GlobalNetworkPolicy"]
 
+    def ns_profile(self, ns: str) -> dict[str, str]:
+        """The labels of Calico's profile for namespace ``ns``: its labels plus projectcalico.org/name (and
+        kubernetes.io/metadata.name, which the API server sets, when the namespace was not listed)."""
+        labels = dict(self.ns_labels.get(ns) or {"kubernetes.io/metadata.name": ns})
+        labels.setdefault("kubernetes.io/metadata.name", ns)
+        return {**labels, PROFILE_NAME_LABEL: ns}
+
     def pod_ctx(self, pod: Mapping[str, Any]) -> _PodCtx:
         meta, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
         ns = str(meta["namespace"])
         labels = {str(k): str(_label_str(v)) for k, v in (meta.get("labels") or {}).items()}
         sa = str(spec.get("serviceAccountName") or spec.get("serviceAccount") or "default")
-        ns_labels = dict(self.ns_labels.get(ns) or {"kubernetes.io/metadata.name": ns})
-        ns_labels.setdefault("kubernetes.io/metadata.name", ns)
-        ns_profile = {**ns_labels, PROFILE_NAME_LABEL: ns}
+        ns_profile = self.ns_profile(ns)
         sa_profile = {**self.sa_labels.get((ns, sa), {}), PROFILE_NAME_LABEL: sa}
         # Workload endpoints inherit their profiles' labels (the pod's own labels win on a clash): Calico's
         # namespace profile carries the namespace labels as pcns.<key>, the service-account profile pcsa.<key>.

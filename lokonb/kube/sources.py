@@ -34,6 +34,8 @@ KIND_SLOTS: Mapping[tuple[str, str], str] = {
     ("projectcalico.org/v3", "NetworkPolicy"): "calico_policies",
     ("crd.projectcalico.org/v1", "GlobalNetworkSet"): "network_sets",
     ("projectcalico.org/v3", "GlobalNetworkSet"): "network_sets",
+    ("crd.projectcalico.org/v1", "NetworkSet"): "network_sets",  # namespaced: only its namespace's rules see it
+    ("projectcalico.org/v3", "NetworkSet"): "network_sets",
     ("crd.projectcalico.org/v1", "Tier"): "tiers",
     ("projectcalico.org/v3", "Tier"): "tiers",
     ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"): "admin_policies",
@@ -55,6 +57,9 @@ OPTIONAL_LISTS: Mapping[str, str] = {
     "globalnetworksets": "Calico destination selectors cannot match a GlobalNetworkSet holding the metadata "
     "address, so rules that allow or deny it through a network set are read as not matching (grant `list "
     "globalnetworksets.crd.projectcalico.org`)",
+    "networksets": "Calico destination selectors cannot match a NetworkSet holding the metadata address, so rules "
+    "that allow or deny it through a namespaced network set are read as not matching (grant `list "
+    "networksets.crd.projectcalico.org`)",
     "tiers": "Calico tier orders are unknown (grant `list tiers.crd.projectcalico.org`)",
 }
 
@@ -253,6 +258,7 @@ _CALICO_LISTS: tuple[tuple[str, str], ...] = (
     ("globalnetworkpolicies", "global_policies"),
     ("networkpolicies", "calico_policies"),
     ("globalnetworksets", "network_sets"),
+    ("networksets", "network_sets"),
     ("tiers", "tiers"),
 )
 #: AdminNetworkPolicy API objects read from a live cluster: (plural, kind, Inventory attribute).
@@ -335,6 +341,7 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
             "globalnetworkpolicies": "GlobalNetworkPolicy",
             "networkpolicies": "NetworkPolicy",
             "globalnetworksets": "GlobalNetworkSet",
+            "networksets": "NetworkSet",
             "tiers": "Tier",
         }[plural]
         for page in pages:
