@@ -32,7 +32,7 @@ Host-network pods are not behind an extra hop, so the hop limit does not stop th
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -424,7 +424,7 @@ class _Matcher:
         ip: str,
         port: int,
         network_sets: Sequence[Mapping[str, Any]],
-        ns_profile: Any = lambda ns: {PROFILE_NAME_LABEL: ns},
+        ns_profile: Callable[[str], dict[str, str]],
     ) -> None:
         self.ip = ipaddress.ip_address(ip)
         self.port = port
