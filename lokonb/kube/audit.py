@@ -97,6 +97,10 @@ _CALICO_NET_FIELDS: tuple[tuple[str, str], ...] = (
     ("destination", "nets"),
     ("destination", "notNets"),
 )
+#: The client (source) ports a pod's TCP connection uses: Linux's default net.ipv4.ip_local_port_range
+#: (Documentation/networking/ip-sysctl). A Calico rule's source ports match every connection only when they hold
+#: the whole range, none when they hold none of it.
+EPHEMERAL_PORTS = (32768, 60999)
 _PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMPV6": 58, "SCTP": 132, "UDPLITE": 136}
 
 
@@ -531,19 +535,28 @@ class _Matcher:
         text = str(value).upper()
         return int(text) if text.isdigit() else _PROTOCOL_NUMBERS.get(text, -1)
 
-    def _calico_ports(self, ports: Sequence[Any]) -> bool:
+    @staticmethod
+    def _port_ranges(ports: Sequence[Any]) -> list[tuple[int, int]]:
+        """The numeric entries of a Calico port list (``80``, ``"80"``, ``"1:1024"``) as ranges; anything else is
+        a named port, which names workload ports, never the metadata address or a client's ephemeral port."""
+        out = []
         for p in ports:
-            if isinstance(p, int) and p == self.port:
-                return True
             text = str(p)
-            if ":" in text:
-                lo, _, hi = text.partition(":")
-                if lo.isdigit() and hi.isdigit() and int(lo) <= self.port <= int(hi):
-                    return True
-            elif text.isdigit() and int(text) == self.port:
-                return True
-            # anything else is a named port: it names workload ports, never the metadata address
-        return False
+            lo, _, hi = text.partition(":") if ":" in text else (text, "", text)
+            if lo.isdigit() and hi.isdigit():
+                out.append((int(lo), int(hi)))
+        return out
+
+    def _calico_ports(self, ports: Sequence[Any]) -> bool:
+        return any(lo <= self.port <= hi for lo, hi in self._port_ranges(ports))
+
+    def _ephemeral_share(self, ports: Sequence[Any]) -> str:
+        """How many of the :data:`EPHEMERAL_PORTS` the list holds: "all", "none" or "some"."""
+        first, last = EPHEMERAL_PORTS
+        held = set()
+        for lo, hi in self._port_ranges(ports):
+            held.update(range(max(lo, first), min(hi, last) + 1))
+        return "all" if len(held) == last - first + 1 else "some" if held else "none"
 
     def calico_rule(self, rule: Mapping[str, Any], pod: _PodCtx, policy_ns: str | None) -> tuple[bool, str]:
         """(matches, why not) for one Calico egress rule of a policy in namespace ``policy_ns`` (None: global)."""
@@ -592,8 +605,14 @@ class _Matcher:
             pod.sa_labels
         ):
             return False, "source serviceAccounts selector does not match"
-        if src.get("ports"):
-            return False, "source ports constrain the ephemeral client port"
+        # The client port is ephemeral: a source port list decides only when it holds all of the range or none
+        # of it; a part of it is read as not matching (ports) / matching (notPorts): it depends on the port.
+        ephemeral = "the client's ephemeral ports {}-{} (Linux default; a pod's own sysctl may differ)".format(
+            *EPHEMERAL_PORTS)
+        if src.get("ports") and self._ephemeral_share(src["ports"]) != "all":
+            return False, f"source ports hold {self._ephemeral_share(src['ports'])} of {ephemeral}"
+        if src.get("notPorts") and self._ephemeral_share(src["notPorts"]) == "all":
+            return False, f"source notPorts exclude all of {ephemeral}"
         return True, ""
 
     def _scoped_set_match(self, sel: str, ns_sel: str, policy_ns: str | None) -> tuple[bool, str]:

@@ -87,6 +87,10 @@ BANP_TYPES = (
     "decided; subject pods)"
 )
 LOKONB_SPEC = "lokonb spec metadata.md section 4 rule 1 (host network pods are not subject to pod network policy)"
+EPHEMERAL = (
+    "torvalds/linux Documentation/networking/ip-sysctl.rst (ip_local_port_range: 'The default values are 32768 and "
+    "60999 respectively', the ports TCP chooses for a connection's local end) + Calico Rule source ports/notPorts"
+)
 
 IMDS_CIDR = "169.254.169.254/32"
 ALLOW_ALL = {"action": "Allow"}
@@ -604,8 +608,51 @@ RENDERED_VECTORS_FIXED: list[Row] = [
     ),
 ]
 
-ALL_ROWS = (NETPOL_VECTORS + CALICO_VECTORS + ORDER_VECTORS + NETSET_VECTORS + ANP_VECTORS + RENDERED_VECTORS)
-ALL_FIXED = ORDER_VECTORS_FIXED + NETSET_VECTORS_FIXED + RENDERED_VECTORS_FIXED
+# ------------------------------------------------------------------------------------------------------------
+# Calico source ports: the client's port is an ephemeral one (Linux default 32768-60999)
+# ------------------------------------------------------------------------------------------------------------
+
+#: Rows lokonb answered as upstream does before this file.
+SOURCE_PORT_VECTORS: list[Row] = [
+    (
+        "source ports [53] hold no ephemeral port: the Allow does not match, the block decides",
+        EPHEMERAL,
+        [BLOCK, _g("p", [{"action": "Allow", "protocol": "TCP", "source": {"ports": [53]},
+                          "destination": {"nets": [IMDS_CIDR]}}])],
+        {"x/a": False},
+        "blocked by block-metadata-access",
+    ),
+    (
+        "source notPorts [53] leave every ephemeral port: the Deny matches",
+        EPHEMERAL,
+        [_g("p", [{"action": "Deny", "protocol": "TCP", "source": {"notPorts": [53]}}, ALLOW_ALL])],
+        {"x/a": False},
+        "denied by GlobalNetworkPolicy p egress rule 0",
+    ),
+]
+
+#: Rows lokonb got wrong: any source port list read as "not matching", and source notPorts were not read at all.
+SOURCE_PORT_VECTORS_FIXED: list[Row] = [
+    (
+        "source ports 1024:65535 hold every ephemeral port: the Allow matches",
+        EPHEMERAL,
+        [BLOCK, _g("p", [{"action": "Allow", "protocol": "TCP", "source": {"ports": ["1024:65535"]},
+                          "destination": {"nets": [IMDS_CIDR]}}])],
+        {"x/a": True},
+        "allowed by GlobalNetworkPolicy p egress rule 0",
+    ),
+    (
+        "source notPorts 1024:65535 exclude every ephemeral port: the Deny does not match, the next rule allows",
+        EPHEMERAL,
+        [_g("p", [{"action": "Deny", "protocol": "TCP", "source": {"notPorts": ["1024:65535"]}}, ALLOW_ALL])],
+        {"x/a": True},
+        "allowed by GlobalNetworkPolicy p egress rule 1",
+    ),
+]
+
+ALL_ROWS = (NETPOL_VECTORS + CALICO_VECTORS + ORDER_VECTORS + NETSET_VECTORS + ANP_VECTORS + RENDERED_VECTORS
+            + SOURCE_PORT_VECTORS)
+ALL_FIXED = ORDER_VECTORS_FIXED + NETSET_VECTORS_FIXED + RENDERED_VECTORS_FIXED + SOURCE_PORT_VECTORS_FIXED
 
 
 @pytest.mark.parametrize(ROW_FIELDS, ALL_ROWS, ids=[r[0] for r in ALL_ROWS])
