@@ -184,6 +184,11 @@ def _defaults(values: dict[str, Any], table: tuple[Field, ...]) -> dict[str, Any
     return out
 
 
+def default_asset_dir(cluster_name: Any) -> Path:
+    """``asset_dir`` when the definition leaves it out: ``lokonb-assets/<cluster_name>``."""
+    return Path("lokonb-assets") / (cluster_name if isinstance(cluster_name, str) else "cluster")
+
+
 def pool_base(index: int, name: Any) -> str:
     """The display path of a pool: ``worker_pool["web"]``, or ``worker_pool[2]`` while it has no usable name."""
     return key_path("worker_pool", name) if isinstance(name, str) and name else key_path("worker_pool", index)
@@ -208,7 +213,7 @@ def resolve(raw: RawDefinition, col: Collector) -> Resolved:
                                skip=("worker_pools", "oidc"), level="cluster"), CLUSTER_FIELDS)
     valid_name = c.get("cluster_name") if isinstance(c.get("cluster_name"), str) else "cluster"
     if "asset_dir" not in c:
-        c["asset_dir"] = Path("lokonb-assets") / str(valid_name)
+        c["asset_dir"] = default_asset_dir(valid_name)
 
     aws = _defaults(_check_block(col, raw.aws, AWS_FIELDS, "aws", ("aws",)), AWS_FIELDS)
     _resolve_region(col, raw, c, aws)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lokonb.config import eras
-from lokonb.config.build import INVALID, Locator, RawDefinition, RawPath, validate_raw
+from lokonb.config.build import INVALID, Locator, RawDefinition, RawPath, default_asset_dir, validate_raw
 from lokonb.config.errors import ConfigValidationError, Issue
 from lokonb.config.fields import CLUSTER_FIELDS, DERIVED, OIDC_FIELDS, POOL_FIELDS, names
 from lokonb.config.hclexpr import Context, ExprError, FailedVariable, evaluate, unquote_key
@@ -705,7 +705,7 @@ def _cluster_raw(source: _Source, body: dict[str, Any], ctx: Context, issues: li
 _EMPTY_MEANS_DEFAULT = {
     "cluster": ("controller_count", "controller_type", "os_channel", "os_version", "disk_size", "disk_type",
                 "network_mtu", "host_cidr", "pod_cidr", "service_cidr", "cluster_domain_suffix",
-                "certs_validity_period_hours"),
+                "certs_validity_period_hours", "creds_path"),
     "pool": ("instance_type", "os_channel", "os_version", "disk_size", "disk_type"),
     "oidc": ("issuer_url", "client_id", "username_claim", "groups_claim"),
 }
@@ -722,9 +722,10 @@ def _empty_means_default(cluster: dict[str, Any], locate: Locator, issues: list[
                 del where[name]
                 field_ = table[name]
                 default = field_.help.removeprefix("default ") if field_.default is DERIVED else repr(field_.default)
+                outcome = "leaves it unset" if field_.default is None else f"uses the default {default}"
                 issues.append(Issue(
                     path=f"{base}.{name}" if base else name, severity="warning", rule="empty-default",
-                    message=f"{value!r} means the default for lokoctl ({why}); lokonb uses the default {default}",
+                    message=f"{value!r} means the default for lokoctl ({why}); lokonb {outcome}",
                     source=locate((*raw, name))))
 
     defaults(cluster, _EMPTY_MEANS_DEFAULT["cluster"], CLUSTER_FIELDS, "", ("cluster",))
@@ -889,8 +890,23 @@ def _check_backend(source: _Source, name: str) -> None:
                           file=str(source.path), line=source.find_line(r"^\s*backend\s"))
 
 
+#: Backend attributes lokoctl's backend templates leave out when empty (``{{- if .Path }}``,
+#: ``{{- if .AWSCredsPath }}``): "" there means unset, not an empty path.
+_BACKEND_EMPTY_UNSET = {"local": ("path",), "s3": ("aws_creds_path",)}
+
+
+def _local_state_path(path: str, cluster: dict[str, Any]) -> str:
+    """lokoctl wrote the local backend into ``<asset_dir>/terraform`` and ran Terraform there, so a relative
+    ``path`` is relative to that directory, not to the working directory; lokonb's file goes beside it."""
+    if os.path.isabs(os.path.expanduser(path)):
+        return f"{path}.lokonb.json"
+    asset_dir = cluster.get("asset_dir")
+    base = asset_dir if isinstance(asset_dir, str) else str(default_asset_dir(cluster.get("cluster_name")))
+    return os.path.join(base, "terraform", f"{path}.lokonb.json")
+
+
 def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Context,
-                   issues: list[Issue]) -> dict[str, Any]:
+                   issues: list[Issue], cluster: dict[str, Any]) -> dict[str, Any]:
     values = {}
     start = source.first(None, r"^\s*backend\b")
     for key, value in body.items():
@@ -905,9 +921,18 @@ def _backend_state(source: _Source, name: str, body: dict[str, Any], ctx: Contex
                                 source=f"{source.path}:{line}" if line else str(source.path)))
             continue
         values[key] = _evaluate(value, ctx, f"backend.{key}", source, line, issues)
+        if values[key] == "" and key in _BACKEND_EMPTY_UNSET[name]:
+            del values[key]
+            issues.append(Issue(path=f"backend.{key}", severity="warning", rule="empty-default",
+                                message=f'"" means unset for lokoctl (its backend "{name}" template leaves the '
+                                        "attribute out); lokonb leaves it unset",
+                                source=f"{source.path}:{line}" if line else str(source.path)))
     if name == "local":
-        path = values.get("path", "terraform.tfstate")
-        return {"backend": "local", "path": INVALID if path is INVALID else f"{path}.lokonb.json"}
+        # no path: lokoctl rendered no backend and Terraform kept its default state; lokonb keeps its own default
+        if "path" not in values:
+            return {"backend": "local"}
+        path = values["path"]  # not a string (INVALID, a list): the type check names it
+        return {"backend": "local", "path": _local_state_path(path, cluster) if isinstance(path, str) else path}
     state: dict[str, Any] = {"backend": "s3"}
     for key in ("bucket", "region", "dynamodb_table"):
         if key in values:
@@ -988,7 +1013,7 @@ def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
     # Structural errors above stop loading; from here every attribute is evaluated on its own and a failing
     # expression becomes an issue (INVALID value), reported with validation's issues.
     cluster, pool_lines = _cluster_raw(cluster_source, body, ctx, issues, cluster_line)
-    state = _backend_state(*backends[0], ctx, issues) if backends else {}
+    state = _backend_state(*backends[0], ctx, issues, cluster) if backends else {}
     components = [(s, label) for s in sources for label, _b in _blocks(s, "component")]
     if components:
         issues.append(Issue(path="component", severity="warning", rule="components",

@@ -723,7 +723,9 @@ def v22_state(r: Resolved, col: Collector, env: Env) -> None:
     # a lokocfg has no state block: name the backend "s3" attribute to add (and lokonb's lock rule, which lokoctl
     # lacked: its docs call dynamodb_table optional, "the installer will not use the state locking feature")
     hcl = col.raw.hcl
-    if not s.get("region") and not env.get("AWS_DEFAULT_REGION") and not s.get("shared_credentials_file"):
+    # lokoctl's rule: a credentials file, in the backend or in $AWS_SHARED_CREDENTIALS_FILE, stands in for a region
+    credentials_file = s.get("shared_credentials_file") or env.get("AWS_SHARED_CREDENTIALS_FILE")
+    if not s.get("region") and not env.get("AWS_DEFAULT_REGION") and not credentials_file:
         where = 'region = "<bucket region>" in the backend "s3" block' if hcl else "state.region"
         col.add("state.region", f"no region for the s3 state backend: set {where} or AWS_DEFAULT_REGION",
                 raw=("state",), rule="V22")

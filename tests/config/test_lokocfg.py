@@ -422,7 +422,8 @@ def test_backend_local_maps_to_lokonb_state_file(tmp_path):
     text = 'backend "local" {\n  path = "./lokomotive-assets/terraform.tfstate"\n}\n' + TESTING
     c = load_lokocfg(write(tmp_path, "c.lokocfg", text), write(tmp_path, "v.vars", VARS))
     assert c.state.backend == "local"
-    assert c.state.path == Path("./lokomotive-assets/terraform.tfstate.lokonb.json")
+    # lokoctl ran Terraform in <asset_dir>/terraform, so a relative path was relative to that directory
+    assert c.state.path == Path("./lokomotive-assets/terraform/lokomotive-assets/terraform.tfstate.lokonb.json")
 
 
 def test_allowed_lists_use_lokocfg_spelling(tmp_path):
