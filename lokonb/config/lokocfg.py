@@ -506,9 +506,14 @@ def _resolve_values(v: _Vars, vars_path: Path | None, overrides: Mapping[str, An
             if (twice := source.repeated(None, key, f"var.{key}")) is not None:
                 issues.append(twice)
             if key not in v.declared:
+                # lokoctl ignored it silently; a misspelt name then surfaces as "has no value" where it is used
+                close = difflib.get_close_matches(key, v.declared, n=1, cutoff=0.6)
+                hint = f'; did you mean "{close[0]}"?' if close else ""
+                line = source.find_line(rf"^\s*{re.escape(key)}\s*=")
                 issues.append(Issue(path=f"var.{key}", severity="warning", rule="vars",
                                     message=f"set in {vars_path.name} but no variable \"{key}\" block declares "
-                                            "it (ignored)", source=str(vars_path)))
+                                            f"it (ignored){hint}",
+                                    source=f"{vars_path}:{line}" if line else str(vars_path)))
                 continue
             try:
                 v.values[key] = evaluate(raw, literal_ctx(f"a value in {vars_path.name}"))

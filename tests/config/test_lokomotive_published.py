@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lokonb.config import read_lokocfg
+from lokonb.config import ConfigValidationError, read_lokocfg
 
 PUBLISHED = Path(__file__).parents[1] / "fixtures" / "lokocfg_published"
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"
@@ -53,3 +53,28 @@ def test_whole_value_interpolations_take_vars_file_values_of_any_type(tmp_path):
     c = read_lokocfg(PUBLISHED / "interpolation-only.lokocfg", vars_file).config
     (pool,) = c.worker_pools
     assert (c.enable_csi, pool.count, dict(pool.labels)) == (False, 4, {"tier": "narrow"})
+
+
+def test_quickstart_vars_file_entries_without_a_variable_are_located(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    example = Path(__file__).parent / "fixtures" / "lokomotive" / "aws-production.lokocfg"
+    vars_file = PUBLISHED / "quickstart.vars"
+    lines = vars_file.read_text().split("\n")
+
+    def line_of(name: str) -> str:
+        return f"{vars_file}:{next(n for n, text in enumerate(lines, 1) if text.startswith(name + ' '))}"
+
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(example, vars_file)
+    (error,) = exc.value.errors
+    assert error.path == "dns_zone_id" and 'variable "route53_zone_id" has no value' in error.message
+    warnings = {w.path: w for w in exc.value.issues if w.severity == "warning"}
+    assert warnings["var.route53_zoneid"].source == line_of("route53_zoneid")
+    assert warnings["var.route53_zoneid"].message.endswith('did you mean "route53_zone_id"?')
+    for name in ("cert_manager_email", "grafana_admin_password"):
+        assert warnings[f"var.{name}"].source == line_of(name)
+        assert "did you mean" not in warnings[f"var.{name}"].message
+
+    fixed = tmp_path / "lokocfg.vars"
+    fixed.write_text(vars_file.read_text().replace("route53_zoneid", "route53_zone_id"))
+    assert read_lokocfg(example, fixed).config.dns_zone_id == "Z0TRAMWAY00008"
