@@ -492,6 +492,14 @@ def _vars_file(explicit: Path | None, config_dir: Path) -> Path | None:
     return None
 
 
+def _undeclared(name: str, v: _Vars) -> str:
+    """Why a value for an undeclared variable is ignored, with a close declared name: lokoctl ignored it silently,
+    and a misspelt name surfaced only as "has no value" where the variable is used."""
+    close = difflib.get_close_matches(name, v.declared, n=1, cutoff=0.6)
+    hint = f'; did you mean "{close[0]}"?' if close else ""
+    return f'no variable "{name}" block declares it (ignored){hint}'
+
+
 def _resolve_values(v: _Vars, vars_path: Path | None, overrides: Mapping[str, Any], issues: list[Issue],
                     search_dirs: tuple[Path, ...]) -> None:
     def literal_ctx(where: str) -> Context:
@@ -506,13 +514,9 @@ def _resolve_values(v: _Vars, vars_path: Path | None, overrides: Mapping[str, An
             if (twice := source.repeated(None, key, f"var.{key}")) is not None:
                 issues.append(twice)
             if key not in v.declared:
-                # lokoctl ignored it silently; a misspelt name then surfaces as "has no value" where it is used
-                close = difflib.get_close_matches(key, v.declared, n=1, cutoff=0.6)
-                hint = f'; did you mean "{close[0]}"?' if close else ""
                 line = source.find_line(rf"^\s*{re.escape(key)}\s*=")
                 issues.append(Issue(path=f"var.{key}", severity="warning", rule="vars",
-                                    message=f"set in {vars_path.name} but no variable \"{key}\" block declares "
-                                            f"it (ignored){hint}",
+                                    message=f"set in {vars_path.name} but {_undeclared(key, v)}",
                                     source=f"{vars_path}:{line}" if line else str(vars_path)))
                 continue
             try:
@@ -533,7 +537,7 @@ def _resolve_values(v: _Vars, vars_path: Path | None, overrides: Mapping[str, An
     for name, value in overrides.items():
         if name not in v.declared:
             issues.append(Issue(path=f"var.{name}", severity="warning", rule="vars",
-                                message=f"--var {name}: no variable \"{name}\" block declares it (ignored)"))
+                                message=f"--var {name}: {_undeclared(name, v)}"))
             continue
         v.values[name] = value
         v.failed.discard(name)  # the command line wins; a bad vars file entry stays reported

@@ -78,3 +78,14 @@ def test_quickstart_vars_file_entries_without_a_variable_are_located(tmp_path, m
     fixed = tmp_path / "lokocfg.vars"
     fixed.write_text(vars_file.read_text().replace("route53_zoneid", "route53_zone_id"))
     assert read_lokocfg(example, fixed).config.dns_zone_id == "Z0TRAMWAY00008"
+
+
+def test_a_var_override_without_a_variable_names_a_close_one(tmp_path):
+    example = Path(__file__).parent / "fixtures" / "lokomotive" / "aws-production.lokocfg"
+    vars_file = tmp_path / "lokocfg.vars"
+    vars_file.write_text((PUBLISHED / "quickstart.vars").read_text().replace("route53_zoneid", "route53_zone_id"))
+    loaded = read_lokocfg(example, vars_file, {"workers_typ": "m5.large"})
+    (warning,) = [w for w in loaded.warnings if w.path == "var.workers_typ"]
+    assert warning.message.startswith("--var workers_typ: no variable")
+    assert warning.message.endswith('did you mean "workers_type"?')
+    assert loaded.config.worker_pools[0].instance_type != "m5.large"
