@@ -34,14 +34,18 @@ _LOADERS: dict[Any, Any] = {}
 _LOADERS_LOCK = threading.Lock()
 
 
-def _new_session(**kw: Any) -> Any:
+def _new_session(credentials_file: str | None = None, **kw: Any) -> Any:
     """A boto3 session whose botocore data loader is shared within the process: the service models (EC2's is
-    megabytes of JSON) are parsed once, not again by every :class:`Aws` (a notebook run opens one per step)."""
+    megabytes of JSON) are parsed once, not again by every :class:`Aws` (a notebook run opens one per step).
+    ``credentials_file`` is this session's shared credentials file (not the process's environment: the state
+    backend may use another file than the cluster)."""
     import boto3
     import botocore.session
     from botocore.loaders import create_loader
 
     core = botocore.session.get_session()
+    if credentials_file:
+        core.set_config_variable("credentials_file", credentials_file)
     if kw.get("profile_name"):
         core.set_config_variable("profile", kw["profile_name"])  # data_path below is read from this profile
     data_path = core.get_config_variable("data_path")
@@ -54,6 +58,14 @@ def _new_session(**kw: Any) -> Any:
         # boto3 appends its data folder to the loader's search paths on each new session: keep one of each
         loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
     return session
+
+
+def _register_file_secrets(path: str) -> None:
+    """The scrubber knows the keys of the default credentials file; a file named in the configuration is read the
+    same way, so its keys never reach a notebook output or report either."""
+    from lokonb.notebook.redact import aws_file_secrets, register_secret
+
+    register_secret(aws_file_secrets({"AWS_SHARED_CREDENTIALS_FILE": path, "AWS_CONFIG_FILE": path}))
 
 
 def is_read_operation(name: str) -> bool:
@@ -73,6 +85,12 @@ class Aws:
                  waiter_scale: float = 1.0) -> None:
         from botocore.config import Config
 
+        # the arguments again, for :meth:`sibling` (an Aws for another region/profile on the same endpoint)
+        self._init_kw = {"endpoint": endpoint, "retry_mode": retry_mode, "max_attempts": max_attempts,
+                         "max_concurrency": max_concurrency, "connect_timeout": connect_timeout,
+                         "read_timeout": read_timeout, "waiter_scale": waiter_scale}
+        self.shared_credentials_file = shared_credentials_file
+        self._siblings: dict[tuple[str, str | None, str | None], Aws] = {}
         self.region = region
         self.endpoint = endpoint
         self.profile = profile
@@ -94,9 +112,8 @@ class Aws:
         elif profile:
             session_kw["profile_name"] = profile
         if shared_credentials_file and not self.embedded:
-            import os
-
-            os.environ.setdefault("AWS_SHARED_CREDENTIALS_FILE", str(shared_credentials_file))
+            session_kw["credentials_file"] = str(shared_credentials_file)
+            _register_file_secrets(str(shared_credentials_file))
         self.endpoint_url = url
         try:
             self.session = _new_session(**session_kw)
@@ -112,6 +129,7 @@ class Aws:
             max_pool_connections=max_concurrency + 2,
         )
         self._clients: dict[str, Any] = {}
+        self._parent: Aws | None = None
         self._lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.read_only = False
@@ -138,7 +156,8 @@ class Aws:
 
     def _count(self, model: Any = None, **_: Any) -> None:
         name = f"{model.service_model.service_name}:{model.name}"
-        if self.read_only and not is_read_operation(model.name) and model.name not in READ_ONLY_STS:
+        read_only = self.read_only or (self._parent is not None and self._parent.read_only)
+        if read_only and not is_read_operation(model.name) and model.name not in READ_ONLY_STS:
             raise RuntimeError(f"read-only run attempted a mutating call {name}")
         with self._lock:
             self.calls[name] += 1
@@ -205,8 +224,26 @@ class Aws:
         self.partition = ident["Arn"].split(":")[1] if ident["Arn"].startswith("arn:") else "aws"
         return ident
 
+    def sibling(self, *, region: str | None = None, profile: str | None = None,
+                shared_credentials_file: str | None = None) -> Aws:
+        """This run's :class:`Aws` for another region, profile or credentials file on the same endpoint (the S3
+        state backend's bucket and lock table may live in another region or account than the cluster: lokoctl's
+        backend had its own ``region`` and ``aws_creds_path``). Unset arguments are this one's; the same settings
+        give ``self``. Siblings are cached, share the read-only flag and are closed with this one."""
+        key = (region or self.region, profile or self.profile, shared_credentials_file or self.shared_credentials_file)
+        if key == (self.region, self.profile, self.shared_credentials_file):
+            return self
+        if key not in self._siblings:
+            other = Aws(region=key[0], profile=key[1], shared_credentials_file=key[2], **self._init_kw)
+            other.cluster, other._parent = self.cluster, self
+            self._siblings[key] = other
+        return self._siblings[key]
+
     def close(self) -> None:
         """Release the embedded AWS reference (if any); clients are left to the garbage collector."""
+        for other in self._siblings.values():
+            other.close()
+        self._siblings.clear()
         if self.embedded is not None:
             from lokonb.aws import embedded
 

@@ -426,7 +426,17 @@ def open_backend(config: Any, aws: Any, path_override: str | Path | None = None)
     if path_override is not None or s.backend == "local":
         return LocalState(config.cluster_name, Path(path_override) if path_override else state_path(config))
     key = s.key or f"lokonb/{config.cluster_name}.json"
-    return S3State(config.cluster_name, aws, s.bucket, key, s.dynamodb_table, s.lock)
+    return S3State(config.cluster_name, state_aws(config, aws), s.bucket, key, s.dynamodb_table, s.lock)
+
+
+def state_aws(config: Any, aws: Any) -> Any:
+    """The :class:`~lokonb.aws.session.Aws` of the S3 state backend: ``state.region``, ``state.profile`` and
+    ``state.shared_credentials_file`` where set (the bucket and lock table often serve every cluster from one
+    region or account), else the cluster's."""
+    s = config.state
+    if aws is None or not hasattr(aws, "sibling"):
+        return aws
+    return aws.sibling(region=s.region, profile=s.profile, shared_credentials_file=s.shared_credentials_file)
 
 
 def init_backend(config: Any, aws: Any) -> list[str]:
@@ -437,6 +447,7 @@ def init_backend(config: Any, aws: Any) -> list[str]:
     done: list[str] = []
     if s.backend != "s3":
         return done
+    aws = state_aws(config, aws)  # the bucket and table go to the backend's region, not the cluster's
     kw: dict[str, Any] = {"Bucket": s.bucket}
     if aws.region != "us-east-1":
         kw["CreateBucketConfiguration"] = {"LocationConstraint": aws.region}
