@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from lokonb.flatcar.clc_sections import parse_semver
+from lokonb.flatcar.clc_sections import go_semver, parse_semver
 from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
 from lokonb.flatcar.errors import require_files_dir, require_flag
 from lokonb.flatcar.gopath import go_abs, go_join
@@ -35,6 +35,7 @@ from lokonb.flatcar.yamlpos import (
     compose,
     decode,
     pos,
+    scalar_tag,
 )
 
 #: Butane flatcar version → Ignition spec it emits.
@@ -1173,7 +1174,9 @@ def translate_butane_root(
     if not variant:
         r.error("error parsing variant; must be specified")
         return _fail(r, "", "Error translating config: error parsing variant; must be specified")
-    if version is None or parse_semver(version) is None or version.startswith("v"):
+    # config.TranslateBytes picks the translator by semver.NewVersion(version).String(): "01.0.0" is 1.0.0
+    version = go_semver(version or "")
+    if version is None:
         r.error("error parsing version; must be a valid semver")
         return _fail(r, "", "Error translating config: error parsing version; must be a valid semver")
     if variant != "flatcar" or version not in VERSIONS:
@@ -1243,6 +1246,7 @@ def _snake_to_src(path: str) -> str:
 
 
 def _header(root: Any) -> dict[str, str]:
+    """``variant`` and ``version`` as Butane's first yaml.v3 pass reads them into strings (a null scalar is "")."""
     out: dict[str, str] = {}
     if isinstance(root, yaml.MappingNode):
         for k, v in root.value:
@@ -1251,7 +1255,7 @@ def _header(root: Any) -> dict[str, str]:
                 and k.value in ("variant", "version")
                 and isinstance(v, yaml.ScalarNode)
             ):
-                out[k.value] = v.value
+                out[k.value] = "" if scalar_tag(v) == "!!null" else v.value
     return out
 
 

@@ -252,6 +252,27 @@ def parse_semver(text: str) -> tuple[int, int, int] | None:
     return int(m.group(1)), int(m.group(2)), int(m.group(3))
 
 
+#: go-semver's reIdentifier (pre-release and build metadata, when not empty); \Z as Go's $ (no final-newline match)
+_GO_SEMVER_ID = re.compile(r"[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*\Z")
+_GO_PARSE_INT = re.compile(r"[+-]?[0-9]+\Z")
+
+
+def go_semver(text: str) -> str | None:
+    """``semver.NewVersion(text).String()`` of coreos/go-semver v0.3.1 (Butane's version dispatch), or None when
+    NewVersion fails. Looser than :func:`parse_semver`: the three numbers go through ``strconv.ParseInt(s, 10, 64)``
+    (``01`` is 1) and an empty pre-release or metadata is none, so ``01.0.0`` and ``1.0.0-`` are ``1.0.0``; nothing
+    is trimmed (`` 1.0.0`` fails)."""
+    core, _, meta = text.partition("+")
+    core, _, pre = core.partition("-")
+    parts = core.split(".", 2)
+    if len(parts) != 3 or any(ident and not _GO_SEMVER_ID.match(ident) for ident in (pre, meta)):
+        return None
+    if not all(_GO_PARSE_INT.match(p) and -(2**63) <= int(p) < 2**63 for p in parts):
+        return None
+    out = ".".join(str(int(p)) for p in parts)
+    return out + (f"-{pre}" if pre else "") + (f"+{meta}" if meta else "")
+
+
 _DURATION_RE = re.compile(r"^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$")
 
 

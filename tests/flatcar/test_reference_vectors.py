@@ -352,6 +352,18 @@ FIXES = [
     # name is merged, the others vanish; user units after the mount units are reported at their own index
     "bu-mount-unit-user-duplicates-collapse",
     "bu-error-units-dup-without-mount-unit-match",
+    # Butane's dispatch reads variant/version with yaml.v3 (a null scalar is "": no variant) and picks the
+    # translator by go-semver v0.3.1's NewVersion(version).String(): leading zeros and an empty pre-release or
+    # metadata still name 1.0.0/1.1.0; nothing is trimmed; an empty dot-separated identifier is invalid
+    "bu-error-variant-null",
+    "bu-error-variant-null-title-case",
+    "bu-error-variant-tilde",
+    "bu-error-version-leading-space",
+    "bu-error-version-pre-release-empty-identifier",
+    "bu-version-empty-metadata",
+    "bu-version-empty-pre-release",
+    "bu-version-leading-zeros",
+    "bu11-version-leading-zeros",
 ]
 
 
