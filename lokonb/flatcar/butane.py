@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from lokonb.flatcar.clc_sections import go_semver, parse_semver
+from lokonb.flatcar.clc_sections import go_semver
 from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
 from lokonb.flatcar.errors import require_files_dir, require_flag
 from lokonb.flatcar.gopath import go_abs, go_join
@@ -513,14 +513,16 @@ def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: s
     cfg = json.loads(text)
     version = cfg.get("ignition", {}).get("version") if isinstance(cfg, dict) else None
     spec = VERSIONS[ctx.version]
-    if inline and isinstance(cfg, dict) and isinstance(version, str | None) and (version or "") != spec:
-        if parse_semver(version or "") is None:  # ErrInvalidVersion is not skipped: the config is validated
-            rep.error("invalid config version (couldn't parse)", at, "$.ignition.version")
-            _child_findings(cfg, spec, at, rep)
-            return
+    # Ignition.Validate compares semver.NewVersion(version) with MaxVersion: "03.3.0" is 3.3.0, "v3.3.0" no semver
+    canon = go_semver(version or "") if isinstance(version, str | None) else None
+    if inline and isinstance(cfg, dict) and isinstance(version, str | None) and canon is None:
+        # ErrInvalidVersion is not skipped: the config is validated
+        rep.error("invalid config version (couldn't parse)", at, "$.ignition.version")
+        _child_findings(cfg, spec, at, rep)
+        return
     # Butane parses the config with the types of the spec it emits (v3_3 for 1.0.0, v3_4 for 1.1.0): any other
     # valid version is Ignition's ErrUnknownVersion, reported on <resource>.version (base/v0_4/util.go)
-    if version != spec:
+    if canon != spec:
         rep.warning(
             "skipping validation for the merge/replace ignition config due to an unkown version",
             at,

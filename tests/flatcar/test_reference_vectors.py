@@ -364,6 +364,12 @@ FIXES = [
     "bu-version-empty-pre-release",
     "bu-version-leading-zeros",
     "bu11-version-leading-zeros",
+    # ... and an inline merge/replace config's version as Ignition.Validate reads it (go-semver, compared with
+    # MaxVersion): 03.3.0 and 3.4.0- are the emitted spec and validated, v3.3.0 does not parse (an error, not the
+    # unknown-version warning)
+    "bu-merge-inline-version-leading-zero",
+    "bu11-replace-inline-version-empty-pre-release",
+    "bu-error-merge-inline-version-v-prefix",
 ]
 
 
