@@ -1210,7 +1210,9 @@ def translate_butane_root(
     _pos_index(cfg, "$", index)
     from lokonb.flatcar.validate import semantic_findings
 
-    for f in semantic_findings(out, spec, unknown_keys=False, extras=False):
+    # config/util Translate: ValidateDups on the output, then validate.Validate (ignition-validate runs them the
+    # other way round; an inline child config is checked in that order, see _child_findings)
+    for f in semantic_findings(out, spec, unknown_keys=False, extras=False, dups_first=True):
         tree = ctx.origin(f.path) if f.path else None
         if tree is not None:  # TranslateReportPaths maps a tree's nodes back to the tree
             r.add(f.severity, f.message, _locate(tree, index), tree)

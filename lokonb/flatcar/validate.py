@@ -171,16 +171,24 @@ _go_clean = go_clean
 
 
 def semantic_findings(
-    config: dict[str, Any], spec: str, *, unknown_keys: bool = True, extras: bool = True
+    config: dict[str, Any],
+    spec: str,
+    *,
+    unknown_keys: bool = True,
+    extras: bool = True,
+    dups_first: bool = False,
 ) -> list[Finding]:
     """Ignition's own rules the schema cannot express, plus (``extras``) lokonb's boot-safety checks
-    (§8.2)."""
+    (§8.2). Spec 3's duplicate pass comes last, as ignition-validate runs it, or first with ``dups_first``, as
+    Butane's Translate runs it (ValidateDups before validate.Validate)."""
     out: list[Finding] = []
 
     def err(path: str, msg: str, sev: str = "error") -> None:
         out.append(Finding(sev, msg, path, "semantic", spec=spec))
 
     v2 = spec.startswith("2.")
+    if not v2 and dups_first:
+        _duplicates_3x(config, err)
     schemes = checks.SCHEMES_2 if v2 else checks.SCHEMES_3 if spec >= "3.4.0" else checks.SCHEMES_3[:-1]
     hashes = ("sha512",) if v2 else ("sha512", "sha256")
     if unknown_keys and spec in SPECS:
@@ -357,7 +365,7 @@ def semantic_findings(
     for i, u in enumerate((config.get("networkd") or {}).get("units") or []):
         if not u.get("name", "").endswith(checks.NETWORKD_EXTENSIONS):
             err(f"$.networkd.units.{i}.name", "invalid networkd unit extension")
-    if not v2:  # Ignition 3 checks keyed-list duplicates in a pass of its own, after all field checks
+    if not v2 and not dups_first:  # Ignition 3 checks keyed-list duplicates in a pass of its own, after the rest
         _duplicates_3x(config, err)
     if extras:
         _shared_ids(config.get("passwd") or {}, err)

@@ -370,6 +370,13 @@ FIXES = [
     "bu-merge-inline-version-leading-zero",
     "bu11-replace-inline-version-empty-pre-release",
     "bu-error-merge-inline-version-v-prefix",
+    # Butane's Translate merges the ValidateDups report before validate.Validate's (ignition-validate, and an inline
+    # child config, the other way round): duplicates first. The ignition-validate-derived vectors above that mix
+    # both (bu-ignval-error-partitions, -order-dup-pass, -disk-check-order, ...) were reordered with this fix
+    "bu-error-dups-before-validation",
+    "bu-error-dups-before-unit-checks",
+    "bu-ignval-error-hard-link-no-target-at-directory",
+    "bu-ignval-error-partition-number-collide",
 ]
 
 
