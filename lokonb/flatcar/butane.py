@@ -21,7 +21,7 @@ import yaml
 from lokonb.flatcar.clc_sections import go_semver
 from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
 from lokonb.flatcar.errors import require_files_dir, require_flag
-from lokonb.flatcar.gopath import go_abs, go_join
+from lokonb.flatcar.gopath import go_abs, go_join, go_read_file
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
     BOOL,
@@ -395,11 +395,10 @@ def _read_local(ctx: _Ctx, rel: str, path: str, at: tuple[int, int]) -> bytes | 
     p = _local_path(ctx, rel, path, at)
     if p is None:
         return None
-    try:
-        return p.read_bytes()
-    except OSError as exc:
-        ctx.r.error(f"open {p}: {(exc.strerror or str(exc)).lower()}", at, path)
-        return None
+    data, error = go_read_file(str(p))  # ReadLocalFile: os.ReadFile, so a directory fails on read
+    if error:
+        ctx.r.error(error, at, path)
+    return data
 
 
 def _resource(res: Obj, path: str, ctx: _Ctx, *, is_config: bool = False) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from lokonb.flatcar import clc_sections as sec
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
 from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
 from lokonb.flatcar.errors import require_files_dir, require_flag
+from lokonb.flatcar.gopath import go_read_file
 from lokonb.flatcar.ign2checks import check_config, check_output
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
@@ -747,14 +748,10 @@ def _read_local(rel: str, at: tuple[int, int], ctx: _Ctx) -> bytes | None:
     shown = posixpath.normpath(f"{ctx.files_dir}/{rel}")
     if shown.startswith("//"):
         shown = "/" + shown.lstrip("/")
-    if target.is_dir():
-        ctx.r.error(f"read {shown}: is a directory", at)
-        return None
-    try:
-        return target.read_bytes()
-    except OSError as exc:
-        ctx.r.error(f"open {shown}: {(exc.strerror or str(exc)).lower()}", at)
-        return None
+    data, error = go_read_file(str(target), shown)
+    if error:
+        ctx.r.error(error, at)
+    return data
 
 
 def _convert_filesystems(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
