@@ -119,9 +119,9 @@ STATE_FIELDS: tuple[Field, ...] = (
     Field("path", "path", DERIVED, "local state file; default <asset_dir>/lokonb-state.json"),
     Field("bucket", "str", None, "S3 backend: bucket"),
     Field("key", "str", DERIVED, "S3 backend: object key; default lokonb/<cluster_name>.json"),
-    Field("region", "str", None, "S3 backend: bucket region"),
+    Field("region", "str", None, "S3 backend: region of bucket and lock table; default the cluster's"),
     Field("dynamodb_table", "str", None, "S3 backend: DynamoDB lock table (hash key LockID)"),
-    Field("profile", "str", None, "S3 backend: AWS profile"),
+    Field("profile", "str", None, "S3 backend: AWS profile; default aws.profile"),
     Field("shared_credentials_file", "path", None, "S3 backend: credentials file (lokocfg aws_creds_path)"),
     Field("lock", "bool", True, "false turns locking off (warning on every apply)"),
 )
