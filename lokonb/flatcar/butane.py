@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from lokonb.flatcar.clc_sections import go_semver
+from lokonb.flatcar.clc_sections import go_semver_string
 from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
 from lokonb.flatcar.errors import require_files_dir, require_flag
 from lokonb.flatcar.gopath import go_abs, go_join, go_read_file
@@ -513,7 +513,7 @@ def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: s
     version = cfg.get("ignition", {}).get("version") if isinstance(cfg, dict) else None
     spec = VERSIONS[ctx.version]
     # Ignition.Validate compares semver.NewVersion(version) with MaxVersion: "03.3.0" is 3.3.0, "v3.3.0" no semver
-    canon = go_semver(version or "") if isinstance(version, str | None) else None
+    canon = go_semver_string(version or "") if isinstance(version, str | None) else None
     if inline and isinstance(cfg, dict) and isinstance(version, str | None) and canon is None:
         # ErrInvalidVersion is not skipped: the config is validated
         rep.error("invalid config version (couldn't parse)", at, "$.ignition.version")
@@ -1176,7 +1176,7 @@ def translate_butane_root(
         r.error("error parsing variant; must be specified")
         return _fail(r, "", "Error translating config: error parsing variant; must be specified")
     # config.TranslateBytes picks the translator by semver.NewVersion(version).String(): "01.0.0" is 1.0.0
-    version = go_semver(version or "")
+    version = go_semver_string(version or "")
     if version is None:
         r.error("error parsing version; must be a valid semver")
         return _fail(r, "", "Error translating config: error parsing version; must be a valid semver")

@@ -37,6 +37,7 @@ from lokonb.flatcar.yamlpos import (
     decode,
     did_you_mean,
     pos,
+    scalar_tag,
 )
 
 SPEC = "2.3.0"
@@ -507,7 +508,8 @@ def _decode_versioned(
     version = None
     vpos = pos(node)
     for k, v in node.value:
-        if getattr(k, "value", None) == "version" and isinstance(v, yaml.ScalarNode):
+        # a null version is a nil *EtcdVersion (the default set); any other scalar, "" included, is parsed
+        if getattr(k, "value", None) == "version" and isinstance(v, yaml.ScalarNode) and scalar_tag(v) != "!!null":
             version = v.value
             vpos = pos(v)
     chosen = choose(version, vpos, pos(node))
@@ -539,40 +541,48 @@ def _unmarshal_entry(
     return ReportEntry("error", msg, line, None, hint_column=column)
 
 
+def _semver(version: str, vpos: tuple[int, int], ctx: _Ctx) -> sec.GoSemver | None:
+    """The etcd/flannel ``version`` as go-semver parses it in ct's UnmarshalYAML: a failure is a decode error, which
+    ct's Parse reports without a position (the line is kept as a hint for snippet labels)."""
+    try:
+        return sec.go_semver(version)
+    except sec.SemverError as exc:
+        ctx.r.entries.append(ReportEntry("error", str(exc), vpos[0], None, hint_column=vpos[1]))
+        return None
+
+
+_OLDEST_ETCD = sec.GoSemver(2, 3, 0)
+_OLDEST_FLANNEL = sec.GoSemver(0, 5, 0)
+
+
 def _choose_etcd(ctx: _Ctx):  # type: ignore[no-untyped-def]
     # EtcdVersion/FlannelVersion.Validate run on the version field, so ct positions their entries at its value
     def choose(version: str | None, vpos: tuple[int, int], mpos: tuple[int, int]):  # type: ignore[no-untyped-def]
         extra = {"version": STR}
-        if version is None or version == "":
+        if version is None:
             return sec.option_struct("types.Etcd", sec.ETCD_35, extra), (sec.ETCD_35, None)
-        v = sec.parse_semver(version)
+        v = _semver(version, vpos, ctx)
         if v is None:
-            ctx.r.entries.append(
-                ReportEntry(
-                    "error", f"{version} is not in dotted-tri format", vpos[0], None, hint_column=vpos[1]
-                )
-            )
             return None
-        major, minor, _ = v
-        if major < 2 or (major == 2 and minor < 3):
+        if v.less_than(_OLDEST_ETCD):  # LessThan: 2.3.0-rc.1 is too old too
             ctx.r.error("Etcd version specified is not valid (too old)", vpos)
             return None
-        if major > 3:
+        if v.major > 3:
             ctx.r.error("Etcd version is not valid (too new)", vpos)
             return None
-        if (major == 2 and minor > 3) or (major == 3 and minor > 5):
+        if (v.major == 2 and v.minor > 3) or (v.major == 3 and v.minor > 5):
             ctx.r.warning(
                 "Etcd minor version specified is too new, only options available in the previous "
                 "minor version will be accepted",
                 vpos,
             )
-        if major == 2:
+        if v.major == 2:
             opts = sec.ETCD_2
         else:
             opts = {0: sec.ETCD_30, 1: sec.ETCD_31, 2: sec.ETCD_32, 3: sec.ETCD_33, 4: sec.ETCD_34}.get(
-                minor, sec.ETCD_35
+                v.minor, sec.ETCD_35
             )
-        return sec.option_struct("types.Etcd", opts, extra), (opts, version)
+        return sec.option_struct("types.Etcd", opts, extra), (opts, str(v))
 
     return choose
 
@@ -580,30 +590,24 @@ def _choose_etcd(ctx: _Ctx):  # type: ignore[no-untyped-def]
 def _choose_flannel(ctx: _Ctx):  # type: ignore[no-untyped-def]
     def choose(version: str | None, vpos: tuple[int, int], mpos: tuple[int, int]):  # type: ignore[no-untyped-def]
         extra = {"version": STR, "network_config": STR}
-        if version is None or version == "":
+        if version is None:
             return sec.option_struct("types.Flannel", sec.FLANNEL_06, extra), (sec.FLANNEL_06, None, 6)
-        v = sec.parse_semver(version)
+        v = _semver(version, vpos, ctx)
         if v is None:
-            ctx.r.entries.append(
-                ReportEntry(
-                    "error", f"{version} is not in dotted-tri format", vpos[0], None, hint_column=vpos[1]
-                )
-            )
             return None
-        major, minor, _ = v
-        if major == 0 and minor < 5:
+        if v.less_than(_OLDEST_FLANNEL):
             ctx.r.error("invalid flannel version (too old)", vpos)
             return None
-        if major == 0 and minor > 7:
+        if v.major == 0 and v.minor > 7:
             ctx.r.warning(
                 "flannel minor version too new. Only options available in the previous minor version "
                 "will be supported",
                 vpos,
             )
-        if major > 0:  # ct knows no option set for flannel >= 1: every option is an unknown key
-            return sec.option_struct("types.Flannel", [], extra), ([], version, 0)
-        opts = {5: sec.FLANNEL_05, 6: sec.FLANNEL_06}.get(minor, sec.FLANNEL_07)
-        return sec.option_struct("types.Flannel", opts, extra), (opts, version, min(minor, 7))
+        if v.major > 0:  # ct knows no option set for flannel >= 1: every option is an unknown key
+            return sec.option_struct("types.Flannel", [], extra), ([], str(v), 0)
+        opts = {5: sec.FLANNEL_05, 6: sec.FLANNEL_06}.get(v.minor, sec.FLANNEL_07)
+        return sec.option_struct("types.Flannel", opts, extra), (opts, str(v), min(v.minor, 7))
 
     return choose
 

@@ -7,6 +7,7 @@ The option lists are data: emission order is the table order (never the YAML ord
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from lokonb.flatcar.yamlpos import BOOL, INT, STR, Struct
@@ -252,25 +253,86 @@ def parse_semver(text: str) -> tuple[int, int, int] | None:
     return int(m.group(1)), int(m.group(2)), int(m.group(3))
 
 
-#: go-semver's reIdentifier (pre-release and build metadata, when not empty); \Z as Go's $ (no final-newline match)
-_GO_SEMVER_ID = re.compile(r"[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*\Z")
-_GO_PARSE_INT = re.compile(r"[+-]?[0-9]+\Z")
+class SemverError(ValueError):
+    """A version go-semver's ``Version.Set`` rejects; the message is Go's."""
 
 
-def go_semver(text: str) -> str | None:
-    """``semver.NewVersion(text).String()`` of coreos/go-semver v0.3.1 (Butane's version dispatch), or None when
-    NewVersion fails. Looser than :func:`parse_semver`: the three numbers go through ``strconv.ParseInt(s, 10, 64)``
-    (``01`` is 1) and an empty pre-release or metadata is none, so ``01.0.0`` and ``1.0.0-`` are ``1.0.0``; nothing
-    is trimmed (`` 1.0.0`` fails)."""
-    core, _, meta = text.partition("+")
-    core, _, pre = core.partition("-")
-    parts = core.split(".", 2)
-    if len(parts) != 3 or any(ident and not _GO_SEMVER_ID.match(ident) for ident in (pre, meta)):
+#: go-semver's reIdentifier; used with fullmatch: Go's $ does not match before a final newline
+_SEMVER_IDENT_RE = re.compile(r"[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*")
+
+
+@dataclass(frozen=True)
+class GoSemver:
+    """A coreos/go-semver ``Version`` as ct's etcd/flannel ``version`` fields hold it."""
+
+    major: int
+    minor: int
+    patch: int
+    pre: str = ""
+    meta: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.major}.{self.minor}.{self.patch}"
+        return text + (f"-{self.pre}" if self.pre else "") + (f"+{self.meta}" if self.meta else "")
+
+    def less_than(self, other: GoSemver) -> bool:
+        a, b = (self.major, self.minor, self.patch), (other.major, other.minor, other.patch)
+        if a != b:
+            return a < b
+        # a release sorts after its pre-releases; pre-releases compare identifier by identifier
+        if not self.pre or not other.pre:
+            return bool(self.pre) and not other.pre
+        return _pre_cmp(self.pre.split("."), other.pre.split(".")) < 0
+
+
+def _pre_cmp(a: list[str], b: list[str]) -> int:
+    for x, y in zip(a, b, strict=False):
+        xi, yi = _go_atoi(x), _go_atoi(y)
+        if (xi is None) != (yi is None):  # numeric identifiers sort first
+            return -1 if xi is not None else 1
+        if xi is not None and yi is not None and xi != yi:
+            return -1 if xi < yi else 1
+        if x != y:
+            return -1 if x < y else 1
+    return (len(a) > len(b)) - (len(a) < len(b))
+
+
+def _go_atoi(text: str) -> int | None:
+    return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) and -(2**63) <= int(text) < 2**63 else None
+
+
+def _go_parse_int(text: str) -> int:
+    """``strconv.ParseInt(text, 10, 64)`` with Go's error text."""
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        raise SemverError(f"strconv.ParseInt: parsing {go_quote(text)}: invalid syntax")
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise SemverError(f"strconv.ParseInt: parsing {go_quote(text)}: value out of range")
+    return value
+
+
+def go_semver(text: str) -> GoSemver:
+    """go-semver's ``Version.Set``: build metadata and pre-release are split off first, then exactly three dotted
+    ``strconv.ParseInt`` parts (signs and leading zeros allowed, no ``v`` prefix); raises :class:`SemverError`."""
+    rest, _, meta = text.partition("+")
+    rest, _, pre = rest.partition("-")
+    parts = rest.split(".", 2)
+    if len(parts) != 3:
+        raise SemverError(f"{rest} is not in dotted-tri format")
+    for what, ident in (("pre-release", pre), ("metadata", meta)):
+        if ident and not _SEMVER_IDENT_RE.fullmatch(ident):
+            raise SemverError(f"failed to validate {what}: {ident} is not a valid semver identifier")
+    major, minor, patch = (_go_parse_int(x) for x in parts)
+    return GoSemver(major, minor, patch, pre, meta)
+
+
+def go_semver_string(text: str) -> str | None:
+    """``semver.NewVersion(text).String()`` (Butane's version dispatch), or None when NewVersion fails: ``01.0.0``
+    and ``1.0.0-`` are ``1.0.0``; nothing is trimmed (`` 1.0.0`` fails)."""
+    try:
+        return str(go_semver(text))
+    except SemverError:
         return None
-    if not all(_GO_PARSE_INT.match(p) and -(2**63) <= int(p) < 2**63 for p in parts):
-        return None
-    out = ".".join(str(int(p)) for p in parts)
-    return out + (f"-{pre}" if pre else "") + (f"+{meta}" if meta else "")
 
 
 _DURATION_RE = re.compile(r"^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$")

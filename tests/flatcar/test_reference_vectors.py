@@ -382,6 +382,20 @@ FIXES = [
     "bu-error-merge-local-is-directory",
     "bu11-error-unit-contents-local-is-directory",
     "bu11-error-ssh-keys-local-is-directory",
+    # ct: etcd/flannel versions are go-semver Versions (Set: '+'/'-' split off before the dotted-tri check, three
+    # strconv.ParseInt parts -- no 'v' prefix, leading zeros fine --, identifiers validated); LessThan puts a
+    # pre-release before its release; the image tag is Version.String(); null is the default, "" is parsed
+    "ct-error-etcd-version-bad-prerelease",
+    "ct-error-etcd-version-empty-string",
+    "ct-error-etcd-version-four-parts",
+    "ct-error-etcd-version-non-numeric-minor",
+    "ct-error-etcd-version-prerelease-too-old",
+    "ct-error-etcd-version-two-parts-prerelease",
+    "ct-error-etcd-version-v-prefix",
+    "ct-error-flannel-version-prerelease-too-old",
+    "ct-error-flannel-version-v-prefix",
+    "ct-etcd-version-leading-zeros",
+    "ct-etcd-version-null-is-default",
 ]
 
 
