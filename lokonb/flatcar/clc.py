@@ -226,11 +226,19 @@ class _SizeError(ValueError):
     pass
 
 
-def _leading_int(s: str) -> tuple[int, str]:
-    i = 0
-    while i < len(s) and s[i].isdigit() and s[i].isascii():
+_LEADING_INT_LIMIT = (2**63 - 10) // 10
+
+
+def _leading_int(s: str) -> tuple[int, str] | None:
+    """``leadingInt``: the leading ASCII digits as an int64, None when it would overflow (Go checks before each
+    further digit)."""
+    x, i = 0, 0
+    while i < len(s) and "0" <= s[i] <= "9":
+        if x >= _LEADING_INT_LIMIT:
+            return None
+        x = x * 10 + ord(s[i]) - 48
         i += 1
-    return (int(s[:i]) if i else 0), s[i:]
+    return x, s[i:]
 
 
 def _parse_unit(orig: str, units: dict[str, float]) -> int:
@@ -246,12 +254,18 @@ def _parse_unit(orig: str, units: dict[str, float]) -> int:
         if not (s[0] == "." or ("0" <= s[0] <= "9")):
             raise _SizeError("units: invalid " + orig)
         before = len(s)
-        x, s = _leading_int(s)
+        lead = _leading_int(s)
+        if lead is None:
+            raise _SizeError("units: invalid " + orig)
+        x, s = lead
         value, pre, post = float(x), before != len(s), False
         if s and s[0] == ".":
             s = s[1:]
             before = len(s)
-            x, s = _leading_int(s)
+            lead = _leading_int(s)
+            if lead is None:
+                raise _SizeError("units: invalid " + orig)
+            x, s = lead
             value += x / (10 ** (before - len(s)))
             post = before != len(s)
         if not pre and not post:

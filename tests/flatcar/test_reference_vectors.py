@@ -396,6 +396,8 @@ FIXES = [
     "ct-error-flannel-version-v-prefix",
     "ct-etcd-version-leading-zeros",
     "ct-etcd-version-null-is-default",
+    # ct: partition sizes through alecthomas/units' leadingInt, which rejects an int64 overflow ('units: invalid')
+    "ct-error-partition-size-digits-overflow",
 ]
 
 
