@@ -825,6 +825,11 @@ def _dropin(d: Obj | None) -> dict[str, Any]:
     return o
 
 
+def _go_int(value: int) -> int:
+    """ct's convertUintPointerToIntPointer: ``int(*u)`` wraps a uint64 above MaxInt64 to a negative int."""
+    return value - 2**64 if value >= 2**63 else value
+
+
 _USER_KEYS = (
     ("gecos", "gecos"),
     ("groups", "groups"),
@@ -851,7 +856,7 @@ def _user_fields(u: Obj, out: dict[str, Any], *, with_name: bool) -> None:
             v = list(v) if v else None
         _set(out, okey, v)
     if u.get("uid") is not None:
-        out["uid"] = u["uid"]
+        out["uid"] = _go_int(u["uid"])
 
 
 def _convert_passwd(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
@@ -862,7 +867,7 @@ def _convert_passwd(cfg: Obj, out: dict[str, Any], ctx: _Ctx) -> None:
     for g in _items(pw.get("groups")):
         o: dict[str, Any] = {}
         if g.get("gid") is not None:
-            o["gid"] = g["gid"]
+            o["gid"] = _go_int(g["gid"])
         o["name"] = g.get("name") or ""
         if g.get("password_hash"):  # a string in ct's Group and in PasswdGroup (omitempty), not a pointer: "" is unset
             o["passwordHash"] = g["password_hash"]

@@ -170,8 +170,8 @@ def _is_plain(node: yaml.ScalarNode) -> bool:
     )
 
 
-def parse_go_int(text: str) -> int | None:
-    """Go ``strconv.ParseInt(s, 0, 64)`` as yaml.v3 applies it (``_`` removed, ``0o`` accepted)."""
+def _parse_go_base0(text: str) -> int | None:
+    """The value of a Go base-0 integer literal as yaml.v3 reads it (``_`` removed, ``0o`` accepted), unbounded."""
     plain = text.replace("_", "")
     if not plain or not _INT_RE.match(text):
         return None
@@ -190,10 +190,20 @@ def parse_go_int(text: str) -> int | None:
             value = int(body, 10)
     except ValueError:
         return None
-    value *= sign
-    if not -(2**63) <= value < 2**63:
-        return None
-    return value
+    return sign * value
+
+
+def parse_go_int(text: str) -> int | None:
+    """Go ``strconv.ParseInt(s, 0, 64)`` as yaml.v3 applies it (``_`` removed, ``0o`` accepted)."""
+    value = _parse_go_base0(text)
+    return value if value is not None and -(2**63) <= value < 2**63 else None
+
+
+def parse_go_uint(text: str) -> int | None:
+    """Go ``strconv.ParseUint(s, 0, 64)``, yaml.v3's second try: no sign, up to 2**64-1 (still an !!int)."""
+    value = _parse_go_base0(text)
+    ok = value is not None and text.replace("_", "")[:1] not in "+-" and 0 <= value < 2**64
+    return value if ok else None
 
 
 def _is_date(text: str) -> bool:
@@ -234,7 +244,7 @@ def scalar_tag(node: yaml.ScalarNode) -> str:
         return "!!bool"
     if _is_date(value):
         return "!!timestamp"
-    if parse_go_int(value) is not None:
+    if parse_go_int(value) is not None or parse_go_uint(value) is not None:
         return "!!int"
     if _FLOAT_RE.match(value):
         return "!!float"
@@ -429,9 +439,12 @@ class _Decoder:
         if _is_date(value):
             return None
         number: int | None = parse_go_int(value)
+        if number is None and parse_go_uint(value) is not None:  # an !!int beyond int64: only a uint takes it
+            return parse_go_uint(value) if typ.kind == "uint" else None
         if number is None:
             f = parse_go_float(value)
-            if f is None or f != f or f in (float("inf"), float("-inf")) or abs(f) >= 2.0**63:
+            limit = 2.0**64 if typ.kind == "uint" else 2.0**63
+            if f is None or f != f or f in (float("inf"), float("-inf")) or abs(f) >= limit:
                 return None
             number = int(f)
         if typ.kind == "uint" and number < 0:
