@@ -30,6 +30,7 @@ from lokonb.flatcar.yamlpos import (
     STR,
     UINT,
     Obj,
+    Scalar,
     Seq,
     Struct,
     YamlSyntaxError,
@@ -150,15 +151,16 @@ _USER = Struct(
     },
 )
 _GROUP = Struct("types.Group", {"name": STR, "gid": UINT, "password_hash": STR, "system": BOOL})
+# ct's update fields are named string types (type UpdateGroup string...): yaml.v3's type errors name them
 _UPDATE = Struct(
     "types.Update",
     {
-        "group": STR,
-        "server": STR,
-        "pcr_policy_server": STR,
-        "download_user": STR,
-        "download_password": STR,
-        "machine_alias": STR,
+        "group": Scalar("str", "types.UpdateGroup"),
+        "server": Scalar("str", "types.UpdateServer"),
+        "pcr_policy_server": Scalar("str", "types.UpdatePCRPolicyServer"),
+        "download_user": Scalar("str", "types.UpdateDownloadUser"),
+        "download_password": Scalar("str", "types.UpdateDownloadPassword"),
+        "machine_alias": Scalar("str", "types.UpdateMachineAlias"),
     },
 )
 _LOCKSMITH = Struct(
@@ -508,7 +510,8 @@ def _wrapper_dropin(
 def _decode_versioned(
     node: Any, goname: str, choose: Any, ctx: _Ctx, path: str, unknown: list[Any]
 ) -> tuple[Obj | None, Any]:
-    """Decode an etcd/flannel mapping: read ``version`` first, then decode against that version's options."""
+    """Decode an etcd/flannel mapping: read ``version`` first, then decode against that version's options.
+    ``goname`` is the type ct's UnmarshalYAML decodes into first (``etcdCommon``), named by a non-mapping's error."""
     import yaml
 
     if not isinstance(node, yaml.MappingNode):
@@ -603,7 +606,7 @@ def _choose_etcd(ctx: _Ctx):  # type: ignore[no-untyped-def]
 
 def _choose_flannel(ctx: _Ctx):  # type: ignore[no-untyped-def]
     def choose(version: str | None, vpos: tuple[int, int], mpos: tuple[int, int]):  # type: ignore[no-untyped-def]
-        extra = {"version": STR, "network_config": STR}
+        extra = {"version": STR, "network_config": Scalar("str", "types.NetworkConfig")}
         if version is None:
             return sec.option_struct("types.Flannel", sec.FLANNEL_06, extra), (sec.FLANNEL_06, None, 6)
         v = _semver(version, vpos, ctx)
@@ -1105,12 +1108,12 @@ def _parse(text: str, ctx: _Ctx) -> tuple[Obj, Any, Any, Any, Any] | None:
     etcd, etcd_meta = (None, None)
     if cfg.get("etcd") is not None:
         etcd, etcd_meta = _decode_versioned(
-            cfg["etcd"], "types.Etcd", _choose_etcd(ctx), ctx, "$.etcd", unknown
+            cfg["etcd"], "types.etcdCommon", _choose_etcd(ctx), ctx, "$.etcd", unknown
         )
     flannel, flannel_meta = (None, None)
     if cfg.get("flannel") is not None:
         flannel, flannel_meta = _decode_versioned(
-            cfg["flannel"], "types.Flannel", _choose_flannel(ctx), ctx, "$.flannel", unknown
+            cfg["flannel"], "types.flannelCommon", _choose_flannel(ctx), ctx, "$.flannel", unknown
         )
     if any(e.kind == "error" and e.message.startswith("yaml: unmarshal") for e in r.entries):
         return None

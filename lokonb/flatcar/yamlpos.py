@@ -86,12 +86,16 @@ class Arr(list):
 
 @dataclass(frozen=True)
 class Scalar:
-    """``kind`` is ``str``, ``int``, ``bool`` or ``any`` (plain Python value of the YAML core schema)."""
+    """``kind`` is ``str``, ``int``, ``bool`` or ``any`` (plain Python value of the YAML core schema); ``name`` is the
+    Go type of a named scalar type (``type NetworkConfig string``) for type errors."""
 
     kind: str
+    name: str | None = None
 
     @property
     def goname(self) -> str:
+        if self.name:
+            return self.name
         return {
             "str": "string",
             "int": "int",
