@@ -297,6 +297,26 @@ _USERINFO_OK = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 _PORT = re.compile(r"(:[0-9]*)?")
 
 
+#: what Go's escape() keeps in userinfo (encodeUserPassword: '@', '/', '?', ':' and the rest are escaped) and hosts
+_USERINFO_ESC_OK = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~$&+,;=")
+_HOST_ESC_OK = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~!$&'()*+,;=:[]<>\"")
+
+
+def _authority_string(authority: str, url: str) -> str:
+    """The authority as URL.String() writes it back: parseAuthority cuts the userinfo at its first ':' and unescapes
+    user, password and host; String() escapes them again (``p@ss`` -> ``p%40ss``, ``%65`` -> ``e``, a non-ASCII
+    host byte -> ``%XX``)."""
+    userinfo, at, host = authority.rpartition("@")
+    out = ""
+    if at:
+        user, colon, password = userinfo.partition(":")
+        out = _go_escape(_unescape(user, url), _USERINFO_ESC_OK)
+        if colon:
+            out += ":" + _go_escape(_unescape(password, url), _USERINFO_ESC_OK)
+        out += "@"
+    return out + _go_escape(_unescape(host, url), _HOST_ESC_OK)
+
+
 def _check_authority(authority: str, url: str) -> None:
     """Go's parseAuthority/parseHost checks (net/url): brackets, port digits, host bytes, host escapes, userinfo."""
     userinfo, at, host = authority.rpartition("@")
@@ -347,7 +367,7 @@ def go_url(url: str) -> str:
             authority, slash, path = body[2:].partition("/")
             path = slash + path
             _check_authority(authority, url)
-            out += "//" + authority
+            out += "//" + _authority_string(authority, url)
         else:
             path = body
         out += _escaped(path, url, _PATH_OK)
