@@ -1036,6 +1036,23 @@ def _parse_checks(cfg: Obj, ctx: _Ctx) -> None:
 _DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
+def _sscan_two_words(text: str) -> tuple[str, str] | None:
+    """``fmt.Sscanf(text, "%s %s", &a, &b)``: two whitespace-separated words (trailing text ignored); a newline
+    cannot stand for the space, and a missing second word is an error."""
+    words, i = [], 0
+    for _ in range(2):
+        while i < len(text) and text[i].isspace() and text[i] != "\n":
+            i += 1
+        if i == len(text) or text[i] == "\n":
+            return None
+        j = i
+        while j < len(text) and not text[j].isspace():
+            j += 1
+        words.append(text[i:j])
+        i = j
+    return words[0], words[1]
+
+
 def _check_update(cfg: Obj, ctx: _Ctx) -> None:
     upd = cfg.get("update")
     r = ctx.r
@@ -1060,8 +1077,8 @@ def _check_update(cfg: Obj, ctx: _Ctx) -> None:
     if strategy and strategy.lower() not in ("reboot", "etcd-lock", "off"):
         r.error("unknown reboot strategy", lock.at("reboot_strategy"))
     if start:
-        parts = start.split()  # fmt.Sscanf("%s %s"): two tokens, or the whole text is the time
-        day, clock = (parts[0], parts[1]) if len(parts) >= 2 else (None, start)
+        words = _sscan_two_words(start)  # fmt.Sscanf("%s %s"), else the whole text is the time
+        day, clock = words if words else (None, start)
         if day is not None and day.lower() not in _DAYS:
             r.error("unknown day in window start", lock.at("window_start"))
         elif not sec.go_clock_ok(clock):

@@ -335,16 +335,17 @@ def go_semver_string(text: str) -> str | None:
         return None
 
 
-_DURATION_RE = re.compile(r"^[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$")
+# ASCII digits only and no '$' (which would accept a trailing newline): Go's parsers take neither
+_DURATION_RE = re.compile(r"[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)")
 
 
 def go_duration_ok(text: str) -> bool:
-    return bool(_DURATION_RE.match(text))
+    return bool(_DURATION_RE.fullmatch(text))
 
 
 def go_clock_ok(text: str) -> bool:
     """Go ``time.Parse("15:04", s)``."""
-    m = re.match(r"^(\d{1,2}):(\d{2})$", text)
+    m = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})", text)
     return m is not None and int(m.group(1)) < 24 and int(m.group(2)) < 60
 
 

@@ -413,6 +413,13 @@ FIXES = [
     "ct-file-remote-url-host-non-ascii",
     "ct-file-remote-url-userinfo-escaped",
     "ct-file-remote-url-userinfo-normalised",
+    # ct: locksmith windows as Go parses them: fmt.Sscanf("%s %s") (a newline is no separator), time.Parse and
+    # ParseDuration with ASCII digits and no trailing newline
+    "ct-error-locksmith-window-length-non-ascii-digit",
+    "ct-error-locksmith-window-length-trailing-newline",
+    "ct-error-locksmith-window-start-newline-between",
+    "ct-error-locksmith-window-start-non-ascii-digit",
+    "ct-error-locksmith-window-start-trailing-newline",
 ]
 
 
