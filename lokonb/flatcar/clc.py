@@ -971,7 +971,7 @@ def _convert_update(cfg: Obj, out: dict[str, Any]) -> None:
     text = ""
     if upd is not None:
         if upd.get("group"):
-            text = "GROUP=" + upd["group"].lower()
+            text = "GROUP=" + sec.go_lower(upd["group"])
         for key, var in _UPDATE_KEYS:
             if upd.get(key):
                 text += f"\n{var}={upd[key]}"
@@ -1057,7 +1057,7 @@ def _check_update(cfg: Obj, ctx: _Ctx) -> None:
     upd = cfg.get("update")
     r = ctx.r
     if upd is not None:
-        group = (upd.get("group") or "").lower()
+        group = sec.go_lower(upd.get("group") or "")
         if group not in ("stable", "beta", "alpha") and not upd.get("server"):
             r.warning("unknown update group", upd.pos)  # struct-level check: at the mapping
         if upd.get("server"):
@@ -1074,12 +1074,12 @@ def _check_update(cfg: Obj, ctx: _Ctx) -> None:
         r.error("window-start and window-length must both be specified", lock.pos)
         return
     strategy = lock.get("reboot_strategy")
-    if strategy and strategy.lower() not in ("reboot", "etcd-lock", "off"):
+    if strategy and sec.go_lower(strategy) not in ("reboot", "etcd-lock", "off"):
         r.error("unknown reboot strategy", lock.at("reboot_strategy"))
     if start:
         words = _sscan_two_words(start)  # fmt.Sscanf("%s %s"), else the whole text is the time
         day, clock = words if words else (None, start)
-        if day is not None and day.lower() not in _DAYS:
+        if day is not None and sec.go_lower(day) not in _DAYS:
             r.error("unknown day in window start", lock.at("window_start"))
         elif not sec.go_clock_ok(clock):
             r.error("couldn't parse window start", lock.at("window_start"))

@@ -214,6 +214,12 @@ def platform_units(platform: str | None) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------------- Go helpers
 
 
+def go_lower(text: str) -> str:
+    """Go ``strings.ToLower``: ``unicode.ToLower`` rune by rune -- no final-sigma context ("ΑΣ" -> "ασ"), and U+0130
+    maps to a plain "i" (Python's full case mapping gives "i" + U+0307)."""
+    return "".join("i" if c == "\u0130" else c.lower() for c in text)
+
+
 def go_quote(text: str) -> str:
     """Go ``strconv.Quote``."""
     out = ['"']

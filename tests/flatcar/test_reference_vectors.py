@@ -420,6 +420,10 @@ FIXES = [
     "ct-error-locksmith-window-start-newline-between",
     "ct-error-locksmith-window-start-non-ascii-digit",
     "ct-error-locksmith-window-start-trailing-newline",
+    # ct: update group and locksmith words are lowercased with Go's strings.ToLower (simple per-rune mapping)
+    "ct-locksmith-window-day-dotted-capital-i",
+    "ct-update-group-dotted-capital-i",
+    "ct-update-group-final-sigma",
 ]
 
 
