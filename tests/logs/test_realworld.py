@@ -5,8 +5,8 @@ named in ``modelled_on``, never copied from it (logs.md §10): the Kubernetes me
 wrapper, severity, error kinds, status codes, duration magnitudes and address classes are kept; timestamps, PIDs,
 names, IDs and addresses are new. Each case is one record: input text (continuation lines joined with ``\\n``),
 format, expected family and expected ``harmless``. A TLS handshake line on its own is never probe noise (one event
-cannot be periodic), so those cases expect ``harmless`` False whatever their family. The file holds fifteen rounds
-of cases (the later ones begin at their "Round 2" to "Round 15" comments; round 4 favours the messages operators see
+cannot be periodic), so those cases expect ``harmless`` False whatever their family. The file holds sixteen rounds
+of cases (the later ones begin at their "Round 2" to "Round 16" comments; round 4 favours the messages operators see
 most often, round 5 the areas still thin: API Priority and Fairness, storage versions, CRD conversion, tokens,
 admission webhooks, the request-header authenticator, leader election, KMS health checks; round 6 graceful
 termination, KMS v2, audit webhook backends, HTTP/2, OpenAPI aggregation, certificate reloads, server-side apply
@@ -29,7 +29,10 @@ ValidatingAdmissionPolicy informers, k0s's own logrus records, talosctl's CRI li
 with the logs, broken static pod manifests up to 1.34 and their fatal "Error creating leases"; round 15 start sequences
 and failures of control planes built by hand or by minikube, karmada and RKE2, tail and svlogd artefacts, the etcd
 client's failed member-list sync in RKE2 journals, request handlers still running after their timeout, and lines cut by
-a terminal), all run by the one test below.
+a terminal; round 16 the OpenAPI aggregation controller's "updating ... to AggregationController" form, kcp's trust
+controller, bare and fatal authenticator/authorizer config errors at start, the "command failed" err=< block, CentOS 7's
+systemd wordings, vcluster's zap console re-log of the apiserver, APF's queue set-up and the allocator repair loop's
+conflicts), all run by the one test below.
 """
 
 from __future__ import annotations
