@@ -60,19 +60,42 @@ SHORT_ISO_RE = re.compile(
 #: the other one-line forms of ``journalctl -o``: ``short-monotonic`` (``[  512.003121] host ident[pid]: …``, seconds
 #: since boot: no time; ``short-delta`` adds the gap to the entry before: ``[  512.003121 <    0.000340>]``),
 #: ``short-unix`` (``1700000000.123456 host …``, epoch seconds) and ``short-full``
-#: (``Tue 2023-11-14 22:13:20[.ffffff] UTC host …``; a zone other than UTC/GMT is read as ``syslog_tz``)
+#: (``Tue 2023-11-14 22:13:20[.ffffff] UTC host …``, the zone as the reader's TZ abbreviates it: see
+#: :func:`zone_abbr_offset`)
 _JOURNAL_TAIL = rb" (\S+) ([^\s:\[]+)(?:\[(\d+)\])?: ?(.*)$"
 SHORT_MONO_RE = re.compile(rb"^\[ *\d+\.\d+(?: <[ \d.]+>)?\]" + _JOURNAL_TAIL, re.S)
 SHORT_UNIX_RE = re.compile(rb"^(\d{9,11}(?:\.\d{1,9})?)" + _JOURNAL_TAIL, re.S)
+_ZONE_ABBR = rb"([A-Za-z][\w+\-]{1,5}|[+-]\d\d(?:\d\d)?)"
 SHORT_FULL_RE = re.compile(
-    rb"^[A-Z][a-z]{2} (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? ([A-Za-z][\w+\-]{1,5})"
-    + _JOURNAL_TAIL,
+    rb"^[A-Z][a-z]{2} (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? " + _ZONE_ABBR + _JOURNAL_TAIL,
     re.S,
 )
 #: the head of a ``journalctl -o verbose`` entry: ``Tue 2023-11-14 22:13:20.401998 UTC [s=…;i=…;…]``
 VERBOSE_HEAD_RE = re.compile(
-    rb"^[A-Z][a-z]{2} (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? ([A-Za-z][\w+\-]{1,5}) \[s="
+    rb"^[A-Z][a-z]{2} (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? " + _ZONE_ABBR + rb" \[s="
 )
+#: zone abbreviations (tzdata's, as ``strftime("%Z")`` prints them) that mean one UTC offset (minutes) wherever
+#: current tzdata uses them; others are ambiguous (CST: China or US Central; IST: India, Israel or Ireland; BST,
+#: AST, and PST, which Asia/Manila uses too) and are read in ``syslog_tz``
+ZONE_ABBR_OFFSETS = {
+    "UTC": 0, "GMT": 0, "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180, "MSK": 180,
+    "SAST": 120, "HKT": 480, "AWST": 480, "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630, "AEST": 600,
+    "AEDT": 660, "NZST": 720, "NZDT": 780, "HST": -600, "AKST": -540, "AKDT": -480, "PDT": -420, "MST": -420,
+    "MDT": -360, "EST": -300, "EDT": -240,
+}  # fmt: skip
+_NUMERIC_ZONE_RE = re.compile(rb"^([+-])(\d\d)(\d\d)?$")
+
+
+def zone_abbr_offset(abbr: bytes) -> int | None:
+    """The UTC offset in minutes of a zone abbreviation that has one (:data:`ZONE_ABBR_OFFSETS`, or tzdata's numeric
+    ones: ``+08``, ``-03``, ``+0530``), else None."""
+    m = _NUMERIC_ZONE_RE.match(abbr)
+    if m is not None:
+        minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
+        return -minutes if m.group(1) == b"-" else minutes
+    return ZONE_ABBR_OFFSETS.get(abbr.decode("ascii", "replace"))
+
+
 _JOURNAL_FIELD_RE = re.compile(rb"^ *([A-Z0-9_]{1,64})=(.*)$", re.S)
 #: a field name alone on its line in ``journalctl -o export``: its value is binary (it holds a newline or a control
 #: byte): a little-endian 64-bit length, the bytes, then a newline; the bytes may span lines
@@ -148,6 +171,12 @@ class JournalEntry:
         res = _journal_other(self.head + b" x: -") if self.head is not None else None
         return Unwrapped(text, res.outer_ns if res else None, 0, "syslog",
                          syslog_time=res.syslog_time if res else None, key=key), self.start
+
+
+#: the catalog text ``journalctl -x`` prints after an entry that has one (``systemd[1]: kube-apiserver.service:
+#: Failed with result 'exit-code'.``): each line behind ``░░`` (systemd 246 on) or ``--`` (before; its own markers
+#: ``-- Logs begin at … --``, ``-- Boot … --``, ``-- cursor: …`` are other lines)
+JOURNAL_CATALOG_RE = re.compile(rb"^(?:\xe2\x96\x91\xe2\x96\x91(?: |$)|--$|-- (?!cursor: )(?!.* --$))")
 
 
 #: ``snap logs`` (MicroK8s, the k8s snap): ``<RFC 3339> ident[pid]: text``, no host
@@ -597,6 +626,9 @@ class Unwrapper:
     #: ``aws logs tail --format json``: [head, its line number, the lines so far, their size] of an event whose
     #: message, all JSON, is printed with ``json.dumps(indent=4)`` on the lines after its ``<time> <log stream>`` head
     cw_doc: list[Any] | None = None
+    #: the writer (host and identifier) of the last journal line: ``journalctl -x`` prints its catalog text for an
+    #: entry on the lines after it (:data:`JOURNAL_CATALOG_RE`), lines of that entry
+    journal_key: bytes | None = None
 
     def in_binary_value(self) -> bool:
         """The next line is bytes of a binary journal field (its length may start with NUL, it may hold ESC)."""
@@ -636,6 +668,7 @@ class Unwrapper:
                 continue
             if name == "syslog":
                 self.ts_seen = self.ts_seen or res.key == b"ts"
+                self.journal_key = res.key
                 res = _nested(res)
             elif res.key is not None and res.fmt == "kubectl":
                 if res.key == b"ts":
@@ -661,6 +694,9 @@ class Unwrapper:
         if self.ts_seen and (res := _ts_line(raw)) is not None:
             self.mix[res.fmt] = self.mix.get(res.fmt, 0) + 1
             return self._join(res, lineno)
+        if self.journal_key is not None and JOURNAL_CATALOG_RE.match(raw):
+            self.mix["syslog"] = self.mix.get("syslog", 0) + 1
+            return Unwrapped(raw, None, 0, "syslog", key=self.journal_key), lineno
         if self.fmt in ("docker", "envelope") and raw.lstrip()[:1] == b"{":
             return Unwrapped(None, unparsed="invalid Docker JSON entry"), lineno
         if self.fmt == "envelope" and not raw.strip():
@@ -974,8 +1010,23 @@ GRAFANA_TXT_RE = re.compile(
 )
 
 
-#: Fluentd's ``out_file`` (and ``out_stdout``) format: ``<time>\t<tag>\t<the record as JSON>``
+#: Fluentd's ``out_file`` format: ``<time>\t<tag>\t<the record as JSON>``
 FLUENTD_FILE_RE = re.compile(rb"^([\w.\-]{1,512})\t(?=\{)")
+#: Fluentd's ``out_stdout`` (and ``filter_stdout``) format: ``<time with ns> <offset> <tag>: <the record as JSON>``
+#: (``2024-12-31 23:59:58.870429103 +0000 kubernetes.var.log.containers….log: {"log": …}``), spaces, not tabs
+FLUENTD_STDOUT_RE = re.compile(
+    rb"^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? ([+-]\d\d:?\d\d) ([\w.\-]{1,512}): (?=\{\")"
+)
+
+
+def _fluentd_stdout(raw: bytes) -> Unwrapped | None:
+    """A Fluentd ``out_stdout`` line (:data:`FLUENTD_STDOUT_RE`): the record's line, its time (else the output time),
+    the tag and the record's writer; the tag alone keeps a record that is no log record (its JSON is the text)."""
+    m = FLUENTD_STDOUT_RE.match(raw)
+    if m is None or (ns := _ts_groups_ns(m.groups()[:8])) is None:
+        return None
+    tag, record = m.group(9), raw[m.end() :]
+    return _prefixed_record(tag, record, ns) or Unwrapped(record, ns, 0, "kubectl", key=tag)
 
 
 def _time_row(regex: re.Pattern[bytes], raw: bytes) -> tuple[tuple[Any, ...], int] | None:
@@ -1077,8 +1128,10 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
         return Unwrapped(text, ns, 0, "kubectl")
     if raw[:1].isupper() and b"  " in raw[:64] and TABLE_HEADER_RE.match(raw):
         return Unwrapped(None, fmt="kubectl", unparsed=TABLE_HEADER_REASON)
-    if raw[10:11] == b" " and raw[4:5] == b"-" and (res := _ts_iso(raw, TS_ISO_RE.match(raw))) is not None:
-        return res
+    if raw[10:11] == b" " and raw[4:5] == b"-":
+        res = _ts_iso(raw, TS_ISO_RE.match(raw)) or _fluentd_stdout(raw)
+        if res is not None:
+            return res
     if b"\t" in raw[:40]:
         return _grafana_txt(raw) or _papertrail_tsv(raw)
     key = None
@@ -1296,6 +1349,39 @@ def _otlp_record(rl: dict[str, Any], rec: Any) -> Unwrapped:
     return res
 
 
+#: Grafana Loki's answer to a log query saved by ``curl`` (``/loki/api/v1/query_range`` or ``/query``: ``{"status":
+#: "success", "data": {"resultType": "streams", "result": [{"stream": {<labels>}, "values": [["<epoch ns>",
+#: <line>], …]}, …], "stats": …}}``), and the same ``streams`` list of its push body and tail messages: each value is
+#: a line, its epoch ns (a string) the outer time, the stream's labels the writer; the values keep the answer's order
+#: (newest first by default: ``direction=backward``)
+LOKI_REASON = "Grafana Loki answer without log lines"
+LOKI_VALUE_REASON = "Grafana Loki stream value that is no [<epoch ns>, <line>] pair"
+_LOKI_STREAM_KEYS = frozenset(("streams", "dropped_entries"))
+_LOKI_RE = re.compile(rb'"resultType":\s*"streams"|^\{\s*"streams":\s*\[')
+
+
+def _loki_streams(streams: Any) -> Unwrapped:
+    """The values of a Loki answer's streams, each a line (:attr:`Unwrapped.events`)."""
+    events = []
+    for st in streams if isinstance(streams, list) else ():
+        labels = st.get("stream") if isinstance(st, dict) else None
+        key = None
+        if isinstance(labels, dict) and labels:
+            key = " ".join(str(v) for _, v in sorted(labels.items())).encode("utf-8", "replace")
+        values = st.get("values") if isinstance(st, dict) else None
+        for v in values if isinstance(values, list) else ():
+            # [ns, line] or, with structured metadata (Loki 3), [ns, line, {metadata}]
+            ok = isinstance(v, list) and len(v) in (2, 3) and isinstance(v[0], str) and v[0].isdigit()
+            text = _env_text(v[1]) if ok and isinstance(v[1], str) else None
+            if text is None:
+                events.append(Unwrapped(None, fmt="envelope", unparsed=LOKI_VALUE_REASON))
+                continue
+            res = _nested(Unwrapped(text, _epoch_ns(int(v[0])), 0, "envelope", key=key))
+            res.fmt = "envelope"
+            events.append(res)
+    return _several(events) if events else Unwrapped(None, fmt="envelope", unparsed=LOKI_REASON)
+
+
 def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
     """A collector's or an export's JSON record (see :data:`_ENV_TEXT_KEYS`); None for other JSON objects (JSON
     logging and zap lines have ``msg``; audit events no text key)."""
@@ -1303,6 +1389,11 @@ def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
         return _cw_subscription(obj)
     if "resourceLogs" in obj:
         return _otlp_logs(obj)
+    data = obj.get("data")
+    if isinstance(data, dict) and data.get("resultType") == "streams":
+        return _loki_streams(data.get("result"))
+    if isinstance(obj.get("streams"), list) and obj.keys() <= _LOKI_STREAM_KEYS:
+        return _loki_streams(obj["streams"])
     listed = _env_listed(obj)
     if listed is not None:
         return listed
@@ -1474,6 +1565,36 @@ def _env_writer(obj: dict[str, Any]) -> bytes | None:
 _DOCKER_KEYS = frozenset(("log", "stream", "time", "attrs"))
 
 
+#: Vector's ``logfmt`` codec (a ``console`` or ``file`` sink with ``encoding.codec = "logfmt"``): the event's
+#: fields flattened with dots and sorted by name, ``key=value`` separated by spaces, a value in double quotes when
+#: it holds a space or a quote (``\"``, ``\\`` inside), ``true`` booleans as the key alone
+_LOGFMT_PAIR_RE = re.compile(rb'([\w.@/\-]{1,256})(?:=("(?:[^"\\]|\\.)*"|[^\s"]*))?(?: |$)')
+_LOGFMT_ESCAPE_RE = re.compile(rb"\\(.)", re.S)
+
+
+def _logfmt(s: bytes) -> Unwrapped | None:
+    """A logfmt event with a ``message`` field (Vector's ``logfmt`` codec) as the collector's record it encodes
+    (:func:`_envelope`: ``message`` the line, ``timestamp`` the outer time, ``kubernetes.*`` the writer); None for
+    other lines (logrus' ``time=… level=… msg=…`` has no ``message``)."""
+    obj: dict[str, Any] = {}
+    pos = 0
+    while pos < len(s):
+        m = _LOGFMT_PAIR_RE.match(s, pos)
+        if m is None or m.end() == pos or (pos == 0 and m.group(2) is None):
+            return None
+        value = m.group(2)
+        if value is not None and value[:1] == b'"':
+            value = _LOGFMT_ESCAPE_RE.sub(rb"\1", value[1:-1])
+        obj[m.group(1).decode("ascii")] = True if value is None else value.decode("utf-8", "surrogateescape")
+        pos = m.end()
+    if not isinstance(obj.get("message"), str) or "msg" in obj:
+        return None
+    k8s = {k[11:]: v for k, v in obj.items() if k.startswith("kubernetes.")}
+    if k8s:
+        obj["kubernetes"] = k8s  # flattened by the codec: nested again for the writer (:func:`_env_writer`)
+    return _envelope(obj)
+
+
 #: Fluent Bit's ``file`` output (its default ``out_file`` format) and ``stdout`` output: ``<tag>: [<epoch s.ns>,
 #: {record}]``, on stdout after ``[<n>] `` and since Fluent Bit 2.1 with ``[[<time>, {metadata}], {record}]``
 FLUENT_BIT_RE = re.compile(
@@ -1584,8 +1705,10 @@ def _docker(raw: bytes) -> Unwrapped | None:
     if s[:1] != b"{":
         if s[:1].isdigit() and b',"' in s[9:22]:
             return _fluent_bit_csv(s)
+        if b"message=" in s and (res := _logfmt(s)) is not None:
+            return res
         return _fluent_bit(s) if b": [" in s[:530] else None
-    if not any(k in s for k in _ENV_TEXT_BYTES) and b'"resourceLogs"' not in s[:64]:
+    if not any(k in s for k in _ENV_TEXT_BYTES) and b'"resourceLogs"' not in s[:64] and not _LOKI_RE.search(s[:256]):
         return None
     if b"}\x00" in s:
         # GELF over TCP (Docker's gelf driver, `nc -l 12201 > gelf.log`): each message ends in a NUL byte, not a
@@ -1754,9 +1877,11 @@ def _journal_other(raw: bytes) -> Unwrapped | None:
         return None
     g = m.groups()
     key = g[8] + b" " + g[9]
-    if g[7] in (b"UTC", b"GMT"):
+    offset = zone_abbr_offset(g[7])
+    if offset is not None:
+        # a zone that says its offset: an outer time with its year (TIME-3), not a year-less wall-clock time
         ns = _ts_groups_ns((*g[:7], "Z"))
-        return None if ns is None else Unwrapped(g[11], ns, 0, "syslog", key=key)
+        return None if ns is None else Unwrapped(g[11], ns - offset * 60 * 10**9, 0, "syslog", key=key)
     mon, day, hh, mi, ss = (int(x) for x in g[1:6])
     if not (1 <= mon <= 12 and 1 <= day <= 31 and hh <= 23 and mi <= 59 and ss <= 60):
         return None
@@ -2296,6 +2421,9 @@ PRETTY_ENTRY_REASON = "JSON object without a log line"
 _PRETTY_ROW_MESSAGE_RE = re.compile(rb'^\s*"field"\s*:\s*"@message"', re.M)
 #: the OpenTelemetry Collector's file exporter output pretty-printed: ``"resourceLogs": [`` as the first member
 _PRETTY_OTLP_RE = re.compile(rb'\A\s*\{\s*"resourceLogs"\s*:\s*\[')
+#: Grafana Loki's answer to a log query through ``jq .`` (:func:`_loki_streams`): its values are lists, not objects
+_PRETTY_LOKI_RE = re.compile(rb'\A\s*\{\s*(?:"status"\s*:\s*"success"\s*,\s*"data"\s*:\s*\{\s*)?'
+                             rb'(?:"resultType"\s*:\s*"streams"|"streams"\s*:\s*\[)')
 
 
 def is_pretty_log_entries(sample: bytes) -> bool:
@@ -2308,8 +2436,8 @@ def is_pretty_log_entries(sample: bytes) -> bool:
         return False
     if _PRETTY_ROW_MESSAGE_RE.search(sample[:65536]):
         return True  # CloudWatch Logs Insights result rows (PrettyJson: rows of field/value pairs)
-    if _PRETTY_OTLP_RE.search(sample[:4096]):
-        return True  # an OTLP JSON export through `jq .` (PrettyJson reads the document, _otlp_logs its records)
+    if _PRETTY_OTLP_RE.search(sample[:4096]) or _PRETTY_LOKI_RE.search(sample[:4096]):
+        return True  # an OTLP or Loki answer through `jq .` (PrettyJson reads the document, _docker its records)
     stack: list[list[Any]] = []  # per open object: [indentation of its members, has a line, has a time]
     for ln in sample.split(b"\n")[:400]:
         ln = ln.rstrip(b"\r")

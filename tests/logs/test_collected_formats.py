@@ -55,10 +55,11 @@ def test_journalctl_output_modes(tmp_path, mode):
     assert rec.loc[1, "message"] == SYSTEMD
 
 
-def test_short_full_local_zone_is_read_as_syslog_tz(tmp_path):
+def test_short_full_local_zone_keeps_the_year(tmp_path):
+    # CET is +01:00 wherever it is used: an outer time with its year (TIME-3), not the file mtime's year
     text = f"Tue 2023-11-14 23:13:20 CET cp-1 systemd[1]: {SYSTEMD}\n"
     _, _, rec = _run(tmp_path, text.encode(), syslog_tz="Europe/Berlin")
-    assert rec.loc[0, "timestamp"] == pd.Timestamp("2024-11-14T22:13:20Z")  # year-less: the file mtime's year
+    assert rec.loc[0, "timestamp"] == pd.Timestamp("2023-11-14T22:13:20Z")
 
 
 ENVELOPES = {

@@ -50,7 +50,7 @@ CASES = _load()
 
 
 def test_fixture_shape():
-    assert len(CASES) == 256
+    assert len(CASES) == 281
     assert len({c["id"] for c in CASES}) == len(CASES)
     for c in CASES:
         assert KEYS <= set(c) <= KEYS | OPTIONAL, c["id"]
@@ -131,3 +131,33 @@ def test_python_logging_lines_are_not_cloudwatch_rows():
     line = b"2024-01-01 10:00:00,123 INFO root: hello"
     assert F._cloudwatch(line) is None
     assert F.detect_format(line + b"\n" + line + b"\n") == "klog"
+
+
+def test_short_full_zone_abbreviations(tmp_path):
+    """`journalctl -o short-full` prints the reader's zone abbreviation: one that means a single offset (CET, tzdata's
+    numeric ones) gives an outer time with its year; an ambiguous one (CST: China or US Central) is read in
+    syslog_tz as before."""
+    from lokonb.logs import formats as F
+
+    assert [F.zone_abbr_offset(z) for z in (b"UTC", b"CET", b"+08", b"-0330", b"CST", b"IST")] == [
+        0, 60, 480, -210, None, None]
+    path = tmp_path / "kube-apiserver.log"
+    path.write_text("Tue 2023-03-14 17:15:09 CST cp-2 systemd[1]: kube-apiserver.service: Main process exited, "
+                    "code=exited, status=255/EXCEPTION\n")
+    os.utime(path, (MTIME, MTIME))
+    res = analyze([str(path)], include=None, records="all", syslog_tz="Asia/Shanghai")
+    # the wall-clock time read in syslog_tz (+08:00), not as UTC
+    assert res.records["ts_outer"].iloc[0].strftime("%m-%dT%H:%M:%S") == "03-14T09:15:09"
+
+
+def test_logfmt_record_needs_a_message_field():
+    """Vector's logfmt events are read by their `message`; logrus' and go-kit's logfmt lines (`msg=`) are not
+    collector records."""
+    from lokonb.logs import formats as F
+
+    res = F._docker(b'message="I0702 18:44:10.530117       1 log.go:245] hello" stream=stderr '
+                    b"timestamp=2024-07-02T18:44:10.530504218Z")
+    assert res is not None and res.inner.startswith(b"I0702 18:44:10.530117") and res.stream == 2
+    assert res.outer_ns == F.parse_ts_ns("2024-07-02T18:44:10.530504218Z")
+    assert F._docker(b'time="2024-07-02T18:44:10Z" level=info msg="Starting k3s"') is None
+    assert F._docker(b"level=info ts=2024-07-02T18:44:10.530Z caller=main.go:61 msg=started") is None
