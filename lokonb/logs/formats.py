@@ -893,18 +893,32 @@ _GO_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"r": b"\r"}
 _GO_ESCAPE_RE = re.compile(rb"\\(.)", re.S)
 
 
+#: the k0s supervisor's own info records about its child (pkg/supervisor/supervisor.go, every version: ``Starting to
+#: supervise``, ``Started successfully, go nuts[ pid <n>]``, ``Restarted[ (<n>)]``, ``respawning in <d>``, ``Shutting
+#: down pid <n>`` before 1.22, ``Requesting graceful shutdown`` after): logged with ``component=`` but without
+#: ``stream=`` like the lines older k0s relayed, they are k0s's events, never the child's (a continuation of its
+#: last record); matched on the whole message
+K0S_SUPERVISOR_INFO = re.compile(
+    rb"Starting to supervise|Started successfully, go nuts(?: pid \d+)?|Restarted(?: \(\d+\))?"
+    rb"|respawning in \S+|Shutting down pid \d+|Requesting graceful shutdown"
+)
+
+
 def k0s_supervised(line: bytes) -> tuple[bytes, int] | None:
     """(the line, its stream: 0 unknown, 1 stdout, 2 stderr) inside a k0s supervisor's logrus record
     (:data:`LOGRUS_RE` with a ``component=`` key), unquoted; None for any other line (k3s's and RKE2's own logrus
-    records have no ``component=``: they are events of their own)."""
+    records have no ``component=``: they are events of their own; so are the supervisor's own records,
+    :data:`K0S_SUPERVISOR_INFO`)."""
     if line[:6] != b'time="':
         return None
     m = LOGRUS_RE.match(line)
     if m is None or not re.search(rb"(?:^| )component=", m.group(3)):
         return None
     sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", m.group(3))
-    if sm is None and m.group(1) != b"info":
-        return None  # k0s's own warning or error (older k0s relayed its children's lines without stream=, at info)
+    if sm is None and (m.group(1) != b"info" or K0S_SUPERVISOR_INFO.fullmatch(m.group(2))):
+        # k0s's own warning, error or info record about its child (older k0s relayed its children's lines without
+        # stream=, at info; since 1.22 every relayed line has stream=)
+        return None
     text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), m.group(2))
     return text, 0 if sm is None else 1 if sm.group(1) == b"stdout" else 2
 
