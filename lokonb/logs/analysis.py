@@ -50,7 +50,7 @@ from lokonb.logs.other_addresses import OtherAddresses, add_tls_findings, rarest
 from lokonb.logs.probe import analyse_group, classify_network, parse_networks
 from lokonb.logs.probe_windows import SealedCounts, WindowedGroup, sealing_grid
 from lokonb.logs.result import LogAnalysis
-from lokonb.logs.sources import Source, resolve
+from lokonb.logs.sources import Source, head_lines, resolve
 from lokonb.logs.spool import (
     EVENT,
     OUTER_PROV,
@@ -110,6 +110,16 @@ class _Grown:
 
     def keys(self, d: dict[int, Any]) -> dict[int, Any]:
         return {int(self.first[i]): v for i, v in d.items()}
+
+
+def _drop_lines(block: bytes, cut: list[int], n: int) -> tuple[bytes, list[int], int]:
+    """``block`` without its first ``n`` lines (all of them when it has fewer), its cut line indexes shifted, and
+    how many lines went."""
+    pos, k = 0, 0
+    while k < n and pos < len(block):
+        pos = block.index(b"\n", pos) + 1
+        k += 1
+    return block[pos:], [i - k for i in cut if i >= k], k
 
 
 def leading_continuation(block: bytes, limit: int) -> int:
@@ -279,8 +289,16 @@ class _SourceRun:
         # stack or a Trace across a block boundary): they are moved to this block before it is parsed
         prev: tuple[bytes, list[int]] | None = None
         pulled = 0
+        joined = self.src.joined_head if self.chunks is None else 0
         for block, cut in self.src.blocks(max_line_bytes=self.o.max_record_bytes, chunks=self.chunks):
             self._first_block(block, size)
+            if joined:
+                # the first lines ended a CRI partial line of the file before (a rotation): joined to its record there
+                block, cut, n = _drop_lines(block, cut, joined)
+                joined -= n
+                self.lineno += n
+                if not block:
+                    continue
             if prev is not None and self.fmt in ("klog", "json") and not self.pretty_json:
                 room = self.o.max_record_bytes - pulled
                 k = leading_continuation(block, room) if room > 0 else 0
@@ -299,6 +317,7 @@ class _SourceRun:
             self._block(*prev)
         rest, self.held = self.held, []
         if self.unwrapper is not None:
+            rest.extend(self._join_rotated())
             for u, ln in self.unwrapper.flush():
                 if u.unparsed:  # the last multi-line entry (a YAML document) could not be read
                     self._unparsed(ln, u.unparsed, u.raw or b"")
@@ -307,6 +326,34 @@ class _SourceRun:
         if rest:
             self._wrapped_lines(rest, [])
         self.stats["truncated_lines"] += self.src.truncated_lines
+
+    def _join_rotated(self) -> list[tuple[F.Unwrapped, int]]:
+        """CRI ``P`` fragments left at the end of this file whose line goes on in the next file of the container
+        instance (IN-3, FMT-5: the kubelet rotated the log between two fragments): that file's leading fragments of
+        the same streams, up to each one's ``F``, are joined here, at this file's line, and skipped there
+        (:attr:`Source.joined_head`, a note says so). Fragments never ended stay a line cut short (truncated)."""
+        nxt = self.src.next_part
+        pending = {s for s in self.unwrapper.partial if s in (1, 2)} if self.unwrapper is not None else set()
+        if nxt is None or self.fmt != "cri" or not pending:
+            return []
+        out: list[tuple[F.Unwrapped, int]] = []
+        taken = 0
+        for raw in head_lines(nxt, self.o.max_record_bytes + (64 << 10)):
+            res = F._cri(raw)
+            if res is None or res.stream not in pending:
+                break  # another stream's line or no CRI line: the fragments before it are all that continue
+            u, ln = self.unwrapper.unwrap(raw, self.lineno)
+            taken += 1
+            if u.inner is not None:
+                out.append((u, ln))
+                pending.discard(res.stream)
+                if not pending:
+                    break
+        if taken:
+            nxt.joined_head = taken
+            nxt.notes.append(f"its first {taken} line(s) end a CRI partial line begun at the end of {self.src.name} "
+                             "(a log rotation): joined to that record")
+        return out
 
     def _first_block(self, block: bytes, size: int | None) -> None:
         """Format, star prefix and header anchor of the source, from its first block."""
@@ -469,7 +516,10 @@ class _SourceRun:
         block = b"\n".join(texts) + b"\n"
         buf = np.frombuffer(block, np.uint8)
         starts, ends = F.line_bounds(buf)
-        self._inner(buf, starts, ends, lineno, outer, stream, sysc=sysc, force=force, group=group)
+        # runtime fragments never ended (Unwrapper.flush: the source ends mid-line, a container stopped inside a
+        # line, its end not in the next rotated file): the line is cut short (ROB-1)
+        cut = [j for j, (u, _) in enumerate(items) if u.fmt == "partial"]
+        self._inner(buf, starts, ends, lineno, outer, stream, cut_idx=cut, sysc=sysc, force=force, group=group)
 
     def _nul_hole(self, raw: bytes) -> bytes:
         """A run of NUL bytes before a line is a hole in the file (logrotate's copytruncate while the writer kept its

@@ -88,6 +88,11 @@ class Source:
     bytes_read: int = 0
     truncated_lines: int = 0
     sort_key: tuple[Any, ...] = ()
+    #: the file after this one in the same container instance (IN-3: a rotation), read next: a CRI partial line at
+    #: this file's end may end in that file's first lines (:func:`link_rotations`)
+    next_part: Source | None = None
+    #: lines at this file's start that ended a CRI partial line of the file before it and were joined there
+    joined_head: int = 0
 
     def blocks(
         self,
@@ -589,7 +594,40 @@ def resolve(
                 continue
             seen.add(rp)
             sources.append(s)
+    link_rotations(sources)
     return sources
+
+
+def _instance(src: Source) -> tuple[Any, ...] | None:
+    """The container instance of a kubelet log file (``…/<ns>_<pod>_<uid>/<container>/<n>.log[.<rotation>][.gz]``
+    and the pre-1.14 layouts), None for other sources: files of one instance are one stream (IN-3, IN-6)."""
+    if src.path is None or src.restart is None or src.container is None or src.kind not in ("file", "gz"):
+        return None
+    return (str(src.path.parent), src.node, *src.sort_key[:4])
+
+
+def link_rotations(sources: list[Source]) -> None:
+    """Chain each kubelet log file to the next file of the same container instance when they follow each other in
+    reading order (rotated files oldest first, then ``<n>.log``): the kubelet renames ``<n>.log`` and has the
+    runtime reopen it between two writes, so containerd's ``P`` fragments of one line can end in the next file."""
+    for a, b in zip(sources, sources[1:], strict=False):
+        key = _instance(a)
+        if key is not None and key == _instance(b) and a.sort_key < b.sort_key:
+            a.next_part = b
+
+
+def head_lines(src: Source, limit: int) -> list[bytes]:
+    """The complete lines (without their ``\n`` and a ``\r`` before it) in the first ``limit`` bytes of ``src``, read
+    apart from its own read (its counters and error stay untouched); [] when it cannot be read."""
+    if src.opener is None:
+        return []
+    try:
+        with src.opener() as fh:
+            head = fh.read(limit)
+    except (OSError, EOFError, zlib.error):
+        return []
+    head = head[3:] if head[:3] == UTF8_BOM else head
+    return [ln.rstrip(b"\r") for ln in head[: head.rfind(b"\n") + 1].split(b"\n")[:-1]]
 
 
 def _copies(group: list[Source], warnings: list[str]) -> list[Source]:

@@ -154,3 +154,68 @@ def test_iter_records_per_source(tmp_path):
         (tmp_path / f"kube-apiserver-{i}.log").write_text(_lines(10 * i, 3 + i))
     got = dict(iter_records([str(tmp_path)], year=2024))
     assert sorted(len(df) for df in got.values()) == [3, 4]
+
+
+# IN-3/FMT-5: containerd writes a line longer than its limit as `P` fragments ended by one `F`
+# (https://github.com/containerd/containerd/blob/main/internal/cri/io/logger.go), and the kubelet renames `<n>.log`
+# to `<n>.log.<yyyymmdd-hhmmss>` and has the runtime reopen it between two writes
+# (https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/logs/container_log_manager.go): a line's fragments
+# can end in the next file of the same container instance. Composed lines in that layout.
+POD_DIR = "kube-system_kube-apiserver-ip-10-0-5-21_0f3b9c1e/kube-apiserver"
+CRI_TLS = "2026-11-27T10:14:5{s}.100000001Z stdout F I1127 10:14:5{s}.099001       1 log.go:195] http: TLS handshake " \
+          "error from 10.0.3.14:3319{s}: EOF\n"
+CRI_HEAD = ("2026-11-27T10:14:59.402117305Z stderr P E1127 10:14:59.401998       1 available_controller.go:456] "
+            "v1beta1.metrics.k8s.io failed with: failing or missing resp\n")
+CRI_MID = "2026-11-27T10:15:00.402118001Z stderr P onse from https://10.2.7.19:4443/apis/metrics.k8s.io/v1b\n"
+CRI_END = "2026-11-27T10:15:00.402118114Z stderr F eta1: context deadline exceeded\n"
+WHOLE = ("v1beta1.metrics.k8s.io failed with: failing or missing response from https://10.2.7.19:4443/apis/"
+         "metrics.k8s.io/v1beta1: context deadline exceeded")
+
+
+def _pod_files(tmp_path, files):
+    d = tmp_path / POD_DIR
+    d.mkdir(parents=True)
+    for name, text in files.items():
+        (d / name).write_bytes(gzip.compress(text.encode()) if name.endswith(".gz") else text.encode())
+    res = analyze([str(tmp_path)], records="all")
+    return res, res.records.sort_values(["source", "lineno"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("older", ["0.log.20261127-101500", "0.log.20261127-101500.gz"])
+def test_cri_partial_line_across_a_rotation_is_joined(tmp_path, older):
+    res, rec = _pod_files(tmp_path, {
+        "0.log.20261127-101000.gz": CRI_TLS.format(s=5),
+        older: CRI_TLS.format(s=7) + CRI_HEAD,
+        "0.log": CRI_MID + CRI_END + CRI_TLS.format(s=8),
+    })
+    src = res.sources.set_index(res.sources["source"].str.rsplit("/", n=1).str[-1])
+    assert list(src["lines"]) == [1, 2, 3] and list(src["records"]) == [1, 2, 1]
+    err = rec[rec["severity"] == "E"].iloc[0]
+    # one record, where the line began (source and line number), the first fragment's time, not cut short
+    assert err["message"] == WHOLE and err["source"].endswith(older) and err["lineno"] == 2
+    assert err["ts_outer"] == pd.Timestamp("2026-11-27T10:14:59.402117305Z") and not err["truncated"]
+    assert err["family"] == "aggregator_unavailable"
+    # the next file's fragments are not read again: its first record is its own line 3, no orphan
+    assert rec[rec["source"].str.endswith("/0.log")]["lineno"].tolist() == [3] and not rec["orphan"].any()
+    assert any("0.log: its first 2 line(s) end a CRI partial line begun at the end of" in w
+               for w in res.meta["warnings"])
+
+
+def test_cri_partial_line_not_ended_in_the_next_file_is_cut_short(tmp_path):
+    # 1.log is the next container instance (a restart): a new process never ends the old one's line; and a rotated
+    # file whose next file starts with another stream's line
+    res, rec = _pod_files(tmp_path, {
+        "0.log": CRI_TLS.format(s=7) + CRI_HEAD,
+        "1.log": CRI_END + CRI_TLS.format(s=8),
+        "2.log.20261127-101500": CRI_HEAD,
+        "2.log": CRI_TLS.format(s=9) + CRI_END,
+    })
+    assert list(res.sources["lines"]) == [2, 2, 1, 2] and res.sources["records"].sum() == 7
+    cut = rec[rec["severity"] == "E"]
+    assert len(cut) == 2 and cut["truncated"].all() and (cut["n_lines"] == 1).all()
+    assert cut["message"].str.endswith("failing or missing resp").all()
+    # the other files' fragments are their own (orphan) records: nothing lost, nothing joined to a wrong line
+    orphans = rec[rec["orphan"]]
+    assert [(s.rsplit("/", 1)[-1], n) for s, n in zip(orphans["source"], orphans["lineno"], strict=True)] == [
+        ("1.log", 1), ("2.log", 2)]
+    assert not any("CRI partial line" in w for w in res.meta["warnings"])
