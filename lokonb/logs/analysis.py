@@ -112,6 +112,27 @@ class _Grown:
         return {int(self.first[i]): v for i, v in d.items()}
 
 
+def _split_at(
+    block: bytes, crs: list[int], cut: list[int]
+) -> tuple[bytes, Callable[[np.ndarray], np.ndarray], list[int]]:
+    """``block`` with the CRs at ``crs`` as line ends (formats.cr_line_ends), a function from the new lines' start
+    offsets to their 0-based physical (LF-counted) line in ``block``, and the cut lines' new indexes."""
+    b = bytearray(block)
+    for p in crs:
+        b[p] = 0x0A
+    at = np.asarray(crs, np.int64)
+
+    def line_of(starts: np.ndarray) -> np.ndarray:
+        return np.arange(len(starts), dtype=np.int64) - np.searchsorted(at, starts)
+
+    if cut:
+        # the first new line of each cut physical line: its index plus the CRs before that line's start
+        nl = np.flatnonzero(np.frombuffer(block, np.uint8) == 0x0A)
+        first = np.concatenate([[0], nl + 1])
+        cut = [int(i + np.searchsorted(at, first[i])) for i in cut]
+    return bytes(b), line_of, cut
+
+
 def _drop_lines(block: bytes, cut: list[int], n: int) -> tuple[bytes, list[int], int]:
     """``block`` without its first ``n`` lines (all of them when it has fewer), its cut line indexes shifted, and
     how many lines went."""
@@ -411,11 +432,18 @@ class _SourceRun:
             self._pretty_json_block(block)
             return
         if self.fmt in ("klog", "json"):
+            crs = F.cr_line_ends(block)  # [] at once for a block without CR (memchr): the plain klog path
+            if crs:
+                block, line_of, cut = _split_at(block, crs, cut)
             buf = np.frombuffer(block, np.uint8)
             starts, ends = F.line_bounds(buf)
             n = len(starts)
-            lineno = self.lineno + 1 + np.arange(n, dtype=np.int64)
-            self.lineno += n
+            if crs:
+                lineno = self.lineno + 1 + line_of(starts)
+                self.lineno += n - len(crs)
+            else:
+                lineno = self.lineno + 1 + np.arange(n, dtype=np.int64)
+                self.lineno += n
             self.mix["klog"] += n
             self._inner(buf, starts, ends, lineno, None, None, cut_idx=cut)
             return
@@ -431,13 +459,16 @@ class _SourceRun:
                 continue
             if raw[:1] == b"\x00" and not self.unwrapper.in_binary_value():
                 raw = self._nul_hole(raw)
-            res, start_line = self.unwrapper.unwrap(raw, self.lineno)
-            for ev in res.events or (res,):  # several events on one line: each a line at that line number
-                if ev.unparsed:
-                    # at the line where it started (a multi-line entry is reported at its first line)
-                    unparsed_rows.append((start_line, ev.unparsed, ev.raw or raw))
-                elif ev.inner is not None:
-                    items.append((ev, start_line))
+            crs = F.cr_line_ends(raw) if not self.unwrapper.in_binary_value() else []
+            # lines run together by a lone CR: each is a line of its own at this line number (ROB-1)
+            for part in [raw[a + 1 : b] for a, b in zip([-1, *crs], [*crs, len(raw)], strict=True)] if crs else (raw,):
+                res, start_line = self.unwrapper.unwrap(part, self.lineno)
+                for ev in res.events or (res,):  # several events on one line: each a line at that line number
+                    if ev.unparsed:
+                        # at the line where it started (a multi-line entry is reported at its first line)
+                        unparsed_rows.append((start_line, ev.unparsed, ev.raw or part))
+                    elif ev.inner is not None:
+                        items.append((ev, start_line))
         if self.held:
             items[:0] = self.held
         # the lines after each stream's last klog header may be continued in the next block: held back for it

@@ -446,6 +446,29 @@ def canonical_inner(line: bytes) -> InnerResult | None:
 ANSI_RE = re.compile(rb"\x1b\[[0-9;?<=>]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)")
 
 
+#: a lone CR (after text, not after another CR) where a log line starts (a klog header, an RFC 3339 time of a CRI,
+#: kubectl or journald line, a syslog time, a JSON record): a line end (lines appended with old Mac OS CR ends, a
+#: capture that lost its LFs), so the record after it is not hidden in the line before (ROB-1); the line number
+#: stays the LF-counted one. Any other CR is text: progress output written over itself, a CR inside a message
+CR_LINE_END_RE = re.compile(
+    rb"(?<=[^\r\n])\r(?=[IWEF]\d{4} \d\d:\d\d:\d\d\.\d{6} |\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"
+    rb"|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d |\{\")"
+)
+
+
+def cr_line_ends(text: bytes) -> list[int]:
+    """Offsets of the CRs in ``text`` (lines ``\n``-separated) that end a line (:data:`CR_LINE_END_RE`), except in a
+    line with terminal escape codes before the CR (a terminal's CR moves the cursor: :func:`strip_ansi`)."""
+    if b"\r" not in text:
+        return []
+    out = []
+    for m in CR_LINE_END_RE.finditer(text):
+        p = m.start()
+        if b"\x1b" not in text[text.rfind(b"\n", 0, p) + 1 : p]:
+            out.append(p)
+    return out
+
+
 def strip_ansi(line: bytes) -> bytes:
     line = ANSI_RE.sub(b"", line)
     if b"\r" in line.rstrip(b"\r"):

@@ -117,6 +117,7 @@ class Source:
             self.error = f"cannot open: {exc.strerror or exc}"
             return
         carry = b""
+        cr_ends: bool | None = None  # the source's lines end with a CR alone (ROB-1)
         skipping = False
         cut_pending = False
         left = None
@@ -172,6 +173,13 @@ class Source:
                     if not data:
                         break
                     self.bytes_read += len(data)
+                    if cr_ends is None:
+                        # decided on the first data read (a whole block): CRs and not one LF is an old Mac OS text
+                        cr_ends = b"\r" in data and b"\n" not in data and at_start
+                        if cr_ends:
+                            self.notes.append("line ends are carriage returns (CR, no LF): each CR ends a line")
+                    if cr_ends:
+                        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
                     if skipping:
                         nl = data.find(b"\n")
                         if nl < 0:

@@ -327,3 +327,54 @@ def test_a_log_that_mentions_ustar_is_no_archive(tmp_path):
     path.write_bytes(_klog(1, "PK\x03\x04 ustar 7z") + b"\n")
     res = analyze([str(path)], include=None, records="all")
     assert res.sources.iloc[0]["error"] is None and len(res.records) == 1
+
+
+def _records(path, **kw):
+    a = analyze([str(path)], workers=1, include=None, records="all", **kw)
+    rec = a.records.sort_values(["lineno", "timestamp"]).reset_index(drop=True)
+    return a, rec[["lineno", "n_lines", "severity", "message", "continuation", "orphan", "truncated"]]
+
+
+@pytest.mark.parametrize("block", [None, 4096])
+@pytest.mark.parametrize("gz", [False, True])
+def test_cr_line_ends_read_like_lf(tmp_path, monkeypatch, block, gz):
+    # ROB-1: an old Mac OS text (every line ended by a CR alone) gives the records of its LF copy, continuation
+    # lines (goroutine stacks) included, whatever the read block size; before, it was one 1 MiB line cut short
+    if block:
+        monkeypatch.setattr(S, "BLOCK_BYTES", block)
+    lines, heads, sizes = _stacked(120)
+    pack = gzip.compress if gz else bytes
+    (tmp_path / "lf").mkdir()
+    (tmp_path / "cr").mkdir()
+    (tmp_path / "lf" / "kube-apiserver.log").write_bytes(pack(b"\n".join(lines) + b"\n"))
+    (tmp_path / "cr" / "kube-apiserver.log").write_bytes(pack(b"\r".join(lines) + b"\r"))
+    _, lf = _records(tmp_path / "lf" / "kube-apiserver.log")
+    a, cr = _records(tmp_path / "cr" / "kube-apiserver.log")
+    pd.testing.assert_frame_equal(lf, cr)
+    assert cr["lineno"].tolist() == heads and cr["n_lines"].tolist() == sizes
+    assert a.sources.iloc[0]["lines"] == len(lines) and a.sources.iloc[0]["truncated_lines"] == 0
+    assert any("line ends are carriage returns" in w for w in a.meta["warnings"])
+
+
+LONE_CR = {
+    # lines appended with CR ends to an LF log (or a capture that lost its LFs): each record after a lone CR is a
+    # record of its own at that (LF-counted) line, not text hidden in the message before it
+    "klog": (_klog(0) + b"\n" + _klog(1) + b"\r" + _klog(2) + b"\r" + _klog(3) + b"\n" + _klog(4) + b"\n",
+             [(1, "boom 0"), (2, "boom 1"), (2, "boom 2"), (2, "boom 3"), (3, "boom 4")], 3),
+    "cri": (_cri([_klog(0)]) + _cri([_klog(1)])[:-1] + b"\r" + _cri([_klog(2)]) + _cri([_klog(3)]),
+            [(1, "boom 0"), (2, "boom 1"), (2, "boom 2"), (3, "boom 3")], 3),
+    # a CR that starts no line (progress written over itself) stays text of the record
+    "progress": (_klog(0, "progress 10%\rprogress 20%") + b"\n" + _klog(1) + b"\n",
+                 [(1, "progress 10%\rprogress 20% 0"), (2, "boom 1")], 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LONE_CR))
+def test_lone_cr_before_a_line_ends_that_line(tmp_path, name):
+    data, want, lines = LONE_CR[name]
+    path = tmp_path / "kube-apiserver.log"
+    path.write_bytes(data)
+    a, rec = _records(path)
+    assert list(zip(rec["lineno"], rec["message"], strict=True)) == want
+    assert (rec["n_lines"] == 1).all() and not rec["orphan"].any()
+    assert a.sources.iloc[0]["lines"] == lines and a.sources.iloc[0]["unparsed"] == 0
