@@ -4,6 +4,7 @@ the tables of spec logs.md §7, block by block with bounded memory.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections import Counter, defaultdict, deque
@@ -215,6 +216,7 @@ class _SourceRun:
         self.dump_logs = False  # inside a log section of a `kubectl cluster-info dump` (_pretty_json_block)
         self.not_log = F.PRETTY_JSON_REASON  # why the lines of a pretty_json source are not read
         self.star: bool | None = None  # every line has old `minikube logs`' "* " before it (formats.is_star_prefixed)
+        self.wrap_width: int | None = None  # a journal copy hard-wrapped at this many columns (formats.hard_wrap_width)
         self.has_record: set[int] = set()
         self.line_keys: dict[int, bytes | None] = {}  # stream -> writer of its last wrapped line (Unwrapped.key)
         #: (stream, writer) -> continuation group (3 on; a line without writer is in its stream's group, 0-2)
@@ -393,6 +395,8 @@ class _SourceRun:
                     self.agg.records_overflow = True
         if self.star is None:
             self.star = F.is_star_prefixed(block[:65536])
+            if self.fmt == "syslog":
+                self.wrap_width = F.hard_wrap_width(block[:65536], self.o.month_names)
             self._header_anchor(block)
             self._first_outer(block[:65536])
 
@@ -452,8 +456,13 @@ class _SourceRun:
         items = []
         unparsed_rows = []
         cut_at = set(cut)
-        for k, raw in enumerate(block[:-1].split(b"\n") if block else []):
-            self.lineno += 1
+        raws = block[:-1].split(b"\n") if block else []
+        # a journal copied from a terminal that hard-wrapped its long lines: the rows of each line are joined again
+        rows = F.join_hard_wrapped(raws, self.wrap_width, self.o.month_names) if self.wrap_width else None
+        k = -1
+        for raw, n_rows in rows or zip(raws, itertools.repeat(1)):
+            k += n_rows
+            self.lineno += n_rows
             if k in cut_at and F.is_cut_listing(raw):
                 unparsed_rows.append((self.lineno, F.CUT_LISTING_REASON, raw))
                 continue
@@ -462,7 +471,7 @@ class _SourceRun:
             crs = F.cr_line_ends(raw) if not self.unwrapper.in_binary_value() else []
             # lines run together by a lone CR: each is a line of its own at this line number (ROB-1)
             for part in [raw[a + 1 : b] for a, b in zip([-1, *crs], [*crs, len(raw)], strict=True)] if crs else (raw,):
-                res, start_line = self.unwrapper.unwrap(part, self.lineno)
+                res, start_line = self.unwrapper.unwrap(part, self.lineno - n_rows + 1)
                 for ev in res.events or (res,):  # several events on one line: each a line at that line number
                     if ev.unparsed:
                         # at the line where it started (a multi-line entry is reported at its first line)

@@ -2394,6 +2394,40 @@ def is_star_prefixed(sample: bytes) -> bool:
     return len(lines) >= 2 and sum(1 for ln in lines if ln[:2] == b"* " or ln == b"*") >= 0.8 * len(lines)
 
 
+def _columns(line: bytes) -> int:
+    return len(line.decode("utf-8", "replace"))
+
+
+def hard_wrap_width(sample: bytes, months: dict[str, int] | None = None) -> int | None:
+    """The terminal width at which a journal (syslog-format) copy was hard-wrapped (``journalctl --no-pager`` output
+    copied from an 80- or 120-column terminal: each long line cut into rows, the rows after the first without the
+    journal prefix), else None: the one width (40 columns or more) of at least two of the head's lines that are
+    followed by a line without a prefix, and of most of them (otherwise such lines are text of their own)."""
+    lines = [ln.rstrip(b"\r") for ln in sample.split(b"\n")[:400]]
+    widths: dict[int, int] = {}
+    for a, b in zip(lines, lines[1:-1], strict=False):
+        if b.strip() and _syslog(b, months) is None and _columns(a) >= 40:
+            widths[_columns(a)] = widths.get(_columns(a), 0) + 1
+    if not widths:
+        return None
+    width, n = max(widths.items(), key=lambda kv: (kv[1], kv[0]))
+    return width if n >= 2 and 2 * n > sum(widths.values()) else None
+
+
+def join_hard_wrapped(lines: list[bytes], width: int, months: dict[str, int] | None = None) -> list[tuple[bytes, int]]:
+    """``lines`` with the rows of each hard-wrapped line (:func:`hard_wrap_width`) joined back into it: (line, how many
+    physical lines it was). A row without a journal prefix after a row of exactly ``width`` columns is the next piece
+    of that row's line; any other row is a line of its own."""
+    out: list[tuple[bytes, int]] = []
+    for ln in lines:
+        if out and _columns(out[-1][0]) % width == 0 and _columns(out[-1][0]) and ln.strip() \
+                and _syslog(ln, months) is None:
+            out[-1] = (out[-1][0] + ln, out[-1][1] + 1)
+        else:
+            out.append((ln, 1))
+    return out
+
+
 #: ``kubectl cluster-info dump`` to stdout: pretty-printed JSON object lists with each pod's log between markers
 DUMP_LOGS_RE = re.compile(rb"^==== (START|END) logs for container \S+ of pod \S+ ====\r?$")
 

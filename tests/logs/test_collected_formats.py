@@ -1021,3 +1021,38 @@ def test_a_source_column_is_the_line_only_without_a_line_column():
     assert F.csv_header(b'"@timestamp","_source"').text == 1
     assert F.csv_header(b"@timestamp,_source,message").text == 2
     assert F.csv_header(b"@timestamp,source") is None
+
+
+J = "Nov 27 10:14:{s:02d} cp-2 kube-apiserver[1187]: "
+
+
+def _journal_row(s: int, text: str) -> str:
+    return J.format(s=s) + text
+
+
+@pytest.mark.parametrize(("lines", "width"), [
+    # rows of exactly 80 columns followed by rows without the journal prefix: a terminal's hard wrap
+    ([_journal_row(1, "x" * 37), "y" * 80, "z" * 10, _journal_row(2, "w" * 36), "v" * 5, ""], 80),
+    # a single wrapped row is not enough to tell a width from chance: no joining (the row stays a record of its own)
+    ([_journal_row(1, "x" * 37), "y" * 5, _journal_row(2, "tail"), ""], None),
+    # prefix-less lines after lines of different lengths (journalctl's indented continuation of a multi-line
+    # message, boot markers): no width
+    ([_journal_row(1, "x" * 37), "     more", _journal_row(2, "x" * 50), "-- Boot 5a1c --", _journal_row(3, "a"), ""],
+     None),
+])
+def test_hard_wrap_width(lines, width):
+    assert F.hard_wrap_width("\n".join(lines).encode()) == width
+
+
+def test_hard_wrapped_rows_join_only_after_full_rows():
+    rows = [_journal_row(1, "x" * 37).encode(), b"y" * 80, b"z" * 10, b"-- Boot 5a1c --", _journal_row(2, "w").encode()]
+    assert F.join_hard_wrapped(rows, 80) == [(rows[0] + rows[1] + rows[2], 3), (rows[3], 1), (rows[4], 1)]
+
+
+def test_journal_row_without_prefix_is_never_joined_to_another_record_when_no_width(tmp_path):
+    # one wrapped entry only: its rest is a record of its own (orphan), not a continuation of the TLS record
+    line = _journal_row(1, PANIC.replace("1187 runtime.go", "   1187 runtime.go"))
+    data = (line[:80] + "\n" + line[80:] + "\n" + _journal_row(2, TLS) + "\n").encode()
+    _, src, rec = _run(tmp_path, data)
+    assert src["lines"] == 3 and len(rec) == 3 and list(rec["n_lines"]) == [1, 1, 1]
+    assert bool(rec.loc[1, "orphan"]) and rec.loc[2, "family"] == "tls_handshake_eof"
