@@ -347,7 +347,7 @@ class _SourceRun:
                 elif u.inner is not None:
                     rest.append((u, ln))
         if rest:
-            self._wrapped_lines(rest, [])
+            self._wrapped_lines(rest, [], flushed=True)
         self.stats["truncated_lines"] += self.src.truncated_lines
 
     def _join_rotated(self) -> list[tuple[F.Unwrapped, int]]:
@@ -457,6 +457,7 @@ class _SourceRun:
         unparsed_rows = []
         cut_at = set(cut)
         raws = block[:-1].split(b"\n") if block else []
+        has_cr = b"\r" in block  # one memchr a block: the per-line CR check only runs where a CR is
         # a journal copied from a terminal that hard-wrapped its long lines: the rows of each line are joined again
         rows = F.join_hard_wrapped(raws, self.wrap_width, self.o.month_names) if self.wrap_width else None
         k = -1
@@ -468,7 +469,7 @@ class _SourceRun:
                 continue
             if raw[:1] == b"\x00" and not self.unwrapper.in_binary_value():
                 raw = self._nul_hole(raw)
-            crs = F.cr_line_ends(raw) if not self.unwrapper.in_binary_value() else []
+            crs = F.cr_line_ends(raw) if has_cr and not self.unwrapper.in_binary_value() else []
             # lines run together by a lone CR: each is a line of its own at this line number (ROB-1)
             for part in [raw[a + 1 : b] for a, b in zip([-1, *crs], [*crs, len(raw)], strict=True)] if crs else (raw,):
                 res, start_line = self.unwrapper.unwrap(part, self.lineno - n_rows + 1)
@@ -513,7 +514,10 @@ class _SourceRun:
                 self._unparsed(self.lineno, self.not_log, lines[i])
             i += 1
 
-    def _wrapped_lines(self, items: list[tuple[F.Unwrapped, int]], unparsed_rows: list[Any]) -> None:
+    def _wrapped_lines(
+        self, items: list[tuple[F.Unwrapped, int]], unparsed_rows: list[Any], flushed: bool = False
+    ) -> None:
+        """``flushed``: the source's last lines, with the runtime fragments the unwrapper held (Unwrapper.flush)."""
         for ln, reason, raw in unparsed_rows:
             self._unparsed(ln, reason, raw)
         if not items:
@@ -558,7 +562,7 @@ class _SourceRun:
         starts, ends = F.line_bounds(buf)
         # runtime fragments never ended (Unwrapper.flush: the source ends mid-line, a container stopped inside a
         # line, its end not in the next rotated file): the line is cut short (ROB-1)
-        cut = [j for j, (u, _) in enumerate(items) if u.fmt == "partial"]
+        cut = [j for j, (u, _) in enumerate(items) if u.fmt == "partial"] if flushed else []
         self._inner(buf, starts, ends, lineno, outer, stream, cut_idx=cut, sysc=sysc, force=force, group=group)
 
     def _nul_hole(self, raw: bytes) -> bytes:
