@@ -918,9 +918,9 @@ _GO_ESCAPE_RE = re.compile(rb"\\(.)", re.S)
 
 #: the k0s supervisor's own info records about its child (pkg/supervisor/supervisor.go, every version: ``Starting to
 #: supervise``, ``Started successfully, go nuts[ pid <n>]``, ``Restarted[ (<n>)]``, ``respawning in <d>``, ``Shutting
-#: down pid <n>`` before 1.22, ``Requesting graceful shutdown`` after): logged with ``component=`` but without
-#: ``stream=`` like the lines older k0s relayed, they are k0s's events, never the child's (a continuation of its
-#: last record); matched on the whole message
+#: down pid <n>`` in older versions, ``Requesting graceful shutdown`` in newer ones): logged with ``component=`` but
+#: without ``stream=`` like the lines older k0s relayed, they are k0s's events, never the child's (a continuation of
+#: its last record); matched on the whole message
 K0S_SUPERVISOR_INFO = re.compile(
     rb"Starting to supervise|Started successfully, go nuts(?: pid \d+)?|Restarted(?: \(\d+\))?"
     rb"|respawning in \S+|Shutting down pid \d+|Requesting graceful shutdown"
@@ -940,7 +940,7 @@ def k0s_supervised(line: bytes) -> tuple[bytes, int] | None:
     sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", m.group(3))
     if sm is None and (m.group(1) != b"info" or K0S_SUPERVISOR_INFO.fullmatch(m.group(2))):
         # k0s's own warning, error or info record about its child (older k0s relayed its children's lines without
-        # stream=, at info; since 1.22 every relayed line has stream=)
+        # stream=, at info, through logrus's Writer(); newer k0s relays each line with stream=)
         return None
     text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), m.group(2))
     return text, 0 if sm is None else 1 if sm.group(1) == b"stdout" else 2
