@@ -6,13 +6,29 @@ from __future__ import annotations
 import re
 from typing import Any
 
+_H4 = r"[0-9A-Fa-f]{1,4}"
+_V4 = r"\d{1,3}(?:\.\d{1,3}){3}"
+#: an IPv6 address: eight groups, or a ``::`` compression (``::1``, ``fe80::1``, ``::ffff:10.0.0.1``)
+_V6 = rf"(?:(?:{_H4}:){{7}}{_H4}|(?:{_H4}(?::{_H4})*)?::(?:(?:{_H4}:)*(?:{_V4}|{_H4}))?)"
+
+
+def _may_hold_ipv6(text: str) -> bool:
+    """A bare IPv6 address needs ``::`` or seven colons: the costly scan for one is skipped otherwise."""
+    return "::" in text or text.count(":") >= 7
+
+
+# OUT-7 placeholders, in this order: an address before its numbers, a UUID before its hex runs, a whole Go
+# duration (``1m2.5s``, ``3µs``/``3μs``) before its numbers; clock times (``10:15:09``) are numbers, not addresses.
+# Each entry: (pattern, placeholder, precondition on the text or None)
 _NORM = [
-    (re.compile(r"\[?[0-9a-fA-F:]*:[0-9a-fA-F:]+\]?:\d+|\b\d{1,3}(?:\.\d{1,3}){3}:\d+\b"), "<ip:port>"),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b"), "<ip>"),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uid>"),
-    (re.compile(r"\b(?:0x)?[0-9a-f]{8,}\b"), "<hex>"),
-    (re.compile(r"\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)\b"), "<dur>"),
-    (re.compile(r"\d+"), "<n>"),
+    (re.compile(rf"\[{_V6}\]:\d+|\b{_V4}:\d+\b"), "<ip:port>", None),
+    (re.compile(rf"\[{_V6}\]"), "<ip>", None),
+    (re.compile(rf"(?<![\w:.]){_V6}(?![\w:])"), "<ip>", _may_hold_ipv6),  # before IPv4: ::ffff:10.0.0.1
+    (re.compile(rf"\b{_V4}\b"), "<ip>", None),
+    (re.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uid>", None),
+    (re.compile(r"\b(?:0x)?[0-9A-Fa-f]{8,}\b"), "<hex>", None),
+    (re.compile(r"(?<![\w.])(?:\d+(?:\.\d+)?(?:ns|us|µs|μs|ms|s|m|h))+(?!\w)"), "<dur>", None),
+    (re.compile(r"\d+"), "<n>", None),
 ]
 _SECRET = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1***REDACTED***"),
@@ -83,8 +99,9 @@ def redact(text: str | None) -> str | None:
 
 def normalize_message(text: str) -> str:
     """Message with addresses, ids, durations and numbers replaced by placeholders (findings key)."""
-    for rx, rep in _NORM:
-        text = rx.sub(rep, text)
+    for rx, rep, guard in _NORM:
+        if guard is None or guard(text):
+            text = rx.sub(rep, text)
     return text[:200]
 
 
