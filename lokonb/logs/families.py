@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from lokonb.logs.errors import FamilyFileError
+
+log = logging.getLogger("lokonb.logs")
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 GROUPS = (
@@ -413,9 +416,18 @@ def _validated(entries: list[dict[str, Any]], file: str | None, label: str) -> F
         if not isinstance(entry, dict):
             raise _err(where, "must be a map", file)
         entry = dict(entry)
-        fam = _build(entry, entry.pop("_where", where), file)
+        fam_where = entry.pop("_where", where)
+        fam = _build(entry, fam_where, file)
         if fam.name in seen:
             raise _err(f"{where}.name", f"duplicate family {fam.name!r}", file)
+        if label != "packaged" and not (fam.any or fam.all or fam.continuation):
+            # FAM-3: allowed, but nothing narrows the candidates: the regex (if any) runs on every message
+            log.warning(
+                "%s%s: family %r has no 'any'/'all' literals: it is tried on every message (slow)",
+                f"{file}: " if file else "",
+                fam_where,
+                fam.name,
+            )
         seen.add(fam.name)
         fams.append(fam)
     return FamilyTable(tuple(fams), label)
