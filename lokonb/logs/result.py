@@ -24,6 +24,17 @@ if TYPE_CHECKING:
 BUCKETS = ("1min", "5min", "15min", "1h", "6h", "1d")
 
 
+def _family_columns(fam: Any) -> dict[str, str]:
+    """The summary columns that come from the family table (``fam`` None: ``other``, judged by severity)."""
+    if fam is None:
+        return {
+            "group": "misc",
+            "default": "by severity",
+            "reason": "not in the family table: see the top messages in meta",
+        }
+    return {"group": fam.group, "default": fam.verdict, "reason": fam.reason}
+
+
 class LogAnalysis:
     """Result of :func:`analyze`: DataFrames ``records``, ``summary``, ``by_severity``, ``tls_sources``,
     ``findings``, ``unparsed``, ``sources``; ``meta``; ``timeline()``, plots and ``to_dir()``."""
@@ -75,17 +86,15 @@ class LogAnalysis:
             rows.append(
                 {
                     "family": names[f],
-                    "group": fam.group if fam else "misc",
                     "count": st[0],
                     "share": st[0] / total if total else 0.0,
                     "harmless_count": st[1],
                     "actionable_count": st[0] - st[1],
-                    "default": (fam.verdict if fam else "by severity"),
                     "first_seen": ts(st[2]),
                     "last_seen": ts(st[3]),
                     "sources": len(agg.fam_sources[f]),
                     "example": (redact(example) or "")[:300],
-                    "reason": fam.reason if fam else "not in the family table: see the top messages in meta",
+                    **_family_columns(fam),
                 }
             )
         summary = pd.DataFrame(
@@ -293,6 +302,39 @@ class LogAnalysis:
         ]
 
     # -- derived views --------------------------------------------------------------------------------------
+    def summary_table(self, include_empty: bool = False) -> Any:
+        """The ``summary`` (OUT-3); with ``include_empty=True`` also a row for every family of the table not seen
+        (count 0, after the seen ones in table order), so that runs can be compared family by family."""
+        import pandas as pd
+
+        if not include_empty:
+            return self.summary.copy()
+        clf = self._agg.clf
+        seen = set(self.summary["family"])
+        empty = [
+            {
+                "family": name,
+                "count": 0,
+                "share": 0.0,
+                "harmless_count": 0,
+                "actionable_count": 0,
+                "first_seen": pd.NaT,
+                "last_seen": pd.NaT,
+                "sources": 0,
+                "example": "",
+                **_family_columns(None if f == clf.other else clf.fams[f]),
+            }
+            for f, name in enumerate(clf.names)
+            if name not in seen
+        ]
+        if not empty:
+            return self.summary.copy()
+        extra = pd.DataFrame(empty, columns=self.summary.columns)
+        for c in ("first_seen", "last_seen"):
+            extra[c] = pd.to_datetime(extra[c], utc=True)
+        extra = extra.astype(self.summary.dtypes.to_dict())
+        return pd.concat([self.summary, extra], ignore_index=True)
+
     def summary_by_source(self) -> Any:
         """Counts per (source, family): ``count``, ``harmless_count``, ``actionable_count`` (source first index)."""
         import pandas as pd
