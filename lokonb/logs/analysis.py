@@ -272,6 +272,7 @@ class _SourceRun:
         self.first_ts: int | None = None
         self.last_ts: int | None = None
         self.tz_note: str | None = None
+        self.auto_tried = False  # klog_tz=auto met klog times with outer times (TIME-1)
         self.auto_offset: int | None = None
         self.pipe: Any = None  # ThreadPoolExecutor of the family-dispatch pipeline (workers > 1)
         self._tail: tuple[Any, Any, tuple[Any, ...]] | None = None
@@ -1008,8 +1009,10 @@ class _SourceRun:
         has_o = o != NAT
         # records with an outer timestamp: the year of Y-1, Y, Y+1 closest to it (TIME-3)
         sel = h & has_o
-        if sel.any() and self.o.klog_tz == "auto" and self.auto_offset is None:
-            # TIME-1 auto: the median of (outer - klog as UTC) rounded to 15 min, when the spread is small
+        if sel.any() and self.o.klog_tz == "auto" and not self.auto_tried:
+            # TIME-1 auto: the median of (outer - klog as UTC) rounded to 15 min, when the spread is small; decided
+            # once, on the first batch: a retry on a later (maybe one-record) batch gave part of a source an offset
+            self.auto_tried = True
             raw = closest_year(o[sel], mon[sel], day[sel], tod[sel], lambda ns: ns)
             diff = (o[sel] - raw)[raw != NAT].astype(np.float64)
             if len(diff):
@@ -2570,7 +2573,7 @@ class _Aggregate:
                 "year_source": ys,
                 "tz": (
                     run.tz_note
-                    or ("UTC (auto: no outer timestamps)" if self.o.klog_tz == "auto" else self.o.klog_tz)
+                    or (_auto_tz_fallback(run.auto_tried) if self.o.klog_tz == "auto" else self.o.klog_tz)
                 )
                 + (
                     f"; syslog {self.o.syslog_tz}"
@@ -2585,6 +2588,11 @@ class _Aggregate:
         )
         if run.src.error:
             self.warnings.append(f"{name}: {run.src.error}")
+        if self.o.klog_tz == "auto" and run.tz_note is None and run.auto_tried:
+            self.warnings.append(
+                f"{name}: klog_tz=auto found no steady offset between the klog and the outer times: klog times "
+                "were read as UTC (pass klog_tz to set the zone)"
+            )
         for note in run.src.notes:
             self.warnings.append(f"{name}: {note}")
         if run.pretty_json and run.stats["records"]:
@@ -2615,6 +2623,13 @@ class _Aggregate:
             self.warnings.append(
                 f"{name}: no year in the log; assumed the current year (pass year= to set it)"
             )
+
+
+def _auto_tz_fallback(tried: bool) -> str:
+    """``sources.tz`` of a source for which ``klog_tz="auto"`` found no offset (TIME-1): klog times read as UTC."""
+    if tried:
+        return "UTC (auto: no steady offset between the klog and the outer times)"
+    return "UTC (auto: no outer timestamps)"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -300,6 +300,9 @@ class LogAnalysis:
             str(ts(min(firsts))) if firsts else None,
             str(ts(max(lasts))) if lasts else None,
         ]
+        if agg.o.klog_tz == "auto":
+            # TIME-1: the offset found per source (also in sources.tz)
+            meta["klog_tz_auto"] = {r["source"]: r["tz"] for r in agg.sources}
 
     # -- derived views --------------------------------------------------------------------------------------
     def summary_table(self, include_empty: bool = False) -> Any:
