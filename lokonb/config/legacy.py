@@ -83,26 +83,67 @@ LEGACY: tuple[Legacy, ...] = (
            "mistake)", ("pool", "instance_type")),
 )
 
-#: Attributes of other platforms' ``cluster`` blocks and pools; none of them means anything for AWS.
+#: Attributes of other platforms' ``cluster`` blocks and pools (pkg/platform/<platform> of Lokomotive's last
+#: release); none of them means anything for AWS.
 OTHER_PLATFORMS: dict[tuple[str, str], str] = {
     **{("cluster", n): '"packet" / "equinixmetal"' for n in (
-        "project_id", "facility", "management_cidrs", "node_private_cidr", "auth_token", "ipxe_script_url")},
+        "project_id", "facility", "management_cidrs", "node_private_cidr", "auth_token", "ipxe_script_url",
+        "os_arch", "reservation_ids", "reservation_ids_default")},
     **{("cluster", n): '"aks"' for n in (
-        "subscription_id", "tenant_id", "resource_group_name", "manage_resource_group", "location",
-        "application_name")},
+        "subscription_id", "tenant_id", "client_id", "client_secret", "resource_group_name",
+        "manage_resource_group", "location", "application_name")},
     **{("cluster", n): '"bare-metal"' for n in (
         "matchbox_endpoint", "matchbox_http_endpoint", "matchbox_ca_path", "matchbox_client_cert_path",
         "matchbox_client_key_path", "controller_macs", "controller_names", "controller_domains", "worker_names",
-        "worker_macs", "worker_domains", "cached_install", "install_to_smallest_disk", "k8s_domain_name")},
-    ("pool", "node_type"): '"packet" / "equinixmetal"',
+        "worker_macs", "worker_domains", "cached_install", "install_to_smallest_disk", "k8s_domain_name",
+        "install_disk", "kernel_args", "kernel_console", "download_protocol", "network_ip_autodetection_method",
+        "labels", "node_specific_labels", "clc_snippets", "installer_clc_snippets", "wipe_additional_disks")},
+    **{("cluster", n): '"tinkerbell"' for n in (
+        "name", "ssh_public_keys", "controller_ip_addresses", "controller_flatcar_install_base_url")},
+    **{("pool", n): '"packet" / "equinixmetal"' for n in (
+        "node_type", "os_arch", "ipxe_script_url", "disable_bgp", "reservation_ids", "reservation_ids_default",
+        "setup_raid", "setup_raid_hdd", "setup_raid_ssd", "setup_raid_ssd_fs")},
+    **{("pool", n): '"tinkerbell"' for n in ("ip_addresses", "ssh_public_keys", "flatcar_install_base_url")},
     ("pool", "facility"): '"equinixmetal"',
     ("pool", "vm_size"): '"aks"',
 }
 
-#: What an AWS cluster takes instead of another platform's attribute, where there is an equivalent.
-_AWS_EQUIVALENT = {("pool", "node_type"): "instance_type", ("pool", "vm_size"): "instance_type"}
-
 _EC2_TYPE = '"<an EC2 instance type such as t3.small>"'
+
+
+def _arch(_hcl: bool) -> str:
+    return ("lokonb picks each node's architecture from its instance type (arm64 for Graviton types such as "
+            "m6g.large, else x86_64): remove it")
+
+
+def _node_labels(hcl: bool) -> str:
+    """bare-metal's cluster-wide ``labels``: on AWS, labels belong to worker pools."""
+    return "node labels are set per worker pool on AWS: " + _in_pool("labels", "{ ... }", hcl)
+
+
+def _node_snippets(hcl: bool) -> str:
+    """bare-metal's ``clc_snippets``, a map of node name to snippets: per role and pool on AWS."""
+    return (f"on AWS, controllers take {_assign('controller_clc_snippets', '[...]', hcl)} and each worker pool "
+            f"its own: {_in_pool('clc_snippets', '[...]', hcl)}")
+
+#: What an AWS cluster takes instead of another platform's attribute, where there is an equivalent: the AWS
+#: attribute at the same level and a placeholder for its value (None: the value as written), or what to do.
+#: Without an entry here a close-looking name would be offered that means something else
+#: (controller_ip_addresses -> "did you mean controller_type?"; bare-metal's per-node clc_snippets map ->
+#: controller_clc_snippets).
+_AWS_EQUIVALENT: dict[tuple[str, str], tuple[str, str | None] | Callable[[bool], str]] = {
+    ("pool", "node_type"): ("instance_type", _EC2_TYPE),
+    ("pool", "vm_size"): ("instance_type", _EC2_TYPE),
+    ("cluster", "name"): ("cluster_name", None),
+    ("cluster", "ssh_public_keys"): ("ssh_pubkeys", "<the same list of keys>"),
+    ("pool", "ssh_public_keys"): ("ssh_pubkeys", "<the same list of keys>"),
+    ("cluster", "controller_ip_addresses"): ("controller_count", "<the number of controllers: 1, 3 or 5>"),
+    ("pool", "ip_addresses"): ("count", "<the number of workers>"),
+    ("cluster", "os_arch"): _arch,
+    ("pool", "os_arch"): _arch,
+    ("cluster", "labels"): _node_labels,
+    ("cluster", "clc_snippets"): _node_snippets,
+}
 
 _BY_NAME = {(item.level, item.name): item for item in LEGACY}
 
@@ -151,7 +192,12 @@ def hint(level: str, name: str, value: Any, *, hcl: bool) -> tuple[str, str] | N
     if platform is None:
         return None
     text = f'{"a worker_pool" if level == "pool" else "an"} attribute of cluster {platform}, not of cluster "aws"'
-    equivalent = _AWS_EQUIVALENT.get((level, name))
-    if equivalent is not None:
-        return "platform", f"{text}; on AWS write {_assign(equivalent, _EC2_TYPE, hcl)}"
-    return "platform", f"{text}; remove it"
+    instead = _AWS_EQUIVALENT.get((level, name))
+    if instead is None:
+        return "platform", f"{text}; remove it"
+    if callable(instead):
+        return "platform", f"{text}; {instead(hcl)}"
+    attr, placeholder = instead
+    if placeholder is None:
+        placeholder = "<the same value>" if value is None else _literal(value, hcl)
+    return "platform", f"{text}; on AWS write {_assign(attr, placeholder, hcl)}"

@@ -620,6 +620,8 @@ _OIDC_ATTRS = frozenset(names(OIDC_FIELDS))
 #: Blocks of other platforms' cluster sections, with what ``cluster "aws"`` takes instead.
 _OTHER_PLATFORM_BLOCKS = {
     "dns": '; cluster "aws" takes dns_zone = "<zone>" and dns_zone_id = "<Route 53 zone id>" attributes instead',
+    "experimental_sandbox": ('; it sets up cluster "tinkerbell"\'s provisioning sandbox, and cluster "aws" creates its '
+                             "own network and instances: remove it"),
 }
 
 

@@ -5,6 +5,7 @@ parts it cannot take."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import string
 from pathlib import Path
@@ -149,6 +150,42 @@ def test_other_platforms_are_refused_clearly(tmp_path, name, platform, line):
         load(FIXTURES / name, vars_file(tmp_path, ""))
     assert f'platform "{platform}" is not supported by lokonb (only aws)' in str(exc.value)
     assert exc.value.line == line and exc.value.file == str(FIXTURES / name)
+
+
+#: Attributes of each platform's example that cluster "aws" has an equivalent for, and what lokonb says to write.
+_EQUIVALENTS = {
+    "packet-testing.lokocfg": {'worker_pool["pool-1"].node_type': 'write instance_type = "<an EC2 instance type'},
+    "aks-testing.lokocfg": {'worker_pool["default"].vm_size': 'write instance_type = "<an EC2 instance type'},
+    "tinkerbell-testing.lokocfg": {
+        "name": 'write cluster_name = "lokomotive-cluster"',
+        "ssh_public_keys": "write ssh_pubkeys = <the same list of keys>",
+        "controller_ip_addresses": "write controller_count = <the number of controllers",
+        'worker_pool["my-wp-name"].ip_addresses': "write count = <the number of workers>"},
+    "ci-baremetal-cluster.lokocfg.envsubst": {
+        "labels": 'worker_pool "<name>" { labels = { ... } }',
+        "clc_snippets": 'controllers take controller_clc_snippets = [...] and each worker pool its own: '
+                        'worker_pool "<name>" { clc_snippets = [...] }'},
+}
+
+
+@pytest.mark.parametrize("name", sorted(_EQUIVALENTS))
+def test_other_platforms_examples_relabelled_aws_name_their_platform(tmp_path, name):
+    """Every attribute and block of another platform's example, under cluster "aws", is named as that platform's
+    with what AWS takes instead: no look-alike suggestion (tinkerbell's controller_ip_addresses was "did you mean
+    controller_type?", bare-metal's per-node clc_snippets map "did you mean controller_clc_snippets?") and no bare
+    list of allowed names (packet's pool os_arch, tinkerbell's name, bare-metal's kernel_args)."""
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    cfg = tmp_path / "cluster.lokocfg"
+    cfg.write_text(re.sub(r'^cluster "[a-z-]+"', 'cluster "aws"', text, count=1, flags=re.M), encoding="utf-8")
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(cfg, vars_file(tmp_path, ""))
+    foreign = [i for i in exc.value.errors if i.rule in ("unknown", "platform")]
+    assert foreign, [str(i) for i in exc.value.errors]
+    for issue in foreign:
+        assert "did you mean" not in issue.message and "allowed:" not in issue.message, str(issue)
+    by_path = {i.path: i.message for i in foreign}
+    for path, fragment in _EQUIVALENTS[name].items():
+        assert fragment in by_path.get(path, ""), (path, by_path.get(path))
 
 
 def test_aws_production_example(tmp_path):

@@ -45,6 +45,9 @@ def test_legacy_names_are_not_attributes_and_point_at_real_ones():
             assert item.to[1] in names(LEVELS[item.to[0]]), item
     for level, name in legacy.OTHER_PLATFORMS:
         assert name not in names(LEVELS[level]), name
+    for (level, name), instead in legacy._AWS_EQUIVALENT.items():
+        assert (level, name) in legacy.OTHER_PLATFORMS, name
+        assert callable(instead) or instead[0] in names(LEVELS[level]), instead
 
 
 @pytest.mark.parametrize(("level", "name", "value", "hcl", "rule", "text"), [
@@ -68,10 +71,26 @@ def test_legacy_names_are_not_attributes_and_point_at_real_ones():
     ("cluster", "matchbox_endpoint", "m:8081", True, "platform", 'cluster "bare-metal"'),
     ("pool", "node_type", "c3.small.x86", True, "platform", 'on AWS write instance_type = "<an EC2 instance type'),
     ("pool", "vm_size", "Standard_D2_v2", False, "platform", "on AWS write instance_type: "),
+    # the other platforms' attributes of Lokomotive's last release (pkg/platform/{packet,aks,baremetal,tinkerbell})
+    ("pool", "os_arch", "arm64", True, "platform", "architecture from its instance type (arm64 for Graviton"),
+    ("cluster", "os_arch", "arm64", True, "platform", 'cluster "packet" / "equinixmetal"'),
+    ("pool", "reservation_ids", {"worker-0": "r"}, True, "platform", 'a worker_pool attribute of cluster "packet"'),
+    ("pool", "setup_raid", True, True, "platform", 'cluster "packet" / "equinixmetal", not of cluster "aws"; remove'),
+    ("cluster", "client_secret", "s3cr3t", True, "platform", 'an attribute of cluster "aks"'),
+    ("cluster", "kernel_args", ["quiet"], True, "platform", 'cluster "bare-metal", not of cluster "aws"; remove it'),
+    ("cluster", "labels", {"a": "b"}, False, "platform", "worker_pools: [{name: <name>, labels: { ... }}]"),
+    ("cluster", "clc_snippets", {"node1": ["x"]}, True, "platform", "controller_clc_snippets = [...]"),
+    ("cluster", "name", "edge", True, "platform", 'cluster "tinkerbell", not of cluster "aws"; on AWS write '
+                                                  'cluster_name = "edge"'),
+    ("cluster", "name", None, False, "platform", "cluster_name: <the same value>"),
+    ("cluster", "controller_ip_addresses", ["10.17.3.4"], True, "platform", "write controller_count = <the number"),
+    ("pool", "ip_addresses", ["10.17.3.5"], True, "platform", "write count = <the number of workers>"),
+    ("pool", "ssh_public_keys", [KEY], True, "platform", "write ssh_pubkeys = <the same list of keys>"),
 ])
 def test_hint(level, name, value, hcl, rule, text):
     got = legacy.hint(level, name, value, hcl=hcl)
     assert got is not None and got[0] == rule and text in got[1], got
+    assert name != "client_secret" or value not in got[1]
 
 
 def test_no_hint_for_other_names_or_levels():
