@@ -160,7 +160,8 @@ _EQUIVALENTS = {
         "name": 'write cluster_name = "lokomotive-cluster"',
         "ssh_public_keys": "write ssh_pubkeys = <the same list of keys>",
         "controller_ip_addresses": "write controller_count = <the number of controllers",
-        'worker_pool["my-wp-name"].ip_addresses': "write count = <the number of workers>"},
+        'worker_pool["my-wp-name"].ip_addresses': "write count = <the number of workers>",
+        "experimental_sandbox": 'cluster "tinkerbell"\'s provisioning sandbox'},
     "ci-baremetal-cluster.lokocfg.envsubst": {
         "labels": 'worker_pool "<name>" { labels = { ... } }',
         "clc_snippets": 'controllers take controller_clc_snippets = [...] and each worker pool its own: '
