@@ -10,7 +10,8 @@ The model is the one Calico enforces on a Lokomotive cluster:
   unioned: one rule whose peers (an ``ipBlock`` containing the address and not excepting it, or an
   empty/absent
   ``to``) and ports (empty, or TCP 80 by number or ``port``..``endPort``; named ports never match an IP block)
-  match allows it (rule 3).
+  match allows it (rule 3). An ``endPort`` the API server refuses (no or a named ``port``, below ``port``) is an
+  error, not "every port".
 * Calico GlobalNetworkPolicies (and Calico NetworkPolicies) apply by ``selector``/``namespaceSelector``/
   ``serviceAccountSelector`` and ``types`` (absent in a ``crd.projectcalico.org/v1`` object: felix applies it to
   ingress and egress; ``projectcalico.org/v3`` objects were defaulted from their rules); they are evaluated by
@@ -408,6 +409,24 @@ def _nets(value: Any, field: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6
     return out
 
 
+def _check_end_port(entry: Mapping[str, Any], index: int) -> None:
+    """``endPort`` as the API server validates it (networking/v1 NetworkPolicyPort: "cannot be defined if the port
+    field is not defined or ... is a named (string) port", "must be equal or greater than port"). Read loosely, an
+    ``endPort`` without ``port`` would match every TCP port and allow the address on an object no cluster holds."""
+    end, port = entry.get("endPort"), entry.get("port")
+    if end is None:
+        return
+    where = f"ports[{index}].endPort"
+    if isinstance(end, bool) or not isinstance(end, int):
+        raise _FieldError(f"{where} must be an integer port number, got {end!r:.40}")
+    if port is None:
+        raise _FieldError(f"{where} {end} is given without port (allowed only with a numeric port <= endPort)")
+    if isinstance(port, str) or isinstance(port, bool) or not isinstance(port, int):
+        raise _FieldError(f"{where} {end} is given with the named port {port!r:.40} (allowed only with a numeric port)")
+    if end < port:
+        raise _FieldError(f"{where} {end} is less than port {port} (it must be equal or greater)")
+
+
 @dataclass(frozen=True)
 class _NetSet:
     """A (Global)NetworkSet holding the audited address, as Calico's rule selectors see it."""
@@ -498,9 +517,10 @@ class _Matcher:
         if not isinstance(ports, list):
             raise TypeError(f"'ports' must be a list, got {type(ports).__name__}")
         whys = []
-        for p in ports:
+        for i, p in enumerate(ports):
             proto = str(p.get("protocol") or "TCP").upper()
             port = p.get("port")
+            _check_end_port(p, i)
             if proto != "TCP":
                 whys.append(f"{proto} {port if port is not None else '(all ports)'}")
                 continue
