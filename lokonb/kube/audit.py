@@ -2,6 +2,8 @@
 
 The model is the one Calico enforces on a Lokomotive cluster:
 
+* Finished pods (phase Succeeded/Failed, or terminating with the CNI's pod IP annotation emptied) have no Calico
+  endpoint and open no connections: unreachable, whatever the policies (libcalico-go ``IsFinished``).
 * Pods in the host network namespace are host traffic: no pod policy applies (``metadata.md`` §4 rule 1).
 * Kubernetes NetworkPolicies are Calico policies of order 1000 in the default tier; a pod is egress-isolated
   by
@@ -103,6 +105,26 @@ _CALICO_NET_FIELDS: tuple[tuple[str, str], ...] = (
 #: the whole range, none when they hold none of it.
 EPHEMERAL_PORTS = (32768, 60999)
 _PROTOCOL_NUMBERS = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMPV6": 58, "SCTP": 132, "UDPLITE": 136}
+
+
+#: Pod phases Calico treats as finished (libcalico-go ``conversion.IsFinished``; "Completed" is documented but not an
+#: API phase): it removes the pod's workload endpoint, and a finished pod opens no connections at all.
+FINISHED_PHASES = frozenset({"Succeeded", "Failed", "Completed"})
+#: Annotations a CNI empties when it removes a terminating pod's network (Calico CNI, AWS VPC CNI): from then on the
+#: pod is finished for Calico even in its termination grace period (``IsFinished``).
+NETWORK_REMOVED_ANNOTATIONS = ("cni.projectcalico.org/podIP", "vpc.amazonaws.com/pod-ips")
+
+
+def _finished(pod: Mapping[str, Any]) -> str:
+    """Why the pod has no network any more ("" while it may still connect)."""
+    meta = pod.get("metadata") or {}
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), Mapping) else {}
+    if meta.get("deletionTimestamp"):
+        gone = [a for a in NETWORK_REMOVED_ANNOTATIONS if annotations.get(a) == ""]
+        if gone:
+            return f"terminating and its network is removed ({gone[0]} is empty)"
+    phase = str((pod.get("status") or {}).get("phase") or "")
+    return f"finished (phase {phase})" if phase in FINISHED_PHASES else ""
 
 
 #: The keys of a node_imds entry (EC2's MetadataOptions names, in snake case).
@@ -900,6 +922,9 @@ class _Auditor:
     def evaluate(self, pod: Mapping[str, Any]) -> tuple[bool, str, str]:
         """(reachable, reason, policy) for one pod's TCP connection to the metadata address."""
         ctx = self.pod_ctx(pod)
+        done = _finished(pod)
+        if done:
+            return False, f"{done}: Calico removed its endpoint and it opens no connections", ""
         if (pod.get("spec") or {}).get("hostNetwork"):
             return True, "host network: not subject to pod network policy", ""
         what = f"TCP {self.port} to {self.ip}"

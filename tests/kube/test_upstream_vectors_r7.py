@@ -329,7 +329,7 @@ def test_staged_policies_are_noted() -> None:
 
 
 # ------------------------------------------------------------------------------------------------------------
-# rows lokonb got wrong: endPort the API server refuses
+# rows lokonb got wrong: endPort the API server refuses, finished and terminating pods
 # ------------------------------------------------------------------------------------------------------------
 
 #: A NetworkPolicy with an endPort the API server refuses was read as "every TCP port" (endPort without port),
@@ -351,8 +351,78 @@ def test_end_port_the_api_refuses_is_an_error(case: str, port: dict[str, Any], m
     assert message in str(err.value)
 
 
+def _state(key: str, phase: str = "Running", *, host: bool = False, ip: str | None = "10.2.0.9",
+           deleting: dict[str, str] | None = None) -> dict[str, Any]:
+    """A pod of x (pod=a) in a given state; ``deleting``: its annotations while it terminates."""
+    pod = _pod(key, {"pod": "a"}, host=host)
+    pod["status"] = {"phase": phase, **({"podIP": ip} if ip else {})}
+    if deleting is not None:
+        pod["metadata"].update(deletionTimestamp="2026-03-14T09:26:53Z", annotations=deleting)
+    return pod
+
+
+#: (case, pod, objects, reachable, reason): rows on one pod of namespace x.
+PodRow = tuple[str, dict[str, Any], list[Any], bool, str]
+FINISHED = "Calico removed its endpoint and it opens no connections"
+#: Rows lokonb got wrong: finished pods (and terminating ones whose CNI removed the network) were audited as live
+#: endpoints ("reachable: no cluster-wide block" without a block).
+POD_STATE_FIXED: list[PodRow] = [
+    ("Succeeded pod without a block: no endpoint, nothing reachable", _state("x/job", "Succeeded"), [], False,
+     f"finished (phase Succeeded): {FINISHED}"),
+    ("Failed pod under an open allow", _state("x/crash", "Failed"), [BLOCK, _egress("x", "p", [{}])], False,
+     f"finished (phase Failed): {FINISHED}"),
+    ("Completed (documented phase) host-network pod", _state("x/done", "Completed", host=True), [], False,
+     "finished (phase Completed)"),
+    ("terminating pod whose Calico CNI emptied cni.projectcalico.org/podIP", _state(
+        "x/term", deleting={"cni.projectcalico.org/podIP": ""}), [], False,
+     "terminating and its network is removed (cni.projectcalico.org/podIP is empty)"),
+    ("terminating pod whose AWS VPC CNI emptied vpc.amazonaws.com/pod-ips", _state(
+        "x/term", deleting={"vpc.amazonaws.com/pod-ips": ""}), [], False,
+     "terminating and its network is removed (vpc.amazonaws.com/pod-ips is empty)"),
+]
+#: Rows lokonb answered as upstream does before this file (CALICO_FINISHED; the last one LOKONB_SPEC).
+POD_STATE_VECTORS: list[PodRow] = [
+    ("terminating pod still holding its IP (grace period): policies apply",
+     _state("x/term", deleting={"cni.projectcalico.org/podIP": "10.2.0.9/32"}),
+     [BLOCK, _egress("x", "p", [{"to": [IMDS]}])], True, NP_ALLOWED),
+    ("Pending pod without an IP yet: audited as it will run (allowed)", _state("x/new", "Pending", ip=None),
+     [BLOCK, _egress("x", "p", [{"to": [IMDS]}])], True, NP_ALLOWED),
+    ("Pending pod without an IP yet: audited as it will run (blocked)", _state("x/new", "Pending", ip=None),
+     [BLOCK], False, BLOCKED),
+    ("host-network pod with a hostPort is host traffic: reachable whatever the block", _state("x/hp", host=True),
+     [BLOCK, _egress("x", "deny", [])], True, "host network: not subject to pod network policy"),
+]
+
+
+def _check_pod(pod: dict[str, Any], objects: list[Any], reachable: bool, reason: str) -> None:
+    inv = Inventory(source="vectors-r7")
+    inv.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x", "labels": {"team": "web"}}}, "r7")
+    if pod["spec"].get("hostNetwork"):
+        pod["spec"]["containers"][0]["ports"] = [{"containerPort": 80, "hostPort": 8080}]
+    for obj in [*objects, pod]:
+        inv.add(render_block_policy() if obj == BLOCK else obj, "vectors-r7")
+    (verdict,) = audit_inventory(inv).verdicts
+    assert verdict.reachable is reachable and reason in verdict.reason, verdict.reason
+
+
+@pytest.mark.parametrize(("case", "pod", "objects", "reachable", "reason"), POD_STATE_VECTORS,
+                         ids=[r[0] for r in POD_STATE_VECTORS])
+def test_pod_state_vectors_r7(case: str, pod: dict[str, Any], objects: list[Any], reachable: bool,
+                              reason: str) -> None:
+    assert CALICO_FINISHED and LOKONB_SPEC
+    _check_pod(pod, objects, reachable, reason)
+
+
+@pytest.mark.parametrize(("case", "pod", "objects", "reachable", "reason"), POD_STATE_FIXED,
+                         ids=[r[0] for r in POD_STATE_FIXED])
+def test_pod_state_vectors_r7_fixed(case: str, pod: dict[str, Any], objects: list[Any], reachable: bool,
+                                    reason: str) -> None:
+    assert CALICO_FINISHED
+    _check_pod(pod, objects, reachable, reason)
+
+
 # ------------------------------------------------------------------------------------------------------------
-# the CLI on a dump: an endPort the API server refuses
+# the CLI on a dump: a finished pod, and an endPort the API server refuses
 # ------------------------------------------------------------------------------------------------------------
 
 
@@ -361,6 +431,14 @@ def _dump(tmp_path: Any, objects: list[Any]) -> str:
     items = [render_block_policy() if o == BLOCK else o for o in objects]
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
     return str(path)
+
+
+def test_cli_reports_finished_pods_as_unreachable(tmp_path, capsys) -> None:
+    objects = [_state("x/job", "Succeeded"), _state("x/web")]
+    assert main(["metadata", "audit", "--json", "--dump", _dump(tmp_path, objects)]) == 0
+    rows = {r["pod"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["job"]["reachable"] is False and rows["job"]["reason"].startswith("finished (phase Succeeded)")
+    assert rows["web"]["reachable"] is True and rows["web"]["reason"].startswith("no cluster-wide block")
 
 
 def test_cli_end_port_without_port_is_a_clear_error(tmp_path, capsys) -> None:
