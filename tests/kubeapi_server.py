@@ -39,7 +39,7 @@ Verbs: GET (object, namespaced list, all-namespaces list (chunked with ``limit``
 ``labelSelector`` equality and set-based
 requirements and ``fieldSelector`` on ``metadata.name``/``metadata.namespace``/``spec.nodeName``), POST (201,
 409 AlreadyExists, 404 namespace not found, 422 Invalid for bad names/labels and bad NetworkPolicy
-CIDRs/protocols, 400 namespace mismatch), PUT (200; 404 when missing; 409 Conflict on a stale
+CIDRs/protocols/endPorts, 400 namespace mismatch), PUT (200; 404 when missing; 409 Conflict on a stale
 ``metadata.resourceVersion``; a no-op update keeps the resourceVersion), PATCH (merge, strategic-merge on
 built-in types only (415 on custom resources, as the real server), JSON patch, apply-patch), DELETE (200 with
 the object; deleting a namespace deletes what is in it). ``dryRun=All`` on every write verb validates and
@@ -422,6 +422,17 @@ def _validate(rtype: ResourceType, obj: Mapping[str, Any]) -> list[dict[str, str
                                 f"Invalid value: {exc!r}: must be a strict subset of `cidr`",
                             )
                 for j, port in enumerate(rule.get("ports") or []):
+                    # endPort as ValidateNetworkPolicyPort checks it (kubernetes pkg/apis/networking/validation)
+                    end, number = port.get("endPort"), port.get("port")
+                    why = ""
+                    if end is not None and number is None:
+                        why = "may not be specified when `port` is not specified"
+                    elif end is not None and isinstance(number, str):
+                        why = "may not be specified when `port` is non-numeric"
+                    elif isinstance(end, int) and isinstance(number, int) and end < number:
+                        why = "must be greater than or equal to `port`"
+                    if why:
+                        bad(f"spec.{direction}[{i}].ports[{j}].endPort", f"Invalid value: {end!r}: {why}")
                     proto = port.get("protocol", "TCP")
                     if proto not in ("TCP", "UDP", "SCTP"):
                         causes.append(

@@ -12,19 +12,25 @@ x/a runs as service account "builder". Pod IPs are 10.2.0.9.
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import pytest
+from kubeapi_server import kubeapi_fixture
 
 from lokonb.cli import main
-from lokonb.kube.audit import audit_inventory
-from lokonb.kube.errors import DumpError
-from lokonb.kube.metadata import render_block_policy
+from lokonb.kube.apply import apply_policies
+from lokonb.kube.audit import audit_inventory, audit_metadata_access
+from lokonb.kube.client import load_api_client
+from lokonb.kube.errors import DumpError, KubeApiError
+from lokonb.kube.metadata import MetadataPolicyWarning, allow_metadata_policy, render_block_policy
 from lokonb.kube.sources import Inventory
 
 from .test_upstream_vectors import _pod
 from .test_upstream_vectors_r2 import BLOCK, IMDS, ROW_FIELDS, Row, _check, _gnp, _tier
 from .test_upstream_vectors_r6 import ALLOW_ALL, DENY_IMDS, IMDS_CIDR, _egress, _ipblock
+
+kubeapi = kubeapi_fixture()
 
 V1, V3 = "crd.projectcalico.org/v1", "projectcalico.org/v3"
 CALICO_DEFAULTS = (
@@ -447,3 +453,61 @@ def test_cli_end_port_without_port_is_a_clear_error(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert code != 0 and "Traceback" not in err
     assert "NetworkPolicy x/p: egress rule 0 is malformed: ports[0].endPort 90 is given without port" in err, err
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the rendered policies on the recording server: applied twice, updated under a conflict, an invalid endPort
+# ------------------------------------------------------------------------------------------------------------
+
+K8S_VALIDATION = (
+    "kubernetes/kubernetes pkg/apis/networking/validation/validation.go (ValidateNetworkPolicyPort: endPort "
+    "'may not be specified when `port` is not specified' / 'is non-numeric', 'must be greater than or equal to "
+    "`port`') + apimachinery optimistic concurrency (a PUT with a stale resourceVersion is a 409 Conflict)"
+)
+
+
+def _rendered(mode: str = "metadata-only") -> list[dict[str, Any]]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetadataPolicyWarning)
+        allow = allow_metadata_policy("x", {"matchLabels": {"pod": "a"}}, mode=mode).policy
+    return [render_block_policy(), allow]
+
+
+def test_live_apply_twice_then_update_under_a_conflict(kubeapi, tmp_path) -> None:
+    assert K8S_VALIDATION
+    api = load_api_client(kubeapi.write_kubeconfig(tmp_path / "kc"))
+    kubeapi.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}})
+    assert [r.action for r in apply_policies(_rendered(), api_client=api, confirm=True)] == ["created"] * 2
+    assert [r.action for r in apply_policies(_rendered(), api_client=api, confirm=True)] == ["unchanged"] * 2
+    kubeapi.fail_next(409, method="PUT", path="/networkpolicies/allow-metadata-pod-a$",
+                      reason="Conflict", message="the object has been modified")
+    with pytest.raises(KubeApiError, match=r"NetworkPolicy x/allow-metadata-pod-a: conflict \(409\)") as err:
+        apply_policies(_rendered("open"), api_client=api, confirm=True)
+    assert "run again" in str(err.value)
+    stored = kubeapi.get("networking.k8s.io/v1", "NetworkPolicy", "allow-metadata-pod-a", "x")
+    assert stored["spec"]["egress"][0]["ports"] == [{"protocol": "TCP", "port": 80}]  # the conflict wrote nothing
+    assert [r.action for r in apply_policies(_rendered("open"), api_client=api, confirm=True)] == [
+        "unchanged", "replaced"]
+    kubeapi.add(_pod("x/a", {"pod": "a"}))
+    live = audit_metadata_access(kubeconfig=kubeapi.write_kubeconfig(tmp_path / "kc2"))
+    (verdict,) = live.verdicts
+    assert verdict.reachable and verdict.reason.startswith("allowed by NetworkPolicy x/allow-metadata-pod-a"), verdict
+
+
+@pytest.mark.parametrize(("port", "why"), [
+    ({"endPort": 90}, "may not be specified when `port` is not specified"),
+    ({"port": "http", "endPort": 90}, "may not be specified when `port` is non-numeric"),
+    ({"port": 90, "endPort": 70}, "must be greater than or equal to `port`"),
+])
+def test_live_apply_of_an_invalid_end_port_is_the_servers_422(kubeapi, tmp_path, port, why) -> None:
+    api = load_api_client(kubeapi.write_kubeconfig(tmp_path / "kc"))
+    kubeapi.add({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}})
+    block, allow = _rendered()
+    allow["spec"]["egress"][0]["ports"] = [port]
+    with pytest.raises(KubeApiError, match=r"NetworkPolicy x/allow-metadata-pod-a: the API server rejected it as "
+                       r"invalid \(422\): spec.egress\[0\].ports\[0\].endPort: ") as err:
+        apply_policies([block, allow], api_client=api, confirm=True)
+    assert why in str(err.value)
+    assert [(w.path, w.status) for w in kubeapi.writes()] == [
+        ("/apis/crd.projectcalico.org/v1/globalnetworkpolicies", 201), ("/apis/networking.k8s.io/v1/namespaces/x/"
+                                                                       "networkpolicies", 422)]
