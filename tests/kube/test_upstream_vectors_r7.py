@@ -86,6 +86,11 @@ CALICO_FINISHED = (
     "Succeeded, Completed, or deletionTimestamp with cni.projectcalico.org/podIP or vpc.amazonaws.com/pod-ips "
     "emptied -> no workload endpoint; IsReadyCalicoPod needs an IP)"
 )
+WINDOWS = (
+    "https://kubernetes.io/docs/tasks/configure-pod-container/create-hostprocess-pod/ (HostProcess pods must set "
+    "hostNetwork: true) + https://docs.tigera.io/calico/latest/getting-started/kubernetes/windows-calico/ "
+    "(Calico for Windows enforces Calico and Kubernetes network policy for pods)"
+)
 LOKONB_SPEC = "lokonb spec metadata.md section 4 rule 1 (host network pods are not subject to pod network policy)"
 
 
@@ -367,6 +372,14 @@ def _state(key: str, phase: str = "Running", *, host: bool = False, ip: str | No
     return pod
 
 
+def _windows(pod: dict[str, Any], host_process: bool = False) -> dict[str, Any]:
+    """The pod on a Windows node (WINDOWS source); a HostProcess container must run in the host network."""
+    pod["spec"]["nodeSelector"] = {"kubernetes.io/os": "windows"}
+    if host_process:
+        pod["spec"]["securityContext"] = {"windowsOptions": {"hostProcess": True}}
+    return pod
+
+
 #: (case, pod, objects, reachable, reason): rows on one pod of namespace x.
 PodRow = tuple[str, dict[str, Any], list[Any], bool, str]
 FINISHED = "Calico removed its endpoint and it opens no connections"
@@ -386,7 +399,7 @@ POD_STATE_FIXED: list[PodRow] = [
         "x/term", deleting={"vpc.amazonaws.com/pod-ips": ""}), [], False,
      "terminating and its network is removed (vpc.amazonaws.com/pod-ips is empty)"),
 ]
-#: Rows lokonb answered as upstream does before this file (CALICO_FINISHED; the last one LOKONB_SPEC).
+#: Rows lokonb answered as upstream does before this file (CALICO_FINISHED; host network LOKONB_SPEC; WINDOWS).
 POD_STATE_VECTORS: list[PodRow] = [
     ("terminating pod still holding its IP (grace period): policies apply",
      _state("x/term", deleting={"cni.projectcalico.org/podIP": "10.2.0.9/32"}),
@@ -397,6 +410,10 @@ POD_STATE_VECTORS: list[PodRow] = [
      [BLOCK], False, BLOCKED),
     ("host-network pod with a hostPort is host traffic: reachable whatever the block", _state("x/hp", host=True),
      [BLOCK, _egress("x", "deny", [])], True, "host network: not subject to pod network policy"),
+    ("Windows HostProcess pod (hostNetwork required) is host traffic", _windows(_state("x/win-hp", host=True), True),
+     [BLOCK], True, "host network: not subject to pod network policy"),
+    ("Windows pod on the pod network: Calico for Windows enforces the block", _windows(_state("x/win")), [BLOCK],
+     False, BLOCKED),
 ]
 
 
@@ -415,7 +432,7 @@ def _check_pod(pod: dict[str, Any], objects: list[Any], reachable: bool, reason:
                          ids=[r[0] for r in POD_STATE_VECTORS])
 def test_pod_state_vectors_r7(case: str, pod: dict[str, Any], objects: list[Any], reachable: bool,
                               reason: str) -> None:
-    assert CALICO_FINISHED and LOKONB_SPEC
+    assert CALICO_FINISHED and LOKONB_SPEC and WINDOWS
     _check_pod(pod, objects, reachable, reason)
 
 
