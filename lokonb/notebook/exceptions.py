@@ -11,6 +11,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from lokonb.notebook.outcome import RunResult
 
 
+#: ``ParameterIssue.line()`` without an origin: the caller names the issue's file (the line alone is shown)
+_NAMED_ELSEWHERE: Any = object()
+#: routes whose values are one command-line word (a flow sequence in ``-p`` is still "line 1")
+_ONE_LINE_ROUTES = ("-p", "-r")
+
+
 @dataclass(frozen=True)
 class ParameterIssue:
     """One problem with one parameter: dotted ``path``, ``message``, where the value came from, a hint."""
@@ -20,11 +26,22 @@ class ParameterIssue:
     source: str = "default"
     suggestion: str | None = None
 
-    def line(self) -> str:
-        """One human-readable line, e.g. ``worker_cuont (line 4): unknown parameter; did you mean ...``."""
+    def line(self, origin: str | None = _NAMED_ELSEWHERE) -> str:
+        """One human-readable line, e.g. ``worker_cuont (line 4): unknown parameter; did you mean ...``.
+
+        ``origin`` is the file the error's heading names: a value from that file shows its line only, one from
+        another file (an earlier ``-f``) or from ``-y``/``-p`` names where it came from, since a bare line number
+        would point into the wrong file. Without ``origin`` the caller names the file itself.
+        """
         where = ""
-        if ":" in self.source and self.source.rsplit(":", 1)[1].isdigit():
-            where = f" (line {self.source.rsplit(':', 1)[1]})"
+        label, _, number = self.source.rpartition(":")
+        if label and number.isdigit():
+            if origin is _NAMED_ELSEWHERE or label == origin:
+                where = f" (line {number})"
+            elif label in _ONE_LINE_ROUTES:  # the flow text of one -p/-r value: its line number says nothing
+                where = f" ({label})"
+            else:
+                where = f" ({label}, line {number})"
         elif self.source not in ("default", ""):
             where = f" ({self.source})"
         text = f"{self.path}{where}: {self.message}"
@@ -61,7 +78,7 @@ class ParameterError(LokonbError):
         head = f"invalid parameters for {self.notebook}"
         if self.origin:
             head += f" ({self.origin})"
-        return head + ":\n" + "\n".join(f"  - {issue.line()}" for issue in self.issues)
+        return head + ":\n" + "\n".join(f"  - {issue.line(self.origin)}" for issue in self.issues)
 
     def _render_traceback_(self) -> list[str]:  # IPython shows this instead of a long traceback
         return [str(self)]
