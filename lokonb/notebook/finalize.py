@@ -250,25 +250,32 @@ def wrapper_lock(run_dir: Path) -> Iterator[int]:
         os.close(fd)
 
 
-def _refuse_live_run(path: Path) -> None:
-    """``runs --finalize`` of a run whose process is alive marked it interrupted and broke it (the live run then
-    ended as an environment error): finalize only when no process holds the run's lock."""
+def run_lock_held(run_dir: Path) -> bool | None:
+    """Whether a process of the run in ``run_dir`` still holds its lock; ``None`` when there is no lock file (the
+    run has not reached its child yet, was killed before that, or was written by a lokonb without the lock)."""
     import fcntl
 
-    from lokonb.notebook.exceptions import UsageError
-
-    lock = path / WRAPPER_LOCK
     try:
-        fd = os.open(lock, os.O_RDWR)
-    except FileNotFoundError:
-        return  # killed before its child started, or written by a lokonb without the lock
+        fd = os.open(run_dir / WRAPPER_LOCK, os.O_RDWR)
+    except OSError:
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise UsageError(f"{path} is still running (a lokonb process of the run holds {WRAPPER_LOCK}); --finalize "
-                         "is for a run whose processes were killed: wait for it, or stop it first") from None
+        return True
     finally:
-        os.close(fd)
+        os.close(fd)  # closing our descriptor releases the probe's lock
+    return False
+
+
+def _refuse_live_run(path: Path) -> None:
+    """``runs --finalize`` of a run whose process is alive marked it interrupted and broke it (the live run then
+    ended as an environment error): finalize only when no process holds the run's lock."""
+    from lokonb.notebook.exceptions import UsageError
+
+    if run_lock_held(path):
+        raise UsageError(f"{path} is still running (a lokonb process of the run holds {WRAPPER_LOCK}); --finalize "
+                         "is for a run whose processes were killed: wait for it, or stop it first")
 
 
 def finalize_interrupted(run_dir: str | Path) -> RunResult:

@@ -70,11 +70,14 @@ def row_of(results_file: Path, base: Path) -> dict[str, Any]:
         for k, v in artefacts.items()
         if k in ("report", "notebook", "results") and isinstance(v, str)
     }
+    status = text("status", "unreadable")
+    if status == "running" and _killed(results_file.parent):
+        status = "interrupted"
     return {
         "run_id": text("run_id", results_file.parent.name),
         "notebook": text("notebook", results_file.parent.parent.name),
         "set": text("parameter_set", ""),
-        "status": text("status", "unreadable"),
+        "status": status,
         "started_at": text("started_at", ""),
         "duration_s": duration if isinstance(duration, int | float) and not isinstance(duration, bool) else None,
         "exit_code": data.get("exit_code") if isinstance(data.get("exit_code"), int) else None,
@@ -82,6 +85,14 @@ def row_of(results_file: Path, base: Path) -> dict[str, Any]:
         "dir": rel_dir,
         "links": links,
     }
+
+
+def _killed(run_dir: Path) -> bool:
+    """R4.4: a run still ``running`` in its results file whose lock no process holds was killed; it is listed as
+    ``interrupted`` (``lokonb runs --finalize`` turns it into artefacts), not as running for ever."""
+    from lokonb.notebook.finalize import run_lock_held
+
+    return run_lock_held(run_dir) is False
 
 
 def scan(base: Path) -> list[dict[str, Any]]:
