@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 _ALLOWED_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP"}
-_MARKER = re.compile(r"#\s*(NBVAL_[A-Z_]+)")
+_MARKER = re.compile(r"#\s*((?:NBVAL|PYTEST_VALIDATE)_[A-Z_]+)")
+#: nbval 0.11 reads every comment marker from cell tags too (NBVAL_CHECK_OUTPUT as ``nbval-check-output``), plus
+#: ``raises-exception``: a tag is the same marker (R2.4); tag → the marker it stands for
+_MARKER_TAGS = {
+    **{m.lower().replace("_", "-"): m for m in ("NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP", "NBVAL_CHECK_OUTPUT",
+                                                "NBVAL_RAISES_EXCEPTION", "PYTEST_VALIDATE_IGNORE_OUTPUT")},
+    "raises-exception": "NBVAL_RAISES_EXCEPTION",
+}
 _PATHLIKE = re.compile(r"^(~|\.{1,2})?/[\w.-]|\.(ya?ml|json|log|ipynb|ign|gz|csv|txt|parquet)$")
 _FORBIDDEN_CALLS = {"interact", "interact_manual"}
 _ALLOWED_CELL_MD = {"tags"}
@@ -41,9 +48,7 @@ def _work_cell_rules(where: str, source: str) -> list[str]:
             problems.append(f"{where}: R2.4 shell escape {stripped[:30]!r}")
         elif stripped.startswith("%"):
             problems.append(f"{where}: R2.4 magic {stripped[:30]!r}")
-    for marker in _MARKER.findall(source):
-        if marker not in _ALLOWED_MARKERS:
-            problems.append(f"{where}: R2.4 nbval marker {marker} (only NBVAL_IGNORE_OUTPUT/NBVAL_SKIP)")
+    problems.extend(p for p in (_marker_rule(where, m) for m in _MARKER.findall(source)) if p)
     if len(lines) > MAX_LINES:
         problems.append(f"{where}: R2.3 {len(lines)} code lines (at most {MAX_LINES})")
     if any(p.split(": R2.4 ")[1].startswith(("shell", "magic")) for p in problems if ": R2.4 " in p):
@@ -65,6 +70,8 @@ def _work_cell_rules(where: str, source: str) -> list[str]:
                 problems.append(f"{where}: R2.3 import from {mod} (only lokonb and IPython.display)")
         elif isinstance(node, ast.Call):
             problems.extend(_call_rule(where, node))
+        elif isinstance(node, ast.Raise) and _raises_system_exit(node):
+            problems.append(f"{where}: R2.4 raise SystemExit (papermill treats exit(0) as success)")
         elif (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
@@ -76,12 +83,29 @@ def _work_cell_rules(where: str, source: str) -> list[str]:
     return problems
 
 
+def _marker_rule(where: str, marker: str, tag: str | None = None) -> str | None:
+    """The finding for one nbval marker (a comment, or the cell ``tag`` standing for it), or ``None`` if allowed."""
+    if marker in _ALLOWED_MARKERS:
+        return None
+    shown = f"tag {tag!r} (= {marker})" if tag else marker
+    return f"{where}: R2.4 nbval marker {shown} (only NBVAL_IGNORE_OUTPUT/NBVAL_SKIP)"
+
+
+def _raises_system_exit(node: ast.Raise) -> bool:
+    exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+    return isinstance(exc, ast.Name) and exc.id == "SystemExit"
+
+
 def _call_rule(where: str, node: ast.Call) -> list[str]:
     f = node.func
     name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
     owner = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) else ""
     if name in _FORBIDDEN_CALLS:
         return [f"{where}: R2.4 {name}() (use filter_table or the setup form; §8)"]
+    if name == "get_ipython":  # `!ls` and `%time` compile to get_ipython().system(...)/.run_line_magic(...)
+        return [f"{where}: R2.4 get_ipython() (a magic or shell escape; papermill and nbval miss their failures)"]
+    if name == "__import__":
+        return [f"{where}: R2.3 __import__() (only lokonb and IPython.display imports)"]
     if (name == "exit" and owner in ("sys", "")) or name == "quit" or (name == "_exit" and owner == "os"):
         return [f"{where}: R2.4 {owner + '.' if owner else ''}{name}() (papermill treats exit(0) as success)"]
     return []
@@ -219,6 +243,7 @@ def _cell_rules(where: str, cell: Any, is_params: bool) -> list[str]:
         problems.append(f"{where}: R2.6 leftover papermill cell ({', '.join(tags)})")
     if cell.cell_type != "code":
         return problems
+    problems.extend(p for p in (_marker_rule(where, _MARKER_TAGS[t], t) for t in tags if t in _MARKER_TAGS) if p)
     if cell.get("outputs"):
         problems.append(f"{where}: R2.6 has outputs (run lint-notebooks --fix)")
     if cell.get("execution_count") is not None:
