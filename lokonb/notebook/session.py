@@ -62,13 +62,22 @@ class Parameters:
         return f"Parameters({self._v.schema.notebook}: {', '.join(self._v.values)})"
 
 
+#: set in the notebook's namespace by a setup that passed: the names that existed then. A later setup in the same
+#: kernel (JupyterLab "Run All" again, or re-running the setup cell) ignores names made after it (``P`` and the work
+#: cells' results), which are not parameters; a fresh kernel (papermill, nbval, a first run) checks every name.
+_NAMES_AT_SETUP = "_lokonb_names_at_setup"
+
+
 def _defined_parameters(schema: NotebookSchema, ns: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Schema names found in ``ns``, and other user names defined before setup (likely typos)."""
     raw = {p.name: ns[p.name] for p in schema.params if p.name in ns}
+    earlier = ns.get(_NAMES_AT_SETUP)
     extra = []
     for name, value in ns.items():
         if name in raw or name in _IGNORED or name.startswith("_") or name.startswith("PAPERMILL_"):
             continue
+        if isinstance(earlier, frozenset) and name not in earlier:
+            continue  # made by cells run after an earlier setup in this kernel
         if isinstance(
             value, (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, type)
         ) or callable(value):
@@ -112,6 +121,8 @@ def setup(notebook: str | NotebookSchema, namespace: Mapping[str, Any]) -> Param
     if issues:
         raise ParameterError(schema.notebook, issues)
     params = Parameters(validated)
+    if isinstance(namespace, MutableMapping):
+        namespace[_NAMES_AT_SETUP] = frozenset(namespace)
     _configure(params)
     display(
         HTML('<div class="lokonb-summary"><em>Summary: the run has not finished yet.</em></div>'),
