@@ -23,12 +23,64 @@ SETS = sorted((p.parent.name, p) for p in (REPO / "parameters").glob("*/*.yaml")
 
 #: Results each notebook's run test asserts (R5.4); a notebook not listed must record at least one result.
 REQUIRED_RESULTS: dict[str, tuple[str, ...]] = {
-    "metadata_access": ("reachable", "pods"),
-    "render_flatcar": (),
-    "apiserver_logs": ("lines_read", "records", "actionable"),
-    "provision_cluster": (),
+    "metadata_access": ("reachable", "reachable_pod_network", "pods", "reachable_pods", "audit"),
+    "render_flatcar": ("roles", "valid", "errors", "summary"),
+    "apiserver_logs": ("lines_read", "records", "actionable", "top_families"),
+    "provision_cluster": ("plan_counts", "plan", "apply_result", "resources", "all_attributes_ok"),
 }
 
+
+def _rows(table: dict) -> list[dict]:
+    """A recorded DataFrame ({columns, dtypes, data}) as row dicts."""
+    return [dict(zip(table["columns"], row, strict=True)) for row in table["data"]]
+
+
+def _check_metadata_access(v: dict) -> None:
+    audit = _rows(v["audit"])
+    assert v["pods"] == len(audit) > 0
+    reachable = [f"{r['namespace']}/{r['pod']}" for r in audit if r["reachable"]]
+    assert v["reachable"] == len(reachable) and sorted(v["reachable_pods"]) == sorted(reachable)
+    assert 0 <= v["reachable_pod_network"] <= v["reachable"]
+
+
+def _check_render_flatcar(v: dict) -> None:
+    from lokonb.notebook.paramfiles import read_set
+
+    tree, _, _ = read_set(REPO / "parameters" / "render_flatcar" / "default.yaml")
+    cluster = tree["cluster"]  # the roles the default cluster defines: controller-<i>, worker-<pool>
+    expected = [f"controller-{i}" for i in range(int(cluster["controller_count"].text))]
+    expected += [f"worker-{pool['name'].text}" for pool in cluster["worker_pools"]]
+    assert v["roles"] == expected and v["valid"] is True and v["errors"] == 0
+    sizes = _rows(v["summary"])
+    assert [r["role"] for r in sizes] == expected
+    for r in sizes:  # the user-data size against the EC2 limit: inline only when it fits
+        assert r["delivery"] != "inline" or r["user_data_size"] <= r["limit"], r
+
+
+def _check_apiserver_logs(v: dict) -> None:
+    assert v["lines_read"] >= v["records"] >= v["actionable"] > 0
+    top = _rows(v["top_families"])
+    assert 0 < len(top) <= 10 and {"family", "count"} <= set(top[0])
+    counts = [r["count"] for r in top]
+    assert counts == sorted(counts, reverse=True) and sum(counts) <= v["records"]
+
+
+def _check_provision_cluster(v: dict) -> None:
+    plan, applied, resources = _rows(v["plan"]), _rows(v["apply_result"]), _rows(v["resources"])
+    assert sum(v["plan_counts"].values()) == len(plan) > 0
+    assert v["plan_counts"]["create"] == len(plan)  # the default set applies to a fresh embedded AWS
+    assert len(applied) == len(plan) and len(resources) == len(plan)
+    assert v["all_attributes_ok"] is True and all(r["ok"] for r in resources)
+
+
+#: The asserted values of each notebook's recorded results on ``default`` (§9 run layer), checked against each
+#: other and against the set file rather than against copied numbers.
+RESULT_CHECKS = {
+    "metadata_access": _check_metadata_access,
+    "render_flatcar": _check_render_flatcar,
+    "apiserver_logs": _check_apiserver_logs,
+    "provision_cluster": _check_provision_cluster,
+}
 needs_notebooks = pytest.mark.skipif(not NOTEBOOKS, reason="no notebook in notebooks/ yet")
 
 
@@ -101,6 +153,8 @@ def test_run_default(name: str, default_runs: dict) -> None:
     missing = [r for r in required if r not in result.results]
     assert not missing, f"{name} did not record {missing}"
     assert result.results, f"{name} recorded no results"
+    if name in RESULT_CHECKS:
+        RESULT_CHECKS[name]({k: e["value"] for k, e in result.results.items()})
     run_dir = Path(result.run_dir)
     for artefact in (f"{name}.ipynb", "report.html", "results.json", "run.log", "parameters.yaml"):
         assert (run_dir / artefact).is_file()
