@@ -1,7 +1,8 @@
 """Generating a notebook's parameters cell from its schema (§3.6, R3.10).
 
 Every parameter becomes ``name: Type = literal  # help``; multi-line literals carry the help on their last line
-(the only comment papermill keeps), and no line may contain a second ``=`` (papermill's inspector drops it).
+(the only comment papermill keeps), and no line may contain a second ``=`` (papermill's inspector drops it) or a
+``#`` inside the default (papermill's inspector cuts the line there).
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def param_lines(p: Param) -> list[str]:
         raise CellGenerationError(
             f"{p.name}: the default {p.default!r} contains '=', which papermill's parser drops; "
             "change the default (for example, to a list of key/value pairs)"
+        )
+    if "#" in text:  # papermill cuts a parameter line at its first '#': the rest becomes help, the default is cut
+        raise CellGenerationError(
+            f"{p.name}: the default {p.default!r} contains '#', which papermill's parser reads as the start of "
+            "the help comment (papermill --help-notebook would show a cut default and wrong help); change the default"
         )
     help_text = p.help
     if p.choices:
