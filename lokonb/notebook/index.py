@@ -63,7 +63,12 @@ def row_of(results_file: Path, base: Path) -> dict[str, Any]:
     duration = data.get("duration_s")
     results = data.get("results") if isinstance(data.get("results"), dict) else {}
     artefacts = data.get("artefacts") if isinstance(data.get("artefacts"), dict) else {}
-    chosen = [n for n, r in results.items() if isinstance(r, dict) and r.get("summary")] or list(results)
+    declared = _index_results(text("notebook", results_file.parent.parent.name))
+    chosen = (
+        [n for n in declared if n in results]
+        or [n for n, r in results.items() if isinstance(r, dict) and r.get("summary")]
+        or list(results)
+    )
     summary = {n: _short(results[n].get("value")) for n in chosen[:3] if isinstance(results[n], dict)}
     links = {
         k: f"{rel_dir}/{v}"
@@ -85,6 +90,15 @@ def row_of(results_file: Path, base: Path) -> dict[str, Any]:
         "dir": rel_dir,
         "links": links,
     }
+
+
+def _index_results(notebook: str) -> tuple[str, ...]:
+    """The results a notebook's schema names for the index (``NotebookSchema.index_results``); none for a notebook
+    without a schema (a fixture or a path), whose summary items are shown instead."""
+    from lokonb.notebook.schemas import REGISTRY
+
+    schema = REGISTRY.get(notebook)
+    return schema.index_results if schema is not None else ()
 
 
 def _killed(run_dir: Path) -> bool:
