@@ -37,6 +37,18 @@ def _banner(text: str) -> Any:
     return cell
 
 
+def _error_anchor(ename: str) -> Any:
+    """The markdown cell put before the failed cell: the target of the banner's and the report's error-box links
+    (``#papermill-error-cell``, as papermill's own anchor cell); tagged so papermill's re-run cleanup removes it."""
+    import nbformat
+
+    anchor = nbformat.v4.new_markdown_cell(
+        f'<span id="papermill-error-cell" style="color:red; font-size:1.4em;">{ename} in this cell</span>'
+    )
+    anchor.metadata["tags"] = [BANNER_TAG]
+    return anchor
+
+
 def repair(nb: Any, status: str, running: int | None, error: dict[str, Any]) -> int | None:
     """Mark the cell that was running when a timeout, dead kernel or cancel struck (R4.10); returns its index
     in the executed notebook (before the banner)."""
@@ -67,11 +79,7 @@ def repair(nb: Any, status: str, running: int | None, error: dict[str, Any]) -> 
             later.metadata.setdefault("papermill", {})["status"] = "pending"
     nb.metadata.setdefault("papermill", {})["exception"] = True
     count = cell.get("execution_count")
-    anchor = nbformat.v4.new_markdown_cell(
-        f'<span id="papermill-error-cell" style="color:red; font-size:1.4em;">{ename} in this cell</span>'
-    )
-    anchor.metadata["tags"] = [BANNER_TAG]
-    nb.cells.insert(running, anchor)
+    nb.cells.insert(running, _error_anchor(ename))
     nb.cells.insert(
         0,
         _banner(
@@ -100,17 +108,19 @@ def _ensure_failure_marked(nb: Any, error: dict[str, Any] | None) -> dict[str, A
         for later in nb.cells[i + 1 :]:
             if later.cell_type == "code" and later.get("execution_count") is None:
                 later.metadata.setdefault("papermill", {})["status"] = "pending"
+        nb.cells.insert(i, _error_anchor(str(err.get("ename", "error"))))
         nb.cells.insert(
             0,
             _banner(
                 f"lokonb: run failed in cell {i}: stopped early "
-                f"({err.get('ename', 'error')}: {err.get('evalue', '')})"
+                f"({err.get('ename', 'error')}: {err.get('evalue', '')}). "
+                '<a href="#papermill-error-cell">Go to the cell</a>.'
             ),
         )
     return error or {
         "kind": "stopped_early",
         "cell_index": i,
-        "execution_count": nb.cells[i + (0 if has_banner else 1)].get("execution_count"),
+        "execution_count": nb.cells[i + (0 if has_banner else 2)].get("execution_count"),
         "ename": err.get("ename", "SystemExit"),
         "evalue": f"stopped early: {err.get('evalue', '')}",
         "traceback": None,

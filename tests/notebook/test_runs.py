@@ -148,6 +148,10 @@ def test_failure_modes(tmp_path: Path, fixture: str, options: dict, status: str,
     assert later and all(c.metadata["papermill"]["status"] == "pending" for c in later)
     html = (run_dir / "report.html").read_text()
     assert 'class="lokonb-error"' in html and ename in html
+    # R6.3: the error box links to the failed cell; the anchor it names sits right before that cell
+    assert 'href="#papermill-error-cell"' in html and html.count('id="papermill-error-cell"') == 1
+    anchor = next(i for i, c in enumerate(nb.cells) if 'id="papermill-error-cell"' in c.source)
+    assert nb.cells[anchor + 1] is failed
     if fixture in ("raises", "sleeps"):
         assert "before" in data["results"] or "started" in data["results"]  # results up to the failure
 
