@@ -179,7 +179,11 @@ def test_unknown_registered_parameter_cli(tmp_path: Path, repo_root: Path) -> No
     assert proc.returncode == 2 and "did you mean 'metadata_access'" in proc.stderr
 
 
-def test_sigterm_cancels_and_saves(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, ExitCode.SIGTERM), (signal.SIGINT, ExitCode.SIGINT)],
+                         ids=["SIGTERM", "SIGINT"])
+def test_sigterm_cancels_and_saves(tmp_path: Path, sig: signal.Signals, code: ExitCode) -> None:
+    """§4.4: SIGTERM and SIGINT (Ctrl-C) both interrupt the kernel, save the notebook and record cancelled, with
+    exit 143 and 130."""
     proc = subprocess.Popen([*LOKONB, "run", str(FIX / "sleeps.ipynb"), "--output", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -190,12 +194,12 @@ def test_sigterm_cancels_and_saves(tmp_path: Path) -> None:
             break
         time.sleep(0.2)
     time.sleep(1.5)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == ExitCode.SIGTERM, err
+    assert proc.returncode == code, err
     (results,) = tmp_path.glob("sleeps/*/results.json")
     data = json.loads(results.read_text())
-    assert data["status"] == "cancelled"
+    assert (data["status"], data["exit_code"]) == ("cancelled", code)
     assert data["error"]["cell_index"] == 3 and data["error"]["ename"] == "KeyboardInterrupt"
     nb = check_saved_notebook(results.parent, "sleeps")
     assert nb.metadata["papermill"]["exception"] is True
