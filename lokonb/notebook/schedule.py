@@ -403,11 +403,14 @@ def schedule(req: ScheduleRequest) -> tuple[str, list[str]]:
 
 
 def _dump_all(docs: list[dict[str, Any]]) -> str:
-    """Multi-document YAML with multi-line strings (the ConfigMap's set file) as literal blocks."""
+    """Multi-document YAML with multi-line strings (the ConfigMap's set file) as literal blocks, and no aliases."""
     import yaml
 
     class _Dumper(yaml.SafeDumper):
-        pass
+        def ignore_aliases(self, data: Any) -> bool:
+            # the manifests share label dicts; written out in full, not as &id001/*id001 anchors a reader must chase
+            # (and that alias-refusing YAML tools, lokonb's own readers among them, reject)
+            return True
 
     def str_rep(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)

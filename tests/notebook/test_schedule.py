@@ -48,6 +48,8 @@ def test_manifests_validate(project: Path, notebook: str, set_name: str, credent
                                            output="s3://bucket/reports", credentials=credentials,
                                            root=str(project)))
     docs = list(yaml.safe_load_all(text))
+    # every document written out in full: no &anchor/*alias pairs for the label dicts the manifests share
+    assert not [e for e in yaml.parse(text) if isinstance(e, yaml.AliasEvent)]
     kinds = [d["kind"] for d in docs]
     assert kinds == ["ConfigMap", "ServiceAccount", "CronJob"] if credentials.startswith("irsa") else \
         ["ConfigMap", "CronJob"]
