@@ -539,11 +539,40 @@ def _logrus_time(ts: str) -> tuple[int | None, tuple[int, int, int]] | None:
     return None, (mo, d, ((hh * 60 + mi) * 60 + ss) * 1_000_000 + us)
 
 
+#: one complete ``"key": value`` member of a JSON object (string, number or literal), then its separator or the end
+_JSON_MEMBER_RE = re.compile(
+    rb'\s*"((?:[^"\\]|\\.)*)"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)\s*(?:,|(?=\}))'
+)
+
+
+def _json_cut(line: bytes) -> dict[str, Any] | None:
+    """The members of a JSON logging / zap line cut short (``journalctl`` without ``-l`` ends it with ``>``, a
+    terminal or a report cuts it mid-value): the complete members in order, the unfinished rest as ``cut`` (kept, not
+    dropped), or None when the line is no cut object or its ``msg`` did not survive the cut."""
+    if line[:1] != b"{" or line.rstrip().endswith(b"}"):
+        return None
+    obj: dict[str, Any] = {}
+    pos = 1
+    while (m := _JSON_MEMBER_RE.match(line, pos)) is not None:
+        try:
+            obj[json.loads(b'"' + m.group(1) + b'"')] = json.loads(m.group(2))
+        except ValueError:
+            return None
+        pos = m.end()
+    rest = line[pos:].strip()
+    if "msg" not in obj or not rest:
+        return None
+    obj["cut"] = rest.decode("utf-8", "replace")
+    return obj
+
+
 def _json_inner(line: bytes) -> InnerResult | None:
     try:
         obj = json.loads(line)
     except ValueError:
-        return None
+        obj = _json_cut(line)
+        if obj is None:
+            return None
     if not isinstance(obj, dict) or "msg" not in obj:
         return None
     ts = obj.get("ts")

@@ -277,6 +277,21 @@ def test_json_logging():
 
 
 
+def test_json_line_cut_short_parses_as_far_as_it_goes():
+    """FMT-8: a zap line cut by the pager (`>`) or a report keeps its level, time, caller and complete members; the
+    unfinished rest is kept as `cut`; a line cut before its `msg` stays header-less text (a continuation)."""
+    lines = [
+        'Dec 04 09:17:52 cp-3 k3s[4021]: {"level":"warn","ts":"2023-12-04T09:17:52.401-0800",'
+        '"caller":"v3rpc/interceptor.go:197","msg":"request stats","time spent":"2.8s","remote":"127.0.0.1:40316","re>',
+        'Dec 04 09:17:53 cp-3 k3s[4021]: {"level":"error","ts":"2023-12-04T09:17:53.002-0800","caller":"x.go:1","ms>',
+    ]
+    r = parse_lines(lines, format="syslog", year=2024).records.set_index("lineno")
+    assert r.loc[1, "severity"] == "W" and r.loc[1, "file"] == "interceptor.go"
+    assert r.loc[1, "timestamp"] == pd.Timestamp("2023-12-04T17:17:52.401Z")
+    assert r.loc[1, "message"].startswith('"request stats" time spent="2.8s" remote="127.0.0.1:40316" cut=')
+    assert len(r) == 1 and r.loc[1, "n_lines"] == 2
+
+
 def test_structured_pairs_fill_err_and_extra_for_every_family():
     """FMT-2/FMT-7: `err` -> err, declared names -> their columns, other pairs -> extra, whatever the family."""
     lines = [
