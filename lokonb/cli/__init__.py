@@ -84,6 +84,14 @@ class _Stdout:
         return OSError(exc.errno, exc.strerror, "<stdout>")  # EPIPE gives BrokenPipeError again
 
 
+def shown(message: str) -> str:
+    """An error message as printed: a value it quotes back may be a secret given in the wrong place (an access key
+    as --credentials, a private key as an SSH key), so it goes through the run scrubber (notebooks.md §7.2)."""
+    from lokonb.notebook.redact import from_environment
+
+    return from_environment().text(message)
+
+
 def _save_traceback(exc: BaseException) -> str:
     fd, path = tempfile.mkstemp(prefix="lokonb-crash-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -110,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LokonbError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:  # SIGINT; lokonb.aws turns SIGTERM into a subclass with exit_code 143
         code = int(getattr(exc, "exit_code", 130))

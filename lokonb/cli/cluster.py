@@ -97,6 +97,11 @@ def _load(args: argparse.Namespace) -> Any:
         raise ConfigError(f"{args.path}: {sum(1 for i in exc.issues if i.severity == 'error')} validation "
                           "error(s); see above") from None
     config = loaded.config
+    for option, value in (("--endpoint", args.endpoint), ("--region", args.region), ("--profile", args.profile),
+                          ("--state", args.state)):
+        if value is not None and not value.strip():  # '' fell back to the config's value without a word
+            raise ConfigError(f"{option} {value!r} is empty (allowed: leave the option out to use the config's "
+                              f"value{', or embedded or an http(s) URL' if option == '--endpoint' else ''})")
     if args.endpoint or args.region or args.profile:
         data = config.to_dict()
         aws = dict(data.get("aws") or {})

@@ -37,8 +37,10 @@ def _issue_line(issue: Any) -> str:
 
 def print_issues(issues: Any) -> None:
     """One stderr line per issue, each starting with the attribute path."""
+    from lokonb.cli import shown
+
     for issue in issues:
-        print(_issue_line(issue), file=sys.stderr)
+        print(shown(_issue_line(issue)), file=sys.stderr)
 
 
 def _load_or_report(args: argparse.Namespace) -> Any:
@@ -50,7 +52,9 @@ def _load_or_report(args: argparse.Namespace) -> Any:
         print_issues(sorted(exc.issues, key=lambda i: i.severity != "error"))
         return None
     except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
+        from lokonb.cli import shown
+
+        print(shown(str(exc)), file=sys.stderr)
         return None
 
 

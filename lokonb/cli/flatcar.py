@@ -85,9 +85,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _translate(args: argparse.Namespace) -> int:
+    from lokonb.cli.outputs import distinct_outputs
     from lokonb.flatcar.gojson import to_json
     from lokonb.flatcar.translator import detect_format, translate
 
+    distinct_outputs([("--output", args.output)], [args.input] if args.input else [])
     if args.input in (None, "-"):
         data = sys.stdin.buffer.read()
     else:

@@ -7,6 +7,7 @@ deterministic sample log) and ``families`` (print the effective family table).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -191,18 +192,37 @@ def _write_records_csv(parquet: Any, target: str) -> None:
         raise LogParameterError(f"--records: cannot write {target}: {exc.strerror or exc}") from None
 
 
+def _plain_inputs(paths: list[str]) -> list[str]:
+    """The PATH arguments that name one file (NAME=PATH pairs too); globs and directories are left to the
+    readers, which never write."""
+    out = []
+    for item in paths or ():
+        path = item.split("=", 1)[1] if "=" in item and not os.path.exists(item) else item
+        if os.path.isfile(path):
+            out.append(path)
+    return out
+
+
 def _analyze(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
     from pathlib import Path
 
-    from lokonb.cli.outputs import output_dir, output_file
+    from lokonb.cli.outputs import distinct_outputs, output_dir, output_file
     from lokonb.logs.errors import LogParameterError
 
     if not args.paths and not args.pods:
         raise LogParameterError(
             "give at least one PATH ('-' for stdin, 'sample' for the built-in sample) or --pods"
         )
+    if not args.pods:  # these select live pods only: without --pods they were ignored without a word
+        given = [option for option, value in (("--kubeconfig", args.kubeconfig), ("--context", args.context),
+                                              ("--namespace", args.namespace != "kube-system"),
+                                              ("--selector", args.selector), ("--previous", args.previous),
+                                              ("--all-containers", args.all_containers)) if value]
+        if given:
+            raise LogParameterError(f"{', '.join(given)}: only apply to live pods; add --pods (or leave "
+                                    f"{'them' if len(given) > 1 else 'it'} out to read PATH only)")
     pods = None
     if args.pods:
         pods = {
@@ -224,6 +244,8 @@ def _analyze(args: argparse.Namespace) -> int:
                            ("--records-parquet", args.records_parquet)):
         if target:
             output_file(option, target)
+    distinct_outputs([("--summary", args.summary), ("--records", args.records),
+                      ("--records-parquet", args.records_parquet)], _plain_inputs(args.paths))
     if args.out:
         output_dir("--out", args.out)
     parquet, spool_dir = args.records_parquet, None
@@ -323,12 +345,18 @@ def _sample(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from lokonb.cli.outputs import output_dir, output_file
+    from lokonb.cli.outputs import distinct_outputs, output_dir, output_file
     from lokonb.errors import ConfigError
     from lokonb.logs.sample import generate
     from lokonb.logs.sources import parse_size
 
-    size = parse_size(args.size) if args.size else None
+    # 0 or less wrote an empty file, or (--lines 0, --controllers 0) silently the default instead
+    for option, value in (("--lines", args.lines), ("--controllers", args.controllers)):
+        if value is not None and value < 1:
+            raise ConfigError(f"{option} {value}: expected 1 or more")
+    size = parse_size(args.size) if args.size is not None else None
+    if size is not None and size < 1:
+        raise ConfigError(f"--size {args.size!r}: expected 1 byte or more, e.g. 64MiB")
     lines = args.lines if args.lines or size else 10_000
     if args.controllers > 1:
         output_dir("--output", args.output)
@@ -336,6 +364,7 @@ def _sample(args: argparse.Namespace) -> int:
         output_file("--output", args.output)
     if args.truth:
         output_file("--truth", args.truth)
+        distinct_outputs([("--output", args.output if args.controllers <= 1 else None), ("--truth", args.truth)])
     truths = []
     if args.controllers > 1:
         out = Path(args.output)

@@ -227,6 +227,7 @@ def params_table(schema: Any) -> str:
 
 
 def _check_sets(schema: Any, files: list[str]) -> int:
+    from lokonb.cli import shown
     from lokonb.errors import ConfigError
     from lokonb.notebook.exceptions import ParameterError
     from lokonb.notebook.paramfiles import read_set, yaml11_traps
@@ -238,7 +239,7 @@ def _check_sets(schema: Any, files: list[str]) -> int:
             tree, sources, label = read_set(name)
             validate(schema, tree, sources, route="file", origin=label)
         except (ParameterError, ConfigError) as exc:
-            print(f"lokonb: {exc}", file=sys.stderr)
+            print(f"lokonb: {shown(str(exc))}", file=sys.stderr)
             failed = True
             continue
         traps = yaml11_traps(tree, schema)

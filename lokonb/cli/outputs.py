@@ -8,6 +8,7 @@ folder that does not exist or cannot be written: each command checks its output 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from lokonb.errors import ConfigError
@@ -36,3 +37,27 @@ def output_dir(option: str, target: str | os.PathLike[str]) -> None:
         raise ConfigError(f"{option}: cannot create the folder {target}: {exc.strerror or exc}") from None
     if not os.access(path, os.W_OK):
         raise ConfigError(f"{option}: cannot write into {target}: the folder is not writable")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:  # hard links, bind mounts, /dev/fd/N: the same file under another name
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def distinct_outputs(outputs: Sequence[tuple[str, str | os.PathLike[str] | None]],
+                     inputs: Sequence[str | os.PathLike[str]] = ()) -> None:
+    """Refuse (exit 2, nothing written) two output options naming one file, or an output naming an input file:
+    the second write would replace the first, or the input would be overwritten by the command's own output."""
+    given = [(option, Path(target)) for option, target in outputs if target and str(target) != "-"]
+    for i, (option, path) in enumerate(given):
+        for other, earlier in given[:i]:
+            if _same_file(path, earlier):
+                raise ConfigError(f"{option}: {path} is also the {other} file; give each output its own file")
+        for source in inputs:
+            if source and str(source) != "-" and _same_file(path, Path(source)):
+                raise ConfigError(f"{option}: {path} is an input of this command and would be overwritten; "
+                                  "give another file name")

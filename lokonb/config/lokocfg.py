@@ -483,7 +483,7 @@ def _vars_file(explicit: Path | None, config_dir: Path) -> Path | None:
     if explicit is not None:
         if explicit.is_dir():
             raise ConfigError(f"vars file {explicit} is a directory (expected a file of NAME = VALUE lines)")
-        if not explicit.is_file():
+        if not explicit.exists():  # a pipe (--vars <(sops -d ...)) or /dev/stdin is read like a file
             raise ConfigError(f"vars file not found: {explicit}")
         return explicit
     for candidate in (Path.cwd() / VARS_FILE, config_dir / VARS_FILE):

@@ -43,6 +43,7 @@ from lokonb.logs.options import (
     _month_names,
     _workers,
     _zone,
+    check_window,
     parse_time,
 )
 from lokonb.logs.other_addresses import LABEL as OTHER_ADDRESSES
@@ -2726,6 +2727,8 @@ def analyze(
     )
     if year is not None and not (1970 <= int(year) <= 2200):
         raise LogParameterError(f"year: {year!r} is out of range")
+    check_window(opts.since_ns, opts.until_ns)
+    _bucket_ns(bucket)  # before any source is read (the aggregate checked it only after the first block)
     table = coerce_table(families)
     clf = Classifier(table)
     agg = _Aggregate(opts, clf)

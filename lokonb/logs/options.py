@@ -102,12 +102,28 @@ def _month_names(value: Any) -> dict[str, int] | None:
 
 
 def _bucket_ns(bucket: str) -> int:
+    """A timeline bucket in ns: a positive duration with a unit (pandas reads a bare ``60`` as 60 ns and ``0min``
+    as a zero-width bucket, which divided by zero; an empty text was NaT, a negative width)."""
+    text = str(bucket).strip()
     try:
         import pandas as pd
 
-        return int(pd.Timedelta(bucket).value)
+        ns = int(pd.Timedelta(text).value) if re.search(r"[A-Za-z]", text) else 0
     except (ValueError, TypeError):
-        raise LogParameterError(f"bucket: {bucket!r} is not a duration like 1min, 5min, 1h") from None
+        ns = 0
+    if ns <= 0:
+        raise LogParameterError(f"bucket: {bucket!r} is not a duration like 1min, 5min, 1h (allowed: a positive "
+                                "number with a unit: s, min, h, d)") from None
+    return ns
+
+
+def check_window(since_ns: int | None, until_ns: int | None) -> None:
+    """``until`` must come after ``since``: an empty window kept no record and looked like a quiet log."""
+    if since_ns is not None and until_ns is not None and until_ns <= since_ns:
+        import pandas as pd
+
+        raise LogParameterError(f"until: {pd.Timestamp(until_ns, tz='UTC').isoformat()} is not after since "
+                                f"{pd.Timestamp(since_ns, tz='UTC').isoformat()}; no record could be kept")
 
 
 def parse_time(value: Any, what: str, now_ns: int | None = None) -> int | None:

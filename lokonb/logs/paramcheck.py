@@ -8,11 +8,12 @@ all, exit 2. Whether a path exists is left to the run (a set may be checked for 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from lokonb.logs.errors import LogParameterError
-from lokonb.logs.options import _bucket_ns, _zone, parse_time
+from lokonb.logs.options import _bucket_ns, _zone, check_window, parse_time
 from lokonb.logs.probe import parse_networks
 
 
@@ -48,6 +49,13 @@ def parameter_issues(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         except LogParameterError as exc:
             m = _FIELD.match(str(exc))
             problems.append((m["field"], m["message"]) if m else (name, str(exc)))
+    try:  # both parse (else reported above): the window they make must not be empty
+        now = time.time_ns()  # one clock for both, so since=6h until=6h compares equal
+        check_window(parse_time(values.get("since"), "since", now), parse_time(values.get("until"), "until", now))
+    except LogParameterError as exc:
+        if not any(field in ("since", "until") for field, _ in problems):
+            m = _FIELD.match(str(exc))
+            problems.append((m["field"], m["message"]) if m else ("until", str(exc)))
     for i, item in enumerate(values.get("sources") or ()):
         if str(item).strip() == "-":  # a kernel's stdin is empty: the run "succeeded" with 0 records
             problems.append((f"sources[{i}]", "'-' (standard input) reads nothing in a notebook, whose kernel has no "

@@ -114,7 +114,7 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
     set_label = "adhoc"
     origin = None
     files: list[str | Path] = list(req.files)
-    if req.parameter_set:
+    if req.parameter_set is not None:  # --set '' ran without any set, as if the option were not given
         check_set_name(req.parameter_set)
         if root is None:
             raise UsageError("--set needs a project root with parameters/")
@@ -178,9 +178,12 @@ def _seed_dict_defaults(raw: dict[str, Any], sources: dict[str, str], req: RunRe
     from lokonb.notebook.schemas import REGISTRY
 
     schema = req.schema or REGISTRY.get(Path(str(req.notebook)).stem)
-    for name, _value in [*req.p, *req.r]:
+    for route, name in [*((P_ROUTE, n) for n, _ in req.p), *(("-r", n) for n, _ in req.r)]:
         top = name.split(".", 1)[0]
         param = schema.param(top) if schema is not None and "." in name else None
+        if param is not None and param.kind not in ("dict", "any"):  # it became {KEY: Text(...)}, shown as such
+            raise ConfigError(f"{route} {name!r}: {top} is a {param.type_name} parameter, not a mapping (allowed: "
+                              f"{route} {top} VALUE; NAME.KEY only for mapping parameters such as cluster)")
         if param is not None and top not in raw and isinstance(param.default, dict):
             raw[top] = to_literal(copy.deepcopy(param.default))
             sources.setdefault(top, "default")

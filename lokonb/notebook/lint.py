@@ -132,9 +132,32 @@ def read_notebook(path: Path) -> tuple[Any, str | None]:
     except nbformat.reader.NotJSONError:  # its text quotes the file's start, which may be anything (a key file)
         return None, "not JSON (a notebook is an .ipynb JSON document)"
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        # NotJSONError is a ValueError; a JSON object without cells fails the version conversion
-        text = " ".join(str(exc).split())
+        # NotJSONError is a ValueError; a JSON object without cells fails the version conversion. A JSON list, or
+        # cells that are not a list of objects, failed inside nbformat ("'list' object has no attribute 'get'")
+        shape = _json_shape(path)
+        text = shape or " ".join(str(exc).split())
         return None, (text[:160] + "...") if len(text) > 160 else text
+
+
+def _json_shape(path: Path) -> str | None:
+    """What is wrong with the JSON structure of a file nbformat could not convert, or None."""
+    import json
+
+    from lokonb.config.coerce import _type_name
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return f"a JSON document holding {_type_name(data)} (expected an object with cells, metadata and nbformat)"
+    cells = data.get("cells")
+    if "cells" in data and not isinstance(cells, list):
+        return f"cells is {_type_name(cells)} (expected a list of cell objects)"
+    for i, cell in enumerate(cells or ()):
+        if not isinstance(cell, dict):
+            return f"cells[{i}] is {_type_name(cell)} (expected a cell object with cell_type and source)"
+    return None
 
 
 def _repeated_ids(path: Path) -> list[tuple[int, str, int]]:

@@ -87,6 +87,9 @@ def read_set_text(location: str | Path) -> tuple[str, str]:
         from lokonb.notebook.s3 import read_text
 
         return read_text(loc), loc
+    if "://" in loc:  # https://... was looked up as a local folder named "https:": "parameter file not found"
+        raise ConfigError(f"unsupported URL scheme {loc.split('://', 1)[0]!r} (allowed: a local file or "
+                          "s3://BUCKET/KEY; download other URLs first)", file=loc)
     path = Path(loc).expanduser()
     try:
         return path.read_text(encoding="utf-8"), _label(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,10 @@ def check_timeout(option: str, value: float | None) -> None:
                          "leave it out for the notebook's default)")
 
 
+#: S3 bucket names: up to 63 lowercase letters, digits, '.' and '-'
+_S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
+
+
 def check_output(value: str | Path | None) -> None:
     """An output is a local folder or ``s3://BUCKET/PREFIX``; another URL would become a local folder named
     ``ftp:``."""
@@ -29,6 +34,14 @@ def check_output(value: str | Path | None) -> None:
     if "://" in text and not text.startswith("s3://"):
         raise UsageError(f"--output {text!r}: unsupported URL scheme {text.split('://', 1)[0]!r} "
                          "(allowed: a local folder or s3://BUCKET/PREFIX)")
+    if text.startswith("s3://"):
+        bucket = text[5:].split("/", 1)[0]
+        if "@" in bucket:  # s3://KEY:SECRET@bucket: never quoted back, and S3 URLs carry no credentials
+            raise UsageError("--output: an s3:// URL cannot carry credentials (USER:PASSWORD@ before the bucket); "
+                             "give s3://BUCKET/PREFIX and the credentials through a profile or the environment")
+        if not _S3_BUCKET.fullmatch(bucket):
+            raise UsageError(f"--output {text!r} is not valid: {bucket!r} is not an S3 bucket name (allowed: "
+                             "s3://BUCKET/PREFIX, BUCKET of lowercase letters, digits, '.' and '-')")
 
 
 def check_jobs(value: int | None) -> None:

@@ -169,7 +169,8 @@ def crontab(req: ScheduleRequest, root: Path, set_label: str) -> str:
 _K8S_OPTION_RULES: tuple[tuple[str, str, re.Pattern[str], str], ...] = (
     ("--namespace", "namespace", re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\Z"),
      "a DNS-1123 label: lowercase letters, digits and '-', at most 63 characters"),
-    ("--image", "image", re.compile(r"[a-z0-9][A-Za-z0-9._/:@+-]*\Z"),
+    # NAME[:TAG][@ALGORITHM:DIGEST]: an '@' only before a digest (USER:PASSWORD@registry was taken as valid)
+    ("--image", "image", re.compile(r"[a-z0-9][A-Za-z0-9._/:+-]*(@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Fa-f0-9]{32,})?\Z"),
      "an image reference such as registry.example.com/lokonb:1.0 (no spaces or upper-case repository)"),
     ("--output", "output", re.compile(r"s3://[a-z0-9][a-z0-9.-]{0,62}(/\S*)?\Z"),
      "s3://BUCKET/PREFIX: a bucket name of lowercase letters, digits, '.' and '-', no spaces"),
@@ -187,18 +188,24 @@ def check_kubernetes_options(req: ScheduleRequest) -> None:
     for option, attr, pattern, allowed in _K8S_OPTION_RULES:
         value = getattr(req, attr) or ""
         if not pattern.match(value):
-            raise ScheduleError(f"{option} {value!r} is not valid in a Kubernetes manifest (allowed: {allowed})")
+            shown = "" if "@" in value else f" {value!r}"  # USER:PASSWORD@: the value is not quoted back
+            raise ScheduleError(f"{option}{shown} is not valid in a Kubernetes manifest (allowed: {allowed})")
     kind, _, arg = req.credentials.partition(":")
     if kind in _CREDENTIAL_RULES and arg:
         pattern, allowed = _CREDENTIAL_RULES[kind]
         if not pattern.match(arg):
             raise ScheduleError(f"--credentials {req.credentials!r}: {arg!r} is not valid (allowed: {allowed})")
+    check_time_zone(req.time_zone)
+
+
+def check_time_zone(time_zone: str) -> None:
+    """--time-zone: an IANA name (the CronJob's timeZone; the crontab comment names it too)."""
     try:
         from zoneinfo import ZoneInfo
 
-        ZoneInfo(req.time_zone)
+        ZoneInfo(time_zone)
     except (ValueError, KeyError, OSError):
-        raise ScheduleError(f"--time-zone {req.time_zone!r} is not an IANA time zone (allowed: a name such as "
+        raise ScheduleError(f"--time-zone {time_zone!r} is not an IANA time zone (allowed: a name such as "
                             "Etc/UTC or Europe/Berlin; the CronJob's timeZone)") from None
 
 
@@ -359,6 +366,7 @@ def schedule(req: ScheduleRequest) -> tuple[str, list[str]]:
     check_timeout("--cell-timeout", req.cell_timeout)
     check_timeout("--run-timeout", req.run_timeout)
     check_output(req.output)
+    check_time_zone(req.time_zone)  # crontab too: a zone that does not exist was accepted and quoted in the comment
     root = find_root(req.root)
     assert root is not None
     if req.notebook.endswith(".ipynb") or os.sep in req.notebook:
