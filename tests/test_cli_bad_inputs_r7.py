@@ -26,6 +26,11 @@ FILES = {
     "window.yaml": 'since: "2026-01-02T00:00:00Z"\nuntil: "2026-01-01T00:00:00Z"\nbucket: 0min\n',
     "akia-name.yaml": Path(PC).read_text().replace("cluster_name: demo", f"cluster_name: {KEY_ID}"),
     # a hand-written kubeconfig whose server lost its scheme (kubectl reads it as https://; the client as http://:80)
+    "kc-refused.yaml": "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
+                       "users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
+                       "current-context: x\n",
+    "pods-ns.yaml": "pods: {namespace: Kube_System}\n",
+    "kc-list.yaml": "- a kubeconfig that is a YAML list\n",
     "kc-noscheme.yaml": "apiVersion: v1\nkind: Config\n"
                         "clusters: [{name: c, cluster: {server: 'api.demo.example.com:6443'}}]\n"
                         "users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
@@ -92,6 +97,17 @@ CASES = [
     (["metadata", "apply", "--dry-run", "--kubeconfig", "{tmp}/kc-noscheme.yaml"], 2,
      ["cluster 'c': server 'api.demo.example.com:6443' has no scheme (allowed: an https:// URL such as "
       "https://api.demo.example.com:6443"]),
+    (["logs", "analyze", "{tmp}/api.log", "--klog-tz", ""], 2, ["klog_tz: '' is not a time zone"]),
+    (["report", "{tmp}/in.clc"], 1, ["{tmp}/in.clc is a file, not a run directory"]),
+    (["runs", "--finalize", "{tmp}/in.clc"], 1, ["{tmp}/in.clc is a file, not a run directory"]),
+    # an unreachable API server was an internal error (urllib3's MaxRetryError)
+    (["logs", "analyze", "--pods", "--kubeconfig", "{tmp}/kc-refused.yaml"], 1,
+     ["cannot reach the Kubernetes API to list pods in kube-system: MaxRetryError"]),
+    # a namespace that is no DNS-1123 label reached the API as a path segment ("no pods found")
+    (["logs", "analyze", "--pods", "--kubeconfig", "{tmp}/kc-refused.yaml", "--namespace", "Kube System"], 2,
+     ["pods.namespace: namespace 'Kube System' must be a DNS-1123 label"]),
+    (["params", "apiserver_logs", "--check", "{tmp}/pods-ns.yaml"], 2,
+     ["pods.namespace (line 1): namespace 'Kube_System' must be a DNS-1123 label"]),
     # an empty override fell back to the config's value without a word
     (["cluster", "plan", PC, "--region", ""], 2, ["--region '' is empty"]),
     (["cluster", "plan", PC, "--endpoint", " "], 2, ["--endpoint ' ' is empty", "embedded or an http(s) URL"]),
@@ -136,3 +152,27 @@ def test_vars_file_from_a_pipe(capsys):
     finally:
         os.close(read)
     assert "demo: valid" in capsys.readouterr().out
+
+
+ENV_CASES = [
+    # a $KUBECONFIG entry of the wrong shape crashed the secret scrubber before the reader could name the file
+    (["logs", "analyze", "--pods"], {"KUBECONFIG": "{tmp}/none.yaml:{tmp}/kc-list.yaml"}, 2,
+     ["{tmp}/kc-list.yaml: not a kubeconfig (expected a mapping"]),
+    (["config", "validate", "{tmp}/akia-name.yaml"], {"KUBECONFIG": "{tmp}/kc-list.yaml"}, 2, ["'***REDACTED***'"]),
+    # LOKONB_ROOT that is no project was passed over for the cwd's project or the source tree
+    (["run", "apiserver_logs", "--output", "{tmp}/runs"], {"LOKONB_ROOT": "{tmp}/nowhere"}, 2,
+     ["LOKONB_ROOT {tmp}/nowhere is not a project root"]),
+]
+
+
+@pytest.mark.parametrize("argv,env,code,fragments", ENV_CASES, ids=[" ".join(c[0][:2]) + f"-{i}"
+                                                                    for i, c in enumerate(ENV_CASES)])
+def test_bad_environment_r7(workdir, capsys, monkeypatch, argv, env, code, fragments):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.format(tmp=workdir))
+    capsys.readouterr()
+    assert main([a.format(tmp=workdir) for a in argv]) == code
+    out, err = capsys.readouterr()
+    for fragment in fragments:
+        assert fragment.format(tmp=workdir) in err, err
+    assert KEY_ID not in out + err and "Traceback" not in err and "internal error" not in err

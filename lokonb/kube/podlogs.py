@@ -45,6 +45,14 @@ class PodQuery:
     concurrency: int = 4
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        from lokonb.kube.labels import dns1123_label_error
+
+        # 'Kube System' reached the API as a path segment: a 404 "no pods found" far from the typo
+        problem = dns1123_label_error(self.namespace, "namespace")
+        if problem:
+            raise ConfigError(f"pods.namespace: {problem}")
+
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PodQuery:
         """Build from a parameters mapping (unknown keys are an error naming them)."""
@@ -81,6 +89,7 @@ def _api_error(exc: Any, what: str, namespace: str) -> str:
 
 
 def _find_pods(core: Any, q: PodQuery) -> tuple[list[Any], list[str]]:
+    import urllib3
     from kubernetes.client.exceptions import ApiException
 
     errors: list[str] = []
@@ -98,6 +107,12 @@ def _find_pods(core: Any, q: PodQuery) -> tuple[list[Any], list[str]]:
             found = core.list_namespaced_pod(q.namespace, label_selector=sel).items
         except ApiException as exc:
             raise ConfigError(f"cannot list pods: {_api_error(exc, 'list pods', q.namespace)}") from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:  # an unreachable server was an internal error
+            from lokonb.kube.errors import KubeApiError
+            from lokonb.kube.sources import _short
+
+            raise KubeApiError(f"cannot reach the Kubernetes API to list pods in {q.namespace}: "
+                               f"{exc.__class__.__name__}: {_short(exc)}") from None
         found = [p for p in found if p.metadata.name.startswith(NAME_PREFIX)]
         if found:
             return sorted(found, key=lambda p: p.metadata.name), errors

@@ -2706,7 +2706,7 @@ def analyze(
             raise LogParameterError("probe_periods: periods must be between 1 and 3600 seconds")
     opts = Options(
         format=fmt,
-        klog_tz=_zone(klog_tz or "UTC", "klog_tz"),
+        klog_tz=_zone("UTC" if klog_tz is None else klog_tz, "klog_tz"),  # '' was UTC without a word
         syslog_tz=None if syslog_tz in (None, "") else _zone(syslog_tz, "syslog_tz"),
         month_names=_month_names(month_names),
         year=year,

@@ -29,7 +29,7 @@ def _vpc_cidrs(value: Any) -> None:
 
 #: (parameter, check raising LogParameterError); each check sees that parameter's value only
 CHECKS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
-    ("klog_tz", lambda v: _zone(v or "UTC", "klog_tz")),
+    ("klog_tz", lambda v: _zone("UTC" if v is None else v, "klog_tz")),
     ("vpc_cidrs", _vpc_cidrs),
     ("extra_probe_networks", lambda v: parse_networks(list(v or ()), "extra_probe_networks")),
     ("since", lambda v: parse_time(v, "since")),
@@ -60,6 +60,16 @@ def parameter_issues(values: Mapping[str, Any]) -> list[tuple[str, str]]:
         if str(item).strip() == "-":  # a kernel's stdin is empty: the run "succeeded" with 0 records
             problems.append((f"sources[{i}]", "'-' (standard input) reads nothing in a notebook, whose kernel has no "
                              "input; give a file path, or pipe into `lokonb logs analyze -`"))
+    pods = values.get("pods")
+    if isinstance(pods, Mapping):  # the pod query's own checks (namespace), before a kernel starts
+        from lokonb.errors import ConfigError
+        from lokonb.kube.podlogs import PodQuery
+
+        try:
+            PodQuery.from_mapping(pods)
+        except (ConfigError, TypeError) as exc:
+            m = _FIELD.match(str(exc))
+            problems.append((m["field"], m["message"]) if m else ("pods", str(exc)))
     if not values.get("sources") and values.get("pods") is None:
         problems.append(("sources", "no sources given: list paths, globs, directories or sample, or set pods"))
     return problems

@@ -22,8 +22,11 @@ def find_root(explicit: str | Path | None = None, *, required: bool = True) -> P
             path = Path(candidate).expanduser().resolve()
             if _is_root(path):
                 return path
-            if label == "--root":  # an explicit choice is never silently replaced by another project
-                raise UsageError(f"--root {path} is not a project root: it needs notebooks/ and parameters/ folders")
+            # an explicit choice is never silently replaced by another project: --root always, LOKONB_ROOT when a
+            # root is needed (it was passed over for the cwd's project or the source tree without a word)
+            if label == "--root" or required:
+                raise UsageError(f"{label} {path} is not a project root: it needs notebooks/ and parameters/ "
+                                 "folders")
             searched.append(f"{label}={path}")
     cwd = Path.cwd().resolve()
     for path in (cwd, *cwd.parents):

@@ -237,8 +237,13 @@ def kubeconfig_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
             doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         except Exception:  # noqa: BLE001, S112 - an unreadable kubeconfig holds nothing we can learn
             continue
-        for user in (doc or {}).get("users", []) or []:
-            fields = (user or {}).get("user", {}) or {}
+        # a hand-edited file of another shape (a list, users: a map) holds no secret we can find; it crashed here,
+        # before the kubeconfig reader could name the file
+        users = doc.get("users") if isinstance(doc, dict) else None
+        for user in users if isinstance(users, list) else []:
+            fields = user.get("user") if isinstance(user, dict) else None
+            if not isinstance(fields, dict):
+                continue
             for key in ("token", "password", "client-key-data", "client-key"):
                 value = fields.get(key)
                 if not isinstance(value, str):

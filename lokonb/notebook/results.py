@@ -224,6 +224,9 @@ def read_run(run_dir: str | Path) -> RunResult:
     """The :class:`RunResult` of a run directory (from its ``results.json``)."""
     from lokonb.notebook.outcome import RunResult
 
+    if Path(run_dir).is_file():  # "README.md/results.json: Not a directory" named a path that cannot exist
+        raise RecordError(f"{run_dir} is a file, not a run directory (give a folder such as "
+                          "runs/NOTEBOOK/RUN_ID, listed by `lokonb runs`)")
     path = Path(run_dir) / "results.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
