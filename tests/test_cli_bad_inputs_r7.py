@@ -25,7 +25,7 @@ FILES = {
     "nb-cellnull.ipynb": '{"cells": [null], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}',
     "window.yaml": 'since: "2026-01-02T00:00:00Z"\nuntil: "2026-01-01T00:00:00Z"\nbucket: 0min\n',
     "akia-name.yaml": Path(PC).read_text().replace("cluster_name: demo", f"cluster_name: {KEY_ID}"),
-    # a hand-written kubeconfig whose server lost its scheme (kubectl reads it as https://; the client as http://:80)
+    # a hand-written kubeconfig whose server lost its scheme (client-go adds https:// with TLS; the client http://)
     "kc-refused.yaml": "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
                        "users: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
                        "current-context: x\n",
@@ -95,8 +95,8 @@ CASES = [
     (["run", "apiserver_logs", "--output", "{tmp}/runs", "-f", "https://example.com/set.yaml"], 2,
      ["https://example.com/set.yaml: unsupported URL scheme 'https' (allowed: a local file or s3://BUCKET/KEY"]),
     (["metadata", "apply", "--dry-run", "--kubeconfig", "{tmp}/kc-noscheme.yaml"], 2,
-     ["cluster 'c': server 'api.demo.example.com:6443' has no scheme (allowed: an https:// URL such as "
-      "https://api.demo.example.com:6443"]),
+     ["cluster 'c': server 'api.demo.example.com:6443' has no scheme (allowed: an https:// or http:// URL, "
+      "e.g. https://api.demo.example.com:6443"]),
     (["logs", "analyze", "{tmp}/api.log", "--klog-tz", ""], 2, ["klog_tz: '' is not a time zone"]),
     (["report", "{tmp}/in.clc"], 1, ["{tmp}/in.clc is a file, not a run directory"]),
     (["runs", "--finalize", "{tmp}/in.clc"], 1, ["{tmp}/in.clc is a file, not a run directory"]),

@@ -95,9 +95,10 @@ def check_context_user(path: Path, context: str) -> None:
     cluster = (_named(doc.get("clusters"), str(cluster_name)) or {}).get("cluster") if cluster_name else None
     server = cluster.get("server") if isinstance(cluster, dict) else None
     if isinstance(server, str) and server.strip() and "://" not in server:
-        # kubectl reads a bare host as https://HOST; the Python client as http://HOST:80, with a urllib3 warning
-        raise KubeconfigError(f"cluster {cluster_name!r}: server {server!r} has no scheme (allowed: an https:// URL "
-                              f"such as https://{server.strip()}, as kubectl reads it)", file=str(path))
+        # client-go (kubectl) adds https:// to a bare host when TLS is configured; the Python client went to
+        # http://HOST:80 with a urllib3 warning, so the two tools disagreed about the same file
+        raise KubeconfigError(f"cluster {cluster_name!r}: server {server!r} has no scheme (allowed: an https:// or "
+                              f"http:// URL, e.g. https://{server.strip()})", file=str(path))
     user_name = ctx.get("user") if isinstance(ctx, dict) else None
     if not user_name:
         return  # no user: anonymous access, as kubectl
