@@ -370,7 +370,7 @@ APISERVER_LOGS = NotebookSchema(
             "choice",
             "auto",
             "log format",
-            choices=("auto", "klog", "kubectl", "cri", "docker", "json", "syslog", "cloudwatch"),
+            choices=("auto", "klog", "kubectl", "cri", "docker", "json", "syslog", "cloudwatch", "envelope", "csv"),
             group="input",
         ),
         Param("families_file", "path", None, "YAML file extending the message families", optional=True),

@@ -38,3 +38,13 @@ def test_retry_mode_choices_are_the_models(mode):
         assert "aws.retry_mode" in str(err.value) and "allowed: standard, adaptive" in str(err.value)
     else:
         assert validate(SCHEMA, raw).values["aws"]["retry_mode"] == mode
+
+
+def test_apiserver_logs_format_choices_are_the_clis():
+    """The notebook refused `envelope` and `csv`, which `logs analyze --format` and analyze() take."""
+    from lokonb.logs.formats import FORMATS
+
+    schema = get_schema("apiserver_logs")
+    assert tuple(schema.param("format").choices) == FORMATS
+    for fmt in ("envelope", "csv"):
+        assert validate(schema, {"format": fmt}).values["format"] == fmt
