@@ -136,9 +136,12 @@ def _node_configs(config: Any, node_configs: Any, backend: Any, assets: Any = No
 
 
 def plan(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None = None,
-         state_path: str | Path | None = None, upgrade_os: bool = False) -> Plan:
-    """Read-only: what apply would change (raises :class:`PlanError` for impossible changes)."""
+         state_path: str | Path | None = None, upgrade_os: bool = False,
+         replace: tuple[str, ...] | list[str] = ()) -> Plan:
+    """Read-only: what apply would change (raises :class:`PlanError` for impossible changes); ``replace`` as
+    apply's (the resources forced to be replaced appear as such)."""
     _require_flags("plan", upgrade_os=upgrade_os)
+    replace = _names("plan", "replace", replace)
     with _session(config, aws, "plan") as a:
         calls0 = dict(a.calls)
         backend = st.open_backend(config, a, state_path)
@@ -150,7 +153,7 @@ def plan(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None
             record = _record_for(backend, a, build)
         finally:
             a.read_only = False
-        p = _plan(a, config, build, record, upgrade_os)
+        p = _plan(a, config, build, record, upgrade_os, replace)
         if held:
             p.notes.append(f"an {held.get('operation', 'apply')} is in progress ({held.get('who')}, since "
                            f"{held.get('created_at')}); this plan may be out of date")
@@ -236,6 +239,10 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
     """Make AWS match the configuration (no confirmation asked: like ``lokoctl cluster apply --confirm``)."""
     _require_flags("apply", allow_replace=allow_replace, upgrade_os=upgrade_os)
     roll_pools, replace = _names("apply", "roll_pools", roll_pools), _names("apply", "replace", replace)
+    if roll_pools:  # an unknown pool failed only after the whole apply had run
+        from lokonb.aws.roll import check_pools
+
+        check_pools(config, roll_pools)
     t0 = time.monotonic()
     timings: dict[str, float] = {}
     with _session(config, aws, "apply") as a, _sigterm_as_interrupt():

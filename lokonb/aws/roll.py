@@ -14,13 +14,19 @@ from lokonb.aws import names
 from lokonb.errors import ConfigError
 
 
-def roll(aws: Any, config: Any, pools: Iterable[str]) -> list[dict[str, str]]:
-    """Start one instance refresh per named pool; returns ``[{"pool", "group", "id"}]``."""
+def check_pools(config: Any, pools: Iterable[str]) -> None:
+    """Every name is a worker pool of ``config`` (checked before apply changes anything, and by a preview)."""
     known = {p.name for p in config.worker_pools}
     unknown = [p for p in pools if p not in known]
     if unknown:
         raise ConfigError(f"roll_pools: unknown worker pool(s) {', '.join(unknown)}; pools are "
-                          f"{', '.join(sorted(known))}")
+                          f"{', '.join(sorted(known)) or 'none'}")
+
+
+def roll(aws: Any, config: Any, pools: Iterable[str]) -> list[dict[str, str]]:
+    """Start one instance refresh per named pool; returns ``[{"pool", "group", "id"}]``."""
+    pools = list(pools)
+    check_pools(config, pools)
     out = []
     for pool in pools:
         group = names.pool_name(config.cluster_name, pool)

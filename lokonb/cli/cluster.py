@@ -159,10 +159,21 @@ def _apply(args: argparse.Namespace, config: Any) -> int:
     from lokonb.aws import api
 
     if not args.confirm:
-        p = api.plan(config, node_configs=_node_configs(args), state_path=args.state, upgrade_os=args.upgrade_os)
+        # the preview takes apply's options: --replace shows its replacements, unknown pools and keys are errors
+        if args.roll_pool:
+            from lokonb.aws.roll import check_pools
+
+            check_pools(config, args.roll_pool)
+        p = api.plan(config, node_configs=_node_configs(args), state_path=args.state, upgrade_os=args.upgrade_os,
+                     replace=args.replace)
         _print_plan(args, p)
+        then = [f"an instance refresh of worker_pool[{pool!r}]" for pool in args.roll_pool]
+        then += ["a wait until every node is Ready"] if args.wait else []
         if not p.is_empty:
-            print("nothing applied: re-run with --confirm to make these changes", file=sys.stderr)
+            print("nothing applied: re-run with --confirm to make these changes"
+                  + (f", then {' and '.join(then)}" if then else ""), file=sys.stderr)
+        elif then:
+            print(f"nothing to change; re-run with --confirm for {' and '.join(then)}", file=sys.stderr)
         return 0
     progress = not args.json and sys.stderr.isatty()
     res = api.apply(config, node_configs=_node_configs(args), state_path=args.state, progress=progress,
