@@ -2248,12 +2248,17 @@ def month_map(value: Any) -> dict[str, int] | None:
         items = [(n, i + 1) for i, names in enumerate(value) for n in ([names] if isinstance(names, str) else names)]
     else:
         raise ValueError(f"expected {allowed}; got {value!r}")
+    given: dict[str, int] = {}
     for name, mon in items:
         if not isinstance(name, str) or not name.strip() or len(name.encode()) > 24 or any(c.isspace() for c in name):
             raise ValueError(f"{name!r} is not a month name (a word of at most 24 bytes); expected {allowed}")
         if isinstance(mon, bool) or not isinstance(mon, int) or not 1 <= mon <= 12:
             raise ValueError(f"{name!r}: month {mon!r} is not 1..12; expected {allowed}")
-        out[name.casefold()] = mon
+        # one name for two months: the later silently won, so every record of the other month got a wrong date
+        if given.get(name.casefold(), mon) != mon:
+            raise ValueError(f"{name!r} is given for months {given[name.casefold()]} and {mon}; each name may "
+                             "stand for one month only")
+        given[name.casefold()] = out[name.casefold()] = mon
     return out
 
 

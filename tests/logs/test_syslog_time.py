@@ -353,6 +353,10 @@ def test_non_english_lower_case_month_still_needs_month_names():
         ({"Foo": "3"}, r"month_names: 'Foo': month '3' is not 1\.\.12"),
         (["a b"] * 12, r"month_names: 'a b' is not a month name"),
         (42, r"month_names: expected 12 month names"),
+        # one name for two months (the later silently won)
+        ("jan,feb,mar,apr,mai,jun,jul,aug,sep,okt,nov,jan", r"month_names: 'jan' is given for months 1 and 12"),
+        (["Ene", "Feb", "Mar", "Abr", "May", "Jun", "Jul", "Ago", "Sep", "Oct", "Nov", ["Dic", "ENE"]],
+         r"month_names: 'ENE' is given for months 1 and 12"),
     ],
 )
 def test_bad_month_names_are_parameter_errors(bad, match):
