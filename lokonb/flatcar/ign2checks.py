@@ -135,8 +135,9 @@ _GUID_MSG = 'doesn\'t match the form "01234567-89AB-CDEF-EDCB-A98765432101"'
 
 
 def _disk(src: Any, out: dict[str, Any], r: Report) -> None:
+    # Disk.ValidateDevice is a field validator: at the device's value when the key is written (`device: ""`)
     if not out.get("device"):
-        r.error("disk device is required", src.pos)
+        r.error("disk device is required", src.at("device"))
     elif not out["device"].startswith("/"):
         r.error("path not absolute", src.at("device"))
     # Disk.ValidatePartitions (at the partitions list): ct writes no sector sizes and no shouldExist, so overlap,
