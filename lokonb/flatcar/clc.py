@@ -943,7 +943,18 @@ def _convert_systemd(cfg: Obj, units: list[dict[str, Any]], ctx: _Ctx) -> None:
         _set(o, "mask", u.get("mask"))
         o["name"] = u.get("name") or ""
         units.append(o)
-        ctx.pairs.append(("unit", u, o))
+
+
+def _pair_units(cfg: Obj, units: list[dict[str, Any]], ctx: _Ctx) -> None:
+    """Queue every output unit, generated ones included, for the Ignition checks at the CLC node ct validates it
+    at: validate.Validate walks the output by index (SliceChild(i), else the sequence itself; a missing key is its
+    parent's node), and the units ct generates come first, so output unit i is checked at CLC unit i's node."""
+    systemd = cfg.get("systemd")
+    seq = systemd.get("units") if isinstance(systemd, Obj) else None
+    nodes = list(_items(seq)) if isinstance(seq, list) else []
+    fallback = Obj(systemd.at("units") if isinstance(systemd, Obj) else cfg.at("systemd"))
+    for i, o in enumerate(units):
+        ctx.pairs.append(("unit", nodes[i] if i < len(nodes) else fallback, o))
 
 
 _UPDATE_KEYS = (
@@ -1238,6 +1249,7 @@ def _translate_clc(
     _convert_update(cfg, out)
     if units:
         out["systemd"]["units"] = units
+    _pair_units(cfg, units, ctx)
     st = out["storage"]
     out["storage"] = {
         k: st[k] for k in ("directories", "disks", "files", "filesystems", "links", "raid") if k in st

@@ -256,15 +256,21 @@ def _unit(src: Any, out: dict[str, Any], r: Report) -> None:
 
 def _dropins(src: Any, out: dict[str, Any], r: Report, kind: str) -> None:
     """A unit's drop-ins (``kind`` systemd or networkd): Ignition 2.x checks each in its struct-level Validate(), so
-    ct puts the content and the extension error on the drop-in's mapping."""
-    for d, dsrc in zip(out.get("dropins", []), src.get("dropins") or [], strict=False):
-        dsrc = dsrc if dsrc is not None else src
+    ct puts the content and the extension error on the drop-in's mapping. ``src`` may be another unit's node (ct checks
+    by index): a drop-in without a node of its own is checked at the drop-ins sequence, or at the unit without one."""
+    seq = src.get("dropins")
+    nodes, ipos = (seq, getattr(seq, "ipos", [])) if isinstance(seq, list) else ([], [])
+    for k, d in enumerate(out.get("dropins", [])):
+        if k < len(nodes):  # a null entry is a node of its own: at the entry
+            at = nodes[k].pos if nodes[k] is not None else ipos[k] if k < len(ipos) else src.at("dropins")
+        else:
+            at = src.at("dropins")
         if d.get("contents"):
             err = checks.unit_content_error(d["contents"])
             if err:
-                r.error(err, dsrc.pos)
+                r.error(err, at)
         if not d["name"].endswith(".conf"):
-            r.error(f"invalid {kind} drop-in extension", dsrc.pos)
+            r.error(f"invalid {kind} drop-in extension", at)
 
 
 def _networkd(src: Any, out: dict[str, Any], r: Report) -> None:

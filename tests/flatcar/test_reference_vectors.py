@@ -427,6 +427,14 @@ FIXES = [
     # ct: Ignition 2.3's Disk.ValidateDevice is a field validator: an empty device written as `device: ""` is reported
     # at that value, a missing one at the disk
     "ct-ignval2-error-disk-device-empty-string",
+    # ct validates the whole output (generated units too) against the CLC tree by list index: the units ct generates
+    # come first, so output unit i is checked at CLC unit i's node, past the last one at the units sequence; a drop-in
+    # without a node of its own at the drop-ins sequence (or the unit), a null drop-in entry at the entry
+    "ct-ignval2-error-docker-flag-newline-breaks-dropin",
+    "ct-ignval2-error-docker-shifts-user-unit-to-sequence",
+    "ct-ignval2-error-docker-user-unit-checked-at-next-node",
+    "ct-ignval2-error-docker-dropin-at-user-unit-dropin",
+    "ct-ignval2-error-null-dropin-at-entry",
 ]
 
 
