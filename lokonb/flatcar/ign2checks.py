@@ -100,8 +100,11 @@ def _file(src: Any, out: dict[str, Any], r: Report) -> None:
     c = out["contents"]
     contents = src.get("contents") or src
     remote = contents.get("remote") if hasattr(contents, "get") else None
+    # ct patches its tree (contents -> remote, url -> source) only for a remote url; otherwise FileContents is checked
+    # at the CLC contents mapping, which has no compression/verification key: those are positioned at the mapping
+    node = remote if remote and remote.get("url") else contents
     if c.get("compression") not in (None, "", "gzip"):
-        r.error("invalid compression method", (remote or contents).at("compression"))
+        r.error("invalid compression method", node.at("compression"))
     source = c.get("source", "")
     at = (
         remote.at("url")
@@ -117,7 +120,7 @@ def _file(src: Any, out: dict[str, Any], r: Report) -> None:
     if h:
         err = checks.hash_error(h, ("sha512",))
         if err:
-            r.error(err, remote.at("verification") if remote else src.pos)
+            r.error(err, node.at("verification"))
     _mode(src, out, r)
 
 

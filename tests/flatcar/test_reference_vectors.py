@@ -435,6 +435,10 @@ FIXES = [
     "ct-ignval2-error-docker-user-unit-checked-at-next-node",
     "ct-ignval2-error-docker-dropin-at-user-unit-dropin",
     "ct-ignval2-error-null-dropin-at-entry",
+    # ct patches its tree for a remote url only: without one, remote's compression/verification errors are at the
+    # CLC contents mapping
+    "ct-ignval2-error-compression-beside-inline-at-contents",
+    "ct-ignval2-error-hash-without-url-at-contents",
 ]
 
 
