@@ -190,8 +190,25 @@ def waiter_failure(waiter: str, response: Any, resource: str = "") -> AwsError:
     return AwsError(text, operation=waiter, code=code, kind="failed-state")
 
 
+#: S3 operations whose IAM action has another name (Amazon S3 user guide, "Required permissions for Amazon S3 API
+#: operations"): a denial must name what the operator can grant, and there is no `s3:HeadBucket` to grant
+S3_IAM_ACTIONS: dict[str, str] = {
+    "HeadBucket": "ListBucket", "ListObjectsV2": "ListBucket", "ListObjects": "ListBucket",
+    "ListObjectVersions": "ListBucketVersions", "ListBuckets": "ListAllMyBuckets",
+    "HeadObject": "GetObject", "DeleteObjects": "DeleteObject",
+    "GetBucketEncryption": "GetEncryptionConfiguration", "PutBucketEncryption": "PutEncryptionConfiguration",
+    "DeleteBucketEncryption": "PutEncryptionConfiguration",
+    "GetPublicAccessBlock": "GetBucketPublicAccessBlock", "PutPublicAccessBlock": "PutBucketPublicAccessBlock",
+    "DeletePublicAccessBlock": "PutBucketPublicAccessBlock",
+    "DeleteBucketTagging": "PutBucketTagging", "DeleteBucketOwnershipControls": "PutBucketOwnershipControls",
+}
+
+
 def _service_action(service: str, operation: str) -> str:
+    """The IAM action a call needs: ``service:Operation`` except where IAM names it otherwise."""
     prefix = {"elbv2": "elasticloadbalancing", "autoscaling": "autoscaling"}.get(service, service)
+    if service == "s3":
+        operation = S3_IAM_ACTIONS.get(operation, operation)
     return f"{prefix}:{operation}"
 
 

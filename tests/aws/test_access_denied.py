@@ -62,3 +62,39 @@ def test_undecodable_denial_names_the_decode_call(aws_url, moto_server):
     assert "sts:DecodeAuthorizationMessage failed (AccessDenied)" in msg
     assert "aws sts decode-authorization-message" in msg and BLOB not in msg
     assert msg.count("controller/0") == 1  # the resource is named once
+
+
+# S3 operations whose IAM action has another name (https://docs.aws.amazon.com/AmazonS3/latest/userguide/
+# using-with-s3-policy-actions.html): the denial names what can be granted ("s3:HeadBucket" cannot be)
+S3_DENIED = [("HeadBucket", "s3:ListBucket"), ("ListObjectsV2", "s3:ListBucket"),
+             ("ListObjectVersions", "s3:ListBucketVersions"), ("DeleteObjects", "s3:DeleteObject"),
+             ("PutBucketEncryption", "s3:PutEncryptionConfiguration"),
+             ("GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+             ("PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
+             ("GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
+             ("ListBuckets", "s3:ListAllMyBuckets"), ("PutObject", "s3:PutObject")]
+
+
+@pytest.mark.parametrize("op,action", S3_DENIED)
+def test_s3_denials_name_the_iam_action(op, action):
+    from botocore.exceptions import ClientError
+
+    from lokonb.aws.errors import translate
+
+    exc = ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"},
+                       "ResponseMetadata": {"HTTPStatusCode": 403, "RequestId": "rid"}}, op)
+    msg = str(translate(exc, service="s3", resource="bucket"))
+    assert msg.startswith(f"Access denied: `{action}` on bucket"), msg
+
+
+def test_head_bucket_403_names_list_bucket_and_the_bucket(make_config, moto_server):
+    from lokonb.aws import api
+    from lokonb.aws.errors import PreflightError
+
+    cfg = make_config()
+    moto_server.add(service="s3", op=r"HEAD /lokonb-demo-[0-9a-f]{8}", times=None, status=403, code="403",
+                    message="")
+    with pytest.raises(PreflightError) as ei:
+        api.plan(cfg, node_configs="minimal")
+    msg = str(ei.value)
+    assert "HeadBucket answered 403: `s3:ListBucket` on `arn:aws:s3:::lokonb-demo-" in msg, msg

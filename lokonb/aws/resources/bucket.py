@@ -154,8 +154,12 @@ def discover(aws: Any, b: Any, found: Found) -> None:
         if exc.code in ("404", "NoSuchBucket", "NotFound"):
             return
         if exc.code in ("403", "AccessDenied"):
+            # S3 answers 403 both for another account's bucket and for a caller without s3:ListBucket (HeadBucket's
+            # IAM action): name the permission, so a denial is not taken for a name clash only
+            arn = f"arn:{b.partition}:s3:::{name}"
             found.foreign.append({"type": "s3:bucket", "id": name, "why": "exists and is not owned by cluster "
-                                  f"{b.cluster} (or not readable)"})
+                                  f"{b.cluster}, or the caller may not read it (HeadBucket answered 403: "
+                                  f"`s3:ListBucket` on `{arn}` is needed)"})
             return
         raise
 
