@@ -25,3 +25,22 @@ def test_target_group_health_checks_edited_out_of_band(make_config, aws_url):
     got = elb.describe_target_groups(TargetGroupArns=[api_tg["TargetGroupArn"]])["TargetGroups"][0]
     assert (got["HealthCheckPort"], got["HealthCheckIntervalSeconds"]) == ("6443", 10)
     assert api.plan(cfg, node_configs="minimal").is_empty
+
+
+def test_controller_security_groups_changed_out_of_band_are_set_back_in_place(make_config, aws_url):
+    """An operator swapping a controller's groups in the console: the controller (an etcd member) is kept and its
+    interface gets the cluster's group back, with no allow_replace needed."""
+    cfg = make_config()
+    api.apply(cfg, node_configs="minimal", progress=False)
+    ec2 = boto(aws_url, "ec2")
+    groups = {g["GroupName"]: g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]}
+    inst = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["demo-controller-0"]}])[
+        "Reservations"][0]["Instances"][0]
+    ec2.modify_instance_attribute(InstanceId=inst["InstanceId"], Groups=[groups["demo-worker"]])
+    p = api.plan(cfg, node_configs="minimal")
+    assert [(a.action, a.key, a.disruptive) for a in p.changes] == [("update", "controller/0", False)]
+    api.apply(cfg, node_configs="minimal", progress=False)
+    got = ec2.describe_instances(InstanceIds=[inst["InstanceId"]])["Reservations"][0]["Instances"][0]
+    assert got["State"]["Name"] == "running"
+    assert [g["GroupId"] for g in got["NetworkInterfaces"][0]["Groups"]] == [groups["demo-controller"]]
+    assert api.plan(cfg, node_configs="minimal").is_empty

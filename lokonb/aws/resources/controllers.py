@@ -32,11 +32,13 @@ def root_volume(ami: dict, size: int, vtype: str, iops: int, kms: str | None) ->
 @register
 class Controller(Ec2Tagged):
     type = "ec2:instance"
-    update_fields = ("metadata", "disk_size", "disk_type", "disk_iops", "instance_type")
+    # groups changed out of band are set back on the primary interface: replacing an etcd member for it would lose
+    # its data and private IP for nothing
+    update_fields = ("metadata", "disk_size", "disk_type", "disk_iops", "instance_type", "security_groups")
     disruptive_fields = ("instance_type",)
     aws_default_fields = ("disk_iops",)  # disk_iops 0 = the volume type's own (gp3: 3000 baseline IOPS)
     skip_fields = ("ami",)
-    replace_fields = ("subnet", "security_groups", "profile")
+    replace_fields = ("subnet", "profile")
     destroy_rank = 40
 
     def create(self, ctx, d, props):
@@ -67,6 +69,10 @@ class Controller(Ec2Tagged):
             m = props["metadata"]
             aws.call("ec2", "modify_instance_metadata_options", InstanceId=a.id, HttpTokens=m["HttpTokens"],
                      HttpPutResponseHopLimit=m["HttpPutResponseHopLimit"], HttpEndpoint=m["HttpEndpoint"],
+                     resource=d.key)
+        if "security_groups" in changed:
+            # sets the groups of the primary (controllers' only) interface, as the console's "change security groups"
+            aws.call("ec2", "modify_instance_attribute", InstanceId=a.id, Groups=list(props["security_groups"]),
                      resource=d.key)
         vol = {k: props[k] for k in ("disk_size", "disk_type", "disk_iops") if k in changed}
         if vol:
