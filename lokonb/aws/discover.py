@@ -14,16 +14,19 @@ from lokonb.aws.found import Found
 def discover(aws: Any, build: Any, state: dict | None = None) -> Found:
     """Run every concern's discovery in order and return what was found.
 
-    ``state`` (the record) only adds the controller IPs it remembers, so an etcd record whose controller was
-    terminated out of band is still recognised as the cluster's.
+    ``state`` (the record) only adds the controller IPs and the NLB DNS name it remembers, so an etcd record whose
+    controller was terminated, or the apiserver alias whose NLB was deleted, out of band is still recognised as the
+    cluster's (and updated, not reported as a foreign record blocking every later apply).
     """
     from lokonb.aws.resources import MODULES
 
     found = Found()
     for key, res in ((state or {}).get("resources") or {}).items():
-        ip = (res.get("extra") or {}).get("private_ip")
-        if key.startswith("controller/") and ip:
-            found.known_ips.add(ip)
+        extra = res.get("extra") or {}
+        if key.startswith("controller/") and extra.get("private_ip"):
+            found.known_ips.add(extra["private_ip"])
+        if key == "nlb" and extra.get("dns_name"):
+            found.known_nlb_names.add(str(extra["dns_name"]))
     for module in MODULES:
         module.discover(aws, build, found)
     return found

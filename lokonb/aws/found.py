@@ -15,6 +15,7 @@ class Found:
     foreign: list[dict[str, Any]] = field(default_factory=list)   # name clashes / k8s-only resources
     info: dict[str, Any] = field(default_factory=dict)            # cross-concern facts (lt versions, objects)
     known_ips: set[str] = field(default_factory=set)              # controller IPs recorded in state
+    known_nlb_names: set[str] = field(default_factory=set)        # the NLB's DNS name recorded in state
 
     def name_taken(self, kind: str, name: str, cluster: str) -> None:
         """P8: a name the cluster needs is used by a resource it does not own (reported before any change)."""

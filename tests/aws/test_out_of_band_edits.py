@@ -44,3 +44,24 @@ def test_controller_security_groups_changed_out_of_band_are_set_back_in_place(ma
     assert got["State"]["Name"] == "running"
     assert [g["GroupId"] for g in got["NetworkInterfaces"][0]["Groups"]] == [groups["demo-controller"]]
     assert api.plan(cfg, node_configs="minimal").is_empty
+
+
+def test_nlb_deleted_out_of_band_is_recreated_and_the_alias_moved(make_config, aws_url):
+    """The apiserver alias still names the deleted NLB: it is the cluster's by the NLB recorded in state (as etcd
+    records are by recorded IPs), so apply re-creates the NLB and updates the alias instead of refusing it as a
+    foreign record for ever."""
+    cfg = make_config()
+    api.apply(cfg, node_configs="minimal", progress=False)
+    elb = boto(aws_url, "elbv2")
+    old = elb.describe_load_balancers(Names=["demo-nlb"])["LoadBalancers"][0]
+    elb.delete_load_balancer(LoadBalancerArn=old["LoadBalancerArn"])
+    p = api.plan(cfg, node_configs="minimal")
+    assert {(a.action, a.key) for a in p.changes} >= {("create", "nlb"), ("update", "record/apiserver")}
+    api.apply(cfg, node_configs="minimal", progress=False)
+    new = elb.describe_load_balancers(Names=["demo-nlb"])["LoadBalancers"][0]
+    r53 = boto(aws_url, "route53")
+    zid = r53.list_hosted_zones_by_name(DNSName="example.com.")["HostedZones"][0]["Id"]
+    rec = next(r for r in r53.list_resource_record_sets(HostedZoneId=zid)["ResourceRecordSets"]
+               if r["Name"] == "demo.example.com." and r["Type"] == "A")
+    assert rec["AliasTarget"]["DNSName"].rstrip(".").lower() == new["DNSName"].lower()
+    assert api.plan(cfg, node_configs="minimal").is_empty

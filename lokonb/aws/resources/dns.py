@@ -161,7 +161,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
         key = None
         if name == api and rtype == "A":
             key = "record/apiserver"
-            owned = alias is not None and nlb_dns is not None and value == nlb_dns
+            owned = alias is not None and value in {nlb_dns, *map(_name, found.known_nlb_names)}
         elif name == f"*.{api}" and rtype == "CNAME":
             key, owned = "record/ingress", props["value"] == api
         elif name.startswith(etcd_prefix) and name.endswith("." + b.zone_name) and rtype == "A":
