@@ -131,6 +131,9 @@ def discover(aws: Any, b: Any, found: Found) -> None:
     nlb_dns = _name(nlb.attrs["dns_name"]) if nlb else None
     ips = {a.attrs.get("private_ip"): a.key for a in found.all() if a.type == "ec2:instance"}
     etcd_prefix = f"{cluster}-etcd"
+    # a record the cluster does not own clashes only at a name it needs: another cluster's names can share the
+    # prefix (cluster demo-etcdx, or demo-etcd5 beside a 3-controller demo) and must not block this one
+    wanted = {"record/apiserver", "record/ingress", *(f"record/etcd-{i}" for i in range(b.config.controller_count))}
     records = []
     kw: dict[str, Any] = {"HostedZoneId": b.zone_id, "StartRecordName": api, "MaxItems": "300"}
     while True:
@@ -171,6 +174,6 @@ def discover(aws: Any, b: Any, found: Found) -> None:
             continue
         if owned:
             found.add(Actual(key, Record.type, name, props, None, name=name))
-        else:
+        elif key in wanted:
             found.foreign.append({"type": "route53:record", "id": f"{name} {rtype}", "key": key,
                                   "why": f"exists and is not owned by cluster {cluster}"})
