@@ -8,6 +8,7 @@ a mapping ``role -> Ignition JSON`` uses the caller's.
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 import time
@@ -301,10 +302,12 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
                     ns = sum(1 for o in outcomes if o.status == "not-started")
                     record["last_apply"] = {"at": st.now(), "status": "failed", "error": failed[0].error[:500]}
                     backend.write(record)
+                    first, key = failed[0].error, failed[0].action.key
+                    # translated errors already name their resource ("on <key>", "(while working on <key>)")
+                    where = "" if re.search(rf"\bon {re.escape(key)}(?=[\s)]|$)", first) else f" for {key}"
                     raise ApplyFailed(
-                        f"{len(failed)} of {len(outcomes)} changes failed (first: {failed[0].error} for "
-                        f"{failed[0].action.key}); {ns} not started. Fix the cause and run apply again; it "
-                        "resumes.", df)
+                        f"{len(failed)} of {len(outcomes)} changes failed (first: {first}{where}); {ns} not "
+                        "started. Fix the cause and run apply again; it resumes.", df)
             dup_notes = _dedupe_retried_creates(a, ctx, build, record) if outcomes else []
             record.update(model_hash=config.model_hash, amis={"/".join(k): v["ImageId"] for k, v in
                                                              build.amis.items()},

@@ -140,6 +140,7 @@ def test_non_retryable_failure_stops_reports_and_resumes(make_config, moto_serve
         api.apply(cfg, node_configs="minimal", progress=False)
     msg = str(ei.value)
     assert "Access denied: `ec2:RunInstances`" in msg and "controller/0" in msg and "resumes" in msg
+    assert msg.count("controller/0") == 1, msg  # named once, by the translated error
     df = ei.value.result
     assert set(df.status) <= {"done", "failed", "not-started", "unconfirmed"}
     assert df.set_index("key").loc["controller/0", "status"] == "failed"
