@@ -42,7 +42,7 @@ _EC2 = ("ec2",)
 _QUERY = ("elasticloadbalancing", "autoscaling", "iam", "sts")
 
 
-def _error_body(service: str, code: str, message: str, rid: str) -> tuple[bytes, str]:
+def _error_body(service: str, code: str, message: str, rid: str, target: str = "") -> tuple[bytes, str]:
     if service in _EC2:
         return (f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors>"
                 f"<RequestID>{rid}</RequestID></Response>").encode(), "text/xml"
@@ -52,6 +52,8 @@ def _error_body(service: str, code: str, message: str, rid: str) -> tuple[bytes,
     if service == "dynamodb":
         return json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}).encode(), \
             "application/x-amz-json-1.0"
+    if target:  # other JSON protocols (resourcegroupstaggingapi's GetResources): the same body shape
+        return json.dumps({"__type": code, "message": message}).encode(), "application/x-amz-json-1.1"
     return (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
             f"<RequestId>{rid}</RequestId></ErrorResponse>").encode(), "text/xml"
 
@@ -132,7 +134,8 @@ class FaultServer:
                     time.sleep(rule.delay)
                 if rule.code:
                     rid = uuid.uuid4().hex
-                    payload, ctype = _error_body(service, rule.code, rule.message, rid)
+                    payload, ctype = _error_body(service, rule.code, rule.message, rid,
+                                                  environ.get("HTTP_X_AMZ_TARGET", ""))
                     headers = [("Content-Type", ctype), ("x-amzn-RequestId", rid),
                                ("Content-Length", str(len(payload)))]
                     if rule.retry_after_ms is not None:

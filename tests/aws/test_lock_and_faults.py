@@ -223,3 +223,17 @@ def test_s3_backend_shares_the_pki_with_another_operator(make_config, aws_url, t
     assert api.apply(cfg, progress=False).plan.is_empty
     api.destroy(cfg, confirm=True, progress=False)
     assert "Contents" not in s3.list_objects_v2(Bucket="ops-state", Prefix="lokonb/demo.json")
+
+
+@pytest.mark.usefixtures("no_backoff")
+def test_throttled_tag_sweep_during_destroy_is_retried(make_config, moto_server):
+    """The destroy's final tag sweep (resourcegroupstaggingapi GetResources, a JSON protocol): throttling gets a
+    JSON error body from the fault server, as from AWS, and botocore retries it."""
+    from lokonb.aws.teardown import destroy
+
+    cfg = make_config()
+    api.apply(cfg, node_configs="minimal", progress=False)
+    rule = moto_server.add(service="tagging", op="GetResources", times=2, code="ThrottlingException",
+                           message="Rate exceeded")
+    destroy(cfg, confirm=True, progress=False)
+    assert rule.hits == 2
