@@ -617,6 +617,7 @@ class _SourceRun:
         fail = np.flatnonzero(~K.hdr)
         cut_at = set(cut_idx)
         replaced: dict[int, bytes] = {}
+        fault_line: dict[int, bytes] = {}  # header-less "unexpected fault address" lines (F.continues_fault)
         high = np.flatnonzero(buf >= 0x80)
         if len(high):
             # invalid UTF-8 is decoded with replacement and counted (records are kept)
@@ -678,10 +679,14 @@ class _SourceRun:
                 self._unparsed(int(lineno[i]), F.AUDIT_REASON, line)
                 continue
             res = F.canonical_inner(line)
+            if res is None and line[:24] == b"unexpected fault address":
+                fault_line[i] = line  # its throw on the next line continues it
             if res is None:
                 if self.fmt == "json" and line.lstrip()[:1] == b"{":
                     self.stats["json_errors"] += 1
-                if F.starts_record(line):
+                if F.starts_record(line) and not (
+                    i - 1 in fault_line and F.continues_fault(fault_line[i - 1], line)
+                ):
                     # a marker or a header-less event of its own: never a continuation (FMT-3)
                     force = np.zeros(n, bool) if force is None else force.copy()
                     force[i] = True

@@ -2351,14 +2351,16 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
 #: Server...``. Also the Go runtime's own crash report, written to stderr between klog lines: ``panic: …`` (an
 #: unrecovered panic: the process dies), ``fatal error: …`` (an unrecoverable throw: concurrent map writes, out of
 #: memory) and ``runtime/cgo: …`` (a thread that cannot be created); their stack follows as continuation lines (a
-#: nested ``\tpanic: `` is indented).
+#: nested ``\tpanic: `` is indented). A memory fault (SIGSEGV/SIGBUS outside Go's nil checks) starts with
+#: ``unexpected fault address 0x…`` and its throw ``fatal error: fault`` is the next line of the same crash
+#: (:func:`continues_fault`).
 #: kubeadm's output copied with the logs (an upgrade or join run on the node): its ``[<phase>] …`` steps,
 #: ``Static pod: <pod> hash: <hash>`` while it waits for the kubelet, ``error execution phase <phase>: …``.
 #: And a klog header cut short (``I0506 07:24:``: the file ends mid-line, a truncated ``.gz`` rotation, a crash):
 #: another record's start, never text of the record before it
 RECORD_START_RE = re.compile(
     rb"^(?:-- .* --$|==> .* <==$|Log file created at: |Flag --\S+ has been deprecated|Error: "
-    rb"|panic: |fatal error: |runtime/cgo: "
+    rb"|panic: |fatal error: |runtime/cgo: |unexpected fault address 0x"
     rb"|(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] |==== (?:START|END) logs for container \S+ of pod \S+ ====$"
     rb"|-- cursor: |Error from server \(|[+-] (?:\S+ )?\S+ \xe2\x80\xba \S+$"
     rb"|error: |At (?:line:\d+|.+:\d+) char:\d+$"
@@ -2415,6 +2417,18 @@ def header_anchor(head: bytes) -> tuple[str, int] | None:
             if ns is not None:
                 return name, ns
     return None
+
+
+#: the two lines the Go runtime writes for a memory fault (runtime/signal_unix.go ``sigpanic``): the address, then
+#: the throw
+_FAULT_ADDRESS_RE = re.compile(rb"^unexpected fault address 0x[0-9a-fA-F]+\s*$")
+_FAULT_THROW_RE = re.compile(rb"^fatal error: fault\s*$")
+
+
+def continues_fault(prev: bytes, line: bytes) -> bool:
+    """``line`` is the runtime's ``fatal error: fault`` right after its ``unexpected fault address 0x…`` (``prev``):
+    the second line of one crash report, not a record of its own."""
+    return _FAULT_THROW_RE.match(line) is not None and _FAULT_ADDRESS_RE.match(prev) is not None
 
 
 def starts_record(line: bytes) -> bool:

@@ -301,6 +301,8 @@ def test_other_header_less_lines_continue(line):
     "panic: runtime error: invalid memory address or nil pointer dereference",
     "fatal error: concurrent map read and map write",
     "runtime/cgo: pthread_create failed: Resource temporarily unavailable\nSIGABRT: abort",
+    # a memory fault: the runtime prints the address, then its throw (kubernetes/kubernetes#120110, Talos #14243)
+    "unexpected fault address 0x7f4d1c2e9a10\nfatal error: fault\n[signal SIGSEGV: segmentation violation code=0x2]",
 ])
 def test_a_go_runtime_crash_after_a_klog_line_is_its_own_record(crash):
     # the process's last info line must not swallow the crash report (it would be judged harmless with it)
@@ -308,6 +310,17 @@ def test_a_go_runtime_crash_after_a_klog_line_is_its_own_record(crash):
     rec = parse_lines(text.split("\n"), format="klog", year=2024).records.sort_values("lineno")
     assert list(rec["family"]) == ["other", "panic"] and list(rec["harmless"]) == [True, False]
     assert list(rec["n_lines"]) == [1, text.count("\n")]
+
+
+def test_a_fault_throw_continues_only_its_fault_address():
+    # "fatal error: fault" right after "unexpected fault address 0x…" is the same crash; without the address line
+    # before it (the report quotes only the throw) it still starts a record of its own
+    assert F.continues_fault(b"unexpected fault address 0x1008ad2c0", b"fatal error: fault")
+    assert not F.continues_fault(b"I0505 16:02:47.755461   30805 x.go:1] ok", b"fatal error: fault")
+    assert not F.continues_fault(b"unexpected fault address 0x1008ad2c0", b"fatal error: concurrent map writes")
+    text = "I0505 16:02:47.755461   30805 x.go:1] ok\nfatal error: fault\n[signal SIGBUS: bus error code=0x2]"
+    rec = parse_lines(text.split("\n"), format="klog", year=2024).records.sort_values("lineno")
+    assert list(rec["family"]) == ["other", "panic"] and list(rec["n_lines"]) == [1, 2]
 
 
 def test_a_klog_first_line_is_not_a_csv_header():
