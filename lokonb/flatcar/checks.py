@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_plus
 
 from lokonb.flatcar.encoding import DataUrlError, GoUrlError, decode_data_url, go_url, gunzip, url_scheme  # noqa: F401
 
@@ -84,16 +84,33 @@ def _s3_error(url: str, scheme: str) -> str | None:
     <account>:<bucket>/<key>``, access points ``accesspoint/<name>/<key>``); a ``versionId`` query is not empty."""
     body, _, query = url.partition("#")[0][len(scheme) + 1 :].partition("?")
     if scheme == "arn":
-        full = "arn:" + body
+        # Ignition rebuilds the ARN from url.Parse's Opaque, which is empty when the rest starts with '/'
+        full = "arn:" + ("" if body.startswith("/") else body)
         sections = full.split(":", 5)
         if len(sections) < 6 or sections[2] != "s3":
             return "invalid S3 ARN format"
         if len(full.split("/")) < (3 if sections[5].startswith("accesspoint/") else 2):
             return "invalid S3 ARN format"
-    versions = [v for k, v in parse_qsl(query, keep_blank_values=True) if k == "versionId"]
+    versions = _go_query_values(query, "versionId")
     if versions and not versions[0]:
         return "invalid S3 object VersionId"
     return None
+
+
+_BAD_QUERY_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _go_query_values(query: str, key: str) -> list[str]:
+    """``url.ParseQuery(query)[key]`` as Go computes it: pairs split on '&' only; a pair holding ';' or a key or
+    value that does not unescape is skipped (not kept raw, as Python's parse_qsl does); '+' is a space."""
+    values = []
+    for pair in query.split("&"):
+        k, _, v = pair.partition("=")
+        if not pair or ";" in pair or _BAD_QUERY_ESCAPE.search(k) or _BAD_QUERY_ESCAPE.search(v):
+            continue
+        if unquote_plus(k) == key:
+            values.append(unquote_plus(v))
+    return values
 
 
 def _q(text: str) -> str:
