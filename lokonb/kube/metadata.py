@@ -201,10 +201,31 @@ class AllowPolicy:
         return str(self.policy["metadata"]["name"])
 
 
-def dns_rule() -> dict[str, Any]:
-    """Egress to DNS (UDP and TCP 53) in kube-system."""
+#: Addresses a NodeLocal DNSCache listens on: the upstream addon's default and Lokomotive's ``node_local_dns_ip``
+#: default (aws.md). The cache runs in the host network, so no namespace/pod selector can match it.
+NODE_LOCAL_DNS_IPS: tuple[str, ...] = ("169.254.20.10", "169.254.1.1")
+
+
+def dns_rule(node_local_dns: Sequence[str] = NODE_LOCAL_DNS_IPS) -> dict[str, Any]:
+    """Egress to DNS (UDP and TCP 53): the pods of kube-system, and the NodeLocal DNSCache addresses.
+
+    A pod whose resolv.conf points at a node-local cache sends DNS to a link-local address of its node, which a
+    ``namespaceSelector`` never matches (host-network pods have no pod identity): without an ipBlock for it the
+    pod loses DNS. The ipBlocks are port 53 only and match nothing on clusters without the cache.
+    """
+    items = [node_local_dns] if isinstance(node_local_dns, str) else list(node_local_dns)
+    blocks = []
+    for i, ip in enumerate(items):
+        try:
+            addr = ipaddress.ip_address(ip if isinstance(ip, str) else "")
+        except ValueError:
+            addr = None
+        if addr is None or str(addr) in METADATA_ADDRESSES:
+            raise PolicyInputError(f"node_local_dns[{i}]", f"{ip!r:.60} is not a DNS cache address (expected an IP "
+                                   "such as 169.254.20.10, not the metadata endpoint)")
+        blocks.append({"ipBlock": {"cidr": f"{addr}/{addr.max_prefixlen}"}})
     return {
-        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}, *blocks],
         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
     }
 
@@ -255,6 +276,7 @@ def allow_metadata_policy(
     include: Sequence[str] = (),
     metadata_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS,
     other_egress_policies: Sequence[str] | None = None,
+    node_local_dns: Sequence[str] = NODE_LOCAL_DNS_IPS,
 ) -> AllowPolicy:
     """Render a NetworkPolicy allowing the selected pods to reach the metadata endpoint.
 
@@ -271,6 +293,7 @@ def allow_metadata_policy(
         other_egress_policies: names of other Egress policies already selecting these pods, when known (from
             an
             audit); ``None`` means unknown, and the loss-of-egress warning is given.
+        node_local_dns: NodeLocal DNSCache addresses the ``dns`` rule also allows (port 53 only).
 
     Raises:
         PolicyInputError: empty/invalid namespace or name, bad selector, unknown mode or extra rule.
@@ -320,7 +343,7 @@ def allow_metadata_policy(
                 "ports": [{"protocol": "TCP", "port": METADATA_PORT}],
             }
         ]
-        builders = {"dns": dns_rule, "all-but-metadata": lambda: all_but_metadata_rule(cidrs)}
+        builders = {"dns": lambda: dns_rule(node_local_dns), "all-but-metadata": lambda: all_but_metadata_rule(cidrs)}
         for extra in EXTRA_RULES:
             rule = builders[extra]()
             if rule is None and extra in include:
