@@ -202,16 +202,17 @@ class AllowPolicy:
 
 
 #: Addresses a NodeLocal DNSCache listens on: the upstream addon's default and Lokomotive's ``node_local_dns_ip``
-#: default (aws.md). The cache runs in the host network, so no namespace/pod selector can match it.
+#: default (aws.md). The cache runs in the host network, so no namespace/pod selector can match it. Not in the
+#: rule by default (metadata.md §2: DNS is "UDP/TCP 53 to kube-system"); pass them as ``node_local_dns``.
 NODE_LOCAL_DNS_IPS: tuple[str, ...] = ("169.254.20.10", "169.254.1.1")
 
 
-def dns_rule(node_local_dns: Sequence[str] = NODE_LOCAL_DNS_IPS) -> dict[str, Any]:
-    """Egress to DNS (UDP and TCP 53): the pods of kube-system, and the NodeLocal DNSCache addresses.
+def dns_rule(node_local_dns: Sequence[str] = ()) -> dict[str, Any]:
+    """Egress to DNS (UDP and TCP 53): the pods of kube-system, and the NodeLocal DNSCache addresses given.
 
     A pod whose resolv.conf points at a node-local cache sends DNS to a link-local address of its node, which a
-    ``namespaceSelector`` never matches (host-network pods have no pod identity): without an ipBlock for it the
-    pod loses DNS. The ipBlocks are port 53 only and match nothing on clusters without the cache.
+    ``namespaceSelector`` never matches (host-network pods have no pod identity): on such a cluster pass the
+    cache's address (e.g. :data:`NODE_LOCAL_DNS_IPS`), or the pod loses DNS. The ipBlocks are port 53 only.
     """
     items = [node_local_dns] if isinstance(node_local_dns, str) else list(node_local_dns)
     blocks = []
@@ -276,7 +277,7 @@ def allow_metadata_policy(
     include: Sequence[str] = (),
     metadata_cidrs: Sequence[str] = DEFAULT_BLOCKED_CIDRS,
     other_egress_policies: Sequence[str] | None = None,
-    node_local_dns: Sequence[str] = NODE_LOCAL_DNS_IPS,
+    node_local_dns: Sequence[str] = (),
 ) -> AllowPolicy:
     """Render a NetworkPolicy allowing the selected pods to reach the metadata endpoint.
 
@@ -293,7 +294,8 @@ def allow_metadata_policy(
         other_egress_policies: names of other Egress policies already selecting these pods, when known (from
             an
             audit); ``None`` means unknown, and the loss-of-egress warning is given.
-        node_local_dns: NodeLocal DNSCache addresses the ``dns`` rule also allows (port 53 only).
+        node_local_dns: NodeLocal DNSCache addresses the ``dns`` rule also allows (port 53 only; none by default,
+            the spec's rule; :data:`NODE_LOCAL_DNS_IPS` for the usual ones).
 
     Raises:
         PolicyInputError: empty/invalid namespace or name, bad selector, unknown mode or extra rule.

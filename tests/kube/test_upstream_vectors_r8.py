@@ -23,6 +23,7 @@ from lokonb.kube.apply import MANAGED_BY, apply_policies
 from lokonb.kube.client import load_api_client
 from lokonb.kube.errors import CalicoNotInstalled, KubeApiError, PolicyInputError
 from lokonb.kube.metadata import (
+    NODE_LOCAL_DNS_IPS,
     MetadataPolicyWarning,
     allow_metadata_policy,
     documented_open_example,
@@ -118,20 +119,22 @@ RENDER_ROWS: list[tuple[str, str, Callable[[], Any], Any]] = [
     ("open mode is the documented example exactly", LOKOMOTIVE,
      lambda: allow_metadata_policy(None, {"matchLabels": {"foo": "foo"}}, mode="open",
                                    name="allow-metadata-access").policy == documented_open_example(), True),
-    ("include dns: kube-system pods and the NodeLocal DNSCache addresses, UDP and TCP 53", NODELOCAL,
-     lambda: _egress(include=["dns"])()[1],
+    ("include dns with the NodeLocal DNSCache addresses: kube-system pods and the caches, UDP and TCP 53", NODELOCAL,
+     lambda: _egress(include=["dns"], node_local_dns=NODE_LOCAL_DNS_IPS)()[1],
      {"to": [KUBE_SYSTEM, {"ipBlock": {"cidr": "169.254.20.10/32"}}, {"ipBlock": {"cidr": "169.254.1.1/32"}}],
       "ports": DNS_PORTS}),
+    ("include dns by default: the spec's rule, UDP/TCP 53 to kube-system", NODELOCAL,
+     lambda: _egress(include=["dns"])()[1], {"to": [KUBE_SYSTEM], "ports": DNS_PORTS}),
     ("a cluster's own node-local DNS address (kubespray's 169.254.25.10) replaces the defaults", NODELOCAL,
      lambda: _egress(include="dns", node_local_dns=["169.254.25.10"])()[1],
      {"to": [KUBE_SYSTEM, {"ipBlock": {"cidr": "169.254.25.10/32"}}], "ports": DNS_PORTS}),
     ("no node-local cache: the DNS rule is the kube-system selector alone", NODELOCAL,
      lambda: _egress(include="dns", node_local_dns=[])()[1], {"to": [KUBE_SYSTEM], "ports": DNS_PORTS}),
     ("the offered dns rule (not included) carries the node-local addresses too", NODELOCAL,
-     lambda: allow_metadata_policy("x", SEL).offered_rules["dns"]["to"][1:],
+     lambda: allow_metadata_policy("x", SEL, node_local_dns=NODE_LOCAL_DNS_IPS).offered_rules["dns"]["to"][1:],
      [{"ipBlock": {"cidr": "169.254.20.10/32"}}, {"ipBlock": {"cidr": "169.254.1.1/32"}}]),
     ("DNS ipBlocks never contain the metadata address, so the audit verdict is unchanged", NODELOCAL,
-     lambda: "169.254.169.254/32" in str(_egress(include=["dns"])()[1]), False),
+     lambda: "169.254.169.254/32" in str(_egress(include=["dns"], node_local_dns=NODE_LOCAL_DNS_IPS)()[1]), False),
     ("all-but-metadata IPv4: 0.0.0.0/0 except the metadata /32, all ports", K8S_IPBLOCK,
      lambda: _egress(include=["all-but-metadata"])()[1],
      {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}]}),
@@ -225,7 +228,8 @@ def test_create_then_unchanged_then_replace_with_the_stored_resource_version(kub
     before = len(kubeapi.writes())
     assert [r.action for r in apply_policies(_objects(), api_client=api, confirm=True)] == ["unchanged"] * 2
     assert len(kubeapi.writes()) == before  # idempotent: nothing written
-    changed = _objects(include=["dns", "all-but-metadata"], blocked=["169.254.169.254/32", "fd00:ec2::254/128"])
+    changed = _objects(include=["dns", "all-but-metadata"], blocked=["169.254.169.254/32", "fd00:ec2::254/128"],
+                       node_local_dns=NODE_LOCAL_DNS_IPS)
     assert [r.action for r in apply_policies(changed, api_client=api, dry_run=True)] == ["would replace"] * 2
     assert kubeapi.get("networking.k8s.io/v1", "NetworkPolicy", "allow-metadata-app-ebs-csi", "x") == stored
     assert [r.action for r in apply_policies(changed, api_client=api, confirm=True)] == ["replaced"] * 2
