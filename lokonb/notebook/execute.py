@@ -148,10 +148,10 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
                 Path(str(req.notebook)).stem, [ParameterIssue(name, str(exc), "api")]
             ) from None
         sources[name] = "api"
-    _seed_dict_defaults(raw, sources, req)
-    for route, pairs in ((P_ROUTE, req.p), ("-r", req.r)):
+    for route, pairs in ((P_ROUTE, req.p), ("-r", req.r)):  # empty parts first: no mapping question then
         for name, _text in pairs:
             _check_dotted(route, name)
+    _seed_dict_defaults(raw, sources, req)
     for name, text in req.p:
         set_leaf(raw, name, Text(text, source=P_ROUTE))
         sources[name] = P_ROUTE
