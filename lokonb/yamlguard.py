@@ -13,6 +13,32 @@ from lokonb.errors import ConfigError
 
 # Expanded values allowed per document: far above any cluster definition or parameter set, far below a hang.
 MAX_EXPANDED_NODES = 100_000
+# Nesting allowed per document: PyYAML's composer recurses (three frames a level), so 5,000 `[` ended in a
+# RecursionError traceback; no cluster definition or parameter set comes near 100 levels.
+MAX_DEPTH = 100
+
+
+class DepthLimited:
+    """Mixin for a pure-Python PyYAML loader: refuse lists/mappings nested deeper than :data:`MAX_DEPTH` with a
+    ``ComposerError`` at the offending line (callers already turn those into file:line errors)."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self._depth >= MAX_DEPTH:
+            mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+            raise yaml.composer.ComposerError(
+                None, None, f"lists/mappings nested more than {MAX_DEPTH} levels deep (allowed: up to {MAX_DEPTH})",
+                mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self._depth -= 1
+
+
+class GuardedSafeLoader(DepthLimited, yaml.SafeLoader):
+    """``yaml.SafeLoader`` with the nesting limit of :class:`DepthLimited`."""
 
 
 def check_node_graph(root: yaml.Node | None, file: str | None, *, limit: int = MAX_EXPANDED_NODES) -> None:

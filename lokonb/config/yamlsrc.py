@@ -10,13 +10,13 @@ from typing import Any
 import yaml
 
 from lokonb.errors import ConfigError
-from lokonb.yamlguard import check_node_graph
+from lokonb.yamlguard import DepthLimited, check_node_graph
 from lokonb.yamlmerge import merged_pairs
 
 RawPath = tuple[str | int, ...]
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(DepthLimited, yaml.SafeLoader):
     """SafeLoader that rejects duplicate keys (plain YAML keeps the last one silently)."""
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from lokonb.errors import ConfigError
 from lokonb.notebook.params import NotebookSchema, Param, Text, is_null
-from lokonb.yamlguard import check_node_graph
+from lokonb.yamlguard import GuardedSafeLoader, check_node_graph
 from lokonb.yamlmerge import merged_pairs
 
 _SET_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
@@ -26,12 +26,20 @@ _VERSION_FLOAT = re.compile(r"[+-]?\d+\.\d*0\Z")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([Tt ].*)?\Z")
 _SEXAGESIMAL = re.compile(r"[+-]?\d+(:[0-5]?\d)+(\.\d*)?\Z")
 _YAML11_WORDS = {"yes", "no", "on", "off", "y", "n"}
+#: Tags a set may carry (those YAML itself resolves plain values to, written out): any other tag (``!!python/...``,
+#: ``!!binary``, ``!!set``, ``!Ref``) was dropped without a word and its text taken as the value.
+_CORE_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq",
+                                                   "merge", "value")}
 
 
 def _tree(node: yaml.Node, label: str, key_lines: dict[str, str] | None = None, prefix: str = "") -> Any:
     """``key_lines`` (when given) gets ``file:line`` of every mapping key outside lists, by dotted path: the source
     of a value with no scalar in it (``allow: []``), which :func:`sources_of` cannot find in the tree."""
     line = node.start_mark.line + 1
+    if node.tag not in _CORE_TAGS:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise ConfigError(f"YAML tag {tag!r} is not supported in parameter sets (allowed: plain values, or the "
+                          "standard tags !!str, !!int, !!float, !!bool, !!null, !!map, !!seq)", file=label, line=line)
     if isinstance(node, yaml.ScalarNode):
         return Text(str(node.value), quoted=node.style in ("'", '"', "|", ">"), source=f"{label}:{line}")
     if isinstance(node, yaml.SequenceNode):
@@ -66,7 +74,12 @@ def parse_text_tree(text: str, *, source: str | None = None, key_lines: dict[str
     """Compose YAML ``text`` into a tree of dicts, lists and :class:`Text` leaves (``key_lines``: see ``_tree``)."""
     label = source or "<text>"
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=GuardedSafeLoader)
+    except yaml.reader.ReaderError as exc:  # a control character: str(exc) named no line, only "position N"
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise ConfigError(f"not valid YAML: character {char} is not allowed (allowed: printable text; "
+                          "write control characters as escapes in a double-quoted string, e.g. \"\\t\")",
+                          file=label, line=text.count("\n", 0, exc.position) + 1) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(

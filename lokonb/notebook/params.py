@@ -160,9 +160,19 @@ class _Bad(Exception):
         self.suggestion = suggestion
 
 
+def _bare(value: Any) -> Any:
+    """``value`` with every :class:`Text` leaf as its text: messages showed ``{'a': Text(text='1', quoted=...``."""
+    if isinstance(value, Text):
+        return value.text
+    if isinstance(value, Mapping):
+        return {_bare(k): _bare(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_bare(v) for v in value]
+    return value
+
+
 def _show(value: Any, limit: int = 40) -> str:
-    text = value.text if isinstance(value, Text) else value
-    shown = repr(text)
+    shown = repr(_bare(value))
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
