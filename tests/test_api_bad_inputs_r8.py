@@ -83,3 +83,42 @@ def test_cluster_yaml_nested_too_deep(tmp_path: Path) -> None:
     path.write_text(f"cluster_name: demo\ntags: {DEEP}\n")
     with pytest.raises(ConfigError, match=r"c\.yaml:2:\d+: .*nested more than 100 levels deep"):
         load(path)
+
+
+# lokonb.logs.parse_lines/analyze options: NaN passed every range check, True counted as 1, year "2024" ended in
+# numpy's UFuncTypeError, a string of periods or one CIDR string was read a character at a time
+# modelled on kube-apiserver's httplog line format (https://github.com/kubernetes/apiserver, pkg/server/httplog)
+LINE = ('I0102 03:04:05.678901      12 httplog.go:132] "HTTP" verb="GET" URI="/healthz" latency="1ms" '
+        'userAgent="kube-probe/1.27" audit-ID="" srcIP="192.0.2.5:41234" resp=200\n')
+OPTIONS = [
+    ("year", "2024", "year: '2024' is not allowed (allowed: an integer year from 1970 to 2200"),
+    ("year", 2024.5, "year: 2024.5 is not allowed"),
+    ("year", True, "year: True is not allowed"),
+    ("max_records", True, "max_records: True is not allowed (allowed: a non-negative integer)"),
+    ("max_records", 1.5, "max_records: 1.5 is not allowed"),
+    ("probe_periods", (float("nan"),), "probe_periods: nan is not allowed (allowed: periods between 1 and 3600"),
+    ("probe_periods", "10", "probe_periods: '10' must be a list of seconds or 'auto'"),
+    ("probe_tolerance_s", -1, "probe_tolerance_s: -1 is not allowed (allowed: seconds from 0 to 3600"),
+    ("probe_tolerance_s", float("nan"), "probe_tolerance_s: nan is not allowed"),
+    ("trace_threshold_s", -1, "trace_threshold_s: -1 is not allowed (allowed: a non-negative number of seconds)"),
+    ("trace_threshold_s", float("nan"), "trace_threshold_s: nan is not allowed"),
+    ("trace_threshold_s", "1", "trace_threshold_s: '1' is not allowed"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "fragment"), OPTIONS, ids=[f"{o[0]}={o[1]!r}" for o in OPTIONS])
+def test_logs_option_refused(name: str, value: object, fragment: str) -> None:
+    from lokonb.logs import parse_lines
+    from lokonb.logs.errors import LogParameterError
+
+    with pytest.raises(LogParameterError) as info:
+        parse_lines(LINE, **{name: value})
+    assert fragment in str(info.value)
+
+
+def test_logs_one_extra_probe_network_string() -> None:
+    from lokonb.logs import parse_lines
+
+    # one CIDR string is one network (as vpc_cidrs takes it), not the networks '1', '0', '.', ...
+    result = parse_lines(LINE, extra_probe_networks="192.0.2.0/24")
+    assert result.records["client_addr"].tolist() == ["192.0.2.5"]

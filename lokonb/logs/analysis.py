@@ -43,6 +43,7 @@ from lokonb.logs.options import (
     _month_names,
     _workers,
     _zone,
+    check_number,
     check_window,
     parse_time,
 )
@@ -2688,8 +2689,12 @@ def analyze(
         raise LogParameterError(f"format: {fmt!r} is not one of {', '.join(F.FORMATS)}")
     if records not in ("auto", "all", "actionable", "none"):
         raise LogParameterError(f"records: {records!r} is not one of auto, all, actionable, none")
-    if not isinstance(max_records, int) or max_records < 0:
-        raise LogParameterError(f"max_records: {max_records!r} must be a non-negative integer")
+    check_number("max_records", max_records)
+    if year is not None:
+        check_number("year", year)
+    if probe_tolerance_s is not None:
+        check_number("probe_tolerance_s", probe_tolerance_s)
+    check_number("trace_threshold_s", trace_threshold_s)
     if vpc_cidrs == "auto":
         host = getattr(cluster, "host_cidr", None)
         vpc = parse_networks([host], "vpc_cidrs") if host else None
@@ -2697,9 +2702,13 @@ def analyze(
         vpc = parse_networks([vpc_cidrs], "vpc_cidrs")
     else:
         vpc = parse_networks(vpc_cidrs, "vpc_cidrs") if vpc_cidrs is not None else None
+    if isinstance(extra_probe_networks, str):  # one CIDR, as vpc_cidrs takes (was read a character at a time)
+        extra_probe_networks = [extra_probe_networks]
     extra = parse_networks(list(extra_probe_networks or ()), "extra_probe_networks") or []
     if probe_periods == "auto":
         periods: Any = "auto"
+    elif isinstance(probe_periods, str | bytes):  # "10" was read digit by digit: "0.0 is not allowed"
+        raise LogParameterError(f"probe_periods: {probe_periods!r:.40} must be a list of seconds or 'auto'")
     else:
         try:
             periods = tuple(float(p) for p in probe_periods)
@@ -2707,8 +2716,10 @@ def analyze(
             raise LogParameterError(
                 f"probe_periods: {probe_periods!r} must be a list of seconds or 'auto'"
             ) from None
-        if not periods or any(p < 1 or p > 3600 for p in periods):
+        if not periods:
             raise LogParameterError("probe_periods: periods must be between 1 and 3600 seconds")
+        for p in periods:
+            check_number("probe_periods", p)
     opts = Options(
         format=fmt,
         klog_tz=_zone("UTC" if klog_tz is None else klog_tz, "klog_tz"),  # '' was UTC without a word
@@ -2730,8 +2741,6 @@ def analyze(
         max_tls_groups=MAX_TLS_GROUPS,
         probe_spill_parts=SPILL_PARTS,
     )
-    if year is not None and not (1970 <= int(year) <= 2200):
-        raise LogParameterError(f"year: {year!r} is out of range")
     check_window(opts.since_ns, opts.until_ns)
     _bucket_ns(bucket)  # before any source is read (the aggregate checked it only after the first block)
     table = coerce_table(families)

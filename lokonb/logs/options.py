@@ -4,6 +4,7 @@ type (workers, time zones, month names, buckets, since/until)."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import time
 from dataclasses import dataclass
@@ -18,6 +19,24 @@ MAX_TLS_GROUPS = 10_000  # §6.3 max_tls_groups: beyond, the rarest addresses ar
 #: endpoint brings a part per address and batch)
 SPILL_PARTS = 20_000
 _UTC_NAMES = (None, "UTC", "utc", "Z")
+#: analyze()'s numeric options: (integer only, lowest, highest, what is allowed). NaN passed every `<` check,
+#: True counted as 1 and year "2024" reached numpy's date arithmetic (UFuncTypeError).
+NUMBERS: dict[str, tuple[bool, float, float, str]] = {
+    "year": (True, 1970, 2200, "an integer year from 1970 to 2200, or None"),
+    "max_records": (True, 0, math.inf, "a non-negative integer"),
+    "probe_periods": (False, 1, 3600, "periods between 1 and 3600 seconds"),
+    "probe_tolerance_s": (False, 0, 3600, "seconds from 0 to 3600, or None for the default"),
+    "trace_threshold_s": (False, 0, math.inf, "a non-negative number of seconds"),
+}
+
+
+def check_number(name: str, value: Any) -> None:
+    """Raise :class:`LogParameterError` naming ``name`` and what is allowed unless ``value`` fits ``NUMBERS``."""
+    integer, low, high, allowed = NUMBERS[name]
+    kinds = (int,) if integer else (int, float)
+    if (isinstance(value, bool) or not isinstance(value, kinds) or math.isnan(value)
+            or not low <= value <= high):
+        raise LogParameterError(f"{name}: {value!r:.40} is not allowed (allowed: {allowed})")
 
 
 @dataclass
