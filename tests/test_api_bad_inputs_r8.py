@@ -122,3 +122,16 @@ def test_logs_one_extra_probe_network_string() -> None:
     # one CIDR string is one network (as vpc_cidrs takes it), not the networks '1', '0', '.', ...
     result = parse_lines(LINE, extra_probe_networks="192.0.2.0/24")
     assert result.records["client_addr"].tolist() == ["192.0.2.5"]
+
+
+@pytest.mark.parametrize(("lines", "fragment"), [
+    (None, "got NoneType"), (5, "got int"), ([5], "got int in the list"), ([LINE, None], "got NoneType in the list"),
+    ({LINE: 1}, "got dict"),
+], ids=["none", "int", "list-int", "list-none", "dict"])
+def test_parse_lines_refuses_non_text(lines: object, fragment: str) -> None:
+    from lokonb.logs import parse_lines
+    from lokonb.logs.errors import LogParameterError
+
+    # a bare TypeError ('NoneType' object is not iterable) before; a dict was read as its keys
+    with pytest.raises(LogParameterError, match=r"lines must be text \(str or bytes\) or a list of lines, " + fragment):
+        parse_lines(lines)

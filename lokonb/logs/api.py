@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from lokonb.logs.analysis import analyze
+from lokonb.logs.errors import LogParameterError
 from lokonb.logs.result import LogAnalysis
 from lokonb.logs.sources import bytes_source
 
@@ -22,7 +23,14 @@ def parse_lines(
     if isinstance(lines, (str, bytes)):
         data = lines.encode("utf-8") if isinstance(lines, str) else lines
     else:
-        data = b"\n".join(x.encode("utf-8") if isinstance(x, str) else x for x in lines)
+        # None, 5 or [5] ended in a bare TypeError; a dict gave its keys as lines
+        listed = isinstance(lines, Iterable) and not isinstance(lines, Mapping)
+        items = list(lines) if listed else [lines]
+        bad = [x for x in items if not isinstance(x, (str, bytes))]
+        if bad:
+            raise LogParameterError(f"parse_lines(): lines must be text (str or bytes) or a list of lines, got "
+                                    f"{type(bad[0]).__name__}{' in the list' if listed else ''}")
+        data = b"\n".join(x.encode("utf-8") if isinstance(x, str) else x for x in items)
     if data and not data.endswith(b"\n"):
         data += b"\n"
     import time
