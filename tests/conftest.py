@@ -29,6 +29,16 @@ def shared_data() -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_scrubber(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with a process scrubber built from the environment only: secrets one test registers
+    (``register_secret``, a credentials file named in a config) turned off the logs' vectorised message path in
+    every later test of the run, so results depended on test order."""
+    from lokonb.notebook import redact
+
+    monkeypatch.setattr(redact, "_PROCESS_REDACTOR", [])
+
+
 def pytest_collectstart(collector: pytest.Collector) -> None:
     """nbval (golden notebooks): never compare stderr (nbval#88), where kernels print machine-dependent warnings."""
     path = getattr(collector, "path", None)
