@@ -103,6 +103,11 @@ OPTIONS = [
     ("trace_threshold_s", -1, "trace_threshold_s: -1 is not allowed (allowed: a non-negative number of seconds)"),
     ("trace_threshold_s", float("nan"), "trace_threshold_s: nan is not allowed"),
     ("trace_threshold_s", "1", "trace_threshold_s: '1' is not allowed"),
+    # arguments of the wrong kind ended in "'int' object is not iterable"
+    ("format", None, "format: expected one of auto, klog"),
+    ("format", 5, "(or a mapping of source name to format), got int"),
+    ("vpc_cidrs", 5, "vpc_cidrs: expected 'auto', a CIDR or a list of CIDRs, got int"),
+    ("families", 5, "families: expected a YAML path, a mapping or a list of families, got int"),
 ]
 
 
@@ -135,3 +140,16 @@ def test_parse_lines_refuses_non_text(lines: object, fragment: str) -> None:
     # a bare TypeError ('NoneType' object is not iterable) before; a dict was read as its keys
     with pytest.raises(LogParameterError, match=r"lines must be text \(str or bytes\) or a list of lines, " + fragment):
         parse_lines(lines)
+
+
+@pytest.mark.parametrize(("args", "kwargs", "fragment"), [
+    ((5,), {}, "sources: expected a path or a list of paths, got int"),
+    ((["x.log"],), {"pods": 5}, "pods: expected a PodQuery or a mapping of its fields, got int"),
+], ids=["sources-int", "pods-int"])
+def test_analyze_argument_kinds(args: tuple, kwargs: dict, fragment: str) -> None:
+    from lokonb.logs import analyze
+    from lokonb.logs.errors import LogParameterError
+
+    with pytest.raises(LogParameterError) as info:
+        analyze(*args, **kwargs)
+    assert fragment in str(info.value)

@@ -2640,6 +2640,30 @@ def _auto_tz_fallback(tried: bool) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+def _kind(value: Any) -> str:
+    return "None" if value is None else type(value).__name__
+
+
+def _check_kinds(sources: Any, pods: Any, fmt: Any, families: Any, vpc_cidrs: Any) -> None:
+    """Arguments of the wrong kind get a :class:`LogParameterError` naming them (``analyze(5)``, ``format=None``,
+    ``vpc_cidrs=5``, ``families=5``, ``pods=5`` ended in "'int' object is not iterable")."""
+    problems = []
+    if sources is not None and not isinstance(sources, str | bytes | Iterable) and not hasattr(sources, "__fspath__"):
+        problems.append(f"sources: expected a path or a list of paths, got {_kind(sources)}")
+    if not isinstance(fmt, str | Mapping):
+        problems.append(f"format: expected one of {', '.join(F.FORMATS)} (or a mapping of source name to format), "
+                        f"got {_kind(fmt)}")
+    if families is not None and not isinstance(families, str | Mapping | list | tuple) and not hasattr(
+            families, "families") and not hasattr(families, "__fspath__"):
+        problems.append(f"families: expected a YAML path, a mapping or a list of families, got {_kind(families)}")
+    if vpc_cidrs is not None and not isinstance(vpc_cidrs, str | list | tuple | set | frozenset):
+        problems.append(f"vpc_cidrs: expected 'auto', a CIDR or a list of CIDRs, got {_kind(vpc_cidrs)}")
+    if pods is not None and not isinstance(pods, Mapping) and not hasattr(pods, "namespace"):
+        problems.append(f"pods: expected a PodQuery or a mapping of its fields, got {_kind(pods)}")
+    if problems:
+        raise LogParameterError("; ".join(problems))
+
+
 def analyze(
     sources: Any = (),
     *,
@@ -2684,6 +2708,7 @@ def analyze(
     _refresh_redactor()
     if isinstance(sources, (str, bytes)) or hasattr(sources, "__fspath__"):
         sources = [sources]
+    _check_kinds(sources, pods, format, families, vpc_cidrs)
     fmt = format
     if isinstance(fmt, str) and fmt not in F.FORMATS:
         raise LogParameterError(f"format: {fmt!r} is not one of {', '.join(F.FORMATS)}")
