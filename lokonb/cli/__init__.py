@@ -87,9 +87,9 @@ class _Stdout:
 def shown(message: str) -> str:
     """An error message as printed: a value it quotes back may be a secret given in the wrong place (an access key
     as --credentials, a private key as an SSH key), so it goes through the run scrubber (notebooks.md §7.2)."""
-    from lokonb.notebook.redact import from_environment
+    from lokonb.notebook.redact import default_redactor
 
-    return from_environment().text(message)
+    return default_redactor().text(message)  # built once per process (it read the credential files per line)
 
 
 def _save_traceback(exc: BaseException) -> str:
