@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ def go_duration(text: str | None) -> float:
     return total if pos == len(text) and pos else float("nan")
 
 
+@lru_cache(maxsize=1024)  # asked once per family regex and Classifier; a trial match costs ~0.1 ms
 def _re2_ok(pattern: str) -> bool:
     try:
         pc.match_substring_regex(pa.array([b""], pa.binary()), pattern)

@@ -12,6 +12,7 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -376,7 +377,10 @@ def _read_yaml(path: Path | str | None, text: str | None) -> tuple[Any, str | No
         ) from None
 
 
-def _packaged_entries() -> list[dict[str, Any]]:
+# Parsed and validated once per process: every analysis call needs the packaged table, and parsing its YAML cost
+# ~17 ms a call (most of a one-line `parse_lines`). Callers never mutate entries (`_apply_user` deep-copies them).
+@lru_cache(maxsize=1)
+def _packaged_entries() -> tuple[dict[str, Any], ...]:
     import yaml
 
     text = resources.files("lokonb.logs").joinpath("families.yaml").read_text(encoding="utf-8")
@@ -385,7 +389,12 @@ def _packaged_entries() -> list[dict[str, Any]]:
         data, _ = _read_yaml(None, text)
     else:
         data = yaml.load(text, Loader=loader)  # noqa: S506 - the safe loader, in C; packaged, known-good file
-    return list(data["families"])
+    return tuple(data["families"])
+
+
+@lru_cache(maxsize=1)
+def _packaged_table() -> FamilyTable:
+    return _validated(list(_packaged_entries()), None, "packaged")
 
 
 def load_families(
@@ -397,8 +406,8 @@ def load_families(
     before ``other`` or at ``before``/``after``) and ``disable:`` (names). Raises :class:`FamilyFileError` naming
     the YAML path of the first problem.
     """
-    entries = _packaged_entries()
-    table = _validated(entries, None, "packaged")
+    entries = list(_packaged_entries())
+    table = _packaged_table()
     if path is not None:
         doc, file = _read_yaml(path, None)
         entries = _apply_user(entries, doc, file)

@@ -138,6 +138,10 @@ families:
     assert "policy=p1" in res.findings["key"][0]
     q = _one("I", "queueset.go:1", "QS(workload-low) at t=1", families=str(user))
     assert q["family"] == "other"
+    # the packaged table is parsed once per process: a user file never changes what a later call gets
+    packaged = load_families()
+    assert "apf" in packaged.names and "policy_background_scan" not in packaged.names
+    assert packaged.get("webhook_rejected").verdict == "harmless"
 
 
 @pytest.mark.parametrize(

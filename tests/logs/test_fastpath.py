@@ -205,4 +205,4 @@ def test_packaged_families_c_loader_equals_pure_python_loader():
     from lokonb.logs.families import _packaged_entries
 
     text = resources.files("lokonb.logs").joinpath("families.yaml").read_text(encoding="utf-8")
-    assert _packaged_entries() == list(yaml.safe_load(text)["families"])
+    assert list(_packaged_entries()) == list(yaml.safe_load(text)["families"])
