@@ -271,6 +271,11 @@ class _SourceRun:
         self.spill: Callable[[list[tuple[str, tuple[Any, ...]]]], None] | None = None
         self._parts_held = 0
         self.startups: list[int] = []
+        # RULE-3: (time of a start sequence's first record, the record before it as (time, text) or None when a
+        # byte-range worker has not seen it); the last record read, carried from batch to batch
+        self.before_start: list[tuple[int, tuple[int, str] | None]] = []
+        self.last_rec: tuple[int, str, bool] | None = None  # (time, text, is a startup record)
+        self._startup_f = self.clf.names.index("startup") if "startup" in self.clf.names else -1
         self.first_ts: int | None = None
         self.last_ts: int | None = None
         self.tz_note: str | None = None
@@ -988,6 +993,7 @@ class _SourceRun:
             cut=cut,
             texts=texts,
         )
+        self._note_starts(fam, keep, ts, ctx)
         for f in np.unique(fam[keep]).tolist():
             idx = np.flatnonzero((fam == f) & keep)
             self._family_batch(int(f), idx, ctx, pre.get(int(f)))
@@ -996,6 +1002,32 @@ class _SourceRun:
         if self.spool is not None:
             self.spool.add(self.spool_frames)
             self.spool_frames = []
+
+    def _note_starts(self, fam: np.ndarray, keep: np.ndarray, ts: np.ndarray, c: _BatchCtx) -> None:
+        """RULE-3: remember the record before each start sequence, i.e. before each ``startup`` record that follows
+        a record of another family, or a startup record more than the sequence gap (120 s) earlier."""
+        kept = np.flatnonzero(keep)
+        if not len(kept):
+            return
+        is_s = fam[kept] == self._startup_f
+        if is_s.any():
+            kts = ts[kept]
+            carry = self.last_rec
+            prev_s = np.concatenate([[carry is not None and carry[2]], is_s[:-1]])
+            prev_ts = np.concatenate([[NAT if carry is None else carry[0]], kts[:-1]])
+            gap = (kts != NAT) & (prev_ts != NAT) & (kts - prev_ts > START_GAP_NS)
+            first = np.flatnonzero(is_s & (~prev_s | gap))
+            for j in first[: max(0, _MAX_BEFORE_START - len(self.before_start))].tolist():
+                if j:
+                    before: tuple[int, str] | None = (int(kts[j - 1]), self._start_text(c, int(kept[j - 1])))
+                else:  # None: the first record of the source, or of a byte range (filled when ranges merge)
+                    before = None if carry is None else (carry[0], carry[1])
+                self.before_start.append((int(kts[j]), before))
+        last = int(kept[-1])
+        self.last_rec = (int(ts[last]), self._start_text(c, last), bool(is_s[-1]))
+
+    def _start_text(self, c: _BatchCtx, r: int) -> str:
+        return redact(self._message(c, r)[:_START_TEXT].strip())
 
     def _timestamps(
         self, K: F.KlogColumns, ri: np.ndarray, outer: np.ndarray, hdr: np.ndarray, sysc: np.ndarray
@@ -2154,6 +2186,28 @@ class _Timeline:
         return k >> self._SHIFT, low >> 1, (low & 1).astype(bool), c
 
 
+#: startup records further apart than this begin separate start sequences (RULE-3)
+START_GAP_NS = 120 * 10**9
+_MAX_BEFORE_START = 1000  # records kept per source as "the record before a start"
+_START_TEXT = 160  # characters of such a record's message
+
+
+def _records_before(
+    starts: np.ndarray, before: list[tuple[int, tuple[int, str] | None]], sh: Callable[[int | None], int | None]
+) -> list[tuple[int | None, str]]:
+    """RULE-3: the record before each start sequence beginning at ``starts`` (sorted), as (time, text), for the
+    starts whose first record has one (the first record of a source has none)."""
+    out: list[tuple[int | None, str]] = []
+    first = {}
+    for at, rec in before:
+        first.setdefault(at, rec)  # the first startup record at a sequence's start time, in reading order
+    for s in starts.tolist():
+        rec = first.get(s)
+        if rec is not None:
+            out.append((sh(rec[0]) if rec[0] != NAT else None, rec[1]))
+    return out
+
+
 @dataclass
 class _BatchCtx:
     buf: np.ndarray
@@ -2535,7 +2589,7 @@ class _Aggregate:
         # RULE-3: three or more starts within 60 minutes
         if len(run.startups) >= 3:
             st_ts = np.sort(np.array(run.startups, np.int64))
-            starts = st_ts[np.concatenate([[True], np.diff(st_ts) > 120 * 10**9])]
+            starts = st_ts[np.concatenate([[True], np.diff(st_ts) > START_GAP_NS])]
             if len(starts) >= 3:
                 w = 60 * 60 * 10**9
                 for i in range(len(starts) - 2):
@@ -2546,6 +2600,7 @@ class _Aggregate:
                                 "starts": len(starts),
                                 "first": sh(int(starts[i])),
                                 "last": sh(int(starts[-1])),
+                                "before": _records_before(starts[i:], run.before_start, sh),
                             }
                         )
                         break

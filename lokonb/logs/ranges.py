@@ -332,9 +332,9 @@ def _work(job: _Job, spill: Callable[[list[tuple[str, tuple[Any, ...]]]], None] 
 
 
 _STATE = (
-    "lineno", "stats", "mix", "unparsed", "fam", "sev", "findings", "other_msgs", "probe", "startups", "first_ts",
-    "last_ts", "tz_note", "k", "c_prev", "c_first", "feb29", "used_time4", "used_outer", "auto_offset",
-    "last_prov_ns", "last_outer", "used_syslog",
+    "lineno", "stats", "mix", "unparsed", "fam", "sev", "findings", "other_msgs", "probe", "startups", "before_start",
+    "last_rec", "first_ts", "last_ts", "tz_note", "k", "c_prev", "c_first", "feb29", "used_time4", "used_outer",
+    "auto_offset", "last_prov_ns", "last_outer", "used_syslog",
 )  # fmt: skip
 
 
@@ -354,7 +354,7 @@ def export(run: _SourceRun) -> dict[str, Any]:
 def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
     """Chain the ranges' line numbers and year offsets and merge them into ``run`` (False: not exact; ``run``
     is then untouched)."""
-    from lokonb.logs.analysis import _add_family, _merge_finding
+    from lokonb.logs.analysis import START_GAP_NS, _add_family, _merge_finding
     from lokonb.logs.years import shift_years
 
     if any(r["error"] for r in results[:-1]) or results[0]["stats"]["records"] == 0:
@@ -381,6 +381,7 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
 
     run.fmt = fmt
     o = run.o
+    prev_last: tuple[int, str, bool] | None = None  # the last record of the ranges merged so far (RULE-3)
     for ri, (r, (years, line0)) in enumerate(zip(results, plan_, strict=True)):
 
         def sh(x: int | None, years: int = years) -> int | None:
@@ -420,6 +421,20 @@ def merge(run: _SourceRun, fmt: str, results: list[dict[str, Any]]) -> bool:
                 chunk[i] = None  # type: ignore[call-overload]  # the replayed part lives in run.probe now
         r["probe"] = []
         run.startups.extend(shv(np.array(r["startups"], np.int64)).tolist())
+        for at, rec in r["before_start"]:
+            at = F.NAT if at == F.NAT else sh(at)
+            if rec is None and prev_last is not None:
+                # the range's first record: the record before it is the previous range's last (RULE-3); a
+                # startup record just before it continues the same start sequence (no entry, as read in one)
+                if prev_last[2] and not (at != F.NAT and prev_last[0] != F.NAT and at - prev_last[0] > START_GAP_NS):
+                    continue
+                rec = (prev_last[0], prev_last[1])
+            elif rec is not None:
+                rec = (F.NAT if rec[0] == F.NAT else sh(rec[0]), rec[1])
+            run.before_start.append((at, rec))
+        if r["last_rec"] is not None:
+            t, text, is_start = r["last_rec"]
+            prev_last = (F.NAT if t == F.NAT else sh(t), text, is_start)
         for name, pick in (("first_ts", min), ("last_ts", max)):
             v = sh(r[name])
             cur = getattr(run, name)

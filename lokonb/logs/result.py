@@ -202,7 +202,7 @@ class LogAnalysis:
                     "sources": f"1: {loop['source']}",
                     "first_seen": ts(loop["first"]),
                     "last_seen": ts(loop["last"]),
-                    "example": f"{loop['starts']} start sequences",
+                    "example": _restart_example(loop, ts),
                     "reason": "the apiserver restarted three or more times within an hour",
                     "why": "family",
                 }
@@ -459,3 +459,14 @@ class LogAnalysis:
             plt.close(fig)
             written.append(name)
         return written
+
+
+def _restart_example(loop: dict[str, Any], ts: Any) -> str:
+    """RULE-3: the start count and the last record before each start (from the loop's first), as far as the
+    example column's 500 characters go."""
+    head = f"{loop['starts']} start sequences"
+    before = loop.get("before") or []
+    if not before:
+        return head
+    parts = [f"{'?' if t is None else ts(t)} {text}" for t, text in before]
+    return (f"{head}; last record before each start: " + " | ".join(parts))[:500]
