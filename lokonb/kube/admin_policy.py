@@ -22,6 +22,7 @@ from typing import Any
 
 from lokonb.kube.errors import DumpError, PolicyInputError
 from lokonb.kube.labels import LabelSelector
+from lokonb.kube.metadata import as_calico_network
 
 API_GROUP = "policy.networking.k8s.io"
 API_VERSION = f"{API_GROUP}/v1alpha1"
@@ -81,6 +82,7 @@ def _contains(cidr: Any, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> b
         net = ipaddress.ip_network(str(cidr), strict=False)
     except ValueError:
         raise ValueError(f"networks entry {cidr!r} is not a CIDR") from None
+    net = as_calico_network(net)  # Calico stores ::ffff:169.254.169.254/128 as 169.254.169.254/32
     return net.version == ip.version and ip in net
 
 

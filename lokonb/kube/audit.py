@@ -44,7 +44,7 @@ from lokonb.kube import admin_policy
 from lokonb.kube.calico_selector import NAMESPACED, Matcher, SelectorSyntaxError, compile_selector
 from lokonb.kube.errors import DumpError, PolicyInputError
 from lokonb.kube.labels import LabelSelector
-from lokonb.kube.metadata import BLOCK_POLICY_NAME, METADATA_IP, METADATA_PORT
+from lokonb.kube.metadata import BLOCK_POLICY_NAME, METADATA_IP, METADATA_PORT, as_calico_network
 from lokonb.kube.sources import Inventory, load_cluster, load_dump
 
 K8S_NP_ORDER = 1000.0
@@ -422,7 +422,7 @@ def _nets(value: Any, field: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6
     out = []
     for item in value:
         try:
-            out.append(ipaddress.ip_network(item, strict=False) if isinstance(item, str) else None)
+            out.append(as_calico_network(ipaddress.ip_network(item, strict=False)) if isinstance(item, str) else None)
         except ValueError:
             out.append(None)
         if out[-1] is None:
@@ -610,8 +610,9 @@ class _Matcher:
         if self._protocol(rule.get("notProtocol")) == 6:
             return False, "notProtocol TCP"
         for side, key in _CALICO_NET_FIELDS:
-            nets = (rule.get(side) or {}).get(key) or []
-            if nets and not any((":" in str(n)) == (self.ip.version == 6) for n in nets):
+            # the family as felix sees it: ::ffff:169.254.169.254/128 reaches it as 169.254.169.254/32 (IPv4)
+            nets = _nets((rule.get(side) or {}).get(key) or None, f"{side}.{key}")
+            if nets and not any(n.version == self.ip.version for n in nets):
                 v = self.ip.version
                 return False, f"{side} {key} hold no IPv{v} CIDR, so felix drops the rule for IPv{v} traffic"
         src = rule.get("source") or {}

@@ -68,6 +68,23 @@ METADATA_ADDRESSES = ("169.254.169.254", "fd00:ec2::254")
 _BROAD_PREFIX = {4: 16, 6: 64}
 
 
+def as_calico_network(
+    net: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A network as Calico enforces it: an IPv4-mapped IPv6 prefix of 96 bits or more is the IPv4 network it maps.
+
+    libcalico-go turns every CIDR it stores back into text with Go's ``IPNet.String()`` (``k8sPeerToCalicoFields``
+    for NetworkPolicy ipBlocks, ``NormalizeIPNets`` for Calico rule nets), which prints ``::ffff:169.254.169.254/128``
+    as ``169.254.169.254/32`` (and ``::ffff:0:0/96`` as ``0.0.0.0/0``); felix then sorts CIDRs into IPv4 and IPv6 by
+    that text. Shorter prefixes lose the ``ffff`` marker when masked and stay IPv6.
+    """
+    if net.version == 6 and net.prefixlen >= 96:
+        mapped = net.network_address.ipv4_mapped
+        if mapped is not None:
+            return ipaddress.IPv4Network(f"{mapped}/{net.prefixlen - 96}")
+    return net
+
+
 def normalize_cidrs(
     cidrs: Iterable[str] | str, *, field_name: str = "blocked_cidrs"
 ) -> tuple[list[str], list[str]]:
