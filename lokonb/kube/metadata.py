@@ -124,6 +124,10 @@ def normalize_cidrs(
             raise PolicyInputError(
                 where, f"{raw!r} is not a valid CIDR (expected e.g. 169.254.169.254/32 or fd00:ec2::254/128)"
             ) from None
+        mapped = as_calico_network(net)
+        if mapped is not net:  # Calico stores it as IPv4 (an IPv6 rule would leave IPv4 to the address open)
+            notes.append(f"{where}: {text} is the IPv4-mapped form of {mapped}; normalised to {mapped}")
+            net = mapped
         if str(net) not in out:
             out.append(str(net))
             if net.prefixlen < _BROAD_PREFIX[net.version]:
