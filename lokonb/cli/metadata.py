@@ -2,7 +2,8 @@
 
 Contract (other checks rely on it):
   lokonb metadata render [--blocked-cidr CIDR ...] [--allow-namespace NS --allow-selector KEY=VALUE ...
-                         --mode open|metadata-only]
+                         --mode open|metadata-only [--include dns [--node-local-dns IP ...]]]
+                         [--cluster-config CLUSTER_CONFIG [--vars FILE] [--var NAME=VALUE ...]]
   lokonb metadata audit (--dump PATH | --kubeconfig FILE [--context NAME]) [--json]
 """
 
@@ -119,6 +120,25 @@ def _policy_args(p: argparse.ArgumentParser) -> None:
         help="metadata-only: add the DNS and/or everything-but-metadata egress rules",
     )
     p.add_argument("--name", help="allow policy name (default allow-metadata-<selector>)")
+    p.add_argument(
+        "--node-local-dns",
+        metavar="IP",
+        action="extend",
+        nargs="+",
+        dest="node_local_dns",
+        help="with --include dns: NodeLocal DNSCache address(es) the DNS rule also allows (repeatable or "
+        "comma-separated, e.g. 169.254.20.10; default: none, or the cluster's node_local_dns_ip when "
+        "--cluster-config enables NodeLocal DNS)",
+    )
+    p.add_argument(
+        "--cluster-config",
+        metavar="CLUSTER_CONFIG",
+        help="cluster definition (YAML parameters or .lokocfg); with enable_node_local_dns its node_local_dns_ip "
+        "is the --node-local-dns default",
+    )
+    p.add_argument("--vars", metavar="FILE", help="lokocfg vars file of a .lokocfg --cluster-config")
+    p.add_argument("--var", metavar="NAME=VALUE", action="append", default=[],
+                   help="set a lokocfg variable of --cluster-config (repeatable)")
 
 
 def _imds_args(p: argparse.ArgumentParser) -> None:
@@ -131,6 +151,41 @@ def _imds_args(p: argparse.ArgumentParser) -> None:
 def _warn(messages: Any) -> None:
     for message in messages:
         print(f"warning: {message}", file=sys.stderr)
+
+
+def _node_local_dns(args: argparse.Namespace) -> list[str]:
+    """The NodeLocal DNSCache addresses of the allow policy's ``dns`` rule: ``--node-local-dns``, else the
+    cluster definition's when it enables NodeLocal DNS, else none (metadata.md §2's rule). A cluster definition
+    given is always read, so a broken one is an error rather than silently no default."""
+    from lokonb.kube.errors import PolicyInputError
+    from lokonb.kube.metadata import dns_cache_addresses, node_local_dns_from_config
+
+    if (args.vars or args.var) and not args.cluster_config:
+        raise PolicyInputError("--vars/--var", "only apply to a .lokocfg --cluster-config")
+    config = _cluster_config(args) if args.cluster_config else None
+    if args.node_local_dns is not None:
+        texts = [part.strip() for item in args.node_local_dns for part in item.split(",")]
+        addresses = dns_cache_addresses(texts, field_name="--node-local-dns")
+        if "dns" not in args.include:
+            raise PolicyInputError("--node-local-dns", "only applies with --include dns (the DNS rule it adds "
+                                   "the cache addresses to)")
+        return addresses
+    addresses = list(node_local_dns_from_config(config))
+    if addresses and "dns" in args.include:
+        print(f"note: the dns rule also allows the NodeLocal DNSCache at {', '.join(addresses)} "
+              f"(enable_node_local_dns in {args.cluster_config}; --node-local-dns overrides it)", file=sys.stderr)
+    return addresses
+
+
+def _cluster_config(args: argparse.Namespace) -> Any:
+    """The model of ``--cluster-config`` (a provision_cluster parameters file is taken as it is)."""
+    from lokonb.cli.cluster import NOTEBOOK_KEYS
+    from lokonb.cli.config import load_from_args, print_issues
+
+    source = argparse.Namespace(path=args.cluster_config, vars=args.vars, var=args.var)
+    loaded = load_from_args(source, extra_keys=NOTEBOOK_KEYS)
+    print_issues(loaded.warnings)
+    return loaded.config
 
 
 def _build(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -149,6 +204,7 @@ def _build(args: argparse.Namespace) -> list[dict[str, Any]]:
         )
     if args.no_block and args.blocked_cidrs:
         raise PolicyInputError("--no-block", "cannot be combined with --blocked-cidr")
+    node_local_dns = _node_local_dns(args)
     if not args.no_block:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -177,6 +233,7 @@ def _build(args: argparse.Namespace) -> list[dict[str, Any]]:
             mode=args.mode or "metadata-only",
             name=args.name,
             include=args.include,
+            node_local_dns=node_local_dns,
         )
         _warn(allow.warnings)
         objects.append(allow.policy)

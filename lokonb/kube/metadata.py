@@ -226,6 +226,49 @@ class AllowPolicy:
 #: default (aws.md). The cache runs in the host network, so no namespace/pod selector can match it. Not in the
 #: rule by default (metadata.md §2: DNS is "UDP/TCP 53 to kube-system"); pass them as ``node_local_dns``.
 NODE_LOCAL_DNS_IPS: tuple[str, ...] = ("169.254.20.10", "169.254.1.1")
+#: Addresses no pod can use as its DNS cache, with the reason (checked in this order).
+_NOT_A_DNS_CACHE: tuple[tuple[str, str], ...] = (
+    ("is_unspecified", "the unspecified address"),
+    ("is_loopback", "a loopback address (the pod's own, not its node's)"),
+    ("is_multicast", "a multicast address"),
+)
+
+
+def dns_cache_addresses(addresses: Sequence[str] | str, *, field_name: str = "node_local_dns") -> list[str]:
+    """Validate NodeLocal DNSCache addresses; return them in canonical form, duplicates dropped.
+
+    One string is one address. An IPv4-mapped IPv6 address is its IPv4 address (Calico stores it so).
+
+    Raises:
+        PolicyInputError: naming ``field_name[i]``, for an entry that is not a unicast IP address (a CIDR, a name,
+            the unspecified, loopback or multicast address) or is the metadata endpoint.
+    """
+    items = [addresses] if isinstance(addresses, str) else list(addresses)
+    out: list[str] = []
+    for i, raw in enumerate(items):
+        try:
+            addr = ipaddress.ip_address(raw.strip() if isinstance(raw, str) else "")
+        except ValueError:
+            addr, why = None, "not an IP address"
+        if addr is not None:
+            if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+                addr = addr.ipv4_mapped
+            why = "the EC2 metadata endpoint" if str(addr) in METADATA_ADDRESSES else next(
+                (what for attribute, what in _NOT_A_DNS_CACHE if getattr(addr, attribute)), "")
+        if why:
+            raise PolicyInputError(f"{field_name}[{i}]", f"{raw!r:.60} is not a DNS cache address: {why} (allowed: "
+                                   "an IP address such as 169.254.20.10)")
+        if str(addr) not in out:
+            out.append(str(addr))
+    return out
+
+
+def node_local_dns_from_config(config: Any) -> tuple[str, ...]:
+    """The NodeLocal DNSCache address of a cluster model (``lokonb.config.ClusterConfig``): its
+    ``node_local_dns_ip`` when ``enable_node_local_dns`` is on, else none (the spec's DNS rule)."""
+    if not getattr(config, "enable_node_local_dns", False):
+        return ()
+    return (str(config.node_local_dns_ip),)
 
 
 def dns_rule(node_local_dns: Sequence[str] = ()) -> dict[str, Any]:
@@ -235,16 +278,9 @@ def dns_rule(node_local_dns: Sequence[str] = ()) -> dict[str, Any]:
     ``namespaceSelector`` never matches (host-network pods have no pod identity): on such a cluster pass the
     cache's address (e.g. :data:`NODE_LOCAL_DNS_IPS`), or the pod loses DNS. The ipBlocks are port 53 only.
     """
-    items = [node_local_dns] if isinstance(node_local_dns, str) else list(node_local_dns)
     blocks = []
-    for i, ip in enumerate(items):
-        try:
-            addr = ipaddress.ip_address(ip if isinstance(ip, str) else "")
-        except ValueError:
-            addr = None
-        if addr is None or str(addr) in METADATA_ADDRESSES:
-            raise PolicyInputError(f"node_local_dns[{i}]", f"{ip!r:.60} is not a DNS cache address (expected an IP "
-                                   "such as 169.254.20.10, not the metadata endpoint)")
+    for ip in dns_cache_addresses(node_local_dns):
+        addr = ipaddress.ip_address(ip)
         blocks.append({"ipBlock": {"cidr": f"{addr}/{addr.max_prefixlen}"}})
     return {
         "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}, *blocks],

@@ -4,7 +4,8 @@ results).
 Parameters (``lokonb params metadata_access``): ``source`` (``sample``, a dump path, or ``live``),
 ``kubeconfig``/``context`` (live), ``blocked_cidrs``, ``allow`` (list of ``{namespace, pod_selector, mode,
 name,
-include}``), ``action`` (``render``/``audit``/``apply``), ``dry_run``, ``confirm``.
+include}``), ``node_local_dns``/``cluster`` (NodeLocal DNSCache addresses of the ``dns`` rule), ``action``
+(``render``/``audit``/``apply``), ``dry_run``, ``confirm``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from lokonb.kube.errors import PolicyInputError
 from lokonb.kube.metadata import (
     DEFAULT_BLOCKED_CIDRS,
     allow_metadata_policy,
+    dns_cache_addresses,
+    node_local_dns_from_config,
     normalize_cidrs,
     render_block_policy,
     to_yaml,
@@ -108,6 +111,8 @@ class RenderedPolicies:
     objects: list[dict[str, Any]]
     warnings: list[str] = field(default_factory=list)
     offered_rules: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: what the parameters decided without being asked (the cluster's NodeLocal DNS address in the dns rules)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def yaml(self) -> str:
@@ -150,19 +155,54 @@ def _check_allow_list(allow: Any) -> None:
                                         f"got {type(allow).__name__}")
 
 
+def node_local_dns_default(
+    node_local_dns: Sequence[str] | None, cluster: Mapping[str, Any] | None = None
+) -> tuple[list[str], str | None]:
+    """The NodeLocal DNSCache addresses of the allow policies' ``dns`` rule and a note when they came from the
+    cluster: ``node_local_dns`` when given (``[]``: none), else the ``cluster`` definition's ``node_local_dns_ip``
+    when it enables NodeLocal DNS, else none (metadata.md §2's rule)."""
+    if node_local_dns is not None:
+        return dns_cache_addresses(node_local_dns), None
+    if cluster is None:
+        return [], None
+    if not isinstance(cluster, Mapping):
+        raise PolicyInputError("cluster", f"must be a cluster definition (a mapping, as in provision_cluster), "
+                                          f"got {type(cluster).__name__}")
+    from lokonb.config import load_yaml
+
+    addresses = list(node_local_dns_from_config(load_yaml({"cluster": dict(cluster)})))
+    if not addresses:
+        return [], None
+    return addresses, (f"The `dns` rules also allow the NodeLocal DNSCache at {', '.join(addresses)} (the cluster "
+                       "enables NodeLocal DNS); set `node_local_dns` to choose other addresses, `[]` for none.")
+
+
 def render_policies(
-    blocked_cidrs: Sequence[str], allow: Sequence[Mapping[str, Any]] = ()
+    blocked_cidrs: Sequence[str],
+    allow: Sequence[Mapping[str, Any]] = (),
+    *,
+    node_local_dns: Sequence[str] | None = None,
+    cluster: Mapping[str, Any] | None = None,
 ) -> RenderedPolicies:
     """Render the block policy and one allow NetworkPolicy per ``allow`` entry.
 
     ``allow`` entries: ``namespace`` (required), ``pod_selector`` (matchLabels/matchExpressions), ``mode``
     (``metadata-only``/``open``), ``name`` (optional), ``include`` (``dns``, ``all-but-metadata``; optional).
+    ``node_local_dns``/``cluster``: the NodeLocal DNSCache addresses every ``dns`` rule also allows (see
+    :func:`node_local_dns_default`).
     """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         objects = [render_block_policy(blocked_cidrs)]
     out = RenderedPolicies(objects, [str(w.message) for w in caught])
     _check_allow_list(allow)
+    dns_caches, note = node_local_dns_default(node_local_dns, cluster)
+    uses_dns = any(isinstance(e, Mapping) and isinstance(e.get("include"), list | tuple | str)
+                   and "dns" in e["include"] for e in allow)  # a malformed include is the entry loop's error
+    if note and uses_dns:
+        out.notes.append(note)
+    if node_local_dns and not uses_dns:  # given on purpose, and no rule takes it
+        out.warnings.append(f"node_local_dns {', '.join(dns_caches)} is not used: no allow entry includes dns")
     for i, entry in enumerate(allow):
         if not isinstance(entry, Mapping):
             raise PolicyInputError(f"allow[{i}]", "must be a mapping with namespace and pod_selector")
@@ -185,6 +225,7 @@ def render_policies(
                 mode=entry.get("mode") or "metadata-only",
                 name=entry.get("name"),
                 include=tuple(entry.get("include") or ()),
+                node_local_dns=dns_caches,
             )
         except PolicyInputError as exc:
             raise PolicyInputError(f"allow[{i}].{exc.field}", exc.message.split(": ", 1)[-1]) from None
@@ -195,12 +236,19 @@ def render_policies(
     return out
 
 
-def policy_issues(blocked_cidrs: Sequence[str], allow: Sequence[Any]) -> list[tuple[str, str]]:
+def policy_issues(
+    blocked_cidrs: Sequence[str], allow: Sequence[Any], node_local_dns: Sequence[str] | None = None
+) -> list[tuple[str, str]]:
     """Every ``(field, message)`` problem :func:`render_policies` would raise one at a time: the parameter check
-    runs it before a kernel starts (notebooks.md R3.6), so all of them are reported at once, exit 2."""
+    runs it before a kernel starts (notebooks.md R3.6), so all of them are reported at once, exit 2. (A
+    ``cluster`` is the cluster model's to check.)"""
     problems = []
     try:
         normalize_cidrs(blocked_cidrs)
+    except PolicyInputError as exc:
+        problems.append((exc.field, exc.message.split(": ", 1)[-1]))
+    try:
+        node_local_dns_default(node_local_dns)
     except PolicyInputError as exc:
         problems.append((exc.field, exc.message.split(": ", 1)[-1]))
     try:
