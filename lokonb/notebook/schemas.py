@@ -431,7 +431,16 @@ def _policies_rule(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
     except ImportError:  # pragma: no cover - the kube package ships with lokonb
         return []
     return [ParameterIssue(field, message, "parameters")
-            for field, message in policy_issues(values.get("blocked_cidrs") or [], values.get("allow") or [])]
+            for field, message in policy_issues(values.get("blocked_cidrs") or [], values.get("allow") or [],
+                                                values.get("node_local_dns"))]
+
+
+def _optional_cluster_rule(values: Mapping[str, Any], raw: Mapping[str, Any]) -> Iterable[ParameterIssue]:
+    """metadata_access's ``cluster`` is optional (null: none); when given it is checked as render_flatcar's is."""
+    return [] if values.get("cluster") is None else _cluster_only_rule(values, raw)
+
+
+_optional_cluster_rule.takes_raw = True  # type: ignore[attr-defined]
 
 
 def _apply_needs_live(values: Mapping[str, Any]) -> Iterable[ParameterIssue]:
@@ -472,12 +481,29 @@ METADATA_ACCESS = NotebookSchema(
             "pods allowed to reach the endpoint: namespace, pod_selector, mode, name, include",
             item=Param("item", "dict", {}, "", fields=_ALLOW_FIELDS),
         ),
+        Param(
+            "node_local_dns",
+            "list",
+            None,
+            "DNS cache IPs the dns rule also allows (null: from cluster)",
+            optional=True,
+            item=_STR_LIST,
+        ),
+        Param(
+            "cluster",
+            "dict",
+            None,
+            "cluster definition (as provision_cluster) for its NodeLocal DNS IP",
+            optional=True,
+            free_keys=True,
+        ),
         Param("action", "choice", "audit", "what to do", choices=("render", "audit", "apply")),
         Param("dry_run", "bool", False, "server-side dry run when applying"),
         Param("confirm", "bool", False, "required to apply to a live cluster"),
         _PROGRESS,
     ),
-    rules=(_confirm_rule(lambda v: v.get("source") == "live"), _apply_needs_live, _policies_rule),
+    rules=(_confirm_rule(lambda v: v.get("source") == "live"), _apply_needs_live, _policies_rule,
+           _optional_cluster_rule),
     index_results=("reachable", "pods"),
 )
 
