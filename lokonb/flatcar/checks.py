@@ -63,7 +63,7 @@ def url_error(url: str, schemes: tuple[str, ...], *, spec2: bool = True, wrap: b
             decode_data_url(url)
         except DataUrlError as exc:
             msg = str(exc)
-    if msg is None and not spec2 and scheme in ("s3", "arn"):
+    if msg is None and scheme in ("s3", "arn"):  # Ignition 2.x checks an s3 versionId too (arn is 3.x only)
         msg = _s3_error(url, scheme)
     if msg is None:
         return None
@@ -80,8 +80,9 @@ def proxy_error(url: str) -> str | None:
 
 
 def _s3_error(url: str, scheme: str) -> str | None:
-    """Ignition 3's S3 source checks: an ``arn:`` source is an S3 object ARN (``arn:<partition>:s3:<region>:
-    <account>:<bucket>/<key>``, access points ``accesspoint/<name>/<key>``); a ``versionId`` query is not empty."""
+    """Ignition's S3 source checks: an ``arn:`` source (3.x only) is an S3 object ARN (``arn:<partition>:s3:<region>:
+    <account>:<bucket>/<key>``, access points ``accesspoint/<name>/<key>``); a ``versionId`` query is not empty (2.x and
+    3.x validateURL alike)."""
     body, _, query = url.partition("#")[0][len(scheme) + 1 :].partition("?")
     if scheme == "arn":
         # Ignition rebuilds the ARN from url.Parse's Opaque, which is empty when the rest starts with '/'
