@@ -120,9 +120,9 @@ def _q(text: str) -> str:
     return go_quote(text)
 
 
-def hash_error(spec_hash: str, functions: tuple[str, ...], *, hex_digits: bool = True) -> str | None:
-    """``hex_digits=False``: Ignition 3 checks only the length of the sum, not its digits (ignition-validate
-    accepts ``sha512-zzz…``)."""
+def hash_error(spec_hash: str, functions: tuple[str, ...], *, hex_digits: bool = False) -> str | None:
+    """Ignition's hash check (2.x and 3.x alike): function, then only the length of the sum, not its digits (ct and
+    ignition-validate accept ``sha512-zzz…``); ``hex_digits`` adds lokonb's stricter digit check."""
     function, sep, digest = spec_hash.partition("-")
     if not sep:
         return "malformed hash specifier"

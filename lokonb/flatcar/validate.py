@@ -228,7 +228,7 @@ def semantic_findings(
             if (header or {}).get("value") == "":  # a given but empty value; an absent one is fine
                 err(f"{path}.httpHeaders.{j}.value", "unable to parse HTTP header")
         if h is not None and (h or not v2):  # Ignition 3 checks a given hash even when empty
-            e = checks.hash_error(h, hashes, hex_digits=v2 or extras)
+            e = checks.hash_error(h, hashes, hex_digits=extras)
             if e:
                 err(f"{path}.verification.hash", e)
 
