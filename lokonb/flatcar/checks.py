@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_plus
 
+from lokonb.flatcar import unitlex
 from lokonb.flatcar.encoding import DataUrlError, GoUrlError, decode_data_url, go_url, gunzip, url_scheme  # noqa: F401
 
 UNIT_EXTENSIONS = (
@@ -152,7 +153,7 @@ def data_payload_error(url: str, compression: str | None) -> str | None:
 def unit_content_error(contents: str, *, quote_garbage: bool = False) -> str | None:
     """go-systemd's unit deserializer errors (the ones Ignition reports). ``quote_garbage``: name the garbage after
     a section header as ignition-validate's go-systemd does (``: "x"``); ct's older vendored copy is not known."""
-    error = _unit_options(contents)[1]
+    error = unitlex.lex(contents)[1]
     if error is None:
         return None
     if isinstance(error, tuple):
@@ -162,64 +163,9 @@ def unit_content_error(contents: str, *, quote_garbage: bool = False) -> str | N
     return f"invalid unit content: {error}"
 
 
-def _eol(text: str, i: int) -> tuple[str, int]:
-    """go-systemd lexer.toEOL: the rest of the line (a final '\n', then a '\r' before it, dropped) and the next
-    index."""
-    j = text.find("\n", i)
-    line, nxt = (text[i:], len(text)) if j < 0 else (text[i : j + 1], j + 1)
-    if line.endswith("\r"):
-        line = line[:-1]
-    return line.removesuffix("\n"), nxt
-
-
-def _skip_comment(text: str, i: int) -> int:
-    """lexer.ignoreLineFunc: a comment runs on over lines ending in a backslash (one trailing space allowed)."""
-    while True:
-        line, i = _eol(text, i)
-        if not line.removesuffix(" ").endswith("\\") or i >= len(text):
-            return i
-
-
-def _unit_options(text: str) -> tuple[list[str] | None, str | tuple[str, str] | None]:
-    """go-systemd unit.Deserialize, as a list of each option's section (None without options) and the error: a
-    message, or ("garbage", text) after a section header. Before the first section every character but '[' and
-    a comment start is skipped; a section name runs to the next ']' (across lines); an option needs '='."""
-    sections: list[str] = []
-    i, n, section, in_section = 0, len(text), "", False
-    while i < n:
-        c = text[i]
-        i += 1
-        if c == "[":
-            j = text.find("]", i)
-            if j < 0:
-                return sections or None, "unable to find end of section"
-            section = text[i:j]
-            garbage, i = _eol(text, j + 1)
-            if garbage.strip():
-                return sections or None, ("garbage", garbage.strip())
-            in_section = True
-        elif c in "#;":
-            i = _skip_comment(text, i)
-        elif in_section and not c.isspace():
-            eq = i - 1
-            while eq < n and text[eq] not in "=\r\n":
-                eq += 1
-            if eq >= n:
-                return sections or None, "EOF"
-            if text[eq] != "=":
-                return sections or None, "unexpected newline encountered while parsing option name"
-            i = eq + 1
-            while True:  # the value, continued by a final backslash until a blank line
-                line, i = _eol(text, i)
-                if not line.strip() or not line.endswith("\\") or i >= n:
-                    break
-            sections.append(section)
-    return sections or None, None
-
-
 def has_install_section(contents: str) -> bool:
     """Ignition's ValidateInstallSection: some *option* of the unit is in [Install] (a bare header is not enough)."""
-    return "Install" in (_unit_options(contents)[0] or [])
+    return "Install" in unitlex.lex(contents)[0]
 
 
 def mode_error(mode: int) -> str | None:
