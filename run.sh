@@ -63,7 +63,10 @@ case "${1:-}" in
     shift
     # pytest exits 5 when it collected no test: that is a failure here, never a pass.
     set +e
-    python -m pytest "$@"
+    # Test files are spread over the machine's cores (at most 4: each worker starts its own embedded AWS and
+    # notebook kernels); a file stays on one worker, so its module fixtures are built once. `-n 0` after
+    # `./run.sh test` runs everything in this process.
+    python -m pytest -n auto --maxprocesses 4 --dist loadfile "$@"
     rc=$?
     set -e
     if [ "$rc" = 5 ]; then echo "run.sh: no tests were collected - failing" >&2; exit 1; fi
