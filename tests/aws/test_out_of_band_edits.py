@@ -65,3 +65,42 @@ def test_nlb_deleted_out_of_band_is_recreated_and_the_alias_moved(make_config, a
                if r["Name"] == "demo.example.com." and r["Type"] == "A")
     assert rec["AliasTarget"]["DNSName"].rstrip(".").lower() == new["DNSName"].lower()
     assert api.plan(cfg, node_configs="minimal").is_empty
+
+
+def _controller(ec2):
+    return ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["demo-controller-0"]},
+                                           {"Name": "instance-state-name", "Values": ["running"]}])[
+        "Reservations"][0]["Instances"][0]
+
+
+def _profile_of(ec2, iid):
+    got = ec2.describe_iam_instance_profile_associations(Filters=[{"Name": "instance-id", "Values": [iid]}])[
+        "IamInstanceProfileAssociations"]
+    return [a["IamInstanceProfile"]["Arn"] for a in got if a["State"] == "associated"]
+
+
+def test_controller_instance_profile_changed_out_of_band_is_set_back_in_place(make_config, aws_url):
+    """An operator gives controller 0 another instance profile (console "Modify IAM role"), or removes it: the
+    controller (an etcd member) is kept, and its profile set back with ReplaceIamInstanceProfileAssociation /
+    AssociateIamInstanceProfile, as Terraform's aws_instance does, with no allow_replace needed."""
+    cfg = make_config()
+    api.apply(cfg, node_configs="minimal", progress=False)
+    ec2, iam = boto(aws_url, "ec2"), boto(aws_url, "iam")
+    inst = _controller(ec2)
+    ours = _profile_of(ec2, inst["InstanceId"])
+    other = iam.create_instance_profile(InstanceProfileName="ops-debug")["InstanceProfile"]["Arn"]
+    assoc = ec2.describe_iam_instance_profile_associations(Filters=[
+        {"Name": "instance-id", "Values": [inst["InstanceId"]]}])["IamInstanceProfileAssociations"][0]
+    ec2.replace_iam_instance_profile_association(AssociationId=assoc["AssociationId"],
+                                                 IamInstanceProfile={"Arn": other})
+    for _ in range(2):  # swapped for another profile, then removed: both set back in place
+        p = api.plan(cfg, node_configs="minimal")
+        assert [(a.action, a.key, a.disruptive, a.reason) for a in p.changes] == [
+            ("update", "controller/0", False, "changed: profile")]
+        api.apply(cfg, node_configs="minimal", progress=False)
+        assert _controller(ec2)["InstanceId"] == inst["InstanceId"]
+        assert _profile_of(ec2, inst["InstanceId"]) == ours
+        assert api.plan(cfg, node_configs="minimal").is_empty
+        assoc = ec2.describe_iam_instance_profile_associations(Filters=[
+            {"Name": "instance-id", "Values": [inst["InstanceId"]]}])["IamInstanceProfileAssociations"][0]
+        ec2.disassociate_iam_instance_profile(AssociationId=assoc["AssociationId"])

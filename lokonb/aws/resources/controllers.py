@@ -32,13 +32,14 @@ def root_volume(ami: dict, size: int, vtype: str, iops: int, kms: str | None) ->
 @register
 class Controller(Ec2Tagged):
     type = "ec2:instance"
-    # groups changed out of band are set back on the primary interface: replacing an etcd member for it would lose
-    # its data and private IP for nothing
-    update_fields = ("metadata", "disk_size", "disk_type", "disk_iops", "instance_type", "security_groups")
+    # groups or the instance profile changed out of band are set back in place (as Terraform's aws_instance does):
+    # replacing an etcd member for them would lose its data and private IP for nothing
+    update_fields = ("metadata", "disk_size", "disk_type", "disk_iops", "instance_type", "security_groups",
+                     "profile")
     disruptive_fields = ("instance_type",)
     aws_default_fields = ("disk_iops",)  # disk_iops 0 = the volume type's own (gp3: 3000 baseline IOPS)
     skip_fields = ("ami",)
-    replace_fields = ("subnet", "profile")
+    replace_fields = ("subnet",)
     destroy_rank = 40
 
     def create(self, ctx, d, props):
@@ -74,6 +75,8 @@ class Controller(Ec2Tagged):
             # sets the groups of the primary (controllers' only) interface, as the console's "change security groups"
             aws.call("ec2", "modify_instance_attribute", InstanceId=a.id, Groups=list(props["security_groups"]),
                      resource=d.key)
+        if "profile" in changed:
+            set_profile(ctx, d.key, a.id, props["profile"])
         vol = {k: props[k] for k in ("disk_size", "disk_type", "disk_iops") if k in changed}
         if vol:
             kw: dict[str, Any] = {"VolumeId": a.attrs["volume_id"]}
@@ -112,6 +115,27 @@ class Controller(Ec2Tagged):
         ctx.wait("ec2", "instance_terminated", 5, 120, InstanceIds=[a.id])
 
 
+def set_profile(ctx: Any, key: str, instance_id: str, arn: str) -> None:
+    """Give a running instance the instance profile ``arn``: ReplaceIamInstanceProfileAssociation when one is
+    associated, AssociateIamInstanceProfile when none is (Terraform's aws_instance update of iam_instance_profile)."""
+    assoc = _profile_associations(ctx.aws, [instance_id]).get(instance_id)
+    if assoc:
+        op, kw = "replace_iam_instance_profile_association", {"AssociationId": assoc["AssociationId"]}
+    else:
+        op, kw = "associate_iam_instance_profile", {"InstanceId": instance_id}
+    ctx.retrying(lambda: ctx.aws.call("ec2", op, IamInstanceProfile={"Arn": arn}, resource=key, **kw),
+                 PROFILE_RETRY)
+
+
+def _profile_associations(aws: Any, instance_ids: list[str]) -> dict[str, dict]:
+    """Instance id -> its current instance profile association. Read from the associations, not
+    DescribeInstances: moto's instance view keeps the old profile after a ReplaceIamInstanceProfileAssociation."""
+    got = aws.paginate("ec2", "describe_iam_instance_profile_associations", "IamInstanceProfileAssociations",
+                       Filters=[{"Name": "instance-id", "Values": instance_ids},
+                                {"Name": "state", "Values": ["associating", "associated"]}])
+    return {x["InstanceId"]: x for x in got}
+
+
 def desired(b: Any) -> list[Desired]:
     c = b.config
     ami = b.ami(c.os_channel, c.os_version, c.controller_type)
@@ -145,6 +169,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
         return
     vols = aws.paginate("ec2", "describe_volumes", "Volumes", Filters=[
         {"Name": "attachment.instance-id", "Values": [i["InstanceId"] for i in instances]}])
+    profiles = _profile_associations(aws, [i["InstanceId"] for i in instances])
     by_inst = {}
     for v in vols:
         for att in v.get("Attachments", []):
@@ -159,7 +184,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
             "subnet": inst.get("SubnetId"),
             # the primary interface's groups (moto leaves the instance-level list empty with NetworkInterfaces)
             "security_groups": sorted(g["GroupId"] for g in (eni.get("Groups") or inst.get("SecurityGroups", []))),
-            "profile": (inst.get("IamInstanceProfile") or {}).get("Arn"),
+            "profile": (profiles.get(inst["InstanceId"], {}).get("IamInstanceProfile") or {}).get("Arn"),
             "metadata": {"HttpEndpoint": mo.get("HttpEndpoint"), "HttpTokens": mo.get("HttpTokens"),
                          "HttpPutResponseHopLimit": mo.get("HttpPutResponseHopLimit")},
             "disk_size": root.get("Size"), "disk_type": root.get("VolumeType"), "disk_iops": (
