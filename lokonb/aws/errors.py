@@ -212,6 +212,29 @@ def _service_action(service: str, operation: str) -> str:
     return f"{prefix}:{operation}"
 
 
+#: request parameters that only page or tune a read: they say nothing about what was read
+_PAGING_PARAMS = frozenset({"MaxResults", "MaxRecords", "MaxItems", "NextToken", "Marker", "PageSize", "DryRun",
+                            "ContinuationToken", "StartRecordType", "ConsistentRead", "IncludeAllInstances"})
+
+
+def request_target(params: dict[str, Any], limit: int = 160) -> str:
+    """What a call without a lokonb resource key was about, from its parameters (``Filters`` as ``name=values``,
+    names, ids, ARNs, prefixes): a denied discovery read then names its resource, not only its action
+    (``ec2:DescribeSecurityGroups`` on ``vpc-id=vpc-0ab…``). Bodies and long values are left out."""
+    parts: list[str] = []
+    for k, v in params.items():
+        if k in _PAGING_PARAMS:
+            continue
+        if k == "Filters" and isinstance(v, list):
+            parts += [f"{f.get('Name')}={','.join(map(str, f.get('Values', [])))}" for f in v if isinstance(f, dict)]
+        elif isinstance(v, (str, int)) and not isinstance(v, bool) and len(str(v)) <= 128:
+            parts.append(f"{k}={v}")
+        elif isinstance(v, list) and v and all(isinstance(x, str) and len(x) <= 128 for x in v):
+            parts.append(f"{k}={','.join(v[:5])}{',…' if len(v) > 5 else ''}")
+    text = " ".join(parts)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 #: what precedes the blob in EC2's UnauthorizedOperation messages
 ENCODED_MARKER = "Encoded authorization failure message:"
 

@@ -16,7 +16,7 @@ import threading
 from collections import Counter
 from typing import Any
 
-from lokonb.aws.errors import encoded_authorization_message, translate
+from lokonb.aws.errors import encoded_authorization_message, request_target, translate
 
 READ_PREFIXES = ("Describe", "List", "Get", "Head")
 # STS calls that change nothing although their names do not say so
@@ -177,18 +177,24 @@ class Aws:
             from botocore.parsers import ResponseParserError
 
             if isinstance(exc, (BotoCoreError, ClientError, ResponseParserError)):
-                err = self.translate(exc, service, resource)
+                err = self.translate(exc, service, resource, params)
                 err.__cause__ = exc
                 raise err from exc
             raise
 
-    def translate(self, exc: BaseException, service: str, resource: str = "") -> Any:
+    def translate(self, exc: BaseException, service: str, resource: str = "",
+                  params: dict[str, Any] | None = None) -> Any:
         """The run's translation of a failed call (aws.md §10); an access denial that carries EC2's encoded
         authorization message is decoded first (sts:DecodeAuthorizationMessage), so the message names the action
-        that was actually denied (often ``iam:PassRole`` for RunInstances), its resource and the principal."""
+        that was actually denied (often ``iam:PassRole`` for RunInstances), its resource and the principal.
+        A denied call made for no resource key (discovery's reads) names what it read, from ``params``."""
         kw: dict[str, Any] = {"service": service, "region": self.region, "profile": self.profile,
                               "resource": resource, "principal": self.principal, "cluster": self.cluster}
         err = translate(exc, **kw)
+        if getattr(err, "kind", "") == "denied" and not resource and params is not None:
+            # a read without parameters (DescribeTargetGroups of the region) is on every resource: IAM's `*`
+            kw["resource"] = f"`{request_target(params) or '*'}`"
+            err = translate(exc, **kw)
         blob = encoded_authorization_message(exc)
         if getattr(err, "kind", "") != "denied" or not blob:
             return err
@@ -212,7 +218,7 @@ class Aws:
             from botocore.exceptions import BotoCoreError, ClientError
 
             if isinstance(exc, (BotoCoreError, ClientError)):
-                raise self.translate(exc, service) from exc
+                raise self.translate(exc, service, params=params) from exc
             raise
         return out
 

@@ -98,3 +98,31 @@ def test_head_bucket_403_names_list_bucket_and_the_bucket(make_config, moto_serv
         api.plan(cfg, node_configs="minimal")
     msg = str(ei.value)
     assert "HeadBucket answered 403: `s3:ListBucket` on `arn:aws:s3:::lokonb-demo-" in msg, msg
+
+
+# discovery's reads carry no resource key: a denial names what was read, from the request (aws.md §10: "Access
+# denied: `ec2:RunInstances` on …"), so the operator can scope the grant
+DISCOVERY_DENIED = [
+    ("ec2", "DescribeVpcs", "UnauthorizedOperation", "`ec2:DescribeVpcs` on `tag:lokonb:cluster=demo`"),
+    ("ec2", "DescribeInstances", "UnauthorizedOperation",
+     "`ec2:DescribeInstances` on `tag:lokonb:cluster=demo tag:lokonb:resource=controller/*"),
+    ("autoscaling", "DescribeAutoScalingGroups", "AccessDenied",
+     "`autoscaling:DescribeAutoScalingGroups` on `tag:lokonb:cluster=demo`"),
+    ("iam", "ListRoles", "AccessDenied", "`iam:ListRoles` on `PathPrefix=/lokonb/demo/`"),
+    ("elasticloadbalancing", "DescribeLoadBalancers", "AccessDenied",
+     "`elasticloadbalancing:DescribeLoadBalancers` on `Names=demo-nlb`"),
+    ("elasticloadbalancing", "DescribeTargetGroups", "AccessDenied",
+     "`elasticloadbalancing:DescribeTargetGroups` on `*`"),
+]
+
+
+@pytest.mark.parametrize("service,op,code,text", DISCOVERY_DENIED, ids=[d[1] for d in DISCOVERY_DENIED])
+def test_denied_discovery_read_names_action_and_resource(make_config, moto_server, service, op, code, text):
+    from lokonb.aws import api
+
+    moto_server.add(service=service, op=op, times=None, status=403, code=code, message="not authorized")
+    with pytest.raises(AwsError) as ei:
+        api.plan(make_config(), node_configs="minimal")
+    msg = str(ei.value)
+    assert msg.startswith(f"Access denied: {text}"), msg
+    assert ei.value.code == code and "Grant that permission" in msg
