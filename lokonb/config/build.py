@@ -235,11 +235,18 @@ def resolve(raw: RawDefinition, col: Collector) -> Resolved:
         oidc = _defaults(_check_block(col, cluster_in["oidc"], OIDC_FIELDS, "oidc", ("cluster", "oidc"),
                                       level="oidc"), OIDC_FIELDS)
         if "issuer_url" not in oidc:
-            oidc["issuer_url"] = f"https://dex.{valid_name}.{c.get('dns_zone')}"
+            oidc["issuer_url"] = f"https://dex.{valid_name}.{canonical_zone(c.get('dns_zone'))}"
     pools = _resolve_pools(col, cluster_in, c)
     # pool blocks the source could not read (a lokocfg's worker_pool label) were reported where they are
     reported = pools is None or any(i.severity == "error" and i.path.startswith("worker_pool") for i in raw.issues)
     return Resolved(cluster=c, pools=pools or [], oidc=oidc, aws=aws, state=state, pools_reported=reported)
+
+
+def canonical_zone(zone: Any) -> Any:
+    """``dns_zone`` as Route 53 names it, without the trailing dot (V20) and in lower case: DNS names are
+    case-insensitive and Route 53 answers in lower case, so "Example.COM." kept as typed matched no public zone
+    (and the derived OIDC issuer kept the dot). Anything but a string is left for the type check."""
+    return zone.rstrip(".").lower() if isinstance(zone, str) else zone
 
 
 def _resolve_region(col: Collector, raw: RawDefinition, c: dict[str, Any], aws: dict[str, Any]) -> None:

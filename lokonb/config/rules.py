@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from lokonb.config.build import INVALID, Collector, RawPath, Resolved, attr_path, key_path
+from lokonb.config.build import INVALID, Collector, RawPath, Resolved, attr_path, canonical_zone, key_path
 
 Env = Mapping[str, str]
 
@@ -633,7 +633,7 @@ def v19_target_groups(r: Resolved, col: Collector, env: Env) -> None:
 def v20_dns(r: Resolved, col: Collector, env: Env) -> None:
     zone, zone_id = r.cluster["dns_zone"], r.cluster["dns_zone_id"]
     if ok(zone) and isinstance(zone, str):
-        zone = zone.rstrip(".")
+        zone = canonical_zone(zone)
         r.cluster["dns_zone"] = zone
         labels = zone.split(".")
         if len(zone) > 253 or len(labels) < 2 or not all(DNS_LABEL_RE.match(lab) for lab in labels):

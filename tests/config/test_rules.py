@@ -255,3 +255,13 @@ def test_kubelet_cannot_set_kubernetes_io_labels(minimal):
 def test_endpoint_credentials_are_not_echoed(minimal, endpoint):
     found = issues_for(minimal, block("aws", endpoint=endpoint))
     assert found and not [str(i) for i in found if "wJalrXUtnFEMI" in str(i)]
+
+
+@pytest.mark.parametrize("zone", ["Example.COM.", "EXAMPLE.com", "example.com."])
+def test_dns_zone_is_canonical_lower_case_without_the_dot(minimal, zone):
+    """DNS names are case-insensitive and Route 53 answers in lower case (V20): the zone is found, the records'
+    names match what discovery reads, and the derived OIDC issuer has neither capitals nor the trailing dot."""
+    minimal["cluster"].update(dns_zone=zone, oidc={})
+    loaded = read_yaml(minimal)
+    assert loaded.config.dns_zone == "example.com"
+    assert loaded.config.oidc.issuer_url == f"https://dex.{loaded.config.cluster_name}.example.com"
