@@ -320,16 +320,26 @@ def ssh_key_problem(key: str) -> tuple[str, str] | None:
         return "error", f"key type {ktype!r} is not supported by OpenSSH on Flatcar"
     try:
         blob = base64.b64decode(b64, validate=True)
-        (n,) = struct.unpack(">I", blob[:4])
-        embedded = blob[4:4 + n].decode("ascii")
-    except (binascii.Error, struct.error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, ValueError):
+        return "error", "the key data is not valid base64 of an SSH key"
+    fields = _wire_strings(blob)
+    try:
+        embedded = fields[0].decode("ascii") if fields else None
+    except UnicodeDecodeError:
+        embedded = None
+    if embedded is None:
         return "error", "the key data is not valid base64 of an SSH key"
     if embedded != ktype:
         return "error", f"the key data is a {embedded!r} key, not {ktype!r}"
+    count, sizes = SSH_KEY_LAYOUT[ktype]
+    if len(fields) != count or any(len(fields[i]) != n for i, n in sizes.items()):
+        # sshd parses the blob as a whole (sshkey_from_blob) and ignores a key that is cut short, padded or
+        # the wrong size, as if it were not there: nobody could log in with it
+        return "error", f"the {ktype} key data is truncated, padded or of the wrong size ({len(blob)} bytes)"
+    if ktype.startswith(("ecdsa-", "sk-ecdsa-")) and fields[1].decode("ascii", "replace") not in ktype:
+        return "error", f"the key data names curve {fields[1].decode('ascii', 'replace')!r}, not that of {ktype!r}"
     if ktype == "ssh-rsa":
-        bits = _rsa_bits(blob)
-        if bits is None:
-            return "error", "the RSA key data is truncated"
+        bits = int.from_bytes(fields[2], "big").bit_length()
         if bits < 1024:
             return "error", f"RSA key of {bits} bits: sshd refuses keys under 1024 bits"
         if bits < 2048:
@@ -337,18 +347,33 @@ def ssh_key_problem(key: str) -> tuple[str, str] | None:
     return None
 
 
-def _rsa_bits(blob: bytes) -> int | None:
-    offset = 0
-    fields = []
-    for _ in range(3):  # type string, e, n
-        if offset + 4 > len(blob):
-            return None
+#: key type -> (number of length-prefixed strings in the public key blob, {string index: exact byte size}), as
+#: OpenSSH's sshkey.c reads them: rsa (type, e, n); ed25519 (type, 32-byte key); ecdsa (type, curve, point:
+#: uncompressed 1 + 2 * field bytes); security keys add the application string
+SSH_KEY_LAYOUT: dict[str, tuple[int, dict[int, int]]] = {
+    "ssh-rsa": (3, {}),
+    "ssh-ed25519": (2, {1: 32}),
+    "sk-ssh-ed25519@openssh.com": (3, {1: 32}),
+    "ecdsa-sha2-nistp256": (3, {2: 65}),
+    "ecdsa-sha2-nistp384": (3, {2: 97}),
+    "ecdsa-sha2-nistp521": (3, {2: 133}),
+    "sk-ecdsa-sha2-nistp256@openssh.com": (4, {2: 65}),
+}
+
+
+def _wire_strings(blob: bytes) -> list[bytes]:
+    """The SSH wire-format strings (uint32 length + bytes) of a key blob; a string running past the end ends
+    the list there, so a cut-short key has fewer strings than its type needs."""
+    out, offset = [], 0
+    while offset + 4 <= len(blob):
         (n,) = struct.unpack(">I", blob[offset:offset + 4])
-        fields.append(blob[offset + 4:offset + 4 + n])
+        if offset + 4 + n > len(blob):
+            return out
+        out.append(blob[offset + 4:offset + 4 + n])
         offset += 4 + n
-    if offset > len(blob):
-        return None
-    return int.from_bytes(fields[2], "big").bit_length()
+    if offset != len(blob):  # 1-3 stray bytes: one more (broken) field
+        out.append(b"")
+    return out
 
 
 def _check_keys(col: Collector, base: str, raw: RawPath, keys: Any) -> None:

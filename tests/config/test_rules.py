@@ -265,3 +265,47 @@ def test_dns_zone_is_canonical_lower_case_without_the_dot(minimal, zone):
     loaded = read_yaml(minimal)
     assert loaded.config.dns_zone == "example.com"
     assert loaded.config.oidc.issuer_url == f"https://dex.{loaded.config.cluster_name}.example.com"
+
+
+def wire_key(ktype: str, *fields: bytes, extra: bytes = b"") -> str:
+    """An OpenSSH public key line from its wire-format strings (uint32 length + bytes each)."""
+    blob = b"".join(struct.pack(">I", len(f)) + f for f in (ktype.encode(), *fields)) + extra
+    return f"{ktype} {base64.b64encode(blob).decode()} test"
+
+
+def ec_point(size: int) -> bytes:
+    return b"\x04" + bytes(range(1, size))
+
+
+# layouts as OpenSSH's sshkey.c reads them (https://github.com/openssh/openssh-portable/blob/master/sshkey.c,
+# ssh-ed25519.c: a 32-byte key, no trailing data); sshd ignores any other key as if it were not there
+GOOD_KEYS = [wire_key("ssh-ed25519", bytes(range(32))),
+             wire_key("sk-ssh-ed25519@openssh.com", bytes(range(32)), b"ssh:"),
+             wire_key("ecdsa-sha2-nistp256", b"nistp256", ec_point(65)),
+             wire_key("ecdsa-sha2-nistp384", b"nistp384", ec_point(97)),
+             wire_key("ecdsa-sha2-nistp521", b"nistp521", ec_point(133)),
+             wire_key("sk-ecdsa-sha2-nistp256@openssh.com", b"nistp256", ec_point(65), b"ssh:")]
+BAD_KEYS = [(wire_key("ssh-ed25519", b"\x01"), "wrong size"),
+            (wire_key("ssh-ed25519"), "truncated"),
+            (wire_key("ssh-ed25519", bytes(range(32)), extra=b"\x00\x00"), "padded"),
+            (wire_key("ssh-ed25519", bytes(range(32)), b"more"), "padded"),
+            (wire_key("ecdsa-sha2-nistp256", b"nistp256", ec_point(33)), "wrong size"),
+            (wire_key("ecdsa-sha2-nistp384", b"nistp256", ec_point(97)), "names curve 'nistp256'"),
+            (wire_key("sk-ssh-ed25519@openssh.com", bytes(range(32))), "truncated"),
+            (rsa_key(2048)[:-40] + " test", "not valid base64")]
+
+
+@pytest.mark.parametrize("key", GOOD_KEYS, ids=lambda k: k.split()[0])
+def test_well_formed_keys_of_every_allowed_type_pass(minimal, key):
+    minimal["cluster"]["ssh_pubkeys"] = [key]
+    assert not read_yaml(minimal).warnings
+
+
+@pytest.mark.parametrize("key,fragment", BAD_KEYS, ids=[f"{k.split()[0]}-{i}" for i, (k, _) in enumerate(BAD_KEYS)])
+def test_malformed_key_blobs_are_errors(minimal, key, fragment):
+    """V12: an ed25519 key cut short or padded passed (only RSA blobs were parsed); sshd would ignore it."""
+    minimal["cluster"]["ssh_pubkeys"] = [key]
+    with pytest.raises(ConfigValidationError) as exc:
+        read_yaml(minimal)
+    (issue,) = exc.value.errors
+    assert issue.path == "ssh_pubkeys[0]" and fragment in issue.message, issue.message
