@@ -160,6 +160,10 @@ def _refuse_live_holder(cluster: str, held: dict[str, Any]) -> None:
             f"(kill -INT {held.get('pid')}; it releases the lock), then retry; nothing changed")
 
 
+class StateBackendMissing(OperationFailed):
+    """The S3 backend's bucket or lock table does not exist (the message names it and the fix)."""
+
+
 class StateBackend:
     """Common interface of the local and S3 backends."""
 
@@ -278,11 +282,34 @@ class S3State(StateBackend):
         self.lock_id_key = f"lokonb/{bucket}/{key}"
         self.location = f"s3://{bucket}/{key}"
 
+    def _call(self, service: str, operation: str, paginate: str = "", **params: Any) -> Any:
+        """A backend call; a state bucket or lock table that does not exist is a :class:`StateBackendMissing`
+        naming it and the fix (AWS says only "The specified bucket does not exist" / "Requested resource not
+        found", and the table not at all)."""
+        from lokonb.aws.errors import AwsError
+
+        try:
+            if paginate:
+                return self.aws.paginate(service, operation, paginate, **params)
+            return self.aws.call(service, operation, **params)
+        except AwsError as exc:
+            if (service, exc.code) == ("s3", "NoSuchBucket"):
+                what = f"the state bucket {self.bucket} (state.bucket)"
+                fix = " (apply then adopts the cluster's resources by their tags), or fix state.bucket"
+            elif (service, exc.code) == ("dynamodb", "ResourceNotFoundException"):
+                what = f"the lock table {self.table} (state.dynamodb_table)"
+                fix = ", fix state.dynamodb_table, or set state.lock: false"
+            else:
+                raise
+            raise StateBackendMissing(
+                f"{what} does not exist in {self.aws.region}: create it with `lokonb state init-backend`{fix}"
+            ) from exc
+
     def read(self) -> dict | None:
         from lokonb.aws.errors import AwsError
 
         try:
-            body = self.aws.call("s3", "get_object", Bucket=self.bucket, Key=self.key)["Body"].read()
+            body = self._call("s3", "get_object", Bucket=self.bucket, Key=self.key)["Body"].read()
         except AwsError as exc:
             if exc.code in ("NoSuchKey", "404"):
                 return None
@@ -295,17 +322,17 @@ class S3State(StateBackend):
         if not getattr(self, "_checked", False):  # never overwrite a Terraform state (checked once per run)
             self.read()
             self._checked = True
-        self.aws.call("s3", "put_object", Bucket=self.bucket, Key=self.key, ServerSideEncryption="AES256",
+        self._call("s3", "put_object", Bucket=self.bucket, Key=self.key, ServerSideEncryption="AES256",
                       Body=json.dumps(record, indent=1, sort_keys=True, default=str).encode(),
                       ContentType="application/json")
 
     def delete(self) -> None:
-        self.aws.call("s3", "delete_object", Bucket=self.bucket, Key=self.key)
+        self._call("s3", "delete_object", Bucket=self.bucket, Key=self.key)
 
     def lock_info(self) -> dict | None:
         if not self.table:
             return None
-        item = self.aws.call("dynamodb", "get_item", TableName=self.table, ConsistentRead=True,
+        item = self._call("dynamodb", "get_item", TableName=self.table, ConsistentRead=True,
                              Key={"LockID": {"S": self.lock_id_key}}).get("Item")
         if not item:
             return None
@@ -318,7 +345,7 @@ class S3State(StateBackend):
         if not self.table:
             return info
         try:
-            self.aws.call("dynamodb", "put_item", TableName=self.table, Item={
+            self._call("dynamodb", "put_item", TableName=self.table, Item={
                 "LockID": {"S": self.lock_id_key}, "Info": {"S": json.dumps(info, sort_keys=True)}},
                 ConditionExpression="attribute_not_exists(LockID)", ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except AwsError as exc:
@@ -334,7 +361,7 @@ class S3State(StateBackend):
         if not self.table:
             return
         try:
-            self.aws.call("dynamodb", "delete_item", TableName=self.table, Key={"LockID": {"S": self.lock_id_key}},
+            self._call("dynamodb", "delete_item", TableName=self.table, Key={"LockID": {"S": self.lock_id_key}},
                           ConditionExpression="Info = :info",
                           ExpressionAttributeValues={":info": {"S": json.dumps(info, sort_keys=True)}})
         except AwsError as exc:
@@ -350,7 +377,7 @@ class S3State(StateBackend):
         from lokonb.aws.errors import AwsError
 
         try:
-            body = self.aws.call("s3", "get_object", Bucket=self.bucket,
+            body = self._call("s3", "get_object", Bucket=self.bucket,
                                  Key=self.secrets_prefix + "manifest.json")["Body"].read()
         except AwsError as exc:
             if exc.code in ("NoSuchKey", "404"):
@@ -371,12 +398,12 @@ class S3State(StateBackend):
             data = f.read_bytes()
             want[rel] = hashlib.sha256(data).hexdigest()
             if have.get(rel) != want[rel]:
-                self.aws.call("s3", "put_object", Bucket=self.bucket, Key=self.secrets_prefix + rel, Body=data,
+                self._call("s3", "put_object", Bucket=self.bucket, Key=self.secrets_prefix + rel, Body=data,
                               ServerSideEncryption="AES256")
         for rel in set(have) - set(want):
-            self.aws.call("s3", "delete_object", Bucket=self.bucket, Key=self.secrets_prefix + rel)
+            self._call("s3", "delete_object", Bucket=self.bucket, Key=self.secrets_prefix + rel)
         if want != have:
-            self.aws.call("s3", "put_object", Bucket=self.bucket, Key=self.secrets_prefix + "manifest.json",
+            self._call("s3", "put_object", Bucket=self.bucket, Key=self.secrets_prefix + "manifest.json",
                           Body=json.dumps(want, sort_keys=True).encode(), ServerSideEncryption="AES256")
         return {rel: {"uri": f"s3://{self.bucket}/{self.secrets_prefix}{rel}", "sha256": sha}
                 for rel, sha in want.items()}
@@ -390,16 +417,16 @@ class S3State(StateBackend):
         for rel in manifest:
             target = base / rel
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            body = self.aws.call("s3", "get_object", Bucket=self.bucket, Key=self.secrets_prefix + rel)["Body"].read()
+            body = self._call("s3", "get_object", Bucket=self.bucket, Key=self.secrets_prefix + rel)["Body"].read()
             target.write_bytes(body)
             target.chmod(0o600)
         return len(manifest)
 
     def delete_assets(self) -> None:
-        keys = [o["Key"] for o in self.aws.paginate("s3", "list_objects_v2", "Contents", Bucket=self.bucket,
-                                                    Prefix=self.secrets_prefix)]
+        keys = [o["Key"] for o in self._call("s3", "list_objects_v2", paginate="Contents", Bucket=self.bucket,
+                                             Prefix=self.secrets_prefix)]
         for i in range(0, len(keys), 1000):
-            self.aws.call("s3", "delete_objects", Bucket=self.bucket,
+            self._call("s3", "delete_objects", Bucket=self.bucket,
                           Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
 
     def break_lock(self, lock_id: str) -> dict:
@@ -411,7 +438,7 @@ class S3State(StateBackend):
             raise OperationFailed(f"lock id {lock_id} does not match the lock held ({held.get('lock_id')}); "
                                   "nothing changed")
         _refuse_live_holder(self.cluster, held)
-        self.aws.call("dynamodb", "delete_item", TableName=self.table, Key={"LockID": {"S": self.lock_id_key}})
+        self._call("dynamodb", "delete_item", TableName=self.table, Key={"LockID": {"S": self.lock_id_key}})
         return held
 
 

@@ -53,13 +53,25 @@ def _discovery_build(a: Aws, config: Any) -> Build:
                  node_configs=NodeConfigs({}, source="none"))
 
 
+def _read_record(backend: st.StateBackend) -> tuple[dict | None, bool]:
+    """(record, whether the backend's bucket exists). Destroy finds the cluster by its tags (aws.md D2), so a
+    state bucket deleted before the cluster stops nothing: its record is simply gone (said in the log)."""
+    try:
+        return backend.read(), True
+    except st.StateBackendMissing as exc:
+        import logging
+
+        logging.getLogger(__name__).warning("%s; destroying by tags without a state record", exc)
+        return None, False
+
+
 def destroy_plan(config: Any, *, aws: Aws | None = None, state_path: str | Path | None = None) -> Plan:
     """Read-only: what destroy would delete."""
     with _session(config, aws, "destroy_plan") as a:
         a.read_only = True
         try:
             b = _discovery_build(a, config)
-            found = discover(a, b, st.open_backend(config, a, state_path).read())
+            found = discover(a, b, _read_record(st.open_backend(config, a, state_path))[0])
         finally:
             a.read_only = False
         return _deletion_plan(config, b, found)
@@ -93,7 +105,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
         backend = st.open_backend(config, a, state_path)
         if not confirm:
             p = destroy_plan(config, aws=a, state_path=state_path)
-            rec = backend.read()
+            rec = _read_record(backend)[0]
             if not p.actions and (rec is None or (a.embedded is not None
                                                   and rec.get("embedded_url") != a.embedded.url)):
                 return DestroyResult(config.cluster_name, _missing(config, p), p, outcomes_df([]), {"total": 0.0}, {})
@@ -103,7 +115,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
         lock = backend.acquire("destroy", _hint(config, config_path)) if config.state.lock else None
         try:
             b = _discovery_build(a, config)
-            record = backend.read()
+            record, bucket = _read_record(backend)
             if st.from_other_embedded(record, a):
                 record = None  # written against another (embedded) AWS: describes nothing that exists here
             found = discover(a, b, record)
@@ -155,9 +167,10 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
                     f"({', '.join(sorted({x['key'] for x in leftovers})[:10])}); "
                     f"{len(failed)} deletions failed (first: {failed[0].error if failed else '-'}).{hint} "
                     "Run destroy again after fixing the cause.", df)
-            backend.delete()
-            if isinstance(backend, st.S3State):
-                backend.delete_assets()
+            if bucket:
+                backend.delete()
+                if isinstance(backend, st.S3State):
+                    backend.delete_assets()
             msg = (f"destroyed cluster {config.cluster_name}: {len(outcomes)} resources deleted in "
                    f"{time.monotonic() - t0:.1f} s; verification found nothing left")
             return DestroyResult(config.cluster_name, msg, p, outcomes_df(outcomes),

@@ -237,3 +237,48 @@ def test_throttled_tag_sweep_during_destroy_is_retried(make_config, moto_server)
                            message="Rate exceeded")
     destroy(cfg, confirm=True, progress=False)
     assert rule.hits == 2
+
+
+S3_STATE = {"backend": "s3", "bucket": "ops-state", "key": "lokonb/demo.json", "region": "eu-central-1",
+            "dynamodb_table": "locks"}
+
+
+def test_destroy_after_the_state_bucket_was_deleted_goes_by_tags(make_config, aws_url, caplog):
+    """aws.md D2: destroy works without a state record. The S3 backend's bucket deleted before the cluster made
+    plan, apply and destroy end in "AWS GetObject failed: NoSuchBucket" naming no bucket; now plan/apply name
+    the bucket and the fix, and destroy deletes the cluster by its tags."""
+    from lokonb.aws import teardown
+
+    cfg = make_config(state=S3_STATE)
+    with open_aws(cfg) as a:
+        state.init_backend(cfg, a)
+    api.apply(cfg, node_configs="minimal", progress=False)
+    s3 = boto(aws_url, "s3")
+    listed = s3.list_object_versions(Bucket="ops-state")
+    for v in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
+        s3.delete_object(Bucket="ops-state", Key=v["Key"], VersionId=v["VersionId"])
+    s3.delete_bucket(Bucket="ops-state")
+    with pytest.raises(state.StateBackendMissing, match=r"the state bucket ops-state \(state.bucket\) does not "
+                                                         r"exist in eu-central-1: create it with `lokonb state "
+                                                         r"init-backend`"):
+        api.plan(cfg, node_configs="minimal")
+    result = teardown.destroy(cfg, confirm=True, progress=False)
+    assert "verification found nothing left" in result.message
+    assert "destroying by tags without a state record" in caplog.text
+    assert boto(aws_url, "dynamodb").scan(TableName="locks")["Items"] == []  # the lock was released
+    assert "does not exist" in teardown.destroy(cfg, confirm=True, progress=False).message
+
+
+def test_missing_lock_table_is_named_with_the_fix(make_config, aws_url):
+    cfg = make_config(state=S3_STATE)
+    with open_aws(cfg) as a:
+        state.init_backend(cfg, a)
+    boto(aws_url, "dynamodb").delete_table(TableName="locks")
+    for run in (lambda: api.apply(cfg, node_configs="minimal", progress=False), lambda: api.break_lock(cfg, "x")):
+        with pytest.raises(state.StateBackendMissing) as ei:
+            run()
+        assert str(ei.value) == ("the lock table locks (state.dynamodb_table) does not exist in eu-central-1: create "
+                                 "it with `lokonb state init-backend`, fix state.dynamodb_table, or set "
+                                 "state.lock: false")
+    assert boto(aws_url, "ec2").describe_vpcs(Filters=[{"Name": "tag:lokonb:cluster", "Values": ["demo"]}])[
+        "Vpcs"] == []  # refused before any change
