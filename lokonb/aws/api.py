@@ -110,14 +110,31 @@ def _plan(aws: Aws, config: Any, build: Build, record: dict | None, upgrade_os: 
         from lokonb.aws.errors import PreflightError
 
         raise PreflightError(clashes)
-    unknown = [k for k in replace if k not in {d.key for d in desired_graph(build)}]
-    if unknown:
-        raise PlanError(f"replace: no such resource {', '.join(unknown)} (keys look like controller/0)")
+    _check_replace(replace, [d.key for d in desired_graph(build)], config)
     p = diff(desired_graph(build), found, state=record, config=config, build=build, upgrade_os=upgrade_os,
              replace=replace)
     p.notes = list(build.notes)
     p.api_calls = {k: v - before.get(k, 0) for k, v in aws.calls.items() if v - before.get(k, 0)}
     return p
+
+
+def _check_replace(replace: tuple[str, ...] | list[str], keys: list[str], config: Any) -> None:
+    """Every ``replace`` name is a resource key of this cluster; each unknown one is named (quoted: a blank or a
+    stray space showed as nothing) with the closest keys, like Terraform's ``-replace`` of a missing address."""
+    import difflib
+
+    problems = []
+    for name in dict.fromkeys(replace):
+        if name in keys:
+            continue
+        want = name.strip().lower()
+        kind = [k for k in keys if k.split("/", 1)[0] == want.split("/", 1)[0]]
+        close = difflib.get_close_matches(want, kind or keys, n=3, cutoff=0.6)
+        hint = (f"did you mean {', '.join(repr(k) for k in close)}?" if close else
+                f"keys of that kind: {', '.join(kind[:8])}" if kind else "keys look like 'controller/0', 'asg/web'")
+        problems.append(f"replace: no resource {name!r} in cluster {getattr(config, 'cluster_name', '?')}; {hint}")
+    if problems:
+        raise PlanError("\n".join(problems), problems)
 
 
 def _node_configs(config: Any, node_configs: Any, backend: Any, assets: Any = None) -> tuple[NodeConfigs, Any]:

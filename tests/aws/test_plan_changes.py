@@ -302,3 +302,14 @@ def test_node_config_changes_new_objects_controllers_keep_boot_config(applied, m
     assert first[0] not in third and len(third) == 2  # the oldest, no longer referenced, is gone
     assert len(objects("controller-0")) == 1  # controllers keep the config they booted with
     assert api.plan(cfg3, node_configs="minimal").is_empty
+
+
+def test_replace_of_a_missing_address_names_each_with_the_closest_keys(make_config):
+    """Terraform's -replace of an address not in the configuration is an error naming it; "controller/7" (one
+    controller), " controller/0" (a stray space) and "" showed as "no such resource  controller/0" or nothing."""
+    with pytest.raises(PlanError) as ei:
+        api.plan(make_config(), node_configs="minimal", replace=["controller/7", " controller/0", "", "asg/web"])
+    assert ei.value.problems == [
+        "replace: no resource 'controller/7' in cluster demo; did you mean 'controller/0'?",
+        "replace: no resource ' controller/0' in cluster demo; did you mean 'controller/0'?",
+        "replace: no resource '' in cluster demo; keys look like 'controller/0', 'asg/web'"]
