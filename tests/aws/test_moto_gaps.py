@@ -201,3 +201,21 @@ def test_launch_from_a_second_template_version_crashes_unpatched_moto(net, aws_u
                                   VPCZoneIdentifier=sub, LaunchTemplate={"LaunchTemplateId": lt, "Version": "2"})
     with pytest.raises(Exception, match="Unable to parse response"):  # AssertionError in moto -> HTML 500
         asg.update_auto_scaling_group(AutoScalingGroupName="v2", MinSize=1, DesiredCapacity=1)
+
+
+def test_replaced_instance_profile_is_not_shown_by_describe_instances(net, aws_url):
+    """ReplaceIamInstanceProfileAssociation changes the association, but DescribeInstances keeps the old profile
+    (AWS shows the new one): controller discovery reads the associations."""
+    ec2, _, sub, _ = net
+    iam = boto(aws_url, "iam")
+    arns = [iam.create_instance_profile(InstanceProfileName=n)["InstanceProfile"]["Arn"] for n in ("p1", "p2")]
+    iid = ec2.run_instances(ImageId=AMI, InstanceType="t3.small", MinCount=1, MaxCount=1, SubnetId=sub,
+                            IamInstanceProfile={"Arn": arns[0]})["Instances"][0]["InstanceId"]
+    flt = [{"Name": "instance-id", "Values": [iid]}]
+    assoc = ec2.describe_iam_instance_profile_associations(Filters=flt)["IamInstanceProfileAssociations"][0]
+    ec2.replace_iam_instance_profile_association(AssociationId=assoc["AssociationId"],
+                                                 IamInstanceProfile={"Arn": arns[1]})
+    got = ec2.describe_iam_instance_profile_associations(Filters=flt)["IamInstanceProfileAssociations"]
+    assert [a["IamInstanceProfile"]["Arn"] for a in got] == [arns[1]]
+    inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    assert inst["IamInstanceProfile"]["Arn"] == arns[0]  # AWS: arns[1]
