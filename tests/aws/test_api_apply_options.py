@@ -47,3 +47,25 @@ def test_wrong_option_kinds_are_refused_before_aws(model, function, kwargs, mess
                                          (("controller/0",), ("controller/0",))])
 def test_names_one_string_is_one_name(value, names):
     assert _names("apply", "roll_pools", value) == names
+
+
+def test_binary_inline_user_data_reaches_the_controller_unchanged(make_config, aws_url):
+    """A caller's inline node config that is not UTF-8 (gzip-compressed Ignition) failed the controller's create
+    with "'utf-8' codec can't decode byte 0x8b"; RunInstances takes the bytes (botocore base64-encodes them)."""
+    import base64
+    import gzip
+
+    from aws.conftest import boto
+    from lokonb.aws import api
+    from lokonb.aws.nodeconfigs import NodeConfigs
+
+    cfg = make_config(worker_pools=[{"name": "web", "count": 1}])
+    body = gzip.compress(b'{"ignition":{"version":"3.3.0"}}', mtime=0)
+    roles = ("controller-0", "worker-web")
+    nc = NodeConfigs({r: body for r in roles}, source="caller", policy="inline", secret={r: False for r in roles})
+    api.apply(cfg, node_configs=nc, progress=False)
+    ec2 = boto(aws_url, "ec2")
+    iid = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": ["demo-controller-0"]}])[
+        "Reservations"][0]["Instances"][0]["InstanceId"]
+    got = ec2.describe_instance_attribute(InstanceId=iid, Attribute="userData")["UserData"]["Value"]
+    assert base64.b64decode(got) == body

@@ -48,7 +48,7 @@ class Controller(Ec2Tagged):
                           props["disk_iops"], x["kms"])
         kw = dict(
             ImageId=props["ami"], InstanceType=props["instance_type"], MinCount=1, MaxCount=1,
-            UserData=x["user_data"].decode(),
+            UserData=x["user_data"],  # bytes: botocore base64-encodes them (gzip user data is not UTF-8)
             NetworkInterfaces=[{"DeviceIndex": 0, "SubnetId": props["subnet"], "Groups": props["security_groups"],
                                 "AssociatePublicIpAddress": True, "DeleteOnTermination": True}],
             IamInstanceProfile={"Arn": ctx.attr(x["profile_key"], "profile_arn")},
