@@ -321,3 +321,51 @@ def test_record_discovery_resumes_inside_a_name_with_several_record_sets():
     assert [k["StartRecordName"] for k in sent] == ["demo.example.com.", "app.demo.example.com.",
                                                     "demo-etcd0.example.com."]
     assert found.one("record/etcd-0") is not None  # found after the paged weighted sets; "dev" stopped the walk
+
+
+def test_target_group_discovery_pages_and_keeps_only_the_clusters_groups():
+    """DescribeTargetGroups of the region is paged (NextMarker; moto returns one page whatever the count, so the
+    pages are fed with Stubber): the cluster's api group on page 2 is found; another cluster's group with the
+    lk- prefix and an unprefixed group are neither adopted nor reported as name clashes."""
+    from botocore.stub import Stubber
+
+    from lokonb.aws import names
+    from lokonb.aws.found import Found
+    from lokonb.aws.resources import loadbalancer
+    from lokonb.aws.session import Aws
+
+    def tg(name, n):
+        return {"TargetGroupName": name, "TargetGroupArn": f"arn:aws:elasticloadbalancing:eu-central-1:"
+                f"123456789012:targetgroup/{name}/{n:016x}", "Protocol": "TCP", "Port": 6443, "VpcId": "vpc-1",
+                "TargetType": "instance", "HealthCheckProtocol": "TCP", "HealthCheckPort": "traffic-port",
+                "HealthyThresholdCount": 3, "UnhealthyThresholdCount": 3, "HealthCheckIntervalSeconds": 10}
+
+    def owned(cluster, key):
+        return [{"Key": names.TAG_CLUSTER, "Value": cluster}, {"Key": names.k8s_tag(cluster), "Value": "owned"},
+                {"Key": names.TAG_RESOURCE, "Value": key}]
+
+    ours, other, plain = tg(names.tg_name("demo", None, "api"), 1), tg(names.tg_name("prod", None, "api"), 2), \
+        tg("web-ingress", 3)
+    a = Aws(region="eu-central-1", endpoint="http://127.0.0.1:9", max_attempts=1)
+    stub = Stubber(a.client("elbv2"))
+    stub.add_client_error("describe_load_balancers", "LoadBalancerNotFound", http_status_code=400,
+                          expected_params={"Names": ["demo-nlb"]})
+    stub.add_response("describe_target_groups", {"TargetGroups": [other, plain], "NextMarker": "m1"}, {})
+    stub.add_response("describe_target_groups", {"TargetGroups": [ours]}, {"Marker": "m1"})
+    stub.add_response("describe_tags", {"TagDescriptions": [
+        {"ResourceArn": other["TargetGroupArn"], "Tags": owned("prod", "tg/api")},
+        {"ResourceArn": ours["TargetGroupArn"], "Tags": owned("demo", "tg/api")}]},
+        {"ResourceArns": [other["TargetGroupArn"], ours["TargetGroupArn"]]})
+    stub.add_response("describe_target_health", {"TargetHealthDescriptions": []},
+                      {"TargetGroupArn": ours["TargetGroupArn"]})
+
+    class B:
+        cluster = "demo"
+        config = type("C", (), {"worker_pools": []})
+
+    found = Found()
+    with stub:
+        loadbalancer.discover(a, B(), found)
+    stub.assert_no_pending_responses()
+    assert [(x.key, x.id) for x in found.all()] == [("tg/api", ours["TargetGroupArn"])]
+    assert found.foreign == []
