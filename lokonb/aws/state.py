@@ -69,6 +69,14 @@ def holder_running(held: dict[str, Any]) -> bool:
     return started is None or started <= created.timestamp() + 2  # created_at has whole seconds
 
 
+def is_stale(held: dict[str, Any]) -> bool | None:
+    """Whether a held lock's run is gone: known only for a holder on this host (its pid can be checked), for the
+    local and the S3 backend alike (the DynamoDB item names the same user@host and pid); None elsewhere."""
+    if str(held.get("who", "")).endswith("@" + socket.gethostname()) and isinstance(held.get("pid"), int):
+        return not holder_running(held)
+    return None
+
+
 def _lock_info(operation: str) -> dict[str, Any]:
     try:
         user = getpass.getuser()
@@ -245,10 +253,7 @@ class LocalState(StateBackend):
             fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
             held = self.lock_info() or {}
-            stale = None
-            if held.get("who", "").endswith("@" + socket.gethostname()) and isinstance(held.get("pid"), int):
-                stale = not holder_running(held)
-            raise LockHeldError(held_message(self.cluster, held, stale, config_hint), held) from None
+            raise LockHeldError(held_message(self.cluster, held, is_stale(held), config_hint), held) from None
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(info, fh)
         return info
@@ -352,7 +357,7 @@ class S3State(StateBackend):
             if exc.code != "ConditionalCheckFailedException":
                 raise
             held = self.lock_info() or {}
-            raise LockHeldError(held_message(self.cluster, held, None, config_hint), held) from None
+            raise LockHeldError(held_message(self.cluster, held, is_stale(held), config_hint), held) from None
         return info
 
     def release(self, info: dict) -> None:

@@ -282,3 +282,31 @@ def test_missing_lock_table_is_named_with_the_fix(make_config, aws_url):
                                  "state.lock: false")
     assert boto(aws_url, "ec2").describe_vpcs(Filters=[{"Name": "tag:lokonb:cluster", "Values": ["demo"]}])[
         "Vpcs"] == []  # refused before any change
+
+
+def test_s3_lock_of_a_gone_run_on_this_host_is_reported_stale(make_config, aws_url):
+    """aws.md §6.2: a held lock names the stale holder when lokonb can tell. The DynamoDB item carries the same
+    user@host and pid as the local lock file, but only the local backend said "the lock is stale"."""
+    import json
+
+    cfg = make_config(state=S3_STATE)
+    with open_aws(cfg) as a:
+        state.init_backend(cfg, a)
+        info = state.open_backend(cfg, a).acquire("apply", "cfg.yaml")
+    gone = _holder_gone_info(info)
+    boto(aws_url, "dynamodb").put_item(TableName="locks", Item={
+        "LockID": {"S": "lokonb/ops-state/lokonb/demo.json"}, "Info": {"S": json.dumps(gone, sort_keys=True)}})
+    with pytest.raises(LockHeldError, match=rf"\(pid {gone['pid']} is not running on this host: the lock is "
+                                            r"stale\) If that run is gone, run: `lokonb state unlock"):
+        api.apply(cfg, node_configs="minimal", progress=False)
+    assert api.break_lock(cfg, info["lock_id"])["pid"] == gone["pid"]
+
+
+def _holder_gone_info(info):
+    """The lock info with the pid of a process that has exited."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return {**info, "pid": child.pid}
