@@ -47,10 +47,27 @@ def _discovery_build(a: Aws, config: Any) -> Build:
         want = (config.dns_zone_id or "").replace("/hostedzone/", "")
         ids = [z["Id"].split("/")[-1] for z in zones if z["Name"] == zone_name
                and not z.get("Config", {}).get("PrivateZone")]
-        zone_id = want if want in ids else (ids[0] if len(ids) == 1 else "")
+        zone_id = want if want in ids else (ids[0] if len(ids) == 1 else
+                                            _zone_holding(a, ids, f"{config.cluster_name}.{zone_name}"))
     return Build(config=config, account=a.account_id, partition=a.partition, region=a.region, azs=[],
                  zone_id=zone_id, zone_name=zone_name, amis={}, arch={},
                  node_configs=NodeConfigs({}, source="none"))
+
+
+def _zone_holding(a: Aws, ids: list[str], api_name: str) -> str:
+    """Of several public zones with the cluster's zone name (and no dns_zone_id), the one holding its API record:
+    destroy took none and left the cluster's records behind while verification, looking in no zone, found
+    "nothing left". Several holding one -> the operator must choose; none -> no record to delete."""
+    from lokonb.errors import OperationFailed
+
+    holders = [zid for zid in ids if any(
+        r["Name"] == api_name for r in a.call("route53", "list_resource_record_sets", HostedZoneId=zid,
+                                              StartRecordName=api_name, MaxItems="1")["ResourceRecordSets"])]
+    if len(holders) > 1:
+        raise OperationFailed(f"several public zones named {api_name.split('.', 1)[1]} hold a record {api_name} "
+                              f"({', '.join(holders)}); set dns_zone_id to the cluster's zone and run destroy "
+                              "again (nothing was deleted)")
+    return holders[0] if holders else ""
 
 
 def _read_record(backend: st.StateBackend) -> tuple[dict | None, bool]:

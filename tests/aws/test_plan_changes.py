@@ -313,3 +313,30 @@ def test_replace_of_a_missing_address_names_each_with_the_closest_keys(make_conf
         "replace: no resource 'controller/7' in cluster demo; did you mean 'controller/0'?",
         "replace: no resource ' controller/0' in cluster demo; did you mean 'controller/0'?",
         "replace: no resource '' in cluster demo; keys look like 'controller/0', 'asg/web'"]
+
+
+def test_destroy_finds_the_records_when_a_second_public_zone_has_the_name(applied, make_config, aws_url):
+    """aws.md §9: verification covers the cluster's record names. A second public zone example.com. created after
+    apply (no dns_zone_id) made destroy look in no zone: the three records stayed and it reported nothing left."""
+    from lokonb.aws import teardown
+
+    r53 = boto(aws_url, "route53")
+    first = r53.list_hosted_zones_by_name(DNSName="example.com.")["HostedZones"][0]["Id"]
+    r53.create_hosted_zone(Name="example.com", CallerReference="second-zone")
+    teardown.destroy(make_config(), confirm=True, progress=False)
+    left = {r["Name"] for r in r53.list_resource_record_sets(HostedZoneId=first)["ResourceRecordSets"]}
+    assert left == {"example.com."}  # SOA and NS only
+
+
+def test_destroy_refuses_to_guess_between_two_zones_holding_the_api_name(applied, make_config, aws_url):
+    from lokonb.aws import teardown
+
+    r53 = boto(aws_url, "route53")
+    second = r53.create_hosted_zone(Name="example.com", CallerReference="second-zone")["HostedZone"]["Id"]
+    record = {"Name": "demo.example.com.", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.10"}]}
+    r53.change_resource_record_sets(HostedZoneId=second, ChangeBatch={"Changes": [
+        {"Action": "CREATE", "ResourceRecordSet": record}]})
+    with pytest.raises(OperationFailed, match=r"several public zones named example.com. hold a record "
+                                              r"demo.example.com. \(.*\); set dns_zone_id .* \(nothing was deleted\)"):
+        teardown.destroy(make_config(), confirm=True, progress=False)
+    assert boto(aws_url, "elbv2").describe_load_balancers(Names=["demo-nlb"])["LoadBalancers"]
