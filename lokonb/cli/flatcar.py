@@ -94,8 +94,9 @@ def _translate(args: argparse.Namespace) -> int:
         data = sys.stdin.buffer.read()
     else:
         try:
-            with open(args.input, "rb") as fh:
-                data = fh.read()
+            from lokonb.inputfile import read_bytes
+
+            data = read_bytes(args.input)
         except OSError as exc:
             # an input that cannot be read is an error like any other (exit 1, as ct), not a usage error (2)
             print(f"error: cannot read {args.input}: {exc.strerror}", file=sys.stderr)
@@ -136,7 +137,7 @@ def _translate(args: argparse.Namespace) -> int:
             print(t.note, file=sys.stderr)
         return 1
     out = to_json(t.config, style=style, pretty=args.pretty)
-    if args.output:
+    if args.output and args.output != "-":  # -o - is stdout, as the input - is stdin (it wrote a file named -)
         try:
             with open(args.output, "wb") as fh:
                 fh.write(out)

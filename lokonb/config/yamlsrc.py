@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from lokonb.errors import ConfigError
+from lokonb.inputfile import read_bytes
 from lokonb.yamlguard import DepthLimited, check_node_graph
 from lokonb.yamlmerge import merged_pairs
 
@@ -67,7 +68,7 @@ def _index_lines(node: yaml.Node, path: RawPath, lines: dict[RawPath, int]) -> N
 def read_text(path: Path) -> str:
     """Read a UTF-8 text file (a BOM is dropped, CRLF accepted) with errors that name the file."""
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
     except FileNotFoundError:
         raise ConfigError(f"file not found: {path}") from None
     except IsADirectoryError:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lokonb.errors import ConfigError
+from lokonb.inputfile import read_text
 from lokonb.kube.errors import DumpError, KubeApiError
 from lokonb.yamlguard import check_node_graph
 
@@ -129,7 +130,7 @@ def _documents(path: Path) -> Iterator[tuple[int, Any]]:
     import yaml
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path)
     except UnicodeDecodeError as exc:
         raise DumpError(f"cannot read: not UTF-8 text (byte {exc.start})", file=str(path)) from None
     except OSError as exc:

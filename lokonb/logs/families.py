@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lokonb.inputfile import read_text
 from lokonb.logs.errors import FamilyFileError
 
 log = logging.getLogger("lokonb.logs")
@@ -364,10 +365,12 @@ def _read_yaml(path: Path | str | None, text: str | None) -> tuple[Any, str | No
     name = None if path is None else str(path)
     try:
         if text is None:
-            text = Path(path).read_text(encoding="utf-8")  # type: ignore[arg-type]
+            text = read_text(path)  # type: ignore[arg-type]
         return yaml.safe_load(text), name
     except OSError as exc:
         raise FamilyFileError(f"cannot read family file: {exc.strerror}", file=name) from None
+    except UnicodeDecodeError as exc:  # was an internal error
+        raise FamilyFileError(f"cannot read family file: not UTF-8 text (byte {exc.start})", file=name) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise FamilyFileError(

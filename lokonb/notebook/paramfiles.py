@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from lokonb.errors import ConfigError
+from lokonb.inputfile import read_text
 from lokonb.notebook.params import NotebookSchema, Param, Text, is_null
 from lokonb.yamlguard import GuardedSafeLoader, check_node_graph
 from lokonb.yamlmerge import merged_pairs
@@ -97,15 +98,15 @@ def read_set_text(location: str | Path) -> tuple[str, str]:
     """Read a set file's text from a local path or ``s3://``; returns ``(text, label)``."""
     loc = str(location)
     if loc.startswith("s3://"):
-        from lokonb.notebook.s3 import read_text
+        from lokonb.notebook.s3 import read_text as read_s3
 
-        return read_text(loc), loc
+        return read_s3(loc), loc
     if "://" in loc:  # https://... was looked up as a local folder named "https:": "parameter file not found"
         raise ConfigError(f"unsupported URL scheme {loc.split('://', 1)[0]!r} (allowed: a local file or "
                           "s3://BUCKET/KEY; download other URLs first)", file=loc)
     path = Path(loc).expanduser()
     try:
-        return path.read_text(encoding="utf-8"), _label(path)
+        return read_text(path), _label(path)
     except FileNotFoundError:
         raise ConfigError("parameter file not found", file=loc) from None
     except OSError as exc:
