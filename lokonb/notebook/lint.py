@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from lokonb.inputfile import read_text
+
 _ALLOWED_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_SKIP"}
 _MARKER = re.compile(r"#\s*((?:NBVAL|PYTEST_VALIDATE)_[A-Z_]+)")
 #: nbval 0.11 reads every comment marker from cell tags too (NBVAL_CHECK_OUTPUT as ``nbval-check-output``), plus
@@ -113,6 +115,14 @@ def _call_rule(where: str, node: ast.Call) -> list[str]:
 
 def read_notebook(path: Path) -> tuple[Any, str | None]:
     """``(notebook, None)`` or ``(None, why)`` for a file that is not nbformat JSON (any text can be passed)."""
+    try:
+        text = read_text(path)  # once: a pipe (`<(git show …)`) cannot be read again, /dev/zero never ends
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    return _parse_notebook(text)
+
+
+def _parse_notebook(text: str) -> tuple[Any, str | None]:
     import warnings
 
     import nbformat
@@ -120,34 +130,31 @@ def read_notebook(path: Path) -> tuple[Any, str | None]:
     try:
         with warnings.catch_warnings():  # nbformat warns (missing ids, schema) on stderr; the lint reports it
             warnings.simplefilter("ignore")
-            nb = nbformat.read(path, as_version=4)
+            nb = nbformat.reads(text, as_version=4)
             nbformat.validate(nb)
         return nb, None
     except nbformat.ValidationError as exc:
         # nbformat.read only warns about a schema error (tags: null, source: null); the rules below would crash
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in getattr(exc, "absolute_path", ()))
         return None, f"does not follow the nbformat 4 schema at {where or 'the top'}: {_schema_why(exc)}"
-    except UnicodeDecodeError:
-        return None, "not UTF-8 text"
     except nbformat.reader.NotJSONError:  # its text quotes the file's start, which may be anything (a key file)
         return None, "not JSON (a notebook is an .ipynb JSON document)"
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # NotJSONError is a ValueError; a JSON object without cells fails the version conversion. A JSON list, or
         # cells that are not a list of objects, failed inside nbformat ("'list' object has no attribute 'get'")
-        shape = _json_shape(path)
-        text = shape or " ".join(str(exc).split())
-        return None, (text[:160] + "...") if len(text) > 160 else text
+        why = _json_shape(text) or " ".join(str(exc).split())
+        return None, (why[:160] + "...") if len(why) > 160 else why
 
 
-def _json_shape(path: Path) -> str | None:
+def _json_shape(text: str) -> str | None:
     """What is wrong with the JSON structure of a file nbformat could not convert, or None."""
     import json
 
     from lokonb.config.coerce import _type_name
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(text)
+    except ValueError:
         return None
     if not isinstance(data, dict):
         return f"a JSON document holding {_type_name(data)} (expected an object with cells, metadata and nbformat)"
@@ -160,15 +167,15 @@ def _json_shape(path: Path) -> str | None:
     return None
 
 
-def _repeated_ids(path: Path) -> list[tuple[int, str, int]]:
+def _repeated_ids(text: str) -> list[tuple[int, str, int]]:
     """``(cell, id, first cell with it)`` for every repeated cell id in the file as written: nbformat renumbers them
     silently when it reads, so the rules below never see them, but JupyterLab and papermill do (merged or
     hand-copied cells)."""
     import json
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(text)
+    except ValueError:
         return []
     cells = data.get("cells") if isinstance(data, dict) else None
     seen: dict[str, int] = {}
@@ -215,10 +222,14 @@ def write_notebook(nb: Any, path: Path) -> None:
 
 def lint_notebook(path: Path, *, fix: bool = False, name: str | None = None) -> list[str]:
     """Problems of one notebook (``file: cell N: rule ...``); with ``fix`` strip what R2.6 forbids first."""
-    nb, problem = read_notebook(path)
+    try:
+        text = read_text(path)
+    except UnicodeDecodeError:
+        return [f"{path}: not a readable notebook: not UTF-8 text"]
+    nb, problem = _parse_notebook(text)
     if nb is None:
         return [f"{path}: not a readable notebook: {problem}"]
-    repeated = _repeated_ids(path)
+    repeated = _repeated_ids(text)
     if fix and (strip(nb) or repeated):  # nbformat gave the repeated ids new values when it read the file
         write_notebook(nb, path)
     problems: list[str] = []
