@@ -126,6 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except BrokenPipeError:
         return 0
+    except RuntimeError as exc:
+        loop = _symlink_loop(exc)
+        if loop is None:
+            return _unexpected(args, exc)
+        print(f"error: {loop}: Too many levels of symbolic links", file=sys.stderr)  # as open() says it, exit 1
+        return 1
     except OSError as exc:
         if exc.filename is None:  # not about a file: an internal error like any other
             return _unexpected(args, exc)
@@ -139,6 +145,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if isinstance(sys.stdout, _Stdout):
             sys.stdout = real_stdout
+
+
+def _symlink_loop(exc: RuntimeError) -> str | None:
+    """The path of Python 3.11's ``Path.resolve()`` error for a symlink loop (``a -> b -> a``), which is a
+    RuntimeError there (an OSError with ELOOP from 3.13 on), or None for any other RuntimeError."""
+    import ast
+
+    text = str(exc)
+    if not text.startswith(_LOOP):
+        return None
+    try:
+        return str(ast.literal_eval(text[len(_LOOP):]))
+    except (ValueError, SyntaxError):
+        return text[len(_LOOP):]
+
+
+_LOOP = "Symlink loop from "
 
 
 def _unexpected(args: argparse.Namespace, exc: BaseException) -> int:

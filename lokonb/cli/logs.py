@@ -345,7 +345,7 @@ def _sample(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from lokonb.cli.outputs import distinct_outputs, output_dir, output_file
+    from lokonb.cli.outputs import distinct_outputs, output_dir, output_file, removed_if_unfinished
     from lokonb.errors import ConfigError
     from lokonb.logs.sample import generate
     from lokonb.logs.sources import parse_size
@@ -368,24 +368,25 @@ def _sample(args: argparse.Namespace) -> int:
     truths = []
     if args.controllers > 1:
         out = Path(args.output)
-        for i in range(args.controllers):
-            with open(out / f"kube-apiserver-{i}.log", "wb") as fh:
-                truths.append(
-                    generate(
-                        fh,
-                        size=size,
-                        lines=lines,
-                        seed=args.seed + i,
-                        fmt=args.format,
-                        local_addr=f"10.0.{5 + 16 * i}.21",
-                    ).to_dict()
-                )
+        with removed_if_unfinished() as open_output:
+            for i in range(args.controllers):
+                with open_output(out / f"kube-apiserver-{i}.log") as fh:
+                    truths.append(
+                        generate(
+                            fh,
+                            size=size,
+                            lines=lines,
+                            seed=args.seed + i,
+                            fmt=args.format,
+                            local_addr=f"10.0.{5 + 16 * i}.21",
+                        ).to_dict()
+                    )
     elif args.output == "-":
         truths.append(
             generate(sys.stdout.buffer, size=size, lines=lines, seed=args.seed, fmt=args.format).to_dict()
         )
     else:
-        with open(args.output, "wb") as fh:
+        with removed_if_unfinished() as open_output, open_output(args.output) as fh:
             truths.append(generate(fh, size=size, lines=lines, seed=args.seed, fmt=args.format).to_dict())
     if args.truth:
         try:

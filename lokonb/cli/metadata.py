@@ -321,8 +321,10 @@ def _apply(args: argparse.Namespace) -> int:
 
 
 def _sample(args: argparse.Namespace) -> int:
+    from lokonb.cli.outputs import not_stdout
     from lokonb.kube.sample import write_sample_dump
 
+    not_stdout("PATH", args.path, "the dump to a file (`lokonb metadata audit --sample` reads it directly)")
     path = write_sample_dump(args.path)
     print(f"wrote {path}")
     return 0

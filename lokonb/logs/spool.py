@@ -142,17 +142,22 @@ class RecordsWriter:
     """Every record of the analysis, appended source by source to one Parquet file (``records_path``).
 
     Written to ``<path>.partial`` and renamed when the analysis ends, so a failed run leaves no half file that
-    looks complete."""
+    looks complete. A device (``/dev/null``) is written in place: renaming a file over it replaced ``/dev/null``
+    itself with a regular file when run as root; a pipe cannot take a Parquet file (written with seeks)."""
 
     def __init__(self, path: Any) -> None:
         import pyarrow.parquet as pq
 
         self.path = Path(os.fspath(path))
-        self.partial = self.path.with_name(self.path.name + ".partial")
+        self.in_place = self.path.exists() and not self.path.is_file()
+        self.partial = self.path if self.in_place else self.path.with_name(self.path.name + ".partial")
         self.schema = _schema(spool=False)
         self.rows = 0
         if not self.path.parent.is_dir():
             raise LogParameterError(f"records_path: cannot write {self.path}: no such directory {self.path.parent}")
+        if self.path.is_fifo():
+            raise LogParameterError(f"records_path: cannot write {self.path}: a pipe (a Parquet file is written with "
+                                    "seeks; give a file name)")
         try:
             self._w: Any = pq.ParquetWriter(str(self.partial), self.schema)
         except OSError as exc:
@@ -170,6 +175,8 @@ class RecordsWriter:
             return
         self._w.close()
         self._w = None
+        if self.in_place:
+            return
         if ok:
             os.replace(self.partial, self.path)
         else:
