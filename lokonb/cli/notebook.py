@@ -76,11 +76,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--cron", required=True, help='"MIN HOUR DOM MON DOW"')
     s.add_argument("--format", choices=("crontab", "kubernetes", "both"), default="both")
     s.add_argument("--image", default=None, help="container image with lokonb (required for kubernetes)")
-    s.add_argument("--namespace", default="lokonb")
+    s.add_argument("--namespace", default=None, help="namespace of the manifests (default lokonb)")
     s.add_argument("--output", default=None, help="s3://BUCKET/PREFIX (required for kubernetes)")
     s.add_argument("--time-zone", default="Etc/UTC")
     s.add_argument(
-        "--credentials", default="instance-role", help="instance-role | irsa:ROLE_ARN | secret:NAME"
+        "--credentials", default=None, help="instance-role (default) | irsa:ROLE_ARN | secret:NAME"
     )
     s.add_argument("--cell-timeout", type=float, default=None)
     s.add_argument("--run-timeout", type=float, default=None)
@@ -264,9 +264,11 @@ def _summary_line(result: Any) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from lokonb.cli.outputs import not_stdout
     from lokonb.notebook.exceptions import EnvironmentFailure
     from lokonb.notebook.execute import RunRequest, execute_request
 
+    not_stdout("--output", args.output, "run directories")
     _install_signal_forwarding()
     req = RunRequest(
         args.notebook,
@@ -299,10 +301,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_run_all(args: argparse.Namespace) -> int:
+    from lokonb.cli.outputs import not_stdout
     from lokonb.notebook.execute import run_all
     from lokonb.notebook.project import find_root
     from lokonb.notebook.runoptions import parse_only
 
+    not_stdout("--output", args.output, "run directories")
     _install_signal_forwarding()
     only = parse_only(args.only)
     root = find_root(args.root)
@@ -324,6 +328,9 @@ def cmd_run_all(args: argparse.Namespace) -> int:
             print(f"lokonb run-all: skipped {name}: no parameters/{name}/{args.parameter_set}.yaml", file=sys.stderr)
     base = args.output or f"{root}/runs"
     print(f"index: {base}/index.html")
+    cancelled = [r.exit_code for r in results if r.status == "cancelled"]
+    if cancelled:  # Ctrl-C is 130 (143 for SIGTERM) as for `lokonb run`, not 6 "a run did not succeed"
+        return cancelled[0]
     return 0 if all(r.succeeded for r in results) else 6
 
 
@@ -427,8 +434,16 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    from lokonb.errors import ConfigError
     from lokonb.notebook.schedule import ScheduleRequest, schedule
 
+    # options of the Kubernetes manifests only: with --format crontab they were dropped without a word
+    ignored = [option for option, value in (("--image", args.image), ("--namespace", args.namespace),
+                                            ("--credentials", args.credentials)) if value is not None]
+    if args.format == "crontab" and ignored:
+        raise ConfigError(f"{', '.join(ignored)}: only apply to the Kubernetes manifests; use --format kubernetes "
+                          f"or both (or leave {'them' if len(ignored) > 1 else 'it'} out for a crontab line)")
+    defaults = ScheduleRequest(notebook="", cron="")
     req = ScheduleRequest(
         notebook=args.notebook,
         parameter_set=args.parameter_set,
@@ -436,10 +451,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         cron=args.cron,
         fmt=args.format,
         image=args.image,
-        namespace=args.namespace,
+        namespace=defaults.namespace if args.namespace is None else args.namespace,
         output=args.output,
         time_zone=args.time_zone,
-        credentials=args.credentials,
+        credentials=defaults.credentials if args.credentials is None else args.credentials,
         cell_timeout=args.cell_timeout,
         run_timeout=args.run_timeout,
         root=args.root,

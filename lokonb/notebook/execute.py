@@ -435,8 +435,8 @@ def cancel_all(signame: str) -> None:
     _CANCEL["signal"] = signame
     with _ACTIVE_LOCK:
         for proc in list(_ACTIVE):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+            if proc.poll() is None:  # the signal received, so the child's error names it (SIGINT said SIGTERM)
+                proc.send_signal(getattr(signal, signame, signal.SIGTERM))
 
 
 def _run_child(
