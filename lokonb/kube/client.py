@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lokonb.inputfile import read_text
 from lokonb.kube.errors import KubeconfigError
 
 IN_CLUSTER = "in-cluster"
@@ -40,6 +41,17 @@ def _merge_kubeconfigs(paths: list[Path]) -> dict[str, Any]:
     return merged
 
 
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` is no kubeconfig file: a pipe or device exists but was reported "not found"."""
+    if os.path.lexists(path) and not os.path.exists(path):
+        return "is a broken symlink or a symlink loop"
+    if os.path.exists(path):
+        # <(sops -d kubeconfig), /dev/null: the file is read several times (by lokonb and by the client)
+        return ("is not a regular file (a pipe, socket or device); the kubeconfig is read more than once: "
+                "save it to a file and give that")
+    return "not found (set --kubeconfig, the kubeconfig parameter or $KUBECONFIG)"
+
+
 def list_contexts(kubeconfig: str | Path) -> tuple[list[str], str | None]:
     """Context names in a kubeconfig and its current context (KubeconfigError when unreadable)."""
     import yaml
@@ -48,13 +60,14 @@ def list_contexts(kubeconfig: str | Path) -> tuple[list[str], str | None]:
     if path.is_dir():
         raise KubeconfigError(f"kubeconfig {path} is a directory; give the kubeconfig file")
     if not path.is_file():
-        raise KubeconfigError(
-            f"kubeconfig {path} not found (set --kubeconfig, the kubeconfig parameter or $KUBECONFIG)"
-        )
+        raise KubeconfigError(f"kubeconfig {path} {_not_a_file(path)}")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KubeconfigError(f"cannot read kubeconfig: {exc.__class__.__name__}", file=str(path)) from None
+        doc = yaml.safe_load(read_text(path))
+    except UnicodeDecodeError as exc:
+        raise KubeconfigError(f"cannot read kubeconfig: not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    except OSError as exc:
+        raise KubeconfigError(f"cannot read kubeconfig: {exc.strerror or exc.__class__.__name__}",
+                              file=str(path)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise KubeconfigError(

@@ -51,6 +51,10 @@ def resolve_notebook(notebook: str | Path, root: Path | None) -> tuple[str, Path
     text = str(notebook)
     if text.endswith(".ipynb") or os.sep in text:
         path = Path(text).expanduser().resolve()
+        if path.is_dir():  # a folder or a pipe named *.ipynb exists: "not found" sent users looking for a typo
+            raise UsageError(f"notebook {path} is a directory; give the .ipynb file")
+        if path.exists() and not path.is_file():
+            raise UsageError(f"notebook {path} is not a regular file (a pipe, socket or device); give the .ipynb file")
         if not path.is_file():
             raise UsageError(f"notebook not found: {path}")
         return path.stem, path
