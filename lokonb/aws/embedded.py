@@ -14,6 +14,7 @@ Clients talking to it use dummy credentials (``testing``) and account 1234567890
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,13 +164,29 @@ _refs = 0
 _current: EmbeddedAWS | None = None
 
 
+_USER_AWS_CONFIG = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE")
+
+
+@contextlib.contextmanager
+def _without_user_aws_config() -> Iterator[None]:
+    """Import moto without the user's AWS profile and config file: moto builds a boto3 session when imported, and a
+    profile that does not exist (a shell set up for another account) or a config file botocore cannot parse ended
+    the embedded AWS, which uses neither, in botocore's ProfileNotFound or ConfigParseError (an internal error)."""
+    saved = {key: os.environ.pop(key) for key in _USER_AWS_CONFIG if key in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 def acquire(region: str = "eu-central-1") -> EmbeddedAWS:
     """Start the process's embedded AWS (or take another reference to the running one)."""
     global _refs, _current
     with _lock:
         if _current is None:
-            prepare_environment()
-            from moto.server import ThreadedMotoServer
+            with _without_user_aws_config():
+                prepare_environment()
+                from moto.server import ThreadedMotoServer
 
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
             server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

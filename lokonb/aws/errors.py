@@ -282,6 +282,11 @@ def translate(exc: BaseException, *, service: str = "", region: str = "", profil
             "unset AWS_PROFILE or name an existing profile with aws.profile (CLI: --profile)."
         return AwsError(f"AWS profile {name!r}{origin} not found in the shared config/credentials files; {fix}",
                         code="ProfileNotFound", kind="credentials")
+    if isinstance(exc, bex.ConfigParseError):  # was an internal error
+        path = getattr(exc, "kwargs", {}).get("path", "?")
+        return AwsError(f"cannot parse the AWS config file {path} (expected INI sections such as [default] or "
+                        "[profile NAME]); fix it or point AWS_CONFIG_FILE at another file.",
+                        code="ConfigParseError", kind="credentials")
     if isinstance(exc, bex.TokenRetrievalError):
         ctx["code"] = "TokenRetrievalError"
         return AwsError(_EXPIRED.template.format(**ctx), code="TokenRetrievalError", kind="expired")

@@ -198,6 +198,16 @@ def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     return [v for k, v in env.items() if SECRET_NAME.search(k) or k in ("AWS_SESSION_TOKEN",)]
 
 
+def _regular_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file; one the user cannot even stat (``sudo -u`` keeping another user's HOME:
+    ``/root/.aws/credentials``) holds nothing a command could read either, and stopped every command with
+    "Permission denied" or a traceback from inside the error handler."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def aws_file_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     """Static keys in the AWS shared credentials and config files (every profile; no network)."""
     env = os.environ if environ is None else environ
@@ -208,7 +218,7 @@ def aws_file_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     out: list[str] = []
     for name in files:
         path = Path(name).expanduser()
-        if not path.is_file():
+        if not _regular_file(path):
             continue
         parser = configparser.RawConfigParser()
         try:
@@ -229,7 +239,7 @@ def kubeconfig_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     out: list[str] = []
     for name in paths.split(os.pathsep):
         path = Path(name).expanduser() if name else None
-        if path is None or not path.is_file():
+        if path is None or not _regular_file(path):
             continue
         try:
             import yaml

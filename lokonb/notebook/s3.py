@@ -51,8 +51,8 @@ def publish_run(result: RunResult, run_dir: Path, prefix_url: str) -> None:
     bucket, prefix = split(prefix_url.rstrip("/") + "/")
     prefix = prefix.rstrip("/")
     base_key = "/".join(p for p in (prefix, result.notebook, result.run_id) if p)
-    s3 = client()
     try:
+        s3 = client()  # inside: a missing $AWS_PROFILE or a broken config file is an upload failure (exit 5) too
         for path in sorted(run_dir.rglob("*")):
             rel = path.relative_to(run_dir)
             if not path.is_file() or rel.parts[0] == ".partial":
