@@ -148,8 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _symlink_loop(exc: RuntimeError) -> str | None:
-    """The path of Python 3.11's ``Path.resolve()`` error for a symlink loop (``a -> b -> a``), which is a
-    RuntimeError there (an OSError with ELOOP from 3.13 on), or None for any other RuntimeError."""
+    """The path of Python 3.11's ``Path.resolve()`` error for a symlink loop (``a -> b -> a``), a RuntimeError
+    before 3.13 (python/cpython#109187), or None for any other RuntimeError."""
     import ast
 
     text = str(exc)

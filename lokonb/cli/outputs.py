@@ -35,7 +35,7 @@ def output_file(option: str, target: str | os.PathLike[str]) -> None:
         raise ConfigError(f"{option}: cannot write {target}: it is a socket or block device; give a file name")
     try:
         folder = path.resolve().parent
-    except RuntimeError:  # Python 3.11's Path.resolve() on a symlink loop (an OSError from 3.13 on)
+    except RuntimeError:  # Path.resolve() on a symlink loop before Python 3.13 (python/cpython#109187)
         raise ConfigError(f"{option}: cannot write {target}: Too many levels of symbolic links") from None
     if not folder.is_dir():
         raise ConfigError(f"{option}: cannot write {target}: the folder {folder} does not exist")
