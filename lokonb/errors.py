@@ -8,6 +8,10 @@ Domain packages subclass these (``lokonb.aws.errors``, ``lokonb.flatcar.errors``
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+from typing import Any
+
 
 class LokonbError(Exception):
     """Base of every error lokonb reports to a user; ``str(err)`` is the user message."""
@@ -54,3 +58,41 @@ class OperationFailed(LokonbError):
     """An operation against an external system failed; the message says what and how to proceed."""
 
     exit_code = 1
+
+
+#: How a document value's kind is named to someone who wrote YAML, HCL or JSON (first match wins: bool before int).
+_DOCUMENT_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "a boolean"),
+    ((int, float), "a number"),
+    (str, "a string"),
+    ((list, tuple), "a list"),
+    (Mapping, "a map"),
+)
+
+
+def kind_name(value: Any, *, document: bool = False) -> str:
+    """The kind of ``value`` as an error message names it after "got": the one place this wording lives.
+
+    Python API arguments (default) are named by their Python type (``None``, ``int``, ``dict``; a path to a
+    directory is ``a directory path``, since a ``PosixPath`` where text was expected is usually a folder given
+    by mistake). ``document=True`` names values read from YAML/HCL/JSON as their writer knows them
+    (``null``, ``a number``, ``a map``).
+    """
+    if document:
+        if value is None:
+            return "null"
+        for kinds, name in _DOCUMENT_KINDS:
+            if isinstance(value, kinds):
+                return name
+        return type(value).__name__
+    if value is None:
+        return "None"
+    if isinstance(value, os.PathLike) and os.path.isdir(value):
+        return "a directory path"
+    return type(value).__name__
+
+
+def wrong_kind(function: str, argument: str, allowed: str, value: Any) -> str:
+    """The message for an argument of the wrong kind: ``f(): arg must be ALLOWED, got KIND`` (a :class:`ConfigError`
+    subclass of the caller's package carries it; the value itself is not quoted, as it may be a secret)."""
+    return f"{function}(): {argument} must be {allowed}, got {kind_name(value)}"

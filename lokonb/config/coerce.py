@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from lokonb.errors import kind_name
+
 
 class BadValue(Exception):
     """A value of the wrong type; ``str()`` is the "expected ..., got ..." text. ``item`` locates list/map items."""
@@ -34,25 +36,9 @@ def show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a map"
-    return type(value).__name__
-
-
 def _got(value: Any) -> str:
     return f"got {show(value)}" if isinstance(value, str | int | float | bool) or value is None \
-        else f"got {_type_name(value)}"
+        else f"got {kind_name(value, document=True)}"
 
 
 def to_str(value: Any) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lokonb.errors import kind_name
 from lokonb.logs import formats as F
 from lokonb.logs.classify import PRIORITY_ORDER, Classifier
 from lokonb.logs.errors import FindingsAtOrAbove, LogParameterError, LogSourceError
@@ -2695,26 +2696,22 @@ def _auto_tz_fallback(tried: bool) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-def _kind(value: Any) -> str:
-    return "None" if value is None else type(value).__name__
-
-
 def _check_kinds(sources: Any, pods: Any, fmt: Any, families: Any, vpc_cidrs: Any) -> None:
     """Arguments of the wrong kind get a :class:`LogParameterError` naming them (``analyze(5)``, ``format=None``,
     ``vpc_cidrs=5``, ``families=5``, ``pods=5`` ended in "'int' object is not iterable")."""
     problems = []
     if sources is not None and not isinstance(sources, str | bytes | Iterable) and not hasattr(sources, "__fspath__"):
-        problems.append(f"sources: expected a path or a list of paths, got {_kind(sources)}")
+        problems.append(f"sources: expected a path or a list of paths, got {kind_name(sources)}")
     if not isinstance(fmt, str | Mapping):
         problems.append(f"format: expected one of {', '.join(F.FORMATS)} (or a mapping of source name to format), "
-                        f"got {_kind(fmt)}")
+                        f"got {kind_name(fmt)}")
     if families is not None and not isinstance(families, str | Mapping | list | tuple) and not hasattr(
             families, "families") and not hasattr(families, "__fspath__"):
-        problems.append(f"families: expected a YAML path, a mapping or a list of families, got {_kind(families)}")
+        problems.append(f"families: expected a YAML path, a mapping or a list of families, got {kind_name(families)}")
     if vpc_cidrs is not None and not isinstance(vpc_cidrs, str | list | tuple | set | frozenset):
-        problems.append(f"vpc_cidrs: expected 'auto', a CIDR or a list of CIDRs, got {_kind(vpc_cidrs)}")
+        problems.append(f"vpc_cidrs: expected 'auto', a CIDR or a list of CIDRs, got {kind_name(vpc_cidrs)}")
     if pods is not None and not isinstance(pods, Mapping) and not hasattr(pods, "namespace"):
-        problems.append(f"pods: expected a PodQuery or a mapping of its fields, got {_kind(pods)}")
+        problems.append(f"pods: expected a PodQuery or a mapping of its fields, got {kind_name(pods)}")
     if problems:
         raise LogParameterError("; ".join(problems))
 

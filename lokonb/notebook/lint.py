@@ -150,20 +150,22 @@ def _json_shape(text: str) -> str | None:
     """What is wrong with the JSON structure of a file nbformat could not convert, or None."""
     import json
 
-    from lokonb.config.coerce import _type_name
+    from lokonb.errors import kind_name
 
     try:
         data = json.loads(text)
     except ValueError:
         return None
     if not isinstance(data, dict):
-        return f"a JSON document holding {_type_name(data)} (expected an object with cells, metadata and nbformat)"
+        return (f"a JSON document holding {kind_name(data, document=True)} (expected an object with cells, "
+                "metadata and nbformat)")
     cells = data.get("cells")
     if "cells" in data and not isinstance(cells, list):
-        return f"cells is {_type_name(cells)} (expected a list of cell objects)"
+        return f"cells is {kind_name(cells, document=True)} (expected a list of cell objects)"
     for i, cell in enumerate(cells or ()):
         if not isinstance(cell, dict):
-            return f"cells[{i}] is {_type_name(cell)} (expected a cell object with cell_type and source)"
+            return (f"cells[{i}] is {kind_name(cell, document=True)} (expected a cell object with cell_type and "
+                    "source)")
     return None
 
 
