@@ -20,7 +20,7 @@ import yaml
 
 from lokonb.flatcar.clc_sections import go_semver_string
 from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
-from lokonb.flatcar.errors import require_files_dir, require_flag
+from lokonb.flatcar.errors import require_files_dir, require_flag, require_text
 from lokonb.flatcar.gopath import go_abs, go_join, go_read_file
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
@@ -1146,8 +1146,7 @@ def translate_butane(
     require_flag(strict, "translate_butane", "strict")
     require_flag(auto_compress, "translate_butane", "auto_compress")
     require_files_dir(files_dir, "translate_butane")
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
+    text = require_text(text, "translate_butane()")  # None/5 failed inside PyYAML ("a string or stream input")
     r = Report()
     try:
         root = compose(text)

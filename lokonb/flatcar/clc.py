@@ -19,7 +19,7 @@ from typing import Any
 from lokonb.flatcar import clc_sections as sec
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
 from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
-from lokonb.flatcar.errors import require_files_dir, require_flag
+from lokonb.flatcar.errors import require_files_dir, require_flag, require_kind, require_text
 from lokonb.flatcar.gopath import go_read_file
 from lokonb.flatcar.ign2checks import check_config, check_output
 from lokonb.flatcar.report import Report, ReportEntry, Translation
@@ -1206,9 +1206,18 @@ def translate_clc(
     output that Flatcar >= 3185 could not convert to spec 3 at boot gets warnings (§6.3,
     :func:`boot_conversion_warnings`).
     """
+    text = require_text(text, "translate_clc()")  # None/5 failed inside PyYAML ("a string or stream input")
     require_flag(strict, "translate_clc", "strict")
     require_files_dir(files_dir, "translate_clc")
+    require_platform(platform, "translate_clc")
     return _translate_clc(text, platform, files_dir, strict, boot_check=True)
+
+
+def require_platform(platform: object, function: str) -> None:
+    """``platform``: a ct platform name or None; an unknown name is ct's "unsupported platform" report entry, but a
+    list or dict ended in "unhashable type"."""
+    require_kind(platform, str, function, "platform",
+                 f"a platform name ({', '.join(SUPPORTED_PLATFORMS)}) or None", optional=True)
 
 
 def _translate_clc(

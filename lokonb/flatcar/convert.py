@@ -12,7 +12,7 @@ from typing import Any
 
 from lokonb.flatcar.butane import order3
 from lokonb.flatcar.encoding import data_url_percent
-from lokonb.flatcar.errors import TranslationError
+from lokonb.flatcar.errors import InputValueError, TranslationError, require_kind
 from lokonb.flatcar.report import ReportEntry
 
 
@@ -40,11 +40,23 @@ def _owner(o: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return out or None
 
 
+#: The specs a 2.x config converts to.
+TARGETS_3X = ("3.3.0", "3.4.0")
+
+
 def convert_2x_to_3x(
     cfg: Mapping[str, Any], *, target: str = "3.3.0", filesystem_paths: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
     """Convert an Ignition 2.x config dict to spec ``target`` (3.3.0 or 3.4.0); raise
     :class:`ConversionError`."""
+    # a str/None cfg failed with "'str' object has no attribute 'get'"; any target was written into the output
+    require_kind(cfg, Mapping, "convert_2x_to_3x", "cfg", "an Ignition 2.x config (a dict)")
+    require_kind(filesystem_paths, Mapping, "convert_2x_to_3x", "filesystem_paths",
+                 "a mapping of filesystem name to mount path, or None", optional=True)
+    if target not in TARGETS_3X:
+        require_kind(target, str, "convert_2x_to_3x", "target", " or ".join(TARGETS_3X))
+        raise InputValueError(f"convert_2x_to_3x(): target {target!r} is not supported; choose "
+                              f"{' or '.join(TARGETS_3X)}")
     errors: list[ReportEntry] = []
 
     def err(path: str, msg: str) -> None:

@@ -7,8 +7,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lokonb.flatcar.errors import DeliveryError, InputTypeError, require_flag
+from lokonb.errors import wrong_kind
+from lokonb.flatcar.errors import DeliveryError, InputTypeError, InputValueError, require_flag, require_kind
 from lokonb.flatcar.gojson import dumps
+from lokonb.flatcar.validate import SPECS
 
 #: EC2 limit of user data before base64 (``InvalidUserData.Malformed``).
 USER_DATA_LIMIT = 16384
@@ -34,7 +36,10 @@ def pointer_config(bucket: str, key: str, body: bytes, *, spec: str = "3.3.0") -
     """
     _check_target("pointer_config", bucket, key)
     if not isinstance(body, bytes):
-        raise InputTypeError(f"pointer_config(): body must be the config's bytes, got {type(body).__name__}")
+        raise InputTypeError(wrong_kind("pointer_config", "body", "the config's bytes", body))
+    if spec not in SPECS:  # spec=None failed with "'NoneType' object has no attribute 'startswith'"; "" was written
+        require_kind(spec, str, "pointer_config", "spec", f"an Ignition spec version ({', '.join(SPECS)})")
+        raise InputValueError(f"pointer_config(): spec {spec!r:.40} is not supported; choose one of {', '.join(SPECS)}")
     doc = {
         "ignition": {
             "config": {

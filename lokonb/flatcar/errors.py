@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lokonb.errors import ConfigError, LokonbError
+from lokonb.errors import ConfigError, LokonbError, kind_name, wrong_kind
 
 if TYPE_CHECKING:
     from lokonb.flatcar.report import ReportEntry
@@ -27,6 +27,11 @@ class InputTypeError(ConfigError, TypeError):
     """A public function got a value of the wrong kind (a parsed dict where text is expected, ...)."""
 
 
+class InputValueError(ConfigError, ValueError):
+    """A public function got a value of the right kind outside the allowed ones (a ValueError too, for callers
+    that caught the plain ValueError raised before)."""
+
+
 def require_text(value: object, what: str) -> str:
     """``value`` as text: str as is, bytes decoded as UTF-8; anything else is an :class:`InputTypeError`."""
     if isinstance(value, bytes):
@@ -35,7 +40,7 @@ def require_text(value: object, what: str) -> str:
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{what}: not UTF-8 text (byte {exc.start})") from None
     if not isinstance(value, str):
-        raise InputTypeError(f"{what}: expected the document text (str or bytes), got {type(value).__name__}; "
+        raise InputTypeError(f"{what}: expected the document text (str or bytes), got {kind_name(value)}; "
                              "pass the file's content, or yaml.safe_dump() of a parsed document")
     return value
 
@@ -48,14 +53,22 @@ def require_flag(value: object, function: str, name: str) -> bool:
     return value
 
 
-def require_files_dir(value: object, function: str) -> None:
+def require_files_dir(value: object, function: str, name: str = "files_dir") -> None:
     """``files_dir``: a directory path or None (5 raised a bare TypeError from os.path when a snippet named a
     ``local:`` file)."""
     import os
 
     if value is not None and not isinstance(value, str | os.PathLike):
-        raise InputTypeError(f"{function}(): files_dir must be a directory path (str or Path), got "
-                             f"{type(value).__name__}")
+        raise InputTypeError(wrong_kind(function, name, "a directory path (str or Path)", value))
+
+
+def require_kind(value: object, kinds: type | tuple[type, ...], function: str, name: str, allowed: str, *,
+                 optional: bool = False) -> None:
+    """An argument of one of ``kinds`` (or None with ``optional``); else an :class:`InputTypeError` naming the
+    function, the argument and what is allowed (it failed deep inside as a bare TypeError/AttributeError)."""
+    if (optional and value is None) or isinstance(value, kinds):
+        return
+    raise InputTypeError(wrong_kind(function, name, allowed, value))
 
 
 class TemplateError(LokonbError):

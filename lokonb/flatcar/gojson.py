@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from lokonb.errors import kind_name
+
 # Python writes \b and \f; Go writes \u0008 and \u000c. Escape pairs are consumed left to right.
 _ESCAPE_PAIR = re.compile(r"\\(.)")
 _GO_SHORT = {"b": "\\u0008", "f": "\\u000c"}
@@ -39,12 +41,17 @@ def dumps(config: Any, *, pretty: bool = False) -> str:
 
 def to_json(config: Any, *, style: str = "ct", pretty: bool = False) -> bytes:
     """Go-compatible bytes. ``style="ct"`` adds a trailing newline only when pretty; ``"butane"`` always."""
-    if style not in ("ct", "butane"):
-        raise ValueError(f"unknown JSON style {style!r}: use 'ct' or 'butane'")
-    from lokonb.flatcar.errors import require_flag
+    from lokonb.flatcar.errors import InputTypeError, InputValueError, require_flag, require_kind
 
+    if style not in ("ct", "butane"):  # a list/dict style raised "unhashable type" (the in-test of a tuple does not)
+        require_kind(style, str, "to_json", "style", "'ct' or 'butane'")
+        raise InputValueError(f"to_json(): unknown JSON style {style!r}: use 'ct' or 'butane'")
     require_flag(pretty, "to_json", "pretty")  # "no" was true: indented bytes where compact ones were asked for
-    text = dumps(config, pretty=pretty)
+    try:
+        text = dumps(config, pretty=pretty)
+    except TypeError as exc:  # bytes or a Path in it: json's "Object of type bytes is not JSON serializable"
+        raise InputTypeError(f"to_json(): config must be an Ignition config of JSON values (dict, list, str, number, "
+                             f"bool, None), got {kind_name(config)} ({exc})") from None
     if pretty or style == "butane":
         text += "\n"
     return text.encode("utf-8")

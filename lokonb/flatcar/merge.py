@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lokonb.flatcar.butane import order3
+from lokonb.flatcar.errors import require_kind
 
 #: Keyed lists of spec 3: list name → function giving an entry's key.
 _KEYS: dict[str, Callable[[dict[str, Any]], Any]] = {
@@ -48,11 +49,20 @@ def _clone(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+def _check_configs(function: str, parent: object, child: object, spec: str) -> None:
+    """Both configs are dicts: a str ended in "'str' object has no attribute 'items'" (or 'get')."""
+    for name, value in (("parent", parent), ("child", child)):
+        require_kind(value, dict, function, name, f"an Ignition {spec} config (a dict)")
+
+
 def merge_3x(
     parent: dict[str, Any], child: dict[str, Any], *, on_override: Override | None = None
 ) -> dict[str, Any]:
     """Ignition 3 merge of ``child`` over ``parent`` (neither is modified); ``on_override(kind, key)`` is
     called for every child entry that merges into an existing parent entry (file path, unit name...)."""
+    _check_configs("merge_3x", parent, child, "3.x")
+    if on_override is not None and not callable(on_override):
+        require_kind(on_override, Callable, "merge_3x", "on_override", "a function (kind, key) or None")
     out = _merge_obj(_clone(parent), child, "", on_override)
     return order3(out)
 
@@ -144,6 +154,9 @@ def append_2x(
     child.
 
     A dropped parent ``ignition.config`` is reported into ``warnings`` when given."""
+    _check_configs("append_2x", parent, child, "2.x")
+    require_kind(warnings, list, "append_2x", "warnings", "a list the warnings are appended to, or None",
+                 optional=True)
     if warnings is None:
         warnings = []
     out = _clone(parent)

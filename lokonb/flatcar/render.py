@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lokonb.errors import ConfigError
+from lokonb.errors import ConfigError, wrong_kind
 from lokonb.flatcar import variables as V
 from lokonb.flatcar.assets import NodeAssets
 from lokonb.flatcar.butane import order3, translate_butane_root
@@ -25,7 +25,7 @@ from lokonb.flatcar.clc import boot_conversion_warnings
 from lokonb.flatcar.delivery import USER_DATA_LIMIT, Delivery, plan_delivery, sha512_hex
 from lokonb.flatcar.downgrade import downgrade_to_23
 from lokonb.flatcar.encoding import data_url_base64, escape_bytes
-from lokonb.flatcar.errors import InputTypeError, RenderError, TemplateError
+from lokonb.flatcar.errors import InputTypeError, RenderError, TemplateError, require_files_dir
 from lokonb.flatcar.gojson import dumps
 from lokonb.flatcar.merge import append_2x, merge_3x
 from lokonb.flatcar.template import fill
@@ -620,6 +620,7 @@ def render_cluster(
         raise InputTypeError(not_a_model("render_cluster", model))
     _check_options({"snippets": snippets, "validate": validate, "strict": strict,
                     "external_validate": external_validate, "policy": policy, "bucket": bucket, "prefix": prefix})
+    _check_callables(assets, progress, snippet_files_dir)
     target = ignition_version or getattr(model, "ignition_spec", None) or "3.3.0"
     if target not in TARGETS:
         raise ConfigError(f"ignition_spec: {target!r} is not supported; choose one of {', '.join(TARGETS)}")
@@ -694,6 +695,22 @@ def _check_options(values: Mapping[str, Any]) -> None:
         kinds, allowed = _OPTIONS[name]
         if not isinstance(value, kinds):
             raise InputTypeError(f"render_cluster(): {name} must be {allowed}, got {value!r:.40}")
+
+
+#: The methods a ``NodeAssets`` provider has (the Protocol in lokonb.flatcar.assets).
+_ASSET_METHODS = ("kubernetes_ca_pem", "kubelet_kubeconfig", "etcd_tls_files", "bootkube_assets")
+
+
+def _check_callables(assets: Any, progress: Any, snippet_files_dir: Any) -> None:
+    """``assets``/``progress``/``snippet_files_dir`` of the wrong kind failed mid-render with an AttributeError
+    ("'str' object has no attribute 'kubernetes_ca_pem'") or "object is not callable"."""
+    if assets is not None and not all(callable(getattr(assets, m, None)) for m in _ASSET_METHODS):
+        raise InputTypeError(wrong_kind("render_cluster", "assets", "a NodeAssets provider (such as "
+                                        "lokonb.assets.load_or_generate(model)) or None for the cluster's own", assets))
+    if progress is not None and not callable(progress):
+        raise InputTypeError(wrong_kind("render_cluster", "progress", "a function taking the role name, or None",
+                                        progress))
+    require_files_dir(snippet_files_dir, "render_cluster", "snippet_files_dir")
 
 
 def _error_summary(bad: list[Finding]) -> str:

@@ -10,10 +10,17 @@ from typing import Any
 import yaml
 
 from lokonb.flatcar.butane import translate_butane
-from lokonb.flatcar.clc import _translate_clc, boot_conversion_warnings, clc_positions
+from lokonb.flatcar.clc import _translate_clc, boot_conversion_warnings, clc_positions, require_platform
 from lokonb.flatcar.clc_sections import parse_semver
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
-from lokonb.flatcar.errors import InputTypeError, UnsupportedSpec, require_flag, require_text
+from lokonb.flatcar.errors import (
+    InputValueError,
+    UnsupportedSpec,
+    require_files_dir,
+    require_flag,
+    require_kind,
+    require_text,
+)
 from lokonb.flatcar.report import ReportEntry, Translation
 from lokonb.flatcar.yamlpos import YamlSyntaxError, compose
 
@@ -149,9 +156,11 @@ def translate(
     text = require_text(text, "translate()")
     require_flag(strict, "translate", "strict")
     require_flag(auto_compress, "translate", "auto_compress")
-    if files_dir is not None and not isinstance(files_dir, (str, os.PathLike)):
-        raise InputTypeError(f"translate(): files_dir must be a directory path (str or Path), got "
-                             f"{type(files_dir).__name__}")
+    require_files_dir(files_dir, "translate")
+    require_kind(source, str, "translate", "source", f"one of {', '.join(FORMATS)}, auto or None", optional=True)
+    require_platform(platform, "translate")
+    require_kind(filesystem_paths, Mapping, "translate", "filesystem_paths",
+                 "a mapping of filesystem name to mount path, or None", optional=True)
     if target not in TARGETS:
         raise UnsupportedSpec(f"unsupported Ignition target {target!r}; choose one of {', '.join(TARGETS)}")
     if source is None or source == "auto":
@@ -160,7 +169,8 @@ def translate(
         except FormatError as exc:
             return Translation(None, [exc.entry], target, "unknown")
     if source not in FORMATS:
-        raise ValueError(f"unknown source format {source!r}; choose one of clc, butane, ignition, auto")
+        raise InputValueError(f"translate(): unknown source format {source!r}; choose one of clc, butane, "
+                              "ignition, auto")
     if source == "clc":
         # the 2.3.0 boot check below uses filesystem_paths; 3.x targets report conversion failures as errors
         t = _translate_clc(text, platform, files_dir, strict, boot_check=False)

@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
 
+from lokonb.errors import wrong_kind
 from lokonb.flatcar import checks
-from lokonb.flatcar.errors import InputTypeError, UnsupportedSpec, require_flag
+from lokonb.flatcar.errors import InputTypeError, UnsupportedSpec, require_flag, require_kind
 from lokonb.flatcar.gopath import go_clean
 
 SPECS = ("2.3.0", "3.3.0", "3.4.0")
@@ -667,6 +668,10 @@ def validate_config(
         raise InputTypeError(f"validate_config(): expected an Ignition config (a dict, e.g. json.loads of the .ign "
                              f"file), got {type(config).__name__}")
     require_flag(strict, "validate_config", "strict")
+    # a list/dict spec ended in "unhashable type"; a non-text role was copied into every finding
+    require_kind(spec, str, "validate_config", "spec", f"an Ignition spec version ({', '.join(SPECS)}) or None",
+                 optional=True)
+    require_kind(role, str, "validate_config", "role", "a role name such as 'controller-0', or None", optional=True)
     ignition = config.get("ignition") or {}
     if not isinstance(ignition, dict):  # the schema reports it; reading the version must not fail first
         ignition = {}
@@ -704,6 +709,13 @@ def run_ignition_validate(
     from lokonb.flatcar.errors import require_flag
 
     require_flag(required, "run_ignition_validate", "required")  # "no" was true: a missing binary raised
+    # None/5 failed writing the temporary file; binary=5 or a directory ended in a PermissionError from subprocess
+    require_kind(json_bytes, (bytes, str), "run_ignition_validate", "json_bytes", "the config's JSON (bytes or str)")
+    require_kind(role, str, "run_ignition_validate", "role", "a role name such as 'controller-0', or None",
+                 optional=True)
+    if binary is not None and (not isinstance(binary, str | os.PathLike) or os.path.isdir(binary)):
+        raise InputTypeError(wrong_kind("run_ignition_validate", "binary", "the path of the ignition-validate "
+                                        "program, or None to find it on PATH", binary))
     if isinstance(json_bytes, str):
         json_bytes = json_bytes.encode("utf-8")
     exe = binary or ignition_validate_binary()

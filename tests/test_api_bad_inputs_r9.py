@@ -1,0 +1,144 @@
+"""Bad inputs, round 9: arguments of the wrong kind to the public Python API outside ``lokonb.logs``.
+
+Each row calls one public function with one argument replaced by None, a number, bytes, a list, a dict, a path to
+a directory or an empty string (the others valid) and expects the product's own error (a ``LokonbError``) naming
+the function or the argument and what is allowed; a bare TypeError/AttributeError/ValueError from inside (the
+state before this round, e.g. ``translate_clc(None)``: "a string or stream input is required") fails the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lokonb.errors import LokonbError, kind_name
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILm9OVC7oteLOXGJFu5UuvbkqsfIPwFL1OwQmTwFOUsb ops@example"
+CLC = "passwd:\n  users:\n    - name: core\n"
+IGN2 = {"ignition": {"version": "2.3.0"}}
+IGN3 = {"ignition": {"version": "3.3.0"}}
+DIR = object()  # stands for a path to an existing directory (tmp_path), filled in per test
+
+#: The wrong kinds tried for an argument, by short name.
+KINDS: dict[str, Any] = {"none": None, "int": 5, "bytes": b"x", "list": [1], "dict": {"a": 1}, "dir": DIR, "empty": ""}
+
+
+def _model(tmp_path: Path) -> Any:
+    from lokonb.config import read_yaml
+
+    return read_yaml({"cluster": {"cluster_name": "demo", "dns_zone": "example.com", "ssh_pubkeys": [KEY],
+                                  "asset_dir": str(tmp_path / "assets"), "worker_pools": [{"name": "web", "count": 1}]},
+                      "aws": {"endpoint": "http://127.0.0.1:9"}}).config  # never reached: refused before any call
+
+
+def _flatcar(name: str) -> Callable[..., Any]:
+    import lokonb.flatcar
+
+    return getattr(lokonb.flatcar, name)
+
+
+# (function, argument, call(value, ctx), kinds tried, fragment of the message); ctx holds tmp_path and a model
+TABLE: list[tuple[str, str, Callable[[Any, dict[str, Any]], Any], str, str]] = [
+    # flatcar: text arguments failed inside PyYAML ("a string or stream input is required")
+    ("translate_clc", "text", lambda v, c: _flatcar("translate_clc")(v), "none int list dict dir",
+     "translate_clc(): expected the document text (str or bytes), got "),
+    ("translate_butane", "text", lambda v, c: _flatcar("translate_butane")(v), "none int list dict dir",
+     "translate_butane(): expected the document text (str or bytes), got "),
+    # a list/dict platform: "unhashable type"
+    ("translate_clc", "platform", lambda v, c: _flatcar("translate_clc")(CLC, platform=v), "list dict",
+     "translate_clc(): platform must be a platform name (azure, "),
+    ("translate", "platform", lambda v, c: _flatcar("translate")(CLC, platform=v), "list dict",
+     "translate(): platform must be a platform name"),
+    # source: a plain ValueError for "", unhashable for a list
+    ("translate", "source", lambda v, c: _flatcar("translate")(CLC, source=v), "int bytes list dict dir",
+     "translate(): source must be one of clc, butane, ignition, auto or None, got "),
+    ("translate", "source", lambda v, c: _flatcar("translate")(CLC, source=v), "empty",
+     "translate(): unknown source format ''; choose one of clc, butane, ignition, auto"),
+    ("translate", "filesystem_paths", lambda v, c: _flatcar("translate")(CLC, target="3.3.0", filesystem_paths=v),
+     "int bytes list dir empty", "translate(): filesystem_paths must be a mapping of filesystem name to mount path"),
+    # to_json: json's "not JSON serializable", a plain ValueError for an unknown style
+    ("to_json", "config", lambda v, c: _flatcar("to_json")(v), "bytes dir",
+     "to_json(): config must be an Ignition config of JSON values"),
+    ("to_json", "style", lambda v, c: _flatcar("to_json")(IGN3, style=v), "none int bytes list dict dir",
+     "to_json(): style must be 'ct' or 'butane', got "),
+    ("to_json", "style", lambda v, c: _flatcar("to_json")(IGN3, style=v), "empty",
+     "to_json(): unknown JSON style '': use 'ct' or 'butane'"),
+    # dict arguments: "'str' object has no attribute 'get'/'items'"
+    ("convert_2x_to_3x", "cfg", lambda v, c: _flatcar("convert_2x_to_3x")(v), "none int bytes list dir empty",
+     "convert_2x_to_3x(): cfg must be an Ignition 2.x config (a dict), got "),
+    ("convert_2x_to_3x", "target", lambda v, c: _flatcar("convert_2x_to_3x")(IGN2, target=v),
+     "none int bytes list dict dir", "convert_2x_to_3x(): target must be 3.3.0 or 3.4.0, got "),
+    ("convert_2x_to_3x", "target", lambda v, c: _flatcar("convert_2x_to_3x")(IGN2, target=v), "empty",
+     "convert_2x_to_3x(): target '' is not supported; choose 3.3.0 or 3.4.0"),
+    ("convert_2x_to_3x", "filesystem_paths", lambda v, c: _flatcar("convert_2x_to_3x")(IGN2, filesystem_paths=v),
+     "int list empty", "convert_2x_to_3x(): filesystem_paths must be a mapping"),
+    ("merge_3x", "parent", lambda v, c: _flatcar("merge_3x")(v, IGN3), "none int bytes list dir empty",
+     "merge_3x(): parent must be an Ignition 3.x config (a dict), got "),
+    ("merge_3x", "child", lambda v, c: _flatcar("merge_3x")(IGN3, v), "none int list empty",
+     "merge_3x(): child must be an Ignition 3.x config (a dict), got "),
+    ("merge_3x", "on_override", lambda v, c: _flatcar("merge_3x")(IGN3, IGN3, on_override=v), "int dict",
+     "merge_3x(): on_override must be a function (kind, key) or None, got "),
+    ("append_2x", "parent", lambda v, c: _flatcar("append_2x")(v, IGN2), "none int list empty",
+     "append_2x(): parent must be an Ignition 2.x config (a dict), got "),
+    ("append_2x", "child", lambda v, c: _flatcar("append_2x")(IGN2, v), "none bytes dir",
+     "append_2x(): child must be an Ignition 2.x config (a dict), got "),
+    ("append_2x", "warnings", lambda v, c: _flatcar("append_2x")(IGN2, IGN2, warnings=v), "int dict empty",
+     "append_2x(): warnings must be a list the warnings are appended to, or None, got "),
+    # pointer_config(spec=None): "'NoneType' object has no attribute 'startswith'"; spec="" was written as is
+    ("pointer_config", "spec", lambda v, c: _flatcar("pointer_config")("bkt", "k", b"{}", spec=v),
+     "none int bytes list dict dir", "pointer_config(): spec must be an Ignition spec version (2.3.0, 3.3.0, 3.4.0)"),
+    ("pointer_config", "spec", lambda v, c: _flatcar("pointer_config")("bkt", "k", b"{}", spec=v), "empty",
+     "pointer_config(): spec '' is not supported"),
+    ("validate_config", "spec", lambda v, c: _flatcar("validate_config")(IGN3, spec=v), "list dict",
+     "validate_config(): spec must be an Ignition spec version"),
+    ("validate_config", "role", lambda v, c: _flatcar("validate_config")(IGN3, role=v), "int list dict",
+     "validate_config(): role must be a role name"),
+    ("run_ignition_validate", "json_bytes", lambda v, c: _flatcar("run_ignition_validate")(v),
+     "none int list dict dir", "run_ignition_validate(): json_bytes must be the config's JSON (bytes or str), got "),
+    ("run_ignition_validate", "binary", lambda v, c: _flatcar("run_ignition_validate")(b"{}", binary=v),
+     "int bytes list dict dir", "run_ignition_validate(): binary must be the path of the ignition-validate program"),
+    # render_cluster: "'str' object has no attribute 'kubernetes_ca_pem'", "object is not callable"
+    ("render_cluster", "assets", lambda v, c: _flatcar("render_cluster")(c["model"], assets=v, validate=False),
+     "int bytes list dict dir empty", "render_cluster(): assets must be a NodeAssets provider"),
+    ("render_cluster", "progress", lambda v, c: _flatcar("render_cluster")(c["model"], progress=v, validate=False),
+     "int bytes list dict dir", "render_cluster(): progress must be a function taking the role name, or None"),
+    ("render_cluster", "snippet_files_dir",
+     lambda v, c: _flatcar("render_cluster")(c["model"], snippet_files_dir=v, validate=False), "int list",
+     "render_cluster(): snippet_files_dir must be a directory path (str or Path), got "),
+]
+
+CASES = [(f"{fn}-{arg}-{kind}", call, KINDS[kind], fragment)
+         for fn, arg, call, kinds, fragment in TABLE for kind in kinds.split()]
+
+
+@pytest.mark.parametrize(("call", "value", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_wrong_kind_is_named(tmp_path: Path, call: Callable[[Any, dict[str, Any]], Any], value: Any,
+                             fragment: str) -> None:
+    ctx = {"tmp": tmp_path, "model": _model(tmp_path)}
+    if value is DIR:
+        value = tmp_path
+    with pytest.raises(LokonbError) as info:
+        call(value, ctx)
+    message = str(info.value)
+    assert fragment in message, message
+    if fragment.endswith("got "):  # the kind it got follows, as the shared helper names it
+        assert f"got {kind_name(value)}" in message, message
+
+
+@pytest.mark.parametrize(("value", "python", "document"), [
+    (None, "None", "null"), (True, "bool", "a boolean"), (5, "int", "a number"), (1.5, "float", "a number"),
+    ("x", "str", "a string"), (b"x", "bytes", "bytes"), ([1], "list", "a list"), ((1,), "tuple", "a list"),
+    ({"a": 1}, "dict", "a map"),
+], ids=["none", "bool", "int", "float", "str", "bytes", "list", "tuple", "dict"])
+def test_kind_name(value: Any, python: str, document: str) -> None:
+    # one wording for argument kinds (Python names) and document values (YAML/HCL/JSON names), shared by every package
+    assert kind_name(value) == python
+    assert kind_name(value, document=True) == document
+
+
+def test_kind_name_directory(tmp_path: Path) -> None:
+    assert kind_name(tmp_path) == "a directory path"
+    assert kind_name(tmp_path / "missing") == "PosixPath"
