@@ -34,6 +34,18 @@ def _model(tmp_path: Path) -> Any:
                       "aws": {"endpoint": "http://127.0.0.1:9"}}).config  # never reached: refused before any call
 
 
+def _notebook(name: str) -> Callable[..., Any]:
+    import lokonb.notebook
+
+    return getattr(lokonb.notebook, name)
+
+
+def _frame() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({"a": [1, 2]})
+
+
 def _flatcar(name: str) -> Callable[..., Any]:
     import lokonb.flatcar
 
@@ -108,6 +120,48 @@ TABLE: list[tuple[str, str, Callable[[Any, dict[str, Any]], Any], str, str]] = [
     ("render_cluster", "snippet_files_dir",
      lambda v, c: _flatcar("render_cluster")(c["model"], snippet_files_dir=v, validate=False), "int list",
      "render_cluster(): snippet_files_dir must be a directory path (str or Path), got "),
+    # notebook: path arguments ended in "expected str, bytes or os.PathLike object" from pathlib
+    ("run", "notebook", lambda v, c: _notebook("run")(v, output=str(c["tmp"])), "none int bytes list dict",
+     "run(): notebook must be a notebook name such as 'render_flatcar' or a path to an .ipynb, got "),
+    ("run", "output", lambda v, c: _notebook("run")("render_flatcar", output=v), "int bytes list dict",
+     "run(): output must be a local folder or s3://BUCKET/PREFIX (str or Path) or None, got "),
+    ("run_many", "requests", lambda v, c: _notebook("run_many")(v), "none int bytes dict dir",
+     "run_many(): requests must be a list of RunRequest, got "),
+    ("run_many", "requests", lambda v, c: _notebook("run_many")([v]), "none int",
+     "run_many(): requests must be a list of RunRequest, got "),
+    ("run_all", "parameter_set", lambda v, c: _notebook("run_all")(parameter_set=v), "none int bytes list dict dir",
+     "run_all(): parameter_set must be the name of a parameter set such as 'default', got "),
+    ("run_all", "root", lambda v, c: _notebook("run_all")(root=v), "int bytes list dict",
+     "run_all(): root must be a project folder (str or Path) or None, got "),
+    ("read_run", "run_dir", lambda v, c: _notebook("read_run")(v), "none int bytes list dict",
+     "read_run(): run_dir must be a run directory such as runs/NOTEBOOK/RUN_ID (str or Path), got "),
+    ("read_results", "notebook", lambda v, c: _notebook("read_results")(v), "none int bytes list dict",
+     "read_results(): notebook must be the path or s3:// URL of an executed .ipynb (str or Path), got "),
+    # a folder or "": a bare IsADirectoryError/FileNotFoundError from nbformat
+    ("read_results", "notebook", lambda v, c: _notebook("read_results")(v), "dir empty", "read_results(): "),
+    ("record_file", "path", lambda v, c: _notebook("record_file")("n", v), "none int bytes list dict",
+     "record_file(): path must be the path of a file to record (str or Path), got "),
+    ("get_schema", "name", lambda v, c: _notebook("get_schema")(v), "none int bytes list dict",
+     "get_schema(): name must be a notebook name such as 'render_flatcar' or a path to an .ipynb, got "),
+    ("setup", "notebook", lambda v, c: _notebook("setup")(v, {}), "none int list dict",
+     "get_schema(): name must be a notebook name"),
+    ("setup", "namespace", lambda v, c: _notebook("setup")("render_flatcar", v), "none int bytes list dir empty",
+     "setup(): namespace must be the notebook's globals() (a mapping), got "),
+    ("scrub", "text", lambda v, c: _notebook("scrub")(v), "int bytes list dict dir",
+     "scrub(): text must be a string (scrub_value() scrubs JSON-like values), got "),
+    ("progress", "desc", lambda v, c: _notebook("progress")([1], desc=v), "int bytes list dict dir",
+     "progress(): desc must be the bar's text (a string) or None, got "),
+    # filter_table: AttributeError/TypeError from pandas and dict(), a KeyError and ValueErrors of its own
+    ("filter_table", "df", lambda v, c: _notebook("filter_table")(v), "none int bytes list dict dir empty",
+     "filter_table(): df must be a pandas DataFrame, got "),
+    ("filter_table", "filters", lambda v, c: _notebook("filter_table")(_frame(), filters=v), "none int bytes dir",
+     "filter_table(): filters must be a list of column names or a mapping of column to filter kind"),
+    ("filter_table", "filters", lambda v, c: _notebook("filter_table")(_frame(), filters=v), "empty",
+     "filter_table: no column '' (columns: a)"),
+    ("filter_table", "default", lambda v, c: _notebook("filter_table")(_frame(), default=v), "int bytes list dir",
+     "filter_table(): default must be a mapping of column to initial value, or None, got "),
+    ("filter_table", "max_rows", lambda v, c: _notebook("filter_table")(_frame(), max_rows=v), "none bytes empty",
+     "filter_table: max_rows must be a whole number of rows, 1 or more"),
 ]
 
 CASES = [(f"{fn}-{arg}-{kind}", call, KINDS[kind], fragment)

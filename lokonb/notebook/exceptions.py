@@ -124,6 +124,10 @@ class UsageError(LokonbError):
     exit_code = 2
 
 
+class TableFilterError(UsageError, ValueError):
+    """A ``filter_table`` argument that does not fit the table (a ValueError too: callers caught that before)."""
+
+
 class EnvironmentFailure(LokonbError):
     """The environment failed: the output could not be written or uploaded (exit 5)."""
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from lokonb import __version__
-from lokonb.errors import ConfigError
+from lokonb.errors import ConfigError, wrong_kind
 from lokonb.notebook.exceptions import EnvironmentFailure, ParameterError, ParameterIssue, RunFailed, UsageError
 from lokonb.notebook.outcome import STATUS_EXIT, RunResult, RunStatus, write_json_atomic
 from lokonb.notebook.params import (
@@ -43,6 +43,7 @@ from lokonb.notebook.runoptions import (
     check_named_present,
     check_only,
     check_output,
+    check_path,
     check_sources,
     check_timeout,
 )
@@ -556,7 +557,13 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 def run_many(requests: Iterable[RunRequest], *, jobs: int | None = None) -> list[RunResult]:
     """Run several requests, ``jobs`` at a time, each in its own child process; results in request order."""
     check_jobs(jobs)
+    # 5 raised "'int' object is not iterable"; a string or dict was read item by item
+    if isinstance(requests, RunRequest | str | bytes | Mapping) or not isinstance(requests, Iterable):
+        raise UsageError(wrong_kind("run_many", "requests", "a list of RunRequest", requests))
     reqs = list(requests)
+    bad = [r for r in reqs if not isinstance(r, RunRequest)]
+    if bad:
+        raise UsageError(wrong_kind("run_many", "requests", "a list of RunRequest", bad[0]) + " in the list")
     workers = jobs or min(os.cpu_count() or 1, 4)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         return list(pool.map(execute_request, reqs))
@@ -574,8 +581,12 @@ def run_all(
     from lokonb.notebook.paramfiles import check_set_name
     from lokonb.notebook.schemas import REGISTRY
 
-    check_output(output)
+    check_output(output, "run_all")
     check_jobs(jobs)
+    if not isinstance(parameter_set, str):  # None failed in len() inside check_set_name
+        raise UsageError(wrong_kind("run_all", "parameter_set", "the name of a parameter set such as 'default'",
+                                    parameter_set))
+    check_path("run_all", "root", root, "a project folder (str or Path)", optional=True)
     check_set_name(parameter_set)  # before it is used in file names below (a long one raised OSError there)
     project = find_root(root)
     assert project is not None

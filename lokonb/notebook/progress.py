@@ -23,6 +23,11 @@ def progress(
     """A tqdm bar for ``iterable`` (or a manual bar with ``total``); descriptions are scrubbed of secrets."""
     from lokonb.notebook.redact import scrub
 
+    if desc is not None and not isinstance(desc, str):  # scrub() of a Path failed inside re
+        from lokonb.errors import wrong_kind
+        from lokonb.notebook.exceptions import UsageError
+
+        raise UsageError(wrong_kind("progress", "desc", "the bar's text (a string) or None", desc))
     if desc:
         desc = scrub(desc)
     headless = os.environ.get("LOKONB_HEADLESS") == "1"

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lokonb.errors import kind_name, wrong_kind
+
 MASK = "***REDACTED***"
 
 #: Names (parameter, environment variable, dict key) whose values are secret; case-insensitive substrings.
@@ -298,7 +300,7 @@ def secret_values(values: Iterable[Any]) -> list[str]:
                 from lokonb.notebook.exceptions import UsageError
 
                 raise UsageError(f"register_secret(): argument {i + 1} must be the secret text (str, bytes, or a "
-                                 f"list of them), got {type(item).__name__}; nothing registered from it")
+                                 f"list of them), got {kind_name(item)}; nothing registered from it")
             out.append(item)
     return out
 
@@ -310,7 +312,12 @@ def register_secret(*values: str) -> None:
 
 
 def scrub(text: str) -> str:
-    """Scrub one string with the process's redactor (for display, logs and records inside a kernel)."""
+    """Scrub one string with the process's redactor (for display, logs and records inside a kernel); None is
+    returned as is."""
+    if text is not None and not isinstance(text, str):  # 5 ended in "expected string or bytes-like object"
+        from lokonb.notebook.exceptions import UsageError
+
+        raise UsageError(wrong_kind("scrub", "text", "a string (scrub_value() scrubs JSON-like values)", text))
     return default_redactor().text(text)
 
 

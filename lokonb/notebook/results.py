@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lokonb.notebook.exceptions import RecordError
+from lokonb.notebook.runoptions import check_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from lokonb.notebook.outcome import Result, RunResult
@@ -168,6 +169,7 @@ def record_file(name: str, path: str | Path) -> Path:
     """Copy ``path`` into ``<run dir>/files/`` (headless runs) and record its path under ``name``."""
     if not isinstance(name, str) or not _NAME.match(name):  # before anything is copied
         raise RecordError(f"result name {name!r} is not an identifier")
+    check_path("record_file", "path", path, "the path of a file to record (str or Path)")
     source = Path(path)
     if not source.is_file():
         raise RecordError(f"record_file({name!r}): {source} is not a file")
@@ -209,7 +211,12 @@ def read_results(notebook: str | Path) -> dict[str, Result]:
     """Results recorded in an executed notebook (local path or ``s3://``), lokonb-run or not."""
     import nbformat
 
+    check_path("read_results", "notebook", notebook, "the path or s3:// URL of an executed .ipynb (str or Path)")
     loc = str(notebook)
+    if not loc.startswith("s3://") and not Path(loc).is_file():  # "" or a folder: a bare OSError from nbformat
+        what = "is a directory" if Path(loc).is_dir() else "does not exist"
+        raise RecordError(f"read_results(): {loc or repr(loc)} {what} (give an executed notebook, such as "
+                          "runs/NOTEBOOK/RUN_ID/NOTEBOOK.ipynb)")
     if loc.startswith("s3://"):
         from lokonb.notebook.s3 import read_text
 
@@ -224,6 +231,7 @@ def read_run(run_dir: str | Path) -> RunResult:
     """The :class:`RunResult` of a run directory (from its ``results.json``)."""
     from lokonb.notebook.outcome import RunResult
 
+    check_path("read_run", "run_dir", run_dir, "a run directory such as runs/NOTEBOOK/RUN_ID (str or Path)")
     if Path(run_dir).is_file():  # "README.md/results.json: Not a directory" named a path that cannot exist
         raise RecordError(f"{run_dir} is a file, not a run directory (give a folder such as "
                           "runs/NOTEBOOK/RUN_ID, listed by `lokonb runs`)")

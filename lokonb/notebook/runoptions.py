@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lokonb.errors import wrong_kind
 from lokonb.notebook.exceptions import UsageError
 
 
@@ -27,9 +28,19 @@ def check_timeout(option: str, value: float | None) -> None:
 _S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
 
 
-def check_output(value: str | Path | None) -> None:
+def check_path(function: str, name: str, value: Any, allowed: str = "a path (str or Path)", *,
+               optional: bool = False) -> None:
+    """A path argument of the Python API is text or a Path (None with ``optional``): 5, a list or a dict ended in
+    "expected str, bytes or os.PathLike object" from pathlib."""
+    if (optional and value is None) or isinstance(value, str | os.PathLike):
+        return
+    raise UsageError(wrong_kind(function, name, allowed + (" or None" if optional else ""), value))
+
+
+def check_output(value: str | Path | None, function: str = "run") -> None:
     """An output is a local folder or ``s3://BUCKET/PREFIX``; another URL would become a local folder named
     ``ftp:``."""
+    check_path(function, "output", value, "a local folder or s3://BUCKET/PREFIX (str or Path)", optional=True)
     text = str(value) if value is not None else ""
     if "://" in text and not text.startswith("s3://"):
         raise UsageError(f"--output {text!r}: unsupported URL scheme {text.split('://', 1)[0]!r} "
@@ -111,6 +122,8 @@ def check_sources(req: Any) -> None:
     """The parameter sources and flags of a ``RunRequest`` (Python API): one path given as ``files`` is one file
     (it was read letter by letter: "/: cannot read parameter file: Is a directory"), and a flag written as the
     string "no" would be true."""
+    # notebook=None or 5 was looked up as a notebook named 'None' or '5'
+    check_path("run", "notebook", req.notebook, "a notebook name such as 'render_flatcar' or a path to an .ipynb")
     if isinstance(req.files, str | os.PathLike):
         req.files = (req.files,)
     elif not isinstance(req.files, list | tuple) or not all(isinstance(f, str | os.PathLike) for f in req.files):

@@ -516,6 +516,9 @@ REGISTRY: dict[str, NotebookSchema] = {
 def get_schema(name: str) -> NotebookSchema:
     """The schema of notebook ``name`` or of the ``.ipynb`` at a path, by its file name (:class:`UsageError` with a
     suggestion when unknown): every command that takes NOTEBOOK accepts both."""
+    from lokonb.notebook.runoptions import check_path
+
+    check_path("get_schema", "name", name, "a notebook name such as 'render_flatcar' or a path to an .ipynb")
     if str(name).endswith(".ipynb") or os.sep in str(name):
         from lokonb.notebook.project import resolve_notebook
 

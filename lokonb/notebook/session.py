@@ -106,6 +106,11 @@ def setup(notebook: str | NotebookSchema, namespace: Mapping[str, Any]) -> Param
     from lokonb.notebook.params import _Converter
 
     schema = _get_schema(notebook)
+    if not isinstance(namespace, Mapping):  # "'str' object has no attribute 'get'"
+        from lokonb.errors import wrong_kind
+        from lokonb.notebook.exceptions import UsageError
+
+        raise UsageError(wrong_kind("setup", "namespace", "the notebook's globals() (a mapping)", namespace))
     raw, extra = _defined_parameters(schema, namespace)
     try:
         validated = validate(schema, raw, {k: "notebook" for k in raw}, route="notebook")

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from lokonb.errors import wrong_kind
+from lokonb.notebook.exceptions import TableFilterError
 from lokonb.notebook.params import NotebookSchema, Param
 
 _COUNTER = itertools.count(1)
@@ -218,20 +220,21 @@ def _filter_kinds(df: Any, filters: Sequence[str] | Mapping[str, str], default: 
     kinds: dict[str, str] = {}
     for column in [*given, *(c for c in default if c not in given)]:
         if column not in df.columns:
-            raise KeyError(f"filter_table: no column {column!r} (columns: {', '.join(map(str, df.columns))})")
+            raise TableFilterError(f"filter_table: no column {column!r} (columns: {', '.join(map(str, df.columns))})")
         value = default.get(column)
         kind = given.get(column) or ("multiple" if isinstance(value, list | tuple | set | frozenset) else "dropdown")
         if kind not in FILTER_CONTROLS:
             known = ", ".join(FILTER_CONTROLS)
-            raise ValueError(f"filter_table: {column}: unknown filter kind {kind!r} (one of {known})")
+            raise TableFilterError(f"filter_table: {column}: unknown filter kind {kind!r} (one of {known})")
         if kind == "dropdown" and isinstance(value, list | tuple | set | frozenset):
-            raise ValueError(f"filter_table: {column}: a dropdown takes one default value, not {value!r}")
+            raise TableFilterError(f"filter_table: {column}: a dropdown takes one default value, not {value!r}")
         if kind == "slider":
             dtype = df[column].dtype
             if not pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
-                raise ValueError(f"filter_table: {column}: a slider needs an integer column, not {dtype}")
+                raise TableFilterError(f"filter_table: {column}: a slider needs an integer column, not {dtype}")
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise ValueError(f"filter_table: {column}: a slider's default is an int (the minimum), not {value!r}")
+                raise TableFilterError(f"filter_table: {column}: a slider's default is an int (the minimum), "
+                                       f"not {value!r}")
         kinds[column] = kind
     return kinds
 
@@ -267,6 +270,19 @@ def _written_by_form(path: Path, notebook: str) -> bool:
     return first.startswith(f"# Parameter set for {notebook}: save as parameters/{notebook}/")
 
 
+def _check_table_args(df: Any, filters: Any, default: Any) -> None:
+    """The frame, the filters and the defaults of the kinds filter_table takes: a str df ended in "'str' object has
+    no attribute 'head'", filters=None or 5 and default=[1] in a bare TypeError."""
+    if not (hasattr(df, "columns") and hasattr(df, "head")):
+        raise TableFilterError(wrong_kind("filter_table", "df", "a pandas DataFrame", df))
+    if not isinstance(filters, list | tuple | Mapping):
+        raise TableFilterError(wrong_kind("filter_table", "filters", "a list of column names or a mapping of column "
+                                          f"to filter kind ({', '.join(FILTER_CONTROLS)})", filters))
+    if default is not None and not isinstance(default, Mapping):
+        raise TableFilterError(wrong_kind("filter_table", "default", "a mapping of column to initial value, or None",
+                                          default))
+
+
 def filter_table(
     df: Any,
     *,
@@ -297,8 +313,9 @@ def filter_table(
     # the last row off silently (df.head(-1)) and "5" raised a TypeError from pandas
     if isinstance(filters, str):
         filters = [filters]
+    _check_table_args(df, filters, default)
     if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1:
-        raise ValueError(f"filter_table: max_rows must be a whole number of rows, 1 or more (default 200), "
+        raise TableFilterError(f"filter_table: max_rows must be a whole number of rows, 1 or more (default 200), "
                          f"got {max_rows!r:.40}")
     display_id = f"lokonb-table-{next(_COUNTER)}"
     chosen: dict[str, Any] = dict(default or {})
