@@ -46,6 +46,12 @@ def _frame() -> Any:
     return pd.DataFrame({"a": [1, 2]})
 
 
+def _aws(name: str) -> Callable[..., Any]:
+    import lokonb.aws
+
+    return getattr(lokonb.aws, name)
+
+
 def _flatcar(name: str) -> Callable[..., Any]:
     import lokonb.flatcar
 
@@ -162,6 +168,39 @@ TABLE: list[tuple[str, str, Callable[[Any, dict[str, Any]], Any], str, str]] = [
      "filter_table(): default must be a mapping of column to initial value, or None, got "),
     ("filter_table", "max_rows", lambda v, c: _notebook("filter_table")(_frame(), max_rows=v), "none bytes empty",
      "filter_table: max_rows must be a whole number of rows, 1 or more"),
+    # aws: checked before any AWS call (the model's endpoint above would not answer): a dict aws failed with
+    # "'dict' object has no attribute 'calls'", state_path=5 inside pathlib, node_configs=5 was a plain ValueError
+    ("plan", "aws", lambda v, c: _aws("plan")(c["model"], aws=v), "int bytes list dict dir empty",
+     "plan(): aws must be an Aws from lokonb.aws.open_aws(config), or None, got "),
+    ("plan", "state_path", lambda v, c: _aws("plan")(c["model"], state_path=v), "int bytes list dict dir empty",
+     "plan(): state_path must be the path of a state file (str or Path), or None, got "),
+    ("plan", "node_configs", lambda v, c: _aws("plan")(c["model"], node_configs=v), "int bytes list dir",
+     "plan(): node_configs must be None, 'render', 'minimal', NodeConfigs or a mapping of role to Ignition config"),
+    ("plan", "node_configs", lambda v, c: _aws("plan")(c["model"], node_configs=v), "empty",
+     "plan(): node_configs '' is not one of None, 'render', 'minimal'"),
+    ("apply", "state_path", lambda v, c: _aws("apply")(c["model"], state_path=v), "int dir",
+     "apply(): state_path must be the path of a state file"),
+    ("apply", "node_configs", lambda v, c: _aws("apply")(c["model"], node_configs=v), "int list",
+     "apply(): node_configs must be None, 'render', 'minimal'"),
+    ("destroy", "state_path", lambda v, c: _aws("destroy")(c["model"], state_path=v), "int list",
+     "destroy(): state_path must be the path of a state file"),
+    ("destroy_plan", "aws", lambda v, c: _aws("destroy_plan")(c["model"], aws=v), "int dict empty",
+     "destroy_plan(): aws must be an Aws from lokonb.aws.open_aws(config), or None, got "),
+    # state_path=[1]: no error at all; the call hung on the unreachable endpoint
+    ("destroy_plan", "state_path", lambda v, c: _aws("destroy_plan")(c["model"], state_path=v), "int list dict",
+     "destroy_plan(): state_path must be the path of a state file (str or Path), or None, got "),
+    ("verify", "aws", lambda v, c: _aws("verify")(c["model"], aws=v), "int dict",
+     "verify(): aws must be an Aws from lokonb.aws.open_aws(config), or None, got "),
+    ("verify", "node_configs", lambda v, c: _aws("verify")(c["model"], node_configs=v), "int bytes dir",
+     "verify(): node_configs must be None, 'render', 'minimal'"),
+    ("break_lock", "state_path", lambda v, c: _aws("break_lock")(c["model"], "id", state_path=v),
+     "int bytes list dict dir", "break_lock(): state_path must be the path of a state file (str or Path)"),
+    ("wait_for_nodes", "result", lambda v, c: _aws("wait_for_nodes")(v), "int bytes list dict dir empty",
+     "wait_for_nodes(): result must be the ApplyResult of lokonb.aws.apply, or None, got "),
+    ("wait_for_nodes", "config", lambda v, c: _aws("wait_for_nodes")(config=v, kubeconfig="k"),
+     "int bytes list dict dir empty", "wait_for_nodes(): expected a cluster model"),
+    ("wait_for_nodes", "kubeconfig", lambda v, c: _aws("wait_for_nodes")(config=c["model"], kubeconfig=v),
+     "int bytes list dict dir", "wait_for_nodes(): kubeconfig must be the path of a kubeconfig file"),
 ]
 
 CASES = [(f"{fn}-{arg}-{kind}", call, KINDS[kind], fragment)

@@ -27,7 +27,7 @@ from lokonb.aws.executor import Outcome, execute, outcomes_df
 from lokonb.aws.graph import REGISTRY, ExecCtx
 from lokonb.aws.nodeconfigs import NodeConfigs, node_configs_for
 from lokonb.aws.planner import Plan, diff
-from lokonb.aws.session import Aws, open_aws, require_model
+from lokonb.aws.session import Aws, check_arguments, open_aws, require_model
 
 log = logging.getLogger("lokonb.aws")
 
@@ -73,8 +73,10 @@ def _hint(config: Any, config_path: str | None) -> str:
 
 
 @contextmanager
-def _session(config: Any, aws: Aws | None, function: str) -> Iterator[Aws]:
+def _session(config: Any, aws: Aws | None, function: str, *, state_path: Any = None,
+             node_configs: Any = None) -> Iterator[Aws]:
     require_model(config, function)
+    check_arguments(function, aws=aws, state_path=state_path, node_configs=node_configs)
     if aws is not None:
         yield aws
         return
@@ -160,7 +162,7 @@ def plan(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | None
     apply's (the resources forced to be replaced appear as such)."""
     _require_flags("plan", upgrade_os=upgrade_os)
     replace = _names("plan", "replace", replace)
-    with _session(config, aws, "plan") as a:
+    with _session(config, aws, "plan", state_path=state_path, node_configs=node_configs) as a:
         calls0 = dict(a.calls)
         backend = st.open_backend(config, a, state_path)
         nc, _ = _node_configs(config, node_configs, backend)
@@ -263,7 +265,8 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
         check_pools(config, roll_pools)
     t0 = time.monotonic()
     timings: dict[str, float] = {}
-    with _session(config, aws, "apply") as a, _sigterm_as_interrupt():
+    with _session(config, aws, "apply", state_path=state_path, node_configs=node_configs) as a, \
+            _sigterm_as_interrupt():
         calls0 = dict(a.calls)
         backend = st.open_backend(config, a, state_path)
         lock = backend.acquire("apply", _hint(config, config_path)) if config.state.lock else None
@@ -395,6 +398,7 @@ def _secret_refs(config: Any, assets: Any) -> dict:
 def break_lock(config: Any, lock_id: str, *, state_path: str | Path | None = None, aws: Aws | None = None) -> dict:
     """Delete the cluster's lock if ``lock_id`` matches; returns what was broken."""
     require_model(config, "break_lock")
+    check_arguments("break_lock", aws=aws, state_path=state_path)
     if config.state.backend == "local" or state_path is not None:
         return st.open_backend(config, None, state_path).break_lock(lock_id)
     with _session(config, aws, "break_lock") as a:

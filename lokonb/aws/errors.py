@@ -28,6 +28,11 @@ class AwsInputError(ConfigError, TypeError):
     string for ``confirm``); names the argument and what it expects."""
 
 
+class AwsInputValueError(ConfigError, ValueError):
+    """A public function of lokonb.aws got a value of the right kind that it cannot use (node configs that lack a
+    role); a ValueError too, as it was before."""
+
+
 class AwsError(OperationFailed):
     """A failed AWS call, translated. Keeps service, operation, code, HTTP status and request id."""
 

@@ -140,6 +140,12 @@ def node_configs_for(config: Any, node_configs: NodeConfigs | Mapping[str, bytes
     if isinstance(node_configs, Mapping):
         missing = [r for r in roles_of(config) if r not in node_configs]
         if missing:
-            raise ValueError(f"node_configs lacks roles: {', '.join(missing)}")
+            from lokonb.aws.errors import AwsInputValueError
+
+            raise AwsInputValueError(f"node_configs lacks roles: {', '.join(missing)}")
         return NodeConfigs({k: _compact(v) for k, v in node_configs.items()}, source="caller")
-    raise ValueError(f"node_configs must be None, 'render', 'minimal' or a mapping, not {node_configs!r}")
+    from lokonb.aws.errors import AwsInputError
+    from lokonb.errors import wrong_kind
+
+    raise AwsInputError(wrong_kind("node_configs_for", "node_configs", "None, 'render', 'minimal', NodeConfigs or a "
+                                   "mapping of role to Ignition config", node_configs))

@@ -8,13 +8,14 @@ machines.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from lokonb.aws.errors import AwsInputError
-from lokonb.errors import OperationFailed
+from lokonb.errors import OperationFailed, wrong_kind
 
 
 @dataclass
@@ -47,6 +48,22 @@ def _check_seconds(**values: Any) -> None:
             raise AwsInputError(f"wait_for_nodes(): {name} must be a number of seconds, {allowed}, got {value!r:.40}")
 
 
+def _check_sources(result: Any, config: Any, kubeconfig: Any) -> None:
+    """An ApplyResult, a cluster model and a kubeconfig path of the kinds wait_for_nodes reads: a str result or
+    config failed with "'str' object has no attribute 'kubeconfig_path'/'aws'", a folder as kubeconfig inside the
+    kubernetes client."""
+    from lokonb.aws.session import require_model
+
+    if result is not None and not (hasattr(result, "plan") and hasattr(result, "kubeconfig_path")):
+        raise AwsInputError(wrong_kind("wait_for_nodes", "result", "the ApplyResult of lokonb.aws.apply, or None",
+                                       result))
+    if config is not None:
+        require_model(config, "wait_for_nodes")
+    if kubeconfig is not None and (not isinstance(kubeconfig, str | os.PathLike) or os.path.isdir(kubeconfig)):
+        raise AwsInputError(wrong_kind("wait_for_nodes", "kubeconfig", "the path of a kubeconfig file (str or Path), "
+                                       "or None", kubeconfig))
+
+
 def wait_for_nodes(result: Any = None, *, config: Any = None, kubeconfig: str | None = None,
                    list_timeout: float = 300, ready_timeout: float = 600, interval: float = 10,
                    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
@@ -54,11 +71,12 @@ def wait_for_nodes(result: Any = None, *, config: Any = None, kubeconfig: str | 
     """Wait for every node of the cluster to be Ready; ``result`` is an ``ApplyResult`` (or give ``config`` and
     ``kubeconfig``). Raises :class:`OperationFailed` on timeout with the node table in the message."""
     _check_seconds(list_timeout=list_timeout, ready_timeout=ready_timeout, interval=interval)
+    _check_sources(result, config, kubeconfig)
     if result is not None:
         config = config or result.plan.build.config
         kubeconfig = kubeconfig or result.kubeconfig_path
     if config is None:
-        raise ValueError("wait_for_nodes needs an ApplyResult or config=")
+        raise AwsInputError("wait_for_nodes(): give an ApplyResult (the result of apply) or config= and kubeconfig=")
     if config.aws.endpoint == "embedded":
         return NodesStatus(True, "skipped: the embedded AWS runs no machines", _frame([]))
     if not kubeconfig:

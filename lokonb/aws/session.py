@@ -12,8 +12,10 @@ AWS-compatible endpoint, used exactly like real AWS (nothing seeded).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from lokonb.aws.errors import encoded_authorization_message, request_target, translate
@@ -270,6 +272,27 @@ def require_model(config: Any, function: str) -> None:
         from lokonb.config.loaders import not_a_model
 
         raise AwsInputError(not_a_model(function, config))
+
+
+def check_arguments(function: str, *, aws: Any = None, state_path: Any = None, node_configs: Any = None) -> None:
+    """The ``aws``, ``state_path`` and ``node_configs`` arguments of the public functions, checked before any AWS
+    call: a dict ``aws`` failed with "'dict' object has no attribute 'calls'", ``state_path=5`` inside pathlib
+    (after a connection was made), a folder was taken as the state file, and ``node_configs=5`` was a plain
+    ValueError raised only once the endpoint answered."""
+    from lokonb.aws.errors import AwsInputError
+    from lokonb.errors import wrong_kind
+
+    if aws is not None and not (hasattr(aws, "call") and hasattr(aws, "calls")):
+        raise AwsInputError(wrong_kind(function, "aws", "an Aws from lokonb.aws.open_aws(config), or None", aws))
+    if state_path is not None and (not isinstance(state_path, str | os.PathLike) or not str(state_path)
+                                   or os.path.isdir(state_path)):
+        raise AwsInputError(wrong_kind(function, "state_path", "the path of a state file (str or Path), or None",
+                                       state_path) + (" ('')" if state_path == "" else ""))
+    allowed = "None, 'render', 'minimal', NodeConfigs or a mapping of role to Ignition config"
+    if isinstance(node_configs, str) and node_configs not in ("render", "minimal"):
+        raise AwsInputError(f"{function}(): node_configs {node_configs!r:.40} is not one of {allowed}")
+    if not (node_configs is None or isinstance(node_configs, str | Mapping) or hasattr(node_configs, "source")):
+        raise AwsInputError(wrong_kind(function, "node_configs", allowed, node_configs))
 
 
 def open_aws(config: Any) -> Aws:

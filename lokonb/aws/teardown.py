@@ -84,7 +84,7 @@ def _read_record(backend: st.StateBackend) -> tuple[dict | None, bool]:
 
 def destroy_plan(config: Any, *, aws: Aws | None = None, state_path: str | Path | None = None) -> Plan:
     """Read-only: what destroy would delete."""
-    with _session(config, aws, "destroy_plan") as a:
+    with _session(config, aws, "destroy_plan", state_path=state_path) as a:
         a.read_only = True
         try:
             b = _discovery_build(a, config)
@@ -117,7 +117,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
 
         raise AwsInputError(f"destroy(): confirm must be True or False, got {confirm!r}")
     t0 = time.monotonic()
-    with _session(config, aws, "destroy") as a, _sigterm_as_interrupt():
+    with _session(config, aws, "destroy", state_path=state_path) as a, _sigterm_as_interrupt():
         calls0 = dict(a.calls)
         backend = st.open_backend(config, a, state_path)
         if not confirm:

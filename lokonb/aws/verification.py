@@ -17,7 +17,7 @@ def verify(config: Any, *, node_configs: NodeConfigs | Any = None, aws: Aws | No
     """Every desired attribute against what AWS reports: DataFrame (resource, attribute, expected, actual, ok)."""
     import pandas as pd
 
-    with _session(config, aws, "verify") as a:
+    with _session(config, aws, "verify", node_configs=node_configs) as a:
         nc = node_configs_for(config, node_configs)
         a.read_only = True
         try:
