@@ -46,10 +46,22 @@ def _frame() -> Any:
     return pd.DataFrame({"a": [1, 2]})
 
 
+def _assets_check_dir() -> Callable[..., Any]:
+    from lokonb.assets import check_dir
+
+    return check_dir
+
+
 def _aws(name: str) -> Callable[..., Any]:
     import lokonb.aws
 
     return getattr(lokonb.aws, name)
+
+
+def _kube(module: str, name: str) -> Callable[..., Any]:
+    import importlib
+
+    return getattr(importlib.import_module(f"lokonb.kube.{module}"), name)
 
 
 def _flatcar(name: str) -> Callable[..., Any]:
@@ -201,6 +213,34 @@ TABLE: list[tuple[str, str, Callable[[Any, dict[str, Any]], Any], str, str]] = [
      "int bytes list dict dir empty", "wait_for_nodes(): expected a cluster model"),
     ("wait_for_nodes", "kubeconfig", lambda v, c: _aws("wait_for_nodes")(config=c["model"], kubeconfig=v),
      "int bytes list dict dir", "wait_for_nodes(): kubeconfig must be the path of a kubeconfig file"),
+    # assets: pathlib's TypeError; a path as config: "'str' object has no attribute 'cluster_domain_suffix'"
+    ("check_dir", "directory", lambda v, c: _assets_check_dir()(v), "none int bytes list dict",
+     "check_dir(): directory must be an asset directory path (str or Path), got "),
+    ("check_dir", "config", lambda v, c: _assets_check_dir()(c["tmp"], config=v), "int bytes list dict dir empty",
+     "check_dir(): expected a cluster model"),
+    # kube: "object is not iterable", pathlib TypeErrors, "'str' object has no attribute 'namespaces'"
+    ("render_block_policy", "blocked_cidrs", lambda v, c: _kube("metadata", "render_block_policy")(v),
+     "none int bytes dir", "blocked_cidrs: must be a CIDR or a list of CIDRs (e.g. ['169.254.169.254/32']), got "),
+    ("render_policies", "blocked_cidrs", lambda v, c: _kube("workflow", "render_policies")(v), "none int dir",
+     "blocked_cidrs: must be a CIDR or a list of CIDRs"),
+    ("audit_inventory", "inv", lambda v, c: _kube("audit", "audit_inventory")(v), "none int bytes list dict dir empty",
+     "audit_inventory(): inv must be an Inventory (from load_dump() or load_cluster()"),
+    ("audit_metadata_access", "source", lambda v, c: _kube("audit", "audit_metadata_access")(v), "bytes",
+     "audit_metadata_access(): source must be an Inventory or a manifest dump path (or a list of paths), got "),
+    ("audit_metadata_access", "source", lambda v, c: _kube("audit", "audit_metadata_access")(v), "list",
+     "load_dump(): path must be a manifest dump file or directory (str or Path), or a list of them, got int in"),
+    ("load_dump", "path", lambda v, c: _kube("sources", "load_dump")(v), "none int bytes dict",
+     "load_dump(): path must be a manifest dump file or directory (str or Path), or a list of them, got "),
+    ("apply_policies", "objects", lambda v, c: _kube("apply", "apply_policies")(v, dry_run=True),
+     "none int bytes dir empty", "objects: must be a list of rendered policy objects (dicts), got "),
+    ("apply_policies", "objects", lambda v, c: _kube("apply", "apply_policies")([v], dry_run=True), "none int list",
+     "objects[0]: must be a rendered policy object (a dict), got "),
+    ("apply_policies", "kubeconfig", lambda v, c: _kube("apply", "apply_policies")([], kubeconfig=v, dry_run=True),
+     "int bytes list dict", "kubeconfig must be the path of a kubeconfig file (str or Path), 'in-cluster' or None"),
+    ("audit_source", "source", lambda v, c: _kube("workflow", "audit_source")(v), "none int bytes list dict",
+     "source: must be 'sample', 'live' or a manifest dump path (str or Path), got "),
+    ("audit_step", "source", lambda v, c: _kube("workflow", "audit_step")("audit", v), "int list",
+     "source: must be 'sample', 'live' or a manifest dump path (str or Path), got "),
 ]
 
 CASES = [(f"{fn}-{arg}-{kind}", call, KINDS[kind], fragment)

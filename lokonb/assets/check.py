@@ -12,6 +12,7 @@ import base64
 import datetime as _dt
 import hashlib
 import json
+import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from lokonb.assets.pki import (
     mismatches,
 )
 from lokonb.assets.tokens import TOKEN_RE
+from lokonb.errors import wrong_kind
 
 MANIFEST_LIST = "assets.json"
 EXPIRY_WARNING = _dt.timedelta(days=30)
@@ -83,12 +85,24 @@ def resolve_root(directory: Path) -> Path:
     )
 
 
+def _check_arguments(directory: Any, config: Any) -> None:
+    """A directory path and a cluster model (or None): 5 failed inside pathlib, a path given as ``config`` with
+    "'str' object has no attribute 'cluster_domain_suffix'" once the certificates were compared."""
+    if not isinstance(directory, str | os.PathLike):
+        raise AssetModelError(wrong_kind("check_dir", "directory", "an asset directory path (str or Path)", directory))
+    if config is not None and not all(hasattr(config, a) for a in ("cluster_name", "worker_pools")):
+        from lokonb.config.loaders import not_a_model
+
+        raise AssetModelError(not_a_model("check_dir", config) + " (or None to skip the model checks)")
+
+
 def check_dir(directory: Path, *, config: Any | None = None, now: _dt.datetime | None = None) -> CheckResult:
     """Verify the asset tree in ``directory``; problems are collected, never raised."""
     if now is not None and not (isinstance(now, _dt.datetime) and now.tzinfo is not None):
         # expiry is compared with timezone-aware certificate dates
         raise AssetModelError(f"check_dir(): now must be a timezone-aware datetime (e.g. "
                               f"datetime.now(timezone.utc)) or None, got {now!r:.40}")
+    _check_arguments(directory, config)
     root = resolve_root(directory)
     now = now or _dt.datetime.now(_dt.UTC)
     res = CheckResult()

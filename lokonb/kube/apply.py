@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lokonb.errors import NotConfirmed
+from lokonb.errors import NotConfirmed, kind_name
 from lokonb.kube.errors import CalicoNotInstalled, KubeApiError, PolicyInputError
 from lokonb.kube.metadata import CALICO_GROUP, CALICO_VERSION, GNP_PLURAL, METADATA_IP
 
@@ -214,7 +214,14 @@ def apply_policies(
             raise PolicyInputError(name, f"must be True or False, got {flag!r:.40}")
     if isinstance(objects, Mapping):  # one rendered object, not a list of them (dict() of its keys failed)
         objects = [objects]
-    objs = [dict(o) for o in objects]
+    if isinstance(objects, str | bytes) or not isinstance(objects, Iterable):  # None/5: "not iterable"
+        raise PolicyInputError("objects", "must be a list of rendered policy objects (dicts), got "
+                                          f"{kind_name(objects)}")
+    objs = list(objects)
+    for i, obj in enumerate(objs):
+        if not isinstance(obj, Mapping):  # [1]: "cannot convert dictionary update sequence element"
+            raise PolicyInputError(f"objects[{i}]", f"must be a rendered policy object (a dict), got {kind_name(obj)}")
+    objs = [dict(o) for o in objs]
     if not dry_run and not confirm:
         raise NotConfirmed(
             "applying changes the cluster: set confirm: true (CLI: --confirm), or use a dry run first"

@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lokonb.errors import kind_name, wrong_kind
 from lokonb.kube import admin_policy
 from lokonb.kube.calico_selector import NAMESPACED, Matcher, SelectorSyntaxError, compile_selector
 from lokonb.kube.errors import DumpError, PolicyInputError
@@ -1083,6 +1084,9 @@ def audit_inventory(
     port: int = METADATA_PORT,
 ) -> AuditResult:
     """Audit the pods of an :class:`Inventory` (see the module docstring for the rules)."""
+    if not isinstance(inv, Inventory):  # a path or dict failed with "'str' object has no attribute 'namespaces'"
+        raise DumpError(wrong_kind("audit_inventory", "inv", "an Inventory (from load_dump() or load_cluster(); "
+                                   "audit_metadata_access() takes a dump path)", inv))
     _check_endpoint(metadata_ip, port)
     auditor = _Auditor(inv, metadata_ip, port)
     imds = _node_imds(inv, node_imds)
@@ -1179,9 +1183,9 @@ def audit_metadata_access(
     """
     if isinstance(source, Inventory):
         inv = source
-    elif source is not None and (isinstance(source, Mapping) or not isinstance(source, str | Path | Sequence)):
+    elif source is not None and (isinstance(source, Mapping | bytes) or not isinstance(source, str | Path | Sequence)):
         raise DumpError(f"audit_metadata_access(): source must be an Inventory or a manifest dump path (or a list of "
-                        f"paths), got {type(source).__name__}; for objects in memory write them to a file first")
+                        f"paths), got {kind_name(source)}; for objects in memory write them to a file first")
     elif source is not None:
         inv = load_dump(source)  # type: ignore[arg-type]
     else:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lokonb.errors import kind_name
 from lokonb.inputfile import read_text
 from lokonb.kube.errors import KubeconfigError
 
@@ -187,6 +188,9 @@ def load_api_client(kubeconfig: str | Path | None = None, context: str | None = 
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
 
+    if kubeconfig is not None and not isinstance(kubeconfig, str | os.PathLike):  # 5: a TypeError from pathlib
+        raise KubeconfigError(f"kubeconfig must be the path of a kubeconfig file (str or Path), {IN_CLUSTER!r} or "
+                              f"None, got {kind_name(kubeconfig)}")
     if kubeconfig == IN_CLUSTER or (
         kubeconfig is None
         and not default_kubeconfig().is_file()

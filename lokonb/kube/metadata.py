@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from lokonb.errors import kind_name
 from lokonb.kube.errors import PolicyInputError
 from lokonb.kube.labels import LabelSelector, dns1123_label_error, dns1123_subdomain_error
 
@@ -95,6 +96,9 @@ def normalize_cidrs(
     """
     if isinstance(cidrs, str):
         cidrs = [cidrs]
+    if isinstance(cidrs, bytes | Mapping) or not isinstance(cidrs, Iterable):  # None/5: "object is not iterable"
+        raise PolicyInputError(field_name, f"must be a CIDR or a list of CIDRs (e.g. ['169.254.169.254/32']), got "
+                                           f"{kind_name(cidrs)}")
     out: list[str] = []
     notes: list[str] = []
     items = list(cidrs)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lokonb.errors import ConfigError
+from lokonb.errors import ConfigError, wrong_kind
 from lokonb.inputfile import read_text
 from lokonb.kube.errors import DumpError, KubeApiError
 from lokonb.yamlguard import check_node_graph
@@ -201,7 +201,16 @@ def load_dump(path: str | Path | Iterable[str | Path]) -> Inventory:
 
     Raises :class:`DumpError` (naming file and line) for unreadable/malformed input and when no pod is found.
     """
-    paths = [Path(path)] if isinstance(path, str | Path) else [Path(p) for p in path]
+    allowed = "a manifest dump file or directory (str or Path), or a list of them"
+    if isinstance(path, str | os.PathLike):
+        path = [path]
+    elif isinstance(path, bytes | Mapping) or not isinstance(path, Iterable):  # None/5: a TypeError from pathlib
+        raise DumpError(wrong_kind("load_dump", "path", allowed, path))
+    path = list(path)
+    bad = [p for p in path if not isinstance(p, str | os.PathLike)]
+    if bad:
+        raise DumpError(wrong_kind("load_dump", "path", allowed, bad[0]) + " in the list")
+    paths = [Path(p) for p in path]
     if not paths:
         raise DumpError("no manifest dump given")
     inv = Inventory(source="dump: " + ", ".join(str(p) for p in paths))

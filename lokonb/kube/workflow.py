@@ -10,6 +10,7 @@ include}``), ``node_local_dns``/``cluster`` (NodeLocal DNSCache addresses of the
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lokonb.errors import kind_name
 from lokonb.kube.audit import AuditResult, audit_metadata_access
 from lokonb.kube.errors import PolicyInputError
 from lokonb.kube.metadata import (
@@ -282,6 +284,9 @@ def audit_source(
     (relative paths resolve against ``root``, the project root, when they do not exist from the cwd)."""
     from lokonb.kube.sample import sample_dump_path
 
+    if not isinstance(source, str | os.PathLike):  # 5 or a list: a TypeError from pathlib
+        raise PolicyInputError("source", f"must be 'sample', 'live' or a manifest dump path (str or Path), got "
+                                         f"{kind_name(source)}")
     if source == "sample":
         inv = load_dump(sample_dump_path())
         inv.source = "sample dump bundled with lokonb"  # no absolute paths in shared reports
