@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lokonb.config.errors import ConfigValidationError, Issue
-from lokonb.config.loaders import Loaded, load_yaml, read_yaml
+from lokonb.config.loaders import Loaded, _extra_keys, load_yaml, read_yaml
 from lokonb.config.lokocfg import load_lokocfg, parse_var_override, read_lokocfg
 from lokonb.config.model import AwsSettings, ClusterConfig, FrozenMap, OidcConfig, StateSettings, WorkerPool
 from lokonb.errors import ConfigError
@@ -67,6 +67,7 @@ def load(path: str | Path, vars_path: str | Path | None = None,
     if not isinstance(path, str | os.PathLike):  # a dict goes to read_yaml/load_yaml, not here
         raise ConfigError(f"load(): path must be a file or directory path (str or Path), got {type(path).__name__}"
                           " (for a dict use lokonb.config.read_yaml)")
+    _extra_keys(extra_keys)  # checked for lokocfg input too: extra_keys=5 was ignored there without a word
     if is_lokocfg(path):
         return read_lokocfg(path, vars_path, overrides)
     if vars_path is not None or overrides:
