@@ -287,3 +287,14 @@ def test_kind_name(value: Any, python: str, document: str) -> None:
 def test_kind_name_directory(tmp_path: Path) -> None:
     assert kind_name(tmp_path) == "a directory path"
     assert kind_name(tmp_path / "missing") == "PosixPath"
+
+
+def test_load_or_generate_empty_asset_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lokonb.assets import load_or_generate
+    from lokonb.assets.errors import AssetModelError
+
+    # "" is the current folder to pathlib: the CA keys were written to ./cluster-assets without a word
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(AssetModelError, match=r"load_or_generate\(\): asset_dir is empty"):
+        load_or_generate(_model(tmp_path), asset_dir="")
+    assert not (tmp_path / "cluster-assets").exists()

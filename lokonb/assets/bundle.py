@@ -46,6 +46,7 @@ from lokonb.assets.pki import (
 from lokonb.assets.specs import AGGREGATION_CA, ETCD_CA, KUBERNETES_CA, all_specs
 from lokonb.assets.store import AssetStore
 from lokonb.assets.tokens import BootstrapToken, new_token, parse_token, token_roles
+from lokonb.errors import wrong_kind
 
 log = logging.getLogger(__name__)
 
@@ -255,8 +256,11 @@ def load_or_generate(
         if not isinstance(flag, bool):
             raise AssetModelError(f"load_or_generate(): {name} must be True or False, got {flag!r:.40}")
     if asset_dir is not None and not isinstance(asset_dir, str | os.PathLike):
-        raise AssetModelError(f"load_or_generate(): asset_dir must be a directory path (str or Path) or None, got "
-                              f"{type(asset_dir).__name__}")
+        raise AssetModelError(wrong_kind("load_or_generate", "asset_dir", "a directory path (str or Path) or None",
+                                         asset_dir))
+    if asset_dir == "":  # Path("") is the current folder: the CA keys were written to ./cluster-assets
+        raise AssetModelError("load_or_generate(): asset_dir is empty (give a directory path, or None for the "
+                              "model's asset_dir)")
     base = Path(asset_dir if asset_dir is not None else config.asset_dir).expanduser()
     store = AssetStore(base / ASSET_SUBDIR)
     # one process at a time: two generating at once each kept its own new CAs in memory (and rendered nodes with
