@@ -116,6 +116,12 @@ def _load(args: argparse.Namespace) -> Any:
             aws["profile"] = args.profile
         data["aws"] = aws
         config = load_yaml(data)
+    if config.aws.endpoint == "embedded" and (config.aws.profile or config.aws.shared_credentials_file):
+        # the embedded AWS takes its own test keys: a profile given here would otherwise be dropped without a word
+        what = (f"profile {config.aws.profile!r}" if config.aws.profile
+                else f"credentials file {config.aws.shared_credentials_file}")
+        print(f"note: the embedded AWS uses its own test credentials; {what} is not used (it is for real AWS or "
+              "an endpoint URL)", file=sys.stderr)
     return config
 
 
@@ -150,6 +156,8 @@ def _print_plan(args: argparse.Namespace, plan: Any, extra: dict | None = None) 
 def _plan(args: argparse.Namespace, config: Any) -> int:
     from lokonb.aws import api
 
+    if args.confirm:  # accepted (the contract gives every action the same options) but never silently
+        print("note: plan only reads; --confirm has no effect here (it is for apply and destroy)", file=sys.stderr)
     p = api.plan(config, node_configs=_node_configs(args), state_path=args.state, upgrade_os=args.upgrade_os)
     _print_plan(args, p)
     return 0

@@ -69,8 +69,9 @@ def test_cli_plan_apply_plan_destroy_against_served_endpoint(served, tmp_path):
     r = run("cluster", "apply", cfg, *common, "--confirm")
     assert r.returncode == 0, r.stderr
     assert "Applied" in r.stdout and "https://demo.example.com:6443" in r.stdout
-    r = run("cluster", "plan", cfg, *common, "--json")
+    r = run("cluster", "plan", cfg, *common, "--json", "--confirm")  # plan only reads: said, not silently ignored
     assert r.returncode == 0 and json.loads(r.stdout) == []
+    assert "--confirm has no effect here" in r.stderr
     r = run("cluster", "destroy", cfg, *common)  # stdin is not a terminal: refused
     assert r.returncode == 2 and "needs confirmation" in r.stderr and "Traceback" not in r.stderr
     r = run("cluster", "destroy", cfg, *common, "--confirm")
@@ -204,3 +205,12 @@ def test_sigterm_outside_the_execution_phase_exits_143(tmp_path, monkeypatch, ca
     assert "terminated" in capsys.readouterr().err
     monkeypatch.setattr(api, "apply", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
     assert main(["cluster", "apply", str(_config_file(tmp_path)), "--confirm"]) == 130
+
+
+def test_a_profile_with_the_embedded_aws_is_named_as_unused(tmp_path):
+    """The embedded AWS takes moto's keys: --profile (or aws.profile) is said to be unused, not dropped silently."""
+    cfg = str(_config_file(tmp_path))
+    r = run("cluster", "plan", cfg, "--endpoint", "embedded", "--profile", "ops", "--node-configs", "minimal",
+            "--state", str(tmp_path / "st.json"), "--json")
+    assert r.returncode == 0, r.stderr
+    assert "profile 'ops' is not used" in r.stderr and json.loads(r.stdout)
