@@ -27,6 +27,9 @@ REFERENCE_ROOTS = frozenset({"local", "module", "data", "path", "terraform", "ea
 DOTTED_RE = re.compile(r"(?:\s*\.\s*[A-Za-z0-9_-]+)+")
 NUMBER_RE = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+#: Where the loader moved the strip markers of ``"${~ x ~}"`` in quoted strings so python-hcl2 can parse them
+#: (private-use characters: not text a config holds); ``render_template`` puts them back.
+STRIP_LEFT, STRIP_RIGHT = "\ue000", "\ue001"
 
 
 class FileText(str):
@@ -164,12 +167,21 @@ def _matching_brace(text: str, start: int) -> int:
     return -1
 
 
+def _strip_markers(inner: str) -> tuple[bool, str, bool]:
+    """An interpolation's text between ``${`` and ``}`` as (strip before, expression, strip after): ``${~ x ~}``
+    removes the white space of the literal text on either side (hcl/v2's template strip markers)."""
+    left, right = inner.startswith("~"), inner.endswith("~") and len(inner) > 1
+    return left, inner[1 if left else 0:len(inner) - 1 if right else len(inner)], right
+
+
 def render_template(text: str, ctx: Context | None, *, escapes: bool) -> Any:
     """Render a string template; a template that is exactly one ``${expr}`` keeps the value's type."""
+    text = text.replace(STRIP_LEFT + "${", "${~").replace("}" + STRIP_RIGHT, "~}")
     if ctx is not None and text.startswith("${") and _matching_brace(text, 1) == len(text) - 1:
-        return Parser(text[2:-1], ctx).parse_all()
+        return Parser(_strip_markers(text[2:-1])[1], ctx).parse_all()
     out: list[str] = []
     i = 0
+    literal, trim_next = 0, False  # start in out of the literal text after the last ${...}; did that end in ~}
     while i < len(text):
         ch = text[i]
         if escapes and ch == "\\":
@@ -183,18 +195,28 @@ def render_template(text: str, ctx: Context | None, *, escapes: bool) -> Any:
             end = _matching_brace(text, i + 1)
             if end < 0 or ctx is None:
                 raise ExprError(f"unterminated or misplaced interpolation in {text!r}")
-            value = Parser(text[i + 2:end], ctx).parse_all()
+            strip_before, expression, strip_after = _strip_markers(text[i + 2:end])
+            value = Parser(expression, ctx).parse_all()
             if isinstance(value, list | dict) or value is None:
                 raise ExprError(f"cannot put {type(value).__name__ if value is not None else 'null'} value of "
-                                f"`{text[i + 2:end].strip()}` into a string")
+                                f"`{expression.strip()}` into a string")
+            # as hcl/v2: a marker trims all white space (escaped line breaks too) of the literal text beside it
+            out[literal:] = [_trim("".join(out[literal:]), trim_next, strip_before)]
             out.append(_stringify(value))
+            literal, trim_next = len(out), strip_after
             i = end + 1
             continue
         if text.startswith("%{", i):
             raise ExprError(f"unsupported template directive in {text!r} ({SUPPORTED})")
         out.append(ch)
         i += 1
+    out[literal:] = [_trim("".join(out[literal:]), trim_next, False)]
     return "".join(out)
+
+
+def _trim(text: str, start: bool, end: bool) -> str:
+    text = text.lstrip() if start else text
+    return text.rstrip() if end else text
 
 
 def _escape(text: str, i: int, out: list[str]) -> int:

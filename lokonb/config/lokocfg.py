@@ -22,7 +22,7 @@ from lokonb.config import eras
 from lokonb.config.build import INVALID, Locator, RawDefinition, RawPath, default_asset_dir, validate_raw
 from lokonb.config.errors import ConfigValidationError, Issue
 from lokonb.config.fields import CLUSTER_FIELDS, DERIVED, OIDC_FIELDS, POOL_FIELDS, names
-from lokonb.config.hclexpr import Context, ExprError, FailedVariable, evaluate, unquote_key
+from lokonb.config.hclexpr import STRIP_LEFT, STRIP_RIGHT, Context, ExprError, FailedVariable, evaluate, unquote_key
 from lokonb.config.loaders import Loaded, log
 from lokonb.config.model import ClusterConfig
 from lokonb.config.yamlsrc import read_text
@@ -94,12 +94,14 @@ _HEREDOC_START = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_]*)\s*$")
 
 @dataclass(frozen=True)
 class _LineScan:
-    """What one HCL line leaves: the brace depth at its start, the 1-based column of a string it leaves open, and the
-    0-based [start, end) column spans of ``/* */`` comment text on it."""
+    """What one HCL line leaves: the brace depth at its start, the 1-based column of a string it leaves open, the
+    0-based [start, end) column spans of ``/* */`` comment text on it and the columns of interpolation strip markers
+    in its quoted strings."""
 
     depth: int
     open_quote: int | None
     comments: tuple[tuple[int, int], ...] = ()
+    strips: tuple[int, ...] = ()  # 0-based columns of the ``~`` of ``${~`` / ``~}`` in quoted strings
 
 
 @dataclass(frozen=True)
@@ -120,8 +122,9 @@ def _scan_lines(text: str) -> _Scan:
             heredoc = None if line.strip() == heredoc else heredoc
             out.append(_LineScan(start, None))
             continue
-        stack: list[list[Any]] = []  # ["str", column] or ["interp", brace depth]
+        stack: list[list[Any]] = []  # ["str", column] or ["interp", brace depth, opening "$" or "%"]
         spans: list[tuple[int, int]] = []
+        strips: list[int] = []
         i, n, comment_start = 0, len(line), 0  # a comment still open from the line before starts at column 0
         while i < n:
             top = stack[-1] if stack else None
@@ -140,8 +143,13 @@ def _scan_lines(text: str) -> _Scan:
                     continue
                 if ch == '"':
                     stack.pop()
+                elif line.startswith(("$${", "%%{"), i):  # escaped: literal text, no template sequence
+                    i += 3
+                    continue
                 elif line.startswith(("${", "%{"), i):
-                    stack.append(["interp", 1])
+                    stack.append(["interp", 1, ch])
+                    if ch == "$" and line.startswith("~", i + 2):
+                        strips.append(i + 2)
                     i += 1
             elif ch == '"':
                 stack.append(["str", i + 1])
@@ -162,10 +170,12 @@ def _scan_lines(text: str) -> _Scan:
                 else:  # a brace of an expression inside a template
                     top[1] += step
                     if top[1] == 0:
+                        if top[2] == "$" and i > 0 and line[i - 1] == "~":
+                            strips.append(i - 1)
                         stack.pop()
             i += 1
         opened_str = [entry for entry in stack if entry[0] == "str"]
-        out.append(_LineScan(start, opened_str[0][1] if opened_str else None, tuple(spans)))
+        out.append(_LineScan(start, opened_str[0][1] if opened_str else None, tuple(spans), tuple(strips)))
     return _Scan(out, opened if in_comment else None)
 
 
@@ -188,6 +198,25 @@ def _blank_inline_comments(text: str) -> tuple[str, tuple[int, int] | None]:
             line = "".join(chars)
         out.append(line)
     return "\n".join(out), scan.open_comment
+
+
+def _encode_strip_markers(text: str) -> str:
+    """``text`` with the strip markers of interpolations in quoted strings (``"${~ var.x ~}"``, which hcl/v2 takes and
+    python-hcl2's grammar refuses) moved outside the braces as sentinel characters, ``${~`` → ``STRIP_LEFT${`` and
+    ``~}`` → ``}STRIP_RIGHT``: python-hcl2 keeps a string's literal text as written, and the template evaluator puts
+    the markers back. Lines and columns stay the same; heredoc bodies are left alone (python-hcl2 keeps them raw)."""
+    if "~" not in text:
+        return text
+    out = []
+    for line, info in zip(text.split("\n"), _scan_lines(text).lines, strict=True):
+        chars = list(line)
+        for col in info.strips:
+            if chars[col - 2:col] == ["$", "{"]:  # ${~ : the opening marker
+                chars[col - 2:col + 1] = [STRIP_LEFT, "$", "{"]
+            else:  # ~} : the closing marker
+                chars[col:col + 2] = ["}", STRIP_RIGHT]
+        out.append("".join(chars))
+    return "\n".join(out)
 
 
 def _line_depths(text: str) -> list[int]:
@@ -305,7 +334,7 @@ def _parse(path: Path) -> _Source:
         raise ConfigError("HCL syntax error: a /* comment is not closed (a */ is missing)", file=str(path),
                           line=open_comment[0], column=open_comment[1])
     try:
-        data = hcl2.loads(blanked + "\n", serialization_options=SerializationOptions(
+        data = hcl2.loads(_encode_strip_markers(blanked) + "\n", serialization_options=SerializationOptions(
             with_comments=False, preserve_heredocs=True))
     except Exception as exc:  # noqa: BLE001 - lark raises many types; all become a located ConfigError
         line, column = getattr(exc, "line", None), getattr(exc, "column", None)
