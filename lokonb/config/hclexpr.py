@@ -26,6 +26,7 @@ REFERENCE_ROOTS = frozenset({"local", "module", "data", "path", "terraform", "ea
 #: The rest of a dotted name after its first part (``.small`` of ``t3.small``, ``.2xlarge`` of ``m5.2xlarge``).
 DOTTED_RE = re.compile(r"(?:\s*\.\s*[A-Za-z0-9_-]+)+")
 NUMBER_RE = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?")
+LEGACY_INDEX_RE = re.compile(r"\d+")
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 #: Where the loader moved the strip markers of ``"${~ x ~}"`` in quoted strings so python-hcl2 can parse them
 #: (private-use characters: not text a config holds); ``render_template`` puts them back.
@@ -394,11 +395,13 @@ class Parser:
         while self.peek() in ("[", "."):  # var.x[0], var.x["k"] and, as HCL reads a map's key too, var.x.k
             dot = self.peek() == "."
             self.pos += 1
-            if dot:
-                attr = IDENT_RE.match(self.text, self.pos)
-                if not attr or not isinstance(value, dict):
+            if dot:  # var.x.0 too: HCL's legacy index, var.x[0] of a list (the key "0" of a map)
+                attr = IDENT_RE.match(self.text, self.pos) or LEGACY_INDEX_RE.match(self.text, self.pos)
+                if not attr or not isinstance(value, dict | list) or (
+                        isinstance(value, list) and not attr.group(0).isdigit()):
                     raise self.unsupported()
                 self.pos, index = attr.end(), attr.group(0)
+                index = int(index) if isinstance(value, list) else index
             else:
                 index = self.expr()
                 self.expect("]")

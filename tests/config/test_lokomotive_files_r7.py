@@ -262,3 +262,30 @@ def test_all_components_in_one_file_are_listed_once_in_order(tmp_path, monkeypat
     loaded = load_case(tmp_path, monkeypatch, cluster(extra=blocks))
     (warning,) = [str(w) for w in loaded.warnings]
     assert warning.endswith(", ".join(COMPONENT_BODIES) + " (install them with lokoctl or Helm)")
+
+
+# --- HCL's legacy index: var.x.0 is var.x[0] (hcl/v2's traversal; lokonb refused it as unsupported) ------------
+HCL_ATTR_ACCESS = "https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md#attribute-access-operator"
+LEGACY_ROWS = [
+    ("list", 'variable "l" { default = [3] }\n', "controller_count = var.l.0", 3),
+    ("list of maps", 'variable "p" { default = [{ n = 5 }, { n = 1 }] }\n', "controller_count = var.p.0.n", 5),
+    ("map key 0", 'variable "m" { default = { "0" = 3 } }\n', "controller_count = var.m.0", 3),
+    ("in a template", 'variable "l" { default = [3] }\n', 'controller_count = "${var.l.0}"', 3),
+]
+
+
+@pytest.mark.parametrize(("name", "head", "attr", "expected"), LEGACY_ROWS, ids=[row[0] for row in LEGACY_ROWS])
+def test_legacy_index(tmp_path, monkeypatch, name, head, attr, expected):
+    assert HCL_ATTR_ACCESS.startswith("https://")
+    assert load_case(tmp_path, monkeypatch, cluster(attr, head=head)).config.controller_count == expected
+
+
+@pytest.mark.parametrize(("attr", "message"), [
+    ("controller_count = var.l.4", "var.l[4] does not exist"),
+    ("controller_count = var.l.x", "unsupported expression `var.l.x`"),
+])
+def test_legacy_index_errors(tmp_path, monkeypatch, attr, message):
+    with pytest.raises(ConfigValidationError) as exc:
+        load_case(tmp_path, monkeypatch, cluster(attr, head='variable "l" { default = [3] }\n'))
+    (issue,) = exc.value.issues
+    assert issue.path == "controller_count" and message in issue.message
