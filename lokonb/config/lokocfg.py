@@ -155,7 +155,7 @@ def _scan_lines(text: str) -> _Scan:
                 stack.append(["str", i + 1])
             elif top is None and (ch == "#" or line.startswith("//", i)):
                 break
-            elif top is None and line.startswith("/*", i):
+            elif (top is None or top[0] == "interp") and line.startswith("/*", i):  # "${ x /* c */ }" too
                 in_comment, opened, comment_start, i = True, (number, i + 1), i, i + 2
                 if i >= n:
                     spans.append((comment_start, n))
@@ -180,8 +180,8 @@ def _scan_lines(text: str) -> _Scan:
 
 
 def _blank_inline_comments(text: str) -> tuple[str, tuple[int, int] | None]:
-    """``text`` with every ``/* ... */`` comment outside strings and heredocs turned into spaces (line breaks kept),
-    and the 1-based (line, column) of a ``/*`` that is never closed.
+    """``text`` with every ``/* ... */`` comment outside string text and heredocs (so also one inside a string's
+    ``${ }``) turned into spaces (line breaks kept), and the 1-based (line, column) of a ``/*`` never closed.
 
     HCL reads such a comment as white space wherever it stands; python-hcl2 takes one between a block's label and
     its ``{`` for another label, and one after ``=`` for the start of a value. Lines and columns stay the same.

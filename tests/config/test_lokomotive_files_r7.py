@@ -289,3 +289,14 @@ def test_legacy_index_errors(tmp_path, monkeypatch, attr, message):
         load_case(tmp_path, monkeypatch, cluster(attr, head='variable "l" { default = [3] }\n'))
     (issue,) = exc.value.issues
     assert issue.path == "controller_count" and message in issue.message
+
+
+# --- a /* */ comment inside an interpolation is white space to hcl/v2 (python-hcl2 stopped at it) ---------------
+@pytest.mark.parametrize(("pool", "expected"), [
+    ('clc_snippets = ["${ var.a /* the name */ }"]', ["x"]),
+    ('clc_snippets = ["q ${~ var.a /* c */ ~} r", "/* text */ ${"/* text */"}"]', ["qxr", "/* text */ /* text */"]),
+])
+def test_block_comment_inside_interpolation(tmp_path, monkeypatch, pool, expected):
+    assert HCL_SPEC.startswith("https://")
+    text = cluster(pool=pool, head='variable "a" { default = "x" }\n')
+    assert snippets(load_case(tmp_path, monkeypatch, text)) == expected
