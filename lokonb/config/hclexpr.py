@@ -8,6 +8,7 @@ expression as ``${...}`` text. lokonb evaluates what lokoctl configs use: litera
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -283,6 +284,8 @@ class Parser:
             return self.mapping()
         if ch == "(":
             self.pos += 1
+            if (collection := self.serialized_collection()) is not None:
+                return collection
             value = self.expr()
             self.expect(")")
             return value
@@ -313,6 +316,21 @@ class Parser:
                 text = name + dotted.group(0)
                 raise ExprError(f'`{text}` is not a value: write a string in quotes ("{text}")')
         raise self.unsupported()
+
+    def serialized_collection(self) -> Any:
+        """python-hcl2 writes a list or map in parentheses (``(["a", var.b])``) as the Python repr of its serialized
+        items, ``(['"a"', '${var.b}'])``: read that repr and evaluate the items; None for anything else."""
+        rest = self.text[self.pos:].strip()
+        if rest[:1] not in ("[", "{") or not rest.endswith(")"):
+            return None
+        try:
+            items = ast.literal_eval(rest[:-1])
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return None
+        if not isinstance(items, list | dict):
+            return None
+        self.pos = len(self.text)
+        return evaluate(items, self.ctx)
 
     def bare_name(self, name: str) -> ExprError:
         """A name on its own (``dns_zone_id = route53_zone_id`` in Lokomotive's AWS reference): lokoctl says

@@ -300,3 +300,24 @@ def test_block_comment_inside_interpolation(tmp_path, monkeypatch, pool, expecte
     assert HCL_SPEC.startswith("https://")
     text = cluster(pool=pool, head='variable "a" { default = "x" }\n')
     assert snippets(load_case(tmp_path, monkeypatch, text)) == expected
+
+
+# --- a list or map in parentheses: python-hcl2 hands it over as a Python repr, which lokonb refused --------------
+HCL_PARENS = "https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md#expressions"
+
+
+def test_parenthesized_list_and_map(tmp_path, monkeypatch):
+    assert HCL_PARENS.startswith("https://")
+    text = cluster('tags = ({ (var.k) = "p", "c d" = "q r" })',
+                   pool='clc_snippets = ([\n      "a: 1", var.y, <<EOT\nc: 3\nEOT\n    ])',
+                   head='variable "y" { default = "b: 2" }\nvariable "k" { default = "team" }\n')
+    loaded = load_case(tmp_path, monkeypatch, text)
+    assert snippets(loaded) == ["a: 1", "b: 2", "c: 3\n"]
+    assert dict(loaded.config.tags) == {"team": "p", "c d": "q r"}
+
+
+def test_parenthesized_list_item_errors_are_still_named(tmp_path, monkeypatch):
+    with pytest.raises(ConfigValidationError) as exc:
+        load_case(tmp_path, monkeypatch, cluster(pool='clc_snippets = (["a: 1", try(1)])'))
+    (issue,) = exc.value.issues
+    assert issue.path == 'worker_pool["web"].clc_snippets' and "unsupported function try()" in issue.message
