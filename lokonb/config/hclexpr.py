@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 SUPPORTED = "lokonb evaluates var.*, file(), pathexpand() and string templates"
-HEREDOC_RE = re.compile(r'^"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)\n?[ \t]*\2"$', re.DOTALL)
+HEREDOC_RE = re.compile(r'^"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)(\n?)[ \t]*\2"$', re.DOTALL)
 IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 #: Terraform's references (``local.x``, ``module.m.out``...): lokoctl has none of them, so they are unsupported
 #: expressions, not text that lacks its quotes.
@@ -130,6 +130,8 @@ def evaluate(value: Any, ctx: Context) -> Any:
         raise ExprError(f"unsupported value {value!r}")
     heredoc = HEREDOC_RE.match(value)
     if heredoc:
+        if not heredoc.group(3) and not heredoc.group(4):  # no line between the markers: "" (a blank line is "\n")
+            return ""
         return render_template(_heredoc_body(heredoc.group(1) == "-", heredoc.group(3)), ctx, escapes=False)
     if len(value) >= 2 and value[0] == value[-1] == '"':
         return render_template(value[1:-1], ctx, escapes=True)
@@ -180,7 +182,7 @@ def render_template(text: str, ctx: Context | None, *, escapes: bool) -> Any:
     """Render a string template; a template that is exactly one ``${expr}`` keeps the value's type."""
     text = text.replace(STRIP_LEFT + "${", "${~").replace("}" + STRIP_RIGHT, "~}")
     if ctx is not None and text.startswith("${") and _matching_brace(text, 1) == len(text) - 1:
-        return Parser(_strip_markers(text[2:-1])[1], ctx).parse_all()
+        return _interpolate(_strip_markers(text[2:-1])[1], ctx)
     out: list[str] = []
     i = 0
     literal, trim_next = 0, False  # start in out of the literal text after the last ${...}; did that end in ~}
@@ -198,7 +200,7 @@ def render_template(text: str, ctx: Context | None, *, escapes: bool) -> Any:
             if end < 0 or ctx is None:
                 raise ExprError(f"unterminated or misplaced interpolation in {text!r}")
             strip_before, expression, strip_after = _strip_markers(text[i + 2:end])
-            value = Parser(expression, ctx).parse_all()
+            value = _interpolate(expression, ctx)
             if isinstance(value, list | dict) or value is None:
                 raise ExprError(f"cannot put {type(value).__name__ if value is not None else 'null'} value of "
                                 f"`{expression.strip()}` into a string")
@@ -214,6 +216,16 @@ def render_template(text: str, ctx: Context | None, *, escapes: bool) -> Any:
         i += 1
     out[literal:] = [_trim("".join(out[literal:]), trim_next, False)]
     return "".join(out)
+
+
+def _interpolate(expression: str, ctx: Context) -> Any:
+    """The value of one ``${...}``. ``${HOME}`` with no variable HOME is, in a CLC snippet, a shell or systemd variable
+    that lacks HCL's escape (lokoctl: "Unknown variable"): say how to write it."""
+    name = expression.strip()
+    if IDENT_RE.fullmatch(name) and name not in ctx.declared and name not in ("true", "false", "null"):
+        raise ExprError(f"${{{name}}} is an HCL interpolation and {name} is no variable: write $${{{name}}} for the "
+                        f"text ${{{name}}} (a shell or systemd variable in a snippet), or ${{var.NAME}} for a variable")
+    return Parser(expression, ctx).parse_all()
 
 
 def _trim(text: str, start: bool, end: bool) -> str:

@@ -321,3 +321,30 @@ def test_parenthesized_list_item_errors_are_still_named(tmp_path, monkeypatch):
         load_case(tmp_path, monkeypatch, cluster(pool='clc_snippets = (["a: 1", try(1)])'))
     (issue,) = exc.value.issues
     assert issue.path == 'worker_pool["web"].clc_snippets' and "unsupported function try()" in issue.message
+
+
+# --- heredoc edges of CLC snippets ------------------------------------------------------------------------------
+HCL_HEREDOC = "https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md#template-expressions"
+
+
+@pytest.mark.parametrize(("pool", "expected"), [
+    ("clc_snippets = [<<EOT\nEOT\n    ]", [""]),  # no line between the markers: "" (was "\n")
+    ("clc_snippets = [<<-EOT\n    EOT\n    ]", [""]),
+    ("clc_snippets = [<<EOT\n\nEOT\n    ]", ["\n"]),  # one blank line
+    ('clc_snippets = [<<EOT\nExecStart=/bin/sh -c "echo $${HOME} %%{x} $(id -u) $USER"\nEOT\n    ]',
+     ['ExecStart=/bin/sh -c "echo ${HOME} %{x} $(id -u) $USER"\n']),
+])
+def test_heredoc_edges(tmp_path, monkeypatch, pool, expected):
+    assert HCL_HEREDOC.startswith("https://")
+    assert snippets(load_case(tmp_path, monkeypatch, cluster(pool=pool))) == expected
+
+
+@pytest.mark.parametrize("pool", [
+    "clc_snippets = [<<EOT\nExecStart=/bin/echo ${HOME}\nEOT\n    ]",
+    'clc_snippets = ["${HOME}"]',
+])
+def test_unescaped_shell_variable_in_a_snippet_says_how_to_escape_it(tmp_path, monkeypatch, pool):
+    with pytest.raises(ConfigValidationError) as exc:
+        load_case(tmp_path, monkeypatch, cluster(pool=pool))
+    (issue,) = exc.value.issues
+    assert issue.path == 'worker_pool["web"].clc_snippets' and "write $${HOME} for the text ${HOME}" in issue.message
