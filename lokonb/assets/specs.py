@@ -27,6 +27,20 @@ def etcd_domain(config: Any, index: int) -> str:
     return f"{config.cluster_name}-etcd{index}.{config.dns_zone}"
 
 
+#: RFC 5280 ub-common-name: a subject CN has at most 64 characters (the cryptography library refuses more).
+MAX_COMMON_NAME = 64
+
+
+def etcd_common_name(config: Any, index: int) -> str:
+    """The etcd member's domain when it fits in a CN, else its member name ``etcd<i>``.
+
+    A cluster_name of 28 characters and a long dns_zone give domains past 64 characters; TLS checks the
+    SANs (which always hold the domain), so only the CN needs a shorter stand-in.
+    """
+    domain = etcd_domain(config, index)
+    return domain if len(domain) <= MAX_COMMON_NAME else f"etcd{index}"
+
+
 def api_endpoint(config: Any) -> str:
     return f"{config.cluster_name}.{config.dns_zone}"
 
@@ -101,7 +115,7 @@ def leaf_specs(config: Any) -> tuple[CertSpec, ...]:
         rows.append(
             CertSpec(
                 f"etcd/etcd{i}/server",
-                etcd_domain(config, i),
+                etcd_common_name(config, i),
                 ETCD_CA,
                 dns_names=names,
                 ip_addresses=("127.0.0.1",),
@@ -112,7 +126,7 @@ def leaf_specs(config: Any) -> tuple[CertSpec, ...]:
         rows.append(
             CertSpec(
                 f"etcd/etcd{i}/peer",
-                etcd_domain(config, i),
+                etcd_common_name(config, i),
                 ETCD_CA,
                 dns_names=names,
                 ip_addresses=("127.0.0.1",),
