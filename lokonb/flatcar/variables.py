@@ -64,10 +64,12 @@ def cluster_dns_ip(service_cidr: str) -> str:
     return str(net.network_address + 10)
 
 
-def check_label(field: str, key: str, value: str) -> None:
+def check_label(field: str, key: str, value: str, *, node_label: bool = True) -> None:
     """Raise ``ConfigError`` naming ``field.key`` for a label the kubelet cannot register (one rule set:
-    :mod:`lokonb.kube.labels`, shared with the model's validation)."""
-    problem = label_key_error(key) or kubelet_label_error(key) or label_value_error(value)
+    :mod:`lokonb.kube.labels`, shared with the model's validation). Taint keys (``node_label=False``) have the
+    label syntax but not the kubelet's namespace limit: ``--register-with-taints`` may use
+    ``node-role.kubernetes.io/...`` as the controllers' own taint does."""
+    problem = label_key_error(key) or (kubelet_label_error(key) if node_label else None) or label_value_error(value)
     if problem:
         raise ConfigError(f"{field}.{key}: {problem}")
 
@@ -90,7 +92,7 @@ def node_taints(field: str, taints: Mapping[str, str]) -> str:
                 f"{field}.{key}: taint must be 'value:Effect' with Effect one of "
                 f"{', '.join(_EFFECTS)} (got {spec!r})"
             )
-        check_label(field, key, value)
+        check_label(field, key, value, node_label=False)
         out.append(f"{key}={value}:{effect}")
     return ",".join(out)
 
