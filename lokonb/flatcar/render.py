@@ -719,11 +719,14 @@ def _error_summary(bad: list[Finding]) -> str:
         where = f"{f.role}: " if f.role else ""
         if f.source:
             pos = (
-                f"line {f.line}, column {f.column}: "
+                f"line {f.line}, column {f.column}"
                 if f.line is not None and f.column is not None
-                else (f"line {f.line}: " if f.line is not None else "")
+                else (f"line {f.line}" if f.line is not None else (f.path or ""))
             )
-            lines.append(f"{where}{f.source}: {f.severity} at {pos}{f.message}")
+            if pos and pos not in f.message:
+                lines.append(f"{where}{f.source}: {f.severity} at {pos}: {f.message}")
+            else:  # no position (or the message already names its path): ct's "<kind>: <message>" (flatcar.md §3)
+                lines.append(f"{where}{f.source}: {f.severity}: {f.message}")
         else:
             lines.append(f"{where}{f.path or ''} {f.message}".strip())
     more = f"\n... and {len(bad) - 10} more" if len(bad) > 10 else ""
