@@ -343,29 +343,41 @@ def _bootkube_files(assets: NodeAssets) -> tuple[list[dict[str, Any]], set[str]]
     return files, secret
 
 
+def _pinned_versions(model: Any) -> list[tuple[str, str]]:
+    """(field, version) of every pinned Flatcar version: the controllers' and each pool's own (a pool does not
+    inherit the cluster's ``os_version``, aws.md §2.3), since each boots the target spec with its own Ignition."""
+    out = [("os_version", str(getattr(model, "os_version", "current") or "current"))]
+    out += [
+        (f"worker_pool.{p.name}.os_version", str(getattr(p, "os_version", "current") or "current"))
+        for p in getattr(model, "worker_pools", ())
+    ]
+    return [(name, version) for name, version in out if version != "current"]
+
+
 def _check_target(model: Any, target: str, findings: list[Finding]) -> None:
-    version = str(getattr(model, "os_version", "current") or "current")
-    if version == "current":
-        return
-    try:
-        major = int(version.split(".")[0])
-    except ValueError:
-        return
-    if major < FIRST_SPEC3_RELEASE and target != "2.3.0":
-        raise ConfigError(
-            f"ignition_spec: Flatcar {version} runs Ignition v0.3x (max spec 2.3.0); set "
-            f'ignition_spec: "2.3.0" or use Flatcar >= {FIRST_SPEC3_RELEASE}.0.0 (got {target})'
-        )
-    if major >= FIRST_SPEC3_RELEASE and target == "2.3.0":
-        findings.append(
-            Finding(
-                "warning",
-                f"Flatcar {version} converts spec 2.3.0 at boot; some valid 2.3.0 "
-                "configs fail that conversion (use 3.3.0)",
-                None,
-                "semantic",
+    errors = []
+    for name, version in _pinned_versions(model):
+        try:
+            major = int(version.split(".")[0])
+        except ValueError:
+            continue
+        if major < FIRST_SPEC3_RELEASE and target != "2.3.0":
+            errors.append(
+                f"ignition_spec: Flatcar {version} ({name}) runs Ignition v0.3x (max spec 2.3.0); set "
+                f'ignition_spec: "2.3.0" or use Flatcar >= {FIRST_SPEC3_RELEASE}.0.0 (got {target})'
             )
-        )
+        if major >= FIRST_SPEC3_RELEASE and target == "2.3.0":
+            findings.append(
+                Finding(
+                    "warning",
+                    f"Flatcar {version} ({name}) converts spec 2.3.0 at boot; some valid 2.3.0 "
+                    "configs fail that conversion (use 3.3.0)",
+                    None,
+                    "semantic",
+                )
+            )
+    if errors:
+        raise ConfigError("\n".join(errors))
 
 
 def _snippets(model: Any, role: str) -> list[tuple[str, str]]:
