@@ -683,6 +683,11 @@ def v20_dns(r: Resolved, col: Collector, env: Env) -> None:
             len(suffix) > 253 or not all(DNS_LABEL_RE.match(lab) for lab in suffix.split("."))):
         col.add("cluster_domain_suffix", f"{suffix!r} is not a DNS domain", raw=("cluster", "cluster_domain_suffix"),
                 value=suffix, rule="V20", allowed="a domain such as cluster.local")
+    elif ok(suffix) and isinstance(suffix, str) and suffix != suffix.lower():
+        # the kubelet checks --cluster-domain as an RFC 1123 subdomain (lower case): the render refused it later
+        col.add("cluster_domain_suffix", f"{suffix!r} has upper-case letters; the kubelet's --cluster-domain takes a "
+                "lower-case domain", raw=("cluster", "cluster_domain_suffix"), value=suffix, rule="V20",
+                allowed=f"a lower-case domain such as {suffix.lower()}")
     if ok(zone_id) and isinstance(zone_id, str):
         stripped = zone_id.removeprefix("/hostedzone/")
         r.cluster["dns_zone_id"] = stripped

@@ -142,6 +142,7 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
     ("V20", c(dns_zone_id="/hostedzone/z-lower"), "dns_zone_id", "not a Route 53 hosted zone id", "error"),
     ("V20", c(cluster_domain_suffix=""), "cluster_domain_suffix", "not a DNS domain", "error"),
     ("V20", c(cluster_domain_suffix="cluster..local"), "cluster_domain_suffix", "not a DNS domain", "error"),
+    ("V20", c(cluster_domain_suffix="Cluster.Local"), "cluster_domain_suffix", "upper-case letters", "error"),
     ("V21", c(metadata_hop_limit=65), "metadata_hop_limit", "out of range", "error"),
     ("V21", c(metadata_hop_limit=2), "metadata_hop_limit", "IAM credentials", "warning"),
     ("V21", p(imds_v2_required=False), 'worker_pool["web"].imds_v2_required', "IMDSv1", "warning"),
