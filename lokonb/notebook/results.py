@@ -28,8 +28,16 @@ MAX_ROWS = 1000
 MAX_COLUMNS = 50
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
-#: Results recorded in this kernel, by name (re-recording replaces; ``finish`` reads the summary items).
+#: Results recorded in this kernel since the last ``setup`` or form Apply, by name (re-recording replaces;
+#: ``finish`` reads the summary items).
 RECORDED: dict[str, dict[str, Any]] = {}
+
+
+def start_recording() -> None:
+    """Forget what an earlier execution in this kernel recorded: ``setup`` (JupyterLab "Run All" again) and the
+    form's Apply start a new one, and ``finish`` showed a name the new parameters no longer record (the plan counts
+    of an apply after switching to ``action: validate``) as if this run had computed it."""
+    RECORDED.clear()
 
 
 def _is_frame(value: Any) -> bool:

@@ -104,6 +104,7 @@ def setup(notebook: str | NotebookSchema, namespace: Mapping[str, Any]) -> Param
 
     from lokonb.notebook.exceptions import ParameterError
     from lokonb.notebook.params import _Converter
+    from lokonb.notebook.results import start_recording
 
     schema = _get_schema(notebook)
     if not isinstance(namespace, Mapping):  # "'str' object has no attribute 'get'"
@@ -128,6 +129,7 @@ def setup(notebook: str | NotebookSchema, namespace: Mapping[str, Any]) -> Param
     params = Parameters(validated)
     if isinstance(namespace, MutableMapping):
         namespace[_NAMES_AT_SETUP] = frozenset(namespace)
+    start_recording()
     _configure(params)
     display(
         HTML('<div class="lokonb-summary"><em>Summary: the run has not finished yet.</em></div>'),
@@ -140,6 +142,7 @@ def setup(notebook: str | NotebookSchema, namespace: Mapping[str, Any]) -> Param
 
         def replace_p(validated: Validated) -> None:  # Apply replaces P for the cells run after it
             new = Parameters(validated)
+            start_recording()
             _configure(new)
             if isinstance(namespace, MutableMapping) and isinstance(namespace.get("P"), Parameters):
                 namespace["P"] = new
