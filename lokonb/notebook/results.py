@@ -217,20 +217,22 @@ def collect(nb: Any) -> dict[str, dict[str, Any]]:
 
 def read_results(notebook: str | Path) -> dict[str, Result]:
     """Results recorded in an executed notebook (local path or ``s3://``), lokonb-run or not."""
-    import nbformat
-
     check_path("read_results", "notebook", notebook, "the path or s3:// URL of an executed .ipynb (str or Path)")
     loc = str(notebook)
     if not loc.startswith("s3://") and not Path(loc).is_file():  # "" or a folder: a bare OSError from nbformat
         what = "is a directory" if Path(loc).is_dir() else "does not exist"
         raise RecordError(f"read_results(): {loc or repr(loc)} {what} (give an executed notebook, such as "
                           "runs/NOTEBOOK/RUN_ID/NOTEBOOK.ipynb)")
+    from lokonb.notebook.lint import _parse_notebook, read_notebook
+
     if loc.startswith("s3://"):
         from lokonb.notebook.s3 import read_text
 
-        nb = nbformat.reads(read_text(loc), as_version=4)
-    else:
-        nb = nbformat.read(loc, as_version=4)
+        nb, problem = _parse_notebook(read_text(loc))
+    else:  # a file that is not UTF-8 nbformat JSON ended in nbformat's or the codec's own exception
+        nb, problem = read_notebook(Path(loc))
+    if nb is None:
+        raise RecordError(f"read_results(): {loc} is not a readable notebook: {problem}")
     entries = (nb.metadata.get("lokonb") or {}).get("results") or collect(nb)
     return {name: decode_entry(entry) for name, entry in entries.items()}
 
@@ -250,6 +252,8 @@ def read_run(run_dir: str | Path) -> RunResult:
         raise RecordError(f"no results.json in {run_dir}") from None
     except json.JSONDecodeError as exc:
         raise RecordError(f"{path} is not valid JSON: {exc}") from None
+    except UnicodeDecodeError as exc:  # an internal error (exit 70) in `lokonb results`/`report` before
+        raise RecordError(f"{path} is not UTF-8 text (byte {exc.start}); restore it, or re-run the notebook") from None
     missing = [k for k in ("run_id", "notebook") if not isinstance(data, dict) or not isinstance(data.get(k), str)]
     if missing:  # a truncated or hand-edited file, or another tool's results.json
         got = "an object" if isinstance(data, dict) else f"a JSON {type(data).__name__}"
