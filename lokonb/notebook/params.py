@@ -172,7 +172,11 @@ def _bare(value: Any) -> Any:
 
 
 def _show(value: Any, limit: int = 40) -> str:
-    shown = repr(_bare(value))
+    from lokonb.notebook.redact import default_redactor
+
+    # scrubbed before it is cut: a known secret given by mistake (a kubeconfig token as -r ignition_version) was
+    # quoted to 37 characters, which no longer matched the whole value and reached stderr and results.json
+    shown = default_redactor().text(repr(_bare(value)))
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
