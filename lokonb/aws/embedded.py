@@ -214,6 +214,11 @@ def release(embedded: EmbeddedAWS | None = None) -> None:
                 log.info("embedded AWS stopped")
 
 
+def references() -> int:
+    """How many users hold the process's embedded AWS (0 when it is not running)."""
+    return _refs
+
+
 def running() -> EmbeddedAWS | None:
     """The process's embedded AWS if one is running."""
     return _current

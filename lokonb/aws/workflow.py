@@ -128,6 +128,13 @@ def start(cluster: Mapping[str, Any], aws: Mapping[str, Any] | None, state: Mapp
     loaded = read_yaml(doc)
     run = ProvisionRun(loaded.config, [str(w) for w in loaded.warnings], _tmp=tmp)
     run.aws = open_aws(loaded.config)
+    if tmp is not None and run.aws.embedded is not None:
+        from lokonb.aws import embedded
+
+        if embedded.references() == 1:
+            # a throw-away cluster (new PKI and state) on a server this run started: moto's backends are
+            # process-global and outlive a stopped server, so an earlier run's resources in this kernel were found
+            run.aws.embedded.reset()
     return run
 
 

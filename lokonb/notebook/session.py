@@ -86,6 +86,26 @@ def _defined_parameters(schema: NotebookSchema, ns: Mapping[str, Any]) -> tuple[
     return raw, extra
 
 
+def _end_earlier_execution(ns: MutableMapping[str, Any]) -> None:
+    """Close the lokonb objects an earlier execution's work cells left in ``ns`` (names made after its setup).
+
+    JupyterLab "Run All" again is a new execution, as in a fresh kernel; the earlier provision run still held the
+    embedded AWS with the cluster it applied, so the new run planned against it with new PKI and state (updates,
+    a skipped controller config, attributes not as configured) instead of starting on an empty account.
+    """
+    earlier = ns.get(_NAMES_AT_SETUP)
+    if not isinstance(earlier, frozenset):
+        return
+    for name, value in list(ns.items()):
+        close = getattr(value, "close", None)
+        if name in earlier or not type(value).__module__.startswith("lokonb.") or not callable(close):
+            continue
+        try:
+            close()
+        except Exception as exc:  # a stale object must not stop the new execution
+            logging.getLogger("lokonb.notebook").warning("could not close %s of the earlier run: %s", name, exc)
+
+
 def _get_schema(notebook: str | NotebookSchema) -> NotebookSchema:
     if isinstance(notebook, NotebookSchema):
         return notebook
@@ -128,6 +148,7 @@ def setup(notebook: str | NotebookSchema, namespace: Mapping[str, Any]) -> Param
         raise ParameterError(schema.notebook, issues)
     params = Parameters(validated)
     if isinstance(namespace, MutableMapping):
+        _end_earlier_execution(namespace)
         namespace[_NAMES_AT_SETUP] = frozenset(namespace)
     start_recording()
     _configure(params)
