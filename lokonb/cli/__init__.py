@@ -84,6 +84,22 @@ class _Stdout:
         return OSError(exc.errno, exc.strerror, "<stdout>")  # EPIPE gives BrokenPipeError again
 
 
+class _Stderr:
+    """The command's stderr, scrubbed: warnings, per-item errors and progress are printed by each command group
+    (not only the one error line of :func:`main`), and any of them may quote a value back (an API error body with
+    the kubeconfig token, a webhook URL with a password), so every write passes :func:`shown`."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: Any) -> int:
+        self._stream.write(shown(text) if isinstance(text, str) else text)
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def shown(message: str) -> str:
     """An error message as printed: a value it quotes back may be a secret given in the wrong place (an access key
     as --credentials, a private key as an SSH key), so it goes through the run scrubber (notebooks.md §7.2)."""
@@ -92,10 +108,17 @@ def shown(message: str) -> str:
     return default_redactor().text(message)  # built once per process (it read the credential files per line)
 
 
+def _print_traceback(exc: BaseException) -> None:
+    """``--debug``: the traceback on stderr (scrubbed there like every other line)."""
+    sys.stderr.write("".join(traceback.format_exception(exc)))
+
+
 def _save_traceback(exc: BaseException) -> str:
+    """The traceback in a file; its messages may quote the same values as the error line (a token echoed by an API
+    error), so it is scrubbed like stderr."""
     fd, path = tempfile.mkstemp(prefix="lokonb-crash-", suffix=".txt")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write("".join(traceback.format_exception(exc)))
+        fh.write(shown("".join(traceback.format_exception(exc))))
     return path
 
 
@@ -109,15 +132,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return 2
-    real_stdout = sys.stdout
+    real_stdout, real_stderr = sys.stdout, sys.stderr
     sys.stdout = _Stdout(real_stdout)  # type: ignore[assignment]
+    sys.stderr = _Stderr(real_stderr)  # type: ignore[assignment]
     try:
         code = int(func(args) or 0)
         sys.stdout.flush()  # a full disk behind `> file` shows here, not as an ignored error at exit (status 120)
         return code
     except LokonbError as exc:
         if args.debug:
-            traceback.print_exc()
+            _print_traceback(exc)
         print(f"error: {shown(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:  # SIGINT; lokonb.aws turns SIGTERM into a subclass with exit_code 143
@@ -137,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _unexpected(args, exc)
         # a file the command had to read or write (disk full, permissions): its name and the reason, exit 1
         if args.debug:
-            traceback.print_exc()
+            _print_traceback(exc)
         print(f"error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - the one place unexpected errors become a message
@@ -145,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if isinstance(sys.stdout, _Stdout):
             sys.stdout = real_stdout
+        if isinstance(sys.stderr, _Stderr):
+            sys.stderr = real_stderr
 
 
 def _symlink_loop(exc: RuntimeError) -> str | None:
@@ -167,7 +193,7 @@ _LOOP = "Symlink loop from "
 def _unexpected(args: argparse.Namespace, exc: BaseException) -> int:
     """An internal error: its type and message, the traceback saved to a file (printed with ``--debug``)."""
     if args.debug:
-        traceback.print_exception(exc)
+        _print_traceback(exc)
         return 70
     path = _save_traceback(exc)
     print(f"internal error: {type(exc).__name__}: {exc} (traceback saved to {path}; "
