@@ -42,7 +42,6 @@ _SECRET = [
 
 
 #: every secret pattern of the scrubber needs one of these words; texts without them skip the (slower) scrubber
-_TRIGGER = re.compile(r"(?i)private key|akia|asia|bearer|eyj|token|client.key.data|passw|secret")
 _TRIGGER_WORDS = (
     "private key",
     "akia",
@@ -54,10 +53,16 @@ _TRIGGER_WORDS = (
     "client_key_data",
     "passw",
     "secret",
+    "authorization",  # Authorization: Basic <user:password in base64>
+    "signature=",  # a presigned URL's X-Amz-Signature
 )
+#: a URL with a password (scheme://user:password@host): no trigger word, so a pattern of its own
+_USERINFO_RX = r"://[^\s/@]*:[^\s/@]*@"
+_USERINFO = re.compile(_USERINFO_RX)
 _KNOWN: list[Any] = []
 #: the same words as an RE2 pattern (case-insensitive), for the vectorised check of :meth:`_SourceRun._messages`
-_TRIGGER_RX = "(?i)" + "|".join(re.escape(w) for w in _TRIGGER_WORDS)
+_TRIGGER_RX = "(?i)" + "|".join(re.escape(w) for w in _TRIGGER_WORDS) + "|" + _USERINFO_RX
+_TRIGGER = re.compile(_TRIGGER_RX)
 
 
 def _known_regex() -> Any:
@@ -84,7 +89,11 @@ def redact(text: str | None) -> str | None:
         return text
     known = _known_regex()
     low = text.lower()
-    if not any(w in low for w in _TRIGGER_WORDS) and (known is None or not known.search(text)):
+    if (
+        not any(w in low for w in _TRIGGER_WORDS)
+        and not ("://" in text and _USERINFO.search(text))
+        and (known is None or not known.search(text))
+    ):
         return text
     try:
         from lokonb.notebook.redact import scrub

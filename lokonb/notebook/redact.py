@@ -39,8 +39,17 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     # "*core.Secret: unable to transform key", which the apiserver logs with an error after it)
     re.compile(
         r"(?i)(?<!\.)((?:token|client-key-data|client_key_data|password|passwd|secret)[\"']?\s*[:=]\s*[\"']?)"
-        r"(?!\*\*\*REDACTED)([^\s\"',}&<]{4,})"
+        r"(?!\*\*\*REDACTED)(?!(?:true|false|null|none)\b)([^\s\"',}&<]{4,})"  # a flag ("secret": true) is no secret
     ),
+    # an Authorization header's credentials, whatever the scheme (Basic user:password in base64, a bare token)
+    re.compile(
+        r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:(?:basic|bearer|digest|token|negotiate|aws4-hmac-sha256)\s+"
+        r"(?=[^\s\"',}&<]{8})|(?=[^\s\"',}&<]{16})))(?!\*\*\*REDACTED)([^\s\"',}&<]+)"  # no scheme: a long value only
+    ),
+    # the password of a URL (scheme://user:password@host): webhook, proxy, endpoint and database URLs
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^\s/:@\"'<>]*:)(?!\*\*\*REDACTED)([^\s/@\"'<>]+)(?=@)"),
+    # a SigV4 signature (presigned S3 URLs, Authorization headers): with it the URL is a credential on its own
+    re.compile(r"(?i)(\b(?:x-amz-)?signature=)([0-9a-f]{64})\b"),
     # a 40-character base64 string next to a secret-like key (not bare: every git hash would match)
     re.compile(
         r"(?i)((?:secret|aws_secret_access_key|session_token)[A-Za-z_\"']*\s*[:=]\s*[\"']?)"
@@ -238,34 +247,55 @@ def kubeconfig_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
     """Tokens, passwords and client keys (encoded and decoded) of the kubeconfig files in use."""
     env = os.environ if environ is None else environ
     paths = env.get("KUBECONFIG") or "~/.kube/config"
-    out: list[str] = []
-    for name in paths.split(os.pathsep):
-        path = Path(name).expanduser() if name else None
-        if path is None or not _regular_file(path):
-            continue
-        try:
-            import yaml
+    return [value for name in paths.split(os.pathsep) if name for value in kubeconfig_file_secrets(name)]
 
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except Exception:  # noqa: BLE001, S112 - an unreadable kubeconfig holds nothing we can learn
+
+def kubeconfig_file_secrets(name: str | os.PathLike[str]) -> list[str]:
+    """Tokens, passwords and client keys of one kubeconfig file (none when it is missing or unreadable)."""
+    path = Path(name).expanduser()
+    out: list[str] = []
+    if not _regular_file(path):
+        return out
+    try:
+        import yaml
+
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - an unreadable kubeconfig holds nothing we can learn
+        return out
+    # a hand-edited file of another shape (a list, users: a map) holds no secret we can find; it crashed here,
+    # before the kubeconfig reader could name the file
+    users = doc.get("users") if isinstance(doc, dict) else None
+    for user in users if isinstance(users, list) else []:
+        fields = user.get("user") if isinstance(user, dict) else None
+        if not isinstance(fields, dict):
             continue
-        # a hand-edited file of another shape (a list, users: a map) holds no secret we can find; it crashed here,
-        # before the kubeconfig reader could name the file
-        users = doc.get("users") if isinstance(doc, dict) else None
-        for user in users if isinstance(users, list) else []:
-            fields = user.get("user") if isinstance(user, dict) else None
-            if not isinstance(fields, dict):
+        for key in ("token", "password", "client-key-data", "client-key"):
+            value = fields.get(key)
+            if not isinstance(value, str):
                 continue
-            for key in ("token", "password", "client-key-data", "client-key"):
-                value = fields.get(key)
-                if not isinstance(value, str):
-                    continue
-                out.append(value)
-                if key == "client-key-data":
-                    try:
-                        out.append(base64.b64decode(value).decode())
-                    except Exception:  # noqa: BLE001, S110 - not base64: the encoded form is enough
-                        pass
+            out.append(value)
+            if key == "client-key-data":
+                try:
+                    out.append(base64.b64decode(value).decode())
+                except Exception:  # noqa: BLE001, S110 - not base64: the encoded form is enough
+                    pass
+        out.extend(_plugin_secrets(fields))
+    return out
+
+
+def _plugin_secrets(fields: Mapping[str, Any]) -> list[str]:
+    """Secret-named values of a kubeconfig user's ``auth-provider.config`` (OIDC ``id-token``, ``refresh-token``,
+    ``client-secret``) and ``exec.env`` (``{name: API_TOKEN, value: ...}``): tokens as much as ``token`` is."""
+    out: list[str] = []
+    provider = fields.get("auth-provider")
+    config = provider.get("config") if isinstance(provider, dict) else None
+    if isinstance(config, dict):
+        out += [v for k, v in config.items() if isinstance(v, str) and SECRET_NAME.search(str(k))]
+    plugin = fields.get("exec")
+    env = plugin.get("env") if isinstance(plugin, dict) else None
+    for item in env if isinstance(env, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("value"), str) and SECRET_NAME.search(str(item.get("name"))):
+            out.append(item["value"])
     return out
 
 
