@@ -177,6 +177,14 @@ def _runnable(command: str, base: Path) -> bool:
     return candidate.is_file() and os.access(candidate, os.X_OK)
 
 
+def _register_secrets(path: Path) -> None:
+    """The scrubber learns the secrets of ``$KUBECONFIG`` at start; a file given as ``--kubeconfig`` or the
+    kubeconfig parameter is learnt here, so an API error that echoes its token (a 401 body) is masked too."""
+    from lokonb.notebook.redact import kubeconfig_file_secrets, register_secret
+
+    register_secret(kubeconfig_file_secrets(path))
+
+
 def load_api_client(kubeconfig: str | Path | None = None, context: str | None = None) -> Any:
     """Return a ``kubernetes.client.ApiClient`` for a kubeconfig file and context.
 
@@ -205,6 +213,7 @@ def load_api_client(kubeconfig: str | Path | None = None, context: str | None = 
     path = Path(kubeconfig).expanduser() if kubeconfig else default_kubeconfig()
     if kubeconfig is None and len(kubeconfig_paths()) > 1:
         return _client_from_list(context)
+    _register_secrets(path)
     names, current = list_contexts(path)
     if context is not None and context not in names:
         raise KubeconfigError(
