@@ -23,7 +23,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,6 +94,7 @@ class ClusterAssets:
         self._tokens = dict(tokens)
         self.report = report
         self._manifests: dict[str, str] | None = None
+        _register_tokens(self._tokens.values())
 
     def __repr__(self) -> str:
         return f"ClusterAssets(cluster={self.config.cluster_name!r}, root={str(self.root)!r})"
@@ -399,6 +400,15 @@ def _service_account(store: AssetStore, rotate_cas: bool) -> tuple[KeyPair, bool
                          "the key from a backup, or replace it on purpose with `lokonb assets generate "
                          "--rotate-cas` (rotate_cas=True)")
     return KeyPair(new_key()), True
+
+
+def _register_tokens(tokens: Iterable[BootstrapToken]) -> None:
+    """Bootstrap tokens are credentials (a node joins with one) that match no secret pattern once outside a
+    kubeconfig (``abcdef.0123456789abcdef`` in an API error, a manifest, a kubelet log): the scrubber learns them
+    (``<id>.<secret>`` and the secret alone) as it learns the kubeconfig's tokens."""
+    from lokonb.notebook.redact import register_secret
+
+    register_secret([t.value for t in tokens], [t.token_secret for t in tokens])
 
 
 def _tokens(store: AssetStore, config: Any) -> tuple[dict[str, BootstrapToken], bool]:
