@@ -174,9 +174,10 @@ def test_debug_traceback_and_warnings_are_scrubbed(monkeypatch: pytest.MonkeyPat
 
 # -- end to end: logs analyze ----------------------------------------------------------------------------------
 def test_logs_analyze_masks_basic_auth_and_url_passwords(tmp_path: Path) -> None:
-    # klog lines (logs.md §2, https://github.com/kubernetes/klog) with messages composed on the apiserver's webhook
-    # dispatcher error ("Failed calling webhook, failing open", staging/src/k8s.io/apiserver/pkg/admission/plugin/
-    # webhook/validating/dispatcher.go) and an upstream header dump; TEST-NET addresses, invented names
+    # klog lines (logs.md §2) composed on the webhook dispatcher error quoted in
+    # https://github.com/open-policy-agent/gatekeeper/issues/2601 ("Failed calling webhook, failing open ...: Post
+    # ...: dial tcp ...: connect: connection refused"; here with a password in the URL) and an upstream header dump
+    # with RFC 7617 Basic credentials; TEST-NET addresses, invented names, timestamps and PIDs
     lines = [
         f'W1127 08:14:03.118204      23 dispatcher.go:205] Failed calling webhook, failing open '
         f'policy.example.org: failed calling webhook "policy.example.org": Post "https://probe:{PASSWORD}@'
