@@ -292,9 +292,15 @@ def translate(exc: BaseException, *, service: str = "", region: str = "", profil
         return AwsError(f"cannot parse the AWS config file {path} (expected INI sections such as [default] or "
                         "[profile NAME]); fix it or point AWS_CONFIG_FILE at another file.",
                         code="ConfigParseError", kind="credentials")
-    if isinstance(exc, bex.TokenRetrievalError):
-        ctx["code"] = "TokenRetrievalError"
-        return AwsError(_EXPIRED.template.format(**ctx), code="TokenRetrievalError", kind="expired")
+    if isinstance(exc, (bex.TokenRetrievalError, bex.SSOError)):  # SSOError: no cached token, or a revoked one
+        ctx["code"] = type(exc).__name__
+        return AwsError(_EXPIRED.template.format(**ctx), code=ctx["code"], kind="expired")
+    if isinstance(exc, (bex.CredentialRetrievalError, bex.InvalidConfigError)):
+        # a credential_process that failed, a source_profile that does not exist: botocore's text names them
+        used = f"profile {profile}" if profile else "the default credential chain"
+        return AwsError(f"AWS credentials for {used} could not be loaded: {str(exc).rstrip('. ')}. Fix the profile "
+                        "in the shared config file, or set aws.profile / AWS_PROFILE to a working one.",
+                        code=type(exc).__name__, kind="credentials")
     if isinstance(exc, (bex.EndpointConnectionError, bex.ConnectTimeoutError)):
         return AwsError(f"Cannot reach the AWS endpoint {getattr(exc, 'kwargs', {}).get('endpoint_url', '')} "
                         f"for region {ctx['region']} ({type(exc).__name__}); check the region (V15), aws.endpoint "

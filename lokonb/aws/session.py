@@ -117,6 +117,8 @@ class Aws:
             session_kw["credentials_file"] = str(shared_credentials_file)
             _register_file_secrets(str(shared_credentials_file))
         self.endpoint_url = url
+        #: the profile the credential chain reads (also from $AWS_PROFILE), named in credential errors
+        self.chain_profile = None if self.embedded else profile or os.environ.get("AWS_PROFILE") or None
         try:
             self.session = _new_session(**session_kw)
             if url and not self.embedded and _loopback(url) and self.session.get_credentials() is None:
@@ -139,8 +141,15 @@ class Aws:
         self.principal = ""
         self.account_id = ""
         self.partition = "aws"
-        for service in self.SERVICES:
-            self.client(service)
+        try:
+            for service in self.SERVICES:
+                self.client(service)
+        except Exception as exc:  # botocore resolves the credential chain here (partial keys, SSO, process)
+            from botocore.exceptions import BotoCoreError
+
+            if isinstance(exc, BotoCoreError):
+                raise translate(exc, profile=self.chain_profile, region=region) from None
+            raise
 
     # -- clients --------------------------------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -190,7 +199,7 @@ class Aws:
         authorization message is decoded first (sts:DecodeAuthorizationMessage), so the message names the action
         that was actually denied (often ``iam:PassRole`` for RunInstances), its resource and the principal.
         A denied call made for no resource key (discovery's reads) names what it read, from ``params``."""
-        kw: dict[str, Any] = {"service": service, "region": self.region, "profile": self.profile,
+        kw: dict[str, Any] = {"service": service, "region": self.region, "profile": self.chain_profile,
                               "resource": resource, "principal": self.principal, "cluster": self.cluster}
         err = translate(exc, **kw)
         if getattr(err, "kind", "") == "denied" and not resource and params is not None:

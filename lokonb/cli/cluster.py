@@ -125,9 +125,19 @@ def _load(args: argparse.Namespace) -> Any:
     return config
 
 
+def _no_traceback(record: logging.LogRecord) -> bool:
+    """botocore logs failed credential refreshes (SSO, credential_process) with a traceback; the translated error
+    follows anyway, so stderr keeps the one line (tracebacks only with --debug, aws.md §10)."""
+    record.exc_info = record.exc_text = None
+    return True
+
+
 def _setup_logging(args: argparse.Namespace) -> None:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "debug", False):
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_no_traceback)
 
 
 def _node_configs(args: argparse.Namespace) -> Any:
