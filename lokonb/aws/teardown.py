@@ -88,10 +88,29 @@ def destroy_plan(config: Any, *, aws: Aws | None = None, state_path: str | Path 
         a.read_only = True
         try:
             b = _discovery_build(a, config)
-            found = discover(a, b, _read_record(st.open_backend(config, a, state_path))[0])
+            found = _discover_for_destroy(a, b, _read_record(st.open_backend(config, a, state_path))[0])
         finally:
             a.read_only = False
         return _deletion_plan(config, b, found)
+
+
+#: the key of leftovers only the final tag sweep found
+SWEEP_KEY = "(tag sweep)"
+
+
+def _discover_for_destroy(a: Aws, b: Build, record: dict | None) -> Any:
+    """Discovery plus what only destroy deletes: owned volumes that would outlive their instances."""
+    from lokonb.aws.resources.controllers import discover_kept_volumes
+
+    found = discover(a, b, record)
+    discover_kept_volumes(a, b.config.cluster_name, found)
+    return found
+
+
+def _leftover_name(x: dict) -> str:
+    """A leftover as the message names it: its key, or for one only the tag sweep found, its type and id (the
+    sweep has no key: "left 1 resources ((tag sweep))" named nothing)."""
+    return x["key"] if x["key"] != SWEEP_KEY else f"{x['type']} {x['id'].rsplit('/', 1)[-1]}"
 
 
 def _deletion_plan(config: Any, b: Build, found: Any) -> Plan:
@@ -135,7 +154,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
             record, bucket = _read_record(backend)
             if st.from_other_embedded(record, a):
                 record = None  # written against another (embedded) AWS: describes nothing that exists here
-            found = discover(a, b, record)
+            found = _discover_for_destroy(a, b, record)
             p = _deletion_plan(config, b, found)
             if not p.actions and not record:
                 return DestroyResult(config.cluster_name, _missing(config, p), p, outcomes_df([]), {"total": 0.0},
@@ -150,7 +169,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
                 err.exit_code = 143 if isinstance(exc, Terminated) else 130
                 raise err from None
             failed = [o for o in outcomes if o.status == "failed"]
-            left = discover(a, b)
+            left = _discover_for_destroy(a, b, None)
             leftovers = [{"type": x.type, "key": x.key, "id": x.id,
                           "why": next((o.error for o in failed if o.action.id == x.id), "still present")}
                          for x in left.all()]
@@ -158,7 +177,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
 
             swept, in_place = sweep(a, config.cluster_name)
             known = {x["id"] for x in leftovers}
-            leftovers += [{**x, "key": "(tag sweep)"} for x in swept
+            leftovers += [{**x, "key": SWEEP_KEY} for x in swept
                           if x["id"].rsplit("/", 1)[-1] not in known]
             if failed or leftovers:
                 import pandas as pd
@@ -181,7 +200,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
                     hint += " Blocking: " + ", ".join(f"{x['id']} ({x['why']})" for x in blockers[:5]) + "."
                 raise DestroyIncomplete(
                     f"destroy of {config.cluster_name} left {len(leftovers)} resources "
-                    f"({', '.join(sorted({x['key'] for x in leftovers})[:10])}); "
+                    f"({', '.join(sorted({_leftover_name(x) for x in leftovers})[:10])}); "
                     f"{len(failed)} deletions failed (first: {failed[0].error if failed else '-'}).{hint} "
                     "Run destroy again after fixing the cause.", df)
             if bucket:

@@ -115,6 +115,48 @@ class Controller(Ec2Tagged):
         ctx.wait("ec2", "instance_terminated", 5, 120, InstanceIds=[a.id])
 
 
+@register
+class KeptVolume(Ec2Tagged):
+    """An owned EBS volume that outlives its instance: DeleteOnTermination turned off out of band, or left by an
+    earlier destroy. Found only by destroy (:func:`discover_kept_volumes`): apply never deletes a volume that may
+    hold etcd data. Deleted after instances and ASGs, once the terminated instance has released it."""
+
+    type = "ec2:volume"
+    destroy_rank = 45
+
+    def delete(self, ctx, a):
+        from lokonb.aws.errors import AwsError
+
+        try:
+            ctx.wait("ec2", "volume_available", 5, 60, VolumeIds=[a.id])
+            ctx.aws.call("ec2", "delete_volume", VolumeId=a.id, resource=a.key)
+        except AwsError as exc:
+            if exc.code != "InvalidVolume.NotFound":  # already gone (deleted with its instance after all)
+                raise
+
+
+def discover_kept_volumes(aws: Any, cluster: str, found: Found) -> None:
+    """Owned volumes that are detached, or attached with DeleteOnTermination false (so terminating the instance
+    would leave them): ``volume/<id>`` rows for destroy."""
+    flt = [{"Name": f"tag:{names.TAG_CLUSTER}", "Values": [cluster]},
+           {"Name": f"tag:{names.k8s_tag(cluster)}", "Values": ["owned"]}]
+    vols = aws.paginate("ec2", "describe_volumes", "Volumes", Filters=flt)
+    attached = sorted({att["InstanceId"] for v in vols for att in v.get("Attachments", [])})
+    # the instance's block device mappings say what goes with it (moto omits DeleteOnTermination on attachments)
+    goes = {m["Ebs"]["VolumeId"] for r in (aws.paginate("ec2", "describe_instances", "Reservations", Filters=[
+        {"Name": "instance-id", "Values": attached}]) if attached else [])
+        for i in r["Instances"] for m in i.get("BlockDeviceMappings", [])
+        if m.get("Ebs", {}).get("DeleteOnTermination")}
+    for v in vols:
+        if v["VolumeId"] in goes:
+            continue
+        tags = tag_dict(v.get("Tags"))
+        if names.is_owned(tags, cluster):
+            found.add(Actual(f"volume/{v['VolumeId']}", KeptVolume.type, v["VolumeId"], {}, tags,
+                             {"state": v.get("State")}, created=str(v.get("CreateTime", "")),
+                             name=tags.get("Name", "")))
+
+
 def set_profile(ctx: Any, key: str, instance_id: str, arn: str) -> None:
     """Give a running instance the instance profile ``arn``: ReplaceIamInstanceProfileAssociation when one is
     associated, AssociateIamInstanceProfile when none is (Terraform's aws_instance update of iam_instance_profile)."""
