@@ -289,7 +289,7 @@ def apply(config: Any, *, node_configs: NodeConfigs | Any = None, allow_replace:
                 raise PlanError("the plan replaces or disrupts resources: " + ", ".join(x.key for x in risky)
                                 + "; review the plan, then re-run with allow_replace=True (CLI: --allow-replace)")
             record["last_plan"] = {"at": st.now(), "counts": {k: int(v) for k, v in p.counts.items()}}
-            ctx = ExecCtx(aws=a, config=config, build=build, run_id=uuid.uuid4().hex[:16])
+            ctx = ExecCtx(aws=a, config=config, build=build, run_id=uuid.uuid4().hex[:16], progress=progress)
             for key, actual in p.chosen.items():
                 ctx.results[key] = REGISTRY[actual.type].describe(actual)
             outcomes: list[Outcome] = []

@@ -106,6 +106,16 @@ class StopRequested(Exception):
     """Raised inside waits when apply/destroy was told to stop (another action failed, or interrupted)."""
 
 
+def _wait_target(params: dict[str, Any]) -> str:
+    """The resource a waiter polls, for its bar: the first id list or name in the call's parameters."""
+    for value in params.values():
+        if isinstance(value, list | tuple) and value and isinstance(value[0], str):
+            return ",".join(value)[:40]
+        if isinstance(value, str):
+            return value.rsplit("/", 1)[-1][:40]
+    return ""
+
+
 @dataclass
 class ExecCtx:
     """What resource-type handlers get while applying: clients, the model, shared results, the stop flag."""
@@ -139,20 +149,40 @@ class ExecCtx:
         from botocore.exceptions import WaiterError
 
         w = self.aws.client(service).get_waiter(waiter)
-        for i in range(attempts):
-            try:
-                w.wait(WaiterConfig={"Delay": 0, "MaxAttempts": 1}, **params)
-                return
-            except WaiterError as exc:
-                if (exc.last_response or {}).get("Error") and "Max attempts exceeded" not in str(exc):
-                    raise self._waiter_error(service, w, exc) from exc
-                if "terminal failure state" in str(exc):  # e.g. terminated while waiting for running: say why
-                    from lokonb.aws.errors import waiter_failure
+        bar = None
+        try:
+            for i in range(attempts):
+                try:
+                    w.wait(WaiterConfig={"Delay": 0, "MaxAttempts": 1}, **params)
+                    return
+                except WaiterError as exc:
+                    if (exc.last_response or {}).get("Error") and "Max attempts exceeded" not in str(exc):
+                        raise self._waiter_error(service, w, exc) from exc
+                    if "terminal failure state" in str(exc):  # e.g. terminated while waiting for running: say why
+                        from lokonb.aws.errors import waiter_failure
 
-                    raise waiter_failure(w.name, exc.last_response) from exc
-                if "Max attempts exceeded" not in str(exc) or i == attempts - 1:
-                    raise
-            self.sleep(delay * self.scale)
+                        raise waiter_failure(w.name, exc.last_response) from exc
+                    if "Max attempts exceeded" not in str(exc) or i == attempts - 1:
+                        raise
+                if bar is None:  # a wait that really waits gets its own transient bar (aws.md §8.5)
+                    bar = self._wait_bar(attempts, f"wait {waiter} {_wait_target(params)}".strip())
+                if bar is not None:
+                    bar.update(1)
+                self.sleep(delay * self.scale)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _wait_bar(self, total: int, desc: str) -> Any:
+        """A nested ``leave=False`` bar in the run's progress mode (a factory from the notebook layer, or
+        ``tqdm.auto``), or None with progress off."""
+        if not self.progress:
+            return None
+        if callable(self.progress):
+            return self.progress(total=total, desc=desc, unit="poll", leave=False)
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=desc, unit="poll", leave=False)
 
     def _waiter_error(self, service: str, waiter: Any, exc: Any) -> BaseException:
         """An AWS error the waiter has no acceptor for (``InvalidVpcID.NotFound`` right after CreateVpc on real

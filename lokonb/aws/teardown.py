@@ -159,7 +159,7 @@ def destroy(config: Any, *, confirm: bool = False, aws: Aws | None = None, progr
             if not p.actions and not record:
                 return DestroyResult(config.cluster_name, _missing(config, p), p, outcomes_df([]), {"total": 0.0},
                                      {})
-            ctx = ExecCtx(aws=a, config=config, build=b, run_id=uuid.uuid4().hex[:16])
+            ctx = ExecCtx(aws=a, config=config, build=b, run_id=uuid.uuid4().hex[:16], progress=progress)
             try:
                 outcomes = execute(ctx, p.actions, max_concurrency=a.max_concurrency,
                                    desc=f"destroy {config.cluster_name}", progress=progress)
