@@ -195,3 +195,11 @@ def test_logs_analyze_masks_basic_auth_and_url_passwords(tmp_path: Path) -> None
     assert MASK in proc.stdout
     for name, text in blobs.items():
         assert PASSWORD not in text and BASIC not in text, name
+
+
+def test_variables_naming_a_file_are_not_secrets() -> None:
+    """A credentials *file's* path is no secret: masking it hid which file an error was about (the keys inside the
+    file are read and masked by ``aws_file_secrets``)."""
+    env = {"AWS_SHARED_CREDENTIALS_FILE": "/home/ops/.aws/creds", "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/t",
+           "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "GITHUB_TOKEN": "ghp_x1y2z3"}
+    assert sorted(redact.env_secrets(env)) == ["ghp_x1y2z3", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]

@@ -203,10 +203,16 @@ def _project_relative(path: str, root: Path | None) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+#: secret-sounding names that hold where a secret is, not the secret (``AWS_SHARED_CREDENTIALS_FILE``,
+#: ``AWS_WEB_IDENTITY_TOKEN_FILE``): masking the path hid which file an error was about
+_LOCATION_NAME = re.compile(r"_(?:FILES?|PATH|DIR)$", re.I)
+
+
 def env_secrets(environ: Mapping[str, str] | None = None) -> list[str]:
-    """Values of secret-named environment variables (AWS keys, tokens, passwords...)."""
+    """Values of secret-named environment variables (AWS keys, tokens, passwords...), not those naming a file."""
     env = os.environ if environ is None else environ
-    return [v for k, v in env.items() if SECRET_NAME.search(k) or k in ("AWS_SESSION_TOKEN",)]
+    return [v for k, v in env.items()
+            if (SECRET_NAME.search(k) and not _LOCATION_NAME.search(k)) or k in ("AWS_SESSION_TOKEN",)]
 
 
 def _regular_file(path: Path) -> bool:
