@@ -57,8 +57,10 @@ Pod logs: :meth:`KubeApiServer.set_pod_log` stores lines (text, one line per sec
 ``(datetime, line)`` pairs) per pod, container and ``previous``. The endpoint honours ``container`` (400 when
 several containers and none chosen, as the real kubelet), ``previous`` (400 when none was stored),
 ``sinceTime`` (RFC 3339), ``sinceSeconds`` (relative to :attr:`KubeApiServer.now`; both together is a 422),
-``timestamps`` (RFC 3339 nanosecond prefix), ``tailLines`` and ``limitBytes``. Note that the kubernetes client
-37's ``read_namespaced_pod_log`` has no ``since_time`` argument; send it with the client's own serializer::
+``timestamps`` (RFC 3339 nanosecond prefix), ``tailLines`` and ``limitBytes`` (raw bytes; a negative
+``tailLines``, ``limitBytes`` < 1 or ``sinceSeconds`` < 1 is the real 422 ``PodLogOptions "<pod>" is
+invalid``). Note that the kubernetes client 37's ``read_namespaced_pod_log`` has no ``since_time`` argument;
+send it with the client's own serializer::
 
     method, url, headers, _, _ = api_client.param_serialize(
         "GET", "/api/v1/namespaces/{namespace}/pods/{name}/log", path_params={"namespace": ns, "name": pod},
@@ -252,7 +254,7 @@ class _Forbidden:
 
 @dataclass
 class _LogStream:
-    lines: list[tuple[datetime, str]] = field(default_factory=list)
+    lines: list[tuple[datetime, str | bytes]] = field(default_factory=list)
 
 
 def _now() -> datetime:
@@ -692,7 +694,7 @@ class KubeApiServer:
         self,
         namespace: str,
         pod: str,
-        lines: str | Iterable[tuple[datetime, str]],
+        lines: str | Iterable[tuple[datetime, str | bytes]],
         *,
         container: str | None = None,
         previous: bool = False,
@@ -700,7 +702,7 @@ class KubeApiServer:
         """Set the log text of a pod's container (``container=None``: the pod's only/first container).
 
         ``lines`` is text (one line per ``\\n``; stamped one second apart from :attr:`log_base_time`) or
-        ``(datetime, line)`` pairs.
+        ``(datetime, line)`` pairs; a line given as bytes is served as is (containers may write non-UTF-8).
         """
         if isinstance(lines, str):
             stamped = [
@@ -836,8 +838,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     # plumbing
     def _send(self, code: int, body: Any, content_type: str = "application/json") -> None:
+        if isinstance(body, Iterator):  # a streamed log: chunked transfer encoding, as the real apiserver
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for piece in body:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+            return
         data = (
-            body.encode("utf-8")
+            body
+            if isinstance(body, bytes)
+            else body.encode("utf-8")
             if isinstance(body, str)
             else json.dumps(body, separators=(",", ":")).encode("utf-8")
         )
@@ -1289,6 +1302,30 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _pod_log(self, namespace: str, name: str, query: dict[str, list[str]]) -> tuple[int, Any, str]:
         api = self.api
+        # LogREST.Get validates PodLogOptions before it looks the pod up: 422 Invalid naming the pod
+        # (pkg/registry/core/pod/rest/log.go; ValidatePodLogOptions in pkg/apis/core/validation)
+        try:
+            seconds = int(query["sinceSeconds"][0]) if "sinceSeconds" in query else None
+            tail = int(query["tailLines"][0]) if "tailLines" in query else None
+            limit = int(query["limitBytes"][0]) if "limitBytes" in query else None
+            since_time = _parse_time(query["sinceTime"][0]) if "sinceTime" in query else None
+        except ValueError as exc:
+            raise ApiStatus(400, "BadRequest", f"invalid log options: {exc}") from None
+        invalid = [
+            f"{field_name}: Invalid value: {value}: {message}"
+            for field_name, value, bad, message in (
+                ("tailLines", tail, tail is not None and tail < 0, "must be greater than or equal to 0"),
+                ("limitBytes", limit, limit is not None and limit < 1, "must be greater than 0"),
+                ("sinceSeconds", seconds, seconds is not None and since_time is None and seconds < 1,
+                 "must be greater than 0"),
+            )
+            if bad
+        ]
+        if seconds is not None and since_time is not None:
+            invalid.append("sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified")
+        if invalid:
+            raise ApiStatus(422, "Invalid", f'PodLogOptions "{name}" is invalid: {", ".join(invalid)}',
+                            {"name": name, "kind": "PodLogOptions"})
         pod = api._store.get(("", "pods", namespace, name))
         if pod is None:
             raise ApiStatus(404, "NotFound", f'pods "{name}" not found', {"name": name, "kind": "pods"})
@@ -1306,13 +1343,6 @@ class _Handler(BaseHTTPRequestHandler):
         elif containers and container not in containers:
             raise ApiStatus(400, "BadRequest", f"container {container} is not valid for pod {name}")
         previous = query.get("previous", ["false"])[0] in ("true", "1")
-        if "sinceTime" in query and "sinceSeconds" in query:
-            raise ApiStatus(
-                422,
-                "Invalid",
-                'PodLogOptions "" is invalid: sinceSeconds: Forbidden: at most one '
-                "of `sinceTime` or `sinceSeconds` may be specified",
-            )
         stream = api._logs.get((namespace, name, container, previous))
         if stream is None and container == (containers[0] if containers else ""):
             stream = api._logs.get((namespace, name, "", previous))
@@ -1325,28 +1355,31 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             stream = _LogStream()
         lines = list(stream.lines)
-        since: datetime | None = None
-        try:
-            if "sinceTime" in query:
-                since = _parse_time(query["sinceTime"][0])
-            elif "sinceSeconds" in query:
-                seconds = int(query["sinceSeconds"][0])
-                if seconds < 1:
-                    raise ValueError("sinceSeconds must be greater than 0")
-                since = api.now - timedelta(seconds=seconds)
-            tail = int(query["tailLines"][0]) if "tailLines" in query else None
-            limit = int(query["limitBytes"][0]) if "limitBytes" in query else None
-        except ValueError as exc:
-            raise ApiStatus(400, "BadRequest", f"invalid log options: {exc}") from None
+        since = since_time if since_time is not None else (
+            api.now - timedelta(seconds=seconds) if seconds is not None else None
+        )
         if since is not None:
             lines = [(ts, line) for ts, line in lines if ts >= since]
         if tail is not None:
             lines = lines[-tail:] if tail > 0 else []
         stamps = query.get("timestamps", ["false"])[0] in ("true", "1")
-        text = "".join(f"{_rfc3339nano(ts)} {line}\n" if stamps else f"{line}\n" for ts, line in lines)
-        if limit is not None:
-            text = text.encode("utf-8")[:limit].decode("utf-8", "ignore")
-        return 200, text, "text/plain"
+        # the kubelet streams the container's bytes as they are (not necessarily UTF-8), chunked, without a
+        # Content-Length; limitBytes cuts raw bytes, possibly inside a character or a line
+        return 200, _log_stream(lines, stamps, limit), "text/plain"
+
+
+def _log_stream(lines: list[tuple[datetime, str | bytes]], stamps: bool, limit: int | None) -> Iterator[bytes]:
+    left = limit
+    for ts, line in lines:
+        data = (f"{_rfc3339nano(ts)} ".encode() if stamps else b"") + (
+            line if isinstance(line, bytes) else line.encode("utf-8")
+        ) + b"\n"
+        if left is not None:
+            data, left = data[:left], left - len(data)
+        if data:
+            yield data
+        if left is not None and left <= 0:
+            return
 
 
 def iter_recorded(server: KubeApiServer) -> Iterator[RecordedRequest]:
