@@ -14,13 +14,24 @@ import os
 
 #: The most read from one input file: far above a kubectl dump of a large cluster, far below a machine's memory.
 MAX_INPUT_BYTES = 256 << 20
+_PIECE = 1 << 20
 
 
 def read_bytes(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> bytes:
     """The content of ``path`` (a file, a pipe such as ``<(sops -d …)``, ``/dev/null``), at most ``limit`` bytes;
     more is an ``OSError`` (``EFBIG``) with the file name, never a partial read taken as the whole file."""
+    # fh.read(limit + 1) allocated limit + 1 bytes up front: 256 MiB for every kubeconfig read (a peak that
+    # strict overcommit or a ulimit -v refuses); read in pieces instead
+    chunks: list[bytes] = []
+    size = 0
     with open(path, "rb") as fh:
-        data = fh.read(limit + 1)
+        while size <= limit:
+            chunk = fh.read(min(_PIECE, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    data = b"".join(chunks)
     if len(data) > limit:
         raise OSError(errno.EFBIG, f"larger than {limit >> 20} MiB, the most lokonb reads from an input file "
                       "(an endless device such as /dev/zero?)", os.fspath(path))

@@ -102,7 +102,7 @@ CASES = [
     (["runs", "--finalize", "{tmp}/in.clc"], 1, ["{tmp}/in.clc is a file, not a run directory"]),
     # an unreachable API server was an internal error (urllib3's MaxRetryError)
     (["logs", "analyze", "--pods", "--kubeconfig", "{tmp}/kc-refused.yaml"], 1,
-     ["cannot reach the Kubernetes API to list pods in kube-system: MaxRetryError"]),
+     ["cannot reach the Kubernetes API to list pods in kube-system: NewConnectionError", "Connection refused"]),
     # a namespace that is no DNS-1123 label reached the API as a path segment ("no pods found")
     (["logs", "analyze", "--pods", "--kubeconfig", "{tmp}/kc-refused.yaml", "--namespace", "Kube System"], 2,
      ["pods.namespace: namespace 'Kube System' must be a DNS-1123 label"]),

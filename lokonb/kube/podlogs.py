@@ -24,6 +24,8 @@ DEFAULT_SELECTORS = ("k8s-app=kube-apiserver", "component=kube-apiserver")
 NAME_PREFIX = "kube-apiserver"
 _TS_PREFIX = re.compile(rb"^(\d{4}-\d\d-\d\dT\S+) ")
 CHUNK = 1 << 20
+#: integer PodQuery fields and their least allowed value (the API's PodLogOptions validation, plus concurrency)
+_INT_LIMITS = {"limit_bytes": 1, "tail_lines": 0, "concurrency": 1}
 
 
 @dataclass
@@ -52,6 +54,24 @@ class PodQuery:
         problem = dns1123_label_error(self.namespace, "namespace")
         if problem:
             raise ConfigError(f"pods.namespace: {problem}")
+        if isinstance(self.names, str):
+            self.names = [self.names]
+        bad = [n for n in self.names if not isinstance(n, str) or not n.strip()] if isinstance(
+            self.names, Sequence) else [self.names]
+        if bad:
+            raise ConfigError(f"pods.names: expected a list of pod names, got {bad[0]!r}")
+        # the same name twice was read twice: every record counted double
+        self.names = list(dict.fromkeys(n.strip() for n in self.names))
+        for key in ("all_containers", "previous"):
+            if not isinstance(getattr(self, key), bool):  # the string "false" was true
+                raise ConfigError(f"pods.{key}: expected true or false, got {getattr(self, key)!r}")
+        for key, low in _INT_LIMITS.items():
+            value = getattr(self, key)
+            if value is None and key != "concurrency":
+                continue
+            # the API answers 422 for tailLines < 0 / limitBytes < 1 on every pod; a string was a ValueError
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ConfigError(f"pods.{key}: expected an integer >= {low}, got {value!r}")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PodQuery:
@@ -100,6 +120,8 @@ def _find_pods(core: Any, q: PodQuery) -> tuple[list[Any], list[str]]:
                 pods.append(core.read_namespaced_pod(name, q.namespace))
             except ApiException as exc:
                 errors.append(f"pod/{q.namespace}/{name}: {_api_error(exc, 'get pods', q.namespace)}")
+            except (urllib3.exceptions.HTTPError, OSError) as exc:  # a raw MaxRetryError traceback before
+                raise _unreachable(exc, f"read pod {name} in {q.namespace}") from None
         return pods, errors
     selectors = (q.selector,) if q.selector else DEFAULT_SELECTORS
     for sel in selectors:
@@ -108,15 +130,22 @@ def _find_pods(core: Any, q: PodQuery) -> tuple[list[Any], list[str]]:
         except ApiException as exc:
             raise ConfigError(f"cannot list pods: {_api_error(exc, 'list pods', q.namespace)}") from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:  # an unreachable server was an internal error
-            from lokonb.kube.errors import KubeApiError
-            from lokonb.kube.sources import _short
-
-            raise KubeApiError(f"cannot reach the Kubernetes API to list pods in {q.namespace}: "
-                               f"{exc.__class__.__name__}: {_short(exc)}") from None
+            raise _unreachable(exc, f"list pods in {q.namespace}") from None
         found = [p for p in found if p.metadata.name.startswith(NAME_PREFIX)]
         if found:
             return sorted(found, key=lambda p: p.metadata.name), errors
     return [], errors
+
+
+def _unreachable(exc: BaseException, what: str) -> Exception:
+    from lokonb.kube.errors import KubeApiError
+    from lokonb.kube.sources import _short
+
+    # urllib3's MaxRetryError repeats pool, URL and retries first: cut at 300 characters it lost the cause
+    # ("Connection refused", the TLS error), so the innermost reason is shown
+    reason = getattr(exc, "reason", None) or exc
+    return KubeApiError(f"cannot reach the Kubernetes API to {what}: {reason.__class__.__name__}: "
+                        f"{_short(reason)}")
 
 
 def _containers(pod: Any, q: PodQuery) -> list[str]:

@@ -2848,7 +2848,11 @@ def analyze(
             pods.setdefault("until", until)
             pods = {k: v for k, v in pods.items() if v is not None or k not in ("since", "until")}
 
-        resolved.extend(fetch_pod_sources(pods, warnings=warnings))
+        pod_warnings: list[str] = []
+        resolved.extend(fetch_pod_sources(pods, warnings=pod_warnings))
+        warnings.extend(pod_warnings)
+        if not resolved:  # "no sources given" hid why: no pod matched, or every named pod failed
+            raise LogSourceError("no kube-apiserver pod to read: " + "; ".join(pod_warnings))
     if not resolved:
         raise LogParameterError("no sources given: pass paths, globs, directories, '-', 'sample' or pods")
     agg.warnings.extend(warnings)
