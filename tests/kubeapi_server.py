@@ -950,7 +950,7 @@ class _Handler(BaseHTTPRequestHandler):
             }[method]
             if sub == "log":
                 verb = "get"
-            self._authorize(verb, rtype, namespace, sub)
+            self._authorize(verb, rtype, namespace, sub, name)
             if sub == "log" and rtype.plural == "pods" and method == "GET":
                 return self._pod_log(namespace or "", name or "", query)
             if sub is not None:
@@ -1017,7 +1017,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- authorization ---------------------------------------------------------------------------------------
 
-    def _authorize(self, verb: str, rtype: ResourceType, namespace: str | None, sub: str | None) -> None:
+    def _authorize(
+        self, verb: str, rtype: ResourceType, namespace: str | None, sub: str | None, name: str | None = None
+    ) -> None:
         resource = f"{rtype.plural}/{sub}" if sub else rtype.plural
         for rule in self.api._forbidden:
             if (
@@ -1026,13 +1028,16 @@ class _Handler(BaseHTTPRequestHandler):
                 and rule.namespace in (None, namespace)
             ):
                 scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+                # NewForbidden(GroupResource, name, err): 'pods "x" is forbidden: ...' names the object (the
+                # resource without the subresource, qualified by its group), the authorizer text the subresource
+                qualified = f"{rtype.plural}.{rtype.group}" if rtype.group else rtype.plural
                 raise ApiStatus(
                     403,
                     "Forbidden",
-                    f'{resource} is forbidden: User "system:serviceaccount:test:'
-                    f'limited" cannot {verb} resource "{resource}" in API group "{rtype.group}" '
-                    f"{scope}",
-                    {"kind": rtype.plural},
+                    f'{qualified}{f" {json.dumps(name)}" if name else ""} is forbidden: User '
+                    f'"system:serviceaccount:test:limited" cannot {verb} resource "{resource}" in API group '
+                    f'"{rtype.group}" {scope}',
+                    {k: v for k, v in (("name", name), ("group", rtype.group), ("kind", rtype.plural)) if v},
                 )
 
     # -- CRUD ------------------------------------------------------------------------------------------------
