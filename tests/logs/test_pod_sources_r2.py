@@ -2,9 +2,10 @@
 against the recording API server (tests/kubeapi_server.py), compared with the same bytes read from a file.
 
 The log lines are composed (logs.md §10), modelled on the klog header layout
-(https://github.com/kubernetes/klog/blob/main/internal/buffer/buffer.go), the apiserver's TLS handshake and
-trace messages (https://github.com/kubernetes/kubernetes/issues/70411,
-https://github.com/kubernetes/kubernetes/issues/109143) and the kubelet's RFC3339Nano ``timestamps=true`` prefix
+(https://github.com/kubernetes/klog/blob/main/internal/buffer/buffer.go), the apiserver's TLS handshake message
+(https://github.com/kubernetes/kubernetes/issues/70411), the webhook fail-open and trace templates
+(https://github.com/kubernetes/apiserver/blob/master/pkg/admission/plugin/webhook/validating/dispatcher.go,
+https://github.com/kubernetes/utils/blob/master/trace/trace.go) and the kubelet's RFC3339Nano ``timestamps=true`` prefix
 (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#get-read-log-of-the-specified-pod).
 Times, PIDs, names and addresses are new; addresses are private or TEST-NET.
 """
