@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_case import run_case
 
 from lokonb.cli import main
 
@@ -117,17 +118,9 @@ def workdir(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("argv,code,fragments", CASES, ids=[" ".join(c[0][:3]) + f"-{i}" for i, c in enumerate(CASES)])
 def test_bad_input_r9(workdir, capsys, argv, code, fragments):
-    before = (workdir / "api.log").read_bytes(), (workdir / "in.clc").read_bytes()
-    capsys.readouterr()
-    assert main([a.format(tmp=workdir) for a in argv]) == code
-    out, err = capsys.readouterr()
-    shown = out if code == 0 else err
-    for fragment in fragments:
-        assert fragment.format(tmp=workdir) in shown, shown
-    assert "Traceback" not in err and "internal error" not in err
+    run_case(workdir, capsys, argv, code, fragments)
     assert not (workdir / "-").exists()  # '-' never became a file or folder
     assert (workdir / "sock").is_socket()
-    assert ((workdir / "api.log").read_bytes(), (workdir / "in.clc").read_bytes()) == before
 
 
 def _memory_limited() -> None:
