@@ -80,6 +80,8 @@ class Aws:
 
     SERVICES = ("sts", "ec2", "elbv2", "route53", "autoscaling", "iam", "s3", "dynamodb",
                 "resourcegroupstaggingapi")
+    #: a later notebook execution in the same kernel closes this one (lokonb.notebook.session.ENDS_WITH_EXECUTION)
+    ends_with_execution = True
 
     def __init__(self, *, region: str, endpoint: str | None = None, profile: str | None = None,
                  shared_credentials_file: str | None = None, retry_mode: str = "standard", max_attempts: int = 10,

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from lokonb.aws.errors import NotConfirmed
 
@@ -29,6 +29,8 @@ class ProvisionRun:
     destroyed: Any = None
     notes: list[str] = field(default_factory=list)
     _tmp: Any = field(default=None, repr=False)
+    #: a later notebook execution in the same kernel closes this run (lokonb.notebook.session.ENDS_WITH_EXECUTION)
+    ends_with_execution: ClassVar[bool] = True
 
     # -- steps ------------------------------------------------------------------------------------------
     @property

@@ -86,8 +86,15 @@ def _defined_parameters(schema: NotebookSchema, ns: Mapping[str, Any]) -> tuple[
     return raw, extra
 
 
+#: class attribute of the lokonb objects that hold resources of one notebook execution (the embedded AWS and its
+#: account state): ``True`` lets a later execution in the same kernel close them. Opt-in, so that nothing else a
+#: user keeps in the kernel (an open log source, their own objects with ``close()``) is closed behind their back.
+ENDS_WITH_EXECUTION = "ends_with_execution"
+
+
 def _end_earlier_execution(ns: MutableMapping[str, Any]) -> None:
-    """Close the lokonb objects an earlier execution's work cells left in ``ns`` (names made after its setup).
+    """Close what an earlier execution's work cells left in ``ns`` (names made after its setup) and marked
+    :data:`ENDS_WITH_EXECUTION`.
 
     JupyterLab "Run All" again is a new execution, as in a fresh kernel; the earlier provision run still held the
     embedded AWS with the cluster it applied, so the new run planned against it with new PKI and state (updates,
@@ -98,7 +105,7 @@ def _end_earlier_execution(ns: MutableMapping[str, Any]) -> None:
         return
     for name, value in list(ns.items()):
         close = getattr(value, "close", None)
-        if name in earlier or not type(value).__module__.startswith("lokonb.") or not callable(close):
+        if name in earlier or getattr(type(value), ENDS_WITH_EXECUTION, False) is not True or not callable(close):
             continue
         try:
             close()

@@ -50,3 +50,44 @@ def test_names_from_after_an_earlier_setup_are_not_parameters() -> None:
     ns["audit"] = ["a work cell's result"]
     again = setup(schema, ns)
     assert again.values["dry_run"] is True
+
+
+
+class _EndsWithExecution:
+    """An object of one execution marked as such (as the provision run's ``Aws`` is); records its close."""
+
+    ends_with_execution = True
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_later_setup_closes_only_objects_marked_as_ending_with_their_execution(tmp_path: Path) -> None:
+    """A second "Run All" closes what holds an execution's resources, nothing else a user keeps in the kernel:
+    an open lokonb reader (it has ``close()`` but is not marked) stays open."""
+    from lokonb.logs.sources import _Utf16Reader
+
+    schema = REGISTRY["metadata_access"]
+    (tmp_path / "x.log").write_bytes(b"")
+    ns: dict[str, object] = {"dry_run": True}
+    ns["P"] = setup(schema, ns)
+    marked, reader = _EndsWithExecution(), _Utf16Reader(open(tmp_path / "x.log", "rb"))  # noqa: SIM115
+    ns["run"], ns["reader"] = marked, reader
+    try:
+        setup(schema, ns)
+        assert marked.closed is True
+        assert reader.closed is False  # was closed: every lokonb object with close() was
+    finally:
+        reader.close()
+
+
+def test_the_provision_objects_are_marked() -> None:
+    from lokonb.aws.session import Aws
+    from lokonb.aws.workflow import ProvisionRun
+    from lokonb.notebook.session import ENDS_WITH_EXECUTION
+
+    assert getattr(Aws, ENDS_WITH_EXECUTION) is True
+    assert getattr(ProvisionRun, ENDS_WITH_EXECUTION) is True
