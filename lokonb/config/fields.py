@@ -65,6 +65,10 @@ CLUSTER_FIELDS: tuple[Field, ...] = (
     Field("disable_self_hosted_kubelet", "bool", False, "do not run the self-hosted kubelet DaemonSet"),
     Field("imds_v2_required", "bool", True, "require IMDSv2 tokens on every node (lokonb)"),
     Field("metadata_hop_limit", "int", 1, "IMDS PUT response hop limit on every node (lokonb)"),
+    Field("ignition_spec", "str", "3.3.0", "Ignition spec of the node configs: 3.3.0, 3.4.0 (Ignition >= 2.15) or "
+          "2.3.0 (Flatcar < 3185) (lokonb)"),
+    Field("max_user_watches", "int", 1048576, "fs.inotify.max_user_watches on every node (lokonb)",
+          note="Lokomotive wrote 16184, which lowers the kernel's own RAM-scaled default"),
 )
 
 POOL_FIELDS: tuple[Field, ...] = (

@@ -136,7 +136,7 @@ class ClusterConfig:
     """A validated Lokomotive-style AWS cluster with every default filled in.
 
     Attribute names and meanings are those of Lokomotive's AWS configuration reference; ``aws``, ``state``,
-    ``imds_v2_required`` and ``metadata_hop_limit`` are lokonb's additions.
+    ``imds_v2_required``, ``metadata_hop_limit``, ``ignition_spec`` and ``max_user_watches`` are lokonb's additions.
     """
 
     cluster_name: str
@@ -175,6 +175,8 @@ class ClusterConfig:
     disable_self_hosted_kubelet: bool = False
     imds_v2_required: bool = True
     metadata_hop_limit: int = 1
+    ignition_spec: str = "3.3.0"
+    max_user_watches: int = 1048576
     oidc: OidcConfig | None = None
     aws: AwsSettings = AwsSettings()
     state: StateSettings = StateSettings()

@@ -28,6 +28,13 @@ RESERVED_LB_PORT = 6443
 CPU_POLICIES = ("", "none", "static")
 CHANNELS = ("stable", "beta", "alpha", "edge")
 VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+#: Ignition specs the node configs can target (flatcar.md §2; lokonb.flatcar.translator.TARGETS renders them)
+IGNITION_SPECS = ("3.3.0", "3.4.0", "2.3.0")
+#: The first Flatcar release with Ignition v2 (spec 3); older ones run Ignition v0.3x, max spec 2.3.0 (T1)
+FIRST_SPEC3_RELEASE = 3185
+#: fs.inotify.max_user_watches is a C int; below the kernel's old fixed default kubelet's watches run out
+MAX_USER_WATCHES = (1, 2**31 - 1)
+LOW_USER_WATCHES = 8192
 SPOT_RE = re.compile(r"^\d+(\.\d{1,5})?$")
 INSTANCE_RE = re.compile(r"^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)*$")
 ARM_FAMILY_RE = re.compile(r"^(a1|[a-z]+\d+g[a-z]*)$")
@@ -554,10 +561,49 @@ def _check_os(col: Collector, base: str, raw: RawPath, d: Mapping[str, Any]) -> 
                 raw=(*raw, "os_version"), rule="V16", allowed='"current" or X.Y.Z such as 3815.2.1')
 
 
+def _check_spec_for_version(col: Collector, spec: str, base: str, raw: RawPath, version: Any) -> None:
+    """T1 of flatcar.md §2: a pinned Flatcar version must be able to boot the Ignition spec of its configs."""
+    if not ok(version) or version == "current" or not VERSION_RE.match(version):
+        return
+    major = int(version.split(".")[0])
+    if major < FIRST_SPEC3_RELEASE and spec != "2.3.0":
+        # the line is the version's: ignition_spec is mostly the default, written nowhere
+        col.add("ignition_spec", f"{spec!r}: Flatcar {version} ({attr_path(base, 'os_version')}) runs Ignition v0.3x "
+                "(max spec 2.3.0)", value=spec, raw=(*raw, "os_version"), rule="V16",
+                allowed=f'"2.3.0", or Flatcar >= {FIRST_SPEC3_RELEASE}.0.0 in {attr_path(base, "os_version")}')
+    elif major >= FIRST_SPEC3_RELEASE and spec == "2.3.0":
+        col.add("ignition_spec", f"'2.3.0': Flatcar {version} ({attr_path(base, 'os_version')}) converts spec 2.3.0 "
+                "at boot, and some valid 2.3.0 configs fail that conversion (use 3.3.0)", severity="warning",
+                raw=("cluster", "ignition_spec"), rule="V16")
+
+
+def _check_node_settings(r: Resolved, col: Collector) -> None:
+    spec = r.cluster["ignition_spec"]
+    if ok(spec) and spec not in IGNITION_SPECS:
+        col.add("ignition_spec", f"{spec!r} is not an Ignition spec lokonb renders", value=spec, rule="V16",
+                raw=("cluster", "ignition_spec"),
+                allowed=f'"3.3.0" (default), "3.4.0" (needs Ignition >= 2.15 on the nodes) or "2.3.0" (Flatcar < '
+                f'{FIRST_SPEC3_RELEASE})')
+    elif ok(spec):
+        _check_spec_for_version(col, spec, "", ("cluster",), r.cluster["os_version"])
+        for base, raw, p in _pools(r):
+            _check_spec_for_version(col, spec, base, raw, p["os_version"])
+    watches = r.cluster["max_user_watches"]
+    low, high = MAX_USER_WATCHES
+    if ok(watches) and isinstance(watches, int) and not low <= watches <= high:
+        col.add("max_user_watches", f"{watches} is out of range", value=watches, rule="V16",
+                raw=("cluster", "max_user_watches"), allowed=f"{low}-{high} (default 1048576)")
+    elif ok(watches) and isinstance(watches, int) and watches < LOW_USER_WATCHES:
+        col.add("max_user_watches", f"{watches} is below the kernel's old default {LOW_USER_WATCHES}: kubelet "
+                "and other inotify users can run out of watches", severity="warning", rule="V16",
+                raw=("cluster", "max_user_watches"))
+
+
 def v16_os(r: Resolved, col: Collector, env: Env) -> None:
     _check_os(col, "", ("cluster",), r.cluster)
     for base, raw, p in _pools(r):
         _check_os(col, base, raw, p)
+    _check_node_settings(r, col)
 
 
 # Subnets are one per AZ, at most MAX_SUBNETS, each 4 bits longer than host_cidr; AWS keeps 5 addresses of each.

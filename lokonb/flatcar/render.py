@@ -637,6 +637,10 @@ def render_cluster(
     if target not in TARGETS:
         raise ConfigError(f"ignition_spec: {target!r} is not supported; choose one of {', '.join(TARGETS)}")
     findings: list[Finding] = []
+    spec = getattr(model, "ignition_spec", None)
+    if ignition_version and spec and spec != ignition_version:  # an explicit choice wins, but not silently
+        findings.append(Finding("warning", f"ignition_version {ignition_version} overrides the cluster's "
+                                f"ignition_spec {spec}", None, "semantic"))
     _check_target(model, target, findings)
     if assets is None:
         from lokonb.flatcar.assets import real_assets

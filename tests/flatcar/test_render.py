@@ -218,6 +218,28 @@ def test_render_targets(example_model, fake_assets) -> None:
     assert all(f["filesystem"] == "root" for f in cfg["storage"]["files"])
 
 
+def test_model_ignition_spec_and_max_user_watches(repo_root: Path, fake_assets) -> None:
+    """flatcar.md §2 and §7.6: the model's ``ignition_spec`` picks the target, ``max_user_watches`` the sysctl;
+    an explicit ``ignition_version`` still wins, with a warning instead of silently."""
+    import yaml
+
+    from lokonb.config import load_yaml
+
+    data = yaml.safe_load((repo_root / "parameters" / "provision_cluster" / "default.yaml").read_text())
+    data["cluster"] |= {"ignition_spec": "3.4.0", "max_user_watches": 2000000}
+    model = load_yaml(data)
+    r = render_cluster(model, assets=fake_assets)
+    for role in r.roles:
+        cfg = r.role(role).config
+        assert cfg["ignition"]["version"] == "3.4.0", role
+        assert text(cfg, "/etc/sysctl.d/max-user-watches.conf") == "fs.inotify.max_user_watches=2000000\n", role
+    assert not [f for f in r.findings if "overrides" in f.message]
+    r33 = render_cluster(model, assets=fake_assets, ignition_version="3.3.0")
+    assert r33.role("worker-web").config["ignition"]["version"] == "3.3.0"
+    assert [f.severity for f in r33.findings if "ignition_version 3.3.0 overrides the cluster's ignition_spec 3.4.0"
+            in f.message] == ["warning"]
+
+
 def test_pinned_old_flatcar_needs_23(model_with, fake_assets) -> None:
     with pytest.raises(ConfigError, match="ignition_spec"):
         render_cluster(model_with(os_version="2905.2.0"), assets=fake_assets)
