@@ -77,7 +77,8 @@ def _items(cfg: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         put("group", g.get("name", ""), {k: v for k, v in g.items() if k != "name"})
     rest = {k: v for k, v in cfg.items() if k not in ("storage", "systemd", "passwd")}
     ign = dict(rest.get("ignition") or {})
-    ign.pop("version", None)
+    # the spec version is its own row: a render for another target (--ignition-version) showed "no differences"
+    out[("other", "$.ignition.version")] = {"value": ign.pop("version", None)}
     rest["ignition"] = ign
     for key, value in sorted(rest.items()):
         value = _pruned(value)

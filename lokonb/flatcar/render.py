@@ -36,6 +36,7 @@ from lokonb.flatcar.validate import Finding, external_check, validate_config
 PLATFORM = "ec2"
 #: Flatcar release that moved to Ignition v2 (spec 3.x).
 FIRST_SPEC3_RELEASE = 3185
+DEFAULT_TARGET = "3.3.0"  # flatcar.md §2: Flatcar >= 3185 (Ignition v2.13, max spec 3.3.0)
 BOOTKUBE_DIR = "/opt/bootkube/assets/"
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()")
 _DELETE_UNRESERVED = bytes(sorted(_UNRESERVED))
@@ -633,12 +634,13 @@ def render_cluster(
     _check_options({"snippets": snippets, "validate": validate, "strict": strict,
                     "external_validate": external_validate, "policy": policy, "bucket": bucket, "prefix": prefix})
     _check_callables(assets, progress, snippet_files_dir)
-    target = ignition_version or getattr(model, "ignition_spec", None) or "3.3.0"
+    target = ignition_version or getattr(model, "ignition_spec", None) or DEFAULT_TARGET
     if target not in TARGETS:
         raise ConfigError(f"ignition_spec: {target!r} is not supported; choose one of {', '.join(TARGETS)}")
     findings: list[Finding] = []
     spec = getattr(model, "ignition_spec", None)
-    if ignition_version and spec and spec != ignition_version:  # an explicit choice wins, but not silently
+    # an explicit choice wins, but not silently over a spec the cluster chose (the default is nobody's choice)
+    if ignition_version and spec and spec not in (ignition_version, DEFAULT_TARGET):
         findings.append(Finding("warning", f"ignition_version {ignition_version} overrides the cluster's "
                                 f"ignition_spec {spec}", None, "semantic"))
     _check_target(model, target, findings)

@@ -238,6 +238,10 @@ def test_model_ignition_spec_and_max_user_watches(repo_root: Path, fake_assets) 
     assert r33.role("worker-web").config["ignition"]["version"] == "3.3.0"
     assert [f.severity for f in r33.findings if "ignition_version 3.3.0 overrides the cluster's ignition_spec 3.4.0"
             in f.message] == ["warning"]
+    default = render_cluster(load_yaml({**data, "cluster": {k: v for k, v in data["cluster"].items()
+                                                          if k != "ignition_spec"}}),
+                             assets=fake_assets, ignition_version="3.4.0")
+    assert not [f for f in default.findings if "overrides" in f.message]  # the default spec is nobody's choice
 
 
 def test_pinned_old_flatcar_needs_23(model_with, fake_assets) -> None:

@@ -256,8 +256,14 @@ def test_diff_reencoding_is_no_difference(render) -> None:
 
 
 def test_diff_across_specs_compares_decoded_content(example_model, fake_assets, render) -> None:
+    """Equal decoded content across specs is no difference; the spec itself is one row per role (a render for
+    another --ignition-version showed "no differences")."""
     legacy = render_cluster(example_model, assets=fake_assets, ignition_version="2.3.0")
-    assert diff_renders(legacy, render).empty
+    rows = diff_renders(legacy, render).rows
+    assert [(r["kind"], r["key"], r["change"], r["detail"]) for r in rows] == [
+        ("other", "$.ignition.version", "modified", "2.3.0 → 3.3.0")
+    ] * len(render.roles)
+    assert sorted(r["role"] for r in rows) == sorted(render.roles)
 
 
 def test_delivery_repr_holds_no_secret_contents() -> None:
