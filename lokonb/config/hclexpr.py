@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,7 @@ def unquote_key(key: str, ctx: Context | None = None) -> str:
         if isinstance(value, list | dict) or value is None:
             raise ExprError(f"a map key must be a string, got {type(value).__name__ if value is not None else 'null'}"
                             f" from `{key}`")
-        return _stringify(value)
+        return scalar_text(value)
     if ctx is not None and key.startswith("${") and _matching_brace(key, 1) == len(key) - 1:
         return _expression_key(key[2:-1].strip(), ctx)
     return key
@@ -115,7 +116,7 @@ def _expression_key(text: str, ctx: Context) -> str:
     if isinstance(value, list | dict) or value is None:
         raise ExprError(f"a map key must be a string, got {type(value).__name__ if value is not None else 'null'}"
                         f" from `({text.strip('()')})`")
-    return _stringify(value)
+    return scalar_text(value)
 
 
 def evaluate(value: Any, ctx: Context) -> Any:
@@ -206,7 +207,7 @@ def render_template(text: str, ctx: Context | None, *, escapes: bool) -> Any:
                                 f"`{expression.strip()}` into a string")
             # as hcl/v2: a marker trims all white space (escaped line breaks too) of the literal text beside it
             out[literal:] = [_trim("".join(out[literal:]), trim_next, strip_before)]
-            out.append(_stringify(value))
+            out.append(scalar_text(value))
             literal, trim_next = len(out), strip_after
             i = end + 1
             continue
@@ -249,10 +250,19 @@ def _escape(text: str, i: int, out: list[str]) -> int:
     raise ExprError(f"invalid escape sequence \\{nxt} in string")
 
 
-def _stringify(value: Any) -> str:
+def _number_text(value: int | float) -> str:
+    """A number as HCL writes it as a string (go-cty's conversion, big.Float ``Text('f', -1)``): ``5``, ``0.05``,
+    ``3.0`` -> ``3``, ``1e-05`` -> ``0.00001``. cty has one number type, so a whole float has no ``.0``."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+    return str(value)
+
+
+def scalar_text(value: Any) -> str:
+    """A scalar in a string template or map key, converted as HCL does (``true``, ``3``, not ``True``, ``3.0``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _number_text(value) if isinstance(value, int | float) else str(value)
 
 
 class Parser:

@@ -14,7 +14,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,16 @@ from lokonb.config import eras
 from lokonb.config.build import INVALID, Locator, RawDefinition, RawPath, default_asset_dir, validate_raw
 from lokonb.config.errors import ConfigValidationError, Issue
 from lokonb.config.fields import CLUSTER_FIELDS, DERIVED, OIDC_FIELDS, POOL_FIELDS, names
-from lokonb.config.hclexpr import STRIP_LEFT, STRIP_RIGHT, Context, ExprError, FailedVariable, evaluate, unquote_key
+from lokonb.config.hclexpr import (
+    STRIP_LEFT,
+    STRIP_RIGHT,
+    Context,
+    ExprError,
+    FailedVariable,
+    evaluate,
+    scalar_text,
+    unquote_key,
+)
 from lokonb.config.loaders import Loaded, log
 from lokonb.config.model import ClusterConfig
 from lokonb.config.yamlsrc import read_text
@@ -783,17 +791,8 @@ _NUMERAL = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 _BOOL_STRINGS = {"true": True, "1": True, "false": False, "0": False}
 
 
-def _number_text(value: int | float) -> str:
-    """A number as HCL (cty) writes it as a string: ``5``, ``0.05``, ``2.0`` -> ``2``."""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
-    return str(value)
-
-
 def _to_string(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return _number_text(value) if isinstance(value, int | float) else value
+    return scalar_text(value) if isinstance(value, bool | int | float) else value
 
 
 def _to_number(value: Any) -> Any:
