@@ -41,6 +41,8 @@ ROOK_HOWTO = LOKO + "20e0dff3a6a23f73c644d42add2e7d2e26a37c1a/docs/how-to-guides
 CSI_DOCS = LOKO + "173e517e482b964dfd943316971e4294b1723e41/docs/configuration-reference/components/" \
                    "aws-ebs-csi-driver.md"
 WORKER_POOLS_DOC = LOKO + "2d403c23636df50b1ce2bde5885b4dae5e2386a3/docs/advanced/worker-pools.md"
+BACKEND_LOCAL = LOKO + "9a84c9a91b41e861549e56503f9f1bee95678923/docs/configuration-reference/backend/local.md"
+BACKEND_S3 = LOKO + "6a904c497582b7667147e49e38273d4c97ec67a0/docs/configuration-reference/backend/s3.md"
 CERT_ROTATION = LOKO + "228f504b2c61ebae09fd64ed4d45798d5dcea5c8/docs/how-to-guides/certificate-rotation.md"
 CTY_CONVERT = "https://github.com/zclconf/go-cty/blob/98e835cd91b78ccb4ca90f9c1e285bbefb570234/cty/convert/" \
               "conversion_primitive.go"
@@ -109,6 +111,7 @@ class Case:
     vars_text: str | None = None
     overrides: dict[str, Any] | None = None
     files: dict[str, str] = field(default_factory=dict)  # more *.lokocfg files: load the directory
+    state: dict[str, Any] | None = None  # the state settings a backend block gives (None: local, in asset_dir)
     base: dict[str, Any] = field(default_factory=lambda: {"cluster_name": "demo", "dns_zone": "example.com",
                                                           "dns_zone_id": "Z0123456789ABC", "asset_dir": "assets",
                                                           "ssh_pubkeys": [KEY]})
@@ -222,6 +225,8 @@ cluster "aws" {
   }
 }
 """
+PRODUCTION_STATE = {"backend": "s3", "bucket": "lokomotive-state", "key": "lokomotive/terraform.tfstate.lokonb.json",
+                    "region": "eu-central-1", "dynamodb_table": "lokomotive-lock", "shared_credentials_file": None}
 PRODUCTION_OIDC = {"issuer_url": "https://dex.lokomotive-cluster.example.com", "client_id": "gangway",
                    "username_claim": "email", "groups_claim": "groups"}
 
@@ -428,12 +433,32 @@ CASES: list[Case] = [
     Case("aws-testing example, certificates for a year", CERT_ROTATION, example_testing("8760"), {},
          {"my-wp-name": {"count": 1, "instance_type": "i3.large"}}, EXAMPLE_VARS, base=EXAMPLE_BASE),
     Case("aws-production example", EX_PRODUCTION, PRODUCTION, {"controller_count": 3, "oidc": PRODUCTION_OIDC},
-         {"my-wp-name": {"count": 3, "instance_type": "i3.large"}}, PRODUCTION_VARS, base=EXAMPLE_BASE),
+         {"my-wp-name": {"count": 3, "instance_type": "i3.large"}}, PRODUCTION_VARS, base=EXAMPLE_BASE,
+         state=PRODUCTION_STATE),
+    Case("aws-production example, state key from --var", EX_PRODUCTION, PRODUCTION,
+         {"controller_count": 3, "oidc": PRODUCTION_OIDC}, {"my-wp-name": {"count": 3, "instance_type": "i3.large"}},
+         PRODUCTION_VARS, overrides={"state_s3_key": "clusters/prod.tfstate", "state_s3_region": "us-east-1"},
+         base=EXAMPLE_BASE, state={**PRODUCTION_STATE, "key": "clusters/prod.tfstate.lokonb.json",
+                                   "region": "us-east-1"}),
+    Case("aws-production example on a local backend", BACKEND_LOCAL,
+         PRODUCTION.replace(PRODUCTION[PRODUCTION.index('backend "s3"'):PRODUCTION.index('cluster "aws"')],
+                            'backend "local" {\n  path = "state/lokomotive.tfstate"\n}\n\n'),
+         {"controller_count": 3, "oidc": PRODUCTION_OIDC}, {"my-wp-name": {"count": 3, "instance_type": "i3.large"}},
+         PRODUCTION_VARS, base=EXAMPLE_BASE,
+         state={"backend": "local", "path": "lokomotive-assets/terraform/state/lokomotive.tfstate.lokonb.json"}),
+    Case("s3 backend with a credentials file", BACKEND_S3,
+         cluster(head='variable "bucket" {}\nvariable "creds" { default = "~/.aws/credentials" }',
+                 tail='backend "s3" {\n  bucket = var.bucket\n  key = "lokomotive/demo"\n  region = "eu-west-1"\n'
+                      '  aws_creds_path = var.creds\n  dynamodb_table = "kinvolk-lokomotive-test"\n}\n'),
+         vars_text='bucket = "kinvolk-lokomotive-test"\n',
+         state={"backend": "s3", "bucket": "kinvolk-lokomotive-test", "key": "lokomotive/demo.lokonb.json",
+                "region": "eu-west-1", "dynamodb_table": "kinvolk-lokomotive-test",
+                "shared_credentials_file": str(HOME / ".aws" / "credentials")}),
     Case("aws-production example, oidc values left empty take pkg/oidc's defaults", OIDC_GO, PRODUCTION,
          {"controller_count": 3, "oidc": {"issuer_url": "https://dex.lokomotive-cluster.example.com", **SPEC_OIDC}},
          {"my-wp-name": {"count": 3, "instance_type": "i3.large"}},
          PRODUCTION_VARS.replace('"gangway"', '""').replace('"email"', '""').replace('"groups"', '""')
-         .replace('"https://dex.lokomotive-cluster.example.com"', '""'), base=EXAMPLE_BASE),
+         .replace('"https://dex.lokomotive-cluster.example.com"', '""'), base=EXAMPLE_BASE, state=PRODUCTION_STATE),
     Case("configuration reference example", DOCS_REFERENCE, DOCS, DOCS_EXPECT, {"my-worker-pool": DOCS_POOL},
          DOCS_VARS),
     Case("configuration reference, every 'empty' var value", TEMPLATE_GO, DOCS,
@@ -648,7 +673,9 @@ def test_model_field_by_field(tmp_path, monkeypatch, case):
         wrong = {key: (got.get(key), value) for key, value in pool.items() if got.get(key) != value}
         assert not wrong, f"{case.source}: pool {pool['name']}: (lokonb, lokoctl) differ: {wrong}"
     assert set(actual) - {"aws", "state"} == set(want), "a model field is not compared"
-    assert loaded.config.aws.region == want["region"]
+    assert (actual["aws"]["region"], actual["aws"]["shared_credentials_file"]) == (want["region"], want["creds_path"])
+    state = case.state or {"backend": "local", "path": os.path.join(want["asset_dir"], "lokonb-state.json")}
+    assert {key: actual["state"][key] for key in state} == state
 
 
 @dataclass(frozen=True)
