@@ -258,11 +258,53 @@ def _number_text(value: int | float) -> str:
     return str(value)
 
 
+#: The numbers go-cty converts a string to (big.Float's Parse in base 10: a sign, "3.", ".5", an exponent).
+_NUMERAL = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+
+def to_number(value: Any) -> Any:
+    """A value as HCL converts it where a number is wanted: a numeral string ("3", "2.5", "1e3") becomes a number
+    and a whole float an int (cty has one number type: ``2.0`` is 2); anything else is returned for the caller to
+    report."""
+    if isinstance(value, str) and _NUMERAL.fullmatch(value):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def scalar_text(value: Any) -> str:
     """A scalar in a string template or map key, converted as HCL does (``true``, ``3``, not ``True``, ``3.0``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return _number_text(value) if isinstance(value, int | float) else str(value)
+
+
+def _element(value: Any, index: Any, name: str) -> Any:
+    """``value[index]`` as hcl's Index takes it: a list's key converted to a whole number ("1" and 1.0 are 1), a
+    map's to a string (1 is "1"); no negative or out-of-range positions, no bools as numbers."""
+    key = to_number(index) if isinstance(value, list) else index
+    if isinstance(value, dict) and isinstance(key, bool | int | float):
+        key = scalar_text(key)
+    if isinstance(value, list) and type(key) is int and 0 <= key < len(value):
+        return value[key]
+    if isinstance(value, dict) and isinstance(key, str) and key in value:
+        return value[key]
+    where = f"var.{name}[{_hcl_repr(index)}] does not exist"
+    if isinstance(value, list):
+        raise ExprError(f"{where}: var.{name} is " + (f"a list of {len(value)} items; a position is a whole number "
+                                                      f"from 0 to {len(value) - 1}" if value else "an empty list"))
+    if isinstance(value, dict):
+        raise ExprError(f"{where}: var.{name} has the keys " + (", ".join(map(_hcl_repr, value)) or "(none)"))
+    kind = "a string" if isinstance(value, str) else "a bool" if isinstance(value, bool) else "a number"
+    raise ExprError(f"{where}: var.{name} is {kind}, which has no elements")  # its value may be a secret
+
+
+def _hcl_repr(value: Any) -> str:
+    """An index or key as HCL writes it in a message: ``"small"``, ``true``, ``1``."""
+    return f'"{value}"' if isinstance(value, str) else scalar_text(value) if isinstance(value, bool | int | float) \
+        else type(value).__name__
 
 
 class Parser:
@@ -445,10 +487,7 @@ class Parser:
             else:
                 index = self.expr()
                 self.expect("]")
-            try:
-                value = value[index]
-            except (KeyError, IndexError, TypeError):
-                raise ExprError(f"var.{name}[{index!r}] does not exist") from None
+            value = _element(value, index, name)
         return value
 
     def call(self, name: str) -> Any:

@@ -29,6 +29,7 @@ from lokonb.config.hclexpr import (
     FailedVariable,
     evaluate,
     scalar_text,
+    to_number,
     unquote_key,
 )
 from lokonb.config.loaders import Loaded, log
@@ -785,23 +786,12 @@ def _empty_means_default(cluster: dict[str, Any], locate: Locator, issues: list[
                  why="its oidc block takes the default for an empty value")
 
 
-#: The numbers go-cty converts a string to (big.Float's Parse in base 10: a sign, "3.", ".5", an exponent).
-_NUMERAL = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 #: The strings go-cty converts to a bool ("1" and "0" too; "True" or "yes" stay errors).
 _BOOL_STRINGS = {"true": True, "1": True, "false": False, "0": False}
 
 
 def _to_string(value: Any) -> Any:
     return scalar_text(value) if isinstance(value, bool | int | float) else value
-
-
-def _to_number(value: Any) -> Any:
-    if isinstance(value, str) and _NUMERAL.fullmatch(value):
-        number = float(value)
-        return int(number) if number.is_integer() else number
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # cty has one number type: `count = 2.0` is 2
-    return value
 
 
 def _to_bool(value: Any) -> Any:
@@ -824,7 +814,7 @@ def _to_map(value: Any) -> Any:
 #: where a number is expected, "true"/"false" for a bool, a number or bool where a string is expected (also as
 #: list items and map values), null as an empty list or map. Anything else is left for the type check to report.
 _HCL_CONVERSIONS: dict[str, Any] = {
-    "int": _to_number, "number": _to_number, "bool": _to_bool,
+    "int": to_number, "number": to_number, "bool": _to_bool,
     "str": _to_string, "path": _to_string, "cidr": _to_string, "ip": _to_string,
     "list": _to_list, "map": _to_map,
 }

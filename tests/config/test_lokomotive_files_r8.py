@@ -44,6 +44,7 @@ WORKER_POOLS_DOC = LOKO + "2d403c23636df50b1ce2bde5885b4dae5e2386a3/docs/advance
 BACKEND_LOCAL = LOKO + "9a84c9a91b41e861549e56503f9f1bee95678923/docs/configuration-reference/backend/local.md"
 BACKEND_S3 = LOKO + "6a904c497582b7667147e49e38273d4c97ec67a0/docs/configuration-reference/backend/s3.md"
 CERT_ROTATION = LOKO + "228f504b2c61ebae09fd64ed4d45798d5dcea5c8/docs/how-to-guides/certificate-rotation.md"
+HCL_INDEX = "https://github.com/hashicorp/hcl/blob/ddf207a7cea10ef0d19a82420f8342316e611297/ops.go"
 CTY_CONVERT = "https://github.com/zclconf/go-cty/blob/98e835cd91b78ccb4ca90f9c1e285bbefb570234/cty/convert/" \
               "conversion_primitive.go"
 
@@ -541,6 +542,17 @@ CASES: list[Case] = [
          .replace(f'ssh_pubkeys = ["{KEY}"]', "ssh_pubkeys = [var.keys[1]]"),
          {"ssh_pubkeys": [KEY, KEY2]}, {"web": {"count": 2, "ssh_pubkeys": [KEY2]}},
          vars_text=f'keys = ["{KEY}", "{KEY2}"]\n'),
+    Case("list index given as text in the vars file", HCL_INDEX,
+         cluster(head='variable "keys" {}\nvariable "which" {}').replace(f'ssh_pubkeys = ["{KEY}"]',
+                                                                         "ssh_pubkeys = [var.keys[var.which]]"),
+         pools={"web": {"count": 2, "ssh_pubkeys": [KEY2]}}, vars_text=f'keys = ["{KEY}", "{KEY2}"]\nwhich = "1"\n'),
+    Case("list index written as a whole float", HCL_INDEX,
+         cluster('controller_type = var.types[1.0]', head='variable "types" { default = ["t3.small", "c5.large"] }'),
+         {"controller_type": "c5.large"}),
+    Case("map looked up with a number", HCL_INDEX,
+         cluster(pool='instance_type = var.by_gen[var.gen]',
+                 head='variable "by_gen" { default = { "5" = "m5.large", "6" = "m6i.large" } }\nvariable "gen" {}'),
+         pools={"web": {"count": 2, "instance_type": "m6i.large"}}, vars_text="gen = 6\n"),
     Case("keys from a heredoc in the vars file", CONFIG_GO,
          cluster(head='variable "key" {}').replace(f'["{KEY}"]', "[var.key]"), vars_text=f"key = <<EOF\n{KEY}\nEOF\n"),
     Case("bool variable given as a string", CSI_DOCS,
@@ -724,4 +736,30 @@ def test_variable_without_a_value_is_named_with_file_and_line(tmp_path, monkeypa
     assert f"--var {case.variable}=VALUE" in issue.message
     lines = case.text.split("\n")
     line = next(n for n, text in enumerate(lines, start=1) if case.line_of in text)
+    assert issue.source == f"{tmp_path / 'cluster.lokocfg'}:{line}"
+
+
+#: Indexes hcl's Index refuses (HCL_INDEX). Python's indexing took three of them as values (a position counted
+#: from the end, true as position 1, a character of a string); each is an error naming what the variable holds.
+BAD_INDEXES = [
+    ("negative position", 'var.types[-1]'),
+    ("bool position", "var.types[true]"),
+    ("fractional position", "var.types[0.5]"),
+    ("position past the end", "var.types[2]"),
+    ("character of a string", "var.name[0]"),
+    ("key of a list", 'var.types["small"]'),
+    ("missing map key", 'var.by_gen["7"]'),
+]
+
+
+@pytest.mark.parametrize(("name", "expression"), BAD_INDEXES, ids=[row[0] for row in BAD_INDEXES])
+def test_index_hcl_refuses_is_an_error_not_a_value(tmp_path, monkeypatch, name, expression):
+    head = ('variable "types" { default = ["t3.small", "c5.large"] }\nvariable "name" { default = "c5.large" }\n'
+            'variable "by_gen" { default = { "5" = "m5.large" } }')
+    text = cluster(f"controller_type = {expression}", head=head)
+    with pytest.raises(ConfigValidationError) as exc:
+        read_lokocfg(_write(tmp_path, monkeypatch, Case(name, HCL_INDEX, text)))
+    issue = next(i for i in exc.value.issues if i.path == "controller_type")
+    assert f"{expression} does not exist: " in issue.message
+    line = next(n for n, row in enumerate(text.split("\n"), start=1) if "controller_type =" in row)
     assert issue.source == f"{tmp_path / 'cluster.lokocfg'}:{line}"
