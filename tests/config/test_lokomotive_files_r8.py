@@ -60,7 +60,7 @@ SPEC_CLUSTER: dict[str, Any] = {
     "enable_tls_bootstrap": True, "encrypt_pod_traffic": False, "conntrack_max_per_core": 32768,
     "enable_node_local_dns": False, "node_local_dns_ip": "169.254.1.1", "cluster_domain_suffix": "cluster.local",
     "ignore_x509_cn_check": False, "disable_self_hosted_kubelet": False, "imds_v2_required": True,
-    "metadata_hop_limit": 1, "oidc": None,
+    "metadata_hop_limit": 1, "ignition_spec": "3.3.0", "max_user_watches": 1048576, "oidc": None,
 }
 #: aws.md §2.3, the workers module's variables.tf: t3.small, stable/current, 40/gp2/0, on-demand, ports 80/443.
 SPEC_POOL: dict[str, Any] = {
