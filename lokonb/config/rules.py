@@ -567,10 +567,12 @@ def _check_spec_for_version(col: Collector, spec: str, base: str, raw: RawPath, 
         return
     major = int(version.split(".")[0])
     if major < FIRST_SPEC3_RELEASE and spec != "2.3.0":
-        # the line is the version's: ignition_spec is mostly the default, written nowhere
+        # a warning here, the error of T1 when node configs are rendered (plan, apply, flatcar render): the model
+        # of a Lokomotive file that pins an old release stays valid. The line is the version's: ignition_spec is
+        # mostly the default, written nowhere.
         col.add("ignition_spec", f"{spec!r}: Flatcar {version} ({attr_path(base, 'os_version')}) runs Ignition v0.3x "
-                "(max spec 2.3.0)", value=spec, raw=(*raw, "os_version"), rule="V16",
-                allowed=f'"2.3.0", or Flatcar >= {FIRST_SPEC3_RELEASE}.0.0 in {attr_path(base, "os_version")}')
+                f'(max spec 2.3.0); node configs render only with ignition_spec: "2.3.0" or Flatcar >= '
+                f"{FIRST_SPEC3_RELEASE}.0.0", severity="warning", raw=(*raw, "os_version"), rule="V16")
     elif major >= FIRST_SPEC3_RELEASE and spec == "2.3.0":
         col.add("ignition_spec", f"'2.3.0': Flatcar {version} ({attr_path(base, 'os_version')}) converts spec 2.3.0 "
                 "at boot, and some valid 2.3.0 configs fail that conversion (use 3.3.0)", severity="warning",
