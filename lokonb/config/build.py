@@ -280,6 +280,10 @@ def _resolve_pools(col: Collector, cluster_in: Mapping[str, Any], c: dict[str, A
         raw = ("cluster", "worker_pools", i)
         p = _defaults(_check_block(col, data, POOL_FIELDS, base, raw, level="pool"), POOL_FIELDS)
         if "ssh_pubkeys" not in p or p["ssh_pubkeys"] == ():
+            if "ssh_pubkeys" in p and c.get("ssh_pubkeys"):
+                # lokoctl gave such a pool no keys at all: taking the cluster's grants access, so say it
+                col.add(attr_path(base, "ssh_pubkeys"), "an empty list takes the cluster's ssh_pubkeys (lokoctl gave "
+                        "the pool no keys)", severity="warning", raw=(*raw, "ssh_pubkeys"), rule="V12")
             p["ssh_pubkeys"] = c.get("ssh_pubkeys", ())
         for inherited in ("imds_v2_required", "metadata_hop_limit"):
             p.setdefault(inherited, c.get(inherited))

@@ -104,6 +104,7 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
     ("V12", c(ssh_pubkeys=[rsa_key(768)]), "ssh_pubkeys[0]", "under 1024 bits", "error"),
     ("V12", c(ssh_pubkeys=[rsa_key(1024)]), "ssh_pubkeys[0]", "weak", "warning"),
     ("V12", c(ssh_pubkeys=[]), "ssh_pubkeys", "at least one", "error"),
+    ("V12", p(ssh_pubkeys=[]), 'worker_pool["web"].ssh_pubkeys', "takes the cluster's ssh_pubkeys", "warning"),
     ("V13", c(tags={"aws:owner": "x"}), 'tags["aws:owner"]', "reserved by AWS", "error"),
     ("V13", c(tags={"lokonb:cluster": "x"}), 'tags["lokonb:cluster"]', "set by lokonb", "error"),
     ("V13", c(tags={"Name": "x"}), 'tags["Name"]', "X-Name", "warning"),
