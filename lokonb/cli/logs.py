@@ -415,5 +415,5 @@ def _families(args: argparse.Namespace) -> int:
         print(df.to_json(orient="records", indent=2))
     else:
         with pd.option_context("display.width", 200, "display.max_colwidth", 60, "display.max_rows", 100):
-            print(df.to_string(index=False))
+            print(df.to_string(index=False, max_colwidth=60))
     return 0
