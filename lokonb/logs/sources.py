@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import fnmatch
 import glob
 import gzip
 import io
@@ -536,7 +537,6 @@ def resolve(
     stdin: IO[bytes] | None = None,
 ) -> list[Source]:
     """Turn paths, globs, directories, ``-``, ``NAME=PATH`` and ``(name, path)`` into ordered sources (IN-1..3)."""
-    import fnmatch
 
     warnings = warnings if warnings is not None else []
     sources: list[Source] = []
@@ -556,27 +556,23 @@ def resolve(
             node, text = text.split("=", 1)
         p = Path(text)
         if p.is_dir():
-            files = _walk(p, warnings)
-            inc = list(include) if include is not None else None
-            chosen = (
-                files if inc is None else [f for f in files if any(fnmatch.fnmatch(str(f), g) for g in inc)]
-            )
-            if inc is not None and files and not chosen:
-                warnings.append(f"{text}: no file matches {', '.join(inc)}; reading all {len(files)} files")
-                chosen = files
-            group = [file_source(f, node=node) for f in chosen]
+            group = [file_source(f, node=node) for f in _included(_walk(p, warnings), text, include, warnings)]
             if not group:
                 sources.append(
                     Source(name=text, kind="file", node=node, error="directory holds no readable file")
                 )
                 continue
         elif any(ch in text for ch in "*?["):
-            matches = sorted(m for m in glob.glob(text, recursive=True) if Path(m).is_file())
-            if not matches:
+            # a matched directory is walked, as after the shell's expansion (`kube-system_kube-apiserver-*/`)
+            matches = sorted(glob.glob(text, recursive=True))
+            walked = [f for m in matches if Path(m).is_dir() for f in _walk(Path(m), warnings)]
+            files = [Path(m) for m in matches if Path(m).is_file()]
+            files += _included(walked, text, include, warnings)  # as one walk: the filter is over all of them
+            if not files:
                 src = Source(name=text, kind="file", node=node, error="glob matched no file")
                 sources.append(src)
                 continue
-            group = [file_source(Path(m), node=node) for m in matches]
+            group = [file_source(f, node=node) for f in files]
         elif _is_pipe(p):
             # a named pipe, `<(zcat …)` (/dev/fd/N) or a terminal: streamed once like stdin (IN-4), never stat-ed
             # for a size or opened twice (the first open would consume the data)
@@ -604,6 +600,17 @@ def resolve(
             sources.append(s)
     link_rotations(sources)
     return sources
+
+
+def _included(files: list[Path], text: str, include: Any, warnings: list[str]) -> list[Path]:
+    """The files of a directory walk (IN-2) kept by the ``include`` patterns (all of them, with a warning, when
+    none matches)."""
+    inc = list(include) if include is not None else None
+    chosen = files if inc is None else [f for f in files if any(fnmatch.fnmatch(str(f), g) for g in inc)]
+    if inc is not None and files and not chosen:
+        warnings.append(f"{text}: no file matches {', '.join(inc)}; reading all {len(files)} files")
+        chosen = files
+    return chosen
 
 
 def _instance(src: Source) -> tuple[Any, ...] | None:

@@ -60,6 +60,23 @@ def test_glob_and_named_sources(tmp_path):
     assert set(named.records["node"]) == {"ctl-1"}
 
 
+@pytest.mark.parametrize("pattern", ["var/log/pods/kube-system_kube-apiserver-*/", "var/log/pods/kube-system_*",
+                                     "var/log/pods/*/kube-apiserver"])
+def test_glob_matching_directories_walks_them(tmp_path, pattern):
+    """As after the shell's expansion of the README's `/var/log/pods/kube-system_kube-apiserver-*/` (quoted, or from
+    a notebook parameter, it was 'glob matched no file'); the walk keeps its include filter."""
+    pods = tmp_path / "var/log/pods"
+    for pod, lines in (("kube-system_kube-apiserver-ip-10-0-5-21_0f3b", _lines(0, 2)),
+                       ("kube-system_kube-apiserver-ip-10-0-5-22_1a2b", _lines(2, 3))):
+        (pods / pod / "kube-apiserver").mkdir(parents=True)
+        (pods / pod / "kube-apiserver" / "0.log").write_text(lines)
+    (pods / "kube-system_coredns-abc_1234" / "coredns").mkdir(parents=True)
+    (pods / "kube-system_coredns-abc_1234" / "coredns" / "0.log").write_text(_lines(100, 3))
+    res = analyze([str(tmp_path / pattern)], year=2024, records="all")
+    assert len(res.sources) == 2 and set(res.sources["container"]) == {"kube-apiserver"}
+    assert sorted(res.records["message"].str.extract(r"line (\d+)")[0].astype(int)) == list(range(5))
+
+
 def test_stdin_streams_large_input():
     big = _lines(0, 50_000).encode()
     res = analyze(["-"], stdin=io.BufferedReader(io.BytesIO(big)), records="none")
