@@ -341,12 +341,56 @@ def go_semver_string(text: str) -> str | None:
         return None
 
 
-# ASCII digits only and no '$' (which would accept a trailing newline): Go's parsers take neither
-_DURATION_RE = re.compile(r"[-+]?(0|(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)")
+# time.ParseDuration's units in nanoseconds (both micro signs: U+00B5 and U+03BC)
+_DURATION_UNITS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9,
+                   "h": 3600 * 10**9}
+_DURATION_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
+_U63 = 1 << 63
 
 
 def go_duration_ok(text: str) -> bool:
-    return bool(_DURATION_RE.fullmatch(text))
+    """Go ``time.ParseDuration`` accepts ``text``: ``[-+]?`` then ``<digits>[.<digits>]<unit>`` parts (ASCII digits,
+    no trailing newline), or a bare ``0``; a total beyond int64 nanoseconds (and any part beyond 2^63) is an
+    overflow error, as Go's uint64 accumulation checks it."""
+    s = text[1:] if text[:1] in ("-", "+") else text
+    if s == "0":
+        return True
+    total = 0
+    pos = 0
+    while pos < len(s) or pos == 0:
+        m = _DURATION_PART.match(s, pos)
+        if m is None:  # the pattern matches the empty string; kept for the type checker
+            return False
+        whole, frac, unit = m.group(1), m.group(2), m.group(3)
+        if not whole and not frac or unit not in _DURATION_UNITS:  # no digits, missing or unknown unit
+            return False
+        v = int(whole or "0")
+        if v > _U63:  # leadingInt's overflow
+            return False
+        unit_ns = _DURATION_UNITS[unit]
+        if v > _U63 // unit_ns:
+            return False
+        v *= unit_ns
+        f, scale = _leading_fraction(frac or "")
+        if f > 0:  # float64, as Go does it, to be nanosecond-accurate for fractions of hours
+            v += int(float(f) * (float(unit_ns) / scale))
+            if v > _U63:
+                return False
+        total += v
+        if total > _U63:
+            return False
+        pos = m.end()
+    return text[:1] == "-" or total <= _U63 - 1
+
+
+def _leading_fraction(digits: str) -> tuple[int, float]:
+    """Go's leadingFraction: digits past what fits in int64 are ignored (no error)."""
+    x, scale = 0, 1.0
+    for c in digits:
+        if x > (_U63 - 1) // 10 or x * 10 + int(c) > _U63:
+            break
+        x, scale = x * 10 + int(c), scale * 10
+    return x, scale
 
 
 def go_clock_ok(text: str) -> bool:

@@ -467,6 +467,13 @@ FIXES = [
     "ct-r10-ignval2-error-unit-line-too-long",
     "ct-r10-ignval2-error-networkd-line-too-long",
     "ct-r10-ignval2-error-dropin-line-too-long",
+    # ct: locksmith window lengths through Go's time.ParseDuration, overflow included: a part or total past int64
+    # nanoseconds (uint64 accumulation, a negative total may reach 1<<63) is 'couldn't parse window length'
+    "ct-r11-error-locksmith-window-length-hours-overflow",
+    "ct-r11-error-locksmith-window-length-ns-overflow",
+    "ct-r11-error-locksmith-window-length-leading-int-overflow",
+    "ct-r11-error-locksmith-window-length-sum-overflow",
+    "ct-r11-error-locksmith-window-length-fraction-overflow",
 ]
 
 
