@@ -987,7 +987,9 @@ def _convert_update(cfg: Obj, out: dict[str, Any]) -> None:
             if upd.get(key):
                 text += f"\n{var}={upd[key]}"
     if lock is not None:
-        lines = [f"{var}={sec.go_quote(lock[key])}" for key, var in _LOCKSMITH_KEYS if lock.get(key)]
+        # ct's Locksmith fields are *string and getArgs skips only nil pointers: an explicit "" is written as
+        # KEY="" (a YAML null stays nil); the plain-string Update fields above are skipped when empty
+        lines = [f"{var}={sec.go_quote(lock[key])}" for key, var in _LOCKSMITH_KEYS if lock.get(key) is not None]
         if lines:
             text += "\n" + "\n".join(lines)
     if not text:
