@@ -21,6 +21,8 @@ import yaml
 from lokonb.flatcar.clc_sections import go_semver_string
 from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
 from lokonb.flatcar.errors import require_files_dir, require_flag, require_text
+from lokonb.flatcar.gojson import loads as go_loads
+from lokonb.flatcar.gojson import too_deep
 from lokonb.flatcar.gopath import go_abs, go_join, go_read_file
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
@@ -451,22 +453,34 @@ _GO_JSON_MESSAGES = (
 
 
 def go_json_error(text: str) -> tuple[str, int, int] | None:
-    """Go encoding/json's syntax error for ``text`` as (message, line, column) or None when it parses."""
+    """Go encoding/json's syntax error for ``text`` as (message, line, column) or None when it parses. The scanner
+    stops at the first bad byte: a syntax error, or a bracket nested past its depth limit."""
+    deep = too_deep(text)
+    probe = text if deep is None else text[:deep]  # nesting within Go's limit: no DepthError from go_loads
     try:
-        json.loads(text)
-        return None
+        go_loads(probe)
     except json.JSONDecodeError as exc:
         idx = exc.pos
-        if idx >= len(text.rstrip()):
-            return "unexpected end of JSON input", *_line_col(text, len(text))
-        ch = text[idx]
-        suffix = next(
-            (go for py, go in _GO_JSON_MESSAGES if exc.msg.startswith(py)), "looking for beginning of value"
-        )
-        if exc.msg.startswith("Expecting ',' delimiter") and _in_array(text, idx):
-            suffix = "after array element"
-        shown = ch if ch != "'" else "\\'"
-        return f"invalid character '{shown}' {suffix}", *_line_col(text, idx + 1)
+        if deep is None or idx < deep:  # a syntax error before the bracket past the limit
+            return _syntax_error(text, exc)
+    if deep is None:
+        return None
+    return f"invalid character '{text[deep]}' exceeded max depth", *_line_col(text, deep + 1)
+
+
+def _syntax_error(text: str, exc: json.JSONDecodeError) -> tuple[str, int, int]:
+    """Go's message and position for the syntax error Python's json found at ``exc.pos``."""
+    idx = exc.pos
+    if idx >= len(text.rstrip()):
+        return "unexpected end of JSON input", *_line_col(text, len(text))
+    ch = text[idx]
+    suffix = next(
+        (go for py, go in _GO_JSON_MESSAGES if exc.msg.startswith(py)), "looking for beginning of value"
+    )
+    if exc.msg.startswith("Expecting ',' delimiter") and _in_array(text, idx):
+        suffix = "after array element"
+    shown = ch if ch != "'" else "\\'"
+    return f"invalid character '{shown}' {suffix}", *_line_col(text, idx + 1)
 
 
 def _in_array(text: str, idx: int) -> bool:
@@ -509,7 +523,7 @@ def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: s
         rep.error(msg, (line, col))
         rep.error("config is not valid", at, f"{res_path}.{field}")
         return
-    cfg = json.loads(text)
+    cfg = go_loads(text)
     version = cfg.get("ignition", {}).get("version") if isinstance(cfg, dict) else None
     spec = VERSIONS[ctx.version]
     # Ignition.Validate compares semver.NewVersion(version) with MaxVersion: "03.3.0" is 3.3.0, "v3.3.0" no semver

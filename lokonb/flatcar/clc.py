@@ -9,6 +9,7 @@ no output. Output dicts are built in Go struct order so that :func:`lokonb.flatc
 
 from __future__ import annotations
 
+import math
 import os
 import posixpath
 import re
@@ -20,6 +21,7 @@ from lokonb.flatcar import clc_sections as sec
 from lokonb.flatcar.convert import ConversionError, convert_2x_to_3x
 from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
 from lokonb.flatcar.errors import require_files_dir, require_flag, require_kind, require_text
+from lokonb.flatcar.gojson import loads as go_loads
 from lokonb.flatcar.gopath import go_read_file
 from lokonb.flatcar.ign2checks import check_config, check_output
 from lokonb.flatcar.report import Report, ReportEntry, Translation
@@ -1163,9 +1165,15 @@ def _parse(text: str, ctx: _Ctx) -> tuple[Obj, Any, Any, Any, Any] | None:
     return cfg, etcd, etcd_meta, flannel, flannel_meta
 
 
-def _check_flannel(fl: Obj, minor: int, ctx: _Ctx) -> None:
-    import json
+def _go_float(token: str) -> float:
+    """A JSON number as json.Unmarshal stores it in an interface{}: strconv.ParseFloat, out of range is an error."""
+    value = float(token)
+    if math.isinf(value):
+        raise ValueError(f"number {token} out of float64 range")
+    return value
 
+
+def _check_flannel(fl: Obj, minor: int, ctx: _Ctx) -> None:
     nc = fl.get("network_config")
     if not nc:
         return
@@ -1174,11 +1182,11 @@ def _check_flannel(fl: Obj, minor: int, ctx: _Ctx) -> None:
         raise ValueError(token)
 
     # ct's NetworkConfig.Validate: json.Unmarshal into a map[string]interface{} -- an object or null; NaN and
-    # Infinity are no JSON to Go
+    # Infinity are no JSON to Go, numbers must fit a float64 (1e400 fails), nesting stops at Go's depth limit
     try:
-        parsed = json.loads(nc, parse_constant=not_json)
+        parsed = go_loads(nc, parse_constant=not_json, parse_float=_go_float, parse_int=_go_float)
         ok = parsed is None or isinstance(parsed, dict)
-    except ValueError:
+    except ValueError:  # DepthError too
         ok = False
     # (*Flannel).Validate runs at the mapping before its fields, and its error stops the descent: no JSON check, no
     # version warning, no unknown keys inside the mapping

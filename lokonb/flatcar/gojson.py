@@ -1,9 +1,11 @@
-"""JSON output byte-compatible with Go's encoding/json (HTML-safe escaping, MarshalIndent layout)."""
+"""JSON output byte-compatible with Go's encoding/json (HTML-safe escaping, MarshalIndent layout), and its nesting
+limit when reading."""
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 from lokonb.errors import kind_name
@@ -55,3 +57,48 @@ def to_json(config: Any, *, style: str = "ct", pretty: bool = False) -> bytes:
     if pretty or style == "butane":
         text += "\n"
     return text.encode("utf-8")
+
+
+#: encoding/json's scanner refuses a value nested deeper than this ("exceeded max depth"); the outermost counts
+MAX_DEPTH = 10000
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+class DepthError(ValueError):
+    """JSON nested deeper than Go's MAX_DEPTH; ``pos`` is the offset of the opening bracket past the limit."""
+
+    def __init__(self, pos: int) -> None:
+        super().__init__(f"exceeded max depth at offset {pos}")
+        self.pos = pos
+
+
+def too_deep(text: str) -> int | None:
+    """Offset of the first ``[``/``{`` nested deeper than MAX_DEPTH (string contents skipped), else None."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth = 0
+    for m in _NESTING.finditer(text):
+        ch = m.group()
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return m.start()
+        elif ch in "]}":
+            depth -= 1
+    return None
+
+
+def loads(text: str, **kwargs: Any) -> Any:
+    """``json.loads`` for JSON Go would read: deeper than MAX_DEPTH is a DepthError; nesting beyond Python's recursion
+    limit (about 1000) is parsed with the limit raised for the call (RecursionError was a traceback)."""
+    pos = too_deep(text)
+    if pos is not None:
+        raise DepthError(pos)
+    if text.count("[") + text.count("{") < 500:
+        return json.loads(text, **kwargs)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 3 * MAX_DEPTH))
+    try:
+        return json.loads(text, **kwargs)
+    finally:
+        sys.setrecursionlimit(limit)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +20,7 @@ from lokonb.flatcar.errors import (
     require_kind,
     require_text,
 )
+from lokonb.flatcar.gojson import loads as go_loads
 from lokonb.flatcar.report import ReportEntry, Translation
 from lokonb.flatcar.yamlpos import YamlSyntaxError, compose
 
@@ -43,7 +43,7 @@ def detect_format(text: str) -> str:
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
-            doc = json.loads(text)
+            doc = go_loads(text)
         except ValueError:
             doc = None
         if isinstance(doc, dict) and isinstance(doc.get("ignition"), dict) and "version" in doc["ignition"]:
@@ -182,7 +182,7 @@ def translate(
         t = translate_butane(text, files_dir=files_dir, strict=strict, auto_compress=auto_compress)
     else:
         try:
-            cfg = json.loads(text)
+            cfg = go_loads(text)
         except ValueError as exc:
             return Translation(None, [ReportEntry("error", f"invalid JSON: {exc}")], target, "ignition")
         version = str((cfg.get("ignition") or {}).get("version", ""))
