@@ -9,7 +9,6 @@ translation (sugar: inline/local/trees, mount units, local SSH keys and unit con
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import stat
@@ -22,8 +21,8 @@ from lokonb.flatcar.clc_sections import go_semver_string
 from lokonb.flatcar.encoding import data_url_base64, data_url_percent, gzip_bytes
 from lokonb.flatcar.errors import require_files_dir, require_flag, require_text
 from lokonb.flatcar.gojson import loads as go_loads
-from lokonb.flatcar.gojson import too_deep
 from lokonb.flatcar.gopath import go_abs, go_join, go_read_file
+from lokonb.flatcar.goscan import syntax_error
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
     BOOL,
@@ -443,81 +442,13 @@ def _resource(res: Obj, path: str, ctx: _Ctx, *, is_config: bool = False) -> dic
     return out
 
 
-_GO_JSON_MESSAGES = (
-    ("Expecting value", "looking for beginning of value"),
-    ("Expecting property name enclosed in double quotes", "looking for beginning of object key string"),
-    ("Expecting ':' delimiter", "after object key"),
-    ("Expecting ',' delimiter", "after object key:value pair"),
-    ("Extra data", "after top-level value"),
-)
-
-
-def go_json_error(text: str) -> tuple[str, int, int] | None:
-    """Go encoding/json's syntax error for ``text`` as (message, line, column) or None when it parses. The scanner
-    stops at the first bad byte: a syntax error, or a bracket nested past its depth limit."""
-    deep = too_deep(text)
-    probe = text if deep is None else text[:deep]  # nesting within Go's limit: no DepthError from go_loads
-    try:
-        go_loads(probe)
-    except json.JSONDecodeError as exc:
-        idx = exc.pos
-        if deep is None or idx < deep:  # a syntax error before the bracket past the limit
-            return _syntax_error(text, exc)
-    if deep is None:
-        return None
-    return f"invalid character '{text[deep]}' exceeded max depth", *_line_col(text, deep + 1)
-
-
-def _syntax_error(text: str, exc: json.JSONDecodeError) -> tuple[str, int, int]:
-    """Go's message and position for the syntax error Python's json found at ``exc.pos``."""
-    idx = exc.pos
-    if idx >= len(text.rstrip()):
-        return "unexpected end of JSON input", *_line_col(text, len(text))
-    ch = text[idx]
-    suffix = next(
-        (go for py, go in _GO_JSON_MESSAGES if exc.msg.startswith(py)), "looking for beginning of value"
-    )
-    if exc.msg.startswith("Expecting ',' delimiter") and _in_array(text, idx):
-        suffix = "after array element"
-    shown = ch if ch != "'" else "\\'"
-    return f"invalid character '{shown}' {suffix}", *_line_col(text, idx + 1)
-
-
-def _in_array(text: str, idx: int) -> bool:
-    depth = []
-    in_str = False
-    esc = False
-    for ch in text[:idx]:
-        if in_str:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "[{":
-            depth.append(ch)
-        elif ch in "]}" and depth:
-            depth.pop()
-    return bool(depth) and depth[-1] == "["
-
-
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    before = text[:offset]
-    line = before.count("\n") + 1
-    col = offset - (before.rfind("\n") + 1)
-    return line, max(col, 1)
-
-
 def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: str, ctx: _Ctx) -> None:
     # Butane validates only inline configs (Resource.Validate, a source-stage check): translateResource's check of
     # a local file tests the prefix on a relative path ("$.local") and never runs. lokonb still checks local files
     # for syntax and version (flatcar.md 5) as a translation-stage check, without Butane's child validation.
     inline = field == "inline"
     rep: Report | _Owned = ctx.owned(res_path) if inline else ctx.r
-    err = go_json_error(text)
+    err = syntax_error(text)  # Go's json.Unmarshal: the first bad byte, Go's message
     if err:
         msg, line, col = err
         rep.error(msg, (line, col))

@@ -23,6 +23,7 @@ from lokonb.flatcar.encoding import GoUrlError, data_url_percent, go_url
 from lokonb.flatcar.errors import require_files_dir, require_flag, require_kind, require_text
 from lokonb.flatcar.gojson import loads as go_loads
 from lokonb.flatcar.gopath import go_read_file
+from lokonb.flatcar.goscan import syntax_error
 from lokonb.flatcar.ign2checks import check_config, check_output
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
@@ -1178,16 +1179,15 @@ def _check_flannel(fl: Obj, minor: int, ctx: _Ctx) -> None:
     if not nc:
         return
 
-    def not_json(token: str) -> None:
-        raise ValueError(token)
-
-    # ct's NetworkConfig.Validate: json.Unmarshal into a map[string]interface{} -- an object or null; NaN and
-    # Infinity are no JSON to Go, numbers must fit a float64 (1e400 fails), nesting stops at Go's depth limit
-    try:
-        parsed = go_loads(nc, parse_constant=not_json, parse_float=_go_float, parse_int=_go_float)
-        ok = parsed is None or isinstance(parsed, dict)
-    except ValueError:  # DepthError too
-        ok = False
+    # ct's NetworkConfig.Validate: json.Unmarshal into a map[string]interface{} -- Go's syntax (no NaN/Infinity,
+    # at most MAX_DEPTH levels), an object or null, numbers that fit a float64 (1e400 fails)
+    ok = syntax_error(nc) is None
+    if ok:
+        try:
+            parsed = go_loads(nc, parse_float=_go_float, parse_int=_go_float)
+            ok = parsed is None or isinstance(parsed, dict)
+        except ValueError:
+            ok = False
     # (*Flannel).Validate runs at the mapping before its fields, and its error stops the descent: no JSON check, no
     # version warning, no unknown keys inside the mapping
     if minor == 7 and fl.get("kube_subnet_mgr"):

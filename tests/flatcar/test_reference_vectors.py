@@ -494,6 +494,17 @@ FIXES = [
     "bu-r11-merge-inline-deep-nesting-unused-key",
     "bu-r11-error-merge-inline-too-deep",
     "bu11-r11-error-replace-inline-too-deep",
+    # Butane inline configs and ct's network_config through Go's JSON scanner (goscan.py): NaN/Infinity are errors
+    # (Python's json read them), and each error is Go's message at the byte the scanner stopped on
+    "bu-r11-error-merge-inline-nan",
+    "bu-r11-error-merge-inline-infinity",
+    "bu11-r11-error-replace-inline-negative-infinity",
+    "bu-r11-error-merge-inline-string-escape",
+    "bu-r11-error-merge-inline-unicode-escape",
+    "bu-r11-error-merge-inline-tab-in-string",
+    "bu-r11-error-merge-inline-non-ascii-byte",
+    "bu-r11-error-merge-inline-decimal-point",
+    "bu-r11-error-merge-inline-literal-cut",
 ]
 
 
