@@ -23,6 +23,7 @@ from lokonb.flatcar.errors import require_files_dir, require_flag, require_text
 from lokonb.flatcar.gojson import loads as go_loads
 from lokonb.flatcar.gopath import go_abs, go_join, go_read_file
 from lokonb.flatcar.goscan import syntax_error
+from lokonb.flatcar.gotypes import type_error
 from lokonb.flatcar.report import Report, ReportEntry, Translation
 from lokonb.flatcar.yamlpos import (
     BOOL,
@@ -448,18 +449,20 @@ def _check_inline_config(text: str, at: tuple[int, int], res_path: str, field: s
     # for syntax and version (flatcar.md 5) as a translation-stage check, without Butane's child validation.
     inline = field == "inline"
     rep: Report | _Owned = ctx.owned(res_path) if inline else ctx.r
-    err = syntax_error(text)  # Go's json.Unmarshal: the first bad byte, Go's message
+    spec = VERSIONS[ctx.version]
+    # Ignition's HandleParseErrors: json.Unmarshal into the emitted spec's types.Config -- Go's first syntax error,
+    # else its first type error, placed in the inline text
+    err = syntax_error(text) or type_error(text, spec)
     if err:
         msg, line, col = err
         rep.error(msg, (line, col))
         rep.error("config is not valid", at, f"{res_path}.{field}")
         return
-    cfg = go_loads(text)
-    version = cfg.get("ignition", {}).get("version") if isinstance(cfg, dict) else None
-    spec = VERSIONS[ctx.version]
+    cfg = go_loads(text) or {}  # null decodes into the zero Config, as {} does
+    version = (cfg.get("ignition") or {}).get("version")
     # Ignition.Validate compares semver.NewVersion(version) with MaxVersion: "03.3.0" is 3.3.0, "v3.3.0" no semver
-    canon = go_semver_string(version or "") if isinstance(version, str | None) else None
-    if inline and isinstance(cfg, dict) and isinstance(version, str | None) and canon is None:
+    canon = go_semver_string(version or "")
+    if inline and canon is None:
         # ErrInvalidVersion is not skipped: the config is validated
         rep.error("invalid config version (couldn't parse)", at, "$.ignition.version")
         _child_findings(cfg, spec, at, rep)
@@ -481,7 +484,7 @@ def _child_findings(cfg: dict[str, Any], spec: str, at: tuple[int, int], rep: Re
     """ValidateWithContext on an embedded config: Ignition's findings at the child's own (JSON) paths."""
     from lokonb.flatcar.validate import schema_findings, semantic_findings
 
-    if schema_findings(cfg, spec):  # Go's json type errors: not reproduced, the config is left to the node
+    if schema_findings(cfg, spec):  # type errors were reported (gotypes); a null Go accepts is left unvalidated
         return
     for f in semantic_findings(cfg, spec, unknown_keys=False, extras=False):
         rep.add(f.severity, f.message, at, f.path)

@@ -505,6 +505,25 @@ FIXES = [
     "bu-r11-error-merge-inline-non-ascii-byte",
     "bu-r11-error-merge-inline-decimal-point",
     "bu-r11-error-merge-inline-literal-cut",
+    # Butane decodes an inline config into the emitted spec's types.Config (gotypes.py): Go's first type error,
+    # 'json: cannot unmarshal <value> into Go struct field <Struct>.<path> of type <type>' at its offset, fails it
+    # (type errors were ignored; {"ignition":[]} and {"ignition":"x"} raised AttributeError); null is the zero config
+    "bu-r11-error-merge-inline-after-unknown-key",
+    "bu-r11-error-merge-inline-element-type",
+    "bu-r11-error-merge-inline-file-mode-float",
+    "bu-r11-error-merge-inline-file-mode-overflow",
+    "bu-r11-error-merge-inline-file-mode-string",
+    "bu-r11-error-merge-inline-first-type-error-only",
+    "bu-r11-error-merge-inline-http-headers-object",
+    "bu-r11-error-merge-inline-ignition-array",
+    "bu-r11-error-merge-inline-ignition-string",
+    "bu-r11-error-merge-inline-key-case-folded",
+    "bu-r11-error-merge-inline-null-is-empty-config",
+    "bu-r11-error-merge-inline-storage-array",
+    "bu-r11-error-merge-inline-top-level-array",
+    "bu-r11-error-merge-inline-unit-enabled-string",
+    "bu-r11-error-merge-inline-version-number",
+    "bu11-r11-error-replace-inline-luks-discard-string",
 ]
 
 
