@@ -106,7 +106,7 @@ class _Scanner:
         else:
             self.fail(c, "looking for beginning of value")
 
-    def step(self, c: int) -> None:  # noqa: C901 -- one branch per scanner state, as scanner.go has one function each
+    def step(self, c: int) -> None:
         s = self.state
         if s == "begin_value":
             self.begin_value(c)
@@ -207,13 +207,13 @@ def syntax_error(text: str) -> tuple[str, int, int] | None:
     Go's SyntaxError.Offset counted from the start of its line, in bytes (Butane's position for inline configs)."""
     raw = text.encode("utf-8")
     sc = _Scanner()
-    offset = 0
-    for offset, c in enumerate(raw, 1):  # noqa: B007 -- Go's offset counts the bad byte itself
+    offset = len(raw)
+    for i, c in enumerate(raw):
         sc.step(c)
         if sc.error:
+            offset = i + 1  # Go's SyntaxError.Offset counts the bad byte itself
             break
     else:
-        offset = len(raw)
         if not sc.end_top:
             sc.step(ord(" "))  # scanner.eof: a space ends a number or reveals a cut literal
             if not sc.error and not sc.end_top:

@@ -110,7 +110,7 @@ def _lookup(fields: dict[str, str], key: str) -> tuple[str, str | None]:
     return next(((k, t) for k, t in fields.items() if k.lower() == folded), (key, None))
 
 
-def type_error(text: str, spec: str) -> tuple[str, int, int] | None:  # noqa: C901 -- one decoder loop, as Go's
+def type_error(text: str, spec: str) -> tuple[str, int, int] | None:
     """The first ``json: cannot unmarshal …`` error of ``text`` decoded into the spec's types.Config, as
     (message, line, column) with Go's UnmarshalTypeError.Offset as the column (Butane's position), or None."""
     raw = text.encode("utf-8")
