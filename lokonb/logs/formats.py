@@ -510,8 +510,7 @@ def _logrus_inner(line: bytes) -> InnerResult | None:
         if m is None:
             return None
         level, ts, body = m.groups()
-        msg, _, rest = body.partition(b"  ")
-        msg = msg.rstrip()
+        msg, rest = _logrus_tty_split(body)
     sev = _LOGRUS_LEVEL.get(level.decode().lower())
     when = _logrus_time(ts.decode("utf-8", "replace"))
     if sev is None or when is None:
@@ -520,6 +519,26 @@ def _logrus_inner(line: bytes) -> InnerResult | None:
     pairs = re.sub(rb"(^| )error=", rb"\1err=", rest.strip())
     text_msg = go_quote(msg.decode("utf-8", "replace")).encode() + b" " + pairs if pairs else msg
     return InnerResult(canonical_klog(sev, mo, d, tod_us, 0, "logrus.go", 0, text_msg), outer_ns=outer, fmt="logrus")
+
+
+#: logrus's text fields after the message: ` key=value`, a value quoted when it needs it
+_LOGRUS_PAIRS_RE = re.compile(rb'[^\s="]+=(?:"(?:[^"\\]|\\.)*"|[^\s"]*)(?: [^\s="]+=(?:"(?:[^"\\]|\\.)*"|[^\s"]*))*')
+
+
+def _logrus_tty_split(body: bytes) -> tuple[bytes, bytes]:
+    """(message, fields) of a terminal logrus line: logrus writes ``%-44s `` and then `` key=value`` per field, so
+    two spaces always come before the first field; the message may hold two spaces itself (the PID padding of a
+    klog line k0s wraps), so the split is the last two spaces followed by nothing but fields. A line ending in a
+    space has no fields (the padding of ``%-44s `` is the last thing written)."""
+    text = body.rstrip()
+    if body.endswith(b" "):
+        return text, b""
+    at = text.rfind(b"  ")
+    while at > 0:
+        if _LOGRUS_PAIRS_RE.fullmatch(text[at:].lstrip(b" ")):
+            return text[:at].rstrip(), text[at:].lstrip(b" ")
+        at = text.rfind(b"  ", 0, at)
+    return text, b""
 
 
 def _logrus_time(ts: str) -> tuple[int | None, tuple[int, int, int]] | None:
@@ -965,17 +984,25 @@ def k0s_supervised(line: bytes) -> tuple[bytes, int] | None:
     (:data:`LOGRUS_RE` with a ``component=`` key), unquoted; None for any other line (k3s's and RKE2's own logrus
     records have no ``component=``: they are events of their own; so are the supervisor's own records,
     :data:`K0S_SUPERVISOR_INFO`)."""
-    if line[:6] != b'time="':
+    if line[:6] == b'time="':
+        m = LOGRUS_RE.match(line)
+        if m is None:
+            return None
+        level, quoted, fields = m.groups()
+        text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), quoted)
+    elif line[4:5] == b"[" and (t := LOGRUS_TTY_RE.match(line)) is not None:
+        # k0s in a terminal (`k0s controller` run by hand): INFO[<time>] <the line, as is>  component=… stream=…
+        text, fields = _logrus_tty_split(t.group(3))
+        level = {b"INFO": b"info"}.get(t.group(1), t.group(1).lower())
+    else:
         return None
-    m = LOGRUS_RE.match(line)
-    if m is None or not re.search(rb"(?:^| )component=", m.group(3)):
+    if not re.search(rb"(?:^| )component=", fields):
         return None
-    sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", m.group(3))
-    if sm is None and (m.group(1) != b"info" or K0S_SUPERVISOR_INFO.fullmatch(m.group(2))):
+    sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", fields)
+    if sm is None and (level != b"info" or K0S_SUPERVISOR_INFO.fullmatch(text)):
         # k0s's own warning, error or info record about its child (older k0s relayed its children's lines without
         # stream=, at info, through logrus's Writer(); newer k0s relays each line with stream=)
         return None
-    text = _GO_ESCAPE_RE.sub(lambda e: _GO_ESCAPES.get(e.group(1), e.group(0)), m.group(2))
     return text, 0 if sm is None else 1 if sm.group(1) == b"stdout" else 2
 
 
@@ -987,7 +1014,7 @@ def _nested(res: Unwrapped) -> Unwrapped:
     inner = res.inner
     if not inner:
         return res
-    if inner[:6] == b'time="':
+    if inner[:6] == b'time="' or inner[4:5] == b"[":
         sup = k0s_supervised(inner)
         if sup is None:
             # k3s's and RKE2's own logrus records are events of their own (canonical_inner reads them)

@@ -530,3 +530,27 @@ def test_ambiguous_dst_hour_is_resolved_non_decreasing():
 def test_logrus_message_cut_before_its_closing_quote(line, message):
     r = rec([line]).iloc[0]
     assert (r["severity"], r["message"]) == ("I", message)
+
+
+# --- logrus in a terminal (`INFO[...] %-44s` then ` key=value`): k0s wraps klog lines, whose PID padding holds two
+# spaces; the message ended there (modelled on k0sproject/k0s#417: https://github.com/k0sproject/k0s/issues/417)
+K0S_TTY = ("INFO[2020-12-03 10:00:{s:02d}] I1203 10:00:{s:02d}.100000   21784 log.go:172] http: TLS handshake error "
+           "from 10.0.1.{h}:{p}: EOF  component=kube-apiserver")
+
+
+@pytest.mark.parametrize(
+    ("line", "message", "family"),
+    [
+        (K0S_TTY.format(s=1, h=9, p=51000), "http: TLS handshake error from 10.0.1.9:51000: EOF", "tls_handshake_eof"),
+        # no fields: the padding ends the line
+        ("INFO[2020-12-03 10:00:02] Kine available at unix://kine.sock          ",
+         "Kine available at unix://kine.sock", "other"),
+        # fields, one with two spaces in its quoted value
+        ('WARN[2020-12-03 10:00:03] a  b                                          component=x stream="a  b"',
+         "a  b", "other"),
+    ],
+)
+def test_logrus_terminal_message_ends_before_its_fields(line, message, family):
+    r = rec([line]).iloc[0]
+    assert (r["message"], r["family"]) == (message, family)
+
