@@ -1331,9 +1331,10 @@ def _prefixed_record(key: bytes | None, text: bytes, ns: int | None) -> Unwrappe
 #: Collector payload) or ``content`` (a Dynatrace log record) or ``@rawstring`` (a Falcon LogScale/Humio event, its
 #: search API's NDJSON or JSON output, ``@timestamp`` in epoch ms; last: a parsed event's ``log`` field is the line)
 #: or ``_msg`` (a VictoriaLogs query answer, JSON lines with ``_time`` and the ``_stream`` labels) or ``_line`` (a
-#: LogDNA/Mezmo export, JSON lines newest first, ``_ts`` in epoch ms, ``_host`` and ``_app``); a text key whose
-#: value is a JSON logging or zap record (an object with ``msg``: ``kail --output json``, a collector that parsed
-#: the JSON line) is that record as a line of JSON; the first time key found is the outer time (RFC 3339 text, a
+#: LogDNA/Mezmo export, JSON lines newest first, ``_ts`` in epoch ms, ``_host`` and ``_app``) or ``MESSAGE`` of
+#: syslog-ng's ``$(format-json …)`` template (``ISODATE`` the time, ``HOST`` and ``PROGRAM`` the writer); a text
+#: key whose value is a JSON logging or zap record (an object with ``msg``: ``kail --output json``, a collector that
+#: parsed the JSON line) is that record as a line of JSON; the first time key found is the outer time (RFC 3339 text, a
 #: zone-less one read as UTC, ``__REALTIME_TIMESTAMP`` µs, or epoch s/ms/µs/ns numbers; Papertrail's search API:
 #: ``generated_at``, ``received_at``)
 _ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line", "_raw", "@message", "short_message",
@@ -1341,11 +1342,12 @@ _ENV_TEXT_KEYS = ("log", "MESSAGE", "textPayload", "message", "line", "_raw", "@
 _ENV_TEXT_BYTES = tuple(f'"{k}"'.encode() for k in _ENV_TEXT_KEYS)
 _ENV_TIME_KEYS = (
     "time", "timestamp", "@timestamp", "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "date", "_time",
-    "TimeGenerated", "generated_at", "received_at", "_ts",
+    "TimeGenerated", "generated_at", "received_at", "_ts", "ISODATE",
 )  # fmt: skip
 #: who wrote the line (the writer key of :class:`Unwrapped`): journald fields, then Kubernetes metadata
 _ENV_WRITER_KEYS = ("_HOSTNAME", "SYSLOG_IDENTIFIER", "_COMM", "host", "hostname", "pod", "@logStream",
-                    "logStreamName", "_container_name", "PodName", "_stream", "program", "_host", "_app")
+                    "logStreamName", "_container_name", "PodName", "_stream", "program", "_host", "_app", "HOST",
+                    "PROGRAM")
 _ENV_K8S_KEYS = ("namespace_name", "pod_name", "container_name")
 #: the marks of a fragment of a line over the runtime's limit, joined with the next record of the stream: (key,
 #: value, the key whose "true" marks the last part anyway): ``logtag``/``_p`` ``P`` of Fluent Bit's CRI parser,
@@ -1526,16 +1528,17 @@ def _envelope(obj: dict[str, Any]) -> Unwrapped | None:
 #: without newlines): ``aws logs get-log-events``/``filter-log-events`` ``{"events": [...]}``, Elasticsearch's
 #: ``_search`` ``{"hits": {"hits": [...]}}``, Datadog's Logs API ``{"data": [{"attributes": {...}}]}``, Dynatrace's
 #: Logs API ``{"results": [...], "nextSliceKey": …}``, New Relic's NerdGraph NRQL answer
-#: ``{"data": {"actor": {"account": {"nrql": {"results": [...]}}}}}``
+#: ``{"data": {"actor": {"account": {"nrql": {"results": [...]}}}}}``, the Kubernetes Dashboard's log API
+#: (``/api/v1/log/<namespace>/<pod>/<container>``: ``{…, "logs": [{"timestamp": <kubelet time>, "content": <line>}]}``)
 _ENV_LIST_PATHS = (("events",), ("hits", "hits"), ("data",), ("results",),
-                   ("data", "actor", "account", "nrql", "results"))
+                   ("data", "actor", "account", "nrql", "results"), ("logs",))
 
 
 #: the start of such a response (or of a subscription or OTLP record): one longer than the detection's sample is read
 #: as ``envelope`` all the same; one cut by the reader (longer than a block) cannot be read and is counted with a
 #: reason that says how to read it, never a record of JSON text
 _LISTING_STARTS = (b'"events":[', b'"hits":{', b'"data":[{', b'"logEvents":[', b'"resourceLogs":[', b'"results":[{',
-                   b'"nrql":{"results":[')
+                   b'"nrql":{"results":[', b'"logs":[{')
 CUT_LISTING_REASON = (
     "JSON response of log records on one line, too long to read whole (not read: give one record a line, "
     "e.g. jq -c '.events[]', '.hits.hits[]', '.data[]', '.results[]' or '.logEvents[]')"
@@ -1568,8 +1571,10 @@ def _env_listed(obj: dict[str, Any]) -> Unwrapped | None:
 #: account or Event Hubs: ``{"time": …, "category": "kube-apiserver", "properties": {"log": …, "pod": …}}``) and
 #: Google Cloud Logging's ``jsonPayload``, and Splunk's search export (``search/jobs/export?output_mode=json``:
 #: ``{"preview": false, "offset": 0, "result": {"_raw": …, "_time": …, "host": …}}``), and a Datadog Logs API
-#: item's ``attributes`` (``{"attributes": {"message": …, "timestamp": …, "host": …}, "type": "log", "id": …}``)
-_ENV_BODY_KEYS = ("properties", "jsonPayload", "result", "attributes")
+#: item's ``attributes`` (``{"attributes": {"message": …, "timestamp": …, "host": …}, "type": "log", "id": …}``),
+#: and Vector's ``native_json`` codec (a ``console`` or ``file`` sink: ``{"log": {"message": …, "timestamp": …,
+#: "kubernetes": {…}}}``, the event under ``log``; a Docker or Fluent Bit ``log`` is a string, the line itself)
+_ENV_BODY_KEYS = ("properties", "jsonPayload", "result", "attributes", "log")
 
 
 def _env_body(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -1669,10 +1674,17 @@ _LOGFMT_PAIR_RE = re.compile(rb'([\w.@/\-]{1,256})(?:=("(?:[^"\\]|\\.)*"|[^\s"]*
 _LOGFMT_ESCAPE_RE = re.compile(rb"\\(.)", re.S)
 
 
+#: Grafana Alloy's ``loki.echo`` prints each entry it receives as a log line of Alloy itself (logfmt, its default):
+#: ``ts=<when Alloy printed it> level=info … receiver=<component> entry="<line>" labels="{…}"``: (field of the line,
+#: field of its time, field of its writer) read as the ``message``/``timestamp``/``_stream`` of :func:`_envelope`
+_LOKI_ECHO_FIELDS = ("entry", "ts", "labels")
+
+
 def _logfmt(s: bytes) -> Unwrapped | None:
     """A logfmt event with a ``message`` field (Vector's ``logfmt`` codec) as the collector's record it encodes
-    (:func:`_envelope`: ``message`` the line, ``timestamp`` the outer time, ``kubernetes.*`` the writer); None for
-    other lines (logrus' ``time=… level=… msg=…`` has no ``message``)."""
+    (:func:`_envelope`: ``message`` the line, ``timestamp`` the outer time, ``kubernetes.*`` the writer), or an
+    ``entry`` that Alloy's ``loki.echo`` printed (:data:`_LOKI_ECHO_FIELDS`); None for other lines (logrus'
+    ``time=… level=… msg=…`` has no ``message``)."""
     obj: dict[str, Any] = {}
     pos = 0
     while pos < len(s):
@@ -1684,6 +1696,9 @@ def _logfmt(s: bytes) -> Unwrapped | None:
             value = _LOGFMT_ESCAPE_RE.sub(rb"\1", value[1:-1])
         obj[m.group(1).decode("ascii")] = True if value is None else value.decode("utf-8", "surrogateescape")
         pos = m.end()
+    line, when, writer = _LOKI_ECHO_FIELDS
+    if isinstance(obj.get(line), str) and "receiver" in obj and "message" not in obj:
+        obj = {"message": obj[line], "timestamp": obj.get(when), "_stream": obj.get(writer)}
     if not isinstance(obj.get("message"), str) or "msg" in obj:
         return None
     k8s = {k[11:]: v for k, v in obj.items() if k.startswith("kubernetes.")}
@@ -1802,7 +1817,7 @@ def _docker(raw: bytes) -> Unwrapped | None:
     if s[:1] != b"{":
         if s[:1].isdigit() and b',"' in s[9:22]:
             return _fluent_bit_csv(s)
-        if b"message=" in s and (res := _logfmt(s)) is not None:
+        if (b"message=" in s or b" entry=" in s) and (res := _logfmt(s)) is not None:
             return res
         return _fluent_bit(s) if b": [" in s[:530] else None
     if not any(k in s for k in _ENV_TEXT_BYTES) and b'"resourceLogs"' not in s[:64] and not _LOKI_RE.search(s[:256]):
