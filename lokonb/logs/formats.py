@@ -1090,6 +1090,16 @@ STERN_RE = re.compile(
 )
 
 
+#: ``podman logs -t`` of several containers (``podman pod logs -t <pod>``, ``podman logs -t <c1> <c2>``): the
+#: container's short ID (12 hex digits) before the time, which podman writes with all nine fractional digits and
+#: the log file's offset (``2006-01-02T15:04:05.000000000Z07:00``), or with ``--names`` the container's name; a
+#: CRI line after a word is ``oc adm node-logs``' (:data:`NODE_LOGS_RE`)
+PODMAN_RE = re.compile(
+    rb"^([a-zA-Z0-9][\w.\-]{0,252}) (?=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(?:Z|[+-]\d\d:\d\d) "
+    rb"(?!(?:stdout|stderr) [PF]\b))"
+)
+
+
 #: ``docker compose logs`` (``docker-compose logs``; kube-apiserver and etcd run as compose services, k3s in a
 #: compose file) puts the container before every line, padded to the longest name: ``<service>_1  | <line>``
 #: (compose v2: ``<service>-1``; ``-t``: the runtime's RFC 3339 time after the bar); every line has it; the replica
@@ -1183,6 +1193,28 @@ def _papertrail_tsv(raw: bytes) -> Unwrapped | None:
     return None if ns is None else Unwrapped(g[10], ns, 0, "kubectl", key=g[8] + b" " + g[9])
 
 
+#: the Datadog Agent's ``agent stream-logs`` (what the Agent ships, printed for debugging): ``Integration Name: <source
+#: name> | Type: <file|docker|…> | Status: <status> | Timestamp: <Go time.Time: 2006-01-02 15:04:05.999999999 -0700
+#: MST> | Hostname: <host> | Service: … | Source: … | Tags: … | Message: <line>`` (hostname, service, source and tags
+#: since Agent 7.27); the time is the event's, the integration and host are the writer, the status is the Agent's
+#: guess (``error`` for stderr), not the line's severity
+DD_STREAM_RE = re.compile(
+    rb"^Integration Name: (.*?) \| Type: [^|]* \| Status: [^|]* \| Timestamp: (\d{4}-\d\d-\d\d) "
+    rb"(\d\d:\d\d:\d\d(?:\.\d{1,9})?) ([+-]\d{4}) \S+(?: m=[+-][\d.]+)?(?: \| Hostname: ([^|]*))?.*? \| Message: ",
+    re.S,
+)
+
+
+def _dd_stream(raw: bytes) -> Unwrapped | None:
+    m = DD_STREAM_RE.match(raw)
+    if m is None:
+        return None
+    name, day, clock, zone, host = m.groups()
+    ns = parse_ts_ns(f"{day.decode()}T{clock.decode()}{zone.decode()}")
+    key = b" ".join(k.strip() for k in (host, name) if k and k.strip()) or None
+    return Unwrapped(raw[m.end() :], ns, 0, "kubectl", key=key)
+
+
 #: the header row of a table output (``gcloud logging read --format="table(timestamp,textPayload)"``: the keys in
 #: capitals, columns padded with spaces): counted, no log line
 TABLE_HEADER_RE = re.compile(rb"^[A-Z][A-Z0-9_.]*(?: {2,}[A-Z][A-Z0-9_.]*)+ *$")
@@ -1220,6 +1252,8 @@ def az_tsv_line(row: bytes) -> tuple[bytes, int | None]:
 
 
 def _kubectl(raw: bytes) -> Unwrapped | None:
+    if raw[:18] == b"Integration Name: ":
+        return _dd_stream(raw)
     if raw[-14:] == _AZ_TABLE and raw[:1] in b"IWEF":
         text, ns = az_tsv_line(raw)  # the line first, its time after it: ``project LogMessage, TimeGenerated``
         return Unwrapped(text, ns, 0, "kubectl")
@@ -1261,6 +1295,8 @@ def _kubectl(raw: bytes) -> Unwrapped | None:
             # `talosctl logs -k <pod>:<container>`: the container's CRI line behind the node, stream and P/F kept
             if raw[4:5] == b"-" and raw[10:11] == b"T" and (sub := _node_line(key, raw)) is not None:
                 return sub
+    elif raw[:1].isalnum() and b" " in raw[:254] and (p := PODMAN_RE.match(raw)) is not None:
+        key, raw = p.group(1), raw[p.end() :]
     elif b" " in raw[:300]:
         if b"  | " in raw[:260] and (p := COMPOSE_RE.match(raw)) is not None:
             key, raw = p.group(1), raw[p.end() :]
