@@ -11,6 +11,7 @@ Two paths produce the same per-line columns:
 from __future__ import annotations
 
 import calendar
+import contextlib
 import csv
 import functools
 import json
@@ -704,6 +705,8 @@ class Unwrapper:
     #: the writer (host and identifier) of the last journal line: ``journalctl -x`` prints its catalog text for an
     #: entry on the lines after it (:data:`JOURNAL_CATALOG_RE`), lines of that entry
     journal_key: bytes | None = None
+    #: in a YAML response listing events (:meth:`_yaml`): the top-level key being read (``events:`` or another)
+    ylist: bytes | None = None
 
     def in_binary_value(self) -> bool:
         """The next line is bytes of a binary journal field (its length may start with NUL, it may hold ESC)."""
@@ -719,7 +722,8 @@ class Unwrapper:
             return self._cw_json(raw, lineno)
         if self.fmt == "syslog" and (self.entry is not None or is_journal_entry_start(raw)):
             return self._journal(raw, lineno)
-        if self.fmt == "envelope" and (self.ydoc is not None or raw == b"---"):
+        if self.fmt == "envelope" and (self.ydoc is not None or self.ylist is not None or raw == b"---"
+                                       or raw in YAML_LISTS):
             return self._yaml(raw, lineno)
         if self.fmt == "envelope" and (self.jdoc is not None and self.jdoc.stack or raw.strip() in (b"{", b"[", b"]")):
             return self._pretty(raw, lineno)
@@ -837,10 +841,17 @@ class Unwrapper:
         its text folded over lines: the document is one line (its textPayload or jsonPayload.message, with its
         timestamp and resource labels) at its ``---`` line; its other lines are its fragments."""
         out: tuple[Unwrapped, int] = (Unwrapped(None, fmt="envelope"), lineno)
-        if raw == b"---":
+        # a YAML response listing events (`aws logs … --output yaml`): each `- ` item under `events:` is one line
+        # at its first line; the response's other keys, their values and lists (searchedLogStreams) are fragments
+        if raw == b"---" or raw in YAML_LISTS or self.ylist is not None and raw[:2] != b"  ":
             if self.ydoc is not None:
                 out = self._yaml_entry()
-            self.ydoc = [lineno, 0, []]
+            if raw[:2] != b"- ":
+                self.ylist = None if raw == b"---" else raw  # the top-level key read now
+            listed = self.ylist in YAML_LISTS and raw[:2] == b"- "
+            self.ydoc = [lineno, 0, []] if raw == b"---" else [lineno, len(raw) + 1, [raw]] if listed else None
+        elif self.ydoc is None:
+            pass  # in a listing, the value of a key that lists no events
         elif self.ydoc[1] < self.max_record_bytes:
             self.ydoc[1] += len(raw) + 1
             self.ydoc[2].append(raw)
@@ -2270,21 +2281,61 @@ _LOG_ENTRY_KEYS_RE = re.compile(rb"^(?:insertId|httpRequest|jsonPayload|labels|l
 YAML_ENTRY_REASON = "Cloud Logging entry without a textPayload or jsonPayload message"
 
 
+#: the keys of the AWS CLI's responses that list log events, as its ``--output yaml`` (v2) prints them at column 0:
+#: ``aws logs get-log-events``/``filter-log-events`` (``events:``, then ``- ingestionTime: …`` items, their
+#: ``message`` folded over lines when long; the tokens and ``filter-log-events``' ``searchedLogStreams:`` follow)
+YAML_LISTS = (b"events:",)
+
+
 def is_log_entry_yaml(lines: list[bytes]) -> bool:
-    """The head of ``gcloud logging read`` output: a ``---`` line, then a LogEntry's top-level keys."""
+    """The head of ``gcloud logging read`` output: a ``---`` line, then a LogEntry's top-level keys; or a YAML
+    response listing log events (:data:`YAML_LISTS`)."""
+    if lines[0] in YAML_LISTS and len(lines) > 1 and lines[1][:2] == b"- ":
+        return True
     return lines[0] == b"---" and any(_LOG_ENTRY_KEYS_RE.match(ln) for ln in lines[1:6])
 
 
+#: a line of gcloud's ``flattened`` format (``gcloud logging read … --format=flattened``): ``<key path>:<padding>
+#: <value>``, the key path dotted (``resource.labels.pod_name``, ``labels.k8s-pod/app``, ``jsonPayload.items[0]``),
+#: the value as text, in double quotes with ``\``-escapes when it has a newline or starts or ends with a space
+_FLAT_LINE_RE = re.compile(rb"^([\w.@/\-\[\]]+):(?: +(.*))?$", re.S)
+
+
+def _flattened_entry(doc: bytes) -> dict[str, Any] | None:
+    """A ``flattened`` LogEntry (every line a key path and its value, some path dotted) nested again; None for YAML."""
+    rows = [_FLAT_LINE_RE.match(ln) for ln in doc.split(b"\n") if ln.strip()]
+    if not rows or None in rows or not any(b"." in m.group(1) for m in rows):  # type: ignore[union-attr]
+        return None
+    obj: dict[str, Any] = {}
+    for m in rows:
+        value = (m.group(2) or b"").decode("utf-8", "surrogateescape")  # type: ignore[union-attr]
+        if value[:1] == '"' and value[-1:] == '"' and len(value) > 1:
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)  # gcloud's quoting: \\, \", \n, \r, \t, \f as in JSON
+        *path, leaf = m.group(1).decode("utf-8", "surrogateescape").split(".")  # type: ignore[union-attr]
+        node = obj
+        for part in path:
+            below = node.setdefault(part, {})
+            node = below if isinstance(below, dict) else {}  # a value at a shorter path: the longer one is dropped
+        node[leaf] = value
+    return obj
+
+
 def log_entry_yaml(doc: bytes) -> Unwrapped:
-    """One LogEntry document of ``gcloud logging read`` as its line (:func:`_envelope`), or unparsed with why."""
+    """One LogEntry document of ``gcloud logging read`` as its line (:func:`_envelope`), or unparsed with why; the
+    ``flattened`` format's documents too (:func:`_flattened_entry`: not YAML, a value may hold ``: ``)."""
     import yaml
 
-    try:
-        obj = yaml.safe_load(doc)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 2} of the entry)" if mark is not None else ""
-        return Unwrapped(None, fmt="envelope", unparsed=f"invalid YAML document{where}")
+    obj = _flattened_entry(doc)
+    if obj is None:
+        try:
+            obj = yaml.safe_load(doc)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 2} of the entry)" if mark is not None else ""
+            return Unwrapped(None, fmt="envelope", unparsed=f"invalid YAML document{where}")
+    if isinstance(obj, list) and len(obj) == 1:
+        obj = obj[0]  # an item of a listing (`- message: …`)
     res = _envelope(_yaml_plain(obj)) if isinstance(obj, dict) else None
     if res is None or getattr(res, "_partial", False):
         return Unwrapped(None, fmt="envelope", unparsed=YAML_ENTRY_REASON)
