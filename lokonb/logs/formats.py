@@ -671,6 +671,10 @@ class Unwrapped:
     events: list[Unwrapped] | None = None
 
 
+#: the header ``tail`` prints before the lines of each file when it follows several (GNU and BusyBox tail)
+TAIL_HEADER_RE = re.compile(rb"^==> (.+) <==\r?$")
+
+
 @dataclass
 class Unwrapper:
     """Stateful per-source wrapper stripping; joins CRI ``P`` and Docker fragments per stream."""
@@ -705,6 +709,8 @@ class Unwrapper:
     #: the writer (host and identifier) of the last journal line: ``journalctl -x`` prints its catalog text for an
     #: entry on the lines after it (:data:`JOURNAL_CATALOG_RE`), lines of that entry
     journal_key: bytes | None = None
+    #: the file of the last ``==> <file> <==`` header (``tail`` of several files, :meth:`unwrap`)
+    tail_key: bytes | None = None
     #: in a YAML response listing events (:meth:`_yaml`): the top-level key being read (``events:`` or another)
     ylist: bytes | None = None
 
@@ -713,7 +719,23 @@ class Unwrapper:
         return self.entry is not None and self.entry.binary is not None
 
     def unwrap(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
-        """Strip the wrapper of one physical line; returns the result and the line number where it started."""
+        """Strip the wrapper of one physical line; returns the result and the line number where it started.
+
+        After a ``==> <file> <==`` header of ``tail`` (several files, ``tail -F /var/log/pods/…/*.log``) the lines
+        without a writer of their own are that file's (a stack frame continues the record of its file, not the one
+        of the file printed last), and ``tail``'s own messages (``tail: '<file>' has been replaced;  following new
+        file``) are records of tail's."""
+        head = TAIL_HEADER_RE.match(raw) if raw[:4] == b"==> " else None
+        if head is not None:
+            self.tail_key = head.group(1)
+        res, start = self._unwrap_line(raw, lineno)
+        if self.tail_key is not None and res.inner is not None and res.key is None:
+            # tail's own lines (its headers, the blank line before each, its messages) are no file's lines
+            own = head is not None or not res.inner.strip() or res.inner[:6] == b"tail: "
+            res.key = b"tail" if own else self.tail_key
+        return res, start
+
+    def _unwrap_line(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int]:
         if b"\x1b" in raw and not self.in_binary_value():
             raw = strip_ansi(raw)  # terminal colour codes (stern, logrus and zap console output)
         if self.fmt == "csv":
@@ -2463,7 +2485,9 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
 
 #: header-less lines that never continue the record before them (each starts a record of its own, FMT-3):
 #: journalctl's markers (``-- Reboot --``, ``-- Boot <id> --``, ``-- No entries --``, ``-- Logs begin at … --``),
-#: section headers of ``tail`` and ``minikube logs`` (``==> kube-apiserver [id] <==``), the header klog writes at
+#: section headers of ``tail`` and ``minikube logs`` (``==> kube-apiserver [id] <==``) and GNU tail's own messages
+#: (``tail: '<file>' has been replaced;  following new file``, ``tail: <file>: file truncated``, ``tail: cannot open
+#: …``, ``tail: inotify …``), the header klog writes at
 #: the top of a ``--log-file`` (``Log file created at: …``), pflag's ``Flag --x has been deprecated, …`` (also after
 #: the first klog line: k3s and RKE2 start the apiserver after their own log lines), cobra's ``Error: …`` (the
 #: command failed and the apiserver exits: its usage text follows) and logrus terminal records with a relative time
@@ -2492,7 +2516,7 @@ RECORD_START_RE = re.compile(
     rb"|panic: |fatal error: |runtime/cgo: |unexpected fault address 0x"
     rb"|(?:TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[\d+\] |==== (?:START|END) logs for container \S+ of pod \S+ ====$"
     rb"|-- cursor: |Error from server \(|[+-] (?:\S+ )?\S+ \xe2\x80\xba \S+$"
-    rb"|error: |At (?:line:\d+|.+:\d+) char:\d+$"
+    rb"|error: |At (?:line:\d+|.+:\d+) char:\d+$|tail: (?:'|/|cannot open |inotify )"
     rb"|\$(?: |$)|[\w.\-]+@[\w.\-]+(?::[^\s$#]{0,80}| [^\s$#]{1,80} )[$#](?: |$)"
     rb"|[\w@:.\-]{1,200}\.(?:service|socket|scope|timer|mount|slice): "
     rb"|(?:Started|Stopped|Starting|Stopping|Reloading|Reloaded|Finished|Failed to start) [^\n]{1,200}\.$"
