@@ -905,10 +905,17 @@ class Unwrapper:
         if self.csv_columns is None:
             if is_ps_type_line(raw):
                 return Unwrapped(None, fmt="csv", unparsed=CSV_HEADER_REASON), lineno
-            self.csv_columns = csv_header(raw)
+            self.csv_columns = csv_header(raw) or (csv_header(raw, ruled=True) if b"  " in raw else None)
             if self.csv_columns is not None:
                 return Unwrapped(None, fmt="csv", unparsed=CSV_HEADER_REASON), lineno
             return Unwrapped(raw, fmt="csv"), lineno
+        if self.csv_columns.starts is None:
+            # the rule under a header of padded columns says where the columns start; no rule: no such table
+            if RULE_RE.match(raw.rstrip()) is None:
+                self.csv_columns = None
+                return self._csv(raw, lineno)
+            self.csv_columns.starts = tuple(m.start() for m in _RULE_RUN_RE.finditer(raw))
+            return Unwrapped(None, fmt="csv", unparsed=CSV_HEADER_REASON), lineno
         if self.csv_columns.markdown:
             if MD_SEP_RE.match(raw.rstrip()):
                 return Unwrapped(None, fmt="csv", unparsed=CSV_HEADER_REASON), lineno
@@ -2194,6 +2201,23 @@ class CsvColumns:
     writer: tuple[int, ...]
     markdown: bool = False  # a Markdown table: `| a | b |` rows after a `| --- | --- |` line
     delimiter: str = ","  # a tab in TSV exports (gcloud's `csv[separator='\t']`, a spreadsheet's "tab-separated")
+    #: a table of padded columns under a rule of dashes (:data:`RULE_RE`): where each column starts, from the rule
+    #: (None until it is read); empty for other tables
+    starts: tuple[int, ...] | None = ()
+
+
+#: the rule under the header of a table of padded columns, a run of dashes a column, two spaces between: the
+#: Azure CLI's ``--output table`` (``az monitor log-analytics query … -o table``: ``LogMessage  PodName …``, then
+#: ``----------  -------``, then the rows, each value padded to its column's width)
+RULE_RE = re.compile(rb"^-{2,}(?:  -{2,})+ *$")
+_RULE_RUN_RE = re.compile(rb"-+")
+
+
+def is_ruled_table(lines: list[bytes]) -> bool:
+    """A table of padded columns under a rule of dashes whose header names a line column (:func:`csv_header`)."""
+    if len(lines) < 2 or RULE_RE.match(lines[1].rstrip()) is None:
+        return False
+    return csv_header(lines[0], ruled=True) is not None
 
 
 #: a Markdown table (CloudWatch Logs Insights' and Kibana Discover's "copy as Markdown", pasted into reports):
@@ -2229,15 +2253,18 @@ def is_ps_type_line(raw: bytes) -> bool:
     return raw[:1] in (b"#", b"\xef") and _PS_TYPE_RE.match(raw.rstrip(b"\r")) is not None
 
 
-def csv_header(raw: bytes) -> CsvColumns | None:
+def csv_header(raw: bytes, ruled: bool = False) -> CsvColumns | None:
     """The header row of a CSV export (every field a column name, one of them a line column), or of a Markdown
-    table, else None."""
+    table, or (``ruled``) of a table of padded columns (:data:`RULE_RE`), else None."""
     markdown = raw[:2] == b"| "
     # a tab between the names and no comma: tab-separated values (a column name has neither)
     delimiter = "\t" if not markdown and b"\t" in raw and b"," not in raw else ","
     try:
         head = raw.decode("utf-8", "replace").lstrip("\ufeff")
-        names = md_cells(raw) if markdown else next(csv.reader([head], delimiter=delimiter))
+        if ruled:
+            names = re.split(r" {2,}", head.strip())
+        else:
+            names = md_cells(raw) if markdown else next(csv.reader([head], delimiter=delimiter))
     except (csv.Error, StopIteration):
         return None
     if names is None or len(names) < 2 or not all(_CSV_NAME_RE.match(n.strip()) for n in names):
@@ -2255,14 +2282,22 @@ def csv_header(raw: bytes) -> CsvColumns | None:
         return None
     time = find(CSV_TIME_COLUMNS)
     writer = tuple(find(CSV_WRITER_COLUMNS))
-    return CsvColumns(len(names), text[0], time[0] if time else None, writer, markdown, delimiter)
+    return CsvColumns(len(names), text[0], time[0] if time else None, writer, markdown, delimiter,
+                      None if ruled else ())
 
 
 def csv_row(raw: bytes, cols: CsvColumns) -> Unwrapped | None:
     """One row of a CSV export as its line, with the row's time (UTC when it has no zone) and writer."""
     try:
         text = raw.decode("utf-8", "surrogateescape")
-        row = md_cells(raw) if cols.markdown else next(csv.reader([text], delimiter=cols.delimiter))
+        if cols.starts:
+            # padded columns: each value from its column's start to the next one's, the padding dropped
+            ends = (*cols.starts[1:], len(text))
+            row = [text[a:b].strip() if b > a else "" for a, b in zip(cols.starts, ends, strict=True)]
+            if row[-1] == "" or any(text[b - 2 : b].strip() for b in cols.starts[1:] if b <= len(text)):
+                return None  # not a row of this table (a value across a column gap)
+        else:
+            row = md_cells(raw) if cols.markdown else next(csv.reader([text], delimiter=cols.delimiter))
     except (csv.Error, StopIteration):
         return None
     if row is None or len(row) != cols.n:
@@ -2443,7 +2478,7 @@ def detect_format(sample: bytes, months: dict[str, int] | None = None) -> str:
     first = lines[1] if is_ps_type_line(lines[0]) and len(lines) > 1 else lines[0]
     if not CW_HEADER_RE.match(first.lstrip(b"\xef\xbb\xbf")) and csv_header(first) is not None:
         return "csv"
-    if is_markdown_table(lines):
+    if is_markdown_table(lines) or is_ruled_table(lines):
         return "csv"
     if is_journal_entry_start(lines[0]):
         return "syslog"  # journalctl -o verbose / export (Unwrapper._journal)
