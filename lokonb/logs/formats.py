@@ -671,6 +671,28 @@ class Unwrapped:
     events: list[Unwrapped] | None = None
 
 
+#: the OpenTelemetry Collector's ``debug`` exporter (``logging`` before v0.86) with ``verbosity: detailed`` dumps
+#: each batch into the collector's own log, one zap record over many lines: ``ResourceLog #0`` (after the record's
+#: ``<time>\t<level>\t``), the resource's attributes (``     -> k8s.pod.name: Str(…)``), ``ScopeLogs #0``, then per
+#: log record ``LogRecord #0``, ``ObservedTimestamp:``/``Timestamp: <Go time: 2006-01-02 15:04:05.999999999 -0700
+#: MST>``, ``SeverityText:``, ``SeverityNumber:``, ``Body: Str(<line>)``, ``Attributes:`` and ``Trace ID:``,
+#: ``Span ID:``, ``Flags:``; the zap record's fields (``\t{"kind": "exporter", …}``) end it
+OTEL_DUMP_START_RE = re.compile(rb"^(?:\S+\t\w+\t)?(?:ResourceLog|ScopeLogs|LogRecord) #\d+$")
+_OTEL_DUMP_LINE_RE = re.compile(
+    rb"^(?:(?:Resource|ScopeLogs) SchemaURL: |Resource attributes:|InstrumentationScope |(?:Observed)?Timestamp: "
+    rb"|Severity(?:Text|Number): |Body: |Attributes:| {5}-> |Trace ID: |Span ID: |Flags: |EventName: |\t\{\"kind\": )"
+)
+_OTEL_TIME_RE = re.compile(rb"^(?:Observed)?Timestamp: (\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d{1,9})?) ([+-]\d{4}) ")
+_OTEL_POD_RE = re.compile(rb"^ {5}-> k8s\.pod\.name: Str\((.*)\)$")
+
+
+def otel_time(raw: bytes) -> int | None:
+    """The time of a ``Timestamp:`` line of the debug exporter; None for the zero time (no time set: 1970)."""
+    m = _OTEL_TIME_RE.match(raw)
+    ns = None if m is None else parse_ts_ns("{}T{}{}".format(*(g.decode() for g in m.groups())))
+    return ns or None
+
+
 #: the header ``tail`` prints before the lines of each file when it follows several (GNU and BusyBox tail)
 TAIL_HEADER_RE = re.compile(rb"^==> (.+) <==\r?$")
 
@@ -713,6 +735,8 @@ class Unwrapper:
     tail_key: bytes | None = None
     #: in a YAML response listing events (:meth:`_yaml`): the top-level key being read (``events:`` or another)
     ylist: bytes | None = None
+    #: a debug exporter dump being read (:meth:`_otel`): [its resource's pod, the LogRecord's line, its time]
+    otel: list[Any] | None = None
 
     def in_binary_value(self) -> bool:
         """The next line is bytes of a binary journal field (its length may start with NUL, it may hold ESC)."""
@@ -749,6 +773,10 @@ class Unwrapper:
             return self._yaml(raw, lineno)
         if self.fmt == "envelope" and (self.jdoc is not None and self.jdoc.stack or raw.strip() in (b"{", b"[", b"]")):
             return self._pretty(raw, lineno)
+        if self.otel is not None or raw[-1:].isdigit() and OTEL_DUMP_START_RE.match(raw):
+            res = self._otel(raw, lineno)
+            if res is not None:
+                return res
         if self.stern_keys and self.fmt == "kubectl":
             words = raw.split(b" ", 3)
             for n in (1, 2, 3):  # kubetail's `[<pod>]`, stern's `[<namespace>] <pod> <container>`
@@ -892,6 +920,34 @@ class Unwrapper:
         if res is not None and res.inner is not None:
             return self._join(res, start)  # a runtime fragment (journald's CONTAINER_PARTIAL_MESSAGE) joins the next
         return (res if res is not None else Unwrapped(None, fmt="envelope")), start
+
+    def _otel(self, raw: bytes, lineno: int) -> tuple[Unwrapped, int] | None:
+        """A line of a debug exporter dump (:data:`OTEL_DUMP_START_RE`): a LogRecord's ``Body: Str(…)`` is its line
+        at the ``LogRecord #n`` line, with the record's time (``Timestamp``, else ``ObservedTimestamp``) and its
+        resource's pod as the writer; the dump's other lines are fragments. None for a line after the dump."""
+        start = OTEL_DUMP_START_RE.match(raw)
+        if start is None and _OTEL_DUMP_LINE_RE.match(raw) is None:
+            self.otel = None
+            return None
+        state = self.otel = self.otel or [None, lineno, None]
+        out: tuple[Unwrapped, int] = (Unwrapped(None, fmt="envelope"), lineno)
+        if start is not None:
+            if b"ResourceLog #" in raw:
+                state[0] = None  # another resource: its pod comes with its attributes
+            state[1:] = [lineno, None]
+        elif raw[:1] == b" " and (pod := _OTEL_POD_RE.match(raw)) is not None:
+            state[0] = pod.group(1)
+        elif raw[:10] == b"Timestamp:" or raw[:18] == b"ObservedTimestamp:" and state[2] is None:
+            state[2] = otel_time(raw) or state[2]
+        elif raw[:6] == b"Body: ":
+            if raw[6:10] == b"Str(" and raw[-1:] == b")":
+                out = Unwrapped(raw[10:-1], state[2], 0, "envelope", key=state[0]), state[1]
+            else:
+                out = Unwrapped(None, fmt="envelope", unparsed=OTLP_RECORD_REASON, raw=raw), state[1]
+        elif raw[:9] == b'\t{"kind":':
+            self.otel = None  # the zap record's fields: the dump ends
+        self.mix["envelope"] = self.mix.get("envelope", 0) + 1
+        return out
 
     def _yaml_entry(self) -> tuple[Unwrapped, int]:
         start, _, lines = self.ydoc  # type: ignore[misc]
