@@ -50,7 +50,7 @@ CASES = _load()
 
 
 def test_fixture_shape():
-    assert len(CASES) == 297
+    assert len(CASES) == 300
     assert len({c["id"] for c in CASES}) == len(CASES)
     for c in CASES:
         assert KEYS <= set(c) <= KEYS | OPTIONAL, c["id"]
