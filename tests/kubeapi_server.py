@@ -1085,11 +1085,7 @@ class _Handler(BaseHTTPRequestHandler):
             }
             if not all((fields[f] == v) == eq for f, eq, v in field_reqs):
                 continue
-            item = copy.deepcopy(obj)
-            if not rtype.custom:  # built-in list items carry no kind/apiVersion
-                item.pop("kind", None)
-                item.pop("apiVersion", None)
-            items.append(item)
+            items.append(obj)
         meta: dict[str, Any] = {"resourceVersion": str(self.api._rv)}
         try:  # chunking: ?limit=N&continue=TOKEN (the token is the offset, opaque to clients)
             start = int(query.get("continue", ["0"])[0] or 0)
@@ -1101,6 +1097,12 @@ class _Handler(BaseHTTPRequestHandler):
                 meta["continue"] = str(start + limit)
                 meta["remainingItemCount"] = len(items) - start - limit
             items = items[start : start + limit]
+        # only the page is copied: copying every match for every page made a chunked list of N objects cost N**2/limit
+        items = [copy.deepcopy(obj) for obj in items]
+        if not rtype.custom:  # built-in list items carry no kind/apiVersion
+            for item in items:
+                item.pop("kind", None)
+                item.pop("apiVersion", None)
         return {
             "kind": f"{rtype.kind}List",
             "apiVersion": rtype.api_version,
