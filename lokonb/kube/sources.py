@@ -286,7 +286,7 @@ _CILIUM_LISTS: tuple[tuple[str, str], ...] = (
 
 
 def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
-    """List pods, namespaces, nodes, service accounts, NetworkPolicies, Calico policies and AdminNetworkPolicies.
+    """List namespaces, nodes, service accounts, NetworkPolicies, Calico policies, AdminNetworkPolicies and pods.
 
     The lists in :data:`OPTIONAL_LISTS` may be refused (a 403 becomes a note and an ``unlisted`` entry); a missing
     Calico CRD sets ``calico_installed=False``. Lists are read in pages (:func:`_paged`).
@@ -300,7 +300,6 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
     core = client.CoreV1Api(api_client)
     net = client.NetworkingV1Api(api_client)
     custom = client.CustomObjectsApi(api_client)
-    ser = api_client.sanitize_for_serialization
 
     def refused(what: str, exc: Any) -> None:
         status = f"{exc.status} {_STATUS_NAMES[exc.status]}"
@@ -309,19 +308,20 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
 
     def listed(call: Any, what: str, api_version: str, kind: str) -> list[dict[str, Any]]:
         try:
-            items = _paged(call, lambda page: list(page.items), lambda page: _continue_token(page.metadata))
+            items = _paged(_raw_json(call, what), _page_items, _page_token)
         except ApiException as exc:
             if what in OPTIONAL_LISTS and exc.status in (403, 404):  # e.g. an RBAC-limited user: a warning
                 refused(what, exc)
                 return []
             raise translate_api_error(exc, verb="list", what=what) from None
+        except KubeApiError:
+            raise
         except Exception as exc:  # urllib3 connection errors and friends
             raise KubeApiError(
                 f"cannot reach the Kubernetes API to list {what}: {exc.__class__.__name__}: {_short(exc)}"
             ) from None
-        return [{"apiVersion": api_version, "kind": kind, **ser(i)} for i in items]
+        return [{"apiVersion": api_version, "kind": kind, **i} for i in items]
 
-    inv.pods = listed(core.list_pod_for_all_namespaces, "pods", "v1", "Pod")
     inv.namespaces = listed(core.list_namespace, "namespaces", "v1", "Namespace")
     inv.nodes = listed(core.list_node, "nodes", "v1", "Node")
     inv.service_accounts = listed(
@@ -355,7 +355,7 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
             "tiers": "Tier",
         }[plural]
         for page in pages:
-            for item in (page.get("items") if isinstance(page, dict) else None) or []:
+            for item in _page_items(page):
                 getattr(inv, slot).append({"apiVersion": "crd.projectcalico.org/v1", "kind": kind, **item})
     for plural, kind, slot in _ADMIN_POLICY_LISTS:
         try:
@@ -372,7 +372,7 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
                 continue
             raise translate_api_error(exc, verb="list", what=f"{plural}.policy.networking.k8s.io") from None
         for page in pages:
-            for item in (page.get("items") if isinstance(page, dict) else None) or []:
+            for item in _page_items(page):
                 getattr(inv, slot).append({"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": kind, **item})
     for plural, kind in _CILIUM_LISTS:
         try:
@@ -389,6 +389,9 @@ def load_cluster(api_client: Any, *, source: str = "live cluster") -> Inventory:
         if count:
             key = f"cilium.io/v2 {kind}"
             inv.ignored_kinds[key] = inv.ignored_kinds.get(key, 0) + count
+    # Pods last: the largest list by far, so a refused policy list (the view role does not cover Calico's CRDs)
+    # fails in a second instead of after minutes of reading pods it cannot judge.
+    inv.pods = listed(core.list_pod_for_all_namespaces, "pods", "v1", "Pod")
     return inv
 
 
@@ -420,17 +423,46 @@ def _custom_pages(custom: Any, group: str, version: str, plural: str) -> list[An
     def call(**kwargs: Any) -> Any:
         return custom.list_cluster_custom_object(group, version, plural, **kwargs)
 
-    def token_of(page: Any) -> str | None:
-        return (page.get("metadata") or {}).get("continue") if isinstance(page, dict) else None
-
-    return _paged(call, lambda page: [page], token_of)
+    return _paged(call, lambda page: [page], _page_token)
 
 
-def _continue_token(meta: Any) -> str | None:
-    """The list continue token (client 37: attribute ``var_continue``; older clients: ``_continue``)."""
-    if meta is None:
-        return None
-    return getattr(meta, "var_continue", None) or getattr(meta, "_continue", None) or None
+def _raw_json(call: Any, what: str) -> Any:
+    """``call`` answering the list as the API's JSON, decoded to plain dicts.
+
+    The typed client would build a model object for every field of every item, which the audit then turned back
+    into dicts: on a 5,000-pod cluster that round trip cost more than the requests themselves (kubernetes-client/
+    python#1231, #1921), and the models of a whole list were held next to their dicts until the last page came.
+    """
+
+    def raw(**kwargs: Any) -> dict[str, Any]:
+        response = call(_preload_content=False, **kwargs)
+        try:
+            page = json.loads(response.data)
+        except ValueError as exc:  # UnicodeDecodeError is one
+            raise KubeApiError(f"cannot list {what}: the API answered with no JSON list ({exc})") from None
+        items = page.get("items") if isinstance(page, dict) else "not a list object"
+        if not isinstance(items, list | None) or not all(isinstance(i, dict) for i in items or []):
+            raise KubeApiError(f"cannot list {what}: the API answered with no list of objects ({str(page)[:80]!r})")
+        return page
+
+    return raw
+
+
+def _page_items(page: Any) -> list[Any]:
+    """The items of a list page without ``metadata.managedFields``: the API server returns them in every list
+    (kubectl hides them), they are often most of an object's size, and the audit reads none of them."""
+    items = (page.get("items") if isinstance(page, dict) else None) or []
+    for item in items:
+        meta = item.get("metadata") if isinstance(item, dict) else None
+        if isinstance(meta, dict):
+            meta.pop("managedFields", None)
+    return items
+
+
+def _page_token(page: Any) -> str | None:
+    """The continue token of a list page (a dict as the API writes it), or None on the last page."""
+    meta = page.get("metadata") if isinstance(page, dict) else None
+    return (meta.get("continue") or None) if isinstance(meta, dict) else None
 
 
 def _short(exc: BaseException) -> str:
