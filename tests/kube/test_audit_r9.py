@@ -25,7 +25,7 @@ from kubeapi_server import KubeApiServer, kubeapi_fixture
 
 import lokonb.kube.sources as sources
 from lokonb.kube.audit import AuditResult, audit_metadata_access
-from lokonb.kube.errors import KubeApiError
+from lokonb.kube.errors import DumpError, KubeApiError
 from lokonb.kube.metadata import allow_metadata_policy, render_block_policy
 
 kubeapi = kubeapi_fixture()
@@ -414,6 +414,88 @@ def test_a_list_answer_that_is_no_json_list_is_a_clear_error(body: bytes, messag
     """A proxy's login page or a broken aggregated API answering 200 is named, not a JSON or TypeError traceback."""
     with pytest.raises(KubeApiError, match=rf"^cannot list pods: {message}"):
         sources._raw_json(lambda **_: _Answer(body), "pods")(limit=500)
+
+
+# ------------------------------------------------------------------------------------------------------------
+# a big cluster's dump
+# ------------------------------------------------------------------------------------------------------------
+
+
+def _deployment_pod(i: int) -> dict[str, Any]:
+    """A Deployment's pod with the fields kubectl writes (owner, probes, env, volumes, conditions, statuses): about
+    150 values, as pods of real clusters have."""
+    pod = _pod(f"apps/web-7d4b9c-{i:05d}", {"app": "web", "pod-template-hash": "7d4b9c"},
+               ips=(f"10.2.{i // 250}.{i % 250 + 1}",))
+    pod["metadata"].pop("managedFields")  # kubectl hides them
+    pod["metadata"].update({
+        "generateName": "web-7d4b9c-", "uid": f"0b6f{i:08x}-5c1d-4e2a-9f00-6a1b2c3d4e5f", "resourceVersion": str(i),
+        "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d4b9c",
+                             "uid": "5d0c1e2f-3a4b-4c5d-8e9f-a0b1c2d3e4f5", "controller": True,
+                             "blockOwnerDeletion": True}]})
+    container = pod["spec"]["containers"][0]
+    container.update({
+        "env": [{"name": f"VAR_{n}", "value": f"value-{n}"} for n in range(6)],
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
+        "readinessProbe": {"httpGet": {"path": "/ready", "port": "http", "scheme": "HTTP"}, "periodSeconds": 10,
+                           "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3},
+        "volumeMounts": [{"name": "config", "mountPath": "/etc/app", "readOnly": True},
+                         {"name": "kube-api-access-x7k2p", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                          "readOnly": True}],
+        "imagePullPolicy": "IfNotPresent", "terminationMessagePath": "/dev/termination-log",
+        "terminationMessagePolicy": "File"})
+    pod["spec"].update({
+        "serviceAccountName": "default", "serviceAccount": "default", "restartPolicy": "Always",
+        "dnsPolicy": "ClusterFirst", "schedulerName": "default-scheduler", "terminationGracePeriodSeconds": 30,
+        "tolerations": [{"key": f"node.kubernetes.io/{t}", "operator": "Exists", "effect": "NoExecute",
+                         "tolerationSeconds": 300} for t in ("not-ready", "unreachable")],
+        "volumes": [{"name": "config", "configMap": {"name": "web-config", "defaultMode": 420}},
+                    {"name": "kube-api-access-x7k2p", "projected": {"defaultMode": 420, "sources": [
+                        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                        {"configMap": {"name": "kube-root-ca.crt",
+                                       "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]}}]})
+    pod["status"].update({
+        "hostIP": "10.0.1.17", "hostIPs": [{"ip": "10.0.1.17"}], "qosClass": "Burstable",
+        "startTime": "2026-03-02T08:15:01Z",
+        "conditions": [{"type": t, "status": "True", "lastProbeTime": None,
+                        "lastTransitionTime": "2026-03-02T08:15:04Z"}
+                       for t in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady",
+                                 "PodScheduled")],
+        "containerStatuses": [{"name": "main", "ready": True, "started": True, "restartCount": 0,
+                               "image": "registry.example/app:1.4",
+                               "imageID": "registry.example/app@sha256:" + "ab" * 32,
+                               "containerID": f"containerd://{i:064x}",
+                               "state": {"running": {"startedAt": "2026-03-02T08:15:03Z"}}}]})
+    return pod
+
+
+def _values(node: Any) -> int:
+    if isinstance(node, dict):
+        return 1 + sum(1 + _values(v) for v in node.values())
+    if isinstance(node, list):
+        return 1 + sum(_values(v) for v in node)
+    return 1
+
+
+def test_dump_of_a_big_cluster_is_no_alias_bomb(tmp_path) -> None:
+    """`kubectl get pods -A -o yaml` writes one List document and no aliases: 700 pods (over 100,000 values) were
+    refused as "YAML aliases expand this document to more than 100,000 values (an alias bomb?)"."""
+    pods = [_deployment_pod(i) for i in range(700)]
+    assert _values({"items": pods}) > 100_000
+    dump = tmp_path / "pods.yaml"
+    listed = {"apiVersion": "v1", "kind": "List", "items": [BLOCK, *pods], "metadata": {"resourceVersion": ""}}
+    dump.write_text(yaml.dump(listed, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper)))
+    assert "&" not in dump.read_text()
+    result = audit_metadata_access(dump)
+    assert len(result.verdicts) == 700 and not any(v.reachable for v in result.verdicts)
+
+
+def test_dump_with_an_alias_bomb_is_still_refused(tmp_path) -> None:
+    lines = ["apiVersion: v1", "kind: List", "metadata: {}", "x0: &x0 [a, a, a, a, a, a, a, a, a, a]"]
+    lines += [f"x{n}: &x{n} [" + ", ".join([f"*x{n - 1}"] * 10) + "]" for n in range(1, 7)]
+    dump = tmp_path / "bomb.yaml"
+    dump.write_text("\n".join([*lines, "items: []"]) + "\n")
+    with pytest.raises(DumpError, match=r"bomb\.yaml:8: YAML aliases expand this document to more than 100,000"):
+        audit_metadata_access(dump)
 
 
 # ------------------------------------------------------------------------------------------------------------
