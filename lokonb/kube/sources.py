@@ -214,7 +214,9 @@ def load_dump(path: str | Path | Iterable[str | Path]) -> Inventory:
     if not paths:
         raise DumpError("no manifest dump given")
     inv = Inventory(source="dump: " + ", ".join(str(p) for p in paths))
-    seen: dict[tuple[str, str, str, str], str] = {}
+    seen: dict[tuple[str, str, str, str], tuple[str, Any]] = {}  # key -> (where, the object filed for it)
+    superseded: set[int] = set()
+    twice: dict[tuple[str, str], list[str]] = {}  # (earlier where, later where) -> objects in both
     for top in paths:
         for file in _iter_files(top.expanduser()):
             for index, doc in _documents(file):
@@ -229,34 +231,31 @@ def load_dump(path: str | Path | Iterable[str | Path]) -> Inventory:
                         str(meta.get("name")),
                     )
                     if key in seen:
-                        inv.notes.append(
-                            f"{key[1]} {key[2] + '/' if key[2] else ''}{key[3]} appears twice "
-                            f"({seen[key]} and {where}); the later one is used"
-                        )
-                        _drop(inv, key)
-                    seen[key] = where
+                        earlier, filed = seen[key]
+                        twice.setdefault((earlier, where), []).append(
+                            f"{key[1]} {key[2] + '/' if key[2] else ''}{key[3]}")
+                        superseded.add(id(filed))
                     inv.add(obj, where)
+                    slot = KIND_SLOTS.get((key[0], key[1]))
+                    seen[key] = (where, getattr(inv, slot)[-1] if slot else None)
+    if superseded:  # one pass at the end: dropping each repeat from its list at once took O(n) per repeat
+        for slot in set(KIND_SLOTS.values()):
+            items = getattr(inv, slot)
+            items[:] = [o for o in items if id(o) not in superseded]
+    for (earlier, later), names in twice.items():
+        # a directory holding two dumps of one cluster repeats every object: one note per pair of documents
+        inv.notes.append(
+            f"{names[0]} appears twice ({earlier} and {later}); the later one is used"
+            if len(names) == 1
+            else f"{len(names):,} objects appear twice ({earlier} and {later}): "
+            f"{', '.join(names[:3])}{', ...' if len(names) > 3 else ''}; the later ones are used"
+        )
     if not inv.pods:
         raise DumpError(
             f"no pods found in {', '.join(str(p) for p in paths)}: the dump must hold the output of "
             "`kubectl get pods,networkpolicies -A -o yaml` (plus GlobalNetworkPolicies)"
         )
     return inv
-
-
-def _drop(inv: Inventory, key: tuple[str, str, str, str]) -> None:
-    slot = KIND_SLOTS.get((key[0], key[1]))
-    if slot is None:
-        return
-    items = getattr(inv, slot)
-    items[:] = [
-        o
-        for o in items
-        if not (
-            str((o.get("metadata") or {}).get("namespace") or "") == key[2]
-            and str(o["metadata"]["name"]) == key[3]
-        )
-    ]
 
 
 # ------------------------------------------------------------------------------------------------------------

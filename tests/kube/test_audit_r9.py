@@ -489,6 +489,23 @@ def test_dump_of_a_big_cluster_is_no_alias_bomb(tmp_path) -> None:
     assert len(result.verdicts) == 700 and not any(v.reachable for v in result.verdicts)
 
 
+def test_two_dumps_of_one_cluster_give_one_note_and_the_later_objects(tmp_path) -> None:
+    """A directory with yesterday's and today's `kubectl get -A -o yaml`: every object repeats. One note per pair
+    of documents (it was one warning line per object: thousands on a big cluster), the later objects decide."""
+    yesterday = [BLOCK, *[_pod(f"apps/web-{i}") for i in range(4)]]
+    today = [BLOCK, *[_pod(f"apps/web-{i}", {"app": "csi" if i == 2 else "web"}) for i in range(4)],
+             _allow("apps", {"matchLabels": {"app": "csi"}})]
+    for name, items in (("a-yesterday.yaml", yesterday), ("b-today.yaml", today)):
+        (tmp_path / name).write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
+    result = audit_metadata_access(tmp_path)
+    assert sorted((v.pod, v.reachable) for v in result.verdicts) == [
+        ("web-0", False), ("web-1", False), ("web-2", True), ("web-3", False)]
+    assert result.notes == [
+        f"5 objects appear twice ({tmp_path / 'a-yesterday.yaml'} (document 1) and {tmp_path / 'b-today.yaml'} "
+        "(document 1)): GlobalNetworkPolicy block-metadata-access, Pod apps/web-0, Pod apps/web-1, ...; the later "
+        "ones are used"]
+
+
 def test_dump_with_an_alias_bomb_is_still_refused(tmp_path) -> None:
     lines = ["apiVersion: v1", "kind: List", "metadata: {}", "x0: &x0 [a, a, a, a, a, a, a, a, a, a]"]
     lines += [f"x{n}: &x{n} [" + ", ".join([f"*x{n - 1}"] * 10) + "]" for n in range(1, 7)]
