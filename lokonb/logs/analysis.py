@@ -51,7 +51,7 @@ from lokonb.logs.options import (
 from lokonb.logs.other_addresses import LABEL as OTHER_ADDRESSES
 from lokonb.logs.other_addresses import WHY as NOT_PROBE_NETWORK
 from lokonb.logs.other_addresses import OtherAddresses, add_tls_findings, rarest
-from lokonb.logs.probe import analyse_group, classify_network, parse_networks
+from lokonb.logs.probe import PROBE_NETWORKS, actionable_priority, analyse_group, classify_network, parse_networks
 from lokonb.logs.probe_windows import SealedCounts, WindowedGroup, sealing_grid
 from lokonb.logs.result import LogAnalysis
 from lokonb.logs.sources import Source, head_lines, resolve
@@ -1423,10 +1423,13 @@ class _SourceRun:
             mat[EVENT] = events
             self.spool_frames.append(self._rows_frame(f, mat))
         names = list(gid_of)
-        public = np.array([self._public_probe(a) for a in names], bool)
-        if public.any():
-            self._public_rows(f, idx[public[gid]], c, fsev[public[gid]])
-        wants = [keep_rows and not p for p in public.tolist()]  # rows held until the group's verdict
+        nets = [self._off_network(a) for a in names]
+        outside = np.array([n is not None for n in nets], bool)
+        if outside.any():
+            sel = outside[gid]
+            low = np.array([n and actionable_priority(n) for n in nets], object)
+            self._outside_rows(f, idx[sel], c, fsev[sel], low[gid[sel]])
+        wants = [keep_rows and not p for p in outside.tolist()]  # rows held until the group's verdict
         sidx = idx[order]
         mat_all = None
         if any(wants):
@@ -1551,10 +1554,11 @@ class _SourceRun:
             seal_events=o.probe_seal_events,
         )
 
-    def _public_rows(self, f: int, idx: np.ndarray, c: _BatchCtx, fsev: np.ndarray) -> None:
-        """Rows of public clients' TLS errors, queued at once: their verdict needs no period (PROBE-1.1: actionable,
-        ``not-probe-network``, as :func:`probe.analyse_group` judges them), so a scan's rows do not wait for the
-        source's end (holding every batch's row material) and the records cap cuts them as it reads."""
+    def _outside_rows(self, f: int, idx: np.ndarray, c: _BatchCtx, fsev: np.ndarray, low: np.ndarray) -> None:
+        """Rows of TLS errors from clients outside every probe network (public ones, private ones outside the VPC),
+        queued at once: their verdict needs no period (PROBE-1.1: actionable, ``not-probe-network``, priority
+        ``low`` per row, as :func:`probe.analyse_group` judges them), so a scan's rows do not wait for the source's
+        end (holding every batch's row material) and the records cap cuts them as it reads."""
         n = len(idx)
         reason = self.clf.fams[f].reason
 
@@ -1563,22 +1567,24 @@ class _SourceRun:
             out[fsev] = fatal
             return out
 
-        mat = self._material(f, idx, c, np.zeros(n, bool), col(NOT_PROBE_NETWORK, "severity-F"),
-                             col("medium", "critical"))  # fmt: skip
+        prio = low.copy()
+        prio[fsev] = "critical"
+        mat = self._material(f, idx, c, np.zeros(n, bool), col(NOT_PROBE_NETWORK, "severity-F"), prio)
         mat["reason"] = col(f"{NOT_PROBE_NETWORK}: {reason}", f"severity-F: {reason}")
         self._pend(f, mat)
 
-    def _public_probe(self, addr: str) -> bool:
-        """A public client's TLS errors are actionable whatever their period (PROBE-1.1): once the records cap only
-        keeps actionable rows, their rows are still built (other probe rows cannot be, their verdict comes last)."""
+    def _off_network(self, addr: str) -> str | None:
+        """The network class of a client outside every probe network (``public``, ``private``), else None: its TLS
+        errors are actionable whatever their period (PROBE-1.1), so once the records cap only keeps actionable rows,
+        their rows are still built (other probe rows cannot be, their verdict comes last)."""
         if self.o.records != "auto":
-            return False
+            return None
         net = self._networks.get(addr)
         if net is None:
             if len(self._networks) >= NETWORK_CACHE:
                 self._networks.clear()  # a scan brings an address per line: the cache must not grow with the input
             net = self._networks[addr] = classify_network(addr, self.o.vpc_cidrs, self.o.extra_probe_networks)
-        return net == "public"
+        return None if net in PROBE_NETWORKS else net
 
     # -- records table ---------------------------------------------------------------------------------------
     def _want_rows(self, n: int) -> bool:
@@ -1940,7 +1946,7 @@ class _SourceRun:
         self._merge_rarest()
         for addr, parts in self.probe.items():
             network = classify_network(addr, o.vpc_cidrs, o.extra_probe_networks)
-            net_ok = network in ("loopback", "vpc", "listed", "private-assumed")
+            net_ok = network in PROBE_NETWORKS
             if network == "private-assumed":
                 self.agg.probe_networks_assumed = True
             if isinstance(parts, WindowedGroup) and parts.sealed:
@@ -1954,7 +1960,7 @@ class _SourceRun:
             harmless = res.harmless & ~fsev
             why = np.where(fsev, "severity-F", res.why).astype(object)
             prio = np.where(
-                harmless, None, np.where(fsev, "critical", "medium" if network == "public" else "low")
+                harmless, None, np.where(fsev, "critical", actionable_priority(network))
             )
             prio = prio.astype(object)
             self.agg.tls_groups.append(
@@ -1998,7 +2004,7 @@ class _SourceRun:
     def _probe_counts(self, addr: str, network: str, sc: SealedCounts) -> None:
         """Add a sealed group's count rows (:class:`WindowedGroup`) to the totals, severities, timeline, findings and
         TLS sources: the same result as :meth:`_probe_part_aggregate` over its events in file order."""
-        low = "medium" if network == "public" else "low"  # an actionable record's priority
+        low = actionable_priority(network)
         prio = np.where(sc.harmless, np.full(len(sc.harmless), None, dtype=object), np.where(sc.fsev, "critical", low))
         order = np.argsort(sc.seq, kind="stable")  # rows by their first event, in file order
         act = ~sc.harmless

@@ -22,6 +22,9 @@ PRIVATE_ASSUMED = tuple(
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 )
+# network classes whose periodic TLS errors may be load-balancer probes (PROBE-1.1); ``private`` (a private address
+# outside the known VPC CIDRs) and ``public`` never qualify
+PROBE_NETWORKS = frozenset({"loopback", "vpc", "listed", "private-assumed"})
 AUTO_PERIODS = (5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0, 300.0)
 
 
@@ -43,7 +46,8 @@ def classify_network(
     vpc_cidrs: Sequence[ipaddress._BaseNetwork] | None,
     extra: Sequence[ipaddress._BaseNetwork],
 ) -> str:
-    """``loopback``, ``vpc``, ``listed``, ``private-assumed`` (vpc unknown) or ``public``."""
+    """``loopback``, ``vpc``, ``listed``, ``private-assumed`` (a private range, VPC unknown), ``private`` (a private
+    range outside the given VPC CIDRs: another VPC, a peered network, a VPN; not a public source) or ``public``."""
     try:
         ip = ipaddress.ip_address((addr or "").strip("[]"))
     except ValueError:
@@ -56,9 +60,14 @@ def classify_network(
         return "vpc"
     if any(ip in n for n in extra if n.version == ip.version):
         return "listed"
-    if vpc_cidrs is None and any(ip in n for n in PRIVATE_ASSUMED if n.version == ip.version):
-        return "private-assumed"
+    if any(ip in n for n in PRIVATE_ASSUMED if n.version == ip.version):
+        return "private-assumed" if vpc_cidrs is None else "private"
     return "public"
+
+
+def actionable_priority(network: str) -> str:
+    """The priority of an actionable probe-family record (PROBE-1): ``medium`` from public sources, else ``low``."""
+    return "medium" if network == "public" else "low"
 
 
 def parse_networks(items: Iterable[str] | None, what: str) -> list[ipaddress._BaseNetwork] | None:
