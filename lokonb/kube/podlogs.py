@@ -213,7 +213,7 @@ def fetch_pod_sources(query: PodQuery | Mapping[str, Any], *, warnings: list[str
             year_source="collection-time",
         )
         try:
-            tmp, dropped = _download(core, name, ns, cont, prev, q, since_seconds, since_ns, until_ns)
+            tmp, dropped, cut = _download(core, name, ns, cont, prev, q, since_seconds, since_ns, until_ns)
         except Exception as exc:  # noqa: BLE001 - every failure becomes this source's error, others continue
             status = getattr(exc, "status", None)
             if prev and status == 400:
@@ -226,6 +226,10 @@ def fetch_pod_sources(query: PodQuery | Mapping[str, Any], *, warnings: list[str
             return src
         if dropped:
             src.notes.append(f"{dropped} line(s) outside since/until dropped")
+        if cut:
+            # the server stops after limitBytes, inside a line: a half line must not pass for a whole record
+            src.cut_at_end = "limit_bytes"
+            src.notes.append(f"limit_bytes={q.limit_bytes} ended the log inside its last line: that line is cut short")
         src.opener = _reopen(tmp)
         return src
 
@@ -244,8 +248,9 @@ def _download(
     since_seconds: int | None,
     since_ns: int | None,
     until_ns: int | None,
-) -> tuple[IO[bytes], int]:
-    """Stream one container log into a spooled temporary file, filtering since/until exactly on the prefix."""
+) -> tuple[IO[bytes], int, bool]:
+    """Stream one container log into a spooled temporary file, filtering since/until exactly on the prefix; also
+    the lines dropped by the filter and whether ``limit_bytes`` cut the last line kept."""
     from lokonb.logs.formats import parse_ts_ns
 
     kwargs: dict[str, Any] = {"container": cont, "timestamps": True, "_preload_content": False}
@@ -260,9 +265,11 @@ def _download(
     resp = core.read_namespaced_pod_log(name, ns, **kwargs)
     tmp = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - handed to the Source opener
     carry = b""
-    dropped = 0
+    dropped = got = 0
+    cut_last = False
     try:
         for chunk in resp.stream(CHUNK):
+            got += len(chunk)
             data = carry + chunk
             cut = data.rfind(b"\n")
             if cut < 0:
@@ -276,10 +283,12 @@ def _download(
             kept, d = _filter(carry + b"\n", since_ns, until_ns, parse_ts_ns)
             dropped += d
             tmp.write(kept)
+            # a log ends with a line end: without one at limitBytes, the server cut the line there
+            cut_last = bool(kept) and q.limit_bytes is not None and got >= q.limit_bytes
     finally:
         resp.release_conn()
     tmp.seek(0)
-    return tmp, dropped
+    return tmp, dropped, cut_last
 
 
 def _filter(block: bytes, since_ns: int | None, until_ns: int | None, parse: Any) -> tuple[bytes, int]:

@@ -345,8 +345,16 @@ class _SourceRun:
             if prev is not None:
                 self._block(*prev)
             prev, pulled = (block, cut), 0
+        end_cut = None  # the physical line cut short by the source's producer (Source.cut_at_end)
         if prev is not None:
-            self._block(*prev)
+            block, cut = prev
+            if self.src.cut_at_end and self.chunks is None:
+                last = block.count(b"\n") - 1
+                if last not in cut:
+                    cut = [*cut, last]
+                    self.stats["truncated_lines"] += 1
+                end_cut = self.lineno + last + 1
+            self._block(block, cut)
         rest, self.held = self.held, []
         if self.unwrapper is not None:
             rest.extend(self._join_rotated())
@@ -356,7 +364,7 @@ class _SourceRun:
                 elif u.inner is not None:
                     rest.append((u, ln))
         if rest:
-            self._wrapped_lines(rest, [], flushed=True)
+            self._wrapped_lines(rest, [], flushed=True, end_cut=end_cut)
         self.stats["truncated_lines"] += self.src.truncated_lines
 
     def _join_rotated(self) -> list[tuple[F.Unwrapped, int]]:
@@ -524,9 +532,14 @@ class _SourceRun:
             i += 1
 
     def _wrapped_lines(
-        self, items: list[tuple[F.Unwrapped, int]], unparsed_rows: list[Any], flushed: bool = False
+        self,
+        items: list[tuple[F.Unwrapped, int]],
+        unparsed_rows: list[Any],
+        flushed: bool = False,
+        end_cut: int | None = None,
     ) -> None:
-        """``flushed``: the source's last lines, with the runtime fragments the unwrapper held (Unwrapper.flush)."""
+        """``flushed``: the source's last lines, with the runtime fragments the unwrapper held (Unwrapper.flush);
+        ``end_cut``: the number of a physical line among them that its producer cut short."""
         for ln, reason, raw in unparsed_rows:
             self._unparsed(ln, reason, raw)
         if not items:
@@ -571,7 +584,7 @@ class _SourceRun:
         starts, ends = F.line_bounds(buf)
         # runtime fragments never ended (Unwrapper.flush: the source ends mid-line, a container stopped inside a
         # line, its end not in the next rotated file): the line is cut short (ROB-1)
-        cut = [j for j, (u, _) in enumerate(items) if u.fmt == "partial"] if flushed else []
+        cut = [j for j, (u, ln) in enumerate(items) if u.fmt == "partial" or ln == end_cut] if flushed else []
         self._inner(buf, starts, ends, lineno, outer, stream, cut_idx=cut, sysc=sysc, force=force, group=group)
 
     def _nul_hole(self, raw: bytes) -> bytes:
@@ -1693,6 +1706,8 @@ class _SourceRun:
             if len(lines) > self.o.max_continuation_lines or (b - a) > self.o.max_record_bytes:
                 truncated[j] = True
                 lines = lines[: self.o.max_continuation_lines]
+            elif c.cut and any(i < k <= c.last_line[r] for k in c.cut):
+                truncated[j] = True  # a continuation line cut short (max_line_bytes, Source.cut_at_end)
             conts[j] = redact(b"\n".join(lines).decode("utf-8", "replace"))
         if c.verbosity:
             verbosity = np.array([c.verbosity.get(int(i)) for i in ri], dtype=object)

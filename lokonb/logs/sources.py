@@ -94,6 +94,8 @@ class Source:
     next_part: Source | None = None
     #: lines at this file's start that ended a CRI partial line of the file before it and were joined there
     joined_head: int = 0
+    #: why the source's last line is cut short by its producer (``limit_bytes`` of a pod-log request), else None
+    cut_at_end: str | None = None
 
     def blocks(
         self,
