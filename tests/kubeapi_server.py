@@ -1336,7 +1336,12 @@ class _Handler(BaseHTTPRequestHandler):
         pod = api._store.get(("", "pods", namespace, name))
         if pod is None:
             raise ApiStatus(404, "NotFound", f'pods "{name}" not found', {"name": name, "kind": "pods"})
-        containers = [c.get("name") for c in (pod.get("spec") or {}).get("containers") or []]
+        spec = pod.get("spec") or {}
+        containers = [c.get("name") for c in spec.get("containers") or []]
+        # init and ephemeral containers have logs too: podHasContainerWithName visits every kind
+        # (pkg/registry/core/pod/strategy.go)
+        kinds = ("initContainers", "containers", "ephemeralContainers")
+        every = [c.get("name") for k in kinds for c in spec.get(k) or []]
         container = query.get("container", [""])[0]
         if not container:
             if len(containers) > 1:
@@ -1347,7 +1352,7 @@ class _Handler(BaseHTTPRequestHandler):
                     f"one of: [{' '.join(containers)}]",
                 )
             container = containers[0] if containers else ""
-        elif containers and container not in containers:
+        elif every and container not in every:
             raise ApiStatus(400, "BadRequest", f"container {container} is not valid for pod {name}")
         previous = query.get("previous", ["false"])[0] in ("true", "1")
         stream = api._logs.get((namespace, name, container, previous))

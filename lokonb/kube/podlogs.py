@@ -148,10 +148,19 @@ def _unreachable(exc: BaseException, what: str) -> Exception:
                         f"{_short(reason)}")
 
 
+#: the pod spec's container lists (and their status lists) in the order ``kubectl logs --all-containers`` reads
+#: them: init containers, containers, ephemeral containers (kubectl polymorphichelpers/logsforobject.go)
+_CONTAINER_KINDS = (
+    ("init_containers", "init_container_statuses"),
+    ("containers", "container_statuses"),
+    ("ephemeral_containers", "ephemeral_container_statuses"),
+)
+
+
 def _containers(pod: Any, q: PodQuery) -> list[str]:
     names = [c.name for c in pod.spec.containers or []]
     if q.all_containers:
-        return names
+        return [c.name for kind, _ in _CONTAINER_KINDS for c in getattr(pod.spec, kind, None) or []]
     if q.container:
         return [q.container]
     if "kube-apiserver" in names:
@@ -160,9 +169,10 @@ def _containers(pod: Any, q: PodQuery) -> list[str]:
 
 
 def _restarts(pod: Any, container: str) -> int:
-    for st in (pod.status.container_statuses or []) if pod.status else []:
-        if st.name == container:
-            return int(st.restart_count or 0)
+    for _, kind in _CONTAINER_KINDS if pod.status else ():
+        for st in getattr(pod.status, kind, None) or []:
+            if st.name == container:
+                return int(st.restart_count or 0)
     return 0
 
 
