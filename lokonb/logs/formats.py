@@ -17,7 +17,7 @@ import functools
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -708,6 +708,8 @@ class Unwrapper:
     )  # stream -> [first ts, parts, first lineno, size]
     mix: dict[str, int] = field(default_factory=dict)
     months: dict[str, int] | None = None  # localized syslog month names (month_map), None: English
+    #: (syslog key, k0s writer) -> [first chunk, parts, first lineno, size, last chunk number] (_k0s_join)
+    k0s_chunks: dict[Any, list[Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._wrappers = wrappers(self.months)
@@ -993,6 +995,9 @@ class Unwrapper:
         return (res if res is not None else Unwrapped(raw, fmt="csv")), lineno
 
     def _join(self, res: Unwrapped, lineno: int) -> tuple[Unwrapped, int]:
+        k0s = getattr(res, "_k0s", None)
+        if k0s is not None:
+            return self._k0s_join(res, lineno, k0s[:2], k0s[2])
         partial = getattr(res, "_partial", False)
         pend = self.partial.get(res.stream)
         if partial:
@@ -1011,9 +1016,42 @@ class Unwrapper:
             return Unwrapped(text, pend[0], res.stream, res.fmt, key=res.key), pend[2]
         return res, lineno
 
+    def _k0s_join(self, res: Unwrapped, lineno: int, writer: Any, chunk: int | None) -> tuple[Unwrapped, int]:
+        """A line relayed by the k0s supervisor (:func:`k0s_relayed`): its ``chunk=N`` records are joined per writer
+        (component and stream), whatever other writers' lines come between; a full chunk waits for the next one,
+        a shorter one ends the line. A writer's line after a full chunk but no next chunk means the line ended at
+        the chunk boundary: the held line is given out first, with the entry (two events at this line number)."""
+        pend = self.k0s_chunks.get(writer)
+        text = res.inner or b""
+        if pend is not None and chunk == pend[4] + 1:
+            if pend[3] < self.max_record_bytes:
+                pend[1].append(text)
+                pend[3] += len(text)
+            pend[4] = chunk
+            if len(text) >= K0S_CHUNK_BYTES:
+                return Unwrapped(None, fmt=res.fmt), lineno
+            del self.k0s_chunks[writer]
+            return self._k0s_line(pend), pend[2]
+        if pend is not None:
+            del self.k0s_chunks[writer]
+        if chunk is not None and len(text) >= K0S_CHUNK_BYTES:
+            self.k0s_chunks[writer] = [res, [text], lineno, len(text), chunk]
+            return (self._k0s_line(pend), pend[2]) if pend is not None else (Unwrapped(None, fmt=res.fmt), lineno)
+        if pend is None:
+            return res, lineno
+        return Unwrapped(None, fmt=res.fmt, events=[self._k0s_line(pend), res]), lineno
+
+    @staticmethod
+    def _k0s_line(pend: list[Any], fmt: str | None = None) -> Unwrapped:
+        """The line of a writer's held k0s chunks, with the first chunk's times, stream and key."""
+        return replace(pend[0], inner=b"".join(pend[1]), fmt=fmt or pend[0].fmt)
+
     def flush(self) -> list[tuple[Unwrapped, int]]:
         """Fragments never ended by a final entry (source ended mid-line) become lines of their own."""
         out = []
+        for pend in self.k0s_chunks.values():
+            out.append((self._k0s_line(pend, "partial"), pend[2]))  # the source ends after a full chunk: cut short
+        self.k0s_chunks.clear()
         if self.cw_doc is not None and self.cw_doc[2]:
             start = self.cw_doc[1]
             out.append((self._cw_event(), start))
@@ -1075,11 +1113,16 @@ K0S_SUPERVISOR_INFO = re.compile(
 )
 
 
-def k0s_supervised(line: bytes) -> tuple[bytes, int] | None:
-    """(the line, its stream: 0 unknown, 1 stdout, 2 stderr) inside a k0s supervisor's logrus record
-    (:data:`LOGRUS_RE` with a ``component=`` key), unquoted; None for any other line (k3s's and RKE2's own logrus
-    records have no ``component=``: they are events of their own; so are the supervisor's own records,
-    :data:`K0S_SUPERVISOR_INFO`)."""
+#: the k0s supervisor's line buffer: a longer line is relayed in records ``chunk=1``, ``chunk=2``, … of this many
+#: bytes (less up to 3 to end on a UTF-8 character), the last one holding the rest (pkg/supervisor/supervisor.go
+#: ``maxLogChunkLen``, logwriter.go); a chunk this long may be followed by the next one
+K0S_CHUNK_BYTES = 16 * 1024 - 3
+_K0S_CHUNK_RE = re.compile(rb"(?:^| )chunk=(\d+)(?: |$)")
+_K0S_COMPONENT_RE = re.compile(rb"(?:^| )component=(\S*)")
+
+
+def k0s_relayed(line: bytes) -> tuple[bytes, int, bytes, int | None] | None:
+    """:func:`k0s_supervised`, plus the writer (component and stream) and the chunk number (None: a whole line)."""
     if line[:6] == b'time="':
         m = LOGRUS_RE.match(line)
         if m is None:
@@ -1092,14 +1135,26 @@ def k0s_supervised(line: bytes) -> tuple[bytes, int] | None:
         level = {b"INFO": b"info"}.get(t.group(1), t.group(1).lower())
     else:
         return None
-    if not re.search(rb"(?:^| )component=", fields):
+    cm = _K0S_COMPONENT_RE.search(fields)
+    if cm is None:
         return None
     sm = re.search(rb"(?:^| )stream=(stdout|stderr)(?: |$)", fields)
     if sm is None and (level != b"info" or K0S_SUPERVISOR_INFO.fullmatch(text)):
         # k0s's own warning, error or info record about its child (older k0s relayed its children's lines without
         # stream=, at info, through logrus's Writer(); newer k0s relays each line with stream=)
         return None
-    return text, 0 if sm is None else 1 if sm.group(1) == b"stdout" else 2
+    stream = 0 if sm is None else 1 if sm.group(1) == b"stdout" else 2
+    chunk = _K0S_CHUNK_RE.search(fields) if b"chunk=" in fields else None
+    return text, stream, cm.group(1) + b" " + bytes([48 + stream]), None if chunk is None else int(chunk.group(1))
+
+
+def k0s_supervised(line: bytes) -> tuple[bytes, int] | None:
+    """(the line, its stream: 0 unknown, 1 stdout, 2 stderr) inside a k0s supervisor's logrus record
+    (:data:`LOGRUS_RE` with a ``component=`` key, or its terminal form), unquoted; None for any other line (k3s's
+    and RKE2's own logrus records have no ``component=``: they are events of their own; so are the supervisor's
+    own records, :data:`K0S_SUPERVISOR_INFO`)."""
+    rel = k0s_relayed(line)
+    return None if rel is None else rel[:2]
 
 
 def _nested(res: Unwrapped) -> Unwrapped:
@@ -1111,12 +1166,14 @@ def _nested(res: Unwrapped) -> Unwrapped:
     if not inner:
         return res
     if inner[:6] == b'time="' or inner[4:5] == b"[":
-        sup = k0s_supervised(inner)
+        sup = k0s_relayed(inner)
         if sup is None:
             # k3s's and RKE2's own logrus records are events of their own (canonical_inner reads them)
             return res
-        text, stream = sup
-        return Unwrapped(text, res.outer_ns, stream, res.fmt, syslog_time=res.syslog_time, key=res.key)
+        text, stream, writer, chunk = sup
+        out = Unwrapped(text, res.outer_ns, stream, res.fmt, syslog_time=res.syslog_time, key=res.key)
+        out._k0s = (res.key, writer, chunk)  # type: ignore[attr-defined]  # chunks join per writer (Unwrapper)
+        return out
     sub = None
     if inner[:1].isdigit():
         sub = _cri(inner)
