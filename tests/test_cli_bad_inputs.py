@@ -90,7 +90,7 @@ CASES = [
     (["assets", "generate", "{nb}/../parameters/provision_cluster/default.yaml", "--out", "{tmp}/alias.yaml"], 2,
      ["--out: {tmp}/alias.yaml exists and is not a directory"]),
     # run directories damaged by hand, a full disk or another tool
-    (["results", "{tmp}/run-list"], 1, ["run-list/results.json is not a lokonb results file: a JSON list"]),
+    (["results", "{tmp}/run-list"], 1, ["run-list/results.json is not a lokonb results file: a list without run_id"]),
     (["report", "{tmp}/run-other"], 1, ["is not a lokonb results file: an object without run_id and notebook"]),
     (["report", "{tmp}/run-badnb"], 1, ["render_flatcar.ipynb: the run's notebook is not readable: not JSON"]),
     (["runs", "--output", "{tmp}/listing"], 0, ["20260101T000000Z-a  render_flatcar       unreadable",

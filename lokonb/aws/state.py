@@ -23,7 +23,7 @@ from typing import Any
 
 from lokonb import __version__
 from lokonb.aws.errors import LockHeldError
-from lokonb.errors import OperationFailed
+from lokonb.errors import OperationFailed, kind_name
 
 FORMAT = 1
 
@@ -98,8 +98,8 @@ def parse_record(text: str | bytes, where: str) -> dict[str, Any]:
         raise OperationFailed(f"state record {where} is not valid JSON ({exc}); move it away and run "
                               "apply again (discovery by tags rebuilds it)") from None
     if not isinstance(data, dict):
-        raise OperationFailed(f"state record {where} is a JSON {type(data).__name__}, not an object; move it away "
-                              "and run apply again (discovery by tags rebuilds it)")
+        raise OperationFailed(f"state record {where} holds {kind_name(data, document=True)}, not a JSON object; "
+                              "move it away and run apply again (discovery by tags rebuilds it)")
     if "terraform_version" not in data:  # a Terraform state is refused by name later
         _check_shape(data, where)
     return data

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lokonb.errors import wrong_kind
+from lokonb.errors import kind_name, wrong_kind
 from lokonb.flatcar.errors import DeliveryError, InputTypeError, InputValueError, require_flag, require_kind
 from lokonb.flatcar.gojson import dumps
 from lokonb.flatcar.validate import SPECS
@@ -126,7 +126,7 @@ def _check_node(node: object) -> None:
     """A rendered role: ``RoleConfig`` or an object with ``role``, ``spec`` and ``compact`` (bytes)."""
     if not all(hasattr(node, a) for a in ("role", "spec", "compact")) or not isinstance(node.compact, bytes):
         raise InputTypeError(f"plan_delivery(): expected a rendered role (a RoleConfig of ClusterRender.roles, or an "
-                             f"object with role, spec and compact bytes), got {type(node).__name__}")
+                             f"object with role, spec and compact bytes), got {kind_name(node)}")
 
 
 def plan_delivery(

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from lokonb.errors import kind_name
 from lokonb.flatcar.encoding import DataUrlError, decode_data_url, gunzip
 
 COLUMNS = ("role", "kind", "key", "change", "detail")
@@ -229,7 +230,7 @@ def _as_render(value: Any) -> Any:
         from lokonb.flatcar.errors import InputTypeError
 
         raise InputTypeError(f"diff_renders(): expected a ClusterRender or a saved render directory, got "
-                             f"{type(value).__name__}")
+                             f"{kind_name(value)}")
     return value
 
 

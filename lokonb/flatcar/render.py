@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lokonb.errors import ConfigError, wrong_kind
+from lokonb.errors import ConfigError, kind_name, wrong_kind
 from lokonb.flatcar import variables as V
 from lokonb.flatcar.assets import NodeAssets
 from lokonb.flatcar.butane import order3, translate_butane_root
@@ -239,7 +239,7 @@ def _load_ign(path: Path) -> dict[str, Any]:
     except ValueError as exc:
         raise ConfigError(f"{path}: the saved config is not JSON ({exc})") from None
     if not isinstance(config, dict):
-        raise ConfigError(f"{path}: the saved config is a JSON {type(config).__name__}, not an Ignition object")
+        raise ConfigError(f"{path}: the saved config holds {kind_name(config, document=True)}, not an Ignition object")
     for where, problem in _saved_shape_problems(config):
         raise ConfigError(f"{path}: the saved config has {where} {problem} (edited by hand? render it again)")
     return config
@@ -268,14 +268,14 @@ def _saved_shape_problems(config: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         if not is_list:
             if not isinstance(value, dict):
-                out.append((where, f"a JSON {type(value).__name__}, expected an object"))
+                out.append((where, f"{kind_name(value, document=True)}, expected an object"))
             continue
         if not isinstance(value, list):
-            out.append((where, f"a JSON {type(value).__name__}, expected a list of objects"))
+            out.append((where, f"{kind_name(value, document=True)}, expected a list of objects"))
             continue
         for i, item in enumerate(value):
             if not isinstance(item, dict):
-                out.append((f"{where}.{i}", f"a JSON {type(item).__name__}, expected an object"))
+                out.append((f"{where}.{i}", f"{kind_name(item, document=True)}, expected an object"))
             elif key == "units" and not all(isinstance(d, dict) for d in item.get("dropins") or []):
                 out.append((f"{where}.{i}.dropins", "an entry that is not an object"))
     return out

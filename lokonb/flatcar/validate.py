@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from typing import Any
 
-from lokonb.errors import wrong_kind
+from lokonb.errors import kind_name, wrong_kind
 from lokonb.flatcar import checks
 from lokonb.flatcar.errors import InputTypeError, UnsupportedSpec, require_flag, require_kind
 from lokonb.flatcar.gopath import go_clean
@@ -666,7 +666,7 @@ def validate_config(
     """Schema + semantic findings for one config (errors first is not imposed: document order)."""
     if not isinstance(config, dict):
         raise InputTypeError(f"validate_config(): expected an Ignition config (a dict, e.g. json.loads of the .ign "
-                             f"file), got {type(config).__name__}")
+                             f"file), got {kind_name(config)}")
     require_flag(strict, "validate_config", "strict")
     # a list/dict spec ended in "unhashable type"; a non-text role was copied into every finding
     require_kind(spec, str, "validate_config", "spec", f"an Ignition spec version ({', '.join(SPECS)}) or None",

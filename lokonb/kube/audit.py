@@ -514,7 +514,7 @@ class _Matcher:
         if not to:  # absent or empty: every destination
             return True, ""
         if not isinstance(to, list):
-            raise TypeError(f"'to' must be a list, got {type(to).__name__}")
+            raise _FieldError(f"'to' must be a list of peers, got {kind_name(to, document=True)}")
         whys = []
         for peer in to:
             block = peer.get("ipBlock") if isinstance(peer, Mapping) else None
@@ -538,7 +538,7 @@ class _Matcher:
         if not ports:
             return True, ""
         if not isinstance(ports, list):
-            raise TypeError(f"'ports' must be a list, got {type(ports).__name__}")
+            raise _FieldError(f"'ports' must be a list of ports, got {kind_name(ports, document=True)}")
         whys = []
         for i, p in enumerate(ports):
             proto = str(p.get("protocol") or "TCP").upper()
@@ -733,7 +733,7 @@ def _node_imds(inv: Inventory, node_imds: Mapping[str, Any] | None) -> dict[str,
             )
     if node_imds is not None and not isinstance(node_imds, Mapping):
         raise PolicyInputError("node_imds", f"must be a mapping of node name (or \"*\" for every node) to "
-                               f"{{http_tokens, hop_limit}}, got {type(node_imds).__name__}")
+                               f"{{http_tokens, hop_limit}}, got {kind_name(node_imds, document=True)}")
     for key, value in (node_imds or {}).items():
         if not isinstance(value, Mapping):
             raise PolicyInputError(f"node_imds.{key}", "must be a mapping with http_tokens and hop_limit")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lokonb.errors import ConfigError, wrong_kind
+from lokonb.errors import ConfigError, kind_name, wrong_kind
 from lokonb.inputfile import read_text
 from lokonb.kube.errors import DumpError, KubeApiError
 from lokonb.yamlguard import check_node_graph
@@ -173,7 +173,7 @@ def _expand(doc: Any, where: str) -> Iterator[Mapping[str, Any]]:
         return
     if not isinstance(doc, Mapping):
         raise DumpError(
-            f"expected a Kubernetes object (a mapping with apiVersion and kind), got {type(doc).__name__}",
+            f"expected a Kubernetes object (a mapping with apiVersion and kind), got {kind_name(doc, document=True)}",
             file=where,
         )
     kind = doc.get("kind")

@@ -154,7 +154,7 @@ def _check_allow_list(allow: Any) -> None:
                                         "(- namespace: ...), or [{...}] in Python")
     if isinstance(allow, str | bytes) or not isinstance(allow, Sequence):
         raise PolicyInputError("allow", f"must be a list of entries (mappings with namespace and pod_selector), "
-                                        f"got {type(allow).__name__}")
+                                        f"got {kind_name(allow, document=True)}")
 
 
 def node_local_dns_default(
@@ -169,7 +169,7 @@ def node_local_dns_default(
         return [], None
     if not isinstance(cluster, Mapping):
         raise PolicyInputError("cluster", f"must be a cluster definition (a mapping, as in provision_cluster), "
-                                          f"got {type(cluster).__name__}")
+                                          f"got {kind_name(cluster, document=True)}")
     from lokonb.config import load_yaml
 
     addresses = list(node_local_dns_from_config(load_yaml({"cluster": dict(cluster)})))

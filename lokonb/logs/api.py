@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from lokonb.errors import kind_name
 from lokonb.logs.analysis import analyze
 from lokonb.logs.errors import LogParameterError
 from lokonb.logs.result import LogAnalysis
@@ -29,7 +30,7 @@ def parse_lines(
         bad = [x for x in items if not isinstance(x, (str, bytes))]
         if bad:
             raise LogParameterError(f"parse_lines(): lines must be text (str or bytes) or a list of lines, got "
-                                    f"{type(bad[0]).__name__}{' in the list' if listed else ''}")
+                                    f"{kind_name(bad[0])}{' in the list' if listed else ''}")
         data = b"\n".join(x.encode("utf-8") if isinstance(x, str) else x for x in items)
     if data and not data.endswith(b"\n"):
         data += b"\n"

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lokonb.errors import kind_name
 from lokonb.notebook.exceptions import RecordError
 from lokonb.notebook.runoptions import check_path
 
@@ -256,7 +257,7 @@ def read_run(run_dir: str | Path) -> RunResult:
         raise RecordError(f"{path} is not UTF-8 text (byte {exc.start}); restore it, or re-run the notebook") from None
     missing = [k for k in ("run_id", "notebook") if not isinstance(data, dict) or not isinstance(data.get(k), str)]
     if missing:  # a truncated or hand-edited file, or another tool's results.json
-        got = "an object" if isinstance(data, dict) else f"a JSON {type(data).__name__}"
+        got = "an object" if isinstance(data, dict) else kind_name(data, document=True)
         raise RecordError(f"{path} is not a lokonb results file: {got} without {' and '.join(missing)} "
                           "(written by `lokonb run`; a killed run is repaired with `lokonb runs --finalize`)")
     problems = _shape_problems(data)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lokonb.errors import wrong_kind
+from lokonb.errors import kind_name, wrong_kind
 from lokonb.notebook.exceptions import UsageError
 
 
@@ -134,7 +134,7 @@ def check_sources(req: Any) -> None:
                          f"'default') or None, got {req.parameter_set!r:.40}")
     if req.parameters is not None and not isinstance(req.parameters, Mapping):
         raise UsageError(f"run(): parameters must be a mapping of parameter name to value, e.g. {{'mode': 'audit'}}, "
-                         f"got {type(req.parameters).__name__}")
+                         f"got {kind_name(req.parameters)}")
     texts = [req.yaml_text] if isinstance(req.yaml_text, str) else req.yaml_text
     if texts is not None and (not isinstance(texts, list | tuple) or not all(isinstance(t, str) for t in texts)):
         raise UsageError(f"run(): yaml_text must be YAML text or a list of YAML texts (-y), got {req.yaml_text!r:.40}")

@@ -17,8 +17,8 @@ from lokonb.errors import OperationFailed
 RECORDS = [
     # (file content, fragment of the refusal)
     (b"garbage", "is not valid JSON"),
-    (b"[]", "is a JSON list, not an object"),
-    (b'"demo"', "is a JSON str, not an object"),
+    (b"[]", "holds a list, not a JSON object"),
+    (b'"demo"', "holds a string, not a JSON object"),
     (b"\xff\xfe\x00", "is not valid JSON"),
     # field shapes: these raised AttributeError/TypeError (exit 70) in plan or apply
     (b'{"format": 1, "resources": []}', r"resources is \[\], expected an object"),

@@ -25,7 +25,7 @@ CASES = [
     ("translate(files_dir=5)", lambda: flatcar.translate("storage: {}\n", files_dir=5), TypeError,
      "translate(): files_dir must be a directory path"),
     ("diff_renders(None, None)", lambda: flatcar.diff_renders(None, None), TypeError,
-     "diff_renders(): expected a ClusterRender or a saved render directory, got NoneType"),
+     "diff_renders(): expected a ClusterRender or a saved render directory, got None"),
 ]
 
 
@@ -63,7 +63,7 @@ DAMAGED_RENDERS = [
     ('{"roles": {"worker-w": {}}, "cluster_name": "d", "spec": "3.3.0"}', GOOD_IGN,
      "not a saved render (manifest.json has no 'spec'"),
     (GOOD_MANIFEST, "garbage", "worker-w.ign: the saved config is not JSON"),
-    (GOOD_MANIFEST, "[1]", "worker-w.ign: the saved config is a JSON list, not an Ignition object"),
+    (GOOD_MANIFEST, "[1]", "worker-w.ign: the saved config holds a list, not an Ignition object"),
     (GOOD_MANIFEST, None, "worker-w.ign: cannot read the saved config: No such file or directory"),
 ]
 

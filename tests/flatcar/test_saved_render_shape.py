@@ -33,13 +33,13 @@ def _with(section: str, key: str, value: Any) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("ign,problem", [
-    (_with("storage", "files", "x"), "$.storage.files a JSON str, expected a list of objects"),
-    (_with("storage", "files", [5]), "$.storage.files.0 a JSON int, expected an object"),
-    (_with("storage", "links", {"path": "/x"}), "$.storage.links a JSON dict, expected a list of objects"),
-    (_with("systemd", "units", [{"name": "a"}, "y"]), "$.systemd.units.1 a JSON str, expected an object"),
+    (_with("storage", "files", "x"), "$.storage.files a string, expected a list of objects"),
+    (_with("storage", "files", [5]), "$.storage.files.0 a number, expected an object"),
+    (_with("storage", "links", {"path": "/x"}), "$.storage.links a map, expected a list of objects"),
+    (_with("systemd", "units", [{"name": "a"}, "y"]), "$.systemd.units.1 a string, expected an object"),
     (_with("systemd", "units", [{"name": "a", "dropins": [1]}]), "$.systemd.units.0.dropins an entry"),
-    (_with("passwd", "users", [None]), "$.passwd.users.0 a JSON NoneType, expected an object"),
-    ({**IGN, "storage": []}, "$.storage a JSON list, expected an object"),
+    (_with("passwd", "users", [None]), "$.passwd.users.0 null, expected an object"),
+    ({**IGN, "storage": []}, "$.storage a list, expected an object"),
 ])
 def test_damaged_saved_config_is_named(tmp_path: Path, ign: dict[str, Any], problem: str) -> None:
     old = _render(tmp_path / "old")

@@ -47,8 +47,8 @@ def test_written_values_still_render(entry: dict, selector: dict) -> None:
 # mapping" (which it is); a string was read letter by letter
 @pytest.mark.parametrize("allow,fragment", [
     ({"namespace": "kube-system", "pod_selector": SEL}, "must be a list of entries, got one mapping"),
-    ("kube-system", "must be a list of entries (mappings with namespace and pod_selector), got str"),
-    (5, "got int"),
+    ("kube-system", "must be a list of entries (mappings with namespace and pod_selector), got a string"),
+    (5, "got a number"),
 ])
 def test_allow_that_is_not_a_list_is_named(allow: object, fragment: str) -> None:
     with pytest.raises(PolicyInputError) as exc:

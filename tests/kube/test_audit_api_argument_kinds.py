@@ -28,7 +28,7 @@ AUDIT = [
      "node_imds.*.http_token: unknown key; allowed: http_tokens, hop_limit"),
     ({"node_imds": {"ip-10-0-1-10": {"hop": 2}}}, PolicyInputError, "node_imds.ip-10-0-1-10.hop: unknown key"),
     ({"node_imds": [("*", {"http_tokens": "optional"})]}, PolicyInputError,
-     "node_imds: must be a mapping of node name (or \"*\" for every node) to {http_tokens, hop_limit}, got list"),
+     "node_imds: must be a mapping of node name (or \"*\" for every node) to {http_tokens, hop_limit}, got a list"),
 ]
 
 
