@@ -42,6 +42,19 @@ class GuardedSafeLoader(DepthLimited, yaml.SafeLoader):
     """``yaml.SafeLoader`` with the nesting limit of :class:`DepthLimited`."""
 
 
+#: PyYAML's wording for a second document (``---``) where one is read: "but found another document" alone.
+_SECOND_DOCUMENT = "expected a single document in the stream"
+
+
+def problem_text(exc: yaml.YAMLError, what: str) -> str:
+    """The problem of a YAML error as a message says it; a second document in a file that holds one ``what``
+    (a parameter set, a cluster definition) says so and what is allowed."""
+    if getattr(exc, "context", None) == _SECOND_DOCUMENT:
+        return (f"a second YAML document starts here (after ---), but {what} is one document (allowed: one "
+                "document; remove the --- line, or put each document in its own file)")
+    return str(getattr(exc, "problem", None) or getattr(exc, "context", None) or exc)
+
+
 def check_node_graph(root: yaml.Node | None, file: str | None, *, limit: int = MAX_EXPANDED_NODES) -> None:
     """Raise :class:`ConfigError` when ``root`` contains itself through an alias or expands beyond ``limit``."""
     if root is None:

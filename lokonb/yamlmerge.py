@@ -21,8 +21,9 @@ def merged_pairs(node: yaml.MappingNode, file: str | None) -> tuple[list[Pair], 
     merge_values = [value for key, value in node.value if key.tag == MERGE_TAG]
     own = [(key, value) for key, value in node.value if key.tag != MERGE_TAG]
     if len(merge_values) > 1:
-        second = [key for key, _ in node.value if key.tag == MERGE_TAG][1]
-        raise _error("duplicate key '<<' (merge several mappings with `<<: [*a, *b]`)", second, file)
+        first, second = [key for key, _ in node.value if key.tag == MERGE_TAG][:2]
+        raise _error(f"duplicate key '<<' (first set on line {first.start_mark.line + 1}; merge several mappings "
+                     "with `<<: [*a, *b]`)", second, file)
     if not merge_values:
         return [], own
     value = merge_values[0]

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from lokonb.errors import kind_name
+
 SUPPORTED = "lokonb evaluates var.*, file(), pathexpand() and string templates"
 HEREDOC_RE = re.compile(r'^"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)\n(.*?)(\n?)[ \t]*\2"$', re.DOTALL)
 IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -94,7 +96,7 @@ def unquote_key(key: str, ctx: Context | None = None) -> str:
                             'itself, or $${ for a literal "${")')
         value = render_template(key[1:-1], ctx, escapes=True)
         if isinstance(value, list | dict) or value is None:
-            raise ExprError(f"a map key must be a string, got {type(value).__name__ if value is not None else 'null'}"
+            raise ExprError(f"a map key must be a string, got {kind_name(value, document=True)}"
                             f" from `{key}`")
         return scalar_text(value)
     if ctx is not None and key.startswith("${") and _matching_brace(key, 1) == len(key) - 1:
@@ -114,7 +116,7 @@ def _expression_key(text: str, ctx: Context) -> str:
                         f'value of {text}, or "{text}" = ... for the text itself')
     value = Parser(text, ctx).parse_all()
     if isinstance(value, list | dict) or value is None:
-        raise ExprError(f"a map key must be a string, got {type(value).__name__ if value is not None else 'null'}"
+        raise ExprError(f"a map key must be a string, got {kind_name(value, document=True)}"
                         f" from `({text.strip('()')})`")
     return scalar_text(value)
 
@@ -203,7 +205,7 @@ def render_template(text: str, ctx: Context | None, *, escapes: bool) -> Any:
             strip_before, expression, strip_after = _strip_markers(text[i + 2:end])
             value = _interpolate(expression, ctx)
             if isinstance(value, list | dict) or value is None:
-                raise ExprError(f"cannot put {type(value).__name__ if value is not None else 'null'} value of "
+                raise ExprError(f"cannot put {kind_name(value, document=True)} value of "
                                 f"`{expression.strip()}` into a string")
             # as hcl/v2: a marker trims all white space (escaped line breaks too) of the literal text beside it
             out[literal:] = [_trim("".join(out[literal:]), trim_next, strip_before)]

@@ -14,7 +14,7 @@ from lokonb.config.errors import Issue
 from lokonb.config.fields import CLUSTER_FIELDS
 from lokonb.config.model import ClusterConfig
 from lokonb.config.yamlsrc import parse_yaml, read_text
-from lokonb.errors import ConfigError
+from lokonb.errors import ConfigError, kind_name, wrong_kind
 
 log = logging.getLogger("lokonb.config")
 
@@ -38,7 +38,7 @@ def not_a_model(function: str, value: object) -> str:
     hint = ("; this is the Loaded result of load()/read_yaml()/read_lokocfg(): pass its .config"
             if isinstance(value, Loaded) else "")
     return (f"{function}(): expected a cluster model (lokonb.config.load_yaml(PATH or DICT), load_lokocfg(PATH) or "
-            f"load(PATH).config), got {type(value).__name__}{hint}")
+            f"load(PATH).config), got {kind_name(value)}{hint}")
 
 
 def _locator(file: str | None, lines: Mapping[RawPath, int], flat: bool):  # type: ignore[no-untyped-def]
@@ -80,7 +80,7 @@ def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath,
         raise ConfigError("the cluster definition is empty (expected cluster: with cluster_name, dns_zone, "
                           "ssh_pubkeys and worker_pools)", file=file)
     if not isinstance(data, Mapping):
-        raise ConfigError(f"expected a mapping at the top level, got {type(data).__name__}", file=file,
+        raise ConfigError(f"expected a mapping at the top level, got {kind_name(data, document=True)}", file=file,
                           line=1 if file else None)
     lines = lines or {}
     extras = _extra_keys(extra_keys)
@@ -88,7 +88,7 @@ def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath,
         # not the flat form (that has no `cluster` key): reading it as one gave "cluster: unknown attribute"
         got = data["cluster"]
         kind = ("null (an empty block: are all its lines commented out?)" if got is None
-                else f"a {'list' if isinstance(got, list) else type(got).__name__}")
+                else kind_name(got, document=True))
         raise ConfigError(f"cluster: expected a mapping of the cluster's attributes (cluster_name, dns_zone, "
                           f"ssh_pubkeys, worker_pools, ...), got {kind}", file=file, line=lines.get(("cluster",)))
     flat = "cluster" not in data
@@ -119,13 +119,17 @@ def raw_from_data(data: Any, *, file: str | None = None, lines: Mapping[RawPath,
                          file=file, locate=_locator(file, lines, flat), issues=issues)
 
 
-def read_yaml(source: str | Path | Mapping[str, Any], *, extra_keys: Iterable[str] = ()) -> Loaded:
-    """Load and validate a YAML file or dict; returns the model with its warnings (errors raise)."""
+def read_yaml(source: str | Path | Mapping[str, Any], *, extra_keys: Iterable[str] = (),
+              text: str | None = None) -> Loaded:
+    """Load and validate a YAML file or dict; returns the model with its warnings (errors raise). ``text`` is the
+    file's content when the caller already read it (a pipe such as ``/dev/fd/63`` can be read only once)."""
     if not isinstance(source, str | Path):  # in-memory data (a dict, or something that is not one)
         raw = raw_from_data(source, extra_keys=extra_keys)
     else:
+        if text is not None and not isinstance(text, str):
+            raise ConfigError(wrong_kind("read_yaml", "text", "a str (the file's content) or None", text))
         path = Path(source)
-        text = read_text(path)
+        text = read_text(path) if text is None else text
         if not text.strip():
             raise ConfigError("the file is empty (expected a cluster definition)", file=str(path))
         data, lines = parse_yaml(text, str(path))

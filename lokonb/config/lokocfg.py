@@ -35,7 +35,7 @@ from lokonb.config.hclexpr import (
 from lokonb.config.loaders import Loaded, log
 from lokonb.config.model import ClusterConfig
 from lokonb.config.yamlsrc import read_text
-from lokonb.errors import ConfigError
+from lokonb.errors import ConfigError, kind_name, wrong_kind
 
 ROOT_BLOCKS = ("cluster", "backend", "variable", "component")
 BACKEND_ATTRS = {"local": ("path",), "s3": ("bucket", "key", "region", "aws_creds_path", "dynamodb_table")}
@@ -333,11 +333,12 @@ _SPANNING_STRING = ("a string is not closed on this line (a '\"' is missing); a 
                     "(write text of several lines as a heredoc, <<EOF ... EOF, or \\n for a line break)")
 
 
-def _parse(path: Path) -> _Source:
+def _parse(path: Path, text: str | None = None) -> _Source:
+    """Parse one HCL file (``text``: its content, when already read)."""
     import hcl2
     from hcl2.utils import SerializationOptions
 
-    text = read_text(path)
+    text = read_text(path) if text is None else text
     blanked, open_comment = _blank_inline_comments(text)
     if open_comment is not None:
         raise ConfigError("HCL syntax error: a /* comment is not closed (a */ is missing)", file=str(path),
@@ -407,12 +408,13 @@ def _brace_on_header_line(path: Path, text: str) -> None:
                               f"requires it): write {header.group(1)} {{", file=str(path), line=before + 1)
 
 
-def _parse_all(path: Path, files: list[Path]) -> list[_Source]:
-    """Every file parsed; syntax errors in several files are reported together (as lokoctl does)."""
+def _parse_all(path: Path, files: list[Path], text: str | None = None) -> list[_Source]:
+    """Every file parsed; syntax errors in several files are reported together (as lokoctl does). ``text`` is the
+    content of the one file, when the caller already read it."""
     sources, failed = [], []
     for file in files:
         try:
-            sources.append(_parse(file))
+            sources.append(_parse(file, text))
         except ConfigError as exc:
             failed.append(exc)
     if len(failed) == 1:
@@ -475,7 +477,7 @@ _UNSET = object()
 def parse_var_override(text: str) -> tuple[str, Any]:
     """``NAME=VALUE`` from the command line: VALUE is an HCL literal when it parses as one, else a string."""
     if not isinstance(text, str):
-        raise ConfigError(f"parse_var_override(): expected NAME=VALUE text, got {type(text).__name__}")
+        raise ConfigError(f"parse_var_override(): expected NAME=VALUE text, got {kind_name(text)}")
     name, sep, value = text.partition("=")
     name = name.strip()
     if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
@@ -998,14 +1000,19 @@ def _locator(cluster_source: _Source | None, cluster_line: int | None, pool_line
 
 
 def read_lokocfg(path: str | Path, vars_path: str | Path | None = None,
-                 overrides: Mapping[str, Any] | None = None) -> Loaded:
-    """Load and validate a Lokomotive config (file or directory); returns the model with its warnings."""
+                 overrides: Mapping[str, Any] | None = None, *, text: str | None = None) -> Loaded:
+    """Load and validate a Lokomotive config (file or directory); returns the model with its warnings.
+
+    ``text`` is the file's content when the caller already read it (a pipe such as ``/dev/fd/63`` can be read
+    only once)."""
     _require_path(path, "read_lokocfg")
     if vars_path is not None:
         _require_path(vars_path, "read_lokocfg", "vars_path")
     _require_overrides(overrides, "read_lokocfg")
     path = Path(path)
-    sources = _parse_all(path, _config_files(path))
+    if text is not None and not isinstance(text, str):
+        raise ConfigError(wrong_kind("read_lokocfg", "text", "a str (the file's content) or None", text))
+    sources = _parse_all(path, [path] if text is not None else _config_files(path), text)
     issues: list[Issue] = []
     for source in sources:
         for key in source.data:
@@ -1069,8 +1076,7 @@ _SPELLING: dict[str, str | None] = {"worker_pools": "worker_pool", "name": None}
 
 def _require_path(value: Any, function: str, name: str = "path") -> None:
     if not isinstance(value, str | os.PathLike):
-        raise ConfigError(f"{function}(): {name} must be a file or directory path (str or Path), got "
-                          f"{type(value).__name__}")
+        raise ConfigError(wrong_kind(function, name, "a file or directory path (str or Path)", value))
 
 
 def _require_overrides(value: Any, function: str) -> None:
@@ -1082,7 +1088,7 @@ def _require_overrides(value: Any, function: str) -> None:
             if isinstance(value, str) or (isinstance(value, list | tuple) and value and isinstance(value[0], str))
             else "")
     raise ConfigError(f"{function}(): overrides must be a mapping of variable name to value, e.g. "
-                      f"{{'web_workers': 3}}, got {type(value).__name__}{hint}")
+                      f"{{'web_workers': 3}}, got {kind_name(value)}{hint}")
 
 
 def load_lokocfg(path: str | Path, vars_path: str | Path | None = None,

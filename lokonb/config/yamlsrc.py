@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from lokonb.errors import ConfigError
-from lokonb.inputfile import read_bytes
-from lokonb.yamlguard import DepthLimited, check_node_graph
+from lokonb.inputfile import not_utf8, read_bytes, wide_encoding
+from lokonb.yamlguard import DepthLimited, check_node_graph, problem_text
 from lokonb.yamlmerge import merged_pairs
 
 RawPath = tuple[str | int, ...]
@@ -28,14 +28,14 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool =
     out: dict[Any, Any] = {}
     for key_node, value_node in merged:
         out[_construct_key(loader, key_node)] = loader.construct_object(value_node, deep=deep)
-    seen_own: set[Any] = set()
+    seen_own: dict[Any, int] = {}
     for key_node, value_node in own:
         key = _construct_key(loader, key_node)
         if key in seen_own:
             mark = key_node.start_mark
-            raise ConfigError(f"duplicate key {key!r} (YAML would silently keep only the last one)",
-                              file=_name(loader), line=mark.line + 1, column=mark.column + 1)
-        seen_own.add(key)
+            raise ConfigError(f"duplicate key {key!r} (first set on line {seen_own[key]}; YAML would silently keep "
+                              "only the last one)", file=_name(loader), line=mark.line + 1, column=mark.column + 1)
+        seen_own[key] = key_node.start_mark.line + 1
         out[key] = loader.construct_object(value_node, deep=deep)
     return out
 
@@ -78,10 +78,12 @@ def read_text(path: Path) -> str:
     except ValueError as exc:  # e.g. a NUL byte in the path
         raise ConfigError(f"invalid path {str(path)!r}: {exc}") from None
     try:
+        if wide_encoding(data):  # UTF-16 without a byte order mark decodes as UTF-8 text with NULs in it
+            raise UnicodeDecodeError("utf-8", data, 0, 1, "a wide encoding")
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise ConfigError("not UTF-8 text", file=str(path), line=line) from None
+        raise ConfigError(not_utf8(data, exc.start), file=str(path), line=line) from None
     return text.replace("\r\n", "\n")
 
 
@@ -98,7 +100,7 @@ def parse_yaml(text: str, name: str | None) -> tuple[Any, dict[RawPath, int]]:
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = problem_text(exc, "a cluster definition")
         raise ConfigError(f"YAML syntax error: {problem}", file=name,
                           line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:

@@ -59,7 +59,7 @@ backend "local" {{
 #: the issue is at the first line of the replacement.
 BAD = [
     ('  cluster_name    = "demo"', '  cluster_name    = "demo-${var.keys}"', "cluster_name",
-     "cannot put list value of `var.keys` into a string"),
+     "cannot put a list value of `var.keys` into a string"),
     ('  dns_zone_id     = "Z0123456789ABC"', "  dns_zone_id     = var.unset", "dns_zone_id",
      'variable "unset" has no value'),
     ('  controller_type = "t3.medium"', "  controller_type = var.nope", "controller_type",
