@@ -43,8 +43,8 @@ CASES = [
      ["s.yaml:3", "'!!python/name:os.getcwd'"]),
     ("tag-str-ok", "metadata_access", "context: !!str prod\n", None),
     # messages quoted lokonb's internal leaves: "got dict {'a': Text(text='1', quoted=False, so..."
-    ("show-map", "apiserver_logs", "progress: {a: 1}\n", ["expected true or false, got dict {'a': '1'}"]),
-    ("show-list", "metadata_access", "dry_run: [1, 2]\n", ["expected true or false, got list ['1', '2']"]),
+    ("show-map", "apiserver_logs", "progress: {a: 1}\n", ["expected true or false, got a map {'a': '1'}"]),
+    ("show-list", "metadata_access", "dry_run: [1, 2]\n", ["expected true or false, got a list ['1', '2']"]),
     # control characters: the error named '"<unicode string>", position 31' instead of a line
     ("nul-raw", "apiserver_logs", b"format: auto\nklog_tz: UTC\nyear: \x00\n", ["s.yaml:3", "U+0000 is not allowed"]),
     ("esc-raw", "metadata_access", b"source: sample\ncontext: a\x1bb\n", ["s.yaml:2", "U+001B is not allowed"]),
@@ -130,7 +130,7 @@ def test_logs_one_extra_probe_network_string() -> None:
 
 
 @pytest.mark.parametrize(("lines", "fragment"), [
-    (None, "got NoneType"), (5, "got int"), ([5], "got int in the list"), ([LINE, None], "got NoneType in the list"),
+    (None, "got None"), (5, "got int"), ([5], "got int in the list"), ([LINE, None], "got None in the list"),
     ({LINE: 1}, "got dict"),
 ], ids=["none", "int", "list-int", "list-none", "dict"])
 def test_parse_lines_refuses_non_text(lines: object, fragment: str) -> None:

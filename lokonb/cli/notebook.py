@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import shlex
 import signal
 import sys
 from typing import Any
@@ -98,6 +100,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sync.set_defaults(func=cmd_sync)
 
 
+#: ``NAME=VALUE`` given to ``-p``/``-r`` as one word (NAME a parameter name or a dotted path).
+_NAME_EQUALS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+)*=")
+
+
 class _RunParser(argparse.ArgumentParser):
     """The ``run`` parser: the two words after ``-p``/``-r`` are taken verbatim, as papermill's click options take
     them, so ``-r since -6h`` works (argparse alone reads ``-6h`` as an unknown option and ``-r`` as incomplete)."""
@@ -117,6 +123,11 @@ class _RunParser(argparse.ArgumentParser):
             if word == "--":
                 rest += words[i:]
                 break
+            if word in self.PAIRS and i + 1 < len(words) and _NAME_EQUALS.match(words[i + 1]):
+                # `-p count=3` took the next word as its VALUE: `--output DIR` was swallowed, DIR "unrecognized"
+                name, _, value = words[i + 1].partition("=")
+                self.error(f"{word} {words[i + 1]!r}: NAME and VALUE are two words, as in papermill (allowed: "
+                           f"{word} {name} {shlex.quote(value)}; a mapping key holding '=' goes in -y)")
             if word in self.PAIRS and i + 2 < len(words):
                 pairs[self.PAIRS[word]].append(words[i + 1 : i + 3])
                 i += 3

@@ -108,7 +108,7 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
     exact word ``None`` is ``None`` for optional parameters), then ``-r`` (the string papermill would inject).
     Files and ``-y`` replace whole top-level parameters; ``-p a.b VALUE`` sets one leaf.
     """
-    from lokonb.notebook.paramfiles import check_set_name, parse_text_tree, read_set
+    from lokonb.notebook.paramfiles import check_set_name, parse_text_tree, read_set, set_tree
 
     raw: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -137,7 +137,7 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
         origin = label
     yaml_texts = [req.yaml_text] if isinstance(req.yaml_text, str) else list(req.yaml_text or ())
     for text in yaml_texts:
-        tree = parse_text_tree(text, source="-y")
+        tree = set_tree(parse_text_tree(text, source="-y"))
         if not isinstance(tree, dict):
             raise ConfigError("-y must be a YAML mapping")
         _replace(raw, sources, tree, "-y")

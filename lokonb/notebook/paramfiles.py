@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 
 from lokonb.errors import ConfigError
-from lokonb.inputfile import read_text
+from lokonb.inputfile import not_utf8, read_bytes, wide_encoding
 from lokonb.notebook.params import NotebookSchema, Param, Text, is_null
-from lokonb.yamlguard import GuardedSafeLoader, check_node_graph
+from lokonb.yamlguard import GuardedSafeLoader, check_node_graph, problem_text
 from lokonb.yamlmerge import merged_pairs
 
 _SET_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
@@ -42,20 +42,24 @@ def _tree(node: yaml.Node, label: str, key_lines: dict[str, str] | None = None, 
         raise ConfigError(f"YAML tag {tag!r} is not supported in parameter sets (allowed: plain values, or the "
                           "standard tags !!str, !!int, !!float, !!bool, !!null, !!map, !!seq)", file=label, line=line)
     if isinstance(node, yaml.ScalarNode):
-        return Text(str(node.value), quoted=node.style in ("'", '"', "|", ">"), source=f"{label}:{line}")
+        quoted = node.style in ("'", '"', "|", ">") or _explicit_tag(node, label) == "str"
+        return Text(str(node.value), quoted=quoted, source=f"{label}:{line}")
     if isinstance(node, yaml.SequenceNode):
         return [_tree(child, label) for child in node.value]  # sources_of does not look inside lists either
     if isinstance(node, yaml.MappingNode):
         merged, own = merged_pairs(node, label)
         out: dict[str, Any] = {}
+        key_line: dict[str, int] = {}
         for key_node, value_node in own:
             if not isinstance(key_node, yaml.ScalarNode):
                 kind = "list" if isinstance(key_node, yaml.SequenceNode) else "mapping"
                 raise ConfigError(f"a key must be a plain name, got a {kind} (a `? [..]` or `{{..}}:` key)",
                                   file=label, line=key_node.start_mark.line + 1)
             key = str(key_node.value)
-            if key in out:
-                raise ConfigError(f"duplicate key {key!r}", file=label, line=key_node.start_mark.line + 1)
+            if key in out:  # YAML readers keep the last one silently: name both places
+                raise ConfigError(f"duplicate key {key!r} (first set on line {key_line[key]}; allowed: each key once "
+                                  "per mapping)", file=label, line=key_node.start_mark.line + 1)
+            key_line[key] = key_node.start_mark.line + 1
             path = f"{prefix}.{key}" if prefix else key
             if key_lines is not None:
                 key_lines[path] = f"{label}:{key_node.start_mark.line + 1}"
@@ -71,6 +75,32 @@ def _tree(node: yaml.Node, label: str, key_lines: dict[str, str] | None = None, 
     raise ConfigError("unsupported YAML node", file=label, line=line)  # pragma: no cover
 
 
+#: What an explicit tag on a scalar allows (YAML 1.2 core schema forms): a tag whose text is not of its kind
+#: (``!!int ten``) was read as plain text, while PyYAML (so plain papermill) fails on it.
+_TAGGED_FORMS = {
+    "int": re.compile(r"[+-]?\d+\Z"),
+    "float": re.compile(r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|\.inf|\.Inf|\.INF)\Z|\.nan\Z|\.NaN\Z|\.NAN\Z"),
+    "bool": re.compile(r"(true|True|TRUE|false|False|FALSE)\Z"),
+    "null": re.compile(r"(null|Null|NULL|~|)\Z"),
+}
+
+
+def _explicit_tag(node: yaml.ScalarNode, label: str) -> str | None:
+    """The core tag written on ``node`` (``!!str 5``), or ``None`` for a plain scalar; checks the text fits it."""
+    if node.style is None and node.tag == _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)):
+        return None  # the tag YAML resolved for a plain scalar, not one the author wrote
+    kind = node.tag.rsplit(":", 1)[-1]
+    form = _TAGGED_FORMS.get(kind)
+    if form is not None and not form.match(node.value.strip()):
+        raise ConfigError(f"!!{kind} {node.value!r:.40}: the text is not of that kind (allowed: {_TAG_EXAMPLES[kind]}"
+                          "; or drop the tag)", file=label, line=node.start_mark.line + 1)
+    return kind
+
+
+_RESOLVER = yaml.SafeLoader("")
+_TAG_EXAMPLES = {"int": "!!int 5", "float": "!!float 0.5", "bool": "!!bool true or false", "null": "!!null ~"}
+
+
 def parse_text_tree(text: str, *, source: str | None = None, key_lines: dict[str, str] | None = None) -> Any:
     """Compose YAML ``text`` into a tree of dicts, lists and :class:`Text` leaves (``key_lines``: see ``_tree``)."""
     label = source or "<text>"
@@ -84,7 +114,7 @@ def parse_text_tree(text: str, *, source: str | None = None, key_lines: dict[str
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}",
+            f"not valid YAML: {problem_text(exc, 'a parameter set')}",
             file=label,
             line=mark.line + 1 if mark else None,
         ) from None
@@ -106,16 +136,17 @@ def read_set_text(location: str | Path) -> tuple[str, str]:
                           "s3://BUCKET/KEY; download other URLs first)", file=loc)
     path = Path(loc).expanduser()
     try:
-        return read_text(path), _label(path)
+        data = read_bytes(path)
     except FileNotFoundError:
         raise ConfigError("parameter file not found", file=loc) from None
     except OSError as exc:
         raise ConfigError(f"cannot read parameter file: {exc.strerror or exc}", file=loc) from None
+    try:
+        if wide_encoding(data):  # UTF-16 without a byte order mark decodes as UTF-8 text with NULs in it
+            raise UnicodeDecodeError("utf-8", data, 0, 1, "a wide encoding")
+        return data.decode("utf-8"), _label(path)
     except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"cannot read parameter file: not UTF-8 text (byte {exc.start}: {exc.object[exc.start:exc.start + 1]!r})",
-            file=loc,
-        ) from None
+        raise ConfigError(f"cannot read parameter file: {not_utf8(data, exc.start)}", file=loc) from None
 
 
 def _label(path: Path) -> str:
@@ -132,10 +163,17 @@ def read_set(location: str | Path) -> tuple[dict[str, Any], dict[str, str], str]
     """Read a set file into ``(raw tree, sources by dotted path, label)``."""
     text, label = read_set_text(location)
     key_lines: dict[str, str] = {}
-    tree = parse_text_tree(text, source=label, key_lines=key_lines)
+    tree = set_tree(parse_text_tree(text, source=label, key_lines=key_lines))
     if not isinstance(tree, dict):
         raise ConfigError("a parameter set must be a mapping of names to values", file=label, line=1)
     return tree, {**key_lines, **sources_of(tree)}, label
+
+
+def set_tree(tree: Any) -> Any:
+    """A set file's or ``-y`` text's tree: a document that is only null (``---`` alone, ``~``) sets nothing, as
+    papermill's ``yaml.load(f) or {}`` reads it (it was "a parameter set must be a mapping", while an empty file
+    was fine)."""
+    return {} if is_null(tree) else tree
 
 
 def sources_of(tree: Any, prefix: str = "") -> dict[str, str]:

@@ -18,11 +18,13 @@ import datetime as _dt
 import difflib
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lokonb.errors import kind_name
 from lokonb.notebook.exceptions import ParameterError, ParameterIssue
 
 #: Parameter kinds (the "declared type" column of §3.2).
@@ -160,6 +162,19 @@ class _Bad(Exception):
         self.suggestion = suggestion
 
 
+class _WrongKind(_Bad):
+    """A value of the wrong kind: ``expected EXPECTED, got KIND VALUE``, where KIND is worded by the value's
+    origin (:func:`lokonb.errors.kind_name`): "a map" for YAML/``-p`` text, ``dict`` for a Python value."""
+
+    def __init__(self, expected: str, value: Any, suggestion: str | None = None, *, show: bool = True) -> None:
+        super().__init__(f"expected {expected}, got {kind_name(value)}", suggestion)
+        self.expected, self.value, self.show = expected, value, show
+
+    def worded(self, document: bool) -> str:
+        shown = f" {_show(self.value)}" if self.show else ""
+        return f"expected {self.expected}, got {kind_name(self.value, document=document)}{shown}"
+
+
 def _bare(value: Any) -> Any:
     """``value`` with every :class:`Text` leaf as its text: messages showed ``{'a': Text(text='1', quoted=...``."""
     if isinstance(value, Text):
@@ -169,6 +184,21 @@ def _bare(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_bare(v) for v in value]
     return value
+
+
+#: Sources whose values are Python values, not text read from YAML or ``-p`` (routes of ``validate``, ``-r``).
+_PYTHON_SOURCES = frozenset({"api", "notebook", "form", "default", "-r"})
+
+
+def _has_text(value: Any) -> bool:
+    """Whether ``value`` holds a :class:`Text` leaf (so it was composed from YAML or ``-p`` text)."""
+    if isinstance(value, Text):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_text(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_text(v) for v in value)
+    return False
 
 
 def _show(value: Any, limit: int = 40) -> str:
@@ -195,11 +225,10 @@ def _to_str(p: Param, v: Any) -> str:
     if isinstance(v, Path) and p.kind == "path":
         return str(v)
     if isinstance(v, (bool, int, float)):
-        raise _Bad(
-            f"expected a string, got {type(v).__name__} {v!r}",
-            "use -r NAME VALUE or quote it in YAML (the original text may already be lost)",
+        raise _WrongKind(
+            "a string", v, "use -r NAME VALUE or quote it in YAML (the original text may already be lost)"
         )
-    raise _Bad(f"expected a string, got {type(v).__name__}")
+    raise _WrongKind("a string", v, show=False)
 
 
 def _to_int(p: Param, v: Any) -> int:
@@ -216,7 +245,7 @@ def _to_int(p: Param, v: Any) -> int:
         return int(t)
     v = _from_numpy(v)
     if isinstance(v, bool) or not isinstance(v, int):  # strict: 3.0 and True are not integers
-        raise _Bad(f"expected an integer, got {type(v).__name__} {_show(v)}")
+        raise _WrongKind("an integer", v)
     return v
 
 
@@ -230,10 +259,13 @@ def _to_float(p: Param, v: Any) -> float:
             raise _Bad(f"expected a number, got {_show(v)}")
         else:
             result = float(t)
+            if math.isinf(result):  # 1e400: "inf is not allowed" named a value nobody wrote
+                raise _Bad(f"{t} is too large for a number (it overflows to {result})",
+                           "give a finite number (at most about 1.8e308)")
     else:
         v = _from_numpy(v)
         if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise _Bad(f"expected a number, got {type(v).__name__} {_show(v)}")
+            raise _WrongKind("a number", v)
         result = float(v)
     if not p.allow_nan and (math.isnan(result) or math.isinf(result)):
         raise _Bad(f"{result} is not allowed", "give a finite number")
@@ -257,7 +289,7 @@ def _to_bool(p: Param, v: Any) -> bool:
         raise _Bad(f"expected true or false, got {_show(t)}" + (f" {hint}" if hint else ""))
     v = _from_numpy(v)
     if not isinstance(v, bool):
-        raise _Bad(f"expected true or false, got {type(v).__name__} {_show(v)}")
+        raise _WrongKind("true or false", v)
     return v
 
 
@@ -349,9 +381,14 @@ class _Converter:
         if is_null(raw) or (p.optional and _p_none(raw)):
             if p.optional:
                 return None, None
-            if p.kind in ("str", "path") and isinstance(raw, Text):
-                return raw.text, raw.text  # unquoted empty text for a non-optional string
-            self.fail(path, "a value is required (null is not allowed here)", None, raw)
+            if p.kind in ("str", "path") and isinstance(raw, Text) and raw.source == P_ROUTE:
+                return raw.text, raw.text  # -p NAME '' (or null): the text, as papermill's -p passes it
+            hint = None
+            if isinstance(raw, Text) and p.kind in ("str", "path"):
+                # YAML (papermill) reads these as null: `sources: [~]` was the path ~, the home folder
+                written = raw.text.strip()
+                hint = f"quote it ('{written}') for the text" if written else "give a value, or quote '' for empty"
+            self.fail(path, "a value is required (null is not allowed here)", hint, raw)
             return p.default, p.default
         try:
             if p.kind == "list":
@@ -361,10 +398,20 @@ class _Converter:
             if p.kind == "any":
                 return self._any(raw), self._any(raw)
             value = _SCALARS[p.kind](p, raw)
+        except _WrongKind as bad:
+            hint = bad.suggestion
+            if hint is None and isinstance(raw, str) and self.source_of(path) == "-r":  # -r 'max_records' 5
+                hint = f"-r always passes text; give a {p.type_name} with -p NAME VALUE"
+            self.fail(path, bad.worded(self.from_document(path, raw)), hint, raw)
+            return p.default, p.default
         except _Bad as bad:
             self.fail(path, bad.message, bad.suggestion, raw)
             return p.default, p.default
         return self._range(p, value, path)
+
+    def from_document(self, path: str, raw: Any) -> bool:
+        """Whether ``raw`` was read from YAML or ``-p`` text (its kind is then named as YAML names it)."""
+        return _has_text(raw) or self.source_of(path) not in _PYTHON_SOURCES
 
     def _range(self, p: Param, value: Any, path: str) -> tuple[Any, Any]:
         if p.minimum is not None and value < p.minimum or p.maximum is not None and value > p.maximum:
@@ -397,7 +444,7 @@ class _Converter:
         if isinstance(raw, (set, frozenset)):
             raise _Bad("expected a list, got a set (its order is undefined)")
         if not isinstance(raw, (list, tuple)):
-            raise _Bad(f"expected a list, got {type(raw).__name__}")
+            raise _WrongKind("a list", raw, show=False)
         item = p.item or Param("item", "any", None, "")
         rich, lit = [], []
         for i, element in enumerate(raw):
@@ -412,11 +459,10 @@ class _Converter:
                 raise _Bad(f"expected a mapping, got {_show(raw)}", "write a YAML mapping such as {k: v}")
             raw = _text_tree(raw)
         if not isinstance(raw, Mapping):
-            raise _Bad(
-                f"expected a mapping, got {type(raw).__name__}",
-                "papermill -p passes mappings as text; use -y, -f or lokonb run -p"
-                if isinstance(raw, str)
-                else None,
+            raise _WrongKind(
+                "a mapping", raw,
+                "papermill -p passes mappings as text; use -y, -f or lokonb run -p" if isinstance(raw, str) else None,
+                show=False,
             )
         if p.free_keys or not p.fields:
             value = self._any(_p_flow_leaves(raw))
@@ -442,6 +488,14 @@ class _Converter:
                 "they come from the AWS credential chain (environment, profile, instance role) or the "
                 "kubeconfig",
             )
+            return
+        hidden = [c for c in name if not c.isprintable() or unicodedata.category(c) == "Cf"]
+        if hidden:  # a byte order mark of a joined file, a zero-width space: the name looked right when shown
+            codes = ", ".join(dict.fromkeys(f"U+{ord(c):04X}" for c in hidden))
+            plain = "".join(c for c in name if c not in hidden)
+            self.fail(path, f"unknown parameter: the name holds the invisible character(s) {codes} (allowed: "
+                      "plain names; a U+FEFF byte order mark is left by joining files, e.g. cat a.yaml b.yaml)",
+                      f"did you mean {plain!r}?" if plain in valid else None)
             return
         close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
         if close:
@@ -556,7 +610,8 @@ def to_literal(value: Any) -> Any:
         return [to_literal(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): to_literal(v) for k, v in value.items()}
-    raise TypeError(f"cannot pass a {type(value).__name__} as a notebook parameter")
+    raise TypeError(f"cannot pass {kind_name(value)} as a notebook parameter (allowed: None, bool, int, float, "
+                    "str, Path, date, datetime, numpy scalars, and lists and mappings of these)")
 
 
 def set_leaf(tree: dict[str, Any], dotted: str, value: Any) -> None:
