@@ -348,6 +348,34 @@ def test_params_check_names_the_file_and_both_lines(tmp_path: Path, capsys: Any)
     assert f"{path}:3: duplicate key 'format' (first set on line 1" in err and "Traceback" not in err
 
 
+RF_DEFAULT = (REPO / "parameters/render_flatcar/default.yaml").read_text()
+#: (tag key as written in cluster.tags, what --check says about it: None = nothing)
+KEY_TRAPS = [
+    ("on", "key on: unquoted, YAML 1.1 readers read it as the bool True, not as text; quote it"),
+    ("No", "key No: unquoted, YAML 1.1 readers read it as the bool False"),
+    ("0123", "key 0123: unquoted, YAML 1.1 readers read it as the int 83"),
+    ("1.10", "key 1.10: unquoted, YAML 1.1 readers read it as the float 1.1"),
+    ("2026-11-27", "key 2026-11-27: unquoted, YAML 1.1 readers read it as a date"),
+    ("true", "key true: unquoted, YAML 1.1 readers read it as the bool True"),
+    ("12", "key 12: unquoted, YAML 1.1 readers read it as the int 12"),
+    ("'on'", None),
+    ("team-b", None),
+]
+
+
+@pytest.mark.parametrize(("key", "message"), KEY_TRAPS, ids=[k for k, _ in KEY_TRAPS])
+def test_params_check_flags_keys_yaml11_reads_as_no_text(tmp_path: Path, capsys: Any, key: str,
+                                                         message: str | None) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(RF_DEFAULT.replace("    team: platform\n", f"    team: platform\n    {key}: x1\n"))
+    code = main(["params", RF, "--check", str(path)])
+    out, err = capsys.readouterr()
+    if message is None:
+        assert code == 0 and f"{path}: ok" in out, err
+    else:
+        assert code == 2 and f"{path}:12: {message}" in err, err
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # cluster definitions whose name does not say the format: decided by content (pipes read once)
 # ---------------------------------------------------------------------------------------------------------------

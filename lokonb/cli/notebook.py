@@ -241,19 +241,20 @@ def _check_sets(schema: Any, files: list[str]) -> int:
     from lokonb.cli import shown
     from lokonb.errors import ConfigError
     from lokonb.notebook.exceptions import ParameterError
-    from lokonb.notebook.paramfiles import read_set, yaml11_traps
+    from lokonb.notebook.paramfiles import parse_set, read_set_text, yaml11_key_traps, yaml11_traps
     from lokonb.notebook.params import validate
 
     failed = False
     for name in files:
         try:
-            tree, sources, label = read_set(name)
+            text, label = read_set_text(name)
+            tree, sources = parse_set(text, label)
             validate(schema, tree, sources, route="file", origin=label)
         except (ParameterError, ConfigError) as exc:
             print(f"lokonb: {shown(str(exc))}", file=sys.stderr)
             failed = True
             continue
-        traps = yaml11_traps(tree, schema)
+        traps = yaml11_key_traps(text, label) + yaml11_traps(tree, schema)
         for source, message in traps:
             print(f"{source}: {message}", file=sys.stderr)
         failed = failed or bool(traps)

@@ -162,11 +162,17 @@ def _label(path: Path) -> str:
 def read_set(location: str | Path) -> tuple[dict[str, Any], dict[str, str], str]:
     """Read a set file into ``(raw tree, sources by dotted path, label)``."""
     text, label = read_set_text(location)
+    tree, sources = parse_set(text, label)
+    return tree, sources, label
+
+
+def parse_set(text: str, label: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A set file's text as ``(raw tree, sources by dotted path)``."""
     key_lines: dict[str, str] = {}
     tree = set_tree(parse_text_tree(text, source=label, key_lines=key_lines))
     if not isinstance(tree, dict):
         raise ConfigError("a parameter set must be a mapping of names to values", file=label, line=1)
-    return tree, {**key_lines, **sources_of(tree)}, label
+    return tree, {**key_lines, **sources_of(tree)}
 
 
 def set_tree(tree: Any) -> Any:
@@ -249,6 +255,33 @@ def yaml11_traps(tree: Any, schema: NotebookSchema | None = None) -> list[tuple[
 
     walk(tree, [])
     return found
+
+
+def yaml11_key_traps(text: str, label: str) -> list[tuple[str, str]]:
+    """Unquoted mapping keys that YAML 1.1 readers (plain papermill) read as something other than text: ``on``,
+    ``no``, ``0123``, ``1.10``, ``2026-01-01``, ``~`` as a tag or label key became ``True``, ``False``, ``83``,
+    ``1.1``, a date, ``None``, while lokonb reads the text; ``(source, message)`` like :func:`yaml11_traps`."""
+    found: list[tuple[int, str]] = []
+    root = yaml.compose(text, Loader=GuardedSafeLoader)  # already read once: no error left to report here
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:  # iterative, and each node once: aliases make the document a graph
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                kind = _RESOLVER.resolve(yaml.ScalarNode, key.value, (True, False)).rsplit(":", 1)[-1]
+                if isinstance(key, yaml.ScalarNode) and key.style is None and kind not in ("str", "merge"):
+                    read = ("a date" if kind == "timestamp"
+                            else f"the {kind} {yaml.load(key.value, Loader=yaml.SafeLoader)!r}")
+                    found.append((key.start_mark.line + 1, f"key {key.value}: unquoted, YAML 1.1 readers read it "
+                                  f"as {read}, not as text; quote it"))
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return [(f"{label}:{line}", message) for line, message in sorted(found)]
 
 
 def _trap(t: str, kind: str | None) -> str | None:
