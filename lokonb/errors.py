@@ -8,6 +8,7 @@ Domain packages subclass these (``lokonb.aws.errors``, ``lokonb.flatcar.errors``
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -63,6 +64,7 @@ class OperationFailed(LokonbError):
 #: How a document value's kind is named to someone who wrote YAML, HCL or JSON (first match wins: bool before int).
 _DOCUMENT_KINDS: tuple[tuple[type | tuple[type, ...], str], ...] = (
     (bool, "a boolean"),
+    (_dt.date, "a date"),  # YAML 1.1 timestamps (2026-11-27) from a SafeLoader; datetime is a date too
     ((int, float), "a number"),
     (str, "a string"),
     ((list, tuple), "a list"),

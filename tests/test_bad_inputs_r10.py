@@ -376,6 +376,64 @@ def test_params_check_flags_keys_yaml11_reads_as_no_text(tmp_path: Path, capsys:
         assert code == 2 and f"{path}:12: {message}" in err, err
 
 
+PC_DEFAULT = PC_YAML.read_text()
+#: values papermill (YAML 1.1) reads as numbers while lokonb keeps the text: --check names them
+VALUE_TRAPS = [
+    ("0x1F", "cluster.tags.team: unquoted 0x1F is the number 31 to YAML 1.1 readers; quote it"),
+    ("1_000", "cluster.tags.team: unquoted 1_000 is the number 1000 to YAML 1.1 readers; quote it"),
+    ("0b11", "cluster.tags.team: unquoted 0b11 is the number 3 to YAML 1.1 readers; quote it"),
+    (".inf", "cluster.tags.team: unquoted .inf is the number inf to YAML readers; quote it"),
+    ("-.Inf", "cluster.tags.team: unquoted -.Inf is the number -inf to YAML readers; quote it"),
+    ("a_b", None),
+    ("'0x1F'", None),
+]
+
+
+@pytest.mark.parametrize(("value", "message"), VALUE_TRAPS, ids=[v for v, _ in VALUE_TRAPS])
+def test_params_check_flags_numbers_only_yaml11_reads(tmp_path: Path, capsys: Any, value: str,
+                                                      message: str | None) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(PC_DEFAULT.replace("    team: platform\n", f"    team: {value}\n"))
+    code = main(["params", PC, "--check", str(path)])
+    out, err = capsys.readouterr()
+    if message is None:
+        assert code == 0 and f"{path}: ok" in out, err
+    else:
+        assert code == 2 and f"{path}:12: {message}" in err, err
+
+
+#: cluster YAML (config validate): numbers and dates YAML 1.1 made of the text, (line replaced, new line, fragment)
+CLUSTER_YAML = [
+    ("    team: platform", "    team: 0123",
+     'tags["team"]: expected a string, got 0123, which YAML reads as the number 83 (quote it to keep the exact'),
+    ("    team: platform", "    team: 0x1F",
+     'tags["team"]: expected a string, got 0x1F, which YAML reads as the number 31'),
+    ("    team: platform", "    team: 2026-11-27",
+     'tags["team"]: expected a string, got the date 2026-11-27 (YAML reads an unquoted date as one; quote it'),
+    ("    team: platform", "    team: 2026-11-27 10:00:00", 'tags["team"]: expected a string, got the date'),
+    ("  controller_count: 1", "  controller_count: 01",
+     "controller_count: expected an integer, got 01, which YAML 1.1 reads as 1 (write 1, or the number without"),
+    ("  controller_count: 1", "  controller_count: 1:0",
+     "controller_count: expected an integer, got 1:0, which YAML 1.1 reads as 60 (write 60)"),
+    ("      count: 2", "      count: 010", 'worker_pool["web"].count: expected an integer, got 010, which YAML 1.1 '
+                                             "reads as 8"),
+    ("  controller_count: 1", "  controller_count: 0x1", None),
+    ("    team: platform", "    team: 12", None),
+    ("    team: platform", "    team: '0123'", None),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "fragment"), CLUSTER_YAML, ids=[r[1].strip() for r in CLUSTER_YAML])
+def test_cluster_yaml_numbers_and_dates_keep_their_text(tmp_path: Path, capsys: Any, old: str, new: str,
+                                                        fragment: str | None) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(PC_DEFAULT.replace(old + "\n", new + "\n", 1))
+    code = main(["config", "validate", str(path)])
+    out, err = capsys.readouterr()
+    assert (code == 0 and "demo: valid" in out) if fragment is None else (code == 2 and fragment in err), err
+    assert "got date" not in err and "Traceback" not in err
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # cluster definitions whose name does not say the format: decided by content (pipes read once)
 # ---------------------------------------------------------------------------------------------------------------

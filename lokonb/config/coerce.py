@@ -7,6 +7,7 @@ where a string is expected); anything lossy is refused with a hint rather than s
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from lokonb.config.yamlsrc import YamlInt
 from lokonb.errors import kind_name
 
 
@@ -44,6 +46,12 @@ def _got(value: Any) -> str:
 def to_str(value: Any) -> str:
     if isinstance(value, str):
         return value
+    if isinstance(value, YamlInt):  # 0123 kept as '83': the text is lost
+        raise BadValue(f"expected a string, got {value.text}, which YAML reads as the number {int(value)} (quote "
+                       "it to keep the exact text)")
+    if isinstance(value, _dt.date):
+        raise BadValue(f"expected a string, got the date {value.isoformat()} (YAML reads an unquoted date as one; "
+                       "quote it to keep the exact text)")
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
@@ -52,8 +60,13 @@ def to_str(value: Any) -> str:
 
 
 def to_int(value: Any) -> int:
+    if isinstance(value, YamlInt) and (value.text.lstrip("+-")[:1] == "0" and value.text.lstrip("+-")[1:2].isdigit()
+                                       or ":" in value.text):
+        # YAML 1.1's octal (010 is 8) and base 60 (1:20 is 80) are not what the text looks like
+        raise BadValue(f"expected an integer, got {value.text}, which YAML 1.1 reads as {int(value)} (write "
+                       f"{int(value)}{'' if ':' in value.text else ', or the number without a leading zero'})")
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return int(value)
     if isinstance(value, float) and value.is_integer():
         # YAML `count: 2.0` is a float; a whole number is meant, but write it as one (HCL's 2.0 is converted
         # before this, as cty numbers have no float/int split).

@@ -3,6 +3,7 @@ every value so validation issues can say where they come from."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,29 @@ def _name(loader: _LineLoader) -> str | None:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+class YamlInt(int):
+    """An integer YAML 1.1 wrote in a form other than plain decimal (``0123`` octal, ``0x1F``, ``1_000``,
+    ``1:20``): the number differs from the text, so a string attribute refuses it instead of keeping ``'83'``
+    for ``0123`` (:mod:`lokonb.config.coerce`). ``text`` is what the file says."""
+
+    text: str
+
+
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
+
+
+def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
+    value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    if _DECIMAL.match(node.value):
+        return value
+    marked = YamlInt(value)
+    marked.text = node.value
+    return marked
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _index_lines(node: yaml.Node, path: RawPath, lines: dict[RawPath, int]) -> None:

@@ -25,6 +25,9 @@ MAX_SET_NAME = 100
 _LEADING_ZERO = re.compile(r"[+-]?0\d+\Z")
 _VERSION_FLOAT = re.compile(r"[+-]?\d+\.\d*0\Z")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}([Tt ].*)?\Z")
+#: Integers only YAML 1.1 reads as numbers (binary, hex, digit groups): lokonb reads the text, papermill the number.
+_YAML11_INT = re.compile(r"[-+]?(0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*_[0-9_]*)\Z")
+_INF_NAN = re.compile(r"[+-]?\.(inf|Inf|INF|nan|NaN|NAN)\Z")
 _SEXAGESIMAL = re.compile(r"[+-]?\d+(:[0-5]?\d)+(\.\d*)?\Z")
 _YAML11_WORDS = {"yes", "no", "on", "off", "y", "n"}
 #: Tags a set may carry (those YAML itself resolves plain values to, written out): any other tag (``!!python/...``,
@@ -295,6 +298,10 @@ def _trap(t: str, kind: str | None) -> str | None:
         return f"unquoted {t} is a timestamp to YAML readers; quote it"
     if _SEXAGESIMAL.match(t):
         return f"unquoted {t} is a base-60 number to YAML 1.1 readers; quote it"
+    if _YAML11_INT.match(t):
+        return f"unquoted {t} is the number {yaml.safe_load(t)} to YAML 1.1 readers; quote it"
+    if _INF_NAN.match(t) and kind != "float":
+        return f"unquoted {t} is the number {float(t.replace('.', ''))} to YAML readers; quote it"
     return None
 
 
