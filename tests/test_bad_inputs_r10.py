@@ -120,12 +120,18 @@ FILES: list[tuple[str, str, str | bytes, Any]] = [
     ("separator-then-list", AL, "format: klog\n--- [a]\n", [":2: not valid YAML: a second YAML document"]),
     # numbers
     ("huge-int", AL, "max_records: 123456789012345678901234567890\n", {"max_records": 123456789012345678901234567890}),
+    ("int-5000-digits", AL, f"max_records: {'9' * 5000}\n",
+     ["max_records (line 1): expected an integer, got a number of 5,000 digits (allowed: at most 4,300 digits)"]),
+    ("float-5000-digits", AL, f"probe_periods: [{'9' * 5000}]\n",
+     ["probe_periods[0] (line 1): '99999", "is too large for a number (it overflows to inf)"]),
+    ("free-key-int-5000", PC, f"cluster: {{controller_count: {'9' * 5000}}}\n",
+     [":1: a number of 5,000 digits (allowed: at most 4,300 digits)"]),
     ("huge-int-range", AL, "year: 99999999999999999999999999\n",
      ["year (line 1)", "out of range; allowed: 1970 to 2200"]),
     ("huge-float", AL, "probe_periods: [1e400]\n",
-     ["probe_periods[0] (line 1): 1e400 is too large for a number (it overflows to inf)", "give a finite number"]),
+     ["probe_periods[0] (line 1): '1e400' is too large for a number (it overflows to inf)", "give a finite number"]),
     ("huge-negative-float", AL, "probe_periods: [-2e308]\n",
-     ["-2e308 is too large for a number (it overflows to -inf)"]),
+     ["'-2e308' is too large for a number (it overflows to -inf)"]),
     ("inf", AL, "probe_periods: [.inf]\n", ["probe_periods[0] (line 1): inf is not allowed; give a finite number"]),
     ("minus-inf", AL, "probe_periods: [-.inf]\n", ["-inf is not allowed"]),
     ("nan", AL, "probe_periods: [.nan]\n", ["nan is not allowed"]),
@@ -253,7 +259,7 @@ ROUTES: list[tuple[str, str, dict[str, Any], Any]] = [
     ("y-str-tag", AL, {"yaml_text": ["max_records: !!str 5"]}, ["max_records (-y, line 1): expected an integer"]),
     ("y-tilde", AL, {"yaml_text": ["sources: [sample, ~]"]}, ["sources[1] (-y, line 1): a value is required"]),
     ("y-date", AL, {"yaml_text": ["since: 2026-11-27"]}, {"since": "2026-11-27"}),
-    ("y-huge", AL, {"yaml_text": ["probe_periods: [1e999]"]}, ["1e999 is too large for a number"]),
+    ("y-huge", AL, {"yaml_text": ["probe_periods: [1e999]"]}, ["'1e999' is too large for a number"]),
     ("y-empty", AL, {"yaml_text": [""]}, {"format": "auto"}),
     ("y-null", AL, {"yaml_text": ["~"]}, {"format": "auto"}),
     ("y-map-for-str", AL, {"yaml_text": ["bucket: {a: 1}"]}, ["bucket (-y): expected a string, got a map"]),
@@ -263,6 +269,9 @@ ROUTES: list[tuple[str, str, dict[str, Any], Any]] = [
     ("p-int-list", AL, {"p": [("max_records", "[1, 2]")]}, ["max_records (-p): expected an integer, got '[1, 2]'"]),
     ("p-int-empty", AL, {"p": [("max_records", "")]}, ["max_records (-p): a value is required"]),
     ("p-int-huge", AL, {"p": [("max_records", "9" * 40)]}, {"max_records": int("9" * 40)}),
+    ("p-int-5000", AL, {"p": [("max_records", "9" * 5000)]}, ["max_records (-p): expected an integer, got a number "
+                                                              "of 5,000 digits"]),
+    ("p-leaf-int-5000", PC, {"p": [("cluster.controller_count", "9" * 5000)]}, ["-p: a number of 5,000 digits"]),
     ("p-list", AL, {"p": [("probe_periods", "[1, 2.5]")]}, {"probe_periods": [1.0, 2.5]}),
     ("p-list-bad-item", AL, {"p": [("probe_periods", "[1, x]")]}, ["probe_periods[1] (-p): expected a number"]),
     ("p-list-nested", AL, {"p": [("sources", "[a, [b]]")]}, ["sources[1] (-p): expected a string, got a list"]),
@@ -279,7 +288,7 @@ ROUTES: list[tuple[str, str, dict[str, Any], Any]] = [
     ("p-bool-None", AL, {"p": [("progress", "None")]}, {"progress": None}),
     ("p-choice-None", AL, {"p": [("format", "None")]}, ["format (-p): 'None' is not allowed; allowed: auto"]),
     ("p-str-null", AL, {"p": [("klog_tz", "null")]}, ["'null' is not a time zone"]),
-    ("p-float-huge", AL, {"p": [("probe_periods", "[1e400]")]}, ["1e400 is too large for a number"]),
+    ("p-float-huge", AL, {"p": [("probe_periods", "[1e400]")]}, ["'1e400' is too large for a number"]),
     ("p-date-since", AL, {"p": [("since", "2026-11-27")]}, {"since": "2026-11-27"}),
     ("p-unknown", AL, {"p": [("formt", "klog")]}, ["formt (-p): unknown parameter; did you mean 'format'?"]),
     ("p-unknown-leaf", AL, {"p": [("pods.namespac", "x")]}, ["did you mean 'namespace'?"]),
@@ -296,6 +305,10 @@ ROUTES: list[tuple[str, str, dict[str, Any], Any]] = [
     ("api-set", AL, {"parameters": {"sources": {"a"}}}, ["cannot pass set as a notebook parameter", "allowed: None"]),
     ("api-object", AL, {"parameters": {"sources": object()}}, ["cannot pass object as a notebook parameter"]),
     ("api-inf", AL, {"parameters": {"probe_periods": [float("inf")]}}, ["inf is not allowed"]),
+    ("api-int-5001-digits", AL, {"parameters": {"year": 10**5000}},
+     ["year (api): expected an integer, got a number of about 5,001 digits (allowed: at most 4,300 digits)"]),
+    ("api-int-for-float", AL, {"parameters": {"probe_periods": [10**5000]}},
+     ["probe_periods[0] (api): a number of about 5,001 digits is too large for a number"]),
 ]
 
 
@@ -417,13 +430,15 @@ CLUSTER_YAML = [
      "controller_count: expected an integer, got 1:0, which YAML 1.1 reads as 60 (write 60)"),
     ("      count: 2", "      count: 010", 'worker_pool["web"].count: expected an integer, got 010, which YAML 1.1 '
                                              "reads as 8"),
+    ("  controller_count: 1", "  controller_count: " + "9" * 5000,
+     ":9:21: YAML syntax error: a number of 5,000 digits (allowed: at most 4,300 digits)"),
     ("  controller_count: 1", "  controller_count: 0x1", None),
     ("    team: platform", "    team: 12", None),
     ("    team: platform", "    team: '0123'", None),
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "fragment"), CLUSTER_YAML, ids=[r[1].strip() for r in CLUSTER_YAML])
+@pytest.mark.parametrize(("old", "new", "fragment"), CLUSTER_YAML, ids=[r[1].strip()[:30] for r in CLUSTER_YAML])
 def test_cluster_yaml_numbers_and_dates_keep_their_text(tmp_path: Path, capsys: Any, old: str, new: str,
                                                         fragment: str | None) -> None:
     path = tmp_path / "c.yaml"

@@ -4,6 +4,7 @@ every value so validation issues can say where they come from."""
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,13 @@ _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
 
 
 def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
-    value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    try:
+        value = yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion": an internal error
+        digits = sum(c.isdigit() for c in node.value)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number of {digits:,} digits (allowed: at most {sys.get_int_max_str_digits():,} digits)",
+            node.start_mark) from None
     if _DECIMAL.match(node.value):
         return value
     marked = YamlInt(value)

@@ -15,7 +15,7 @@ import yaml
 
 from lokonb.errors import ConfigError
 from lokonb.inputfile import not_utf8, read_bytes, wide_encoding
-from lokonb.notebook.params import NotebookSchema, Param, Text, is_null
+from lokonb.notebook.params import MAX_INT_DIGITS, NotebookSchema, Param, Text, is_null
 from lokonb.yamlguard import GuardedSafeLoader, check_node_graph, problem_text
 from lokonb.yamlmerge import merged_pairs
 
@@ -219,6 +219,9 @@ def plain_value(value: Any) -> Any:
         if t.lower() in ("true", "false"):
             return t.lower() == "true"
         if re.fullmatch(r"[+-]?(0|[1-9]\d*)", t):
+            if len(t.lstrip("+-")) > MAX_INT_DIGITS:  # int() raised an internal ValueError
+                raise ConfigError(f"{value.source or '<text>'}: a number of {len(t.lstrip('+-')):,} digits (allowed: "
+                                  f"at most {MAX_INT_DIGITS:,} digits)")
             return int(t)
         if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?", t) and not _LEADING_ZERO.match(t):
             return float(t)

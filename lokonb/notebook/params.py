@@ -18,6 +18,7 @@ import datetime as _dt
 import difflib
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -201,12 +202,25 @@ def _has_text(value: Any) -> bool:
     return False
 
 
+#: Longest integer text converted (Python's own limit: int() of longer text raised an internal ValueError).
+MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
+
+
+def number_text(value: Any) -> str:
+    """``str(value)``, or for an integer too long to print (over :data:`MAX_INT_DIGITS` digits, where ``str()``
+    itself raises) its size."""
+    if isinstance(value, int) and value.bit_length() > MAX_INT_DIGITS * 3.32:
+        return f"a number of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
+    return str(value)
+
+
 def _show(value: Any, limit: int = 40) -> str:
     from lokonb.notebook.redact import default_redactor
 
     # scrubbed before it is cut: a known secret given by mistake (a kubeconfig token as -r ignition_version) was
     # quoted to 37 characters, which no longer matched the whole value and reached stderr and results.json
-    shown = default_redactor().text(repr(_bare(value)))
+    bare = _bare(value)
+    shown = number_text(bare) if isinstance(bare, int) else default_redactor().text(repr(bare))
     return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
@@ -242,10 +256,15 @@ def _to_int(p: Param, v: Any) -> int:
                 f"expected an integer, got {t!r}",
                 "a leading zero is ambiguous (YAML 1.1 reads it as octal); remove it or use a string",
             )
+        if len(digits) > MAX_INT_DIGITS:  # int() raised "Exceeds the limit (4300 digits)": an internal error
+            raise _Bad(f"expected an integer, got a number of {len(digits):,} digits (allowed: at most "
+                       f"{MAX_INT_DIGITS:,} digits)")
         return int(t)
     v = _from_numpy(v)
     if isinstance(v, bool) or not isinstance(v, int):  # strict: 3.0 and True are not integers
         raise _WrongKind("an integer", v)
+    if v.bit_length() > MAX_INT_DIGITS * 3.32:  # papermill could not write it into the notebook
+        raise _Bad(f"expected an integer, got {number_text(v)} (allowed: at most {MAX_INT_DIGITS:,} digits)")
     return v
 
 
@@ -260,13 +279,17 @@ def _to_float(p: Param, v: Any) -> float:
         else:
             result = float(t)
             if math.isinf(result):  # 1e400: "inf is not allowed" named a value nobody wrote
-                raise _Bad(f"{t} is too large for a number (it overflows to {result})",
+                raise _Bad(f"{_show(Text(t))} is too large for a number (it overflows to {result})",
                            "give a finite number (at most about 1.8e308)")
     else:
         v = _from_numpy(v)
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise _WrongKind("a number", v)
-        result = float(v)
+        try:
+            result = float(v)
+        except OverflowError:  # an int beyond float's range: "int too large to convert to float" (internal)
+            raise _Bad(f"{number_text(v)} is too large for a number", "give a finite number (at most about "
+                       "1.8e308)") from None
     if not p.allow_nan and (math.isnan(result) or math.isinf(result)):
         raise _Bad(f"{result} is not allowed", "give a finite number")
     return result
@@ -417,7 +440,7 @@ class _Converter:
         if p.minimum is not None and value < p.minimum or p.maximum is not None and value > p.maximum:
             lo = "-inf" if p.minimum is None else p.minimum
             hi = "inf" if p.maximum is None else p.maximum
-            self.fail(path, f"{value} is out of range; allowed: {lo} to {hi}")
+            self.fail(path, f"{number_text(value)} is out of range; allowed: {lo} to {hi}")
             return p.default, p.default
         if p.kind == "datetime":
             return value, value.isoformat().replace("+00:00", "Z")
