@@ -530,6 +530,17 @@ def test_every_command_refuses_a_config_of_neither_format(tmp_path: Path, capsys
     assert not (tmp_path / "assets").exists()
 
 
+def test_lokocfg_number_of_5000_digits_names_its_line(tmp_path: Path, capsys: Any) -> None:
+    path = tmp_path / "c.lokocfg"
+    text = LOKO.read_text()
+    path.write_text(text.replace("  controller_count = 1\n", f"  controller_count = {'9' * 5000}\n", 1))
+    line = text[:text.index("  controller_count = 1\n")].count("\n") + 1
+    assert main(["config", "validate", str(path), "--vars", str(VARS)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:{line}: HCL syntax error: a number of 5,000 digits (allowed: at most 4,300 digits)" in err, err
+    assert "set_int_max_str_digits" not in err
+
+
 @pytest.mark.parametrize(("name", "text", "kind"), [
     ("cluster", LOKO.read_text(), "lokocfg"),
     ("cluster.conf", PC_YAML.read_text(), "yaml"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -269,10 +270,16 @@ _TERMINALS = {
 _VALUE_START = frozenset({"DBLQUOTE", "INT_LITERAL", "LSQB", "LBRACE", "NAME"})
 
 
+_INT_LIMIT = re.compile(r"Exceeds the limit \((\d+) digits\).*value has (\d+) digits")
+
+
 def _syntax_detail(exc: Exception, text: str) -> str:
     """A parser exception as an operator reads it: what was found, and what the grammar expected there."""
     token = getattr(exc, "token", None)
     expected = set(getattr(exc, "expected", None) or ())
+    digits = _INT_LIMIT.search(str(exc))
+    if digits:  # Python's int() limit, reached inside the parser: its text named sys.set_int_max_str_digits()
+        return (f"a number of {int(digits.group(2)):,} digits (allowed: at most {int(digits.group(1)):,} digits)")
     if token is None:
         char = getattr(exc, "char", None)
         return f"unexpected character {char!r}" if char else str(exc).strip().split("\n")[0]
@@ -349,6 +356,9 @@ def _parse(path: Path, text: str | None = None) -> _Source:
     except Exception as exc:  # noqa: BLE001 - lark raises many types; all become a located ConfigError
         line, column = getattr(exc, "line", None), getattr(exc, "column", None)
         detail = _syntax_detail(exc, text)
+        if line is None and _INT_LIMIT.search(str(exc)):  # the parser's int() failed: locate the long number
+            long_number = re.search(rf"\d{{{sys.get_int_max_str_digits() + 1},}}", text)
+            line = text.count("\n", 0, long_number.start()) + 1 if long_number else None
         bare = _bare_word(text, line) if set(getattr(exc, "expected", None) or ()) == {"LBRACE"} else None
         if bare is not None:
             (line, word, labels), column = bare, None
