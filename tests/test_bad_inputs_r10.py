@@ -716,3 +716,22 @@ def test_wrong_kind_is_named_for_a_user(case_id: str) -> None:
     assert "NoneType" not in message and "TypeError" not in message, message
     assert not re.search(r"JSON (str|int|float|bool|dict|list)\b", message), message
 
+
+
+@pytest.mark.parametrize("other", ["prod.yml", "prod.YAML", "prod.json"])
+def test_a_set_with_another_suffix_is_named(tmp_path: Path, other: str) -> None:
+    from lokonb.notebook.runoptions import check_named_present
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / f"{AL}.ipynb").write_text("{}")
+    folder = tmp_path / "parameters" / AL
+    folder.mkdir(parents=True)
+    (folder / "default.yaml").write_text("{}\n")
+    (folder / other).write_text("format: klog\n")
+    hint = f"({other} exists: set files are named <set>.yaml; rename it)"
+    with pytest.raises(LokonbError) as exc:
+        gather(RunRequest(AL, parameter_set="prod"), tmp_path)
+    assert hint in str(exc.value) and "available: default" in str(exc.value), str(exc.value)
+    with pytest.raises(LokonbError) as exc:
+        check_named_present([AL], "prod", tmp_path)
+    assert hint in str(exc.value), str(exc.value)

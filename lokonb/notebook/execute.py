@@ -108,7 +108,7 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
     exact word ``None`` is ``None`` for optional parameters), then ``-r`` (the string papermill would inject).
     Files and ``-y`` replace whole top-level parameters; ``-p a.b VALUE`` sets one leaf.
     """
-    from lokonb.notebook.paramfiles import check_set_name, parse_text_tree, read_set, set_tree
+    from lokonb.notebook.paramfiles import check_set_name, misnamed_set, parse_text_tree, read_set, set_tree
 
     raw: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -124,7 +124,8 @@ def gather(req: RunRequest, root: Path | None) -> tuple[dict[str, Any], dict[str
         if not path.is_file():
             avail = sorted(p.stem for p in (root / "parameters" / name).glob("*.yaml"))
             raise UsageError(
-                f"no parameter set {req.parameter_set!r} for {name} ({path}); available: "
+                f"no parameter set {req.parameter_set!r} for {name} ({path})"
+                f"{misnamed_set(path.parent, req.parameter_set)}; available: "
                 + (", ".join(avail) or "none")
             )
         files.insert(0, path)

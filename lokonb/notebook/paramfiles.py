@@ -308,6 +308,16 @@ def _trap(t: str, kind: str | None) -> str | None:
     return None
 
 
+def misnamed_set(folder: Path, name: str) -> str:
+    """A hint when set ``name`` exists under another suffix (``prod.yml``, ``prod.YAML``): only ``<name>.yaml``
+    is a set, and the other file was left out of "available:" without a word."""
+    if not folder.is_dir():
+        return ""
+    others = sorted(p.name for p in folder.iterdir() if p.stem == name and p.suffix != ".yaml"
+                    and p.suffix.lower() in (".yml", ".yaml", ".json"))
+    return f" ({others[0]} exists: set files are named <set>.yaml; rename it)" if others else ""
+
+
 def check_set_name(name: str) -> None:
     if len(name) > MAX_SET_NAME:
         # the name becomes a file name (and part of run directory names): past the file system's limit the

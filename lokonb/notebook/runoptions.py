@@ -93,6 +93,8 @@ def check_named_present(missing: list[str], parameter_set: str, project: Path, o
     """Notebooks named in ``--only`` must exist with the set: run-all skipped them and exited 0 having run
     nothing, so a CI job passed. With ``option="--set"``: ``missing`` are all the project's notebooks, none of
     which has the set."""
+    from lokonb.notebook.paramfiles import misnamed_set
+
     problems = []
     for name in missing:
         notebook = project / "notebooks" / f"{name}.ipynb"
@@ -101,8 +103,8 @@ def check_named_present(missing: list[str], parameter_set: str, project: Path, o
             problems.append(f"{name}: no notebook {notebook}")
             continue
         sets = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
-        problems.append(f"{name}: no parameter set {parameter_set!r} ({folder / (parameter_set + '.yaml')}); "
-                        f"sets: {', '.join(sets) or 'none'}")
+        problems.append(f"{name}: no parameter set {parameter_set!r} ({folder / (parameter_set + '.yaml')})"
+                        f"{misnamed_set(folder, parameter_set)}; sets: {', '.join(sets) or 'none'}")
     if problems and option == "--set":
         raise UsageError(f"--set {parameter_set!r}: no notebook has this parameter set: " + "; ".join(problems))
     if problems:
