@@ -432,13 +432,22 @@ CLUSTER_YAML = [
                                              "reads as 8"),
     ("  controller_count: 1", "  controller_count: " + "9" * 5000,
      ":9:21: YAML syntax error: a number of 5,000 digits (allowed: at most 4,300 digits)"),
+    ("  controller_count: 1", "  controller_count: 1\n  enable_csi: yes",
+     'enable_csi: expected true or false, got "yes" (YAML 1.1 reads unquoted yes as true; write true)'),
+    ("  controller_count: 1", "  controller_count: 1\n  enable_csi: Off",
+     'enable_csi: expected true or false, got "Off" (YAML 1.1 reads unquoted Off as false; write false)'),
+    ("  controller_count: 1", "  controller_count: 1\n  enable_csi: 'on'",
+     'enable_csi: expected true or false, got "on" ['),
+    ("  controller_count: 1", "  controller_count: 1\n  enable_csi: True", None),
+    ("    team: platform", "    team: no\n    on: x", None),
     ("  controller_count: 1", "  controller_count: 0x1", None),
     ("    team: platform", "    team: 12", None),
     ("    team: platform", "    team: '0123'", None),
 ]
 
 
-@pytest.mark.parametrize(("old", "new", "fragment"), CLUSTER_YAML, ids=[r[1].strip()[:30] for r in CLUSTER_YAML])
+@pytest.mark.parametrize(("old", "new", "fragment"), CLUSTER_YAML,
+                         ids=[r[1].split("\n")[-1].strip()[:30] for r in CLUSTER_YAML])
 def test_cluster_yaml_numbers_and_dates_keep_their_text(tmp_path: Path, capsys: Any, old: str, new: str,
                                                         fragment: str | None) -> None:
     path = tmp_path / "c.yaml"
@@ -447,6 +456,13 @@ def test_cluster_yaml_numbers_and_dates_keep_their_text(tmp_path: Path, capsys: 
     out, err = capsys.readouterr()
     assert (code == 0 and "demo: valid" in out) if fragment is None else (code == 2 and fragment in err), err
     assert "got date" not in err and "Traceback" not in err
+
+
+def test_cluster_yaml_keeps_yaml11_words_as_text(tmp_path: Path, capsys: Any) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(PC_DEFAULT.replace("    team: platform\n", "    team: no\n    on: x\n", 1))
+    assert main(["config", "show", "--json", str(path)]) == 0
+    assert '"team": "no"' in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------------------------------------------------------

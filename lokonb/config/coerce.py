@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from lokonb.config.yamlsrc import YamlInt
+from lokonb.config.yamlsrc import YamlInt, YamlWord
 from lokonb.errors import kind_name
 
 
@@ -45,7 +45,7 @@ def _got(value: Any) -> str:
 
 def to_str(value: Any) -> str:
     if isinstance(value, str):
-        return value
+        return str(value)  # a plain str: YamlWord ("no" kept as text) is a subclass YAML dumpers refuse
     if isinstance(value, YamlInt):  # 0123 kept as '83': the text is lost
         raise BadValue(f"expected a string, got {value.text}, which YAML reads as the number {int(value)} (quote "
                        "it to keep the exact text)")
@@ -80,9 +80,17 @@ def to_number(value: Any) -> float:
     raise BadValue(f"expected a number, {_got(value)}")
 
 
+#: YAML 1.1's boolean words, which cluster YAML keeps as text (:mod:`lokonb.config.yamlsrc`): the word each means.
+_YAML11_BOOLS = {"yes": "true", "on": "true", "no": "false", "off": "false"}
+
+
 def to_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
+    if isinstance(value, YamlWord) and value.lower() in _YAML11_BOOLS:
+        word = _YAML11_BOOLS[value.lower()]
+        raise BadValue(f"expected true or false, got {show(value)} (YAML 1.1 reads unquoted {value} as {word}; "
+                       f"write {word})")
     raise BadValue(f"expected true or false, {_got(value)}")
 
 
@@ -106,7 +114,7 @@ def to_map(value: Any) -> dict[str, str]:
         if not isinstance(key, str):
             raise BadValue(f"expected string keys, got {show(key)} (quote it)", item=str(key))
         try:
-            out[key] = to_str(item)
+            out[str(key)] = to_str(item)
         except BadValue as exc:
             raise BadValue(str(exc), item=key) from None
     return out

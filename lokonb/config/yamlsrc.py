@@ -83,6 +83,22 @@ def _construct_int(loader: _LineLoader, node: yaml.ScalarNode) -> int:
 _LineLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
+class YamlWord(str):
+    """One of YAML 1.1's boolean words other than true/false, unquoted in the file (kept as its text)."""
+
+
+def _construct_bool(loader: _LineLoader, node: yaml.ScalarNode) -> bool | str:
+    """``true``/``false`` are booleans; YAML 1.1's other words (``yes``, ``no``, ``on``, ``off``) stay the text,
+    as the notebooks read the same file (notebooks.md §3.2): ``enable_csi: yes`` was valid to ``config validate``
+    and refused by ``lokonb run``, and ``team: no`` became ``false``. The boolean check names them."""
+    if node.value.lower() in ("true", "false"):
+        return bool(yaml.SafeLoader.construct_yaml_bool(loader, node))
+    return YamlWord(node.value)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
+
+
 def _index_lines(node: yaml.Node, path: RawPath, lines: dict[RawPath, int]) -> None:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
