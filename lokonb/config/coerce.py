@@ -45,7 +45,9 @@ def _got(value: Any) -> str:
 
 def to_str(value: Any) -> str:
     if isinstance(value, str):
-        return str(value)  # a plain str: YamlWord ("no" kept as text) is a subclass YAML dumpers refuse
+        # a plain str for YamlWord ("no" kept as text: YAML dumpers refuse the subclass); other subclasses (a
+        # snippet read with file(), which knows its path) are kept
+        return str(value) if isinstance(value, YamlWord) else value
     if isinstance(value, YamlInt):  # 0123 kept as '83': the text is lost
         raise BadValue(f"expected a string, got {value.text}, which YAML reads as the number {int(value)} (quote "
                        "it to keep the exact text)")
@@ -66,7 +68,7 @@ def to_int(value: Any) -> int:
         raise BadValue(f"expected an integer, got {value.text}, which YAML 1.1 reads as {int(value)} (write "
                        f"{int(value)}{'' if ':' in value.text else ', or the number without a leading zero'})")
     if isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
+        return int(value) if isinstance(value, YamlInt) else value
     if isinstance(value, float) and value.is_integer():
         # YAML `count: 2.0` is a float; a whole number is meant, but write it as one (HCL's 2.0 is converted
         # before this, as cty numbers have no float/int split).
