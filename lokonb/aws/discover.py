@@ -14,9 +14,10 @@ from lokonb.aws.found import Found
 def discover(aws: Any, build: Any, state: dict | None = None) -> Found:
     """Run every concern's discovery in order and return what was found.
 
-    ``state`` (the record) only adds the controller IPs and the NLB DNS name it remembers, so an etcd record whose
-    controller was terminated, or the apiserver alias whose NLB was deleted, out of band is still recognised as the
-    cluster's (and updated, not reported as a foreign record blocking every later apply).
+    ``state`` (the record) only adds the controller IPs, the NLB DNS name and the records it remembers, so an etcd
+    record whose controller was terminated, the apiserver alias whose NLB was deleted, or a record of the cluster
+    whose value was edited, out of band is still recognised as the cluster's (and updated, not reported as a
+    foreign record blocking every later apply and left behind by destroy).
     """
     from lokonb.aws.resources import MODULES
 
@@ -27,6 +28,8 @@ def discover(aws: Any, build: Any, state: dict | None = None) -> Found:
             found.known_ips.add(extra["private_ip"])
         if key == "nlb" and extra.get("dns_name"):
             found.known_nlb_names.add(str(extra["dns_name"]))
+        if key.startswith("record/") and res.get("id"):
+            found.known_records.add((key, str(res["id"])))
     for module in MODULES:
         module.discover(aws, build, found)
     return found

@@ -16,6 +16,7 @@ class Found:
     info: dict[str, Any] = field(default_factory=dict)            # cross-concern facts (lt versions, objects)
     known_ips: set[str] = field(default_factory=set)              # controller IPs recorded in state
     known_nlb_names: set[str] = field(default_factory=set)        # the NLB's DNS name recorded in state
+    known_records: set[tuple[str, str]] = field(default_factory=set)  # (key, record name) the cluster created
 
     def name_taken(self, kind: str, name: str, cluster: str) -> None:
         """P8: a name the cluster needs is used by a resource it does not own (reported before any change)."""

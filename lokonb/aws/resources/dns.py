@@ -172,6 +172,8 @@ def discover(aws: Any, b: Any, found: Found) -> None:
             key, owned = f"record/etcd-{idx}", idx.isdigit() and (value in ips or value in found.known_ips)
         else:
             continue
+        # a record the cluster created (state) whose value was edited out of band is drift, not a foreign record
+        owned = owned or (key, name) in found.known_records
         if owned:
             found.add(Actual(key, Record.type, name, props, None, name=name))
         elif key in wanted:
