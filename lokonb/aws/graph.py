@@ -265,6 +265,10 @@ class ResourceType:
     def delete(self, ctx: ExecCtx, a: Actual) -> None:
         raise NotImplementedError
 
+    def delete_reason(self, a: Actual, config: Any) -> str:
+        """Why the plan deletes an owned resource the configuration no longer asks for."""
+        return "not in configuration"
+
     def refusals(self, d: Desired, a: Actual, props: dict[str, Any]) -> list[str]:
         """Changes this type cannot make in place beyond :attr:`refuse_fields` (each a PlanError line)."""
         return []

@@ -280,9 +280,8 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
         if key in desired_keys:
             continue
         for a in lst:
-            extra.append(Action("delete", key, a.type, a.name or a.id, "not in configuration"
-                                + (" (drift)" if a.type == "ec2:security-group-rule" else ""), id=a.id, actual=a,
-                                after_all=a.type == "s3:object"))
+            extra.append(Action("delete", key, a.type, a.name or a.id, REGISTRY[a.type].delete_reason(a, config),
+                                id=a.id, actual=a, after_all=a.type == "s3:object"))
     if problems:
         raise PlanError("the configuration asks for changes that cannot be made:\n  - " + "\n  - ".join(problems),
                         problems)

@@ -49,6 +49,17 @@ RULES: tuple[tuple[str, str, str, int, int, tuple[str, ...], str | None], ...] =
 )
 
 
+def _source_label(group: str, src: str) -> str:
+    """The source part of a rule key: "self", "C" and "W" name groups (``sg/<group>``), anything else is a CIDR."""
+    return {"self": f"sg/{group}", "C": "sg/controller", "W": "sg/worker"}.get(src, src)
+
+
+def conditional_rules() -> dict[str, tuple[str, str]]:
+    """Rule key -> (rule name, the cluster option that adds it), for the rules an option turns on."""
+    return {rule_key(g, "ingress", proto, lo, hi, _source_label(g, src)): (name, cond)
+            for g, name, proto, lo, hi, sources, cond in RULES if cond for src in sources}
+
+
 def norm_ports(protocol: str, lo: Any, hi: Any) -> tuple[int, int]:
     """Ports compared only for protocols that have them (aws.md §5.2)."""
     if str(protocol) in PORTED:
@@ -85,6 +96,13 @@ class SecurityGroupRule(ResourceType):
     taggable = False
     replace_fields = ("description",)
     destroy_rank = 72
+
+    def delete_reason(self, a, config):
+        # a rule of an option turned off is a configuration change; any other unknown rule was added by hand
+        name, cond = conditional_rules().get(a.key, ("", ""))
+        if cond and config is not None and not getattr(config, cond):
+            return f"not in configuration ({name}: {cond} is false)"
+        return "not in configuration (drift)"
 
     @staticmethod
     def permission(props: dict) -> dict:
@@ -139,17 +157,12 @@ def desired(b: Any) -> list[Desired]:
         out.append(Desired(f"sg/{g}", SecurityGroup.type, name, {
             "name": name, "description": f"{c.cluster_name} {g} security group", "vpc": Ref("vpc")},
             b.tags(f"sg/{g}", name)))
-    gkey = {"self": None, "C": "controller", "W": "worker"}
     for group, rname, proto, lo, hi, sources, cond in RULES:
         if cond and not getattr(c, cond):
             continue
         for src in sources:
-            if src in gkey:
-                skey = gkey[src] or group
-                source: Any = Ref(f"sg/{skey}")
-                label = f"sg/{skey}"
-            else:
-                source, label = src, src
+            label = _source_label(group, src)
+            source: Any = Ref(label) if label.startswith("sg/") else src
             key = rule_key(group, "ingress", proto, lo, hi, label)
             out.append(Desired(key, SecurityGroupRule.type, rname, {
                 "group": Ref(f"sg/{group}"), "direction": "ingress", "protocol": proto, "from_port": lo,
@@ -204,9 +217,7 @@ def discover(aws: Any, b: Any, found: Found) -> None:
         proto = str(r.get("IpProtocol"))
         lo, hi = norm_ports(proto, r.get("FromPort"), r.get("ToPort"))
         key = rule_key(gkey.split("/", 1)[1], direction, proto, lo, hi, source_label)
+        desc = r.get("Description") or descriptions.get((r["GroupId"], direction, proto, (lo, hi), source_id))
         found.add(Actual(key, SecurityGroupRule.type, r["SecurityGroupRuleId"], {
             "group": r["GroupId"], "direction": direction, "protocol": proto, "from_port": lo, "to_port": hi,
-            "source": source_id,
-            "description": r.get("Description") or descriptions.get((r["GroupId"], direction, proto, (lo, hi),
-                                                                       source_id))}, None,
-            name=r.get("Description") or ""))
+            "source": source_id, "description": desc}, None, name=desc or ""))
