@@ -127,6 +127,23 @@ def _short(v: Any) -> str:
     return s if len(s) <= 80 else s[:77] + "..."
 
 
+def _dict_change(field_name: str, old: dict, new: dict) -> str:
+    """``field: +added, -removed, key old -> new`` for a mapping field: a whole policy map or health check cut to
+    80 characters read as if one entry replaced another (enable_csi showed ``{"node-config": ...} ->
+    {"ebs-csi": ...}``, though node-config stays)."""
+    parts = []
+    old, new = _norm(old), _norm(new)
+    for k in sorted(set(old) | set(new)):
+        if k not in old:
+            parts.append(f"+{k}")
+        elif k not in new:
+            parts.append(f"-{k}")
+        elif contains_unknown(new[k]) or _norm(old[k]) != _norm(new[k]):
+            a, d = _short(old[k]), _short(new[k])
+            parts.append(f"{k} {a} -> {d}" if len(a) + len(d) <= 60 else f"~{k}")
+    return f"{field_name}: " + ", ".join(parts)
+
+
 def _topo(desired: list[Desired]) -> tuple[list[Desired], dict[str, int]]:
     by_key = {d.key: d for d in desired}
     step: dict[str, int] = {}
@@ -245,7 +262,8 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
                 continue
             changed.append(f)
             secret = any(h in f for h in _SECRET_HINTS) or f == "data"
-            details.append(f"{f}: {'(changed)' if secret and f == 'data' else _short(av) + ' -> ' + _short(dv)}")
+            details.append(_dict_change(f, av, dv) if isinstance(av, dict) and isinstance(dv, dict) else
+                           f"{f}: {'(changed)' if secret and f == 'data' else _short(av) + ' -> ' + _short(dv)}")
             if f in handler.replace_fields:
                 kind = "replace"
         if f_data := ("data" in changed and keep.props.get("data")):
