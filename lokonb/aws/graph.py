@@ -269,6 +269,11 @@ class ResourceType:
         """Why the plan deletes an owned resource the configuration no longer asks for."""
         return "not in configuration"
 
+    def arrange(self, updates: list[Any]) -> list[str]:
+        """Order this type's planned updates among themselves (by adding to ``action.desired.deps``); returns the
+        changes that cannot be made in one apply (each a PlanError line)."""
+        return []
+
     def refusals(self, d: Desired, a: Actual, props: dict[str, Any]) -> list[str]:
         """Changes this type cannot make in place beyond :attr:`refuse_fields` (each a PlanError line)."""
         return []

@@ -300,6 +300,8 @@ def diff(desired: list[Desired], found: Any, *, state: dict | None = None, confi
         for a in lst:
             extra.append(Action("delete", key, a.type, a.name or a.id, REGISTRY[a.type].delete_reason(a, config),
                                 id=a.id, actual=a, after_all=a.type == "s3:object"))
+    for t in sorted({a.type for a in actions.values()}):
+        problems += REGISTRY[t].arrange([a for a in actions.values() if a.type == t and a.action == "update"])
     if problems:
         raise PlanError("the configuration asks for changes that cannot be made:\n  - " + "\n  - ".join(problems),
                         problems)

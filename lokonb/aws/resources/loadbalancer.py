@@ -96,6 +96,33 @@ class Listener(Elbv2Tagged):
                           Tags=tag_list(d.tags or {}), resource=d.key)["Listeners"][0]
         return {"id": li["ListenerArn"]}
 
+    def arrange(self, updates):
+        # ModifyListener onto a port another listener of the NLB still holds fails with DuplicateListener on AWS
+        # (moto 5.2.5 does not check): a listener moving into a port that another one vacates waits for that
+        # move; a cycle (pools swapping ports) has no order that works in place.
+        moving = {a.actual.props.get("port"): a for a in updates if "port" in a.changed}
+        problems, cycles = [], set()
+        for a in moving.values():
+            holder = moving.get(a.desired.props["port"])
+            if holder is None:
+                continue
+            chain, cur = [a], holder
+            while cur is not None and cur not in chain:
+                chain.append(cur)
+                cur = moving.get(cur.desired.props["port"])
+            if cur is a:
+                cycle = tuple(sorted(x.key for x in chain))
+                if cycle not in cycles:
+                    cycles.add(cycle)
+                    moves = ", ".join(f"{x.key} {x.actual.props.get('port')} -> {x.desired.props['port']}"
+                                      for x in sorted(chain, key=lambda x: x.key))
+                    problems.append(f"lb ports: {moves} swap ports, which an NLB cannot do in place (a listener "
+                                    "cannot take a port another one still holds): move one pool to a free port "
+                                    "first, apply, then set the final ports")
+            else:
+                a.desired.deps = (*a.desired.deps, holder.key)
+        return problems
+
     def update(self, ctx, d, a, props, changed):
         ctx.aws.call("elbv2", "modify_listener", ListenerArn=a.id, Port=props["port"], Protocol=props["protocol"],
                      DefaultActions=[{"Type": "forward", "TargetGroupArn": props["target_group"]}], resource=d.key)
