@@ -94,7 +94,10 @@ class SecurityGroup(Ec2Tagged):
 class SecurityGroupRule(ResourceType):
     type = "ec2:security-group-rule"
     taggable = False
-    replace_fields = ("description",)
+    # a description edited in the console is set back in place (ModifySecurityGroupRules), as Terraform's
+    # aws_security_group_rule does: revoke + authorize would drop e.g. the API rule for a moment, and needed
+    # allow_replace for a comment
+    update_fields = ("description",)
     destroy_rank = 72
 
     def delete_reason(self, a, config):
@@ -135,6 +138,16 @@ class SecurityGroupRule(ResourceType):
                 raise
             rid = ""
         return {"id": rid or d.key}
+
+    def update(self, ctx, d, a, props, changed):
+        rule: dict[str, Any] = {"IpProtocol": props["protocol"], "Description": props.get("description") or ""}
+        if props["protocol"] != "-1":
+            rule["FromPort"], rule["ToPort"] = props["from_port"], props["to_port"]
+        src = props["source"]
+        rule["ReferencedGroupId" if src.startswith("sg-") else "CidrIpv6" if ":" in src else "CidrIpv4"] = src
+        ctx.aws.call("ec2", "modify_security_group_rules", GroupId=a.props["group"],
+                     SecurityGroupRules=[{"SecurityGroupRuleId": a.id, "SecurityGroupRule": rule}], resource=d.key)
+        return {}
 
     def delete(self, ctx, a):
         op = "revoke_security_group_egress" if a.props["direction"] == "egress" else \
