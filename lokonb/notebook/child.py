@@ -169,13 +169,15 @@ def classify(exc: BaseException | None) -> tuple[str, dict[str, Any] | None]:
     if exc is None:
         return "succeeded", None
     name = type(exc).__name__
-    if STATE["cancel"] and name in (
+    # a cancel during the kernel's start ends in "Kernel died before replying to kernel_info" (a RuntimeError):
+    # still the cancel, named by its signal
+    if STATE["cancel"] and (not STATE["started"] or name in (
         "PapermillExecutionError",
         "Cancelled",
         "KeyboardInterrupt",
         "DeadKernelError",
         "CellControlSignal",
-    ):
+    )):
         return "cancelled", {
             **_error_of(exc),
             "kind": "cancelled",
