@@ -940,7 +940,6 @@ class _Auditor:
             verdict: tuple[bool, str, str] | None = None
             tier_passed = False
             for pos, pol in enumerate(applicable):
-                later = [p for p in applicable[pos + 1 :] if p.kind != "NetworkPolicy"]
                 action, index, why_not = self._first_match(pol, ctx)
                 if action is None:
                     misses.append(self._miss_text(pol, why_not))
@@ -948,7 +947,11 @@ class _Auditor:
                 rule = f"egress rule {index}"
                 if action == "Allow":
                     reason = f"allowed by {pol.title} {rule}"
-                    if pol.kind == "NetworkPolicy" and later:
+                    # the Calico policies after it, looked for only here: a list per position was quadratic in the
+                    # policies that apply (1,000 pods x 200 GNPs spent a third of the audit on it)
+                    later = [p for p in applicable[pos + 1 :] if p.kind != "NetworkPolicy"] \
+                        if pol.kind == "NetworkPolicy" else []
+                    if later:
                         reason += (
                             f" (NetworkPolicies are ordered before {later[-1].title}, so the allow "
                             "overrides the block)"
