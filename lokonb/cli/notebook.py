@@ -6,11 +6,13 @@ A thin layer over :mod:`lokonb.notebook`; heavy imports happen inside the handle
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import shlex
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 _HELP = {
@@ -165,14 +167,25 @@ def _run_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--root", default=None, help=_HELP["root"])
 
 
-def _install_signal_forwarding() -> None:
+def _forwarding_signals(cmd: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run ``cmd`` with SIGTERM/SIGINT forwarded to the runs (cancel_all), the earlier handlers restored after it:
+    they stayed installed, so in a process that called ``main(["run", ...])`` (a test, an embedding tool) a later
+    Ctrl-C went to a run long finished and was lost."""
     from lokonb.notebook.execute import cancel_all
 
     def handler(signum: int, _frame: Any) -> None:
         cancel_all(signal.Signals(signum).name)
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, handler)
+    @functools.wraps(cmd)
+    def wrapped(args: argparse.Namespace) -> int:
+        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            return cmd(args)
+        finally:
+            for sig, previous in old.items():
+                signal.signal(sig, previous)
+
+    return wrapped
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -275,13 +288,13 @@ def _summary_line(result: Any) -> str:
     return line
 
 
+@_forwarding_signals
 def cmd_run(args: argparse.Namespace) -> int:
     from lokonb.cli.outputs import not_stdout
     from lokonb.notebook.exceptions import EnvironmentFailure
     from lokonb.notebook.execute import RunRequest, execute_request
 
     not_stdout("--output", args.output, "run directories")
-    _install_signal_forwarding()
     req = RunRequest(
         args.notebook,
         parameter_set=args.parameter_set,
@@ -312,6 +325,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+@_forwarding_signals
 def cmd_run_all(args: argparse.Namespace) -> int:
     from lokonb.cli.outputs import not_stdout
     from lokonb.notebook.execute import run_all
@@ -319,7 +333,6 @@ def cmd_run_all(args: argparse.Namespace) -> int:
     from lokonb.notebook.runoptions import parse_only
 
     not_stdout("--output", args.output, "run directories")
-    _install_signal_forwarding()
     only = parse_only(args.only)
     root = find_root(args.root)
     results = run_all(
